@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: MIT
+# tracetree-bpf: one entry point. `make V=1` shows the commands.
+
+OUTPUT ?= .output
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+PREFIX ?= /usr/local
+DEBIAN_DEPS := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+	libcjson-dev libbrotli-dev libzstd-dev libnghttp2-dev libcurl4-openssl-dev libssl-dev \
+	pkg-config openssl curl ca-certificates python3 python3-httpx nodejs iproute2
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+INCLUDES := -Iinclude -I$(OUTPUT)
+CFLAGS ?= -g -O2
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -MMD -MP
+LDLIBS := -lbpf -lelf -lz -lcjson -lbrotlidec -lbrotlienc -lzstd -lnghttp2 -lcurl -lm
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude \
+	-Wall -Werror -Wno-unused-function -MMD -MP
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKEL := $(OUTPUT)/tracetree.skel.h
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJS := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS))
+SAN_OBJS := $(patsubst src/%.c,$(OUTPUT)/san/%.o,$(LIB_SRCS))
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/san/tests/%.o,$(TEST_SRCS)) \
+	$(OUTPUT)/san/tests/runner.o
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
+HELPER_SRCS := $(wildcard tests/e2e/helpers/*.c)
+HELPER_BINS := $(patsubst tests/e2e/helpers/%.c,$(OUTPUT)/helpers/%,$(HELPER_SRCS))
+
+.PHONY: all deps test test-unit test-e2e check bench fuzz demo install clean layers
+.DELETE_ON_ERROR:
+
+all: tracetree-bpf
+
+deps:
+	$(call msg,DEPS,apt-get install)
+	$(Q)if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root (sudo make deps)" >&2; exit 1; fi
+	$(Q)DEBIAN_FRONTEND=noninteractive apt-get -qq update >/dev/null
+	$(Q)DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends \
+		$(DEBIAN_DEPS) >/dev/null
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj $(OUTPUT)/san $(OUTPUT)/san/tests $(OUTPUT)/fuzz \
+$(OUTPUT)/bench $(OUTPUT)/helpers:
+	$(Q)mkdir -p $@
+
+# BPF: compile each program, link them into one object, generate the skeleton.
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tracetree.bpf.o: $(BPF_OBJS)
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(OUTPUT)/tracetree.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tracetree > $@
+
+# Only the loader sees the skeleton.
+$(OUTPUT)/obj/loader.o $(OUTPUT)/san/loader.o: $(SKEL)
+
+$(OUTPUT)/obj/%.o: src/%.c | $(OUTPUT)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libtt.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+tracetree-bpf: $(OUTPUT)/obj/main.o $(OUTPUT)/libtt.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# Unit tests: sanitized build of the library plus every tests/unit/test_*.c.
+$(OUTPUT)/san/%.o: src/%.c | $(OUTPUT)/san
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -c $< -o $@
+
+$(OUTPUT)/tests.inc: $(TEST_SRCS) | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)sed -n 's/^void test_\([a-zA-Z0-9_]*\)(void)$$/DEFINE_TEST(\1)/p' $(TEST_SRCS) > $@.tmp
+	$(Q)mv $@.tmp $@
+
+$(OUTPUT)/san/tests/runner.o: $(OUTPUT)/tests.inc
+$(OUTPUT)/san/tests/%.o: tests/unit/%.c | $(OUTPUT)/san/tests
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -c $< -o $@
+
+$(OUTPUT)/unit-tests: $(TEST_OBJS) $(SAN_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ $(LDLIBS) -o $@
+
+# The ABI test compares struct layouts with the BTF of the BPF object.
+$(OUTPUT)/san/tests/test_abi.o: $(OUTPUT)/tracetree.bpf.o
+
+$(OUTPUT)/helpers/%: tests/e2e/helpers/%.c | $(OUTPUT)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< -lssl -lcrypto -lpthread -o $@
+
+$(OUTPUT)/bench/%: tests/bench/%.c $(OUTPUT)/libtt.a | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(OUTPUT)/libtt.a $(LDLIBS) -lssl -lcrypto -lpthread -o $@
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(LIB_SRCS)) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)clang $(CFLAGS) $(INCLUDES) -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $^ \
+		$(LDLIBS) -o $@
+
+$(OUTPUT)/fuzz/obj/%.o: src/%.c
+	$(Q)mkdir -p $(@D)
+	$(Q)clang $(CFLAGS) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+test-unit: $(OUTPUT)/unit-tests
+	$(Q)TT_FIXTURES=tests/fixtures $(OUTPUT)/unit-tests
+
+test: tracetree-bpf $(OUTPUT)/unit-tests $(HELPER_BINS)
+	$(Q)tests/run.sh $(OUTPUT)
+
+test-e2e: tracetree-bpf $(HELPER_BINS)
+	$(Q)tests/run.sh --e2e-only $(OUTPUT)
+
+layers:
+	$(Q)tools/check_layers.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory layers
+	$(Q)$(MAKE) --no-print-directory test
+
+bench: tracetree-bpf $(BENCH_BINS) $(HELPER_BINS)
+	$(Q)tests/bench/run.sh $(OUTPUT)
+
+fuzz: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run.sh $(OUTPUT)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory tracetree-bpf
+	$(Q)tools/demo.sh
+
+install: tracetree-bpf
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/tracetree-bpf)
+	$(Q)install -D -m 0755 tracetree-bpf $(DESTDIR)$(PREFIX)/bin/tracetree-bpf
+
+clean:
+	$(call msg,CLEAN,)
+	$(Q)rm -rf $(OUTPUT) tracetree-bpf
+
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/obj/*.d $(OUTPUT)/san/*.d $(OUTPUT)/san/tests/*.d)

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/* proc.bpf.c: process lifecycle (fork, exec, exit), the tracked set, and connect() tracking. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "tt_abi.h"
+#include "tt.bpf.h"
+
+#define AF_INET		2
+#define AF_INET6	10
+
+const volatile bool cfg_all = false;
+const volatile __u32 cfg_self = 0;
+const volatile __u32 cfg_call_cap = 256 * 1024;
+const volatile __u64 cfg_wake_bytes = 16 * 1024 * 1024;
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Forks of a traced process join the tracked set here, in the kernel, so that a child that
+ * runs for a millisecond is traced from its first instruction. Threads are not processes. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	struct tt_fork *e;
+	__u8 one = 1;
+
+	if (BPF_CORE_READ(child, pid) != ctgid || !tgid_traced(ptgid))
+		return 0;
+	if (!cfg_all)
+		bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(TT_ST_LOST_RECS, 1);
+		return 0;
+	}
+	fill_hdr(&e->h, TT_REC_FORK, sizeof(*e), bpf_get_current_pid_tgid());
+	e->h.pid = ctgid;
+	e->h.tid = ctgid;
+	e->ppid = ptgid;
+	e->pad0 = 0;
+	e->start_ns = BPF_CORE_READ(child, start_boottime);
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	unsigned long arg_start, arg_end;
+	const char *filename;
+	struct tt_exec *e;
+	struct file *file;
+	long n;
+	__u64 len;
+
+	if (!tgid_traced(pid_tgid >> 32))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(TT_ST_LOST_RECS, 1);
+		return 0;
+	}
+	fill_hdr(&e->h, TT_REC_EXEC, sizeof(*e), pid_tgid);
+	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	e->old_pid = old_pid;
+	e->start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
+	file = BPF_CORE_READ(bprm, file);
+	e->ino = BPF_CORE_READ(file, f_inode, i_ino);
+	e->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	e->pad0 = 0;
+
+	filename = BPF_CORE_READ(bprm, filename);
+	n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), filename);
+	e->path_len = n > 0 ? n - 1 : 0;
+
+	arg_start = BPF_CORE_READ(p, mm, arg_start);
+	arg_end = BPF_CORE_READ(p, mm, arg_end);
+	len = arg_end > arg_start ? arg_end - arg_start : 0;
+	e->args_full = len;
+	/* one byte short of the buffer, so the mask below keeps the verifier's bound exact */
+	if (len > TT_ARGS_MAX - 1)
+		len = TT_ARGS_MAX - 1;
+	len &= TT_ARGS_MAX - 1;
+	if (len && bpf_probe_read_user(e->args, len, (void *)arg_start)) {
+		stat_add(TT_ST_READ_ERR, 1);
+		len = 0;
+	}
+	e->args_len = len;
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct tt_exit *e;
+
+	/* the tracepoint fires per thread: report the process once its last thread is gone */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0 || !tgid_traced(tgid))
+		return 0;
+	if (!cfg_all)
+		bpf_map_delete_elem(&tracked, &tgid);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(TT_ST_LOST_RECS, 1);
+		return 0;
+	}
+	fill_hdr(&e->h, TT_REC_EXIT, sizeof(*e), bpf_get_current_pid_tgid());
+	e->h.pid = tgid;
+	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	e->exit_code = BPF_CORE_READ(p, exit_code);
+	/* the last thread may not be the leader: the process is identified by the leader's start */
+	e->start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int sys_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct sockaddr_in6 sa = {};
+	struct tt_connect *e;
+
+	if (!tgid_traced(pid_tgid >> 32))
+		return 0;
+	if (bpf_probe_read_user(&sa, sizeof(sa), (void *)ctx->args[1]) &&
+	    bpf_probe_read_user(&sa, sizeof(struct sockaddr_in), (void *)ctx->args[1]))
+		return 0;
+	if (sa.sin6_family != AF_INET && sa.sin6_family != AF_INET6)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(TT_ST_LOST_RECS, 1);
+		return 0;
+	}
+	fill_hdr(&e->h, TT_REC_CONNECT, sizeof(*e), pid_tgid);
+	e->fd = ctx->args[0];
+	e->family = sa.sin6_family;
+	e->port = bpf_ntohs(sa.sin6_port);
+	if (sa.sin6_family == AF_INET) {
+		struct sockaddr_in *in = (void *)&sa;
+
+		__builtin_memset(e->addr, 0, sizeof(e->addr));
+		__builtin_memcpy(e->addr, &in->sin_addr, 4);
+	} else {
+		__builtin_memcpy(e->addr, &sa.sin6_addr, 16);
+	}
+	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}

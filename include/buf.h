@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* buf.h: growable byte buffer with a hard cap (curl dynbuf style). */
+#ifndef TT_BUF_H
+#define TT_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct tt_buf {
+	unsigned char *data;
+	size_t len;
+	size_t alloc;
+	size_t cap;		/* len never exceeds this */
+};
+
+/* An empty buffer that will hold at most cap bytes; allocates nothing yet. */
+void tt_buf_init(struct tt_buf *b, size_t cap);
+void tt_buf_free(struct tt_buf *b);
+void tt_buf_reset(struct tt_buf *b);
+/* Appends n bytes: 0, -E2BIG when len + n would exceed the cap (nothing appended), -ENOMEM. */
+int tt_buf_add(struct tt_buf *b, const void *p, size_t n);
+/* Appends as much of p as fits under the cap; returns the bytes appended or -ENOMEM. */
+long tt_buf_add_upto(struct tt_buf *b, const void *p, size_t n);
+int tt_buf_addc(struct tt_buf *b, char c);
+int tt_buf_addstr(struct tt_buf *b, const char *s);
+int tt_buf_printf(struct tt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Drops the first n bytes (n <= len). */
+void tt_buf_consume(struct tt_buf *b, size_t n);
+/* NUL-terminated view of the content (reserves one byte beyond len); NULL on -ENOMEM. */
+const char *tt_buf_cstr(struct tt_buf *b);
+/* Hands the storage to the caller (NUL-terminated) and empties b. */
+char *tt_buf_steal(struct tt_buf *b, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TT_BUF_H */

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h: command-line parsing into struct tt_opts (no side effects, unit-tested). */
+#ifndef TT_CLI_H
+#define TT_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TT_MAX_PIDS 64
+
+enum tt_mode {
+	TT_MODE_NONE = 0,
+	TT_MODE_COMMAND,	/* -- COMMAND [ARG...] */
+	TT_MODE_PIDS,		/* -p PID[,PID...] */
+	TT_MODE_ALL,		/* --all */
+	TT_MODE_REPLAY,		/* replay FILE */
+	TT_MODE_HELP,
+	TT_MODE_VERSION,
+};
+
+struct tt_opts {
+	enum tt_mode mode;
+	char **command;			/* argv of COMMAND, NULL-terminated (points into argv) */
+	int n_pids;
+	int pids[TT_MAX_PIDS];
+	const char *replay_file;
+	bool raw;			/* --raw: every record as JSON Lines */
+	const char *output;		/* -o FILE, "-" = stdout */
+	const char *record;		/* --record FILE */
+	bool stats;			/* --stats: counters on stderr, periodically and at exit */
+	unsigned int stats_interval;	/* seconds between --stats lines */
+	uint32_t call_cap;		/* --call-cap BYTES */
+	uint64_t ringbuf_size;		/* --ringbuf-size BYTES */
+	int verbose;			/* -v count */
+	bool quiet;			/* -q */
+	double duration;		/* --duration SECS (0 = until stopped) */
+};
+
+/*
+ * Parses argv into o (defaults applied first). Returns 0, or -EINVAL with a one-line message
+ * (no newline) in err[0..errlen). Does not print, exit or touch the system.
+ */
+int cli_parse(int argc, char **argv, struct tt_opts *o, char *err, size_t errlen);
+/* Parses "256K", "4M", "1G", "1048576" into bytes; -EINVAL / -ERANGE. */
+int cli_parse_size(const char *s, uint64_t *out);
+void cli_usage(FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TT_CLI_H */

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* limits.h: every cap on memory fed by traffic, in one place (DESIGN section 7). */
+#ifndef TT_LIMITS_H
+#define TT_LIMITS_H
+
+/* Capture (kernel side defaults; overridable on the command line). */
+#define TT_DEF_CALL_CAP		(256u * 1024)		/* bytes captured per SSL call */
+#define TT_MAX_CALL_CAP		(4u * 1024 * 1024)	/* = TT_CHUNK * TT_MAX_CHUNKS */
+#define TT_DEF_RINGBUF		(64u * 1024 * 1024)	/* ring buffer bytes */
+#define TT_MAX_TRACKED		65536			/* processes in the tracked set */
+#define TT_MAX_CONNS_BPF	65536			/* (tgid, SSL*) entries in BPF maps */
+
+/* Capture files. */
+#define TT_CAP_MAX_RECORD	(1u << 20)		/* largest record a reader accepts */
+
+/* Streams and HTTP. */
+#define TT_MAX_CONNS		16384			/* open connections tracked in user space */
+#define TT_MAX_STREAM_BUF	(8u * 1024 * 1024)	/* unconsumed bytes per direction */
+#define TT_MAX_HEADER_BYTES	(64u * 1024)		/* request or response head */
+#define TT_MAX_HEADERS		128			/* header fields per message */
+#define TT_MAX_BODY		(32u * 1024 * 1024)	/* decoded body bytes kept */
+#define TT_MAX_SSE_EVENT	(8u * 1024 * 1024)	/* one SSE event / NDJSON line */
+#define TT_MAX_SSE_EVENTS	100000			/* events kept per response */
+#define TT_MAX_PENDING_REQS	64			/* pipelined requests per connection */
+#define TT_CONN_IDLE_NS		(300ull * 1000000000)	/* idle connection expiry */
+#define TT_MAX_START_LINE	(8u * 1024)		/* request/status line when resyncing */
+#define TT_MAX_CHUNK_LINE	4096			/* chunk-size line with extensions */
+#define TT_MAX_CODINGS		4			/* stacked content codings decoded */
+
+/* GenAI decoding (provider, prov_*). */
+#define TT_MAX_GENAI_STR	1024			/* one id, model, finish reason, error type */
+#define TT_MAX_GENAI_TEXT	(1u << 20)		/* assembled text of one output part */
+#define TT_MAX_GENAI_ARGS	(1u << 20)		/* arguments JSON text of one tool call */
+#define TT_MAX_GENAI_BLOCKS	1024			/* output parts (text, tool calls) per call */
+#define TT_MAX_GENAI_CHOICES	128			/* choices / candidates per response */
+#define TT_MAX_GENAI_TOOLS	1024			/* tool calls or tool results per call */
+#define TT_MAX_GENAI_STOP	64			/* stop sequences kept */
+#define TT_MAX_GENAI_CONTENT	(1u << 20)		/* one content attribute (JSON text) */
+#define TT_MAX_JSON_DEPTH	512			/* nesting when repairing truncated JSON */
+
+/* Processes and spans. */
+#define TT_MAX_PROCS		65536			/* processes in the user-space tree */
+#define TT_MAX_OPEN_SPANS	100000
+#define TT_MAX_EXPORT_QUEUE	(64u * 1024 * 1024)	/* bytes waiting for the exporter */
+
+#endif /* TT_LIMITS_H */

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* loader.h: BPF skeleton lifecycle, probe attachment and the tracked-process set. */
+#ifndef TT_LOADER_H
+#define TT_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "targets.h"
+#include "tt_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct loader;
+
+struct loader_opts {
+	bool all;		/* trace every process */
+	uint32_t self;		/* the tracer's own tgid */
+	uint32_t call_cap;	/* payload bytes per SSL call */
+	uint64_t ringbuf_size;
+};
+
+/* Opens, configures and loads the BPF object, attaches the tracepoints. NULL + errno. */
+struct loader *loader__new(const struct loader_opts *opts);
+/* Probes the TLS functions of one file, once per (dev, inode). Returns 1 if probes were
+ * attached, 0 if the file was already probed or carries no TLS functions, -errno on error. */
+int loader__probe_file(struct loader *l, const char *path);
+/* Adds a process to the tracked set (its future children join in the kernel). */
+int loader__track(struct loader *l, pid_t pid);
+int loader__ringbuf_fd(const struct loader *l);
+/* Sums the per-CPU counters into out[TT_ST_MAX]. */
+int loader__stats(const struct loader *l, uint64_t *out);
+int loader__n_probed_files(const struct loader *l);
+/* Detaches everything; NULL-safe. */
+void loader__free(struct loader *l);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TT_LOADER_H */

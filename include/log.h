@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* log.h: leveled logging to stderr, module-prefixed by the caller. */
+#ifndef TT_LOG_H
+#define TT_LOG_H
+
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tt_log_level {
+	TT_LOG_ERROR = 0,
+	TT_LOG_WARN = 1,
+	TT_LOG_INFO = 2,
+	TT_LOG_DEBUG = 3,
+};
+
+void tt_log_set_level(enum tt_log_level level);
+enum tt_log_level tt_log_get_level(void);
+/* Tests capture log lines instead of printing them; NULL restores stderr. */
+void tt_log_set_sink(void (*fn)(enum tt_log_level, const char *line, void *ctx), void *ctx);
+void tt_log(enum tt_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define tt_err(...)	tt_log(TT_LOG_ERROR, __VA_ARGS__)
+#define tt_warn(...)	tt_log(TT_LOG_WARN, __VA_ARGS__)
+#define tt_info(...)	tt_log(TT_LOG_INFO, __VA_ARGS__)
+#define tt_debug(...)	tt_log(TT_LOG_DEBUG, __VA_ARGS__)
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TT_LOG_H */

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* tt_abi.h: the records the BPF programs send to user space (and capture files store). */
+#ifndef TT_ABI_H
+#define TT_ABI_H
+
+/*
+ * Shared by bpf/ (where vmlinux.h provides the __uN types) and user space (linux/types.h).
+ * Every struct is naturally aligned with explicit padding, so its layout is the same in both
+ * compilers; tests/unit/test_abi.c compares it with the BTF of the built BPF object.
+ * Bump TT_ABI_VERSION on any change: capture files carry it.
+ */
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define TT_ABI_VERSION		1
+#define TT_COMM_LEN		16
+#define TT_CHUNK		16384	/* payload bytes per data record, power of two */
+#define TT_MAX_CHUNKS		256	/* chunks per call: TT_CHUNK * TT_MAX_CHUNKS = 4 MiB max cap */
+#define TT_PATH_MAX		256	/* exec filename bytes kept */
+#define TT_ARGS_MAX		4096	/* exec argv bytes kept (NUL-separated) */
+
+enum tt_rec_type {
+	TT_REC_DATA = 1,	/* struct tt_data: TLS plaintext chunk */
+	TT_REC_FORK = 2,	/* struct tt_fork: new process (not thread) */
+	TT_REC_EXEC = 3,	/* struct tt_exec: execve done, path and argv */
+	TT_REC_EXIT = 4,	/* struct tt_exit: last thread of a process exited */
+	TT_REC_CLOSE = 5,	/* struct tt_conn_ev: SSL_free */
+	TT_REC_SSL_FD = 6,	/* struct tt_conn_ev: socket fd seen inside an SSL call */
+	TT_REC_CONNECT = 7,	/* struct tt_connect: connect() on a socket of a traced process */
+	TT_REC_MAX,
+};
+
+enum tt_dir {
+	TT_DIR_WRITE = 0,	/* plaintext the process sent (request, for a client) */
+	TT_DIR_READ = 1,	/* plaintext the process received */
+};
+
+enum tt_data_flags {
+	TT_DF_TRUNCATED = 1 << 0,	/* call longer than the per-call cap: bytes after are lost */
+	TT_DF_FIRST = 1 << 1,		/* first chunk of the call */
+	TT_DF_LAST = 1 << 2,		/* last chunk emitted for the call */
+};
+
+enum tt_src {
+	TT_SRC_SSL = 0,		/* SSL_write / SSL_read */
+	TT_SRC_SSL_EX = 1,	/* SSL_write_ex / SSL_read_ex */
+};
+
+/* Common header of every record. ts_ns is CLOCK_BOOTTIME (bpf_ktime_get_boot_ns). */
+struct tt_hdr {
+	__u16 type;		/* enum tt_rec_type */
+	__u16 abi;		/* TT_ABI_VERSION */
+	__u32 size;		/* whole record, header included */
+	__u64 ts_ns;
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	char comm[TT_COMM_LEN];
+};
+
+struct tt_data {
+	struct tt_hdr h;
+	__u64 conn;		/* SSL* in the process: with pid, the connection key */
+	__u64 pos;		/* byte position of data[0] in this direction's stream */
+	__u32 call_len;		/* bytes the call moved (its return value) */
+	__u32 len;		/* bytes in data[] */
+	__u8 dir;		/* enum tt_dir */
+	__u8 flags;		/* enum tt_data_flags */
+	__u8 src;		/* enum tt_src */
+	__u8 pad0;
+	__s32 fd;		/* socket fd if known, else -1 */
+	__u8 data[];
+};
+
+struct tt_fork {
+	struct tt_hdr h;	/* h.pid = child tgid, h.tid = child pid */
+	__u32 ppid;		/* parent tgid */
+	__u32 pad0;
+	__u64 start_ns;		/* child start time (boot ns): with pid, the process identity */
+};
+
+struct tt_exec {
+	struct tt_hdr h;
+	__u32 ppid;
+	__u32 old_pid;		/* pid before exec (differs when a thread execs) */
+	__u64 start_ns;
+	__u64 ino;		/* inode of the new executable */
+	__u32 dev;
+	__u16 path_len;		/* bytes in path[], no NUL */
+	__u16 args_len;		/* bytes in args[], NUL-separated */
+	__u32 args_full;	/* argv bytes the process has (> args_len when cut) */
+	__u32 pad0;
+	char path[TT_PATH_MAX];
+	char args[TT_ARGS_MAX];
+};
+
+struct tt_exit {
+	struct tt_hdr h;
+	__u32 ppid;
+	__s32 exit_code;	/* wait status: (code << 8) | signal */
+	__u64 start_ns;
+};
+
+struct tt_conn_ev {
+	struct tt_hdr h;
+	__u64 conn;
+	__s32 fd;
+	__u32 pad0;
+};
+
+struct tt_connect {
+	struct tt_hdr h;
+	__s32 fd;
+	__u16 family;		/* AF_INET / AF_INET6 */
+	__u16 port;		/* host byte order */
+	__u8 addr[16];		/* IPv4 in the first 4 bytes */
+};
+
+/* Index in the per-CPU "stats" array. */
+enum tt_stat {
+	TT_ST_LOST_RECS = 0,	/* ring buffer full: records dropped */
+	TT_ST_LOST_BYTES,	/* payload bytes in those records */
+	TT_ST_TRUNC_CALLS,	/* calls larger than the per-call cap */
+	TT_ST_TRUNC_BYTES,	/* bytes beyond the cap */
+	TT_ST_READ_ERR,		/* bpf_probe_read_user failures */
+	TT_ST_ARGS_MISS,	/* return probe without a stashed entry */
+	TT_ST_MAX,
+};
+
+#endif /* TT_ABI_H */

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+/* log.c: leveled logging to stderr. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+static enum tt_log_level log_level = TT_LOG_WARN;
+static void (*log_sink)(enum tt_log_level, const char *, void *);
+static void *log_sink_ctx;
+
+void tt_log_set_level(enum tt_log_level level)
+{
+	log_level = level;
+}
+
+enum tt_log_level tt_log_get_level(void)
+{
+	return log_level;
+}
+
+void tt_log_set_sink(void (*fn)(enum tt_log_level, const char *, void *), void *ctx)
+{
+	log_sink = fn;
+	log_sink_ctx = ctx;
+}
+
+void tt_log(enum tt_log_level level, const char *fmt, ...)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	char line[1024];
+	size_t len;
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (log_sink) {
+		log_sink(level, line, log_sink_ctx);
+		return;
+	}
+	len = strlen(line);
+	fprintf(stderr, "tracetree-bpf: %s: %s%s", names[level], line,
+		len && line[len - 1] == '\n' ? "" : "\n");
+}

@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: MIT
+/* main.c: command line, signals, and the wiring of capture, recording and output. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "buf.h"
+#include "capfile.h"
+#include "cli.h"
+#include "events.h"
+#include "loader.h"
+#include "log.h"
+#include "rawfmt.h"
+#include "records.h"
+#include "targets.h"
+#include "tt_abi.h"
+
+#define TT_VERSION		"0.1.0"
+#define POLL_MS			10
+#define MAX_RESCANS		1024
+/* After exec, a process maps its TLS library only once the dynamic linker or its runtime
+ * loads it: look again at these delays (ns). */
+static const uint64_t rescan_delays[] = { 20000000ull, 250000000ull, 2000000000ull };
+
+struct rescan {
+	pid_t pid;
+	int step;
+	uint64_t due_ns;
+};
+
+struct app {
+	struct tt_opts o;
+	struct loader *loader;
+	struct events *events;
+	struct capfile_writer *rec;
+	FILE *out;
+	struct tt_buf line;
+	struct rawfmt_clock clk;
+	pid_t child;
+	int child_status;
+	bool child_done;
+	struct rescan rescans[MAX_RESCANS];
+	int n_rescans;
+	uint64_t rescans_dropped;
+	uint64_t out_errors;
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* libbpf's messages: verifier logs are long, so they go straight to stderr, with -vv only. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (tt_log_get_level() < TT_LOG_DEBUG)
+		return 0;
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void emit_raw(struct app *a, const void *rec, size_t size)
+{
+	tt_buf_reset(&a->line);
+	if (rawfmt_record(&a->line, rec, size, &a->clk)) {
+		a->out_errors++;
+		return;
+	}
+	if (fwrite(a->line.data, 1, a->line.len, a->out) != a->line.len)
+		a->out_errors++;
+}
+
+static void schedule_rescan(struct app *a, pid_t pid)
+{
+	struct rescan *r;
+
+	if (a->n_rescans == MAX_RESCANS) {
+		a->rescans_dropped++;
+		return;
+	}
+	r = &a->rescans[a->n_rescans++];
+	r->pid = pid;
+	r->step = 0;
+	r->due_ns = now_ns(CLOCK_MONOTONIC) + rescan_delays[0];
+}
+
+static void probe_path(const char *path, void *ctx)
+{
+	struct app *a = ctx;
+	int err = loader__probe_file(a->loader, path);
+
+	if (err < 0 && err != -ENOENT && err != -ESRCH)
+		tt_debug("main: %s: %s", path, strerror(-err));
+}
+
+static void run_rescans(struct app *a)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	int i = 0;
+
+	while (i < a->n_rescans) {
+		struct rescan *r = &a->rescans[i];
+
+		if (r->due_ns > now) {
+			i++;
+			continue;
+		}
+		if (targets_process(r->pid, probe_path, a) >= 0 &&
+		    ++r->step < (int)(sizeof(rescan_delays) / sizeof(rescan_delays[0]))) {
+			r->due_ns = now + rescan_delays[r->step];
+			i++;
+			continue;
+		}
+		/* done or gone */
+		a->rescans[i] = a->rescans[--a->n_rescans];
+	}
+}
+
+static void on_record(const void *rec, size_t size, void *ctx)
+{
+	const struct tt_hdr *h = rec;
+	struct app *a = ctx;
+	char path[64];
+
+	if (a->rec && capfile_writer__write(a->rec, rec, size))
+		a->out_errors++;
+	if (a->o.raw)
+		emit_raw(a, rec, size);
+	if (h->type == TT_REC_EXEC) {
+		/* a new program: probe it now if it carries TLS itself, its libraries later */
+		snprintf(path, sizeof(path), "/proc/%u/exe", h->pid);
+		probe_path(path, a);
+		schedule_rescan(a, (pid_t)h->pid);
+	}
+}
+
+static void print_stats(struct app *a, bool final)
+{
+	uint64_t st[TT_ST_MAX] = {0};
+
+	if (loader__stats(a->loader, st))
+		return;
+	if (!final && !a->o.stats)
+		return;
+	if (final && !a->o.stats && !st[TT_ST_LOST_RECS] && !st[TT_ST_TRUNC_CALLS] &&
+	    !st[TT_ST_READ_ERR] && !events__bad(a->events))
+		return;
+	fprintf(stderr, "tracetree-bpf: stats: records=%llu lost_records=%llu lost_bytes=%llu "
+		"truncated_calls=%llu truncated_bytes=%llu read_errors=%llu bad_records=%llu "
+		"probed_files=%d\n",
+		(unsigned long long)events__count(a->events),
+		(unsigned long long)st[TT_ST_LOST_RECS], (unsigned long long)st[TT_ST_LOST_BYTES],
+		(unsigned long long)st[TT_ST_TRUNC_CALLS],
+		(unsigned long long)st[TT_ST_TRUNC_BYTES], (unsigned long long)st[TT_ST_READ_ERR],
+		(unsigned long long)events__bad(a->events), loader__n_probed_files(a->loader));
+	if (st[TT_ST_LOST_RECS])
+		fprintf(stderr, "tracetree-bpf: warning: %llu records were lost because the ring "
+			"buffer was full: raise --ringbuf-size\n",
+			(unsigned long long)st[TT_ST_LOST_RECS]);
+}
+
+static int preflight(void)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "tracetree-bpf: live tracing needs root: run it with sudo (or use "
+			"'replay FILE' on a capture)\n");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr, "tracetree-bpf: this kernel has no BTF (/sys/kernel/btf/vmlinux is "
+			"missing): use a kernel built with CONFIG_DEBUG_INFO_BTF=y\n");
+		return -ENOTSUP;
+	}
+	/* libbpf finds syscall tracepoints through tracefs, which minimal systems leave unmounted */
+	if (access("/sys/kernel/tracing/events", R_OK) &&
+	    access("/sys/kernel/debug/tracing/events", R_OK) &&
+	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		fprintf(stderr, "tracetree-bpf: tracefs is not mounted and mounting it on "
+			"/sys/kernel/tracing failed (%s): mount it (mount -t tracefs tracefs "
+			"/sys/kernel/tracing) and try again\n", strerror(errno));
+		return -ENOTSUP;
+	}
+	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK)) {
+		fprintf(stderr, "tracetree-bpf: this kernel has no uprobe support: use a kernel "
+			"built with CONFIG_UPROBE_EVENTS=y\n");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+/* Forks COMMAND stopped on a pipe: it execs only once the probes are in place. */
+static pid_t start_child(char **argv, int *go_fd)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[1]);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(127);	/* the tracer failed to start: do not run untraced */
+		close(fds[0]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "tracetree-bpf: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	*go_fd = fds[1];
+	return pid;
+}
+
+/* The file COMMAND will exec, found on PATH as execvp does. */
+static bool resolve_command(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH"), *p, *end;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, len, "%s", cmd);
+		return access(out, X_OK) == 0;
+	}
+	for (p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		snprintf(out, len, "%.*s/%s", (int)(end - p), p, cmd);
+		if (!access(out, X_OK))
+			return true;
+	}
+	return false;
+}
+
+static void track_tree(struct app *a, pid_t pid, int depth)
+{
+	int kids[256], n, i;
+
+	if (loader__track(a->loader, pid))
+		return;
+	targets_process(pid, probe_path, a);
+	if (depth > 64)
+		return;
+	n = targets_children(pid, kids, 256);
+	for (i = 0; i < n; i++)
+		track_tree(a, kids[i], depth + 1);
+}
+
+static void scan_all_processes(struct app *a)
+{
+	struct dirent *de;
+	DIR *d;
+	int pid;
+
+	d = opendir("/proc");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid = atoi(de->d_name);
+		if (pid > 0 && pid != getpid())
+			targets_process(pid, probe_path, a);
+	}
+	closedir(d);
+}
+
+static bool pids_alive(const struct tt_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->n_pids; i++)
+		if (!kill(o->pids[i], 0) || errno == EPERM)
+			return true;
+	return false;
+}
+
+static int open_output(struct app *a)
+{
+	if (!a->o.output || !strcmp(a->o.output, "-")) {
+		a->out = stdout;
+		return 0;
+	}
+	a->out = fopen(a->o.output, "we");
+	if (!a->out) {
+		fprintf(stderr, "tracetree-bpf: cannot write %s: %s\n", a->o.output,
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int run_replay(struct app *a)
+{
+	struct capfile_reader *r;
+	struct capfile_header h;
+	const void *rec;
+	size_t size;
+	int ret, err = 0;
+
+	r = capfile_reader__open(a->o.replay_file, &h);
+	if (!r) {
+		fprintf(stderr, "tracetree-bpf: cannot replay %s: %s\n", a->o.replay_file,
+			strerror(errno));
+		return 1;
+	}
+	a->clk.boot_ns = h.boot_ns;
+	a->clk.real_ns = h.real_ns;
+	while ((ret = capfile_reader__next(r, &rec, &size)) > 0) {
+		if (tt_rec_validate(rec, size) < 0) {
+			tt_warn("replay: malformed record of %zu bytes skipped", size);
+			continue;
+		}
+		emit_raw(a, rec, size);
+	}
+	if (ret < 0) {
+		fprintf(stderr, "tracetree-bpf: %s: %s\n", a->o.replay_file, strerror(-ret));
+		err = 1;
+	}
+	capfile_reader__close(r);
+	return err;
+}
+
+static int setup_live(struct app *a, int *go_fd)
+{
+	struct loader_opts lo = {
+		.all = a->o.mode == TT_MODE_ALL,
+		.self = (uint32_t)getpid(),
+		.call_cap = a->o.call_cap,
+		.ringbuf_size = a->o.ringbuf_size,
+	};
+	char exe[4096];
+	int i;
+
+	for (i = 0; i < a->o.n_pids; i++) {
+		if (kill(a->o.pids[i], 0) && errno == ESRCH) {
+			fprintf(stderr, "tracetree-bpf: no process with pid %d\n", a->o.pids[i]);
+			return -ESRCH;
+		}
+	}
+	if (a->o.mode == TT_MODE_COMMAND) {
+		a->child = start_child(a->o.command, go_fd);
+		if (a->child < 0) {
+			fprintf(stderr, "tracetree-bpf: fork: %s\n", strerror(errno));
+			return -errno;
+		}
+	}
+	a->loader = loader__new(&lo);
+	if (!a->loader)
+		return -errno;
+	targets_system_libs(probe_path, a);
+	if (a->o.mode == TT_MODE_COMMAND) {
+		loader__track(a->loader, a->child);
+		if (resolve_command(a->o.command[0], exe, sizeof(exe)))
+			probe_path(exe, a);
+	}
+	for (i = 0; i < a->o.n_pids; i++)
+		track_tree(a, a->o.pids[i], 0);
+	if (a->o.mode == TT_MODE_ALL)
+		scan_all_processes(a);
+	if (!loader__n_probed_files(a->loader))
+		tt_warn("main: no TLS library found yet (no libssl.so.* on the system and no "
+			"SSL_write in the traced executables): TLS capture starts when a traced "
+			"process maps one; install libssl3 for system OpenSSL clients");
+	a->events = events__new(loader__ringbuf_fd(a->loader), on_record, a);
+	if (!a->events) {
+		fprintf(stderr, "tracetree-bpf: ring buffer: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static bool should_stop(struct app *a, uint64_t start, uint64_t *drain_until)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	int status;
+
+	if (exiting)
+		return true;
+	if (a->o.duration > 0 && now - start >= (uint64_t)(a->o.duration * 1e9))
+		return true;
+	if (a->o.mode == TT_MODE_COMMAND && !a->child_done &&
+	    waitpid(a->child, &status, WNOHANG) == a->child) {
+		a->child_done = true;
+		a->child_status = status;
+		/* records of the last moments may still be in flight: drain a little longer */
+		*drain_until = now + 100000000ull;
+	}
+	if (a->o.mode == TT_MODE_PIDS && !*drain_until && !pids_alive(&a->o))
+		*drain_until = now + 100000000ull;
+	return *drain_until && now >= *drain_until;
+}
+
+static int run_live(struct app *a)
+{
+	struct capfile_header ch = { .abi = TT_ABI_VERSION };
+	uint64_t start, drain_until = 0, last_stats;
+	int go_fd = -1, err, ret = 0;
+
+	err = preflight();
+	if (err)
+		return 1;
+	libbpf_set_print(libbpf_print);
+	a->clk.boot_ns = now_ns(CLOCK_BOOTTIME);
+	a->clk.real_ns = now_ns(CLOCK_REALTIME);
+	if (a->o.record) {
+		ch.boot_ns = a->clk.boot_ns;
+		ch.real_ns = a->clk.real_ns;
+		gethostname(ch.host, sizeof(ch.host) - 1);
+		a->rec = capfile_writer__open(a->o.record, &ch);
+		if (!a->rec) {
+			fprintf(stderr, "tracetree-bpf: cannot write %s: %s\n", a->o.record,
+				strerror(errno));
+			return 1;
+		}
+	}
+	err = setup_live(a, &go_fd);
+	if (err) {
+		if (go_fd >= 0)
+			close(go_fd);	/* the child sees EOF and exits without running */
+		if (a->child > 0)
+			waitpid(a->child, NULL, 0);
+		return 1;
+	}
+	if (go_fd >= 0) {
+		if (write(go_fd, "g", 1) != 1)
+			tt_warn("main: could not start the command: %s", strerror(errno));
+		close(go_fd);
+	}
+	start = last_stats = now_ns(CLOCK_MONOTONIC);
+	while (!should_stop(a, start, &drain_until)) {
+		err = events__poll(a->events, POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			tt_err("main: ring buffer poll: %s", strerror(-err));
+			ret = 1;
+			break;
+		}
+		run_rescans(a);
+		fflush(a->out);
+		if (a->rec)
+			capfile_writer__flush(a->rec);
+		if (a->o.stats && now_ns(CLOCK_MONOTONIC) - last_stats >=
+		    a->o.stats_interval * 1000000000ull) {
+			print_stats(a, false);
+			last_stats = now_ns(CLOCK_MONOTONIC);
+		}
+	}
+	events__poll(a->events, 0);
+	print_stats(a, true);
+	if (a->out_errors)
+		tt_warn("main: %llu records could not be written",
+			(unsigned long long)a->out_errors);
+	if (!ret && !exiting && a->child_done && WIFEXITED(a->child_status))
+		ret = WEXITSTATUS(a->child_status);
+	else if (!ret && !exiting && a->child_done && WIFSIGNALED(a->child_status))
+		ret = 128 + WTERMSIG(a->child_status);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct app a = { .child = -1 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err[256];
+	int ret;
+
+	if (cli_parse(argc, argv, &a.o, err, sizeof(err))) {
+		fprintf(stderr, "tracetree-bpf: %s\n", err);
+		return 2;
+	}
+	if (a.o.mode == TT_MODE_HELP) {
+		cli_usage(stdout);
+		return 0;
+	}
+	if (a.o.mode == TT_MODE_VERSION) {
+		printf("tracetree-bpf %s\n", TT_VERSION);
+		return 0;
+	}
+	tt_log_set_level(a.o.quiet ? TT_LOG_ERROR :
+			 a.o.verbose >= 2 ? TT_LOG_DEBUG :
+			 a.o.verbose == 1 ? TT_LOG_INFO : TT_LOG_WARN);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	tt_buf_init(&a.line, 4u << 20);
+	if (open_output(&a)) {
+		ret = 1;
+		goto cleanup;
+	}
+	ret = a.o.mode == TT_MODE_REPLAY ? run_replay(&a) : run_live(&a);
+	if (fflush(a.out) && !ret) {
+		fprintf(stderr, "tracetree-bpf: writing the output failed: %s\n", strerror(errno));
+		ret = 1;
+	}
+cleanup:
+	if (capfile_writer__close(a.rec) && !ret) {
+		fprintf(stderr, "tracetree-bpf: writing %s failed\n", a.o.record);
+		ret = 1;
+	}
+	events__free(a.events);
+	loader__free(a.loader);
+	if (a.out && a.out != stdout)
+		fclose(a.out);
+	tt_buf_free(&a.line);
+	return ret;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+/* rawfmt.c: JSON Lines rendering of raw capture records. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "jsonw.h"
+#include "rawfmt.h"
+#include "records.h"
+
+static int put_time(struct tt_buf *b, uint64_t ts, const struct rawfmt_clock *clk)
+{
+	uint64_t real = clk->real_ns + (ts - clk->boot_ns);
+	/* ts is before the clock base for records already queued at start: still fine unsigned */
+	time_t secs = (time_t)(real / 1000000000ull);
+	char iso[32];
+	struct tm tm;
+
+	if (!gmtime_r(&secs, &tm) || !strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S", &tm))
+		return -EINVAL;
+	return tt_buf_printf(b, "{\"time\":\"%s.%09" PRIu64 "Z\",\"ts_ns\":%" PRIu64, iso,
+			     real % 1000000000u, ts);
+}
+
+static int put_common(struct tt_buf *b, const struct tt_hdr *h, int type)
+{
+	int err;
+
+	err = tt_buf_printf(b, ",\"type\":\"%s\",\"pid\":%u,\"tid\":%u,\"comm\":",
+			    tt_rec_type_name(type), h->pid, h->tid);
+	return err ? err : jsonw_str(b, h->comm, strnlen(h->comm, TT_COMM_LEN));
+}
+
+static int put_data(struct tt_buf *b, const struct tt_data *d)
+{
+	int err;
+
+	err = tt_buf_printf(b, ",\"dir\":\"%s\",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,"
+			    "\"pos\":%" PRIu64 ",\"len\":%u,\"call_len\":%u,\"truncated\":%s,"
+			    "\"src\":\"%s\"",
+			    d->dir == TT_DIR_WRITE ? "write" : "read", (uint64_t)d->conn, d->fd,
+			    (uint64_t)d->pos, d->len, d->call_len,
+			    d->flags & TT_DF_TRUNCATED ? "true" : "false",
+			    d->src == TT_SRC_SSL_EX ? "ssl_ex" : "ssl");
+	if (err)
+		return err;
+	if (jsonw_is_text(d->data, d->len)) {
+		err = tt_buf_addstr(b, ",\"text\":");
+		return err ? err : jsonw_str(b, (const char *)d->data, d->len);
+	}
+	err = tt_buf_addstr(b, ",\"base64\":\"");
+	if (!err)
+		err = jsonw_base64(b, d->data, d->len);
+	return err ? err : tt_buf_addc(b, '"');
+}
+
+static int put_exec(struct tt_buf *b, const struct tt_exec *e)
+{
+	size_t i = 0, n;
+	int err;
+
+	err = tt_buf_printf(b, ",\"ppid\":%u,\"start_ns\":%" PRIu64 ",\"filename\":", e->ppid,
+			    (uint64_t)e->start_ns);
+	if (!err)
+		err = jsonw_str(b, e->path, e->path_len);
+	if (!err)
+		err = tt_buf_addstr(b, ",\"argv\":[");
+	while (!err && i < e->args_len) {
+		n = strnlen(e->args + i, e->args_len - i);
+		if (i)
+			err = tt_buf_addc(b, ',');
+		if (!err)
+			err = jsonw_str(b, e->args + i, n);
+		i += n + 1;
+	}
+	if (!err)
+		err = tt_buf_printf(b, "],\"args_truncated\":%s",
+				    e->args_full > e->args_len ? "true" : "false");
+	return err;
+}
+
+static int put_connect(struct tt_buf *b, const struct tt_connect *c)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(c->family == AF_INET ? AF_INET : AF_INET6, c->addr, addr, sizeof(addr));
+	return tt_buf_printf(b, ",\"fd\":%d,\"addr\":\"%s\",\"port\":%u", c->fd, addr, c->port);
+}
+
+int rawfmt_record(struct tt_buf *b, const void *rec, size_t size, const struct rawfmt_clock *clk)
+{
+	const struct tt_hdr *h = rec;
+	int type = tt_rec_validate(rec, size);
+	int err;
+
+	if (type < 0)
+		return type;
+	err = put_time(b, h->ts_ns, clk);
+	if (!err)
+		err = put_common(b, h, type);
+	if (err)
+		return err;
+	switch (type) {
+	case TT_REC_DATA:
+		err = put_data(b, rec);
+		break;
+	case TT_REC_FORK: {
+		const struct tt_fork *f = rec;
+
+		err = tt_buf_printf(b, ",\"ppid\":%u,\"start_ns\":%" PRIu64, f->ppid,
+				    (uint64_t)f->start_ns);
+		break;
+	}
+	case TT_REC_EXEC:
+		err = put_exec(b, rec);
+		break;
+	case TT_REC_EXIT: {
+		const struct tt_exit *x = rec;
+
+		err = tt_buf_printf(b, ",\"ppid\":%u,\"start_ns\":%" PRIu64 ",\"exit_code\":%d,"
+				    "\"signal\":%d", x->ppid, (uint64_t)x->start_ns,
+				    (x->exit_code >> 8) & 0xff, x->exit_code & 0x7f);
+		break;
+	}
+	case TT_REC_CLOSE:
+	case TT_REC_SSL_FD: {
+		const struct tt_conn_ev *c = rec;
+
+		err = tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d", (uint64_t)c->conn,
+				    c->fd);
+		break;
+	}
+	case TT_REC_CONNECT:
+		err = put_connect(b, rec);
+		break;
+	}
+	return err ? err : tt_buf_addstr(b, "}\n");
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+/* records.c: validation of tt_abi.h records. */
+#include <errno.h>
+#include <string.h>
+
+#include "records.h"
+
+static const size_t rec_min[TT_REC_MAX] = {
+	[TT_REC_DATA] = sizeof(struct tt_data),
+	[TT_REC_FORK] = sizeof(struct tt_fork),
+	[TT_REC_EXEC] = sizeof(struct tt_exec),
+	[TT_REC_EXIT] = sizeof(struct tt_exit),
+	[TT_REC_CLOSE] = sizeof(struct tt_conn_ev),
+	[TT_REC_SSL_FD] = sizeof(struct tt_conn_ev),
+	[TT_REC_CONNECT] = sizeof(struct tt_connect),
+};
+
+int tt_rec_validate(const void *rec, size_t size)
+{
+	struct tt_hdr h;
+
+	if (size < sizeof(h))
+		return -EBADMSG;
+	memcpy(&h, rec, sizeof(h));
+	if (h.abi != TT_ABI_VERSION || h.type == 0 || h.type >= TT_REC_MAX ||
+	    h.size > size || h.size < rec_min[h.type])
+		return -EBADMSG;
+	if (h.type == TT_REC_DATA) {
+		struct tt_data d;
+
+		memcpy(&d, rec, sizeof(d));
+		if (d.len > TT_CHUNK || sizeof(d) + d.len > h.size || d.dir > TT_DIR_READ)
+			return -EBADMSG;
+	} else if (h.type == TT_REC_EXEC) {
+		const struct tt_exec *e = rec;
+
+		if (e->path_len >= TT_PATH_MAX || e->args_len >= TT_ARGS_MAX)
+			return -EBADMSG;
+	}
+	return h.type;
+}
+
+const char *tt_rec_type_name(int type)
+{
+	static const char *const names[TT_REC_MAX] = {
+		[TT_REC_DATA] = "data", [TT_REC_FORK] = "fork", [TT_REC_EXEC] = "exec",
+		[TT_REC_EXIT] = "exit", [TT_REC_CLOSE] = "close", [TT_REC_SSL_FD] = "ssl_fd",
+		[TT_REC_CONNECT] = "connect",
+	};
+
+	if (type <= 0 || type >= TT_REC_MAX)
+		return "unknown";
+	return names[type];
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+/* runner.c: runs the discovered unit tests; -t NAME[/SUB] filters, -v shows all logs. */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "test.h"
+
+#define DEFINE_TEST(name) void test_##name(void);
+#include "tests.inc"
+#undef DEFINE_TEST
+
+struct test_def {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define DEFINE_TEST(name) { #name, test_##name },
+static const struct test_def tests[] = {
+#include "tests.inc"
+};
+#undef DEFINE_TEST
+
+static struct {
+	const char *filter;	/* test name glob */
+	const char *sub_filter;	/* subtest name glob */
+	bool verbose;
+	const char *cur_test;
+	const char *cur_sub;
+	bool failed;
+	bool skipped;
+	char skip_reason[256];
+	struct tt_buf log;
+	int sub_pass, sub_fail;
+} env;
+
+static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void log_line(const char *fmt, ...)
+{
+	va_list ap;
+	char line[2048];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	tt_buf_addstr(&env.log, line);
+	if (env.verbose)
+		fputs(line, stdout);
+}
+
+static void log_sink(enum tt_log_level level, const char *line, void *ctx)
+{
+	(void)ctx;
+	log_line("  log(%d): %s\n", level, line);
+}
+
+bool tt_test_check(bool ok, const char *file, int line, const char *name, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (ok)
+		return true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	env.failed = true;
+	log_line("  %s:%d: FAIL %s%s%s: %s\n", file, line, env.cur_sub ? env.cur_sub : "",
+		 env.cur_sub ? "/" : "", name, msg);
+	return false;
+}
+
+bool tt_test_memeq(const void *a, size_t alen, const void *b, size_t blen, const char *file,
+		   int line, const char *name)
+{
+	const unsigned char *x = a, *y = b;
+	size_t i, n = alen < blen ? alen : blen;
+
+	if (alen == blen && (!n || !memcmp(a, b, n)))
+		return true;
+	for (i = 0; i < n && x[i] == y[i]; i++)
+		;
+	return tt_test_check(false, file, line, name,
+			     "bytes differ: len %zu vs %zu, first difference at %zu", alen, blen, i);
+}
+
+bool test__start_subtest(const char *name)
+{
+	if (env.sub_filter && fnmatch(env.sub_filter, name, 0))
+		return false;
+	env.cur_sub = name;
+	return true;
+}
+
+void test__skip(const char *reason)
+{
+	env.skipped = true;
+	snprintf(env.skip_reason, sizeof(env.skip_reason), "%s", reason);
+}
+
+const char *test__fixtures(void)
+{
+	const char *dir = getenv("TT_FIXTURES");
+
+	return dir ? dir : "tests/fixtures";
+}
+
+unsigned char *test__read_fixture(const char *rel, size_t *len)
+{
+	char path[1024];
+	unsigned char *data = NULL;
+	long n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", test__fixtures(), rel);
+	f = fopen(path, "rb");
+	if (!f) {
+		log_line("  fixture %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+		goto out;
+	data = malloc((size_t)n + 1);
+	if (data && fread(data, 1, (size_t)n, f) != (size_t)n) {
+		free(data);
+		data = NULL;
+		goto out;
+	}
+	if (data) {
+		data[n] = 0;
+		*len = (size_t)n;
+	}
+out:
+	fclose(f);
+	return data;
+}
+
+/* Live guarded mappings: few at a time, so a small table is enough. */
+static struct {
+	void *data;
+	void *base;
+	size_t size;
+} guarded[64];
+
+void *test__guarded(const void *p, size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t span = (n + page - 1) / page * page;
+	unsigned char *base;
+	size_t i;
+
+	for (i = 0; i < 64 && guarded[i].data; i++)
+		;
+	if (i == 64)
+		abort();
+	base = mmap(NULL, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED || mprotect(base + span, page, PROT_NONE))
+		abort();
+	if (n)
+		memcpy(base + span - n, p, n);
+	guarded[i].data = base + span - n;
+	guarded[i].base = base;
+	guarded[i].size = span + page;
+	return guarded[i].data;
+}
+
+void test__guarded_free(void *p)
+{
+	size_t i;
+
+	for (i = 0; p && i < 64; i++) {
+		if (guarded[i].data == p) {
+			munmap(guarded[i].base, guarded[i].size);
+			guarded[i].data = NULL;
+			return;
+		}
+	}
+}
+
+uint32_t test__rand(uint64_t *state)
+{
+	/* splitmix64 */
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (uint32_t)((z ^ (z >> 31)) >> 32);
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-v] [-l] [-t NAME[/SUBTEST]]  (globs allowed)\n", prog);
+}
+
+int main(int argc, char **argv)
+{
+	int pass = 0, fail = 0, skip = 0, opt;
+	bool list = false;
+	char *slash;
+	size_t i;
+
+	while ((opt = getopt(argc, argv, "vlt:h")) != -1) {
+		switch (opt) {
+		case 'v':
+			env.verbose = true;
+			break;
+		case 'l':
+			list = true;
+			break;
+		case 't':
+			env.filter = optarg;
+			slash = strchr(optarg, '/');
+			if (slash) {
+				*slash = '\0';
+				env.sub_filter = slash + 1;
+			}
+			break;
+		default:
+			usage(argv[0]);
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	tt_buf_init(&env.log, 16u << 20);
+	tt_log_set_sink(log_sink, NULL);
+	tt_log_set_level(TT_LOG_DEBUG);
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		const struct test_def *t = &tests[i];
+
+		if (env.filter && fnmatch(env.filter, t->name, 0))
+			continue;
+		if (list) {
+			printf("%s\n", t->name);
+			continue;
+		}
+		env.cur_test = t->name;
+		env.cur_sub = NULL;
+		env.failed = false;
+		env.skipped = false;
+		tt_buf_reset(&env.log);
+		t->fn();
+		if (env.failed) {
+			fail++;
+			printf("#%zu %s: FAIL\n", i + 1, t->name);
+			if (!env.verbose && env.log.len)
+				fwrite(env.log.data, 1, env.log.len, stdout);
+		} else if (env.skipped) {
+			skip++;
+			printf("#%zu %s: SKIP (%s)\n", i + 1, t->name, env.skip_reason);
+		} else {
+			pass++;
+			printf("#%zu %s: OK\n", i + 1, t->name);
+		}
+		fflush(stdout);
+	}
+	tt_log_set_sink(NULL, NULL);
+	tt_buf_free(&env.log);
+	if (!list)
+		printf("unit: %d passed, %d failed, %d skipped\n", pass, fail, skip);
+	return fail ? 1 : 0;
+}

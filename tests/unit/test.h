@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* test.h: unit test assertions (kernel selftests style: named, return bool). */
+#ifndef TT_TEST_H
+#define TT_TEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/*
+ * A test is `void test_<name>(void)` in tests/unit/test_<module>.c; the Makefile discovers it.
+ * Every ASSERT_* names what it checks and returns true when it holds, so a failed precondition
+ * reads `if (!ASSERT_OK(err, "parse")) return;`.
+ */
+bool tt_test_check(bool ok, const char *file, int line, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+bool tt_test_memeq(const void *a, size_t alen, const void *b, size_t blen, const char *file,
+		   int line, const char *name);
+/* Runs a named subtest when it matches the -t filter; returns false to skip it. */
+bool test__start_subtest(const char *name);
+/* Marks the current test skipped with a reason (not counted as passed). */
+void test__skip(const char *reason);
+/* Directory holding tests/fixtures (from TT_FIXTURES or the build). */
+const char *test__fixtures(void);
+/* Reads a whole fixture file (relative to test__fixtures()); caller frees. NULL if absent. */
+unsigned char *test__read_fixture(const char *rel, size_t *len);
+/* Copies n bytes to the end of a fresh page followed by an unmapped page: over-reads crash. */
+void *test__guarded(const void *p, size_t n);
+void test__guarded_free(void *p);
+/* Deterministic PRNG for split-point tests. */
+uint32_t test__rand(uint64_t *state);
+
+#define ASSERT_TRUE(c, name) tt_test_check(!!(c), __FILE__, __LINE__, name, "%s", #c)
+#define ASSERT_FALSE(c, name) tt_test_check(!(c), __FILE__, __LINE__, name, "!(%s)", #c)
+#define ASSERT_EQ(a, b, name) ({						\
+	long long ___a = (long long)(a), ___b = (long long)(b);			\
+	tt_test_check(___a == ___b, __FILE__, __LINE__, name,			\
+		      "%s == %s: %lld != %lld", #a, #b, ___a, ___b);		\
+})
+#define ASSERT_NEQ(a, b, name) ({						\
+	long long ___a = (long long)(a), ___b = (long long)(b);			\
+	tt_test_check(___a != ___b, __FILE__, __LINE__, name,			\
+		      "%s != %s: both %lld", #a, #b, ___a);			\
+})
+#define ASSERT_GE(a, b, name) ({						\
+	long long ___a = (long long)(a), ___b = (long long)(b);			\
+	tt_test_check(___a >= ___b, __FILE__, __LINE__, name,			\
+		      "%s >= %s: %lld < %lld", #a, #b, ___a, ___b);		\
+})
+#define ASSERT_LE(a, b, name) ({						\
+	long long ___a = (long long)(a), ___b = (long long)(b);			\
+	tt_test_check(___a <= ___b, __FILE__, __LINE__, name,			\
+		      "%s <= %s: %lld > %lld", #a, #b, ___a, ___b);		\
+})
+#define ASSERT_DOUBLE_EQ(a, b, name) ({						\
+	double ___a = (a), ___b = (b);						\
+	tt_test_check(___a - ___b < 1e-9 && ___b - ___a < 1e-9, __FILE__, __LINE__,	\
+		      name, "%s == %s: %g != %g", #a, #b, ___a, ___b);		\
+})
+#define ASSERT_OK(err, name) ({							\
+	long long ___e = (long long)(err);					\
+	tt_test_check(___e == 0, __FILE__, __LINE__, name, "%s: error %lld", #err, ___e); \
+})
+#define ASSERT_ERR(err, name) ({						\
+	long long ___e = (long long)(err);					\
+	tt_test_check(___e < 0, __FILE__, __LINE__, name, "%s: %lld, want < 0", #err, ___e); \
+})
+#define ASSERT_OK_PTR(p, name) tt_test_check((p) != NULL, __FILE__, __LINE__, name, "%s is NULL", #p)
+#define ASSERT_NULL(p, name) tt_test_check((p) == NULL, __FILE__, __LINE__, name, "%s not NULL", #p)
+#define ASSERT_STREQ(a, b, name) ({						\
+	const char *___a = (a), *___b = (b);					\
+	tt_test_check(___a && ___b && !strcmp(___a, ___b), __FILE__, __LINE__, name, \
+		      "%s == %s: \"%s\" != \"%s\"", #a, #b, ___a ? ___a : "(null)",	\
+		      ___b ? ___b : "(null)");					\
+})
+#define ASSERT_MEMEQ(a, alen, b, blen, name)					\
+	tt_test_memeq(a, alen, b, blen, __FILE__, __LINE__, name)
+
+#endif /* TT_TEST_H */

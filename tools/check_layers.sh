@@ -1,0 +1,52 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Enforces the layer DAG of DESIGN section 3: a module may include only headers of its own layer
+# or lower ones, and only L5 (platform) may include libbpf, the skeleton or read /proc.
+set -eu
+cd "$(dirname "$0")/.."
+
+# module:layer. A new module must be added here (the check fails on unknown ones).
+layers='
+log:0 buf:0 util:0 hash:0 clock:0 ids:0 limits:0 redact:0 jsonw:0 tt_abi:0
+capfile:1 rawfmt:1 records:1 http1:1 chunked:1 http2:1 body:1 sse:1 json:1 cli:1 http_exchange:1
+stream:2 conn:2
+provider:3 prov_openai:3 prov_anthropic:3 prov_gemini:3 prov_ollama:3 genai:3 proctree:3 span:3
+linker:3
+otlp_json:4 export:4 tree_view:4
+events:5 targets:5 loader:5 main:5 elfsym:5
+'
+layer_of() {
+	for e in $layers; do
+		[ "${e%%:*}" = "$1" ] && { echo "${e#*:}"; return; }
+	done
+	echo ""
+}
+
+bad=0
+for f in src/*.c include/*.h; do
+	m=$(basename "$f"); m=${m%.*}
+	l=$(layer_of "$m")
+	if [ -z "$l" ]; then
+		echo "layers: $f: module '$m' has no layer in tools/check_layers.sh" >&2
+		bad=1
+		continue
+	fi
+	for inc in $(sed -n 's/^#include "\([a-z0-9_]*\)\.h"/\1/p' "$f"); do
+		case $inc in *.skel) inc=skel ;; esac
+		il=$(layer_of "$inc")
+		if [ "$inc" = tracetree ] || [ "$inc" = skel ]; then il=5; fi
+		if [ -z "$il" ]; then
+			echo "layers: $f includes unknown module header $inc.h" >&2
+			bad=1
+		elif [ "$il" -gt "$l" ]; then
+			echo "layers: $f (L$l) includes $inc.h (L$il): includes only point downward" >&2
+			bad=1
+		fi
+	done
+	if [ "$l" -lt 5 ] && grep -Eq '#include <bpf/|\.skel\.h"|"/proc/' "$f"; then
+		echo "layers: $f (L$l) touches libbpf, the skeleton or /proc: only L5 may" >&2
+		bad=1
+	fi
+done
+[ $bad = 0 ] && echo "layers: ok"
+exit $bad

@@ -101,7 +101,7 @@ $(OUTPUT)/tests.inc: $(TEST_SRCS) | $(OUTPUT)
 $(OUTPUT)/san/tests/runner.o: $(OUTPUT)/tests.inc
 $(OUTPUT)/san/tests/%.o: tests/unit/%.c | $(OUTPUT)/san/tests
 	$(call msg,CC-SAN,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -Wno-missing-prototypes -Itests/unit -c $< -o $@
 
 $(OUTPUT)/unit-tests: $(TEST_OBJS) $(SAN_OBJS)
 	$(call msg,BINARY,$@)

@@ -18,6 +18,25 @@ const volatile __u64 cfg_wake_bytes = 16 * 1024 * 1024;
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Never created (the loader turns autocreate off): it only makes clang emit the BTF of every
+ * record type, which tests/unit/test_abi.c compares with the user-space layout. */
+struct tt_abi_anchor {
+	struct tt_hdr hdr;
+	struct tt_fork fork;
+	struct tt_exec exec;
+	struct tt_exit exit;
+	struct tt_conn_ev conn_ev;
+	struct tt_connect connect;
+	struct tt_data data;	/* flexible array: last */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tt_abi_anchor);
+} abi_anchor SEC(".maps");
+
 /* Forks of a traced process join the tracked set here, in the kernel, so that a child that
  * runs for a millisecond is traced from its first instruction. Threads are not processes. */
 SEC("tp_btf/sched_process_fork")

@@ -71,6 +71,8 @@ struct loader *loader__new(const struct loader_opts *o)
 	l->skel->rodata->cfg_call_cap = o->call_cap;
 	l->skel->rodata->cfg_wake_bytes = o->ringbuf_size / 4;
 	err = bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)o->ringbuf_size);
+	if (!err)
+		err = bpf_map__set_autocreate(l->skel->maps.abi_anchor, false);
 	if (err)
 		goto fail;
 	err = tracetree__load(l->skel);

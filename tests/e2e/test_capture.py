@@ -1,0 +1,252 @@
+# SPDX-License-Identifier: MIT
+"""TLS plaintext capture from real clients: exact bytes, order, pid and direction."""
+import os
+import signal
+import subprocess
+import time
+
+from lib import (PY, TRACER, TlsServer, Workdir, by_type, check, eq, execs, read_raw,
+                 run_tracer, streams)
+
+NODE_GET = ("const https=require('https');"
+            "https.get(process.argv[1],{rejectUnauthorized:false},r=>{let n=0;"
+            "r.on('data',d=>n+=d.length);r.on('end',()=>console.log(n))})"
+            ".on('error',e=>{console.error(e);process.exit(1)})")
+PY_GET = ("import ssl,sys,urllib.request;c=ssl._create_unverified_context();"
+          "print(len(urllib.request.urlopen(sys.argv[1],context=c).read()))")
+
+
+def client_cmd(client, url):
+    if client == "curl":
+        return ["curl", "-sk", "--http1.1", url, "-o", "/dev/null"]
+    if client == "python":
+        return [PY, "-c", PY_GET, url]
+    return ["node", "-e", NODE_GET, url]
+
+
+EXE = {"curl": "curl", "python": "python3", "node": "node"}
+SRC = {"curl": "ssl", "python": "ssl_ex", "node": "ssl"}
+
+
+def capture_one(client, size):
+    work = Workdir()
+    srv = TlsServer(work)
+    try:
+        out = work.file("raw.jsonl")
+        run_tracer(["--raw", "-o", out, "--"] + client_cmd(client, srv.url + "/bytes/%d" % size))
+        recs = read_raw(out)
+        ex = srv.exchanges()
+    finally:
+        srv.stop()
+    eq(len(ex), 1, "server saw one exchange")
+    want_req, want_resp = ex[0]
+    procs = execs(recs, EXE[client])
+    eq(len(procs), 1, "one exec of %s" % client)
+    pid = procs[0]["pid"]
+    st = streams(recs)
+    mine = {k: v for k, v in st.items() if k[0] == pid}
+    conns = {k[1] for k in mine}
+    eq(len(conns), 1, "one TLS connection of pid %d (streams: %s)" % (pid, list(st)))
+    conn = conns.pop()
+    eq(mine.get((pid, conn, "write")), want_req, "request bytes (write direction)")
+    eq(mine.get((pid, conn, "read")), want_resp, "response bytes (read direction)")
+    data = [r for r in by_type(recs, "data") if r["pid"] == pid]
+    check(all(r["src"] == SRC[client] for r in data), "%s goes through %s" % (client, SRC[client]))
+    check(all(r["comm"] for r in data), "comm set")
+    # the first record of the connection is the request, the response follows it
+    eq(min(data, key=lambda r: r["ts_ns"])["dir"], "write", "request first")
+
+
+def test_curl_100b():
+    capture_one("curl", 100)
+
+
+def test_curl_1mib():
+    capture_one("curl", 1 << 20)
+
+
+def test_python_urllib_100b():
+    capture_one("python", 100)
+
+
+def test_python_urllib_1mib():
+    capture_one("python", 1 << 20)
+
+
+def test_node_https_100b():
+    capture_one("node", 100)
+
+
+def test_node_https_1mib():
+    capture_one("node", 1 << 20)
+
+
+def test_call_cap_marks_truncation():
+    """A write larger than --call-cap is cut and marked; the stream position still advances."""
+    work = Workdir()
+    srv = TlsServer(work)
+    body = work.file("body.bin")
+    with open(body, "wb") as f:
+        f.write(b"x" * 5000)
+    try:
+        out = work.file("raw.jsonl")
+        run_tracer(["--raw", "-o", out, "--call-cap", "1000", "--", "curl", "-sk",
+                    "--http1.1", "--data-binary", "@" + body, srv.url + "/upload"])
+        recs = read_raw(out)
+    finally:
+        srv.stop()
+    want_req = srv.exchanges()[0][0]
+    writes = [r for r in by_type(recs, "data") if r["dir"] == "write"]
+    big = [r for r in writes if r["call_len"] > 1000]
+    eq(len(big), 1, "one write call over the cap")
+    check(big[0]["call_len"] >= 5000, "the call carries the 5000-byte body")
+    eq(big[0]["len"], 1000, "cut at the cap")
+    check(big[0]["truncated"], "marked truncated")
+    eq(sum(r["call_len"] for r in writes), len(want_req), "call lengths add up to the request")
+    for r in writes:
+        check(r["truncated"] == (r is big[0]), "only the big call is truncated")
+        check(r["pos"] <= big[0]["pos"] or r["pos"] >= big[0]["pos"] + big[0]["call_len"],
+              "positions advance past the lost bytes")
+
+
+def test_replay_is_byte_identical():
+    work = Workdir()
+    srv = TlsServer(work)
+    try:
+        live, cap = work.file("live.jsonl"), work.file("cap.ttcap")
+        run_tracer(["--raw", "-o", live, "--record", cap, "--", "curl", "-sk", "--http1.1",
+                    srv.url + "/bytes/70000"])
+    finally:
+        srv.stop()
+    p = subprocess.run([TRACER, "replay", cap, "--raw"], capture_output=True, timeout=30)
+    eq(p.returncode, 0, "replay exit code")
+    live_bytes = open(live, "rb").read()
+    check(len(live_bytes) > 0 and b'"type":"data"' in live_bytes, "live output has data")
+    eq(p.stdout, live_bytes, "replay output equals live output")
+
+
+def test_process_tree_fork_exec_exit():
+    work = Workdir()
+    srv = TlsServer(work)
+    try:
+        out = work.file("raw.jsonl")
+        script = ("curl -sk --http1.1 %s/bytes/10 -o /dev/null; %s -c '%s' %s/bytes/20; "
+                  "( exit 7 ); exit 3" % (srv.url, PY, PY_GET, srv.url))
+        p = run_tracer(["--raw", "-o", out, "--", "sh", "-c", script], check_rc=False)
+        recs = read_raw(out)
+    finally:
+        srv.stop()
+    eq(p.returncode, 3, "tracer exits with the command's status")
+    sh = execs(recs, "sh")
+    eq(len(sh), 1, "sh exec")
+    shpid = sh[0]["pid"]
+    curl, py = execs(recs, "curl"), execs(recs, "python3")
+    eq(len(curl), 1, "curl exec")
+    eq(len(py), 1, "python3 exec")
+    forks = {r["pid"]: r for r in by_type(recs, "fork")}
+    exits = {r["pid"]: r for r in by_type(recs, "exit")}
+    for child in (curl[0], py[0]):
+        eq(child["ppid"], shpid, "exec ppid of %s" % child["filename"])
+        check(child["pid"] in forks, "fork seen for %s" % child["filename"])
+        eq(forks[child["pid"]]["ppid"], shpid, "fork ppid")
+        eq(exits[child["pid"]]["exit_code"], 0, "exit code of %s" % child["filename"])
+        eq(exits[child["pid"]]["start_ns"], forks[child["pid"]]["start_ns"], "identity")
+    eq(exits[shpid]["exit_code"], 3, "sh exit code")
+    # the subshell that only forks and exits within a millisecond is still seen
+    sub = [pid for pid, f in forks.items() if f["ppid"] == shpid and
+           pid not in (curl[0]["pid"], py[0]["pid"])]
+    eq(len(sub), 1, "the ( exit 7 ) subshell was forked")
+    eq(exits[sub[0]]["exit_code"], 7, "subshell exit code")
+    check(not execs(recs, "true"), "no unrelated exec")
+
+
+def test_short_lived_process_seen():
+    """A process that execs and exits in about a millisecond is seen with its exit code."""
+    work = Workdir()
+    out = work.file("raw.jsonl")
+    run_tracer(["--raw", "-o", out, "--", "sh", "-c", "/bin/false; /bin/true"])
+    recs = read_raw(out)
+    fl = execs(recs, "false")
+    eq(len(fl), 1, "false exec")
+    ex = [r for r in by_type(recs, "exit") if r["pid"] == fl[0]["pid"]]
+    eq(len(ex), 1, "false exit")
+    eq(ex[0]["exit_code"], 1, "false exit code")
+    check(ex[0]["ts_ns"] - fl[0]["ts_ns"] < 50_000_000, "it was short-lived")
+
+
+def test_pid_mode_follows_children_and_sigterm():
+    """-p traces an already running process and its new children; SIGTERM stops the tracer
+    cleanly (exit 0) and the traced process keeps running."""
+    work = Workdir()
+    srv = TlsServer(work)
+    go = work.file("go")
+    script = ("while [ ! -e %s ]; do sleep 0.05; done; curl -sk --http1.1 %s/bytes/33 "
+              "-o /dev/null; sleep 30" % (go, srv.url))
+    target = subprocess.Popen(["sh", "-c", script])
+    out = work.file("raw.jsonl")
+    tr = subprocess.Popen([TRACER, "--raw", "-o", out, "-p", str(target.pid)],
+                          stderr=subprocess.PIPE)
+    try:
+        time.sleep(1.0)
+        open(go, "w").close()
+        deadline = time.time() + 15
+        while time.time() < deadline and len(srv.exchanges()) < 1:
+            time.sleep(0.1)
+        time.sleep(0.3)
+        tr.send_signal(signal.SIGTERM)
+        rc = tr.wait(10)
+        eq(rc, 0, "tracer exit code on SIGTERM")
+        check(target.poll() is None, "traced process still running")
+        recs = read_raw(out)
+        curl = execs(recs, "curl")
+        eq(len(curl), 1, "child curl seen")
+        eq(curl[0]["ppid"], target.pid, "curl parent")
+        st = streams(recs)
+        reqs = [v for k, v in st.items() if k[0] == curl[0]["pid"] and k[2] == "write"]
+        eq(reqs, [srv.exchanges()[0][0]], "curl request captured")
+    finally:
+        target.kill()
+        srv.stop()
+
+
+def test_traced_program_survives_tracer_kill():
+    work = Workdir()
+    srv = TlsServer(work)
+    done = work.file("done")
+    script = "sleep 1; curl -sk --http1.1 %s/bytes/5 -o %s" % (srv.url, done)
+    tr = subprocess.Popen([TRACER, "--raw", "-o", work.file("raw.jsonl"), "--", "sh", "-c",
+                           script], stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        tr.kill()
+        tr.wait(5)
+        deadline = time.time() + 10
+        while time.time() < deadline and not (os.path.exists(done) and
+                                               os.path.getsize(done) == 5):
+            time.sleep(0.1)
+        eq(os.path.getsize(done) if os.path.exists(done) else -1, 5,
+           "the command finished its request after the tracer died")
+    finally:
+        srv.stop()
+
+
+def test_clear_errors():
+    # not root
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", TRACER,
+                        "--raw", "--", "true"], capture_output=True, timeout=10)
+    eq(p.returncode, 1, "exit code without root")
+    err = p.stderr.decode()
+    check("needs root" in err and err.count("\n") == 1, "one-line root error: %r" % err)
+    # bad usage
+    p = subprocess.run([TRACER, "--raw"], capture_output=True, timeout=10)
+    eq(p.returncode, 2, "usage exit code")
+    check("nothing to trace" in p.stderr.decode(), "usage message")
+    # unknown pid
+    p = subprocess.run([TRACER, "--raw", "-p", "999999999"], capture_output=True, timeout=10)
+    eq(p.returncode, 1, "exit code for a missing pid")
+    check("no process with pid" in p.stderr.decode(), "missing pid message")
+    # help lists the working modes
+    p = subprocess.run([TRACER, "--help"], capture_output=True, timeout=10)
+    eq(p.returncode, 0, "help exit code")
+    for word in (b"--raw", b"--record", b"replay", b"-p PID", b"--all", b"--call-cap"):
+        check(word in p.stdout, "help mentions %s" % word.decode())

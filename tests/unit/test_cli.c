@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/* test_cli.c: command-line parsing. */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+#include "limits.h"
+#include "test.h"
+
+static int parse(struct tt_opts *o, char *err, const char *const *args)
+{
+	static char *argv[32];
+	static char store[32][128];
+	int argc = 0;
+
+	while (args[argc]) {
+		snprintf(store[argc], sizeof(store[argc]), "%s", args[argc]);
+		argv[argc] = store[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	return cli_parse(argc, argv, o, err, 256);
+}
+
+void test_cli_command_mode(void)
+{
+	const char *args[] = { "tt", "--raw", "-o", "out.jsonl", "--", "curl", "-sk", "--max-time",
+			       "3", "https://x/", NULL };
+	struct tt_opts o;
+	char err[256];
+
+	if (!ASSERT_OK(parse(&o, err, args), "parse"))
+		return;
+	ASSERT_EQ(o.mode, TT_MODE_COMMAND, "mode");
+	ASSERT_TRUE(o.raw, "raw");
+	ASSERT_STREQ(o.output, "out.jsonl", "output");
+	ASSERT_STREQ(o.command[0], "curl", "argv0");
+	/* COMMAND's own options are not ours */
+	ASSERT_STREQ(o.command[2], "--max-time", "argv2");
+	ASSERT_NULL(o.command[5], "argv terminated");
+	ASSERT_EQ(o.call_cap, TT_DEF_CALL_CAP, "default call cap");
+	ASSERT_EQ(o.ringbuf_size, TT_DEF_RINGBUF, "default ring");
+}
+
+void test_cli_pids_and_sizes(void)
+{
+	const char *args[] = { "tt", "-p", "12,34", "--pid", "56", "--record", "c.ttcap",
+			       "--call-cap", "1M", "--ringbuf-size", "8M", "--stats=5", "-vv", NULL };
+	struct tt_opts o;
+	char err[256];
+
+	if (!ASSERT_OK(parse(&o, err, args), "parse"))
+		return;
+	ASSERT_EQ(o.mode, TT_MODE_PIDS, "mode");
+	ASSERT_EQ(o.n_pids, 3, "pid count");
+	ASSERT_EQ(o.pids[0], 12, "pid 0");
+	ASSERT_EQ(o.pids[1], 34, "pid 1");
+	ASSERT_EQ(o.pids[2], 56, "pid 2");
+	ASSERT_STREQ(o.record, "c.ttcap", "record");
+	ASSERT_EQ(o.call_cap, 1u << 20, "call cap");
+	ASSERT_EQ(o.ringbuf_size, 8u << 20, "ring");
+	ASSERT_TRUE(o.stats, "stats");
+	ASSERT_EQ(o.stats_interval, 5, "stats interval");
+	ASSERT_EQ(o.verbose, 2, "verbose");
+}
+
+void test_cli_replay(void)
+{
+	const char *args[] = { "tt", "replay", "cap.ttcap", "--raw", NULL };
+	const char *noarg[] = { "tt", "replay", NULL };
+	struct tt_opts o;
+	char err[256];
+
+	if (!ASSERT_OK(parse(&o, err, args), "parse"))
+		return;
+	ASSERT_EQ(o.mode, TT_MODE_REPLAY, "mode");
+	ASSERT_STREQ(o.replay_file, "cap.ttcap", "file");
+	ASSERT_TRUE(o.raw, "raw");
+	ASSERT_EQ(parse(&o, err, noarg), -EINVAL, "replay without file");
+	ASSERT_TRUE(strstr(err, "FILE") != NULL, "message names FILE");
+}
+
+void test_cli_errors(void)
+{
+	static const struct {
+		const char *args[8];
+		const char *msg;	/* substring of the error */
+	} cases[] = {
+		{ { "tt", NULL }, "nothing to trace" },
+		{ { "tt", "--raw", NULL }, "nothing to trace" },
+		{ { "tt", "--", "curl", NULL }, "no output" },
+		{ { "tt", "--raw", "-p", "0", NULL }, "invalid pid" },
+		{ { "tt", "--raw", "-p", "12x", NULL }, "invalid pid" },
+		{ { "tt", "--raw", "-p", "1", "--all", NULL }, "choose one" },
+		{ { "tt", "--raw", "--all", "--", "ls", NULL }, "choose one" },
+		{ { "tt", "--raw", "curl", NULL }, "after --" },
+		{ { "tt", "--raw", "--call-cap", "0", "--all", NULL }, "--call-cap" },
+		{ { "tt", "--raw", "--call-cap", "5M", "--all", NULL }, "--call-cap" },
+		{ { "tt", "--raw", "--ringbuf-size", "3M", "--all", NULL }, "power of two" },
+		{ { "tt", "--raw", "--bogus", "--all", NULL }, "unknown" },
+		{ { "tt", "--raw", "--stats=0", "--all", NULL }, "--stats" },
+		{ { "tt", "--raw", "--duration", "-1", "--all", NULL }, "--duration" },
+	};
+	struct tt_opts o;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ASSERT_EQ(parse(&o, err, cases[i].args), -EINVAL, cases[i].msg);
+		ASSERT_TRUE(strstr(err, cases[i].msg) != NULL, cases[i].msg);
+	}
+}
+
+void test_cli_help_version(void)
+{
+	const char *h[] = { "tt", "--help", NULL };
+	const char *v[] = { "tt", "--version", NULL };
+	struct tt_opts o;
+	char err[256];
+
+	ASSERT_OK(parse(&o, err, h), "help");
+	ASSERT_EQ(o.mode, TT_MODE_HELP, "help mode");
+	ASSERT_OK(parse(&o, err, v), "version");
+	ASSERT_EQ(o.mode, TT_MODE_VERSION, "version mode");
+}
+
+void test_cli_parse_size(void)
+{
+	uint64_t v = 0;
+
+	ASSERT_OK(cli_parse_size("4096", &v), "plain");
+	ASSERT_EQ(v, 4096, "plain value");
+	ASSERT_OK(cli_parse_size("256K", &v), "K");
+	ASSERT_EQ(v, 256 * 1024, "K value");
+	ASSERT_OK(cli_parse_size("2MiB", &v), "MiB");
+	ASSERT_EQ(v, 2u << 20, "MiB value");
+	ASSERT_OK(cli_parse_size("1g", &v), "g");
+	ASSERT_EQ(v, 1ull << 30, "g value");
+	ASSERT_EQ(cli_parse_size("", &v), -EINVAL, "empty");
+	ASSERT_EQ(cli_parse_size("-1", &v), -EINVAL, "negative");
+	ASSERT_EQ(cli_parse_size("12Q", &v), -EINVAL, "bad suffix");
+	ASSERT_EQ(cli_parse_size("99999999999999999999", &v), -EINVAL, "overflow");
+}

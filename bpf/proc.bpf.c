@@ -27,6 +27,7 @@ struct tt_abi_anchor {
 	struct tt_exit exit;
 	struct tt_conn_ev conn_ev;
 	struct tt_connect connect;
+	struct tt_libopen libopen;
 	struct tt_data data;	/* flexible array: last */
 };
 
@@ -172,5 +173,62 @@ int sys_connect(struct trace_event_raw_sys_enter *ctx)
 		__builtin_memcpy(e->addr, &sa.sin6_addr, 16);
 	}
 	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}
+
+#define TT_LIB_SUFFIX_MAX 16	/* bytes after "libssl": ".so.3", ".so.1.1", "3.so", ... */
+
+/*
+ * True when path[0..len) names a TLS library: a last component "libssl" plus a short suffix.
+ * Only positions near the end are tried, unrolled: a scan of the whole path for the last '/'
+ * makes the verifier explore too many states.
+ */
+static __always_inline bool is_tls_lib(const char *path, __u32 len)
+{
+	const __u32 m = TT_PATH_MAX - 1;
+	__u32 k, pos;
+
+#pragma unroll
+	for (k = 0; k < TT_LIB_SUFFIX_MAX; k++) {
+		if (len < 6 + k || len >= TT_PATH_MAX)
+			return false;
+		pos = len - 6 - k;
+		if (pos && path[(pos - 1) & m] != '/')
+			continue;
+		if (path[pos & m] == 'l' && path[(pos + 1) & m] == 'i' &&
+		    path[(pos + 2) & m] == 'b' && path[(pos + 3) & m] == 's' &&
+		    path[(pos + 4) & m] == 's' && path[(pos + 5) & m] == 'l')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A traced process opening a TLS library: the dynamic linker or dlopen() is about to map it.
+ * User space probes the file on this record, before the process reaches its first TLS call
+ * (waiting for the mapping to show up in /proc/PID/maps would race with it).
+ */
+SEC("tracepoint/syscalls/sys_enter_openat")
+int sys_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tt_libopen *e;
+	long n;
+
+	if (!tgid_traced(pid_tgid >> 32))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return 0;
+	n = bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)ctx->args[1]);
+	if (n <= 1 || !is_tls_lib(e->path, n - 1)) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	fill_hdr(&e->h, TT_REC_LIBOPEN, sizeof(*e), pid_tgid);
+	e->path_len = n - 1;
+	e->pad0 = 0;
+	e->pad1 = 0;
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

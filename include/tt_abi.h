@@ -28,6 +28,7 @@ enum tt_rec_type {
 	TT_REC_CLOSE = 5,	/* struct tt_conn_ev: SSL_free */
 	TT_REC_SSL_FD = 6,	/* struct tt_conn_ev: socket fd seen inside an SSL call */
 	TT_REC_CONNECT = 7,	/* struct tt_connect: connect() on a socket of a traced process */
+	TT_REC_LIBOPEN = 8,	/* struct tt_libopen: a traced process opened a TLS library */
 	TT_REC_MAX,
 };
 
@@ -114,6 +115,14 @@ struct tt_connect {
 	__u16 family;		/* AF_INET / AF_INET6 */
 	__u16 port;		/* host byte order */
 	__u8 addr[16];		/* IPv4 in the first 4 bytes */
+};
+
+struct tt_libopen {
+	struct tt_hdr h;
+	__u16 path_len;		/* bytes in path[], no NUL */
+	__u16 pad0;
+	__u32 pad1;
+	char path[TT_PATH_MAX];	/* as passed to openat (relative to the process's root/cwd) */
 };
 
 /* Index in the per-CPU "stats" array. */

@@ -149,7 +149,18 @@ static void on_record(const void *rec, size_t size, void *ctx)
 		a->out_errors++;
 	if (a->o.raw)
 		emit_raw(a, rec, size);
-	if (h->type == TT_REC_EXEC) {
+	if (h->type == TT_REC_LIBOPEN) {
+		const struct tt_libopen *lo = rec;
+		char lib[TT_PATH_MAX + 64];
+
+		/* relative names are resolved by the process: fall back to its maps then */
+		if (lo->path[0] == '/') {
+			snprintf(lib, sizeof(lib), "/proc/%u/root%.*s", h->pid, (int)lo->path_len,
+				 lo->path);
+			probe_path(lib, a);
+		}
+		schedule_rescan(a, (pid_t)h->pid);
+	} else if (h->type == TT_REC_EXEC) {
 		/* a new program: probe it now if it carries TLS itself, its libraries later */
 		snprintf(path, sizeof(path), "/proc/%u/exe", h->pid);
 		probe_path(path, a);

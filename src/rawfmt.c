@@ -136,6 +136,14 @@ int rawfmt_record(struct tt_buf *b, const void *rec, size_t size, const struct r
 	case TT_REC_CONNECT:
 		err = put_connect(b, rec);
 		break;
+	case TT_REC_LIBOPEN: {
+		const struct tt_libopen *lo = rec;
+
+		err = tt_buf_addstr(b, ",\"path\":");
+		if (!err)
+			err = jsonw_str(b, lo->path, lo->path_len);
+		break;
+	}
 	}
 	return err ? err : tt_buf_addstr(b, "}\n");
 }

@@ -13,6 +13,7 @@ static const size_t rec_min[TT_REC_MAX] = {
 	[TT_REC_CLOSE] = sizeof(struct tt_conn_ev),
 	[TT_REC_SSL_FD] = sizeof(struct tt_conn_ev),
 	[TT_REC_CONNECT] = sizeof(struct tt_connect),
+	[TT_REC_LIBOPEN] = sizeof(struct tt_libopen),
 };
 
 int tt_rec_validate(const void *rec, size_t size)
@@ -36,6 +37,11 @@ int tt_rec_validate(const void *rec, size_t size)
 
 		if (e->path_len >= TT_PATH_MAX || e->args_len >= TT_ARGS_MAX)
 			return -EBADMSG;
+	} else if (h.type == TT_REC_LIBOPEN) {
+		const struct tt_libopen *o = rec;
+
+		if (o->path_len >= TT_PATH_MAX)
+			return -EBADMSG;
 	}
 	return h.type;
 }
@@ -45,7 +51,7 @@ const char *tt_rec_type_name(int type)
 	static const char *const names[TT_REC_MAX] = {
 		[TT_REC_DATA] = "data", [TT_REC_FORK] = "fork", [TT_REC_EXEC] = "exec",
 		[TT_REC_EXIT] = "exit", [TT_REC_CLOSE] = "close", [TT_REC_SSL_FD] = "ssl_fd",
-		[TT_REC_CONNECT] = "connect",
+		[TT_REC_CONNECT] = "connect", [TT_REC_LIBOPEN] = "libopen",
 	};
 
 	if (type <= 0 || type >= TT_REC_MAX)

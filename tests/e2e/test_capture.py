@@ -250,3 +250,56 @@ def test_clear_errors():
     eq(p.returncode, 0, "help exit code")
     for word in (b"--raw", b"--record", b"replay", b"-p PID", b"--all", b"--call-cap"):
         check(word in p.stdout, "help mentions %s" % word.decode())
+
+
+def test_new_libssl_probed_when_opened():
+    """A process that loads a libssl the tracer has not probed yet (another inode) gets it
+    probed in time for its first request."""
+    work = Workdir()
+    srv = TlsServer(work)
+    libdir = work.file("lib")
+    os.mkdir(libdir)
+    subprocess.run(["cp", "/lib/x86_64-linux-gnu/libssl.so.3", libdir], check=True)
+    try:
+        out = work.file("raw.jsonl")
+        run_tracer(["--raw", "-o", out, "--", "env", "LD_LIBRARY_PATH=" + libdir, PY, "-c",
+                    PY_GET, srv.url + "/bytes/64"])
+        recs = read_raw(out)
+        ex = srv.exchanges()
+    finally:
+        srv.stop()
+    opens = [r for r in by_type(recs, "libopen") if r["path"] == libdir + "/libssl.so.3"]
+    eq(len(opens), 1, "libopen of the copied library")
+    st = streams(recs)
+    pid = execs(recs, "python3")[0]["pid"]
+    eq(sorted(v for k, v in st.items() if k[0] == pid), sorted([ex[0][0], ex[0][1]]),
+       "request and response captured through the copied libssl")
+
+
+def test_all_mode_traces_unrelated_process():
+    """--all captures a process the tracer did not start and was not told about."""
+    work = Workdir()
+    srv = TlsServer(work)
+    out = work.file("raw.jsonl")
+    tr = subprocess.Popen([TRACER, "--raw", "-o", out, "--all", "--duration", "6"],
+                          stderr=subprocess.PIPE)
+    try:
+        time.sleep(2.5)
+        subprocess.run(["curl", "-sk", "--http1.1", srv.url + "/bytes/48", "-o", "/dev/null"],
+                       check=True, timeout=10)
+        eq(tr.wait(20), 0, "tracer exit code after --duration")
+        recs = read_raw(out)
+        ex = srv.exchanges()
+    finally:
+        if tr.poll() is None:
+            tr.kill()
+        srv.stop()
+    curl = execs(recs, "curl")
+    check(len(curl) >= 1, "curl exec seen in --all mode")
+    pid = curl[-1]["pid"]
+    st = streams(recs)
+    eq(st.get(next((k for k in st if k[0] == pid and k[2] == "write"), None)), ex[0][0],
+       "request captured")
+    eq(st.get(next((k for k in st if k[0] == pid and k[2] == "read"), None)), ex[0][1],
+       "response captured")
+    check(not [r for r in recs if r["pid"] == tr.pid], "the tracer does not trace itself")

@@ -43,6 +43,9 @@ static const struct layout layouts[] = {
 	{ "tt_connect", sizeof(struct tt_connect),
 	  { F(tt_connect, h), F(tt_connect, fd), F(tt_connect, family), F(tt_connect, port),
 	    F(tt_connect, addr) } },
+	{ "tt_libopen", sizeof(struct tt_libopen),
+	  { F(tt_libopen, h), F(tt_libopen, path_len), F(tt_libopen, pad0), F(tt_libopen, pad1),
+	    F(tt_libopen, path) } },
 };
 
 static const char *bpf_obj(void)

@@ -161,3 +161,22 @@ void test_records_validate(void)
 	e.path_len = TT_PATH_MAX;
 	ASSERT_EQ(tt_rec_validate(&e, sizeof(e)), -EBADMSG, "path_len out of range");
 }
+
+void test_rawfmt_libopen(void)
+{
+	static struct tt_libopen lo;
+	cJSON *j;
+
+	memset(&lo, 0, sizeof(lo));
+	hdr(&lo.h, TT_REC_LIBOPEN, sizeof(lo));
+	strcpy(lo.path, "/opt/app/lib/libssl.so.3");
+	lo.path_len = strlen(lo.path);
+	j = render(&lo, sizeof(lo));
+	if (!j)
+		return;
+	ASSERT_STREQ(cJSON_GetObjectItem(j, "type")->valuestring, "libopen", "type");
+	ASSERT_STREQ(cJSON_GetObjectItem(j, "path")->valuestring, "/opt/app/lib/libssl.so.3", "path");
+	cJSON_Delete(j);
+	lo.path_len = TT_PATH_MAX;
+	ASSERT_EQ(tt_rec_validate(&lo, sizeof(lo)), -EBADMSG, "path_len out of range");
+}

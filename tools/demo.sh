@@ -17,7 +17,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 "$py" "$top/tools/fake_llm.py" --gen-cert "$work/cert" --port-file "$work/port" \
-	--log "$work/llm-requests.jsonl" --ttft-ms 300 --token-ms 15 &
+	--log "$work/llm-requests.jsonl" --script builtin:demo --ttft-ms 300 --token-ms 15 &
 server_pid=$!
 i=0
 while [ ! -s "$work/port" ]; do

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* span.h: the span model (spans, resources, attributes) shared by the linker and exporters. */
+#ifndef TT_SPAN_H
+#define TT_SPAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Values are the OTLP enum numbers (exported as integers). */
+enum span_kind {
+	SPAN_KIND_INTERNAL = 1,
+	SPAN_KIND_SERVER = 2,
+	SPAN_KIND_CLIENT = 3,
+};
+
+enum span_status {
+	SPAN_STATUS_UNSET = 0,
+	SPAN_STATUS_OK = 1,
+	SPAN_STATUS_ERROR = 2,
+};
+
+enum attr_type {
+	ATTR_STR = 1,
+	ATTR_INT,
+	ATTR_DOUBLE,
+	ATTR_BOOL,
+	ATTR_STR_ARRAY,
+};
+
+struct attr {
+	char *key;
+	enum attr_type type;
+	union {
+		char *s;
+		int64_t i;
+		double d;
+		bool b;
+		struct {
+			char **v;
+			size_t n;
+		} arr;
+	};
+};
+
+/* Ordered attributes; setting an existing key replaces its value in place. */
+struct attr_list {
+	struct attr *v;
+	size_t n;
+	size_t alloc;
+};
+
+int attrs_set_str(struct attr_list *l, const char *key, const char *val);
+int attrs_set_strn(struct attr_list *l, const char *key, const char *val, size_t len);
+int attrs_set_int(struct attr_list *l, const char *key, int64_t val);
+int attrs_set_double(struct attr_list *l, const char *key, double val);
+int attrs_set_bool(struct attr_list *l, const char *key, bool val);
+/* Copies the n strings. */
+int attrs_set_str_array(struct attr_list *l, const char *key, const char *const *val, size_t n);
+const struct attr *attrs_get(const struct attr_list *l, const char *key);
+/* The string value of key, NULL if absent or not a string. */
+const char *attrs_get_str(const struct attr_list *l, const char *key);
+void attrs_free(struct attr_list *l);
+
+/*
+ * The OTLP resource of one traced process (service.name, process.pid, ...). Reference-counted:
+ * every span of the process holds a reference, so a span can be exported after its process
+ * is gone from the process table.
+ */
+struct tt_resource {
+	uint32_t pid;
+	uint64_t start_ns;		/* process start (boot ns): with pid, its identity */
+	struct attr_list attrs;
+	int refs;
+};
+
+struct tt_resource *resource__new(uint32_t pid, uint64_t start_ns);
+struct tt_resource *resource__get(struct tt_resource *r);
+void resource__put(struct tt_resource *r);
+
+struct tt_span {
+	uint8_t trace_id[16];
+	uint8_t span_id[8];
+	uint8_t parent_id[8];		/* all zero for a root span */
+	bool has_parent;
+	bool remote_parent;		/* parent came from a traceparent header */
+	uint8_t trace_flags;		/* W3C flags (01 = sampled) */
+	char *name;
+	enum span_kind kind;
+	uint64_t start_ns;		/* boot-time ns; exporters convert with their clock base */
+	uint64_t end_ns;
+	enum span_status status;
+	char *status_message;
+	struct attr_list attrs;
+	struct tt_resource *resource;	/* a reference owned by the span */
+};
+
+/* A span with fresh ids unset (zero), a copy of name, and a reference to res. */
+struct tt_span *span__new(const char *name, enum span_kind kind, struct tt_resource *res);
+int span__set_name(struct tt_span *s, const char *name);
+int span__set_status(struct tt_span *s, enum span_status st, const char *message);
+void span__free(struct tt_span *s);
+
+/* Receives each finished span; takes ownership (free with span__free). */
+typedef void (*span_sink_fn)(struct tt_span *s, void *ctx);
+
+/* Random ids (from getrandom), never all zero. */
+void span_new_trace_id(uint8_t id[16]);
+void span_new_span_id(uint8_t id[8]);
+/* Lowercase hex of n bytes into out (2n + 1 bytes). */
+void span_hex(const uint8_t *id, size_t n, char *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TT_SPAN_H */

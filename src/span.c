@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+/* span.c: spans, resources and attribute lists. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "span.h"
+
+static void attr_clear(struct attr *a)
+{
+	size_t i;
+
+	if (a->type == ATTR_STR) {
+		free(a->s);
+	} else if (a->type == ATTR_STR_ARRAY) {
+		for (i = 0; i < a->arr.n; i++)
+			free(a->arr.v[i]);
+		free(a->arr.v);
+	}
+	a->type = 0;
+}
+
+/* The slot for key: the existing one (value cleared) or a new one at the end. */
+static struct attr *attr_slot(struct attr_list *l, const char *key)
+{
+	struct attr *v;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (!strcmp(l->v[i].key, key)) {
+			attr_clear(&l->v[i]);
+			return &l->v[i];
+		}
+	}
+	if (l->n == l->alloc) {
+		size_t alloc = l->alloc ? l->alloc * 2 : 8;
+
+		v = realloc(l->v, alloc * sizeof(*v));
+		if (!v)
+			return NULL;
+		l->v = v;
+		l->alloc = alloc;
+	}
+	v = &l->v[l->n];
+	v->key = strdup(key);
+	if (!v->key)
+		return NULL;
+	v->type = 0;
+	l->n++;
+	return v;
+}
+
+int attrs_set_strn(struct attr_list *l, const char *key, const char *val, size_t len)
+{
+	struct attr *a;
+	char *s;
+
+	s = strndup(val, len);
+	if (!s)
+		return -ENOMEM;
+	a = attr_slot(l, key);
+	if (!a) {
+		free(s);
+		return -ENOMEM;
+	}
+	a->type = ATTR_STR;
+	a->s = s;
+	return 0;
+}
+
+int attrs_set_str(struct attr_list *l, const char *key, const char *val)
+{
+	return attrs_set_strn(l, key, val, strlen(val));
+}
+
+int attrs_set_int(struct attr_list *l, const char *key, int64_t val)
+{
+	struct attr *a = attr_slot(l, key);
+
+	if (!a)
+		return -ENOMEM;
+	a->type = ATTR_INT;
+	a->i = val;
+	return 0;
+}
+
+int attrs_set_double(struct attr_list *l, const char *key, double val)
+{
+	struct attr *a = attr_slot(l, key);
+
+	if (!a)
+		return -ENOMEM;
+	a->type = ATTR_DOUBLE;
+	a->d = val;
+	return 0;
+}
+
+int attrs_set_bool(struct attr_list *l, const char *key, bool val)
+{
+	struct attr *a = attr_slot(l, key);
+
+	if (!a)
+		return -ENOMEM;
+	a->type = ATTR_BOOL;
+	a->b = val;
+	return 0;
+}
+
+int attrs_set_str_array(struct attr_list *l, const char *key, const char *const *val, size_t n)
+{
+	struct attr *a;
+	char **v;
+	size_t i;
+
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		v[i] = strdup(val[i] ? val[i] : "");
+		if (!v[i])
+			goto fail;
+	}
+	a = attr_slot(l, key);
+	if (!a)
+		goto fail;
+	a->type = ATTR_STR_ARRAY;
+	a->arr.v = v;
+	a->arr.n = n;
+	return 0;
+fail:
+	while (i--)
+		free(v[i]);
+	free(v);
+	return -ENOMEM;
+}
+
+const struct attr *attrs_get(const struct attr_list *l, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].key, key))
+			return &l->v[i];
+	return NULL;
+}
+
+const char *attrs_get_str(const struct attr_list *l, const char *key)
+{
+	const struct attr *a = attrs_get(l, key);
+
+	return a && a->type == ATTR_STR ? a->s : NULL;
+}
+
+void attrs_free(struct attr_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		attr_clear(&l->v[i]);
+		free(l->v[i].key);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+	l->alloc = 0;
+}
+
+struct tt_resource *resource__new(uint32_t pid, uint64_t start_ns)
+{
+	struct tt_resource *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->pid = pid;
+	r->start_ns = start_ns;
+	r->refs = 1;
+	return r;
+}
+
+struct tt_resource *resource__get(struct tt_resource *r)
+{
+	if (r)
+		r->refs++;
+	return r;
+}
+
+void resource__put(struct tt_resource *r)
+{
+	if (!r || --r->refs > 0)
+		return;
+	attrs_free(&r->attrs);
+	free(r);
+}
+
+struct tt_span *span__new(const char *name, enum span_kind kind, struct tt_resource *res)
+{
+	struct tt_span *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->name = strdup(name);
+	if (!s->name) {
+		free(s);
+		return NULL;
+	}
+	s->kind = kind;
+	s->trace_flags = 1;
+	s->resource = resource__get(res);
+	return s;
+}
+
+int span__set_name(struct tt_span *s, const char *name)
+{
+	char *n = strdup(name);
+
+	if (!n)
+		return -ENOMEM;
+	free(s->name);
+	s->name = n;
+	return 0;
+}
+
+int span__set_status(struct tt_span *s, enum span_status st, const char *message)
+{
+	char *m = NULL;
+
+	if (message) {
+		m = strdup(message);
+		if (!m)
+			return -ENOMEM;
+	}
+	free(s->status_message);
+	s->status = st;
+	s->status_message = m;
+	return 0;
+}
+
+void span__free(struct tt_span *s)
+{
+	if (!s)
+		return;
+	free(s->name);
+	free(s->status_message);
+	attrs_free(&s->attrs);
+	resource__put(s->resource);
+	free(s);
+}
+
+static void random_id(uint8_t *id, size_t n)
+{
+	size_t i;
+
+	do {
+		if (getrandom(id, n, 0) != (ssize_t)n) {
+			/* getrandom on a few bytes only fails before the pool is ready: fall back */
+			for (i = 0; i < n; i++)
+				id[i] = (uint8_t)random();
+		}
+		for (i = 0; i < n && !id[i]; i++)
+			;
+	} while (i == n);
+}
+
+void span_new_trace_id(uint8_t id[16])
+{
+	random_id(id, 16);
+}
+
+void span_new_span_id(uint8_t id[8])
+{
+	random_id(id, 8);
+}
+
+void span_hex(const uint8_t *id, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[id[i] >> 4];
+		out[2 * i + 1] = hex[id[i] & 15];
+	}
+	out[2 * n] = '\0';
+}

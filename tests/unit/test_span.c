@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+/* test_span.c: attribute lists, resources and span lifecycle. */
+#include <string.h>
+
+#include "span.h"
+#include "test.h"
+
+void test_span_attrs(void)
+{
+	const char *stops[] = { "\n\n", "END" };
+	struct attr_list l = {0};
+	const struct attr *a;
+
+	ASSERT_OK(attrs_set_str(&l, "gen_ai.request.model", "gpt-4o"), "set str");
+	ASSERT_OK(attrs_set_int(&l, "gen_ai.usage.input_tokens", 1200), "set int");
+	ASSERT_OK(attrs_set_double(&l, "gen_ai.request.temperature", 0.25), "set double");
+	ASSERT_OK(attrs_set_bool(&l, "gen_ai.request.stream", true), "set bool");
+	ASSERT_OK(attrs_set_str_array(&l, "gen_ai.request.stop_sequences", stops, 2), "set array");
+	ASSERT_EQ(l.n, 5, "five attributes");
+	/* replacing keeps the position and changes the type */
+	ASSERT_OK(attrs_set_int(&l, "gen_ai.request.model", 7), "replace");
+	ASSERT_EQ(l.n, 5, "still five");
+	ASSERT_STREQ(l.v[0].key, "gen_ai.request.model", "order kept");
+	ASSERT_EQ(l.v[0].type, ATTR_INT, "new type");
+	ASSERT_EQ(l.v[0].i, 7, "new value");
+	ASSERT_NULL(attrs_get_str(&l, "gen_ai.request.model"), "not a string any more");
+	a = attrs_get(&l, "gen_ai.request.stop_sequences");
+	if (ASSERT_OK_PTR(a, "array present") && ASSERT_EQ(a->arr.n, 2, "array size"))
+		ASSERT_STREQ(a->arr.v[1], "END", "array item");
+	a = attrs_get(&l, "gen_ai.request.temperature");
+	if (ASSERT_OK_PTR(a, "double present"))
+		ASSERT_DOUBLE_EQ(a->d, 0.25, "double value");
+	ASSERT_NULL(attrs_get(&l, "missing"), "missing key");
+	ASSERT_OK(attrs_set_strn(&l, "s", "abcdef", 3), "strn");
+	ASSERT_STREQ(attrs_get_str(&l, "s"), "abc", "strn value");
+	attrs_free(&l);
+	ASSERT_EQ(l.n, 0, "freed");
+}
+
+void test_span_resource_refs(void)
+{
+	struct tt_resource *r = resource__new(42, 1000);
+	struct tt_span *a, *b;
+
+	if (!ASSERT_OK_PTR(r, "resource"))
+		return;
+	ASSERT_OK(attrs_set_str(&r->attrs, "service.name", "agent"), "attr");
+	a = span__new("exec agent", SPAN_KIND_INTERNAL, r);
+	b = span__new("chat gpt-4o", SPAN_KIND_CLIENT, r);
+	if (!ASSERT_OK_PTR(a, "span a") || !ASSERT_OK_PTR(b, "span b"))
+		return;
+	ASSERT_EQ(r->refs, 3, "two spans hold references");
+	resource__put(r);	/* the process table lets go first */
+	ASSERT_EQ(a->resource->refs, 2, "spans keep it alive");
+	ASSERT_STREQ(attrs_get_str(&b->resource->attrs, "service.name"), "agent", "still readable");
+	ASSERT_EQ(b->trace_flags, 1, "sampled by default");
+	ASSERT_OK(span__set_status(b, SPAN_STATUS_ERROR, "429"), "status");
+	ASSERT_STREQ(b->status_message, "429", "status message");
+	ASSERT_OK(span__set_name(a, "invoke_agent agent"), "rename");
+	ASSERT_STREQ(a->name, "invoke_agent agent", "renamed");
+	span__free(a);
+	span__free(b);
+}
+
+void test_span_ids(void)
+{
+	uint8_t t1[16], t2[16], s[8];
+	char hex[33];
+	static const uint8_t known[8] = { 0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7 };
+
+	span_new_trace_id(t1);
+	span_new_trace_id(t2);
+	span_new_span_id(s);
+	ASSERT_TRUE(memcmp(t1, t2, 16) != 0, "trace ids differ");
+	span_hex(known, 8, hex);
+	ASSERT_STREQ(hex, "00f067aa0ba902b7", "lowercase hex");
+}

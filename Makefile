@@ -7,6 +7,7 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 CC ?= cc
 PREFIX ?= /usr/local
+BIN ?= tracetree-bpf
 DEBIAN_DEPS := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libcjson-dev libbrotli-dev libzstd-dev libnghttp2-dev libcurl4-openssl-dev libssl-dev \
 	pkg-config openssl curl ca-certificates python3 python3-httpx nodejs iproute2
@@ -47,7 +48,7 @@ HELPER_BINS := $(patsubst tests/e2e/helpers/%.c,$(OUTPUT)/helpers/%,$(HELPER_SRC
 .PHONY: all deps test test-unit test-e2e check bench fuzz demo install clean layers
 .DELETE_ON_ERROR:
 
-all: tracetree-bpf
+all: $(BIN)
 
 deps:
 	$(call msg,DEPS,apt-get install)
@@ -84,7 +85,7 @@ $(OUTPUT)/libtt.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-tracetree-bpf: $(OUTPUT)/obj/main.o $(OUTPUT)/libtt.a
+$(BIN): $(OUTPUT)/obj/main.o $(OUTPUT)/libtt.a
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -130,11 +131,11 @@ $(OUTPUT)/fuzz/obj/%.o: src/%.c
 test-unit: $(OUTPUT)/unit-tests
 	$(Q)TT_FIXTURES=tests/fixtures $(OUTPUT)/unit-tests
 
-test: tracetree-bpf $(OUTPUT)/unit-tests $(HELPER_BINS)
-	$(Q)tests/run.sh $(OUTPUT)
+test: $(BIN) $(OUTPUT)/unit-tests $(HELPER_BINS)
+	$(Q)TT_TRACER=$(abspath $(BIN)) tests/run.sh $(OUTPUT)
 
-test-e2e: tracetree-bpf $(HELPER_BINS)
-	$(Q)tests/run.sh --e2e-only $(OUTPUT)
+test-e2e: $(BIN) $(HELPER_BINS)
+	$(Q)TT_TRACER=$(abspath $(BIN)) tests/run.sh --e2e-only $(OUTPUT)
 
 layers:
 	$(Q)tools/check_layers.sh
@@ -143,22 +144,22 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory layers
 	$(Q)$(MAKE) --no-print-directory test
 
-bench: tracetree-bpf $(BENCH_BINS) $(HELPER_BINS)
+bench: $(BIN) $(BENCH_BINS) $(HELPER_BINS)
 	$(Q)tests/bench/run.sh $(OUTPUT)
 
 fuzz: $(FUZZ_BINS)
 	$(Q)tests/fuzz/run.sh $(OUTPUT)
 
 demo: deps
-	$(Q)$(MAKE) --no-print-directory tracetree-bpf
+	$(Q)$(MAKE) --no-print-directory $(BIN)
 	$(Q)tools/demo.sh
 
-install: tracetree-bpf
+install: $(BIN)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/tracetree-bpf)
 	$(Q)install -D -m 0755 tracetree-bpf $(DESTDIR)$(PREFIX)/bin/tracetree-bpf
 
 clean:
 	$(call msg,CLEAN,)
-	$(Q)rm -rf $(OUTPUT) tracetree-bpf
+	$(Q)rm -rf $(OUTPUT) $(BIN)
 
 -include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/obj/*.d $(OUTPUT)/san/*.d $(OUTPUT)/san/tests/*.d)

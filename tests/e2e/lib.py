@@ -9,7 +9,7 @@ import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TRACER = os.path.join(TOP, "tracetree-bpf")
+TRACER = os.environ.get("TT_TRACER") or os.path.join(TOP, "tracetree-bpf")
 PY = "/usr/bin/python3"
 
 

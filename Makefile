@@ -156,7 +156,7 @@ demo: deps
 
 install: $(BIN)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/tracetree-bpf)
-	$(Q)install -D -m 0755 tracetree-bpf $(DESTDIR)$(PREFIX)/bin/tracetree-bpf
+	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tracetree-bpf
 
 clean:
 	$(call msg,CLEAN,)

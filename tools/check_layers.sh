@@ -11,7 +11,7 @@ log:0 buf:0 util:0 hash:0 clock:0 ids:0 limits:0 redact:0 jsonw:0 tt_abi:0
 capfile:1 rawfmt:1 records:1 http1:1 chunked:1 http2:1 body:1 sse:1 json:1 cli:1 http_exchange:1
 stream:2 conn:2
 provider:3 prov_openai:3 prov_anthropic:3 prov_gemini:3 prov_ollama:3 genai:3 proctree:3 span:3
-linker:3
+linker:3 prov_internal:3
 otlp_json:4 export:4 tree_view:4
 events:5 targets:5 loader:5 main:5 elfsym:5
 '

@@ -43,4 +43,11 @@
 #define TT_MAX_OPEN_SPANS	100000
 #define TT_MAX_EXPORT_QUEUE	(64u * 1024 * 1024)	/* bytes waiting for the exporter */
 
+/* Export (otlp_json, otlp_pb, export, tree_view). */
+#define TT_MAX_EXPORT_BATCH	512			/* spans per TracesData line / HTTP request */
+#define TT_MAX_EXPORT_BODY	(16u * 1024 * 1024)	/* one encoded batch (OTLP says < 64 MiB) */
+#define TT_MAX_EXPORT_RESPONSE	(64u * 1024)		/* OTLP/HTTP response body kept */
+#define TT_MAX_EXPORT_HEADERS	32			/* OTEL_EXPORTER_OTLP_HEADERS entries */
+#define TT_EXPORT_DRAIN_MS	5000			/* sending at exit, then unsent spans are counted */
+
 #endif /* TT_LIMITS_H */

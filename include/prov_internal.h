@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* prov_internal.h: shared internals of provider and the prov_* decoders (not a public API). */
+#ifndef TT_PROV_INTERNAL_H
+#define TT_PROV_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "genai.h"
+#include "http_exchange.h"
+#include "limits.h"
+#include "provider.h"
+
+enum prov_api {
+	PROV_API_NONE = 0,
+	PROV_API_OPENAI_CHAT,		/* .../chat/completions */
+	PROV_API_OPENAI_COMPLETIONS,	/* .../completions (legacy text completion) */
+	PROV_API_OPENAI_RESPONSES,	/* .../responses */
+	PROV_API_OPENAI_EMBEDDINGS,	/* .../embeddings */
+	PROV_API_ANTHROPIC,		/* .../v1/messages, Vertex :rawPredict */
+	PROV_API_GEMINI,		/* ...models/M:generateContent | :streamGenerateContent */
+	PROV_API_OLLAMA_CHAT,		/* /api/chat */
+	PROV_API_OLLAMA_GENERATE,	/* /api/generate */
+};
+
+/* What the request line and headers say about the exchange. */
+struct prov_match {
+	enum prov_api api;
+	const char *provider;		/* static gen_ai.provider.name */
+	const char *system;		/* static legacy gen_ai.system */
+	bool known_host;		/* host or an API-specific path/header names the API */
+	bool path_stream;		/* the URL asks for a stream (streamGenerateContent) */
+	bool path_sse;			/* ...and alt=sse */
+	char path_model[TT_MAX_GENAI_STR];	/* model / deployment in the path, or "" */
+};
+
+enum prov_block_kind {
+	PROV_BLK_TEXT,
+	PROV_BLK_REASONING,
+	PROV_BLK_REFUSAL,
+	PROV_BLK_TOOL,
+};
+
+/* One output part being assembled from a body or from stream deltas. */
+struct prov_block {
+	int choice;			/* choice / candidate index */
+	int key;			/* provider key within the choice (block or tool index) */
+	enum prov_block_kind kind;
+	char *id;			/* tool call id */
+	char *name;			/* tool name */
+	const char *tool_type;		/* static tool type */
+	struct tt_buf data;		/* text, or tool arguments JSON text */
+	bool cut;			/* data hit its cap */
+};
+
+struct prov_ctx {
+	const struct http_exchange *x;
+	const struct provider_opts *opts;
+	const struct prov_match *m;
+	struct genai_call *c;
+	bool capture;			/* content capture on */
+	cJSON *req;			/* parsed request body (see prov_request()) */
+	bool req_parsed;
+
+	struct prov_block *blocks;	/* in creation order */
+	size_t n_blocks;
+	size_t alloc_blocks;
+	char **finish;			/* per choice index, NULL when not seen */
+	int n_choices;			/* 1 + highest choice index seen */
+	const char *role;		/* static: role of output messages ("assistant") */
+
+	cJSON *in_msgs;			/* conventions input messages (capture only) */
+	cJSON *sys;			/* system instruction parts (capture only) */
+	cJSON *tool_defs;		/* tool definitions (capture only) */
+	/* Events of a streaming body that arrived as a plain body (split by provider). */
+	struct http_event *own_events;
+	size_t n_own_events;
+};
+
+/* Decoders: 0, -ENOENT when the bodies do not have the API's shape, or -errno. */
+int prov_openai_decode(struct prov_ctx *p);
+int prov_anthropic_decode(struct prov_ctx *p);
+int prov_gemini_decode(struct prov_ctx *p);
+int prov_ollama_decode(struct prov_ctx *p);
+
+/* JSON access (NULL-safe). */
+cJSON *pj_parse(const void *data, size_t len, bool lenient);
+const cJSON *pj_get(const cJSON *o, const char *key);
+const cJSON *pj_path(const cJSON *o, ...);	/* keys, NULL-terminated */
+const char *pj_str(const cJSON *o, const char *key);
+bool pj_num(const cJSON *o, const char *key, double *v);
+bool pj_int(const cJSON *o, const char *key, int64_t *v);
+bool pj_true(const cJSON *o, const char *key);
+/* Repairs JSON cut at the end (closes strings, arrays, objects after the last whole value). */
+int pj_repair(const char *s, size_t len, struct tt_buf *out);
+
+/* Call record setters. */
+int prov_set_str(char **dst, const char *s);	/* copy capped at TT_MAX_GENAI_STR; NULL: no-op */
+void prov_set_i64(int64_t *dst, bool *has, const cJSON *o, const char *key);
+void prov_set_dbl(double *dst, bool *has, const cJSON *o, const char *key);
+int prov_set_stop(struct genai_call *c, const cJSON *stop);
+int prov_set_error(struct prov_ctx *p, const cJSON *err);	/* error object or string */
+int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,
+			 const cJSON *content, bool is_error);
+void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev);
+/* The body of the request / the events of the response (splitting a plain body if needed). */
+const cJSON *prov_request(struct prov_ctx *p);
+int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n);
+bool prov_resp_truncated(const struct prov_ctx *p);
+
+/* Output assembly; prov_finish() turns blocks into tool calls, finish reasons and content. */
+struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_kind kind,
+			      int key);
+void prov_blocks_reset(struct prov_ctx *p);
+int prov_block_add(struct prov_ctx *p, struct prov_block *b, const char *s, size_t n);
+int prov_set_finish(struct prov_ctx *p, int choice, const char *reason);
+int prov_finish(struct prov_ctx *p);
+
+/* Content parts in the conventions' shape (capture only; NULL on -ENOMEM). */
+cJSON *prov_part_text(const char *type, const char *text);
+cJSON *prov_part_tool_call(const char *id, const char *name, const char *args_json);
+cJSON *prov_part_tool_response(const char *id, const cJSON *response);
+int prov_in_msg(struct prov_ctx *p, const char *role, cJSON *parts);
+int prov_sys_text(struct prov_ctx *p, const char *text);
+int prov_tool_def(struct prov_ctx *p, const char *type, const char *name, const char *desc,
+		  const cJSON *params);
+
+#endif /* TT_PROV_INTERNAL_H */

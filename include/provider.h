@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* provider.h: recognises LLM API exchanges and decodes them into struct genai_call. */
+#ifndef TT_PROVIDER_H
+#define TT_PROVIDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "genai.h"
+#include "http_exchange.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct provider_opts {
+	bool capture_content;	/* fill input/output messages, system instructions, tool results */
+	bool legacy_semconv;	/* copied to genai_call.legacy_semconv for the exporter */
+};
+
+/*
+ * Decodes one exchange. Returns 0 and a new call in *out (free with genai_call__free),
+ * -ENOENT when the exchange is not an LLM API call, -EINVAL on bad arguments or -ENOMEM.
+ * opts may be NULL (defaults: no content, current conventions). Bodies cut by a cap or streams
+ * cut short still give a call with the fields parsed so far (genai_call.flags says so).
+ */
+int provider_decode(const struct http_exchange *x, const struct provider_opts *opts,
+		    struct genai_call **out);
+
+/*
+ * Cheap check on the request alone (method, host, path, headers): true when provider_decode()
+ * may return a call for it. Lets the HTTP layer keep bodies only for LLM traffic.
+ */
+bool provider_is_llm_request(const struct http_exchange *x);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TT_PROVIDER_H */

@@ -40,7 +40,12 @@
 
 /* Processes and spans. */
 #define TT_MAX_PROCS		65536			/* processes in the user-space tree */
-#define TT_MAX_OPEN_SPANS	100000
+#define TT_MAX_OPEN_SPANS	100000			/* open tool spans + spans held for ids */
+#define TT_MAX_HELD_SPANS	4096			/* finished spans of one trace waiting for a
+							 * traceparent (its root still runs) */
+#define TT_MAX_TOOL_HISTORY	32			/* closed tool windows kept per agent */
+#define TT_MAX_TOOL_VALUES	64			/* argument strings per tool call, to match */
+#define TT_MAX_TOOL_VALUE	4096			/* bytes of one of them */
 #define TT_MAX_EXPORT_QUEUE	(64u * 1024 * 1024)	/* bytes waiting for the exporter */
 
 /* Export (otlp_json, otlp_pb, export, tree_view). */

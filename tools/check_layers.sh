@@ -12,7 +12,7 @@ capfile:1 rawfmt:1 records:1 http1:1 chunked:1 http2:1 body:1 sse:1 json:1 cli:1
 stream:2 conn:2
 provider:3 prov_openai:3 prov_anthropic:3 prov_gemini:3 prov_ollama:3 genai:3 proctree:3 span:3
 linker:3 prov_internal:3
-otlp_json:4 export:4 tree_view:4
+otlp_json:4 otlp_pb:4 export:4 tree_view:4
 events:5 targets:5 loader:5 main:5 elfsym:5
 '
 layer_of() {

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* conn.h: connection table: captured TLS plaintext chunks in, HTTP/1.x exchanges out. */
+#ifndef TT_CONN_H
+#define TT_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http_exchange.h"
+#include "tt_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Zero fields take the defaults from limits.h. */
+struct conn_opts {
+	size_t max_conns;		/* TT_MAX_CONNS: the least recently used is dropped */
+	size_t max_stream_buf;		/* TT_MAX_STREAM_BUF: unconsumed bytes per direction */
+	size_t max_header_bytes;	/* TT_MAX_HEADER_BYTES: one head, one trailer section */
+	size_t max_body;		/* TT_MAX_BODY: decoded body (or event data) bytes */
+	size_t max_event;		/* TT_MAX_SSE_EVENT: one SSE event / NDJSON line */
+	size_t max_events;		/* TT_MAX_SSE_EVENTS: events per response */
+	size_t max_pending;		/* TT_MAX_PENDING_REQS: exchanges waiting per connection */
+	uint64_t idle_ns;		/* TT_CONN_IDLE_NS: conn_table__expire drops idler ones */
+};
+
+struct conn_stats {
+	uint64_t records;		/* data records fed */
+	uint64_t bytes;			/* payload bytes fed */
+	uint64_t dup_bytes;		/* bytes received twice and dropped */
+	uint64_t gaps;			/* lost-byte events: position jumps, truncated calls */
+	uint64_t bytes_lost;
+	uint64_t resyncs;		/* searches for the next message start */
+	uint64_t non_http;		/* connections skipped: not HTTP/1.x */
+	uint64_t h2_prefaces;		/* connections skipped: HTTP/2 preface seen */
+	uint64_t upgrades;		/* connections that left HTTP/1 (101, CONNECT tunnel) */
+	uint64_t skipped_bytes;		/* bytes dropped on skipped connections */
+	uint64_t parse_errors;		/* malformed heads, lengths, chunk framing */
+	uint64_t decode_errors;		/* content codings that could not be decoded */
+	uint64_t decompress_capped;	/* compressed bodies cut by the decoded-size cap */
+	uint64_t caps_hit;		/* any cap: head, body, events, pending, tail, conns */
+	uint64_t conns_opened;
+	uint64_t conns_closed;		/* by conn_table__close / __proc_exit */
+	uint64_t conns_evicted;		/* dropped at max_conns */
+	uint64_t conns_expired;		/* dropped by conn_table__expire */
+	uint64_t exchanges;		/* delivered to the sink */
+	uint64_t incomplete;		/* delivered with HTTP_X_INCOMPLETE */
+};
+
+struct conn_table;
+
+/*
+ * opts NULL = defaults. sink receives each finished exchange (ownership passes), in order per
+ * connection. NULL with errno set on failure.
+ */
+struct conn_table *conn_table__new(const struct conn_opts *opts, http_exchange_sink_fn sink,
+				   void *ctx);
+/* Frees the table; exchanges not delivered yet are dropped (call __flush first). NULL-safe. */
+void conn_table__free(struct conn_table *t);
+/*
+ * One captured chunk: rec header plus rec->len payload bytes, rec_size bytes in all. The key
+ * is (rec->h.pid, rec->conn). TT_DIR_WRITE carries requests unless the connection turns out
+ * to be server side. 0, -EINVAL on a malformed record, -ENOMEM.
+ */
+int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec_size);
+/* SSL_free: what is complete is delivered; a response delimited by close ends here. */
+void conn_table__close(struct conn_table *t, uint32_t pid, uint64_t conn, uint64_t ts_ns);
+/* The process exited: its connections are closed. */
+void conn_table__proc_exit(struct conn_table *t, uint32_t pid, uint64_t ts_ns);
+/* Socket fd and numeric peer address of a connection (addr may be NULL). */
+void conn_table__set_peer(struct conn_table *t, uint32_t pid, uint64_t conn, int fd,
+			  const char *addr, uint16_t port);
+/* Drops connections idle since before now_ns - idle_ns, delivering what they hold. */
+void conn_table__expire(struct conn_table *t, uint64_t now_ns);
+/* Shutdown: delivers every pending exchange, flagged incomplete where it is. */
+void conn_table__flush(struct conn_table *t);
+const struct conn_stats *conn_table__stats(const struct conn_table *t);
+/* Open connections. */
+size_t conn_table__count(const struct conn_table *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TT_CONN_H */

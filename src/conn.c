@@ -1,0 +1,969 @@
+// SPDX-License-Identifier: MIT
+/* conn.c: connection table: captured TLS plaintext chunks in, HTTP/1.x exchanges out. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "body.h"
+#include "chunked.h"
+#include "conn.h"
+#include "http1.h"
+#include "limits.h"
+#include "log.h"
+#include "stream.h"
+
+enum half_state {
+	HS_SNIFF = 0,	/* protocol not known yet */
+	HS_HEAD,	/* at a message start: reading a head */
+	HS_BODY,
+	HS_RESYNC,	/* after lost or bad bytes: looking for the next message start */
+	HS_SKIP,	/* not HTTP/1: bytes are dropped */
+};
+
+/* Stop the parse loop: the rest must wait for more bytes. */
+#define STOP	(-1)
+
+/* One direction of a connection. */
+struct half {
+	struct stream st;
+	enum half_state state;
+	int dir;			/* enum tt_dir */
+	bool is_req;			/* carries requests */
+	bool line_start;		/* resync: the next byte starts a line */
+	bool lost;			/* bytes lost before the next message: flag it */
+	bool call_known;		/* call_pos holds the current call's first position */
+	uint64_t call_pos;
+	uint64_t head_ts;		/* arrival of the current head's first byte */
+	uint32_t head_tid;
+	uint64_t ts;			/* arrival of the bytes being parsed */
+	uint32_t tid;			/* thread that moved them */
+	int frame;			/* enum http1_framing */
+	uint64_t remain;		/* HTTP1_FRAME_LENGTH: body bytes left */
+	struct chunked_dec ch;
+	struct tt_buf trailers;
+	bool reading;			/* br is initialised */
+	struct body_reader br;
+	struct http_exchange *x;	/* exchange whose message this half is reading */
+	struct http_message *m;
+};
+
+/* An exchange waiting on its connection, in request order. */
+struct pend {
+	struct http_exchange *x;
+	bool req_done;
+	bool resp_seen;
+	bool resp_done;
+};
+
+enum conn_proto { P_UNKNOWN = 0, P_HTTP1, P_SKIP };
+
+struct conn {
+	struct conn *hnext;		/* hash chain */
+	struct conn *older, *newer;	/* LRU list */
+	uint32_t pid;
+	uint64_t id;
+	uint64_t last_ts;
+	int fd;
+	char peer[64];
+	uint16_t port;
+	enum conn_proto proto;
+	bool server_side;
+	bool warned;			/* a cap was logged for this connection */
+	uint64_t seq;
+	struct half h[2];		/* by enum tt_dir */
+	size_t nq;
+	struct pend *q;
+};
+
+struct conn_table {
+	struct conn_opts o;
+	struct body_limits lim;
+	http_exchange_sink_fn sink;
+	void *ctx;
+	struct conn **buckets;
+	size_t nbuckets;
+	size_t count;
+	struct conn *oldest, *newest;
+	struct conn_stats st;
+	bool warned_full;
+	struct http1_head head;		/* scratch: parsed head views */
+};
+
+static void conn_cap(struct conn_table *t, struct conn *c, const char *what)
+{
+	t->st.caps_hit++;
+	if (c->warned)
+		return;
+	c->warned = true;
+	tt_warn("conn: pid=%u ssl=%#llx: %s cap hit (further caps on this connection not logged)",
+		c->pid, (unsigned long long)c->id, what);
+}
+
+/* ---- exchanges and their queue ---- */
+
+static struct http_exchange *exchange_new(struct conn *c)
+{
+	struct http_exchange *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->pid = c->pid;
+	x->conn = c->id;
+	x->fd = c->fd;
+	memcpy(x->peer_addr, c->peer, sizeof(x->peer_addr));
+	x->peer_port = c->port;
+	x->tls = true;
+	if (c->server_side)
+		x->flags |= HTTP_X_SERVER_SIDE;
+	return x;
+}
+
+static void deliver(struct conn_table *t, struct conn *c, struct http_exchange *x)
+{
+	x->seq = c->seq++;
+	t->st.exchanges++;
+	if (x->flags & HTTP_X_INCOMPLETE)
+		t->st.incomplete++;
+	if (t->sink)
+		t->sink(x, t->ctx);
+	else
+		http_exchange__free(x);
+}
+
+static struct pend *pend_of(struct conn *c, const struct http_exchange *x)
+{
+	size_t i;
+
+	for (i = 0; i < c->nq; i++) {
+		if (c->q[i].x == x)
+			return &c->q[i];
+	}
+	return NULL;
+}
+
+static void msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64_t ts,
+		    bool complete);
+
+/* Ends whatever a half is reading of x (x is about to be delivered early). */
+static void release_halves(struct conn_table *t, struct conn *c, struct http_exchange *x)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (c->h[i].x == x) {
+			msg_end(t, c, &c->h[i], c->last_ts, false);
+			c->h[i].state = HS_RESYNC;
+			c->h[i].line_start = false;
+			c->h[i].lost = true;
+		}
+	}
+}
+
+/* Delivers the queue entry at idx, whatever its state, flagged for what it lacks. */
+static void pend_force(struct conn_table *t, struct conn *c, size_t idx, uint32_t flags)
+{
+	struct pend p = c->q[idx];
+
+	release_halves(t, c, p.x);
+	if (!p.req_done || (p.resp_seen && !p.resp_done))
+		p.x->flags |= HTTP_X_INCOMPLETE;
+	if (!p.resp_seen)
+		p.x->flags |= HTTP_X_NO_RESPONSE;
+	p.x->flags |= flags;
+	memmove(&c->q[idx], &c->q[idx + 1], (c->nq - idx - 1) * sizeof(c->q[0]));
+	c->nq--;
+	deliver(t, c, p.x);
+}
+
+static void deliver_ready(struct conn_table *t, struct conn *c)
+{
+	while (c->nq && c->q[0].req_done && c->q[0].resp_done) {
+		struct http_exchange *x = c->q[0].x;
+
+		memmove(&c->q[0], &c->q[1], (c->nq - 1) * sizeof(c->q[0]));
+		c->nq--;
+		deliver(t, c, x);
+	}
+}
+
+/* Inserts x at idx; a full queue first gives up its oldest entry. */
+static struct pend *pend_insert(struct conn_table *t, struct conn *c, size_t idx,
+				struct http_exchange *x)
+{
+	if (c->nq == t->o.max_pending) {
+		conn_cap(t, c, "pending requests");
+		pend_force(t, c, 0, HTTP_X_INCOMPLETE);
+		if (idx)
+			idx--;
+	}
+	memmove(&c->q[idx + 1], &c->q[idx], (c->nq - idx) * sizeof(c->q[0]));
+	c->nq++;
+	c->q[idx] = (struct pend){ .x = x };
+	return &c->q[idx];
+}
+
+/* ---- messages ---- */
+
+static int chunk_data(const unsigned char *p, size_t n, void *ctx)
+{
+	struct half *h = ctx;
+
+	return body_reader__feed(&h->br, p, n, h->ts);
+}
+
+static void reader_flags(struct conn_table *t, struct conn *c, struct half *h)
+{
+	struct body_reader *r = &h->br;
+
+	if (r->truncated) {
+		h->x->flags |= h->is_req ? HTTP_X_REQ_TRUNCATED : HTTP_X_RESP_TRUNCATED;
+		conn_cap(t, c, r->decomp_capped ? "decompressed body" : "body");
+	}
+	if (r->decomp_capped)
+		t->st.decompress_capped++;
+	if (r->decode_error) {
+		h->x->flags |= HTTP_X_DECODE_ERROR;
+		t->st.decode_errors++;
+	}
+	if (r->incomplete)
+		h->x->flags |= HTTP_X_INCOMPLETE;
+}
+
+static void add_trailers(struct conn_table *t, struct half *h)
+{
+	long r;
+
+	if (!h->trailers.len)
+		return;
+	r = http1_parse_fields((const char *)h->trailers.data, h->trailers.len,
+			       t->o.max_header_bytes, &t->head);
+	if (r <= 0 || http1_headers_append(&h->m->headers, &t->head)) {
+		t->st.parse_errors++;
+		h->x->flags |= HTTP_X_INCOMPLETE;
+	}
+	tt_buf_reset(&h->trailers);
+}
+
+/* The message a half was reading ends at ts (complete: its framing says so). */
+static void msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64_t ts,
+		    bool complete)
+{
+	struct pend *p;
+
+	if (!h->x)
+		return;
+	if (h->reading) {
+		if (body_reader__finish(&h->br, ts))
+			h->x->flags |= HTTP_X_INCOMPLETE;
+		reader_flags(t, c, h);
+		body_reader__free(&h->br);
+		h->reading = false;
+	}
+	if (h->frame == HTTP1_FRAME_CHUNKED && complete)
+		add_trailers(t, h);
+	tt_buf_reset(&h->trailers);
+	if (!complete)
+		h->x->flags |= HTTP_X_INCOMPLETE;
+	h->m->end_ns = ts;
+	p = pend_of(c, h->x);
+	if (p && h->is_req)
+		p->req_done = true;
+	else if (p)
+		p->resp_done = true;
+	h->x = NULL;
+	h->m = NULL;
+	if (h->state == HS_BODY)
+		h->state = HS_HEAD;
+}
+
+static void conn_skip(struct conn *c)
+{
+	c->proto = P_SKIP;
+	c->h[0].state = c->h[1].state = HS_SKIP;
+	tt_buf_reset(&c->h[0].st.tail);
+	tt_buf_reset(&c->h[1].st.tail);
+}
+
+/* A head was parsed into x and h->m: set up reading its body. */
+static void msg_begin(struct conn_table *t, struct conn *c, struct half *h,
+		      struct http_exchange *x, int frame, uint64_t length, size_t head_len)
+{
+	h->x = x;
+	h->m = h->is_req ? &x->req : &x->resp;
+	h->m->start_ns = h->head_ts;
+	h->m->wire_bytes = head_len;
+	h->head_ts = 0;
+	h->frame = frame;
+	h->remain = length;
+	if (frame == HTTP1_FRAME_NONE || frame == HTTP1_FRAME_TUNNEL) {
+		msg_end(t, c, h, h->ts, true);
+		if (frame == HTTP1_FRAME_TUNNEL) {
+			t->st.upgrades++;
+			conn_skip(c);
+		}
+		return;
+	}
+	h->state = HS_BODY;
+	memset(&h->ch, 0, sizeof(h->ch));
+	h->ch.trailers = &h->trailers;
+	if (body_reader__init(&h->br, h->m, &t->lim)) {
+		h->x->flags |= HTTP_X_INCOMPLETE;
+		body_reader__free(&h->br);
+		return;
+	}
+	h->reading = true;
+}
+
+static int fill_request(struct http_exchange *x, const struct http1_head *hd)
+{
+	const struct http1_field *host = http1_head_field(hd, "host");
+
+	x->method = strndup(hd->method, hd->method_len);
+	x->target = http1_redact_target(hd->target, hd->target_len);
+	if (host)
+		x->host = strndup(host->value, host->value_len);
+	if (!x->method || !x->target || (host && !x->host))
+		return -ENOMEM;
+	return http1_headers_append(&x->req.headers, hd);
+}
+
+static void head_error(struct conn_table *t, struct conn *c, struct half *h, long err)
+{
+	if (err == -E2BIG)
+		conn_cap(t, c, "head");
+	else
+		t->st.parse_errors++;
+	tt_debug("conn: pid=%u ssl=%#llx: bad %s head (%ld), resyncing", c->pid,
+		 (unsigned long long)c->id, h->is_req ? "request" : "response", err);
+	h->state = HS_RESYNC;
+	h->line_start = false;
+	h->lost = true;
+	h->head_ts = 0;
+	t->st.resyncs++;
+}
+
+static long req_head(struct conn_table *t, struct conn *c, struct half *h, const char *p,
+		     size_t n)
+{
+	struct http_exchange *x;
+	uint64_t length;
+	int frame;
+	long r;
+
+	r = http1_parse_request(p, n, t->o.max_header_bytes, &t->head);
+	if (r == TT_NEED_MORE)
+		return STOP;
+	if (r < 0) {
+		head_error(t, c, h, r);
+		return 0;
+	}
+	x = exchange_new(c);
+	if (!x)
+		return STOP;
+	x->tid = h->head_tid;
+	h->lost = false;
+	if (fill_request(x, &t->head))
+		x->flags |= HTTP_X_INCOMPLETE;
+	pend_insert(t, c, c->nq, x);
+	frame = http1_request_framing(&t->head, &length);
+	if (frame < 0) {
+		/* Where the body ends is unknown: keep the head, look for the next request. */
+		msg_begin(t, c, h, x, HTTP1_FRAME_NONE, 0, (size_t)r);
+		x->flags |= HTTP_X_INCOMPLETE;
+		head_error(t, c, h, frame);
+		return r;
+	}
+	msg_begin(t, c, h, x, frame, length, (size_t)r);
+	return r;
+}
+
+/*
+ * The exchange a response beginning at ts answers: the oldest one still waiting, unless its
+ * request started after ts (then the request was lost: a request-less exchange is made), or
+ * bytes were lost on this side (then older waiting ones lost their responses: the newest
+ * request sent before ts gets this one).
+ */
+static struct http_exchange *match_response(struct conn_table *t, struct conn *c,
+					    struct half *h, uint64_t ts)
+{
+	struct http_exchange *x;
+	struct pend *p;
+	size_t i;
+
+	for (i = 0; i < c->nq && c->q[i].resp_seen; i++)
+		;
+	if (h->lost) {
+		/* Their responses were in the lost bytes; they are delivered in turn. */
+		for (; i + 1 < c->nq && c->q[i + 1].x->req.start_ns <= ts; i++) {
+			c->q[i].resp_seen = c->q[i].resp_done = true;
+			c->q[i].x->flags |= HTTP_X_NO_RESPONSE | HTTP_X_INCOMPLETE;
+		}
+	}
+	if (i < c->nq && c->q[i].x->req.start_ns <= ts) {
+		p = &c->q[i];
+	} else {
+		x = exchange_new(c);
+		if (!x)
+			return NULL;
+		x->flags |= HTTP_X_INCOMPLETE;
+		p = pend_insert(t, c, i < c->nq ? i : c->nq, x);
+		p->req_done = true;
+	}
+	p->resp_seen = true;
+	h->lost = false;
+	return p->x;
+}
+
+static long resp_head(struct conn_table *t, struct conn *c, struct half *h, const char *p,
+		      size_t n)
+{
+	struct http_exchange *x;
+	uint64_t length;
+	int frame;
+	long r;
+
+	r = http1_parse_response(p, n, t->o.max_header_bytes, &t->head);
+	if (r == TT_NEED_MORE)
+		return STOP;
+	if (r < 0) {
+		head_error(t, c, h, r);
+		return 0;
+	}
+	if (t->head.status / 100 == 1 && t->head.status != 101) {
+		h->head_ts = 0;		/* interim (100 Continue, 103): the final one follows */
+		return r;
+	}
+	x = match_response(t, c, h, h->head_ts);
+	if (!x)
+		return STOP;
+	x->status = t->head.status;
+	x->reason = strndup(t->head.reason, t->head.reason_len);
+	if (!x->reason || http1_headers_append(&x->resp.headers, &t->head))
+		x->flags |= HTTP_X_INCOMPLETE;
+	frame = http1_response_framing(&t->head, x->method, &length);
+	if (frame < 0) {
+		msg_begin(t, c, h, x, HTTP1_FRAME_NONE, 0, (size_t)r);
+		x->flags |= HTTP_X_INCOMPLETE;
+		head_error(t, c, h, frame);
+		return r;
+	}
+	msg_begin(t, c, h, x, frame, length, (size_t)r);
+	return r;
+}
+
+static long half_body(struct conn_table *t, struct conn *c, struct half *h,
+		      const unsigned char *p, size_t n)
+{
+	size_t k = n;
+	long r;
+
+	if (!h->m->first_body_ns)
+		h->m->first_body_ns = h->ts;
+	switch (h->frame) {
+	case HTTP1_FRAME_LENGTH:
+		k = n < h->remain ? n : (size_t)h->remain;
+		if (h->reading)
+			body_reader__feed(&h->br, p, k, h->ts);
+		h->remain -= k;
+		break;
+	case HTTP1_FRAME_CHUNKED:
+		r = chunked_dec__feed(&h->ch, p, n, h->reading ? chunk_data : NULL, h);
+		if (r < 0) {
+			h->x->flags |= HTTP_X_INCOMPLETE;
+			if (r == -E2BIG)
+				conn_cap(t, c, "chunk line");
+			msg_end(t, c, h, h->ts, false);
+			head_error(t, c, h, r == -E2BIG ? -EBADMSG : r);
+			return 0;
+		}
+		k = (size_t)r;
+		break;
+	default:
+		if (h->reading)
+			body_reader__feed(&h->br, p, k, h->ts);
+		break;
+	}
+	h->m->wire_bytes += k;
+	if ((h->frame == HTTP1_FRAME_LENGTH && !h->remain) ||
+	    (h->frame == HTTP1_FRAME_CHUNKED && chunked_dec__done(&h->ch)))
+		msg_end(t, c, h, h->ts, true);
+	return (long)k;
+}
+
+static long half_resync(struct half *h, const char *p, size_t n)
+{
+	const char *lf;
+	enum http1_line r;
+
+	if (h->line_start) {
+		r = http1_line_starts_message(p, n, h->is_req);
+		if (r == HTTP1_LINE_YES) {
+			h->state = HS_HEAD;
+			return 0;
+		}
+		if (r == HTTP1_LINE_MORE)
+			return STOP;
+		h->line_start = false;
+	}
+	lf = memchr(p, '\n', n);
+	if (!lf)
+		return (long)n;
+	h->line_start = true;
+	return lf - p + 1;
+}
+
+/* The first bytes of a connection decide its protocol and which side carries requests. */
+static long half_sniff(struct conn_table *t, struct conn *c, struct half *h, const char *p,
+		       size_t n)
+{
+	enum http1_sniff s = http1_sniff(p, n);
+	int i;
+
+	switch (s) {
+	case HTTP1_SNIFF_MORE:
+		return STOP;
+	case HTTP1_SNIFF_H2:
+		t->st.h2_prefaces++;
+		conn_skip(c);
+		return (long)n;
+	case HTTP1_SNIFF_OTHER:
+		t->st.non_http++;
+		tt_debug("conn: pid=%u ssl=%#llx: not HTTP/1.x, skipped", c->pid,
+			 (unsigned long long)c->id);
+		conn_skip(c);
+		return (long)n;
+	case HTTP1_SNIFF_REQUEST:
+		c->server_side = h->dir == TT_DIR_READ;
+		break;
+	case HTTP1_SNIFF_RESPONSE:
+		c->server_side = h->dir == TT_DIR_WRITE;
+		break;
+	}
+	c->proto = P_HTTP1;
+	for (i = 0; i < 2; i++) {
+		c->h[i].is_req = (i == TT_DIR_WRITE) != c->server_side;
+		c->h[i].state = HS_HEAD;
+	}
+	return 0;
+}
+
+/* Parses as much of p as possible; returns the bytes consumed. */
+static size_t half_parse(struct conn_table *t, struct conn *c, struct half *h,
+			 const unsigned char *p, size_t n)
+{
+	const char *s = (const char *)p;
+	size_t off = 0;
+	long r = 0;
+
+	while (off < n && r != STOP) {
+		if (h->state == HS_HEAD && !h->head_ts) {
+			h->head_ts = h->ts;
+			h->head_tid = h->tid;
+		}
+		switch (h->state) {
+		case HS_SNIFF:
+			r = half_sniff(t, c, h, s + off, n - off);
+			break;
+		case HS_HEAD:
+			r = h->is_req ? req_head(t, c, h, s + off, n - off) :
+					resp_head(t, c, h, s + off, n - off);
+			break;
+		case HS_BODY:
+			r = half_body(t, c, h, p + off, n - off);
+			break;
+		case HS_RESYNC:
+			r = half_resync(h, s + off, n - off);
+			break;
+		case HS_SKIP:
+			return n;
+		}
+		if (r > 0)
+			off += (size_t)r;
+	}
+	return off;
+}
+
+static void half_keep(struct conn_table *t, struct conn *c, struct half *h, const void *p,
+		      size_t n)
+{
+	if (!n || h->state == HS_SKIP)
+		return;
+	if (stream__keep(&h->st, p, n)) {
+		conn_cap(t, c, "stream buffer");
+		if (h->state != HS_SNIFF) {
+			h->state = HS_RESYNC;
+			h->line_start = false;
+			h->lost = true;
+		}
+	}
+}
+
+static void half_input(struct conn_table *t, struct conn *c, struct half *h,
+		       const unsigned char *p, size_t n)
+{
+	size_t used;
+
+	if (!h->st.tail.len) {
+		used = half_parse(t, c, h, p, n);
+		half_keep(t, c, h, p + used, n - used);
+		return;
+	}
+	half_keep(t, c, h, p, n);
+	used = half_parse(t, c, h, h->st.tail.data, h->st.tail.len);
+	stream__consume(&h->st, used);
+}
+
+/* lost bytes are missing before what comes next on this half. */
+static void half_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost)
+{
+	t->st.gaps++;
+	t->st.bytes_lost += lost;
+	tt_debug("conn: pid=%u ssl=%#llx: gap of %llu bytes (%s)", c->pid,
+		 (unsigned long long)c->id, (unsigned long long)lost, h->dir ? "read" : "write");
+	switch (h->state) {
+	case HS_SNIFF:
+	case HS_SKIP:
+		return;
+	case HS_BODY:
+		h->x->flags |= HTTP_X_INCOMPLETE;
+		if (h->frame == HTTP1_FRAME_CLOSE ||
+		    (h->frame == HTTP1_FRAME_LENGTH && lost <= h->remain) ||
+		    (h->frame == HTTP1_FRAME_CHUNKED && !chunked_dec__skip(&h->ch, lost))) {
+			/* Framing survives: the body goes on, with a hole. */
+			if (h->reading)
+				body_reader__gap(&h->br);
+			h->m->wire_bytes += lost;
+			if (h->frame == HTTP1_FRAME_LENGTH && !(h->remain -= lost))
+				msg_end(t, c, h, h->ts, false);
+			return;
+		}
+		msg_end(t, c, h, h->ts, false);
+		break;
+	default:
+		break;
+	}
+	h->state = HS_RESYNC;
+	h->line_start = true;
+	h->lost = true;
+	h->head_ts = 0;
+	t->st.resyncs++;
+}
+
+/* ---- connection lifecycle ---- */
+
+static size_t bucket_of(const struct conn_table *t, uint32_t pid, uint64_t id)
+{
+	uint64_t k = (id ^ ((uint64_t)pid << 40) ^ pid) * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(k >> 32) & (t->nbuckets - 1);
+}
+
+static void lru_unlink(struct conn_table *t, struct conn *c)
+{
+	if (c->older)
+		c->older->newer = c->newer;
+	else
+		t->oldest = c->newer;
+	if (c->newer)
+		c->newer->older = c->older;
+	else
+		t->newest = c->older;
+	c->older = c->newer = NULL;
+}
+
+static void lru_append(struct conn_table *t, struct conn *c)
+{
+	c->older = t->newest;
+	c->newer = NULL;
+	if (t->newest)
+		t->newest->newer = c;
+	else
+		t->oldest = c;
+	t->newest = c;
+}
+
+static void conn_free(struct conn *c)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		stream__free(&c->h[i].st);
+		tt_buf_free(&c->h[i].trailers);
+		if (c->h[i].reading)
+			body_reader__free(&c->h[i].br);
+	}
+	for (i = 0; (size_t)i < c->nq; i++)
+		http_exchange__free(c->q[i].x);
+	free(c->q);
+	free(c);
+}
+
+/*
+ * Ends a connection: closed says the peer really ended it (responses delimited by close are
+ * complete); otherwise it is only no longer watched and open messages are incomplete.
+ */
+static void conn_end(struct conn_table *t, struct conn *c, uint64_t ts, bool closed)
+{
+	struct conn **pp = &t->buckets[bucket_of(t, c->pid, c->id)];
+	bool resp_lost;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct half *h = &c->h[i];
+
+		if (h->state == HS_BODY)
+			msg_end(t, c, h, ts ? ts : h->ts, closed && h->frame == HTTP1_FRAME_CLOSE);
+	}
+	/* Responses lost or unreadable on the response side make the unanswered incomplete. */
+	resp_lost = c->proto == P_HTTP1 && c->h[c->server_side ? TT_DIR_WRITE : TT_DIR_READ].lost;
+	while (c->nq) {
+		if (!c->q[0].resp_seen && resp_lost)
+			c->q[0].x->flags |= HTTP_X_INCOMPLETE;
+		pend_force(t, c, 0, closed ? 0 : HTTP_X_INCOMPLETE);
+	}
+	while (*pp != c)
+		pp = &(*pp)->hnext;
+	*pp = c->hnext;
+	lru_unlink(t, c);
+	t->count--;
+	conn_free(c);
+}
+
+static struct conn *conn_find(struct conn_table *t, uint32_t pid, uint64_t id)
+{
+	struct conn *c = t->buckets[bucket_of(t, pid, id)];
+
+	while (c && (c->pid != pid || c->id != id))
+		c = c->hnext;
+	return c;
+}
+
+static struct conn *conn_get(struct conn_table *t, uint32_t pid, uint64_t id)
+{
+	struct conn *c = conn_find(t, pid, id);
+	size_t b;
+	int i;
+
+	if (c)
+		return c;
+	if (t->count >= t->o.max_conns) {
+		if (!t->warned_full)
+			tt_warn("conn: table full (%zu connections): dropping the idlest ones",
+				t->count);
+		t->warned_full = true;
+		t->st.caps_hit++;
+		t->st.conns_evicted++;
+		conn_end(t, t->oldest, 0, false);
+	}
+	c = calloc(1, sizeof(*c));
+	if (c)
+		c->q = calloc(t->o.max_pending, sizeof(*c->q));
+	if (!c || !c->q) {
+		free(c);
+		return NULL;
+	}
+	c->pid = pid;
+	c->id = id;
+	c->fd = -1;
+	for (i = 0; i < 2; i++) {
+		stream__init(&c->h[i].st, t->o.max_stream_buf);
+		tt_buf_init(&c->h[i].trailers, t->o.max_header_bytes);
+		c->h[i].dir = i;
+	}
+	b = bucket_of(t, pid, id);
+	c->hnext = t->buckets[b];
+	t->buckets[b] = c;
+	lru_append(t, c);
+	t->count++;
+	t->st.conns_opened++;
+	return c;
+}
+
+static void set_defaults(struct conn_opts *o)
+{
+	if (!o->max_conns)
+		o->max_conns = TT_MAX_CONNS;
+	if (!o->max_stream_buf)
+		o->max_stream_buf = TT_MAX_STREAM_BUF;
+	if (!o->max_header_bytes)
+		o->max_header_bytes = TT_MAX_HEADER_BYTES;
+	if (!o->max_body)
+		o->max_body = TT_MAX_BODY;
+	if (!o->max_event)
+		o->max_event = TT_MAX_SSE_EVENT;
+	if (!o->max_events)
+		o->max_events = TT_MAX_SSE_EVENTS;
+	if (!o->max_pending)
+		o->max_pending = TT_MAX_PENDING_REQS;
+	if (!o->idle_ns)
+		o->idle_ns = TT_CONN_IDLE_NS;
+}
+
+struct conn_table *conn_table__new(const struct conn_opts *opts, http_exchange_sink_fn sink,
+				   void *ctx)
+{
+	struct conn_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	if (opts)
+		t->o = *opts;
+	set_defaults(&t->o);
+	t->lim.max_body = t->o.max_body;
+	t->lim.max_event = t->o.max_event;
+	t->lim.max_events = t->o.max_events;
+	t->sink = sink;
+	t->ctx = ctx;
+	for (t->nbuckets = 64; t->nbuckets < t->o.max_conns / 2; t->nbuckets *= 2)
+		;
+	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+	if (!t->buckets) {
+		free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return t;
+}
+
+void conn_table__free(struct conn_table *t)
+{
+	struct conn *c, *next;
+
+	if (!t)
+		return;
+	for (c = t->oldest; c; c = next) {
+		next = c->newer;
+		conn_free(c);
+	}
+	free(t->buckets);
+	free(t);
+}
+
+/* A chunk at position 0 starting a call on a stream that had advanced: the SSL* was reused. */
+static bool conn_reused(const struct half *h, const struct tt_data *rec)
+{
+	return (rec->flags & TT_DF_FIRST) && !rec->pos && h->st.started && h->st.next;
+}
+
+int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec_size)
+{
+	struct conn *c;
+	struct half *h;
+	uint64_t gap, end;
+	size_t off;
+
+	if (rec_size < sizeof(*rec) || rec->len > rec_size - sizeof(*rec) || rec->dir > 1)
+		return -EINVAL;
+	t->st.records++;
+	t->st.bytes += rec->len;
+	c = conn_get(t, rec->h.pid, rec->conn);
+	if (c && conn_reused(&c->h[rec->dir], rec)) {
+		conn_end(t, c, rec->h.ts_ns, true);
+		c = conn_get(t, rec->h.pid, rec->conn);
+	}
+	if (!c)
+		return -ENOMEM;
+	lru_unlink(t, c);
+	lru_append(t, c);
+	c->last_ts = rec->h.ts_ns;
+	if (c->fd < 0 && rec->fd >= 0)
+		c->fd = rec->fd;
+	h = &c->h[rec->dir];
+	h->ts = rec->h.ts_ns;
+	h->tid = rec->h.tid;
+	if (rec->flags & TT_DF_FIRST) {
+		h->call_known = true;
+		h->call_pos = rec->pos;
+	}
+	off = stream__admit(&h->st, rec->pos, rec->len, &gap);
+	t->st.dup_bytes += off < rec->len ? off : rec->len;
+	if (c->proto == P_SKIP) {
+		t->st.skipped_bytes += rec->len;
+		return 0;
+	}
+	if (gap)
+		half_gap(t, c, h, gap);
+	if (off < rec->len)
+		half_input(t, c, h, rec->data + off, rec->len - off);
+	if ((rec->flags & (TT_DF_TRUNCATED | TT_DF_LAST)) == (TT_DF_TRUNCATED | TT_DF_LAST) &&
+	    h->call_known && c->proto != P_SKIP) {
+		end = h->call_pos + rec->call_len;
+		gap = stream__skip_to(&h->st, end);
+		if (gap)
+			half_gap(t, c, h, gap);
+	}
+	if (rec->flags & TT_DF_LAST)
+		h->call_known = false;
+	deliver_ready(t, c);
+	return 0;
+}
+
+void conn_table__close(struct conn_table *t, uint32_t pid, uint64_t conn, uint64_t ts_ns)
+{
+	struct conn *c = conn_find(t, pid, conn);
+
+	if (!c)
+		return;
+	t->st.conns_closed++;
+	conn_end(t, c, ts_ns, true);
+}
+
+void conn_table__proc_exit(struct conn_table *t, uint32_t pid, uint64_t ts_ns)
+{
+	struct conn *c, *next;
+
+	for (c = t->oldest; c; c = next) {
+		next = c->newer;
+		if (c->pid == pid) {
+			t->st.conns_closed++;
+			conn_end(t, c, ts_ns, true);
+		}
+	}
+}
+
+void conn_table__set_peer(struct conn_table *t, uint32_t pid, uint64_t conn, int fd,
+			  const char *addr, uint16_t port)
+{
+	struct conn *c = conn_get(t, pid, conn);
+	size_t i;
+
+	if (!c)
+		return;
+	if (fd >= 0)
+		c->fd = fd;
+	if (addr) {
+		snprintf(c->peer, sizeof(c->peer), "%s", addr);
+		c->port = port;
+	}
+	for (i = 0; i < c->nq; i++) {
+		c->q[i].x->fd = c->fd;
+		memcpy(c->q[i].x->peer_addr, c->peer, sizeof(c->peer));
+		c->q[i].x->peer_port = c->port;
+	}
+}
+
+void conn_table__expire(struct conn_table *t, uint64_t now_ns)
+{
+	while (t->oldest && t->oldest->last_ts + t->o.idle_ns <= now_ns) {
+		t->st.conns_expired++;
+		conn_end(t, t->oldest, 0, false);
+	}
+}
+
+void conn_table__flush(struct conn_table *t)
+{
+	while (t->oldest)
+		conn_end(t, t->oldest, 0, false);
+}
+
+const struct conn_stats *conn_table__stats(const struct conn_table *t)
+{
+	return &t->st;
+}
+
+size_t conn_table__count(const struct conn_table *t)
+{
+	return t->count;
+}

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: MIT
+/* test_body.c: content-coding decoders and the body reader (plain, SSE, NDJSON). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <brotli/encode.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "body.h"
+#include "buf.h"
+#include "test.h"
+
+/* zlib-family encoder: wbits 31 = gzip, 15 = zlib, -15 = raw deflate. */
+static size_t z_encode(const void *in, size_t n, unsigned char *out, size_t cap, int wbits)
+{
+	z_stream z = { 0 };
+	size_t len;
+
+	if (deflateInit2(&z, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	z.next_in = (unsigned char *)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		len = 0;
+	else
+		len = cap - z.avail_out;
+	deflateEnd(&z);
+	return len;
+}
+
+static size_t br_encode(const void *in, size_t n, unsigned char *out, size_t cap)
+{
+	size_t len = cap;
+
+	if (!BrotliEncoderCompress(5, 22, BROTLI_MODE_GENERIC, n, in, &len, out))
+		return 0;
+	return len;
+}
+
+static size_t zstd_encode(const void *in, size_t n, unsigned char *out, size_t cap)
+{
+	size_t r = ZSTD_compress(out, cap, in, n, 3);
+
+	return ZSTD_isError(r) ? 0 : r;
+}
+
+static int collect(const void *p, size_t n, void *ctx)
+{
+	return tt_buf_add(ctx, p, n);
+}
+
+/* Decodes in split 0 = whole, 1 = bytes, 2 = random; returns the last feed error. */
+static int decode(const char *enc, const unsigned char *in, size_t len, int how, size_t max,
+		  struct tt_buf *out, int *finish)
+{
+	struct body_dec *d = body_dec__new(enc, max);
+	uint64_t seed = 99;
+	size_t off = 0, n;
+	int err = 0;
+	void *g;
+
+	if (!d)
+		return -errno;
+	while (off < len && !err) {
+		n = len - off;
+		if (how == 1)
+			n = 1;
+		else if (how == 2)
+			n = 1 + test__rand(&seed) % (n < 500 ? n : 500);
+		g = test__guarded(in + off, n);
+		err = body_dec__feed(d, g, n, collect, out);
+		test__guarded_free(g);
+		off += n;
+	}
+	*finish = body_dec__finish(d);
+	body_dec__free(d);
+	return err;
+}
+
+static unsigned char *sample(size_t *n)
+{
+	struct tt_buf b;
+	int i;
+
+	tt_buf_init(&b, 1 << 20);
+	for (i = 0; i < 2000; i++)
+		tt_buf_printf(&b, "{\"index\":%d,\"text\":\"token %d of the answer\"}\n", i, i * 7);
+	return (unsigned char *)tt_buf_steal(&b, n);
+}
+
+void test_body_codings(void)
+{
+	static const char *splits[] = { "whole", "bytes", "random" };
+	size_t n, cap = 1 << 20, len, l2;
+	unsigned char *plain = sample(&n), *enc = malloc(cap), *tmp = malloc(cap);
+	struct {
+		const char *name;
+		const char *ce;
+	} cases[] = {
+		{ "gzip", "gzip" }, { "x-gzip", "X-Gzip" }, { "deflate-zlib", "deflate" },
+		{ "deflate-raw", "deflate" }, { "br", "br" }, { "zstd", "zstd" },
+		{ "stacked", "gzip, br" }, { "identity", "identity" }, { "gzip-members", "gzip" },
+	};
+	size_t i;
+	int how;
+
+	if (!ASSERT_OK_PTR(plain, "sample") || !ASSERT_OK_PTR(enc, "enc") ||
+	    !ASSERT_OK_PTR(tmp, "tmp"))
+		goto out;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *c = cases[i].name;
+
+		if (!strcmp(c, "gzip") || !strcmp(c, "x-gzip"))
+			len = z_encode(plain, n, enc, cap, 31);
+		else if (!strcmp(c, "deflate-zlib"))
+			len = z_encode(plain, n, enc, cap, 15);
+		else if (!strcmp(c, "deflate-raw"))
+			len = z_encode(plain, n, enc, cap, -15);
+		else if (!strcmp(c, "br"))
+			len = br_encode(plain, n, enc, cap);
+		else if (!strcmp(c, "zstd"))
+			len = zstd_encode(plain, n, enc, cap);
+		else if (!strcmp(c, "stacked")) {
+			l2 = z_encode(plain, n, tmp, cap, 31);
+			len = br_encode(tmp, l2, enc, cap);
+		} else if (!strcmp(c, "gzip-members")) {
+			len = z_encode(plain, n / 2, enc, cap, 31);
+			len += z_encode(plain + n / 2, n - n / 2, enc + len, cap - len, 31);
+		} else {
+			memcpy(enc, plain, n);
+			len = n;
+		}
+		if (!ASSERT_NEQ(len, 0, c))
+			continue;
+		for (how = 0; how < 3; how++) {
+			struct tt_buf out;
+			int fin;
+
+			if (!test__start_subtest(c))
+				continue;
+			tt_buf_init(&out, 2 << 20);
+			ASSERT_OK(decode(cases[i].ce, enc, len, how, 2 << 20, &out, &fin), splits[how]);
+			ASSERT_OK(fin, "finish");
+			ASSERT_MEMEQ(out.data, out.len, plain, n, splits[how]);
+			tt_buf_free(&out);
+		}
+	}
+out:
+	free(plain);
+	free(enc);
+	free(tmp);
+}
+
+void test_body_errors(void)
+{
+	static const unsigned char junk[] = "this is not gzip at all, not even close";
+	size_t n, cap = 1 << 20, len;
+	unsigned char *plain = sample(&n), *enc = malloc(cap);
+	struct tt_buf out;
+	int fin;
+
+	tt_buf_init(&out, 2 << 20);
+	ASSERT_EQ(decode("gzip", junk, sizeof(junk) - 1, 0, 1 << 20, &out, &fin), -EBADMSG,
+		  "corrupt gzip");
+	ASSERT_EQ(decode("br", junk, sizeof(junk) - 1, 0, 1 << 20, &out, &fin), -EBADMSG,
+		  "corrupt br");
+	ASSERT_EQ(decode("zstd", junk, sizeof(junk) - 1, 0, 1 << 20, &out, &fin), -EBADMSG,
+		  "corrupt zstd");
+	ASSERT_EQ(decode("compress", junk, 4, 0, 1 << 20, &out, &fin), -EOPNOTSUPP, "unknown");
+	ASSERT_EQ(decode("gzip, gzip, gzip, gzip, gzip", junk, 4, 0, 1 << 20, &out, &fin),
+		  -E2BIG, "too many codings");
+	/* A stream cut short decodes what it has and says so at the end. */
+	len = z_encode(plain, n, enc, cap, 31);
+	tt_buf_reset(&out);
+	ASSERT_OK(decode("gzip", enc, len / 2, 1, 1 << 20, &out, &fin), "half a gzip stream");
+	ASSERT_EQ(fin, -ENODATA, "truncated stream");
+	ASSERT_TRUE(out.len > 0 && out.len < n && !memcmp(out.data, plain, out.len), "prefix");
+	/* Trailing garbage after a deflate stream. */
+	len = z_encode(plain, 100, enc, cap, 15);
+	memcpy(enc + len, "junk", 4);
+	ASSERT_EQ(decode("deflate", enc, len + 4, 0, 1 << 20, &out, &fin), -EBADMSG,
+		  "garbage after deflate");
+	tt_buf_free(&out);
+	free(plain);
+	free(enc);
+}
+
+void test_body_bomb(void)
+{
+	size_t zeros = 64u << 20, cap = 1 << 20, len;
+	unsigned char *plain = calloc(1, zeros), *enc = malloc(cap);
+	struct tt_buf out;
+	int fin;
+
+	if (!ASSERT_OK_PTR(plain, "alloc") || !ASSERT_OK_PTR(enc, "alloc"))
+		goto out;
+	len = z_encode(plain, zeros, enc, cap, 31);
+	if (!ASSERT_TRUE(len > 0 && len < 200000, "bomb is small"))
+		goto out;
+	tt_buf_init(&out, 2 << 20);
+	ASSERT_EQ(decode("gzip", enc, len, 2, 1 << 20, &out, &fin), -E2BIG, "cap reached");
+	ASSERT_EQ(out.len, 1 << 20, "output cut at the cap");
+	ASSERT_OK(fin, "finish after cap");
+	tt_buf_free(&out);
+out:
+	free(plain);
+	free(enc);
+}
+
+static const struct http_header sse_gzip_headers[] = {
+	{ "Content-Type", "text/event-stream; charset=utf-8" },
+	{ "Content-Encoding", "gzip" },
+};
+
+/* A gzip SSE stream flushed per event: each event is decoded as its bytes arrive. */
+void test_body_reader_sse_gzip(void)
+{
+	static const char *events[] = {
+		"event: message_start\ndata: {\"a\":1}\n\n",
+		"event: delta\ndata: {\"text\":\"Hi\"}\n\n",
+		"event: delta\ndata: {\"text\":\" there\"}\n\n",
+		"event: message_stop\ndata: {}\n\n",
+	};
+	struct http_message m = { 0 };
+	struct body_limits lim = { 1 << 20, 1 << 16, 100 };
+	struct body_reader r;
+	unsigned char out[4096];
+	z_stream z = { 0 };
+	size_t i, k;
+
+	m.headers.v = (struct http_header *)sse_gzip_headers;
+	m.headers.n = 2;
+	if (!ASSERT_OK(body_reader__init(&r, &m, &lim), "init"))
+		return;
+	ASSERT_EQ(m.kind, HTTP_BODY_SSE, "kind");
+	deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+	for (i = 0; i < 4; i++) {
+		z.next_in = (unsigned char *)events[i];
+		z.avail_in = (uInt)strlen(events[i]);
+		z.next_out = out;
+		z.avail_out = sizeof(out);
+		deflate(&z, i == 3 ? Z_FINISH : Z_SYNC_FLUSH);
+		/* Each flush arrives split in two reads, at times 1000 * (i + 1) and + 1. */
+		k = (sizeof(out) - z.avail_out) / 2;
+		ASSERT_OK(body_reader__feed(&r, out, k, 1000 * (i + 1)), "feed a");
+		ASSERT_OK(body_reader__feed(&r, out + k, sizeof(out) - z.avail_out - k,
+					    1000 * (i + 1) + 1), "feed b");
+		ASSERT_EQ(m.n_events, i + 1, "event decoded on arrival");
+	}
+	deflateEnd(&z);
+	ASSERT_OK(body_reader__finish(&r, 5000), "finish");
+	ASSERT_FALSE(r.incomplete || r.truncated || r.decode_error, "clean");
+	if (ASSERT_EQ(m.n_events, 4, "events")) {
+		ASSERT_STREQ(m.events[0].event, "message_start", "event 0");
+		ASSERT_STREQ(m.events[2].data, "{\"text\":\" there\"}", "data 2");
+		ASSERT_EQ(m.events[2].data_len, 17, "data_len 2");
+		ASSERT_EQ(m.events[0].ts_ns, 1001, "ts 0");
+		ASSERT_EQ(m.events[3].ts_ns, 4001, "ts 3");
+	}
+	ASSERT_NULL(m.body, "no plain body");
+	body_reader__free(&r);
+	m.headers.v = NULL;
+	m.headers.n = 0;
+	for (i = 0; i < m.n_events; i++) {
+		free(m.events[i].event);
+		free(m.events[i].data);
+		free(m.events[i].id);
+	}
+	free(m.events);
+}
+
+void test_body_reader_caps(void)
+{
+	static const struct http_header h_unknown[] = { { "Content-Encoding", "compress" } };
+	static const struct http_header h_nd[] = { { "content-type", "application/x-ndjson" } };
+	struct body_limits lim = { 16, 1 << 10, 2 };
+	struct http_message m = { 0 };
+	struct body_reader r;
+
+	/* Plain body over the cap: cut, flagged, not a decompression cap. */
+	ASSERT_OK(body_reader__init(&r, &m, &lim), "init plain");
+	ASSERT_OK(body_reader__feed(&r, "0123456789abcdefXYZ", 19, 1), "feed plain");
+	ASSERT_OK(body_reader__finish(&r, 2), "finish plain");
+	ASSERT_TRUE(r.truncated && !r.decomp_capped, "plain truncated");
+	ASSERT_MEMEQ(m.body, m.body_len, "0123456789abcdef", 16, "plain cut");
+	body_reader__free(&r);
+	free(m.body);
+
+	/* Unknown coding: raw bytes kept, decode error. */
+	memset(&m, 0, sizeof(m));
+	m.headers.v = (struct http_header *)h_unknown;
+	m.headers.n = 1;
+	ASSERT_OK(body_reader__init(&r, &m, &lim), "init unknown");
+	ASSERT_OK(body_reader__feed(&r, "\x1f\x9d\x90", 3, 1), "feed unknown");
+	ASSERT_OK(body_reader__finish(&r, 2), "finish unknown");
+	ASSERT_TRUE(r.decode_error, "decode error");
+	ASSERT_MEMEQ(m.body, m.body_len, "\x1f\x9d\x90", 3, "raw kept");
+	body_reader__free(&r);
+	free(m.body);
+
+	/* Event count cap. */
+	memset(&m, 0, sizeof(m));
+	m.headers.v = (struct http_header *)h_nd;
+	m.headers.n = 1;
+	ASSERT_OK(body_reader__init(&r, &m, &lim), "init nd");
+	ASSERT_OK(body_reader__feed(&r, "{}\n[]\n{}\n", 9, 1), "feed nd");
+	ASSERT_OK(body_reader__finish(&r, 2), "finish nd");
+	ASSERT_EQ(m.kind, HTTP_BODY_NDJSON, "kind");
+	ASSERT_EQ(m.n_events, 2, "events capped");
+	ASSERT_TRUE(r.truncated, "truncated");
+	body_reader__free(&r);
+	while (m.n_events--)
+		free(m.events[m.n_events].data);
+	free(m.events);
+}

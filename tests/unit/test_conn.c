@@ -1,0 +1,766 @@
+// SPDX-License-Identifier: MIT
+/* test_conn.c: connection table: recorded client fixtures, loss, resync, roles, caps. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <zlib.h>
+
+#include "buf.h"
+#include "conn.h"
+#include "test.h"
+
+#define JSON_BODY "{\"id\":\"msg_01\",\"type\":\"message\",\"content\":[{\"type\":\"text\"," \
+		  "\"text\":\"Hello!\"}]}"
+#define PID	4242
+#define SSL	0x7f0012345678ull
+#define MAX_X	64
+
+struct sink {
+	struct http_exchange *x[MAX_X];
+	size_t n;
+};
+
+static void sink_fn(struct http_exchange *x, void *ctx)
+{
+	struct sink *s = ctx;
+
+	if (s->n < MAX_X)
+		s->x[s->n++] = x;
+	else
+		http_exchange__free(x);
+}
+
+static void sink_free(struct sink *s)
+{
+	while (s->n)
+		http_exchange__free(s->x[--s->n]);
+}
+
+/*
+ * Feeds one record. It lives in a malloc'd block of exactly its size, so ASan catches any read
+ * past the payload (a guard page would misalign the record's 64-bit fields).
+ */
+static int feed(struct conn_table *t, int dir, uint64_t pos, const void *p, size_t len,
+		uint32_t call_len, uint8_t flags, uint64_t ts, uint32_t tid)
+{
+	size_t size = sizeof(struct tt_data) + len;
+	struct tt_data *r = calloc(1, size);
+	int err;
+
+	if (!r)
+		return -1;
+	r->h.type = TT_REC_DATA;
+	r->h.abi = TT_ABI_VERSION;
+	r->h.size = (uint32_t)size;
+	r->h.ts_ns = ts;
+	r->h.pid = PID;
+	r->h.tid = tid;
+	r->conn = SSL;
+	r->pos = pos;
+	r->call_len = call_len;
+	r->len = (uint32_t)len;
+	r->dir = (uint8_t)dir;
+	r->flags = flags;
+	r->fd = 7;
+	memcpy(r->data, p, len);
+	err = conn_table__feed(t, r, size);
+	free(r);
+	return err;
+}
+
+/* A whole call at the stream position kept in pos[dir]. */
+static void call(struct conn_table *t, uint64_t *pos, int dir, const char *s, uint64_t ts)
+{
+	size_t n = strlen(s);
+
+	feed(t, dir, pos[dir], s, n, (uint32_t)n, TT_DF_FIRST | TT_DF_LAST, ts, 100 + dir);
+	pos[dir] += n;
+}
+
+static const char *hdr(const struct http_message *m, const char *name)
+{
+	const char *v = http_headers_get(&m->headers, name);
+
+	return v ? v : "(none)";
+}
+
+/* Everything an exchange carries, as text, to compare runs split differently. */
+static void render(struct tt_buf *b, const struct http_exchange *x)
+{
+	const struct http_message *m[2] = { &x->req, &x->resp };
+	size_t i, k;
+
+	tt_buf_printf(b, "#%llu pid=%u tid=%u fd=%d flags=%#x %s %s host=%s -> %d %s\n",
+		      (unsigned long long)x->seq, x->pid, x->tid, x->fd, x->flags,
+		      x->method ? x->method : "-", x->target ? x->target : "-",
+		      x->host ? x->host : "-", x->status, x->reason ? x->reason : "-");
+	for (k = 0; k < 2; k++) {
+		tt_buf_printf(b, " kind=%d start=%llu first=%llu end=%llu wire=%llu body=%zu:",
+			      m[k]->kind, (unsigned long long)m[k]->start_ns,
+			      (unsigned long long)m[k]->first_body_ns,
+			      (unsigned long long)m[k]->end_ns,
+			      (unsigned long long)m[k]->wire_bytes, m[k]->body_len);
+		if (m[k]->body)
+			tt_buf_add(b, m[k]->body, m[k]->body_len);
+		for (i = 0; i < m[k]->headers.n; i++)
+			tt_buf_printf(b, "\n  %s: %s", m[k]->headers.v[i].name,
+				      m[k]->headers.v[i].value);
+		for (i = 0; i < m[k]->n_events; i++)
+			tt_buf_printf(b, "\n  ev %s|%s|%s@%llu", m[k]->events[i].event ?: "-",
+				      m[k]->events[i].data, m[k]->events[i].id ?: "-",
+				      (unsigned long long)m[k]->events[i].ts_ns);
+		tt_buf_addc(b, '\n');
+	}
+}
+
+/* ---- recorded fixtures ---- */
+
+struct fixture {
+	unsigned char *dir_data[2];	/* request.bin, response.bin */
+	size_t dir_len[2];
+	cJSON *meta;
+};
+
+static void fixture_free(struct fixture *f)
+{
+	free(f->dir_data[0]);
+	free(f->dir_data[1]);
+	cJSON_Delete(f->meta);
+}
+
+static bool fixture_load(const char *name, struct fixture *f)
+{
+	char path[256];
+	unsigned char *meta;
+	size_t n;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(path, sizeof(path), "http/%s/request.bin", name);
+	f->dir_data[0] = test__read_fixture(path, &f->dir_len[0]);
+	snprintf(path, sizeof(path), "http/%s/response.bin", name);
+	f->dir_data[1] = test__read_fixture(path, &f->dir_len[1]);
+	snprintf(path, sizeof(path), "http/%s/meta.json", name);
+	meta = test__read_fixture(path, &n);
+	f->meta = meta ? cJSON_Parse((const char *)meta) : NULL;
+	free(meta);
+	return ASSERT_OK_PTR(f->dir_data[0], "request.bin") &&
+	       ASSERT_OK_PTR(f->dir_data[1], "response.bin") && ASSERT_OK_PTR(f->meta, "meta.json");
+}
+
+enum replay { R_RECORDED, R_BYTES, R_RANDOM, R_OVERLAP, R_MAX };
+static const char *replay_names[] = { "recorded", "bytes", "random", "overlap" };
+
+#define T0	1000000000ull
+
+/* Replays every segment as one call, cut into records as mode says; closes the connection. */
+static bool replay(const struct fixture *f, enum replay mode, uint64_t seed, struct sink *s)
+{
+	struct conn_table *t = conn_table__new(NULL, sink_fn, s);
+	cJSON *segs = cJSON_GetObjectItem(f->meta, "segments"), *seg;
+	uint64_t ts = T0, pos[2] = { 0, 0 };
+	size_t off, len, k, n, back;
+	bool ok = true;
+	int dir;
+
+	if (!ASSERT_OK_PTR(t, "table"))
+		return false;
+	cJSON_ArrayForEach(seg, segs) {
+		dir = strcmp(cJSON_GetObjectItem(seg, "dir")->valuestring, "write") ? 1 : 0;
+		off = (size_t)cJSON_GetObjectItem(seg, "off")->valuedouble;
+		len = (size_t)cJSON_GetObjectItem(seg, "len")->valuedouble;
+		ts = T0 + (uint64_t)cJSON_GetObjectItem(seg, "t_ns")->valuedouble;
+		if (!ASSERT_LE(off + len, f->dir_len[dir], "segment inside the file"))
+			break;
+		for (k = 0; k < len; k += n) {
+			n = len - k;
+			if (mode == R_BYTES)
+				n = 1;
+			else if (mode != R_RECORDED)
+				n = 1 + test__rand(&seed) % (n < 64 ? n : 64);
+			back = mode == R_OVERLAP ? test__rand(&seed) % 6 : 0;
+			if (back > off + k)
+				back = off + k;
+			ok &= ASSERT_OK(feed(t, dir, pos[dir] + k - back,
+					     f->dir_data[dir] + off + k - back, n + back,
+					     (uint32_t)len, (k ? 0 : TT_DF_FIRST) |
+					     (k + n == len ? TT_DF_LAST : 0), ts, 300 + dir),
+					"feed");
+			if (mode == R_OVERLAP && n == 1)	/* and an exact duplicate */
+				feed(t, dir, pos[dir] + k, f->dir_data[dir] + off + k, 1,
+				     (uint32_t)len, 0, ts, 300 + dir);
+		}
+		pos[dir] += len;
+	}
+	conn_table__close(t, PID, SSL, ts + 1);
+	ok &= ASSERT_EQ(conn_table__stats(t)->gaps, 0, "no gaps");
+	ok &= ASSERT_EQ(conn_table__stats(t)->parse_errors, 0, "no parse errors");
+	ok &= ASSERT_EQ(conn_table__count(t), 0, "closed");
+	conn_table__free(t);
+	return ok;
+}
+
+/* Replays a fixture every way; each run must render the same. Leaves the recorded run in s. */
+static bool replay_all(const char *name, struct sink *s)
+{
+	struct fixture f;
+	struct tt_buf want, got;
+	struct sink other;
+	bool ok = false;
+	size_t i;
+	int mode, k;
+
+	if (!fixture_load(name, &f))
+		goto out;
+	tt_buf_init(&want, 1 << 22);
+	tt_buf_init(&got, 1 << 22);
+	memset(s, 0, sizeof(*s));
+	if (!replay(&f, R_RECORDED, 0, s))
+		goto done;
+	for (i = 0; i < s->n; i++)
+		render(&want, s->x[i]);
+	ok = true;
+	for (mode = R_BYTES; mode < R_MAX; mode++) {
+		for (k = 0; k < (mode == R_BYTES ? 1 : 8); k++) {
+			memset(&other, 0, sizeof(other));
+			tt_buf_reset(&got);
+			ok &= replay(&f, mode, 1234 + k, &other);
+			for (i = 0; i < other.n; i++)
+				render(&got, other.x[i]);
+			ok &= ASSERT_MEMEQ(got.data, got.len, want.data, want.len, replay_names[mode]);
+			sink_free(&other);
+		}
+	}
+done:
+	if (!ok && want.len)
+		tt_buf_addc(&want, 0), printf("%s\n", (char *)want.data);
+	tt_buf_free(&want);
+	tt_buf_free(&got);
+out:
+	fixture_free(&f);
+	return ok;
+}
+
+static bool plain_body_is(const struct http_message *m, const char *want, const char *name)
+{
+	return ASSERT_EQ(m->kind, HTTP_BODY_PLAIN, name) &&
+	       ASSERT_MEMEQ(m->body, m->body_len, want, strlen(want), name);
+}
+
+void test_conn_fixture_curl(void)
+{
+	struct sink s;
+	char crc[16];
+
+	if (!replay_all("curl_keepalive", &s) || !ASSERT_EQ(s.n, 3, "exchanges"))
+		goto out;
+	ASSERT_STREQ(s.x[0]->method, "POST", "method 0");
+	ASSERT_STREQ(s.x[0]->target, "/v1/json", "target 0");
+	ASSERT_STREQ(s.x[0]->host, "127.0.0.1:18080", "host");
+	ASSERT_STREQ(hdr(&s.x[0]->req, "authorization"), "REDACTED", "authorization");
+	ASSERT_STREQ(hdr(&s.x[0]->req, "user-agent"), "curl/7.88.1", "user agent");
+	plain_body_is(&s.x[0]->req, "{\"q\":1}", "request body");
+	ASSERT_EQ(s.x[0]->status, 200, "status 0");
+	ASSERT_STREQ(s.x[0]->reason, "OK", "reason");
+	ASSERT_STREQ(hdr(&s.x[0]->resp, "set-cookie"), "REDACTED", "set-cookie");
+	plain_body_is(&s.x[0]->resp, JSON_BODY, "response body 0");
+	ASSERT_EQ(s.x[0]->tid, 300, "tid of the writer");
+	ASSERT_EQ(s.x[0]->fd, 7, "fd");
+
+	ASSERT_STREQ(s.x[1]->method, "GET", "method 1");
+	ASSERT_STREQ(s.x[1]->target, "/v1/trailers", "target 1");
+	plain_body_is(&s.x[1]->resp, JSON_BODY, "dechunked");
+	snprintf(crc, sizeof(crc), "%08lx", crc32(0, (const Bytef *)JSON_BODY, strlen(JSON_BODY)));
+	ASSERT_STREQ(hdr(&s.x[1]->resp, "x-checksum"), crc, "trailer");
+
+	ASSERT_STREQ(s.x[2]->method, "HEAD", "method 2");
+	ASSERT_EQ(s.x[2]->resp.kind, HTTP_BODY_NONE, "HEAD response has no body");
+	ASSERT_STREQ(hdr(&s.x[2]->resp, "content-length"), "76", "HEAD keeps content-length");
+	ASSERT_EQ(s.x[0]->flags | s.x[1]->flags | s.x[2]->flags, 0, "no flags");
+	ASSERT_EQ(s.x[2]->seq, 2, "seq");
+out:
+	sink_free(&s);
+}
+
+void test_conn_fixture_urllib(void)
+{
+	struct sink s;
+
+	if (!replay_all("urllib_post_gzip", &s) || !ASSERT_EQ(s.n, 1, "exchanges"))
+		goto out;
+	ASSERT_STREQ(s.x[0]->target, "/v1/gzip", "target");
+	plain_body_is(&s.x[0]->req, "{\"model\": \"gpt-4o\", \"messages\": [{\"role\": \"user\", "
+		      "\"content\": \"hi\"}]}", "request body from a separate write");
+	ASSERT_TRUE(s.x[0]->req.first_body_ns > s.x[0]->req.start_ns, "body written later");
+	ASSERT_STREQ(hdr(&s.x[0]->req, "Authorization"), "REDACTED", "authorization");
+	ASSERT_STREQ(hdr(&s.x[0]->resp, "content-encoding"), "gzip", "coding header kept");
+	plain_body_is(&s.x[0]->resp, JSON_BODY, "gunzipped");
+	ASSERT_EQ(s.x[0]->req.wire_bytes, 227 + 68, "request wire bytes");
+	ASSERT_EQ(s.x[0]->resp.wire_bytes, 235, "response wire bytes");
+	ASSERT_EQ(s.x[0]->flags, 0, "flags");
+out:
+	sink_free(&s);
+}
+
+static void check_sse_events(const struct http_exchange *x)
+{
+	if (!ASSERT_EQ(x->resp.kind, HTTP_BODY_SSE, "sse") ||
+	    !ASSERT_EQ(x->resp.n_events, 4, "events (the comment is none)"))
+		return;
+	ASSERT_STREQ(x->resp.events[0].event, "message_start", "event 0");
+	ASSERT_STREQ(x->resp.events[0].data,
+		     "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\"}}", "data 0");
+	ASSERT_STREQ(x->resp.events[1].data,
+		     "{\"type\":\"content_block_delta\",\"delta\":{\"text\":\"Hel\"}}", "data 1");
+	ASSERT_STREQ(x->resp.events[3].event, "message_stop", "event 3");
+	ASSERT_NULL(x->resp.body, "events only");
+	/* The first event came in the read that carried the head. */
+	ASSERT_EQ(x->resp.events[0].ts_ns, x->resp.start_ns, "first event with the head");
+	ASSERT_EQ(x->resp.first_body_ns, x->resp.start_ns, "first body byte with the head");
+	ASSERT_TRUE(x->resp.events[1].ts_ns > x->resp.events[0].ts_ns, "later event later");
+	ASSERT_TRUE(x->resp.end_ns >= x->resp.events[3].ts_ns, "end after last event");
+}
+
+void test_conn_fixture_httpx(void)
+{
+	struct sink s;
+
+	if (!replay_all("httpx_sse_gzip", &s) || !ASSERT_EQ(s.n, 1, "exchanges"))
+		goto out;
+	ASSERT_STREQ(s.x[0]->method, "POST", "method");
+	ASSERT_STREQ(hdr(&s.x[0]->req, "x-api-key"), "REDACTED", "x-api-key");
+	plain_body_is(&s.x[0]->req, "{\"model\": \"claude\", \"stream\": true}", "request");
+	ASSERT_STREQ(hdr(&s.x[0]->resp, "content-encoding"), "gzip", "gzip");
+	check_sse_events(s.x[0]);
+	ASSERT_EQ(s.x[0]->flags, 0, "flags");
+out:
+	sink_free(&s);
+}
+
+void test_conn_fixture_node_fetch(void)
+{
+	struct sink s;
+
+	if (!replay_all("node_fetch_sse", &s) || !ASSERT_EQ(s.n, 1, "exchanges"))
+		goto out;
+	ASSERT_STREQ(s.x[0]->target, "/v1/sse", "target");
+	ASSERT_STREQ(hdr(&s.x[0]->req, "x-api-key"), "REDACTED", "x-api-key");
+	ASSERT_STREQ(hdr(&s.x[0]->req, "user-agent"), "node", "user agent");
+	check_sse_events(s.x[0]);
+	ASSERT_EQ(s.x[0]->flags, 0, "flags");
+out:
+	sink_free(&s);
+}
+
+void test_conn_fixture_node_http(void)
+{
+	struct sink s;
+	struct http_exchange *x;
+
+	if (!replay_all("node_http_keepalive", &s) || !ASSERT_EQ(s.n, 4, "exchanges"))
+		goto out;
+	x = s.x[0];
+	ASSERT_STREQ(x->target, "/v1/ndjson", "target 0");
+	ASSERT_STREQ(hdr(&x->req, "x-goog-api-key"), "REDACTED", "x-goog-api-key");
+	if (ASSERT_EQ(x->resp.kind, HTTP_BODY_NDJSON, "ndjson") &&
+	    ASSERT_EQ(x->resp.n_events, 3, "lines")) {
+		ASSERT_STREQ(x->resp.events[0].data,
+			     "{\"model\":\"llama3\",\"response\":\"Hel\",\"done\":false}", "line 0");
+		ASSERT_STREQ(x->resp.events[2].data, "{\"model\":\"llama3\",\"response\":\"\","
+			     "\"done\":true,\"eval_count\":2}", "line 2");
+		ASSERT_NULL(x->resp.events[0].event, "no event name");
+	}
+	ASSERT_STREQ(s.x[1]->method, "POST", "method 1");
+	plain_body_is(&s.x[1]->req, "{\"prompt\":\"why is the sky blue?\"}", "chunked request");
+	plain_body_is(&s.x[1]->resp, JSON_BODY, "br");
+	ASSERT_STREQ(s.x[2]->target, "/v1/zstd", "target 2");
+	plain_body_is(&s.x[2]->resp, JSON_BODY, "zstd");
+	ASSERT_STREQ(hdr(&s.x[3]->resp, "content-encoding"), "gzip, br", "stacked header");
+	plain_body_is(&s.x[3]->resp, JSON_BODY, "stacked");
+	ASSERT_EQ(s.x[0]->flags | s.x[1]->flags | s.x[2]->flags | s.x[3]->flags, 0, "flags");
+out:
+	sink_free(&s);
+}
+
+void test_conn_fixture_python_multi(void)
+{
+	static const char *targets[] = { "/v1/continue", "/v1/json", "/v1/empty", "/v1/cached",
+					 "/v1/deflate", "/v1/close" };
+	static const int status[] = { 200, 200, 204, 304, 200, 200 };
+	struct sink s;
+	size_t i;
+
+	if (!replay_all("python_multi", &s) || !ASSERT_EQ(s.n, 6, "exchanges"))
+		goto out;
+	for (i = 0; i < 6; i++) {
+		ASSERT_STREQ(s.x[i]->target, targets[i], "target");
+		ASSERT_EQ(s.x[i]->status, status[i], "status after any 1xx");
+		ASSERT_EQ(s.x[i]->flags, 0, "flags");
+		ASSERT_EQ(s.x[i]->seq, i, "in order");
+	}
+	plain_body_is(&s.x[0]->req, "{\"big\":\"request\"}", "body after Expect");
+	plain_body_is(&s.x[0]->resp, JSON_BODY, "final response body");
+	ASSERT_STREQ(s.x[1]->method, "HEAD", "HEAD");
+	ASSERT_EQ(s.x[1]->resp.kind, HTTP_BODY_NONE, "HEAD: no body");
+	ASSERT_EQ(s.x[2]->resp.kind, HTTP_BODY_NONE, "204: no body");
+	ASSERT_EQ(s.x[3]->resp.kind, HTTP_BODY_NONE, "304: no body");
+	ASSERT_STREQ(hdr(&s.x[3]->req, "cookie"), "REDACTED", "cookie");
+	plain_body_is(&s.x[4]->resp, JSON_BODY, "raw deflate");
+	plain_body_is(&s.x[5]->resp, "delimited by close\nsecond line\n", "close-delimited");
+out:
+	sink_free(&s);
+}
+
+/* ---- synthetic streams: loss, roles, errors, caps, lifecycle ---- */
+
+#define REQ_A	"POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
+#define RESP_OK	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+static struct conn_table *table(const struct conn_opts *o, struct sink *s)
+{
+	memset(s, 0, sizeof(*s));
+	return conn_table__new(o, sink_fn, s);
+}
+
+void test_conn_gap_in_body(void)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n0123456789";
+	uint64_t pos[2] = { 0, 0 };
+	struct sink s;
+	struct conn_table *t = table(NULL, &s);
+
+	call(t, pos, TT_DIR_WRITE, "GET /x HTTP/1.1\r\n\r\n", 10);
+	call(t, pos, TT_DIR_READ, head, 20);
+	pos[1] += 5;	/* five body bytes lost */
+	call(t, pos, TT_DIR_READ, "fghij", 30);
+	call(t, pos, TT_DIR_WRITE, "GET /y HTTP/1.1\r\n\r\n", 40);
+	call(t, pos, TT_DIR_READ, RESP_OK, 50);
+	if (ASSERT_EQ(s.n, 2, "exchanges")) {
+		ASSERT_EQ(s.x[0]->flags, HTTP_X_INCOMPLETE, "incomplete");
+		plain_body_is(&s.x[0]->resp, "0123456789fghij", "body around the hole");
+		ASSERT_EQ(s.x[0]->resp.wire_bytes, strlen(head) + 10, "wire bytes include lost");
+		ASSERT_EQ(s.x[0]->resp.end_ns, 30, "end");
+		ASSERT_STREQ(s.x[1]->target, "/y", "framing kept: next exchange");
+		ASSERT_EQ(s.x[1]->flags, 0, "next is clean");
+	}
+	ASSERT_EQ(conn_table__stats(t)->gaps, 1, "gaps");
+	ASSERT_EQ(conn_table__stats(t)->bytes_lost, 5, "bytes lost");
+	sink_free(&s);
+	conn_table__free(t);
+}
+
+void test_conn_gap_resync(void)
+{
+	uint64_t pos[2] = { 0, 0 };
+	struct sink s;
+	struct conn_table *t = table(NULL, &s);
+
+	call(t, pos, TT_DIR_WRITE, "GET /a HTTP/1.1\r\n\r\n", 10);
+	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234", 20);
+	call(t, pos, TT_DIR_WRITE, "GET /b HTTP/1.1\r\n\r\n", 30);
+	/* Lost: the end of /a's body and the head of /b's response; its tail arrives. */
+	pos[1] += 80;
+	call(t, pos, TT_DIR_READ, "b-body-tail\r\nnot: a head\r\n", 40);
+	call(t, pos, TT_DIR_WRITE, "GET /c HTTP/1.1\r\n\r\n", 50);
+	call(t, pos, TT_DIR_READ, "HTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\nc", 60);
+	if (ASSERT_EQ(s.n, 3, "exchanges")) {
+		ASSERT_EQ(s.x[0]->flags, HTTP_X_INCOMPLETE, "a: cut");
+		plain_body_is(&s.x[0]->resp, "01234", "a: what arrived");
+		ASSERT_EQ(s.x[1]->flags, HTTP_X_INCOMPLETE | HTTP_X_NO_RESPONSE, "b: lost");
+		ASSERT_EQ(s.x[2]->status, 201, "c: resynced at the status line");
+		plain_body_is(&s.x[2]->resp, "c", "c body");
+		ASSERT_EQ(s.x[2]->flags, 0, "c complete");
+	}
+	ASSERT_EQ(conn_table__stats(t)->resyncs, 1, "resyncs");
+	sink_free(&s);
+	conn_table__free(t);
+}
+
+void test_conn_truncated_call(void)
+{
+	static const char head[] = "POST /big HTTP/1.1\r\nContent-Length: 100\r\n\r\n";
+	char buf[200];
+	size_t hl = strlen(head);
+	uint64_t pos[2] = { 0, 0 };
+	struct sink s;
+	struct conn_table *t = table(NULL, &s);
+
+	memcpy(buf, head, hl);
+	memset(buf + hl, 'x', 100);
+	/* The call moved head + 100 bytes; only head + 40 were captured. */
+	feed(t, TT_DIR_WRITE, 0, buf, hl + 40, (uint32_t)(hl + 100),
+	     TT_DF_FIRST | TT_DF_LAST | TT_DF_TRUNCATED, 10, 5);
+	pos[0] = hl + 100;
+	call(t, pos, TT_DIR_READ, RESP_OK, 20);
+	call(t, pos, TT_DIR_WRITE, "GET /next HTTP/1.1\r\n\r\n", 30);
+	call(t, pos, TT_DIR_READ, RESP_OK, 40);
+	if (ASSERT_EQ(s.n, 2, "exchanges")) {
+		ASSERT_EQ(s.x[0]->flags, HTTP_X_INCOMPLETE, "truncated request");
+		ASSERT_EQ(s.x[0]->req.body_len, 40, "captured part");
+		ASSERT_EQ(s.x[0]->req.end_ns, 10, "request ended with the call");
+		ASSERT_EQ(s.x[0]->tid, 5, "tid");
+		ASSERT_EQ(s.x[1]->flags, 0, "next clean");
+	}
+	ASSERT_EQ(conn_table__stats(t)->bytes_lost, 60, "bytes lost");
+	sink_free(&s);
+	conn_table__free(t);
+}
+
+void test_conn_lost_request(void)
+{
+	uint64_t pos[2] = { 0, 0 };
+	struct sink s;
+	struct conn_table *t = table(NULL, &s);
+
+	call(t, pos, TT_DIR_WRITE, "GET /1 HTTP/1.1\r\n\r\n", 10);
+	call(t, pos, TT_DIR_READ, RESP_OK, 20);
+	pos[0] += 19;	/* request /2 lost whole */
+	call(t, pos, TT_DIR_READ, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 30);
+	call(t, pos, TT_DIR_WRITE, "GET /3 HTTP/1.1\r\n\r\n", 40);
+	call(t, pos, TT_DIR_READ, RESP_OK, 50);
+	if (ASSERT_EQ(s.n, 3, "exchanges")) {
+		ASSERT_STREQ(s.x[0]->target, "/1", "1");
+		ASSERT_NULL(s.x[1]->method, "response without its request");
+		ASSERT_EQ(s.x[1]->status, 404, "its status");
+		ASSERT_EQ(s.x[1]->flags, HTTP_X_INCOMPLETE, "flagged");
+		ASSERT_STREQ(s.x[2]->target, "/3", "3");
+		ASSERT_EQ(s.x[2]->status, 200, "3 paired right");
+	}
+	sink_free(&s);
+	conn_table__free(t);
+}
+
+void test_conn_server_side(void)
+{
+	uint64_t pos[2] = { 0, 0 };
+	struct sink s;
+	struct conn_table *t = table(NULL, &s);
+
+	call(t, pos, TT_DIR_READ, REQ_A, 10);
+	call(t, pos, TT_DIR_WRITE, RESP_OK, 20);
+	if (ASSERT_EQ(s.n, 1, "exchanges")) {
+		ASSERT_EQ(s.x[0]->flags, HTTP_X_SERVER_SIDE, "server side");
+		ASSERT_STREQ(s.x[0]->target, "/a", "request read");
+		ASSERT_EQ(s.x[0]->tid, 101, "thread that read it");
+		plain_body_is(&s.x[0]->req, "abc", "request body");
+		plain_body_is(&s.x[0]->resp, "ok", "response written");
+	}
+	sink_free(&s);
+	conn_table__free(t);
+}
+
+void test_conn_pipelining(void)
+{
+	uint64_t pos[2] = { 0, 0 };
+	struct sink s;
+	struct conn_table *t = table(NULL, &s);
+
+	call(t, pos, TT_DIR_WRITE, "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\n\r\n",
+	     10);
+	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1"
+				  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n2\r\n0\r\n\r\n"
+				  "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3", 20);
+	if (ASSERT_EQ(s.n, 3, "exchanges")) {
+		plain_body_is(&s.x[0]->resp, "1", "1");
+		plain_body_is(&s.x[1]->resp, "2", "2");
+		plain_body_is(&s.x[2]->resp, "3", "3");
+		ASSERT_STREQ(s.x[2]->target, "/3", "fifo");
+	}
+	sink_free(&s);
+	conn_table__free(t);
+}
+
+void test_conn_not_http(void)
+{
+	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\x12\x04";
+	static const char tls[] = "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1";
+	uint64_t pos[2] = { 0, 0 };
+	struct sink s;
+	struct conn_table *t = table(NULL, &s);
+
+	feed(t, TT_DIR_WRITE, 0, preface, sizeof(preface) - 1, sizeof(preface) - 1, TT_DF_FIRST,
+	     10, 1);
+	feed(t, TT_DIR_READ, 0, "\0\0\0\x04\0\0\0\0\0", 9, 9, TT_DF_FIRST, 20, 1);
+	ASSERT_EQ(conn_table__stats(t)->h2_prefaces, 1, "h2 preface");
+	ASSERT_EQ(conn_table__stats(t)->skipped_bytes, 9, "later bytes dropped");
+	conn_table__close(t, PID, SSL, 30);
+	call(t, pos, TT_DIR_WRITE, tls, 40);
+	call(t, pos, TT_DIR_WRITE, "GET / HTTP/1.1\r\n\r\n", 50);
+	ASSERT_EQ(conn_table__stats(t)->non_http, 1, "not http");
+	conn_table__flush(t);
+	ASSERT_EQ(s.n, 0, "no exchanges");
+	sink_free(&s);
+	conn_table__free(t);
+}
+
+void test_conn_malformed(void)
+{
+	static const struct {
+		const char *name;
+		const char *req;
+		const char *resp;
+		uint32_t flags;		/* of the first exchange */
+		const char *next_body;	/* body of the exchange after the bad one, or NULL */
+	} cases[] = {
+		{ "bad content-length", "GET /1 HTTP/1.1\r\n\r\n",
+		  "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n", HTTP_X_INCOMPLETE, NULL },
+		{ "overflowing length", "GET /1 HTTP/1.1\r\n\r\n",
+		  "HTTP/1.1 200 OK\r\nContent-Length: 184467440737095516160\r\n\r\n",
+		  HTTP_X_INCOMPLETE, NULL },
+		{ "negative chunk", "GET /1 HTTP/1.1\r\n\r\n",
+		  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n",
+		  HTTP_X_INCOMPLETE, NULL },
+		{ "nul in header", "GET /1 HTTP/1.1\r\n\r\n", "HTTP/1.1 200 OK\r\nA: \x01\r\n\r\n",
+		  HTTP_X_INCOMPLETE | HTTP_X_NO_RESPONSE, NULL },
+		{ "garbage after body", "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n",
+		  RESP_OK "garbage\r\nmore\r\n" RESP_OK, 0, "ok" },
+		{ "bad request length", "POST /1 HTTP/1.1\r\nContent-Length: -3\r\n\r\nabcGET /2 "
+		  "HTTP/1.1\r\n\r\n", RESP_OK RESP_OK, HTTP_X_INCOMPLETE, "ok" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t pos[2] = { 0, 0 };
+		struct conn_table *t;
+		struct sink s;
+
+		if (!test__start_subtest(cases[i].name))
+			continue;
+		t = table(NULL, &s);
+		call(t, pos, TT_DIR_WRITE, cases[i].req, 10);
+		call(t, pos, TT_DIR_READ, cases[i].resp, 20);
+		conn_table__close(t, PID, SSL, 30);
+		if (ASSERT_GE(s.n, 1, cases[i].name)) {
+			ASSERT_EQ(s.x[0]->flags, cases[i].flags, "flags");
+			ASSERT_STREQ(s.x[0]->target, "/1", "target");
+		}
+		if (cases[i].next_body && ASSERT_EQ(s.n, 2, "next exchange"))
+			plain_body_is(&s.x[1]->resp, cases[i].next_body, "next body");
+		ASSERT_GE(conn_table__stats(t)->parse_errors, 1, "counted");
+		sink_free(&s);
+		conn_table__free(t);
+	}
+}
+
+void test_conn_caps(void)
+{
+	struct conn_opts o = { .max_header_bytes = 256, .max_body = 16, .max_pending = 2,
+			       .max_conns = 1 };
+	static char big[600];
+	unsigned char gz[256];
+	uLongf gzlen = sizeof(gz);
+	static unsigned char zeros[4096];
+	char head[128];
+	uint64_t pos[2] = { 0, 0 };
+	struct sink s;
+	struct conn_table *t = table(&o, &s);
+
+	if (!ASSERT_OK_PTR(t, "table"))
+		return;
+	/* Head over the cap: counted, resynced, the next request is fine. */
+	snprintf(big, sizeof(big), "GET /big HTTP/1.1\r\nX-Pad: %0500d\r\n\r\n", 1);
+	call(t, pos, TT_DIR_WRITE, big, 10);
+	ASSERT_EQ(conn_table__stats(t)->caps_hit, 1, "head cap");
+	call(t, pos, TT_DIR_WRITE, "GET /after HTTP/1.1\r\n\r\n", 20);
+	/* Body over the cap: cut and flagged. */
+	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n0123456789abcdefghij",
+	     30);
+	if (ASSERT_EQ(s.n, 1, "one exchange")) {
+		ASSERT_STREQ(s.x[0]->target, "/after", "after the cap");
+		ASSERT_EQ(s.x[0]->flags, HTTP_X_RESP_TRUNCATED, "truncated");
+		plain_body_is(&s.x[0]->resp, "0123456789abcdef", "cut at the cap");
+	}
+	/* A decompression bomb: 4 KiB of zeros from a few bytes of zlib. */
+	compress2(gz, &gzlen, zeros, sizeof(zeros), 9);
+	call(t, pos, TT_DIR_WRITE, "GET /bomb HTTP/1.1\r\n\r\n", 40);
+	snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n"
+		 "Content-Length: %lu\r\n\r\n", (unsigned long)gzlen);
+	call(t, pos, TT_DIR_READ, head, 50);
+	feed(t, TT_DIR_READ, pos[1], gz, gzlen, (uint32_t)gzlen, TT_DF_FIRST | TT_DF_LAST, 51, 1);
+	pos[1] += gzlen;
+	if (ASSERT_EQ(s.n, 2, "bomb exchange")) {
+		ASSERT_EQ(s.x[1]->flags, HTTP_X_RESP_TRUNCATED, "bomb truncated");
+		ASSERT_EQ(s.x[1]->resp.body_len, 16, "bomb cut");
+	}
+	ASSERT_EQ(conn_table__stats(t)->decompress_capped, 1, "decompression cap counted");
+	/* Pending requests over the cap: the oldest goes out unanswered. */
+	call(t, pos, TT_DIR_WRITE, "GET /p1 HTTP/1.1\r\n\r\nGET /p2 HTTP/1.1\r\n\r\n"
+				   "GET /p3 HTTP/1.1\r\n\r\n", 60);
+	if (ASSERT_EQ(s.n, 3, "pending cap")) {
+		ASSERT_STREQ(s.x[2]->target, "/p1", "oldest");
+		ASSERT_EQ(s.x[2]->flags, HTTP_X_NO_RESPONSE | HTTP_X_INCOMPLETE, "unanswered");
+	}
+	/* A second connection over max_conns evicts the first, delivering what it held. */
+	conn_table__set_peer(t, PID, SSL + 1, 3, "10.0.0.1", 443);
+	ASSERT_EQ(conn_table__count(t), 1, "one connection");
+	ASSERT_EQ(conn_table__stats(t)->conns_evicted, 1, "evicted");
+	ASSERT_EQ(s.n, 5, "evicted exchanges delivered");
+	ASSERT_EQ(conn_table__stats(t)->caps_hit, 5, "head, body, bomb, pending, conns");
+	sink_free(&s);
+	conn_table__free(t);
+}
+
+void test_conn_lifecycle(void)
+{
+	uint64_t pos[2] = { 0, 0 };
+	struct sink s;
+	struct conn_table *t = table(&(struct conn_opts){ .idle_ns = 100 }, &s);
+
+	/* set_peer before data: exchanges carry it. */
+	conn_table__set_peer(t, PID, SSL, 9, "192.0.2.7", 8443);
+	call(t, pos, TT_DIR_WRITE, "GET /c HTTP/1.1\r\n\r\n", 10);
+	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\n\r\nuntil close", 20);
+	ASSERT_EQ(s.n, 0, "close-delimited waits");
+	conn_table__close(t, PID, SSL, 30);
+	if (ASSERT_EQ(s.n, 1, "delivered on close")) {
+		ASSERT_EQ(s.x[0]->flags, 0, "complete");
+		ASSERT_EQ(s.x[0]->resp.end_ns, 30, "ends at close");
+		ASSERT_STREQ(s.x[0]->peer_addr, "192.0.2.7", "peer");
+		ASSERT_EQ(s.x[0]->peer_port, 8443, "port");
+		ASSERT_EQ(s.x[0]->fd, 9, "fd");
+	}
+	/* Flush: a close-delimited body never saw its end. */
+	pos[0] = pos[1] = 0;
+	call(t, pos, TT_DIR_WRITE, "GET /f HTTP/1.1\r\n\r\n", 40);
+	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\n\r\npartial", 50);
+	conn_table__flush(t);
+	if (ASSERT_EQ(s.n, 2, "flushed"))
+		ASSERT_EQ(s.x[1]->flags, HTTP_X_INCOMPLETE, "flush: incomplete");
+	/* Request without response at process exit. */
+	pos[0] = pos[1] = 0;
+	call(t, pos, TT_DIR_WRITE, "GET /e HTTP/1.1\r\n\r\n", 60);
+	conn_table__proc_exit(t, PID + 1, 70);
+	ASSERT_EQ(s.n, 2, "other pid untouched");
+	conn_table__proc_exit(t, PID, 70);
+	if (ASSERT_EQ(s.n, 3, "exit"))
+		ASSERT_EQ(s.x[2]->flags, HTTP_X_NO_RESPONSE, "no response");
+	/* Idle expiry. */
+	pos[0] = pos[1] = 0;
+	call(t, pos, TT_DIR_WRITE, "GET /i HTTP/1.1\r\n\r\n", 100);
+	conn_table__expire(t, 150);
+	ASSERT_EQ(conn_table__count(t), 1, "not idle yet");
+	conn_table__expire(t, 200);
+	ASSERT_EQ(conn_table__count(t), 0, "expired");
+	if (ASSERT_EQ(s.n, 4, "expired exchange"))
+		ASSERT_EQ(s.x[3]->flags, HTTP_X_NO_RESPONSE | HTTP_X_INCOMPLETE, "expired flags");
+	/* The SSL* is reused for a new connection without an SSL_free seen. */
+	pos[0] = pos[1] = 0;
+	call(t, pos, TT_DIR_WRITE, "GET /old HTTP/1.1\r\n\r\n", 300);
+	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\n\r\nold", 310);
+	pos[0] = pos[1] = 0;
+	call(t, pos, TT_DIR_WRITE, "GET /new HTTP/1.1\r\n\r\n", 320);
+	call(t, pos, TT_DIR_READ, RESP_OK, 330);
+	if (ASSERT_EQ(s.n, 6, "reuse")) {
+		plain_body_is(&s.x[4]->resp, "old", "old ended by reuse");
+		ASSERT_STREQ(s.x[5]->target, "/new", "new connection");
+		ASSERT_EQ(s.x[5]->seq, 0, "seq restarts");
+	}
+	ASSERT_EQ(conn_table__feed(t, &(struct tt_data){ .dir = 2 }, sizeof(struct tt_data)),
+		  -EINVAL, "bad direction");
+	ASSERT_EQ(conn_table__feed(t, &(struct tt_data){ .len = 5 }, sizeof(struct tt_data)),
+		  -EINVAL, "len past the record");
+	sink_free(&s);
+	conn_table__free(t);
+}

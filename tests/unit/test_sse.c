@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+/* test_sse.c: SSE and NDJSON splitting, at every byte and at random split points. */
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "sse.h"
+#include "test.h"
+
+/* Events rendered as "event|data|id|retry\n" lines (NULL fields as "-"). */
+static int render(const struct sse_event *ev, void *ctx)
+{
+	struct tt_buf *b = ctx;
+
+	if (ev->data[ev->data_len] != '\0')
+		return -1;
+	return tt_buf_printf(b, "%.*s|%.*s|%.*s|%ld\n", ev->event ? (int)ev->event_len : 1,
+			     ev->event ? ev->event : "-", (int)ev->data_len, ev->data,
+			     ev->id ? (int)ev->id_len : 1, ev->id ? ev->id : "-", ev->retry);
+}
+
+static const char *names[] = { "whole", "bytes", "random" };
+
+/* Feeds in to a fresh parser split as asked; returns the rendered events. */
+static bool run(enum sse_mode mode, size_t max_event, const char *in, size_t len, int how,
+		uint64_t seed, struct tt_buf *out, uint64_t *oversize)
+{
+	struct sse_parser p;
+	size_t off = 0, n;
+	bool ok = true;
+	void *g;
+
+	sse_parser__init(&p, mode, max_event);
+	while (off < len && ok) {
+		n = len - off;
+		if (how == 1)
+			n = 1;
+		else if (how == 2)
+			n = 1 + test__rand(&seed) % (n < 30 ? n : 30);
+		g = test__guarded(in + off, n);
+		ok = ASSERT_OK(sse_parser__feed(&p, g, n, render, out), "feed");
+		test__guarded_free(g);
+		off += n;
+	}
+	ok = ok && ASSERT_OK(sse_parser__finish(&p, render, out), "finish");
+	if (oversize)
+		*oversize = p.n_oversize;
+	sse_parser__free(&p);
+	return ok;
+}
+
+static void check_all_splits(enum sse_mode mode, const char *in, const char *want)
+{
+	int how, k;
+
+	for (how = 0; how < 3; how++) {
+		if (!test__start_subtest(names[how]))
+			continue;
+		for (k = 0; k < (how == 2 ? 40 : 1); k++) {
+			struct tt_buf out;
+
+			tt_buf_init(&out, 1 << 16);
+			if (run(mode, 0, in, strlen(in), how, 7 + k, &out, NULL))
+				ASSERT_MEMEQ(out.data, out.len, want, strlen(want), "events");
+			tt_buf_free(&out);
+		}
+	}
+}
+
+void test_sse_events(void)
+{
+	static const char in[] =
+		"\xef\xbb\xbf: leading comment\r\n"
+		"event: message_start\r\n"
+		"data: {\"type\":\"message_start\"}\r\n"
+		"\r\n"
+		"event: content_block_delta\n"
+		"id: 7\n"
+		"data: line one\n"
+		"data:line two\n"
+		"data\n"
+		"retry: 1500\n"
+		"unknown: field\n"
+		"\n"
+		"data: cr only\r"
+		"\r"
+		": ping\n\n"
+		"event: empty\n\n"
+		"data:  two spaces\n"
+		"id\n"
+		"\n"
+		"data: [DONE]\n\n"
+		"data: no final blank line\n";
+	static const char want[] =
+		"message_start|{\"type\":\"message_start\"}|-|-1\n"
+		"content_block_delta|line one\nline two\n|7|1500\n"
+		"-|cr only|-|-1\n"
+		"-| two spaces||-1\n"
+		"-|[DONE]|-|-1\n"
+		"-|no final blank line|-|-1\n";
+
+	check_all_splits(SSE_MODE_SSE, in, want);
+}
+
+void test_sse_ndjson(void)
+{
+	static const char in[] =
+		"{\"model\":\"llama3\",\"response\":\"Hel\",\"done\":false}\n"
+		"\n"
+		"  \r\n"
+		"{\"response\":\"lo\",\"done\":false}\r\n"
+		"{\"done\":true,\"eval_count\":2}";
+	static const char want[] =
+		"-|{\"model\":\"llama3\",\"response\":\"Hel\",\"done\":false}|-|-1\n"
+		"-|{\"response\":\"lo\",\"done\":false}|-|-1\n"
+		"-|{\"done\":true,\"eval_count\":2}|-|-1\n";
+
+	check_all_splits(SSE_MODE_NDJSON, in, want);
+}
+
+void test_sse_caps(void)
+{
+	static const char in[] =
+		"data: 0123456789abcdef0123456789\n\n"		/* line over 16 bytes */
+		"data: 0123456789\ndata: 0123456789\n\n"	/* event over 16 bytes */
+		"data: ok\n\n";
+	static const char nd[] = "{\"a\":\"0123456789abcdef0123\"}\n{\"b\":1}\n";
+	uint64_t over;
+	int how;
+
+	for (how = 0; how < 3; how++) {
+		struct tt_buf out;
+
+		tt_buf_init(&out, 1 << 16);
+		if (run(SSE_MODE_SSE, 16, in, strlen(in), how, 3, &out, &over)) {
+			ASSERT_STREQ(tt_buf_cstr(&out), "-|ok|-|-1\n", names[how]);
+			ASSERT_EQ(over, 2, "oversize counted");
+		}
+		tt_buf_reset(&out);
+		if (run(SSE_MODE_NDJSON, 16, nd, strlen(nd), how, 3, &out, &over)) {
+			ASSERT_STREQ(tt_buf_cstr(&out), "-|{\"b\":1}|-|-1\n", names[how]);
+			ASSERT_EQ(over, 1, "ndjson oversize counted");
+		}
+		tt_buf_free(&out);
+	}
+}
+
+void test_sse_gap(void)
+{
+	struct sse_parser p;
+	struct tt_buf out;
+
+	tt_buf_init(&out, 1 << 16);
+	sse_parser__init(&p, SSE_MODE_SSE, 0);
+	ASSERT_OK(sse_parser__feed(&p, "data: one\n\ndata: tw", 19, render, &out), "before");
+	sse_parser__gap(&p);
+	ASSERT_OK(sse_parser__feed(&p, "o half\ndata: x\n\ndata: three\n\n", 29, render, &out),
+		  "after");
+	ASSERT_STREQ(tt_buf_cstr(&out), "-|one|-|-1\n-|three|-|-1\n", "resumes after blank line");
+	sse_parser__free(&p);
+
+	tt_buf_reset(&out);
+	sse_parser__init(&p, SSE_MODE_NDJSON, 0);
+	ASSERT_OK(sse_parser__feed(&p, "{\"a\":1}\n{\"b\"", 13, render, &out), "nd before");
+	sse_parser__gap(&p);
+	ASSERT_OK(sse_parser__feed(&p, ":2}\n{\"c\":3}\n", 12, render, &out), "nd after");
+	ASSERT_STREQ(tt_buf_cstr(&out), "-|{\"a\":1}|-|-1\n-|{\"c\":3}|-|-1\n", "ndjson resumes");
+	sse_parser__free(&p);
+	tt_buf_free(&out);
+}

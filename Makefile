@@ -45,7 +45,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 HELPER_SRCS := $(wildcard tests/e2e/helpers/*.c)
 HELPER_BINS := $(patsubst tests/e2e/helpers/%.c,$(OUTPUT)/helpers/%,$(HELPER_SRCS))
 
-.PHONY: all deps test test-unit test-e2e check bench fuzz demo install clean layers
+.PHONY: FORCE all deps test test-unit test-e2e check bench fuzz demo install clean layers
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -94,10 +94,12 @@ $(OUTPUT)/san/%.o: src/%.c | $(OUTPUT)/san
 	$(call msg,CC-SAN,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -c $< -o $@
 
-$(OUTPUT)/tests.inc: $(TEST_SRCS) | $(OUTPUT)
-	$(call msg,GEN,$@)
+# Regenerated every time (the list of files can change), replaced only when it differs.
+$(OUTPUT)/tests.inc: FORCE | $(OUTPUT)
 	$(Q)sed -n 's/^void test_\([a-zA-Z0-9_]*\)(void)$$/DEFINE_TEST(\1)/p' $(TEST_SRCS) > $@.tmp
-	$(Q)mv $@.tmp $@
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+FORCE:
 
 $(OUTPUT)/san/tests/runner.o: $(OUTPUT)/tests.inc
 $(OUTPUT)/san/tests/%.o: tests/unit/%.c | $(OUTPUT)/san/tests

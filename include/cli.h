@@ -13,6 +13,13 @@ extern "C" {
 
 #define TT_MAX_PIDS 64
 
+enum tt_format {
+	TT_FORMAT_AUTO = 0,		/* tree on a terminal, else OTLP JSON Lines */
+	TT_FORMAT_TREE,
+	TT_FORMAT_OTLP_JSON,
+	TT_FORMAT_NONE,			/* stdout carries nothing */
+};
+
 enum tt_mode {
 	TT_MODE_NONE = 0,
 	TT_MODE_COMMAND,	/* -- COMMAND [ARG...] */
@@ -29,8 +36,13 @@ struct tt_opts {
 	int n_pids;
 	int pids[TT_MAX_PIDS];
 	const char *replay_file;
-	bool raw;			/* --raw: every record as JSON Lines */
-	const char *output;		/* -o FILE, "-" = stdout */
+	bool raw;			/* --raw[=FILE]: every record as JSON Lines */
+	const char *raw_file;		/* its FILE, NULL = stdout */
+	const char *output;		/* -o FILE: OTLP JSON Lines, "-" = stdout */
+	enum tt_format format;		/* what stdout shows when nothing else uses it */
+	const char *otlp_endpoint;	/* --otlp-endpoint URL */
+	bool capture_content;		/* --capture-content */
+	bool legacy_semconv;		/* --semconv-legacy */
 	const char *record;		/* --record FILE */
 	bool stats;			/* --stats: counters on stderr, periodically and at exit */
 	unsigned int stats_interval;	/* seconds between --stats lines */

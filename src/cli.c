@@ -19,13 +19,21 @@ enum {
 	OPT_RINGBUF,
 	OPT_DURATION,
 	OPT_VERSION,
+	OPT_FORMAT,
+	OPT_OTLP_ENDPOINT,
+	OPT_CAPTURE_CONTENT,
+	OPT_SEMCONV_LEGACY,
 };
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "all", no_argument, NULL, OPT_ALL },
-	{ "raw", no_argument, NULL, OPT_RAW },
+	{ "raw", optional_argument, NULL, OPT_RAW },
 	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
+	{ "capture-content", no_argument, NULL, OPT_CAPTURE_CONTENT },
+	{ "semconv-legacy", no_argument, NULL, OPT_SEMCONV_LEGACY },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "call-cap", required_argument, NULL, OPT_CALL_CAP },
@@ -44,19 +52,30 @@ void cli_usage(FILE *f)
 "Usage: tracetree-bpf [OPTIONS] -- COMMAND [ARG...]   trace COMMAND and everything it starts\n"
 "       tracetree-bpf [OPTIONS] -p PID[,PID...]       trace running processes and their children\n"
 "       tracetree-bpf [OPTIONS] --all                 trace every process on the host\n"
-"       tracetree-bpf replay FILE [OPTIONS]           print a --record capture again, no root\n"
+"       tracetree-bpf replay FILE [OPTIONS]           rerun the pipeline on a --record capture,\n"
+"                                                     no root needed\n"
 "\n"
 "Captures the TLS plaintext (OpenSSL SSL_read/SSL_write and the _ex variants, in libssl and in\n"
 "executables that export them, such as node) and the fork/exec/exit tree of the traced\n"
-"processes, with uprobes and tracepoints. Live tracing needs root, BTF and uprobes.\n"
+"processes with uprobes and tracepoints, decodes the HTTP exchanges and LLM API calls (OpenAI,\n"
+"Anthropic, Gemini, Ollama, OpenAI-compatible) and links agent, LLM, tool and process spans\n"
+"into OpenTelemetry trace trees. Live tracing needs root, BTF and uprobes.\n"
 "\n"
-"Output:\n"
-"  --raw                  print every captured record as one JSON line: time, pid, tid, comm,\n"
+"Output (default: the tree on a terminal, OTLP JSON Lines when stdout is not a terminal):\n"
+"  -o, --output FILE      write OTLP JSON Lines to FILE (one TracesData per line, '-' = stdout)\n"
+"  --format tree|otlp-json\n"
+"                         what stdout shows when -o or --raw do not use it\n"
+"  --otlp-endpoint URL    also send spans with OTLP/HTTP (default: OTEL_EXPORTER_OTLP_TRACES_\n"
+"                         ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; protocol from\n"
+"                         OTEL_EXPORTER_OTLP_PROTOCOL, headers from OTEL_EXPORTER_OTLP_HEADERS)\n"
+"  --capture-content      export prompts, completions, tool arguments and results (redacted;\n"
+"                         off by default)\n"
+"  --semconv-legacy       also emit pre-1.37 GenAI attributes (gen_ai.system, ...)\n"
+"  --raw[=FILE]           print every captured record as one JSON line (time, pid, tid, comm,\n"
 "                         type, direction, connection, position, length, truncated, payload\n"
-"                         (as \"text\" when it is UTF-8, else \"base64\")\n"
-"  -o, --output FILE      write the output to FILE instead of stdout ('-' = stdout)\n"
+"                         as \"text\" when it is UTF-8, else \"base64\") to FILE or stdout\n"
 "  --record FILE          also write the raw capture to FILE (read it with 'replay FILE')\n"
-"  --stats[=SECS]         print capture counters to stderr every SECS (default 10) and at exit\n"
+"  --stats[=SECS]         print counters to stderr every SECS (default 10) and at exit\n"
 "\n"
 "Capture:\n"
 "  --call-cap BYTES       plaintext kept per SSL call (default 256K, max 4M); longer calls are\n"
@@ -70,6 +89,7 @@ void cli_usage(FILE *f)
 "  -h, --help             this help\n"
 "  --version              print the version\n"
 "\n"
+"Credentials (Authorization, x-api-key, cookies, key-like strings) are never exported.\n"
 "Lost records (ring buffer full) and truncated calls are counted and reported at exit.\n"
 "SIGINT/SIGTERM flush everything and exit 0; traced programs keep running. With -- COMMAND the\n"
 "exit status is COMMAND's.\n");
@@ -157,6 +177,27 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 		return set_mode(o, TT_MODE_ALL, err, errlen);
 	case OPT_RAW:
 		o->raw = true;
+		o->raw_file = optarg;
+		return 0;
+	case OPT_FORMAT:
+		if (!strcmp(optarg, "tree"))
+			o->format = TT_FORMAT_TREE;
+		else if (!strcmp(optarg, "otlp-json"))
+			o->format = TT_FORMAT_OTLP_JSON;
+		else
+			return fail(err, errlen, "invalid --format '%s' (tree or otlp-json)", optarg);
+		return 0;
+	case OPT_OTLP_ENDPOINT:
+		if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
+			return fail(err, errlen, "invalid --otlp-endpoint '%s' (an http:// or "
+				    "https:// URL)", optarg);
+		o->otlp_endpoint = optarg;
+		return 0;
+	case OPT_CAPTURE_CONTENT:
+		o->capture_content = true;
+		return 0;
+	case OPT_SEMCONV_LEGACY:
+		o->legacy_semconv = true;
 		return 0;
 	case 'o':
 		o->output = optarg;
@@ -252,9 +293,7 @@ int cli_parse(int argc, char **argv, struct tt_opts *o, char *err, size_t errlen
 	}
 	if (o->mode == TT_MODE_NONE)
 		return fail(err, errlen, "nothing to trace: give -- COMMAND, -p PID or --all");
-	if (!o->raw && !o->record && o->mode != TT_MODE_REPLAY)
-		return fail(err, errlen, "no output chosen: use --raw and/or --record FILE");
-	if (o->mode == TT_MODE_REPLAY && !o->raw)
-		o->raw = true;
+	if (o->output && o->raw && !o->raw_file && !strcmp(o->output, "-"))
+		return fail(err, errlen, "-o - and --raw both want stdout: give --raw=FILE");
 	return 0;
 }

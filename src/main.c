@@ -314,13 +314,13 @@ static bool pids_alive(const struct tt_opts *o)
 
 static int open_output(struct app *a)
 {
-	if (!a->o.output || !strcmp(a->o.output, "-")) {
+	if (!a->o.raw_file || !strcmp(a->o.raw_file, "-")) {
 		a->out = stdout;
 		return 0;
 	}
-	a->out = fopen(a->o.output, "we");
+	a->out = fopen(a->o.raw_file, "we");
 	if (!a->out) {
-		fprintf(stderr, "tracetree-bpf: cannot write %s: %s\n", a->o.output,
+		fprintf(stderr, "tracetree-bpf: cannot write %s: %s\n", a->o.raw_file,
 			strerror(errno));
 		return -errno;
 	}

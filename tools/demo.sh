@@ -27,7 +27,7 @@ while [ ! -s "$work/port" ]; do
 done
 port=$(cat "$work/port")
 echo "demo: fake LLM API on https://127.0.0.1:$port; tracing the sample agent..."
-"$top/tracetree-bpf" --raw -o "$work/capture.jsonl" --record "$work/capture.ttcap" -- \
+"$top/tracetree-bpf" --raw="$work/capture.jsonl" --record "$work/capture.ttcap" -- \
 	"$py" "$top/tools/demo_agent.py" --base-url "https://127.0.0.1:$port" \
 	--provider openai --stream --cafile "$work/cert/cert.pem" --subagent
 echo

@@ -33,7 +33,7 @@ def capture_one(client, size):
     srv = TlsServer(work)
     try:
         out = work.file("raw.jsonl")
-        run_tracer(["--raw", "-o", out, "--"] + client_cmd(client, srv.url + "/bytes/%d" % size))
+        run_tracer(["--raw=" + out, "--"] + client_cmd(client, srv.url + "/bytes/%d" % size))
         recs = read_raw(out)
         ex = srv.exchanges()
     finally:
@@ -90,7 +90,7 @@ def test_call_cap_marks_truncation():
         f.write(b"x" * 5000)
     try:
         out = work.file("raw.jsonl")
-        run_tracer(["--raw", "-o", out, "--call-cap", "1000", "--", "curl", "-sk",
+        run_tracer(["--raw=" + out, "--call-cap", "1000", "--", "curl", "-sk",
                     "--http1.1", "--data-binary", "@" + body, srv.url + "/upload"])
         recs = read_raw(out)
     finally:
@@ -114,7 +114,7 @@ def test_replay_is_byte_identical():
     srv = TlsServer(work)
     try:
         live, cap = work.file("live.jsonl"), work.file("cap.ttcap")
-        run_tracer(["--raw", "-o", live, "--record", cap, "--", "curl", "-sk", "--http1.1",
+        run_tracer(["--raw=" + live, "--record", cap, "--", "curl", "-sk", "--http1.1",
                     srv.url + "/bytes/70000"])
     finally:
         srv.stop()
@@ -132,7 +132,7 @@ def test_process_tree_fork_exec_exit():
         out = work.file("raw.jsonl")
         script = ("curl -sk --http1.1 %s/bytes/10 -o /dev/null; %s -c '%s' %s/bytes/20; "
                   "( exit 7 ); exit 3" % (srv.url, PY, PY_GET, srv.url))
-        p = run_tracer(["--raw", "-o", out, "--", "sh", "-c", script], check_rc=False)
+        p = run_tracer(["--raw=" + out, "--", "sh", "-c", script], check_rc=False)
         recs = read_raw(out)
     finally:
         srv.stop()
@@ -164,7 +164,7 @@ def test_short_lived_process_seen():
     """A process that execs and exits in about a millisecond is seen with its exit code."""
     work = Workdir()
     out = work.file("raw.jsonl")
-    run_tracer(["--raw", "-o", out, "--", "sh", "-c", "/bin/false; /bin/true"])
+    run_tracer(["--raw=" + out, "--", "sh", "-c", "/bin/false; /bin/true"])
     recs = read_raw(out)
     fl = execs(recs, "false")
     eq(len(fl), 1, "false exec")
@@ -184,7 +184,7 @@ def test_pid_mode_follows_children_and_sigterm():
               "-o /dev/null; sleep 30" % (go, srv.url))
     target = subprocess.Popen(["sh", "-c", script])
     out = work.file("raw.jsonl")
-    tr = subprocess.Popen([TRACER, "--raw", "-o", out, "-p", str(target.pid)],
+    tr = subprocess.Popen([TRACER, "--raw=" + out, "-p", str(target.pid)],
                           stderr=subprocess.PIPE)
     try:
         time.sleep(1.0)
@@ -214,7 +214,7 @@ def test_traced_program_survives_tracer_kill():
     srv = TlsServer(work)
     done = work.file("done")
     script = "sleep 1; curl -sk --http1.1 %s/bytes/5 -o %s" % (srv.url, done)
-    tr = subprocess.Popen([TRACER, "--raw", "-o", work.file("raw.jsonl"), "--", "sh", "-c",
+    tr = subprocess.Popen([TRACER, "--raw=" + work.file("raw.jsonl"), "--", "sh", "-c",
                            script], stderr=subprocess.DEVNULL)
     try:
         time.sleep(0.5)
@@ -262,7 +262,7 @@ def test_new_libssl_probed_when_opened():
     subprocess.run(["cp", "/lib/x86_64-linux-gnu/libssl.so.3", libdir], check=True)
     try:
         out = work.file("raw.jsonl")
-        run_tracer(["--raw", "-o", out, "--", "env", "LD_LIBRARY_PATH=" + libdir, PY, "-c",
+        run_tracer(["--raw=" + out, "--", "env", "LD_LIBRARY_PATH=" + libdir, PY, "-c",
                     PY_GET, srv.url + "/bytes/64"])
         recs = read_raw(out)
         ex = srv.exchanges()
@@ -281,7 +281,7 @@ def test_all_mode_traces_unrelated_process():
     work = Workdir()
     srv = TlsServer(work)
     out = work.file("raw.jsonl")
-    tr = subprocess.Popen([TRACER, "--raw", "-o", out, "--all", "--duration", "6"],
+    tr = subprocess.Popen([TRACER, "--raw=" + out, "--all", "--duration", "6"],
                           stderr=subprocess.PIPE)
     try:
         time.sleep(2.5)

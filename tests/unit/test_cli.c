@@ -24,8 +24,8 @@ static int parse(struct tt_opts *o, char *err, const char *const *args)
 
 void test_cli_command_mode(void)
 {
-	const char *args[] = { "tt", "--raw", "-o", "out.jsonl", "--", "curl", "-sk", "--max-time",
-			       "3", "https://x/", NULL };
+	const char *args[] = { "tt", "--raw=raw.jsonl", "-o", "out.jsonl", "--", "curl", "-sk",
+			       "--max-time", "3", "https://x/", NULL };
 	struct tt_opts o;
 	char err[256];
 
@@ -33,7 +33,10 @@ void test_cli_command_mode(void)
 		return;
 	ASSERT_EQ(o.mode, TT_MODE_COMMAND, "mode");
 	ASSERT_TRUE(o.raw, "raw");
+	ASSERT_STREQ(o.raw_file, "raw.jsonl", "raw file");
 	ASSERT_STREQ(o.output, "out.jsonl", "output");
+	ASSERT_EQ(o.format, TT_FORMAT_AUTO, "stdout format");
+	ASSERT_FALSE(o.capture_content, "content capture off by default");
 	ASSERT_STREQ(o.command[0], "curl", "argv0");
 	/* COMMAND's own options are not ours */
 	ASSERT_STREQ(o.command[2], "--max-time", "argv2");
@@ -88,7 +91,9 @@ void test_cli_errors(void)
 	} cases[] = {
 		{ { "tt", NULL }, "nothing to trace" },
 		{ { "tt", "--raw", NULL }, "nothing to trace" },
-		{ { "tt", "--", "curl", NULL }, "no output" },
+		{ { "tt", "--raw", "-o", "-", "--", "curl", NULL }, "both want stdout" },
+		{ { "tt", "--format", "xml", "--all", NULL }, "--format" },
+		{ { "tt", "--otlp-endpoint", "localhost:4318", "--all", NULL }, "--otlp-endpoint" },
 		{ { "tt", "--raw", "-p", "0", NULL }, "invalid pid" },
 		{ { "tt", "--raw", "-p", "12x", NULL }, "invalid pid" },
 		{ { "tt", "--raw", "-p", "1", "--all", NULL }, "choose one" },
@@ -109,6 +114,23 @@ void test_cli_errors(void)
 		ASSERT_EQ(parse(&o, err, cases[i].args), -EINVAL, cases[i].msg);
 		ASSERT_TRUE(strstr(err, cases[i].msg) != NULL, cases[i].msg);
 	}
+}
+
+void test_cli_export_options(void)
+{
+	const char *args[] = { "tt", "--format", "tree", "--otlp-endpoint",
+			       "http://127.0.0.1:4318/v1/traces", "--capture-content",
+			       "--semconv-legacy", "--all", NULL };
+	struct tt_opts o;
+	char err[256];
+
+	if (!ASSERT_OK(parse(&o, err, args), "parse"))
+		return;
+	ASSERT_EQ(o.format, TT_FORMAT_TREE, "format");
+	ASSERT_STREQ(o.otlp_endpoint, "http://127.0.0.1:4318/v1/traces", "endpoint");
+	ASSERT_TRUE(o.capture_content, "capture content");
+	ASSERT_TRUE(o.legacy_semconv, "legacy");
+	ASSERT_FALSE(o.raw, "no raw");
 }
 
 void test_cli_help_version(void)

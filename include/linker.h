@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* linker.h: links processes, LLM calls, tool calls and HTTP requests into span trees. */
+#ifndef TT_LINKER_H
+#define TT_LINKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "genai.h"
+#include "http_exchange.h"
+#include "span.h"
+#include "tt_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct linker_opts {
+	/*
+	 * `-- COMMAND` / `-p PID`: every process shares one trace, the first process without a
+	 * traced parent is its root. Otherwise (--all) the top-most agent of each process tree
+	 * starts a trace.
+	 */
+	bool single_trace;
+	/* --all: drop the spans of traces whose root never became an agent. */
+	bool agents_only;
+	/* Export tool call arguments (gen_ai.tool.call.arguments): content capture is on. */
+	bool capture_content;
+	const char *service_name;	/* OTEL_SERVICE_NAME: overrides service.name; may be NULL */
+	const char *host_name;		/* host.name; may be NULL */
+};
+
+struct linker_stats {
+	uint64_t spans;			/* spans given to the sink */
+	uint64_t spans_dropped;		/* of non-agent traces (agents_only) */
+	uint64_t open_cap_hits;		/* TT_MAX_OPEN_SPANS reached: tool not opened, held
+					 * spans released early */
+	uint64_t calls_no_proc;		/* LLM calls of processes not in the table */
+	uint64_t http_no_proc;		/* HTTP exchanges of processes not in the table */
+	uint64_t http_ignored;		/* server-side exchanges */
+	uint64_t late_calls;		/* LLM calls after their process span was exported */
+	uint64_t results_unmatched;	/* tool results with no open tool call */
+	uint64_t traceparents;		/* remote parents adopted */
+	uint64_t traceparents_ignored;	/* not on a trace root, too late, or invalid */
+	uint64_t procs_cap_hits;	/* TT_MAX_PROCS reached */
+	uint64_t procs;			/* processes in the table now */
+};
+
+struct linker;
+
+/* Constructor: NULL and errno on failure. */
+struct linker *linker__new(const struct linker_opts *o, span_sink_fn sink, void *ctx);
+/* Frees everything, exporting nothing: call linker__flush() first. NULL-safe. */
+void linker__free(struct linker *l);
+
+/* Process records (threads are ignored). Return 0 or -errno; never fatal for the caller. */
+int linker__fork(struct linker *l, const struct tt_fork *f);
+int linker__exec(struct linker *l, const struct tt_exec *e);
+int linker__exit(struct linker *l, const struct tt_exit *x);
+/*
+ * A process running before the tracer attached at attach_ns (its span starts then and is
+ * flagged tracetree.process.preexisting). args: argv NUL-separated. Add parents first.
+ */
+int linker__add_existing(struct linker *l, uint32_t pid, uint32_t ppid, uint64_t start_ns,
+			 uint64_t attach_ns, const char *exe_path, const char *args,
+			 size_t args_len);
+/*
+ * One decoded LLM call; takes ownership of c. traceparent: the W3C header of the request,
+ * NULL if none.
+ */
+int linker__add_call(struct linker *l, struct genai_call *c, const char *traceparent);
+/* A non-LLM HTTP exchange (not owned; its traceparent header is read from it). */
+int linker__add_http(struct linker *l, const struct http_exchange *x);
+/* Ends every open span at now_ns (tracetree.incomplete=true) and exports everything. */
+void linker__flush(struct linker *l, uint64_t now_ns);
+void linker__stats(const struct linker *l, struct linker_stats *st);
+
+/*
+ * Redaction of text taken from traced programs (linker_scrub.c). Credentials become
+ * REDACT_MARK: values of credential headers ("Authorization: ...", "x-api-key: ..."), of
+ * options naming a secret (--api-key V, --token=V, --password V) and of NAME=value words
+ * whose NAME names one (key, token, secret, password), then key-shaped strings (redact.h).
+ */
+/* argv in place (entries reallocated); 0 or -ENOMEM. */
+int linker_scrub_argv(char **argv, size_t argc);
+/* One text (a `sh -c` script, a header line): a new string, NULL on -ENOMEM. */
+char *linker_scrub_text(const char *s);
+/* True when an option, variable or query parameter called name[0..len) holds a secret. */
+bool linker_secret_name(const char *name, size_t len);
+/*
+ * url.full of a request: scheme://host[:port]/target without user info, with the values of
+ * secret query parameters replaced. A new string, NULL on -ENOMEM.
+ */
+char *linker_scrub_url(const char *scheme, const char *host, const char *target);
+
+/*
+ * The string values (not keys) of a JSON text, unescaped, in order: at most max, each cut at
+ * TT_MAX_TOOL_VALUE bytes. The caller frees out[0..n). Used to match tool arguments.
+ */
+size_t linker_json_strings(const char *json, char **out, size_t max);
+/* Attributes and status of the LLM span of c (linker_attrs.c); 0 or -ENOMEM. */
+int linker_call_attrs(struct tt_span *s, const struct genai_call *c);
+/* Attributes and status of the HTTP client span of x; 0 or -ENOMEM. */
+int linker_http_attrs(struct tt_span *s, const struct http_exchange *x);
+/* Agent name of a process: claude-code, codex, gemini-cli, aider, a script or the exe name. */
+char *linker_agent_name(const char *exe_path, char *const *argv, size_t argc);
+/* Error class of a tool result text ("error", "traceback", ...), NULL if it reads fine. */
+const char *linker_tool_error(const char *content);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TT_LINKER_H */

@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: MIT
+/* linker.c: links processes, LLM calls, tool calls and HTTP requests into span trees. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+#include "linker.h"
+#include "linker_internal.h"
+#include "log.h"
+#include "proctree.h"
+#include "redact.h"
+
+/* ---- resources and spans ---- */
+
+static const char *proc_exe_name(const struct proc *p)
+{
+	const char *b = proc_basename(p->exe_path);
+
+	if (!b[0] && p->argc)
+		b = proc_basename(p->argv[0]);
+	return b[0] ? b : "unknown";
+}
+
+static int resource_fill(struct linker *l, struct lproc *lp, struct tt_resource *r)
+{
+	struct proc *p = lp->p;
+	const char *svc = l->service_name;
+	char **args;
+	size_t i;
+	int err = 0;
+
+	if (!svc)
+		svc = lp->agent && lp->agent_name ? lp->agent_name : proc_exe_name(p);
+	err |= attrs_set_str(&r->attrs, "service.name", svc);
+	err |= attrs_set_int(&r->attrs, "process.pid", p->pid);
+	err |= attrs_set_int(&r->attrs, "process.parent_pid", p->ppid);
+	err |= attrs_set_str(&r->attrs, "process.executable.name", proc_exe_name(p));
+	if (p->exe_path[0])
+		err |= attrs_set_str(&r->attrs, "process.executable.path", p->exe_path);
+	args = calloc(p->argc ? p->argc : 1, sizeof(*args));
+	if (!args)
+		return -ENOMEM;
+	for (i = 0; i < p->argc && !err; i++)
+		err |= (args[i] = strdup(p->argv[i])) ? 0 : -ENOMEM;
+	if (!err)
+		err |= linker_scrub_argv(args, p->argc);
+	if (!err && p->argc)
+		err |= attrs_set_str_array(&r->attrs, "process.command_args",
+					   (const char *const *)args, p->argc);
+	for (i = 0; i < p->argc; i++)
+		free(args[i]);
+	free(args);
+	if (l->host_name)
+		err |= attrs_set_str(&r->attrs, "host.name", l->host_name);
+	return err ? -ENOMEM : 0;
+}
+
+static struct tt_resource *lproc_resource(struct linker *l, struct lproc *lp)
+{
+	struct tt_resource *r;
+
+	if (lp->res)
+		return lp->res;
+	r = resource__new(lp->p->pid, lp->p->start_ns);
+	if (!r)
+		return NULL;
+	if (resource_fill(l, lp, r)) {
+		resource__put(r);
+		return NULL;
+	}
+	lp->res = r;
+	return r;
+}
+
+/* A span of lp's process with a fresh id (or id when given) and process.pid. */
+static struct tt_span *span_make(struct linker *l, struct lproc *lp, const char *name,
+				 enum span_kind kind, const uint8_t *id)
+{
+	struct tt_resource *r = lproc_resource(l, lp);
+	struct tt_span *s;
+
+	if (!r)
+		return NULL;
+	s = span__new(name, kind, r);
+	if (!s)
+		return NULL;
+	if (id)
+		memcpy(s->span_id, id, sizeof(s->span_id));
+	else
+		span_new_span_id(s->span_id);
+	if (attrs_set_int(&s->attrs, "process.pid", lp->p->pid)) {
+		span__free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void lspan_parent(struct tt_span *s, const uint8_t *parent)
+{
+	memcpy(s->parent_id, parent, sizeof(s->parent_id));
+	s->has_parent = true;
+}
+
+struct tt_span *lspan_named(struct linker *l, struct lproc *lp, const char *op,
+				  const char *what, enum span_kind kind, const uint8_t *id)
+{
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s%s%s", op, what && what[0] ? " " : "", what ? what : "");
+	return span_make(l, lp, name, kind, id);
+}
+
+/* ---- processes ---- */
+
+static struct lproc *lproc_of(struct linker *l, uint32_t pid)
+{
+	struct proc *p = proctree__find(l->pt, pid);
+
+	return p ? p->priv : NULL;
+}
+
+static struct lproc *lproc_attach(struct linker *l, struct proc *p)
+{
+	struct lproc *lp = calloc(1, sizeof(*lp)), *parent;
+
+	if (!lp)
+		return NULL;
+	parent = p->parent ? p->parent->priv : NULL;
+	if (l->o.single_trace) {
+		if (!l->single)
+			l->single = ltrace_new(l);
+		lp->trace = l->single;
+		lp->is_root = !parent;
+		if (lp->trace && !lp->trace->root && lp->is_root)
+			lp->trace->root = lp;
+	} else if (parent && (parent->agent || parent->trace->agent)) {
+		lp->trace = parent->trace;
+	} else {
+		lp->trace = ltrace_new(l);
+		lp->is_root = true;
+		if (lp->trace)
+			lp->trace->root = lp;
+	}
+	if (!lp->trace) {
+		free(lp);
+		return NULL;
+	}
+	lp->trace->refs++;
+	lp->p = p;
+	lp->span_start = p->start_ns;
+	span_new_span_id(lp->span_id);
+	p->priv = lp;
+	return lp;
+}
+
+static void lproc_drop(struct proc *p, void *ctx)
+{
+	struct linker *l = ctx;
+	struct lproc *lp = p->priv;
+	struct ltool *t;
+
+	if (!lp)
+		return;
+	while ((t = lp->tools)) {
+		lp->tools = t->next;
+		if (!t->closed)
+			l->n_open--;
+		ltool_free(t);
+	}
+	if (lp->trace->root == lp)
+		lp->trace->root = NULL;
+	ltrace_put(l, lp->trace);
+	resource__put(lp->res);
+	free(lp->agent_name);
+	free(lp->match_first);
+	free(lp->match_last);
+	free(lp);
+	p->priv = NULL;
+}
+
+/* Chooses the parent span of lp: its parent process, or the tool window that started it. */
+static void lproc_decide(struct lproc *lp)
+{
+	struct lproc *plp;
+	struct ltool *t = NULL;
+	struct tool_query q = { 0 };
+
+	if (lp->decided)
+		return;
+	lp->decided = true;
+	plp = lp->p->parent ? lp->p->parent->priv : NULL;
+	if (lp->is_root || !plp)
+		return;
+	if (plp->agent) {
+		q.ts = lp->p->start_ns;
+		q.text[0] = lp->match_first;
+		q.text[1] = lp->match_last;
+		t = ltool_pick(plp, &q);
+	}
+	if (t)
+		t->n_children++;
+	memcpy(lp->parent_id, t ? t->span_id : plp->span_id, sizeof(lp->parent_id));
+	lp->has_parent = true;
+}
+
+static const char *signal_name(int sig, char *buf, size_t n)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, n, "SIG%s", abbrev);
+	else
+		snprintf(buf, n, "signal %d", sig);
+	return buf;
+}
+
+static void proc_span_status(struct tt_span *s, const struct proc *p)
+{
+	char buf[32];
+	int code = p->exit_signal ? 128 + p->exit_signal : p->exit_code;
+
+	attrs_set_int(&s->attrs, "process.exit.code", code);
+	if (p->exit_signal) {
+		attrs_set_str(&s->attrs, "error.type", signal_name(p->exit_signal, buf, sizeof(buf)));
+		span__set_status(s, SPAN_STATUS_ERROR, buf);
+	} else if (p->exit_code) {
+		snprintf(buf, sizeof(buf), "%d", p->exit_code);
+		attrs_set_str(&s->attrs, "error.type", buf);
+		span__set_status(s, SPAN_STATUS_ERROR, NULL);
+	}
+}
+
+static struct tt_span *proc_span(struct linker *l, struct lproc *lp, uint64_t end_ns,
+				 bool incomplete)
+{
+	struct proc *p = lp->p;
+	struct tt_span *s;
+
+	if (lp->agent)
+		s = lspan_named(l, lp, "invoke_agent", lp->agent_name, SPAN_KIND_INTERNAL,
+			       lp->span_id);
+	else
+		s = lspan_named(l, lp, "exec", proc_exe_name(p), SPAN_KIND_INTERNAL, lp->span_id);
+	if (!s)
+		return NULL;
+	if (lp->has_parent) {
+		lspan_parent(s, lp->parent_id);
+	} else if (lp->trace->remote && lp->trace->root == lp) {
+		lspan_parent(s, lp->trace->remote_parent);
+		s->remote_parent = true;
+	}
+	s->start_ns = lp->span_start;
+	s->end_ns = end_ns > lp->span_start ? end_ns : lp->span_start;
+	if (lp->agent) {
+		attrs_set_str(&s->attrs, "gen_ai.operation.name", "invoke_agent");
+		attrs_set_str(&s->attrs, "gen_ai.agent.name", lp->agent_name);
+	}
+	if (p->exited && !p->exit_lost && !incomplete)
+		proc_span_status(s, p);
+	if (p->preexisting)
+		attrs_set_bool(&s->attrs, "tracetree.process.preexisting", true);
+	if (p->n_exec > 1 && p->prev_exe)
+		attrs_set_str(&s->attrs, "tracetree.process.previous_executable", p->prev_exe);
+	if (p->args_truncated)
+		attrs_set_bool(&s->attrs, "tracetree.truncated", true);
+	if (p->exit_lost)
+		attrs_set_bool(&s->attrs, "tracetree.process.exit_lost", true);
+	if (incomplete)
+		attrs_set_bool(&s->attrs, "tracetree.incomplete", true);
+	return s;
+}
+
+/* Exports the span of lp, ending its open tool windows first. */
+static void proc_finish(struct linker *l, struct lproc *lp, uint64_t end_ns, bool incomplete)
+{
+	struct tt_span *s;
+
+	if (!lp || lp->done)
+		return;
+	lp->done = true;
+	ltools_close_all(l, lp, end_ns, incomplete ? TOOL_END_FLUSH : TOOL_END_EXIT);
+	lproc_decide(lp);
+	s = proc_span(l, lp, end_ns, incomplete);
+	if (s)
+		ltrace_emit(l, lp->trace, s);
+	else
+		tt_debug("linker: pid=%u: no memory for its span\n", lp->p->pid);
+	if (lp->trace->root == lp)
+		ltrace_finalize(l, lp->trace);
+}
+
+static void lost_exit(struct proc *p, void *ctx)
+{
+	proc_finish(ctx, p->priv, p->exit_ns, false);
+}
+
+/* The argv of an exec as one text, key-shaped strings redacted like tool arguments are. */
+static char *argv_text(const struct proc *p)
+{
+	size_t i, n = 1;
+	char *s, *w;
+
+	for (i = 0; i < p->argc; i++)
+		n += strlen(p->argv[i]) + 1;
+	s = malloc(n);
+	if (!s)
+		return NULL;
+	w = s;
+	for (i = 0; i < p->argc; i++) {
+		if (i)
+			*w++ = ' ';
+		w = stpcpy(w, p->argv[i]);
+	}
+	*w = '\0';
+	redact_str(s);
+	return s;
+}
+
+/*
+ * A child of an agent is placed at its first exec, when its command line is known and the
+ * tool windows are those of its start (placing it later would follow exit order, which
+ * breaks the tie between parallel calls). Other processes are placed when they end.
+ */
+static void lproc_exec(struct linker *l, struct lproc *lp)
+{
+	struct proc *parent = lp->p->parent;
+	char *text = argv_text(lp->p);
+
+	resource__put(lp->res);	/* rebuilt with the new executable */
+	lp->res = NULL;
+	if (!text)
+		return;
+	if (lp->match_first) {
+		free(lp->match_last);
+		lp->match_last = text;
+		return;
+	}
+	lp->match_first = text;
+	if (parent && parent->priv && ((struct lproc *)parent->priv)->agent)
+		lproc_decide(lp);
+}
+
+/* ---- public API ---- */
+
+struct linker *linker__new(const struct linker_opts *o, span_sink_fn sink, void *ctx)
+{
+	static const struct proctree_ops ops = { .lost_exit = lost_exit, .drop = lproc_drop };
+	struct linker *l;
+
+	if (!o || !sink) {
+		errno = EINVAL;
+		return NULL;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->o = *o;
+	l->sink = sink;
+	l->ctx = ctx;
+	l->service_name = o->service_name ? strdup(o->service_name) : NULL;
+	l->host_name = o->host_name ? strdup(o->host_name) : NULL;
+	l->o.service_name = l->o.host_name = NULL;
+	l->pt = proctree__new(&ops, l);
+	if (!l->pt || (o->service_name && !l->service_name) || (o->host_name && !l->host_name)) {
+		linker__free(l);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return l;
+}
+
+void linker__free(struct linker *l)
+{
+	if (!l)
+		return;
+	proctree__free(l->pt);
+	free(l->service_name);
+	free(l->host_name);
+	free(l);
+}
+
+static int proc_added(struct linker *l, struct proc *p, int err)
+{
+	if (err == -E2BIG)
+		l->st.procs_cap_hits++;
+	if (err)
+		return err;
+	if (!p->priv && !lproc_attach(l, p))
+		return -ENOMEM;
+	return 0;
+}
+
+int linker__fork(struct linker *l, const struct tt_fork *f)
+{
+	struct proc *p = NULL;
+	int err;
+
+	if (f->h.tid && f->h.tid != f->h.pid)
+		return 0;	/* a thread */
+	err = proctree__fork(l->pt, f->h.pid, f->ppid, f->start_ns, &p);
+	return proc_added(l, p, err);
+}
+
+int linker__exec(struct linker *l, const struct tt_exec *e)
+{
+	size_t path_len = e->path_len < TT_PATH_MAX ? e->path_len : TT_PATH_MAX;
+	size_t args_len = e->args_len < TT_ARGS_MAX ? e->args_len : TT_ARGS_MAX;
+	struct proc *p = NULL;
+	int err;
+
+	err = proctree__exec(l->pt, e->h.pid, e->ppid, e->start_ns, e->h.ts_ns, e->path, path_len,
+			     e->args, args_len, e->args_full > args_len, &p);
+	err = proc_added(l, p, err);
+	if (err)
+		return err;
+	lproc_exec(l, p->priv);
+	return 0;
+}
+
+int linker__exit(struct linker *l, const struct tt_exit *x)
+{
+	struct proc *p = NULL;
+	int err;
+
+	err = proctree__exit(l->pt, x->h.pid, x->start_ns, x->h.ts_ns, x->exit_code, &p);
+	if (err)
+		return err;
+	proc_finish(l, p->priv, p->exit_ns, false);
+	proctree__release(l->pt, p);
+	return 0;
+}
+
+int linker__add_existing(struct linker *l, uint32_t pid, uint32_t ppid, uint64_t start_ns,
+			 uint64_t attach_ns, const char *exe_path, const char *args,
+			 size_t args_len)
+{
+	struct proc *p = NULL;
+	struct lproc *lp;
+	int err;
+
+	err = proctree__add_existing(l->pt, pid, ppid, start_ns, exe_path, args,
+				     args_len < TT_ARGS_MAX ? args_len : TT_ARGS_MAX, &p);
+	err = proc_added(l, p, err);
+	if (err)
+		return err;
+	lp = p->priv;
+	if (attach_ns > lp->span_start)
+		lp->span_start = attach_ns;
+	return 0;
+}
+
+/* The first LLM call makes a process an agent. */
+static void lproc_promote(struct lproc *lp)
+{
+	char *name = linker_agent_name(lp->p->exe_path, lp->p->argv, lp->p->argc);
+
+	if (!name)
+		return;		/* stays a process span; the next call tries again */
+	lp->agent = true;
+	lp->agent_name = name;
+	if (lp->trace->root == lp)
+		lp->trace->agent = true;
+	resource__put(lp->res);	/* service.name becomes the agent name */
+	lp->res = NULL;
+}
+
+int linker__add_call(struct linker *l, struct genai_call *c, const char *traceparent)
+{
+	struct lproc *lp = lproc_of(l, c->pid);
+	struct tt_span *s;
+	size_t i;
+
+	if (!lp) {
+		l->st.calls_no_proc++;
+		genai_call__free(c);
+		return -ENOENT;
+	}
+	if (lp->done) {
+		l->st.late_calls++;
+		tt_debug("linker: pid=%u: LLM call after the process span was exported\n", c->pid);
+	} else if (!lp->agent) {
+		lproc_promote(lp);
+	}
+	ltrace_adopt(l, lp, traceparent);
+	if (c->start_ns < lp->span_start)
+		c->start_ns = lp->span_start;
+	if (c->end_ns < c->start_ns)
+		c->end_ns = c->start_ns;
+	if (!lp->done)
+		ltools_answer(l, lp, c);
+	s = lspan_named(l, lp, c->operation ? c->operation : "chat",
+		       c->request_model ? c->request_model : c->response_model, SPAN_KIND_CLIENT,
+		       NULL);
+	if (s) {
+		lspan_parent(s, lp->span_id);
+		s->start_ns = c->start_ns;
+		s->end_ns = c->end_ns;
+		linker_call_attrs(s, c);
+		ltrace_emit(l, lp->trace, s);
+	}
+	for (i = 0; !lp->done && i < c->n_tool_calls; i++)
+		ltool_open(l, lp, &c->tool_calls[i], c->end_ns);
+	genai_call__free(c);
+	return s ? 0 : -ENOMEM;
+}
+
+int linker__add_http(struct linker *l, const struct http_exchange *x)
+{
+	struct tool_query q = { 0 };
+	struct ltool *t = NULL;
+	struct lproc *lp;
+	struct tt_span *s;
+	char url[TT_MAX_TOOL_VALUE];
+
+	if (x->flags & HTTP_X_SERVER_SIDE) {
+		l->st.http_ignored++;
+		return 0;
+	}
+	lp = lproc_of(l, x->pid);
+	if (!lp) {
+		l->st.http_no_proc++;
+		return -ENOENT;
+	}
+	ltrace_adopt(l, lp, http_headers_get(&x->req.headers, "traceparent"));
+	s = span_make(l, lp, x->method ? x->method : "HTTP", SPAN_KIND_CLIENT, NULL);
+	if (!s)
+		return -ENOMEM;
+	s->start_ns = x->req.start_ns > lp->span_start ? x->req.start_ns : lp->span_start;
+	s->end_ns = x->resp.end_ns > x->req.end_ns ? x->resp.end_ns : x->req.end_ns;
+	if (s->end_ns < s->start_ns)
+		s->end_ns = s->start_ns;
+	if (lp->agent && !lp->done) {
+		snprintf(url, sizeof(url), "%s%s", x->host ? x->host : x->peer_addr,
+			 x->target ? x->target : "");
+		q.ts = s->start_ns;
+		q.url = url;
+		t = ltool_pick(lp, &q);
+	}
+	if (t)
+		t->n_children++;
+	lspan_parent(s, t ? t->span_id : lp->span_id);
+	linker_http_attrs(s, x);
+	ltrace_emit(l, lp->trace, s);
+	return 0;
+}
+
+void linker__flush(struct linker *l, uint64_t now_ns)
+{
+	struct proc *p, *next;
+	struct ltrace *t;
+
+	for (p = proctree__first(l->pt); p; p = next) {
+		next = proctree__next(p);
+		if (p->priv && !((struct lproc *)p->priv)->done) {
+			proc_finish(l, p->priv, now_ns, true);
+			/* running: stays in the table (released) until its exit or the end */
+			proctree__release(l->pt, p);
+		}
+	}
+	for (t = l->traces; t; t = t->next)
+		ltrace_finalize(l, t);
+}
+
+void linker__stats(const struct linker *l, struct linker_stats *st)
+{
+	struct proctree_stats ps;
+
+	*st = l->st;
+	proctree__stats(l->pt, &ps);
+	st->procs = ps.procs;
+	st->procs_cap_hits = ps.cap_hits;
+}

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/* linker_attrs.c: span attributes of LLM calls (GenAI conventions) and HTTP client requests. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linker.h"
+
+static int set_str(struct attr_list *a, const char *key, const char *val)
+{
+	return val ? attrs_set_str(a, key, val) : 0;
+}
+
+static int usage_attrs(struct attr_list *a, const struct genai_usage *u)
+{
+	int err = 0;
+
+	if (u->has_input_tokens)
+		err |= attrs_set_int(a, "gen_ai.usage.input_tokens", u->input_tokens);
+	if (u->has_output_tokens)
+		err |= attrs_set_int(a, "gen_ai.usage.output_tokens", u->output_tokens);
+	if (u->has_cache_read_tokens)
+		err |= attrs_set_int(a, "gen_ai.usage.cache_read.input_tokens",
+				     u->cache_read_tokens);
+	if (u->has_cache_write_tokens) {
+		/* both names while backends move from cache_creation to cache_write */
+		err |= attrs_set_int(a, "gen_ai.usage.cache_creation.input_tokens",
+				     u->cache_write_tokens);
+		err |= attrs_set_int(a, "gen_ai.usage.cache_write.input_tokens",
+				     u->cache_write_tokens);
+	}
+	if (u->has_reasoning_tokens)
+		err |= attrs_set_int(a, "gen_ai.usage.reasoning.output_tokens",
+				     u->reasoning_tokens);
+	return err;
+}
+
+static int param_attrs(struct attr_list *a, const struct genai_request_params *p)
+{
+	int err = 0;
+
+	if (p->has_temperature)
+		err |= attrs_set_double(a, "gen_ai.request.temperature", p->temperature);
+	if (p->has_top_p)
+		err |= attrs_set_double(a, "gen_ai.request.top_p", p->top_p);
+	if (p->has_frequency_penalty)
+		err |= attrs_set_double(a, "gen_ai.request.frequency_penalty",
+					p->frequency_penalty);
+	if (p->has_presence_penalty)
+		err |= attrs_set_double(a, "gen_ai.request.presence_penalty", p->presence_penalty);
+	if (p->has_top_k)
+		err |= attrs_set_double(a, "gen_ai.request.top_k", (double)p->top_k);
+	if (p->has_max_tokens)
+		err |= attrs_set_int(a, "gen_ai.request.max_tokens", p->max_tokens);
+	if (p->has_seed)
+		err |= attrs_set_int(a, "gen_ai.request.seed", p->seed);
+	if (p->has_choice_count)
+		err |= attrs_set_int(a, "gen_ai.request.choice.count", p->choice_count);
+	if (p->n_stop_sequences)
+		err |= attrs_set_str_array(a, "gen_ai.request.stop_sequences",
+					   (const char *const *)p->stop_sequences,
+					   p->n_stop_sequences);
+	return err;
+}
+
+static int ids_attrs(struct attr_list *a, const struct genai_call *c)
+{
+	int err = 0;
+
+	err |= set_str(a, "gen_ai.operation.name", c->operation ? c->operation : "chat");
+	err |= set_str(a, "gen_ai.provider.name", c->provider_name);
+	if (c->legacy_semconv)
+		err |= set_str(a, "gen_ai.system", c->system ? c->system : c->provider_name);
+	err |= set_str(a, "gen_ai.request.model", c->request_model);
+	err |= set_str(a, "gen_ai.response.model", c->response_model);
+	err |= set_str(a, "gen_ai.response.id", c->response_id);
+	err |= set_str(a, "gen_ai.conversation.id", c->conversation_id);
+	err |= set_str(a, "gen_ai.request.previous_response.id", c->previous_response_id);
+	err |= set_str(a, "gen_ai.output.type", c->output_type);
+	err |= set_str(a, "gen_ai.request.reasoning.level", c->reasoning_level);
+	err |= set_str(a, "openai.api.type", c->api_type);
+	err |= set_str(a, "openai.response.service_tier", c->service_tier);
+	err |= set_str(a, "openai.response.system_fingerprint", c->system_fingerprint);
+	if (c->n_finish_reasons)
+		err |= attrs_set_str_array(a, "gen_ai.response.finish_reasons",
+					   (const char *const *)c->finish_reasons,
+					   c->n_finish_reasons);
+	return err;
+}
+
+static int content_attrs(struct attr_list *a, const struct genai_call *c)
+{
+	int err = 0;
+
+	err |= set_str(a, "gen_ai.system_instructions", c->system_instructions);
+	err |= set_str(a, "gen_ai.input.messages", c->input_messages);
+	err |= set_str(a, "gen_ai.output.messages", c->output_messages);
+	err |= set_str(a, "gen_ai.tool.definitions", c->tool_definitions);
+	return err;
+}
+
+int linker_call_attrs(struct tt_span *s, const struct genai_call *c)
+{
+	struct attr_list *a = &s->attrs;
+	char code[16];
+	int err = 0;
+
+	err |= ids_attrs(a, c);
+	err |= usage_attrs(a, &c->usage);
+	err |= param_attrs(a, &c->params);
+	err |= attrs_set_bool(a, "gen_ai.request.stream", c->streaming);
+	if (c->has_ttft)
+		err |= attrs_set_double(a, "gen_ai.response.time_to_first_chunk",
+					(double)c->ttft_ns / 1e9);
+	err |= set_str(a, "server.address", c->server_address);
+	if (c->server_port > 0)
+		err |= attrs_set_int(a, "server.port", c->server_port);
+	if (c->http_status > 0)
+		err |= attrs_set_int(a, "http.response.status_code", c->http_status);
+	err |= content_attrs(a, c);
+	if (c->flags & (GENAI_F_INCOMPLETE | GENAI_F_NO_RESPONSE))
+		err |= attrs_set_bool(a, "tracetree.incomplete", true);
+	if (c->flags & (GENAI_F_REQ_TRUNCATED | GENAI_F_RESP_TRUNCATED | GENAI_F_CONTENT_TRUNCATED))
+		err |= attrs_set_bool(a, "tracetree.truncated", true);
+	if (c->error_type || c->http_status >= 400) {
+		snprintf(code, sizeof(code), "%d", c->http_status);
+		err |= attrs_set_str(a, "error.type", c->error_type ? c->error_type : code);
+		err |= span__set_status(s, SPAN_STATUS_ERROR, c->error_message);
+	}
+	return err ? -ENOMEM : 0;
+}
+
+/* server.address / server.port from the Host header, else the peer. */
+static void http_server(const struct http_exchange *x, char *addr, size_t n, int *port)
+{
+	const char *h = x->host, *colon;
+
+	*port = 0;
+	if (h && h[0]) {
+		colon = h[0] == '[' ? strstr(h, "]:") : strrchr(h, ':');
+		if (colon && h[0] == '[')
+			colon++;
+		if (colon && colon[1]) {
+			*port = atoi(colon + 1);
+			snprintf(addr, n, "%.*s", (int)(colon - h), h);
+		} else {
+			snprintf(addr, n, "%s", h);
+		}
+	} else {
+		snprintf(addr, n, "%s", x->peer_addr);
+	}
+	if (!*port)
+		*port = x->peer_port ? x->peer_port : (x->tls ? 443 : 80);
+}
+
+int linker_http_attrs(struct tt_span *s, const struct http_exchange *x)
+{
+	struct attr_list *a = &s->attrs;
+	char addr[320], host[400], code[16];
+	char *url;
+	int port, err = 0;
+
+	http_server(x, addr, sizeof(addr), &port);
+	if (x->host && x->host[0])
+		snprintf(host, sizeof(host), "%s", x->host);
+	else if (x->peer_port && x->peer_port != (x->tls ? 443 : 80))
+		snprintf(host, sizeof(host), "%s:%u", x->peer_addr, x->peer_port);
+	else
+		snprintf(host, sizeof(host), "%s", x->peer_addr);
+	url = linker_scrub_url(x->tls ? "https" : "http", host, x->target);
+	if (!url)
+		return -ENOMEM;
+	err |= set_str(a, "http.request.method", x->method ? x->method : "_OTHER");
+	err |= attrs_set_str(a, "url.full", url);
+	free(url);
+	if (addr[0])
+		err |= attrs_set_str(a, "server.address", addr);
+	err |= attrs_set_int(a, "server.port", port);
+	if (x->status > 0)
+		err |= attrs_set_int(a, "http.response.status_code", x->status);
+	if (x->flags & (HTTP_X_INCOMPLETE | HTTP_X_NO_RESPONSE))
+		err |= attrs_set_bool(a, "tracetree.incomplete", true);
+	if (x->flags & (HTTP_X_REQ_TRUNCATED | HTTP_X_RESP_TRUNCATED))
+		err |= attrs_set_bool(a, "tracetree.truncated", true);
+	/* HTTP client spans: 4xx and 5xx are errors, and so is no response at all */
+	if (x->status >= 400) {
+		snprintf(code, sizeof(code), "%d", x->status);
+		err |= attrs_set_str(a, "error.type", code);
+		err |= span__set_status(s, SPAN_STATUS_ERROR, NULL);
+	} else if (x->flags & HTTP_X_NO_RESPONSE) {
+		err |= attrs_set_str(a, "error.type", "no_response");
+		err |= span__set_status(s, SPAN_STATUS_ERROR, NULL);
+	}
+	return err ? -ENOMEM : 0;
+}

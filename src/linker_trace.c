@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+/* linker_trace.c: trace ids, spans held until they are final, traceparent adoption. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+#include "linker_internal.h"
+#include "log.h"
+
+void linker_open_cap_hit(struct linker *l, const char *what)
+{
+	l->st.open_cap_hits++;
+	if (!l->open_logged)
+		tt_warn("linker: %d open spans: %s (counted, logged once)\n", TT_MAX_OPEN_SPANS,
+			what);
+	l->open_logged = true;
+}
+
+/* ---- traces ---- */
+
+struct ltrace *ltrace_new(struct linker *l)
+{
+	struct ltrace *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	span_new_trace_id(t->id);
+	t->next = l->traces;
+	if (l->traces)
+		l->traces->prev = t;
+	l->traces = t;
+	return t;
+}
+
+static void sink_span(struct linker *l, struct ltrace *t, struct tt_span *s)
+{
+	memcpy(s->trace_id, t->id, sizeof(t->id));
+	l->st.spans++;
+	l->sink(s, l->ctx);
+}
+
+static void trace_release_held(struct linker *l, struct ltrace *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n_held; i++) {
+		if (t->dropped) {
+			l->st.spans_dropped++;
+			span__free(t->held[i]);
+		} else {
+			sink_span(l, t, t->held[i]);
+		}
+	}
+	l->n_open -= t->n_held;
+	free(t->held);
+	t->held = NULL;
+	t->n_held = t->alloc = 0;
+}
+
+void ltrace_finalize(struct linker *l, struct ltrace *t)
+{
+	if (t->final)
+		return;
+	t->final = true;
+	if (l->o.agents_only && !l->o.single_trace && !t->agent)
+		t->dropped = true;
+	trace_release_held(l, t);
+}
+
+void ltrace_put(struct linker *l, struct ltrace *t)
+{
+	if (!t || --t->refs > 0)
+		return;
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		l->traces = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	if (l->single == t)
+		l->single = NULL;
+	t->dropped = true;	/* never exported: linker__free without a flush */
+	trace_release_held(l, t);
+	free(t);
+}
+
+static int trace_hold(struct linker *l, struct ltrace *t, struct tt_span *s)
+{
+	struct tt_span **v;
+	size_t alloc;
+
+	if (t->n_held >= TT_MAX_HELD_SPANS || l->n_open >= TT_MAX_OPEN_SPANS)
+		return -E2BIG;
+	if (t->n_held == t->alloc) {
+		alloc = t->alloc ? t->alloc * 2 : 16;
+		v = realloc(t->held, alloc * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		t->held = v;
+		t->alloc = alloc;
+	}
+	t->held[t->n_held++] = s;
+	l->n_open++;
+	return 0;
+}
+
+/* Hands a finished span on: to the sink when its trace ids are final, else held. */
+void ltrace_emit(struct linker *l, struct ltrace *t, struct tt_span *s)
+{
+	if (!t->final && !trace_hold(l, t, s))
+		return;
+	if (!t->final) {
+		linker_open_cap_hit(l, "releasing a trace before its root ends");
+		ltrace_finalize(l, t);
+	}
+	if (t->dropped) {
+		l->st.spans_dropped++;
+		span__free(s);
+		return;
+	}
+	sink_span(l, t, s);
+}
+
+/* "00-<32 hex>-<16 hex>-<2 hex>" with lowercase hex, neither id all zero, version not ff. */
+static bool traceparent_parse(const char *tp, uint8_t trace[16], uint8_t parent[8])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned int i, v;
+	uint8_t buf[25];
+	const char *p = tp;
+	bool zt = true, zp = true;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strlen(p) < 55 || p[2] != '-' || p[35] != '-' || p[52] != '-')
+		return false;
+	if (!strchr(hex, p[0]) || !strchr(hex, p[1]) || !strncmp(p, "ff", 2) ||
+	    (!strncmp(p, "00", 2) && p[55] && p[55] != ' '))
+		return false;
+	for (i = 0; i < 25; i++) {
+		const char *c = p + 3 + 2 * i + (i >= 16) + (i >= 24);
+		const char *h = c[0] ? strchr(hex, c[0]) : NULL, *g = c[1] ? strchr(hex, c[1]) : NULL;
+
+		if (!h || !g)
+			return false;
+		v = (unsigned int)((h - hex) << 4 | (g - hex));
+		buf[i] = (uint8_t)v;
+	}
+	for (i = 0; i < 16; i++)
+		zt &= !buf[i];
+	for (i = 16; i < 24; i++)
+		zp &= !buf[i];
+	if (zt || zp)
+		return false;
+	memcpy(trace, buf, 16);
+	memcpy(parent, buf + 16, 8);
+	return true;
+}
+
+/*
+ * A traceparent on a request of lp. Only the root of a trace adopts it, and only while its
+ * ids are not final; the first one wins.
+ */
+void ltrace_adopt(struct linker *l, struct lproc *lp, const char *tp)
+{
+	struct ltrace *t = lp->trace;
+	uint8_t id[16], parent[8];
+
+	if (!tp)
+		return;
+	if (!traceparent_parse(tp, id, parent)) {
+		l->st.traceparents_ignored++;
+		tt_debug("linker: pid=%u: invalid traceparent ignored\n", lp->p->pid);
+		return;
+	}
+	if (t->remote && !memcmp(t->id, id, 16) && !memcmp(t->remote_parent, parent, 8))
+		return;
+	if (t->remote || t->final || t->root != lp) {
+		l->st.traceparents_ignored++;
+		tt_debug("linker: pid=%u: traceparent ignored (%s)\n", lp->p->pid,
+			 t->root != lp ? "not a trace root" : "trace ids already final");
+		return;
+	}
+	memcpy(t->id, id, 16);
+	memcpy(t->remote_parent, parent, 8);
+	t->remote = true;
+	l->st.traceparents++;
+	ltrace_finalize(l, t);
+}

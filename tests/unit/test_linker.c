@@ -1,0 +1,1302 @@
+// SPDX-License-Identifier: MIT
+/* test_linker.c: span trees linked from synthetic process, LLM call and HTTP event sequences. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+#include "linker.h"
+#include "test.h"
+
+/* ---- collecting spans ---- */
+
+#define MAX_SPANS 512
+
+struct col {
+	struct tt_span *v[MAX_SPANS];
+	size_t n;
+	size_t total;		/* every span seen (also beyond MAX_SPANS, freed at once) */
+};
+
+static void col_sink(struct tt_span *s, void *ctx)
+{
+	struct col *c = ctx;
+
+	c->total++;
+	if (c->n < MAX_SPANS)
+		c->v[c->n++] = s;
+	else
+		span__free(s);
+}
+
+static void col_free(struct col *c)
+{
+	while (c->n)
+		span__free(c->v[--c->n]);
+}
+
+/* The k-th span (from 0) named name, NULL if none. */
+static struct tt_span *nth(const struct col *c, const char *name, int k)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i]->name, name) && k-- == 0)
+			return c->v[i];
+	return NULL;
+}
+
+static struct tt_span *find(const struct col *c, const char *name)
+{
+	return nth(c, name, 0);
+}
+
+/* The span whose process.command_args contain arg. */
+static struct tt_span *find_arg(const struct col *c, const char *name, const char *arg)
+{
+	const struct attr *a;
+	size_t i, j;
+
+	for (i = 0; i < c->n; i++) {
+		if (strcmp(c->v[i]->name, name))
+			continue;
+		a = attrs_get(&c->v[i]->resource->attrs, "process.command_args");
+		for (j = 0; a && j < a->arr.n; j++)
+			if (!strcmp(a->arr.v[j], arg))
+				return c->v[i];
+	}
+	return NULL;
+}
+
+static bool parent_is(const struct tt_span *child, const struct tt_span *parent)
+{
+	return child && parent && child->has_parent &&
+	       !memcmp(child->parent_id, parent->span_id, 8);
+}
+
+static bool same_trace(const struct tt_span *a, const struct tt_span *b)
+{
+	return a && b && !memcmp(a->trace_id, b->trace_id, 16);
+}
+
+static bool all_one_trace(const struct col *c)
+{
+	size_t i;
+
+	for (i = 1; i < c->n; i++)
+		if (!same_trace(c->v[0], c->v[i]))
+			return false;
+	return c->n > 0;
+}
+
+static const char *sattr(const struct tt_span *s, const char *key)
+{
+	return s ? attrs_get_str(&s->attrs, key) : NULL;
+}
+
+static long long iattr(const struct tt_span *s, const char *key)
+{
+	const struct attr *a = s ? attrs_get(&s->attrs, key) : NULL;
+
+	return a && a->type == ATTR_INT ? a->i : -1;
+}
+
+static bool battr(const struct tt_span *s, const char *key)
+{
+	const struct attr *a = s ? attrs_get(&s->attrs, key) : NULL;
+
+	return a && a->type == ATTR_BOOL && a->b;
+}
+
+static const char *rattr(const struct tt_span *s, const char *key)
+{
+	return s ? attrs_get_str(&s->resource->attrs, key) : NULL;
+}
+
+/* ---- events ---- */
+
+static void ev_fork(struct linker *l, uint32_t pid, uint32_t ppid, uint64_t t)
+{
+	struct tt_fork f = { 0 };
+
+	f.h.type = TT_REC_FORK;
+	f.h.pid = pid;
+	f.h.tid = pid;
+	f.h.ts_ns = t;
+	f.ppid = ppid;
+	f.start_ns = t;
+	linker__fork(l, &f);
+}
+
+/* exec of the process started at start; argv NULL-terminated. */
+static void ev_exec(struct linker *l, uint32_t pid, uint64_t start, uint64_t t, const char *path,
+		    ...)
+{
+	static struct tt_exec e;
+	const char *a;
+	va_list ap;
+	size_t n = 0;
+
+	memset(&e, 0, sizeof(e));
+	e.h.type = TT_REC_EXEC;
+	e.h.pid = pid;
+	e.h.tid = pid;
+	e.h.ts_ns = t;
+	e.start_ns = start;
+	e.path_len = strlen(path);
+	memcpy(e.path, path, e.path_len);
+	va_start(ap, path);
+	while ((a = va_arg(ap, const char *))) {
+		memcpy(e.args + n, a, strlen(a) + 1);
+		n += strlen(a) + 1;
+	}
+	va_end(ap);
+	e.args_len = n;
+	e.args_full = n;
+	linker__exec(l, &e);
+}
+
+static void ev_exit(struct linker *l, uint32_t pid, uint64_t start, uint64_t t, int status)
+{
+	struct tt_exit x = { 0 };
+
+	x.h.type = TT_REC_EXIT;
+	x.h.pid = pid;
+	x.h.tid = pid;
+	x.h.ts_ns = t;
+	x.start_ns = start;
+	x.exit_code = status;
+	linker__exit(l, &x);
+}
+
+static struct genai_call *call_new(uint32_t pid, uint64_t start, uint64_t end, const char *model)
+{
+	struct genai_call *c = calloc(1, sizeof(*c));
+
+	c->pid = pid;
+	c->tid = pid;
+	c->start_ns = start;
+	c->end_ns = end;
+	c->provider_name = "openai";
+	c->operation = "chat";
+	c->request_model = strdup(model);
+	c->usage.input_tokens = 100;
+	c->usage.has_input_tokens = true;
+	c->usage.output_tokens = 20;
+	c->usage.has_output_tokens = true;
+	c->http_status = 200;
+	c->server_address = strdup("api.openai.com");
+	c->server_port = 443;
+	return c;
+}
+
+static void call_ask(struct genai_call *c, const char *id, const char *name, const char *args)
+{
+	struct genai_tool_call *t;
+
+	c->tool_calls = realloc(c->tool_calls, (c->n_tool_calls + 1) * sizeof(*t));
+	t = &c->tool_calls[c->n_tool_calls++];
+	t->id = id ? strdup(id) : NULL;
+	t->name = strdup(name);
+	t->arguments = args ? strdup(args) : NULL;
+	t->type = "function";
+}
+
+static void call_answer(struct genai_call *c, const char *id, const char *name,
+			const char *content, bool is_error)
+{
+	struct genai_tool_result *r;
+
+	c->tool_results = realloc(c->tool_results, (c->n_tool_results + 1) * sizeof(*r));
+	r = &c->tool_results[c->n_tool_results++];
+	r->call_id = id ? strdup(id) : NULL;
+	r->name = name ? strdup(name) : NULL;
+	r->content = content ? strdup(content) : NULL;
+	r->is_error = is_error;
+}
+
+static struct linker *new_linker(struct col *c, bool single)
+{
+	struct linker_opts o = { .single_trace = single, .host_name = "box" };
+
+	memset(c, 0, sizeof(*c));
+	return linker__new(&o, col_sink, c);
+}
+
+#define FAKE_KEY "sk-test-FAKE-tracetree-0123456789abcdefABCDEF"
+
+/* python3 agent pid 100 (started at 1000 by an untraced parent). */
+static void start_agent(struct linker *l, uint32_t pid, uint64_t t)
+{
+	ev_fork(l, pid, 1, t);
+	ev_exec(l, pid, t, t + 10, "/usr/bin/python3", "python3", "tools/demo_agent.py",
+		"--api-key", FAKE_KEY, NULL);
+}
+
+/* ---- tests ---- */
+
+void test_linker_agent_tool_tree(void)
+{
+	struct tt_span *agent, *chat1, *chat2, *tool, *sh, *ls;
+	const struct attr *args;
+	struct linker_stats st;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	start_agent(l, 100, 1000);
+	c = call_new(100, 2000, 3000, "gpt-4o");
+	call_ask(c, "call_1", "run_command", "{\"command\": \"ls /tmp\"}");
+	ASSERT_OK(linker__add_call(l, c, NULL), "call 1");
+	ev_fork(l, 200, 100, 3100);
+	ev_exec(l, 200, 3100, 3110, "/bin/sh", "/bin/sh", "-c", "ls /tmp", NULL);
+	ev_fork(l, 201, 200, 3200);
+	ev_exec(l, 201, 3200, 3210, "/usr/bin/ls", "ls", "/tmp", NULL);
+	ev_exit(l, 201, 3200, 3300, 0);
+	ev_exit(l, 200, 3100, 3400, 0);
+	c = call_new(100, 4000, 5000, "gpt-4o");
+	call_answer(c, "call_1", NULL, NULL, false);
+	ASSERT_OK(linker__add_call(l, c, NULL), "call 2");
+	ASSERT_EQ(col.n, 0, "held until the root ends (its ids may still change)");
+	ev_exit(l, 100, 1000, 6000, 0);
+	ASSERT_EQ(col.n, 6, "six spans");
+
+	agent = find(&col, "invoke_agent demo_agent");
+	chat1 = nth(&col, "chat gpt-4o", 0);
+	chat2 = nth(&col, "chat gpt-4o", 1);
+	tool = find(&col, "execute_tool run_command");
+	sh = find(&col, "exec sh");
+	ls = find(&col, "exec ls");
+	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(chat1, "chat1") ||
+	    !ASSERT_OK_PTR(chat2, "chat2") || !ASSERT_OK_PTR(tool, "tool") ||
+	    !ASSERT_OK_PTR(sh, "sh") || !ASSERT_OK_PTR(ls, "ls"))
+		goto out;
+	ASSERT_FALSE(agent->has_parent, "agent is the root");
+	ASSERT_FALSE(agent->remote_parent, "no remote parent");
+	ASSERT_EQ(agent->kind, SPAN_KIND_INTERNAL, "agent kind");
+	ASSERT_EQ(agent->start_ns, 1000, "agent start (fork)");
+	ASSERT_EQ(agent->end_ns, 6000, "agent end (exit)");
+	ASSERT_STREQ(sattr(agent, "gen_ai.operation.name"), "invoke_agent", "agent op");
+	ASSERT_STREQ(sattr(agent, "gen_ai.agent.name"), "demo_agent", "agent name");
+	ASSERT_EQ(iattr(agent, "process.pid"), 100, "agent pid");
+	ASSERT_EQ(iattr(agent, "process.exit.code"), 0, "agent exit code");
+	ASSERT_EQ(agent->status, SPAN_STATUS_UNSET, "agent status");
+	ASSERT_STREQ(rattr(agent, "service.name"), "demo_agent", "service.name");
+	ASSERT_STREQ(rattr(agent, "process.executable.name"), "python3", "exe name");
+	ASSERT_STREQ(rattr(agent, "process.executable.path"), "/usr/bin/python3", "exe path");
+	ASSERT_STREQ(rattr(agent, "host.name"), "box", "host.name");
+	ASSERT_EQ(attrs_get(&agent->resource->attrs, "process.pid")->i, 100, "resource pid");
+	ASSERT_EQ(attrs_get(&agent->resource->attrs, "process.parent_pid")->i, 1, "ppid");
+	args = attrs_get(&agent->resource->attrs, "process.command_args");
+	if (ASSERT_OK_PTR(args, "command_args") && ASSERT_EQ(args->arr.n, 4, "4 args")) {
+		ASSERT_STREQ(args->arr.v[1], "tools/demo_agent.py", "script arg");
+		ASSERT_STREQ(args->arr.v[3], "REDACTED", "api key redacted");
+	}
+
+	ASSERT_TRUE(parent_is(chat1, agent), "chat1 under agent");
+	ASSERT_TRUE(parent_is(chat2, agent), "chat2 under agent");
+	ASSERT_EQ(chat1->kind, SPAN_KIND_CLIENT, "chat kind");
+	ASSERT_EQ(chat1->start_ns, 2000, "chat1 start");
+	ASSERT_EQ(chat1->end_ns, 3000, "chat1 end");
+	ASSERT_EQ(chat2->start_ns, 4000, "chat2 start");
+	ASSERT_EQ(iattr(chat1, "gen_ai.usage.input_tokens"), 100, "input tokens");
+	ASSERT_EQ(iattr(chat1, "process.pid"), 100, "chat pid");
+	ASSERT_STREQ(rattr(chat1, "service.name"), "demo_agent", "chat resource");
+
+	ASSERT_TRUE(parent_is(tool, agent), "tool under agent");
+	ASSERT_EQ(tool->kind, SPAN_KIND_INTERNAL, "tool kind");
+	ASSERT_EQ(tool->start_ns, 3000, "tool starts at the response end");
+	ASSERT_EQ(tool->end_ns, 4000, "tool ends at the result request");
+	ASSERT_STREQ(sattr(tool, "gen_ai.operation.name"), "execute_tool", "tool op");
+	ASSERT_STREQ(sattr(tool, "gen_ai.tool.name"), "run_command", "tool name");
+	ASSERT_STREQ(sattr(tool, "gen_ai.tool.call.id"), "call_1", "call id");
+	ASSERT_STREQ(sattr(tool, "gen_ai.tool.type"), "function", "tool type");
+	ASSERT_NULL(sattr(tool, "gen_ai.tool.call.arguments"), "no arguments without capture");
+	ASSERT_EQ(tool->status, SPAN_STATUS_UNSET, "tool ok");
+	ASSERT_FALSE(battr(tool, "tracetree.tool.result_missing"), "result came");
+
+	ASSERT_TRUE(parent_is(sh, tool), "sh under the tool");
+	ASSERT_EQ(sh->start_ns, 3100, "sh start");
+	ASSERT_EQ(sh->end_ns, 3400, "sh end");
+	ASSERT_EQ(iattr(sh, "process.exit.code"), 0, "sh exit");
+	ASSERT_STREQ(rattr(sh, "service.name"), "sh", "sh service");
+	ASSERT_EQ(attrs_get(&sh->resource->attrs, "process.parent_pid")->i, 100, "sh ppid");
+	ASSERT_TRUE(parent_is(ls, sh), "ls under sh");
+	ASSERT_EQ(iattr(ls, "process.pid"), 201, "ls pid");
+	ASSERT_TRUE(all_one_trace(&col), "one trace");
+	linker__stats(l, &st);
+	ASSERT_EQ(st.spans, 6, "stats spans");
+	ASSERT_EQ(st.procs, 0, "every process left the table");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+/* Two tool calls open at once; their processes start in either order. */
+void test_linker_parallel_tools(void)
+{
+	static const char *const names[] = { "in order", "opposite order", "no argument match" };
+	struct tt_span *ta, *tb, *pa, *pb;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l;
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		if (!test__start_subtest(names[k]))
+			continue;
+		l = new_linker(&col, true);
+		if (!ASSERT_OK_PTR(l, "new"))
+			return;
+		start_agent(l, 100, 1000);
+		c = call_new(100, 2000, 3000, "gpt-4o");
+		call_ask(c, "call_a", "run_command",
+			 k < 2 ? "{\"command\":\"ls -l /tmp\"}" : "{\"n\":\"1\"}");
+		call_ask(c, "call_b", "run_command",
+			 k < 2 ? "{\"command\":\"cat \\\"/etc/host name\\\"\"}" : "{\"n\":\"2\"}");
+		linker__add_call(l, c, NULL);
+		if (k == 1) {
+			ev_fork(l, 301, 100, 3100);
+			ev_exec(l, 301, 3100, 3110, "/bin/sh", "sh", "-c", "cat \"/etc/host name\"",
+				NULL);
+			ev_fork(l, 300, 100, 3120);
+			ev_exec(l, 300, 3120, 3130, "/bin/sh", "sh", "-c", "ls -l /tmp", NULL);
+		} else {
+			ev_fork(l, 300, 100, 3100);
+			ev_exec(l, 300, 3100, 3110, "/bin/sh", "sh", "-c",
+				k < 2 ? "ls -l /tmp" : "x", NULL);
+			ev_fork(l, 301, 100, 3120);
+			ev_exec(l, 301, 3120, 3130, "/bin/sh", "sh", "-c",
+				k < 2 ? "cat \"/etc/host name\"" : "y", NULL);
+		}
+		/* the second one ends first */
+		ev_exit(l, 301, k == 1 ? 3100 : 3120, 3500, 0);
+		ev_exit(l, 300, k == 1 ? 3120 : 3100, 3600, 1 << 8);
+		c = call_new(100, 4000, 5000, "gpt-4o");
+		call_answer(c, "call_b", NULL, NULL, false);
+		call_answer(c, "call_a", NULL, NULL, false);
+		linker__add_call(l, c, NULL);
+		ev_exit(l, 100, 1000, 6000, 0);
+
+		ta = tb = NULL;
+		for (size_t i = 0; i < col.n; i++) {
+			const char *id = sattr(col.v[i], "gen_ai.tool.call.id");
+
+			if (id && !strcmp(id, "call_a"))
+				ta = col.v[i];
+			if (id && !strcmp(id, "call_b"))
+				tb = col.v[i];
+		}
+		pa = find_arg(&col, "exec sh", k < 2 ? "ls -l /tmp" : "x");
+		pb = find_arg(&col, "exec sh", k < 2 ? "cat \"/etc/host name\"" : "y");
+		if (ASSERT_OK_PTR(ta, "tool a") && ASSERT_OK_PTR(tb, "tool b") &&
+		    ASSERT_OK_PTR(pa, "proc a") && ASSERT_OK_PTR(pb, "proc b")) {
+			ASSERT_TRUE(parent_is(pa, ta), "ls under tool a");
+			ASSERT_TRUE(parent_is(pb, tb), "cat under tool b");
+			ASSERT_EQ(ta->start_ns, 3000, "a start");
+			ASSERT_EQ(tb->end_ns, 4000, "b end");
+			ASSERT_EQ(pa->status, SPAN_STATUS_ERROR, "exit 1 is an error");
+			ASSERT_STREQ(sattr(pa, "error.type"), "1", "error.type = exit code");
+			ASSERT_EQ(iattr(pa, "process.exit.code"), 1, "exit code 1");
+			ASSERT_EQ(pb->status, SPAN_STATUS_UNSET, "exit 0 ok");
+		}
+		linker__free(l);
+		col_free(&col);
+	}
+}
+
+static struct http_exchange *http_new(uint32_t pid, const char *method, const char *host,
+				      const char *target, int status, uint64_t t0, uint64_t t1)
+{
+	struct http_exchange *x = calloc(1, sizeof(*x));
+
+	x->pid = pid;
+	x->tid = pid;
+	x->tls = true;
+	x->fd = -1;
+	x->method = strdup(method);
+	x->host = strdup(host);
+	x->target = strdup(target);
+	x->status = status;
+	x->req.start_ns = t0;
+	x->req.end_ns = t0 + 1;
+	x->resp.start_ns = t1 - 1;
+	x->resp.end_ns = t1;
+	return x;
+}
+
+void test_linker_http_in_tool(void)
+{
+	struct tt_span *fetch, *cmd, *agent, *get, *miss, *early, *curl, *curl_get;
+	struct http_exchange *x;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	start_agent(l, 100, 1000);
+	x = http_new(100, "GET", "config.example.com", "/v1/settings", 200, 1500, 1600);
+	ASSERT_OK(linker__add_http(l, x), "early request");
+	http_exchange__free(x);
+	c = call_new(100, 2000, 3000, "gpt-4o");
+	call_ask(c, "call_cmd", "run_command", "{\"command\":\"curl -s https://example.org/x\"}");
+	call_ask(c, "call_fetch", "fetch_url",
+		 "{\"url\":\"https://docs.example.com/page?token=REDACTED\"}");
+	linker__add_call(l, c, NULL);
+	/* the command's curl makes its own request: it stays under curl */
+	ev_fork(l, 300, 100, 3050);
+	ev_exec(l, 300, 3050, 3060, "/usr/bin/curl", "curl", "-s", "https://example.org/x", NULL);
+	x = http_new(300, "GET", "example.org", "/x", 200, 3100, 3200);
+	linker__add_http(l, x);
+	http_exchange__free(x);
+	ev_exit(l, 300, 3050, 3300, 0);
+	/* the agent fetches (started after the command: argument match must win over time) */
+	x = http_new(100, "GET", "docs.example.com", "/page?token=abc123&lang=en", 200, 3400, 3500);
+	linker__add_http(l, x);
+	http_exchange__free(x);
+	x = http_new(100, "POST", "docs.example.com:8443", "/missing?api_key=k", 404, 3600, 3700);
+	linker__add_http(l, x);
+	http_exchange__free(x);
+	c = call_new(100, 4000, 5000, "gpt-4o");
+	call_answer(c, "call_cmd", NULL, NULL, false);
+	call_answer(c, "call_fetch", NULL, NULL, false);
+	linker__add_call(l, c, NULL);
+	ev_exit(l, 100, 1000, 6000, 0);
+
+	agent = find(&col, "invoke_agent demo_agent");
+	fetch = find(&col, "execute_tool fetch_url");
+	cmd = find(&col, "execute_tool run_command");
+	get = nth(&col, "GET", 1);
+	early = nth(&col, "GET", 0);
+	curl_get = nth(&col, "GET", 0);
+	curl = find(&col, "exec curl");
+	miss = find(&col, "POST");
+	if (!ASSERT_OK_PTR(fetch, "fetch") || !ASSERT_OK_PTR(cmd, "cmd") ||
+	    !ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(miss, "post") ||
+	    !ASSERT_OK_PTR(curl, "curl") || !ASSERT_EQ(col.n, 10, "ten spans"))
+		goto out;
+	/* order of emission: early GET, chat, curl GET, exec curl, GET, POST, ... */
+	early = col.v[0];
+	curl_get = col.v[2];
+	get = col.v[4];
+	ASSERT_STREQ(early->name, "GET", "early span");
+	ASSERT_TRUE(parent_is(early, agent), "outside any window: under the agent");
+	ASSERT_STREQ(sattr(early, "url.full"), "https://config.example.com/v1/settings", "url");
+	ASSERT_TRUE(parent_is(curl_get, curl), "curl's request under curl");
+	ASSERT_TRUE(parent_is(curl, cmd), "curl under the command tool");
+	ASSERT_STREQ(get->name, "GET", "fetch span");
+	ASSERT_TRUE(parent_is(get, fetch), "agent's GET under the fetch tool");
+	ASSERT_EQ(get->kind, SPAN_KIND_CLIENT, "client");
+	ASSERT_EQ(get->start_ns, 3400, "GET start");
+	ASSERT_EQ(get->end_ns, 3500, "GET end");
+	ASSERT_STREQ(sattr(get, "http.request.method"), "GET", "method");
+	ASSERT_STREQ(sattr(get, "url.full"), "https://docs.example.com/page?token=REDACTED&lang=en",
+		     "query secret removed");
+	ASSERT_STREQ(sattr(get, "server.address"), "docs.example.com", "server.address");
+	ASSERT_EQ(iattr(get, "server.port"), 443, "server.port");
+	ASSERT_EQ(iattr(get, "http.response.status_code"), 200, "status code");
+	ASSERT_EQ(iattr(get, "process.pid"), 100, "pid");
+	ASSERT_EQ(get->status, SPAN_STATUS_UNSET, "200 ok");
+	ASSERT_TRUE(parent_is(miss, fetch), "POST by host match");
+	ASSERT_EQ(miss->status, SPAN_STATUS_ERROR, "404 is a client error");
+	ASSERT_STREQ(sattr(miss, "error.type"), "404", "error.type");
+	ASSERT_STREQ(sattr(miss, "server.address"), "docs.example.com", "address without port");
+	ASSERT_EQ(iattr(miss, "server.port"), 8443, "port from Host");
+	ASSERT_STREQ(sattr(miss, "url.full"), "https://docs.example.com:8443/missing?api_key=REDACTED",
+		     "api_key removed");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+void test_linker_subagent(void)
+{
+	static const char tp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	struct tt_span *agent, *tool, *sub, *subchat, *chat0, *ls;
+	struct linker_stats st;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	start_agent(l, 100, 1000);
+	c = call_new(100, 2000, 3000, "gpt-4o");
+	call_ask(c, "call_s", "run_subagent", "{\"prompt\":\"count the files in /tmp\"}");
+	linker__add_call(l, c, NULL);
+	ev_fork(l, 400, 100, 3100);
+	ev_exec(l, 400, 3100, 3110, "/usr/bin/python3", "/usr/bin/python3",
+		"/work/tools/demo_agent.py", "--prompt", "count the files in /tmp", "--api-key",
+		FAKE_KEY, NULL);
+	c = call_new(400, 3200, 3300, "gpt-4o-mini");
+	call_ask(c, "call_ls", "run_command", "{\"command\":\"ls /tmp | wc -l\"}");
+	/* a sub-agent is not a trace root: its traceparent is ignored */
+	linker__add_call(l, c, tp);
+	ev_fork(l, 401, 400, 3400);
+	ev_exec(l, 401, 3400, 3410, "/bin/sh", "/bin/sh", "-c", "ls /tmp | wc -l", NULL);
+	ev_exit(l, 401, 3400, 3500, 0);
+	c = call_new(400, 3600, 3700, "gpt-4o-mini");
+	call_answer(c, "call_ls", NULL, NULL, false);
+	linker__add_call(l, c, NULL);
+	ev_exit(l, 400, 3100, 3800, 0);
+	c = call_new(100, 4000, 5000, "gpt-4o");
+	call_answer(c, "call_s", NULL, NULL, false);
+	linker__add_call(l, c, NULL);
+	ev_exit(l, 100, 1000, 6000, 0);
+
+	agent = find_arg(&col, "invoke_agent demo_agent", "tools/demo_agent.py");
+	sub = find_arg(&col, "invoke_agent demo_agent", "/work/tools/demo_agent.py");
+	tool = find(&col, "execute_tool run_subagent");
+	ls = find(&col, "execute_tool run_command");
+	subchat = find(&col, "chat gpt-4o-mini");
+	chat0 = find(&col, "chat gpt-4o");
+	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(sub, "sub-agent") ||
+	    !ASSERT_OK_PTR(tool, "tool") || !ASSERT_OK_PTR(subchat, "sub chat") ||
+	    !ASSERT_OK_PTR(ls, "sub tool") || !ASSERT_OK_PTR(chat0, "chat"))
+		goto out;
+	ASSERT_EQ(col.n, 9, "nine spans");
+	ASSERT_TRUE(parent_is(sub, tool), "sub-agent under the tool that started it");
+	ASSERT_STREQ(sattr(sub, "gen_ai.agent.name"), "demo_agent", "sub-agent name");
+	ASSERT_TRUE(parent_is(subchat, sub), "sub-agent's LLM call under it");
+	ASSERT_TRUE(parent_is(ls, sub), "sub-agent's tool under it");
+	ASSERT_TRUE(parent_is(find(&col, "exec sh"), ls), "sub-agent's command under its tool");
+	ASSERT_TRUE(parent_is(chat0, agent), "parent's call under the parent");
+	ASSERT_TRUE(all_one_trace(&col), "one trace");
+	ASSERT_FALSE(agent->remote_parent, "traceparent of the sub-agent not adopted");
+	ASSERT_TRUE(memcmp(agent->trace_id, "\x4b\xf9\x2f\x35", 4) != 0, "own trace id");
+	linker__stats(l, &st);
+	ASSERT_EQ(st.traceparents_ignored, 1, "ignored and counted");
+	ASSERT_EQ(st.traceparents, 0, "none adopted");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+void test_linker_pid_reuse(void)
+{
+	struct tt_span *sh, *git, *first, *second;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	start_agent(l, 100, 1000);
+	ev_fork(l, 200, 100, 2000);
+	ev_exec(l, 200, 2000, 2010, "/bin/sh", "sh", "-c", "true", NULL);
+	ev_exit(l, 200, 2000, 2100, 0);
+	ev_fork(l, 200, 100, 3000);		/* same pid, new process */
+	ev_exec(l, 200, 3000, 3010, "/usr/bin/git", "git", "status", NULL);
+	ev_exit(l, 200, 2000, 3050, 0);	/* stale: names the first one */
+	ev_exit(l, 200, 3000, 3100, 0);
+	/* a pid reused while we never saw its exit */
+	ev_fork(l, 201, 100, 4000);
+	ev_exec(l, 201, 4000, 4010, "/bin/sleep", "sleep", "1", NULL);
+	ev_fork(l, 201, 100, 5000);
+	ev_exec(l, 201, 5000, 5010, "/bin/date", "date", NULL);
+	ev_exit(l, 201, 5000, 5100, 0);
+	ev_exit(l, 100, 1000, 6000, 0);
+
+	sh = find(&col, "exec sh");
+	git = find(&col, "exec git");
+	first = find(&col, "exec sleep");
+	second = find(&col, "exec date");
+	if (!ASSERT_OK_PTR(sh, "sh") || !ASSERT_OK_PTR(git, "git") ||
+	    !ASSERT_OK_PTR(first, "sleep") || !ASSERT_OK_PTR(second, "date"))
+		goto out;
+	ASSERT_EQ(col.n, 5, "five spans");
+	ASSERT_TRUE(memcmp(sh->span_id, git->span_id, 8) != 0, "distinct spans");
+	ASSERT_EQ(sh->end_ns, 2100, "first ended at its exit");
+	ASSERT_EQ(git->start_ns, 3000, "second starts at its fork");
+	ASSERT_EQ(git->end_ns, 3100, "stale exit ignored");
+	ASSERT_STREQ(rattr(git, "process.executable.name"), "git", "second resource");
+	ASSERT_STREQ(rattr(sh, "process.executable.name"), "sh", "first resource");
+	ASSERT_EQ(first->end_ns, 5000, "lost exit: ended when the pid was reused");
+	ASSERT_TRUE(battr(first, "tracetree.process.exit_lost"), "flagged");
+	ASSERT_EQ(iattr(first, "process.exit.code"), -1, "no exit code");
+	ASSERT_EQ(iattr(second, "process.exit.code"), 0, "replacement exit code");
+	ASSERT_TRUE(parent_is(git, find(&col, "exec python3")), "under its parent");
+	ASSERT_TRUE(parent_is(sh, find(&col, "exec python3")), "first one too");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+void test_linker_missing_result(void)
+{
+	struct tt_span *tool, *agent, *killed;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	start_agent(l, 100, 1000);
+	c = call_new(100, 2000, 3000, "claude-sonnet-4-5");
+	c->provider_name = "anthropic";
+	call_ask(c, "toolu_01", "Bash", "{\"command\":\"sleep 100\"}");
+	linker__add_call(l, c, NULL);
+	ev_fork(l, 200, 100, 3100);
+	ev_exec(l, 200, 3100, 3110, "/bin/sleep", "sleep", "100", NULL);
+	ev_exit(l, 200, 3100, 8000, 9);		/* SIGKILL */
+	ev_exit(l, 100, 1000, 9000, 1 << 8);
+
+	tool = find(&col, "execute_tool Bash");
+	agent = find(&col, "invoke_agent demo_agent");
+	killed = find(&col, "exec sleep");
+	if (!ASSERT_OK_PTR(tool, "tool") || !ASSERT_OK_PTR(agent, "agent") ||
+	    !ASSERT_OK_PTR(killed, "sleep"))
+		goto out;
+	ASSERT_EQ(tool->start_ns, 3000, "start");
+	ASSERT_EQ(tool->end_ns, 9000, "ends at the agent's exit");
+	ASSERT_TRUE(battr(tool, "tracetree.tool.result_missing"), "flagged");
+	ASSERT_TRUE(parent_is(killed, tool), "process under the tool");
+	ASSERT_EQ(killed->status, SPAN_STATUS_ERROR, "killed: error");
+	ASSERT_STREQ(sattr(killed, "error.type"), "SIGKILL", "signal name");
+	ASSERT_EQ(iattr(killed, "process.exit.code"), 137, "128 + signal");
+	ASSERT_EQ(agent->status, SPAN_STATUS_ERROR, "agent exit 1");
+	ASSERT_STREQ(sattr(agent, "error.type"), "1", "agent error.type");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+void test_linker_traceparent(void)
+{
+	static const uint8_t tid[16] = { 0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
+					 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36 };
+	static const uint8_t pid[8] = { 0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7 };
+	struct tt_span *agent, *proc;
+	struct linker_stats st;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l = new_linker(&col, false);	/* --all */
+	size_t i;
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	start_agent(l, 100, 1000);
+	c = call_new(100, 2000, 3000, "gpt-4o");
+	call_ask(c, "call_1", "run_command", "{\"command\":\"date\"}");
+	linker__add_call(l, c, NULL);
+	ev_fork(l, 200, 100, 3100);
+	ev_exec(l, 200, 3100, 3110, "/bin/date", "date", NULL);
+	ev_exit(l, 200, 3100, 3200, 0);
+	ASSERT_EQ(col.n, 0, "held while a traceparent may still come");
+	c = call_new(100, 4000, 5000, "gpt-4o");
+	call_answer(c, "call_1", NULL, NULL, false);
+	linker__add_call(l, c, "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01");
+	ASSERT_EQ(col.n, 0, "uppercase traceparent ignored");
+	linker__add_call(l, call_new(100, 5100, 5200, "gpt-4o"),
+			 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+	ASSERT_EQ(col.n, 5, "released once the ids are final");
+	linker__add_call(l, call_new(100, 5300, 5400, "gpt-4o"),
+			 "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+	ASSERT_EQ(col.n, 6, "later spans go straight out");
+	ev_exit(l, 100, 1000, 6000, 0);
+
+	agent = find(&col, "invoke_agent demo_agent");
+	proc = find(&col, "exec date");
+	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(proc, "date"))
+		goto out;
+	ASSERT_TRUE(agent->has_parent, "agent has the remote parent");
+	ASSERT_TRUE(agent->remote_parent, "remote flag");
+	ASSERT_MEMEQ(agent->parent_id, 8, pid, 8, "remote parent span id");
+	for (i = 0; i < col.n; i++)
+		ASSERT_MEMEQ(col.v[i]->trace_id, 16, tid, 16, "remote trace id everywhere");
+	ASSERT_FALSE(proc->remote_parent, "only the agent span");
+	ASSERT_TRUE(parent_is(proc, find(&col, "execute_tool run_command")), "date under tool");
+	linker__stats(l, &st);
+	ASSERT_EQ(st.traceparents, 1, "adopted once");
+	ASSERT_EQ(st.traceparents_ignored, 2, "invalid and second one ignored");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+void test_linker_parent_exits_first(void)
+{
+	struct tt_span *sub, *bg, *root;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	ev_fork(l, 100, 1, 1000);
+	ev_exec(l, 100, 1000, 1010, "/bin/bash", "bash", "run.sh", NULL);
+	ev_fork(l, 200, 100, 2000);		/* subshell */
+	ev_fork(l, 201, 200, 2100);
+	ev_exec(l, 201, 2100, 2110, "/bin/sleep", "sleep", "10", NULL);
+	ev_exit(l, 200, 2000, 2200, 0);
+	ev_exit(l, 100, 1000, 3000, 0);
+	ASSERT_EQ(col.n, 2, "parents exported at their exit");
+	ev_exit(l, 201, 2100, 12000, 0);
+	ASSERT_EQ(col.n, 3, "orphan exported at its exit");
+	root = find(&col, "exec bash");
+	bg = find(&col, "exec sleep");
+	sub = col.v[0];
+	if (!ASSERT_OK_PTR(root, "bash") || !ASSERT_OK_PTR(bg, "sleep"))
+		goto out;
+	ASSERT_STREQ(sub->name, "exec bash", "subshell named after the inherited exe");
+	ASSERT_EQ(iattr(sub, "process.pid"), 200, "subshell first");
+	ASSERT_TRUE(parent_is(sub, col.v[1]), "subshell under bash");
+	ASSERT_TRUE(parent_is(bg, sub), "orphan keeps its parent span");
+	ASSERT_EQ(bg->end_ns, 12000, "orphan end");
+	ASSERT_TRUE(all_one_trace(&col), "one trace");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+void test_linker_tool_errors(void)
+{
+	struct tt_span *t1, *t2, *t3, *t4;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	start_agent(l, 100, 1000);
+	c = call_new(100, 2000, 3000, "claude-sonnet-4-5");
+	call_ask(c, "toolu_1", "Read", "{\"path\":\"/root/x\"}");
+	call_ask(c, "toolu_2", "Python", "{\"code\":\"1/0\"}");
+	call_ask(c, "toolu_3", "Bash", "{\"command\":\"ls\"}");
+	call_ask(c, "toolu_4", "Bash", "{\"command\":\"ls /nope\"}");
+	linker__add_call(l, c, NULL);
+	c = call_new(100, 4000, 5000, "claude-sonnet-4-5");
+	call_answer(c, "toolu_1", NULL, "permission denied\nmore", true);
+	call_answer(c, "toolu_2", NULL,
+		    "Traceback (most recent call last):\nZeroDivisionError: division by zero", false);
+	call_answer(c, "toolu_3", NULL, "total 4\nfoo.txt", false);
+	call_answer(c, "toolu_4", NULL, "ls: cannot access '/nope'\n[exit code 2]", false);
+	linker__add_call(l, c, NULL);
+	ev_exit(l, 100, 1000, 6000, 0);
+	t1 = find(&col, "execute_tool Read");
+	t2 = find(&col, "execute_tool Python");
+	t3 = nth(&col, "execute_tool Bash", 0);
+	t4 = nth(&col, "execute_tool Bash", 1);
+	if (!ASSERT_OK_PTR(t1, "t1") || !ASSERT_OK_PTR(t2, "t2") || !ASSERT_OK_PTR(t3, "t3") ||
+	    !ASSERT_OK_PTR(t4, "t4"))
+		goto out;
+	/* results are processed last to first */
+	if (!strcmp(sattr(t3, "gen_ai.tool.call.id"), "toolu_4")) {
+		struct tt_span *x = t3;
+
+		t3 = t4;
+		t4 = x;
+	}
+	ASSERT_EQ(t1->status, SPAN_STATUS_ERROR, "is_error");
+	ASSERT_STREQ(sattr(t1, "error.type"), "tool_error", "flagged error");
+	ASSERT_STREQ(t1->status_message, "permission denied", "first line as message");
+	ASSERT_STREQ(sattr(t1, "gen_ai.tool.call.result"), "permission denied\nmore", "result");
+	ASSERT_EQ(t2->status, SPAN_STATUS_ERROR, "traceback");
+	ASSERT_STREQ(sattr(t2, "error.type"), "traceback", "traceback class");
+	ASSERT_EQ(t3->status, SPAN_STATUS_UNSET, "fine result");
+	ASSERT_NULL(sattr(t3, "error.type"), "no error.type");
+	ASSERT_EQ(t4->status, SPAN_STATUS_ERROR, "non-zero exit code");
+	ASSERT_STREQ(sattr(t4, "error.type"), "exit_code", "exit code class");
+	ASSERT_EQ(t4->end_ns, 4000, "ends at the request");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+void test_linker_tool_error_text(void)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+	} cases[] = {
+		{ "Error: file not found", "error" },
+		{ "  error: bad input", "error" },
+		{ "ERROR something", "error" },
+		{ "fatal: not a git repository", "error" },
+		{ "Errors are fine here? no: Errorless", NULL },
+		{ "[{\"type\":\"text\",\"text\":\"Error: boom\"}]", "error" },
+		{ "x\nTraceback (most recent call last):\n  File", "traceback" },
+		{ "sh: 1: frob: command not found", "command_not_found" },
+		{ "done\n[exit code 127]", "exit_code" },
+		{ "exited with code 0", NULL },
+		{ "exit status: 3", "exit_code" },
+		{ "all good, 0 errors", NULL },
+		{ "", NULL },
+	};
+	size_t i;
+	const char *got;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = linker_tool_error(cases[i].in);
+		if (cases[i].want)
+			ASSERT_STREQ(got, cases[i].want, cases[i].in);
+		else
+			ASSERT_NULL(got, cases[i].in);
+	}
+	ASSERT_NULL(linker_tool_error(NULL), "NULL");
+}
+
+/* Id-less APIs (Gemini) resend every earlier result: the newest ones answer the open calls. */
+void test_linker_idless_results(void)
+{
+	struct tt_span *a, *b;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	start_agent(l, 100, 1000);
+	c = call_new(100, 2000, 3000, "gemini-2.5-flash");
+	call_ask(c, NULL, "get_weather", "{\"city\":\"Paris\"}");
+	linker__add_call(l, c, NULL);
+	c = call_new(100, 4000, 5000, "gemini-2.5-flash");
+	call_answer(c, NULL, "get_weather", "sunny", false);
+	call_ask(c, NULL, "get_weather", "{\"city\":\"Oslo\"}");
+	linker__add_call(l, c, NULL);
+	c = call_new(100, 6000, 7000, "gemini-2.5-flash");
+	call_answer(c, NULL, "get_weather", "sunny", false);
+	call_answer(c, NULL, "get_weather", "Error: unknown city", false);
+	linker__add_call(l, c, NULL);
+	ev_exit(l, 100, 1000, 8000, 0);
+	a = nth(&col, "execute_tool get_weather", 0);
+	b = nth(&col, "execute_tool get_weather", 1);
+	if (!ASSERT_OK_PTR(a, "first") || !ASSERT_OK_PTR(b, "second"))
+		goto out;
+	ASSERT_EQ(a->start_ns, 3000, "first start");
+	ASSERT_EQ(a->end_ns, 4000, "first answered by the second request");
+	ASSERT_EQ(a->status, SPAN_STATUS_UNSET, "first ok");
+	ASSERT_EQ(b->start_ns, 5000, "second start");
+	ASSERT_EQ(b->end_ns, 6000, "second answered by the third request");
+	ASSERT_EQ(b->status, SPAN_STATUS_ERROR, "the newest result belongs to it");
+	ASSERT_NULL(sattr(a, "gen_ai.tool.call.id"), "no id");
+	ASSERT_EQ(col.n, 6, "agent, 3 chats, 2 tools");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+void test_linker_llm_attrs(void)
+{
+	static const char *fr[] = { "tool_calls" };
+	struct tt_span *s, *e;
+	const struct attr *a;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	start_agent(l, 100, 1000);
+	c = call_new(100, 500, 3000, "gpt-4o");		/* starts before the process: clamped */
+	c->response_model = strdup("gpt-4o-2024-08-06");
+	c->response_id = strdup("chatcmpl-1");
+	c->conversation_id = strdup("conv_1");
+	c->api_type = "chat_completions";
+	c->system = "openai";
+	c->legacy_semconv = true;
+	c->finish_reasons = calloc(1, sizeof(char *));
+	c->finish_reasons[0] = strdup(fr[0]);
+	c->n_finish_reasons = 1;
+	c->usage.cache_read_tokens = 64;
+	c->usage.has_cache_read_tokens = true;
+	c->usage.cache_write_tokens = 8;
+	c->usage.has_cache_write_tokens = true;
+	c->params.temperature = 0.2;
+	c->params.has_temperature = true;
+	c->params.max_tokens = 256;
+	c->params.has_max_tokens = true;
+	c->streaming = true;
+	c->has_ttft = true;
+	c->ttft_ns = 410000000;
+	c->input_messages = strdup("[{\"role\":\"user\"}]");
+	c->flags = GENAI_F_RESP_TRUNCATED;
+	linker__add_call(l, c, NULL);
+	c = call_new(100, 4000, 5000, "gpt-4o");
+	c->http_status = 429;
+	c->error_type = strdup("rate_limit_exceeded");
+	c->error_message = strdup("Rate limit reached");
+	c->usage.has_input_tokens = c->usage.has_output_tokens = false;
+	linker__add_call(l, c, NULL);
+	c = call_new(100, 5100, 5200, "gpt-4o");
+	c->http_status = 500;
+	c->request_model = (free(c->request_model), NULL);
+	c->response_model = strdup("gpt-4o-mini");
+	linker__add_call(l, c, NULL);
+	ev_exit(l, 100, 1000, 6000, 0);
+
+	s = nth(&col, "chat gpt-4o", 0);
+	e = nth(&col, "chat gpt-4o", 1);
+	if (!ASSERT_OK_PTR(s, "span") || !ASSERT_OK_PTR(e, "error span"))
+		goto out;
+	ASSERT_EQ(s->start_ns, 1000, "clamped to the process start");
+	ASSERT_STREQ(sattr(s, "gen_ai.operation.name"), "chat", "op");
+	ASSERT_STREQ(sattr(s, "gen_ai.provider.name"), "openai", "provider");
+	ASSERT_STREQ(sattr(s, "gen_ai.system"), "openai", "legacy system");
+	ASSERT_STREQ(sattr(s, "gen_ai.request.model"), "gpt-4o", "request model");
+	ASSERT_STREQ(sattr(s, "gen_ai.response.model"), "gpt-4o-2024-08-06", "response model");
+	ASSERT_STREQ(sattr(s, "gen_ai.response.id"), "chatcmpl-1", "response id");
+	ASSERT_STREQ(sattr(s, "gen_ai.conversation.id"), "conv_1", "conversation");
+	ASSERT_STREQ(sattr(s, "openai.api.type"), "chat_completions", "api type");
+	a = attrs_get(&s->attrs, "gen_ai.response.finish_reasons");
+	if (ASSERT_OK_PTR(a, "finish reasons") && ASSERT_EQ(a->arr.n, 1, "one"))
+		ASSERT_STREQ(a->arr.v[0], "tool_calls", "reason");
+	ASSERT_EQ(iattr(s, "gen_ai.usage.input_tokens"), 100, "input");
+	ASSERT_EQ(iattr(s, "gen_ai.usage.output_tokens"), 20, "output");
+	ASSERT_EQ(iattr(s, "gen_ai.usage.cache_read.input_tokens"), 64, "cache read");
+	ASSERT_EQ(iattr(s, "gen_ai.usage.cache_creation.input_tokens"), 8, "cache creation");
+	ASSERT_EQ(iattr(s, "gen_ai.usage.cache_write.input_tokens"), 8, "cache write");
+	ASSERT_EQ(iattr(s, "gen_ai.usage.reasoning.output_tokens"), -1, "absent stays absent");
+	ASSERT_DOUBLE_EQ(attrs_get(&s->attrs, "gen_ai.request.temperature")->d, 0.2, "temp");
+	ASSERT_EQ(iattr(s, "gen_ai.request.max_tokens"), 256, "max tokens");
+	ASSERT_TRUE(battr(s, "gen_ai.request.stream"), "stream");
+	ASSERT_DOUBLE_EQ(attrs_get(&s->attrs, "gen_ai.response.time_to_first_chunk")->d, 0.41,
+			 "ttft seconds");
+	ASSERT_STREQ(sattr(s, "server.address"), "api.openai.com", "server");
+	ASSERT_EQ(iattr(s, "server.port"), 443, "port");
+	ASSERT_EQ(iattr(s, "http.response.status_code"), 200, "status code");
+	ASSERT_STREQ(sattr(s, "gen_ai.input.messages"), "[{\"role\":\"user\"}]", "content");
+	ASSERT_NULL(sattr(s, "gen_ai.output.messages"), "absent content");
+	ASSERT_TRUE(battr(s, "tracetree.truncated"), "truncated flag");
+	ASSERT_FALSE(battr(s, "tracetree.incomplete"), "not incomplete");
+	ASSERT_EQ(s->status, SPAN_STATUS_UNSET, "ok");
+	ASSERT_EQ(e->status, SPAN_STATUS_ERROR, "429 error");
+	ASSERT_STREQ(sattr(e, "error.type"), "rate_limit_exceeded", "error type");
+	ASSERT_STREQ(e->status_message, "Rate limit reached", "message");
+	ASSERT_EQ(iattr(e, "gen_ai.usage.input_tokens"), -1, "no usage");
+	e = find(&col, "chat gpt-4o-mini");
+	if (ASSERT_OK_PTR(e, "named after the response model"))
+		ASSERT_STREQ(sattr(e, "error.type"), "500", "status as error.type");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+void test_linker_flush(void)
+{
+	struct tt_span *agent, *tool, *child, *pre;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	/* -p PID: the agent ran before we attached at 5000 */
+	ASSERT_OK(linker__add_existing(l, 100, 1, 1000, 5000, "/usr/local/bin/claude",
+				       "claude\0--dangerously-skip-permissions\0", 39), "existing");
+	c = call_new(100, 6000, 7000, "claude-sonnet-4-5");
+	call_ask(c, "toolu_1", "Bash", "{\"command\":\"make test\"}");
+	linker__add_call(l, c, NULL);
+	ev_fork(l, 200, 100, 7100);
+	ev_exec(l, 200, 7100, 7110, "/usr/bin/make", "make", "test", NULL);
+	linker__flush(l, 9000);
+	ASSERT_EQ(col.n, 4, "agent, chat, tool, make");
+	agent = find(&col, "invoke_agent claude-code");
+	tool = find(&col, "execute_tool Bash");
+	child = find(&col, "exec make");
+	pre = agent;
+	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(tool, "tool") ||
+	    !ASSERT_OK_PTR(child, "make"))
+		goto out;
+	ASSERT_EQ(pre->start_ns, 5000, "starts at attach time");
+	ASSERT_TRUE(battr(pre, "tracetree.process.preexisting"), "flagged preexisting");
+	ASSERT_EQ(agent->end_ns, 9000, "ended at shutdown");
+	ASSERT_TRUE(battr(agent, "tracetree.incomplete"), "agent incomplete");
+	ASSERT_EQ(iattr(agent, "process.exit.code"), -1, "no exit code");
+	ASSERT_STREQ(rattr(agent, "service.name"), "claude-code", "service");
+	ASSERT_EQ(tool->end_ns, 9000, "tool ended at shutdown");
+	ASSERT_TRUE(battr(tool, "tracetree.incomplete"), "tool incomplete");
+	ASSERT_FALSE(battr(tool, "tracetree.tool.result_missing"), "not a missing result");
+	ASSERT_TRUE(battr(child, "tracetree.incomplete"), "child incomplete");
+	ASSERT_TRUE(parent_is(child, tool), "child under the tool");
+	ASSERT_EQ(child->end_ns, 9000, "child end");
+	/* records after the flush do not export anything twice */
+	ev_exit(l, 200, 7100, 9500, 0);
+	ev_exit(l, 100, 1000, 9600, 0);
+	linker__flush(l, 10000);
+	ASSERT_EQ(col.n, 4, "nothing twice");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+static void count_sink(struct tt_span *s, void *ctx)
+{
+	(*(size_t *)ctx)++;
+	span__free(s);
+}
+
+void test_linker_caps(void)
+{
+	struct linker_opts o = { .single_trace = true };
+	struct linker_stats st;
+	struct genai_call *c;
+	struct linker *l;
+	size_t n = 0, i, k, before;
+	char id[32];
+
+	if (test__start_subtest("held spans")) {
+		l = linker__new(&o, count_sink, &n);
+		if (!ASSERT_OK_PTR(l, "new"))
+			return;
+		start_agent(l, 100, 1000);
+		for (i = 0; i < TT_MAX_HELD_SPANS + 10; i++) {
+			ev_fork(l, 1000 + i, 100, 2000 + 2 * i);
+			ev_exit(l, 1000 + i, 2000 + 2 * i, 2001 + 2 * i, 0);
+		}
+		ASSERT_EQ(n, TT_MAX_HELD_SPANS + 10, "released early, nothing lost");
+		linker__add_call(l, call_new(100, 20000, 21000, "gpt-4o"),
+				 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+		linker__stats(l, &st);
+		ASSERT_EQ(st.open_cap_hits, 1, "counted");
+		ASSERT_EQ(st.traceparents_ignored, 1, "too late for a traceparent");
+		linker__free(l);
+	}
+	if (test__start_subtest("open tool spans")) {
+		n = 0;
+		o.single_trace = false;
+		l = linker__new(&o, count_sink, &n);
+		if (!ASSERT_OK_PTR(l, "new"))
+			return;
+		start_agent(l, 100, 1000);
+		/* finalise the trace so tool spans are not also held */
+		linker__add_call(l, call_new(100, 1100, 1200, "gpt-4o"),
+				 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+		for (k = 0; k * 1000 < TT_MAX_OPEN_SPANS + 1000; k++) {
+			c = call_new(100, 2000 + k, 2000 + k, "gpt-4o");
+			for (i = 0; i < 1000; i++) {
+				snprintf(id, sizeof(id), "call_%zu_%zu", k, i);
+				call_ask(c, id, "t", NULL);
+			}
+			linker__add_call(l, c, NULL);
+		}
+		linker__stats(l, &st);
+		ASSERT_EQ(st.open_cap_hits, 1000, "tools over the cap counted");
+		before = n;
+		linker__flush(l, 900000);
+		ASSERT_EQ(n - before, TT_MAX_OPEN_SPANS + 1, "open tools and the agent exported");
+		linker__free(l);
+	}
+	if (test__start_subtest("processes")) {
+		n = 0;
+		o.single_trace = true;
+		l = linker__new(&o, count_sink, &n);
+		if (!ASSERT_OK_PTR(l, "new"))
+			return;
+		for (i = 0; i <= TT_MAX_PROCS; i++)
+			ev_fork(l, 10 + i, 1, 100 + i);
+		linker__stats(l, &st);
+		ASSERT_EQ(st.procs_cap_hits, 1, "one process over the cap");
+		ASSERT_EQ(st.procs, TT_MAX_PROCS, "table full");
+		ASSERT_EQ(linker__add_call(l, call_new(10 + TT_MAX_PROCS, 1, 2, "m"), NULL), -ENOENT,
+			  "call of an untracked process");
+		linker__flush(l, 1000000);
+		ASSERT_EQ(n, TT_MAX_PROCS, "every tracked process exported");
+		linker__free(l);
+	}
+}
+
+void test_linker_all_mode(void)
+{
+	struct linker_opts o = { .agents_only = true };
+	struct tt_span *agent, *sh;
+	struct linker_stats st;
+	struct col col = { 0 };
+	struct linker *l = linker__new(&o, col_sink, &col);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	ev_fork(l, 50, 1, 500);
+	ev_exec(l, 50, 500, 510, "/bin/bash", "bash", NULL);		/* a login shell */
+	start_agent(l, 100, 1000);
+	ev_fork(l, 100, 50, 1000);		/* the fork record comes late */
+	linker__add_call(l, call_new(100, 2000, 3000, "gpt-4o"), NULL);
+	ev_fork(l, 200, 100, 3100);
+	ev_exec(l, 200, 3100, 3110, "/bin/sh", "sh", "-c", "id", NULL);
+	ev_exit(l, 200, 3100, 3200, 0);
+	ev_fork(l, 60, 50, 3300);
+	ev_exec(l, 60, 3300, 3310, "/usr/bin/vim", "vim", NULL);
+	ev_exit(l, 60, 3300, 3400, 0);
+	ev_exit(l, 100, 1000, 4000, 0);
+	ev_exit(l, 50, 500, 5000, 0);
+	agent = find(&col, "invoke_agent demo_agent");
+	sh = find(&col, "exec sh");
+	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(sh, "sh"))
+		goto out;
+	ASSERT_EQ(col.n, 3, "agent, chat, sh");
+	ASSERT_FALSE(agent->has_parent, "top-most agent is a root");
+	ASSERT_TRUE(parent_is(sh, agent), "sh under the agent");
+	ASSERT_TRUE(all_one_trace(&col), "one trace");
+	ASSERT_NULL(find(&col, "exec bash"), "non-agent shell dropped");
+	ASSERT_NULL(find(&col, "exec vim"), "non-agent trace dropped");
+	linker__stats(l, &st);
+	ASSERT_EQ(st.spans_dropped, 2, "dropped spans counted");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+void test_linker_scrub_argv(void)
+{
+	static const struct {
+		const char *in[8];
+		const char *out[8];
+	} cases[] = {
+		{ { "curl", "-H", "Authorization: Bearer abc.def", "https://x" },
+		  { "curl", "-H", "Authorization: REDACTED", "https://x" } },
+		{ { "curl", "-H", "x-api-key: abc123" }, { "curl", "-H", "x-api-key: REDACTED" } },
+		{ { "curl", "--header=Cookie: a=b" }, { "curl", "--header=Cookie: REDACTED" } },
+		{ { "tool", "--api-key", "abc", "--model", "m" },
+		  { "tool", "--api-key", "REDACTED", "--model", "m" } },
+		{ { "tool", "--api-key=abc" }, { "tool", "--api-key=REDACTED" } },
+		{ { "tool", "--token", "t", "--password", "pw" },
+		  { "tool", "--token", "REDACTED", "--password", "REDACTED" } },
+		{ { "tool", "--max-tokens", "100", "--password" },
+		  { "tool", "--max-tokens", "100", "--password" } },
+		{ { "env", "OPENAI_API_KEY=abc", "GITHUB_TOKEN=x", "DB_PASSWORD=y", "MAX_TOKENS=9",
+		    "HOME=/root", "client_secret=z" },
+		  { "env", "OPENAI_API_KEY=REDACTED", "GITHUB_TOKEN=REDACTED", "DB_PASSWORD=REDACTED",
+		    "MAX_TOKENS=9", "HOME=/root", "client_secret=REDACTED" } },
+		{ { "python3", "a.py", "sk-ant-api03-abcdefghijklmnopqrstuvwxyz" },
+		  { "python3", "a.py", "REDACTED" } },
+		{ { "x", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl" },
+		  { "x", "REDACTED" } },
+		{ { "curl", "-u", "user:pass", "https://x" }, { "curl", "-u", "REDACTED", "https://x" } },
+		{ { "git", "push", "-u", "origin" }, { "git", "push", "-u", "origin" } },
+		{ { "sh", "-c",
+		    "curl -H 'Authorization: Bearer abc' -H \"x-api-key: k1\" --api-key k2 u && "
+		    "OPENAI_API_KEY='s p' ./run --token=t3; echo done" },
+		  { "sh", "-c",
+		    "curl -H 'Authorization: REDACTED' -H \"x-api-key: REDACTED\" --api-key REDACTED u && "
+		    "OPENAI_API_KEY='REDACTED' ./run --token=REDACTED; echo done" } },
+		{ { "ls", "-la", "/tmp" }, { "ls", "-la", "/tmp" } },
+	};
+	char *argv[8];
+	size_t i, j, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (n = 0; n < 8 && cases[i].in[n]; n++)
+			argv[n] = strdup(cases[i].in[n]);
+		if (!ASSERT_OK(linker_scrub_argv(argv, n), "scrub"))
+			return;
+		for (j = 0; j < n; j++) {
+			ASSERT_STREQ(argv[j], cases[i].out[j], cases[i].in[j]);
+			free(argv[j]);
+		}
+	}
+}
+
+void test_linker_scrub_url(void)
+{
+	char *u;
+
+	u = linker_scrub_url("https", "api.x.com",
+			     "/v1?key=abc&alt=sse&sig=zz&X-Amz-Signature=q&monkey=1#frag");
+	ASSERT_STREQ(u, "https://api.x.com/v1?key=REDACTED&alt=sse&sig=REDACTED&"
+		     "X-Amz-Signature=REDACTED&monkey=1#frag", "query secrets");
+	free(u);
+	u = linker_scrub_url("http", "proxy", "http://user:pw@host.example/p?access_token=1");
+	ASSERT_STREQ(u, "http://host.example/p?access_token=REDACTED", "absolute form");
+	free(u);
+	u = linker_scrub_url("https", "h", "");
+	ASSERT_STREQ(u, "https://h", "empty target");
+	free(u);
+	ASSERT_TRUE(linker_secret_name("apiKey", 6), "camel case");
+	ASSERT_TRUE(linker_secret_name("AWSAccessKeyId", 14), "AWS");
+	ASSERT_TRUE(linker_secret_name("x-api-key", 9), "header");
+	ASSERT_FALSE(linker_secret_name("max_tokens", 10), "plural tokens");
+	ASSERT_FALSE(linker_secret_name("KEYBOARD", 8), "whole parts only");
+}
+
+void test_linker_agent_names(void)
+{
+	static const struct {
+		const char *exe;
+		const char *argv[6];
+		const char *want;
+	} cases[] = {
+		{ "/usr/local/bin/claude", { "claude" }, "claude-code" },
+		{ "/root/.local/share/claude/versions/1.0.3", { "claude" }, "claude-code" },
+		{ "/usr/bin/node", { "node", "/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js" },
+		  "claude-code" },
+		{ "/usr/bin/node", { "node", "/usr/lib/node_modules/@openai/codex/bin/codex.js" },
+		  "codex" },
+		{ "/opt/codex/codex", { "codex", "exec" }, "codex" },
+		{ "/usr/bin/node", { "node", "/usr/local/bin/gemini" }, "gemini-cli" },
+		{ "/usr/bin/bun", { "bun", "/x/node_modules/@google/gemini-cli/dist/index.js" },
+		  "gemini-cli" },
+		{ "/usr/bin/python3", { "python3", "/usr/local/bin/aider", "--model", "x" }, "aider" },
+		{ "/usr/bin/python3.11", { "python3.11", "-u", "tools/demo_agent.py" }, "demo_agent" },
+		{ "/usr/bin/python3", { "python3", "-m", "mypkg.agent" }, "mypkg.agent" },
+		{ "/usr/bin/python3", { "python3", "-c", "print(1)" }, "python3" },
+		{ "/usr/bin/node", { "node", "--require", "./otel.js", "app.mjs" }, "app" },
+		{ "/usr/bin/deno", { "deno", "run", "-A", "agent.ts" }, "agent" },
+		{ "/usr/bin/curl", { "curl", "-s", "https://api.openai.com" }, "curl" },
+		{ "", { "/opt/bin/mybot" }, "mybot" },
+	};
+	size_t i, n;
+	char *name;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (n = 0; n < 6 && cases[i].argv[n]; n++)
+			;
+		name = linker_agent_name(cases[i].exe, (char *const *)cases[i].argv, n);
+		ASSERT_STREQ(name, cases[i].want, cases[i].exe);
+		free(name);
+	}
+}
+
+void test_linker_edges(void)
+{
+	struct linker_opts o = { .single_trace = true, .capture_content = true,
+				 .service_name = "svc" };
+	struct tt_span *late, *p, *tool;
+	struct linker_stats st;
+	struct genai_call *c;
+	struct tt_fork f = { 0 };
+	struct col col = { 0 };
+	struct linker *l = linker__new(&o, col_sink, &col);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	ev_fork(l, 100, 1, 1000);
+	ev_exec(l, 100, 1000, 1010, "/usr/bin/curl", "curl", "https://api.openai.com", NULL);
+	f.h.pid = 100;
+	f.h.tid = 101;			/* a thread of 100 */
+	f.ppid = 100;
+	f.start_ns = 1500;
+	ASSERT_OK(linker__fork(l, &f), "thread ignored");
+	c = call_new(100, 2000, 3000, "gpt-4o");
+	call_ask(c, "call_1", "shell", "{\"cmd\":\"ls\"}");
+	ASSERT_OK(linker__add_call(l, c, NULL), "call");
+	ev_fork(l, 200, 100, 3200);		/* keeps its parent in the table */
+	ev_exit(l, 100, 1000, 3500, 0);
+	/* the response of a close-delimited exchange may come after the exit record */
+	ASSERT_EQ(linker__add_call(l, call_new(100, 3100, 3400, "late-model"), NULL), 0, "late");
+	ASSERT_EQ(linker__add_call(l, call_new(999, 1, 2, "m"), NULL), -ENOENT, "unknown pid");
+	p = find(&col, "invoke_agent curl");
+	late = find(&col, "chat late-model");
+	tool = find(&col, "execute_tool shell");
+	if (!ASSERT_OK_PTR(p, "agent") || !ASSERT_OK_PTR(late, "late call") ||
+	    !ASSERT_OK_PTR(tool, "tool"))
+		goto out;
+	ASSERT_TRUE(parent_is(late, p), "late call still under its process");
+	ASSERT_TRUE(same_trace(late, p), "same trace");
+	ASSERT_STREQ(rattr(p, "service.name"), "svc", "OTEL_SERVICE_NAME override");
+	ASSERT_STREQ(sattr(tool, "gen_ai.tool.call.arguments"), "{\"cmd\":\"ls\"}",
+		     "arguments with content capture");
+	linker__stats(l, &st);
+	ASSERT_EQ(st.late_calls, 1, "late call counted");
+	ASSERT_EQ(st.calls_no_proc, 1, "unknown pid counted");
+	ASSERT_EQ(col.n, 4, "agent, 2 chats, tool: no thread span");
+	ev_exit(l, 200, 3200, 3600, 0);
+	/* once the process left the table, a late call has no process */
+	ASSERT_EQ(linker__add_call(l, call_new(100, 3100, 3400, "m"), NULL), -ENOENT, "gone");
+	ASSERT_EQ(col.n, 5, "the child's span");
+out:
+	linker__free(l);
+	col_free(&col);
+}

@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: MIT
+/* test_export.c: env/URL handling, the JSON Lines file and OTLP/HTTP against a local receiver. */
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "export.h"
+#include "otlp_test.h"
+#include "test.h"
+
+#define PY "/usr/bin/python3"
+
+static const char *const *fake_env;
+
+static char *fake_getenv(const char *name)
+{
+	size_t n = strlen(name);
+	const char *const *p;
+
+	for (p = fake_env; *p; p++)
+		if (!strncmp(*p, name, n) && (*p)[n] == '=')
+			return (char *)*p + n + 1;
+	return NULL;
+}
+
+void test_export_env(void)
+{
+	static const char *const env[] = {
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318/",
+		"OTEL_EXPORTER_OTLP_HEADERS=a=1",
+		"OTEL_EXPORTER_OTLP_TRACES_HEADERS=x-key=s%3Dcret",
+		"OTEL_EXPORTER_OTLP_PROTOCOL=http/json",
+		"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=",
+		"OTEL_EXPORTER_OTLP_TIMEOUT=2500",
+		"OTEL_SERVICE_NAME=svc",
+		"OTEL_RESOURCE_ATTRIBUTES=deployment.environment.name=prod",
+		NULL,
+	};
+	static const char *const bad[] = { "OTEL_EXPORTER_OTLP_TIMEOUT=10s", NULL };
+	struct export_opts o = { 0 };
+	char url[64];
+
+	fake_env = env;
+	ASSERT_OK(export_opts_from_env(&o, fake_getenv), "env");
+	ASSERT_STREQ(o.base_endpoint, "http://collector:4318/", "base endpoint");
+	ASSERT_NULL(o.traces_endpoint, "no traces endpoint");
+	ASSERT_STREQ(o.headers, "x-key=s%3Dcret", "signal-specific headers win");
+	ASSERT_STREQ(o.protocol, "http/json", "empty signal-specific value = unset");
+	ASSERT_EQ(o.timeout_ms, 2500, "timeout");
+	ASSERT_STREQ(o.service_name, "svc", "service name");
+	ASSERT_STREQ(o.resource_attrs, "deployment.environment.name=prod", "resource attrs");
+	ASSERT_OK(export_resolve_url(&o, url, sizeof(url)), "url");
+	ASSERT_STREQ(url, "http://collector:4318/v1/traces", "base + /v1/traces, one slash");
+
+	o.traces_endpoint = "http://t:1/custom/path";
+	ASSERT_OK(export_resolve_url(&o, url, sizeof(url)), "url");
+	ASSERT_STREQ(url, "http://t:1/custom/path", "traces endpoint used as is");
+	o.endpoint = "https://cloud.langfuse.com/api/public/otel";
+	ASSERT_OK(export_resolve_url(&o, url, sizeof(url)), "url");
+	ASSERT_STREQ(url, "https://cloud.langfuse.com/api/public/otel/v1/traces", "flag wins");
+	o.endpoint = "http://h:4318/v1/traces";
+	ASSERT_OK(export_resolve_url(&o, url, sizeof(url)), "url");
+	ASSERT_STREQ(url, "http://h:4318/v1/traces", "flag already ending in /v1/traces");
+	ASSERT_EQ(export_resolve_url(&o, url, 10), -E2BIG, "short buffer");
+
+	memset(&o, 0, sizeof(o));
+	o.protocol = "http/protobuf";
+	fake_env = bad;
+	ASSERT_EQ(export_opts_from_env(&o, fake_getenv), -EINVAL, "bad timeout");
+	ASSERT_EQ(o.timeout_ms, 0, "not applied");
+	ASSERT_STREQ(o.protocol, "http/protobuf", "set fields are kept");
+	ASSERT_EQ(export_resolve_url(&o, url, sizeof(url)), -ENOENT, "no endpoint");
+}
+
+void test_export_parse_kv(void)
+{
+	static const char *const bad[] = {
+		"novalue", "a=1,b", "=v", "a=%zz", "a=%4", "a=1%0d%0aInjected: x",
+	};
+	struct attr_list l = { 0 };
+	size_t i;
+
+	ASSERT_OK(export_parse_kv(" service.name = my%20svc ,k2=a%2Cb=c,, ", &l), "parse");
+	if (ASSERT_EQ(l.n, 2, "two entries")) {
+		ASSERT_STREQ(attrs_get_str(&l, "service.name"), "my svc", "trimmed, decoded");
+		ASSERT_STREQ(attrs_get_str(&l, "k2"), "a,b=c", "escaped comma, '=' in value");
+	}
+	attrs_free(&l);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(export_parse_kv(bad[i], &l), -EINVAL, bad[i]);
+		ASSERT_EQ(l.n, 0, "whole value discarded");
+	}
+}
+
+void test_export_backoff(void)
+{
+	ASSERT_EQ(export_backoff_ms(1, 100, 30000, 2, 0), 2000, "Retry-After seconds");
+	ASSERT_EQ(export_backoff_ms(1, 100, 30000, 0, 0), 0, "Retry-After 0");
+	ASSERT_EQ(export_backoff_ms(1, 100, 1000, 3600, 0), 1000, "Retry-After capped");
+	ASSERT_EQ(export_backoff_ms(1, 100, 30000, -1, 0), 50, "first retry, low jitter");
+	ASSERT_EQ(export_backoff_ms(1, 100, 30000, -1, 1000), 100, "first retry, high jitter");
+	ASSERT_EQ(export_backoff_ms(3, 100, 30000, -1, 1000), 400, "doubles");
+	ASSERT_EQ(export_backoff_ms(3, 100, 30000, -1, 500), 300, "jitter in between");
+	ASSERT_EQ(export_backoff_ms(30, 100, 30000, -1, 1000), 30000, "capped");
+}
+
+static struct export_opts base_opts(void)
+{
+	struct export_opts o = { 0 };
+
+	o.version = "0.1.0";
+	o.clock.boot_ns = 1000000000ull;
+	o.clock.real_ns = OTLP_TEST_REAL_NS;
+	return o;
+}
+
+static cJSON **read_lines(const char *path, size_t *n)
+{
+	char *text = otlp_test_read(path, NULL), *line, *nl;
+	cJSON **v = calloc(64, sizeof(*v));
+
+	*n = 0;
+	for (line = text; v && line && *line && *n < 64; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		v[(*n)++] = cJSON_Parse(line);
+	}
+	free(text);
+	return v;
+}
+
+static void free_lines(cJSON **v, size_t n)
+{
+	while (v && n--)
+		cJSON_Delete(v[n]);
+	free(v);
+}
+
+static int count_spans(cJSON *traces_data)
+{
+	cJSON *rs, *ss;
+	int n = 0;
+
+	cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(traces_data, "resourceSpans"))
+		cJSON_ArrayForEach(ss, cJSON_GetObjectItemCaseSensitive(rs, "scopeSpans"))
+			n += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(ss, "spans"));
+	return n;
+}
+
+static void feed(struct exporter *e, bool random)
+{
+	struct tt_span *v[OTLP_TEST_NSPANS];
+	size_t i;
+
+	otlp_test_spans(v, random);
+	for (i = 0; i < OTLP_TEST_NSPANS; i++)
+		exporter__span(v[i], e);
+}
+
+void test_export_file(void)
+{
+	char path[] = "/tmp/tt-export-XXXXXX";
+	struct export_opts o = base_opts();
+	struct export_stats st;
+	struct exporter *e;
+	cJSON **lines = NULL, *res;
+	size_t n = 0, size;
+	char *text;
+	int fd = mkstemp(path);
+
+	if (!ASSERT_GE(fd, 0, "tmp"))
+		return;
+	close(fd);
+	o.file = path;
+	o.batch_spans = 4;
+	o.service_name = "svc-override";
+	o.resource_attrs = "deployment.environment.name=prod%2Ctest";
+	e = exporter__new(&o);
+	if (!ASSERT_OK_PTR(e, "new"))
+		goto out;
+	exporter__tick(e, 5000000000ull);
+	feed(e, true);		/* 4 spans fill a batch: written at once */
+	text = otlp_test_read(path, &size);
+	ASSERT_TRUE(text && size && text[size - 1] == '\n', "full batch ends in a newline");
+	free(text);
+	lines = read_lines(path, &n);
+	ASSERT_EQ(n, 1, "full batch written as one line");
+	free_lines(lines, n);
+	exporter__tick(e, 5900000000ull);
+	lines = read_lines(path, &n);
+	ASSERT_EQ(n, 1, "the fifth span waits for the second");
+	free_lines(lines, n);
+	exporter__tick(e, 6000000000ull);
+	lines = read_lines(path, &n);
+	ASSERT_EQ(n, 2, "flushed once a second");
+	free_lines(lines, n);
+	feed(e, true);
+	exporter__close(e, &st);
+	lines = read_lines(path, &n);
+	if (!ASSERT_EQ(n, 4, "two lines per feed (4 + 1), last one at close"))
+		goto out;
+	ASSERT_EQ(count_spans(lines[0]), 4, "line 1");
+	ASSERT_EQ(count_spans(lines[1]), 1, "line 2");
+	ASSERT_EQ(count_spans(lines[2]) + count_spans(lines[3]), 5, "lines 3+4");
+	ASSERT_EQ(st.spans, 10, "stats: received");
+	ASSERT_EQ(st.file_spans, 10, "stats: written");
+	res = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
+		cJSON_GetObjectItemCaseSensitive(lines[0], "resourceSpans"), 0), "resource"),
+		"attributes");
+	text = cJSON_PrintUnformatted(res);
+	ASSERT_OK_PTR(text ? strstr(text, "\"prod,test\"") : NULL, "decoded resource attribute");
+	free(text);
+	otlp_test_golden_json("export_file_line1.json", lines[0]);
+out:
+	free_lines(lines, n);
+	unlink(path);
+}
+
+struct receiver {
+	pid_t pid;
+	int port;
+	char out[64];
+	char portfile[64];
+};
+
+/* Starts tests/e2e/otlp_receiver.py on 127.0.0.1 with extra arguments (NULL-terminated). */
+static bool receiver_start(struct receiver *r, const char *const *extra)
+{
+	char script[512], *argv[24];
+	struct timespec ts = { 0, 20000000 };
+	size_t n = 0;
+	char *text;
+	int i, fd;
+
+	if (access(PY, X_OK)) {
+		test__skip("needs " PY);
+		return false;
+	}
+	snprintf(script, sizeof(script), "%s/../e2e/otlp_receiver.py", test__fixtures());
+	strcpy(r->out, "/tmp/tt-recv-XXXXXX");
+	fd = mkstemp(r->out);
+	if (!ASSERT_GE(fd, 0, "tmp"))
+		return false;
+	close(fd);
+	snprintf(r->portfile, sizeof(r->portfile), "%s.port", r->out);
+	unlink(r->portfile);
+	argv[n++] = PY;
+	argv[n++] = script;
+	argv[n++] = "--out";
+	argv[n++] = r->out;
+	argv[n++] = "--port-file";
+	argv[n++] = r->portfile;
+	while (extra && *extra && n < 22)
+		argv[n++] = (char *)*extra++;
+	argv[n] = NULL;
+	r->pid = fork();
+	if (r->pid == 0) {
+		execv(PY, argv);
+		_exit(127);
+	}
+	if (!ASSERT_TRUE(r->pid > 0, "fork receiver"))
+		return false;
+	for (i = 0; i < 250; i++) {
+		text = otlp_test_read(r->portfile, NULL);
+		if (text) {
+			r->port = atoi(text);
+			free(text);
+			return ASSERT_TRUE(r->port > 0, "receiver port");
+		}
+		nanosleep(&ts, NULL);
+	}
+	ASSERT_TRUE(false, "receiver started within 5 s");
+	return false;
+}
+
+static void receiver_stop(struct receiver *r)
+{
+	if (r->pid > 0) {
+		kill(r->pid, SIGTERM);
+		waitpid(r->pid, NULL, 0);
+		r->pid = 0;
+	}
+	unlink(r->out);
+	unlink(r->portfile);
+}
+
+static char *endpoint(char *buf, size_t len, int port)
+{
+	snprintf(buf, len, "http://127.0.0.1:%d", port);
+	return buf;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* What the receiver recorded: request records, in order. */
+static cJSON **received(struct receiver *r, size_t *n)
+{
+	return read_lines(r->out, n);
+}
+
+static const char *rec_str(cJSON *rec, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rec, key));
+}
+
+void test_export_http_json_vs_protobuf(void)
+{
+	struct export_opts o = base_opts();
+	struct receiver r = { 0 };
+	struct export_stats st;
+	struct exporter *e;
+	cJSON **recs = NULL, *hdrs;
+	char url[64];
+	size_t n = 0;
+
+	if (!receiver_start(&r, NULL))
+		goto out;
+	o.endpoint = endpoint(url, sizeof(url), r.port);
+	o.headers = "x-tt-test=a%20b,authorization=Bearer secret";
+	o.protocol = "http/json";
+	o.file = "/dev/null";
+	e = exporter__new(&o);
+	if (!ASSERT_OK_PTR(e, "json exporter"))
+		goto out;
+	feed(e, false);
+	exporter__close(e, &st);
+	ASSERT_EQ(st.http_sent, 5, "json: sent");
+	o.protocol = NULL;	/* default: http/protobuf */
+	o.file = NULL;
+	e = exporter__new(&o);
+	if (!ASSERT_OK_PTR(e, "protobuf exporter"))
+		goto out;
+	feed(e, false);
+	exporter__close(e, &st);
+	ASSERT_EQ(st.http_sent, 5, "protobuf: sent");
+	ASSERT_EQ(st.http_requests, 1, "one request");
+	recs = received(&r, &n);
+	if (!ASSERT_EQ(n, 2, "two requests received"))
+		goto out;
+	ASSERT_STREQ(rec_str(recs[0], "content_type"), "application/json", "json type");
+	ASSERT_STREQ(rec_str(recs[1], "content_type"), "application/x-protobuf", "pb type");
+	ASSERT_STREQ(rec_str(recs[0], "content_encoding"), "gzip", "json gzipped");
+	ASSERT_STREQ(rec_str(recs[1], "content_encoding"), "gzip", "pb gzipped");
+	ASSERT_STREQ(rec_str(recs[1], "path"), "/v1/traces", "path");
+	hdrs = cJSON_GetObjectItemCaseSensitive(recs[1], "headers");
+	ASSERT_STREQ(rec_str(hdrs, "x-tt-test"), "a b", "custom header, decoded");
+	ASSERT_STREQ(rec_str(hdrs, "authorization"), "Bearer secret", "auth header");
+	ASSERT_NULL(cJSON_GetObjectItemCaseSensitive(recs[1], "error")->valuestring, "decoded");
+	ASSERT_EQ(count_spans(cJSON_GetObjectItemCaseSensitive(recs[0], "body")), 5, "5 spans");
+	ASSERT_TRUE(cJSON_Compare(cJSON_GetObjectItemCaseSensitive(recs[0], "body"),
+				  cJSON_GetObjectItemCaseSensitive(recs[1], "body"), true),
+		    "JSON and protobuf payloads decode to the same spans");
+	hdrs = cJSON_GetObjectItemCaseSensitive(recs[0], "body");
+	ASSERT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(hdrs, "resourceSpans")), 2,
+		  "two resources");
+out:
+	free_lines(recs, n);
+	receiver_stop(&r);
+}
+
+void test_export_http_retry(void)
+{
+	static const char *const args[] = { "--fail", "2", "--retry-after", "1", NULL };
+	struct export_opts o = base_opts();
+	struct receiver r = { 0 };
+	struct export_stats st;
+	struct exporter *e;
+	cJSON **recs = NULL;
+	char url[64];
+	size_t n = 0;
+	double t0;
+
+	if (!receiver_start(&r, args))
+		goto out;
+	o.base_endpoint = endpoint(url, sizeof(url), r.port);
+	o.compression = "none";
+	o.retry_base_ms = 10;
+	e = exporter__new(&o);
+	if (!ASSERT_OK_PTR(e, "new"))
+		goto out;
+	t0 = now_s();
+	feed(e, false);
+	exporter__close(e, &st);
+	ASSERT_GE((now_s() - t0) * 1000, 1900, "Retry-After: 1 honoured twice");
+	ASSERT_EQ(st.http_sent, 5, "nothing lost");
+	ASSERT_EQ(st.http_unsent + st.http_dropped + st.http_rejected, 0, "no loss counted");
+	ASSERT_EQ(st.http_requests, 3, "three POSTs");
+	ASSERT_EQ(st.http_retries, 2, "two retries");
+	recs = received(&r, &n);
+	if (!ASSERT_EQ(n, 3, "receiver saw 3 requests"))
+		goto out;
+	ASSERT_EQ(cJSON_GetObjectItemCaseSensitive(recs[0], "status")->valueint, 503, "503");
+	ASSERT_EQ(cJSON_GetObjectItemCaseSensitive(recs[1], "status")->valueint, 503, "503");
+	ASSERT_EQ(cJSON_GetObjectItemCaseSensitive(recs[2], "status")->valueint, 200, "200");
+	ASSERT_STREQ(rec_str(recs[2], "content_encoding"), "", "compression none");
+	ASSERT_TRUE(cJSON_Compare(cJSON_GetObjectItemCaseSensitive(recs[0], "body"),
+				  cJSON_GetObjectItemCaseSensitive(recs[2], "body"), true),
+		    "the same batch each time");
+out:
+	free_lines(recs, n);
+	receiver_stop(&r);
+}
+
+void test_export_http_refused(void)
+{
+	static const char *const args[] = { "--fail", "1", "--fail-status", "400", NULL };
+	static const char *const partial[] = { "--partial", "2", NULL };
+	struct export_opts o = base_opts();
+	struct receiver r = { 0 };
+	struct export_stats st;
+	struct exporter *e;
+	char url[64];
+
+	if (!receiver_start(&r, args))
+		goto out;
+	o.endpoint = endpoint(url, sizeof(url), r.port);
+	o.retry_base_ms = 10;
+	e = exporter__new(&o);
+	if (!ASSERT_OK_PTR(e, "new"))
+		goto out;
+	feed(e, false);
+	exporter__close(e, &st);
+	ASSERT_EQ(st.http_requests, 1, "400 is not retried");
+	ASSERT_EQ(st.http_rejected, 5, "counted as rejected");
+	ASSERT_EQ(st.http_sent, 0, "none sent");
+	receiver_stop(&r);
+	if (!receiver_start(&r, partial))
+		goto out;
+	o.endpoint = endpoint(url, sizeof(url), r.port);
+	e = exporter__new(&o);
+	if (!ASSERT_OK_PTR(e, "new"))
+		goto out;
+	feed(e, false);
+	exporter__close(e, &st);
+	ASSERT_EQ(st.http_rejected, 2, "partial success: 2 rejected (protobuf response)");
+	ASSERT_EQ(st.http_sent, 3, "3 accepted");
+out:
+	receiver_stop(&r);
+}
+
+/* A port nothing listens on. */
+static int closed_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+void test_export_http_down(void)
+{
+	struct export_opts o = base_opts();
+	struct export_stats st;
+	struct exporter *e;
+	char url[64], line[512];
+	double t0;
+
+	o.endpoint = endpoint(url, sizeof(url), closed_port());
+	o.drain_ms = 300;
+	o.retry_base_ms = 50;
+	e = exporter__new(&o);
+	if (!ASSERT_OK_PTR(e, "new"))
+		return;
+	feed(e, false);
+	exporter__flush(e);
+	t0 = now_s();
+	exporter__close(e, &st);
+	ASSERT_LE((now_s() - t0) * 1000, 2000, "close is bounded by the drain time");
+	ASSERT_EQ(st.http_sent, 0, "none sent");
+	ASSERT_EQ(st.http_unsent, 5, "unsent spans counted");
+	ASSERT_GE(st.http_requests, 1, "tried");
+	ASSERT_OK(export_stats_format(&st, line, sizeof(line)), "format");
+	ASSERT_OK_PTR(strstr(line, "5 unsent at exit"), "reported");
+}
+
+void test_export_http_overflow(void)
+{
+	struct export_opts o = base_opts();
+	struct export_stats st;
+	struct exporter *e;
+	struct tt_span *v[OTLP_TEST_NSPANS];
+	uint64_t one;
+	char url[64];
+	int i;
+
+	o.endpoint = endpoint(url, sizeof(url), closed_port());
+	o.drain_ms = 200;
+	o.retry_base_ms = 10000;	/* the first batch sits in backoff */
+	o.batch_spans = 1;
+	o.compression = "none";
+	/* measure one batch: the same span with other ids encodes to the same size */
+	e = exporter__new(&o);
+	if (!ASSERT_OK_PTR(e, "new"))
+		return;
+	otlp_test_spans(v, true);
+	exporter__span(v[4], e);
+	exporter__stats(e, &st);
+	one = st.queue_bytes;
+	exporter__close(e, NULL);
+	otlp_test_free(v, 4);
+	if (!ASSERT_TRUE(one > 0, "one batch measured"))
+		return;
+
+	o.queue_bytes = 3 * one + one / 2;
+	e = exporter__new(&o);
+	if (!ASSERT_OK_PTR(e, "new"))
+		return;
+	for (i = 0; i < 10; i++) {
+		otlp_test_spans(v, true);
+		exporter__span(v[4], e);
+		otlp_test_free(v, 4);
+	}
+	exporter__stats(e, &st);
+	ASSERT_EQ(st.queue_bytes, 3 * one, "queue stays under its cap");
+	ASSERT_EQ(st.http_dropped, 7, "overflow counted");
+	exporter__close(e, &st);
+	ASSERT_EQ(st.http_unsent, 3, "the 3 kept are unsent at close");
+	ASSERT_EQ(st.http_sent + st.http_rejected, 0, "none sent");
+	ASSERT_EQ(st.queue_bytes, 0, "queue empty");
+}
+
+void test_export_tree(void)
+{
+	struct export_opts o = base_opts();
+	struct export_stats st;
+	struct exporter *e;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	if (!ASSERT_OK_PTR(out, "memstream"))
+		return;
+	o.tree = out;
+	e = exporter__new(&o);
+	if (!ASSERT_OK_PTR(e, "new"))
+		goto out;
+	feed(e, false);
+	exporter__close(e, &st);
+	fflush(out);
+	ASSERT_EQ(st.tree_traces, 2, "both traces printed at their roots");
+	ASSERT_OK_PTR(strstr(text, "invoke_agent claude-code"), "agent line");
+	ASSERT_OK_PTR(strstr(text, "├── "), "box drawing");
+	ASSERT_OK_PTR(strstr(text, "✗ tool_error: exit status 2"), "error marked");
+out:
+	fclose(out);
+	free(text);
+}

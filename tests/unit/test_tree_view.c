@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+/* test_tree_view.c: the terminal tree: golden output, widths, incomplete traces, eviction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "otlp_test.h"
+#include "test.h"
+#include "tree_view.h"
+
+#define MS 1000000ull
+
+struct tv_fix {
+	struct tt_resource *agent, *bash, *ls;
+	uint8_t trace[16];
+	uint8_t seed;
+};
+
+static struct tt_span *mk(struct tv_fix *f, struct tt_resource *r, const char *name,
+			  enum span_kind kind, const struct tt_span *parent, uint64_t start_ms,
+			  uint64_t end_ms)
+{
+	struct tt_span *s = span__new(name, kind, r);
+
+	memcpy(s->trace_id, f->trace, 16);
+	memset(s->span_id, 0, 8);
+	s->span_id[7] = ++f->seed;
+	if (parent) {
+		memcpy(s->parent_id, parent->span_id, 8);
+		s->has_parent = true;
+	}
+	s->start_ns = start_ms * MS;
+	s->end_ns = end_ms * MS;
+	attrs_set_int(&s->attrs, "process.pid", r->pid);
+	return s;
+}
+
+static struct tt_resource *res(uint32_t pid, const char *const *args, size_t n)
+{
+	struct tt_resource *r = resource__new(pid, 1);
+
+	attrs_set_str_array(&r->attrs, "process.command_args", args, n);
+	return r;
+}
+
+static void llm(struct tt_span *s, const char *model, const char *resp, int64_t in, int64_t out,
+		double ttft)
+{
+	attrs_set_str(&s->attrs, "gen_ai.operation.name", "chat");
+	attrs_set_str(&s->attrs, "gen_ai.request.model", model);
+	if (resp)
+		attrs_set_str(&s->attrs, "gen_ai.response.model", resp);
+	attrs_set_int(&s->attrs, "gen_ai.usage.input_tokens", in);
+	attrs_set_int(&s->attrs, "gen_ai.usage.output_tokens", out);
+	if (ttft >= 0)
+		attrs_set_double(&s->attrs, "gen_ai.response.time_to_first_chunk", ttft);
+}
+
+static void tool(struct tt_span *s, const char *name, const char *id)
+{
+	attrs_set_str(&s->attrs, "gen_ai.operation.name", "execute_tool");
+	attrs_set_str(&s->attrs, "gen_ai.tool.name", name);
+	attrs_set_str(&s->attrs, "gen_ai.tool.call.id", id);
+}
+
+/* Adds (and frees) spans in the order given: children end before their parents. */
+static bool feed(struct tree_view *tv, struct tt_span **v, size_t n)
+{
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		ok &= ASSERT_OK(tree_view__add(tv, v[i]), "add");
+		span__free(v[i]);
+	}
+	return ok;
+}
+
+/*
+ * The DESIGN picture: an agent with two LLM calls, a shell tool running bash -> ls, a failing
+ * web tool with its HTTP request, plus a second trace whose root never ends.
+ */
+static void build(struct tt_span **v, size_t *n, struct tv_fix *f)
+{
+	const char *aargs[] = { "node", "/usr/local/bin/claude", "-p", "list /tmp" };
+	const char *bargs[] = { "/bin/bash", "-c", "ls /tmp" };
+	const char *largs[] = { "ls", "/tmp" };
+	struct tt_span *agent, *t1, *t2, *bash, *c;
+	size_t k = 0;
+
+	memset(f, 0, sizeof(*f));
+	memset(f->trace, 0xab, 16);
+	f->agent = res(4242, aargs, 4);
+	f->bash = res(4250, bargs, 3);
+	f->ls = res(4251, largs, 2);
+	agent = mk(f, f->agent, "invoke_agent claude-code", SPAN_KIND_INTERNAL, NULL, 0, 12400);
+	attrs_set_str(&agent->attrs, "gen_ai.operation.name", "invoke_agent");
+	attrs_set_int(&agent->attrs, "process.exit.code", 0);
+	c = mk(f, f->agent, "chat claude-sonnet-4-6", SPAN_KIND_CLIENT, agent, 100, 2400);
+	llm(c, "claude-sonnet-4-6", NULL, 3847, 212, 0.41);
+	v[k++] = c;
+	t1 = mk(f, f->agent, "execute_tool Bash", SPAN_KIND_INTERNAL, agent, 2400, 2600);
+	tool(t1, "Bash", "toolu_01A2b3C4d5");
+	bash = mk(f, f->bash, "exec bash", SPAN_KIND_INTERNAL, t1, 2410, 2590);
+	attrs_set_int(&bash->attrs, "process.exit.code", 0);
+	c = mk(f, f->ls, "exec ls", SPAN_KIND_INTERNAL, bash, 2420, 2423);
+	attrs_set_int(&c->attrs, "process.exit.code", 0);
+	v[k++] = c;
+	v[k++] = bash;
+	v[k++] = t1;
+	c = mk(f, f->agent, "chat claude-sonnet-4-6", SPAN_KIND_CLIENT, agent, 2600, 3700);
+	llm(c, "claude-sonnet-4-6", "claude-sonnet-4-6-20260101", 4120, 96, -1);
+	v[k++] = c;
+	t2 = mk(f, f->agent, "execute_tool WebFetch", SPAN_KIND_INTERNAL, agent, 3700, 9100);
+	tool(t2, "WebFetch", "toolu_02");
+	attrs_set_str(&t2->attrs, "error.type", "tool_error");
+	span__set_status(t2, SPAN_STATUS_ERROR, "404 Not Found");
+	c = mk(f, f->agent, "GET docs.example.com", SPAN_KIND_CLIENT, t2, 3800, 4000);
+	attrs_set_str(&c->attrs, "http.request.method", "GET");
+	attrs_set_int(&c->attrs, "http.response.status_code", 404);
+	attrs_set_str(&c->attrs, "error.type", "404");
+	span__set_status(c, SPAN_STATUS_ERROR, NULL);
+	v[k++] = c;
+	/* a process cut off at shutdown, with a very long name and a control character */
+	c = mk(f, f->agent,
+	       "exec a-very-long-executable-name-that-will-not-fit-the-name-column\x1b[2J",
+	       SPAN_KIND_INTERNAL, t2, 4000, 9000);
+	attrs_set_bool(&c->attrs, "tracetree.incomplete", true);
+	v[k++] = c;
+	v[k++] = t2;
+	c = mk(f, f->agent, "chat claude-sonnet-4-6", SPAN_KIND_CLIENT, agent, 9100, 12300);
+	llm(c, "claude-sonnet-4-6", NULL, 5000, 1500, 65.2);
+	v[k++] = c;
+	v[k++] = agent;
+	/* trace 2: the agent is still running at exit; only its LLM call ended */
+	memset(f->trace, 0xcd, 16);
+	agent = mk(f, f->agent, "invoke_agent codex", SPAN_KIND_INTERNAL, NULL, 20000, 0);
+	c = mk(f, f->agent, "chat gpt-5", SPAN_KIND_CLIENT, agent, 20100, 20100);
+	llm(c, "gpt-5", NULL, 10, 0, 0.0004);
+	v[k++] = c;
+	span__free(agent);
+	*n = k;
+	resource__put(f->agent);
+	resource__put(f->bash);
+	resource__put(f->ls);
+}
+
+void test_tree_view_golden(void)
+{
+	struct tree_view_stats st;
+	struct tree_view *tv;
+	struct tv_fix f;
+	struct tt_span *v[16];
+	char *text = NULL, *line;
+	size_t n, len = 0;
+	FILE *out;
+
+	out = open_memstream(&text, &len);
+	tv = tree_view__new(out, NULL);
+	if (!ASSERT_OK_PTR(out, "memstream") || !ASSERT_OK_PTR(tv, "new"))
+		return;
+	build(v, &n, &f);
+	feed(tv, v, n);
+	fflush(out);
+	ASSERT_TRUE(len > 0, "trace printed when its root ended");
+	ASSERT_NULL(strstr(text, "codex"), "unfinished trace held back");
+	tree_view__flush(tv);
+	tree_view__stats(tv, &st);
+	ASSERT_EQ(st.spans, 11, "spans");
+	ASSERT_EQ(st.traces, 2, "traces");
+	ASSERT_EQ(st.incomplete, 1, "incomplete traces");
+	fclose(out);
+	otlp_test_golden_text("tree_basic.txt", text);
+	/* every line fits the terminal width */
+	for (line = text; line && *line; line = strchr(line, '\n') + 1) {
+		size_t cols = 0;
+		char *p;
+
+		for (p = line; *p && *p != '\n'; p++)
+			cols += ((unsigned char)*p & 0xc0) != 0x80;
+		if (!ASSERT_LE(cols, TT_TREE_WIDTH, "line fits 100 columns"))
+			break;
+	}
+	ASSERT_NULL(strchr(text, '\x1b'), "control characters never reach the terminal");
+	tree_view__free(tv);
+	free(text);
+}
+
+void test_tree_view_narrow(void)
+{
+	struct tree_view_opts o = { .width = 60 };
+	struct tree_view *tv;
+	struct tv_fix f;
+	struct tt_span *v[16];
+	char *text = NULL, *line;
+	size_t n, len = 0;
+	FILE *out;
+
+	out = open_memstream(&text, &len);
+	tv = tree_view__new(out, &o);
+	if (!ASSERT_OK_PTR(out, "memstream") || !ASSERT_OK_PTR(tv, "new"))
+		return;
+	build(v, &n, &f);
+	feed(tv, v, n);
+	tree_view__free(tv);	/* the unfinished trace is dropped silently by free */
+	fclose(out);
+	for (line = text; line && *line; line = strchr(line, '\n') + 1) {
+		size_t cols = 0;
+		char *p;
+
+		for (p = line; *p && *p != '\n'; p++)
+			cols += ((unsigned char)*p & 0xc0) != 0x80;
+		if (!ASSERT_LE(cols, 60, "line fits 60 columns"))
+			break;
+	}
+	ASSERT_OK_PTR(strstr(text, "…\n"), "cut lines end in an ellipsis");
+	ASSERT_NULL(strstr(text, "codex"), "unfinished trace not printed by free");
+	free(text);
+}
+
+void test_tree_view_eviction(void)
+{
+	struct tree_view_opts o = { .max_spans = 3 };
+	struct tree_view_stats st;
+	struct tt_resource *r = res(7, NULL, 0);
+	struct tree_view *tv;
+	struct tv_fix f = { .seed = 0 };
+	struct tt_span *root, *s;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	int i;
+
+	out = open_memstream(&text, &len);
+	tv = tree_view__new(out, &o);
+	if (!ASSERT_OK_PTR(out, "memstream") || !ASSERT_OK_PTR(tv, "new"))
+		goto out;
+	/* five traces, each with one child whose root never comes */
+	for (i = 0; i < 5; i++) {
+		memset(f.trace, i + 1, 16);
+		root = mk(&f, r, "exec parent", SPAN_KIND_INTERNAL, NULL, 0, 10);
+		s = mk(&f, r, "exec child", SPAN_KIND_INTERNAL, root, 1, 2);
+		ASSERT_OK(tree_view__add(tv, s), "add");
+		span__free(s);
+		span__free(root);
+	}
+	tree_view__stats(tv, &st);
+	ASSERT_EQ(st.evicted, 2, "two oldest traces printed early");
+	ASSERT_EQ(st.traces, 2, "printed");
+	fflush(out);
+	ASSERT_OK_PTR(strstr(text, "incomplete trace 0101010101010101"), "oldest went first");
+	ASSERT_OK_PTR(strstr(text, "too many open spans"), "reason shown");
+	tree_view__flush(tv);
+	tree_view__stats(tv, &st);
+	ASSERT_EQ(st.traces, 5, "the rest at flush");
+	ASSERT_EQ(st.incomplete, 5, "all incomplete");
+	fclose(out);
+	out = NULL;
+out:
+	if (out)
+		fclose(out);
+	tree_view__free(tv);
+	resource__put(r);
+	free(text);
+}
+
+void test_tree_view_duration(void)
+{
+	static const struct {
+		uint64_t ns;
+		const char *want;
+	} cases[] = {
+		{ 0, "0 µs" }, { 850000, "850 µs" }, { 3 * MS, "3 ms" }, { 999 * MS, "999 ms" },
+		{ 2300 * MS, "2.3 s" }, { 59999 * MS, "59.9 s" }, { 245000 * MS, "4m05s" },
+	};
+	char out[24];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tree_view_duration(cases[i].ns, out, sizeof(out));
+		ASSERT_STREQ(out, cases[i].want, cases[i].want);
+	}
+}
+
+/* A parent cycle (corrupt ids) still prints every span once and terminates. */
+void test_tree_view_cycle(void)
+{
+	struct tt_resource *r = res(9, NULL, 0);
+	struct tree_view_stats st;
+	struct tree_view *tv;
+	struct tv_fix f = { .seed = 0 };
+	struct tt_span *a, *b;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	out = open_memstream(&text, &len);
+	tv = tree_view__new(out, NULL);
+	if (!ASSERT_OK_PTR(out, "memstream") || !ASSERT_OK_PTR(tv, "new"))
+		goto out;
+	memset(f.trace, 7, 16);
+	a = mk(&f, r, "exec a", SPAN_KIND_INTERNAL, NULL, 0, 1);
+	b = mk(&f, r, "exec b", SPAN_KIND_INTERNAL, a, 0, 1);
+	memcpy(a->parent_id, b->span_id, 8);
+	a->has_parent = true;
+	ASSERT_OK(tree_view__add(tv, a), "a");
+	ASSERT_OK(tree_view__add(tv, b), "b");
+	span__free(a);
+	span__free(b);
+	tree_view__flush(tv);
+	tree_view__stats(tv, &st);
+	fflush(out);
+	ASSERT_EQ(st.traces, 1, "printed");
+	ASSERT_OK_PTR(strstr(text, "exec a"), "a printed");
+	ASSERT_OK_PTR(strstr(text, "exec b"), "b printed");
+	ASSERT_NULL(strstr(strstr(text, "exec a") + 1, "exec a"), "a once");
+out:
+	if (out)
+		fclose(out);
+	tree_view__free(tv);
+	resource__put(r);
+	free(text);
+}

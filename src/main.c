@@ -20,8 +20,10 @@
 #include "capfile.h"
 #include "cli.h"
 #include "events.h"
+#include "export.h"
 #include "loader.h"
 #include "log.h"
+#include "pipeline.h"
 #include "rawfmt.h"
 #include "records.h"
 #include "targets.h"
@@ -45,6 +47,10 @@ struct app {
 	struct loader *loader;
 	struct events *events;
 	struct capfile_writer *rec;
+	struct pipeline *pipe;
+	struct exporter *exp;
+	uint64_t last_tick_ns;
+	uint64_t last_rec_ns;
 	FILE *out;
 	struct tt_buf line;
 	struct rawfmt_clock clk;
@@ -149,6 +155,9 @@ static void on_record(const void *rec, size_t size, void *ctx)
 		a->out_errors++;
 	if (a->o.raw)
 		emit_raw(a, rec, size);
+	if (h->ts_ns > a->last_rec_ns)
+		a->last_rec_ns = h->ts_ns;
+	pipeline__record(a->pipe, rec, size);
 	if (h->type == TT_REC_LIBOPEN) {
 		const struct tt_libopen *lo = rec;
 		char lib[TT_PATH_MAX + 64];
@@ -187,6 +196,18 @@ static void print_stats(struct app *a, bool final)
 		(unsigned long long)st[TT_ST_TRUNC_CALLS],
 		(unsigned long long)st[TT_ST_TRUNC_BYTES], (unsigned long long)st[TT_ST_READ_ERR],
 		(unsigned long long)events__bad(a->events), loader__n_probed_files(a->loader));
+	if (a->o.stats && a->pipe) {
+		struct pipeline_stats ps;
+
+		pipeline__stats(a->pipe, &ps);
+		fprintf(stderr, "tracetree-bpf: stats: exchanges=%llu llm_calls=%llu http_other=%llu "
+			"gaps=%llu bytes_lost=%llu non_http_conns=%llu spans=%llu\n",
+			(unsigned long long)ps.exchanges, (unsigned long long)ps.llm_calls,
+			(unsigned long long)ps.http_other, (unsigned long long)ps.conn->gaps,
+			(unsigned long long)ps.conn->bytes_lost,
+			(unsigned long long)ps.conn->non_http,
+			(unsigned long long)ps.linker.spans);
+	}
 	if (st[TT_ST_LOST_RECS])
 		fprintf(stderr, "tracetree-bpf: warning: %llu records were lost because the ring "
 			"buffer was full: raise --ringbuf-size\n",
@@ -271,12 +292,64 @@ static bool resolve_command(const char *cmd, char *out, size_t len)
 	return false;
 }
 
+/* ppid and start time (boot ns, clock-tick precision) of a running process from /proc. */
+static int proc_stat(pid_t pid, uint32_t *ppid, uint64_t *start_ns)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks = 0;
+	int ppid_i = 0, n;
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n > 0 ? n : 0] = '\0';
+	/* the command name may hold spaces and parentheses: fields start after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu", &ppid_i, &ticks) != 2)
+		return -EBADMSG;
+	*ppid = (uint32_t)ppid_i;
+	*start_ns = ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
+	return 0;
+}
+
+/* Tells the linker about a process that ran before tracing started. */
+static void add_existing(struct app *a, pid_t pid)
+{
+	char path[64], exe[4096], args[TT_ARGS_MAX];
+	uint64_t start_ns;
+	uint32_t ppid;
+	ssize_t n;
+	size_t len = 0;
+	FILE *f;
+
+	if (proc_stat(pid, &ppid, &start_ns))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	f = fopen(path, "re");
+	if (f) {
+		len = fread(args, 1, sizeof(args), f);
+		fclose(f);
+	}
+	pipeline__add_existing(a->pipe, (uint32_t)pid, ppid, start_ns, a->clk.boot_ns, exe, args,
+			       len);
+}
+
 static void track_tree(struct app *a, pid_t pid, int depth)
 {
 	int kids[256], n, i;
 
 	if (loader__track(a->loader, pid))
 		return;
+	add_existing(a, pid);
 	targets_process(pid, probe_path, a);
 	if (depth > 64)
 		return;
@@ -285,9 +358,25 @@ static void track_tree(struct app *a, pid_t pid, int depth)
 		track_tree(a, kids[i], depth + 1);
 }
 
+struct start_pid {
+	uint64_t start_ns;
+	pid_t pid;
+};
+
+static int by_start(const void *x, const void *y)
+{
+	const struct start_pid *a = x, *b = y;
+
+	return a->start_ns < b->start_ns ? -1 : a->start_ns > b->start_ns;
+}
+
 static void scan_all_processes(struct app *a)
 {
+	struct start_pid *v = NULL, *nv;
+	size_t n = 0, alloc = 0, i;
 	struct dirent *de;
+	uint32_t ppid;
+	uint64_t start;
 	DIR *d;
 	int pid;
 
@@ -296,10 +385,26 @@ static void scan_all_processes(struct app *a)
 		return;
 	while ((de = readdir(d))) {
 		pid = atoi(de->d_name);
-		if (pid > 0 && pid != getpid())
-			targets_process(pid, probe_path, a);
+		if (pid <= 0 || pid == getpid() || proc_stat(pid, &ppid, &start))
+			continue;
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 256;
+			nv = realloc(v, alloc * sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+		}
+		v[n].pid = pid;
+		v[n++].start_ns = start;
 	}
 	closedir(d);
+	/* parents start before their children: the linker wants them first */
+	qsort(v, n, sizeof(*v), by_start);
+	for (i = 0; i < n; i++) {
+		add_existing(a, v[i].pid);
+		targets_process(v[i].pid, probe_path, a);
+	}
+	free(v);
 }
 
 static bool pids_alive(const struct tt_opts *o)
@@ -310,6 +415,79 @@ static bool pids_alive(const struct tt_opts *o)
 		if (!kill(o->pids[i], 0) || errno == EPERM)
 			return true;
 	return false;
+}
+
+/* The exporter (-o file, stdout format, OTLP/HTTP) and the pipeline feeding it. */
+static int setup_pipeline(struct app *a)
+{
+	struct export_opts eo = {0};
+	struct pipeline_opts po = {0};
+	enum tt_format fmt = a->o.format;
+	bool stdout_free;
+	static char host[256];
+
+	if (export_opts_from_env(&eo, getenv))
+		return -EINVAL;
+	eo.file = a->o.output;
+	if (a->o.otlp_endpoint)
+		eo.endpoint = a->o.otlp_endpoint;
+	eo.version = TT_VERSION;
+	eo.clock.boot_ns = a->clk.boot_ns;
+	eo.clock.real_ns = a->clk.real_ns;
+	stdout_free = !(a->o.raw && (!a->o.raw_file || !strcmp(a->o.raw_file, "-"))) &&
+		      !(a->o.output && !strcmp(a->o.output, "-"));
+	if (fmt == TT_FORMAT_AUTO)
+		fmt = isatty(STDOUT_FILENO) ? TT_FORMAT_TREE :
+		      a->o.output || a->o.raw ? TT_FORMAT_NONE : TT_FORMAT_OTLP_JSON;
+	if (stdout_free && fmt == TT_FORMAT_TREE)
+		eo.tree = stdout;
+	else if (stdout_free && fmt == TT_FORMAT_OTLP_JSON && !eo.file)
+		eo.file = "-";
+	a->exp = exporter__new(&eo);
+	if (!a->exp) {
+		fprintf(stderr, "tracetree-bpf: cannot set up the span export: %s\n",
+			strerror(errno));
+		return -errno;
+	}
+	if (gethostname(host, sizeof(host) - 1))
+		host[0] = '\0';
+	po.provider.capture_content = a->o.capture_content;
+	po.provider.legacy_semconv = a->o.legacy_semconv;
+	po.linker.single_trace = a->o.mode == TT_MODE_COMMAND || a->o.mode == TT_MODE_PIDS;
+	po.linker.agents_only = a->o.mode == TT_MODE_ALL;
+	po.linker.capture_content = a->o.capture_content;
+	po.linker.service_name = getenv("OTEL_SERVICE_NAME");
+	po.linker.host_name = host[0] ? host : NULL;
+	po.span_sink = exporter__span;
+	po.span_ctx = a->exp;
+	a->pipe = pipeline__new(&po);
+	if (!a->pipe) {
+		fprintf(stderr, "tracetree-bpf: out of memory\n");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Periodic pipeline and export work, at most a few times a second. */
+static void tick(struct app *a, uint64_t now_boot_ns)
+{
+	if (now_boot_ns - a->last_tick_ns < 200000000ull)
+		return;
+	a->last_tick_ns = now_boot_ns;
+	pipeline__tick(a->pipe, now_boot_ns);
+	exporter__tick(a->exp, now_boot_ns);
+}
+
+static void finish(struct app *a, uint64_t now_boot_ns)
+{
+	struct export_stats est;
+
+	if (a->pipe)
+		pipeline__finish(a->pipe, now_boot_ns);
+	if (a->exp) {
+		exporter__close(a->exp, &est);
+		a->exp = NULL;
+	}
 }
 
 static int open_output(struct app *a)
@@ -343,18 +521,32 @@ static int run_replay(struct app *a)
 	}
 	a->clk.boot_ns = h.boot_ns;
 	a->clk.real_ns = h.real_ns;
+	a->last_rec_ns = h.boot_ns;
+	if (setup_pipeline(a)) {
+		capfile_reader__close(r);
+		return 1;
+	}
 	while ((ret = capfile_reader__next(r, &rec, &size)) > 0) {
+		const struct tt_hdr *hd = rec;
+
 		if (tt_rec_validate(rec, size) < 0) {
 			tt_warn("replay: malformed record of %zu bytes skipped", size);
 			continue;
 		}
-		emit_raw(a, rec, size);
+		if (a->o.raw)
+			emit_raw(a, rec, size);
+		if (hd->ts_ns > a->last_rec_ns)
+			a->last_rec_ns = hd->ts_ns;
+		pipeline__record(a->pipe, rec, size);
+		/* replay runs on the capture's clock, so its output does not depend on when */
+		tick(a, a->last_rec_ns);
 	}
 	if (ret < 0) {
 		fprintf(stderr, "tracetree-bpf: %s: %s\n", a->o.replay_file, strerror(-ret));
 		err = 1;
 	}
 	capfile_reader__close(r);
+	finish(a, a->last_rec_ns);
 	return err;
 }
 
@@ -382,6 +574,8 @@ static int setup_live(struct app *a, int *go_fd)
 			return -errno;
 		}
 	}
+	if (setup_pipeline(a))
+		return -EINVAL;
 	a->loader = loader__new(&lo);
 	if (!a->loader)
 		return -errno;
@@ -473,6 +667,7 @@ static int run_live(struct app *a)
 			break;
 		}
 		run_rescans(a);
+		tick(a, now_ns(CLOCK_BOOTTIME));
 		fflush(a->out);
 		if (a->rec)
 			capfile_writer__flush(a->rec);
@@ -483,6 +678,7 @@ static int run_live(struct app *a)
 		}
 	}
 	events__poll(a->events, 0);
+	finish(a, now_ns(CLOCK_BOOTTIME));
 	print_stats(a, true);
 	if (a->out_errors)
 		tt_warn("main: %llu records could not be written",
@@ -534,6 +730,9 @@ cleanup:
 		fprintf(stderr, "tracetree-bpf: writing %s failed\n", a.o.record);
 		ret = 1;
 	}
+	if (a.exp)
+		exporter__close(a.exp, &(struct export_stats){0});
+	pipeline__free(a.pipe);
 	events__free(a.events);
 	loader__free(a.loader);
 	if (a.out && a.out != stdout)

@@ -274,6 +274,28 @@ fail:
 	return -ENOMEM;
 }
 
+/*
+ * Whether a record's process start time names p. A process found running at attach time only
+ * has /proc's start time, in clock ticks: the kernel's exact value is adopted from its first
+ * record within two ticks of it.
+ */
+#define PREEXISTING_START_SLACK_NS 20000000ull
+
+static bool same_start(struct proc *p, uint64_t start_ns)
+{
+	uint64_t d;
+
+	if (!start_ns || p->start_ns == start_ns)
+		return true;
+	if (!p->preexisting)
+		return false;
+	d = p->start_ns > start_ns ? p->start_ns - start_ns : start_ns - p->start_ns;
+	if (d > PREEXISTING_START_SLACK_NS)
+		return false;
+	p->start_ns = start_ns;
+	return true;
+}
+
 int proctree__fork(struct proctree *t, uint32_t pid, uint32_t ppid, uint64_t start_ns,
 		   struct proc **out)
 {
@@ -370,7 +392,7 @@ int proctree__exec(struct proctree *t, uint32_t pid, uint32_t ppid, uint64_t sta
 	struct proc *p = proctree__find(t, pid);
 	int err;
 
-	if (!p || (start_ns && p->start_ns != start_ns) || (!start_ns && p->exited)) {
+	if (!p || !same_start(p, start_ns) || (!start_ns && p->exited)) {
 		err = proc_create(t, pid, ppid, start_ns ? start_ns : ts_ns, &p);
 		if (err)
 			return err;
@@ -389,7 +411,7 @@ int proctree__exit(struct proctree *t, uint32_t pid, uint64_t start_ns, uint64_t
 {
 	struct proc *p = proctree__find(t, pid);
 
-	if (!p || p->exited || (start_ns && p->start_ns != start_ns)) {
+	if (!p || p->exited || !same_start(p, start_ns)) {
 		t->st.unknown_exits++;
 		return -ENOENT;
 	}
@@ -408,7 +430,7 @@ int proctree__add_existing(struct proctree *t, uint32_t pid, uint32_t ppid, uint
 	struct proc *p = proctree__find(t, pid);
 	int err;
 
-	if (p && p->start_ns == start_ns) {
+	if (p && same_start(p, start_ns)) {
 		*out = p;
 		return 0;
 	}

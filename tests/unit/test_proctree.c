@@ -169,3 +169,23 @@ void test_proctree_cap(void)
 	ASSERT_OK(proctree__fork(t, 999, 1, 10, &p), "fits again");
 	proctree__free(t);
 }
+
+void test_proctree_preexisting_start_slack(void)
+{
+	struct proctree *t = proctree__new(NULL, NULL);
+	struct proc *p, *x;
+
+	if (!ASSERT_OK_PTR(t, "new"))
+		return;
+	/* /proc gives the start in 10 ms ticks; the kernel's record carries the exact value */
+	ASSERT_OK(proctree__add_existing(t, 50, 1, 7000000000ull, "/usr/bin/node", "node\0a.js",
+					 10, &p), "existing");
+	ASSERT_OK(proctree__exit(t, 50, 7004123456ull, 9000000000ull, 0, &x), "exit within a tick");
+	ASSERT_TRUE(x == p, "same process");
+	ASSERT_EQ(p->start_ns, 7004123456ull, "exact start adopted");
+	ASSERT_OK(proctree__add_existing(t, 51, 1, 7000000000ull, "/usr/bin/node", "node", 5, &p),
+		  "second existing");
+	ASSERT_EQ(proctree__exit(t, 51, 8000000000ull, 9000000000ull, 0, &x), -ENOENT,
+		  "a start one second off is another process");
+	proctree__free(t);
+}

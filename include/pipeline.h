@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* pipeline.h: captured records -> HTTP exchanges -> LLM calls -> linked spans (live and replay). */
+#ifndef TT_PIPELINE_H
+#define TT_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "linker.h"
+#include "provider.h"
+#include "span.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pipeline_opts {
+	struct provider_opts provider;
+	struct linker_opts linker;
+	struct conn_opts conn;		/* zeroes: the limits.h defaults */
+	span_sink_fn span_sink;		/* receives every finished span (takes ownership) */
+	void *span_ctx;
+};
+
+struct pipeline_stats {
+	uint64_t records;
+	uint64_t exchanges;		/* HTTP exchanges reassembled */
+	uint64_t llm_calls;		/* decoded as LLM API calls */
+	uint64_t http_other;		/* other HTTP exchanges (tool HTTP calls) */
+	uint64_t decode_errors;		/* provider_decode failures other than "not an LLM call" */
+	uint64_t peers;			/* connections whose peer address became known */
+	const struct conn_stats *conn;
+	struct linker_stats linker;
+};
+
+struct pipeline;
+
+struct pipeline *pipeline__new(const struct pipeline_opts *o);
+/* One record already checked by tt_rec_validate, in arrival order. */
+void pipeline__record(struct pipeline *p, const void *rec, size_t size);
+/* A process that was running before tracing started (see linker__add_existing). */
+int pipeline__add_existing(struct pipeline *p, uint32_t pid, uint32_t ppid, uint64_t start_ns,
+			   uint64_t attach_ns, const char *exe_path, const char *args,
+			   size_t args_len);
+/* Periodic work: idle connection expiry. now_ns is boot-clock time. */
+void pipeline__tick(struct pipeline *p, uint64_t now_ns);
+/* End of input: deliver pending exchanges, end open spans at now_ns and export them. */
+void pipeline__finish(struct pipeline *p, uint64_t now_ns);
+void pipeline__stats(struct pipeline *p, struct pipeline_stats *st);
+void pipeline__free(struct pipeline *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TT_PIPELINE_H */

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/* pipeline.c: the stages after capture, joined by sink callbacks (DESIGN section 3). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "http_exchange.h"
+#include "log.h"
+#include "pipeline.h"
+#include "records.h"
+#include "tt_abi.h"
+
+/* connect() targets by (pid, fd), to name the peer of an SSL* once its fd is known. A small
+ * direct-mapped table: a collision only loses a server.address the Host header still gives. */
+#define PEER_SLOTS 4096
+
+struct peer_slot {
+	uint32_t pid;
+	int32_t fd;		/* -1 = empty */
+	uint16_t port;
+	char addr[INET6_ADDRSTRLEN];
+};
+
+struct pipeline {
+	struct pipeline_opts o;
+	struct conn_table *conns;
+	struct linker *linker;
+	struct peer_slot peers[PEER_SLOTS];
+	struct pipeline_stats st;
+};
+
+static void on_exchange(struct http_exchange *x, void *ctx)
+{
+	struct pipeline *p = ctx;
+	struct genai_call *call = NULL;
+	int err;
+
+	p->st.exchanges++;
+	err = provider_decode(x, &p->o.provider, &call);
+	if (!err) {
+		p->st.llm_calls++;
+		linker__add_call(p->linker, call,
+				 http_headers_get(&x->req.headers, "traceparent"));
+	} else if (err == -ENOENT) {
+		p->st.http_other++;
+		linker__add_http(p->linker, x);
+	} else {
+		if (!p->st.decode_errors++)
+			tt_warn("pipeline: pid=%u: decoding an LLM exchange failed: %s", x->pid,
+				strerror(-err));
+		linker__add_http(p->linker, x);
+	}
+	http_exchange__free(x);
+}
+
+static struct peer_slot *peer_slot(struct pipeline *p, uint32_t pid, int32_t fd)
+{
+	return &p->peers[(pid * 2654435761u ^ (uint32_t)fd) % PEER_SLOTS];
+}
+
+static void on_connect(struct pipeline *p, const struct tt_connect *c)
+{
+	struct peer_slot *s = peer_slot(p, c->h.pid, c->fd);
+
+	s->pid = c->h.pid;
+	s->fd = c->fd;
+	s->port = c->port;
+	if (!inet_ntop(c->family == 2 ? AF_INET : AF_INET6, c->addr, s->addr, sizeof(s->addr)))
+		s->addr[0] = '\0';
+}
+
+static void on_ssl_fd(struct pipeline *p, const struct tt_conn_ev *e)
+{
+	struct peer_slot *s = peer_slot(p, e->h.pid, e->fd);
+
+	if (s->fd != e->fd || s->pid != e->h.pid || !s->addr[0]) {
+		conn_table__set_peer(p->conns, e->h.pid, e->conn, e->fd, "", 0);
+		return;
+	}
+	conn_table__set_peer(p->conns, e->h.pid, e->conn, e->fd, s->addr, s->port);
+	p->st.peers++;
+}
+
+void pipeline__record(struct pipeline *p, const void *rec, size_t size)
+{
+	const struct tt_hdr *h = rec;
+
+	p->st.records++;
+	switch (h->type) {
+	case TT_REC_DATA:
+		conn_table__feed(p->conns, rec, size);
+		break;
+	case TT_REC_CLOSE:
+		conn_table__close(p->conns, h->pid, ((const struct tt_conn_ev *)rec)->conn,
+				  h->ts_ns);
+		break;
+	case TT_REC_SSL_FD:
+		on_ssl_fd(p, rec);
+		break;
+	case TT_REC_CONNECT:
+		on_connect(p, rec);
+		break;
+	case TT_REC_FORK:
+		linker__fork(p->linker, rec);
+		break;
+	case TT_REC_EXEC:
+		linker__exec(p->linker, rec);
+		break;
+	case TT_REC_EXIT:
+		/* the process's last exchanges go to the linker before its span ends */
+		conn_table__proc_exit(p->conns, h->pid, h->ts_ns);
+		linker__exit(p->linker, rec);
+		break;
+	default:
+		break;
+	}
+}
+
+int pipeline__add_existing(struct pipeline *p, uint32_t pid, uint32_t ppid, uint64_t start_ns,
+			   uint64_t attach_ns, const char *exe_path, const char *args,
+			   size_t args_len)
+{
+	return linker__add_existing(p->linker, pid, ppid, start_ns, attach_ns, exe_path, args,
+				    args_len);
+}
+
+void pipeline__tick(struct pipeline *p, uint64_t now_ns)
+{
+	conn_table__expire(p->conns, now_ns);
+}
+
+void pipeline__finish(struct pipeline *p, uint64_t now_ns)
+{
+	conn_table__flush(p->conns);
+	linker__flush(p->linker, now_ns);
+}
+
+void pipeline__stats(struct pipeline *p, struct pipeline_stats *st)
+{
+	*st = p->st;
+	st->conn = conn_table__stats(p->conns);
+	linker__stats(p->linker, &st->linker);
+}
+
+struct pipeline *pipeline__new(const struct pipeline_opts *o)
+{
+	struct pipeline *p;
+	size_t i;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->o = *o;
+	for (i = 0; i < PEER_SLOTS; i++)
+		p->peers[i].fd = -1;
+	p->linker = linker__new(&o->linker, o->span_sink, o->span_ctx);
+	p->conns = conn_table__new(&o->conn, on_exchange, p);
+	if (!p->linker || !p->conns) {
+		pipeline__free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return p;
+}
+
+void pipeline__free(struct pipeline *p)
+{
+	if (!p)
+		return;
+	conn_table__free(p->conns);
+	linker__free(p->linker);
+	free(p);
+}

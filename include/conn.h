@@ -34,6 +34,7 @@ struct conn_stats {
 	uint64_t resyncs;		/* searches for the next message start */
 	uint64_t non_http;		/* connections skipped: not HTTP/1.x */
 	uint64_t h2_prefaces;		/* connections skipped: HTTP/2 preface seen */
+	uint64_t midstream;		/* connections first seen in the middle of a message */
 	uint64_t upgrades;		/* connections that left HTTP/1 (101, CONNECT tunnel) */
 	uint64_t skipped_bytes;		/* bytes dropped on skipped connections */
 	uint64_t parse_errors;		/* malformed heads, lengths, chunk framing */

@@ -22,6 +22,7 @@
 #define TT_MAX_SSE_EVENT	(8u * 1024 * 1024)	/* one SSE event / NDJSON line */
 #define TT_MAX_SSE_EVENTS	100000			/* events kept per response */
 #define TT_MAX_PENDING_REQS	64			/* pipelined requests per connection */
+#define TT_MAX_MIDSTREAM_PROBE	(256u * 1024)		/* bytes searched for a first message */
 #define TT_CONN_IDLE_NS		(300ull * 1000000000)	/* idle connection expiry */
 #define TT_MAX_START_LINE	(8u * 1024)		/* request/status line when resyncing */
 #define TT_MAX_CHUNK_LINE	4096			/* chunk-size line with extensions */

@@ -70,6 +70,8 @@ struct conn {
 	uint16_t port;
 	enum conn_proto proto;
 	bool server_side;
+	bool midstream;			/* tracing began inside it: looking for a first message */
+	uint32_t probe_bytes;		/* bytes searched for it so far */
 	bool warned;			/* a cap was logged for this connection */
 	uint64_t seq;
 	struct half h[2];		/* by enum tt_dir */
@@ -514,6 +516,45 @@ static long half_resync(struct half *h, const char *p, size_t n)
 	return lf - p + 1;
 }
 
+/* Bytes that could be the middle of an HTTP/1 message: text such as JSON or SSE lines. */
+static bool looks_like_text(const char *p, size_t n)
+{
+	size_t i, lim = n < 64 ? n : 64;
+
+	for (i = 0; i < lim; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n')
+			return false;
+	}
+	return lim > 0;
+}
+
+/*
+ * Tracing that starts while a keep-alive connection is open (-p on a running agent) sees it
+ * mid-message. Assume the usual client roles and look for the next request and status lines,
+ * within TT_MAX_MIDSTREAM_PROBE bytes; the first exchange found is whole.
+ */
+static void midstream_begin(struct conn_table *t, struct conn *c)
+{
+	int i;
+
+	t->st.midstream++;
+	tt_debug("conn: pid=%u ssl=%#llx: starts mid-stream, looking for a message start",
+		 c->pid, (unsigned long long)c->id);
+	c->proto = P_HTTP1;
+	c->server_side = false;
+	c->midstream = true;
+	c->probe_bytes = 0;
+	for (i = 0; i < 2; i++) {
+		c->h[i].is_req = i == TT_DIR_WRITE;
+		c->h[i].state = HS_RESYNC;
+		c->h[i].line_start = true;
+		/* a response seen before its request is paired by time and marked incomplete */
+		c->h[i].lost = i == TT_DIR_READ;
+	}
+}
+
 /* The first bytes of a connection decide its protocol and which side carries requests. */
 static long half_sniff(struct conn_table *t, struct conn *c, struct half *h, const char *p,
 		       size_t n)
@@ -529,6 +570,10 @@ static long half_sniff(struct conn_table *t, struct conn *c, struct half *h, con
 		conn_skip(c);
 		return (long)n;
 	case HTTP1_SNIFF_OTHER:
+		if (looks_like_text(p, n)) {
+			midstream_begin(t, c);
+			return 0;
+		}
 		t->st.non_http++;
 		tt_debug("conn: pid=%u ssl=%#llx: not HTTP/1.x, skipped", c->pid,
 			 (unsigned long long)c->id);
@@ -575,6 +620,14 @@ static size_t half_parse(struct conn_table *t, struct conn *c, struct half *h,
 			break;
 		case HS_RESYNC:
 			r = half_resync(h, s + off, n - off);
+			if (c->midstream && h->state == HS_HEAD) {
+				c->midstream = false;
+			} else if (c->midstream && r > 0 &&
+				   (c->probe_bytes += (uint32_t)r) > TT_MAX_MIDSTREAM_PROBE) {
+				t->st.non_http++;
+				conn_skip(c);
+				return n;
+			}
 			break;
 		case HS_SKIP:
 			return n;
@@ -876,6 +929,9 @@ int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec
 	if (rec->flags & TT_DF_FIRST) {
 		h->call_known = true;
 		h->call_pos = rec->pos;
+		/* messages start at call boundaries in practice: a place to resume */
+		if (h->state == HS_RESYNC && !h->st.tail.len)
+			h->line_start = true;
 	}
 	off = stream__admit(&h->st, rec->pos, rec->len, &gap);
 	t->st.dup_bytes += off < rec->len ? off : rec->len;

@@ -764,3 +764,54 @@ void test_conn_lifecycle(void)
 	sink_free(&s);
 	conn_table__free(t);
 }
+
+/*
+ * Tracing starts inside a keep-alive connection (-p on a running agent): the first bytes are
+ * the end of a request body and of a streaming response. The next exchange is found and is
+ * whole; the call boundary is a resume point even without a preceding line feed.
+ */
+void test_conn_midstream_start(void)
+{
+	uint64_t pos[2] = { 0, 0 };
+	struct sink s;
+	struct conn_table *t = table(NULL, &s);
+
+	call(t, pos, TT_DIR_WRITE, "ages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 10);
+	call(t, pos, TT_DIR_READ, "data: {\"choices\":[]}\n\ndata: [DONE]\n\n", 20);
+	call(t, pos, TT_DIR_READ, "0\r\n\r\n", 25);
+	call(t, pos, TT_DIR_WRITE, "POST /v1/chat/completions HTTP/1.1\r\nHost: api\r\n"
+	     "Content-Length: 2\r\n\r\n{}", 30);
+	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone", 40);
+	conn_table__flush(t);
+	if (ASSERT_EQ(s.n, 1, "one exchange")) {
+		ASSERT_STREQ(s.x[0]->method, "POST", "method");
+		ASSERT_STREQ(s.x[0]->target, "/v1/chat/completions", "target");
+		ASSERT_EQ(s.x[0]->status, 200, "status");
+		plain_body_is(&s.x[0]->resp, "done", "body");
+		ASSERT_EQ(s.x[0]->flags, 0, "whole");
+	}
+	ASSERT_EQ(conn_table__stats(t)->midstream, 1, "counted");
+	ASSERT_EQ(conn_table__stats(t)->non_http, 0, "not skipped");
+	sink_free(&s);
+	conn_table__free(t);
+}
+
+/* Text that never reaches a message start is given up after the probe budget. */
+void test_conn_midstream_budget(void)
+{
+	static char junk[8192];
+	uint64_t pos[2] = { 0, 0 };
+	struct sink s;
+	struct conn_table *t = table(NULL, &s);
+	size_t i;
+
+	memset(junk, 'x', sizeof(junk) - 1);
+	for (i = 0; i <= TT_MAX_MIDSTREAM_PROBE / (sizeof(junk) - 1) + 1; i++)
+		call(t, pos, TT_DIR_WRITE, junk, 10 + i);
+	ASSERT_EQ(conn_table__stats(t)->non_http, 1, "skipped after the budget");
+	call(t, pos, TT_DIR_WRITE, "GET / HTTP/1.1\r\n\r\n", 100000);
+	conn_table__flush(t);
+	ASSERT_EQ(s.n, 0, "nothing delivered");
+	sink_free(&s);
+	conn_table__free(t);
+}

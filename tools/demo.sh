@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # `sudo make demo`: start the local fake LLM API (TLS, paced like a real model), run the sample
-# agent under tracetree-bpf, and print what was captured.
+# agent under tracetree-bpf, print the trace tree and write the OTLP file.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/tracetree-demo.XXXXXX)
@@ -17,7 +17,8 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 "$py" "$top/tools/fake_llm.py" --gen-cert "$work/cert" --port-file "$work/port" \
-	--log "$work/llm-requests.jsonl" --script builtin:demo --ttft-ms 300 --token-ms 15 &
+	--log "$work/llm-requests.jsonl" --script builtin:demo --ttft-ms 300 --token-ms 15 \
+	2>/dev/null &
 server_pid=$!
 i=0
 while [ ! -s "$work/port" ]; do
@@ -26,12 +27,16 @@ while [ ! -s "$work/port" ]; do
 	sleep 0.05
 done
 port=$(cat "$work/port")
-echo "demo: fake LLM API on https://127.0.0.1:$port; tracing the sample agent..."
-"$top/tracetree-bpf" --raw="$work/capture.jsonl" --record "$work/capture.ttcap" -- \
-	"$py" "$top/tools/demo_agent.py" --base-url "https://127.0.0.1:$port" \
-	--provider openai --stream --cafile "$work/cert/cert.pem" --subagent
+echo "demo: fake LLM API on https://127.0.0.1:$port (OpenAI-compatible, TLS)"
+echo "demo: sudo tracetree-bpf --format tree -o $work/trace.otlp.jsonl -- demo_agent.py ..."
 echo
-echo "demo: captured process tree and TLS exchanges:"
-"$py" "$top/tools/capture_summary.py" "$work/capture.jsonl"
+"$top/tracetree-bpf" --format tree -o "$work/trace.otlp.jsonl" --record "$work/capture.ttcap" \
+	-- "$py" "$top/tools/demo_agent.py" --base-url "https://127.0.0.1:$port" \
+	--provider openai --stream --cafile "$work/cert/cert.pem" --subagent --answer-only \
+	> "$work/tree.txt"
+# the agent's answer and the tree share stdout: show the tree after the agent's output
+cat "$work/tree.txt"
 echo
-echo "demo: every record: $work/capture.jsonl (replay: tracetree-bpf replay $work/capture.ttcap)"
+echo "demo: OTLP JSON Lines:   $work/trace.otlp.jsonl"
+echo "demo: raw capture:       $work/capture.ttcap  (tracetree-bpf replay $work/capture.ttcap)"
+echo "demo: export to a collector with --otlp-endpoint http://HOST:4318"

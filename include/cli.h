@@ -17,6 +17,8 @@ enum tt_format {
 	TT_FORMAT_AUTO = 0,		/* tree on a terminal, else OTLP JSON Lines */
 	TT_FORMAT_TREE,
 	TT_FORMAT_OTLP_JSON,
+	TT_FORMAT_EXCHANGES,		/* one JSON line per HTTP exchange */
+	TT_FORMAT_CALLS,		/* one JSON line per decoded LLM call */
 	TT_FORMAT_NONE,			/* stdout carries nothing */
 };
 

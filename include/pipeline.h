@@ -21,6 +21,10 @@ struct pipeline_opts {
 	struct conn_opts conn;		/* zeroes: the limits.h defaults */
 	span_sink_fn span_sink;		/* receives every finished span (takes ownership) */
 	void *span_ctx;
+	/* optional taps (--format exchanges|calls): see each exchange / call, own nothing */
+	void (*on_exchange)(const struct http_exchange *x, void *ctx);
+	void (*on_call)(const struct genai_call *c, void *ctx);
+	void *tap_ctx;
 };
 
 struct pipeline_stats {

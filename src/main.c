@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "events.h"
 #include "export.h"
+#include "jsonl_fmt.h"
 #include "loader.h"
 #include "log.h"
 #include "pipeline.h"
@@ -417,6 +418,30 @@ static bool pids_alive(const struct tt_opts *o)
 	return false;
 }
 
+static void write_line(struct app *a, int err)
+{
+	if (err || fwrite(a->line.data, 1, a->line.len, stdout) != a->line.len)
+		a->out_errors++;
+}
+
+static void tap_exchange(const struct http_exchange *x, void *ctx)
+{
+	struct app *a = ctx;
+	struct jsonl_clock c = { a->clk.boot_ns, a->clk.real_ns };
+
+	tt_buf_reset(&a->line);
+	write_line(a, jsonl_exchange(&a->line, x, &c));
+}
+
+static void tap_call(const struct genai_call *call, void *ctx)
+{
+	struct app *a = ctx;
+	struct jsonl_clock c = { a->clk.boot_ns, a->clk.real_ns };
+
+	tt_buf_reset(&a->line);
+	write_line(a, jsonl_call(&a->line, call, &c));
+}
+
 /* The exporter (-o file, stdout format, OTLP/HTTP) and the pipeline feeding it. */
 static int setup_pipeline(struct app *a)
 {
@@ -439,6 +464,11 @@ static int setup_pipeline(struct app *a)
 	if (fmt == TT_FORMAT_AUTO)
 		fmt = isatty(STDOUT_FILENO) ? TT_FORMAT_TREE :
 		      a->o.output || a->o.raw ? TT_FORMAT_NONE : TT_FORMAT_OTLP_JSON;
+	if (stdout_free && fmt == TT_FORMAT_EXCHANGES)
+		po.on_exchange = tap_exchange;
+	if (stdout_free && fmt == TT_FORMAT_CALLS)
+		po.on_call = tap_call;
+	po.tap_ctx = a;
 	if (stdout_free && fmt == TT_FORMAT_TREE)
 		eo.tree = stdout;
 	else if (stdout_free && fmt == TT_FORMAT_OTLP_JSON && !eo.file)

@@ -38,9 +38,13 @@ static void on_exchange(struct http_exchange *x, void *ctx)
 	int err;
 
 	p->st.exchanges++;
+	if (p->o.on_exchange)
+		p->o.on_exchange(x, p->o.tap_ctx);
 	err = provider_decode(x, &p->o.provider, &call);
 	if (!err) {
 		p->st.llm_calls++;
+		if (p->o.on_call)
+			p->o.on_call(call, p->o.tap_ctx);
 		linker__add_call(p->linker, call,
 				 http_headers_get(&x->req.headers, "traceparent"));
 	} else if (err == -ENOENT) {

@@ -93,6 +93,7 @@ void test_cli_errors(void)
 		{ { "tt", "--raw", NULL }, "nothing to trace" },
 		{ { "tt", "--raw", "-o", "-", "--", "curl", NULL }, "both want stdout" },
 		{ { "tt", "--format", "xml", "--all", NULL }, "--format" },
+		{ { "tt", "--format", "", "--all", NULL }, "--format" },
 		{ { "tt", "--otlp-endpoint", "localhost:4318", "--all", NULL }, "--otlp-endpoint" },
 		{ { "tt", "--raw", "-p", "0", NULL }, "invalid pid" },
 		{ { "tt", "--raw", "-p", "12x", NULL }, "invalid pid" },
@@ -131,6 +132,17 @@ void test_cli_export_options(void)
 	ASSERT_TRUE(o.capture_content, "capture content");
 	ASSERT_TRUE(o.legacy_semconv, "legacy");
 	ASSERT_FALSE(o.raw, "no raw");
+	/* parse() reuses its argument storage: o's strings are stale from here on */
+	{
+		const char *c[] = { "tt", "replay", "x.ttcap", "--format", "calls", NULL };
+		const char *e[] = { "tt", "replay", "x.ttcap", "--format", "exchanges", NULL };
+		struct tt_opts o2;
+
+		ASSERT_OK(parse(&o2, err, c), "calls");
+		ASSERT_EQ(o2.format, TT_FORMAT_CALLS, "calls format");
+		ASSERT_OK(parse(&o2, err, e), "exchanges");
+		ASSERT_EQ(o2.format, TT_FORMAT_EXCHANGES, "exchanges format");
+	}
 }
 
 void test_cli_help_version(void)

@@ -10,7 +10,8 @@ PREFIX ?= /usr/local
 BIN ?= tracetree-bpf
 DEBIAN_DEPS := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libcjson-dev libbrotli-dev libzstd-dev libnghttp2-dev libcurl4-openssl-dev libssl-dev \
-	pkg-config openssl curl ca-certificates python3 python3-httpx nodejs iproute2
+	pkg-config openssl curl ca-certificates python3 python3-httpx nodejs npm iproute2 \
+	libclang-rt-14-dev golang-go gnutls-bin libcapstone-dev protobuf-compiler strace
 
 ifeq ($(V),1)
 Q :=
@@ -121,20 +122,27 @@ $(OUTPUT)/bench/%: tests/bench/%.c $(OUTPUT)/libtt.a | $(OUTPUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(OUTPUT)/libtt.a $(LDLIBS) -lssl -lcrypto -lpthread -o $@
 
-$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(LIB_SRCS)) | $(OUTPUT)/fuzz
-	$(call msg,FUZZ,$@)
-	$(Q)clang $(CFLAGS) $(INCLUDES) -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined $^ \
-		$(LDLIBS) -o $@
+# Fuzz harnesses link an instrumented archive: only the objects a harness needs are pulled in.
+FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(INCLUDES)
+$(OUTPUT)/fuzz/libtt.a: $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(LIB_SRCS))
+	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libtt.a | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/fuzz/obj/loader.o: $(SKEL)
 $(OUTPUT)/fuzz/obj/%.o: src/%.c
 	$(Q)mkdir -p $(@D)
-	$(Q)clang $(CFLAGS) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+	$(Q)clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
 test-unit: $(OUTPUT)/unit-tests
 	$(Q)TT_FIXTURES=tests/fixtures $(OUTPUT)/unit-tests
 
-test: $(BIN) $(OUTPUT)/unit-tests $(HELPER_BINS)
-	$(Q)TT_TRACER=$(abspath $(BIN)) tests/run.sh $(OUTPUT)
+# make check runs each fuzz harness briefly (CHECK_FUZZ_SECONDS); `make fuzz` runs them longer.
+CHECK_FUZZ_SECONDS ?= 10
+test: $(BIN) $(OUTPUT)/unit-tests $(HELPER_BINS) $(FUZZ_BINS)
+	$(Q)TT_TRACER=$(abspath $(BIN)) FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run.sh $(OUTPUT)
 
 test-e2e: $(BIN) $(HELPER_BINS)
 	$(Q)TT_TRACER=$(abspath $(BIN)) tests/run.sh --e2e-only $(OUTPUT)
@@ -149,8 +157,10 @@ check: deps
 bench: $(BIN) $(BENCH_BINS) $(HELPER_BINS)
 	$(Q)tests/bench/run.sh $(OUTPUT)
 
+# FUZZ_SECONDS per harness (make check runs them briefly; run longer by hand).
+FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BINS)
-	$(Q)tests/fuzz/run.sh $(OUTPUT)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(OUTPUT)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN)

@@ -35,8 +35,11 @@ if [ $e2e_only = 0 ]; then
 	TT_FIXTURES=tests/fixtures TT_BPF_OBJ="$out/tracetree.bpf.o" run_suite unit "$out/unit-tests"
 fi
 run_suite e2e /usr/bin/python3 tests/e2e/run.py
+if [ $e2e_only = 0 ] && ls "$out"/fuzz/fuzz_* >/dev/null 2>&1; then
+	run_suite fuzz tests/fuzz/run.sh "$out"
+fi
 
-summary=$(grep -E '^(unit|e2e): [0-9]+ passed' "$log" | awk '
+summary=$(grep -E '^(unit|e2e|fuzz): [0-9]+ passed' "$log" | awk '
 	{ p += $2; f += $4; s += $6 }
 	END { printf "%d passed, %d failed, %d skipped", p, f, s }')
 echo "== total"

@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs every libFuzzer harness in OUTPUT/fuzz for FUZZ_SECONDS each, seeded from the fixtures,
+# and ends with "fuzz: N passed, M failed". A crash, leak or timeout fails the harness and
+# leaves its reproducer in OUTPUT/fuzz/artifacts.
+# Usage: tests/fuzz/run.sh OUTPUT_DIR
+set -u
+out=${1:-.output}
+secs=${FUZZ_SECONDS:-60}
+cd "$(dirname "$0")/../.." || exit 2
+seeds="$out/fuzz/seeds"
+rm -rf "$seeds"
+mkdir -p "$seeds" "$out/fuzz/artifacts"
+# corpora from the recorded HTTP fixtures and the provider fixtures
+/usr/bin/python3 tools/record_wire.py --fuzz-seeds "$seeds" >/dev/null 2>&1 || true
+/usr/bin/python3 tests/fuzz/provider_seeds.py "$seeds/fuzz_provider" >/dev/null 2>&1 || true
+pass=0
+fail=0
+for bin in "$out"/fuzz/fuzz_*; do
+	[ -x "$bin" ] || continue
+	name=$(basename "$bin")
+	corpus=$(mktemp -d)
+	[ -d "$seeds/$name" ] && cp -r "$seeds/$name/." "$corpus/"
+	if "$bin" "$corpus" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=0 -artifact_prefix="$out/fuzz/artifacts/$name-" \
+		> "$out/fuzz/$name.log" 2>&1; then
+		echo "#fuzz $name: OK ($(grep -c . "$out/fuzz/$name.log") log lines, ${secs}s)"
+		pass=$((pass + 1))
+	else
+		echo "#fuzz $name: FAIL (see $out/fuzz/$name.log)"
+		tail -n 30 "$out/fuzz/$name.log"
+		fail=$((fail + 1))
+	fi
+	rm -rf "$corpus"
+done
+echo "fuzz: $pass passed, $fail failed, 0 skipped"
+[ $fail = 0 ]

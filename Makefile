@@ -10,7 +10,7 @@ PREFIX ?= /usr/local
 BIN ?= tracetree-bpf
 DEBIAN_DEPS := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libcjson-dev libbrotli-dev libzstd-dev libnghttp2-dev libcurl4-openssl-dev libssl-dev \
-	pkg-config openssl curl ca-certificates python3 python3-httpx nodejs npm iproute2 \
+	pkg-config openssl curl ca-certificates python3 python3-httpx iproute2 \
 	libclang-rt-14-dev golang-go gnutls-bin libcapstone-dev protobuf-compiler strace
 
 ifeq ($(V),1)
@@ -46,7 +46,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 HELPER_SRCS := $(wildcard tests/e2e/helpers/*.c)
 HELPER_BINS := $(patsubst tests/e2e/helpers/%.c,$(OUTPUT)/helpers/%,$(HELPER_SRCS))
 
-.PHONY: FORCE all deps test test-unit test-e2e check bench fuzz demo install clean layers
+.PHONY: FORCE npm-deps all deps test test-unit test-e2e check bench fuzz demo install clean layers
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -57,6 +57,29 @@ deps:
 	$(Q)DEBIAN_FRONTEND=noninteractive apt-get -qq update >/dev/null
 	$(Q)DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends \
 		$(DEBIAN_DEPS) >/dev/null
+	@# Node and npm: the machine's own when present (NodeSource's nodejs conflicts with
+	@# Debian's npm package), else Debian's
+	$(Q)command -v node >/dev/null && command -v npm >/dev/null || \
+		DEBIAN_FRONTEND=noninteractive apt-get -qq install -y nodejs npm >/dev/null
+
+# Agents and runtimes from npm for the end-to-end tests, into $(NPM_DIR) (never global). A
+# package that cannot be installed makes its tests report skipped, with the reason.
+NPM_DIR ?= $(OUTPUT)/npm
+NPM_PKGS := bun-1.3.14=@oven/bun-linux-x64@1.3.14 bun-1.4.5=@oven/bun-linux-x64@1.4.5 \
+	claude-code=@anthropic-ai/claude-code@2.1.330
+npm-deps:
+	$(call msg,NPM,$(NPM_DIR))
+	$(Q)mkdir -p $(NPM_DIR)
+	$(Q)for spec in $(NPM_PKGS); do \
+		dir=$(NPM_DIR)/$${spec%%=*}; pkg=$${spec#*=}; \
+		[ -e $$dir/.installed ] && continue; \
+		if npm install --prefix $$dir --cache $(NPM_DIR)/.cache --no-save --no-audit \
+			--no-fund --loglevel=error $$pkg >$(NPM_DIR).log 2>&1; then \
+			touch $$dir/.installed; \
+		else \
+			echo "npm-deps: $$pkg could not be installed (see $(NPM_DIR).log)"; \
+		fi; \
+	done
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj $(OUTPUT)/san $(OUTPUT)/san/tests $(OUTPUT)/fuzz \
 $(OUTPUT)/bench $(OUTPUT)/helpers:
@@ -152,7 +175,8 @@ layers:
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory layers
-	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory npm-deps
+	$(Q)TT_NPM_DIR=$(abspath $(NPM_DIR)) $(MAKE) --no-print-directory test
 
 bench: $(BIN) $(BENCH_BINS) $(HELPER_BINS)
 	$(Q)tests/bench/run.sh $(OUTPUT)
@@ -169,6 +193,8 @@ demo: deps
 install: $(BIN)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/tracetree-bpf)
 	$(Q)install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tracetree-bpf
+	$(Q)install -D -m 0644 tools/tls-targets.conf \
+		$(DESTDIR)$(PREFIX)/share/tracetree-bpf/tls-targets.conf
 
 clean:
 	$(call msg,CLEAN,)

@@ -46,6 +46,9 @@ struct tt_opts {
 	bool capture_content;		/* --capture-content */
 	bool legacy_semconv;		/* --semconv-legacy */
 	const char *record;		/* --record FILE */
+	const char *tls_offsets[TT_MAX_PIDS];	/* --tls-offsets FILE:func=0xOFF,... */
+	int n_tls_offsets;
+	const char *tls_db;		/* --tls-db FILE: fingerprints and signatures */
 	bool stats;			/* --stats: counters on stderr, periodically and at exit */
 	unsigned int stats_interval;	/* seconds between --stats lines */
 	uint32_t call_cap;		/* --call-cap BYTES */

@@ -24,6 +24,8 @@ struct rawfmt_clock {
  */
 int rawfmt_record(struct tt_buf *out, const void *rec, size_t size,
 		  const struct rawfmt_clock *clk);
+/* The "src" of a data record (enum tt_src): "ssl", "ssl_ex", "gnutls", "nss", "gotls". */
+const char *rawfmt_src_name(unsigned int src);
 
 #ifdef __cplusplus
 }

@@ -13,18 +13,33 @@ extern "C" {
 #endif
 
 enum tt_func {
-	TT_FN_SSL_WRITE = 0,
+	TT_FN_SSL_WRITE = 0,	/* OpenSSL, BoringSSL */
 	TT_FN_SSL_WRITE_EX,
 	TT_FN_SSL_READ,
 	TT_FN_SSL_READ_EX,
 	TT_FN_SSL_FREE,
+	TT_FN_GNUTLS_SEND,	/* gnutls_record_send */
+	TT_FN_GNUTLS_RECV,	/* gnutls_record_recv */
+	TT_FN_PR_WRITE,		/* NSS through NSPR */
+	TT_FN_PR_READ,
+	TT_FN_PR_SEND,
+	TT_FN_PR_RECV,
+	TT_FN_GO_WRITE,		/* crypto/tls.(*Conn).Write */
+	TT_FN_GO_READ,		/* crypto/tls.(*Conn).Read */
 	TT_FN_MAX,
 };
 
+/* How a function was found: the resolution tiers, tried in order (issue 6). */
 enum tt_tier {
 	TT_TIER_NONE = 0,
-	TT_TIER_SYMBOL,		/* .dynsym / .symtab */
+	TT_TIER_SYMBOL,		/* 1: .dynsym / .symtab */
+	TT_TIER_FINGERPRINT,	/* 2: a known build in the database (build id or size + hash) */
+	TT_TIER_SIGNATURE,	/* 3: unique prologue byte patterns at consistent distances */
+	TT_TIER_OVERRIDE,	/* 4: --tls-offsets FILE:func=0xOFF (wins over the others) */
+	TT_TIER_PCLNTAB,	/* Go: .gopclntab function table (tier 1 for Go, survives strip) */
 };
+
+#define TT_GO_RETS_MAX 32	/* RET instructions probed per Go function */
 
 /* A file to probe: found functions as file offsets (0 = absent). */
 struct tt_target {
@@ -33,19 +48,52 @@ struct tt_target {
 	ino_t ino;
 	uint64_t off[TT_FN_MAX];
 	enum tt_tier tier[TT_FN_MAX];
+	/* Go: the write probe goes after the stack check (see bpf/gotls.bpf.c), reads on RETs */
+	uint64_t go_write_at;
+	uint64_t go_read_rets[TT_GO_RETS_MAX];
+	int n_go_read_rets;
+	char lib[48];		/* openssl, boringssl, gnutls, nss, gotls, ... */
+	char source[64];	/* fingerprint or signature set that matched, if any */
+	char note[256];		/* why capture is partial or impossible, what to do */
 };
 
 const char *targets_func_name(enum tt_func fn);
+const char *targets_tier_name(enum tt_tier tier);
+/* The tt_func named name (as in targets_func_name, or "go_write"/"go_read"), or -ENOENT. */
+int targets_func_by_name(const char *name);
 /*
- * Looks up the TLS functions in the ELF file at path. Returns the number found (0: not a TLS
- * carrier), or -errno (-ENOEXEC: not ELF). Fills t->off/tier, dev and ino.
+ * Looks up the TLS functions in the ELF file at path through the tiers. Returns the number
+ * found when both directions are covered, 0 when the file is not a usable TLS carrier (t->note
+ * says why when something was found), or -errno (-ENOEXEC: not ELF). Fills t.
  */
 int targets_inspect(const char *path, struct tt_target *t);
+/* True when t covers writes and reads. */
+bool targets_has_write(const struct tt_target *t);
+bool targets_has_read(const struct tt_target *t);
 /* Offsets of named functions in an ELF file (symbol value converted to a file offset). */
 int targets_elf_lookup(const char *path, const char *const *names, size_t n, uint64_t *offs);
+
 /*
- * Candidate TLS libraries of the system (libssl.so.* known to the dynamic linker cache and in
- * the usual directories), de-duplicated by inode. Calls fn for each; returns the count.
+ * Tier 4, the manual override, from a --tls-offsets value: "FILE:func=0xOFF[,func=0xOFF...]"
+ * (file offsets; func as in targets_func_name). May be called once per option; returns 0 or
+ * -EINVAL / -ENOENT (FILE missing) / -E2BIG.
+ */
+int targets_parse_overrides(const char *spec);
+void targets_clear_overrides(void);
+/*
+ * The database of tiers 2 and 3. Without a call, the first inspection loads the files named in
+ * TT_TLS_TARGETS (colon-separated) or else the first found of /etc/tracetree-bpf/
+ * tls-targets.conf, <exe dir>/tools/tls-targets.conf, <exe dir>/../tools/tls-targets.conf,
+ * <exe dir>/../share/tracetree-bpf/tls-targets.conf. Returns 0 or -errno (logged).
+ */
+int targets_load_db(const char *path);
+/* Describes the loaded database ("N fingerprints, M signature sets from PATH"). */
+void targets_db_describe(char *buf, size_t len);
+
+/*
+ * Candidate TLS libraries of the system (libssl, libgnutls in the usual directories; not
+ * libnspr4, whose PR_Read/PR_Write also serve files), de-duplicated by inode. Calls fn for
+ * each; returns the count.
  */
 int targets_system_libs(void (*fn)(const char *path, void *ctx), void *ctx);
 /*

@@ -46,6 +46,9 @@ enum tt_data_flags {
 enum tt_src {
 	TT_SRC_SSL = 0,		/* SSL_write / SSL_read */
 	TT_SRC_SSL_EX = 1,	/* SSL_write_ex / SSL_read_ex */
+	TT_SRC_GNUTLS = 2,	/* gnutls_record_send / gnutls_record_recv */
+	TT_SRC_NSS = 3,		/* NSPR PR_Write / PR_Read / PR_Send / PR_Recv on an SSL layer */
+	TT_SRC_GOTLS = 4,	/* Go crypto/tls (*Conn).Write / (*Conn).Read; conn = *tls.Conn */
 };
 
 /* Common header of every record. ts_ns is CLOCK_BOOTTIME (bpf_ktime_get_boot_ns). */

@@ -23,6 +23,8 @@ enum {
 	OPT_OTLP_ENDPOINT,
 	OPT_CAPTURE_CONTENT,
 	OPT_SEMCONV_LEGACY,
+	OPT_TLS_OFFSETS,
+	OPT_TLS_DB,
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +36,8 @@ static const struct option long_opts[] = {
 	{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
 	{ "capture-content", no_argument, NULL, OPT_CAPTURE_CONTENT },
 	{ "semconv-legacy", no_argument, NULL, OPT_SEMCONV_LEGACY },
+	{ "tls-offsets", required_argument, NULL, OPT_TLS_OFFSETS },
+	{ "tls-db", required_argument, NULL, OPT_TLS_DB },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "call-cap", required_argument, NULL, OPT_CALL_CAP },
@@ -54,10 +58,11 @@ void cli_usage(FILE *f)
 "       tracetree-bpf [OPTIONS] --all                 trace every process on the host\n"
 "       tracetree-bpf replay FILE [OPTIONS]           rerun the pipeline on a --record capture,\n"
 "                                                     no root needed\n"
+"       tracetree-bpf doctor [--pid PID] [PATH...]    what can be traced here, and why not\n"
 "\n"
-"Captures the TLS plaintext (OpenSSL SSL_read/SSL_write and the _ex variants, in libssl and in\n"
-"executables that export them, such as node) and the fork/exec/exit tree of the traced\n"
-"processes with uprobes and tracepoints, decodes the HTTP exchanges and LLM API calls (OpenAI,\n"
+"Captures the TLS plaintext (OpenSSL and BoringSSL SSL_read/SSL_write, also statically linked\n"
+"and stripped as in Bun and Claude Code; GnuTLS; NSS; Go crypto/tls) and the fork/exec/exit\n"
+"tree of the traced processes with uprobes and tracepoints, decodes the HTTP exchanges and LLM API calls (OpenAI,\n"
 "Anthropic, Gemini, Ollama, OpenAI-compatible) and links agent, LLM, tool and process spans\n"
 "into OpenTelemetry trace trees. Live tracing needs root, BTF and uprobes.\n"
 "\n"
@@ -83,6 +88,11 @@ void cli_usage(FILE *f)
 "                         marked truncated\n"
 "  --ringbuf-size BYTES   kernel ring buffer size (default 64M, a power of two >= 1M)\n"
 "  --duration SECS        stop after SECS seconds\n"
+"  --tls-offsets FILE:func=0xOFF[,func=0xOFF...]\n"
+"                         probe TLS functions at these file offsets in FILE (SSL_write,\n"
+"                         SSL_read, ...), for builds no other method finds; repeatable\n"
+"  --tls-db FILE          fingerprints and prologue signatures of stripped TLS builds (default:\n"
+"                         TT_TLS_TARGETS, /etc/tracetree-bpf/tls-targets.conf, the shipped one)\n"
 "\n"
 "General:\n"
 "  -v, --verbose          more diagnostics on stderr (-vv: debug, libbpf included)\n"
@@ -204,6 +214,17 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 		return 0;
 	case OPT_SEMCONV_LEGACY:
 		o->legacy_semconv = true;
+		return 0;
+	case OPT_TLS_OFFSETS:
+		if (!strchr(optarg, ':') || !strchr(optarg, '='))
+			return fail(err, errlen, "invalid --tls-offsets '%s' (FILE:func=0xOFF,...)",
+				    optarg);
+		if (o->n_tls_offsets == TT_MAX_PIDS)
+			return fail(err, errlen, "too many --tls-offsets (at most %d)", TT_MAX_PIDS);
+		o->tls_offsets[o->n_tls_offsets++] = optarg;
+		return 0;
+	case OPT_TLS_DB:
+		o->tls_db = optarg;
 		return 0;
 	case 'o':
 		o->output = optarg;

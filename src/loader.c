@@ -116,6 +116,23 @@ static int attach_one(struct loader *l, struct bpf_program *prog, const char *pa
 	return add_link(l, link);
 }
 
+/* Go: Write captured after its stack check, Read stashed at entry and emitted at each RET. */
+static int attach_go(struct loader *l, const struct tt_target *t)
+{
+	struct tracetree *s = l->skel;
+	int i, err;
+
+	err = attach_one(l, s->progs.go_write_enter, t->path, t->go_write_at, false);
+	if (!err)
+		err = attach_one(l, s->progs.go_read_enter, t->path, t->off[TT_FN_GO_READ], false);
+	for (i = 0; !err && i < t->n_go_read_rets; i++)
+		err = attach_one(l, s->progs.go_read_ret, t->path, t->go_read_rets[i], false);
+	if (err)
+		tt_warn("loader: %s: attaching the Go crypto/tls probes failed: %s", t->path,
+			strerror(-err));
+	return err;
+}
+
 int loader__probe_file(struct loader *l, const char *path)
 {
 	struct tracetree *s = l->skel;
@@ -128,9 +145,15 @@ int loader__probe_file(struct loader *l, const char *path)
 		{ TT_FN_SSL_READ, s->progs.ssl_read_enter, s->progs.ssl_read_exit },
 		{ TT_FN_SSL_READ_EX, s->progs.ssl_readex_enter, s->progs.ssl_readex_exit },
 		{ TT_FN_SSL_FREE, s->progs.ssl_free_enter, NULL },
+		{ TT_FN_GNUTLS_SEND, s->progs.gtls_send_enter, s->progs.gtls_send_exit },
+		{ TT_FN_GNUTLS_RECV, s->progs.gtls_recv_enter, s->progs.gtls_recv_exit },
+		{ TT_FN_PR_WRITE, s->progs.nss_write_enter, s->progs.nss_write_exit },
+		{ TT_FN_PR_SEND, s->progs.nss_write_enter, s->progs.nss_write_exit },
+		{ TT_FN_PR_READ, s->progs.nss_read_enter, s->progs.nss_read_exit },
+		{ TT_FN_PR_RECV, s->progs.nss_read_enter, s->progs.nss_read_exit },
 	};
 	struct probed_file *pf;
-	struct tt_target t;
+	struct tt_target *t;
 	struct stat st;
 	int n, i, err;
 
@@ -147,29 +170,45 @@ int loader__probe_file(struct loader *l, const char *path)
 	pf->dev = st.st_dev;
 	pf->ino = st.st_ino;
 	pf->attached = false;
-	n = targets_inspect(path, &t);
-	if (n <= 0)
+	t = malloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	n = targets_inspect(path, t);
+	if (n <= 0) {
+		if (t->note[0])
+			tt_info("loader: %s: %s TLS functions not probed: %s", path,
+				t->lib[0] ? t->lib : "", t->note);
+		free(t);
 		return n == -ENOEXEC ? 0 : n;
-	for (i = 0; i < (int)(sizeof(plan) / sizeof(plan[0])); i++) {
-		if (!t.off[plan[i].fn])
+	}
+	err = 0;
+	for (i = 0; !err && i < (int)(sizeof(plan) / sizeof(plan[0])); i++) {
+		if (!t->off[plan[i].fn])
 			continue;
-		err = attach_one(l, plan[i].enter, path, t.off[plan[i].fn], false);
+		err = attach_one(l, plan[i].enter, path, t->off[plan[i].fn], false);
 		if (!err && plan[i].exit)
-			err = attach_one(l, plan[i].exit, path, t.off[plan[i].fn], true);
+			err = attach_one(l, plan[i].exit, path, t->off[plan[i].fn], true);
 		if (err) {
 			tt_warn("loader: %s: attaching %s at %#llx failed: %s", path,
-				targets_func_name(plan[i].fn), (unsigned long long)t.off[plan[i].fn],
-				strerror(-err));
-			return err;
+				targets_func_name(plan[i].fn),
+				(unsigned long long)t->off[plan[i].fn], strerror(-err));
+			break;
 		}
-		tt_debug("loader: %s: probed %s at %#llx", path, targets_func_name(plan[i].fn),
-			 (unsigned long long)t.off[plan[i].fn]);
+		tt_debug("loader: %s: probed %s at %#llx (%s)", path, targets_func_name(plan[i].fn),
+			 (unsigned long long)t->off[plan[i].fn],
+			 targets_tier_name(t->tier[plan[i].fn]));
 	}
-	pf->attached = true;
-	l->n_probed++;
-	tt_info("loader: probing TLS functions in %s (dev %lu ino %lu)", path,
-		(unsigned long)st.st_dev, (unsigned long)st.st_ino);
-	return 1;
+	if (!err && t->go_write_at && t->n_go_read_rets)
+		err = attach_go(l, t);
+	if (!err) {
+		pf->attached = true;
+		l->n_probed++;
+		tt_info("loader: probing %s TLS functions in %s (dev %lu ino %lu%s%s)",
+			t->lib[0] ? t->lib : "", path, (unsigned long)st.st_dev,
+			(unsigned long)st.st_ino, t->source[0] ? ", " : "", t->source);
+	}
+	free(t);
+	return err ? err : 1;
 }
 
 int loader__track(struct loader *l, pid_t pid)

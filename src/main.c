@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "capfile.h"
 #include "cli.h"
+#include "doctor.h"
 #include "events.h"
 #include "export.h"
 #include "jsonl_fmt.h"
@@ -656,11 +657,24 @@ static int run_live(struct app *a)
 {
 	struct capfile_header ch = { .abi = TT_ABI_VERSION };
 	uint64_t start, drain_until = 0, last_stats;
-	int go_fd = -1, err, ret = 0;
+	int go_fd = -1, err, ret = 0, i;
 
 	err = preflight();
 	if (err)
 		return 1;
+	if (a->o.tls_db && targets_load_db(a->o.tls_db)) {
+		fprintf(stderr, "tracetree-bpf: cannot use --tls-db %s (see the message above)\n",
+			a->o.tls_db);
+		return 1;
+	}
+	for (i = 0; i < a->o.n_tls_offsets; i++) {
+		err = targets_parse_overrides(a->o.tls_offsets[i]);
+		if (err) {
+			fprintf(stderr, "tracetree-bpf: invalid --tls-offsets '%s': %s\n",
+				a->o.tls_offsets[i], strerror(-err));
+			return 1;
+		}
+	}
 	libbpf_set_print(libbpf_print);
 	a->clk.boot_ns = now_ns(CLOCK_BOOTTIME);
 	a->clk.real_ns = now_ns(CLOCK_REALTIME);
@@ -727,6 +741,8 @@ int main(int argc, char **argv)
 	char err[256];
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "doctor"))
+		return doctor_main(argc - 1, argv + 1);
 	if (cli_parse(argc, argv, &a.o, err, sizeof(err))) {
 		fprintf(stderr, "tracetree-bpf: %s\n", err);
 		return 2;

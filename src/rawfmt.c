@@ -34,6 +34,16 @@ static int put_common(struct tt_buf *b, const struct tt_hdr *h, int type)
 	return err ? err : jsonw_str(b, h->comm, strnlen(h->comm, TT_COMM_LEN));
 }
 
+const char *rawfmt_src_name(unsigned int src)
+{
+	static const char *const names[] = {
+		[TT_SRC_SSL] = "ssl", [TT_SRC_SSL_EX] = "ssl_ex", [TT_SRC_GNUTLS] = "gnutls",
+		[TT_SRC_NSS] = "nss", [TT_SRC_GOTLS] = "gotls",
+	};
+
+	return src < sizeof(names) / sizeof(names[0]) && names[src] ? names[src] : "unknown";
+}
+
 static int put_data(struct tt_buf *b, const struct tt_data *d)
 {
 	int err;
@@ -44,7 +54,7 @@ static int put_data(struct tt_buf *b, const struct tt_data *d)
 			    d->dir == TT_DIR_WRITE ? "write" : "read", (uint64_t)d->conn, d->fd,
 			    (uint64_t)d->pos, d->len, d->call_len,
 			    d->flags & TT_DF_TRUNCATED ? "true" : "false",
-			    d->src == TT_SRC_SSL_EX ? "ssl_ex" : "ssl");
+			    rawfmt_src_name(d->src));
 	if (err)
 		return err;
 	if (jsonw_is_text(d->data, d->len)) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* targets.c: find the files that carry TLS functions and the functions' file offsets. */
+/* targets.c: find the files that carry TLS functions and the functions' file offsets, through
+ * the resolution tiers: symbols, fingerprints, signatures (tlsdb), Go pclntab, overrides. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,11 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "disasm.h"
+#include "gopclntab.h"
 #include "log.h"
 #include "targets.h"
+#include "tlsdb.h"
+
+#define TARGETS_MAX_SEGS	16
+#define TARGETS_MAX_OVERRIDES	64
 
 static const char *const func_names[TT_FN_MAX] = {
 	[TT_FN_SSL_WRITE] = "SSL_write",
@@ -21,6 +29,50 @@ static const char *const func_names[TT_FN_MAX] = {
 	[TT_FN_SSL_READ] = "SSL_read",
 	[TT_FN_SSL_READ_EX] = "SSL_read_ex",
 	[TT_FN_SSL_FREE] = "SSL_free",
+	[TT_FN_GNUTLS_SEND] = "gnutls_record_send",
+	[TT_FN_GNUTLS_RECV] = "gnutls_record_recv",
+	[TT_FN_PR_WRITE] = "PR_Write",
+	[TT_FN_PR_READ] = "PR_Read",
+	[TT_FN_PR_SEND] = "PR_Send",
+	[TT_FN_PR_RECV] = "PR_Recv",
+	[TT_FN_GO_WRITE] = "crypto/tls.(*Conn).Write",
+	[TT_FN_GO_READ] = "crypto/tls.(*Conn).Read",
+};
+
+static const char *const tier_names[] = {
+	[TT_TIER_NONE] = "none",
+	[TT_TIER_SYMBOL] = "symbol",
+	[TT_TIER_FINGERPRINT] = "fingerprint",
+	[TT_TIER_SIGNATURE] = "signature",
+	[TT_TIER_OVERRIDE] = "override",
+	[TT_TIER_PCLNTAB] = "gopclntab",
+};
+
+struct override {
+	dev_t dev;
+	ino_t ino;
+	enum tt_func fn;
+	uint64_t off;
+};
+
+static struct override overrides[TARGETS_MAX_OVERRIDES];
+static int n_overrides;
+static struct tlsdb *db;
+static bool db_tried;
+static char db_desc[PATH_MAX + 64];
+
+/* An ELF file mapped read-only, with what the tiers need. */
+struct image {
+	int fd;
+	uint8_t *map;
+	size_t size;
+	Elf *elf;
+	GElf_Phdr segs[TARGETS_MAX_SEGS];	/* PT_LOAD */
+	int n_segs;
+	struct tlsdb_range code[TARGETS_MAX_SEGS];
+	int n_code;
+	const uint8_t *build_id;
+	size_t build_id_len;
 };
 
 const char *targets_func_name(enum tt_func fn)
@@ -28,27 +80,170 @@ const char *targets_func_name(enum tt_func fn)
 	return fn < TT_FN_MAX ? func_names[fn] : "?";
 }
 
-/* Converts a symbol's virtual address to a file offset through the PT_LOAD segments. */
-static int vaddr_to_off(Elf *elf, uint64_t vaddr, uint64_t *off)
+const char *targets_tier_name(enum tt_tier tier)
 {
-	size_t i, n;
-	GElf_Phdr ph;
+	return tier <= TT_TIER_PCLNTAB ? tier_names[tier] : "?";
+}
 
-	if (elf_getphdrnum(elf, &n))
-		return -EBADMSG;
+int targets_func_by_name(const char *name)
+{
+	int i;
+
+	if (!strcmp(name, "go_write"))
+		return TT_FN_GO_WRITE;
+	if (!strcmp(name, "go_read"))
+		return TT_FN_GO_READ;
+	for (i = 0; i < TT_FN_MAX; i++)
+		if (!strcmp(name, func_names[i]))
+			return i;
+	return -ENOENT;
+}
+
+bool targets_has_write(const struct tt_target *t)
+{
+	return t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_WRITE_EX] ||
+	       t->off[TT_FN_GNUTLS_SEND] || t->off[TT_FN_PR_WRITE] || t->off[TT_FN_PR_SEND] ||
+	       t->go_write_at;
+}
+
+bool targets_has_read(const struct tt_target *t)
+{
+	return t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_READ_EX] ||
+	       t->off[TT_FN_GNUTLS_RECV] || t->off[TT_FN_PR_READ] || t->off[TT_FN_PR_RECV] ||
+	       (t->off[TT_FN_GO_READ] && t->n_go_read_rets);
+}
+
+/* Converts a virtual address to a file offset through the executable PT_LOAD segments. */
+static int vaddr_to_off(const GElf_Phdr *segs, int n, uint64_t vaddr, uint64_t *off)
+{
+	int i;
+
 	for (i = 0; i < n; i++) {
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+		if (!(segs[i].p_flags & PF_X))
 			continue;
-		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_memsz) {
-			*off = vaddr - ph.p_vaddr + ph.p_offset;
+		if (vaddr >= segs[i].p_vaddr && vaddr < segs[i].p_vaddr + segs[i].p_filesz) {
+			*off = vaddr - segs[i].p_vaddr + segs[i].p_offset;
 			return 0;
 		}
 	}
 	return -ENOENT;
 }
 
-static void scan_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *const *names,
-			size_t n, uint64_t *offs)
+static bool off_in_code(const struct image *im, uint64_t off)
+{
+	int i;
+
+	for (i = 0; i < im->n_code; i++)
+		if (off >= im->code[i].off && off < im->code[i].off + im->code[i].len)
+			return true;
+	return false;
+}
+
+static int elf_segments(Elf *elf, GElf_Phdr *segs, int *n)
+{
+	size_t i, count;
+	GElf_Phdr ph;
+
+	*n = 0;
+	if (elf_getphdrnum(elf, &count))
+		return -EBADMSG;
+	for (i = 0; i < count && *n < TARGETS_MAX_SEGS; i++)
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD)
+			segs[(*n)++] = ph;
+	return 0;
+}
+
+static void find_build_id(struct image *im)
+{
+	size_t i, count, off, name_off, desc_off;
+	Elf_Data *data;
+	GElf_Nhdr nh;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(im->elf, &count))
+		return;
+	for (i = 0; i < count; i++) {
+		if (!gelf_getphdr(im->elf, (int)i, &ph) || ph.p_type != PT_NOTE ||
+		    ph.p_offset > im->size || ph.p_filesz > im->size - ph.p_offset)
+			continue;
+		data = elf_getdata_rawchunk(im->elf, (int64_t)ph.p_offset, ph.p_filesz,
+					    ELF_T_NHDR);
+		off = 0;
+		while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    !memcmp((char *)data->d_buf + name_off, "GNU", 4)) {
+				im->build_id = (const uint8_t *)data->d_buf + desc_off;
+				im->build_id_len = nh.n_descsz;
+				return;
+			}
+		}
+	}
+}
+
+static void image_close(struct image *im)
+{
+	if (im->elf)
+		elf_end(im->elf);
+	if (im->map && im->map != MAP_FAILED)
+		munmap(im->map, im->size);
+	if (im->fd >= 0)
+		close(im->fd);
+}
+
+static int image_open(const char *path, struct image *im)
+{
+	struct stat st;
+	int i, err;
+
+	memset(im, 0, sizeof(*im));
+	im->fd = -1;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	im->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (im->fd < 0)
+		return -errno;
+	if (fstat(im->fd, &st)) {
+		err = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 64) {
+		err = -ENOEXEC;
+		goto fail;
+	}
+	im->size = (size_t)st.st_size;
+	im->map = mmap(NULL, im->size, PROT_READ, MAP_PRIVATE, im->fd, 0);
+	if (im->map == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	if (memcmp(im->map, ELFMAG, SELFMAG)) {
+		err = -ENOEXEC;
+		goto fail;
+	}
+	im->elf = elf_memory((char *)im->map, im->size);
+	if (!im->elf || elf_kind(im->elf) != ELF_K_ELF) {
+		err = -ENOEXEC;
+		goto fail;
+	}
+	err = elf_segments(im->elf, im->segs, &im->n_segs);
+	if (err)
+		goto fail;
+	for (i = 0; i < im->n_segs; i++) {
+		if (!(im->segs[i].p_flags & PF_X) || im->segs[i].p_offset > im->size ||
+		    im->segs[i].p_filesz > im->size - im->segs[i].p_offset)
+			continue;
+		im->code[im->n_code].off = im->segs[i].p_offset;
+		im->code[im->n_code++].len = im->segs[i].p_filesz;
+	}
+	find_build_id(im);
+	return 0;
+fail:
+	image_close(im);
+	return err;
+}
+
+static void scan_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const GElf_Phdr *segs,
+			int n_segs, const char *const *names, size_t n, uint64_t *offs)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t i, k, count;
@@ -63,54 +258,308 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char 
 		    sym.st_shndx == SHN_UNDEF || !sym.st_value)
 			continue;
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
-		if (!name || name[0] != 'S')	/* cheap filter: every name we look for is SSL_* */
+		if (!name)
 			continue;
 		for (k = 0; k < n; k++) {
-			if (!offs[k] && !strcmp(name, names[k]) &&
-			    vaddr_to_off(elf, sym.st_value, &offs[k]))
+			if (!offs[k] && names[k] && !strcmp(name, names[k]) &&
+			    vaddr_to_off(segs, n_segs, sym.st_value, &offs[k]))
 				offs[k] = 0;
 		}
 	}
 }
 
-int targets_elf_lookup(const char *path, const char *const *names, size_t n, uint64_t *offs)
+static int symbols_lookup(Elf *elf, const char *const *names, size_t n, uint64_t *offs)
 {
+	GElf_Phdr segs[TARGETS_MAX_SEGS];
 	Elf_Scn *scn = NULL;
+	int n_segs, found = 0;
 	GElf_Shdr sh;
-	Elf *elf;
-	int fd, found = 0;
 	size_t k;
 
 	memset(offs, 0, n * sizeof(*offs));
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		if (elf)
-			elf_end(elf);
-		close(fd);
-		return -ENOEXEC;
-	}
+	if (elf_segments(elf, segs, &n_segs))
+		return -EBADMSG;
 	while ((scn = elf_nextscn(elf, scn))) {
 		if (!gelf_getshdr(scn, &sh))
 			continue;
 		if (sh.sh_type == SHT_DYNSYM || sh.sh_type == SHT_SYMTAB)
-			scan_symtab(elf, scn, &sh, names, n, offs);
+			scan_symtab(elf, scn, &sh, segs, n_segs, names, n, offs);
 	}
-	elf_end(elf);
-	close(fd);
 	for (k = 0; k < n; k++)
 		found += offs[k] != 0;
 	return found;
 }
 
+int targets_elf_lookup(const char *path, const char *const *names, size_t n, uint64_t *offs)
+{
+	struct image im;
+	int err;
+
+	memset(offs, 0, n * sizeof(*offs));
+	err = image_open(path, &im);
+	if (err)
+		return err;
+	err = symbols_lookup(im.elf, names, n, offs);
+	image_close(&im);
+	return err;
+}
+
+/* Tier 1: every C-library function by its symbol (Go's names live in the pclntab instead). */
+static void tier_symbols(struct image *im, struct tt_target *t)
+{
+	const char *names[TT_FN_MAX];
+	uint64_t offs[TT_FN_MAX];
+	int i;
+
+	memcpy(names, func_names, sizeof(names));
+	names[TT_FN_GO_WRITE] = names[TT_FN_GO_READ] = NULL;
+	if (symbols_lookup(im->elf, names, TT_FN_MAX, offs) <= 0)
+		return;
+	for (i = 0; i < TT_FN_MAX; i++) {
+		if (offs[i] && !t->off[i]) {
+			t->off[i] = offs[i];
+			t->tier[i] = TT_TIER_SYMBOL;
+		}
+	}
+}
+
+/* The pclntab: the .gopclntab section, or a search of the read-only data when it is gone. */
+static int find_pclntab(struct image *im, struct gopcln *g)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Shdr sh;
+	const char *name;
+	long at;
+	int i;
+
+	if (!elf_getshdrstrndx(im->elf, &shstrndx)) {
+		while ((scn = elf_nextscn(im->elf, scn))) {
+			if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
+				continue;
+			name = elf_strptr(im->elf, shstrndx, sh.sh_name);
+			if (!name || strcmp(name, ".gopclntab") || sh.sh_offset > im->size ||
+			    sh.sh_size > im->size - sh.sh_offset)
+				continue;
+			return gopcln_init(g, im->map + sh.sh_offset, sh.sh_size);
+		}
+	}
+	if (!memmem(im->map, im->size, "\xff Go buildinf:", 14))
+		return -ENOENT;		/* not a Go program: skip the search */
+	for (i = 0; i < im->n_segs; i++) {
+		const GElf_Phdr *ph = &im->segs[i];
+
+		if ((ph->p_flags & (PF_X | PF_W)) || ph->p_offset > im->size ||
+		    ph->p_filesz > im->size - ph->p_offset)
+			continue;
+		at = gopcln_search(im->map + ph->p_offset, ph->p_filesz);
+		if (at >= 0)
+			return gopcln_init(g, im->map + ph->p_offset + at,
+					   ph->p_filesz - (size_t)at);
+	}
+	return -ENOENT;
+}
+
+/* Go crypto/tls through the pclntab; the probe points need a disassembler. */
+static void tier_go(struct image *im, struct tt_target *t)
+{
+	uint64_t w_entry, w_end, r_entry, r_end, w_off, r_off, body = 0;
+	struct gopcln g;
+	int err, n;
+
+	err = find_pclntab(im, &g);
+	if (err == -ENOTSUP) {
+		snprintf(t->note, sizeof(t->note), "Go older than 1.18: not supported");
+		return;
+	}
+	if (err)
+		return;
+	if (gopcln_find_func(&g, func_names[TT_FN_GO_WRITE], &w_entry, &w_end) ||
+	    gopcln_find_func(&g, func_names[TT_FN_GO_READ], &r_entry, &r_end))
+		return;		/* a Go program without crypto/tls */
+	snprintf(t->lib, sizeof(t->lib), "gotls");
+	if (vaddr_to_off(im->segs, im->n_segs, w_entry, &w_off) ||
+	    vaddr_to_off(im->segs, im->n_segs, r_entry, &r_off) ||
+	    !off_in_code(im, w_off + (w_end - w_entry) - 1) ||
+	    !off_in_code(im, r_off + (r_end - r_entry) - 1)) {
+		snprintf(t->note, sizeof(t->note), "Go: crypto/tls functions outside the code");
+		return;
+	}
+	t->off[TT_FN_GO_WRITE] = w_off;
+	t->off[TT_FN_GO_READ] = r_off;
+	t->tier[TT_FN_GO_WRITE] = t->tier[TT_FN_GO_READ] = TT_TIER_PCLNTAB;
+	if (!disasm_available()) {
+		snprintf(t->note, sizeof(t->note), "Go: %s", disasm_error());
+		return;
+	}
+	err = disasm_go_body_offset(im->map + w_off, w_end - w_entry, w_entry, &body);
+	if (!err)
+		t->go_write_at = w_off + body;
+	n = disasm_find_rets(im->map + r_off, r_end - r_entry, r_entry, t->go_read_rets,
+			     TT_GO_RETS_MAX);
+	if (n <= 0) {
+		snprintf(t->note, sizeof(t->note), "Go: no RET found in (*Conn).Read (%s)",
+			 n ? strerror(-n) : "none");
+		return;
+	}
+	for (t->n_go_read_rets = 0; t->n_go_read_rets < n; t->n_go_read_rets++)
+		t->go_read_rets[t->n_go_read_rets] += r_off;
+}
+
+static void apply_offs(struct image *im, struct tt_target *t, const struct tlsdb_hit *hit,
+		       enum tt_tier tier)
+{
+	int i, fn;
+
+	snprintf(t->source, sizeof(t->source), "%s", hit->name);
+	if (hit->lib[0])
+		snprintf(t->lib, sizeof(t->lib), "%s", hit->lib);
+	for (i = 0; i < hit->n_offs; i++) {
+		fn = targets_func_by_name(hit->offs[i].func);
+		if (fn < 0 || t->off[fn])
+			continue;
+		if (!off_in_code(im, hit->offs[i].off)) {
+			tt_warn("targets: %s: %s gives %s at %#llx, outside the code: ignored",
+				t->path, hit->name, hit->offs[i].func,
+				(unsigned long long)hit->offs[i].off);
+			continue;
+		}
+		t->off[fn] = hit->offs[i].off;
+		t->tier[fn] = tier;
+	}
+}
+
+static void db_default_load(void)
+{
+	char exe[PATH_MAX], cand[PATH_MAX + 64], *dir;
+	static const char *const rel[] = {
+		"/tools/tls-targets.conf", "/../tools/tls-targets.conf",
+		"/../share/tracetree-bpf/tls-targets.conf",
+	};
+	const char *env = getenv("TT_TLS_TARGETS");
+	ssize_t n;
+	size_t i;
+
+	db_tried = true;
+	if (env && *env) {
+		char *list = strdup(env), *tok, *save = NULL;
+
+		for (tok = list ? strtok_r(list, ":", &save) : NULL; tok;
+		     tok = strtok_r(NULL, ":", &save))
+			targets_load_db(tok);
+		free(list);
+		return;
+	}
+	if (!access("/etc/tracetree-bpf/tls-targets.conf", R_OK)) {
+		targets_load_db("/etc/tracetree-bpf/tls-targets.conf");
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	dir = strrchr(exe, '/');
+	if (!dir)
+		return;
+	*dir = '\0';
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(cand, sizeof(cand), "%s%s", exe, rel[i]);
+		if (!access(cand, R_OK)) {
+			targets_load_db(cand);
+			return;
+		}
+	}
+	tt_debug("targets: no tls-targets.conf found: tiers 2 and 3 are off");
+}
+
+int targets_load_db(const char *path)
+{
+	int err, line = 0;
+
+	db_tried = true;
+	if (!db) {
+		db = tlsdb__new();
+		if (!db)
+			return -ENOMEM;
+	}
+	err = tlsdb__load_file(db, path, &line);
+	if (err) {
+		tt_warn("targets: %s%s%.0d: %s", path, line ? ":" : "", line, strerror(-err));
+		return err;
+	}
+	snprintf(db_desc, sizeof(db_desc), "%d fingerprints, %d signature sets (last file %s)",
+		 tlsdb__n_fingerprints(db), tlsdb__n_sets(db), path);
+	tt_debug("targets: database: %s", db_desc);
+	return 0;
+}
+
+void targets_db_describe(char *buf, size_t len)
+{
+	if (!db_tried)
+		db_default_load();
+	snprintf(buf, len, "%s", db_desc[0] ? db_desc : "none loaded (tiers 2 and 3 off)");
+}
+
+/* Tiers 2 and 3 from the database: a fingerprint first, signatures for stripped builds. */
+static void tier_db(struct image *im, struct tt_target *t)
+{
+	struct tlsdb_image img = {
+		.data = im->map, .size = im->size, .build_id = im->build_id,
+		.build_id_len = im->build_id_len, .code = im->code, .n_code = im->n_code,
+	};
+	struct tlsdb_hit hit;
+
+	if (!db_tried)
+		db_default_load();
+	if (!db)
+		return;
+	if (tlsdb__match_fingerprint(db, &img, &hit) == 1) {
+		apply_offs(im, t, &hit, TT_TIER_FINGERPRINT);
+		if (targets_has_write(t) && targets_has_read(t))
+			return;
+	}
+	if (tlsdb__match_signatures(db, &img, &hit) == 1)
+		apply_offs(im, t, &hit, TT_TIER_SIGNATURE);
+	else if (hit.why[0])
+		snprintf(t->note, sizeof(t->note), "signatures rejected: %s", hit.why);
+}
+
+static void tier_overrides(struct image *im, struct tt_target *t)
+{
+	int i;
+
+	for (i = 0; i < n_overrides; i++) {
+		if (overrides[i].dev != t->dev || overrides[i].ino != t->ino)
+			continue;
+		if (!off_in_code(im, overrides[i].off)) {
+			tt_warn("targets: %s: override %s=%#llx is outside the code: ignored",
+				t->path, func_names[overrides[i].fn],
+				(unsigned long long)overrides[i].off);
+			continue;
+		}
+		t->off[overrides[i].fn] = overrides[i].off;
+		t->tier[overrides[i].fn] = TT_TIER_OVERRIDE;
+		snprintf(t->source, sizeof(t->source), "--tls-offsets");
+	}
+}
+
+static void guess_lib(struct tt_target *t)
+{
+	if (t->lib[0])
+		return;
+	if (t->off[TT_FN_GNUTLS_SEND] || t->off[TT_FN_GNUTLS_RECV])
+		snprintf(t->lib, sizeof(t->lib), "gnutls");
+	else if (t->off[TT_FN_PR_WRITE] || t->off[TT_FN_PR_READ])
+		snprintf(t->lib, sizeof(t->lib), "nss");
+	else if (t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_WRITE_EX])
+		snprintf(t->lib, sizeof(t->lib), "openssl");
+}
+
 int targets_inspect(const char *path, struct tt_target *t)
 {
+	struct image im;
 	struct stat st;
-	int found, i;
+	int err, i, found = 0;
 
 	memset(t, 0, sizeof(*t));
 	if (stat(path, &st))
@@ -120,21 +569,93 @@ int targets_inspect(const char *path, struct tt_target *t)
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	t->dev = st.st_dev;
 	t->ino = st.st_ino;
-	found = targets_elf_lookup(path, func_names, TT_FN_MAX, t->off);
-	if (found < 0)
-		return found;
+	err = image_open(path, &im);
+	if (err)
+		return err;
+	tier_symbols(&im, t);
+	tier_go(&im, t);
+	if (!(targets_has_write(t) && targets_has_read(t)) && !t->off[TT_FN_GO_WRITE])
+		tier_db(&im, t);
+	tier_overrides(&im, t);
+	image_close(&im);
+	guess_lib(t);
 	for (i = 0; i < TT_FN_MAX; i++)
-		t->tier[i] = t->off[i] ? TT_TIER_SYMBOL : TT_TIER_NONE;
-	/* without both directions there is nothing useful to capture */
-	if (!(t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_WRITE_EX]) ||
-	    !(t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_READ_EX]))
+		found += t->off[i] != 0;
+	if (!targets_has_write(t) || !targets_has_read(t)) {
+		if (found && !t->note[0])
+			snprintf(t->note, sizeof(t->note),
+				 "only the %s direction found: not probed",
+				 targets_has_write(t) ? "write" : "read");
 		return 0;
+	}
 	return found;
 }
 
-static bool is_tls_lib_name(const char *base)
+int targets_parse_overrides(const char *spec)
 {
-	return !strncmp(base, "libssl.so", 9) || !strncmp(base, "libssl3.so", 10);
+	char file[PATH_MAX], *list, *tok, *save = NULL, *eq, *end;
+	const char *colon, *first_eq = strchr(spec, '=');
+	struct stat st;
+	int fn, err = 0, added = 0;
+	uint64_t off;
+
+	if (!first_eq)
+		return -EINVAL;
+	for (colon = first_eq; colon > spec && *colon != ':'; colon--)
+		;
+	if (colon == spec || (size_t)(colon - spec) >= sizeof(file))
+		return -EINVAL;
+	memcpy(file, spec, (size_t)(colon - spec));
+	file[colon - spec] = '\0';
+	if (stat(file, &st))
+		return -errno;
+	list = strdup(colon + 1);
+	if (!list)
+		return -ENOMEM;
+	for (tok = strtok_r(list, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
+		eq = strchr(tok, '=');
+		if (!eq) {
+			err = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		fn = targets_func_by_name(tok);
+		errno = 0;
+		off = strtoull(eq + 1, &end, 0);
+		if (fn < 0 || errno || *end || !off || eq[1] == '\0') {
+			err = -EINVAL;
+			break;
+		}
+		if (n_overrides == TARGETS_MAX_OVERRIDES) {
+			err = -E2BIG;
+			break;
+		}
+		overrides[n_overrides].dev = st.st_dev;
+		overrides[n_overrides].ino = st.st_ino;
+		overrides[n_overrides].fn = fn;
+		overrides[n_overrides++].off = off;
+		added++;
+	}
+	free(list);
+	if (err)
+		n_overrides -= added;
+	return err;
+}
+
+void targets_clear_overrides(void)
+{
+	n_overrides = 0;
+}
+
+/*
+ * NSPR's PR_Read/PR_Write also carry every file read and write of the programs that use it
+ * (browsers, mail clients): probing libnspr4 makes all of them pay a trap per call, so it is
+ * probed only once a traced process maps it, never up front as a system library.
+ */
+static bool is_tls_lib_name(const char *base, bool system)
+{
+	return !strncmp(base, "libssl.so", 9) || !strncmp(base, "libssl3.so", 10) ||
+	       !strncmp(base, "libgnutls.so", 12) || (!system && !strncmp(base, "libnspr4.so", 11));
 }
 
 int targets_system_libs(void (*fn)(const char *path, void *ctx), void *ctx)
@@ -156,7 +677,7 @@ int targets_system_libs(void (*fn)(const char *path, void *ctx), void *ctx)
 		if (!d)
 			continue;
 		while ((de = readdir(d))) {
-			if (!is_tls_lib_name(de->d_name))
+			if (!is_tls_lib_name(de->d_name, true))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", dirs[i], de->d_name);
 			if (stat(path, &st) || !S_ISREG(st.st_mode))
@@ -199,7 +720,7 @@ int targets_process(pid_t pid, void (*fn)(const char *path, void *ctx), void *ct
 		    file[0] != '/')
 			continue;
 		base = strrchr(file, '/') + 1;
-		if (!is_tls_lib_name(base))
+		if (!is_tls_lib_name(base, false))
 			continue;
 		/* map_files reaches the mapped inode even inside another mount namespace */
 		snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", pid, start, end);

@@ -17,6 +17,10 @@ class TestFailure(Exception):
     pass
 
 
+class Skip(Exception):
+    """Raised by a test whose prerequisite (a package, a tool) is missing: reported SKIP."""
+
+
 def check(cond, what):
     if not cond:
         raise TestFailure(what)
@@ -131,3 +135,135 @@ def execs(recs, basename):
 
 def by_type(recs, t):
     return [r for r in recs if r["type"] == t]
+
+
+# --- trace tree tests (test_trees.py) --------------------------------------------------------
+
+FAKE_LLM = os.path.join(TOP, "tools/fake_llm.py")
+AGENTS = os.path.join(TOP, "tests/e2e/agents")
+NODE_E2E = os.path.join(TOP, ".output/node-e2e")   # npm install --prefix here (openai, anthropic)
+_FAKE_CERT_DIR = None
+
+
+class FakeLLM:
+    """tools/fake_llm.py over TLS on 127.0.0.1 with its request log.
+
+    url: https://127.0.0.1:PORT; cafile: its self-signed certificate (CA:TRUE, for --cafile,
+    NODE_EXTRA_CA_CERTS, SSL_CERT_FILE); requests(): the parsed log lines; llm(): only the LLM
+    API requests (not /tool/fetch, /health...)."""
+
+    def __init__(self, work, script=None, extra=()):
+        global _FAKE_CERT_DIR
+        if _FAKE_CERT_DIR is None:   # one certificate per run: openssl takes a while
+            _FAKE_CERT_DIR = tempfile.mkdtemp(prefix="tt-fake-cert-")
+        self.log = work.file("fake_llm.jsonl")
+        portf = work.file("fake_llm.port")
+        args = [PY, FAKE_LLM, "--gen-cert", _FAKE_CERT_DIR, "--port-file", portf,
+                "--log", self.log]
+        if script is not None:
+            if not isinstance(script, str):
+                path = work.file("script.json")
+                with open(path, "w") as f:
+                    json.dump(script, f)
+                script = path
+            args += ["--script", script]
+        self.stderr = open(work.file("fake_llm.stderr"), "w")
+        self.proc = subprocess.Popen(args + list(extra), stderr=self.stderr,
+                                     stdout=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while not (os.path.exists(portf) and os.path.getsize(portf) > 0):
+            if time.time() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise TestFailure("fake_llm.py did not start: %s" %
+                                  open(work.file("fake_llm.stderr")).read()[-1000:])
+            time.sleep(0.02)
+        self.port = int(open(portf).read())
+        self.url = "https://127.0.0.1:%d" % self.port
+        self.cafile = os.path.join(_FAKE_CERT_DIR, "cert.pem")
+
+    def requests(self):
+        out = []
+        if os.path.exists(self.log):
+            with open(self.log) as f:
+                for line in f:
+                    if line.strip():
+                        out.append(json.loads(line))
+        return out
+
+    def llm(self):
+        return [r for r in self.requests()
+                if r.get("endpoint", "").split(".")[0] in
+                ("openai", "anthropic", "gemini", "ollama")]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.stderr.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def need_python_module(name, package):
+    """Skips the test when /usr/bin/python3 cannot import name (Debian package package)."""
+    p = subprocess.run([PY, "-c", "import " + name], capture_output=True)
+    if p.returncode != 0:
+        raise Skip("%s needs the Python module %s (apt-get install %s)" % (name, name, package))
+
+
+_NODE_SDKS = None
+
+
+def node_sdks():
+    """The directory holding node_modules/openai and node_modules/@anthropic-ai/sdk, installed
+    from npm into .output/node-e2e on first use; Skip if node/npm or the install fail."""
+    global _NODE_SDKS
+    if _NODE_SDKS is not None:
+        if isinstance(_NODE_SDKS, Skip):
+            raise _NODE_SDKS
+        return _NODE_SDKS
+    mods = os.path.join(NODE_E2E, "node_modules")
+    have = all(os.path.exists(os.path.join(mods, m, "package.json"))
+               for m in ("openai", "@anthropic-ai/sdk"))
+    reason = None
+    if not have:
+        if not os.path.exists("/usr/bin/node"):
+            reason = "/usr/bin/node missing"
+        else:
+            try:
+                os.makedirs(NODE_E2E, exist_ok=True)
+                p = subprocess.run(["npm", "install", "--prefix", NODE_E2E, "--no-audit",
+                                    "--no-fund", "--loglevel=error", "openai",
+                                    "@anthropic-ai/sdk"], capture_output=True, timeout=300)
+                if p.returncode != 0:
+                    reason = "npm install openai @anthropic-ai/sdk failed: %s" % \
+                        p.stderr.decode(errors="replace").strip()[-300:]
+            except (OSError, subprocess.TimeoutExpired) as e:
+                reason = "npm install openai @anthropic-ai/sdk failed: %s" % e
+    if reason:
+        _NODE_SDKS = Skip(reason)
+        raise _NODE_SDKS
+    _NODE_SDKS = NODE_E2E
+    return NODE_E2E
+
+
+def run_traced(work, cmd, extra=(), env=None, timeout=60, name="otlp"):
+    """Runs COMMAND under the tracer with -o FILE --format tree; returns (CompletedProcess,
+    path of the OTLP file). The traced command must exit 0."""
+    out = work.file(name + ".jsonl")
+    args = [TRACER, "-o", out, "--format", "tree"] + list(extra) + ["--"] + list(cmd)
+    p = subprocess.run(args, capture_output=True, timeout=timeout, env=env)
+    if p.returncode != 0:
+        raise TestFailure("%s exited %d\nstdout: %s\nstderr: %s" %
+                          (" ".join(args)[:300], p.returncode,
+                           p.stdout.decode(errors="replace")[-2000:],
+                           p.stderr.decode(errors="replace")[-2000:]))
+    return p, out

@@ -50,6 +50,9 @@ def main():
         t0 = time.time()
         try:
             fn()
+        except lib.Skip as e:
+            skipped += 1
+            print("#%d e2e/%s: SKIP (%s)" % (i, name, e))
         except Exception as e:  # noqa: BLE001
             failed += 1
             print("#%d e2e/%s: FAIL (%.1fs)" % (i, name, time.time() - t0))

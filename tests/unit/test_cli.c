@@ -94,6 +94,7 @@ void test_cli_errors(void)
 		{ { "tt", "--raw", "-o", "-", "--", "curl", NULL }, "both want stdout" },
 		{ { "tt", "--format", "xml", "--all", NULL }, "--format" },
 		{ { "tt", "--format", "", "--all", NULL }, "--format" },
+		{ { "tt", "--tls-offsets", "/bin/x", "--all", NULL }, "--tls-offsets" },
 		{ { "tt", "--otlp-endpoint", "localhost:4318", "--all", NULL }, "--otlp-endpoint" },
 		{ { "tt", "--raw", "-p", "0", NULL }, "invalid pid" },
 		{ { "tt", "--raw", "-p", "12x", NULL }, "invalid pid" },

@@ -180,3 +180,13 @@ void test_rawfmt_libopen(void)
 	lo.path_len = TT_PATH_MAX;
 	ASSERT_EQ(tt_rec_validate(&lo, sizeof(lo)), -EBADMSG, "path_len out of range");
 }
+
+void test_rawfmt_src_names(void)
+{
+	ASSERT_STREQ(rawfmt_src_name(TT_SRC_SSL), "ssl", "OpenSSL/BoringSSL");
+	ASSERT_STREQ(rawfmt_src_name(TT_SRC_SSL_EX), "ssl_ex", "_ex");
+	ASSERT_STREQ(rawfmt_src_name(TT_SRC_GNUTLS), "gnutls", "GnuTLS");
+	ASSERT_STREQ(rawfmt_src_name(TT_SRC_NSS), "nss", "NSS");
+	ASSERT_STREQ(rawfmt_src_name(TT_SRC_GOTLS), "gotls", "Go");
+	ASSERT_STREQ(rawfmt_src_name(200), "unknown", "out of range");
+}

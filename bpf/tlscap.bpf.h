@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* tlscap.bpf.h: per-call argument stash, connection positions and payload emission shared by
+ * the TLS programs of every library (tls.bpf.c: OpenSSL/BoringSSL, GnuTLS, NSS; gotls.bpf.c). */
+#ifndef TT_TLSCAP_BPF_H
+#define TT_TLSCAP_BPF_H
+
+/*
+ * Both objects are linked into one by bpftool gen object: the maps are __weak so the identical
+ * definitions merge into one map (positions of a connection must be shared by every program).
+ */
+/* Arguments of the SSL call in flight on a thread, from entry to return. */
+struct ssl_args {
+	__u64 ssl;
+	__u64 buf;
+	__u64 lenp;		/* _ex: size_t *written / *readbytes */
+	__s32 fd;		/* socket fd seen by a nested syscall, -1 until then */
+	__u8 dir;
+	__u8 src;
+	__u8 pad[2];
+};
+
+struct conn_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 ssl;
+};
+
+struct conn_state {
+	__u64 pos[2];		/* bytes seen so far per direction */
+	__s32 fd;		/* last fd reported to user space */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);			/* pid_tgid */
+	__type(value, struct ssl_args);
+} ssl_args SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);		/* TT_MAX_CONNS_BPF */
+	__type(key, struct conn_key);
+	__type(value, struct conn_state);
+} conns SEC(".maps") __weak;
+
+/* Staging area for one data record: header plus up to TT_CHUNK payload bytes (per-CPU map
+ * values are limited to 32 KiB). */
+struct data_scratch {
+	__u8 raw[sizeof(struct tt_data) + TT_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct data_scratch);
+} scratch SEC(".maps") __weak;
+
+static __always_inline int args_enter(__u64 ssl, __u64 buf, __u64 lenp, __u8 dir, __u8 src)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_args a = {
+		.ssl = ssl, .buf = buf, .lenp = lenp, .fd = -1, .dir = dir, .src = src,
+	};
+
+	if (!tgid_traced(pid_tgid >> 32))
+		return 0;
+	bpf_map_update_elem(&ssl_args, &pid_tgid, &a, BPF_ANY);
+	return 0;
+}
+
+/* Tell user space which socket carries this SSL*, once per change. */
+static __always_inline void report_fd(struct conn_state *cs, struct ssl_args *a, __u64 pid_tgid)
+{
+	struct tt_conn_ev *e;
+
+	if (a->fd < 0 || cs->fd == a->fd)
+		return;
+	cs->fd = a->fd;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(TT_ST_LOST_RECS, 1);
+		return;
+	}
+	fill_hdr(&e->h, TT_REC_SSL_FD, sizeof(*e), pid_tgid);
+	e->conn = a->ssl;
+	e->fd = a->fd;
+	e->pad0 = 0;
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
+static __always_inline void emit_data(struct ssl_args *a, __u32 n, __u64 pid_tgid)
+{
+	struct conn_key key = { .tgid = pid_tgid >> 32, .ssl = a->ssl };
+	struct conn_state init = { .fd = -1 };
+	struct data_scratch *sc;
+	struct conn_state *cs;
+	struct tt_data *rec;
+	__u32 zero = 0, take, off, len, i;
+	__u64 pos;
+	__u8 dir = a->dir & 1;
+
+	cs = bpf_map_lookup_elem(&conns, &key);
+	if (!cs) {
+		bpf_map_update_elem(&conns, &key, &init, BPF_NOEXIST);
+		cs = bpf_map_lookup_elem(&conns, &key);
+		if (!cs)
+			return;
+	}
+	report_fd(cs, a, pid_tgid);
+	pos = cs->pos[dir];
+	cs->pos[dir] = pos + n;
+
+	take = n < cfg_call_cap ? n : cfg_call_cap;
+	if (take < n) {
+		stat_add(TT_ST_TRUNC_CALLS, 1);
+		stat_add(TT_ST_TRUNC_BYTES, n - take);
+	}
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return;
+	rec = (void *)sc->raw;
+	for (i = 0; i < TT_MAX_CHUNKS; i++) {
+		off = i * TT_CHUNK;
+		if (off >= take)
+			break;
+		len = take - off;
+		if (len > TT_CHUNK)
+			len = TT_CHUNK;
+		/* clang folds the clamp above into a form the verifier cannot bound: hide len from
+		 * the optimiser and re-derive [1, TT_CHUNK] with a mask */
+		barrier_var(len);
+		len = ((len - 1) & (TT_CHUNK - 1)) + 1;
+		fill_hdr(&rec->h, TT_REC_DATA, sizeof(*rec) + len, pid_tgid);
+		rec->conn = a->ssl;
+		rec->pos = pos + off;
+		rec->call_len = n;
+		rec->len = len;
+		rec->dir = dir;
+		rec->src = a->src;
+		rec->pad0 = 0;
+		rec->fd = cs->fd;
+		rec->flags = (i == 0 ? TT_DF_FIRST : 0) |
+				(off + len >= take ? TT_DF_LAST : 0) |
+				(take < n ? TT_DF_TRUNCATED : 0);
+		if (bpf_probe_read_user(rec->data, len, (void *)(a->buf + off))) {
+			stat_add(TT_ST_READ_ERR, 1);
+			stat_add(TT_ST_LOST_BYTES, len);
+			continue;
+		}
+		if (bpf_ringbuf_output(&events, rec, sizeof(*rec) + len, rb_flags())) {
+			stat_add(TT_ST_LOST_RECS, 1);
+			stat_add(TT_ST_LOST_BYTES, len);
+		}
+	}
+}
+
+static __always_inline int args_exit(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_args *a;
+	size_t done = 0;
+
+	a = bpf_map_lookup_elem(&ssl_args, &pid_tgid);
+	if (!a)
+		return 0;
+	if (a->lenp) {
+		/* _ex variants return 1 and store the byte count */
+		if (ret == 1 && bpf_probe_read_user(&done, sizeof(done), (void *)a->lenp))
+			stat_add(TT_ST_READ_ERR, 1);
+		if (ret != 1)
+			done = 0;
+	} else if (ret > 0) {
+		done = ret;
+	}
+	if (done > 0 && done <= 0xffffffffu)
+		emit_data(a, done, pid_tgid);
+	bpf_map_delete_elem(&ssl_args, &pid_tgid);
+	return 0;
+}
+
+#endif /* TT_TLSCAP_BPF_H */

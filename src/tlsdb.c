@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: MIT
+/* tlsdb.c: the TLS target database (tiers 2 and 3): build fingerprints and prologue signatures. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlsdb.h"
+
+#define TLSDB_MAX_MATCHES 4	/* positions kept per function: more than one is already bad */
+
+struct tlsdb {
+	struct tlsdb_fp *fps;
+	int n_fps, cap_fps;
+	struct tlsdb_set *sets;
+	int n_sets, cap_sets;
+	struct tlsdb_sig *sigs;
+	int n_sigs, cap_sigs;
+};
+
+uint64_t tlsdb_fnv64(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int grow(void **p, int *cap, int n, size_t elem)
+{
+	void *q;
+	int c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 16;
+	q = realloc(*p, (size_t)c * elem);
+	if (!q)
+		return -ENOMEM;
+	memset((char *)q + (size_t)*cap * elem, 0, (size_t)(c - *cap) * elem);
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+struct tlsdb *tlsdb__new(void)
+{
+	return calloc(1, sizeof(struct tlsdb));
+}
+
+void tlsdb__free(struct tlsdb *db)
+{
+	if (!db)
+		return;
+	free(db->fps);
+	free(db->sets);
+	free(db->sigs);
+	free(db);
+}
+
+int tlsdb__n_fingerprints(const struct tlsdb *db)
+{
+	return db->n_fps;
+}
+
+int tlsdb__n_sets(const struct tlsdb *db)
+{
+	return db->n_sets;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int tlsdb_parse_pattern(const char *s, uint8_t *bytes, uint8_t *mask, size_t max)
+{
+	size_t n = 0;
+	int hi, lo;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		if (n == max)
+			return -E2BIG;
+		if (s[0] == '?' && s[1] == '?') {
+			bytes[n] = 0;
+			mask[n++] = 0;
+		} else {
+			hi = hexval((unsigned char)s[0]);
+			lo = s[0] ? hexval((unsigned char)s[1]) : -1;
+			if (hi < 0 || lo < 0)
+				return -EINVAL;
+			bytes[n] = (uint8_t)(hi << 4 | lo);
+			mask[n++] = 0xff;
+		}
+		s += 2;
+		if (*s && *s != ' ' && *s != '\t')
+			return -EINVAL;
+	}
+	return n ? (int)n : -EINVAL;
+}
+
+static int parse_hex_bytes(const char *s, uint8_t *out, size_t max, size_t *len)
+{
+	size_t n = 0;
+	int hi, lo;
+
+	while (s[0] && s[1]) {
+		hi = hexval((unsigned char)s[0]);
+		lo = hexval((unsigned char)s[1]);
+		if (hi < 0 || lo < 0 || n == max)
+			return -EINVAL;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	if (*s || !n)
+		return -EINVAL;
+	*len = n;
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end ? -EINVAL : 0;
+}
+
+static int copy_name(char *dst, const char *src)
+{
+	if (!*src || strlen(src) >= TLSDB_NAME_MAX)
+		return -EINVAL;
+	strcpy(dst, src);
+	return 0;
+}
+
+/* Splits a line into at most max whitespace-separated words, in place. */
+static int split(char *line, char **w, int max)
+{
+	int n = 0;
+
+	while (*line) {
+		while (*line == ' ' || *line == '\t')
+			*line++ = '\0';
+		if (!*line)
+			break;
+		if (n == max)
+			return -E2BIG;
+		w[n++] = line;
+		while (*line && *line != ' ' && *line != '\t')
+			line++;
+	}
+	return n;
+}
+
+static int parse_fp(struct tlsdb *db, char **w, int n)
+{
+	struct tlsdb_fp *fp;
+	bool keyed = false;
+	char *eq;
+	int i, err;
+
+	if (n < 3 || grow((void **)&db->fps, &db->cap_fps, db->n_fps, sizeof(*fp)))
+		return n < 3 ? -EINVAL : -ENOMEM;
+	fp = &db->fps[db->n_fps];
+	memset(fp, 0, sizeof(*fp));
+	if (copy_name(fp->name, w[1]))
+		return -EINVAL;
+	for (i = 2; i < n; i++) {
+		eq = strchr(w[i], '=');
+		if (!eq)
+			return -EINVAL;
+		*eq++ = '\0';
+		if (!strcmp(w[i], "buildid")) {
+			err = parse_hex_bytes(eq, fp->build_id, sizeof(fp->build_id),
+					      &fp->build_id_len);
+			keyed = true;
+		} else if (!strcmp(w[i], "size")) {
+			err = parse_u64(eq, &fp->size);
+		} else if (!strcmp(w[i], "fnv64k")) {
+			err = parse_u64(eq, &fp->fnv64k);
+			keyed = keyed || fp->size;
+		} else if (!strcmp(w[i], "lib")) {
+			err = copy_name(fp->lib, eq);
+		} else {
+			if (fp->n_offs == TLSDB_FUNCS_MAX)
+				return -E2BIG;
+			err = copy_name(fp->offs[fp->n_offs].func, w[i]);
+			if (!err)
+				err = parse_u64(eq, &fp->offs[fp->n_offs++].off);
+		}
+		if (err)
+			return err;
+	}
+	if (!keyed || !fp->n_offs || (!fp->build_id_len && (!fp->size || !fp->fnv64k)))
+		return -EINVAL;
+	db->n_fps++;
+	return 0;
+}
+
+static int parse_need(struct tlsdb_set *set, char *v)
+{
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(v, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (set->n_need == TLSDB_FUNCS_MAX || strlen(tok) >= sizeof(set->need[0]))
+			return -E2BIG;
+		strcpy(set->need[set->n_need++], tok);
+	}
+	return 0;
+}
+
+static int parse_set(struct tlsdb *db, char **w, int n)
+{
+	struct tlsdb_set *set;
+	uint64_t v = 0;
+	char *eq;
+	int i, err = 0;
+
+	if (n < 3 || grow((void **)&db->sets, &db->cap_sets, db->n_sets, sizeof(*set)))
+		return n < 3 ? -EINVAL : -ENOMEM;
+	set = &db->sets[db->n_sets];
+	memset(set, 0, sizeof(*set));
+	set->align = 1;
+	if (copy_name(set->name, w[1]))
+		return -EINVAL;
+	for (i = 2; i < n && !err; i++) {
+		eq = strchr(w[i], '=');
+		if (!eq)
+			return -EINVAL;
+		*eq++ = '\0';
+		if (!strcmp(w[i], "lib")) {
+			err = copy_name(set->lib, eq);
+		} else if (!strcmp(w[i], "marker")) {
+			err = copy_name(set->marker, eq);
+		} else if (!strcmp(w[i], "span")) {
+			err = parse_u64(eq, &set->span);
+		} else if (!strcmp(w[i], "align")) {
+			err = parse_u64(eq, &v);
+			if (!err && (!v || v > 4096 || (v & (v - 1))))
+				err = -EINVAL;
+			set->align = (uint32_t)v;
+		} else if (!strcmp(w[i], "need")) {
+			err = parse_need(set, eq);
+		} else {
+			err = -EINVAL;
+		}
+	}
+	if (err || !set->lib[0])
+		return err ? err : -EINVAL;
+	db->n_sets++;
+	return 0;
+}
+
+static int parse_sig(struct tlsdb *db, char *line, int lineno)
+{
+	struct tlsdb_sig *sig;
+	char *p = line + 3, *name;
+	int n;
+
+	if (!db->n_sets)
+		return -EINVAL;	/* a sig needs a sigset above it */
+	if (grow((void **)&db->sigs, &db->cap_sigs, db->n_sigs, sizeof(*sig)))
+		return -ENOMEM;
+	sig = &db->sigs[db->n_sigs];
+	memset(sig, 0, sizeof(*sig));
+	while (*p == ' ' || *p == '\t')
+		p++;
+	name = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (!*p)
+		return -EINVAL;
+	*p++ = '\0';
+	if (copy_name(sig->func, name))
+		return -EINVAL;
+	n = tlsdb_parse_pattern(p, sig->bytes, sig->mask, sizeof(sig->bytes));
+	if (n < 0)
+		return n;
+	/* a pattern without a fixed byte would match everywhere */
+	if (!memchr(sig->mask, 0xff, (size_t)n) || sig->mask[0] != 0xff)
+		return -EINVAL;
+	sig->len = (size_t)n;
+	sig->set = db->n_sets - 1;
+	sig->line = lineno;
+	db->n_sigs++;
+	return 0;
+}
+
+static int parse_line(struct tlsdb *db, char *line, int lineno)
+{
+	char *w[2 + 2 * TLSDB_FUNCS_MAX + 8];
+	int n;
+
+	if (!strncmp(line, "sig ", 4) || !strncmp(line, "sig\t", 4))
+		return parse_sig(db, line, lineno);
+	n = split(line, w, (int)(sizeof(w) / sizeof(w[0])));
+	if (n < 0)
+		return n;
+	if (!n)
+		return 0;
+	if (!strcmp(w[0], "fingerprint"))
+		return parse_fp(db, w, n);
+	if (!strcmp(w[0], "sigset"))
+		return parse_set(db, w, n);
+	return -EINVAL;
+}
+
+int tlsdb__parse(struct tlsdb *db, const char *text, size_t len, const char *origin,
+		 int *errline)
+{
+	char line[1024];
+	size_t i = 0, k;
+	int lineno = 0, err;
+
+	(void)origin;
+	while (i < len) {
+		lineno++;
+		for (k = 0; i < len && text[i] != '\n'; i++) {
+			if (k == sizeof(line) - 1) {
+				if (errline)
+					*errline = lineno;
+				return -E2BIG;
+			}
+			line[k++] = text[i];
+		}
+		i++;
+		while (k && (line[k - 1] == '\r' || line[k - 1] == ' ' || line[k - 1] == '\t'))
+			k--;
+		line[k] = '\0';
+		for (k = 0; line[k] == ' ' || line[k] == '\t'; k++)
+			;
+		if (!line[k] || line[k] == '#')
+			continue;
+		err = parse_line(db, line + k, lineno);
+		if (err) {
+			if (errline)
+				*errline = lineno;
+			return err == -ENOMEM ? err : -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+int tlsdb__load_file(struct tlsdb *db, const char *path, int *errline)
+{
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+	FILE *f;
+	int err;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	for (;;) {
+		if (len + 4096 > cap) {
+			char *p = realloc(text, cap + 65536);
+
+			if (!p) {
+				free(text);
+				fclose(f);
+				return -ENOMEM;
+			}
+			text = p;
+			cap += 65536;
+		}
+		n = fread(text + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+		if (len > (1u << 24)) {	/* 16 MiB of text is not a database */
+			free(text);
+			fclose(f);
+			return -EFBIG;
+		}
+	}
+	err = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (!err)
+		err = tlsdb__parse(db, text, len, path, errline);
+	free(text);
+	return err;
+}
+
+int tlsdb__match_fingerprint(const struct tlsdb *db, const struct tlsdb_image *img,
+			     struct tlsdb_hit *hit)
+{
+	uint64_t h = 0;
+	bool hashed = false;
+	const struct tlsdb_fp *fp;
+	int i;
+
+	memset(hit, 0, sizeof(*hit));
+	for (i = 0; i < db->n_fps; i++) {
+		fp = &db->fps[i];
+		if (fp->build_id_len) {
+			if (fp->build_id_len != img->build_id_len ||
+			    memcmp(fp->build_id, img->build_id, fp->build_id_len))
+				continue;
+		} else {
+			if (fp->size != img->size)
+				continue;
+			if (!hashed) {
+				h = tlsdb_fnv64(img->data, img->size < TLSDB_PREFIX_BYTES ?
+						img->size : TLSDB_PREFIX_BYTES);
+				hashed = true;
+			}
+			if (fp->fnv64k != h)
+				continue;
+		}
+		snprintf(hit->name, sizeof(hit->name), "%s", fp->name);
+		snprintf(hit->lib, sizeof(hit->lib), "%s", fp->lib);
+		memcpy(hit->offs, fp->offs, sizeof(hit->offs));
+		hit->n_offs = fp->n_offs;
+		return 1;
+	}
+	return 0;
+}
+
+/* The longest run of fixed bytes: what memmem looks for before the whole pattern is checked. */
+static void anchor_of(const struct tlsdb_sig *s, size_t *start, size_t *len)
+{
+	size_t i, run = 0, best = 0, best_at = 0;
+
+	for (i = 0; i < s->len; i++) {
+		run = s->mask[i] ? run + 1 : 0;
+		if (run > best) {
+			best = run;
+			best_at = i + 1 - run;
+		}
+	}
+	*start = best_at;
+	*len = best;
+}
+
+static bool sig_matches_at(const struct tlsdb_sig *s, const uint8_t *p)
+{
+	size_t i;
+
+	for (i = 0; i < s->len; i++)
+		if ((p[i] & s->mask[i]) != s->bytes[i])
+			return false;
+	return true;
+}
+
+static void add_pos(uint64_t *pos, int *n, uint64_t off)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (pos[i] == off)
+			return;
+	if (*n < TLSDB_MAX_MATCHES)
+		pos[*n] = off;
+	(*n)++;
+}
+
+/* Positions (file offsets) where one signature matches, collected into pos/n. */
+static void scan_sig(const struct tlsdb_sig *s, uint32_t align, const struct tlsdb_image *img,
+		     uint64_t *pos, int *n)
+{
+	const uint8_t *base, *end, *p, *hitp;
+	size_t a_start, a_len;
+	uint64_t start;
+	int r;
+
+	anchor_of(s, &a_start, &a_len);
+	for (r = 0; r < img->n_code; r++) {
+		if (img->code[r].off > img->size || img->code[r].len > img->size - img->code[r].off)
+			continue;
+		base = img->data + img->code[r].off;
+		end = base + img->code[r].len;
+		p = base + a_start;
+		while (p + (s->len - a_start) <= end) {
+			hitp = memmem(p, (size_t)(end - p), s->bytes + a_start, a_len);
+			if (!hitp || hitp - a_start + s->len > end)
+				break;
+			start = (uint64_t)(hitp - a_start - img->data);
+			if (start % align == 0 && sig_matches_at(s, hitp - a_start))
+				add_pos(pos, n, start);
+			p = hitp + 1;
+		}
+	}
+}
+
+static bool marker_present(const struct tlsdb_image *img, const char *marker)
+{
+	return !*marker || memmem(img->data, img->size, marker, strlen(marker)) != NULL;
+}
+
+static bool func_in_group(const char *group, const char *func)
+{
+	size_t n = strlen(func);
+	const char *p = group;
+
+	while ((p = strstr(p, func))) {
+		if ((p == group || p[-1] == '|') && (p[n] == '\0' || p[n] == '|'))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* Matches one set; 1 = accepted (hit filled), 0 = rejected (hit->why). */
+static int match_set(const struct tlsdb *db, int si, const struct tlsdb_image *img,
+		     struct tlsdb_hit *hit)
+{
+	const struct tlsdb_set *set = &db->sets[si];
+	uint64_t pos[TLSDB_FUNCS_MAX][TLSDB_MAX_MATCHES], lo = UINT64_MAX, hi = 0;
+	char funcs[TLSDB_FUNCS_MAX][TLSDB_NAME_MAX];
+	int npos[TLSDB_FUNCS_MAX] = { 0 }, nf = 0, i, k, g;
+	bool ok;
+
+	memset(hit, 0, sizeof(*hit));
+	snprintf(hit->name, sizeof(hit->name), "%s", set->name);
+	snprintf(hit->lib, sizeof(hit->lib), "%s", set->lib);
+	for (i = 0; i < db->n_sigs; i++) {
+		if (db->sigs[i].set != si)
+			continue;
+		for (k = 0; k < nf && strcmp(funcs[k], db->sigs[i].func); k++)
+			;
+		if (k == nf) {
+			if (nf == TLSDB_FUNCS_MAX)
+				continue;
+			strcpy(funcs[nf++], db->sigs[i].func);
+		}
+		scan_sig(&db->sigs[i], set->align, img, pos[k], &npos[k]);
+	}
+	for (k = 0; k < nf; k++) {
+		if (npos[k] > 1) {
+			snprintf(hit->why, sizeof(hit->why), "%s: %s matches at %d places",
+				 set->name, funcs[k], npos[k]);
+			return 0;
+		}
+		if (npos[k] == 1) {
+			lo = pos[k][0] < lo ? pos[k][0] : lo;
+			hi = pos[k][0] > hi ? pos[k][0] : hi;
+			strcpy(hit->offs[hit->n_offs].func, funcs[k]);
+			hit->offs[hit->n_offs++].off = pos[k][0];
+		}
+	}
+	for (g = 0; g < set->n_need; g++) {
+		ok = false;
+		for (k = 0; k < hit->n_offs && !ok; k++)
+			ok = func_in_group(set->need[g], hit->offs[k].func);
+		if (!ok) {
+			snprintf(hit->why, sizeof(hit->why), "%s: no match for %s", set->name,
+				 set->need[g]);
+			return 0;
+		}
+	}
+	if (!hit->n_offs) {
+		snprintf(hit->why, sizeof(hit->why), "%s: no signature matched", set->name);
+		return 0;
+	}
+	if (set->span && hi - lo > set->span) {
+		snprintf(hit->why, sizeof(hit->why), "%s: functions %#llx bytes apart (span %#llx)",
+			 set->name, (unsigned long long)(hi - lo), (unsigned long long)set->span);
+		return 0;
+	}
+	hit->why[0] = '\0';
+	return 1;
+}
+
+int tlsdb__match_signatures(const struct tlsdb *db, const struct tlsdb_image *img,
+			    struct tlsdb_hit *hit)
+{
+	char why[sizeof(hit->why)] = "";
+	int i;
+
+	memset(hit, 0, sizeof(*hit));
+	for (i = 0; i < db->n_sets; i++) {
+		if (!marker_present(img, db->sets[i].marker))
+			continue;
+		if (match_set(db, i, img, hit))
+			return 1;
+		if (!why[0])
+			snprintf(why, sizeof(why), "%s", hit->why);
+	}
+	memset(hit, 0, sizeof(*hit));
+	snprintf(hit->why, sizeof(hit->why), "%s", why);
+	return 0;
+}

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+/* test_targets.c: resolution tiers on small synthetic ELF files, overrides, Go pclntab. */
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gopclntab.h"
+#include "targets.h"
+#include "test.h"
+
+/*
+ * A minimal ELF64 executable: header, two program headers (PT_LOAD R+X covering the file from
+ * offset 0, PT_NOTE with a GNU build id), no sections. Code bytes go at CODE_OFF.
+ */
+#define ELF_SIZE	0x3000
+#define CODE_OFF	0x1000
+#define VADDR		0x400000
+
+static const uint8_t fn_write[] = { 0x55, 0x48, 0x89, 0xe5, 0x41, 0x57, 0x41, 0x56, 0x53,
+				    0x48, 0x83, 0xec, 0x18, 0x41, 0x89, 0xd7 };
+static const uint8_t fn_read[] = { 0x55, 0x48, 0x89, 0xe5, 0x53, 0x50, 0x48, 0x83, 0xbf,
+				   0x98, 0x00, 0x00, 0x00, 0x00, 0x74, 0x2b, 0xba };
+
+static const char db_text[] =
+	"fingerprint known lib=boringssl buildid=0102030405060708 SSL_write=0x1200 "
+	"SSL_read=0x1300\n"
+	"sigset s lib=boringssl marker=OPENSSL_internal span=0x1000 align=16 "
+	"need=SSL_write,SSL_read\n"
+	"sig SSL_write 55 48 89 e5 41 57 41 56 53 48 83 ec ?? 41 89 d7\n"
+	"sig SSL_read 55 48 89 e5 53 50 48 83 bf 98 00 00 00 00 74 ?? ba\n";
+
+static void write_elf(const char *path, uint8_t id_last, uint64_t w_at, uint64_t r_at)
+{
+	static uint8_t img[ELF_SIZE];
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
+	Elf64_Nhdr *nh;
+	uint8_t *note = img + 0x200;
+	FILE *f;
+
+	memset(img, 0, sizeof(img));
+	memset(img + CODE_OFF, 0xcc, ELF_SIZE - CODE_OFF);
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_entry = VADDR + CODE_OFF;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 2;
+	ph[0].p_type = PT_LOAD;
+	ph[0].p_flags = PF_R | PF_X;
+	ph[0].p_offset = 0;
+	ph[0].p_vaddr = ph[0].p_paddr = VADDR;
+	ph[0].p_filesz = ph[0].p_memsz = ELF_SIZE;
+	ph[0].p_align = 0x1000;
+	nh = (Elf64_Nhdr *)note;
+	nh->n_namesz = 4;
+	nh->n_descsz = 8;
+	nh->n_type = NT_GNU_BUILD_ID;
+	memcpy(note + sizeof(*nh), "GNU", 4);
+	memcpy(note + sizeof(*nh) + 4, "\x01\x02\x03\x04\x05\x06\x07", 7);
+	note[sizeof(*nh) + 4 + 7] = id_last;
+	ph[1].p_type = PT_NOTE;
+	ph[1].p_flags = PF_R;
+	ph[1].p_offset = 0x200;
+	ph[1].p_vaddr = VADDR + 0x200;
+	ph[1].p_filesz = ph[1].p_memsz = sizeof(*nh) + 4 + 8;
+	ph[1].p_align = 4;
+	memcpy(img + 0x300, "OPENSSL_internal", 16);
+	if (w_at)
+		memcpy(img + w_at, fn_write, sizeof(fn_write));
+	if (r_at)
+		memcpy(img + r_at, fn_read, sizeof(fn_read));
+	f = fopen(path, "we");
+	if (f) {
+		fwrite(img, 1, sizeof(img), f);
+		fclose(f);
+	}
+}
+
+static bool db_loaded;
+
+static bool setup_db(void)
+{
+	char path[64];
+	FILE *f;
+	int err;
+
+	if (db_loaded)
+		return true;
+	snprintf(path, sizeof(path), "/tmp/tt-test-db-%d.conf", getpid());
+	f = fopen(path, "we");
+	if (!ASSERT_OK_PTR(f, "db file"))
+		return false;
+	fputs(db_text, f);
+	fclose(f);
+	err = targets_load_db(path);
+	unlink(path);
+	db_loaded = !err;
+	return ASSERT_OK(err, "targets_load_db");
+}
+
+void test_targets_signature_tier(void)
+{
+	struct tt_target t;
+	char path[64];
+
+	if (!setup_db())
+		return;
+	snprintf(path, sizeof(path), "/tmp/tt-test-elf-%d", getpid());
+	write_elf(path, 0x99, 0x1400, 0x1800);
+	ASSERT_EQ(targets_inspect(path, &t), 2, "two functions");
+	ASSERT_EQ(t.off[TT_FN_SSL_WRITE], 0x1400, "write offset");
+	ASSERT_EQ(t.off[TT_FN_SSL_READ], 0x1800, "read offset");
+	ASSERT_EQ(t.tier[TT_FN_SSL_WRITE], TT_TIER_SIGNATURE, "write tier");
+	ASSERT_EQ(t.tier[TT_FN_SSL_READ], TT_TIER_SIGNATURE, "read tier");
+	ASSERT_STREQ(t.lib, "boringssl", "lib");
+	ASSERT_STREQ(t.source, "s", "set");
+	/* the same file with the read function twice: ambiguous, nothing probed */
+	write_elf(path, 0x99, 0x1400, 0x1800);
+	{
+		FILE *f = fopen(path, "r+e");
+
+		if (ASSERT_OK_PTR(f, "reopen")) {
+			fseek(f, 0x1900, SEEK_SET);
+			fwrite(fn_read, 1, sizeof(fn_read), f);
+			fclose(f);
+		}
+	}
+	ASSERT_EQ(targets_inspect(path, &t), 0, "ambiguous: not a carrier");
+	ASSERT_TRUE(strstr(t.note, "matches at 2 places"), t.note);
+	ASSERT_EQ(t.off[TT_FN_SSL_READ], 0, "no read offset");
+	unlink(path);
+}
+
+void test_targets_fingerprint_tier(void)
+{
+	struct tt_target t;
+	char path[64];
+
+	if (!setup_db())
+		return;
+	snprintf(path, sizeof(path), "/tmp/tt-test-elf-fp-%d", getpid());
+	/* build id 01..08 is known: its offsets win even though the signatures match elsewhere */
+	write_elf(path, 0x08, 0x1400, 0x1800);
+	ASSERT_EQ(targets_inspect(path, &t), 2, "two functions");
+	ASSERT_EQ(t.off[TT_FN_SSL_WRITE], 0x1200, "write offset");
+	ASSERT_EQ(t.off[TT_FN_SSL_READ], 0x1300, "read offset");
+	ASSERT_EQ(t.tier[TT_FN_SSL_READ], TT_TIER_FINGERPRINT, "tier");
+	ASSERT_STREQ(t.source, "known", "fingerprint name");
+	unlink(path);
+}
+
+void test_targets_override_tier(void)
+{
+	struct tt_target t;
+	char path[64], spec[160];
+
+	if (!setup_db())
+		return;
+	snprintf(path, sizeof(path), "/tmp/tt-test-elf-ov-%d", getpid());
+	write_elf(path, 0x99, 0x1400, 0x1800);
+	snprintf(spec, sizeof(spec), "%s:SSL_read=0x1a00,SSL_write_ex=0x1b00", path);
+	ASSERT_OK(targets_parse_overrides(spec), "parse");
+	ASSERT_EQ(targets_inspect(path, &t), 3, "three functions");
+	ASSERT_EQ(t.off[TT_FN_SSL_READ], 0x1a00, "override replaces the signature");
+	ASSERT_EQ(t.tier[TT_FN_SSL_READ], TT_TIER_OVERRIDE, "override tier");
+	ASSERT_EQ(t.off[TT_FN_SSL_WRITE_EX], 0x1b00, "override adds");
+	ASSERT_EQ(t.tier[TT_FN_SSL_WRITE], TT_TIER_SIGNATURE, "others keep their tier");
+	targets_clear_overrides();
+	/* an offset outside the code is refused */
+	snprintf(spec, sizeof(spec), "%s:SSL_read=0x9000000", path);
+	ASSERT_OK(targets_parse_overrides(spec), "parse far");
+	ASSERT_EQ(targets_inspect(path, &t), 2, "far override ignored");
+	ASSERT_EQ(t.off[TT_FN_SSL_READ], 0x1800, "signature kept");
+	targets_clear_overrides();
+	snprintf(spec, sizeof(spec), "%s:SSL_nope=0x10", path);
+	ASSERT_EQ(targets_parse_overrides(spec), -EINVAL, "unknown function");
+	snprintf(spec, sizeof(spec), "%s:SSL_read=", path);
+	ASSERT_EQ(targets_parse_overrides(spec), -EINVAL, "no offset");
+	snprintf(spec, sizeof(spec), "%s:SSL_read=0x10x", path);
+	ASSERT_EQ(targets_parse_overrides(spec), -EINVAL, "bad offset");
+	ASSERT_EQ(targets_parse_overrides("/nonexistent/x:SSL_read=0x10"), -ENOENT, "no file");
+	ASSERT_EQ(targets_parse_overrides("SSL_read=0x10"), -EINVAL, "no file part");
+	unlink(path);
+}
+
+void test_targets_not_elf(void)
+{
+	struct tt_target t;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/tt-test-txt-%d", getpid());
+	f = fopen(path, "we");
+	if (!ASSERT_OK_PTR(f, "file"))
+		return;
+	fputs("#!/bin/sh\necho this is a script, long enough to be read as a header\n", f);
+	fclose(f);
+	ASSERT_EQ(targets_inspect(path, &t), -ENOEXEC, "not ELF");
+	unlink(path);
+	ASSERT_EQ(targets_func_by_name("go_read"), TT_FN_GO_READ, "alias");
+	ASSERT_EQ(targets_func_by_name("gnutls_record_recv"), TT_FN_GNUTLS_RECV, "name");
+	ASSERT_STREQ(targets_tier_name(TT_TIER_SIGNATURE), "signature", "tier name");
+}
+
+/* A pclntab (Go 1.20 layout) with three functions; text starts at 0x401000. */
+static size_t make_pclntab(uint8_t *p, size_t cap, uint32_t magic)
+{
+	static const char *const names[] = {
+		"runtime.main", "crypto/tls.(*Conn).Write", "crypto/tls.(*Conn).Read",
+	};
+	static const uint32_t entries[] = { 0x0, 0x140, 0x400, 0x900 };
+	size_t names_off = 0x60, off, functab, funcs, i;
+	uint64_t hdr[8] = { 3, 0, 0x401000, names_off, 0, 0, 0, 0 };
+
+	memset(p, 0, cap);
+	memcpy(p, &magic, 4);
+	p[6] = 1;
+	p[7] = 8;
+	off = names_off;
+	for (i = 0; i < 3; i++) {
+		strcpy((char *)p + off, names[i]);
+		off += strlen(names[i]) + 1;
+	}
+	functab = (off + 7) & ~7ul;
+	hdr[7] = functab;
+	memcpy(p + 8, hdr, sizeof(hdr));
+	funcs = 4 * 8;		/* _func records right after the 4 functab pairs */
+	for (i = 0; i < 4; i++) {
+		uint32_t pair[2] = { entries[i], (uint32_t)(funcs + i * 8) };
+		uint32_t fn[2] = { entries[i], 0 };
+		size_t k;
+
+		memcpy(p + functab + i * 8, pair, 8);
+		for (k = 0, off = 0; k < i && i < 3; k++)
+			off += strlen(names[k]) + 1;
+		fn[1] = (uint32_t)off;
+		memcpy(p + functab + funcs + i * 8, fn, 8);
+	}
+	return functab + funcs + 4 * 8;
+}
+
+void test_gopclntab_find(void)
+{
+	uint8_t buf[1024];
+	struct gopcln g;
+	uint64_t entry = 0, end = 0;
+	size_t len = make_pclntab(buf, sizeof(buf), 0xfffffff1);
+
+	if (!ASSERT_OK(gopcln_init(&g, buf, len), "init"))
+		return;
+	ASSERT_EQ(g.nfunc, 3, "nfunc");
+	ASSERT_OK(gopcln_find_func(&g, "crypto/tls.(*Conn).Write", &entry, &end), "Write");
+	ASSERT_EQ(entry, 0x401140, "Write entry");
+	ASSERT_EQ(end, 0x401400, "Write end");
+	ASSERT_OK(gopcln_find_func(&g, "crypto/tls.(*Conn).Read", &entry, &end), "Read");
+	ASSERT_EQ(entry, 0x401400, "Read entry");
+	ASSERT_EQ(end, 0x401900, "Read end (the sentinel)");
+	ASSERT_EQ(gopcln_find_func(&g, "crypto/tls.(*Conn).Close", &entry, &end), -ENOENT,
+		  "absent");
+	ASSERT_EQ(gopcln_init(&g, buf, 40), -ENOEXEC, "truncated header");
+	ASSERT_EQ(gopcln_init(&g, buf, len - 40), -ENOEXEC, "functab cut");
+	make_pclntab(buf, sizeof(buf), 0xfffffffa);
+	ASSERT_EQ(gopcln_init(&g, buf, len), -ENOTSUP, "Go 1.16/1.17");
+	make_pclntab(buf, sizeof(buf), 0x12345678);
+	ASSERT_EQ(gopcln_init(&g, buf, len), -ENOEXEC, "not a pclntab");
+}
+
+void test_gopclntab_search(void)
+{
+	static uint8_t big[8192];
+	size_t len;
+
+	memset(big, 0x11, sizeof(big));
+	len = make_pclntab(big + 4096, sizeof(big) - 4096, 0xfffffff1);
+	ASSERT_EQ(gopcln_search(big, 4096 + len), 4096, "found at its offset");
+	big[4096 + 7] = 4;	/* ptrSize 4: not this platform's */
+	ASSERT_EQ(gopcln_search(big, 4096 + len), -ENOENT, "rejected");
+}

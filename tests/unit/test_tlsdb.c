@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+/* test_tlsdb.c: the TLS target database: parsing, fingerprints, signature matching rules. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+#include "tlsdb.h"
+
+/* Two "functions" at 16-aligned places in a code range, int3 padding elsewhere. */
+#define CODE_LEN 4096
+static const uint8_t fn_write[] = { 0x55, 0x48, 0x89, 0xe5, 0x41, 0x57, 0x41, 0x56, 0x53,
+				    0x48, 0x83, 0xec, 0x18, 0x41, 0x89, 0xd7 };
+static const uint8_t fn_read[] = { 0x55, 0x48, 0x89, 0xe5, 0x53, 0x50, 0x48, 0x83, 0xbf,
+				   0x98, 0x00, 0x00, 0x00, 0x00, 0x74, 0x2b, 0xba };
+
+static const char db_text[] =
+	"# comment\n"
+	"sigset s1 lib=boringssl marker=BORINGMARK span=0x800 align=16 "
+	"need=SSL_write,SSL_read\n"
+	"sig SSL_write 55 48 89 e5 41 57 41 56 53 48 83 ec ?? 41 89 d7\n"
+	"sig SSL_read 55 48 89 e5 53 50 48 83 bf 98 00 00 00 00 74 ?? b9\n"
+	"sig SSL_read 55 48 89 e5 53 50 48 83 bf 98 00 00 00 00 74 ?? ba\n";
+
+struct fake {
+	uint8_t file[8192];
+	struct tlsdb_range code;
+	struct tlsdb_image img;
+};
+
+static void fake_init(struct fake *f, uint64_t w_at, uint64_t r_at, bool marker)
+{
+	memset(f->file, 0xcc, sizeof(f->file));
+	memset(f->file, 0, 1024);		/* "headers and data" before the code */
+	if (marker)
+		memcpy(f->file + 100, "BORINGMARK", 10);
+	f->code.off = 1024;
+	f->code.len = CODE_LEN;
+	if (w_at)
+		memcpy(f->file + w_at, fn_write, sizeof(fn_write));
+	if (r_at)
+		memcpy(f->file + r_at, fn_read, sizeof(fn_read));
+	memset(&f->img, 0, sizeof(f->img));
+	f->img.data = f->file;
+	f->img.size = sizeof(f->file);
+	f->img.code = &f->code;
+	f->img.n_code = 1;
+}
+
+static struct tlsdb *load(const char *text)
+{
+	struct tlsdb *db = tlsdb__new();
+	int line = 0;
+
+	if (!ASSERT_OK_PTR(db, "tlsdb__new"))
+		return NULL;
+	if (!ASSERT_OK(tlsdb__parse(db, text, strlen(text), "test", &line), "parse")) {
+		tlsdb__free(db);
+		return NULL;
+	}
+	return db;
+}
+
+static uint64_t off_of(const struct tlsdb_hit *h, const char *func)
+{
+	int i;
+
+	for (i = 0; i < h->n_offs; i++)
+		if (!strcmp(h->offs[i].func, func))
+			return h->offs[i].off;
+	return 0;
+}
+
+void test_tlsdb_pattern(void)
+{
+	uint8_t b[8], m[8];
+
+	ASSERT_EQ(tlsdb_parse_pattern("55 48 ?? e5", b, m, 8), 4, "four bytes");
+	ASSERT_EQ(b[0], 0x55, "byte 0");
+	ASSERT_EQ(m[2], 0, "wildcard mask");
+	ASSERT_EQ(m[3], 0xff, "fixed mask");
+	ASSERT_EQ(b[3], 0xe5, "byte 3");
+	ASSERT_EQ(tlsdb_parse_pattern("5", b, m, 8), -EINVAL, "half byte");
+	ASSERT_EQ(tlsdb_parse_pattern("555", b, m, 8), -EINVAL, "three digits");
+	ASSERT_EQ(tlsdb_parse_pattern("zz", b, m, 8), -EINVAL, "not hex");
+	ASSERT_EQ(tlsdb_parse_pattern("", b, m, 8), -EINVAL, "empty");
+	ASSERT_EQ(tlsdb_parse_pattern("00 01 02 03 04 05 06 07 08", b, m, 8), -E2BIG, "too long");
+}
+
+void test_tlsdb_parse_errors(void)
+{
+	static const struct {
+		const char *text;
+		int line;
+	} bad[] = {
+		{ "sig SSL_read 55\n", 1 },			/* sig before any sigset */
+		{ "sigset a lib=x\nsig SSL_read ?? 55\n", 2 },	/* starts with a wildcard */
+		{ "sigset a lib=x\nsig SSL_read ?? ??\n", 2 },	/* no fixed byte */
+		{ "sigset a\n", 1 },				/* no lib */
+		{ "sigset a lib=x align=3\n", 1 },		/* not a power of two */
+		{ "fingerprint f SSL_read=0x10\n", 1 },		/* no key */
+		{ "fingerprint f buildid=abc SSL_read=0x10\n", 1 },	/* odd hex */
+		{ "fingerprint f size=10 SSL_read=0x10\n", 1 },	/* size without hash */
+		{ "fingerprint f buildid=ab SSL_read=zz\n", 1 },	/* bad offset */
+		{ "\n# ok\nbogus line\n", 3 },
+	};
+	size_t i;
+	int line;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct tlsdb *db = tlsdb__new();
+
+		line = 0;
+		ASSERT_EQ(tlsdb__parse(db, bad[i].text, strlen(bad[i].text), "t", &line),
+			  -EBADMSG, bad[i].text);
+		ASSERT_EQ(line, bad[i].line, "error line");
+		tlsdb__free(db);
+	}
+}
+
+void test_tlsdb_signature_unique(void)
+{
+	struct tlsdb *db = load(db_text);
+	struct tlsdb_hit hit;
+	struct fake f;
+
+	if (!db)
+		return;
+	fake_init(&f, 1024 + 0x100, 1024 + 0x400, true);
+	ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 1, "accepted");
+	ASSERT_STREQ(hit.name, "s1", "set name");
+	ASSERT_STREQ(hit.lib, "boringssl", "lib");
+	ASSERT_EQ(hit.n_offs, 2, "two functions");
+	ASSERT_EQ(off_of(&hit, "SSL_write"), 1024 + 0x100, "write offset");
+	ASSERT_EQ(off_of(&hit, "SSL_read"), 1024 + 0x400, "read offset (second variant)");
+	tlsdb__free(db);
+}
+
+void test_tlsdb_signature_rejections(void)
+{
+	struct tlsdb *db = load(db_text);
+	struct tlsdb_hit hit;
+	struct fake f;
+
+	if (!db)
+		return;
+	if (test__start_subtest("duplicate")) {
+		fake_init(&f, 1024 + 0x100, 1024 + 0x400, true);
+		memcpy(f.file + 1024 + 0x600, fn_read, sizeof(fn_read));
+		ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "rejected");
+		ASSERT_TRUE(strstr(hit.why, "SSL_read matches at 2 places"), hit.why);
+	}
+	if (test__start_subtest("span")) {
+		fake_init(&f, 1024 + 0x10, 1024 + 0xa00, true);
+		ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "rejected");
+		ASSERT_TRUE(strstr(hit.why, "apart"), hit.why);
+	}
+	if (test__start_subtest("misaligned")) {
+		/* the only read match is not 16-aligned: it is not a function start */
+		fake_init(&f, 1024 + 0x100, 0, true);
+		memcpy(f.file + 1024 + 0x408, fn_read, sizeof(fn_read));
+		ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "rejected");
+		ASSERT_TRUE(strstr(hit.why, "no match for SSL_read"), hit.why);
+	}
+	if (test__start_subtest("outside_code")) {
+		/* bytes in the data before the code range do not count */
+		fake_init(&f, 1024 + 0x100, 0, true);
+		memcpy(f.file + 512, fn_read, sizeof(fn_read));
+		ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "rejected");
+	}
+	if (test__start_subtest("no_marker")) {
+		fake_init(&f, 1024 + 0x100, 1024 + 0x400, false);
+		ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "not tried");
+		ASSERT_STREQ(hit.why, "", "no reason: the set does not apply");
+	}
+	if (test__start_subtest("one_direction")) {
+		fake_init(&f, 1024 + 0x100, 0, true);
+		ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "rejected");
+		ASSERT_TRUE(strstr(hit.why, "no match for SSL_read"), hit.why);
+	}
+	tlsdb__free(db);
+}
+
+void test_tlsdb_fingerprint(void)
+{
+	static const uint8_t bid[] = { 0xde, 0xad, 0xbe, 0xef };
+	char text[512];
+	struct tlsdb *db;
+	struct tlsdb_hit hit;
+	struct fake f;
+	uint64_t h;
+
+	fake_init(&f, 0, 0, false);
+	h = tlsdb_fnv64(f.file, sizeof(f.file));
+	snprintf(text, sizeof(text),
+		 "fingerprint by-id lib=boringssl buildid=deadbeef SSL_write=0x500 SSL_read=0x600\n"
+		 "fingerprint by-size size=%zu fnv64k=%#llx SSL_write=0x700 SSL_read=0x800\n",
+		 sizeof(f.file), (unsigned long long)h);
+	db = load(text);
+	if (!db)
+		return;
+	ASSERT_EQ(tlsdb__n_fingerprints(db), 2, "two fingerprints");
+	f.img.build_id = bid;
+	f.img.build_id_len = sizeof(bid);
+	ASSERT_EQ(tlsdb__match_fingerprint(db, &f.img, &hit), 1, "build id");
+	ASSERT_STREQ(hit.name, "by-id", "by build id");
+	ASSERT_STREQ(hit.lib, "boringssl", "lib");
+	ASSERT_EQ(off_of(&hit, "SSL_read"), 0x600, "read offset");
+	f.img.build_id_len = 3;
+	ASSERT_EQ(tlsdb__match_fingerprint(db, &f.img, &hit), 1, "size + hash");
+	ASSERT_STREQ(hit.name, "by-size", "by size");
+	ASSERT_EQ(off_of(&hit, "SSL_write"), 0x700, "write offset");
+	f.file[10] ^= 1;	/* a different prefix: a different build */
+	ASSERT_EQ(tlsdb__match_fingerprint(db, &f.img, &hit), 0, "prefix differs");
+	f.file[10] ^= 1;
+	f.img.size--;
+	ASSERT_EQ(tlsdb__match_fingerprint(db, &f.img, &hit), 0, "size differs");
+	tlsdb__free(db);
+}
+
+void test_tlsdb_shipped_file_parses(void)
+{
+	const char *fx = test__fixtures();
+	char path[4096];
+	struct tlsdb *db = tlsdb__new();
+	int line = 0;
+
+	/* tests/fixtures -> tools/tls-targets.conf */
+	snprintf(path, sizeof(path), "%s/../../tools/tls-targets.conf", fx);
+	if (!ASSERT_OK_PTR(db, "new"))
+		return;
+	ASSERT_OK(tlsdb__load_file(db, path, &line), path);
+	ASSERT_EQ(line, 0, "no bad line");
+	ASSERT_GE(tlsdb__n_sets(db), 1, "a signature set");
+	ASSERT_GE(tlsdb__n_fingerprints(db), 1, "a fingerprint");
+	tlsdb__free(db);
+}

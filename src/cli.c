@@ -68,9 +68,10 @@ void cli_usage(FILE *f)
 "\n"
 "Output (default: the tree on a terminal, OTLP JSON Lines when stdout is not a terminal):\n"
 "  -o, --output FILE      write OTLP JSON Lines to FILE (one TracesData per line, '-' = stdout)\n"
-"  --format tree|otlp-json|exchanges|calls\n"
+"  --format tree|otlp-json|exchanges|calls|none\n"
 "                         what stdout shows when -o or --raw do not use it: the trace tree,\n"
-"                         OTLP JSON Lines, or one JSON line per HTTP exchange or LLM call\n"
+"                         OTLP JSON Lines, one JSON line per HTTP exchange or LLM call, or\n"
+"                         nothing\n"
 "  --otlp-endpoint URL    also send spans with OTLP/HTTP (default: OTEL_EXPORTER_OTLP_TRACES_\n"
 "                         ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; protocol from\n"
 "                         OTEL_EXPORTER_OTLP_PROTOCOL, headers from OTEL_EXPORTER_OTLP_HEADERS)\n"
@@ -199,9 +200,11 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 			o->format = TT_FORMAT_EXCHANGES;
 		else if (!strcmp(optarg, "calls"))
 			o->format = TT_FORMAT_CALLS;
+		else if (!strcmp(optarg, "none"))
+			o->format = TT_FORMAT_NONE;
 		else
-			return fail(err, errlen, "invalid --format '%s' (tree, otlp-json, exchanges "
-				    "or calls)", optarg);
+			return fail(err, errlen, "invalid --format '%s' (tree, otlp-json, exchanges, "
+				    "calls or none)", optarg);
 		return 0;
 	case OPT_OTLP_ENDPOINT:
 		if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))

@@ -79,9 +79,13 @@ static int ids_attrs(struct attr_list *a, const struct genai_call *c)
 	err |= set_str(a, "gen_ai.request.previous_response.id", c->previous_response_id);
 	err |= set_str(a, "gen_ai.output.type", c->output_type);
 	err |= set_str(a, "gen_ai.request.reasoning.level", c->reasoning_level);
-	err |= set_str(a, "openai.api.type", c->api_type);
-	err |= set_str(a, "openai.response.service_tier", c->service_tier);
-	err |= set_str(a, "openai.response.system_fingerprint", c->system_fingerprint);
+	/* openai.* attributes belong to the OpenAI APIs only (api_type is set for those): an
+	 * Anthropic answer also carries a service_tier, which has no attribute of its own */
+	if (c->api_type) {
+		err |= set_str(a, "openai.api.type", c->api_type);
+		err |= set_str(a, "openai.response.service_tier", c->service_tier);
+		err |= set_str(a, "openai.response.system_fingerprint", c->system_fingerprint);
+	}
 	if (c->n_finish_reasons)
 		err |= attrs_set_str_array(a, "gen_ai.response.finish_reasons",
 					   (const char *const *)c->finish_reasons,

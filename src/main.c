@@ -697,6 +697,7 @@ static int run_live(struct app *a)
 			waitpid(a->child, NULL, 0);
 		return 1;
 	}
+	tt_info("main: probes attached to %d files, tracing", loader__n_probed_files(a->loader));
 	if (go_fd >= 0) {
 		if (write(go_fd, "g", 1) != 1)
 			tt_warn("main: could not start the command: %s", strerror(errno));

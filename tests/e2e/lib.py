@@ -241,8 +241,8 @@ def node_sdks():
             try:
                 os.makedirs(NODE_E2E, exist_ok=True)
                 p = subprocess.run(["npm", "install", "--prefix", NODE_E2E, "--no-audit",
-                                    "--no-fund", "--loglevel=error", "openai",
-                                    "@anthropic-ai/sdk"], capture_output=True, timeout=300)
+                                    "--no-fund", "--loglevel=error", "openai@6.49.0",
+                                    "@anthropic-ai/sdk@1.12.0"], capture_output=True, timeout=300)
                 if p.returncode != 0:
                     reason = "npm install openai @anthropic-ai/sdk failed: %s" % \
                         p.stderr.decode(errors="replace").strip()[-300:]

@@ -3,10 +3,11 @@
 import os
 import signal
 import subprocess
+import threading
 import time
 
-from lib import (PY, TRACER, TlsServer, Workdir, by_type, check, eq, execs, read_raw,
-                 run_tracer, streams)
+from lib import (PY, TRACER, TestFailure, TlsServer, Workdir, by_type, check, eq, execs,
+                 read_raw, run_tracer, streams)
 
 NODE_GET = ("const https=require('https');"
             "https.get(process.argv[1],{rejectUnauthorized:false},r=>{let n=0;"
@@ -174,6 +175,20 @@ def test_short_lived_process_seen():
     check(ex[0]["ts_ns"] - fl[0]["ts_ns"] < 50_000_000, "it was short-lived")
 
 
+def wait_ready(tr, timeout=30):
+    """Reads the tracer's -v stderr until it says the probes are attached."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        line = tr.stderr.readline()
+        if not line:
+            break
+        if b"tracing" in line and b"main:" in line:
+            # keep draining, so a chatty tracer never blocks on a full pipe
+            threading.Thread(target=tr.stderr.read, daemon=True).start()
+            return
+    raise TestFailure("the tracer did not report ready (exit %s)" % tr.poll())
+
+
 def test_pid_mode_follows_children_and_sigterm():
     """-p traces an already running process and its new children; SIGTERM stops the tracer
     cleanly (exit 0) and the traced process keeps running."""
@@ -184,10 +199,10 @@ def test_pid_mode_follows_children_and_sigterm():
               "-o /dev/null; sleep 30" % (go, srv.url))
     target = subprocess.Popen(["sh", "-c", script])
     out = work.file("raw.jsonl")
-    tr = subprocess.Popen([TRACER, "--raw=" + out, "-p", str(target.pid)],
+    tr = subprocess.Popen([TRACER, "-v", "--raw=" + out, "-p", str(target.pid)],
                           stderr=subprocess.PIPE)
     try:
-        time.sleep(1.0)
+        wait_ready(tr)
         open(go, "w").close()
         deadline = time.time() + 15
         while time.time() < deadline and len(srv.exchanges()) < 1:
@@ -281,13 +296,14 @@ def test_all_mode_traces_unrelated_process():
     work = Workdir()
     srv = TlsServer(work)
     out = work.file("raw.jsonl")
-    tr = subprocess.Popen([TRACER, "--raw=" + out, "--all", "--duration", "6"],
+    tr = subprocess.Popen([TRACER, "-v", "--raw=" + out, "--all", "--duration", "20"],
                           stderr=subprocess.PIPE)
     try:
-        time.sleep(2.5)
+        wait_ready(tr)
         subprocess.run(["curl", "-sk", "--http1.1", srv.url + "/bytes/48", "-o", "/dev/null"],
                        check=True, timeout=10)
-        eq(tr.wait(20), 0, "tracer exit code after --duration")
+        tr.send_signal(signal.SIGINT)
+        eq(tr.wait(20), 0, "tracer exit code after SIGINT")
         recs = read_raw(out)
         ex = srv.exchanges()
     finally:
@@ -297,7 +313,8 @@ def test_all_mode_traces_unrelated_process():
     curl = execs(recs, "curl")
     check(len(curl) >= 1, "curl exec seen in --all mode")
     pid = curl[-1]["pid"]
-    st = streams(recs)
+    # every process on the host is traced: look only at our curl's connections
+    st = streams([r for r in recs if r["pid"] == pid])
     eq(st.get(next((k for k in st if k[0] == pid and k[2] == "write"), None)), ex[0][0],
        "request captured")
     eq(st.get(next((k for k in st if k[0] == pid and k[2] == "read"), None)), ex[0][1],

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+/* test_linker_attrs.c: provider-specific attributes stay with their provider. */
+#include <string.h>
+
+#include "genai.h"
+#include "linker.h"
+#include "span.h"
+#include "test.h"
+
+static void fill(struct genai_call *c, const char *provider, const char *api_type)
+{
+	memset(c, 0, sizeof(*c));
+	c->provider_name = provider;
+	c->operation = "chat";
+	c->api_type = api_type;
+	c->request_model = "m";
+	c->service_tier = "standard";
+	c->system_fingerprint = "fp_1";
+	c->http_status = 200;
+}
+
+/* Anthropic answers carry service_tier too: it must not come out as an openai.* attribute. */
+void test_linker_attrs_openai_only(void)
+{
+	struct tt_span *s;
+	struct genai_call c;
+
+	fill(&c, "anthropic", NULL);
+	s = span__new("chat m", SPAN_KIND_CLIENT, NULL);
+	if (!ASSERT_OK_PTR(s, "span"))
+		return;
+	ASSERT_OK(linker_call_attrs(s, &c), "attrs");
+	ASSERT_NULL(attrs_get(&s->attrs, "openai.response.service_tier"), "no openai tier");
+	ASSERT_NULL(attrs_get(&s->attrs, "openai.api.type"), "no openai api type");
+	ASSERT_STREQ(attrs_get_str(&s->attrs, "gen_ai.provider.name"), "anthropic", "provider");
+	span__free(s);
+
+	fill(&c, "openai", "chat_completions");
+	s = span__new("chat m", SPAN_KIND_CLIENT, NULL);
+	if (!ASSERT_OK_PTR(s, "span"))
+		return;
+	ASSERT_OK(linker_call_attrs(s, &c), "attrs");
+	ASSERT_STREQ(attrs_get_str(&s->attrs, "openai.response.service_tier"), "standard", "tier");
+	ASSERT_STREQ(attrs_get_str(&s->attrs, "openai.api.type"), "chat_completions", "api");
+	ASSERT_STREQ(attrs_get_str(&s->attrs, "openai.response.system_fingerprint"), "fp_1", "fp");
+	span__free(s);
+}

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* conn.h: connection table: captured TLS plaintext chunks in, HTTP/1.x exchanges out. */
+/* conn.h: connection table: captured TLS plaintext chunks in, HTTP/1.x and HTTP/2 exchanges out. */
 #ifndef TT_CONN_H
 #define TT_CONN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http2.h"
 #include "http_exchange.h"
 #include "tt_abi.h"
 
@@ -33,7 +34,7 @@ struct conn_stats {
 	uint64_t bytes_lost;
 	uint64_t resyncs;		/* searches for the next message start */
 	uint64_t non_http;		/* connections skipped: not HTTP/1.x */
-	uint64_t h2_prefaces;		/* connections skipped: HTTP/2 preface seen */
+	uint64_t h2_prefaces;		/* connections that began with the HTTP/2 client preface */
 	uint64_t midstream;		/* connections first seen in the middle of a message */
 	uint64_t upgrades;		/* connections that left HTTP/1 (101, CONNECT tunnel) */
 	uint64_t skipped_bytes;		/* bytes dropped on skipped connections */
@@ -47,13 +48,15 @@ struct conn_stats {
 	uint64_t conns_expired;		/* dropped by conn_table__expire */
 	uint64_t exchanges;		/* delivered to the sink */
 	uint64_t incomplete;		/* delivered with HTTP_X_INCOMPLETE */
+	/* HTTP/2: frames, streams, HPACK state, caps, decode errors (not in the fields above) */
+	struct h2_stats h2;
 };
 
 struct conn_table;
 
 /*
  * opts NULL = defaults. sink receives each finished exchange (ownership passes), in order per
- * connection. NULL with errno set on failure.
+ * connection (HTTP/2: as streams end). NULL with errno set on failure.
  */
 struct conn_table *conn_table__new(const struct conn_opts *opts, http_exchange_sink_fn sink,
 				   void *ctx);
@@ -62,7 +65,9 @@ void conn_table__free(struct conn_table *t);
 /*
  * One captured chunk: rec header plus rec->len payload bytes, rec_size bytes in all. The key
  * is (rec->h.pid, rec->conn). TT_DIR_WRITE carries requests unless the connection turns out
- * to be server side. 0, -EINVAL on a malformed record, -ENOMEM.
+ * to be server side. A connection that starts with the HTTP/2 preface, a server's SETTINGS or
+ * HTTP/2 frames (tracing began inside it) is decoded as HTTP/2: each stream is an exchange,
+ * delivered when it ends, with seq in request order. 0, -EINVAL on a malformed record, -ENOMEM.
  */
 int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec_size);
 /* SSL_free: what is complete is delivered; a response delimited by close ends here. */

@@ -28,6 +28,12 @@
 #define TT_MAX_CHUNK_LINE	4096			/* chunk-size line with extensions */
 #define TT_MAX_CODINGS		4			/* stacked content codings decoded */
 
+/* HTTP/2 (http2, conn_h2). */
+#define TT_H2_MAX_FRAME		(1u << 20)		/* largest frame accepted, whatever SETTINGS
+							 * allow; larger ones are skipped */
+#define TT_H2_MAX_STREAMS	256			/* open streams tracked per connection */
+#define TT_H2_MAX_HPACK_TABLE	(64u * 1024)		/* HPACK dynamic table per direction */
+
 /* GenAI decoding (provider, prov_*). */
 #define TT_MAX_GENAI_STR	1024			/* one id, model, finish reason, error type */
 #define TT_MAX_GENAI_TEXT	(1u << 20)		/* assembled text of one output part */
@@ -55,5 +61,11 @@
 #define TT_MAX_EXPORT_RESPONSE	(64u * 1024)		/* OTLP/HTTP response body kept */
 #define TT_MAX_EXPORT_HEADERS	32			/* OTEL_EXPORTER_OTLP_HEADERS entries */
 #define TT_EXPORT_DRAIN_MS	5000			/* sending at exit, then unsent spans are counted */
+
+/* Inbound requests of server processes (linker_http.c). */
+#define TT_MAX_SRV_OPEN		256			/* requests read, response not yet seen,
+							 * per process: the oldest is forgotten */
+#define TT_MAX_SRV_SOCKS	4096			/* plaintext sockets whose local port is
+							 * remembered (direct-mapped) */
 
 #endif /* TT_LIMITS_H */

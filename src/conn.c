@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* conn.c: connection table: captured TLS plaintext chunks in, HTTP/1.x exchanges out. */
+/* conn.c: connection table: TLS plaintext chunks in, HTTP/1.x exchanges out (HTTP/2: conn_h2.c). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,89 +9,11 @@
 #include "body.h"
 #include "chunked.h"
 #include "conn.h"
+#include "conn_internal.h"
 #include "http1.h"
 #include "limits.h"
 #include "log.h"
 #include "stream.h"
-
-enum half_state {
-	HS_SNIFF = 0,	/* protocol not known yet */
-	HS_HEAD,	/* at a message start: reading a head */
-	HS_BODY,
-	HS_RESYNC,	/* after lost or bad bytes: looking for the next message start */
-	HS_SKIP,	/* not HTTP/1: bytes are dropped */
-};
-
-/* Stop the parse loop: the rest must wait for more bytes. */
-#define STOP	(-1)
-
-/* One direction of a connection. */
-struct half {
-	struct stream st;
-	enum half_state state;
-	int dir;			/* enum tt_dir */
-	bool is_req;			/* carries requests */
-	bool line_start;		/* resync: the next byte starts a line */
-	bool lost;			/* bytes lost before the next message: flag it */
-	bool call_known;		/* call_pos holds the current call's first position */
-	uint64_t call_pos;
-	uint64_t head_ts;		/* arrival of the current head's first byte */
-	uint32_t head_tid;
-	uint64_t ts;			/* arrival of the bytes being parsed */
-	uint32_t tid;			/* thread that moved them */
-	int frame;			/* enum http1_framing */
-	uint64_t remain;		/* HTTP1_FRAME_LENGTH: body bytes left */
-	struct chunked_dec ch;
-	struct tt_buf trailers;
-	bool reading;			/* br is initialised */
-	struct body_reader br;
-	struct http_exchange *x;	/* exchange whose message this half is reading */
-	struct http_message *m;
-};
-
-/* An exchange waiting on its connection, in request order. */
-struct pend {
-	struct http_exchange *x;
-	bool req_done;
-	bool resp_seen;
-	bool resp_done;
-};
-
-enum conn_proto { P_UNKNOWN = 0, P_HTTP1, P_SKIP };
-
-struct conn {
-	struct conn *hnext;		/* hash chain */
-	struct conn *older, *newer;	/* LRU list */
-	uint32_t pid;
-	uint64_t id;
-	uint64_t last_ts;
-	int fd;
-	char peer[64];
-	uint16_t port;
-	enum conn_proto proto;
-	bool server_side;
-	bool midstream;			/* tracing began inside it: looking for a first message */
-	uint32_t probe_bytes;		/* bytes searched for it so far */
-	bool warned;			/* a cap was logged for this connection */
-	uint64_t seq;
-	struct half h[2];		/* by enum tt_dir */
-	size_t nq;
-	struct pend *q;
-};
-
-struct conn_table {
-	struct conn_opts o;
-	struct body_limits lim;
-	http_exchange_sink_fn sink;
-	void *ctx;
-	struct conn **buckets;
-	size_t nbuckets;
-	size_t count;
-	struct conn *oldest, *newest;
-	struct conn_stats st;
-	bool warned_full;
-	struct http1_head head;		/* scratch: parsed head views */
-};
 
 static void conn_cap(struct conn_table *t, struct conn *c, const char *what)
 {
@@ -560,6 +482,7 @@ static long half_sniff(struct conn_table *t, struct conn *c, struct half *h, con
 		       size_t n)
 {
 	enum http1_sniff s = http1_sniff(p, n);
+	long r;
 	int i;
 
 	switch (s) {
@@ -567,13 +490,18 @@ static long half_sniff(struct conn_table *t, struct conn *c, struct half *h, con
 		return STOP;
 	case HTTP1_SNIFF_H2:
 		t->st.h2_prefaces++;
-		conn_skip(c);
-		return (long)n;
+		r = conn_h2_sniff(t, c, h, p, n, true);
+		if (r == -ENOMEM)
+			conn_skip(c);
+		return r == -ENOMEM ? (long)n : r;
 	case HTTP1_SNIFF_OTHER:
 		if (looks_like_text(p, n)) {
 			midstream_begin(t, c);
 			return 0;
 		}
+		r = conn_h2_sniff(t, c, h, p, n, false);
+		if (r == 0 || r == STOP)
+			return r;
 		t->st.non_http++;
 		tt_debug("conn: pid=%u ssl=%#llx: not HTTP/1.x, skipped", c->pid,
 			 (unsigned long long)c->id);
@@ -631,6 +559,8 @@ static size_t half_parse(struct conn_table *t, struct conn *c, struct half *h,
 			break;
 		case HS_SKIP:
 			return n;
+		case HS_H2:
+			return off + conn_h2_parse(t, c, h, p + off, n - off);
 		}
 		if (r > 0)
 			off += (size_t)r;
@@ -645,7 +575,9 @@ static void half_keep(struct conn_table *t, struct conn *c, struct half *h, cons
 		return;
 	if (stream__keep(&h->st, p, n)) {
 		conn_cap(t, c, "stream buffer");
-		if (h->state != HS_SNIFF) {
+		if (h->state == HS_H2) {
+			conn_h2_gap(t, c, h, 0);
+		} else if (h->state != HS_SNIFF) {
 			h->state = HS_RESYNC;
 			h->line_start = false;
 			h->lost = true;
@@ -678,6 +610,9 @@ static void half_gap(struct conn_table *t, struct conn *c, struct half *h, uint6
 	switch (h->state) {
 	case HS_SNIFF:
 	case HS_SKIP:
+		return;
+	case HS_H2:
+		conn_h2_gap(t, c, h, lost);
 		return;
 	case HS_BODY:
 		h->x->flags |= HTTP_X_INCOMPLETE;
@@ -749,6 +684,7 @@ static void conn_free(struct conn *c)
 	}
 	for (i = 0; (size_t)i < c->nq; i++)
 		http_exchange__free(c->q[i].x);
+	h2_session__free(c->h2);
 	free(c->q);
 	free(c);
 }
@@ -763,6 +699,8 @@ static void conn_end(struct conn_table *t, struct conn *c, uint64_t ts, bool clo
 	bool resp_lost;
 	int i;
 
+	if (c->h2)
+		conn_h2_end(t, c, ts, closed);
 	for (i = 0; i < 2; i++) {
 		struct half *h = &c->h[i];
 
@@ -941,6 +879,10 @@ int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec
 	}
 	if (gap)
 		half_gap(t, c, h, gap);
+	/* after any gap: a call that starts with new bytes is where HTTP/2 frames can resume */
+	if ((rec->flags & TT_DF_FIRST) && !off && rec->len && h->state == HS_H2 &&
+	    !h->st.tail.len)
+		conn_h2_call_start(c, h);
 	if (off < rec->len)
 		half_input(t, c, h, rec->data + off, rec->len - off);
 	if ((rec->flags & (TT_DF_TRUNCATED | TT_DF_LAST)) == (TT_DF_TRUNCATED | TT_DF_LAST) &&

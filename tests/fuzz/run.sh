@@ -14,6 +14,10 @@ mkdir -p "$seeds" "$out/fuzz/artifacts"
 # corpora from the recorded HTTP fixtures and the provider fixtures
 /usr/bin/python3 tools/record_wire.py --fuzz-seeds "$seeds" >/dev/null 2>&1 || true
 /usr/bin/python3 tests/fuzz/provider_seeds.py "$seeds/fuzz_provider" >/dev/null 2>&1 || true
+if [ -d tests/fixtures/http2/fuzz_seeds ]; then
+	mkdir -p "$seeds/fuzz_http2"
+	cp -r tests/fixtures/http2/fuzz_seeds/. "$seeds/fuzz_http2/"
+fi
 pass=0
 fail=0
 for bin in "$out"/fuzz/fuzz_*; do

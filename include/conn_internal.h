@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* conn_internal.h: connection table internals shared by conn.c and conn_h2.c (HTTP/2). */
+#ifndef TT_CONN_INTERNAL_H
+#define TT_CONN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "body.h"
+#include "buf.h"
+#include "chunked.h"
+#include "conn.h"
+#include "http1.h"
+#include "http2.h"
+#include "stream.h"
+
+enum half_state {
+	HS_SNIFF = 0,	/* protocol not known yet */
+	HS_HEAD,	/* at a message start: reading a head */
+	HS_BODY,
+	HS_RESYNC,	/* after lost or bad bytes: looking for the next message start */
+	HS_SKIP,	/* not HTTP/1: bytes are dropped */
+	HS_H2,		/* HTTP/2: bytes go to the connection's h2 session */
+};
+
+/* Stop the parse loop: the rest must wait for more bytes. */
+#define STOP	(-1)
+
+/* One direction of a connection. */
+struct half {
+	struct stream st;
+	enum half_state state;
+	int dir;			/* enum tt_dir */
+	bool is_req;			/* carries requests */
+	bool line_start;		/* resync: the next byte starts a line */
+	bool lost;			/* bytes lost before the next message: flag it */
+	bool call_known;		/* call_pos holds the current call's first position */
+	uint64_t call_pos;
+	uint64_t head_ts;		/* arrival of the current head's first byte */
+	uint32_t head_tid;
+	uint64_t ts;			/* arrival of the bytes being parsed */
+	uint32_t tid;			/* thread that moved them */
+	int frame;			/* enum http1_framing */
+	uint64_t remain;		/* HTTP1_FRAME_LENGTH: body bytes left */
+	struct chunked_dec ch;
+	struct tt_buf trailers;
+	bool reading;			/* br is initialised */
+	struct body_reader br;
+	struct http_exchange *x;	/* exchange whose message this half is reading */
+	struct http_message *m;
+};
+
+/* An exchange waiting on its connection, in request order. */
+struct pend {
+	struct http_exchange *x;
+	bool req_done;
+	bool resp_seen;
+	bool resp_done;
+};
+
+enum conn_proto { P_UNKNOWN = 0, P_HTTP1, P_SKIP, P_HTTP2 };
+
+struct conn {
+	struct conn *hnext;		/* hash chain */
+	struct conn *older, *newer;	/* LRU list */
+	uint32_t pid;
+	uint64_t id;
+	uint64_t last_ts;
+	int fd;
+	char peer[64];
+	uint16_t port;
+	enum conn_proto proto;
+	bool server_side;
+	bool midstream;			/* tracing began inside it: looking for a first message */
+	uint32_t probe_bytes;		/* bytes searched for it so far */
+	bool warned;			/* a cap was logged for this connection */
+	uint64_t seq;
+	struct half h[2];		/* by enum tt_dir */
+	size_t nq;
+	struct pend *q;
+	struct h2_session *h2;		/* P_HTTP2 */
+	struct conn_table *table;	/* P_HTTP2: the h2 session's sink needs it */
+};
+
+struct conn_table {
+	struct conn_opts o;
+	struct body_limits lim;
+	http_exchange_sink_fn sink;
+	void *ctx;
+	struct conn **buckets;
+	size_t nbuckets;
+	size_t count;
+	struct conn *oldest, *newest;
+	struct conn_stats st;
+	bool warned_full;
+	struct http1_head head;		/* scratch: parsed head views */
+};
+
+
+/* ---- conn_h2.c ---- */
+
+/*
+ * The first bytes of half h are not HTTP/1: the HTTP/2 client preface (preface), a server's
+ * first SETTINGS or frames of a running connection. Switches the connection to HTTP/2 and
+ * returns 0, or returns STOP (more bytes needed) or -EPROTONOSUPPORT (not HTTP/2).
+ */
+long conn_h2_sniff(struct conn_table *t, struct conn *c, struct half *h, const char *p, size_t n,
+		   bool preface);
+/* Bytes of an HTTP/2 half: returns those consumed (the rest waits in the tail). */
+size_t conn_h2_parse(struct conn_table *t, struct conn *c, struct half *h,
+		     const unsigned char *p, size_t n);
+/* lost bytes (0: an unknown number) are missing on an HTTP/2 half. */
+void conn_h2_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost);
+/* A read or write call starts on an HTTP/2 half, at the start of its unparsed bytes. */
+void conn_h2_call_start(struct conn *c, struct half *h);
+/* The connection ends (closed: really closed): open streams are delivered. */
+void conn_h2_end(struct conn_table *t, struct conn *c, uint64_t ts, bool closed);
+
+#endif /* TT_CONN_INTERNAL_H */

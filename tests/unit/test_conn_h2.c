@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: MIT
+/* test_conn_h2.c: HTTP/2 through the connection table: roles, records split, gaps, midstream. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "capfile.h"
+#include "conn.h"
+#include "h2_test.h"
+#include "test.h"
+
+#define PID	777
+#define SSL	0x5500aa00ull
+
+static int feed(struct conn_table *t, int dir, uint64_t pos, const void *p, size_t len,
+		uint32_t call_len, uint8_t flags, uint64_t ts)
+{
+	size_t size = sizeof(struct tt_data) + len;
+	struct tt_data *r = calloc(1, size);
+	int err;
+
+	if (!r)
+		return -1;
+	r->h.type = TT_REC_DATA;
+	r->h.size = (uint32_t)size;
+	r->h.ts_ns = ts;
+	r->h.pid = PID;
+	r->h.tid = 200 + dir;
+	r->conn = SSL;
+	r->pos = pos;
+	r->call_len = call_len;
+	r->len = (uint32_t)len;
+	r->dir = (uint8_t)dir;
+	r->flags = flags;
+	r->fd = 5;
+	memcpy(r->data, p, len);
+	err = conn_table__feed(t, r, size);
+	free(r);
+	return err;
+}
+
+enum cmode { C_WHOLE, C_BYTES, C_RANDOM, C_OVERLAP, C_MODES };
+
+struct copts {
+	bool server;		/* the traced process is the server: it reads requests */
+	size_t from_seg;	/* tracing starts at this segment */
+	long lose_seg;		/* lost whole (a gap), -1 none */
+	long trunc_seg;		/* captured only in part (a truncated call), -1 none */
+	bool read_first;	/* the server's first segment comes before the client's */
+};
+
+/* Replays the segments as calls, cut into records as mode says, then closes. */
+static bool creplay(const struct h2t *b, enum cmode mode, uint64_t seed, const struct copts *o,
+		    struct h2t_sink *s, struct conn_stats *st)
+{
+	struct conn_table *t = conn_table__new(NULL, h2t_sink_fn, s);
+	uint64_t pos[2] = { 0, 0 };
+	size_t i, k, n, back, order[H2T_MAX_SEGS];
+	bool ok = true;
+
+	if (!ASSERT_OK_PTR(t, "table"))
+		return false;
+	for (i = 0; i < b->nseg; i++)
+		order[i] = i;
+	if (o->read_first) {
+		order[0] = 1;
+		order[1] = 0;
+	}
+	for (i = o->from_seg; i < b->nseg; i++) {
+		const struct h2t_seg *g = &b->seg[order[i]];
+		int dir = (g->side == H2_C2S) == !o->server ? TT_DIR_WRITE : TT_DIR_READ;
+		const uint8_t *data = b->out[g->side].data + g->off;
+
+		if (o->lose_seg == (long)order[i]) {
+			pos[dir] += g->len;
+			continue;
+		}
+		if (o->trunc_seg == (long)order[i]) {
+			feed(t, dir, pos[dir], data, g->len / 2, (uint32_t)g->len,
+			     TT_DF_FIRST | TT_DF_LAST | TT_DF_TRUNCATED, g->ts);
+			pos[dir] += g->len;
+			continue;
+		}
+		for (k = 0; k < g->len; k += n) {
+			uint8_t fl;
+
+			n = h2t_piece(mode == C_BYTES ? H2T_BYTES : mode == C_WHOLE ? H2T_WHOLE :
+				      H2T_RANDOM, g->len - k, &seed);
+			back = mode == C_OVERLAP ? test__rand(&seed) % 6 : 0;
+			if (back > k)
+				back = k;
+			fl = (k ? 0 : TT_DF_FIRST) | (k + n == g->len ? TT_DF_LAST : 0);
+			ok &= ASSERT_OK(feed(t, dir, pos[dir] + k - back, data + k - back,
+					     n + back, (uint32_t)g->len, fl, g->ts), "feed");
+		}
+		pos[dir] += g->len;
+	}
+	conn_table__close(t, PID, SSL, b->ts);
+	*st = *conn_table__stats(t);
+	ok &= ASSERT_EQ(conn_table__count(t), 0, "closed");
+	conn_table__free(t);
+	return ok;
+}
+
+static const char *cmode_names[] = { "whole", "bytes", "random", "overlap" };
+
+static bool creplay_all(const struct h2t *b, const struct copts *o, struct h2t_sink *s,
+			struct conn_stats *st)
+{
+	struct tt_buf want, got;
+	struct h2t_sink other;
+	struct conn_stats ost;
+	bool ok = true;
+	size_t i;
+	int mode, k;
+
+	tt_buf_init(&want, 1 << 24);
+	tt_buf_init(&got, 1 << 24);
+	memset(s, 0, sizeof(*s));
+	ok &= creplay(b, C_WHOLE, 0, o, s, st);
+	for (i = 0; i < s->n; i++)
+		h2t_render(&want, s->x[i]);
+	for (mode = C_BYTES; mode < C_MODES; mode++) {
+		for (k = 0; k < (mode == C_BYTES ? 1 : 6); k++) {
+			memset(&other, 0, sizeof(other));
+			tt_buf_reset(&got);
+			ok &= creplay(b, mode, 99 + k, o, &other, &ost);
+			for (i = 0; i < other.n; i++)
+				h2t_render(&got, other.x[i]);
+			ok &= ASSERT_MEMEQ(got.data, got.len, want.data, want.len,
+					   cmode_names[mode]);
+			h2t_sink_free(&other);
+		}
+	}
+	if (!ok && want.len)
+		tt_buf_addc(&want, 0), printf("%s\n", (char *)want.data);
+	tt_buf_free(&want);
+	tt_buf_free(&got);
+	return ok;
+}
+
+/* Two chat calls multiplexed on one connection, the second one streaming. */
+static void chat_conversation(struct h2t *b)
+{
+	h2t_init(b);
+	h2t_preface(b);
+	h2t_cut(b);
+	h2t_headers(b, H2_C2S, 1, false, ":method", "POST", ":scheme", "https", ":authority",
+		    "api.openai.com", ":path", "/v1/chat/completions", "authorization",
+		    "Bearer sk-test-0123456789abcdef", "content-type", "application/json");
+	h2t_datas(b, H2_C2S, 1, true, "{\"model\":\"gpt-4o\"}");
+	h2t_cut(b);
+	h2t_headers(b, H2_C2S, 3, false, ":method", "POST", ":scheme", "https", ":authority",
+		    "api.openai.com", ":path", "/v1/chat/completions", "authorization",
+		    "Bearer sk-test-0123456789abcdef", "content-type", "application/json");
+	h2t_datas(b, H2_C2S, 3, true, "{\"model\":\"gpt-4o\",\"stream\":true}");
+	h2t_cut(b);
+	h2t_headers(b, H2_S2C, 3, false, ":status", "200", "content-type", "text/event-stream");
+	h2t_cut(b);
+	h2t_datas(b, H2_S2C, 3, false, "data: {\"choices\":[]}\n\n");
+	h2t_cut(b);
+	h2t_headers(b, H2_S2C, 1, false, ":status", "200", "content-type", "application/json");
+	h2t_datas(b, H2_S2C, 1, true, "{\"id\":\"1\"}");
+	h2t_cut(b);
+	h2t_datas(b, H2_S2C, 3, true, "data: [DONE]\n\n");
+}
+
+static void check_chat(const struct h2t_sink *s, uint32_t flags)
+{
+	if (!ASSERT_EQ(s->n, 2, "exchanges"))
+		return;
+	ASSERT_EQ(s->x[0]->seq, 0, "stream 1 first to end, seq 0");
+	ASSERT_EQ(s->x[1]->seq, 1, "stream 3 seq 1");
+	ASSERT_EQ(s->x[0]->pid, PID, "pid");
+	ASSERT_EQ(s->x[0]->conn, SSL, "conn");
+	ASSERT_EQ(s->x[0]->fd, 5, "fd");
+	ASSERT_TRUE(s->x[0]->tls, "tls");
+	ASSERT_STREQ(s->x[0]->host, "api.openai.com", "host");
+	ASSERT_STREQ(h2t_hdr(&s->x[0]->req, "authorization"), "REDACTED", "redacted");
+	h2t_plain_body_is(&s->x[0]->resp, "{\"id\":\"1\"}", "json");
+	if (ASSERT_EQ(s->x[1]->resp.n_events, 2, "sse events"))
+		ASSERT_STREQ(s->x[1]->resp.events[1].data, "[DONE]", "done");
+	ASSERT_EQ(s->x[0]->flags, flags, "flags 0");
+	ASSERT_EQ(s->x[1]->flags, flags, "flags 1");
+}
+
+void test_conn_h2_client(void)
+{
+	struct copts o = { .lose_seg = -1, .trunc_seg = -1 };
+	struct conn_stats st;
+	struct h2t_sink s;
+	struct h2t b;
+
+	chat_conversation(&b);
+	if (creplay_all(&b, &o, &s, &st)) {
+		check_chat(&s, 0);
+		if (s.n == 2)
+			ASSERT_EQ(s.x[0]->tid, 200 + TT_DIR_WRITE, "tid of the writer");
+	}
+	ASSERT_EQ(st.h2_prefaces, 1, "preface counted");
+	ASSERT_EQ(st.h2.conns, 1, "an HTTP/2 connection");
+	ASSERT_EQ(st.non_http + st.skipped_bytes, 0, "not skipped");
+	ASSERT_EQ(st.exchanges, 2, "exchanges counted");
+	h2t_sink_free(&s);
+	h2t_free(&b);
+}
+
+void test_conn_h2_server_side(void)
+{
+	struct copts o = { .server = true, .lose_seg = -1, .trunc_seg = -1 };
+	struct conn_stats st;
+	struct h2t_sink s;
+	struct h2t b;
+
+	chat_conversation(&b);
+	if (creplay_all(&b, &o, &s, &st)) {
+		check_chat(&s, HTTP_X_SERVER_SIDE);
+		if (s.n == 2)
+			ASSERT_EQ(s.x[0]->tid, 200 + TT_DIR_READ, "tid of the reader");
+	}
+	h2t_sink_free(&s);
+	h2t_free(&b);
+}
+
+/* The server's SETTINGS are captured before the client's preface. */
+void test_conn_h2_server_preface_first(void)
+{
+	struct copts o = { .read_first = true, .lose_seg = -1, .trunc_seg = -1 };
+	struct conn_stats st;
+	struct h2t_sink s;
+	struct h2t b;
+
+	chat_conversation(&b);
+	if (creplay_all(&b, &o, &s, &st))
+		check_chat(&s, 0);
+	ASSERT_EQ(st.h2.midstream, 0, "from its start");
+	h2t_sink_free(&s);
+	h2t_free(&b);
+}
+
+/* Tracing starts inside the connection: the first captured bytes are frames. */
+void test_conn_h2_midstream(void)
+{
+	struct copts o = { .lose_seg = -1, .trunc_seg = -1 };
+	struct conn_stats st;
+	struct h2t_sink s;
+	struct h2t b;
+
+	h2t_init(&b);
+	h2t_preface(&b);
+	h2t_cut(&b);
+	h2t_headers(&b, H2_C2S, 1, true, ":method", "GET", ":scheme", "https", ":path", "/old",
+		    ":authority", "h");
+	o.from_seg = b.nseg;
+	h2t_cut(&b);
+	h2t_headers(&b, H2_C2S, 3, true, ":method", "GET", ":scheme", "https", ":path", "/new",
+		    ":authority", "fresh.example");
+	h2t_cut(&b);
+	h2t_headers(&b, H2_S2C, 1, true, ":status", "200", "x-a", "1");
+	h2t_headers(&b, H2_S2C, 3, false, ":status", "200", "x-b", "2");
+	h2t_datas(&b, H2_S2C, 3, true, "new");
+	if (creplay_all(&b, &o, &s, &st) && ASSERT_EQ(s.n, 1, "exchanges")) {
+		ASSERT_STREQ(s.x[0]->target, "/new", "the one seen whole");
+		ASSERT_STREQ(s.x[0]->host, "fresh.example", "host");
+		h2t_plain_body_is(&s.x[0]->resp, "new", "body");
+		ASSERT_EQ(s.x[0]->flags, 0, "whole");
+	}
+	ASSERT_EQ(st.midstream, 1, "midstream counted");
+	ASSERT_EQ(st.h2.midstream, 1, "h2 midstream counted");
+	ASSERT_EQ(st.non_http, 0, "not skipped");
+	h2t_sink_free(&s);
+	h2t_free(&b);
+}
+
+/* A lost call and a truncated one: frames resume at the next call. */
+void test_conn_h2_gaps(void)
+{
+	struct copts o = { .lose_seg = -1, .trunc_seg = -1 };
+	struct conn_stats st;
+	struct h2t_sink s;
+	struct h2t b;
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		h2t_init(&b);
+		h2t_preface(&b);
+		h2t_cut(&b);
+		h2t_headers(&b, H2_C2S, 1, true, ":method", "GET", ":scheme", "https", ":path",
+			    "/1", ":authority", "h");
+		h2t_cut(&b);
+		h2t_headers(&b, H2_S2C, 1, false, ":status", "200");
+		h2t_cut(&b);
+		if (round)
+			o.trunc_seg = (long)b.nseg;
+		else
+			o.lose_seg = (long)b.nseg;
+		h2t_datas(&b, H2_S2C, 1, false, "lost part of the body, and more of it");
+		h2t_cut(&b);
+		h2t_datas(&b, H2_S2C, 1, true, "tail");
+		h2t_cut(&b);
+		h2t_headers(&b, H2_C2S, 3, true, ":method", "GET", ":scheme", "https", ":path",
+			    "/3", ":authority", "x.example");
+		h2t_cut(&b);
+		h2t_headers(&b, H2_S2C, 3, false, ":status", "200", "x-c", "3");
+		h2t_datas(&b, H2_S2C, 3, true, "three");
+		if (creplay_all(&b, &o, &s, &st) && ASSERT_EQ(s.n, 2, "exchanges")) {
+			ASSERT_EQ(s.x[0]->flags, HTTP_X_INCOMPLETE, "1: bytes lost");
+			h2t_plain_body_is(&s.x[1]->resp, "three", "3 after the gap");
+			ASSERT_EQ(s.x[1]->flags, 0, "3 whole");
+		}
+		ASSERT_EQ(st.gaps, 1, "gap");
+		ASSERT_EQ(st.h2.resyncs, 1, "resynced at the next call");
+		h2t_sink_free(&s);
+		h2t_free(&b);
+		o.lose_seg = o.trunc_seg = -1;
+	}
+}
+
+/* The preface hands the connection to HTTP/2: it is decoded, not skipped. */
+void test_conn_h2_preface_not_skipped(void)
+{
+	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\x12\x04";
+	struct h2t_sink s = { 0 };
+	struct conn_table *t = conn_table__new(NULL, h2t_sink_fn, &s);
+
+	feed(t, TT_DIR_WRITE, 0, preface, sizeof(preface) - 1, sizeof(preface) - 1, TT_DF_FIRST,
+	     10);
+	feed(t, TT_DIR_READ, 0, "\0\0\0\x04\0\0\0\0\0", 9, 9, TT_DF_FIRST, 20);
+	ASSERT_EQ(conn_table__stats(t)->h2_prefaces, 1, "h2 preface");
+	ASSERT_EQ(conn_table__stats(t)->skipped_bytes, 0, "not skipped");
+	ASSERT_EQ(conn_table__stats(t)->h2.frames, 1, "server SETTINGS read");
+	conn_table__close(t, PID, SSL, 30);
+	ASSERT_EQ(s.n, 0, "no exchanges");
+	h2t_sink_free(&s);
+	conn_table__free(t);
+}
+
+/* HPACK failure on a trusted context: the connection is skipped from there on. */
+void test_conn_h2_broken(void)
+{
+	struct copts o = { .lose_seg = -1, .trunc_seg = -1 };
+	struct conn_stats st;
+	struct h2t_sink s;
+	struct h2t b;
+
+	h2t_init(&b);
+	h2t_preface(&b);
+	h2t_cut(&b);
+	h2t_frame(&b, H2_C2S, H2_HEADERS, H2_F_END_HEADERS | H2_F_END_STREAM, 1, "\xbf\x07", 2);
+	h2t_cut(&b);
+	h2t_headers(&b, H2_C2S, 3, true, ":method", "GET", ":path", "/3");
+	if (creplay_all(&b, &o, &s, &st))
+		ASSERT_EQ(s.n, 0, "nothing from it");
+	ASSERT_EQ(st.h2.broken, 1, "broken");
+	ASSERT_GE(st.skipped_bytes, 1, "later bytes skipped");
+	h2t_sink_free(&s);
+	h2t_free(&b);
+}
+
+/* ---- captures of real clients (tests/fixtures/http2/record.sh) ---- */
+
+struct key {
+	uint32_t pid;
+	uint64_t conn;
+};
+
+/* Feeds the data records of a capture, whole or as one-byte records; closes what it opened. */
+static bool capture_replay(const char *name, bool split, struct h2t_sink *s,
+			   struct conn_stats *st)
+{
+	struct conn_table *t = conn_table__new(NULL, h2t_sink_fn, s);
+	struct key keys[16];
+	struct capfile_header h;
+	struct capfile_reader *r;
+	size_t nkeys = 0, i, k;
+	char path[512];
+	const void *rec;
+	uint64_t last = 0;
+	size_t size;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/http2/%s.ttcap", test__fixtures(), name);
+	r = capfile_reader__open(path, &h);
+	if (!ASSERT_OK_PTR(r, name) || !ASSERT_OK_PTR(t, "table")) {
+		capfile_reader__close(r);
+		conn_table__free(t);
+		return false;
+	}
+	while ((ret = capfile_reader__next(r, &rec, &size)) > 0) {
+		const struct tt_data *d = rec;
+
+		if (d->h.type != TT_REC_DATA)
+			continue;
+		last = d->h.ts_ns;
+		for (k = 0; k < nkeys && (keys[k].pid != d->h.pid || keys[k].conn != d->conn); k++)
+			;
+		if (k == nkeys && nkeys < 16)
+			keys[nkeys++] = (struct key){ d->h.pid, d->conn };
+		if (!split) {
+			ASSERT_OK(conn_table__feed(t, d, size), "feed");
+			continue;
+		}
+		for (i = 0; i < d->len; i++) {
+			unsigned char buf[sizeof(struct tt_data) + 1];
+			struct tt_data *one = (struct tt_data *)buf;
+
+			memcpy(one, d, sizeof(*one));
+			one->h.size = sizeof(buf);
+			one->pos = d->pos + i;
+			one->len = 1;
+			one->flags = d->flags & ~(TT_DF_FIRST | TT_DF_LAST | TT_DF_TRUNCATED);
+			if (!i)
+				one->flags |= d->flags & TT_DF_FIRST;
+			if (i + 1 == d->len)
+				one->flags |= d->flags & (TT_DF_LAST | TT_DF_TRUNCATED);
+			one->data[0] = d->data[i];
+			conn_table__feed(t, one, sizeof(buf));
+		}
+	}
+	ASSERT_EQ(ret, 0, "read to the end");
+	for (k = 0; k < nkeys; k++)
+		conn_table__close(t, keys[k].pid, keys[k].conn, last + 1);
+	*st = *conn_table__stats(t);
+	conn_table__free(t);
+	capfile_reader__close(r);
+	return true;
+}
+
+static bool contains(const void *hay, size_t n, const char *needle)
+{
+	return hay && memmem(hay, n, needle, strlen(needle));
+}
+
+/* The exchange answered with response id id: in its JSON body or its SSE events. */
+static const struct http_exchange *by_response_id(const struct h2t_sink *s, const char *id)
+{
+	size_t i, k;
+
+	for (i = 0; i < s->n; i++) {
+		const struct http_message *m = &s->x[i]->resp;
+
+		if (contains(m->body, m->body_len, id))
+			return s->x[i];
+		for (k = 0; k < m->n_events; k++) {
+			if (contains(m->events[k].data, m->events[k].data_len, id))
+				return s->x[i];
+		}
+	}
+	return NULL;
+}
+
+static void check_capture(const char *name, bool split)
+{
+	struct conn_stats st;
+	struct h2t_sink s = { 0 };
+	unsigned char *txt;
+	char rel[256], model[128];
+	cJSON *want = NULL, *w;
+	size_t len;
+
+	snprintf(rel, sizeof(rel), "http2/%s.expect.json", name);
+	txt = test__read_fixture(rel, &len);
+	if (!ASSERT_OK_PTR(txt, "expectations"))
+		return;
+	want = cJSON_Parse((char *)txt);
+	free(txt);
+	if (!ASSERT_OK_PTR(want, "parse") || !capture_replay(name, split, &s, &st))
+		goto out;
+	ASSERT_EQ(s.n, cJSON_GetArraySize(want), "one exchange per answer");
+	ASSERT_EQ(st.h2.conns, 1, "one HTTP/2 connection");
+	ASSERT_EQ(st.h2.protocol_errors + st.h2.hpack_errors + st.gaps, 0, "clean");
+	cJSON_ArrayForEach(w, want) {
+		const char *id = cJSON_GetObjectItem(w, "id")->valuestring;
+		const struct http_exchange *x = by_response_id(&s, id);
+		bool stream = cJSON_IsTrue(cJSON_GetObjectItem(w, "stream"));
+
+		if (!ASSERT_OK_PTR(x, id))
+			continue;
+		ASSERT_EQ(x->flags, 0, "whole");
+		ASSERT_STREQ(x->method, "POST", "method");
+		ASSERT_STREQ(x->target, "/v1/chat/completions", "target");
+		ASSERT_TRUE(x->host && !strncmp(x->host, "127.0.0.1:", 10), "host");
+		ASSERT_STREQ(h2t_hdr(&x->req, "authorization"), "REDACTED", "redacted");
+		ASSERT_EQ(x->status, 200, "status");
+		ASSERT_EQ(x->seq, (cJSON_GetObjectItem(w, "h2_stream")->valueint - 1) / 2,
+			  "seq in request order");
+		snprintf(model, sizeof(model), "\"model\":\"%s\"",
+			 cJSON_GetObjectItem(w, "model")->valuestring);
+		ASSERT_TRUE(contains(x->req.body, x->req.body_len, model), "request body");
+		ASSERT_EQ(x->resp.kind, stream ? HTTP_BODY_SSE : HTTP_BODY_PLAIN, "body kind");
+		if (stream && ASSERT_GE(x->resp.n_events, 2, "events"))
+			ASSERT_STREQ(x->resp.events[x->resp.n_events - 1].data, "[DONE]", "done");
+	}
+out:
+	h2t_sink_free(&s);
+	cJSON_Delete(want);
+}
+
+void test_conn_h2_captures(void)
+{
+	static const char *const cases[] = { "curl_h2_openai_sse", "node_h2_multiplexed" };
+	char sub[96];
+	size_t i;
+	int split;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (split = 0; split < 2; split++) {
+			snprintf(sub, sizeof(sub), "%s/%s", cases[i], split ? "bytes" : "recorded");
+			if (test__start_subtest(sub))
+				check_capture(cases[i], split);
+		}
+	}
+}

@@ -9,6 +9,7 @@
 
 #include "genai.h"
 #include "http_exchange.h"
+#include "redact.h"
 #include "span.h"
 #include "tt_abi.h"
 
@@ -38,7 +39,11 @@ struct linker_stats {
 					 * spans released early */
 	uint64_t calls_no_proc;		/* LLM calls of processes not in the table */
 	uint64_t http_no_proc;		/* HTTP exchanges of processes not in the table */
-	uint64_t http_ignored;		/* server-side exchanges */
+	uint64_t http_ignored;		/* server-side exchanges of unknown processes */
+	uint64_t server_spans;		/* SERVER spans of inbound requests */
+	uint64_t server_attributed;	/* LLM/HTTP/tool spans placed under a SERVER span */
+	uint64_t server_forgotten;	/* inbound requests dropped at TT_MAX_SRV_OPEN */
+	uint64_t mcp_calls;		/* MCP JSON-RPC calls (spans with mcp.* attributes) */
 	uint64_t late_calls;		/* LLM calls after their process span was exported */
 	uint64_t results_unmatched;	/* tool results with no open tool call */
 	uint64_t traceparents;		/* remote parents adopted */
@@ -70,29 +75,44 @@ int linker__add_existing(struct linker *l, uint32_t pid, uint32_t ppid, uint64_t
  * NULL if none.
  */
 int linker__add_call(struct linker *l, struct genai_call *c, const char *traceparent);
-/* A non-LLM HTTP exchange (not owned; its traceparent header is read from it). */
+/*
+ * A non-LLM HTTP exchange (not owned; its traceparent header is read from it). Client side: an
+ * MCP call or an HTTP client span. Server side (HTTP_X_SERVER_SIDE): the SERVER span of the
+ * inbound request.
+ */
 int linker__add_http(struct linker *l, const struct http_exchange *x);
+/* The addresses of a plaintext socket (TT_REC_SOCK): the local port of its SERVER spans. */
+void linker__sock(struct linker *l, const struct tt_sock *s);
+/*
+ * Every captured chunk, in order: a chunk the process read that starts an HTTP/1.x request
+ * opens an inbound request, so the LLM calls, tools and requests made while serving it nest
+ * under its SERVER span (which is exported when its exchange arrives).
+ */
+void linker__data(struct linker *l, const struct tt_data *d);
 /* Ends every open span at now_ns (tracetree.incomplete=true) and exports everything. */
 void linker__flush(struct linker *l, uint64_t now_ns);
 void linker__stats(const struct linker *l, struct linker_stats *st);
 
-/*
- * Redaction of text taken from traced programs (linker_scrub.c). Credentials become
- * REDACT_MARK: values of credential headers ("Authorization: ...", "x-api-key: ..."), of
- * options naming a secret (--api-key V, --token=V, --password V) and of NAME=value words
- * whose NAME names one (key, token, secret, password), then key-shaped strings (redact.h).
- */
-/* argv in place (entries reallocated); 0 or -ENOMEM. */
-int linker_scrub_argv(char **argv, size_t argc);
-/* One text (a `sh -c` script, a header line): a new string, NULL on -ENOMEM. */
-char *linker_scrub_text(const char *s);
-/* True when an option, variable or query parameter called name[0..len) holds a secret. */
-bool linker_secret_name(const char *name, size_t len);
-/*
- * url.full of a request: scheme://host[:port]/target without user info, with the values of
- * secret query parameters replaced. A new string, NULL on -ENOMEM.
- */
-char *linker_scrub_url(const char *scheme, const char *host, const char *target);
+/* Redaction of text taken from traced programs: the rules of redact.h (kept names). */
+static inline int linker_scrub_argv(char **argv, size_t argc)
+{
+	return redact_argv(argv, argc);
+}
+
+static inline char *linker_scrub_text(const char *s)
+{
+	return redact_text(s);
+}
+
+static inline bool linker_secret_name(const char *name, size_t len)
+{
+	return redact_secret_name(name, len);
+}
+
+static inline char *linker_scrub_url(const char *scheme, const char *host, const char *target)
+{
+	return redact_url(scheme, host, target);
+}
 
 /*
  * The string values (not keys) of a JSON text, unescaped, in order: at most max, each cut at
@@ -103,8 +123,24 @@ size_t linker_json_strings(const char *json, char **out, size_t max);
 int linker_call_attrs(struct tt_span *s, const struct genai_call *c);
 /* Attributes and status of the HTTP client span of x; 0 or -ENOMEM. */
 int linker_http_attrs(struct tt_span *s, const struct http_exchange *x);
+/* Attributes and status of the SERVER span of an inbound request x; 0 or -ENOMEM. */
+int linker_server_attrs(struct tt_span *s, const struct http_exchange *x, uint16_t lport);
+struct mcp_call;
+/*
+ * MCP attributes and status of the span of call m made by exchange x (content: tool arguments
+ * and result too, redacted); 0 or -ENOMEM.
+ */
+int linker_mcp_attrs(struct tt_span *s, const struct http_exchange *x, const struct mcp_call *m,
+		     bool content);
 /* Agent name of a process: claude-code, codex, gemini-cli, aider, a script or the exe name. */
 char *linker_agent_name(const char *exe_path, char *const *argv, size_t argc);
+/* A plain HTTP client (curl, wget, httpie's http, xh, aria2c...): a script's transport. */
+bool linker_is_transport(const char *exe_path, char *const *argv, size_t argc);
+/*
+ * A shell or runtime running a script file (sh curl_agent.sh, python3 agent.py, a #! script),
+ * not a recognised agent (claude-code, codex...): what its transports' LLM calls belong to.
+ */
+bool linker_script_host(const char *exe_path, char *const *argv, size_t argc);
 /* Error class of a tool result text ("error", "traceback", ...), NULL if it reads fine. */
 const char *linker_tool_error(const char *content);
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "limits.h"
 #include "linker.h"
 #include "proctree.h"
 #include "span.h"
@@ -52,6 +53,26 @@ struct ltool {
 	uint64_t seq;
 	unsigned int n_children;
 	bool closed;
+	uint8_t parent_id[8];		/* the span of the request that was being served, else
+					 * the agent's */
+};
+
+/* An inbound request of a server process: read, its exchange (response) not seen yet. */
+struct lsrv {
+	struct lsrv *next;		/* newest first */
+	uint64_t conn;
+	uint64_t start_ns;
+	uint32_t tid;			/* the thread that read it */
+	bool has_tp;
+	uint8_t tp_trace[16];		/* trace id of its traceparent header */
+	uint8_t span_id[8];		/* of its SERVER span, made when the exchange arrives */
+};
+
+/* Local port of a plaintext socket (from TT_REC_SOCK): server.port of its SERVER spans. */
+struct lsock {
+	uint32_t pid;
+	uint16_t lport;
+	uint64_t conn;
 };
 
 struct lproc {
@@ -65,6 +86,7 @@ struct lproc {
 	bool is_root;			/* no parent span in this trace */
 	bool agent;
 	bool done;			/* span exported */
+	bool in_tool;			/* parent_id is a tool window of its agent */
 	char *agent_name;
 	char *match_first;		/* argv of the first and last exec, for tool matching */
 	char *match_last;
@@ -72,6 +94,8 @@ struct lproc {
 	struct ltool *tools;
 	size_t n_closed;
 	uint64_t tool_seq;
+	struct lsrv *srv;		/* inbound requests being served */
+	size_t n_srv;
 };
 
 struct linker {
@@ -86,6 +110,7 @@ struct linker {
 	size_t n_open;			/* open tool windows + held spans */
 	struct linker_stats st;
 	bool open_logged;
+	struct lsock socks[TT_MAX_SRV_SOCKS];
 };
 
 enum tool_end {
@@ -98,6 +123,7 @@ struct tool_query {
 	uint64_t ts;			/* when the process started or the request was sent */
 	const char *text[2];		/* process argv texts */
 	const char *url;		/* host + target */
+	const char *tool;		/* a tool name (MCP tools/call) */
 };
 
 /* linker_trace.c: traces, holding and handing spans on. */
@@ -110,6 +136,8 @@ void ltrace_put(struct linker *l, struct ltrace *t);
 void ltrace_emit(struct linker *l, struct ltrace *t, struct tt_span *s);
 /* A traceparent header on a request of lp (NULL: none). */
 void ltrace_adopt(struct linker *l, struct lproc *lp, const char *tp);
+/* "00-<trace>-<parent>-<flags>": false when malformed. */
+bool ltrace_parse_tp(const char *tp, uint8_t trace[16], uint8_t parent[8]);
 
 /* linker.c: spans of a process. */
 struct tt_span *lspan_named(struct linker *l, struct lproc *lp, const char *op,
@@ -118,10 +146,24 @@ void lspan_parent(struct tt_span *s, const uint8_t *parent);
 
 /* linker_tool.c: tool call windows of an agent. */
 void ltool_free(struct ltool *t);
+/* parent: the span the tool span nests under (the agent's, or a SERVER span). */
 int ltool_open(struct linker *l, struct lproc *lp, const struct genai_tool_call *tc,
-	       uint64_t start_ns);
+	       uint64_t start_ns, const uint8_t *parent);
 void ltools_close_all(struct linker *l, struct lproc *lp, uint64_t end_ns, enum tool_end how);
 void ltools_answer(struct linker *l, struct lproc *lp, const struct genai_call *c);
 struct ltool *ltool_pick(struct lproc *lp, const struct tool_query *q);
+
+/* linker_http.c: inbound requests (SERVER spans) and MCP calls. */
+struct lproc *lproc_of(struct linker *l, uint32_t pid);
+void lsrv_free_all(struct linker *l, struct lproc *lp);
+/*
+ * The SERVER span that work of lp's thread tid at ts belongs to (traceparent: of the outgoing
+ * request, may be NULL), or NULL: see linker_http.c.
+ */
+const uint8_t *lsrv_parent(struct lproc *lp, uint32_t tid, uint64_t ts, const char *tp);
+/* A server-side exchange of lp: its SERVER span. */
+int lsrv_exchange(struct linker *l, struct lproc *lp, const struct http_exchange *x);
+/* A client exchange of lp that is an MCP call: its span (1), or 0 when it is none. */
+int lmcp_exchange(struct linker *l, struct lproc *lp, const struct http_exchange *x);
 
 #endif /* TT_LINKER_INTERNAL_H */

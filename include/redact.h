@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* redact.h: replaces key-like strings (API keys, tokens, JWTs, Bearer values) with REDACTED. */
+/* redact.h: credentials (key-like strings, secret options, headers, variables) become REDACTED. */
 #ifndef TT_REDACT_H
 #define TT_REDACT_H
 
@@ -25,6 +25,42 @@ size_t redact_mem(char *s, size_t len);
 size_t redact_str(char *s);
 /* True when s[0..len) holds something redact_mem() would replace. */
 bool redact_has_secret(const char *s, size_t len);
+
+/*
+ * Rules for any text taken from traced programs (command lines, scripts, LLM content, tool
+ * arguments and results). Credentials become REDACT_MARK:
+ *  - the value of a credential header, "Name: value" where Name names a secret (Authorization,
+ *    x-api-key, Cookie...): to the end of the line (or of the quotes) when it starts one (a
+ *    whole curl -H argument), else one word (two after an auth scheme: "Bearer xyz");
+ *  - the value of an option naming a secret: --api-key V, --token=V, -password V;
+ *  - the value of NAME=value (env, shell assignments) whose NAME names a secret;
+ *  - then key-shaped strings (redact_mem()).
+ * A name names a secret when one of its parts (split at punctuation and lower-to-upper case
+ * changes: OPENAI_API_KEY, apiKey) is key, token, secret, password, auth, cookie, ...: whole
+ * parts, so max_tokens or KEYBOARD stay readable.
+ */
+bool redact_secret_name(const char *name, size_t len);
+/* One text (a `sh -c` script, a header line, a message): a new string, NULL on -ENOMEM. */
+char *redact_text(const char *s);
+/* argv in place (entries reallocated), also "-u user:pass" and "--token" "V"; 0 or -ENOMEM. */
+int redact_argv(char **argv, size_t argc);
+/*
+ * url.full of a request: scheme://host[:port]/target without user info, with the values of
+ * secret query parameters replaced. A new string, NULL on -ENOMEM.
+ */
+char *redact_url(const char *scheme, const char *host, const char *target);
+/*
+ * A JSON text, json[0..len), that stays valid JSON: the string value of a member whose name
+ * names a secret becomes "REDACTED"; every other string value gets redact_text() on its
+ * unescaped text (the JSON rules, recursively, when it holds JSON itself: tool arguments) and
+ * is escaped again only when that changed it. Bytes outside strings are kept (or get
+ * redact_text() when they hold words, the input not being JSON). Truncated JSON is fine.
+ * A new string, NULL on -ENOMEM.
+ */
+char *redact_json(const char *json, size_t len);
+/* Content of unknown shape s[0..len) (stops at a NUL): redact_json() when it starts like
+ * JSON ('{' or '['), else redact_text(). A new string, NULL on -ENOMEM. */
+char *redact_content(const char *s, size_t len);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,7 @@ enum tt_rec_type {
 	TT_REC_SSL_FD = 6,	/* struct tt_conn_ev: socket fd seen inside an SSL call */
 	TT_REC_CONNECT = 7,	/* struct tt_connect: connect() on a socket of a traced process */
 	TT_REC_LIBOPEN = 8,	/* struct tt_libopen: a traced process opened a TLS library */
+	TT_REC_SOCK = 9,	/* struct tt_sock: a TCP socket turned out to carry plaintext HTTP */
 	TT_REC_MAX,
 };
 
@@ -49,7 +50,14 @@ enum tt_src {
 	TT_SRC_GNUTLS = 2,	/* gnutls_record_send / gnutls_record_recv */
 	TT_SRC_NSS = 3,		/* NSPR PR_Write / PR_Read / PR_Send / PR_Recv on an SSL layer */
 	TT_SRC_GOTLS = 4,	/* Go crypto/tls (*Conn).Write / (*Conn).Read; conn = *tls.Conn */
+	TT_SRC_SOCK = 5,	/* socket syscalls on plaintext TCP; conn = TT_CONN_SOCK | inode */
 };
+
+/*
+ * Connection key of a plaintext socket: its sockfs inode number with the top bit set. User
+ * pointers (SSL*, *tls.Conn) never have it, so the keys of both kinds never meet.
+ */
+#define TT_CONN_SOCK		(1ULL << 63)
 
 /* Common header of every record. ts_ns is CLOCK_BOOTTIME (bpf_ktime_get_boot_ns). */
 struct tt_hdr {
@@ -126,6 +134,24 @@ struct tt_libopen {
 	__u16 pad0;
 	__u32 pad1;
 	char path[TT_PATH_MAX];	/* as passed to openat (relative to the process's root/cwd) */
+};
+
+/*
+ * Addresses of a plaintext TCP socket, read from the kernel's socket when its first bytes are
+ * captured: covers connect(), accept() with or without an address, and sockets opened before
+ * tracing began. IPv4-mapped IPv6 addresses are reported as AF_INET.
+ */
+struct tt_sock {
+	struct tt_hdr h;
+	__u64 conn;		/* TT_CONN_SOCK | inode: the tt_data conn of this socket */
+	__s32 fd;
+	__u16 family;		/* AF_INET / AF_INET6 */
+	__u16 lport;		/* local port, host byte order */
+	__u16 rport;		/* peer port, host byte order */
+	__u16 pad0;
+	__u32 pad1;
+	__u8 laddr[16];		/* local address (IPv4 in the first 4 bytes) */
+	__u8 raddr[16];		/* peer address */
 };
 
 /* Index in the per-CPU "stats" array. */

@@ -115,7 +115,7 @@ struct tt_span *lspan_named(struct linker *l, struct lproc *lp, const char *op,
 
 /* ---- processes ---- */
 
-static struct lproc *lproc_of(struct linker *l, uint32_t pid)
+struct lproc *lproc_of(struct linker *l, uint32_t pid)
 {
 	struct proc *p = proctree__find(l->pt, pid);
 
@@ -170,6 +170,7 @@ static void lproc_drop(struct proc *p, void *ctx)
 			l->n_open--;
 		ltool_free(t);
 	}
+	lsrv_free_all(l, lp);
 	if (lp->trace->root == lp)
 		lp->trace->root = NULL;
 	ltrace_put(l, lp->trace);
@@ -181,10 +182,43 @@ static void lproc_drop(struct proc *p, void *ctx)
 	p->priv = NULL;
 }
 
-/* Chooses the parent span of lp: its parent process, or the tool window that started it. */
+/*
+ * A forked copy of its parent: forked and never exec'd (a subshell, `$(...)`, a pipeline
+ * member, a worker fork), so still running its parent's program.
+ */
+static bool proc_is_fork(const struct proc *p)
+{
+	return p->parent && !p->n_exec && !p->preexisting;
+}
+
+/*
+ * The agent whose tool windows may hold the processes parent starts: parent itself when it is
+ * an agent, or the agent parent is a forked copy of (subshells of subshells too). A script
+ * runs its tool as `out=$(sh -c "$cmd" | head)`: the sh is the subshell's child, but it is the
+ * agent's tool all the same. A process that exec'd something else (the tool's own sh) keeps
+ * its children under itself.
+ */
+static struct lproc *tool_agent(struct proc *parent)
+{
+	struct lproc *lp;
+
+	for (; parent && parent->priv; parent = parent->parent) {
+		lp = parent->priv;
+		if (lp->agent)
+			return lp;
+		if (!proc_is_fork(parent))
+			return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Chooses the parent span of lp: the tool window of its agent (tool_agent()) that started it,
+ * else its parent process.
+ */
 static void lproc_decide(struct lproc *lp)
 {
-	struct lproc *plp;
+	struct lproc *plp, *alp;
 	struct ltool *t = NULL;
 	struct tool_query q = { 0 };
 
@@ -194,14 +228,17 @@ static void lproc_decide(struct lproc *lp)
 	plp = lp->p->parent ? lp->p->parent->priv : NULL;
 	if (lp->is_root || !plp)
 		return;
-	if (plp->agent) {
+	alp = tool_agent(lp->p->parent);
+	if (alp) {
 		q.ts = lp->p->start_ns;
 		q.text[0] = lp->match_first;
 		q.text[1] = lp->match_last;
-		t = ltool_pick(plp, &q);
+		t = ltool_pick(alp, &q);
 	}
-	if (t)
+	if (t) {
 		t->n_children++;
+		lp->in_tool = true;
+	}
 	memcpy(lp->parent_id, t ? t->span_id : plp->span_id, sizeof(lp->parent_id));
 	lp->has_parent = true;
 }
@@ -297,11 +334,14 @@ static void lost_exit(struct proc *p, void *ctx)
 	proc_finish(ctx, p->priv, p->exit_ns, false);
 }
 
-/* The argv of an exec as one text, key-shaped strings redacted like tool arguments are. */
+/*
+ * The argv of an exec as one text, redacted like tool arguments are (redact_text()), so that a
+ * command with a secret still matches the tool call that asked for it.
+ */
 static char *argv_text(const struct proc *p)
 {
 	size_t i, n = 1;
-	char *s, *w;
+	char *s, *w, *red;
 
 	for (i = 0; i < p->argc; i++)
 		n += strlen(p->argv[i]) + 1;
@@ -315,8 +355,9 @@ static char *argv_text(const struct proc *p)
 		w = stpcpy(w, p->argv[i]);
 	}
 	*w = '\0';
-	redact_str(s);
-	return s;
+	red = redact_text(s);
+	free(s);
+	return red;
 }
 
 /*
@@ -339,7 +380,7 @@ static void lproc_exec(struct linker *l, struct lproc *lp)
 		return;
 	}
 	lp->match_first = text;
-	if (parent && parent->priv && ((struct lproc *)parent->priv)->agent)
+	if (tool_agent(parent))
 		lproc_decide(lp);
 }
 
@@ -467,9 +508,73 @@ static void lproc_promote(struct lproc *lp)
 	lp->res = NULL;
 }
 
+/*
+ * The process an LLM call of lp belongs to. A plain HTTP client (linker_is_transport()) whose
+ * nearest ancestor that is no forked copy (a subshell running `r=$(curl ...)`) runs a script
+ * (linker_script_host(): sh curl_agent.sh, python3 agent.py) is that script's way to talk to
+ * its model: the script is the agent, its tool loop the script's. Else lp itself.
+ */
+static struct lproc *call_owner(struct lproc *lp)
+{
+	struct proc *h = lp->p->parent;
+
+	if (lp->agent || !linker_is_transport(lp->p->exe_path, lp->p->argv, lp->p->argc))
+		return lp;
+	while (h && proc_is_fork(h))
+		h = h->parent;
+	if (!h || !h->priv || !linker_script_host(h->exe_path, h->argv, h->argc))
+		return lp;
+	return h->priv;
+}
+
+/*
+ * --all: a transport started before its script became an agent began its own trace; moves it
+ * into the agent's while that is still a trace of its own with nothing in it.
+ */
+static void lproc_rehome(struct linker *l, struct lproc *lp, struct ltrace *t)
+{
+	struct ltrace *old = lp->trace;
+
+	if (old == t || old->root != lp || old->refs != 1 || old->final || old->n_held)
+		return;
+	old->root = NULL;
+	ltrace_put(l, old);
+	lp->trace = t;
+	t->refs++;
+	lp->is_root = false;
+}
+
+/*
+ * A transport of agent owner: its process span goes under the agent's span, also when it was
+ * placed in a tool window at its exec (a script's second curl starts while the tool window is
+ * open): it is the agent talking to its model, not the tool.
+ */
+static void transport_adopt(struct linker *l, struct lproc *lp, struct lproc *owner)
+{
+	struct ltool *t;
+
+	if (lp->done)
+		return;
+	lproc_rehome(l, lp, owner->trace);
+	if (lp->trace != owner->trace)
+		return;
+	for (t = owner->tools; lp->in_tool && t; t = t->next) {
+		if (!memcmp(t->span_id, lp->parent_id, sizeof(t->span_id))) {
+			if (t->n_children)
+				t->n_children--;
+			break;
+		}
+	}
+	lp->in_tool = false;
+	lp->decided = true;
+	lp->has_parent = true;
+	memcpy(lp->parent_id, owner->span_id, sizeof(lp->parent_id));
+}
+
 int linker__add_call(struct linker *l, struct genai_call *c, const char *traceparent)
 {
-	struct lproc *lp = lproc_of(l, c->pid);
+	struct lproc *lp = lproc_of(l, c->pid), *owner;
+	const uint8_t *parent;
 	struct tt_span *s;
 	size_t i;
 
@@ -478,31 +583,39 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 		genai_call__free(c);
 		return -ENOENT;
 	}
+	/* the agent: lp, or the script lp is the HTTP client of (its tool windows, its span) */
+	owner = call_owner(lp);
 	if (lp->done) {
 		l->st.late_calls++;
 		tt_debug("linker: pid=%u: LLM call after the process span was exported\n", c->pid);
-	} else if (!lp->agent) {
-		lproc_promote(lp);
 	}
-	ltrace_adopt(l, lp, traceparent);
+	if (!owner->done && !owner->agent)
+		lproc_promote(owner);
+	if (owner != lp)
+		transport_adopt(l, lp, owner);
+	ltrace_adopt(l, owner, traceparent);
 	if (c->start_ns < lp->span_start)
 		c->start_ns = lp->span_start;
 	if (c->end_ns < c->start_ns)
 		c->end_ns = c->start_ns;
-	if (!lp->done)
-		ltools_answer(l, lp, c);
+	if (!owner->done)
+		ltools_answer(l, owner, c);
+	parent = lsrv_parent(lp, c->tid, c->start_ns, traceparent);
+	if (parent)
+		l->st.server_attributed++;
 	s = lspan_named(l, lp, c->operation ? c->operation : "chat",
 		       c->request_model ? c->request_model : c->response_model, SPAN_KIND_CLIENT,
 		       NULL);
 	if (s) {
-		lspan_parent(s, lp->span_id);
+		lspan_parent(s, parent ? parent : lp->span_id);
 		s->start_ns = c->start_ns;
 		s->end_ns = c->end_ns;
 		linker_call_attrs(s, c);
 		ltrace_emit(l, lp->trace, s);
 	}
-	for (i = 0; !lp->done && i < c->n_tool_calls; i++)
-		ltool_open(l, lp, &c->tool_calls[i], c->end_ns);
+	for (i = 0; !owner->done && i < c->n_tool_calls; i++)
+		ltool_open(l, owner, &c->tool_calls[i], c->end_ns,
+			   parent ? parent : owner->span_id);
 	genai_call__free(c);
 	return s ? 0 : -ENOMEM;
 }
@@ -515,16 +628,25 @@ int linker__add_http(struct linker *l, const struct http_exchange *x)
 	struct tt_span *s;
 	char url[TT_MAX_TOOL_VALUE];
 
-	if (x->flags & HTTP_X_SERVER_SIDE) {
+	const char *tp = http_headers_get(&x->req.headers, "traceparent");
+	const uint8_t *parent;
+	int ret;
+
+	lp = lproc_of(l, x->pid);
+	if (!lp && (x->flags & HTTP_X_SERVER_SIDE)) {
 		l->st.http_ignored++;
 		return 0;
 	}
-	lp = lproc_of(l, x->pid);
 	if (!lp) {
 		l->st.http_no_proc++;
 		return -ENOENT;
 	}
-	ltrace_adopt(l, lp, http_headers_get(&x->req.headers, "traceparent"));
+	if (x->flags & HTTP_X_SERVER_SIDE)
+		return lsrv_exchange(l, lp, x);
+	ltrace_adopt(l, lp, tp);
+	ret = lmcp_exchange(l, lp, x);
+	if (ret)
+		return ret < 0 ? ret : 0;
 	s = span_make(l, lp, x->method ? x->method : "HTTP", SPAN_KIND_CLIENT, NULL);
 	if (!s)
 		return -ENOMEM;
@@ -541,7 +663,10 @@ int linker__add_http(struct linker *l, const struct http_exchange *x)
 	}
 	if (t)
 		t->n_children++;
-	lspan_parent(s, t ? t->span_id : lp->span_id);
+	parent = t ? NULL : lsrv_parent(lp, x->tid, s->start_ns, tp);
+	if (parent)
+		l->st.server_attributed++;
+	lspan_parent(s, t ? t->span_id : parent ? parent : lp->span_id);
 	linker_http_attrs(s, x);
 	ltrace_emit(l, lp->trace, s);
 	return 0;

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "linker.h"
+#include "mcp.h"
+#include "redact.h"
 
 static int set_str(struct attr_list *a, const char *key, const char *val)
 {
@@ -196,5 +198,125 @@ int linker_http_attrs(struct tt_span *s, const struct http_exchange *x)
 		err |= attrs_set_str(a, "error.type", "no_response");
 		err |= span__set_status(s, SPAN_STATUS_ERROR, NULL);
 	}
+	return err ? -ENOMEM : 0;
+}
+
+int linker_server_attrs(struct tt_span *s, const struct http_exchange *x, uint16_t lport)
+{
+	struct attr_list *a = &s->attrs;
+	const char *ua = http_headers_get(&x->req.headers, "user-agent");
+	char addr[320], code[16];
+	int port, err = 0;
+
+	err |= set_str(a, "http.request.method", x->method ? x->method : "_OTHER");
+	err |= attrs_set_str(a, "url.scheme", x->tls ? "https" : "http");
+	if (x->target)
+		err |= attrs_set_strn(a, "url.path", x->target, strcspn(x->target, "?#"));
+	if (x->host && x->host[0]) {
+		http_server(x, addr, sizeof(addr), &port);
+		err |= attrs_set_str(a, "server.address", addr);
+	}
+	/* the port the process accepted on; the Host header's when it is not known */
+	if (lport)
+		err |= attrs_set_int(a, "server.port", lport);
+	else if (x->host && x->host[0])
+		err |= attrs_set_int(a, "server.port", port);
+	if (x->peer_addr[0])
+		err |= attrs_set_str(a, "client.address", x->peer_addr);
+	if (x->peer_port)
+		err |= attrs_set_int(a, "client.port", x->peer_port);
+	if (ua)
+		err |= attrs_set_str(a, "user_agent.original", ua);
+	if (x->status > 0)
+		err |= attrs_set_int(a, "http.response.status_code", x->status);
+	if (x->flags & (HTTP_X_INCOMPLETE | HTTP_X_NO_RESPONSE))
+		err |= attrs_set_bool(a, "tracetree.incomplete", true);
+	if (x->flags & (HTTP_X_REQ_TRUNCATED | HTTP_X_RESP_TRUNCATED))
+		err |= attrs_set_bool(a, "tracetree.truncated", true);
+	/* HTTP server spans: only 5xx are errors (a 4xx is the client's) */
+	if (x->status >= 500) {
+		snprintf(code, sizeof(code), "%d", x->status);
+		err |= attrs_set_str(a, "error.type", code);
+		err |= span__set_status(s, SPAN_STATUS_ERROR, NULL);
+	}
+	return err ? -ENOMEM : 0;
+}
+
+/* A content attribute: redacted like the rest of the captured text. */
+static int set_content(struct attr_list *a, const char *key, const char *val)
+{
+	char *c;
+	int err;
+
+	if (!val)
+		return 0;
+	c = strdup(val);
+	if (!c)
+		return -ENOMEM;
+	redact_str(c);
+	err = attrs_set_str(a, key, c);
+	free(c);
+	return err;
+}
+
+static int mcp_status(struct tt_span *s, const struct http_exchange *x, const struct mcp_call *m)
+{
+	struct attr_list *a = &s->attrs;
+	char code[32];
+	int err = 0;
+
+	if (m->has_error) {
+		snprintf(code, sizeof(code), "%lld", (long long)m->error_code);
+		err |= attrs_set_str(a, "rpc.response.status_code", code);
+		err |= attrs_set_str(a, "error.type", code);
+		err |= span__set_status(s, SPAN_STATUS_ERROR, m->error_message);
+	} else if (m->tool_error) {
+		err |= attrs_set_str(a, "error.type", "tool_error");
+		err |= span__set_status(s, SPAN_STATUS_ERROR, NULL);
+	} else if (x->status >= 400) {
+		snprintf(code, sizeof(code), "%d", x->status);
+		err |= attrs_set_str(a, "error.type", code);
+		err |= span__set_status(s, SPAN_STATUS_ERROR, NULL);
+	} else if (m->request_id && (x->flags & HTTP_X_NO_RESPONSE)) {
+		err |= attrs_set_str(a, "error.type", "no_response");
+		err |= span__set_status(s, SPAN_STATUS_ERROR, NULL);
+	}
+	return err;
+}
+
+int linker_mcp_attrs(struct tt_span *s, const struct http_exchange *x, const struct mcp_call *m,
+		     bool content)
+{
+	struct attr_list *a = &s->attrs;
+	char addr[320];
+	int port, err = 0;
+
+	err |= attrs_set_str(a, "mcp.method.name", m->method);
+	err |= set_str(a, "jsonrpc.request.id", m->request_id);
+	if (m->jsonrpc_version && strcmp(m->jsonrpc_version, "2.0"))
+		err |= attrs_set_str(a, "jsonrpc.protocol.version", m->jsonrpc_version);
+	err |= set_str(a, "mcp.session.id", m->session_id);
+	err |= set_str(a, "mcp.protocol.version", m->protocol_version);
+	if (m->tool_name) {
+		err |= attrs_set_str(a, "gen_ai.operation.name", "execute_tool");
+		err |= attrs_set_str(a, "gen_ai.tool.name", m->tool_name);
+	}
+	err |= set_str(a, "gen_ai.prompt.name", m->prompt_name);
+	err |= set_str(a, "mcp.resource.uri", m->resource_uri);
+	http_server(x, addr, sizeof(addr), &port);
+	if (addr[0])
+		err |= attrs_set_str(a, "server.address", addr);
+	err |= attrs_set_int(a, "server.port", port);
+	err |= attrs_set_str(a, "network.transport", "tcp");
+	err |= attrs_set_str(a, "network.protocol.name", "http");
+	if (x->status > 0)
+		err |= attrs_set_int(a, "http.response.status_code", x->status);
+	if (content && m->tool_name) {
+		err |= set_content(a, "gen_ai.tool.call.arguments", m->arguments);
+		err |= set_content(a, "gen_ai.tool.call.result", m->result);
+	}
+	if (x->flags & (HTTP_X_INCOMPLETE | HTTP_X_NO_RESPONSE))
+		err |= attrs_set_bool(a, "tracetree.incomplete", true);
+	err |= mcp_status(s, x, m);
 	return err ? -ENOMEM : 0;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* linker_text.c: text rules of the linker: credential scrubbing, agent names, tool errors. */
+/* linker_text.c: text rules of the linker: agent names, transports, tool errors, JSON strings. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -11,303 +11,9 @@
 #include "linker.h"
 #include "redact.h"
 
-#define MARK_LEN (sizeof(REDACT_MARK) - 1)
-
-/* Name parts that say "this holds a secret" (compared case-insensitively, whole parts). */
-static const char *const secret_parts[] = {
-	"key", "apikey", "accesskey", "secretkey", "privatekey", "token", "secret", "password",
-	"passwd", "pwd", "passphrase", "credential", "credentials", "sig", "signature", "auth",
-	"authorization", "cookie",
-};
-
-static bool is_name_char(unsigned char c)
-{
-	return isalnum(c) || c == '_' || c == '-' || c == '.';
-}
-
-static bool secret_part(const char *p, size_t n)
-{
-	size_t k;
-
-	for (k = 0; k < sizeof(secret_parts) / sizeof(secret_parts[0]); k++)
-		if (strlen(secret_parts[k]) == n && !strncasecmp(p, secret_parts[k], n))
-			return true;
-	return false;
-}
-
-/*
- * Splits name into parts at non-alphanumerics and lower-to-upper case changes (OPENAI_API_KEY,
- * x-api-key, apiKey, AWSAccessKeyId): a part naming a secret makes the whole name one.
- * Whole parts only, so max_tokens or KEYBOARD stay readable.
- */
-bool linker_secret_name(const char *name, size_t len)
-{
-	size_t i = 0, start;
-
-	while (i < len) {
-		while (i < len && !isalnum((unsigned char)name[i]))
-			i++;
-		start = i;
-		while (i < len && isalnum((unsigned char)name[i])) {
-			if (i > start && islower((unsigned char)name[i - 1]) &&
-			    isupper((unsigned char)name[i]))
-				break;
-			i++;
-		}
-		if (i > start && secret_part(name + start, i - start))
-			return true;
-	}
-	return false;
-}
-
-static bool credential_header(const char *name, size_t len)
-{
-	static const char *const hdrs[] = { "proxy-authorization", "set-cookie" };
-	size_t k;
-
-	for (k = 0; k < sizeof(hdrs) / sizeof(hdrs[0]); k++)
-		if (strlen(hdrs[k]) == len && !strncasecmp(name, hdrs[k], len))
-			return true;
-	return linker_secret_name(name, len);
-}
-
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* End of an unquoted shell word value starting at i. */
-static size_t word_end(const char *s, size_t i)
-{
-	while (s[i] && !is_space(s[i]) && !strchr(";&|)`'\"", s[i]))
-		i++;
-	return i;
-}
-
-/* Appends REDACT_MARK for the value at s[i..]: quoted or a word. Returns the index after it. */
-static size_t put_value(struct tt_buf *b, const char *s, size_t i)
-{
-	char q = s[i];
-	size_t j;
-
-	if (q == '\'' || q == '"') {
-		j = i + 1;
-		while (s[j] && s[j] != q)
-			j++;
-		tt_buf_addc(b, q);
-		tt_buf_addstr(b, REDACT_MARK);
-		if (s[j])
-			tt_buf_addc(b, q);
-		return s[j] ? j + 1 : j;
-	}
-	j = word_end(s, i);
-	if (j > i)
-		tt_buf_addstr(b, REDACT_MARK);
-	return j;
-}
-
-/* "Name: value" where Name is a credential header. Returns the index after it, 0 if none. */
-static size_t try_header(struct tt_buf *b, const char *s, size_t i)
-{
-	size_t j = i, v, e;
-	char q = i ? s[i - 1] : 0;
-
-	while (isalnum((unsigned char)s[j]) || s[j] == '-' || s[j] == '_')
-		j++;
-	if (j == i || s[j] != ':' || !credential_header(s + i, j - i))
-		return 0;
-	v = j + 1;
-	while (s[v] == ' ' || s[v] == '\t')
-		v++;
-	if (q == '\'' || q == '"')
-		for (e = v; s[e] && s[e] != q; e++)
-			;
-	else if (i == 0)	/* a whole argument such as curl's -H value */
-		for (e = v; s[e] && s[e] != '\n'; e++)
-			;
-	else
-		e = word_end(s, v);
-	if (e == v)
-		return 0;
-	tt_buf_add(b, s + i, v - i);
-	tt_buf_addstr(b, REDACT_MARK);
-	return e;
-}
-
-/* --secret=V, --secret V, -secret V. Returns the index after the value, 0 if none. */
-static size_t try_option(struct tt_buf *b, const char *s, size_t i)
-{
-	size_t j = i, n;
-
-	while (s[j] == '-')
-		j++;
-	n = j;
-	while (isalnum((unsigned char)s[n]) || s[n] == '-' || s[n] == '_' || s[n] == '.')
-		n++;
-	if (j == i || n == j || !linker_secret_name(s + j, n - j))
-		return 0;
-	if (s[n] == '=') {
-		tt_buf_add(b, s + i, n + 1 - i);
-		return put_value(b, s, n + 1);
-	}
-	if (s[n] != ' ' && s[n] != '\t')
-		return 0;
-	while (s[n] == ' ' || s[n] == '\t')
-		n++;
-	if (!s[n] || s[n] == '-')
-		return 0;
-	tt_buf_add(b, s + i, n - i);
-	return put_value(b, s, n);
-}
-
-/* NAME=value with a secret NAME (env, shell assignments). Index after the value, 0 if none. */
-static size_t try_assign(struct tt_buf *b, const char *s, size_t i)
-{
-	size_t j = i;
-
-	if (!isalpha((unsigned char)s[j]) && s[j] != '_')
-		return 0;
-	while (is_name_char((unsigned char)s[j]))
-		j++;
-	if (s[j] != '=' || !linker_secret_name(s + i, j - i))
-		return 0;
-	tt_buf_add(b, s + i, j + 1 - i);
-	return put_value(b, s, j + 1);
-}
-
-static bool text_boundary(const char *s, size_t i)
-{
-	return i == 0 || strchr(" \t\n\r'\";&|(`=", s[i - 1]);
-}
-
-char *linker_scrub_text(const char *s)
-{
-	struct tt_buf b;
-	size_t i = 0, n, len = strlen(s);
-	char *out;
-
-	/* every rule turns at least one byte into REDACT_MARK: 8x bounds the growth */
-	tt_buf_init(&b, len * MARK_LEN + 16);
-	while (s[i]) {
-		n = 0;
-		if (text_boundary(s, i)) {
-			n = try_header(&b, s, i);
-			if (!n && s[i] == '-')
-				n = try_option(&b, s, i);
-			if (!n)
-				n = try_assign(&b, s, i);
-		}
-		if (n) {
-			i = n;
-			continue;
-		}
-		tt_buf_addc(&b, s[i++]);
-	}
-	out = tt_buf_steal(&b, NULL);
-	if (!out)
-		out = strdup("");
-	if (out)
-		redact_str(out);
-	return out;
-}
-
-/* An argument that is a whole option naming a secret: the next argument is its value. */
-static bool secret_option(const char *a)
-{
-	size_t j = 0;
-
-	while (a[j] == '-')
-		j++;
-	if (!j || strchr(a, '=') || strpbrk(a, " \t"))
-		return false;
-	return linker_secret_name(a + j, strlen(a + j));
-}
-
-static bool user_option(const char *a)
-{
-	return !strcmp(a, "-u") || !strcmp(a, "--user") || !strcmp(a, "--proxy-user");
-}
-
-static int set_arg(char **slot, char *val)
-{
-	if (!val)
-		return -ENOMEM;
-	free(*slot);
-	*slot = val;
-	return 0;
-}
-
-int linker_scrub_argv(char **argv, size_t argc)
-{
-	size_t i;
-	int err;
-
-	for (i = 0; i < argc; i++) {
-		if (i + 1 < argc && (secret_option(argv[i]) ||
-				     (user_option(argv[i]) && strchr(argv[i + 1], ':')))) {
-			err = set_arg(&argv[i + 1], strdup(REDACT_MARK));
-			if (err)
-				return err;
-			i++;
-			continue;
-		}
-		err = set_arg(&argv[i], linker_scrub_text(argv[i]));
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static void scrub_query(struct tt_buf *b, const char *q)
-{
-	const char *p = q, *amp, *eq;
-
-	while (*p && *p != '#') {
-		amp = p + strcspn(p, "&#");
-		eq = memchr(p, '=', amp - p);
-		if (eq && linker_secret_name(p, eq - p)) {
-			tt_buf_add(b, p, eq + 1 - p);
-			tt_buf_addstr(b, REDACT_MARK);
-		} else {
-			tt_buf_add(b, p, amp - p);
-		}
-		p = amp;
-		if (*p == '&')
-			tt_buf_addc(b, *p++);
-	}
-	tt_buf_addstr(b, p);
-}
-
-char *linker_scrub_url(const char *scheme, const char *host, const char *target)
-{
-	const char *t = target ? target : "", *auth, *at, *slash, *q;
-	struct tt_buf b;
-	char *out;
-
-	tt_buf_init(&b, strlen(t) * MARK_LEN + (host ? strlen(host) : 0) + 64);
-	if (!strncasecmp(t, "http://", 7) || !strncasecmp(t, "https://", 8)) {
-		/* absolute-form (proxies): drop user info */
-		auth = strstr(t, "//") + 2;
-		slash = auth + strcspn(auth, "/?#");
-		at = memchr(auth, '@', slash - auth);
-		tt_buf_add(&b, t, auth - t);
-		t = at ? at + 1 : auth;
-	} else {
-		tt_buf_printf(&b, "%s://%s", scheme, host ? host : "");
-		if (*t != '/' && *t)
-			tt_buf_addc(&b, '/');
-	}
-	q = strchr(t, '?');
-	if (q) {
-		tt_buf_add(&b, t, q + 1 - t);
-		scrub_query(&b, q + 1);
-	} else {
-		tt_buf_addstr(&b, t);
-	}
-	out = tt_buf_steal(&b, NULL);
-	if (out)
-		redact_str(out);
-	return out;
 }
 
 /* Agents recognised by executable, script or package path. */
@@ -336,18 +42,41 @@ static const char *const runtimes[] = {
 	"ts-node", "Rscript", "java",
 };
 
-static bool is_runtime(const char *base)
-{
-	size_t k, n;
+/* Shells: a script they run is an agent like a runtime's (curl_agent.sh -> curl_agent). */
+static const char *const shells[] = {
+	"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "fish",
+};
 
-	for (k = 0; k < sizeof(runtimes) / sizeof(runtimes[0]); k++) {
-		n = strlen(runtimes[k]);
-		/* python3, python3.11, pypy3, ruby3.1 */
-		if (!strncmp(base, runtimes[k], n) &&
-		    (!base[n] || isdigit((unsigned char)base[n])))
+/*
+ * Plain HTTP clients: a process of these making LLM calls is the transport of the script that
+ * runs it (see linker_is_transport()).
+ */
+static const char *const transports[] = {
+	"curl", "wget", "wget2", "http", "https", "httpie", "xh", "xhs", "curlie", "aria2c",
+};
+
+static bool in_list(const char *base, const char *const *list, size_t n)
+{
+	size_t k, len;
+
+	for (k = 0; k < n; k++) {
+		len = strlen(list[k]);
+		/* python3, python3.11, pypy3, ruby3.1, bash5 */
+		if (!strncmp(base, list[k], len) &&
+		    (!base[len] || isdigit((unsigned char)base[len])))
 			return true;
 	}
 	return false;
+}
+
+static bool is_shell(const char *base)
+{
+	return in_list(base, shells, sizeof(shells) / sizeof(shells[0]));
+}
+
+static bool is_runtime(const char *base)
+{
+	return in_list(base, runtimes, sizeof(runtimes) / sizeof(runtimes[0])) || is_shell(base);
 }
 
 static const char *known_name(const char *base)
@@ -399,12 +128,39 @@ static bool looks_like_script(const char *a)
 	return strchr(a, '/') || (dot && dot[1]);
 }
 
-/* The script (or python -m module) a runtime runs, NULL for inline code or none. */
-static const char *runtime_script(char *const *argv, size_t argc, bool *module)
+/* The script a shell runs: its first operand; none with -c or -s (inline or stdin). */
+static const char *shell_script(char *const *argv, size_t argc)
+{
+	size_t i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--"))
+			return i + 1 < argc ? argv[i + 1] : NULL;
+		if (a[0] == '-' || a[0] == '+') {
+			if (strchr(a + 1, 'c') && a[1] != '-')
+				return NULL;	/* -c, -ec, -xc */
+			if (strchr(a + 1, 's') && a[1] != '-')
+				return NULL;
+			if (!strcmp(a + 1, "o") || !strcmp(a, "--rcfile") ||
+			    !strcmp(a, "--init-file"))
+				i++;
+			continue;
+		}
+		return a;
+	}
+	return NULL;
+}
+
+/* The script (or python -m module) runtime rt runs, NULL for inline code or none. */
+static const char *runtime_script(const char *rt, char *const *argv, size_t argc, bool *module)
 {
 	size_t i;
 
 	*module = false;
+	if (is_shell(rt))
+		return shell_script(argv, argc);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -427,6 +183,41 @@ static const char *runtime_script(char *const *argv, size_t argc, bool *module)
 	return NULL;
 }
 
+/*
+ * The runtime of a process (its basename) and in *off where its argv starts: the executable,
+ * or for a script started through its #! line (the kernel runs "interpreter script args", the
+ * executable path being the script's) the interpreter in argv[0], or after "env [-S] [NAME=V]"
+ * for "#!/usr/bin/env python3". NULL when it is none.
+ */
+static const char *runtime_of(const char *exe_path, char *const *argv, size_t argc, size_t *off)
+{
+	const char *base = base_of(exe_path && exe_path[0] ? exe_path : (argc ? argv[0] : ""));
+	size_t i = 0;
+
+	*off = 0;
+	if (is_runtime(base))
+		return base;
+	if (argc > 1 && !strcmp(base_of(argv[0]), "env"))
+		for (i = 1; i < argc - 1 && (argv[i][0] == '-' || strchr(argv[i], '=')); i++)
+			;
+	if (i + 1 < argc && is_runtime(base_of(argv[i]))) {
+		*off = i;
+		return base_of(argv[i]);
+	}
+	return NULL;
+}
+
+/* The script a process runs through a runtime or shell, NULL if none. */
+static const char *process_script(const char *exe_path, char *const *argv, size_t argc,
+				  const char **rt, bool *module)
+{
+	size_t off;
+
+	*module = false;
+	*rt = runtime_of(exe_path, argv, argc, &off);
+	return *rt ? runtime_script(*rt, argv + off, argc - off, module) : NULL;
+}
+
 /* Basename without its extension (at most 4 alphanumerics after the last dot). */
 static char *strip_ext(const char *base)
 {
@@ -445,7 +236,7 @@ static char *strip_ext(const char *base)
 char *linker_agent_name(const char *exe_path, char *const *argv, size_t argc)
 {
 	const char *exe = exe_path && exe_path[0] ? exe_path : (argc ? argv[0] : "");
-	const char *base = base_of(exe), *name, *script;
+	const char *base = base_of(exe), *name, *script, *rt;
 	bool module;
 	size_t i;
 
@@ -456,11 +247,11 @@ char *linker_agent_name(const char *exe_path, char *const *argv, size_t argc)
 		name = known_name(base);
 	if (name)
 		return strdup(name);
-	if (!is_runtime(base))
+	script = process_script(exe_path, argv, argc, &rt, &module);
+	if (!rt)
 		return strdup(base[0] ? base : "unknown");
-	script = runtime_script(argv, argc, &module);
 	if (!script)
-		return strdup(base);
+		return strdup(rt);
 	if (module)
 		return strdup(script);
 	base = base_of(script);
@@ -468,6 +259,29 @@ char *linker_agent_name(const char *exe_path, char *const *argv, size_t argc)
 	if (name)
 		return strdup(name);
 	return strip_ext(base);
+}
+
+bool linker_is_transport(const char *exe_path, char *const *argv, size_t argc)
+{
+	const char *exe = exe_path && exe_path[0] ? exe_path : (argc ? argv[0] : "");
+
+	return in_list(base_of(exe), transports, sizeof(transports) / sizeof(transports[0]));
+}
+
+bool linker_script_host(const char *exe_path, char *const *argv, size_t argc)
+{
+	const char *exe = exe_path && exe_path[0] ? exe_path : (argc ? argv[0] : "");
+	const char *script, *rt;
+	bool module;
+	size_t i;
+
+	if (known_path(exe) || known_name(base_of(exe)))
+		return false;
+	for (i = 0; i < argc && i < 4; i++)
+		if (known_path(argv[i]))
+			return false;
+	script = process_script(exe_path, argv, argc, &rt, &module);
+	return script && !known_name(base_of(script));
 }
 
 static bool starts_ci(const char *s, const char *p)

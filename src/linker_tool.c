@@ -25,7 +25,7 @@ void ltool_free(struct ltool *t)
 }
 
 int ltool_open(struct linker *l, struct lproc *lp, const struct genai_tool_call *tc,
-		     uint64_t start_ns)
+	       uint64_t start_ns, const uint8_t *parent)
 {
 	char *vals[TT_MAX_TOOL_VALUES];
 	struct ltool *t;
@@ -57,6 +57,7 @@ int ltool_open(struct linker *l, struct lproc *lp, const struct genai_tool_call 
 		return -ENOMEM;
 	}
 	t->start_ns = start_ns;
+	memcpy(t->parent_id, parent, sizeof(t->parent_id));
 	t->seq = lp->tool_seq++;
 	t->next = lp->tools;
 	lp->tools = t;
@@ -114,7 +115,7 @@ static void tool_close(struct linker *l, struct lproc *lp, struct ltool *t, uint
 	s = lspan_named(l, lp, "execute_tool", t->name, SPAN_KIND_INTERNAL, t->span_id);
 	if (!s)
 		return;
-	lspan_parent(s, lp->span_id);
+	lspan_parent(s, t->parent_id);
 	s->start_ns = t->start_ns;
 	s->end_ns = t->end_ns;
 	err |= attrs_set_str(&s->attrs, "gen_ai.operation.name", "execute_tool");
@@ -240,6 +241,26 @@ static size_t match_url(const struct ltool *t, const char *url)
 
 
 /*
+ * True when window t is the tool called name: the same name, or name after a "__" or "."
+ * prefix an agent gives the tools of an MCP server ("mcp__server__name").
+ */
+static bool match_name(const struct ltool *t, const char *name)
+{
+	size_t n, tn;
+
+	if (!name || !name[0])
+		return false;
+	n = strlen(name);
+	tn = strlen(t->name);
+	if (tn == n)
+		return !strcmp(t->name, name);
+	if (tn < n + 2 || strcmp(t->name + tn - n, name))
+		return false;
+	return t->name[tn - n - 1] == '.' ||
+	       (t->name[tn - n - 1] == '_' && t->name[tn - n - 2] == '_');
+}
+
+/*
  * The tool window of agent lp that started q: among the windows open at q->ts, the best
  * argument match, then the most recent start, then the fewest children so far, then the
  * first asked for.
@@ -257,6 +278,9 @@ struct ltool *ltool_pick(struct lproc *lp, const struct tool_query *q)
 			score = match_text(t, q->text[1]);
 		if (match_url(t, q->url) > score)
 			score = match_url(t, q->url);
+		/* the same tool by name (MCP tools/call) outweighs any argument match */
+		if (match_name(t, q->tool))
+			score += TT_MAX_TOOL_VALUE + 1;
 		if (best && (score < best_score ||
 			     (score == best_score &&
 			      (t->start_ns < best->start_ns ||

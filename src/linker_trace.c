@@ -123,7 +123,7 @@ void ltrace_emit(struct linker *l, struct ltrace *t, struct tt_span *s)
 }
 
 /* "00-<32 hex>-<16 hex>-<2 hex>" with lowercase hex, neither id all zero, version not ff. */
-static bool traceparent_parse(const char *tp, uint8_t trace[16], uint8_t parent[8])
+bool ltrace_parse_tp(const char *tp, uint8_t trace[16], uint8_t parent[8])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned int i, v;
@@ -169,7 +169,7 @@ void ltrace_adopt(struct linker *l, struct lproc *lp, const char *tp)
 
 	if (!tp)
 		return;
-	if (!traceparent_parse(tp, id, parent)) {
+	if (!ltrace_parse_tp(tp, id, parent)) {
 		l->st.traceparents_ignored++;
 		tt_debug("linker: pid=%u: invalid traceparent ignored\n", lp->p->pid);
 		return;

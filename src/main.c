@@ -267,6 +267,8 @@ static pid_t start_child(char **argv, int *go_fd)
 		close(fds[0]);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		/* an ignored SIGPIPE survives exec: `ls | head` would fail with EPIPE, exit 2 */
+		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[0], argv);
 		fprintf(stderr, "tracetree-bpf: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);

@@ -38,6 +38,9 @@ static void on_exchange(struct http_exchange *x, void *ctx)
 	int err;
 
 	p->st.exchanges++;
+	/* plaintext sockets (bpf/sock.bpf.c): conn.c marks every connection TLS */
+	if (x->conn & TT_CONN_SOCK)
+		x->tls = false;
 	if (p->o.on_exchange)
 		p->o.on_exchange(x, p->o.tap_ctx);
 	err = provider_decode(x, &p->o.provider, &call);
@@ -87,6 +90,18 @@ static void on_ssl_fd(struct pipeline *p, const struct tt_conn_ev *e)
 	p->st.peers++;
 }
 
+/* A plaintext socket: its peer for conn.c, its local port for SERVER spans. */
+static void on_sock(struct pipeline *p, const struct tt_sock *s)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(s->family == 2 ? AF_INET : AF_INET6, s->raddr, addr, sizeof(addr)))
+		addr[0] = '\0';
+	conn_table__set_peer(p->conns, s->h.pid, s->conn, s->fd, addr, s->rport);
+	linker__sock(p->linker, s);
+	p->st.peers++;
+}
+
 void pipeline__record(struct pipeline *p, const void *rec, size_t size)
 {
 	const struct tt_hdr *h = rec;
@@ -94,7 +109,12 @@ void pipeline__record(struct pipeline *p, const void *rec, size_t size)
 	p->st.records++;
 	switch (h->type) {
 	case TT_REC_DATA:
+		/* first: an inbound request must be known before the exchanges it causes */
+		linker__data(p->linker, rec);
 		conn_table__feed(p->conns, rec, size);
+		break;
+	case TT_REC_SOCK:
+		on_sock(p, rec);
 		break;
 	case TT_REC_CLOSE:
 		conn_table__close(p->conns, h->pid, ((const struct tt_conn_ev *)rec)->conn,

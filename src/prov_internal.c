@@ -285,13 +285,13 @@ int prov_set_stop(struct genai_call *c, const cJSON *stop)
 	return 0;
 }
 
+/* The rules of redact.h on the whole text first (a cut could split a secret), then the cap. */
 static char *dup_redacted(const char *s, size_t cap)
 {
-	size_t n = strnlen(s, cap);
-	char *d = strndup(s, n);
+	char *d = redact_text(s);
 
-	if (d)
-		d[redact_mem(d, n)] = '\0';
+	if (d && strlen(d) > cap)
+		d[cap] = '\0';
 	return d;
 }
 
@@ -322,25 +322,28 @@ int prov_set_error(struct prov_ctx *p, const cJSON *err)
 	return e;
 }
 
-/* JSON text of a content value (redacted, capped); strings are taken as they are. */
+/*
+ * JSON text of a content value (redacted, capped); strings are taken as they are. Redacted
+ * before the cap, so that a cut cannot split a secret.
+ */
 static char *content_text(const cJSON *v, uint32_t *flags)
 {
-	char *s;
-	size_t n;
+	char *s, *red;
 
-	if (cJSON_IsString(v))
-		s = strdup(v->valuestring);
-	else
+	if (cJSON_IsString(v)) {
+		red = redact_content(v->valuestring, strlen(v->valuestring));
+	} else {
 		s = cJSON_PrintUnformatted(v);
-	if (!s)
-		return NULL;
-	n = strlen(s);
-	if (n > TT_MAX_GENAI_CONTENT) {
-		n = TT_MAX_GENAI_CONTENT;
+		if (!s)
+			return NULL;
+		red = redact_json(s, strlen(s));
+		free(s);
+	}
+	if (red && strlen(red) > TT_MAX_GENAI_CONTENT) {
+		red[TT_MAX_GENAI_CONTENT] = '\0';
 		*flags |= GENAI_F_CONTENT_TRUNCATED;
 	}
-	s[redact_mem(s, n)] = '\0';
-	return s;
+	return red;
 }
 
 int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,

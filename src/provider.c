@@ -383,10 +383,10 @@ static int finish_tool_calls(struct prov_ctx *p)
 		if (prov_set_str(&t->id, b->id) || prov_set_str(&t->name, b->name))
 			return -ENOMEM;
 		if (b->data.len) {
-			t->arguments = strndup((const char *)b->data.data, b->data.len);
+			/* the rules of redact.h inside the JSON's strings: valid JSON stays so */
+			t->arguments = redact_json((const char *)b->data.data, b->data.len);
 			if (!t->arguments)
 				return -ENOMEM;
-			redact_str(t->arguments);
 		}
 	}
 	return 0;
@@ -474,7 +474,7 @@ static char *content_json(cJSON *arr, uint32_t *flags)
 {
 	int n = cJSON_GetArraySize(arr), drop = 0;
 	size_t total = 2, *sz;
-	char *s;
+	char *s, *red;
 	int i;
 
 	if (!arr || !n)
@@ -499,9 +499,11 @@ static char *content_json(cJSON *arr, uint32_t *flags)
 			cJSON_DeleteItemFromArray(arr, 0);
 	}
 	s = cJSON_PrintUnformatted(arr);
-	if (s)
-		redact_str(s);
-	return s;
+	if (!s)
+		return NULL;
+	red = redact_json(s, strlen(s));
+	free(s);
+	return red;
 }
 
 int prov_finish(struct prov_ctx *p)

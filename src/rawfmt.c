@@ -38,7 +38,7 @@ const char *rawfmt_src_name(unsigned int src)
 {
 	static const char *const names[] = {
 		[TT_SRC_SSL] = "ssl", [TT_SRC_SSL_EX] = "ssl_ex", [TT_SRC_GNUTLS] = "gnutls",
-		[TT_SRC_NSS] = "nss", [TT_SRC_GOTLS] = "gotls",
+		[TT_SRC_NSS] = "nss", [TT_SRC_GOTLS] = "gotls", [TT_SRC_SOCK] = "sock",
 	};
 
 	return src < sizeof(names) / sizeof(names[0]) && names[src] ? names[src] : "unknown";
@@ -100,6 +100,18 @@ static int put_connect(struct tt_buf *b, const struct tt_connect *c)
 	return tt_buf_printf(b, ",\"fd\":%d,\"addr\":\"%s\",\"port\":%u", c->fd, addr, c->port);
 }
 
+static int put_sock(struct tt_buf *b, const struct tt_sock *s)
+{
+	char la[INET6_ADDRSTRLEN] = "?", ra[INET6_ADDRSTRLEN] = "?";
+	int af = s->family == AF_INET ? AF_INET : AF_INET6;
+
+	inet_ntop(af, s->laddr, la, sizeof(la));
+	inet_ntop(af, s->raddr, ra, sizeof(ra));
+	return tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,\"local_addr\":\"%s\","
+			     "\"local_port\":%u,\"addr\":\"%s\",\"port\":%u", (uint64_t)s->conn,
+			     s->fd, la, s->lport, ra, s->rport);
+}
+
 int rawfmt_record(struct tt_buf *b, const void *rec, size_t size, const struct rawfmt_clock *clk)
 {
 	const struct tt_hdr *h = rec;
@@ -145,6 +157,9 @@ int rawfmt_record(struct tt_buf *b, const void *rec, size_t size, const struct r
 	}
 	case TT_REC_CONNECT:
 		err = put_connect(b, rec);
+		break;
+	case TT_REC_SOCK:
+		err = put_sock(b, rec);
 		break;
 	case TT_REC_LIBOPEN: {
 		const struct tt_libopen *lo = rec;

@@ -14,6 +14,7 @@ static const size_t rec_min[TT_REC_MAX] = {
 	[TT_REC_SSL_FD] = sizeof(struct tt_conn_ev),
 	[TT_REC_CONNECT] = sizeof(struct tt_connect),
 	[TT_REC_LIBOPEN] = sizeof(struct tt_libopen),
+	[TT_REC_SOCK] = sizeof(struct tt_sock),
 };
 
 int tt_rec_validate(const void *rec, size_t size)
@@ -52,6 +53,7 @@ const char *tt_rec_type_name(int type)
 		[TT_REC_DATA] = "data", [TT_REC_FORK] = "fork", [TT_REC_EXEC] = "exec",
 		[TT_REC_EXIT] = "exit", [TT_REC_CLOSE] = "close", [TT_REC_SSL_FD] = "ssl_fd",
 		[TT_REC_CONNECT] = "connect", [TT_REC_LIBOPEN] = "libopen",
+		[TT_REC_SOCK] = "sock",
 	};
 
 	if (type <= 0 || type >= TT_REC_MAX)

@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: MIT
-/* redact.c: replaces key-like strings (API keys, tokens, JWTs, Bearer values) with REDACTED. */
+/*
+ * redact.c: credentials in text taken from traced programs become REDACTED: key-like strings
+ * (API keys, tokens, JWTs, Bearer values), and the values that command-line, header and
+ * assignment rules name as secrets, in plain text, argv, URLs and JSON.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "redact.h"
 
 #define MARK_LEN (sizeof(REDACT_MARK) - 1)
@@ -196,4 +204,606 @@ bool redact_has_secret(const char *s, size_t len)
 			return true;
 	}
 	return false;
+}
+
+/* ---- rules for text: options, assignments, headers ---- */
+
+/* Name parts that say "this holds a secret" (compared case-insensitively, whole parts). */
+static const char *const secret_parts[] = {
+	"key", "apikey", "accesskey", "secretkey", "privatekey", "token", "secret", "password",
+	"passwd", "pwd", "passphrase", "credential", "credentials", "sig", "signature", "auth",
+	"authorization", "cookie",
+};
+
+static bool is_name_char(unsigned char c)
+{
+	return isalnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+static bool secret_part(const char *p, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(secret_parts) / sizeof(secret_parts[0]); k++)
+		if (strlen(secret_parts[k]) == n && !strncasecmp(p, secret_parts[k], n))
+			return true;
+	return false;
+}
+
+/*
+ * Splits name into parts at non-alphanumerics and lower-to-upper case changes (OPENAI_API_KEY,
+ * x-api-key, apiKey, AWSAccessKeyId): a part naming a secret makes the whole name one.
+ * Whole parts only, so max_tokens or KEYBOARD stay readable.
+ */
+bool redact_secret_name(const char *name, size_t len)
+{
+	size_t i = 0, start;
+
+	while (i < len) {
+		while (i < len && !isalnum((unsigned char)name[i]))
+			i++;
+		start = i;
+		while (i < len && isalnum((unsigned char)name[i])) {
+			if (i > start && islower((unsigned char)name[i - 1]) &&
+			    isupper((unsigned char)name[i]))
+				break;
+			i++;
+		}
+		if (i > start && secret_part(name + start, i - start))
+			return true;
+	}
+	return false;
+}
+
+static bool credential_header(const char *name, size_t len)
+{
+	static const char *const hdrs[] = { "proxy-authorization", "set-cookie" };
+	size_t k;
+
+	for (k = 0; k < sizeof(hdrs) / sizeof(hdrs[0]); k++)
+		if (strlen(hdrs[k]) == len && !strncasecmp(name, hdrs[k], len))
+			return true;
+	return redact_secret_name(name, len);
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* End of an unquoted shell word value starting at i. */
+static size_t word_end(const char *s, size_t i)
+{
+	while (s[i] && !is_space(s[i]) && !strchr(";&|)`'\"", s[i]))
+		i++;
+	return i;
+}
+
+/* Appends REDACT_MARK for the value at s[i..]: quoted or a word. Returns the index after it. */
+static size_t put_value(struct tt_buf *b, const char *s, size_t i)
+{
+	char q = s[i];
+	size_t j;
+
+	if (q == '\'' || q == '"') {
+		j = i + 1;
+		while (s[j] && s[j] != q)
+			j++;
+		tt_buf_addc(b, q);
+		tt_buf_addstr(b, REDACT_MARK);
+		if (s[j])
+			tt_buf_addc(b, q);
+		return s[j] ? j + 1 : j;
+	}
+	j = word_end(s, i);
+	if (j > i)
+		tt_buf_addstr(b, REDACT_MARK);
+	return j;
+}
+
+/* A value word that is an auth scheme (Bearer, Basic...) takes the word after it too. */
+static size_t scheme_end(const char *s, size_t v, size_t e)
+{
+	static const char *const schemes[] = { "bearer", "basic", "token", "digest", "bot" };
+	size_t k, n = e;
+
+	for (k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++)
+		if (strlen(schemes[k]) == e - v && !strncasecmp(s + v, schemes[k], e - v))
+			break;
+	if (k == sizeof(schemes) / sizeof(schemes[0]) || (s[n] != ' ' && s[n] != '\t'))
+		return e;
+	while (s[n] == ' ' || s[n] == '\t')
+		n++;
+	n = word_end(s, n);
+	return n > e + 1 && !is_space(s[n - 1]) ? n : e;
+}
+
+/* "Name: value" where Name is a credential header. Returns the index after it, 0 if none. */
+static size_t try_header(struct tt_buf *b, const char *s, size_t i)
+{
+	size_t j = i, v, e;
+	char q = i ? s[i - 1] : 0;
+
+	while (isalnum((unsigned char)s[j]) || s[j] == '-' || s[j] == '_')
+		j++;
+	if (j == i || s[j] != ':' || !credential_header(s + i, j - i))
+		return 0;
+	v = j + 1;
+	while (s[v] == ' ' || s[v] == '\t')
+		v++;
+	if (q == '\'' || q == '"')
+		for (e = v; s[e] && s[e] != q; e++)
+			;
+	else if (i == 0 || q == '\n')	/* a whole argument (curl -H) or a line */
+		for (e = v; s[e] && s[e] != '\n'; e++)
+			;
+	else
+		e = scheme_end(s, v, word_end(s, v));
+	if (e == v)
+		return 0;
+	tt_buf_add(b, s + i, v - i);
+	tt_buf_addstr(b, REDACT_MARK);
+	return e;
+}
+
+/* --secret=V, --secret V, -secret V. Returns the index after the value, 0 if none. */
+static size_t try_option(struct tt_buf *b, const char *s, size_t i)
+{
+	size_t j = i, n;
+
+	while (s[j] == '-')
+		j++;
+	n = j;
+	while (isalnum((unsigned char)s[n]) || s[n] == '-' || s[n] == '_' || s[n] == '.')
+		n++;
+	if (j == i || n == j || !redact_secret_name(s + j, n - j))
+		return 0;
+	if (s[n] == '=') {
+		tt_buf_add(b, s + i, n + 1 - i);
+		return put_value(b, s, n + 1);
+	}
+	if (s[n] != ' ' && s[n] != '\t')
+		return 0;
+	while (s[n] == ' ' || s[n] == '\t')
+		n++;
+	if (!s[n] || s[n] == '-')
+		return 0;
+	tt_buf_add(b, s + i, n - i);
+	return put_value(b, s, n);
+}
+
+/* NAME=value with a secret NAME (env, shell assignments). Index after the value, 0 if none. */
+static size_t try_assign(struct tt_buf *b, const char *s, size_t i)
+{
+	size_t j = i;
+
+	if (!isalpha((unsigned char)s[j]) && s[j] != '_')
+		return 0;
+	while (is_name_char((unsigned char)s[j]))
+		j++;
+	if (s[j] != '=' || !redact_secret_name(s + i, j - i))
+		return 0;
+	tt_buf_add(b, s + i, j + 1 - i);
+	return put_value(b, s, j + 1);
+}
+
+static bool text_boundary(const char *s, size_t i)
+{
+	return i == 0 || strchr(" \t\n\r'\";&|(`=", s[i - 1]);
+}
+
+char *redact_text(const char *s)
+{
+	struct tt_buf b;
+	size_t i = 0, n, len = strlen(s);
+	char *out;
+
+	/* every rule turns at least one byte into REDACT_MARK: 8x bounds the growth */
+	tt_buf_init(&b, len * MARK_LEN + 16);
+	while (s[i]) {
+		n = 0;
+		if (text_boundary(s, i)) {
+			n = try_header(&b, s, i);
+			if (!n && s[i] == '-')
+				n = try_option(&b, s, i);
+			if (!n)
+				n = try_assign(&b, s, i);
+		}
+		if (n) {
+			i = n;
+			continue;
+		}
+		tt_buf_addc(&b, s[i++]);
+	}
+	out = tt_buf_steal(&b, NULL);
+	if (!out)
+		out = strdup("");
+	if (out)
+		redact_str(out);
+	return out;
+}
+
+/* An argument that is a whole option naming a secret: the next argument is its value. */
+static bool secret_option(const char *a)
+{
+	size_t j = 0;
+
+	while (a[j] == '-')
+		j++;
+	if (!j || strchr(a, '=') || strpbrk(a, " \t"))
+		return false;
+	return redact_secret_name(a + j, strlen(a + j));
+}
+
+static bool user_option(const char *a)
+{
+	return !strcmp(a, "-u") || !strcmp(a, "--user") || !strcmp(a, "--proxy-user");
+}
+
+static int set_arg(char **slot, char *val)
+{
+	if (!val)
+		return -ENOMEM;
+	free(*slot);
+	*slot = val;
+	return 0;
+}
+
+int redact_argv(char **argv, size_t argc)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < argc; i++) {
+		if (i + 1 < argc && (secret_option(argv[i]) ||
+				     (user_option(argv[i]) && strchr(argv[i + 1], ':')))) {
+			err = set_arg(&argv[i + 1], strdup(REDACT_MARK));
+			if (err)
+				return err;
+			i++;
+			continue;
+		}
+		err = set_arg(&argv[i], redact_text(argv[i]));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void scrub_query(struct tt_buf *b, const char *q)
+{
+	const char *p = q, *amp, *eq;
+
+	while (*p && *p != '#') {
+		amp = p + strcspn(p, "&#");
+		eq = memchr(p, '=', amp - p);
+		if (eq && redact_secret_name(p, eq - p)) {
+			tt_buf_add(b, p, eq + 1 - p);
+			tt_buf_addstr(b, REDACT_MARK);
+		} else {
+			tt_buf_add(b, p, amp - p);
+		}
+		p = amp;
+		if (*p == '&')
+			tt_buf_addc(b, *p++);
+	}
+	tt_buf_addstr(b, p);
+}
+
+char *redact_url(const char *scheme, const char *host, const char *target)
+{
+	const char *t = target ? target : "", *auth, *at, *slash, *q;
+	struct tt_buf b;
+	char *out;
+
+	tt_buf_init(&b, strlen(t) * MARK_LEN + (host ? strlen(host) : 0) + 64);
+	if (!strncasecmp(t, "http://", 7) || !strncasecmp(t, "https://", 8)) {
+		/* absolute-form (proxies): drop user info */
+		auth = strstr(t, "//") + 2;
+		slash = auth + strcspn(auth, "/?#");
+		at = memchr(auth, '@', slash - auth);
+		tt_buf_add(&b, t, auth - t);
+		t = at ? at + 1 : auth;
+	} else {
+		tt_buf_printf(&b, "%s://%s", scheme, host ? host : "");
+		if (*t != '/' && *t)
+			tt_buf_addc(&b, '/');
+	}
+	q = strchr(t, '?');
+	if (q) {
+		tt_buf_add(&b, t, q + 1 - t);
+		scrub_query(&b, q + 1);
+	} else {
+		tt_buf_addstr(&b, t);
+	}
+	out = tt_buf_steal(&b, NULL);
+	if (out)
+		redact_str(out);
+	return out;
+}
+
+/* ---- JSON: the rules inside string values, the text staying valid JSON ---- */
+
+#define JSON_DEPTH 4	/* JSON inside JSON strings (tool arguments in messages) */
+
+static bool hex4(const char *s, size_t n, size_t i, unsigned int *cp)
+{
+	unsigned int v = 0;
+	size_t k;
+	char c;
+
+	if (i + 4 > n)
+		return false;
+	for (k = i; k < i + 4; k++) {
+		c = (char)tolower((unsigned char)s[k]);
+		if (c >= '0' && c <= '9')
+			v = v * 16 + (unsigned int)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v * 16 + (unsigned int)(c - 'a' + 10);
+		else
+			return false;
+	}
+	*cp = v;
+	return true;
+}
+
+static void put_utf8(struct tt_buf *b, unsigned int cp)
+{
+	if (cp < 0x80) {
+		tt_buf_addc(b, (char)cp);
+	} else if (cp < 0x800) {
+		tt_buf_addc(b, (char)(0xc0 | (cp >> 6)));
+		tt_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		tt_buf_addc(b, (char)(0xe0 | (cp >> 12)));
+		tt_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		tt_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		tt_buf_addc(b, (char)(0xf0 | (cp >> 18)));
+		tt_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
+		tt_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		tt_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
+	}
+}
+
+/* \uXXXX at s[i] (i at the backslash), surrogate pairs joined; *cp gets the code point. */
+static size_t json_u_escape(const char *s, size_t n, size_t i, unsigned int *cp)
+{
+	unsigned int lo;
+
+	if (!hex4(s, n, i + 2, cp))
+		return 0;
+	if (*cp < 0xd800 || *cp >= 0xe000)
+		return 6;
+	if (*cp < 0xdc00 && i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u' &&
+	    hex4(s, n, i + 8, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+		*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+		return 12;
+	}
+	*cp = 0xfffd;	/* a lone surrogate */
+	return 6;
+}
+
+/* Unescapes the body of a JSON string, s[0..n), into b. */
+static void json_unescape(struct tt_buf *b, const char *s, size_t n)
+{
+	static const char esc[] = "b\bf\fn\nr\rt\t";
+	const char *e;
+	unsigned int cp;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (s[i] != '\\') {
+			tt_buf_addc(b, s[i++]);
+			continue;
+		}
+		if (i + 1 >= n)
+			break;
+		if (s[i + 1] == 'u' && (k = json_u_escape(s, n, i, &cp))) {
+			put_utf8(b, cp);
+			i += k;
+			continue;
+		}
+		e = strchr(esc, s[i + 1]);
+		tt_buf_addc(b, e && s[i + 1] && (e - esc) % 2 == 0 ? e[1] : s[i + 1]);
+		i += 2;
+	}
+}
+
+static void json_escape(struct tt_buf *b, const char *s)
+{
+	static const char esc[] = "\"\"\\\\\bb\ff\nn\rr\tt";
+	const char *e;
+
+	for (; *s; s++) {
+		e = strchr(esc, *s);
+		if (e && (e - esc) % 2 == 0) {
+			tt_buf_addc(b, '\\');
+			tt_buf_addc(b, e[1]);
+		} else if ((unsigned char)*s < 0x20) {
+			tt_buf_printf(b, "\\u%04x", (unsigned char)*s);
+		} else {
+			tt_buf_addc(b, *s);
+		}
+	}
+}
+
+static bool looks_json(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is_space(s[i]))
+		i++;
+	return i < n && (s[i] == '{' || s[i] == '[');
+}
+
+static int json_walk(struct tt_buf *out, const char *s, size_t len, int depth);
+
+/*
+ * A string value's body s[0..n): the text rule on its unescaped text (the JSON rules when it
+ * holds JSON), written back escaped when something changed, as it was otherwise.
+ */
+static int json_value(struct tt_buf *out, const char *s, size_t n, int depth)
+{
+	struct tt_buf u, in;
+	const char *p;
+	char *red = NULL;
+	size_t at = out->len;
+	int err = 0;
+
+	tt_buf_init(&u, n + 1);
+	json_unescape(&u, s, n);
+	p = tt_buf_cstr(&u);
+	if (!p) {
+		err = -ENOMEM;
+	} else if (memchr(p, '\0', u.len)) {
+		/* \u0000 inside: key shapes only, on the escaped text */
+		err = tt_buf_add(out, s, n);
+		if (!err)
+			out->len = at + redact_mem((char *)out->data + at, n);
+	} else if (depth < JSON_DEPTH && looks_json(p, u.len)) {
+		tt_buf_init(&in, u.len * 2 * MARK_LEN + 64);
+		err = json_walk(&in, p, u.len, depth + 1);
+		red = err ? NULL : tt_buf_steal(&in, NULL);
+		tt_buf_free(&in);
+	} else {
+		red = redact_text(p);
+		err = red ? 0 : -ENOMEM;
+	}
+	if (red && !strcmp(red, p))
+		err = tt_buf_add(out, s, n);
+	else if (red)
+		json_escape(out, red);
+	free(red);
+	tt_buf_free(&u);
+	return err;
+}
+
+/* Whether a run between strings has words other than JSON literals and exponents. */
+static bool has_words(const char *s, size_t n)
+{
+	size_t i = 0, w;
+
+	while (i < n) {
+		if (!isalpha((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		for (w = i; i < n && isalpha((unsigned char)s[i]); i++)
+			;
+		if (!(i - w == 1 && (s[w] == 'e' || s[w] == 'E')) &&
+		    !(i - w == 4 && (!strncmp(s + w, "true", 4) || !strncmp(s + w, "null", 4))) &&
+		    !(i - w == 5 && !strncmp(s + w, "false", 5)))
+			return true;
+	}
+	return false;
+}
+
+/* Bytes outside strings: JSON punctuation, or text when the input is not quite JSON. */
+static int json_between(struct tt_buf *out, const char *s, size_t n)
+{
+	char *t, *red;
+	int err;
+
+	if (!has_words(s, n))
+		return tt_buf_add(out, s, n);
+	t = strndup(s, n);
+	red = t ? redact_text(t) : NULL;
+	err = red ? tt_buf_addstr(out, red) : -ENOMEM;
+	free(red);
+	free(t);
+	return err;
+}
+
+/* A string value s[0..n) that is an option naming a secret ("--token"), as in an argv. */
+static bool json_secret_option(const char *s, size_t n)
+{
+	char *a = strndup(s, n);
+	bool yes = a && secret_option(a);
+
+	free(a);
+	return yes;
+}
+
+static int json_walk(struct tt_buf *out, const char *s, size_t len, int depth)
+{
+	const char *key = NULL, *q;
+	size_t key_len = 0, i = 0, e, j;
+	bool closed, opt = false;
+	int err = 0;
+
+	while (i < len && !err) {
+		if (s[i] != '"') {
+			q = memchr(s + i, '"', len - i);
+			j = q ? (size_t)(q - s) : len;
+			if (strspn(s + i, " \t\r\n:") < j - i)
+				key = NULL;	/* not "name": "value" */
+			if (strspn(s + i, " \t\r\n,") < j - i)
+				opt = false;	/* not the next item of an array */
+			err = json_between(out, s + i, j - i);
+			i = j;
+			continue;
+		}
+		for (e = i + 1; e < len && s[e] != '"'; e += s[e] == '\\' ? 2 : 1)
+			;
+		closed = e < len;
+		if (!closed)
+			e = len;
+		for (j = e + 1; closed && j < len && is_space(s[j]); j++)
+			;
+		if (closed && j < len && s[j] == ':') {		/* a member name */
+			err = tt_buf_addc(out, '"');
+			err = err ?: json_value(out, s + i + 1, e - i - 1, JSON_DEPTH);
+			err = err ?: tt_buf_addc(out, '"');
+			key = s + i + 1;
+			key_len = e - i - 1;
+		} else {
+			err = tt_buf_addc(out, '"');
+			if (!err && ((key && redact_secret_name(key, key_len)) || opt))
+				err = tt_buf_addstr(out, REDACT_MARK);
+			else if (!err)
+				err = json_value(out, s + i + 1, e - i - 1, depth);
+			if (!err && closed)
+				err = tt_buf_addc(out, '"');
+			/* ["--token", "V"]: an argv in JSON */
+			opt = !opt && !key && json_secret_option(s + i + 1, e - i - 1);
+			key = NULL;
+		}
+		i = closed ? e + 1 : len;
+	}
+	return err;
+}
+
+char *redact_json(const char *json, size_t len)
+{
+	struct tt_buf b;
+	char *out;
+	int err;
+
+	tt_buf_init(&b, len * 2 * MARK_LEN + 64);
+	err = json_walk(&b, json, len, 0);
+	out = err ? NULL : tt_buf_steal(&b, NULL);
+	tt_buf_free(&b);
+	if (err == -E2BIG)
+		return strdup(REDACT_MARK);	/* cannot happen with valid input: hide it all */
+	if (!err && !out)
+		out = strdup("");
+	if (!out)
+		errno = ENOMEM;
+	return out;
+}
+
+char *redact_content(const char *s, size_t len)
+{
+	char *t, *out;
+
+	len = strnlen(s, len);
+	if (looks_json(s, len))
+		return redact_json(s, len);
+	t = strndup(s, len);
+	out = t ? redact_text(t) : NULL;
+	free(t);
+	if (!out)
+		errno = ENOMEM;
+	return out;
 }

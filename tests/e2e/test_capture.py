@@ -229,10 +229,12 @@ def test_traced_program_survives_tracer_kill():
     srv = TlsServer(work)
     done = work.file("done")
     script = "sleep 1; curl -sk --http1.1 %s/bytes/5 -o %s" % (srv.url, done)
-    tr = subprocess.Popen([TRACER, "--raw=" + work.file("raw.jsonl"), "--", "sh", "-c",
-                           script], stderr=subprocess.DEVNULL)
+    tr = subprocess.Popen([TRACER, "-v", "--raw=" + work.file("raw.jsonl"), "--", "sh", "-c",
+                           script], stderr=subprocess.PIPE)
     try:
-        time.sleep(0.5)
+        # killed once the command runs (before that, the command is never started untraced)
+        wait_ready(tr)
+        time.sleep(0.3)
         tr.kill()
         tr.wait(5)
         deadline = time.time() + 10

@@ -1235,6 +1235,14 @@ void test_linker_agent_names(void)
 		{ "/usr/bin/node", { "node", "--require", "./otel.js", "app.mjs" }, "app" },
 		{ "/usr/bin/deno", { "deno", "run", "-A", "agent.ts" }, "agent" },
 		{ "/usr/bin/curl", { "curl", "-s", "https://api.openai.com" }, "curl" },
+		{ "/bin/bash", { "bash", "-eu", "-o", "pipefail", "run_agent.sh" }, "run_agent" },
+		{ "/bin/sh", { "sh", "-c", "curl https://x" }, "sh" },
+		{ "/bin/dash", { "dash", "-s" }, "dash" },
+		{ "/usr/bin/zsh", { "zsh", "deploy" }, "deploy" },
+		/* #! scripts: the executable is the script, argv the interpreter's */
+		{ "/w/curl_agent.sh", { "/bin/sh", "/w/curl_agent.sh", "https://x" }, "curl_agent" },
+		{ "/w/bot.py", { "/usr/bin/env", "python3", "/w/bot.py", "-v" }, "bot" },
+		{ "/usr/local/bin/mybot", { "/usr/local/bin/mybot", "run" }, "mybot" },
 		{ "", { "/opt/bin/mybot" }, "mybot" },
 	};
 	size_t i, n;
@@ -1296,6 +1304,467 @@ void test_linker_edges(void)
 	/* once the process left the table, a late call has no process */
 	ASSERT_EQ(linker__add_call(l, call_new(100, 3100, 3400, "m"), NULL), -ENOENT, "gone");
 	ASSERT_EQ(col.n, 5, "the child's span");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+/* ---- inbound requests (SERVER spans) and MCP calls ---- */
+
+#define SOCK_A (TT_CONN_SOCK | 0x100)
+#define SOCK_B (TT_CONN_SOCK | 0x200)
+#define SOCK_C (TT_CONN_SOCK | 0x300)
+
+/* A chunk read by thread tid of pid at ts on conn: the start of an inbound request. */
+static void ev_read(struct linker *l, uint32_t pid, uint32_t tid, uint64_t conn, uint64_t ts,
+		    const char *bytes)
+{
+	size_t n = strlen(bytes);
+	struct tt_data *d = calloc(1, sizeof(*d) + n);
+
+	d->h.type = TT_REC_DATA;
+	d->h.pid = pid;
+	d->h.tid = tid;
+	d->h.ts_ns = ts;
+	d->h.size = sizeof(*d) + n;
+	d->conn = conn;
+	d->len = n;
+	d->call_len = n;
+	d->dir = TT_DIR_READ;
+	d->flags = TT_DF_FIRST | TT_DF_LAST;
+	d->src = TT_SRC_SOCK;
+	memcpy(d->data, bytes, n);
+	linker__data(l, d);
+	free(d);
+}
+
+static void ev_sock(struct linker *l, uint32_t pid, uint64_t conn, uint16_t lport)
+{
+	struct tt_sock s = { .h = { .type = TT_REC_SOCK, .pid = pid }, .conn = conn,
+			     .lport = lport, .family = 2 };
+
+	linker__sock(l, &s);
+}
+
+static void served(struct linker *l, uint32_t pid, uint64_t conn, const char *target, int status,
+		   uint64_t t0, uint64_t t1)
+{
+	struct http_exchange *x = http_new(pid, "POST", "svc.local:9999", target, status, t0, t1);
+
+	x->tls = false;
+	x->conn = conn;
+	x->flags = HTTP_X_SERVER_SIDE;
+	snprintf(x->peer_addr, sizeof(x->peer_addr), "10.0.0.9");
+	x->peer_port = 5555;
+	linker__add_http(l, x);
+	http_exchange__free(x);
+}
+
+void test_linker_server_spans(void)
+{
+	static const char tp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	static const char tp_out[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-01";
+	struct tt_span *agent, *s1, *s2, *s3, *chat1, *chat2, *chat3, *chat4, *chat5, *tool, *get;
+	struct http_exchange *x;
+	struct genai_call *c;
+	struct linker_stats st;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	start_agent(l, 100, 1000);
+	ev_sock(l, 100, SOCK_A, 8080);
+	/* not a request: a response read by a client, a body chunk */
+	ev_read(l, 100, 101, SOCK_C, 1500, "HTTP/1.1 200 OK\r\n\r\n");
+	ev_read(l, 100, 101, SOCK_C, 1600, "{\"GET /x HTTP/1.1\"}");
+	/* request 1 read by thread 101: its call and tool window nest under it */
+	ev_read(l, 100, 101, SOCK_A, 2000, "POST /ask?x=1 HTTP/1.1\r\nHost: svc\r\n\r\n");
+	c = call_new(100, 2100, 2200, "llama3.2");
+	c->tid = 101;
+	call_ask(c, "call_1", "fetch_url", "{\"url\":\"http://docs.local/a\"}");
+	linker__add_call(l, c, NULL);
+	/* request 2 on thread 102, with a traceparent */
+	ev_read(l, 100, 102, SOCK_B, 2300, "POST /ask HTTP/1.1\r\nHost: svc\r\nTraceparent: 00-"
+		"4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\r\n");
+	c = call_new(100, 2400, 2500, "llama3.2");
+	c->tid = 102;
+	linker__add_call(l, c, NULL);
+	/* a third thread while two are open: not attributable... */
+	c = call_new(100, 2600, 2700, "llama3.2");
+	c->tid = 103;
+	linker__add_call(l, c, NULL);
+	/* ...unless its traceparent carries the trace of one */
+	c = call_new(100, 2750, 2790, "llama3.2");
+	c->tid = 103;
+	linker__add_call(l, c, tp_out);
+	/* the fetch of request 1's tool: under the tool window */
+	x = http_new(100, "GET", "docs.local", "/a", 200, 2800, 2850);
+	x->tid = 101;
+	linker__add_http(l, x);
+	http_exchange__free(x);
+	c = call_new(100, 2900, 2950, "llama3.2");
+	c->tid = 101;
+	call_answer(c, "call_1", NULL, "ok", false);
+	linker__add_call(l, c, NULL);
+	served(l, 100, SOCK_A, "/ask?x=1", 200, 2000, 3000);
+	served(l, 100, SOCK_B, "/ask", 503, 2300, 3100);
+	/* one request at a time: another thread's work is attributed by time */
+	ev_read(l, 100, 101, SOCK_A, 4000, "POST /health HTTP/1.1\r\n\r\n");
+	c = call_new(100, 4100, 4200, "llama3.2");
+	c->tid = 107;
+	linker__add_call(l, c, NULL);
+	served(l, 100, SOCK_A, "/health", 200, 4000, 4300);
+	ev_exit(l, 100, 1000, 6000, 0);
+
+	agent = find(&col, "invoke_agent demo_agent");
+	s1 = nth(&col, "POST /ask", 0);
+	s2 = nth(&col, "POST /ask", 1);
+	s3 = find(&col, "POST /health");
+	chat1 = nth(&col, "chat llama3.2", 0);
+	chat2 = nth(&col, "chat llama3.2", 1);
+	chat3 = nth(&col, "chat llama3.2", 2);
+	chat4 = nth(&col, "chat llama3.2", 3);
+	chat5 = nth(&col, "chat llama3.2", 5);
+	tool = find(&col, "execute_tool fetch_url");
+	get = find(&col, "GET");
+	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(s1, "s1") || !ASSERT_OK_PTR(s2, "s2") ||
+	    !ASSERT_OK_PTR(s3, "s3") || !ASSERT_OK_PTR(chat5, "chat5") ||
+	    !ASSERT_OK_PTR(tool, "tool") || !ASSERT_OK_PTR(get, "get"))
+		goto out;
+	ASSERT_EQ(s1->kind, SPAN_KIND_SERVER, "SERVER");
+	ASSERT_TRUE(parent_is(s1, agent), "SERVER under the process");
+	ASSERT_EQ(s1->start_ns, 2000, "start");
+	ASSERT_EQ(s1->end_ns, 3000, "end");
+	ASSERT_STREQ(sattr(s1, "http.request.method"), "POST", "method");
+	ASSERT_STREQ(sattr(s1, "url.path"), "/ask", "path without query");
+	ASSERT_STREQ(sattr(s1, "url.scheme"), "http", "scheme");
+	ASSERT_EQ(iattr(s1, "server.port"), 8080, "the accepting port, not Host's");
+	ASSERT_STREQ(sattr(s1, "server.address"), "svc.local", "Host");
+	ASSERT_STREQ(sattr(s1, "client.address"), "10.0.0.9", "client");
+	ASSERT_EQ(iattr(s1, "client.port"), 5555, "client port");
+	ASSERT_EQ(iattr(s1, "http.response.status_code"), 200, "status");
+	ASSERT_EQ(s1->status, SPAN_STATUS_UNSET, "200");
+	ASSERT_EQ(iattr(s2, "server.port"), 9999, "Host's port when the socket is unknown");
+	ASSERT_EQ(s2->status, SPAN_STATUS_ERROR, "5xx");
+	ASSERT_STREQ(sattr(s2, "error.type"), "503", "error.type");
+	ASSERT_TRUE(parent_is(chat1, s1), "same thread");
+	ASSERT_TRUE(parent_is(tool, s1), "its tool window too");
+	ASSERT_TRUE(parent_is(get, tool), "the tool's request under the tool");
+	ASSERT_TRUE(parent_is(chat2, s2), "thread 102");
+	ASSERT_TRUE(parent_is(chat3, agent), "ambiguous: under the process");
+	ASSERT_TRUE(parent_is(chat4, s2), "traceparent of the inbound request");
+	ASSERT_TRUE(parent_is(chat5, s3), "the only open request");
+	linker__stats(l, &st);
+	ASSERT_EQ(st.server_spans, 3, "server spans");
+	ASSERT_EQ(st.server_attributed, 5, "attributed: 3 calls, the tool's call, by time");
+	(void)tp;
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+void test_linker_server_unknown_and_stale(void)
+{
+	struct tt_span *s, *chat;
+	struct linker_stats st;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+	struct genai_call *c;
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	/* a server exchange of a process the linker does not know */
+	served(l, 999, SOCK_A, "/x", 200, 10, 20);
+	linker__stats(l, &st);
+	ASSERT_EQ(st.http_ignored, 1, "unknown process");
+	start_agent(l, 100, 1000);
+	/* a request conn.c never delivered, then the next one on the same connection */
+	ev_read(l, 100, 101, SOCK_A, 2000, "POST /lost HTTP/1.1\r\n\r\n");
+	ev_read(l, 100, 101, SOCK_A, 3000, "POST /next HTTP/1.1\r\n\r\n");
+	served(l, 100, SOCK_A, "/next", 200, 3000, 3500);
+	/* the stale one was dropped with it: nothing is open any more */
+	c = call_new(100, 4000, 4100, "gpt-4o");
+	c->tid = 101;
+	linker__add_call(l, c, NULL);
+	ev_exit(l, 100, 1000, 6000, 0);
+	s = find(&col, "POST /next");
+	chat = find(&col, "chat gpt-4o");
+	if (ASSERT_OK_PTR(s, "server span") && ASSERT_OK_PTR(chat, "chat"))
+		ASSERT_TRUE(parent_is(chat, find(&col, "invoke_agent demo_agent")),
+			    "after the requests: under the process");
+	ASSERT_NULL(find(&col, "POST /lost"), "no span for the lost request");
+	linker__free(l);
+	col_free(&col);
+}
+
+static struct http_exchange *mcp_x(uint32_t pid, const char *req, const char *resp,
+				   uint64_t t0, uint64_t t1)
+{
+	struct http_exchange *x = http_new(pid, "POST", "127.0.0.1:3000", "/mcp", 200, t0, t1);
+
+	x->tls = false;
+	x->req.body = (unsigned char *)strdup(req);
+	x->req.body_len = strlen(req);
+	x->req.kind = HTTP_BODY_PLAIN;
+	x->req.headers.v = calloc(1, sizeof(*x->req.headers.v));
+	x->req.headers.v[0].name = strdup("Mcp-Session-Id");
+	x->req.headers.v[0].value = strdup("sess-9");
+	x->req.headers.n = 1;
+	if (resp) {
+		x->resp.body = (unsigned char *)strdup(resp);
+		x->resp.body_len = strlen(resp);
+		x->resp.kind = HTTP_BODY_PLAIN;
+	}
+	return x;
+}
+
+void test_linker_mcp_calls(void)
+{
+	struct tt_span *agent, *tool, *mcp, *init, *bad;
+	struct http_exchange *x;
+	struct genai_call *c;
+	struct col col;
+	struct linker_opts o = { .single_trace = true, .capture_content = true };
+	struct linker *l;
+
+	memset(&col, 0, sizeof(col));
+	l = linker__new(&o, col_sink, &col);
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	start_agent(l, 100, 1000);
+	x = mcp_x(100, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}",
+		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocolVersion\":\"2025-06-18\"}}",
+		  1100, 1200);
+	ASSERT_OK(linker__add_http(l, x), "initialize");
+	http_exchange__free(x);
+	c = call_new(100, 2000, 3000, "gpt-4o");
+	call_ask(c, "call_7", "mcp__calc__add", "{\"a\":2,\"b\":3}");
+	linker__add_call(l, c, NULL);
+	x = mcp_x(100, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+		  "{\"name\":\"add\",\"arguments\":{\"a\":2,\"b\":3}}}",
+		  "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"content\":[{\"type\":\"text\","
+		  "\"text\":\"5\"}]}}", 3100, 3200);
+	linker__add_http(l, x);
+	http_exchange__free(x);
+	x = mcp_x(100, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
+		  "{\"name\":\"nope\"}}", "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":"
+		  "-32602,\"message\":\"Unknown tool: nope\"}}", 3300, 3400);
+	linker__add_http(l, x);
+	http_exchange__free(x);
+	c = call_new(100, 4000, 5000, "gpt-4o");
+	call_answer(c, "call_7", NULL, "5", false);
+	linker__add_call(l, c, NULL);
+	ev_exit(l, 100, 1000, 6000, 0);
+
+	agent = find(&col, "invoke_agent demo_agent");
+	init = find(&col, "initialize");
+	bad = find(&col, "execute_tool nope");
+	tool = find(&col, "execute_tool mcp__calc__add");
+	mcp = find(&col, "execute_tool add");
+	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(init, "initialize") ||
+	    !ASSERT_OK_PTR(tool, "tool") || !ASSERT_OK_PTR(mcp, "mcp") || !ASSERT_OK_PTR(bad, "bad"))
+		goto out;
+	ASSERT_TRUE(parent_is(init, agent), "initialize under the agent");
+	ASSERT_STREQ(sattr(init, "mcp.method.name"), "initialize", "method");
+	ASSERT_STREQ(sattr(init, "mcp.protocol.version"), "2025-06-18", "version");
+	ASSERT_NULL(sattr(init, "gen_ai.operation.name"), "not a tool");
+	ASSERT_TRUE(parent_is(mcp, tool), "the MCP call under the tool call that caused it");
+	ASSERT_EQ(mcp->kind, SPAN_KIND_CLIENT, "CLIENT");
+	ASSERT_STREQ(sattr(mcp, "mcp.method.name"), "tools/call", "method");
+	ASSERT_STREQ(sattr(mcp, "gen_ai.operation.name"), "execute_tool", "operation");
+	ASSERT_STREQ(sattr(mcp, "gen_ai.tool.name"), "add", "tool");
+	ASSERT_STREQ(sattr(mcp, "gen_ai.tool.call.id"), "call_7", "the LLM's call id");
+	ASSERT_STREQ(sattr(mcp, "jsonrpc.request.id"), "2", "id");
+	ASSERT_STREQ(sattr(mcp, "mcp.session.id"), "sess-9", "session");
+	ASSERT_STREQ(sattr(mcp, "server.address"), "127.0.0.1", "server");
+	ASSERT_EQ(iattr(mcp, "server.port"), 3000, "port");
+	ASSERT_STREQ(sattr(mcp, "gen_ai.tool.call.arguments"), "{\"a\":2,\"b\":3}", "arguments");
+	ASSERT_EQ(mcp->status, SPAN_STATUS_UNSET, "ok");
+	ASSERT_EQ(bad->status, SPAN_STATUS_ERROR, "JSON-RPC error");
+	ASSERT_STREQ(sattr(bad, "rpc.response.status_code"), "-32602", "code");
+	ASSERT_STREQ(sattr(bad, "error.type"), "-32602", "error.type");
+	ASSERT_NULL(sattr(bad, "gen_ai.tool.call.id"), "another tool: no call id");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+/*
+ * A shell script making its LLM calls with curl (tests/e2e/agents/curl_agent.sh): the script is
+ * the agent, the curls its transports; the tool runs from a subshell ($(sh -c "$cmd" | head));
+ * the second curl starts inside the tool window and still is no part of the tool.
+ */
+void test_linker_transport_script(void)
+{
+	struct tt_span *agent, *curl1, *curl2, *chat1, *chat2, *tool, *sub, *sh, *ls, *head;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	/* started as ./curl_agent.sh: the kernel runs "/bin/sh ./curl_agent.sh URL" */
+	ev_exec(l, 100, 1000, 1000, "/w/agents/curl_agent.sh", "/bin/sh", "/w/agents/curl_agent.sh",
+		"https://127.0.0.1:8443", NULL);
+	ev_fork(l, 101, 100, 1100);
+	ev_exec(l, 101, 1100, 1110, "/usr/bin/curl", "curl", "-sS", "-H",
+		"Authorization: Bearer " FAKE_KEY, "-d", "{\"messages\":[]}", "https://x/v1", NULL);
+	c = call_new(101, 1200, 1300, "gpt-4o-mini");
+	call_ask(c, "call_1", "run_command", "{\"command\": \"ls /tmp\"}");
+	ASSERT_OK(linker__add_call(l, c, NULL), "call 1");
+	ev_exit(l, 101, 1100, 1350, 0);
+	ev_fork(l, 102, 100, 1400);		/* out=$(/bin/sh -c "$cmd" | head -n 3) */
+	ev_fork(l, 103, 102, 1410);
+	ev_exec(l, 103, 1410, 1420, "/bin/sh", "/bin/sh", "-c", "ls /tmp", NULL);
+	ev_fork(l, 105, 102, 1415);
+	ev_exec(l, 105, 1415, 1425, "/usr/bin/head", "head", "-n", "3", NULL);
+	ev_fork(l, 104, 103, 1430);
+	ev_exec(l, 104, 1430, 1435, "/usr/bin/ls", "ls", "/tmp", NULL);
+	ev_exit(l, 104, 1430, 1440, 0);
+	ev_exit(l, 103, 1410, 1450, 0);
+	ev_exit(l, 105, 1415, 1460, 0);
+	ev_exit(l, 102, 1400, 1470, 0);
+	/* the second curl carries the result (and so the command text) */
+	ev_fork(l, 106, 100, 1500);
+	ev_exec(l, 106, 1500, 1510, "/usr/bin/curl", "curl", "-sS", "-d",
+		"{\"tool_calls\":[{\"arguments\":\"{\\\"command\\\": \\\"ls /tmp\\\"}\"}]}",
+		"https://x/v1", NULL);
+	c = call_new(106, 1600, 1700, "gpt-4o-mini");
+	call_answer(c, "call_1", NULL, "a b c", false);
+	ASSERT_OK(linker__add_call(l, c, NULL), "call 2");
+	ev_exit(l, 106, 1500, 1750, 0);
+	ev_exit(l, 100, 1000, 1800, 0);
+
+	agent = find(&col, "invoke_agent curl_agent");
+	curl1 = find_arg(&col, "exec curl", "{\"messages\":[]}");
+	curl2 = nth(&col, "exec curl", 1);
+	chat1 = nth(&col, "chat gpt-4o-mini", 0);
+	chat2 = nth(&col, "chat gpt-4o-mini", 1);
+	tool = find(&col, "execute_tool run_command");
+	sub = find(&col, "exec curl_agent.sh");
+	sh = find(&col, "exec sh");
+	ls = find(&col, "exec ls");
+	head = find(&col, "exec head");
+	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(curl1, "curl1") ||
+	    !ASSERT_OK_PTR(curl2, "curl2") || !ASSERT_OK_PTR(chat1, "chat1") ||
+	    !ASSERT_OK_PTR(chat2, "chat2") || !ASSERT_OK_PTR(tool, "tool") ||
+	    !ASSERT_OK_PTR(sub, "subshell") || !ASSERT_OK_PTR(sh, "sh") ||
+	    !ASSERT_OK_PTR(ls, "ls") || !ASSERT_OK_PTR(head, "head"))
+		goto out;
+	ASSERT_EQ(col.n, 10, "ten spans");
+	ASSERT_NULL(find(&col, "invoke_agent curl"), "curl is no agent");
+	ASSERT_FALSE(agent->has_parent, "the script is the root");
+	ASSERT_EQ(iattr(agent, "process.pid"), 100, "agent pid");
+	ASSERT_STREQ(sattr(agent, "gen_ai.agent.name"), "curl_agent", "named after the script");
+	ASSERT_STREQ(rattr(agent, "service.name"), "curl_agent", "service.name");
+	ASSERT_EQ(agent->end_ns, 1800, "agent end");
+	ASSERT_TRUE(parent_is(curl1, agent), "curl 1 under the agent");
+	ASSERT_TRUE(parent_is(curl2, agent), "curl 2 moved from the tool to the agent");
+	ASSERT_TRUE(parent_is(chat1, curl1), "chat 1 under its curl");
+	ASSERT_TRUE(parent_is(chat2, curl2), "chat 2 under its curl");
+	ASSERT_EQ(iattr(chat1, "process.pid"), 101, "chat 1 pid");
+	ASSERT_TRUE(parent_is(tool, agent), "the tool is the script's");
+	ASSERT_EQ(iattr(tool, "process.pid"), 100, "tool pid");
+	ASSERT_EQ(tool->start_ns, 1300, "tool starts at the end of response 1");
+	ASSERT_EQ(tool->end_ns, 1600, "tool ends at the start of request 2");
+	ASSERT_FALSE(battr(tool, "tracetree.tool.result_missing"), "closed by the result");
+	ASSERT_TRUE(parent_is(sub, tool), "the subshell started in the window");
+	ASSERT_TRUE(parent_is(sh, tool), "the subshell's sh -c is the tool's");
+	ASSERT_TRUE(parent_is(ls, sh), "ls under sh");
+	ASSERT_TRUE(parent_is(head, tool), "the subshell's head: in the window");
+	ASSERT_TRUE(all_one_trace(&col), "one trace");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+/*
+ * curl is the agent itself when no script runs it: from `sh -c` (inline code), or started by
+ * a recognised agent (its own HTTP client is not curl: the curl is a sub-agent in its tool).
+ */
+void test_linker_transport_no_script(void)
+{
+	struct tt_span *sh, *curl, *claude, *tool, *sub;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	ev_exec(l, 100, 1000, 1000, "/bin/sh", "sh", "-c", "curl -s https://x/v1", NULL);
+	ev_fork(l, 101, 100, 1100);
+	ev_exec(l, 101, 1100, 1110, "/usr/bin/curl", "curl", "-s", "https://x/v1", NULL);
+	linker__add_call(l, call_new(101, 1200, 1300, "gpt-4o"), NULL);
+	ev_exit(l, 101, 1100, 1400, 0);
+	ev_exit(l, 100, 1000, 1500, 0);
+	sh = find(&col, "exec sh");
+	curl = find(&col, "invoke_agent curl");
+	if (!ASSERT_OK_PTR(sh, "sh") || !ASSERT_OK_PTR(curl, "curl agent"))
+		goto out;
+	ASSERT_TRUE(parent_is(curl, sh), "curl agent under sh -c");
+	ASSERT_TRUE(parent_is(find(&col, "chat gpt-4o"), curl), "chat under curl");
+	linker__free(l);
+	col_free(&col);
+
+	l = new_linker(&col, true);
+	if (!ASSERT_OK_PTR(l, "new 2"))
+		return;
+	ev_exec(l, 200, 2000, 2000, "/usr/local/bin/claude", "claude", NULL);
+	c = call_new(200, 2100, 2200, "claude-sonnet-4");
+	call_ask(c, "toolu_1", "Bash", "{\"command\":\"curl -s https://x/v1\"}");
+	linker__add_call(l, c, NULL);
+	ev_fork(l, 201, 200, 2300);
+	ev_exec(l, 201, 2300, 2310, "/usr/bin/curl", "curl", "-s", "https://x/v1", NULL);
+	linker__add_call(l, call_new(201, 2400, 2500, "gpt-4o"), NULL);
+	ev_exit(l, 201, 2300, 2600, 0);
+	ev_exit(l, 200, 2000, 2700, 0);
+	claude = find(&col, "invoke_agent claude-code");
+	tool = find(&col, "execute_tool Bash");
+	sub = find(&col, "invoke_agent curl");
+	if (!ASSERT_OK_PTR(claude, "claude") || !ASSERT_OK_PTR(tool, "tool") ||
+	    !ASSERT_OK_PTR(sub, "curl sub-agent"))
+		goto out;
+	ASSERT_TRUE(parent_is(sub, tool), "curl sub-agent under the Bash tool");
+	ASSERT_TRUE(parent_is(find(&col, "chat gpt-4o"), sub), "its chat under it");
+	ASSERT_EQ(tool->end_ns, 2700, "the curl's call answers no tool of claude");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
+/*
+ * --all: the script's first curl, started before the script was an agent, began a trace of its
+ * own; it moves into the agent's. A python script's `r=$(curl)`-style subshell is skipped.
+ */
+void test_linker_transport_all_mode(void)
+{
+	struct linker_opts o = { .agents_only = true };
+	struct tt_span *agent, *curl, *chat;
+	struct col col = { 0 };
+	struct linker *l = linker__new(&o, col_sink, &col);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	ev_fork(l, 100, 1, 1000);
+	ev_exec(l, 100, 1000, 1010, "/usr/bin/python3", "python3", "-u", "bot.py", NULL);
+	ev_fork(l, 101, 100, 1100);		/* a forked worker... */
+	ev_fork(l, 102, 101, 1200);		/* ...running curl */
+	ev_exec(l, 102, 1200, 1210, "/usr/bin/wget", "wget", "-qO-", "https://x/v1", NULL);
+	linker__add_call(l, call_new(102, 1300, 1400, "gpt-4o"), NULL);
+	ev_exit(l, 102, 1200, 1500, 0);
+	ev_exit(l, 101, 1100, 1550, 0);
+	ev_exit(l, 100, 1000, 1600, 0);
+	agent = find(&col, "invoke_agent bot");
+	curl = find(&col, "exec wget");
+	chat = find(&col, "chat gpt-4o");
+	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(curl, "wget") ||
+	    !ASSERT_OK_PTR(chat, "chat"))
+		goto out;
+	ASSERT_TRUE(parent_is(curl, agent), "wget under the agent");
+	ASSERT_TRUE(parent_is(chat, curl), "chat under wget");
+	ASSERT_TRUE(same_trace(agent, curl) && same_trace(agent, chat), "the agent's trace");
+	ASSERT_FALSE(agent->has_parent, "the agent is the root");
 out:
 	linker__free(l);
 	col_free(&col);

@@ -2,6 +2,7 @@
 /* test_rawfmt.c: --raw JSON lines and record validation. */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cjson/cJSON.h>
 
@@ -188,5 +189,43 @@ void test_rawfmt_src_names(void)
 	ASSERT_STREQ(rawfmt_src_name(TT_SRC_GNUTLS), "gnutls", "GnuTLS");
 	ASSERT_STREQ(rawfmt_src_name(TT_SRC_NSS), "nss", "NSS");
 	ASSERT_STREQ(rawfmt_src_name(TT_SRC_GOTLS), "gotls", "Go");
+	ASSERT_STREQ(rawfmt_src_name(TT_SRC_SOCK), "sock", "plaintext socket");
 	ASSERT_STREQ(rawfmt_src_name(200), "unknown", "out of range");
+}
+
+void test_rawfmt_sock(void)
+{
+	struct tt_sock so;
+	cJSON *j;
+
+	memset(&so, 0, sizeof(so));
+	hdr(&so.h, TT_REC_SOCK, sizeof(so));
+	so.conn = TT_CONN_SOCK | 0x1234;
+	so.fd = 7;
+	so.family = AF_INET;
+	so.lport = 8080;
+	so.rport = 51000;
+	memcpy(so.laddr, "\x7f\x00\x00\x01", 4);
+	memcpy(so.raddr, "\x0a\x00\x00\x02", 4);
+	ASSERT_EQ(tt_rec_validate(&so, sizeof(so)), TT_REC_SOCK, "valid");
+	ASSERT_EQ(tt_rec_validate(&so, sizeof(so) - 1), -EBADMSG, "short");
+	j = render(&so, sizeof(so));
+	if (!j)
+		return;
+	ASSERT_STREQ(cJSON_GetObjectItem(j, "type")->valuestring, "sock", "type");
+	ASSERT_STREQ(cJSON_GetObjectItem(j, "conn")->valuestring, "0x8000000000001234", "conn");
+	ASSERT_EQ(cJSON_GetObjectItem(j, "fd")->valueint, 7, "fd");
+	ASSERT_STREQ(cJSON_GetObjectItem(j, "local_addr")->valuestring, "127.0.0.1", "local");
+	ASSERT_EQ(cJSON_GetObjectItem(j, "local_port")->valueint, 8080, "local port");
+	ASSERT_STREQ(cJSON_GetObjectItem(j, "addr")->valuestring, "10.0.0.2", "peer");
+	ASSERT_EQ(cJSON_GetObjectItem(j, "port")->valueint, 51000, "peer port");
+	cJSON_Delete(j);
+	so.family = AF_INET6;
+	memset(so.raddr, 0, 16);
+	so.raddr[15] = 1;
+	j = render(&so, sizeof(so));
+	if (!j)
+		return;
+	ASSERT_STREQ(cJSON_GetObjectItem(j, "addr")->valuestring, "::1", "IPv6 peer");
+	cJSON_Delete(j);
 }

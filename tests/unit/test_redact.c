@@ -76,3 +76,138 @@ void test_redact_mem_bounds(void)
 		test__guarded_free(g);
 	}
 }
+
+/* ---- rules for text from traced programs ---- */
+
+void test_redact_secret_name(void)
+{
+	static const struct {
+		const char *name;
+		bool secret;
+	} cases[] = {
+		{ "OPENAI_API_KEY", true }, { "x-api-key", true }, { "apiKey", true },
+		{ "AWSAccessKeyId", true }, { "GITHUB_TOKEN", true }, { "db.password", true },
+		{ "client_secret", true }, { "Authorization", true }, { "Cookie", true },
+		{ "max_tokens", false }, { "KEYBOARD", false }, { "monkey", false },
+		{ "input_tokens", false }, { "HOME", false }, { "", false },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ASSERT_EQ(redact_secret_name(cases[i].name, strlen(cases[i].name)), cases[i].secret,
+			  cases[i].name);
+}
+
+static const struct redact_case text_cases[] = {
+	/* values of options naming a secret */
+	{ "deploy --api-key abc123 --password hunter2hunter2 -v",
+	  "deploy --api-key REDACTED --password REDACTED -v" },
+	{ "run --token=t0k3n --max-tokens 100", "run --token=REDACTED --max-tokens 100" },
+	{ "login -password 'two words' next", "login -password 'REDACTED' next" },
+	{ "tool --password --verbose", "tool --password --verbose" },
+	/* NAME=value words */
+	{ "env MY_TOKEN=plainsecretvalue42 HOME=/root ./x",
+	  "env MY_TOKEN=REDACTED HOME=/root ./x" },
+	{ "export DB_PASSWORD=\"s p\"; echo ok", "export DB_PASSWORD=\"REDACTED\"; echo ok" },
+	{ "MAX_TOKENS=9 apikey=k", "MAX_TOKENS=9 apikey=REDACTED" },
+	/* credential headers: a whole argument or line, a quoted value, a word (+ its scheme) */
+	{ "Authorization: Bearer abc def", "Authorization: REDACTED" },
+	{ "x\nx-api-key: k1 k2\ny", "x\nx-api-key: REDACTED\ny" },
+	{ "curl -H 'Cookie: a=b; c=d' u", "curl -H 'Cookie: REDACTED' u" },
+	{ "send Authorization: Bearer abc now", "send Authorization: REDACTED now" },
+	{ "send authorization: xyz now", "send authorization: REDACTED now" },
+	{ "Content-Type: text/plain", "Content-Type: text/plain" },
+	/* key-shaped strings, after the rules */
+	{ "use sk-proj-abcdefghijklmnopqrstuvwx1234 now", "use REDACTED now" },
+	/* nothing to do */
+	{ "ls -la /tmp | head -n 3", "ls -la /tmp | head -n 3" },
+	{ "", "" },
+};
+
+void test_redact_text_rules(void)
+{
+	size_t i;
+	char *s;
+
+	for (i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++) {
+		s = redact_text(text_cases[i].in);
+		ASSERT_STREQ(s, text_cases[i].out, text_cases[i].in);
+		free(s);
+	}
+}
+
+void test_redact_argv_url(void)
+{
+	char *argv[] = { strdup("curl"), strdup("-u"), strdup("me:pw"), strdup("--token"),
+			 strdup("t"), strdup("-H"), strdup("x-api-key: k"), strdup("https://x") };
+	static const char *const want[] = { "curl", "-u", "REDACTED", "--token", "REDACTED",
+					    "-H", "x-api-key: REDACTED", "https://x" };
+	size_t i, n = sizeof(argv) / sizeof(argv[0]);
+	char *u;
+
+	ASSERT_OK(redact_argv(argv, n), "argv");
+	for (i = 0; i < n; i++) {
+		ASSERT_STREQ(argv[i], want[i], want[i]);
+		free(argv[i]);
+	}
+	u = redact_url("https", "api.x.com", "/v1?key=abc&alt=sse&monkey=1#f");
+	ASSERT_STREQ(u, "https://api.x.com/v1?key=REDACTED&alt=sse&monkey=1#f", "query");
+	free(u);
+	u = redact_url("http", "proxy", "http://user:pw@host/p?access_token=1");
+	ASSERT_STREQ(u, "http://host/p?access_token=REDACTED", "user info dropped");
+	free(u);
+}
+
+static const struct redact_case json_cases[] = {
+	/* the text rules inside string values, the JSON around them kept */
+	{ "{\"command\":\"env MY_TOKEN=plainsecretvalue42 /bin/echo --password hunter2\"}",
+	  "{\"command\":\"env MY_TOKEN=REDACTED /bin/echo --password REDACTED\"}" },
+	/* a member whose name names a secret: its string value whole */
+	{ "{\"api_key\": \"abc\", \"max_tokens\": 10, \"headers\": {\"Authorization\": \"B x\"}}",
+	  "{\"api_key\": \"REDACTED\", \"max_tokens\": 10, \"headers\": {\"Authorization\": "
+	  "\"REDACTED\"}}" },
+	/* a number stays; an argv array: the item after an option naming a secret */
+	{ "{\"token\": 12, \"argv\": [\"x\", \"--token\", \"t\", \"-v\"], "
+	  "\"o\": \"--token\"}",
+	  "{\"token\": 12, \"argv\": [\"x\", \"--token\", \"REDACTED\", \"-v\"], "
+	  "\"o\": \"--token\"}" },
+	/* quotes in a value: escaped again; untouched values keep their escapes */
+	{ "[{\"c\":\"login -password \\\"a b\\\" x\"},\"caf\\u00e9 \\/ok\"]",
+	  "[{\"c\":\"login -password \\\"REDACTED\\\" x\"},\"caf\\u00e9 \\/ok\"]" },
+	/* JSON inside a string (OpenAI tool call arguments in messages) */
+	{ "{\"arguments\":\"{\\\"command\\\": \\\"x --api-key k\\\", "
+	  "\\\"password\\\": \\\"p\\\"}\"}",
+	  "{\"arguments\":\"{\\\"command\\\": \\\"x --api-key REDACTED\\\", \\\"password\\\": "
+	  "\\\"REDACTED\\\"}\"}" },
+	/* multi-line text: a header line, newlines escaped again */
+	{ "{\"text\":\"a\\nAuthorization: Bearer zz yy\\nb\\u2028\"}",
+	  "{\"text\":\"a\\nAuthorization: REDACTED\\nb\xe2\x80\xa8\"}" },
+	/* key shapes */
+	{ "{\"k\":\"sk-proj-abcdefghijklmnopqrstuvwx1234\"}", "{\"k\":\"REDACTED\"}" },
+	/* truncated JSON: still redacted, nothing added */
+	{ "{\"command\":\"x --token abc", "{\"command\":\"x --token REDACTED" },
+	{ "{\"secret\":\"abc", "{\"secret\":\"REDACTED" },
+	/* not JSON after all: the text between strings gets the text rule */
+	{ "[INFO] export API_TOKEN=abc \"q\" done", "[INFO] export API_TOKEN=REDACTED \"q\" done" },
+	{ "{\"a\":[1,2.5e3,true,null,false]}", "{\"a\":[1,2.5e3,true,null,false]}" },
+	{ "", "" },
+};
+
+void test_redact_json(void)
+{
+	size_t i;
+	char *s;
+
+	for (i = 0; i < sizeof(json_cases) / sizeof(json_cases[0]); i++) {
+		s = redact_json(json_cases[i].in, strlen(json_cases[i].in));
+		ASSERT_STREQ(s, json_cases[i].out, json_cases[i].in);
+		free(s);
+	}
+	/* content of unknown shape: JSON or text */
+	s = redact_content(" {\"password\":\"p\"}", 18);
+	ASSERT_STREQ(s, " {\"password\":\"REDACTED\"}", "content JSON");
+	free(s);
+	s = redact_content("ran: deploy --password hunter2hunter2\nok", 100);
+	ASSERT_STREQ(s, "ran: deploy --password REDACTED\nok", "content text");
+	free(s);
+}

@@ -31,7 +31,9 @@ cmd=$(printf '%s' "$args" | sed 's/^{\\"command\\": *\\"\(.*\)\\"}$/\1/; s/\\"/"
 	echo "curl_agent: no run_command tool call in:" >&2; cat "$work/r1.json" >&2; exit 1; }
 echo "llm#1> tool_call $name $cmd id=$id"
 
-out=$(/bin/sh -c "$cmd" 2>&1 | head -n 3 | tr '\n"\\\t' '    ')
+# The whole output through tr, cut afterwards: `| head` would end a long listing with SIGPIPE.
+out=$(/bin/sh -c "$cmd" 2>&1 | tr '\n"\\\t' '    ')
+out=$(printf '%.200s' "$out")
 echo "tool> $out"
 
 assistant="{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"$id\",\"type\":\"function\",\"function\":{\"name\":\"$name\",\"arguments\":\"$args\"}}]}"

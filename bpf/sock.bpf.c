@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sock.bpf.c: plaintext HTTP on the TCP sockets of traced processes, from the socket syscalls
+ * (write/writev/sendto/sendmsg, read/readv/recvfrom/recvmsg, close). */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "tt_abi.h"
+#include "tt.bpf.h"
+#include "tlscap.bpf.h"
+
+/*
+ * Both directions are captured at syscall exit, with the return value: exactly the bytes the
+ * kernel accepted or delivered. A write captured at entry would repeat the unsent tail of a
+ * partial non-blocking write when the program retries it. The arguments are stashed per thread
+ * at entry; the buffer of a write is still the caller's at exit (the thread was in the call).
+ *
+ * A socket is captured once its first bytes look like HTTP/1.x or the HTTP/2 preface. One that
+ * starts with a TLS record is left alone for good: the TLS probes see its plaintext, and so
+ * nothing is captured twice. Calls made inside an SSL call of the same thread are skipped too
+ * (their bytes are TLS records even when tracing began mid-connection). Sockets that never look
+ * like HTTP (databases, DNS over TCP, ...) are given up after SOCK_PROBES calls.
+ */
+#define SOCK_AF_INET		2
+#define SOCK_AF_INET6		10
+#define SOCK_STREAM_TYPE	1
+#define SOCK_MSG_PEEK		2
+#define SOCK_S_IFMT		00170000
+#define SOCK_S_IFSOCK		0140000
+#define SOCK_IOV_MAX		16	/* iovecs looked at per call; later ones count as lost */
+#define SOCK_PROBES		64
+
+/* --no-plaintext: the programs stay attached but return at once */
+const volatile bool cfg_sock_off = false;
+
+enum sock_kind {
+	SK_UNKNOWN = 0,		/* no bytes that tell yet */
+	SK_PLAIN = 1,		/* HTTP: captured */
+	SK_SKIP = 2,		/* TLS or another protocol: never captured */
+};
+
+struct sock_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 ino;		/* sockfs inode: unique while the socket lives, unlike the fd */
+};
+
+struct sock_st {
+	__u64 pos[2];		/* bytes captured so far per direction */
+	__u32 probes;		/* calls looked at while SK_UNKNOWN */
+	__u8 kind;
+	__u8 pad[3];
+};
+
+/* A socket call in flight on a thread, from entry to exit. */
+struct sock_call {
+	__u64 ino;
+	__u64 sk;		/* struct sock *, for the addresses */
+	__u64 buf;		/* the buffer, or the iovec array when cnt > 0 */
+	__u32 cnt;		/* iovec count, 0 for a plain buffer */
+	__s32 fd;
+	__u8 dir;
+	__u8 pad[7];
+};
+
+struct sock_iovs {
+	struct iovec v[SOCK_IOV_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);		/* TT_MAX_CONNS_BPF */
+	__type(key, struct sock_key);
+	__type(value, struct sock_st);
+} socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* a thread killed inside a call must not leak */
+	__uint(max_entries, 16384);
+	__type(key, __u64);			/* pid_tgid */
+	__type(value, struct sock_call);
+} sock_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sock_iovs);
+} sock_iov SEC(".maps");
+
+/* Not the TLS programs' scratch: a uprobe program may be preempted by a syscall on its CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct data_scratch);
+} sock_scratch SEC(".maps");
+
+/*
+ * Only gives struct tt_sock a BTF description for tests/unit/test_abi.c (like abi_anchor in
+ * proc.bpf.c, which could take it over): one entry, never used.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tt_sock);
+} sock_anchor SEC(".maps");
+
+/* The socket behind fd when it is an IPv4/IPv6 stream socket, else NULL. */
+static __always_inline struct socket *tcp_socket(long fd, __u64 *ino)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *file = NULL;
+	struct inode *inode;
+	struct socket *sock;
+	__u16 family;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & SOCK_S_IFMT) != SOCK_S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock || BPF_CORE_READ(sock, type) != SOCK_STREAM_TYPE)
+		return NULL;
+	family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	if (family != SOCK_AF_INET && family != SOCK_AF_INET6)
+		return NULL;
+	*ino = BPF_CORE_READ(inode, i_ino);
+	return sock;
+}
+
+static __always_inline int sock_enter(long fd, __u64 buf, __u32 cnt, __u8 dir)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct sock_key key = { .tgid = pid_tgid >> 32 };
+	struct sock_call c = { .buf = buf, .cnt = cnt, .fd = fd, .dir = dir };
+	struct socket *sock;
+	struct sock_st *st;
+
+	if (cfg_sock_off || !tgid_traced(key.tgid))
+		return 0;
+	/* bytes moved inside an SSL call are TLS records: the TLS probes have their plaintext */
+	if (bpf_map_lookup_elem(&ssl_args, &pid_tgid))
+		return 0;
+	sock = tcp_socket(fd, &key.ino);
+	if (!sock)
+		return 0;
+	st = bpf_map_lookup_elem(&socks, &key);
+	if (st && st->kind == SK_SKIP)
+		return 0;
+	c.ino = key.ino;
+	c.sk = (__u64)BPF_CORE_READ(sock, sk);
+	bpf_map_update_elem(&sock_calls, &pid_tgid, &c, BPF_ANY);
+	return 0;
+}
+
+#define FOURCC(a, b, c, d) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
+
+/* What the first four bytes of a call say about the socket. */
+static __always_inline __u8 sock_kind_of(const __u8 *b)
+{
+	__u32 w = FOURCC(b[0], b[1], b[2], b[3]);
+
+	/* TLS record header: content type 20..23, version major 3 */
+	if (b[0] >= 0x14 && b[0] <= 0x17 && b[1] == 0x03)
+		return SK_SKIP;
+	switch (w) {
+	case FOURCC('G', 'E', 'T', ' '):
+	case FOURCC('P', 'O', 'S', 'T'):
+	case FOURCC('P', 'U', 'T', ' '):
+	case FOURCC('H', 'E', 'A', 'D'):
+	case FOURCC('D', 'E', 'L', 'E'):
+	case FOURCC('P', 'A', 'T', 'C'):
+	case FOURCC('O', 'P', 'T', 'I'):
+	case FOURCC('C', 'O', 'N', 'N'):
+	case FOURCC('T', 'R', 'A', 'C'):
+	case FOURCC('P', 'R', 'I', ' '):	/* HTTP/2 prior knowledge (h2c) */
+	case FOURCC('H', 'T', 'T', 'P'):	/* a response: tracing began mid-connection */
+		return SK_PLAIN;
+	}
+	return SK_UNKNOWN;
+}
+
+/* Tells user space the addresses of a socket about to be captured. */
+static __always_inline void sock_report(struct sock_call *c, __u64 pid_tgid)
+{
+	struct sock *sk = (void *)c->sk;
+	struct tt_sock *e;
+	__u32 *l6, *r6;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(TT_ST_LOST_RECS, 1);
+		return;
+	}
+	fill_hdr(&e->h, TT_REC_SOCK, sizeof(*e), pid_tgid);
+	e->conn = TT_CONN_SOCK | c->ino;
+	e->fd = c->fd;
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->pad0 = 0;
+	e->pad1 = 0;
+	__builtin_memset(e->laddr, 0, sizeof(e->laddr));
+	__builtin_memset(e->raddr, 0, sizeof(e->raddr));
+	if (e->family == SOCK_AF_INET6) {
+		bpf_core_read(e->laddr, sizeof(e->laddr), &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->raddr, sizeof(e->raddr), &sk->__sk_common.skc_v6_daddr);
+		l6 = (__u32 *)e->laddr;
+		r6 = (__u32 *)e->raddr;
+		/* a dual-stack socket talking IPv4: ::ffff:a.b.c.d */
+		if (r6[0] == 0 && r6[1] == 0 && r6[2] == bpf_htonl(0xffff) &&
+		    l6[0] == 0 && l6[1] == 0 && l6[2] == bpf_htonl(0xffff))
+			e->family = SOCK_AF_INET;
+	}
+	if (e->family == SOCK_AF_INET) {
+		__builtin_memset(e->laddr, 0, sizeof(e->laddr));
+		__builtin_memset(e->raddr, 0, sizeof(e->raddr));
+		bpf_core_read(e->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(e->raddr, 4, &sk->__sk_common.skc_daddr);
+	}
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
+/* The first buffer of a call: the buffer itself, or the first iovec. */
+static __always_inline __u64 first_buf(struct sock_call *c, __u64 *len)
+{
+	struct iovec v;
+
+	if (!c->cnt)
+		return c->buf;
+	if (bpf_probe_read_user(&v, sizeof(v), (void *)c->buf))
+		return 0;
+	*len = v.iov_len < *len ? v.iov_len : *len;
+	return (__u64)v.iov_base;
+}
+
+/* An SK_UNKNOWN socket: decides from the call's first bytes. True when it is now SK_PLAIN. */
+static __always_inline bool sock_classify(struct sock_st *st, struct sock_call *c, __u64 n,
+					  __u64 pid_tgid)
+{
+	__u8 b[4] = {};
+	__u64 p;
+
+	p = first_buf(c, &n);
+	if (!p || n < sizeof(b) || bpf_probe_read_user(b, sizeof(b), (void *)p)) {
+		st->kind = ++st->probes >= SOCK_PROBES ? SK_SKIP : SK_UNKNOWN;
+		return false;
+	}
+	st->kind = sock_kind_of(b);
+	if (st->kind == SK_UNKNOWN && ++st->probes >= SOCK_PROBES)
+		st->kind = SK_SKIP;
+	if (st->kind != SK_PLAIN)
+		return false;
+	sock_report(c, pid_tgid);
+	return true;
+}
+
+#define SEG_FIRST	(1u << 8)	/* the segment starts the call */
+#define SEG_LAST	(1u << 9)	/* the segment ends what is emitted of the call */
+#define SEG_TRUNC	(1u << 10)	/* the call is longer than what is emitted */
+
+/*
+ * Emits buf[0..len) at stream position pos as chunks. A global function, so the verifier
+ * checks it once instead of once per iovec of the caller's loop. lens = call_len << 32 | len;
+ * meta = fd << 32 | SEG_* | dir.
+ */
+__noinline int sock_emit_seg(__u64 conn, __u64 buf, __u64 pos, __u64 lens, __u64 meta)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 total = (__u32)lens, call_len = lens >> 32, zero = 0, off, len, i;
+	struct data_scratch *sc;
+	struct tt_data *rec;
+
+	sc = bpf_map_lookup_elem(&sock_scratch, &zero);
+	if (!sc)
+		return 0;
+	rec = (void *)sc->raw;
+	for (i = 0; i < TT_MAX_CHUNKS; i++) {
+		off = i * TT_CHUNK;
+		/* callers never pass more than the cap: testing it here (a constant to the
+		 * verifier, total is not) bounds the loop without walking all TT_MAX_CHUNKS */
+		if (off >= total || off >= cfg_call_cap)
+			break;
+		len = total - off;
+		if (len > TT_CHUNK)
+			len = TT_CHUNK;
+		/* as in emit_data: re-derive [1, TT_CHUNK] where the verifier can see it */
+		barrier_var(len);
+		len = ((len - 1) & (TT_CHUNK - 1)) + 1;
+		fill_hdr(&rec->h, TT_REC_DATA, sizeof(*rec) + len, pid_tgid);
+		rec->conn = conn;
+		rec->pos = pos + off;
+		rec->call_len = call_len;
+		rec->len = len;
+		rec->dir = meta & 1;
+		rec->src = TT_SRC_SOCK;
+		rec->pad0 = 0;
+		rec->fd = meta >> 32;
+		rec->flags = (i == 0 && (meta & SEG_FIRST) ? TT_DF_FIRST : 0) |
+			     (off + len >= total && (meta & SEG_LAST) ? TT_DF_LAST : 0) |
+			     (meta & SEG_TRUNC ? TT_DF_TRUNCATED : 0);
+		if (bpf_probe_read_user(rec->data, len, (void *)(buf + off))) {
+			stat_add(TT_ST_READ_ERR, 1);
+			stat_add(TT_ST_LOST_BYTES, len);
+			continue;
+		}
+		if (bpf_ringbuf_output(&events, rec, sizeof(*rec) + len, rb_flags())) {
+			stat_add(TT_ST_LOST_RECS, 1);
+			stat_add(TT_ST_LOST_BYTES, len);
+		}
+	}
+	return 0;
+}
+
+/* Emits the n bytes a call moved, from its buffer or its first SOCK_IOV_MAX iovecs. */
+static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, __u32 n)
+{
+	__u64 conn = TT_CONN_SOCK | c->ino, meta = (__u64)(__u32)c->fd << 32 | (c->dir & 1);
+	__u32 take = n < cfg_call_cap ? n : cfg_call_cap, zero = 0, cnt, off, len, avail, i, size;
+	__u8 dir = c->dir & 1;
+	struct sock_iovs *iv;
+
+	__u64 pos;
+
+	pos = st->pos[dir];
+	st->pos[dir] = pos + n;
+	if (!c->cnt) {
+		if (take < n)
+			meta |= SEG_TRUNC;
+		sock_emit_seg(conn, c->buf, pos, (__u64)n << 32 | take,
+			      meta | SEG_FIRST | SEG_LAST);
+		goto out;
+	}
+	iv = bpf_map_lookup_elem(&sock_iov, &zero);
+	if (!iv)
+		return;
+	cnt = c->cnt < SOCK_IOV_MAX ? c->cnt : SOCK_IOV_MAX;
+	size = cnt * sizeof(struct iovec);
+	/* the clamp above may be folded into a form the verifier cannot bound: check again */
+	barrier_var(size);
+	if (size > sizeof(iv->v))
+		return;
+	if (bpf_probe_read_user(iv->v, size, (void *)c->buf)) {
+		stat_add(TT_ST_READ_ERR, 1);
+		return;
+	}
+	for (i = 0, avail = 0; i < SOCK_IOV_MAX && i < cnt; i++)
+		avail += iv->v[i].iov_len;
+	take = take < avail ? take : avail;
+	if (take < n)
+		meta |= SEG_TRUNC;
+	for (i = 0, off = 0; i < SOCK_IOV_MAX && i < cnt && off < take; i++) {
+		len = iv->v[i].iov_len < take - off ? iv->v[i].iov_len : take - off;
+		if (!len)
+			continue;
+		sock_emit_seg(conn, (__u64)iv->v[i].iov_base, pos + off, (__u64)n << 32 | len,
+			      meta | (off == 0 ? SEG_FIRST : 0) |
+			      (off + len >= take ? SEG_LAST : 0));
+		off += len;
+	}
+out:
+	if (take < n) {
+		stat_add(TT_ST_TRUNC_CALLS, 1);
+		stat_add(TT_ST_TRUNC_BYTES, n - take);
+	}
+}
+
+static __always_inline int sock_exit(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct sock_st init = {}, *st;
+	struct sock_call *cp, c;
+	struct sock_key key = { .tgid = pid_tgid >> 32 };
+
+	cp = bpf_map_lookup_elem(&sock_calls, &pid_tgid);
+	if (!cp)
+		return 0;
+	c = *cp;
+	bpf_map_delete_elem(&sock_calls, &pid_tgid);
+	if (ret <= 0 || ret > 0xffffffffL)
+		return 0;
+	key.ino = c.ino;
+	st = bpf_map_lookup_elem(&socks, &key);
+	if (!st) {
+		bpf_map_update_elem(&socks, &key, &init, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&socks, &key);
+		if (!st)
+			return 0;
+	}
+	if (st->kind == SK_SKIP)
+		return 0;
+	if (st->kind == SK_UNKNOWN && !sock_classify(st, &c, ret, pid_tgid))
+		return 0;
+	sock_emit(st, &c, ret);
+	return 0;
+}
+
+/* msghdr of sendmsg/recvmsg: its iovec array and count. */
+static __always_inline int msg_enter(long fd, void *msg, long flags, __u8 dir)
+{
+	struct user_msghdr m;
+
+	if (cfg_sock_off || !tgid_traced(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	if (dir == TT_DIR_READ && (flags & SOCK_MSG_PEEK))
+		return 0;
+	if (bpf_probe_read_user(&m, sizeof(m), msg) || !m.msg_iovlen)
+		return 0;
+	return sock_enter(fd, (__u64)m.msg_iov, m.msg_iovlen > 0xffff ? 0xffff : m.msg_iovlen,
+			  dir);
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int sk_write_in(struct trace_event_raw_sys_enter *ctx)
+{
+	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_WRITE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_write")
+int sk_write_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int sk_writev_in(struct trace_event_raw_sys_enter *ctx)
+{
+	if (!ctx->args[2])
+		return 0;
+	return sock_enter(ctx->args[0], ctx->args[1], ctx->args[2], TT_DIR_WRITE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_writev")
+int sk_writev_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int sk_sendto_in(struct trace_event_raw_sys_enter *ctx)
+{
+	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_WRITE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendto")
+int sk_sendto_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int sk_sendmsg_in(struct trace_event_raw_sys_enter *ctx)
+{
+	return msg_enter(ctx->args[0], (void *)ctx->args[1], ctx->args[2], TT_DIR_WRITE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendmsg")
+int sk_sendmsg_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int sk_read_in(struct trace_event_raw_sys_enter *ctx)
+{
+	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_READ);
+}
+
+SEC("tracepoint/syscalls/sys_exit_read")
+int sk_read_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_enter_readv")
+int sk_readv_in(struct trace_event_raw_sys_enter *ctx)
+{
+	if (!ctx->args[2])
+		return 0;
+	return sock_enter(ctx->args[0], ctx->args[1], ctx->args[2], TT_DIR_READ);
+}
+
+SEC("tracepoint/syscalls/sys_exit_readv")
+int sk_readv_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int sk_recvfrom_in(struct trace_event_raw_sys_enter *ctx)
+{
+	/* MSG_PEEK leaves the bytes queued: the next read moves them again */
+	if (ctx->args[3] & SOCK_MSG_PEEK)
+		return 0;
+	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_READ);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int sk_recvfrom_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int sk_recvmsg_in(struct trace_event_raw_sys_enter *ctx)
+{
+	return msg_enter(ctx->args[0], (void *)ctx->args[1], ctx->args[2], TT_DIR_READ);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int sk_recvmsg_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+
+/* The end of a captured socket: user space delivers what it holds (close-delimited bodies). */
+SEC("tracepoint/syscalls/sys_enter_close")
+int sk_close_in(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct sock_key key = { .tgid = pid_tgid >> 32 };
+	struct tt_conn_ev *e;
+	struct sock_st *st;
+	long fd = ctx->args[0];
+
+	if (cfg_sock_off || !tgid_traced(key.tgid) || !tcp_socket(fd, &key.ino))
+		return 0;
+	st = bpf_map_lookup_elem(&socks, &key);
+	if (!st)
+		return 0;
+	if (st->kind == SK_PLAIN) {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (e) {
+			fill_hdr(&e->h, TT_REC_CLOSE, sizeof(*e), pid_tgid);
+			e->conn = TT_CONN_SOCK | key.ino;
+			e->fd = fd;
+			e->pad0 = 0;
+			bpf_ringbuf_submit(e, rb_flags());
+		} else {
+			stat_add(TT_ST_LOST_RECS, 1);
+		}
+	}
+	bpf_map_delete_elem(&socks, &key);
+	return 0;
+}

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: MIT
+/* linker_http.c: inbound requests of server processes (SERVER spans) and MCP calls. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "limits.h"
+#include "linker_internal.h"
+#include "log.h"
+#include "mcp.h"
+
+/*
+ * An inbound request opens when the process reads bytes that start an HTTP/1.x request line
+ * (linker__data, before any work it causes reaches the linker), and closes when conn.c delivers
+ * its exchange, at the end of the response: the SERVER span is built then, with the span id
+ * chosen at the open, which the LLM, tool and HTTP spans made in between already point to.
+ * Work of the process is attributed to an open request (lsrv_parent) by, in order:
+ *   - the traceparent of the outgoing request carrying the trace id of the inbound one;
+ *   - the thread: the only open request read by the thread that does the work (thread per
+ *     request servers);
+ *   - time: the only open request of the process (servers handling one request at a time,
+ *     event loops included).
+ * Anything else (concurrent requests on one event loop thread) stays under the process span.
+ */
+
+/* ---- sockets ---- */
+
+static struct lsock *lsock_slot(struct linker *l, uint32_t pid, uint64_t conn)
+{
+	uint64_t h = (conn ^ (uint64_t)pid * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
+
+	return &l->socks[(h >> 32) % TT_MAX_SRV_SOCKS];
+}
+
+void linker__sock(struct linker *l, const struct tt_sock *s)
+{
+	struct lsock *e = lsock_slot(l, s->h.pid, s->conn);
+
+	e->pid = s->h.pid;
+	e->conn = s->conn;
+	e->lport = s->lport;
+}
+
+static uint16_t lsock_lport(struct linker *l, uint32_t pid, uint64_t conn)
+{
+	struct lsock *e = lsock_slot(l, pid, conn);
+
+	return e->pid == pid && e->conn == conn ? e->lport : 0;
+}
+
+/* ---- inbound requests ---- */
+
+/* True when p[0..n) starts with a complete HTTP/1.x request line. */
+static bool request_line(const uint8_t *p, size_t n)
+{
+	size_t m = 0, i;
+
+	while (m < n && m < 16 && p[m] >= 'A' && p[m] <= 'Z')
+		m++;
+	if (m < 3 || m >= n || p[m] != ' ')
+		return false;
+	for (i = m + 1; i < n && i < TT_MAX_START_LINE && p[i] != '\r' && p[i] != '\n'; i++)
+		;
+	if (i >= n || i - m < 10)
+		return false;
+	return !memcmp(p + i - 9, " HTTP/1.", 8);
+}
+
+/* The trace id of a traceparent header in the head at p[0..n), if there is one. */
+static bool head_traceparent(const uint8_t *p, size_t n, uint8_t trace[16])
+{
+	static const char name[] = "traceparent:";
+	uint8_t parent[8];
+	char val[64];
+	size_t i, k;
+
+	for (i = 0; i + sizeof(name) < n; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (p[i + 1] == '\r' || p[i + 1] == '\n')
+			return false;	/* end of the head */
+		if (strncasecmp((const char *)p + i + 1, name, sizeof(name) - 1))
+			continue;
+		i += sizeof(name);
+		for (k = 0; i < n && k < sizeof(val) - 1 && p[i] != '\r' && p[i] != '\n'; i++)
+			val[k++] = p[i];
+		val[k] = '\0';
+		return ltrace_parse_tp(val, trace, parent);
+	}
+	return false;
+}
+
+void lsrv_free_all(struct linker *l, struct lproc *lp)
+{
+	struct lsrv *r;
+
+	while ((r = lp->srv)) {
+		lp->srv = r->next;
+		free(r);
+	}
+	lp->n_srv = 0;
+}
+
+/* Forgets the oldest open request of lp (the last of the list). */
+static void lsrv_forget_oldest(struct linker *l, struct lproc *lp)
+{
+	struct lsrv **pp = &lp->srv;
+
+	while (*pp && (*pp)->next)
+		pp = &(*pp)->next;
+	if (!*pp)
+		return;
+	free(*pp);
+	*pp = NULL;
+	lp->n_srv--;
+	if (!l->st.server_forgotten++)
+		tt_warn("linker: pid=%u: more than %d requests in progress: the oldest forgotten",
+			lp->p->pid, TT_MAX_SRV_OPEN);
+}
+
+void linker__data(struct linker *l, const struct tt_data *d)
+{
+	struct lproc *lp;
+	struct lsrv *r;
+
+	if (d->dir != TT_DIR_READ || !(d->flags & TT_DF_FIRST) || !request_line(d->data, d->len))
+		return;
+	lp = lproc_of(l, d->h.pid);
+	if (!lp || lp->done)
+		return;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return;
+	r->conn = d->conn;
+	r->start_ns = d->h.ts_ns;
+	r->tid = d->h.tid;
+	r->has_tp = head_traceparent(d->data, d->len, r->tp_trace);
+	span_new_span_id(r->span_id);
+	r->next = lp->srv;
+	lp->srv = r;
+	if (++lp->n_srv > TT_MAX_SRV_OPEN)
+		lsrv_forget_oldest(l, lp);
+}
+
+const uint8_t *lsrv_parent(struct lproc *lp, uint32_t tid, uint64_t ts, const char *tp)
+{
+	struct lsrv *r, *by_tid = NULL, *any = NULL;
+	size_t n_tid = 0, n = 0;
+	uint8_t trace[16], parent[8];
+	bool has_tp = tp && ltrace_parse_tp(tp, trace, parent);
+
+	for (r = lp->srv; r; r = r->next) {
+		if (r->start_ns > ts)
+			continue;
+		if (has_tp && r->has_tp && !memcmp(r->tp_trace, trace, sizeof(trace)))
+			return r->span_id;
+		n++;
+		any = r;
+		if (r->tid == tid) {
+			n_tid++;
+			by_tid = r;
+		}
+	}
+	if (n_tid == 1)
+		return by_tid->span_id;
+	return n == 1 ? any->span_id : NULL;
+}
+
+/*
+ * Takes the open request of exchange x off lp's list: the one read when x's request began,
+ * else the oldest on its connection. Older ones on the same connection never got an exchange
+ * (a request conn.c could not parse) and are dropped.
+ */
+static struct lsrv *lsrv_take(struct lproc *lp, const struct http_exchange *x)
+{
+	struct lsrv **pp, *r, *found = NULL, **found_pp = NULL;
+
+	for (pp = &lp->srv; (r = *pp); pp = &r->next) {
+		if (r->conn != x->conn || r->start_ns > x->req.start_ns)
+			continue;
+		found = r;	/* the list is newest first: the last hit is the oldest */
+		found_pp = pp;
+		if (r->start_ns == x->req.start_ns)
+			break;
+	}
+	if (!found)
+		return NULL;
+	*found_pp = found->next;
+	lp->n_srv--;
+	/* the ones left on the connection before it are stale */
+	for (pp = found_pp; (r = *pp);) {
+		if (r->conn == x->conn && r->start_ns < found->start_ns) {
+			*pp = r->next;
+			lp->n_srv--;
+			free(r);
+			continue;
+		}
+		pp = &r->next;
+	}
+	return found;
+}
+
+int lsrv_exchange(struct linker *l, struct lproc *lp, const struct http_exchange *x)
+{
+	struct lsrv *r = lsrv_take(lp, x);
+	struct tt_span *s;
+	char path[256];
+	int err;
+
+	snprintf(path, sizeof(path), "%.*s", x->target ? (int)strcspn(x->target, "?#") : 0,
+		 x->target ? x->target : "");
+	s = lspan_named(l, lp, x->method ? x->method : "HTTP", path, SPAN_KIND_SERVER,
+			r ? r->span_id : NULL);
+	free(r);
+	if (!s)
+		return -ENOMEM;
+	lspan_parent(s, lp->span_id);
+	s->start_ns = x->req.start_ns > lp->span_start ? x->req.start_ns : lp->span_start;
+	s->end_ns = x->resp.end_ns > x->req.end_ns ? x->resp.end_ns : x->req.end_ns;
+	if (s->end_ns < s->start_ns)
+		s->end_ns = s->start_ns;
+	err = linker_server_attrs(s, x, lsock_lport(l, x->pid, x->conn));
+	if (err)
+		tt_debug("linker: pid=%u: no memory for SERVER span attributes\n", x->pid);
+	l->st.server_spans++;
+	ltrace_emit(l, lp->trace, s);
+	return 0;
+}
+
+/* ---- MCP ---- */
+
+static struct tt_span *mcp_span(struct linker *l, struct lproc *lp, const struct mcp_call *m)
+{
+	const char *target = m->tool_name ? m->tool_name :
+			     m->prompt_name ? m->prompt_name : m->resource_uri;
+
+	/* a tool call is a tool execution (GenAI execute_tool); the rest are named by method */
+	if (!strcmp(m->method, "tools/call"))
+		return lspan_named(l, lp, "execute_tool", target, SPAN_KIND_CLIENT, NULL);
+	return lspan_named(l, lp, m->method, target, SPAN_KIND_CLIENT, NULL);
+}
+
+int lmcp_exchange(struct linker *l, struct lproc *lp, const struct http_exchange *x)
+{
+	const char *tp = http_headers_get(&x->req.headers, "traceparent");
+	struct tool_query q = { 0 };
+	const uint8_t *parent = NULL;
+	struct ltool *t = NULL;
+	struct mcp_call *m;
+	struct tt_span *s;
+	char url[TT_MAX_TOOL_VALUE];
+	int err;
+
+	err = mcp_decode(x, &m);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	l->st.mcp_calls++;
+	s = mcp_span(l, lp, m);
+	if (!s) {
+		mcp_call__free(m);
+		return -ENOMEM;
+	}
+	s->start_ns = x->req.start_ns > lp->span_start ? x->req.start_ns : lp->span_start;
+	s->end_ns = x->resp.end_ns > x->req.end_ns ? x->resp.end_ns : x->req.end_ns;
+	if (s->end_ns < s->start_ns)
+		s->end_ns = s->start_ns;
+	if (lp->agent && !lp->done) {
+		snprintf(url, sizeof(url), "%s%s", x->host ? x->host : x->peer_addr,
+			 x->target ? x->target : "");
+		q.ts = s->start_ns;
+		q.url = url;
+		q.tool = m->tool_name;
+		q.text[0] = m->arguments;
+		t = ltool_pick(lp, &q);
+	}
+	if (t) {
+		t->n_children++;
+		parent = t->span_id;
+	} else if ((parent = lsrv_parent(lp, x->tid, s->start_ns, tp))) {
+		l->st.server_attributed++;
+	}
+	lspan_parent(s, parent ? parent : lp->span_id);
+	err = linker_mcp_attrs(s, x, m, l->o.capture_content);
+	if (!err && t && t->call_id && m->tool_name && strstr(t->name, m->tool_name))
+		err = attrs_set_str(&s->attrs, "gen_ai.tool.call.id", t->call_id);
+	if (err)
+		tt_debug("linker: pid=%u: no memory for MCP span attributes\n", x->pid);
+	mcp_call__free(m);
+	ltrace_emit(l, lp->trace, s);
+	return 1;
+}

@@ -260,6 +260,9 @@ static void proc_span_status(struct tt_span *s, const struct proc *p)
 	int code = p->exit_signal ? 128 + p->exit_signal : p->exit_code;
 
 	attrs_set_int(&s->attrs, "process.exit.code", code);
+	/* SIGPIPE is how `producer | head` normally ends: its reader was done, nothing failed */
+	if (p->exit_signal == SIGPIPE)
+		return;
 	if (p->exit_signal) {
 		attrs_set_str(&s->attrs, "error.type", signal_name(p->exit_signal, buf, sizeof(buf)));
 		span__set_status(s, SPAN_STATUS_ERROR, buf);

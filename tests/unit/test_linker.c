@@ -1769,3 +1769,33 @@ out:
 	linker__free(l);
 	col_free(&col);
 }
+
+/* `ls | head`: ls ends on SIGPIPE, which is not a failure; SIGKILL still is. */
+void test_linker_sigpipe_not_error(void)
+{
+	struct linker *l;
+	struct tt_span *ls, *killed;
+	struct col c;
+
+	l = new_linker(&c, true);
+	if (!ASSERT_OK_PTR(l, "linker"))
+		return;
+	ev_fork(l, 300, 1, 1000);
+	ev_exec(l, 300, 1000, 1010, "/usr/bin/ls", "ls", "/tmp", NULL);
+	ev_exit(l, 300, 1000, 2000, 13);	/* SIGPIPE */
+	ev_fork(l, 301, 1, 1100);
+	ev_exec(l, 301, 1100, 1110, "/usr/bin/sleep", "sleep", "9", NULL);
+	ev_exit(l, 301, 1100, 2100, 9);		/* SIGKILL */
+	linker__flush(l, 3000);
+	ls = find(&c, "exec ls");
+	killed = find(&c, "exec sleep");
+	if (ASSERT_OK_PTR(ls, "ls span")) {
+		ASSERT_EQ(iattr(ls, "process.exit.code"), 141, "exit code kept");
+		ASSERT_EQ(ls->status, SPAN_STATUS_UNSET, "not an error");
+		ASSERT_NULL(sattr(ls, "error.type"), "no error.type");
+	}
+	if (ASSERT_OK_PTR(killed, "sleep span"))
+		ASSERT_EQ(killed->status, SPAN_STATUS_ERROR, "SIGKILL is an error");
+	linker__free(l);
+	col_free(&c);
+}

@@ -203,12 +203,16 @@ static void print_stats(struct app *a, bool final)
 
 		pipeline__stats(a->pipe, &ps);
 		fprintf(stderr, "tracetree-bpf: stats: exchanges=%llu llm_calls=%llu http_other=%llu "
-			"gaps=%llu bytes_lost=%llu non_http_conns=%llu spans=%llu\n",
+			"h2_streams=%llu gaps=%llu bytes_lost=%llu midstream_conns=%llu "
+			"non_http_conns=%llu spans=%llu server_spans=%llu mcp_calls=%llu\n",
 			(unsigned long long)ps.exchanges, (unsigned long long)ps.llm_calls,
-			(unsigned long long)ps.http_other, (unsigned long long)ps.conn->gaps,
-			(unsigned long long)ps.conn->bytes_lost,
+			(unsigned long long)ps.http_other, (unsigned long long)ps.conn->h2.streams,
+			(unsigned long long)ps.conn->gaps, (unsigned long long)ps.conn->bytes_lost,
+			(unsigned long long)ps.conn->midstream,
 			(unsigned long long)ps.conn->non_http,
-			(unsigned long long)ps.linker.spans);
+			(unsigned long long)ps.linker.spans,
+			(unsigned long long)ps.linker.server_spans,
+			(unsigned long long)ps.linker.mcp_calls);
 	}
 	if (st[TT_ST_LOST_RECS])
 		fprintf(stderr, "tracetree-bpf: warning: %llu records were lost because the ring "

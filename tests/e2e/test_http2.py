@@ -160,3 +160,34 @@ def test_node_http2_multiplexed():
         s = check_chat(t, r, srv.port)
         eq(s.get("gen_ai.request.stream"), r["stream"], "gen_ai.request.stream")
     no_secrets(out)
+
+
+def test_go_http2_client():
+    """Go's net/http negotiates h2 with a TLS server offering it: three calls (two at once on
+    one connection) through the Go crypto/tls probes and the HTTP/2 decoder."""
+    import shutil
+    go = shutil.which("go") or ("/usr/lib/go/bin/go" if os.path.exists("/usr/lib/go/bin/go")
+                                else None)
+    if not go:
+        raise Skip("go not installed (Debian golang-go; make deps)")
+    work = Workdir()
+    client = work.file("h2chat")
+    env = dict(os.environ, GOCACHE=work.file("gocache"), GOPATH=work.file("gopath"),
+               GO111MODULE="off", CGO_ENABLED="0")
+    p = subprocess.run([go, "build", "-o", client,
+                        os.path.join(TOP, "tests/e2e/helpers/go/h2chat.go")],
+                       env=env, capture_output=True, timeout=300)
+    if p.returncode:
+        raise TestFailure("go build: %s" % p.stderr.decode()[-2000:])
+    srv = H2Server(work)
+    try:
+        _, out = run_traced(work, [client, srv.url, KEY])
+        reqs = srv.requests()
+    finally:
+        srv.stop()
+    eq(len(reqs), 3, "the server answered three requests")
+    t = load(out)
+    for r in reqs:
+        s = check_chat(t, r, srv.port)
+        eq(s.get("gen_ai.request.stream"), r["stream"], "gen_ai.request.stream")
+    no_secrets(out)

@@ -2,6 +2,7 @@
 // h2_server.mjs: a fake OpenAI chat completions API over HTTP/2 and TLS (node's http2 module).
 //
 //   node h2_server.mjs --cert C --key K --port-file F --log L
+//   node h2_server.mjs --plain 1 --port-file F --log L     h2c with prior knowledge, no TLS
 //
 // POST /v1/chat/completions answers JSON, or SSE when the request says "stream": true (usage in
 // a last chunk when stream_options.include_usage is set, as OpenAI does). The model echoes the
@@ -14,7 +15,7 @@ const args = {};
 for (let i = 2; i < process.argv.length; i += 2)
 	args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 
-const server = http2.createSecureServer({
+const server = args.plain ? http2.createServer() : http2.createSecureServer({
 	cert: fs.readFileSync(args.cert),
 	key: fs.readFileSync(args.key),
 	allowHTTP1: false,

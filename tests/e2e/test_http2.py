@@ -15,17 +15,17 @@ KEY = "sk-test-h2-0123456789abcdef"
 
 
 class H2Server:
-    def __init__(self, work):
+    def __init__(self, work, plain=False):
         if not os.path.exists(NODE):
             raise Skip("/usr/bin/node missing")
         crt, key = cert(work)
         self.log = work.file("h2_server.jsonl")
         portf = work.file("h2_server.port")
         self.stderr = open(work.file("h2_server.stderr"), "w")
-        self.proc = subprocess.Popen([NODE, os.path.join(TOP, "tests/e2e/h2_server.mjs"),
-                                      "--cert", crt, "--key", key, "--port-file", portf,
-                                      "--log", self.log], stderr=self.stderr,
-                                     stdout=subprocess.DEVNULL)
+        tls = ["--plain", "1"] if plain else ["--cert", crt, "--key", key]
+        self.proc = subprocess.Popen([NODE, os.path.join(TOP, "tests/e2e/h2_server.mjs")] +
+                                     tls + ["--port-file", portf, "--log", self.log],
+                                     stderr=self.stderr, stdout=subprocess.DEVNULL)
         deadline = time.time() + 10
         while not os.path.exists(portf):
             if time.time() > deadline or self.proc.poll() is not None:
@@ -34,7 +34,7 @@ class H2Server:
                                   open(work.file("h2_server.stderr")).read()[-1000:])
             time.sleep(0.02)
         self.port = int(open(portf).read())
-        self.url = "https://127.0.0.1:%d" % self.port
+        self.url = "%s://127.0.0.1:%d" % ("http" if plain else "https", self.port)
 
     def requests(self):
         if not os.path.exists(self.log):
@@ -190,4 +190,25 @@ def test_go_http2_client():
     for r in reqs:
         s = check_chat(t, r, srv.port)
         eq(s.get("gen_ai.request.stream"), r["stream"], "gen_ai.request.stream")
+    no_secrets(out)
+
+
+def test_curl_h2c_prior_knowledge():
+    """h2c: HTTP/2 without TLS (prior knowledge), captured from the socket syscalls."""
+    work = Workdir()
+    srv = H2Server(work, plain=True)
+    body = {"model": "gpt-4o", "stream": True, "stream_options": {"include_usage": True},
+            "messages": [{"role": "user", "content": "hi over h2c"}]}
+    try:
+        _, out = run_traced(work, ["curl", "--http2-prior-knowledge", "-s", "-o", "/dev/null",
+                                   "-H", "content-type: application/json",
+                                   "-H", "authorization: Bearer " + KEY,
+                                   srv.url + "/v1/chat/completions", "-d", json.dumps(body)])
+        reqs = srv.requests()
+    finally:
+        srv.stop()
+    eq(len(reqs), 1, "the server answered one request")
+    t = load(out)
+    s = check_chat(t, reqs[0], srv.port)
+    eq(s.get("gen_ai.request.stream"), True, "gen_ai.request.stream")
     no_secrets(out)

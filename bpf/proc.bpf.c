@@ -28,6 +28,7 @@ struct tt_abi_anchor {
 	struct tt_conn_ev conn_ev;
 	struct tt_connect connect;
 	struct tt_libopen libopen;
+	struct tt_sock sock;
 	struct tt_data data;	/* flexible array: last */
 };
 

@@ -57,6 +57,54 @@ int BPF_KRETPROBE(ssl_readex_exit, int ret)
 	return args_exit(ret);
 }
 
+/*
+ * OpenSSL's ssl_write_internal/ssl_read_internal(ssl, buf, num, size_t *done): both the plain and
+ * the _ex functions call them, and their first instruction is one the kernel emulates (see
+ * tier_internal in src/targets.c). The attach cookie holds the distance from the function to
+ * the return site of the call in the _ex wrapper: the return address, still on top of the stack
+ * at the first instruction, tells whether the application called the _ex variant. Other callers
+ * (SSL_write, SSL_read, OpenSSL's SSL BIO) are reported as the plain one.
+ */
+static __always_inline int ssl_int_enter(struct pt_regs *ctx, __u8 dir)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__s32 ex_delta = (__s32)bpf_get_attach_cookie(ctx);
+	__u64 ret_addr = 0;
+	__u8 src = TT_SRC_SSL;
+
+	if (!tgid_traced(pid_tgid >> 32))
+		return 0;
+	if (ex_delta && !bpf_probe_read_user(&ret_addr, sizeof(ret_addr), (void *)PT_REGS_SP(ctx)) &&
+	    (__s64)(ret_addr - PT_REGS_IP(ctx)) == ex_delta)
+		src = TT_SRC_SSL_EX;
+	return args_stash(pid_tgid, PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM4(ctx), dir,
+			  src);
+}
+
+SEC("uprobe")
+int ssl_wint_enter(struct pt_regs *ctx)
+{
+	return ssl_int_enter(ctx, TT_DIR_WRITE);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_wint_exit, int ret)
+{
+	return args_exit(ret);
+}
+
+SEC("uprobe")
+int ssl_rint_enter(struct pt_regs *ctx)
+{
+	return ssl_int_enter(ctx, TT_DIR_READ);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_rint_exit, int ret)
+{
+	return args_exit(ret);
+}
+
 SEC("uprobe")
 int BPF_KPROBE(ssl_free_enter, void *ssl)
 {

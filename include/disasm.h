@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* disasm.h: the x86-64 instruction facts the Go probes need (capstone, loaded at run time). */
+/* disasm.h: the x86-64 instruction facts probe placement needs (capstone, loaded at run time). */
 #ifndef TT_DISASM_H
 #define TT_DISASM_H
 
@@ -11,7 +11,8 @@
 extern "C" {
 #endif
 
-/* True when libcapstone could be loaded (it is optional: only Go targets need it). */
+/* True when libcapstone could be loaded (optional: Go targets and OpenSSL's internal-function
+ * placement need it). */
 bool disasm_available(void);
 /* Why not, when it is not available (a static string). */
 const char *disasm_error(void);
@@ -26,6 +27,23 @@ int disasm_find_rets(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *
  * (cmp rsp|reg, [r14+0x10]; jbe morestack), or 0 when the function has none.
  */
 int disasm_go_body_offset(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *off);
+
+/*
+ * 1 when the first instruction of code is one the kernel's uprobe code emulates (push reg,
+ * relative call/jmp/jcc, nop) rather than single-steps, 0 when not, -errno on failure.
+ */
+int disasm_first_emulated(const uint8_t *code, size_t len, uint64_t vaddr);
+/*
+ * A thin wrapper such as OpenSSL's SSL_write_ex: the target of the first call when only
+ * stack adjustments (sub/add rsp, push, endbr64, nop) come before it, so the argument registers
+ * reach the callee unchanged; site is the return address of that call. Addresses are in the
+ * space of vaddr. -ENOENT when code does not start that way.
+ */
+int disasm_wrapper_call(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *target,
+			uint64_t *site);
+/* The return address of the first call to target before the first RET of code, or -ENOENT. */
+int disasm_find_call_to(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t target,
+			uint64_t *site);
 
 #ifdef __cplusplus
 }

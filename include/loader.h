@@ -28,8 +28,24 @@ struct loader *loader__new(const struct loader_opts *opts);
 /* Probes the TLS functions of one file, once per (dev, inode). Returns 1 if probes were
  * attached, 0 if the file was already probed or carries no TLS functions, -errno on error. */
 int loader__probe_file(struct loader *l, const char *path);
-/* Adds a process to the tracked set (its future children join in the kernel). */
+/*
+ * Adds a process to the tracked set (its future children join in the kernel). Unless tracing
+ * everything, the uprobes are opened for the traced processes only (their children inherit
+ * them at fork): other processes never hit them.
+ */
 int loader__track(struct loader *l, pid_t pid);
+/*
+ * Per-pid mode: gives every process of the tracked set the probes it lacks (loader__probe_file
+ * and loader__track call it; cheap when nothing changed) and drops the events of processes
+ * that exited. 0 or -errno.
+ */
+int loader__sync(struct loader *l);
+/* Closes the per-process events of processes that exited; main may call it periodically. */
+void loader__reap(struct loader *l);
+/* True when uprobes are attached per traced process rather than system-wide. */
+bool loader__per_pid(const struct loader *l);
+/* Per-process perf events opened so far (for stats). */
+uint64_t loader__n_perf_events(const struct loader *l);
 int loader__ringbuf_fd(const struct loader *l);
 /* Sums the per-CPU counters into out[TT_ST_MAX]. */
 int loader__stats(const struct loader *l, uint64_t *out);

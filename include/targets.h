@@ -26,6 +26,8 @@ enum tt_func {
 	TT_FN_PR_RECV,
 	TT_FN_GO_WRITE,		/* crypto/tls.(*Conn).Write */
 	TT_FN_GO_READ,		/* crypto/tls.(*Conn).Read */
+	TT_FN_SSL_WRITE_INT,	/* OpenSSL ssl_write_internal: under SSL_write and SSL_write_ex */
+	TT_FN_SSL_READ_INT,	/* OpenSSL ssl_read_internal: under SSL_read and SSL_read_ex */
 	TT_FN_MAX,
 };
 
@@ -37,6 +39,7 @@ enum tt_tier {
 	TT_TIER_SIGNATURE,	/* 3: unique prologue byte patterns at consistent distances */
 	TT_TIER_OVERRIDE,	/* 4: --tls-offsets FILE:func=0xOFF (wins over the others) */
 	TT_TIER_PCLNTAB,	/* Go: .gopclntab function table (tier 1 for Go, survives strip) */
+	TT_TIER_DISASM,		/* the callee of an exported wrapper, by decoding the wrapper */
 };
 
 #define TT_GO_RETS_MAX 32	/* RET instructions probed per Go function */
@@ -52,6 +55,12 @@ struct tt_target {
 	uint64_t go_write_at;
 	uint64_t go_read_rets[TT_GO_RETS_MAX];
 	int n_go_read_rets;
+	/*
+	 * OpenSSL: for SSL_write, SSL_write_ex, SSL_read, SSL_read_ex (indexed by tt_func), the file
+	 * offset of the return address of its call to ssl_*_internal, 0 when it does not go through
+	 * it. Those that do are probed at the internal function only (see tier_internal).
+	 */
+	uint64_t int_site[TT_FN_SSL_READ_EX + 1];
 	char lib[48];		/* openssl, boringssl, gnutls, nss, gotls, ... */
 	char source[64];	/* fingerprint or signature set that matched, if any */
 	char note[256];		/* why capture is partial or impossible, what to do */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* disasm.c: the x86-64 instruction facts the Go probes need (capstone, loaded at run time). */
+/* disasm.c: the x86-64 instruction facts probe placement needs (capstone, loaded at run time). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "disasm.h"
@@ -17,8 +18,9 @@
 
 #ifdef TT_HAVE_CAPSTONE
 /*
- * libcapstone is opened with dlopen so the tracer builds, links and runs without it: only Go
- * targets need a disassembler (to find RET instructions), and doctor reports when it is missing.
+ * libcapstone is opened with dlopen so the tracer builds, links and runs without it: Go targets
+ * need a disassembler (to find RET instructions), OpenSSL's cheaper probe placement uses one,
+ * and doctor reports when it is missing.
  */
 static struct {
 	cs_err (*open)(cs_arch, cs_mode, csh *);
@@ -156,6 +158,113 @@ int disasm_go_body_offset(const uint8_t *code, size_t len, uint64_t vaddr, uint6
 	return err;
 }
 
+/*
+ * Instructions the x86-64 uprobe code emulates or optimises (arch/x86/kernel/uprobes.c: relative
+ * call/jmp/jcc, push of a register, nops) instead of single-stepping them out of line; a
+ * single-step costs an extra #DB trap, about 9 us in the VMs we measured.
+ */
+static bool insn_emulated(const cs_insn *insn)
+{
+	const char *m = insn->mnemonic;
+
+	if (!strcmp(m, "push"))
+		return strncmp(insn->op_str, "0x", 2) && !strchr(insn->op_str, '[');
+	if (!strcmp(m, "nop"))
+		return true;
+	if (m[0] == 'j' || !strcmp(m, "call"))
+		return !strncmp(insn->op_str, "0x", 2);	/* rel8/rel32, not indirect */
+	return false;
+}
+
+static int on_first(const cs_insn *insn, uint64_t off, void *ctx)
+{
+	*(int *)ctx = insn_emulated(insn);
+	return 1;
+}
+
+int disasm_first_emulated(const uint8_t *code, size_t len, uint64_t vaddr)
+{
+	int emulated = -EBADMSG;
+	int err = walk(code, len, vaddr, on_first, &emulated);
+
+	return err ? err : emulated;
+}
+
+struct call_ctx {
+	uint64_t target;	/* in: 0 = find the first call; else the call to look for */
+	uint64_t site;		/* out: address after the call */
+	int seen;
+	int found;
+};
+
+/* Straight-line prologue instructions that leave the argument registers alone. */
+static bool keeps_args(const cs_insn *insn)
+{
+	const char *m = insn->mnemonic, *o = insn->op_str;
+
+	return !strcmp(m, "endbr64") || !strcmp(m, "nop") ||
+	       (!strcmp(m, "push") && !strchr(o, '[')) ||
+	       ((!strcmp(m, "sub") || !strcmp(m, "add")) && !strncmp(o, "rsp, ", 5));
+}
+
+static int on_wrapper_call(const cs_insn *insn, uint64_t off, void *ctx)
+{
+	struct call_ctx *c = ctx;
+
+	if (!strcmp(insn->mnemonic, "call") && !strncmp(insn->op_str, "0x", 2)) {
+		c->target = strtoull(insn->op_str, NULL, 16);
+		c->site = insn->address + insn->size;
+		c->found = 1;
+		return 1;
+	}
+	/* anything else may move the arguments or branch away: not a plain wrapper */
+	return keeps_args(insn) && ++c->seen < 8 ? 0 : 1;
+}
+
+int disasm_wrapper_call(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *target,
+			uint64_t *site)
+{
+	struct call_ctx c = { 0 };
+	int err = walk(code, len, vaddr, on_wrapper_call, &c);
+
+	if (err)
+		return err;
+	if (!c.found)
+		return -ENOENT;
+	*target = c.target;
+	*site = c.site;
+	return 0;
+}
+
+static int on_call_to(const cs_insn *insn, uint64_t off, void *ctx)
+{
+	struct call_ctx *c = ctx;
+
+	if (!strcmp(insn->mnemonic, "ret") || ++c->seen > 64)
+		return 1;
+	if (!strcmp(insn->mnemonic, "call") && !strncmp(insn->op_str, "0x", 2) &&
+	    strtoull(insn->op_str, NULL, 16) == c->target) {
+		c->site = insn->address + insn->size;
+		c->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int disasm_find_call_to(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t target,
+			uint64_t *site)
+{
+	struct call_ctx c = { .target = target };
+	int err = walk(code, len, vaddr, on_call_to, &c);
+
+	if (err)
+		return err;
+	if (!c.found)
+		return -ENOENT;
+	*site = c.site;
+	return 0;
+}
+
 #else /* !TT_HAVE_CAPSTONE */
 
 bool disasm_available(void)
@@ -176,6 +285,22 @@ int disasm_find_rets(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *
 int disasm_go_body_offset(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *off)
 {
 	*off = 0;
+	return -ENOSYS;
+}
+int disasm_first_emulated(const uint8_t *code, size_t len, uint64_t vaddr)
+{
+	return -ENOSYS;
+}
+
+int disasm_wrapper_call(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *target,
+			uint64_t *site)
+{
+	return -ENOSYS;
+}
+
+int disasm_find_call_to(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t target,
+			uint64_t *site)
+{
 	return -ENOSYS;
 }
 #endif

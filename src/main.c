@@ -511,6 +511,8 @@ static void tick(struct app *a, uint64_t now_boot_ns)
 	if (now_boot_ns - a->last_tick_ns < 200000000ull)
 		return;
 	a->last_tick_ns = now_boot_ns;
+	if (a->loader)
+		loader__reap(a->loader);
 	pipeline__tick(a->pipe, now_boot_ns);
 	exporter__tick(a->exp, now_boot_ns);
 }

@@ -37,6 +37,8 @@ static const char *const func_names[TT_FN_MAX] = {
 	[TT_FN_PR_RECV] = "PR_Recv",
 	[TT_FN_GO_WRITE] = "crypto/tls.(*Conn).Write",
 	[TT_FN_GO_READ] = "crypto/tls.(*Conn).Read",
+	[TT_FN_SSL_WRITE_INT] = "ssl_write_internal",
+	[TT_FN_SSL_READ_INT] = "ssl_read_internal",
 };
 
 static const char *const tier_names[] = {
@@ -46,6 +48,7 @@ static const char *const tier_names[] = {
 	[TT_TIER_SIGNATURE] = "signature",
 	[TT_TIER_OVERRIDE] = "override",
 	[TT_TIER_PCLNTAB] = "gopclntab",
+	[TT_TIER_DISASM] = "disasm",
 };
 
 struct override {
@@ -82,7 +85,7 @@ const char *targets_func_name(enum tt_func fn)
 
 const char *targets_tier_name(enum tt_tier tier)
 {
-	return tier <= TT_TIER_PCLNTAB ? tier_names[tier] : "?";
+	return tier <= TT_TIER_DISASM ? tier_names[tier] : "?";
 }
 
 int targets_func_by_name(const char *name)
@@ -129,14 +132,32 @@ static int vaddr_to_off(const GElf_Phdr *segs, int n, uint64_t vaddr, uint64_t *
 	return -ENOENT;
 }
 
-static bool off_in_code(const struct image *im, uint64_t off)
+/* Index of the code range holding off, or -1. */
+static int code_range(const struct image *im, uint64_t off)
 {
 	int i;
 
 	for (i = 0; i < im->n_code; i++)
 		if (off >= im->code[i].off && off < im->code[i].off + im->code[i].len)
-			return true;
-	return false;
+			return i;
+	return -1;
+}
+
+static bool off_in_code(const struct image *im, uint64_t off)
+{
+	return code_range(im, off) >= 0;
+}
+
+/* Bytes of code from off to the end of its range, at most max. */
+static size_t code_left(const struct image *im, uint64_t off, size_t max)
+{
+	int i = code_range(im, off);
+	uint64_t left;
+
+	if (i < 0)
+		return 0;
+	left = im->code[i].off + im->code[i].len - off;
+	return left < max ? (size_t)left : max;
 }
 
 static int elf_segments(Elf *elf, GElf_Phdr *segs, int *n)
@@ -313,6 +334,8 @@ static void tier_symbols(struct image *im, struct tt_target *t)
 
 	memcpy(names, func_names, sizeof(names));
 	names[TT_FN_GO_WRITE] = names[TT_FN_GO_READ] = NULL;
+	/* the internal functions are used only where decoding shows the wrappers call them */
+	names[TT_FN_SSL_WRITE_INT] = names[TT_FN_SSL_READ_INT] = NULL;
 	if (symbols_lookup(im->elf, names, TT_FN_MAX, offs) <= 0)
 		return;
 	for (i = 0; i < TT_FN_MAX; i++) {
@@ -404,6 +427,50 @@ static void tier_go(struct image *im, struct tt_target *t)
 	}
 	for (t->n_go_read_rets = 0; t->n_go_read_rets < n; t->n_go_read_rets++)
 		t->go_read_rets[t->n_go_read_rets] += r_off;
+}
+
+/*
+ * OpenSSL's exported SSL_write/SSL_write_ex and SSL_read/SSL_read_ex begin with `sub $N,%rsp`,
+ * which the kernel single-steps out of line (a second trap: about 9 us per call in the VMs we
+ * measured). The unexported ssl_write_internal/ssl_read_internal that both variants call take
+ * the same (ssl, buf, num, size_t *done) arguments and begin with a push, which the kernel
+ * emulates. They are found by decoding the call in the _ex wrapper (no symbol needed) and used
+ * only when the callee starts with an emulated instruction and the plain variant, if present,
+ * is seen to call the same function; otherwise the exported symbols stay. Decoding runs in file
+ * offsets, which is exact for relative calls within one segment.
+ */
+static void tier_internal(struct image *im, struct tt_target *t)
+{
+	static const struct {
+		enum tt_func in, plain, ex;
+	} pairs[] = {
+		{ TT_FN_SSL_WRITE_INT, TT_FN_SSL_WRITE, TT_FN_SSL_WRITE_EX },
+		{ TT_FN_SSL_READ_INT, TT_FN_SSL_READ, TT_FN_SSL_READ_EX },
+	};
+	const char *env = getenv("TT_TLS_INTERNAL");
+	uint64_t target, site_ex, site_plain, ex, plain;
+	size_t i;
+
+	if (env && !strcmp(env, "0"))
+		return;		/* the exported symbols only: the tests compare both placements */
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		ex = t->off[pairs[i].ex];
+		plain = t->off[pairs[i].plain];
+		site_plain = 0;
+		if (!ex || !disasm_available() ||
+		    disasm_wrapper_call(im->map + ex, code_left(im, ex, 64), ex, &target, &site_ex) ||
+		    code_range(im, target) != code_range(im, ex) ||
+		    disasm_first_emulated(im->map + target, code_left(im, target, 16), target) != 1)
+			continue;
+		if (plain && (code_range(im, plain) != code_range(im, target) ||
+			      disasm_find_call_to(im->map + plain, code_left(im, plain, 512), plain,
+						  target, &site_plain)))
+			continue;
+		t->off[pairs[i].in] = target;
+		t->tier[pairs[i].in] = TT_TIER_DISASM;
+		t->int_site[pairs[i].ex] = site_ex;
+		t->int_site[pairs[i].plain] = site_plain;
+	}
 }
 
 static void apply_offs(struct image *im, struct tt_target *t, const struct tlsdb_hit *hit,
@@ -539,6 +606,8 @@ static void tier_overrides(struct image *im, struct tt_target *t)
 		}
 		t->off[overrides[i].fn] = overrides[i].off;
 		t->tier[overrides[i].fn] = TT_TIER_OVERRIDE;
+		if (overrides[i].fn <= TT_FN_SSL_READ_EX)
+			t->int_site[overrides[i].fn] = 0;	/* probe it where the user says */
 		snprintf(t->source, sizeof(t->source), "--tls-offsets");
 	}
 }
@@ -576,6 +645,7 @@ int targets_inspect(const char *path, struct tt_target *t)
 	tier_go(&im, t);
 	if (!(targets_has_write(t) && targets_has_read(t)) && !t->off[TT_FN_GO_WRITE])
 		tier_db(&im, t);
+	tier_internal(&im, t);
 	tier_overrides(&im, t);
 	image_close(&im);
 	guess_lib(t);

@@ -1,0 +1,410 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""`make bench`: the performance figures of issue 8, each measured side by side in one run.
+
+Usage (root): tests/bench/bench.py OUTPUT_DIR [--quick]
+Needs OUTPUT_DIR/tracetree-bpf (or TT_TRACER), OUTPUT_DIR/bench/{sslbench,naive,capstat,
+naive.bpf.o}. Prints a table and one `bench: NAME VALUE UNIT` line per figure.
+"""
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PY = "/usr/bin/python3"
+LIBSSL = "/usr/lib/x86_64-linux-gnu/libssl.so.3"
+QUICK = "--quick" in sys.argv
+OUT = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.join(TOP, ".output")
+TRACER = os.environ.get("TT_TRACER") or os.path.join(OUT, "tracetree-bpf")
+if not os.path.exists(TRACER):
+    TRACER = os.path.join(TOP, "tracetree-bpf")
+B = os.path.join(OUT, "bench")
+WORK = tempfile.mkdtemp(prefix="tt-bench-")
+NCPU = os.cpu_count() or 1
+# the measured thread on CPU 0, the tracer's consumer on the last CPU
+PIN_BENCH = ["taskset", "-c", "0"] if NCPU > 1 else []
+PIN_TRACER = ["taskset", "-c", str(NCPU - 1)] if NCPU > 1 else []
+
+results = []        # (name, value, unit, note)
+table = []          # rows of the per-call table
+
+
+def fig(name, value, unit, note=""):
+    results.append((name, value, unit, note))
+    print("bench: %s %s %s" % (name, ("%.3f" % value) if isinstance(value, float) else value,
+                               unit), flush=True)
+
+
+def log(msg):
+    print("# " + msg, file=sys.stderr, flush=True)
+
+
+def wait4(p):
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return ru
+
+
+class BgTracer:
+    """tracetree-bpf in the background, ready once its probes are attached."""
+
+    def __init__(self, args, env=None):
+        self.p = subprocess.Popen(PIN_TRACER + [TRACER, "-v", "--format", "none"] + args,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        self.ready = threading.Event()
+        self.err = []
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self.ready.wait(30):
+            self.stop()
+            raise RuntimeError("tracer did not start: %s" % "".join(self.err[-5:]))
+
+    def _read(self):
+        for line in iter(self.p.stderr.readline, b""):
+            s = line.decode(errors="replace")
+            self.err.append(s)
+            if "tracing" in s and "main:" in s:
+                self.ready.set()
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGINT)
+        try:
+            self.p.wait(60)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+
+
+def sslbench(prefix=(), env=None, n=2000, reps=7):
+    """{(dir, size): median us per call} of one sslbench run under prefix."""
+    cmd = list(prefix) + PIN_BENCH + [os.path.join(B, "sslbench"), str(n), str(reps)]
+    p = subprocess.run(cmd, capture_output=True, env=env, timeout=300)
+    out = {}
+    for line in p.stdout.decode().splitlines():
+        f = line.split()
+        if len(f) == 5 and f[0] == "call":
+            out[(f[1], int(f[2]))] = float(f[3])
+    if len(out) != 6:
+        raise RuntimeError("sslbench under %s failed: %s" % (prefix, p.stderr.decode()[-500:]))
+    return out
+
+
+def med(vals):
+    return statistics.median(vals) if vals else float("nan")
+
+
+# --- 1. per-call cost ------------------------------------------------------------------------
+
+def bench_per_call():
+    rounds = 2 if QUICK else 3
+    naive = [os.path.join(B, "naive"), os.path.join(B, "naive.bpf.o"), LIBSSL]
+    configs = {
+        "untraced": (),
+        "traced": PIN_TRACER + [TRACER, "-q", "--format", "none", "--"],
+        "floor": naive + ["floor", "--"],
+        "naive": naive + ["naive", "--"],
+    }
+    runs = {c: [] for c in configs}
+    for r in range(rounds):
+        for c, prefix in configs.items():
+            log("per-call round %d: %s" % (r + 1, c))
+            runs[c].append(sslbench(prefix))
+    keys = sorted(runs["untraced"][0], key=lambda k: (k[1], k[0]))
+
+    def over(c, k):
+        return med([run[k] - base[k] for run, base in zip(runs[c], runs["untraced"])])
+
+    print("\nPer SSL call on the traced thread (us; overhead = median of per-round differences "
+          "with untraced, %d rounds x 7 reps x 2000 calls)" % rounds)
+    print("%-6s %6s | %9s | %9s %9s | %9s %9s | %9s %9s | %6s" % (
+        "call", "size", "untraced", "traced", "overhead", "floor", "overhead", "naive",
+        "overhead", "x floor"))
+    worst = worst_naive = worst_floor = 0.0
+    for k in keys:
+        o_t, o_f, o_n = over("traced", k), over("floor", k), over("naive", k)
+        print("%-6s %6d | %9.3f | %9.3f %9.3f | %9.3f %9.3f | %9.3f %9.3f | %6.2f" % (
+            k[0], k[1], med([x[k] for x in runs["untraced"]]), med([x[k] for x in runs["traced"]]),
+            o_t, med([x[k] for x in runs["floor"]]), o_f, med([x[k] for x in runs["naive"]]), o_n,
+            o_t / o_f if o_f > 0 else float("nan")))
+        if k[1] == 16384:
+            worst, worst_naive, worst_floor = max(worst, o_t), max(worst_naive, o_n), \
+                max(worst_floor, o_f)
+    print()
+    fig("ssl_call_16k_us", worst, "us", "overhead per call, worst of read and write")
+    fig("ssl_call_16k_naive_us", worst_naive, "us", "reference naive probe, same run")
+    fig("ssl_call_16k_floor_us", worst_floor, "us", "empty entry+return probes, same placement")
+    fig("ssl_call_16k_x_floor", worst / worst_floor if worst_floor > 0 else float("nan"), "x")
+
+
+def bench_untraced():
+    """Cost on a process the tracer was not asked to trace, per tracing mode."""
+    rounds = 2 if QUICK else 3
+    modes = [
+        ("pid", lambda: ["-p", str(idle.pid)], None),
+        ("command", lambda: ["--", os.path.join(B, "sslbench"), "idle", "600"], None),
+        ("all", lambda: ["--all"], None),
+        ("pid_systemwide", lambda: ["-p", str(idle.pid)], dict(os.environ,
+                                                               TT_UPROBE_ATTACH="system")),
+    ]
+    idle = subprocess.Popen([os.path.join(B, "sslbench"), "idle", "600"])
+    diffs = {m[0]: [] for m in modes}
+    try:
+        for r in range(rounds):
+            for name, args, env in modes:
+                log("untraced cost round %d: %s mode" % (r + 1, name))
+                base = sslbench()
+                t = BgTracer(args(), env)
+                try:
+                    got = sslbench()
+                finally:
+                    t.stop()
+                diffs[name].append(max(got[("write", 16384)] - base[("write", 16384)],
+                                       got[("read", 16384)] - base[("read", 16384)]))
+    finally:
+        idle.kill()
+        idle.wait()
+    print("\nCost on an untraced process using libssl while tracing runs (us per 16 KiB call, "
+          "worst of read and write)")
+    for name, _, _ in modes:
+        print("  %-16s %7.3f" % (name, med(diffs[name])))
+    print("  (all: --all traces every process, so this is the capture cost; pid_systemwide: "
+          "the previous design, uprobes system-wide + BPF pid filter)\n")
+    fig("untraced_cost_pid_mode_us", med(diffs["pid"]), "us")
+    fig("untraced_cost_command_mode_us", med(diffs["command"]), "us")
+    fig("untraced_cost_all_mode_us", med(diffs["all"]), "us")
+    fig("untraced_cost_pid_mode_systemwide_us", med(diffs["pid_systemwide"]), "us")
+
+
+# --- 2. agent workload -----------------------------------------------------------------------
+
+class FakeLLM:
+    def __init__(self, extra=()):
+        self.cert = os.path.join(WORK, "cert")
+        portf = os.path.join(WORK, "fake.port.%d" % time.monotonic_ns())
+        self.p = subprocess.Popen([PY, os.path.join(TOP, "tools/fake_llm.py"), "--gen-cert",
+                                   self.cert, "--port-file", portf] + list(extra),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while not (os.path.exists(portf) and os.path.getsize(portf)):
+            if time.time() > deadline or self.p.poll() is not None:
+                raise RuntimeError("fake_llm.py did not start")
+            time.sleep(0.05)
+        self.url = "https://127.0.0.1:%d" % int(open(portf).read())
+        self.ca = os.path.join(self.cert, "cert.pem")
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait(10)
+
+
+def client(fake, n, conc, tracer_args=None):
+    """Runs llm_client.py stream; returns (client result dict, tracer cpu s or None, stderr)."""
+    out = os.path.join(WORK, "client.json")
+    cmd = [PY, os.path.join(TOP, "tests/bench/llm_client.py"), "stream", fake.url, fake.ca,
+           str(n), str(conc), out]
+    if tracer_args is not None:
+        cmd = PIN_TRACER + [TRACER, "--format", "none"] + tracer_args + ["--"] + cmd
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = []
+    th = threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True)
+    th.start()
+    ru = wait4(p)
+    th.join()
+    res = json.load(open(out))
+    tracer_cpu = None
+    if tracer_args is not None:
+        tracer_cpu = ru.ru_utime + ru.ru_stime - res["cpu_s"]
+    return res, tracer_cpu, b"".join(err).decode(errors="replace")
+
+
+def bench_agent():
+    rounds = 2 if QUICK else 3
+    for label, extra, n in (("paced", ["--ttft-ms", "400", "--token-ms", "25"], 6 if QUICK else 10),
+                            ("unpaced", [], 100 if QUICK else 200)):
+        fake = FakeLLM(extra)
+        walls = {"untraced": [], "traced": []}
+        cpus = {"untraced": [], "traced": []}
+        tcpu = []
+        try:
+            for r in range(rounds):
+                for mode in ("untraced", "traced"):
+                    log("agent %s round %d: %s" % (label, r + 1, mode))
+                    res, tc, _ = client(fake, n, 1, None if mode == "untraced" else [])
+                    walls[mode].append(res["wall_s"])
+                    cpus[mode].append(res["cpu_s"])
+                    if tc is not None:
+                        tcpu.append(tc)
+        finally:
+            fake.stop()
+        wu, wt = med(walls["untraced"]), med(walls["traced"])
+        cu, ct = med(cpus["untraced"]), med(cpus["traced"])
+        print("Agent workload, %s: %d streaming chat completions in a row; wall %.3f s -> %.3f s,"
+              " client CPU %.3f s -> %.3f s, tracer CPU %.3f s" % (label, n, wu, wt, cu, ct,
+                                                                   med(tcpu)))
+        fig("agent_%s_overhead_pct" % label, (wt - wu) / wu * 100, "%")
+        fig("agent_%s_cpu_overhead_pct" % label, (ct - cu) / cu * 100, "%")
+        fig("agent_%s_tracer_cpu_s" % label, med(tcpu), "s")
+
+
+# --- 3. pipeline -----------------------------------------------------------------------------
+
+def bench_pipeline():
+    fake = FakeLLM()
+    cap = os.path.join(WORK, "mix.ttcap")
+    srvlog = os.path.join(WORK, "tls_server.jsonl")
+    portf = os.path.join(WORK, "tls.port")
+    srv = subprocess.Popen([PY, os.path.join(TOP, "tests/e2e/tls_server.py"), "--cert",
+                            fake.ca, "--key", os.path.join(fake.cert, "key.pem"), "--port-file",
+                            portf, "--log", srvlog], stdout=subprocess.DEVNULL)
+    while not os.path.exists(portf):
+        time.sleep(0.05)
+    big = "https://127.0.0.1:%d/bytes/1048576" % int(open(portf).read())
+    downloads = 20 if QUICK else 40
+    script = ("%s %s stream %s %s 100 4 %s/mix.json; for i in $(seq %d); do "
+              "curl -sk --http1.1 %s -o /dev/null; done" % (
+                  PY, os.path.join(TOP, "tests/bench/llm_client.py"), fake.url, fake.ca, WORK,
+                  downloads, big))
+    log("pipeline: recording the capture mix")
+    subprocess.run([TRACER, "-q", "--format", "none", "--record", cap, "--", "sh", "-c", script],
+                   check=True, timeout=300)
+    srv.terminate()
+    fake.stop()
+    st = subprocess.run([os.path.join(B, "capstat"), cap], capture_output=True, check=True)
+    f = st.stdout.decode().split()
+    recs, nbytes = int(f[1]), int(f[5])
+    cpus = []
+    for _ in range(5):
+        p = subprocess.Popen([TRACER, "replay", cap, "--format", "none"],
+                             stdout=subprocess.DEVNULL)
+        ru = wait4(p)
+        cpus.append(ru.ru_utime + ru.ru_stime)
+    cpu = min(cpus)
+    print("Pipeline: replay of %d records, %.1f MB of plaintext (%d x 1 MiB downloads + 400 "
+          "streamed chat completions): %.3f s CPU" % (recs, nbytes / 1e6, downloads, cpu))
+    fig("pipeline_mb_s", nbytes / 1e6 / cpu, "MB/s")
+    fig("pipeline_records_s", recs / cpu, "records/s")
+
+
+# --- 4. load and memory ----------------------------------------------------------------------
+
+def rss_of(pid):
+    """(RSS, RSS without the ring buffer) in MiB. libbpf maps the BPF ring buffer's pages twice
+    (2 x --ringbuf-size, kernel memory that exists whether mapped or not) and the kernel counts
+    the mapping in RSS: the second figure is the tracer's own memory."""
+    rss = ring = 0
+    try:
+        with open("/proc/%d/smaps" % pid) as f:
+            in_ring = False
+            for line in f:
+                if line[0] in "0123456789abcdef" and "-" in line.split()[0]:
+                    in_ring = "anon_inode:bpf-map" in line
+                elif line.startswith("Rss:"):
+                    kb = int(line.split()[1])
+                    rss += kb
+                    ring += kb if in_ring else 0
+    except OSError:
+        return None
+    return rss / 1024.0, (rss - ring) / 1024.0
+
+
+def bench_streams():
+    fake = FakeLLM(["--ttft-ms", "100", "--token-ms", "20"])
+    try:
+        log("load: 200 concurrent streams")
+        res, tc, err = client(fake, 2, 200, ["--stats", "--ringbuf-size", "64M"])
+    finally:
+        fake.stop()
+    lost = re.search(r"lost_records=(\d+)", err)
+    ex = re.search(r"exchanges=(\d+)", err)
+    print("Load: 200 concurrent streaming clients x 2 calls: %d ok, %d failed, %s exchanges "
+          "decoded, tracer CPU %.3f s" % (res["ok"], res["failed"], ex.group(1) if ex else "?",
+                                         tc))
+    fig("lost_records_200_streams", int(lost.group(1)) if lost else -1, "records")
+    fig("exchanges_200_streams", int(ex.group(1)) if ex else -1, "exchanges")
+    fig("tracer_cpu_200_streams_s", tc, "s")
+
+
+def traced_with_rss(cmd):
+    """Runs cmd under the tracer, sampling its RSS; returns [(t, rss, rss without ring)]."""
+    p = subprocess.Popen(PIN_TRACER + [TRACER, "--format", "none", "--"] + cmd,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # taskset execs the tracer: same pid
+    samples, t0 = [], time.monotonic()
+    while p.poll() is None:
+        v = rss_of(p.pid)
+        if v and v[0] > 0:
+            samples.append((time.monotonic() - t0, v[0], v[1]))
+        time.sleep(0.2)
+    return samples
+
+
+def bench_conns():
+    fake = FakeLLM()
+    ready = os.path.join(WORK, "idle.ready")
+    try:
+        log("memory: 1000 idle keep-alive connections")
+        samples = traced_with_rss([PY, os.path.join(TOP, "tests/bench/llm_client.py"), "idle",
+                                   fake.url, fake.ca, "1000", "4", ready])
+    finally:
+        fake.stop()
+    n = open(ready).read().strip() if os.path.exists(ready) else "0"
+    own = max(s[2] for s in samples)
+    total = max(s[1] for s in samples)
+    print("Memory: %s keep-alive TLS connections open at once: tracer peak RSS %.1f MiB "
+          "without the ring buffer mapping, %.1f MiB with it (64 MiB ring mapped twice)" % (
+              n, own, total))
+    fig("rss_1000_conns_mib", own, "MiB")
+    fig("rss_1000_conns_with_ring_mib", total, "MiB")
+
+
+def bench_churn():
+    n = 3000 if QUICK else 10000
+    log("memory: %d short-lived processes" % n)
+    script = "i=0; while [ $i -lt %d ]; do /bin/true; i=$((i+1)); done" % n
+    t0 = time.monotonic()
+    samples = traced_with_rss(["sh", "-c", script])
+    wall = time.monotonic() - t0
+    own = [s[2] for s in samples]
+    early = next((s[2] for s in samples if s[0] >= wall * 0.1), own[0])
+    # the last samples are taken while the tracer tears down: use the last 20% before that
+    late = max(s[2] for s in samples if s[0] >= wall * 0.8) if samples else 0
+    print("Memory: %d short-lived processes (fork + exec /bin/true) in %.1f s: tracer RSS "
+          "without the ring %.1f MiB after 10%% of them, %.1f MiB in the last 20%%, peak %.1f MiB"
+          % (n, wall, early, late, max(own)))
+    fig("rss_churn_10000_procs_mib", max(own), "MiB")
+    fig("rss_churn_growth_mib", late - early, "MiB")
+
+
+def main():
+    if os.geteuid() != 0:
+        print("bench: needs root (uprobes)", file=sys.stderr)
+        return 1
+    t0 = time.monotonic()
+    uname = os.uname()
+    print("tracetree-bpf bench: %s %s, %d CPUs, %s" % (uname.sysname, uname.release, NCPU,
+                                                      subprocess.run(
+                                                          ["openssl", "version"],
+                                                          capture_output=True).stdout.decode()
+                                                      .strip()))
+    for step in (bench_per_call, bench_untraced, bench_agent, bench_pipeline, bench_streams,
+                 bench_conns, bench_churn):
+        try:
+            step()
+        except Exception as e:  # noqa: BLE001
+            print("bench: %s failed: %s" % (step.__name__, e), flush=True)
+    print("\nbench: done in %.0f s" % (time.monotonic() - t0))
+    with open(os.path.join(B, "results.txt"), "w") as f:
+        for name, value, unit, note in results:
+            f.write("bench: %s %s %s\n" % (name, value, unit))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/* naive.bpf.c: the reference naive TLS probe for `make bench` (not product code): entry +
+ * return uprobe at the exported SSL_* symbols, a fixed 16 KiB ring-buffer record per call,
+ * copied at return, and a consumer wakeup per record; and the floor: empty entry + return
+ * probes, for the bare cost of a probe placement. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#define NAIVE_MAX 16384
+
+struct naive_rec {
+	__u64 ts_ns;
+	__u32 pid;
+	__u32 len;
+	__u8 data[NAIVE_MAX];
+};
+
+struct naive_args {
+	__u64 buf;
+	__u64 lenp;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024 * 1024);
+} naive_rb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct naive_args);
+} naive_args SEC(".maps");
+
+__u64 lost;
+
+/* The cookie is 1 on the _ex variants: the byte count is stored through the 4th argument. */
+SEC("uprobe")
+int BPF_KPROBE(naive_enter, void *ssl, void *buf, long num, void *lenp)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct naive_args a = {
+		.buf = (__u64)buf, .lenp = bpf_get_attach_cookie(ctx) ? (__u64)lenp : 0,
+	};
+
+	bpf_map_update_elem(&naive_args, &id, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(naive_exit, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid(), n = 0;
+	struct naive_args *a = bpf_map_lookup_elem(&naive_args, &id);
+	struct naive_rec *r;
+	__u32 len;
+
+	if (!a)
+		return 0;
+	if (a->lenp && (int)ret == 1)
+		bpf_probe_read_user(&n, sizeof(n), (void *)a->lenp);
+	else if (!a->lenp && (int)ret > 0)
+		n = (int)ret;
+	if (n) {
+		r = bpf_ringbuf_reserve(&naive_rb, sizeof(*r), 0);
+		if (r) {
+			len = n > NAIVE_MAX ? NAIVE_MAX : n;
+			/* keep the clamp visible to the verifier: [1, NAIVE_MAX] */
+			barrier_var(len);
+			len = ((len - 1) & (NAIVE_MAX - 1)) + 1;
+			r->ts_ns = bpf_ktime_get_ns();
+			r->pid = id >> 32;
+			r->len = len;
+			bpf_probe_read_user(r->data, len, (void *)a->buf);
+			bpf_ringbuf_submit(r, 0);	/* default: wake the consumer */
+		} else {
+			__sync_fetch_and_add(&lost, 1);
+		}
+	}
+	bpf_map_delete_elem(&naive_args, &id);
+	return 0;
+}
+
+/* The floor: empty entry and return probes, to measure the bare cost of a placement. */
+SEC("uprobe")
+int floor_enter(void *ctx)
+{
+	return 0;
+}
+
+SEC("uretprobe")
+int floor_exit(void *ctx)
+{
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

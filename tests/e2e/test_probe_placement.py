@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: MIT
+"""Optimised probe placements capture exactly what plain probes at the exported functions do.
+
+libssl is probed at ssl_write_internal/ssl_read_internal (found by decoding SSL_*_ex) instead of
+the exported SSL_write/SSL_read(+_ex), and, unless tracing everything, uprobes are opened per
+traced process and inherited at fork. For each client: the same bytes, positions, directions
+and function labels (src) with TT_TLS_INTERNAL=0 (exported symbols) and with the default."""
+import os
+import subprocess
+import time
+
+from lib import (PY, TRACER, TlsServer, Workdir, by_type, check, eq, execs, read_raw,
+                 run_tracer, streams)
+
+PY_GET = ("import ssl,sys,urllib.request;c=ssl._create_unverified_context();"
+          "print(len(urllib.request.urlopen(sys.argv[1],context=c).read()))")
+NODE_GET = ("const https=require('https');"
+            "https.get(process.argv[1],{rejectUnauthorized:false},r=>{let n=0;"
+            "r.on('data',d=>n+=d.length);r.on('end',()=>console.log(n))})"
+            ".on('error',e=>{console.error(e);process.exit(1)})")
+CLIENTS = {
+    "curl": (lambda url: ["curl", "-sk", "--http1.1", url, "-o", "/dev/null"], "curl"),
+    "python": (lambda url: [PY, "-c", PY_GET, url], "python3"),
+    "node": (lambda url: ["node", "-e", NODE_GET, url], "node"),
+}
+
+
+def capture(client, size, env_extra, extra_args=()):
+    """[(dir, src, pos, len)], {dir: bytes} of the client's one connection, the exchange and
+    the tracer's stderr."""
+    work = Workdir()
+    srv = TlsServer(work)
+    env = dict(os.environ, **env_extra)
+    cmd, exe = CLIENTS[client]
+    try:
+        out = work.file("raw.jsonl")
+        p = subprocess.run([TRACER, "-v", "--raw=" + out] + list(extra_args) + ["--"] +
+                           cmd(srv.url + "/bytes/%d" % size), env=env, capture_output=True,
+                           timeout=120)
+        eq(p.returncode, 0, "tracer exit code (%s)" % p.stderr.decode()[-500:])
+        recs = read_raw(out)
+        ex = srv.exchanges()
+    finally:
+        srv.stop()
+    eq(len(ex), 1, "server saw one exchange")
+    pid = execs(recs, exe)[0]["pid"]
+    mine = {k: v for k, v in streams(recs).items() if k[0] == pid}
+    eq(len({k[1] for k in mine}), 1, "one connection")
+    data = {k[2]: v for k, v in mine.items()}
+    eq(data.get("write"), ex[0][0], "request bytes")
+    eq(data.get("read"), ex[0][1], "response bytes")
+    shape = sorted({(r["dir"], r["src"]) for r in by_type(recs, "data") if r["pid"] == pid})
+    return shape, data, p.stderr.decode()
+
+
+def same_as_exported(client, size):
+    if client == "node" and not any(os.access(os.path.join(d, "node"), os.X_OK)
+                                    for d in os.environ.get("PATH", "").split(":")):
+        return
+    base_shape, base_data, base_err = capture(client, size, {"TT_TLS_INTERNAL": "0"})
+    shape, data, err = capture(client, size, {})
+    check("ssl_*_internal" not in base_err, "TT_TLS_INTERNAL=0 keeps the exported symbols")
+    check("at ssl_*_internal" in err, "libssl probed at ssl_*_internal: %s" % err[-800:])
+    eq(shape, base_shape, "directions and function labels")
+    # both equal the server's bytes (checked in capture); only the port differs between runs
+    eq({k: len(v) for k, v in data.items()}, {k: len(v) for k, v in base_data.items()},
+       "captured lengths")
+
+
+def test_curl_internal_same_bytes():
+    same_as_exported("curl", 40000)
+
+
+def test_python_ex_internal_same_bytes():
+    same_as_exported("python", 40000)
+
+
+def test_node_static_internal_same_bytes():
+    same_as_exported("node", 40000)
+
+
+def test_system_wide_same_bytes():
+    """The system-wide attachment (as --all uses) captures the same as the per-process one."""
+    shape, data, err = capture("python", 1000, {"TT_UPROBE_ATTACH": "system"})
+    check("traced processes only" not in err, "system-wide attachment in use")
+    shape2, data2, err2 = capture("python", 1000, {})
+    check("traced processes only" in err2, "per-process attachment in use: %s" % err2[-500:])
+    eq(shape2, shape, "directions and function labels")
+    eq({k: len(v) for k, v in data2.items()}, {k: len(v) for k, v in data.items()},
+       "captured lengths")
+
+
+def test_grandchild_forked_late_is_captured():
+    """A process forked long after the probes were opened (inherited at fork, no user-space
+    round trip) is captured from its first call; an outside process is not."""
+    work = Workdir()
+    srv = TlsServer(work)
+    try:
+        out = work.file("raw.jsonl")
+        script = "sleep 1; (sleep 0.5; curl -sk --http1.1 %s/bytes/77 -o /dev/null) & wait" % (
+            srv.url)
+        tr = subprocess.Popen([TRACER, "--raw=" + out, "--", "sh", "-c", script])
+        time.sleep(0.8)
+        subprocess.run(["curl", "-sk", "--http1.1", srv.url + "/bytes/55", "-o", "/dev/null"],
+                       check=True, timeout=20)
+        eq(tr.wait(60), 0, "tracer exit code")
+        recs = read_raw(out)
+        ex = srv.exchanges()
+    finally:
+        srv.stop()
+    eq(len(ex), 2, "server saw both exchanges")
+    got = sorted(streams(recs).values(), key=len)
+    traced = [e for e in ex if e[0].startswith(b"GET /bytes/77")][0]
+    eq(sorted(got), sorted([traced[0], traced[1]]), "only the traced grandchild's bytes")

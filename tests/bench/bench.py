@@ -3,8 +3,10 @@
 """`make bench`: the performance figures of issue 8, each measured side by side in one run.
 
 Usage (root): tests/bench/bench.py OUTPUT_DIR [--quick]
-Needs OUTPUT_DIR/tracetree-bpf (or TT_TRACER), OUTPUT_DIR/bench/{sslbench,naive,capstat,
+Needs OUTPUT_DIR/tracetree-bpf (or TT_TRACER), OUTPUT_DIR/bench/{sslbench,naive,capstat,httpbench,
 naive.bpf.o}. Prints a table and one `bench: NAME VALUE UNIT` line per figure.
+BENCH_ONLY=http,pipeline,...: only those steps (names of the bench_* functions without the
+prefix; BENCH_ONLY=http needs neither root nor the tracer).
 """
 import json
 import os
@@ -292,6 +294,81 @@ def bench_pipeline():
     fig("pipeline_records_s", recs / cpu, "records/s")
 
 
+# --- 3b. HTTP layer alone --------------------------------------------------------------------
+
+def httpbench(*args):
+    cmd = PIN_BENCH + [os.path.join(B, "httpbench")] + [str(a) for a in args]
+    p = subprocess.run(cmd, capture_output=True, timeout=300)
+    if p.returncode != 0:
+        raise RuntimeError("%s exited %d: %s" % (" ".join(cmd), p.returncode,
+                                                  p.stderr.decode(errors="replace")[-1500:]))
+    return [line.split() for line in p.stdout.decode().splitlines()]
+
+
+def bench_http():
+    """conn_table__feed/__flush alone on tests/bench/httpbench.c's synthetic capture mix."""
+    reps = 3 if QUICK else 7
+    log("http layer: speed, %d rounds" % reps)
+    corpus, speed, zlib = {}, {}, {}
+    for f in httpbench("speed", reps):
+        if f[0] == "corpus":
+            corpus[f[1]] = dict(bytes=int(f[2]), records=int(f[3]), x=int(f[4]),
+                                events=int(f[5]))
+        elif f[0] == "speed":
+            speed[f[1]] = float(f[2])
+        elif f[0] == "zlib":
+            zlib[f[1]] = dict(cpu=float(f[2]), zbytes=int(f[3]), plain=int(f[4]))
+    need = ("mix_plain", "mix_gzip", "sse_gzip", "sse_plain", "json_plain", "small")
+    if any(n not in corpus or n not in speed for n in need) or "sse_gzip" not in zlib:
+        raise RuntimeError("httpbench speed: missing results")
+    mem = {}
+    for scale in (1, 10):
+        log("http layer: peak memory, input x%d" % scale)
+        for f in httpbench("mem", scale):
+            if f[0] == "mem":
+                mem[int(f[1])] = dict(bytes=int(f[2]), x=int(f[3]), base=float(f[4]),
+                                      peak=float(f[5]), growth=float(f[6]))
+    if 1 not in mem or 10 not in mem:
+        raise RuntimeError("httpbench mem: missing results")
+
+    def rate(name):
+        return corpus[name]["bytes"] / 1e6 / speed[name]
+
+    print("\nHTTP layer alone (conn_table__feed + __flush, exchanges checked; MB of captured "
+          "plaintext per CPU second, median of %d rounds, one core)" % reps)
+    print("%-20s %9s %8s %9s %7s | %8s %9s | %9s %9s" % (
+        "corpus", "captured", "records", "exchanges", "events", "CPU ms", "MB/s", "zlib ms",
+        "zlib MB/s"))
+    for name in ("mix_plain", "sse_plain", "json_plain", "small", "mix_gzip", "sse_gzip",
+                 "sse_gzip_reads16k", "sse_gzip_per_event"):
+        if name not in corpus or name not in speed:
+            continue
+        c, z = corpus[name], zlib.get(name)
+        print("%-20s %6.1f MB %8d %9d %7d | %8.2f %9.1f | %9s %9s" % (
+            name, c["bytes"] / 1e6, c["records"], c["x"], c["events"], speed[name] * 1e3,
+            rate(name), "%.2f" % (z["cpu"] * 1e3) if z else "-",
+            "%.1f" % (c["bytes"] / 1e6 / z["cpu"]) if z else "-"))
+    zs = zlib["sse_gzip"]
+    zrate = corpus["sse_gzip"]["bytes"] / 1e6 / zs["cpu"]
+    print("  zlib alone: inflating the same gzip bodies in the same pieces (16 KiB out), its rate "
+          "counted in the same captured bytes; per compressed byte %.1f MB/s, per decoded byte "
+          "%.1f MB/s" % (zs["zbytes"] / 1e6 / zs["cpu"], zs["plain"] / 1e6 / zs["cpu"]))
+    for scale in (1, 10):
+        m = mem[scale]
+        print("  Memory, input x%-2d: %.1f MB captured, %d exchanges through one table: peak RSS "
+              "%.1f MiB above the loaded corpus (process %.1f MiB -> peak %.1f MiB)" % (
+                  scale, m["bytes"] / 1e6, m["x"], m["growth"], m["base"], m["peak"]))
+    print()
+    fig("http_layer_mb_s", rate("mix_plain"), "MB/s", "uncompressed mix, target >= 300")
+    fig("http_layer_gzip_mb_s", rate("sse_gzip"), "MB/s", "gzip SSE streams")
+    fig("zlib_inflate_mb_s", zrate, "MB/s", "zlib alone on the same bytes")
+    fig("http_layer_gzip_x_zlib", rate("sse_gzip") / zrate, "x", "target >= 1")
+    fig("http_layer_gzip_mix_mb_s", rate("mix_gzip"), "MB/s", "the mix with gzip responses")
+    fig("http_layer_small_mb_s", rate("small"), "MB/s", "small keep-alive exchanges")
+    fig("http_layer_peak_rss_mib", mem[1]["growth"], "MiB")
+    fig("http_layer_peak_rss_10x_mib", mem[10]["growth"], "MiB")
+
+
 # --- 4. load and memory ----------------------------------------------------------------------
 
 def rss_of(pid):
@@ -382,8 +459,20 @@ def bench_churn():
     fig("rss_churn_growth_mib", late - early, "MiB")
 
 
+STEPS = ("per_call", "untraced", "agent", "pipeline", "http", "streams", "conns", "churn")
+NO_ROOT = {"http"}
+
+
 def main():
-    if os.geteuid() != 0:
+    only = [s for s in os.environ.get("BENCH_ONLY", "").replace(",", " ").split() if s]
+    bad = [s for s in only if s not in STEPS]
+    if bad:
+        print("bench: BENCH_ONLY: unknown step(s) %s (steps: %s)" % (" ".join(bad),
+                                                                    ",".join(STEPS)),
+              file=sys.stderr)
+        return 2
+    steps = [s for s in STEPS if not only or s in only]
+    if os.geteuid() != 0 and not set(steps) <= NO_ROOT:
         print("bench: needs root (uprobes)", file=sys.stderr)
         return 1
     t0 = time.monotonic()
@@ -393,8 +482,7 @@ def main():
                                                           ["openssl", "version"],
                                                           capture_output=True).stdout.decode()
                                                       .strip()))
-    for step in (bench_per_call, bench_untraced, bench_agent, bench_pipeline, bench_streams,
-                 bench_conns, bench_churn):
+    for step in (globals()["bench_" + s] for s in steps):
         try:
             step()
         except Exception as e:  # noqa: BLE001

@@ -87,7 +87,7 @@ void cli_usage(FILE *f)
 "Capture:\n"
 "  --call-cap BYTES       plaintext kept per SSL call (default 256K, max 4M); longer calls are\n"
 "                         marked truncated\n"
-"  --ringbuf-size BYTES   kernel ring buffer size (default 64M, a power of two >= 1M)\n"
+"  --ringbuf-size BYTES   kernel ring buffer size (default 16M, a power of two >= 1M)\n"
 "  --duration SECS        stop after SECS seconds\n"
 "  --tls-offsets FILE:func=0xOFF[,func=0xOFF...]\n"
 "                         probe TLS functions at these file offsets in FILE (SSL_write,\n"

@@ -66,7 +66,8 @@ deps:
 # package that cannot be installed makes its tests report skipped, with the reason.
 NPM_DIR ?= $(OUTPUT)/npm
 NPM_PKGS := bun-1.3.14=@oven/bun-linux-x64@1.3.14 bun-1.4.5=@oven/bun-linux-x64@1.4.5 \
-	claude-code=@anthropic-ai/claude-code@2.1.330 mcp=@modelcontextprotocol/sdk@1.32.2
+	claude-code=@anthropic-ai/claude-code@2.1.330 mcp=@modelcontextprotocol/sdk@1.32.2 \
+	codex=@openai/codex@0.169.0
 npm-deps:
 	$(call msg,NPM,$(NPM_DIR))
 	$(Q)mkdir -p $(NPM_DIR)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sock.bpf.c: plaintext HTTP on the TCP sockets of traced processes, from the socket syscalls
- * (write/writev/sendto/sendmsg, read/readv/recvfrom/recvmsg, close). */
+ * (write/writev/sendto/sendmsg, read/readv/recvfrom/recvmsg, close), and the TLS client
+ * connections among them (ClientHello, byte counts). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -21,6 +22,13 @@
  * nothing is captured twice. Calls made inside an SSL call of the same thread are skipped too
  * (their bytes are TLS records even when tracing began mid-connection). Sockets that never look
  * like HTTP (databases, DNS over TCP, ...) are given up after SOCK_PROBES calls.
+ *
+ * A socket whose first write is a TLS ClientHello is a TLS client connection (SK_TLS): its
+ * hello goes to user space (tt_tls_hello: the SNI, the addresses), and the bytes of the calls
+ * made on it outside a probed TLS call are counted until close() or the process's exit_group()
+ * (tt_tls_close). User space makes a span of it when the process's plaintext is not captured
+ * (src/linker_tls.c), so an agent whose TLS stack we cannot probe still shows its connections.
+ * Sockets of no interest pay nothing more: SK_SKIP still returns at sock_enter.
  */
 #define SOCK_AF_INET		2
 #define SOCK_AF_INET6		10
@@ -38,6 +46,7 @@ enum sock_kind {
 	SK_UNKNOWN = 0,		/* no bytes that tell yet */
 	SK_PLAIN = 1,		/* HTTP: captured */
 	SK_SKIP = 2,		/* TLS or another protocol: never captured */
+	SK_TLS = 3,		/* a TLS client: counted in tls_socks, never captured */
 };
 
 struct sock_key {
@@ -63,6 +72,25 @@ struct sock_call {
 	__u8 dir;
 	__u8 pad[7];
 };
+
+/*
+ * A TLS client socket: its close record, kept ready and counted into with atomic adds (threads
+ * of a process may share a socket); the header is only filled in the copy sent at close.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);		/* TT_MAX_TLS_BPF: open TLS client sockets */
+	__type(key, struct sock_key);
+	__type(value, struct tt_tls_close);
+} tls_socks SEC(".maps");
+
+/* Processes that opened a TLS client socket: exit_group walks tls_socks only for them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);			/* tgid */
+	__type(value, __u8);
+} tls_procs SEC(".maps");
 
 struct sock_iovs {
 	struct iovec v[SOCK_IOV_MAX];
@@ -98,14 +126,14 @@ struct {
 } sock_scratch SEC(".maps");
 
 /*
- * Only gives struct tt_sock a BTF description for tests/unit/test_abi.c (like abi_anchor in
- * proc.bpf.c, which could take it over): one entry, never used.
+ * Only gives struct tt_tls_hello (and the tt_sock inside it) a BTF description for
+ * tests/unit/test_abi.c (like abi_anchor in proc.bpf.c): one entry, never used.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct tt_sock);
+	__type(value, struct tt_tls_hello);
 } sock_anchor SEC(".maps");
 
 /* The socket behind fd when it is an IPv4/IPv6 stream socket, else NULL. */
@@ -163,14 +191,21 @@ static __always_inline int sock_enter(long fd, __u64 buf, __u32 cnt, __u8 dir)
 
 #define FOURCC(a, b, c, d) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
 
-/* What the first four bytes of a call say about the socket. */
-static __always_inline __u8 sock_kind_of(const __u8 *b)
+/*
+ * What the first bytes of a call say about the socket (b[4..5] are 0 when the call moved only
+ * four). A client's first write on a new TLS connection is a handshake record (22) whose
+ * first message is a ClientHello (type 1, after the 5-byte record header).
+ */
+static __always_inline __u8 sock_kind_of(const __u8 *b, __u8 dir)
 {
 	__u32 w = FOURCC(b[0], b[1], b[2], b[3]);
 
 	/* TLS record header: content type 20..23, version major 3 */
-	if (b[0] >= 0x14 && b[0] <= 0x17 && b[1] == 0x03)
+	if (b[0] >= 0x14 && b[0] <= 0x17 && b[1] == 0x03) {
+		if (dir == TT_DIR_WRITE && b[0] == 0x16 && b[5] == 0x01)
+			return SK_TLS;
 		return SK_SKIP;
+	}
 	switch (w) {
 	case FOURCC('G', 'E', 'T', ' '):
 	case FOURCC('P', 'O', 'S', 'T'):
@@ -188,19 +223,12 @@ static __always_inline __u8 sock_kind_of(const __u8 *b)
 	return SK_UNKNOWN;
 }
 
-/* Tells user space the addresses of a socket about to be captured. */
-static __always_inline void sock_report(struct sock_call *c, __u64 pid_tgid)
+/* The addresses of the socket of call c into e (a record, or scratch for a larger one). */
+static __always_inline void sock_fill(struct tt_sock *e, struct sock_call *c)
 {
 	struct sock *sk = (void *)c->sk;
-	struct tt_sock *e;
 	__u32 *l6, *r6;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
-		return;
-	}
-	fill_hdr(&e->h, TT_REC_SOCK, sizeof(*e), pid_tgid);
 	e->conn = TT_CONN_SOCK | c->ino;
 	e->fd = c->fd;
 	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -226,6 +254,89 @@ static __always_inline void sock_report(struct sock_call *c, __u64 pid_tgid)
 		bpf_core_read(e->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
 		bpf_core_read(e->raddr, 4, &sk->__sk_common.skc_daddr);
 	}
+}
+
+/* Tells user space the addresses of a socket about to be captured. */
+static __always_inline void sock_report(struct sock_call *c, __u64 pid_tgid)
+{
+	struct tt_sock *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(TT_ST_LOST_RECS, 1);
+		return;
+	}
+	fill_hdr(&e->h, TT_REC_SOCK, sizeof(*e), pid_tgid);
+	sock_fill(e, c);
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
+/*
+ * A TLS client socket: its ClientHello (the first n bytes written, from buffer p) to user
+ * space, and its entry in tls_socks. Staged in sock_scratch, free here: sock_emit_seg, its
+ * other user, only runs on SK_PLAIN sockets later in the same program.
+ */
+static __always_inline void tls_report(struct sock_key *key, struct sock_call *c, __u64 p,
+				       __u64 n, __u64 call_len, __u64 pid_tgid)
+{
+	struct tt_tls_close init = { .conn = TT_CONN_SOCK | key->ino, .fd = c->fd };
+	struct tt_tls_hello *e;
+	__u32 zero = 0, len;
+	__u8 one = 1;
+	void *sc;
+
+	bpf_map_update_elem(&tls_socks, key, &init, BPF_ANY);
+	bpf_map_update_elem(&tls_procs, &key->tgid, &one, BPF_ANY);
+	sc = bpf_map_lookup_elem(&sock_scratch, &zero);
+	if (!sc)
+		return;
+	e = sc;
+	len = n < TT_HELLO_MAX ? n : TT_HELLO_MAX;
+	/* as in sock_emit_seg: re-derive [1, TT_HELLO_MAX] where the verifier can see it */
+	barrier_var(len);
+	len = ((len - 1) & (TT_HELLO_MAX - 1)) + 1;
+	fill_hdr(&e->s.h, TT_REC_TLS_HELLO, sizeof(*e) + len, pid_tgid);
+	sock_fill(&e->s, c);
+	e->call_len = call_len;
+	e->len = len;
+	if (bpf_probe_read_user(e->data, len, (void *)p)) {
+		stat_add(TT_ST_READ_ERR, 1);
+		e->len = 0;
+		e->s.h.size = sizeof(*e);
+	}
+	if (bpf_ringbuf_output(&events, e, e->len ? sizeof(*e) + len : sizeof(*e), rb_flags()))
+		stat_add(TT_ST_LOST_RECS, 1);
+}
+
+/* Bytes a call moved on a TLS client socket. */
+static __always_inline void tls_count(struct sock_key *key, __u8 dir, __u64 n)
+{
+	struct tt_tls_close *t = bpf_map_lookup_elem(&tls_socks, key);
+
+	if (!t)
+		return;
+	__sync_fetch_and_add(&t->bytes[dir & 1], n);
+	__sync_fetch_and_add(&t->calls[dir & 1], 1);
+}
+
+/* The end of a TLS client socket: its counts to user space. */
+static __always_inline void tls_close(struct tt_tls_close *t, __u32 flags, __u64 pid_tgid)
+{
+	struct tt_tls_close *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(TT_ST_LOST_RECS, 1);
+		return;
+	}
+	fill_hdr(&e->h, TT_REC_TLS_CLOSE, sizeof(*e), pid_tgid);
+	e->conn = t->conn;
+	e->fd = t->fd;
+	e->flags = flags;
+	e->bytes[0] = t->bytes[0];
+	e->bytes[1] = t->bytes[1];
+	e->calls[0] = t->calls[0];
+	e->calls[1] = t->calls[1];
 	bpf_ringbuf_submit(e, rb_flags());
 }
 
@@ -242,25 +353,26 @@ static __always_inline __u64 first_buf(struct sock_call *c, __u64 *len)
 	return (__u64)v.iov_base;
 }
 
-/* An SK_UNKNOWN socket: decides from the call's first bytes. True when it is now SK_PLAIN. */
-static __always_inline bool sock_classify(struct sock_st *st, struct sock_call *c, __u64 n,
-					  __u64 pid_tgid)
+/* An SK_UNKNOWN socket: decides its kind from the call's first bytes, and reports it. */
+static __always_inline void sock_classify(struct sock_key *key, struct sock_st *st,
+					  struct sock_call *c, __u64 n, __u64 pid_tgid)
 {
-	__u8 b[4] = {};
-	__u64 p;
+	__u64 call_len = n, p;
+	__u8 b[6] = {};
 
 	p = first_buf(c, &n);
-	if (!p || n < sizeof(b) || bpf_probe_read_user(b, sizeof(b), (void *)p)) {
+	/* six bytes tell a ClientHello; four are enough for the rest */
+	if (!p || n < 4 || bpf_probe_read_user(b, n < sizeof(b) ? 4 : sizeof(b), (void *)p)) {
 		st->kind = ++st->probes >= SOCK_PROBES ? SK_SKIP : SK_UNKNOWN;
-		return false;
+		return;
 	}
-	st->kind = sock_kind_of(b);
+	st->kind = sock_kind_of(b, c->dir);
 	if (st->kind == SK_UNKNOWN && ++st->probes >= SOCK_PROBES)
 		st->kind = SK_SKIP;
-	if (st->kind != SK_PLAIN)
-		return false;
-	sock_report(c, pid_tgid);
-	return true;
+	if (st->kind == SK_PLAIN)
+		sock_report(c, pid_tgid);
+	else if (st->kind == SK_TLS)
+		tls_report(key, c, p, n, call_len, pid_tgid);
 }
 
 #define SEG_FIRST	(1u << 8)	/* the segment starts the call */
@@ -395,11 +507,12 @@ static __always_inline int sock_exit(long ret)
 		if (!st)
 			return 0;
 	}
-	if (st->kind == SK_SKIP)
-		return 0;
-	if (st->kind == SK_UNKNOWN && !sock_classify(st, &c, ret, pid_tgid))
-		return 0;
-	sock_emit(st, &c, ret);
+	if (st->kind == SK_UNKNOWN)
+		sock_classify(&key, st, &c, ret, pid_tgid);
+	if (st->kind == SK_TLS)
+		tls_count(&key, c.dir, ret);
+	else if (st->kind == SK_PLAIN)
+		sock_emit(st, &c, ret);
 	return 0;
 }
 
@@ -497,12 +610,16 @@ int sk_recvmsg_in(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_recvmsg")
 int sk_recvmsg_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
 
-/* The end of a captured socket: user space delivers what it holds (close-delimited bodies). */
+/*
+ * The end of a captured socket: user space delivers what it holds (close-delimited bodies). The
+ * end of a TLS client socket: its byte counts.
+ */
 SEC("tracepoint/syscalls/sys_enter_close")
 int sk_close_in(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct sock_key key = { .tgid = pid_tgid >> 32 };
+	struct tt_tls_close *t;
 	struct tt_conn_ev *e;
 	struct sock_st *st;
 	long fd = ctx->args[0];
@@ -512,7 +629,12 @@ int sk_close_in(struct trace_event_raw_sys_enter *ctx)
 	st = bpf_map_lookup_elem(&socks, &key);
 	if (!st)
 		return 0;
-	if (st->kind == SK_PLAIN) {
+	if (st->kind == SK_TLS) {
+		t = bpf_map_lookup_elem(&tls_socks, &key);
+		if (t)
+			tls_close(t, 0, pid_tgid);
+		bpf_map_delete_elem(&tls_socks, &key);
+	} else if (st->kind == SK_PLAIN) {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 		if (e) {
 			fill_hdr(&e->h, TT_REC_CLOSE, sizeof(*e), pid_tgid);
@@ -525,5 +647,39 @@ int sk_close_in(struct trace_event_raw_sys_enter *ctx)
 		}
 	}
 	bpf_map_delete_elem(&socks, &key);
+	return 0;
+}
+
+struct tls_exit_ctx {
+	__u64 pid_tgid;
+};
+
+/* One entry of tls_socks at exit_group: the exiting process's sockets get their close record. */
+static long tls_exit_one(struct bpf_map *map, struct sock_key *key, struct tt_tls_close *t,
+			 struct tls_exit_ctx *x)
+{
+	if (key->tgid != x->pid_tgid >> 32)
+		return 0;
+	tls_close(t, TT_TLS_CLOSE_EXIT, x->pid_tgid);
+	bpf_map_delete_elem(map, key);
+	return 0;
+}
+
+/*
+ * A process ending with TLS client sockets open (a pooled connection is seldom closed): their
+ * counts go out before the exit record of the process (sched_process_exit comes later), so user
+ * space still has the process when they arrive. A process killed by a signal makes no
+ * exit_group(): user space ends its connections at its exit, without counts.
+ */
+SEC("tracepoint/syscalls/sys_enter_exit_group")
+int sk_exit_group(struct trace_event_raw_sys_enter *ctx)
+{
+	struct tls_exit_ctx x = { .pid_tgid = bpf_get_current_pid_tgid() };
+	__u32 tgid = x.pid_tgid >> 32;
+
+	if (cfg_sock_off || !bpf_map_lookup_elem(&tls_procs, &tgid))
+		return 0;
+	bpf_map_delete_elem(&tls_procs, &tgid);
+	bpf_for_each_map_elem(&tls_socks, tls_exit_one, &x, 0);
 	return 0;
 }

@@ -49,6 +49,14 @@ struct linker_stats {
 	uint64_t traceparents;		/* remote parents adopted */
 	uint64_t traceparents_ignored;	/* not on a trace root, too late, or invalid */
 	uint64_t procs_cap_hits;	/* TT_MAX_PROCS reached */
+	uint64_t tls_conns;		/* TLS client connections seen (ClientHello) */
+	uint64_t tls_unsupported;	/* ... made spans: their process's plaintext is not
+					 * captured (tracetree.capture=unsupported) */
+	uint64_t tls_hidden;		/* ... of processes whose TLS plaintext is captured:
+					 * no span */
+	uint64_t tls_no_counts;		/* ... ended at their process's exit, no byte counts */
+	uint64_t tls_forgotten;		/* ... dropped at TT_MAX_TLS_OPEN, or of unknown
+					 * processes */
 	uint64_t procs;			/* processes in the table now */
 };
 
@@ -83,6 +91,14 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 int linker__add_http(struct linker *l, const struct http_exchange *x);
 /* The addresses of a plaintext socket (TT_REC_SOCK): the local port of its SERVER spans. */
 void linker__sock(struct linker *l, const struct tt_sock *s);
+/*
+ * A TLS client connection (TT_REC_TLS_HELLO) of a process. connect_ns: when its connect() was
+ * seen, 0 if not. It becomes a span when it ends if no TLS plaintext of its process was
+ * captured by then: see linker_tls.c for the rule.
+ */
+void linker__tls_hello(struct linker *l, const struct tt_tls_hello *h, uint64_t connect_ns);
+/* Its end (TT_REC_TLS_CLOSE): close(), or exit_group() with the socket still open. */
+void linker__tls_close(struct linker *l, const struct tt_tls_close *c);
 /*
  * Every captured chunk, in order: a chunk the process read that starts an HTTP/1.x request
  * opens an inbound request, so the LLM calls, tools and requests made while serving it nest

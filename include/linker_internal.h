@@ -75,6 +75,21 @@ struct lsock {
 	uint64_t conn;
 };
 
+/* Open TLS client connections per process (TT_REC_TLS_HELLO, close not seen yet). */
+#define TT_MAX_TLS_OPEN		256
+
+/* A TLS client connection of a process, from its ClientHello to its close. */
+struct ltls {
+	struct ltls *next;		/* newest first */
+	uint64_t conn;
+	uint64_t start_ns;
+	uint32_t tid;
+	uint16_t port;
+	char peer[48];			/* peer address text */
+	char sni[256];			/* server_name of the hello, "" when none */
+	char alpn[64];			/* protocols offered, "" when none */
+};
+
 struct lproc {
 	struct proc *p;
 	struct ltrace *trace;
@@ -96,6 +111,9 @@ struct lproc {
 	uint64_t tool_seq;
 	struct lsrv *srv;		/* inbound requests being served */
 	size_t n_srv;
+	struct ltls *tls;		/* open TLS client connections */
+	size_t n_tls;
+	bool tls_captured;		/* TLS plaintext of this process was captured */
 };
 
 struct linker {
@@ -165,5 +183,13 @@ const uint8_t *lsrv_parent(struct lproc *lp, uint32_t tid, uint64_t ts, const ch
 int lsrv_exchange(struct linker *l, struct lproc *lp, const struct http_exchange *x);
 /* A client exchange of lp that is an MCP call: its span (1), or 0 when it is none. */
 int lmcp_exchange(struct linker *l, struct lproc *lp, const struct http_exchange *x);
+
+/* linker_tls.c: TLS connections whose plaintext is not captured. */
+/* A captured chunk of lp: TLS plaintext marks the process as captured. */
+void ltls_data(struct lproc *lp, const struct tt_data *d);
+/* The process ends (incomplete: at shutdown): its open connections end with it. */
+void ltls_end_all(struct linker *l, struct lproc *lp, uint64_t end_ns, bool incomplete);
+/* Frees them without spans. */
+void ltls_free_all(struct lproc *lp);
 
 #endif /* TT_LINKER_INTERNAL_H */

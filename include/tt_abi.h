@@ -7,7 +7,8 @@
  * Shared by bpf/ (where vmlinux.h provides the __uN types) and user space (linux/types.h).
  * Every struct is naturally aligned with explicit padding, so its layout is the same in both
  * compilers; tests/unit/test_abi.c compares it with the BTF of the built BPF object.
- * Bump TT_ABI_VERSION on any change: capture files carry it.
+ * Bump TT_ABI_VERSION on any change to an existing record: capture files carry it. Record
+ * types are only ever appended (a new type leaves older captures valid as they are).
  */
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
@@ -30,6 +31,8 @@ enum tt_rec_type {
 	TT_REC_CONNECT = 7,	/* struct tt_connect: connect() on a socket of a traced process */
 	TT_REC_LIBOPEN = 8,	/* struct tt_libopen: a traced process opened a TLS library */
 	TT_REC_SOCK = 9,	/* struct tt_sock: a TCP socket turned out to carry plaintext HTTP */
+	TT_REC_TLS_HELLO = 10,	/* struct tt_tls_hello: a socket's first write is a ClientHello */
+	TT_REC_TLS_CLOSE = 11,	/* struct tt_tls_close: end of such a socket, with byte counts */
 	TT_REC_MAX,
 };
 
@@ -152,6 +155,41 @@ struct tt_sock {
 	__u32 pad1;
 	__u8 laddr[16];		/* local address (IPv4 in the first 4 bytes) */
 	__u8 raddr[16];		/* peer address */
+};
+
+/*
+ * A TLS client connection seen from the socket syscalls (bpf/sock.bpf.c): the first write of a
+ * traced process's TCP socket was a TLS handshake record holding a ClientHello. Whether its
+ * plaintext is captured too is for user space to tell (src/linker_tls.c): when it is not, the
+ * connection still gets a span, named after the SNI of the hello.
+ */
+/* ClientHello bytes kept, a power of two: rustls puts the SNI last, after a 1.2 KiB
+ * post-quantum key share (tests/fixtures/tls/rustls-codex.bin) */
+#define TT_HELLO_MAX		2048
+
+struct tt_tls_hello {
+	struct tt_sock s;	/* s.h.type = TT_REC_TLS_HELLO; addresses as for plaintext */
+	__u32 call_len;		/* bytes the write moved */
+	__u32 len;		/* bytes in data[]: the first min(call_len, TT_HELLO_MAX) */
+	__u8 data[];		/* from the TLS record header on */
+};
+
+/*
+ * The end of a connection of a tt_tls_hello: its close(), or the exit_group() of its process
+ * while it was still open. Bytes are counted at the socket (TLS records, handshake included),
+ * by syscalls made outside a probed TLS call only.
+ */
+enum tt_tls_close_flags {
+	TT_TLS_CLOSE_EXIT = 1 << 0,	/* still open when the process exited */
+};
+
+struct tt_tls_close {
+	struct tt_hdr h;
+	__u64 conn;		/* TT_CONN_SOCK | inode, as in the tt_tls_hello */
+	__s32 fd;
+	__u32 flags;		/* enum tt_tls_close_flags */
+	__u64 bytes[2];		/* indexed by enum tt_dir: sent, received */
+	__u32 calls[2];		/* socket calls that moved them */
 };
 
 /* Index in the per-CPU "stats" array. */

@@ -171,6 +171,7 @@ static void lproc_drop(struct proc *p, void *ctx)
 		ltool_free(t);
 	}
 	lsrv_free_all(l, lp);
+	ltls_free_all(lp);
 	if (lp->trace->root == lp)
 		lp->trace->root = NULL;
 	ltrace_put(l, lp->trace);
@@ -320,6 +321,8 @@ static void proc_finish(struct linker *l, struct lproc *lp, uint64_t end_ns, boo
 
 	if (!lp || lp->done)
 		return;
+	/* before done: they may still nest in its tool windows */
+	ltls_end_all(l, lp, end_ns, incomplete);
 	lp->done = true;
 	ltools_close_all(l, lp, end_ns, incomplete ? TOOL_END_FLUSH : TOOL_END_EXIT);
 	lproc_decide(lp);

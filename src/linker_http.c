@@ -125,6 +125,11 @@ void linker__data(struct linker *l, const struct tt_data *d)
 	struct lproc *lp;
 	struct lsrv *r;
 
+	if (d->src != TT_SRC_SOCK && (d->flags & TT_DF_FIRST)) {
+		lp = lproc_of(l, d->h.pid);
+		if (lp)
+			ltls_data(lp, d);
+	}
 	if (d->dir != TT_DIR_READ || !(d->flags & TT_DF_FIRST) || !request_line(d->data, d->len))
 		return;
 	lp = lproc_of(l, d->h.pid);

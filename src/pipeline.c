@@ -20,6 +20,7 @@ struct peer_slot {
 	uint32_t pid;
 	int32_t fd;		/* -1 = empty */
 	uint16_t port;
+	uint64_t ts;		/* of the connect(): the start of a TLS connection span */
 	char addr[INET6_ADDRSTRLEN];
 };
 
@@ -74,6 +75,7 @@ static void on_connect(struct pipeline *p, const struct tt_connect *c)
 	s->pid = c->h.pid;
 	s->fd = c->fd;
 	s->port = c->port;
+	s->ts = c->h.ts_ns;
 	if (!inet_ntop(c->family == 2 ? AF_INET : AF_INET6, c->addr, s->addr, sizeof(s->addr)))
 		s->addr[0] = '\0';
 }
@@ -102,6 +104,20 @@ static void on_sock(struct pipeline *p, const struct tt_sock *s)
 	p->st.peers++;
 }
 
+/*
+ * A TLS client connection (bpf/sock.bpf.c): to the linker, with the time of its connect() when
+ * the same (pid, fd) connected to the same port just before.
+ */
+static void on_tls_hello(struct pipeline *p, const struct tt_tls_hello *t)
+{
+	struct peer_slot *s = peer_slot(p, t->s.h.pid, t->s.fd);
+	uint64_t connect_ns = 0;
+
+	if (s->pid == t->s.h.pid && s->fd == t->s.fd && s->port == t->s.rport)
+		connect_ns = s->ts;
+	linker__tls_hello(p->linker, t, connect_ns);
+}
+
 void pipeline__record(struct pipeline *p, const void *rec, size_t size)
 {
 	const struct tt_hdr *h = rec;
@@ -115,6 +131,12 @@ void pipeline__record(struct pipeline *p, const void *rec, size_t size)
 		break;
 	case TT_REC_SOCK:
 		on_sock(p, rec);
+		break;
+	case TT_REC_TLS_HELLO:
+		on_tls_hello(p, rec);
+		break;
+	case TT_REC_TLS_CLOSE:
+		linker__tls_close(p->linker, rec);
 		break;
 	case TT_REC_CLOSE:
 		conn_table__close(p->conns, h->pid, ((const struct tt_conn_ev *)rec)->conn,

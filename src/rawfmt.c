@@ -112,6 +112,30 @@ static int put_sock(struct tt_buf *b, const struct tt_sock *s)
 			     s->fd, la, s->lport, ra, s->rport);
 }
 
+/* The hello is kept as base64: its SNI is what matters, and tools can parse it again. */
+static int put_tls_hello(struct tt_buf *b, const struct tt_tls_hello *t)
+{
+	int err;
+
+	err = put_sock(b, &t->s);
+	if (!err)
+		err = tt_buf_printf(b, ",\"call_len\":%u,\"len\":%u,\"base64\":\"", t->call_len,
+				    t->len);
+	if (!err)
+		err = jsonw_base64(b, t->data, t->len);
+	return err ? err : tt_buf_addc(b, '"');
+}
+
+static int put_tls_close(struct tt_buf *b, const struct tt_tls_close *t)
+{
+	return tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,\"bytes_sent\":%" PRIu64
+			     ",\"bytes_received\":%" PRIu64 ",\"calls_sent\":%u,"
+			     "\"calls_received\":%u,\"at_exit\":%s", (uint64_t)t->conn, t->fd,
+			     (uint64_t)t->bytes[TT_DIR_WRITE], (uint64_t)t->bytes[TT_DIR_READ],
+			     t->calls[TT_DIR_WRITE], t->calls[TT_DIR_READ],
+			     t->flags & TT_TLS_CLOSE_EXIT ? "true" : "false");
+}
+
 int rawfmt_record(struct tt_buf *b, const void *rec, size_t size, const struct rawfmt_clock *clk)
 {
 	const struct tt_hdr *h = rec;
@@ -160,6 +184,12 @@ int rawfmt_record(struct tt_buf *b, const void *rec, size_t size, const struct r
 		break;
 	case TT_REC_SOCK:
 		err = put_sock(b, rec);
+		break;
+	case TT_REC_TLS_HELLO:
+		err = put_tls_hello(b, rec);
+		break;
+	case TT_REC_TLS_CLOSE:
+		err = put_tls_close(b, rec);
 		break;
 	case TT_REC_LIBOPEN: {
 		const struct tt_libopen *lo = rec;

@@ -15,6 +15,8 @@ static const size_t rec_min[TT_REC_MAX] = {
 	[TT_REC_CONNECT] = sizeof(struct tt_connect),
 	[TT_REC_LIBOPEN] = sizeof(struct tt_libopen),
 	[TT_REC_SOCK] = sizeof(struct tt_sock),
+	[TT_REC_TLS_HELLO] = sizeof(struct tt_tls_hello),
+	[TT_REC_TLS_CLOSE] = sizeof(struct tt_tls_close),
 };
 
 int tt_rec_validate(const void *rec, size_t size)
@@ -43,6 +45,12 @@ int tt_rec_validate(const void *rec, size_t size)
 
 		if (o->path_len >= TT_PATH_MAX)
 			return -EBADMSG;
+	} else if (h.type == TT_REC_TLS_HELLO) {
+		struct tt_tls_hello t;
+
+		memcpy(&t, rec, sizeof(t));
+		if (t.len > TT_HELLO_MAX || sizeof(t) + t.len > h.size)
+			return -EBADMSG;
 	}
 	return h.type;
 }
@@ -53,7 +61,8 @@ const char *tt_rec_type_name(int type)
 		[TT_REC_DATA] = "data", [TT_REC_FORK] = "fork", [TT_REC_EXEC] = "exec",
 		[TT_REC_EXIT] = "exit", [TT_REC_CLOSE] = "close", [TT_REC_SSL_FD] = "ssl_fd",
 		[TT_REC_CONNECT] = "connect", [TT_REC_LIBOPEN] = "libopen",
-		[TT_REC_SOCK] = "sock",
+		[TT_REC_SOCK] = "sock", [TT_REC_TLS_HELLO] = "tls_hello",
+		[TT_REC_TLS_CLOSE] = "tls_close",
 	};
 
 	if (type <= 0 || type >= TT_REC_MAX)

@@ -18,6 +18,10 @@ if [ -d tests/fixtures/http2/fuzz_seeds ]; then
 	mkdir -p "$seeds/fuzz_http2"
 	cp -r tests/fixtures/http2/fuzz_seeds/. "$seeds/fuzz_http2/"
 fi
+if [ -d tests/fixtures/tls ]; then
+	mkdir -p "$seeds/fuzz_tlshello"
+	cp tests/fixtures/tls/*.bin "$seeds/fuzz_tlshello/"
+fi
 pass=0
 fail=0
 for bin in "$out"/fuzz/fuzz_*; do

@@ -47,6 +47,12 @@ static const struct layout layouts[] = {
 	  { F(tt_sock, h), F(tt_sock, conn), F(tt_sock, fd), F(tt_sock, family), F(tt_sock, lport),
 	    F(tt_sock, rport), F(tt_sock, pad0), F(tt_sock, pad1), F(tt_sock, laddr),
 	    F(tt_sock, raddr) } },
+	{ "tt_tls_hello", sizeof(struct tt_tls_hello),
+	  { F(tt_tls_hello, s), F(tt_tls_hello, call_len), F(tt_tls_hello, len),
+	    F(tt_tls_hello, data) } },
+	{ "tt_tls_close", sizeof(struct tt_tls_close),
+	  { F(tt_tls_close, h), F(tt_tls_close, conn), F(tt_tls_close, fd),
+	    F(tt_tls_close, flags), F(tt_tls_close, bytes), F(tt_tls_close, calls) } },
 	{ "tt_libopen", sizeof(struct tt_libopen),
 	  { F(tt_libopen, h), F(tt_libopen, path_len), F(tt_libopen, pad0), F(tt_libopen, pad1),
 	    F(tt_libopen, path) } },
@@ -105,6 +111,10 @@ void test_abi_chunk_bounds(void)
 	/* the BPF side derives lengths with masks: both must be powers of two */
 	ASSERT_EQ(TT_CHUNK & (TT_CHUNK - 1), 0, "TT_CHUNK power of two");
 	ASSERT_EQ(TT_ARGS_MAX & (TT_ARGS_MAX - 1), 0, "TT_ARGS_MAX power of two");
+	ASSERT_EQ(TT_HELLO_MAX & (TT_HELLO_MAX - 1), 0, "TT_HELLO_MAX power of two");
+	/* bpf/sock.bpf.c stages a hello in the TT_CHUNK data scratch */
+	ASSERT_LE(sizeof(struct tt_tls_hello) + TT_HELLO_MAX, sizeof(struct tt_data) + TT_CHUNK,
+		  "hello fits the scratch");
 	/* a per-CPU scratch value must stay under the kernel's 32 KiB limit */
 	ASSERT_LE(sizeof(struct tt_data) + TT_CHUNK, 32768, "scratch fits per-CPU value");
 }

@@ -229,3 +229,60 @@ void test_rawfmt_sock(void)
 	ASSERT_STREQ(cJSON_GetObjectItem(j, "addr")->valuestring, "::1", "IPv6 peer");
 	cJSON_Delete(j);
 }
+
+void test_rawfmt_tls(void)
+{
+	static uint8_t buf[sizeof(struct tt_tls_hello) + 8];
+	struct tt_tls_hello *t = (void *)buf;
+	struct tt_tls_close c;
+	cJSON *j;
+
+	memset(buf, 0, sizeof(buf));
+	hdr(&t->s.h, TT_REC_TLS_HELLO, sizeof(buf));
+	t->s.conn = TT_CONN_SOCK | 0x99;
+	t->s.fd = 9;
+	t->s.family = AF_INET;
+	t->s.rport = 443;
+	memcpy(t->s.raddr, "\x0a\x00\x00\x03", 4);
+	t->call_len = 517;
+	t->len = 8;
+	memcpy(t->data, "\x16\x03\x01\x02\x00\x01\x00\x01", 8);
+	ASSERT_EQ(tt_rec_validate(buf, sizeof(buf)), TT_REC_TLS_HELLO, "valid hello");
+	t->len = 9;
+	ASSERT_EQ(tt_rec_validate(buf, sizeof(buf)), -EBADMSG, "len past the record");
+	t->len = TT_HELLO_MAX + 1;
+	t->s.h.size = sizeof(*t) + TT_HELLO_MAX + 1;
+	ASSERT_EQ(tt_rec_validate(buf, sizeof(buf)), -EBADMSG, "len past the cap");
+	t->len = 8;
+	t->s.h.size = sizeof(buf);
+	j = render(buf, sizeof(buf));
+	if (!j)
+		return;
+	ASSERT_STREQ(cJSON_GetObjectItem(j, "type")->valuestring, "tls_hello", "type");
+	ASSERT_STREQ(cJSON_GetObjectItem(j, "addr")->valuestring, "10.0.0.3", "peer");
+	ASSERT_EQ(cJSON_GetObjectItem(j, "port")->valueint, 443, "peer port");
+	ASSERT_EQ(cJSON_GetObjectItem(j, "call_len")->valueint, 517, "call length");
+	ASSERT_STREQ(cJSON_GetObjectItem(j, "base64")->valuestring, "FgMBAgABAAE=", "bytes");
+	cJSON_Delete(j);
+
+	memset(&c, 0, sizeof(c));
+	hdr(&c.h, TT_REC_TLS_CLOSE, sizeof(c));
+	c.conn = TT_CONN_SOCK | 0x99;
+	c.fd = 9;
+	c.flags = TT_TLS_CLOSE_EXIT;
+	c.bytes[TT_DIR_WRITE] = 1900;
+	c.bytes[TT_DIR_READ] = 52000;
+	c.calls[TT_DIR_WRITE] = 3;
+	c.calls[TT_DIR_READ] = 12;
+	ASSERT_EQ(tt_rec_validate(&c, sizeof(c)), TT_REC_TLS_CLOSE, "valid close");
+	ASSERT_EQ(tt_rec_validate(&c, sizeof(c) - 1), -EBADMSG, "short close");
+	j = render(&c, sizeof(c));
+	if (!j)
+		return;
+	ASSERT_STREQ(cJSON_GetObjectItem(j, "type")->valuestring, "tls_close", "type");
+	ASSERT_EQ(cJSON_GetObjectItem(j, "bytes_sent")->valueint, 1900, "sent");
+	ASSERT_EQ(cJSON_GetObjectItem(j, "bytes_received")->valueint, 52000, "received");
+	ASSERT_EQ(cJSON_GetObjectItem(j, "calls_received")->valueint, 12, "calls");
+	ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(j, "at_exit")), "at exit");
+	cJSON_Delete(j);
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/* linker_tls.c: spans of the TLS connections of processes whose plaintext is not captured. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "linker_internal.h"
+#include "log.h"
+#include "tlshello.h"
+
+/*
+ * bpf/sock.bpf.c reports every TLS client connection of a traced process from the socket
+ * syscalls: its ClientHello when it starts (TT_REC_TLS_HELLO) and its byte counts when it ends
+ * (TT_REC_TLS_CLOSE, at close() or exit_group()). Most of them are captured as plaintext too,
+ * and then the HTTP and LLM spans tell all there is. The others (a stripped static rustls in
+ * Codex, a TLS library doctor does not know) would leave an agent with no sign of its traffic,
+ * so they become CLIENT spans "TLS <sni or peer>" with tracetree.capture=unsupported.
+ *
+ * The rule: a connection gets a span when, at its end, no TLS plaintext (a data record from any
+ * TLS probe, on any connection) has been captured from its process yet. Not just on that
+ * connection: the plaintext of a stack with memory BIOs (node) or its own scheduler (Go) is not
+ * tied to a socket, so the per-connection link cannot be made in general. And a process whose
+ * TLS is captured must never show its connections as unsupported, even those that carried no
+ * application data (a failed handshake, a pooled connection closed unused).
+ *
+ * What that costs:
+ *   - A process with two TLS stacks, one probed and one not (a node program with a native
+ *     addon that links rustls), shows no span for the connections of the unprobed one once
+ *     the probed one has carried plaintext: counted in tls_hidden, logged at debug level.
+ *   - A connection that ends before the process's first captured plaintext (a handshake that
+ *     failed before any request) is reported as unsupported although the stack is probed: the
+ *     span is not held back until the process ends, so that a long-running agent shows its
+ *     connections as they close.
+ */
+
+static struct ltls **ltls_find(struct lproc *lp, uint64_t conn)
+{
+	struct ltls **pp;
+
+	for (pp = &lp->tls; *pp; pp = &(*pp)->next)
+		if ((*pp)->conn == conn)
+			return pp;
+	return NULL;
+}
+
+static void ltls_unlink(struct lproc *lp, struct ltls **pp)
+{
+	*pp = (*pp)->next;
+	lp->n_tls--;
+}
+
+/* Drops the oldest open connection of lp (the last of the list) at TT_MAX_TLS_OPEN. */
+static void ltls_forget_oldest(struct linker *l, struct lproc *lp)
+{
+	struct ltls **pp = &lp->tls, *t;
+
+	while (*pp && (*pp)->next)
+		pp = &(*pp)->next;
+	t = *pp;
+	if (!t)
+		return;
+	ltls_unlink(lp, pp);
+	free(t);
+	if (!l->st.tls_forgotten++)
+		tt_warn("linker: pid=%u: more than %d TLS connections open: the oldest forgotten",
+			lp->p->pid, TT_MAX_TLS_OPEN);
+}
+
+void ltls_data(struct lproc *lp, const struct tt_data *d)
+{
+	if (d->src != TT_SRC_SOCK)
+		lp->tls_captured = true;
+}
+
+static void hello_fields(struct ltls *t, const struct tt_tls_hello *h)
+{
+	const struct tt_sock *s = &h->s;
+	struct tls_hello th;
+	int ret;
+
+	if (!inet_ntop(s->family == 2 ? AF_INET : AF_INET6, s->raddr, t->peer, sizeof(t->peer)))
+		snprintf(t->peer, sizeof(t->peer), "unknown");
+	t->port = s->rport;
+	ret = tls_hello_parse(h->data, h->len, &th);
+	if (ret < 0) {
+		tt_debug("linker: pid=%u: conn=%#llx: ClientHello not parsed\n", s->h.pid,
+			 (unsigned long long)s->conn);
+		return;
+	}
+	if (th.has_sni)
+		snprintf(t->sni, sizeof(t->sni), "%s", th.sni);
+	if (th.has_alpn)
+		snprintf(t->alpn, sizeof(t->alpn), "%s", th.alpn);
+}
+
+void linker__tls_hello(struct linker *l, const struct tt_tls_hello *h, uint64_t connect_ns)
+{
+	struct lproc *lp = lproc_of(l, h->s.h.pid);
+	struct ltls **pp, *t;
+
+	l->st.tls_conns++;
+	if (!lp || lp->done) {
+		l->st.tls_forgotten++;
+		return;
+	}
+	pp = ltls_find(lp, h->s.conn);
+	if (pp) {
+		/* a new socket with the inode of one whose end we missed: start over */
+		t = *pp;
+		ltls_unlink(lp, pp);
+		free(t);
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return;
+	t->conn = h->s.conn;
+	t->tid = h->s.h.tid;
+	/* from connect() when it was seen just before, else from the hello */
+	t->start_ns = connect_ns && connect_ns <= h->s.h.ts_ns ? connect_ns : h->s.h.ts_ns;
+	hello_fields(t, h);
+	t->next = lp->tls;
+	lp->tls = t;
+	if (++lp->n_tls > TT_MAX_TLS_OPEN)
+		ltls_forget_oldest(l, lp);
+}
+
+/* The span's parent: a tool window of the agent when one matches, else as HTTP spans do. */
+static const uint8_t *ltls_parent(struct linker *l, struct lproc *lp, const struct ltls *t,
+				  uint64_t start_ns)
+{
+	struct tool_query q = { .ts = start_ns };
+	const uint8_t *parent;
+	struct ltool *tool;
+
+	q.url = t->sni[0] ? t->sni : t->peer;
+	if (lp->agent && !lp->done) {
+		tool = ltool_pick(lp, &q);
+		if (tool) {
+			tool->n_children++;
+			return tool->span_id;
+		}
+	}
+	parent = lsrv_parent(lp, t->tid, start_ns, NULL);
+	if (parent)
+		l->st.server_attributed++;
+	return parent ? parent : lp->span_id;
+}
+
+static int ltls_attrs(struct tt_span *s, const struct lproc *lp, const struct ltls *t,
+		      const struct tt_tls_close *c)
+{
+	const char *exe = lp->p->exe_path && lp->p->exe_path[0] ? lp->p->exe_path : NULL;
+	struct attr_list *a = &s->attrs;
+	char reason[512];
+	int err;
+
+	if (exe)
+		snprintf(reason, sizeof(reason),
+			 "no TLS plaintext captured: no TLS probe covers %s "
+			 "(see tracetree-bpf doctor %s)", exe, exe);
+	else
+		snprintf(reason, sizeof(reason), "no TLS plaintext captured: no TLS probe covers "
+			 "this process (see tracetree-bpf doctor --pid %u)", lp->p->pid);
+	err = attrs_set_str(a, "server.address", t->sni[0] ? t->sni : t->peer);
+	err = err ?: attrs_set_int(a, "server.port", t->port);
+	err = err ?: attrs_set_str(a, "network.peer.address", t->peer);
+	err = err ?: attrs_set_int(a, "network.peer.port", t->port);
+	err = err ?: attrs_set_str(a, "network.transport", "tcp");
+	if (t->sni[0])
+		err = err ?: attrs_set_str(a, "tls.client.server_name", t->sni);
+	if (t->alpn[0])
+		err = err ?: attrs_set_str(a, "tracetree.tls.alpn", t->alpn);
+	err = err ?: attrs_set_str(a, "tracetree.capture", "unsupported");
+	err = err ?: attrs_set_str(a, "tracetree.capture.reason", reason);
+	if (c) {
+		err = err ?: attrs_set_int(a, "tracetree.tls.bytes_sent",
+					   (int64_t)c->bytes[TT_DIR_WRITE]);
+		err = err ?: attrs_set_int(a, "tracetree.tls.bytes_received",
+					   (int64_t)c->bytes[TT_DIR_READ]);
+	}
+	return err;
+}
+
+/* The end of connection t of lp at end_ns (c: its counts, NULL when unknown): its span. */
+static void ltls_end(struct linker *l, struct lproc *lp, struct ltls *t, uint64_t end_ns,
+		     const struct tt_tls_close *c, bool incomplete)
+{
+	struct tt_span *s;
+
+	if (lp->tls_captured) {
+		if (!l->st.tls_hidden++)
+			tt_debug("linker: pid=%u: TLS connection to %s without captured plaintext "
+				 "in a process whose TLS is captured: no span\n", lp->p->pid,
+				 t->sni[0] ? t->sni : t->peer);
+		return;
+	}
+	s = lspan_named(l, lp, "TLS", t->sni[0] ? t->sni : t->peer, SPAN_KIND_CLIENT, NULL);
+	if (!s)
+		return;
+	s->start_ns = t->start_ns > lp->span_start ? t->start_ns : lp->span_start;
+	s->end_ns = end_ns > s->start_ns ? end_ns : s->start_ns;
+	lspan_parent(s, ltls_parent(l, lp, t, s->start_ns));
+	if (ltls_attrs(s, lp, t, c) ||
+	    (incomplete && attrs_set_bool(&s->attrs, "tracetree.incomplete", true)))
+		tt_debug("linker: pid=%u: no memory for TLS span attributes\n", lp->p->pid);
+	if (!c)
+		l->st.tls_no_counts++;
+	l->st.tls_unsupported++;
+	ltrace_emit(l, lp->trace, s);
+}
+
+void linker__tls_close(struct linker *l, const struct tt_tls_close *c)
+{
+	struct lproc *lp = lproc_of(l, c->h.pid);
+	struct ltls **pp, *t;
+
+	if (!lp || lp->done)
+		return;
+	pp = ltls_find(lp, c->conn);
+	if (!pp)
+		return;		/* its hello was lost, or came before the process was known */
+	t = *pp;
+	ltls_unlink(lp, pp);
+	ltls_end(l, lp, t, c->h.ts_ns, c, false);
+	free(t);
+}
+
+void ltls_end_all(struct linker *l, struct lproc *lp, uint64_t end_ns, bool incomplete)
+{
+	struct ltls *t;
+
+	/* oldest first, as they would have closed */
+	while (lp->tls) {
+		struct ltls **pp = &lp->tls;
+
+		while ((*pp)->next)
+			pp = &(*pp)->next;
+		t = *pp;
+		ltls_unlink(lp, pp);
+		ltls_end(l, lp, t, end_ns, NULL, incomplete);
+		free(t);
+	}
+}
+
+void ltls_free_all(struct lproc *lp)
+{
+	struct ltls *t;
+
+	while ((t = lp->tls)) {
+		lp->tls = t->next;
+		free(t);
+	}
+	lp->n_tls = 0;
+}

@@ -107,6 +107,11 @@ int prov_set_error(struct prov_ctx *p, const cJSON *err);	/* error object or str
 int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,
 			 const cJSON *content, bool is_error);
 void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev);
+/*
+ * Index of the last message whose "role" is role in a messages/contents array, -1 if none. A
+ * request carries the whole history: only what follows the model's latest turn is new.
+ */
+int prov_last_role(const cJSON *msgs, const char *role);
 /* The body of the request / the events of the response (splitting a plain body if needed). */
 const cJSON *prov_request(struct prov_ctx *p);
 int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n);

@@ -70,16 +70,8 @@ static int content(struct prov_ctx *p, const cJSON *ct)
 static int contents(struct prov_ctx *p, const cJSON *cts)
 {
 	const cJSON *ct, *pt, *fr;
-	int i = 0, last_model = -1, err = 0;
+	int i = 0, last_model = prov_last_role(cts, "model"), err = 0;
 
-	cJSON_ArrayForEach(ct, cts) {
-		const char *role = pj_str(ct, "role");
-
-		if (role && !strcmp(role, "model"))
-			last_model = i;
-		i++;
-	}
-	i = 0;
 	cJSON_ArrayForEach(ct, cts) {
 		if (i++ > last_model) {
 			cJSON_ArrayForEach(pt, pj_get(ct, "parts")) {

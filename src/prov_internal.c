@@ -371,6 +371,21 @@ int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *na
 	return 0;
 }
 
+int prov_last_role(const cJSON *msgs, const char *role)
+{
+	const cJSON *m;
+	int i = 0, last = -1;
+
+	cJSON_ArrayForEach(m, msgs) {
+		const char *r = pj_str(m, "role");
+
+		if (r && !strcmp(r, role))
+			last = i;
+		i++;
+	}
+	return last;
+}
+
 void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev)
 {
 	if (!p->c->first_chunk_ns && ev->ts_ns)

@@ -89,16 +89,8 @@ static int chat_message(struct prov_ctx *p, const cJSON *msg)
 static int chat_messages(struct prov_ctx *p, const cJSON *msgs)
 {
 	const cJSON *m;
-	int i = 0, last_asst = -1, err = 0;
+	int i = 0, last_asst = prov_last_role(msgs, "assistant"), err = 0;
 
-	cJSON_ArrayForEach(m, msgs) {
-		const char *role = pj_str(m, "role");
-
-		if (role && !strcmp(role, "assistant"))
-			last_asst = i;
-		i++;
-	}
-	i = 0;
 	cJSON_ArrayForEach(m, msgs) {
 		const char *role = pj_str(m, "role");
 

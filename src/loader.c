@@ -182,8 +182,14 @@ static void pick_mode(struct loader *l, const struct loader_opts *o)
 	char path[96];
 	size_t i;
 
+	/*
+	 * Per-process attachment is opt-in (TT_UPROBE_ATTACH=pid): a traced process was seen to
+	 * lose its probes, rarely, after one of its children exited (a sub-agent's second LLM
+	 * call went uncaptured about once in 40 runs); until that is understood the default is
+	 * the system-wide attachment with the BPF tracked-set filter, which never lost a call.
+	 */
 	l->mode = ATTACH_SYSTEM;
-	if (o->all || (env && !strcmp(env, "system")))
+	if (o->all || !env || strcmp(env, "pid"))
 		return;
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/uprobe_events", dirs[i]);

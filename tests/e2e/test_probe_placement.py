@@ -80,10 +80,11 @@ def test_node_static_internal_same_bytes():
 
 
 def test_system_wide_same_bytes():
-    """The system-wide attachment (as --all uses) captures the same as the per-process one."""
-    shape, data, err = capture("python", 1000, {"TT_UPROBE_ATTACH": "system"})
+    """The system-wide attachment (the default) captures the same as the per-process one
+    (opt-in: TT_UPROBE_ATTACH=pid)."""
+    shape, data, err = capture("python", 1000, {})
     check("traced processes only" not in err, "system-wide attachment in use")
-    shape2, data2, err2 = capture("python", 1000, {})
+    shape2, data2, err2 = capture("python", 1000, {"TT_UPROBE_ATTACH": "pid"})
     check("traced processes only" in err2, "per-process attachment in use: %s" % err2[-500:])
     eq(shape2, shape, "directions and function labels")
     eq({k: len(v) for k, v in data2.items()}, {k: len(v) for k, v in data.items()},

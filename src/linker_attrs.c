@@ -160,6 +160,18 @@ static void http_server(const struct http_exchange *x, char *addr, size_t n, int
 		*port = x->peer_port ? x->peer_port : (x->tls ? 443 : 80);
 }
 
+/* What a client or server HTTP span says of bytes the capture lost or cut. */
+static int exchange_flag_attrs(struct attr_list *a, const struct http_exchange *x)
+{
+	int err = 0;
+
+	if (x->flags & (HTTP_X_INCOMPLETE | HTTP_X_NO_RESPONSE))
+		err |= attrs_set_bool(a, "tracetree.incomplete", true);
+	if (x->flags & (HTTP_X_REQ_TRUNCATED | HTTP_X_RESP_TRUNCATED))
+		err |= attrs_set_bool(a, "tracetree.truncated", true);
+	return err;
+}
+
 int linker_http_attrs(struct tt_span *s, const struct http_exchange *x)
 {
 	struct attr_list *a = &s->attrs;
@@ -185,10 +197,7 @@ int linker_http_attrs(struct tt_span *s, const struct http_exchange *x)
 	err |= attrs_set_int(a, "server.port", port);
 	if (x->status > 0)
 		err |= attrs_set_int(a, "http.response.status_code", x->status);
-	if (x->flags & (HTTP_X_INCOMPLETE | HTTP_X_NO_RESPONSE))
-		err |= attrs_set_bool(a, "tracetree.incomplete", true);
-	if (x->flags & (HTTP_X_REQ_TRUNCATED | HTTP_X_RESP_TRUNCATED))
-		err |= attrs_set_bool(a, "tracetree.truncated", true);
+	err |= exchange_flag_attrs(a, x);
 	/* HTTP client spans: 4xx and 5xx are errors, and so is no response at all */
 	if (x->status >= 400) {
 		snprintf(code, sizeof(code), "%d", x->status);
@@ -229,10 +238,7 @@ int linker_server_attrs(struct tt_span *s, const struct http_exchange *x, uint16
 		err |= attrs_set_str(a, "user_agent.original", ua);
 	if (x->status > 0)
 		err |= attrs_set_int(a, "http.response.status_code", x->status);
-	if (x->flags & (HTTP_X_INCOMPLETE | HTTP_X_NO_RESPONSE))
-		err |= attrs_set_bool(a, "tracetree.incomplete", true);
-	if (x->flags & (HTTP_X_REQ_TRUNCATED | HTTP_X_RESP_TRUNCATED))
-		err |= attrs_set_bool(a, "tracetree.truncated", true);
+	err |= exchange_flag_attrs(a, x);
 	/* HTTP server spans: only 5xx are errors (a 4xx is the client's) */
 	if (x->status >= 500) {
 		snprintf(code, sizeof(code), "%d", x->status);

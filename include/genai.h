@@ -29,6 +29,11 @@ struct genai_tool_call {
 	 */
 	char *arguments;
 	const char *type;	/* static: "function", "custom", "server_tool_use", ... */
+	/*
+	 * Streaming: arrival of the last event that carried part of the call, when the agent can
+	 * start running it (Codex does, before the response ends). 0 when not streamed.
+	 */
+	uint64_t ready_ns;
 };
 
 /*

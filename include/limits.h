@@ -52,6 +52,8 @@
 #define TT_MAX_HELD_SPANS	4096			/* finished spans of one trace waiting for a
 							 * traceparent (its root still runs) */
 #define TT_MAX_TOOL_HISTORY	32			/* closed tool windows kept per agent */
+#define TT_MAX_PLACE_WAITING	4096			/* agent children awaiting placement */
+#define TT_PLACE_WAIT_NS	(3ull * 1000000000)	/* how long one may wait */
 #define TT_MAX_TOOL_VALUES	64			/* argument strings per tool call, to match */
 #define TT_MAX_TOOL_VALUE	4096			/* bytes of one of them */
 #define TT_MAX_EXPORT_QUEUE	(64u * 1024 * 1024)	/* bytes waiting for the exporter */

@@ -105,6 +105,8 @@ void linker__tls_close(struct linker *l, const struct tt_tls_close *c);
  * under its SERVER span (which is exported when its exchange arrives).
  */
 void linker__data(struct linker *l, const struct tt_data *d);
+/* Time passes (boot-time ns): children of agents waiting too long for placement are placed. */
+void linker__tick(struct linker *l, uint64_t now_ns);
 /* Ends every open span at now_ns (tracetree.incomplete=true) and exports everything. */
 void linker__flush(struct linker *l, uint64_t now_ns);
 void linker__stats(const struct linker *l, struct linker_stats *st);

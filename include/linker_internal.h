@@ -114,6 +114,16 @@ struct lproc {
 	struct ltls *tls;		/* open TLS client connections */
 	size_t n_tls;
 	bool tls_captured;		/* TLS plaintext of this process was captured */
+	/* placement deferred (lproc_exec): in linker.waiting until settled */
+	struct lproc *wait_next;
+	struct lproc *wait_for;		/* the agent (or would-be agent) whose call it waits for */
+	bool waiting;
+	bool talked;			/* sent or received captured bytes: may become an agent */
+	bool finish_held;		/* it ended meanwhile: its span waits too */
+	bool held_incomplete;
+	bool held_release;		/* exited: release it from the proctree once finished */
+	uint64_t wait_until;
+	uint64_t held_end_ns;
 };
 
 struct linker {
@@ -129,6 +139,8 @@ struct linker {
 	struct linker_stats st;
 	bool open_logged;
 	struct lsock socks[TT_MAX_SRV_SOCKS];
+	struct lproc *waiting;		/* agent children not placed yet, by exec order */
+	size_t n_waiting;
 };
 
 enum tool_end {

@@ -55,6 +55,7 @@ struct prov_block {
 	const char *tool_type;		/* static tool type */
 	struct tt_buf data;		/* text, or tool arguments JSON text */
 	bool cut;			/* data hit its cap */
+	uint64_t last_ns;		/* arrival of the last event that added to it, 0: none */
 };
 
 struct prov_ctx {
@@ -66,6 +67,10 @@ struct prov_ctx {
 	cJSON *req;			/* parsed request body (see prov_request()) */
 	bool req_parsed;
 
+	uint64_t ev_ns;			/* arrival of the stream event being decoded, 0: none */
+	/* last_ns of the tool blocks a final object replaced (prov_blocks_reset), by key */
+	struct prov_block_time { int choice, key; uint64_t ns; } *times;
+	size_t n_times;
 	struct prov_block *blocks;	/* in creation order */
 	size_t n_blocks;
 	size_t alloc_blocks;

@@ -156,6 +156,21 @@ static struct lproc *lproc_attach(struct linker *l, struct proc *p)
 	return lp;
 }
 
+static void wait_unlink(struct linker *l, struct lproc *lp)
+{
+	struct lproc **pp;
+
+	for (pp = &l->waiting; *pp; pp = &(*pp)->wait_next) {
+		if (*pp == lp) {
+			*pp = lp->wait_next;
+			l->n_waiting--;
+			break;
+		}
+	}
+	lp->wait_next = NULL;
+	lp->waiting = false;
+}
+
 static void lproc_drop(struct proc *p, void *ctx)
 {
 	struct linker *l = ctx;
@@ -164,6 +179,8 @@ static void lproc_drop(struct proc *p, void *ctx)
 
 	if (!lp)
 		return;
+	if (lp->waiting)
+		wait_unlink(l, lp);
 	while ((t = lp->tools)) {
 		lp->tools = t->next;
 		if (!t->closed)
@@ -314,6 +331,8 @@ static struct tt_span *proc_span(struct linker *l, struct lproc *lp, uint64_t en
 	return s;
 }
 
+static void wait_settle_some(struct linker *l, struct lproc *owner, uint64_t now_ns, bool all);
+
 /* Exports the span of lp, ending its open tool windows first. */
 static void proc_finish(struct linker *l, struct lproc *lp, uint64_t end_ns, bool incomplete)
 {
@@ -321,6 +340,16 @@ static void proc_finish(struct linker *l, struct lproc *lp, uint64_t end_ns, boo
 
 	if (!lp || lp->done)
 		return;
+	if (lp->waiting) {
+		/* not placed yet: its span waits for its parent to be known (wait_settle) */
+		lp->finish_held = true;
+		lp->held_end_ns = end_ns;
+		lp->held_incomplete = incomplete;
+		return;
+	}
+	/* its children placed first, while it is still there to hold them */
+	if (l->waiting)
+		wait_settle_some(l, lp, 0, false);
 	/* before done: they may still nest in its tool windows */
 	ltls_end_all(l, lp, end_ns, incomplete);
 	lp->done = true;
@@ -367,14 +396,75 @@ static char *argv_text(const struct proc *p)
 }
 
 /*
+ * As tool_agent(), for a child that may have to wait: also a process that is no agent yet but
+ * talks over the network (its first LLM call, which makes it one, may be under way).
+ */
+static struct lproc *wait_agent(struct proc *parent)
+{
+	struct lproc *lp;
+
+	for (; parent && parent->priv; parent = parent->parent) {
+		lp = parent->priv;
+		if (lp->agent || lp->talked)
+			return lp->done ? NULL : lp;
+		if (!proc_is_fork(parent))
+			return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Places a waiting child: its parent span is chosen now, from the windows open at its start;
+ * a span held meanwhile goes out, and an exited process leaves the tree.
+ */
+static void wait_settle(struct linker *l, struct lproc *lp)
+{
+	struct proc *p = lp->p;
+
+	wait_unlink(l, lp);
+	lproc_decide(lp);
+	if (!lp->finish_held)
+		return;
+	lp->finish_held = false;
+	proc_finish(l, lp, lp->held_end_ns, lp->held_incomplete);
+	if (lp->held_release)
+		proctree__release(l->pt, p);	/* may free lp */
+}
+
+/*
+ * Settles, in exec order, the waiting children of agent owner (when not NULL), those whose
+ * wait is over at now_ns (when not 0), or all of them.
+ */
+static void wait_settle_some(struct linker *l, struct lproc *owner, uint64_t now_ns, bool all)
+{
+	struct lproc *lp, *next;
+
+	for (lp = l->waiting; lp; lp = next) {
+		next = lp->wait_next;
+		if (all || (now_ns && lp->wait_until <= now_ns) ||
+		    (owner && lp->wait_for == owner)) {
+			wait_settle(l, lp);
+			next = l->waiting;	/* settling may drop others: start over */
+		}
+	}
+}
+
+/*
  * A child of an agent is placed at its first exec, when its command line is known and the
  * tool windows are those of its start (placing it later would follow exit order, which
  * breaks the tie between parallel calls). Other processes are placed when they end.
+ *
+ * An agent that streams its model's answer may run a tool as soon as the call is complete in
+ * the stream, before the response ends (Codex does): the response, and the window of that
+ * call, reach the linker only at its end. So the child waits, unplaced, until the agent's next
+ * LLM call is decoded (its windows open then, at the time each call was ready) or
+ * TT_PLACE_WAIT_NS pass; its span, if it ends meanwhile, waits with it.
  */
 static void lproc_exec(struct linker *l, struct lproc *lp)
 {
 	struct proc *parent = lp->p->parent;
 	char *text = argv_text(lp->p);
+	struct lproc **pp, *agent;
 
 	resource__put(lp->res);	/* rebuilt with the new executable */
 	lp->res = NULL;
@@ -386,8 +476,21 @@ static void lproc_exec(struct linker *l, struct lproc *lp)
 		return;
 	}
 	lp->match_first = text;
-	if (tool_agent(parent))
+	agent = wait_agent(parent);
+	if (!agent)
+		return;
+	if (l->n_waiting >= TT_MAX_PLACE_WAITING || lp->decided) {
 		lproc_decide(lp);
+		return;
+	}
+	lp->waiting = true;
+	lp->wait_for = agent;
+	lp->wait_until = lp->p->start_ns + TT_PLACE_WAIT_NS;
+	pp = &l->waiting;
+	while (*pp)
+		pp = &(*pp)->wait_next;
+	*pp = lp;
+	l->n_waiting++;
 }
 
 /* ---- public API ---- */
@@ -476,7 +579,11 @@ int linker__exit(struct linker *l, const struct tt_exit *x)
 	if (err)
 		return err;
 	proc_finish(l, p->priv, p->exit_ns, false);
-	proctree__release(l->pt, p);
+	if (p->priv && ((struct lproc *)p->priv)->finish_held)
+		((struct lproc *)p->priv)->held_release = true;	/* wait_settle releases it */
+	else
+		proctree__release(l->pt, p);
+	wait_settle_some(l, NULL, x->h.ts_ns, false);
 	return 0;
 }
 
@@ -512,6 +619,17 @@ static void lproc_promote(struct lproc *lp)
 		lp->trace->agent = true;
 	resource__put(lp->res);	/* service.name becomes the agent name */
 	lp->res = NULL;
+}
+
+/*
+ * When the agent could start running tool call tc of c: when the stream carried its last
+ * part, or the end of the response.
+ */
+static uint64_t tool_ready(const struct genai_call *c, const struct genai_tool_call *tc)
+{
+	if (tc->ready_ns && tc->ready_ns >= c->start_ns && tc->ready_ns < c->end_ns)
+		return tc->ready_ns;
+	return c->end_ns;
 }
 
 /*
@@ -620,8 +738,13 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 		ltrace_emit(l, lp->trace, s);
 	}
 	for (i = 0; !owner->done && i < c->n_tool_calls; i++)
-		ltool_open(l, owner, &c->tool_calls[i], c->end_ns,
+		ltool_open(l, owner, &c->tool_calls[i], tool_ready(c, &c->tool_calls[i]),
 			   parent ? parent : owner->span_id);
+	if (l->waiting) {
+		wait_settle_some(l, owner, c->end_ns, false);
+		if (lp != owner)
+			wait_settle_some(l, lp, 0, false);
+	}
 	genai_call__free(c);
 	return s ? 0 : -ENOMEM;
 }
@@ -678,11 +801,18 @@ int linker__add_http(struct linker *l, const struct http_exchange *x)
 	return 0;
 }
 
+void linker__tick(struct linker *l, uint64_t now_ns)
+{
+	if (l->waiting)
+		wait_settle_some(l, NULL, now_ns, false);
+}
+
 void linker__flush(struct linker *l, uint64_t now_ns)
 {
 	struct proc *p, *next;
 	struct ltrace *t;
 
+	wait_settle_some(l, NULL, 0, true);
 	for (p = proctree__first(l->pt); p; p = next) {
 		next = proctree__next(p);
 		if (p->priv && !((struct lproc *)p->priv)->done) {

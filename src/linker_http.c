@@ -122,13 +122,16 @@ static void lsrv_forget_oldest(struct linker *l, struct lproc *lp)
 
 void linker__data(struct linker *l, const struct tt_data *d)
 {
+	linker__tick(l, d->h.ts_ns);
 	struct lproc *lp;
 	struct lsrv *r;
 
-	if (d->src != TT_SRC_SOCK && (d->flags & TT_DF_FIRST)) {
+	if (d->flags & TT_DF_FIRST) {
 		lp = lproc_of(l, d->h.pid);
-		if (lp)
+		if (lp) {
+			lp->talked = true;
 			ltls_data(lp, d);
+		}
 	}
 	if (d->dir != TT_DIR_READ || !(d->flags & TT_DF_FIRST) || !request_line(d->data, d->len))
 		return;

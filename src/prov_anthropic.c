@@ -276,6 +276,7 @@ static int decode_stream(struct prov_ctx *p, struct usage_parts *u, const struct
 	for (i = 0; i < n && !err; i++) {
 		cJSON *d = pj_parse(ev[i].data, ev[i].data_len, i + 1 == n);
 
+		p->ev_ns = ev[i].ts_ns;
 		if (cJSON_IsObject(d))
 			err = event(p, u, &ev[i], d, &stopped);
 		cJSON_Delete(d);

@@ -284,6 +284,7 @@ int prov_gemini_decode(struct prov_ctx *p)
 	for (i = 0; i < n && !err; i++) {
 		cJSON *d = pj_parse(ev[i].data, ev[i].data_len, i + 1 == n);
 
+		p->ev_ns = ev[i].ts_ns;
 		err = response(p, &ev[i], d);
 		cJSON_Delete(d);
 	}

@@ -241,6 +241,7 @@ int prov_ollama_decode(struct prov_ctx *p)
 	for (i = 0; i < n && !err; i++) {
 		cJSON *d = pj_parse(ev[i].data, ev[i].data_len, i + 1 == n);
 
+		p->ev_ns = ev[i].ts_ns;
 		if (cJSON_IsObject(d))
 			err = line(p, &ev[i], d, &done);
 		cJSON_Delete(d);

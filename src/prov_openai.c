@@ -552,6 +552,7 @@ static int decode_stream(struct prov_ctx *p, const struct http_event *ev, size_t
 	for (i = 0; i < n && !err; i++) {
 		cJSON *d;
 
+		p->ev_ns = ev[i].ts_ns;
 		if (!ev[i].data || !ev[i].data_len)
 			continue;
 		if (!strncmp(ev[i].data, "[DONE]", 6)) {

@@ -263,6 +263,21 @@ bool provider_is_llm_request(const struct http_exchange *x)
 
 /* ---- output assembly ---- */
 
+/*
+ * When the tool block of (choice, key) was last added to before a reset: a stream's final object
+ * (Responses' response.completed) repeats every call, and the call was ready when its own events
+ * came, not then.
+ */
+static uint64_t block_time(const struct prov_ctx *p, int choice, int key)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_times; i++)
+		if (p->times[i].choice == choice && p->times[i].key == key)
+			return p->times[i].ns;
+	return 0;
+}
+
 struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_kind kind,
 			      int key)
 {
@@ -273,8 +288,11 @@ struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_ki
 		return NULL;
 	for (i = p->n_blocks; i-- > 0;) {
 		b = &p->blocks[i];
-		if (b->choice == choice && b->kind == kind && b->key == key)
+		if (b->choice == choice && b->kind == kind && b->key == key) {
+			if (p->ev_ns && !(kind == PROV_BLK_TOOL && block_time(p, choice, key)))
+				b->last_ns = p->ev_ns;
 			return b;
+		}
 	}
 	if (p->n_blocks >= TT_MAX_GENAI_BLOCKS)
 		return NULL;
@@ -293,6 +311,9 @@ struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_ki
 	b->kind = kind;
 	b->key = key;
 	b->tool_type = "function";
+	b->last_ns = kind == PROV_BLK_TOOL ? block_time(p, choice, key) : 0;
+	if (!b->last_ns)
+		b->last_ns = p->ev_ns;
 	tt_buf_init(&b->data, kind == PROV_BLK_TOOL ? TT_MAX_GENAI_ARGS : TT_MAX_GENAI_TEXT);
 	if (choice >= p->n_choices)
 		p->n_choices = choice + 1;
@@ -301,8 +322,21 @@ struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_ki
 
 void prov_blocks_reset(struct prov_ctx *p)
 {
+	struct prov_block_time *t;
 	size_t i;
 
+	for (i = 0; i < p->n_blocks; i++) {
+		if (p->blocks[i].kind == PROV_BLK_TOOL && p->blocks[i].last_ns &&
+		    !block_time(p, p->blocks[i].choice, p->blocks[i].key)) {
+			t = realloc(p->times, (p->n_times + 1) * sizeof(*t));
+			if (t) {
+				p->times = t;
+				t[p->n_times++] = (struct prov_block_time){ p->blocks[i].choice,
+									    p->blocks[i].key,
+									    p->blocks[i].last_ns };
+			}
+		}
+	}
 	for (i = 0; i < p->n_blocks; i++) {
 		free(p->blocks[i].id);
 		free(p->blocks[i].name);
@@ -380,6 +414,7 @@ static int finish_tool_calls(struct prov_ctx *p)
 		t += c->n_tool_calls++;
 		memset(t, 0, sizeof(*t));
 		t->type = b->tool_type;
+		t->ready_ns = b->last_ns;
 		if (prov_set_str(&t->id, b->id) || prov_set_str(&t->name, b->name))
 			return -ENOMEM;
 		if (b->data.len) {
@@ -682,6 +717,7 @@ static void ctx_free(struct prov_ctx *p)
 		free(p->own_events[i].data);
 	}
 	free(p->own_events);
+	free(p->times);
 	cJSON_Delete(p->req);
 	cJSON_Delete(p->in_msgs);
 	cJSON_Delete(p->sys);

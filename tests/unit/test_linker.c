@@ -202,6 +202,7 @@ static void call_ask(struct genai_call *c, const char *id, const char *name, con
 	t->name = strdup(name);
 	t->arguments = args ? strdup(args) : NULL;
 	t->type = "function";
+	t->ready_ns = 0;
 }
 
 static void call_answer(struct genai_call *c, const char *id, const char *name,
@@ -336,6 +337,77 @@ out:
 	col_free(&col);
 }
 
+/* The first bytes of a request pid sends at ts (a TLS write). */
+static void ev_send(struct linker *l, uint32_t pid, uint64_t ts)
+{
+	struct tt_data d = { .h = { .type = TT_REC_DATA, .size = sizeof(d), .pid = pid, .tid = pid,
+				    .ts_ns = ts },
+			     .conn = 0x1000, .dir = TT_DIR_WRITE, .flags = TT_DF_FIRST,
+			     .src = TT_SRC_SSL };
+
+	linker__data(l, &d);
+}
+
+/*
+ * Codex runs a tool as soon as its call is complete in the stream: the process starts and
+ * ends before the response does, i.e. before the linker learns of the call. It waits, unplaced,
+ * and goes under the tool span, which starts when the call was ready.
+ */
+void test_linker_tool_before_response_end(void)
+{
+	struct tt_span *agent, *tool, *sh, *late;
+	struct genai_call *c;
+	struct col col;
+	struct linker *l = new_linker(&col, true);
+
+	if (!ASSERT_OK_PTR(l, "new"))
+		return;
+	start_agent(l, 100, 1000);
+	ev_send(l, 100, 2000);	/* its first LLM request: no agent yet, but it talks */
+	ev_fork(l, 200, 100, 2600);
+	ev_exec(l, 200, 2600, 2610, "/bin/bash", "bash", "-c", "echo hi-tool", NULL);
+	ev_exit(l, 200, 2600, 2700, 0);
+	c = call_new(100, 2000, 3000, "gpt-test");
+	call_ask(c, "call_1", "exec_command", "{\"cmd\":\"echo hi-tool\"}");
+	c->tool_calls[0].ready_ns = 2500;
+	linker__add_call(l, c, NULL);
+	c = call_new(100, 3500, 3600, "gpt-test");
+	call_answer(c, "call_1", NULL, NULL, false);
+	linker__add_call(l, c, NULL);
+	/*
+	 * A child that waits longer than TT_PLACE_WAIT_NS is placed then, from what is known: no
+	 * window is open at its start, so under the agent, even though a later call's window
+	 * (ready at 4900, delivered after the wait) would have held it.
+	 */
+	ev_fork(l, 300, 100, 5000);
+	ev_exec(l, 300, 5000, 5010, "/usr/bin/git", "git", "status", NULL);
+	ev_exit(l, 300, 5000, 5100, 0);
+	linker__tick(l, 5000 + TT_PLACE_WAIT_NS);
+	c = call_new(100, 4000, 5000 + TT_PLACE_WAIT_NS + 10, "gpt-test");
+	call_ask(c, "call_2", "exec_command", "{\"cmd\":\"git status\"}");
+	c->tool_calls[0].ready_ns = 4900;
+	linker__add_call(l, c, NULL);
+	ev_exit(l, 100, 1000, 5000 + TT_PLACE_WAIT_NS + 100, 0);
+	agent = find(&col, "invoke_agent demo_agent");
+	tool = nth(&col, "execute_tool exec_command", 0);
+	sh = find(&col, "exec bash");
+	late = find(&col, "exec git");
+	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(tool, "tool") ||
+	    !ASSERT_OK_PTR(sh, "bash") || !ASSERT_OK_PTR(late, "git"))
+		goto out;
+	if (tool->start_ns != 2500)
+		tool = nth(&col, "execute_tool exec_command", 1);
+	ASSERT_EQ(tool->start_ns, 2500, "the tool starts when its call was ready");
+	ASSERT_EQ(tool->end_ns, 3500, "and ends at the result request");
+	ASSERT_TRUE(parent_is(sh, tool), "bash under the tool");
+	ASSERT_EQ(sh->start_ns, 2600, "bash start");
+	ASSERT_EQ(sh->end_ns, 2700, "bash end");
+	ASSERT_TRUE(parent_is(late, agent), "git under the agent: no window was open");
+out:
+	linker__free(l);
+	col_free(&col);
+}
+
 /* Two tool calls open at once; their processes start in either order. */
 void test_linker_parallel_tools(void)
 {
@@ -432,6 +504,7 @@ static struct http_exchange *http_new(uint32_t pid, const char *method, const ch
 void test_linker_http_in_tool(void)
 {
 	struct tt_span *fetch, *cmd, *agent, *get, *miss, *early, *curl, *curl_get;
+	size_t i;
 	struct http_exchange *x;
 	struct genai_call *c;
 	struct col col;
@@ -480,10 +553,19 @@ void test_linker_http_in_tool(void)
 	    !ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(miss, "post") ||
 	    !ASSERT_OK_PTR(curl, "curl") || !ASSERT_EQ(col.n, 10, "ten spans"))
 		goto out;
-	/* order of emission: early GET, chat, curl GET, exec curl, GET, POST, ... */
-	early = col.v[0];
-	curl_get = col.v[2];
-	get = col.v[4];
+	/* by URL: curl's span waits for its placement, so emission order is not start order */
+	for (i = 0; i < col.n; i++) {
+		const char *u = sattr(col.v[i], "url.full");
+
+		if (!u || strcmp(col.v[i]->name, "GET"))
+			continue;
+		if (strstr(u, "config.example.com"))
+			early = col.v[i];
+		else if (strstr(u, "example.org"))
+			curl_get = col.v[i];
+		else if (strstr(u, "docs.example.com"))
+			get = col.v[i];
+	}
 	ASSERT_STREQ(early->name, "GET", "early span");
 	ASSERT_TRUE(parent_is(early, agent), "outside any window: under the agent");
 	ASSERT_STREQ(sattr(early, "url.full"), "https://config.example.com/v1/settings", "url");

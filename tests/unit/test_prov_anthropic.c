@@ -76,6 +76,12 @@ void test_anthropic_stream_tools(void)
 		ASSERT_STREQ(c->tool_calls[1].id, "toolu_01NoArgs9x8y7z6w5v4u3t2s", "id 2");
 		ASSERT_STREQ(c->tool_calls[1].arguments, "{}", "no input is {}");
 	}
+	/* the Bash call's last input_json_delta is event 14; the second call has only its start
+	 * (event 16): events arrive 10 ms apart from 1400 ms */
+	if (c->n_tool_calls == 2) {
+		ASSERT_EQ(c->tool_calls[0].ready_ns, 1400 * MS + 14 * 10 * MS, "Bash ready");
+		ASSERT_EQ(c->tool_calls[1].ready_ns, 1400 * MS + 16 * 10 * MS, "second ready");
+	}
 	/* message_start is event 0, ping 1, first content_block_start 2 */
 	ASSERT_EQ(c->ttft_ns, 400 * MS + 20 * MS, "ttft at the first content block");
 	ASSERT_STREQ(c->system_instructions,

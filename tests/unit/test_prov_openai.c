@@ -101,6 +101,7 @@ void test_openai_chat_tools(void)
 			   "{\"city\":\"Paris\"}", "function");
 		check_tool(c, 1, "call_Xy9Z8w7V6u5T4s3R2q1P0oNm", "get_weather",
 			   "{\"city\":\"Oslo\"}", "function");
+		ASSERT_EQ(c->tool_calls[0].ready_ns, 0, "not streamed: ready at the end");
 	}
 	/* the result after the latest assistant turn is reported */
 	if (ASSERT_EQ(c->n_tool_results, 1, "result of the latest turn")) {
@@ -379,6 +380,10 @@ void test_openai_responses_stream(void)
 		ASSERT_STREQ(c->finish_reasons[0], "tool_calls", "finish");
 	/* first delta is the 5th event (reasoning summary) */
 	ASSERT_EQ(c->ttft_ns, 400 * MS + 4 * 10 * MS, "ttft at the first delta");
+	/* events arrive 10 ms apart from 1400 ms: the call is whole at its output_item.done (13th
+	 * event), which is when an agent may run it; response.completed repeats it later */
+	if (c->n_tool_calls == 1)
+		ASSERT_EQ(c->tool_calls[0].ready_ns, 1400 * MS + 12 * 10 * MS, "call ready");
 	ASSERT_EQ(c->flags, 0, "complete");
 	genai_call__free(c);
 }

@@ -9,8 +9,8 @@ CC ?= cc
 PREFIX ?= /usr/local
 BIN ?= tracetree-bpf
 DEBIAN_DEPS := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
-	libcjson-dev libbrotli-dev libzstd-dev libnghttp2-dev libcurl4-openssl-dev libssl-dev \
-	pkg-config openssl curl ca-certificates python3 python3-httpx iproute2 \
+	libdeflate-dev libcjson-dev libbrotli-dev libzstd-dev libnghttp2-dev libcurl4-openssl-dev \
+	libssl-dev pkg-config openssl curl ca-certificates python3 python3-httpx iproute2 \
 	libclang-rt-14-dev golang-go gnutls-bin libcapstone-dev protobuf-compiler strace
 
 ifeq ($(V),1)
@@ -25,7 +25,7 @@ INCLUDES := -Iinclude -I$(OUTPUT)
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -MMD -MP
-LDLIBS := -lbpf -lelf -lz -lcjson -lbrotlidec -lbrotlienc -lzstd -lnghttp2 -lcurl -lm
+LDLIBS := -lbpf -lelf -lz -ldeflate -lcjson -lbrotlidec -lbrotlienc -lzstd -lnghttp2 -lcurl -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude \
 	-Wall -Werror -Wno-unused-function -MMD -MP
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -71,6 +71,8 @@ int body_reader__init(struct body_reader *r, struct http_message *m,
 		      const struct body_limits *lim);
 /* Body bytes (transfer coding removed) that arrived at ts. 0 or -ENOMEM. */
 int body_reader__feed(struct body_reader *r, const void *p, size_t n, uint64_t ts);
+/* The body goes through a content decoder (a caller may batch small pieces for it). */
+bool body_reader__coded(const struct body_reader *r);
 /* Bytes of the body were lost. */
 void body_reader__gap(struct body_reader *r);
 /* End of the body: fills m->body / m->events and m->kind. 0 or -ENOMEM. */

@@ -95,6 +95,7 @@ struct conn_table {
 	struct conn_stats st;
 	bool warned_full;
 	struct http1_head head;		/* scratch: parsed head views */
+	struct tt_buf gather;		/* scratch: chunk data of one read, for a decoder */
 };
 
 

@@ -21,6 +21,9 @@ struct http_headers {
 	size_t n;
 };
 
+/* Storage of event strings: a list of blocks, opaque (http_exchange.c). */
+struct http_str_block;
+
 /* One SSE event or one NDJSON line of a streaming response body. */
 struct http_event {
 	char *event;		/* SSE "event:" field, NULL if none (NDJSON: NULL) */
@@ -53,6 +56,12 @@ struct http_message {
 	enum http_body_kind kind;
 	struct http_event *events;	/* streaming bodies */
 	size_t n_events;
+	/*
+	 * Where the events' strings live when set (a body reader made them, with
+	 * http_message__store): freed as a whole with the message. NULL: each string is its own
+	 * allocation (messages built by hand).
+	 */
+	struct http_str_block *event_store;
 	uint64_t start_ns;		/* first byte (boot-time ns) */
 	uint64_t first_body_ns;		/* first body byte, 0 if none */
 	uint64_t end_ns;		/* last byte */
@@ -86,6 +95,13 @@ struct http_exchange {
 
 /* Case-insensitive lookup of the first header named name; NULL if absent. */
 const char *http_headers_get(const struct http_headers *h, const char *name);
+/*
+ * A copy of p[0..n) plus a NUL in m's event storage (freed with m): no allocation per string,
+ * the storage grows by blocks. NULL on ENOMEM.
+ */
+char *http_message__store(struct http_message *m, const void *p, size_t n);
+/* Frees what m owns (headers, body, events and their strings) and zeroes it; NULL-safe. */
+void http_message__clear(struct http_message *m);
 /* Frees everything the exchange owns, then the exchange; NULL-safe. */
 void http_exchange__free(struct http_exchange *x);
 

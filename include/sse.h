@@ -18,11 +18,14 @@ enum sse_mode {
 	SSE_MODE_NDJSON,	/* one event per non-empty line */
 };
 
-/* A dispatched event; the views are valid during the callback only. */
+/*
+ * A dispatched event; the views are valid during the callback only and are not NUL-terminated
+ * (they may point into the buffer being fed).
+ */
 struct sse_event {
 	const char *event;	/* "event:" value, NULL if none */
 	size_t event_len;
-	const char *data;	/* data lines joined with '\n' (NDJSON: the line), NUL-terminated */
+	const char *data;	/* data lines joined with '\n' (NDJSON: the line) */
 	size_t data_len;
 	const char *id;		/* "id:" value of this event, NULL if none */
 	size_t id_len;
@@ -39,6 +42,12 @@ struct sse_parser {
 	struct tt_buf data;	/* data of the event being built */
 	struct tt_buf event;
 	struct tt_buf id;
+	/*
+	 * The event's only data line and its event name while they are still in the buffer being
+	 * fed (NULL: none, or in data / event): copied only if the event outlives the feed call.
+	 */
+	const char *data_view, *event_view;
+	size_t data_view_len, event_view_len;
 	long retry;
 	bool has_event, has_id;
 	bool cr;		/* last byte was CR: a following LF belongs to that line end */

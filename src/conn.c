@@ -130,11 +130,41 @@ static struct pend *pend_insert(struct conn_table *t, struct conn *c, size_t idx
 
 /* ---- messages ---- */
 
+/*
+ * Chunk data of one read goes to the body reader in one piece when it is compressed: a
+ * streaming server flushes its compressor per event, so a 16 KiB read holds hundreds of
+ * chunks of a few dozen bytes, and one inflate call per chunk costs several times one call
+ * for all of them. The bytes of one read share one arrival time, so events keep their times.
+ */
+#define GATHER_MAX	(16u * 1024)
+
+struct chunk_sink {
+	struct half *h;
+	struct tt_buf *gather;	/* NULL: feed each piece as it comes */
+};
+
+static int gather_flush(struct chunk_sink *cs)
+{
+	int err;
+
+	if (!cs->gather || !cs->gather->len)
+		return 0;
+	err = body_reader__feed(&cs->h->br, cs->gather->data, cs->gather->len, cs->h->ts);
+	tt_buf_reset(cs->gather);
+	return err;
+}
+
 static int chunk_data(const unsigned char *p, size_t n, void *ctx)
 {
-	struct half *h = ctx;
+	struct chunk_sink *cs = ctx;
+	int err;
 
-	return body_reader__feed(&h->br, p, n, h->ts);
+	if (cs->gather && n < GATHER_MAX) {
+		err = cs->gather->len + n > GATHER_MAX ? gather_flush(cs) : 0;
+		return err ? err : tt_buf_add(cs->gather, p, n);
+	}
+	err = gather_flush(cs);
+	return err ? err : body_reader__feed(&cs->h->br, p, n, cs->h->ts);
 }
 
 static void reader_flags(struct conn_table *t, struct conn *c, struct half *h)
@@ -380,6 +410,7 @@ static long resp_head(struct conn_table *t, struct conn *c, struct half *h, cons
 static long half_body(struct conn_table *t, struct conn *c, struct half *h,
 		      const unsigned char *p, size_t n)
 {
+	struct chunk_sink cs;
 	size_t k = n;
 	long r;
 
@@ -393,7 +424,11 @@ static long half_body(struct conn_table *t, struct conn *c, struct half *h,
 		h->remain -= k;
 		break;
 	case HTTP1_FRAME_CHUNKED:
-		r = chunked_dec__feed(&h->ch, p, n, h->reading ? chunk_data : NULL, h);
+		cs.h = h;
+		cs.gather = h->reading && body_reader__coded(&h->br) ? &t->gather : NULL;
+		r = chunked_dec__feed(&h->ch, p, n, h->reading ? chunk_data : NULL, &cs);
+		if (gather_flush(&cs) && r >= 0)
+			r = -ENOMEM;
 		if (r < 0) {
 			h->x->flags |= HTTP_X_INCOMPLETE;
 			if (r == -E2BIG)
@@ -807,6 +842,7 @@ struct conn_table *conn_table__new(const struct conn_opts *opts, http_exchange_s
 	t->lim.max_events = t->o.max_events;
 	t->sink = sink;
 	t->ctx = ctx;
+	tt_buf_init(&t->gather, GATHER_MAX);
 	for (t->nbuckets = 64; t->nbuckets < t->o.max_conns / 2; t->nbuckets *= 2)
 		;
 	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
@@ -828,6 +864,7 @@ void conn_table__free(struct conn_table *t)
 		next = c->newer;
 		conn_free(c);
 	}
+	tt_buf_free(&t->gather);
 	free(t->buckets);
 	free(t);
 }

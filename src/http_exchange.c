@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* http_exchange.c: header lookup and destructor of the HTTP exchange record. */
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "http_exchange.h"
@@ -31,18 +32,88 @@ static void headers_free(struct http_headers *h)
 	h->n = 0;
 }
 
-static void message_free(struct http_message *m)
+/*
+ * Event strings are small (a few hundred bytes) and many (thousands per streamed response):
+ * one malloc and one free each cost as much as splitting the event. They are carved out of
+ * blocks instead, whose sizes double from STORE_MIN to STORE_MAX (below glibc's mmap
+ * threshold: no mmap and munmap per block). A string of STORE_BIG or more gets a block of its
+ * own behind the current one, so that at most a quarter of a block is ever left unused.
+ */
+#define STORE_MIN	1024u
+#define STORE_MAX	(64u * 1024)
+#define STORE_BIG	(STORE_MAX / 4)
+
+struct http_str_block {
+	struct http_str_block *next;	/* older block */
+	size_t size;			/* bytes of data[] */
+	size_t used;
+	char data[];
+};
+
+static struct http_str_block *block_new(size_t size)
 {
+	struct http_str_block *b = malloc(sizeof(*b) + size);
+
+	if (b) {
+		b->size = size;
+		b->used = 0;
+	}
+	return b;
+}
+
+char *http_message__store(struct http_message *m, const void *p, size_t n)
+{
+	struct http_str_block *b = m->event_store;
+	size_t size;
+	char *s;
+
+	if (b && n + 1 >= STORE_BIG) {
+		b = block_new(n + 1);
+		if (!b)
+			return NULL;
+		b->next = m->event_store->next;
+		m->event_store->next = b;
+	} else if (!b || b->size - b->used < n + 1) {
+		size = b ? b->size * 2 : STORE_MIN;
+		if (size > STORE_MAX)
+			size = STORE_MAX;
+		b = block_new(size > n ? size : n + 1);
+		if (!b)
+			return NULL;
+		b->next = m->event_store;
+		m->event_store = b;
+	}
+	s = b->data + b->used;
+	if (n)
+		memcpy(s, p, n);
+	s[n] = '\0';
+	b->used += n + 1;
+	return s;
+}
+
+void http_message__clear(struct http_message *m)
+{
+	struct http_str_block *b, *next;
 	size_t i;
 
+	if (!m)
+		return;
 	headers_free(&m->headers);
 	free(m->body);
-	for (i = 0; i < m->n_events; i++) {
-		free(m->events[i].event);
-		free(m->events[i].data);
-		free(m->events[i].id);
+	if (m->event_store) {
+		for (b = m->event_store; b; b = next) {
+			next = b->next;
+			free(b);
+		}
+	} else {
+		for (i = 0; i < m->n_events; i++) {
+			free(m->events[i].event);
+			free(m->events[i].data);
+			free(m->events[i].id);
+		}
 	}
 	free(m->events);
+	memset(m, 0, sizeof(*m));
 }
 
 void http_exchange__free(struct http_exchange *x)
@@ -53,7 +124,7 @@ void http_exchange__free(struct http_exchange *x)
 	free(x->target);
 	free(x->host);
 	free(x->reason);
-	message_free(&x->req);
-	message_free(&x->resp);
+	http_message__clear(&x->req);
+	http_message__clear(&x->resp);
 	free(x);
 }

@@ -14,10 +14,11 @@
  *          Content-Length or one chunk), never compressed (servers do not compress those)
  *
  * Usage:
- *   httpbench speed [REPS]   CPU time (CLOCK_PROCESS_CPUTIME_ID) of feeding each corpus to a
+ *   httpbench speed [REPS [CORPUS,...]]
+ *                            CPU time (CLOCK_PROCESS_CPUTIME_ID) of feeding each corpus to a
  *                            fresh table and flushing it, REPS rounds round-robin, medians;
  *                            side by side: zlib alone inflating the same gzip bodies in the
- *                            same pieces
+ *                            same pieces; CORPUS,...: only those corpora (for profiling)
  *   httpbench mem SCALE      replays both mixes SCALE times through one table (positions
  *                            continue on the same connections: SCALE x the bytes and the
  *                            exchanges) and reports the peak RSS growth over the loaded corpus
@@ -931,7 +932,21 @@ static void print_corpus(const struct corpus *c)
 	       (unsigned long long)c->x, (unsigned long long)c->events);
 }
 
-static int do_speed(int reps)
+/* only: NULL, or a comma-separated list of corpus names to time (the others are skipped) */
+static bool wanted(const char *only, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	if (!only)
+		return true;
+	for (p = strstr(only, name); p; p = strstr(p + 1, name))
+		if ((p == only || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+	return false;
+}
+
+static int do_speed(int reps, const char *only)
 {
 	static struct all a;
 	struct corpus *cs[8], *zc[3];
@@ -954,6 +969,14 @@ static int do_speed(int reps)
 	zc[0] = &a.sse_gz;
 	zc[1] = &a.sse_gz_16k;
 	zc[2] = &a.sse_gz_ev;
+	for (i = r = 0; i < nc; i++)
+		if (wanted(only, cs[i]->name))
+			cs[r++] = cs[i];
+	nc = (size_t)r;
+	for (i = r = 0; i < nz; i++)
+		if (wanted(only, zc[i]->name))
+			zc[r++] = zc[i];
+	nz = (size_t)r;
 	for (i = 0; i < nc; i++)
 		print_corpus(cs[i]);
 	fflush(stdout);
@@ -1056,9 +1079,9 @@ static int do_mem(int scale)
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "speed"))
-		return do_speed(argc > 2 ? atoi(argv[2]) : 7);
+		return do_speed(argc > 2 ? atoi(argv[2]) : 7, argc > 3 ? argv[3] : NULL);
 	if (argc >= 3 && !strcmp(argv[1], "mem"))
 		return do_mem(atoi(argv[2]));
-	fprintf(stderr, "usage: %s speed [REPS] | mem SCALE\n", argv[0]);
+	fprintf(stderr, "usage: %s speed [REPS [CORPUS,...]] | mem SCALE\n", argv[0]);
 	return 2;
 }

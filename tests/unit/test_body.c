@@ -190,6 +190,62 @@ void test_body_errors(void)
 	free(enc);
 }
 
+/*
+ * gzip's CRC-32 and length are checked by body.c, not by zlib: a member with a wrong trailer
+ * is corrupt however its bytes arrive, and right ones (two members, the second split from the
+ * first at every byte) decode to the exact input.
+ */
+void test_body_gzip_trailer(void)
+{
+	static const char *const what[] = { "crc", "isize" };
+	size_t n, cap = 1 << 20, len, l1, k;
+	unsigned char *plain = sample(&n), *enc = malloc(cap);
+	struct tt_buf out;
+	int fin, how, i;
+
+	tt_buf_init(&out, 2 << 20);
+	if (!ASSERT_OK_PTR(enc, "alloc"))
+		goto out;
+	len = z_encode(plain, n, enc, cap, 31);
+	for (i = 0; i < 2; i++) {
+		for (how = 0; how < 3; how++) {
+			enc[len - 8 + 4 * i] ^= 0x01;
+			tt_buf_reset(&out);
+			ASSERT_EQ(decode("gzip", enc, len, how, 1 << 20, &out, &fin), -EBADMSG,
+				  what[i]);
+			ASSERT_EQ(out.len, n, "output before the trailer");
+			ASSERT_EQ(fin, -EBADMSG, "finish reports it");
+			enc[len - 8 + 4 * i] ^= 0x01;
+		}
+	}
+	/* member 1: 100 bytes (CRC by the table), member 2: all of it (by folding) */
+	l1 = z_encode(plain, 100, enc, cap, 31);
+	len = l1 + z_encode(plain, n, enc + l1, cap - l1, 31);
+	for (k = l1 - 8; k <= l1 + 2; k++) {
+		struct body_dec *d = body_dec__new("gzip", 1 << 20);
+
+		if (!ASSERT_OK_PTR(d, "new"))
+			break;
+		tt_buf_reset(&out);
+		ASSERT_OK(body_dec__feed(d, enc, k, collect, &out), "first part");
+		ASSERT_OK(body_dec__feed(d, enc + k, len - k, collect, &out), "second part");
+		ASSERT_OK(body_dec__finish(d), "finish");
+		body_dec__free(d);
+		if (!ASSERT_EQ(out.len, 100 + n, "both members") ||
+		    !ASSERT_MEMEQ(out.data, 100, plain, 100, "member 1") ||
+		    !ASSERT_MEMEQ(out.data + 100, n, plain, n, "member 2"))
+			break;
+	}
+	tt_buf_reset(&out);
+	ASSERT_OK(decode("gzip", enc, len, 1, 1 << 20, &out, &fin), "members byte by byte");
+	ASSERT_OK(fin, "members complete");
+	ASSERT_EQ(out.len, 100 + n, "members length");
+out:
+	tt_buf_free(&out);
+	free(plain);
+	free(enc);
+}
+
 void test_body_bomb(void)
 {
 	size_t zeros = 64u << 20, cap = 1 << 20, len;
@@ -266,12 +322,7 @@ void test_body_reader_sse_gzip(void)
 	body_reader__free(&r);
 	m.headers.v = NULL;
 	m.headers.n = 0;
-	for (i = 0; i < m.n_events; i++) {
-		free(m.events[i].event);
-		free(m.events[i].data);
-		free(m.events[i].id);
-	}
-	free(m.events);
+	http_message__clear(&m);
 }
 
 void test_body_reader_caps(void)
@@ -314,7 +365,41 @@ void test_body_reader_caps(void)
 	ASSERT_EQ(m.n_events, 2, "events capped");
 	ASSERT_TRUE(r.truncated, "truncated");
 	body_reader__free(&r);
-	while (m.n_events--)
-		free(m.events[m.n_events].data);
-	free(m.events);
+	m.headers.v = NULL;
+	m.headers.n = 0;
+	http_message__clear(&m);
+}
+
+/* Event strings of every size share blocks; big ones get their own; all are freed at once. */
+void test_body_event_store(void)
+{
+	static const size_t sizes[] = { 0, 1, 100, 1022, 1023, 1024, 5000, 16382, 16383, 16384,
+					70000, 10, 300, 65535, 65536, 3 };
+	struct http_message m = { 0 };
+	char *src = malloc(70003), *got[3 * 16];
+	size_t i, k, n = 0;
+
+	if (!ASSERT_OK_PTR(src, "alloc"))
+		return;
+	for (i = 0; i < 70003; i++)
+		src[i] = (char)('a' + i % 26);
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			got[n] = http_message__store(&m, src + k, sizes[i]);
+			if (!ASSERT_OK_PTR(got[n], "stored"))
+				goto out;
+			n++;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		size_t len = sizes[i % (sizeof(sizes) / sizeof(sizes[0]))];
+
+		if (!ASSERT_MEMEQ(got[i], len, src + i / 16, len, "bytes") ||
+		    !ASSERT_EQ(got[i][len], '\0', "NUL"))
+			break;
+	}
+out:
+	http_message__clear(&m);
+	ASSERT_NULL(m.event_store, "cleared");
+	free(src);
 }

@@ -816,3 +816,65 @@ void test_conn_midstream_budget(void)
 	sink_free(&s);
 	conn_table__free(t);
 }
+
+/*
+ * A gzip SSE stream flushed per event, chunked one chunk per event, read in two calls that
+ * each hold many chunks: the chunk data of one read is inflated in one piece, and every event
+ * still carries the time of the read that completed it, its bytes exactly.
+ */
+void test_conn_gzip_chunks_batched(void)
+{
+	static unsigned char wire[16384], zout[512];
+	const size_t nev = 40, cut_ev = 25;
+	size_t i, len = 0, cut = 0, k;
+	uint64_t pos[2] = { 0, 0 };
+	z_stream z = { 0 };
+	char ev[96];
+	struct sink s;
+	struct conn_table *t = table(NULL, &s);
+
+	if (!ASSERT_OK_PTR(t, "table"))
+		return;
+	len = (size_t)snprintf((char *)wire, sizeof(wire), "HTTP/1.1 200 OK\r\n"
+			       "Content-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
+			       "Transfer-Encoding: chunked\r\n\r\n");
+	deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+	for (i = 0; i <= nev; i++) {
+		snprintf(ev, sizeof(ev), "event: delta\ndata: {\"n\":%zu}\n\n", i);
+		z.next_in = (unsigned char *)ev;
+		z.avail_in = i < nev ? (uInt)strlen(ev) : 0;
+		z.next_out = zout;
+		z.avail_out = sizeof(zout);
+		deflate(&z, i < nev ? Z_SYNC_FLUSH : Z_FINISH);
+		k = sizeof(zout) - z.avail_out;
+		len += (size_t)snprintf((char *)wire + len, sizeof(wire) - len, "%zx\r\n", k);
+		memcpy(wire + len, zout, k);
+		len += k;
+		memcpy(wire + len, "\r\n", 2);
+		len += 2;
+		if (i + 1 == cut_ev)
+			cut = len;	/* the first read ends after event cut_ev - 1 */
+	}
+	deflateEnd(&z);
+	memcpy(wire + len, "0\r\n\r\n", 5);
+	len += 5;
+	call(t, pos, TT_DIR_WRITE, "GET /stream HTTP/1.1\r\n\r\n", 10);
+	feed(t, TT_DIR_READ, 0, wire, cut, (uint32_t)cut, TT_DF_FIRST | TT_DF_LAST, 20, 1);
+	feed(t, TT_DIR_READ, cut, wire + cut, len - cut, (uint32_t)(len - cut),
+	     TT_DF_FIRST | TT_DF_LAST, 30, 1);
+	if (!ASSERT_EQ(s.n, 1, "exchange") || !ASSERT_EQ(s.x[0]->flags, 0, "clean") ||
+	    !ASSERT_EQ(s.x[0]->resp.n_events, nev, "events"))
+		goto out;
+	for (i = 0; i < nev; i++) {
+		const struct http_event *e = &s.x[0]->resp.events[i];
+
+		snprintf(ev, sizeof(ev), "{\"n\":%zu}", i);
+		if (!ASSERT_STREQ(e->data, ev, "data") || !ASSERT_STREQ(e->event, "delta", "name") ||
+		    !ASSERT_EQ(e->data_len, strlen(ev), "data_len") ||
+		    !ASSERT_EQ(e->ts_ns, i < cut_ev ? 20 : 30, "time of its read"))
+			break;
+	}
+out:
+	sink_free(&s);
+	conn_table__free(t);
+}

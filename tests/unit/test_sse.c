@@ -12,7 +12,7 @@ static int render(const struct sse_event *ev, void *ctx)
 {
 	struct tt_buf *b = ctx;
 
-	if (ev->data[ev->data_len] != '\0')
+	if (!ev->data)
 		return -1;
 	return tt_buf_printf(b, "%.*s|%.*s|%.*s|%ld\n", ev->event ? (int)ev->event_len : 1,
 			     ev->event ? ev->event : "-", (int)ev->data_len, ev->data,
@@ -165,6 +165,101 @@ void test_sse_gap(void)
 	sse_parser__gap(&p);
 	ASSERT_OK(sse_parser__feed(&p, ":2}\n{\"c\":3}\n", 12, render, &out), "nd after");
 	ASSERT_STREQ(tt_buf_cstr(&out), "-|{\"a\":1}|-|-1\n-|{\"c\":3}|-|-1\n", "ndjson resumes");
+	sse_parser__free(&p);
+	tt_buf_free(&out);
+}
+
+/*
+ * Every cut of the input into two and into three feeds: an event's name and first data line
+ * are kept as views into the fed buffer while its blank line has not come, so each boundary
+ * (inside a field, between CR and LF, right after a lone CR) must copy them correctly. i == j
+ * feeds an empty buffer in between, which must not forget a CR that ended the first one.
+ */
+static void check_every_cut(enum sse_mode mode, const char *in, const char *want)
+{
+	size_t len = strlen(in), i, j;
+	struct sse_parser p;
+	struct tt_buf out;
+	void *g;
+
+	tt_buf_init(&out, 1 << 16);
+	for (i = 0; i <= len; i++) {
+		for (j = i; j <= len; j++) {
+			size_t cut[4] = { 0, i, j, len }, k;
+
+			tt_buf_reset(&out);
+			sse_parser__init(&p, mode, 0);
+			for (k = 0; k < 3; k++) {
+				g = test__guarded(in + cut[k], cut[k + 1] - cut[k]);
+				sse_parser__feed(&p, g, cut[k + 1] - cut[k], render, &out);
+				test__guarded_free(g);
+			}
+			sse_parser__finish(&p, render, &out);
+			sse_parser__free(&p);
+			if (!ASSERT_MEMEQ(out.data, out.len, want, strlen(want), "cut"))
+				goto out;
+		}
+	}
+out:
+	tt_buf_free(&out);
+}
+
+void test_sse_views_at_every_cut(void)
+{
+	static const char sse_in[] =
+		"event: content_block_delta\r\n"
+		"data: {\"a\":1}\r\n"
+		"\r\n"
+		"event: one\r"
+		"event: two\r"
+		"data: x\r"
+		"data: y\r"
+		"\r"
+		"data:z\n"
+		"id: 9\n"
+		"\n"
+		"data: lone\n\n"
+		"data\n\n"
+		"event: tail\n"
+		"data: no blank line";
+	static const char sse_want[] =
+		"content_block_delta|{\"a\":1}|-|-1\n"
+		"two|x\ny|-|-1\n"
+		"-|z|9|-1\n"
+		"-|lone|-|-1\n"
+		"-||-|-1\n";
+	static const char nd_in[] = "{\"a\":1}\r\n\r\n{\"b\":2}\r{\"c\":3}\n{\"d\":4}";
+	static const char nd_want[] =
+		"-|{\"a\":1}|-|-1\n-|{\"b\":2}|-|-1\n-|{\"c\":3}|-|-1\n-|{\"d\":4}|-|-1\n";
+
+	if (test__start_subtest("sse"))
+		check_every_cut(SSE_MODE_SSE, sse_in, sse_want);
+	if (test__start_subtest("ndjson"))
+		check_every_cut(SSE_MODE_NDJSON, nd_in, nd_want);
+}
+
+/* A view kept across a feed boundary is copied: the caller may reuse its buffer at once. */
+void test_sse_view_outlives_buffer(void)
+{
+	struct sse_parser p;
+	struct tt_buf out;
+	char buf[64];
+
+	tt_buf_init(&out, 1 << 10);
+	sse_parser__init(&p, SSE_MODE_SSE, 0);
+	strcpy(buf, "event: ping\ndata: first\n");
+	ASSERT_OK(sse_parser__feed(&p, buf, strlen(buf), render, &out), "feed 1");
+	memset(buf, 'X', sizeof(buf));
+	strcpy(buf, "data: second\n\n");
+	ASSERT_OK(sse_parser__feed(&p, buf, strlen(buf), render, &out), "feed 2");
+	ASSERT_STREQ(tt_buf_cstr(&out), "ping|first\nsecond|-|-1\n", "copied views");
+	tt_buf_reset(&out);
+	strcpy(buf, "event: pong\ndata: only\n");
+	ASSERT_OK(sse_parser__feed(&p, buf, strlen(buf), render, &out), "feed 3");
+	memset(buf, 'Y', sizeof(buf));
+	ASSERT_OK(sse_parser__feed(&p, "\n", 1, render, &out), "feed 4");
+	ASSERT_STREQ(tt_buf_cstr(&out), "pong|only|-|-1\n", "copied single line");
+	ASSERT_EQ(p.n_events, 2, "events");
 	sse_parser__free(&p);
 	tt_buf_free(&out);
 }

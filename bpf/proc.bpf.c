@@ -29,6 +29,7 @@ struct tt_abi_anchor {
 	struct tt_connect connect;
 	struct tt_libopen libopen;
 	struct tt_sock sock;
+	struct tt_aead_bind aead_bind;
 	struct tt_data data;	/* flexible array: last */
 };
 

@@ -497,10 +497,13 @@ static __always_inline int sock_exit(long ret)
 		return 0;
 	c = *cp;
 	bpf_map_delete_elem(&sock_calls, &pid_tgid);
-	if (ret <= 0 || ret > 0xffffffffL)
-		return 0;
 	key.ino = c.ino;
 	st = bpf_map_lookup_elem(&socks, &key);
+	/* records sealed before a write, failed or not, are that socket's (tlscap.bpf.h) */
+	if (st && st->kind == SK_TLS)
+		aead_sock_call(pid_tgid, c.ino, c.fd, c.dir, ret);
+	if (ret <= 0 || ret > 0xffffffffL)
+		return 0;
 	if (!st) {
 		bpf_map_update_elem(&socks, &key, &init, BPF_NOEXIST);
 		st = bpf_map_lookup_elem(&socks, &key);

@@ -129,6 +129,153 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
 }
 
 /*
+ * The AEAD of aws-lc (and BoringSSL): EVP_AEAD_CTX_seal / EVP_AEAD_CTX_open(ctx, out,
+ * size_t *out_len, max_out_len, nonce, nonce_len, in, in_len, ad, ad_len) return 1 on success;
+ * arguments 7 to 10 are on the stack, above the return address at entry. rustls over aws-lc-rs
+ * (Codex) seals and opens each TLS record with one call: see the AEAD part of tlscap.bpf.h for
+ * how records find their connection. Only application data is plaintext of interest, told by
+ * the additional data, which is the record header: 5 bytes 17 03 03 <len> in TLS 1.3, where
+ * the true content type is the last byte of the plaintext (rustls adds no padding), or 13 bytes
+ * <seq:8> <type> 03 03 <len:2> in TLS 1.2. Handshake and alert records, QUIC packets and the
+ * cipher's other users are left alone.
+ */
+#define AEAD_REC_MAX	(16384 + 256)	/* TLS record plaintext, content type included */
+#define AEAD_TLS12	1
+#define AEAD_TLS13	2
+
+struct aead_args {
+	__u64 out;
+	__u64 out_lenp;
+	__u32 kind;		/* AEAD_TLS12 / AEAD_TLS13 */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* a thread killed inside a call must not leak */
+	__uint(max_entries, 16384);
+	__type(key, __u64);			/* pid_tgid */
+	__type(value, struct aead_args);
+} aead_args SEC(".maps");
+
+/* What the additional data ad says the record is: AEAD_TLS12/13 application data, or 0. */
+static __always_inline __u32 aead_kind(__u64 ad, __u64 ad_len)
+{
+	__u8 b[11] = {};
+
+	if (ad_len == 5) {
+		if (bpf_probe_read_user(b, 3, (void *)ad))
+			return 0;
+		return b[0] == 0x17 && b[1] == 0x03 && b[2] == 0x03 ? AEAD_TLS13 : 0;
+	}
+	if (ad_len == 13) {
+		if (bpf_probe_read_user(b, 11, (void *)ad))
+			return 0;
+		return b[8] == 0x17 && b[9] == 0x03 && b[10] == 0x03 ? AEAD_TLS12 : 0;
+	}
+	return 0;
+}
+
+/* Application data bytes in the record plaintext p[0..n), 0 when it carries something else. */
+static __always_inline __u32 aead_app_len(__u64 p, __u64 n, __u32 kind)
+{
+	__u8 type = 0;
+
+	if (!n || n > AEAD_REC_MAX)
+		return 0;
+	if (kind == AEAD_TLS12)
+		return n;
+	if (bpf_probe_read_user(&type, 1, (void *)(p + n - 1)))
+		return 0;
+	return type == 0x17 ? n - 1 : 0;
+}
+
+SEC("uprobe")
+int aead_seal_enter(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct emit_ctx c = {
+		.pid_tgid = pid_tgid, .conn = TT_CONN_PEND | (__u32)pid_tgid, .fd = -1,
+		.dir = TT_DIR_WRITE, .src = TT_SRC_AEAD,
+	};
+	__u64 st[4];		/* in, in_len, ad, ad_len */
+	struct aead_tid *t;
+	__u32 kind;
+
+	if (!tgid_traced(pid_tgid >> 32))
+		return 0;
+	if (bpf_probe_read_user(st, sizeof(st), (void *)(PT_REGS_SP(ctx) + 8))) {
+		stat_add(TT_ST_READ_ERR, 1);
+		return 0;
+	}
+	kind = aead_kind(st[2], st[3]);
+	c.n = kind ? aead_app_len(st[0], st[1], kind) : 0;
+	if (!c.n)
+		return 0;
+	t = aead_tid_get(pid_tgid, true);
+	if (!t)
+		return 0;
+	c.buf = st[0];
+	c.pos = t->pend;
+	t->pend += c.n;
+	c.take = c.n < cfg_call_cap ? c.n : cfg_call_cap;
+	if (c.take < c.n) {
+		stat_add(TT_ST_TRUNC_CALLS, 1);
+		stat_add(TT_ST_TRUNC_BYTES, c.n - c.take);
+	}
+	bpf_loop((c.take + TT_CHUNK - 1) / TT_CHUNK, emit_chunk, &c, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int aead_open_enter(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct aead_args a = { .out = PT_REGS_PARM2(ctx), .out_lenp = PT_REGS_PARM3(ctx) };
+	__u64 st[4];		/* in, in_len, ad, ad_len */
+
+	if (!tgid_traced(pid_tgid >> 32))
+		return 0;
+	if (bpf_probe_read_user(st, sizeof(st), (void *)(PT_REGS_SP(ctx) + 8))) {
+		stat_add(TT_ST_READ_ERR, 1);
+		return 0;
+	}
+	a.kind = aead_kind(st[2], st[3]);
+	if (a.kind)
+		bpf_map_update_elem(&aead_args, &pid_tgid, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(aead_open_exit, int ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_args s = { .dir = TT_DIR_READ, .src = TT_SRC_AEAD };
+	struct aead_args *a;
+	struct aead_tid *t;
+	__u64 len = 0;
+	__u32 n = 0;
+
+	a = bpf_map_lookup_elem(&aead_args, &pid_tgid);
+	if (!a)
+		return 0;
+	if (ret == 1 && !bpf_probe_read_user(&len, sizeof(len), (void *)a->out_lenp))
+		n = aead_app_len(a->out, len, a->kind);
+	s.buf = a->out;
+	bpf_map_delete_elem(&aead_args, &pid_tgid);
+	if (!n)
+		return 0;
+	t = aead_tid_get(pid_tgid, false);
+	if (!t || !t->rx_ino) {
+		stat_add(TT_ST_AEAD_NOSOCK, 1);
+		return 0;
+	}
+	s.ssl = TT_CONN_AEAD | t->rx_ino;
+	s.fd = t->rx_fd;
+	emit_data(&s, n, pid_tgid);
+	return 0;
+}
+
+/*
  * GnuTLS: gnutls_record_send/recv(session, data, size) return ssize_t bytes moved or a
  * negative error; the session pointer is the connection key.
  */

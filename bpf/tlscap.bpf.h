@@ -213,4 +213,100 @@ static __always_inline int args_exit(long ret)
 	return 0;
 }
 
+/*
+ * The record cipher (TT_SRC_AEAD): where a TLS stack has no stable plaintext function to probe
+ * (rustls in a stripped static Rust binary), its crypto library's AEAD calls are: every TLS
+ * record is sealed or opened whole by one call. The calls know nothing of sockets, but the
+ * stack works a connection on one thread at a time: it reads the socket, then opens what it
+ * read; it seals, then writes the socket (rustls under tokio-rustls or a blocking stream, in the
+ * same poll or call). So a record opened belongs to the TLS socket the thread read last, and
+ * the records sealed belong to the TLS socket the thread writes next (bpf/sock.bpf.c binds
+ * them there: tt_aead_bind).
+ */
+struct aead_tid {
+	__u64 pend;		/* plaintext bytes sealed since the thread's last TLS socket write */
+	__u64 rx_ino;		/* the TLS socket the thread read last, 0 = none yet */
+	__s32 rx_fd;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* threads come and go without telling */
+	__uint(max_entries, 16384);
+	__type(key, __u64);			/* pid_tgid */
+	__type(value, struct aead_tid);
+} aead_tids SEC(".maps") __weak;
+
+/* The calling thread's aead_tid, created when create is set. */
+static __always_inline struct aead_tid *aead_tid_get(__u64 pid_tgid, bool create)
+{
+	struct aead_tid init = {}, *t;
+
+	t = bpf_map_lookup_elem(&aead_tids, &pid_tgid);
+	if (t || !create)
+		return t;
+	bpf_map_update_elem(&aead_tids, &pid_tgid, &init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&aead_tids, &pid_tgid);
+}
+
+/* A connection's positions and last reported fd, created on first use. */
+static __always_inline struct conn_state *conn_get(__u32 tgid, __u64 conn)
+{
+	struct conn_key key = { .tgid = tgid, .ssl = conn };
+	struct conn_state init = { .fd = -1 }, *cs;
+
+	cs = bpf_map_lookup_elem(&conns, &key);
+	if (cs)
+		return cs;
+	bpf_map_update_elem(&conns, &key, &init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&conns, &key);
+}
+
+/*
+ * A thread of a traced process moved bytes on TLS client socket ino (bpf/sock.bpf.c, at the
+ * syscall's exit; n < 0 for a failed call). A read names the socket later opens belong to; a
+ * write, failed or not, takes the records the thread sealed since its previous one.
+ */
+static __always_inline void aead_sock_call(__u64 pid_tgid, __u64 ino, __s32 fd, __u8 dir, long n)
+{
+	struct ssl_args a = { .ssl = TT_CONN_AEAD | ino, .fd = fd };
+	struct tt_aead_bind *e;
+	struct conn_state *cs;
+	struct aead_tid *t;
+	__u64 base;
+
+	if (dir == TT_DIR_READ) {
+		if (n <= 0)
+			return;
+		t = aead_tid_get(pid_tgid, true);
+		if (t) {
+			t->rx_ino = ino;
+			t->rx_fd = fd;
+		}
+		return;
+	}
+	t = aead_tid_get(pid_tgid, false);
+	if (!t || !t->pend)
+		return;
+	cs = conn_get(pid_tgid >> 32, a.ssl);
+	if (!cs)
+		return;
+	report_fd(cs, &a, pid_tgid);
+	base = cs->pos[TT_DIR_WRITE];
+	cs->pos[TT_DIR_WRITE] = base + t->pend;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e) {
+		fill_hdr(&e->h, TT_REC_AEAD_BIND, sizeof(*e), pid_tgid);
+		e->conn = a.ssl;
+		e->fd = fd;
+		e->pad0 = 0;
+		e->base = base;
+		e->len = t->pend;
+		bpf_ringbuf_submit(e, rb_flags());
+	} else {
+		stat_add(TT_ST_LOST_RECS, 1);
+	}
+	t->pend = 0;
+}
+
 #endif /* TT_TLSCAP_BPF_H */

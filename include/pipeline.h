@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aead_bind.h"
 #include "conn.h"
 #include "linker.h"
 #include "provider.h"
@@ -36,6 +37,7 @@ struct pipeline_stats {
 	uint64_t peers;			/* connections whose peer address became known */
 	const struct conn_stats *conn;
 	struct linker_stats linker;
+	struct aead_hold_stats aead;	/* sealed TLS records held for their socket */
 };
 
 struct pipeline;

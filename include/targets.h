@@ -28,6 +28,8 @@ enum tt_func {
 	TT_FN_GO_READ,		/* crypto/tls.(*Conn).Read */
 	TT_FN_SSL_WRITE_INT,	/* OpenSSL ssl_write_internal: under SSL_write and SSL_write_ex */
 	TT_FN_SSL_READ_INT,	/* OpenSSL ssl_read_internal: under SSL_read and SSL_read_ex */
+	TT_FN_AEAD_SEAL,	/* aws-lc EVP_AEAD_CTX_seal: TLS records of rustls (Codex) */
+	TT_FN_AEAD_OPEN,	/* aws-lc EVP_AEAD_CTX_open */
 	TT_FN_MAX,
 };
 

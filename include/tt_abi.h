@@ -33,6 +33,7 @@ enum tt_rec_type {
 	TT_REC_SOCK = 9,	/* struct tt_sock: a TCP socket turned out to carry plaintext HTTP */
 	TT_REC_TLS_HELLO = 10,	/* struct tt_tls_hello: a socket's first write is a ClientHello */
 	TT_REC_TLS_CLOSE = 11,	/* struct tt_tls_close: end of such a socket, with byte counts */
+	TT_REC_AEAD_BIND = 12,	/* struct tt_aead_bind: sealed plaintext of a thread meets its socket */
 	TT_REC_MAX,
 };
 
@@ -54,6 +55,7 @@ enum tt_src {
 	TT_SRC_NSS = 3,		/* NSPR PR_Write / PR_Read / PR_Send / PR_Recv on an SSL layer */
 	TT_SRC_GOTLS = 4,	/* Go crypto/tls (*Conn).Write / (*Conn).Read; conn = *tls.Conn */
 	TT_SRC_SOCK = 5,	/* socket syscalls on plaintext TCP; conn = TT_CONN_SOCK | inode */
+	TT_SRC_AEAD = 6,	/* TLS records sealed / opened by an AEAD (rustls over aws-lc) */
 };
 
 /*
@@ -61,6 +63,15 @@ enum tt_src {
  * pointers (SSL*, *tls.Conn) never have it, so the keys of both kinds never meet.
  */
 #define TT_CONN_SOCK		(1ULL << 63)
+
+/*
+ * Plaintext captured at the record cipher (TT_SRC_AEAD, bpf/tls.bpf.c): records opened are
+ * keyed by the socket the thread read last, TT_CONN_AEAD | its inode. Records sealed come
+ * before the socket write that sends them, so they are keyed TT_CONN_PEND | tid, at positions
+ * counted from the thread's previous socket write, until a tt_aead_bind names their socket.
+ */
+#define TT_CONN_AEAD		(1ULL << 62)
+#define TT_CONN_PEND		(1ULL << 61)
 
 /* Common header of every record. ts_ns is CLOCK_BOOTTIME (bpf_ktime_get_boot_ns). */
 struct tt_hdr {
@@ -192,6 +203,19 @@ struct tt_tls_close {
 	__u32 calls[2];		/* socket calls that moved them */
 };
 
+/*
+ * A thread that sealed TLS records (TT_CONN_PEND | h.tid data records, positions 0..len) wrote
+ * to a TLS socket: those records belong to conn at stream positions base + their position.
+ */
+struct tt_aead_bind {
+	struct tt_hdr h;
+	__u64 conn;		/* TT_CONN_AEAD | inode of the socket */
+	__s32 fd;
+	__u32 pad0;
+	__u64 base;		/* write-direction position of the first pending byte */
+	__u64 len;		/* pending bytes sealed since the thread's previous bind */
+};
+
 /* Index in the per-CPU "stats" array. */
 enum tt_stat {
 	TT_ST_LOST_RECS = 0,	/* ring buffer full: records dropped */
@@ -200,6 +224,7 @@ enum tt_stat {
 	TT_ST_TRUNC_BYTES,	/* bytes beyond the cap */
 	TT_ST_READ_ERR,		/* bpf_probe_read_user failures */
 	TT_ST_ARGS_MISS,	/* return probe without a stashed entry */
+	TT_ST_AEAD_NOSOCK,	/* AEAD records opened on a thread that read no TLS socket */
 	TT_ST_MAX,
 };
 

@@ -167,8 +167,11 @@ static void print_funcs(const struct tt_target *t)
 static void advise_unknown(const char *path)
 {
 	if (file_contains(path, "rustls")) {
-		printf("    rustls (Rust) inside: plaintext capture is not supported; the tracer "
-		       "still shows the process and its connections\n");
+		printf("    rustls (Rust) inside, but no record cipher to probe: rustls over ring, or "
+		       "an aws-lc build no signature matches (if aws-lc is inside, pass "
+		       "--tls-offsets %s:EVP_AEAD_CTX_seal=0x...,EVP_AEAD_CTX_open=0x...)\n", path);
+		printf("    the tracer still shows the process and each TLS connection as a span "
+		       "'TLS <server name>' with tracetree.capture=unsupported and byte counts\n");
 	} else if (file_contains(path, "OPENSSL_internal")) {
 		printf("    BoringSSL inside, but no signature set matched this build: add a "
 		       "fingerprint or signature to tls-targets.conf, or pass --tls-offsets %s:"
@@ -204,6 +207,9 @@ static int report_file(struct doctor *d, const char *path, const char *shown, bo
 	printf("%s: %s%s%s%s\n", shown, t->lib[0] ? t->lib : "TLS", t->source[0] ? " (" : "",
 	       t->source, t->source[0] ? ")" : "");
 	print_funcs(t);
+	if (t->off[TT_FN_AEAD_SEAL] || t->off[TT_FN_AEAD_OPEN])
+		printf("    at the record cipher (rustls over aws-lc): each TLS record's plaintext, "
+		       "its connection told by the thread's socket calls\n");
 	printf("    capture: writes %s, reads %s%s%s\n", yesno(w), yesno(r),
 	       t->note[0] ? ": " : "", t->note);
 	if (!w || !r) {

@@ -400,6 +400,8 @@ static int attach_target(struct loader *l, const struct tt_target *t)
 		{ TT_FN_PR_SEND, s->progs.nss_write_enter, s->progs.nss_write_exit, 0 },
 		{ TT_FN_PR_READ, s->progs.nss_read_enter, s->progs.nss_read_exit, 0 },
 		{ TT_FN_PR_RECV, s->progs.nss_read_enter, s->progs.nss_read_exit, 0 },
+		{ TT_FN_AEAD_SEAL, s->progs.aead_seal_enter, NULL, 0 },
+		{ TT_FN_AEAD_OPEN, s->progs.aead_open_enter, s->progs.aead_open_exit, 0 },
 	};
 	enum tt_func fn;
 	uint64_t off;

@@ -205,7 +205,8 @@ static void print_stats(struct app *a, bool final)
 		fprintf(stderr, "tracetree-bpf: stats: exchanges=%llu llm_calls=%llu http_other=%llu "
 			"h2_streams=%llu gaps=%llu bytes_lost=%llu midstream_conns=%llu "
 			"non_http_conns=%llu spans=%llu server_spans=%llu mcp_calls=%llu "
-			"tls_conns=%llu tls_unsupported=%llu tls_hidden=%llu\n",
+			"tls_conns=%llu tls_unsupported=%llu tls_hidden=%llu aead_bound=%llu "
+			"aead_dropped=%llu aead_nosock=%llu\n",
 			(unsigned long long)ps.exchanges, (unsigned long long)ps.llm_calls,
 			(unsigned long long)ps.http_other, (unsigned long long)ps.conn->h2.streams,
 			(unsigned long long)ps.conn->gaps, (unsigned long long)ps.conn->bytes_lost,
@@ -216,7 +217,9 @@ static void print_stats(struct app *a, bool final)
 			(unsigned long long)ps.linker.mcp_calls,
 			(unsigned long long)ps.linker.tls_conns,
 			(unsigned long long)ps.linker.tls_unsupported,
-			(unsigned long long)ps.linker.tls_hidden);
+			(unsigned long long)ps.linker.tls_hidden, (unsigned long long)ps.aead.bound,
+			(unsigned long long)ps.aead.dropped,
+			(unsigned long long)st[TT_ST_AEAD_NOSOCK]);
 	}
 	if (st[TT_ST_LOST_RECS])
 		fprintf(stderr, "tracetree-bpf: warning: %llu records were lost because the ring "

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "aead_bind.h"
 #include "http_exchange.h"
 #include "log.h"
 #include "pipeline.h"
@@ -28,6 +29,7 @@ struct pipeline {
 	struct pipeline_opts o;
 	struct conn_table *conns;
 	struct linker *linker;
+	struct aead_hold *aead;		/* sealed records waiting for their socket */
 	struct peer_slot peers[PEER_SLOTS];
 	struct pipeline_stats st;
 };
@@ -118,16 +120,31 @@ static void on_tls_hello(struct pipeline *p, const struct tt_tls_hello *t)
 	linker__tls_hello(p->linker, t, connect_ns);
 }
 
+static void on_data(const void *rec, size_t size, void *ctx)
+{
+	struct pipeline *p = ctx;
+
+	/* first: an inbound request must be known before the exchanges it causes */
+	linker__data(p->linker, rec);
+	conn_table__feed(p->conns, rec, size);
+}
+
 void pipeline__record(struct pipeline *p, const void *rec, size_t size)
 {
 	const struct tt_hdr *h = rec;
+	const struct tt_data *d = rec;
 
 	p->st.records++;
 	switch (h->type) {
 	case TT_REC_DATA:
-		/* first: an inbound request must be known before the exchanges it causes */
-		linker__data(p->linker, rec);
-		conn_table__feed(p->conns, rec, size);
+		/* sealed TLS records wait for the socket write that sends them (aead_bind.h) */
+		if (d->src == TT_SRC_AEAD && (d->conn & TT_CONN_PEND))
+			aead_hold__add(p->aead, d, size);
+		else
+			on_data(rec, size, p);
+		break;
+	case TT_REC_AEAD_BIND:
+		aead_hold__bind(p->aead, rec, on_data, p);
 		break;
 	case TT_REC_SOCK:
 		on_sock(p, rec);
@@ -137,6 +154,10 @@ void pipeline__record(struct pipeline *p, const void *rec, size_t size)
 		break;
 	case TT_REC_TLS_CLOSE:
 		linker__tls_close(p->linker, rec);
+		/* the same socket's plaintext from the record cipher, if any */
+		conn_table__close(p->conns, h->pid,
+				  TT_CONN_AEAD | (((const struct tt_tls_close *)rec)->conn &
+						  ~TT_CONN_SOCK), h->ts_ns);
 		break;
 	case TT_REC_CLOSE:
 		conn_table__close(p->conns, h->pid, ((const struct tt_conn_ev *)rec)->conn,
@@ -156,6 +177,7 @@ void pipeline__record(struct pipeline *p, const void *rec, size_t size)
 		break;
 	case TT_REC_EXIT:
 		/* the process's last exchanges go to the linker before its span ends */
+		aead_hold__drop_pid(p->aead, h->pid);
 		conn_table__proc_exit(p->conns, h->pid, h->ts_ns);
 		linker__exit(p->linker, rec);
 		break;
@@ -175,6 +197,7 @@ int pipeline__add_existing(struct pipeline *p, uint32_t pid, uint32_t ppid, uint
 void pipeline__tick(struct pipeline *p, uint64_t now_ns)
 {
 	conn_table__expire(p->conns, now_ns);
+	linker__tick(p->linker, now_ns);
 }
 
 void pipeline__finish(struct pipeline *p, uint64_t now_ns)
@@ -187,6 +210,7 @@ void pipeline__stats(struct pipeline *p, struct pipeline_stats *st)
 {
 	*st = p->st;
 	st->conn = conn_table__stats(p->conns);
+	aead_hold__stats(p->aead, &st->aead);
 	linker__stats(p->linker, &st->linker);
 }
 
@@ -203,7 +227,8 @@ struct pipeline *pipeline__new(const struct pipeline_opts *o)
 		p->peers[i].fd = -1;
 	p->linker = linker__new(&o->linker, o->span_sink, o->span_ctx);
 	p->conns = conn_table__new(&o->conn, on_exchange, p);
-	if (!p->linker || !p->conns) {
+	p->aead = aead_hold__new();
+	if (!p->linker || !p->conns || !p->aead) {
 		pipeline__free(p);
 		errno = ENOMEM;
 		return NULL;
@@ -217,5 +242,6 @@ void pipeline__free(struct pipeline *p)
 		return;
 	conn_table__free(p->conns);
 	linker__free(p->linker);
+	aead_hold__free(p->aead);
 	free(p);
 }

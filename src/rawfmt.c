@@ -39,6 +39,7 @@ const char *rawfmt_src_name(unsigned int src)
 	static const char *const names[] = {
 		[TT_SRC_SSL] = "ssl", [TT_SRC_SSL_EX] = "ssl_ex", [TT_SRC_GNUTLS] = "gnutls",
 		[TT_SRC_NSS] = "nss", [TT_SRC_GOTLS] = "gotls", [TT_SRC_SOCK] = "sock",
+		[TT_SRC_AEAD] = "aead",
 	};
 
 	return src < sizeof(names) / sizeof(names[0]) && names[src] ? names[src] : "unknown";
@@ -191,6 +192,14 @@ int rawfmt_record(struct tt_buf *b, const void *rec, size_t size, const struct r
 	case TT_REC_TLS_CLOSE:
 		err = put_tls_close(b, rec);
 		break;
+	case TT_REC_AEAD_BIND: {
+		const struct tt_aead_bind *ab = rec;
+
+		err = tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,\"base\":%" PRIu64
+				    ",\"len\":%" PRIu64, (uint64_t)ab->conn, ab->fd, (uint64_t)ab->base,
+				    (uint64_t)ab->len);
+		break;
+	}
 	case TT_REC_LIBOPEN: {
 		const struct tt_libopen *lo = rec;
 

@@ -17,6 +17,7 @@ static const size_t rec_min[TT_REC_MAX] = {
 	[TT_REC_SOCK] = sizeof(struct tt_sock),
 	[TT_REC_TLS_HELLO] = sizeof(struct tt_tls_hello),
 	[TT_REC_TLS_CLOSE] = sizeof(struct tt_tls_close),
+	[TT_REC_AEAD_BIND] = sizeof(struct tt_aead_bind),
 };
 
 int tt_rec_validate(const void *rec, size_t size)
@@ -62,7 +63,7 @@ const char *tt_rec_type_name(int type)
 		[TT_REC_EXIT] = "exit", [TT_REC_CLOSE] = "close", [TT_REC_SSL_FD] = "ssl_fd",
 		[TT_REC_CONNECT] = "connect", [TT_REC_LIBOPEN] = "libopen",
 		[TT_REC_SOCK] = "sock", [TT_REC_TLS_HELLO] = "tls_hello",
-		[TT_REC_TLS_CLOSE] = "tls_close",
+		[TT_REC_TLS_CLOSE] = "tls_close", [TT_REC_AEAD_BIND] = "aead_bind",
 	};
 
 	if (type <= 0 || type >= TT_REC_MAX)

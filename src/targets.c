@@ -39,6 +39,8 @@ static const char *const func_names[TT_FN_MAX] = {
 	[TT_FN_GO_READ] = "crypto/tls.(*Conn).Read",
 	[TT_FN_SSL_WRITE_INT] = "ssl_write_internal",
 	[TT_FN_SSL_READ_INT] = "ssl_read_internal",
+	[TT_FN_AEAD_SEAL] = "EVP_AEAD_CTX_seal",
+	[TT_FN_AEAD_OPEN] = "EVP_AEAD_CTX_open",
 };
 
 static const char *const tier_names[] = {
@@ -102,18 +104,29 @@ int targets_func_by_name(const char *name)
 	return -ENOENT;
 }
 
-bool targets_has_write(const struct tt_target *t)
+/* Write and read functions above the record layer: the TLS library's own API. */
+static bool has_api_write(const struct tt_target *t)
 {
 	return t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_WRITE_EX] ||
 	       t->off[TT_FN_GNUTLS_SEND] || t->off[TT_FN_PR_WRITE] || t->off[TT_FN_PR_SEND] ||
 	       t->go_write_at;
 }
 
-bool targets_has_read(const struct tt_target *t)
+static bool has_api_read(const struct tt_target *t)
 {
 	return t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_READ_EX] ||
 	       t->off[TT_FN_GNUTLS_RECV] || t->off[TT_FN_PR_READ] || t->off[TT_FN_PR_RECV] ||
 	       (t->off[TT_FN_GO_READ] && t->n_go_read_rets);
+}
+
+bool targets_has_write(const struct tt_target *t)
+{
+	return has_api_write(t) || t->off[TT_FN_AEAD_SEAL];
+}
+
+bool targets_has_read(const struct tt_target *t)
+{
+	return has_api_read(t) || t->off[TT_FN_AEAD_OPEN];
 }
 
 /* Converts a virtual address to a file offset through the executable PT_LOAD segments. */
@@ -281,6 +294,12 @@ static void scan_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const GElf_
 		name = elf_strptr(elf, sh->sh_link, sym.st_name);
 		if (!name)
 			continue;
+		/* aws-lc-sys builds prefix every symbol: aws_lc_0_30_0_EVP_AEAD_CTX_seal */
+		if (!strncmp(name, "aws_lc_", 7)) {
+			const char *u = strstr(name + 7, "_EVP_");
+
+			name = u ? u + 1 : name;
+		}
 		for (k = 0; k < n; k++) {
 			if (!offs[k] && names[k] && !strcmp(name, names[k]) &&
 			    vaddr_to_off(segs, n_segs, sym.st_value, &offs[k]))
@@ -622,6 +641,8 @@ static void guess_lib(struct tt_target *t)
 		snprintf(t->lib, sizeof(t->lib), "nss");
 	else if (t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_WRITE_EX])
 		snprintf(t->lib, sizeof(t->lib), "openssl");
+	else if (t->off[TT_FN_AEAD_SEAL] || t->off[TT_FN_AEAD_OPEN])
+		snprintf(t->lib, sizeof(t->lib), "aws-lc");
 }
 
 int targets_inspect(const char *path, struct tt_target *t)
@@ -648,6 +669,14 @@ int targets_inspect(const char *path, struct tt_target *t)
 	tier_internal(&im, t);
 	tier_overrides(&im, t);
 	image_close(&im);
+	/*
+	 * The record cipher is a fallback: where the library's API is probed (BoringSSL exports
+	 * both), its plaintext comes from there, with the connection known at the call.
+	 */
+	if (has_api_write(t) && has_api_read(t)) {
+		t->off[TT_FN_AEAD_SEAL] = t->off[TT_FN_AEAD_OPEN] = 0;
+		t->tier[TT_FN_AEAD_SEAL] = t->tier[TT_FN_AEAD_OPEN] = TT_TIER_NONE;
+	}
 	guess_lib(t);
 	for (i = 0; i < TT_FN_MAX; i++)
 		found += t->off[i] != 0;

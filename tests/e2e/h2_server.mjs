@@ -5,7 +5,8 @@
 //   node h2_server.mjs --plain 1 --port-file F --log L     h2c with prior knowledge, no TLS
 //
 // POST /v1/chat/completions answers JSON, or SSE when the request says "stream": true (usage in
-// a last chunk when stream_options.include_usage is set, as OpenAI does). The model echoes the
+// a last chunk when stream_options.include_usage is set, as OpenAI does). POST /v1/responses
+// (Responses API, as Codex calls it) streams one text message: "Hello over h2!". The model echoes the
 // request's; token counts derive from the request so each call is told apart. Every answered
 // request is appended to the log as one JSON line: path, model, stream, id, usage, stream id.
 import fs from 'node:fs';
@@ -72,13 +73,60 @@ function answer(stream, headers, body) {
 	next();
 }
 
+// The Responses API stream of one assistant message, as api.openai.com sends it (the fields a
+// client reads; see tools/fake_llm.py rs_stream for the whole shape).
+function answerResponses(stream, headers, body) {
+	const model = body.model || 'gpt-4o';
+	const id = 'resp_h2_' + ++seq;
+	const prompt = 11 + (JSON.stringify(body.input || []).length % 50);
+	const usage = { input_tokens: prompt, input_tokens_details: { cached_tokens: 0 },
+			output_tokens: 4, output_tokens_details: { reasoning_tokens: 0 },
+			total_tokens: prompt + 4 };
+	const text = 'Hello over h2!';
+	const msg = { id: 'msg_h2_' + seq, type: 'message', status: 'completed', role: 'assistant',
+		      content: [{ type: 'output_text', text, annotations: [] }] };
+	const resp = (status, output, u) => ({ id, object: 'response', created_at: 1700000000,
+		status, model, output, usage: u, error: null, incomplete_details: null });
+	let n = 0;
+	const ev = (type, fields) => 'event: ' + type + '\ndata: ' +
+		JSON.stringify({ type, sequence_number: n++, ...fields }) + '\n\n';
+	const events = [
+		ev('response.created', { response: resp('in_progress', [], null) }),
+		ev('response.output_item.added', { output_index: 0,
+			item: { ...msg, status: 'in_progress', content: [] } }),
+		ev('response.output_text.delta', { item_id: msg.id, output_index: 0,
+			content_index: 0, delta: 'Hello ' }),
+		ev('response.output_text.delta', { item_id: msg.id, output_index: 0,
+			content_index: 0, delta: 'over h2!' }),
+		ev('response.output_text.done', { item_id: msg.id, output_index: 0,
+			content_index: 0, text }),
+		ev('response.output_item.done', { output_index: 0, item: msg }),
+		ev('response.completed', { response: resp('completed', [msg], usage) }),
+	];
+	fs.appendFileSync(args.log, JSON.stringify({ path: headers[':path'], model, id, usage,
+		stream: true, h2_stream: stream.id }) + '\n');
+	stream.respond({ ':status': 200, 'content-type': 'text/event-stream' });
+	let i = 0;
+	const next = () => {
+		if (i < events.length) {
+			stream.write(events[i++]);
+			setTimeout(next, 5);
+		} else {
+			stream.end();
+		}
+	};
+	next();
+}
+
 server.on('stream', (stream, headers) => {
 	const chunks = [];
 
 	stream.on('data', (d) => chunks.push(d));
 	stream.on('end', () => {
-		if (headers[':method'] !== 'POST' ||
-		    !String(headers[':path']).endsWith('/chat/completions')) {
+		const path = String(headers[':path']);
+
+		if (headers[':method'] !== 'POST' || !(path.endsWith('/chat/completions') ||
+						      path.endsWith('/responses'))) {
 			stream.respond({ ':status': 404, 'content-type': 'application/json' });
 			stream.end('{"error":{"message":"not found"}}');
 			return;
@@ -91,7 +139,10 @@ server.on('stream', (stream, headers) => {
 			stream.end('{"error":{"message":"bad json"}}');
 			return;
 		}
-		answer(stream, headers, body);
+		if (path.endsWith('/responses'))
+			answerResponses(stream, headers, body);
+		else
+			answer(stream, headers, body);
 	});
 	stream.on('error', () => {});
 });

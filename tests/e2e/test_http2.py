@@ -15,10 +15,10 @@ KEY = "sk-test-h2-0123456789abcdef"
 
 
 class H2Server:
-    def __init__(self, work, plain=False):
+    def __init__(self, work, plain=False, chain=None):
         if not os.path.exists(NODE):
             raise Skip("/usr/bin/node missing")
-        crt, key = cert(work)
+        crt, key = chain or cert(work)
         self.log = work.file("h2_server.jsonl")
         portf = work.file("h2_server.port")
         self.stderr = open(work.file("h2_server.stderr"), "w")

@@ -193,6 +193,43 @@ void test_targets_override_tier(void)
 	unlink(path);
 }
 
+void test_targets_aead_fallback(void)
+{
+	struct tt_target t;
+	char path[64], spec[200];
+
+	if (!setup_db())
+		return;
+	snprintf(path, sizeof(path), "/tmp/tt-test-elf-aead-%d", getpid());
+	/* no SSL_* functions: the record cipher's two functions cover both directions */
+	write_elf(path, 0x99, 0, 0);
+	snprintf(spec, sizeof(spec), "%s:EVP_AEAD_CTX_seal=0x1400,EVP_AEAD_CTX_open=0x1800", path);
+	ASSERT_OK(targets_parse_overrides(spec), "parse");
+	ASSERT_EQ(targets_inspect(path, &t), 2, "seal and open");
+	ASSERT_EQ(t.off[TT_FN_AEAD_SEAL], 0x1400, "seal offset");
+	ASSERT_EQ(t.off[TT_FN_AEAD_OPEN], 0x1800, "open offset");
+	ASSERT_TRUE(targets_has_write(&t) && targets_has_read(&t), "both directions");
+	ASSERT_STREQ(t.lib, "aws-lc", "lib");
+	ASSERT_EQ(targets_func_by_name("EVP_AEAD_CTX_open"), TT_FN_AEAD_OPEN, "by name");
+	/* only one of them: not probed */
+	targets_clear_overrides();
+	snprintf(spec, sizeof(spec), "%s:EVP_AEAD_CTX_seal=0x1400", path);
+	ASSERT_OK(targets_parse_overrides(spec), "parse seal only");
+	ASSERT_EQ(targets_inspect(path, &t), 0, "one direction only");
+	ASSERT_TRUE(targets_has_write(&t) && !targets_has_read(&t), "no read side");
+	/* where the library's SSL_* API is found, it wins: the cipher would capture twice */
+	targets_clear_overrides();
+	write_elf(path, 0x99, 0x1400, 0x1800);
+	snprintf(spec, sizeof(spec), "%s:EVP_AEAD_CTX_seal=0x1a00,EVP_AEAD_CTX_open=0x1b00", path);
+	ASSERT_OK(targets_parse_overrides(spec), "parse with API");
+	ASSERT_EQ(targets_inspect(path, &t), 2, "SSL_write and SSL_read only");
+	ASSERT_EQ(t.off[TT_FN_AEAD_SEAL], 0, "no seal probe");
+	ASSERT_EQ(t.off[TT_FN_AEAD_OPEN], 0, "no open probe");
+	ASSERT_EQ(t.off[TT_FN_SSL_WRITE], 0x1400, "SSL_write kept");
+	targets_clear_overrides();
+	unlink(path);
+}
+
 void test_targets_not_elf(void)
 {
 	struct tt_target t;

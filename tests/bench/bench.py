@@ -111,6 +111,7 @@ def bench_per_call():
         "untraced": (),
         "traced": PIN_TRACER + [TRACER, "-q", "--format", "none", "--"],
         "floor": naive + ["floor", "--"],
+        "copy": naive + ["copy", "--"],
         "naive": naive + ["naive", "--"],
     }
     runs = {c: [] for c in configs}
@@ -125,24 +126,29 @@ def bench_per_call():
 
     print("\nPer SSL call on the traced thread (us; overhead = median of per-round differences "
           "with untraced, %d rounds x 7 reps x 2000 calls)" % rounds)
-    print("%-6s %6s | %9s | %9s %9s | %9s %9s | %9s %9s | %6s" % (
-        "call", "size", "untraced", "traced", "overhead", "floor", "overhead", "naive",
-        "overhead", "x floor"))
-    worst = worst_naive = worst_floor = 0.0
+    print("%-6s %6s | %9s | %9s %9s | %9s %9s | %9s | %9s %9s | %6s %6s" % (
+        "call", "size", "untraced", "traced", "overhead", "floor", "overhead", "copy o/h",
+        "naive", "overhead", "x floor", "x copy"))
+    worst = worst_naive = worst_floor = worst_copy = 0.0
     for k in keys:
-        o_t, o_f, o_n = over("traced", k), over("floor", k), over("naive", k)
-        print("%-6s %6d | %9.3f | %9.3f %9.3f | %9.3f %9.3f | %9.3f %9.3f | %6.2f" % (
+        o_t, o_f, o_n, o_c = over("traced", k), over("floor", k), over("naive", k), \
+            over("copy", k)
+        print("%-6s %6d | %9.3f | %9.3f %9.3f | %9.3f %9.3f | %9.3f | %9.3f %9.3f | %6.2f %6.2f" % (
             k[0], k[1], med([x[k] for x in runs["untraced"]]), med([x[k] for x in runs["traced"]]),
-            o_t, med([x[k] for x in runs["floor"]]), o_f, med([x[k] for x in runs["naive"]]), o_n,
-            o_t / o_f if o_f > 0 else float("nan")))
+            o_t, med([x[k] for x in runs["floor"]]), o_f, o_c, med([x[k] for x in runs["naive"]]),
+            o_n, o_t / o_f if o_f > 0 else float("nan"), o_t / o_c if o_c > 0 else float("nan")))
         if k[1] == 16384:
             worst, worst_naive, worst_floor = max(worst, o_t), max(worst_naive, o_n), \
                 max(worst_floor, o_f)
+            worst_copy = max(worst_copy, o_c)
     print()
     fig("ssl_call_16k_us", worst, "us", "overhead per call, worst of read and write")
     fig("ssl_call_16k_naive_us", worst_naive, "us", "reference naive probe, same run")
     fig("ssl_call_16k_floor_us", worst_floor, "us", "empty entry+return probes, same placement")
     fig("ssl_call_16k_x_floor", worst / worst_floor if worst_floor > 0 else float("nan"), "x")
+    fig("ssl_call_16k_copy_floor_us", worst_copy, "us",
+        "same placement, only the copy into the ring buffer, no wakeup")
+    fig("ssl_call_16k_x_copy_floor", worst / worst_copy if worst_copy > 0 else float("nan"), "x")
 
 
 def bench_untraced():

@@ -4,7 +4,9 @@
  *                                          at SSL_write/SSL_read(+_ex), system-wide, draining
  *                                          its ring buffer and reading every byte;
  *   naive OBJ LIBSSL floor -- COMMAND...  empty entry + return probes where tracetree-bpf puts
- *                                          its probes (ssl_*_internal when found): the floor.
+ *                                          its probes (ssl_*_internal when found): the floor;
+ *   naive OBJ LIBSSL copy -- COMMAND...   the same placement copying each call's bytes into the
+ *                                          ring buffer without a wakeup: the copy floor.
  * Benchmark references only, not product code. */
 #include <errno.h>
 #include <signal.h>
@@ -51,11 +53,13 @@ static int attach(struct bpf_object *obj, const char *lib, struct bpf_link **lin
 	return 0;
 }
 
-/* Empty probes at the offsets tracetree-bpf would use for libssl's write and read. */
-static int attach_floor(struct bpf_object *obj, const char *lib, struct bpf_link **links, int *n)
+/* Probes (empty, or copying: prefix) at the offsets tracetree-bpf uses for libssl's write and
+ * read, which must be ssl_*_internal for the copy floor (its arguments). */
+static int attach_floor(struct bpf_object *obj, const char *lib, const char *prefix,
+			struct bpf_link **links, int *n)
 {
-	struct bpf_program *enter = bpf_object__find_program_by_name(obj, "floor_enter");
-	struct bpf_program *exit_p = bpf_object__find_program_by_name(obj, "floor_exit");
+	char name[32];
+	struct bpf_program *enter, *exit_p;
 	static const enum tt_func fns[][2] = {
 		{ TT_FN_SSL_WRITE_INT, TT_FN_SSL_WRITE }, { TT_FN_SSL_READ_INT, TT_FN_SSL_READ },
 	};
@@ -64,8 +68,14 @@ static int attach_floor(struct bpf_object *obj, const char *lib, struct bpf_link
 	uint64_t off;
 	size_t i;
 
-	if (targets_inspect(lib, &t) <= 0)
+	snprintf(name, sizeof(name), "%s_enter", prefix);
+	enter = bpf_object__find_program_by_name(obj, name);
+	snprintf(name, sizeof(name), "%s_exit", prefix);
+	exit_p = bpf_object__find_program_by_name(obj, name);
+	if (targets_inspect(lib, &t) <= 0 || !enter || !exit_p)
 		return -ENOENT;
+	if (!strcmp(prefix, "copy") && (!t.off[TT_FN_SSL_WRITE_INT] || !t.off[TT_FN_SSL_READ_INT]))
+		return -ENOTSUP;
 	for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
 		off = t.off[fns[i][0]] ? t.off[fns[i][0]] : t.off[fns[i][1]];
 		fprintf(stderr, "naive: floor probe at %s+0 (%#llx)\n",
@@ -88,7 +98,7 @@ int main(int argc, char **argv)
 	pid_t child;
 
 	if (argc < 6 || strcmp(argv[4], "--")) {
-		fprintf(stderr, "usage: naive OBJ LIBSSL naive|floor -- COMMAND [ARG...]\n");
+		fprintf(stderr, "usage: naive OBJ LIBSSL naive|floor|copy -- COMMAND [ARG...]\n");
 		return 2;
 	}
 	obj = bpf_object__open_file(argv[1], NULL);
@@ -96,8 +106,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "naive: loading %s failed\n", argv[1]);
 		return 1;
 	}
-	err = strcmp(argv[3], "floor") ? attach(obj, argv[2], links, &n) :
-					  attach_floor(obj, argv[2], links, &n);
+	if (!strcmp(argv[3], "floor") || !strcmp(argv[3], "copy"))
+		err = attach_floor(obj, argv[2], argv[3], links, &n);
+	else
+		err = attach(obj, argv[2], links, &n);
 	if (!err) {
 		rb = ring_buffer__new(bpf_object__find_map_fd_by_name(obj, "naive_rb"), on_rec, NULL,
 				      NULL);
@@ -112,8 +124,15 @@ int main(int argc, char **argv)
 		execvp(argv[5], argv + 5);
 		_exit(127);
 	}
-	while (waitpid(child, &status, WNOHANG) == 0)
-		ring_buffer__poll(rb, 100);
+	/* the copy floor wakes nobody: drain on a short timer, as tracetree-bpf does */
+	while (waitpid(child, &status, WNOHANG) == 0) {
+		if (strcmp(argv[3], "copy")) {
+			ring_buffer__poll(rb, 100);
+		} else {
+			ring_buffer__consume(rb);
+			usleep(1000);
+		}
+	}
 	ring_buffer__consume(rb);
 	fprintf(stderr, "naive: %llu records\n", (unsigned long long)n_recs);
 	ring_buffer__free(rb);

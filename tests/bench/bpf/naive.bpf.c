@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* naive.bpf.c: the reference naive TLS probe for `make bench` (not product code): entry +
  * return uprobe at the exported SSL_* symbols, a fixed 16 KiB ring-buffer record per call,
- * copied at return, and a consumer wakeup per record; and the floor: empty entry + return
- * probes, for the bare cost of a probe placement. */
+ * copied at return, and a consumer wakeup per record; the floor: empty entry + return
+ * probes, for the bare cost of a probe placement; and the copy floor: the same placement doing
+ * only what any capture must (the call's bytes into the ring buffer, no wakeup). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -92,6 +93,52 @@ int floor_enter(void *ctx)
 SEC("uretprobe")
 int floor_exit(void *ctx)
 {
+	return 0;
+}
+
+/*
+ * The copy floor, at ssl_*_internal(ssl, buf, num, size_t *done) (returns > 0, count in *done):
+ * the buffer pointer kept at entry, the bytes copied into a ring-buffer record at return, no
+ * wakeup; nothing else (no connection, position or process bookkeeping).
+ */
+SEC("uprobe")
+int BPF_KPROBE(copy_enter, void *ssl, void *buf, long num, void *lenp)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct naive_args a = { .buf = (__u64)buf, .lenp = (__u64)lenp };
+
+	bpf_map_update_elem(&naive_args, &id, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(copy_exit, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid(), n = 0;
+	struct naive_args *a = bpf_map_lookup_elem(&naive_args, &id);
+	struct naive_rec *r;
+	__u32 len;
+
+	if (!a)
+		return 0;
+	if ((int)ret > 0)
+		bpf_probe_read_user(&n, sizeof(n), (void *)a->lenp);
+	if (n) {
+		r = bpf_ringbuf_reserve(&naive_rb, sizeof(*r), 0);
+		if (r) {
+			len = n > NAIVE_MAX ? NAIVE_MAX : n;
+			barrier_var(len);
+			len = ((len - 1) & (NAIVE_MAX - 1)) + 1;
+			r->ts_ns = bpf_ktime_get_ns();
+			r->pid = id >> 32;
+			r->len = len;
+			bpf_probe_read_user(r->data, len, (void *)a->buf);
+			bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+		} else {
+			__sync_fetch_and_add(&lost, 1);
+		}
+	}
+	bpf_map_delete_elem(&naive_args, &id);
 	return 0;
 }
 

@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: MIT
 """TLS without OpenSSL symbols: Bun's static BoringSSL (signature tier), Go crypto/tls
-(.gopclntab, RET probes), GnuTLS by symbol. Exact request and response bytes, both directions.
+(.gopclntab, RET probes), GnuTLS and NSS (tstclnt: NSPR's PR_Write/PR_Read, libnspr4 probed when
+the process opens it) by symbol. Exact request and response bytes, both directions.
 
 Packages come from `make deps`: npm packages under $TT_NPM_DIR (default .output/npm, one
 directory per package version, e.g. bun-1.3.14/node_modules/@oven/bun-linux-x64/bin/bun),
-Debian golang-go and gnutls-bin. A missing one makes its test SKIP with the reason."""
+Debian golang-go, gnutls-bin and libnss3-tools. A missing one makes its test SKIP with the reason."""
 import json
 import os
 import shutil
@@ -183,6 +184,43 @@ def gnutls_capture(size):
 
 def test_gnutls_cli_100b():
     gnutls_capture(100)
+
+
+def nss_capture(size):
+    """NSS's tstclnt (Debian libnss3-tools): NSPR PR_Write/PR_Read on its SSL layer."""
+    cli = shutil.which("tstclnt")
+    certutil = shutil.which("certutil")
+    if not cli or not certutil:
+        raise Skip("tstclnt not installed (Debian libnss3-tools; make deps)")
+    work = Workdir()
+    db = work.file("nssdb")
+    os.mkdir(db)
+    subprocess.run([certutil, "-N", "-d", "sql:" + db, "--empty-password"], check=True,
+                   capture_output=True)
+    srv = TlsServer(work)
+    req = work.file("req.txt")
+    with open(req, "wb") as f:
+        f.write(b"GET /bytes/%d HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: tt-e2e\r\n\r\n" % size)
+    # tstclnt sends stdin and prints what comes back, but does not exit at the end of stdin:
+    # it is stopped once the response is in (the server keeps the connection open)
+    sh = ("(cat %s; sleep 3) | timeout 4 %s -h 127.0.0.1 -p %d -d sql:%s -o -4 >%s "
+          "2>/dev/null; true") % (req, cli, srv.port, db, work.file("resp.bin"))
+    try:
+        out = work.file("raw.jsonl")
+        run_tracer(["--raw=" + out, "--", "/bin/sh", "-c", sh], timeout=120)
+        recs = read_raw(out)
+        ex = srv.exchanges()
+    finally:
+        srv.stop()
+    check_capture(recs, ex, "tstclnt", "nss")
+
+
+def test_nss_tstclnt_100b():
+    nss_capture(100)
+
+
+def test_nss_tstclnt_256kib():
+    nss_capture(256 << 10)
 
 
 def test_gnutls_cli_256kib():

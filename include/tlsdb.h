@@ -19,6 +19,8 @@ extern "C" {
  *   fingerprint NAME [lib=LIB] size=N fnv64k=HEX FUNC=0xOFF ...  same, keyed by size + hash
  *   sigset NAME lib=LIB [marker=TEXT] [span=0xN] [align=N] [need=F1|F2,F3|F4]
  *   sig FUNC HEX HEX ?? HEX ...                          a variant of FUNC's first bytes
+ *   anchor FUNC STRING                                   FUNC is the one function whose code
+ *                                                        loads the address of STRING
  *
  * fnv64k is FNV-1a 64 of the first 64 KiB of the file. A sig line belongs to the sigset above
  * it; several lines for one FUNC are variants.
@@ -46,6 +48,8 @@ struct tlsdb_fp {
 
 struct tlsdb_sig {
 	char func[TLSDB_NAME_MAX];
+	/* an anchor line: bytes holds the string (NUL included), mask is unused */
+	bool anchor;
 	uint8_t bytes[TLSDB_SIG_MAX];
 	uint8_t mask[TLSDB_SIG_MAX];	/* 0xff: must match, 0: wildcard */
 	size_t len;
@@ -72,6 +76,14 @@ struct tlsdb_range {
 	uint64_t len;
 };
 
+/* A PT_LOAD segment, for anchors (virtual addresses). */
+struct tlsdb_seg {
+	uint64_t off;
+	uint64_t vaddr;
+	uint64_t filesz;
+	bool exec;
+};
+
 struct tlsdb_image {
 	const uint8_t *data;	/* the whole file */
 	size_t size;
@@ -79,7 +91,21 @@ struct tlsdb_image {
 	size_t build_id_len;
 	const struct tlsdb_range *code;	/* executable ranges */
 	int n_code;
+	/* for anchors: the segments and .eh_frame (function bounds); n_segs 0 = no anchors */
+	const struct tlsdb_seg *segs;
+	int n_segs;
+	uint64_t eh_frame_off;	/* file offset of .eh_frame, 0 when none */
+	uint64_t eh_frame_size;
+	uint64_t eh_frame_vaddr;
 };
+
+/* Function bounds [start, end) (virtual addresses) from .eh_frame, sorted by start. */
+struct tlsdb_func {
+	uint64_t start, end;
+};
+
+/* Reads every FDE of img's .eh_frame into *out (malloc'd, sorted); the count or -errno. */
+long tlsdb_eh_functions(const struct tlsdb_image *img, struct tlsdb_func **out);
 
 /* Result of a successful match: which entry, and the file offsets it gives. */
 struct tlsdb_hit {

@@ -78,6 +78,8 @@ struct image {
 	int n_code;
 	const uint8_t *build_id;
 	size_t build_id_len;
+	struct tlsdb_seg tsegs[TARGETS_MAX_SEGS];	/* for anchors */
+	uint64_t eh_frame_off, eh_frame_size, eh_frame_vaddr;
 };
 
 const char *targets_func_name(enum tt_func fn)
@@ -107,14 +109,14 @@ int targets_func_by_name(const char *name)
 /* Write and read functions above the record layer: the TLS library's own API. */
 static bool has_api_write(const struct tt_target *t)
 {
-	return t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_WRITE_EX] ||
+	return t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_WRITE_EX] || t->off[TT_FN_SSL_WRITE_INT] ||
 	       t->off[TT_FN_GNUTLS_SEND] || t->off[TT_FN_PR_WRITE] || t->off[TT_FN_PR_SEND] ||
 	       t->go_write_at;
 }
 
 static bool has_api_read(const struct tt_target *t)
 {
-	return t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_READ_EX] ||
+	return t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_READ_EX] || t->off[TT_FN_SSL_READ_INT] ||
 	       t->off[TT_FN_GNUTLS_RECV] || t->off[TT_FN_PR_READ] || t->off[TT_FN_PR_RECV] ||
 	       (t->off[TT_FN_GO_READ] && t->n_go_read_rets);
 }
@@ -214,6 +216,30 @@ static void find_build_id(struct image *im)
 	}
 }
 
+/* The .eh_frame section (function bounds for anchors), when the section headers are there. */
+static void find_eh_frame(struct image *im)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	size_t shstr;
+	const char *name;
+
+	if (elf_getshdrstrndx(im->elf, &shstr))
+		return;
+	while ((scn = elf_nextscn(im->elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
+			continue;
+		name = elf_strptr(im->elf, shstr, sh.sh_name);
+		if (name && !strcmp(name, ".eh_frame") && sh.sh_offset <= im->size &&
+		    sh.sh_size <= im->size - sh.sh_offset) {
+			im->eh_frame_off = sh.sh_offset;
+			im->eh_frame_size = sh.sh_size;
+			im->eh_frame_vaddr = sh.sh_addr;
+			return;
+		}
+	}
+}
+
 static void image_close(struct image *im)
 {
 	if (im->elf)
@@ -269,7 +295,14 @@ static int image_open(const char *path, struct image *im)
 		im->code[im->n_code].off = im->segs[i].p_offset;
 		im->code[im->n_code++].len = im->segs[i].p_filesz;
 	}
+	for (i = 0; i < im->n_segs; i++) {
+		im->tsegs[i].off = im->segs[i].p_offset;
+		im->tsegs[i].vaddr = im->segs[i].p_vaddr;
+		im->tsegs[i].filesz = im->segs[i].p_filesz;
+		im->tsegs[i].exec = im->segs[i].p_flags & PF_X;
+	}
 	find_build_id(im);
+	find_eh_frame(im);
 	return 0;
 fail:
 	image_close(im);
@@ -592,6 +625,8 @@ static void tier_db(struct image *im, struct tt_target *t)
 	struct tlsdb_image img = {
 		.data = im->map, .size = im->size, .build_id = im->build_id,
 		.build_id_len = im->build_id_len, .code = im->code, .n_code = im->n_code,
+		.segs = im->tsegs, .n_segs = im->n_segs, .eh_frame_off = im->eh_frame_off,
+		.eh_frame_size = im->eh_frame_size, .eh_frame_vaddr = im->eh_frame_vaddr,
 	};
 	struct tlsdb_hit hit;
 

@@ -302,6 +302,45 @@ static int parse_sig(struct tlsdb *db, char *line, int lineno)
 	return 0;
 }
 
+/* anchor FUNC STRING: the string runs to the end of the line (trailing blanks cut). */
+static int parse_anchor(struct tlsdb *db, char *line, int lineno)
+{
+	struct tlsdb_sig *sig;
+	char *p = line + 6, *name;
+	size_t n;
+
+	if (!db->n_sets)
+		return -EINVAL;
+	if (grow((void **)&db->sigs, &db->cap_sigs, db->n_sigs, sizeof(*sig)))
+		return -ENOMEM;
+	sig = &db->sigs[db->n_sigs];
+	memset(sig, 0, sizeof(*sig));
+	while (*p == ' ' || *p == '\t')
+		p++;
+	name = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (!*p)
+		return -EINVAL;
+	*p++ = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	n = strlen(p);
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	/* short strings would be found everywhere */
+	if (copy_name(sig->func, name) || n < 6 || n >= sizeof(sig->bytes))
+		return -EINVAL;
+	memcpy(sig->bytes, p, n);
+	sig->bytes[n] = '\0';
+	sig->len = n + 1;
+	sig->anchor = true;
+	sig->set = db->n_sets - 1;
+	sig->line = lineno;
+	db->n_sigs++;
+	return 0;
+}
+
 static int parse_line(struct tlsdb *db, char *line, int lineno)
 {
 	char *w[2 + 2 * TLSDB_FUNCS_MAX + 8];
@@ -309,6 +348,8 @@ static int parse_line(struct tlsdb *db, char *line, int lineno)
 
 	if (!strncmp(line, "sig ", 4) || !strncmp(line, "sig\t", 4))
 		return parse_sig(db, line, lineno);
+	if (!strncmp(line, "anchor ", 7) || !strncmp(line, "anchor\t", 7))
+		return parse_anchor(db, line, lineno);
 	n = split(line, w, (int)(sizeof(w) / sizeof(w[0])));
 	if (n < 0)
 		return n;
@@ -498,6 +539,315 @@ static void scan_sig(const struct tlsdb_sig *s, uint32_t align, const struct tls
 	}
 }
 
+/* ---- anchors: functions found by the strings their code refers to ---- */
+
+static uint64_t rd_le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t uleb(const uint8_t **pp, const uint8_t *end)
+{
+	const uint8_t *p = *pp;
+	uint64_t v = 0;
+	int shift = 0;
+
+	while (p < end && shift < 64) {
+		v |= (uint64_t)(*p & 0x7f) << shift;
+		shift += 7;
+		if (!(*p++ & 0x80))
+			break;
+	}
+	*pp = p;
+	return v;
+}
+
+/* Size in bytes of a DW_EH_PE-encoded value (0 = unsupported). */
+static int enc_size(uint8_t enc)
+{
+	switch (enc & 0x0f) {
+	case 0x00: case 0x04: case 0x0c: return 8;	/* absptr, udata8, sdata8 */
+	case 0x02: case 0x0a: return 2;
+	case 0x03: case 0x0b: return 4;
+	default: return 0;
+	}
+}
+
+/* A DW_EH_PE value at p (field vaddr va): absolute or pc-relative; false when unsupported. */
+static bool enc_read(uint8_t enc, const uint8_t *p, const uint8_t *end, uint64_t va,
+		     uint64_t *v)
+{
+	int n = enc_size(enc);
+
+	if (!n || p + n > end || (enc & 0x70) > 0x10)
+		return false;
+	*v = rd_le(p, n);
+	if ((enc & 0x0f) == 0x0b && n == 4)
+		*v = (uint64_t)(int64_t)(int32_t)*v;
+	else if ((enc & 0x0f) == 0x0a)
+		*v = (uint64_t)(int64_t)(int16_t)*v;
+	if ((enc & 0x70) == 0x10)
+		*v += va;
+	return true;
+}
+
+/* The FDE pointer encoding of the CIE at cie (its length field), or -1. */
+static int cie_fde_enc(const uint8_t *cie, const uint8_t *end)
+{
+	const uint8_t *p, *aug, *rec_end;
+	uint32_t len = (uint32_t)rd_le(cie, 4);
+	uint8_t version, pers;
+	int fde_enc = 0;	/* absptr when no 'R' */
+
+	if (len == 0xffffffffu || cie + 4 + len > end || len < 8)
+		return -1;
+	rec_end = cie + 4 + len;
+	p = cie + 8;			/* after length and CIE id */
+	version = *p++;
+	aug = p;
+	while (p < rec_end && *p)
+		p++;
+	if (p >= rec_end)
+		return -1;
+	p++;
+	if (*aug != 'z')
+		return aug[0] ? -1 : 0;
+	uleb(&p, rec_end);		/* code alignment */
+	uleb(&p, rec_end);		/* data alignment (sleb: only skipped) */
+	if (version == 1)
+		p++;
+	else
+		uleb(&p, rec_end);	/* return address register */
+	uleb(&p, rec_end);		/* augmentation data length */
+	for (aug++; *aug && p < rec_end; aug++) {
+		if (*aug == 'R') {
+			fde_enc = *p++;
+		} else if (*aug == 'P') {
+			pers = *p++;
+			if (!enc_size(pers))
+				return -1;
+			p += enc_size(pers);
+		} else if (*aug == 'L') {
+			p++;
+		} else if (*aug != 'S' && *aug != 'B') {
+			return -1;
+		}
+	}
+	return fde_enc;
+}
+
+static int func_cmp(const void *a, const void *b)
+{
+	const struct tlsdb_func *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+long tlsdb_eh_functions(const struct tlsdb_image *img, struct tlsdb_func **out)
+{
+	const uint8_t *base, *end, *p, *rec, *cie;
+	struct tlsdb_func *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	uint64_t start, range;
+	uint32_t len, id;
+	int enc;
+
+	*out = NULL;
+	if (!img->eh_frame_off || img->eh_frame_off > img->size ||
+	    img->eh_frame_size > img->size - img->eh_frame_off)
+		return -ENOENT;
+	base = img->data + img->eh_frame_off;
+	end = base + img->eh_frame_size;
+	for (p = base; p + 8 <= end; p = rec + len) {
+		len = (uint32_t)rd_le(p, 4);
+		if (!len)
+			break;			/* terminator */
+		if (len == 0xffffffffu || len > (size_t)(end - p - 4))
+			break;			/* 64-bit records: not produced for x86-64 */
+		rec = p + 4;
+		id = (uint32_t)rd_le(rec, 4);
+		if (!id)
+			continue;		/* a CIE */
+		cie = rec - id;
+		if (cie < base || cie + 8 > end)
+			continue;
+		enc = cie_fde_enc(cie, end);
+		if (enc < 0 || !enc_read((uint8_t)enc, rec + 4, rec + len,
+					 img->eh_frame_vaddr + (uint64_t)(rec + 4 - base), &start) ||
+		    !enc_read((uint8_t)(enc & 0x0f), rec + 4 + enc_size((uint8_t)enc), rec + len, 0,
+			      &range))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[n].start = start;
+		v[n++].end = start + range;
+	}
+	if (!n) {
+		free(v);
+		return -ENOENT;
+	}
+	qsort(v, n, sizeof(*v), func_cmp);
+	*out = v;
+	return (long)n;
+}
+
+/* The function holding vaddr va, or NULL. */
+static const struct tlsdb_func *func_at(const struct tlsdb_func *f, long n, uint64_t va)
+{
+	long lo = 0, hi = n - 1, mid;
+
+	while (lo <= hi) {
+		mid = lo + (hi - lo) / 2;
+		if (va < f[mid].start)
+			hi = mid - 1;
+		else if (va >= f[mid].end)
+			lo = mid + 1;
+		else
+			return &f[mid];
+	}
+	return NULL;
+}
+
+#define TLSDB_ANCHOR_ADDRS 8	/* places one anchor string is stored at */
+
+struct anchor_scan {
+	const struct tlsdb_sig *sig;
+	uint64_t addr[TLSDB_ANCHOR_ADDRS];	/* vaddrs of the string's copies */
+	int n_addr;
+	uint64_t funcs[TLSDB_MAX_MATCHES];	/* distinct functions referring to it (vaddr) */
+	int n_funcs;
+};
+
+/* Virtual addresses of every copy of s (NUL included) in the non-executable segments. */
+static void anchor_addrs(const struct tlsdb_image *img, struct anchor_scan *a)
+{
+	const uint8_t *seg, *end, *hit;
+	int i;
+
+	for (i = 0; i < img->n_segs; i++) {
+		if (img->segs[i].exec || img->segs[i].off > img->size ||
+		    img->segs[i].filesz > img->size - img->segs[i].off)
+			continue;
+		seg = img->data + img->segs[i].off;
+		end = seg + img->segs[i].filesz;
+		for (hit = seg; (hit = memmem(hit, (size_t)(end - hit), a->sig->bytes,
+					      a->sig->len)); hit++) {
+			if (a->n_addr == TLSDB_ANCHOR_ADDRS)
+				return;
+			a->addr[a->n_addr++] = img->segs[i].vaddr + (uint64_t)(hit - seg);
+		}
+	}
+}
+
+/*
+ * One pass over the code for all anchors of a set: every RIP-relative lea (REX.W 8D /r, mod 00
+ * r/m 101) whose target is one of an anchor's strings names the function holding it.
+ */
+static void anchor_refs(const struct tlsdb_image *img, const struct tlsdb_func *f, long nf,
+			struct anchor_scan *a, int na)
+{
+	const uint8_t *seg, *q;
+	const struct tlsdb_func *fn;
+	uint64_t va, target;
+	int32_t disp;
+	size_t i, len;
+	int s, k, j;
+
+	for (s = 0; s < img->n_segs; s++) {
+		if (!img->segs[s].exec || img->segs[s].off > img->size ||
+		    img->segs[s].filesz > img->size - img->segs[s].off)
+			continue;
+		seg = img->data + img->segs[s].off;
+		len = img->segs[s].filesz;
+		for (i = 0; i + 7 <= len; i++) {
+			q = seg + i;
+			if ((q[0] != 0x48 && q[0] != 0x4c) || q[1] != 0x8d || (q[2] & 0xc7) != 0x05)
+				continue;
+			memcpy(&disp, q + 3, 4);
+			va = img->segs[s].vaddr + i;
+			target = va + 7 + (uint64_t)(int64_t)disp;
+			for (k = 0; k < na; k++) {
+				for (j = 0; j < a[k].n_addr && a[k].addr[j] != target; j++)
+					;
+				if (j == a[k].n_addr)
+					continue;
+				fn = func_at(f, nf, va);
+				if (fn)
+					add_pos(a[k].funcs, &a[k].n_funcs, fn->start);
+			}
+		}
+	}
+}
+
+/* File offset of vaddr va in an executable segment, or 0. */
+static uint64_t exec_off(const struct tlsdb_image *img, uint64_t va)
+{
+	int i;
+
+	for (i = 0; i < img->n_segs; i++)
+		if (img->segs[i].exec && va >= img->segs[i].vaddr &&
+		    va - img->segs[i].vaddr < img->segs[i].filesz)
+			return va - img->segs[i].vaddr + img->segs[i].off;
+	return 0;
+}
+
+/*
+ * The anchors of set si: each FUNC at the file offset of the one function referring to its
+ * string, into pos/npos as scan_sig does (several functions: several positions, rejected by
+ * the caller; a string in no function: none).
+ */
+static void scan_anchors(const struct tlsdb *db, int si, const struct tlsdb_image *img,
+			 char funcs[][TLSDB_NAME_MAX], uint64_t pos[][TLSDB_MAX_MATCHES],
+			 int *npos, int *nf)
+{
+	struct anchor_scan a[TLSDB_FUNCS_MAX];
+	struct tlsdb_func *f = NULL;
+	int na = 0, i, k, m;
+	long n;
+
+	for (i = 0; i < db->n_sigs && na < TLSDB_FUNCS_MAX; i++) {
+		if (db->sigs[i].set != si || !db->sigs[i].anchor)
+			continue;
+		memset(&a[na], 0, sizeof(a[na]));
+		a[na].sig = &db->sigs[i];
+		anchor_addrs(img, &a[na]);
+		if (a[na].n_addr)
+			na++;
+	}
+	if (!na || !img->n_segs)
+		return;
+	n = tlsdb_eh_functions(img, &f);
+	if (n <= 0)
+		return;
+	anchor_refs(img, f, n, a, na);
+	free(f);
+	for (i = 0; i < na; i++) {
+		for (k = 0; k < *nf && strcmp(funcs[k], a[i].sig->func); k++)
+			;
+		if (k == *nf) {
+			if (*nf == TLSDB_FUNCS_MAX)
+				continue;
+			strcpy(funcs[(*nf)++], a[i].sig->func);
+		}
+		for (m = 0; m < a[i].n_funcs && m < TLSDB_MAX_MATCHES; m++)
+			add_pos(pos[k], &npos[k], exec_off(img, a[i].funcs[m]));
+		if (a[i].n_funcs > TLSDB_MAX_MATCHES)
+			npos[k] += a[i].n_funcs - TLSDB_MAX_MATCHES;
+	}
+}
+
 static bool marker_present(const struct tlsdb_image *img, const char *marker)
 {
 	return !*marker || memmem(img->data, img->size, marker, strlen(marker)) != NULL;
@@ -530,7 +880,7 @@ static int match_set(const struct tlsdb *db, int si, const struct tlsdb_image *i
 	snprintf(hit->name, sizeof(hit->name), "%s", set->name);
 	snprintf(hit->lib, sizeof(hit->lib), "%s", set->lib);
 	for (i = 0; i < db->n_sigs; i++) {
-		if (db->sigs[i].set != si)
+		if (db->sigs[i].set != si || db->sigs[i].anchor)
 			continue;
 		for (k = 0; k < nf && strcmp(funcs[k], db->sigs[i].func); k++)
 			;
@@ -541,6 +891,7 @@ static int match_set(const struct tlsdb *db, int si, const struct tlsdb_image *i
 		}
 		scan_sig(&db->sigs[i], set->align, img, pos[k], &npos[k]);
 	}
+	scan_anchors(db, si, img, funcs, pos, npos, &nf);
 	for (k = 0; k < nf; k++) {
 		if (npos[k] > 1) {
 			snprintf(hit->why, sizeof(hit->why), "%s: %s matches at %d places",

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""TLS without OpenSSL symbols: Bun's static BoringSSL (signature tier), Go crypto/tls
+"""TLS without OpenSSL symbols: Bun's static BoringSSL (signature tier), OpenSSL linked
+statically and stripped (anchor tier: helpers/tls/static_ssl_client.c against libssl.a), Go crypto/tls
 (.gopclntab, RET probes), GnuTLS and NSS (tstclnt: NSPR's PR_Write/PR_Read, libnspr4 probed when
 the process opens it) by symbol. Exact request and response bytes, both directions.
 
@@ -184,6 +185,64 @@ def gnutls_capture(size):
 
 def test_gnutls_cli_100b():
     gnutls_capture(100)
+
+
+_STATIC_SSL = None
+
+
+def static_ssl_client():
+    """tests/e2e/helpers/tls/static_ssl_client.c linked against libssl.a and stripped."""
+    global _STATIC_SSL
+    if _STATIC_SSL:
+        return _STATIC_SSL
+    if not os.path.exists("/usr/lib/x86_64-linux-gnu/libssl.a"):
+        raise Skip("no static libssl.a (Debian libssl-dev; make deps)")
+    work = Workdir()
+    out = work.file("static_ssl_client")
+    p = subprocess.run(["cc", "-O2", "-static", "-o", out,
+                        os.path.join(TOP, "tests/e2e/helpers/tls/static_ssl_client.c"),
+                        "-lssl", "-lcrypto", "-pthread"], capture_output=True)
+    if p.returncode:
+        raise AssertionError("building static_ssl_client: %s" % p.stderr.decode()[-2000:])
+    subprocess.run(["strip", out], check=True)
+    syms = subprocess.run(["nm", out], capture_output=True)
+    check(b"no symbols" in syms.stderr, "the client is stripped: %r" % syms.stderr)
+    _STATIC_SSL = out
+    return out
+
+
+def static_ssl_capture(path, body=b""):
+    """OpenSSL linked statically and stripped: found by its anchors (tools/tls-targets.conf)."""
+    client = static_ssl_client()
+    work = Workdir()
+    srv = TlsServer(work)
+    req = work.file("req.txt")
+    with open(req, "wb") as f:
+        f.write(b"%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" %
+                (b"POST" if body else b"GET", path.encode(), len(body)) + body)
+    size = int(path.rsplit("/", 1)[1]) if path.startswith("/bytes/") else len(body)
+    want = len(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
+               % (size if path.startswith("/bytes/") else len(b"received %d bytes\n" % size))) \
+        + (size if path.startswith("/bytes/") else len(b"received %d bytes\n" % size))
+    try:
+        out = work.file("raw.jsonl")
+        p = run_tracer(["--raw=" + out, "-v", "--", client, str(srv.port), req, str(want)],
+                       timeout=120)
+        recs = read_raw(out)
+        ex = srv.exchanges()
+    finally:
+        srv.stop()
+    check(b"(openssl-static" in p.stderr or b"openssl-static" in p.stderr,
+          "found by the anchor set: %s" % p.stderr.decode()[-1500:])
+    check_capture(recs, ex, "static_ssl_client", "ssl")
+
+
+def test_static_openssl_get_1mib():
+    static_ssl_capture("/bytes/%d" % (1 << 20))
+
+
+def test_static_openssl_post():
+    static_ssl_capture("/upload", b'{"input":"%s"}' % (b"s" * 30000))
 
 
 def nss_capture(size):

@@ -236,3 +236,176 @@ void test_tlsdb_shipped_file_parses(void)
 	ASSERT_GE(tlsdb__n_fingerprints(db), 1, "a fingerprint");
 	tlsdb__free(db);
 }
+
+/*
+ * Anchors: a file with an executable segment (file 0x1000, vaddr 0x401000), a read-only one
+ * (file 0x3000, vaddr 0x403000) holding the anchor strings, and an .eh_frame (file 0x3800)
+ * with one CIE ("zR", pc-relative sdata4 pointers) and an FDE per function.
+ */
+#define AN_CODE_OFF	0x1000
+#define AN_CODE_VA	0x401000ull
+#define AN_RO_OFF	0x3000
+#define AN_RO_VA	0x403000ull
+#define AN_EH_OFF	0x3800
+
+struct anchor_fake {
+	uint8_t file[0x4000];
+	struct tlsdb_seg segs[2];
+	struct tlsdb_range code;
+	struct tlsdb_image img;
+	size_t eh_len;
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void an_init(struct anchor_fake *f)
+{
+	static const uint8_t cie[] = {
+		0x10, 0, 0, 0,		/* length 16 */
+		0, 0, 0, 0,		/* CIE id */
+		1, 'z', 'R', 0,		/* version, augmentation */
+		1, 0x78, 16,		/* code align 1, data align -8, return address r16 */
+		1, 0x1b,		/* augmentation data: FDE pointers pcrel | sdata4 */
+		0, 0, 0,		/* DW_CFA_nop padding */
+	};
+
+	memset(f, 0, sizeof(*f));
+	memset(f->file + AN_CODE_OFF, 0xcc, 0x1000);
+	memcpy(f->file + AN_RO_OFF, "xx\0ssl_write_internal\0ssl_read_internal\0", 40);
+	memcpy(f->file + AN_EH_OFF, cie, sizeof(cie));
+	f->eh_len = sizeof(cie);
+	f->segs[0] = (struct tlsdb_seg){ AN_CODE_OFF, AN_CODE_VA, 0x1000, true };
+	f->segs[1] = (struct tlsdb_seg){ AN_RO_OFF, AN_RO_VA, 0x1000, false };
+	f->code.off = AN_CODE_OFF;
+	f->code.len = 0x1000;
+	f->img.data = f->file;
+	f->img.size = sizeof(f->file);
+	f->img.code = &f->code;
+	f->img.n_code = 1;
+	f->img.segs = f->segs;
+	f->img.n_segs = 2;
+	f->img.eh_frame_off = AN_EH_OFF;
+	f->img.eh_frame_vaddr = AN_RO_VA + (AN_EH_OFF - AN_RO_OFF);
+}
+
+/* An FDE for the function at code offset off, len bytes long. */
+static void an_func(struct anchor_fake *f, uint32_t off, uint32_t len)
+{
+	uint8_t *p = f->file + AN_EH_OFF + f->eh_len;
+	uint64_t field_va = f->img.eh_frame_vaddr + f->eh_len + 8;
+
+	put32(p, 13);					/* length */
+	put32(p + 4, (uint32_t)(f->eh_len + 4));	/* back to the CIE */
+	put32(p + 8, (uint32_t)(AN_CODE_VA + off - field_va));
+	put32(p + 12, len);
+	p[16] = 0;					/* augmentation data length */
+	f->eh_len += 17;
+	f->img.eh_frame_size = f->eh_len;
+}
+
+/* lea rcx, [rip + disp] at code offset at, loading the string at rodata offset str. */
+static void an_lea(struct anchor_fake *f, uint32_t at, uint32_t str)
+{
+	uint8_t *p = f->file + AN_CODE_OFF + at;
+
+	p[0] = 0x48;
+	p[1] = 0x8d;
+	p[2] = 0x0d;
+	put32(p + 3, (uint32_t)(AN_RO_VA + str - (AN_CODE_VA + at + 7)));
+}
+
+static const char an_db[] =
+	"sigset st lib=openssl marker=ssl_write_internal need=ssl_write_internal,"
+	"ssl_read_internal\n"
+	"anchor ssl_write_internal ssl_write_internal\n"
+	"anchor ssl_read_internal ssl_read_internal\n";
+
+void test_tlsdb_eh_frame(void)
+{
+	struct anchor_fake *f = calloc(1, sizeof(*f));
+	struct tlsdb_func *fn = NULL;
+	long n;
+
+	if (!ASSERT_OK_PTR(f, "alloc"))
+		return;
+	an_init(f);
+	an_func(f, 0x300, 0x40);
+	an_func(f, 0x100, 0x80);
+	n = tlsdb_eh_functions(&f->img, &fn);
+	if (ASSERT_EQ(n, 2, "two FDEs")) {
+		ASSERT_EQ(fn[0].start, AN_CODE_VA + 0x100, "sorted: first start");
+		ASSERT_EQ(fn[0].end, AN_CODE_VA + 0x180, "first end");
+		ASSERT_EQ(fn[1].start, AN_CODE_VA + 0x300, "second start");
+	}
+	free(fn);
+	/* a truncated record ends the walk without reading past the section */
+	f->img.eh_frame_size = f->eh_len - 5;
+	n = tlsdb_eh_functions(&f->img, &fn);
+	ASSERT_EQ(n, 1, "only the whole FDE");
+	free(fn);
+	f->img.eh_frame_off = 0;
+	ASSERT_EQ(tlsdb_eh_functions(&f->img, &fn), -ENOENT, "no .eh_frame");
+	free(f);
+}
+
+void test_tlsdb_anchors(void)
+{
+	struct anchor_fake *f = calloc(1, sizeof(*f));
+	struct tlsdb *db = load(an_db);
+	struct tlsdb_hit hit;
+
+	if (!ASSERT_OK_PTR(f, "alloc") || !db)
+		goto out;
+	an_init(f);
+	an_func(f, 0x100, 0x80);	/* ssl_write_internal */
+	an_func(f, 0x200, 0x80);	/* ssl_read_internal */
+	an_func(f, 0x300, 0x80);	/* another function */
+	memcpy(f->file + 0x50, "ssl_write_internal", 18);	/* marker */
+	an_lea(f, 0x120, 3);
+	an_lea(f, 0x230, 3 + 19);
+	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 1, hit.why);
+	ASSERT_EQ(off_of(&hit, "ssl_write_internal"), AN_CODE_OFF + 0x100, "write: its function");
+	ASSERT_EQ(off_of(&hit, "ssl_read_internal"), AN_CODE_OFF + 0x200, "read: its function");
+	ASSERT_STREQ(hit.lib, "openssl", "lib");
+	/* a second function referring to the string (inlined into a caller): rejected */
+	an_lea(f, 0x310, 3);
+	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 0, "ambiguous");
+	ASSERT_TRUE(strstr(hit.why, "ssl_write_internal matches at 2 places"), hit.why);
+	/* a reference outside every function names none: the write side is missing */
+	an_init(f);
+	an_func(f, 0x200, 0x80);
+	memcpy(f->file + 0x50, "ssl_write_internal", 18);
+	an_lea(f, 0x120, 3);
+	an_lea(f, 0x230, 3 + 19);
+	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 0, "no function for the write");
+	ASSERT_TRUE(strstr(hit.why, "no match for ssl_write_internal"), hit.why);
+	/* without segments (no anchors possible) nothing is found */
+	f->img.n_segs = 0;
+	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 0, "no segments");
+out:
+	tlsdb__free(db);
+	free(f);
+}
+
+void test_tlsdb_anchor_parse(void)
+{
+	struct tlsdb *db = tlsdb__new();
+	int line = 0;
+	static const char bad[] = "sigset s lib=x\nanchor SSL_write short\n";
+	static const char orphan[] = "anchor SSL_write ssl_write_internal\n";
+
+	if (!ASSERT_OK_PTR(db, "new"))
+		return;
+	ASSERT_EQ(tlsdb__parse(db, bad, strlen(bad), "t", &line), -EBADMSG, "string too short");
+	ASSERT_EQ(line, 2, "its line");
+	tlsdb__free(db);
+	db = tlsdb__new();
+	if (!ASSERT_OK_PTR(db, "new 2"))
+		return;
+	ASSERT_EQ(tlsdb__parse(db, orphan, strlen(orphan), "t", &line), -EBADMSG, "no sigset");
+	ASSERT_EQ(line, 1, "first line");
+	tlsdb__free(db);
+}

@@ -6,9 +6,10 @@
 //
 // POST /v1/chat/completions answers JSON, or SSE when the request says "stream": true (usage in
 // a last chunk when stream_options.include_usage is set, as OpenAI does). POST /v1/responses
-// (Responses API, as Codex calls it) streams one text message: "Hello over h2!". The model echoes the
-// request's; token counts derive from the request so each call is told apart. Every answered
-// request is appended to the log as one JSON line: path, model, stream, id, usage, stream id.
+// (Responses API, as Codex calls it) streams one text message: "Hello over h2!". The model
+// echoes the request's; token counts derive from the request so each call is told apart. Every
+// answered request is appended to the log as one JSON line: path, model, stream, id, usage,
+// stream id.
 import fs from 'node:fs';
 import http2 from 'node:http2';
 

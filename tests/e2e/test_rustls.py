@@ -5,9 +5,10 @@ command once. Its plaintext comes from the probes on aws-lc's EVP_AEAD_CTX_seal/
 signature (tools/tls-targets.conf), each record bound to its socket (bpf/tlscap.bpf.h).
 
 Checked: both requests and both SSE answers (on one connection or two), equal to what the
-server parsed, with contiguous positions; every data record is from the record cipher; the trace has the two LLM spans with
-the model and the token counts the wire carried, the tool call span and the tool's process;
-no connection is reported as unsupported."""
+server parsed, with contiguous positions; every data record is from the record cipher; the
+trace has the two LLM spans with the model and the token counts the wire carried, the tool call
+span and the tool's process under it; no connection is reported as unsupported. The same over
+HTTP/2, and doctor."""
 import json
 import os
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """TLS without OpenSSL symbols: Bun's static BoringSSL (signature tier), OpenSSL linked
-statically and stripped (anchor tier: helpers/tls/static_ssl_client.c against libssl.a), Go crypto/tls
-(.gopclntab, RET probes), GnuTLS and NSS (tstclnt: NSPR's PR_Write/PR_Read, libnspr4 probed when
+statically and stripped (anchor tier: helpers/tls/static_ssl_client.c against libssl.a), Go
+crypto/tls (.gopclntab, RET probes), GnuTLS and NSS (tstclnt: NSPR's PR_Write/PR_Read, libnspr4 probed when
 the process opens it) by symbol. Exact request and response bytes, both directions.
 
 Packages come from `make deps`: npm packages under $TT_NPM_DIR (default .output/npm, one

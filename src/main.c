@@ -759,6 +759,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "doctor"))
 		return doctor_main(argc - 1, argv + 1);
+	pipeline_tune_malloc();
 	if (cli_parse(argc, argv, &a.o, err, sizeof(err))) {
 		fprintf(stderr, "tracetree-bpf: %s\n", err);
 		return 2;

@@ -2,6 +2,7 @@
 /* pipeline.c: the stages after capture, joined by sink callbacks (DESIGN section 3). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -212,6 +213,11 @@ void pipeline__stats(struct pipeline *p, struct pipeline_stats *st)
 	st->conn = conn_table__stats(p->conns);
 	aead_hold__stats(p->aead, &st->aead);
 	linker__stats(p->linker, &st->linker);
+}
+
+void pipeline_tune_malloc(void)
+{
+	mallopt(M_TRIM_THRESHOLD, 16 << 20);
 }
 
 struct pipeline *pipeline__new(const struct pipeline_opts *o)

@@ -46,6 +46,7 @@
 
 #include "conn.h"
 #include "http_exchange.h"
+#include "pipeline.h"
 #include "tt_abi.h"
 
 #define PID_PLAIN	4001
@@ -1078,6 +1079,7 @@ static int do_mem(int scale)
 
 int main(int argc, char **argv)
 {
+	pipeline_tune_malloc();		/* as tracetree-bpf does */
 	if (argc >= 2 && !strcmp(argv[1], "speed"))
 		return do_speed(argc > 2 ? atoi(argv[2]) : 7, argc > 3 ? argv[3] : NULL);
 	if (argc >= 3 && !strcmp(argv[1], "mem"))

@@ -539,6 +539,56 @@ static void scan_sig(const struct tlsdb_sig *s, uint32_t align, const struct tls
 	}
 }
 
+/*
+ * The signatures of a set whose functions start aligned (align >= 8): one pass over the aligned
+ * positions of the code, testing every signature's first four bytes there, instead of a memmem
+ * over the whole code per signature. Big static binaries are inspected while they start (their
+ * first TLS call must find the probes in place): this is several times faster on Codex.
+ */
+#define ALIGNED_SCAN_MIN 8
+
+static void scan_aligned(const struct tlsdb *db, int si, const struct tlsdb_image *img,
+			 char funcs[][TLSDB_NAME_MAX], int nf, uint64_t pos[][TLSDB_MAX_MATCHES],
+			 int *npos)
+{
+	const struct tlsdb_sig *sig[TLSDB_FUNCS_MAX * 4];
+	uint32_t want[TLSDB_FUNCS_MAX * 4], mask[TLSDB_FUNCS_MAX * 4], w;
+	int slot[TLSDB_FUNCS_MAX * 4], ns = 0, i, k, r;
+	uint32_t align = db->sets[si].align;
+	const uint8_t *base;
+	uint64_t o, start, end;
+
+	for (i = 0; i < db->n_sigs && ns < (int)(sizeof(sig) / sizeof(sig[0])); i++) {
+		if (db->sigs[i].set != si || db->sigs[i].anchor || db->sigs[i].len < 4)
+			continue;
+		for (k = 0; k < nf && strcmp(funcs[k], db->sigs[i].func); k++)
+			;
+		if (k == nf)
+			continue;
+		sig[ns] = &db->sigs[i];
+		memcpy(&want[ns], db->sigs[i].bytes, 4);
+		memcpy(&mask[ns], db->sigs[i].mask, 4);
+		want[ns] &= mask[ns];
+		slot[ns++] = k;
+	}
+	for (r = 0; r < img->n_code && ns; r++) {
+		if (img->code[r].off > img->size || img->code[r].len > img->size - img->code[r].off)
+			continue;
+		base = img->data;
+		start = (img->code[r].off + align - 1) / align * align;
+		end = img->code[r].off + img->code[r].len;
+		for (o = start; o + 4 <= end; o += align) {
+			memcpy(&w, base + o, 4);
+			for (i = 0; i < ns; i++) {
+				if ((w & mask[i]) != want[i] || o + sig[i]->len > end ||
+				    !sig_matches_at(sig[i], base + o))
+					continue;
+				add_pos(pos[slot[i]], &npos[slot[i]], o);
+			}
+		}
+	}
+}
+
 /* ---- anchors: functions found by the strings their code refers to ---- */
 
 static uint64_t rd_le(const uint8_t *p, int n)
@@ -848,9 +898,23 @@ static void scan_anchors(const struct tlsdb *db, int si, const struct tlsdb_imag
 	}
 }
 
+/* The marker is a string: only the non-executable segments are searched when they are known. */
 static bool marker_present(const struct tlsdb_image *img, const char *marker)
 {
-	return !*marker || memmem(img->data, img->size, marker, strlen(marker)) != NULL;
+	size_t n = strlen(marker);
+	int i, searched = 0;
+
+	if (!n)
+		return true;
+	for (i = 0; i < img->n_segs; i++) {
+		if (img->segs[i].exec || img->segs[i].off > img->size ||
+		    img->segs[i].filesz > img->size - img->segs[i].off)
+			continue;
+		searched++;
+		if (memmem(img->data + img->segs[i].off, img->segs[i].filesz, marker, n))
+			return true;
+	}
+	return !searched && memmem(img->data, img->size, marker, n) != NULL;
 }
 
 static bool func_in_group(const char *group, const char *func)
@@ -889,8 +953,11 @@ static int match_set(const struct tlsdb *db, int si, const struct tlsdb_image *i
 				continue;
 			strcpy(funcs[nf++], db->sigs[i].func);
 		}
-		scan_sig(&db->sigs[i], set->align, img, pos[k], &npos[k]);
+		if (set->align < ALIGNED_SCAN_MIN)
+			scan_sig(&db->sigs[i], set->align, img, pos[k], &npos[k]);
 	}
+	if (set->align >= ALIGNED_SCAN_MIN)
+		scan_aligned(db, si, img, funcs, nf, pos, npos);
 	scan_anchors(db, si, img, funcs, pos, npos, &nf);
 	for (k = 0; k < nf; k++) {
 		if (npos[k] > 1) {

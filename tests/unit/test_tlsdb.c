@@ -137,6 +137,37 @@ void test_tlsdb_signature_unique(void)
 	tlsdb__free(db);
 }
 
+/* align=1 sets are searched with memmem, aligned ones position by position: same answers */
+void test_tlsdb_signature_unaligned(void)
+{
+	static const char text[] =
+		"sigset u lib=boringssl marker=BORINGMARK need=SSL_write,SSL_read\n"
+		"sig SSL_write 55 48 89 e5 41 57 41 56 53 48 83 ec ?? 41 89 d7\n"
+		"sig SSL_read 55 48 89 e5 53 50 48 83 bf 98 00 00 00 00 74 ?? ba\n";
+	struct tlsdb *db = load(text), *adb = load(db_text);
+	struct tlsdb_hit hit;
+	struct fake f;
+
+	if (!db || !adb)
+		goto out;
+	/* SSL_write at an odd offset: found only by the unaligned set */
+	fake_init(&f, 1024 + 0x103, 1024 + 0x400, true);
+	ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 1, "accepted unaligned");
+	ASSERT_EQ(off_of(&hit, "SSL_write"), 1024 + 0x103, "write at its odd offset");
+	ASSERT_EQ(off_of(&hit, "SSL_read"), 1024 + 0x400, "read");
+	ASSERT_EQ(tlsdb__match_signatures(adb, &f.img, &hit), 0, "not at an aligned place");
+	/* the read function twice: both scans reject it */
+	fake_init(&f, 1024 + 0x100, 1024 + 0x400, true);
+	memcpy(f.file + 1024 + 0x600, fn_read, sizeof(fn_read));
+	ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "unaligned: twice");
+	ASSERT_TRUE(strstr(hit.why, "SSL_read matches at 2 places"), hit.why);
+	ASSERT_EQ(tlsdb__match_signatures(adb, &f.img, &hit), 0, "aligned: twice");
+	ASSERT_TRUE(strstr(hit.why, "SSL_read matches at 2 places"), hit.why);
+out:
+	tlsdb__free(db);
+	tlsdb__free(adb);
+}
+
 void test_tlsdb_signature_rejections(void)
 {
 	struct tlsdb *db = load(db_text);

@@ -7,6 +7,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ struct override {
 };
 
 static struct override overrides[TARGETS_MAX_OVERRIDES];
+static uint64_t db_hash;	/* FNV of the database files loaded, in order (cache salt) */
 static int n_overrides;
 static struct tlsdb *db;
 static bool db_tried;
@@ -614,6 +616,20 @@ static void db_default_load(void)
 	tt_debug("targets: no tls-targets.conf found: tiers 2 and 3 are off");
 }
 
+/* Folds the bytes of a database file into db_hash (the inspection cache's salt). */
+static void db_hash_file(const char *path)
+{
+	uint8_t buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		db_hash = db_hash * 1099511628211ull ^ tlsdb_fnv64(buf, (size_t)n);
+	close(fd);
+}
+
 int targets_load_db(const char *path)
 {
 	int err, line = 0;
@@ -629,6 +645,7 @@ int targets_load_db(const char *path)
 		tt_warn("targets: %s%s%.0d: %s", path, line ? ":" : "", line, strerror(-err));
 		return err;
 	}
+	db_hash_file(path);
 	snprintf(db_desc, sizeof(db_desc), "%d fingerprints, %d signature sets (last file %s)",
 		 tlsdb__n_fingerprints(db), tlsdb__n_sets(db), path);
 	tt_debug("targets: database: %s", db_desc);
@@ -703,20 +720,176 @@ static void guess_lib(struct tt_target *t)
 		snprintf(t->lib, sizeof(t->lib), "aws-lc");
 }
 
+/*
+ * The inspection cache. A big static binary (Codex: 294 MB) takes 50-150 ms to inspect, and
+ * it is inspected while it starts: its first TLS connection can come first and go uncaptured.
+ * So what was found is kept across runs, keyed by the file's identity and change times and
+ * by everything else the answer depends on (the database, the overrides, this code): an agent
+ * seen once is probed at once after. $TT_TARGETS_CACHE names the file ("off": none); the
+ * default is TARGETS_CACHE_DEFAULT for root. The file and its directory must belong to us and
+ * be closed to others: a record decides where probes go in other programs.
+ */
+#define TARGETS_CACHE_DEFAULT	"/var/cache/tracetree-bpf/targets.cache"
+#define TARGETS_CACHE_MAX	(8u << 20)	/* bytes; started over beyond */
+#define TARGETS_CACHE_VERSION	1u		/* bump when the tiers change */
+
+struct cache_rec {
+	uint32_t magic, version, size, pad;
+	uint64_t dev, ino, fsize, mtime_ns, ctime_ns, salt;	/* the key: up to here */
+	int64_t result;		/* of targets_inspect */
+	struct tt_target t;	/* path left empty */
+};
+
+static uint64_t cache_hits;
+
+uint64_t targets_cache_hits(void)
+{
+	return cache_hits;
+}
+
+static const char *cache_path(void)
+{
+	const char *p = getenv("TT_TARGETS_CACHE");
+
+	if (p)
+		return *p && strcmp(p, "off") ? p : NULL;
+	return geteuid() == 0 ? TARGETS_CACHE_DEFAULT : NULL;
+}
+
+static uint64_t cache_salt(void)
+{
+	uint64_t h = tlsdb_fnv64((const uint8_t *)&db_hash, sizeof(db_hash));
+	uint32_t v[3] = { TARGETS_CACHE_VERSION, TT_FN_MAX, (uint32_t)sizeof(struct tt_target) };
+
+	h ^= tlsdb_fnv64((const uint8_t *)v, sizeof(v));
+	if (n_overrides)
+		h ^= tlsdb_fnv64((const uint8_t *)overrides, n_overrides * sizeof(overrides[0]));
+	return h;
+}
+
+static void cache_key(struct cache_rec *r, const struct stat *st)
+{
+	memset(r, 0, sizeof(*r));
+	r->magic = 0x74746331;	/* "ttc1" */
+	r->version = TARGETS_CACHE_VERSION;
+	r->size = sizeof(*r);
+	r->dev = st->st_dev;
+	r->ino = st->st_ino;
+	r->fsize = (uint64_t)st->st_size;
+	r->mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000ull + st->st_mtim.tv_nsec;
+	r->ctime_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000ull + st->st_ctim.tv_nsec;
+	r->salt = cache_salt();
+}
+
+/* Opens the cache file when it is ours and private (created, with its directory, if missing). */
+static int cache_open(int flags)
+{
+	const char *path = cache_path();
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+	int fd;
+
+	if (!path || strlen(path) >= sizeof(dir))
+		return -1;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if ((flags & O_CREAT) && mkdir(dir, 0700) && errno != EEXIST)
+			return -1;
+		if (lstat(dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+		    (st.st_mode & 022))
+			return -1;
+	}
+	fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		if (!fstat(fd, &st))
+			tt_warn("targets: %s is not a private file of ours: not used", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool cache_get(const struct stat *st, struct tt_target *t, int *result)
+{
+	struct cache_rec key, r;
+	bool found = false;
+	int fd = cache_open(O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	cache_key(&key, st);
+	while (read(fd, &r, sizeof(r)) == (ssize_t)sizeof(r)) {
+		if (memcmp(&r, &key, offsetof(struct cache_rec, result)))
+			continue;
+		/* the last record for a key wins (a newer run may know more) */
+		memcpy(t, &r.t, sizeof(*t));
+		*result = (int)r.result;
+		found = true;
+	}
+	close(fd);
+	return found;
+}
+
+static void cache_put(const struct stat *st, const struct tt_target *t, int result)
+{
+	struct cache_rec *r = malloc(sizeof(*r));
+	struct stat cst;
+	int fd = cache_open(O_WRONLY | O_CREAT | O_APPEND);
+
+	if (fd >= 0 && r) {
+		if (!fstat(fd, &cst) && cst.st_size > TARGETS_CACHE_MAX && ftruncate(fd, 0))
+			goto out;
+		cache_key(r, st);
+		r->result = result;
+		r->t = *t;
+		memset(r->t.path, 0, sizeof(r->t.path));
+		if (write(fd, r, sizeof(*r)) != (ssize_t)sizeof(*r))
+			tt_debug("targets: writing the inspection cache failed");
+	}
+out:
+	free(r);
+	if (fd >= 0)
+		close(fd);
+}
+
+static int inspect_file(const char *path, const struct stat *st, struct tt_target *t);
+
 int targets_inspect(const char *path, struct tt_target *t)
 {
-	struct image im;
 	struct stat st;
-	int err, i, found = 0;
+	int n;
 
 	memset(t, 0, sizeof(*t));
 	if (stat(path, &st))
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -ENOEXEC;
+	if (!db_tried)
+		db_default_load();
+	if (cache_get(&st, t, &n)) {
+		cache_hits++;
+		snprintf(t->path, sizeof(t->path), "%s", path);
+		return n;
+	}
+	n = inspect_file(path, &st, t);
+	if (n >= 0 || n == -ENOEXEC)
+		cache_put(&st, t, n);
+	return n;
+}
+
+static int inspect_file(const char *path, const struct stat *st, struct tt_target *t)
+{
+	struct image im;
+	int err, i, found = 0;
+
 	snprintf(t->path, sizeof(t->path), "%s", path);
-	t->dev = st.st_dev;
-	t->ino = st.st_ino;
+	t->dev = st->st_dev;
+	t->ino = st->st_ino;
 	err = image_open(path, &im);
 	if (err)
 		return err;

@@ -2,9 +2,11 @@
 /* test_targets.c: resolution tiers on small synthetic ELF files, overrides, Go pclntab. */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gopclntab.h"
@@ -94,6 +96,8 @@ static bool setup_db(void)
 	FILE *f;
 	int err;
 
+	/* the tests inspect throw-away files: no inspection cache but the one test_targets_cache sets */
+	setenv("TT_TARGETS_CACHE", "off", 1);
 	if (db_loaded)
 		return true;
 	snprintf(path, sizeof(path), "/tmp/tt-test-db-%d.conf", getpid());
@@ -228,6 +232,59 @@ void test_targets_aead_fallback(void)
 	ASSERT_EQ(t.off[TT_FN_SSL_WRITE], 0x1400, "SSL_write kept");
 	targets_clear_overrides();
 	unlink(path);
+}
+
+void test_targets_cache(void)
+{
+	struct tt_target t, again;
+	char path[64], cache[64];
+	struct timespec ts[2] = { { .tv_sec = 1700000000 }, { .tv_sec = 1700000000 } };
+	uint64_t hits;
+	FILE *f;
+
+	if (!setup_db())
+		return;
+	snprintf(path, sizeof(path), "/tmp/tt-test-elf-cache-%d", getpid());
+	snprintf(cache, sizeof(cache), "/tmp/tt-test-cache-%d/targets.cache", getpid());
+	setenv("TT_TARGETS_CACHE", cache, 1);
+	write_elf(path, 0x99, 0x1400, 0x1800);
+	hits = targets_cache_hits();
+	ASSERT_EQ(targets_inspect(path, &t), 2, "first: inspected");
+	ASSERT_EQ(targets_cache_hits(), hits, "a miss");
+	ASSERT_EQ(targets_inspect(path, &again), 2, "second: same answer");
+	ASSERT_EQ(targets_cache_hits(), hits + 1, "from the cache");
+	ASSERT_EQ(again.off[TT_FN_SSL_WRITE], 0x1400, "write offset kept");
+	ASSERT_EQ(again.tier[TT_FN_SSL_READ], TT_TIER_SIGNATURE, "tier kept");
+	ASSERT_STREQ(again.source, "s", "source kept");
+	ASSERT_STREQ(again.path, path, "path of this call");
+	/* the file changed (its times): inspected again */
+	utimensat(AT_FDCWD, path, ts, 0);
+	ASSERT_EQ(targets_inspect(path, &again), 2, "changed file");
+	ASSERT_EQ(targets_cache_hits(), hits + 1, "not from the cache");
+	/* an override changes the answer: not taken from the cache either */
+	{
+		char spec[160];
+
+		snprintf(spec, sizeof(spec), "%s:SSL_read=0x1a00", path);
+		ASSERT_OK(targets_parse_overrides(spec), "override");
+		ASSERT_EQ(targets_inspect(path, &again), 2, "with the override");
+		ASSERT_EQ(again.off[TT_FN_SSL_READ], 0x1a00, "the override's offset");
+		ASSERT_EQ(targets_cache_hits(), hits + 1, "override: a miss");
+		targets_clear_overrides();
+	}
+	/* a cache file others may write is not trusted */
+	chmod(cache, 0666);
+	ASSERT_EQ(targets_inspect(path, &again), 2, "untrusted cache");
+	ASSERT_EQ(targets_cache_hits(), hits + 1, "not used");
+	f = fopen(cache, "re");
+	ASSERT_OK_PTR(f, "the cache file exists");
+	if (f)
+		fclose(f);
+	unlink(cache);
+	*strrchr(cache, '/') = '\0';
+	rmdir(cache);
+	unlink(path);
+	setenv("TT_TARGETS_CACHE", "off", 1);
 }
 
 void test_targets_not_elf(void)

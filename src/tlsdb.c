@@ -499,11 +499,12 @@ static bool sig_matches_at(const struct tlsdb_sig *s, const uint8_t *p)
 	return true;
 }
 
+/* Adds off to pos (TLSDB_MAX_MATCHES kept); *n counts every distinct one seen, beyond too. */
 static void add_pos(uint64_t *pos, int *n, uint64_t off)
 {
 	int i;
 
-	for (i = 0; i < *n; i++)
+	for (i = 0; i < *n && i < TLSDB_MAX_MATCHES; i++)
 		if (pos[i] == off)
 			return;
 	if (*n < TLSDB_MAX_MATCHES)

@@ -22,6 +22,27 @@ if [ -d tests/fixtures/tls ]; then
 	mkdir -p "$seeds/fuzz_tlshello"
 	cp tests/fixtures/tls/*.bin "$seeds/fuzz_tlshello/"
 fi
+# fuzz_tlsdb: one file laid out as its harness reads it (thirds: code, data, .eh_frame), with a
+# function whose lea loads the anchor string, so mutations start from a match
+mkdir -p "$seeds/fuzz_tlsdb"
+/usr/bin/python3 - "$seeds/fuzz_tlsdb/seed" <<'PY'
+import struct, sys
+third = 256
+f = bytearray(b"\xcc" * (3 * third))
+f[0x10:0x14] = b"\x55\x48\x89\xe5"
+# lea rcx, [rip + disp] at 0x20 -> data vaddr 0x600004 (file third + 4)
+f[0x20:0x27] = b"\x48\x8d\x0d" + struct.pack("<i", 0x600004 - (0x400000 + 0x20 + 7))
+f[third:2 * third] = bytes(third)
+f[third + 4:third + 23] = b"ssl_write_internal\0"
+eh = 2 * third
+cie = struct.pack("<II", 16, 0) + bytes([1]) + b"zR\0" + bytes([1, 0x78, 16, 1, 0x1b, 0, 0, 0])
+f[eh:eh + len(cie)] = cie
+fde_at = eh + len(cie)
+field_va = 0x600000 + third + len(cie) + 8
+fde = struct.pack("<IIiIB", 13, len(cie) + 4, 0x400010 - field_va, 0x30, 0)
+f[fde_at:fde_at + len(fde)] = fde
+open(sys.argv[1], "wb").write(bytes(f))
+PY
 pass=0
 fail=0
 for bin in "$out"/fuzz/fuzz_*; do

@@ -137,6 +137,24 @@ void test_tlsdb_signature_unique(void)
 	tlsdb__free(db);
 }
 
+/* A pattern found at more places than are kept: counted and rejected, nothing read past. */
+void test_tlsdb_signature_many(void)
+{
+	struct tlsdb *db = load(db_text);
+	struct tlsdb_hit hit;
+	struct fake f;
+	int i;
+
+	if (!db)
+		return;
+	fake_init(&f, 1024 + 0x100, 1024 + 0x400, true);
+	for (i = 0; i < 6; i++)
+		memcpy(f.file + 1024 + 0x600 + i * 0x40, fn_read, sizeof(fn_read));
+	ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "rejected");
+	ASSERT_TRUE(strstr(hit.why, "SSL_read matches at 7 places"), hit.why);
+	tlsdb__free(db);
+}
+
 /* align=1 sets are searched with memmem, aligned ones position by position: same answers */
 void test_tlsdb_signature_unaligned(void)
 {

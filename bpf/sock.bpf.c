@@ -633,10 +633,14 @@ int sk_close_in(struct trace_event_raw_sys_enter *ctx)
 	if (!st)
 		return 0;
 	if (st->kind == SK_TLS) {
+		struct conn_key ck = { .tgid = key.tgid, .ssl = TT_CONN_AEAD | key.ino };
+
 		t = bpf_map_lookup_elem(&tls_socks, &key);
 		if (t)
 			tls_close(t, 0, pid_tgid);
 		bpf_map_delete_elem(&tls_socks, &key);
+		/* record-cipher positions: a later socket may get the same inode number */
+		bpf_map_delete_elem(&conns, &ck);
 	} else if (st->kind == SK_PLAIN) {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 		if (e) {

@@ -756,10 +756,13 @@ static const char *cache_path(void)
 	return geteuid() == 0 ? TARGETS_CACHE_DEFAULT : NULL;
 }
 
+/* Everything an inspection's answer depends on besides the file: part of the cache key. */
 static uint64_t cache_salt(void)
 {
 	uint64_t h = tlsdb_fnv64((const uint8_t *)&db_hash, sizeof(db_hash));
-	uint32_t v[3] = { TARGETS_CACHE_VERSION, TT_FN_MAX, (uint32_t)sizeof(struct tt_target) };
+	const char *internal = getenv("TT_TLS_INTERNAL");
+	uint32_t v[5] = { TARGETS_CACHE_VERSION, TT_FN_MAX, (uint32_t)sizeof(struct tt_target),
+			  disasm_available(), internal && !strcmp(internal, "0") };
 
 	h ^= tlsdb_fnv64((const uint8_t *)v, sizeof(v));
 	if (n_overrides)

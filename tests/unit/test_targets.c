@@ -272,6 +272,11 @@ void test_targets_cache(void)
 		ASSERT_EQ(targets_cache_hits(), hits + 1, "override: a miss");
 		targets_clear_overrides();
 	}
+	/* TT_TLS_INTERNAL=0 changes what is probed: its answers are kept apart */
+	setenv("TT_TLS_INTERNAL", "0", 1);
+	ASSERT_EQ(targets_inspect(path, &again), 2, "TT_TLS_INTERNAL=0");
+	ASSERT_EQ(targets_cache_hits(), hits + 1, "TT_TLS_INTERNAL=0: a miss");
+	unsetenv("TT_TLS_INTERNAL");
 	/* a cache file others may write is not trusted */
 	chmod(cache, 0666);
 	ASSERT_EQ(targets_inspect(path, &again), 2, "untrusted cache");

@@ -35,12 +35,13 @@ int loader__probe_file(struct loader *l, const char *path);
  */
 int loader__track(struct loader *l, pid_t pid);
 /*
- * Per-pid mode: gives every process of the tracked set the probes it lacks (loader__probe_file
- * and loader__track call it; cheap when nothing changed) and drops the events of processes
- * that exited. 0 or -errno.
+ * Per-pid mode: gives every process of the tracked set the probes of the files probed since
+ * the last call (loader__probe_file calls it; the older ones were inherited at fork). 0 or
+ * -errno.
  */
 int loader__sync(struct loader *l);
-/* Closes the per-process events of processes that exited; main may call it periodically. */
+/* Closes the per-process events of processes that exited once no traced process can hold a
+ * copy inherited from them; main may call it periodically. */
 void loader__reap(struct loader *l);
 /* True when uprobes are attached per traced process rather than system-wide. */
 bool loader__per_pid(const struct loader *l);

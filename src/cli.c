@@ -105,7 +105,10 @@ void cli_usage(FILE *f)
 "Credentials (Authorization, x-api-key, cookies, key-like strings) are never exported.\n"
 "Lost records (ring buffer full) and truncated calls are counted and reported at exit.\n"
 "SIGINT/SIGTERM flush everything and exit 0; traced programs keep running. With -- COMMAND the\n"
-"exit status is COMMAND's.\n");
+"exit status is COMMAND's.\n"
+"With -- COMMAND and -p, the TLS uprobes exist only in the traced processes (inherited at\n"
+"fork; Linux 6.12+), so other processes pay nothing; TT_UPROBE_ATTACH=all attaches them\n"
+"system-wide instead, as --all does.\n");
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)

@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
 
@@ -29,10 +30,11 @@
 /*
  * Two ways to attach a uprobe:
  *
- * System-wide (--all, or when tracefs is unusable): one perf event per probe with pid = -1.
- * The kernel puts the breakpoint into every process that maps the file, and the BPF programs
- * drop the untracked ones: every other user of the library pays the trap on each call (about
- * 0.7 us per hit on an emulated instruction, 10 us on a single-stepped one).
+ * System-wide (--all, TT_UPROBE_ATTACH=all, or when the kernel cannot do the per-process
+ * way): one perf event per probe with pid = -1. The kernel puts the breakpoint into every
+ * process that maps the file, and the BPF programs drop the untracked ones: every other user
+ * of the library pays the trap on each call (about 0.7 us per hit on an emulated instruction,
+ * 10 us on a single-stepped one).
  *
  * Per process (-p, -- COMMAND): the breakpoint goes only into the traced processes, so the rest
  * of the host pays nothing. A uprobe perf event attached to a task is filtered by that task's
@@ -43,8 +45,24 @@
  * runs once per attachment on every hit that passes the filter, so each probe gets:
  *   - one tracefs event (tracetree_<tracer pid>/e<N>);
  *   - one "anchor" perf event on the tracer itself that carries the BPF program and cookie;
- *   - one plain perf event per thread of every traced process, with inherit, no program:
- *     they only open the filter for their mm (and for children forked later).
+ *   - one plain perf event with inherit, no program, per thread of each root of the traced
+ *     set (the -- COMMAND child before its exec, the -p processes): they only open the filter
+ *     for their mm, and every process forked in the tree later gets a copy at fork. Only a
+ *     file probed after the tree started needs explicit events in every traced process.
+ *
+ * What makes that hold (kernel/events/core.c, kernel/trace/trace_uprobe.c):
+ *   - The uprobe filter matches event->hw.target->mm, the task the event was created for. At a
+ *     context switch between two tasks whose perf contexts are clones (a parent and a child
+ *     that inherited from it), the kernel swaps the contexts instead of scheduling the events
+ *     out and in, so a task can end up holding the copies made for the other. When that other
+ *     task exits it frees the copies it holds, which were the parent's, and the filter drops
+ *     the parent: its breakpoints are removed while it runs (a sub-agent lost its LLM calls
+ *     after one of its tools exited, about once in 20 runs). Events with inherit and
+ *     PERF_SAMPLE_READ disable that swap (ctx->nr_no_switch_fast, Linux 6.12); kernels that
+ *     refuse the combination get the system-wide attachment.
+ *   - Closing an event also frees every copy inherited from it, in all the descendants. The
+ *     events of a root that exited are closed only once no traced process started after they
+ *     were opened, so none can hold a copy (loader__reap).
  */
 enum attach_mode {
 	ATTACH_SYSTEM = 0,
@@ -69,6 +87,8 @@ struct pid_group {
 	pid_t tgid;
 	int pidfd;		/* readable once the process has exited */
 	int files_done;		/* files (in l->files order) attached so far */
+	uint64_t opened;	/* clock ticks since boot at its first event; 0 = none */
+	bool exited;
 	int *fds;
 	int n_fds, cap_fds;
 };
@@ -86,6 +106,7 @@ struct loader {
 	struct probe_spec *specs;
 	int n_specs, cap_specs;
 	int n_events;		/* tracefs events created (names e0..) */
+	int files_synced;	/* files whose events every traced process has */
 	struct pid_group *groups;
 	int n_groups, cap_groups;
 	uint64_t n_perf_events;	/* per-process events opened so far */
@@ -175,6 +196,26 @@ static void tracefs_remove_stale(const struct loader *l)
 	fclose(f);
 }
 
+/* The per-process events need inherit + PERF_SAMPLE_READ (see the top of the file). */
+static bool inherit_read_supported(void)
+{
+	struct perf_event_attr a = {
+		.size = sizeof(a),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_DUMMY,
+		.disabled = 1,
+		.inherit = 1,
+		.sample_type = PERF_SAMPLE_READ | PERF_SAMPLE_TID,
+	};
+	int fd;
+
+	fd = syscall(__NR_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static void pick_mode(struct loader *l, const struct loader_opts *o)
 {
 	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
@@ -182,15 +223,21 @@ static void pick_mode(struct loader *l, const struct loader_opts *o)
 	char path[96];
 	size_t i;
 
-	/*
-	 * Per-process attachment is opt-in (TT_UPROBE_ATTACH=pid): a traced process was seen to
-	 * lose its probes, rarely, after one of its children exited (a sub-agent's second LLM
-	 * call went uncaptured about once in 40 runs); until that is understood the default is
-	 * the system-wide attachment with the BPF tracked-set filter, which never lost a call.
-	 */
 	l->mode = ATTACH_SYSTEM;
-	if (o->all || !env || strcmp(env, "pid"))
+	if (o->all)
 		return;
+	if (env && (!strcmp(env, "all") || !strcmp(env, "system"))) {
+		tt_info("loader: TT_UPROBE_ATTACH=%s: uprobes are attached system-wide", env);
+		return;
+	}
+	if (env && *env && strcmp(env, "pid"))
+		tt_warn("loader: TT_UPROBE_ATTACH=%s not understood (pid, all): ignored", env);
+	if (!inherit_read_supported()) {
+		tt_info("loader: the kernel refuses inherited events with PERF_SAMPLE_READ "
+			"(before Linux 6.12): uprobes are attached system-wide, so other processes "
+			"using the TLS libraries pay a trap per call");
+		return;
+	}
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/uprobe_events", dirs[i]);
 		if (!access(path, W_OK)) {
@@ -275,11 +322,17 @@ static struct probed_file *find_file(struct loader *l, dev_t dev, ino_t ino)
 
 static int perf_open(int tp_id, pid_t tid, bool inherit)
 {
+	/*
+	 * Nothing is ever read or sampled from these events: PERF_SAMPLE_READ is there only
+	 * because, with inherit, it keeps the kernel from swapping the perf contexts of a parent
+	 * and its child at a context switch (see the top of the file).
+	 */
 	struct perf_event_attr a = {
 		.size = sizeof(a),
 		.type = PERF_TYPE_TRACEPOINT,
 		.config = (uint64_t)tp_id,
 		.sample_period = 1,
+		.sample_type = inherit ? PERF_SAMPLE_READ | PERF_SAMPLE_TID : 0,
 		.inherit = inherit,
 	};
 	int fd;
@@ -480,6 +533,57 @@ int loader__probe_file(struct loader *l, const char *path)
 
 /* --- per-pid mode: the perf events of each traced process ----------------------------------- */
 
+struct tid_set {
+	pid_t *tids;
+	int n, cap;
+};
+
+static bool tid_set_has(const struct tid_set *s, pid_t tid)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->tids[i] == tid)
+			return true;
+	return false;
+}
+
+/* Clock ticks since boot: the unit of the start time in /proc/PID/stat. */
+static uint64_t now_ticks(void)
+{
+	uint64_t per_tick = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) / per_tick;
+}
+
+/* Start of a process in clock ticks since boot (field 22 of /proc/PID/stat); 0 if gone. */
+static uint64_t proc_start_ticks(pid_t pid)
+{
+	unsigned long long start;
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* the command name (field 2) may hold spaces: count from its closing parenthesis */
+	p = strrchr(buf, ')');
+	for (i = 2; p && i < 22; i++)	/* p: the space before field i + 1 */
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &start) != 1)
+		return 0;
+	return start;
+}
+
 static void group_close(struct pid_group *g)
 {
 	int i;
@@ -492,38 +596,69 @@ static void group_close(struct pid_group *g)
 	memset(g, 0, sizeof(*g));
 }
 
-static bool group_exited(const struct pid_group *g)
+static bool group_exited(struct pid_group *g)
 {
 	struct pollfd p = { .fd = g->pidfd, .events = POLLIN };
 
-	if (g->pidfd < 0)
-		return kill(g->tgid, 0) && errno == ESRCH;
-	return poll(&p, 1, 0) > 0;
+	if (!g->exited)
+		g->exited = g->pidfd < 0 ? kill(g->tgid, 0) && errno == ESRCH : poll(&p, 1, 0) > 0;
+	return g->exited;
 }
 
-static struct pid_group *group_get(struct loader *l, pid_t tgid)
+/* The group of a live process; a new one starts with the files [0, files_done) counted as
+ * attached (inherited at fork). */
+static struct pid_group *group_get(struct loader *l, pid_t tgid, int files_done)
 {
 	struct pid_group *g;
 	int i;
 
 	for (i = 0; i < l->n_groups; i++)
-		if (l->groups[i].tgid == tgid)
+		if (l->groups[i].tgid == tgid && !group_exited(&l->groups[i]))
 			return &l->groups[i];
 	if (grow((void **)&l->groups, &l->cap_groups, l->n_groups + 1, sizeof(*l->groups)))
 		return NULL;
 	g = &l->groups[l->n_groups++];
 	memset(g, 0, sizeof(*g));
 	g->tgid = tgid;
+	g->files_done = files_done;
 	g->pidfd = syscall(SYS_pidfd_open, tgid, 0);
 	return g;
 }
 
-/* Opens the events of specs [first, first + n) on every thread of g's process. */
-static int group_attach(struct loader *l, struct pid_group *g, int first, int n)
+/* Opens the events of specs [first, first + n) on one thread. */
+static int thread_attach(struct loader *l, struct pid_group *g, pid_t tid, int first, int n)
+{
+	int i, fd, err;
+
+	/* before the first event: a process started later may hold copies of it */
+	if (!g->opened)
+		g->opened = now_ticks();
+	for (i = first; i < first + n; i++) {
+		if (!l->specs[i].tp_id)
+			continue;
+		fd = perf_open(l->specs[i].tp_id, tid, true);
+		if (fd == -ESRCH)
+			return 0;	/* the thread is gone */
+		if (fd < 0)
+			return fd;
+		err = grow((void **)&g->fds, &g->cap_fds, g->n_fds + 1, sizeof(*g->fds));
+		if (err) {
+			close(fd);
+			return err;
+		}
+		g->fds[g->n_fds++] = fd;
+		l->n_perf_events++;
+	}
+	return 0;
+}
+
+/* One pass over the threads of g's process; returns the threads newly attached or -errno. */
+static int group_attach_pass(struct loader *l, struct pid_group *g, int first, int n,
+			     struct tid_set *seen)
 {
 	char path[64];
 	struct dirent *de;
-	int threads = 0, i, fd, err = 0;
+	int added = 0, err = 0;
 	pid_t tid;
 	DIR *d;
 
@@ -531,32 +666,36 @@ static int group_attach(struct loader *l, struct pid_group *g, int first, int n)
 	d = opendir(path);
 	if (!d)
 		return -errno;
-	while (!err && (de = readdir(d)) && threads < LOADER_MAX_THREADS) {
+	while (!err && (de = readdir(d)) && seen->n < LOADER_MAX_THREADS) {
 		tid = atoi(de->d_name);
-		if (tid <= 0)
+		if (tid <= 0 || tid_set_has(seen, tid))
 			continue;
-		threads++;
-		for (i = first; i < first + n && !err; i++) {
-			if (!l->specs[i].tp_id)
-				continue;
-			fd = perf_open(l->specs[i].tp_id, tid, true);
-			if (fd == -ESRCH)
-				break;		/* the thread is gone */
-			if (fd < 0) {
-				err = fd;
-				break;
-			}
-			err = grow((void **)&g->fds, &g->cap_fds, g->n_fds + 1, sizeof(*g->fds));
-			if (err) {
-				close(fd);
-				break;
-			}
-			g->fds[g->n_fds++] = fd;
-			l->n_perf_events++;
+		err = grow((void **)&seen->tids, &seen->cap, seen->n + 1, sizeof(*seen->tids));
+		if (!err)
+			err = thread_attach(l, g, tid, first, n);
+		if (!err) {
+			seen->tids[seen->n++] = tid;
+			added++;
 		}
 	}
 	closedir(d);
-	return err;
+	return err ? err : added;
+}
+
+/*
+ * Opens the events of specs [first, first + n) on every thread of g's process. A thread
+ * created meanwhile by one not attached yet inherited nothing: go over the threads again
+ * until none is new.
+ */
+static int group_attach(struct loader *l, struct pid_group *g, int first, int n)
+{
+	struct tid_set seen = {};
+	int pass, added = 1;
+
+	for (pass = 0; added > 0 && pass < LOADER_SYNC_PASSES; pass++)
+		added = group_attach_pass(l, g, first, n, &seen);
+	free(seen.tids);
+	return added < 0 ? added : 0;
 }
 
 /* Brings one process up to date with the probed files. */
@@ -579,24 +718,64 @@ static int group_sync(struct loader *l, struct pid_group *g)
 	return err;
 }
 
+/* The latest start (clock ticks) of a traced process, or any start >= enough. */
+static uint64_t newest_tracked_start(struct loader *l, uint64_t enough)
+{
+	struct bpf_map *m = l->skel->maps.tracked;
+	uint32_t key, next, *prev;
+	uint64_t start, newest = 0;
+
+	for (prev = NULL; !bpf_map__get_next_key(m, prev, &next, sizeof(next)); prev = &key) {
+		key = next;
+		start = proc_start_ticks((pid_t)key);
+		if (start > newest)
+			newest = start;
+		if (newest >= enough)
+			break;
+	}
+	return newest;
+}
+
+/*
+ * Closing an event also frees the copies inherited from it, in every descendant: the group of
+ * a process that exited waits until no traced process started after its first event (none of
+ * them can hold a copy then).
+ */
 void loader__reap(struct loader *l)
 {
-	int i = 0;
+	uint64_t newest_open = 0, newest_start = 0;
+	struct pid_group *g;
+	int i, n_exited = 0;
 
+	for (i = 0; i < l->n_groups; i++) {
+		g = &l->groups[i];
+		if (!group_exited(g))
+			continue;
+		n_exited++;
+		if (g->opened > newest_open)
+			newest_open = g->opened;
+	}
+	if (!n_exited)
+		return;
+	if (newest_open)
+		newest_start = newest_tracked_start(l, newest_open);
+	i = 0;
 	while (i < l->n_groups) {
-		if (!group_exited(&l->groups[i])) {
+		g = &l->groups[i];
+		if (!g->exited || (g->opened && g->opened <= newest_start)) {
 			i++;
 			continue;
 		}
-		group_close(&l->groups[i]);
-		l->groups[i] = l->groups[--l->n_groups];
+		group_close(g);
+		*g = l->groups[--l->n_groups];
 	}
 }
 
 /*
- * Every process of the tracked set (its forks join it in the kernel) gets the events of every
- * probed file. Children forked after their parent got the events inherit them; this catches
- * the ones forked in between, and the files probed after a process started.
+ * Gives every process of the tracked set the events of the files probed since the last call.
+ * A process forked in the tree inherited the events its parent had, which are those of every
+ * file synced before: only the new ones are opened, once per process, and the set is gone
+ * over again for the processes forked meanwhile.
  */
 int loader__sync(struct loader *l)
 {
@@ -613,7 +792,7 @@ int loader__sync(struct loader *l)
 		for (prev = NULL; !bpf_map__get_next_key(m, prev, &next, sizeof(next));
 		     prev = &key) {
 			key = next;
-			g = group_get(l, (pid_t)key);
+			g = group_get(l, (pid_t)key, l->files_synced);
 			if (!g)
 				return -ENOMEM;
 			if (g->files_done == l->n_files)
@@ -625,6 +804,7 @@ int loader__sync(struct loader *l)
 		if (!added)
 			break;
 	}
+	l->files_synced = l->n_files;
 	return err;
 }
 
@@ -633,17 +813,23 @@ int loader__track(struct loader *l, pid_t pid)
 	uint32_t key = (uint32_t)pid;
 	struct pid_group *g;
 	uint8_t one = 1;
+	int err = 0;
 
+	/*
+	 * The events first: a child forked from now on inherits them, and joins the tracked
+	 * set at fork once its parent is in it. One forked before is found by the caller among
+	 * the children and tracked in turn.
+	 */
+	if (l->mode == ATTACH_PER_PID) {
+		loader__reap(l);
+		g = group_get(l, pid, 0);
+		err = g ? group_sync(l, g) : -ENOMEM;
+	}
+	/* the process tree is traced even when its probes could not be opened */
 	if (bpf_map__update_elem(l->skel->maps.tracked, &key, sizeof(key), &one, sizeof(one),
 				 BPF_ANY))
 		return -errno;
-	if (l->mode != ATTACH_PER_PID)
-		return 0;
-	loader__reap(l);
-	g = group_get(l, pid);
-	if (!g)
-		return -ENOMEM;
-	return group_sync(l, g);
+	return err;
 }
 
 bool loader__per_pid(const struct loader *l)

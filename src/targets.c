@@ -273,7 +273,13 @@ static int image_open(const char *path, struct image *im)
 		goto fail;
 	}
 	im->size = (size_t)st.st_size;
-	im->map = mmap(NULL, im->size, PROT_READ, MAP_PRIVATE, im->fd, 0);
+	/*
+	 * Shared, not private: the kernel puts the breakpoints of uprobes already registered on
+	 * the file (another tracer's) into every private mapping that may execute, ours too, and
+	 * the prologues read here would show int3 (a shared mapping of a read-only fd never gets
+	 * them).
+	 */
+	im->map = mmap(NULL, im->size, PROT_READ, MAP_SHARED, im->fd, 0);
 	if (im->map == MAP_FAILED) {
 		err = -errno;
 		goto fail;

@@ -154,13 +154,14 @@ def bench_per_call():
 def bench_untraced():
     """Cost on a process the tracer was not asked to trace, per tracing mode."""
     rounds = 2 if QUICK else 3
-    # per-process attachment is opt-in (TT_UPROBE_ATTACH=pid, see src/loader.c pick_mode)
-    per_pid = dict(os.environ, TT_UPROBE_ATTACH="pid")
+    # per-process attachment is the default for -p and --; TT_UPROBE_ATTACH=all forces the
+    # system-wide design (uprobes everywhere + BPF pid filter) for comparison
+    systemwide = dict(os.environ, TT_UPROBE_ATTACH="all")
     modes = [
-        ("pid", lambda: ["-p", str(idle.pid)], per_pid),
-        ("command", lambda: ["--", os.path.join(B, "sslbench"), "idle", "600"], per_pid),
+        ("pid", lambda: ["-p", str(idle.pid)], None),
+        ("command", lambda: ["--", os.path.join(B, "sslbench"), "idle", "600"], None),
         ("all", lambda: ["--all"], None),
-        ("pid_systemwide", lambda: ["-p", str(idle.pid)], None),
+        ("pid_systemwide", lambda: ["-p", str(idle.pid)], systemwide),
     ]
     idle = subprocess.Popen([os.path.join(B, "sslbench"), "idle", "600"])
     diffs = {m[0]: [] for m in modes}

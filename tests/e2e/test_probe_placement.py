@@ -9,7 +9,7 @@ import os
 import subprocess
 import time
 
-from lib import (PY, TRACER, TlsServer, Workdir, by_type, check, eq, execs, read_raw,
+from lib import (PY, TRACER, Skip, TlsServer, Workdir, by_type, check, eq, execs, read_raw,
                  run_tracer, streams)
 
 PY_GET = ("import ssl,sys,urllib.request;c=ssl._create_unverified_context();"
@@ -80,9 +80,9 @@ def test_node_static_internal_same_bytes():
 
 
 def test_system_wide_same_bytes():
-    """The system-wide attachment (the default) captures the same as the per-process one
-    (opt-in: TT_UPROBE_ATTACH=pid)."""
-    shape, data, err = capture("python", 1000, {})
+    """The system-wide attachment (TT_UPROBE_ATTACH=all) captures the same as the per-process
+    one (the default)."""
+    shape, data, err = capture("python", 1000, {"TT_UPROBE_ATTACH": "all"})
     check("traced processes only" not in err, "system-wide attachment in use")
     shape2, data2, err2 = capture("python", 1000, {"TT_UPROBE_ATTACH": "pid"})
     check("traced processes only" in err2, "per-process attachment in use: %s" % err2[-500:])
@@ -113,3 +113,30 @@ def test_grandchild_forked_late_is_captured():
     got = sorted(streams(recs).values(), key=len)
     traced = [e for e in ex if e[0].startswith(b"GET /bytes/77")][0]
     eq(sorted(got), sorted([traced[0], traced[1]]), "only the traced grandchild's bytes")
+
+
+def test_placement_found_beside_another_tracer():
+    """Another tracer's system-wide probes put int3 into every private mapping of libssl that
+    may execute: the inspection reads the file through a shared mapping, so the prologues it
+    decodes are the file's and ssl_*_internal is still found (it was not: the exported symbols
+    were probed, at their single-stepped first instruction)."""
+    from test_capture import wait_ready
+    lib = "/lib/x86_64-linux-gnu/libssl.so.3"
+    if not os.path.exists(lib):
+        raise Skip("no %s" % lib)
+    other = subprocess.Popen([TRACER, "--all", "-v", "--format", "none"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_ready(other)
+        env = dict(os.environ, TT_TARGETS_CACHE="off")
+        p = subprocess.run([TRACER, "doctor", lib], capture_output=True, env=env, timeout=60)
+        out = p.stdout.decode()
+        rows = {ln.split()[0]: ln.split()[1:] for ln in out.splitlines()
+                if ln.startswith("    ssl_")}
+        eq(rows.get("ssl_write_internal", [None, None])[1], "disasm",
+           "ssl_write_internal found by decoding beside the other tracer:\n" + out)
+        eq(rows.get("ssl_read_internal", [None, None])[1], "disasm",
+           "ssl_read_internal found by decoding beside the other tracer:\n" + out)
+    finally:
+        other.terminate()
+        other.wait(10)

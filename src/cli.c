@@ -108,7 +108,10 @@ void cli_usage(FILE *f)
 "exit status is COMMAND's.\n"
 "With -- COMMAND and -p, the TLS uprobes exist only in the traced processes (inherited at\n"
 "fork; Linux 6.12+), so other processes pay nothing; TT_UPROBE_ATTACH=all attaches them\n"
-"system-wide instead, as --all does.\n");
+"system-wide instead, as --all does.\n"
+"What was found in each TLS library or executable is cached in\n"
+"/var/cache/tracetree-bpf/targets.cache (TT_TARGETS_CACHE=FILE|off): a big static agent seen\n"
+"before is probed before its first connection; 'tracetree-bpf doctor PATH' fills it.\n");
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)

@@ -267,16 +267,24 @@ static int parse_set(struct tlsdb *db, char **w, int n)
 	return 0;
 }
 
-static int parse_sig(struct tlsdb *db, char *line, int lineno)
+/*
+ * The common head of "sig FUNC ..." and "anchor FUNC ...": a new entry of the last sigset with
+ * FUNC's name (skip: the keyword's length); *rest points after FUNC. NULL: -EINVAL/-ENOMEM in
+ * *err.
+ */
+static struct tlsdb_sig *new_entry(struct tlsdb *db, char *line, size_t skip, int lineno,
+				   char **rest, int *err)
 {
 	struct tlsdb_sig *sig;
-	char *p = line + 3, *name;
-	int n;
+	char *p = line + skip, *name;
 
+	*err = -EINVAL;
 	if (!db->n_sets)
-		return -EINVAL;	/* a sig needs a sigset above it */
-	if (grow((void **)&db->sigs, &db->cap_sigs, db->n_sigs, sizeof(*sig)))
-		return -ENOMEM;
+		return NULL;	/* an entry needs a sigset above it */
+	if (grow((void **)&db->sigs, &db->cap_sigs, db->n_sigs, sizeof(*sig))) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	sig = &db->sigs[db->n_sigs];
 	memset(sig, 0, sizeof(*sig));
 	while (*p == ' ' || *p == '\t')
@@ -285,10 +293,27 @@ static int parse_sig(struct tlsdb *db, char *line, int lineno)
 	while (*p && *p != ' ' && *p != '\t')
 		p++;
 	if (!*p)
-		return -EINVAL;
+		return NULL;
 	*p++ = '\0';
 	if (copy_name(sig->func, name))
-		return -EINVAL;
+		return NULL;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	sig->set = db->n_sets - 1;
+	sig->line = lineno;
+	*rest = p;
+	return sig;
+}
+
+static int parse_sig(struct tlsdb *db, char *line, int lineno)
+{
+	struct tlsdb_sig *sig;
+	char *p;
+	int n, err;
+
+	sig = new_entry(db, line, 3, lineno, &p, &err);
+	if (!sig)
+		return err;
 	n = tlsdb_parse_pattern(p, sig->bytes, sig->mask, sizeof(sig->bytes));
 	if (n < 0)
 		return n;
@@ -296,8 +321,6 @@ static int parse_sig(struct tlsdb *db, char *line, int lineno)
 	if (!memchr(sig->mask, 0xff, (size_t)n) || sig->mask[0] != 0xff)
 		return -EINVAL;
 	sig->len = (size_t)n;
-	sig->set = db->n_sets - 1;
-	sig->line = lineno;
 	db->n_sigs++;
 	return 0;
 }
@@ -306,37 +329,23 @@ static int parse_sig(struct tlsdb *db, char *line, int lineno)
 static int parse_anchor(struct tlsdb *db, char *line, int lineno)
 {
 	struct tlsdb_sig *sig;
-	char *p = line + 6, *name;
 	size_t n;
+	char *p;
+	int err;
 
-	if (!db->n_sets)
-		return -EINVAL;
-	if (grow((void **)&db->sigs, &db->cap_sigs, db->n_sigs, sizeof(*sig)))
-		return -ENOMEM;
-	sig = &db->sigs[db->n_sigs];
-	memset(sig, 0, sizeof(*sig));
-	while (*p == ' ' || *p == '\t')
-		p++;
-	name = p;
-	while (*p && *p != ' ' && *p != '\t')
-		p++;
-	if (!*p)
-		return -EINVAL;
-	*p++ = '\0';
-	while (*p == ' ' || *p == '\t')
-		p++;
+	sig = new_entry(db, line, 6, lineno, &p, &err);
+	if (!sig)
+		return err;
 	n = strlen(p);
 	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
 		n--;
 	/* short strings would be found everywhere */
-	if (copy_name(sig->func, name) || n < 6 || n >= sizeof(sig->bytes))
+	if (n < 6 || n >= sizeof(sig->bytes))
 		return -EINVAL;
 	memcpy(sig->bytes, p, n);
 	sig->bytes[n] = '\0';
 	sig->len = n + 1;
 	sig->anchor = true;
-	sig->set = db->n_sets - 1;
-	sig->line = lineno;
 	db->n_sigs++;
 	return 0;
 }

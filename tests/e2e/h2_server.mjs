@@ -33,6 +33,20 @@ function usageOf(body) {
 		 total_tokens: prompt + completion };
 }
 
+// Writes the events 5 ms apart, then ends the stream.
+function paced(stream, events) {
+	let i = 0;
+	const next = () => {
+		if (i < events.length) {
+			stream.write(events[i++]);
+			setTimeout(next, 5);
+		} else {
+			stream.end();
+		}
+	};
+	next();
+}
+
 function answer(stream, headers, body) {
 	const model = body.model || 'gpt-4o';
 	const id = 'chatcmpl-h2-' + ++seq;
@@ -62,16 +76,7 @@ function answer(stream, headers, body) {
 	events.push('data: [DONE]\n\n');
 	stream.respond({ ':status': 200, 'content-type': 'text/event-stream',
 			 'cache-control': 'no-cache' });
-	let i = 0;
-	const next = () => {
-		if (i < events.length) {
-			stream.write(events[i++]);
-			setTimeout(next, 5);
-		} else {
-			stream.end();
-		}
-	};
-	next();
+	paced(stream, events);
 }
 
 // The Responses API stream of one assistant message, as api.openai.com sends it (the fields a
@@ -107,16 +112,7 @@ function answerResponses(stream, headers, body) {
 	fs.appendFileSync(args.log, JSON.stringify({ path: headers[':path'], model, id, usage,
 		stream: true, h2_stream: stream.id }) + '\n');
 	stream.respond({ ':status': 200, 'content-type': 'text/event-stream' });
-	let i = 0;
-	const next = () => {
-		if (i < events.length) {
-			stream.write(events[i++]);
-			setTimeout(next, 5);
-		} else {
-			stream.end();
-		}
-	};
-	next();
+	paced(stream, events);
 }
 
 server.on('stream', (stream, headers) => {

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: MIT
 """TLS without OpenSSL symbols: Bun's static BoringSSL (signature tier), OpenSSL linked
 statically and stripped (anchor tier: helpers/tls/static_ssl_client.c against libssl.a), Go
-crypto/tls (.gopclntab, RET probes), GnuTLS and NSS (tstclnt: NSPR's PR_Write/PR_Read, libnspr4 probed when
-the process opens it) by symbol. Exact request and response bytes, both directions.
+crypto/tls (.gopclntab, RET probes), GnuTLS and NSS (tstclnt: NSPR's PR_Write/PR_Read,
+libnspr4 probed when the process opens it) by symbol. Exact request and response bytes, both
+directions.
 
 Packages come from `make deps`: npm packages under $TT_NPM_DIR (default .output/npm, one
 directory per package version, e.g. bun-1.3.14/node_modules/@oven/bun-linux-x64/bin/bun),
-Debian golang-go, gnutls-bin and libnss3-tools. A missing one makes its test SKIP with the reason."""
+Debian golang-go, gnutls-bin and libnss3-tools. A missing one makes its test SKIP with the
+reason."""
 import json
 import os
 import shutil
@@ -160,27 +162,33 @@ def test_go_stripped_get_1mib():
     go_capture("/bytes/%d" % (1 << 20), stripped=True)
 
 
-def gnutls_capture(size):
-    cli = shutil.which("gnutls-cli")
-    if not cli:
-        raise Skip("gnutls-cli not installed (Debian gnutls-bin; make deps)")
-    work = Workdir()
+def stdin_client_capture(size, shell, exe_base, src, work=None):
+    """A command-line TLS client fed a GET of /bytes/SIZE on stdin (shell: a format taking the
+    request file, the port and the output file), under the tracer: exact bytes."""
+    work = work or Workdir()
     srv = TlsServer(work)
     req = work.file("req.txt")
     with open(req, "wb") as f:
         f.write(b"GET /bytes/%d HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: tt-e2e\r\n\r\n" % size)
-    # the server keeps the connection open: a shell holds stdin open long enough for the
-    # response, then closes it so gnutls-cli sends close_notify and exits
-    sh = "(cat %s; sleep 2) | %s --insecure --logfile=/dev/null -p %d 127.0.0.1 >%s" % (
-        req, cli, srv.port, work.file("resp.bin"))
     try:
         out = work.file("raw.jsonl")
-        run_tracer(["--raw=" + out, "--", "/bin/sh", "-c", sh], timeout=120)
+        run_tracer(["--raw=" + out, "--", "/bin/sh", "-c",
+                    shell % (req, srv.port, work.file("resp.bin"))], timeout=120)
         recs = read_raw(out)
         ex = srv.exchanges()
     finally:
         srv.stop()
-    check_capture(recs, ex, "gnutls-cli", "gnutls")
+    check_capture(recs, ex, exe_base, src)
+
+
+def gnutls_capture(size):
+    cli = shutil.which("gnutls-cli")
+    if not cli:
+        raise Skip("gnutls-cli not installed (Debian gnutls-bin; make deps)")
+    # the server keeps the connection open: a shell holds stdin open long enough for the
+    # response, then closes it so gnutls-cli sends close_notify and exits
+    stdin_client_capture(size, "(cat %%s; sleep 2) | %s --insecure --logfile=/dev/null -p %%d "
+                         "127.0.0.1 >%%s" % cli, "gnutls-cli", "gnutls")
 
 
 def test_gnutls_cli_100b():
@@ -256,22 +264,10 @@ def nss_capture(size):
     os.mkdir(db)
     subprocess.run([certutil, "-N", "-d", "sql:" + db, "--empty-password"], check=True,
                    capture_output=True)
-    srv = TlsServer(work)
-    req = work.file("req.txt")
-    with open(req, "wb") as f:
-        f.write(b"GET /bytes/%d HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: tt-e2e\r\n\r\n" % size)
     # tstclnt sends stdin and prints what comes back, but does not exit at the end of stdin:
     # it is stopped once the response is in (the server keeps the connection open)
-    sh = ("(cat %s; sleep 3) | timeout 4 %s -h 127.0.0.1 -p %d -d sql:%s -o -4 >%s "
-          "2>/dev/null; true") % (req, cli, srv.port, db, work.file("resp.bin"))
-    try:
-        out = work.file("raw.jsonl")
-        run_tracer(["--raw=" + out, "--", "/bin/sh", "-c", sh], timeout=120)
-        recs = read_raw(out)
-        ex = srv.exchanges()
-    finally:
-        srv.stop()
-    check_capture(recs, ex, "tstclnt", "nss")
+    stdin_client_capture(size, "(cat %%s; sleep 3) | timeout 4 %s -h 127.0.0.1 -p %%d -d sql:%s "
+                         "-o -4 >%%s 2>/dev/null; true" % (cli, db), "tstclnt", "nss", work)
 
 
 def test_nss_tstclnt_100b():

@@ -36,6 +36,27 @@ struct {
 
 __u64 lost;
 
+/* One record of the first n bytes at buf (at most NAIVE_MAX), submitted with flags. */
+static __always_inline void put_rec(__u64 id, __u64 buf, __u64 n, __u64 flags)
+{
+	struct naive_rec *r = bpf_ringbuf_reserve(&naive_rb, sizeof(*r), 0);
+	__u32 len;
+
+	if (!r) {
+		__sync_fetch_and_add(&lost, 1);
+		return;
+	}
+	len = n > NAIVE_MAX ? NAIVE_MAX : n;
+	/* keep the clamp visible to the verifier: [1, NAIVE_MAX] */
+	barrier_var(len);
+	len = ((len - 1) & (NAIVE_MAX - 1)) + 1;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->pid = id >> 32;
+	r->len = len;
+	bpf_probe_read_user(r->data, len, (void *)buf);
+	bpf_ringbuf_submit(r, flags);
+}
+
 /* The cookie is 1 on the _ex variants: the byte count is stored through the 4th argument. */
 SEC("uprobe")
 int BPF_KPROBE(naive_enter, void *ssl, void *buf, long num, void *lenp)
@@ -54,8 +75,6 @@ int BPF_KRETPROBE(naive_exit, long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid(), n = 0;
 	struct naive_args *a = bpf_map_lookup_elem(&naive_args, &id);
-	struct naive_rec *r;
-	__u32 len;
 
 	if (!a)
 		return 0;
@@ -63,22 +82,8 @@ int BPF_KRETPROBE(naive_exit, long ret)
 		bpf_probe_read_user(&n, sizeof(n), (void *)a->lenp);
 	else if (!a->lenp && (int)ret > 0)
 		n = (int)ret;
-	if (n) {
-		r = bpf_ringbuf_reserve(&naive_rb, sizeof(*r), 0);
-		if (r) {
-			len = n > NAIVE_MAX ? NAIVE_MAX : n;
-			/* keep the clamp visible to the verifier: [1, NAIVE_MAX] */
-			barrier_var(len);
-			len = ((len - 1) & (NAIVE_MAX - 1)) + 1;
-			r->ts_ns = bpf_ktime_get_ns();
-			r->pid = id >> 32;
-			r->len = len;
-			bpf_probe_read_user(r->data, len, (void *)a->buf);
-			bpf_ringbuf_submit(r, 0);	/* default: wake the consumer */
-		} else {
-			__sync_fetch_and_add(&lost, 1);
-		}
-	}
+	if (n)
+		put_rec(id, a->buf, n, 0);	/* 0: the default, wake the consumer */
 	bpf_map_delete_elem(&naive_args, &id);
 	return 0;
 }
@@ -116,28 +121,13 @@ int BPF_KRETPROBE(copy_exit, long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid(), n = 0;
 	struct naive_args *a = bpf_map_lookup_elem(&naive_args, &id);
-	struct naive_rec *r;
-	__u32 len;
 
 	if (!a)
 		return 0;
 	if ((int)ret > 0)
 		bpf_probe_read_user(&n, sizeof(n), (void *)a->lenp);
-	if (n) {
-		r = bpf_ringbuf_reserve(&naive_rb, sizeof(*r), 0);
-		if (r) {
-			len = n > NAIVE_MAX ? NAIVE_MAX : n;
-			barrier_var(len);
-			len = ((len - 1) & (NAIVE_MAX - 1)) + 1;
-			r->ts_ns = bpf_ktime_get_ns();
-			r->pid = id >> 32;
-			r->len = len;
-			bpf_probe_read_user(r->data, len, (void *)a->buf);
-			bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
-		} else {
-			__sync_fetch_and_add(&lost, 1);
-		}
-	}
+	if (n)
+		put_rec(id, a->buf, n, BPF_RB_NO_WAKEUP);
 	bpf_map_delete_elem(&naive_args, &id);
 	return 0;
 }

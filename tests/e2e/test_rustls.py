@@ -17,7 +17,7 @@ from lib import (FakeLLM, Workdir, by_type, check, eq, read_raw, run_traced, run
                  streams)
 from test_http2 import H2Server
 from test_static_tls import http_messages
-from test_unsupported_tls import codex_bin, codex_home, cert_chain, tls_spans
+from test_unsupported_tls import cert_chain, codex_bin, codex_env, codex_tool_script, tls_spans
 
 MARK = "tt-rustls-tool-ran"
 PEND = 1 << 61          # TT_CONN_PEND
@@ -55,16 +55,10 @@ def test_codex_exec_captured():
     codex = codex_bin()
     ca, crt, key = cert_chain()
     w = Workdir()
-    script = {"steps": [{"tool_calls": [{"name": "exec_command",
-                                         "arguments": {"cmd": "echo " + MARK}}]},
-                        {"text": "The command printed: {result}"}]}
+    script = codex_tool_script(MARK)
     raw = w.file("raw.jsonl")
     with FakeLLM(w, script=script, extra=["--cert", crt, "--key", key]) as fake:
-        home = codex_home(w, fake.url)
-        env = dict(os.environ, HOME=home, CODEX_HOME=os.path.join(home, ".codex"),
-                   TT_FAKE_KEY="sk-test-dummy-rustls", SSL_CERT_FILE=ca, NO_COLOR="1")
-        for k in ("OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL"):
-            env.pop(k, None)
+        env = codex_env(w, fake.url, ca, key="sk-test-dummy-rustls")
         p, out = run_traced(w, [codex, "exec", "--skip-git-repo-check", "--sandbox",
                                 "danger-full-access", "Run echo " + MARK],
                             extra=["--raw=" + raw, "--stats"], env=env, timeout=120)
@@ -158,11 +152,7 @@ def test_codex_exec_http2():
     raw = w.file("raw.jsonl")
     srv = H2Server(w, chain=(crt, key))
     try:
-        home = codex_home(w, srv.url)
-        env = dict(os.environ, HOME=home, CODEX_HOME=os.path.join(home, ".codex"),
-                   TT_FAKE_KEY="sk-test-dummy-rustls", SSL_CERT_FILE=ca, NO_COLOR="1")
-        for k in ("OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL"):
-            env.pop(k, None)
+        env = codex_env(w, srv.url, ca, key="sk-test-dummy-rustls")
         p, out = run_traced(w, [codex, "exec", "--skip-git-repo-check", "say hello"],
                             extra=["--raw=" + raw], env=env, timeout=120)
         logged = [r for r in srv.requests() if r["path"].endswith("/responses")]

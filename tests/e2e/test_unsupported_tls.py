@@ -167,19 +167,30 @@ def codex_home(w, url):
     return home
 
 
+def codex_env(w, url, ca, key="sk-test-dummy"):
+    """The environment of a Codex run against the fake server at url (its CA trusted)."""
+    home = codex_home(w, url)
+    env = dict(os.environ, HOME=home, CODEX_HOME=os.path.join(home, ".codex"),
+               TT_FAKE_KEY=key, SSL_CERT_FILE=ca, NO_COLOR="1")
+    for k in ("OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL"):
+        env.pop(k, None)
+    return env
+
+
+def codex_tool_script(mark):
+    """A fake-server script: one exec_command call printing mark, then a text answer."""
+    return {"steps": [{"tool_calls": [{"name": "exec_command",
+                                       "arguments": {"cmd": "echo " + mark}}]},
+                      {"text": "The command printed: {result}"}]}
+
+
 def test_codex_exec():
     codex = codex_bin()
     ca, crt, key = cert_chain()
     w = Workdir()
-    script = {"steps": [{"tool_calls": [{"name": "exec_command",
-                                         "arguments": {"cmd": "echo " + TOOL_MARK}}]},
-                        {"text": "The command printed: {result}"}]}
+    script = codex_tool_script(TOOL_MARK)
     with FakeLLM(w, script=script, extra=["--cert", crt, "--key", key]) as fake:
-        home = codex_home(w, fake.url)
-        env = dict(os.environ, HOME=home, CODEX_HOME=os.path.join(home, ".codex"),
-                   TT_FAKE_KEY="sk-test-dummy", SSL_CERT_FILE=ca, NO_COLOR="1")
-        for k in ("OPENAI_API_KEY", "CODEX_API_KEY", "OPENAI_BASE_URL"):
-            env.pop(k, None)
+        env = codex_env(w, fake.url, ca)
         nodb = w.file("empty-tls-targets.conf")
         open(nodb, "w").close()
         p, out = run_traced(w, [codex, "exec", "--skip-git-repo-check", "--sandbox",

@@ -147,7 +147,7 @@ $(OUTPUT)/bench/%: tests/bench/%.c $(OUTPUT)/libtt.a | $(OUTPUT)/bench
 	$(Q)$(CC) $(ALL_CFLAGS) $< $(OUTPUT)/libtt.a $(LDLIBS) -lssl -lcrypto -lpthread -o $@
 
 # Fuzz harnesses link an instrumented archive: only the objects a harness needs are pulled in.
-FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(INCLUDES)
+FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -MMD -MP
 $(OUTPUT)/fuzz/libtt.a: $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(LIB_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -201,4 +201,5 @@ clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) $(BIN)
 
--include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/obj/*.d $(OUTPUT)/san/*.d $(OUTPUT)/san/tests/*.d)
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/obj/*.d $(OUTPUT)/san/*.d $(OUTPUT)/san/tests/*.d \
+	$(OUTPUT)/fuzz/obj/*.d $(OUTPUT)/fuzz/*.d)

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ehframe.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -99,13 +101,8 @@ struct tlsdb_image {
 	uint64_t eh_frame_vaddr;
 };
 
-/* Function bounds [start, end) (virtual addresses) from .eh_frame, sorted by start. */
-struct tlsdb_func {
-	uint64_t start, end;
-};
-
 /* Reads every FDE of img's .eh_frame into *out (malloc'd, sorted); the count or -errno. */
-long tlsdb_eh_functions(const struct tlsdb_image *img, struct tlsdb_func **out);
+long tlsdb_eh_functions(const struct tlsdb_image *img, struct eh_func **out);
 
 /* Result of a successful match: which entry, and the file offsets it gives. */
 struct tlsdb_hit {

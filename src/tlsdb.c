@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ehframe.h"
 #include "tlsdb.h"
 
 #define TLSDB_MAX_MATCHES 4	/* positions kept per function: more than one is already bad */
@@ -601,183 +602,14 @@ static void scan_aligned(const struct tlsdb *db, int si, const struct tlsdb_imag
 
 /* ---- anchors: functions found by the strings their code refers to ---- */
 
-static uint64_t rd_le(const uint8_t *p, int n)
+long tlsdb_eh_functions(const struct tlsdb_image *img, struct eh_func **out)
 {
-	uint64_t v = 0;
-	int i;
-
-	for (i = n - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint64_t uleb(const uint8_t **pp, const uint8_t *end)
-{
-	const uint8_t *p = *pp;
-	uint64_t v = 0;
-	int shift = 0;
-
-	while (p < end && shift < 64) {
-		v |= (uint64_t)(*p & 0x7f) << shift;
-		shift += 7;
-		if (!(*p++ & 0x80))
-			break;
-	}
-	*pp = p;
-	return v;
-}
-
-/* Size in bytes of a DW_EH_PE-encoded value (0 = unsupported). */
-static int enc_size(uint8_t enc)
-{
-	switch (enc & 0x0f) {
-	case 0x00: case 0x04: case 0x0c: return 8;	/* absptr, udata8, sdata8 */
-	case 0x02: case 0x0a: return 2;
-	case 0x03: case 0x0b: return 4;
-	default: return 0;
-	}
-}
-
-/* A DW_EH_PE value at p (field vaddr va): absolute or pc-relative; false when unsupported. */
-static bool enc_read(uint8_t enc, const uint8_t *p, const uint8_t *end, uint64_t va,
-		     uint64_t *v)
-{
-	int n = enc_size(enc);
-
-	if (!n || p + n > end || (enc & 0x70) > 0x10)
-		return false;
-	*v = rd_le(p, n);
-	if ((enc & 0x0f) == 0x0b && n == 4)
-		*v = (uint64_t)(int64_t)(int32_t)*v;
-	else if ((enc & 0x0f) == 0x0a)
-		*v = (uint64_t)(int64_t)(int16_t)*v;
-	if ((enc & 0x70) == 0x10)
-		*v += va;
-	return true;
-}
-
-/* The FDE pointer encoding of the CIE at cie (its length field), or -1. */
-static int cie_fde_enc(const uint8_t *cie, const uint8_t *end)
-{
-	const uint8_t *p, *aug, *rec_end;
-	uint32_t len = (uint32_t)rd_le(cie, 4);
-	uint8_t version, pers;
-	int fde_enc = 0;	/* absptr when no 'R' */
-
-	if (len == 0xffffffffu || cie + 4 + len > end || len < 8)
-		return -1;
-	rec_end = cie + 4 + len;
-	p = cie + 8;			/* after length and CIE id */
-	version = *p++;
-	aug = p;
-	while (p < rec_end && *p)
-		p++;
-	if (p >= rec_end)
-		return -1;
-	p++;
-	if (*aug != 'z')
-		return aug[0] ? -1 : 0;
-	uleb(&p, rec_end);		/* code alignment */
-	uleb(&p, rec_end);		/* data alignment (sleb: only skipped) */
-	if (version == 1)
-		p++;
-	else
-		uleb(&p, rec_end);	/* return address register */
-	uleb(&p, rec_end);		/* augmentation data length */
-	for (aug++; *aug && p < rec_end; aug++) {
-		if (*aug == 'R') {
-			fde_enc = *p++;
-		} else if (*aug == 'P') {
-			pers = *p++;
-			if (!enc_size(pers))
-				return -1;
-			p += enc_size(pers);
-		} else if (*aug == 'L') {
-			p++;
-		} else if (*aug != 'S' && *aug != 'B') {
-			return -1;
-		}
-	}
-	return fde_enc;
-}
-
-static int func_cmp(const void *a, const void *b)
-{
-	const struct tlsdb_func *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-long tlsdb_eh_functions(const struct tlsdb_image *img, struct tlsdb_func **out)
-{
-	const uint8_t *base, *end, *p, *rec, *cie;
-	struct tlsdb_func *v = NULL, *nv;
-	size_t n = 0, cap = 0;
-	uint64_t start, range;
-	uint32_t len, id;
-	int enc;
-
 	*out = NULL;
 	if (!img->eh_frame_off || img->eh_frame_off > img->size ||
 	    img->eh_frame_size > img->size - img->eh_frame_off)
 		return -ENOENT;
-	base = img->data + img->eh_frame_off;
-	end = base + img->eh_frame_size;
-	for (p = base; p + 8 <= end; p = rec + len) {
-		len = (uint32_t)rd_le(p, 4);
-		if (!len)
-			break;			/* terminator */
-		if (len == 0xffffffffu || len > (size_t)(end - p - 4))
-			break;			/* 64-bit records: not produced for x86-64 */
-		rec = p + 4;
-		id = (uint32_t)rd_le(rec, 4);
-		if (!id)
-			continue;		/* a CIE */
-		cie = rec - id;
-		if (cie < base || cie + 8 > end)
-			continue;
-		enc = cie_fde_enc(cie, end);
-		if (enc < 0 || !enc_read((uint8_t)enc, rec + 4, rec + len,
-					 img->eh_frame_vaddr + (uint64_t)(rec + 4 - base), &start) ||
-		    !enc_read((uint8_t)(enc & 0x0f), rec + 4 + enc_size((uint8_t)enc), rec + len, 0,
-			      &range))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[n].start = start;
-		v[n++].end = start + range;
-	}
-	if (!n) {
-		free(v);
-		return -ENOENT;
-	}
-	qsort(v, n, sizeof(*v), func_cmp);
-	*out = v;
-	return (long)n;
-}
-
-/* The function holding vaddr va, or NULL. */
-static const struct tlsdb_func *func_at(const struct tlsdb_func *f, long n, uint64_t va)
-{
-	long lo = 0, hi = n - 1, mid;
-
-	while (lo <= hi) {
-		mid = lo + (hi - lo) / 2;
-		if (va < f[mid].start)
-			hi = mid - 1;
-		else if (va >= f[mid].end)
-			lo = mid + 1;
-		else
-			return &f[mid];
-	}
-	return NULL;
+	return ehframe_functions(img->data + img->eh_frame_off, img->eh_frame_size,
+				 img->eh_frame_vaddr, out);
 }
 
 #define TLSDB_ANCHOR_ADDRS 8	/* places one anchor string is stored at */
@@ -815,11 +647,11 @@ static void anchor_addrs(const struct tlsdb_image *img, struct anchor_scan *a)
  * One pass over the code for all anchors of a set: every RIP-relative lea (REX.W 8D /r, mod 00
  * r/m 101) whose target is one of an anchor's strings names the function holding it.
  */
-static void anchor_refs(const struct tlsdb_image *img, const struct tlsdb_func *f, long nf,
+static void anchor_refs(const struct tlsdb_image *img, const struct eh_func *f, long nf,
 			struct anchor_scan *a, int na)
 {
 	const uint8_t *seg, *q;
-	const struct tlsdb_func *fn;
+	const struct eh_func *fn;
 	uint64_t va, target;
 	int32_t disp;
 	size_t i, len;
@@ -843,7 +675,7 @@ static void anchor_refs(const struct tlsdb_image *img, const struct tlsdb_func *
 					;
 				if (j == a[k].n_addr)
 					continue;
-				fn = func_at(f, nf, va);
+				fn = ehframe_func_at(f, nf, va);
 				if (fn)
 					add_pos(a[k].funcs, &a[k].n_funcs, fn->start);
 			}
@@ -873,7 +705,7 @@ static void scan_anchors(const struct tlsdb *db, int si, const struct tlsdb_imag
 			 int *npos, int *nf)
 {
 	struct anchor_scan a[TLSDB_FUNCS_MAX];
-	struct tlsdb_func *f = NULL;
+	struct eh_func *f = NULL;
 	int na = 0, i, k, m;
 	long n;
 

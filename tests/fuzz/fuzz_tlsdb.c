@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tlsdb_seg segs[2];
 	struct tlsdb_range code;
 	struct tlsdb_image img;
-	struct tlsdb_func *f = NULL;
+	struct eh_func *f = NULL;
 	struct tlsdb_hit hit;
 	size_t third = size / 3;
 	long n, i;

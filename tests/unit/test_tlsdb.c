@@ -375,7 +375,7 @@ static const char an_db[] =
 void test_tlsdb_eh_frame(void)
 {
 	struct anchor_fake *f = calloc(1, sizeof(*f));
-	struct tlsdb_func *fn = NULL;
+	struct eh_func *fn = NULL;
 	long n;
 
 	if (!ASSERT_OK_PTR(f, "alloc"))

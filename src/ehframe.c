@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/* ehframe.c: function bounds from an ELF .eh_frame (CIEs and FDEs), for the anchor tier. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "ehframe.h"
+
+static uint64_t rd_le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t uleb(const uint8_t **pp, const uint8_t *end)
+{
+	const uint8_t *p = *pp;
+	uint64_t v = 0;
+	int shift = 0;
+
+	while (p < end && shift < 64) {
+		v |= (uint64_t)(*p & 0x7f) << shift;
+		shift += 7;
+		if (!(*p++ & 0x80))
+			break;
+	}
+	*pp = p;
+	return v;
+}
+
+/* Size in bytes of a DW_EH_PE-encoded value (0 = unsupported). */
+static int enc_size(uint8_t enc)
+{
+	switch (enc & 0x0f) {
+	case 0x00: case 0x04: case 0x0c: return 8;	/* absptr, udata8, sdata8 */
+	case 0x02: case 0x0a: return 2;
+	case 0x03: case 0x0b: return 4;
+	default: return 0;
+	}
+}
+
+/* A DW_EH_PE value at p (field vaddr va): absolute or pc-relative; false when unsupported. */
+static bool enc_read(uint8_t enc, const uint8_t *p, const uint8_t *end, uint64_t va,
+		     uint64_t *v)
+{
+	int n = enc_size(enc);
+
+	if (!n || p + n > end || (enc & 0x70) > 0x10)
+		return false;
+	*v = rd_le(p, n);
+	if ((enc & 0x0f) == 0x0b && n == 4)
+		*v = (uint64_t)(int64_t)(int32_t)*v;
+	else if ((enc & 0x0f) == 0x0a)
+		*v = (uint64_t)(int64_t)(int16_t)*v;
+	if ((enc & 0x70) == 0x10)
+		*v += va;
+	return true;
+}
+
+/* The FDE pointer encoding of the CIE at cie (its length field), or -1. */
+static int cie_fde_enc(const uint8_t *cie, const uint8_t *end)
+{
+	const uint8_t *p, *aug, *rec_end;
+	uint32_t len = (uint32_t)rd_le(cie, 4);
+	uint8_t version, pers;
+	int fde_enc = 0;	/* absptr when no 'R' */
+
+	if (len == 0xffffffffu || cie + 4 + len > end || len < 8)
+		return -1;
+	rec_end = cie + 4 + len;
+	p = cie + 8;			/* after length and CIE id */
+	version = *p++;
+	aug = p;
+	while (p < rec_end && *p)
+		p++;
+	if (p >= rec_end)
+		return -1;
+	p++;
+	if (*aug != 'z')
+		return aug[0] ? -1 : 0;
+	uleb(&p, rec_end);		/* code alignment */
+	uleb(&p, rec_end);		/* data alignment (sleb: only skipped) */
+	if (version == 1)
+		p++;
+	else
+		uleb(&p, rec_end);	/* return address register */
+	uleb(&p, rec_end);		/* augmentation data length */
+	for (aug++; *aug && p < rec_end; aug++) {
+		if (*aug == 'R') {
+			fde_enc = *p++;
+		} else if (*aug == 'P') {
+			pers = *p++;
+			if (!enc_size(pers))
+				return -1;
+			p += enc_size(pers);
+		} else if (*aug == 'L') {
+			p++;
+		} else if (*aug != 'S' && *aug != 'B') {
+			return -1;
+		}
+	}
+	return fde_enc;
+}
+
+static int func_cmp(const void *a, const void *b)
+{
+	const struct eh_func *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+long ehframe_functions(const uint8_t *sec, size_t len_sec, uint64_t va, struct eh_func **out)
+{
+	const uint8_t *base = sec, *end = sec + len_sec, *p, *rec, *cie;
+	struct eh_func *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	uint64_t start, range;
+	uint32_t len, id;
+	int enc;
+
+	*out = NULL;
+	for (p = base; p + 8 <= end; p = rec + len) {
+		len = (uint32_t)rd_le(p, 4);
+		if (!len)
+			break;			/* terminator */
+		if (len == 0xffffffffu || len > (size_t)(end - p - 4))
+			break;			/* 64-bit records: not produced for x86-64 */
+		rec = p + 4;
+		id = (uint32_t)rd_le(rec, 4);
+		if (!id)
+			continue;		/* a CIE */
+		cie = rec - id;
+		if (cie < base || cie + 8 > end)
+			continue;
+		enc = cie_fde_enc(cie, end);
+		if (enc < 0 || !enc_read((uint8_t)enc, rec + 4, rec + len,
+					 va + (uint64_t)(rec + 4 - base), &start) ||
+		    !enc_read((uint8_t)(enc & 0x0f), rec + 4 + enc_size((uint8_t)enc), rec + len, 0,
+			      &range))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[n].start = start;
+		v[n++].end = start + range;
+	}
+	if (!n) {
+		free(v);
+		return -ENOENT;
+	}
+	qsort(v, n, sizeof(*v), func_cmp);
+	*out = v;
+	return (long)n;
+}
+
+/* The function holding vaddr va, or NULL. */
+const struct eh_func *ehframe_func_at(const struct eh_func *f, long n, uint64_t va)
+{
+	long lo = 0, hi = n - 1, mid;
+
+	while (lo <= hi) {
+		mid = lo + (hi - lo) / 2;
+		if (va < f[mid].start)
+			hi = mid - 1;
+		else if (va >= f[mid].end)
+			lo = mid + 1;
+		else
+			return &f[mid];
+	}
+	return NULL;
+}
+

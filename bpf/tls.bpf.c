@@ -217,12 +217,7 @@ int aead_seal_enter(struct pt_regs *ctx)
 	c.buf = st[0];
 	c.pos = t->pend;
 	t->pend += c.n;
-	c.take = c.n < cfg_call_cap ? c.n : cfg_call_cap;
-	if (c.take < c.n) {
-		stat_add(TT_ST_TRUNC_CALLS, 1);
-		stat_add(TT_ST_TRUNC_BYTES, c.n - c.take);
-	}
-	bpf_loop((c.take + TT_CHUNK - 1) / TT_CHUNK, emit_chunk, &c, 0);
+	emit_call(&c);
 	return 0;
 }
 

@@ -160,33 +160,45 @@ static long emit_chunk(__u32 i, void *data)
 	return 0;
 }
 
+/* A connection's positions and last reported fd, created on first use. */
+static __always_inline struct conn_state *conn_get(__u32 tgid, __u64 conn)
+{
+	struct conn_key key = { .tgid = tgid, .ssl = conn };
+	struct conn_state init = { .fd = -1 }, *cs;
+
+	cs = bpf_map_lookup_elem(&conns, &key);
+	if (cs)
+		return cs;
+	bpf_map_update_elem(&conns, &key, &init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&conns, &key);
+}
+
+/* Emits the c->n bytes of a call (at most cfg_call_cap of them), c->take left to fill here. */
+static __always_inline void emit_call(struct emit_ctx *c)
+{
+	c->take = c->n < cfg_call_cap ? c->n : cfg_call_cap;
+	if (c->take < c->n) {
+		stat_add(TT_ST_TRUNC_CALLS, 1);
+		stat_add(TT_ST_TRUNC_BYTES, c->n - c->take);
+	}
+	bpf_loop((c->take + TT_CHUNK - 1) / TT_CHUNK, emit_chunk, c, 0);
+}
+
 static __always_inline void emit_data(struct ssl_args *a, __u32 n, __u64 pid_tgid)
 {
-	struct conn_key key = { .tgid = pid_tgid >> 32, .ssl = a->ssl };
-	struct conn_state init = { .fd = -1 };
 	struct emit_ctx c = {
 		.pid_tgid = pid_tgid, .conn = a->ssl, .buf = a->buf, .n = n,
 		.dir = a->dir & 1, .src = a->src,
 	};
-	struct conn_state *cs;
+	struct conn_state *cs = conn_get(pid_tgid >> 32, a->ssl);
 
-	cs = bpf_map_lookup_elem(&conns, &key);
-	if (!cs) {
-		bpf_map_update_elem(&conns, &key, &init, BPF_NOEXIST);
-		cs = bpf_map_lookup_elem(&conns, &key);
-		if (!cs)
-			return;
-	}
+	if (!cs)
+		return;
 	report_fd(cs, a, pid_tgid);
 	c.pos = cs->pos[c.dir];
 	cs->pos[c.dir] = c.pos + n;
 	c.fd = cs->fd;
-	c.take = n < cfg_call_cap ? n : cfg_call_cap;
-	if (c.take < n) {
-		stat_add(TT_ST_TRUNC_CALLS, 1);
-		stat_add(TT_ST_TRUNC_BYTES, n - c.take);
-	}
-	bpf_loop((c.take + TT_CHUNK - 1) / TT_CHUNK, emit_chunk, &c, 0);
+	emit_call(&c);
 }
 
 static __always_inline int args_exit(long ret)
@@ -247,19 +259,6 @@ static __always_inline struct aead_tid *aead_tid_get(__u64 pid_tgid, bool create
 		return t;
 	bpf_map_update_elem(&aead_tids, &pid_tgid, &init, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&aead_tids, &pid_tgid);
-}
-
-/* A connection's positions and last reported fd, created on first use. */
-static __always_inline struct conn_state *conn_get(__u32 tgid, __u64 conn)
-{
-	struct conn_key key = { .tgid = tgid, .ssl = conn };
-	struct conn_state init = { .fd = -1 }, *cs;
-
-	cs = bpf_map_lookup_elem(&conns, &key);
-	if (cs)
-		return cs;
-	bpf_map_update_elem(&conns, &key, &init, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&conns, &key);
 }
 
 /*

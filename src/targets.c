@@ -736,15 +736,31 @@ static void guess_lib(struct tt_target *t)
  * be closed to others: a record decides where probes go in other programs.
  */
 #define TARGETS_CACHE_DEFAULT	"/var/cache/tracetree-bpf/targets.cache"
-#define TARGETS_CACHE_MAX	(8u << 20)	/* bytes; started over beyond */
-#define TARGETS_CACHE_VERSION	1u		/* bump when the tiers change */
+#define TARGETS_CACHE_MAX	(2u << 20)	/* bytes; started over beyond */
+#define TARGETS_CACHE_VERSION	2u		/* bump when the tiers or the record change */
+/* what a record keeps of a tt_target: all but the path (the one of the call is used) */
+#define TARGET_KEPT		offsetof(struct tt_target, dev)
 
 struct cache_rec {
 	uint32_t magic, version, size, pad;
 	uint64_t dev, ino, fsize, mtime_ns, ctime_ns, salt;	/* the key: up to here */
 	int64_t result;		/* of targets_inspect */
-	struct tt_target t;	/* path left empty */
+	uint8_t t[sizeof(struct tt_target) - TARGET_KEPT];
 };
+
+/*
+ * The records of the cache file, read again only when the file changed (another tracer
+ * wrote to it): inspections are made at every exec of a new file, and must stay cheap.
+ */
+static struct {
+	char path[PATH_MAX];
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtim;
+	struct cache_rec *v;
+	size_t n, cap;
+} mem;
 
 static uint64_t cache_hits;
 
@@ -779,7 +795,7 @@ static uint64_t cache_salt(void)
 static void cache_key(struct cache_rec *r, const struct stat *st)
 {
 	memset(r, 0, sizeof(*r));
-	r->magic = 0x74746331;	/* "ttc1" */
+	r->magic = 0x74746332;	/* "ttc2" */
 	r->version = TARGETS_CACHE_VERSION;
 	r->size = sizeof(*r);
 	r->dev = st->st_dev;
@@ -823,47 +839,102 @@ static int cache_open(int flags)
 	return fd;
 }
 
-static bool cache_get(const struct stat *st, struct tt_target *t, int *result)
+static bool mem_is(const char *path, const struct stat *st)
 {
-	struct cache_rec key, r;
-	bool found = false;
+	return !strcmp(mem.path, path) && mem.dev == st->st_dev && mem.ino == st->st_ino &&
+	       mem.size == st->st_size && mem.mtim.tv_sec == st->st_mtim.tv_sec &&
+	       mem.mtim.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+static void mem_note(const char *path, const struct stat *st)
+{
+	snprintf(mem.path, sizeof(mem.path), "%s", path);
+	mem.dev = st->st_dev;
+	mem.ino = st->st_ino;
+	mem.size = st->st_size;
+	mem.mtim = st->st_mtim;
+}
+
+static void mem_add(const struct cache_rec *r)
+{
+	struct cache_rec *v;
+
+	if (mem.n == mem.cap) {
+		mem.cap = mem.cap ? mem.cap * 2 : 64;
+		v = realloc(mem.v, mem.cap * sizeof(*v));
+		if (!v) {
+			mem.cap = mem.n;
+			return;
+		}
+		mem.v = v;
+	}
+	mem.v[mem.n++] = *r;
+}
+
+/* Brings mem up to the cache file; false when there is no trusted file. */
+static bool cache_sync(void)
+{
+	struct cache_rec r;
+	struct stat st;
 	int fd = cache_open(O_RDONLY);
 
 	if (fd < 0)
 		return false;
-	cache_key(&key, st);
-	while (read(fd, &r, sizeof(r)) == (ssize_t)sizeof(r)) {
-		if (memcmp(&r, &key, offsetof(struct cache_rec, result)))
-			continue;
-		/* the last record for a key wins (a newer run may know more) */
-		memcpy(t, &r.t, sizeof(*t));
-		*result = (int)r.result;
-		found = true;
+	if (!fstat(fd, &st) && !mem_is(cache_path(), &st)) {
+		mem.n = 0;
+		while (read(fd, &r, sizeof(r)) == (ssize_t)sizeof(r))
+			mem_add(&r);
+		mem_note(cache_path(), &st);
 	}
 	close(fd);
-	return found;
+	return true;
+}
+
+static bool cache_get(const struct stat *st, struct tt_target *t, int *result)
+{
+	struct cache_rec key;
+	size_t i;
+
+	if (!cache_sync())
+		return false;
+	cache_key(&key, st);
+	/* the last record for a key wins (a newer run may know more) */
+	for (i = mem.n; i-- > 0;) {
+		if (memcmp(&mem.v[i], &key, offsetof(struct cache_rec, result)))
+			continue;
+		memcpy((uint8_t *)t + TARGET_KEPT, mem.v[i].t, sizeof(mem.v[i].t));
+		*result = (int)mem.v[i].result;
+		return true;
+	}
+	return false;
 }
 
 static void cache_put(const struct stat *st, const struct tt_target *t, int result)
 {
-	struct cache_rec *r = malloc(sizeof(*r));
+	struct cache_rec r;
 	struct stat cst;
+	bool current;
 	int fd = cache_open(O_WRONLY | O_CREAT | O_APPEND);
 
-	if (fd >= 0 && r) {
-		if (!fstat(fd, &cst) && cst.st_size > TARGETS_CACHE_MAX && ftruncate(fd, 0))
-			goto out;
-		cache_key(r, st);
-		r->result = result;
-		r->t = *t;
-		memset(r->t.path, 0, sizeof(r->t.path));
-		if (write(fd, r, sizeof(*r)) != (ssize_t)sizeof(*r))
-			tt_debug("targets: writing the inspection cache failed");
+	if (fd < 0)
+		return;
+	current = !fstat(fd, &cst) && mem_is(cache_path(), &cst);
+	if (cst.st_size > TARGETS_CACHE_MAX && ftruncate(fd, 0))
+		goto out;
+	cache_key(&r, st);
+	r.result = result;
+	memcpy(r.t, (const uint8_t *)t + TARGET_KEPT, sizeof(r.t));
+	if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r)) {
+		tt_debug("targets: writing the inspection cache failed");
+		goto out;
+	}
+	/* mem follows the file when nothing else wrote it in between */
+	if (current && !fstat(fd, &cst) && cst.st_size == mem.size + (off_t)sizeof(r)) {
+		mem_add(&r);
+		mem_note(cache_path(), &cst);
 	}
 out:
-	free(r);
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 }
 
 static int inspect_file(const char *path, const struct stat *st, struct tt_target *t);

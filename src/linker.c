@@ -214,20 +214,25 @@ static bool proc_is_fork(const struct proc *p)
  * an agent, or the agent parent is a forked copy of (subshells of subshells too). A script
  * runs its tool as `out=$(sh -c "$cmd" | head)`: the sh is the subshell's child, but it is the
  * agent's tool all the same. A process that exec'd something else (the tool's own sh) keeps
- * its children under itself.
+ * its children under itself. or_talking: a process that talks counts too (wait_agent()).
  */
-static struct lproc *tool_agent(struct proc *parent)
+static struct lproc *agent_above(struct proc *parent, bool or_talking)
 {
 	struct lproc *lp;
 
 	for (; parent && parent->priv; parent = parent->parent) {
 		lp = parent->priv;
-		if (lp->agent)
+		if (lp->agent || (or_talking && lp->talked))
 			return lp;
 		if (!proc_is_fork(parent))
 			return NULL;
 	}
 	return NULL;
+}
+
+static struct lproc *tool_agent(struct proc *parent)
+{
+	return agent_above(parent, false);
 }
 
 /*
@@ -401,16 +406,9 @@ static char *argv_text(const struct proc *p)
  */
 static struct lproc *wait_agent(struct proc *parent)
 {
-	struct lproc *lp;
+	struct lproc *lp = agent_above(parent, true);
 
-	for (; parent && parent->priv; parent = parent->parent) {
-		lp = parent->priv;
-		if (lp->agent || lp->talked)
-			return lp->done ? NULL : lp;
-		if (!proc_is_fork(parent))
-			return NULL;
-	}
-	return NULL;
+	return lp && !lp->done ? lp : NULL;
 }
 
 /*

@@ -101,6 +101,12 @@ struct tlsdb_image {
 	uint64_t eh_frame_vaddr;
 };
 
+/*
+ * Whether the non-executable segments of img (the whole file when none are known) hold needle:
+ * strings and tables live there, and skipping the code keeps this cheap on big static
+ * binaries (Codex: 245 of 294 MB are code), which are inspected while they start.
+ */
+bool tlsdb_data_has(const struct tlsdb_image *img, const void *needle, size_t n);
 /* Reads every FDE of img's .eh_frame into *out (malloc'd, sorted); the count or -errno. */
 long tlsdb_eh_functions(const struct tlsdb_image *img, struct eh_func **out);
 

@@ -407,30 +407,22 @@ static void tier_symbols(struct image *im, struct tt_target *t)
 }
 
 /* The pclntab: the .gopclntab section, or a search of the read-only data when it is gone. */
-/*
- * Whether the non-executable PT_LOAD segments hold needle: strings and tables live there, and
- * skipping the code makes this cheap on big static binaries (Codex: 245 of 294 MB are code),
- * which are inspected while they start. Without segments, the whole file.
- */
-static bool data_memmem(const struct image *im, const void *needle, size_t n)
+/* What the database's matchers see of im. */
+static struct tlsdb_image image_view(const struct image *im)
 {
-	int i, searched = 0;
+	struct tlsdb_image img = {
+		.data = im->map, .size = im->size, .build_id = im->build_id,
+		.build_id_len = im->build_id_len, .code = im->code, .n_code = im->n_code,
+		.segs = im->tsegs, .n_segs = im->n_segs, .eh_frame_off = im->eh_frame_off,
+		.eh_frame_size = im->eh_frame_size, .eh_frame_vaddr = im->eh_frame_vaddr,
+	};
 
-	for (i = 0; i < im->n_segs; i++) {
-		const GElf_Phdr *ph = &im->segs[i];
-
-		if ((ph->p_flags & PF_X) || ph->p_offset > im->size ||
-		    ph->p_filesz > im->size - ph->p_offset)
-			continue;
-		searched++;
-		if (memmem(im->map + ph->p_offset, ph->p_filesz, needle, n))
-			return true;
-	}
-	return !searched && memmem(im->map, im->size, needle, n);
+	return img;
 }
 
 static int find_pclntab(struct image *im, struct gopcln *g)
 {
+	struct tlsdb_image view;
 	Elf_Scn *scn = NULL;
 	size_t shstrndx;
 	GElf_Shdr sh;
@@ -450,7 +442,8 @@ static int find_pclntab(struct image *im, struct gopcln *g)
 		}
 	}
 	/* not a Go program: skip the search (the magic is data: code is not searched) */
-	if (!data_memmem(im, "\xff Go buildinf:", 14))
+	view = image_view(im);
+	if (!tlsdb_data_has(&view, "\xff Go buildinf:", 14))
 		return -ENOENT;
 	for (i = 0; i < im->n_segs; i++) {
 		const GElf_Phdr *ph = &im->segs[i];
@@ -668,12 +661,7 @@ void targets_db_describe(char *buf, size_t len)
 /* Tiers 2 and 3 from the database: a fingerprint first, signatures for stripped builds. */
 static void tier_db(struct image *im, struct tt_target *t)
 {
-	struct tlsdb_image img = {
-		.data = im->map, .size = im->size, .build_id = im->build_id,
-		.build_id_len = im->build_id_len, .code = im->code, .n_code = im->n_code,
-		.segs = im->tsegs, .n_segs = im->n_segs, .eh_frame_off = im->eh_frame_off,
-		.eh_frame_size = im->eh_frame_size, .eh_frame_vaddr = im->eh_frame_vaddr,
-	};
+	struct tlsdb_image img = image_view(im);
 	struct tlsdb_hit hit;
 
 	if (!db_tried)

@@ -740,23 +740,25 @@ static void scan_anchors(const struct tlsdb *db, int si, const struct tlsdb_imag
 	}
 }
 
-/* The marker is a string: only the non-executable segments are searched when they are known. */
-static bool marker_present(const struct tlsdb_image *img, const char *marker)
+bool tlsdb_data_has(const struct tlsdb_image *img, const void *needle, size_t n)
 {
-	size_t n = strlen(marker);
 	int i, searched = 0;
 
-	if (!n)
-		return true;
 	for (i = 0; i < img->n_segs; i++) {
 		if (img->segs[i].exec || img->segs[i].off > img->size ||
 		    img->segs[i].filesz > img->size - img->segs[i].off)
 			continue;
 		searched++;
-		if (memmem(img->data + img->segs[i].off, img->segs[i].filesz, marker, n))
+		if (memmem(img->data + img->segs[i].off, img->segs[i].filesz, needle, n))
 			return true;
 	}
-	return !searched && memmem(img->data, img->size, marker, n) != NULL;
+	return !searched && memmem(img->data, img->size, needle, n) != NULL;
+}
+
+/* The marker is a string: only the data is searched. */
+static bool marker_present(const struct tlsdb_image *img, const char *marker)
+{
+	return !*marker || tlsdb_data_has(img, marker, strlen(marker));
 }
 
 static bool func_in_group(const char *group, const char *func)

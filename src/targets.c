@@ -505,6 +505,14 @@ static void tier_go(struct image *im, struct tt_target *t)
 		t->go_read_rets[t->n_go_read_rets] += r_off;
 }
 
+/* TT_TLS_INTERNAL=0: probe the exported SSL_* functions, never ssl_*_internal. */
+static bool internal_off(void)
+{
+	const char *env = getenv("TT_TLS_INTERNAL");
+
+	return env && !strcmp(env, "0");
+}
+
 /*
  * OpenSSL's exported SSL_write/SSL_write_ex and SSL_read/SSL_read_ex begin with `sub $N,%rsp`,
  * which the kernel single-steps out of line (a second trap: about 9 us per call in the VMs we
@@ -523,11 +531,10 @@ static void tier_internal(struct image *im, struct tt_target *t)
 		{ TT_FN_SSL_WRITE_INT, TT_FN_SSL_WRITE, TT_FN_SSL_WRITE_EX },
 		{ TT_FN_SSL_READ_INT, TT_FN_SSL_READ, TT_FN_SSL_READ_EX },
 	};
-	const char *env = getenv("TT_TLS_INTERNAL");
 	uint64_t target, site_ex, site_plain, ex, plain;
 	size_t i;
 
-	if (env && !strcmp(env, "0"))
+	if (internal_off())
 		return;		/* the exported symbols only: the tests compare both placements */
 	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		ex = t->off[pairs[i].ex];
@@ -770,9 +777,8 @@ static const char *cache_path(void)
 static uint64_t cache_salt(void)
 {
 	uint64_t h = tlsdb_fnv64((const uint8_t *)&db_hash, sizeof(db_hash));
-	const char *internal = getenv("TT_TLS_INTERNAL");
 	uint32_t v[5] = { TARGETS_CACHE_VERSION, TT_FN_MAX, (uint32_t)sizeof(struct tt_target),
-			  disasm_available(), internal && !strcmp(internal, "0") };
+			  disasm_available(), internal_off() };
 
 	h ^= tlsdb_fnv64((const uint8_t *)v, sizeof(v));
 	if (n_overrides)

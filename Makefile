@@ -153,7 +153,7 @@ $(OUTPUT)/fuzz/libtt.a: $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(LIB_SRCS))
 
 $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(OUTPUT)/fuzz/libtt.a | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+	$(Q)clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
 $(OUTPUT)/fuzz/obj/loader.o: $(SKEL)
 $(OUTPUT)/fuzz/obj/%.o: src/%.c

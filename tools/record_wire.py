@@ -325,10 +325,19 @@ def save(outdir, name, cmd, segs):
         f.write("\n")
 
 
+def flushed_gzip(body, step, level=6):
+    """gzip flushed every step bytes (Z_SYNC_FLUSH), as streaming servers send it."""
+    z = zlib.compressobj(level, zlib.DEFLATED, 31)
+    out = b"".join(z.compress(body[i:i + step]) + z.flush(zlib.Z_SYNC_FLUSH)
+                   for i in range(0, len(body), step))
+    return out + z.flush()
+
+
 def fuzz_seeds(fixtures, outdir):
-    """Writes libFuzzer seed corpora from the fixtures: <outdir>/{http1,sse,body,conn}/."""
+    """Writes libFuzzer seed corpora from the fixtures: <outdir>/fuzz_{http1,sse,body,conn}/
+    (directories named after the harnesses, as tests/fuzz/run.sh looks them up)."""
     for sub in ("http1", "sse", "body", "conn"):
-        os.makedirs(os.path.join(outdir, sub), exist_ok=True)
+        os.makedirs(os.path.join(outdir, "fuzz_" + sub), exist_ok=True)
     for case in sorted(os.listdir(fixtures)):
         d = os.path.join(fixtures, case)
         if not os.path.isfile(os.path.join(d, "meta.json")):
@@ -336,9 +345,9 @@ def fuzz_seeds(fixtures, outdir):
         data = {"write": open(os.path.join(d, "request.bin"), "rb").read(),
                 "read": open(os.path.join(d, "response.bin"), "rb").read()}
         for k, v in data.items():
-            with open(os.path.join(outdir, "http1", case + "-" + k), "wb") as f:
+            with open(os.path.join(outdir, "fuzz_http1", case + "-" + k), "wb") as f:
                 f.write(v)
-            with open(os.path.join(outdir, "sse", case + "-" + k), "wb") as f:
+            with open(os.path.join(outdir, "fuzz_sse", case + "-" + k), "wb") as f:
                 f.write(b"\x10" + v[v.find(b"\r\n\r\n") + 4:])
         # fuzz_conn: per record ctl (dir | FIRST | LAST), skew 0, 16-bit length, payload
         out = b""
@@ -348,14 +357,15 @@ def fuzz_seeds(fixtures, outdir):
                 part = buf[i:i + 65535]
                 out += bytes([(seg["dir"] == "read") | 6 << 2, 0, len(part) & 255,
                               len(part) >> 8]) + part
-        with open(os.path.join(outdir, "conn", case), "wb") as f:
+        with open(os.path.join(outdir, "fuzz_conn", case), "wb") as f:
             f.write(out)
     body = JSON_BODY * 4
     seeds = {"gzip": b"\x00" + gzip.compress(body), "deflate": b"\x01" + zlib.compress(body),
              "br": b"\x02" + brotli_compress(body), "zstd": b"\x03" + zstd_compress(body),
-             "identity": b"\x06" + body}
+             "identity": b"\x06" + body, "gzip-flushed": b"\x00" + flushed_gzip(body, 97),
+             "gzip-flushed-stored": b"\x00" + flushed_gzip(body.replace(b"a", b"\0\0\xff\xff"), 61, 0)}
     for name, v in seeds.items():
-        with open(os.path.join(outdir, "body", name), "wb") as f:
+        with open(os.path.join(outdir, "fuzz_body", name), "wb") as f:
             f.write(v)
 
 

@@ -38,6 +38,13 @@ int body_dec__finish(struct body_dec *d);
 /* Number of real (non-identity) codings. */
 size_t body_dec__codings(const struct body_dec *d);
 uint64_t body_dec__out_bytes(const struct body_dec *d);
+/*
+ * gzip pieces of at least n coded bytes that reach a flush point are decoded by libdeflate
+ * (default 2 KiB; SIZE_MAX: never). For tests and benchmarks; the output is the same.
+ */
+void body_dec__set_fast_min(struct body_dec *d, size_t n);
+/* Coded bytes decoded by libdeflate so far. */
+uint64_t body_dec__fast_bytes(const struct body_dec *d);
 
 struct body_limits {
 	size_t max_body;	/* decoded bytes kept (plain), or event data bytes kept */

@@ -8,16 +8,22 @@
 #include <brotli/decode.h>
 #include <libdeflate.h>
 #include <zlib.h>
+#define ZSTD_STATIC_LINKING_ONLY	/* ZSTD_getFrameHeader, in the shared library too */
 #include <zstd.h>
-#if defined(__x86_64__)
-#endif
 
 #include "body.h"
 #include "limits.h"
 #include "log.h"
 
 #define STAGE_BUF	(16u * 1024)	/* output of one decoding step */
+#define STAGE_MIN_OUT	8192u		/* zlib: least room given to one inflate call */
 #define ZSTD_WLOG_MAX	23		/* RFC 8878: HTTP zstd windows are at most 8 MiB */
+#define DEFLATE_WIN	32768u		/* RFC 1951: distances reach at most 32 KiB back */
+#define FAST_MIN_IN	2048u		/* gzip pieces at least this long may take libdeflate */
+#define FAST_MAX_IN	(1u << 20)	/* ... and at most this long */
+#define FAST_MAX_OUT	(4u << 20)	/* largest output of one libdeflate call */
+#define FAST_KEEP_OUT	(1u << 20)	/* a larger output buffer is freed after its call */
+#define FAST_FAILS	8		/* candidates refused in a row before a stream stops trying */
 
 enum coding { COD_GZIP, COD_DEFLATE, COD_BR, COD_ZSTD };
 
@@ -28,9 +34,19 @@ struct stage {
 	bool fed;		/* saw input */
 	unsigned char hdr[2];	/* deflate: first bytes, to tell zlib from raw */
 	size_t nhdr;
+	unsigned char zh[ZSTD_FRAMEHEADERSIZE_MAX];	/* zstd: the header of the next frame */
+	size_t nzh;
+	bool zin;		/* zstd: its header went to libzstd */
 	uint32_t crc;		/* gzip: CRC-32 of the current member's output so far */
 	uint32_t isize;		/* gzip: its length mod 2^32 */
 	unsigned char last[8];	/* gzip: the last 8 input bytes inflate consumed */
+	size_t pos;		/* zlib: output so far in buf (inflate calls fill it in turn) */
+	size_t crc_at;		/* gzip: start of the output in buf not in crc yet */
+	bool raw;		/* gzip: zlib decodes the rest of this member as raw deflate */
+	bool at_block;		/* gzip: zlib used all its input and stopped at a block start */
+	bool trailer;		/* gzip (raw): collecting the member's 8-byte trailer */
+	unsigned char ntr;	/* bytes of it in last[] */
+	unsigned fast_fail;	/* flush candidates libdeflate refused in a row */
 	z_stream z;
 	BrotliDecoderState *br;
 	ZSTD_DStream *zs;
@@ -43,6 +59,8 @@ struct body_dec {
 	size_t max_out;
 	uint64_t out_bytes;
 	int err;		/* sticky error */
+	size_t fast_min;	/* shortest gzip piece given to libdeflate */
+	uint64_t fast_in;	/* coded bytes libdeflate decoded */
 	body_out_fn out;
 	void *ctx;
 };
@@ -78,6 +96,20 @@ static int coding_of(const char *s, size_t n, int *kind)
 static uint32_t gz_crc(uint32_t crc, const unsigned char *p, size_t n)
 {
 	return n ? libdeflate_crc32(crc, p, n) : crc;
+}
+
+/*
+ * zlib's output accumulates in buf over inflate calls and goes into the CRC when buf is full or
+ * the member ends: a streaming server's events inflate a few hundred bytes at a time, and one
+ * CRC-32 call per event cost as much as a third of inflating them.
+ */
+static void gz_crc_flush(struct stage *s)
+{
+	size_t n = s->pos - s->crc_at;
+
+	s->crc = gz_crc(s->crc, s->buf + s->crc_at, n);
+	s->isize += (uint32_t)n;
+	s->crc_at = s->pos;
 }
 
 /* Remembers the last 8 bytes inflate consumed: at the end of a member, its gzip trailer. */
@@ -193,6 +225,7 @@ struct body_dec *body_dec__new(const char *encodings, size_t max_out)
 		goto fail;
 	}
 	d->max_out = max_out;
+	d->fast_min = FAST_MIN_IN;
 	/* The last coding applied is the first to undo. */
 	for (i = 0; i < n; i++) {
 		d->n++;
@@ -225,49 +258,260 @@ static int emit(struct body_dec *d, const unsigned char *p, size_t n)
 	return err < 0 ? err : 0;
 }
 
-static int run_zlib(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+/*
+ * The libdeflate fast path for gzip streams that are flushed as they are written.
+ *
+ * A streaming server flushes its gzip stream after every event (Z_SYNC_FLUSH): the deflate
+ * stream then reaches a byte boundary and ends a block with an empty stored block, the bytes
+ * 00 00 ff ff. libdeflate decodes about three times faster than zlib's inflate but takes whole
+ * streams only, so a piece of coded input that starts where zlib stopped at a block start and
+ * runs to the last such flush is handed to it as a stream of its own:
+ *
+ *   [stored block: the 32 KiB window zlib holds] [the piece] [empty final stored block]
+ *
+ * The window makes the piece's back-references resolve; the appended final block ends the
+ * stream. This is exact, not a guess: libdeflate is strict about the end of its input (it fails
+ * on a stream it would have to read past), and the only bits of the whole input that can start
+ * a final block it accepts are the first of the appended bytes (01 00 00 ff ff: every other
+ * set bit either is followed by a reserved block type or lies in the real bytes before the
+ * flush, where such a block would end before the input does). So success with all input used
+ * means the real stream's blocks end exactly at the cut, and the output between the window and
+ * the end is exactly what zlib would have produced. Anything else (a 00 00 ff ff inside a
+ * block, a corrupt stream, output over FAST_MAX_OUT) falls back to zlib, which then decides.
+ * zlib is resynchronised after each fast piece as a raw inflater holding the new window, and
+ * the member's trailer is then checked here.
+ */
+struct fast_scratch {
+	struct libdeflate_decompressor *dd;
+	unsigned char *in, *out;
+	size_t in_cap, out_cap;
+};
+
+/* Shared by every decoder of the thread: pieces are decoded one at a time. */
+static __thread struct fast_scratch fast;
+
+static int fast_reserve(unsigned char **p, size_t *cap, size_t want)
+{
+	unsigned char *q;
+
+	if (*cap >= want)
+		return 0;
+	q = realloc(*p, want);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = want;
+	return 0;
+}
+
+/* Length of p[0..n) up to the end of its last 00 00 ff ff, 0 if none. */
+static size_t flush_end(const unsigned char *p, size_t n)
+{
+	const unsigned char *q;
+	size_t k;
+
+	while (n >= 4) {
+		q = memrchr(p, 0xff, n);
+		if (!q)
+			return 0;
+		k = (size_t)(q - p) + 1;
+		if (k >= 4 && q[-1] == 0xff && !q[-2] && !q[-3])
+			return k;
+		n = k - 1;
+	}
+	return 0;
+}
+
+/* Length of p[0..n) up to the end of its first 00 00 ff ff, 0 if none. */
+static size_t flush_first(const unsigned char *p, size_t n)
+{
+	const unsigned char *q = memmem(p, n, "\0\0\xff\xff", 4);
+
+	return q ? (size_t)(q - p) + 4 : 0;
+}
+
+/*
+ * Decodes in[0..c) (c: the last flush end of in[0..n)) with libdeflate. Returns c, 0 when the
+ * piece is left to zlib, or a negative error of the output.
+ */
+static long gz_fast(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+{
+	static const unsigned char final_block[5] = { 0x01, 0x00, 0x00, 0xff, 0xff };
+	struct stage *s = &d->st[i];
+	size_t c, wlen, len, made = 0, used = 0, want, keep;
+	enum libdeflate_result r;
+	uInt dl = DEFLATE_WIN;
+	int err;
+
+	c = flush_end(in, n);
+	if (c < d->fast_min || c > FAST_MAX_IN)
+		return 0;
+	gz_crc_flush(s);	/* zlib's output so far comes first */
+	s->pos = s->crc_at = 0;
+	if (!fast.dd && !(fast.dd = libdeflate_alloc_decompressor()))
+		return 0;
+	if (fast_reserve(&fast.in, &fast.in_cap, 5 + DEFLATE_WIN + c + sizeof(final_block)))
+		return 0;
+	if (inflateGetDictionary(&s->z, fast.in + 5, &dl) != Z_OK)
+		return 0;
+	wlen = dl;
+	fast.in[0] = 0x00;	/* BFINAL 0, BTYPE 00 (stored) */
+	fast.in[1] = (unsigned char)wlen;
+	fast.in[2] = (unsigned char)(wlen >> 8);
+	fast.in[3] = (unsigned char)~wlen;
+	fast.in[4] = (unsigned char)(~wlen >> 8);
+	memcpy(fast.in + 5 + wlen, in, c);
+	memcpy(fast.in + 5 + wlen + c, final_block, sizeof(final_block));
+	len = 5 + wlen + c + sizeof(final_block);
+	want = wlen + (c < FAST_MAX_OUT / 16 ? 16 * c : FAST_MAX_OUT);
+	for (;;) {
+		if (want > FAST_MAX_OUT)
+			want = FAST_MAX_OUT;
+		if (fast_reserve(&fast.out, &fast.out_cap, want))
+			return 0;
+		r = libdeflate_deflate_decompress_ex(fast.dd, fast.in, len, fast.out, fast.out_cap,
+						     &used, &made);
+		if (r != LIBDEFLATE_INSUFFICIENT_SPACE || fast.out_cap >= FAST_MAX_OUT)
+			break;
+		want = fast.out_cap * 4;
+	}
+	if (r != LIBDEFLATE_SUCCESS || used != len || made < wlen) {
+		s->fast_fail++;
+		return 0;
+	}
+	s->fast_fail = 0;
+	/* zlib continues from the cut: a raw inflater holding the new window. */
+	keep = made < DEFLATE_WIN ? made : DEFLATE_WIN;
+	if (inflateReset2(&s->z, -MAX_WBITS) != Z_OK ||
+	    inflateSetDictionary(&s->z, fast.out + made - keep, (uInt)keep) != Z_OK)
+		return -EBADMSG;
+	s->raw = true;
+	s->at_block = true;
+	made -= wlen;
+	s->crc = gz_crc(s->crc, fast.out + wlen, made);
+	s->isize += (uint32_t)made;
+	d->fast_in += c;
+	err = made ? push(d, i + 1, fast.out + wlen, made) : 0;
+	if (fast.out_cap > FAST_KEEP_OUT) {
+		free(fast.out);
+		fast.out = NULL;
+		fast.out_cap = 0;
+	}
+	return err ? err : (long)c;
+}
+
+/* Inflates in[0..n) with zlib: the bytes used (all, unless the stream ended), or an error. */
+static long zlib_run(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
 {
 	struct stage *s = &d->st[i];
 	z_stream *z = &s->z;
 	const unsigned char *before;
 	size_t made;
-	int r, err;
+	int r, err, type = 0;
 
 	z->next_in = (unsigned char *)in;
 	z->avail_in = (uInt)n;
-	while (z->avail_in) {
+	do {
+		if (STAGE_BUF - s->pos < STAGE_MIN_OUT) {
+			if (s->kind == COD_GZIP)
+				gz_crc_flush(s);
+			s->pos = s->crc_at = 0;
+		}
+		before = z->next_in;
+		z->next_out = s->buf + s->pos;
+		z->avail_out = (uInt)(STAGE_BUF - s->pos);
+		r = inflate(z, Z_NO_FLUSH);
+		if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR)
+			return r == Z_MEM_ERROR ? -ENOMEM : -EBADMSG;
+		made = STAGE_BUF - s->pos - z->avail_out;
+		/* a call without progress says nothing (zlib then leaves its block-start mode) */
+		if (r != Z_BUF_ERROR)
+			type = z->data_type;
+		if (s->kind == COD_GZIP && !s->raw)
+			gz_consumed(s, before, (size_t)(z->next_in - before));
+		s->pos += made;
+		if (made) {
+			err = push(d, i + 1, s->buf + s->pos - made, made);
+			if (err)
+				return err;
+		}
+		if (r == Z_STREAM_END && s->kind == COD_GZIP) {
+			gz_crc_flush(s);
+			s->pos = s->crc_at = 0;
+		}
+		/* the output goes out first: the same bytes whatever the input pieces */
+		if (r == Z_STREAM_END) {
+			if (s->kind == COD_GZIP && s->raw) {
+				s->trailer = true;	/* zlib stops before it */
+				s->ntr = 0;
+			} else if (s->kind == COD_GZIP && gz_member_end(s)) {
+				return -EBADMSG;
+			} else {
+				s->ended = true;
+			}
+			break;
+		}
+	} while (r == Z_OK && (z->avail_in || !z->avail_out));
+	/* data_type 128: at a block header, no bits held, not in the last block */
+	s->at_block = s->kind == COD_GZIP && r != Z_STREAM_END && !z->avail_in && type == 128;
+	return (long)(z->next_in - in);
+}
+
+static int run_zlib(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+{
+	struct stage *s = &d->st[i];
+	size_t take, k;
+	long used;
+
+	while (n) {
+		if (s->trailer) {
+			k = sizeof(s->last) - s->ntr < n ? sizeof(s->last) - s->ntr : n;
+			memcpy(s->last + s->ntr, in, k);
+			s->ntr += (unsigned char)k;
+			in += k;
+			n -= k;
+			if (s->ntr < sizeof(s->last))
+				break;
+			s->trailer = false;
+			if (gz_member_end(s))
+				return -EBADMSG;
+			s->ended = true;
+			continue;
+		}
 		if (s->ended) {
 			/* gzip allows several members; deflate data must end with its stream. */
-			if (s->kind != COD_GZIP || inflateReset(z) != Z_OK)
+			if (s->kind != COD_GZIP || inflateReset2(&s->z, 16 + MAX_WBITS) != Z_OK)
 				return -EBADMSG;
 			s->ended = false;
+			s->raw = false;
+			s->at_block = false;
 		}
-		do {
-			before = z->next_in;
-			z->next_out = s->buf;
-			z->avail_out = STAGE_BUF;
-			r = inflate(z, Z_NO_FLUSH);
-			if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR)
-				return r == Z_MEM_ERROR ? -ENOMEM : -EBADMSG;
-			made = STAGE_BUF - z->avail_out;
-			if (s->kind == COD_GZIP) {
-				gz_consumed(s, before, (size_t)(z->next_in - before));
-				s->crc = gz_crc(s->crc, s->buf, made);
-				s->isize += (uint32_t)made;
+		take = n;
+		/* libdeflate only on the last stage: its output lives in the shared scratch */
+		if (s->kind == COD_GZIP && i + 1 == d->n && n >= d->fast_min &&
+		    s->fast_fail < FAST_FAILS) {
+			if (s->at_block) {
+				used = gz_fast(d, i, in, n);
+				if (used < 0)
+					return (int)used;
+				in += used;
+				n -= (size_t)used;
+				if (used)
+					continue;
+			} else {
+				/* zlib up to the first flush, libdeflate from there */
+				k = flush_first(in, n);
+				if (k && n - k >= d->fast_min)
+					take = k;
 			}
-			if (made) {
-				err = push(d, i + 1, s->buf, made);
-				if (err)
-					return err;
-			}
-			/* the output goes out first: the same bytes whatever the input pieces */
-			if (r == Z_STREAM_END && s->kind == COD_GZIP && gz_member_end(s))
-				return -EBADMSG;
-			if (r == Z_STREAM_END)
-				s->ended = true;
-		} while (r == Z_OK && !z->avail_out);
-		if (r == Z_BUF_ERROR)
-			break;
+		}
+		used = zlib_run(d, i, in, take);
+		if (used < 0)
+			return (int)used;
+		in += used;
+		n -= (size_t)used;
+		if (!used && !s->trailer && !s->ended)
+			break;	/* no progress: zlib wants output space it never lacks */
 	}
 	return 0;
 }
@@ -327,7 +571,8 @@ static int run_brotli(struct body_dec *d, size_t i, const unsigned char *in, siz
 	return 0;
 }
 
-static int run_zstd(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+/* Decodes in[0..n) up to the end of a frame: the bytes used, or an error. */
+static long zstd_frame(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
 {
 	struct stage *s = &d->st[i];
 	ZSTD_inBuffer ib = { in, n, 0 };
@@ -348,7 +593,49 @@ static int run_zstd(struct body_dec *d, size_t i, const unsigned char *in, size_
 				return err;
 		}
 		s->ended = r == 0;
-	} while (ib.pos < ib.size || ob.pos == ob.size);
+	} while (!s->ended && (ib.pos < ib.size || ob.pos == ob.size));
+	return (long)ib.pos;
+}
+
+/*
+ * Each frame header is gathered here and given to libzstd whole. libzstd alone decoded or
+ * failed the same bytes by how they were split (frames of zstd's pre-1.0 formats, frames naming
+ * a dictionary: found by fuzz_body). The zstd content coding (RFC 8878) is zstd frames and
+ * skippable frames without dictionaries; anything else is corrupt.
+ */
+static int run_zstd(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+{
+	struct stage *s = &d->st[i];
+	ZSTD_frameHeader h;
+	long used;
+	size_t r;
+
+	while (n) {
+		if (s->zin) {
+			used = zstd_frame(d, i, in, n);
+			if (used < 0)
+				return (int)used;
+			in += used;
+			n -= (size_t)used;
+			s->zin = !s->ended;
+			continue;
+		}
+		s->zh[s->nzh++] = *in++;
+		n--;
+		s->ended = false;
+		r = ZSTD_getFrameHeader(&h, s->zh, s->nzh);
+		if (ZSTD_isError(r) || r > sizeof(s->zh))
+			return -EBADMSG;
+		if (r)
+			continue;	/* more of the header to come */
+		if (h.frameType == ZSTD_frame && h.dictID)
+			return -EBADMSG;
+		used = zstd_frame(d, i, s->zh, s->nzh);
+		if (used < 0)
+			return (int)used;
+		s->nzh = 0;
+		s->zin = !s->ended;
+	}
 	return 0;
 }
 
@@ -408,6 +695,16 @@ size_t body_dec__codings(const struct body_dec *d)
 uint64_t body_dec__out_bytes(const struct body_dec *d)
 {
 	return d->out_bytes;
+}
+
+void body_dec__set_fast_min(struct body_dec *d, size_t n)
+{
+	d->fast_min = n ? n : 1;
+}
+
+uint64_t body_dec__fast_bytes(const struct body_dec *d)
+{
+	return d->fast_in;
 }
 
 /* Media type of a Content-Type value, without parameters, compared case-insensitively. */

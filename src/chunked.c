@@ -127,6 +127,25 @@ done:
 	return 0;
 }
 
+/*
+ * A whole "HEX CRLF" size line at the start of p, parsed at once: its length, or 0 to go byte
+ * by byte through step() (extensions, a bare LF, a line cut by the buffer, errors).
+ */
+static size_t size_line(struct chunked_dec *d, const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+	size_t j;
+	int h;
+
+	for (j = 0; j < n && j < 14 && (h = hexval(p[j])) >= 0; j++)
+		v = v << 4 | (uint64_t)h;
+	if (!j || n - j < 2 || p[j] != '\r' || p[j + 1] != '\n')
+		return 0;
+	d->remain = v;
+	size_line_done(d);
+	return j + 2;
+}
+
 long chunked_dec__feed(struct chunked_dec *d, const unsigned char *in, size_t len,
 		       chunked_data_fn fn, void *ctx)
 {
@@ -134,6 +153,18 @@ long chunked_dec__feed(struct chunked_dec *d, const unsigned char *in, size_t le
 	int err;
 
 	while (i < len && d->state != CH_DONE) {
+		if (d->state == CH_SIZE && !d->line) {
+			n = size_line(d, in + i, len - i);
+			if (n) {
+				i += n;
+				continue;
+			}
+		} else if (d->state == CH_DATA_CR && len - i >= 2 && in[i] == '\r' &&
+			   in[i + 1] == '\n') {
+			d->state = CH_SIZE;
+			i += 2;
+			continue;
+		}
 		if (d->state != CH_DATA) {
 			err = step(d, in[i++]);
 			if (err)

@@ -268,6 +268,317 @@ out:
 	free(enc);
 }
 
+/*
+ * A gzip stream flushed after every event (Z_SYNC_FLUSH), as streaming servers send it: level
+ * 0 (stored blocks, so the event text itself holds 00 00 ff ff) or 6. *bounds receives the end
+ * of each flush in the coded stream.
+ */
+static size_t flushed_gzip(const unsigned char *plain, size_t n, size_t ev, int level,
+			   unsigned char *out, size_t cap, size_t *bounds, size_t *nb)
+{
+	z_stream z = { 0 };
+	size_t off = 0, k;
+	int r;
+
+	*nb = 0;
+	if (deflateInit2(&z, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	do {
+		k = n - off < ev ? n - off : ev;
+		z.next_in = (unsigned char *)plain + off;
+		z.avail_in = (uInt)k;
+		off += k;
+		r = deflate(&z, off == n ? Z_FINISH : Z_SYNC_FLUSH);
+		bounds[(*nb)++] = cap - z.avail_out;
+	} while (off < n && r == Z_OK);
+	deflateEnd(&z);
+	return r == Z_STREAM_END ? cap - z.avail_out : 0;
+}
+
+/* Events whose text carries 00 00 ff ff: a stored block with the flush marker inside it. */
+static unsigned char *marked_sample(size_t *n)
+{
+	unsigned char *p = sample(n);
+	size_t i;
+
+	for (i = 100; p && i + 4 < *n; i += 997)
+		memcpy(p + i, "\0\0\xff\xff", 4);
+	return p;
+}
+
+/*
+ * Decodes len bytes in pieces of `piece` bytes (0: random up to 40000) with libdeflate taking
+ * pieces of at least fast_min bytes; *fast: coded bytes it decoded.
+ */
+static int decode_fast(const unsigned char *in, size_t len, size_t piece, size_t fast_min,
+		       size_t max, struct tt_buf *out, int *finish, uint64_t *fast)
+{
+	struct body_dec *d = body_dec__new("gzip", max);
+	uint64_t seed = 7;
+	size_t off = 0, n;
+	int err = 0;
+	void *g;
+
+	if (!d)
+		return -errno;
+	body_dec__set_fast_min(d, fast_min);
+	while (off < len && !err) {
+		n = piece ? piece : 1 + test__rand(&seed) % 40000;
+		if (n > len - off)
+			n = len - off;
+		g = test__guarded(in + off, n);
+		err = body_dec__feed(d, g, n, collect, out);
+		test__guarded_free(g);
+		off += n;
+	}
+	*finish = body_dec__finish(d);
+	*fast = body_dec__fast_bytes(d);
+	body_dec__free(d);
+	return err;
+}
+
+/*
+ * libdeflate decodes the pieces of a flushed gzip stream that reach a flush (body.c, "fast
+ * path"): the output is the same bytes as zlib's whatever the pieces, and it is really taken.
+ */
+void test_body_gzip_fast(void)
+{
+	static const size_t pieces[] = { 16384, 4096, 65536, 0, 1 << 20 };
+	size_t n, cap = 4 << 20, len, nb, i, *bounds = malloc(20000 * sizeof(size_t));
+	unsigned char *plain = sample(&n), *enc = malloc(cap);
+	struct tt_buf out;
+	uint64_t fast;
+	int fin, level;
+	char name[64];
+
+	tt_buf_init(&out, 4 << 20);
+	if (!ASSERT_OK_PTR(plain, "sample") || !ASSERT_OK_PTR(enc, "alloc") ||
+	    !ASSERT_OK_PTR(bounds, "alloc"))
+		goto out;
+	for (level = 0; level <= 6; level += 6) {
+		free(plain);
+		plain = level ? sample(&n) : marked_sample(&n);
+		len = flushed_gzip(plain, n, 47, level, enc, cap, bounds, &nb);
+		if (!ASSERT_TRUE(len > 0 && nb > 1000, "flushed stream"))
+			goto out;
+		for (i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+			snprintf(name, sizeof(name), "level %d pieces %zu", level, pieces[i]);
+			tt_buf_reset(&out);
+			ASSERT_OK(decode_fast(enc, len, pieces[i], 2048, cap, &out, &fin, &fast),
+				  name);
+			ASSERT_OK(fin, name);
+			ASSERT_MEMEQ(out.data, out.len, plain, n, name);
+			/* all but the gzip header, the first piece's head and the last block */
+			ASSERT_TRUE(fast > len / 2, name);
+		}
+		/* every piece, however short, may go to libdeflate */
+		tt_buf_reset(&out);
+		ASSERT_OK(decode_fast(enc, len, 0, 1, cap, &out, &fin, &fast), "fast_min 1");
+		ASSERT_OK(fin, "fast_min 1 finish");
+		ASSERT_MEMEQ(out.data, out.len, plain, n, "fast_min 1");
+		/* byte pieces and a disabled fast path: zlib alone, the same bytes */
+		tt_buf_reset(&out);
+		ASSERT_OK(decode_fast(enc, len, 1, 2048, cap, &out, &fin, &fast), "bytes");
+		ASSERT_EQ(fast, 0, "bytes: zlib alone");
+		ASSERT_MEMEQ(out.data, out.len, plain, n, "bytes");
+		tt_buf_reset(&out);
+		ASSERT_OK(decode_fast(enc, len, 16384, SIZE_MAX, cap, &out, &fin, &fast), "off");
+		ASSERT_EQ(fast, 0, "off: zlib alone");
+		ASSERT_MEMEQ(out.data, out.len, plain, n, "off");
+	}
+	/* pieces cut exactly at the flushes, 200 flushes each */
+	{
+		struct body_dec *d = body_dec__new("gzip", cap);
+		size_t from = 0, to;
+
+		if (!ASSERT_OK_PTR(d, "new"))
+			goto out;
+		tt_buf_reset(&out);
+		for (i = 199; from < len; i += 200) {
+			to = i < nb ? bounds[i] : len;
+			if (!ASSERT_OK(body_dec__feed(d, enc + from, to - from, collect, &out),
+				       "flush pieces"))
+				break;
+			from = to;
+		}
+		ASSERT_OK(body_dec__finish(d), "flush pieces finish");
+		ASSERT_TRUE(body_dec__fast_bytes(d) > len / 2, "flush pieces fast");
+		ASSERT_MEMEQ(out.data, out.len, plain, n, "flush pieces");
+		body_dec__free(d);
+	}
+out:
+	tt_buf_free(&out);
+	free(plain);
+	free(enc);
+	free(bounds);
+}
+
+/*
+ * After libdeflate, zlib goes on as a raw inflater and body.c reads the member's trailer: two
+ * members cut at every byte around the first trailer, and wrong trailers.
+ */
+void test_body_gzip_fast_members(void)
+{
+	static const char *const what[] = { "crc", "isize" };
+	size_t n, cap = 4 << 20, l1, len, nb, k, *bounds = malloc(20000 * sizeof(size_t));
+	unsigned char *plain = sample(&n), *enc = malloc(cap);
+	struct tt_buf out;
+	uint64_t fast;
+	int fin, i, err;
+
+	tt_buf_init(&out, 4 << 20);
+	if (!ASSERT_OK_PTR(plain, "sample") || !ASSERT_OK_PTR(enc, "alloc") ||
+	    !ASSERT_OK_PTR(bounds, "alloc"))
+		goto out;
+	l1 = flushed_gzip(plain, n, 60, 6, enc, cap, bounds, &nb);
+	len = l1 + flushed_gzip(plain, n / 3, 60, 6, enc + l1, cap - l1, bounds, &nb);
+	if (!ASSERT_TRUE(l1 > 20000 && len > l1, "two members"))
+		goto out;
+	for (k = l1 - 10; k <= l1 + 2; k++) {
+		struct body_dec *d = body_dec__new("gzip", cap);
+
+		if (!ASSERT_OK_PTR(d, "new"))
+			break;
+		tt_buf_reset(&out);
+		ASSERT_OK(body_dec__feed(d, enc, k, collect, &out), "to the cut");
+		ASSERT_OK(body_dec__feed(d, enc + k, len - k, collect, &out), "after it");
+		ASSERT_OK(body_dec__finish(d), "finish");
+		ASSERT_TRUE(body_dec__fast_bytes(d) > l1 / 2, "member 1 by libdeflate");
+		body_dec__free(d);
+		if (!ASSERT_EQ(out.len, n + n / 3, "both members") ||
+		    !ASSERT_MEMEQ(out.data, n, plain, n, "member 1") ||
+		    !ASSERT_MEMEQ(out.data + n, n / 3, plain, n / 3, "member 2"))
+			break;
+	}
+	for (i = 0; i < 2; i++) {
+		enc[l1 - 8 + 4 * i] ^= 0x10;
+		tt_buf_reset(&out);
+		err = decode_fast(enc, len, 16384, 2048, cap, &out, &fin, &fast);
+		ASSERT_EQ(err, -EBADMSG, what[i]);
+		ASSERT_TRUE(fast > 0, what[i]);
+		ASSERT_EQ(out.len, n, what[i]);	/* member 1 whole, nothing after its trailer */
+		enc[l1 - 8 + 4 * i] ^= 0x10;
+	}
+out:
+	tt_buf_free(&out);
+	free(plain);
+	free(enc);
+	free(bounds);
+}
+
+/* Truncated, corrupt and bomb streams on the libdeflate path end as on zlib's. */
+void test_body_gzip_fast_errors(void)
+{
+	size_t n, cap = 4 << 20, len, nb, zeros = 64u << 20, *bounds = malloc(20000 * sizeof(size_t));
+	unsigned char *plain = sample(&n), *enc = malloc(cap), *big = NULL;
+	struct tt_buf out;
+	uint64_t fast;
+	int fin, err;
+
+	tt_buf_init(&out, 4 << 20);
+	if (!ASSERT_OK_PTR(plain, "sample") || !ASSERT_OK_PTR(enc, "alloc") ||
+	    !ASSERT_OK_PTR(bounds, "alloc"))
+		goto out;
+	len = flushed_gzip(plain, n, 80, 6, enc, cap, bounds, &nb);
+	if (!ASSERT_NEQ(len, 0, "stream"))
+		goto out;
+	/* cut at 70 %: a prefix of the text, and the end is missing */
+	ASSERT_OK(decode_fast(enc, len * 7 / 10, 16384, 2048, cap, &out, &fin, &fast), "cut");
+	ASSERT_EQ(fin, -ENODATA, "cut: finish");
+	ASSERT_TRUE(fast > 0, "cut: fast");
+	ASSERT_TRUE(out.len > n / 2 && out.len < n && !memcmp(out.data, plain, out.len),
+		    "cut: prefix");
+	/* 16 bytes overwritten at 60 %: an error, never a clean end */
+	memset(enc + len * 6 / 10, 0xaa, 16);
+	tt_buf_reset(&out);
+	err = decode_fast(enc, len, 16384, 2048, cap, &out, &fin, &fast);
+	ASSERT_TRUE(err == -EBADMSG || fin == -EBADMSG, "corrupt: error");
+	/* zeros flushed every 8 MiB: 16 KiB pieces inflate past the cap */
+	big = calloc(1, zeros);
+	if (!ASSERT_OK_PTR(big, "alloc"))
+		goto out;
+	len = flushed_gzip(big, zeros, 8u << 20, 6, enc, cap, bounds, &nb);
+	if (!ASSERT_TRUE(len > 0 && len < 200000, "bomb is small"))
+		goto out;
+	tt_buf_reset(&out);
+	ASSERT_EQ(decode_fast(enc, len, 16384, 2048, 1 << 20, &out, &fin, &fast), -E2BIG, "bomb");
+	ASSERT_EQ(out.len, 1 << 20, "bomb: cut at the cap");
+	ASSERT_OK(fin, "bomb: finish");
+	/* zeros flushed every 64 KiB: libdeflate decodes them, the cap still holds */
+	len = flushed_gzip(big, 4u << 20, 65536, 6, enc, cap, bounds, &nb);
+	tt_buf_reset(&out);
+	ASSERT_EQ(decode_fast(enc, len, 1024, 1, 1 << 20, &out, &fin, &fast), -E2BIG, "bomb 2");
+	ASSERT_EQ(out.len, 1 << 20, "bomb 2: cut at the cap");
+	ASSERT_TRUE(fast > 0, "bomb 2: fast");
+out:
+	tt_buf_free(&out);
+	free(plain);
+	free(enc);
+	free(big);
+	free(bounds);
+}
+
+/*
+ * zstd frames split at every byte decode the same; a frame of zstd's pre-1.0 format (magic
+ * 0xfd2fb527) and a frame naming a dictionary are refused however they are split (libzstd
+ * decoded or failed each by where it was split; found by fuzz_body).
+ */
+void test_body_zstd_frames(void)
+{
+	static const unsigned char bad[][20] = {
+		{ 0x27, 0xb5, 0x2f, 0xfd, 0x04, 0x02, 0, 0, 0 },
+		{ 0x28, 0xb5, 0x2f, 0xfd, 0x51, 0x2a, 0x4d, 0x18, 0x08, 0, 0, 0, 0x28, 0xb5, 0x2f,
+		  0xfd, 0, 0, 0x31, 0x04 },
+	};
+	static const size_t bad_len[] = { 9, 20 };
+	size_t b;
+	unsigned char enc[256];
+	size_t l1, len, k;
+	struct tt_buf out;
+	int err, fin;
+
+	tt_buf_init(&out, 1 << 20);
+	l1 = zstd_encode("hello, ", 7, enc, sizeof(enc));
+	len = l1 + zstd_encode("world", 5, enc + l1, sizeof(enc) - l1);
+	if (!ASSERT_TRUE(l1 > 0 && len > l1, "two frames"))
+		goto out;
+	for (k = 0; k <= len; k++) {
+		struct body_dec *d = body_dec__new("zstd", 1 << 20);
+
+		if (!ASSERT_OK_PTR(d, "new"))
+			break;
+		tt_buf_reset(&out);
+		ASSERT_OK(body_dec__feed(d, enc, k, collect, &out), "first part");
+		ASSERT_OK(body_dec__feed(d, enc + k, len - k, collect, &out), "second part");
+		ASSERT_OK(body_dec__finish(d), "finish");
+		body_dec__free(d);
+		if (!ASSERT_MEMEQ(out.data, out.len, "hello, world", 12, "frames"))
+			break;
+	}
+	for (b = 0; b < 2; b++) {
+		for (k = 0; k <= bad_len[b]; k++) {
+			struct body_dec *d = body_dec__new("zstd", 1 << 20);
+
+			if (!ASSERT_OK_PTR(d, "new"))
+				break;
+			err = body_dec__feed(d, bad[b], k, collect, &out);
+			if (!err)
+				err = body_dec__feed(d, bad[b] + k, bad_len[b] - k, collect, &out);
+			ASSERT_EQ(err, -EBADMSG, b ? "dictionary frame" : "legacy frame");
+			body_dec__free(d);
+		}
+	}
+	/* two bytes of a next frame: the stream did not end */
+	memcpy(enc + len, enc, 2);
+	tt_buf_reset(&out);
+	ASSERT_OK(decode("zstd", enc, len + 2, 1, 1 << 20, &out, &fin), "partial magic");
+	ASSERT_EQ(fin, -ENODATA, "partial magic: finish");
+out:
+	tt_buf_free(&out);
+}
+
 static const struct http_header sse_gzip_headers[] = {
 	{ "Content-Type", "text/event-stream; charset=utf-8" },
 	{ "Content-Encoding", "gzip" },

@@ -55,7 +55,6 @@ struct stage {
 
 struct body_dec {
 	size_t n;
-	struct stage st[TT_MAX_CODINGS];
 	size_t max_out;
 	uint64_t out_bytes;
 	int err;		/* sticky error */
@@ -63,6 +62,7 @@ struct body_dec {
 	uint64_t fast_in;	/* coded bytes libdeflate decoded */
 	body_out_fn out;
 	void *ctx;
+	struct stage st[];	/* n of them: most bodies have none */
 };
 
 static int coding_of(const char *s, size_t n, int *kind)
@@ -219,7 +219,7 @@ struct body_dec *body_dec__new(const char *encodings, size_t max_out)
 		while (*p && *p != ',')
 			p++;
 	}
-	d = calloc(1, sizeof(*d));
+	d = calloc(1, sizeof(*d) + n * sizeof(d->st[0]));
 	if (!d) {
 		err = -ENOMEM;
 		goto fail;
@@ -270,14 +270,16 @@ static int emit(struct body_dec *d, const unsigned char *p, size_t n)
  *   [stored block: the 32 KiB window zlib holds] [the piece] [empty final stored block]
  *
  * The window makes the piece's back-references resolve; the appended final block ends the
- * stream. This is exact, not a guess: libdeflate is strict about the end of its input (it fails
- * on a stream it would have to read past), and the only bits of the whole input that can start
- * a final block it accepts are the first of the appended bytes (01 00 00 ff ff: every other
- * set bit either is followed by a reserved block type or lies in the real bytes before the
- * flush, where such a block would end before the input does). So success with all input used
- * means the real stream's blocks end exactly at the cut, and the output between the window and
- * the end is exactly what zlib would have produced. Anything else (a 00 00 ff ff inside a
- * block, a corrupt stream, output over FAST_MAX_OUT) falls back to zlib, which then decides.
+ * stream. libdeflate is strict about the end of its input (it fails rather than read past it),
+ * so success with all input used leaves one way to be wrong: the 5 appended bytes read as the
+ * end of a real block. A non-final block cannot do it (every header its end could leave in
+ * those bytes is a reserved type or runs past the input); a real final block (the stream's
+ * last) could, if it held 00 00 ff ff and its codes happened to decode the appended bits into
+ * its end: the member's CRC-32 then fails and the exchange is flagged as a decode error, as
+ * for any corrupt stream. Otherwise the cut is a real block end and the output between the
+ * window and the end is exactly zlib's. Anything libdeflate refuses (a 00 00 ff ff inside a
+ * block, a corrupt stream, output over FAST_MAX_OUT) goes to zlib, which then decides;
+ * fuzz_body checks the two paths against each other.
  * zlib is resynchronised after each fast piece as a raw inflater holding the new window, and
  * the member's trailer is then checked here.
  */

@@ -40,12 +40,11 @@ struct stage {
 	uint32_t crc;		/* gzip: CRC-32 of the current member's output so far */
 	uint32_t isize;		/* gzip: its length mod 2^32 */
 	unsigned char last[8];	/* gzip: the last 8 input bytes inflate consumed */
-	size_t pos;		/* zlib: output so far in buf (inflate calls fill it in turn) */
-	size_t crc_at;		/* gzip: start of the output in buf not in crc yet */
+	size_t pos;		/* zlib: output in buf (gzip: not in crc yet); calls fill it in turn */
 	bool raw;		/* gzip: zlib decodes the rest of this member as raw deflate */
 	bool at_block;		/* gzip: zlib used all its input and stopped at a block start */
 	bool trailer;		/* gzip (raw): collecting the member's 8-byte trailer */
-	unsigned char ntr;	/* bytes of it in last[] */
+	size_t ntr;		/* bytes of it in last[] */
 	unsigned fast_fail;	/* flush candidates libdeflate refused in a row */
 	z_stream z;
 	BrotliDecoderState *br;
@@ -99,17 +98,17 @@ static uint32_t gz_crc(uint32_t crc, const unsigned char *p, size_t n)
 }
 
 /*
- * zlib's output accumulates in buf over inflate calls and goes into the CRC when buf is full or
- * the member ends: a streaming server's events inflate a few hundred bytes at a time, and one
- * CRC-32 call per event cost as much as a third of inflating them.
+ * zlib's output accumulates in buf over inflate calls and, for gzip, goes into the CRC when buf
+ * starts over (full, or the member ends): a streaming server's events inflate a few hundred
+ * bytes at a time, and one CRC-32 call per event cost as much as a third of inflating them.
  */
-static void gz_crc_flush(struct stage *s)
+static void out_restart(struct stage *s)
 {
-	size_t n = s->pos - s->crc_at;
-
-	s->crc = gz_crc(s->crc, s->buf + s->crc_at, n);
-	s->isize += (uint32_t)n;
-	s->crc_at = s->pos;
+	if (s->kind == COD_GZIP) {
+		s->crc = gz_crc(s->crc, s->buf, s->pos);
+		s->isize += (uint32_t)s->pos;
+	}
+	s->pos = 0;
 }
 
 /* Remembers the last 8 bytes inflate consumed: at the end of a member, its gzip trailer. */
@@ -243,6 +242,19 @@ fail:
 
 static int push(struct body_dec *d, size_t i, const unsigned char *in, size_t n);
 
+/* Moves bytes of *in into buf until it holds want: true once it does. */
+static bool take_bytes(unsigned char *buf, size_t *have, size_t want, const unsigned char **in,
+		       size_t *n)
+{
+	size_t k = want - *have < *n ? want - *have : *n;
+
+	memcpy(buf + *have, *in, k);
+	*have += k;
+	*in += k;
+	*n -= k;
+	return *have == want;
+}
+
 static int emit(struct body_dec *d, const unsigned char *p, size_t n)
 {
 	size_t room = d->max_out - d->out_bytes;
@@ -348,8 +360,7 @@ static long gz_fast(struct body_dec *d, size_t i, const unsigned char *in, size_
 	c = flush_end(in, n);
 	if (c < d->fast_min || c > FAST_MAX_IN)
 		return 0;
-	gz_crc_flush(s);	/* zlib's output so far comes first */
-	s->pos = s->crc_at = 0;
+	out_restart(s);		/* zlib's output so far comes first in the CRC */
 	if (!fast.dd && !(fast.dd = libdeflate_alloc_decompressor()))
 		return 0;
 	if (fast_reserve(&fast.in, &fast.in_cap, 5 + DEFLATE_WIN + c + sizeof(final_block)))
@@ -388,7 +399,6 @@ static long gz_fast(struct body_dec *d, size_t i, const unsigned char *in, size_
 	    inflateSetDictionary(&s->z, fast.out + made - keep, (uInt)keep) != Z_OK)
 		return -EBADMSG;
 	s->raw = true;
-	s->at_block = true;
 	made -= wlen;
 	s->crc = gz_crc(s->crc, fast.out + wlen, made);
 	s->isize += (uint32_t)made;
@@ -414,11 +424,8 @@ static long zlib_run(struct body_dec *d, size_t i, const unsigned char *in, size
 	z->next_in = (unsigned char *)in;
 	z->avail_in = (uInt)n;
 	do {
-		if (STAGE_BUF - s->pos < STAGE_MIN_OUT) {
-			if (s->kind == COD_GZIP)
-				gz_crc_flush(s);
-			s->pos = s->crc_at = 0;
-		}
+		if (STAGE_BUF - s->pos < STAGE_MIN_OUT)
+			out_restart(s);
 		before = z->next_in;
 		z->next_out = s->buf + s->pos;
 		z->avail_out = (uInt)(STAGE_BUF - s->pos);
@@ -437,10 +444,8 @@ static long zlib_run(struct body_dec *d, size_t i, const unsigned char *in, size
 			if (err)
 				return err;
 		}
-		if (r == Z_STREAM_END && s->kind == COD_GZIP) {
-			gz_crc_flush(s);
-			s->pos = s->crc_at = 0;
-		}
+		if (r == Z_STREAM_END)
+			out_restart(s);
 		/* the output goes out first: the same bytes whatever the input pieces */
 		if (r == Z_STREAM_END) {
 			if (s->kind == COD_GZIP && s->raw) {
@@ -467,12 +472,7 @@ static int run_zlib(struct body_dec *d, size_t i, const unsigned char *in, size_
 
 	while (n) {
 		if (s->trailer) {
-			k = sizeof(s->last) - s->ntr < n ? sizeof(s->last) - s->ntr : n;
-			memcpy(s->last + s->ntr, in, k);
-			s->ntr += (unsigned char)k;
-			in += k;
-			n -= k;
-			if (s->ntr < sizeof(s->last))
+			if (!take_bytes(s->last, &s->ntr, sizeof(s->last), &in, &n))
 				break;
 			s->trailer = false;
 			if (gz_member_end(s))
@@ -527,11 +527,7 @@ static int run_deflate(struct body_dec *d, size_t i, const unsigned char *in, si
 
 	if (s->init)
 		return run_zlib(d, i, in, n);
-	while (s->nhdr < 2 && n) {
-		s->hdr[s->nhdr++] = *in++;
-		n--;
-	}
-	if (s->nhdr < 2)
+	if (!take_bytes(s->hdr, &s->nhdr, sizeof(s->hdr), &in, &n))
 		return 0;
 	zlib = (s->hdr[0] & 0x0f) == 8 && (s->hdr[0] >> 4) <= 7 &&
 	       ((s->hdr[0] << 8) | s->hdr[1]) % 31 == 0;
@@ -622,14 +618,18 @@ static int run_zstd(struct body_dec *d, size_t i, const unsigned char *in, size_
 			s->zin = !s->ended;
 			continue;
 		}
-		s->zh[s->nzh++] = *in++;
-		n--;
+		/* as much of the header as its bytes so far say it has */
 		s->ended = false;
 		r = ZSTD_getFrameHeader(&h, s->zh, s->nzh);
 		if (ZSTD_isError(r) || r > sizeof(s->zh))
 			return -EBADMSG;
+		if (!take_bytes(s->zh, &s->nzh, r, &in, &n))
+			return 0;
+		r = ZSTD_getFrameHeader(&h, s->zh, s->nzh);
+		if (ZSTD_isError(r))
+			return -EBADMSG;
 		if (r)
-			continue;	/* more of the header to come */
+			continue;	/* its first bytes tell a longer header */
 		if (h.frameType == ZSTD_frame && h.dictID)
 			return -EBADMSG;
 		used = zstd_frame(d, i, s->zh, s->nzh);

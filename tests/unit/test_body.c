@@ -54,9 +54,14 @@ static int collect(const void *p, size_t n, void *ctx)
 	return tt_buf_add(ctx, p, n);
 }
 
-/* Decodes in split 0 = whole, 1 = bytes, 2 = random; returns the last feed error. */
-static int decode(const char *enc, const unsigned char *in, size_t len, int how, size_t max,
-		  struct tt_buf *out, int *finish)
+/*
+ * Decodes len bytes in pieces of `piece` bytes (0: random, 1 to rnd_max), each behind a guard
+ * page; libdeflate takes gzip pieces of at least fast_min bytes (0: the default). Returns the
+ * last feed error; *finish: the end's; *fast (if not NULL): coded bytes libdeflate decoded.
+ */
+static int decode_pieces(const char *enc, const unsigned char *in, size_t len, size_t piece,
+			 size_t rnd_max, size_t fast_min, size_t max, struct tt_buf *out,
+			 int *finish, uint64_t *fast)
 {
 	struct body_dec *d = body_dec__new(enc, max);
 	uint64_t seed = 99;
@@ -66,18 +71,50 @@ static int decode(const char *enc, const unsigned char *in, size_t len, int how,
 
 	if (!d)
 		return -errno;
+	if (fast_min)
+		body_dec__set_fast_min(d, fast_min);
 	while (off < len && !err) {
-		n = len - off;
-		if (how == 1)
-			n = 1;
-		else if (how == 2)
-			n = 1 + test__rand(&seed) % (n < 500 ? n : 500);
+		n = piece ? piece : 1 + test__rand(&seed) % rnd_max;
+		if (n > len - off)
+			n = len - off;
 		g = test__guarded(in + off, n);
 		err = body_dec__feed(d, g, n, collect, out);
 		test__guarded_free(g);
 		off += n;
 	}
 	*finish = body_dec__finish(d);
+	if (fast)
+		*fast = body_dec__fast_bytes(d);
+	body_dec__free(d);
+	return err;
+}
+
+/* Decodes in split 0 = whole, 1 = bytes, 2 = random; returns the last feed error. */
+static int decode(const char *enc, const unsigned char *in, size_t len, int how, size_t max,
+		  struct tt_buf *out, int *finish)
+{
+	return decode_pieces(enc, in, len, how == 0 ? len : how == 1 ? 1 : 0, 500, 0, max, out,
+			     finish, NULL);
+}
+
+/*
+ * Decodes len bytes in two feeds cut at k: the first feed error (no second feed after one),
+ * *finish the end's, *fast (if not NULL) the coded bytes libdeflate decoded.
+ */
+static int decode_cut(const char *enc, const unsigned char *in, size_t len, size_t k, size_t max,
+		      struct tt_buf *out, int *finish, uint64_t *fast)
+{
+	struct body_dec *d = body_dec__new(enc, max);
+	int err;
+
+	if (!d)
+		return -errno;
+	err = body_dec__feed(d, in, k, collect, out);
+	if (!err)
+		err = body_dec__feed(d, in + k, len - k, collect, out);
+	*finish = body_dec__finish(d);
+	if (fast)
+		*fast = body_dec__fast_bytes(d);
 	body_dec__free(d);
 	return err;
 }
@@ -222,15 +259,9 @@ void test_body_gzip_trailer(void)
 	l1 = z_encode(plain, 100, enc, cap, 31);
 	len = l1 + z_encode(plain, n, enc + l1, cap - l1, 31);
 	for (k = l1 - 8; k <= l1 + 2; k++) {
-		struct body_dec *d = body_dec__new("gzip", 1 << 20);
-
-		if (!ASSERT_OK_PTR(d, "new"))
-			break;
 		tt_buf_reset(&out);
-		ASSERT_OK(body_dec__feed(d, enc, k, collect, &out), "first part");
-		ASSERT_OK(body_dec__feed(d, enc + k, len - k, collect, &out), "second part");
-		ASSERT_OK(body_dec__finish(d), "finish");
-		body_dec__free(d);
+		ASSERT_OK(decode_cut("gzip", enc, len, k, 1 << 20, &out, &fin, NULL), "two parts");
+		ASSERT_OK(fin, "finish");
 		if (!ASSERT_EQ(out.len, 100 + n, "both members") ||
 		    !ASSERT_MEMEQ(out.data, 100, plain, 100, "member 1") ||
 		    !ASSERT_MEMEQ(out.data + 100, n, plain, n, "member 2"))
@@ -308,35 +339,11 @@ static unsigned char *marked_sample(size_t *n)
 	return p;
 }
 
-/*
- * Decodes len bytes in pieces of `piece` bytes (0: random up to 40000) with libdeflate taking
- * pieces of at least fast_min bytes; *fast: coded bytes it decoded.
- */
+/* gzip in pieces of `piece` bytes (0: random up to 40000), libdeflate from fast_min bytes. */
 static int decode_fast(const unsigned char *in, size_t len, size_t piece, size_t fast_min,
 		       size_t max, struct tt_buf *out, int *finish, uint64_t *fast)
 {
-	struct body_dec *d = body_dec__new("gzip", max);
-	uint64_t seed = 7;
-	size_t off = 0, n;
-	int err = 0;
-	void *g;
-
-	if (!d)
-		return -errno;
-	body_dec__set_fast_min(d, fast_min);
-	while (off < len && !err) {
-		n = piece ? piece : 1 + test__rand(&seed) % 40000;
-		if (n > len - off)
-			n = len - off;
-		g = test__guarded(in + off, n);
-		err = body_dec__feed(d, g, n, collect, out);
-		test__guarded_free(g);
-		off += n;
-	}
-	*finish = body_dec__finish(d);
-	*fast = body_dec__fast_bytes(d);
-	body_dec__free(d);
-	return err;
+	return decode_pieces("gzip", in, len, piece, 40000, fast_min, max, out, finish, fast);
 }
 
 /*
@@ -437,16 +444,10 @@ void test_body_gzip_fast_members(void)
 	if (!ASSERT_TRUE(l1 > 20000 && len > l1, "two members"))
 		goto out;
 	for (k = l1 - 10; k <= l1 + 2; k++) {
-		struct body_dec *d = body_dec__new("gzip", cap);
-
-		if (!ASSERT_OK_PTR(d, "new"))
-			break;
 		tt_buf_reset(&out);
-		ASSERT_OK(body_dec__feed(d, enc, k, collect, &out), "to the cut");
-		ASSERT_OK(body_dec__feed(d, enc + k, len - k, collect, &out), "after it");
-		ASSERT_OK(body_dec__finish(d), "finish");
-		ASSERT_TRUE(body_dec__fast_bytes(d) > l1 / 2, "member 1 by libdeflate");
-		body_dec__free(d);
+		ASSERT_OK(decode_cut("gzip", enc, len, k, cap, &out, &fin, &fast), "cut");
+		ASSERT_OK(fin, "finish");
+		ASSERT_TRUE(fast > l1 / 2, "member 1 by libdeflate");
 		if (!ASSERT_EQ(out.len, n + n / 3, "both members") ||
 		    !ASSERT_MEMEQ(out.data, n, plain, n, "member 1") ||
 		    !ASSERT_MEMEQ(out.data + n, n / 3, plain, n / 3, "member 2"))
@@ -537,7 +538,7 @@ void test_body_zstd_frames(void)
 	unsigned char enc[256];
 	size_t l1, len, k;
 	struct tt_buf out;
-	int err, fin;
+	int fin;
 
 	tt_buf_init(&out, 1 << 20);
 	l1 = zstd_encode("hello, ", 7, enc, sizeof(enc));
@@ -545,30 +546,16 @@ void test_body_zstd_frames(void)
 	if (!ASSERT_TRUE(l1 > 0 && len > l1, "two frames"))
 		goto out;
 	for (k = 0; k <= len; k++) {
-		struct body_dec *d = body_dec__new("zstd", 1 << 20);
-
-		if (!ASSERT_OK_PTR(d, "new"))
-			break;
 		tt_buf_reset(&out);
-		ASSERT_OK(body_dec__feed(d, enc, k, collect, &out), "first part");
-		ASSERT_OK(body_dec__feed(d, enc + k, len - k, collect, &out), "second part");
-		ASSERT_OK(body_dec__finish(d), "finish");
-		body_dec__free(d);
+		ASSERT_OK(decode_cut("zstd", enc, len, k, 1 << 20, &out, &fin, NULL), "two parts");
+		ASSERT_OK(fin, "finish");
 		if (!ASSERT_MEMEQ(out.data, out.len, "hello, world", 12, "frames"))
 			break;
 	}
 	for (b = 0; b < 2; b++) {
-		for (k = 0; k <= bad_len[b]; k++) {
-			struct body_dec *d = body_dec__new("zstd", 1 << 20);
-
-			if (!ASSERT_OK_PTR(d, "new"))
-				break;
-			err = body_dec__feed(d, bad[b], k, collect, &out);
-			if (!err)
-				err = body_dec__feed(d, bad[b] + k, bad_len[b] - k, collect, &out);
-			ASSERT_EQ(err, -EBADMSG, b ? "dictionary frame" : "legacy frame");
-			body_dec__free(d);
-		}
+		for (k = 0; k <= bad_len[b]; k++)
+			ASSERT_EQ(decode_cut("zstd", bad[b], bad_len[b], k, 1 << 20, &out, &fin, NULL),
+				  -EBADMSG, b ? "dictionary frame" : "legacy frame");
 	}
 	/* two bytes of a next frame: the stream did not end */
 	memcpy(enc + len, enc, 2);

@@ -54,21 +54,21 @@ static int add(struct aead_hold *h, uint32_t pid, uint32_t tid, uint64_t pos, co
 	return err;
 }
 
-static struct tt_aead_bind bind_of(uint32_t pid, uint32_t tid, uint64_t ino, int fd,
-				   uint64_t base, uint64_t len)
+/* A socket write of thread tid binding its held records to socket ino from stream base on. */
+static void bind_rec(struct aead_hold *h, struct got *g, uint32_t pid, uint32_t tid,
+		     uint64_t ino, int fd, uint64_t base, uint64_t len)
 {
 	struct tt_aead_bind b = { .h = { .type = TT_REC_AEAD_BIND, .size = sizeof(b), .pid = pid,
 					 .tid = tid },
 				  .conn = TT_CONN_AEAD | ino, .fd = fd, .base = base, .len = len };
 
-	return b;
+	aead_hold__bind(h, &b, collect, g);
 }
 
 void test_aead_bind_in_order_per_thread(void)
 {
 	struct aead_hold *h = aead_hold__new();
 	struct aead_hold_stats st;
-	struct tt_aead_bind b;
 	struct got g = { 0 };
 
 	if (!ASSERT_OK_PTR(h, "new"))
@@ -77,8 +77,7 @@ void test_aead_bind_in_order_per_thread(void)
 	ASSERT_OK(add(h, 10, 11, 0, "GET /a"), "t11 first");
 	ASSERT_OK(add(h, 10, 12, 0, "POST /b"), "t12 first");
 	ASSERT_OK(add(h, 10, 11, 6, " HTTP"), "t11 second");
-	b = bind_of(10, 11, 500, 7, 100, 11);
-	aead_hold__bind(h, &b, collect, &g);
+	bind_rec(h, &g, 10, 11, 500, 7, 100, 11);
 	ASSERT_EQ(g.n, 2, "thread 11's two records");
 	ASSERT_EQ(g.conn[0], TT_CONN_AEAD | 500, "conn");
 	ASSERT_EQ(g.pos[0], 100, "first at base");
@@ -87,18 +86,15 @@ void test_aead_bind_in_order_per_thread(void)
 	ASSERT_STREQ(g.data[0], "GET /a", "payload kept");
 	ASSERT_STREQ(g.data[1], " HTTP", "payload kept");
 	/* a bind of another thread, or another process with the same tid, takes nothing */
-	b = bind_of(99, 12, 600, 8, 0, 7);
-	aead_hold__bind(h, &b, collect, &g);
+	bind_rec(h, &g, 99, 12, 600, 8, 0, 7);
 	ASSERT_EQ(g.n, 2, "other process: nothing");
-	b = bind_of(10, 12, 600, 8, 0, 7);
-	aead_hold__bind(h, &b, collect, &g);
+	bind_rec(h, &g, 10, 12, 600, 8, 0, 7);
 	ASSERT_EQ(g.n, 3, "thread 12's record");
 	ASSERT_EQ(g.conn[2], TT_CONN_AEAD | 600, "its own socket");
 	ASSERT_EQ(g.pos[2], 0, "at its base");
 	/* held records after a bind start a new round at 0 */
 	ASSERT_OK(add(h, 10, 11, 0, "next"), "t11 next round");
-	b = bind_of(10, 11, 500, 7, 111, 4);
-	aead_hold__bind(h, &b, collect, &g);
+	bind_rec(h, &g, 10, 11, 500, 7, 111, 4);
 	ASSERT_EQ(g.n, 4, "next round bound");
 	ASSERT_EQ(g.pos[3], 111, "continues the stream");
 	aead_hold__stats(h, &st);
@@ -112,7 +108,6 @@ void test_aead_bind_lost_bind_and_exit(void)
 {
 	struct aead_hold *h = aead_hold__new();
 	struct aead_hold_stats st;
-	struct tt_aead_bind b;
 	struct got g = { 0 };
 
 	if (!ASSERT_OK_PTR(h, "new"))
@@ -121,31 +116,26 @@ void test_aead_bind_lost_bind_and_exit(void)
 	 * old round instead of passing it to the next socket at wrong positions */
 	ASSERT_OK(add(h, 10, 11, 0, "lost round"), "old");
 	ASSERT_OK(add(h, 10, 11, 0, "new"), "new round");
-	b = bind_of(10, 11, 500, 7, 40, 3);
-	aead_hold__bind(h, &b, collect, &g);
+	bind_rec(h, &g, 10, 11, 500, 7, 40, 3);
 	ASSERT_EQ(g.n, 1, "only the new round");
 	ASSERT_STREQ(g.data[0], "new", "the new one");
 	ASSERT_EQ(g.pos[0], 40, "at the base");
 	/* records beyond what the bind covers are not placed */
 	ASSERT_OK(add(h, 10, 11, 0, "abcdef"), "six bytes");
-	b = bind_of(10, 11, 500, 7, 43, 2);
-	aead_hold__bind(h, &b, collect, &g);
+	bind_rec(h, &g, 10, 11, 500, 7, 43, 2);
 	ASSERT_EQ(g.n, 1, "does not fit its bind: dropped");
 	/* a process that exits with records held loses them, others keep theirs */
 	ASSERT_OK(add(h, 20, 21, 0, "gone"), "pid 20");
 	ASSERT_OK(add(h, 30, 31, 0, "kept"), "pid 30");
 	aead_hold__drop_pid(h, 20);
-	b = bind_of(20, 21, 700, 3, 0, 4);
-	aead_hold__bind(h, &b, collect, &g);
+	bind_rec(h, &g, 20, 21, 700, 3, 0, 4);
 	ASSERT_EQ(g.n, 1, "pid 20 dropped");
-	b = bind_of(30, 31, 800, 3, 0, 4);
-	aead_hold__bind(h, &b, collect, &g);
+	bind_rec(h, &g, 30, 31, 800, 3, 0, 4);
 	ASSERT_EQ(g.n, 2, "pid 30 kept");
 	ASSERT_STREQ(g.data[1], "kept", "its record");
 	/* the list stays usable after removals from its middle and end */
 	ASSERT_OK(add(h, 30, 31, 0, "again"), "append after");
-	b = bind_of(30, 31, 800, 3, 4, 5);
-	aead_hold__bind(h, &b, collect, &g);
+	bind_rec(h, &g, 30, 31, 800, 3, 4, 5);
 	ASSERT_EQ(g.n, 3, "appended record bound");
 	aead_hold__stats(h, &st);
 	ASSERT_EQ(st.dropped, 3, "lost round, misfit, exited");

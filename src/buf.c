@@ -26,11 +26,6 @@ void tt_buf_free(struct tt_buf *b)
 	b->alloc = 0;
 }
 
-void tt_buf_reset(struct tt_buf *b)
-{
-	b->len = 0;
-}
-
 /* Makes room for need bytes plus a NUL; need <= cap is the caller's check. */
 static int buf_reserve(struct tt_buf *b, size_t need)
 {

@@ -21,15 +21,18 @@ enum {
 
 #define SIZE_MAX_BEFORE_SHIFT	(UINT64_MAX >> 8)	/* sizes above 2^56 are not real */
 
+/* Hex digit values + 1, 0 for other bytes (a table: sizes are parsed once per chunk). */
+static const unsigned char hex_tab[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* The value of hex digit c, or -1. */
 static int hexval(unsigned char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return (int)hex_tab[c] - 1;
 }
 
 /* The size line ended: data follows, or the trailer section after the last chunk. */
@@ -178,8 +181,15 @@ long chunked_dec__feed(struct chunked_dec *d, const unsigned char *in, size_t le
 		d->data_bytes += n;
 		d->remain -= n;
 		i += n;
-		if (!d->remain)
+		if (d->remain)
+			continue;
+		/* the CRLF after the data, when it is there already */
+		if (len - i >= 2 && in[i] == '\r' && in[i + 1] == '\n') {
+			d->state = CH_SIZE;
+			i += 2;
+		} else {
 			d->state = CH_DATA_CR;
+		}
 	}
 	return (long)i;
 }

@@ -135,21 +135,35 @@ static struct pend *pend_insert(struct conn_table *t, struct conn *c, size_t idx
  * streaming server flushes its compressor per event, so a 16 KiB read holds hundreds of
  * chunks of a few dozen bytes, and one inflate call per chunk costs several times one call
  * for all of them. The bytes of one read share one arrival time, so events keep their times.
+ * The first chunk is held as a view into the read and copied only when a second one follows:
+ * a read of one event is one chunk, passed on without a copy.
  */
 #define GATHER_MAX	(16u * 1024)
 
 struct chunk_sink {
 	struct half *h;
 	struct tt_buf *gather;	/* NULL: feed each piece as it comes */
+	const unsigned char *view;	/* the first chunk, not copied yet */
+	size_t nview;
 };
 
 static int gather_flush(struct chunk_sink *cs)
 {
+	const void *p = cs->view;
+	size_t n = cs->nview;
 	int err;
 
-	if (!cs->gather || !cs->gather->len)
+	if (!cs->gather)
 		return 0;
-	err = body_reader__feed(&cs->h->br, cs->gather->data, cs->gather->len, cs->h->ts);
+	if (cs->gather->len) {
+		p = cs->gather->data;
+		n = cs->gather->len;
+	}
+	cs->view = NULL;
+	cs->nview = 0;
+	if (!n)
+		return 0;
+	err = body_reader__feed(&cs->h->br, p, n, cs->h->ts);
 	tt_buf_reset(cs->gather);
 	return err;
 }
@@ -160,8 +174,21 @@ static int chunk_data(const unsigned char *p, size_t n, void *ctx)
 	int err;
 
 	if (cs->gather && n < GATHER_MAX) {
-		err = cs->gather->len + n > GATHER_MAX ? gather_flush(cs) : 0;
-		return err ? err : tt_buf_add(cs->gather, p, n);
+		if (cs->gather->len + cs->nview + n > GATHER_MAX && (err = gather_flush(cs)))
+			return err;
+		if (!cs->gather->len && !cs->nview) {
+			cs->view = p;
+			cs->nview = n;
+			return 0;
+		}
+		if (cs->nview) {
+			err = tt_buf_add(cs->gather, cs->view, cs->nview);
+			cs->view = NULL;
+			cs->nview = 0;
+			if (err)
+				return err;
+		}
+		return tt_buf_add(cs->gather, p, n);
 	}
 	err = gather_flush(cs);
 	return err ? err : body_reader__feed(&cs->h->br, p, n, cs->h->ts);
@@ -425,6 +452,8 @@ static long half_body(struct conn_table *t, struct conn *c, struct half *h,
 		break;
 	case HTTP1_FRAME_CHUNKED:
 		cs.h = h;
+		cs.view = NULL;
+		cs.nview = 0;
 		cs.gather = h->reading && body_reader__coded(&h->br) ? &t->gather : NULL;
 		r = chunked_dec__feed(&h->ch, p, n, h->reading ? chunk_data : NULL, &cs);
 		if (gather_flush(&cs) && r >= 0)

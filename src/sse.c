@@ -137,7 +137,13 @@ static int sse_line(struct sse_parser *p, const char *s, size_t n, bool stable, 
 		return sse_dispatch(p, fn, ctx);
 	if (p->skip_event || s[0] == ':')
 		return 0;
-	colon = memchr(s, ':', n);
+	/* most lines are "data:" or "event:": their colon is known without a search */
+	if (n > 4 && s[4] == ':' && !memcmp(s, "data", 4))
+		colon = s + 4;
+	else if (n > 5 && s[5] == ':' && !memcmp(s, "event", 5))
+		colon = s + 5;
+	else
+		colon = memchr(s, ':', n);
 	nl = colon ? (size_t)(colon - s) : n;
 	v = colon ? colon + 1 : s + n;
 	vl = n - (size_t)(v - s);

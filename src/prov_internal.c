@@ -220,13 +220,18 @@ cJSON *pj_parse(const void *data, size_t len, bool lenient)
 
 int prov_set_str(char **dst, const char *s)
 {
+	size_t n;
 	char *d;
 
 	if (!s)
 		return 0;
-	d = strndup(s, TT_MAX_GENAI_STR);
+	/* strnlen + memcpy: strndup's bound draws gcc's overread warning once LTO inlines it */
+	n = strnlen(s, TT_MAX_GENAI_STR);
+	d = malloc(n + 1);
 	if (!d)
 		return -ENOMEM;
+	memcpy(d, s, n);
+	d[n] = '\0';
 	free(*dst);
 	*dst = d;
 	return 0;

@@ -878,3 +878,101 @@ out:
 	sink_free(&s);
 	conn_table__free(t);
 }
+
+/* Data of event i of test_conn_gzip_chunk_reads: event 3 is 24000 random letters. */
+static size_t chunk_reads_event(size_t i, char *out, size_t cap)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint32_t x = 2463534242u;
+	size_t k;
+
+	if (i != 3)
+		return (size_t)snprintf(out, cap, "{\"n\":%zu,\"t\":\"tok%zu\"}", i, i * 7);
+	for (k = 0; k < 24000 && k + 1 < cap; k++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		out[k] = abc[x & 63];
+	}
+	out[k] = '\0';
+	return k;
+}
+
+/*
+ * A gzip SSE stream flushed per event, one chunk per event, one of them (event 3) over the
+ * 16 KiB a read's chunks are gathered into: read one chunk per read (passed on without a copy),
+ * two chunks per read, and all at once. Every pattern gives the same events, byte for byte.
+ */
+void test_conn_gzip_chunk_reads(void)
+{
+	const size_t nev = 12, cap = 65536;
+	unsigned char *wire = malloc(cap), *zout = malloc(cap);
+	char *ev = malloc(cap), *data = malloc(cap);
+	size_t ends[16], nends = 0, len = 0, head, i, k, per, pat, from;
+	z_stream z = { 0 };
+
+	if (!ASSERT_OK_PTR(wire, "wire") || !ASSERT_OK_PTR(zout, "zout") || !ASSERT_OK_PTR(ev, "ev") ||
+	    !ASSERT_OK_PTR(data, "data"))
+		goto out;
+	head = len = (size_t)snprintf((char *)wire, cap, "HTTP/1.1 200 OK\r\n"
+				      "Content-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
+				      "Transfer-Encoding: chunked\r\n\r\n");
+	deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+	for (i = 0; i <= nev; i++) {
+		k = chunk_reads_event(i, data, cap);
+		k = (size_t)snprintf(ev, cap, "data: %s\n\n", data);
+		z.next_in = (unsigned char *)ev;
+		z.avail_in = i < nev ? (uInt)k : 0;
+		z.next_out = zout;
+		z.avail_out = (uInt)cap;
+		deflate(&z, i < nev ? Z_SYNC_FLUSH : Z_FINISH);
+		k = cap - z.avail_out;
+		if (i == 3)
+			ASSERT_GE(k, 16385, "event 3's chunk is over the gather size");
+		len += (size_t)snprintf((char *)wire + len, cap - len, "%zx\r\n", k);
+		memcpy(wire + len, zout, k);
+		len += k;
+		memcpy(wire + len, "\r\n", 2);
+		len += 2;
+		ends[nends++] = len;
+	}
+	deflateEnd(&z);
+	memcpy(wire + len, "0\r\n\r\n", 5);
+	len += 5;
+	ends[nends - 1] = len;	/* the last chunk and the end of the body in one read */
+	for (pat = 0; pat < 3; pat++) {
+		uint64_t pos[2] = { 0, 0 };
+		struct sink s;
+		struct conn_table *t = table(NULL, &s);
+
+		if (!ASSERT_OK_PTR(t, "table"))
+			break;
+		per = pat == 0 ? 1 : pat == 1 ? 2 : nends;
+		call(t, pos, TT_DIR_WRITE, "GET /stream HTTP/1.1\r\n\r\n", 10);
+		feed(t, TT_DIR_READ, 0, wire, head, (uint32_t)head, TT_DF_FIRST | TT_DF_LAST, 20,
+		     1);
+		for (from = head, i = per - 1; from < len; i = i + per < nends ? i + per : nends - 1) {
+			feed(t, TT_DIR_READ, from, wire + from, ends[i] - from,
+			     (uint32_t)(ends[i] - from), TT_DF_FIRST | TT_DF_LAST, 30 + i, 1);
+			from = ends[i];
+		}
+		if (ASSERT_EQ(s.n, 1, "exchange") && ASSERT_EQ(s.x[0]->flags, 0, "clean") &&
+		    ASSERT_EQ(s.x[0]->resp.n_events, nev, "events")) {
+			for (i = 0; i < nev; i++) {
+				const struct http_event *e = &s.x[0]->resp.events[i];
+
+				k = chunk_reads_event(i, data, cap);
+				if (!ASSERT_EQ(e->data_len, k, "data_len") ||
+				    !ASSERT_OK(memcmp(e->data, data, k), "data"))
+					break;
+			}
+		}
+		sink_free(&s);
+		conn_table__free(t);
+	}
+out:
+	free(wire);
+	free(zout);
+	free(ev);
+	free(data);
+}

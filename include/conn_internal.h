@@ -98,6 +98,27 @@ struct conn_table {
 	struct tt_buf gather;		/* scratch: chunk data of one read, for a decoder */
 };
 
+#define GATHER_MAX	(16u * 1024)	/* chunk data of one read gathered (conn_http1.c) */
+
+/* ---- conn.c ---- */
+
+/* A cap was hit on c: counted, and logged once per connection. */
+void conn_cap(struct conn_table *t, struct conn *c, const char *what);
+
+/* ---- conn_http1.c ---- */
+
+/* Bytes of half h in stream order: parsed, or kept in its tail until more come. */
+void conn_half_input(struct conn_table *t, struct conn *c, struct half *h,
+		     const unsigned char *p, size_t n);
+/* lost bytes are missing before what comes next on half h. */
+void conn_half_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost);
+/* Delivers the exchanges at the head of c's queue whose request and response are done. */
+void conn_deliver_ready(struct conn_table *t, struct conn *c);
+/* The message half h was reading ends at ts (complete: its framing says so). */
+void conn_msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64_t ts,
+		  bool complete);
+/* Delivers c's queue entry at idx, whatever its state, flagged for what it lacks. */
+void conn_pend_force(struct conn_table *t, struct conn *c, size_t idx, uint32_t flags);
 
 /* ---- conn_h2.c ---- */
 

@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: MIT
+/*
+ * conn_http1.c: the HTTP/1.x side of the connection table: message heads and bodies of each
+ * half (request / response), resynchronisation after gaps, and the queue that pairs requests
+ * with responses and delivers exchanges in order. The table itself is conn.c.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "body.h"
+#include "chunked.h"
+#include "conn.h"
+#include "conn_internal.h"
+#include "http1.h"
+#include "limits.h"
+#include "log.h"
+#include "stream.h"
+
+/* ---- exchanges and their queue ---- */
+
+static struct http_exchange *exchange_new(struct conn *c)
+{
+	struct http_exchange *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->pid = c->pid;
+	x->conn = c->id;
+	x->fd = c->fd;
+	memcpy(x->peer_addr, c->peer, sizeof(x->peer_addr));
+	x->peer_port = c->port;
+	x->tls = true;
+	if (c->server_side)
+		x->flags |= HTTP_X_SERVER_SIDE;
+	return x;
+}
+
+static void deliver(struct conn_table *t, struct conn *c, struct http_exchange *x)
+{
+	x->seq = c->seq++;
+	t->st.exchanges++;
+	if (x->flags & HTTP_X_INCOMPLETE)
+		t->st.incomplete++;
+	if (t->sink)
+		t->sink(x, t->ctx);
+	else
+		http_exchange__free(x);
+}
+
+static struct pend *pend_of(struct conn *c, const struct http_exchange *x)
+{
+	size_t i;
+
+	for (i = 0; i < c->nq; i++) {
+		if (c->q[i].x == x)
+			return &c->q[i];
+	}
+	return NULL;
+}
+
+/* Ends whatever a half is reading of x (x is about to be delivered early). */
+static void release_halves(struct conn_table *t, struct conn *c, struct http_exchange *x)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (c->h[i].x == x) {
+			conn_msg_end(t, c, &c->h[i], c->last_ts, false);
+			c->h[i].state = HS_RESYNC;
+			c->h[i].line_start = false;
+			c->h[i].lost = true;
+		}
+	}
+}
+
+void conn_pend_force(struct conn_table *t, struct conn *c, size_t idx, uint32_t flags)
+{
+	struct pend p = c->q[idx];
+
+	release_halves(t, c, p.x);
+	if (!p.req_done || (p.resp_seen && !p.resp_done))
+		p.x->flags |= HTTP_X_INCOMPLETE;
+	if (!p.resp_seen)
+		p.x->flags |= HTTP_X_NO_RESPONSE;
+	p.x->flags |= flags;
+	memmove(&c->q[idx], &c->q[idx + 1], (c->nq - idx - 1) * sizeof(c->q[0]));
+	c->nq--;
+	deliver(t, c, p.x);
+}
+
+void conn_deliver_ready(struct conn_table *t, struct conn *c)
+{
+	while (c->nq && c->q[0].req_done && c->q[0].resp_done) {
+		struct http_exchange *x = c->q[0].x;
+
+		memmove(&c->q[0], &c->q[1], (c->nq - 1) * sizeof(c->q[0]));
+		c->nq--;
+		deliver(t, c, x);
+	}
+}
+
+/* Inserts x at idx; a full queue first gives up its oldest entry. */
+static struct pend *pend_insert(struct conn_table *t, struct conn *c, size_t idx,
+				struct http_exchange *x)
+{
+	if (c->nq == t->o.max_pending) {
+		conn_cap(t, c, "pending requests");
+		conn_pend_force(t, c, 0, HTTP_X_INCOMPLETE);
+		if (idx)
+			idx--;
+	}
+	memmove(&c->q[idx + 1], &c->q[idx], (c->nq - idx) * sizeof(c->q[0]));
+	c->nq++;
+	c->q[idx] = (struct pend){ .x = x };
+	return &c->q[idx];
+}
+
+/* ---- messages ---- */
+
+/*
+ * Chunk data of one read goes to the body reader in one piece when it is compressed: a
+ * streaming server flushes its compressor per event, so a 16 KiB read holds hundreds of
+ * chunks of a few dozen bytes, and one inflate call per chunk costs several times one call
+ * for all of them. The bytes of one read share one arrival time, so events keep their times.
+ * The first chunk is held as a view into the read and copied only when a second one follows:
+ * a read of one event is one chunk, passed on without a copy.
+ */
+struct chunk_sink {
+	struct half *h;
+	struct tt_buf *gather;	/* NULL: feed each piece as it comes */
+	const unsigned char *view;	/* the first chunk, not copied yet */
+	size_t nview;
+};
+
+static int gather_flush(struct chunk_sink *cs)
+{
+	const void *p = cs->view;
+	size_t n = cs->nview;
+	int err;
+
+	if (!cs->gather)
+		return 0;
+	if (cs->gather->len) {
+		p = cs->gather->data;
+		n = cs->gather->len;
+	}
+	cs->view = NULL;
+	cs->nview = 0;
+	if (!n)
+		return 0;
+	err = body_reader__feed(&cs->h->br, p, n, cs->h->ts);
+	tt_buf_reset(cs->gather);
+	return err;
+}
+
+static int chunk_data(const unsigned char *p, size_t n, void *ctx)
+{
+	struct chunk_sink *cs = ctx;
+	int err;
+
+	if (cs->gather && n < GATHER_MAX) {
+		if (cs->gather->len + cs->nview + n > GATHER_MAX && (err = gather_flush(cs)))
+			return err;
+		if (!cs->gather->len && !cs->nview) {
+			cs->view = p;
+			cs->nview = n;
+			return 0;
+		}
+		if (cs->nview) {
+			err = tt_buf_add(cs->gather, cs->view, cs->nview);
+			cs->view = NULL;
+			cs->nview = 0;
+			if (err)
+				return err;
+		}
+		return tt_buf_add(cs->gather, p, n);
+	}
+	err = gather_flush(cs);
+	return err ? err : body_reader__feed(&cs->h->br, p, n, cs->h->ts);
+}
+
+static void reader_flags(struct conn_table *t, struct conn *c, struct half *h)
+{
+	struct body_reader *r = &h->br;
+
+	if (r->truncated) {
+		h->x->flags |= h->is_req ? HTTP_X_REQ_TRUNCATED : HTTP_X_RESP_TRUNCATED;
+		conn_cap(t, c, r->decomp_capped ? "decompressed body" : "body");
+	}
+	if (r->decomp_capped)
+		t->st.decompress_capped++;
+	if (r->decode_error) {
+		h->x->flags |= HTTP_X_DECODE_ERROR;
+		t->st.decode_errors++;
+	}
+	if (r->incomplete)
+		h->x->flags |= HTTP_X_INCOMPLETE;
+}
+
+static void add_trailers(struct conn_table *t, struct half *h)
+{
+	long r;
+
+	if (!h->trailers.len)
+		return;
+	r = http1_parse_fields((const char *)h->trailers.data, h->trailers.len,
+			       t->o.max_header_bytes, &t->head);
+	if (r <= 0 || http1_headers_append(&h->m->headers, &t->head)) {
+		t->st.parse_errors++;
+		h->x->flags |= HTTP_X_INCOMPLETE;
+	}
+	tt_buf_reset(&h->trailers);
+}
+
+void conn_msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64_t ts,
+		  bool complete)
+{
+	struct pend *p;
+
+	if (!h->x)
+		return;
+	if (h->reading) {
+		if (body_reader__finish(&h->br, ts))
+			h->x->flags |= HTTP_X_INCOMPLETE;
+		reader_flags(t, c, h);
+		body_reader__free(&h->br);
+		h->reading = false;
+	}
+	if (h->frame == HTTP1_FRAME_CHUNKED && complete)
+		add_trailers(t, h);
+	tt_buf_reset(&h->trailers);
+	if (!complete)
+		h->x->flags |= HTTP_X_INCOMPLETE;
+	h->m->end_ns = ts;
+	p = pend_of(c, h->x);
+	if (p && h->is_req)
+		p->req_done = true;
+	else if (p)
+		p->resp_done = true;
+	h->x = NULL;
+	h->m = NULL;
+	if (h->state == HS_BODY)
+		h->state = HS_HEAD;
+}
+
+static void conn_skip(struct conn *c)
+{
+	c->proto = P_SKIP;
+	c->h[0].state = c->h[1].state = HS_SKIP;
+	tt_buf_reset(&c->h[0].st.tail);
+	tt_buf_reset(&c->h[1].st.tail);
+}
+
+/* A head was parsed into x and h->m: set up reading its body. */
+static void msg_begin(struct conn_table *t, struct conn *c, struct half *h,
+		      struct http_exchange *x, int frame, uint64_t length, size_t head_len)
+{
+	h->x = x;
+	h->m = h->is_req ? &x->req : &x->resp;
+	h->m->start_ns = h->head_ts;
+	h->m->wire_bytes = head_len;
+	h->head_ts = 0;
+	h->frame = frame;
+	h->remain = length;
+	if (frame == HTTP1_FRAME_NONE || frame == HTTP1_FRAME_TUNNEL) {
+		conn_msg_end(t, c, h, h->ts, true);
+		if (frame == HTTP1_FRAME_TUNNEL) {
+			t->st.upgrades++;
+			conn_skip(c);
+		}
+		return;
+	}
+	h->state = HS_BODY;
+	memset(&h->ch, 0, sizeof(h->ch));
+	h->ch.trailers = &h->trailers;
+	if (body_reader__init(&h->br, h->m, &t->lim)) {
+		h->x->flags |= HTTP_X_INCOMPLETE;
+		body_reader__free(&h->br);
+		return;
+	}
+	h->reading = true;
+}
+
+static int fill_request(struct http_exchange *x, const struct http1_head *hd)
+{
+	const struct http1_field *host = http1_head_field(hd, "host");
+
+	x->method = strndup(hd->method, hd->method_len);
+	x->target = http1_redact_target(hd->target, hd->target_len);
+	if (host)
+		x->host = strndup(host->value, host->value_len);
+	if (!x->method || !x->target || (host && !x->host))
+		return -ENOMEM;
+	return http1_headers_append(&x->req.headers, hd);
+}
+
+static void head_error(struct conn_table *t, struct conn *c, struct half *h, long err)
+{
+	if (err == -E2BIG)
+		conn_cap(t, c, "head");
+	else
+		t->st.parse_errors++;
+	tt_debug("conn: pid=%u ssl=%#llx: bad %s head (%ld), resyncing", c->pid,
+		 (unsigned long long)c->id, h->is_req ? "request" : "response", err);
+	h->state = HS_RESYNC;
+	h->line_start = false;
+	h->lost = true;
+	h->head_ts = 0;
+	t->st.resyncs++;
+}
+
+static long req_head(struct conn_table *t, struct conn *c, struct half *h, const char *p,
+		     size_t n)
+{
+	struct http_exchange *x;
+	uint64_t length;
+	int frame;
+	long r;
+
+	r = http1_parse_request(p, n, t->o.max_header_bytes, &t->head);
+	if (r == TT_NEED_MORE)
+		return STOP;
+	if (r < 0) {
+		head_error(t, c, h, r);
+		return 0;
+	}
+	x = exchange_new(c);
+	if (!x)
+		return STOP;
+	x->tid = h->head_tid;
+	h->lost = false;
+	if (fill_request(x, &t->head))
+		x->flags |= HTTP_X_INCOMPLETE;
+	pend_insert(t, c, c->nq, x);
+	frame = http1_request_framing(&t->head, &length);
+	if (frame < 0) {
+		/* Where the body ends is unknown: keep the head, look for the next request. */
+		msg_begin(t, c, h, x, HTTP1_FRAME_NONE, 0, (size_t)r);
+		x->flags |= HTTP_X_INCOMPLETE;
+		head_error(t, c, h, frame);
+		return r;
+	}
+	msg_begin(t, c, h, x, frame, length, (size_t)r);
+	return r;
+}
+
+/*
+ * The exchange a response beginning at ts answers: the oldest one still waiting, unless its
+ * request started after ts (then the request was lost: a request-less exchange is made), or
+ * bytes were lost on this side (then older waiting ones lost their responses: the newest
+ * request sent before ts gets this one).
+ */
+static struct http_exchange *match_response(struct conn_table *t, struct conn *c,
+					    struct half *h, uint64_t ts)
+{
+	struct http_exchange *x;
+	struct pend *p;
+	size_t i;
+
+	for (i = 0; i < c->nq && c->q[i].resp_seen; i++)
+		;
+	if (h->lost) {
+		/* Their responses were in the lost bytes; they are delivered in turn. */
+		for (; i + 1 < c->nq && c->q[i + 1].x->req.start_ns <= ts; i++) {
+			c->q[i].resp_seen = c->q[i].resp_done = true;
+			c->q[i].x->flags |= HTTP_X_NO_RESPONSE | HTTP_X_INCOMPLETE;
+		}
+	}
+	if (i < c->nq && c->q[i].x->req.start_ns <= ts) {
+		p = &c->q[i];
+	} else {
+		x = exchange_new(c);
+		if (!x)
+			return NULL;
+		x->flags |= HTTP_X_INCOMPLETE;
+		p = pend_insert(t, c, i < c->nq ? i : c->nq, x);
+		p->req_done = true;
+	}
+	p->resp_seen = true;
+	h->lost = false;
+	return p->x;
+}
+
+static long resp_head(struct conn_table *t, struct conn *c, struct half *h, const char *p,
+		      size_t n)
+{
+	struct http_exchange *x;
+	uint64_t length;
+	int frame;
+	long r;
+
+	r = http1_parse_response(p, n, t->o.max_header_bytes, &t->head);
+	if (r == TT_NEED_MORE)
+		return STOP;
+	if (r < 0) {
+		head_error(t, c, h, r);
+		return 0;
+	}
+	if (t->head.status / 100 == 1 && t->head.status != 101) {
+		h->head_ts = 0;		/* interim (100 Continue, 103): the final one follows */
+		return r;
+	}
+	x = match_response(t, c, h, h->head_ts);
+	if (!x)
+		return STOP;
+	x->status = t->head.status;
+	x->reason = strndup(t->head.reason, t->head.reason_len);
+	if (!x->reason || http1_headers_append(&x->resp.headers, &t->head))
+		x->flags |= HTTP_X_INCOMPLETE;
+	frame = http1_response_framing(&t->head, x->method, &length);
+	if (frame < 0) {
+		msg_begin(t, c, h, x, HTTP1_FRAME_NONE, 0, (size_t)r);
+		x->flags |= HTTP_X_INCOMPLETE;
+		head_error(t, c, h, frame);
+		return r;
+	}
+	msg_begin(t, c, h, x, frame, length, (size_t)r);
+	return r;
+}
+
+static long half_body(struct conn_table *t, struct conn *c, struct half *h,
+		      const unsigned char *p, size_t n)
+{
+	struct chunk_sink cs;
+	size_t k = n;
+	long r;
+
+	if (!h->m->first_body_ns)
+		h->m->first_body_ns = h->ts;
+	switch (h->frame) {
+	case HTTP1_FRAME_LENGTH:
+		k = n < h->remain ? n : (size_t)h->remain;
+		if (h->reading)
+			body_reader__feed(&h->br, p, k, h->ts);
+		h->remain -= k;
+		break;
+	case HTTP1_FRAME_CHUNKED:
+		cs.h = h;
+		cs.view = NULL;
+		cs.nview = 0;
+		cs.gather = h->reading && body_reader__coded(&h->br) ? &t->gather : NULL;
+		r = chunked_dec__feed(&h->ch, p, n, h->reading ? chunk_data : NULL, &cs);
+		if (gather_flush(&cs) && r >= 0)
+			r = -ENOMEM;
+		if (r < 0) {
+			h->x->flags |= HTTP_X_INCOMPLETE;
+			if (r == -E2BIG)
+				conn_cap(t, c, "chunk line");
+			conn_msg_end(t, c, h, h->ts, false);
+			head_error(t, c, h, r == -E2BIG ? -EBADMSG : r);
+			return 0;
+		}
+		k = (size_t)r;
+		break;
+	default:
+		if (h->reading)
+			body_reader__feed(&h->br, p, k, h->ts);
+		break;
+	}
+	h->m->wire_bytes += k;
+	if ((h->frame == HTTP1_FRAME_LENGTH && !h->remain) ||
+	    (h->frame == HTTP1_FRAME_CHUNKED && chunked_dec__done(&h->ch)))
+		conn_msg_end(t, c, h, h->ts, true);
+	return (long)k;
+}
+
+static long half_resync(struct half *h, const char *p, size_t n)
+{
+	const char *lf;
+	enum http1_line r;
+
+	if (h->line_start) {
+		r = http1_line_starts_message(p, n, h->is_req);
+		if (r == HTTP1_LINE_YES) {
+			h->state = HS_HEAD;
+			return 0;
+		}
+		if (r == HTTP1_LINE_MORE)
+			return STOP;
+		h->line_start = false;
+	}
+	lf = memchr(p, '\n', n);
+	if (!lf)
+		return (long)n;
+	h->line_start = true;
+	return lf - p + 1;
+}
+
+/* Bytes that could be the middle of an HTTP/1 message: text such as JSON or SSE lines. */
+static bool looks_like_text(const char *p, size_t n)
+{
+	size_t i, lim = n < 64 ? n : 64;
+
+	for (i = 0; i < lim; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n')
+			return false;
+	}
+	return lim > 0;
+}
+
+/*
+ * Tracing that starts while a keep-alive connection is open (-p on a running agent) sees it
+ * mid-message. Assume the usual client roles and look for the next request and status lines,
+ * within TT_MAX_MIDSTREAM_PROBE bytes; the first exchange found is whole.
+ */
+static void midstream_begin(struct conn_table *t, struct conn *c)
+{
+	int i;
+
+	t->st.midstream++;
+	tt_debug("conn: pid=%u ssl=%#llx: starts mid-stream, looking for a message start",
+		 c->pid, (unsigned long long)c->id);
+	c->proto = P_HTTP1;
+	c->server_side = false;
+	c->midstream = true;
+	c->probe_bytes = 0;
+	for (i = 0; i < 2; i++) {
+		c->h[i].is_req = i == TT_DIR_WRITE;
+		c->h[i].state = HS_RESYNC;
+		c->h[i].line_start = true;
+		/* a response seen before its request is paired by time and marked incomplete */
+		c->h[i].lost = i == TT_DIR_READ;
+	}
+}
+
+/* The first bytes of a connection decide its protocol and which side carries requests. */
+static long half_sniff(struct conn_table *t, struct conn *c, struct half *h, const char *p,
+		       size_t n)
+{
+	enum http1_sniff s = http1_sniff(p, n);
+	long r;
+	int i;
+
+	switch (s) {
+	case HTTP1_SNIFF_MORE:
+		return STOP;
+	case HTTP1_SNIFF_H2:
+		t->st.h2_prefaces++;
+		r = conn_h2_sniff(t, c, h, p, n, true);
+		if (r == -ENOMEM)
+			conn_skip(c);
+		return r == -ENOMEM ? (long)n : r;
+	case HTTP1_SNIFF_OTHER:
+		if (looks_like_text(p, n)) {
+			midstream_begin(t, c);
+			return 0;
+		}
+		r = conn_h2_sniff(t, c, h, p, n, false);
+		if (r == 0 || r == STOP)
+			return r;
+		t->st.non_http++;
+		tt_debug("conn: pid=%u ssl=%#llx: not HTTP/1.x, skipped", c->pid,
+			 (unsigned long long)c->id);
+		conn_skip(c);
+		return (long)n;
+	case HTTP1_SNIFF_REQUEST:
+		c->server_side = h->dir == TT_DIR_READ;
+		break;
+	case HTTP1_SNIFF_RESPONSE:
+		c->server_side = h->dir == TT_DIR_WRITE;
+		break;
+	}
+	c->proto = P_HTTP1;
+	for (i = 0; i < 2; i++) {
+		c->h[i].is_req = (i == TT_DIR_WRITE) != c->server_side;
+		c->h[i].state = HS_HEAD;
+	}
+	return 0;
+}
+
+/* Parses as much of p as possible; returns the bytes consumed. */
+static size_t half_parse(struct conn_table *t, struct conn *c, struct half *h,
+			 const unsigned char *p, size_t n)
+{
+	const char *s = (const char *)p;
+	size_t off = 0;
+	long r = 0;
+
+	while (off < n && r != STOP) {
+		if (h->state == HS_HEAD && !h->head_ts) {
+			h->head_ts = h->ts;
+			h->head_tid = h->tid;
+		}
+		switch (h->state) {
+		case HS_SNIFF:
+			r = half_sniff(t, c, h, s + off, n - off);
+			break;
+		case HS_HEAD:
+			r = h->is_req ? req_head(t, c, h, s + off, n - off) :
+					resp_head(t, c, h, s + off, n - off);
+			break;
+		case HS_BODY:
+			r = half_body(t, c, h, p + off, n - off);
+			break;
+		case HS_RESYNC:
+			r = half_resync(h, s + off, n - off);
+			if (c->midstream && h->state == HS_HEAD) {
+				c->midstream = false;
+			} else if (c->midstream && r > 0 &&
+				   (c->probe_bytes += (uint32_t)r) > TT_MAX_MIDSTREAM_PROBE) {
+				t->st.non_http++;
+				conn_skip(c);
+				return n;
+			}
+			break;
+		case HS_SKIP:
+			return n;
+		case HS_H2:
+			return off + conn_h2_parse(t, c, h, p + off, n - off);
+		}
+		if (r > 0)
+			off += (size_t)r;
+	}
+	return off;
+}
+
+static void half_keep(struct conn_table *t, struct conn *c, struct half *h, const void *p,
+		      size_t n)
+{
+	if (!n || h->state == HS_SKIP)
+		return;
+	if (stream__keep(&h->st, p, n)) {
+		conn_cap(t, c, "stream buffer");
+		if (h->state == HS_H2) {
+			conn_h2_gap(t, c, h, 0);
+		} else if (h->state != HS_SNIFF) {
+			h->state = HS_RESYNC;
+			h->line_start = false;
+			h->lost = true;
+		}
+	}
+}
+
+void conn_half_input(struct conn_table *t, struct conn *c, struct half *h,
+		     const unsigned char *p, size_t n)
+{
+	size_t used;
+
+	if (!h->st.tail.len) {
+		used = half_parse(t, c, h, p, n);
+		half_keep(t, c, h, p + used, n - used);
+		return;
+	}
+	half_keep(t, c, h, p, n);
+	used = half_parse(t, c, h, h->st.tail.data, h->st.tail.len);
+	stream__consume(&h->st, used);
+}
+
+void conn_half_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost)
+{
+	t->st.gaps++;
+	t->st.bytes_lost += lost;
+	tt_debug("conn: pid=%u ssl=%#llx: gap of %llu bytes (%s)", c->pid,
+		 (unsigned long long)c->id, (unsigned long long)lost, h->dir ? "read" : "write");
+	switch (h->state) {
+	case HS_SNIFF:
+	case HS_SKIP:
+		return;
+	case HS_H2:
+		conn_h2_gap(t, c, h, lost);
+		return;
+	case HS_BODY:
+		h->x->flags |= HTTP_X_INCOMPLETE;
+		if (h->frame == HTTP1_FRAME_CLOSE ||
+		    (h->frame == HTTP1_FRAME_LENGTH && lost <= h->remain) ||
+		    (h->frame == HTTP1_FRAME_CHUNKED && !chunked_dec__skip(&h->ch, lost))) {
+			/* Framing survives: the body goes on, with a hole. */
+			if (h->reading)
+				body_reader__gap(&h->br);
+			h->m->wire_bytes += lost;
+			if (h->frame == HTTP1_FRAME_LENGTH && !(h->remain -= lost))
+				conn_msg_end(t, c, h, h->ts, false);
+			return;
+		}
+		conn_msg_end(t, c, h, h->ts, false);
+		break;
+	default:
+		break;
+	}
+	h->state = HS_RESYNC;
+	h->line_start = true;
+	h->lost = true;
+	h->head_ts = 0;
+	t->st.resyncs++;
+}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* http2.c: HTTP/2 frame layer and session decoder (HPACK via nghttp2): streams to exchanges. */
+/* http2.c: HTTP/2 frames and sessions, streams to exchanges (header blocks: http2_hdrs.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +8,8 @@
 #include <nghttp2/nghttp2.h>
 
 #include "body.h"
-#include "http1.h"
 #include "http2.h"
+#include "http2_internal.h"
 #include "limits.h"
 #include "log.h"
 
@@ -146,82 +146,7 @@ enum h2_sniff h2_sniff(const uint8_t *p, size_t n)
 
 /* ---- session state ---- */
 
-enum dir_sync {
-	DS_PREFACE = 0,		/* the client preface comes next */
-	DS_FRAMES,		/* at frame boundaries */
-	DS_LOST,		/* bytes were lost: dropping until a call starts */
-	DS_PROBE,		/* a call starts: resume if a plausible frame header is there */
-};
-
-enum blk_kind { BK_DISCARD = 0, BK_REQUEST, BK_RESPONSE, BK_TRAILERS };
-
-/* A header block being decoded (HEADERS or PUSH_PROMISE, then CONTINUATIONs). */
-struct h2_block {
-	enum blk_kind kind;
-	uint32_t stream;
-	bool end_stream;
-	bool failed;		/* HPACK failed inside it: the rest of it is not decoded */
-	bool bad;		/* a field broke the HTTP/2 rules */
-	bool capped;		/* fields dropped at the header caps */
-	bool regular;		/* a regular field was seen (pseudo-fields come first) */
-	size_t bytes;		/* decoded name and value bytes */
-	uint64_t ts;
-	uint32_t tid;
-	uint64_t wire;
-	char *method, *path, *authority, *status;
-	struct http_headers h;
-};
-
-struct h2_stream {
-	uint32_t id;
-	struct http_exchange *x;
-	bool req_done;
-	bool resp_seen;		/* final response headers */
-	bool resp_done;
-	bool lost;		/* some of its frames were lost */
-	bool reading[2];	/* br[side] is initialised */
-	struct body_reader br[2];
-};
-
-/* Decoding state of the frames one side sends. */
-struct h2_dir {
-	nghttp2_hd_inflater *hd;
-	enum dir_sync sync;
-	bool trusted;		/* the HPACK context was followed from the connection start */
-	bool was_lost;
-	uint32_t max_frame;	/* largest frame the other side accepts (its SETTINGS) */
-	size_t table;		/* dynamic table size the inflater allows */
-	size_t want_table;	/* what the other side's SETTINGS allow: applied between blocks */
-	bool in_block;
-	struct h2_block blk;
-	uint32_t data_stream;	/* DATA frame being streamed */
-	uint32_t data_left;
-	uint32_t pad_left;
-	bool data_end;
-	uint64_t skip_left;	/* frame being skipped */
-	uint64_t frame_ts;	/* arrival of the first byte of a frame still incomplete */
-	uint64_t ts;
-	uint32_t tid;
-};
-
-struct h2_session {
-	struct h2_opts o;
-	struct h2_stats own;
-	struct h2_stats *st;
-	http_exchange_sink_fn sink;
-	void *ctx;
-	struct h2_dir d[2];
-	struct h2_stream **v;	/* open streams, oldest first */
-	size_t n;
-	uint32_t last_c2s;	/* highest stream id a request opened */
-	uint64_t seq;
-	uint64_t last_ts;
-	bool broken;
-	bool warned;
-	char name[64];
-};
-
-static void h2_cap(struct h2_session *s, const char *what)
+void h2_cap(struct h2_session *s, const char *what)
 {
 	s->st->caps_hit++;
 	if (s->warned)
@@ -231,7 +156,7 @@ static void h2_cap(struct h2_session *s, const char *what)
 		what);
 }
 
-static void proto_error(struct h2_session *s, const char *what, uint32_t stream)
+void h2_proto_error(struct h2_session *s, const char *what, uint32_t stream)
 {
 	s->st->protocol_errors++;
 	tt_debug("http2: %s: stream %u: %s", s->name, stream, what);
@@ -239,7 +164,7 @@ static void proto_error(struct h2_session *s, const char *what, uint32_t stream)
 
 /* ---- streams and exchanges ---- */
 
-static struct h2_stream *stream_find(const struct h2_session *s, uint32_t id)
+struct h2_stream *h2_stream_find(const struct h2_session *s, uint32_t id)
 {
 	size_t i;
 
@@ -250,7 +175,7 @@ static struct h2_stream *stream_find(const struct h2_session *s, uint32_t id)
 	return NULL;
 }
 
-static struct http_message *msg_of(struct h2_stream *st, int side)
+struct http_message *h2_msg_of(struct h2_stream *st, int side)
 {
 	return side == H2_C2S ? &st->x->req : &st->x->resp;
 }
@@ -280,9 +205,9 @@ static void reader_end(struct h2_session *s, struct h2_stream *st, int side, uin
 	st->reading[side] = false;
 }
 
-static void reader_begin(struct h2_session *s, struct h2_stream *st, int side)
+void h2_reader_begin(struct h2_session *s, struct h2_stream *st, int side)
 {
-	if (body_reader__init(&st->br[side], msg_of(st, side), &s->o.lim)) {
+	if (body_reader__init(&st->br[side], h2_msg_of(st, side), &s->o.lim)) {
 		st->x->flags |= HTTP_X_INCOMPLETE;
 		body_reader__free(&st->br[side]);
 		return;
@@ -290,8 +215,7 @@ static void reader_begin(struct h2_session *s, struct h2_stream *st, int side)
 	st->reading[side] = true;
 }
 
-/* The stream is over, whatever it has seen: its exchange goes out flagged for what it lacks. */
-static void stream_close(struct h2_session *s, struct h2_stream *st, uint64_t ts, uint32_t flags)
+void h2_stream_close(struct h2_session *s, struct h2_stream *st, uint64_t ts, uint32_t flags)
 {
 	struct http_exchange *x = st->x;
 	size_t i;
@@ -306,7 +230,7 @@ static void stream_close(struct h2_session *s, struct h2_stream *st, uint64_t ts
 
 		reader_end(s, st, side, ts);
 		if (!done && (side == H2_C2S || st->resp_seen))
-			msg_of(st, side)->end_ns = ts;
+			h2_msg_of(st, side)->end_ns = ts;
 	}
 	x->flags |= flags;
 	for (i = 0; i < s->n && s->v[i] != st; i++)
@@ -320,26 +244,25 @@ static void stream_close(struct h2_session *s, struct h2_stream *st, uint64_t ts
 		http_exchange__free(x);
 }
 
-/* One side of a stream ended at ts (complete: with END_STREAM). */
-static void msg_end(struct h2_session *s, struct h2_stream *st, int side, uint64_t ts,
-		    bool complete)
+void h2_msg_end(struct h2_session *s, struct h2_stream *st, int side, uint64_t ts,
+		bool complete)
 {
 	reader_end(s, st, side, ts);
 	if (!complete)
 		st->x->flags |= HTTP_X_INCOMPLETE;
-	msg_of(st, side)->end_ns = ts;
+	h2_msg_of(st, side)->end_ns = ts;
 	if (side == H2_C2S)
 		st->req_done = true;
 	else
 		st->resp_done = true;
 	if (st->req_done && st->resp_done)
-		stream_close(s, st, ts, 0);
+		h2_stream_close(s, st, ts, 0);
 }
 
 static void streams_close_all(struct h2_session *s, uint64_t ts, uint32_t flags)
 {
 	while (s->n)
-		stream_close(s, s->v[0], ts, flags);
+		h2_stream_close(s, s->v[0], ts, flags);
 }
 
 /* HPACK failed on a context followed from the start: nothing it decodes can be trusted. */
@@ -354,8 +277,7 @@ static void session_break(struct h2_session *s, const char *why)
 	streams_close_all(s, s->last_ts, HTTP_X_INCOMPLETE);
 }
 
-/* A fresh HPACK context whose output is right or fails, never wrong (see dir_lose). */
-static void ctx_reset(struct h2_session *s, struct h2_dir *d)
+void h2_ctx_reset(struct h2_session *s, struct h2_dir *d)
 {
 	nghttp2_hd_inflate_del(d->hd);
 	d->hd = NULL;
@@ -368,7 +290,7 @@ static void ctx_reset(struct h2_session *s, struct h2_dir *d)
 	}
 }
 
-static void block_free(struct h2_block *b)
+void h2_block_free(struct h2_block *b)
 {
 	size_t i;
 
@@ -402,11 +324,11 @@ static void dir_lose(struct h2_session *s, int side)
 	d->sync = DS_LOST;
 	d->was_lost = true;
 	if (d->in_block) {
-		struct h2_stream *st = stream_find(s, d->blk.stream);
+		struct h2_stream *st = h2_stream_find(s, d->blk.stream);
 
 		if (st)
 			st->lost = true;
-		block_free(&d->blk);
+		h2_block_free(&d->blk);
 		d->in_block = false;
 	}
 	d->data_left = d->pad_left = 0;
@@ -422,11 +344,10 @@ static void dir_lose(struct h2_session *s, int side)
 			body_reader__gap(&st->br[side]);
 	}
 	if (!s->broken)
-		ctx_reset(s, d);
+		h2_ctx_reset(s, d);
 }
 
-/* A header block could not be decoded. */
-static void hpack_fail(struct h2_session *s, int side, const char *why)
+void h2_hpack_fail(struct h2_session *s, int side, const char *why)
 {
 	struct h2_dir *d = &s->d[side];
 
@@ -439,376 +360,7 @@ static void hpack_fail(struct h2_session *s, int side, const char *why)
 	tt_debug("http2: %s: %s on an untrusted HPACK context: stream %u dropped, context reset",
 		 s->name, why, d->blk.stream);
 	s->st->hpack_resets++;
-	ctx_reset(s, d);
-}
-
-/* ---- header blocks ---- */
-
-static bool name_ok(const uint8_t *p, size_t n)
-{
-	static const char extra[] = "!#$%&'*+-.^_`|~";
-	size_t i = p[0] == ':' ? 1 : 0;
-
-	if (i >= n)
-		return false;
-	for (; i < n; i++) {
-		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') ||
-		      (p[i] && strchr(extra, p[i]))))
-			return false;
-	}
-	return true;
-}
-
-static bool value_ok(const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\0' || p[i] == '\r' || p[i] == '\n')
-			return false;
-	}
-	return true;
-}
-
-static char **pseudo_slot(struct h2_block *b, const uint8_t *name, size_t n)
-{
-	static const char *const names[] = { ":method", ":path", ":authority", ":status" };
-	char **slots[] = { &b->method, &b->path, &b->authority, &b->status };
-	size_t i;
-
-	for (i = 0; i < 4; i++) {
-		if (strlen(names[i]) == n && !memcmp(names[i], name, n))
-			return slots[i];
-	}
-	return NULL;
-}
-
-static bool is_pseudo(const uint8_t *name, size_t n, const char *want)
-{
-	return strlen(want) == n && !memcmp(want, name, n);
-}
-
-static void block_pseudo(struct h2_block *b, const nghttp2_nv *nv)
-{
-	char **slot = pseudo_slot(b, nv->name, nv->namelen);
-
-	if (b->regular) {
-		b->bad = true;
-		return;
-	}
-	if (!slot) {
-		/* :scheme and :protocol are valid and not kept */
-		if (!is_pseudo(nv->name, nv->namelen, ":scheme") &&
-		    !is_pseudo(nv->name, nv->namelen, ":protocol"))
-			b->bad = true;
-		return;
-	}
-	if (*slot) {
-		b->bad = true;
-		return;
-	}
-	*slot = strndup((const char *)nv->value, nv->valuelen);
-	if (!*slot)
-		b->capped = true;
-}
-
-/* One decoded field: pseudo-fields kept aside, regular ones redacted like HTTP/1's. */
-static void block_field(struct h2_session *s, struct h2_block *b, const nghttp2_nv *nv)
-{
-	struct http_header *v;
-	const char *name = (const char *)nv->name;
-
-	b->bytes += nv->namelen + nv->valuelen;
-	if (!name_ok(nv->name, nv->namelen) || !value_ok(nv->value, nv->valuelen)) {
-		b->bad = true;
-		return;
-	}
-	if (name[0] == ':') {
-		block_pseudo(b, nv);
-		return;
-	}
-	b->regular = true;
-	if (b->kind == BK_DISCARD)
-		return;
-	if (b->bytes > s->o.max_header_bytes || b->h.n >= TT_MAX_HEADERS) {
-		b->capped = true;
-		return;
-	}
-	v = realloc(b->h.v, (b->h.n + 1) * sizeof(*v));
-	if (!v) {
-		b->capped = true;
-		return;
-	}
-	b->h.v = v;
-	v += b->h.n;
-	v->name = strndup(name, nv->namelen);
-	if (http1_is_credential(name, nv->namelen))
-		v->value = strdup("REDACTED");
-	else
-		v->value = strndup((const char *)nv->value, nv->valuelen);
-	if (!v->name || !v->value) {
-		free(v->name);
-		free(v->value);
-		b->capped = true;
-		return;
-	}
-	b->h.n++;
-}
-
-/* Runs a fragment through the side's HPACK context: 0, or -EBADMSG when decoding failed. */
-static int block_inflate(struct h2_session *s, struct h2_dir *d, const uint8_t *p, size_t n,
-			 bool final)
-{
-	nghttp2_nv nv;
-	ssize_t r;
-	int fl;
-
-	for (;;) {
-		fl = 0;
-		r = nghttp2_hd_inflate_hd2(d->hd, &nv, &fl, p, n, final);
-		if (r < 0)
-			return -EBADMSG;
-		p += r;
-		n -= (size_t)r;
-		if (fl & NGHTTP2_HD_INFLATE_EMIT)
-			block_field(s, &d->blk, &nv);
-		if (fl & NGHTTP2_HD_INFLATE_FINAL) {
-			nghttp2_hd_inflate_end_headers(d->hd);
-			return 0;
-		}
-		if (!(fl & NGHTTP2_HD_INFLATE_EMIT) && !n)
-			return 0;
-	}
-}
-
-static enum blk_kind block_classify(struct h2_session *s, int side, const struct h2_frame_hdr *f)
-{
-	struct h2_stream *st = stream_find(s, f->stream);
-
-	if (f->type == H2_PUSH_PROMISE) {
-		if (side == H2_C2S)
-			proto_error(s, "PUSH_PROMISE from the client", f->stream);
-		return BK_DISCARD;
-	}
-	if (side == H2_C2S) {
-		if (!st && (f->stream & 1) && f->stream > s->last_c2s) {
-			s->last_c2s = f->stream;
-			return BK_REQUEST;
-		}
-		if (st && !st->req_done)
-			return BK_TRAILERS;
-		proto_error(s, "HEADERS on a closed or server stream", f->stream);
-		return BK_DISCARD;
-	}
-	if (!st) {
-		s->st->unknown_streams++;	/* its request was not seen, or a pushed stream */
-		return BK_DISCARD;
-	}
-	if (!st->resp_seen)
-		return BK_RESPONSE;
-	if (!st->resp_done)
-		return BK_TRAILERS;
-	proto_error(s, "HEADERS after the response ended", f->stream);
-	return BK_DISCARD;
-}
-
-static void block_begin(struct h2_session *s, int side, const struct h2_frame_hdr *f)
-{
-	struct h2_dir *d = &s->d[side];
-
-	/* a table size the other side allowed takes effect between blocks */
-	if (d->want_table > d->table && !nghttp2_hd_inflate_change_table_size(d->hd, d->want_table))
-		d->table = d->want_table;
-	memset(&d->blk, 0, sizeof(d->blk));
-	d->blk.stream = f->stream;
-	d->blk.end_stream = f->type == H2_HEADERS && (f->flags & H2_F_END_STREAM);
-	d->blk.ts = d->frame_ts ? d->frame_ts : d->ts;
-	d->blk.tid = d->tid;
-	d->blk.kind = block_classify(s, side, f);
-	d->in_block = true;
-}
-
-static bool status_ok(const char *v)
-{
-	return v && strlen(v) == 3 && v[0] >= '1' && v[0] <= '9' && v[1] >= '0' && v[1] <= '9' &&
-	       v[2] >= '0' && v[2] <= '9';
-}
-
-/* Whether the pseudo-fields fit the kind of block (RFC 9113 8.3). */
-static bool block_valid(const struct h2_block *b)
-{
-	switch (b->kind) {
-	case BK_REQUEST:
-		return b->method && !b->status &&
-		       (b->path || !strcmp(b->method, "CONNECT"));
-	case BK_RESPONSE:
-		return status_ok(b->status) && !b->method && !b->path && !b->authority;
-	case BK_TRAILERS:
-		return !b->method && !b->path && !b->authority && !b->status;
-	default:
-		return true;
-	}
-}
-
-static void stream_open(struct h2_session *s, struct h2_block *b)
-{
-	struct h2_stream *st, **v;
-	struct http_exchange *x;
-	const char *host;
-
-	if (s->n >= s->o.max_streams) {
-		h2_cap(s, "open streams");
-		stream_close(s, s->v[0], b->ts, HTTP_X_INCOMPLETE);
-	}
-	st = calloc(1, sizeof(*st));
-	x = calloc(1, sizeof(*x));
-	v = s->n % 16 ? s->v : realloc(s->v, (s->n + 16) * sizeof(*v));
-	if (!st || !x || !v) {
-		free(st);
-		free(x);
-		return;
-	}
-	s->v = v;
-	st->id = b->stream;
-	st->x = x;
-	x->method = b->method;
-	b->method = NULL;
-	if (b->path)
-		x->target = http1_redact_target(b->path, strlen(b->path));
-	else
-		x->target = strdup(b->authority ? b->authority : "");
-	host = b->authority ? b->authority : http_headers_get(&b->h, "host");
-	if (host)
-		x->host = strdup(host);
-	x->req.headers = b->h;
-	memset(&b->h, 0, sizeof(b->h));
-	x->tid = b->tid;
-	x->seq = s->seq++;
-	x->req.start_ns = b->ts;
-	x->req.wire_bytes = b->wire;
-	if (!x->target || (host && !x->host) || b->capped)
-		x->flags |= HTTP_X_INCOMPLETE;
-	s->v[s->n++] = st;
-	s->st->streams++;
-	if (b->end_stream)
-		msg_end(s, st, H2_C2S, b->ts, true);
-	else
-		reader_begin(s, st, H2_C2S);
-}
-
-static void stream_response(struct h2_session *s, struct h2_stream *st, struct h2_block *b)
-{
-	struct http_exchange *x = st->x;
-	int status = atoi(b->status);
-
-	if (status / 100 == 1 && status != 101)
-		return;		/* interim (100 Continue, 103): the final one follows */
-	st->resp_seen = true;
-	x->status = status;
-	x->resp.headers = b->h;
-	memset(&b->h, 0, sizeof(b->h));
-	x->resp.start_ns = b->ts;
-	x->resp.wire_bytes += b->wire;
-	if (b->capped)
-		x->flags |= HTTP_X_INCOMPLETE;
-	if (b->end_stream)
-		msg_end(s, st, H2_S2C, b->ts, true);
-	else
-		reader_begin(s, st, H2_S2C);
-}
-
-static void stream_trailers(struct h2_session *s, struct h2_stream *st, int side,
-			    struct h2_block *b, uint64_t ts)
-{
-	struct http_message *m = msg_of(st, side);
-	struct http_header *v;
-	size_t i;
-
-	m->wire_bytes += b->wire;
-	v = b->h.n ? realloc(m->headers.v, (m->headers.n + b->h.n) * sizeof(*v)) : m->headers.v;
-	if (b->h.n && v && m->headers.n + b->h.n <= TT_MAX_HEADERS) {
-		m->headers.v = v;
-		for (i = 0; i < b->h.n; i++)
-			m->headers.v[m->headers.n++] = b->h.v[i];
-		b->h.n = 0;
-	} else if (b->h.n) {
-		if (v)
-			m->headers.v = v;
-		st->x->flags |= HTTP_X_INCOMPLETE;
-		h2_cap(s, "header fields");
-	}
-	if (b->capped)
-		st->x->flags |= HTTP_X_INCOMPLETE;
-	if (b->end_stream)
-		msg_end(s, st, side, ts, true);
-}
-
-/* END_HEADERS: the decoded block goes to its stream. */
-static void block_finish(struct h2_session *s, int side)
-{
-	struct h2_dir *d = &s->d[side];
-	struct h2_block *b = &d->blk;
-	struct h2_stream *st = stream_find(s, b->stream);
-	bool ok = !b->failed && !b->bad && block_valid(b);
-
-	d->in_block = false;
-	if (b->capped && !b->failed)
-		h2_cap(s, "header block");
-	if (!b->failed && !ok) {
-		proto_error(s, "malformed header block", b->stream);
-		/* fields that break the rules from an untrusted context: the context is suspect */
-		if (!d->trusted)
-			hpack_fail(s, side, "malformed fields");
-	}
-	if (!ok) {
-		if (st && b->kind != BK_DISCARD) {
-			st->lost = true;
-			if (b->end_stream)
-				msg_end(s, st, side, d->ts, false);
-		}
-		block_free(b);
-		return;
-	}
-	if (b->kind == BK_REQUEST)
-		stream_open(s, b);
-	else if (b->kind == BK_RESPONSE && st)
-		stream_response(s, st, b);
-	else if (b->kind == BK_TRAILERS && st)
-		stream_trailers(s, st, side, b, d->ts);
-	block_free(b);
-}
-
-static void block_feed(struct h2_session *s, int side, const uint8_t *p, size_t n, bool end,
-		       uint64_t wire)
-{
-	struct h2_dir *d = &s->d[side];
-
-	d->blk.wire += wire;
-	if (!d->blk.failed && block_inflate(s, d, p, n, end))
-		hpack_fail(s, side, "HPACK decoding failed");
-	if (s->broken)
-		return;
-	if (end)
-		block_finish(s, side);
-}
-
-/* A block whose end will never come (another frame cut in, or its frame was dropped). */
-static void block_abort(struct h2_session *s, int side, uint32_t stream)
-{
-	struct h2_dir *d = &s->d[side];
-	struct h2_stream *st;
-
-	proto_error(s, "header block cut short", stream);
-	if (d->in_block) {
-		stream = d->blk.stream;
-		block_free(&d->blk);
-		d->in_block = false;
-	}
-	st = stream_find(s, stream);
-	if (st)
-		st->lost = true;
-	/* the table entries it added are unknown now */
-	ctx_reset(s, d);
+	h2_ctx_reset(s, d);
 }
 
 /* ---- frames ---- */
@@ -820,11 +372,11 @@ static void frame_headers(struct h2_session *s, int side, const struct h2_frame_
 	size_t n;
 
 	if (h2_frame_fragment(f, payload, &frag, &n)) {
-		block_abort(s, side, f->stream);
+		h2_block_abort(s, side, f->stream);
 		return;
 	}
-	block_begin(s, side, f);
-	block_feed(s, side, frag, n, f->flags & H2_F_END_HEADERS,
+	h2_block_begin(s, side, f);
+	h2_block_feed(s, side, frag, n, f->flags & H2_F_END_HEADERS,
 		   H2_FRAME_HEADER_LEN + (uint64_t)f->len);
 }
 
@@ -835,16 +387,16 @@ static void frame_continuation(struct h2_session *s, int side, const struct h2_f
 
 	if (!d->in_block || d->blk.stream != f->stream) {
 		/* without its start (or its block's stream) the fragment cannot be decoded */
-		block_abort(s, side, f->stream);
+		h2_block_abort(s, side, f->stream);
 		return;
 	}
-	block_feed(s, side, payload, f->len, f->flags & H2_F_END_HEADERS,
+	h2_block_feed(s, side, payload, f->len, f->flags & H2_F_END_HEADERS,
 		   H2_FRAME_HEADER_LEN + (uint64_t)f->len);
 }
 
 static void frame_rst(struct h2_session *s, const struct h2_frame_hdr *f, const uint8_t *payload)
 {
-	struct h2_stream *st = stream_find(s, f->stream);
+	struct h2_stream *st = h2_stream_find(s, f->stream);
 	uint32_t code = be32(payload);
 
 	s->st->resets++;
@@ -854,10 +406,10 @@ static void frame_rst(struct h2_session *s, const struct h2_frame_hdr *f, const 
 	if (!code && st->resp_done) {
 		reader_end(s, st, H2_C2S, s->last_ts);
 		st->req_done = true;
-		stream_close(s, st, s->last_ts, 0);
+		h2_stream_close(s, st, s->last_ts, 0);
 		return;
 	}
-	stream_close(s, st, s->last_ts, HTTP_X_INCOMPLETE);
+	h2_stream_close(s, st, s->last_ts, HTTP_X_INCOMPLETE);
 }
 
 static void frame_settings(struct h2_session *s, int side, const struct h2_frame_hdr *f,
@@ -879,7 +431,7 @@ static void frame_settings(struct h2_session *s, int side, const struct h2_frame
 				o->want_table = val;
 		} else if (id == 5) {	/* SETTINGS_MAX_FRAME_SIZE */
 			if (val < H2_DEFAULT_FRAME || val > 0xffffff) {
-				proto_error(s, "bad SETTINGS_MAX_FRAME_SIZE", 0);
+				h2_proto_error(s, "bad SETTINGS_MAX_FRAME_SIZE", 0);
 				continue;
 			}
 			if (val > s->o.max_frame)
@@ -901,7 +453,7 @@ static void frame_goaway(struct h2_session *s, int side, const uint8_t *p)
 	/* requests on streams above last were not processed and never will be */
 	while (i < s->n) {
 		if (s->v[i]->id > last)
-			stream_close(s, s->v[i], s->last_ts, HTTP_X_INCOMPLETE);
+			h2_stream_close(s, s->v[i], s->last_ts, HTTP_X_INCOMPLETE);
 		else
 			i++;
 	}
@@ -937,14 +489,14 @@ static long frame_reject(struct h2_session *s, int side, const struct h2_frame_h
 /* DATA on a stream whose message on this side is open. */
 static struct h2_stream *data_stream(struct h2_session *s, int side, uint32_t id)
 {
-	struct h2_stream *st = stream_find(s, id);
+	struct h2_stream *st = h2_stream_find(s, id);
 
 	if (!st) {
 		s->st->unknown_streams++;
 		return NULL;
 	}
 	if (side == H2_C2S ? st->req_done : (!st->resp_seen || st->resp_done)) {
-		proto_error(s, "DATA on a closed stream", id);
+		h2_proto_error(s, "DATA on a closed stream", id);
 		return NULL;
 	}
 	return st;
@@ -959,7 +511,7 @@ static void data_finish(struct h2_session *s, int side)
 		return;
 	st = data_stream(s, side, d->data_stream);
 	if (st)
-		msg_end(s, st, side, d->ts, true);
+		h2_msg_end(s, st, side, d->ts, true);
 }
 
 static long data_begin(struct h2_session *s, int side, const struct h2_frame_hdr *f,
@@ -981,7 +533,7 @@ static long data_begin(struct h2_session *s, int side, const struct h2_frame_hdr
 	d->data_end = f->flags & H2_F_END_STREAM;
 	st = data_stream(s, side, f->stream);
 	if (st) {
-		m = msg_of(st, side);
+		m = h2_msg_of(st, side);
 		m->wire_bytes += H2_FRAME_HEADER_LEN + (uint64_t)f->len;
 		if (d->data_left && !m->first_body_ns)
 			m->first_body_ns = d->ts;
@@ -999,7 +551,7 @@ static long data_payload(struct h2_session *s, int side, const uint8_t *p, size_
 
 	if (d->data_left) {
 		k = n < d->data_left ? n : d->data_left;
-		st = stream_find(s, d->data_stream);
+		st = h2_stream_find(s, d->data_stream);
 		if (st && st->reading[side])
 			body_reader__feed(&st->br[side], p, k, d->ts);
 		d->data_left -= (uint32_t)k;
@@ -1016,21 +568,21 @@ static long data_payload(struct h2_session *s, int side, const uint8_t *p, size_
 static long frame_reject(struct h2_session *s, int side, const struct h2_frame_hdr *f, int err)
 {
 	struct h2_dir *d = &s->d[side];
-	struct h2_stream *st = stream_find(s, f->stream);
+	struct h2_stream *st = h2_stream_find(s, f->stream);
 
 	if (err == -E2BIG && f->len > s->o.max_frame)
 		h2_cap(s, "frame size");
 	else
-		proto_error(s, err == -E2BIG ? "frame over SETTINGS_MAX_FRAME_SIZE" :
+		h2_proto_error(s, err == -E2BIG ? "frame over SETTINGS_MAX_FRAME_SIZE" :
 				"malformed frame", f->stream);
 	if (f->type == H2_HEADERS || f->type == H2_PUSH_PROMISE || f->type == H2_CONTINUATION ||
 	    d->in_block)
-		block_abort(s, side, f->stream);
+		h2_block_abort(s, side, f->stream);
 	else if (f->type == H2_DATA && st && st->reading[side])
 		body_reader__gap(&st->br[side]);
 	if (f->type == H2_DATA && st) {
 		st->lost = true;
-		msg_of(st, side)->wire_bytes += H2_FRAME_HEADER_LEN + (uint64_t)f->len;
+		h2_msg_of(st, side)->wire_bytes += H2_FRAME_HEADER_LEN + (uint64_t)f->len;
 		if (f->flags & H2_F_END_STREAM) {
 			d->data_stream = f->stream;
 			d->data_end = true;
@@ -1055,7 +607,7 @@ static long frame_begin(struct h2_session *s, int side, const uint8_t *p, size_t
 	if (err)
 		return frame_reject(s, side, &f, err);
 	if (d->in_block && f.type != H2_CONTINUATION)
-		block_abort(s, side, d->blk.stream);
+		h2_block_abort(s, side, d->blk.stream);
 	if (f.type == H2_DATA) {
 		long r = data_begin(s, side, &f, p, n);
 
@@ -1085,7 +637,7 @@ static long dir_preface(struct h2_session *s, struct h2_dir *d, const uint8_t *p
 	}
 	/* no preface: the client side started before tracing did */
 	tt_debug("http2: %s: no client preface: client header state unknown", s->name);
-	ctx_reset(s, d);
+	h2_ctx_reset(s, d);
 	d->max_frame = s->o.max_frame;
 	d->sync = DS_PROBE;
 	return 0;
@@ -1259,7 +811,7 @@ void h2_session__free(struct h2_session *s)
 	}
 	free(s->v);
 	for (k = 0; k < 2; k++) {
-		block_free(&s->d[k].blk);
+		h2_block_free(&s->d[k].blk);
 		nghttp2_hd_inflate_del(s->d[k].hd);
 	}
 	free(s);

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # module:layer. A new module must be added here (the check fails on unknown ones).
 layers='
 log:0 buf:0 util:0 hash:0 clock:0 ids:0 limits:0 redact:0 jsonw:0 tt_abi:0
-aead_bind:1 ehframe:1 tlsdb:1 tlshello:1 gopclntab:1 capfile:1 rawfmt:1 records:1 http1:1 chunked:1 http2:1 body:1 body_reader:1 sse:1 json:1 cli:1 http_exchange:1
+aead_bind:1 ehframe:1 tlsdb:1 tlshello:1 gopclntab:1 capfile:1 rawfmt:1 records:1 http1:1 chunked:1 http2:1 http2_hdrs:1 http2_internal:1 body:1 body_reader:1 sse:1 json:1 cli:1 http_exchange:1
 stream:2 conn:2 conn_http1:2 conn_h2:2 conn_internal:2
 provider:3 prov_openai:3 prov_anthropic:3 prov_gemini:3 prov_ollama:3 genai:3 proctree:3 span:3
 linker:3 linker_tls:3 linker_text:3 linker_attrs:3 linker_trace:3 linker_tool:3 linker_internal:3 linker_http:3 mcp:3

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+/*
+ * export_opts.c: the exporter's settings from the OpenTelemetry environment (OTLP endpoint,
+ * headers, protocol, compression, timeout; service name, resource attributes), the traces URL,
+ * the percent-encoded key=value lists those use, the retry backoff and the stats line. No
+ * I/O: export.c sends.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "log.h"
+
+static const char *env_get(char *(*get)(const char *), const char *a, const char *b)
+{
+	const char *v = get(a);
+
+	if (!v || !*v)
+		v = b ? get(b) : NULL;
+	return v && *v ? v : NULL;
+}
+
+int export_opts_from_env(struct export_opts *o, char *(*get)(const char *name))
+{
+	const char *t;
+	char *end;
+	long ms;
+
+	if (!o->traces_endpoint)
+		o->traces_endpoint = env_get(get, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", NULL);
+	if (!o->base_endpoint)
+		o->base_endpoint = env_get(get, "OTEL_EXPORTER_OTLP_ENDPOINT", NULL);
+	if (!o->headers)
+		o->headers = env_get(get, "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+				     "OTEL_EXPORTER_OTLP_HEADERS");
+	if (!o->protocol)
+		o->protocol = env_get(get, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+				      "OTEL_EXPORTER_OTLP_PROTOCOL");
+	if (!o->compression)
+		o->compression = env_get(get, "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+					 "OTEL_EXPORTER_OTLP_COMPRESSION");
+	if (!o->service_name)
+		o->service_name = env_get(get, "OTEL_SERVICE_NAME", NULL);
+	if (!o->resource_attrs)
+		o->resource_attrs = env_get(get, "OTEL_RESOURCE_ATTRIBUTES", NULL);
+	t = env_get(get, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT");
+	if (!o->timeout_ms && t) {
+		errno = 0;
+		ms = strtol(t, &end, 10);
+		if (errno || *end || ms <= 0 || ms > 3600000) {
+			tt_warn("export: OTEL_EXPORTER_OTLP_TIMEOUT=%s is not a number of ms", t);
+			return -EINVAL;
+		}
+		o->timeout_ms = (unsigned int)ms;
+	}
+	return 0;
+}
+
+static bool ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	return n >= k && !memcmp(s + n - k, suffix, k);
+}
+
+static int url_join(const char *base, bool keep_if_traces, char *out, size_t len)
+{
+	size_t n = strlen(base);
+
+	if (keep_if_traces && ends_with(base, n, "/v1/traces"))
+		return snprintf(out, len, "%s", base) < (int)len ? 0 : -E2BIG;
+	while (n && base[n - 1] == '/')
+		n--;
+	return snprintf(out, len, "%.*s/v1/traces", (int)n, base) < (int)len ? 0 : -E2BIG;
+}
+
+int export_resolve_url(const struct export_opts *o, char *out, size_t len)
+{
+	if (o->endpoint && *o->endpoint)
+		return url_join(o->endpoint, true, out, len);
+	if (o->traces_endpoint && *o->traces_endpoint)
+		return snprintf(out, len, "%s", o->traces_endpoint) < (int)len ? 0 : -E2BIG;
+	if (o->base_endpoint && *o->base_endpoint)
+		return url_join(o->base_endpoint, false, out, len);
+	return -ENOENT;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Trims and percent-decodes s[0..n) into a new string; NULL on a bad escape (errno EINVAL). */
+static char *kv_decode(const char *s, size_t n)
+{
+	size_t i, o = 0;
+	char *out;
+	int hi, lo;
+
+	while (n && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			out[o++] = s[i];
+			continue;
+		}
+		hi = i + 2 < n ? hexval(s[i + 1]) : -1;
+		lo = hi >= 0 ? hexval(s[i + 2]) : -1;
+		if (lo < 0) {
+			free(out);
+			errno = EINVAL;
+			return NULL;
+		}
+		out[o++] = (char)(hi * 16 + lo);
+		i += 2;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int export_parse_kv(const char *s, struct attr_list *out)
+{
+	const char *p = s, *comma, *eq;
+	char *k = NULL, *v = NULL;
+	int err = 0;
+
+	while (!err && p && *p) {
+		comma = strchr(p, ',');
+		if (!comma)
+			comma = p + strlen(p);
+		eq = memchr(p, '=', comma - p);
+		k = v = NULL;
+		if (!eq) {
+			/* blank items ("a=b,") are allowed, others are malformed */
+			for (; p < comma && isspace((unsigned char)*p); p++)
+				;
+			err = p == comma ? 0 : -EINVAL;
+		} else {
+			k = kv_decode(p, eq - p);
+			v = k ? kv_decode(eq + 1, comma - eq - 1) : NULL;
+			if (!k || !v)
+				err = errno == EINVAL ? -EINVAL : -ENOMEM;
+			else if (!*k || strpbrk(k, "\r\n") || strpbrk(v, "\r\n"))
+				err = -EINVAL;
+			else
+				err = attrs_set_str(out, k, v);
+		}
+		free(k);
+		free(v);
+		p = *comma ? comma + 1 : NULL;
+	}
+	if (err)
+		attrs_free(out);
+	return err;
+}
+
+unsigned int export_backoff_ms(unsigned int attempt, unsigned int base_ms, unsigned int max_ms,
+			       long retry_after_s, uint32_t rnd)
+{
+	uint64_t d;
+
+	if (retry_after_s >= 0) {
+		d = (uint64_t)retry_after_s * 1000;
+		return d > max_ms ? max_ms : (unsigned int)d;
+	}
+	d = base_ms;
+	while (--attempt > 0 && d < max_ms)
+		d *= 2;
+	if (d > max_ms)
+		d = max_ms;
+	/* jitter: anywhere in [d/2, d], so that many tracers do not retry in step */
+	return (unsigned int)(d / 2 + (d - d / 2) * (rnd % 1001) / 1000);
+}
+
+int export_stats_format(const struct export_stats *st, char *buf, size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, "%" PRIu64 " spans: file %" PRIu64 " written, %" PRIu64
+		     " write errors; http %" PRIu64 " sent, %" PRIu64 " rejected, %" PRIu64
+		     " dropped (queue full), %" PRIu64 " unsent at exit, %" PRIu64 " requests, %"
+		     PRIu64 " retries; %" PRIu64 " too big; %" PRIu64 " trees",
+		     st->spans, st->file_spans, st->file_errors, st->http_sent, st->http_rejected,
+		     st->http_dropped, st->http_unsent, st->http_requests, st->http_retries,
+		     st->too_big, st->tree_traces);
+	return n < 0 || (size_t)n >= len ? -E2BIG : 0;
+}

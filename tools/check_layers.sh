@@ -14,7 +14,7 @@ provider:3 prov_openai:3 prov_anthropic:3 prov_gemini:3 prov_ollama:3 genai:3 pr
 linker:3 linker_tls:3 linker_text:3 linker_attrs:3 linker_trace:3 linker_tool:3 linker_internal:3 linker_http:3 mcp:3
 prov_internal:3
 otlp_json:4 otlp_pb:4 export:4 export_opts:4 tree_view:4 pipeline:4 jsonl_fmt:4
-events:5 targets:5 targets_proc:5 loader:5 main:5 elfsym:5 disasm:5 doctor:5
+events:5 targets:5 targets_proc:5 targets_cache:5 targets_internal:5 loader:5 main:5 elfsym:5 disasm:5 doctor:5
 '
 layer_of() {
 	for e in $layers; do

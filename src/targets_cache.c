@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/* targets_cache.c: the inspection cache of targets.c, kept in a file across runs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/limits.h>	/* PATH_MAX (<limits.h> is ours with -Iinclude) */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "targets.h"
+#include "targets_internal.h"
+
+/*
+ * The inspection cache. A big static binary (Codex: 294 MB) takes 50-150 ms to inspect, and
+ * it is inspected while it starts: its first TLS connection can come first and go uncaptured.
+ * So what was found is kept across runs, keyed by the file's identity and change times and
+ * by everything else the answer depends on (the database, the overrides, this code): an agent
+ * seen once is probed at once after. $TT_TARGETS_CACHE names the file ("off": none); the
+ * default is TARGETS_CACHE_DEFAULT for root. The file and its directory must belong to us and
+ * be closed to others: a record decides where probes go in other programs.
+ */
+#define TARGETS_CACHE_DEFAULT	"/var/cache/tracetree-bpf/targets.cache"
+#define TARGETS_CACHE_MAX	(2u << 20)	/* bytes; started over beyond */
+/* what a record keeps of a tt_target: all but the path (the one of the call is used) */
+#define TARGET_KEPT		offsetof(struct tt_target, dev)
+
+struct cache_rec {
+	uint32_t magic, version, size, pad;
+	uint64_t dev, ino, fsize, mtime_ns, ctime_ns, salt;	/* the key: up to here */
+	int64_t result;		/* of targets_inspect */
+	uint8_t t[sizeof(struct tt_target) - TARGET_KEPT];
+};
+
+/*
+ * The records of the cache file, read again only when the file changed (another tracer
+ * wrote to it): inspections are made at every exec of a new file, and must stay cheap.
+ */
+static struct {
+	char path[PATH_MAX];
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtim;
+	struct cache_rec *v;
+	size_t n, cap;
+} mem;
+
+static uint64_t cache_hits;
+
+uint64_t targets_cache_hits(void)
+{
+	return cache_hits;
+}
+
+static const char *cache_path(void)
+{
+	const char *p = getenv("TT_TARGETS_CACHE");
+
+	if (p)
+		return *p && strcmp(p, "off") ? p : NULL;
+	return geteuid() == 0 ? TARGETS_CACHE_DEFAULT : NULL;
+}
+
+static void cache_key(struct cache_rec *r, const struct stat *st)
+{
+	memset(r, 0, sizeof(*r));
+	r->magic = 0x74746332;	/* "ttc2" */
+	r->version = TARGETS_CACHE_VERSION;
+	r->size = sizeof(*r);
+	r->dev = st->st_dev;
+	r->ino = st->st_ino;
+	r->fsize = (uint64_t)st->st_size;
+	r->mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000ull + st->st_mtim.tv_nsec;
+	r->ctime_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000ull + st->st_ctim.tv_nsec;
+	r->salt = targets_cache_salt();
+}
+
+/* Opens the cache file when it is ours and private (created, with its directory, if missing). */
+static int cache_open(int flags)
+{
+	const char *path = cache_path();
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+	int fd;
+
+	if (!path || strlen(path) >= sizeof(dir))
+		return -1;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if ((flags & O_CREAT) && mkdir(dir, 0700) && errno != EEXIST)
+			return -1;
+		if (lstat(dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+		    (st.st_mode & 022))
+			return -1;
+	}
+	fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		if (!fstat(fd, &st))
+			tt_warn("targets: %s is not a private file of ours: not used", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool mem_is(const char *path, const struct stat *st)
+{
+	return !strcmp(mem.path, path) && mem.dev == st->st_dev && mem.ino == st->st_ino &&
+	       mem.size == st->st_size && mem.mtim.tv_sec == st->st_mtim.tv_sec &&
+	       mem.mtim.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+static void mem_note(const char *path, const struct stat *st)
+{
+	snprintf(mem.path, sizeof(mem.path), "%s", path);
+	mem.dev = st->st_dev;
+	mem.ino = st->st_ino;
+	mem.size = st->st_size;
+	mem.mtim = st->st_mtim;
+}
+
+static void mem_add(const struct cache_rec *r)
+{
+	struct cache_rec *v;
+
+	if (mem.n == mem.cap) {
+		mem.cap = mem.cap ? mem.cap * 2 : 64;
+		v = realloc(mem.v, mem.cap * sizeof(*v));
+		if (!v) {
+			mem.cap = mem.n;
+			return;
+		}
+		mem.v = v;
+	}
+	mem.v[mem.n++] = *r;
+}
+
+/* Brings mem up to the cache file; false when there is no trusted file. */
+static bool cache_sync(void)
+{
+	struct cache_rec r;
+	struct stat st;
+	int fd = cache_open(O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	if (!fstat(fd, &st) && !mem_is(cache_path(), &st)) {
+		mem.n = 0;
+		while (read(fd, &r, sizeof(r)) == (ssize_t)sizeof(r))
+			mem_add(&r);
+		mem_note(cache_path(), &st);
+	}
+	close(fd);
+	return true;
+}
+
+bool targets_cache_get(const struct stat *st, struct tt_target *t, int *result)
+{
+	struct cache_rec key;
+	size_t i;
+
+	if (!cache_sync())
+		return false;
+	cache_key(&key, st);
+	/* the last record for a key wins (a newer run may know more) */
+	for (i = mem.n; i-- > 0;) {
+		if (memcmp(&mem.v[i], &key, offsetof(struct cache_rec, result)))
+			continue;
+		memcpy((uint8_t *)t + TARGET_KEPT, mem.v[i].t, sizeof(mem.v[i].t));
+		*result = (int)mem.v[i].result;
+		cache_hits++;
+		return true;
+	}
+	return false;
+}
+
+void targets_cache_put(const struct stat *st, const struct tt_target *t, int result)
+{
+	struct cache_rec r;
+	struct stat cst;
+	bool current;
+	int fd = cache_open(O_WRONLY | O_CREAT | O_APPEND);
+
+	if (fd < 0)
+		return;
+	current = !fstat(fd, &cst) && mem_is(cache_path(), &cst);
+	if (cst.st_size > TARGETS_CACHE_MAX && ftruncate(fd, 0))
+		goto out;
+	cache_key(&r, st);
+	r.result = result;
+	memcpy(r.t, (const uint8_t *)t + TARGET_KEPT, sizeof(r.t));
+	if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r)) {
+		tt_debug("targets: writing the inspection cache failed");
+		goto out;
+	}
+	/* mem follows the file when nothing else wrote it in between */
+	if (current && !fstat(fd, &cst) && cst.st_size == mem.size + (off_t)sizeof(r)) {
+		mem_add(&r);
+		mem_note(cache_path(), &cst);
+	}
+out:
+	close(fd);
+}

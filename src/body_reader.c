@@ -40,10 +40,61 @@ static enum http_body_kind kind_of(const char *ct)
 	return HTTP_BODY_PLAIN;
 }
 
+/* Appends the codings of one header value, comma-separated; chunked dropped if asked. */
+static int add_codings(struct tt_buf *b, const char *v, bool drop_chunked)
+{
+	const char *e, *t;
+	size_t n;
+	int err = 0;
+
+	while (*v && !err) {
+		e = strchr(v, ',');
+		if (!e)
+			e = v + strlen(v);
+		for (t = v; t < e && (*t == ' ' || *t == '\t'); t++)
+			;
+		for (n = 0; t + n < e && t[n] != ';' && t[n] != ' ' && t[n] != '\t'; n++)
+			;
+		if (n && !(drop_chunked && n == 7 && !strncasecmp(t, "chunked", 7))) {
+			if (b->len)
+				err = tt_buf_add(b, ",", 1);
+			if (!err)
+				err = tt_buf_add(b, t, (size_t)(e - t));
+		}
+		v = *e ? e + 1 : e;
+	}
+	return err;
+}
+
+/*
+ * The codings applied to a body, in the order applied: those of its Content-Encoding fields,
+ * then the transfer codings of its Transfer-Encoding fields but chunked (RFC 9112 6.1: a
+ * sender applies transfer codings to the content, after any content coding; chunked is the
+ * framing, undone by the HTTP/1 layer). A server seldom sends "Transfer-Encoding: gzip,
+ * chunked", but when it does the body is gzip like any other. "" when there are none.
+ */
+static int body_codings(const struct http_headers *h, struct tt_buf *b)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < h->n && !err; i++) {
+		if (h->v[i].name && h->v[i].value && !strcasecmp(h->v[i].name, "content-encoding"))
+			err = add_codings(b, h->v[i].value, false);
+	}
+	for (i = 0; i < h->n && !err; i++) {
+		if (h->v[i].name && h->v[i].value && !strcasecmp(h->v[i].name, "transfer-encoding"))
+			err = add_codings(b, h->v[i].value, true);
+	}
+	return err;
+}
+
 int body_reader__init(struct body_reader *r, struct http_message *m,
 		      const struct body_limits *lim)
 {
-	const char *ce = http_headers_get(&m->headers, "content-encoding");
+	struct tt_buf codings;
+	const char *ce;
+	int err;
 
 	memset(r, 0, sizeof(*r));
 	r->m = m;
@@ -52,13 +103,24 @@ int body_reader__init(struct body_reader *r, struct http_message *m,
 	tt_buf_init(&r->body, lim->max_body);
 	sse_parser__init(&r->sse, m->kind == HTTP_BODY_NDJSON ? SSE_MODE_NDJSON : SSE_MODE_SSE,
 			 lim->max_event);
-	r->dec = body_dec__new(ce, lim->max_body);
+	tt_buf_init(&codings, TT_MAX_HEADER_BYTES);
+	err = body_codings(&m->headers, &codings);
+	ce = codings.len ? tt_buf_cstr(&codings) : "";
+	if (err == -ENOMEM || !ce) {
+		tt_buf_free(&codings);
+		return -ENOMEM;
+	}
+	/* -E2BIG: more coding names than a head holds; undecodable, as an unknown coding */
+	r->dec = err ? NULL : body_dec__new(ce, lim->max_body);
 	if (!r->dec) {
-		if (errno == ENOMEM)
+		if (!err && errno == ENOMEM) {
+			tt_buf_free(&codings);
 			return -ENOMEM;
-		tt_debug("body: cannot decode content-encoding \"%s\": %s", ce, strerror(errno));
+		}
+		tt_debug("body: cannot decode the codings \"%s\"", ce);
 		r->decode_error = true;
 	}
+	tt_buf_free(&codings);
 	return 0;
 }
 

@@ -976,3 +976,68 @@ out:
 	free(ev);
 	free(data);
 }
+
+/* src compressed in one go: gzip (wbits 31), zlib (15) or raw deflate (-15). */
+static size_t squeeze(const void *src, size_t n, unsigned char *out, size_t cap, int wbits)
+{
+	z_stream z = { 0 };
+	size_t k;
+
+	deflateInit2(&z, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY);
+	z.next_in = (unsigned char *)src;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	deflate(&z, Z_FINISH);
+	k = cap - z.avail_out;
+	deflateEnd(&z);
+	return k;
+}
+
+/*
+ * Transfer codings other than chunked are decoded like content codings, after them (RFC 9112
+ * 6.1: applied last, undone first): "Transfer-Encoding: gzip, chunked" alone, and a
+ * "Content-Encoding: gzip" body sent with "Transfer-Encoding: deflate, chunked", give the
+ * JSON; an unknown transfer coding flags the exchange, its bytes kept as they came.
+ */
+void test_conn_transfer_codings(void)
+{
+	static const char json[] = "{\"id\":\"chatcmpl-1\",\"usage\":{\"total_tokens\":42}}";
+	static const char *const te[] = { "gzip, chunked", "deflate , chunked", "x-foo, chunked" };
+	unsigned char z1[256], z2[512], wire[1024];
+	size_t i, n1, n2, len;
+
+	for (i = 0; i < 3; i++) {
+		uint64_t pos[2] = { 0, 0 };
+		struct sink s;
+		struct conn_table *t = table(NULL, &s);
+
+		if (!ASSERT_OK_PTR(t, "table"))
+			return;
+		n1 = squeeze(json, strlen(json), z1, sizeof(z1), i == 2 ? 15 : 31);
+		n2 = i == 1 ? squeeze(z1, n1, z2, sizeof(z2), 15) : n1;
+		if (i != 1)
+			memcpy(z2, z1, n1);
+		len = (size_t)snprintf((char *)wire, sizeof(wire), "HTTP/1.1 200 OK\r\n"
+				       "Content-Type: application/json\r\n%s"
+				       "Transfer-Encoding: %s\r\n\r\n%zx\r\n",
+				       i == 1 ? "Content-Encoding: gzip\r\n" : "", te[i], n2);
+		memcpy(wire + len, z2, n2);
+		len += n2;
+		memcpy(wire + len, "\r\n0\r\n\r\n", 7);
+		len += 7;
+		call(t, pos, TT_DIR_WRITE, "POST /v1/chat/completions HTTP/1.1\r\n"
+		     "Content-Length: 0\r\n\r\n", 10);
+		feed(t, TT_DIR_READ, 0, wire, len, (uint32_t)len, TT_DF_FIRST | TT_DF_LAST, 20, 1);
+		if (ASSERT_EQ(s.n, 1, "exchange") && i < 2) {
+			ASSERT_EQ(s.x[0]->flags, 0, "clean");
+			ASSERT_EQ(s.x[0]->resp.body_len, strlen(json), "body_len");
+			ASSERT_STREQ((const char *)s.x[0]->resp.body, json, "decoded body");
+		} else if (s.n == 1) {
+			ASSERT_NEQ(s.x[0]->flags & HTTP_X_DECODE_ERROR, 0, "unknown coding flagged");
+			ASSERT_EQ(s.x[0]->resp.body_len, n2, "raw bytes kept");
+		}
+		sink_free(&s);
+		conn_table__free(t);
+	}
+}

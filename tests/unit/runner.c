@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "buf.h"
 #include "log.h"
 #include "test.h"
@@ -264,4 +266,24 @@ int main(int argc, char **argv)
 	if (!list)
 		printf("unit: %d passed, %d failed, %d skipped\n", pass, fail, skip);
 	return fail ? 1 : 0;
+}
+
+size_t test__deflate(const void *in, size_t n, unsigned char *out, size_t cap, int level,
+		     int wbits)
+{
+	z_stream z = { 0 };
+	size_t len;
+
+	if (deflateInit2(&z, level, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	z.next_in = (unsigned char *)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		len = 0;
+	else
+		len = cap - z.avail_out;
+	deflateEnd(&z);
+	return len;
 }

@@ -28,6 +28,9 @@ unsigned char *test__read_fixture(const char *rel, size_t *len);
 /* Copies n bytes to the end of a fresh page followed by an unmapped page: over-reads crash. */
 void *test__guarded(const void *p, size_t n);
 void test__guarded_free(void *p);
+/* in compressed in one go at level: wbits 31 = gzip, 15 = zlib, -15 = raw deflate; 0 = failed. */
+size_t test__deflate(const void *in, size_t n, unsigned char *out, size_t cap, int level,
+		     int wbits);
 /* Deterministic PRNG for split-point tests. */
 uint32_t test__rand(uint64_t *state);
 

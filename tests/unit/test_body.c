@@ -13,26 +13,6 @@
 #include "buf.h"
 #include "test.h"
 
-/* zlib-family encoder: wbits 31 = gzip, 15 = zlib, -15 = raw deflate. */
-static size_t z_encode(const void *in, size_t n, unsigned char *out, size_t cap, int wbits)
-{
-	z_stream z = { 0 };
-	size_t len;
-
-	if (deflateInit2(&z, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return 0;
-	z.next_in = (unsigned char *)in;
-	z.avail_in = (uInt)n;
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-		len = 0;
-	else
-		len = cap - z.avail_out;
-	deflateEnd(&z);
-	return len;
-}
-
 static size_t br_encode(const void *in, size_t n, unsigned char *out, size_t cap)
 {
 	size_t len = cap;
@@ -153,21 +133,21 @@ void test_body_codings(void)
 		const char *c = cases[i].name;
 
 		if (!strcmp(c, "gzip") || !strcmp(c, "x-gzip"))
-			len = z_encode(plain, n, enc, cap, 31);
+			len = test__deflate(plain, n, enc, cap, 6, 31);
 		else if (!strcmp(c, "deflate-zlib"))
-			len = z_encode(plain, n, enc, cap, 15);
+			len = test__deflate(plain, n, enc, cap, 6, 15);
 		else if (!strcmp(c, "deflate-raw"))
-			len = z_encode(plain, n, enc, cap, -15);
+			len = test__deflate(plain, n, enc, cap, 6, -15);
 		else if (!strcmp(c, "br"))
 			len = br_encode(plain, n, enc, cap);
 		else if (!strcmp(c, "zstd"))
 			len = zstd_encode(plain, n, enc, cap);
 		else if (!strcmp(c, "stacked")) {
-			l2 = z_encode(plain, n, tmp, cap, 31);
+			l2 = test__deflate(plain, n, tmp, cap, 6, 31);
 			len = br_encode(tmp, l2, enc, cap);
 		} else if (!strcmp(c, "gzip-members")) {
-			len = z_encode(plain, n / 2, enc, cap, 31);
-			len += z_encode(plain + n / 2, n - n / 2, enc + len, cap - len, 31);
+			len = test__deflate(plain, n / 2, enc, cap, 6, 31);
+			len += test__deflate(plain + n / 2, n - n / 2, enc + len, cap - len, 6, 31);
 		} else {
 			memcpy(enc, plain, n);
 			len = n;
@@ -212,13 +192,13 @@ void test_body_errors(void)
 	ASSERT_EQ(decode("gzip, gzip, gzip, gzip, gzip", junk, 4, 0, 1 << 20, &out, &fin),
 		  -E2BIG, "too many codings");
 	/* A stream cut short decodes what it has and says so at the end. */
-	len = z_encode(plain, n, enc, cap, 31);
+	len = test__deflate(plain, n, enc, cap, 6, 31);
 	tt_buf_reset(&out);
 	ASSERT_OK(decode("gzip", enc, len / 2, 1, 1 << 20, &out, &fin), "half a gzip stream");
 	ASSERT_EQ(fin, -ENODATA, "truncated stream");
 	ASSERT_TRUE(out.len > 0 && out.len < n && !memcmp(out.data, plain, out.len), "prefix");
 	/* Trailing garbage after a deflate stream. */
-	len = z_encode(plain, 100, enc, cap, 15);
+	len = test__deflate(plain, 100, enc, cap, 6, 15);
 	memcpy(enc + len, "junk", 4);
 	ASSERT_EQ(decode("deflate", enc, len + 4, 0, 1 << 20, &out, &fin), -EBADMSG,
 		  "garbage after deflate");
@@ -243,7 +223,7 @@ void test_body_gzip_trailer(void)
 	tt_buf_init(&out, 2 << 20);
 	if (!ASSERT_OK_PTR(enc, "alloc"))
 		goto out;
-	len = z_encode(plain, n, enc, cap, 31);
+	len = test__deflate(plain, n, enc, cap, 6, 31);
 	for (i = 0; i < 2; i++) {
 		for (how = 0; how < 3; how++) {
 			enc[len - 8 + 4 * i] ^= 0x01;
@@ -256,8 +236,8 @@ void test_body_gzip_trailer(void)
 		}
 	}
 	/* member 1: 100 bytes (CRC by the table), member 2: all of it (by folding) */
-	l1 = z_encode(plain, 100, enc, cap, 31);
-	len = l1 + z_encode(plain, n, enc + l1, cap - l1, 31);
+	l1 = test__deflate(plain, 100, enc, cap, 6, 31);
+	len = l1 + test__deflate(plain, n, enc + l1, cap - l1, 6, 31);
 	for (k = l1 - 8; k <= l1 + 2; k++) {
 		tt_buf_reset(&out);
 		ASSERT_OK(decode_cut("gzip", enc, len, k, 1 << 20, &out, &fin, NULL), "two parts");
@@ -286,7 +266,7 @@ void test_body_bomb(void)
 
 	if (!ASSERT_OK_PTR(plain, "alloc") || !ASSERT_OK_PTR(enc, "alloc"))
 		goto out;
-	len = z_encode(plain, zeros, enc, cap, 31);
+	len = test__deflate(plain, zeros, enc, cap, 6, 31);
 	if (!ASSERT_TRUE(len > 0 && len < 200000, "bomb is small"))
 		goto out;
 	tt_buf_init(&out, 2 << 20);

@@ -977,23 +977,6 @@ out:
 	free(data);
 }
 
-/* src compressed in one go: gzip (wbits 31), zlib (15) or raw deflate (-15). */
-static size_t squeeze(const void *src, size_t n, unsigned char *out, size_t cap, int wbits)
-{
-	z_stream z = { 0 };
-	size_t k;
-
-	deflateInit2(&z, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY);
-	z.next_in = (unsigned char *)src;
-	z.avail_in = (uInt)n;
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	deflate(&z, Z_FINISH);
-	k = cap - z.avail_out;
-	deflateEnd(&z);
-	return k;
-}
-
 /*
  * Transfer codings other than chunked are decoded like content codings, after them (RFC 9112
  * 6.1: applied last, undone first): "Transfer-Encoding: gzip, chunked" alone, and a
@@ -1014,8 +997,8 @@ void test_conn_transfer_codings(void)
 
 		if (!ASSERT_OK_PTR(t, "table"))
 			return;
-		n1 = squeeze(json, strlen(json), z1, sizeof(z1), i == 2 ? 15 : 31);
-		n2 = i == 1 ? squeeze(z1, n1, z2, sizeof(z2), 15) : n1;
+		n1 = test__deflate(json, strlen(json), z1, sizeof(z1), 6, i == 2 ? 15 : 31);
+		n2 = i == 1 ? test__deflate(z1, n1, z2, sizeof(z2), 6, 15) : n1;
 		if (i != 1)
 			memcpy(z2, z1, n1);
 		len = (size_t)snprintf((char *)wire, sizeof(wire), "HTTP/1.1 200 OK\r\n"

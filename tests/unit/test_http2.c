@@ -361,26 +361,10 @@ out:
 	h2t_free(&b);
 }
 
-static size_t gzip_of(const char *in, uint8_t *out, size_t cap)
-{
-	z_stream z = { 0 };
-	size_t n;
-
-	deflateInit2(&z, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-	z.next_in = (Bytef *)in;
-	z.avail_in = (uInt)strlen(in);
-	z.next_out = out;
-	z.avail_out = (uInt)cap;
-	deflate(&z, Z_FINISH);
-	n = cap - z.avail_out;
-	deflateEnd(&z);
-	return n;
-}
-
 void test_http2_gzip(void)
 {
 	uint8_t gz[256];
-	size_t n = gzip_of(JSON_RESP, gz, sizeof(gz));
+	size_t n = test__deflate(JSON_RESP, strlen(JSON_RESP), gz, sizeof(gz), 9, 31);
 	struct h2t_sink s;
 	struct h2_stats st;
 	struct h2t b;

@@ -104,6 +104,10 @@ struct conn_table {
 
 /* A cap was hit on c: counted, and logged once per connection. */
 void conn_cap(struct conn_table *t, struct conn *c, const char *what);
+/* Stamps x with where it happened: c's process, connection, socket, peer and side. */
+void conn_stamp(const struct conn *c, struct http_exchange *x);
+/* Counts x and hands it to the table's sink (freed when there is none). */
+void conn_sink(struct conn_table *t, struct http_exchange *x);
 
 /* ---- conn_http1.c ---- */
 

@@ -26,6 +26,29 @@ void conn_cap(struct conn_table *t, struct conn *c, const char *what)
 		c->pid, (unsigned long long)c->id, what);
 }
 
+void conn_stamp(const struct conn *c, struct http_exchange *x)
+{
+	x->pid = c->pid;
+	x->conn = c->id;
+	x->fd = c->fd;
+	memcpy(x->peer_addr, c->peer, sizeof(x->peer_addr));
+	x->peer_port = c->port;
+	x->tls = true;
+	if (c->server_side)
+		x->flags |= HTTP_X_SERVER_SIDE;
+}
+
+void conn_sink(struct conn_table *t, struct http_exchange *x)
+{
+	t->st.exchanges++;
+	if (x->flags & HTTP_X_INCOMPLETE)
+		t->st.incomplete++;
+	if (t->sink)
+		t->sink(x, t->ctx);
+	else
+		http_exchange__free(x);
+}
+
 /* ---- connection lifecycle ---- */
 
 static size_t bucket_of(const struct conn_table *t, uint32_t pid, uint64_t id)

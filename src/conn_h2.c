@@ -20,21 +20,8 @@ static void h2_deliver(struct http_exchange *x, void *ctx)
 	struct conn *c = ctx;
 	struct conn_table *t = c->table;
 
-	x->pid = c->pid;
-	x->conn = c->id;
-	x->fd = c->fd;
-	memcpy(x->peer_addr, c->peer, sizeof(x->peer_addr));
-	x->peer_port = c->port;
-	x->tls = true;
-	if (c->server_side)
-		x->flags |= HTTP_X_SERVER_SIDE;
-	t->st.exchanges++;
-	if (x->flags & HTTP_X_INCOMPLETE)
-		t->st.incomplete++;
-	if (t->sink)
-		t->sink(x, t->ctx);
-	else
-		http_exchange__free(x);
+	conn_stamp(c, x);
+	conn_sink(t, x);
 }
 
 long conn_h2_sniff(struct conn_table *t, struct conn *c, struct half *h, const char *p, size_t n,

@@ -27,27 +27,14 @@ static struct http_exchange *exchange_new(struct conn *c)
 
 	if (!x)
 		return NULL;
-	x->pid = c->pid;
-	x->conn = c->id;
-	x->fd = c->fd;
-	memcpy(x->peer_addr, c->peer, sizeof(x->peer_addr));
-	x->peer_port = c->port;
-	x->tls = true;
-	if (c->server_side)
-		x->flags |= HTTP_X_SERVER_SIDE;
+	conn_stamp(c, x);
 	return x;
 }
 
 static void deliver(struct conn_table *t, struct conn *c, struct http_exchange *x)
 {
 	x->seq = c->seq++;
-	t->st.exchanges++;
-	if (x->flags & HTTP_X_INCOMPLETE)
-		t->st.incomplete++;
-	if (t->sink)
-		t->sink(x, t->ctx);
-	else
-		http_exchange__free(x);
+	conn_sink(t, x);
 }
 
 static struct pend *pend_of(struct conn *c, const struct http_exchange *x)

@@ -21,7 +21,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-INCLUDES := -Iinclude -I$(OUTPUT)
+INCLUDES := -Iinclude -Isrc -I$(OUTPUT)
 CFLAGS ?= -g -O2
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wmissing-prototypes
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -MMD -MP
@@ -52,7 +52,8 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 HELPER_SRCS := $(wildcard tests/e2e/helpers/*.c)
 HELPER_BINS := $(patsubst tests/e2e/helpers/%.c,$(OUTPUT)/helpers/%,$(HELPER_SRCS))
 
-.PHONY: FORCE npm-deps all deps test test-unit test-e2e check bench fuzz demo install clean layers
+.PHONY: FORCE npm-deps all deps test test-unit test-e2e check bench fuzz demo install clean layers \
+	cycles
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -179,6 +180,10 @@ test-e2e: $(BIN) $(HELPER_BINS)
 
 layers:
 	$(Q)tools/check_layers.sh
+
+# No two objects may call each other in a loop (tools/check_cycles.sh).
+cycles: $(LIB_OBJS) $(OUTPUT)/obj/main.o
+	$(Q)tools/check_cycles.sh $(OUTPUT)/obj
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory layers

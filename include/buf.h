@@ -40,6 +40,14 @@ const char *tt_buf_cstr(struct tt_buf *b);
 /* Hands the storage to the caller (NUL-terminated) and empties b. */
 char *tt_buf_steal(struct tt_buf *b, size_t *len);
 
+/*
+ * The one helper for growable arrays (libbpf's libbpf_ensure_mem is the model): makes *data,
+ * an array with room for *cap elements of elem_sz bytes, hold at least need elements,
+ * doubling its room (from 8) as often as that takes. 0, or -ENOMEM with *data and *cap
+ * unchanged (also when the size would overflow). Caps on the element count are the caller's.
+ */
+int tt_ensure_mem(void **data, size_t *cap, size_t elem_sz, size_t need);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,7 @@
 /* buf.c: growable byte buffer with a hard cap. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,4 +141,26 @@ char *tt_buf_steal(struct tt_buf *b, size_t *len)
 	b->len = 0;
 	b->alloc = 0;
 	return p;
+}
+
+int tt_ensure_mem(void **data, size_t *cap, size_t elem_sz, size_t need)
+{
+	size_t n = *cap ? *cap : 8;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			return -ENOMEM;
+		n *= 2;
+	}
+	if (elem_sz && n > SIZE_MAX / elem_sz)
+		return -ENOMEM;
+	p = realloc(*data, n * elem_sz);
+	if (!p)
+		return -ENOMEM;
+	*data = p;
+	*cap = n;
+	return 0;
 }

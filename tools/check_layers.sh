@@ -41,6 +41,7 @@ tlsdb:1
 tlshello:1
 # L2 streams
 conn:2
+conn_core:2
 conn_h2:2
 conn_http1:2
 conn_internal:2

@@ -30,8 +30,10 @@ ehframe:1
 gopclntab:1
 http1:1
 http2:1
+http2_frame:1
 http2_hdrs:1
 http2_internal:1
+http2_stream:1
 http_exchange:1
 json:1
 rawfmt:1

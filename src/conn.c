@@ -194,6 +194,7 @@ void conn_table__free(struct conn_table *t)
 		conn_free(c);
 	}
 	tt_buf_free(&t->gather);
+	conn_peers__free(t->peers);
 	free(t->buckets);
 	free(t);
 }
@@ -358,6 +359,7 @@ int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec
 	lru_unlink(t, c);
 	lru_append(t, c);
 	c->last_ts = rec->h.ts_ns;
+	c->tls = rec->src != TT_SRC_SOCK;
 	if (c->fd < 0 && rec->fd >= 0)
 		c->fd = rec->fd;
 	h = &c->h[rec->dir];
@@ -439,6 +441,40 @@ void conn_table__set_peer(struct conn_table *t, uint32_t pid, uint64_t conn, int
 		memcpy(c->q[i].x->peer_addr, c->peer, sizeof(c->peer));
 		c->q[i].x->peer_port = c->port;
 	}
+}
+
+void conn_table__connect(struct conn_table *t, const struct tt_connect *c)
+{
+	/* out of memory: later connections go without a peer name, as after a collision */
+	conn_peers__add(&t->peers, c);
+}
+
+bool conn_table__ssl_fd(struct conn_table *t, const struct tt_conn_ev *e)
+{
+	const struct conn_peer *p = conn_peers__find(t->peers, e->h.pid, e->fd);
+
+	if (!p || !p->addr[0]) {
+		conn_table__set_peer(t, e->h.pid, e->conn, e->fd, "", 0);
+		return false;
+	}
+	conn_table__set_peer(t, e->h.pid, e->conn, e->fd, p->addr, p->port);
+	return true;
+}
+
+void conn_table__sock(struct conn_table *t, const struct tt_sock *s)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	conn_peer_addr(s->family, s->raddr, addr, sizeof(addr));
+	conn_table__set_peer(t, s->h.pid, s->conn, s->fd, addr, s->rport);
+}
+
+uint64_t conn_table__connect_ns(const struct conn_table *t, uint32_t pid, int32_t fd,
+				uint16_t port)
+{
+	const struct conn_peer *p = conn_peers__find(t->peers, pid, fd);
+
+	return p && p->port == port ? p->ts : 0;
 }
 
 void conn_table__expire(struct conn_table *t, uint64_t now_ns)

@@ -25,7 +25,7 @@ void conn_stamp(const struct conn *c, struct http_exchange *x)
 	x->fd = c->fd;
 	memcpy(x->peer_addr, c->peer, sizeof(x->peer_addr));
 	x->peer_port = c->port;
-	x->tls = true;
+	x->tls = c->tls;
 	if (c->server_side)
 		x->flags |= HTTP_X_SERVER_SIDE;
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
+
 #include "body.h"
 #include "buf.h"
 #include "chunked.h"
@@ -73,6 +75,7 @@ struct conn {
 	int fd;
 	char peer[64];
 	uint16_t port;
+	bool tls;			/* its records are TLS plaintext, not a plain socket's */
 	enum conn_proto proto;
 	bool server_side;
 	bool midstream;			/* tracing began inside it: looking for a first message */
@@ -85,6 +88,17 @@ struct conn {
 	struct h2_session *h2;		/* P_HTTP2 */
 	struct conn_table *table;	/* P_HTTP2: the h2 session's sink needs it */
 };
+
+/* Where a process's socket fd connect()ed to, and when. */
+struct conn_peer {
+	uint32_t pid;
+	int32_t fd;
+	uint16_t port;
+	uint64_t ts;			/* of the connect(): the start of a TLS connection span */
+	char addr[INET6_ADDRSTRLEN];
+};
+
+struct conn_peers;
 
 struct conn_table {
 	struct conn_opts o;
@@ -99,9 +113,20 @@ struct conn_table {
 	bool warned_full;
 	struct http1_head head;		/* scratch: parsed head views */
 	struct tt_buf gather;		/* scratch: chunk data of one read, for a decoder */
+	struct conn_peers *peers;	/* connect() targets, from the first one on */
 };
 
 #define GATHER_MAX	(16u * 1024)	/* chunk data of one read gathered (conn_http1.c) */
+
+/* ---- conn_peer.c: connect() targets by (pid, fd) ---- */
+
+/* Records a connect(); the table is made on the first. 0 or -ENOMEM. */
+int conn_peers__add(struct conn_peers **pp, const struct tt_connect *c);
+/* What (pid, fd) last connected to, or NULL (p may be NULL). */
+const struct conn_peer *conn_peers__find(const struct conn_peers *p, uint32_t pid, int32_t fd);
+void conn_peers__free(struct conn_peers *p);
+/* The numeric form of a tt_connect / tt_sock address ("" when it has none). */
+void conn_peer_addr(uint16_t family, const uint8_t *addr, char *out, size_t size);
 
 /* ---- conn_core.c: used by every protocol ---- */
 

@@ -47,6 +47,7 @@ conn_core:2
 conn_h2:2
 conn_http1:2
 conn_internal:2
+conn_peer:2
 stream:2
 # L3 semantics
 genai:3

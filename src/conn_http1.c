@@ -293,6 +293,23 @@ static void head_error(struct conn_table *t, struct conn *c, struct half *h, lon
 	t->st.resyncs++;
 }
 
+/*
+ * The head of r bytes parsed into x is over: its body is read as frame says. Where the body
+ * ends is unknown (frame < 0): the head is kept, the half looks for the next message.
+ */
+static long head_done(struct conn_table *t, struct conn *c, struct half *h,
+		      struct http_exchange *x, int frame, uint64_t length, long r)
+{
+	if (frame < 0) {
+		msg_begin(t, c, h, x, HTTP1_FRAME_NONE, 0, (size_t)r);
+		x->flags |= HTTP_X_INCOMPLETE;
+		head_error(t, c, h, frame);
+		return r;
+	}
+	msg_begin(t, c, h, x, frame, length, (size_t)r);
+	return r;
+}
+
 static long req_head(struct conn_table *t, struct conn *c, struct half *h, const char *p,
 		     size_t n)
 {
@@ -317,15 +334,7 @@ static long req_head(struct conn_table *t, struct conn *c, struct half *h, const
 		x->flags |= HTTP_X_INCOMPLETE;
 	pend_insert(t, c, c->nq, x);
 	frame = http1_request_framing(&t->head, &length);
-	if (frame < 0) {
-		/* Where the body ends is unknown: keep the head, look for the next request. */
-		msg_begin(t, c, h, x, HTTP1_FRAME_NONE, 0, (size_t)r);
-		x->flags |= HTTP_X_INCOMPLETE;
-		head_error(t, c, h, frame);
-		return r;
-	}
-	msg_begin(t, c, h, x, frame, length, (size_t)r);
-	return r;
+	return head_done(t, c, h, x, frame, length, r);
 }
 
 /*
@@ -392,14 +401,7 @@ static long resp_head(struct conn_table *t, struct conn *c, struct half *h, cons
 	if (!x->reason || http1_headers_append(&x->resp.headers, &t->head))
 		x->flags |= HTTP_X_INCOMPLETE;
 	frame = http1_response_framing(&t->head, x->method, &length);
-	if (frame < 0) {
-		msg_begin(t, c, h, x, HTTP1_FRAME_NONE, 0, (size_t)r);
-		x->flags |= HTTP_X_INCOMPLETE;
-		head_error(t, c, h, frame);
-		return r;
-	}
-	msg_begin(t, c, h, x, frame, length, (size_t)r);
-	return r;
+	return head_done(t, c, h, x, frame, length, r);
 }
 
 static long half_body(struct conn_table *t, struct conn *c, struct half *h,

@@ -132,6 +132,19 @@ static bool replay_all(struct h2case *c, const struct replay_opts *ro)
 #define REQ_HDRS(path) ":method", "POST", ":scheme", "https", ":authority", "api.openai.com", \
 		       ":path", path, "content-type", "application/json"
 
+/* n requests without a body, on streams 1, 3, ... (paths /1, /3, ...); the server's turn next. */
+static void requests(struct h2t *b, uint32_t n)
+{
+	char path[16];
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/%u", 2 * i + 1);
+		h2t_headers(b, H2_C2S, 2 * i + 1, true, REQ_HDRS(path));
+	}
+	h2t_cut(b);
+}
+
 /* ---- frame layer ---- */
 
 void test_http2_frame_header(void)
@@ -420,10 +433,7 @@ void test_http2_goaway(void)
 	struct h2case c;
 
 	h2case_start(&c);
-	h2t_headers(&c.b, H2_C2S, 1, true, REQ_HDRS("/1"));
-	h2t_headers(&c.b, H2_C2S, 3, true, REQ_HDRS("/3"));
-	h2t_headers(&c.b, H2_C2S, 5, true, REQ_HDRS("/5"));
-	h2t_cut(&c.b);
+	requests(&c.b, 3);
 	h2t_goaway(&c.b, H2_S2C, 3, 0);
 	h2t_headers(&c.b, H2_S2C, 3, false, ":status", "200");
 	h2t_datas(&c.b, H2_S2C, 3, true, "three");
@@ -505,8 +515,7 @@ void test_http2_frame_size(void)
 
 	memset(data, 'd', sizeof(data));
 	h2case_start(&c);
-	h2t_headers(&c.b, H2_C2S, 1, true, REQ_HDRS("/1"));
-	h2t_cut(&c.b);
+	requests(&c.b, 1);
 	h2t_headers(&c.b, H2_S2C, 1, false, ":status", "200");
 	h2t_data(&c.b, H2_S2C, 1, true, data, 20000);	/* over the default 16384 */
 	h2t_cut(&c.b);
@@ -706,8 +715,7 @@ void test_http2_hpack_broken(void)
 	struct h2case c;
 
 	h2case_start(&c);
-	h2t_headers(&c.b, H2_C2S, 1, true, REQ_HDRS("/1"));
-	h2t_cut(&c.b);
+	requests(&c.b, 1);
 	/* index 70: past the static table, and the server's dynamic table is empty */
 	h2t_frame(&c.b, H2_S2C, H2_HEADERS, H2_F_END_HEADERS, 1, "\xbf\x07", 2);
 	h2t_cut(&c.b);
@@ -784,8 +792,7 @@ void test_http2_gap(void)
 	struct h2case c;
 
 	h2case_start(&c);
-	h2t_headers(&c.b, H2_C2S, 1, true, REQ_HDRS("/1"));
-	h2t_cut(&c.b);
+	requests(&c.b, 1);
 	h2t_headers(&c.b, H2_S2C, 1, false, ":status", "200", "content-type", "text/event-stream");
 	sse_event(&c.b, 1, "a", false);
 	ro.lose_seg = (long)c.b.nseg;
@@ -819,10 +826,7 @@ void test_http2_streams_cap(void)
 	struct h2case c;
 
 	h2case_start(&c);
-	h2t_headers(&c.b, H2_C2S, 1, true, REQ_HDRS("/1"));
-	h2t_headers(&c.b, H2_C2S, 3, true, REQ_HDRS("/3"));
-	h2t_headers(&c.b, H2_C2S, 5, true, REQ_HDRS("/5"));
-	h2t_cut(&c.b);
+	requests(&c.b, 3);
 	h2t_headers(&c.b, H2_S2C, 3, true, ":status", "200");
 	if (replay_all(&c, &ro) && ASSERT_EQ(c.s.n, 3, "exchanges")) {
 		ASSERT_STREQ(c.s.x[0]->target, "/1", "oldest out at the cap");

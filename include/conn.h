@@ -3,6 +3,7 @@
 #ifndef TT_CONN_H
 #define TT_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,7 +68,8 @@ void conn_table__free(struct conn_table *t);
  * is (rec->h.pid, rec->conn). TT_DIR_WRITE carries requests unless the connection turns out
  * to be server side. A connection that starts with the HTTP/2 preface, a server's SETTINGS or
  * HTTP/2 frames (tracing began inside it) is decoded as HTTP/2: each stream is an exchange,
- * delivered when it ends, with seq in request order. 0, -EINVAL on a malformed record, -ENOMEM.
+ * delivered when it ends, with seq in request order. Exchanges are TLS unless the records come
+ * from a plaintext socket (TT_SRC_SOCK). 0, -EINVAL on a malformed record, -ENOMEM.
  */
 int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec_size);
 /* SSL_free: what is complete is delivered; a response delimited by close ends here. */
@@ -77,6 +79,18 @@ void conn_table__proc_exit(struct conn_table *t, uint32_t pid, uint64_t ts_ns);
 /* Socket fd and numeric peer address of a connection (addr may be NULL). */
 void conn_table__set_peer(struct conn_table *t, uint32_t pid, uint64_t conn, int fd,
 			  const char *addr, uint16_t port);
+/* A connect() (TT_REC_CONNECT): kept by (pid, fd) until a connection names that socket. */
+void conn_table__connect(struct conn_table *t, const struct tt_connect *c);
+/*
+ * A TLS connection learnt its socket (TT_REC_SSL_FD): its fd, and the peer that (pid, fd)
+ * connect()ed to, or none. Returns whether the peer became known.
+ */
+bool conn_table__ssl_fd(struct conn_table *t, const struct tt_conn_ev *e);
+/* A plaintext socket (TT_REC_SOCK): its fd and peer. */
+void conn_table__sock(struct conn_table *t, const struct tt_sock *s);
+/* When (pid, fd) connect()ed to port: the start of a TLS connection; 0 when not seen. */
+uint64_t conn_table__connect_ns(const struct conn_table *t, uint32_t pid, int32_t fd,
+				uint16_t port);
 /* Drops connections idle since before now_ns - idle_ns, delivering what they hold. */
 void conn_table__expire(struct conn_table *t, uint64_t now_ns);
 /* Shutdown: delivers every pending exchange, flagged incomplete where it is. */

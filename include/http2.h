@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* http2.h: HTTP/2 frame layer and session decoder (HPACK via nghttp2): streams to exchanges. */
+/* http2.h: HTTP/2 frame codec and session decoder (HPACK via nghttp2): streams to exchanges. */
 #ifndef TT_HTTP2_H
 #define TT_HTTP2_H
 
@@ -68,6 +68,11 @@ int h2_frame_fragment(const struct h2_frame_hdr *f, const uint8_t *payload, cons
  * well-formed (they are ignored). 0 or -EBADMSG.
  */
 int h2_frame_check(const struct h2_frame_hdr *f, uint32_t max_len);
+/*
+ * Whether the 9 bytes at p are a frame header a peer could have sent as the first one of a
+ * call: a known type before CONTINUATION, defined flags, the reserved bit clear, well-formed.
+ */
+bool h2_frame_plausible(const uint8_t *p, uint32_t max_len);
 
 enum h2_sniff {
 	H2_SNIFF_NO = -1,		/* not an HTTP/2 frame */

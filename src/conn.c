@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * conn.c: the connection table: TLS plaintext chunks in, HTTP exchanges out; connections by
- * (pid, id), their lifetime, reassembly by position. HTTP/1.x: conn_http1.c, HTTP/2: conn_h2.c.
+ * (pid, id), their lifetime, reassembly by position, which protocol a connection speaks and
+ * the dispatch to it. HTTP/1.x: conn_http1.c, HTTP/2: conn_h2.c; below both, conn_core.c.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -15,39 +16,6 @@
 #include "limits.h"
 #include "log.h"
 #include "stream.h"
-
-void conn_cap(struct conn_table *t, struct conn *c, const char *what)
-{
-	t->st.caps_hit++;
-	if (c->warned)
-		return;
-	c->warned = true;
-	tt_warn("conn: pid=%u ssl=%#llx: %s cap hit (further caps on this connection not logged)",
-		c->pid, (unsigned long long)c->id, what);
-}
-
-void conn_stamp(const struct conn *c, struct http_exchange *x)
-{
-	x->pid = c->pid;
-	x->conn = c->id;
-	x->fd = c->fd;
-	memcpy(x->peer_addr, c->peer, sizeof(x->peer_addr));
-	x->peer_port = c->port;
-	x->tls = true;
-	if (c->server_side)
-		x->flags |= HTTP_X_SERVER_SIDE;
-}
-
-void conn_sink(struct conn_table *t, struct http_exchange *x)
-{
-	t->st.exchanges++;
-	if (x->flags & HTTP_X_INCOMPLETE)
-		t->st.incomplete++;
-	if (t->sink)
-		t->sink(x, t->ctx);
-	else
-		http_exchange__free(x);
-}
 
 /* ---- connection lifecycle ---- */
 
@@ -106,24 +74,10 @@ static void conn_free(struct conn *c)
 static void conn_end(struct conn_table *t, struct conn *c, uint64_t ts, bool closed)
 {
 	struct conn **pp = &t->buckets[bucket_of(t, c->pid, c->id)];
-	bool resp_lost;
-	int i;
 
 	if (c->h2)
 		conn_h2_end(t, c, ts, closed);
-	for (i = 0; i < 2; i++) {
-		struct half *h = &c->h[i];
-
-		if (h->state == HS_BODY)
-			conn_msg_end(t, c, h, ts ? ts : h->ts, closed && h->frame == HTTP1_FRAME_CLOSE);
-	}
-	/* Responses lost or unreadable on the response side make the unanswered incomplete. */
-	resp_lost = c->proto == P_HTTP1 && c->h[c->server_side ? TT_DIR_WRITE : TT_DIR_READ].lost;
-	while (c->nq) {
-		if (!c->q[0].resp_seen && resp_lost)
-			c->q[0].x->flags |= HTTP_X_INCOMPLETE;
-		conn_pend_force(t, c, 0, closed ? 0 : HTTP_X_INCOMPLETE);
-	}
+	conn_http1_end(t, c, ts, closed);
 	while (*pp != c)
 		pp = &(*pp)->hnext;
 	*pp = c->hnext;
@@ -240,9 +194,143 @@ void conn_table__free(struct conn_table *t)
 		conn_free(c);
 	}
 	tt_buf_free(&t->gather);
+	conn_peers__free(t->peers);
 	free(t->buckets);
 	free(t);
 }
+
+/* ---- protocol sniffing and dispatch by protocol ---- */
+
+/* Bytes that could be the middle of an HTTP/1 message: text such as JSON or SSE lines. */
+static bool looks_like_text(const char *p, size_t n)
+{
+	size_t i, lim = n < 64 ? n : 64;
+
+	for (i = 0; i < lim; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n')
+			return false;
+	}
+	return lim > 0;
+}
+
+/*
+ * The first bytes of a connection decide its protocol and which side carries requests: 0 (the
+ * halves are set up for it), STOP (more bytes needed) or n (not HTTP: skipped). Tracing that
+ * starts while a keep-alive connection is open (-p on a running agent) sees it mid-message:
+ * HTTP/1 then looks for the next message start, within TT_MAX_MIDSTREAM_PROBE bytes.
+ */
+static long half_sniff(struct conn_table *t, struct conn *c, struct half *h, const char *p,
+		       size_t n)
+{
+	long r;
+
+	switch (http1_sniff(p, n)) {
+	case HTTP1_SNIFF_MORE:
+		return STOP;
+	case HTTP1_SNIFF_H2:
+		t->st.h2_prefaces++;
+		r = conn_h2_sniff(t, c, h, p, n, true);
+		if (r == -ENOMEM)
+			conn_skip(c);
+		return r == -ENOMEM ? (long)n : r;
+	case HTTP1_SNIFF_OTHER:
+		if (looks_like_text(p, n)) {
+			conn_http1_start(t, c, true);
+			return 0;
+		}
+		r = conn_h2_sniff(t, c, h, p, n, false);
+		if (r == 0 || r == STOP)
+			return r;
+		t->st.non_http++;
+		tt_debug("conn: pid=%u ssl=%#llx: not HTTP/1.x, skipped", c->pid,
+			 (unsigned long long)c->id);
+		conn_skip(c);
+		return (long)n;
+	case HTTP1_SNIFF_REQUEST:
+		c->server_side = h->dir == TT_DIR_READ;
+		break;
+	case HTTP1_SNIFF_RESPONSE:
+		c->server_side = h->dir == TT_DIR_WRITE;
+		break;
+	}
+	conn_http1_start(t, c, false);
+	return 0;
+}
+
+/* Parses as much of p as possible; returns the bytes consumed. */
+static size_t half_parse(struct conn_table *t, struct conn *c, struct half *h,
+			 const unsigned char *p, size_t n)
+{
+	long r;
+
+	if (h->state == HS_SNIFF) {
+		r = half_sniff(t, c, h, (const char *)p, n);
+		if (r)
+			return r == STOP ? 0 : (size_t)r;
+	}
+	switch (h->state) {
+	case HS_SKIP:
+		return n;
+	case HS_H2:
+		return conn_h2_parse(t, c, h, p, n);
+	default:
+		return conn_http1_parse(t, c, h, p, n);
+	}
+}
+
+static void half_keep(struct conn_table *t, struct conn *c, struct half *h, const void *p,
+		      size_t n)
+{
+	if (!n || h->state == HS_SKIP)
+		return;
+	if (stream__keep(&h->st, p, n)) {
+		conn_cap(t, c, "stream buffer");
+		if (h->state == HS_H2)
+			conn_h2_gap(t, c, h, 0);
+		else if (h->state != HS_SNIFF)
+			conn_http1_lost(h, false);
+	}
+}
+
+/* Bytes of half h in stream order: parsed, or kept in its tail until more come. */
+static void half_input(struct conn_table *t, struct conn *c, struct half *h,
+		       const unsigned char *p, size_t n)
+{
+	size_t used;
+
+	if (!h->st.tail.len) {
+		used = half_parse(t, c, h, p, n);
+		half_keep(t, c, h, p + used, n - used);
+		return;
+	}
+	half_keep(t, c, h, p, n);
+	used = half_parse(t, c, h, h->st.tail.data, h->st.tail.len);
+	stream__consume(&h->st, used);
+}
+
+/* lost bytes are missing before what comes next on half h. */
+static void half_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost)
+{
+	t->st.gaps++;
+	t->st.bytes_lost += lost;
+	tt_debug("conn: pid=%u ssl=%#llx: gap of %llu bytes (%s)", c->pid,
+		 (unsigned long long)c->id, (unsigned long long)lost, h->dir ? "read" : "write");
+	switch (h->state) {
+	case HS_SNIFF:
+	case HS_SKIP:
+		return;
+	case HS_H2:
+		conn_h2_gap(t, c, h, lost);
+		return;
+	default:
+		conn_http1_gap(t, c, h, lost);
+		return;
+	}
+}
+
+/* ---- records in ---- */
 
 /* A chunk at position 0 starting a call on a stream that had advanced: the SSL* was reused. */
 static bool conn_reused(const struct half *h, const struct tt_data *rec)
@@ -271,6 +359,7 @@ int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec
 	lru_unlink(t, c);
 	lru_append(t, c);
 	c->last_ts = rec->h.ts_ns;
+	c->tls = rec->src != TT_SRC_SOCK;
 	if (c->fd < 0 && rec->fd >= 0)
 		c->fd = rec->fd;
 	h = &c->h[rec->dir];
@@ -290,19 +379,19 @@ int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec
 		return 0;
 	}
 	if (gap)
-		conn_half_gap(t, c, h, gap);
+		half_gap(t, c, h, gap);
 	/* after any gap: a call that starts with new bytes is where HTTP/2 frames can resume */
 	if ((rec->flags & TT_DF_FIRST) && !off && rec->len && h->state == HS_H2 &&
 	    !h->st.tail.len)
 		conn_h2_call_start(c, h);
 	if (off < rec->len)
-		conn_half_input(t, c, h, rec->data + off, rec->len - off);
+		half_input(t, c, h, rec->data + off, rec->len - off);
 	if ((rec->flags & (TT_DF_TRUNCATED | TT_DF_LAST)) == (TT_DF_TRUNCATED | TT_DF_LAST) &&
 	    h->call_known && c->proto != P_SKIP) {
 		end = h->call_pos + rec->call_len;
 		gap = stream__skip_to(&h->st, end);
 		if (gap)
-			conn_half_gap(t, c, h, gap);
+			half_gap(t, c, h, gap);
 	}
 	if (rec->flags & TT_DF_LAST)
 		h->call_known = false;
@@ -352,6 +441,40 @@ void conn_table__set_peer(struct conn_table *t, uint32_t pid, uint64_t conn, int
 		memcpy(c->q[i].x->peer_addr, c->peer, sizeof(c->peer));
 		c->q[i].x->peer_port = c->port;
 	}
+}
+
+void conn_table__connect(struct conn_table *t, const struct tt_connect *c)
+{
+	/* out of memory: later connections go without a peer name, as after a collision */
+	conn_peers__add(&t->peers, c);
+}
+
+bool conn_table__ssl_fd(struct conn_table *t, const struct tt_conn_ev *e)
+{
+	const struct conn_peer *p = conn_peers__find(t->peers, e->h.pid, e->fd);
+
+	if (!p || !p->addr[0]) {
+		conn_table__set_peer(t, e->h.pid, e->conn, e->fd, "", 0);
+		return false;
+	}
+	conn_table__set_peer(t, e->h.pid, e->conn, e->fd, p->addr, p->port);
+	return true;
+}
+
+void conn_table__sock(struct conn_table *t, const struct tt_sock *s)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	conn_peer_addr(s->family, s->raddr, addr, sizeof(addr));
+	conn_table__set_peer(t, s->h.pid, s->conn, s->fd, addr, s->rport);
+}
+
+uint64_t conn_table__connect_ns(const struct conn_table *t, uint32_t pid, int32_t fd,
+				uint16_t port)
+{
+	const struct conn_peer *p = conn_peers__find(t->peers, pid, fd);
+
+	return p && p->port == port ? p->ts : 0;
 }
 
 void conn_table__expire(struct conn_table *t, uint64_t now_ns)

@@ -2,7 +2,8 @@
 /*
  * conn_http1.c: the HTTP/1.x side of the connection table: message heads and bodies of each
  * half (request / response), resynchronisation after gaps, and the queue that pairs requests
- * with responses and delivers exchanges in order. The table itself is conn.c.
+ * with responses and delivers exchanges in order. The table and the protocol sniffing are
+ * conn.c; what every protocol uses is conn_core.c.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -48,6 +49,9 @@ static struct pend *pend_of(struct conn *c, const struct http_exchange *x)
 	return NULL;
 }
 
+static void msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64_t ts,
+		    bool complete);
+
 /* Ends whatever a half is reading of x (x is about to be delivered early). */
 static void release_halves(struct conn_table *t, struct conn *c, struct http_exchange *x)
 {
@@ -55,15 +59,14 @@ static void release_halves(struct conn_table *t, struct conn *c, struct http_exc
 
 	for (i = 0; i < 2; i++) {
 		if (c->h[i].x == x) {
-			conn_msg_end(t, c, &c->h[i], c->last_ts, false);
-			c->h[i].state = HS_RESYNC;
-			c->h[i].line_start = false;
-			c->h[i].lost = true;
+			msg_end(t, c, &c->h[i], c->last_ts, false);
+			conn_http1_lost(&c->h[i], false);
 		}
 	}
 }
 
-void conn_pend_force(struct conn_table *t, struct conn *c, size_t idx, uint32_t flags)
+/* Delivers c's queue entry at idx, whatever its state, flagged for what it lacks. */
+static void pend_force(struct conn_table *t, struct conn *c, size_t idx, uint32_t flags)
 {
 	struct pend p = c->q[idx];
 
@@ -95,7 +98,7 @@ static struct pend *pend_insert(struct conn_table *t, struct conn *c, size_t idx
 {
 	if (c->nq == t->o.max_pending) {
 		conn_cap(t, c, "pending requests");
-		conn_pend_force(t, c, 0, HTTP_X_INCOMPLETE);
+		pend_force(t, c, 0, HTTP_X_INCOMPLETE);
 		if (idx)
 			idx--;
 	}
@@ -202,8 +205,9 @@ static void add_trailers(struct conn_table *t, struct half *h)
 	tt_buf_reset(&h->trailers);
 }
 
-void conn_msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64_t ts,
-		  bool complete)
+/* The message half h was reading ends at ts (complete: its framing says so). */
+static void msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64_t ts,
+		    bool complete)
 {
 	struct pend *p;
 
@@ -233,14 +237,6 @@ void conn_msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64_t
 		h->state = HS_HEAD;
 }
 
-static void conn_skip(struct conn *c)
-{
-	c->proto = P_SKIP;
-	c->h[0].state = c->h[1].state = HS_SKIP;
-	tt_buf_reset(&c->h[0].st.tail);
-	tt_buf_reset(&c->h[1].st.tail);
-}
-
 /* A head was parsed into x and h->m: set up reading its body. */
 static void msg_begin(struct conn_table *t, struct conn *c, struct half *h,
 		      struct http_exchange *x, int frame, uint64_t length, size_t head_len)
@@ -253,7 +249,7 @@ static void msg_begin(struct conn_table *t, struct conn *c, struct half *h,
 	h->frame = frame;
 	h->remain = length;
 	if (frame == HTTP1_FRAME_NONE || frame == HTTP1_FRAME_TUNNEL) {
-		conn_msg_end(t, c, h, h->ts, true);
+		msg_end(t, c, h, h->ts, true);
 		if (frame == HTTP1_FRAME_TUNNEL) {
 			t->st.upgrades++;
 			conn_skip(c);
@@ -292,11 +288,26 @@ static void head_error(struct conn_table *t, struct conn *c, struct half *h, lon
 		t->st.parse_errors++;
 	tt_debug("conn: pid=%u ssl=%#llx: bad %s head (%ld), resyncing", c->pid,
 		 (unsigned long long)c->id, h->is_req ? "request" : "response", err);
-	h->state = HS_RESYNC;
-	h->line_start = false;
-	h->lost = true;
+	conn_http1_lost(h, false);
 	h->head_ts = 0;
 	t->st.resyncs++;
+}
+
+/*
+ * The head of r bytes parsed into x is over: its body is read as frame says. Where the body
+ * ends is unknown (frame < 0): the head is kept, the half looks for the next message.
+ */
+static long head_done(struct conn_table *t, struct conn *c, struct half *h,
+		      struct http_exchange *x, int frame, uint64_t length, long r)
+{
+	if (frame < 0) {
+		msg_begin(t, c, h, x, HTTP1_FRAME_NONE, 0, (size_t)r);
+		x->flags |= HTTP_X_INCOMPLETE;
+		head_error(t, c, h, frame);
+		return r;
+	}
+	msg_begin(t, c, h, x, frame, length, (size_t)r);
+	return r;
 }
 
 static long req_head(struct conn_table *t, struct conn *c, struct half *h, const char *p,
@@ -323,15 +334,7 @@ static long req_head(struct conn_table *t, struct conn *c, struct half *h, const
 		x->flags |= HTTP_X_INCOMPLETE;
 	pend_insert(t, c, c->nq, x);
 	frame = http1_request_framing(&t->head, &length);
-	if (frame < 0) {
-		/* Where the body ends is unknown: keep the head, look for the next request. */
-		msg_begin(t, c, h, x, HTTP1_FRAME_NONE, 0, (size_t)r);
-		x->flags |= HTTP_X_INCOMPLETE;
-		head_error(t, c, h, frame);
-		return r;
-	}
-	msg_begin(t, c, h, x, frame, length, (size_t)r);
-	return r;
+	return head_done(t, c, h, x, frame, length, r);
 }
 
 /*
@@ -398,14 +401,7 @@ static long resp_head(struct conn_table *t, struct conn *c, struct half *h, cons
 	if (!x->reason || http1_headers_append(&x->resp.headers, &t->head))
 		x->flags |= HTTP_X_INCOMPLETE;
 	frame = http1_response_framing(&t->head, x->method, &length);
-	if (frame < 0) {
-		msg_begin(t, c, h, x, HTTP1_FRAME_NONE, 0, (size_t)r);
-		x->flags |= HTTP_X_INCOMPLETE;
-		head_error(t, c, h, frame);
-		return r;
-	}
-	msg_begin(t, c, h, x, frame, length, (size_t)r);
-	return r;
+	return head_done(t, c, h, x, frame, length, r);
 }
 
 static long half_body(struct conn_table *t, struct conn *c, struct half *h,
@@ -436,7 +432,7 @@ static long half_body(struct conn_table *t, struct conn *c, struct half *h,
 			h->x->flags |= HTTP_X_INCOMPLETE;
 			if (r == -E2BIG)
 				conn_cap(t, c, "chunk line");
-			conn_msg_end(t, c, h, h->ts, false);
+			msg_end(t, c, h, h->ts, false);
 			head_error(t, c, h, r == -E2BIG ? -EBADMSG : r);
 			return 0;
 		}
@@ -450,7 +446,7 @@ static long half_body(struct conn_table *t, struct conn *c, struct half *h,
 	h->m->wire_bytes += k;
 	if ((h->frame == HTTP1_FRAME_LENGTH && !h->remain) ||
 	    (h->frame == HTTP1_FRAME_CHUNKED && chunked_dec__done(&h->ch)))
-		conn_msg_end(t, c, h, h->ts, true);
+		msg_end(t, c, h, h->ts, true);
 	return (long)k;
 }
 
@@ -476,93 +472,31 @@ static long half_resync(struct half *h, const char *p, size_t n)
 	return lf - p + 1;
 }
 
-/* Bytes that could be the middle of an HTTP/1 message: text such as JSON or SSE lines. */
-static bool looks_like_text(const char *p, size_t n)
-{
-	size_t i, lim = n < 64 ? n : 64;
-
-	for (i = 0; i < lim; i++) {
-		unsigned char ch = (unsigned char)p[i];
-
-		if (ch < 0x20 && ch != '\t' && ch != '\r' && ch != '\n')
-			return false;
-	}
-	return lim > 0;
-}
-
-/*
- * Tracing that starts while a keep-alive connection is open (-p on a running agent) sees it
- * mid-message. Assume the usual client roles and look for the next request and status lines,
- * within TT_MAX_MIDSTREAM_PROBE bytes; the first exchange found is whole.
- */
-static void midstream_begin(struct conn_table *t, struct conn *c)
+void conn_http1_start(struct conn_table *t, struct conn *c, bool midstream)
 {
 	int i;
 
-	t->st.midstream++;
-	tt_debug("conn: pid=%u ssl=%#llx: starts mid-stream, looking for a message start",
-		 c->pid, (unsigned long long)c->id);
 	c->proto = P_HTTP1;
-	c->server_side = false;
-	c->midstream = true;
-	c->probe_bytes = 0;
-	for (i = 0; i < 2; i++) {
-		c->h[i].is_req = i == TT_DIR_WRITE;
-		c->h[i].state = HS_RESYNC;
-		c->h[i].line_start = true;
-		/* a response seen before its request is paired by time and marked incomplete */
-		c->h[i].lost = i == TT_DIR_READ;
+	if (midstream) {
+		/* the usual client roles are assumed; the first exchange found is whole */
+		t->st.midstream++;
+		tt_debug("conn: pid=%u ssl=%#llx: starts mid-stream, looking for a message start",
+			 c->pid, (unsigned long long)c->id);
+		c->server_side = false;
+		c->midstream = true;
+		c->probe_bytes = 0;
 	}
-}
-
-/* The first bytes of a connection decide its protocol and which side carries requests. */
-static long half_sniff(struct conn_table *t, struct conn *c, struct half *h, const char *p,
-		       size_t n)
-{
-	enum http1_sniff s = http1_sniff(p, n);
-	long r;
-	int i;
-
-	switch (s) {
-	case HTTP1_SNIFF_MORE:
-		return STOP;
-	case HTTP1_SNIFF_H2:
-		t->st.h2_prefaces++;
-		r = conn_h2_sniff(t, c, h, p, n, true);
-		if (r == -ENOMEM)
-			conn_skip(c);
-		return r == -ENOMEM ? (long)n : r;
-	case HTTP1_SNIFF_OTHER:
-		if (looks_like_text(p, n)) {
-			midstream_begin(t, c);
-			return 0;
-		}
-		r = conn_h2_sniff(t, c, h, p, n, false);
-		if (r == 0 || r == STOP)
-			return r;
-		t->st.non_http++;
-		tt_debug("conn: pid=%u ssl=%#llx: not HTTP/1.x, skipped", c->pid,
-			 (unsigned long long)c->id);
-		conn_skip(c);
-		return (long)n;
-	case HTTP1_SNIFF_REQUEST:
-		c->server_side = h->dir == TT_DIR_READ;
-		break;
-	case HTTP1_SNIFF_RESPONSE:
-		c->server_side = h->dir == TT_DIR_WRITE;
-		break;
-	}
-	c->proto = P_HTTP1;
 	for (i = 0; i < 2; i++) {
 		c->h[i].is_req = (i == TT_DIR_WRITE) != c->server_side;
-		c->h[i].state = HS_HEAD;
+		c->h[i].state = midstream ? HS_RESYNC : HS_HEAD;
+		c->h[i].line_start = midstream;
+		/* a response seen before its request is paired by time and marked incomplete */
+		c->h[i].lost = midstream && i == TT_DIR_READ;
 	}
-	return 0;
 }
 
-/* Parses as much of p as possible; returns the bytes consumed. */
-static size_t half_parse(struct conn_table *t, struct conn *c, struct half *h,
-			 const unsigned char *p, size_t n)
+size_t conn_http1_parse(struct conn_table *t, struct conn *c, struct half *h,
+			const unsigned char *p, size_t n)
 {
 	const char *s = (const char *)p;
 	size_t off = 0;
@@ -574,9 +508,6 @@ static size_t half_parse(struct conn_table *t, struct conn *c, struct half *h,
 			h->head_tid = h->tid;
 		}
 		switch (h->state) {
-		case HS_SNIFF:
-			r = half_sniff(t, c, h, s + off, n - off);
-			break;
 		case HS_HEAD:
 			r = h->is_req ? req_head(t, c, h, s + off, n - off) :
 					resp_head(t, c, h, s + off, n - off);
@@ -595,10 +526,8 @@ static size_t half_parse(struct conn_table *t, struct conn *c, struct half *h,
 				return n;
 			}
 			break;
-		case HS_SKIP:
+		default:	/* HS_SKIP: a tunnel began */
 			return n;
-		case HS_H2:
-			return off + conn_h2_parse(t, c, h, p + off, n - off);
 		}
 		if (r > 0)
 			off += (size_t)r;
@@ -606,52 +535,16 @@ static size_t half_parse(struct conn_table *t, struct conn *c, struct half *h,
 	return off;
 }
 
-static void half_keep(struct conn_table *t, struct conn *c, struct half *h, const void *p,
-		      size_t n)
+void conn_http1_lost(struct half *h, bool line_start)
 {
-	if (!n || h->state == HS_SKIP)
-		return;
-	if (stream__keep(&h->st, p, n)) {
-		conn_cap(t, c, "stream buffer");
-		if (h->state == HS_H2) {
-			conn_h2_gap(t, c, h, 0);
-		} else if (h->state != HS_SNIFF) {
-			h->state = HS_RESYNC;
-			h->line_start = false;
-			h->lost = true;
-		}
-	}
+	h->state = HS_RESYNC;
+	h->line_start = line_start;
+	h->lost = true;
 }
 
-void conn_half_input(struct conn_table *t, struct conn *c, struct half *h,
-		     const unsigned char *p, size_t n)
+void conn_http1_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost)
 {
-	size_t used;
-
-	if (!h->st.tail.len) {
-		used = half_parse(t, c, h, p, n);
-		half_keep(t, c, h, p + used, n - used);
-		return;
-	}
-	half_keep(t, c, h, p, n);
-	used = half_parse(t, c, h, h->st.tail.data, h->st.tail.len);
-	stream__consume(&h->st, used);
-}
-
-void conn_half_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost)
-{
-	t->st.gaps++;
-	t->st.bytes_lost += lost;
-	tt_debug("conn: pid=%u ssl=%#llx: gap of %llu bytes (%s)", c->pid,
-		 (unsigned long long)c->id, (unsigned long long)lost, h->dir ? "read" : "write");
-	switch (h->state) {
-	case HS_SNIFF:
-	case HS_SKIP:
-		return;
-	case HS_H2:
-		conn_h2_gap(t, c, h, lost);
-		return;
-	case HS_BODY:
+	if (h->state == HS_BODY) {
 		h->x->flags |= HTTP_X_INCOMPLETE;
 		if (h->frame == HTTP1_FRAME_CLOSE ||
 		    (h->frame == HTTP1_FRAME_LENGTH && lost <= h->remain) ||
@@ -661,17 +554,32 @@ void conn_half_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_
 				body_reader__gap(&h->br);
 			h->m->wire_bytes += lost;
 			if (h->frame == HTTP1_FRAME_LENGTH && !(h->remain -= lost))
-				conn_msg_end(t, c, h, h->ts, false);
+				msg_end(t, c, h, h->ts, false);
 			return;
 		}
-		conn_msg_end(t, c, h, h->ts, false);
-		break;
-	default:
-		break;
+		msg_end(t, c, h, h->ts, false);
 	}
-	h->state = HS_RESYNC;
-	h->line_start = true;
-	h->lost = true;
+	conn_http1_lost(h, true);
 	h->head_ts = 0;
 	t->st.resyncs++;
+}
+
+void conn_http1_end(struct conn_table *t, struct conn *c, uint64_t ts, bool closed)
+{
+	bool resp_lost;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct half *h = &c->h[i];
+
+		if (h->state == HS_BODY)
+			msg_end(t, c, h, ts ? ts : h->ts, closed && h->frame == HTTP1_FRAME_CLOSE);
+	}
+	/* Responses lost or unreadable on the response side make the unanswered incomplete. */
+	resp_lost = c->proto == P_HTTP1 && c->h[c->server_side ? TT_DIR_WRITE : TT_DIR_READ].lost;
+	while (c->nq) {
+		if (!c->q[0].resp_seen && resp_lost)
+			c->q[0].x->flags |= HTTP_X_INCOMPLETE;
+		pend_force(t, c, 0, closed ? 0 : HTTP_X_INCOMPLETE);
+	}
 }

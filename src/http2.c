@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* http2.c: HTTP/2 frames and sessions, streams to exchanges (header blocks: http2_hdrs.c). */
+/*
+ * http2.c: HTTP/2 sessions: the frames each side sends, in sync or lost and found again, to the
+ * header blocks (http2_hdrs.c) and the streams (http2_stream.c); the codec is http2_frame.c.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,295 +19,13 @@
 /* dir_step: the rest must wait for more bytes. */
 #define STOP	(-1)
 
-/* ---- frame layer ---- */
-
+/* A 32-bit field of a frame payload (network order). */
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-long h2_parse_frame_header(const uint8_t *p, size_t n, struct h2_frame_hdr *f)
-{
-	if (n < H2_FRAME_HEADER_LEN)
-		return TT_NEED_MORE;
-	f->len = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-	f->type = p[3];
-	f->flags = p[4];
-	f->stream = be32(p + 5) & 0x7fffffff;
-	return H2_FRAME_HEADER_LEN;
-}
-
-int h2_frame_fragment(const struct h2_frame_hdr *f, const uint8_t *payload, const uint8_t **frag,
-		      size_t *frag_len)
-{
-	size_t off = 0, pad = 0;
-
-	switch (f->type) {
-	case H2_DATA:
-	case H2_HEADERS:
-	case H2_PUSH_PROMISE:
-		if (f->flags & H2_F_PADDED) {
-			if (!f->len)
-				return -EBADMSG;
-			pad = payload[0];
-			off = 1;
-		}
-		if (f->type == H2_HEADERS && (f->flags & H2_F_PRIORITY))
-			off += 5;
-		if (f->type == H2_PUSH_PROMISE)
-			off += 4;
-		if (off + pad > f->len)
-			return -EBADMSG;
-		break;
-	default:
-		break;
-	}
-	*frag = payload + off;
-	*frag_len = f->len - off - pad;
-	return 0;
-}
-
-int h2_frame_check(const struct h2_frame_hdr *f, uint32_t max_len)
-{
-	bool ok;
-
-	if (f->len > max_len)
-		return -E2BIG;
-	switch (f->type) {
-	case H2_DATA:
-	case H2_HEADERS:
-	case H2_PUSH_PROMISE:
-	case H2_CONTINUATION:
-		ok = f->stream;
-		break;
-	case H2_PRIORITY:
-		ok = f->stream && f->len == 5;
-		break;
-	case H2_RST_STREAM:
-		ok = f->stream && f->len == 4;
-		break;
-	case H2_SETTINGS:
-		ok = !f->stream && !(f->len % 6) && (!(f->flags & H2_F_ACK) || !f->len);
-		break;
-	case H2_PING:
-		ok = !f->stream && f->len == 8;
-		break;
-	case H2_GOAWAY:
-		ok = !f->stream && f->len >= 8;
-		break;
-	case H2_WINDOW_UPDATE:
-		ok = f->len == 4;
-		break;
-	default:
-		ok = true;
-		break;
-	}
-	return ok ? 0 : -EBADMSG;
-}
-
-static const uint8_t known_flags[] = {
-	[H2_DATA] = H2_F_END_STREAM | H2_F_PADDED,
-	[H2_HEADERS] = H2_F_END_STREAM | H2_F_END_HEADERS | H2_F_PADDED | H2_F_PRIORITY,
-	[H2_PRIORITY] = 0,
-	[H2_RST_STREAM] = 0,
-	[H2_SETTINGS] = H2_F_ACK,
-	[H2_PUSH_PROMISE] = H2_F_END_HEADERS | H2_F_PADDED,
-	[H2_PING] = H2_F_ACK,
-	[H2_GOAWAY] = 0,
-	[H2_WINDOW_UPDATE] = 0,
-	[H2_CONTINUATION] = H2_F_END_HEADERS,
-};
-
-/* A frame header that a peer could have sent as the first one of a call. */
-static bool frame_plausible(const uint8_t *p, uint32_t max_len)
-{
-	struct h2_frame_hdr f;
-
-	h2_parse_frame_header(p, H2_FRAME_HEADER_LEN, &f);
-	/* a block's continuation cannot be told apart from noise without its start */
-	if (f.type >= H2_CONTINUATION || (f.flags & ~known_flags[f.type]) || (p[5] & 0x80))
-		return false;
-	return !h2_frame_check(&f, max_len);
-}
-
-enum h2_sniff h2_sniff(const uint8_t *p, size_t n)
-{
-	struct h2_frame_hdr f;
-
-	if (n < H2_FRAME_HEADER_LEN)
-		return H2_SNIFF_MORE;
-	if (!frame_plausible(p, H2_DEFAULT_FRAME))
-		return H2_SNIFF_NO;
-	h2_parse_frame_header(p, n, &f);
-	if (n >= 2 * H2_FRAME_HEADER_LEN + f.len &&
-	    !frame_plausible(p + H2_FRAME_HEADER_LEN + f.len, H2_DEFAULT_FRAME))
-		return H2_SNIFF_NO;
-	if (f.type == H2_SETTINGS && !(f.flags & H2_F_ACK))
-		return H2_SNIFF_SERVER_PREFACE;
-	return H2_SNIFF_FRAMES;
-}
-
-/* ---- session state ---- */
-
-void h2_cap(struct h2_session *s, const char *what)
-{
-	s->st->caps_hit++;
-	if (s->warned)
-		return;
-	s->warned = true;
-	tt_warn("http2: %s: %s cap hit (further caps on this connection not logged)", s->name,
-		what);
-}
-
-void h2_proto_error(struct h2_session *s, const char *what, uint32_t stream)
-{
-	s->st->protocol_errors++;
-	tt_debug("http2: %s: stream %u: %s", s->name, stream, what);
-}
-
-/* ---- streams and exchanges ---- */
-
-struct h2_stream *h2_stream_find(const struct h2_session *s, uint32_t id)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (s->v[i]->id == id)
-			return s->v[i];
-	}
-	return NULL;
-}
-
-struct http_message *h2_msg_of(struct h2_stream *st, int side)
-{
-	return side == H2_C2S ? &st->x->req : &st->x->resp;
-}
-
-static void reader_end(struct h2_session *s, struct h2_stream *st, int side, uint64_t ts)
-{
-	struct body_reader *r = &st->br[side];
-	struct http_exchange *x = st->x;
-
-	if (!st->reading[side])
-		return;
-	if (body_reader__finish(r, ts))
-		x->flags |= HTTP_X_INCOMPLETE;
-	if (r->truncated) {
-		x->flags |= side == H2_C2S ? HTTP_X_REQ_TRUNCATED : HTTP_X_RESP_TRUNCATED;
-		h2_cap(s, r->decomp_capped ? "decompressed body" : "body");
-	}
-	if (r->decomp_capped)
-		s->st->decompress_capped++;
-	if (r->decode_error) {
-		x->flags |= HTTP_X_DECODE_ERROR;
-		s->st->decode_errors++;
-	}
-	if (r->incomplete)
-		x->flags |= HTTP_X_INCOMPLETE;
-	body_reader__free(r);
-	st->reading[side] = false;
-}
-
-void h2_reader_begin(struct h2_session *s, struct h2_stream *st, int side)
-{
-	if (body_reader__init(&st->br[side], h2_msg_of(st, side), &s->o.lim)) {
-		st->x->flags |= HTTP_X_INCOMPLETE;
-		body_reader__free(&st->br[side]);
-		return;
-	}
-	st->reading[side] = true;
-}
-
-void h2_stream_close(struct h2_session *s, struct h2_stream *st, uint64_t ts, uint32_t flags)
-{
-	struct http_exchange *x = st->x;
-	size_t i;
-	int side;
-
-	if (!st->req_done || (st->resp_seen && !st->resp_done) || st->lost)
-		flags |= HTTP_X_INCOMPLETE;
-	if (!st->resp_seen)
-		flags |= HTTP_X_NO_RESPONSE;
-	for (side = 0; side < 2; side++) {
-		bool done = side == H2_C2S ? st->req_done : st->resp_done;
-
-		reader_end(s, st, side, ts);
-		if (!done && (side == H2_C2S || st->resp_seen))
-			h2_msg_of(st, side)->end_ns = ts;
-	}
-	x->flags |= flags;
-	for (i = 0; i < s->n && s->v[i] != st; i++)
-		;
-	memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(s->v[0]));
-	s->n--;
-	free(st);
-	if (s->sink)
-		s->sink(x, s->ctx);
-	else
-		http_exchange__free(x);
-}
-
-void h2_msg_end(struct h2_session *s, struct h2_stream *st, int side, uint64_t ts,
-		bool complete)
-{
-	reader_end(s, st, side, ts);
-	if (!complete)
-		st->x->flags |= HTTP_X_INCOMPLETE;
-	h2_msg_of(st, side)->end_ns = ts;
-	if (side == H2_C2S)
-		st->req_done = true;
-	else
-		st->resp_done = true;
-	if (st->req_done && st->resp_done)
-		h2_stream_close(s, st, ts, 0);
-}
-
-static void streams_close_all(struct h2_session *s, uint64_t ts, uint32_t flags)
-{
-	while (s->n)
-		h2_stream_close(s, s->v[0], ts, flags);
-}
-
-/* HPACK failed on a context followed from the start: nothing it decodes can be trusted. */
-static void session_break(struct h2_session *s, const char *why)
-{
-	if (s->broken)
-		return;
-	s->broken = true;
-	s->st->broken++;
-	tt_warn("http2: %s: %s: header state broken, no more exchanges from this connection",
-		s->name, why);
-	streams_close_all(s, s->last_ts, HTTP_X_INCOMPLETE);
-}
-
-void h2_ctx_reset(struct h2_session *s, struct h2_dir *d)
-{
-	nghttp2_hd_inflate_del(d->hd);
-	d->hd = NULL;
-	d->trusted = false;
-	d->table = d->want_table = TT_H2_MAX_HPACK_TABLE;
-	if (nghttp2_hd_inflate_new(&d->hd) ||
-	    nghttp2_hd_inflate_change_table_size(d->hd, d->table)) {
-		session_break(s, "out of memory");
-		return;
-	}
-}
-
-void h2_block_free(struct h2_block *b)
-{
-	size_t i;
-
-	free(b->method);
-	free(b->path);
-	free(b->authority);
-	free(b->status);
-	for (i = 0; i < b->h.n; i++) {
-		free(b->h.v[i].name);
-		free(b->h.v[i].value);
-	}
-	free(b->h.v);
-	memset(b, 0, sizeof(*b));
-}
+/* ---- lost bytes ---- */
 
 /*
  * Bytes of a side were lost: its frame boundaries are unknown until a call starts with a
@@ -345,22 +66,6 @@ static void dir_lose(struct h2_session *s, int side)
 	}
 	if (!s->broken)
 		h2_ctx_reset(s, d);
-}
-
-void h2_hpack_fail(struct h2_session *s, int side, const char *why)
-{
-	struct h2_dir *d = &s->d[side];
-
-	s->st->hpack_errors++;
-	d->blk.failed = true;
-	if (d->trusted) {
-		session_break(s, why);
-		return;
-	}
-	tt_debug("http2: %s: %s on an untrusted HPACK context: stream %u dropped, context reset",
-		 s->name, why, d->blk.stream);
-	s->st->hpack_resets++;
-	h2_ctx_reset(s, d);
 }
 
 /* ---- frames ---- */
@@ -404,7 +109,7 @@ static void frame_rst(struct h2_session *s, const struct h2_frame_hdr *f, const 
 		return;
 	/* a server may answer before the request ends, then stop it with NO_ERROR (8.1) */
 	if (!code && st->resp_done) {
-		reader_end(s, st, H2_C2S, s->last_ts);
+		h2_reader_end(s, st, H2_C2S, s->last_ts);
 		st->req_done = true;
 		h2_stream_close(s, st, s->last_ts, 0);
 		return;
@@ -647,7 +352,7 @@ static long dir_probe(struct h2_session *s, struct h2_dir *d, const uint8_t *p, 
 {
 	if (n < H2_FRAME_HEADER_LEN)
 		return STOP;
-	if (!frame_plausible(p, d->max_frame)) {
+	if (!h2_frame_plausible(p, d->max_frame)) {
 		d->sync = DS_LOST;
 		return (long)n;
 	}
@@ -722,7 +427,7 @@ void h2_session__call_start(struct h2_session *s, enum h2_side side)
 
 void h2_session__end(struct h2_session *s, uint64_t ts, bool closed)
 {
-	streams_close_all(s, ts ? ts : s->last_ts, closed ? 0 : HTTP_X_INCOMPLETE);
+	h2_streams_close_all(s, ts ? ts : s->last_ts, closed ? 0 : HTTP_X_INCOMPLETE);
 }
 
 bool h2_session__broken(const struct h2_session *s)
@@ -796,20 +501,11 @@ struct h2_session *h2_session__new(const struct h2_opts *opts, enum h2_start sta
 
 void h2_session__free(struct h2_session *s)
 {
-	size_t i;
 	int k;
 
 	if (!s)
 		return;
-	for (i = 0; i < s->n; i++) {
-		for (k = 0; k < 2; k++) {
-			if (s->v[i]->reading[k])
-				body_reader__free(&s->v[i]->br[k]);
-		}
-		http_exchange__free(s->v[i]->x);
-		free(s->v[i]);
-	}
-	free(s->v);
+	h2_streams_free(s);
 	for (k = 0; k < 2; k++) {
 		h2_block_free(&s->d[k].blk);
 		nghttp2_hd_inflate_del(s->d[k].hd);

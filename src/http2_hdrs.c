@@ -2,7 +2,8 @@
 /*
  * http2_hdrs.c: HTTP/2 header blocks (HEADERS, PUSH_PROMISE, CONTINUATION) decoded with
  * libnghttp2's HPACK inflater, checked against the HTTP/2 field rules, and turned into the
- * requests, responses and trailers of a session's streams. The frame layer is http2.c.
+ * requests, responses and trailers of a session's streams. The frame layer is http2.c, the
+ * streams themselves are http2_stream.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include "buf.h"
 #include "http1.h"
 #include "http2.h"
 #include "http2_internal.h"
@@ -104,17 +106,12 @@ static void block_field(struct h2_session *s, struct h2_block *b, const nghttp2_
 	b->regular = true;
 	if (b->kind == BK_DISCARD)
 		return;
-	if (b->bytes > s->o.max_header_bytes || b->h.n >= TT_MAX_HEADERS) {
+	if (b->bytes > s->o.max_header_bytes || b->h.n >= TT_MAX_HEADERS ||
+	    tt_ensure_mem((void **)&b->h.v, &b->hcap, sizeof(*b->h.v), b->h.n + 1)) {
 		b->capped = true;
 		return;
 	}
-	v = realloc(b->h.v, (b->h.n + 1) * sizeof(*v));
-	if (!v) {
-		b->capped = true;
-		return;
-	}
-	b->h.v = v;
-	v += b->h.n;
+	v = &b->h.v[b->h.n];
 	v->name = strndup(name, nv->namelen);
 	if (http1_is_credential(name, nv->namelen))
 		v->value = strdup("REDACTED");
@@ -224,27 +221,23 @@ static bool block_valid(const struct h2_block *b)
 	}
 }
 
+/* The regular fields of block b go to a message (b keeps none). */
+static void block_take_fields(struct h2_block *b, struct http_headers *to)
+{
+	*to = b->h;
+	memset(&b->h, 0, sizeof(b->h));
+	b->hcap = 0;
+}
+
 static void stream_open(struct h2_session *s, struct h2_block *b)
 {
-	struct h2_stream *st, **v;
+	struct h2_stream *st = h2_stream_open(s, b->stream, b->ts);
 	struct http_exchange *x;
 	const char *host;
 
-	if (s->n >= s->o.max_streams) {
-		h2_cap(s, "open streams");
-		h2_stream_close(s, s->v[0], b->ts, HTTP_X_INCOMPLETE);
-	}
-	st = calloc(1, sizeof(*st));
-	x = calloc(1, sizeof(*x));
-	v = s->n % 16 ? s->v : realloc(s->v, (s->n + 16) * sizeof(*v));
-	if (!st || !x || !v) {
-		free(st);
-		free(x);
+	if (!st)
 		return;
-	}
-	s->v = v;
-	st->id = b->stream;
-	st->x = x;
+	x = st->x;
 	x->method = b->method;
 	b->method = NULL;
 	if (b->path)
@@ -254,16 +247,13 @@ static void stream_open(struct h2_session *s, struct h2_block *b)
 	host = b->authority ? b->authority : http_headers_get(&b->h, "host");
 	if (host)
 		x->host = strdup(host);
-	x->req.headers = b->h;
-	memset(&b->h, 0, sizeof(b->h));
+	block_take_fields(b, &x->req.headers);
 	x->tid = b->tid;
 	x->seq = s->seq++;
 	x->req.start_ns = b->ts;
 	x->req.wire_bytes = b->wire;
 	if (!x->target || (host && !x->host) || b->capped)
 		x->flags |= HTTP_X_INCOMPLETE;
-	s->v[s->n++] = st;
-	s->st->streams++;
 	if (b->end_stream)
 		h2_msg_end(s, st, H2_C2S, b->ts, true);
 	else
@@ -279,8 +269,7 @@ static void stream_response(struct h2_session *s, struct h2_stream *st, struct h
 		return;		/* interim (100 Continue, 103): the final one follows */
 	st->resp_seen = true;
 	x->status = status;
-	x->resp.headers = b->h;
-	memset(&b->h, 0, sizeof(b->h));
+	block_take_fields(b, &x->resp.headers);
 	x->resp.start_ns = b->ts;
 	x->resp.wire_bytes += b->wire;
 	if (b->capped)
@@ -295,21 +284,18 @@ static void stream_trailers(struct h2_session *s, struct h2_stream *st, int side
 			    struct h2_block *b, uint64_t ts)
 {
 	struct http_message *m = h2_msg_of(st, side);
-	struct http_header *v;
-	size_t i;
+	size_t i, cap = m->headers.n;	/* it has room for as many at least: grown from there */
 
 	m->wire_bytes += b->wire;
-	v = b->h.n ? realloc(m->headers.v, (m->headers.n + b->h.n) * sizeof(*v)) : m->headers.v;
-	if (b->h.n && v && m->headers.n + b->h.n <= TT_MAX_HEADERS) {
-		m->headers.v = v;
+	if (b->h.n && (m->headers.n + b->h.n > TT_MAX_HEADERS ||
+		       tt_ensure_mem((void **)&m->headers.v, &cap, sizeof(*m->headers.v),
+				     m->headers.n + b->h.n))) {
+		st->x->flags |= HTTP_X_INCOMPLETE;
+		h2_cap(s, "header fields");
+	} else if (b->h.n) {
 		for (i = 0; i < b->h.n; i++)
 			m->headers.v[m->headers.n++] = b->h.v[i];
 		b->h.n = 0;
-	} else if (b->h.n) {
-		if (v)
-			m->headers.v = v;
-		st->x->flags |= HTTP_X_INCOMPLETE;
-		h2_cap(s, "header fields");
 	}
 	if (b->capped)
 		st->x->flags |= HTTP_X_INCOMPLETE;

@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* pipeline.c: the stages after capture, joined by sink callbacks (DESIGN section 3). */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "aead_bind.h"
 #include "http_exchange.h"
@@ -14,24 +12,11 @@
 #include "records.h"
 #include "tt_abi.h"
 
-/* connect() targets by (pid, fd), to name the peer of an SSL* once its fd is known. A small
- * direct-mapped table: a collision only loses a server.address the Host header still gives. */
-#define PEER_SLOTS 4096
-
-struct peer_slot {
-	uint32_t pid;
-	int32_t fd;		/* -1 = empty */
-	uint16_t port;
-	uint64_t ts;		/* of the connect(): the start of a TLS connection span */
-	char addr[INET6_ADDRSTRLEN];
-};
-
 struct pipeline {
 	struct pipeline_opts o;
 	struct conn_table *conns;
 	struct linker *linker;
 	struct aead_hold *aead;		/* sealed records waiting for their socket */
-	struct peer_slot peers[PEER_SLOTS];
 	struct pipeline_stats st;
 };
 
@@ -42,9 +27,6 @@ static void on_exchange(struct http_exchange *x, void *ctx)
 	int err;
 
 	p->st.exchanges++;
-	/* plaintext sockets (bpf/sock.bpf.c): conn.c marks every connection TLS */
-	if (x->conn & TT_CONN_SOCK)
-		x->tls = false;
 	if (p->o.on_exchange)
 		p->o.on_exchange(x, p->o.tap_ctx);
 	err = provider_decode(x, &p->o.provider, &call);
@@ -66,43 +48,16 @@ static void on_exchange(struct http_exchange *x, void *ctx)
 	http_exchange__free(x);
 }
 
-static struct peer_slot *peer_slot(struct pipeline *p, uint32_t pid, int32_t fd)
-{
-	return &p->peers[(pid * 2654435761u ^ (uint32_t)fd) % PEER_SLOTS];
-}
-
-static void on_connect(struct pipeline *p, const struct tt_connect *c)
-{
-	struct peer_slot *s = peer_slot(p, c->h.pid, c->fd);
-
-	s->pid = c->h.pid;
-	s->fd = c->fd;
-	s->port = c->port;
-	s->ts = c->h.ts_ns;
-	if (!inet_ntop(c->family == 2 ? AF_INET : AF_INET6, c->addr, s->addr, sizeof(s->addr)))
-		s->addr[0] = '\0';
-}
-
 static void on_ssl_fd(struct pipeline *p, const struct tt_conn_ev *e)
 {
-	struct peer_slot *s = peer_slot(p, e->h.pid, e->fd);
-
-	if (s->fd != e->fd || s->pid != e->h.pid || !s->addr[0]) {
-		conn_table__set_peer(p->conns, e->h.pid, e->conn, e->fd, "", 0);
-		return;
-	}
-	conn_table__set_peer(p->conns, e->h.pid, e->conn, e->fd, s->addr, s->port);
-	p->st.peers++;
+	if (conn_table__ssl_fd(p->conns, e))
+		p->st.peers++;
 }
 
 /* A plaintext socket: its peer for conn.c, its local port for SERVER spans. */
 static void on_sock(struct pipeline *p, const struct tt_sock *s)
 {
-	char addr[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(s->family == 2 ? AF_INET : AF_INET6, s->raddr, addr, sizeof(addr)))
-		addr[0] = '\0';
-	conn_table__set_peer(p->conns, s->h.pid, s->conn, s->fd, addr, s->rport);
+	conn_table__sock(p->conns, s);
 	linker__sock(p->linker, s);
 	p->st.peers++;
 }
@@ -113,11 +68,8 @@ static void on_sock(struct pipeline *p, const struct tt_sock *s)
  */
 static void on_tls_hello(struct pipeline *p, const struct tt_tls_hello *t)
 {
-	struct peer_slot *s = peer_slot(p, t->s.h.pid, t->s.fd);
-	uint64_t connect_ns = 0;
+	uint64_t connect_ns = conn_table__connect_ns(p->conns, t->s.h.pid, t->s.fd, t->s.rport);
 
-	if (s->pid == t->s.h.pid && s->fd == t->s.fd && s->port == t->s.rport)
-		connect_ns = s->ts;
 	linker__tls_hello(p->linker, t, connect_ns);
 }
 
@@ -168,7 +120,7 @@ void pipeline__record(struct pipeline *p, const void *rec, size_t size)
 		on_ssl_fd(p, rec);
 		break;
 	case TT_REC_CONNECT:
-		on_connect(p, rec);
+		conn_table__connect(p->conns, rec);
 		break;
 	case TT_REC_FORK:
 		linker__fork(p->linker, rec);
@@ -223,14 +175,11 @@ void pipeline_tune_malloc(void)
 struct pipeline *pipeline__new(const struct pipeline_opts *o)
 {
 	struct pipeline *p;
-	size_t i;
 
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->o = *o;
-	for (i = 0; i < PEER_SLOTS; i++)
-		p->peers[i].fd = -1;
 	p->linker = linker__new(&o->linker, o->span_sink, o->span_ctx);
 	p->conns = conn_table__new(&o->conn, on_exchange, p);
 	p->aead = aead_hold__new();

@@ -30,8 +30,10 @@ ehframe:1
 gopclntab:1
 http1:1
 http2:1
+http2_frame:1
 http2_hdrs:1
 http2_internal:1
+http2_stream:1
 http_exchange:1
 json:1
 rawfmt:1
@@ -41,9 +43,11 @@ tlsdb:1
 tlshello:1
 # L2 streams
 conn:2
+conn_core:2
 conn_h2:2
 conn_http1:2
 conn_internal:2
+conn_peer:2
 stream:2
 # L3 semantics
 genai:3

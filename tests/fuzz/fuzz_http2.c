@@ -6,8 +6,8 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "buf.h"
 #include "http2.h"
 #include "log.h"
 
@@ -17,25 +17,13 @@ static void sink(struct http_exchange *x, void *ctx)
 	http_exchange__free(x);
 }
 
-struct side_buf {
-	uint8_t *p;
-	size_t n;
-};
-
-static void feed(struct h2_session *s, struct side_buf *b, int side, const uint8_t *p, size_t n,
+/* Bytes of a side after what was left unconsumed, as conn keeps them in a direction's tail. */
+static void feed(struct h2_session *s, struct tt_buf *b, int side, const uint8_t *p, size_t n,
 		 uint64_t ts)
 {
-	uint8_t *q = realloc(b->p, b->n + n + 1);
-	size_t used;
-
-	if (!q)
+	if (tt_buf_add(b, p, n))
 		return;
-	b->p = q;
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-	used = h2_session__feed(s, side, b->p, b->n, ts, 1);
-	memmove(b->p, b->p + used, b->n - used);
-	b->n -= used;
+	tt_buf_consume(b, h2_session__feed(s, side, b->data, b->len, ts, 1));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct h2_opts o = { .max_header_bytes = 512, .max_streams = 4, .max_frame = 16384,
 			     .lim = { .max_body = 4096, .max_event = 256, .max_events = 16 } };
-	struct side_buf b[2] = { { 0 } };
+	struct tt_buf b[2];
 	struct h2_session *s;
 	uint64_t ts = 1;
 	size_t off = 1, n;
@@ -54,6 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = h2_session__new(&o, data[0] & 1 ? H2_START_MIDSTREAM : H2_START_PREFACE, sink, NULL);
 	if (!s)
 		return 0;
+	tt_buf_init(&b[0], size + H2_PREFACE_LEN);
+	tt_buf_init(&b[1], size);
 	if (!(data[0] & 1))
 		feed(s, &b[0], H2_C2S, (const uint8_t *)H2_CLIENT_PREFACE, H2_PREFACE_LEN, ts);
 	while (off + 3 <= size) {
@@ -65,17 +55,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > size - off)
 			n = size - off;
 		if (ctl & 2) {
-			b[side].n = 0;
+			tt_buf_reset(&b[side]);
 			h2_session__gap(s, side, 1);
 		}
-		if ((ctl & 4) && !b[side].n)
+		if ((ctl & 4) && !b[side].len)
 			h2_session__call_start(s, side);
 		feed(s, &b[side], side, data + off, n, ts++);
 		off += n;
 	}
 	h2_session__end(s, ts, data[0] & 2);
 	h2_session__free(s);
-	free(b[0].p);
-	free(b[1].p);
+	tt_buf_free(&b[0]);
+	tt_buf_free(&b[1]);
 	return 0;
 }

@@ -11,12 +11,12 @@
 #include <nghttp2/nghttp2.h>
 
 #include "buf.h"
+#include "exchange_test.h"
 #include "http2.h"
 #include "http_exchange.h"
 #include "test.h"
 
 #define H2T_MAX_SEGS	256
-#define H2T_MAX_X	64
 
 /* One captured call: bytes [off, off + len) of side's stream, arriving at ts. */
 struct h2t_seg {
@@ -102,6 +102,14 @@ static inline void h2t_preface(struct h2t *b)
 	h2t_frame(b, H2_S2C, H2_SETTINGS, H2_F_ACK, 0, NULL, 0);
 	h2t_cut(b);
 	h2t_frame(b, H2_C2S, H2_SETTINGS, H2_F_ACK, 0, NULL, 0);
+}
+
+/* A new conversation past its prefaces and SETTINGS (segments 0-2); a new call comes next. */
+static inline void h2t_start(struct h2t *b)
+{
+	h2t_init(b);
+	h2t_preface(b);
+	h2t_cut(b);
 }
 
 /* HPACK-encodes NULL-terminated name, value pairs with side's encoder; returns the length. */
@@ -200,84 +208,6 @@ static inline void h2t_goaway(struct h2t *b, int side, uint32_t last, uint32_t c
 			 (uint8_t)(code >> 8), (uint8_t)code };
 
 	h2t_frame(b, side, H2_GOAWAY, 0, 0, p, 8);
-}
-
-/* ---- exchanges received ---- */
-
-struct h2t_sink {
-	struct http_exchange *x[H2T_MAX_X];
-	size_t n;
-};
-
-static inline void h2t_sink_fn(struct http_exchange *x, void *ctx)
-{
-	struct h2t_sink *s = ctx;
-
-	if (s->n < H2T_MAX_X)
-		s->x[s->n++] = x;
-	else
-		http_exchange__free(x);
-}
-
-static inline void h2t_sink_free(struct h2t_sink *s)
-{
-	while (s->n)
-		http_exchange__free(s->x[--s->n]);
-}
-
-static inline const char *h2t_hdr(const struct http_message *m, const char *name)
-{
-	const char *v = http_headers_get(&m->headers, name);
-
-	return v ? v : "(none)";
-}
-
-/* Everything an exchange carries, as text, to compare runs split differently. */
-static inline void h2t_render(struct tt_buf *b, const struct http_exchange *x)
-{
-	const struct http_message *m[2] = { &x->req, &x->resp };
-	size_t i, k;
-
-	tt_buf_printf(b, "#%llu pid=%u tid=%u fd=%d flags=%#x %s %s host=%s -> %d\n",
-		      (unsigned long long)x->seq, x->pid, x->tid, x->fd, x->flags,
-		      x->method ? x->method : "-", x->target ? x->target : "-",
-		      x->host ? x->host : "-", x->status);
-	for (k = 0; k < 2; k++) {
-		tt_buf_printf(b, " kind=%d start=%llu first=%llu end=%llu wire=%llu body=%zu:",
-			      m[k]->kind, (unsigned long long)m[k]->start_ns,
-			      (unsigned long long)m[k]->first_body_ns,
-			      (unsigned long long)m[k]->end_ns,
-			      (unsigned long long)m[k]->wire_bytes, m[k]->body_len);
-		if (m[k]->body)
-			tt_buf_add(b, m[k]->body, m[k]->body_len);
-		for (i = 0; i < m[k]->headers.n; i++)
-			tt_buf_printf(b, "\n  %s: %s", m[k]->headers.v[i].name,
-				      m[k]->headers.v[i].value);
-		for (i = 0; i < m[k]->n_events; i++)
-			tt_buf_printf(b, "\n  ev %s|%s@%llu", m[k]->events[i].event ?: "-",
-				      m[k]->events[i].data,
-				      (unsigned long long)m[k]->events[i].ts_ns);
-		tt_buf_addc(b, '\n');
-	}
-}
-
-static inline bool h2t_plain_body_is(const struct http_message *m, const char *want,
-				     const char *name)
-{
-	return ASSERT_EQ(m->kind, HTTP_BODY_PLAIN, name) &&
-	       ASSERT_MEMEQ(m->body, m->body_len, want, strlen(want), name);
-}
-
-enum h2t_mode { H2T_WHOLE, H2T_BYTES, H2T_RANDOM, H2T_MODES };
-
-/* Cuts a segment into pieces as mode says: returns the next piece length. */
-static inline size_t h2t_piece(enum h2t_mode mode, size_t left, uint64_t *seed)
-{
-	if (mode == H2T_BYTES)
-		return 1;
-	if (mode == H2T_RANDOM)
-		return 1 + test__rand(seed) % (left < 40 ? left : 40);
-	return left;
 }
 
 #endif /* TT_H2_TEST_H */

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "log.h"
 #include "test.h"
+#include "tt_abi.h"
 
 #define DEFINE_TEST(name) void test_##name(void);
 #include "tests.inc"
@@ -194,6 +195,61 @@ uint32_t test__rand(uint64_t *state)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return (uint32_t)((z ^ (z >> 31)) >> 32);
+}
+
+const char *const test__split_names[TEST_SPLIT_MODES] = { "whole", "bytes", "random", "overlap" };
+
+#define SPLIT_MAX_PIECE	64	/* random cuts: 1 to 64 bytes */
+#define SPLIT_MAX_BACK	5	/* overlap: bytes re-sent before a piece */
+#define DF_EDGES	(TT_DF_FIRST | TT_DF_LAST | TT_DF_TRUNCATED)
+
+/* One record of n bytes at position pos of rec's stream, in a block of exactly its size. */
+static int split_emit(const struct tt_data *rec, uint64_t pos, const unsigned char *p, size_t n,
+		      uint8_t flags, test_rec_fn fn, void *ctx)
+{
+	size_t size = sizeof(*rec) + n;
+	struct tt_data *r = malloc(size);
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	memcpy(r, rec, sizeof(*r));
+	r->h.size = (uint32_t)size;
+	r->pos = pos;
+	r->len = (uint32_t)n;
+	r->flags = flags;
+	memcpy(r->data, p, n);
+	err = fn(r, size, ctx);
+	free(r);
+	return err;
+}
+
+int test__split_feed(const struct tt_data *rec, const void *data, size_t before,
+		     enum test_split mode, uint64_t *seed, test_rec_fn fn, void *ctx)
+{
+	const unsigned char *p = data;
+	uint8_t inner = rec->flags & ~DF_EDGES, fl;
+	size_t len = rec->len, k, n, back;
+	int err = 0;
+
+	if (!len)	/* a record of no bytes still carries its flags */
+		return split_emit(rec, rec->pos, p, 0, rec->flags, fn, ctx);
+	for (k = 0; k < len && !err; k += n) {
+		n = len - k;
+		if (mode == TEST_SPLIT_BYTES)
+			n = 1;
+		else if (mode != TEST_SPLIT_WHOLE)
+			n = 1 + test__rand(seed) % (n < SPLIT_MAX_PIECE ? n : SPLIT_MAX_PIECE);
+		back = mode == TEST_SPLIT_OVERLAP ? test__rand(seed) % (SPLIT_MAX_BACK + 1) : 0;
+		if (back > before + k)
+			back = before + k;
+		fl = inner | (k ? 0 : rec->flags & TT_DF_FIRST) |
+		     (k + n == len ? rec->flags & (TT_DF_LAST | TT_DF_TRUNCATED) : 0);
+		err = split_emit(rec, rec->pos + k - back, p + k - back, n + back, fl, fn, ctx);
+		if (!err && mode == TEST_SPLIT_OVERLAP && n == 1)	/* and an exact duplicate */
+			err = split_emit(rec, rec->pos + k, p + k, 1, inner, fn, ctx);
+	}
+	return err;
 }
 
 static void usage(const char *prog)

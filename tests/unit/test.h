@@ -34,6 +34,35 @@ size_t test__deflate(const void *in, size_t n, unsigned char *out, size_t cap, i
 /* Deterministic PRNG for split-point tests. */
 uint32_t test__rand(uint64_t *state);
 
+struct tt_data;
+
+/*
+ * Split replay, the one harness for everything that reassembles captured calls: a call's bytes
+ * go in as one record (whole), one record a byte (bytes), records cut at seeded random points
+ * (random), or records cut at random points that each also re-send up to 5 bytes before them,
+ * single bytes twice (overlap: what was received already must be dropped). Every way must
+ * decode as the whole feed does.
+ */
+enum test_split {
+	TEST_SPLIT_WHOLE = 0,
+	TEST_SPLIT_BYTES,
+	TEST_SPLIT_RANDOM,
+	TEST_SPLIT_OVERLAP,
+	TEST_SPLIT_MODES,
+};
+extern const char *const test__split_names[TEST_SPLIT_MODES];
+/* Receives one record: a block of exactly size bytes, so ASan catches reads past its payload. */
+typedef int (*test_rec_fn)(const struct tt_data *rec, size_t size, void *ctx);
+/*
+ * Feeds the rec->len bytes at data (the call or captured record rec describes: its header,
+ * position, call_len and FIRST / LAST / TRUNCATED flags) to fn as records cut as mode says,
+ * positions and flags kept consistent; seed drives the random cuts (NULL: whole or bytes).
+ * Overlap reaches back at most `before` bytes before data (the caller's buffer holds them).
+ * 0, or the first error fn returned (nothing is fed after it).
+ */
+int test__split_feed(const struct tt_data *rec, const void *data, size_t before,
+		     enum test_split mode, uint64_t *seed, test_rec_fn fn, void *ctx);
+
 #define ASSERT_TRUE(c, name) tt_test_check(!!(c), __FILE__, __LINE__, name, "%s", #c)
 #define ASSERT_FALSE(c, name) tt_test_check(!(c), __FILE__, __LINE__, name, "!(%s)", #c)
 #define ASSERT_EQ(a, b, name) ({						\

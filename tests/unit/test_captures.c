@@ -68,26 +68,11 @@ static void on_call(const struct genai_call *c, void *ctx)
 	cJSON_AddItemToArray(s->calls, o);
 }
 
-/* Feeds one data record as one-byte records (positions and flags kept consistent). */
-static void feed_split(struct pipeline *p, const struct tt_data *d)
+/* A test__split_feed receiver: the record goes to the pipeline ctx. */
+static int pipeline_feed(const struct tt_data *rec, size_t size, void *ctx)
 {
-	unsigned char buf[sizeof(struct tt_data) + 1];
-	struct tt_data *r = (struct tt_data *)buf;
-	uint32_t i;
-
-	for (i = 0; i < d->len; i++) {
-		memcpy(r, d, sizeof(*r));
-		r->h.size = sizeof(buf);
-		r->pos = d->pos + i;
-		r->len = 1;
-		r->flags = d->flags & ~(TT_DF_FIRST | TT_DF_LAST | TT_DF_TRUNCATED);
-		if (i == 0)
-			r->flags |= d->flags & TT_DF_FIRST;
-		if (i + 1 == d->len)
-			r->flags |= d->flags & (TT_DF_LAST | TT_DF_TRUNCATED);
-		r->data[0] = d->data[i];
-		pipeline__record(p, r, sizeof(buf));
-	}
+	pipeline__record(ctx, rec, size);
+	return 0;
 }
 
 static bool replay(const char *name, bool split, struct seen *s)
@@ -123,7 +108,8 @@ static bool replay(const char *name, bool split, struct seen *s)
 			break;
 		last = hd->ts_ns;
 		if (split && hd->type == TT_REC_DATA)
-			feed_split(p, rec);
+			test__split_feed(rec, ((const struct tt_data *)rec)->data, 0, TEST_SPLIT_BYTES,
+					 NULL, pipeline_feed, p);
 		else
 			pipeline__record(p, rec, size);
 	}

@@ -10,110 +10,51 @@
 
 #include "buf.h"
 #include "conn.h"
+#include "exchange_test.h"
 #include "test.h"
 
 #define JSON_BODY "{\"id\":\"msg_01\",\"type\":\"message\",\"content\":[{\"type\":\"text\"," \
 		  "\"text\":\"Hello!\"}]}"
 #define PID	4242
 #define SSL	0x7f0012345678ull
-#define MAX_X	64
-
-struct sink {
-	struct http_exchange *x[MAX_X];
-	size_t n;
+/* A connection table under test: what it delivered, where each direction's stream stands. */
+struct tc {
+	struct conn_table *t;
+	struct xt_sink s;
+	uint64_t pos[2];
 };
 
-static void sink_fn(struct http_exchange *x, void *ctx)
+static bool tc_open(struct tc *c, const struct conn_opts *o)
 {
-	struct sink *s = ctx;
-
-	if (s->n < MAX_X)
-		s->x[s->n++] = x;
-	else
-		http_exchange__free(x);
+	memset(c, 0, sizeof(*c));
+	c->t = conn_table__new(o, xt_sink_fn, &c->s);
+	return ASSERT_OK_PTR(c->t, "table");
 }
 
-static void sink_free(struct sink *s)
+static void tc_close(struct tc *c)
 {
-	while (s->n)
-		http_exchange__free(s->x[--s->n]);
+	xt_sink_free(&c->s);
+	conn_table__free(c->t);
 }
 
-/*
- * Feeds one record. It lives in a malloc'd block of exactly its size, so ASan catches any read
- * past the payload (a guard page would misalign the record's 64-bit fields).
- */
-static int feed(struct conn_table *t, int dir, uint64_t pos, const void *p, size_t len,
+/* One record of dir at pos: the first len bytes of a call of call_len, by thread tid. */
+static int feed(struct tc *c, int dir, uint64_t pos, const void *p, size_t len,
 		uint32_t call_len, uint8_t flags, uint64_t ts, uint32_t tid)
 {
-	size_t size = sizeof(struct tt_data) + len;
-	struct tt_data *r = calloc(1, size);
-	int err;
+	struct tt_data r = { .h = { .type = TT_REC_DATA, .ts_ns = ts, .pid = PID, .tid = tid },
+			     .conn = SSL, .pos = pos, .call_len = call_len, .len = (uint32_t)len,
+			     .dir = (uint8_t)dir, .flags = flags, .fd = 7 };
 
-	if (!r)
-		return -1;
-	r->h.type = TT_REC_DATA;
-	r->h.abi = TT_ABI_VERSION;
-	r->h.size = (uint32_t)size;
-	r->h.ts_ns = ts;
-	r->h.pid = PID;
-	r->h.tid = tid;
-	r->conn = SSL;
-	r->pos = pos;
-	r->call_len = call_len;
-	r->len = (uint32_t)len;
-	r->dir = (uint8_t)dir;
-	r->flags = flags;
-	r->fd = 7;
-	memcpy(r->data, p, len);
-	err = conn_table__feed(t, r, size);
-	free(r);
-	return err;
+	return test__split_feed(&r, p, 0, TEST_SPLIT_WHOLE, NULL, xt_conn_feed, c->t);
 }
 
-/* A whole call at the stream position kept in pos[dir]. */
-static void call(struct conn_table *t, uint64_t *pos, int dir, const char *s, uint64_t ts)
+/* A whole call at the stream position kept in c->pos[dir]. */
+static void call(struct tc *c, int dir, const char *s, uint64_t ts)
 {
 	size_t n = strlen(s);
 
-	feed(t, dir, pos[dir], s, n, (uint32_t)n, TT_DF_FIRST | TT_DF_LAST, ts, 100 + dir);
-	pos[dir] += n;
-}
-
-static const char *hdr(const struct http_message *m, const char *name)
-{
-	const char *v = http_headers_get(&m->headers, name);
-
-	return v ? v : "(none)";
-}
-
-/* Everything an exchange carries, as text, to compare runs split differently. */
-static void render(struct tt_buf *b, const struct http_exchange *x)
-{
-	const struct http_message *m[2] = { &x->req, &x->resp };
-	size_t i, k;
-
-	tt_buf_printf(b, "#%llu pid=%u tid=%u fd=%d flags=%#x %s %s host=%s -> %d %s\n",
-		      (unsigned long long)x->seq, x->pid, x->tid, x->fd, x->flags,
-		      x->method ? x->method : "-", x->target ? x->target : "-",
-		      x->host ? x->host : "-", x->status, x->reason ? x->reason : "-");
-	for (k = 0; k < 2; k++) {
-		tt_buf_printf(b, " kind=%d start=%llu first=%llu end=%llu wire=%llu body=%zu:",
-			      m[k]->kind, (unsigned long long)m[k]->start_ns,
-			      (unsigned long long)m[k]->first_body_ns,
-			      (unsigned long long)m[k]->end_ns,
-			      (unsigned long long)m[k]->wire_bytes, m[k]->body_len);
-		if (m[k]->body)
-			tt_buf_add(b, m[k]->body, m[k]->body_len);
-		for (i = 0; i < m[k]->headers.n; i++)
-			tt_buf_printf(b, "\n  %s: %s", m[k]->headers.v[i].name,
-				      m[k]->headers.v[i].value);
-		for (i = 0; i < m[k]->n_events; i++)
-			tt_buf_printf(b, "\n  ev %s|%s|%s@%llu", m[k]->events[i].event ?: "-",
-				      m[k]->events[i].data, m[k]->events[i].id ?: "-",
-				      (unsigned long long)m[k]->events[i].ts_ns);
-		tt_buf_addc(b, '\n');
-	}
+	feed(c, dir, c->pos[dir], s, n, (uint32_t)n, TT_DF_FIRST | TT_DF_LAST, ts, 100 + dir);
+	c->pos[dir] += n;
 }
 
 /* ---- recorded fixtures ---- */
@@ -150,48 +91,39 @@ static bool fixture_load(const char *name, struct fixture *f)
 	       ASSERT_OK_PTR(f->dir_data[1], "response.bin") && ASSERT_OK_PTR(f->meta, "meta.json");
 }
 
-enum replay { R_RECORDED, R_BYTES, R_RANDOM, R_OVERLAP, R_MAX };
-static const char *replay_names[] = { "recorded", "bytes", "random", "overlap" };
-
 #define T0	1000000000ull
 
-/* Replays every segment as one call, cut into records as mode says; closes the connection. */
-static bool replay(const struct fixture *f, enum replay mode, uint64_t seed, struct sink *s)
+/* One replay (xt_replay_fn): every segment one call, cut into records as mode says; closed. */
+static bool replay(enum test_split mode, uint64_t seed, struct xt_sink *s, void *ctx)
 {
-	struct conn_table *t = conn_table__new(NULL, sink_fn, s);
+	const struct fixture *f = ctx;
+	struct conn_table *t = conn_table__new(NULL, xt_sink_fn, s);
 	cJSON *segs = cJSON_GetObjectItem(f->meta, "segments"), *seg;
 	uint64_t ts = T0, pos[2] = { 0, 0 };
-	size_t off, len, k, n, back;
+	size_t off, len;
 	bool ok = true;
 	int dir;
 
 	if (!ASSERT_OK_PTR(t, "table"))
 		return false;
 	cJSON_ArrayForEach(seg, segs) {
+		struct tt_data call = { .h = { .type = TT_REC_DATA, .pid = PID }, .conn = SSL,
+					.flags = TT_DF_FIRST | TT_DF_LAST, .fd = 7 };
+
 		dir = strcmp(cJSON_GetObjectItem(seg, "dir")->valuestring, "write") ? 1 : 0;
 		off = (size_t)cJSON_GetObjectItem(seg, "off")->valuedouble;
 		len = (size_t)cJSON_GetObjectItem(seg, "len")->valuedouble;
 		ts = T0 + (uint64_t)cJSON_GetObjectItem(seg, "t_ns")->valuedouble;
 		if (!ASSERT_LE(off + len, f->dir_len[dir], "segment inside the file"))
 			break;
-		for (k = 0; k < len; k += n) {
-			n = len - k;
-			if (mode == R_BYTES)
-				n = 1;
-			else if (mode != R_RECORDED)
-				n = 1 + test__rand(&seed) % (n < 64 ? n : 64);
-			back = mode == R_OVERLAP ? test__rand(&seed) % 6 : 0;
-			if (back > off + k)
-				back = off + k;
-			ok &= ASSERT_OK(feed(t, dir, pos[dir] + k - back,
-					     f->dir_data[dir] + off + k - back, n + back,
-					     (uint32_t)len, (k ? 0 : TT_DF_FIRST) |
-					     (k + n == len ? TT_DF_LAST : 0), ts, 300 + dir),
-					"feed");
-			if (mode == R_OVERLAP && n == 1)	/* and an exact duplicate */
-				feed(t, dir, pos[dir] + k, f->dir_data[dir] + off + k, 1,
-				     (uint32_t)len, 0, ts, 300 + dir);
-		}
+		call.h.ts_ns = ts;
+		call.h.tid = 300 + dir;
+		call.pos = pos[dir];
+		call.call_len = call.len = (uint32_t)len;
+		call.dir = (uint8_t)dir;
+		/* overlapping records may reach back into the calls before */
+		ok &= ASSERT_OK(test__split_feed(&call, f->dir_data[dir] + off, off, mode, &seed,
+						 xt_conn_feed, t), "feed");
 		pos[dir] += len;
 	}
 	conn_table__close(t, PID, SSL, ts + 1);
@@ -202,56 +134,22 @@ static bool replay(const struct fixture *f, enum replay mode, uint64_t seed, str
 	return ok;
 }
 
-/* Replays a fixture every way; each run must render the same. Leaves the recorded run in s. */
-static bool replay_all(const char *name, struct sink *s)
+/* Replays a fixture every way (8 seeds); each run must render the same. s: the whole run. */
+static bool replay_all(const char *name, struct xt_sink *s)
 {
 	struct fixture f;
-	struct tt_buf want, got;
-	struct sink other;
 	bool ok = false;
-	size_t i;
-	int mode, k;
 
-	if (!fixture_load(name, &f))
-		goto out;
-	tt_buf_init(&want, 1 << 22);
-	tt_buf_init(&got, 1 << 22);
 	memset(s, 0, sizeof(*s));
-	if (!replay(&f, R_RECORDED, 0, s))
-		goto done;
-	for (i = 0; i < s->n; i++)
-		render(&want, s->x[i]);
-	ok = true;
-	for (mode = R_BYTES; mode < R_MAX; mode++) {
-		for (k = 0; k < (mode == R_BYTES ? 1 : 8); k++) {
-			memset(&other, 0, sizeof(other));
-			tt_buf_reset(&got);
-			ok &= replay(&f, mode, 1234 + k, &other);
-			for (i = 0; i < other.n; i++)
-				render(&got, other.x[i]);
-			ok &= ASSERT_MEMEQ(got.data, got.len, want.data, want.len, replay_names[mode]);
-			sink_free(&other);
-		}
-	}
-done:
-	if (!ok && want.len)
-		tt_buf_addc(&want, 0), printf("%s\n", (char *)want.data);
-	tt_buf_free(&want);
-	tt_buf_free(&got);
-out:
+	if (fixture_load(name, &f))
+		ok = xt_replay_all(replay, &f, TEST_SPLIT_MODES, 1234, 8, s);
 	fixture_free(&f);
 	return ok;
 }
 
-static bool plain_body_is(const struct http_message *m, const char *want, const char *name)
-{
-	return ASSERT_EQ(m->kind, HTTP_BODY_PLAIN, name) &&
-	       ASSERT_MEMEQ(m->body, m->body_len, want, strlen(want), name);
-}
-
 void test_conn_fixture_curl(void)
 {
-	struct sink s;
+	struct xt_sink s;
 	char crc[16];
 
 	if (!replay_all("curl_keepalive", &s) || !ASSERT_EQ(s.n, 3, "exchanges"))
@@ -259,49 +157,49 @@ void test_conn_fixture_curl(void)
 	ASSERT_STREQ(s.x[0]->method, "POST", "method 0");
 	ASSERT_STREQ(s.x[0]->target, "/v1/json", "target 0");
 	ASSERT_STREQ(s.x[0]->host, "127.0.0.1:18080", "host");
-	ASSERT_STREQ(hdr(&s.x[0]->req, "authorization"), "REDACTED", "authorization");
-	ASSERT_STREQ(hdr(&s.x[0]->req, "user-agent"), "curl/7.88.1", "user agent");
-	plain_body_is(&s.x[0]->req, "{\"q\":1}", "request body");
+	ASSERT_STREQ(xt_hdr(&s.x[0]->req, "authorization"), "REDACTED", "authorization");
+	ASSERT_STREQ(xt_hdr(&s.x[0]->req, "user-agent"), "curl/7.88.1", "user agent");
+	xt_plain_body_is(&s.x[0]->req, "{\"q\":1}", "request body");
 	ASSERT_EQ(s.x[0]->status, 200, "status 0");
 	ASSERT_STREQ(s.x[0]->reason, "OK", "reason");
-	ASSERT_STREQ(hdr(&s.x[0]->resp, "set-cookie"), "REDACTED", "set-cookie");
-	plain_body_is(&s.x[0]->resp, JSON_BODY, "response body 0");
+	ASSERT_STREQ(xt_hdr(&s.x[0]->resp, "set-cookie"), "REDACTED", "set-cookie");
+	xt_plain_body_is(&s.x[0]->resp, JSON_BODY, "response body 0");
 	ASSERT_EQ(s.x[0]->tid, 300, "tid of the writer");
 	ASSERT_EQ(s.x[0]->fd, 7, "fd");
 
 	ASSERT_STREQ(s.x[1]->method, "GET", "method 1");
 	ASSERT_STREQ(s.x[1]->target, "/v1/trailers", "target 1");
-	plain_body_is(&s.x[1]->resp, JSON_BODY, "dechunked");
+	xt_plain_body_is(&s.x[1]->resp, JSON_BODY, "dechunked");
 	snprintf(crc, sizeof(crc), "%08lx", crc32(0, (const Bytef *)JSON_BODY, strlen(JSON_BODY)));
-	ASSERT_STREQ(hdr(&s.x[1]->resp, "x-checksum"), crc, "trailer");
+	ASSERT_STREQ(xt_hdr(&s.x[1]->resp, "x-checksum"), crc, "trailer");
 
 	ASSERT_STREQ(s.x[2]->method, "HEAD", "method 2");
 	ASSERT_EQ(s.x[2]->resp.kind, HTTP_BODY_NONE, "HEAD response has no body");
-	ASSERT_STREQ(hdr(&s.x[2]->resp, "content-length"), "76", "HEAD keeps content-length");
+	ASSERT_STREQ(xt_hdr(&s.x[2]->resp, "content-length"), "76", "HEAD keeps content-length");
 	ASSERT_EQ(s.x[0]->flags | s.x[1]->flags | s.x[2]->flags, 0, "no flags");
 	ASSERT_EQ(s.x[2]->seq, 2, "seq");
 out:
-	sink_free(&s);
+	xt_sink_free(&s);
 }
 
 void test_conn_fixture_urllib(void)
 {
-	struct sink s;
+	struct xt_sink s;
 
 	if (!replay_all("urllib_post_gzip", &s) || !ASSERT_EQ(s.n, 1, "exchanges"))
 		goto out;
 	ASSERT_STREQ(s.x[0]->target, "/v1/gzip", "target");
-	plain_body_is(&s.x[0]->req, "{\"model\": \"gpt-4o\", \"messages\": [{\"role\": \"user\", "
-		      "\"content\": \"hi\"}]}", "request body from a separate write");
+	xt_plain_body_is(&s.x[0]->req, "{\"model\": \"gpt-4o\", \"messages\": [{\"role\": "
+			 "\"user\", \"content\": \"hi\"}]}", "request body from a separate write");
 	ASSERT_TRUE(s.x[0]->req.first_body_ns > s.x[0]->req.start_ns, "body written later");
-	ASSERT_STREQ(hdr(&s.x[0]->req, "Authorization"), "REDACTED", "authorization");
-	ASSERT_STREQ(hdr(&s.x[0]->resp, "content-encoding"), "gzip", "coding header kept");
-	plain_body_is(&s.x[0]->resp, JSON_BODY, "gunzipped");
+	ASSERT_STREQ(xt_hdr(&s.x[0]->req, "Authorization"), "REDACTED", "authorization");
+	ASSERT_STREQ(xt_hdr(&s.x[0]->resp, "content-encoding"), "gzip", "coding header kept");
+	xt_plain_body_is(&s.x[0]->resp, JSON_BODY, "gunzipped");
 	ASSERT_EQ(s.x[0]->req.wire_bytes, 227 + 68, "request wire bytes");
 	ASSERT_EQ(s.x[0]->resp.wire_bytes, 235, "response wire bytes");
 	ASSERT_EQ(s.x[0]->flags, 0, "flags");
 out:
-	sink_free(&s);
+	xt_sink_free(&s);
 }
 
 static void check_sse_events(const struct http_exchange *x)
@@ -325,45 +223,45 @@ static void check_sse_events(const struct http_exchange *x)
 
 void test_conn_fixture_httpx(void)
 {
-	struct sink s;
+	struct xt_sink s;
 
 	if (!replay_all("httpx_sse_gzip", &s) || !ASSERT_EQ(s.n, 1, "exchanges"))
 		goto out;
 	ASSERT_STREQ(s.x[0]->method, "POST", "method");
-	ASSERT_STREQ(hdr(&s.x[0]->req, "x-api-key"), "REDACTED", "x-api-key");
-	plain_body_is(&s.x[0]->req, "{\"model\": \"claude\", \"stream\": true}", "request");
-	ASSERT_STREQ(hdr(&s.x[0]->resp, "content-encoding"), "gzip", "gzip");
+	ASSERT_STREQ(xt_hdr(&s.x[0]->req, "x-api-key"), "REDACTED", "x-api-key");
+	xt_plain_body_is(&s.x[0]->req, "{\"model\": \"claude\", \"stream\": true}", "request");
+	ASSERT_STREQ(xt_hdr(&s.x[0]->resp, "content-encoding"), "gzip", "gzip");
 	check_sse_events(s.x[0]);
 	ASSERT_EQ(s.x[0]->flags, 0, "flags");
 out:
-	sink_free(&s);
+	xt_sink_free(&s);
 }
 
 void test_conn_fixture_node_fetch(void)
 {
-	struct sink s;
+	struct xt_sink s;
 
 	if (!replay_all("node_fetch_sse", &s) || !ASSERT_EQ(s.n, 1, "exchanges"))
 		goto out;
 	ASSERT_STREQ(s.x[0]->target, "/v1/sse", "target");
-	ASSERT_STREQ(hdr(&s.x[0]->req, "x-api-key"), "REDACTED", "x-api-key");
-	ASSERT_STREQ(hdr(&s.x[0]->req, "user-agent"), "node", "user agent");
+	ASSERT_STREQ(xt_hdr(&s.x[0]->req, "x-api-key"), "REDACTED", "x-api-key");
+	ASSERT_STREQ(xt_hdr(&s.x[0]->req, "user-agent"), "node", "user agent");
 	check_sse_events(s.x[0]);
 	ASSERT_EQ(s.x[0]->flags, 0, "flags");
 out:
-	sink_free(&s);
+	xt_sink_free(&s);
 }
 
 void test_conn_fixture_node_http(void)
 {
-	struct sink s;
+	struct xt_sink s;
 	struct http_exchange *x;
 
 	if (!replay_all("node_http_keepalive", &s) || !ASSERT_EQ(s.n, 4, "exchanges"))
 		goto out;
 	x = s.x[0];
 	ASSERT_STREQ(x->target, "/v1/ndjson", "target 0");
-	ASSERT_STREQ(hdr(&x->req, "x-goog-api-key"), "REDACTED", "x-goog-api-key");
+	ASSERT_STREQ(xt_hdr(&x->req, "x-goog-api-key"), "REDACTED", "x-goog-api-key");
 	if (ASSERT_EQ(x->resp.kind, HTTP_BODY_NDJSON, "ndjson") &&
 	    ASSERT_EQ(x->resp.n_events, 3, "lines")) {
 		ASSERT_STREQ(x->resp.events[0].data,
@@ -373,15 +271,15 @@ void test_conn_fixture_node_http(void)
 		ASSERT_NULL(x->resp.events[0].event, "no event name");
 	}
 	ASSERT_STREQ(s.x[1]->method, "POST", "method 1");
-	plain_body_is(&s.x[1]->req, "{\"prompt\":\"why is the sky blue?\"}", "chunked request");
-	plain_body_is(&s.x[1]->resp, JSON_BODY, "br");
+	xt_plain_body_is(&s.x[1]->req, "{\"prompt\":\"why is the sky blue?\"}", "chunked request");
+	xt_plain_body_is(&s.x[1]->resp, JSON_BODY, "br");
 	ASSERT_STREQ(s.x[2]->target, "/v1/zstd", "target 2");
-	plain_body_is(&s.x[2]->resp, JSON_BODY, "zstd");
-	ASSERT_STREQ(hdr(&s.x[3]->resp, "content-encoding"), "gzip, br", "stacked header");
-	plain_body_is(&s.x[3]->resp, JSON_BODY, "stacked");
+	xt_plain_body_is(&s.x[2]->resp, JSON_BODY, "zstd");
+	ASSERT_STREQ(xt_hdr(&s.x[3]->resp, "content-encoding"), "gzip, br", "stacked header");
+	xt_plain_body_is(&s.x[3]->resp, JSON_BODY, "stacked");
 	ASSERT_EQ(s.x[0]->flags | s.x[1]->flags | s.x[2]->flags | s.x[3]->flags, 0, "flags");
 out:
-	sink_free(&s);
+	xt_sink_free(&s);
 }
 
 void test_conn_fixture_python_multi(void)
@@ -389,7 +287,7 @@ void test_conn_fixture_python_multi(void)
 	static const char *targets[] = { "/v1/continue", "/v1/json", "/v1/empty", "/v1/cached",
 					 "/v1/deflate", "/v1/close" };
 	static const int status[] = { 200, 200, 204, 304, 200, 200 };
-	struct sink s;
+	struct xt_sink s;
 	size_t i;
 
 	if (!replay_all("python_multi", &s) || !ASSERT_EQ(s.n, 6, "exchanges"))
@@ -400,17 +298,17 @@ void test_conn_fixture_python_multi(void)
 		ASSERT_EQ(s.x[i]->flags, 0, "flags");
 		ASSERT_EQ(s.x[i]->seq, i, "in order");
 	}
-	plain_body_is(&s.x[0]->req, "{\"big\":\"request\"}", "body after Expect");
-	plain_body_is(&s.x[0]->resp, JSON_BODY, "final response body");
+	xt_plain_body_is(&s.x[0]->req, "{\"big\":\"request\"}", "body after Expect");
+	xt_plain_body_is(&s.x[0]->resp, JSON_BODY, "final response body");
 	ASSERT_STREQ(s.x[1]->method, "HEAD", "HEAD");
 	ASSERT_EQ(s.x[1]->resp.kind, HTTP_BODY_NONE, "HEAD: no body");
 	ASSERT_EQ(s.x[2]->resp.kind, HTTP_BODY_NONE, "204: no body");
 	ASSERT_EQ(s.x[3]->resp.kind, HTTP_BODY_NONE, "304: no body");
-	ASSERT_STREQ(hdr(&s.x[3]->req, "cookie"), "REDACTED", "cookie");
-	plain_body_is(&s.x[4]->resp, JSON_BODY, "raw deflate");
-	plain_body_is(&s.x[5]->resp, "delimited by close\nsecond line\n", "close-delimited");
+	ASSERT_STREQ(xt_hdr(&s.x[3]->req, "cookie"), "REDACTED", "cookie");
+	xt_plain_body_is(&s.x[4]->resp, JSON_BODY, "raw deflate");
+	xt_plain_body_is(&s.x[5]->resp, "delimited by close\nsecond line\n", "close-delimited");
 out:
-	sink_free(&s);
+	xt_sink_free(&s);
 }
 
 /* ---- synthetic streams: loss, roles, errors, caps, lifecycle ---- */
@@ -418,64 +316,56 @@ out:
 #define REQ_A	"POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
 #define RESP_OK	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
-static struct conn_table *table(const struct conn_opts *o, struct sink *s)
-{
-	memset(s, 0, sizeof(*s));
-	return conn_table__new(o, sink_fn, s);
-}
-
 void test_conn_gap_in_body(void)
 {
 	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n0123456789";
-	uint64_t pos[2] = { 0, 0 };
-	struct sink s;
-	struct conn_table *t = table(NULL, &s);
+	struct tc c;
 
-	call(t, pos, TT_DIR_WRITE, "GET /x HTTP/1.1\r\n\r\n", 10);
-	call(t, pos, TT_DIR_READ, head, 20);
-	pos[1] += 5;	/* five body bytes lost */
-	call(t, pos, TT_DIR_READ, "fghij", 30);
-	call(t, pos, TT_DIR_WRITE, "GET /y HTTP/1.1\r\n\r\n", 40);
-	call(t, pos, TT_DIR_READ, RESP_OK, 50);
-	if (ASSERT_EQ(s.n, 2, "exchanges")) {
-		ASSERT_EQ(s.x[0]->flags, HTTP_X_INCOMPLETE, "incomplete");
-		plain_body_is(&s.x[0]->resp, "0123456789fghij", "body around the hole");
-		ASSERT_EQ(s.x[0]->resp.wire_bytes, strlen(head) + 10, "wire bytes include lost");
-		ASSERT_EQ(s.x[0]->resp.end_ns, 30, "end");
-		ASSERT_STREQ(s.x[1]->target, "/y", "framing kept: next exchange");
-		ASSERT_EQ(s.x[1]->flags, 0, "next is clean");
+	if (!tc_open(&c, NULL))
+		return;
+	call(&c, TT_DIR_WRITE, "GET /x HTTP/1.1\r\n\r\n", 10);
+	call(&c, TT_DIR_READ, head, 20);
+	c.pos[1] += 5;	/* five body bytes lost */
+	call(&c, TT_DIR_READ, "fghij", 30);
+	call(&c, TT_DIR_WRITE, "GET /y HTTP/1.1\r\n\r\n", 40);
+	call(&c, TT_DIR_READ, RESP_OK, 50);
+	if (ASSERT_EQ(c.s.n, 2, "exchanges")) {
+		ASSERT_EQ(c.s.x[0]->flags, HTTP_X_INCOMPLETE, "incomplete");
+		xt_plain_body_is(&c.s.x[0]->resp, "0123456789fghij", "body around the hole");
+		ASSERT_EQ(c.s.x[0]->resp.wire_bytes, strlen(head) + 10, "wire bytes include lost");
+		ASSERT_EQ(c.s.x[0]->resp.end_ns, 30, "end");
+		ASSERT_STREQ(c.s.x[1]->target, "/y", "framing kept: next exchange");
+		ASSERT_EQ(c.s.x[1]->flags, 0, "next is clean");
 	}
-	ASSERT_EQ(conn_table__stats(t)->gaps, 1, "gaps");
-	ASSERT_EQ(conn_table__stats(t)->bytes_lost, 5, "bytes lost");
-	sink_free(&s);
-	conn_table__free(t);
+	ASSERT_EQ(conn_table__stats(c.t)->gaps, 1, "gaps");
+	ASSERT_EQ(conn_table__stats(c.t)->bytes_lost, 5, "bytes lost");
+	tc_close(&c);
 }
 
 void test_conn_gap_resync(void)
 {
-	uint64_t pos[2] = { 0, 0 };
-	struct sink s;
-	struct conn_table *t = table(NULL, &s);
+	struct tc c;
 
-	call(t, pos, TT_DIR_WRITE, "GET /a HTTP/1.1\r\n\r\n", 10);
-	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234", 20);
-	call(t, pos, TT_DIR_WRITE, "GET /b HTTP/1.1\r\n\r\n", 30);
+	if (!tc_open(&c, NULL))
+		return;
+	call(&c, TT_DIR_WRITE, "GET /a HTTP/1.1\r\n\r\n", 10);
+	call(&c, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234", 20);
+	call(&c, TT_DIR_WRITE, "GET /b HTTP/1.1\r\n\r\n", 30);
 	/* Lost: the end of /a's body and the head of /b's response; its tail arrives. */
-	pos[1] += 80;
-	call(t, pos, TT_DIR_READ, "b-body-tail\r\nnot: a head\r\n", 40);
-	call(t, pos, TT_DIR_WRITE, "GET /c HTTP/1.1\r\n\r\n", 50);
-	call(t, pos, TT_DIR_READ, "HTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\nc", 60);
-	if (ASSERT_EQ(s.n, 3, "exchanges")) {
-		ASSERT_EQ(s.x[0]->flags, HTTP_X_INCOMPLETE, "a: cut");
-		plain_body_is(&s.x[0]->resp, "01234", "a: what arrived");
-		ASSERT_EQ(s.x[1]->flags, HTTP_X_INCOMPLETE | HTTP_X_NO_RESPONSE, "b: lost");
-		ASSERT_EQ(s.x[2]->status, 201, "c: resynced at the status line");
-		plain_body_is(&s.x[2]->resp, "c", "c body");
-		ASSERT_EQ(s.x[2]->flags, 0, "c complete");
+	c.pos[1] += 80;
+	call(&c, TT_DIR_READ, "b-body-tail\r\nnot: a head\r\n", 40);
+	call(&c, TT_DIR_WRITE, "GET /c HTTP/1.1\r\n\r\n", 50);
+	call(&c, TT_DIR_READ, "HTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\nc", 60);
+	if (ASSERT_EQ(c.s.n, 3, "exchanges")) {
+		ASSERT_EQ(c.s.x[0]->flags, HTTP_X_INCOMPLETE, "a: cut");
+		xt_plain_body_is(&c.s.x[0]->resp, "01234", "a: what arrived");
+		ASSERT_EQ(c.s.x[1]->flags, HTTP_X_INCOMPLETE | HTTP_X_NO_RESPONSE, "b: lost");
+		ASSERT_EQ(c.s.x[2]->status, 201, "c: resynced at the status line");
+		xt_plain_body_is(&c.s.x[2]->resp, "c", "c body");
+		ASSERT_EQ(c.s.x[2]->flags, 0, "c complete");
 	}
-	ASSERT_EQ(conn_table__stats(t)->resyncs, 1, "resyncs");
-	sink_free(&s);
-	conn_table__free(t);
+	ASSERT_EQ(conn_table__stats(c.t)->resyncs, 1, "resyncs");
+	tc_close(&c);
 }
 
 void test_conn_truncated_call(void)
@@ -483,117 +373,112 @@ void test_conn_truncated_call(void)
 	static const char head[] = "POST /big HTTP/1.1\r\nContent-Length: 100\r\n\r\n";
 	char buf[200];
 	size_t hl = strlen(head);
-	uint64_t pos[2] = { 0, 0 };
-	struct sink s;
-	struct conn_table *t = table(NULL, &s);
+	struct tc c;
 
+	if (!tc_open(&c, NULL))
+		return;
 	memcpy(buf, head, hl);
 	memset(buf + hl, 'x', 100);
 	/* The call moved head + 100 bytes; only head + 40 were captured. */
-	feed(t, TT_DIR_WRITE, 0, buf, hl + 40, (uint32_t)(hl + 100),
+	feed(&c, TT_DIR_WRITE, 0, buf, hl + 40, (uint32_t)(hl + 100),
 	     TT_DF_FIRST | TT_DF_LAST | TT_DF_TRUNCATED, 10, 5);
-	pos[0] = hl + 100;
-	call(t, pos, TT_DIR_READ, RESP_OK, 20);
-	call(t, pos, TT_DIR_WRITE, "GET /next HTTP/1.1\r\n\r\n", 30);
-	call(t, pos, TT_DIR_READ, RESP_OK, 40);
-	if (ASSERT_EQ(s.n, 2, "exchanges")) {
-		ASSERT_EQ(s.x[0]->flags, HTTP_X_INCOMPLETE, "truncated request");
-		ASSERT_EQ(s.x[0]->req.body_len, 40, "captured part");
-		ASSERT_EQ(s.x[0]->req.end_ns, 10, "request ended with the call");
-		ASSERT_EQ(s.x[0]->tid, 5, "tid");
-		ASSERT_EQ(s.x[1]->flags, 0, "next clean");
+	c.pos[0] = hl + 100;
+	call(&c, TT_DIR_READ, RESP_OK, 20);
+	call(&c, TT_DIR_WRITE, "GET /next HTTP/1.1\r\n\r\n", 30);
+	call(&c, TT_DIR_READ, RESP_OK, 40);
+	if (ASSERT_EQ(c.s.n, 2, "exchanges")) {
+		ASSERT_EQ(c.s.x[0]->flags, HTTP_X_INCOMPLETE, "truncated request");
+		ASSERT_EQ(c.s.x[0]->req.body_len, 40, "captured part");
+		ASSERT_EQ(c.s.x[0]->req.end_ns, 10, "request ended with the call");
+		ASSERT_EQ(c.s.x[0]->tid, 5, "tid");
+		ASSERT_EQ(c.s.x[1]->flags, 0, "next clean");
 	}
-	ASSERT_EQ(conn_table__stats(t)->bytes_lost, 60, "bytes lost");
-	sink_free(&s);
-	conn_table__free(t);
+	ASSERT_EQ(conn_table__stats(c.t)->bytes_lost, 60, "bytes lost");
+	tc_close(&c);
 }
 
 void test_conn_lost_request(void)
 {
-	uint64_t pos[2] = { 0, 0 };
-	struct sink s;
-	struct conn_table *t = table(NULL, &s);
+	struct tc c;
 
-	call(t, pos, TT_DIR_WRITE, "GET /1 HTTP/1.1\r\n\r\n", 10);
-	call(t, pos, TT_DIR_READ, RESP_OK, 20);
-	pos[0] += 19;	/* request /2 lost whole */
-	call(t, pos, TT_DIR_READ, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 30);
-	call(t, pos, TT_DIR_WRITE, "GET /3 HTTP/1.1\r\n\r\n", 40);
-	call(t, pos, TT_DIR_READ, RESP_OK, 50);
-	if (ASSERT_EQ(s.n, 3, "exchanges")) {
-		ASSERT_STREQ(s.x[0]->target, "/1", "1");
-		ASSERT_NULL(s.x[1]->method, "response without its request");
-		ASSERT_EQ(s.x[1]->status, 404, "its status");
-		ASSERT_EQ(s.x[1]->flags, HTTP_X_INCOMPLETE, "flagged");
-		ASSERT_STREQ(s.x[2]->target, "/3", "3");
-		ASSERT_EQ(s.x[2]->status, 200, "3 paired right");
+	if (!tc_open(&c, NULL))
+		return;
+	call(&c, TT_DIR_WRITE, "GET /1 HTTP/1.1\r\n\r\n", 10);
+	call(&c, TT_DIR_READ, RESP_OK, 20);
+	c.pos[0] += 19;	/* request /2 lost whole */
+	call(&c, TT_DIR_READ, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 30);
+	call(&c, TT_DIR_WRITE, "GET /3 HTTP/1.1\r\n\r\n", 40);
+	call(&c, TT_DIR_READ, RESP_OK, 50);
+	if (ASSERT_EQ(c.s.n, 3, "exchanges")) {
+		ASSERT_STREQ(c.s.x[0]->target, "/1", "1");
+		ASSERT_NULL(c.s.x[1]->method, "response without its request");
+		ASSERT_EQ(c.s.x[1]->status, 404, "its status");
+		ASSERT_EQ(c.s.x[1]->flags, HTTP_X_INCOMPLETE, "flagged");
+		ASSERT_STREQ(c.s.x[2]->target, "/3", "3");
+		ASSERT_EQ(c.s.x[2]->status, 200, "3 paired right");
 	}
-	sink_free(&s);
-	conn_table__free(t);
+	tc_close(&c);
 }
 
 void test_conn_server_side(void)
 {
-	uint64_t pos[2] = { 0, 0 };
-	struct sink s;
-	struct conn_table *t = table(NULL, &s);
+	struct tc c;
 
-	call(t, pos, TT_DIR_READ, REQ_A, 10);
-	call(t, pos, TT_DIR_WRITE, RESP_OK, 20);
-	if (ASSERT_EQ(s.n, 1, "exchanges")) {
-		ASSERT_EQ(s.x[0]->flags, HTTP_X_SERVER_SIDE, "server side");
-		ASSERT_STREQ(s.x[0]->target, "/a", "request read");
-		ASSERT_EQ(s.x[0]->tid, 101, "thread that read it");
-		plain_body_is(&s.x[0]->req, "abc", "request body");
-		plain_body_is(&s.x[0]->resp, "ok", "response written");
+	if (!tc_open(&c, NULL))
+		return;
+	call(&c, TT_DIR_READ, REQ_A, 10);
+	call(&c, TT_DIR_WRITE, RESP_OK, 20);
+	if (ASSERT_EQ(c.s.n, 1, "exchanges")) {
+		ASSERT_EQ(c.s.x[0]->flags, HTTP_X_SERVER_SIDE, "server side");
+		ASSERT_STREQ(c.s.x[0]->target, "/a", "request read");
+		ASSERT_EQ(c.s.x[0]->tid, 101, "thread that read it");
+		xt_plain_body_is(&c.s.x[0]->req, "abc", "request body");
+		xt_plain_body_is(&c.s.x[0]->resp, "ok", "response written");
 	}
-	sink_free(&s);
-	conn_table__free(t);
+	tc_close(&c);
 }
 
 void test_conn_pipelining(void)
 {
-	uint64_t pos[2] = { 0, 0 };
-	struct sink s;
-	struct conn_table *t = table(NULL, &s);
+	struct tc c;
 
-	call(t, pos, TT_DIR_WRITE, "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\n\r\n",
+	if (!tc_open(&c, NULL))
+		return;
+	call(&c, TT_DIR_WRITE, "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\n\r\n",
 	     10);
-	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1"
+	call(&c, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1"
 				  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n2\r\n0\r\n\r\n"
 				  "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3", 20);
-	if (ASSERT_EQ(s.n, 3, "exchanges")) {
-		plain_body_is(&s.x[0]->resp, "1", "1");
-		plain_body_is(&s.x[1]->resp, "2", "2");
-		plain_body_is(&s.x[2]->resp, "3", "3");
-		ASSERT_STREQ(s.x[2]->target, "/3", "fifo");
+	if (ASSERT_EQ(c.s.n, 3, "exchanges")) {
+		xt_plain_body_is(&c.s.x[0]->resp, "1", "1");
+		xt_plain_body_is(&c.s.x[1]->resp, "2", "2");
+		xt_plain_body_is(&c.s.x[2]->resp, "3", "3");
+		ASSERT_STREQ(c.s.x[2]->target, "/3", "fifo");
 	}
-	sink_free(&s);
-	conn_table__free(t);
+	tc_close(&c);
 }
 
 void test_conn_not_http(void)
 {
 	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\x12\x04";
 	static const char tls[] = "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1";
-	uint64_t pos[2] = { 0, 0 };
-	struct sink s;
-	struct conn_table *t = table(NULL, &s);
+	struct tc c;
 
-	feed(t, TT_DIR_WRITE, 0, preface, sizeof(preface) - 1, sizeof(preface) - 1, TT_DF_FIRST,
+	if (!tc_open(&c, NULL))
+		return;
+	feed(&c, TT_DIR_WRITE, 0, preface, sizeof(preface) - 1, sizeof(preface) - 1, TT_DF_FIRST,
 	     10, 1);
-	feed(t, TT_DIR_READ, 0, "\0\0\0\x04\0\0\0\0\0", 9, 9, TT_DF_FIRST, 20, 1);
-	ASSERT_EQ(conn_table__stats(t)->h2_prefaces, 1, "h2 preface");
+	feed(&c, TT_DIR_READ, 0, "\0\0\0\x04\0\0\0\0\0", 9, 9, TT_DF_FIRST, 20, 1);
+	ASSERT_EQ(conn_table__stats(c.t)->h2_prefaces, 1, "h2 preface");
 	/* HTTP/2 is decoded now (test_conn_h2.c): nothing is skipped */
-	ASSERT_EQ(conn_table__stats(t)->skipped_bytes, 0, "h2 bytes decoded, not dropped");
-	conn_table__close(t, PID, SSL, 30);
-	call(t, pos, TT_DIR_WRITE, tls, 40);
-	call(t, pos, TT_DIR_WRITE, "GET / HTTP/1.1\r\n\r\n", 50);
-	ASSERT_EQ(conn_table__stats(t)->non_http, 1, "not http");
-	conn_table__flush(t);
-	ASSERT_EQ(s.n, 0, "no exchanges");
-	sink_free(&s);
-	conn_table__free(t);
+	ASSERT_EQ(conn_table__stats(c.t)->skipped_bytes, 0, "h2 bytes decoded, not dropped");
+	conn_table__close(c.t, PID, SSL, 30);
+	call(&c, TT_DIR_WRITE, tls, 40);
+	call(&c, TT_DIR_WRITE, "GET / HTTP/1.1\r\n\r\n", 50);
+	ASSERT_EQ(conn_table__stats(c.t)->non_http, 1, "not http");
+	conn_table__flush(c.t);
+	ASSERT_EQ(c.s.n, 0, "no exchanges");
+	tc_close(&c);
 }
 
 void test_conn_malformed(void)
@@ -623,25 +508,21 @@ void test_conn_malformed(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		uint64_t pos[2] = { 0, 0 };
-		struct conn_table *t;
-		struct sink s;
+		struct tc c;
 
-		if (!test__start_subtest(cases[i].name))
+		if (!test__start_subtest(cases[i].name) || !tc_open(&c, NULL))
 			continue;
-		t = table(NULL, &s);
-		call(t, pos, TT_DIR_WRITE, cases[i].req, 10);
-		call(t, pos, TT_DIR_READ, cases[i].resp, 20);
-		conn_table__close(t, PID, SSL, 30);
-		if (ASSERT_GE(s.n, 1, cases[i].name)) {
-			ASSERT_EQ(s.x[0]->flags, cases[i].flags, "flags");
-			ASSERT_STREQ(s.x[0]->target, "/1", "target");
+		call(&c, TT_DIR_WRITE, cases[i].req, 10);
+		call(&c, TT_DIR_READ, cases[i].resp, 20);
+		conn_table__close(c.t, PID, SSL, 30);
+		if (ASSERT_GE(c.s.n, 1, cases[i].name)) {
+			ASSERT_EQ(c.s.x[0]->flags, cases[i].flags, "flags");
+			ASSERT_STREQ(c.s.x[0]->target, "/1", "target");
 		}
-		if (cases[i].next_body && ASSERT_EQ(s.n, 2, "next exchange"))
-			plain_body_is(&s.x[1]->resp, cases[i].next_body, "next body");
-		ASSERT_GE(conn_table__stats(t)->parse_errors, 1, "counted");
-		sink_free(&s);
-		conn_table__free(t);
+		if (cases[i].next_body && ASSERT_EQ(c.s.n, 2, "next exchange"))
+			xt_plain_body_is(&c.s.x[1]->resp, cases[i].next_body, "next body");
+		ASSERT_GE(conn_table__stats(c.t)->parse_errors, 1, "counted");
+		tc_close(&c);
 	}
 }
 
@@ -654,116 +535,112 @@ void test_conn_caps(void)
 	uLongf gzlen = sizeof(gz);
 	static unsigned char zeros[4096];
 	char head[128];
-	uint64_t pos[2] = { 0, 0 };
-	struct sink s;
-	struct conn_table *t = table(&o, &s);
+	struct tc c;
 
-	if (!ASSERT_OK_PTR(t, "table"))
+	if (!tc_open(&c, &o))
 		return;
 	/* Head over the cap: counted, resynced, the next request is fine. */
 	snprintf(big, sizeof(big), "GET /big HTTP/1.1\r\nX-Pad: %0500d\r\n\r\n", 1);
-	call(t, pos, TT_DIR_WRITE, big, 10);
-	ASSERT_EQ(conn_table__stats(t)->caps_hit, 1, "head cap");
-	call(t, pos, TT_DIR_WRITE, "GET /after HTTP/1.1\r\n\r\n", 20);
+	call(&c, TT_DIR_WRITE, big, 10);
+	ASSERT_EQ(conn_table__stats(c.t)->caps_hit, 1, "head cap");
+	call(&c, TT_DIR_WRITE, "GET /after HTTP/1.1\r\n\r\n", 20);
 	/* Body over the cap: cut and flagged. */
-	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n0123456789abcdefghij",
+	call(&c, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n0123456789abcdefghij",
 	     30);
-	if (ASSERT_EQ(s.n, 1, "one exchange")) {
-		ASSERT_STREQ(s.x[0]->target, "/after", "after the cap");
-		ASSERT_EQ(s.x[0]->flags, HTTP_X_RESP_TRUNCATED, "truncated");
-		plain_body_is(&s.x[0]->resp, "0123456789abcdef", "cut at the cap");
+	if (ASSERT_EQ(c.s.n, 1, "one exchange")) {
+		ASSERT_STREQ(c.s.x[0]->target, "/after", "after the cap");
+		ASSERT_EQ(c.s.x[0]->flags, HTTP_X_RESP_TRUNCATED, "truncated");
+		xt_plain_body_is(&c.s.x[0]->resp, "0123456789abcdef", "cut at the cap");
 	}
 	/* A decompression bomb: 4 KiB of zeros from a few bytes of zlib. */
 	compress2(gz, &gzlen, zeros, sizeof(zeros), 9);
-	call(t, pos, TT_DIR_WRITE, "GET /bomb HTTP/1.1\r\n\r\n", 40);
+	call(&c, TT_DIR_WRITE, "GET /bomb HTTP/1.1\r\n\r\n", 40);
 	snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n"
 		 "Content-Length: %lu\r\n\r\n", (unsigned long)gzlen);
-	call(t, pos, TT_DIR_READ, head, 50);
-	feed(t, TT_DIR_READ, pos[1], gz, gzlen, (uint32_t)gzlen, TT_DF_FIRST | TT_DF_LAST, 51, 1);
-	pos[1] += gzlen;
-	if (ASSERT_EQ(s.n, 2, "bomb exchange")) {
-		ASSERT_EQ(s.x[1]->flags, HTTP_X_RESP_TRUNCATED, "bomb truncated");
-		ASSERT_EQ(s.x[1]->resp.body_len, 16, "bomb cut");
+	call(&c, TT_DIR_READ, head, 50);
+	feed(&c, TT_DIR_READ, c.pos[1], gz, gzlen, (uint32_t)gzlen, TT_DF_FIRST | TT_DF_LAST, 51, 1);
+	c.pos[1] += gzlen;
+	if (ASSERT_EQ(c.s.n, 2, "bomb exchange")) {
+		ASSERT_EQ(c.s.x[1]->flags, HTTP_X_RESP_TRUNCATED, "bomb truncated");
+		ASSERT_EQ(c.s.x[1]->resp.body_len, 16, "bomb cut");
 	}
-	ASSERT_EQ(conn_table__stats(t)->decompress_capped, 1, "decompression cap counted");
+	ASSERT_EQ(conn_table__stats(c.t)->decompress_capped, 1, "decompression cap counted");
 	/* Pending requests over the cap: the oldest goes out unanswered. */
-	call(t, pos, TT_DIR_WRITE, "GET /p1 HTTP/1.1\r\n\r\nGET /p2 HTTP/1.1\r\n\r\n"
+	call(&c, TT_DIR_WRITE, "GET /p1 HTTP/1.1\r\n\r\nGET /p2 HTTP/1.1\r\n\r\n"
 				   "GET /p3 HTTP/1.1\r\n\r\n", 60);
-	if (ASSERT_EQ(s.n, 3, "pending cap")) {
-		ASSERT_STREQ(s.x[2]->target, "/p1", "oldest");
-		ASSERT_EQ(s.x[2]->flags, HTTP_X_NO_RESPONSE | HTTP_X_INCOMPLETE, "unanswered");
+	if (ASSERT_EQ(c.s.n, 3, "pending cap")) {
+		ASSERT_STREQ(c.s.x[2]->target, "/p1", "oldest");
+		ASSERT_EQ(c.s.x[2]->flags, HTTP_X_NO_RESPONSE | HTTP_X_INCOMPLETE, "unanswered");
 	}
 	/* A second connection over max_conns evicts the first, delivering what it held. */
-	conn_table__set_peer(t, PID, SSL + 1, 3, "10.0.0.1", 443);
-	ASSERT_EQ(conn_table__count(t), 1, "one connection");
-	ASSERT_EQ(conn_table__stats(t)->conns_evicted, 1, "evicted");
-	ASSERT_EQ(s.n, 5, "evicted exchanges delivered");
-	ASSERT_EQ(conn_table__stats(t)->caps_hit, 5, "head, body, bomb, pending, conns");
-	sink_free(&s);
-	conn_table__free(t);
+	conn_table__set_peer(c.t, PID, SSL + 1, 3, "10.0.0.1", 443);
+	ASSERT_EQ(conn_table__count(c.t), 1, "one connection");
+	ASSERT_EQ(conn_table__stats(c.t)->conns_evicted, 1, "evicted");
+	ASSERT_EQ(c.s.n, 5, "evicted exchanges delivered");
+	ASSERT_EQ(conn_table__stats(c.t)->caps_hit, 5, "head, body, bomb, pending, conns");
+	tc_close(&c);
 }
 
 void test_conn_lifecycle(void)
 {
-	uint64_t pos[2] = { 0, 0 };
-	struct sink s;
-	struct conn_table *t = table(&(struct conn_opts){ .idle_ns = 100 }, &s);
+	struct tc c;
 
+	if (!tc_open(&c, &(struct conn_opts){ .idle_ns = 100 }))
+		return;
 	/* set_peer before data: exchanges carry it. */
-	conn_table__set_peer(t, PID, SSL, 9, "192.0.2.7", 8443);
-	call(t, pos, TT_DIR_WRITE, "GET /c HTTP/1.1\r\n\r\n", 10);
-	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\n\r\nuntil close", 20);
-	ASSERT_EQ(s.n, 0, "close-delimited waits");
-	conn_table__close(t, PID, SSL, 30);
-	if (ASSERT_EQ(s.n, 1, "delivered on close")) {
-		ASSERT_EQ(s.x[0]->flags, 0, "complete");
-		ASSERT_EQ(s.x[0]->resp.end_ns, 30, "ends at close");
-		ASSERT_STREQ(s.x[0]->peer_addr, "192.0.2.7", "peer");
-		ASSERT_EQ(s.x[0]->peer_port, 8443, "port");
-		ASSERT_EQ(s.x[0]->fd, 9, "fd");
+	conn_table__set_peer(c.t, PID, SSL, 9, "192.0.2.7", 8443);
+	call(&c, TT_DIR_WRITE, "GET /c HTTP/1.1\r\n\r\n", 10);
+	call(&c, TT_DIR_READ, "HTTP/1.1 200 OK\r\n\r\nuntil close", 20);
+	ASSERT_EQ(c.s.n, 0, "close-delimited waits");
+	conn_table__close(c.t, PID, SSL, 30);
+	if (ASSERT_EQ(c.s.n, 1, "delivered on close")) {
+		ASSERT_EQ(c.s.x[0]->flags, 0, "complete");
+		ASSERT_EQ(c.s.x[0]->resp.end_ns, 30, "ends at close");
+		ASSERT_STREQ(c.s.x[0]->peer_addr, "192.0.2.7", "peer");
+		ASSERT_EQ(c.s.x[0]->peer_port, 8443, "port");
+		ASSERT_EQ(c.s.x[0]->fd, 9, "fd");
 	}
 	/* Flush: a close-delimited body never saw its end. */
-	pos[0] = pos[1] = 0;
-	call(t, pos, TT_DIR_WRITE, "GET /f HTTP/1.1\r\n\r\n", 40);
-	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\n\r\npartial", 50);
-	conn_table__flush(t);
-	if (ASSERT_EQ(s.n, 2, "flushed"))
-		ASSERT_EQ(s.x[1]->flags, HTTP_X_INCOMPLETE, "flush: incomplete");
+	c.pos[0] = c.pos[1] = 0;
+	call(&c, TT_DIR_WRITE, "GET /f HTTP/1.1\r\n\r\n", 40);
+	call(&c, TT_DIR_READ, "HTTP/1.1 200 OK\r\n\r\npartial", 50);
+	conn_table__flush(c.t);
+	if (ASSERT_EQ(c.s.n, 2, "flushed"))
+		ASSERT_EQ(c.s.x[1]->flags, HTTP_X_INCOMPLETE, "flush: incomplete");
 	/* Request without response at process exit. */
-	pos[0] = pos[1] = 0;
-	call(t, pos, TT_DIR_WRITE, "GET /e HTTP/1.1\r\n\r\n", 60);
-	conn_table__proc_exit(t, PID + 1, 70);
-	ASSERT_EQ(s.n, 2, "other pid untouched");
-	conn_table__proc_exit(t, PID, 70);
-	if (ASSERT_EQ(s.n, 3, "exit"))
-		ASSERT_EQ(s.x[2]->flags, HTTP_X_NO_RESPONSE, "no response");
+	c.pos[0] = c.pos[1] = 0;
+	call(&c, TT_DIR_WRITE, "GET /e HTTP/1.1\r\n\r\n", 60);
+	conn_table__proc_exit(c.t, PID + 1, 70);
+	ASSERT_EQ(c.s.n, 2, "other pid untouched");
+	conn_table__proc_exit(c.t, PID, 70);
+	if (ASSERT_EQ(c.s.n, 3, "exit"))
+		ASSERT_EQ(c.s.x[2]->flags, HTTP_X_NO_RESPONSE, "no response");
 	/* Idle expiry. */
-	pos[0] = pos[1] = 0;
-	call(t, pos, TT_DIR_WRITE, "GET /i HTTP/1.1\r\n\r\n", 100);
-	conn_table__expire(t, 150);
-	ASSERT_EQ(conn_table__count(t), 1, "not idle yet");
-	conn_table__expire(t, 200);
-	ASSERT_EQ(conn_table__count(t), 0, "expired");
-	if (ASSERT_EQ(s.n, 4, "expired exchange"))
-		ASSERT_EQ(s.x[3]->flags, HTTP_X_NO_RESPONSE | HTTP_X_INCOMPLETE, "expired flags");
+	c.pos[0] = c.pos[1] = 0;
+	call(&c, TT_DIR_WRITE, "GET /i HTTP/1.1\r\n\r\n", 100);
+	conn_table__expire(c.t, 150);
+	ASSERT_EQ(conn_table__count(c.t), 1, "not idle yet");
+	conn_table__expire(c.t, 200);
+	ASSERT_EQ(conn_table__count(c.t), 0, "expired");
+	if (ASSERT_EQ(c.s.n, 4, "expired exchange"))
+		ASSERT_EQ(c.s.x[3]->flags, HTTP_X_NO_RESPONSE | HTTP_X_INCOMPLETE, "expired flags");
 	/* The SSL* is reused for a new connection without an SSL_free seen. */
-	pos[0] = pos[1] = 0;
-	call(t, pos, TT_DIR_WRITE, "GET /old HTTP/1.1\r\n\r\n", 300);
-	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\n\r\nold", 310);
-	pos[0] = pos[1] = 0;
-	call(t, pos, TT_DIR_WRITE, "GET /new HTTP/1.1\r\n\r\n", 320);
-	call(t, pos, TT_DIR_READ, RESP_OK, 330);
-	if (ASSERT_EQ(s.n, 6, "reuse")) {
-		plain_body_is(&s.x[4]->resp, "old", "old ended by reuse");
-		ASSERT_STREQ(s.x[5]->target, "/new", "new connection");
-		ASSERT_EQ(s.x[5]->seq, 0, "seq restarts");
+	c.pos[0] = c.pos[1] = 0;
+	call(&c, TT_DIR_WRITE, "GET /old HTTP/1.1\r\n\r\n", 300);
+	call(&c, TT_DIR_READ, "HTTP/1.1 200 OK\r\n\r\nold", 310);
+	c.pos[0] = c.pos[1] = 0;
+	call(&c, TT_DIR_WRITE, "GET /new HTTP/1.1\r\n\r\n", 320);
+	call(&c, TT_DIR_READ, RESP_OK, 330);
+	if (ASSERT_EQ(c.s.n, 6, "reuse")) {
+		xt_plain_body_is(&c.s.x[4]->resp, "old", "old ended by reuse");
+		ASSERT_STREQ(c.s.x[5]->target, "/new", "new connection");
+		ASSERT_EQ(c.s.x[5]->seq, 0, "seq restarts");
 	}
-	ASSERT_EQ(conn_table__feed(t, &(struct tt_data){ .dir = 2 }, sizeof(struct tt_data)),
+	ASSERT_EQ(conn_table__feed(c.t, &(struct tt_data){ .dir = 2 }, sizeof(struct tt_data)),
 		  -EINVAL, "bad direction");
-	ASSERT_EQ(conn_table__feed(t, &(struct tt_data){ .len = 5 }, sizeof(struct tt_data)),
+	ASSERT_EQ(conn_table__feed(c.t, &(struct tt_data){ .len = 5 }, sizeof(struct tt_data)),
 		  -EINVAL, "len past the record");
-	sink_free(&s);
-	conn_table__free(t);
+	tc_close(&c);
 }
 
 /*
@@ -773,48 +650,46 @@ void test_conn_lifecycle(void)
  */
 void test_conn_midstream_start(void)
 {
-	uint64_t pos[2] = { 0, 0 };
-	struct sink s;
-	struct conn_table *t = table(NULL, &s);
+	struct tc c;
 
-	call(t, pos, TT_DIR_WRITE, "ages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 10);
-	call(t, pos, TT_DIR_READ, "data: {\"choices\":[]}\n\ndata: [DONE]\n\n", 20);
-	call(t, pos, TT_DIR_READ, "0\r\n\r\n", 25);
-	call(t, pos, TT_DIR_WRITE, "POST /v1/chat/completions HTTP/1.1\r\nHost: api\r\n"
+	if (!tc_open(&c, NULL))
+		return;
+	call(&c, TT_DIR_WRITE, "ages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 10);
+	call(&c, TT_DIR_READ, "data: {\"choices\":[]}\n\ndata: [DONE]\n\n", 20);
+	call(&c, TT_DIR_READ, "0\r\n\r\n", 25);
+	call(&c, TT_DIR_WRITE, "POST /v1/chat/completions HTTP/1.1\r\nHost: api\r\n"
 	     "Content-Length: 2\r\n\r\n{}", 30);
-	call(t, pos, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone", 40);
-	conn_table__flush(t);
-	if (ASSERT_EQ(s.n, 1, "one exchange")) {
-		ASSERT_STREQ(s.x[0]->method, "POST", "method");
-		ASSERT_STREQ(s.x[0]->target, "/v1/chat/completions", "target");
-		ASSERT_EQ(s.x[0]->status, 200, "status");
-		plain_body_is(&s.x[0]->resp, "done", "body");
-		ASSERT_EQ(s.x[0]->flags, 0, "whole");
+	call(&c, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone", 40);
+	conn_table__flush(c.t);
+	if (ASSERT_EQ(c.s.n, 1, "one exchange")) {
+		ASSERT_STREQ(c.s.x[0]->method, "POST", "method");
+		ASSERT_STREQ(c.s.x[0]->target, "/v1/chat/completions", "target");
+		ASSERT_EQ(c.s.x[0]->status, 200, "status");
+		xt_plain_body_is(&c.s.x[0]->resp, "done", "body");
+		ASSERT_EQ(c.s.x[0]->flags, 0, "whole");
 	}
-	ASSERT_EQ(conn_table__stats(t)->midstream, 1, "counted");
-	ASSERT_EQ(conn_table__stats(t)->non_http, 0, "not skipped");
-	sink_free(&s);
-	conn_table__free(t);
+	ASSERT_EQ(conn_table__stats(c.t)->midstream, 1, "counted");
+	ASSERT_EQ(conn_table__stats(c.t)->non_http, 0, "not skipped");
+	tc_close(&c);
 }
 
 /* Text that never reaches a message start is given up after the probe budget. */
 void test_conn_midstream_budget(void)
 {
 	static char junk[8192];
-	uint64_t pos[2] = { 0, 0 };
-	struct sink s;
-	struct conn_table *t = table(NULL, &s);
+	struct tc c;
 	size_t i;
 
+	if (!tc_open(&c, NULL))
+		return;
 	memset(junk, 'x', sizeof(junk) - 1);
 	for (i = 0; i <= TT_MAX_MIDSTREAM_PROBE / (sizeof(junk) - 1) + 1; i++)
-		call(t, pos, TT_DIR_WRITE, junk, 10 + i);
-	ASSERT_EQ(conn_table__stats(t)->non_http, 1, "skipped after the budget");
-	call(t, pos, TT_DIR_WRITE, "GET / HTTP/1.1\r\n\r\n", 100000);
-	conn_table__flush(t);
-	ASSERT_EQ(s.n, 0, "nothing delivered");
-	sink_free(&s);
-	conn_table__free(t);
+		call(&c, TT_DIR_WRITE, junk, 10 + i);
+	ASSERT_EQ(conn_table__stats(c.t)->non_http, 1, "skipped after the budget");
+	call(&c, TT_DIR_WRITE, "GET / HTTP/1.1\r\n\r\n", 100000);
+	conn_table__flush(c.t);
+	ASSERT_EQ(c.s.n, 0, "nothing delivered");
+	tc_close(&c);
 }
 
 /*
@@ -827,13 +702,11 @@ void test_conn_gzip_chunks_batched(void)
 	static unsigned char wire[16384], zout[512];
 	const size_t nev = 40, cut_ev = 25;
 	size_t i, len = 0, cut = 0, k;
-	uint64_t pos[2] = { 0, 0 };
 	z_stream z = { 0 };
 	char ev[96];
-	struct sink s;
-	struct conn_table *t = table(NULL, &s);
+	struct tc c;
 
-	if (!ASSERT_OK_PTR(t, "table"))
+	if (!tc_open(&c, NULL))
 		return;
 	len = (size_t)snprintf((char *)wire, sizeof(wire), "HTTP/1.1 200 OK\r\n"
 			       "Content-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
@@ -858,15 +731,15 @@ void test_conn_gzip_chunks_batched(void)
 	deflateEnd(&z);
 	memcpy(wire + len, "0\r\n\r\n", 5);
 	len += 5;
-	call(t, pos, TT_DIR_WRITE, "GET /stream HTTP/1.1\r\n\r\n", 10);
-	feed(t, TT_DIR_READ, 0, wire, cut, (uint32_t)cut, TT_DF_FIRST | TT_DF_LAST, 20, 1);
-	feed(t, TT_DIR_READ, cut, wire + cut, len - cut, (uint32_t)(len - cut),
+	call(&c, TT_DIR_WRITE, "GET /stream HTTP/1.1\r\n\r\n", 10);
+	feed(&c, TT_DIR_READ, 0, wire, cut, (uint32_t)cut, TT_DF_FIRST | TT_DF_LAST, 20, 1);
+	feed(&c, TT_DIR_READ, cut, wire + cut, len - cut, (uint32_t)(len - cut),
 	     TT_DF_FIRST | TT_DF_LAST, 30, 1);
-	if (!ASSERT_EQ(s.n, 1, "exchange") || !ASSERT_EQ(s.x[0]->flags, 0, "clean") ||
-	    !ASSERT_EQ(s.x[0]->resp.n_events, nev, "events"))
+	if (!ASSERT_EQ(c.s.n, 1, "exchange") || !ASSERT_EQ(c.s.x[0]->flags, 0, "clean") ||
+	    !ASSERT_EQ(c.s.x[0]->resp.n_events, nev, "events"))
 		goto out;
 	for (i = 0; i < nev; i++) {
-		const struct http_event *e = &s.x[0]->resp.events[i];
+		const struct http_event *e = &c.s.x[0]->resp.events[i];
 
 		snprintf(ev, sizeof(ev), "{\"n\":%zu}", i);
 		if (!ASSERT_STREQ(e->data, ev, "data") || !ASSERT_STREQ(e->event, "delta", "name") ||
@@ -875,8 +748,7 @@ void test_conn_gzip_chunks_batched(void)
 			break;
 	}
 out:
-	sink_free(&s);
-	conn_table__free(t);
+	tc_close(&c);
 }
 
 /* Data of event i of test_conn_gzip_chunk_reads: event 3 is 24000 random letters. */
@@ -941,25 +813,23 @@ void test_conn_gzip_chunk_reads(void)
 	len += 5;
 	ends[nends - 1] = len;	/* the last chunk and the end of the body in one read */
 	for (pat = 0; pat < 3; pat++) {
-		uint64_t pos[2] = { 0, 0 };
-		struct sink s;
-		struct conn_table *t = table(NULL, &s);
+		struct tc c;
 
-		if (!ASSERT_OK_PTR(t, "table"))
+		if (!tc_open(&c, NULL))
 			break;
 		per = pat == 0 ? 1 : pat == 1 ? 2 : nends;
-		call(t, pos, TT_DIR_WRITE, "GET /stream HTTP/1.1\r\n\r\n", 10);
-		feed(t, TT_DIR_READ, 0, wire, head, (uint32_t)head, TT_DF_FIRST | TT_DF_LAST, 20,
+		call(&c, TT_DIR_WRITE, "GET /stream HTTP/1.1\r\n\r\n", 10);
+		feed(&c, TT_DIR_READ, 0, wire, head, (uint32_t)head, TT_DF_FIRST | TT_DF_LAST, 20,
 		     1);
 		for (from = head, i = per - 1; from < len; i = i + per < nends ? i + per : nends - 1) {
-			feed(t, TT_DIR_READ, from, wire + from, ends[i] - from,
+			feed(&c, TT_DIR_READ, from, wire + from, ends[i] - from,
 			     (uint32_t)(ends[i] - from), TT_DF_FIRST | TT_DF_LAST, 30 + i, 1);
 			from = ends[i];
 		}
-		if (ASSERT_EQ(s.n, 1, "exchange") && ASSERT_EQ(s.x[0]->flags, 0, "clean") &&
-		    ASSERT_EQ(s.x[0]->resp.n_events, nev, "events")) {
+		if (ASSERT_EQ(c.s.n, 1, "exchange") && ASSERT_EQ(c.s.x[0]->flags, 0, "clean") &&
+		    ASSERT_EQ(c.s.x[0]->resp.n_events, nev, "events")) {
 			for (i = 0; i < nev; i++) {
-				const struct http_event *e = &s.x[0]->resp.events[i];
+				const struct http_event *e = &c.s.x[0]->resp.events[i];
 
 				k = chunk_reads_event(i, data, cap);
 				if (!ASSERT_EQ(e->data_len, k, "data_len") ||
@@ -967,8 +837,7 @@ void test_conn_gzip_chunk_reads(void)
 					break;
 			}
 		}
-		sink_free(&s);
-		conn_table__free(t);
+		tc_close(&c);
 	}
 out:
 	free(wire);
@@ -991,11 +860,9 @@ void test_conn_transfer_codings(void)
 	size_t i, n1, n2, len;
 
 	for (i = 0; i < 3; i++) {
-		uint64_t pos[2] = { 0, 0 };
-		struct sink s;
-		struct conn_table *t = table(NULL, &s);
+		struct tc c;
 
-		if (!ASSERT_OK_PTR(t, "table"))
+		if (!tc_open(&c, NULL))
 			return;
 		n1 = test__deflate(json, strlen(json), z1, sizeof(z1), 6, i == 2 ? 15 : 31);
 		n2 = i == 1 ? test__deflate(z1, n1, z2, sizeof(z2), 6, 15) : n1;
@@ -1009,18 +876,66 @@ void test_conn_transfer_codings(void)
 		len += n2;
 		memcpy(wire + len, "\r\n0\r\n\r\n", 7);
 		len += 7;
-		call(t, pos, TT_DIR_WRITE, "POST /v1/chat/completions HTTP/1.1\r\n"
+		call(&c, TT_DIR_WRITE, "POST /v1/chat/completions HTTP/1.1\r\n"
 		     "Content-Length: 0\r\n\r\n", 10);
-		feed(t, TT_DIR_READ, 0, wire, len, (uint32_t)len, TT_DF_FIRST | TT_DF_LAST, 20, 1);
-		if (ASSERT_EQ(s.n, 1, "exchange") && i < 2) {
-			ASSERT_EQ(s.x[0]->flags, 0, "clean");
-			ASSERT_EQ(s.x[0]->resp.body_len, strlen(json), "body_len");
-			ASSERT_STREQ((const char *)s.x[0]->resp.body, json, "decoded body");
-		} else if (s.n == 1) {
-			ASSERT_NEQ(s.x[0]->flags & HTTP_X_DECODE_ERROR, 0, "unknown coding flagged");
-			ASSERT_EQ(s.x[0]->resp.body_len, n2, "raw bytes kept");
+		feed(&c, TT_DIR_READ, 0, wire, len, (uint32_t)len, TT_DF_FIRST | TT_DF_LAST, 20, 1);
+		if (ASSERT_EQ(c.s.n, 1, "exchange") && i < 2) {
+			ASSERT_EQ(c.s.x[0]->flags, 0, "clean");
+			ASSERT_EQ(c.s.x[0]->resp.body_len, strlen(json), "body_len");
+			ASSERT_STREQ((const char *)c.s.x[0]->resp.body, json, "decoded body");
+		} else if (c.s.n == 1) {
+			ASSERT_NEQ(c.s.x[0]->flags & HTTP_X_DECODE_ERROR, 0,
+				   "unknown coding flagged");
+			ASSERT_EQ(c.s.x[0]->resp.body_len, n2, "raw bytes kept");
 		}
-		sink_free(&s);
-		conn_table__free(t);
+		tc_close(&c);
 	}
+}
+
+/*
+ * A connect() names the peer of the TLS connection that later takes its socket (and dates it,
+ * for the TLS-hello path); a plaintext socket names its own. Whether an exchange is TLS comes
+ * from its records' source.
+ */
+void test_conn_peers(void)
+{
+	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
+	struct tt_connect cn = { .h = { .pid = PID, .ts_ns = 5 }, .fd = 7, .family = 2,
+				 .port = 8443, .addr = { 192, 0, 2, 7 } };
+	struct tt_conn_ev ev = { .h = { .pid = PID }, .conn = SSL, .fd = 7 };
+	struct tt_sock so = { .h = { .pid = PID }, .conn = TT_CONN_SOCK | 1, .fd = 8, .family = 2,
+			      .rport = 80, .raddr = { 10, 0, 0, 1 } };
+	struct tt_data plain = { .h = { .type = TT_REC_DATA, .pid = PID, .ts_ns = 30 },
+				 .conn = so.conn, .len = sizeof(req) - 1, .call_len = sizeof(req) - 1,
+				 .dir = TT_DIR_WRITE, .flags = TT_DF_FIRST | TT_DF_LAST,
+				 .src = TT_SRC_SOCK, .fd = 8 };
+	struct tc c;
+
+	if (!tc_open(&c, NULL))
+		return;
+	ASSERT_EQ(conn_table__connect_ns(c.t, PID, 7, 8443), 0, "nothing connected yet");
+	ASSERT_FALSE(conn_table__ssl_fd(c.t, &ev), "no peer before the connect()");
+	conn_table__connect(c.t, &cn);
+	ASSERT_EQ(conn_table__connect_ns(c.t, PID, 7, 8443), 5, "when it connected");
+	ASSERT_EQ(conn_table__connect_ns(c.t, PID, 7, 443), 0, "to another port");
+	ASSERT_EQ(conn_table__connect_ns(c.t, PID + 1, 7, 8443), 0, "another process");
+	ASSERT_TRUE(conn_table__ssl_fd(c.t, &ev), "peer named");
+	call(&c, TT_DIR_WRITE, req, 10);
+	call(&c, TT_DIR_READ, RESP_OK, 20);
+	conn_table__sock(c.t, &so);
+	test__split_feed(&plain, req, 0, TEST_SPLIT_WHOLE, NULL, xt_conn_feed, c.t);
+	plain.h.ts_ns = 40;
+	plain.dir = TT_DIR_READ;
+	plain.len = plain.call_len = sizeof(RESP_OK) - 1;
+	test__split_feed(&plain, RESP_OK, 0, TEST_SPLIT_WHOLE, NULL, xt_conn_feed, c.t);
+	if (ASSERT_EQ(c.s.n, 2, "exchanges")) {
+		ASSERT_STREQ(c.s.x[0]->peer_addr, "192.0.2.7", "connect() target");
+		ASSERT_EQ(c.s.x[0]->peer_port, 8443, "its port");
+		ASSERT_EQ(c.s.x[0]->fd, 7, "its fd");
+		ASSERT_TRUE(c.s.x[0]->tls, "TLS plaintext");
+		ASSERT_STREQ(c.s.x[1]->peer_addr, "10.0.0.1", "socket peer");
+		ASSERT_EQ(c.s.x[1]->peer_port, 80, "socket port");
+		ASSERT_FALSE(c.s.x[1]->tls, "plaintext socket");
+	}
+	tc_close(&c);
 }

@@ -15,34 +15,17 @@
 #define PID	777
 #define SSL	0x5500aa00ull
 
+/* One call of dir at pos, its first len bytes captured (call_len in all). */
 static int feed(struct conn_table *t, int dir, uint64_t pos, const void *p, size_t len,
 		uint32_t call_len, uint8_t flags, uint64_t ts)
 {
-	size_t size = sizeof(struct tt_data) + len;
-	struct tt_data *r = calloc(1, size);
-	int err;
+	struct tt_data r = { .h = { .type = TT_REC_DATA, .ts_ns = ts, .pid = PID,
+				    .tid = 200 + dir },
+			     .conn = SSL, .pos = pos, .call_len = call_len, .len = (uint32_t)len,
+			     .dir = (uint8_t)dir, .flags = flags, .fd = 5 };
 
-	if (!r)
-		return -1;
-	r->h.type = TT_REC_DATA;
-	r->h.size = (uint32_t)size;
-	r->h.ts_ns = ts;
-	r->h.pid = PID;
-	r->h.tid = 200 + dir;
-	r->conn = SSL;
-	r->pos = pos;
-	r->call_len = call_len;
-	r->len = (uint32_t)len;
-	r->dir = (uint8_t)dir;
-	r->flags = flags;
-	r->fd = 5;
-	memcpy(r->data, p, len);
-	err = conn_table__feed(t, r, size);
-	free(r);
-	return err;
+	return test__split_feed(&r, p, 0, TEST_SPLIT_WHOLE, NULL, xt_conn_feed, t);
 }
-
-enum cmode { C_WHOLE, C_BYTES, C_RANDOM, C_OVERLAP, C_MODES };
 
 struct copts {
 	bool server;		/* the traced process is the server: it reads requests */
@@ -52,13 +35,21 @@ struct copts {
 	bool read_first;	/* the server's first segment comes before the client's */
 };
 
-/* Replays the segments as calls, cut into records as mode says, then closes. */
-static bool creplay(const struct h2t *b, enum cmode mode, uint64_t seed, const struct copts *o,
-		    struct h2t_sink *s, struct conn_stats *st)
+struct creplay {
+	const struct h2t *b;
+	const struct copts *o;
+	struct conn_stats *st;	/* counters of the whole run */
+};
+
+/* One replay (xt_replay_fn): the segments as calls, cut into records as mode says; closed. */
+static bool creplay(enum test_split mode, uint64_t seed, struct xt_sink *s, void *ctx)
 {
-	struct conn_table *t = conn_table__new(NULL, h2t_sink_fn, s);
+	const struct creplay *cr = ctx;
+	const struct h2t *b = cr->b;
+	const struct copts *o = cr->o;
+	struct conn_table *t = conn_table__new(NULL, xt_sink_fn, s);
 	uint64_t pos[2] = { 0, 0 };
-	size_t i, k, n, back, order[H2T_MAX_SEGS];
+	size_t i, order[H2T_MAX_SEGS];
 	bool ok = true;
 
 	if (!ASSERT_OK_PTR(t, "table"))
@@ -73,81 +64,46 @@ static bool creplay(const struct h2t *b, enum cmode mode, uint64_t seed, const s
 		const struct h2t_seg *g = &b->seg[order[i]];
 		int dir = (g->side == H2_C2S) == !o->server ? TT_DIR_WRITE : TT_DIR_READ;
 		const uint8_t *data = b->out[g->side].data + g->off;
+		struct tt_data call = { .h = { .type = TT_REC_DATA, .ts_ns = g->ts, .pid = PID,
+					       .tid = 200 + dir },
+					.conn = SSL, .pos = pos[dir], .call_len = (uint32_t)g->len,
+					.len = (uint32_t)g->len, .dir = (uint8_t)dir,
+					.flags = TT_DF_FIRST | TT_DF_LAST, .fd = 5 };
+		enum test_split m = mode;
 
-		if (o->lose_seg == (long)order[i]) {
-			pos[dir] += g->len;
-			continue;
-		}
-		if (o->trunc_seg == (long)order[i]) {
-			feed(t, dir, pos[dir], data, g->len / 2, (uint32_t)g->len,
-			     TT_DF_FIRST | TT_DF_LAST | TT_DF_TRUNCATED, g->ts);
-			pos[dir] += g->len;
-			continue;
-		}
-		for (k = 0; k < g->len; k += n) {
-			uint8_t fl;
-
-			n = h2t_piece(mode == C_BYTES ? H2T_BYTES : mode == C_WHOLE ? H2T_WHOLE :
-				      H2T_RANDOM, g->len - k, &seed);
-			back = mode == C_OVERLAP ? test__rand(&seed) % 6 : 0;
-			if (back > k)
-				back = k;
-			fl = (k ? 0 : TT_DF_FIRST) | (k + n == g->len ? TT_DF_LAST : 0);
-			ok &= ASSERT_OK(feed(t, dir, pos[dir] + k - back, data + k - back,
-					     n + back, (uint32_t)g->len, fl, g->ts), "feed");
-		}
 		pos[dir] += g->len;
+		if (o->lose_seg == (long)order[i])
+			continue;
+		if (o->trunc_seg == (long)order[i]) {
+			call.len /= 2;
+			call.flags |= TT_DF_TRUNCATED;
+			m = TEST_SPLIT_WHOLE;
+		}
+		/* nothing re-sent from before a call: a call is where HTTP/2 resyncs */
+		ok &= ASSERT_OK(test__split_feed(&call, data, 0, m, &seed, xt_conn_feed, t),
+				"feed");
 	}
 	conn_table__close(t, PID, SSL, b->ts);
-	*st = *conn_table__stats(t);
+	if (mode == TEST_SPLIT_WHOLE)
+		*cr->st = *conn_table__stats(t);
 	ok &= ASSERT_EQ(conn_table__count(t), 0, "closed");
 	conn_table__free(t);
 	return ok;
 }
 
-static const char *cmode_names[] = { "whole", "bytes", "random", "overlap" };
-
-static bool creplay_all(const struct h2t *b, const struct copts *o, struct h2t_sink *s,
+/* Replays whole, by byte, and at 6 random and 6 overlapping splits: each must render the same. */
+static bool creplay_all(const struct h2t *b, const struct copts *o, struct xt_sink *s,
 			struct conn_stats *st)
 {
-	struct tt_buf want, got;
-	struct h2t_sink other;
-	struct conn_stats ost;
-	bool ok = true;
-	size_t i;
-	int mode, k;
+	struct creplay cr = { .b = b, .o = o, .st = st };
 
-	tt_buf_init(&want, 1 << 24);
-	tt_buf_init(&got, 1 << 24);
-	memset(s, 0, sizeof(*s));
-	ok &= creplay(b, C_WHOLE, 0, o, s, st);
-	for (i = 0; i < s->n; i++)
-		h2t_render(&want, s->x[i]);
-	for (mode = C_BYTES; mode < C_MODES; mode++) {
-		for (k = 0; k < (mode == C_BYTES ? 1 : 6); k++) {
-			memset(&other, 0, sizeof(other));
-			tt_buf_reset(&got);
-			ok &= creplay(b, mode, 99 + k, o, &other, &ost);
-			for (i = 0; i < other.n; i++)
-				h2t_render(&got, other.x[i]);
-			ok &= ASSERT_MEMEQ(got.data, got.len, want.data, want.len,
-					   cmode_names[mode]);
-			h2t_sink_free(&other);
-		}
-	}
-	if (!ok && want.len)
-		tt_buf_addc(&want, 0), printf("%s\n", (char *)want.data);
-	tt_buf_free(&want);
-	tt_buf_free(&got);
-	return ok;
+	return xt_replay_all(creplay, &cr, TEST_SPLIT_MODES, 99, 6, s);
 }
 
 /* Two chat calls multiplexed on one connection, the second one streaming. */
 static void chat_conversation(struct h2t *b)
 {
-	h2t_init(b);
-	h2t_preface(b);
-	h2t_cut(b);
+	h2t_start(b);
 	h2t_headers(b, H2_C2S, 1, false, ":method", "POST", ":scheme", "https", ":authority",
 		    "api.openai.com", ":path", "/v1/chat/completions", "authorization",
 		    "Bearer sk-test-0123456789abcdef", "content-type", "application/json");
@@ -168,7 +124,7 @@ static void chat_conversation(struct h2t *b)
 	h2t_datas(b, H2_S2C, 3, true, "data: [DONE]\n\n");
 }
 
-static void check_chat(const struct h2t_sink *s, uint32_t flags)
+static void check_chat(const struct xt_sink *s, uint32_t flags)
 {
 	if (!ASSERT_EQ(s->n, 2, "exchanges"))
 		return;
@@ -179,8 +135,8 @@ static void check_chat(const struct h2t_sink *s, uint32_t flags)
 	ASSERT_EQ(s->x[0]->fd, 5, "fd");
 	ASSERT_TRUE(s->x[0]->tls, "tls");
 	ASSERT_STREQ(s->x[0]->host, "api.openai.com", "host");
-	ASSERT_STREQ(h2t_hdr(&s->x[0]->req, "authorization"), "REDACTED", "redacted");
-	h2t_plain_body_is(&s->x[0]->resp, "{\"id\":\"1\"}", "json");
+	ASSERT_STREQ(xt_hdr(&s->x[0]->req, "authorization"), "REDACTED", "redacted");
+	xt_plain_body_is(&s->x[0]->resp, "{\"id\":\"1\"}", "json");
 	if (ASSERT_EQ(s->x[1]->resp.n_events, 2, "sse events"))
 		ASSERT_STREQ(s->x[1]->resp.events[1].data, "[DONE]", "done");
 	ASSERT_EQ(s->x[0]->flags, flags, "flags 0");
@@ -191,7 +147,7 @@ void test_conn_h2_client(void)
 {
 	struct copts o = { .lose_seg = -1, .trunc_seg = -1 };
 	struct conn_stats st;
-	struct h2t_sink s;
+	struct xt_sink s;
 	struct h2t b;
 
 	chat_conversation(&b);
@@ -204,7 +160,7 @@ void test_conn_h2_client(void)
 	ASSERT_EQ(st.h2.conns, 1, "an HTTP/2 connection");
 	ASSERT_EQ(st.non_http + st.skipped_bytes, 0, "not skipped");
 	ASSERT_EQ(st.exchanges, 2, "exchanges counted");
-	h2t_sink_free(&s);
+	xt_sink_free(&s);
 	h2t_free(&b);
 }
 
@@ -212,7 +168,7 @@ void test_conn_h2_server_side(void)
 {
 	struct copts o = { .server = true, .lose_seg = -1, .trunc_seg = -1 };
 	struct conn_stats st;
-	struct h2t_sink s;
+	struct xt_sink s;
 	struct h2t b;
 
 	chat_conversation(&b);
@@ -221,7 +177,7 @@ void test_conn_h2_server_side(void)
 		if (s.n == 2)
 			ASSERT_EQ(s.x[0]->tid, 200 + TT_DIR_READ, "tid of the reader");
 	}
-	h2t_sink_free(&s);
+	xt_sink_free(&s);
 	h2t_free(&b);
 }
 
@@ -230,14 +186,14 @@ void test_conn_h2_server_preface_first(void)
 {
 	struct copts o = { .read_first = true, .lose_seg = -1, .trunc_seg = -1 };
 	struct conn_stats st;
-	struct h2t_sink s;
+	struct xt_sink s;
 	struct h2t b;
 
 	chat_conversation(&b);
 	if (creplay_all(&b, &o, &s, &st))
 		check_chat(&s, 0);
 	ASSERT_EQ(st.h2.midstream, 0, "from its start");
-	h2t_sink_free(&s);
+	xt_sink_free(&s);
 	h2t_free(&b);
 }
 
@@ -246,12 +202,10 @@ void test_conn_h2_midstream(void)
 {
 	struct copts o = { .lose_seg = -1, .trunc_seg = -1 };
 	struct conn_stats st;
-	struct h2t_sink s;
+	struct xt_sink s;
 	struct h2t b;
 
-	h2t_init(&b);
-	h2t_preface(&b);
-	h2t_cut(&b);
+	h2t_start(&b);
 	h2t_headers(&b, H2_C2S, 1, true, ":method", "GET", ":scheme", "https", ":path", "/old",
 		    ":authority", "h");
 	o.from_seg = b.nseg;
@@ -265,13 +219,13 @@ void test_conn_h2_midstream(void)
 	if (creplay_all(&b, &o, &s, &st) && ASSERT_EQ(s.n, 1, "exchanges")) {
 		ASSERT_STREQ(s.x[0]->target, "/new", "the one seen whole");
 		ASSERT_STREQ(s.x[0]->host, "fresh.example", "host");
-		h2t_plain_body_is(&s.x[0]->resp, "new", "body");
+		xt_plain_body_is(&s.x[0]->resp, "new", "body");
 		ASSERT_EQ(s.x[0]->flags, 0, "whole");
 	}
 	ASSERT_EQ(st.midstream, 1, "midstream counted");
 	ASSERT_EQ(st.h2.midstream, 1, "h2 midstream counted");
 	ASSERT_EQ(st.non_http, 0, "not skipped");
-	h2t_sink_free(&s);
+	xt_sink_free(&s);
 	h2t_free(&b);
 }
 
@@ -280,14 +234,12 @@ void test_conn_h2_gaps(void)
 {
 	struct copts o = { .lose_seg = -1, .trunc_seg = -1 };
 	struct conn_stats st;
-	struct h2t_sink s;
+	struct xt_sink s;
 	struct h2t b;
 	int round;
 
 	for (round = 0; round < 2; round++) {
-		h2t_init(&b);
-		h2t_preface(&b);
-		h2t_cut(&b);
+		h2t_start(&b);
 		h2t_headers(&b, H2_C2S, 1, true, ":method", "GET", ":scheme", "https", ":path",
 			    "/1", ":authority", "h");
 		h2t_cut(&b);
@@ -308,12 +260,12 @@ void test_conn_h2_gaps(void)
 		h2t_datas(&b, H2_S2C, 3, true, "three");
 		if (creplay_all(&b, &o, &s, &st) && ASSERT_EQ(s.n, 2, "exchanges")) {
 			ASSERT_EQ(s.x[0]->flags, HTTP_X_INCOMPLETE, "1: bytes lost");
-			h2t_plain_body_is(&s.x[1]->resp, "three", "3 after the gap");
+			xt_plain_body_is(&s.x[1]->resp, "three", "3 after the gap");
 			ASSERT_EQ(s.x[1]->flags, 0, "3 whole");
 		}
 		ASSERT_EQ(st.gaps, 1, "gap");
 		ASSERT_EQ(st.h2.resyncs, 1, "resynced at the next call");
-		h2t_sink_free(&s);
+		xt_sink_free(&s);
 		h2t_free(&b);
 		o.lose_seg = o.trunc_seg = -1;
 	}
@@ -323,8 +275,8 @@ void test_conn_h2_gaps(void)
 void test_conn_h2_preface_not_skipped(void)
 {
 	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\x12\x04";
-	struct h2t_sink s = { 0 };
-	struct conn_table *t = conn_table__new(NULL, h2t_sink_fn, &s);
+	struct xt_sink s = { 0 };
+	struct conn_table *t = conn_table__new(NULL, xt_sink_fn, &s);
 
 	feed(t, TT_DIR_WRITE, 0, preface, sizeof(preface) - 1, sizeof(preface) - 1, TT_DF_FIRST,
 	     10);
@@ -334,7 +286,7 @@ void test_conn_h2_preface_not_skipped(void)
 	ASSERT_EQ(conn_table__stats(t)->h2.frames, 1, "server SETTINGS read");
 	conn_table__close(t, PID, SSL, 30);
 	ASSERT_EQ(s.n, 0, "no exchanges");
-	h2t_sink_free(&s);
+	xt_sink_free(&s);
 	conn_table__free(t);
 }
 
@@ -343,12 +295,10 @@ void test_conn_h2_broken(void)
 {
 	struct copts o = { .lose_seg = -1, .trunc_seg = -1 };
 	struct conn_stats st;
-	struct h2t_sink s;
+	struct xt_sink s;
 	struct h2t b;
 
-	h2t_init(&b);
-	h2t_preface(&b);
-	h2t_cut(&b);
+	h2t_start(&b);
 	h2t_frame(&b, H2_C2S, H2_HEADERS, H2_F_END_HEADERS | H2_F_END_STREAM, 1, "\xbf\x07", 2);
 	h2t_cut(&b);
 	h2t_headers(&b, H2_C2S, 3, true, ":method", "GET", ":path", "/3");
@@ -356,7 +306,7 @@ void test_conn_h2_broken(void)
 		ASSERT_EQ(s.n, 0, "nothing from it");
 	ASSERT_EQ(st.h2.broken, 1, "broken");
 	ASSERT_GE(st.skipped_bytes, 1, "later bytes skipped");
-	h2t_sink_free(&s);
+	xt_sink_free(&s);
 	h2t_free(&b);
 }
 
@@ -367,15 +317,16 @@ struct key {
 	uint64_t conn;
 };
 
-/* Feeds the data records of a capture, whole or as one-byte records; closes what it opened. */
-static bool capture_replay(const char *name, bool split, struct h2t_sink *s,
+/* Feeds the data records of a capture, as recorded or split a byte a record; closes them. */
+static bool capture_replay(const char *name, bool split, struct xt_sink *s,
 			   struct conn_stats *st)
 {
-	struct conn_table *t = conn_table__new(NULL, h2t_sink_fn, s);
+	struct conn_table *t = conn_table__new(NULL, xt_sink_fn, s);
 	struct key keys[16];
 	struct capfile_header h;
 	struct capfile_reader *r;
-	size_t nkeys = 0, i, k;
+	enum test_split mode = split ? TEST_SPLIT_BYTES : TEST_SPLIT_WHOLE;
+	size_t nkeys = 0, k;
 	char path[512];
 	const void *rec;
 	uint64_t last = 0;
@@ -399,26 +350,7 @@ static bool capture_replay(const char *name, bool split, struct h2t_sink *s,
 			;
 		if (k == nkeys && nkeys < 16)
 			keys[nkeys++] = (struct key){ d->h.pid, d->conn };
-		if (!split) {
-			ASSERT_OK(conn_table__feed(t, d, size), "feed");
-			continue;
-		}
-		for (i = 0; i < d->len; i++) {
-			unsigned char buf[sizeof(struct tt_data) + 1];
-			struct tt_data *one = (struct tt_data *)buf;
-
-			memcpy(one, d, sizeof(*one));
-			one->h.size = sizeof(buf);
-			one->pos = d->pos + i;
-			one->len = 1;
-			one->flags = d->flags & ~(TT_DF_FIRST | TT_DF_LAST | TT_DF_TRUNCATED);
-			if (!i)
-				one->flags |= d->flags & TT_DF_FIRST;
-			if (i + 1 == d->len)
-				one->flags |= d->flags & (TT_DF_LAST | TT_DF_TRUNCATED);
-			one->data[0] = d->data[i];
-			conn_table__feed(t, one, sizeof(buf));
-		}
+		ASSERT_OK(test__split_feed(d, d->data, 0, mode, NULL, xt_conn_feed, t), "feed");
 	}
 	ASSERT_EQ(ret, 0, "read to the end");
 	for (k = 0; k < nkeys; k++)
@@ -435,7 +367,7 @@ static bool contains(const void *hay, size_t n, const char *needle)
 }
 
 /* The exchange answered with response id id: in its JSON body or its SSE events. */
-static const struct http_exchange *by_response_id(const struct h2t_sink *s, const char *id)
+static const struct http_exchange *by_response_id(const struct xt_sink *s, const char *id)
 {
 	size_t i, k;
 
@@ -455,7 +387,7 @@ static const struct http_exchange *by_response_id(const struct h2t_sink *s, cons
 static void check_capture(const char *name, bool split)
 {
 	struct conn_stats st;
-	struct h2t_sink s = { 0 };
+	struct xt_sink s = { 0 };
 	unsigned char *txt;
 	char rel[256], model[128];
 	cJSON *want = NULL, *w;
@@ -483,7 +415,7 @@ static void check_capture(const char *name, bool split)
 		ASSERT_STREQ(x->method, "POST", "method");
 		ASSERT_STREQ(x->target, "/v1/chat/completions", "target");
 		ASSERT_TRUE(x->host && !strncmp(x->host, "127.0.0.1:", 10), "host");
-		ASSERT_STREQ(h2t_hdr(&x->req, "authorization"), "REDACTED", "redacted");
+		ASSERT_STREQ(xt_hdr(&x->req, "authorization"), "REDACTED", "redacted");
 		ASSERT_EQ(x->status, 200, "status");
 		ASSERT_EQ(x->seq, (cJSON_GetObjectItem(w, "h2_stream")->valueint - 1) / 2,
 			  "seq in request order");
@@ -495,7 +427,7 @@ static void check_capture(const char *name, bool split)
 			ASSERT_STREQ(x->resp.events[x->resp.n_events - 1].data, "[DONE]", "done");
 	}
 out:
-	h2t_sink_free(&s);
+	xt_sink_free(&s);
 	cJSON_Delete(want);
 }
 

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* conn_internal.h: connection table internals shared by conn.c and conn_h2.c (HTTP/2). */
+/*
+ * conn_internal.h: the connection table's internals: conn.c (the table, sniffing, dispatch)
+ * calls the protocol halves conn_http1.c and conn_h2.c, and all of them conn_core.c.
+ */
 #ifndef TT_CONN_INTERNAL_H
 #define TT_CONN_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <netinet/in.h>
 
 #include "body.h"
 #include "buf.h"
@@ -70,6 +75,7 @@ struct conn {
 	int fd;
 	char peer[64];
 	uint16_t port;
+	bool tls;			/* its records are TLS plaintext, not a plain socket's */
 	enum conn_proto proto;
 	bool server_side;
 	bool midstream;			/* tracing began inside it: looking for a first message */
@@ -82,6 +88,17 @@ struct conn {
 	struct h2_session *h2;		/* P_HTTP2 */
 	struct conn_table *table;	/* P_HTTP2: the h2 session's sink needs it */
 };
+
+/* Where a process's socket fd connect()ed to, and when. */
+struct conn_peer {
+	uint32_t pid;
+	int32_t fd;
+	uint16_t port;
+	uint64_t ts;			/* of the connect(): the start of a TLS connection span */
+	char addr[INET6_ADDRSTRLEN];
+};
+
+struct conn_peers;
 
 struct conn_table {
 	struct conn_opts o;
@@ -96,33 +113,47 @@ struct conn_table {
 	bool warned_full;
 	struct http1_head head;		/* scratch: parsed head views */
 	struct tt_buf gather;		/* scratch: chunk data of one read, for a decoder */
+	struct conn_peers *peers;	/* connect() targets, from the first one on */
 };
 
 #define GATHER_MAX	(16u * 1024)	/* chunk data of one read gathered (conn_http1.c) */
 
-/* ---- conn.c ---- */
+/* ---- conn_peer.c: connect() targets by (pid, fd) ---- */
+
+/* Records a connect(); the table is made on the first. 0 or -ENOMEM. */
+int conn_peers__add(struct conn_peers **pp, const struct tt_connect *c);
+/* What (pid, fd) last connected to, or NULL (p may be NULL). */
+const struct conn_peer *conn_peers__find(const struct conn_peers *p, uint32_t pid, int32_t fd);
+void conn_peers__free(struct conn_peers *p);
+/* The numeric form of a tt_connect / tt_sock address ("" when it has none). */
+void conn_peer_addr(uint16_t family, const uint8_t *addr, char *out, size_t size);
+
+/* ---- conn_core.c: used by every protocol ---- */
 
 /* A cap was hit on c: counted, and logged once per connection. */
 void conn_cap(struct conn_table *t, struct conn *c, const char *what);
 /* Stamps x with where it happened: c's process, connection, socket, peer and side. */
 void conn_stamp(const struct conn *c, struct http_exchange *x);
-/* Counts x and hands it to the table's sink (freed when there is none). */
+/* Counts x and hands it to the table's sink (freed when there is none): the one way out. */
 void conn_sink(struct conn_table *t, struct http_exchange *x);
+/* c is given up (not HTTP, a tunnel): its bytes are dropped from now on. */
+void conn_skip(struct conn *c);
 
 /* ---- conn_http1.c ---- */
 
-/* Bytes of half h in stream order: parsed, or kept in its tail until more come. */
-void conn_half_input(struct conn_table *t, struct conn *c, struct half *h,
-		     const unsigned char *p, size_t n);
-/* lost bytes are missing before what comes next on half h. */
-void conn_half_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost);
+/* c speaks HTTP/1 (midstream: tracing began inside a message; look for the next start). */
+void conn_http1_start(struct conn_table *t, struct conn *c, bool midstream);
+/* Bytes of an HTTP/1 half: returns those consumed (the rest waits in the tail). */
+size_t conn_http1_parse(struct conn_table *t, struct conn *c, struct half *h,
+			const unsigned char *p, size_t n);
+/* lost bytes are missing before what comes next on an HTTP/1 half. */
+void conn_http1_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost);
+/* Bytes of h were dropped: it looks for the next message start (at a line start: line_start). */
+void conn_http1_lost(struct half *h, bool line_start);
 /* Delivers the exchanges at the head of c's queue whose request and response are done. */
 void conn_deliver_ready(struct conn_table *t, struct conn *c);
-/* The message half h was reading ends at ts (complete: its framing says so). */
-void conn_msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64_t ts,
-		  bool complete);
-/* Delivers c's queue entry at idx, whatever its state, flagged for what it lacks. */
-void conn_pend_force(struct conn_table *t, struct conn *c, size_t idx, uint32_t flags);
+/* The connection ends (closed: really closed): open messages end, the queue is delivered. */
+void conn_http1_end(struct conn_table *t, struct conn *c, uint64_t ts, bool closed);
 
 /* ---- conn_h2.c ---- */
 

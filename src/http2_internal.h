@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* http2_internal.h: HTTP/2 session state shared by http2.c (frames) and http2_hdrs.c. */
+/*
+ * http2_internal.h: the HTTP/2 session's state: http2.c (frames) calls http2_hdrs.c (header
+ * blocks), and both call http2_stream.c (streams, caps, errors, HPACK contexts).
+ */
 #ifndef TT_HTTP2_INTERNAL_H
 #define TT_HTTP2_INTERNAL_H
 
@@ -37,6 +40,7 @@ struct h2_block {
 	uint64_t wire;
 	char *method, *path, *authority, *status;
 	struct http_headers h;
+	size_t hcap;		/* room in h.v */
 };
 
 struct h2_stream {
@@ -80,6 +84,7 @@ struct h2_session {
 	struct h2_dir d[2];
 	struct h2_stream **v;	/* open streams, oldest first */
 	size_t n;
+	size_t cap;		/* room in v */
 	uint32_t last_c2s;	/* highest stream id a request opened */
 	uint64_t seq;
 	uint64_t last_ts;
@@ -88,7 +93,7 @@ struct h2_session {
 	char name[64];
 };
 
-/* ---- http2.c ---- */
+/* ---- http2_stream.c ---- */
 
 /* A cap was hit: counted, and logged once per session. */
 void h2_cap(struct h2_session *s, const char *what);
@@ -96,16 +101,27 @@ void h2_cap(struct h2_session *s, const char *what);
 void h2_proto_error(struct h2_session *s, const char *what, uint32_t stream);
 /* The open stream with this id, or NULL. */
 struct h2_stream *h2_stream_find(const struct h2_session *s, uint32_t id);
+/*
+ * Opens stream id with a fresh exchange; at the cap on open streams the oldest one is closed
+ * first (at ts). NULL when out of memory.
+ */
+struct h2_stream *h2_stream_open(struct h2_session *s, uint32_t id, uint64_t ts);
 /* The request (side 0) or response message of a stream. */
 struct http_message *h2_msg_of(struct h2_stream *st, int side);
 /* Sets up the body reader of one side of a stream (failing that, the exchange is incomplete). */
 void h2_reader_begin(struct h2_session *s, struct h2_stream *st, int side);
+/* Ends the body reader of one side of a stream at ts, if it has one: its flags to the exchange. */
+void h2_reader_end(struct h2_session *s, struct h2_stream *st, int side, uint64_t ts);
 /* The stream is over, whatever it has seen: its exchange goes out flagged for what it lacks. */
 void h2_stream_close(struct h2_session *s, struct h2_stream *st, uint64_t ts, uint32_t flags);
+/* Every open stream is closed at ts, flagged with flags. */
+void h2_streams_close_all(struct h2_session *s, uint64_t ts, uint32_t flags);
+/* Frees the open streams and their exchanges, delivering nothing. */
+void h2_streams_free(struct h2_session *s);
 /* One side of a stream ended at ts (complete: with END_STREAM). */
 void h2_msg_end(struct h2_session *s, struct h2_stream *st, int side, uint64_t ts,
 		bool complete);
-/* A fresh HPACK context whose output is right or fails, never wrong (see dir_lose). */
+/* A fresh HPACK context whose output is right or fails, never wrong (see dir_lose, http2.c). */
 void h2_ctx_reset(struct h2_session *s, struct h2_dir *d);
 /* Frees the fields a header block holds. */
 void h2_block_free(struct h2_block *b);

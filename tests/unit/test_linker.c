@@ -1060,7 +1060,8 @@ void test_linker_scrub_url(void)
 		const char *scheme, *host, *target;
 		const char *want, *what;
 	} cases[] = {
-		{ "https", "api.x.com", "/v1?key=abc&alt=sse&sig=zz&X-Amz-Signature=q&monkey=1#frag",
+		{ "https", "api.x.com",
+		  "/v1?key=abc&alt=sse&sig=zz&X-Amz-Signature=q&monkey=1#frag",
 		  "https://api.x.com/v1?key=REDACTED&alt=sse&sig=REDACTED&"
 		  "X-Amz-Signature=REDACTED&monkey=1#frag", "query secrets" },
 		{ "http", "proxy", "http://user:pw@host.example/p?access_token=1",
@@ -1359,7 +1360,7 @@ void test_linker_server_unknown_and_stale(void)
  * the linker.
  */
 static int add_mcp(struct lt *t, uint32_t pid, const char *req, const char *resp, uint64_t t0,
-		   uint64_t t1)
+		   uint64_t t1, const char *traceparent)
 {
 	struct http_exchange *x = http_new(pid, "POST", "127.0.0.1:3000", "/mcp", 200, t0, t1);
 	struct mcp_call *m = NULL;
@@ -1380,7 +1381,7 @@ static int add_mcp(struct lt *t, uint32_t pid, const char *req, const char *resp
 	}
 	err = mcp_decode(x, &m);
 	if (ASSERT_OK(err, "decode"))
-		err = linker__add_mcp(t->l, x, m, NULL);
+		err = linker__add_mcp(t->l, x, m, traceparent);
 	mcp_call__free(m);
 	http_exchange__free(x);
 	return err;
@@ -1399,17 +1400,17 @@ void test_linker_mcp_calls(void)
 	ASSERT_OK(add_mcp(&t, 100,
 			  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}",
 			  "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocolVersion\":"
-			  "\"2025-06-18\"}}", 1100, 1200), "initialize");
+			  "\"2025-06-18\"}}", 1100, 1200, NULL), "initialize");
 	c = call_new(100, 2000, 3000, "gpt-4o");
 	call_ask(c, "call_7", "mcp__calc__add", "{\"a\":2,\"b\":3}");
 	linker__add_call(t.l, c, NULL);
 	add_mcp(&t, 100, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
 		"{\"name\":\"add\",\"arguments\":{\"a\":2,\"b\":3}}}",
 		"{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"content\":[{\"type\":\"text\","
-		"\"text\":\"5\"}]}}", 3100, 3200);
+		"\"text\":\"5\"}]}}", 3100, 3200, NULL);
 	add_mcp(&t, 100, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
 		"{\"name\":\"nope\"}}", "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":"
-		"-32602,\"message\":\"Unknown tool: nope\"}}", 3300, 3400);
+		"-32602,\"message\":\"Unknown tool: nope\"}}", 3300, 3400, NULL);
 	c = call_new(100, 4000, 5000, "gpt-4o");
 	call_answer(c, "call_7", NULL, "5", false);
 	linker__add_call(t.l, c, NULL);
@@ -1445,6 +1446,47 @@ void test_linker_mcp_calls(void)
 	ASSERT_NULL(sattr(bad, "gen_ai.tool.call.id"), "another tool: no call id");
 out:
 	lt_free(&t);
+}
+
+/* A request that is no LLM call (plain HTTP, MCP) hands its traceparent on as an LLM call does. */
+void test_linker_http_traceparent(void)
+{
+	static const char tp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	static const uint8_t trace[16] = { 0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
+					   0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36 };
+	static const uint8_t parent[8] = { 0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7 };
+	static const char *const names[] = { "http", "mcp" };
+	struct http_exchange *x;
+	struct linker_stats st;
+	struct tt_span *agent;
+	struct lt t;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		if (!test__start_subtest(names[k]) || !lt_new(&t, false))
+			continue;
+		start_agent(&t, 100, 1000);
+		if (k == 0) {
+			x = http_new(100, "GET", "x.test", "/", 200, 1100, 1200);
+			linker__add_http(t.l, x, tp);
+			http_exchange__free(x);
+		} else {
+			add_mcp(&t, 100, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}",
+				"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}", 1100, 1200, tp);
+		}
+		ev_exit(&t, 100, 1000, 2000, 0);
+		agent = find(&t, "exec python3");
+		if (ASSERT_OK_PTR(agent, "process span") && ASSERT_EQ(t.n, 2, "two spans")) {
+			ASSERT_TRUE(agent->remote_parent, "remote parent");
+			ASSERT_MEMEQ(agent->parent_id, 8, parent, 8, "its span id");
+			ASSERT_MEMEQ(agent->trace_id, 16, trace, 16, "its trace id");
+			ASSERT_MEMEQ(t.v[0]->trace_id, 16, trace, 16, "the request's span too");
+		}
+		linker__stats(t.l, &st);
+		ASSERT_EQ(st.traceparents, 1, "adopted");
+		ASSERT_EQ(st.mcp_calls, k, "MCP calls");
+		lt_free(&t);
+	}
 }
 
 /*

@@ -170,7 +170,6 @@ struct tool_query {
 	const char *tool;		/* a tool name (MCP tools/call) */
 };
 
-
 /* A traceparent header as the linker uses it, parsed once where it enters (ltp_parse). */
 struct ltp {
 	bool present;			/* the request carried one */

@@ -9,7 +9,6 @@
 
 #include "genai.h"
 #include "http_exchange.h"
-#include "redact.h"
 #include "span.h"
 #include "tt_abi.h"
 
@@ -78,17 +77,26 @@ int linker__exit(struct linker *l, const struct tt_exit *x);
 int linker__add_existing(struct linker *l, uint32_t pid, uint32_t ppid, uint64_t start_ns,
 			 uint64_t attach_ns, const char *exe_path, const char *args,
 			 size_t args_len);
+
+struct mcp_call;
+
 /*
- * One decoded LLM call; takes ownership of c. traceparent: the W3C header of the request,
- * NULL if none.
+ * One decoded LLM call; takes ownership of c. traceparent: the W3C header of its request, NULL
+ * if none (the pipeline reads it once, for whichever kind of exchange it is).
  */
 int linker__add_call(struct linker *l, struct genai_call *c, const char *traceparent);
 /*
- * A non-LLM HTTP exchange (not owned; its traceparent header is read from it). Client side: an
- * MCP call or an HTTP client span. Server side (HTTP_X_SERVER_SIDE): the SERVER span of the
- * inbound request.
+ * One MCP call m (mcp_decode) made by the client exchange x; neither owned. traceparent: as
+ * for linker__add_call.
  */
-int linker__add_http(struct linker *l, const struct http_exchange *x);
+int linker__add_mcp(struct linker *l, const struct http_exchange *x, const struct mcp_call *m,
+		    const char *traceparent);
+/*
+ * Any other HTTP exchange (not owned). Client side: an HTTP client span (traceparent: as for
+ * linker__add_call). Server side (HTTP_X_SERVER_SIDE): the SERVER span of the inbound request
+ * (its traceparent was read when the request began, see linker__data; this one is unused).
+ */
+int linker__add_http(struct linker *l, const struct http_exchange *x, const char *traceparent);
 /* The addresses of a plaintext socket (TT_REC_SOCK): the local port of its SERVER spans. */
 void linker__sock(struct linker *l, const struct tt_sock *s);
 /*
@@ -110,57 +118,6 @@ void linker__tick(struct linker *l, uint64_t now_ns);
 /* Ends every open span at now_ns (tracetree.incomplete=true) and exports everything. */
 void linker__flush(struct linker *l, uint64_t now_ns);
 void linker__stats(const struct linker *l, struct linker_stats *st);
-
-/* Redaction of text taken from traced programs: the rules of redact.h (kept names). */
-static inline int linker_scrub_argv(char **argv, size_t argc)
-{
-	return redact_argv(argv, argc);
-}
-
-static inline char *linker_scrub_text(const char *s)
-{
-	return redact_text(s);
-}
-
-static inline bool linker_secret_name(const char *name, size_t len)
-{
-	return redact_secret_name(name, len);
-}
-
-static inline char *linker_scrub_url(const char *scheme, const char *host, const char *target)
-{
-	return redact_url(scheme, host, target);
-}
-
-/*
- * The string values (not keys) of a JSON text, unescaped, in order: at most max, each cut at
- * TT_MAX_TOOL_VALUE bytes. The caller frees out[0..n). Used to match tool arguments.
- */
-size_t linker_json_strings(const char *json, char **out, size_t max);
-/* Attributes and status of the LLM span of c (linker_attrs.c); 0 or -ENOMEM. */
-int linker_call_attrs(struct tt_span *s, const struct genai_call *c);
-/* Attributes and status of the HTTP client span of x; 0 or -ENOMEM. */
-int linker_http_attrs(struct tt_span *s, const struct http_exchange *x);
-/* Attributes and status of the SERVER span of an inbound request x; 0 or -ENOMEM. */
-int linker_server_attrs(struct tt_span *s, const struct http_exchange *x, uint16_t lport);
-struct mcp_call;
-/*
- * MCP attributes and status of the span of call m made by exchange x (content: tool arguments
- * and result too, redacted); 0 or -ENOMEM.
- */
-int linker_mcp_attrs(struct tt_span *s, const struct http_exchange *x, const struct mcp_call *m,
-		     bool content);
-/* Agent name of a process: claude-code, codex, gemini-cli, aider, a script or the exe name. */
-char *linker_agent_name(const char *exe_path, char *const *argv, size_t argc);
-/* A plain HTTP client (curl, wget, httpie's http, xh, aria2c...): a script's transport. */
-bool linker_is_transport(const char *exe_path, char *const *argv, size_t argc);
-/*
- * A shell or runtime running a script file (sh curl_agent.sh, python3 agent.py, a #! script),
- * not a recognised agent (claude-code, codex...): what its transports' LLM calls belong to.
- */
-bool linker_script_host(const char *exe_path, char *const *argv, size_t argc);
-/* Error class of a tool result text ("error", "traceback", ...), NULL if it reads fine. */
-const char *linker_tool_error(const char *content);
 
 #ifdef __cplusplus
 }

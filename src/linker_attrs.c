@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "linker.h"
+#include "linker_internal.h"
 #include "mcp.h"
 #include "redact.h"
 
@@ -186,7 +186,7 @@ int linker_http_attrs(struct tt_span *s, const struct http_exchange *x)
 		snprintf(host, sizeof(host), "%s:%u", x->peer_addr, x->peer_port);
 	else
 		snprintf(host, sizeof(host), "%s", x->peer_addr);
-	url = linker_scrub_url(x->tls ? "https" : "http", host, x->target);
+	url = redact_url(x->tls ? "https" : "http", host, x->target);
 	if (!url)
 		return -ENOMEM;
 	err |= set_str(a, "http.request.method", x->method ? x->method : "_OTHER");

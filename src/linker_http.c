@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* linker_http.c: inbound requests of server processes (SERVER spans) and MCP calls. */
+/*
+ * linker_http.c: HTTP exchanges that are no LLM call: the SERVER spans of inbound requests of
+ * server processes, HTTP client spans, MCP calls.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +16,10 @@
 
 /*
  * An inbound request opens when the process reads bytes that start an HTTP/1.x request line
- * (linker__data, before any work it causes reaches the linker), and closes when conn.c delivers
+ * (lsrv_read, before any work it causes reaches the linker), and closes when conn.c delivers
  * its exchange, at the end of the response: the SERVER span is built then, with the span id
- * chosen at the open, which the LLM, tool and HTTP spans made in between already point to.
- * Work of the process is attributed to an open request (lsrv_parent) by, in order:
- *   - the traceparent of the outgoing request carrying the trace id of the inbound one;
- *   - the thread: the only open request read by the thread that does the work (thread per
- *     request servers);
- *   - time: the only open request of the process (servers handling one request at a time,
- *     event loops included).
- * Anything else (concurrent requests on one event loop thread) stays under the process span.
+ * chosen at the open, which the LLM, tool and HTTP spans made in between already point to
+ * (lsrv_parent() in linker_parent.c says which request work belongs to).
  */
 
 /* ---- sockets ---- */
@@ -51,6 +48,36 @@ static uint16_t lsock_lport(struct linker *l, uint32_t pid, uint64_t conn)
 }
 
 /* ---- inbound requests ---- */
+
+void lsrv_free_all(struct linker *l, struct lproc *lp)
+{
+	struct lsrv *r;
+
+	while ((r = lp->srv)) {
+		lp->srv = r->next;
+		free(r);
+	}
+	lp->n_srv = 0;
+}
+
+/* Forgets the oldest open request of lp (the last of the list). */
+static void lsrv_forget_oldest(struct linker *l, struct lproc *lp)
+{
+	struct lsrv **pp = &lp->srv;
+
+	while (*pp && (*pp)->next)
+		pp = &(*pp)->next;
+	if (!*pp)
+		return;
+	free(*pp);
+	*pp = NULL;
+	lp->n_srv--;
+	if (!l->st.server_forgotten++)
+		tt_warn("linker: pid=%u: more than %d requests in progress: the oldest forgotten",
+			lp->p->pid, TT_MAX_SRV_OPEN);
+}
+
+/* ---- the raw-byte path: request heads read from captured chunks ---- */
 
 /* True when p[0..n) starts with a complete HTTP/1.x request line. */
 static bool request_line(const uint8_t *p, size_t n)
@@ -92,51 +119,12 @@ static bool head_traceparent(const uint8_t *p, size_t n, uint8_t trace[16])
 	return false;
 }
 
-void lsrv_free_all(struct linker *l, struct lproc *lp)
+void lsrv_read(struct linker *l, struct lproc *lp, const struct tt_data *d)
 {
 	struct lsrv *r;
 
-	while ((r = lp->srv)) {
-		lp->srv = r->next;
-		free(r);
-	}
-	lp->n_srv = 0;
-}
-
-/* Forgets the oldest open request of lp (the last of the list). */
-static void lsrv_forget_oldest(struct linker *l, struct lproc *lp)
-{
-	struct lsrv **pp = &lp->srv;
-
-	while (*pp && (*pp)->next)
-		pp = &(*pp)->next;
-	if (!*pp)
-		return;
-	free(*pp);
-	*pp = NULL;
-	lp->n_srv--;
-	if (!l->st.server_forgotten++)
-		tt_warn("linker: pid=%u: more than %d requests in progress: the oldest forgotten",
-			lp->p->pid, TT_MAX_SRV_OPEN);
-}
-
-void linker__data(struct linker *l, const struct tt_data *d)
-{
-	linker__tick(l, d->h.ts_ns);
-	struct lproc *lp;
-	struct lsrv *r;
-
-	if (d->flags & TT_DF_FIRST) {
-		lp = lproc_of(l, d->h.pid);
-		if (lp) {
-			lp->talked = true;
-			ltls_data(lp, d);
-		}
-	}
-	if (d->dir != TT_DIR_READ || !(d->flags & TT_DF_FIRST) || !request_line(d->data, d->len))
-		return;
-	lp = lproc_of(l, d->h.pid);
-	if (!lp || lp->done)
+	if (d->dir != TT_DIR_READ || !(d->flags & TT_DF_FIRST) || lp->done ||
+	    !request_line(d->data, d->len))
 		return;
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -152,29 +140,7 @@ void linker__data(struct linker *l, const struct tt_data *d)
 		lsrv_forget_oldest(l, lp);
 }
 
-const uint8_t *lsrv_parent(struct lproc *lp, uint32_t tid, uint64_t ts, const char *tp)
-{
-	struct lsrv *r, *by_tid = NULL, *any = NULL;
-	size_t n_tid = 0, n = 0;
-	uint8_t trace[16], parent[8];
-	bool has_tp = tp && ltrace_parse_tp(tp, trace, parent);
-
-	for (r = lp->srv; r; r = r->next) {
-		if (r->start_ns > ts)
-			continue;
-		if (has_tp && r->has_tp && !memcmp(r->tp_trace, trace, sizeof(trace)))
-			return r->span_id;
-		n++;
-		any = r;
-		if (r->tid == tid) {
-			n_tid++;
-			by_tid = r;
-		}
-	}
-	if (n_tid == 1)
-		return by_tid->span_id;
-	return n == 1 ? any->span_id : NULL;
-}
+/* ---- exchanges ---- */
 
 /*
  * Takes the open request of exchange x off lp's list: the one read when x's request began,
@@ -210,7 +176,18 @@ static struct lsrv *lsrv_take(struct lproc *lp, const struct http_exchange *x)
 	return found;
 }
 
-int lsrv_exchange(struct linker *l, struct lproc *lp, const struct http_exchange *x)
+/* The span of exchange x of lp: from its request (not before lp) to the end of both sides. */
+static void exchange_times(struct tt_span *s, const struct lproc *lp,
+			   const struct http_exchange *x)
+{
+	s->start_ns = x->req.start_ns > lp->span_start ? x->req.start_ns : lp->span_start;
+	s->end_ns = x->resp.end_ns > x->req.end_ns ? x->resp.end_ns : x->req.end_ns;
+	if (s->end_ns < s->start_ns)
+		s->end_ns = s->start_ns;
+}
+
+/* A server-side exchange of lp: its SERVER span. */
+static int lsrv_exchange(struct linker *l, struct lproc *lp, const struct http_exchange *x)
 {
 	struct lsrv *r = lsrv_take(lp, x);
 	struct tt_span *s;
@@ -225,14 +202,67 @@ int lsrv_exchange(struct linker *l, struct lproc *lp, const struct http_exchange
 	if (!s)
 		return -ENOMEM;
 	lspan_parent(s, lp->span_id);
-	s->start_ns = x->req.start_ns > lp->span_start ? x->req.start_ns : lp->span_start;
-	s->end_ns = x->resp.end_ns > x->req.end_ns ? x->resp.end_ns : x->req.end_ns;
-	if (s->end_ns < s->start_ns)
-		s->end_ns = s->start_ns;
+	exchange_times(s, lp, x);
 	err = linker_server_attrs(s, x, lsock_lport(l, x->pid, x->conn));
 	if (err)
 		tt_debug("linker: pid=%u: no memory for SERVER span attributes\n", x->pid);
 	l->st.server_spans++;
+	ltrace_emit(l, lp->trace, s);
+	return 0;
+}
+
+/* What a client request of x asks a tool window: its time and URL (url: room for it). */
+static void exchange_query(struct tool_query *q, const struct tt_span *s,
+			   const struct http_exchange *x, char url[TT_MAX_TOOL_VALUE])
+{
+	snprintf(url, TT_MAX_TOOL_VALUE, "%s%s", x->host ? x->host : x->peer_addr,
+		 x->target ? x->target : "");
+	memset(q, 0, sizeof(*q));
+	q->ts = s->start_ns;
+	q->url = url;
+}
+
+/* The process of a client exchange x, its traceparent adopted; NULL (counted) when unknown. */
+static struct lproc *client_of(struct linker *l, const struct http_exchange *x, struct ltp *tp,
+			       const char *traceparent)
+{
+	struct lproc *lp = lproc_of(l, x->pid);
+
+	if (!lp) {
+		l->st.http_no_proc++;
+		return NULL;
+	}
+	ltp_parse(tp, traceparent);
+	ltrace_adopt(l, lp, tp);
+	return lp;
+}
+
+int linker__add_http(struct linker *l, const struct http_exchange *x, const char *traceparent)
+{
+	struct tool_query q;
+	struct lproc *lp;
+	struct tt_span *s;
+	struct ltp tp;
+	char url[TT_MAX_TOOL_VALUE];
+
+	if (x->flags & HTTP_X_SERVER_SIDE) {
+		lp = lproc_of(l, x->pid);
+		if (!lp) {
+			l->st.http_ignored++;
+			return 0;
+		}
+		return lsrv_exchange(l, lp, x);
+	}
+	lp = client_of(l, x, &tp, traceparent);
+	if (!lp)
+		return -ENOENT;
+	s = lspan_make(l, lp, x->method ? x->method : "HTTP", SPAN_KIND_CLIENT, NULL);
+	if (!s)
+		return -ENOMEM;
+	exchange_times(s, lp, x);
+	exchange_query(&q, s, x, url);
+	lspan_parent(s, lwork_parent(l, lp, &q, x->tid, &tp, NULL));
+	linker_http_attrs(s, x);
 	ltrace_emit(l, lp->trace, s);
 	return 0;
 }
@@ -250,52 +280,34 @@ static struct tt_span *mcp_span(struct linker *l, struct lproc *lp, const struct
 	return lspan_named(l, lp, m->method, target, SPAN_KIND_CLIENT, NULL);
 }
 
-int lmcp_exchange(struct linker *l, struct lproc *lp, const struct http_exchange *x)
+int linker__add_mcp(struct linker *l, const struct http_exchange *x, const struct mcp_call *m,
+		    const char *traceparent)
 {
-	const char *tp = http_headers_get(&x->req.headers, "traceparent");
-	struct tool_query q = { 0 };
-	const uint8_t *parent = NULL;
-	struct ltool *t = NULL;
-	struct mcp_call *m;
+	struct tool_query q;
+	struct ltool *t;
+	struct lproc *lp;
 	struct tt_span *s;
+	struct ltp tp;
 	char url[TT_MAX_TOOL_VALUE];
 	int err;
 
-	err = mcp_decode(x, &m);
-	if (err)
-		return err == -ENOENT ? 0 : err;
+	lp = client_of(l, x, &tp, traceparent);
+	if (!lp)
+		return -ENOENT;
 	l->st.mcp_calls++;
 	s = mcp_span(l, lp, m);
-	if (!s) {
-		mcp_call__free(m);
+	if (!s)
 		return -ENOMEM;
-	}
-	s->start_ns = x->req.start_ns > lp->span_start ? x->req.start_ns : lp->span_start;
-	s->end_ns = x->resp.end_ns > x->req.end_ns ? x->resp.end_ns : x->req.end_ns;
-	if (s->end_ns < s->start_ns)
-		s->end_ns = s->start_ns;
-	if (lp->agent && !lp->done) {
-		snprintf(url, sizeof(url), "%s%s", x->host ? x->host : x->peer_addr,
-			 x->target ? x->target : "");
-		q.ts = s->start_ns;
-		q.url = url;
-		q.tool = m->tool_name;
-		q.text[0] = m->arguments;
-		t = ltool_pick(lp, &q);
-	}
-	if (t) {
-		t->n_children++;
-		parent = t->span_id;
-	} else if ((parent = lsrv_parent(lp, x->tid, s->start_ns, tp))) {
-		l->st.server_attributed++;
-	}
-	lspan_parent(s, parent ? parent : lp->span_id);
+	exchange_times(s, lp, x);
+	exchange_query(&q, s, x, url);
+	q.tool = m->tool_name;
+	q.text[0] = m->arguments;
+	lspan_parent(s, lwork_parent(l, lp, &q, x->tid, &tp, &t));
 	err = linker_mcp_attrs(s, x, m, l->o.capture_content);
 	if (!err && t && t->call_id && m->tool_name && strstr(t->name, m->tool_name))
 		err = attrs_set_str(&s->attrs, "gen_ai.tool.call.id", t->call_id);
 	if (err)
 		tt_debug("linker: pid=%u: no memory for MCP span attributes\n", x->pid);
-	mcp_call__free(m);
 	ltrace_emit(l, lp->trace, s);
-	return 1;
+	return 0;
 }

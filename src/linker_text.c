@@ -8,7 +8,7 @@
 
 #include "buf.h"
 #include "limits.h"
-#include "linker.h"
+#include "linker_internal.h"
 #include "redact.h"
 
 static bool is_space(char c)

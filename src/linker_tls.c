@@ -126,28 +126,6 @@ void linker__tls_hello(struct linker *l, const struct tt_tls_hello *h, uint64_t 
 		ltls_forget_oldest(l, lp);
 }
 
-/* The span's parent: a tool window of the agent when one matches, else as HTTP spans do. */
-static const uint8_t *ltls_parent(struct linker *l, struct lproc *lp, const struct ltls *t,
-				  uint64_t start_ns)
-{
-	struct tool_query q = { .ts = start_ns };
-	const uint8_t *parent;
-	struct ltool *tool;
-
-	q.url = t->sni[0] ? t->sni : t->peer;
-	if (lp->agent && !lp->done) {
-		tool = ltool_pick(lp, &q);
-		if (tool) {
-			tool->n_children++;
-			return tool->span_id;
-		}
-	}
-	parent = lsrv_parent(lp, t->tid, start_ns, NULL);
-	if (parent)
-		l->st.server_attributed++;
-	return parent ? parent : lp->span_id;
-}
-
 static int ltls_attrs(struct tt_span *s, const struct lproc *lp, const struct ltls *t,
 		      const struct tt_tls_close *c)
 {
@@ -187,6 +165,7 @@ static int ltls_attrs(struct tt_span *s, const struct lproc *lp, const struct lt
 static void ltls_end(struct linker *l, struct lproc *lp, struct ltls *t, uint64_t end_ns,
 		     const struct tt_tls_close *c, bool incomplete)
 {
+	struct tool_query q = { 0 };
 	struct tt_span *s;
 
 	if (lp->tls_captured) {
@@ -201,7 +180,10 @@ static void ltls_end(struct linker *l, struct lproc *lp, struct ltls *t, uint64_
 		return;
 	s->start_ns = t->start_ns > lp->span_start ? t->start_ns : lp->span_start;
 	s->end_ns = end_ns > s->start_ns ? end_ns : s->start_ns;
-	lspan_parent(s, ltls_parent(l, lp, t, s->start_ns));
+	/* a tool window of the agent when one matches, else as HTTP spans do */
+	q.ts = s->start_ns;
+	q.url = t->sni[0] ? t->sni : t->peer;
+	lspan_parent(s, lwork_parent(l, lp, &q, t->tid, NULL, NULL));
 	if (ltls_attrs(s, lp, t, c) ||
 	    (incomplete && attrs_set_bool(&s->attrs, "tracetree.incomplete", true)))
 		tt_debug("linker: pid=%u: no memory for TLS span attributes\n", lp->p->pid);

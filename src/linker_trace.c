@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "limits.h"
 #include "linker_internal.h"
 #include "log.h"
@@ -87,19 +88,10 @@ void ltrace_put(struct linker *l, struct ltrace *t)
 
 static int trace_hold(struct linker *l, struct ltrace *t, struct tt_span *s)
 {
-	struct tt_span **v;
-	size_t alloc;
-
 	if (t->n_held >= TT_MAX_HELD_SPANS || l->n_open >= TT_MAX_OPEN_SPANS)
 		return -E2BIG;
-	if (t->n_held == t->alloc) {
-		alloc = t->alloc ? t->alloc * 2 : 16;
-		v = realloc(t->held, alloc * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		t->held = v;
-		t->alloc = alloc;
-	}
+	if (tt_ensure_mem((void **)&t->held, &t->alloc, sizeof(*t->held), t->n_held + 1))
+		return -ENOMEM;
 	t->held[t->n_held++] = s;
 	l->n_open++;
 	return 0;
@@ -158,23 +150,29 @@ bool ltrace_parse_tp(const char *tp, uint8_t trace[16], uint8_t parent[8])
 	return true;
 }
 
+void ltp_parse(struct ltp *tp, const char *header)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->present = header != NULL;
+	tp->valid = header && ltrace_parse_tp(header, tp->trace, tp->parent);
+}
+
 /*
  * A traceparent on a request of lp. Only the root of a trace adopts it, and only while its
  * ids are not final; the first one wins.
  */
-void ltrace_adopt(struct linker *l, struct lproc *lp, const char *tp)
+void ltrace_adopt(struct linker *l, struct lproc *lp, const struct ltp *tp)
 {
 	struct ltrace *t = lp->trace;
-	uint8_t id[16], parent[8];
 
-	if (!tp)
+	if (!tp->present)
 		return;
-	if (!ltrace_parse_tp(tp, id, parent)) {
+	if (!tp->valid) {
 		l->st.traceparents_ignored++;
 		tt_debug("linker: pid=%u: invalid traceparent ignored\n", lp->p->pid);
 		return;
 	}
-	if (t->remote && !memcmp(t->id, id, 16) && !memcmp(t->remote_parent, parent, 8))
+	if (t->remote && !memcmp(t->id, tp->trace, 16) && !memcmp(t->remote_parent, tp->parent, 8))
 		return;
 	if (t->remote || t->final || t->root != lp) {
 		l->st.traceparents_ignored++;
@@ -182,8 +180,8 @@ void ltrace_adopt(struct linker *l, struct lproc *lp, const char *tp)
 			 t->root != lp ? "not a trace root" : "trace ids already final");
 		return;
 	}
-	memcpy(t->id, id, 16);
-	memcpy(t->remote_parent, parent, 8);
+	memcpy(t->id, tp->trace, 16);
+	memcpy(t->remote_parent, tp->parent, 8);
 	t->remote = true;
 	l->st.traceparents++;
 	ltrace_finalize(l, t);

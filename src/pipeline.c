@@ -8,6 +8,7 @@
 #include "aead_bind.h"
 #include "http_exchange.h"
 #include "log.h"
+#include "mcp.h"
 #include "pipeline.h"
 #include "records.h"
 #include "tt_abi.h"
@@ -20,30 +21,53 @@ struct pipeline {
 	struct pipeline_stats st;
 };
 
+/*
+ * An exchange that is no LLM call: an MCP call when a client POSTs JSON-RPC to a server
+ * (decoded here, beside the LLM calls), else plain HTTP.
+ */
+static void on_other(struct pipeline *p, const struct http_exchange *x, const char *tp)
+{
+	struct mcp_call *m;
+	int err = -ENOENT;
+
+	if (!(x->flags & HTTP_X_SERVER_SIDE))
+		err = mcp_decode(x, &m);
+	if (!err) {
+		linker__add_mcp(p->linker, x, m, tp);
+		mcp_call__free(m);
+	} else if (err == -ENOENT) {
+		linker__add_http(p->linker, x, tp);
+	} else {
+		tt_debug("pipeline: pid=%u: decoding an MCP call failed: %s\n", x->pid,
+			 strerror(-err));
+	}
+}
+
 static void on_exchange(struct http_exchange *x, void *ctx)
 {
 	struct pipeline *p = ctx;
 	struct genai_call *call = NULL;
+	const char *tp;
 	int err;
 
 	p->st.exchanges++;
 	if (p->o.on_exchange)
 		p->o.on_exchange(x, p->o.tap_ctx);
+	/* the W3C trace context of the request: read once, whatever the exchange turns out to be */
+	tp = http_headers_get(&x->req.headers, "traceparent");
 	err = provider_decode(x, &p->o.provider, &call);
 	if (!err) {
 		p->st.llm_calls++;
 		if (p->o.on_call)
 			p->o.on_call(call, p->o.tap_ctx);
-		linker__add_call(p->linker, call,
-				 http_headers_get(&x->req.headers, "traceparent"));
-	} else if (err == -ENOENT) {
-		p->st.http_other++;
-		linker__add_http(p->linker, x);
+		linker__add_call(p->linker, call, tp);
 	} else {
-		if (!p->st.decode_errors++)
+		if (err == -ENOENT)
+			p->st.http_other++;
+		else if (!p->st.decode_errors++)
 			tt_warn("pipeline: pid=%u: decoding an LLM exchange failed: %s", x->pid,
 				strerror(-err));
-		linker__add_http(p->linker, x);
+		on_other(p, x, tp);
 	}
 	http_exchange__free(x);
 }

@@ -55,6 +55,9 @@ linker:3
 linker_attrs:3
 linker_http:3
 linker_internal:3
+linker_parent:3
+linker_place:3
+linker_proc:3
 linker_text:3
 linker_tls:3
 linker_tool:3

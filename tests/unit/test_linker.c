@@ -1,60 +1,22 @@
 // SPDX-License-Identifier: MIT
 /* test_linker.c: span trees linked from synthetic process, LLM call and HTTP event sequences. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "limits.h"
 #include "linker.h"
+#include "linker_internal.h"
+#include "linker_test.h"
+#include "mcp.h"
+#include "redact.h"
 #include "test.h"
 
-/* ---- collecting spans ---- */
-
-#define MAX_SPANS 512
-
-struct col {
-	struct tt_span *v[MAX_SPANS];
-	size_t n;
-	size_t total;		/* every span seen (also beyond MAX_SPANS, freed at once) */
-};
-
-static void col_sink(struct tt_span *s, void *ctx)
-{
-	struct col *c = ctx;
-
-	c->total++;
-	if (c->n < MAX_SPANS)
-		c->v[c->n++] = s;
-	else
-		span__free(s);
-}
-
-static void col_free(struct col *c)
-{
-	while (c->n)
-		span__free(c->v[--c->n]);
-}
-
-/* The k-th span (from 0) named name, NULL if none. */
-static struct tt_span *nth(const struct col *c, const char *name, int k)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		if (!strcmp(c->v[i]->name, name) && k-- == 0)
-			return c->v[i];
-	return NULL;
-}
-
-static struct tt_span *find(const struct col *c, const char *name)
-{
-	return nth(c, name, 0);
-}
+/* ---- spans ---- */
 
 /* The span whose process.command_args contain arg. */
-static struct tt_span *find_arg(const struct col *c, const char *name, const char *arg)
+static struct tt_span *find_arg(const struct lt *c, const char *name, const char *arg)
 {
 	const struct attr *a;
 	size_t i, j;
@@ -70,18 +32,12 @@ static struct tt_span *find_arg(const struct col *c, const char *name, const cha
 	return NULL;
 }
 
-static bool parent_is(const struct tt_span *child, const struct tt_span *parent)
-{
-	return child && parent && child->has_parent &&
-	       !memcmp(child->parent_id, parent->span_id, 8);
-}
-
 static bool same_trace(const struct tt_span *a, const struct tt_span *b)
 {
 	return a && b && !memcmp(a->trace_id, b->trace_id, 16);
 }
 
-static bool all_one_trace(const struct col *c)
+static bool all_one_trace(const struct lt *c)
 {
 	size_t i;
 
@@ -91,119 +47,7 @@ static bool all_one_trace(const struct col *c)
 	return c->n > 0;
 }
 
-static const char *sattr(const struct tt_span *s, const char *key)
-{
-	return s ? attrs_get_str(&s->attrs, key) : NULL;
-}
-
-static long long iattr(const struct tt_span *s, const char *key)
-{
-	const struct attr *a = s ? attrs_get(&s->attrs, key) : NULL;
-
-	return a && a->type == ATTR_INT ? a->i : -1;
-}
-
-static bool battr(const struct tt_span *s, const char *key)
-{
-	const struct attr *a = s ? attrs_get(&s->attrs, key) : NULL;
-
-	return a && a->type == ATTR_BOOL && a->b;
-}
-
-static const char *rattr(const struct tt_span *s, const char *key)
-{
-	return s ? attrs_get_str(&s->resource->attrs, key) : NULL;
-}
-
 /* ---- events ---- */
-
-static void ev_fork(struct linker *l, uint32_t pid, uint32_t ppid, uint64_t t)
-{
-	struct tt_fork f = { 0 };
-
-	f.h.type = TT_REC_FORK;
-	f.h.pid = pid;
-	f.h.tid = pid;
-	f.h.ts_ns = t;
-	f.ppid = ppid;
-	f.start_ns = t;
-	linker__fork(l, &f);
-}
-
-/* exec of the process started at start; argv NULL-terminated. */
-static void ev_exec(struct linker *l, uint32_t pid, uint64_t start, uint64_t t, const char *path,
-		    ...)
-{
-	static struct tt_exec e;
-	const char *a;
-	va_list ap;
-	size_t n = 0;
-
-	memset(&e, 0, sizeof(e));
-	e.h.type = TT_REC_EXEC;
-	e.h.pid = pid;
-	e.h.tid = pid;
-	e.h.ts_ns = t;
-	e.start_ns = start;
-	e.path_len = strlen(path);
-	memcpy(e.path, path, e.path_len);
-	va_start(ap, path);
-	while ((a = va_arg(ap, const char *))) {
-		memcpy(e.args + n, a, strlen(a) + 1);
-		n += strlen(a) + 1;
-	}
-	va_end(ap);
-	e.args_len = n;
-	e.args_full = n;
-	linker__exec(l, &e);
-}
-
-static void ev_exit(struct linker *l, uint32_t pid, uint64_t start, uint64_t t, int status)
-{
-	struct tt_exit x = { 0 };
-
-	x.h.type = TT_REC_EXIT;
-	x.h.pid = pid;
-	x.h.tid = pid;
-	x.h.ts_ns = t;
-	x.start_ns = start;
-	x.exit_code = status;
-	linker__exit(l, &x);
-}
-
-static struct genai_call *call_new(uint32_t pid, uint64_t start, uint64_t end, const char *model)
-{
-	struct genai_call *c = calloc(1, sizeof(*c));
-
-	c->pid = pid;
-	c->tid = pid;
-	c->start_ns = start;
-	c->end_ns = end;
-	c->provider_name = "openai";
-	c->operation = "chat";
-	c->request_model = strdup(model);
-	c->usage.input_tokens = 100;
-	c->usage.has_input_tokens = true;
-	c->usage.output_tokens = 20;
-	c->usage.has_output_tokens = true;
-	c->http_status = 200;
-	c->server_address = strdup("api.openai.com");
-	c->server_port = 443;
-	return c;
-}
-
-static void call_ask(struct genai_call *c, const char *id, const char *name, const char *args)
-{
-	struct genai_tool_call *t;
-
-	c->tool_calls = realloc(c->tool_calls, (c->n_tool_calls + 1) * sizeof(*t));
-	t = &c->tool_calls[c->n_tool_calls++];
-	t->id = id ? strdup(id) : NULL;
-	t->name = strdup(name);
-	t->arguments = args ? strdup(args) : NULL;
-	t->type = "function";
-	t->ready_ns = 0;
-}
 
 static void call_answer(struct genai_call *c, const char *id, const char *name,
 			const char *content, bool is_error)
@@ -218,22 +62,22 @@ static void call_answer(struct genai_call *c, const char *id, const char *name,
 	r->is_error = is_error;
 }
 
-static struct linker *new_linker(struct col *c, bool single)
-{
-	struct linker_opts o = { .single_trace = single, .host_name = "box" };
-
-	memset(c, 0, sizeof(*c));
-	return linker__new(&o, col_sink, c);
-}
-
 #define FAKE_KEY "sk-test-FAKE-tracetree-0123456789abcdefABCDEF"
 
 /* python3 agent pid 100 (started at 1000 by an untraced parent). */
-static void start_agent(struct linker *l, uint32_t pid, uint64_t t)
+static void start_agent(struct lt *t, uint32_t pid, uint64_t ts)
 {
-	ev_fork(l, pid, 1, t);
-	ev_exec(l, pid, t, t + 10, "/usr/bin/python3", "python3", "tools/demo_agent.py",
-		"--api-key", FAKE_KEY, NULL);
+	ev_spawn(t, pid, 1, ts, "/usr/bin/python3", "python3", "tools/demo_agent.py", "--api-key",
+		 FAKE_KEY, NULL);
+}
+
+/* A one-trace linker, its python3 agent pid 100 started at 1000. */
+static bool lt_agent(struct lt *t)
+{
+	if (!lt_new(t, true))
+		return false;
+	start_agent(t, 100, 1000);
+	return true;
 }
 
 /* ---- tests ---- */
@@ -244,34 +88,30 @@ void test_linker_agent_tool_tree(void)
 	const struct attr *args;
 	struct linker_stats st;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_agent(&t))
 		return;
-	start_agent(l, 100, 1000);
 	c = call_new(100, 2000, 3000, "gpt-4o");
 	call_ask(c, "call_1", "run_command", "{\"command\": \"ls /tmp\"}");
-	ASSERT_OK(linker__add_call(l, c, NULL), "call 1");
-	ev_fork(l, 200, 100, 3100);
-	ev_exec(l, 200, 3100, 3110, "/bin/sh", "/bin/sh", "-c", "ls /tmp", NULL);
-	ev_fork(l, 201, 200, 3200);
-	ev_exec(l, 201, 3200, 3210, "/usr/bin/ls", "ls", "/tmp", NULL);
-	ev_exit(l, 201, 3200, 3300, 0);
-	ev_exit(l, 200, 3100, 3400, 0);
+	ASSERT_OK(linker__add_call(t.l, c, NULL), "call 1");
+	ev_spawn(&t, 200, 100, 3100, "/bin/sh", "/bin/sh", "-c", "ls /tmp", NULL);
+	ev_spawn(&t, 201, 200, 3200, "/usr/bin/ls", "ls", "/tmp", NULL);
+	ev_exit(&t, 201, 3200, 3300, 0);
+	ev_exit(&t, 200, 3100, 3400, 0);
 	c = call_new(100, 4000, 5000, "gpt-4o");
 	call_answer(c, "call_1", NULL, NULL, false);
-	ASSERT_OK(linker__add_call(l, c, NULL), "call 2");
-	ASSERT_EQ(col.n, 0, "held until the root ends (its ids may still change)");
-	ev_exit(l, 100, 1000, 6000, 0);
-	ASSERT_EQ(col.n, 6, "six spans");
+	ASSERT_OK(linker__add_call(t.l, c, NULL), "call 2");
+	ASSERT_EQ(t.n, 0, "held until the root ends (its ids may still change)");
+	ev_exit(&t, 100, 1000, 6000, 0);
+	ASSERT_EQ(t.n, 6, "six spans");
 
-	agent = find(&col, "invoke_agent demo_agent");
-	chat1 = nth(&col, "chat gpt-4o", 0);
-	chat2 = nth(&col, "chat gpt-4o", 1);
-	tool = find(&col, "execute_tool run_command");
-	sh = find(&col, "exec sh");
-	ls = find(&col, "exec ls");
+	agent = find(&t, "invoke_agent demo_agent");
+	chat1 = nth(&t, "chat gpt-4o", 0);
+	chat2 = nth(&t, "chat gpt-4o", 1);
+	tool = find(&t, "execute_tool run_command");
+	sh = find(&t, "exec sh");
+	ls = find(&t, "exec ls");
 	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(chat1, "chat1") ||
 	    !ASSERT_OK_PTR(chat2, "chat2") || !ASSERT_OK_PTR(tool, "tool") ||
 	    !ASSERT_OK_PTR(sh, "sh") || !ASSERT_OK_PTR(ls, "ls"))
@@ -328,24 +168,23 @@ void test_linker_agent_tool_tree(void)
 	ASSERT_EQ(attrs_get(&sh->resource->attrs, "process.parent_pid")->i, 100, "sh ppid");
 	ASSERT_TRUE(parent_is(ls, sh), "ls under sh");
 	ASSERT_EQ(iattr(ls, "process.pid"), 201, "ls pid");
-	ASSERT_TRUE(all_one_trace(&col), "one trace");
-	linker__stats(l, &st);
+	ASSERT_TRUE(all_one_trace(&t), "one trace");
+	linker__stats(t.l, &st);
 	ASSERT_EQ(st.spans, 6, "stats spans");
 	ASSERT_EQ(st.procs, 0, "every process left the table");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 /* The first bytes of a request pid sends at ts (a TLS write). */
-static void ev_send(struct linker *l, uint32_t pid, uint64_t ts)
+static void ev_send(struct lt *t, uint32_t pid, uint64_t ts)
 {
 	struct tt_data d = { .h = { .type = TT_REC_DATA, .size = sizeof(d), .pid = pid, .tid = pid,
 				    .ts_ns = ts },
 			     .conn = 0x1000, .dir = TT_DIR_WRITE, .flags = TT_DF_FIRST,
 			     .src = TT_SRC_SSL };
 
-	linker__data(l, &d);
+	linker__data(t->l, &d);
 }
 
 /*
@@ -357,46 +196,42 @@ void test_linker_tool_before_response_end(void)
 {
 	struct tt_span *agent, *tool, *sh, *late;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_agent(&t))
 		return;
-	start_agent(l, 100, 1000);
-	ev_send(l, 100, 2000);	/* its first LLM request: no agent yet, but it talks */
-	ev_fork(l, 200, 100, 2600);
-	ev_exec(l, 200, 2600, 2610, "/bin/bash", "bash", "-c", "echo hi-tool", NULL);
-	ev_exit(l, 200, 2600, 2700, 0);
+	ev_send(&t, 100, 2000);	/* its first LLM request: no agent yet, but it talks */
+	ev_spawn(&t, 200, 100, 2600, "/bin/bash", "bash", "-c", "echo hi-tool", NULL);
+	ev_exit(&t, 200, 2600, 2700, 0);
 	c = call_new(100, 2000, 3000, "gpt-test");
 	call_ask(c, "call_1", "exec_command", "{\"cmd\":\"echo hi-tool\"}");
 	c->tool_calls[0].ready_ns = 2500;
-	linker__add_call(l, c, NULL);
+	linker__add_call(t.l, c, NULL);
 	c = call_new(100, 3500, 3600, "gpt-test");
 	call_answer(c, "call_1", NULL, NULL, false);
-	linker__add_call(l, c, NULL);
+	linker__add_call(t.l, c, NULL);
 	/*
 	 * A child that waits longer than TT_PLACE_WAIT_NS is placed then, from what is known: no
 	 * window is open at its start, so under the agent, even though a later call's window
 	 * (ready at 4900, delivered after the wait) would have held it.
 	 */
-	ev_fork(l, 300, 100, 5000);
-	ev_exec(l, 300, 5000, 5010, "/usr/bin/git", "git", "status", NULL);
-	ev_exit(l, 300, 5000, 5100, 0);
-	linker__tick(l, 5000 + TT_PLACE_WAIT_NS);
+	ev_spawn(&t, 300, 100, 5000, "/usr/bin/git", "git", "status", NULL);
+	ev_exit(&t, 300, 5000, 5100, 0);
+	linker__tick(t.l, 5000 + TT_PLACE_WAIT_NS);
 	c = call_new(100, 4000, 5000 + TT_PLACE_WAIT_NS + 10, "gpt-test");
 	call_ask(c, "call_2", "exec_command", "{\"cmd\":\"git status\"}");
 	c->tool_calls[0].ready_ns = 4900;
-	linker__add_call(l, c, NULL);
-	ev_exit(l, 100, 1000, 5000 + TT_PLACE_WAIT_NS + 100, 0);
-	agent = find(&col, "invoke_agent demo_agent");
-	tool = nth(&col, "execute_tool exec_command", 0);
-	sh = find(&col, "exec bash");
-	late = find(&col, "exec git");
+	linker__add_call(t.l, c, NULL);
+	ev_exit(&t, 100, 1000, 5000 + TT_PLACE_WAIT_NS + 100, 0);
+	agent = find(&t, "invoke_agent demo_agent");
+	tool = nth(&t, "execute_tool exec_command", 0);
+	sh = find(&t, "exec bash");
+	late = find(&t, "exec git");
 	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(tool, "tool") ||
 	    !ASSERT_OK_PTR(sh, "bash") || !ASSERT_OK_PTR(late, "git"))
 		goto out;
 	if (tool->start_ns != 2500)
-		tool = nth(&col, "execute_tool exec_command", 1);
+		tool = nth(&t, "execute_tool exec_command", 1);
 	ASSERT_EQ(tool->start_ns, 2500, "the tool starts when its call was ready");
 	ASSERT_EQ(tool->end_ns, 3500, "and ends at the result request");
 	ASSERT_TRUE(parent_is(sh, tool), "bash under the tool");
@@ -404,8 +239,7 @@ void test_linker_tool_before_response_end(void)
 	ASSERT_EQ(sh->end_ns, 2700, "bash end");
 	ASSERT_TRUE(parent_is(late, agent), "git under the agent: no window was open");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 /* Two tool calls open at once; their processes start in either order. */
@@ -414,57 +248,51 @@ void test_linker_parallel_tools(void)
 	static const char *const names[] = { "in order", "opposite order", "no argument match" };
 	struct tt_span *ta, *tb, *pa, *pb;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l;
+	struct lt t;
 	int k;
 
 	for (k = 0; k < 3; k++) {
 		if (!test__start_subtest(names[k]))
 			continue;
-		l = new_linker(&col, true);
-		if (!ASSERT_OK_PTR(l, "new"))
+		if (!lt_new(&t, true))
 			return;
-		start_agent(l, 100, 1000);
+		start_agent(&t, 100, 1000);
 		c = call_new(100, 2000, 3000, "gpt-4o");
 		call_ask(c, "call_a", "run_command",
 			 k < 2 ? "{\"command\":\"ls -l /tmp\"}" : "{\"n\":\"1\"}");
 		call_ask(c, "call_b", "run_command",
 			 k < 2 ? "{\"command\":\"cat \\\"/etc/host name\\\"\"}" : "{\"n\":\"2\"}");
-		linker__add_call(l, c, NULL);
+		linker__add_call(t.l, c, NULL);
 		if (k == 1) {
-			ev_fork(l, 301, 100, 3100);
-			ev_exec(l, 301, 3100, 3110, "/bin/sh", "sh", "-c", "cat \"/etc/host name\"",
-				NULL);
-			ev_fork(l, 300, 100, 3120);
-			ev_exec(l, 300, 3120, 3130, "/bin/sh", "sh", "-c", "ls -l /tmp", NULL);
+			ev_spawn(&t, 301, 100, 3100, "/bin/sh", "sh", "-c",
+				 "cat \"/etc/host name\"", NULL);
+			ev_spawn(&t, 300, 100, 3120, "/bin/sh", "sh", "-c", "ls -l /tmp", NULL);
 		} else {
-			ev_fork(l, 300, 100, 3100);
-			ev_exec(l, 300, 3100, 3110, "/bin/sh", "sh", "-c",
-				k < 2 ? "ls -l /tmp" : "x", NULL);
-			ev_fork(l, 301, 100, 3120);
-			ev_exec(l, 301, 3120, 3130, "/bin/sh", "sh", "-c",
-				k < 2 ? "cat \"/etc/host name\"" : "y", NULL);
+			ev_spawn(&t, 300, 100, 3100, "/bin/sh", "sh", "-c",
+				 k < 2 ? "ls -l /tmp" : "x", NULL);
+			ev_spawn(&t, 301, 100, 3120, "/bin/sh", "sh", "-c",
+				 k < 2 ? "cat \"/etc/host name\"" : "y", NULL);
 		}
 		/* the second one ends first */
-		ev_exit(l, 301, k == 1 ? 3100 : 3120, 3500, 0);
-		ev_exit(l, 300, k == 1 ? 3120 : 3100, 3600, 1 << 8);
+		ev_exit(&t, 301, k == 1 ? 3100 : 3120, 3500, 0);
+		ev_exit(&t, 300, k == 1 ? 3120 : 3100, 3600, 1 << 8);
 		c = call_new(100, 4000, 5000, "gpt-4o");
 		call_answer(c, "call_b", NULL, NULL, false);
 		call_answer(c, "call_a", NULL, NULL, false);
-		linker__add_call(l, c, NULL);
-		ev_exit(l, 100, 1000, 6000, 0);
+		linker__add_call(t.l, c, NULL);
+		ev_exit(&t, 100, 1000, 6000, 0);
 
 		ta = tb = NULL;
-		for (size_t i = 0; i < col.n; i++) {
-			const char *id = sattr(col.v[i], "gen_ai.tool.call.id");
+		for (size_t i = 0; i < t.n; i++) {
+			const char *id = sattr(t.v[i], "gen_ai.tool.call.id");
 
 			if (id && !strcmp(id, "call_a"))
-				ta = col.v[i];
+				ta = t.v[i];
 			if (id && !strcmp(id, "call_b"))
-				tb = col.v[i];
+				tb = t.v[i];
 		}
-		pa = find_arg(&col, "exec sh", k < 2 ? "ls -l /tmp" : "x");
-		pb = find_arg(&col, "exec sh", k < 2 ? "cat \"/etc/host name\"" : "y");
+		pa = find_arg(&t, "exec sh", k < 2 ? "ls -l /tmp" : "x");
+		pb = find_arg(&t, "exec sh", k < 2 ? "cat \"/etc/host name\"" : "y");
 		if (ASSERT_OK_PTR(ta, "tool a") && ASSERT_OK_PTR(tb, "tool b") &&
 		    ASSERT_OK_PTR(pa, "proc a") && ASSERT_OK_PTR(pb, "proc b")) {
 			ASSERT_TRUE(parent_is(pa, ta), "ls under tool a");
@@ -476,8 +304,7 @@ void test_linker_parallel_tools(void)
 			ASSERT_EQ(iattr(pa, "process.exit.code"), 1, "exit code 1");
 			ASSERT_EQ(pb->status, SPAN_STATUS_UNSET, "exit 0 ok");
 		}
-		linker__free(l);
-		col_free(&col);
+		lt_free(&t);
 	}
 }
 
@@ -501,70 +328,72 @@ static struct http_exchange *http_new(uint32_t pid, const char *method, const ch
 	return x;
 }
 
+/* Hands the linker x, an exchange that is no LLM or MCP call, and frees it. */
+static int add_http(struct lt *t, struct http_exchange *x)
+{
+	int err = linker__add_http(t->l, x, NULL);
+
+	http_exchange__free(x);
+	return err;
+}
+
 void test_linker_http_in_tool(void)
 {
 	struct tt_span *fetch, *cmd, *agent, *get, *miss, *early, *curl, *curl_get;
 	size_t i;
 	struct http_exchange *x;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_agent(&t))
 		return;
-	start_agent(l, 100, 1000);
 	x = http_new(100, "GET", "config.example.com", "/v1/settings", 200, 1500, 1600);
-	ASSERT_OK(linker__add_http(l, x), "early request");
-	http_exchange__free(x);
+	ASSERT_OK(add_http(&t, x), "early request");
 	c = call_new(100, 2000, 3000, "gpt-4o");
 	call_ask(c, "call_cmd", "run_command", "{\"command\":\"curl -s https://example.org/x\"}");
 	call_ask(c, "call_fetch", "fetch_url",
 		 "{\"url\":\"https://docs.example.com/page?token=REDACTED\"}");
-	linker__add_call(l, c, NULL);
+	linker__add_call(t.l, c, NULL);
 	/* the command's curl makes its own request: it stays under curl */
-	ev_fork(l, 300, 100, 3050);
-	ev_exec(l, 300, 3050, 3060, "/usr/bin/curl", "curl", "-s", "https://example.org/x", NULL);
+	ev_spawn(&t, 300, 100, 3050, "/usr/bin/curl", "curl", "-s", "https://example.org/x", NULL);
 	x = http_new(300, "GET", "example.org", "/x", 200, 3100, 3200);
-	linker__add_http(l, x);
-	http_exchange__free(x);
-	ev_exit(l, 300, 3050, 3300, 0);
+	add_http(&t, x);
+	ev_exit(&t, 300, 3050, 3300, 0);
 	/* the agent fetches (started after the command: argument match must win over time) */
 	x = http_new(100, "GET", "docs.example.com", "/page?token=abc123&lang=en", 200, 3400, 3500);
-	linker__add_http(l, x);
-	http_exchange__free(x);
+	add_http(&t, x);
 	x = http_new(100, "POST", "docs.example.com:8443", "/missing?api_key=k", 404, 3600, 3700);
-	linker__add_http(l, x);
-	http_exchange__free(x);
+	add_http(&t, x);
 	c = call_new(100, 4000, 5000, "gpt-4o");
 	call_answer(c, "call_cmd", NULL, NULL, false);
 	call_answer(c, "call_fetch", NULL, NULL, false);
-	linker__add_call(l, c, NULL);
-	ev_exit(l, 100, 1000, 6000, 0);
+	linker__add_call(t.l, c, NULL);
+	ev_exit(&t, 100, 1000, 6000, 0);
 
-	agent = find(&col, "invoke_agent demo_agent");
-	fetch = find(&col, "execute_tool fetch_url");
-	cmd = find(&col, "execute_tool run_command");
-	get = nth(&col, "GET", 1);
-	early = nth(&col, "GET", 0);
-	curl_get = nth(&col, "GET", 0);
-	curl = find(&col, "exec curl");
-	miss = find(&col, "POST");
+	agent = find(&t, "invoke_agent demo_agent");
+	fetch = find(&t, "execute_tool fetch_url");
+	cmd = find(&t, "execute_tool run_command");
+	get = nth(&t, "GET", 1);
+	early = nth(&t, "GET", 0);
+	curl_get = nth(&t, "GET", 0);
+	curl = find(&t, "exec curl");
+	miss = find(&t, "POST");
 	if (!ASSERT_OK_PTR(fetch, "fetch") || !ASSERT_OK_PTR(cmd, "cmd") ||
 	    !ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(miss, "post") ||
-	    !ASSERT_OK_PTR(curl, "curl") || !ASSERT_EQ(col.n, 10, "ten spans"))
+	    !ASSERT_OK_PTR(curl, "curl") || !ASSERT_EQ(t.n, 10, "ten spans"))
 		goto out;
 	/* by URL: curl's span waits for its placement, so emission order is not start order */
-	for (i = 0; i < col.n; i++) {
-		const char *u = sattr(col.v[i], "url.full");
+	for (i = 0; i < t.n; i++) {
+		const char *u = sattr(t.v[i], "url.full");
 
-		if (!u || strcmp(col.v[i]->name, "GET"))
+		if (!u || strcmp(t.v[i]->name, "GET"))
 			continue;
 		if (strstr(u, "config.example.com"))
-			early = col.v[i];
+			early = t.v[i];
 		else if (strstr(u, "example.org"))
-			curl_get = col.v[i];
+			curl_get = t.v[i];
 		else if (strstr(u, "docs.example.com"))
-			get = col.v[i];
+			get = t.v[i];
 	}
 	ASSERT_STREQ(early->name, "GET", "early span");
 	ASSERT_TRUE(parent_is(early, agent), "outside any window: under the agent");
@@ -592,8 +421,7 @@ void test_linker_http_in_tool(void)
 	ASSERT_STREQ(sattr(miss, "url.full"), "https://docs.example.com:8443/missing?api_key=REDACTED",
 		     "api_key removed");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 void test_linker_subagent(void)
@@ -602,95 +430,85 @@ void test_linker_subagent(void)
 	struct tt_span *agent, *tool, *sub, *subchat, *chat0, *ls;
 	struct linker_stats st;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_agent(&t))
 		return;
-	start_agent(l, 100, 1000);
 	c = call_new(100, 2000, 3000, "gpt-4o");
 	call_ask(c, "call_s", "run_subagent", "{\"prompt\":\"count the files in /tmp\"}");
-	linker__add_call(l, c, NULL);
-	ev_fork(l, 400, 100, 3100);
-	ev_exec(l, 400, 3100, 3110, "/usr/bin/python3", "/usr/bin/python3",
-		"/work/tools/demo_agent.py", "--prompt", "count the files in /tmp", "--api-key",
-		FAKE_KEY, NULL);
+	linker__add_call(t.l, c, NULL);
+	ev_spawn(&t, 400, 100, 3100, "/usr/bin/python3", "/usr/bin/python3",
+		 "/work/tools/demo_agent.py", "--prompt", "count the files in /tmp", "--api-key",
+		 FAKE_KEY, NULL);
 	c = call_new(400, 3200, 3300, "gpt-4o-mini");
 	call_ask(c, "call_ls", "run_command", "{\"command\":\"ls /tmp | wc -l\"}");
 	/* a sub-agent is not a trace root: its traceparent is ignored */
-	linker__add_call(l, c, tp);
-	ev_fork(l, 401, 400, 3400);
-	ev_exec(l, 401, 3400, 3410, "/bin/sh", "/bin/sh", "-c", "ls /tmp | wc -l", NULL);
-	ev_exit(l, 401, 3400, 3500, 0);
+	linker__add_call(t.l, c, tp);
+	ev_spawn(&t, 401, 400, 3400, "/bin/sh", "/bin/sh", "-c", "ls /tmp | wc -l", NULL);
+	ev_exit(&t, 401, 3400, 3500, 0);
 	c = call_new(400, 3600, 3700, "gpt-4o-mini");
 	call_answer(c, "call_ls", NULL, NULL, false);
-	linker__add_call(l, c, NULL);
-	ev_exit(l, 400, 3100, 3800, 0);
+	linker__add_call(t.l, c, NULL);
+	ev_exit(&t, 400, 3100, 3800, 0);
 	c = call_new(100, 4000, 5000, "gpt-4o");
 	call_answer(c, "call_s", NULL, NULL, false);
-	linker__add_call(l, c, NULL);
-	ev_exit(l, 100, 1000, 6000, 0);
+	linker__add_call(t.l, c, NULL);
+	ev_exit(&t, 100, 1000, 6000, 0);
 
-	agent = find_arg(&col, "invoke_agent demo_agent", "tools/demo_agent.py");
-	sub = find_arg(&col, "invoke_agent demo_agent", "/work/tools/demo_agent.py");
-	tool = find(&col, "execute_tool run_subagent");
-	ls = find(&col, "execute_tool run_command");
-	subchat = find(&col, "chat gpt-4o-mini");
-	chat0 = find(&col, "chat gpt-4o");
+	agent = find_arg(&t, "invoke_agent demo_agent", "tools/demo_agent.py");
+	sub = find_arg(&t, "invoke_agent demo_agent", "/work/tools/demo_agent.py");
+	tool = find(&t, "execute_tool run_subagent");
+	ls = find(&t, "execute_tool run_command");
+	subchat = find(&t, "chat gpt-4o-mini");
+	chat0 = find(&t, "chat gpt-4o");
 	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(sub, "sub-agent") ||
 	    !ASSERT_OK_PTR(tool, "tool") || !ASSERT_OK_PTR(subchat, "sub chat") ||
 	    !ASSERT_OK_PTR(ls, "sub tool") || !ASSERT_OK_PTR(chat0, "chat"))
 		goto out;
-	ASSERT_EQ(col.n, 9, "nine spans");
+	ASSERT_EQ(t.n, 9, "nine spans");
 	ASSERT_TRUE(parent_is(sub, tool), "sub-agent under the tool that started it");
 	ASSERT_STREQ(sattr(sub, "gen_ai.agent.name"), "demo_agent", "sub-agent name");
 	ASSERT_TRUE(parent_is(subchat, sub), "sub-agent's LLM call under it");
 	ASSERT_TRUE(parent_is(ls, sub), "sub-agent's tool under it");
-	ASSERT_TRUE(parent_is(find(&col, "exec sh"), ls), "sub-agent's command under its tool");
+	ASSERT_TRUE(parent_is(find(&t, "exec sh"), ls), "sub-agent's command under its tool");
 	ASSERT_TRUE(parent_is(chat0, agent), "parent's call under the parent");
-	ASSERT_TRUE(all_one_trace(&col), "one trace");
+	ASSERT_TRUE(all_one_trace(&t), "one trace");
 	ASSERT_FALSE(agent->remote_parent, "traceparent of the sub-agent not adopted");
 	ASSERT_TRUE(memcmp(agent->trace_id, "\x4b\xf9\x2f\x35", 4) != 0, "own trace id");
-	linker__stats(l, &st);
+	linker__stats(t.l, &st);
 	ASSERT_EQ(st.traceparents_ignored, 1, "ignored and counted");
 	ASSERT_EQ(st.traceparents, 0, "none adopted");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 void test_linker_pid_reuse(void)
 {
 	struct tt_span *sh, *git, *first, *second;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_agent(&t))
 		return;
-	start_agent(l, 100, 1000);
-	ev_fork(l, 200, 100, 2000);
-	ev_exec(l, 200, 2000, 2010, "/bin/sh", "sh", "-c", "true", NULL);
-	ev_exit(l, 200, 2000, 2100, 0);
-	ev_fork(l, 200, 100, 3000);		/* same pid, new process */
-	ev_exec(l, 200, 3000, 3010, "/usr/bin/git", "git", "status", NULL);
-	ev_exit(l, 200, 2000, 3050, 0);	/* stale: names the first one */
-	ev_exit(l, 200, 3000, 3100, 0);
+	ev_spawn(&t, 200, 100, 2000, "/bin/sh", "sh", "-c", "true", NULL);
+	ev_exit(&t, 200, 2000, 2100, 0);
+	/* same pid, new process */
+	ev_spawn(&t, 200, 100, 3000, "/usr/bin/git", "git", "status", NULL);
+	ev_exit(&t, 200, 2000, 3050, 0);	/* stale: names the first one */
+	ev_exit(&t, 200, 3000, 3100, 0);
 	/* a pid reused while we never saw its exit */
-	ev_fork(l, 201, 100, 4000);
-	ev_exec(l, 201, 4000, 4010, "/bin/sleep", "sleep", "1", NULL);
-	ev_fork(l, 201, 100, 5000);
-	ev_exec(l, 201, 5000, 5010, "/bin/date", "date", NULL);
-	ev_exit(l, 201, 5000, 5100, 0);
-	ev_exit(l, 100, 1000, 6000, 0);
+	ev_spawn(&t, 201, 100, 4000, "/bin/sleep", "sleep", "1", NULL);
+	ev_spawn(&t, 201, 100, 5000, "/bin/date", "date", NULL);
+	ev_exit(&t, 201, 5000, 5100, 0);
+	ev_exit(&t, 100, 1000, 6000, 0);
 
-	sh = find(&col, "exec sh");
-	git = find(&col, "exec git");
-	first = find(&col, "exec sleep");
-	second = find(&col, "exec date");
+	sh = find(&t, "exec sh");
+	git = find(&t, "exec git");
+	first = find(&t, "exec sleep");
+	second = find(&t, "exec date");
 	if (!ASSERT_OK_PTR(sh, "sh") || !ASSERT_OK_PTR(git, "git") ||
 	    !ASSERT_OK_PTR(first, "sleep") || !ASSERT_OK_PTR(second, "date"))
 		goto out;
-	ASSERT_EQ(col.n, 5, "five spans");
+	ASSERT_EQ(t.n, 5, "five spans");
 	ASSERT_TRUE(memcmp(sh->span_id, git->span_id, 8) != 0, "distinct spans");
 	ASSERT_EQ(sh->end_ns, 2100, "first ended at its exit");
 	ASSERT_EQ(git->start_ns, 3000, "second starts at its fork");
@@ -701,35 +519,31 @@ void test_linker_pid_reuse(void)
 	ASSERT_TRUE(battr(first, "tracetree.process.exit_lost"), "flagged");
 	ASSERT_EQ(iattr(first, "process.exit.code"), -1, "no exit code");
 	ASSERT_EQ(iattr(second, "process.exit.code"), 0, "replacement exit code");
-	ASSERT_TRUE(parent_is(git, find(&col, "exec python3")), "under its parent");
-	ASSERT_TRUE(parent_is(sh, find(&col, "exec python3")), "first one too");
+	ASSERT_TRUE(parent_is(git, find(&t, "exec python3")), "under its parent");
+	ASSERT_TRUE(parent_is(sh, find(&t, "exec python3")), "first one too");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 void test_linker_missing_result(void)
 {
 	struct tt_span *tool, *agent, *killed;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_agent(&t))
 		return;
-	start_agent(l, 100, 1000);
 	c = call_new(100, 2000, 3000, "claude-sonnet-4-5");
 	c->provider_name = "anthropic";
 	call_ask(c, "toolu_01", "Bash", "{\"command\":\"sleep 100\"}");
-	linker__add_call(l, c, NULL);
-	ev_fork(l, 200, 100, 3100);
-	ev_exec(l, 200, 3100, 3110, "/bin/sleep", "sleep", "100", NULL);
-	ev_exit(l, 200, 3100, 8000, 9);		/* SIGKILL */
-	ev_exit(l, 100, 1000, 9000, 1 << 8);
+	linker__add_call(t.l, c, NULL);
+	ev_spawn(&t, 200, 100, 3100, "/bin/sleep", "sleep", "100", NULL);
+	ev_exit(&t, 200, 3100, 8000, 9);		/* SIGKILL */
+	ev_exit(&t, 100, 1000, 9000, 1 << 8);
 
-	tool = find(&col, "execute_tool Bash");
-	agent = find(&col, "invoke_agent demo_agent");
-	killed = find(&col, "exec sleep");
+	tool = find(&t, "execute_tool Bash");
+	agent = find(&t, "invoke_agent demo_agent");
+	killed = find(&t, "exec sleep");
 	if (!ASSERT_OK_PTR(tool, "tool") || !ASSERT_OK_PTR(agent, "agent") ||
 	    !ASSERT_OK_PTR(killed, "sleep"))
 		goto out;
@@ -743,8 +557,7 @@ void test_linker_missing_result(void)
 	ASSERT_EQ(agent->status, SPAN_STATUS_ERROR, "agent exit 1");
 	ASSERT_STREQ(sattr(agent, "error.type"), "1", "agent error.type");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 void test_linker_traceparent(void)
@@ -755,113 +568,104 @@ void test_linker_traceparent(void)
 	struct tt_span *agent, *proc;
 	struct linker_stats st;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l = new_linker(&col, false);	/* --all */
+	struct lt t;	/* --all */
 	size_t i;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_new(&t, false))
 		return;
-	start_agent(l, 100, 1000);
+	start_agent(&t, 100, 1000);
 	c = call_new(100, 2000, 3000, "gpt-4o");
 	call_ask(c, "call_1", "run_command", "{\"command\":\"date\"}");
-	linker__add_call(l, c, NULL);
-	ev_fork(l, 200, 100, 3100);
-	ev_exec(l, 200, 3100, 3110, "/bin/date", "date", NULL);
-	ev_exit(l, 200, 3100, 3200, 0);
-	ASSERT_EQ(col.n, 0, "held while a traceparent may still come");
+	linker__add_call(t.l, c, NULL);
+	ev_spawn(&t, 200, 100, 3100, "/bin/date", "date", NULL);
+	ev_exit(&t, 200, 3100, 3200, 0);
+	ASSERT_EQ(t.n, 0, "held while a traceparent may still come");
 	c = call_new(100, 4000, 5000, "gpt-4o");
 	call_answer(c, "call_1", NULL, NULL, false);
-	linker__add_call(l, c, "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01");
-	ASSERT_EQ(col.n, 0, "uppercase traceparent ignored");
-	linker__add_call(l, call_new(100, 5100, 5200, "gpt-4o"),
+	linker__add_call(t.l, c, "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01");
+	ASSERT_EQ(t.n, 0, "uppercase traceparent ignored");
+	linker__add_call(t.l, call_new(100, 5100, 5200, "gpt-4o"),
 			 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
-	ASSERT_EQ(col.n, 5, "released once the ids are final");
-	linker__add_call(l, call_new(100, 5300, 5400, "gpt-4o"),
+	ASSERT_EQ(t.n, 5, "released once the ids are final");
+	linker__add_call(t.l, call_new(100, 5300, 5400, "gpt-4o"),
 			 "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-	ASSERT_EQ(col.n, 6, "later spans go straight out");
-	ev_exit(l, 100, 1000, 6000, 0);
+	ASSERT_EQ(t.n, 6, "later spans go straight out");
+	ev_exit(&t, 100, 1000, 6000, 0);
 
-	agent = find(&col, "invoke_agent demo_agent");
-	proc = find(&col, "exec date");
+	agent = find(&t, "invoke_agent demo_agent");
+	proc = find(&t, "exec date");
 	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(proc, "date"))
 		goto out;
 	ASSERT_TRUE(agent->has_parent, "agent has the remote parent");
 	ASSERT_TRUE(agent->remote_parent, "remote flag");
 	ASSERT_MEMEQ(agent->parent_id, 8, pid, 8, "remote parent span id");
-	for (i = 0; i < col.n; i++)
-		ASSERT_MEMEQ(col.v[i]->trace_id, 16, tid, 16, "remote trace id everywhere");
+	for (i = 0; i < t.n; i++)
+		ASSERT_MEMEQ(t.v[i]->trace_id, 16, tid, 16, "remote trace id everywhere");
 	ASSERT_FALSE(proc->remote_parent, "only the agent span");
-	ASSERT_TRUE(parent_is(proc, find(&col, "execute_tool run_command")), "date under tool");
-	linker__stats(l, &st);
+	ASSERT_TRUE(parent_is(proc, find(&t, "execute_tool run_command")), "date under tool");
+	linker__stats(t.l, &st);
 	ASSERT_EQ(st.traceparents, 1, "adopted once");
 	ASSERT_EQ(st.traceparents_ignored, 2, "invalid and second one ignored");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 void test_linker_parent_exits_first(void)
 {
 	struct tt_span *sub, *bg, *root;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_new(&t, true))
 		return;
-	ev_fork(l, 100, 1, 1000);
-	ev_exec(l, 100, 1000, 1010, "/bin/bash", "bash", "run.sh", NULL);
-	ev_fork(l, 200, 100, 2000);		/* subshell */
-	ev_fork(l, 201, 200, 2100);
-	ev_exec(l, 201, 2100, 2110, "/bin/sleep", "sleep", "10", NULL);
-	ev_exit(l, 200, 2000, 2200, 0);
-	ev_exit(l, 100, 1000, 3000, 0);
-	ASSERT_EQ(col.n, 2, "parents exported at their exit");
-	ev_exit(l, 201, 2100, 12000, 0);
-	ASSERT_EQ(col.n, 3, "orphan exported at its exit");
-	root = find(&col, "exec bash");
-	bg = find(&col, "exec sleep");
-	sub = col.v[0];
+	ev_spawn(&t, 100, 1, 1000, "/bin/bash", "bash", "run.sh", NULL);
+	ev_fork(&t, 200, 100, 2000);		/* subshell */
+	ev_spawn(&t, 201, 200, 2100, "/bin/sleep", "sleep", "10", NULL);
+	ev_exit(&t, 200, 2000, 2200, 0);
+	ev_exit(&t, 100, 1000, 3000, 0);
+	ASSERT_EQ(t.n, 2, "parents exported at their exit");
+	ev_exit(&t, 201, 2100, 12000, 0);
+	ASSERT_EQ(t.n, 3, "orphan exported at its exit");
+	root = find(&t, "exec bash");
+	bg = find(&t, "exec sleep");
+	sub = t.v[0];
 	if (!ASSERT_OK_PTR(root, "bash") || !ASSERT_OK_PTR(bg, "sleep"))
 		goto out;
 	ASSERT_STREQ(sub->name, "exec bash", "subshell named after the inherited exe");
 	ASSERT_EQ(iattr(sub, "process.pid"), 200, "subshell first");
-	ASSERT_TRUE(parent_is(sub, col.v[1]), "subshell under bash");
+	ASSERT_TRUE(parent_is(sub, t.v[1]), "subshell under bash");
 	ASSERT_TRUE(parent_is(bg, sub), "orphan keeps its parent span");
 	ASSERT_EQ(bg->end_ns, 12000, "orphan end");
-	ASSERT_TRUE(all_one_trace(&col), "one trace");
+	ASSERT_TRUE(all_one_trace(&t), "one trace");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 void test_linker_tool_errors(void)
 {
 	struct tt_span *t1, *t2, *t3, *t4;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_agent(&t))
 		return;
-	start_agent(l, 100, 1000);
 	c = call_new(100, 2000, 3000, "claude-sonnet-4-5");
 	call_ask(c, "toolu_1", "Read", "{\"path\":\"/root/x\"}");
 	call_ask(c, "toolu_2", "Python", "{\"code\":\"1/0\"}");
 	call_ask(c, "toolu_3", "Bash", "{\"command\":\"ls\"}");
 	call_ask(c, "toolu_4", "Bash", "{\"command\":\"ls /nope\"}");
-	linker__add_call(l, c, NULL);
+	linker__add_call(t.l, c, NULL);
 	c = call_new(100, 4000, 5000, "claude-sonnet-4-5");
 	call_answer(c, "toolu_1", NULL, "permission denied\nmore", true);
 	call_answer(c, "toolu_2", NULL,
 		    "Traceback (most recent call last):\nZeroDivisionError: division by zero", false);
 	call_answer(c, "toolu_3", NULL, "total 4\nfoo.txt", false);
 	call_answer(c, "toolu_4", NULL, "ls: cannot access '/nope'\n[exit code 2]", false);
-	linker__add_call(l, c, NULL);
-	ev_exit(l, 100, 1000, 6000, 0);
-	t1 = find(&col, "execute_tool Read");
-	t2 = find(&col, "execute_tool Python");
-	t3 = nth(&col, "execute_tool Bash", 0);
-	t4 = nth(&col, "execute_tool Bash", 1);
+	linker__add_call(t.l, c, NULL);
+	ev_exit(&t, 100, 1000, 6000, 0);
+	t1 = find(&t, "execute_tool Read");
+	t2 = find(&t, "execute_tool Python");
+	t3 = nth(&t, "execute_tool Bash", 0);
+	t4 = nth(&t, "execute_tool Bash", 1);
 	if (!ASSERT_OK_PTR(t1, "t1") || !ASSERT_OK_PTR(t2, "t2") || !ASSERT_OK_PTR(t3, "t3") ||
 	    !ASSERT_OK_PTR(t4, "t4"))
 		goto out;
@@ -884,8 +688,7 @@ void test_linker_tool_errors(void)
 	ASSERT_STREQ(sattr(t4, "error.type"), "exit_code", "exit code class");
 	ASSERT_EQ(t4->end_ns, 4000, "ends at the request");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 void test_linker_tool_error_text(void)
@@ -926,26 +729,24 @@ void test_linker_idless_results(void)
 {
 	struct tt_span *a, *b;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_agent(&t))
 		return;
-	start_agent(l, 100, 1000);
 	c = call_new(100, 2000, 3000, "gemini-2.5-flash");
 	call_ask(c, NULL, "get_weather", "{\"city\":\"Paris\"}");
-	linker__add_call(l, c, NULL);
+	linker__add_call(t.l, c, NULL);
 	c = call_new(100, 4000, 5000, "gemini-2.5-flash");
 	call_answer(c, NULL, "get_weather", "sunny", false);
 	call_ask(c, NULL, "get_weather", "{\"city\":\"Oslo\"}");
-	linker__add_call(l, c, NULL);
+	linker__add_call(t.l, c, NULL);
 	c = call_new(100, 6000, 7000, "gemini-2.5-flash");
 	call_answer(c, NULL, "get_weather", "sunny", false);
 	call_answer(c, NULL, "get_weather", "Error: unknown city", false);
-	linker__add_call(l, c, NULL);
-	ev_exit(l, 100, 1000, 8000, 0);
-	a = nth(&col, "execute_tool get_weather", 0);
-	b = nth(&col, "execute_tool get_weather", 1);
+	linker__add_call(t.l, c, NULL);
+	ev_exit(&t, 100, 1000, 8000, 0);
+	a = nth(&t, "execute_tool get_weather", 0);
+	b = nth(&t, "execute_tool get_weather", 1);
 	if (!ASSERT_OK_PTR(a, "first") || !ASSERT_OK_PTR(b, "second"))
 		goto out;
 	ASSERT_EQ(a->start_ns, 3000, "first start");
@@ -955,10 +756,9 @@ void test_linker_idless_results(void)
 	ASSERT_EQ(b->end_ns, 6000, "second answered by the third request");
 	ASSERT_EQ(b->status, SPAN_STATUS_ERROR, "the newest result belongs to it");
 	ASSERT_NULL(sattr(a, "gen_ai.tool.call.id"), "no id");
-	ASSERT_EQ(col.n, 6, "agent, 3 chats, 2 tools");
+	ASSERT_EQ(t.n, 6, "agent, 3 chats, 2 tools");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 void test_linker_llm_attrs(void)
@@ -967,12 +767,10 @@ void test_linker_llm_attrs(void)
 	struct tt_span *s, *e;
 	const struct attr *a;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_agent(&t))
 		return;
-	start_agent(l, 100, 1000);
 	c = call_new(100, 500, 3000, "gpt-4o");		/* starts before the process: clamped */
 	c->response_model = strdup("gpt-4o-2024-08-06");
 	c->response_id = strdup("chatcmpl-1");
@@ -996,22 +794,22 @@ void test_linker_llm_attrs(void)
 	c->ttft_ns = 410000000;
 	c->input_messages = strdup("[{\"role\":\"user\"}]");
 	c->flags = GENAI_F_RESP_TRUNCATED;
-	linker__add_call(l, c, NULL);
+	linker__add_call(t.l, c, NULL);
 	c = call_new(100, 4000, 5000, "gpt-4o");
 	c->http_status = 429;
 	c->error_type = strdup("rate_limit_exceeded");
 	c->error_message = strdup("Rate limit reached");
 	c->usage.has_input_tokens = c->usage.has_output_tokens = false;
-	linker__add_call(l, c, NULL);
+	linker__add_call(t.l, c, NULL);
 	c = call_new(100, 5100, 5200, "gpt-4o");
 	c->http_status = 500;
 	c->request_model = (free(c->request_model), NULL);
 	c->response_model = strdup("gpt-4o-mini");
-	linker__add_call(l, c, NULL);
-	ev_exit(l, 100, 1000, 6000, 0);
+	linker__add_call(t.l, c, NULL);
+	ev_exit(&t, 100, 1000, 6000, 0);
 
-	s = nth(&col, "chat gpt-4o", 0);
-	e = nth(&col, "chat gpt-4o", 1);
+	s = nth(&t, "chat gpt-4o", 0);
+	e = nth(&t, "chat gpt-4o", 1);
 	if (!ASSERT_OK_PTR(s, "span") || !ASSERT_OK_PTR(e, "error span"))
 		goto out;
 	ASSERT_EQ(s->start_ns, 1000, "clamped to the process start");
@@ -1049,36 +847,33 @@ void test_linker_llm_attrs(void)
 	ASSERT_STREQ(sattr(e, "error.type"), "rate_limit_exceeded", "error type");
 	ASSERT_STREQ(e->status_message, "Rate limit reached", "message");
 	ASSERT_EQ(iattr(e, "gen_ai.usage.input_tokens"), -1, "no usage");
-	e = find(&col, "chat gpt-4o-mini");
+	e = find(&t, "chat gpt-4o-mini");
 	if (ASSERT_OK_PTR(e, "named after the response model"))
 		ASSERT_STREQ(sattr(e, "error.type"), "500", "status as error.type");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 void test_linker_flush(void)
 {
 	struct tt_span *agent, *tool, *child, *pre;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_new(&t, true))
 		return;
 	/* -p PID: the agent ran before we attached at 5000 */
-	ASSERT_OK(linker__add_existing(l, 100, 1, 1000, 5000, "/usr/local/bin/claude",
+	ASSERT_OK(linker__add_existing(t.l, 100, 1, 1000, 5000, "/usr/local/bin/claude",
 				       "claude\0--dangerously-skip-permissions\0", 39), "existing");
 	c = call_new(100, 6000, 7000, "claude-sonnet-4-5");
 	call_ask(c, "toolu_1", "Bash", "{\"command\":\"make test\"}");
-	linker__add_call(l, c, NULL);
-	ev_fork(l, 200, 100, 7100);
-	ev_exec(l, 200, 7100, 7110, "/usr/bin/make", "make", "test", NULL);
-	linker__flush(l, 9000);
-	ASSERT_EQ(col.n, 4, "agent, chat, tool, make");
-	agent = find(&col, "invoke_agent claude-code");
-	tool = find(&col, "execute_tool Bash");
-	child = find(&col, "exec make");
+	linker__add_call(t.l, c, NULL);
+	ev_spawn(&t, 200, 100, 7100, "/usr/bin/make", "make", "test", NULL);
+	linker__flush(t.l, 9000);
+	ASSERT_EQ(t.n, 4, "agent, chat, tool, make");
+	agent = find(&t, "invoke_agent claude-code");
+	tool = find(&t, "execute_tool Bash");
+	child = find(&t, "exec make");
 	pre = agent;
 	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(tool, "tool") ||
 	    !ASSERT_OK_PTR(child, "make"))
@@ -1096,19 +891,12 @@ void test_linker_flush(void)
 	ASSERT_TRUE(parent_is(child, tool), "child under the tool");
 	ASSERT_EQ(child->end_ns, 9000, "child end");
 	/* records after the flush do not export anything twice */
-	ev_exit(l, 200, 7100, 9500, 0);
-	ev_exit(l, 100, 1000, 9600, 0);
-	linker__flush(l, 10000);
-	ASSERT_EQ(col.n, 4, "nothing twice");
+	ev_exit(&t, 200, 7100, 9500, 0);
+	ev_exit(&t, 100, 1000, 9600, 0);
+	linker__flush(t.l, 10000);
+	ASSERT_EQ(t.n, 4, "nothing twice");
 out:
-	linker__free(l);
-	col_free(&col);
-}
-
-static void count_sink(struct tt_span *s, void *ctx)
-{
-	(*(size_t *)ctx)++;
-	span__free(s);
+	lt_free(&t);
 }
 
 void test_linker_caps(void)
@@ -1116,36 +904,33 @@ void test_linker_caps(void)
 	struct linker_opts o = { .single_trace = true };
 	struct linker_stats st;
 	struct genai_call *c;
-	struct linker *l;
-	size_t n = 0, i, k, before;
+	size_t i, k, before;
+	struct lt t;
 	char id[32];
 
 	if (test__start_subtest("held spans")) {
-		l = linker__new(&o, count_sink, &n);
-		if (!ASSERT_OK_PTR(l, "new"))
+		if (!lt_open(&t, &o))
 			return;
-		start_agent(l, 100, 1000);
+		start_agent(&t, 100, 1000);
 		for (i = 0; i < TT_MAX_HELD_SPANS + 10; i++) {
-			ev_fork(l, 1000 + i, 100, 2000 + 2 * i);
-			ev_exit(l, 1000 + i, 2000 + 2 * i, 2001 + 2 * i, 0);
+			ev_fork(&t, 1000 + i, 100, 2000 + 2 * i);
+			ev_exit(&t, 1000 + i, 2000 + 2 * i, 2001 + 2 * i, 0);
 		}
-		ASSERT_EQ(n, TT_MAX_HELD_SPANS + 10, "released early, nothing lost");
-		linker__add_call(l, call_new(100, 20000, 21000, "gpt-4o"),
+		ASSERT_EQ(t.total, TT_MAX_HELD_SPANS + 10, "released early, nothing lost");
+		linker__add_call(t.l, call_new(100, 20000, 21000, "gpt-4o"),
 				 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
-		linker__stats(l, &st);
+		linker__stats(t.l, &st);
 		ASSERT_EQ(st.open_cap_hits, 1, "counted");
 		ASSERT_EQ(st.traceparents_ignored, 1, "too late for a traceparent");
-		linker__free(l);
+		lt_free(&t);
 	}
 	if (test__start_subtest("open tool spans")) {
-		n = 0;
 		o.single_trace = false;
-		l = linker__new(&o, count_sink, &n);
-		if (!ASSERT_OK_PTR(l, "new"))
+		if (!lt_open(&t, &o))
 			return;
-		start_agent(l, 100, 1000);
+		start_agent(&t, 100, 1000);
 		/* finalise the trace so tool spans are not also held */
-		linker__add_call(l, call_new(100, 1100, 1200, "gpt-4o"),
+		linker__add_call(t.l, call_new(100, 1100, 1200, "gpt-4o"),
 				 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
 		for (k = 0; k * 1000 < TT_MAX_OPEN_SPANS + 1000; k++) {
 			c = call_new(100, 2000 + k, 2000 + k, "gpt-4o");
@@ -1153,31 +938,30 @@ void test_linker_caps(void)
 				snprintf(id, sizeof(id), "call_%zu_%zu", k, i);
 				call_ask(c, id, "t", NULL);
 			}
-			linker__add_call(l, c, NULL);
+			linker__add_call(t.l, c, NULL);
 		}
-		linker__stats(l, &st);
+		linker__stats(t.l, &st);
 		ASSERT_EQ(st.open_cap_hits, 1000, "tools over the cap counted");
-		before = n;
-		linker__flush(l, 900000);
-		ASSERT_EQ(n - before, TT_MAX_OPEN_SPANS + 1, "open tools and the agent exported");
-		linker__free(l);
+		before = t.total;
+		linker__flush(t.l, 900000);
+		ASSERT_EQ(t.total - before, TT_MAX_OPEN_SPANS + 1,
+			  "open tools and the agent exported");
+		lt_free(&t);
 	}
 	if (test__start_subtest("processes")) {
-		n = 0;
 		o.single_trace = true;
-		l = linker__new(&o, count_sink, &n);
-		if (!ASSERT_OK_PTR(l, "new"))
+		if (!lt_open(&t, &o))
 			return;
 		for (i = 0; i <= TT_MAX_PROCS; i++)
-			ev_fork(l, 10 + i, 1, 100 + i);
-		linker__stats(l, &st);
+			ev_fork(&t, 10 + i, 1, 100 + i);
+		linker__stats(t.l, &st);
 		ASSERT_EQ(st.procs_cap_hits, 1, "one process over the cap");
 		ASSERT_EQ(st.procs, TT_MAX_PROCS, "table full");
-		ASSERT_EQ(linker__add_call(l, call_new(10 + TT_MAX_PROCS, 1, 2, "m"), NULL), -ENOENT,
-			  "call of an untracked process");
-		linker__flush(l, 1000000);
-		ASSERT_EQ(n, TT_MAX_PROCS, "every tracked process exported");
-		linker__free(l);
+		ASSERT_EQ(linker__add_call(t.l, call_new(10 + TT_MAX_PROCS, 1, 2, "m"), NULL),
+			  -ENOENT, "call of an untracked process");
+		linker__flush(t.l, 1000000);
+		ASSERT_EQ(t.total, TT_MAX_PROCS, "every tracked process exported");
+		lt_free(&t);
 	}
 }
 
@@ -1186,39 +970,34 @@ void test_linker_all_mode(void)
 	struct linker_opts o = { .agents_only = true };
 	struct tt_span *agent, *sh;
 	struct linker_stats st;
-	struct col col = { 0 };
-	struct linker *l = linker__new(&o, col_sink, &col);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_open(&t, &o))
 		return;
-	ev_fork(l, 50, 1, 500);
-	ev_exec(l, 50, 500, 510, "/bin/bash", "bash", NULL);		/* a login shell */
-	start_agent(l, 100, 1000);
-	ev_fork(l, 100, 50, 1000);		/* the fork record comes late */
-	linker__add_call(l, call_new(100, 2000, 3000, "gpt-4o"), NULL);
-	ev_fork(l, 200, 100, 3100);
-	ev_exec(l, 200, 3100, 3110, "/bin/sh", "sh", "-c", "id", NULL);
-	ev_exit(l, 200, 3100, 3200, 0);
-	ev_fork(l, 60, 50, 3300);
-	ev_exec(l, 60, 3300, 3310, "/usr/bin/vim", "vim", NULL);
-	ev_exit(l, 60, 3300, 3400, 0);
-	ev_exit(l, 100, 1000, 4000, 0);
-	ev_exit(l, 50, 500, 5000, 0);
-	agent = find(&col, "invoke_agent demo_agent");
-	sh = find(&col, "exec sh");
+	ev_spawn(&t, 50, 1, 500, "/bin/bash", "bash", NULL);		/* a login shell */
+	start_agent(&t, 100, 1000);
+	ev_fork(&t, 100, 50, 1000);		/* the fork record comes late */
+	linker__add_call(t.l, call_new(100, 2000, 3000, "gpt-4o"), NULL);
+	ev_spawn(&t, 200, 100, 3100, "/bin/sh", "sh", "-c", "id", NULL);
+	ev_exit(&t, 200, 3100, 3200, 0);
+	ev_spawn(&t, 60, 50, 3300, "/usr/bin/vim", "vim", NULL);
+	ev_exit(&t, 60, 3300, 3400, 0);
+	ev_exit(&t, 100, 1000, 4000, 0);
+	ev_exit(&t, 50, 500, 5000, 0);
+	agent = find(&t, "invoke_agent demo_agent");
+	sh = find(&t, "exec sh");
 	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(sh, "sh"))
 		goto out;
-	ASSERT_EQ(col.n, 3, "agent, chat, sh");
+	ASSERT_EQ(t.n, 3, "agent, chat, sh");
 	ASSERT_FALSE(agent->has_parent, "top-most agent is a root");
 	ASSERT_TRUE(parent_is(sh, agent), "sh under the agent");
-	ASSERT_TRUE(all_one_trace(&col), "one trace");
-	ASSERT_NULL(find(&col, "exec bash"), "non-agent shell dropped");
-	ASSERT_NULL(find(&col, "exec vim"), "non-agent trace dropped");
-	linker__stats(l, &st);
+	ASSERT_TRUE(all_one_trace(&t), "one trace");
+	ASSERT_NULL(find(&t, "exec bash"), "non-agent shell dropped");
+	ASSERT_NULL(find(&t, "exec vim"), "non-agent trace dropped");
+	linker__stats(t.l, &st);
 	ASSERT_EQ(st.spans_dropped, 2, "dropped spans counted");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 void test_linker_scrub_argv(void)
@@ -1262,7 +1041,7 @@ void test_linker_scrub_argv(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		for (n = 0; n < 8 && cases[i].in[n]; n++)
 			argv[n] = strdup(cases[i].in[n]);
-		if (!ASSERT_OK(linker_scrub_argv(argv, n), "scrub"))
+		if (!ASSERT_OK(redact_argv(argv, n), "scrub"))
 			return;
 		for (j = 0; j < n; j++) {
 			ASSERT_STREQ(argv[j], cases[i].out[j], cases[i].in[j]);
@@ -1271,26 +1050,32 @@ void test_linker_scrub_argv(void)
 	}
 }
 
+/*
+ * url.full of HTTP client spans (redact_url). The names behind these rules (apiKey,
+ * AWSAccessKeyId, x-api-key; not max_tokens, KEYBOARD) are test_redact_secret_name's.
+ */
 void test_linker_scrub_url(void)
 {
+	static const struct {
+		const char *scheme, *host, *target;
+		const char *want, *what;
+	} cases[] = {
+		{ "https", "api.x.com",
+		  "/v1?key=abc&alt=sse&sig=zz&X-Amz-Signature=q&monkey=1#frag",
+		  "https://api.x.com/v1?key=REDACTED&alt=sse&sig=REDACTED&"
+		  "X-Amz-Signature=REDACTED&monkey=1#frag", "query secrets" },
+		{ "http", "proxy", "http://user:pw@host.example/p?access_token=1",
+		  "http://host.example/p?access_token=REDACTED", "absolute form" },
+		{ "https", "h", "", "https://h", "empty target" },
+	};
+	size_t i;
 	char *u;
 
-	u = linker_scrub_url("https", "api.x.com",
-			     "/v1?key=abc&alt=sse&sig=zz&X-Amz-Signature=q&monkey=1#frag");
-	ASSERT_STREQ(u, "https://api.x.com/v1?key=REDACTED&alt=sse&sig=REDACTED&"
-		     "X-Amz-Signature=REDACTED&monkey=1#frag", "query secrets");
-	free(u);
-	u = linker_scrub_url("http", "proxy", "http://user:pw@host.example/p?access_token=1");
-	ASSERT_STREQ(u, "http://host.example/p?access_token=REDACTED", "absolute form");
-	free(u);
-	u = linker_scrub_url("https", "h", "");
-	ASSERT_STREQ(u, "https://h", "empty target");
-	free(u);
-	ASSERT_TRUE(linker_secret_name("apiKey", 6), "camel case");
-	ASSERT_TRUE(linker_secret_name("AWSAccessKeyId", 14), "AWS");
-	ASSERT_TRUE(linker_secret_name("x-api-key", 9), "header");
-	ASSERT_FALSE(linker_secret_name("max_tokens", 10), "plural tokens");
-	ASSERT_FALSE(linker_secret_name("KEYBOARD", 8), "whole parts only");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		u = redact_url(cases[i].scheme, cases[i].host, cases[i].target);
+		ASSERT_STREQ(u, cases[i].want, cases[i].what);
+		free(u);
+	}
 }
 
 void test_linker_agent_names(void)
@@ -1347,29 +1132,27 @@ void test_linker_edges(void)
 	struct linker_stats st;
 	struct genai_call *c;
 	struct tt_fork f = { 0 };
-	struct col col = { 0 };
-	struct linker *l = linker__new(&o, col_sink, &col);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_open(&t, &o))
 		return;
-	ev_fork(l, 100, 1, 1000);
-	ev_exec(l, 100, 1000, 1010, "/usr/bin/curl", "curl", "https://api.openai.com", NULL);
+	ev_spawn(&t, 100, 1, 1000, "/usr/bin/curl", "curl", "https://api.openai.com", NULL);
 	f.h.pid = 100;
 	f.h.tid = 101;			/* a thread of 100 */
 	f.ppid = 100;
 	f.start_ns = 1500;
-	ASSERT_OK(linker__fork(l, &f), "thread ignored");
+	ASSERT_OK(linker__fork(t.l, &f), "thread ignored");
 	c = call_new(100, 2000, 3000, "gpt-4o");
 	call_ask(c, "call_1", "shell", "{\"cmd\":\"ls\"}");
-	ASSERT_OK(linker__add_call(l, c, NULL), "call");
-	ev_fork(l, 200, 100, 3200);		/* keeps its parent in the table */
-	ev_exit(l, 100, 1000, 3500, 0);
+	ASSERT_OK(linker__add_call(t.l, c, NULL), "call");
+	ev_fork(&t, 200, 100, 3200);		/* keeps its parent in the table */
+	ev_exit(&t, 100, 1000, 3500, 0);
 	/* the response of a close-delimited exchange may come after the exit record */
-	ASSERT_EQ(linker__add_call(l, call_new(100, 3100, 3400, "late-model"), NULL), 0, "late");
-	ASSERT_EQ(linker__add_call(l, call_new(999, 1, 2, "m"), NULL), -ENOENT, "unknown pid");
-	p = find(&col, "invoke_agent curl");
-	late = find(&col, "chat late-model");
-	tool = find(&col, "execute_tool shell");
+	ASSERT_EQ(linker__add_call(t.l, call_new(100, 3100, 3400, "late-model"), NULL), 0, "late");
+	ASSERT_EQ(linker__add_call(t.l, call_new(999, 1, 2, "m"), NULL), -ENOENT, "unknown pid");
+	p = find(&t, "invoke_agent curl");
+	late = find(&t, "chat late-model");
+	tool = find(&t, "execute_tool shell");
 	if (!ASSERT_OK_PTR(p, "agent") || !ASSERT_OK_PTR(late, "late call") ||
 	    !ASSERT_OK_PTR(tool, "tool"))
 		goto out;
@@ -1378,17 +1161,16 @@ void test_linker_edges(void)
 	ASSERT_STREQ(rattr(p, "service.name"), "svc", "OTEL_SERVICE_NAME override");
 	ASSERT_STREQ(sattr(tool, "gen_ai.tool.call.arguments"), "{\"cmd\":\"ls\"}",
 		     "arguments with content capture");
-	linker__stats(l, &st);
+	linker__stats(t.l, &st);
 	ASSERT_EQ(st.late_calls, 1, "late call counted");
 	ASSERT_EQ(st.calls_no_proc, 1, "unknown pid counted");
-	ASSERT_EQ(col.n, 4, "agent, 2 chats, tool: no thread span");
-	ev_exit(l, 200, 3200, 3600, 0);
+	ASSERT_EQ(t.n, 4, "agent, 2 chats, tool: no thread span");
+	ev_exit(&t, 200, 3200, 3600, 0);
 	/* once the process left the table, a late call has no process */
-	ASSERT_EQ(linker__add_call(l, call_new(100, 3100, 3400, "m"), NULL), -ENOENT, "gone");
-	ASSERT_EQ(col.n, 5, "the child's span");
+	ASSERT_EQ(linker__add_call(t.l, call_new(100, 3100, 3400, "m"), NULL), -ENOENT, "gone");
+	ASSERT_EQ(t.n, 5, "the child's span");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 /* ---- inbound requests (SERVER spans) and MCP calls ---- */
@@ -1398,7 +1180,7 @@ out:
 #define SOCK_C (TT_CONN_SOCK | 0x300)
 
 /* A chunk read by thread tid of pid at ts on conn: the start of an inbound request. */
-static void ev_read(struct linker *l, uint32_t pid, uint32_t tid, uint64_t conn, uint64_t ts,
+static void ev_read(struct lt *t, uint32_t pid, uint32_t tid, uint64_t conn, uint64_t ts,
 		    const char *bytes)
 {
 	size_t n = strlen(bytes);
@@ -1416,19 +1198,19 @@ static void ev_read(struct linker *l, uint32_t pid, uint32_t tid, uint64_t conn,
 	d->flags = TT_DF_FIRST | TT_DF_LAST;
 	d->src = TT_SRC_SOCK;
 	memcpy(d->data, bytes, n);
-	linker__data(l, d);
+	linker__data(t->l, d);
 	free(d);
 }
 
-static void ev_sock(struct linker *l, uint32_t pid, uint64_t conn, uint16_t lport)
+static void ev_sock(struct lt *t, uint32_t pid, uint64_t conn, uint16_t lport)
 {
 	struct tt_sock s = { .h = { .type = TT_REC_SOCK, .pid = pid }, .conn = conn,
 			     .lport = lport, .family = 2 };
 
-	linker__sock(l, &s);
+	linker__sock(t->l, &s);
 }
 
-static void served(struct linker *l, uint32_t pid, uint64_t conn, const char *target, int status,
+static void served(struct lt *t, uint32_t pid, uint64_t conn, const char *target, int status,
 		   uint64_t t0, uint64_t t1)
 {
 	struct http_exchange *x = http_new(pid, "POST", "svc.local:9999", target, status, t0, t1);
@@ -1438,8 +1220,7 @@ static void served(struct linker *l, uint32_t pid, uint64_t conn, const char *ta
 	x->flags = HTTP_X_SERVER_SIDE;
 	snprintf(x->peer_addr, sizeof(x->peer_addr), "10.0.0.9");
 	x->peer_port = 5555;
-	linker__add_http(l, x);
-	http_exchange__free(x);
+	add_http(t, x);
 }
 
 void test_linker_server_spans(void)
@@ -1450,66 +1231,63 @@ void test_linker_server_spans(void)
 	struct http_exchange *x;
 	struct genai_call *c;
 	struct linker_stats st;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_agent(&t))
 		return;
-	start_agent(l, 100, 1000);
-	ev_sock(l, 100, SOCK_A, 8080);
+	ev_sock(&t, 100, SOCK_A, 8080);
 	/* not a request: a response read by a client, a body chunk */
-	ev_read(l, 100, 101, SOCK_C, 1500, "HTTP/1.1 200 OK\r\n\r\n");
-	ev_read(l, 100, 101, SOCK_C, 1600, "{\"GET /x HTTP/1.1\"}");
+	ev_read(&t, 100, 101, SOCK_C, 1500, "HTTP/1.1 200 OK\r\n\r\n");
+	ev_read(&t, 100, 101, SOCK_C, 1600, "{\"GET /x HTTP/1.1\"}");
 	/* request 1 read by thread 101: its call and tool window nest under it */
-	ev_read(l, 100, 101, SOCK_A, 2000, "POST /ask?x=1 HTTP/1.1\r\nHost: svc\r\n\r\n");
+	ev_read(&t, 100, 101, SOCK_A, 2000, "POST /ask?x=1 HTTP/1.1\r\nHost: svc\r\n\r\n");
 	c = call_new(100, 2100, 2200, "llama3.2");
 	c->tid = 101;
 	call_ask(c, "call_1", "fetch_url", "{\"url\":\"http://docs.local/a\"}");
-	linker__add_call(l, c, NULL);
+	linker__add_call(t.l, c, NULL);
 	/* request 2 on thread 102, with a traceparent */
-	ev_read(l, 100, 102, SOCK_B, 2300, "POST /ask HTTP/1.1\r\nHost: svc\r\nTraceparent: 00-"
+	ev_read(&t, 100, 102, SOCK_B, 2300, "POST /ask HTTP/1.1\r\nHost: svc\r\nTraceparent: 00-"
 		"4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\r\n");
 	c = call_new(100, 2400, 2500, "llama3.2");
 	c->tid = 102;
-	linker__add_call(l, c, NULL);
+	linker__add_call(t.l, c, NULL);
 	/* a third thread while two are open: not attributable... */
 	c = call_new(100, 2600, 2700, "llama3.2");
 	c->tid = 103;
-	linker__add_call(l, c, NULL);
+	linker__add_call(t.l, c, NULL);
 	/* ...unless its traceparent carries the trace of one */
 	c = call_new(100, 2750, 2790, "llama3.2");
 	c->tid = 103;
-	linker__add_call(l, c, tp_out);
+	linker__add_call(t.l, c, tp_out);
 	/* the fetch of request 1's tool: under the tool window */
 	x = http_new(100, "GET", "docs.local", "/a", 200, 2800, 2850);
 	x->tid = 101;
-	linker__add_http(l, x);
-	http_exchange__free(x);
+	add_http(&t, x);
 	c = call_new(100, 2900, 2950, "llama3.2");
 	c->tid = 101;
 	call_answer(c, "call_1", NULL, "ok", false);
-	linker__add_call(l, c, NULL);
-	served(l, 100, SOCK_A, "/ask?x=1", 200, 2000, 3000);
-	served(l, 100, SOCK_B, "/ask", 503, 2300, 3100);
+	linker__add_call(t.l, c, NULL);
+	served(&t, 100, SOCK_A, "/ask?x=1", 200, 2000, 3000);
+	served(&t, 100, SOCK_B, "/ask", 503, 2300, 3100);
 	/* one request at a time: another thread's work is attributed by time */
-	ev_read(l, 100, 101, SOCK_A, 4000, "POST /health HTTP/1.1\r\n\r\n");
+	ev_read(&t, 100, 101, SOCK_A, 4000, "POST /health HTTP/1.1\r\n\r\n");
 	c = call_new(100, 4100, 4200, "llama3.2");
 	c->tid = 107;
-	linker__add_call(l, c, NULL);
-	served(l, 100, SOCK_A, "/health", 200, 4000, 4300);
-	ev_exit(l, 100, 1000, 6000, 0);
+	linker__add_call(t.l, c, NULL);
+	served(&t, 100, SOCK_A, "/health", 200, 4000, 4300);
+	ev_exit(&t, 100, 1000, 6000, 0);
 
-	agent = find(&col, "invoke_agent demo_agent");
-	s1 = nth(&col, "POST /ask", 0);
-	s2 = nth(&col, "POST /ask", 1);
-	s3 = find(&col, "POST /health");
-	chat1 = nth(&col, "chat llama3.2", 0);
-	chat2 = nth(&col, "chat llama3.2", 1);
-	chat3 = nth(&col, "chat llama3.2", 2);
-	chat4 = nth(&col, "chat llama3.2", 3);
-	chat5 = nth(&col, "chat llama3.2", 5);
-	tool = find(&col, "execute_tool fetch_url");
-	get = find(&col, "GET");
+	agent = find(&t, "invoke_agent demo_agent");
+	s1 = nth(&t, "POST /ask", 0);
+	s2 = nth(&t, "POST /ask", 1);
+	s3 = find(&t, "POST /health");
+	chat1 = nth(&t, "chat llama3.2", 0);
+	chat2 = nth(&t, "chat llama3.2", 1);
+	chat3 = nth(&t, "chat llama3.2", 2);
+	chat4 = nth(&t, "chat llama3.2", 3);
+	chat5 = nth(&t, "chat llama3.2", 5);
+	tool = find(&t, "execute_tool fetch_url");
+	get = find(&t, "GET");
 	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(s1, "s1") || !ASSERT_OK_PTR(s2, "s2") ||
 	    !ASSERT_OK_PTR(s3, "s3") || !ASSERT_OK_PTR(chat5, "chat5") ||
 	    !ASSERT_OK_PTR(tool, "tool") || !ASSERT_OK_PTR(get, "get"))
@@ -1537,53 +1315,56 @@ void test_linker_server_spans(void)
 	ASSERT_TRUE(parent_is(chat3, agent), "ambiguous: under the process");
 	ASSERT_TRUE(parent_is(chat4, s2), "traceparent of the inbound request");
 	ASSERT_TRUE(parent_is(chat5, s3), "the only open request");
-	linker__stats(l, &st);
+	linker__stats(t.l, &st);
 	ASSERT_EQ(st.server_spans, 3, "server spans");
 	ASSERT_EQ(st.server_attributed, 5, "attributed: 3 calls, the tool's call, by time");
 	(void)tp;
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 void test_linker_server_unknown_and_stale(void)
 {
 	struct tt_span *s, *chat;
 	struct linker_stats st;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 	struct genai_call *c;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_new(&t, true))
 		return;
 	/* a server exchange of a process the linker does not know */
-	served(l, 999, SOCK_A, "/x", 200, 10, 20);
-	linker__stats(l, &st);
+	served(&t, 999, SOCK_A, "/x", 200, 10, 20);
+	linker__stats(t.l, &st);
 	ASSERT_EQ(st.http_ignored, 1, "unknown process");
-	start_agent(l, 100, 1000);
+	start_agent(&t, 100, 1000);
 	/* a request conn.c never delivered, then the next one on the same connection */
-	ev_read(l, 100, 101, SOCK_A, 2000, "POST /lost HTTP/1.1\r\n\r\n");
-	ev_read(l, 100, 101, SOCK_A, 3000, "POST /next HTTP/1.1\r\n\r\n");
-	served(l, 100, SOCK_A, "/next", 200, 3000, 3500);
+	ev_read(&t, 100, 101, SOCK_A, 2000, "POST /lost HTTP/1.1\r\n\r\n");
+	ev_read(&t, 100, 101, SOCK_A, 3000, "POST /next HTTP/1.1\r\n\r\n");
+	served(&t, 100, SOCK_A, "/next", 200, 3000, 3500);
 	/* the stale one was dropped with it: nothing is open any more */
 	c = call_new(100, 4000, 4100, "gpt-4o");
 	c->tid = 101;
-	linker__add_call(l, c, NULL);
-	ev_exit(l, 100, 1000, 6000, 0);
-	s = find(&col, "POST /next");
-	chat = find(&col, "chat gpt-4o");
+	linker__add_call(t.l, c, NULL);
+	ev_exit(&t, 100, 1000, 6000, 0);
+	s = find(&t, "POST /next");
+	chat = find(&t, "chat gpt-4o");
 	if (ASSERT_OK_PTR(s, "server span") && ASSERT_OK_PTR(chat, "chat"))
-		ASSERT_TRUE(parent_is(chat, find(&col, "invoke_agent demo_agent")),
+		ASSERT_TRUE(parent_is(chat, find(&t, "invoke_agent demo_agent")),
 			    "after the requests: under the process");
-	ASSERT_NULL(find(&col, "POST /lost"), "no span for the lost request");
-	linker__free(l);
-	col_free(&col);
+	ASSERT_NULL(find(&t, "POST /lost"), "no span for the lost request");
+	lt_free(&t);
 }
 
-static struct http_exchange *mcp_x(uint32_t pid, const char *req, const char *resp,
-				   uint64_t t0, uint64_t t1)
+/*
+ * An MCP call of pid (request and response bodies) decoded as the pipeline does and handed to
+ * the linker.
+ */
+static int add_mcp(struct lt *t, uint32_t pid, const char *req, const char *resp, uint64_t t0,
+		   uint64_t t1, const char *traceparent)
 {
 	struct http_exchange *x = http_new(pid, "POST", "127.0.0.1:3000", "/mcp", 200, t0, t1);
+	struct mcp_call *m = NULL;
+	int err;
 
 	x->tls = false;
 	x->req.body = (unsigned char *)strdup(req);
@@ -1598,52 +1379,48 @@ static struct http_exchange *mcp_x(uint32_t pid, const char *req, const char *re
 		x->resp.body_len = strlen(resp);
 		x->resp.kind = HTTP_BODY_PLAIN;
 	}
-	return x;
+	err = mcp_decode(x, &m);
+	if (ASSERT_OK(err, "decode"))
+		err = linker__add_mcp(t->l, x, m, traceparent);
+	mcp_call__free(m);
+	http_exchange__free(x);
+	return err;
 }
 
 void test_linker_mcp_calls(void)
 {
-	struct tt_span *agent, *tool, *mcp, *init, *bad;
-	struct http_exchange *x;
-	struct genai_call *c;
-	struct col col;
 	struct linker_opts o = { .single_trace = true, .capture_content = true };
-	struct linker *l;
+	struct tt_span *agent, *tool, *mcp, *init, *bad;
+	struct genai_call *c;
+	struct lt t;
 
-	memset(&col, 0, sizeof(col));
-	l = linker__new(&o, col_sink, &col);
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_open(&t, &o))
 		return;
-	start_agent(l, 100, 1000);
-	x = mcp_x(100, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}",
-		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocolVersion\":\"2025-06-18\"}}",
-		  1100, 1200);
-	ASSERT_OK(linker__add_http(l, x), "initialize");
-	http_exchange__free(x);
+	start_agent(&t, 100, 1000);
+	ASSERT_OK(add_mcp(&t, 100,
+			  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}",
+			  "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocolVersion\":"
+			  "\"2025-06-18\"}}", 1100, 1200, NULL), "initialize");
 	c = call_new(100, 2000, 3000, "gpt-4o");
 	call_ask(c, "call_7", "mcp__calc__add", "{\"a\":2,\"b\":3}");
-	linker__add_call(l, c, NULL);
-	x = mcp_x(100, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
-		  "{\"name\":\"add\",\"arguments\":{\"a\":2,\"b\":3}}}",
-		  "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"content\":[{\"type\":\"text\","
-		  "\"text\":\"5\"}]}}", 3100, 3200);
-	linker__add_http(l, x);
-	http_exchange__free(x);
-	x = mcp_x(100, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
-		  "{\"name\":\"nope\"}}", "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":"
-		  "-32602,\"message\":\"Unknown tool: nope\"}}", 3300, 3400);
-	linker__add_http(l, x);
-	http_exchange__free(x);
+	linker__add_call(t.l, c, NULL);
+	add_mcp(&t, 100, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+		"{\"name\":\"add\",\"arguments\":{\"a\":2,\"b\":3}}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"content\":[{\"type\":\"text\","
+		"\"text\":\"5\"}]}}", 3100, 3200, NULL);
+	add_mcp(&t, 100, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
+		"{\"name\":\"nope\"}}", "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":"
+		"-32602,\"message\":\"Unknown tool: nope\"}}", 3300, 3400, NULL);
 	c = call_new(100, 4000, 5000, "gpt-4o");
 	call_answer(c, "call_7", NULL, "5", false);
-	linker__add_call(l, c, NULL);
-	ev_exit(l, 100, 1000, 6000, 0);
+	linker__add_call(t.l, c, NULL);
+	ev_exit(&t, 100, 1000, 6000, 0);
 
-	agent = find(&col, "invoke_agent demo_agent");
-	init = find(&col, "initialize");
-	bad = find(&col, "execute_tool nope");
-	tool = find(&col, "execute_tool mcp__calc__add");
-	mcp = find(&col, "execute_tool add");
+	agent = find(&t, "invoke_agent demo_agent");
+	init = find(&t, "initialize");
+	bad = find(&t, "execute_tool nope");
+	tool = find(&t, "execute_tool mcp__calc__add");
+	mcp = find(&t, "execute_tool add");
 	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(init, "initialize") ||
 	    !ASSERT_OK_PTR(tool, "tool") || !ASSERT_OK_PTR(mcp, "mcp") || !ASSERT_OK_PTR(bad, "bad"))
 		goto out;
@@ -1668,8 +1445,48 @@ void test_linker_mcp_calls(void)
 	ASSERT_STREQ(sattr(bad, "error.type"), "-32602", "error.type");
 	ASSERT_NULL(sattr(bad, "gen_ai.tool.call.id"), "another tool: no call id");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
+}
+
+/* A request that is no LLM call (plain HTTP, MCP) hands its traceparent on as an LLM call does. */
+void test_linker_http_traceparent(void)
+{
+	static const char tp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	static const uint8_t trace[16] = { 0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
+					   0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36 };
+	static const uint8_t parent[8] = { 0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7 };
+	static const char *const names[] = { "http", "mcp" };
+	struct http_exchange *x;
+	struct linker_stats st;
+	struct tt_span *agent;
+	struct lt t;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		if (!test__start_subtest(names[k]) || !lt_new(&t, false))
+			continue;
+		start_agent(&t, 100, 1000);
+		if (k == 0) {
+			x = http_new(100, "GET", "x.test", "/", 200, 1100, 1200);
+			linker__add_http(t.l, x, tp);
+			http_exchange__free(x);
+		} else {
+			add_mcp(&t, 100, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}",
+				"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}", 1100, 1200, tp);
+		}
+		ev_exit(&t, 100, 1000, 2000, 0);
+		agent = find(&t, "exec python3");
+		if (ASSERT_OK_PTR(agent, "process span") && ASSERT_EQ(t.n, 2, "two spans")) {
+			ASSERT_TRUE(agent->remote_parent, "remote parent");
+			ASSERT_MEMEQ(agent->parent_id, 8, parent, 8, "its span id");
+			ASSERT_MEMEQ(agent->trace_id, 16, trace, 16, "its trace id");
+			ASSERT_MEMEQ(t.v[0]->trace_id, 16, trace, 16, "the request's span too");
+		}
+		linker__stats(t.l, &st);
+		ASSERT_EQ(st.traceparents, 1, "adopted");
+		ASSERT_EQ(st.mcp_calls, k, "MCP calls");
+		lt_free(&t);
+	}
 }
 
 /*
@@ -1681,61 +1498,57 @@ void test_linker_transport_script(void)
 {
 	struct tt_span *agent, *curl1, *curl2, *chat1, *chat2, *tool, *sub, *sh, *ls, *head;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_new(&t, true))
 		return;
 	/* started as ./curl_agent.sh: the kernel runs "/bin/sh ./curl_agent.sh URL" */
-	ev_exec(l, 100, 1000, 1000, "/w/agents/curl_agent.sh", "/bin/sh", "/w/agents/curl_agent.sh",
-		"https://127.0.0.1:8443", NULL);
-	ev_fork(l, 101, 100, 1100);
-	ev_exec(l, 101, 1100, 1110, "/usr/bin/curl", "curl", "-sS", "-H",
-		"Authorization: Bearer " FAKE_KEY, "-d", "{\"messages\":[]}", "https://x/v1", NULL);
+	ev_exec(&t, 100, 1000, 1000, "/w/agents/curl_agent.sh", "/bin/sh",
+		"/w/agents/curl_agent.sh", "https://127.0.0.1:8443", NULL);
+	ev_spawn(&t, 101, 100, 1100, "/usr/bin/curl", "curl", "-sS", "-H",
+		 "Authorization: Bearer " FAKE_KEY, "-d", "{\"messages\":[]}", "https://x/v1",
+		 NULL);
 	c = call_new(101, 1200, 1300, "gpt-4o-mini");
 	call_ask(c, "call_1", "run_command", "{\"command\": \"ls /tmp\"}");
-	ASSERT_OK(linker__add_call(l, c, NULL), "call 1");
-	ev_exit(l, 101, 1100, 1350, 0);
-	ev_fork(l, 102, 100, 1400);		/* out=$(/bin/sh -c "$cmd" | head -n 3) */
-	ev_fork(l, 103, 102, 1410);
-	ev_exec(l, 103, 1410, 1420, "/bin/sh", "/bin/sh", "-c", "ls /tmp", NULL);
-	ev_fork(l, 105, 102, 1415);
-	ev_exec(l, 105, 1415, 1425, "/usr/bin/head", "head", "-n", "3", NULL);
-	ev_fork(l, 104, 103, 1430);
-	ev_exec(l, 104, 1430, 1435, "/usr/bin/ls", "ls", "/tmp", NULL);
-	ev_exit(l, 104, 1430, 1440, 0);
-	ev_exit(l, 103, 1410, 1450, 0);
-	ev_exit(l, 105, 1415, 1460, 0);
-	ev_exit(l, 102, 1400, 1470, 0);
+	ASSERT_OK(linker__add_call(t.l, c, NULL), "call 1");
+	ev_exit(&t, 101, 1100, 1350, 0);
+	ev_fork(&t, 102, 100, 1400);		/* out=$(/bin/sh -c "$cmd" | head -n 3) */
+	ev_spawn(&t, 103, 102, 1410, "/bin/sh", "/bin/sh", "-c", "ls /tmp", NULL);
+	ev_spawn(&t, 105, 102, 1415, "/usr/bin/head", "head", "-n", "3", NULL);
+	ev_fork(&t, 104, 103, 1430);
+	ev_exec(&t, 104, 1430, 1435, "/usr/bin/ls", "ls", "/tmp", NULL);
+	ev_exit(&t, 104, 1430, 1440, 0);
+	ev_exit(&t, 103, 1410, 1450, 0);
+	ev_exit(&t, 105, 1415, 1460, 0);
+	ev_exit(&t, 102, 1400, 1470, 0);
 	/* the second curl carries the result (and so the command text) */
-	ev_fork(l, 106, 100, 1500);
-	ev_exec(l, 106, 1500, 1510, "/usr/bin/curl", "curl", "-sS", "-d",
-		"{\"tool_calls\":[{\"arguments\":\"{\\\"command\\\": \\\"ls /tmp\\\"}\"}]}",
-		"https://x/v1", NULL);
+	ev_spawn(&t, 106, 100, 1500, "/usr/bin/curl", "curl", "-sS", "-d",
+		 "{\"tool_calls\":[{\"arguments\":\"{\\\"command\\\": \\\"ls /tmp\\\"}\"}]}",
+		 "https://x/v1", NULL);
 	c = call_new(106, 1600, 1700, "gpt-4o-mini");
 	call_answer(c, "call_1", NULL, "a b c", false);
-	ASSERT_OK(linker__add_call(l, c, NULL), "call 2");
-	ev_exit(l, 106, 1500, 1750, 0);
-	ev_exit(l, 100, 1000, 1800, 0);
+	ASSERT_OK(linker__add_call(t.l, c, NULL), "call 2");
+	ev_exit(&t, 106, 1500, 1750, 0);
+	ev_exit(&t, 100, 1000, 1800, 0);
 
-	agent = find(&col, "invoke_agent curl_agent");
-	curl1 = find_arg(&col, "exec curl", "{\"messages\":[]}");
-	curl2 = nth(&col, "exec curl", 1);
-	chat1 = nth(&col, "chat gpt-4o-mini", 0);
-	chat2 = nth(&col, "chat gpt-4o-mini", 1);
-	tool = find(&col, "execute_tool run_command");
-	sub = find(&col, "exec curl_agent.sh");
-	sh = find(&col, "exec sh");
-	ls = find(&col, "exec ls");
-	head = find(&col, "exec head");
+	agent = find(&t, "invoke_agent curl_agent");
+	curl1 = find_arg(&t, "exec curl", "{\"messages\":[]}");
+	curl2 = nth(&t, "exec curl", 1);
+	chat1 = nth(&t, "chat gpt-4o-mini", 0);
+	chat2 = nth(&t, "chat gpt-4o-mini", 1);
+	tool = find(&t, "execute_tool run_command");
+	sub = find(&t, "exec curl_agent.sh");
+	sh = find(&t, "exec sh");
+	ls = find(&t, "exec ls");
+	head = find(&t, "exec head");
 	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(curl1, "curl1") ||
 	    !ASSERT_OK_PTR(curl2, "curl2") || !ASSERT_OK_PTR(chat1, "chat1") ||
 	    !ASSERT_OK_PTR(chat2, "chat2") || !ASSERT_OK_PTR(tool, "tool") ||
 	    !ASSERT_OK_PTR(sub, "subshell") || !ASSERT_OK_PTR(sh, "sh") ||
 	    !ASSERT_OK_PTR(ls, "ls") || !ASSERT_OK_PTR(head, "head"))
 		goto out;
-	ASSERT_EQ(col.n, 10, "ten spans");
-	ASSERT_NULL(find(&col, "invoke_agent curl"), "curl is no agent");
+	ASSERT_EQ(t.n, 10, "ten spans");
+	ASSERT_NULL(find(&t, "invoke_agent curl"), "curl is no agent");
 	ASSERT_FALSE(agent->has_parent, "the script is the root");
 	ASSERT_EQ(iattr(agent, "process.pid"), 100, "agent pid");
 	ASSERT_STREQ(sattr(agent, "gen_ai.agent.name"), "curl_agent", "named after the script");
@@ -1755,10 +1568,9 @@ void test_linker_transport_script(void)
 	ASSERT_TRUE(parent_is(sh, tool), "the subshell's sh -c is the tool's");
 	ASSERT_TRUE(parent_is(ls, sh), "ls under sh");
 	ASSERT_TRUE(parent_is(head, tool), "the subshell's head: in the window");
-	ASSERT_TRUE(all_one_trace(&col), "one trace");
+	ASSERT_TRUE(all_one_trace(&t), "one trace");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 /*
@@ -1769,50 +1581,44 @@ void test_linker_transport_no_script(void)
 {
 	struct tt_span *sh, *curl, *claude, *tool, *sub;
 	struct genai_call *c;
-	struct col col;
-	struct linker *l = new_linker(&col, true);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_new(&t, true))
 		return;
-	ev_exec(l, 100, 1000, 1000, "/bin/sh", "sh", "-c", "curl -s https://x/v1", NULL);
-	ev_fork(l, 101, 100, 1100);
-	ev_exec(l, 101, 1100, 1110, "/usr/bin/curl", "curl", "-s", "https://x/v1", NULL);
-	linker__add_call(l, call_new(101, 1200, 1300, "gpt-4o"), NULL);
-	ev_exit(l, 101, 1100, 1400, 0);
-	ev_exit(l, 100, 1000, 1500, 0);
-	sh = find(&col, "exec sh");
-	curl = find(&col, "invoke_agent curl");
+	ev_exec(&t, 100, 1000, 1000, "/bin/sh", "sh", "-c", "curl -s https://x/v1", NULL);
+	ev_spawn(&t, 101, 100, 1100, "/usr/bin/curl", "curl", "-s", "https://x/v1", NULL);
+	linker__add_call(t.l, call_new(101, 1200, 1300, "gpt-4o"), NULL);
+	ev_exit(&t, 101, 1100, 1400, 0);
+	ev_exit(&t, 100, 1000, 1500, 0);
+	sh = find(&t, "exec sh");
+	curl = find(&t, "invoke_agent curl");
 	if (!ASSERT_OK_PTR(sh, "sh") || !ASSERT_OK_PTR(curl, "curl agent"))
 		goto out;
 	ASSERT_TRUE(parent_is(curl, sh), "curl agent under sh -c");
-	ASSERT_TRUE(parent_is(find(&col, "chat gpt-4o"), curl), "chat under curl");
-	linker__free(l);
-	col_free(&col);
+	ASSERT_TRUE(parent_is(find(&t, "chat gpt-4o"), curl), "chat under curl");
+	lt_free(&t);
 
-	l = new_linker(&col, true);
-	if (!ASSERT_OK_PTR(l, "new 2"))
+	if (!lt_new(&t, true))
 		return;
-	ev_exec(l, 200, 2000, 2000, "/usr/local/bin/claude", "claude", NULL);
+	ev_exec(&t, 200, 2000, 2000, "/usr/local/bin/claude", "claude", NULL);
 	c = call_new(200, 2100, 2200, "claude-sonnet-4");
 	call_ask(c, "toolu_1", "Bash", "{\"command\":\"curl -s https://x/v1\"}");
-	linker__add_call(l, c, NULL);
-	ev_fork(l, 201, 200, 2300);
-	ev_exec(l, 201, 2300, 2310, "/usr/bin/curl", "curl", "-s", "https://x/v1", NULL);
-	linker__add_call(l, call_new(201, 2400, 2500, "gpt-4o"), NULL);
-	ev_exit(l, 201, 2300, 2600, 0);
-	ev_exit(l, 200, 2000, 2700, 0);
-	claude = find(&col, "invoke_agent claude-code");
-	tool = find(&col, "execute_tool Bash");
-	sub = find(&col, "invoke_agent curl");
+	linker__add_call(t.l, c, NULL);
+	ev_spawn(&t, 201, 200, 2300, "/usr/bin/curl", "curl", "-s", "https://x/v1", NULL);
+	linker__add_call(t.l, call_new(201, 2400, 2500, "gpt-4o"), NULL);
+	ev_exit(&t, 201, 2300, 2600, 0);
+	ev_exit(&t, 200, 2000, 2700, 0);
+	claude = find(&t, "invoke_agent claude-code");
+	tool = find(&t, "execute_tool Bash");
+	sub = find(&t, "invoke_agent curl");
 	if (!ASSERT_OK_PTR(claude, "claude") || !ASSERT_OK_PTR(tool, "tool") ||
 	    !ASSERT_OK_PTR(sub, "curl sub-agent"))
 		goto out;
 	ASSERT_TRUE(parent_is(sub, tool), "curl sub-agent under the Bash tool");
-	ASSERT_TRUE(parent_is(find(&col, "chat gpt-4o"), sub), "its chat under it");
+	ASSERT_TRUE(parent_is(find(&t, "chat gpt-4o"), sub), "its chat under it");
 	ASSERT_EQ(tool->end_ns, 2700, "the curl's call answers no tool of claude");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 /*
@@ -1823,23 +1629,21 @@ void test_linker_transport_all_mode(void)
 {
 	struct linker_opts o = { .agents_only = true };
 	struct tt_span *agent, *curl, *chat;
-	struct col col = { 0 };
-	struct linker *l = linker__new(&o, col_sink, &col);
+	struct lt t;
 
-	if (!ASSERT_OK_PTR(l, "new"))
+	if (!lt_open(&t, &o))
 		return;
-	ev_fork(l, 100, 1, 1000);
-	ev_exec(l, 100, 1000, 1010, "/usr/bin/python3", "python3", "-u", "bot.py", NULL);
-	ev_fork(l, 101, 100, 1100);		/* a forked worker... */
-	ev_fork(l, 102, 101, 1200);		/* ...running curl */
-	ev_exec(l, 102, 1200, 1210, "/usr/bin/wget", "wget", "-qO-", "https://x/v1", NULL);
-	linker__add_call(l, call_new(102, 1300, 1400, "gpt-4o"), NULL);
-	ev_exit(l, 102, 1200, 1500, 0);
-	ev_exit(l, 101, 1100, 1550, 0);
-	ev_exit(l, 100, 1000, 1600, 0);
-	agent = find(&col, "invoke_agent bot");
-	curl = find(&col, "exec wget");
-	chat = find(&col, "chat gpt-4o");
+	ev_spawn(&t, 100, 1, 1000, "/usr/bin/python3", "python3", "-u", "bot.py", NULL);
+	ev_fork(&t, 101, 100, 1100);		/* a forked worker... */
+	/* ...running curl */
+	ev_spawn(&t, 102, 101, 1200, "/usr/bin/wget", "wget", "-qO-", "https://x/v1", NULL);
+	linker__add_call(t.l, call_new(102, 1300, 1400, "gpt-4o"), NULL);
+	ev_exit(&t, 102, 1200, 1500, 0);
+	ev_exit(&t, 101, 1100, 1550, 0);
+	ev_exit(&t, 100, 1000, 1600, 0);
+	agent = find(&t, "invoke_agent bot");
+	curl = find(&t, "exec wget");
+	chat = find(&t, "chat gpt-4o");
 	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(curl, "wget") ||
 	    !ASSERT_OK_PTR(chat, "chat"))
 		goto out;
@@ -1848,29 +1652,24 @@ void test_linker_transport_all_mode(void)
 	ASSERT_TRUE(same_trace(agent, curl) && same_trace(agent, chat), "the agent's trace");
 	ASSERT_FALSE(agent->has_parent, "the agent is the root");
 out:
-	linker__free(l);
-	col_free(&col);
+	lt_free(&t);
 }
 
 /* `ls | head`: ls ends on SIGPIPE, which is not a failure; SIGKILL still is. */
 void test_linker_sigpipe_not_error(void)
 {
-	struct linker *l;
 	struct tt_span *ls, *killed;
-	struct col c;
+	struct lt t;
 
-	l = new_linker(&c, true);
-	if (!ASSERT_OK_PTR(l, "linker"))
+	if (!lt_new(&t, true))
 		return;
-	ev_fork(l, 300, 1, 1000);
-	ev_exec(l, 300, 1000, 1010, "/usr/bin/ls", "ls", "/tmp", NULL);
-	ev_exit(l, 300, 1000, 2000, 13);	/* SIGPIPE */
-	ev_fork(l, 301, 1, 1100);
-	ev_exec(l, 301, 1100, 1110, "/usr/bin/sleep", "sleep", "9", NULL);
-	ev_exit(l, 301, 1100, 2100, 9);		/* SIGKILL */
-	linker__flush(l, 3000);
-	ls = find(&c, "exec ls");
-	killed = find(&c, "exec sleep");
+	ev_spawn(&t, 300, 1, 1000, "/usr/bin/ls", "ls", "/tmp", NULL);
+	ev_exit(&t, 300, 1000, 2000, 13);	/* SIGPIPE */
+	ev_spawn(&t, 301, 1, 1100, "/usr/bin/sleep", "sleep", "9", NULL);
+	ev_exit(&t, 301, 1100, 2100, 9);		/* SIGKILL */
+	linker__flush(t.l, 3000);
+	ls = find(&t, "exec ls");
+	killed = find(&t, "exec sleep");
 	if (ASSERT_OK_PTR(ls, "ls span")) {
 		ASSERT_EQ(iattr(ls, "process.exit.code"), 141, "exit code kept");
 		ASSERT_EQ(ls->status, SPAN_STATUS_UNSET, "not an error");
@@ -1878,6 +1677,5 @@ void test_linker_sigpipe_not_error(void)
 	}
 	if (ASSERT_OK_PTR(killed, "sleep span"))
 		ASSERT_EQ(killed->status, SPAN_STATUS_ERROR, "SIGKILL is an error");
-	linker__free(l);
-	col_free(&c);
+	lt_free(&t);
 }

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "genai.h"
-#include "linker.h"
+#include "linker_internal.h"
 #include "span.h"
 #include "test.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* linker_internal.h: state shared by the linker's files (linker.c, linker_trace.c, _tool.c). */
+/* linker_internal.h: the state and the functions the linker's files share (see the map below). */
 #ifndef TT_LINKER_INTERNAL_H
 #define TT_LINKER_INTERNAL_H
 
@@ -7,12 +7,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "genai.h"
+#include "http_exchange.h"
 #include "limits.h"
 #include "linker.h"
 #include "proctree.h"
 #include "span.h"
 
 /*
+ * The files, each calling only the ones below it (tools/check_cycles.sh):
+ *   linker.c         the entry points: processes, LLM calls, time, flush
+ *   linker_http.c    HTTP exchanges that are no LLM call: SERVER spans, client spans, MCP
+ *   linker_tls.c     TLS connections whose plaintext is not captured
+ *   linker_tool.c    tool call windows of agents: opening, closing, their spans
+ *   linker_place.c   where a process's span goes: a tool window, its parent, an agent's
+ *   linker_parent.c  where other work of a process goes: a tool window it matches, the
+ *                    inbound request being served, the process span
+ *   linker_proc.c    processes: lookup, resources, spans made and named
+ *   linker_trace.c   traces: ids, spans held until they are final, traceparent
+ *   linker_attrs.c, linker_text.c: attributes and text rules (call no other linker file)
+ *
  * Model (DESIGN section 5). Every process gets a span id when it appears; its span is built
  * and exported when it exits, so by then we know whether it is an agent. Tool spans open when
  * the response asking for them ends and are exported when the request carrying their result
@@ -114,7 +128,7 @@ struct lproc {
 	struct ltls *tls;		/* open TLS client connections */
 	size_t n_tls;
 	bool tls_captured;		/* TLS plaintext of this process was captured */
-	/* placement deferred (lproc_exec): in linker.waiting until settled */
+	/* placement deferred (lplace_exec): in linker.waiting until settled */
 	struct lproc *wait_next;
 	struct lproc *wait_for;		/* the agent (or would-be agent) whose call it waits for */
 	bool waiting;
@@ -156,7 +170,16 @@ struct tool_query {
 	const char *tool;		/* a tool name (MCP tools/call) */
 };
 
-/* linker_trace.c: traces, holding and handing spans on. */
+/* A traceparent header as the linker uses it, parsed once where it enters (ltp_parse). */
+struct ltp {
+	bool present;			/* the request carried one */
+	bool valid;			/* and it parsed: trace and parent hold its ids */
+	uint8_t trace[16];
+	uint8_t parent[8];
+};
+
+/* ---- linker_trace.c: traces, holding and handing spans on ---- */
+
 void linker_open_cap_hit(struct linker *l, const char *what);
 struct ltrace *ltrace_new(struct linker *l);
 /* The trace ids are final: held spans go to the sink (or are dropped, agents_only). */
@@ -164,44 +187,122 @@ void ltrace_finalize(struct linker *l, struct ltrace *t);
 void ltrace_put(struct linker *l, struct ltrace *t);
 /* Hands a finished span on: to the sink when its trace ids are final, else held. */
 void ltrace_emit(struct linker *l, struct ltrace *t, struct tt_span *s);
-/* A traceparent header on a request of lp (NULL: none). */
-void ltrace_adopt(struct linker *l, struct lproc *lp, const char *tp);
 /* "00-<trace>-<parent>-<flags>": false when malformed. */
 bool ltrace_parse_tp(const char *tp, uint8_t trace[16], uint8_t parent[8]);
+/* The traceparent header (NULL: none) of a request. */
+void ltp_parse(struct ltp *tp, const char *header);
+/* The traceparent of a request of lp: its trace may adopt it as its remote parent. */
+void ltrace_adopt(struct linker *l, struct lproc *lp, const struct ltp *tp);
 
-/* linker.c: spans of a process. */
+/* ---- linker_proc.c: processes and their spans ---- */
+
+struct lproc *lproc_of(struct linker *l, uint32_t pid);
+/* The executable name of p: its exe's base name, else argv[0]'s, else "unknown". */
+const char *lproc_exe_name(const struct proc *p);
+/* A span of lp's process named name, with a fresh id (or id when given) and process.pid. */
+struct tt_span *lspan_make(struct linker *l, struct lproc *lp, const char *name,
+			   enum span_kind kind, const uint8_t *id);
+/* The same, named "op what" (op alone when what is NULL or empty). */
 struct tt_span *lspan_named(struct linker *l, struct lproc *lp, const char *op,
 			    const char *what, enum span_kind kind, const uint8_t *id);
 void lspan_parent(struct tt_span *s, const uint8_t *parent);
 
-/* linker_tool.c: tool call windows of an agent. */
+/* ---- linker_parent.c: where work of a process nests ---- */
+
+/* The tool window of agent lp that q matches best (see linker_parent.c), NULL if none. */
+struct ltool *ltool_pick(struct lproc *lp, const struct tool_query *q);
+/*
+ * The SERVER span that work of lp's thread tid at ts belongs to (tp: of the outgoing request,
+ * may be NULL), counted in server_attributed; NULL when none.
+ */
+const uint8_t *lsrv_parent(struct linker *l, struct lproc *lp, uint32_t tid, uint64_t ts,
+			   const struct ltp *tp);
+/*
+ * The parent of a span of work lp did at q->ts on thread tid (a request, a connection): the
+ * tool window of agent lp that q matches (*tool, when not NULL: that window or NULL), else
+ * lsrv_parent(), else lp's own span.
+ */
+const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, const struct tool_query *q,
+			    uint32_t tid, const struct ltp *tp, struct ltool **tool);
+
+/* ---- linker_place.c: where the span of a process goes ---- */
+
+/* lp exec'd (its argv is new): placed now, or waiting for its agent's next LLM call. */
+void lplace_exec(struct linker *l, struct lproc *lp);
+/* Chooses the parent span of lp once (a tool window of its agent, else its parent). */
+void lplace_decide(struct lproc *lp);
+/*
+ * Takes the first waiting process that is due, placed: one waiting for agent owner (when not
+ * NULL), or whose wait is over at now_ns (when not 0), or any (all). NULL when none is.
+ */
+struct lproc *lplace_settle_next(struct linker *l, struct lproc *owner, uint64_t now_ns,
+				 bool all);
+/* lp leaves the table while it waits. */
+void lplace_forget(struct linker *l, struct lproc *lp);
+/* The process an LLM call of lp belongs to: a script's when lp is its transport, else lp. */
+struct lproc *lplace_call_owner(struct lproc *lp);
+/* lp is a transport of agent owner: its span goes under the agent's. */
+void lplace_transport(struct linker *l, struct lproc *lp, struct lproc *owner);
+
+/* ---- linker_tool.c: tool call windows of an agent ---- */
+
 void ltool_free(struct ltool *t);
 /* parent: the span the tool span nests under (the agent's, or a SERVER span). */
 int ltool_open(struct linker *l, struct lproc *lp, const struct genai_tool_call *tc,
 	       uint64_t start_ns, const uint8_t *parent);
 void ltools_close_all(struct linker *l, struct lproc *lp, uint64_t end_ns, enum tool_end how);
 void ltools_answer(struct linker *l, struct lproc *lp, const struct genai_call *c);
-struct ltool *ltool_pick(struct lproc *lp, const struct tool_query *q);
 
-/* linker_http.c: inbound requests (SERVER spans) and MCP calls. */
-struct lproc *lproc_of(struct linker *l, uint32_t pid);
-void lsrv_free_all(struct linker *l, struct lproc *lp);
+/* ---- linker_http.c: inbound requests (SERVER spans), HTTP client spans and MCP calls ---- */
+
 /*
- * The SERVER span that work of lp's thread tid at ts belongs to (traceparent: of the outgoing
- * request, may be NULL), or NULL: see linker_http.c.
+ * A first chunk lp read (TT_DF_FIRST): when it starts an HTTP/1.x request, that request opens.
+ * The one place the linker reads captured bytes (a report from conn is to replace it).
  */
-const uint8_t *lsrv_parent(struct lproc *lp, uint32_t tid, uint64_t ts, const char *tp);
-/* A server-side exchange of lp: its SERVER span. */
-int lsrv_exchange(struct linker *l, struct lproc *lp, const struct http_exchange *x);
-/* A client exchange of lp that is an MCP call: its span (1), or 0 when it is none. */
-int lmcp_exchange(struct linker *l, struct lproc *lp, const struct http_exchange *x);
+void lsrv_read(struct linker *l, struct lproc *lp, const struct tt_data *d);
+void lsrv_free_all(struct linker *l, struct lproc *lp);
 
-/* linker_tls.c: TLS connections whose plaintext is not captured. */
+/* ---- linker_tls.c: TLS connections whose plaintext is not captured ---- */
+
 /* A captured chunk of lp: TLS plaintext marks the process as captured. */
 void ltls_data(struct lproc *lp, const struct tt_data *d);
 /* The process ends (incomplete: at shutdown): its open connections end with it. */
 void ltls_end_all(struct linker *l, struct lproc *lp, uint64_t end_ns, bool incomplete);
 /* Frees them without spans. */
 void ltls_free_all(struct lproc *lp);
+
+/* ---- linker_attrs.c: span attributes (0 or -ENOMEM) ---- */
+
+/* Attributes and status of the LLM span of c. */
+int linker_call_attrs(struct tt_span *s, const struct genai_call *c);
+/* Attributes and status of the HTTP client span of x. */
+int linker_http_attrs(struct tt_span *s, const struct http_exchange *x);
+/* Attributes and status of the SERVER span of an inbound request x. */
+int linker_server_attrs(struct tt_span *s, const struct http_exchange *x, uint16_t lport);
+/*
+ * MCP attributes and status of the span of call m made by exchange x (content: tool arguments
+ * and result too, redacted).
+ */
+int linker_mcp_attrs(struct tt_span *s, const struct http_exchange *x, const struct mcp_call *m,
+		     bool content);
+
+/* ---- linker_text.c: text rules ---- */
+
+/*
+ * The string values (not keys) of a JSON text, unescaped, in order: at most max, each cut at
+ * TT_MAX_TOOL_VALUE bytes. The caller frees out[0..n). Used to match tool arguments.
+ */
+size_t linker_json_strings(const char *json, char **out, size_t max);
+/* Agent name of a process: claude-code, codex, gemini-cli, aider, a script or the exe name. */
+char *linker_agent_name(const char *exe_path, char *const *argv, size_t argc);
+/* A plain HTTP client (curl, wget, httpie's http, xh, aria2c...): a script's transport. */
+bool linker_is_transport(const char *exe_path, char *const *argv, size_t argc);
+/*
+ * A shell or runtime running a script file (sh curl_agent.sh, python3 agent.py, a #! script),
+ * not a recognised agent (claude-code, codex...): what its transports' LLM calls belong to.
+ */
+bool linker_script_host(const char *exe_path, char *const *argv, size_t argc);
+/* Error class of a tool result text ("error", "traceback", ...), NULL if it reads fine. */
+const char *linker_tool_error(const char *content);
 
 #endif /* TT_LINKER_INTERNAL_H */

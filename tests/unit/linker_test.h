@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* linker_test.h: a linker whose spans are collected, and the records and calls tests feed it. */
+#ifndef TT_LINKER_TEST_H
+#define TT_LINKER_TEST_H
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "genai.h"
+#include "linker.h"
+#include "span.h"
+#include "test.h"
+
+#define LT_MAX_SPANS 512
+
+/* One test's linker and the spans it exported, in order. */
+struct lt {
+	struct linker *l;
+	struct tt_span *v[LT_MAX_SPANS];
+	size_t n;
+	size_t total;		/* every span seen (also beyond LT_MAX_SPANS, freed at once) */
+};
+
+static inline void lt_sink(struct tt_span *s, void *ctx)
+{
+	struct lt *t = ctx;
+
+	t->total++;
+	if (t->n < LT_MAX_SPANS)
+		t->v[t->n++] = s;
+	else
+		span__free(s);
+}
+
+/* A linker with options o into t: false (asserted) when it could not be made. */
+static inline bool lt_open(struct lt *t, const struct linker_opts *o)
+{
+	memset(t, 0, sizeof(*t));
+	t->l = linker__new(o, lt_sink, t);
+	return ASSERT_OK_PTR(t->l, "new");
+}
+
+/* The usual one: host "box", one trace (single) or --all. */
+static inline bool lt_new(struct lt *t, bool single)
+{
+	struct linker_opts o = { .single_trace = single, .host_name = "box" };
+
+	return lt_open(t, &o);
+}
+
+static inline void lt_free(struct lt *t)
+{
+	linker__free(t->l);
+	t->l = NULL;
+	while (t->n)
+		span__free(t->v[--t->n]);
+}
+
+/* ---- finding spans ---- */
+
+/* The k-th span (from 0) named name, NULL if none. */
+static inline struct tt_span *nth(const struct lt *t, const char *name, int k)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i]->name, name) && k-- == 0)
+			return t->v[i];
+	return NULL;
+}
+
+static inline struct tt_span *find(const struct lt *t, const char *name)
+{
+	return nth(t, name, 0);
+}
+
+static inline bool parent_is(const struct tt_span *child, const struct tt_span *parent)
+{
+	return child && parent && child->has_parent &&
+	       !memcmp(child->parent_id, parent->span_id, 8);
+}
+
+static inline const char *sattr(const struct tt_span *s, const char *key)
+{
+	return s ? attrs_get_str(&s->attrs, key) : NULL;
+}
+
+static inline long long iattr(const struct tt_span *s, const char *key)
+{
+	const struct attr *a = s ? attrs_get(&s->attrs, key) : NULL;
+
+	return a && a->type == ATTR_INT ? a->i : -1;
+}
+
+static inline bool battr(const struct tt_span *s, const char *key)
+{
+	const struct attr *a = s ? attrs_get(&s->attrs, key) : NULL;
+
+	return a && a->type == ATTR_BOOL && a->b;
+}
+
+static inline const char *rattr(const struct tt_span *s, const char *key)
+{
+	return s ? attrs_get_str(&s->resource->attrs, key) : NULL;
+}
+
+/* ---- records ---- */
+
+/* The header of a record of type from the main thread of pid at ts. */
+static inline void ev_hdr(struct tt_hdr *h, uint16_t type, uint32_t pid, uint64_t ts)
+{
+	h->type = type;
+	h->pid = pid;
+	h->tid = pid;
+	h->ts_ns = ts;
+}
+
+static inline void ev_fork(struct lt *t, uint32_t pid, uint32_t ppid, uint64_t ts)
+{
+	struct tt_fork f = { 0 };
+
+	ev_hdr(&f.h, TT_REC_FORK, pid, ts);
+	f.ppid = ppid;
+	f.start_ns = ts;
+	linker__fork(t->l, &f);
+}
+
+static inline void ev_vexec(struct lt *t, uint32_t pid, uint64_t start, uint64_t ts,
+			    const char *path, va_list ap)
+{
+	static struct tt_exec e;
+	const char *a;
+	size_t n = 0;
+
+	memset(&e, 0, sizeof(e));
+	ev_hdr(&e.h, TT_REC_EXEC, pid, ts);
+	e.start_ns = start;
+	e.path_len = strlen(path);
+	memcpy(e.path, path, e.path_len);
+	while ((a = va_arg(ap, const char *))) {
+		memcpy(e.args + n, a, strlen(a) + 1);
+		n += strlen(a) + 1;
+	}
+	e.args_len = n;
+	e.args_full = n;
+	linker__exec(t->l, &e);
+}
+
+/* exec at ts of the process started at start; argv NULL-terminated. */
+static inline void ev_exec(struct lt *t, uint32_t pid, uint64_t start, uint64_t ts,
+			   const char *path, ...)
+{
+	va_list ap;
+
+	va_start(ap, path);
+	ev_vexec(t, pid, start, ts, path, ap);
+	va_end(ap);
+}
+
+/* fork at ts, exec 10 ns later; argv NULL-terminated. */
+static inline void ev_spawn(struct lt *t, uint32_t pid, uint32_t ppid, uint64_t ts,
+			    const char *path, ...)
+{
+	va_list ap;
+
+	ev_fork(t, pid, ppid, ts);
+	va_start(ap, path);
+	ev_vexec(t, pid, ts, ts + 10, path, ap);
+	va_end(ap);
+}
+
+static inline void ev_exit(struct lt *t, uint32_t pid, uint64_t start, uint64_t ts, int status)
+{
+	struct tt_exit x = { 0 };
+
+	ev_hdr(&x.h, TT_REC_EXIT, pid, ts);
+	x.start_ns = start;
+	x.exit_code = status;
+	linker__exit(t->l, &x);
+}
+
+/* ---- LLM calls ---- */
+
+static inline struct genai_call *call_new(uint32_t pid, uint64_t start, uint64_t end,
+					  const char *model)
+{
+	struct genai_call *c = calloc(1, sizeof(*c));
+
+	c->pid = pid;
+	c->tid = pid;
+	c->start_ns = start;
+	c->end_ns = end;
+	c->provider_name = "openai";
+	c->operation = "chat";
+	c->request_model = strdup(model);
+	c->usage.input_tokens = 100;
+	c->usage.has_input_tokens = true;
+	c->usage.output_tokens = 20;
+	c->usage.has_output_tokens = true;
+	c->http_status = 200;
+	c->server_address = strdup("api.openai.com");
+	c->server_port = 443;
+	return c;
+}
+
+/* c asks for tool call id (may be NULL) of tool name with JSON arguments args. */
+static inline void call_ask(struct genai_call *c, const char *id, const char *name,
+			    const char *args)
+{
+	struct genai_tool_call *t;
+
+	c->tool_calls = realloc(c->tool_calls, (c->n_tool_calls + 1) * sizeof(*t));
+	t = &c->tool_calls[c->n_tool_calls++];
+	t->id = id ? strdup(id) : NULL;
+	t->name = strdup(name);
+	t->arguments = args ? strdup(args) : NULL;
+	t->type = "function";
+	t->ready_ns = 0;
+}
+
+#endif /* TT_LINKER_TEST_H */

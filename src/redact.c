@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "jsonstr.h"
 #include "redact.h"
 
 #define MARK_LEN (sizeof(REDACT_MARK) - 1)
@@ -526,108 +527,6 @@ char *redact_url(const char *scheme, const char *host, const char *target)
 
 #define JSON_DEPTH 4	/* JSON inside JSON strings (tool arguments in messages) */
 
-static bool hex4(const char *s, size_t n, size_t i, unsigned int *cp)
-{
-	unsigned int v = 0;
-	size_t k;
-	char c;
-
-	if (i + 4 > n)
-		return false;
-	for (k = i; k < i + 4; k++) {
-		c = (char)tolower((unsigned char)s[k]);
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (unsigned int)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (unsigned int)(c - 'a' + 10);
-		else
-			return false;
-	}
-	*cp = v;
-	return true;
-}
-
-static void put_utf8(struct tt_buf *b, unsigned int cp)
-{
-	if (cp < 0x80) {
-		tt_buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		tt_buf_addc(b, (char)(0xc0 | (cp >> 6)));
-		tt_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		tt_buf_addc(b, (char)(0xe0 | (cp >> 12)));
-		tt_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		tt_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		tt_buf_addc(b, (char)(0xf0 | (cp >> 18)));
-		tt_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		tt_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		tt_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
-/* \uXXXX at s[i] (i at the backslash), surrogate pairs joined; *cp gets the code point. */
-static size_t json_u_escape(const char *s, size_t n, size_t i, unsigned int *cp)
-{
-	unsigned int lo;
-
-	if (!hex4(s, n, i + 2, cp))
-		return 0;
-	if (*cp < 0xd800 || *cp >= 0xe000)
-		return 6;
-	if (*cp < 0xdc00 && i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u' &&
-	    hex4(s, n, i + 8, &lo) && lo >= 0xdc00 && lo < 0xe000) {
-		*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
-		return 12;
-	}
-	*cp = 0xfffd;	/* a lone surrogate */
-	return 6;
-}
-
-/* Unescapes the body of a JSON string, s[0..n), into b. */
-static void json_unescape(struct tt_buf *b, const char *s, size_t n)
-{
-	static const char esc[] = "b\bf\fn\nr\rt\t";
-	const char *e;
-	unsigned int cp;
-	size_t i = 0, k;
-
-	while (i < n) {
-		if (s[i] != '\\') {
-			tt_buf_addc(b, s[i++]);
-			continue;
-		}
-		if (i + 1 >= n)
-			break;
-		if (s[i + 1] == 'u' && (k = json_u_escape(s, n, i, &cp))) {
-			put_utf8(b, cp);
-			i += k;
-			continue;
-		}
-		e = strchr(esc, s[i + 1]);
-		tt_buf_addc(b, e && s[i + 1] && (e - esc) % 2 == 0 ? e[1] : s[i + 1]);
-		i += 2;
-	}
-}
-
-static void json_escape(struct tt_buf *b, const char *s)
-{
-	static const char esc[] = "\"\"\\\\\bb\ff\nn\rr\tt";
-	const char *e;
-
-	for (; *s; s++) {
-		e = strchr(esc, *s);
-		if (e && (e - esc) % 2 == 0) {
-			tt_buf_addc(b, '\\');
-			tt_buf_addc(b, e[1]);
-		} else if ((unsigned char)*s < 0x20) {
-			tt_buf_printf(b, "\\u%04x", (unsigned char)*s);
-		} else {
-			tt_buf_addc(b, *s);
-		}
-	}
-}
-
 static bool looks_json(const char *s, size_t n)
 {
 	size_t i = 0;
@@ -651,9 +550,9 @@ static int json_value(struct tt_buf *out, const char *s, size_t n, int depth)
 	size_t at = out->len;
 	int err = 0;
 
-	tt_buf_init(&u, n + 1);
-	json_unescape(&u, s, n);
-	p = tt_buf_cstr(&u);
+	tt_buf_init(&u, n + 1);		/* unescaped text is never longer */
+	err = jsonstr_unescape(&u, s, n);
+	p = err ? NULL : tt_buf_cstr(&u);
 	if (!p) {
 		err = -ENOMEM;
 	} else if (memchr(p, '\0', u.len)) {
@@ -673,7 +572,7 @@ static int json_value(struct tt_buf *out, const char *s, size_t n, int depth)
 	if (red && !strcmp(red, p))
 		err = tt_buf_add(out, s, n);
 	else if (red)
-		json_escape(out, red);
+		err = jsonstr_escape(out, red, strlen(red), JSONSTR_RAW | JSONSTR_SHORT_BF);
 	free(red);
 	tt_buf_free(&u);
 	return err;
@@ -744,11 +643,8 @@ static int json_walk(struct tt_buf *out, const char *s, size_t len, int depth)
 			i = j;
 			continue;
 		}
-		for (e = i + 1; e < len && s[e] != '"'; e += s[e] == '\\' ? 2 : 1)
-			;
+		e = jsonstr_end(s, len, i + 1);
 		closed = e < len;
-		if (!closed)
-			e = len;
 		for (j = e + 1; closed && j < len && is_space(s[j]); j++)
 			;
 		if (closed && j < len && s[j] == ':') {		/* a member name */

@@ -13,6 +13,7 @@ buf:0
 clock:0
 hash:0
 ids:0
+jsonstr:0
 jsonw:0
 limits:0
 log:0

@@ -19,6 +19,7 @@ struct http_header {
 struct http_headers {
 	struct http_header *v;
 	size_t n;
+	size_t alloc;		/* room in v when grown by tt_ensure_mem(); 0: exactly n */
 };
 
 /* Storage of event strings: a list of blocks, opaque (http_exchange.c). */

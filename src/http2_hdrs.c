@@ -10,11 +10,11 @@
 
 #include <nghttp2/nghttp2.h>
 
-#include "http1.h"
 #include "http2.h"
 #include "http2_internal.h"
 #include "limits.h"
 #include "log.h"
+#include "redact.h"
 
 /* ---- header blocks ---- */
 
@@ -116,10 +116,7 @@ static void block_field(struct h2_session *s, struct h2_block *b, const nghttp2_
 	b->h.v = v;
 	v += b->h.n;
 	v->name = strndup(name, nv->namelen);
-	if (http1_is_credential(name, nv->namelen))
-		v->value = strdup("REDACTED");
-	else
-		v->value = strndup((const char *)nv->value, nv->valuelen);
+	v->value = redact_header_value(name, nv->namelen, (const char *)nv->value, nv->valuelen);
 	if (!v->name || !v->value) {
 		free(v->name);
 		free(v->value);
@@ -248,7 +245,7 @@ static void stream_open(struct h2_session *s, struct h2_block *b)
 	x->method = b->method;
 	b->method = NULL;
 	if (b->path)
-		x->target = http1_redact_target(b->path, strlen(b->path));
+		x->target = redact_target(b->path, strlen(b->path));
 	else
 		x->target = strdup(b->authority ? b->authority : "");
 	host = b->authority ? b->authority : http_headers_get(&b->h, "host");

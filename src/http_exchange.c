@@ -30,6 +30,7 @@ static void headers_free(struct http_headers *h)
 	free(h->v);
 	h->v = NULL;
 	h->n = 0;
+	h->alloc = 0;
 }
 
 /*

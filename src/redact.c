@@ -221,14 +221,20 @@ static bool is_name_char(unsigned char c)
 	return isalnum(c) || c == '_' || c == '-' || c == '.';
 }
 
-static bool secret_part(const char *p, size_t n)
+/* Whether name[0..len) is one of list[0..n), case-insensitively. */
+static bool name_in(const char *name, size_t len, const char *const *list, size_t n)
 {
-	size_t k;
+	size_t i;
 
-	for (k = 0; k < sizeof(secret_parts) / sizeof(secret_parts[0]); k++)
-		if (strlen(secret_parts[k]) == n && !strncasecmp(p, secret_parts[k], n))
+	for (i = 0; i < n; i++)
+		if (strlen(list[i]) == len && !strncasecmp(name, list[i], len))
 			return true;
 	return false;
+}
+
+static bool secret_part(const char *p, size_t n)
+{
+	return name_in(p, n, secret_parts, sizeof(secret_parts) / sizeof(secret_parts[0]));
 }
 
 /*
@@ -259,12 +265,9 @@ bool redact_secret_name(const char *name, size_t len)
 static bool credential_header(const char *name, size_t len)
 {
 	static const char *const hdrs[] = { "proxy-authorization", "set-cookie" };
-	size_t k;
 
-	for (k = 0; k < sizeof(hdrs) / sizeof(hdrs[0]); k++)
-		if (strlen(hdrs[k]) == len && !strncasecmp(name, hdrs[k], len))
-			return true;
-	return redact_secret_name(name, len);
+	return name_in(name, len, hdrs, sizeof(hdrs) / sizeof(hdrs[0])) ||
+	       redact_secret_name(name, len);
 }
 
 static bool is_space(char c)
@@ -306,12 +309,10 @@ static size_t put_value(struct tt_buf *b, const char *s, size_t i)
 static size_t scheme_end(const char *s, size_t v, size_t e)
 {
 	static const char *const schemes[] = { "bearer", "basic", "token", "digest", "bot" };
-	size_t k, n = e;
+	size_t n = e;
 
-	for (k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++)
-		if (strlen(schemes[k]) == e - v && !strncasecmp(s + v, schemes[k], e - v))
-			break;
-	if (k == sizeof(schemes) / sizeof(schemes[0]) || (s[n] != ' ' && s[n] != '\t'))
+	if (!name_in(s + v, e - v, schemes, sizeof(schemes) / sizeof(schemes[0])) ||
+	    (s[n] != ' ' && s[n] != '\t'))
 		return e;
 	while (s[n] == ' ' || s[n] == '\t')
 		n++;
@@ -471,29 +472,35 @@ int redact_argv(char **argv, size_t argc)
 	return 0;
 }
 
-static void scrub_query(struct tt_buf *b, const char *q)
+/*
+ * The parameters of a query p[0..n) (after the '?', before any '#'): the value of each one
+ * whose name secret() names becomes REDACT_MARK. 0, -E2BIG or -ENOMEM.
+ */
+static int scrub_query(struct tt_buf *b, const char *p, size_t n,
+		       bool (*secret)(const char *name, size_t len))
 {
-	const char *p = q, *amp, *eq;
+	const char *end = p + n, *amp, *eq;
+	int err = 0;
 
-	while (*p && *p != '#') {
-		amp = p + strcspn(p, "&#");
-		eq = memchr(p, '=', amp - p);
-		if (eq && redact_secret_name(p, eq - p)) {
-			tt_buf_add(b, p, eq + 1 - p);
-			tt_buf_addstr(b, REDACT_MARK);
-		} else {
-			tt_buf_add(b, p, amp - p);
-		}
-		p = amp;
-		if (*p == '&')
-			tt_buf_addc(b, *p++);
+	while (!err && p < end) {
+		amp = memchr(p, '&', (size_t)(end - p));
+		if (!amp)
+			amp = end;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq && secret(p, (size_t)(eq - p)))
+			err = tt_buf_add(b, p, (size_t)(eq + 1 - p)) ?: tt_buf_addstr(b, REDACT_MARK);
+		else
+			err = tt_buf_add(b, p, (size_t)(amp - p));
+		if (!err && amp < end)
+			err = tt_buf_addc(b, '&');
+		p = amp < end ? amp + 1 : end;
 	}
-	tt_buf_addstr(b, p);
+	return err;
 }
 
 char *redact_url(const char *scheme, const char *host, const char *target)
 {
-	const char *t = target ? target : "", *auth, *at, *slash, *q;
+	const char *t = target ? target : "", *auth, *at, *slash, *q, *frag;
 	struct tt_buf b;
 	char *out;
 
@@ -513,13 +520,60 @@ char *redact_url(const char *scheme, const char *host, const char *target)
 	q = strchr(t, '?');
 	if (q) {
 		tt_buf_add(&b, t, q + 1 - t);
-		scrub_query(&b, q + 1);
+		frag = q + 1 + strcspn(q + 1, "#");
+		scrub_query(&b, q + 1, (size_t)(frag - q - 1), redact_secret_name);
+		tt_buf_addstr(&b, frag);
 	} else {
 		tt_buf_addstr(&b, t);
 	}
 	out = tt_buf_steal(&b, NULL);
 	if (out)
 		redact_str(out);
+	return out;
+}
+
+/* ---- HTTP: header values and request-target queries, as the HTTP layer keeps them ---- */
+
+bool redact_header_is_credential(const char *name, size_t len)
+{
+	static const char *const creds[] = {
+		"authorization", "proxy-authorization", "cookie", "set-cookie",
+		"x-api-key", "api-key", "x-goog-api-key",
+	};
+
+	return name_in(name, len, creds, sizeof(creds) / sizeof(creds[0]));
+}
+
+char *redact_header_value(const char *name, size_t name_len, const char *value, size_t len)
+{
+	if (redact_header_is_credential(name, name_len))
+		return strdup(REDACT_MARK);
+	return strndup(value, len);
+}
+
+static bool query_param_secret(const char *name, size_t len)
+{
+	static const char *const names[] = { "key", "api_key", "apikey", "access_token", "token" };
+
+	return name_in(name, len, names, sizeof(names) / sizeof(names[0]));
+}
+
+char *redact_target(const char *target, size_t len)
+{
+	const char *q = memchr(target, '?', len);
+	size_t path = q ? (size_t)(q - target) + 1 : len;
+	struct tt_buf b;
+	char *out;
+
+	tt_buf_init(&b, 2 * len + 64);
+	if (tt_buf_add(&b, target, path) ||
+	    scrub_query(&b, target + path, len - path, query_param_secret)) {
+		tt_buf_free(&b);
+		return NULL;
+	}
+	out = tt_buf_steal(&b, &len);
+	if (out)
+		out[redact_mem(out, len)] = '\0';
 	return out;
 }
 

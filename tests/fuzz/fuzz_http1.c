@@ -7,6 +7,7 @@
 #include "chunked.h"
 #include "http1.h"
 #include "log.h"
+#include "redact.h"
 
 static struct http1_head head;
 
@@ -48,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r > 0) {
 		http1_request_framing(&head, &len);
 		http1_headers_append(&out, &head);
-		target = http1_redact_target(head.target, head.target_len);
+		target = redact_target(head.target, head.target_len);
 		free(target);
 		headers_free(&out);
 		memset(&out, 0, sizeof(out));

@@ -158,6 +158,49 @@ void test_redact_argv_url(void)
 	free(u);
 }
 
+/* ---- HTTP: header values and request-target queries ---- */
+
+void test_redact_http(void)
+{
+	static const char *const creds[] = {
+		"Authorization", "proxy-authorization", "COOKIE", "Set-Cookie", "x-api-key",
+		"api-key", "X-Goog-Api-Key",
+	};
+	char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(creds) / sizeof(creds[0]); i++) {
+		ASSERT_TRUE(redact_header_is_credential(creds[i], strlen(creds[i])), creds[i]);
+		v = redact_header_value(creds[i], strlen(creds[i]), "Bearer abc", 10);
+		ASSERT_STREQ(v, REDACT_MARK, creds[i]);
+		free(v);
+	}
+	ASSERT_FALSE(redact_header_is_credential("Content-Type", 12), "content-type is not");
+	ASSERT_FALSE(redact_header_is_credential("cookies", 7), "whole names only");
+	v = redact_header_value("Accept", 6, "*/*;q=1", 3);
+	ASSERT_STREQ(v, "*/*", "other values copied, len bytes");
+	free(v);
+
+	v = redact_target("/v1beta/models?key=AIzaSyA1234567890abcdefghijklmnopqrstu&alt=sse", 65);
+	ASSERT_STREQ(v, "/v1beta/models?key=REDACTED&alt=sse", "key param");
+	free(v);
+	v = redact_target("/a?x=1&token=abc&b", 18);
+	ASSERT_STREQ(v, "/a?x=1&token=REDACTED&b", "token param");
+	free(v);
+	v = redact_target("/a?API_KEY=1&apikey=&access_token=2&", 36);
+	ASSERT_STREQ(v, "/a?API_KEY=REDACTED&apikey=REDACTED&access_token=REDACTED&", "all names");
+	free(v);
+	v = redact_target("/a?password=1&x#token=2", 23);
+	ASSERT_STREQ(v, "/a?password=1&x#token=2", "the fixed list; no fragment rule");
+	free(v);
+	v = redact_target("/plain/path", 11);
+	ASSERT_STREQ(v, "/plain/path", "no query");
+	free(v);
+	v = redact_target("/p/sk-proj-abcdefghijklmnopqrstuvwxyz/x?", 40);
+	ASSERT_STREQ(v, "/p/REDACTED/x?", "key-shaped path segment");
+	free(v);
+}
+
 static const struct redact_case json_cases[] = {
 	/* the text rules inside string values, the JSON around them kept */
 	{ "{\"command\":\"env MY_TOKEN=plainsecretvalue42 /bin/echo --password hunter2\"}",

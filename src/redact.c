@@ -11,10 +11,8 @@
 #include <strings.h>
 
 #include "buf.h"
-#include "jsonstr.h"
 #include "redact.h"
-
-#define MARK_LEN (sizeof(REDACT_MARK) - 1)
+#include "redact_internal.h"
 
 enum cls {
 	CLS_KEY,	/* A-Z a-z 0-9 _ - */
@@ -110,23 +108,35 @@ static size_t match_prefix(const char *s, size_t len, size_t i)
 	return 0;
 }
 
-/* header.payload.signature, base64url; the signature may be empty (alg none). */
-static size_t match_jwt(const char *s, size_t len, size_t i)
-{
-	size_t j = i, seg;
+/*
+ * One pass over a text. A JWT tried at i and given up on fails again at every later start
+ * inside its first segment (the same segments follow, the first only shorter): such starts
+ * are not tried again, else "eyJ-eyJ-eyJ-..." would take time quadratic in its length.
+ */
+struct scan {
+	size_t jwt_fail_end;	/* end of the first segment of the last JWT given up on */
+};
 
-	if (len - i < 3 || memcmp(s + i, "eyJ", 3))
+/* header.payload.signature, base64url; the signature may be empty (alg none). */
+static size_t match_jwt(const char *s, size_t len, size_t i, struct scan *sc)
+{
+	size_t j = i, seg, first;
+
+	if (i < sc->jwt_fail_end || len - i < 3 || memcmp(s + i, "eyJ", 3))
 		return 0;
-	seg = span_cls(s, len, j, CLS_KEY);
+	first = seg = span_cls(s, len, j, CLS_KEY);
 	if (seg < 10 || j + seg >= len || s[j + seg] != '.')
-		return 0;
+		goto fail;
 	j += seg + 1;
 	seg = span_cls(s, len, j, CLS_KEY);
 	if (seg < 10 || j + seg >= len || s[j + seg] != '.')
-		return 0;
+		goto fail;
 	j += seg + 1;
 	j += span_cls(s, len, j, CLS_KEY);
 	return j - i;
+fail:
+	sc->jwt_fail_end = i + first;
+	return 0;
 }
 
 /* "Bearer <token>": *keep gets the bytes of "Bearer " kept before the replaced token. */
@@ -148,7 +158,7 @@ static size_t match_bearer(const char *s, size_t len, size_t i, size_t *keep)
 }
 
 /* Length of the secret starting at s[i] (0 if none); *keep = leading bytes to leave alone. */
-static size_t match_at(const char *s, size_t len, size_t i, size_t *keep)
+static size_t match_at(const char *s, size_t len, size_t i, size_t *keep, struct scan *sc)
 {
 	size_t n;
 
@@ -157,7 +167,7 @@ static size_t match_at(const char *s, size_t len, size_t i, size_t *keep)
 		return 0;
 	n = match_prefix(s, len, i);
 	if (!n)
-		n = match_jwt(s, len, i);
+		n = match_jwt(s, len, i, sc);
 	if (!n)
 		n = match_bearer(s, len, i, keep);
 	return n;
@@ -165,12 +175,13 @@ static size_t match_at(const char *s, size_t len, size_t i, size_t *keep)
 
 size_t redact_mem(char *s, size_t len)
 {
+	struct scan sc = { 0 };
 	size_t r = 0, w = 0, n, keep;
 
 	if (!s)
 		return 0;
 	while (r < len) {
-		n = match_at(s, len, r, &keep);
+		n = match_at(s, len, r, &keep, &sc);
 		if (!n || n - keep < MARK_LEN) {
 			s[w++] = s[r++];
 			continue;
@@ -197,10 +208,11 @@ size_t redact_str(char *s)
 
 bool redact_has_secret(const char *s, size_t len)
 {
+	struct scan sc = { 0 };
 	size_t i, n, keep;
 
 	for (i = 0; s && i < len; i++) {
-		n = match_at(s, len, i, &keep);
+		n = match_at(s, len, i, &keep, &sc);
 		if (n && n - keep >= MARK_LEN)
 			return true;
 	}
@@ -270,15 +282,10 @@ static bool credential_header(const char *name, size_t len)
 	       redact_secret_name(name, len);
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /* End of an unquoted shell word value starting at i. */
 static size_t word_end(const char *s, size_t i)
 {
-	while (s[i] && !is_space(s[i]) && !strchr(";&|)`'\"", s[i]))
+	while (s[i] && !redact_is_space(s[i]) && !strchr(";&|)`'\"", s[i]))
 		i++;
 	return i;
 }
@@ -317,7 +324,7 @@ static size_t scheme_end(const char *s, size_t v, size_t e)
 	while (s[n] == ' ' || s[n] == '\t')
 		n++;
 	n = word_end(s, n);
-	return n > e + 1 && !is_space(s[n - 1]) ? n : e;
+	return n > e + 1 && !redact_is_space(s[n - 1]) ? n : e;
 }
 
 /* "Name: value" where Name is a credential header. Returns the index after it, 0 if none. */
@@ -425,16 +432,15 @@ char *redact_text(const char *s)
 	return out;
 }
 
-/* An argument that is a whole option naming a secret: the next argument is its value. */
-static bool secret_option(const char *a)
+bool redact_secret_option(const char *a, size_t len)
 {
 	size_t j = 0;
 
-	while (a[j] == '-')
+	while (j < len && a[j] == '-')
 		j++;
-	if (!j || strchr(a, '=') || strpbrk(a, " \t"))
+	if (!j || memchr(a, '=', len) || memchr(a, ' ', len) || memchr(a, '\t', len))
 		return false;
-	return redact_secret_name(a + j, strlen(a + j));
+	return redact_secret_name(a + j, len - j);
 }
 
 static bool user_option(const char *a)
@@ -457,7 +463,7 @@ int redact_argv(char **argv, size_t argc)
 	int err;
 
 	for (i = 0; i < argc; i++) {
-		if (i + 1 < argc && (secret_option(argv[i]) ||
+		if (i + 1 < argc && (redact_secret_option(argv[i], strlen(argv[i])) ||
 				     (user_option(argv[i]) && strchr(argv[i + 1], ':')))) {
 			err = set_arg(&argv[i + 1], strdup(REDACT_MARK));
 			if (err)
@@ -487,10 +493,12 @@ static int scrub_query(struct tt_buf *b, const char *p, size_t n,
 		if (!amp)
 			amp = end;
 		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq && secret(p, (size_t)(eq - p)))
-			err = tt_buf_add(b, p, (size_t)(eq + 1 - p)) ?: tt_buf_addstr(b, REDACT_MARK);
-		else
+		if (eq && secret(p, (size_t)(eq - p))) {
+			err = tt_buf_add(b, p, (size_t)(eq + 1 - p));
+			err = err ?: tt_buf_addstr(b, REDACT_MARK);
+		} else {
 			err = tt_buf_add(b, p, (size_t)(amp - p));
+		}
 		if (!err && amp < end)
 			err = tt_buf_addc(b, '&');
 		p = amp < end ? amp + 1 : end;
@@ -574,186 +582,5 @@ char *redact_target(const char *target, size_t len)
 	out = tt_buf_steal(&b, &len);
 	if (out)
 		out[redact_mem(out, len)] = '\0';
-	return out;
-}
-
-/* ---- JSON: the rules inside string values, the text staying valid JSON ---- */
-
-#define JSON_DEPTH 4	/* JSON inside JSON strings (tool arguments in messages) */
-
-static bool looks_json(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && is_space(s[i]))
-		i++;
-	return i < n && (s[i] == '{' || s[i] == '[');
-}
-
-static int json_walk(struct tt_buf *out, const char *s, size_t len, int depth);
-
-/*
- * A string value's body s[0..n): the text rule on its unescaped text (the JSON rules when it
- * holds JSON), written back escaped when something changed, as it was otherwise.
- */
-static int json_value(struct tt_buf *out, const char *s, size_t n, int depth)
-{
-	struct tt_buf u, in;
-	const char *p;
-	char *red = NULL;
-	size_t at = out->len;
-	int err = 0;
-
-	tt_buf_init(&u, n + 1);		/* unescaped text is never longer */
-	err = jsonstr_unescape(&u, s, n);
-	p = err ? NULL : tt_buf_cstr(&u);
-	if (!p) {
-		err = -ENOMEM;
-	} else if (memchr(p, '\0', u.len)) {
-		/* \u0000 inside: key shapes only, on the escaped text */
-		err = tt_buf_add(out, s, n);
-		if (!err)
-			out->len = at + redact_mem((char *)out->data + at, n);
-	} else if (depth < JSON_DEPTH && looks_json(p, u.len)) {
-		tt_buf_init(&in, u.len * 2 * MARK_LEN + 64);
-		err = json_walk(&in, p, u.len, depth + 1);
-		red = err ? NULL : tt_buf_steal(&in, NULL);
-		tt_buf_free(&in);
-	} else {
-		red = redact_text(p);
-		err = red ? 0 : -ENOMEM;
-	}
-	if (red && !strcmp(red, p))
-		err = tt_buf_add(out, s, n);
-	else if (red)
-		err = jsonstr_escape(out, red, strlen(red), JSONSTR_RAW | JSONSTR_SHORT_BF);
-	free(red);
-	tt_buf_free(&u);
-	return err;
-}
-
-/* Whether a run between strings has words other than JSON literals and exponents. */
-static bool has_words(const char *s, size_t n)
-{
-	size_t i = 0, w;
-
-	while (i < n) {
-		if (!isalpha((unsigned char)s[i])) {
-			i++;
-			continue;
-		}
-		for (w = i; i < n && isalpha((unsigned char)s[i]); i++)
-			;
-		if (!(i - w == 1 && (s[w] == 'e' || s[w] == 'E')) &&
-		    !(i - w == 4 && (!strncmp(s + w, "true", 4) || !strncmp(s + w, "null", 4))) &&
-		    !(i - w == 5 && !strncmp(s + w, "false", 5)))
-			return true;
-	}
-	return false;
-}
-
-/* Bytes outside strings: JSON punctuation, or text when the input is not quite JSON. */
-static int json_between(struct tt_buf *out, const char *s, size_t n)
-{
-	char *t, *red;
-	int err;
-
-	if (!has_words(s, n))
-		return tt_buf_add(out, s, n);
-	t = strndup(s, n);
-	red = t ? redact_text(t) : NULL;
-	err = red ? tt_buf_addstr(out, red) : -ENOMEM;
-	free(red);
-	free(t);
-	return err;
-}
-
-/* A string value s[0..n) that is an option naming a secret ("--token"), as in an argv. */
-static bool json_secret_option(const char *s, size_t n)
-{
-	char *a = strndup(s, n);
-	bool yes = a && secret_option(a);
-
-	free(a);
-	return yes;
-}
-
-static int json_walk(struct tt_buf *out, const char *s, size_t len, int depth)
-{
-	const char *key = NULL, *q;
-	size_t key_len = 0, i = 0, e, j;
-	bool closed, opt = false;
-	int err = 0;
-
-	while (i < len && !err) {
-		if (s[i] != '"') {
-			q = memchr(s + i, '"', len - i);
-			j = q ? (size_t)(q - s) : len;
-			if (strspn(s + i, " \t\r\n:") < j - i)
-				key = NULL;	/* not "name": "value" */
-			if (strspn(s + i, " \t\r\n,") < j - i)
-				opt = false;	/* not the next item of an array */
-			err = json_between(out, s + i, j - i);
-			i = j;
-			continue;
-		}
-		e = jsonstr_end(s, len, i + 1);
-		closed = e < len;
-		for (j = e + 1; closed && j < len && is_space(s[j]); j++)
-			;
-		if (closed && j < len && s[j] == ':') {		/* a member name */
-			err = tt_buf_addc(out, '"');
-			err = err ?: json_value(out, s + i + 1, e - i - 1, JSON_DEPTH);
-			err = err ?: tt_buf_addc(out, '"');
-			key = s + i + 1;
-			key_len = e - i - 1;
-		} else {
-			err = tt_buf_addc(out, '"');
-			if (!err && ((key && redact_secret_name(key, key_len)) || opt))
-				err = tt_buf_addstr(out, REDACT_MARK);
-			else if (!err)
-				err = json_value(out, s + i + 1, e - i - 1, depth);
-			if (!err && closed)
-				err = tt_buf_addc(out, '"');
-			/* ["--token", "V"]: an argv in JSON */
-			opt = !opt && !key && json_secret_option(s + i + 1, e - i - 1);
-			key = NULL;
-		}
-		i = closed ? e + 1 : len;
-	}
-	return err;
-}
-
-char *redact_json(const char *json, size_t len)
-{
-	struct tt_buf b;
-	char *out;
-	int err;
-
-	tt_buf_init(&b, len * 2 * MARK_LEN + 64);
-	err = json_walk(&b, json, len, 0);
-	out = err ? NULL : tt_buf_steal(&b, NULL);
-	tt_buf_free(&b);
-	if (err == -E2BIG)
-		return strdup(REDACT_MARK);	/* cannot happen with valid input: hide it all */
-	if (!err && !out)
-		out = strdup("");
-	if (!out)
-		errno = ENOMEM;
-	return out;
-}
-
-char *redact_content(const char *s, size_t len)
-{
-	char *t, *out;
-
-	len = strnlen(s, len);
-	if (looks_json(s, len))
-		return redact_json(s, len);
-	t = strndup(s, len);
-	out = t ? redact_text(t) : NULL;
-	free(t);
-	if (!out)
-		errno = ENOMEM;
 	return out;
 }

@@ -18,6 +18,8 @@ jsonw:0
 limits:0
 log:0
 redact:0
+redact_internal:0
+redact_json:0
 tt_abi:0
 util:0
 # L1 codecs

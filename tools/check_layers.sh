@@ -29,6 +29,7 @@ body_reader:1
 capfile:1
 chunked:1
 cli:1
+coding:1
 ehframe:1
 gopclntab:1
 http1:1

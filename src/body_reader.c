@@ -135,15 +135,8 @@ static int add_event(const struct sse_event *ev, void *ctx)
 		r->truncated = true;
 		return 0;
 	}
-	if (m->n_events == r->events_alloc) {
-		size_t alloc = r->events_alloc ? r->events_alloc * 2 : 16;
-
-		e = realloc(m->events, alloc * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		m->events = e;
-		r->events_alloc = alloc;
-	}
+	if (tt_ensure_mem((void **)&m->events, &r->events_alloc, sizeof(*e), m->n_events + 1))
+		return -ENOMEM;
 	e = &m->events[m->n_events];
 	e->data = http_message__store(m, ev->data, ev->data_len);
 	e->event = ev->event ? http_message__store(m, ev->event, ev->event_len) : NULL;

@@ -11,6 +11,7 @@
 #define ZSTD_STATIC_LINKING_ONLY	/* ZSTD_getFrameHeader, in the shared library too */
 #include <zstd.h>
 
+#include "buf.h"
 #include "coding.h"
 #include "limits.h"
 #include "log.h"
@@ -304,20 +305,6 @@ struct fast_scratch {
 /* Shared by every decoder of the thread: pieces are decoded one at a time. */
 static __thread struct fast_scratch fast;
 
-static int fast_reserve(unsigned char **p, size_t *cap, size_t want)
-{
-	unsigned char *q;
-
-	if (*cap >= want)
-		return 0;
-	q = realloc(*p, want);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = want;
-	return 0;
-}
-
 /* Length of p[0..n) up to the end of its last 00 00 ff ff, 0 if none. */
 static size_t flush_end(const unsigned char *p, size_t n)
 {
@@ -363,7 +350,8 @@ static long gz_fast(struct coding_dec *d, size_t i, const unsigned char *in, siz
 	out_restart(s);		/* zlib's output so far comes first in the CRC */
 	if (!fast.dd && !(fast.dd = libdeflate_alloc_decompressor()))
 		return 0;
-	if (fast_reserve(&fast.in, &fast.in_cap, 5 + DEFLATE_WIN + c + sizeof(final_block)))
+	if (tt_ensure_mem((void **)&fast.in, &fast.in_cap, 1,
+			  5 + DEFLATE_WIN + c + sizeof(final_block)))
 		return 0;
 	if (inflateGetDictionary(&s->z, fast.in + 5, &dl) != Z_OK)
 		return 0;
@@ -380,7 +368,7 @@ static long gz_fast(struct coding_dec *d, size_t i, const unsigned char *in, siz
 	for (;;) {
 		if (want > FAST_MAX_OUT)
 			want = FAST_MAX_OUT;
-		if (fast_reserve(&fast.out, &fast.out_cap, want))
+		if (tt_ensure_mem((void **)&fast.out, &fast.out_cap, 1, want))
 			return 0;
 		r = libdeflate_deflate_decompress_ex(fast.dd, fast.in, len, fast.out, fast.out_cap,
 						     &used, &made);

@@ -2,7 +2,8 @@
 /*
  * redact.c: credentials in text taken from traced programs become REDACTED: key-like strings
  * (API keys, tokens, JWTs, Bearer values), and the values that command-line, header and
- * assignment rules name as secrets, in plain text, argv, URLs and JSON.
+ * assignment rules name as secrets, in plain text, argv, URLs, HTTP header values and request
+ * targets; redact_json.c applies the same rules inside JSON texts. The one home of redaction.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -18,17 +18,6 @@ static int sink(const unsigned char *p, size_t n, void *ctx)
 	return 0;
 }
 
-static void headers_free(struct http_headers *h)
-{
-	size_t i;
-
-	for (i = 0; i < h->n; i++) {
-		free(h->v[i].name);
-		free(h->v[i].value);
-	}
-	free(h->v);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,14 +40,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		http1_headers_append(&out, &head);
 		target = redact_target(head.target, head.target_len);
 		free(target);
-		headers_free(&out);
-		memset(&out, 0, sizeof(out));
+		http_headers__clear(&out);
 	}
 	r = http1_parse_response(p, size, 4096, &head);
 	if (r > 0) {
 		http1_response_framing(&head, "GET", &len);
 		http1_headers_append(&out, &head);
-		headers_free(&out);
+		http_headers__clear(&out);
 	}
 	tt_buf_init(&tr, 1024);
 	d.trailers = &tr;

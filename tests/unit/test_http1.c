@@ -325,24 +325,18 @@ void test_http1_headers(void)
 	ASSERT_STREQ(http_headers_get(&out, "x-folded"), "one two three", "folded joined");
 	ASSERT_STREQ(http_headers_get(&out, "host"), "generativelanguage.googleapis.com", "host");
 	ASSERT_NULL(http_headers_get(&out, "set-cookie"), "absent");
-	for (i = 0; i < out.n; i++) {
+	for (i = 0; i < out.n; i++)
 		ASSERT_NULL(strstr(out.v[i].value, "sk-"), "no key left");
-		free(out.v[i].name);
-		free(out.v[i].value);
-	}
+	http_headers__clear(&out);
 	/* appending again (a trailer section) grows the same array */
-	out.n = 0;
 	if (ASSERT_OK(http1_headers_append(&out, &head), "append once") &&
 	    ASSERT_OK(http1_headers_append(&out, &head), "append twice")) {
 		ASSERT_EQ(out.n, 18, "both kept");
 		ASSERT_GE(out.alloc, out.n, "room for all");
 		ASSERT_STREQ(out.v[17].name, "Accept", "last of the second");
 	}
-	for (i = 0; i < out.n; i++) {
-		free(out.v[i].name);
-		free(out.v[i].value);
-	}
-	free(out.v);
+	http_headers__clear(&out);
+	ASSERT_TRUE(!out.v && !out.n && !out.alloc, "cleared");
 }
 
 void test_http1_trailer_fields(void)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* body.h: content-coding decoders (gzip, deflate, br, zstd) and the message body reader. */
+/* body.h: the message body reader (content codings by coding.h, then plain, SSE or NDJSON). */
 #ifndef TT_BODY_H
 #define TT_BODY_H
 
@@ -8,43 +8,13 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "coding.h"
 #include "http_exchange.h"
 #include "sse.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Receives decoded bytes; a negative return stops decoding with that error. */
-typedef int (*body_out_fn)(const void *p, size_t n, void *ctx);
-
-struct body_dec;
-
-/*
- * A decoder for a Content-Encoding value such as "gzip" or "gzip, br" (codings in the order
- * they were applied; "identity", "x-gzip" and empty entries are accepted). At most max_out
- * decoded bytes are produced: a decompression bomb stops there. NULL with errno EOPNOTSUPP
- * for an unknown coding, E2BIG past TT_MAX_CODINGS codings, ENOMEM.
- */
-struct body_dec *body_dec__new(const char *encodings, size_t max_out);
-void body_dec__free(struct body_dec *d);
-/*
- * Decodes n more bytes. 0; -E2BIG once max_out is reached (output cut there, later input is
- * ignored); -EBADMSG on corrupt data (sticky); -ENOMEM; or out's negative return.
- */
-int body_dec__feed(struct body_dec *d, const void *in, size_t n, body_out_fn out, void *ctx);
-/* End of input: 0, or -ENODATA when a compressed stream stopped before its end. */
-int body_dec__finish(struct body_dec *d);
-/* Number of real (non-identity) codings. */
-size_t body_dec__codings(const struct body_dec *d);
-uint64_t body_dec__out_bytes(const struct body_dec *d);
-/*
- * gzip pieces of at least n coded bytes that reach a flush point are decoded by libdeflate
- * (default 2 KiB; SIZE_MAX: never). For tests and benchmarks; the output is the same.
- */
-void body_dec__set_fast_min(struct body_dec *d, size_t n);
-/* Coded bytes decoded by libdeflate so far. */
-uint64_t body_dec__fast_bytes(const struct body_dec *d);
 
 struct body_limits {
 	size_t max_body;	/* decoded bytes kept (plain), or event data bytes kept */
@@ -59,7 +29,7 @@ struct body_limits {
  */
 struct body_reader {
 	struct http_message *m;
-	struct body_dec *dec;		/* NULL when the coding is unsupported (raw bytes kept) */
+	struct coding_dec *dec;		/* NULL when the coding is unsupported (raw bytes kept) */
 	struct sse_parser sse;
 	struct tt_buf body;
 	struct body_limits lim;

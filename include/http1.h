@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* http1.h: HTTP/1.x head parser (zero-copy views), body framing rules, header redaction. */
+/* http1.h: HTTP/1.x head parser (zero-copy views), body framing rules, headers kept. */
 #ifndef TT_HTTP1_H
 #define TT_HTTP1_H
 
@@ -89,20 +89,12 @@ int http1_response_framing(const struct http1_head *h, const char *req_method, u
 
 /* First field named name (case-insensitive), or NULL. */
 const struct http1_field *http1_head_field(const struct http1_head *h, const char *name);
-/* Whether a header carries credentials (its value never leaves the HTTP layer). */
-bool http1_is_credential(const char *name, size_t len);
 /*
  * Appends the fields of h to out as owned strings: obs-fold continuations joined with one space,
- * credential values replaced by "REDACTED" (the name is kept: later stages may key on it).
+ * credential values replaced by REDACT_MARK (redact_header_value(): the name is kept).
  * 0, -E2BIG past TT_MAX_HEADERS entries in out, or -ENOMEM.
  */
 int http1_headers_append(struct http_headers *out, const struct http1_head *h);
-/*
- * A copy of a request-target with credentials removed: values of the query parameters key,
- * api_key, apikey, access_token and token, and key-shaped strings (redact.h), become
- * "REDACTED". NULL on -ENOMEM.
- */
-char *http1_redact_target(const char *target, size_t len);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@ struct http_header {
 struct http_headers {
 	struct http_header *v;
 	size_t n;
+	size_t alloc;		/* room in v when grown by tt_ensure_mem(); 0: exactly n */
 };
 
 /* Storage of event strings: a list of blocks, opaque (http_exchange.c). */
@@ -95,6 +96,8 @@ struct http_exchange {
 
 /* Case-insensitive lookup of the first header named name; NULL if absent. */
 const char *http_headers_get(const struct http_headers *h, const char *name);
+/* Frees the headers' names, values and array and zeroes h; NULL-safe. */
+void http_headers__clear(struct http_headers *h);
 /*
  * A copy of p[0..n) plus a NUL in m's event storage (freed with m): no allocation per string,
  * the storage grows by blocks. NULL on ENOMEM.

@@ -50,6 +50,20 @@ int redact_argv(char **argv, size_t argc);
  */
 char *redact_url(const char *scheme, const char *host, const char *target);
 /*
+ * HTTP headers whose values never leave the HTTP layer: Authorization, Proxy-Authorization,
+ * Cookie, Set-Cookie, X-API-Key, API-Key, X-Goog-API-Key (case-insensitive). The name is kept:
+ * later stages may key on it.
+ */
+bool redact_header_is_credential(const char *name, size_t len);
+/* A header's value as the HTTP layer keeps it: REDACT_MARK for a credential, else a copy. */
+char *redact_header_value(const char *name, size_t name_len, const char *value, size_t len);
+/*
+ * A copy of a request-target with credentials removed: values of the query parameters key,
+ * api_key, apikey, access_token and token, and key-shaped strings (redact_mem()), become
+ * REDACT_MARK. NULL on -ENOMEM (or -E2BIG: a target of many empty secret parameters).
+ */
+char *redact_target(const char *target, size_t len);
+/*
  * A JSON text, json[0..len), that stays valid JSON: the string value of a member whose name
  * names a secret becomes "REDACTED"; every other string value gets redact_text() on its
  * unescaped text (the JSON rules, recursively, when it holds JSON itself: tool arguments) and

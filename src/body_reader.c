@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * body_reader.c: a message body as the HTTP layer keeps it: decoded through body_dec (body.c)
+ * body_reader.c: a message body as the HTTP layer keeps it: decoded through coding_dec (coding.c)
  * when it carries content codings, then held whole or split into SSE / NDJSON events, each
  * with the arrival time of the read that completed it, under the body and event caps.
  */
@@ -111,7 +111,7 @@ int body_reader__init(struct body_reader *r, struct http_message *m,
 		return -ENOMEM;
 	}
 	/* -E2BIG: more coding names than a head holds; undecodable, as an unknown coding */
-	r->dec = err ? NULL : body_dec__new(ce, lim->max_body);
+	r->dec = err ? NULL : coding_dec__new(ce, lim->max_body);
 	if (!r->dec) {
 		if (!err && errno == ENOMEM) {
 			tt_buf_free(&codings);
@@ -135,15 +135,8 @@ static int add_event(const struct sse_event *ev, void *ctx)
 		r->truncated = true;
 		return 0;
 	}
-	if (m->n_events == r->events_alloc) {
-		size_t alloc = r->events_alloc ? r->events_alloc * 2 : 16;
-
-		e = realloc(m->events, alloc * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		m->events = e;
-		r->events_alloc = alloc;
-	}
+	if (tt_ensure_mem((void **)&m->events, &r->events_alloc, sizeof(*e), m->n_events + 1))
+		return -ENOMEM;
 	e = &m->events[m->n_events];
 	e->data = http_message__store(m, ev->data, ev->data_len);
 	e->event = ev->event ? http_message__store(m, ev->event, ev->event_len) : NULL;
@@ -180,10 +173,10 @@ int body_reader__feed(struct body_reader *r, const void *p, size_t n, uint64_t t
 			r->truncated = true;
 		return 0;
 	}
-	err = body_dec__feed(r->dec, p, n, decoded, r);
+	err = coding_dec__feed(r->dec, p, n, decoded, r);
 	if (err == -E2BIG) {
 		r->truncated = true;
-		if (body_dec__codings(r->dec))
+		if (coding_dec__codings(r->dec))
 			r->decomp_capped = true;
 		r->broken = true;
 	} else if (err == -EBADMSG) {
@@ -197,7 +190,7 @@ int body_reader__feed(struct body_reader *r, const void *p, size_t n, uint64_t t
 
 bool body_reader__coded(const struct body_reader *r)
 {
-	return r->dec && !r->broken && body_dec__codings(r->dec);
+	return r->dec && !r->broken && coding_dec__codings(r->dec);
 }
 
 void body_reader__gap(struct body_reader *r)
@@ -205,7 +198,7 @@ void body_reader__gap(struct body_reader *r)
 	r->incomplete = true;
 	if (r->broken)
 		return;
-	if (r->dec && body_dec__codings(r->dec)) {
+	if (r->dec && coding_dec__codings(r->dec)) {
 		/* A compressed stream cannot be resumed past lost bytes. */
 		r->broken = true;
 		return;
@@ -220,7 +213,7 @@ int body_reader__finish(struct body_reader *r, uint64_t ts)
 	int err;
 
 	r->ts = ts;
-	if (r->dec && !r->broken && body_dec__finish(r->dec) == -ENODATA)
+	if (r->dec && !r->broken && coding_dec__finish(r->dec) == -ENODATA)
 		r->incomplete = true;
 	if (m->kind != HTTP_BODY_PLAIN) {
 		if (!r->broken) {
@@ -242,7 +235,7 @@ void body_reader__free(struct body_reader *r)
 {
 	if (!r)
 		return;
-	body_dec__free(r->dec);
+	coding_dec__free(r->dec);
 	r->dec = NULL;
 	sse_parser__free(&r->sse);
 	tt_buf_free(&r->body);

@@ -18,6 +18,7 @@
 #include "http1.h"
 #include "limits.h"
 #include "log.h"
+#include "redact.h"
 #include "stream.h"
 
 /* ---- exchanges and their queue ---- */
@@ -272,7 +273,7 @@ static int fill_request(struct http_exchange *x, const struct http1_head *hd)
 	const struct http1_field *host = http1_head_field(hd, "host");
 
 	x->method = strndup(hd->method, hd->method_len);
-	x->target = http1_redact_target(hd->target, hd->target_len);
+	x->target = redact_target(hd->target, hd->target_len);
 	if (host)
 		x->host = strndup(host->value, host->value_len);
 	if (!x->method || !x->target || (host && !x->host))

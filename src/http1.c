@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* http1.c: HTTP/1.x head parser (zero-copy views), body framing rules, header redaction. */
+/* http1.c: HTTP/1.x head parser (zero-copy views), body framing rules, headers kept. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,23 +424,8 @@ int http1_response_framing(const struct http1_head *h, const char *req_method, u
 	return HTTP1_FRAME_CLOSE;
 }
 
-bool http1_is_credential(const char *name, size_t len)
-{
-	static const char *const creds[] = {
-		"authorization", "proxy-authorization", "cookie", "set-cookie",
-		"x-api-key", "api-key", "x-goog-api-key",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(creds) / sizeof(creds[0]); i++) {
-		if (token_eq(name, len, creds[i]))
-			return true;
-	}
-	return false;
-}
-
-/* The value of field i with its continuation lines, as a new string. */
-static char *joined_value(const struct http1_head *h, size_t i)
+/* The value of field i with its continuation lines, as a new string of *len bytes. */
+static char *joined_value(const struct http1_head *h, size_t i, size_t *len)
 {
 	size_t k, n = h->fields[i].value_len;
 	char *v, *w;
@@ -458,12 +443,27 @@ static char *joined_value(const struct http1_head *h, size_t i)
 		w += h->fields[k].value_len;
 	}
 	*w = '\0';
+	*len = n;
+	return v;
+}
+
+/* The value of field i as kept: joined (obs-fold, rare), credentials redacted (redact.c). */
+static char *field_value(const struct http1_head *h, size_t i)
+{
+	const struct http1_field *f = &h->fields[i];
+	char *joined, *v;
+	size_t n;
+
+	if (i + 1 == h->n_fields || h->fields[i + 1].name)
+		return redact_header_value(f->name, f->name_len, f->value, f->value_len);
+	joined = joined_value(h, i, &n);
+	v = joined ? redact_header_value(f->name, f->name_len, joined, n) : NULL;
+	free(joined);
 	return v;
 }
 
 int http1_headers_append(struct http_headers *out, const struct http1_head *h)
 {
-	struct http_header *v;
 	size_t i, add = 0;
 
 	for (i = 0; i < h->n_fields; i++)
@@ -472,10 +472,8 @@ int http1_headers_append(struct http_headers *out, const struct http1_head *h)
 		return 0;
 	if (out->n + add > TT_MAX_HEADERS)
 		return -E2BIG;
-	v = realloc(out->v, (out->n + add) * sizeof(*v));
-	if (!v)
+	if (tt_ensure_mem((void **)&out->v, &out->alloc, sizeof(*out->v), out->n + add))
 		return -ENOMEM;
-	out->v = v;
 	for (i = 0; i < h->n_fields; i++) {
 		const struct http1_field *f = &h->fields[i];
 		struct http_header *o = &out->v[out->n];
@@ -483,10 +481,7 @@ int http1_headers_append(struct http_headers *out, const struct http1_head *h)
 		if (!f->name)
 			continue;
 		o->name = strndup(f->name, f->name_len);
-		if (http1_is_credential(f->name, f->name_len))
-			o->value = strdup("REDACTED");
-		else
-			o->value = joined_value(h, i);
+		o->value = field_value(h, i);
 		if (!o->name || !o->value) {
 			free(o->name);
 			free(o->value);
@@ -495,48 +490,4 @@ int http1_headers_append(struct http_headers *out, const struct http1_head *h)
 		out->n++;
 	}
 	return 0;
-}
-
-static bool is_secret_param(const char *p, size_t n)
-{
-	static const char *const names[] = { "key", "api_key", "apikey", "access_token", "token" };
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (token_eq(p, n, names[i]))
-			return true;
-	}
-	return false;
-}
-
-char *http1_redact_target(const char *target, size_t len)
-{
-	const char *q = memchr(target, '?', len), *end = target + len, *p, *amp, *eq;
-	struct tt_buf b;
-	char *out;
-
-	tt_buf_init(&b, 2 * len + 64);
-	if (tt_buf_add(&b, target, q ? (size_t)(q - target) + 1 : len))
-		goto fail;
-	for (p = q ? q + 1 : end; p < end; p = amp + 1) {
-		amp = memchr(p, '&', (size_t)(end - p));
-		if (!amp)
-			amp = end;
-		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq && is_secret_param(p, (size_t)(eq - p))) {
-			if (tt_buf_add(&b, p, (size_t)(eq - p) + 1) || tt_buf_addstr(&b, REDACT_MARK))
-				goto fail;
-		} else if (tt_buf_add(&b, p, (size_t)(amp - p))) {
-			goto fail;
-		}
-		if (amp < end && tt_buf_addc(&b, '&'))
-			goto fail;
-	}
-	out = tt_buf_steal(&b, &len);
-	if (out)
-		out[redact_mem(out, len)] = '\0';
-	return out;
-fail:
-	tt_buf_free(&b);
-	return NULL;
 }

@@ -12,11 +12,11 @@
 #include <nghttp2/nghttp2.h>
 
 #include "buf.h"
-#include "http1.h"
 #include "http2.h"
 #include "http2_internal.h"
 #include "limits.h"
 #include "log.h"
+#include "redact.h"
 
 /* ---- header blocks ---- */
 
@@ -107,16 +107,13 @@ static void block_field(struct h2_session *s, struct h2_block *b, const nghttp2_
 	if (b->kind == BK_DISCARD)
 		return;
 	if (b->bytes > s->o.max_header_bytes || b->h.n >= TT_MAX_HEADERS ||
-	    tt_ensure_mem((void **)&b->h.v, &b->hcap, sizeof(*b->h.v), b->h.n + 1)) {
+	    tt_ensure_mem((void **)&b->h.v, &b->h.alloc, sizeof(*b->h.v), b->h.n + 1)) {
 		b->capped = true;
 		return;
 	}
 	v = &b->h.v[b->h.n];
 	v->name = strndup(name, nv->namelen);
-	if (http1_is_credential(name, nv->namelen))
-		v->value = strdup("REDACTED");
-	else
-		v->value = strndup((const char *)nv->value, nv->valuelen);
+	v->value = redact_header_value(name, nv->namelen, (const char *)nv->value, nv->valuelen);
 	if (!v->name || !v->value) {
 		free(v->name);
 		free(v->value);
@@ -226,7 +223,6 @@ static void block_take_fields(struct h2_block *b, struct http_headers *to)
 {
 	*to = b->h;
 	memset(&b->h, 0, sizeof(b->h));
-	b->hcap = 0;
 }
 
 static void stream_open(struct h2_session *s, struct h2_block *b)
@@ -241,7 +237,7 @@ static void stream_open(struct h2_session *s, struct h2_block *b)
 	x->method = b->method;
 	b->method = NULL;
 	if (b->path)
-		x->target = http1_redact_target(b->path, strlen(b->path));
+		x->target = redact_target(b->path, strlen(b->path));
 	else
 		x->target = strdup(b->authority ? b->authority : "");
 	host = b->authority ? b->authority : http_headers_get(&b->h, "host");
@@ -284,11 +280,11 @@ static void stream_trailers(struct h2_session *s, struct h2_stream *st, int side
 			    struct h2_block *b, uint64_t ts)
 {
 	struct http_message *m = h2_msg_of(st, side);
-	size_t i, cap = m->headers.n;	/* it has room for as many at least: grown from there */
+	size_t i;
 
 	m->wire_bytes += b->wire;
 	if (b->h.n && (m->headers.n + b->h.n > TT_MAX_HEADERS ||
-		       tt_ensure_mem((void **)&m->headers.v, &cap, sizeof(*m->headers.v),
+		       tt_ensure_mem((void **)&m->headers.v, &m->headers.alloc, sizeof(*m->headers.v),
 				     m->headers.n + b->h.n))) {
 		st->x->flags |= HTTP_X_INCOMPLETE;
 		h2_cap(s, "header fields");

@@ -40,7 +40,6 @@ struct h2_block {
 	uint64_t wire;
 	char *method, *path, *authority, *status;
 	struct http_headers h;
-	size_t hcap;		/* room in h.v */
 };
 
 struct h2_stream {

@@ -19,10 +19,12 @@ const char *http_headers_get(const struct http_headers *h, const char *name)
 	return NULL;
 }
 
-static void headers_free(struct http_headers *h)
+void http_headers__clear(struct http_headers *h)
 {
 	size_t i;
 
+	if (!h)
+		return;
 	for (i = 0; i < h->n; i++) {
 		free(h->v[i].name);
 		free(h->v[i].value);
@@ -30,6 +32,7 @@ static void headers_free(struct http_headers *h)
 	free(h->v);
 	h->v = NULL;
 	h->n = 0;
+	h->alloc = 0;
 }
 
 /*
@@ -98,7 +101,7 @@ void http_message__clear(struct http_message *m)
 
 	if (!m)
 		return;
-	headers_free(&m->headers);
+	http_headers__clear(&m->headers);
 	free(m->body);
 	if (m->event_store) {
 		for (b = m->event_store; b; b = next) {

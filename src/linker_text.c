@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "jsonstr.h"
 #include "limits.h"
 #include "linker_internal.h"
 #include "redact.h"
@@ -347,73 +348,20 @@ const char *linker_tool_error(const char *content)
 	return NULL;
 }
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static void put_utf8(struct tt_buf *b, unsigned int cp)
-{
-	if (cp < 0x80) {
-		tt_buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		tt_buf_addc(b, (char)(0xc0 | (cp >> 6)));
-		tt_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		tt_buf_addc(b, (char)(0xe0 | (cp >> 12)));
-		tt_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		tt_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
-/* Decodes the JSON string at s (after its opening quote) into b; returns the index after it. */
-static size_t json_string(const char *s, size_t i, struct tt_buf *b)
-{
-	static const char esc[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
-	unsigned int cp;
-	const char *e;
-	int k, h;
-
-	while (s[i] && s[i] != '"') {
-		if (s[i] != '\\') {
-			tt_buf_addc(b, s[i++]);
-			continue;
-		}
-		i++;
-		if (s[i] == 'u') {
-			for (cp = 0, k = 1; k <= 4 && (h = hex_val(s[i + k])) >= 0; k++)
-				cp = cp * 16 + h;
-			if (k == 5) {
-				put_utf8(b, cp);
-				i += 5;
-			}
-			continue;
-		}
-		if (!s[i])
-			break;
-		for (e = esc; *e && *e != s[i]; e += 2)
-			;
-		tt_buf_addc(b, *e ? e[1] : s[i]);
-		i++;
-	}
-	return s[i] ? i + 1 : i;
-}
-
 size_t linker_json_strings(const char *json, char **out, size_t max)
 {
+	size_t i = 0, n = 0, j, e, len = json ? strlen(json) : 0;
 	struct tt_buf b;
-	size_t i = 0, n = 0, j;
 
-	while (json && json[i] && n < max) {
+	while (i < len && n < max) {
 		if (json[i] != '"') {
 			i++;
 			continue;
 		}
+		e = jsonstr_end(json, len, i + 1);
 		tt_buf_init(&b, TT_MAX_TOOL_VALUE);
-		i = json_string(json, i + 1, &b);
+		jsonstr_unescape(&b, json + i + 1, e - i - 1);	/* cut at the cap */
+		i = e < len ? e + 1 : len;
 		for (j = i; is_space(json[j]); j++)
 			;
 		if (json[j] == ':' || !b.len) {		/* a key, or empty */

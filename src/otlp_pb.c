@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "jsonstr.h"
 #include "otlp_pb.h"
 
 /*
@@ -59,58 +60,20 @@ static int pb_bytes(struct tt_buf *b, uint32_t field, const void *p, size_t n)
 	return err ?: tt_buf_add(b, p, n);
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid (RFC 3629 ranges). */
-static size_t utf8_len(const uint8_t *p, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	cp = p[0] & (0x7f >> len);
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /*
- * Protobuf strings must be UTF-8: invalid bytes become U+FFFD, as the JSON encoder does, so
- * both encodings carry the same text.
+ * Protobuf strings must be UTF-8: invalid bytes become U+FFFD by the JSON encoder's rule
+ * (jsonstr.c), so both encodings carry the same text.
  */
 static int pb_string(struct tt_buf *b, uint32_t field, const char *str)
 {
-	const uint8_t *s = (const uint8_t *)(str ? str : "");
-	size_t n = strlen((const char *)s), i, k, out = 0;
+	const char *s = str ? str : "";
+	size_t n = strlen(s), out = jsonstr_utf8_fixed_len(s, n);
 	int err;
 
-	for (i = 0; i < n; i += k ? k : 1) {
-		k = utf8_len(s + i, n - i);
-		out += k ? k : 3;
-	}
 	if (out == n)
 		return pb_bytes(b, field, s, n);
 	err = pb_key(b, field, PB_LEN) ?: pb_varint(b, out);
-	for (i = 0; !err && i < n; i += k ? k : 1) {
-		k = utf8_len(s + i, n - i);
-		err = k ? tt_buf_add(b, s + i, k) : tt_buf_add(b, "\xef\xbf\xbd", 3);
-	}
-	return err;
+	return err ?: jsonstr_add_utf8(b, s, n);
 }
 
 static int pb_fixed(struct tt_buf *b, uint32_t field, uint64_t v, size_t size)

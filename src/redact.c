@@ -2,7 +2,8 @@
 /*
  * redact.c: credentials in text taken from traced programs become REDACTED: key-like strings
  * (API keys, tokens, JWTs, Bearer values), and the values that command-line, header and
- * assignment rules name as secrets, in plain text, argv, URLs and JSON.
+ * assignment rules name as secrets, in plain text, argv, URLs, HTTP header values and request
+ * targets; redact_json.c applies the same rules inside JSON texts. The one home of redaction.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,8 +13,7 @@
 
 #include "buf.h"
 #include "redact.h"
-
-#define MARK_LEN (sizeof(REDACT_MARK) - 1)
+#include "redact_internal.h"
 
 enum cls {
 	CLS_KEY,	/* A-Z a-z 0-9 _ - */
@@ -109,23 +109,35 @@ static size_t match_prefix(const char *s, size_t len, size_t i)
 	return 0;
 }
 
-/* header.payload.signature, base64url; the signature may be empty (alg none). */
-static size_t match_jwt(const char *s, size_t len, size_t i)
-{
-	size_t j = i, seg;
+/*
+ * One pass over a text. A JWT tried at i and given up on fails again at every later start
+ * inside its first segment (the same segments follow, the first only shorter): such starts
+ * are not tried again, else "eyJ-eyJ-eyJ-..." would take time quadratic in its length.
+ */
+struct scan {
+	size_t jwt_fail_end;	/* end of the first segment of the last JWT given up on */
+};
 
-	if (len - i < 3 || memcmp(s + i, "eyJ", 3))
+/* header.payload.signature, base64url; the signature may be empty (alg none). */
+static size_t match_jwt(const char *s, size_t len, size_t i, struct scan *sc)
+{
+	size_t j = i, seg, first;
+
+	if (i < sc->jwt_fail_end || len - i < 3 || memcmp(s + i, "eyJ", 3))
 		return 0;
-	seg = span_cls(s, len, j, CLS_KEY);
+	first = seg = span_cls(s, len, j, CLS_KEY);
 	if (seg < 10 || j + seg >= len || s[j + seg] != '.')
-		return 0;
+		goto fail;
 	j += seg + 1;
 	seg = span_cls(s, len, j, CLS_KEY);
 	if (seg < 10 || j + seg >= len || s[j + seg] != '.')
-		return 0;
+		goto fail;
 	j += seg + 1;
 	j += span_cls(s, len, j, CLS_KEY);
 	return j - i;
+fail:
+	sc->jwt_fail_end = i + first;
+	return 0;
 }
 
 /* "Bearer <token>": *keep gets the bytes of "Bearer " kept before the replaced token. */
@@ -147,7 +159,7 @@ static size_t match_bearer(const char *s, size_t len, size_t i, size_t *keep)
 }
 
 /* Length of the secret starting at s[i] (0 if none); *keep = leading bytes to leave alone. */
-static size_t match_at(const char *s, size_t len, size_t i, size_t *keep)
+static size_t match_at(const char *s, size_t len, size_t i, size_t *keep, struct scan *sc)
 {
 	size_t n;
 
@@ -156,7 +168,7 @@ static size_t match_at(const char *s, size_t len, size_t i, size_t *keep)
 		return 0;
 	n = match_prefix(s, len, i);
 	if (!n)
-		n = match_jwt(s, len, i);
+		n = match_jwt(s, len, i, sc);
 	if (!n)
 		n = match_bearer(s, len, i, keep);
 	return n;
@@ -164,12 +176,13 @@ static size_t match_at(const char *s, size_t len, size_t i, size_t *keep)
 
 size_t redact_mem(char *s, size_t len)
 {
+	struct scan sc = { 0 };
 	size_t r = 0, w = 0, n, keep;
 
 	if (!s)
 		return 0;
 	while (r < len) {
-		n = match_at(s, len, r, &keep);
+		n = match_at(s, len, r, &keep, &sc);
 		if (!n || n - keep < MARK_LEN) {
 			s[w++] = s[r++];
 			continue;
@@ -196,10 +209,11 @@ size_t redact_str(char *s)
 
 bool redact_has_secret(const char *s, size_t len)
 {
+	struct scan sc = { 0 };
 	size_t i, n, keep;
 
 	for (i = 0; s && i < len; i++) {
-		n = match_at(s, len, i, &keep);
+		n = match_at(s, len, i, &keep, &sc);
 		if (n && n - keep >= MARK_LEN)
 			return true;
 	}
@@ -220,14 +234,20 @@ static bool is_name_char(unsigned char c)
 	return isalnum(c) || c == '_' || c == '-' || c == '.';
 }
 
-static bool secret_part(const char *p, size_t n)
+/* Whether name[0..len) is one of list[0..n), case-insensitively. */
+static bool name_in(const char *name, size_t len, const char *const *list, size_t n)
 {
-	size_t k;
+	size_t i;
 
-	for (k = 0; k < sizeof(secret_parts) / sizeof(secret_parts[0]); k++)
-		if (strlen(secret_parts[k]) == n && !strncasecmp(p, secret_parts[k], n))
+	for (i = 0; i < n; i++)
+		if (strlen(list[i]) == len && !strncasecmp(name, list[i], len))
 			return true;
 	return false;
+}
+
+static bool secret_part(const char *p, size_t n)
+{
+	return name_in(p, n, secret_parts, sizeof(secret_parts) / sizeof(secret_parts[0]));
 }
 
 /*
@@ -258,23 +278,15 @@ bool redact_secret_name(const char *name, size_t len)
 static bool credential_header(const char *name, size_t len)
 {
 	static const char *const hdrs[] = { "proxy-authorization", "set-cookie" };
-	size_t k;
 
-	for (k = 0; k < sizeof(hdrs) / sizeof(hdrs[0]); k++)
-		if (strlen(hdrs[k]) == len && !strncasecmp(name, hdrs[k], len))
-			return true;
-	return redact_secret_name(name, len);
-}
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return name_in(name, len, hdrs, sizeof(hdrs) / sizeof(hdrs[0])) ||
+	       redact_secret_name(name, len);
 }
 
 /* End of an unquoted shell word value starting at i. */
 static size_t word_end(const char *s, size_t i)
 {
-	while (s[i] && !is_space(s[i]) && !strchr(";&|)`'\"", s[i]))
+	while (s[i] && !redact_is_space(s[i]) && !strchr(";&|)`'\"", s[i]))
 		i++;
 	return i;
 }
@@ -305,17 +317,15 @@ static size_t put_value(struct tt_buf *b, const char *s, size_t i)
 static size_t scheme_end(const char *s, size_t v, size_t e)
 {
 	static const char *const schemes[] = { "bearer", "basic", "token", "digest", "bot" };
-	size_t k, n = e;
+	size_t n = e;
 
-	for (k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++)
-		if (strlen(schemes[k]) == e - v && !strncasecmp(s + v, schemes[k], e - v))
-			break;
-	if (k == sizeof(schemes) / sizeof(schemes[0]) || (s[n] != ' ' && s[n] != '\t'))
+	if (!name_in(s + v, e - v, schemes, sizeof(schemes) / sizeof(schemes[0])) ||
+	    (s[n] != ' ' && s[n] != '\t'))
 		return e;
 	while (s[n] == ' ' || s[n] == '\t')
 		n++;
 	n = word_end(s, n);
-	return n > e + 1 && !is_space(s[n - 1]) ? n : e;
+	return n > e + 1 && !redact_is_space(s[n - 1]) ? n : e;
 }
 
 /* "Name: value" where Name is a credential header. Returns the index after it, 0 if none. */
@@ -423,16 +433,15 @@ char *redact_text(const char *s)
 	return out;
 }
 
-/* An argument that is a whole option naming a secret: the next argument is its value. */
-static bool secret_option(const char *a)
+bool redact_secret_option(const char *a, size_t len)
 {
 	size_t j = 0;
 
-	while (a[j] == '-')
+	while (j < len && a[j] == '-')
 		j++;
-	if (!j || strchr(a, '=') || strpbrk(a, " \t"))
+	if (!j || memchr(a, '=', len) || memchr(a, ' ', len) || memchr(a, '\t', len))
 		return false;
-	return redact_secret_name(a + j, strlen(a + j));
+	return redact_secret_name(a + j, len - j);
 }
 
 static bool user_option(const char *a)
@@ -455,7 +464,7 @@ int redact_argv(char **argv, size_t argc)
 	int err;
 
 	for (i = 0; i < argc; i++) {
-		if (i + 1 < argc && (secret_option(argv[i]) ||
+		if (i + 1 < argc && (redact_secret_option(argv[i], strlen(argv[i])) ||
 				     (user_option(argv[i]) && strchr(argv[i + 1], ':')))) {
 			err = set_arg(&argv[i + 1], strdup(REDACT_MARK));
 			if (err)
@@ -470,29 +479,37 @@ int redact_argv(char **argv, size_t argc)
 	return 0;
 }
 
-static void scrub_query(struct tt_buf *b, const char *q)
+/*
+ * The parameters of a query p[0..n) (after the '?', before any '#'): the value of each one
+ * whose name secret() names becomes REDACT_MARK. 0, -E2BIG or -ENOMEM.
+ */
+static int scrub_query(struct tt_buf *b, const char *p, size_t n,
+		       bool (*secret)(const char *name, size_t len))
 {
-	const char *p = q, *amp, *eq;
+	const char *end = p + n, *amp, *eq;
+	int err = 0;
 
-	while (*p && *p != '#') {
-		amp = p + strcspn(p, "&#");
-		eq = memchr(p, '=', amp - p);
-		if (eq && redact_secret_name(p, eq - p)) {
-			tt_buf_add(b, p, eq + 1 - p);
-			tt_buf_addstr(b, REDACT_MARK);
+	while (!err && p < end) {
+		amp = memchr(p, '&', (size_t)(end - p));
+		if (!amp)
+			amp = end;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq && secret(p, (size_t)(eq - p))) {
+			err = tt_buf_add(b, p, (size_t)(eq + 1 - p));
+			err = err ?: tt_buf_addstr(b, REDACT_MARK);
 		} else {
-			tt_buf_add(b, p, amp - p);
+			err = tt_buf_add(b, p, (size_t)(amp - p));
 		}
-		p = amp;
-		if (*p == '&')
-			tt_buf_addc(b, *p++);
+		if (!err && amp < end)
+			err = tt_buf_addc(b, '&');
+		p = amp < end ? amp + 1 : end;
 	}
-	tt_buf_addstr(b, p);
+	return err;
 }
 
 char *redact_url(const char *scheme, const char *host, const char *target)
 {
-	const char *t = target ? target : "", *auth, *at, *slash, *q;
+	const char *t = target ? target : "", *auth, *at, *slash, *q, *frag;
 	struct tt_buf b;
 	char *out;
 
@@ -512,7 +529,9 @@ char *redact_url(const char *scheme, const char *host, const char *target)
 	q = strchr(t, '?');
 	if (q) {
 		tt_buf_add(&b, t, q + 1 - t);
-		scrub_query(&b, q + 1);
+		frag = q + 1 + strcspn(q + 1, "#");
+		scrub_query(&b, q + 1, (size_t)(frag - q - 1), redact_secret_name);
+		tt_buf_addstr(&b, frag);
 	} else {
 		tt_buf_addstr(&b, t);
 	}
@@ -522,288 +541,47 @@ char *redact_url(const char *scheme, const char *host, const char *target)
 	return out;
 }
 
-/* ---- JSON: the rules inside string values, the text staying valid JSON ---- */
+/* ---- HTTP: header values and request-target queries, as the HTTP layer keeps them ---- */
 
-#define JSON_DEPTH 4	/* JSON inside JSON strings (tool arguments in messages) */
-
-static bool hex4(const char *s, size_t n, size_t i, unsigned int *cp)
+bool redact_header_is_credential(const char *name, size_t len)
 {
-	unsigned int v = 0;
-	size_t k;
-	char c;
+	static const char *const creds[] = {
+		"authorization", "proxy-authorization", "cookie", "set-cookie",
+		"x-api-key", "api-key", "x-goog-api-key",
+	};
 
-	if (i + 4 > n)
-		return false;
-	for (k = i; k < i + 4; k++) {
-		c = (char)tolower((unsigned char)s[k]);
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (unsigned int)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (unsigned int)(c - 'a' + 10);
-		else
-			return false;
-	}
-	*cp = v;
-	return true;
+	return name_in(name, len, creds, sizeof(creds) / sizeof(creds[0]));
 }
 
-static void put_utf8(struct tt_buf *b, unsigned int cp)
+char *redact_header_value(const char *name, size_t name_len, const char *value, size_t len)
 {
-	if (cp < 0x80) {
-		tt_buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		tt_buf_addc(b, (char)(0xc0 | (cp >> 6)));
-		tt_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		tt_buf_addc(b, (char)(0xe0 | (cp >> 12)));
-		tt_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		tt_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		tt_buf_addc(b, (char)(0xf0 | (cp >> 18)));
-		tt_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		tt_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		tt_buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-	}
+	if (redact_header_is_credential(name, name_len))
+		return strdup(REDACT_MARK);
+	return strndup(value, len);
 }
 
-/* \uXXXX at s[i] (i at the backslash), surrogate pairs joined; *cp gets the code point. */
-static size_t json_u_escape(const char *s, size_t n, size_t i, unsigned int *cp)
+static bool query_param_secret(const char *name, size_t len)
 {
-	unsigned int lo;
+	static const char *const names[] = { "key", "api_key", "apikey", "access_token", "token" };
 
-	if (!hex4(s, n, i + 2, cp))
-		return 0;
-	if (*cp < 0xd800 || *cp >= 0xe000)
-		return 6;
-	if (*cp < 0xdc00 && i + 12 <= n && s[i + 6] == '\\' && s[i + 7] == 'u' &&
-	    hex4(s, n, i + 8, &lo) && lo >= 0xdc00 && lo < 0xe000) {
-		*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
-		return 12;
-	}
-	*cp = 0xfffd;	/* a lone surrogate */
-	return 6;
+	return name_in(name, len, names, sizeof(names) / sizeof(names[0]));
 }
 
-/* Unescapes the body of a JSON string, s[0..n), into b. */
-static void json_unescape(struct tt_buf *b, const char *s, size_t n)
+char *redact_target(const char *target, size_t len)
 {
-	static const char esc[] = "b\bf\fn\nr\rt\t";
-	const char *e;
-	unsigned int cp;
-	size_t i = 0, k;
-
-	while (i < n) {
-		if (s[i] != '\\') {
-			tt_buf_addc(b, s[i++]);
-			continue;
-		}
-		if (i + 1 >= n)
-			break;
-		if (s[i + 1] == 'u' && (k = json_u_escape(s, n, i, &cp))) {
-			put_utf8(b, cp);
-			i += k;
-			continue;
-		}
-		e = strchr(esc, s[i + 1]);
-		tt_buf_addc(b, e && s[i + 1] && (e - esc) % 2 == 0 ? e[1] : s[i + 1]);
-		i += 2;
-	}
-}
-
-static void json_escape(struct tt_buf *b, const char *s)
-{
-	static const char esc[] = "\"\"\\\\\bb\ff\nn\rr\tt";
-	const char *e;
-
-	for (; *s; s++) {
-		e = strchr(esc, *s);
-		if (e && (e - esc) % 2 == 0) {
-			tt_buf_addc(b, '\\');
-			tt_buf_addc(b, e[1]);
-		} else if ((unsigned char)*s < 0x20) {
-			tt_buf_printf(b, "\\u%04x", (unsigned char)*s);
-		} else {
-			tt_buf_addc(b, *s);
-		}
-	}
-}
-
-static bool looks_json(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && is_space(s[i]))
-		i++;
-	return i < n && (s[i] == '{' || s[i] == '[');
-}
-
-static int json_walk(struct tt_buf *out, const char *s, size_t len, int depth);
-
-/*
- * A string value's body s[0..n): the text rule on its unescaped text (the JSON rules when it
- * holds JSON), written back escaped when something changed, as it was otherwise.
- */
-static int json_value(struct tt_buf *out, const char *s, size_t n, int depth)
-{
-	struct tt_buf u, in;
-	const char *p;
-	char *red = NULL;
-	size_t at = out->len;
-	int err = 0;
-
-	tt_buf_init(&u, n + 1);
-	json_unescape(&u, s, n);
-	p = tt_buf_cstr(&u);
-	if (!p) {
-		err = -ENOMEM;
-	} else if (memchr(p, '\0', u.len)) {
-		/* \u0000 inside: key shapes only, on the escaped text */
-		err = tt_buf_add(out, s, n);
-		if (!err)
-			out->len = at + redact_mem((char *)out->data + at, n);
-	} else if (depth < JSON_DEPTH && looks_json(p, u.len)) {
-		tt_buf_init(&in, u.len * 2 * MARK_LEN + 64);
-		err = json_walk(&in, p, u.len, depth + 1);
-		red = err ? NULL : tt_buf_steal(&in, NULL);
-		tt_buf_free(&in);
-	} else {
-		red = redact_text(p);
-		err = red ? 0 : -ENOMEM;
-	}
-	if (red && !strcmp(red, p))
-		err = tt_buf_add(out, s, n);
-	else if (red)
-		json_escape(out, red);
-	free(red);
-	tt_buf_free(&u);
-	return err;
-}
-
-/* Whether a run between strings has words other than JSON literals and exponents. */
-static bool has_words(const char *s, size_t n)
-{
-	size_t i = 0, w;
-
-	while (i < n) {
-		if (!isalpha((unsigned char)s[i])) {
-			i++;
-			continue;
-		}
-		for (w = i; i < n && isalpha((unsigned char)s[i]); i++)
-			;
-		if (!(i - w == 1 && (s[w] == 'e' || s[w] == 'E')) &&
-		    !(i - w == 4 && (!strncmp(s + w, "true", 4) || !strncmp(s + w, "null", 4))) &&
-		    !(i - w == 5 && !strncmp(s + w, "false", 5)))
-			return true;
-	}
-	return false;
-}
-
-/* Bytes outside strings: JSON punctuation, or text when the input is not quite JSON. */
-static int json_between(struct tt_buf *out, const char *s, size_t n)
-{
-	char *t, *red;
-	int err;
-
-	if (!has_words(s, n))
-		return tt_buf_add(out, s, n);
-	t = strndup(s, n);
-	red = t ? redact_text(t) : NULL;
-	err = red ? tt_buf_addstr(out, red) : -ENOMEM;
-	free(red);
-	free(t);
-	return err;
-}
-
-/* A string value s[0..n) that is an option naming a secret ("--token"), as in an argv. */
-static bool json_secret_option(const char *s, size_t n)
-{
-	char *a = strndup(s, n);
-	bool yes = a && secret_option(a);
-
-	free(a);
-	return yes;
-}
-
-static int json_walk(struct tt_buf *out, const char *s, size_t len, int depth)
-{
-	const char *key = NULL, *q;
-	size_t key_len = 0, i = 0, e, j;
-	bool closed, opt = false;
-	int err = 0;
-
-	while (i < len && !err) {
-		if (s[i] != '"') {
-			q = memchr(s + i, '"', len - i);
-			j = q ? (size_t)(q - s) : len;
-			if (strspn(s + i, " \t\r\n:") < j - i)
-				key = NULL;	/* not "name": "value" */
-			if (strspn(s + i, " \t\r\n,") < j - i)
-				opt = false;	/* not the next item of an array */
-			err = json_between(out, s + i, j - i);
-			i = j;
-			continue;
-		}
-		for (e = i + 1; e < len && s[e] != '"'; e += s[e] == '\\' ? 2 : 1)
-			;
-		closed = e < len;
-		if (!closed)
-			e = len;
-		for (j = e + 1; closed && j < len && is_space(s[j]); j++)
-			;
-		if (closed && j < len && s[j] == ':') {		/* a member name */
-			err = tt_buf_addc(out, '"');
-			err = err ?: json_value(out, s + i + 1, e - i - 1, JSON_DEPTH);
-			err = err ?: tt_buf_addc(out, '"');
-			key = s + i + 1;
-			key_len = e - i - 1;
-		} else {
-			err = tt_buf_addc(out, '"');
-			if (!err && ((key && redact_secret_name(key, key_len)) || opt))
-				err = tt_buf_addstr(out, REDACT_MARK);
-			else if (!err)
-				err = json_value(out, s + i + 1, e - i - 1, depth);
-			if (!err && closed)
-				err = tt_buf_addc(out, '"');
-			/* ["--token", "V"]: an argv in JSON */
-			opt = !opt && !key && json_secret_option(s + i + 1, e - i - 1);
-			key = NULL;
-		}
-		i = closed ? e + 1 : len;
-	}
-	return err;
-}
-
-char *redact_json(const char *json, size_t len)
-{
+	const char *q = memchr(target, '?', len);
+	size_t path = q ? (size_t)(q - target) + 1 : len;
 	struct tt_buf b;
 	char *out;
-	int err;
 
-	tt_buf_init(&b, len * 2 * MARK_LEN + 64);
-	err = json_walk(&b, json, len, 0);
-	out = err ? NULL : tt_buf_steal(&b, NULL);
-	tt_buf_free(&b);
-	if (err == -E2BIG)
-		return strdup(REDACT_MARK);	/* cannot happen with valid input: hide it all */
-	if (!err && !out)
-		out = strdup("");
-	if (!out)
-		errno = ENOMEM;
-	return out;
-}
-
-char *redact_content(const char *s, size_t len)
-{
-	char *t, *out;
-
-	len = strnlen(s, len);
-	if (looks_json(s, len))
-		return redact_json(s, len);
-	t = strndup(s, len);
-	out = t ? redact_text(t) : NULL;
-	free(t);
-	if (!out)
-		errno = ENOMEM;
+	tt_buf_init(&b, 2 * len + 64);
+	if (tt_buf_add(&b, target, path) ||
+	    scrub_query(&b, target + path, len - path, query_param_secret)) {
+		tt_buf_free(&b);
+		return NULL;
+	}
+	out = tt_buf_steal(&b, &len);
+	if (out)
+		out[redact_mem(out, len)] = '\0';
 	return out;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "buf.h"
 #include "span.h"
 
 static void attr_clear(struct attr *a)
@@ -33,15 +34,8 @@ static struct attr *attr_slot(struct attr_list *l, const char *key)
 			return &l->v[i];
 		}
 	}
-	if (l->n == l->alloc) {
-		size_t alloc = l->alloc ? l->alloc * 2 : 8;
-
-		v = realloc(l->v, alloc * sizeof(*v));
-		if (!v)
-			return NULL;
-		l->v = v;
-		l->alloc = alloc;
-	}
+	if (tt_ensure_mem((void **)&l->v, &l->alloc, sizeof(*l->v), l->n + 1))
+		return NULL;
 	v = &l->v[l->n];
 	v->key = strdup(key);
 	if (!v->key)

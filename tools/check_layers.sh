@@ -13,10 +13,13 @@ buf:0
 clock:0
 hash:0
 ids:0
+jsonstr:0
 jsonw:0
 limits:0
 log:0
 redact:0
+redact_internal:0
+redact_json:0
 tt_abi:0
 util:0
 # L1 codecs
@@ -26,6 +29,7 @@ body_reader:1
 capfile:1
 chunked:1
 cli:1
+coding:1
 ehframe:1
 gopclntab:1
 http1:1

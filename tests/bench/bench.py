@@ -394,7 +394,7 @@ def bench_http():
     print("  x zlib: zlib's CPU time over the layer's in one process (>= 1: the layer keeps up "
           "with zlib alone), median and range over the processes. "
           "The layer inflates with zlib, and with libdeflate the pieces of 2 KiB or more that "
-          "reach a flush (src/body.c)")
+          "reach a flush (src/coding.c)")
     for scale in (1, 10):
         m = mem[scale]
         print("  Memory, input x%-2d: %.1f MB captured, %d exchanges through one table: peak RSS "

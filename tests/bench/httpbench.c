@@ -827,7 +827,7 @@ static double run_layer(const struct corpus *c)
  */
 static double run_zlib(const struct corpus *c, bool seq, uint64_t *out_plain, uint64_t *out_z)
 {
-	static unsigned char out[16384];	/* = body.c's STAGE_BUF */
+	static unsigned char out[16384];	/* = coding.c's STAGE_BUF */
 	uint64_t plain = 0, zb = 0;
 	z_stream *zs = xrealloc(NULL, (c->ngz ? c->ngz : 1) * sizeof(*zs));
 	size_t *p = xrealloc(NULL, (c->ngz ? c->ngz : 1) * sizeof(*p));

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "body.h"
+#include "coding.h"
 #include "log.h"
 
 #define CAP	(1u << 20)
@@ -35,18 +35,18 @@ static int sink(const void *p, size_t n, void *ctx)
 static int run(const char *coding, const uint8_t *in, size_t n, size_t split, size_t fast_min,
 	       struct sink *out)
 {
-	struct body_dec *d = body_dec__new(coding, CAP);
+	struct coding_dec *d = coding_dec__new(coding, CAP);
 	int err;
 
 	if (!d)
 		return 1;
-	body_dec__set_fast_min(d, fast_min);
-	err = body_dec__feed(d, in, split, sink, out);
+	coding_dec__set_fast_min(d, fast_min);
+	err = coding_dec__feed(d, in, split, sink, out);
 	if (!err)
-		err = body_dec__feed(d, in + split, n - split, sink, out);
+		err = coding_dec__feed(d, in + split, n - split, sink, out);
 	if (!err)
-		err = body_dec__finish(d);
-	body_dec__free(d);
+		err = coding_dec__finish(d);
+	coding_dec__free(d);
 	return err;
 }
 

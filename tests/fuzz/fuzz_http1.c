@@ -7,6 +7,7 @@
 #include "chunked.h"
 #include "http1.h"
 #include "log.h"
+#include "redact.h"
 
 static struct http1_head head;
 
@@ -15,17 +16,6 @@ static int sink(const unsigned char *p, size_t n, void *ctx)
 	(void)p;
 	*(size_t *)ctx += n;
 	return 0;
-}
-
-static void headers_free(struct http_headers *h)
-{
-	size_t i;
-
-	for (i = 0; i < h->n; i++) {
-		free(h->v[i].name);
-		free(h->v[i].value);
-	}
-	free(h->v);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,16 +38,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r > 0) {
 		http1_request_framing(&head, &len);
 		http1_headers_append(&out, &head);
-		target = http1_redact_target(head.target, head.target_len);
+		target = redact_target(head.target, head.target_len);
 		free(target);
-		headers_free(&out);
-		memset(&out, 0, sizeof(out));
+		http_headers__clear(&out);
 	}
 	r = http1_parse_response(p, size, 4096, &head);
 	if (r > 0) {
 		http1_response_framing(&head, "GET", &len);
 		http1_headers_append(&out, &head);
-		headers_free(&out);
+		http_headers__clear(&out);
 	}
 	tt_buf_init(&tr, 1024);
 	d.trailers = &tr;

@@ -2,6 +2,7 @@
 /* test_redact.c: key-like strings become REDACTED, everything else is left alone. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "redact.h"
 #include "test.h"
@@ -34,6 +35,11 @@ static const struct redact_case cases[] = {
 	{ "Bearer abc", "Bearer abc" },
 	{ "the skeleton sk- key", "the skeleton sk- key" },
 	{ "eyJhbGciOiJIUzI1NiJ9 alone", "eyJhbGciOiJIUzI1NiJ9 alone" },
+	/* a JWT given up on does not hide one after it */
+	{ "eyJaaaa-eyJhbGciOiJIUzI1NiJ9x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.s",
+	  "eyJaaaa-eyJhbGciOiJIUzI1NiJ9x REDACTED" },
+	{ "eyJhbGciOiJIUzI1NiJ9.short.x -eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.",
+	  "eyJhbGciOiJIUzI1NiJ9.short.x -REDACTED" },
 	{ "", "" },
 };
 
@@ -75,6 +81,40 @@ void test_redact_mem_bounds(void)
 		ASSERT_LE(redact_mem(g, i), i, "never grows");
 		test__guarded_free(g);
 	}
+}
+
+/*
+ * Every pass is linear in its input: 256 KiB of JWT starts that each fail ("eyJ-eyJ-...")
+ * took seconds when every start scanned to the end, and take milliseconds now.
+ */
+void test_redact_linear(void)
+{
+	static const char *const pats[] = { "eyJ-", "eyJaaaaaaaaaaaaa.-eyJ", "\"a\":", "--token ",
+					    "Bearer  -" };
+	size_t n = 256 * 1024, i, k, pl;
+	struct timespec t0, t1;
+	char *s = malloc(n + 1), *r;
+	double secs;
+
+	if (!ASSERT_OK_PTR(s, "alloc"))
+		return;
+	for (k = 0; k < sizeof(pats) / sizeof(pats[0]); k++) {
+		pl = strlen(pats[k]);
+		for (i = 0; i < n; i++)
+			s[i] = pats[k][i % pl];
+		s[n] = '\0';
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		redact_has_secret(s, n);
+		r = redact_json(s, n);
+		free(r);
+		r = redact_text(s);
+		free(r);
+		redact_mem(s, n);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		ASSERT_TRUE(secs < 5.0, pats[k]);
+	}
+	free(s);
 }
 
 /* ---- rules for text from traced programs ---- */
@@ -156,6 +196,55 @@ void test_redact_argv_url(void)
 	u = redact_url("http", "proxy", "http://user:pw@host/p?access_token=1");
 	ASSERT_STREQ(u, "http://host/p?access_token=REDACTED", "user info dropped");
 	free(u);
+}
+
+/* ---- HTTP: header values and request-target queries ---- */
+
+static const struct redact_case target_cases[] = {
+	{ "/v1beta/models?key=AIzaSyA1234567890abcdefghijklmnopqrstu&alt=sse",
+	  "/v1beta/models?key=REDACTED&alt=sse" },
+	{ "/a?x=1&token=abc&b", "/a?x=1&token=REDACTED&b" },
+	{ "/a?API_KEY=1&apikey=&access_token=2&",
+	  "/a?API_KEY=REDACTED&apikey=REDACTED&access_token=REDACTED&" },
+	/* the fixed list of names, and no fragment rule */
+	{ "/a?password=1&x#token=2", "/a?password=1&x#token=2" },
+	{ "/plain/path", "/plain/path" },
+	{ "/p/sk-proj-abcdefghijklmnopqrstuvwxyz/x?", "/p/REDACTED/x?" },
+};
+
+void test_redact_http(void)
+{
+	static const char *const creds[] = {
+		"Authorization", "proxy-authorization", "COOKIE", "Set-Cookie", "x-api-key",
+		"api-key", "X-Goog-Api-Key",
+	};
+	size_t i, n;
+	char *v;
+	void *g;
+
+	for (i = 0; i < sizeof(creds) / sizeof(creds[0]); i++) {
+		ASSERT_TRUE(redact_header_is_credential(creds[i], strlen(creds[i])), creds[i]);
+		v = redact_header_value(creds[i], strlen(creds[i]), "Bearer abc", 10);
+		ASSERT_STREQ(v, REDACT_MARK, creds[i]);
+		free(v);
+	}
+	ASSERT_FALSE(redact_header_is_credential("Content-Type", 12), "content-type is not");
+	ASSERT_FALSE(redact_header_is_credential("cookies", 7), "whole names only");
+	v = redact_header_value("Accept", 6, "*/*;q=1", 3);
+	ASSERT_STREQ(v, "*/*", "other values copied, len bytes");
+	free(v);
+
+	/* length-delimited, behind a guard page: no over-read */
+	for (i = 0; i < sizeof(target_cases) / sizeof(target_cases[0]); i++) {
+		n = strlen(target_cases[i].in);
+		g = test__guarded(target_cases[i].in, n);
+		if (!ASSERT_OK_PTR(g, "guarded copy"))
+			return;
+		v = redact_target(g, n);
+		ASSERT_STREQ(v, target_cases[i].out, target_cases[i].in);
+		free(v);
+		test__guarded_free(g);
+	}
 }
 
 static const struct redact_case json_cases[] = {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* test_body.c: content-coding decoders and the body reader (plain, SSE, NDJSON). */
+/* test_coding.c: content-coding decoders (gzip, deflate, br, zstd, the libdeflate path). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +9,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "body.h"
 #include "buf.h"
+#include "coding.h"
 #include "test.h"
 
 static size_t br_encode(const void *in, size_t n, unsigned char *out, size_t cap)
@@ -43,7 +43,7 @@ static int decode_pieces(const char *enc, const unsigned char *in, size_t len, s
 			 size_t rnd_max, size_t fast_min, size_t max, struct tt_buf *out,
 			 int *finish, uint64_t *fast)
 {
-	struct body_dec *d = body_dec__new(enc, max);
+	struct coding_dec *d = coding_dec__new(enc, max);
 	uint64_t seed = 99;
 	size_t off = 0, n;
 	int err = 0;
@@ -52,20 +52,20 @@ static int decode_pieces(const char *enc, const unsigned char *in, size_t len, s
 	if (!d)
 		return -errno;
 	if (fast_min)
-		body_dec__set_fast_min(d, fast_min);
+		coding_dec__set_fast_min(d, fast_min);
 	while (off < len && !err) {
 		n = piece ? piece : 1 + test__rand(&seed) % rnd_max;
 		if (n > len - off)
 			n = len - off;
 		g = test__guarded(in + off, n);
-		err = body_dec__feed(d, g, n, collect, out);
+		err = coding_dec__feed(d, g, n, collect, out);
 		test__guarded_free(g);
 		off += n;
 	}
-	*finish = body_dec__finish(d);
+	*finish = coding_dec__finish(d);
 	if (fast)
-		*fast = body_dec__fast_bytes(d);
-	body_dec__free(d);
+		*fast = coding_dec__fast_bytes(d);
+	coding_dec__free(d);
 	return err;
 }
 
@@ -84,18 +84,18 @@ static int decode(const char *enc, const unsigned char *in, size_t len, int how,
 static int decode_cut(const char *enc, const unsigned char *in, size_t len, size_t k, size_t max,
 		      struct tt_buf *out, int *finish, uint64_t *fast)
 {
-	struct body_dec *d = body_dec__new(enc, max);
+	struct coding_dec *d = coding_dec__new(enc, max);
 	int err;
 
 	if (!d)
 		return -errno;
-	err = body_dec__feed(d, in, k, collect, out);
+	err = coding_dec__feed(d, in, k, collect, out);
 	if (!err)
-		err = body_dec__feed(d, in + k, len - k, collect, out);
-	*finish = body_dec__finish(d);
+		err = coding_dec__feed(d, in + k, len - k, collect, out);
+	*finish = coding_dec__finish(d);
 	if (fast)
-		*fast = body_dec__fast_bytes(d);
-	body_dec__free(d);
+		*fast = coding_dec__fast_bytes(d);
+	coding_dec__free(d);
 	return err;
 }
 
@@ -110,7 +110,7 @@ static unsigned char *sample(size_t *n)
 	return (unsigned char *)tt_buf_steal(&b, n);
 }
 
-void test_body_codings(void)
+void test_coding_decode(void)
 {
 	static const char *splits[] = { "whole", "bytes", "random" };
 	size_t n, cap = 1 << 20, len, l2;
@@ -173,7 +173,7 @@ out:
 	free(tmp);
 }
 
-void test_body_errors(void)
+void test_coding_errors(void)
 {
 	static const unsigned char junk[] = "this is not gzip at all, not even close";
 	size_t n, cap = 1 << 20, len;
@@ -208,11 +208,11 @@ void test_body_errors(void)
 }
 
 /*
- * gzip's CRC-32 and length are checked by body.c, not by zlib: a member with a wrong trailer
+ * gzip's CRC-32 and length are checked by coding.c, not by zlib: a member with a wrong trailer
  * is corrupt however its bytes arrive, and right ones (two members, the second split from the
  * first at every byte) decode to the exact input.
  */
-void test_body_gzip_trailer(void)
+void test_coding_gzip_trailer(void)
 {
 	static const char *const what[] = { "crc", "isize" };
 	size_t n, cap = 1 << 20, len, l1, k;
@@ -257,7 +257,7 @@ out:
 	free(enc);
 }
 
-void test_body_bomb(void)
+void test_coding_bomb(void)
 {
 	size_t zeros = 64u << 20, cap = 1 << 20, len;
 	unsigned char *plain = calloc(1, zeros), *enc = malloc(cap);
@@ -327,10 +327,10 @@ static int decode_fast(const unsigned char *in, size_t len, size_t piece, size_t
 }
 
 /*
- * libdeflate decodes the pieces of a flushed gzip stream that reach a flush (body.c, "fast
+ * libdeflate decodes the pieces of a flushed gzip stream that reach a flush (coding.c, "fast
  * path"): the output is the same bytes as zlib's whatever the pieces, and it is really taken.
  */
-void test_body_gzip_fast(void)
+void test_coding_gzip_fast(void)
 {
 	static const size_t pieces[] = { 16384, 4096, 65536, 0, 1 << 20 };
 	size_t n, cap = 4 << 20, len, nb, i, *bounds = malloc(20000 * sizeof(size_t));
@@ -377,7 +377,7 @@ void test_body_gzip_fast(void)
 	}
 	/* pieces cut exactly at the flushes, 200 flushes each */
 	{
-		struct body_dec *d = body_dec__new("gzip", cap);
+		struct coding_dec *d = coding_dec__new("gzip", cap);
 		size_t from = 0, to;
 
 		if (!ASSERT_OK_PTR(d, "new"))
@@ -385,15 +385,15 @@ void test_body_gzip_fast(void)
 		tt_buf_reset(&out);
 		for (i = 199; from < len; i += 200) {
 			to = i < nb ? bounds[i] : len;
-			if (!ASSERT_OK(body_dec__feed(d, enc + from, to - from, collect, &out),
+			if (!ASSERT_OK(coding_dec__feed(d, enc + from, to - from, collect, &out),
 				       "flush pieces"))
 				break;
 			from = to;
 		}
-		ASSERT_OK(body_dec__finish(d), "flush pieces finish");
-		ASSERT_TRUE(body_dec__fast_bytes(d) > len / 2, "flush pieces fast");
+		ASSERT_OK(coding_dec__finish(d), "flush pieces finish");
+		ASSERT_TRUE(coding_dec__fast_bytes(d) > len / 2, "flush pieces fast");
 		ASSERT_MEMEQ(out.data, out.len, plain, n, "flush pieces");
-		body_dec__free(d);
+		coding_dec__free(d);
 	}
 out:
 	tt_buf_free(&out);
@@ -403,10 +403,10 @@ out:
 }
 
 /*
- * After libdeflate, zlib goes on as a raw inflater and body.c reads the member's trailer: two
+ * After libdeflate, zlib goes on as a raw inflater and coding.c reads the member's trailer: two
  * members cut at every byte around the first trailer, and wrong trailers.
  */
-void test_body_gzip_fast_members(void)
+void test_coding_gzip_fast_members(void)
 {
 	static const char *const what[] = { "crc", "isize" };
 	size_t n, cap = 4 << 20, l1, len, nb, k, *bounds = malloc(20000 * sizeof(size_t));
@@ -450,7 +450,7 @@ out:
 }
 
 /* Truncated, corrupt and bomb streams on the libdeflate path end as on zlib's. */
-void test_body_gzip_fast_errors(void)
+void test_coding_gzip_fast_errors(void)
 {
 	size_t n, cap = 4 << 20, len, nb, zeros = 64u << 20, *bounds = malloc(20000 * sizeof(size_t));
 	unsigned char *plain = sample(&n), *enc = malloc(cap), *big = NULL;
@@ -506,7 +506,7 @@ out:
  * 0xfd2fb527) and a frame naming a dictionary are refused however they are split (libzstd
  * decoded or failed each by where it was split; found by fuzz_body).
  */
-void test_body_zstd_frames(void)
+void test_coding_zstd_frames(void)
 {
 	static const unsigned char bad[][20] = {
 		{ 0x27, 0xb5, 0x2f, 0xfd, 0x04, 0x02, 0, 0, 0 },
@@ -544,140 +544,4 @@ void test_body_zstd_frames(void)
 	ASSERT_EQ(fin, -ENODATA, "partial magic: finish");
 out:
 	tt_buf_free(&out);
-}
-
-static const struct http_header sse_gzip_headers[] = {
-	{ "Content-Type", "text/event-stream; charset=utf-8" },
-	{ "Content-Encoding", "gzip" },
-};
-
-/* A gzip SSE stream flushed per event: each event is decoded as its bytes arrive. */
-void test_body_reader_sse_gzip(void)
-{
-	static const char *events[] = {
-		"event: message_start\ndata: {\"a\":1}\n\n",
-		"event: delta\ndata: {\"text\":\"Hi\"}\n\n",
-		"event: delta\ndata: {\"text\":\" there\"}\n\n",
-		"event: message_stop\ndata: {}\n\n",
-	};
-	struct http_message m = { 0 };
-	struct body_limits lim = { 1 << 20, 1 << 16, 100 };
-	struct body_reader r;
-	unsigned char out[4096];
-	z_stream z = { 0 };
-	size_t i, k;
-
-	m.headers.v = (struct http_header *)sse_gzip_headers;
-	m.headers.n = 2;
-	if (!ASSERT_OK(body_reader__init(&r, &m, &lim), "init"))
-		return;
-	ASSERT_EQ(m.kind, HTTP_BODY_SSE, "kind");
-	deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-	for (i = 0; i < 4; i++) {
-		z.next_in = (unsigned char *)events[i];
-		z.avail_in = (uInt)strlen(events[i]);
-		z.next_out = out;
-		z.avail_out = sizeof(out);
-		deflate(&z, i == 3 ? Z_FINISH : Z_SYNC_FLUSH);
-		/* Each flush arrives split in two reads, at times 1000 * (i + 1) and + 1. */
-		k = (sizeof(out) - z.avail_out) / 2;
-		ASSERT_OK(body_reader__feed(&r, out, k, 1000 * (i + 1)), "feed a");
-		ASSERT_OK(body_reader__feed(&r, out + k, sizeof(out) - z.avail_out - k,
-					    1000 * (i + 1) + 1), "feed b");
-		ASSERT_EQ(m.n_events, i + 1, "event decoded on arrival");
-	}
-	deflateEnd(&z);
-	ASSERT_OK(body_reader__finish(&r, 5000), "finish");
-	ASSERT_FALSE(r.incomplete || r.truncated || r.decode_error, "clean");
-	if (ASSERT_EQ(m.n_events, 4, "events")) {
-		ASSERT_STREQ(m.events[0].event, "message_start", "event 0");
-		ASSERT_STREQ(m.events[2].data, "{\"text\":\" there\"}", "data 2");
-		ASSERT_EQ(m.events[2].data_len, 17, "data_len 2");
-		ASSERT_EQ(m.events[0].ts_ns, 1001, "ts 0");
-		ASSERT_EQ(m.events[3].ts_ns, 4001, "ts 3");
-	}
-	ASSERT_NULL(m.body, "no plain body");
-	body_reader__free(&r);
-	m.headers.v = NULL;
-	m.headers.n = 0;
-	http_message__clear(&m);
-}
-
-void test_body_reader_caps(void)
-{
-	static const struct http_header h_unknown[] = { { "Content-Encoding", "compress" } };
-	static const struct http_header h_nd[] = { { "content-type", "application/x-ndjson" } };
-	struct body_limits lim = { 16, 1 << 10, 2 };
-	struct http_message m = { 0 };
-	struct body_reader r;
-
-	/* Plain body over the cap: cut, flagged, not a decompression cap. */
-	ASSERT_OK(body_reader__init(&r, &m, &lim), "init plain");
-	ASSERT_OK(body_reader__feed(&r, "0123456789abcdefXYZ", 19, 1), "feed plain");
-	ASSERT_OK(body_reader__finish(&r, 2), "finish plain");
-	ASSERT_TRUE(r.truncated && !r.decomp_capped, "plain truncated");
-	ASSERT_MEMEQ(m.body, m.body_len, "0123456789abcdef", 16, "plain cut");
-	body_reader__free(&r);
-	free(m.body);
-
-	/* Unknown coding: raw bytes kept, decode error. */
-	memset(&m, 0, sizeof(m));
-	m.headers.v = (struct http_header *)h_unknown;
-	m.headers.n = 1;
-	ASSERT_OK(body_reader__init(&r, &m, &lim), "init unknown");
-	ASSERT_OK(body_reader__feed(&r, "\x1f\x9d\x90", 3, 1), "feed unknown");
-	ASSERT_OK(body_reader__finish(&r, 2), "finish unknown");
-	ASSERT_TRUE(r.decode_error, "decode error");
-	ASSERT_MEMEQ(m.body, m.body_len, "\x1f\x9d\x90", 3, "raw kept");
-	body_reader__free(&r);
-	free(m.body);
-
-	/* Event count cap. */
-	memset(&m, 0, sizeof(m));
-	m.headers.v = (struct http_header *)h_nd;
-	m.headers.n = 1;
-	ASSERT_OK(body_reader__init(&r, &m, &lim), "init nd");
-	ASSERT_OK(body_reader__feed(&r, "{}\n[]\n{}\n", 9, 1), "feed nd");
-	ASSERT_OK(body_reader__finish(&r, 2), "finish nd");
-	ASSERT_EQ(m.kind, HTTP_BODY_NDJSON, "kind");
-	ASSERT_EQ(m.n_events, 2, "events capped");
-	ASSERT_TRUE(r.truncated, "truncated");
-	body_reader__free(&r);
-	m.headers.v = NULL;
-	m.headers.n = 0;
-	http_message__clear(&m);
-}
-
-/* Event strings of every size share blocks; big ones get their own; all are freed at once. */
-void test_body_event_store(void)
-{
-	static const size_t sizes[] = { 0, 1, 100, 1022, 1023, 1024, 5000, 16382, 16383, 16384,
-					70000, 10, 300, 65535, 65536, 3 };
-	struct http_message m = { 0 };
-	char *src = malloc(70003), *got[3 * 16];
-	size_t i, k, n = 0;
-
-	if (!ASSERT_OK_PTR(src, "alloc"))
-		return;
-	for (i = 0; i < 70003; i++)
-		src[i] = (char)('a' + i % 26);
-	for (k = 0; k < 3; k++) {
-		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-			got[n] = http_message__store(&m, src + k, sizes[i]);
-			if (!ASSERT_OK_PTR(got[n], "stored"))
-				goto out;
-			n++;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		size_t len = sizes[i % (sizeof(sizes) / sizeof(sizes[0]))];
-
-		if (!ASSERT_MEMEQ(got[i], len, src + i / 16, len, "bytes") ||
-		    !ASSERT_EQ(got[i][len], '\0', "NUL"))
-			break;
-	}
-out:
-	http_message__clear(&m);
-	ASSERT_NULL(m.event_store, "cleared");
-	free(src);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* body.c: content-coding decoders (gzip, deflate, br, zstd); the body reader is body_reader.c. */
+/* coding.c: content-coding decoders (gzip, deflate, br, zstd); the body reader is body_reader.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,8 @@
 #define ZSTD_STATIC_LINKING_ONLY	/* ZSTD_getFrameHeader, in the shared library too */
 #include <zstd.h>
 
-#include "body.h"
+#include "buf.h"
+#include "coding.h"
 #include "limits.h"
 #include "log.h"
 
@@ -52,14 +53,14 @@ struct stage {
 	unsigned char *buf;
 };
 
-struct body_dec {
+struct coding_dec {
 	size_t n;
 	size_t max_out;
 	uint64_t out_bytes;
 	int err;		/* sticky error */
 	size_t fast_min;	/* shortest gzip piece given to libdeflate */
 	uint64_t fast_in;	/* coded bytes libdeflate decoded */
-	body_out_fn out;
+	coding_out_fn out;
 	void *ctx;
 	struct stage st[];	/* n of them: most bodies have none */
 };
@@ -179,7 +180,7 @@ static void stage_free(struct stage *s)
 	free(s->buf);
 }
 
-void body_dec__free(struct body_dec *d)
+void coding_dec__free(struct coding_dec *d)
 {
 	size_t i;
 
@@ -190,11 +191,11 @@ void body_dec__free(struct body_dec *d)
 	free(d);
 }
 
-struct body_dec *body_dec__new(const char *encodings, size_t max_out)
+struct coding_dec *coding_dec__new(const char *encodings, size_t max_out)
 {
 	int kinds[TT_MAX_CODINGS], kind, err = 0;
 	const char *p = encodings ? encodings : "", *e;
-	struct body_dec *d;
+	struct coding_dec *d;
 	size_t n = 0, i, l;
 
 	while (*p) {
@@ -230,7 +231,7 @@ struct body_dec *body_dec__new(const char *encodings, size_t max_out)
 		d->n++;
 		err = stage_init(&d->st[i], kinds[n - 1 - i]);
 		if (err) {
-			body_dec__free(d);
+			coding_dec__free(d);
 			goto fail;
 		}
 	}
@@ -240,7 +241,7 @@ fail:
 	return NULL;
 }
 
-static int push(struct body_dec *d, size_t i, const unsigned char *in, size_t n);
+static int push(struct coding_dec *d, size_t i, const unsigned char *in, size_t n);
 
 /* Moves bytes of *in into buf until it holds want: true once it does. */
 static bool take_bytes(unsigned char *buf, size_t *have, size_t want, const unsigned char **in,
@@ -255,7 +256,7 @@ static bool take_bytes(unsigned char *buf, size_t *have, size_t want, const unsi
 	return *have == want;
 }
 
-static int emit(struct body_dec *d, const unsigned char *p, size_t n)
+static int emit(struct coding_dec *d, const unsigned char *p, size_t n)
 {
 	size_t room = d->max_out - d->out_bytes;
 	int err;
@@ -304,20 +305,6 @@ struct fast_scratch {
 /* Shared by every decoder of the thread: pieces are decoded one at a time. */
 static __thread struct fast_scratch fast;
 
-static int fast_reserve(unsigned char **p, size_t *cap, size_t want)
-{
-	unsigned char *q;
-
-	if (*cap >= want)
-		return 0;
-	q = realloc(*p, want);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = want;
-	return 0;
-}
-
 /* Length of p[0..n) up to the end of its last 00 00 ff ff, 0 if none. */
 static size_t flush_end(const unsigned char *p, size_t n)
 {
@@ -348,7 +335,7 @@ static size_t flush_first(const unsigned char *p, size_t n)
  * Decodes in[0..c) (c: the last flush end of in[0..n)) with libdeflate. Returns c, 0 when the
  * piece is left to zlib, or a negative error of the output.
  */
-static long gz_fast(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+static long gz_fast(struct coding_dec *d, size_t i, const unsigned char *in, size_t n)
 {
 	static const unsigned char final_block[5] = { 0x01, 0x00, 0x00, 0xff, 0xff };
 	struct stage *s = &d->st[i];
@@ -363,7 +350,8 @@ static long gz_fast(struct body_dec *d, size_t i, const unsigned char *in, size_
 	out_restart(s);		/* zlib's output so far comes first in the CRC */
 	if (!fast.dd && !(fast.dd = libdeflate_alloc_decompressor()))
 		return 0;
-	if (fast_reserve(&fast.in, &fast.in_cap, 5 + DEFLATE_WIN + c + sizeof(final_block)))
+	if (tt_ensure_mem((void **)&fast.in, &fast.in_cap, 1,
+			  5 + DEFLATE_WIN + c + sizeof(final_block)))
 		return 0;
 	if (inflateGetDictionary(&s->z, fast.in + 5, &dl) != Z_OK)
 		return 0;
@@ -380,7 +368,7 @@ static long gz_fast(struct body_dec *d, size_t i, const unsigned char *in, size_
 	for (;;) {
 		if (want > FAST_MAX_OUT)
 			want = FAST_MAX_OUT;
-		if (fast_reserve(&fast.out, &fast.out_cap, want))
+		if (tt_ensure_mem((void **)&fast.out, &fast.out_cap, 1, want))
 			return 0;
 		r = libdeflate_deflate_decompress_ex(fast.dd, fast.in, len, fast.out, fast.out_cap,
 						     &used, &made);
@@ -413,7 +401,7 @@ static long gz_fast(struct body_dec *d, size_t i, const unsigned char *in, size_
 }
 
 /* Inflates in[0..n) with zlib: the bytes used (all, unless the stream ended), or an error. */
-static long zlib_run(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+static long zlib_run(struct coding_dec *d, size_t i, const unsigned char *in, size_t n)
 {
 	struct stage *s = &d->st[i];
 	z_stream *z = &s->z;
@@ -464,7 +452,7 @@ static long zlib_run(struct body_dec *d, size_t i, const unsigned char *in, size
 	return (long)(z->next_in - in);
 }
 
-static int run_zlib(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+static int run_zlib(struct coding_dec *d, size_t i, const unsigned char *in, size_t n)
 {
 	struct stage *s = &d->st[i];
 	size_t take, k;
@@ -519,7 +507,7 @@ static int run_zlib(struct body_dec *d, size_t i, const unsigned char *in, size_
 }
 
 /* deflate is zlib-wrapped (RFC 1950) or, from some servers, raw (RFC 1951). */
-static int run_deflate(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+static int run_deflate(struct coding_dec *d, size_t i, const unsigned char *in, size_t n)
 {
 	struct stage *s = &d->st[i];
 	bool zlib;
@@ -538,7 +526,7 @@ static int run_deflate(struct body_dec *d, size_t i, const unsigned char *in, si
 	return err ? err : run_zlib(d, i, in, n);
 }
 
-static int run_brotli(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+static int run_brotli(struct coding_dec *d, size_t i, const unsigned char *in, size_t n)
 {
 	struct stage *s = &d->st[i];
 	BrotliDecoderResult r;
@@ -570,7 +558,7 @@ static int run_brotli(struct body_dec *d, size_t i, const unsigned char *in, siz
 }
 
 /* Decodes in[0..n) up to the end of a frame: the bytes used, or an error. */
-static long zstd_frame(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+static long zstd_frame(struct coding_dec *d, size_t i, const unsigned char *in, size_t n)
 {
 	struct stage *s = &d->st[i];
 	ZSTD_inBuffer ib = { in, n, 0 };
@@ -601,7 +589,7 @@ static long zstd_frame(struct body_dec *d, size_t i, const unsigned char *in, si
  * a dictionary: found by fuzz_body). The zstd content coding (RFC 8878) is zstd frames and
  * skippable frames without dictionaries; anything else is corrupt.
  */
-static int run_zstd(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+static int run_zstd(struct coding_dec *d, size_t i, const unsigned char *in, size_t n)
 {
 	struct stage *s = &d->st[i];
 	ZSTD_frameHeader h;
@@ -641,7 +629,7 @@ static int run_zstd(struct body_dec *d, size_t i, const unsigned char *in, size_
 	return 0;
 }
 
-static int push(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
+static int push(struct coding_dec *d, size_t i, const unsigned char *in, size_t n)
 {
 	if (i == d->n)
 		return emit(d, in, n);
@@ -659,7 +647,7 @@ static int push(struct body_dec *d, size_t i, const unsigned char *in, size_t n)
 	return -EINVAL;
 }
 
-int body_dec__feed(struct body_dec *d, const void *in, size_t n, body_out_fn out, void *ctx)
+int coding_dec__feed(struct coding_dec *d, const void *in, size_t n, coding_out_fn out, void *ctx)
 {
 	int err;
 
@@ -676,7 +664,7 @@ int body_dec__feed(struct body_dec *d, const void *in, size_t n, body_out_fn out
 	return err;
 }
 
-int body_dec__finish(struct body_dec *d)
+int coding_dec__finish(struct coding_dec *d)
 {
 	size_t i;
 
@@ -689,22 +677,22 @@ int body_dec__finish(struct body_dec *d)
 	return 0;
 }
 
-size_t body_dec__codings(const struct body_dec *d)
+size_t coding_dec__codings(const struct coding_dec *d)
 {
 	return d->n;
 }
 
-uint64_t body_dec__out_bytes(const struct body_dec *d)
+uint64_t coding_dec__out_bytes(const struct coding_dec *d)
 {
 	return d->out_bytes;
 }
 
-void body_dec__set_fast_min(struct body_dec *d, size_t n)
+void coding_dec__set_fast_min(struct coding_dec *d, size_t n)
 {
 	d->fast_min = n ? n : 1;
 }
 
-uint64_t body_dec__fast_bytes(const struct body_dec *d)
+uint64_t coding_dec__fast_bytes(const struct coding_dec *d)
 {
 	return d->fast_in;
 }

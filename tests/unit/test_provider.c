@@ -197,8 +197,11 @@ static uint32_t flags_of(const cJSON *arr)
 	return fl;
 }
 
-/* Loads tests/fixtures/providers/<dir>/{meta.json,request.json,response.body}. */
-struct http_exchange *ptest_fixture(const char *dir, bool *ok)
+/*
+ * Loads tests/fixtures/providers/<dir>/{meta.json,request.json,response.body}; the response
+ * body as the kind meta.json names, or as kind when kind is not -1.
+ */
+static struct http_exchange *fixture_as(const char *dir, int kind, bool *ok)
 {
 	char path[512];
 	unsigned char *meta, *req, *resp;
@@ -219,7 +222,9 @@ struct http_exchange *ptest_fixture(const char *dir, bool *ok)
 		x = ptest_exchange(pj_str(m, "host"), pj_str(m, "target"),
 				   (int)cJSON_GetNumberValue(pj_get(m, "status")), (char *)req,
 				   qlen,
-				   (char *)resp, rlen, kind_of(pj_str(m, "response")));
+				   (char *)resp, rlen,
+				   kind < 0 ? kind_of(pj_str(m, "response")) :
+				   (enum http_body_kind)kind);
 		x->flags = flags_of(pj_get(m, "flags"));
 		x->tls = !cJSON_IsFalse(pj_get(m, "tls"));
 		cJSON_ArrayForEach(h, pj_get(m, "req_headers"))
@@ -230,6 +235,11 @@ struct http_exchange *ptest_fixture(const char *dir, bool *ok)
 	free(req);
 	free(resp);
 	return x;
+}
+
+struct http_exchange *ptest_fixture(const char *dir, bool *ok)
+{
+	return fixture_as(dir, -1, ok);
 }
 
 struct genai_call *ptest_decode(const char *dir, bool capture)
@@ -580,6 +590,80 @@ void test_provider_garbage(void)
 		if (!provider_decode(x, &o, &c))
 			ASSERT_OK_PTR(c, "call");
 		genai_call__free(c);
+		ptest_free(x);
+	}
+}
+
+/* Both NULL, or the same string. */
+static void same_str(const char *b, const char *a, const char *what)
+{
+	if (a)
+		ASSERT_STREQ(b, a, what);
+	else
+		ASSERT_NULL(b, what);
+}
+
+static void same_call(const struct genai_call *a, const struct genai_call *b, const char *what)
+{
+	size_t i;
+
+	same_str(b->response_id, a->response_id, what);
+	same_str(b->response_model, a->response_model, what);
+	same_str(b->request_model, a->request_model, what);
+	same_str(b->error_type, a->error_type, what);
+	same_str(b->error_message, a->error_message, what);
+	same_str(b->input_messages, a->input_messages, what);
+	same_str(b->output_messages, a->output_messages, what);
+	ASSERT_EQ(b->usage.input_tokens, a->usage.input_tokens, what);
+	ASSERT_EQ(b->usage.output_tokens, a->usage.output_tokens, what);
+	ASSERT_EQ(b->usage.has_input_tokens, a->usage.has_input_tokens, what);
+	ASSERT_EQ(b->streaming, a->streaming, what);
+	ASSERT_EQ(b->flags, a->flags, what);
+	ASSERT_EQ(b->first_chunk_ns, a->first_chunk_ns ? T_FIRST_BODY : 0, "one arrival for all");
+	if (ASSERT_EQ(b->n_finish_reasons, a->n_finish_reasons, what)) {
+		for (i = 0; i < a->n_finish_reasons; i++)
+			ASSERT_STREQ(b->finish_reasons[i], a->finish_reasons[i], what);
+	}
+	if (ASSERT_EQ(b->n_tool_calls, a->n_tool_calls, what)) {
+		for (i = 0; i < a->n_tool_calls; i++) {
+			same_str(b->tool_calls[i].id, a->tool_calls[i].id, what);
+			ASSERT_STREQ(b->tool_calls[i].name, a->tool_calls[i].name, what);
+			ASSERT_STREQ(b->tool_calls[i].arguments, a->tool_calls[i].arguments, what);
+			ASSERT_STREQ(b->tool_calls[i].type, a->tool_calls[i].type, what);
+			ASSERT_EQ(b->tool_calls[i].ready_ns, T_FIRST_BODY, "one arrival for all");
+		}
+	}
+}
+
+/*
+ * A stream that arrived as a plain body (a server that labels it application/json) is split
+ * by the provider and decodes as the stream does; all its events arrived with the first byte.
+ * (Not Ollama's: its plain body is taken as one object, and cJSON reads the first line only.)
+ */
+void test_provider_plain_stream(void)
+{
+	static const char *const streams[] = {
+		"openai/chat_stream_usage", "openai/chat_stream_tools", "openai/chat_stream_cut",
+		"openai/compat_openrouter", "openai/responses_stream",
+		"openai/responses_stream_cut", "openai/responses_stream_error",
+		"anthropic/messages_stream_tools", "anthropic/messages_stream_error",
+		"gemini/stream_sse_tools",
+	};
+	struct provider_opts o = { .capture_content = true };
+	struct genai_call *whole, *c;
+	struct http_exchange *x;
+	size_t i;
+	bool ok;
+
+	for (i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
+		whole = ptest_decode(streams[i], true);
+		x = fixture_as(streams[i], HTTP_BODY_PLAIN, &ok);
+		c = NULL;
+		if (whole && ASSERT_TRUE(ok, streams[i]) &&
+		    ASSERT_OK(provider_decode(x, &o, &c), streams[i]))
+			same_call(whole, c, streams[i]);
+		genai_call__free(c);
+		genai_call__free(whole);
 		ptest_free(x);
 	}
 }

@@ -81,9 +81,9 @@ struct prov_ctx {
 	cJSON *in_msgs;			/* conventions input messages (capture only) */
 	cJSON *sys;			/* system instruction parts (capture only) */
 	cJSON *tool_defs;		/* tool definitions (capture only) */
-	/* Events of a streaming body that arrived as a plain body (split by provider). */
-	struct http_event *own_events;
-	size_t n_own_events;
+	/* Events of a streaming body that arrived as a plain body (see prov_events()). */
+	struct http_message own;
+	size_t alloc_own;		/* room of own.events */
 };
 
 /* Decoders: 0, -ENOENT when the bodies do not have the API's shape, or -errno. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* prov_internal.c: JSON access, call setters and event splitting shared by the prov_* decoders. */
+/* prov_internal.c: JSON access, call setters and response events shared by the prov_* decoders. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 #include "log.h"
 #include "prov_internal.h"
 #include "redact.h"
+#include "sse.h"
 
 /* ---- JSON access ---- */
 
@@ -414,96 +415,32 @@ bool prov_resp_truncated(const struct prov_ctx *p)
 	return p->x->flags & (HTTP_X_RESP_TRUNCATED | HTTP_X_INCOMPLETE | HTTP_X_DECODE_ERROR);
 }
 
-/* ---- splitting streams that arrived as plain bodies ---- */
+/* ---- streams that arrived as plain bodies ---- */
 
-static int own_event(struct prov_ctx *p, const char *type, size_t tlen, const char *data,
-		     size_t dlen)
+/* One event of the SSE / NDJSON parser, kept in p->own (its strings in own's event storage). */
+static int own_event(const struct sse_event *e, void *ctx)
 {
+	struct prov_ctx *p = ctx;
+	struct http_message *m = &p->own;
 	struct http_event *ev;
 
-	if (p->n_own_events >= TT_MAX_SSE_EVENTS)
+	/* nothing to decode: an empty "data:", or the one a cut ended ("data: " at the end) */
+	if (!e->data_len && !e->event)
+		return 0;
+	if (m->n_events >= TT_MAX_SSE_EVENTS)
 		return -E2BIG;
-	ev = realloc(p->own_events, (p->n_own_events + 1) * sizeof(*ev));
-	if (!ev)
+	if (tt_ensure_mem((void **)&m->events, &p->alloc_own, sizeof(*ev), m->n_events + 1))
 		return -ENOMEM;
-	p->own_events = ev;
-	ev += p->n_own_events;
+	ev = &m->events[m->n_events];
 	memset(ev, 0, sizeof(*ev));
 	ev->ts_ns = p->x->resp.first_body_ns;
-	ev->event = type ? strndup(type, tlen) : NULL;
-	ev->data = malloc(dlen + 1);	/* not strndup: the data may hold NUL bytes */
-	if (ev->data) {
-		memcpy(ev->data, data, dlen);
-		ev->data[dlen] = '\0';
-	}
-	ev->data_len = dlen;
-	if ((type && !ev->event) || !ev->data) {
-		free(ev->event);
-		free(ev->data);
-		return -ENOMEM;
-	}
-	p->n_own_events++;
+	ev->data = http_message__store(m, e->data, e->data_len);
+	ev->event = e->event ? http_message__store(m, e->event, e->event_len) : NULL;
+	if (!ev->data || (e->event && !ev->event))
+		return -ENOMEM;	/* what was stored goes with own */
+	ev->data_len = e->data_len;
+	m->n_events++;
 	return 0;
-}
-
-static size_t line_end(const char *s, size_t len, size_t i, size_t *next)
-{
-	const char *nl = memchr(s + i, '\n', len - i);
-	size_t e = nl ? (size_t)(nl - s) : len;
-
-	*next = nl ? e + 1 : len;
-	if (e > i && s[e - 1] == '\r')
-		e--;
-	return e;
-}
-
-/* One SSE event per blank-line-terminated block; multi-line data joined by '\n'. */
-static int split_sse(struct prov_ctx *p, const char *s, size_t len)
-{
-	struct tt_buf data;
-	const char *type = NULL;
-	size_t i = 0, e, next = 0, tlen = 0;
-	int err = 0;
-
-	tt_buf_init(&data, TT_MAX_SSE_EVENT);
-	while (!err && i <= len) {
-		e = i < len ? line_end(s, len, i, &next) : i;
-		if (i == len)
-			next = len + 1;
-		if (e == i) {
-			if (data.len || type)
-				err = own_event(p, type, tlen, data.data ? (char *)data.data : "",
-						data.len);
-			type = NULL;
-			tt_buf_reset(&data);
-		} else if (e - i >= 5 && !memcmp(s + i, "data:", 5)) {
-			size_t v = i + 5 + (e > i + 5 && s[i + 5] == ' ');
-
-			if (data.len)
-				err = tt_buf_addc(&data, '\n');
-			err = err ?: tt_buf_add(&data, s + v, e - v);
-		} else if (e - i >= 6 && !memcmp(s + i, "event:", 6)) {
-			type = s + i + 6 + (e > i + 6 && s[i + 6] == ' ');
-			tlen = e - (size_t)(type - s);
-		}
-		i = next;
-	}
-	tt_buf_free(&data);
-	return err == -E2BIG ? 0 : err;
-}
-
-static int split_lines(struct prov_ctx *p, const char *s, size_t len)
-{
-	size_t i = 0, e, next;
-	int err = 0;
-
-	while (!err && i < len) {
-		e = line_end(s, len, i, &next);
-		if (e > i)
-			err = own_event(p, NULL, 0, s + i, e - i);
-		i = next;
-	}
-	return err == -E2BIG ? 0 : err;
 }
 
 static bool looks_sse(const char *s, size_t len)
@@ -531,13 +468,14 @@ int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n)
 	}
 	if (!body || !m->body_len)
 		return 0;
-	if (!p->own_events) {
+	/* the one SSE / NDJSON parser, as for streamed bodies; past TT_MAX_SSE_EVENTS: stop */
+	if (!p->own.events) {
 		if (looks_sse(body, m->body_len))
-			err = split_sse(p, body, m->body_len);
+			err = sse_split_body(SSE_MODE_SSE, body, m->body_len, own_event, p);
 		else if (p->m->api == PROV_API_OLLAMA_CHAT || p->m->api == PROV_API_OLLAMA_GENERATE)
-			err = split_lines(p, body, m->body_len);
+			err = sse_split_body(SSE_MODE_NDJSON, body, m->body_len, own_event, p);
 	}
-	*ev = p->own_events;
-	*n = p->n_own_events;
-	return err;
+	*ev = p->own.events;
+	*n = p->own.n_events;
+	return err == -E2BIG ? 0 : err;
 }

@@ -707,16 +707,10 @@ void genai_call__free(struct genai_call *c)
 
 static void ctx_free(struct prov_ctx *p)
 {
-	size_t i;
-
 	prov_blocks_reset(p);
 	free(p->blocks);
 	free_strv(p->finish, p->finish ? TT_MAX_GENAI_CHOICES : 0);
-	for (i = 0; i < p->n_own_events; i++) {
-		free(p->own_events[i].event);
-		free(p->own_events[i].data);
-	}
-	free(p->own_events);
+	http_message__clear(&p->own);
 	free(p->times);
 	cJSON_Delete(p->req);
 	cJSON_Delete(p->in_msgs);

@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* prov_internal.c: JSON access, call setters and response events shared by the prov_* decoders. */
+/* prov_internal.c: JSON access, the request body and the response events for the prov_* decoders. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "prov_internal.h"
-#include "redact.h"
 #include "sse.h"
 
 /* ---- JSON access ---- */
@@ -217,166 +214,6 @@ cJSON *pj_parse(const void *data, size_t len, bool lenient)
 	return j;
 }
 
-/* ---- call record setters ---- */
-
-int prov_set_str(char **dst, const char *s)
-{
-	size_t n;
-	char *d;
-
-	if (!s)
-		return 0;
-	/* strnlen + memcpy: strndup's bound draws gcc's overread warning once LTO inlines it */
-	n = strnlen(s, TT_MAX_GENAI_STR);
-	d = malloc(n + 1);
-	if (!d)
-		return -ENOMEM;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	free(*dst);
-	*dst = d;
-	return 0;
-}
-
-void prov_set_i64(int64_t *dst, bool *has, const cJSON *o, const char *key)
-{
-	int64_t v;
-
-	if (pj_int(o, key, &v)) {
-		*dst = v;
-		*has = true;
-	}
-}
-
-void prov_set_dbl(double *dst, bool *has, const cJSON *o, const char *key)
-{
-	double v;
-
-	if (pj_num(o, key, &v)) {
-		*dst = v;
-		*has = true;
-	}
-}
-
-static int add_stop(struct genai_call *c, const char *s)
-{
-	char **v;
-
-	if (!s || c->params.n_stop_sequences >= TT_MAX_GENAI_STOP)
-		return 0;
-	v = realloc(c->params.stop_sequences, (c->params.n_stop_sequences + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	c->params.stop_sequences = v;
-	v[c->params.n_stop_sequences] = strndup(s, TT_MAX_GENAI_STR);
-	if (!v[c->params.n_stop_sequences])
-		return -ENOMEM;
-	c->params.n_stop_sequences++;
-	return 0;
-}
-
-int prov_set_stop(struct genai_call *c, const cJSON *stop)
-{
-	const cJSON *e;
-	int err = 0;
-
-	if (cJSON_IsString(stop))
-		return add_stop(c, stop->valuestring);
-	cJSON_ArrayForEach(e, stop) {
-		if (cJSON_IsString(e))
-			err = add_stop(c, e->valuestring);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* The rules of redact.h on the whole text first (a cut could split a secret), then the cap. */
-static char *dup_redacted(const char *s, size_t cap)
-{
-	char *d = redact_text(s);
-
-	if (d && strlen(d) > cap)
-		d[cap] = '\0';
-	return d;
-}
-
-int prov_set_error(struct prov_ctx *p, const cJSON *err)
-{
-	struct genai_call *c = p->c;
-	const char *type = NULL, *msg = NULL;
-	int e;
-
-	if (cJSON_IsString(err)) {
-		msg = err->valuestring;
-	} else if (cJSON_IsObject(err)) {
-		type = pj_str(err, "code");
-		type = type ?: pj_str(err, "status");
-		type = type ?: pj_str(err, "type");
-		msg = pj_str(err, "message");
-	} else {
-		return 0;
-	}
-	if (!type && !c->error_type)
-		type = c->http_status >= 400 ? NULL : "_OTHER";
-	e = prov_set_str(&c->error_type, type);
-	if (!e && msg) {
-		free(c->error_message);
-		c->error_message = dup_redacted(msg, TT_MAX_GENAI_STR);
-		e = c->error_message ? 0 : -ENOMEM;
-	}
-	return e;
-}
-
-/*
- * JSON text of a content value (redacted, capped); strings are taken as they are. Redacted
- * before the cap, so that a cut cannot split a secret.
- */
-static char *content_text(const cJSON *v, uint32_t *flags)
-{
-	char *s, *red;
-
-	if (cJSON_IsString(v)) {
-		red = redact_content(v->valuestring, strlen(v->valuestring));
-	} else {
-		s = cJSON_PrintUnformatted(v);
-		if (!s)
-			return NULL;
-		red = redact_json(s, strlen(s));
-		free(s);
-	}
-	if (red && strlen(red) > TT_MAX_GENAI_CONTENT) {
-		red[TT_MAX_GENAI_CONTENT] = '\0';
-		*flags |= GENAI_F_CONTENT_TRUNCATED;
-	}
-	return red;
-}
-
-int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,
-			 const cJSON *content, bool is_error)
-{
-	struct genai_call *c = p->c;
-	struct genai_tool_result *r;
-
-	if (c->n_tool_results >= TT_MAX_GENAI_TOOLS)
-		return 0;
-	r = realloc(c->tool_results, (c->n_tool_results + 1) * sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	c->tool_results = r;
-	r += c->n_tool_results++;
-	memset(r, 0, sizeof(*r));
-	r->is_error = is_error;
-	if (prov_set_str(&r->call_id, call_id) || prov_set_str(&r->name, name))
-		return -ENOMEM;
-	if (p->capture && content) {
-		r->content = content_text(content, &c->flags);
-		if (!r->content)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 int prov_last_role(const cJSON *msgs, const char *role)
 {
 	const cJSON *m;
@@ -390,12 +227,6 @@ int prov_last_role(const cJSON *msgs, const char *role)
 		i++;
 	}
 	return last;
-}
-
-void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev)
-{
-	if (!p->c->first_chunk_ns && ev->ts_ns)
-		p->c->first_chunk_ns = ev->ts_ns;
 }
 
 const cJSON *prov_request(struct prov_ctx *p)

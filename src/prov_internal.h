@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* prov_internal.h: shared internals of provider and the prov_* decoders (not a public API). */
+/* prov_internal.h: internals of provider, the prov_* decoders and their helpers (not an API). */
 #ifndef TT_PROV_INTERNAL_H
 #define TT_PROV_INTERNAL_H
 
@@ -92,6 +92,10 @@ int prov_anthropic_decode(struct prov_ctx *p);
 int prov_gemini_decode(struct prov_ctx *p);
 int prov_ollama_decode(struct prov_ctx *p);
 
+/*
+ * Reading the exchange (prov_internal.c, under the decoders and prov_build.c).
+ */
+
 /* JSON access (NULL-safe). */
 cJSON *pj_parse(const void *data, size_t len, bool lenient);
 const cJSON *pj_get(const cJSON *o, const char *key);
@@ -103,15 +107,6 @@ bool pj_true(const cJSON *o, const char *key);
 /* Repairs JSON cut at the end (closes strings, arrays, objects after the last whole value). */
 int pj_repair(const char *s, size_t len, struct tt_buf *out);
 
-/* Call record setters. */
-int prov_set_str(char **dst, const char *s);	/* copy capped at TT_MAX_GENAI_STR; NULL: no-op */
-void prov_set_i64(int64_t *dst, bool *has, const cJSON *o, const char *key);
-void prov_set_dbl(double *dst, bool *has, const cJSON *o, const char *key);
-int prov_set_stop(struct genai_call *c, const cJSON *stop);
-int prov_set_error(struct prov_ctx *p, const cJSON *err);	/* error object or string */
-int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,
-			 const cJSON *content, bool is_error);
-void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev);
 /*
  * Index of the last message whose "role" is role in a messages/contents array, -1 if none. A
  * request carries the whole history: only what follows the model's latest turn is new.
@@ -121,6 +116,20 @@ int prov_last_role(const cJSON *msgs, const char *role);
 const cJSON *prov_request(struct prov_ctx *p);
 int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n);
 bool prov_resp_truncated(const struct prov_ctx *p);
+
+/*
+ * Building the call record (prov_build.c, under the decoders; provider.c calls prov_finish()).
+ */
+
+/* Call record setters. */
+int prov_set_str(char **dst, const char *s);	/* copy capped at TT_MAX_GENAI_STR; NULL: no-op */
+void prov_set_i64(int64_t *dst, bool *has, const cJSON *o, const char *key);
+void prov_set_dbl(double *dst, bool *has, const cJSON *o, const char *key);
+int prov_set_stop(struct genai_call *c, const cJSON *stop);
+int prov_set_error(struct prov_ctx *p, const cJSON *err);	/* error object or string */
+int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,
+			 const cJSON *content, bool is_error);
+void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev);
 
 /* Output assembly; prov_finish() turns blocks into tool calls, finish reasons and content. */
 struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_kind kind,

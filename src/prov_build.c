@@ -49,16 +49,17 @@ void prov_set_dbl(double *dst, bool *has, const cJSON *o, const char *key)
 	}
 }
 
-static int add_stop(struct genai_call *c, const char *s)
+static int add_stop(struct prov_ctx *p, const char *s)
 {
+	struct genai_call *c = p->c;
 	char **v;
 
 	if (!s || c->params.n_stop_sequences >= TT_MAX_GENAI_STOP)
 		return 0;
-	v = realloc(c->params.stop_sequences, (c->params.n_stop_sequences + 1) * sizeof(*v));
-	if (!v)
+	if (tt_ensure_mem((void **)&c->params.stop_sequences, &p->alloc_stops, sizeof(*v),
+			  c->params.n_stop_sequences + 1))
 		return -ENOMEM;
-	c->params.stop_sequences = v;
+	v = c->params.stop_sequences;
 	v[c->params.n_stop_sequences] = strndup(s, TT_MAX_GENAI_STR);
 	if (!v[c->params.n_stop_sequences])
 		return -ENOMEM;
@@ -66,16 +67,16 @@ static int add_stop(struct genai_call *c, const char *s)
 	return 0;
 }
 
-int prov_set_stop(struct genai_call *c, const cJSON *stop)
+int prov_set_stop(struct prov_ctx *p, const cJSON *stop)
 {
 	const cJSON *e;
 	int err = 0;
 
 	if (cJSON_IsString(stop))
-		return add_stop(c, stop->valuestring);
+		return add_stop(p, stop->valuestring);
 	cJSON_ArrayForEach(e, stop) {
 		if (cJSON_IsString(e))
-			err = add_stop(c, e->valuestring);
+			err = add_stop(p, e->valuestring);
 		if (err)
 			return err;
 	}
@@ -151,11 +152,10 @@ int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *na
 
 	if (c->n_tool_results >= TT_MAX_GENAI_TOOLS)
 		return 0;
-	r = realloc(c->tool_results, (c->n_tool_results + 1) * sizeof(*r));
-	if (!r)
+	if (tt_ensure_mem((void **)&c->tool_results, &p->alloc_results, sizeof(*r),
+			  c->n_tool_results + 1))
 		return -ENOMEM;
-	c->tool_results = r;
-	r += c->n_tool_results++;
+	r = &c->tool_results[c->n_tool_results++];
 	memset(r, 0, sizeof(*r));
 	r->is_error = is_error;
 	if (prov_set_str(&r->call_id, call_id) || prov_set_str(&r->name, name))
@@ -168,10 +168,23 @@ int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *na
 	return 0;
 }
 
+int prov_path_model(struct prov_ctx *p)
+{
+	if (p->c->request_model || !p->m->path_model[0])
+		return 0;
+	return prov_set_str(&p->c->request_model, p->m->path_model);
+}
+
 void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev)
 {
 	if (!p->c->first_chunk_ns && ev->ts_ns)
 		p->c->first_chunk_ns = ev->ts_ns;
+}
+
+void prov_stream_end(struct prov_ctx *p, bool ended)
+{
+	if (!ended && !p->c->error_type)
+		p->c->flags |= GENAI_F_INCOMPLETE;
 }
 
 
@@ -210,15 +223,8 @@ struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_ki
 	}
 	if (p->n_blocks >= TT_MAX_GENAI_BLOCKS)
 		return NULL;
-	if (p->n_blocks == p->alloc_blocks) {
-		size_t n = p->alloc_blocks ? p->alloc_blocks * 2 : 8;
-
-		b = realloc(p->blocks, n * sizeof(*b));
-		if (!b)
-			return NULL;
-		p->blocks = b;
-		p->alloc_blocks = n;
-	}
+	if (tt_ensure_mem((void **)&p->blocks, &p->alloc_blocks, sizeof(*b), p->n_blocks + 1))
+		return NULL;
 	b = &p->blocks[p->n_blocks++];
 	memset(b, 0, sizeof(*b));
 	b->choice = choice;
@@ -236,20 +242,16 @@ struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_ki
 
 void prov_blocks_reset(struct prov_ctx *p)
 {
-	struct prov_block_time *t;
+	const struct prov_block *b;
 	size_t i;
 
 	for (i = 0; i < p->n_blocks; i++) {
-		if (p->blocks[i].kind == PROV_BLK_TOOL && p->blocks[i].last_ns &&
-		    !block_time(p, p->blocks[i].choice, p->blocks[i].key)) {
-			t = realloc(p->times, (p->n_times + 1) * sizeof(*t));
-			if (t) {
-				p->times = t;
-				t[p->n_times++] = (struct prov_block_time){ p->blocks[i].choice,
-									    p->blocks[i].key,
-									    p->blocks[i].last_ns };
-			}
-		}
+		b = &p->blocks[i];
+		if (b->kind == PROV_BLK_TOOL && b->last_ns && !block_time(p, b->choice, b->key) &&
+		    !tt_ensure_mem((void **)&p->times, &p->alloc_times, sizeof(*p->times),
+				   p->n_times + 1))
+			p->times[p->n_times++] = (struct prov_block_time){ b->choice, b->key,
+									   b->last_ns };
 	}
 	for (i = 0; i < p->n_blocks; i++) {
 		free(p->blocks[i].id);
@@ -275,6 +277,27 @@ int prov_block_add(struct prov_ctx *p, struct prov_block *b, const char *s, size
 			 (unsigned long long)p->x->conn, b->data.len);
 	}
 	return 0;
+}
+
+int prov_block_text(struct prov_ctx *p, int choice, enum prov_block_kind kind, int key,
+		    const char *text)
+{
+	if (!text || !*text)
+		return 0;
+	return prov_block_add(p, prov_block(p, choice, kind, key), text, strlen(text));
+}
+
+int prov_choice(struct prov_ctx *p, const cJSON *o, int pos)
+{
+	int64_t idx;
+	int i;
+
+	i = pj_int(o, "index", &idx) && idx >= 0 && idx < TT_MAX_GENAI_CHOICES ? (int)idx : pos;
+	if (i >= TT_MAX_GENAI_CHOICES)
+		return -1;
+	if (i >= p->n_choices)
+		p->n_choices = i + 1;
+	return i;
 }
 
 int prov_set_finish(struct prov_ctx *p, int choice, const char *reason)
@@ -315,17 +338,15 @@ static int finish_tool_calls(struct prov_ctx *p)
 	struct genai_call *c = p->c;
 	struct genai_tool_call *t;
 	struct prov_block *b;
-	size_t i;
+	size_t i, alloc = 0;
 
 	for (i = 0; i < p->n_blocks && c->n_tool_calls < TT_MAX_GENAI_TOOLS; i++) {
 		b = &p->blocks[i];
 		if (b->kind != PROV_BLK_TOOL)
 			continue;
-		t = realloc(c->tool_calls, (c->n_tool_calls + 1) * sizeof(*t));
-		if (!t)
+		if (tt_ensure_mem((void **)&c->tool_calls, &alloc, sizeof(*t), c->n_tool_calls + 1))
 			return -ENOMEM;
-		c->tool_calls = t;
-		t += c->n_tool_calls++;
+		t = &c->tool_calls[c->n_tool_calls++];
 		memset(t, 0, sizeof(*t));
 		t->type = b->tool_type;
 		t->ready_ns = b->last_ns;
@@ -506,6 +527,15 @@ cJSON *prov_part_tool_call(const char *id, const char *name, const char *args_js
 			args = cJSON_CreateString(args_json);
 		cJSON_AddItemToObject(o, "arguments", args);
 	}
+	return o;
+}
+
+cJSON *prov_part_tool_call_json(const char *id, const char *name, const cJSON *args)
+{
+	char *s = cJSON_PrintUnformatted(args);
+	cJSON *o = prov_part_tool_call(id, name, s);
+
+	free(s);
 	return o;
 }
 

@@ -214,7 +214,10 @@ cJSON *pj_parse(const void *data, size_t len, bool lenient)
 	return j;
 }
 
-int prov_last_role(const cJSON *msgs, const char *role)
+/* ---- the request ---- */
+
+/* Index of the last message whose "role" is role, -1 if none. */
+static int last_role(const cJSON *msgs, const char *role)
 {
 	const cJSON *m;
 	int i = 0, last = -1;
@@ -229,6 +232,23 @@ int prov_last_role(const cJSON *msgs, const char *role)
 	return last;
 }
 
+int prov_history(struct prov_ctx *p, const cJSON *msgs, const char *model_role,
+		 prov_msg_fn results, prov_msg_fn message)
+{
+	const cJSON *m;
+	int i = 0, last = last_role(msgs, model_role), err = 0;
+
+	cJSON_ArrayForEach(m, msgs) {
+		if (i++ > last)
+			err = results(p, m);
+		if (!err && p->capture)
+			err = message(p, m);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 const cJSON *prov_request(struct prov_ctx *p)
 {
 	const struct http_exchange *x = p->x;
@@ -241,9 +261,43 @@ const cJSON *prov_request(struct prov_ctx *p)
 	return cJSON_IsObject(p->req) ? p->req : NULL;
 }
 
+/* ---- the response ---- */
+
 bool prov_resp_truncated(const struct prov_ctx *p)
 {
 	return p->x->flags & (HTTP_X_RESP_TRUNCATED | HTTP_X_INCOMPLETE | HTTP_X_DECODE_ERROR);
+}
+
+int prov_response(struct prov_ctx *p, const struct http_event **ev, size_t *n, cJSON **body)
+{
+	const struct http_message *m = &p->x->resp;
+	int err = prov_events(p, ev, n);
+
+	*body = NULL;
+	if (!err && !*n && m->body_len)
+		*body = pj_parse(m->body, m->body_len, prov_resp_truncated(p));
+	return err;
+}
+
+int prov_each_event(struct prov_ctx *p, const struct http_event *ev, size_t n,
+		    prov_event_fn fn, void *arg)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		/* the last event may be the one a cap cut: keep what it holds */
+		cJSON *d = pj_parse(ev[i].data, ev[i].data_len, i + 1 == n);
+
+		if (!cJSON_IsObject(d)) {
+			cJSON_Delete(d);
+			d = NULL;
+		}
+		p->ev_ns = ev[i].ts_ns;
+		err = fn(p, &ev[i], d, arg);
+		cJSON_Delete(d);
+	}
+	return err;
 }
 
 /* ---- streams that arrived as plain bodies ---- */

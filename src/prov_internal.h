@@ -70,10 +70,11 @@ struct prov_ctx {
 	uint64_t ev_ns;			/* arrival of the stream event being decoded, 0: none */
 	/* last_ns of the tool blocks a final object replaced (prov_blocks_reset), by key */
 	struct prov_block_time { int choice, key; uint64_t ns; } *times;
-	size_t n_times;
+	size_t n_times, alloc_times;
 	struct prov_block *blocks;	/* in creation order */
-	size_t n_blocks;
-	size_t alloc_blocks;
+	size_t n_blocks, alloc_blocks;
+	size_t alloc_results;		/* room of c->tool_results */
+	size_t alloc_stops;		/* room of c->params.stop_sequences */
 	char **finish;			/* per choice index, NULL when not seen */
 	int n_choices;			/* 1 + highest choice index seen */
 	const char *role;		/* static: role of output messages ("assistant") */
@@ -107,15 +108,35 @@ bool pj_true(const cJSON *o, const char *key);
 /* Repairs JSON cut at the end (closes strings, arrays, objects after the last whole value). */
 int pj_repair(const char *s, size_t len, struct tt_buf *out);
 
-/*
- * Index of the last message whose "role" is role in a messages/contents array, -1 if none. A
- * request carries the whole history: only what follows the model's latest turn is new.
- */
-int prov_last_role(const cJSON *msgs, const char *role);
-/* The body of the request / the events of the response (splitting a plain body if needed). */
+/* The body of the request, parsed once (repaired when cut); NULL if not a JSON object. */
 const cJSON *prov_request(struct prov_ctx *p);
-int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n);
+typedef int (*prov_msg_fn)(struct prov_ctx *p, const cJSON *msg);
+/*
+ * Walks the history a request carries (messages or contents, oldest first). Only what follows
+ * the model's latest turn (the last message of role model_role) is new: results(p, msg) takes
+ * the tool results there, which answer the previous response. message(p, msg) takes every
+ * message into the input content when content is captured.
+ */
+int prov_history(struct prov_ctx *p, const cJSON *msgs, const char *model_role,
+		 prov_msg_fn results, prov_msg_fn message);
+
 bool prov_resp_truncated(const struct prov_ctx *p);
+/* The events of the response (a stream that came as a plain body is split here). */
+int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n);
+/*
+ * The response as the decoders take it: its events, or when it has none its body parsed as
+ * JSON (repaired when cut) in *body, which the caller frees.
+ */
+int prov_response(struct prov_ctx *p, const struct http_event **ev, size_t *n, cJSON **body);
+/* d: the event's data as a JSON object, NULL when it is not one (OpenAI's [DONE]). */
+typedef int (*prov_event_fn)(struct prov_ctx *p, const struct http_event *ev, const cJSON *d,
+			     void *arg);
+/*
+ * Hands each event to fn with its data parsed (the last one repaired when cut: a cap may have
+ * cut it), p->ev_ns set to its arrival. Stops at fn's first error.
+ */
+int prov_each_event(struct prov_ctx *p, const struct http_event *ev, size_t n,
+		    prov_event_fn fn, void *arg);
 
 /*
  * Building the call record (prov_build.c, under the decoders; provider.c calls prov_finish()).
@@ -125,23 +146,37 @@ bool prov_resp_truncated(const struct prov_ctx *p);
 int prov_set_str(char **dst, const char *s);	/* copy capped at TT_MAX_GENAI_STR; NULL: no-op */
 void prov_set_i64(int64_t *dst, bool *has, const cJSON *o, const char *key);
 void prov_set_dbl(double *dst, bool *has, const cJSON *o, const char *key);
-int prov_set_stop(struct genai_call *c, const cJSON *stop);
+int prov_set_stop(struct prov_ctx *p, const cJSON *stop);
 int prov_set_error(struct prov_ctx *p, const cJSON *err);	/* error object or string */
 int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,
 			 const cJSON *content, bool is_error);
+/* The model the URL names (Azure deployment, Gemini or Vertex path) if the body named none. */
+int prov_path_model(struct prov_ctx *p);
 void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev);
+/* A stream that ended without its last event (ended false), and without an error, is cut. */
+void prov_stream_end(struct prov_ctx *p, bool ended);
 
 /* Output assembly; prov_finish() turns blocks into tool calls, finish reasons and content. */
 struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_kind kind,
 			      int key);
 void prov_blocks_reset(struct prov_ctx *p);
 int prov_block_add(struct prov_ctx *p, struct prov_block *b, const char *s, size_t n);
+/* Adds text to the block (choice, kind, key), made if need be; NULL or "" adds nothing. */
+int prov_block_text(struct prov_ctx *p, int choice, enum prov_block_kind kind, int key,
+		    const char *text);
+/*
+ * The index of a choice / candidate object ("index", else its position pos in the list),
+ * counted in p->n_choices; -1 past TT_MAX_GENAI_CHOICES.
+ */
+int prov_choice(struct prov_ctx *p, const cJSON *o, int pos);
 int prov_set_finish(struct prov_ctx *p, int choice, const char *reason);
 int prov_finish(struct prov_ctx *p);
 
 /* Content parts in the conventions' shape (capture only; NULL on -ENOMEM). */
 cJSON *prov_part_text(const char *type, const char *text);
 cJSON *prov_part_tool_call(const char *id, const char *name, const char *args_json);
+/* The same with the arguments as a JSON value (NULL: none). */
+cJSON *prov_part_tool_call_json(const char *id, const char *name, const cJSON *args);
 cJSON *prov_part_tool_response(const char *id, const cJSON *response);
 int prov_in_msg(struct prov_ctx *p, const char *role, cJSON *parts);
 int prov_sys_text(struct prov_ctx *p, const char *text);

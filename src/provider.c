@@ -43,6 +43,20 @@ static const struct host_rule host_rules[] = {
 
 #define OLLAMA_PORT 11434
 
+/* APIs known by the end of the path (first match: "/chat/completions" before "/completions"). */
+static const struct path_rule {
+	const char *suffix;
+	enum prov_api api;
+} path_rules[] = {
+	{ "/chat/completions", PROV_API_OPENAI_CHAT },
+	{ "/completions", PROV_API_OPENAI_COMPLETIONS },
+	{ "/responses", PROV_API_OPENAI_RESPONSES },
+	{ "/embeddings", PROV_API_OPENAI_EMBEDDINGS },
+	{ "/v1/messages", PROV_API_ANTHROPIC },
+	{ "/api/chat", PROV_API_OLLAMA_CHAT },
+	{ "/api/generate", PROV_API_OLLAMA_GENERATE },
+};
+
 /* ---- detection ---- */
 
 static bool ends_with(const char *s, size_t len, const char *suffix)
@@ -146,6 +160,8 @@ static void path_segment(const char *path, size_t len, const char *marker, const
 static enum prov_api path_api(const struct http_exchange *x, const char *path, size_t len,
 			      struct prov_match *m)
 {
+	size_t i;
+
 	if (memmem(path, len, ":generateContent", 16) ||
 	    memmem(path, len, ":streamGenerateContent", 22)) {
 		m->path_stream = memmem(path, len, ":stream", 7) != NULL;
@@ -161,20 +177,9 @@ static enum prov_api path_api(const struct http_exchange *x, const char *path, s
 		m->known_host = true;
 		return PROV_API_ANTHROPIC;
 	}
-	if (ends_with(path, len, "/chat/completions"))
-		return PROV_API_OPENAI_CHAT;
-	if (ends_with(path, len, "/completions"))
-		return PROV_API_OPENAI_COMPLETIONS;
-	if (ends_with(path, len, "/responses"))
-		return PROV_API_OPENAI_RESPONSES;
-	if (ends_with(path, len, "/embeddings"))
-		return PROV_API_OPENAI_EMBEDDINGS;
-	if (ends_with(path, len, "/v1/messages"))
-		return PROV_API_ANTHROPIC;
-	if (ends_with(path, len, "/api/chat"))
-		return PROV_API_OLLAMA_CHAT;
-	if (ends_with(path, len, "/api/generate"))
-		return PROV_API_OLLAMA_GENERATE;
+	for (i = 0; i < sizeof(path_rules) / sizeof(path_rules[0]); i++)
+		if (ends_with(path, len, path_rules[i].suffix))
+			return path_rules[i].api;
 	return PROV_API_NONE;
 }
 

@@ -285,26 +285,19 @@ static bool shape_ok(const struct prov_ctx *p, const cJSON *rq, const cJSON *bod
 int prov_anthropic_decode(struct prov_ctx *p)
 {
 	const struct http_event *ev;
-	const cJSON *rq = prov_request(p);
 	struct usage_parts u = { 0 };
 	cJSON *body;
 	size_t n;
 	int err;
 
 	p->c->operation = "chat";
-	err = prov_response(p, &ev, &n, &body);
+	err = prov_start(p, shape_ok, parse_request, &ev, &n, &body);
 	if (err)
 		return err;
-	if (!shape_ok(p, rq, body, ev, n)) {
-		cJSON_Delete(body);
-		return -ENOENT;
-	}
-	err = rq ? parse_request(p, rq) : 0;
-	err = err ?: prov_path_model(p);
-	if (!err && n) {
+	if (n) {
 		p->c->streaming = true;
 		err = decode_stream(p, &u, ev, n);
-	} else if (!err && cJSON_IsObject(body)) {
+	} else if (cJSON_IsObject(body)) {
 		if (pj_get(body, "error"))
 			err = prov_set_error(p, pj_get(body, "error"));
 		else

@@ -168,11 +168,33 @@ int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *na
 	return 0;
 }
 
-int prov_path_model(struct prov_ctx *p)
+/* The model the URL names (Azure deployment, Gemini or Vertex path) if the body named none. */
+static int path_model(struct prov_ctx *p)
 {
 	if (p->c->request_model || !p->m->path_model[0])
 		return 0;
 	return prov_set_str(&p->c->request_model, p->m->path_model);
+}
+
+int prov_start(struct prov_ctx *p, prov_shape_fn shape_ok, prov_json_fn parse_request,
+	       const struct http_event **ev, size_t *n, cJSON **body)
+{
+	const struct http_message *m = &p->x->resp;
+	const cJSON *rq = prov_request(p);
+	int err = prov_events(p, ev, n);
+
+	*body = NULL;
+	if (!err && !*n && m->body_len)
+		*body = pj_parse(m->body, m->body_len, prov_resp_truncated(p));
+	if (!err && shape_ok && !shape_ok(p, rq, *body, *ev, *n))
+		err = -ENOENT;
+	err = err ?: (rq ? parse_request(p, rq) : 0);
+	err = err ?: path_model(p);
+	if (err) {
+		cJSON_Delete(*body);
+		*body = NULL;
+	}
+	return err;
 }
 
 void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev)

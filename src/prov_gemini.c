@@ -259,20 +259,17 @@ static bool finished(const struct prov_ctx *p)
 int prov_gemini_decode(struct prov_ctx *p)
 {
 	const struct http_event *ev;
-	const cJSON *rq = prov_request(p);
 	cJSON *body;
 	size_t n;
 	int err;
 
 	p->c->operation = "generate_content";
 	p->c->streaming = p->m->path_stream;
-	err = prov_response(p, &ev, &n, &body);
+	/* no shape check: the path alone names Gemini; the model is in the path only */
+	err = prov_start(p, NULL, parse_request, &ev, &n, &body);
 	if (err)
 		return err;
-	/* the model is in the path only (the request names none) */
-	err = prov_path_model(p);
-	err = err ?: (rq ? parse_request(p, rq) : 0);
-	err = err ?: prov_each_event(p, ev, n, stream_event, NULL);
+	err = prov_each_event(p, ev, n, stream_event, NULL);
 	if (!err && body)
 		err = decode_body(p, body);
 	if (p->c->streaming)

@@ -233,7 +233,7 @@ static int last_role(const cJSON *msgs, const char *role)
 }
 
 int prov_history(struct prov_ctx *p, const cJSON *msgs, const char *model_role,
-		 prov_msg_fn results, prov_msg_fn message)
+		 prov_json_fn results, prov_json_fn message)
 {
 	const cJSON *m;
 	int i = 0, last = last_role(msgs, model_role), err = 0;
@@ -266,17 +266,6 @@ const cJSON *prov_request(struct prov_ctx *p)
 bool prov_resp_truncated(const struct prov_ctx *p)
 {
 	return p->x->flags & (HTTP_X_RESP_TRUNCATED | HTTP_X_INCOMPLETE | HTTP_X_DECODE_ERROR);
-}
-
-int prov_response(struct prov_ctx *p, const struct http_event **ev, size_t *n, cJSON **body)
-{
-	const struct http_message *m = &p->x->resp;
-	int err = prov_events(p, ev, n);
-
-	*body = NULL;
-	if (!err && !*n && m->body_len)
-		*body = pj_parse(m->body, m->body_len, prov_resp_truncated(p));
-	return err;
 }
 
 int prov_each_event(struct prov_ctx *p, const struct http_event *ev, size_t n,

@@ -110,7 +110,8 @@ int pj_repair(const char *s, size_t len, struct tt_buf *out);
 
 /* The body of the request, parsed once (repaired when cut); NULL if not a JSON object. */
 const cJSON *prov_request(struct prov_ctx *p);
-typedef int (*prov_msg_fn)(struct prov_ctx *p, const cJSON *msg);
+/* Takes one JSON object of the request (the request itself, a message of its history). */
+typedef int (*prov_json_fn)(struct prov_ctx *p, const cJSON *o);
 /*
  * Walks the history a request carries (messages or contents, oldest first). Only what follows
  * the model's latest turn (the last message of role model_role) is new: results(p, msg) takes
@@ -118,16 +119,11 @@ typedef int (*prov_msg_fn)(struct prov_ctx *p, const cJSON *msg);
  * message into the input content when content is captured.
  */
 int prov_history(struct prov_ctx *p, const cJSON *msgs, const char *model_role,
-		 prov_msg_fn results, prov_msg_fn message);
+		 prov_json_fn results, prov_json_fn message);
 
 bool prov_resp_truncated(const struct prov_ctx *p);
 /* The events of the response (a stream that came as a plain body is split here). */
 int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n);
-/*
- * The response as the decoders take it: its events, or when it has none its body parsed as
- * JSON (repaired when cut) in *body, which the caller frees.
- */
-int prov_response(struct prov_ctx *p, const struct http_event **ev, size_t *n, cJSON **body);
 /* d: the event's data as a JSON object, NULL when it is not one (OpenAI's [DONE]). */
 typedef int (*prov_event_fn)(struct prov_ctx *p, const struct http_event *ev, const cJSON *d,
 			     void *arg);
@@ -142,6 +138,18 @@ int prov_each_event(struct prov_ctx *p, const struct http_event *ev, size_t n,
  * Building the call record (prov_build.c, under the decoders; provider.c calls prov_finish()).
  */
 
+/* Whether the bodies have the shape of the API (checked for servers not known to speak it). */
+typedef bool (*prov_shape_fn)(const struct prov_ctx *p, const cJSON *rq, const cJSON *body,
+			      const struct http_event *ev, size_t n);
+/*
+ * How a decoder starts: the response's events, or when it has none its body parsed as JSON
+ * (repaired when cut) in *body; -ENOENT when shape_ok (NULL: none) finds the bodies are not
+ * the API's; the request read by parse_request; the model the URL names (Azure deployment,
+ * Gemini or Vertex path) when the request named none. On success *body is the caller's.
+ */
+int prov_start(struct prov_ctx *p, prov_shape_fn shape_ok, prov_json_fn parse_request,
+	       const struct http_event **ev, size_t *n, cJSON **body);
+
 /* Call record setters. */
 int prov_set_str(char **dst, const char *s);	/* copy capped at TT_MAX_GENAI_STR; NULL: no-op */
 void prov_set_i64(int64_t *dst, bool *has, const cJSON *o, const char *key);
@@ -150,8 +158,6 @@ int prov_set_stop(struct prov_ctx *p, const cJSON *stop);
 int prov_set_error(struct prov_ctx *p, const cJSON *err);	/* error object or string */
 int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,
 			 const cJSON *content, bool is_error);
-/* The model the URL names (Azure deployment, Gemini or Vertex path) if the body named none. */
-int prov_path_model(struct prov_ctx *p);
 void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev);
 /* A stream that ended without its last event (ended false), and without an error, is cut. */
 void prov_stream_end(struct prov_ctx *p, bool ended);

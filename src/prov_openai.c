@@ -569,7 +569,7 @@ static bool shape_known(const cJSON *o)
 }
 
 /* For a host we do not know, the bodies must look like the API the path names. */
-static bool shape_ok(struct prov_ctx *p, const cJSON *rq, const cJSON *body,
+static bool shape_ok(const struct prov_ctx *p, const cJSON *rq, const cJSON *body,
 		     const struct http_event *ev, size_t n)
 {
 	cJSON *d;
@@ -615,23 +615,14 @@ static void set_operation(struct prov_ctx *p)
 int prov_openai_decode(struct prov_ctx *p)
 {
 	const struct http_event *ev;
-	const cJSON *rq = prov_request(p);
 	cJSON *body;
 	size_t n;
 	int err;
 
 	set_operation(p);
-	err = prov_response(p, &ev, &n, &body);
+	err = prov_start(p, shape_ok, parse_request, &ev, &n, &body);
 	if (err)
 		return err;
-	if (!shape_ok(p, rq, body, ev, n)) {
-		cJSON_Delete(body);
-		return -ENOENT;
-	}
-	err = rq ? parse_request(p, rq) : 0;
-	err = err ?: prov_path_model(p);
-	if (err)
-		goto out;
 	if (n) {
 		p->c->streaming = true;
 		err = decode_stream(p, ev, n);
@@ -646,7 +637,6 @@ int prov_openai_decode(struct prov_ctx *p)
 	} else if (cJSON_IsObject(body)) {
 		err = chat_object(p, body);
 	}
-out:
 	cJSON_Delete(body);
 	return err;
 }

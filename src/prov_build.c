@@ -168,6 +168,20 @@ int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *na
 	return 0;
 }
 
+void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev)
+{
+	if (!p->c->first_chunk_ns && ev->ts_ns)
+		p->c->first_chunk_ns = ev->ts_ns;
+}
+
+void prov_stream_end(struct prov_ctx *p, bool ended)
+{
+	if (!ended && !p->c->error_type)
+		p->c->flags |= GENAI_F_INCOMPLETE;
+}
+
+/* ---- the start of a decoder ---- */
+
 /* The model the URL names (Azure deployment, Gemini or Vertex path) if the body named none. */
 static int path_model(struct prov_ctx *p)
 {
@@ -196,19 +210,6 @@ int prov_start(struct prov_ctx *p, prov_shape_fn shape_ok, prov_json_fn parse_re
 	}
 	return err;
 }
-
-void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev)
-{
-	if (!p->c->first_chunk_ns && ev->ts_ns)
-		p->c->first_chunk_ns = ev->ts_ns;
-}
-
-void prov_stream_end(struct prov_ctx *p, bool ended)
-{
-	if (!ended && !p->c->error_type)
-		p->c->flags |= GENAI_F_INCOMPLETE;
-}
-
 
 /* ---- output assembly ---- */
 

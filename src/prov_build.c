@@ -49,6 +49,16 @@ void prov_set_dbl(double *dst, bool *has, const cJSON *o, const char *key)
 	}
 }
 
+void prov_set_sampling(struct genai_request_params *r, const cJSON *o)
+{
+	prov_set_dbl(&r->temperature, &r->has_temperature, o, "temperature");
+	prov_set_dbl(&r->top_p, &r->has_top_p, o, "top_p");
+	prov_set_dbl(&r->frequency_penalty, &r->has_frequency_penalty, o, "frequency_penalty");
+	prov_set_dbl(&r->presence_penalty, &r->has_presence_penalty, o, "presence_penalty");
+	prov_set_i64(&r->top_k, &r->has_top_k, o, "top_k");
+	prov_set_i64(&r->seed, &r->has_seed, o, "seed");
+}
+
 static int add_stop(struct prov_ctx *p, const char *s)
 {
 	struct genai_call *c = p->c;

@@ -154,6 +154,8 @@ int prov_start(struct prov_ctx *p, prov_shape_fn shape_ok, prov_json_fn parse_re
 int prov_set_str(char **dst, const char *s);	/* copy capped at TT_MAX_GENAI_STR; NULL: no-op */
 void prov_set_i64(int64_t *dst, bool *has, const cJSON *o, const char *key);
 void prov_set_dbl(double *dst, bool *has, const cJSON *o, const char *key);
+/* temperature, top_p, frequency_penalty, presence_penalty, top_k and seed of o, if there */
+void prov_set_sampling(struct genai_request_params *r, const cJSON *o);
 int prov_set_stop(struct prov_ctx *p, const cJSON *stop);
 int prov_set_error(struct prov_ctx *p, const cJSON *err);	/* error object or string */
 int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,

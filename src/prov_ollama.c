@@ -89,13 +89,9 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 	int err;
 
 	err = prov_set_str(&c->request_model, pj_str(rq, "model"));
-	prov_set_dbl(&r->temperature, &r->has_temperature, o, "temperature");
-	prov_set_dbl(&r->top_p, &r->has_top_p, o, "top_p");
-	prov_set_dbl(&r->frequency_penalty, &r->has_frequency_penalty, o, "frequency_penalty");
-	prov_set_dbl(&r->presence_penalty, &r->has_presence_penalty, o, "presence_penalty");
-	prov_set_i64(&r->top_k, &r->has_top_k, o, "top_k");
+	/* Ollama's options take OpenAI's names */
+	prov_set_sampling(r, o);
 	prov_set_i64(&r->max_tokens, &r->has_max_tokens, o, "num_predict");
-	prov_set_i64(&r->seed, &r->has_seed, o, "seed");
 	/* stream defaults to true in Ollama's native API */
 	c->streaming = !cJSON_IsFalse(pj_get(rq, "stream"));
 	err = err ?: prov_set_stop(p, pj_get(o, "stop"));

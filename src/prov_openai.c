@@ -121,12 +121,7 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 	int err;
 
 	err = prov_set_str(&c->request_model, pj_str(rq, "model"));
-	prov_set_dbl(&r->temperature, &r->has_temperature, rq, "temperature");
-	prov_set_dbl(&r->top_p, &r->has_top_p, rq, "top_p");
-	prov_set_dbl(&r->frequency_penalty, &r->has_frequency_penalty, rq, "frequency_penalty");
-	prov_set_dbl(&r->presence_penalty, &r->has_presence_penalty, rq, "presence_penalty");
-	prov_set_i64(&r->top_k, &r->has_top_k, rq, "top_k");
-	prov_set_i64(&r->seed, &r->has_seed, rq, "seed");
+	prov_set_sampling(r, rq);
 	prov_set_i64(&r->choice_count, &r->has_choice_count, rq, "n");
 	prov_set_i64(&r->max_tokens, &r->has_max_tokens, rq, "max_tokens");
 	prov_set_i64(&r->max_tokens, &r->has_max_tokens, rq, "max_completion_tokens");

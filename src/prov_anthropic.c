@@ -21,7 +21,8 @@ static cJSON *block_part(const cJSON *b)
 	if (!strcmp(type, "thinking"))
 		return prov_part_text("reasoning", pj_str(b, "thinking"));
 	if (!strcmp(type, "tool_use"))
-		return prov_part_tool_call_json(pj_str(b, "id"), pj_str(b, "name"), pj_get(b, "input"));
+		return prov_part_tool_call_json(pj_str(b, "id"), pj_str(b, "name"),
+						pj_get(b, "input"));
 	if (!strcmp(type, "tool_result"))
 		return prov_part_tool_response(pj_str(b, "tool_use_id"), pj_get(b, "content"));
 	part = cJSON_CreateObject();
@@ -148,8 +149,8 @@ static int content_block(struct prov_ctx *p, int idx, const cJSON *b)
 	if (!type)
 		return 0;
 	if (!strcmp(type, "text") || !strcmp(type, "thinking"))
-		return prov_block_text(p, 0, type[1] == 'e' ? PROV_BLK_TEXT : PROV_BLK_REASONING, idx,
-				       pj_str(b, type));
+		return prov_block_text(p, 0, type[1] == 'e' ? PROV_BLK_TEXT : PROV_BLK_REASONING,
+				       idx, pj_str(b, type));
 	if (strcmp(type, "tool_use") && strcmp(type, "server_tool_use"))
 		return 0;
 	blk = prov_block(p, 0, PROV_BLK_TOOL, idx);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* prov_internal.c: JSON access, the request body and the response events for the prov_* decoders. */
+/* prov_internal.c: JSON access, the request and the response events for the prov_* decoders. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>

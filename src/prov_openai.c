@@ -264,8 +264,8 @@ static int output_item(struct prov_ctx *p, int idx, const cJSON *it)
 	}
 	if (!strcmp(type, "reasoning")) {
 		cJSON_ArrayForEach(e, pj_get(it, "summary"))
-			err = err ?: prov_block_text(p, 0, PROV_BLK_REASONING, RESP_KEY(idx, part++),
-						pj_str(e, "text"));
+			err = err ?: prov_block_text(p, 0, PROV_BLK_REASONING,
+						     RESP_KEY(idx, part++), pj_str(e, "text"));
 		return err;
 	}
 	if (strcmp(type, "message"))
@@ -275,10 +275,10 @@ static int output_item(struct prov_ctx *p, int idx, const cJSON *it)
 
 		if (refusal)
 			err = err ?: prov_block_text(p, 0, PROV_BLK_REFUSAL, RESP_KEY(idx, part),
-						refusal);
+						     refusal);
 		else
 			err = err ?: prov_block_text(p, 0, PROV_BLK_TEXT, RESP_KEY(idx, part),
-						pj_str(e, "text"));
+						     pj_str(e, "text"));
 		part++;
 	}
 	return err;
@@ -399,7 +399,8 @@ static int chat_choice(struct prov_ctx *p, const cJSON *ch, int pos)
 	err = prov_block_text(p, i, PROV_BLK_REASONING, 0, pj_str(m, "reasoning_content"));
 	err = err ?: prov_block_text(p, i, PROV_BLK_REASONING, 0, pj_str(m, "reasoning"));
 	err = err ?: prov_block_text(p, i, PROV_BLK_TEXT, 0, pj_str(m, "content"));
-	err = err ?: prov_block_text(p, i, PROV_BLK_TEXT, 0, pj_str(ch, "text"));	/* completions */
+	/* "text": Completions */
+	err = err ?: prov_block_text(p, i, PROV_BLK_TEXT, 0, pj_str(ch, "text"));
 	err = err ?: prov_block_text(p, i, PROV_BLK_REFUSAL, 0, pj_str(m, "refusal"));
 	err = err ?: chat_tool_calls(p, i, pj_get(m, "tool_calls"));
 	err = err ?: prov_set_finish(p, i, pj_str(ch, "finish_reason"));

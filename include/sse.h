@@ -77,6 +77,14 @@ void sse_parser__gap(struct sse_parser *p);
  */
 int sse_parser__finish(struct sse_parser *p, sse_event_fn fn, void *ctx);
 
+/*
+ * Splits a whole body in one call (a stream that arrived as a plain body) with the rules of
+ * the parser above and the default max_event, except that the end of buf also ends its last
+ * line: a body cut by a cap still gives its last event, cut. 0, -ENOMEM or fn's negative
+ * return.
+ */
+int sse_split_body(enum sse_mode mode, const void *buf, size_t len, sse_event_fn fn, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

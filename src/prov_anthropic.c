@@ -12,7 +12,6 @@
 static cJSON *block_part(const cJSON *b)
 {
 	const char *type = pj_str(b, "type");
-	char *args;
 	cJSON *part;
 
 	if (!type)
@@ -21,12 +20,9 @@ static cJSON *block_part(const cJSON *b)
 		return prov_part_text("text", pj_str(b, "text"));
 	if (!strcmp(type, "thinking"))
 		return prov_part_text("reasoning", pj_str(b, "thinking"));
-	if (!strcmp(type, "tool_use")) {
-		args = cJSON_PrintUnformatted(pj_get(b, "input"));
-		part = prov_part_tool_call(pj_str(b, "id"), pj_str(b, "name"), args);
-		free(args);
-		return part;
-	}
+	if (!strcmp(type, "tool_use"))
+		return prov_part_tool_call_json(pj_str(b, "id"), pj_str(b, "name"),
+						pj_get(b, "input"));
 	if (!strcmp(type, "tool_result"))
 		return prov_part_tool_response(pj_str(b, "tool_use_id"), pj_get(b, "content"));
 	part = cJSON_CreateObject();
@@ -75,22 +71,6 @@ static int tool_results(struct prov_ctx *p, const cJSON *m)
 	return 0;
 }
 
-static int messages(struct prov_ctx *p, const cJSON *msgs)
-{
-	const cJSON *m;
-	int i = 0, last_asst = prov_last_role(msgs, "assistant"), err = 0;
-
-	cJSON_ArrayForEach(m, msgs) {
-		if (i++ > last_asst)
-			err = tool_results(p, m);
-		if (!err && p->capture)
-			err = message(p, m);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 static int system_and_tools(struct prov_ctx *p, const cJSON *rq)
 {
 	const cJSON *sys = pj_get(rq, "system"), *e;
@@ -120,9 +100,9 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 	prov_set_i64(&r->top_k, &r->has_top_k, rq, "top_k");
 	prov_set_i64(&r->max_tokens, &r->has_max_tokens, rq, "max_tokens");
 	c->streaming = pj_true(rq, "stream");
-	err = err ?: prov_set_stop(c, pj_get(rq, "stop_sequences"));
+	err = err ?: prov_set_stop(p, pj_get(rq, "stop_sequences"));
 	err = err ?: prov_set_str(&c->service_tier, pj_str(rq, "service_tier"));
-	err = err ?: messages(p, pj_get(rq, "messages"));
+	err = err ?: prov_history(p, pj_get(rq, "messages"), "assistant", tool_results, message);
 	if (!err && p->capture)
 		err = system_and_tools(p, rq);
 	return err;
@@ -168,14 +148,9 @@ static int content_block(struct prov_ctx *p, int idx, const cJSON *b)
 
 	if (!type)
 		return 0;
-	if (!strcmp(type, "text") || !strcmp(type, "thinking")) {
-		const char *t = pj_str(b, type);
-
-		if (t && *t)
-			err = prov_block_add(p, prov_block(p, 0, type[1] == 'e' ? PROV_BLK_TEXT :
-							   PROV_BLK_REASONING, idx), t, strlen(t));
-		return err;
-	}
+	if (!strcmp(type, "text") || !strcmp(type, "thinking"))
+		return prov_block_text(p, 0, type[1] == 'e' ? PROV_BLK_TEXT : PROV_BLK_REASONING,
+				       idx, pj_str(b, type));
 	if (strcmp(type, "tool_use") && strcmp(type, "server_tool_use"))
 		return 0;
 	blk = prov_block(p, 0, PROV_BLK_TOOL, idx);
@@ -227,25 +202,30 @@ static int block_delta(struct prov_ctx *p, int idx, const cJSON *d)
 		s = pj_str(d, "partial_json");
 		kind = PROV_BLK_TOOL;
 	}
-	if (!s || !*s)
-		return 0;
-	return prov_block_add(p, prov_block(p, 0, kind, idx), s, strlen(s));
+	return prov_block_text(p, 0, kind, idx, s);
 }
 
-static int event(struct prov_ctx *p, struct usage_parts *u, const struct http_event *ev,
-		 const cJSON *d, bool *stopped)
+/* What a stream's events build on: the usage parts so far, and whether message_stop came. */
+struct stream_state {
+	struct usage_parts *u;
+	bool stopped;
+};
+
+static int event(struct prov_ctx *p, const struct http_event *ev, const cJSON *d, void *arg)
 {
+	struct stream_state *st = arg;
+	struct usage_parts *u = st->u;
 	const char *type = pj_str(d, "type") ?: ev->event;
 	int64_t idx = 0;
 
-	if (!type)
+	if (!d || !type)
 		return 0;
 	if (!strcmp(type, "message_start"))
 		return message_object(p, u, pj_get(d, "message"));
 	if (!strcmp(type, "error"))
 		return prov_set_error(p, pj_get(d, "error"));
 	if (!strcmp(type, "message_stop")) {
-		*stopped = true;
+		st->stopped = true;
 		return 0;
 	}
 	if (!strcmp(type, "message_delta")) {
@@ -269,20 +249,10 @@ static int event(struct prov_ctx *p, struct usage_parts *u, const struct http_ev
 static int decode_stream(struct prov_ctx *p, struct usage_parts *u, const struct http_event *ev,
 			 size_t n)
 {
-	bool stopped = false;
-	size_t i;
-	int err = 0;
+	struct stream_state st = { .u = u };
+	int err = prov_each_event(p, ev, n, event, &st);
 
-	for (i = 0; i < n && !err; i++) {
-		cJSON *d = pj_parse(ev[i].data, ev[i].data_len, i + 1 == n);
-
-		p->ev_ns = ev[i].ts_ns;
-		if (cJSON_IsObject(d))
-			err = event(p, u, &ev[i], d, &stopped);
-		cJSON_Delete(d);
-	}
-	if (!stopped && !p->c->error_type)
-		p->c->flags |= GENAI_F_INCOMPLETE;
+	prov_stream_end(p, st.stopped);
 	return err;
 }
 
@@ -315,31 +285,20 @@ static bool shape_ok(const struct prov_ctx *p, const cJSON *rq, const cJSON *bod
 
 int prov_anthropic_decode(struct prov_ctx *p)
 {
-	const struct http_exchange *x = p->x;
 	const struct http_event *ev;
-	const cJSON *rq = prov_request(p);
 	struct usage_parts u = { 0 };
-	cJSON *body = NULL;
+	cJSON *body;
 	size_t n;
 	int err;
 
 	p->c->operation = "chat";
-	err = prov_events(p, &ev, &n);
+	err = prov_start(p, shape_ok, parse_request, &ev, &n, &body);
 	if (err)
 		return err;
-	if (!n && x->resp.body_len)
-		body = pj_parse(x->resp.body, x->resp.body_len, prov_resp_truncated(p));
-	if (!shape_ok(p, rq, body, ev, n)) {
-		cJSON_Delete(body);
-		return -ENOENT;
-	}
-	err = rq ? parse_request(p, rq) : 0;
-	if (!err && !p->c->request_model && p->m->path_model[0])
-		err = prov_set_str(&p->c->request_model, p->m->path_model);
-	if (!err && n) {
+	if (n) {
 		p->c->streaming = true;
 		err = decode_stream(p, &u, ev, n);
-	} else if (!err && cJSON_IsObject(body)) {
+	} else if (cJSON_IsObject(body)) {
 		if (pj_get(body, "error"))
 			err = prov_set_error(p, pj_get(body, "error"));
 		else

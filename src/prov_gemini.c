@@ -18,17 +18,13 @@ static cJSON *part(const cJSON *pt)
 {
 	const cJSON *fc = pj_get(pt, "functionCall"), *fr = pj_get(pt, "functionResponse");
 	const char *text = pj_str(pt, "text");
-	char *args;
 	cJSON *o;
 
 	if (text)
 		return prov_part_text(pj_true(pt, "thought") ? "reasoning" : "text", text);
-	if (fc) {
-		args = cJSON_PrintUnformatted(pj_get(fc, "args"));
-		o = prov_part_tool_call(pj_str(fc, "id"), pj_str(fc, "name"), args);
-		free(args);
-		return o;
-	}
+	if (fc)
+		return prov_part_tool_call_json(pj_str(fc, "id"), pj_str(fc, "name"),
+						pj_get(fc, "args"));
 	if (fr)
 		return prov_part_tool_response(pj_str(fr, "id"), pj_get(fr, "response"));
 	o = cJSON_CreateObject();
@@ -67,26 +63,18 @@ static int content(struct prov_ctx *p, const cJSON *ct)
 	return prov_in_msg(p, role ? role : "user", parts);
 }
 
-static int contents(struct prov_ctx *p, const cJSON *cts)
+static int function_responses(struct prov_ctx *p, const cJSON *ct)
 {
-	const cJSON *ct, *pt, *fr;
-	int i = 0, last_model = prov_last_role(cts, "model"), err = 0;
+	const cJSON *pt, *fr;
+	int err = 0;
 
-	cJSON_ArrayForEach(ct, cts) {
-		if (i++ > last_model) {
-			cJSON_ArrayForEach(pt, pj_get(ct, "parts")) {
-				fr = pj_get(pt, "functionResponse");
-				if (fr)
-					err = err ?: prov_add_tool_result(p, pj_str(fr, "id"),
-						pj_str(fr, "name"), pj_get(fr, "response"), false);
-			}
-		}
-		if (!err && p->capture)
-			err = content(p, ct);
-		if (err)
-			return err;
+	cJSON_ArrayForEach(pt, pj_get(ct, "parts")) {
+		fr = pj_get(pt, "functionResponse");
+		if (fr)
+			err = err ?: prov_add_tool_result(p, pj_str(fr, "id"), pj_str(fr, "name"),
+							  pj_get(fr, "response"), false);
 	}
-	return 0;
+	return err;
 }
 
 static int system_and_tools(struct prov_ctx *p, const cJSON *rq)
@@ -125,13 +113,13 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 	prov_set_i64(&r->max_tokens, &r->has_max_tokens, g, "maxOutputTokens");
 	prov_set_i64(&r->seed, &r->has_seed, g, "seed");
 	prov_set_i64(&r->choice_count, &r->has_choice_count, g, "candidateCount");
-	err = prov_set_stop(c, pj_get(g, "stopSequences"));
+	err = prov_set_stop(p, pj_get(g, "stopSequences"));
 	if (!err && mime)
 		err = prov_set_str(&c->output_type, !strcmp(mime, "application/json") ? "json" :
 				   !strcmp(mime, "text/plain") ? "text" : mime);
 	err = err ?: prov_set_str(&c->reasoning_level,
 				  pj_str(pj_get(g, "thinkingConfig"), "thinkingLevel"));
-	err = err ?: contents(p, pj_get(rq, "contents"));
+	err = err ?: prov_history(p, pj_get(rq, "contents"), "model", function_responses, content);
 	if (!err && p->capture)
 		err = system_and_tools(p, rq);
 	return err;
@@ -166,22 +154,17 @@ static int tool_call(struct prov_ctx *p, int ci, const cJSON *fc)
 static int candidate(struct prov_ctx *p, const cJSON *cand, int pos)
 {
 	const cJSON *pt;
-	int64_t idx;
-	int ci, err = 0;
+	int ci = prov_choice(p, cand, pos), err = 0;
 
-	ci = pj_int(cand, "index", &idx) && idx >= 0 && idx < TT_MAX_GENAI_CHOICES ? (int)idx : pos;
-	if (ci >= TT_MAX_GENAI_CHOICES)
+	if (ci < 0)
 		return 0;
-	if (ci >= p->n_choices)
-		p->n_choices = ci + 1;
 	cJSON_ArrayForEach(pt, pj_path(cand, "content", "parts", NULL)) {
 		const char *text = pj_str(pt, "text");
 		bool thought = pj_true(pt, "thought");
 
 		if (text && *text)
-			err = prov_block_add(p, prov_block(p, ci, thought ? PROV_BLK_REASONING :
-							   PROV_BLK_TEXT, thought ? KEY_THOUGHT :
-							   KEY_TEXT), text, strlen(text));
+			err = prov_block_text(p, ci, thought ? PROV_BLK_REASONING : PROV_BLK_TEXT,
+					      thought ? KEY_THOUGHT : KEY_TEXT, text);
 		else if (pj_get(pt, "functionCall"))
 			err = tool_call(p, ci, pj_get(pt, "functionCall"));
 		if (err)
@@ -219,6 +202,7 @@ static void usage(struct genai_usage *u, const cJSON *m)
 	}
 }
 
+/* One response object: the body, an item of the body's array, or a streamed event's. */
 static int response(struct prov_ctx *p, const struct http_event *ev, const cJSON *r)
 {
 	struct genai_call *c = p->c;
@@ -255,6 +239,13 @@ static int decode_body(struct prov_ctx *p, const cJSON *body)
 	return err;
 }
 
+static int stream_event(struct prov_ctx *p, const struct http_event *ev, const cJSON *d,
+			void *arg)
+{
+	(void)arg;
+	return response(p, ev, d);
+}
+
 static bool finished(const struct prov_ctx *p)
 {
 	int i;
@@ -267,33 +258,22 @@ static bool finished(const struct prov_ctx *p)
 
 int prov_gemini_decode(struct prov_ctx *p)
 {
-	const struct http_exchange *x = p->x;
 	const struct http_event *ev;
-	const cJSON *rq = prov_request(p);
-	cJSON *body = NULL;
-	size_t n, i;
+	cJSON *body;
+	size_t n;
 	int err;
 
 	p->c->operation = "generate_content";
 	p->c->streaming = p->m->path_stream;
-	err = prov_set_str(&p->c->request_model, p->m->path_model[0] ? p->m->path_model : NULL);
-	err = err ?: prov_events(p, &ev, &n);
-	err = err ?: (rq ? parse_request(p, rq) : 0);
+	/* no shape check: the path alone names Gemini; the model is in the path only */
+	err = prov_start(p, NULL, parse_request, &ev, &n, &body);
 	if (err)
 		return err;
-	for (i = 0; i < n && !err; i++) {
-		cJSON *d = pj_parse(ev[i].data, ev[i].data_len, i + 1 == n);
-
-		p->ev_ns = ev[i].ts_ns;
-		err = response(p, &ev[i], d);
-		cJSON_Delete(d);
-	}
-	if (!n && x->resp.body_len) {
-		body = pj_parse(x->resp.body, x->resp.body_len, prov_resp_truncated(p));
+	err = prov_each_event(p, ev, n, stream_event, NULL);
+	if (!err && body)
 		err = decode_body(p, body);
-		cJSON_Delete(body);
-	}
-	if (p->c->streaming && !finished(p) && !p->c->error_type)
-		p->c->flags |= GENAI_F_INCOMPLETE;
+	if (p->c->streaming)
+		prov_stream_end(p, finished(p));
+	cJSON_Delete(body);
 	return err;
 }

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* prov_internal.c: JSON access, call setters and event splitting shared by the prov_* decoders. */
+/* prov_internal.c: JSON access, the request and the response events for the prov_* decoders. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "prov_internal.h"
-#include "redact.h"
+#include "sse.h"
 
 /* ---- JSON access ---- */
 
@@ -216,167 +214,10 @@ cJSON *pj_parse(const void *data, size_t len, bool lenient)
 	return j;
 }
 
-/* ---- call record setters ---- */
+/* ---- the request ---- */
 
-int prov_set_str(char **dst, const char *s)
-{
-	size_t n;
-	char *d;
-
-	if (!s)
-		return 0;
-	/* strnlen + memcpy: strndup's bound draws gcc's overread warning once LTO inlines it */
-	n = strnlen(s, TT_MAX_GENAI_STR);
-	d = malloc(n + 1);
-	if (!d)
-		return -ENOMEM;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	free(*dst);
-	*dst = d;
-	return 0;
-}
-
-void prov_set_i64(int64_t *dst, bool *has, const cJSON *o, const char *key)
-{
-	int64_t v;
-
-	if (pj_int(o, key, &v)) {
-		*dst = v;
-		*has = true;
-	}
-}
-
-void prov_set_dbl(double *dst, bool *has, const cJSON *o, const char *key)
-{
-	double v;
-
-	if (pj_num(o, key, &v)) {
-		*dst = v;
-		*has = true;
-	}
-}
-
-static int add_stop(struct genai_call *c, const char *s)
-{
-	char **v;
-
-	if (!s || c->params.n_stop_sequences >= TT_MAX_GENAI_STOP)
-		return 0;
-	v = realloc(c->params.stop_sequences, (c->params.n_stop_sequences + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	c->params.stop_sequences = v;
-	v[c->params.n_stop_sequences] = strndup(s, TT_MAX_GENAI_STR);
-	if (!v[c->params.n_stop_sequences])
-		return -ENOMEM;
-	c->params.n_stop_sequences++;
-	return 0;
-}
-
-int prov_set_stop(struct genai_call *c, const cJSON *stop)
-{
-	const cJSON *e;
-	int err = 0;
-
-	if (cJSON_IsString(stop))
-		return add_stop(c, stop->valuestring);
-	cJSON_ArrayForEach(e, stop) {
-		if (cJSON_IsString(e))
-			err = add_stop(c, e->valuestring);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* The rules of redact.h on the whole text first (a cut could split a secret), then the cap. */
-static char *dup_redacted(const char *s, size_t cap)
-{
-	char *d = redact_text(s);
-
-	if (d && strlen(d) > cap)
-		d[cap] = '\0';
-	return d;
-}
-
-int prov_set_error(struct prov_ctx *p, const cJSON *err)
-{
-	struct genai_call *c = p->c;
-	const char *type = NULL, *msg = NULL;
-	int e;
-
-	if (cJSON_IsString(err)) {
-		msg = err->valuestring;
-	} else if (cJSON_IsObject(err)) {
-		type = pj_str(err, "code");
-		type = type ?: pj_str(err, "status");
-		type = type ?: pj_str(err, "type");
-		msg = pj_str(err, "message");
-	} else {
-		return 0;
-	}
-	if (!type && !c->error_type)
-		type = c->http_status >= 400 ? NULL : "_OTHER";
-	e = prov_set_str(&c->error_type, type);
-	if (!e && msg) {
-		free(c->error_message);
-		c->error_message = dup_redacted(msg, TT_MAX_GENAI_STR);
-		e = c->error_message ? 0 : -ENOMEM;
-	}
-	return e;
-}
-
-/*
- * JSON text of a content value (redacted, capped); strings are taken as they are. Redacted
- * before the cap, so that a cut cannot split a secret.
- */
-static char *content_text(const cJSON *v, uint32_t *flags)
-{
-	char *s, *red;
-
-	if (cJSON_IsString(v)) {
-		red = redact_content(v->valuestring, strlen(v->valuestring));
-	} else {
-		s = cJSON_PrintUnformatted(v);
-		if (!s)
-			return NULL;
-		red = redact_json(s, strlen(s));
-		free(s);
-	}
-	if (red && strlen(red) > TT_MAX_GENAI_CONTENT) {
-		red[TT_MAX_GENAI_CONTENT] = '\0';
-		*flags |= GENAI_F_CONTENT_TRUNCATED;
-	}
-	return red;
-}
-
-int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,
-			 const cJSON *content, bool is_error)
-{
-	struct genai_call *c = p->c;
-	struct genai_tool_result *r;
-
-	if (c->n_tool_results >= TT_MAX_GENAI_TOOLS)
-		return 0;
-	r = realloc(c->tool_results, (c->n_tool_results + 1) * sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	c->tool_results = r;
-	r += c->n_tool_results++;
-	memset(r, 0, sizeof(*r));
-	r->is_error = is_error;
-	if (prov_set_str(&r->call_id, call_id) || prov_set_str(&r->name, name))
-		return -ENOMEM;
-	if (p->capture && content) {
-		r->content = content_text(content, &c->flags);
-		if (!r->content)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-int prov_last_role(const cJSON *msgs, const char *role)
+/* Index of the last message whose "role" is role, -1 if none. */
+static int last_role(const cJSON *msgs, const char *role)
 {
 	const cJSON *m;
 	int i = 0, last = -1;
@@ -391,10 +232,21 @@ int prov_last_role(const cJSON *msgs, const char *role)
 	return last;
 }
 
-void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev)
+int prov_history(struct prov_ctx *p, const cJSON *msgs, const char *model_role,
+		 prov_json_fn results, prov_json_fn message)
 {
-	if (!p->c->first_chunk_ns && ev->ts_ns)
-		p->c->first_chunk_ns = ev->ts_ns;
+	const cJSON *m;
+	int i = 0, last = last_role(msgs, model_role), err = 0;
+
+	cJSON_ArrayForEach(m, msgs) {
+		if (i++ > last)
+			err = results(p, m);
+		if (!err && p->capture)
+			err = message(p, m);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 const cJSON *prov_request(struct prov_ctx *p)
@@ -409,101 +261,60 @@ const cJSON *prov_request(struct prov_ctx *p)
 	return cJSON_IsObject(p->req) ? p->req : NULL;
 }
 
+/* ---- the response ---- */
+
 bool prov_resp_truncated(const struct prov_ctx *p)
 {
 	return p->x->flags & (HTTP_X_RESP_TRUNCATED | HTTP_X_INCOMPLETE | HTTP_X_DECODE_ERROR);
 }
 
-/* ---- splitting streams that arrived as plain bodies ---- */
-
-static int own_event(struct prov_ctx *p, const char *type, size_t tlen, const char *data,
-		     size_t dlen)
+int prov_each_event(struct prov_ctx *p, const struct http_event *ev, size_t n,
+		    prov_event_fn fn, void *arg)
 {
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		/* the last event may be the one a cap cut: keep what it holds */
+		cJSON *d = pj_parse(ev[i].data, ev[i].data_len, i + 1 == n);
+
+		if (!cJSON_IsObject(d)) {
+			cJSON_Delete(d);
+			d = NULL;
+		}
+		p->ev_ns = ev[i].ts_ns;
+		err = fn(p, &ev[i], d, arg);
+		cJSON_Delete(d);
+	}
+	return err;
+}
+
+/* ---- streams that arrived as plain bodies ---- */
+
+/* One event of the SSE / NDJSON parser, kept in p->own (its strings in own's event storage). */
+static int own_event(const struct sse_event *e, void *ctx)
+{
+	struct prov_ctx *p = ctx;
+	struct http_message *m = &p->own;
 	struct http_event *ev;
 
-	if (p->n_own_events >= TT_MAX_SSE_EVENTS)
+	/* nothing to decode: an empty "data:", or the one a cut ended ("data: " at the end) */
+	if (!e->data_len && !e->event)
+		return 0;
+	if (m->n_events >= TT_MAX_SSE_EVENTS)
 		return -E2BIG;
-	ev = realloc(p->own_events, (p->n_own_events + 1) * sizeof(*ev));
-	if (!ev)
+	if (tt_ensure_mem((void **)&m->events, &p->alloc_own, sizeof(*ev), m->n_events + 1))
 		return -ENOMEM;
-	p->own_events = ev;
-	ev += p->n_own_events;
+	ev = &m->events[m->n_events];
 	memset(ev, 0, sizeof(*ev));
 	ev->ts_ns = p->x->resp.first_body_ns;
-	ev->event = type ? strndup(type, tlen) : NULL;
-	ev->data = malloc(dlen + 1);	/* not strndup: the data may hold NUL bytes */
-	if (ev->data) {
-		memcpy(ev->data, data, dlen);
-		ev->data[dlen] = '\0';
-	}
-	ev->data_len = dlen;
-	if ((type && !ev->event) || !ev->data) {
-		free(ev->event);
-		free(ev->data);
-		return -ENOMEM;
-	}
-	p->n_own_events++;
+	ev->data = http_message__store(m, e->data, e->data_len);
+	ev->event = e->event ? http_message__store(m, e->event, e->event_len) : NULL;
+	if (!ev->data || (e->event && !ev->event))
+		return -ENOMEM;	/* what was stored goes with own */
+	ev->data_len = e->data_len;
+	m->n_events++;
 	return 0;
-}
-
-static size_t line_end(const char *s, size_t len, size_t i, size_t *next)
-{
-	const char *nl = memchr(s + i, '\n', len - i);
-	size_t e = nl ? (size_t)(nl - s) : len;
-
-	*next = nl ? e + 1 : len;
-	if (e > i && s[e - 1] == '\r')
-		e--;
-	return e;
-}
-
-/* One SSE event per blank-line-terminated block; multi-line data joined by '\n'. */
-static int split_sse(struct prov_ctx *p, const char *s, size_t len)
-{
-	struct tt_buf data;
-	const char *type = NULL;
-	size_t i = 0, e, next = 0, tlen = 0;
-	int err = 0;
-
-	tt_buf_init(&data, TT_MAX_SSE_EVENT);
-	while (!err && i <= len) {
-		e = i < len ? line_end(s, len, i, &next) : i;
-		if (i == len)
-			next = len + 1;
-		if (e == i) {
-			if (data.len || type)
-				err = own_event(p, type, tlen, data.data ? (char *)data.data : "",
-						data.len);
-			type = NULL;
-			tt_buf_reset(&data);
-		} else if (e - i >= 5 && !memcmp(s + i, "data:", 5)) {
-			size_t v = i + 5 + (e > i + 5 && s[i + 5] == ' ');
-
-			if (data.len)
-				err = tt_buf_addc(&data, '\n');
-			err = err ?: tt_buf_add(&data, s + v, e - v);
-		} else if (e - i >= 6 && !memcmp(s + i, "event:", 6)) {
-			type = s + i + 6 + (e > i + 6 && s[i + 6] == ' ');
-			tlen = e - (size_t)(type - s);
-		}
-		i = next;
-	}
-	tt_buf_free(&data);
-	return err == -E2BIG ? 0 : err;
-}
-
-static int split_lines(struct prov_ctx *p, const char *s, size_t len)
-{
-	size_t i = 0, e, next;
-	int err = 0;
-
-	while (!err && i < len) {
-		e = line_end(s, len, i, &next);
-		if (e > i)
-			err = own_event(p, NULL, 0, s + i, e - i);
-		i = next;
-	}
-	return err == -E2BIG ? 0 : err;
 }
 
 static bool looks_sse(const char *s, size_t len)
@@ -531,13 +342,14 @@ int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n)
 	}
 	if (!body || !m->body_len)
 		return 0;
-	if (!p->own_events) {
+	/* the one SSE / NDJSON parser, as for streamed bodies; past TT_MAX_SSE_EVENTS: stop */
+	if (!p->own.events) {
 		if (looks_sse(body, m->body_len))
-			err = split_sse(p, body, m->body_len);
+			err = sse_split_body(SSE_MODE_SSE, body, m->body_len, own_event, p);
 		else if (p->m->api == PROV_API_OLLAMA_CHAT || p->m->api == PROV_API_OLLAMA_GENERATE)
-			err = split_lines(p, body, m->body_len);
+			err = sse_split_body(SSE_MODE_NDJSON, body, m->body_len, own_event, p);
 	}
-	*ev = p->own_events;
-	*n = p->n_own_events;
-	return err;
+	*ev = p->own.events;
+	*n = p->own.n_events;
+	return err == -E2BIG ? 0 : err;
 }

@@ -22,11 +22,10 @@ static cJSON *tool_call_part(const cJSON *tc)
 {
 	const cJSON *fn = pj_get(tc, "function");
 	const cJSON *a = pj_get(fn, "arguments");
-	char *args = cJSON_IsString(a) ? strdup(a->valuestring) : cJSON_PrintUnformatted(a);
-	cJSON *o = prov_part_tool_call(pj_str(tc, "id"), pj_str(fn, "name"), args);
 
-	free(args);
-	return o;
+	if (cJSON_IsString(a))
+		return prov_part_tool_call(pj_str(tc, "id"), pj_str(fn, "name"), a->valuestring);
+	return prov_part_tool_call_json(pj_str(tc, "id"), pj_str(fn, "name"), a);
 }
 
 static int message(struct prov_ctx *p, const cJSON *m)
@@ -49,24 +48,15 @@ static int message(struct prov_ctx *p, const cJSON *m)
 	return prov_in_msg(p, role, parts);
 }
 
-static int messages(struct prov_ctx *p, const cJSON *msgs)
+static int tool_result(struct prov_ctx *p, const cJSON *m)
 {
-	const cJSON *m;
-	int i = 0, last_asst = prov_last_role(msgs, "assistant"), err = 0;
+	const char *role = pj_str(m, "role");
 
-	cJSON_ArrayForEach(m, msgs) {
-		const char *role = pj_str(m, "role");
-
-		if (i++ > last_asst && role && !strcmp(role, "tool"))
-			err = prov_add_tool_result(p, pj_str(m, "tool_call_id"),
-						   pj_str(m, "tool_name") ?: pj_str(m, "name"),
-						   pj_get(m, "content"), false);
-		if (!err && p->capture)
-			err = message(p, m);
-		if (err)
-			return err;
-	}
-	return 0;
+	if (!role || strcmp(role, "tool"))
+		return 0;
+	return prov_add_tool_result(p, pj_str(m, "tool_call_id"),
+				    pj_str(m, "tool_name") ?: pj_str(m, "name"),
+				    pj_get(m, "content"), false);
 }
 
 static int prompt_and_tools(struct prov_ctx *p, const cJSON *rq)
@@ -99,16 +89,12 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 	int err;
 
 	err = prov_set_str(&c->request_model, pj_str(rq, "model"));
-	prov_set_dbl(&r->temperature, &r->has_temperature, o, "temperature");
-	prov_set_dbl(&r->top_p, &r->has_top_p, o, "top_p");
-	prov_set_dbl(&r->frequency_penalty, &r->has_frequency_penalty, o, "frequency_penalty");
-	prov_set_dbl(&r->presence_penalty, &r->has_presence_penalty, o, "presence_penalty");
-	prov_set_i64(&r->top_k, &r->has_top_k, o, "top_k");
+	/* Ollama's options take OpenAI's names */
+	prov_set_sampling(r, o);
 	prov_set_i64(&r->max_tokens, &r->has_max_tokens, o, "num_predict");
-	prov_set_i64(&r->seed, &r->has_seed, o, "seed");
 	/* stream defaults to true in Ollama's native API */
 	c->streaming = !cJSON_IsFalse(pj_get(rq, "stream"));
-	err = err ?: prov_set_stop(c, pj_get(o, "stop"));
+	err = err ?: prov_set_stop(p, pj_get(o, "stop"));
 	if (!err && (cJSON_IsObject(fmt) || (cJSON_IsString(fmt) && !strcmp(fmt->valuestring,
 									    "json"))))
 		err = prov_set_str(&c->output_type, "json");
@@ -116,7 +102,7 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 	if (!err && cJSON_IsString(think))
 		err = prov_set_str(&c->reasoning_level, think->valuestring);
 	if (!err && is_chat(p))
-		err = messages(p, pj_get(rq, "messages"));
+		err = prov_history(p, pj_get(rq, "messages"), "assistant", tool_result, message);
 	if (!err && p->capture)
 		err = prompt_and_tools(p, rq);
 	return err;
@@ -156,29 +142,27 @@ static int tool_calls(struct prov_ctx *p, const cJSON *tcs)
 	return 0;
 }
 
-static int text(struct prov_ctx *p, enum prov_block_kind kind, int key, const char *s)
+/* One NDJSON line of a stream, or the single object of an answer that was not streamed. */
+static int line(struct prov_ctx *p, const struct http_event *ev, const cJSON *d, void *arg)
 {
-	if (!s || !*s)
-		return 0;
-	return prov_block_add(p, prov_block(p, 0, kind, key), s, strlen(s));
-}
-
-static int line(struct prov_ctx *p, const struct http_event *ev, const cJSON *d, bool *done)
-{
+	bool *done = arg;
 	struct genai_call *c = p->c;
 	struct genai_usage *u = &c->usage;
 	const cJSON *m = pj_get(d, "message");
 	int err;
 
+	if (!d)
+		return 0;
 	if (pj_get(d, "error"))
 		return prov_set_error(p, pj_get(d, "error"));
 	prov_mark_chunk(p, ev);
 	if (!p->n_choices)
 		p->n_choices = 1;
 	err = prov_set_str(&c->response_model, pj_str(d, "model"));
-	err = err ?: text(p, PROV_BLK_REASONING, KEY_THINK, pj_str(m ? m : d, "thinking"));
-	err = err ?: text(p, PROV_BLK_TEXT, KEY_TEXT, m ? pj_str(m, "content") :
-						      pj_str(d, "response"));
+	err = err ?: prov_block_text(p, 0, PROV_BLK_REASONING, KEY_THINK,
+				     pj_str(m ? m : d, "thinking"));
+	err = err ?: prov_block_text(p, 0, PROV_BLK_TEXT, KEY_TEXT,
+				     m ? pj_str(m, "content") : pj_str(d, "response"));
 	err = err ?: tool_calls(p, pj_get(m, "tool_calls"));
 	if (err || !pj_true(d, "done"))
 		return err;
@@ -226,7 +210,7 @@ int prov_ollama_decode(struct prov_ctx *p)
 	const cJSON *rq = prov_request(p);
 	cJSON *whole = single_object(p);
 	bool done = false;
-	size_t n = 0, i;
+	size_t n = 0;
 	int err = 0;
 
 	p->c->operation = is_chat(p) ? "chat" : "text_completion";
@@ -238,16 +222,9 @@ int prov_ollama_decode(struct prov_ctx *p)
 		err = parse_request(p, rq);
 	if (!err && whole)
 		err = line(p, &one, whole, &done);
-	for (i = 0; i < n && !err; i++) {
-		cJSON *d = pj_parse(ev[i].data, ev[i].data_len, i + 1 == n);
-
-		p->ev_ns = ev[i].ts_ns;
-		if (cJSON_IsObject(d))
-			err = line(p, &ev[i], d, &done);
-		cJSON_Delete(d);
-	}
-	if ((whole || n) && !done && !p->c->error_type)
-		p->c->flags |= GENAI_F_INCOMPLETE;
+	err = err ?: prov_each_event(p, ev, n, line, &done);
+	if (whole || n)
+		prov_stream_end(p, done);
 	cJSON_Delete(whole);
 	return err;
 }

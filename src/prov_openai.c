@@ -85,24 +85,14 @@ static int chat_message(struct prov_ctx *p, const cJSON *msg)
 	return prov_in_msg(p, role, parts);
 }
 
-/* Tool results answer the latest assistant turn: take those after it. */
-static int chat_messages(struct prov_ctx *p, const cJSON *msgs)
+static int chat_result(struct prov_ctx *p, const cJSON *msg)
 {
-	const cJSON *m;
-	int i = 0, last_asst = prov_last_role(msgs, "assistant"), err = 0;
+	const char *role = pj_str(msg, "role");
 
-	cJSON_ArrayForEach(m, msgs) {
-		const char *role = pj_str(m, "role");
-
-		if (i++ > last_asst && role && !strcmp(role, "tool"))
-			err = prov_add_tool_result(p, pj_str(m, "tool_call_id"), pj_str(m, "name"),
-						   pj_get(m, "content"), false);
-		if (!err && p->capture)
-			err = chat_message(p, m);
-		if (err)
-			return err;
-	}
-	return 0;
+	if (!role || strcmp(role, "tool"))
+		return 0;
+	return prov_add_tool_result(p, pj_str(msg, "tool_call_id"), pj_str(msg, "name"),
+				    pj_get(msg, "content"), false);
 }
 
 static int tool_defs(struct prov_ctx *p, const cJSON *tools)
@@ -131,18 +121,13 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 	int err;
 
 	err = prov_set_str(&c->request_model, pj_str(rq, "model"));
-	prov_set_dbl(&r->temperature, &r->has_temperature, rq, "temperature");
-	prov_set_dbl(&r->top_p, &r->has_top_p, rq, "top_p");
-	prov_set_dbl(&r->frequency_penalty, &r->has_frequency_penalty, rq, "frequency_penalty");
-	prov_set_dbl(&r->presence_penalty, &r->has_presence_penalty, rq, "presence_penalty");
-	prov_set_i64(&r->top_k, &r->has_top_k, rq, "top_k");
-	prov_set_i64(&r->seed, &r->has_seed, rq, "seed");
+	prov_set_sampling(r, rq);
 	prov_set_i64(&r->choice_count, &r->has_choice_count, rq, "n");
 	prov_set_i64(&r->max_tokens, &r->has_max_tokens, rq, "max_tokens");
 	prov_set_i64(&r->max_tokens, &r->has_max_tokens, rq, "max_completion_tokens");
 	prov_set_i64(&r->max_tokens, &r->has_max_tokens, rq, "max_output_tokens");
 	c->streaming = pj_true(rq, "stream");
-	err = err ?: prov_set_stop(c, pj_get(rq, "stop"));
+	err = err ?: prov_set_stop(p, pj_get(rq, "stop"));
 	err = err ?: set_output_type(c, pj_str(pj_get(rq, "response_format"), "type"));
 	err = err ?: set_output_type(c, pj_str(pj_path(rq, "text", "format", NULL), "type"));
 	err = err ?: prov_set_str(&c->reasoning_level, pj_str(rq, "reasoning_effort"));
@@ -158,7 +143,8 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 			err = prov_sys_text(p, pj_str(rq, "instructions"));
 		err = err ?: responses_input(p, pj_get(rq, "input"));
 	} else if (is_api(p, PROV_API_OPENAI_CHAT)) {
-		err = chat_messages(p, pj_get(rq, "messages"));
+		err = prov_history(p, pj_get(rq, "messages"), "assistant", chat_result,
+				   chat_message);
 	} else if (p->capture && is_api(p, PROV_API_OPENAI_COMPLETIONS)) {
 		const cJSON *pr = pj_get(rq, "prompt");
 
@@ -257,14 +243,6 @@ static int tool_block(struct prov_ctx *p, int choice, int key, const char *id, c
 	return err;
 }
 
-static int text_block(struct prov_ctx *p, int choice, enum prov_block_kind kind, int key,
-		      const char *text)
-{
-	if (!text || !*text)
-		return 0;
-	return prov_block_add(p, prov_block(p, choice, kind, key), text, strlen(text));
-}
-
 static int output_item(struct prov_ctx *p, int idx, const cJSON *it)
 {
 	const char *type = pj_str(it, "type");
@@ -286,8 +264,8 @@ static int output_item(struct prov_ctx *p, int idx, const cJSON *it)
 	}
 	if (!strcmp(type, "reasoning")) {
 		cJSON_ArrayForEach(e, pj_get(it, "summary"))
-			err = err ?: text_block(p, 0, PROV_BLK_REASONING, RESP_KEY(idx, part++),
-						pj_str(e, "text"));
+			err = err ?: prov_block_text(p, 0, PROV_BLK_REASONING,
+						     RESP_KEY(idx, part++), pj_str(e, "text"));
 		return err;
 	}
 	if (strcmp(type, "message"))
@@ -296,11 +274,11 @@ static int output_item(struct prov_ctx *p, int idx, const cJSON *it)
 		const char *refusal = pj_str(e, "refusal");
 
 		if (refusal)
-			err = err ?: text_block(p, 0, PROV_BLK_REFUSAL, RESP_KEY(idx, part),
-						refusal);
+			err = err ?: prov_block_text(p, 0, PROV_BLK_REFUSAL, RESP_KEY(idx, part),
+						     refusal);
 		else
-			err = err ?: text_block(p, 0, PROV_BLK_TEXT, RESP_KEY(idx, part),
-						pj_str(e, "text"));
+			err = err ?: prov_block_text(p, 0, PROV_BLK_TEXT, RESP_KEY(idx, part),
+						     pj_str(e, "text"));
 		part++;
 	}
 	return err;
@@ -414,19 +392,16 @@ static int chat_tool_calls(struct prov_ctx *p, int choice, const cJSON *tcs)
 static int chat_choice(struct prov_ctx *p, const cJSON *ch, int pos)
 {
 	const cJSON *m = pj_get(ch, "message") ?: pj_get(ch, "delta");
-	int64_t idx;
-	int i, err;
+	int i = prov_choice(p, ch, pos), err;
 
-	i = pj_int(ch, "index", &idx) && idx >= 0 && idx < TT_MAX_GENAI_CHOICES ? (int)idx : pos;
-	if (i >= TT_MAX_GENAI_CHOICES)
+	if (i < 0)
 		return 0;
-	if (i >= p->n_choices)
-		p->n_choices = i + 1;
-	err = text_block(p, i, PROV_BLK_REASONING, 0, pj_str(m, "reasoning_content"));
-	err = err ?: text_block(p, i, PROV_BLK_REASONING, 0, pj_str(m, "reasoning"));
-	err = err ?: text_block(p, i, PROV_BLK_TEXT, 0, pj_str(m, "content"));
-	err = err ?: text_block(p, i, PROV_BLK_TEXT, 0, pj_str(ch, "text"));	/* completions */
-	err = err ?: text_block(p, i, PROV_BLK_REFUSAL, 0, pj_str(m, "refusal"));
+	err = prov_block_text(p, i, PROV_BLK_REASONING, 0, pj_str(m, "reasoning_content"));
+	err = err ?: prov_block_text(p, i, PROV_BLK_REASONING, 0, pj_str(m, "reasoning"));
+	err = err ?: prov_block_text(p, i, PROV_BLK_TEXT, 0, pj_str(m, "content"));
+	/* "text": Completions */
+	err = err ?: prov_block_text(p, i, PROV_BLK_TEXT, 0, pj_str(ch, "text"));
+	err = err ?: prov_block_text(p, i, PROV_BLK_REFUSAL, 0, pj_str(m, "refusal"));
 	err = err ?: chat_tool_calls(p, i, pj_get(m, "tool_calls"));
 	err = err ?: prov_set_finish(p, i, pj_str(ch, "finish_reason"));
 	return err;
@@ -473,14 +448,14 @@ static int resp_event_delta(struct prov_ctx *p, const char *type, const cJSON *d
 		return 0;
 	key = RESP_KEY((int)oi, (int)(ci < 63 ? ci : 63));
 	if (!strcmp(type, "response.output_text.delta"))
-		return text_block(p, 0, PROV_BLK_TEXT, key, delta);
+		return prov_block_text(p, 0, PROV_BLK_TEXT, key, delta);
 	if (!strcmp(type, "response.refusal.delta"))
-		return text_block(p, 0, PROV_BLK_REFUSAL, key, delta);
+		return prov_block_text(p, 0, PROV_BLK_REFUSAL, key, delta);
 	if (!strcmp(type, "response.reasoning_summary_text.delta") ||
 	    !strcmp(type, "response.reasoning_text.delta")) {
 		pj_int(d, "summary_index", &ci);
 		key = RESP_KEY((int)oi, (int)(ci >= 0 && ci < 63 ? ci : 63));
-		return text_block(p, 0, PROV_BLK_REASONING, key, delta);
+		return prov_block_text(p, 0, PROV_BLK_REASONING, key, delta);
 	}
 	if (!strcmp(type, "response.function_call_arguments.delta") ||
 	    !strcmp(type, "response.custom_tool_call_input.delta")) {
@@ -543,33 +518,32 @@ static int chat_event(struct prov_ctx *p, const struct http_event *ev, const cJS
 	return chat_object(p, d);
 }
 
+/* How a stream ended: [DONE] (Chat Completions) or a terminal event (Responses). */
+struct stream_end {
+	bool done, terminal;
+};
+
+static int stream_event(struct prov_ctx *p, const struct http_event *ev, const cJSON *d,
+			void *arg)
+{
+	struct stream_end *end = arg;
+
+	if (!d) {
+		if (ev->data && !strncmp(ev->data, "[DONE]", 6))
+			end->done = true;
+		return 0;
+	}
+	if (is_api(p, PROV_API_OPENAI_RESPONSES))
+		return resp_event(p, ev, d, &end->terminal);
+	return chat_event(p, ev, d);
+}
+
 static int decode_stream(struct prov_ctx *p, const struct http_event *ev, size_t n)
 {
-	bool responses = is_api(p, PROV_API_OPENAI_RESPONSES), done = false, terminal = false;
-	size_t i;
-	int err = 0;
+	struct stream_end end = { 0 };
+	int err = prov_each_event(p, ev, n, stream_event, &end);
 
-	for (i = 0; i < n && !err; i++) {
-		cJSON *d;
-
-		p->ev_ns = ev[i].ts_ns;
-		if (!ev[i].data || !ev[i].data_len)
-			continue;
-		if (!strncmp(ev[i].data, "[DONE]", 6)) {
-			done = true;
-			continue;
-		}
-		/* the last event may be the one a cap cut: keep what it holds */
-		d = pj_parse(ev[i].data, ev[i].data_len, i + 1 == n);
-		if (!cJSON_IsObject(d)) {
-			cJSON_Delete(d);
-			continue;
-		}
-		err = responses ? resp_event(p, &ev[i], d, &terminal) : chat_event(p, &ev[i], d);
-		cJSON_Delete(d);
-	}
-	if (!done && !terminal && !p->c->error_type)
-		p->c->flags |= GENAI_F_INCOMPLETE;
+	prov_stream_end(p, end.done || end.terminal);
 	return err;
 }
 
@@ -591,7 +565,7 @@ static bool shape_known(const cJSON *o)
 }
 
 /* For a host we do not know, the bodies must look like the API the path names. */
-static bool shape_ok(struct prov_ctx *p, const cJSON *rq, const cJSON *body,
+static bool shape_ok(const struct prov_ctx *p, const cJSON *rq, const cJSON *body,
 		     const struct http_event *ev, size_t n)
 {
 	cJSON *d;
@@ -636,28 +610,15 @@ static void set_operation(struct prov_ctx *p)
 
 int prov_openai_decode(struct prov_ctx *p)
 {
-	const struct http_exchange *x = p->x;
 	const struct http_event *ev;
-	const cJSON *rq = prov_request(p);
-	cJSON *body = NULL;
+	cJSON *body;
 	size_t n;
 	int err;
 
 	set_operation(p);
-	err = prov_events(p, &ev, &n);
+	err = prov_start(p, shape_ok, parse_request, &ev, &n, &body);
 	if (err)
 		return err;
-	if (!n && x->resp.body_len)
-		body = pj_parse(x->resp.body, x->resp.body_len, prov_resp_truncated(p));
-	if (!shape_ok(p, rq, body, ev, n)) {
-		cJSON_Delete(body);
-		return -ENOENT;
-	}
-	err = rq ? parse_request(p, rq) : 0;
-	if (!err && !p->c->request_model && p->m->path_model[0])
-		err = prov_set_str(&p->c->request_model, p->m->path_model);
-	if (err)
-		goto out;
 	if (n) {
 		p->c->streaming = true;
 		err = decode_stream(p, ev, n);
@@ -672,7 +633,6 @@ int prov_openai_decode(struct prov_ctx *p)
 	} else if (cJSON_IsObject(body)) {
 		err = chat_object(p, body);
 	}
-out:
 	cJSON_Delete(body);
 	return err;
 }

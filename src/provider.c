@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* provider.c: recognises LLM API exchanges, dispatches to prov_*, owns the call record. */
+/* provider.c: recognises LLM API exchanges and dispatches them to the prov_* decoders. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "log.h"
 #include "prov_internal.h"
-#include "redact.h"
 
 struct host_rule {
 	const char *host;		/* exact, or a suffix after '.' or '-' */
@@ -44,6 +42,20 @@ static const struct host_rule host_rules[] = {
 };
 
 #define OLLAMA_PORT 11434
+
+/* APIs known by the end of the path (first match: "/chat/completions" before "/completions"). */
+static const struct path_rule {
+	const char *suffix;
+	enum prov_api api;
+} path_rules[] = {
+	{ "/chat/completions", PROV_API_OPENAI_CHAT },
+	{ "/completions", PROV_API_OPENAI_COMPLETIONS },
+	{ "/responses", PROV_API_OPENAI_RESPONSES },
+	{ "/embeddings", PROV_API_OPENAI_EMBEDDINGS },
+	{ "/v1/messages", PROV_API_ANTHROPIC },
+	{ "/api/chat", PROV_API_OLLAMA_CHAT },
+	{ "/api/generate", PROV_API_OLLAMA_GENERATE },
+};
 
 /* ---- detection ---- */
 
@@ -148,6 +160,8 @@ static void path_segment(const char *path, size_t len, const char *marker, const
 static enum prov_api path_api(const struct http_exchange *x, const char *path, size_t len,
 			      struct prov_match *m)
 {
+	size_t i;
+
 	if (memmem(path, len, ":generateContent", 16) ||
 	    memmem(path, len, ":streamGenerateContent", 22)) {
 		m->path_stream = memmem(path, len, ":stream", 7) != NULL;
@@ -163,20 +177,9 @@ static enum prov_api path_api(const struct http_exchange *x, const char *path, s
 		m->known_host = true;
 		return PROV_API_ANTHROPIC;
 	}
-	if (ends_with(path, len, "/chat/completions"))
-		return PROV_API_OPENAI_CHAT;
-	if (ends_with(path, len, "/completions"))
-		return PROV_API_OPENAI_COMPLETIONS;
-	if (ends_with(path, len, "/responses"))
-		return PROV_API_OPENAI_RESPONSES;
-	if (ends_with(path, len, "/embeddings"))
-		return PROV_API_OPENAI_EMBEDDINGS;
-	if (ends_with(path, len, "/v1/messages"))
-		return PROV_API_ANTHROPIC;
-	if (ends_with(path, len, "/api/chat"))
-		return PROV_API_OLLAMA_CHAT;
-	if (ends_with(path, len, "/api/generate"))
-		return PROV_API_OLLAMA_GENERATE;
+	for (i = 0; i < sizeof(path_rules) / sizeof(path_rules[0]); i++)
+		if (ends_with(path, len, path_rules[i].suffix))
+			return path_rules[i].api;
 	return PROV_API_NONE;
 }
 
@@ -261,462 +264,18 @@ bool provider_is_llm_request(const struct http_exchange *x)
 	return x && !prov_detect(x, &m);
 }
 
-/* ---- output assembly ---- */
-
-/*
- * When the tool block of (choice, key) was last added to before a reset: a stream's final object
- * (Responses' response.completed) repeats every call, and the call was ready when its own events
- * came, not then.
- */
-static uint64_t block_time(const struct prov_ctx *p, int choice, int key)
-{
-	size_t i;
-
-	for (i = 0; i < p->n_times; i++)
-		if (p->times[i].choice == choice && p->times[i].key == key)
-			return p->times[i].ns;
-	return 0;
-}
-
-struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_kind kind,
-			      int key)
-{
-	struct prov_block *b;
-	size_t i;
-
-	if (choice < 0 || choice >= TT_MAX_GENAI_CHOICES)
-		return NULL;
-	for (i = p->n_blocks; i-- > 0;) {
-		b = &p->blocks[i];
-		if (b->choice == choice && b->kind == kind && b->key == key) {
-			if (p->ev_ns && !(kind == PROV_BLK_TOOL && block_time(p, choice, key)))
-				b->last_ns = p->ev_ns;
-			return b;
-		}
-	}
-	if (p->n_blocks >= TT_MAX_GENAI_BLOCKS)
-		return NULL;
-	if (p->n_blocks == p->alloc_blocks) {
-		size_t n = p->alloc_blocks ? p->alloc_blocks * 2 : 8;
-
-		b = realloc(p->blocks, n * sizeof(*b));
-		if (!b)
-			return NULL;
-		p->blocks = b;
-		p->alloc_blocks = n;
-	}
-	b = &p->blocks[p->n_blocks++];
-	memset(b, 0, sizeof(*b));
-	b->choice = choice;
-	b->kind = kind;
-	b->key = key;
-	b->tool_type = "function";
-	b->last_ns = kind == PROV_BLK_TOOL ? block_time(p, choice, key) : 0;
-	if (!b->last_ns)
-		b->last_ns = p->ev_ns;
-	tt_buf_init(&b->data, kind == PROV_BLK_TOOL ? TT_MAX_GENAI_ARGS : TT_MAX_GENAI_TEXT);
-	if (choice >= p->n_choices)
-		p->n_choices = choice + 1;
-	return b;
-}
-
-void prov_blocks_reset(struct prov_ctx *p)
-{
-	struct prov_block_time *t;
-	size_t i;
-
-	for (i = 0; i < p->n_blocks; i++) {
-		if (p->blocks[i].kind == PROV_BLK_TOOL && p->blocks[i].last_ns &&
-		    !block_time(p, p->blocks[i].choice, p->blocks[i].key)) {
-			t = realloc(p->times, (p->n_times + 1) * sizeof(*t));
-			if (t) {
-				p->times = t;
-				t[p->n_times++] = (struct prov_block_time){ p->blocks[i].choice,
-									    p->blocks[i].key,
-									    p->blocks[i].last_ns };
-			}
-		}
-	}
-	for (i = 0; i < p->n_blocks; i++) {
-		free(p->blocks[i].id);
-		free(p->blocks[i].name);
-		tt_buf_free(&p->blocks[i].data);
-	}
-	p->n_blocks = 0;
-}
-
-int prov_block_add(struct prov_ctx *p, struct prov_block *b, const char *s, size_t n)
-{
-	long got;
-
-	if (!b || !s || !n || (b->kind != PROV_BLK_TOOL && !p->capture))
-		return 0;
-	got = tt_buf_add_upto(&b->data, s, n);
-	if (got < 0)
-		return (int)got;
-	if ((size_t)got < n && !b->cut) {
-		b->cut = true;
-		p->c->flags |= GENAI_F_CONTENT_TRUNCATED;
-		tt_debug("provider: pid=%u conn=%#llx: output part cut at %zu bytes", p->x->pid,
-			 (unsigned long long)p->x->conn, b->data.len);
-	}
-	return 0;
-}
-
-int prov_set_finish(struct prov_ctx *p, int choice, const char *reason)
-{
-	if (!reason || choice < 0 || choice >= TT_MAX_GENAI_CHOICES)
-		return 0;
-	if (!p->finish) {
-		p->finish = calloc(TT_MAX_GENAI_CHOICES, sizeof(*p->finish));
-		if (!p->finish)
-			return -ENOMEM;
-	}
-	if (choice >= p->n_choices)
-		p->n_choices = choice + 1;
-	return prov_set_str(&p->finish[choice], reason);
-}
-
-/* The conventions' OutputMessage.finish_reason for a provider-native reason. */
-static const char *finish_conv(const char *r)
-{
-	static const char *const map[][2] = {
-		{ "end_turn", "stop" }, { "stop_sequence", "stop" }, { "STOP", "stop" },
-		{ "stop", "stop" }, { "max_tokens", "length" }, { "MAX_TOKENS", "length" },
-		{ "length", "length" }, { "tool_calls", "tool_call" }, { "tool_use", "tool_call" },
-		{ "function_call", "tool_call" }, { "SAFETY", "content_filter" },
-		{ "RECITATION", "content_filter" }, { "refusal", "content_filter" },
-		{ "content_filter", "content_filter" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(r, map[i][0]))
-			return map[i][1];
-	return r;
-}
-
-static int finish_tool_calls(struct prov_ctx *p)
-{
-	struct genai_call *c = p->c;
-	struct genai_tool_call *t;
-	struct prov_block *b;
-	size_t i;
-
-	for (i = 0; i < p->n_blocks && c->n_tool_calls < TT_MAX_GENAI_TOOLS; i++) {
-		b = &p->blocks[i];
-		if (b->kind != PROV_BLK_TOOL)
-			continue;
-		t = realloc(c->tool_calls, (c->n_tool_calls + 1) * sizeof(*t));
-		if (!t)
-			return -ENOMEM;
-		c->tool_calls = t;
-		t += c->n_tool_calls++;
-		memset(t, 0, sizeof(*t));
-		t->type = b->tool_type;
-		t->ready_ns = b->last_ns;
-		if (prov_set_str(&t->id, b->id) || prov_set_str(&t->name, b->name))
-			return -ENOMEM;
-		if (b->data.len) {
-			/* the rules of redact.h inside the JSON's strings: valid JSON stays so */
-			t->arguments = redact_json((const char *)b->data.data, b->data.len);
-			if (!t->arguments)
-				return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-static bool choice_cut(const struct prov_ctx *p)
-{
-	return prov_resp_truncated(p) || (p->c->flags & GENAI_F_INCOMPLETE);
-}
-
-static int finish_reasons(struct prov_ctx *p)
-{
-	struct genai_call *c = p->c;
-	const char *r;
-	int i;
-
-	for (i = 0; i < p->n_choices; i++) {
-		r = p->finish ? p->finish[i] : NULL;
-		if (!r && choice_cut(p))
-			r = "error";
-		if (!r)
-			continue;
-		if (!c->finish_reasons) {
-			c->finish_reasons = calloc(p->n_choices, sizeof(char *));
-			if (!c->finish_reasons)
-				return -ENOMEM;
-		}
-		c->finish_reasons[c->n_finish_reasons] = strndup(r, TT_MAX_GENAI_STR);
-		if (!c->finish_reasons[c->n_finish_reasons++])
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-static cJSON *block_part(const struct prov_block *b)
-{
-	const char *s = b->data.len ? (const char *)b->data.data : "";
-
-	/* data has a spare byte for the NUL (tt_buf_cstr would need a non-const buffer) */
-	if (b->data.data)
-		b->data.data[b->data.len] = '\0';
-	switch (b->kind) {
-	case PROV_BLK_TEXT:
-		return prov_part_text("text", s);
-	case PROV_BLK_REASONING:
-		return prov_part_text("reasoning", s);
-	case PROV_BLK_REFUSAL:
-		return prov_part_text("refusal", s);
-	case PROV_BLK_TOOL:
-		return prov_part_tool_call(b->id, b->name, b->data.len ? s : NULL);
-	}
-	return NULL;
-}
-
-static cJSON *output_messages(struct prov_ctx *p)
-{
-	cJSON *msgs = cJSON_CreateArray(), *msg, *parts;
-	const char *r;
-	size_t i;
-	int ch;
-
-	for (ch = 0; msgs && ch < p->n_choices; ch++) {
-		r = p->finish ? p->finish[ch] : NULL;
-		msg = cJSON_CreateObject();
-		parts = cJSON_AddArrayToObject(msg, "parts");
-		if (!parts || !cJSON_AddItemToArray(msgs, msg)) {
-			cJSON_Delete(msg);
-			break;
-		}
-		cJSON_AddStringToObject(msg, "role", p->role ? p->role : "assistant");
-		for (i = 0; i < p->n_blocks; i++)
-			if (p->blocks[i].choice == ch)
-				cJSON_AddItemToArray(parts, block_part(&p->blocks[i]));
-		cJSON_AddStringToObject(msg, "finish_reason",
-					r ? finish_conv(r) : choice_cut(p) ? "error" : "stop");
-	}
-	return msgs;
-}
-
-/*
- * JSON text of a content attribute: redacted, at most TT_MAX_GENAI_CONTENT bytes. When too
- * large, the oldest array items are dropped (the latest turns matter most).
- */
-static char *content_json(cJSON *arr, uint32_t *flags)
-{
-	int n = cJSON_GetArraySize(arr), drop = 0;
-	size_t total = 2, *sz;
-	char *s, *red;
-	int i;
-
-	if (!arr || !n)
-		return NULL;
-	sz = calloc(n, sizeof(*sz));
-	if (!sz)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		s = cJSON_PrintUnformatted(cJSON_GetArrayItem(arr, i));
-		sz[i] = s ? strlen(s) + 1 : 0;
-		total += sz[i];
-		free(s);
-	}
-	while (total > TT_MAX_GENAI_CONTENT && drop < n)
-		total -= sz[drop++];
-	free(sz);
-	if (drop) {
-		*flags |= GENAI_F_CONTENT_TRUNCATED;
-		if (drop == n)
-			return NULL;
-		while (drop--)
-			cJSON_DeleteItemFromArray(arr, 0);
-	}
-	s = cJSON_PrintUnformatted(arr);
-	if (!s)
-		return NULL;
-	red = redact_json(s, strlen(s));
-	free(s);
-	return red;
-}
-
-int prov_finish(struct prov_ctx *p)
-{
-	struct genai_call *c = p->c;
-	cJSON *out;
-	int err;
-
-	err = finish_tool_calls(p);
-	err = err ?: finish_reasons(p);
-	if (err || !p->capture)
-		return err;
-	c->input_messages = content_json(p->in_msgs, &c->flags);
-	c->system_instructions = content_json(p->sys, &c->flags);
-	c->tool_definitions = content_json(p->tool_defs, &c->flags);
-	if (p->n_choices) {
-		out = output_messages(p);
-		c->output_messages = content_json(out, &c->flags);
-		cJSON_Delete(out);
-	}
-	return 0;
-}
-
-/* ---- content parts ---- */
-
-cJSON *prov_part_text(const char *type, const char *text)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (!cJSON_AddStringToObject(o, "type", type) ||
-	    !cJSON_AddStringToObject(o, "content", text ? text : "")) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
-}
-
-cJSON *prov_part_tool_call(const char *id, const char *name, const char *args_json)
-{
-	cJSON *o = cJSON_CreateObject(), *args = NULL;
-
-	if (!o)
-		return NULL;
-	cJSON_AddStringToObject(o, "type", "tool_call");
-	if (id)
-		cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddStringToObject(o, "name", name ? name : "");
-	if (args_json) {
-		args = cJSON_Parse(args_json);
-		if (!args)
-			args = cJSON_CreateString(args_json);
-		cJSON_AddItemToObject(o, "arguments", args);
-	}
-	return o;
-}
-
-cJSON *prov_part_tool_response(const char *id, const cJSON *response)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (!o)
-		return NULL;
-	cJSON_AddStringToObject(o, "type", "tool_call_response");
-	if (id)
-		cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddItemToObject(o, "response", response ? cJSON_Duplicate(response, true) :
-						       cJSON_CreateNull());
-	return o;
-}
-
-static int add_to(cJSON **arr, cJSON *item)
-{
-	if (!item)
-		return -ENOMEM;
-	if (!*arr)
-		*arr = cJSON_CreateArray();
-	if (!*arr || !cJSON_AddItemToArray(*arr, item)) {
-		cJSON_Delete(item);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-int prov_in_msg(struct prov_ctx *p, const char *role, cJSON *parts)
-{
-	cJSON *m = cJSON_CreateObject();
-
-	if (!m || !parts) {
-		cJSON_Delete(m);
-		cJSON_Delete(parts);
-		return -ENOMEM;
-	}
-	cJSON_AddStringToObject(m, "role", role ? role : "user");
-	cJSON_AddItemToObject(m, "parts", parts);
-	return add_to(&p->in_msgs, m);
-}
-
-int prov_sys_text(struct prov_ctx *p, const char *text)
-{
-	return text ? add_to(&p->sys, prov_part_text("text", text)) : 0;
-}
-
-int prov_tool_def(struct prov_ctx *p, const char *type, const char *name, const char *desc,
-		  const cJSON *params)
-{
-	cJSON *d = cJSON_CreateObject();
-
-	if (!d)
-		return -ENOMEM;
-	cJSON_AddStringToObject(d, "type", type ? type : "function");
-	cJSON_AddStringToObject(d, "name", name ? name : "");
-	if (desc)
-		cJSON_AddStringToObject(d, "description", desc);
-	if (params)
-		cJSON_AddItemToObject(d, "parameters", cJSON_Duplicate(params, true));
-	return add_to(&p->tool_defs, d);
-}
-
 /* ---- call lifecycle ---- */
-
-static void free_strv(char **v, size_t n)
-{
-	while (v && n--)
-		free(v[n]);
-	free(v);
-}
-
-void genai_call__free(struct genai_call *c)
-{
-	size_t i;
-
-	if (!c)
-		return;
-	free(c->request_model);
-	free(c->response_model);
-	free(c->response_id);
-	free(c->conversation_id);
-	free(c->previous_response_id);
-	free(c->output_type);
-	free(c->reasoning_level);
-	free(c->service_tier);
-	free(c->system_fingerprint);
-	free_strv(c->finish_reasons, c->n_finish_reasons);
-	free_strv(c->params.stop_sequences, c->params.n_stop_sequences);
-	free(c->server_address);
-	for (i = 0; i < c->n_tool_calls; i++) {
-		free(c->tool_calls[i].id);
-		free(c->tool_calls[i].name);
-		free(c->tool_calls[i].arguments);
-	}
-	free(c->tool_calls);
-	for (i = 0; i < c->n_tool_results; i++) {
-		free(c->tool_results[i].call_id);
-		free(c->tool_results[i].name);
-		free(c->tool_results[i].content);
-	}
-	free(c->tool_results);
-	free(c->error_type);
-	free(c->error_message);
-	free(c->input_messages);
-	free(c->output_messages);
-	free(c->system_instructions);
-	free(c->tool_definitions);
-	free(c);
-}
 
 static void ctx_free(struct prov_ctx *p)
 {
-	size_t i;
+	int i;
 
 	prov_blocks_reset(p);
 	free(p->blocks);
-	free_strv(p->finish, p->finish ? TT_MAX_GENAI_CHOICES : 0);
-	for (i = 0; i < p->n_own_events; i++) {
-		free(p->own_events[i].event);
-		free(p->own_events[i].data);
-	}
-	free(p->own_events);
+	for (i = 0; p->finish && i < TT_MAX_GENAI_CHOICES; i++)
+		free(p->finish[i]);
+	free(p->finish);
+	http_message__clear(&p->own);
 	free(p->times);
 	cJSON_Delete(p->req);
 	cJSON_Delete(p->in_msgs);

@@ -322,3 +322,18 @@ int sse_parser__finish(struct sse_parser *p, sse_event_fn fn, void *ctx)
 	p->skip_line = p->skip_event = false;
 	return err;
 }
+
+int sse_split_body(enum sse_mode mode, const void *buf, size_t len, sse_event_fn fn, void *ctx)
+{
+	struct sse_parser p;
+	int err;
+
+	sse_parser__init(&p, mode, 0);
+	err = sse_parser__feed(&p, buf, len, fn, ctx);
+	/* the body is whole: its end ends a cut last line too (after a line end, an empty line
+	 * dispatches no more than finish would) */
+	err = err ?: sse_parser__feed(&p, "\n", 1, fn, ctx);
+	err = err ?: sse_parser__finish(&p, fn, ctx);
+	sse_parser__free(&p);
+	return err;
+}

@@ -69,6 +69,7 @@ linker_trace:3
 mcp:3
 proctree:3
 prov_anthropic:3
+prov_build:3
 prov_gemini:3
 prov_internal:3
 prov_ollama:3

@@ -1,22 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* fuzz_provider.c: libFuzzer harness for provider_decode over every API and body kind. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "provider.h"
-
-/* The HTTP layer owns the real one; this stands in when it is not linked. */
-__attribute__((weak)) const char *http_headers_get(const struct http_headers *h, const char *name)
-{
-	size_t i;
-
-	for (i = 0; h && i < h->n; i++)
-		if (!strcasecmp(h->v[i].name, name))
-			return h->v[i].value;
-	return NULL;
-}
+#include "sse.h"
 
 static const char *const targets[][2] = {
 	{ "api.openai.com", "/v1/chat/completions" },
@@ -45,30 +35,22 @@ static char *memdup0(const char *p, size_t n)
 	return d;
 }
 
-/* Splits data[0..len) into events at "\n\n" (SSE) or "\n" (NDJSON). */
-static void split(struct http_message *m, const char *d, size_t len, bool sse)
+/* One event as the HTTP layer keeps it (split by sse.c, as the HTTP layer splits them). */
+static int add_event(const struct sse_event *e, void *ctx)
 {
-	const char *sep = sse ? "\n\n" : "\n";
-	size_t seplen = sse ? 2 : 1, i = 0;
+	struct http_message *m = ctx;
+	struct http_event *ev = realloc(m->events, (m->n_events + 1) * sizeof(*ev));
 
-	m->events = calloc(len + 1, sizeof(*m->events));
-	while (m->events && i <= len) {
-		const char *e = memmem(d + i, len - i, sep, seplen);
-		size_t n = e ? (size_t)(e - (d + i)) : len - i;
-		struct http_event *ev = &m->events[m->n_events++];
-
-		/* SSE data: strip a "data: " prefix as the sse module does */
-		if (sse && n >= 6 && !memcmp(d + i, "data: ", 6)) {
-			ev->data = memdup0(d + i + 6, n - 6);
-			ev->data_len = n - 6;
-		} else {
-			ev->data = memdup0(d + i, n);
-			ev->data_len = n;
-		}
-		ev->event = (n & 1) ? strdup("message_start") : NULL;
-		ev->ts_ns = 1000 + i;
-		i += n + seplen;
-	}
+	if (!ev)
+		return -ENOMEM;
+	m->events = ev;
+	ev += m->n_events++;
+	memset(ev, 0, sizeof(*ev));
+	ev->data = memdup0(e->data, e->data_len);
+	ev->data_len = ev->data ? e->data_len : 0;
+	ev->event = e->event ? memdup0(e->event, e->event_len) : NULL;
+	ev->ts_ns = 1000 + 10 * m->n_events;
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -109,7 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		x.resp.body[rlen] = 0;
 		x.resp.body_len = rlen;
 	} else {
-		split(&x.resp, (const char *)data + size - rlen, rlen, kind == 0);
+		sse_split_body(kind == 0 ? SSE_MODE_SSE : SSE_MODE_NDJSON, data + size - rlen, rlen,
+			       add_event, &x.resp);
 	}
 	if (!provider_decode(&x, &o, &c))
 		genai_call__free(c);

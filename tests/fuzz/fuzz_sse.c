@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* fuzz_sse.c: SSE and NDJSON splitting, whole and cut at a point taken from the input. */
+/* fuzz_sse.c: SSE and NDJSON splitting, cut at a point taken from the input, and whole. */
 #include <stdint.h>
 
 #include "sse.h"
@@ -28,6 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sse_parser__feed(&p, data + (cut ? cut : 1), size - (cut ? cut : 1), on_event, &n);
 		sse_parser__finish(&p, on_event, &n);
 		sse_parser__free(&p);
+		/* whole, as a body that came unsplit (provider) */
+		sse_split_body(mode, data + 1, size - 1, on_event, &n);
 	}
 	return 0;
 }

@@ -3,8 +3,8 @@
 """Writes a libFuzzer seed corpus for tests/fuzz/fuzz_provider.c from the provider fixtures.
 
 Seed layout (see the harness): one byte selecting the API target, one byte for the body kind
-(0 SSE, 1 NDJSON, 2 plain truncated, 3 plain; the harness takes them modulo), the request body,
-a NUL, the response body.
+(0 SSE, 1 NDJSON: split into events by sse.c; 2 plain truncated, 3 plain; the harness takes
+them modulo), the request body, a NUL, the response body.
 Usage: tests/fuzz/provider_seeds.py OUT_DIR
 """
 import json

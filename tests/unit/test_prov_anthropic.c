@@ -3,13 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "provider.h"
+#include "prov_test.h"
 #include "test.h"
-
-/* From test_provider.c. */
-struct genai_call *ptest_decode(const char *dir, bool capture);
-
-#define MS 1000000ull
 
 void test_anthropic_basic(void)
 {
@@ -23,8 +18,7 @@ void test_anthropic_basic(void)
 	ASSERT_STREQ(c->request_model, "claude-sonnet-4-5", "request model");
 	ASSERT_STREQ(c->response_model, "claude-sonnet-4-5-20250929", "response model");
 	ASSERT_STREQ(c->response_id, "msg_01XFDUDYJgAACzvnptvVoYEL", "id");
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish"))
-		ASSERT_STREQ(c->finish_reasons[0], "end_turn", "native finish");
+	ptest_finish(c, "end_turn", "native finish");
 	/* 12 uncached + 2200 read + 1500 written */
 	ASSERT_EQ(c->usage.input_tokens, 3712, "input includes cache");
 	ASSERT_EQ(c->usage.cache_read_tokens, 2200, "cache read");
@@ -64,17 +58,13 @@ void test_anthropic_stream_tools(void)
 	ASSERT_EQ(c->usage.cache_read_tokens, 18250, "read");
 	ASSERT_EQ(c->usage.cache_write_tokens, 310, "creation");
 	ASSERT_EQ(c->usage.output_tokens, 89, "output from message_delta");
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish"))
-		ASSERT_STREQ(c->finish_reasons[0], "tool_use", "finish");
+	ptest_finish(c, "tool_use", "finish");
 	if (ASSERT_EQ(c->n_tool_calls, 2, "two tool calls")) {
-		ASSERT_STREQ(c->tool_calls[0].id, "toolu_01T1x1fJ34qAmk2tNTrN7Up6", "id");
-		ASSERT_STREQ(c->tool_calls[0].name, "Bash", "name");
-		ASSERT_STREQ(c->tool_calls[0].arguments,
-			     "{\"command\": \"ls /tmp\", \"description\": \"List files\"}",
-			     "input_json_delta joined");
-		ASSERT_STREQ(c->tool_calls[0].type, "function", "type");
-		ASSERT_STREQ(c->tool_calls[1].id, "toolu_01NoArgs9x8y7z6w5v4u3t2s", "id 2");
-		ASSERT_STREQ(c->tool_calls[1].arguments, "{}", "no input is {}");
+		/* input_json_delta fragments joined; no input at all is {} */
+		ptest_tool(c, 0, "toolu_01T1x1fJ34qAmk2tNTrN7Up6", "Bash",
+			   "{\"command\": \"ls /tmp\", \"description\": \"List files\"}",
+			   "function");
+		ptest_tool(c, 1, "toolu_01NoArgs9x8y7z6w5v4u3t2s", "TodoRead", "{}", "function");
 	}
 	/* the Bash call's last input_json_delta is event 14; the second call has only its start
 	 * (event 16): events arrive 10 ms apart from 1400 ms */
@@ -160,8 +150,7 @@ void test_anthropic_proxy(void)
 	ASSERT_STREQ(c->provider_name, "anthropic", "anthropic API on a proxy");
 	ASSERT_STREQ(c->server_address, "litellm.internal", "address");
 	ASSERT_EQ(c->server_port, 4000, "port");
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish"))
-		ASSERT_STREQ(c->finish_reasons[0], "max_tokens", "finish");
+	ptest_finish(c, "max_tokens", "finish");
 	ASSERT_EQ(c->usage.input_tokens, 8, "input without cache fields");
 	ASSERT_FALSE(c->usage.has_cache_read_tokens, "absent");
 	genai_call__free(c);

@@ -3,13 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "provider.h"
+#include "prov_test.h"
 #include "test.h"
-
-/* From test_provider.c. */
-struct genai_call *ptest_decode(const char *dir, bool capture);
-
-#define MS 1000000ull
 
 void test_gemini_basic(void)
 {
@@ -27,8 +22,7 @@ void test_gemini_basic(void)
 	ASSERT_EQ(c->usage.cache_read_tokens, 8, "cached");
 	ASSERT_EQ(c->usage.output_tokens, 7 + 432, "candidates + thoughts");
 	ASSERT_EQ(c->usage.reasoning_tokens, 432, "thoughts");
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish"))
-		ASSERT_STREQ(c->finish_reasons[0], "STOP", "native finish");
+	ptest_finish(c, "STOP", "native finish");
 	ASSERT_DOUBLE_EQ(c->params.temperature, 0.4, "temperature");
 	ASSERT_DOUBLE_EQ(c->params.top_p, 0.95, "topP");
 	ASSERT_EQ(c->params.top_k, 64, "topK");
@@ -56,13 +50,10 @@ static void check_stream(struct genai_call *c, const char *what)
 	ASSERT_EQ(c->usage.input_tokens, 40, what);
 	ASSERT_EQ(c->usage.output_tokens, 55, what);
 	ASSERT_EQ(c->usage.reasoning_tokens, 40, what);
-	if (ASSERT_EQ(c->n_finish_reasons, 1, what))
-		ASSERT_STREQ(c->finish_reasons[0], "STOP", what);
-	if (ASSERT_EQ(c->n_tool_calls, 1, what)) {
-		ASSERT_NULL(c->tool_calls[0].id, "Gemini calls have no id here");
-		ASSERT_STREQ(c->tool_calls[0].name, "get_weather", what);
-		ASSERT_STREQ(c->tool_calls[0].arguments, "{\"location\":\"Boston, MA\"}", what);
-	}
+	ptest_finish(c, "STOP", what);
+	/* Gemini calls have no id here */
+	if (ASSERT_EQ(c->n_tool_calls, 1, what))
+		ptest_tool(c, 0, NULL, "get_weather", "{\"location\":\"Boston, MA\"}", "function");
 	if (ASSERT_EQ(c->n_tool_results, 1, what)) {
 		ASSERT_NULL(c->tool_results[0].call_id, what);
 		ASSERT_STREQ(c->tool_results[0].name, "get_time", what);
@@ -115,8 +106,7 @@ void test_gemini_stream_array_cut(void)
 	ASSERT_FALSE(c->usage.has_reasoning_tokens, "final usage was cut");
 	if (ASSERT_EQ(c->n_tool_calls, 1, "tool call before the cut"))
 		ASSERT_STREQ(c->tool_calls[0].name, "get_weather", "name");
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish"))
-		ASSERT_STREQ(c->finish_reasons[0], "error", "unfinished");
+	ptest_finish(c, "error", "unfinished");
 	genai_call__free(c);
 }
 
@@ -135,8 +125,7 @@ void test_gemini_errors(void)
 		ASSERT_STREQ(c->provider_name, "gcp.vertex_ai", "vertex");
 		ASSERT_STREQ(c->system, "vertex_ai", "legacy");
 		ASSERT_STREQ(c->request_model, "gemini-2.0-flash-001", "model");
-		if (ASSERT_EQ(c->n_finish_reasons, 1, "finish"))
-			ASSERT_STREQ(c->finish_reasons[0], "MAX_TOKENS", "finish");
+		ptest_finish(c, "MAX_TOKENS", "finish");
 		ASSERT_FALSE(c->usage.has_reasoning_tokens, "no thoughts");
 		ASSERT_EQ(c->usage.output_tokens, 1, "output");
 	}

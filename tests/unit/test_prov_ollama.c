@@ -3,13 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "provider.h"
+#include "prov_test.h"
 #include "test.h"
-
-/* From test_provider.c. */
-struct genai_call *ptest_decode(const char *dir, bool capture);
-
-#define MS 1000000ull
 
 void test_ollama_chat_stream(void)
 {
@@ -31,13 +26,10 @@ void test_ollama_chat_stream(void)
 	ASSERT_EQ(c->params.max_tokens, 128, "num_predict");
 	ASSERT_EQ(c->params.top_k, 20, "top_k");
 	ASSERT_EQ(c->params.seed, 3, "seed");
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish"))
-		ASSERT_STREQ(c->finish_reasons[0], "stop", "done_reason");
-	if (ASSERT_EQ(c->n_tool_calls, 1, "tool call")) {
-		ASSERT_NULL(c->tool_calls[0].id, "no id");
-		ASSERT_STREQ(c->tool_calls[0].name, "get_current_weather", "name");
-		ASSERT_STREQ(c->tool_calls[0].arguments, "{\"location\":\"Toronto\"}", "args");
-	}
+	ptest_finish(c, "stop", "done_reason");
+	if (ASSERT_EQ(c->n_tool_calls, 1, "tool call"))
+		ptest_tool(c, 0, NULL, "get_current_weather", "{\"location\":\"Toronto\"}",
+			   "function");
 	ASSERT_EQ(c->flags, 0, "complete");
 	genai_call__free(c);
 }
@@ -74,8 +66,7 @@ void test_ollama_generate(void)
 		return;
 	ASSERT_STREQ(c->operation, "text_completion", "generate");
 	ASSERT_STREQ(c->provider_name, "ollama", "provider by port");
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish"))
-		ASSERT_STREQ(c->finish_reasons[0], "length", "length");
+	ptest_finish(c, "length", "length");
 	ASSERT_EQ(c->usage.output_tokens, 259, "output");
 	ASSERT_STREQ(c->system_instructions,
 		     "[{\"type\":\"text\",\"content\":\"Answer in one line.\"}]", "system");

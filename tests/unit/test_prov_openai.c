@@ -3,27 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "provider.h"
+#include "prov_test.h"
 #include "test.h"
-
-/* From test_provider.c. */
-struct genai_call *ptest_decode(const char *dir, bool capture);
-
-#define MS 1000000ull
-
-static void check_tool(const struct genai_call *c, size_t i, const char *id, const char *name,
-		       const char *args, const char *type)
-{
-	if (!ASSERT_TRUE(i < c->n_tool_calls, "tool call present"))
-		return;
-	if (id)
-		ASSERT_STREQ(c->tool_calls[i].id, id, "tool id");
-	else
-		ASSERT_NULL(c->tool_calls[i].id, "no tool id");
-	ASSERT_STREQ(c->tool_calls[i].name, name, "tool name");
-	ASSERT_STREQ(c->tool_calls[i].arguments, args, "tool arguments");
-	ASSERT_STREQ(c->tool_calls[i].type, type, "tool type");
-}
 
 void test_openai_chat_basic(void)
 {
@@ -39,8 +20,7 @@ void test_openai_chat_basic(void)
 	ASSERT_STREQ(c->response_id, "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG", "id");
 	ASSERT_STREQ(c->system_fingerprint, "fp_06737a9306", "fingerprint");
 	ASSERT_STREQ(c->service_tier, "default", "service tier");
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish count"))
-		ASSERT_STREQ(c->finish_reasons[0], "stop", "finish");
+	ptest_finish(c, "stop", "finish");
 	ASSERT_TRUE(c->usage.has_input_tokens, "has input");
 	ASSERT_EQ(c->usage.input_tokens, 1117, "input includes cached");
 	ASSERT_EQ(c->usage.output_tokens, 3, "output");
@@ -94,12 +74,11 @@ void test_openai_chat_tools(void)
 
 	if (!c)
 		return;
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish count"))
-		ASSERT_STREQ(c->finish_reasons[0], "tool_calls", "finish");
+	ptest_finish(c, "tool_calls", "finish");
 	if (ASSERT_EQ(c->n_tool_calls, 2, "two tool calls")) {
-		check_tool(c, 0, "call_Vn1A2b3C4d5E6f7G8h9I0jKl", "get_weather",
+		ptest_tool(c, 0, "call_Vn1A2b3C4d5E6f7G8h9I0jKl", "get_weather",
 			   "{\"city\":\"Paris\"}", "function");
-		check_tool(c, 1, "call_Xy9Z8w7V6u5T4s3R2q1P0oNm", "get_weather",
+		ptest_tool(c, 1, "call_Xy9Z8w7V6u5T4s3R2q1P0oNm", "get_weather",
 			   "{\"city\":\"Oslo\"}", "function");
 		ASSERT_EQ(c->tool_calls[0].ready_ns, 0, "not streamed: ready at the end");
 	}
@@ -161,8 +140,7 @@ void test_openai_chat_stream_usage(void)
 	ASSERT_STREQ(c->response_model, "gpt-4o-2024-08-06", "model");
 	ASSERT_EQ(c->usage.input_tokens, 19, "input from usage chunk");
 	ASSERT_EQ(c->usage.output_tokens, 4, "output from usage chunk");
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish count"))
-		ASSERT_STREQ(c->finish_reasons[0], "stop", "finish");
+	ptest_finish(c, "stop", "finish");
 	ASSERT_STREQ(c->output_messages,
 		     "[{\"parts\":[{\"type\":\"text\",\"content\":\"Hello there!\"}],\"role\":"
 		     "\"assistant\",\"finish_reason\":\"stop\"}]", "deltas merged");
@@ -177,13 +155,12 @@ void test_openai_chat_stream_tools(void)
 	if (!c)
 		return;
 	if (ASSERT_EQ(c->n_tool_calls, 2, "two calls")) {
-		check_tool(c, 0, "call_AbC123", "read_file", "{\"path\": \"/etc/hosts\"}",
+		ptest_tool(c, 0, "call_AbC123", "read_file", "{\"path\": \"/etc/hosts\"}",
 			   "function");
-		check_tool(c, 1, "call_DeF456", "run_command", "{\"cmd\": \"ls -la /tmp\"}",
+		ptest_tool(c, 1, "call_DeF456", "run_command", "{\"cmd\": \"ls -la /tmp\"}",
 			   "function");
 	}
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish count"))
-		ASSERT_STREQ(c->finish_reasons[0], "tool_calls", "finish");
+	ptest_finish(c, "tool_calls", "finish");
 	ASSERT_FALSE(c->usage.has_input_tokens, "no usage chunk: input absent");
 	ASSERT_FALSE(c->usage.has_output_tokens, "no usage chunk: output absent");
 	ASSERT_EQ(c->flags, 0, "complete");
@@ -213,8 +190,7 @@ void test_openai_chat_stream_cut(void)
 	if (!c)
 		return;
 	ASSERT_TRUE(c->flags & GENAI_F_INCOMPLETE, "incomplete");
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish count"))
-		ASSERT_STREQ(c->finish_reasons[0], "error", "unfinished choice");
+	ptest_finish(c, "error", "unfinished choice");
 	ASSERT_STREQ(c->output_messages,
 		     "[{\"parts\":[{\"type\":\"text\",\"content\":\"Partial ans\"}],\"role\":"
 		     "\"assistant\",\"finish_reason\":\"error\"}]", "what arrived");
@@ -286,8 +262,7 @@ void test_openai_compat(void)
 		ASSERT_STREQ(c->response_id, "gen-1744400000-AbCdEfGh", "id");
 		ASSERT_EQ(c->usage.input_tokens, 14, "usage in a chunk with choices");
 		ASSERT_EQ(c->usage.output_tokens, 5, "output");
-		if (ASSERT_EQ(c->n_finish_reasons, 1, "finish"))
-			ASSERT_STREQ(c->finish_reasons[0], "stop", "finish");
+		ptest_finish(c, "stop", "finish");
 		ASSERT_STREQ(c->output_messages,
 			     "[{\"parts\":[{\"type\":\"text\",\"content\":\"Sure.\"}],\"role\":"
 			     "\"assistant\",\"finish_reason\":\"stop\"}]", "text");
@@ -313,8 +288,7 @@ void test_openai_responses_basic(void)
 	ASSERT_EQ(c->usage.cache_read_tokens, 4096, "cached");
 	ASSERT_EQ(c->usage.output_tokens, 812, "output");
 	ASSERT_EQ(c->usage.reasoning_tokens, 640, "reasoning");
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish"))
-		ASSERT_STREQ(c->finish_reasons[0], "stop", "completed with text");
+	ptest_finish(c, "stop", "completed with text");
 	ASSERT_STREQ(c->system_instructions,
 		     "[{\"type\":\"text\",\"content\":\"You are a coding agent.\"}"
 		     "]", "instructions");
@@ -338,10 +312,10 @@ void test_openai_responses_custom_tool(void)
 	ASSERT_STREQ(c->conversation_id, "conv_68a1b2c3d4", "conversation");
 	ASSERT_STREQ(c->output_type, "json", "json_schema output");
 	if (ASSERT_EQ(c->n_tool_calls, 2, "two calls")) {
-		check_tool(c, 0, "call_patch01", "apply_patch",
+		ptest_tool(c, 0, "call_patch01", "apply_patch",
 			   "*** Begin Patch\n*** Update File: src/main.c\n@@\n-int x;\n+int y;\n"
 			   "*** End Patch", "custom");
-		check_tool(c, 1, "call_shell02", "shell",
+		ptest_tool(c, 1, "call_shell02", "shell",
 			   "{\"command\":[\"bash\",\"-lc\",\"make test\"]}", "function");
 	}
 	if (ASSERT_EQ(c->n_tool_results, 2, "two results after the last call")) {
@@ -350,8 +324,7 @@ void test_openai_responses_custom_tool(void)
 		ASSERT_STREQ(c->tool_results[1].call_id, "call_p0", "custom output");
 		ASSERT_STREQ(c->tool_results[1].content, "error: empty patch", "custom text");
 	}
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish"))
-		ASSERT_STREQ(c->finish_reasons[0], "tool_calls", "tool calls");
+	ptest_finish(c, "tool_calls", "tool calls");
 	ASSERT_EQ(c->usage.input_tokens, 9000, "input");
 	ASSERT_EQ(c->usage.cache_read_tokens, 8960, "cached");
 	genai_call__free(c);
@@ -373,11 +346,10 @@ void test_openai_responses_stream(void)
 	ASSERT_EQ(c->usage.output_tokens, 210, "output");
 	ASSERT_EQ(c->usage.reasoning_tokens, 192, "reasoning");
 	if (ASSERT_EQ(c->n_tool_calls, 1, "one call"))
-		check_tool(c, 0, "call_K7mN2pQ9rS4tU6vW", "shell",
+		ptest_tool(c, 0, "call_K7mN2pQ9rS4tU6vW", "shell",
 			   "{\"command\":[\"bash\",\"-lc\",\"ls -la\"],\"workdir\":\"/repo\"}",
 			   "function");
-	if (ASSERT_EQ(c->n_finish_reasons, 1, "finish"))
-		ASSERT_STREQ(c->finish_reasons[0], "tool_calls", "finish");
+	ptest_finish(c, "tool_calls", "finish");
 	/* first delta is the 5th event (reasoning summary) */
 	ASSERT_EQ(c->ttft_ns, 400 * MS + 4 * 10 * MS, "ttft at the first delta");
 	/* events arrive 10 ms apart from 1400 ms: the call is whole at its output_item.done (13th
@@ -397,7 +369,7 @@ void test_openai_responses_stream_cut(void)
 	ASSERT_TRUE(c->flags & GENAI_F_RESP_TRUNCATED, "truncated");
 	ASSERT_STREQ(c->response_id, "resp_68b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4", "id");
 	if (ASSERT_EQ(c->n_tool_calls, 1, "call from the deltas"))
-		check_tool(c, 0, "call_K7mN2pQ9rS4tU6vW", "shell",
+		ptest_tool(c, 0, "call_K7mN2pQ9rS4tU6vW", "shell",
 			   "{\"command\":[\"bash\",\"-lc\",\"ls -la\"],\"workdir\":\"/repo\"}",
 			   "function");
 	ASSERT_FALSE(c->usage.has_input_tokens, "usage was cut off");

@@ -10,36 +10,11 @@
 
 #include "buf.h"
 #include "prov_internal.h"
-#include "provider.h"
+#include "prov_test.h"
+#include "sse.h"
 #include "test.h"
 
-/*
- * Helpers shared with test_prov_*.c (they declare the prototypes they use). Exchanges are built
- * here directly, as the HTTP layer would hand them over: the request starts at 1 s, the first
- * response byte arrives at 1.4 s and stream events follow 10 ms apart.
- */
-#define T_REQ_START	1000000000ull
-#define T_FIRST_BODY	1400000000ull
-#define T_EVENT_STEP	10000000ull
-
-struct http_exchange *ptest_exchange(const char *host, const char *target, int status,
-				     const char *req, size_t req_len, const char *resp,
-				     size_t resp_len, enum http_body_kind kind);
-struct http_exchange *ptest_fixture(const char *dir, bool *ok);
-struct genai_call *ptest_decode(const char *dir, bool capture);
-void ptest_free(struct http_exchange *x);
-int ptest_add_header(struct http_headers *h, const char *name, const char *value);
-
-/* The HTTP layer owns the real one (src/http_exchange.c); this stands in until it is linked. */
-__attribute__((weak)) const char *http_headers_get(const struct http_headers *h, const char *name)
-{
-	size_t i;
-
-	for (i = 0; h && i < h->n; i++)
-		if (!strcasecmp(h->v[i].name, name))
-			return h->v[i].value;
-	return NULL;
-}
+/* ---- helpers shared with test_prov_*.c (prov_test.h) ---- */
 
 int ptest_add_header(struct http_headers *h, const char *name, const char *value)
 {
@@ -54,62 +29,27 @@ int ptest_add_header(struct http_headers *h, const char *name, const char *value
 	return 0;
 }
 
-static void add_event(struct http_message *m, const char *type, size_t tlen, const char *data,
-		      size_t dlen)
+/* An event as the HTTP layer keeps it, T_EVENT_STEP after the one before. */
+static int add_event(const struct sse_event *e, void *ctx)
 {
-	struct http_event *ev = realloc(m->events, (m->n_events + 1) * sizeof(*ev));
+	struct http_message *m = ctx;
+	struct http_event *ev;
 
+	/* nothing to decode (the provider drops these too when it splits a body itself) */
+	if (!e->data_len && !e->event)
+		return 0;
+	ev = realloc(m->events, (m->n_events + 1) * sizeof(*ev));
 	if (!ev)
-		return;
+		return -ENOMEM;
 	m->events = ev;
 	ev += m->n_events;
 	memset(ev, 0, sizeof(*ev));
-	ev->event = type ? strndup(type, tlen) : NULL;
-	ev->data = strndup(data, dlen);
-	ev->data_len = dlen;
+	ev->event = e->event ? strndup(e->event, e->event_len) : NULL;
+	ev->data = strndup(e->data, e->data_len);
+	ev->data_len = e->data_len;
 	ev->ts_ns = T_FIRST_BODY + m->n_events * T_EVENT_STEP;
 	m->n_events++;
-}
-
-/* Test-side SSE / NDJSON splitter (the real one is the sse module's business). */
-static void split_events(struct http_message *m, const char *s, size_t len, bool sse)
-{
-	struct tt_buf data;
-	const char *type = NULL;
-	size_t i = 0, tlen = 0;
-
-	tt_buf_init(&data, len + 1);
-	while (i < len) {
-		const char *nl = memchr(s + i, '\n', len - i);
-		size_t e = nl ? (size_t)(nl - s) : len, le = e;
-
-		if (le > i && s[le - 1] == '\r')
-			le--;
-		if (!sse) {
-			if (le > i)
-				add_event(m, NULL, 0, s + i, le - i);
-		} else if (le == i) {
-			if (data.len || type)
-				add_event(m, type, tlen, data.len ? (char *)data.data : "",
-					  data.len);
-			type = NULL;
-			tt_buf_reset(&data);
-		} else if (!strncmp(s + i, "data:", 5)) {
-			size_t v = i + 5 + (s[i + 5] == ' ');
-
-			if (data.len)
-				tt_buf_addc(&data, '\n');
-			tt_buf_add(&data, s + v, le - v);
-		} else if (!strncmp(s + i, "event:", 6)) {
-			type = s + i + 6 + (s[i + 6] == ' ');
-			tlen = le - (size_t)(type - s);
-		}
-		i = nl ? e + 1 : len;
-	}
-	/* a stream cut mid-event still hands over what it had */
-	if (sse && (data.len || type))
-		add_event(m, type, tlen, data.len ? (char *)data.data : "", data.len);
-	tt_buf_free(&data);
+	return 0;
 }
 
 struct http_exchange *ptest_exchange(const char *host, const char *target, int status,
@@ -140,7 +80,9 @@ struct http_exchange *ptest_exchange(const char *host, const char *target, int s
 		x->resp.body = (unsigned char *)strndup(resp ? resp : "", resp_len);
 		x->resp.body_len = resp_len;
 	} else {
-		split_events(&x->resp, resp, resp_len, kind == HTTP_BODY_SSE);
+		/* a stream cut mid-event still hands over what it had */
+		sse_split_body(kind == HTTP_BODY_SSE ? SSE_MODE_SSE : SSE_MODE_NDJSON, resp,
+			       resp_len, add_event, &x->resp);
 	}
 	x->resp.end_ns = T_FIRST_BODY + (x->resp.n_events + 1) * T_EVENT_STEP;
 	return x;
@@ -197,39 +139,71 @@ static uint32_t flags_of(const cJSON *arr)
 	return fl;
 }
 
-/* Loads tests/fixtures/providers/<dir>/{meta.json,request.json,response.body}. */
-struct http_exchange *ptest_fixture(const char *dir, bool *ok)
-{
-	char path[512];
-	unsigned char *meta, *req, *resp;
-	size_t mlen, qlen = 0, rlen;
-	struct http_exchange *x = NULL;
-	const cJSON *h;
-	cJSON *m;
+/* tests/fixtures/providers/<dir>/{meta.json,request.json,response.body} */
+struct fixture {
+	cJSON *meta;
+	unsigned char *req, *resp;
+	size_t req_len, resp_len;
+};
 
+static bool fixture_load(const char *dir, struct fixture *f)
+{
+	unsigned char *meta;
+	char path[512];
+	size_t mlen;
+
+	memset(f, 0, sizeof(*f));
 	snprintf(path, sizeof(path), "providers/%s/meta.json", dir);
 	meta = test__read_fixture(path, &mlen);
 	snprintf(path, sizeof(path), "providers/%s/request.json", dir);
-	req = test__read_fixture(path, &qlen);
+	f->req = test__read_fixture(path, &f->req_len);
 	snprintf(path, sizeof(path), "providers/%s/response.body", dir);
-	resp = test__read_fixture(path, &rlen);
-	m = meta ? cJSON_ParseWithLength((char *)meta, mlen) : NULL;
-	*ok = m && resp;
-	if (*ok) {
-		x = ptest_exchange(pj_str(m, "host"), pj_str(m, "target"),
-				   (int)cJSON_GetNumberValue(pj_get(m, "status")), (char *)req,
-				   qlen,
-				   (char *)resp, rlen, kind_of(pj_str(m, "response")));
-		x->flags = flags_of(pj_get(m, "flags"));
-		x->tls = !cJSON_IsFalse(pj_get(m, "tls"));
-		cJSON_ArrayForEach(h, pj_get(m, "req_headers"))
-			ptest_add_header(&x->req.headers, h->string, h->valuestring);
-	}
-	cJSON_Delete(m);
+	f->resp = test__read_fixture(path, &f->resp_len);
+	f->meta = meta ? cJSON_ParseWithLength((char *)meta, mlen) : NULL;
 	free(meta);
-	free(req);
-	free(resp);
+	return f->meta && f->resp;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	cJSON_Delete(f->meta);
+	free(f->req);
+	free(f->resp);
+}
+
+/* The exchange of a fixture with the first resp_len bytes of its response, as kind (-1: meta's). */
+static struct http_exchange *fixture_exchange(const struct fixture *f, size_t resp_len, int kind)
+{
+	const cJSON *m = f->meta, *h;
+	struct http_exchange *x;
+
+	x = ptest_exchange(pj_str(m, "host"), pj_str(m, "target"),
+			   (int)cJSON_GetNumberValue(pj_get(m, "status")), (char *)f->req,
+			   f->req_len, (char *)f->resp, resp_len,
+			   kind < 0 ? kind_of(pj_str(m, "response")) : (enum http_body_kind)kind);
+	x->flags = flags_of(pj_get(m, "flags"));
+	x->tls = !cJSON_IsFalse(pj_get(m, "tls"));
+	cJSON_ArrayForEach(h, pj_get(m, "req_headers"))
+		ptest_add_header(&x->req.headers, h->string, h->valuestring);
 	return x;
+}
+
+/* A fixture's exchange, its response as kind (-1: as meta.json says). */
+static struct http_exchange *fixture_as(const char *dir, int kind, bool *ok)
+{
+	struct http_exchange *x = NULL;
+	struct fixture f;
+
+	*ok = fixture_load(dir, &f);
+	if (*ok)
+		x = fixture_exchange(&f, f.resp_len, kind);
+	fixture_free(&f);
+	return x;
+}
+
+struct http_exchange *ptest_fixture(const char *dir, bool *ok)
+{
+	return fixture_as(dir, -1, ok);
 }
 
 struct genai_call *ptest_decode(const char *dir, bool capture)
@@ -247,6 +221,26 @@ struct genai_call *ptest_decode(const char *dir, bool capture)
 	ASSERT_OK(err, dir);
 	ptest_free(x);
 	return c;
+}
+
+void ptest_finish(const struct genai_call *c, const char *reason, const char *what)
+{
+	if (ASSERT_EQ(c->n_finish_reasons, 1, what))
+		ASSERT_STREQ(c->finish_reasons[0], reason, what);
+}
+
+void ptest_tool(const struct genai_call *c, size_t i, const char *id, const char *name,
+		const char *args, const char *type)
+{
+	if (!ASSERT_TRUE(i < c->n_tool_calls, "tool call present"))
+		return;
+	if (id)
+		ASSERT_STREQ(c->tool_calls[i].id, id, "tool id");
+	else
+		ASSERT_NULL(c->tool_calls[i].id, "no tool id");
+	ASSERT_STREQ(c->tool_calls[i].name, name, "tool name");
+	ASSERT_STREQ(c->tool_calls[i].arguments, args, "tool arguments");
+	ASSERT_STREQ(c->tool_calls[i].type, type, "tool type");
 }
 
 /* ---- tests ---- */
@@ -486,33 +480,20 @@ static void sweep_one(const char *dir)
 {
 	struct provider_opts o = { .capture_content = true };
 	struct genai_call *full = ptest_decode(dir, false), *c;
-	char path[512];
-	unsigned char *resp, *req, *meta;
-	size_t rlen, qlen, mlen, cut, stride;
-	cJSON *m;
+	size_t cut, stride;
+	struct fixture f;
+	bool ok;
 
-	snprintf(path, sizeof(path), "providers/%s/response.body", dir);
-	resp = test__read_fixture(path, &rlen);
-	snprintf(path, sizeof(path), "providers/%s/request.json", dir);
-	req = test__read_fixture(path, &qlen);
-	snprintf(path, sizeof(path), "providers/%s/meta.json", dir);
-	meta = test__read_fixture(path, &mlen);
-	m = meta ? cJSON_ParseWithLength((char *)meta, mlen) : NULL;
-	if (!ASSERT_OK_PTR(full, dir) || !ASSERT_OK_PTR(m, dir) || !resp)
+	ok = fixture_load(dir, &f);
+	if (!ASSERT_OK_PTR(full, dir) || !ASSERT_TRUE(ok, dir))
 		goto out;
-	stride = rlen > 8192 ? 97 : 1;
-	for (cut = 0; cut <= rlen; cut += stride) {
-		enum http_body_kind k = m ? (pj_str(m, "response")[0] == 's' ? HTTP_BODY_SSE :
-				       pj_str(m, "response")[0] == 'n' ? HTTP_BODY_NDJSON :
-				       HTTP_BODY_PLAIN) : HTTP_BODY_PLAIN;
+	stride = f.resp_len > 8192 ? 97 : 1;
+	for (cut = 0; cut <= f.resp_len; cut += stride) {
 		struct http_exchange *x;
 		void *g;
 		int err;
 
-		x = ptest_exchange(pj_str(m, "host"), pj_str(m, "target"),
-				   (int)cJSON_GetNumberValue(pj_get(m, "status")), (char *)req,
-				   qlen,
-				   (char *)resp, cut, k);
+		x = fixture_exchange(&f, cut, -1);
 		x->flags = HTTP_X_RESP_TRUNCATED;
 		if (x->resp.body_len) {
 			g = test__guarded(x->resp.body, x->resp.body_len);
@@ -533,10 +514,7 @@ static void sweep_one(const char *dir)
 		genai_call__free(c);
 	}
 out:
-	cJSON_Delete(m);
-	free(meta);
-	free(req);
-	free(resp);
+	fixture_free(&f);
 	genai_call__free(full);
 }
 
@@ -580,6 +558,80 @@ void test_provider_garbage(void)
 		if (!provider_decode(x, &o, &c))
 			ASSERT_OK_PTR(c, "call");
 		genai_call__free(c);
+		ptest_free(x);
+	}
+}
+
+/* Both NULL, or the same string. */
+static void same_str(const char *b, const char *a, const char *what)
+{
+	if (a)
+		ASSERT_STREQ(b, a, what);
+	else
+		ASSERT_NULL(b, what);
+}
+
+static void same_call(const struct genai_call *a, const struct genai_call *b, const char *what)
+{
+	size_t i;
+
+	same_str(b->response_id, a->response_id, what);
+	same_str(b->response_model, a->response_model, what);
+	same_str(b->request_model, a->request_model, what);
+	same_str(b->error_type, a->error_type, what);
+	same_str(b->error_message, a->error_message, what);
+	same_str(b->input_messages, a->input_messages, what);
+	same_str(b->output_messages, a->output_messages, what);
+	ASSERT_EQ(b->usage.input_tokens, a->usage.input_tokens, what);
+	ASSERT_EQ(b->usage.output_tokens, a->usage.output_tokens, what);
+	ASSERT_EQ(b->usage.has_input_tokens, a->usage.has_input_tokens, what);
+	ASSERT_EQ(b->streaming, a->streaming, what);
+	ASSERT_EQ(b->flags, a->flags, what);
+	ASSERT_EQ(b->first_chunk_ns, a->first_chunk_ns ? T_FIRST_BODY : 0, "one arrival for all");
+	if (ASSERT_EQ(b->n_finish_reasons, a->n_finish_reasons, what)) {
+		for (i = 0; i < a->n_finish_reasons; i++)
+			ASSERT_STREQ(b->finish_reasons[i], a->finish_reasons[i], what);
+	}
+	if (ASSERT_EQ(b->n_tool_calls, a->n_tool_calls, what)) {
+		for (i = 0; i < a->n_tool_calls; i++) {
+			same_str(b->tool_calls[i].id, a->tool_calls[i].id, what);
+			ASSERT_STREQ(b->tool_calls[i].name, a->tool_calls[i].name, what);
+			ASSERT_STREQ(b->tool_calls[i].arguments, a->tool_calls[i].arguments, what);
+			ASSERT_STREQ(b->tool_calls[i].type, a->tool_calls[i].type, what);
+			ASSERT_EQ(b->tool_calls[i].ready_ns, T_FIRST_BODY, "one arrival for all");
+		}
+	}
+}
+
+/*
+ * A stream that arrived as a plain body (a server that labels it application/json) is split
+ * by the provider and decodes as the stream does; all its events arrived with the first byte.
+ * (Not Ollama's: its plain body is taken as one object, and cJSON reads the first line only.)
+ */
+void test_provider_plain_stream(void)
+{
+	static const char *const streams[] = {
+		"openai/chat_stream_usage", "openai/chat_stream_tools", "openai/chat_stream_cut",
+		"openai/compat_openrouter", "openai/responses_stream",
+		"openai/responses_stream_cut", "openai/responses_stream_error",
+		"anthropic/messages_stream_tools", "anthropic/messages_stream_error",
+		"gemini/stream_sse_tools",
+	};
+	struct provider_opts o = { .capture_content = true };
+	struct genai_call *whole, *c;
+	struct http_exchange *x;
+	size_t i;
+	bool ok;
+
+	for (i = 0; i < sizeof(streams) / sizeof(streams[0]); i++) {
+		whole = ptest_decode(streams[i], true);
+		x = fixture_as(streams[i], HTTP_BODY_PLAIN, &ok);
+		c = NULL;
+		if (whole && ASSERT_TRUE(ok, streams[i]) &&
+		    ASSERT_OK(provider_decode(x, &o, &c), streams[i]))
+			same_call(whole, c, streams[i]);
+		genai_call__free(c);
+		genai_call__free(whole);
 		ptest_free(x);
 	}
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* test_sse.c: SSE and NDJSON splitting, at every byte and at random split points. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -261,5 +262,50 @@ void test_sse_view_outlives_buffer(void)
 	ASSERT_STREQ(tt_buf_cstr(&out), "pong|only|-|-1\n", "copied single line");
 	ASSERT_EQ(p.n_events, 2, "events");
 	sse_parser__free(&p);
+	tt_buf_free(&out);
+}
+
+static int stop(const struct sse_event *ev, void *ctx)
+{
+	(*(int *)ctx)++;
+	return ev ? -ECANCELED : 0;
+}
+
+/* A whole body split at once: as a feed and finish, but its end also ends a cut last line. */
+void test_sse_split_body(void)
+{
+	static const char sse_in[] = "event: a\ndata: one\n\ndata: two\ndata: cu";
+	static const char nd_in[] = "{\"a\":1}\n  \n{\"b\":";
+	static const char *const ends[] = { "\n", "\r", "\r\n", "\n\n" };
+	struct tt_buf out, in;
+	size_t i;
+	int calls = 0;
+	void *g;
+
+	tt_buf_init(&out, 1 << 10);
+	g = test__guarded(sse_in, strlen(sse_in));
+	ASSERT_OK(sse_split_body(SSE_MODE_SSE, g, strlen(sse_in), render, &out), "sse");
+	test__guarded_free(g);
+	ASSERT_STREQ(tt_buf_cstr(&out), "a|one|-|-1\n-|two\ncu|-|-1\n", "sse cut line kept");
+	tt_buf_reset(&out);
+	g = test__guarded(nd_in, strlen(nd_in));
+	ASSERT_OK(sse_split_body(SSE_MODE_NDJSON, g, strlen(nd_in), render, &out), "ndjson");
+	test__guarded_free(g);
+	ASSERT_STREQ(tt_buf_cstr(&out), "-|{\"a\":1}|-|-1\n-|{\"b\":|-|-1\n", "ndjson cut line");
+	/* a body that ends its last line itself gives the same events, whatever the line end */
+	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		tt_buf_init(&in, 1 << 10);
+		tt_buf_printf(&in, "%s%s", sse_in, ends[i]);
+		tt_buf_reset(&out);
+		ASSERT_OK(sse_split_body(SSE_MODE_SSE, in.data, in.len, render, &out), ends[i]);
+		ASSERT_STREQ(tt_buf_cstr(&out), "a|one|-|-1\n-|two\ncu|-|-1\n", "line end");
+		tt_buf_free(&in);
+	}
+	tt_buf_reset(&out);
+	ASSERT_OK(sse_split_body(SSE_MODE_SSE, "", 0, render, &out), "empty");
+	ASSERT_EQ(out.len, 0, "no events");
+	ASSERT_EQ(sse_split_body(SSE_MODE_NDJSON, "{}\n{}\n", 6, stop, &calls), -ECANCELED,
+		  "fn's error");
+	ASSERT_EQ(calls, 1, "stops at the first");
 	tt_buf_free(&out);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* prov_internal.h: shared internals of provider and the prov_* decoders (not a public API). */
+/* prov_internal.h: internals of provider, the prov_* decoders and their helpers (not an API). */
 #ifndef TT_PROV_INTERNAL_H
 #define TT_PROV_INTERNAL_H
 
@@ -70,10 +70,11 @@ struct prov_ctx {
 	uint64_t ev_ns;			/* arrival of the stream event being decoded, 0: none */
 	/* last_ns of the tool blocks a final object replaced (prov_blocks_reset), by key */
 	struct prov_block_time { int choice, key; uint64_t ns; } *times;
-	size_t n_times;
+	size_t n_times, alloc_times;
 	struct prov_block *blocks;	/* in creation order */
-	size_t n_blocks;
-	size_t alloc_blocks;
+	size_t n_blocks, alloc_blocks;
+	size_t alloc_results;		/* room of c->tool_results */
+	size_t alloc_stops;		/* room of c->params.stop_sequences */
 	char **finish;			/* per choice index, NULL when not seen */
 	int n_choices;			/* 1 + highest choice index seen */
 	const char *role;		/* static: role of output messages ("assistant") */
@@ -81,9 +82,9 @@ struct prov_ctx {
 	cJSON *in_msgs;			/* conventions input messages (capture only) */
 	cJSON *sys;			/* system instruction parts (capture only) */
 	cJSON *tool_defs;		/* tool definitions (capture only) */
-	/* Events of a streaming body that arrived as a plain body (split by provider). */
-	struct http_event *own_events;
-	size_t n_own_events;
+	/* Events of a streaming body that arrived as a plain body (see prov_events()). */
+	struct http_message own;
+	size_t alloc_own;		/* room of own.events */
 };
 
 /* Decoders: 0, -ENOENT when the bodies do not have the API's shape, or -errno. */
@@ -91,6 +92,10 @@ int prov_openai_decode(struct prov_ctx *p);
 int prov_anthropic_decode(struct prov_ctx *p);
 int prov_gemini_decode(struct prov_ctx *p);
 int prov_ollama_decode(struct prov_ctx *p);
+
+/*
+ * Reading the exchange (prov_internal.c, under the decoders and prov_build.c).
+ */
 
 /* JSON access (NULL-safe). */
 cJSON *pj_parse(const void *data, size_t len, bool lenient);
@@ -103,36 +108,83 @@ bool pj_true(const cJSON *o, const char *key);
 /* Repairs JSON cut at the end (closes strings, arrays, objects after the last whole value). */
 int pj_repair(const char *s, size_t len, struct tt_buf *out);
 
+/* The body of the request, parsed once (repaired when cut); NULL if not a JSON object. */
+const cJSON *prov_request(struct prov_ctx *p);
+/* Takes one JSON object of the request (the request itself, a message of its history). */
+typedef int (*prov_json_fn)(struct prov_ctx *p, const cJSON *o);
+/*
+ * Walks the history a request carries (messages or contents, oldest first). Only what follows
+ * the model's latest turn (the last message of role model_role) is new: results(p, msg) takes
+ * the tool results there, which answer the previous response. message(p, msg) takes every
+ * message into the input content when content is captured.
+ */
+int prov_history(struct prov_ctx *p, const cJSON *msgs, const char *model_role,
+		 prov_json_fn results, prov_json_fn message);
+
+bool prov_resp_truncated(const struct prov_ctx *p);
+/* The events of the response (a stream that came as a plain body is split here). */
+int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n);
+/* d: the event's data as a JSON object, NULL when it is not one (OpenAI's [DONE]). */
+typedef int (*prov_event_fn)(struct prov_ctx *p, const struct http_event *ev, const cJSON *d,
+			     void *arg);
+/*
+ * Hands each event to fn with its data parsed (the last one repaired when cut: a cap may have
+ * cut it), p->ev_ns set to its arrival. Stops at fn's first error.
+ */
+int prov_each_event(struct prov_ctx *p, const struct http_event *ev, size_t n,
+		    prov_event_fn fn, void *arg);
+
+/*
+ * Building the call record (prov_build.c, under the decoders; provider.c calls prov_finish()).
+ */
+
+/* Whether the bodies have the shape of the API (checked for servers not known to speak it). */
+typedef bool (*prov_shape_fn)(const struct prov_ctx *p, const cJSON *rq, const cJSON *body,
+			      const struct http_event *ev, size_t n);
+/*
+ * How a decoder starts: the response's events, or when it has none its body parsed as JSON
+ * (repaired when cut) in *body; -ENOENT when shape_ok (NULL: none) finds the bodies are not
+ * the API's; the request read by parse_request; the model the URL names (Azure deployment,
+ * Gemini or Vertex path) when the request named none. On success *body is the caller's.
+ */
+int prov_start(struct prov_ctx *p, prov_shape_fn shape_ok, prov_json_fn parse_request,
+	       const struct http_event **ev, size_t *n, cJSON **body);
+
 /* Call record setters. */
 int prov_set_str(char **dst, const char *s);	/* copy capped at TT_MAX_GENAI_STR; NULL: no-op */
 void prov_set_i64(int64_t *dst, bool *has, const cJSON *o, const char *key);
 void prov_set_dbl(double *dst, bool *has, const cJSON *o, const char *key);
-int prov_set_stop(struct genai_call *c, const cJSON *stop);
+/* temperature, top_p, frequency_penalty, presence_penalty, top_k and seed of o, if there */
+void prov_set_sampling(struct genai_request_params *r, const cJSON *o);
+int prov_set_stop(struct prov_ctx *p, const cJSON *stop);
 int prov_set_error(struct prov_ctx *p, const cJSON *err);	/* error object or string */
 int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,
 			 const cJSON *content, bool is_error);
 void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev);
-/*
- * Index of the last message whose "role" is role in a messages/contents array, -1 if none. A
- * request carries the whole history: only what follows the model's latest turn is new.
- */
-int prov_last_role(const cJSON *msgs, const char *role);
-/* The body of the request / the events of the response (splitting a plain body if needed). */
-const cJSON *prov_request(struct prov_ctx *p);
-int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n);
-bool prov_resp_truncated(const struct prov_ctx *p);
+/* A stream that ended without its last event (ended false), and without an error, is cut. */
+void prov_stream_end(struct prov_ctx *p, bool ended);
 
 /* Output assembly; prov_finish() turns blocks into tool calls, finish reasons and content. */
 struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_kind kind,
 			      int key);
 void prov_blocks_reset(struct prov_ctx *p);
 int prov_block_add(struct prov_ctx *p, struct prov_block *b, const char *s, size_t n);
+/* Adds text to the block (choice, kind, key), made if need be; NULL or "" adds nothing. */
+int prov_block_text(struct prov_ctx *p, int choice, enum prov_block_kind kind, int key,
+		    const char *text);
+/*
+ * The index of a choice / candidate object ("index", else its position pos in the list),
+ * counted in p->n_choices; -1 past TT_MAX_GENAI_CHOICES.
+ */
+int prov_choice(struct prov_ctx *p, const cJSON *o, int pos);
 int prov_set_finish(struct prov_ctx *p, int choice, const char *reason);
 int prov_finish(struct prov_ctx *p);
 
 /* Content parts in the conventions' shape (capture only; NULL on -ENOMEM). */
 cJSON *prov_part_text(const char *type, const char *text);
 cJSON *prov_part_tool_call(const char *id, const char *name, const char *args_json);
+/* The same with the arguments as a JSON value (NULL: none). */
+cJSON *prov_part_tool_call_json(const char *id, const char *name, const cJSON *args);
 cJSON *prov_part_tool_response(const char *id, const cJSON *response);
 int prov_in_msg(struct prov_ctx *p, const char *role, cJSON *parts);
 int prov_sys_text(struct prov_ctx *p, const char *text);

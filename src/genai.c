@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+/* genai.c: destructor of the decoded LLM API call (struct genai_call). */
+#include <stdlib.h>
+
+#include "genai.h"
+
+static void free_strv(char **v, size_t n)
+{
+	while (v && n--)
+		free(v[n]);
+	free(v);
+}
+
+void genai_call__free(struct genai_call *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	free(c->request_model);
+	free(c->response_model);
+	free(c->response_id);
+	free(c->conversation_id);
+	free(c->previous_response_id);
+	free(c->output_type);
+	free(c->reasoning_level);
+	free(c->service_tier);
+	free(c->system_fingerprint);
+	free_strv(c->finish_reasons, c->n_finish_reasons);
+	free_strv(c->params.stop_sequences, c->params.n_stop_sequences);
+	free(c->server_address);
+	for (i = 0; i < c->n_tool_calls; i++) {
+		free(c->tool_calls[i].id);
+		free(c->tool_calls[i].name);
+		free(c->tool_calls[i].arguments);
+	}
+	free(c->tool_calls);
+	for (i = 0; i < c->n_tool_results; i++) {
+		free(c->tool_results[i].call_id);
+		free(c->tool_results[i].name);
+		free(c->tool_results[i].content);
+	}
+	free(c->tool_results);
+	free(c->error_type);
+	free(c->error_message);
+	free(c->input_messages);
+	free(c->output_messages);
+	free(c->system_instructions);
+	free(c->tool_definitions);
+	free(c);
+}

@@ -22,6 +22,13 @@ enum tt_log_level tt_log_get_level(void);
 void tt_log_set_sink(void (*fn)(enum tt_log_level, const char *line, void *ctx), void *ctx);
 void tt_log(enum tt_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * The program's own words, "tracetree-bpf: MSG" with no level name and whatever -v or -q
+ * say: the command line's errors and what the user asked for (--stats). The sink gets them
+ * as TT_LOG_ERROR.
+ */
+void tt_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #define tt_err(...)	tt_log(TT_LOG_ERROR, __VA_ARGS__)
 #define tt_warn(...)	tt_log(TT_LOG_WARN, __VA_ARGS__)
 #define tt_info(...)	tt_log(TT_LOG_INFO, __VA_ARGS__)

@@ -77,8 +77,11 @@ disasm:5
 doctor:5
 elfsym:5
 events:5
+launch:5
 loader:5
 main:5
+prober:5
+procscan:5
 targets:5
 targets_cache:5
 targets_internal:5

@@ -66,6 +66,7 @@ provider:3
 span:3
 # L4 output
 export:4
+export_http:4
 export_opts:4
 jsonl_fmt:4
 otlp_json:4

@@ -164,7 +164,7 @@ static int preflight(void)
 		       "built with CONFIG_DEBUG_INFO_BTF=y");
 		return -ENOTSUP;
 	}
-	/* libbpf finds syscall tracepoints through tracefs, which minimal systems leave unmounted */
+	/* libbpf finds syscall tracepoints through tracefs: minimal systems leave it unmounted */
 	if (access("/sys/kernel/tracing/events", R_OK) &&
 	    access("/sys/kernel/debug/tracing/events", R_OK) &&
 	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {

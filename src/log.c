@@ -2,6 +2,7 @@
 /* log.c: leveled logging to stderr. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -52,6 +53,23 @@ void tt_log(enum tt_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_line(level, names[level], fmt, ap);
 	va_end(ap);
+}
+
+int tt_vlog_raw(enum tt_log_level level, const char *fmt, va_list ap)
+{
+	char *line;
+	int n;
+
+	if (level > log_level)
+		return 0;
+	if (!log_sink)
+		return vfprintf(stderr, fmt, ap);
+	n = vasprintf(&line, fmt, ap);
+	if (n < 0)
+		return n;
+	log_sink(level, line, log_sink_ctx);
+	free(line);
+	return n;
 }
 
 void tt_msg(const char *fmt, ...)

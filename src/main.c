@@ -65,13 +65,11 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* libbpf's messages: verifier logs are long, so they go straight to stderr, with -vv only. */
+/* libbpf's messages, with -vv only: verifier logs are long, so they are passed on uncut. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (tt_log_get_level() < TT_LOG_DEBUG)
-		return 0;
 	(void)level;
-	return vfprintf(stderr, fmt, ap);
+	return tt_vlog_raw(TT_LOG_DEBUG, fmt, ap);
 }
 
 static void emit_raw(struct app *a, const void *rec, size_t size)
@@ -351,6 +349,7 @@ static int open_output(struct app *a)
 	return 0;
 }
 
+/* replay FILE: the exit status (1 on an error, reported). */
 static int run_replay(struct app *a)
 {
 	struct capfile_reader *r;
@@ -398,7 +397,7 @@ static int check_pids(const struct tt_opts *o)
 	return 0;
 }
 
-/* -- COMMAND: forked now, held until the probes are in place; its executable probed. */
+/* -- COMMAND: forked now (before the BPF object is loaded), held until the probes are in. */
 static int start_command(struct app *a)
 {
 	int err = launch__start(&a->child, a->o.command);
@@ -408,6 +407,7 @@ static int start_command(struct app *a)
 	return err;
 }
 
+/* Its process tracked and its executable probed before it runs. */
 static void probe_command(struct app *a)
 {
 	char exe[4096];
@@ -531,6 +531,7 @@ static int trace_loop(struct app *a)
 	return 0;
 }
 
+/* Live tracing: the exit status (COMMAND's, or 1 on an error, reported). */
 static int run_live(struct app *a)
 {
 	int err, ret;

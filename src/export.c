@@ -226,8 +226,10 @@ static int outputs_setup(struct exporter *e)
 	} else if (e->o.file) {
 		e->file = fopen(e->o.file, "we");
 		if (!e->file) {
-			tt_err("export: cannot open %s: %s", e->o.file, strerror(errno));
-			return -errno;
+			int err = -errno;
+
+			tt_err("export: cannot open %s: %s", e->o.file, strerror(-err));
+			return err;
 		}
 		e->own_file = true;
 	}

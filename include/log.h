@@ -3,6 +3,7 @@
 #ifndef TT_LOG_H
 #define TT_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 
 #ifdef __cplusplus
@@ -21,6 +22,18 @@ enum tt_log_level tt_log_get_level(void);
 /* Tests capture log lines instead of printing them; NULL restores stderr. */
 void tt_log_set_sink(void (*fn)(enum tt_log_level, const char *line, void *ctx), void *ctx);
 void tt_log(enum tt_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Another library's messages as they come, unprefixed and uncut (libbpf's end in their own
+ * newlines and may be a whole verifier log). Returns what vfprintf does.
+ */
+int tt_vlog_raw(enum tt_log_level level, const char *fmt, va_list ap);
+/*
+ * The program's own words, "tracetree-bpf: MSG" with no level name and whatever -v or -q
+ * say: the command line's errors and what the user asked for (--stats). The sink gets them
+ * as TT_LOG_ERROR.
+ */
+void tt_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define tt_err(...)	tt_log(TT_LOG_ERROR, __VA_ARGS__)
 #define tt_warn(...)	tt_log(TT_LOG_WARN, __VA_ARGS__)

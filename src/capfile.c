@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "capfile.h"
 #include "limits.h"
 #include "log.h"
@@ -169,7 +170,6 @@ int capfile_reader__next(struct capfile_reader *r, const void **rec, size_t *siz
 {
 	unsigned char len[4];
 	size_t n, got;
-	unsigned char *p;
 
 	got = fread(len, 1, 4, r->f);
 	if (got == 0 && feof(r->f))
@@ -182,13 +182,8 @@ int capfile_reader__next(struct capfile_reader *r, const void **rec, size_t *siz
 			(unsigned long long)r->offset);
 		return -EBADMSG;
 	}
-	if (n > r->alloc) {
-		p = realloc(r->buf, n);
-		if (!p)
-			return -ENOMEM;
-		r->buf = p;
-		r->alloc = n;
-	}
+	if (tt_ensure_mem((void **)&r->buf, &r->alloc, 1, n))
+		return -ENOMEM;
 	if (fread(r->buf, 1, n, r->f) != n)
 		goto short_read;
 	r->offset += 4 + n;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,11 +185,65 @@ static int set_mode(struct tt_opts *o, enum tt_mode m, char *err, size_t errlen)
 	return 0;
 }
 
+/* Options that only keep their argument (a string of tt_opts) or switch on a bool of it. */
+static const struct {
+	int c;
+	size_t off;
+	bool is_flag;
+} plain_opts[] = {
+	{ 'o', offsetof(struct tt_opts, output), false },
+	{ OPT_RECORD, offsetof(struct tt_opts, record), false },
+	{ OPT_TLS_DB, offsetof(struct tt_opts, tls_db), false },
+	{ OPT_CAPTURE_CONTENT, offsetof(struct tt_opts, capture_content), true },
+	{ OPT_SEMCONV_LEGACY, offsetof(struct tt_opts, legacy_semconv), true },
+	{ 'q', offsetof(struct tt_opts, quiet), true },
+};
+
+static const char *const format_names[] = {
+	[TT_FORMAT_TREE] = "tree", [TT_FORMAT_OTLP_JSON] = "otlp-json",
+	[TT_FORMAT_EXCHANGES] = "exchanges", [TT_FORMAT_CALLS] = "calls",
+	[TT_FORMAT_NONE] = "none",
+};
+
+static bool parse_plain(int c, struct tt_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(plain_opts) / sizeof(plain_opts[0]); i++) {
+		char *field = (char *)o + plain_opts[i].off;
+
+		if (plain_opts[i].c != c)
+			continue;
+		if (plain_opts[i].is_flag)
+			*(bool *)field = true;
+		else
+			*(const char **)field = optarg;
+		return true;
+	}
+	return false;
+}
+
+static int parse_format(const char *s, struct tt_opts *o, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+		if (format_names[i] && !strcmp(s, format_names[i])) {
+			o->format = (enum tt_format)i;
+			return 0;
+		}
+	}
+	return fail(err, errlen, "invalid --format '%s' (tree, otlp-json, exchanges, calls or "
+		    "none)", s);
+}
+
 static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 {
 	uint64_t v;
 	char *end;
 
+	if (parse_plain(c, o))
+		return 0;
 	switch (c) {
 	case 'p':
 		return set_mode(o, TT_MODE_PIDS, err, errlen) ?: parse_pids(optarg, o, err, errlen);
@@ -199,48 +254,21 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 		o->raw_file = optarg;
 		return 0;
 	case OPT_FORMAT:
-		if (!strcmp(optarg, "tree"))
-			o->format = TT_FORMAT_TREE;
-		else if (!strcmp(optarg, "otlp-json"))
-			o->format = TT_FORMAT_OTLP_JSON;
-		else if (!strcmp(optarg, "exchanges"))
-			o->format = TT_FORMAT_EXCHANGES;
-		else if (!strcmp(optarg, "calls"))
-			o->format = TT_FORMAT_CALLS;
-		else if (!strcmp(optarg, "none"))
-			o->format = TT_FORMAT_NONE;
-		else
-			return fail(err, errlen, "invalid --format '%s' (tree, otlp-json, exchanges, "
-				    "calls or none)", optarg);
-		return 0;
+		return parse_format(optarg, o, err, errlen);
 	case OPT_OTLP_ENDPOINT:
 		if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
 			return fail(err, errlen, "invalid --otlp-endpoint '%s' (an http:// or "
 				    "https:// URL)", optarg);
 		o->otlp_endpoint = optarg;
 		return 0;
-	case OPT_CAPTURE_CONTENT:
-		o->capture_content = true;
-		return 0;
-	case OPT_SEMCONV_LEGACY:
-		o->legacy_semconv = true;
-		return 0;
 	case OPT_TLS_OFFSETS:
 		if (!strchr(optarg, ':') || !strchr(optarg, '='))
 			return fail(err, errlen, "invalid --tls-offsets '%s' (FILE:func=0xOFF,...)",
 				    optarg);
 		if (o->n_tls_offsets == TT_MAX_PIDS)
-			return fail(err, errlen, "too many --tls-offsets (at most %d)", TT_MAX_PIDS);
+			return fail(err, errlen, "too many --tls-offsets (at most %d)",
+				    TT_MAX_PIDS);
 		o->tls_offsets[o->n_tls_offsets++] = optarg;
-		return 0;
-	case OPT_TLS_DB:
-		o->tls_db = optarg;
-		return 0;
-	case 'o':
-		o->output = optarg;
-		return 0;
-	case OPT_RECORD:
-		o->record = optarg;
 		return 0;
 	case OPT_STATS:
 		o->stats = true;
@@ -261,8 +289,8 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 	case OPT_RINGBUF:
 		if (cli_parse_size(optarg, &v) || v < (1u << 20) || v > (1ull << 32) ||
 		    (v & (v - 1)))
-			return fail(err, errlen,
-				    "invalid --ringbuf-size '%s' (a power of two, 1M to 4G)", optarg);
+			return fail(err, errlen, "invalid --ringbuf-size '%s' (a power of two, "
+				    "1M to 4G)", optarg);
 		o->ringbuf_size = v;
 		return 0;
 	case OPT_DURATION:
@@ -273,9 +301,6 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 		return 0;
 	case 'v':
 		o->verbose++;
-		return 0;
-	case 'q':
-		o->quiet = true;
 		return 0;
 	case 'h':
 		o->mode = TT_MODE_HELP;

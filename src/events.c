@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* events.c: ring-buffer consumer. */
+/* events.c: where records come in (the ring buffer, or a capture being replayed). */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -17,17 +17,21 @@ struct events {
 	uint64_t count;
 };
 
-static int on_sample(void *ctx, void *data, size_t size)
+int events__push(struct events *ev, const void *rec, size_t size)
 {
-	struct events *ev = ctx;
-
-	if (tt_rec_validate(data, size) < 0) {
+	if (tt_rec_validate(rec, size) < 0) {
 		if (!ev->bad++)
 			tt_warn("events: malformed record of %zu bytes dropped", size);
-		return 0;
+		return -EBADMSG;
 	}
 	ev->count++;
-	ev->fn(data, size, ev->ctx);
+	ev->fn(rec, size, ev->ctx);
+	return 0;
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	events__push(ctx, data, size);
 	return 0;
 }
 
@@ -40,6 +44,8 @@ struct events *events__new(int ringbuf_fd, events_sink_fn fn, void *ctx)
 		return NULL;
 	ev->fn = fn;
 	ev->ctx = ctx;
+	if (ringbuf_fd < 0)
+		return ev;
 	ev->rb = ring_buffer__new(ringbuf_fd, on_sample, ev, NULL);
 	if (!ev->rb) {
 		int err = errno;
@@ -55,6 +61,8 @@ int events__poll(struct events *ev, int timeout_ms)
 {
 	int n, m;
 
+	if (!ev->rb)
+		return 0;
 	/* records are mostly submitted without a wakeup: poll is only a timer, consume drains */
 	n = ring_buffer__poll(ev->rb, timeout_ms);
 	if (n < 0 && n != -EINTR)

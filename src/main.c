@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* main.c: command line, signals, and the wiring of capture, recording and output. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,30 +19,23 @@
 #include "events.h"
 #include "export.h"
 #include "jsonl_fmt.h"
+#include "launch.h"
 #include "loader.h"
 #include "log.h"
 #include "pipeline.h"
+#include "prober.h"
+#include "procscan.h"
 #include "rawfmt.h"
-#include "records.h"
 #include "targets.h"
 #include "tt_abi.h"
 
 #define TT_VERSION		"0.1.0"
 #define POLL_MS			10
-#define MAX_RESCANS		1024
-/* After exec, a process maps its TLS library only once the dynamic linker or its runtime
- * loads it: look again at these delays (ns). */
-static const uint64_t rescan_delays[] = { 20000000ull, 250000000ull, 2000000000ull };
-
-struct rescan {
-	pid_t pid;
-	int step;
-	uint64_t due_ns;
-};
 
 struct app {
 	struct tt_opts o;
 	struct loader *loader;
+	struct prober *prober;		/* live: files to probe as processes come */
 	struct events *events;
 	struct capfile_writer *rec;
 	struct pipeline *pipe;
@@ -56,12 +45,7 @@ struct app {
 	FILE *out;
 	struct tt_buf line;
 	struct rawfmt_clock clk;
-	pid_t child;
-	int child_status;
-	bool child_done;
-	struct rescan rescans[MAX_RESCANS];
-	int n_rescans;
-	uint64_t rescans_dropped;
+	struct launch child;		/* -- COMMAND */
 	uint64_t out_errors;
 };
 
@@ -81,13 +65,11 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* libbpf's messages: verifier logs are long, so they go straight to stderr, with -vv only. */
+/* libbpf's messages, with -vv only: verifier logs are long, so they are passed on uncut. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (tt_log_get_level() < TT_LOG_DEBUG)
-		return 0;
 	(void)level;
-	return vfprintf(stderr, fmt, ap);
+	return tt_vlog_raw(TT_LOG_DEBUG, fmt, ap);
 }
 
 static void emit_raw(struct app *a, const void *rec, size_t size)
@@ -101,57 +83,14 @@ static void emit_raw(struct app *a, const void *rec, size_t size)
 		a->out_errors++;
 }
 
-static void schedule_rescan(struct app *a, pid_t pid)
-{
-	struct rescan *r;
-
-	if (a->n_rescans == MAX_RESCANS) {
-		a->rescans_dropped++;
-		return;
-	}
-	r = &a->rescans[a->n_rescans++];
-	r->pid = pid;
-	r->step = 0;
-	r->due_ns = now_ns(CLOCK_MONOTONIC) + rescan_delays[0];
-}
-
-static void probe_path(const char *path, void *ctx)
-{
-	struct app *a = ctx;
-	int err = loader__probe_file(a->loader, path);
-
-	if (err < 0 && err != -ENOENT && err != -ESRCH)
-		tt_debug("main: %s: %s", path, strerror(-err));
-}
-
-static void run_rescans(struct app *a)
-{
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
-	int i = 0;
-
-	while (i < a->n_rescans) {
-		struct rescan *r = &a->rescans[i];
-
-		if (r->due_ns > now) {
-			i++;
-			continue;
-		}
-		if (targets_process(r->pid, probe_path, a) >= 0 &&
-		    ++r->step < (int)(sizeof(rescan_delays) / sizeof(rescan_delays[0]))) {
-			r->due_ns = now + rescan_delays[r->step];
-			i++;
-			continue;
-		}
-		/* done or gone */
-		a->rescans[i] = a->rescans[--a->n_rescans];
-	}
-}
-
+/*
+ * The one path of every record, from the ring buffer or a replayed capture (events checked
+ * it): recorded, printed raw, fed to the pipeline, and live, looked at for files to probe.
+ */
 static void on_record(const void *rec, size_t size, void *ctx)
 {
 	const struct tt_hdr *h = rec;
 	struct app *a = ctx;
-	char path[64];
 
 	if (a->rec && capfile_writer__write(a->rec, rec, size))
 		a->out_errors++;
@@ -160,23 +99,8 @@ static void on_record(const void *rec, size_t size, void *ctx)
 	if (h->ts_ns > a->last_rec_ns)
 		a->last_rec_ns = h->ts_ns;
 	pipeline__record(a->pipe, rec, size);
-	if (h->type == TT_REC_LIBOPEN) {
-		const struct tt_libopen *lo = rec;
-		char lib[TT_PATH_MAX + 64];
-
-		/* relative names are resolved by the process: fall back to its maps then */
-		if (lo->path[0] == '/') {
-			snprintf(lib, sizeof(lib), "/proc/%u/root%.*s", h->pid, (int)lo->path_len,
-				 lo->path);
-			probe_path(lib, a);
-		}
-		schedule_rescan(a, (pid_t)h->pid);
-	} else if (h->type == TT_REC_EXEC) {
-		/* a new program: probe it now if it carries TLS itself, its libraries later */
-		snprintf(path, sizeof(path), "/proc/%u/exe", h->pid);
-		probe_path(path, a);
-		schedule_rescan(a, (pid_t)h->pid);
-	}
+	if (a->prober)
+		prober__record(a->prober, rec);
 }
 
 static void print_stats(struct app *a, bool final)
@@ -190,9 +114,9 @@ static void print_stats(struct app *a, bool final)
 	if (final && !a->o.stats && !st[TT_ST_LOST_RECS] && !st[TT_ST_TRUNC_CALLS] &&
 	    !st[TT_ST_READ_ERR] && !events__bad(a->events))
 		return;
-	fprintf(stderr, "tracetree-bpf: stats: records=%llu lost_records=%llu lost_bytes=%llu "
+	tt_msg("stats: records=%llu lost_records=%llu lost_bytes=%llu "
 		"truncated_calls=%llu truncated_bytes=%llu read_errors=%llu bad_records=%llu "
-		"probed_files=%d\n",
+		"probed_files=%d",
 		(unsigned long long)events__count(a->events),
 		(unsigned long long)st[TT_ST_LOST_RECS], (unsigned long long)st[TT_ST_LOST_BYTES],
 		(unsigned long long)st[TT_ST_TRUNC_CALLS],
@@ -202,11 +126,11 @@ static void print_stats(struct app *a, bool final)
 		struct pipeline_stats ps;
 
 		pipeline__stats(a->pipe, &ps);
-		fprintf(stderr, "tracetree-bpf: stats: exchanges=%llu llm_calls=%llu http_other=%llu "
+		tt_msg("stats: exchanges=%llu llm_calls=%llu http_other=%llu "
 			"h2_streams=%llu gaps=%llu bytes_lost=%llu midstream_conns=%llu "
 			"non_http_conns=%llu spans=%llu server_spans=%llu mcp_calls=%llu "
 			"tls_conns=%llu tls_unsupported=%llu tls_hidden=%llu aead_bound=%llu "
-			"aead_dropped=%llu aead_nosock=%llu\n",
+			"aead_dropped=%llu aead_nosock=%llu",
 			(unsigned long long)ps.exchanges, (unsigned long long)ps.llm_calls,
 			(unsigned long long)ps.http_other, (unsigned long long)ps.conn->h2.streams,
 			(unsigned long long)ps.conn->gaps, (unsigned long long)ps.conn->bytes_lost,
@@ -222,204 +146,67 @@ static void print_stats(struct app *a, bool final)
 			(unsigned long long)st[TT_ST_AEAD_NOSOCK]);
 	}
 	if (st[TT_ST_LOST_RECS])
-		fprintf(stderr, "tracetree-bpf: warning: %llu records were lost because the ring "
-			"buffer was full: raise --ringbuf-size\n",
-			(unsigned long long)st[TT_ST_LOST_RECS]);
+		tt_msg("warning: %llu records were lost because the ring buffer was full: raise "
+		       "--ringbuf-size", (unsigned long long)st[TT_ST_LOST_RECS]);
 }
 
 static int preflight(void)
 {
 	if (geteuid() != 0) {
-		fprintf(stderr, "tracetree-bpf: live tracing needs root: run it with sudo (or use "
-			"'replay FILE' on a capture)\n");
+		tt_msg("live tracing needs root: run it with sudo (or use 'replay FILE' on a "
+		       "capture)");
 		return -EPERM;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		fprintf(stderr, "tracetree-bpf: this kernel has no BTF (/sys/kernel/btf/vmlinux is "
-			"missing): use a kernel built with CONFIG_DEBUG_INFO_BTF=y\n");
+		tt_msg("this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): use a kernel "
+		       "built with CONFIG_DEBUG_INFO_BTF=y");
 		return -ENOTSUP;
 	}
-	/* libbpf finds syscall tracepoints through tracefs, which minimal systems leave unmounted */
+	/* libbpf finds syscall tracepoints through tracefs: minimal systems leave it unmounted */
 	if (access("/sys/kernel/tracing/events", R_OK) &&
 	    access("/sys/kernel/debug/tracing/events", R_OK) &&
 	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
-		fprintf(stderr, "tracetree-bpf: tracefs is not mounted and mounting it on "
-			"/sys/kernel/tracing failed (%s): mount it (mount -t tracefs tracefs "
-			"/sys/kernel/tracing) and try again\n", strerror(errno));
+		tt_msg("tracefs is not mounted and mounting it on /sys/kernel/tracing failed (%s): "
+		       "mount it (mount -t tracefs tracefs /sys/kernel/tracing) and try again",
+		       strerror(errno));
 		return -ENOTSUP;
 	}
 	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK)) {
-		fprintf(stderr, "tracetree-bpf: this kernel has no uprobe support: use a kernel "
-			"built with CONFIG_UPROBE_EVENTS=y\n");
+		tt_msg("this kernel has no uprobe support: use a kernel built with "
+		       "CONFIG_UPROBE_EVENTS=y");
 		return -ENOTSUP;
 	}
-	return 0;
-}
-
-/* Forks COMMAND stopped on a pipe: it execs only once the probes are in place. */
-static pid_t start_child(char **argv, int *go_fd)
-{
-	int fds[2];
-	pid_t pid;
-	char c;
-
-	if (pipe2(fds, O_CLOEXEC))
-		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(fds[1]);
-		if (read(fds[0], &c, 1) != 1)
-			_exit(127);	/* the tracer failed to start: do not run untraced */
-		close(fds[0]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		/* an ignored SIGPIPE survives exec: `ls | head` would fail with EPIPE, exit 2 */
-		signal(SIGPIPE, SIG_DFL);
-		execvp(argv[0], argv);
-		fprintf(stderr, "tracetree-bpf: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(fds[0]);
-	*go_fd = fds[1];
-	return pid;
-}
-
-/* The file COMMAND will exec, found on PATH as execvp does. */
-static bool resolve_command(const char *cmd, char *out, size_t len)
-{
-	const char *path = getenv("PATH"), *p, *end;
-
-	if (strchr(cmd, '/')) {
-		snprintf(out, len, "%s", cmd);
-		return access(out, X_OK) == 0;
-	}
-	for (p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
-		end = strchrnul(p, ':');
-		snprintf(out, len, "%.*s/%s", (int)(end - p), p, cmd);
-		if (!access(out, X_OK))
-			return true;
-	}
-	return false;
-}
-
-/* ppid and start time (boot ns, clock-tick precision) of a running process from /proc. */
-static int proc_stat(pid_t pid, uint32_t *ppid, uint64_t *start_ns)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ticks = 0;
-	int ppid_i = 0, n;
-	long hz = sysconf(_SC_CLK_TCK);
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n > 0 ? n : 0] = '\0';
-	/* the command name may hold spaces and parentheses: fields start after the last ')' */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-			 "%*d %*d %*d %*d %llu", &ppid_i, &ticks) != 2)
-		return -EBADMSG;
-	*ppid = (uint32_t)ppid_i;
-	*start_ns = ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));
 	return 0;
 }
 
 /* Tells the linker about a process that ran before tracing started. */
 static void add_existing(struct app *a, pid_t pid)
 {
-	char path[64], exe[4096], args[TT_ARGS_MAX];
-	uint64_t start_ns;
-	uint32_t ppid;
-	ssize_t n;
-	size_t len = 0;
-	FILE *f;
+	struct procscan_info pi;
 
-	if (proc_stat(pid, &ppid, &start_ns))
+	if (procscan_read(pid, &pi))
 		return;
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	f = fopen(path, "re");
-	if (f) {
-		len = fread(args, 1, sizeof(args), f);
-		fclose(f);
-	}
-	pipeline__add_existing(a->pipe, (uint32_t)pid, ppid, start_ns, a->clk.boot_ns, exe, args,
-			       len);
+	pipeline__add_existing(a->pipe, pi.pid, pi.ppid, pi.start_ns, a->clk.boot_ns, pi.exe,
+			       pi.args, pi.args_len);
 }
 
-static void track_tree(struct app *a, pid_t pid, int depth)
+/* A process found running: known to the linker, its TLS libraries probed. */
+static int adopt(pid_t pid, void *ctx)
 {
-	int kids[256], n, i;
+	struct app *a = ctx;
 
-	if (loader__track(a->loader, pid))
-		return;
 	add_existing(a, pid);
-	targets_process(pid, probe_path, a);
-	if (depth > 64)
-		return;
-	n = targets_children(pid, kids, 256);
-	for (i = 0; i < n; i++)
-		track_tree(a, kids[i], depth + 1);
+	prober__process(a->prober, pid);
+	return 0;
 }
 
-struct start_pid {
-	uint64_t start_ns;
-	pid_t pid;
-};
-
-static int by_start(const void *x, const void *y)
+/* -p: the process and its descendants are tracked from now on, and adopted. */
+static int track(pid_t pid, void *ctx)
 {
-	const struct start_pid *a = x, *b = y;
+	struct app *a = ctx;
+	int err = loader__track(a->loader, pid);
 
-	return a->start_ns < b->start_ns ? -1 : a->start_ns > b->start_ns;
-}
-
-static void scan_all_processes(struct app *a)
-{
-	struct start_pid *v = NULL, *nv;
-	size_t n = 0, alloc = 0, i;
-	struct dirent *de;
-	uint32_t ppid;
-	uint64_t start;
-	DIR *d;
-	int pid;
-
-	d = opendir("/proc");
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		pid = atoi(de->d_name);
-		if (pid <= 0 || pid == getpid() || proc_stat(pid, &ppid, &start))
-			continue;
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 256;
-			nv = realloc(v, alloc * sizeof(*v));
-			if (!nv)
-				break;
-			v = nv;
-		}
-		v[n].pid = pid;
-		v[n++].start_ns = start;
-	}
-	closedir(d);
-	/* parents start before their children: the linker wants them first */
-	qsort(v, n, sizeof(*v), by_start);
-	for (i = 0; i < n; i++) {
-		add_existing(a, v[i].pid);
-		targets_process(v[i].pid, probe_path, a);
-	}
-	free(v);
+	return err ?: adopt(pid, ctx);
 }
 
 static bool pids_alive(const struct tt_opts *o)
@@ -464,6 +251,7 @@ static int setup_pipeline(struct app *a)
 	enum tt_format fmt = a->o.format;
 	bool stdout_free;
 	static char host[256];
+	int err;
 
 	if (export_opts_from_env(&eo, getenv))
 		return -EINVAL;
@@ -489,9 +277,9 @@ static int setup_pipeline(struct app *a)
 		eo.file = "-";
 	a->exp = exporter__new(&eo);
 	if (!a->exp) {
-		fprintf(stderr, "tracetree-bpf: cannot set up the span export: %s\n",
-			strerror(errno));
-		return -errno;
+		err = -errno;
+		tt_msg("cannot set up the span export: %s", strerror(-err));
+		return err;
 	}
 	if (gethostname(host, sizeof(host) - 1))
 		host[0] = '\0';
@@ -506,10 +294,23 @@ static int setup_pipeline(struct app *a)
 	po.span_ctx = a->exp;
 	a->pipe = pipeline__new(&po);
 	if (!a->pipe) {
-		fprintf(stderr, "tracetree-bpf: out of memory\n");
+		tt_msg("out of memory");
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Where records come in: the ring buffer (live) or, with ringbuf_fd < 0, events__push. */
+static int setup_events(struct app *a, int ringbuf_fd)
+{
+	int err;
+
+	a->events = events__new(ringbuf_fd, on_record, a);
+	if (a->events)
+		return 0;
+	err = -errno;
+	tt_msg("ring buffer: %s", strerror(-err));
+	return err;
 }
 
 /* Periodic pipeline and export work, at most a few times a second. */
@@ -526,14 +327,10 @@ static void tick(struct app *a, uint64_t now_boot_ns)
 
 static void finish(struct app *a, uint64_t now_boot_ns)
 {
-	struct export_stats est;
-
 	if (a->pipe)
 		pipeline__finish(a->pipe, now_boot_ns);
-	if (a->exp) {
-		exporter__close(a->exp, &est);
-		a->exp = NULL;
-	}
+	exporter__close(a->exp, NULL);
+	a->exp = NULL;
 }
 
 static int open_output(struct app *a)
@@ -544,13 +341,15 @@ static int open_output(struct app *a)
 	}
 	a->out = fopen(a->o.raw_file, "we");
 	if (!a->out) {
-		fprintf(stderr, "tracetree-bpf: cannot write %s: %s\n", a->o.raw_file,
-			strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		tt_msg("cannot write %s: %s", a->o.raw_file, strerror(-err));
+		return err;
 	}
 	return 0;
 }
 
+/* replay FILE: the exit status (1 on an error, reported). */
 static int run_replay(struct app *a)
 {
 	struct capfile_reader *r;
@@ -561,34 +360,23 @@ static int run_replay(struct app *a)
 
 	r = capfile_reader__open(a->o.replay_file, &h);
 	if (!r) {
-		fprintf(stderr, "tracetree-bpf: cannot replay %s: %s\n", a->o.replay_file,
-			strerror(errno));
+		tt_msg("cannot replay %s: %s", a->o.replay_file, strerror(errno));
 		return 1;
 	}
 	a->clk.boot_ns = h.boot_ns;
 	a->clk.real_ns = h.real_ns;
 	a->last_rec_ns = h.boot_ns;
-	if (setup_pipeline(a)) {
+	if (setup_pipeline(a) || setup_events(a, -1)) {
 		capfile_reader__close(r);
 		return 1;
 	}
 	while ((ret = capfile_reader__next(r, &rec, &size)) > 0) {
-		const struct tt_hdr *hd = rec;
-
-		if (tt_rec_validate(rec, size) < 0) {
-			tt_warn("replay: malformed record of %zu bytes skipped", size);
-			continue;
-		}
-		if (a->o.raw)
-			emit_raw(a, rec, size);
-		if (hd->ts_ns > a->last_rec_ns)
-			a->last_rec_ns = hd->ts_ns;
-		pipeline__record(a->pipe, rec, size);
 		/* replay runs on the capture's clock, so its output does not depend on when */
-		tick(a, a->last_rec_ns);
+		if (!events__push(a->events, rec, size))
+			tick(a, a->last_rec_ns);
 	}
 	if (ret < 0) {
-		fprintf(stderr, "tracetree-bpf: %s: %s\n", a->o.replay_file, strerror(-ret));
+		tt_msg("%s: %s", a->o.replay_file, strerror(-ret));
 		err = 1;
 	}
 	capfile_reader__close(r);
@@ -596,7 +384,40 @@ static int run_replay(struct app *a)
 	return err;
 }
 
-static int setup_live(struct app *a, int *go_fd)
+static int check_pids(const struct tt_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->n_pids; i++) {
+		if (kill(o->pids[i], 0) && errno == ESRCH) {
+			tt_msg("no process with pid %d", o->pids[i]);
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
+/* -- COMMAND: forked now (before the BPF object is loaded), held until the probes are in. */
+static int start_command(struct app *a)
+{
+	int err = launch__start(&a->child, a->o.command);
+
+	if (err)
+		tt_msg("fork: %s", strerror(-err));
+	return err;
+}
+
+/* Its process tracked and its executable probed before it runs. */
+static void probe_command(struct app *a)
+{
+	char exe[4096];
+
+	loader__track(a->loader, a->child.pid);
+	if (!launch_resolve(a->o.command[0], getenv("PATH"), exe, sizeof(exe)))
+		prober__file(a->prober, exe);
+}
+
+static int setup_live(struct app *a)
 {
 	struct loader_opts lo = {
 		.all = a->o.mode == TT_MODE_ALL,
@@ -604,129 +425,99 @@ static int setup_live(struct app *a, int *go_fd)
 		.call_cap = a->o.call_cap,
 		.ringbuf_size = a->o.ringbuf_size,
 	};
-	char exe[4096];
-	int i;
+	int err, i;
 
-	for (i = 0; i < a->o.n_pids; i++) {
-		if (kill(a->o.pids[i], 0) && errno == ESRCH) {
-			fprintf(stderr, "tracetree-bpf: no process with pid %d\n", a->o.pids[i]);
-			return -ESRCH;
-		}
-	}
-	if (a->o.mode == TT_MODE_COMMAND) {
-		a->child = start_child(a->o.command, go_fd);
-		if (a->child < 0) {
-			fprintf(stderr, "tracetree-bpf: fork: %s\n", strerror(errno));
-			return -errno;
-		}
-	}
-	if (setup_pipeline(a))
-		return -EINVAL;
+	err = check_pids(&a->o);
+	if (!err && a->o.mode == TT_MODE_COMMAND)
+		err = start_command(a);
+	err = err ?: setup_pipeline(a);
+	if (err)
+		return err;
 	a->loader = loader__new(&lo);
 	if (!a->loader)
 		return -errno;
-	targets_system_libs(probe_path, a);
-	if (a->o.mode == TT_MODE_COMMAND) {
-		loader__track(a->loader, a->child);
-		if (resolve_command(a->o.command[0], exe, sizeof(exe)))
-			probe_path(exe, a);
-	}
+	a->prober = prober__new(a->loader);
+	if (!a->prober)
+		return -errno;
+	targets_system_libs(prober_file_cb, a->prober);
+	if (a->o.mode == TT_MODE_COMMAND)
+		probe_command(a);
 	for (i = 0; i < a->o.n_pids; i++)
-		track_tree(a, a->o.pids[i], 0);
+		procscan_tree(a->o.pids[i], track, a);
 	if (a->o.mode == TT_MODE_ALL)
-		scan_all_processes(a);
+		procscan_all(adopt, a);
 	if (!loader__n_probed_files(a->loader))
 		tt_warn("main: no TLS library found yet (no libssl.so.* on the system and no "
 			"SSL_write in the traced executables): TLS capture starts when a traced "
 			"process maps one; install libssl3 for system OpenSSL clients");
-	a->events = events__new(loader__ringbuf_fd(a->loader), on_record, a);
-	if (!a->events) {
-		fprintf(stderr, "tracetree-bpf: ring buffer: %s\n", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return setup_events(a, loader__ringbuf_fd(a->loader));
 }
 
 static bool should_stop(struct app *a, uint64_t start, uint64_t *drain_until)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC);
-	int status;
 
 	if (exiting)
 		return true;
 	if (a->o.duration > 0 && now - start >= (uint64_t)(a->o.duration * 1e9))
 		return true;
-	if (a->o.mode == TT_MODE_COMMAND && !a->child_done &&
-	    waitpid(a->child, &status, WNOHANG) == a->child) {
-		a->child_done = true;
-		a->child_status = status;
-		/* records of the last moments may still be in flight: drain a little longer */
+	/* records of the last moments may still be in flight: drain a little longer */
+	if (!*drain_until && a->o.mode == TT_MODE_COMMAND && launch__exited(&a->child))
 		*drain_until = now + 100000000ull;
-	}
 	if (a->o.mode == TT_MODE_PIDS && !*drain_until && !pids_alive(&a->o))
 		*drain_until = now + 100000000ull;
 	return *drain_until && now >= *drain_until;
 }
 
-static int run_live(struct app *a)
+/* What live tracing needs before the BPF object: the TLS database, offsets, the recording. */
+static int prepare_live(struct app *a)
 {
 	struct capfile_header ch = { .abi = TT_ABI_VERSION };
-	uint64_t start, drain_until = 0, last_stats;
-	int go_fd = -1, err, ret = 0, i;
+	int err, i;
 
-	err = preflight();
-	if (err)
-		return 1;
 	if (a->o.tls_db && targets_load_db(a->o.tls_db)) {
-		fprintf(stderr, "tracetree-bpf: cannot use --tls-db %s (see the message above)\n",
-			a->o.tls_db);
-		return 1;
+		tt_msg("cannot use --tls-db %s (see the message above)", a->o.tls_db);
+		return -EINVAL;
 	}
 	for (i = 0; i < a->o.n_tls_offsets; i++) {
 		err = targets_parse_overrides(a->o.tls_offsets[i]);
 		if (err) {
-			fprintf(stderr, "tracetree-bpf: invalid --tls-offsets '%s': %s\n",
-				a->o.tls_offsets[i], strerror(-err));
-			return 1;
+			tt_msg("invalid --tls-offsets '%s': %s", a->o.tls_offsets[i],
+			       strerror(-err));
+			return err;
 		}
 	}
 	libbpf_set_print(libbpf_print);
 	a->clk.boot_ns = now_ns(CLOCK_BOOTTIME);
 	a->clk.real_ns = now_ns(CLOCK_REALTIME);
-	if (a->o.record) {
-		ch.boot_ns = a->clk.boot_ns;
-		ch.real_ns = a->clk.real_ns;
-		gethostname(ch.host, sizeof(ch.host) - 1);
-		a->rec = capfile_writer__open(a->o.record, &ch);
-		if (!a->rec) {
-			fprintf(stderr, "tracetree-bpf: cannot write %s: %s\n", a->o.record,
-				strerror(errno));
-			return 1;
-		}
+	if (!a->o.record)
+		return 0;
+	ch.boot_ns = a->clk.boot_ns;
+	ch.real_ns = a->clk.real_ns;
+	gethostname(ch.host, sizeof(ch.host) - 1);
+	a->rec = capfile_writer__open(a->o.record, &ch);
+	if (!a->rec) {
+		err = -errno;
+		tt_msg("cannot write %s: %s", a->o.record, strerror(-err));
+		return err;
 	}
-	err = setup_live(a, &go_fd);
-	if (err) {
-		if (go_fd >= 0)
-			close(go_fd);	/* the child sees EOF and exits without running */
-		if (a->child > 0)
-			waitpid(a->child, NULL, 0);
-		return 1;
-	}
-	tt_info("main: probes attached to %d files, tracing", loader__n_probed_files(a->loader));
-	if (go_fd >= 0) {
-		if (write(go_fd, "g", 1) != 1)
-			tt_warn("main: could not start the command: %s", strerror(errno));
-		close(go_fd);
-	}
+	return 0;
+}
+
+/* Polls until stopped; 0, or 1 when the ring buffer failed. */
+static int trace_loop(struct app *a)
+{
+	uint64_t start, drain_until = 0, last_stats;
+	int err;
+
 	start = last_stats = now_ns(CLOCK_MONOTONIC);
 	while (!should_stop(a, start, &drain_until)) {
 		err = events__poll(a->events, POLL_MS);
 		if (err < 0 && err != -EINTR) {
 			tt_err("main: ring buffer poll: %s", strerror(-err));
-			ret = 1;
-			break;
+			return 1;
 		}
-		run_rescans(a);
+		prober__tick(a->prober);
 		tick(a, now_ns(CLOCK_BOOTTIME));
 		fflush(a->out);
 		if (a->rec)
@@ -737,22 +528,41 @@ static int run_live(struct app *a)
 			last_stats = now_ns(CLOCK_MONOTONIC);
 		}
 	}
+	return 0;
+}
+
+/* Live tracing: the exit status (COMMAND's, or 1 on an error, reported). */
+static int run_live(struct app *a)
+{
+	int err, ret;
+
+	if (preflight() || prepare_live(a))
+		return 1;
+	if (setup_live(a)) {
+		launch__abort(&a->child);
+		return 1;
+	}
+	tt_info("main: probes attached to %d files, tracing", loader__n_probed_files(a->loader));
+	if (a->child.go_fd >= 0) {
+		err = launch__go(&a->child);
+		if (err)
+			tt_warn("main: could not start the command: %s", strerror(-err));
+	}
+	ret = trace_loop(a);
 	events__poll(a->events, 0);
 	finish(a, now_ns(CLOCK_BOOTTIME));
 	print_stats(a, true);
 	if (a->out_errors)
 		tt_warn("main: %llu records could not be written",
 			(unsigned long long)a->out_errors);
-	if (!ret && !exiting && a->child_done && WIFEXITED(a->child_status))
-		ret = WEXITSTATUS(a->child_status);
-	else if (!ret && !exiting && a->child_done && WIFSIGNALED(a->child_status))
-		ret = 128 + WTERMSIG(a->child_status);
+	if (!ret && !exiting)
+		ret = launch__exit_code(&a->child);
 	return ret;
 }
 
 int main(int argc, char **argv)
 {
-	struct app a = { .child = -1 };
+	struct app a = { .child = LAUNCH_INIT };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[256];
 	int ret;
@@ -761,7 +571,7 @@ int main(int argc, char **argv)
 		return doctor_main(argc - 1, argv + 1);
 	pipeline_tune_malloc();
 	if (cli_parse(argc, argv, &a.o, err, sizeof(err))) {
-		fprintf(stderr, "tracetree-bpf: %s\n", err);
+		tt_msg("%s", err);
 		return 2;
 	}
 	if (a.o.mode == TT_MODE_HELP) {
@@ -785,18 +595,18 @@ int main(int argc, char **argv)
 	}
 	ret = a.o.mode == TT_MODE_REPLAY ? run_replay(&a) : run_live(&a);
 	if (fflush(a.out) && !ret) {
-		fprintf(stderr, "tracetree-bpf: writing the output failed: %s\n", strerror(errno));
+		tt_msg("writing the output failed: %s", strerror(errno));
 		ret = 1;
 	}
 cleanup:
 	if (capfile_writer__close(a.rec) && !ret) {
-		fprintf(stderr, "tracetree-bpf: writing %s failed\n", a.o.record);
+		tt_msg("writing %s failed", a.o.record);
 		ret = 1;
 	}
-	if (a.exp)
-		exporter__close(a.exp, &(struct export_stats){0});
+	exporter__close(a.exp, NULL);
 	pipeline__free(a.pipe);
 	events__free(a.events);
+	prober__free(a.prober);
 	loader__free(a.loader);
 	if (a.out && a.out != stdout)
 		fclose(a.out);

@@ -45,8 +45,10 @@ const char *rawfmt_src_name(unsigned int src)
 	return src < sizeof(names) / sizeof(names[0]) && names[src] ? names[src] : "unknown";
 }
 
-static int put_data(struct tt_buf *b, const struct tt_data *d)
+/* Each type's fields, after the common ones: one writer a type. */
+static int put_data(struct tt_buf *b, const void *rec)
 {
+	const struct tt_data *d = rec;
 	int err;
 
 	err = tt_buf_printf(b, ",\"dir\":\"%s\",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,"
@@ -68,8 +70,17 @@ static int put_data(struct tt_buf *b, const struct tt_data *d)
 	return err ? err : tt_buf_addc(b, '"');
 }
 
-static int put_exec(struct tt_buf *b, const struct tt_exec *e)
+static int put_fork(struct tt_buf *b, const void *rec)
 {
+	const struct tt_fork *f = rec;
+
+	return tt_buf_printf(b, ",\"ppid\":%u,\"start_ns\":%" PRIu64, f->ppid,
+			     (uint64_t)f->start_ns);
+}
+
+static int put_exec(struct tt_buf *b, const void *rec)
+{
+	const struct tt_exec *e = rec;
 	size_t i = 0, n;
 	int err;
 
@@ -93,16 +104,36 @@ static int put_exec(struct tt_buf *b, const struct tt_exec *e)
 	return err;
 }
 
-static int put_connect(struct tt_buf *b, const struct tt_connect *c)
+static int put_exit(struct tt_buf *b, const void *rec)
 {
+	const struct tt_exit *x = rec;
+
+	return tt_buf_printf(b, ",\"ppid\":%u,\"start_ns\":%" PRIu64 ",\"exit_code\":%d,"
+			     "\"signal\":%d", x->ppid, (uint64_t)x->start_ns,
+			     (x->exit_code >> 8) & 0xff, x->exit_code & 0x7f);
+}
+
+/* SSL_free and the socket fd seen inside an SSL call */
+static int put_conn_ev(struct tt_buf *b, const void *rec)
+{
+	const struct tt_conn_ev *c = rec;
+
+	return tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d", (uint64_t)c->conn,
+			     c->fd);
+}
+
+static int put_connect(struct tt_buf *b, const void *rec)
+{
+	const struct tt_connect *c = rec;
 	char addr[INET6_ADDRSTRLEN] = "?";
 
 	inet_ntop(c->family == AF_INET ? AF_INET : AF_INET6, c->addr, addr, sizeof(addr));
 	return tt_buf_printf(b, ",\"fd\":%d,\"addr\":\"%s\",\"port\":%u", c->fd, addr, c->port);
 }
 
-static int put_sock(struct tt_buf *b, const struct tt_sock *s)
+static int put_sock(struct tt_buf *b, const void *rec)
 {
+	const struct tt_sock *s = rec;
 	char la[INET6_ADDRSTRLEN] = "?", ra[INET6_ADDRSTRLEN] = "?";
 	int af = s->family == AF_INET ? AF_INET : AF_INET6;
 
@@ -114,8 +145,9 @@ static int put_sock(struct tt_buf *b, const struct tt_sock *s)
 }
 
 /* The hello is kept as base64: its SNI is what matters, and tools can parse it again. */
-static int put_tls_hello(struct tt_buf *b, const struct tt_tls_hello *t)
+static int put_tls_hello(struct tt_buf *b, const void *rec)
 {
+	const struct tt_tls_hello *t = rec;
 	int err;
 
 	err = put_sock(b, &t->s);
@@ -127,8 +159,10 @@ static int put_tls_hello(struct tt_buf *b, const struct tt_tls_hello *t)
 	return err ? err : tt_buf_addc(b, '"');
 }
 
-static int put_tls_close(struct tt_buf *b, const struct tt_tls_close *t)
+static int put_tls_close(struct tt_buf *b, const void *rec)
 {
+	const struct tt_tls_close *t = rec;
+
 	return tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,\"bytes_sent\":%" PRIu64
 			     ",\"bytes_received\":%" PRIu64 ",\"calls_sent\":%u,"
 			     "\"calls_received\":%u,\"at_exit\":%s", (uint64_t)t->conn, t->fd,
@@ -136,6 +170,32 @@ static int put_tls_close(struct tt_buf *b, const struct tt_tls_close *t)
 			     t->calls[TT_DIR_WRITE], t->calls[TT_DIR_READ],
 			     t->flags & TT_TLS_CLOSE_EXIT ? "true" : "false");
 }
+
+static int put_aead_bind(struct tt_buf *b, const void *rec)
+{
+	const struct tt_aead_bind *ab = rec;
+
+	return tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,\"base\":%" PRIu64
+			     ",\"len\":%" PRIu64, (uint64_t)ab->conn, ab->fd, (uint64_t)ab->base,
+			     (uint64_t)ab->len);
+}
+
+static int put_libopen(struct tt_buf *b, const void *rec)
+{
+	const struct tt_libopen *lo = rec;
+	int err;
+
+	err = tt_buf_addstr(b, ",\"path\":");
+	return err ? err : jsonw_str(b, lo->path, lo->path_len);
+}
+
+static int (*const put_type[TT_REC_MAX])(struct tt_buf *b, const void *rec) = {
+	[TT_REC_DATA] = put_data, [TT_REC_FORK] = put_fork, [TT_REC_EXEC] = put_exec,
+	[TT_REC_EXIT] = put_exit, [TT_REC_CLOSE] = put_conn_ev, [TT_REC_SSL_FD] = put_conn_ev,
+	[TT_REC_CONNECT] = put_connect, [TT_REC_LIBOPEN] = put_libopen, [TT_REC_SOCK] = put_sock,
+	[TT_REC_TLS_HELLO] = put_tls_hello, [TT_REC_TLS_CLOSE] = put_tls_close,
+	[TT_REC_AEAD_BIND] = put_aead_bind,
+};
 
 int rawfmt_record(struct tt_buf *b, const void *rec, size_t size, const struct rawfmt_clock *clk)
 {
@@ -148,66 +208,7 @@ int rawfmt_record(struct tt_buf *b, const void *rec, size_t size, const struct r
 	err = put_time(b, h->ts_ns, clk);
 	if (!err)
 		err = put_common(b, h, type);
-	if (err)
-		return err;
-	switch (type) {
-	case TT_REC_DATA:
-		err = put_data(b, rec);
-		break;
-	case TT_REC_FORK: {
-		const struct tt_fork *f = rec;
-
-		err = tt_buf_printf(b, ",\"ppid\":%u,\"start_ns\":%" PRIu64, f->ppid,
-				    (uint64_t)f->start_ns);
-		break;
-	}
-	case TT_REC_EXEC:
-		err = put_exec(b, rec);
-		break;
-	case TT_REC_EXIT: {
-		const struct tt_exit *x = rec;
-
-		err = tt_buf_printf(b, ",\"ppid\":%u,\"start_ns\":%" PRIu64 ",\"exit_code\":%d,"
-				    "\"signal\":%d", x->ppid, (uint64_t)x->start_ns,
-				    (x->exit_code >> 8) & 0xff, x->exit_code & 0x7f);
-		break;
-	}
-	case TT_REC_CLOSE:
-	case TT_REC_SSL_FD: {
-		const struct tt_conn_ev *c = rec;
-
-		err = tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d", (uint64_t)c->conn,
-				    c->fd);
-		break;
-	}
-	case TT_REC_CONNECT:
-		err = put_connect(b, rec);
-		break;
-	case TT_REC_SOCK:
-		err = put_sock(b, rec);
-		break;
-	case TT_REC_TLS_HELLO:
-		err = put_tls_hello(b, rec);
-		break;
-	case TT_REC_TLS_CLOSE:
-		err = put_tls_close(b, rec);
-		break;
-	case TT_REC_AEAD_BIND: {
-		const struct tt_aead_bind *ab = rec;
-
-		err = tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,\"base\":%" PRIu64
-				    ",\"len\":%" PRIu64, (uint64_t)ab->conn, ab->fd, (uint64_t)ab->base,
-				    (uint64_t)ab->len);
-		break;
-	}
-	case TT_REC_LIBOPEN: {
-		const struct tt_libopen *lo = rec;
-
-		err = tt_buf_addstr(b, ",\"path\":");
-		if (!err)
-			err = jsonw_str(b, lo->path, lo->path_len);
-		break;
-	}
-	}
+	if (!err && put_type[type])
+		err = put_type[type](b, rec);
 	return err ? err : tt_buf_addstr(b, "}\n");
 }

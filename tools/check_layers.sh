@@ -78,6 +78,7 @@ provider:3
 span:3
 # L4 output
 export:4
+export_http:4
 export_opts:4
 jsonl_fmt:4
 otlp_json:4
@@ -89,8 +90,11 @@ disasm:5
 doctor:5
 elfsym:5
 events:5
+launch:5
 loader:5
 main:5
+prober:5
+procscan:5
 targets:5
 targets_cache:5
 targets_internal:5

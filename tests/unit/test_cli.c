@@ -22,14 +22,21 @@ static int parse(struct tt_opts *o, char *err, const char *const *args)
 	return cli_parse(argc, argv, o, err, 256);
 }
 
+/* Parses args, asserting that they parse. */
+static bool parse_ok(struct tt_opts *o, const char *const *args, const char *name)
+{
+	char err[256];
+
+	return ASSERT_OK(parse(o, err, args), name);
+}
+
 void test_cli_command_mode(void)
 {
 	const char *args[] = { "tt", "--raw=raw.jsonl", "-o", "out.jsonl", "--", "curl", "-sk",
 			       "--max-time", "3", "https://x/", NULL };
 	struct tt_opts o;
-	char err[256];
 
-	if (!ASSERT_OK(parse(&o, err, args), "parse"))
+	if (!parse_ok(&o, args, "parse"))
 		return;
 	ASSERT_EQ(o.mode, TT_MODE_COMMAND, "mode");
 	ASSERT_TRUE(o.raw, "raw");
@@ -48,11 +55,11 @@ void test_cli_command_mode(void)
 void test_cli_pids_and_sizes(void)
 {
 	const char *args[] = { "tt", "-p", "12,34", "--pid", "56", "--record", "c.ttcap",
-			       "--call-cap", "1M", "--ringbuf-size", "8M", "--stats=5", "-vv", NULL };
+			       "--call-cap", "1M", "--ringbuf-size", "8M", "--stats=5", "-vv",
+			       "--tls-db", "db.conf", "-q", NULL };
 	struct tt_opts o;
-	char err[256];
 
-	if (!ASSERT_OK(parse(&o, err, args), "parse"))
+	if (!parse_ok(&o, args, "parse"))
 		return;
 	ASSERT_EQ(o.mode, TT_MODE_PIDS, "mode");
 	ASSERT_EQ(o.n_pids, 3, "pid count");
@@ -65,6 +72,8 @@ void test_cli_pids_and_sizes(void)
 	ASSERT_TRUE(o.stats, "stats");
 	ASSERT_EQ(o.stats_interval, 5, "stats interval");
 	ASSERT_EQ(o.verbose, 2, "verbose");
+	ASSERT_STREQ(o.tls_db, "db.conf", "tls db");
+	ASSERT_TRUE(o.quiet, "quiet");
 }
 
 void test_cli_replay(void)
@@ -124,25 +133,34 @@ void test_cli_export_options(void)
 			       "http://127.0.0.1:4318/v1/traces", "--capture-content",
 			       "--semconv-legacy", "--all", NULL };
 	struct tt_opts o;
-	char err[256];
 
-	if (!ASSERT_OK(parse(&o, err, args), "parse"))
+	if (!parse_ok(&o, args, "parse"))
 		return;
 	ASSERT_EQ(o.format, TT_FORMAT_TREE, "format");
 	ASSERT_STREQ(o.otlp_endpoint, "http://127.0.0.1:4318/v1/traces", "endpoint");
 	ASSERT_TRUE(o.capture_content, "capture content");
 	ASSERT_TRUE(o.legacy_semconv, "legacy");
 	ASSERT_FALSE(o.raw, "no raw");
-	/* parse() reuses its argument storage: o's strings are stale from here on */
-	{
-		const char *c[] = { "tt", "replay", "x.ttcap", "--format", "calls", NULL };
-		const char *e[] = { "tt", "replay", "x.ttcap", "--format", "exchanges", NULL };
-		struct tt_opts o2;
+}
 
-		ASSERT_OK(parse(&o2, err, c), "calls");
-		ASSERT_EQ(o2.format, TT_FORMAT_CALLS, "calls format");
-		ASSERT_OK(parse(&o2, err, e), "exchanges");
-		ASSERT_EQ(o2.format, TT_FORMAT_EXCHANGES, "exchanges format");
+void test_cli_formats(void)
+{
+	static const struct {
+		const char *name;
+		enum tt_format format;
+	} cases[] = {
+		{ "tree", TT_FORMAT_TREE }, { "otlp-json", TT_FORMAT_OTLP_JSON },
+		{ "exchanges", TT_FORMAT_EXCHANGES }, { "calls", TT_FORMAT_CALLS },
+		{ "none", TT_FORMAT_NONE },
+	};
+	const char *args[] = { "tt", "replay", "x.ttcap", "--format", NULL, NULL };
+	struct tt_opts o;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		args[4] = cases[i].name;
+		if (parse_ok(&o, args, cases[i].name))
+			ASSERT_EQ(o.format, cases[i].format, cases[i].name);
 	}
 }
 
@@ -151,12 +169,11 @@ void test_cli_help_version(void)
 	const char *h[] = { "tt", "--help", NULL };
 	const char *v[] = { "tt", "--version", NULL };
 	struct tt_opts o;
-	char err[256];
 
-	ASSERT_OK(parse(&o, err, h), "help");
-	ASSERT_EQ(o.mode, TT_MODE_HELP, "help mode");
-	ASSERT_OK(parse(&o, err, v), "version");
-	ASSERT_EQ(o.mode, TT_MODE_VERSION, "version mode");
+	if (parse_ok(&o, h, "help"))
+		ASSERT_EQ(o.mode, TT_MODE_HELP, "help mode");
+	if (parse_ok(&o, v, "version"))
+		ASSERT_EQ(o.mode, TT_MODE_VERSION, "version mode");
 }
 
 void test_cli_parse_size(void)

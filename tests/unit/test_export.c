@@ -170,6 +170,18 @@ static void feed(struct exporter *e, bool random)
 		exporter__span(v[i], e);
 }
 
+/* An exporter of o fed the test spans and closed; false when it would not start. */
+static bool export_all(const struct export_opts *o, struct export_stats *st, const char *name)
+{
+	struct exporter *e = exporter__new(o);
+
+	if (!ASSERT_OK_PTR(e, name))
+		return false;
+	feed(e, false);
+	exporter__close(e, st);
+	return true;
+}
+
 void test_export_file(void)
 {
 	char path[] = "/tmp/tt-export-XXXXXX";
@@ -327,7 +339,6 @@ void test_export_http_json_vs_protobuf(void)
 	struct export_opts o = base_opts();
 	struct receiver r = { 0 };
 	struct export_stats st;
-	struct exporter *e;
 	cJSON **recs = NULL, *hdrs;
 	char url[64];
 	size_t n = 0;
@@ -338,19 +349,13 @@ void test_export_http_json_vs_protobuf(void)
 	o.headers = "x-tt-test=a%20b,authorization=Bearer secret";
 	o.protocol = "http/json";
 	o.file = "/dev/null";
-	e = exporter__new(&o);
-	if (!ASSERT_OK_PTR(e, "json exporter"))
+	if (!export_all(&o, &st, "json exporter"))
 		goto out;
-	feed(e, false);
-	exporter__close(e, &st);
 	ASSERT_EQ(st.http_sent, 5, "json: sent");
 	o.protocol = NULL;	/* default: http/protobuf */
 	o.file = NULL;
-	e = exporter__new(&o);
-	if (!ASSERT_OK_PTR(e, "protobuf exporter"))
+	if (!export_all(&o, &st, "protobuf exporter"))
 		goto out;
-	feed(e, false);
-	exporter__close(e, &st);
 	ASSERT_EQ(st.http_sent, 5, "protobuf: sent");
 	ASSERT_EQ(st.http_requests, 1, "one request");
 	recs = received(&r, &n);
@@ -383,7 +388,6 @@ void test_export_http_retry(void)
 	struct export_opts o = base_opts();
 	struct receiver r = { 0 };
 	struct export_stats st;
-	struct exporter *e;
 	cJSON **recs = NULL;
 	char url[64];
 	size_t n = 0;
@@ -394,12 +398,9 @@ void test_export_http_retry(void)
 	o.base_endpoint = endpoint(url, sizeof(url), r.port);
 	o.compression = "none";
 	o.retry_base_ms = 10;
-	e = exporter__new(&o);
-	if (!ASSERT_OK_PTR(e, "new"))
-		goto out;
 	t0 = now_s();
-	feed(e, false);
-	exporter__close(e, &st);
+	if (!export_all(&o, &st, "new"))
+		goto out;
 	ASSERT_GE((now_s() - t0) * 1000, 1900, "Retry-After: 1 honoured twice");
 	ASSERT_EQ(st.http_sent, 5, "nothing lost");
 	ASSERT_EQ(st.http_unsent + st.http_dropped + st.http_rejected, 0, "no loss counted");
@@ -427,18 +428,14 @@ void test_export_http_refused(void)
 	struct export_opts o = base_opts();
 	struct receiver r = { 0 };
 	struct export_stats st;
-	struct exporter *e;
 	char url[64];
 
 	if (!receiver_start(&r, args))
 		goto out;
 	o.endpoint = endpoint(url, sizeof(url), r.port);
 	o.retry_base_ms = 10;
-	e = exporter__new(&o);
-	if (!ASSERT_OK_PTR(e, "new"))
+	if (!export_all(&o, &st, "new"))
 		goto out;
-	feed(e, false);
-	exporter__close(e, &st);
 	ASSERT_EQ(st.http_requests, 1, "400 is not retried");
 	ASSERT_EQ(st.http_rejected, 5, "counted as rejected");
 	ASSERT_EQ(st.http_sent, 0, "none sent");
@@ -446,11 +443,8 @@ void test_export_http_refused(void)
 	if (!receiver_start(&r, partial))
 		goto out;
 	o.endpoint = endpoint(url, sizeof(url), r.port);
-	e = exporter__new(&o);
-	if (!ASSERT_OK_PTR(e, "new"))
+	if (!export_all(&o, &st, "new"))
 		goto out;
-	feed(e, false);
-	exporter__close(e, &st);
 	ASSERT_EQ(st.http_rejected, 2, "partial success: 2 rejected (protobuf response)");
 	ASSERT_EQ(st.http_sent, 3, "3 accepted");
 out:
@@ -549,7 +543,6 @@ void test_export_tree(void)
 {
 	struct export_opts o = base_opts();
 	struct export_stats st;
-	struct exporter *e;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
@@ -557,11 +550,8 @@ void test_export_tree(void)
 	if (!ASSERT_OK_PTR(out, "memstream"))
 		return;
 	o.tree = out;
-	e = exporter__new(&o);
-	if (!ASSERT_OK_PTR(e, "new"))
+	if (!export_all(&o, &st, "new"))
 		goto out;
-	feed(e, false);
-	exporter__close(e, &st);
 	fflush(out);
 	ASSERT_EQ(st.tree_traces, 2, "both traces printed at their roots");
 	ASSERT_OK_PTR(strstr(text, "invoke_agent claude-code"), "agent line");

@@ -10,11 +10,12 @@
 
 static const struct jsonl_clock clk = { .boot_ns = 1000, .real_ns = 1767225600000000000ull };
 
-static cJSON *parse_line(struct tt_buf *b)
+/* The line b holds, as the formatter (which returned err) wrote it. */
+static cJSON *parse_line(struct tt_buf *b, int err)
 {
 	cJSON *j;
 
-	if (!ASSERT_TRUE(b->len && b->data[b->len - 1] == '\n', "one line"))
+	if (!ASSERT_OK(err, "format") || !ASSERT_TRUE(b->len && b->data[b->len - 1] == '\n', "one line"))
 		return NULL;
 	j = cJSON_ParseWithLength((const char *)b->data, b->len);
 	ASSERT_OK_PTR(j, "valid JSON");
@@ -47,9 +48,7 @@ void test_jsonl_exchange_line(void)
 	x.resp.n_events = 3;
 	x.flags = HTTP_X_INCOMPLETE | HTTP_X_RESP_TRUNCATED;
 	tt_buf_init(&b, 1 << 16);
-	if (!ASSERT_OK(jsonl_exchange(&b, &x, &clk), "format"))
-		goto out;
-	j = parse_line(&b);
+	j = parse_line(&b, jsonl_exchange(&b, &x, &clk));
 	if (!j)
 		goto out;
 	ASSERT_STREQ(cJSON_GetObjectItem(j, "method")->valuestring, "POST", "method");
@@ -99,9 +98,7 @@ void test_jsonl_call_line(void)
 	c.ttft_ns = 410000000;
 	c.http_status = 200;
 	tt_buf_init(&b, 1 << 16);
-	if (!ASSERT_OK(jsonl_call(&b, &c, &clk), "format"))
-		goto out;
-	j = parse_line(&b);
+	j = parse_line(&b, jsonl_call(&b, &c, &clk));
 	if (!j)
 		goto out;
 	ASSERT_STREQ(cJSON_GetObjectItem(j, "provider")->valuestring, "anthropic", "provider");

@@ -145,22 +145,68 @@ static void build(struct tt_span **v, size_t *n, struct tv_fix *f)
 	resource__put(f->ls);
 }
 
+/* A view printing to a memory stream (*text); NULL with *out and *text NULL on failure. */
+static struct tree_view *open_view(const struct tree_view_opts *o, FILE **out, char **text,
+				   size_t *len)
+{
+	struct tree_view *tv;
+
+	*out = open_memstream(text, len);
+	if (!ASSERT_OK_PTR(*out, "memstream"))
+		return NULL;
+	tv = tree_view__new(*out, o);
+	if (!ASSERT_OK_PTR(tv, "new")) {
+		fclose(*out);
+		free(*text);
+		*out = NULL;
+		*text = NULL;
+	}
+	return tv;
+}
+
+/* The same, fed the spans of build(). */
+static struct tree_view *fed_view(const struct tree_view_opts *o, FILE **out, char **text,
+				  size_t *len)
+{
+	struct tree_view *tv = open_view(o, out, text, len);
+	struct tt_span *v[16];
+	struct tv_fix f;
+	size_t n;
+
+	if (!tv)
+		return NULL;
+	build(v, &n, &f);
+	feed(tv, v, n);
+	return tv;
+}
+
+/* Every line of text is at most width columns (a UTF-8 character counts once). */
+static bool lines_fit(const char *text, size_t width, const char *name)
+{
+	const char *p = text;
+	size_t cols;
+
+	while (p && *p) {
+		for (cols = 0; *p && *p != '\n'; p++)
+			cols += ((unsigned char)*p & 0xc0) != 0x80;
+		if (!ASSERT_LE(cols, width, name))
+			return false;
+		p += *p == '\n';
+	}
+	return true;
+}
+
 void test_tree_view_golden(void)
 {
 	struct tree_view_stats st;
 	struct tree_view *tv;
-	struct tv_fix f;
-	struct tt_span *v[16];
-	char *text = NULL, *line;
-	size_t n, len = 0;
+	char *text = NULL;
+	size_t len = 0;
 	FILE *out;
 
-	out = open_memstream(&text, &len);
-	tv = tree_view__new(out, NULL);
-	if (!ASSERT_OK_PTR(out, "memstream") || !ASSERT_OK_PTR(tv, "new"))
+	tv = fed_view(NULL, &out, &text, &len);
+	if (!tv)
 		return;
-	build(v, &n, &f);
-	feed(tv, v, n);
 	fflush(out);
 	ASSERT_TRUE(len > 0, "trace printed when its root ended");
 	ASSERT_NULL(strstr(text, "codex"), "unfinished trace held back");
@@ -171,16 +217,7 @@ void test_tree_view_golden(void)
 	ASSERT_EQ(st.incomplete, 1, "incomplete traces");
 	fclose(out);
 	otlp_test_golden_text("tree_basic.txt", text);
-	/* every line fits the terminal width */
-	for (line = text; line && *line; line = strchr(line, '\n') + 1) {
-		size_t cols = 0;
-		char *p;
-
-		for (p = line; *p && *p != '\n'; p++)
-			cols += ((unsigned char)*p & 0xc0) != 0x80;
-		if (!ASSERT_LE(cols, TT_TREE_WIDTH, "line fits 100 columns"))
-			break;
-	}
+	lines_fit(text, TT_TREE_WIDTH, "line fits 100 columns");
 	ASSERT_NULL(strchr(text, '\x1b'), "control characters never reach the terminal");
 	tree_view__free(tv);
 	free(text);
@@ -190,29 +227,16 @@ void test_tree_view_narrow(void)
 {
 	struct tree_view_opts o = { .width = 60 };
 	struct tree_view *tv;
-	struct tv_fix f;
-	struct tt_span *v[16];
-	char *text = NULL, *line;
-	size_t n, len = 0;
+	char *text = NULL;
+	size_t len = 0;
 	FILE *out;
 
-	out = open_memstream(&text, &len);
-	tv = tree_view__new(out, &o);
-	if (!ASSERT_OK_PTR(out, "memstream") || !ASSERT_OK_PTR(tv, "new"))
+	tv = fed_view(&o, &out, &text, &len);
+	if (!tv)
 		return;
-	build(v, &n, &f);
-	feed(tv, v, n);
 	tree_view__free(tv);	/* the unfinished trace is dropped silently by free */
 	fclose(out);
-	for (line = text; line && *line; line = strchr(line, '\n') + 1) {
-		size_t cols = 0;
-		char *p;
-
-		for (p = line; *p && *p != '\n'; p++)
-			cols += ((unsigned char)*p & 0xc0) != 0x80;
-		if (!ASSERT_LE(cols, 60, "line fits 60 columns"))
-			break;
-	}
+	lines_fit(text, 60, "line fits 60 columns");
 	ASSERT_OK_PTR(strstr(text, "…\n"), "cut lines end in an ellipsis");
 	ASSERT_NULL(strstr(text, "codex"), "unfinished trace not printed by free");
 	free(text);
@@ -231,9 +255,8 @@ void test_tree_view_eviction(void)
 	FILE *out;
 	int i;
 
-	out = open_memstream(&text, &len);
-	tv = tree_view__new(out, &o);
-	if (!ASSERT_OK_PTR(out, "memstream") || !ASSERT_OK_PTR(tv, "new"))
+	tv = open_view(&o, &out, &text, &len);
+	if (!tv)
 		goto out;
 	/* five traces, each with one child whose root never comes */
 	for (i = 0; i < 5; i++) {
@@ -294,9 +317,8 @@ void test_tree_view_cycle(void)
 	size_t len = 0;
 	FILE *out;
 
-	out = open_memstream(&text, &len);
-	tv = tree_view__new(out, NULL);
-	if (!ASSERT_OK_PTR(out, "memstream") || !ASSERT_OK_PTR(tv, "new"))
+	tv = open_view(NULL, &out, &text, &len);
+	if (!tv)
 		goto out;
 	memset(f.trace, 7, 16);
 	a = mk(&f, r, "exec a", SPAN_KIND_INTERNAL, NULL, 0, 1);

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+/* test_log.c: what the logger writes to stderr, with levels and without (tt_msg). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "test.h"
+
+static int raw(enum tt_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = tt_vlog_raw(level, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void test_log_stderr(void)
+{
+	static const char want[] = "tracetree-bpf: error: conn: one\n"
+				   "tracetree-bpf: cannot replay x: No such file\n"
+				   "tracetree-bpf: warning: ends in a newline\n"
+				   "libbpf: as it came";
+	char got[512];
+	ssize_t n, len = 0;
+	int fds[2];
+	pid_t pid;
+
+	if (!ASSERT_OK(pipe(fds), "pipe"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		/* the runner's sink would take the lines: write them to stderr in a child */
+		dup2(fds[1], STDERR_FILENO);
+		tt_log_set_sink(NULL, NULL);
+		tt_log_set_level(TT_LOG_ERROR);
+		tt_err("conn: %s", "one");
+		tt_warn("not shown under -q");
+		tt_msg("cannot replay %s: %s", "x", "No such file");
+		tt_log_set_level(TT_LOG_WARN);
+		tt_info("not shown");
+		tt_warn("ends in a newline\n");
+		raw(TT_LOG_DEBUG, "not shown without -vv\n");
+		tt_log_set_level(TT_LOG_DEBUG);
+		raw(TT_LOG_DEBUG, "libbpf: %s", "as it came");
+		_exit(0);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], got + len, sizeof(got) - 1 - len)) > 0)
+		len += n;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	got[len] = '\0';
+	ASSERT_STREQ(got, want, "stderr");
+}

@@ -78,7 +78,7 @@ int targets_func_by_name(const char *name);
  * says why when something was found), or -errno (-ENOEXEC: not ELF). Fills t.
  */
 int targets_inspect(const char *path, struct tt_target *t);
-/* Inspections answered from the cache ($TT_TARGETS_CACHE; see targets.c) so far. */
+/* Inspections answered from the cache ($TT_TARGETS_CACHE; see targets_cache.c) so far. */
 uint64_t targets_cache_hits(void);
 /* True when t covers writes and reads. */
 bool targets_has_write(const struct tt_target *t);

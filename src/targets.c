@@ -622,6 +622,14 @@ static void db_default_load(void)
 	tt_debug("targets: no tls-targets.conf found: tiers 2 and 3 are off");
 }
 
+/* The database, loaded from the default places on first use. */
+static struct tlsdb *db_get(void)
+{
+	if (!db_tried)
+		db_default_load();
+	return db;
+}
+
 /* Folds the bytes of a database file into db_hash (the inspection cache's salt). */
 static void db_hash_file(const char *path)
 {
@@ -660,8 +668,7 @@ int targets_load_db(const char *path)
 
 void targets_db_describe(char *buf, size_t len)
 {
-	if (!db_tried)
-		db_default_load();
+	db_get();
 	snprintf(buf, len, "%s", db_desc[0] ? db_desc : "none loaded (tiers 2 and 3 off)");
 }
 
@@ -671,9 +678,7 @@ static void tier_db(struct image *im, struct tt_target *t)
 	struct tlsdb_image img = image_view(im);
 	struct tlsdb_hit hit;
 
-	if (!db_tried)
-		db_default_load();
-	if (!db)
+	if (!db_get())
 		return;
 	if (tlsdb__match_fingerprint(db, &img, &hit) == 1) {
 		apply_offs(im, t, &hit, TT_TIER_FINGERPRINT);
@@ -721,47 +726,27 @@ static void guess_lib(struct tt_target *t)
 		snprintf(t->lib, sizeof(t->lib), "aws-lc");
 }
 
-uint64_t targets_cache_salt(void)
+uint64_t targets_inspect_salt(void)
 {
-	uint64_t h = tlsdb_fnv64((const uint8_t *)&db_hash, sizeof(db_hash));
+	uint64_t h;
 	uint32_t v[5] = { TARGETS_CACHE_VERSION, TT_FN_MAX, (uint32_t)sizeof(struct tt_target),
 			  disasm_available(), internal_off() };
 
+	db_get();	/* its files are part of the answer */
+	h = tlsdb_fnv64((const uint8_t *)&db_hash, sizeof(db_hash));
 	h ^= tlsdb_fnv64((const uint8_t *)v, sizeof(v));
 	if (n_overrides)
 		h ^= tlsdb_fnv64((const uint8_t *)overrides, n_overrides * sizeof(overrides[0]));
 	return h;
 }
 
-static int inspect_file(const char *path, const struct stat *st, struct tt_target *t);
-
-int targets_inspect(const char *path, struct tt_target *t)
-{
-	struct stat st;
-	int n;
-
-	memset(t, 0, sizeof(*t));
-	if (stat(path, &st))
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -ENOEXEC;
-	if (!db_tried)
-		db_default_load();
-	if (targets_cache_get(&st, t, &n)) {
-		snprintf(t->path, sizeof(t->path), "%s", path);
-		return n;
-	}
-	n = inspect_file(path, &st, t);
-	if (n >= 0 || n == -ENOEXEC)
-		targets_cache_put(&st, t, n);
-	return n;
-}
-
-static int inspect_file(const char *path, const struct stat *st, struct tt_target *t)
+int targets_inspect_file(const char *path, const struct stat *st, struct tt_target *t)
 {
 	struct image im;
 	int err, i, found = 0;
 
+	db_get();	/* at the first inspection, used or not: a bad file is reported at once */
+	memset(t, 0, sizeof(*t));
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	t->dev = st->st_dev;
 	t->ino = st->st_ino;

@@ -81,6 +81,7 @@ loader:5
 main:5
 targets:5
 targets_cache:5
+targets_elf:5
 targets_internal:5
 targets_proc:5
 '

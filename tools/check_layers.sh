@@ -38,6 +38,8 @@ rawfmt:1
 records:1
 sse:1
 tlsdb:1
+tlsdb_conf:1
+tlsdb_internal:1
 tlshello:1
 # L2 streams
 conn:2

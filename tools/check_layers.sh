@@ -80,6 +80,7 @@ doctor:5
 elfsym:5
 events:5
 loader:5
+loader_pid:5
 main:5
 targets:5
 targets_cache:5

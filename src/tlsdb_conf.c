@@ -135,6 +135,14 @@ static int split(char *line, char **w, int max)
 	return n;
 }
 
+/* A zeroed element after the n of array *v (of *cap elements of sz bytes), not counted yet. */
+static void *new_slot(void **v, size_t *cap, size_t sz, int n)
+{
+	if (tt_ensure_mem(v, cap, sz, (size_t)n + 1))
+		return NULL;
+	return memset((char *)*v + (size_t)n * sz, 0, sz);
+}
+
 static int parse_fp(struct tlsdb *db, char **w, int n)
 {
 	struct tlsdb_fp *fp;
@@ -144,10 +152,9 @@ static int parse_fp(struct tlsdb *db, char **w, int n)
 
 	if (n < 3)
 		return -EINVAL;
-	if (tt_ensure_mem((void **)&db->fps, &db->cap_fps, sizeof(*fp), (size_t)db->n_fps + 1))
+	fp = new_slot((void **)&db->fps, &db->cap_fps, sizeof(*fp), db->n_fps);
+	if (!fp)
 		return -ENOMEM;
-	fp = &db->fps[db->n_fps];
-	memset(fp, 0, sizeof(*fp));
 	if (copy_name(fp->name, w[1]))
 		return -EINVAL;
 	for (i = 2; i < n; i++) {
@@ -203,10 +210,9 @@ static int parse_set(struct tlsdb *db, char **w, int n)
 
 	if (n < 3)
 		return -EINVAL;
-	if (tt_ensure_mem((void **)&db->sets, &db->cap_sets, sizeof(*set), (size_t)db->n_sets + 1))
+	set = new_slot((void **)&db->sets, &db->cap_sets, sizeof(*set), db->n_sets);
+	if (!set)
 		return -ENOMEM;
-	set = &db->sets[db->n_sets];
-	memset(set, 0, sizeof(*set));
 	set->align = 1;
 	if (copy_name(set->name, w[1]))
 		return -EINVAL;
@@ -252,13 +258,11 @@ static struct tlsdb_sig *new_entry(struct tlsdb *db, char *line, size_t skip, in
 	*err = -EINVAL;
 	if (!db->n_sets)
 		return NULL;	/* an entry needs a sigset above it */
-	if (tt_ensure_mem((void **)&db->sigs, &db->cap_sigs, sizeof(*sig),
-			  (size_t)db->n_sigs + 1)) {
+	sig = new_slot((void **)&db->sigs, &db->cap_sigs, sizeof(*sig), db->n_sigs);
+	if (!sig) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	sig = &db->sigs[db->n_sigs];
-	memset(sig, 0, sizeof(*sig));
 	while (*p == ' ' || *p == '\t')
 		p++;
 	name = p;

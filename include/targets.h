@@ -73,12 +73,13 @@ const char *targets_tier_name(enum tt_tier tier);
 /* The tt_func named name (as in targets_func_name, or "go_write"/"go_read"), or -ENOENT. */
 int targets_func_by_name(const char *name);
 /*
- * Looks up the TLS functions in the ELF file at path through the tiers. Returns the number
- * found when both directions are covered, 0 when the file is not a usable TLS carrier (t->note
- * says why when something was found), or -errno (-ENOEXEC: not ELF). Fills t.
+ * Looks up the TLS functions in the ELF file at path through the tiers, or takes the answer
+ * from the inspection cache (targets_cache.c). Returns the number found when both directions
+ * are covered, 0 when the file is not a usable TLS carrier (t->note says why when something
+ * was found), or -errno (-ENOEXEC: not ELF). Fills t.
  */
 int targets_inspect(const char *path, struct tt_target *t);
-/* Inspections answered from the cache ($TT_TARGETS_CACHE; see targets.c) so far. */
+/* Inspections answered from the cache ($TT_TARGETS_CACHE; see targets_cache.c) so far. */
 uint64_t targets_cache_hits(void);
 /* True when t covers writes and reads. */
 bool targets_has_write(const struct tt_target *t);

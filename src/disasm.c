@@ -221,19 +221,28 @@ static int on_wrapper_call(const cs_insn *insn, uint64_t off, void *ctx)
 	return keeps_args(insn) && ++c->seen < 8 ? 0 : 1;
 }
 
+/* Walks code with fn, which stops at the call it looks for: 0 with c filled, or -ENOENT. */
+static int find_call(const uint8_t *code, size_t len, uint64_t vaddr,
+		     int (*fn)(const cs_insn *insn, uint64_t off, void *ctx), struct call_ctx *c)
+{
+	int err = walk(code, len, vaddr, fn, c);
+
+	if (err)
+		return err;
+	return c->found ? 0 : -ENOENT;
+}
+
 int disasm_wrapper_call(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *target,
 			uint64_t *site)
 {
 	struct call_ctx c = { 0 };
-	int err = walk(code, len, vaddr, on_wrapper_call, &c);
+	int err = find_call(code, len, vaddr, on_wrapper_call, &c);
 
-	if (err)
-		return err;
-	if (!c.found)
-		return -ENOENT;
-	*target = c.target;
-	*site = c.site;
-	return 0;
+	if (!err) {
+		*target = c.target;
+		*site = c.site;
+	}
+	return err;
 }
 
 static int on_call_to(const cs_insn *insn, uint64_t off, void *ctx)
@@ -255,14 +264,11 @@ int disasm_find_call_to(const uint8_t *code, size_t len, uint64_t vaddr, uint64_
 			uint64_t *site)
 {
 	struct call_ctx c = { .target = target };
-	int err = walk(code, len, vaddr, on_call_to, &c);
+	int err = find_call(code, len, vaddr, on_call_to, &c);
 
-	if (err)
-		return err;
-	if (!c.found)
-		return -ENOENT;
-	*site = c.site;
-	return 0;
+	if (!err)
+		*site = c.site;
+	return err;
 }
 
 #else /* !TT_HAVE_CAPSTONE */

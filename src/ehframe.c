@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "buf.h"
 #include "ehframe.h"
 
 static uint64_t rd_le(const uint8_t *p, int n)
@@ -61,7 +62,10 @@ static bool enc_read(uint8_t enc, const uint8_t *p, const uint8_t *end, uint64_t
 	return true;
 }
 
-/* The FDE pointer encoding of the CIE at cie (its length field), or -1. */
+/*
+ * The FDE pointer encoding of the CIE at cie (its length field): -EBADMSG for a record cut
+ * short, -ENOTSUP for an augmentation this walk does not know.
+ */
 static int cie_fde_enc(const uint8_t *cie, const uint8_t *end)
 {
 	const uint8_t *p, *aug, *rec_end;
@@ -70,7 +74,7 @@ static int cie_fde_enc(const uint8_t *cie, const uint8_t *end)
 	int fde_enc = 0;	/* absptr when no 'R' */
 
 	if (len == 0xffffffffu || cie + 4 + len > end || len < 8)
-		return -1;
+		return -EBADMSG;
 	rec_end = cie + 4 + len;
 	p = cie + 8;			/* after length and CIE id */
 	version = *p++;
@@ -78,10 +82,10 @@ static int cie_fde_enc(const uint8_t *cie, const uint8_t *end)
 	while (p < rec_end && *p)
 		p++;
 	if (p >= rec_end)
-		return -1;
+		return -EBADMSG;
 	p++;
 	if (*aug != 'z')
-		return aug[0] ? -1 : 0;
+		return aug[0] ? -ENOTSUP : 0;
 	uleb(&p, rec_end);		/* code alignment */
 	uleb(&p, rec_end);		/* data alignment (sleb: only skipped) */
 	if (version == 1)
@@ -95,12 +99,12 @@ static int cie_fde_enc(const uint8_t *cie, const uint8_t *end)
 		} else if (*aug == 'P') {
 			pers = *p++;
 			if (!enc_size(pers))
-				return -1;
+				return -ENOTSUP;
 			p += enc_size(pers);
 		} else if (*aug == 'L') {
 			p++;
 		} else if (*aug != 'S' && *aug != 'B') {
-			return -1;
+			return -ENOTSUP;
 		}
 	}
 	return fde_enc;
@@ -116,7 +120,7 @@ static int func_cmp(const void *a, const void *b)
 long ehframe_functions(const uint8_t *sec, size_t len_sec, uint64_t va, struct eh_func **out)
 {
 	const uint8_t *base = sec, *end = sec + len_sec, *p, *rec, *cie;
-	struct eh_func *v = NULL, *nv;
+	struct eh_func *v = NULL;
 	size_t n = 0, cap = 0;
 	uint64_t start, range;
 	uint32_t len, id;
@@ -142,14 +146,9 @@ long ehframe_functions(const uint8_t *sec, size_t len_sec, uint64_t va, struct e
 		    !enc_read((uint8_t)(enc & 0x0f), rec + 4 + enc_size((uint8_t)enc), rec + len, 0,
 			      &range))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				return -ENOMEM;
-			}
-			v = nv;
+		if (tt_ensure_mem((void **)&v, &cap, sizeof(*v), n + 1)) {
+			free(v);
+			return -ENOMEM;
 		}
 		v[n].start = start;
 		v[n++].end = start + range;

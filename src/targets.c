@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* targets.c: find the files that carry TLS functions and the functions' file offsets, through
  * the resolution tiers: symbols, fingerprints, signatures (tlsdb), Go pclntab, overrides. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
-#include <limits.h>
+#include <linux/limits.h>	/* PATH_MAX (<limits.h> is ours with -Iinclude) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,10 +14,10 @@
 #include "gopclntab.h"
 #include "log.h"
 #include "targets.h"
+#include "targets_elf.h"
 #include "targets_internal.h"
 #include "tlsdb.h"
 
-#define TARGETS_MAX_SEGS	16
 #define TARGETS_MAX_OVERRIDES	64
 
 static const char *const func_names[TT_FN_MAX] = {
@@ -67,22 +63,6 @@ static int n_overrides;
 static struct tlsdb *db;
 static bool db_tried;
 static char db_desc[PATH_MAX + 64];
-
-/* An ELF file mapped read-only, with what the tiers need. */
-struct image {
-	int fd;
-	uint8_t *map;
-	size_t size;
-	Elf *elf;
-	GElf_Phdr segs[TARGETS_MAX_SEGS];	/* PT_LOAD */
-	int n_segs;
-	struct tlsdb_range code[TARGETS_MAX_SEGS];
-	int n_code;
-	const uint8_t *build_id;
-	size_t build_id_len;
-	struct tlsdb_seg tsegs[TARGETS_MAX_SEGS];	/* for anchors */
-	uint64_t eh_frame_off, eh_frame_size, eh_frame_vaddr;
-};
 
 const char *targets_func_name(enum tt_func fn)
 {
@@ -133,260 +113,8 @@ bool targets_has_read(const struct tt_target *t)
 	return has_api_read(t) || t->off[TT_FN_AEAD_OPEN];
 }
 
-/* Converts a virtual address to a file offset through the executable PT_LOAD segments. */
-static int vaddr_to_off(const GElf_Phdr *segs, int n, uint64_t vaddr, uint64_t *off)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (!(segs[i].p_flags & PF_X))
-			continue;
-		if (vaddr >= segs[i].p_vaddr && vaddr < segs[i].p_vaddr + segs[i].p_filesz) {
-			*off = vaddr - segs[i].p_vaddr + segs[i].p_offset;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-/* Index of the code range holding off, or -1. */
-static int code_range(const struct image *im, uint64_t off)
-{
-	int i;
-
-	for (i = 0; i < im->n_code; i++)
-		if (off >= im->code[i].off && off < im->code[i].off + im->code[i].len)
-			return i;
-	return -1;
-}
-
-static bool off_in_code(const struct image *im, uint64_t off)
-{
-	return code_range(im, off) >= 0;
-}
-
-/* Bytes of code from off to the end of its range, at most max. */
-static size_t code_left(const struct image *im, uint64_t off, size_t max)
-{
-	int i = code_range(im, off);
-	uint64_t left;
-
-	if (i < 0)
-		return 0;
-	left = im->code[i].off + im->code[i].len - off;
-	return left < max ? (size_t)left : max;
-}
-
-static int elf_segments(Elf *elf, GElf_Phdr *segs, int *n)
-{
-	size_t i, count;
-	GElf_Phdr ph;
-
-	*n = 0;
-	if (elf_getphdrnum(elf, &count))
-		return -EBADMSG;
-	for (i = 0; i < count && *n < TARGETS_MAX_SEGS; i++)
-		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD)
-			segs[(*n)++] = ph;
-	return 0;
-}
-
-static void find_build_id(struct image *im)
-{
-	size_t i, count, off, name_off, desc_off;
-	Elf_Data *data;
-	GElf_Nhdr nh;
-	GElf_Phdr ph;
-
-	if (elf_getphdrnum(im->elf, &count))
-		return;
-	for (i = 0; i < count; i++) {
-		if (!gelf_getphdr(im->elf, (int)i, &ph) || ph.p_type != PT_NOTE ||
-		    ph.p_offset > im->size || ph.p_filesz > im->size - ph.p_offset)
-			continue;
-		data = elf_getdata_rawchunk(im->elf, (int64_t)ph.p_offset, ph.p_filesz,
-					    ELF_T_NHDR);
-		off = 0;
-		while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-			    !memcmp((char *)data->d_buf + name_off, "GNU", 4)) {
-				im->build_id = (const uint8_t *)data->d_buf + desc_off;
-				im->build_id_len = nh.n_descsz;
-				return;
-			}
-		}
-	}
-}
-
-/* The .eh_frame section (function bounds for anchors), when the section headers are there. */
-static void find_eh_frame(struct image *im)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-	size_t shstr;
-	const char *name;
-
-	if (elf_getshdrstrndx(im->elf, &shstr))
-		return;
-	while ((scn = elf_nextscn(im->elf, scn))) {
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
-			continue;
-		name = elf_strptr(im->elf, shstr, sh.sh_name);
-		if (name && !strcmp(name, ".eh_frame") && sh.sh_offset <= im->size &&
-		    sh.sh_size <= im->size - sh.sh_offset) {
-			im->eh_frame_off = sh.sh_offset;
-			im->eh_frame_size = sh.sh_size;
-			im->eh_frame_vaddr = sh.sh_addr;
-			return;
-		}
-	}
-}
-
-static void image_close(struct image *im)
-{
-	if (im->elf)
-		elf_end(im->elf);
-	if (im->map && im->map != MAP_FAILED)
-		munmap(im->map, im->size);
-	if (im->fd >= 0)
-		close(im->fd);
-}
-
-static int image_open(const char *path, struct image *im)
-{
-	struct stat st;
-	int i, err;
-
-	memset(im, 0, sizeof(*im));
-	im->fd = -1;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	im->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (im->fd < 0)
-		return -errno;
-	if (fstat(im->fd, &st)) {
-		err = -errno;
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size < 64) {
-		err = -ENOEXEC;
-		goto fail;
-	}
-	im->size = (size_t)st.st_size;
-	/*
-	 * Shared, not private: the kernel puts the breakpoints of uprobes already registered on
-	 * the file (another tracer's) into every private mapping that may execute, ours too, and
-	 * the prologues read here would show int3 (a shared mapping of a read-only fd never gets
-	 * them).
-	 */
-	im->map = mmap(NULL, im->size, PROT_READ, MAP_SHARED, im->fd, 0);
-	if (im->map == MAP_FAILED) {
-		err = -errno;
-		goto fail;
-	}
-	if (memcmp(im->map, ELFMAG, SELFMAG)) {
-		err = -ENOEXEC;
-		goto fail;
-	}
-	im->elf = elf_memory((char *)im->map, im->size);
-	if (!im->elf || elf_kind(im->elf) != ELF_K_ELF) {
-		err = -ENOEXEC;
-		goto fail;
-	}
-	err = elf_segments(im->elf, im->segs, &im->n_segs);
-	if (err)
-		goto fail;
-	for (i = 0; i < im->n_segs; i++) {
-		if (!(im->segs[i].p_flags & PF_X) || im->segs[i].p_offset > im->size ||
-		    im->segs[i].p_filesz > im->size - im->segs[i].p_offset)
-			continue;
-		im->code[im->n_code].off = im->segs[i].p_offset;
-		im->code[im->n_code++].len = im->segs[i].p_filesz;
-	}
-	for (i = 0; i < im->n_segs; i++) {
-		im->tsegs[i].off = im->segs[i].p_offset;
-		im->tsegs[i].vaddr = im->segs[i].p_vaddr;
-		im->tsegs[i].filesz = im->segs[i].p_filesz;
-		im->tsegs[i].exec = im->segs[i].p_flags & PF_X;
-	}
-	find_build_id(im);
-	find_eh_frame(im);
-	return 0;
-fail:
-	image_close(im);
-	return err;
-}
-
-static void scan_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const GElf_Phdr *segs,
-			int n_segs, const char *const *names, size_t n, uint64_t *offs)
-{
-	Elf_Data *data = elf_getdata(scn, NULL);
-	size_t i, k, count;
-	GElf_Sym sym;
-	const char *name;
-
-	if (!data || !sh->sh_entsize)
-		return;
-	count = sh->sh_size / sh->sh_entsize;
-	for (i = 0; i < count; i++) {
-		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-		    sym.st_shndx == SHN_UNDEF || !sym.st_value)
-			continue;
-		name = elf_strptr(elf, sh->sh_link, sym.st_name);
-		if (!name)
-			continue;
-		/* aws-lc-sys builds prefix every symbol: aws_lc_0_30_0_EVP_AEAD_CTX_seal */
-		if (!strncmp(name, "aws_lc_", 7)) {
-			const char *u = strstr(name + 7, "_EVP_");
-
-			name = u ? u + 1 : name;
-		}
-		for (k = 0; k < n; k++) {
-			if (!offs[k] && names[k] && !strcmp(name, names[k]) &&
-			    vaddr_to_off(segs, n_segs, sym.st_value, &offs[k]))
-				offs[k] = 0;
-		}
-	}
-}
-
-static int symbols_lookup(Elf *elf, const char *const *names, size_t n, uint64_t *offs)
-{
-	GElf_Phdr segs[TARGETS_MAX_SEGS];
-	Elf_Scn *scn = NULL;
-	int n_segs, found = 0;
-	GElf_Shdr sh;
-	size_t k;
-
-	memset(offs, 0, n * sizeof(*offs));
-	if (elf_segments(elf, segs, &n_segs))
-		return -EBADMSG;
-	while ((scn = elf_nextscn(elf, scn))) {
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		if (sh.sh_type == SHT_DYNSYM || sh.sh_type == SHT_SYMTAB)
-			scan_symtab(elf, scn, &sh, segs, n_segs, names, n, offs);
-	}
-	for (k = 0; k < n; k++)
-		found += offs[k] != 0;
-	return found;
-}
-
-int targets_elf_lookup(const char *path, const char *const *names, size_t n, uint64_t *offs)
-{
-	struct image im;
-	int err;
-
-	memset(offs, 0, n * sizeof(*offs));
-	err = image_open(path, &im);
-	if (err)
-		return err;
-	err = symbols_lookup(im.elf, names, n, offs);
-	image_close(&im);
-	return err;
-}
-
 /* Tier 1: every C-library function by its symbol (Go's names live in the pclntab instead). */
-static void tier_symbols(struct image *im, struct tt_target *t)
+static void tier_symbols(const struct elf_image *im, struct tt_target *t)
 {
 	const char *names[TT_FN_MAX];
 	uint64_t offs[TT_FN_MAX];
@@ -396,7 +124,7 @@ static void tier_symbols(struct image *im, struct tt_target *t)
 	names[TT_FN_GO_WRITE] = names[TT_FN_GO_READ] = NULL;
 	/* the internal functions are used only where decoding shows the wrappers call them */
 	names[TT_FN_SSL_WRITE_INT] = names[TT_FN_SSL_READ_INT] = NULL;
-	if (symbols_lookup(im->elf, names, TT_FN_MAX, offs) <= 0)
+	if (elf_image__symbols(im, names, TT_FN_MAX, offs) <= 0)
 		return;
 	for (i = 0; i < TT_FN_MAX; i++) {
 		if (offs[i] && !t->off[i]) {
@@ -406,67 +134,14 @@ static void tier_symbols(struct image *im, struct tt_target *t)
 	}
 }
 
-/* The pclntab: the .gopclntab section, or a search of the read-only data when it is gone. */
-/* What the database's matchers see of im. */
-static struct tlsdb_image image_view(const struct image *im)
-{
-	struct tlsdb_image img = {
-		.data = im->map, .size = im->size, .build_id = im->build_id,
-		.build_id_len = im->build_id_len, .code = im->code, .n_code = im->n_code,
-		.segs = im->tsegs, .n_segs = im->n_segs, .eh_frame_off = im->eh_frame_off,
-		.eh_frame_size = im->eh_frame_size, .eh_frame_vaddr = im->eh_frame_vaddr,
-	};
-
-	return img;
-}
-
-static int find_pclntab(struct image *im, struct gopcln *g)
-{
-	struct tlsdb_image view;
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	GElf_Shdr sh;
-	const char *name;
-	long at;
-	int i;
-
-	if (!elf_getshdrstrndx(im->elf, &shstrndx)) {
-		while ((scn = elf_nextscn(im->elf, scn))) {
-			if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
-				continue;
-			name = elf_strptr(im->elf, shstrndx, sh.sh_name);
-			if (!name || strcmp(name, ".gopclntab") || sh.sh_offset > im->size ||
-			    sh.sh_size > im->size - sh.sh_offset)
-				continue;
-			return gopcln_init(g, im->map + sh.sh_offset, sh.sh_size);
-		}
-	}
-	/* not a Go program: skip the search (the magic is data: code is not searched) */
-	view = image_view(im);
-	if (!tlsdb_data_has(&view, "\xff Go buildinf:", 14))
-		return -ENOENT;
-	for (i = 0; i < im->n_segs; i++) {
-		const GElf_Phdr *ph = &im->segs[i];
-
-		if ((ph->p_flags & (PF_X | PF_W)) || ph->p_offset > im->size ||
-		    ph->p_filesz > im->size - ph->p_offset)
-			continue;
-		at = gopcln_search(im->map + ph->p_offset, ph->p_filesz);
-		if (at >= 0)
-			return gopcln_init(g, im->map + ph->p_offset + at,
-					   ph->p_filesz - (size_t)at);
-	}
-	return -ENOENT;
-}
-
 /* Go crypto/tls through the pclntab; the probe points need a disassembler. */
-static void tier_go(struct image *im, struct tt_target *t)
+static void tier_go(const struct elf_image *im, struct tt_target *t)
 {
 	uint64_t w_entry, w_end, r_entry, r_end, w_off, r_off, body = 0;
 	struct gopcln g;
 	int err, n;
 
-	err = find_pclntab(im, &g);
+	err = elf_image__pclntab(im, &g);
 	if (err == -ENOTSUP) {
 		snprintf(t->note, sizeof(t->note), "Go older than 1.18: not supported");
 		return;
@@ -477,10 +152,10 @@ static void tier_go(struct image *im, struct tt_target *t)
 	    gopcln_find_func(&g, func_names[TT_FN_GO_READ], &r_entry, &r_end))
 		return;		/* a Go program without crypto/tls */
 	snprintf(t->lib, sizeof(t->lib), "gotls");
-	if (vaddr_to_off(im->segs, im->n_segs, w_entry, &w_off) ||
-	    vaddr_to_off(im->segs, im->n_segs, r_entry, &r_off) ||
-	    !off_in_code(im, w_off + (w_end - w_entry) - 1) ||
-	    !off_in_code(im, r_off + (r_end - r_entry) - 1)) {
+	if (elf_image__vaddr_to_off(im, w_entry, &w_off) ||
+	    elf_image__vaddr_to_off(im, r_entry, &r_off) ||
+	    !elf_image__in_code(im, w_off + (w_end - w_entry) - 1) ||
+	    !elf_image__in_code(im, r_off + (r_end - r_entry) - 1)) {
 		snprintf(t->note, sizeof(t->note), "Go: crypto/tls functions outside the code");
 		return;
 	}
@@ -514,6 +189,29 @@ static bool internal_off(void)
 }
 
 /*
+ * The function the _ex wrapper at ex calls, when it starts with an instruction the kernel
+ * emulates and the plain variant at plain (0: none) calls it too: 0 with its offset and the
+ * return sites of both calls, or -ENOENT.
+ */
+static int find_internal(const struct elf_image *im, uint64_t ex, uint64_t plain,
+			 uint64_t *target, uint64_t *site_ex, uint64_t *site_plain)
+{
+	int range = elf_image__code_range(im, ex);
+	const uint8_t *m = im->map;
+
+	*site_plain = 0;
+	if (disasm_wrapper_call(m + ex, elf_image__code_left(im, ex, 64), ex, target, site_ex) ||
+	    elf_image__code_range(im, *target) != range ||
+	    disasm_first_emulated(m + *target, elf_image__code_left(im, *target, 16), *target) != 1)
+		return -ENOENT;
+	if (plain && (elf_image__code_range(im, plain) != range ||
+		      disasm_find_call_to(m + plain, elf_image__code_left(im, plain, 512), plain,
+					  *target, site_plain)))
+		return -ENOENT;
+	return 0;
+}
+
+/*
  * OpenSSL's exported SSL_write/SSL_write_ex and SSL_read/SSL_read_ex begin with `sub $N,%rsp`,
  * which the kernel single-steps out of line (a second trap: about 9 us per call in the VMs we
  * measured). The unexported ssl_write_internal/ssl_read_internal that both variants call take
@@ -523,7 +221,7 @@ static bool internal_off(void)
  * is seen to call the same function; otherwise the exported symbols stay. Decoding runs in file
  * offsets, which is exact for relative calls within one segment.
  */
-static void tier_internal(struct image *im, struct tt_target *t)
+static void tier_internal(const struct elf_image *im, struct tt_target *t)
 {
 	static const struct {
 		enum tt_func in, plain, ex;
@@ -539,15 +237,8 @@ static void tier_internal(struct image *im, struct tt_target *t)
 	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		ex = t->off[pairs[i].ex];
 		plain = t->off[pairs[i].plain];
-		site_plain = 0;
 		if (!ex || !disasm_available() ||
-		    disasm_wrapper_call(im->map + ex, code_left(im, ex, 64), ex, &target, &site_ex) ||
-		    code_range(im, target) != code_range(im, ex) ||
-		    disasm_first_emulated(im->map + target, code_left(im, target, 16), target) != 1)
-			continue;
-		if (plain && (code_range(im, plain) != code_range(im, target) ||
-			      disasm_find_call_to(im->map + plain, code_left(im, plain, 512), plain,
-						  target, &site_plain)))
+		    find_internal(im, ex, plain, &target, &site_ex, &site_plain))
 			continue;
 		t->off[pairs[i].in] = target;
 		t->tier[pairs[i].in] = TT_TIER_DISASM;
@@ -556,8 +247,8 @@ static void tier_internal(struct image *im, struct tt_target *t)
 	}
 }
 
-static void apply_offs(struct image *im, struct tt_target *t, const struct tlsdb_hit *hit,
-		       enum tt_tier tier)
+static void apply_offs(const struct elf_image *im, struct tt_target *t,
+		       const struct tlsdb_hit *hit, enum tt_tier tier)
 {
 	int i, fn;
 
@@ -568,7 +259,7 @@ static void apply_offs(struct image *im, struct tt_target *t, const struct tlsdb
 		fn = targets_func_by_name(hit->offs[i].func);
 		if (fn < 0 || t->off[fn])
 			continue;
-		if (!off_in_code(im, hit->offs[i].off)) {
+		if (!elf_image__in_code(im, hit->offs[i].off)) {
 			tt_warn("targets: %s: %s gives %s at %#llx, outside the code: ignored",
 				t->path, hit->name, hit->offs[i].func,
 				(unsigned long long)hit->offs[i].off);
@@ -622,6 +313,14 @@ static void db_default_load(void)
 	tt_debug("targets: no tls-targets.conf found: tiers 2 and 3 are off");
 }
 
+/* The database, loaded from the default places on first use. */
+static struct tlsdb *db_get(void)
+{
+	if (!db_tried)
+		db_default_load();
+	return db;
+}
+
 /* Folds the bytes of a database file into db_hash (the inspection cache's salt). */
 static void db_hash_file(const char *path)
 {
@@ -660,20 +359,17 @@ int targets_load_db(const char *path)
 
 void targets_db_describe(char *buf, size_t len)
 {
-	if (!db_tried)
-		db_default_load();
+	db_get();
 	snprintf(buf, len, "%s", db_desc[0] ? db_desc : "none loaded (tiers 2 and 3 off)");
 }
 
 /* Tiers 2 and 3 from the database: a fingerprint first, signatures for stripped builds. */
-static void tier_db(struct image *im, struct tt_target *t)
+static void tier_db(const struct elf_image *im, struct tt_target *t)
 {
-	struct tlsdb_image img = image_view(im);
+	struct tlsdb_image img = elf_image__view(im);
 	struct tlsdb_hit hit;
 
-	if (!db_tried)
-		db_default_load();
-	if (!db)
+	if (!db_get())
 		return;
 	if (tlsdb__match_fingerprint(db, &img, &hit) == 1) {
 		apply_offs(im, t, &hit, TT_TIER_FINGERPRINT);
@@ -686,14 +382,14 @@ static void tier_db(struct image *im, struct tt_target *t)
 		snprintf(t->note, sizeof(t->note), "signatures rejected: %s", hit.why);
 }
 
-static void tier_overrides(struct image *im, struct tt_target *t)
+static void tier_overrides(const struct elf_image *im, struct tt_target *t)
 {
 	int i;
 
 	for (i = 0; i < n_overrides; i++) {
 		if (overrides[i].dev != t->dev || overrides[i].ino != t->ino)
 			continue;
-		if (!off_in_code(im, overrides[i].off)) {
+		if (!elf_image__in_code(im, overrides[i].off)) {
 			tt_warn("targets: %s: override %s=%#llx is outside the code: ignored",
 				t->path, func_names[overrides[i].fn],
 				(unsigned long long)overrides[i].off);
@@ -721,51 +417,31 @@ static void guess_lib(struct tt_target *t)
 		snprintf(t->lib, sizeof(t->lib), "aws-lc");
 }
 
-uint64_t targets_cache_salt(void)
+uint64_t targets_inspect_salt(void)
 {
-	uint64_t h = tlsdb_fnv64((const uint8_t *)&db_hash, sizeof(db_hash));
+	uint64_t h;
 	uint32_t v[5] = { TARGETS_CACHE_VERSION, TT_FN_MAX, (uint32_t)sizeof(struct tt_target),
 			  disasm_available(), internal_off() };
 
+	db_get();	/* its files are part of the answer */
+	h = tlsdb_fnv64((const uint8_t *)&db_hash, sizeof(db_hash));
 	h ^= tlsdb_fnv64((const uint8_t *)v, sizeof(v));
 	if (n_overrides)
 		h ^= tlsdb_fnv64((const uint8_t *)overrides, n_overrides * sizeof(overrides[0]));
 	return h;
 }
 
-static int inspect_file(const char *path, const struct stat *st, struct tt_target *t);
-
-int targets_inspect(const char *path, struct tt_target *t)
+int targets_inspect_file(const char *path, const struct stat *st, struct tt_target *t)
 {
-	struct stat st;
-	int n;
-
-	memset(t, 0, sizeof(*t));
-	if (stat(path, &st))
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -ENOEXEC;
-	if (!db_tried)
-		db_default_load();
-	if (targets_cache_get(&st, t, &n)) {
-		snprintf(t->path, sizeof(t->path), "%s", path);
-		return n;
-	}
-	n = inspect_file(path, &st, t);
-	if (n >= 0 || n == -ENOEXEC)
-		targets_cache_put(&st, t, n);
-	return n;
-}
-
-static int inspect_file(const char *path, const struct stat *st, struct tt_target *t)
-{
-	struct image im;
+	struct elf_image im;
 	int err, i, found = 0;
 
+	db_get();	/* at the first inspection, used or not: a bad file is reported at once */
+	memset(t, 0, sizeof(*t));
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	t->dev = st->st_dev;
 	t->ino = st->st_ino;
-	err = image_open(path, &im);
+	err = elf_image__open(&im, path);
 	if (err)
 		return err;
 	tier_symbols(&im, t);
@@ -774,7 +450,7 @@ static int inspect_file(const char *path, const struct stat *st, struct tt_targe
 		tier_db(&im, t);
 	tier_internal(&im, t);
 	tier_overrides(&im, t);
-	image_close(&im);
+	elf_image__close(&im);
 	/*
 	 * The record cipher is a fallback: where the library's API is probed (BoringSSL exports
 	 * both), its plaintext comes from there, with the connection known at the call.

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* targets_cache.c: the inspection cache of targets.c, kept in a file across runs. */
+/*
+ * targets_cache.c: targets_inspect, the inspection of targets.c through a cache kept in a file
+ * across runs.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/limits.h>	/* PATH_MAX (<limits.h> is ours with -Iinclude) */
@@ -10,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
 #include "targets.h"
 #include "targets_internal.h"
@@ -76,10 +80,13 @@ static void cache_key(struct cache_rec *r, const struct stat *st)
 	r->fsize = (uint64_t)st->st_size;
 	r->mtime_ns = (uint64_t)st->st_mtim.tv_sec * 1000000000ull + st->st_mtim.tv_nsec;
 	r->ctime_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000ull + st->st_ctim.tv_nsec;
-	r->salt = targets_cache_salt();
+	r->salt = targets_inspect_salt();
 }
 
-/* Opens the cache file when it is ours and private (created, with its directory, if missing). */
+/*
+ * Opens the cache file when it is ours and private (created, with its directory, if missing):
+ * the descriptor or -errno (-EPERM: not private, not ours).
+ */
 static int cache_open(int flags)
 {
 	const char *path = cache_path();
@@ -87,27 +94,32 @@ static int cache_open(int flags)
 	struct stat st;
 	int fd;
 
-	if (!path || strlen(path) >= sizeof(dir))
-		return -1;
+	if (!path)
+		return -ENOENT;
+	if (strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
 	strcpy(dir, path);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
 		if ((flags & O_CREAT) && mkdir(dir, 0700) && errno != EEXIST)
-			return -1;
-		if (lstat(dir, &st) || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-		    (st.st_mode & 022))
-			return -1;
+			return -errno;
+		if (lstat(dir, &st))
+			return -errno;
+		if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+			return -EPERM;
 	}
 	fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077)) {
-		if (!fstat(fd, &st))
-			tt_warn("targets: %s is not a private file of ours: not used", path);
+		return -errno;
+	if (fstat(fd, &st)) {
 		close(fd);
-		return -1;
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		tt_warn("targets: %s is not a private file of ours: not used", path);
+		close(fd);
+		return -EPERM;
 	}
 	return fd;
 }
@@ -130,17 +142,9 @@ static void mem_note(const char *path, const struct stat *st)
 
 static void mem_add(const struct cache_rec *r)
 {
-	struct cache_rec *v;
-
-	if (mem.n == mem.cap) {
-		mem.cap = mem.cap ? mem.cap * 2 : 64;
-		v = realloc(mem.v, mem.cap * sizeof(*v));
-		if (!v) {
-			mem.cap = mem.n;
-			return;
-		}
-		mem.v = v;
-	}
+	/* a record not kept in memory is only looked up in the file again */
+	if (tt_ensure_mem((void **)&mem.v, &mem.cap, sizeof(*mem.v), mem.n + 1))
+		return;
 	mem.v[mem.n++] = *r;
 }
 
@@ -163,7 +167,8 @@ static bool cache_sync(void)
 	return true;
 }
 
-bool targets_cache_get(const struct stat *st, struct tt_target *t, int *result)
+/* The cached inspection of the file st describes, in *t and *result: false if none. */
+static bool cache_get(const struct stat *st, struct tt_target *t, int *result)
 {
 	struct cache_rec key;
 	size_t i;
@@ -183,7 +188,8 @@ bool targets_cache_get(const struct stat *st, struct tt_target *t, int *result)
 	return false;
 }
 
-void targets_cache_put(const struct stat *st, const struct tt_target *t, int result)
+/* Keeps an inspection's outcome for the file st describes. */
+static void cache_put(const struct stat *st, const struct tt_target *t, int result)
 {
 	struct cache_rec r;
 	struct stat cst;
@@ -209,4 +215,24 @@ void targets_cache_put(const struct stat *st, const struct tt_target *t, int res
 	}
 out:
 	close(fd);
+}
+
+int targets_inspect(const char *path, struct tt_target *t)
+{
+	struct stat st;
+	int n;
+
+	memset(t, 0, sizeof(*t));
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ENOEXEC;
+	if (cache_get(&st, t, &n)) {
+		snprintf(t->path, sizeof(t->path), "%s", path);
+		return n;
+	}
+	n = targets_inspect_file(path, &st, t);
+	if (n >= 0 || n == -ENOEXEC)
+		cache_put(&st, t, n);
+	return n;
 }

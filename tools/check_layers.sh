@@ -44,6 +44,8 @@ rawfmt:1
 records:1
 sse:1
 tlsdb:1
+tlsdb_conf:1
+tlsdb_internal:1
 tlshello:1
 # L2 streams
 conn:2
@@ -92,11 +94,13 @@ elfsym:5
 events:5
 launch:5
 loader:5
+loader_pid:5
 main:5
 prober:5
 procscan:5
 targets:5
 targets_cache:5
+targets_elf:5
 targets_internal:5
 targets_proc:5
 '

@@ -12,6 +12,7 @@
 #include "gopclntab.h"
 #include "targets.h"
 #include "test.h"
+#include "tlsdb_fixture.h"
 
 /*
  * A minimal ELF64 executable: header, two program headers (PT_LOAD R+X covering the file from
@@ -21,18 +22,12 @@
 #define CODE_OFF	0x1000
 #define VADDR		0x400000
 
-static const uint8_t fn_write[] = { 0x55, 0x48, 0x89, 0xe5, 0x41, 0x57, 0x41, 0x56, 0x53,
-				    0x48, 0x83, 0xec, 0x18, 0x41, 0x89, 0xd7 };
-static const uint8_t fn_read[] = { 0x55, 0x48, 0x89, 0xe5, 0x53, 0x50, 0x48, 0x83, 0xbf,
-				   0x98, 0x00, 0x00, 0x00, 0x00, 0x74, 0x2b, 0xba };
-
 static const char db_text[] =
 	"fingerprint known lib=boringssl buildid=0102030405060708 SSL_write=0x1200 "
 	"SSL_read=0x1300\n"
 	"sigset s lib=boringssl marker=OPENSSL_internal span=0x1000 align=16 "
 	"need=SSL_write,SSL_read\n"
-	"sig SSL_write 55 48 89 e5 41 57 41 56 53 48 83 ec ?? 41 89 d7\n"
-	"sig SSL_read 55 48 89 e5 53 50 48 83 bf 98 00 00 00 00 74 ?? ba\n";
+	SIG_SSL_WRITE SIG_SSL_READ;
 
 static void write_elf(const char *path, uint8_t id_last, uint64_t w_at, uint64_t r_at)
 {
@@ -96,7 +91,7 @@ static bool setup_db(void)
 	FILE *f;
 	int err;
 
-	/* the tests inspect throw-away files: no inspection cache but the one test_targets_cache sets */
+	/* the tests inspect throw-away files: no cache but the one test_targets_cache sets */
 	setenv("TT_TARGETS_CACHE", "off", 1);
 	if (db_loaded)
 		return true;
@@ -112,15 +107,42 @@ static bool setup_db(void)
 	return ASSERT_OK(err, "targets_load_db");
 }
 
+/* With the database loaded: the ELF file /tmp/tt-test-elf-NAME-PID in path (see write_elf). */
+static bool elf_file(char *path, size_t len, const char *name, uint8_t id_last, uint64_t w_at,
+		     uint64_t r_at)
+{
+	if (!setup_db())
+		return false;
+	snprintf(path, len, "/tmp/tt-test-elf-%s-%d", name, getpid());
+	write_elf(path, id_last, w_at, r_at);
+	return true;
+}
+
+/* --tls-offsets PATH:FUNCS */
+static int override(const char *path, const char *funcs)
+{
+	char spec[256];
+
+	snprintf(spec, sizeof(spec), "%s:%s", path, funcs);
+	return targets_parse_overrides(spec);
+}
+
+/* targets_inspect of path with the override PATH:FUNCS alone in force. */
+static int inspect_with(const char *path, const char *funcs, struct tt_target *t)
+{
+	targets_clear_overrides();
+	if (!ASSERT_OK(override(path, funcs), funcs))
+		return -EINVAL;
+	return targets_inspect(path, t);
+}
+
 void test_targets_signature_tier(void)
 {
 	struct tt_target t;
 	char path[64];
 
-	if (!setup_db())
+	if (!elf_file(path, sizeof(path), "sig", 0x99, 0x1400, 0x1800))
 		return;
-	snprintf(path, sizeof(path), "/tmp/tt-test-elf-%d", getpid());
-	write_elf(path, 0x99, 0x1400, 0x1800);
 	ASSERT_EQ(targets_inspect(path, &t), 2, "two functions");
 	ASSERT_EQ(t.off[TT_FN_SSL_WRITE], 0x1400, "write offset");
 	ASSERT_EQ(t.off[TT_FN_SSL_READ], 0x1800, "read offset");
@@ -150,11 +172,9 @@ void test_targets_fingerprint_tier(void)
 	struct tt_target t;
 	char path[64];
 
-	if (!setup_db())
-		return;
-	snprintf(path, sizeof(path), "/tmp/tt-test-elf-fp-%d", getpid());
 	/* build id 01..08 is known: its offsets win even though the signatures match elsewhere */
-	write_elf(path, 0x08, 0x1400, 0x1800);
+	if (!elf_file(path, sizeof(path), "fp", 0x08, 0x1400, 0x1800))
+		return;
 	ASSERT_EQ(targets_inspect(path, &t), 2, "two functions");
 	ASSERT_EQ(t.off[TT_FN_SSL_WRITE], 0x1200, "write offset");
 	ASSERT_EQ(t.off[TT_FN_SSL_READ], 0x1300, "read offset");
@@ -166,32 +186,23 @@ void test_targets_fingerprint_tier(void)
 void test_targets_override_tier(void)
 {
 	struct tt_target t;
-	char path[64], spec[160];
+	char path[64];
 
-	if (!setup_db())
+	if (!elf_file(path, sizeof(path), "ov", 0x99, 0x1400, 0x1800))
 		return;
-	snprintf(path, sizeof(path), "/tmp/tt-test-elf-ov-%d", getpid());
-	write_elf(path, 0x99, 0x1400, 0x1800);
-	snprintf(spec, sizeof(spec), "%s:SSL_read=0x1a00,SSL_write_ex=0x1b00", path);
-	ASSERT_OK(targets_parse_overrides(spec), "parse");
-	ASSERT_EQ(targets_inspect(path, &t), 3, "three functions");
+	ASSERT_EQ(inspect_with(path, "SSL_read=0x1a00,SSL_write_ex=0x1b00", &t), 3,
+		  "three functions");
 	ASSERT_EQ(t.off[TT_FN_SSL_READ], 0x1a00, "override replaces the signature");
 	ASSERT_EQ(t.tier[TT_FN_SSL_READ], TT_TIER_OVERRIDE, "override tier");
 	ASSERT_EQ(t.off[TT_FN_SSL_WRITE_EX], 0x1b00, "override adds");
 	ASSERT_EQ(t.tier[TT_FN_SSL_WRITE], TT_TIER_SIGNATURE, "others keep their tier");
-	targets_clear_overrides();
 	/* an offset outside the code is refused */
-	snprintf(spec, sizeof(spec), "%s:SSL_read=0x9000000", path);
-	ASSERT_OK(targets_parse_overrides(spec), "parse far");
-	ASSERT_EQ(targets_inspect(path, &t), 2, "far override ignored");
+	ASSERT_EQ(inspect_with(path, "SSL_read=0x9000000", &t), 2, "far override ignored");
 	ASSERT_EQ(t.off[TT_FN_SSL_READ], 0x1800, "signature kept");
 	targets_clear_overrides();
-	snprintf(spec, sizeof(spec), "%s:SSL_nope=0x10", path);
-	ASSERT_EQ(targets_parse_overrides(spec), -EINVAL, "unknown function");
-	snprintf(spec, sizeof(spec), "%s:SSL_read=", path);
-	ASSERT_EQ(targets_parse_overrides(spec), -EINVAL, "no offset");
-	snprintf(spec, sizeof(spec), "%s:SSL_read=0x10x", path);
-	ASSERT_EQ(targets_parse_overrides(spec), -EINVAL, "bad offset");
+	ASSERT_EQ(override(path, "SSL_nope=0x10"), -EINVAL, "unknown function");
+	ASSERT_EQ(override(path, "SSL_read="), -EINVAL, "no offset");
+	ASSERT_EQ(override(path, "SSL_read=0x10x"), -EINVAL, "bad offset");
 	ASSERT_EQ(targets_parse_overrides("/nonexistent/x:SSL_read=0x10"), -ENOENT, "no file");
 	ASSERT_EQ(targets_parse_overrides("SSL_read=0x10"), -EINVAL, "no file part");
 	unlink(path);
@@ -200,33 +211,25 @@ void test_targets_override_tier(void)
 void test_targets_aead_fallback(void)
 {
 	struct tt_target t;
-	char path[64], spec[200];
+	char path[64];
 
-	if (!setup_db())
-		return;
-	snprintf(path, sizeof(path), "/tmp/tt-test-elf-aead-%d", getpid());
 	/* no SSL_* functions: the record cipher's two functions cover both directions */
-	write_elf(path, 0x99, 0, 0);
-	snprintf(spec, sizeof(spec), "%s:EVP_AEAD_CTX_seal=0x1400,EVP_AEAD_CTX_open=0x1800", path);
-	ASSERT_OK(targets_parse_overrides(spec), "parse");
-	ASSERT_EQ(targets_inspect(path, &t), 2, "seal and open");
+	if (!elf_file(path, sizeof(path), "aead", 0x99, 0, 0))
+		return;
+	ASSERT_EQ(inspect_with(path, "EVP_AEAD_CTX_seal=0x1400,EVP_AEAD_CTX_open=0x1800", &t), 2,
+		  "seal and open");
 	ASSERT_EQ(t.off[TT_FN_AEAD_SEAL], 0x1400, "seal offset");
 	ASSERT_EQ(t.off[TT_FN_AEAD_OPEN], 0x1800, "open offset");
 	ASSERT_TRUE(targets_has_write(&t) && targets_has_read(&t), "both directions");
 	ASSERT_STREQ(t.lib, "aws-lc", "lib");
 	ASSERT_EQ(targets_func_by_name("EVP_AEAD_CTX_open"), TT_FN_AEAD_OPEN, "by name");
 	/* only one of them: not probed */
-	targets_clear_overrides();
-	snprintf(spec, sizeof(spec), "%s:EVP_AEAD_CTX_seal=0x1400", path);
-	ASSERT_OK(targets_parse_overrides(spec), "parse seal only");
-	ASSERT_EQ(targets_inspect(path, &t), 0, "one direction only");
+	ASSERT_EQ(inspect_with(path, "EVP_AEAD_CTX_seal=0x1400", &t), 0, "one direction only");
 	ASSERT_TRUE(targets_has_write(&t) && !targets_has_read(&t), "no read side");
 	/* where the library's SSL_* API is found, it wins: the cipher would capture twice */
-	targets_clear_overrides();
 	write_elf(path, 0x99, 0x1400, 0x1800);
-	snprintf(spec, sizeof(spec), "%s:EVP_AEAD_CTX_seal=0x1a00,EVP_AEAD_CTX_open=0x1b00", path);
-	ASSERT_OK(targets_parse_overrides(spec), "parse with API");
-	ASSERT_EQ(targets_inspect(path, &t), 2, "SSL_write and SSL_read only");
+	ASSERT_EQ(inspect_with(path, "EVP_AEAD_CTX_seal=0x1a00,EVP_AEAD_CTX_open=0x1b00", &t), 2,
+		  "SSL_write and SSL_read only");
 	ASSERT_EQ(t.off[TT_FN_AEAD_SEAL], 0, "no seal probe");
 	ASSERT_EQ(t.off[TT_FN_AEAD_OPEN], 0, "no open probe");
 	ASSERT_EQ(t.off[TT_FN_SSL_WRITE], 0x1400, "SSL_write kept");
@@ -242,12 +245,10 @@ void test_targets_cache(void)
 	uint64_t hits;
 	FILE *f;
 
-	if (!setup_db())
+	if (!elf_file(path, sizeof(path), "cache", 0x99, 0x1400, 0x1800))
 		return;
-	snprintf(path, sizeof(path), "/tmp/tt-test-elf-cache-%d", getpid());
 	snprintf(cache, sizeof(cache), "/tmp/tt-test-cache-%d/targets.cache", getpid());
 	setenv("TT_TARGETS_CACHE", cache, 1);
-	write_elf(path, 0x99, 0x1400, 0x1800);
 	hits = targets_cache_hits();
 	ASSERT_EQ(targets_inspect(path, &t), 2, "first: inspected");
 	ASSERT_EQ(targets_cache_hits(), hits, "a miss");
@@ -262,16 +263,10 @@ void test_targets_cache(void)
 	ASSERT_EQ(targets_inspect(path, &again), 2, "changed file");
 	ASSERT_EQ(targets_cache_hits(), hits + 1, "not from the cache");
 	/* an override changes the answer: not taken from the cache either */
-	{
-		char spec[160];
-
-		snprintf(spec, sizeof(spec), "%s:SSL_read=0x1a00", path);
-		ASSERT_OK(targets_parse_overrides(spec), "override");
-		ASSERT_EQ(targets_inspect(path, &again), 2, "with the override");
-		ASSERT_EQ(again.off[TT_FN_SSL_READ], 0x1a00, "the override's offset");
-		ASSERT_EQ(targets_cache_hits(), hits + 1, "override: a miss");
-		targets_clear_overrides();
-	}
+	ASSERT_EQ(inspect_with(path, "SSL_read=0x1a00", &again), 2, "with the override");
+	ASSERT_EQ(again.off[TT_FN_SSL_READ], 0x1a00, "the override's offset");
+	ASSERT_EQ(targets_cache_hits(), hits + 1, "override: a miss");
+	targets_clear_overrides();
 	/* TT_TLS_INTERNAL=0 changes what is probed: its answers are kept apart */
 	setenv("TT_TLS_INTERNAL", "0", 1);
 	ASSERT_EQ(targets_inspect(path, &again), 2, "TT_TLS_INTERNAL=0");

@@ -7,21 +7,21 @@
 
 #include "test.h"
 #include "tlsdb.h"
+#include "tlsdb_fixture.h"
 
 /* Two "functions" at 16-aligned places in a code range, int3 padding elsewhere. */
-#define CODE_LEN 4096
-static const uint8_t fn_write[] = { 0x55, 0x48, 0x89, 0xe5, 0x41, 0x57, 0x41, 0x56, 0x53,
-				    0x48, 0x83, 0xec, 0x18, 0x41, 0x89, 0xd7 };
-static const uint8_t fn_read[] = { 0x55, 0x48, 0x89, 0xe5, 0x53, 0x50, 0x48, 0x83, 0xbf,
-				   0x98, 0x00, 0x00, 0x00, 0x00, 0x74, 0x2b, 0xba };
+#define CODE_OFF	1024
+#define CODE_LEN	4096
+#define W_AT		(CODE_OFF + 0x100)	/* where the tests put fn_write, fn_read */
+#define R_AT		(CODE_OFF + 0x400)
 
 static const char db_text[] =
 	"# comment\n"
 	"sigset s1 lib=boringssl marker=BORINGMARK span=0x800 align=16 "
 	"need=SSL_write,SSL_read\n"
-	"sig SSL_write 55 48 89 e5 41 57 41 56 53 48 83 ec ?? 41 89 d7\n"
+	SIG_SSL_WRITE
 	"sig SSL_read 55 48 89 e5 53 50 48 83 bf 98 00 00 00 00 74 ?? b9\n"
-	"sig SSL_read 55 48 89 e5 53 50 48 83 bf 98 00 00 00 00 74 ?? ba\n";
+	SIG_SSL_READ;
 
 struct fake {
 	uint8_t file[8192];
@@ -32,10 +32,10 @@ struct fake {
 static void fake_init(struct fake *f, uint64_t w_at, uint64_t r_at, bool marker)
 {
 	memset(f->file, 0xcc, sizeof(f->file));
-	memset(f->file, 0, 1024);		/* "headers and data" before the code */
+	memset(f->file, 0, CODE_OFF);		/* "headers and data" before the code */
 	if (marker)
 		memcpy(f->file + 100, "BORINGMARK", 10);
-	f->code.off = 1024;
+	f->code.off = CODE_OFF;
 	f->code.len = CODE_LEN;
 	if (w_at)
 		memcpy(f->file + w_at, fn_write, sizeof(fn_write));
@@ -60,6 +60,16 @@ static struct tlsdb *load(const char *text)
 		return NULL;
 	}
 	return db;
+}
+
+/* The signatures reject f's image; why, when not NULL, is part of the reason given. */
+static void expect_rejected(const struct tlsdb *db, const struct fake *f, const char *name,
+			    const char *why)
+{
+	struct tlsdb_hit hit;
+
+	if (ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 0, name) && why)
+		ASSERT_TRUE(strstr(hit.why, why), hit.why);
 }
 
 static uint64_t off_of(const struct tlsdb_hit *h, const char *func)
@@ -127,13 +137,13 @@ void test_tlsdb_signature_unique(void)
 
 	if (!db)
 		return;
-	fake_init(&f, 1024 + 0x100, 1024 + 0x400, true);
+	fake_init(&f, W_AT, R_AT, true);
 	ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 1, "accepted");
 	ASSERT_STREQ(hit.name, "s1", "set name");
 	ASSERT_STREQ(hit.lib, "boringssl", "lib");
 	ASSERT_EQ(hit.n_offs, 2, "two functions");
-	ASSERT_EQ(off_of(&hit, "SSL_write"), 1024 + 0x100, "write offset");
-	ASSERT_EQ(off_of(&hit, "SSL_read"), 1024 + 0x400, "read offset (second variant)");
+	ASSERT_EQ(off_of(&hit, "SSL_write"), W_AT, "write offset");
+	ASSERT_EQ(off_of(&hit, "SSL_read"), R_AT, "read offset (second variant)");
 	tlsdb__free(db);
 }
 
@@ -141,17 +151,15 @@ void test_tlsdb_signature_unique(void)
 void test_tlsdb_signature_many(void)
 {
 	struct tlsdb *db = load(db_text);
-	struct tlsdb_hit hit;
 	struct fake f;
 	int i;
 
 	if (!db)
 		return;
-	fake_init(&f, 1024 + 0x100, 1024 + 0x400, true);
+	fake_init(&f, W_AT, R_AT, true);
 	for (i = 0; i < 6; i++)
-		memcpy(f.file + 1024 + 0x600 + i * 0x40, fn_read, sizeof(fn_read));
-	ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "rejected");
-	ASSERT_TRUE(strstr(hit.why, "SSL_read matches at 7 places"), hit.why);
+		memcpy(f.file + CODE_OFF + 0x600 + i * 0x40, fn_read, sizeof(fn_read));
+	expect_rejected(db, &f, "rejected", "SSL_read matches at 7 places");
 	tlsdb__free(db);
 }
 
@@ -160,8 +168,7 @@ void test_tlsdb_signature_unaligned(void)
 {
 	static const char text[] =
 		"sigset u lib=boringssl marker=BORINGMARK need=SSL_write,SSL_read\n"
-		"sig SSL_write 55 48 89 e5 41 57 41 56 53 48 83 ec ?? 41 89 d7\n"
-		"sig SSL_read 55 48 89 e5 53 50 48 83 bf 98 00 00 00 00 74 ?? ba\n";
+		SIG_SSL_WRITE SIG_SSL_READ;
 	struct tlsdb *db = load(text), *adb = load(db_text);
 	struct tlsdb_hit hit;
 	struct fake f;
@@ -169,18 +176,16 @@ void test_tlsdb_signature_unaligned(void)
 	if (!db || !adb)
 		goto out;
 	/* SSL_write at an odd offset: found only by the unaligned set */
-	fake_init(&f, 1024 + 0x103, 1024 + 0x400, true);
+	fake_init(&f, W_AT + 3, R_AT, true);
 	ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 1, "accepted unaligned");
-	ASSERT_EQ(off_of(&hit, "SSL_write"), 1024 + 0x103, "write at its odd offset");
-	ASSERT_EQ(off_of(&hit, "SSL_read"), 1024 + 0x400, "read");
-	ASSERT_EQ(tlsdb__match_signatures(adb, &f.img, &hit), 0, "not at an aligned place");
+	ASSERT_EQ(off_of(&hit, "SSL_write"), W_AT + 3, "write at its odd offset");
+	ASSERT_EQ(off_of(&hit, "SSL_read"), R_AT, "read");
+	expect_rejected(adb, &f, "not at an aligned place", NULL);
 	/* the read function twice: both scans reject it */
-	fake_init(&f, 1024 + 0x100, 1024 + 0x400, true);
-	memcpy(f.file + 1024 + 0x600, fn_read, sizeof(fn_read));
-	ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "unaligned: twice");
-	ASSERT_TRUE(strstr(hit.why, "SSL_read matches at 2 places"), hit.why);
-	ASSERT_EQ(tlsdb__match_signatures(adb, &f.img, &hit), 0, "aligned: twice");
-	ASSERT_TRUE(strstr(hit.why, "SSL_read matches at 2 places"), hit.why);
+	fake_init(&f, W_AT, R_AT, true);
+	memcpy(f.file + CODE_OFF + 0x600, fn_read, sizeof(fn_read));
+	expect_rejected(db, &f, "unaligned: twice", "SSL_read matches at 2 places");
+	expect_rejected(adb, &f, "aligned: twice", "SSL_read matches at 2 places");
 out:
 	tlsdb__free(db);
 	tlsdb__free(adb);
@@ -195,38 +200,34 @@ void test_tlsdb_signature_rejections(void)
 	if (!db)
 		return;
 	if (test__start_subtest("duplicate")) {
-		fake_init(&f, 1024 + 0x100, 1024 + 0x400, true);
-		memcpy(f.file + 1024 + 0x600, fn_read, sizeof(fn_read));
-		ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "rejected");
-		ASSERT_TRUE(strstr(hit.why, "SSL_read matches at 2 places"), hit.why);
+		fake_init(&f, W_AT, R_AT, true);
+		memcpy(f.file + CODE_OFF + 0x600, fn_read, sizeof(fn_read));
+		expect_rejected(db, &f, "rejected", "SSL_read matches at 2 places");
 	}
 	if (test__start_subtest("span")) {
-		fake_init(&f, 1024 + 0x10, 1024 + 0xa00, true);
-		ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "rejected");
-		ASSERT_TRUE(strstr(hit.why, "apart"), hit.why);
+		fake_init(&f, CODE_OFF + 0x10, CODE_OFF + 0xa00, true);
+		expect_rejected(db, &f, "rejected", "apart");
 	}
 	if (test__start_subtest("misaligned")) {
 		/* the only read match is not 16-aligned: it is not a function start */
-		fake_init(&f, 1024 + 0x100, 0, true);
-		memcpy(f.file + 1024 + 0x408, fn_read, sizeof(fn_read));
-		ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "rejected");
-		ASSERT_TRUE(strstr(hit.why, "no match for SSL_read"), hit.why);
+		fake_init(&f, W_AT, 0, true);
+		memcpy(f.file + R_AT + 8, fn_read, sizeof(fn_read));
+		expect_rejected(db, &f, "rejected", "no match for SSL_read");
 	}
 	if (test__start_subtest("outside_code")) {
 		/* bytes in the data before the code range do not count */
-		fake_init(&f, 1024 + 0x100, 0, true);
+		fake_init(&f, W_AT, 0, true);
 		memcpy(f.file + 512, fn_read, sizeof(fn_read));
-		ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "rejected");
+		expect_rejected(db, &f, "rejected", NULL);
 	}
 	if (test__start_subtest("no_marker")) {
-		fake_init(&f, 1024 + 0x100, 1024 + 0x400, false);
+		fake_init(&f, W_AT, R_AT, false);
 		ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "not tried");
 		ASSERT_STREQ(hit.why, "", "no reason: the set does not apply");
 	}
 	if (test__start_subtest("one_direction")) {
-		fake_init(&f, 1024 + 0x100, 0, true);
-		ASSERT_EQ(tlsdb__match_signatures(db, &f.img, &hit), 0, "rejected");
-		ASSERT_TRUE(strstr(hit.why, "no match for SSL_read"), hit.why);
+		fake_init(&f, W_AT, 0, true);
+		expect_rejected(db, &f, "rejected", "no match for SSL_read");
 	}
 	tlsdb__free(db);
 }

@@ -54,12 +54,9 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	if (!cfg_all)
 		bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_FORK, bpf_get_current_pid_tgid());
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->h, TT_REC_FORK, sizeof(*e), bpf_get_current_pid_tgid());
 	e->h.pid = ctgid;
 	e->h.tid = ctgid;
 	e->ppid = ptgid;
@@ -82,12 +79,9 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 
 	if (!tgid_traced(pid_tgid >> 32))
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_EXEC, pid_tgid);
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->h, TT_REC_EXEC, sizeof(*e), pid_tgid);
 	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	e->old_pid = old_pid;
 	e->start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
@@ -128,12 +122,9 @@ int BPF_PROG(sched_exit, struct task_struct *p)
 		return 0;
 	if (!cfg_all)
 		bpf_map_delete_elem(&tracked, &tgid);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_EXIT, bpf_get_current_pid_tgid());
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->h, TT_REC_EXIT, sizeof(*e), bpf_get_current_pid_tgid());
 	e->h.pid = tgid;
 	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	e->exit_code = BPF_CORE_READ(p, exit_code);
@@ -157,12 +148,9 @@ int sys_connect(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	if (sa.sin6_family != AF_INET && sa.sin6_family != AF_INET6)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_CONNECT, pid_tgid);
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->h, TT_REC_CONNECT, sizeof(*e), pid_tgid);
 	e->fd = ctx->args[0];
 	e->family = sa.sin6_family;
 	e->port = bpf_ntohs(sa.sin6_port);

@@ -34,8 +34,6 @@
 #define SOCK_AF_INET6		10
 #define SOCK_STREAM_TYPE	1
 #define SOCK_MSG_PEEK		2
-#define SOCK_S_IFMT		00170000
-#define SOCK_S_IFSOCK		0140000
 #define SOCK_IOV_MAX		16	/* iovecs looked at per call; later ones count as lost */
 #define SOCK_PROBES		64
 
@@ -139,28 +137,14 @@ struct {
 /* The socket behind fd when it is an IPv4/IPv6 stream socket, else NULL. */
 static __always_inline struct socket *tcp_socket(long fd, __u64 *ino)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *file = NULL;
-	struct inode *inode;
-	struct socket *sock;
+	struct socket *sock = fd_socket(fd, ino);
 	__u16 family;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	inode = BPF_CORE_READ(file, f_inode);
-	if ((BPF_CORE_READ(inode, i_mode) & SOCK_S_IFMT) != SOCK_S_IFSOCK)
-		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
 	if (!sock || BPF_CORE_READ(sock, type) != SOCK_STREAM_TYPE)
 		return NULL;
 	family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
 	if (family != SOCK_AF_INET && family != SOCK_AF_INET6)
 		return NULL;
-	*ino = BPF_CORE_READ(inode, i_ino);
 	return sock;
 }
 
@@ -261,12 +245,9 @@ static __always_inline void sock_report(struct sock_call *c, __u64 pid_tgid)
 {
 	struct tt_sock *e;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_SOCK, pid_tgid);
+	if (!e)
 		return;
-	}
-	fill_hdr(&e->h, TT_REC_SOCK, sizeof(*e), pid_tgid);
 	sock_fill(e, c);
 	bpf_ringbuf_submit(e, rb_flags());
 }
@@ -324,12 +305,9 @@ static __always_inline void tls_close(struct tt_tls_close *t, __u32 flags, __u64
 {
 	struct tt_tls_close *e;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_TLS_CLOSE, pid_tgid);
+	if (!e)
 		return;
-	}
-	fill_hdr(&e->h, TT_REC_TLS_CLOSE, sizeof(*e), pid_tgid);
 	e->conn = t->conn;
 	e->fd = t->fd;
 	e->flags = flags;
@@ -375,80 +353,45 @@ static __always_inline void sock_classify(struct sock_key *key, struct sock_st *
 		tls_report(key, c, p, n, call_len, pid_tgid);
 }
 
-#define SEG_FIRST	(1u << 8)	/* the segment starts the call */
-#define SEG_LAST	(1u << 9)	/* the segment ends what is emitted of the call */
-#define SEG_TRUNC	(1u << 10)	/* the call is longer than what is emitted */
-
 /*
- * Emits buf[0..len) at stream position pos as chunks. A global function, so the verifier
- * checks it once instead of once per iovec of the caller's loop. lens = call_len << 32 | len;
- * meta = fd << 32 | SEG_* | dir.
+ * Emits one run of a call: the bytes of its buffer, or of one iovec. A global function, so the
+ * verifier checks it once instead of once per iovec of the caller's loop.
  */
-__noinline int sock_emit_seg(__u64 conn, __u64 buf, __u64 pos, __u64 lens, __u64 meta)
+__noinline int sock_emit_seg(const struct data_run *r)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 total = (__u32)lens, call_len = lens >> 32, zero = 0, off, len, i;
 	struct data_scratch *sc;
-	struct tt_data *rec;
+	__u32 zero = 0, i;
 
 	sc = bpf_map_lookup_elem(&sock_scratch, &zero);
-	if (!sc)
+	if (!r || !sc)
 		return 0;
-	rec = (void *)sc->raw;
-	for (i = 0; i < TT_MAX_CHUNKS; i++) {
-		off = i * TT_CHUNK;
-		/* callers never pass more than the cap: testing it here (a constant to the
-		 * verifier, total is not) bounds the loop without walking all TT_MAX_CHUNKS */
-		if (off >= total || off >= cfg_call_cap)
+	for (i = 0; i < TT_MAX_CHUNKS; i++)
+		if (!data_out((void *)sc->raw, r, i))
 			break;
-		len = total - off;
-		if (len > TT_CHUNK)
-			len = TT_CHUNK;
-		/* as in emit_data: re-derive [1, TT_CHUNK] where the verifier can see it */
-		barrier_var(len);
-		len = ((len - 1) & (TT_CHUNK - 1)) + 1;
-		fill_hdr(&rec->h, TT_REC_DATA, sizeof(*rec) + len, pid_tgid);
-		rec->conn = conn;
-		rec->pos = pos + off;
-		rec->call_len = call_len;
-		rec->len = len;
-		rec->dir = meta & 1;
-		rec->src = TT_SRC_SOCK;
-		rec->pad0 = 0;
-		rec->fd = meta >> 32;
-		rec->flags = (i == 0 && (meta & SEG_FIRST) ? TT_DF_FIRST : 0) |
-			     (off + len >= total && (meta & SEG_LAST) ? TT_DF_LAST : 0) |
-			     (meta & SEG_TRUNC ? TT_DF_TRUNCATED : 0);
-		if (bpf_probe_read_user(rec->data, len, (void *)(buf + off))) {
-			stat_add(TT_ST_READ_ERR, 1);
-			stat_add(TT_ST_LOST_BYTES, len);
-			continue;
-		}
-		if (bpf_ringbuf_output(&events, rec, sizeof(*rec) + len, rb_flags())) {
-			stat_add(TT_ST_LOST_RECS, 1);
-			stat_add(TT_ST_LOST_BYTES, len);
-		}
-	}
 	return 0;
 }
 
 /* Emits the n bytes a call moved, from its buffer or its first SOCK_IOV_MAX iovecs. */
-static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, __u32 n)
+static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, __u32 n,
+				      __u64 pid_tgid)
 {
-	__u64 conn = TT_CONN_SOCK | c->ino, meta = (__u64)(__u32)c->fd << 32 | (c->dir & 1);
+	struct data_run r = {
+		.pid_tgid = pid_tgid, .conn = TT_CONN_SOCK | c->ino, .call_len = n, .fd = c->fd,
+		.dir = c->dir & 1, .src = TT_SRC_SOCK,
+	};
 	__u32 take = n < cfg_call_cap ? n : cfg_call_cap, zero = 0, cnt, off, len, avail, i, size;
-	__u8 dir = c->dir & 1;
+	__u8 trunc = 0;
 	struct sock_iovs *iv;
-
 	__u64 pos;
 
-	pos = st->pos[dir];
-	st->pos[dir] = pos + n;
+	pos = st->pos[r.dir];
+	st->pos[r.dir] = pos + n;
 	if (!c->cnt) {
-		if (take < n)
-			meta |= SEG_TRUNC;
-		sock_emit_seg(conn, c->buf, pos, (__u64)n << 32 | take,
-			      meta | SEG_FIRST | SEG_LAST);
+		r.buf = c->buf;
+		r.pos = pos;
+		r.len = take;
+		r.flags = TT_DF_FIRST | TT_DF_LAST | (take < n ? TT_DF_TRUNCATED : 0);
+		sock_emit_seg(&r);
 		goto out;
 	}
 	iv = bpf_map_lookup_elem(&sock_iov, &zero);
@@ -468,14 +411,16 @@ static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, _
 		avail += iv->v[i].iov_len;
 	take = take < avail ? take : avail;
 	if (take < n)
-		meta |= SEG_TRUNC;
+		trunc = TT_DF_TRUNCATED;
 	for (i = 0, off = 0; i < SOCK_IOV_MAX && i < cnt && off < take; i++) {
 		len = iv->v[i].iov_len < take - off ? iv->v[i].iov_len : take - off;
 		if (!len)
 			continue;
-		sock_emit_seg(conn, (__u64)iv->v[i].iov_base, pos + off, (__u64)n << 32 | len,
-			      meta | (off == 0 ? SEG_FIRST : 0) |
-			      (off + len >= take ? SEG_LAST : 0));
+		r.buf = (__u64)iv->v[i].iov_base;
+		r.pos = pos + off;
+		r.len = len;
+		r.flags = trunc | (off == 0 ? TT_DF_FIRST : 0) | (off + len >= take ? TT_DF_LAST : 0);
+		sock_emit_seg(&r);
 		off += len;
 	}
 out:
@@ -505,8 +450,7 @@ static __always_inline int sock_exit(long ret)
 	if (ret <= 0 || ret > 0xffffffffL)
 		return 0;
 	if (!st) {
-		bpf_map_update_elem(&socks, &key, &init, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&socks, &key);
+		st = map_lookup_or_init(&socks, &key, &init);
 		if (!st)
 			return 0;
 	}
@@ -515,7 +459,7 @@ static __always_inline int sock_exit(long ret)
 	if (st->kind == SK_TLS)
 		tls_count(&key, c.dir, ret);
 	else if (st->kind == SK_PLAIN)
-		sock_emit(st, &c, ret);
+		sock_emit(st, &c, ret, pid_tgid);
 	return 0;
 }
 
@@ -642,15 +586,12 @@ int sk_close_in(struct trace_event_raw_sys_enter *ctx)
 		/* record-cipher positions: a later socket may get the same inode number */
 		bpf_map_delete_elem(&conns, &ck);
 	} else if (st->kind == SK_PLAIN) {
-		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		e = rec_reserve(sizeof(*e), TT_REC_CLOSE, pid_tgid);
 		if (e) {
-			fill_hdr(&e->h, TT_REC_CLOSE, sizeof(*e), pid_tgid);
 			e->conn = TT_CONN_SOCK | key.ino;
 			e->fd = fd;
 			e->pad0 = 0;
 			bpf_ringbuf_submit(e, rb_flags());
-		} else {
-			stat_add(TT_ST_LOST_RECS, 1);
 		}
 	}
 	bpf_map_delete_elem(&socks, &key);

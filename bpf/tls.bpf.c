@@ -115,12 +115,9 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
 	/* only connections that carried data are reported */
 	if (!tgid_traced(key.tgid) || bpf_map_delete_elem(&conns, &key))
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_CLOSE, pid_tgid);
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->h, TT_REC_CLOSE, sizeof(*e), pid_tgid);
 	e->conn = (__u64)ssl;
 	e->fd = -1;
 	e->pad0 = 0;
@@ -193,7 +190,7 @@ SEC("uprobe")
 int aead_seal_enter(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct emit_ctx c = {
+	struct data_run r = {
 		.pid_tgid = pid_tgid, .conn = TT_CONN_PEND | (__u32)pid_tgid, .fd = -1,
 		.dir = TT_DIR_WRITE, .src = TT_SRC_AEAD,
 	};
@@ -208,16 +205,16 @@ int aead_seal_enter(struct pt_regs *ctx)
 		return 0;
 	}
 	kind = aead_kind(st[2], st[3]);
-	c.n = kind ? aead_app_len(st[0], st[1], kind) : 0;
-	if (!c.n)
+	r.call_len = kind ? aead_app_len(st[0], st[1], kind) : 0;
+	if (!r.call_len)
 		return 0;
 	t = aead_tid_get(pid_tgid, true);
 	if (!t)
 		return 0;
-	c.buf = st[0];
-	c.pos = t->pend;
-	t->pend += c.n;
-	emit_call(&c);
+	r.buf = st[0];
+	r.pos = t->pend;
+	t->pend += r.call_len;
+	emit_call(&r);
 	return 0;
 }
 
@@ -341,33 +338,15 @@ int BPF_KRETPROBE(nss_read_exit, int ret)
 	return args_exit(ret);
 }
 
-#define TT_S_IFMT	00170000
-#define TT_S_IFSOCK	0140000
-
-/* Only sockets identify a connection: an SSL call may also touch pipes or eventfds. */
-static __always_inline bool fd_is_socket(long fd)
-{
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *file = NULL;
-	umode_t mode;
-
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return false;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return false;
-	mode = BPF_CORE_READ(file, f_inode, i_mode);
-	return (mode & TT_S_IFMT) == TT_S_IFSOCK;
-}
-
-/* The socket under an SSL*: the fd of a read/write syscall made inside the SSL call. */
+/* The socket under an SSL*: the fd of a read/write syscall made inside the SSL call. Only
+ * sockets identify a connection: an SSL call may also touch pipes or eventfds. */
 static __always_inline int nested_fd(long fd)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct ssl_args *a = bpf_map_lookup_elem(&ssl_args, &pid_tgid);
+	__u64 ino;
 
-	if (a && a->fd < 0 && fd_is_socket(fd))
+	if (a && a->fd < 0 && fd_socket(fd, &ino))
 		a->fd = fd;
 	return 0;
 }

@@ -32,7 +32,7 @@ struct conn_state {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* a thread killed inside a call must not leak */
 	__uint(max_entries, 16384);
 	__type(key, __u64);			/* pid_tgid */
 	__type(value, struct ssl_args);

@@ -10,6 +10,7 @@
 #include "tt_abi.h"
 #include "tt.bpf.h"
 #include "tlscap.bpf.h"
+#include "sock.bpf.h"
 
 /*
  * Both directions are captured at syscall exit, with the return value: exactly the bytes the
@@ -30,22 +31,12 @@
  * (src/linker_tls.c), so an agent whose TLS stack we cannot probe still shows its connections.
  * Sockets of no interest pay nothing more: SK_SKIP still returns at sock_enter.
  */
-#define SOCK_AF_INET		2
-#define SOCK_AF_INET6		10
-#define SOCK_STREAM_TYPE	1
 #define SOCK_MSG_PEEK		2
 #define SOCK_IOV_MAX		16	/* iovecs looked at per call; later ones count as lost */
 #define SOCK_PROBES		64
 
 /* --no-plaintext: the programs stay attached but return at once */
 const volatile bool cfg_sock_off = false;
-
-enum sock_kind {
-	SK_UNKNOWN = 0,		/* no bytes that tell yet */
-	SK_PLAIN = 1,		/* HTTP: captured */
-	SK_SKIP = 2,		/* TLS or another protocol: never captured */
-	SK_TLS = 3,		/* a TLS client: counted in tls_socks, never captured */
-};
 
 struct sock_key {
 	__u32 tgid;
@@ -134,110 +125,60 @@ struct {
 	__type(value, struct tt_tls_hello);
 } sock_anchor SEC(".maps");
 
-/* The socket behind fd when it is an IPv4/IPv6 stream socket, else NULL. */
-static __always_inline struct socket *tcp_socket(long fd, __u64 *ino)
+/*
+ * The entry of a read/write-family syscall, which every process on the host makes: one
+ * program per tracepoint does both jobs below, so that a process not traced leaves after
+ * tgid_traced, and a traced one's call on a file that is no socket after fd_socket.
+ * Inside an SSL call of the thread (ssl_args, tlscap.bpf.h), when ssl_fd is set, the fd is the
+ * socket under the SSL* (reported with the call's plaintext); the bytes are TLS records, whose
+ * plaintext the TLS probes have, so nothing is captured. Outside one, returns the socket when
+ * it is a TCP socket to capture, with its inode number in *ino; NULL otherwise.
+ */
+static __always_inline struct socket *io_enter(long fd, __u64 pid_tgid, __u64 *ino, bool ssl_fd)
 {
-	struct socket *sock = fd_socket(fd, ino);
-	__u16 family;
+	struct socket *sock;
+	struct ssl_args *a;
 
-	if (!sock || BPF_CORE_READ(sock, type) != SOCK_STREAM_TYPE)
+	if (!tgid_traced(pid_tgid >> 32))
 		return NULL;
-	family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
-	if (family != SOCK_AF_INET && family != SOCK_AF_INET6)
+	sock = fd_socket(fd, ino);
+	if (!sock)
 		return NULL;
-	return sock;
+	a = bpf_map_lookup_elem(&ssl_args, &pid_tgid);
+	if (a) {
+		if (ssl_fd && a->fd < 0)
+			a->fd = fd;
+		return NULL;
+	}
+	return !cfg_sock_off && sock_is_tcp(sock) ? sock : NULL;
 }
 
-static __always_inline int sock_enter(long fd, __u64 buf, __u32 cnt, __u8 dir)
+/* Call c on TCP socket sock, to capture at the syscall's exit unless the socket is SK_SKIP. */
+static __always_inline int sock_call_begin(struct sock_call *c, struct socket *sock,
+					   __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct sock_key key = { .tgid = pid_tgid >> 32 };
-	struct sock_call c = { .buf = buf, .cnt = cnt, .fd = fd, .dir = dir };
-	struct socket *sock;
-	struct sock_st *st;
+	struct sock_key key = { .tgid = pid_tgid >> 32, .ino = c->ino };
+	struct sock_st *st = bpf_map_lookup_elem(&socks, &key);
 
-	if (cfg_sock_off || !tgid_traced(key.tgid))
-		return 0;
-	/* bytes moved inside an SSL call are TLS records: the TLS probes have their plaintext */
-	if (bpf_map_lookup_elem(&ssl_args, &pid_tgid))
-		return 0;
-	sock = tcp_socket(fd, &key.ino);
-	if (!sock)
-		return 0;
-	st = bpf_map_lookup_elem(&socks, &key);
 	if (st && st->kind == SK_SKIP)
 		return 0;
-	c.ino = key.ino;
-	c.sk = (__u64)BPF_CORE_READ(sock, sk);
-	bpf_map_update_elem(&sock_calls, &pid_tgid, &c, BPF_ANY);
+	c->sk = (__u64)BPF_CORE_READ(sock, sk);
+	bpf_map_update_elem(&sock_calls, &pid_tgid, c, BPF_ANY);
 	return 0;
 }
 
-#define FOURCC(a, b, c, d) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
-
-/*
- * What the first bytes of a call say about the socket (b[4..5] are 0 when the call moved only
- * four). A client's first write on a new TLS connection is a handshake record (22) whose
- * first message is a ClientHello (type 1, after the 5-byte record header).
- */
-static __always_inline __u8 sock_kind_of(const __u8 *b, __u8 dir)
+/* A call with a plain buffer (cnt 0) or an iovec array; peek: MSG_PEEK, not captured. */
+static __always_inline int sock_enter(long fd, __u64 buf, __u32 cnt, __u8 dir, bool ssl_fd,
+				      bool peek)
 {
-	__u32 w = FOURCC(b[0], b[1], b[2], b[3]);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct sock_call c = { .buf = buf, .cnt = cnt, .fd = fd, .dir = dir };
+	struct socket *sock;
 
-	/* TLS record header: content type 20..23, version major 3 */
-	if (b[0] >= 0x14 && b[0] <= 0x17 && b[1] == 0x03) {
-		if (dir == TT_DIR_WRITE && b[0] == 0x16 && b[5] == 0x01)
-			return SK_TLS;
-		return SK_SKIP;
-	}
-	switch (w) {
-	case FOURCC('G', 'E', 'T', ' '):
-	case FOURCC('P', 'O', 'S', 'T'):
-	case FOURCC('P', 'U', 'T', ' '):
-	case FOURCC('H', 'E', 'A', 'D'):
-	case FOURCC('D', 'E', 'L', 'E'):
-	case FOURCC('P', 'A', 'T', 'C'):
-	case FOURCC('O', 'P', 'T', 'I'):
-	case FOURCC('C', 'O', 'N', 'N'):
-	case FOURCC('T', 'R', 'A', 'C'):
-	case FOURCC('P', 'R', 'I', ' '):	/* HTTP/2 prior knowledge (h2c) */
-	case FOURCC('H', 'T', 'T', 'P'):	/* a response: tracing began mid-connection */
-		return SK_PLAIN;
-	}
-	return SK_UNKNOWN;
-}
-
-/* The addresses of the socket of call c into e (a record, or scratch for a larger one). */
-static __always_inline void sock_fill(struct tt_sock *e, struct sock_call *c)
-{
-	struct sock *sk = (void *)c->sk;
-	__u32 *l6, *r6;
-
-	e->conn = TT_CONN_SOCK | c->ino;
-	e->fd = c->fd;
-	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	e->pad0 = 0;
-	e->pad1 = 0;
-	__builtin_memset(e->laddr, 0, sizeof(e->laddr));
-	__builtin_memset(e->raddr, 0, sizeof(e->raddr));
-	if (e->family == SOCK_AF_INET6) {
-		bpf_core_read(e->laddr, sizeof(e->laddr), &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(e->raddr, sizeof(e->raddr), &sk->__sk_common.skc_v6_daddr);
-		l6 = (__u32 *)e->laddr;
-		r6 = (__u32 *)e->raddr;
-		/* a dual-stack socket talking IPv4: ::ffff:a.b.c.d */
-		if (r6[0] == 0 && r6[1] == 0 && r6[2] == bpf_htonl(0xffff) &&
-		    l6[0] == 0 && l6[1] == 0 && l6[2] == bpf_htonl(0xffff))
-			e->family = SOCK_AF_INET;
-	}
-	if (e->family == SOCK_AF_INET) {
-		__builtin_memset(e->laddr, 0, sizeof(e->laddr));
-		__builtin_memset(e->raddr, 0, sizeof(e->raddr));
-		bpf_core_read(e->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(e->raddr, 4, &sk->__sk_common.skc_daddr);
-	}
+	sock = io_enter(fd, pid_tgid, &c.ino, ssl_fd);
+	if (!sock || peek)
+		return 0;
+	return sock_call_begin(&c, sock, pid_tgid);
 }
 
 /* Tells user space the addresses of a socket about to be captured. */
@@ -248,7 +189,7 @@ static __always_inline void sock_report(struct sock_call *c, __u64 pid_tgid)
 	e = rec_reserve(sizeof(*e), TT_REC_SOCK, pid_tgid);
 	if (!e)
 		return;
-	sock_fill(e, c);
+	sock_fill(e, (void *)c->sk, c->ino, c->fd);
 	bpf_ringbuf_submit(e, rb_flags());
 }
 
@@ -277,7 +218,7 @@ static __always_inline void tls_report(struct sock_key *key, struct sock_call *c
 	barrier_var(len);
 	len = ((len - 1) & (TT_HELLO_MAX - 1)) + 1;
 	fill_hdr(&e->s.h, TT_REC_TLS_HELLO, sizeof(*e) + len, pid_tgid);
-	sock_fill(&e->s, c);
+	sock_fill(&e->s, (void *)c->sk, c->ino, c->fd);
 	e->call_len = call_len;
 	e->len = len;
 	if (bpf_probe_read_user(e->data, len, (void *)p)) {
@@ -463,25 +404,32 @@ static __always_inline int sock_exit(long ret)
 	return 0;
 }
 
-/* msghdr of sendmsg/recvmsg: its iovec array and count. */
+/* sendmsg/recvmsg: the iovec array and count are in the msghdr. */
 static __always_inline int msg_enter(long fd, void *msg, long flags, __u8 dir)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct sock_call c = { .fd = fd, .dir = dir };
 	struct user_msghdr m;
+	struct socket *sock;
 
-	if (cfg_sock_off || !tgid_traced(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	if (dir == TT_DIR_READ && (flags & SOCK_MSG_PEEK))
+	sock = io_enter(fd, pid_tgid, &c.ino, true);
+	if (!sock || (dir == TT_DIR_READ && (flags & SOCK_MSG_PEEK)))
 		return 0;
 	if (bpf_probe_read_user(&m, sizeof(m), msg) || !m.msg_iovlen)
 		return 0;
-	return sock_enter(fd, (__u64)m.msg_iov, m.msg_iovlen > 0xffff ? 0xffff : m.msg_iovlen,
-			  dir);
+	c.buf = (__u64)m.msg_iov;
+	c.cnt = m.msg_iovlen > 0xffff ? 0xffff : m.msg_iovlen;
+	return sock_call_begin(&c, sock, pid_tgid);
 }
 
+/*
+ * writev/readv only capture: they were never among the calls that name the socket under an
+ * SSL call. MSG_PEEK leaves the bytes queued: the next read moves them again.
+ */
 SEC("tracepoint/syscalls/sys_enter_write")
 int sk_write_in(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_WRITE);
+	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_WRITE, true, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_write")
@@ -492,7 +440,7 @@ int sk_writev_in(struct trace_event_raw_sys_enter *ctx)
 {
 	if (!ctx->args[2])
 		return 0;
-	return sock_enter(ctx->args[0], ctx->args[1], ctx->args[2], TT_DIR_WRITE);
+	return sock_enter(ctx->args[0], ctx->args[1], ctx->args[2], TT_DIR_WRITE, false, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_writev")
@@ -501,7 +449,7 @@ int sk_writev_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->
 SEC("tracepoint/syscalls/sys_enter_sendto")
 int sk_sendto_in(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_WRITE);
+	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_WRITE, true, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendto")
@@ -519,7 +467,7 @@ int sk_sendmsg_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx-
 SEC("tracepoint/syscalls/sys_enter_read")
 int sk_read_in(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_READ);
+	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_READ, true, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_read")
@@ -530,7 +478,7 @@ int sk_readv_in(struct trace_event_raw_sys_enter *ctx)
 {
 	if (!ctx->args[2])
 		return 0;
-	return sock_enter(ctx->args[0], ctx->args[1], ctx->args[2], TT_DIR_READ);
+	return sock_enter(ctx->args[0], ctx->args[1], ctx->args[2], TT_DIR_READ, false, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_readv")
@@ -539,10 +487,8 @@ int sk_readv_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->r
 SEC("tracepoint/syscalls/sys_enter_recvfrom")
 int sk_recvfrom_in(struct trace_event_raw_sys_enter *ctx)
 {
-	/* MSG_PEEK leaves the bytes queued: the next read moves them again */
-	if (ctx->args[3] & SOCK_MSG_PEEK)
-		return 0;
-	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_READ);
+	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_READ, true,
+			  ctx->args[3] & SOCK_MSG_PEEK);
 }
 
 SEC("tracepoint/syscalls/sys_exit_recvfrom")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tls.bpf.c: TLS plaintext of C libraries: OpenSSL/BoringSSL SSL_write/SSL_read (+ _ex) and
- * SSL_free, GnuTLS record send/recv, NSS (NSPR I/O on SSL layers); nested-syscall fd. */
+ * SSL_free, GnuTLS record send/recv, NSS (NSPR I/O on SSL layers). The socket under a call is
+ * the fd of the read/write syscalls made inside it: sock.bpf.c's syscall programs note it. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -136,10 +137,6 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
  * <seq:8> <type> 03 03 <len:2> in TLS 1.2. Handshake and alert records, QUIC packets and the
  * cipher's other users are left alone.
  */
-#define AEAD_REC_MAX	(16384 + 256)	/* TLS record plaintext, content type included */
-#define AEAD_TLS12	1
-#define AEAD_TLS13	2
-
 struct aead_args {
 	__u64 out;
 	__u64 out_lenp;
@@ -153,38 +150,6 @@ struct {
 	__type(key, __u64);			/* pid_tgid */
 	__type(value, struct aead_args);
 } aead_args SEC(".maps");
-
-/* What the additional data ad says the record is: AEAD_TLS12/13 application data, or 0. */
-static __always_inline __u32 aead_kind(__u64 ad, __u64 ad_len)
-{
-	__u8 b[11] = {};
-
-	if (ad_len == 5) {
-		if (bpf_probe_read_user(b, 3, (void *)ad))
-			return 0;
-		return b[0] == 0x17 && b[1] == 0x03 && b[2] == 0x03 ? AEAD_TLS13 : 0;
-	}
-	if (ad_len == 13) {
-		if (bpf_probe_read_user(b, 11, (void *)ad))
-			return 0;
-		return b[8] == 0x17 && b[9] == 0x03 && b[10] == 0x03 ? AEAD_TLS12 : 0;
-	}
-	return 0;
-}
-
-/* Application data bytes in the record plaintext p[0..n), 0 when it carries something else. */
-static __always_inline __u32 aead_app_len(__u64 p, __u64 n, __u32 kind)
-{
-	__u8 type = 0;
-
-	if (!n || n > AEAD_REC_MAX)
-		return 0;
-	if (kind == AEAD_TLS12)
-		return n;
-	if (bpf_probe_read_user(&type, 1, (void *)(p + n - 1)))
-		return 0;
-	return type == 0x17 ? n - 1 : 0;
-}
 
 SEC("uprobe")
 int aead_seal_enter(struct pt_regs *ctx)
@@ -337,29 +302,3 @@ int BPF_KRETPROBE(nss_read_exit, int ret)
 {
 	return args_exit(ret);
 }
-
-/* The socket under an SSL*: the fd of a read/write syscall made inside the SSL call. Only
- * sockets identify a connection: an SSL call may also touch pipes or eventfds. */
-static __always_inline int nested_fd(long fd)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct ssl_args *a = bpf_map_lookup_elem(&ssl_args, &pid_tgid);
-	__u64 ino;
-
-	if (a && a->fd < 0 && fd_socket(fd, &ino))
-		a->fd = fd;
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_write")
-int sys_write(struct trace_event_raw_sys_enter *ctx) { return nested_fd(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_read")
-int sys_read(struct trace_event_raw_sys_enter *ctx) { return nested_fd(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int sys_sendto(struct trace_event_raw_sys_enter *ctx) { return nested_fd(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int sys_recvfrom(struct trace_event_raw_sys_enter *ctx) { return nested_fd(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int sys_sendmsg(struct trace_event_raw_sys_enter *ctx) { return nested_fd(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int sys_recvmsg(struct trace_event_raw_sys_enter *ctx) { return nested_fd(ctx->args[0]); }

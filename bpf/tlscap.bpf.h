@@ -198,6 +198,43 @@ struct {
 	__type(value, struct aead_tid);
 } aead_tids SEC(".maps") __weak;
 
+/* Which AEAD calls carry TLS application data (the record formats: tls.bpf.c). */
+#define AEAD_REC_MAX	(16384 + 256)	/* TLS record plaintext, content type included */
+#define AEAD_TLS12	1
+#define AEAD_TLS13	2
+
+/* What the additional data ad says the record is: AEAD_TLS12/13 application data, or 0. */
+static __always_inline __u32 aead_kind(__u64 ad, __u64 ad_len)
+{
+	__u8 b[11] = {};
+
+	if (ad_len == 5) {
+		if (bpf_probe_read_user(b, 3, (void *)ad))
+			return 0;
+		return b[0] == 0x17 && b[1] == 0x03 && b[2] == 0x03 ? AEAD_TLS13 : 0;
+	}
+	if (ad_len == 13) {
+		if (bpf_probe_read_user(b, 11, (void *)ad))
+			return 0;
+		return b[8] == 0x17 && b[9] == 0x03 && b[10] == 0x03 ? AEAD_TLS12 : 0;
+	}
+	return 0;
+}
+
+/* Application data bytes in the record plaintext p[0..n), 0 when it carries something else. */
+static __always_inline __u32 aead_app_len(__u64 p, __u64 n, __u32 kind)
+{
+	__u8 type = 0;
+
+	if (!n || n > AEAD_REC_MAX)
+		return 0;
+	if (kind == AEAD_TLS12)
+		return n;
+	if (bpf_probe_read_user(&type, 1, (void *)(p + n - 1)))
+		return 0;
+	return type == 0x17 ? n - 1 : 0;
+}
+
 /* The calling thread's aead_tid, created when create is set. */
 static __always_inline struct aead_tid *aead_tid_get(__u64 pid_tgid, bool create)
 {

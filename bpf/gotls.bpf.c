@@ -69,7 +69,8 @@ int go_write_enter(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct ssl_args a = {
-		.ssl = GO_PARM1(ctx), .buf = GO_PARM2(ctx), .fd = -1, .dir = TT_DIR_WRITE, .src = TT_SRC_GOTLS,
+		.ssl = GO_PARM1(ctx), .buf = GO_PARM2(ctx), .fd = -1, .dir = TT_DIR_WRITE,
+		.src = TT_SRC_GOTLS,
 	};
 	__u64 n = GO_PARM3(ctx);
 

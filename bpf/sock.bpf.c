@@ -29,7 +29,7 @@
  * made on it outside a probed TLS call are counted until close() or the process's exit_group()
  * (tt_tls_close). User space makes a span of it when the process's plaintext is not captured
  * (src/linker_tls.c), so an agent whose TLS stack we cannot probe still shows its connections.
- * Sockets of no interest pay nothing more: SK_SKIP still returns at sock_enter.
+ * Sockets of no interest pay nothing more: SK_SKIP still returns at sock_call_begin.
  */
 #define SOCK_MSG_PEEK		2
 #define SOCK_IOV_MAX		16	/* iovecs looked at per call; later ones count as lost */
@@ -129,9 +129,10 @@ struct {
  * The entry of a read/write-family syscall, which every process on the host makes: one
  * program per tracepoint does both jobs below, so that a process not traced leaves after
  * tgid_traced, and a traced one's call on a file that is no socket after fd_socket.
- * Inside an SSL call of the thread (ssl_args, tlscap.bpf.h), when ssl_fd is set, the fd is the
- * socket under the SSL* (reported with the call's plaintext); the bytes are TLS records, whose
- * plaintext the TLS probes have, so nothing is captured. Outside one, returns the socket when
+ * Inside an SSL call of the thread (ssl_args, tlscap.bpf.h), when ssl_fd is set, a socket fd
+ * is the socket under the SSL* (reported with the call's plaintext; the call may also touch
+ * pipes or eventfds, which name nothing); its bytes are TLS records, whose plaintext the TLS
+ * probes have, so nothing is captured. Outside one, returns the socket when
  * it is a TCP socket to capture, with its inode number in *ino; NULL otherwise.
  */
 static __always_inline struct socket *io_enter(long fd, __u64 pid_tgid, __u64 *ino, bool ssl_fd)
@@ -360,7 +361,8 @@ static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, _
 		r.buf = (__u64)iv->v[i].iov_base;
 		r.pos = pos + off;
 		r.len = len;
-		r.flags = trunc | (off == 0 ? TT_DF_FIRST : 0) | (off + len >= take ? TT_DF_LAST : 0);
+		r.flags = trunc | (off == 0 ? TT_DF_FIRST : 0) |
+			  (off + len >= take ? TT_DF_LAST : 0);
 		sock_emit_seg(&r);
 		off += len;
 	}

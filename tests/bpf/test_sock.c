@@ -60,12 +60,12 @@ void test_sock_kind(void)
 		{ "client_hello_read", { 0x16, 0x03, 0x01, 0x00, 0xa5, 0x01 }, TT_DIR_READ, SKIP },
 		{ "server_hello", { 0x16, 0x03, 0x03, 0x00, 0x7a, 0x02 }, TT_DIR_WRITE, SKIP },
 		{ "handshake_4_bytes", { 0x16, 0x03, 0x01, 0x00, 0, 0 }, TT_DIR_WRITE, SKIP },
-		{ "change_cipher_spec", { 0x14, 0x03, 0x03, 0x00, 0x01, 0x01 }, TT_DIR_WRITE, SKIP },
+		{ "change_cipher_spec", { 0x14, 3, 3, 0x00, 0x01, 0x01 }, TT_DIR_WRITE, SKIP },
 		{ "alert", { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02 }, TT_DIR_READ, SKIP },
 		{ "app_data", { 0x17, 0x03, 0x03, 0x01, 0x00, 0x01 }, TT_DIR_WRITE, SKIP },
 		{ "type_below_tls", { 0x13, 0x03, 0x03, 0x00, 0x10, 0x01 }, TT_DIR_WRITE, UNKNOWN },
 		{ "type_above_tls", { 0x18, 0x03, 0x03, 0x00, 0x10, 0x01 }, TT_DIR_WRITE, UNKNOWN },
-		{ "version_major_2", { 0x16, 0x02, 0x00, 0x00, 0x10, 0x01 }, TT_DIR_WRITE, UNKNOWN },
+		{ "version_major_2", { 0x16, 2, 0, 0x00, 0x10, 0x01 }, TT_DIR_WRITE, UNKNOWN },
 	};
 	struct helpers *s = bpf_test__load();
 	size_t i;
@@ -158,7 +158,7 @@ out:
  */
 static bool tcp_pair(const void *addr, socklen_t alen, bool v4_client, int *c, int *a)
 {
-	struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in in = { .sin_family = AF_INET };
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	int l;
@@ -168,6 +168,7 @@ static bool tcp_pair(const void *addr, socklen_t alen, bool v4_client, int *c, i
 	if (l < 0 || bind(l, addr, alen) || listen(l, 1) || getsockname(l, (void *)&ss, &len))
 		goto out;
 	if (v4_client) {
+		in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		in.sin_port = ((struct sockaddr_in6 *)&ss)->sin6_port;
 		memcpy(&ss, &in, sizeof(in));
 		len = sizeof(in);
@@ -250,8 +251,9 @@ out:
 
 void test_fd_socket_tcp4(void)
 {
-	struct sockaddr_in v4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in v4 = { .sin_family = AF_INET };
 
+	v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	check_pair(&v4, sizeof(v4), false, AF_INET);
 }
 

@@ -99,8 +99,8 @@ void test_aead_kind(void)
 		{ "tls13_handshake", { 0x16, 0x03, 0x03, 0x00, 0x20 }, 5, 0 },
 		{ "tls13_alert", { 0x15, 0x03, 0x03, 0x00, 0x13 }, 5, 0 },
 		{ "tls13_old_version", { 0x17, 0x03, 0x01, 0x00, 0x20 }, 5, 0 },
-		{ "tls12_app_data", { 1, 2, 3, 4, 5, 6, 7, 8, 0x17, 0x03, 0x03, 0x00, 0x20 }, 13, 12 },
-		{ "tls12_handshake", { 0, 0, 0, 0, 0, 0, 0, 0, 0x16, 0x03, 0x03, 0x00, 0x10 }, 13, 0 },
+		{ "tls12_app_data", { 1, 2, 3, 4, 5, 6, 7, 8, 0x17, 3, 3, 0x00, 0x20 }, 13, 12 },
+		{ "tls12_handshake", { 0, 0, 0, 0, 0, 0, 0, 0, 0x16, 3, 3, 0x00, 0x10 }, 13, 0 },
 		{ "tls12_tls10", { 0, 0, 0, 0, 0, 0, 0, 0, 0x17, 0x03, 0x01, 0x00, 0x10 }, 13, 0 },
 		{ "app_data_len_4", { 0x17, 0x03, 0x03, 0x40 }, 4, 0 },
 		{ "app_data_len_6", { 0x17, 0x03, 0x03, 0x40, 0x11, 0 }, 6, 0 },
@@ -126,73 +126,67 @@ void test_aead_kind(void)
 	helpers__destroy(s);
 }
 
+/* Sizes relative to the object's AEAD_REC_MAX. */
+#define REC_MAX		(-1)
+#define REC_MAX_1	(-2)
+
 void test_aead_app_len(void)
 {
+	enum { ZERO, ALL, ALL_BUT_TYPE } want;
+	static const struct {
+		const char *name;
+		int type;	/* the record's last byte, -1: not set */
+		long n;		/* record length, or REC_MAX / REC_MAX_1 */
+		bool on_guard;	/* the record starts on the unmapped page, else ends before it */
+		int tls;	/* 12, 13: AEAD_TLS12 / AEAD_TLS13 */
+		int want;
+	} cases[] = {
+		{ "tls13_app_data", 0x17, 100, false, 13, ALL_BUT_TYPE },
+		{ "tls13_handshake", 0x16, 100, false, 13, ZERO },
+		{ "tls13_alert", 0x15, 2, false, 13, ZERO },
+		{ "tls13_type_only", 0x17, 1, false, 13, ZERO },
+		{ "tls13_largest", 0x17, REC_MAX, false, 13, ALL_BUT_TYPE },
+		{ "tls13_over_largest", 0x17, REC_MAX_1, false, 13, ZERO },
+		{ "tls13_unreadable", -1, 1, true, 13, ZERO },
+		{ "tls13_empty", -1, 0, false, 13, ZERO },
+		/* TLS 1.2: the type is in the header, the plaintext is all data and never read */
+		{ "tls12", -1, 100, true, 12, ALL },
+		{ "tls12_largest", -1, REC_MAX, true, 12, ALL },
+		{ "tls12_over_largest", -1, REC_MAX_1, true, 12, ZERO },
+		{ "tls12_empty", -1, 0, true, 12, ZERO },
+	};
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), i, n;
 	struct helpers *s = bpf_test__load();
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	const struct consts *c;
-	__u8 *rec, *end;
-	size_t max;
+	__u8 *map, *end, *p;
 
 	if (!s)
 		return;
 	c = &s->rodata->consts;
-	max = c->aead_rec_max;
 	/* records end right before an unmapped page: a read past the last byte faults */
-	rec = mmap(NULL, 8 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!ASSERT_TRUE(rec != MAP_FAILED, "mmap") ||
-	    !ASSERT_OK(mprotect(rec + 7 * page, page, PROT_NONE), "mprotect"))
+	map = mmap(NULL, 8 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!ASSERT_TRUE(map != MAP_FAILED, "mmap") ||
+	    !ASSERT_OK(mprotect(map + 7 * page, page, PROT_NONE), "mprotect") ||
+	    !ASSERT_LE(c->aead_rec_max + 1, 7 * page, "room for the largest record"))
 		goto out;
-	end = rec + 7 * page;
-	memset(rec, 'a', 7 * page);
-	if (test__start_subtest("tls13_app_data")) {
-		end[-1] = 0x17;
-		if (aead(s, NULL, 0, end - 100, 100, c->aead_tls13))
-			ASSERT_EQ(s->bss->aead_io.app_len, 99, "content type byte left out");
-	}
-	if (test__start_subtest("tls13_handshake")) {
-		end[-1] = 0x16;
-		if (aead(s, NULL, 0, end - 100, 100, c->aead_tls13))
-			ASSERT_EQ(s->bss->aead_io.app_len, 0, "handshake");
-	}
-	if (test__start_subtest("tls13_alert")) {
-		end[-1] = 0x15;
-		if (aead(s, NULL, 0, end - 2, 2, c->aead_tls13))
-			ASSERT_EQ(s->bss->aead_io.app_len, 0, "alert");
-	}
-	if (test__start_subtest("tls13_type_only")) {
-		end[-1] = 0x17;
-		if (aead(s, NULL, 0, end - 1, 1, c->aead_tls13))
-			ASSERT_EQ(s->bss->aead_io.app_len, 0, "no data before the type");
-	}
-	if (test__start_subtest("tls13_largest")) {
-		end[-1] = 0x17;
-		if (aead(s, NULL, 0, end - max, max, c->aead_tls13))
-			ASSERT_EQ(s->bss->aead_io.app_len, max - 1, "AEAD_REC_MAX");
-		if (aead(s, NULL, 0, end - max - 1, max + 1, c->aead_tls13))
-			ASSERT_EQ(s->bss->aead_io.app_len, 0, "AEAD_REC_MAX + 1");
-	}
-	if (test__start_subtest("tls13_unreadable")) {
-		if (aead(s, NULL, 0, end, 1, c->aead_tls13))
-			ASSERT_EQ(s->bss->aead_io.app_len, 0, "type byte on the unmapped page");
-	}
-	if (test__start_subtest("tls12")) {
-		/* the type is in the header: the plaintext is all data, not even read */
-		if (aead(s, NULL, 0, end, 100, c->aead_tls12))
-			ASSERT_EQ(s->bss->aead_io.app_len, 100, "100 bytes");
-		if (aead(s, NULL, 0, end, max, c->aead_tls12))
-			ASSERT_EQ(s->bss->aead_io.app_len, max, "AEAD_REC_MAX");
-		if (aead(s, NULL, 0, end, max + 1, c->aead_tls12))
-			ASSERT_EQ(s->bss->aead_io.app_len, 0, "AEAD_REC_MAX + 1");
-	}
-	if (test__start_subtest("empty")) {
-		if (aead(s, NULL, 0, end - 1, 0, c->aead_tls13))
-			ASSERT_EQ(s->bss->aead_io.app_len, 0, "tls13");
-		if (aead(s, NULL, 0, end - 1, 0, c->aead_tls12))
-			ASSERT_EQ(s->bss->aead_io.app_len, 0, "tls12");
+	end = map + 7 * page;
+	memset(map, 'a', 7 * page);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!test__start_subtest(cases[i].name))
+			continue;
+		n = cases[i].n == REC_MAX ? c->aead_rec_max :
+		    cases[i].n == REC_MAX_1 ? c->aead_rec_max + 1 : (size_t)cases[i].n;
+		p = cases[i].on_guard ? end : end - n;
+		if (cases[i].type >= 0)
+			end[-1] = (__u8)cases[i].type;
+		if (!aead(s, NULL, 0, p, n, cases[i].tls == 13 ? c->aead_tls13 : c->aead_tls12))
+			continue;
+		want = cases[i].want;
+		ASSERT_EQ(s->bss->aead_io.app_len, want == ALL ? n : want == ALL_BUT_TYPE ? n - 1 : 0,
+			  cases[i].name);
 	}
 out:
-	if (rec != MAP_FAILED)
-		munmap(rec, 8 * page);
+	if (map != MAP_FAILED)
+		munmap(map, 8 * page);
 	helpers__destroy(s);
 }

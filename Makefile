@@ -178,6 +178,50 @@ test: $(BIN) $(OUTPUT)/unit-tests $(HELPER_BINS) $(FUZZ_BINS)
 test-e2e: $(BIN) $(HELPER_BINS)
 	$(Q)TT_TRACER=$(abspath $(BIN)) tests/run.sh --e2e-only $(OUTPUT)
 
+# BPF tests (root): tests/bpf/*.bpf.c put the helpers of bpf/*.bpf.h behind programs that
+# tests/bpf/test_*.c run through BPF_PROG_TEST_RUN, with the unit tests' runner; `make test` runs
+# them as the bpf suite (skipped, with the reason, without root).
+TBPF := $(OUTPUT)/tests-bpf
+TBPF_TESTS := $(wildcard tests/bpf/test_*.c)
+TBPF_OBJS := $(patsubst tests/bpf/%.c,$(TBPF)/%.o,$(TBPF_TESTS) tests/bpf/bpf_test.c) \
+	$(TBPF)/runner.o
+.PHONY: test-bpf
+.SECONDARY: $(TBPF)/helpers.bpf.o $(TBPF)/helpers.skel.h
+
+$(TBPF):
+	$(Q)mkdir -p $@
+
+$(TBPF)/%.bpf.o: tests/bpf/%.bpf.c | $(TBPF)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
+
+$(TBPF)/%.skel.h: $(TBPF)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(TBPF)/tests.inc: FORCE | $(TBPF)
+	$(Q)sed -n 's/^void test_\([a-zA-Z0-9_]*\)(void)$$/DEFINE_TEST(\1)/p' $(TBPF_TESTS) > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(TBPF)/runner.o: tests/unit/runner.c $(TBPF)/tests.inc
+	$(call msg,CC,$@)
+	$(Q)$(CC) -I$(TBPF) $(ALL_CFLAGS) -DTEST_SUITE='"bpf"' -Itests/unit -c $< -o $@
+
+$(TBPF)/%.o: tests/bpf/%.c $(TBPF)/helpers.skel.h $(SKEL) | $(TBPF)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -I$(TBPF) -Itests/unit -c $< -o $@
+
+$(OUTPUT)/bpf-tests: $(TBPF_OBJS) $(OUTPUT)/libtt.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+test-bpf: $(OUTPUT)/bpf-tests
+	$(Q)$(OUTPUT)/bpf-tests
+
+test: $(OUTPUT)/bpf-tests
+
+-include $(wildcard $(TBPF)/*.d)
+
 layers:
 	$(Q)tools/check_layers.sh
 

@@ -7,6 +7,7 @@
 #include <bpf/bpf_endian.h>
 #include "tt_abi.h"
 #include "tt.bpf.h"
+#include "tlslib.bpf.h"
 
 #define AF_INET		2
 #define AF_INET6	10
@@ -54,12 +55,9 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	if (!cfg_all)
 		bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_FORK, bpf_get_current_pid_tgid());
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->h, TT_REC_FORK, sizeof(*e), bpf_get_current_pid_tgid());
 	e->h.pid = ctgid;
 	e->h.tid = ctgid;
 	e->ppid = ptgid;
@@ -82,12 +80,9 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 
 	if (!tgid_traced(pid_tgid >> 32))
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_EXEC, pid_tgid);
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->h, TT_REC_EXEC, sizeof(*e), pid_tgid);
 	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	e->old_pid = old_pid;
 	e->start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
@@ -128,12 +123,9 @@ int BPF_PROG(sched_exit, struct task_struct *p)
 		return 0;
 	if (!cfg_all)
 		bpf_map_delete_elem(&tracked, &tgid);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_EXIT, bpf_get_current_pid_tgid());
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->h, TT_REC_EXIT, sizeof(*e), bpf_get_current_pid_tgid());
 	e->h.pid = tgid;
 	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	e->exit_code = BPF_CORE_READ(p, exit_code);
@@ -157,12 +149,9 @@ int sys_connect(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	if (sa.sin6_family != AF_INET && sa.sin6_family != AF_INET6)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_CONNECT, pid_tgid);
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->h, TT_REC_CONNECT, sizeof(*e), pid_tgid);
 	e->fd = ctx->args[0];
 	e->family = sa.sin6_family;
 	e->port = bpf_ntohs(sa.sin6_port);
@@ -176,56 +165,6 @@ int sys_connect(struct trace_event_raw_sys_enter *ctx)
 	}
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;
-}
-
-#define TT_LIB_TAIL_MAX 25	/* last component: "libgnutls" + a suffix of up to 16 bytes */
-
-/* True when path[pos..len) starts with name[0..n) (n <= 9, a constant). */
-static __always_inline bool lib_name_at(const char *path, __u32 pos, __u32 len, const char *name,
-					__u32 n)
-{
-	const __u32 m = TT_PATH_MAX - 1;
-	__u32 i, at;
-
-	if (pos + n > len)
-		return false;
-#pragma unroll
-	for (i = 0; i < 9; i++) {
-		/* clang drops the mask once it knows pos + n <= len; the verifier does not */
-		at = pos + i;
-		barrier_var(at);
-		if (i < n && path[at & m] != name[i])
-			return false;
-	}
-	return true;
-}
-
-/*
- * True when path[0..len) names a TLS library: a last component "libssl" (OpenSSL, NSS's
- * libssl3), "libnspr4" (NSS's I/O, whose PR_Write/PR_Read are probed) or "libgnutls", plus a
- * short suffix. Only positions near the end are tried, unrolled: a scan of the whole path for
- * the last '/' makes the verifier explore too many states.
- */
-static __always_inline bool is_tls_lib(const char *path, __u32 len)
-{
-	const __u32 m = TT_PATH_MAX - 1;
-	__u32 k, pos, start = 0;
-	bool found = false;
-
-	if (len >= TT_PATH_MAX)
-		return false;
-	/* the start of the last component, if within TT_LIB_TAIL_MAX bytes of the end */
-#pragma unroll
-	for (k = 6; k <= TT_LIB_TAIL_MAX; k++) {
-		pos = len - k;
-		if (!found && k <= len && (!pos || path[(pos - 1) & m] == '/')) {
-			start = pos;
-			found = true;
-		}
-	}
-	return found && (lib_name_at(path, start, len, "libssl", 6) ||
-			 lib_name_at(path, start, len, "libnspr4", 8) ||
-			 lib_name_at(path, start, len, "libgnutls", 9));
 }
 
 /*

@@ -10,6 +10,7 @@
 #include "tt_abi.h"
 #include "tt.bpf.h"
 #include "tlscap.bpf.h"
+#include "sock.bpf.h"
 
 /*
  * Both directions are captured at syscall exit, with the return value: exactly the bytes the
@@ -28,26 +29,14 @@
  * made on it outside a probed TLS call are counted until close() or the process's exit_group()
  * (tt_tls_close). User space makes a span of it when the process's plaintext is not captured
  * (src/linker_tls.c), so an agent whose TLS stack we cannot probe still shows its connections.
- * Sockets of no interest pay nothing more: SK_SKIP still returns at sock_enter.
+ * Sockets of no interest pay nothing more: SK_SKIP still returns at sock_call_begin.
  */
-#define SOCK_AF_INET		2
-#define SOCK_AF_INET6		10
-#define SOCK_STREAM_TYPE	1
 #define SOCK_MSG_PEEK		2
-#define SOCK_S_IFMT		00170000
-#define SOCK_S_IFSOCK		0140000
 #define SOCK_IOV_MAX		16	/* iovecs looked at per call; later ones count as lost */
 #define SOCK_PROBES		64
 
 /* --no-plaintext: the programs stay attached but return at once */
 const volatile bool cfg_sock_off = false;
-
-enum sock_kind {
-	SK_UNKNOWN = 0,		/* no bytes that tell yet */
-	SK_PLAIN = 1,		/* HTTP: captured */
-	SK_SKIP = 2,		/* TLS or another protocol: never captured */
-	SK_TLS = 3,		/* a TLS client: counted in tls_socks, never captured */
-};
 
 struct sock_key {
 	__u32 tgid;
@@ -136,124 +125,61 @@ struct {
 	__type(value, struct tt_tls_hello);
 } sock_anchor SEC(".maps");
 
-/* The socket behind fd when it is an IPv4/IPv6 stream socket, else NULL. */
-static __always_inline struct socket *tcp_socket(long fd, __u64 *ino)
+/*
+ * The entry of a read/write-family syscall, which every process on the host makes: one
+ * program per tracepoint does both jobs below, so that a process not traced leaves after
+ * tgid_traced, and a traced one's call on a file that is no socket after fd_socket.
+ * Inside an SSL call of the thread (ssl_args, tlscap.bpf.h), when ssl_fd is set, a socket fd
+ * is the socket under the SSL* (reported with the call's plaintext; the call may also touch
+ * pipes or eventfds, which name nothing); its bytes are TLS records, whose plaintext the TLS
+ * probes have, so nothing is captured. Outside one, returns the socket when
+ * it is a TCP socket to capture, with its inode number in *ino; NULL otherwise.
+ */
+static __always_inline struct socket *io_enter(long fd, __u64 pid_tgid, __u64 *ino, bool ssl_fd)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *file = NULL;
-	struct inode *inode;
 	struct socket *sock;
-	__u16 family;
+	struct ssl_args *a;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!tgid_traced(pid_tgid >> 32))
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	sock = fd_socket(fd, ino);
+	if (!sock)
 		return NULL;
-	inode = BPF_CORE_READ(file, f_inode);
-	if ((BPF_CORE_READ(inode, i_mode) & SOCK_S_IFMT) != SOCK_S_IFSOCK)
+	a = bpf_map_lookup_elem(&ssl_args, &pid_tgid);
+	if (a) {
+		if (ssl_fd && a->fd < 0)
+			a->fd = fd;
 		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	if (!sock || BPF_CORE_READ(sock, type) != SOCK_STREAM_TYPE)
-		return NULL;
-	family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
-	if (family != SOCK_AF_INET && family != SOCK_AF_INET6)
-		return NULL;
-	*ino = BPF_CORE_READ(inode, i_ino);
-	return sock;
+	}
+	return !cfg_sock_off && sock_is_tcp(sock) ? sock : NULL;
 }
 
-static __always_inline int sock_enter(long fd, __u64 buf, __u32 cnt, __u8 dir)
+/* Call c on TCP socket sock, to capture at the syscall's exit unless the socket is SK_SKIP. */
+static __always_inline int sock_call_begin(struct sock_call *c, struct socket *sock,
+					   __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct sock_key key = { .tgid = pid_tgid >> 32 };
-	struct sock_call c = { .buf = buf, .cnt = cnt, .fd = fd, .dir = dir };
-	struct socket *sock;
-	struct sock_st *st;
+	struct sock_key key = { .tgid = pid_tgid >> 32, .ino = c->ino };
+	struct sock_st *st = bpf_map_lookup_elem(&socks, &key);
 
-	if (cfg_sock_off || !tgid_traced(key.tgid))
-		return 0;
-	/* bytes moved inside an SSL call are TLS records: the TLS probes have their plaintext */
-	if (bpf_map_lookup_elem(&ssl_args, &pid_tgid))
-		return 0;
-	sock = tcp_socket(fd, &key.ino);
-	if (!sock)
-		return 0;
-	st = bpf_map_lookup_elem(&socks, &key);
 	if (st && st->kind == SK_SKIP)
 		return 0;
-	c.ino = key.ino;
-	c.sk = (__u64)BPF_CORE_READ(sock, sk);
-	bpf_map_update_elem(&sock_calls, &pid_tgid, &c, BPF_ANY);
+	c->sk = (__u64)BPF_CORE_READ(sock, sk);
+	bpf_map_update_elem(&sock_calls, &pid_tgid, c, BPF_ANY);
 	return 0;
 }
 
-#define FOURCC(a, b, c, d) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
-
-/*
- * What the first bytes of a call say about the socket (b[4..5] are 0 when the call moved only
- * four). A client's first write on a new TLS connection is a handshake record (22) whose
- * first message is a ClientHello (type 1, after the 5-byte record header).
- */
-static __always_inline __u8 sock_kind_of(const __u8 *b, __u8 dir)
+/* A call with a plain buffer (cnt 0) or an iovec array; peek: MSG_PEEK, not captured. */
+static __always_inline int sock_enter(long fd, __u64 buf, __u32 cnt, __u8 dir, bool ssl_fd,
+				      bool peek)
 {
-	__u32 w = FOURCC(b[0], b[1], b[2], b[3]);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct sock_call c = { .buf = buf, .cnt = cnt, .fd = fd, .dir = dir };
+	struct socket *sock;
 
-	/* TLS record header: content type 20..23, version major 3 */
-	if (b[0] >= 0x14 && b[0] <= 0x17 && b[1] == 0x03) {
-		if (dir == TT_DIR_WRITE && b[0] == 0x16 && b[5] == 0x01)
-			return SK_TLS;
-		return SK_SKIP;
-	}
-	switch (w) {
-	case FOURCC('G', 'E', 'T', ' '):
-	case FOURCC('P', 'O', 'S', 'T'):
-	case FOURCC('P', 'U', 'T', ' '):
-	case FOURCC('H', 'E', 'A', 'D'):
-	case FOURCC('D', 'E', 'L', 'E'):
-	case FOURCC('P', 'A', 'T', 'C'):
-	case FOURCC('O', 'P', 'T', 'I'):
-	case FOURCC('C', 'O', 'N', 'N'):
-	case FOURCC('T', 'R', 'A', 'C'):
-	case FOURCC('P', 'R', 'I', ' '):	/* HTTP/2 prior knowledge (h2c) */
-	case FOURCC('H', 'T', 'T', 'P'):	/* a response: tracing began mid-connection */
-		return SK_PLAIN;
-	}
-	return SK_UNKNOWN;
-}
-
-/* The addresses of the socket of call c into e (a record, or scratch for a larger one). */
-static __always_inline void sock_fill(struct tt_sock *e, struct sock_call *c)
-{
-	struct sock *sk = (void *)c->sk;
-	__u32 *l6, *r6;
-
-	e->conn = TT_CONN_SOCK | c->ino;
-	e->fd = c->fd;
-	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	e->pad0 = 0;
-	e->pad1 = 0;
-	__builtin_memset(e->laddr, 0, sizeof(e->laddr));
-	__builtin_memset(e->raddr, 0, sizeof(e->raddr));
-	if (e->family == SOCK_AF_INET6) {
-		bpf_core_read(e->laddr, sizeof(e->laddr), &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(e->raddr, sizeof(e->raddr), &sk->__sk_common.skc_v6_daddr);
-		l6 = (__u32 *)e->laddr;
-		r6 = (__u32 *)e->raddr;
-		/* a dual-stack socket talking IPv4: ::ffff:a.b.c.d */
-		if (r6[0] == 0 && r6[1] == 0 && r6[2] == bpf_htonl(0xffff) &&
-		    l6[0] == 0 && l6[1] == 0 && l6[2] == bpf_htonl(0xffff))
-			e->family = SOCK_AF_INET;
-	}
-	if (e->family == SOCK_AF_INET) {
-		__builtin_memset(e->laddr, 0, sizeof(e->laddr));
-		__builtin_memset(e->raddr, 0, sizeof(e->raddr));
-		bpf_core_read(e->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(e->raddr, 4, &sk->__sk_common.skc_daddr);
-	}
+	sock = io_enter(fd, pid_tgid, &c.ino, ssl_fd);
+	if (!sock || peek)
+		return 0;
+	return sock_call_begin(&c, sock, pid_tgid);
 }
 
 /* Tells user space the addresses of a socket about to be captured. */
@@ -261,13 +187,10 @@ static __always_inline void sock_report(struct sock_call *c, __u64 pid_tgid)
 {
 	struct tt_sock *e;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_SOCK, pid_tgid);
+	if (!e)
 		return;
-	}
-	fill_hdr(&e->h, TT_REC_SOCK, sizeof(*e), pid_tgid);
-	sock_fill(e, c);
+	sock_fill(e, (void *)c->sk, c->ino, c->fd);
 	bpf_ringbuf_submit(e, rb_flags());
 }
 
@@ -296,7 +219,7 @@ static __always_inline void tls_report(struct sock_key *key, struct sock_call *c
 	barrier_var(len);
 	len = ((len - 1) & (TT_HELLO_MAX - 1)) + 1;
 	fill_hdr(&e->s.h, TT_REC_TLS_HELLO, sizeof(*e) + len, pid_tgid);
-	sock_fill(&e->s, c);
+	sock_fill(&e->s, (void *)c->sk, c->ino, c->fd);
 	e->call_len = call_len;
 	e->len = len;
 	if (bpf_probe_read_user(e->data, len, (void *)p)) {
@@ -324,12 +247,9 @@ static __always_inline void tls_close(struct tt_tls_close *t, __u32 flags, __u64
 {
 	struct tt_tls_close *e;
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_TLS_CLOSE, pid_tgid);
+	if (!e)
 		return;
-	}
-	fill_hdr(&e->h, TT_REC_TLS_CLOSE, sizeof(*e), pid_tgid);
 	e->conn = t->conn;
 	e->fd = t->fd;
 	e->flags = flags;
@@ -375,80 +295,45 @@ static __always_inline void sock_classify(struct sock_key *key, struct sock_st *
 		tls_report(key, c, p, n, call_len, pid_tgid);
 }
 
-#define SEG_FIRST	(1u << 8)	/* the segment starts the call */
-#define SEG_LAST	(1u << 9)	/* the segment ends what is emitted of the call */
-#define SEG_TRUNC	(1u << 10)	/* the call is longer than what is emitted */
-
 /*
- * Emits buf[0..len) at stream position pos as chunks. A global function, so the verifier
- * checks it once instead of once per iovec of the caller's loop. lens = call_len << 32 | len;
- * meta = fd << 32 | SEG_* | dir.
+ * Emits one run of a call: the bytes of its buffer, or of one iovec. A global function, so the
+ * verifier checks it once instead of once per iovec of the caller's loop.
  */
-__noinline int sock_emit_seg(__u64 conn, __u64 buf, __u64 pos, __u64 lens, __u64 meta)
+__noinline int sock_emit_seg(const struct data_run *r)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 total = (__u32)lens, call_len = lens >> 32, zero = 0, off, len, i;
 	struct data_scratch *sc;
-	struct tt_data *rec;
+	__u32 zero = 0, i;
 
 	sc = bpf_map_lookup_elem(&sock_scratch, &zero);
-	if (!sc)
+	if (!r || !sc)
 		return 0;
-	rec = (void *)sc->raw;
-	for (i = 0; i < TT_MAX_CHUNKS; i++) {
-		off = i * TT_CHUNK;
-		/* callers never pass more than the cap: testing it here (a constant to the
-		 * verifier, total is not) bounds the loop without walking all TT_MAX_CHUNKS */
-		if (off >= total || off >= cfg_call_cap)
+	for (i = 0; i < TT_MAX_CHUNKS; i++)
+		if (!data_out((void *)sc->raw, r, i))
 			break;
-		len = total - off;
-		if (len > TT_CHUNK)
-			len = TT_CHUNK;
-		/* as in emit_data: re-derive [1, TT_CHUNK] where the verifier can see it */
-		barrier_var(len);
-		len = ((len - 1) & (TT_CHUNK - 1)) + 1;
-		fill_hdr(&rec->h, TT_REC_DATA, sizeof(*rec) + len, pid_tgid);
-		rec->conn = conn;
-		rec->pos = pos + off;
-		rec->call_len = call_len;
-		rec->len = len;
-		rec->dir = meta & 1;
-		rec->src = TT_SRC_SOCK;
-		rec->pad0 = 0;
-		rec->fd = meta >> 32;
-		rec->flags = (i == 0 && (meta & SEG_FIRST) ? TT_DF_FIRST : 0) |
-			     (off + len >= total && (meta & SEG_LAST) ? TT_DF_LAST : 0) |
-			     (meta & SEG_TRUNC ? TT_DF_TRUNCATED : 0);
-		if (bpf_probe_read_user(rec->data, len, (void *)(buf + off))) {
-			stat_add(TT_ST_READ_ERR, 1);
-			stat_add(TT_ST_LOST_BYTES, len);
-			continue;
-		}
-		if (bpf_ringbuf_output(&events, rec, sizeof(*rec) + len, rb_flags())) {
-			stat_add(TT_ST_LOST_RECS, 1);
-			stat_add(TT_ST_LOST_BYTES, len);
-		}
-	}
 	return 0;
 }
 
 /* Emits the n bytes a call moved, from its buffer or its first SOCK_IOV_MAX iovecs. */
-static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, __u32 n)
+static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, __u32 n,
+				      __u64 pid_tgid)
 {
-	__u64 conn = TT_CONN_SOCK | c->ino, meta = (__u64)(__u32)c->fd << 32 | (c->dir & 1);
+	struct data_run r = {
+		.pid_tgid = pid_tgid, .conn = TT_CONN_SOCK | c->ino, .call_len = n, .fd = c->fd,
+		.dir = c->dir & 1, .src = TT_SRC_SOCK,
+	};
 	__u32 take = n < cfg_call_cap ? n : cfg_call_cap, zero = 0, cnt, off, len, avail, i, size;
-	__u8 dir = c->dir & 1;
+	__u8 trunc = 0;
 	struct sock_iovs *iv;
-
 	__u64 pos;
 
-	pos = st->pos[dir];
-	st->pos[dir] = pos + n;
+	pos = st->pos[r.dir];
+	st->pos[r.dir] = pos + n;
 	if (!c->cnt) {
-		if (take < n)
-			meta |= SEG_TRUNC;
-		sock_emit_seg(conn, c->buf, pos, (__u64)n << 32 | take,
-			      meta | SEG_FIRST | SEG_LAST);
+		r.buf = c->buf;
+		r.pos = pos;
+		r.len = take;
+		r.flags = TT_DF_FIRST | TT_DF_LAST | (take < n ? TT_DF_TRUNCATED : 0);
+		sock_emit_seg(&r);
 		goto out;
 	}
 	iv = bpf_map_lookup_elem(&sock_iov, &zero);
@@ -468,14 +353,17 @@ static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, _
 		avail += iv->v[i].iov_len;
 	take = take < avail ? take : avail;
 	if (take < n)
-		meta |= SEG_TRUNC;
+		trunc = TT_DF_TRUNCATED;
 	for (i = 0, off = 0; i < SOCK_IOV_MAX && i < cnt && off < take; i++) {
 		len = iv->v[i].iov_len < take - off ? iv->v[i].iov_len : take - off;
 		if (!len)
 			continue;
-		sock_emit_seg(conn, (__u64)iv->v[i].iov_base, pos + off, (__u64)n << 32 | len,
-			      meta | (off == 0 ? SEG_FIRST : 0) |
-			      (off + len >= take ? SEG_LAST : 0));
+		r.buf = (__u64)iv->v[i].iov_base;
+		r.pos = pos + off;
+		r.len = len;
+		r.flags = trunc | (off == 0 ? TT_DF_FIRST : 0) |
+			  (off + len >= take ? TT_DF_LAST : 0);
+		sock_emit_seg(&r);
 		off += len;
 	}
 out:
@@ -505,8 +393,7 @@ static __always_inline int sock_exit(long ret)
 	if (ret <= 0 || ret > 0xffffffffL)
 		return 0;
 	if (!st) {
-		bpf_map_update_elem(&socks, &key, &init, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&socks, &key);
+		st = map_lookup_or_init(&socks, &key, &init);
 		if (!st)
 			return 0;
 	}
@@ -515,29 +402,36 @@ static __always_inline int sock_exit(long ret)
 	if (st->kind == SK_TLS)
 		tls_count(&key, c.dir, ret);
 	else if (st->kind == SK_PLAIN)
-		sock_emit(st, &c, ret);
+		sock_emit(st, &c, ret, pid_tgid);
 	return 0;
 }
 
-/* msghdr of sendmsg/recvmsg: its iovec array and count. */
+/* sendmsg/recvmsg: the iovec array and count are in the msghdr. */
 static __always_inline int msg_enter(long fd, void *msg, long flags, __u8 dir)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct sock_call c = { .fd = fd, .dir = dir };
 	struct user_msghdr m;
+	struct socket *sock;
 
-	if (cfg_sock_off || !tgid_traced(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	if (dir == TT_DIR_READ && (flags & SOCK_MSG_PEEK))
+	sock = io_enter(fd, pid_tgid, &c.ino, true);
+	if (!sock || (dir == TT_DIR_READ && (flags & SOCK_MSG_PEEK)))
 		return 0;
 	if (bpf_probe_read_user(&m, sizeof(m), msg) || !m.msg_iovlen)
 		return 0;
-	return sock_enter(fd, (__u64)m.msg_iov, m.msg_iovlen > 0xffff ? 0xffff : m.msg_iovlen,
-			  dir);
+	c.buf = (__u64)m.msg_iov;
+	c.cnt = m.msg_iovlen > 0xffff ? 0xffff : m.msg_iovlen;
+	return sock_call_begin(&c, sock, pid_tgid);
 }
 
+/*
+ * writev/readv only capture: they were never among the calls that name the socket under an
+ * SSL call. MSG_PEEK leaves the bytes queued: the next read moves them again.
+ */
 SEC("tracepoint/syscalls/sys_enter_write")
 int sk_write_in(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_WRITE);
+	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_WRITE, true, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_write")
@@ -548,7 +442,7 @@ int sk_writev_in(struct trace_event_raw_sys_enter *ctx)
 {
 	if (!ctx->args[2])
 		return 0;
-	return sock_enter(ctx->args[0], ctx->args[1], ctx->args[2], TT_DIR_WRITE);
+	return sock_enter(ctx->args[0], ctx->args[1], ctx->args[2], TT_DIR_WRITE, false, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_writev")
@@ -557,7 +451,7 @@ int sk_writev_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->
 SEC("tracepoint/syscalls/sys_enter_sendto")
 int sk_sendto_in(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_WRITE);
+	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_WRITE, true, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendto")
@@ -575,7 +469,7 @@ int sk_sendmsg_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx-
 SEC("tracepoint/syscalls/sys_enter_read")
 int sk_read_in(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_READ);
+	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_READ, true, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_read")
@@ -586,7 +480,7 @@ int sk_readv_in(struct trace_event_raw_sys_enter *ctx)
 {
 	if (!ctx->args[2])
 		return 0;
-	return sock_enter(ctx->args[0], ctx->args[1], ctx->args[2], TT_DIR_READ);
+	return sock_enter(ctx->args[0], ctx->args[1], ctx->args[2], TT_DIR_READ, false, false);
 }
 
 SEC("tracepoint/syscalls/sys_exit_readv")
@@ -595,10 +489,8 @@ int sk_readv_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->r
 SEC("tracepoint/syscalls/sys_enter_recvfrom")
 int sk_recvfrom_in(struct trace_event_raw_sys_enter *ctx)
 {
-	/* MSG_PEEK leaves the bytes queued: the next read moves them again */
-	if (ctx->args[3] & SOCK_MSG_PEEK)
-		return 0;
-	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_READ);
+	return sock_enter(ctx->args[0], ctx->args[1], 0, TT_DIR_READ, true,
+			  ctx->args[3] & SOCK_MSG_PEEK);
 }
 
 SEC("tracepoint/syscalls/sys_exit_recvfrom")
@@ -642,15 +534,12 @@ int sk_close_in(struct trace_event_raw_sys_enter *ctx)
 		/* record-cipher positions: a later socket may get the same inode number */
 		bpf_map_delete_elem(&conns, &ck);
 	} else if (st->kind == SK_PLAIN) {
-		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		e = rec_reserve(sizeof(*e), TT_REC_CLOSE, pid_tgid);
 		if (e) {
-			fill_hdr(&e->h, TT_REC_CLOSE, sizeof(*e), pid_tgid);
 			e->conn = TT_CONN_SOCK | key.ino;
 			e->fd = fd;
 			e->pad0 = 0;
 			bpf_ringbuf_submit(e, rb_flags());
-		} else {
-			stat_add(TT_ST_LOST_RECS, 1);
 		}
 	}
 	bpf_map_delete_elem(&socks, &key);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tls.bpf.c: TLS plaintext of C libraries: OpenSSL/BoringSSL SSL_write/SSL_read (+ _ex) and
- * SSL_free, GnuTLS record send/recv, NSS (NSPR I/O on SSL layers); nested-syscall fd. */
+ * SSL_free, GnuTLS record send/recv, NSS (NSPR I/O on SSL layers). The socket under a call is
+ * the fd of the read/write syscalls made inside it: sock.bpf.c's syscall programs note it. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -115,12 +116,9 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
 	/* only connections that carried data are reported */
 	if (!tgid_traced(key.tgid) || bpf_map_delete_elem(&conns, &key))
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_CLOSE, pid_tgid);
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->h, TT_REC_CLOSE, sizeof(*e), pid_tgid);
 	e->conn = (__u64)ssl;
 	e->fd = -1;
 	e->pad0 = 0;
@@ -139,10 +137,6 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
  * <seq:8> <type> 03 03 <len:2> in TLS 1.2. Handshake and alert records, QUIC packets and the
  * cipher's other users are left alone.
  */
-#define AEAD_REC_MAX	(16384 + 256)	/* TLS record plaintext, content type included */
-#define AEAD_TLS12	1
-#define AEAD_TLS13	2
-
 struct aead_args {
 	__u64 out;
 	__u64 out_lenp;
@@ -157,43 +151,11 @@ struct {
 	__type(value, struct aead_args);
 } aead_args SEC(".maps");
 
-/* What the additional data ad says the record is: AEAD_TLS12/13 application data, or 0. */
-static __always_inline __u32 aead_kind(__u64 ad, __u64 ad_len)
-{
-	__u8 b[11] = {};
-
-	if (ad_len == 5) {
-		if (bpf_probe_read_user(b, 3, (void *)ad))
-			return 0;
-		return b[0] == 0x17 && b[1] == 0x03 && b[2] == 0x03 ? AEAD_TLS13 : 0;
-	}
-	if (ad_len == 13) {
-		if (bpf_probe_read_user(b, 11, (void *)ad))
-			return 0;
-		return b[8] == 0x17 && b[9] == 0x03 && b[10] == 0x03 ? AEAD_TLS12 : 0;
-	}
-	return 0;
-}
-
-/* Application data bytes in the record plaintext p[0..n), 0 when it carries something else. */
-static __always_inline __u32 aead_app_len(__u64 p, __u64 n, __u32 kind)
-{
-	__u8 type = 0;
-
-	if (!n || n > AEAD_REC_MAX)
-		return 0;
-	if (kind == AEAD_TLS12)
-		return n;
-	if (bpf_probe_read_user(&type, 1, (void *)(p + n - 1)))
-		return 0;
-	return type == 0x17 ? n - 1 : 0;
-}
-
 SEC("uprobe")
 int aead_seal_enter(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct emit_ctx c = {
+	struct data_run r = {
 		.pid_tgid = pid_tgid, .conn = TT_CONN_PEND | (__u32)pid_tgid, .fd = -1,
 		.dir = TT_DIR_WRITE, .src = TT_SRC_AEAD,
 	};
@@ -208,16 +170,16 @@ int aead_seal_enter(struct pt_regs *ctx)
 		return 0;
 	}
 	kind = aead_kind(st[2], st[3]);
-	c.n = kind ? aead_app_len(st[0], st[1], kind) : 0;
-	if (!c.n)
+	r.call_len = kind ? aead_app_len(st[0], st[1], kind) : 0;
+	if (!r.call_len)
 		return 0;
 	t = aead_tid_get(pid_tgid, true);
 	if (!t)
 		return 0;
-	c.buf = st[0];
-	c.pos = t->pend;
-	t->pend += c.n;
-	emit_call(&c);
+	r.buf = st[0];
+	r.pos = t->pend;
+	t->pend += r.call_len;
+	emit_call(&r);
 	return 0;
 }
 
@@ -340,47 +302,3 @@ int BPF_KRETPROBE(nss_read_exit, int ret)
 {
 	return args_exit(ret);
 }
-
-#define TT_S_IFMT	00170000
-#define TT_S_IFSOCK	0140000
-
-/* Only sockets identify a connection: an SSL call may also touch pipes or eventfds. */
-static __always_inline bool fd_is_socket(long fd)
-{
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *file = NULL;
-	umode_t mode;
-
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return false;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return false;
-	mode = BPF_CORE_READ(file, f_inode, i_mode);
-	return (mode & TT_S_IFMT) == TT_S_IFSOCK;
-}
-
-/* The socket under an SSL*: the fd of a read/write syscall made inside the SSL call. */
-static __always_inline int nested_fd(long fd)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct ssl_args *a = bpf_map_lookup_elem(&ssl_args, &pid_tgid);
-
-	if (a && a->fd < 0 && fd_is_socket(fd))
-		a->fd = fd;
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_write")
-int sys_write(struct trace_event_raw_sys_enter *ctx) { return nested_fd(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_read")
-int sys_read(struct trace_event_raw_sys_enter *ctx) { return nested_fd(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int sys_sendto(struct trace_event_raw_sys_enter *ctx) { return nested_fd(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int sys_recvfrom(struct trace_event_raw_sys_enter *ctx) { return nested_fd(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int sys_sendmsg(struct trace_event_raw_sys_enter *ctx) { return nested_fd(ctx->args[0]); }
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int sys_recvmsg(struct trace_event_raw_sys_enter *ctx) { return nested_fd(ctx->args[0]); }

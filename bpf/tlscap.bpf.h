@@ -32,7 +32,7 @@ struct conn_state {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* a thread killed inside a call must not leak */
 	__uint(max_entries, 16384);
 	__type(key, __u64);			/* pid_tgid */
 	__type(value, struct ssl_args);
@@ -86,77 +86,28 @@ static __always_inline void report_fd(struct conn_state *cs, struct ssl_args *a,
 	if (a->fd < 0 || cs->fd == a->fd)
 		return;
 	cs->fd = a->fd;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(TT_ST_LOST_RECS, 1);
+	e = rec_reserve(sizeof(*e), TT_REC_SSL_FD, pid_tgid);
+	if (!e)
 		return;
-	}
-	fill_hdr(&e->h, TT_REC_SSL_FD, sizeof(*e), pid_tgid);
 	e->conn = a->ssl;
 	e->fd = a->fd;
 	e->pad0 = 0;
 	bpf_ringbuf_submit(e, rb_flags());
 }
 
-/* What one chunk of a call needs, for emit_chunk. */
-struct emit_ctx {
-	__u64 pid_tgid;
-	__u64 conn;
-	__u64 buf;
-	__u64 pos;
-	__u32 n;		/* bytes the call moved */
-	__u32 take;		/* bytes emitted: n capped at cfg_call_cap */
-	__s32 fd;
-	__u8 dir;
-	__u8 src;
-};
-
 /*
  * One TT_CHUNK of a call, as a bpf_loop callback: the verifier checks the body once instead of
  * once per iteration of an open-coded loop, which cut the load time of each capture program
  * from about 30 ms to a few (and the tracer's start with it).
  */
-static long emit_chunk(__u32 i, void *data)
+static long emit_chunk(__u32 i, void *run)
 {
-	struct emit_ctx *c = data;
 	struct data_scratch *sc;
-	struct tt_data *rec;
-	__u32 zero = 0, off, len;
+	__u32 zero = 0;
 
-	off = i * TT_CHUNK;
-	if (i >= TT_MAX_CHUNKS || off >= c->take)
-		return 1;
 	sc = bpf_map_lookup_elem(&scratch, &zero);
-	if (!sc)
+	if (!sc || !data_out((void *)sc->raw, run, i))
 		return 1;
-	rec = (void *)sc->raw;
-	len = c->take - off;
-	if (len > TT_CHUNK)
-		len = TT_CHUNK;
-	/* clang folds the clamp above into a form the verifier cannot bound: hide len from the
-	 * optimiser and re-derive [1, TT_CHUNK] with a mask */
-	barrier_var(len);
-	len = ((len - 1) & (TT_CHUNK - 1)) + 1;
-	fill_hdr(&rec->h, TT_REC_DATA, sizeof(*rec) + len, c->pid_tgid);
-	rec->conn = c->conn;
-	rec->pos = c->pos + off;
-	rec->call_len = c->n;
-	rec->len = len;
-	rec->dir = c->dir;
-	rec->src = c->src;
-	rec->pad0 = 0;
-	rec->fd = c->fd;
-	rec->flags = (i == 0 ? TT_DF_FIRST : 0) | (off + len >= c->take ? TT_DF_LAST : 0) |
-		     (c->take < c->n ? TT_DF_TRUNCATED : 0);
-	if (bpf_probe_read_user(rec->data, len, (void *)(c->buf + off))) {
-		stat_add(TT_ST_READ_ERR, 1);
-		stat_add(TT_ST_LOST_BYTES, len);
-		return 0;
-	}
-	if (bpf_ringbuf_output(&events, rec, sizeof(*rec) + len, rb_flags())) {
-		stat_add(TT_ST_LOST_RECS, 1);
-		stat_add(TT_ST_LOST_BYTES, len);
-	}
 	return 0;
 }
 
@@ -164,30 +115,28 @@ static long emit_chunk(__u32 i, void *data)
 static __always_inline struct conn_state *conn_get(__u32 tgid, __u64 conn)
 {
 	struct conn_key key = { .tgid = tgid, .ssl = conn };
-	struct conn_state init = { .fd = -1 }, *cs;
+	struct conn_state init = { .fd = -1 };
 
-	cs = bpf_map_lookup_elem(&conns, &key);
-	if (cs)
-		return cs;
-	bpf_map_update_elem(&conns, &key, &init, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&conns, &key);
+	return map_lookup_or_init(&conns, &key, &init);
 }
 
-/* Emits the c->n bytes of a call (at most cfg_call_cap of them), c->take left to fill here. */
-static __always_inline void emit_call(struct emit_ctx *c)
+/* Emits the r->call_len bytes of a call (at most cfg_call_cap of them) from r->buf. */
+static __always_inline void emit_call(struct data_run *r)
 {
-	c->take = c->n < cfg_call_cap ? c->n : cfg_call_cap;
-	if (c->take < c->n) {
+	r->len = r->call_len < cfg_call_cap ? r->call_len : cfg_call_cap;
+	r->flags = TT_DF_FIRST | TT_DF_LAST;
+	if (r->len < r->call_len) {
+		r->flags |= TT_DF_TRUNCATED;
 		stat_add(TT_ST_TRUNC_CALLS, 1);
-		stat_add(TT_ST_TRUNC_BYTES, c->n - c->take);
+		stat_add(TT_ST_TRUNC_BYTES, r->call_len - r->len);
 	}
-	bpf_loop((c->take + TT_CHUNK - 1) / TT_CHUNK, emit_chunk, c, 0);
+	bpf_loop((r->len + TT_CHUNK - 1) / TT_CHUNK, emit_chunk, r, 0);
 }
 
 static __always_inline void emit_data(struct ssl_args *a, __u32 n, __u64 pid_tgid)
 {
-	struct emit_ctx c = {
-		.pid_tgid = pid_tgid, .conn = a->ssl, .buf = a->buf, .n = n,
+	struct data_run r = {
+		.pid_tgid = pid_tgid, .conn = a->ssl, .buf = a->buf, .call_len = n,
 		.dir = a->dir & 1, .src = a->src,
 	};
 	struct conn_state *cs = conn_get(pid_tgid >> 32, a->ssl);
@@ -195,10 +144,10 @@ static __always_inline void emit_data(struct ssl_args *a, __u32 n, __u64 pid_tgi
 	if (!cs)
 		return;
 	report_fd(cs, a, pid_tgid);
-	c.pos = cs->pos[c.dir];
-	cs->pos[c.dir] = c.pos + n;
-	c.fd = cs->fd;
-	emit_call(&c);
+	r.pos = cs->pos[r.dir];
+	cs->pos[r.dir] = r.pos + n;
+	r.fd = cs->fd;
+	emit_call(&r);
 }
 
 static __always_inline int args_exit(long ret)
@@ -249,16 +198,51 @@ struct {
 	__type(value, struct aead_tid);
 } aead_tids SEC(".maps") __weak;
 
+/* Which AEAD calls carry TLS application data (the record formats: tls.bpf.c). */
+#define AEAD_REC_MAX	(16384 + 256)	/* TLS record plaintext, content type included */
+#define AEAD_TLS12	1
+#define AEAD_TLS13	2
+
+/* What the additional data ad says the record is: AEAD_TLS12/13 application data, or 0. */
+static __always_inline __u32 aead_kind(__u64 ad, __u64 ad_len)
+{
+	__u8 b[11] = {};
+
+	if (ad_len == 5) {
+		if (bpf_probe_read_user(b, 3, (void *)ad))
+			return 0;
+		return b[0] == 0x17 && b[1] == 0x03 && b[2] == 0x03 ? AEAD_TLS13 : 0;
+	}
+	if (ad_len == 13) {
+		if (bpf_probe_read_user(b, 11, (void *)ad))
+			return 0;
+		return b[8] == 0x17 && b[9] == 0x03 && b[10] == 0x03 ? AEAD_TLS12 : 0;
+	}
+	return 0;
+}
+
+/* Application data bytes in the record plaintext p[0..n), 0 when it carries something else. */
+static __always_inline __u32 aead_app_len(__u64 p, __u64 n, __u32 kind)
+{
+	__u8 type = 0;
+
+	if (!n || n > AEAD_REC_MAX)
+		return 0;
+	if (kind == AEAD_TLS12)
+		return n;
+	if (bpf_probe_read_user(&type, 1, (void *)(p + n - 1)))
+		return 0;
+	return type == 0x17 ? n - 1 : 0;
+}
+
 /* The calling thread's aead_tid, created when create is set. */
 static __always_inline struct aead_tid *aead_tid_get(__u64 pid_tgid, bool create)
 {
-	struct aead_tid init = {}, *t;
+	struct aead_tid init = {};
 
-	t = bpf_map_lookup_elem(&aead_tids, &pid_tgid);
-	if (t || !create)
-		return t;
-	bpf_map_update_elem(&aead_tids, &pid_tgid, &init, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&aead_tids, &pid_tgid);
+	if (!create)
+		return bpf_map_lookup_elem(&aead_tids, &pid_tgid);
+	return map_lookup_or_init(&aead_tids, &pid_tgid, &init);
 }
 
 /*
@@ -293,17 +277,14 @@ static __always_inline void aead_sock_call(__u64 pid_tgid, __u64 ino, __s32 fd, 
 	report_fd(cs, &a, pid_tgid);
 	base = cs->pos[TT_DIR_WRITE];
 	cs->pos[TT_DIR_WRITE] = base + t->pend;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = rec_reserve(sizeof(*e), TT_REC_AEAD_BIND, pid_tgid);
 	if (e) {
-		fill_hdr(&e->h, TT_REC_AEAD_BIND, sizeof(*e), pid_tgid);
 		e->conn = a.ssl;
 		e->fd = fd;
 		e->pad0 = 0;
 		e->base = base;
 		e->len = t->pend;
 		bpf_ringbuf_submit(e, rb_flags());
-	} else {
-		stat_add(TT_ST_LOST_RECS, 1);
 	}
 	t->pend = 0;
 }

@@ -4,9 +4,9 @@
 #define TT_BPF_H
 
 /*
- * bpftool gen object links tls.bpf.c and proc.bpf.c into one object: maps shared by both are
- * __weak here so the identical definitions merge, and the config lives in proc.bpf.c with an
- * extern declaration for the others.
+ * bpftool gen object links the programs of bpf/ into one object: maps shared by several are __weak
+ * here so the identical definitions merge, and the config lives in proc.bpf.c with an extern
+ * declaration for the others.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -70,6 +70,119 @@ static __always_inline void fill_hdr(struct tt_hdr *h, __u16 type, __u32 size, _
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* Reserves a record of the given type and size with its header filled in; NULL (counted) when the
+ * ring is full. */
+static __always_inline void *rec_reserve(__u32 size, __u16 type, __u64 pid_tgid)
+{
+	struct tt_hdr *h = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!h) {
+		stat_add(TT_ST_LOST_RECS, 1);
+		return NULL;
+	}
+	fill_hdr(h, type, size, pid_tgid);
+	return h;
+}
+
+/* The value of key in a hash map, added as init first when missing. */
+static __always_inline void *map_lookup_or_init(void *map, const void *key, const void *init)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	/* another CPU may add it first: NOEXIST keeps theirs, and the lookup finds it */
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+#define TT_S_IFMT	00170000
+#define TT_S_IFSOCK	0140000
+
+/*
+ * The socket behind fd in the calling process and its sockfs inode number (unique while the
+ * socket lives, unlike the fd); NULL when fd is not an open socket. Every read/write syscall of
+ * a traced process comes here, most of them on files: the first steps are direct loads through
+ * the task's BTF pointer, about half the cost of BPF_CORE_READ's helper calls; the fd array
+ * holds plain pointers, which the verifier lets a program read only through a helper.
+ */
+static __always_inline struct socket *fd_socket(long fd, __u64 *ino)
+{
+	struct fdtable *fdt = bpf_get_current_task_btf()->files->fdt;
+	struct file **fds, *file = NULL;
+	struct inode *inode;
+
+	if (fd < 0 || fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & TT_S_IFMT) != TT_S_IFSOCK)
+		return NULL;
+	*ino = BPF_CORE_READ(inode, i_ino);
+	return BPF_CORE_READ(file, private_data);
+}
+
+/* A run of a call's payload bytes going out as data records of at most TT_CHUNK bytes. */
+struct data_run {
+	__u64 pid_tgid;
+	__u64 conn;
+	__u64 buf;		/* user address of the run's first byte */
+	__u64 pos;		/* its position in the direction's stream */
+	__u32 call_len;		/* bytes the call moved */
+	__u32 len;		/* bytes in the run, at most cfg_call_cap */
+	__s32 fd;
+	__u8 dir;
+	__u8 src;
+	__u8 flags;		/* TT_DF_FIRST, TT_DF_LAST: the run starts, ends what is sent of
+				 * the call; TT_DF_TRUNCATED: the call is longer than that */
+	__u8 pad;
+};
+
+/*
+ * Record i of run r: staged in rec (a ring-buffer reservation must have a constant size) and
+ * copied out at its true size. False past the end of the run.
+ */
+static __always_inline bool data_out(struct tt_data *rec, const struct data_run *r, __u32 i)
+{
+	__u32 off = i * TT_CHUNK, len;
+
+	/* a run never exceeds the cap: testing it here too (a constant to the verifier, r->len is
+	 * not) bounds an open-coded loop over i without walking all TT_MAX_CHUNKS */
+	if (i >= TT_MAX_CHUNKS || off >= r->len || off >= cfg_call_cap)
+		return false;
+	len = r->len - off;
+	if (len > TT_CHUNK)
+		len = TT_CHUNK;
+	/* clang folds the clamp above into a form the verifier cannot bound: hide len from the
+	 * optimiser and re-derive [1, TT_CHUNK] with a mask */
+	barrier_var(len);
+	len = ((len - 1) & (TT_CHUNK - 1)) + 1;
+	fill_hdr(&rec->h, TT_REC_DATA, sizeof(*rec) + len, r->pid_tgid);
+	rec->conn = r->conn;
+	rec->pos = r->pos + off;
+	rec->call_len = r->call_len;
+	rec->len = len;
+	rec->dir = r->dir;
+	rec->src = r->src;
+	rec->pad0 = 0;
+	rec->fd = r->fd;
+	rec->flags = (i == 0 ? r->flags & TT_DF_FIRST : 0) |
+		     (off + len >= r->len ? r->flags & TT_DF_LAST : 0) |
+		     (r->flags & TT_DF_TRUNCATED);
+	if (bpf_probe_read_user(rec->data, len, (void *)(r->buf + off))) {
+		stat_add(TT_ST_READ_ERR, 1);
+		stat_add(TT_ST_LOST_BYTES, len);
+		return true;
+	}
+	if (bpf_ringbuf_output(&events, rec, sizeof(*rec) + len, rb_flags())) {
+		stat_add(TT_ST_LOST_RECS, 1);
+		stat_add(TT_ST_LOST_BYTES, len);
+	}
+	return true;
 }
 
 #endif /* TT_BPF_H */

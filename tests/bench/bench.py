@@ -3,8 +3,8 @@
 """`make bench`: the performance figures of issue 8, each measured side by side in one run.
 
 Usage (root): tests/bench/bench.py OUTPUT_DIR [--quick]
-Needs OUTPUT_DIR/tracetree-bpf (or TT_TRACER), OUTPUT_DIR/bench/{sslbench,naive,capstat,httpbench,
-naive.bpf.o}. Prints a table and one `bench: NAME VALUE UNIT` line per figure.
+Needs OUTPUT_DIR/tracetree-bpf (or TT_TRACER), OUTPUT_DIR/bench/{sslbench,syswrite,naive,capstat,
+httpbench,naive.bpf.o}. Prints a table and one `bench: NAME VALUE UNIT` line per figure.
 BENCH_ONLY=http,pipeline,...: only those steps (names of the bench_* functions without the
 prefix; BENCH_ONLY=http needs neither root nor the tracer).
 """
@@ -57,8 +57,8 @@ def wait4(p):
 class BgTracer:
     """tracetree-bpf in the background, ready once its probes are attached."""
 
-    def __init__(self, args, env=None):
-        self.p = subprocess.Popen(PIN_TRACER + [TRACER, "-v", "--format", "none"] + args,
+    def __init__(self, args, env=None, tracer=None):
+        self.p = subprocess.Popen(PIN_TRACER + [tracer or TRACER, "-v", "--format", "none"] + args,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         self.ready = threading.Event()
         self.err = []
@@ -151,38 +151,53 @@ def bench_per_call():
     fig("ssl_call_16k_x_copy_floor", worst / worst_copy if worst_copy > 0 else float("nan"), "x")
 
 
+IDLE = "IDLE"       # in a mode's tracer arguments: the pid of an idle process (for -p)
+
+
+def round_robin(what, rounds, modes, measure):
+    """{mode: [measure() per round]}, the modes round-robin within each round. A mode is
+    (name, tracer args or None for no tracer, env, tracer binary or None for TRACER); the
+    tracer runs in the background around that mode's measure()."""
+    idle = subprocess.Popen([os.path.join(B, "sslbench"), "idle", "600"])
+    runs = {m[0]: [] for m in modes}
+    try:
+        for r in range(rounds):
+            for name, args, env, tracer in modes:
+                log("%s round %d: %s" % (what, r + 1, name))
+                if args is None:
+                    runs[name].append(measure())
+                    continue
+                t = BgTracer([str(idle.pid) if a == IDLE else a for a in args], env, tracer)
+                try:
+                    runs[name].append(measure())
+                finally:
+                    t.stop()
+    finally:
+        idle.kill()
+        idle.wait()
+    return runs
+
+
 def bench_untraced():
     """Cost on a process the tracer was not asked to trace, per tracing mode."""
     rounds = 2 if QUICK else 3
     # per-process attachment is the default for -p and --; TT_UPROBE_ATTACH=all forces the
     # system-wide design (uprobes everywhere + BPF pid filter) for comparison
     systemwide = dict(os.environ, TT_UPROBE_ATTACH="all")
-    modes = [
-        ("pid", lambda: ["-p", str(idle.pid)], None),
-        ("command", lambda: ["--", os.path.join(B, "sslbench"), "idle", "600"], None),
-        ("all", lambda: ["--all"], None),
-        ("pid_systemwide", lambda: ["-p", str(idle.pid)], systemwide),
-    ]
-    idle = subprocess.Popen([os.path.join(B, "sslbench"), "idle", "600"])
-    diffs = {m[0]: [] for m in modes}
-    try:
-        for r in range(rounds):
-            for name, args, env in modes:
-                log("untraced cost round %d: %s mode" % (r + 1, name))
-                base = sslbench()
-                t = BgTracer(args(), env)
-                try:
-                    got = sslbench()
-                finally:
-                    t.stop()
-                diffs[name].append(max(got[("write", 16384)] - base[("write", 16384)],
-                                       got[("read", 16384)] - base[("read", 16384)]))
-    finally:
-        idle.kill()
-        idle.wait()
+    names = ("pid", "command", "all", "pid_systemwide")
+    modes = []
+    for name, args, env in (("pid", ["-p", IDLE], None),
+                            ("command", ["--", os.path.join(B, "sslbench"), "idle", "600"], None),
+                            ("all", ["--all"], None),
+                            ("pid_systemwide", ["-p", IDLE], systemwide)):
+        modes += [("base_" + name, None, None, None), (name, args, env, None)]
+    runs = round_robin("untraced cost", rounds, modes, sslbench)
+    diffs = {name: [max(got[("write", 16384)] - base[("write", 16384)],
+                        got[("read", 16384)] - base[("read", 16384)])
+                    for got, base in zip(runs[name], runs["base_" + name])] for name in names}
     print("\nCost on an untraced process using libssl while tracing runs (us per 16 KiB call, "
           "worst of read and write)")
-    for name, _, _ in modes:
+    for name in names:
         print("  %-16s %7.3f" % (name, med(diffs[name])))
     print("  (all: --all traces every process, so this is the capture cost; pid_systemwide: "
           "the previous design, uprobes system-wide + BPF pid filter)\n")
@@ -190,6 +205,58 @@ def bench_untraced():
     fig("untraced_cost_command_mode_us", med(diffs["command"]), "us")
     fig("untraced_cost_all_mode_us", med(diffs["all"]), "us")
     fig("untraced_cost_pid_mode_systemwide_us", med(diffs["pid_systemwide"]), "us")
+
+
+def syswrite(n=50000, reps=31):
+    """ns of CPU of one write(2) of 64 bytes to /dev/null (tests/bench/syswrite.c): the least
+    of reps repetitions of n calls, the one the other processes of a shared machine disturbed
+    least (the median of a run moves by a fifth from run to run here, the minimum by 3%)."""
+    cmd = PIN_BENCH + [os.path.join(B, "syswrite"), str(n), str(reps)]
+    p = subprocess.run(cmd, capture_output=True, timeout=300)
+    f = p.stdout.decode().split()
+    if p.returncode != 0 or len(f) != 4 or f[:2] != ["write", "devnull"]:
+        raise RuntimeError("syswrite failed: %s" % p.stderr.decode()[-500:])
+    return float(f[3])
+
+
+def bench_syscall():
+    """What the syscall tracepoints cost a write(2) that is not captured.
+
+    The tracer hangs programs on the read/write-family syscalls of every process on the host
+    (bpf/sock.bpf.c). In --all mode every process is traced, so there is no untraced process
+    to measure: the case measured is the common one, a write to a file that is not a socket
+    (/dev/null), which the programs must still look at to leave it. -p mode gives a process
+    the tracer does not track at all. Both beside the same loop with no tracer, round-robin.
+    TT_TRACER_BEFORE=PATH adds another build of the tracer to the same rounds (before/after).
+    """
+    rounds = 3 if QUICK else 5
+    before = os.environ.get("TT_TRACER_BEFORE")
+    modes = [("none", None, None, None), ("all", ["--all"], None, None),
+             ("pid", ["-p", IDLE], None, None)]
+    if before:
+        modes += [("all_before", ["--all"], None, before),
+                  ("pid_before", ["-p", IDLE], None, before)]
+    runs = round_robin("syscall", rounds, modes, syswrite)
+    none = med(runs["none"])
+    print("\nwrite(2) of 64 B to /dev/null (ns of CPU per call: the least of 31 x 50000 calls, "
+          "median of %d rounds; added: median of the per-round differences with no tracer)"
+          % rounds)
+    print("  %-10s %8s %8s %7s" % ("tracer", "ns", "added", "x none"))
+    what = {"none": "no tracer", "all": "--all: every process is traced, the fd is no socket",
+            "pid": "-p other: the calling process is not traced",
+            "all_before": "--all, TT_TRACER_BEFORE", "pid_before": "-p other, TT_TRACER_BEFORE"}
+    for name, _, _, _ in modes:
+        v = med(runs[name])
+        added = med([x - n for x, n in zip(runs[name], runs["none"])])
+        print("  %-10s %8.1f %8.1f %7.2f   %s" % (name, v, added, v / none, what[name]))
+    print()
+    fig("untraced_syscall_ns", med(runs["all"]), "ns", "tracer --all, write to a non-socket fd")
+    fig("untraced_syscall_ns_no_tracer", none, "ns", "the same loop without a tracer")
+    fig("untraced_syscall_ns_pid_mode", med(runs["pid"]), "ns", "tracer -p, process not traced")
+    fig("untraced_syscall_x_no_tracer", med(runs["all"]) / none, "x")
+    if before:
+        fig("untraced_syscall_ns_before", med(runs["all_before"]), "ns", "TT_TRACER_BEFORE")
+        fig("untraced_syscall_ns_pid_mode_before", med(runs["pid_before"]), "ns")
 
 
 # --- 2. agent workload -----------------------------------------------------------------------
@@ -507,7 +574,8 @@ def bench_churn():
     fig("rss_churn_growth_mib", late - early, "MiB")
 
 
-STEPS = ("per_call", "untraced", "agent", "pipeline", "http", "streams", "conns", "churn")
+STEPS = ("per_call", "untraced", "syscall", "agent", "pipeline", "http", "streams", "conns",
+         "churn")
 NO_ROOT = {"http"}
 
 

@@ -57,35 +57,45 @@ static __always_inline void put_rec(__u64 id, __u64 buf, __u64 n, __u64 flags)
 	bpf_ringbuf_submit(r, flags);
 }
 
-/* The cookie is 1 on the _ex variants: the byte count is stored through the 4th argument. */
-SEC("uprobe")
-int BPF_KPROBE(naive_enter, void *ssl, void *buf, long num, void *lenp)
+/* Keeps a call's buffer and, when the byte count is stored through lenp, lenp. */
+static __always_inline int args_keep(void *buf, void *lenp)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct naive_args a = {
-		.buf = (__u64)buf, .lenp = bpf_get_attach_cookie(ctx) ? (__u64)lenp : 0,
-	};
+	struct naive_args a = { .buf = (__u64)buf, .lenp = (__u64)lenp };
 
 	bpf_map_update_elem(&naive_args, &id, &a, BPF_ANY);
 	return 0;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(naive_exit, long ret)
+/* The bytes a call kept by args_keep moved (ret > 0: success), into a record. */
+static __always_inline int args_take(long ret, __u64 flags)
 {
 	__u64 id = bpf_get_current_pid_tgid(), n = 0;
 	struct naive_args *a = bpf_map_lookup_elem(&naive_args, &id);
 
 	if (!a)
 		return 0;
-	if (a->lenp && (int)ret == 1)
+	if (a->lenp && (int)ret > 0)
 		bpf_probe_read_user(&n, sizeof(n), (void *)a->lenp);
-	else if (!a->lenp && (int)ret > 0)
+	else if ((int)ret > 0)
 		n = (int)ret;
 	if (n)
-		put_rec(id, a->buf, n, 0);	/* 0: the default, wake the consumer */
+		put_rec(id, a->buf, n, flags);
 	bpf_map_delete_elem(&naive_args, &id);
 	return 0;
+}
+
+/* The cookie is 1 on the _ex variants: the byte count is stored through the 4th argument. */
+SEC("uprobe")
+int BPF_KPROBE(naive_enter, void *ssl, void *buf, long num, void *lenp)
+{
+	return args_keep(buf, bpf_get_attach_cookie(ctx) ? lenp : NULL);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(naive_exit, long ret)
+{
+	return args_take(ret, 0);	/* 0: the default, wake the consumer */
 }
 
 /* The floor: empty entry and return probes, to measure the bare cost of a placement. */
@@ -109,27 +119,13 @@ int floor_exit(void *ctx)
 SEC("uprobe")
 int BPF_KPROBE(copy_enter, void *ssl, void *buf, long num, void *lenp)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct naive_args a = { .buf = (__u64)buf, .lenp = (__u64)lenp };
-
-	bpf_map_update_elem(&naive_args, &id, &a, BPF_ANY);
-	return 0;
+	return args_keep(buf, lenp);
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(copy_exit, long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid(), n = 0;
-	struct naive_args *a = bpf_map_lookup_elem(&naive_args, &id);
-
-	if (!a)
-		return 0;
-	if ((int)ret > 0)
-		bpf_probe_read_user(&n, sizeof(n), (void *)a->lenp);
-	if (n)
-		put_rec(id, a->buf, n, BPF_RB_NO_WAKEUP);
-	bpf_map_delete_elem(&naive_args, &id);
-	return 0;
+	return args_take(ret, BPF_RB_NO_WAKEUP);
 }
 
 char LICENSE[] SEC("license") = "GPL";

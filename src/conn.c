@@ -183,6 +183,11 @@ struct conn_table *conn_table__new(const struct conn_opts *opts, http_exchange_s
 	return t;
 }
 
+void conn_table__set_head_sink(struct conn_table *t, conn_head_fn head)
+{
+	t->head_sink = head;
+}
+
 void conn_table__free(struct conn_table *t)
 {
 	struct conn *c, *next;

@@ -334,7 +334,10 @@ static long req_head(struct conn_table *t, struct conn *c, struct half *h, const
 		x->flags |= HTTP_X_INCOMPLETE;
 	pend_insert(t, c, c->nq, x);
 	frame = http1_request_framing(&t->head, &length);
-	return head_done(t, c, h, x, frame, length, r);
+	r = head_done(t, c, h, x, frame, length, r);
+	/* x waits in the queue until its response is done: valid through the report */
+	conn_head(t, x);
+	return r;
 }
 
 /*

@@ -493,6 +493,8 @@ void conn_http1_start(struct conn_table *t, struct conn *c, bool midstream)
 		c->h[i].is_req = (i == TT_DIR_WRITE) != c->server_side;
 		c->h[i].state = midstream ? HS_RESYNC : HS_HEAD;
 		c->h[i].line_start = midstream;
+		if (midstream)
+			c->h[i].head_ts = 0;	/* sniffed bytes were no head: one is looked for */
 		/* a response seen before its request is paired by time and marked incomplete */
 		c->h[i].lost = midstream && i == TT_DIR_READ;
 	}

@@ -66,9 +66,9 @@ struct conn_table *conn_table__new(const struct conn_opts *opts, http_exchange_s
  * HTTP/1 head, or an HTTP/2 HEADERS block that opens a request stream. x is the exchange being
  * built, owned by the table and valid only during the call: where it happened (pid, tid, conn,
  * HTTP_X_SERVER_SIDE), req.start_ns (the arrival of the head's first byte), method, target,
- * host and the request headers (credentials removed). The same exchange reaches the sink later,
- * with the same conn and req.start_ns. Called inside conn_table__feed: it must not call back
- * into the table.
+ * host and the request headers (credentials removed). The same exchange (the same pointer)
+ * reaches the sink later, with the same conn and req.start_ns. Called inside conn_table__feed:
+ * it must not call back into the table.
  */
 typedef void (*conn_head_fn)(const struct http_exchange *x, void *ctx);
 

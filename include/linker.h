@@ -95,7 +95,8 @@ int linker__add_mcp(struct linker *l, const struct http_exchange *x, const struc
  * A request head conn parsed (conn_table__set_head_sink; x not owned), traceparent: its header,
  * NULL if none. One the traced process read (HTTP_X_SERVER_SIDE) opens an inbound request, so
  * the LLM calls, tools and requests made while serving it nest under its SERVER span, which is
- * exported when its exchange arrives (linker__add_http). Client-side heads are ignored.
+ * exported when its exchange (x itself, delivered by conn later) reaches linker__add_http.
+ * Client-side heads are ignored.
  */
 void linker__request_head(struct linker *l, const struct http_exchange *x,
 			  const char *traceparent);

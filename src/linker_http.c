@@ -95,6 +95,7 @@ void linker__request_head(struct linker *l, const struct http_exchange *x,
 		return;
 	r->conn = x->conn;
 	r->start_ns = x->req.start_ns;
+	r->x = x;
 	r->tid = x->tid;
 	ltp_parse(&tp, traceparent);
 	r->has_tp = tp.valid;
@@ -110,18 +111,21 @@ void linker__request_head(struct linker *l, const struct http_exchange *x,
 
 /*
  * Takes the open request of exchange x off lp's list: the one opened from x's head (the same
- * connection and start; the oldest such when requests pipelined in one read share their
- * start). NULL when none was (its process was not known yet, or it was forgotten at
- * TT_MAX_SRV_OPEN). The others stay open: HTTP/2 streams of one connection end in any order.
+ * connection and start, and the same exchange, when several share a start: requests pipelined
+ * in one read, HTTP/2 streams opened by one, which end in any order; else the oldest such).
+ * NULL when none was (its process was not known yet, or it was forgotten at TT_MAX_SRV_OPEN).
+ * The others stay open.
  */
 static struct lsrv *lsrv_take(struct lproc *lp, const struct http_exchange *x)
 {
 	struct lsrv **pp, **found = NULL, *r;
 
 	for (pp = &lp->srv; *pp; pp = &(*pp)->next) {
-		/* the list is newest first: the last hit is the oldest */
-		if ((*pp)->conn == x->conn && (*pp)->start_ns == x->req.start_ns)
-			found = pp;
+		if ((*pp)->conn != x->conn || (*pp)->start_ns != x->req.start_ns)
+			continue;
+		found = pp;	/* the list is newest first: the last hit is the oldest */
+		if ((*pp)->x == x)
+			break;
 	}
 	if (!found)
 		return NULL;

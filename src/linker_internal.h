@@ -80,6 +80,8 @@ struct lsrv {
 	struct lsrv *next;		/* newest first */
 	uint64_t conn;
 	uint64_t start_ns;		/* of its head's first byte: its exchange's req.start_ns */
+	const void *x;			/* the exchange conn reported the head with (the one it
+					 * delivers later): an identity, never read */
 	uint32_t tid;			/* the thread that read it */
 	bool has_tp;
 	uint8_t tp_trace[16];		/* trace id of its traceparent header */

@@ -82,8 +82,9 @@ static void on_head(const struct http_exchange *x, void *ctx)
 {
 	struct pipeline *p = ctx;
 
-	if (x->flags & HTTP_X_SERVER_SIDE)
-		linker__request_head(p->linker, x, http_headers_get(&x->req.headers, "traceparent"));
+	if (!(x->flags & HTTP_X_SERVER_SIDE))
+		return;
+	linker__request_head(p->linker, x, http_headers_get(&x->req.headers, "traceparent"));
 }
 
 static void on_ssl_fd(struct pipeline *p, const struct tt_conn_ev *e)

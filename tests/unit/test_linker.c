@@ -1216,6 +1216,15 @@ static void served(struct lt *t, uint32_t pid, uint64_t conn, const char *target
 	add_http(t, x);
 }
 
+/* An LLM call of pid 100 made by thread tid from t0 to t1 (model: its name). */
+static void call_by(struct lt *t, uint32_t tid, uint64_t t0, uint64_t t1, const char *model)
+{
+	struct genai_call *c = call_new(100, t0, t1, model);
+
+	c->tid = tid;
+	linker__add_call(t->l, c, NULL);
+}
+
 void test_linker_server_spans(void)
 {
 	static const char tp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -1314,6 +1323,28 @@ out:
 }
 
 /*
+ * Two requests whose heads came in one read (HTTP/2 streams 1 and 3, with traceparents), the
+ * call made for the first (its trace) while both are open, then the second's exchange first.
+ */
+static void two_at_once(struct lt *t)
+{
+	static const char tp1[] = "00-11111111111111111111111111111111-00f067aa0ba902b7-01";
+	static const char tp3[] = "00-33333333333333333333333333333333-00f067aa0ba902b7-01";
+	struct http_exchange *x1 = http_new(100, "POST", "svc", "/s1", 200, 5000, 5500);
+	struct http_exchange *x3 = http_new(100, "POST", "svc", "/s3", 200, 5000, 5400);
+	struct genai_call *c = call_new(100, 5100, 5200, "m5");
+
+	x1->conn = x3->conn = SOCK_B;
+	x1->flags = x3->flags = HTTP_X_SERVER_SIDE;
+	linker__request_head(t->l, x1, tp1);
+	linker__request_head(t->l, x3, tp3);
+	c->tid = 109;
+	linker__add_call(t->l, c, "00-11111111111111111111111111111111-1111111111111111-01");
+	add_http(t, x3);
+	add_http(t, x1);
+}
+
+/*
  * A request's exchange takes the open request its head opened (same connection and start): on
  * an HTTP/2 connection streams end in any order, and the others stay open. An exchange whose
  * head opened nothing gets a SERVER span of its own and takes nothing.
@@ -1322,7 +1353,6 @@ void test_linker_server_order(void)
 {
 	struct tt_span *agent, *first, *second, *third, *unrep, *c1, *c2, *c3, *c4;
 	struct linker_stats st;
-	struct genai_call *c;
 	struct lt t;
 
 	if (!lt_new(&t, true))
@@ -1335,26 +1365,19 @@ void test_linker_server_order(void)
 	start_agent(&t, 100, 1000);
 	ev_read(&t, 100, 101, SOCK_A, 2000, "/first", NULL);
 	ev_read(&t, 100, 102, SOCK_A, 2100, "/second", NULL);
-	c = call_new(100, 2200, 2300, "m1");
-	c->tid = 101;
-	linker__add_call(t.l, c, NULL);
+	call_by(&t, 101, 2200, 2300, "m1");
 	served(&t, 100, SOCK_A, "/second", 200, 2100, 2500);
 	/* the first one is still open: the only one now */
-	c = call_new(100, 2600, 2700, "m2");
-	c->tid = 107;
-	linker__add_call(t.l, c, NULL);
+	call_by(&t, 107, 2600, 2700, "m2");
 	served(&t, 100, SOCK_A, "/first", 200, 2000, 3000);
 	/* an exchange before the next head, whose own head opened nothing */
 	ev_read(&t, 100, 101, SOCK_A, 3500, "/third", NULL);
 	served(&t, 100, SOCK_A, "/unreported", 200, 3200, 3300);
-	c = call_new(100, 3600, 3700, "m3");
-	c->tid = 101;
-	linker__add_call(t.l, c, NULL);
+	call_by(&t, 101, 3600, 3700, "m3");
 	served(&t, 100, SOCK_A, "/third", 200, 3500, 3800);
 	/* nothing is open any more */
-	c = call_new(100, 4000, 4100, "m4");
-	c->tid = 101;
-	linker__add_call(t.l, c, NULL);
+	call_by(&t, 101, 4000, 4100, "m4");
+	two_at_once(&t);
 	ev_exit(&t, 100, 1000, 6000, 0);
 	agent = find(&t, "invoke_agent demo_agent");
 	first = find(&t, "POST /first");
@@ -1376,9 +1399,11 @@ void test_linker_server_order(void)
 	ASSERT_EQ(first->start_ns, 2000, "first start");
 	ASSERT_TRUE(parent_is(unrep, agent), "its own SERVER span");
 	ASSERT_TRUE(memcmp(unrep->span_id, third->span_id, 8) != 0, "not the third's id");
+	ASSERT_TRUE(parent_is(find(&t, "chat m5"), find(&t, "POST /s1")),
+		    "the same start: each exchange took the request of its own head");
 	linker__stats(t.l, &st);
-	ASSERT_EQ(st.server_spans, 4, "server spans");
-	ASSERT_EQ(st.server_attributed, 3, "attributed");
+	ASSERT_EQ(st.server_spans, 6, "server spans");
+	ASSERT_EQ(st.server_attributed, 4, "attributed");
 out:
 	lt_free(&t);
 }

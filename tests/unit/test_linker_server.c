@@ -97,7 +97,8 @@ static void srv_exit(struct srv *s, uint64_t start, uint64_t ts)
 /* An accepted socket of the server (its local port is the SERVER spans' server.port). */
 static void srv_sock(struct srv *s, int k, uint16_t lport)
 {
-	struct tt_sock r = { .h = { .type = TT_REC_SOCK, .size = sizeof(r), .pid = PID, .tid = PID },
+	struct tt_sock r = { .h = { .type = TT_REC_SOCK, .size = sizeof(r), .pid = PID,
+				    .tid = PID },
 			     .conn = conn_of(k), .fd = 10 + k, .family = 2, .lport = lport,
 			     .rport = 40000 + (uint16_t)k };
 
@@ -129,11 +130,13 @@ static void srv_write(struct srv *s, int k, uint32_t tid, uint64_t ts, const cha
 	srv_io(s, k, TT_DIR_WRITE, tid, ts, text, strlen(text));
 }
 
-#define LLM_REQ_BODY	"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"q\"}]}"
-#define LLM_RESP_BODY	"{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o\"," \
-			"\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\"," \
-			"\"content\":\"a\"},\"finish_reason\":\"stop\"}],\"usage\":" \
-			"{\"prompt_tokens\":5,\"completion_tokens\":1,\"total_tokens\":6}}"
+#define LLM_REQ_BODY	"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\"," \
+			"\"content\":\"q\"}]}"
+#define LLM_RESP_BODY	"{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\"," \
+			"\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":" \
+			"{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":" \
+			"\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1," \
+			"\"total_tokens\":6}}"
 
 /* An LLM call the server makes on connection k from thread tid, t0 to t1 (traceparent or NULL). */
 static void srv_llm_call(struct srv *s, int k, uint32_t tid, uint64_t t0, uint64_t t1,
@@ -266,8 +269,9 @@ void test_linker_server_pipeline_split(void)
 }
 
 /*
- * HTTP/2: two requests on one connection, read by one thread. Stream 3 ends first; stream 1 is
- * then the only request in progress, and the LLM call made meanwhile nests under it.
+ * HTTP/2: two requests on one connection, their HEADERS in one read (so with one start), each
+ * with a traceparent. The LLM call made for stream 1 while both are in progress (its trace, from
+ * a worker thread) nests under stream 1's SERVER span, although stream 3 ends first.
  */
 void test_linker_server_h2(void)
 {
@@ -278,11 +282,11 @@ void test_linker_server_h2(void)
 
 	h2t_start(&b);
 	h2t_headers(&b, H2_C2S, 1, false, ":method", "POST", ":scheme", "http", ":authority",
-		    "svc", ":path", "/ask");
+		    "svc", ":path", "/ask", "traceparent", TP_IN);
 	h2t_datas(&b, H2_C2S, 1, true, "q1");
-	h2t_cut(&b);
 	h2t_headers(&b, H2_C2S, 3, false, ":method", "POST", ":scheme", "http", ":authority",
-		    "svc", ":path", "/other");
+		    "svc", ":path", "/other", "traceparent",
+		    "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01");
 	h2t_datas(&b, H2_C2S, 3, true, "q3");
 	h2t_cut(&b);
 	h2t_headers(&b, H2_S2C, 3, false, ":status", "200");
@@ -290,14 +294,14 @@ void test_linker_server_h2(void)
 	h2t_cut(&b);
 	h2t_headers(&b, H2_S2C, 1, false, ":status", "200");
 	h2t_datas(&b, H2_S2C, 1, true, "a1");
-	if (!ASSERT_EQ(b.nseg, 7, "segments") || !srv_open(&s, TEST_SPLIT_WHOLE, 0))
+	if (!ASSERT_EQ(b.nseg, 6, "segments") || !srv_open(&s, TEST_SPLIT_WHOLE, 0))
 		goto out;
 	srv_exec(&s, 500);
 	for (i = 0; i < b.nseg; i++) {
 		const struct h2t_seg *g = &b.seg[i];
 
-		if (i == 6)	/* after stream 3's response, before stream 1's */
-			srv_llm_call(&s, LLM_1, 105, g->ts - 8, g->ts - 5, NULL);
+		if (i == 4)	/* both in progress: before stream 3's response */
+			srv_llm_call(&s, LLM_1, 105, g->ts - 8, g->ts - 5, TP_OUT);
 		srv_io(&s, SRV_A, g->side == H2_C2S ? TT_DIR_READ : TT_DIR_WRITE, 101, g->ts,
 		       b.out[g->side].data + g->off, g->len);
 	}
@@ -312,9 +316,10 @@ void test_linker_server_h2(void)
 		goto close;
 	ASSERT_EQ(ask->kind, SPAN_KIND_SERVER, "SERVER");
 	ASSERT_EQ(ask->start_ns, b.seg[3].ts, "stream 1 starts with its HEADERS");
-	ASSERT_EQ(other->start_ns, b.seg[4].ts, "stream 3 starts with its HEADERS");
+	ASSERT_EQ(other->start_ns, b.seg[3].ts, "stream 3 too, in the same read");
+	ASSERT_TRUE(ask->end_ns > other->end_ns, "stream 3 ended first");
 	ASSERT_TRUE(parent_is(ask, agent) && parent_is(other, agent), "under the process");
-	ASSERT_TRUE(parent_is(chat, ask), "stream 1 is still in progress: the call is its");
+	ASSERT_TRUE(parent_is(chat, ask), "stream 1's call: by its trace, under its own span");
 close:
 	lt_free(&s.t);
 out:

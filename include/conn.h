@@ -61,8 +61,21 @@ struct conn_table;
  */
 struct conn_table *conn_table__new(const struct conn_opts *opts, http_exchange_sink_fn sink,
 				   void *ctx);
+/*
+ * Receives each request head as soon as it is parsed, before its body and its response: an
+ * HTTP/1 head, or an HTTP/2 HEADERS block that opens a request stream. x is the exchange being
+ * built, owned by the table and valid only during the call: where it happened (pid, tid, conn,
+ * HTTP_X_SERVER_SIDE), req.start_ns (the arrival of the head's first byte), method, target,
+ * host and the request headers (credentials removed). The same exchange (the same pointer)
+ * reaches the sink later, with the same conn and req.start_ns. Called inside conn_table__feed:
+ * it must not call back into the table.
+ */
+typedef void (*conn_head_fn)(const struct http_exchange *x, void *ctx);
+
 /* Frees the table; exchanges not delivered yet are dropped (call __flush first). NULL-safe. */
 void conn_table__free(struct conn_table *t);
+/* Sets the head sink (NULL: none); it gets the ctx given to conn_table__new. */
+void conn_table__set_head_sink(struct conn_table *t, conn_head_fn head);
 /*
  * One captured chunk: rec header plus rec->len payload bytes, rec_size bytes in all. The key
  * is (rec->h.pid, rec->conn). TT_DIR_WRITE carries requests unless the connection turns out

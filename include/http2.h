@@ -139,6 +139,13 @@ struct h2_session;
  */
 struct h2_session *h2_session__new(const struct h2_opts *opts, enum h2_start start,
 				   http_exchange_sink_fn sink, void *ctx);
+/*
+ * A HEADERS block opened a request stream: x is its exchange being built (the session's, valid
+ * only during the call), with its request head, tid, seq and req.start_ns.
+ */
+typedef void (*h2_head_fn)(struct http_exchange *x, void *ctx);
+/* Reports each request head to head (NULL: none), with the ctx given to h2_session__new. */
+void h2_session__set_head_sink(struct h2_session *s, h2_head_fn head);
 /* Delivers nothing (call __end first); NULL-safe. */
 void h2_session__free(struct h2_session *s);
 /*

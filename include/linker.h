@@ -92,9 +92,18 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 int linker__add_mcp(struct linker *l, const struct http_exchange *x, const struct mcp_call *m,
 		    const char *traceparent);
 /*
+ * A request head conn parsed (conn_table__set_head_sink; x not owned), traceparent: its header,
+ * NULL if none. One the traced process read (HTTP_X_SERVER_SIDE) opens an inbound request, so
+ * the LLM calls, tools and requests made while serving it nest under its SERVER span, which is
+ * exported when its exchange (x itself, delivered by conn later) reaches linker__add_http.
+ * Client-side heads are ignored.
+ */
+void linker__request_head(struct linker *l, const struct http_exchange *x,
+			  const char *traceparent);
+/*
  * Any other HTTP exchange (not owned). Client side: an HTTP client span (traceparent: as for
  * linker__add_call). Server side (HTTP_X_SERVER_SIDE): the SERVER span of the inbound request
- * (its traceparent was read when the request began, see linker__data; this one is unused).
+ * (its traceparent was read from its head, see linker__request_head; this one is unused).
  */
 int linker__add_http(struct linker *l, const struct http_exchange *x, const char *traceparent);
 /* The addresses of a plaintext socket (TT_REC_SOCK): the local port of its SERVER spans. */
@@ -108,11 +117,12 @@ void linker__tls_hello(struct linker *l, const struct tt_tls_hello *h, uint64_t 
 /* Its end (TT_REC_TLS_CLOSE): close(), or exit_group() with the socket still open. */
 void linker__tls_close(struct linker *l, const struct tt_tls_close *c);
 /*
- * Every captured chunk, in order: a chunk the process read that starts an HTTP/1.x request
- * opens an inbound request, so the LLM calls, tools and requests made while serving it nest
- * under its SERVER span (which is exported when its exchange arrives).
+ * Every captured chunk, in order, before conn parses it: pid moved bytes from src (enum
+ * tt_src) at ts; first: the chunk starts a read or write call. Time passes (linker__tick); a
+ * process that moves bytes may become an agent (its children wait for its calls), and one whose
+ * TLS plaintext is captured shows no TLS connection spans (linker_tls.c).
  */
-void linker__data(struct linker *l, const struct tt_data *d);
+void linker__activity(struct linker *l, uint32_t pid, uint8_t src, uint64_t ts, bool first);
 /* Time passes (boot-time ns): children of agents waiting too long for placement are placed. */
 void linker__tick(struct linker *l, uint64_t now_ns);
 /* Ends every open span at now_ns (tracetree.incomplete=true) and exports everything. */

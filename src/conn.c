@@ -183,6 +183,11 @@ struct conn_table *conn_table__new(const struct conn_opts *opts, http_exchange_s
 	return t;
 }
 
+void conn_table__set_head_sink(struct conn_table *t, conn_head_fn head)
+{
+	t->head_sink = head;
+}
+
 void conn_table__free(struct conn_table *t)
 {
 	struct conn *c, *next;
@@ -228,6 +233,11 @@ static long half_sniff(struct conn_table *t, struct conn *c, struct half *h, con
 
 	switch (http1_sniff(p, n)) {
 	case HTTP1_SNIFF_MORE:
+		/* a head may start here: its time is this byte's arrival, not its line's end */
+		if (!h->head_ts) {
+			h->head_ts = h->ts;
+			h->head_tid = h->tid;
+		}
 		return STOP;
 	case HTTP1_SNIFF_H2:
 		t->st.h2_prefaces++;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * conn_core.c: what every protocol half of the connection table uses, below them all: caps,
- * where an exchange happened, the one way out to the sink, giving a connection up.
+ * where an exchange happened, the one way out to the sink (and the report of a request head
+ * beside it), giving a connection up.
  */
 #include <string.h>
 
@@ -39,6 +40,12 @@ void conn_sink(struct conn_table *t, struct http_exchange *x)
 		t->sink(x, t->ctx);
 	else
 		http_exchange__free(x);
+}
+
+void conn_head(struct conn_table *t, const struct http_exchange *x)
+{
+	if (t->head_sink)
+		t->head_sink(x, t->ctx);
 }
 
 void conn_skip(struct conn *c)

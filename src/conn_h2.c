@@ -24,6 +24,15 @@ static void h2_deliver(struct http_exchange *x, void *ctx)
 	conn_sink(t, x);
 }
 
+/* A request head of the session: stamped like an exchange, it goes to the head sink. */
+static void h2_head(struct http_exchange *x, void *ctx)
+{
+	struct conn *c = ctx;
+
+	conn_stamp(c, x);
+	conn_head(c->table, x);
+}
+
 long conn_h2_sniff(struct conn_table *t, struct conn *c, struct half *h, const char *p, size_t n,
 		   bool preface)
 {
@@ -61,6 +70,7 @@ long conn_h2_sniff(struct conn_table *t, struct conn *c, struct half *h, const c
 	c->h2 = h2_session__new(&o, start, h2_deliver, c);
 	if (!c->h2)
 		return -ENOMEM;
+	h2_session__set_head_sink(c->h2, h2_head);
 	c->table = t;
 	c->proto = P_HTTP2;
 	for (i = 0; i < 2; i++) {

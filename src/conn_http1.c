@@ -335,7 +335,10 @@ static long req_head(struct conn_table *t, struct conn *c, struct half *h, const
 		x->flags |= HTTP_X_INCOMPLETE;
 	pend_insert(t, c, c->nq, x);
 	frame = http1_request_framing(&t->head, &length);
-	return head_done(t, c, h, x, frame, length, r);
+	r = head_done(t, c, h, x, frame, length, r);
+	/* x waits in the queue until its response is done: valid through the report */
+	conn_head(t, x);
+	return r;
 }
 
 /*
@@ -491,6 +494,8 @@ void conn_http1_start(struct conn_table *t, struct conn *c, bool midstream)
 		c->h[i].is_req = (i == TT_DIR_WRITE) != c->server_side;
 		c->h[i].state = midstream ? HS_RESYNC : HS_HEAD;
 		c->h[i].line_start = midstream;
+		if (midstream)
+			c->h[i].head_ts = 0;	/* sniffed bytes were no head: one is looked for */
 		/* a response seen before its request is paired by time and marked incomplete */
 		c->h[i].lost = midstream && i == TT_DIR_READ;
 	}

@@ -104,7 +104,8 @@ struct conn_table {
 	struct conn_opts o;
 	struct body_limits lim;
 	http_exchange_sink_fn sink;
-	void *ctx;
+	conn_head_fn head_sink;		/* may be NULL */
+	void *ctx;			/* of both */
 	struct conn **buckets;
 	size_t nbuckets;
 	size_t count;
@@ -136,6 +137,8 @@ void conn_cap(struct conn_table *t, struct conn *c, const char *what);
 void conn_stamp(const struct conn *c, struct http_exchange *x);
 /* Counts x and hands it to the table's sink (freed when there is none): the one way out. */
 void conn_sink(struct conn_table *t, struct http_exchange *x);
+/* A request head was parsed into x (still the table's): to the head sink, if there is one. */
+void conn_head(struct conn_table *t, const struct http_exchange *x);
 /* c is given up (not HTTP, a tunnel): its bytes are dropped from now on. */
 void conn_skip(struct conn *c);
 

@@ -499,6 +499,11 @@ struct h2_session *h2_session__new(const struct h2_opts *opts, enum h2_start sta
 	return s;
 }
 
+void h2_session__set_head_sink(struct h2_session *s, h2_head_fn head)
+{
+	s->head = head;
+}
+
 void h2_session__free(struct h2_session *s)
 {
 	int k;

@@ -250,6 +250,9 @@ static void stream_open(struct h2_session *s, struct h2_block *b)
 	x->req.wire_bytes = b->wire;
 	if (!x->target || (host && !x->host) || b->capped)
 		x->flags |= HTTP_X_INCOMPLETE;
+	/* the head is known now, whatever its body and response will be */
+	if (s->head)
+		s->head(x, s->ctx);
 	if (b->end_stream)
 		h2_msg_end(s, st, H2_C2S, b->ts, true);
 	else

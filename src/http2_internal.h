@@ -79,7 +79,8 @@ struct h2_session {
 	struct h2_stats own;
 	struct h2_stats *st;
 	http_exchange_sink_fn sink;
-	void *ctx;
+	h2_head_fn head;	/* may be NULL */
+	void *ctx;		/* of both */
 	struct h2_dir d[2];
 	struct h2_stream **v;	/* open streams, oldest first */
 	size_t n;

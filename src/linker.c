@@ -406,19 +406,18 @@ void linker__tick(struct linker *l, uint64_t now_ns)
 		wait_settle_some(l, NULL, now_ns, false);
 }
 
-void linker__data(struct linker *l, const struct tt_data *d)
+void linker__activity(struct linker *l, uint32_t pid, uint8_t src, uint64_t ts, bool first)
 {
 	struct lproc *lp;
 
-	linker__tick(l, d->h.ts_ns);
-	if (!(d->flags & TT_DF_FIRST))
+	linker__tick(l, ts);
+	if (!first)
 		return;
-	lp = lproc_of(l, d->h.pid);
+	lp = lproc_of(l, pid);
 	if (!lp)
 		return;
 	lp->talked = true;
-	ltls_data(lp, d);
-	lsrv_read(l, lp, d);
+	ltls_data(lp, src);
 }
 
 void linker__flush(struct linker *l, uint64_t now_ns)

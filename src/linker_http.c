@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "limits.h"
 #include "linker_internal.h"
@@ -15,11 +14,13 @@
 #include "mcp.h"
 
 /*
- * An inbound request opens when the process reads bytes that start an HTTP/1.x request line
- * (lsrv_read, before any work it causes reaches the linker), and closes when conn.c delivers
- * its exchange, at the end of the response: the SERVER span is built then, with the span id
- * chosen at the open, which the LLM, tool and HTTP spans made in between already point to
- * (lsrv_parent() in linker_parent.c says which request work belongs to).
+ * An inbound request opens when conn reports its head (linker__request_head: the pipeline
+ * passes it on during conn_table__feed of the record that completes the head, before any work
+ * it causes reaches the linker, since that work is on other connections, fed later), and
+ * closes when conn delivers its exchange, at the end of the response: the SERVER span is built
+ * then, with the span id chosen at the open, which the LLM, tool and HTTP spans made in between
+ * already point to (lsrv_parent() in linker_parent.c says which request work belongs to). The
+ * linker reads no captured bytes: the head comes parsed, its headers redacted.
  */
 
 /* ---- sockets ---- */
@@ -77,62 +78,28 @@ static void lsrv_forget_oldest(struct linker *l, struct lproc *lp)
 			lp->p->pid, TT_MAX_SRV_OPEN);
 }
 
-/* ---- the raw-byte path: request heads read from captured chunks ---- */
-
-/* True when p[0..n) starts with a complete HTTP/1.x request line. */
-static bool request_line(const uint8_t *p, size_t n)
+void linker__request_head(struct linker *l, const struct http_exchange *x,
+			  const char *traceparent)
 {
-	size_t m = 0, i;
-
-	while (m < n && m < 16 && p[m] >= 'A' && p[m] <= 'Z')
-		m++;
-	if (m < 3 || m >= n || p[m] != ' ')
-		return false;
-	for (i = m + 1; i < n && i < TT_MAX_START_LINE && p[i] != '\r' && p[i] != '\n'; i++)
-		;
-	if (i >= n || i - m < 10)
-		return false;
-	return !memcmp(p + i - 9, " HTTP/1.", 8);
-}
-
-/* The trace id of a traceparent header in the head at p[0..n), if there is one. */
-static bool head_traceparent(const uint8_t *p, size_t n, uint8_t trace[16])
-{
-	static const char name[] = "traceparent:";
-	uint8_t parent[8];
-	char val[64];
-	size_t i, k;
-
-	for (i = 0; i + sizeof(name) < n; i++) {
-		if (p[i] != '\n')
-			continue;
-		if (p[i + 1] == '\r' || p[i + 1] == '\n')
-			return false;	/* end of the head */
-		if (strncasecmp((const char *)p + i + 1, name, sizeof(name) - 1))
-			continue;
-		i += sizeof(name);
-		for (k = 0; i < n && k < sizeof(val) - 1 && p[i] != '\r' && p[i] != '\n'; i++)
-			val[k++] = p[i];
-		val[k] = '\0';
-		return ltrace_parse_tp(val, trace, parent);
-	}
-	return false;
-}
-
-void lsrv_read(struct linker *l, struct lproc *lp, const struct tt_data *d)
-{
+	struct lproc *lp;
 	struct lsrv *r;
+	struct ltp tp;
 
-	if (d->dir != TT_DIR_READ || !(d->flags & TT_DF_FIRST) || lp->done ||
-	    !request_line(d->data, d->len))
+	if (!(x->flags & HTTP_X_SERVER_SIDE))
+		return;
+	lp = lproc_of(l, x->pid);
+	if (!lp || lp->done)
 		return;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return;
-	r->conn = d->conn;
-	r->start_ns = d->h.ts_ns;
-	r->tid = d->h.tid;
-	r->has_tp = head_traceparent(d->data, d->len, r->tp_trace);
+	r->conn = x->conn;
+	r->start_ns = x->req.start_ns;
+	r->x = x;
+	r->tid = x->tid;
+	ltp_parse(&tp, traceparent);
+	r->has_tp = tp.valid;
+	memcpy(r->tp_trace, tp.trace, sizeof(r->tp_trace));
 	span_new_span_id(r->span_id);
 	r->next = lp->srv;
 	lp->srv = r;
@@ -143,37 +110,29 @@ void lsrv_read(struct linker *l, struct lproc *lp, const struct tt_data *d)
 /* ---- exchanges ---- */
 
 /*
- * Takes the open request of exchange x off lp's list: the one read when x's request began,
- * else the oldest on its connection. Older ones on the same connection never got an exchange
- * (a request conn.c could not parse) and are dropped.
+ * Takes the open request of exchange x off lp's list: the one opened from x's head (the same
+ * connection and start, and the same exchange, when several share a start: requests pipelined
+ * in one read, HTTP/2 streams opened by one, which end in any order; else the oldest such).
+ * NULL when none was (its process was not known yet, or it was forgotten at TT_MAX_SRV_OPEN).
+ * The others stay open.
  */
 static struct lsrv *lsrv_take(struct lproc *lp, const struct http_exchange *x)
 {
-	struct lsrv **pp, *r, *found = NULL, **found_pp = NULL;
+	struct lsrv **pp, **found = NULL, *r;
 
-	for (pp = &lp->srv; (r = *pp); pp = &r->next) {
-		if (r->conn != x->conn || r->start_ns > x->req.start_ns)
+	for (pp = &lp->srv; *pp; pp = &(*pp)->next) {
+		if ((*pp)->conn != x->conn || (*pp)->start_ns != x->req.start_ns)
 			continue;
-		found = r;	/* the list is newest first: the last hit is the oldest */
-		found_pp = pp;
-		if (r->start_ns == x->req.start_ns)
+		found = pp;	/* the list is newest first: the last hit is the oldest */
+		if ((*pp)->x == x)
 			break;
 	}
 	if (!found)
 		return NULL;
-	*found_pp = found->next;
+	r = *found;
+	*found = r->next;
 	lp->n_srv--;
-	/* the ones left on the connection before it are stale */
-	for (pp = found_pp; (r = *pp);) {
-		if (r->conn == x->conn && r->start_ns < found->start_ns) {
-			*pp = r->next;
-			lp->n_srv--;
-			free(r);
-			continue;
-		}
-		pp = &r->next;
-	}
-	return found;
+	return r;
 }
 
 /* The span of exchange x of lp: from its request (not before lp) to the end of both sides. */

@@ -16,8 +16,9 @@
 
 /*
  * The files, each calling only the ones below it (tools/check_cycles.sh):
- *   linker.c         the entry points: processes, LLM calls, time, flush
- *   linker_http.c    HTTP exchanges that are no LLM call: SERVER spans, client spans, MCP
+ *   linker.c         the entry points: processes, LLM calls, time and activity, flush
+ *   linker_http.c    HTTP that is no LLM call: inbound requests (opened from the request
+ *                    heads conn reports, SERVER spans), client spans, MCP calls
  *   linker_tls.c     TLS connections whose plaintext is not captured
  *   linker_tool.c    tool call windows of agents: opening, closing, their spans
  *   linker_place.c   where a process's span goes: a tool window, its parent, an agent's
@@ -71,11 +72,16 @@ struct ltool {
 					 * the agent's */
 };
 
-/* An inbound request of a server process: read, its exchange (response) not seen yet. */
+/*
+ * An inbound request of a server process: its head was read (linker__request_head), its
+ * exchange (response) not seen yet.
+ */
 struct lsrv {
 	struct lsrv *next;		/* newest first */
 	uint64_t conn;
-	uint64_t start_ns;
+	uint64_t start_ns;		/* of its head's first byte: its exchange's req.start_ns */
+	const void *x;			/* the exchange conn reported the head with (the one it
+					 * delivers later): an identity, never read */
 	uint32_t tid;			/* the thread that read it */
 	bool has_tp;
 	uint8_t tp_trace[16];		/* trace id of its traceparent header */
@@ -187,9 +193,7 @@ void ltrace_finalize(struct linker *l, struct ltrace *t);
 void ltrace_put(struct linker *l, struct ltrace *t);
 /* Hands a finished span on: to the sink when its trace ids are final, else held. */
 void ltrace_emit(struct linker *l, struct ltrace *t, struct tt_span *s);
-/* "00-<trace>-<parent>-<flags>": false when malformed. */
-bool ltrace_parse_tp(const char *tp, uint8_t trace[16], uint8_t parent[8]);
-/* The traceparent header (NULL: none) of a request. */
+/* The traceparent header (NULL: none) of a request: present, valid, its ids. */
 void ltp_parse(struct ltp *tp, const char *header);
 /* The traceparent of a request of lp: its trace may adopt it as its remote parent. */
 void ltrace_adopt(struct linker *l, struct lproc *lp, const struct ltp *tp);
@@ -255,17 +259,12 @@ void ltools_answer(struct linker *l, struct lproc *lp, const struct genai_call *
 
 /* ---- linker_http.c: inbound requests (SERVER spans), HTTP client spans and MCP calls ---- */
 
-/*
- * A first chunk lp read (TT_DF_FIRST): when it starts an HTTP/1.x request, that request opens.
- * The one place the linker reads captured bytes (a report from conn is to replace it).
- */
-void lsrv_read(struct linker *l, struct lproc *lp, const struct tt_data *d);
 void lsrv_free_all(struct linker *l, struct lproc *lp);
 
 /* ---- linker_tls.c: TLS connections whose plaintext is not captured ---- */
 
-/* A captured chunk of lp: TLS plaintext marks the process as captured. */
-void ltls_data(struct lproc *lp, const struct tt_data *d);
+/* lp moved captured bytes from src (enum tt_src): TLS plaintext marks it as captured. */
+void ltls_data(struct lproc *lp, uint8_t src);
 /* The process ends (incomplete: at shutdown): its open connections end with it. */
 void ltls_end_all(struct linker *l, struct lproc *lp, uint64_t end_ns, bool incomplete);
 /* Frees them without spans. */

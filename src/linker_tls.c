@@ -68,9 +68,9 @@ static void ltls_forget_oldest(struct linker *l, struct lproc *lp)
 			lp->p->pid, TT_MAX_TLS_OPEN);
 }
 
-void ltls_data(struct lproc *lp, const struct tt_data *d)
+void ltls_data(struct lproc *lp, uint8_t src)
 {
-	if (d->src != TT_SRC_SOCK)
+	if (src != TT_SRC_SOCK)
 		lp->tls_captured = true;
 }
 

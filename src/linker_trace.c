@@ -115,7 +115,7 @@ void ltrace_emit(struct linker *l, struct ltrace *t, struct tt_span *s)
 }
 
 /* "00-<32 hex>-<16 hex>-<2 hex>" with lowercase hex, neither id all zero, version not ff. */
-bool ltrace_parse_tp(const char *tp, uint8_t trace[16], uint8_t parent[8])
+static bool ltrace_parse_tp(const char *tp, uint8_t trace[16], uint8_t parent[8])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned int i, v;

@@ -72,6 +72,21 @@ static void on_exchange(struct http_exchange *x, void *ctx)
 	http_exchange__free(x);
 }
 
+/*
+ * A request head conn just parsed, during the feed of the record that completes it: an inbound
+ * one (the traced process read it) opens before the work it causes, which other connections'
+ * records bring later. A client's head has nothing to open; its traceparent is read with its
+ * exchange.
+ */
+static void on_head(const struct http_exchange *x, void *ctx)
+{
+	struct pipeline *p = ctx;
+
+	if (!(x->flags & HTTP_X_SERVER_SIDE))
+		return;
+	linker__request_head(p->linker, x, http_headers_get(&x->req.headers, "traceparent"));
+}
+
 static void on_ssl_fd(struct pipeline *p, const struct tt_conn_ev *e)
 {
 	if (conn_table__ssl_fd(p->conns, e))
@@ -100,9 +115,10 @@ static void on_tls_hello(struct pipeline *p, const struct tt_tls_hello *t)
 static void on_data(const void *rec, size_t size, void *ctx)
 {
 	struct pipeline *p = ctx;
+	const struct tt_data *d = rec;
 
-	/* first: an inbound request must be known before the exchanges it causes */
-	linker__data(p->linker, rec);
+	/* time passes and the process talks before any exchange this record completes */
+	linker__activity(p->linker, d->h.pid, d->src, d->h.ts_ns, d->flags & TT_DF_FIRST);
 	conn_table__feed(p->conns, rec, size);
 }
 
@@ -212,6 +228,7 @@ struct pipeline *pipeline__new(const struct pipeline_opts *o)
 		errno = ENOMEM;
 		return NULL;
 	}
+	conn_table__set_head_sink(p->conns, on_head);
 	return p;
 }
 

@@ -12,11 +12,26 @@
 #include "test.h"
 
 #define XT_MAX_X	64
+#define XT_MAX_HEADS	16
 
-/* The exchanges a sink received, in order (more than XT_MAX_X are freed unseen). */
+/* A request head as the head sink saw it (conn_table__set_head_sink), when it was reported. */
+struct xt_head {
+	const struct http_exchange *x;	/* the exchange being built (compared, not read later) */
+	uint32_t pid, tid, flags;
+	uint64_t conn, start_ns;
+	char line[160];			/* "METHOD target traceparent" ("(none)" without one) */
+	size_t delivered;		/* exchanges the sink had received by then */
+};
+
+/*
+ * The exchanges a sink received, in order (more than XT_MAX_X are freed unseen), and the
+ * request heads reported (xt_head_fn, the first XT_MAX_HEADS).
+ */
 struct xt_sink {
 	struct http_exchange *x[XT_MAX_X];
 	size_t n;
+	struct xt_head heads[XT_MAX_HEADS];
+	size_t n_heads;
 };
 
 static inline void xt_sink_fn(struct http_exchange *x, void *ctx)
@@ -41,6 +56,26 @@ static inline const char *xt_hdr(const struct http_message *m, const char *name)
 	const char *v = http_headers_get(&m->headers, name);
 
 	return v ? v : "(none)";
+}
+
+/* A head sink (conn_head_fn) whose ctx is the table's xt_sink. */
+static inline void xt_head_fn(const struct http_exchange *x, void *ctx)
+{
+	struct xt_sink *s = ctx;
+	struct xt_head *h;
+
+	if (s->n_heads >= XT_MAX_HEADS)
+		return;
+	h = &s->heads[s->n_heads++];
+	h->x = x;
+	h->pid = x->pid;
+	h->tid = x->tid;
+	h->flags = x->flags;
+	h->conn = x->conn;
+	h->start_ns = x->req.start_ns;
+	snprintf(h->line, sizeof(h->line), "%s %s %s", x->method ? x->method : "-",
+		 x->target ? x->target : "-", xt_hdr(&x->req, "traceparent"));
+	h->delivered = s->n;
 }
 
 static inline bool xt_plain_body_is(const struct http_message *m, const char *want,
@@ -79,6 +114,18 @@ static inline void xt_render(struct tt_buf *b, const struct http_exchange *x)
 	}
 }
 
+/* The request heads a sink saw (where, when, what), as text, after its exchanges'. */
+static inline void xt_render_heads(struct tt_buf *b, const struct xt_sink *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_heads; i++)
+		tt_buf_printf(b, "head pid=%u tid=%u conn=%#llx flags=%#x start=%llu %s\n",
+			      s->heads[i].pid, s->heads[i].tid,
+			      (unsigned long long)s->heads[i].conn, s->heads[i].flags,
+			      (unsigned long long)s->heads[i].start_ns, s->heads[i].line);
+}
+
 /* A test__split_feed receiver: the record goes to the connection table ctx. */
 static inline int xt_conn_feed(const struct tt_data *rec, size_t size, void *ctx)
 {
@@ -91,7 +138,7 @@ typedef bool (*xt_replay_fn)(enum test_split mode, uint64_t seed, struct xt_sink
 /*
  * Replays every way: whole first (its exchanges stay in s), then a byte at a time, then with
  * the seeds seed0 .. seed0 + nseeds - 1 each of the random modes below nmodes. Every run must
- * render exactly as the whole one.
+ * render exactly as the whole one, its exchanges and the request heads reported.
  */
 static inline bool xt_replay_all(xt_replay_fn run, void *ctx, int nmodes, uint64_t seed0,
 				 int nseeds, struct xt_sink *s)
@@ -108,6 +155,7 @@ static inline bool xt_replay_all(xt_replay_fn run, void *ctx, int nmodes, uint64
 	ok &= run(TEST_SPLIT_WHOLE, 0, s, ctx);
 	for (i = 0; i < s->n; i++)
 		xt_render(&want, s->x[i]);
+	xt_render_heads(&want, s);
 	for (mode = TEST_SPLIT_BYTES; mode < nmodes; mode++) {
 		for (k = 0; k < (mode == TEST_SPLIT_BYTES ? 1 : nseeds); k++) {
 			memset(&other, 0, sizeof(other));
@@ -115,6 +163,7 @@ static inline bool xt_replay_all(xt_replay_fn run, void *ctx, int nmodes, uint64
 			ok &= run(mode, seed0 + k, &other, ctx);
 			for (i = 0; i < other.n; i++)
 				xt_render(&got, other.x[i]);
+			xt_render_heads(&got, &other);
 			ok &= ASSERT_MEMEQ(got.data, got.len, want.data, want.len,
 					   test__split_names[mode]);
 			xt_sink_free(&other);

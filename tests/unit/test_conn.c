@@ -106,6 +106,7 @@ static bool replay(enum test_split mode, uint64_t seed, struct xt_sink *s, void 
 
 	if (!ASSERT_OK_PTR(t, "table"))
 		return false;
+	conn_table__set_head_sink(t, xt_head_fn);
 	cJSON_ArrayForEach(seg, segs) {
 		struct tt_data call = { .h = { .type = TT_REC_DATA, .pid = PID }, .conn = SSL,
 					.flags = TT_DF_FIRST | TT_DF_LAST, .fd = 7 };
@@ -178,6 +179,15 @@ void test_conn_fixture_curl(void)
 	ASSERT_STREQ(xt_hdr(&s.x[2]->resp, "content-length"), "76", "HEAD keeps content-length");
 	ASSERT_EQ(s.x[0]->flags | s.x[1]->flags | s.x[2]->flags, 0, "no flags");
 	ASSERT_EQ(s.x[2]->seq, 2, "seq");
+	/* each request head was reported on its own, before its exchange: after the previous one */
+	if (ASSERT_EQ(s.n_heads, 3, "heads")) {
+		for (size_t i = 0; i < 3; i++) {
+			ASSERT_TRUE(s.heads[i].x == s.x[i], "the exchange delivered later");
+			ASSERT_EQ(s.heads[i].start_ns, s.x[i]->req.start_ns, "its start");
+			ASSERT_EQ(s.heads[i].delivered, i, "the ones before delivered");
+		}
+		ASSERT_STREQ(s.heads[1].line, "GET /v1/trailers (none)", "head");
+	}
 out:
 	xt_sink_free(&s);
 }
@@ -435,6 +445,81 @@ void test_conn_server_side(void)
 		xt_plain_body_is(&c.s.x[0]->req, "abc", "request body");
 		xt_plain_body_is(&c.s.x[0]->resp, "ok", "response written");
 	}
+	tc_close(&c);
+}
+
+/* The first bytes of a call read by thread tid at ts (one record; its call is longer). */
+static void read_part(struct tc *c, const char *s, uint64_t ts, uint32_t tid)
+{
+	size_t n = strlen(s);
+
+	feed(c, TT_DIR_READ, c->pos[TT_DIR_READ], s, n, (uint32_t)n, TT_DF_FIRST | TT_DF_LAST,
+	     ts, tid);
+	c->pos[TT_DIR_READ] += n;
+}
+
+/*
+ * A request head is reported as soon as it is parsed, before its body and its response (what
+ * the linker opens an inbound request from): its start is the arrival of its first byte,
+ * whichever record completes it, also when that first byte began the connection (too few
+ * bytes to tell its protocol yet).
+ */
+void test_conn_request_heads(void)
+{
+	static const char tp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	char want[160];
+	struct tc c;
+
+	if (!tc_open(&c, NULL))
+		return;
+	conn_table__set_head_sink(c.t, xt_head_fn);
+	/* a server reads a request whose head takes three reads, the first of two bytes only */
+	read_part(&c, "PO", 10, 7);
+	read_part(&c, "ST /ask?key=sk-1 HTTP/1.1\r\nHost: svc\r\ntrace", 20, 8);
+	ASSERT_EQ(c.s.n_heads, 0, "not yet");
+	read_part(&c, "parent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"
+		      "Content-Length: 3\r\n\r\n", 30, 8);
+	ASSERT_EQ(c.s.n_heads, 1, "the third read completes the head");
+	read_part(&c, "abc", 40, 8);
+	call(&c, TT_DIR_WRITE, RESP_OK, 50);
+	/* the next request on the connection, its request line cut in two */
+	read_part(&c, "GET /b HT", 60, 9);
+	read_part(&c, "TP/1.1\r\n\r\n", 70, 8);
+	ASSERT_EQ(c.s.n_heads, 2, "second head");
+	call(&c, TT_DIR_WRITE, RESP_OK, 80);
+	if (!ASSERT_EQ(c.s.n, 2, "exchanges") || !ASSERT_EQ(c.s.n_heads, 2, "heads"))
+		goto out;
+	ASSERT_EQ(c.s.heads[0].flags, HTTP_X_SERVER_SIDE, "server side");
+	ASSERT_EQ(c.s.heads[0].pid, PID, "pid");
+	ASSERT_EQ(c.s.heads[0].conn, SSL, "conn");
+	ASSERT_EQ(c.s.heads[0].tid, 7, "the thread of its first byte");
+	ASSERT_EQ(c.s.heads[0].start_ns, 10, "the first record's time");
+	snprintf(want, sizeof(want), "POST /ask?key=REDACTED %s", tp);
+	ASSERT_STREQ(c.s.heads[0].line, want, "method, target redacted, traceparent");
+	ASSERT_EQ(c.s.heads[0].delivered, 0, "before its exchange");
+	ASSERT_TRUE(c.s.heads[0].x == c.s.x[0], "the exchange delivered later");
+	ASSERT_EQ(c.s.x[0]->req.start_ns, 10, "which starts then too");
+	ASSERT_EQ(c.s.x[0]->tid, 7, "and has its thread");
+	xt_plain_body_is(&c.s.x[0]->req, "abc", "body read after the report");
+	ASSERT_EQ(c.s.heads[1].start_ns, 60, "keep-alive: the first record's time");
+	ASSERT_EQ(c.s.heads[1].tid, 9, "its thread");
+	ASSERT_STREQ(c.s.heads[1].line, "GET /b (none)", "second head");
+	ASSERT_EQ(c.s.heads[1].delivered, 1, "after the first exchange");
+	ASSERT_EQ(c.s.x[1]->req.start_ns, 60, "second exchange start");
+out:
+	tc_close(&c);
+	/* a client's pipelined requests: one head each, client side, as they are parsed */
+	if (!tc_open(&c, NULL))
+		return;
+	conn_table__set_head_sink(c.t, xt_head_fn);
+	call(&c, TT_DIR_WRITE, "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n", 10);
+	if (ASSERT_EQ(c.s.n_heads, 2, "client heads")) {
+		ASSERT_EQ(c.s.heads[0].flags | c.s.heads[1].flags, 0, "client side");
+		ASSERT_STREQ(c.s.heads[1].line, "GET /2 (none)", "second");
+		ASSERT_EQ(c.s.heads[1].start_ns, 10, "start");
+		ASSERT_EQ(c.s.heads[1].tid, 100 + TT_DIR_WRITE, "writer");
+	}
+	ASSERT_EQ(c.s.n, 0, "no exchange yet");
 	tc_close(&c);
 }
 

@@ -54,6 +54,7 @@ static bool creplay(enum test_split mode, uint64_t seed, struct xt_sink *s, void
 
 	if (!ASSERT_OK_PTR(t, "table"))
 		return false;
+	conn_table__set_head_sink(t, xt_head_fn);
 	for (i = 0; i < b->nseg; i++)
 		order[i] = i;
 	if (o->read_first) {
@@ -143,6 +144,29 @@ static void check_chat(const struct xt_sink *s, uint32_t flags)
 	ASSERT_EQ(s->x[1]->flags, flags, "flags 1");
 }
 
+/*
+ * The HEADERS that opened streams 1 and 3 were reported as they came (both before either
+ * stream ended), stamped like their exchanges, with the start those keep.
+ */
+static void check_heads(const struct xt_sink *s, uint32_t flags, uint32_t tid)
+{
+	size_t i;
+
+	if (!ASSERT_EQ(s->n_heads, 2, "heads") || s->n != 2)
+		return;
+	for (i = 0; i < 2; i++) {
+		ASSERT_STREQ(s->heads[i].line, "POST /v1/chat/completions (none)", "head");
+		ASSERT_EQ(s->heads[i].flags, flags, "side");
+		ASSERT_EQ(s->heads[i].pid, PID, "pid");
+		ASSERT_EQ(s->heads[i].conn, SSL, "conn");
+		ASSERT_EQ(s->heads[i].tid, tid, "tid");
+		ASSERT_EQ(s->heads[i].delivered, 0, "before any stream ended");
+		ASSERT_TRUE(s->heads[i].x == s->x[i], "the exchange delivered later");
+		ASSERT_EQ(s->heads[i].start_ns, s->x[i]->req.start_ns, "its start");
+	}
+	ASSERT_TRUE(s->heads[0].start_ns < s->heads[1].start_ns, "in order");
+}
+
 void test_conn_h2_client(void)
 {
 	struct copts o = { .lose_seg = -1, .trunc_seg = -1 };
@@ -155,6 +179,7 @@ void test_conn_h2_client(void)
 		check_chat(&s, 0);
 		if (s.n == 2)
 			ASSERT_EQ(s.x[0]->tid, 200 + TT_DIR_WRITE, "tid of the writer");
+		check_heads(&s, 0, 200 + TT_DIR_WRITE);
 	}
 	ASSERT_EQ(st.h2_prefaces, 1, "preface counted");
 	ASSERT_EQ(st.h2.conns, 1, "an HTTP/2 connection");
@@ -176,6 +201,7 @@ void test_conn_h2_server_side(void)
 		check_chat(&s, HTTP_X_SERVER_SIDE);
 		if (s.n == 2)
 			ASSERT_EQ(s.x[0]->tid, 200 + TT_DIR_READ, "tid of the reader");
+		check_heads(&s, HTTP_X_SERVER_SIDE, 200 + TT_DIR_READ);
 	}
 	xt_sink_free(&s);
 	h2t_free(&b);

@@ -179,12 +179,7 @@ out:
 /* The first bytes of a request pid sends at ts (a TLS write). */
 static void ev_send(struct lt *t, uint32_t pid, uint64_t ts)
 {
-	struct tt_data d = { .h = { .type = TT_REC_DATA, .size = sizeof(d), .pid = pid, .tid = pid,
-				    .ts_ns = ts },
-			     .conn = 0x1000, .dir = TT_DIR_WRITE, .flags = TT_DF_FIRST,
-			     .src = TT_SRC_SSL };
-
-	linker__data(t->l, &d);
+	linker__activity(t->l, pid, TT_SRC_SSL, ts, true);
 }
 
 /*
@@ -1179,27 +1174,25 @@ out:
 #define SOCK_B (TT_CONN_SOCK | 0x200)
 #define SOCK_C (TT_CONN_SOCK | 0x300)
 
-/* A chunk read by thread tid of pid at ts on conn: the start of an inbound request. */
-static void ev_read(struct lt *t, uint32_t pid, uint32_t tid, uint64_t conn, uint64_t ts,
-		    const char *bytes)
+/*
+ * The head of a request on conn whose first byte thread tid of pid read at ts (server: the
+ * process read it), as conn reports it, with its traceparent header (NULL: none).
+ */
+static void ev_head(struct lt *t, uint32_t pid, uint32_t tid, uint64_t conn, uint64_t ts,
+		    bool server, const char *target, const char *traceparent)
 {
-	size_t n = strlen(bytes);
-	struct tt_data *d = calloc(1, sizeof(*d) + n);
+	struct http_exchange x = { .pid = pid, .tid = tid, .conn = conn, .fd = -1,
+				   .method = "POST", .target = (char *)target,
+				   .req.start_ns = ts, .flags = server ? HTTP_X_SERVER_SIDE : 0 };
 
-	d->h.type = TT_REC_DATA;
-	d->h.pid = pid;
-	d->h.tid = tid;
-	d->h.ts_ns = ts;
-	d->h.size = sizeof(*d) + n;
-	d->conn = conn;
-	d->len = n;
-	d->call_len = n;
-	d->dir = TT_DIR_READ;
-	d->flags = TT_DF_FIRST | TT_DF_LAST;
-	d->src = TT_SRC_SOCK;
-	memcpy(d->data, bytes, n);
-	linker__data(t->l, d);
-	free(d);
+	linker__request_head(t->l, &x, traceparent);
+}
+
+/* An inbound request's head (ev_head, server side). */
+static void ev_read(struct lt *t, uint32_t pid, uint32_t tid, uint64_t conn, uint64_t ts,
+		    const char *target, const char *traceparent)
+{
+	ev_head(t, pid, tid, conn, ts, true, target, traceparent);
 }
 
 static void ev_sock(struct lt *t, uint32_t pid, uint64_t conn, uint16_t lport)
@@ -1223,6 +1216,15 @@ static void served(struct lt *t, uint32_t pid, uint64_t conn, const char *target
 	add_http(t, x);
 }
 
+/* An LLM call of pid 100 made by thread tid from t0 to t1 (model: its name). */
+static void call_by(struct lt *t, uint32_t tid, uint64_t t0, uint64_t t1, const char *model)
+{
+	struct genai_call *c = call_new(100, t0, t1, model);
+
+	c->tid = tid;
+	linker__add_call(t->l, c, NULL);
+}
+
 void test_linker_server_spans(void)
 {
 	static const char tp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -1236,18 +1238,16 @@ void test_linker_server_spans(void)
 	if (!lt_agent(&t))
 		return;
 	ev_sock(&t, 100, SOCK_A, 8080);
-	/* not a request: a response read by a client, a body chunk */
-	ev_read(&t, 100, 101, SOCK_C, 1500, "HTTP/1.1 200 OK\r\n\r\n");
-	ev_read(&t, 100, 101, SOCK_C, 1600, "{\"GET /x HTTP/1.1\"}");
+	/* not an inbound request: one the process sends as a client */
+	ev_head(&t, 100, 101, SOCK_C, 1500, false, "/x", tp);
 	/* request 1 read by thread 101: its call and tool window nest under it */
-	ev_read(&t, 100, 101, SOCK_A, 2000, "POST /ask?x=1 HTTP/1.1\r\nHost: svc\r\n\r\n");
+	ev_read(&t, 100, 101, SOCK_A, 2000, "/ask?x=1", NULL);
 	c = call_new(100, 2100, 2200, "llama3.2");
 	c->tid = 101;
 	call_ask(c, "call_1", "fetch_url", "{\"url\":\"http://docs.local/a\"}");
 	linker__add_call(t.l, c, NULL);
 	/* request 2 on thread 102, with a traceparent */
-	ev_read(&t, 100, 102, SOCK_B, 2300, "POST /ask HTTP/1.1\r\nHost: svc\r\nTraceparent: 00-"
-		"4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\r\n");
+	ev_read(&t, 100, 102, SOCK_B, 2300, "/ask", tp);
 	c = call_new(100, 2400, 2500, "llama3.2");
 	c->tid = 102;
 	linker__add_call(t.l, c, NULL);
@@ -1270,7 +1270,7 @@ void test_linker_server_spans(void)
 	served(&t, 100, SOCK_A, "/ask?x=1", 200, 2000, 3000);
 	served(&t, 100, SOCK_B, "/ask", 503, 2300, 3100);
 	/* one request at a time: another thread's work is attributed by time */
-	ev_read(&t, 100, 101, SOCK_A, 4000, "POST /health HTTP/1.1\r\n\r\n");
+	ev_read(&t, 100, 101, SOCK_A, 4000, "/health", NULL);
 	c = call_new(100, 4100, 4200, "llama3.2");
 	c->tid = 107;
 	linker__add_call(t.l, c, NULL);
@@ -1318,40 +1318,93 @@ void test_linker_server_spans(void)
 	linker__stats(t.l, &st);
 	ASSERT_EQ(st.server_spans, 3, "server spans");
 	ASSERT_EQ(st.server_attributed, 5, "attributed: 3 calls, the tool's call, by time");
-	(void)tp;
 out:
 	lt_free(&t);
 }
 
-void test_linker_server_unknown_and_stale(void)
+/*
+ * Two requests whose heads came in one read (HTTP/2 streams 1 and 3, with traceparents), the
+ * call made for the first (its trace) while both are open, then the second's exchange first.
+ */
+static void two_at_once(struct lt *t)
 {
-	struct tt_span *s, *chat;
+	static const char tp1[] = "00-11111111111111111111111111111111-00f067aa0ba902b7-01";
+	static const char tp3[] = "00-33333333333333333333333333333333-00f067aa0ba902b7-01";
+	struct http_exchange *x1 = http_new(100, "POST", "svc", "/s1", 200, 5000, 5500);
+	struct http_exchange *x3 = http_new(100, "POST", "svc", "/s3", 200, 5000, 5400);
+	struct genai_call *c = call_new(100, 5100, 5200, "m5");
+
+	x1->conn = x3->conn = SOCK_B;
+	x1->flags = x3->flags = HTTP_X_SERVER_SIDE;
+	linker__request_head(t->l, x1, tp1);
+	linker__request_head(t->l, x3, tp3);
+	c->tid = 109;
+	linker__add_call(t->l, c, "00-11111111111111111111111111111111-1111111111111111-01");
+	add_http(t, x3);
+	add_http(t, x1);
+}
+
+/*
+ * A request's exchange takes the open request its head opened (same connection and start): on
+ * an HTTP/2 connection streams end in any order, and the others stay open. An exchange whose
+ * head opened nothing gets a SERVER span of its own and takes nothing.
+ */
+void test_linker_server_order(void)
+{
+	struct tt_span *agent, *first, *second, *third, *unrep, *c1, *c2, *c3, *c4;
 	struct linker_stats st;
 	struct lt t;
-	struct genai_call *c;
 
 	if (!lt_new(&t, true))
 		return;
-	/* a server exchange of a process the linker does not know */
+	/* a server exchange of a process the linker does not know, and its head */
+	ev_read(&t, 999, 999, SOCK_A, 10, "/x", NULL);
 	served(&t, 999, SOCK_A, "/x", 200, 10, 20);
 	linker__stats(t.l, &st);
 	ASSERT_EQ(st.http_ignored, 1, "unknown process");
 	start_agent(&t, 100, 1000);
-	/* a request conn.c never delivered, then the next one on the same connection */
-	ev_read(&t, 100, 101, SOCK_A, 2000, "POST /lost HTTP/1.1\r\n\r\n");
-	ev_read(&t, 100, 101, SOCK_A, 3000, "POST /next HTTP/1.1\r\n\r\n");
-	served(&t, 100, SOCK_A, "/next", 200, 3000, 3500);
-	/* the stale one was dropped with it: nothing is open any more */
-	c = call_new(100, 4000, 4100, "gpt-4o");
-	c->tid = 101;
-	linker__add_call(t.l, c, NULL);
+	ev_read(&t, 100, 101, SOCK_A, 2000, "/first", NULL);
+	ev_read(&t, 100, 102, SOCK_A, 2100, "/second", NULL);
+	call_by(&t, 101, 2200, 2300, "m1");
+	served(&t, 100, SOCK_A, "/second", 200, 2100, 2500);
+	/* the first one is still open: the only one now */
+	call_by(&t, 107, 2600, 2700, "m2");
+	served(&t, 100, SOCK_A, "/first", 200, 2000, 3000);
+	/* an exchange before the next head, whose own head opened nothing */
+	ev_read(&t, 100, 101, SOCK_A, 3500, "/third", NULL);
+	served(&t, 100, SOCK_A, "/unreported", 200, 3200, 3300);
+	call_by(&t, 101, 3600, 3700, "m3");
+	served(&t, 100, SOCK_A, "/third", 200, 3500, 3800);
+	/* nothing is open any more */
+	call_by(&t, 101, 4000, 4100, "m4");
+	two_at_once(&t);
 	ev_exit(&t, 100, 1000, 6000, 0);
-	s = find(&t, "POST /next");
-	chat = find(&t, "chat gpt-4o");
-	if (ASSERT_OK_PTR(s, "server span") && ASSERT_OK_PTR(chat, "chat"))
-		ASSERT_TRUE(parent_is(chat, find(&t, "invoke_agent demo_agent")),
-			    "after the requests: under the process");
-	ASSERT_NULL(find(&t, "POST /lost"), "no span for the lost request");
+	agent = find(&t, "invoke_agent demo_agent");
+	first = find(&t, "POST /first");
+	second = find(&t, "POST /second");
+	third = find(&t, "POST /third");
+	unrep = find(&t, "POST /unreported");
+	c1 = find(&t, "chat m1");
+	c2 = find(&t, "chat m2");
+	c3 = find(&t, "chat m3");
+	c4 = find(&t, "chat m4");
+	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(first, "first") ||
+	    !ASSERT_OK_PTR(second, "second") || !ASSERT_OK_PTR(third, "third") ||
+	    !ASSERT_OK_PTR(unrep, "unreported") || !ASSERT_OK_PTR(c4, "m4"))
+		goto out;
+	ASSERT_TRUE(parent_is(c1, first), "thread 101: the first request");
+	ASSERT_TRUE(parent_is(c2, first), "after the second ended: the only open one");
+	ASSERT_TRUE(parent_is(c3, third), "the unreported exchange took nothing");
+	ASSERT_TRUE(parent_is(c4, agent), "after the requests: under the process");
+	ASSERT_EQ(first->start_ns, 2000, "first start");
+	ASSERT_TRUE(parent_is(unrep, agent), "its own SERVER span");
+	ASSERT_TRUE(memcmp(unrep->span_id, third->span_id, 8) != 0, "not the third's id");
+	ASSERT_TRUE(parent_is(find(&t, "chat m5"), find(&t, "POST /s1")),
+		    "the same start: each exchange took the request of its own head");
+	linker__stats(t.l, &st);
+	ASSERT_EQ(st.server_spans, 6, "server spans");
+	ASSERT_EQ(st.server_attributed, 4, "attributed");
+out:
 	lt_free(&t);
 }
 

@@ -69,13 +69,7 @@ static void ev_close(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts, uin
 
 static void ev_plain(struct lt *t, uint32_t pid, uint64_t ts, uint8_t src)
 {
-	struct tt_data d = { 0 };
-
-	ev_hdr(&d.h, TT_REC_DATA, pid, ts);
-	d.conn = 0x7f0000001000;
-	d.src = src;
-	d.flags = TT_DF_FIRST | TT_DF_LAST;
-	linker__data(t->l, &d);
+	linker__activity(t->l, pid, src, ts, true);
 }
 
 void test_linker_tls_unsupported(void)
@@ -89,6 +83,8 @@ void test_linker_tls_unsupported(void)
 	ev_start(&t, 100, 1, 1000, "/opt/codex/bin/codex");
 	/* plaintext socket traffic says nothing about TLS capture */
 	ev_plain(&t, 100, 1050, TT_SRC_SOCK);
+	/* nor does a chunk after a call's first: its first one is what counts */
+	linker__activity(t.l, 100, TT_SRC_SSL, 1060, false);
 	ev_hello(&t, 100, 7, 1200, 443, "tls/rustls-codex.bin", 1100);
 	ev_hello(&t, 100, 8, 1300, 8443, NULL, 0);
 	ev_hello(&t, 100, 9, 1400, 443, "tls/curl.bin", 0);

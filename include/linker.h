@@ -108,12 +108,16 @@ void linker__request_head(struct linker *l, const struct http_exchange *x,
 int linker__add_http(struct linker *l, const struct http_exchange *x, const char *traceparent);
 /* The addresses of a plaintext socket (TT_REC_SOCK): the local port of its SERVER spans. */
 void linker__sock(struct linker *l, const struct tt_sock *s);
+struct tls_hello;
 /*
- * A TLS client connection (TT_REC_TLS_HELLO) of a process. connect_ns: when its connect() was
- * seen, 0 if not. It becomes a span when it ends if no TLS plaintext of its process was
- * captured by then: see linker_tls.c for the rule.
+ * A TLS client connection of a process: the socket of its TT_REC_TLS_HELLO record and the
+ * fields of its ClientHello (NULL when it could not be parsed; the pipeline parses it, the
+ * linker reads no record payload). connect_ns: when its connect() was seen, 0 if not. It
+ * becomes a span when it ends if no TLS plaintext of its process was captured by then: see
+ * linker_tls.c for the rule.
  */
-void linker__tls_hello(struct linker *l, const struct tt_tls_hello *h, uint64_t connect_ns);
+void linker__tls_hello(struct linker *l, const struct tt_sock *s, const struct tls_hello *th,
+		       uint64_t connect_ns);
 /* Its end (TT_REC_TLS_CLOSE): close(), or exit_group() with the socket still open. */
 void linker__tls_close(struct linker *l, const struct tt_tls_close *c);
 /*

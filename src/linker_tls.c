@@ -74,30 +74,23 @@ void ltls_data(struct lproc *lp, uint8_t src)
 		lp->tls_captured = true;
 }
 
-static void hello_fields(struct ltls *t, const struct tt_tls_hello *h)
+static void hello_fields(struct ltls *t, const struct tt_sock *s, const struct tls_hello *th)
 {
-	const struct tt_sock *s = &h->s;
-	struct tls_hello th;
-	int ret;
-
 	if (!inet_ntop(s->family == 2 ? AF_INET : AF_INET6, s->raddr, t->peer, sizeof(t->peer)))
 		snprintf(t->peer, sizeof(t->peer), "unknown");
 	t->port = s->rport;
-	ret = tls_hello_parse(h->data, h->len, &th);
-	if (ret < 0) {
-		tt_debug("linker: pid=%u: conn=%#llx: ClientHello not parsed\n", s->h.pid,
-			 (unsigned long long)s->conn);
+	if (!th)
 		return;
-	}
-	if (th.has_sni)
-		snprintf(t->sni, sizeof(t->sni), "%s", th.sni);
-	if (th.has_alpn)
-		snprintf(t->alpn, sizeof(t->alpn), "%s", th.alpn);
+	if (th->has_sni)
+		snprintf(t->sni, sizeof(t->sni), "%s", th->sni);
+	if (th->has_alpn)
+		snprintf(t->alpn, sizeof(t->alpn), "%s", th->alpn);
 }
 
-void linker__tls_hello(struct linker *l, const struct tt_tls_hello *h, uint64_t connect_ns)
+void linker__tls_hello(struct linker *l, const struct tt_sock *s, const struct tls_hello *th,
+		       uint64_t connect_ns)
 {
-	struct lproc *lp = lproc_of(l, h->s.h.pid);
+	struct lproc *lp = lproc_of(l, s->h.pid);
 	struct ltls **pp, *t;
 
 	l->st.tls_conns++;
@@ -105,7 +98,7 @@ void linker__tls_hello(struct linker *l, const struct tt_tls_hello *h, uint64_t 
 		l->st.tls_forgotten++;
 		return;
 	}
-	pp = ltls_find(lp, h->s.conn);
+	pp = ltls_find(lp, s->conn);
 	if (pp) {
 		/* a new socket with the inode of one whose end we missed: start over */
 		t = *pp;
@@ -115,11 +108,11 @@ void linker__tls_hello(struct linker *l, const struct tt_tls_hello *h, uint64_t 
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return;
-	t->conn = h->s.conn;
-	t->tid = h->s.h.tid;
+	t->conn = s->conn;
+	t->tid = s->h.tid;
 	/* from connect() when it was seen just before, else from the hello */
-	t->start_ns = connect_ns && connect_ns <= h->s.h.ts_ns ? connect_ns : h->s.h.ts_ns;
-	hello_fields(t, h);
+	t->start_ns = connect_ns && connect_ns <= s->h.ts_ns ? connect_ns : s->h.ts_ns;
+	hello_fields(t, s, th);
 	t->next = lp->tls;
 	lp->tls = t;
 	if (++lp->n_tls > TT_MAX_TLS_OPEN)

@@ -11,6 +11,7 @@
 #include "mcp.h"
 #include "pipeline.h"
 #include "records.h"
+#include "tlshello.h"
 #include "tt_abi.h"
 
 struct pipeline {
@@ -108,8 +109,13 @@ static void on_sock(struct pipeline *p, const struct tt_sock *s)
 static void on_tls_hello(struct pipeline *p, const struct tt_tls_hello *t)
 {
 	uint64_t connect_ns = conn_table__connect_ns(p->conns, t->s.h.pid, t->s.fd, t->s.rport);
+	struct tls_hello th;
+	bool parsed = tls_hello_parse(t->data, t->len, &th) >= 0;
 
-	linker__tls_hello(p->linker, t, connect_ns);
+	if (!parsed)
+		tt_debug("pipeline: pid=%u: conn=%#llx: ClientHello not parsed\n", t->s.h.pid,
+			 (unsigned long long)t->s.conn);
+	linker__tls_hello(p->linker, &t->s, parsed ? &th : NULL, connect_ns);
 }
 
 static void on_data(const void *rec, size_t size, void *ctx)

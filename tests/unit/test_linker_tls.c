@@ -5,6 +5,7 @@
 
 #include "linker.h"
 #include "linker_test.h"
+#include "tlshello.h"
 #include "test.h"
 
 static size_t count_prefix(const struct lt *t, const char *prefix)
@@ -29,6 +30,7 @@ static void ev_hello(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts, uin
 {
 	static uint8_t buf[sizeof(struct tt_tls_hello) + TT_HELLO_MAX];
 	struct tt_tls_hello *h = (void *)buf;
+	struct tls_hello th;
 	uint8_t *p = NULL;
 	size_t n = 0;
 
@@ -51,7 +53,9 @@ static void ev_hello(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts, uin
 	h->s.raddr[3] = 1;
 	h->call_len = n;
 	h->len = n;
-	linker__tls_hello(t->l, h, connect_ns);
+	/* parsed as the pipeline does (on_tls_hello) */
+	linker__tls_hello(t->l, &h->s, tls_hello_parse(h->data, h->len, &th) >= 0 ? &th : NULL,
+			  connect_ns);
 }
 
 static void ev_close(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts, uint64_t sent,

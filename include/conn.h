@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-/* Zero fields take the defaults from limits.h. */
+/* Zero fields take the defaults from tt_limits.h. */
 struct conn_opts {
 	size_t max_conns;		/* TT_MAX_CONNS: the least recently used is dropped */
 	size_t max_stream_buf;		/* TT_MAX_STREAM_BUF: unconsumed bytes per direction */

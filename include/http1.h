@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "http_exchange.h"
-#include "limits.h"
+#include "tt_limits.h"
 
 #ifdef __cplusplus
 extern "C" {

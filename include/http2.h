@@ -9,7 +9,7 @@
 
 #include "body.h"
 #include "http_exchange.h"
-#include "limits.h"
+#include "tt_limits.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -119,7 +119,7 @@ struct h2_stats {
 	uint64_t decompress_capped;
 };
 
-/* Zero fields take the defaults from limits.h. */
+/* Zero fields take the defaults from tt_limits.h. */
 struct h2_opts {
 	size_t max_header_bytes;	/* TT_MAX_HEADER_BYTES: decoded fields of one block */
 	size_t max_streams;		/* TT_H2_MAX_STREAMS: open streams tracked */

@@ -19,7 +19,7 @@ extern "C" {
 struct pipeline_opts {
 	struct provider_opts provider;
 	struct linker_opts linker;
-	struct conn_opts conn;		/* zeroes: the limits.h defaults */
+	struct conn_opts conn;		/* zeroes: the tt_limits.h defaults */
 	span_sink_fn span_sink;		/* receives every finished span (takes ownership) */
 	void *span_ctx;
 	/* optional taps (--format exchanges|calls): see each exchange / call, own nothing */

@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "body.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "log.h"
 
 /* Media type of a Content-Type value, without parameters, compared case-insensitively. */

@@ -7,7 +7,7 @@
 
 #include "buf.h"
 #include "capfile.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "log.h"
 #include "tt_abi.h"
 

@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include "chunked.h"
-#include "limits.h"
+#include "tt_limits.h"
 
 enum {
 	CH_SIZE = 0,	/* first hex digit of a chunk size */

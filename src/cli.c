@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "tt_abi.h"
 
 enum {

@@ -13,7 +13,7 @@
 
 #include "buf.h"
 #include "coding.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "log.h"
 
 #define STAGE_BUF	(16u * 1024)	/* output of one decoding step */

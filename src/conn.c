@@ -13,7 +13,7 @@
 #include "body.h"
 #include "conn.h"
 #include "conn_internal.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "log.h"
 #include "stream.h"
 

@@ -16,7 +16,7 @@
 #include "conn.h"
 #include "conn_internal.h"
 #include "http1.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "log.h"
 #include "redact.h"
 #include "stream.h"

@@ -11,7 +11,7 @@
 
 #include "export.h"
 #include "export_http.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "log.h"
 #include "otlp_pb.h"
 

@@ -22,7 +22,7 @@
 
 #include "buf.h"
 #include "export_http.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "log.h"
 #include "otlp_pb.h"
 

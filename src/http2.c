@@ -13,7 +13,7 @@
 #include "body.h"
 #include "http2.h"
 #include "http2_internal.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "log.h"
 
 /* dir_step: the rest must wait for more bytes. */

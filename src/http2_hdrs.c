@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "http2.h"
 #include "http2_internal.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "log.h"
 #include "redact.h"
 

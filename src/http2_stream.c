@@ -12,7 +12,7 @@
 #include "body.h"
 #include "buf.h"
 #include "http2_internal.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "log.h"
 
 /* ---- caps and errors ---- */

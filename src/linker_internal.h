@@ -9,7 +9,7 @@
 
 #include "genai.h"
 #include "http_exchange.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "linker.h"
 #include "proctree.h"
 #include "span.h"

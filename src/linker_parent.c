@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "limits.h"
+#include "tt_limits.h"
 #include "linker_internal.h"
 
 /* ---- tool windows ---- */

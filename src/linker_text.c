@@ -8,7 +8,7 @@
 
 #include "buf.h"
 #include "jsonstr.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "linker_internal.h"
 #include "redact.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "linker_internal.h"
 #include "log.h"
 

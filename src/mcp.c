@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "tt_limits.h"
 #include "mcp.h"
 
 void mcp_call__free(struct mcp_call *c)

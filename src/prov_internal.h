@@ -12,7 +12,7 @@
 #include "buf.h"
 #include "genai.h"
 #include "http_exchange.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "provider.h"
 
 enum prov_api {

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "limits.h"
+#include "tt_limits.h"
 #include "sse.h"
 
 static const unsigned char utf8_bom[3] = { 0xef, 0xbb, 0xbf };

@@ -2,7 +2,7 @@
 /* stream.c: one direction of a connection: byte positions, duplicates, gaps, unconsumed tail. */
 #include <errno.h>
 
-#include "limits.h"
+#include "tt_limits.h"
 #include "stream.h"
 
 void stream__init(struct stream *s, size_t cap)

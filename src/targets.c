@@ -3,7 +3,7 @@
  * the resolution tiers: symbols, fingerprints, signatures (tlsdb), Go pclntab, overrides. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/limits.h>	/* PATH_MAX (<limits.h> is ours with -Iinclude) */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

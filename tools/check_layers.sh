@@ -15,7 +15,7 @@ hash:0
 ids:0
 jsonstr:0
 jsonw:0
-limits:0
+tt_limits:0
 log:0
 redact:0
 redact_internal:0

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "conn.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "log.h"
 
 static void sink(struct http_exchange *x, void *ctx)

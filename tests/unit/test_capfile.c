@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "capfile.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "records.h"
 #include "test.h"
 #include "tt_abi.h"

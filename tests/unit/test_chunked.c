@@ -6,7 +6,7 @@
 
 #include "buf.h"
 #include "chunked.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "test.h"
 
 enum split { SPLIT_WHOLE, SPLIT_BYTES, SPLIT_RANDOM };

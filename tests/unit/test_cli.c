@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "limits.h"
+#include "tt_limits.h"
 #include "test.h"
 
 static int parse(struct tt_opts *o, char *err, const char *const *args)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "tt_limits.h"
 #include "linker.h"
 #include "linker_internal.h"
 #include "linker_test.h"

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "limits.h"
+#include "tt_limits.h"
 #include "otlp_json.h"
 #include "otlp_test.h"
 #include "test.h"

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "limits.h"
+#include "tt_limits.h"
 #include "otlp_pb.h"
 #include "otlp_test.h"
 #include "test.h"

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "limits.h"
+#include "tt_limits.h"
 #include "proctree.h"
 #include "test.h"
 

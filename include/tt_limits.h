@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* limits.h: every cap on memory fed by traffic, in one place (DESIGN section 7). */
+/* tt_limits.h: every cap on memory fed by traffic, in one place (DESIGN section 7). */
 #ifndef TT_LIMITS_H
 #define TT_LIMITS_H
 

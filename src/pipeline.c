@@ -23,6 +23,15 @@ struct pipeline {
 };
 
 /*
+ * The W3C trace context of a request, from its parsed headers: the one place it is read, for an
+ * inbound request when its head arrives (on_head) and for every exchange (on_exchange).
+ */
+static const char *traceparent_of(const struct http_exchange *x)
+{
+	return http_headers_get(&x->req.headers, "traceparent");
+}
+
+/*
  * An exchange that is no LLM call: an MCP call when a client POSTs JSON-RPC to a server
  * (decoded here, beside the LLM calls), else plain HTTP.
  */
@@ -54,8 +63,7 @@ static void on_exchange(struct http_exchange *x, void *ctx)
 	p->st.exchanges++;
 	if (p->o.on_exchange)
 		p->o.on_exchange(x, p->o.tap_ctx);
-	/* the W3C trace context of the request: read once, whatever the exchange turns out to be */
-	tp = http_headers_get(&x->req.headers, "traceparent");
+	tp = traceparent_of(x);		/* whatever the exchange turns out to be */
 	err = provider_decode(x, &p->o.provider, &call);
 	if (!err) {
 		p->st.llm_calls++;
@@ -85,7 +93,7 @@ static void on_head(const struct http_exchange *x, void *ctx)
 
 	if (!(x->flags & HTTP_X_SERVER_SIDE))
 		return;
-	linker__request_head(p->linker, x, http_headers_get(&x->req.headers, "traceparent"));
+	linker__request_head(p->linker, x, traceparent_of(x));
 }
 
 static void on_ssl_fd(struct pipeline *p, const struct tt_conn_ev *e)

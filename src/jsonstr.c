@@ -11,8 +11,6 @@
 
 #include "jsonstr.h"
 
-#define REPLACEMENT_UTF8 "\xef\xbf\xbd"		/* U+FFFD */
-
 size_t jsonstr_utf8_len(const void *p, size_t n)
 {
 	const unsigned char *s = p;
@@ -54,7 +52,7 @@ size_t jsonstr_utf8_fixed_len(const void *s, size_t n)
 
 	while (i < n) {
 		k = jsonstr_utf8_len(p + i, n - i);
-		out += k ? k : sizeof(REPLACEMENT_UTF8) - 1;
+		out += k ? k : sizeof(JSONSTR_REPLACEMENT) - 1;
 		i += k ? k : 1;
 	}
 	return out;
@@ -74,7 +72,7 @@ int jsonstr_add_utf8(struct tt_buf *b, const void *s, size_t n)
 			i = run;
 			continue;
 		}
-		err = tt_buf_add(b, REPLACEMENT_UTF8, sizeof(REPLACEMENT_UTF8) - 1);
+		err = tt_buf_add(b, JSONSTR_REPLACEMENT, sizeof(JSONSTR_REPLACEMENT) - 1);
 		i++;
 	}
 	return err;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "export.h"
+#include "hex.h"
 #include "log.h"
 
 static const char *env_get(char *(*get)(const char *), const char *a, const char *b)
@@ -90,20 +91,12 @@ int export_resolve_url(const struct export_opts *o, char *out, size_t len)
 	return -ENOENT;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Trims and percent-decodes s[0..n) into a new string; NULL on a bad escape (errno EINVAL). */
 static char *kv_decode(const char *s, size_t n)
 {
 	size_t i, o = 0;
 	char *out;
-	int hi, lo;
+	int v;
 
 	while (n && isspace((unsigned char)*s)) {
 		s++;
@@ -119,14 +112,13 @@ static char *kv_decode(const char *s, size_t n)
 			out[o++] = s[i];
 			continue;
 		}
-		hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-		lo = hi >= 0 ? hexval(s[i + 2]) : -1;
-		if (lo < 0) {
+		v = i + 2 < n ? hex_byte(s + i + 1) : -1;
+		if (v < 0) {
 			free(out);
 			errno = EINVAL;
 			return NULL;
 		}
-		out[o++] = (char)(hi * 16 + lo);
+		out[o++] = (char)v;
 		i += 2;
 	}
 	out[o] = '\0';

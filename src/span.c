@@ -251,15 +251,3 @@ void span_new_span_id(uint8_t id[8])
 {
 	random_id(id, 8);
 }
-
-void span_hex(const uint8_t *id, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[id[i] >> 4];
-		out[2 * i + 1] = hex[id[i] & 15];
-	}
-	out[2 * n] = '\0';
-}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tt_limits.h"
+#include "hex.h"
 #include "jsonstr.h"
 #include "log.h"
 #include "tree_view.h"
@@ -467,7 +468,7 @@ static void tv_print(struct tree_view *tv, struct tv_trace *t, const char *why)
 		by_start[i] = by_id[i] = n;
 	tv_link(by_start, by_id, t->n);
 	if (why) {
-		span_hex(t->id, 16, hex);
+		hex_encode(t->id, 16, hex);
 		fprintf(tv->out, "incomplete trace %s (%s)\n", hex, why);
 		tv->st.incomplete++;
 	}

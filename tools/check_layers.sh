@@ -12,6 +12,7 @@ layers='
 buf:0
 clock:0
 hash:0
+hex:0
 ids:0
 jsonstr:0
 jsonw:0

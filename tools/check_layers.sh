@@ -24,6 +24,7 @@ redact_json:0
 strv:0
 tt_abi:0
 util:0
+varint:0
 # L1 codecs
 aead_bind:1
 body:1

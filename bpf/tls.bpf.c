@@ -111,18 +111,11 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct conn_key key = { .tgid = pid_tgid >> 32, .ssl = (__u64)ssl };
-	struct tt_conn_ev *e;
 
 	/* only connections that carried data are reported */
 	if (!tgid_traced(key.tgid) || bpf_map_delete_elem(&conns, &key))
 		return 0;
-	e = rec_reserve(sizeof(*e), TT_REC_CLOSE, pid_tgid);
-	if (!e)
-		return 0;
-	e->conn = (__u64)ssl;
-	e->fd = -1;
-	e->pad0 = 0;
-	bpf_ringbuf_submit(e, rb_flags());
+	conn_ev_out(TT_REC_CLOSE, (__u64)ssl, -1, pid_tgid);
 	return 0;
 }
 
@@ -144,12 +137,7 @@ struct aead_args {
 	__u32 pad;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* a thread killed inside a call must not leak */
-	__uint(max_entries, 16384);
-	__type(key, __u64);			/* pid_tgid */
-	__type(value, struct aead_args);
-} aead_args SEC(".maps");
+TT_STASH_MAP(aead_args, __u64, struct aead_args);	/* key: pid_tgid */
 
 SEC("uprobe")
 int aead_seal_enter(struct pt_regs *ctx)
@@ -207,18 +195,16 @@ int BPF_KRETPROBE(aead_open_exit, int ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct ssl_args s = { .dir = TT_DIR_READ, .src = TT_SRC_AEAD };
-	struct aead_args *a;
+	struct aead_args a;
 	struct aead_tid *t;
 	__u64 len = 0;
 	__u32 n = 0;
 
-	a = bpf_map_lookup_elem(&aead_args, &pid_tgid);
-	if (!a)
+	if (!stash_take(&aead_args, &pid_tgid, &a, sizeof(a)))
 		return 0;
-	if (ret == 1 && !bpf_probe_read_user(&len, sizeof(len), (void *)a->out_lenp))
-		n = aead_app_len(a->out, len, a->kind);
-	s.buf = a->out;
-	bpf_map_delete_elem(&aead_args, &pid_tgid);
+	if (ret == 1 && !bpf_probe_read_user(&len, sizeof(len), (void *)a.out_lenp))
+		n = aead_app_len(a.out, len, a.kind);
+	s.buf = a.out;
 	if (!n)
 		return 0;
 	t = aead_tid_get(pid_tgid, false);

@@ -139,6 +139,20 @@ struct aead_args {
 
 TT_STASH_MAP(aead_args, __u64, struct aead_args);	/* key: pid_tgid */
 
+/*
+ * At the entry of a seal or open: arguments 7 to 10 (in, in_len, ad, ad_len) into st, from the
+ * stack above the return address, and the record kind the additional data names (aead_kind),
+ * 0 when it names none of interest or the stack cannot be read.
+ */
+static __always_inline __u32 aead_enter_args(struct pt_regs *ctx, __u64 st[4])
+{
+	if (bpf_probe_read_user(st, 4 * sizeof(__u64), (void *)(PT_REGS_SP(ctx) + 8))) {
+		stat_add(TT_ST_READ_ERR, 1);
+		return 0;
+	}
+	return aead_kind(st[2], st[3]);
+}
+
 SEC("uprobe")
 int aead_seal_enter(struct pt_regs *ctx)
 {
@@ -153,11 +167,7 @@ int aead_seal_enter(struct pt_regs *ctx)
 
 	if (!tgid_traced(pid_tgid >> 32))
 		return 0;
-	if (bpf_probe_read_user(st, sizeof(st), (void *)(PT_REGS_SP(ctx) + 8))) {
-		stat_add(TT_ST_READ_ERR, 1);
-		return 0;
-	}
-	kind = aead_kind(st[2], st[3]);
+	kind = aead_enter_args(ctx, st);
 	r.call_len = kind ? aead_app_len(st[0], st[1], kind) : 0;
 	if (!r.call_len)
 		return 0;
@@ -180,11 +190,7 @@ int aead_open_enter(struct pt_regs *ctx)
 
 	if (!tgid_traced(pid_tgid >> 32))
 		return 0;
-	if (bpf_probe_read_user(st, sizeof(st), (void *)(PT_REGS_SP(ctx) + 8))) {
-		stat_add(TT_ST_READ_ERR, 1);
-		return 0;
-	}
-	a.kind = aead_kind(st[2], st[3]);
+	a.kind = aead_enter_args(ctx, st);
 	if (a.kind)
 		bpf_map_update_elem(&aead_args, &pid_tgid, &a, BPF_ANY);
 	return 0;

@@ -17,6 +17,7 @@ ids:0
 jsonstr:0
 jsonw:0
 tt_limits:0
+tt_parse:0
 log:0
 redact:0
 redact_internal:0

@@ -363,8 +363,8 @@ void test_tree_view_invalid_utf8(void)
 	if (!tv)
 		goto out;
 	memset(f.trace, 9, 16);
-	s = mk(&f, r, "exec caf\xc3\xa9 \xc0\xaf \xed\xa0\x80 \x80 \x01 \xe2\x82", SPAN_KIND_INTERNAL,
-	       NULL, 0, 1);
+	s = mk(&f, r, "exec caf\xc3\xa9 \xc0\xaf \xed\xa0\x80 \x80 \x01 \xe2\x82",
+	       SPAN_KIND_INTERNAL, NULL, 0, 1);
 	ASSERT_OK(tree_view__add(tv, s), "add");
 	span__free(s);
 	fflush(out);

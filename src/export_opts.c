@@ -16,6 +16,7 @@
 #include "export.h"
 #include "hex.h"
 #include "log.h"
+#include "str.h"
 
 static const char *env_get(char *(*get)(const char *), const char *a, const char *b)
 {
@@ -62,18 +63,11 @@ int export_opts_from_env(struct export_opts *o, char *(*get)(const char *name))
 	return 0;
 }
 
-static bool ends_with(const char *s, size_t n, const char *suffix)
-{
-	size_t k = strlen(suffix);
-
-	return n >= k && !memcmp(s + n - k, suffix, k);
-}
-
 static int url_join(const char *base, bool keep_if_traces, char *out, size_t len)
 {
 	size_t n = strlen(base);
 
-	if (keep_if_traces && ends_with(base, n, "/v1/traces"))
+	if (keep_if_traces && str_ends_with(base, n, "/v1/traces"))
 		return snprintf(out, len, "%s", base) < (int)len ? 0 : -E2BIG;
 	while (n && base[n - 1] == '/')
 		n--;

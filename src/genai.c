@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "genai.h"
-#include "strv.h"
+#include "str.h"
 
 void genai_call__free(struct genai_call *c)
 {

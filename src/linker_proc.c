@@ -8,7 +8,7 @@
 #include "linker_internal.h"
 #include "proctree.h"
 #include "redact.h"
-#include "strv.h"
+#include "str.h"
 
 struct lproc *lproc_of(struct linker *l, uint32_t pid)
 {

@@ -7,7 +7,7 @@
 #include "tt_limits.h"
 #include "log.h"
 #include "proctree.h"
-#include "strv.h"
+#include "str.h"
 
 struct proctree {
 	struct proc **buckets;		/* by pid, only processes that hold their pid */

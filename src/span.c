@@ -7,7 +7,7 @@
 
 #include "buf.h"
 #include "span.h"
-#include "strv.h"
+#include "str.h"
 
 static void attr_clear(struct attr *a)
 {

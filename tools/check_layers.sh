@@ -22,7 +22,7 @@ log:0
 redact:0
 redact_internal:0
 redact_json:0
-strv:0
+str:0
 tt_abi:0
 util:0
 varint:0

@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: MIT
-/* strv.c: arrays of C strings (process arguments, attribute values). */
+/* str.c: C strings, and arrays of them (process arguments, attribute values). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "strv.h"
+#include "str.h"
+
+bool str_ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	return n >= k && !memcmp(s + n - k, suffix, k);
+}
 
 void strv_free(char **v, size_t n)
 {

@@ -1,9 +1,22 @@
 // SPDX-License-Identifier: MIT
-/* test_strv.c: string arrays: copies and the NUL-separated split of process arguments. */
+/* test_str.c: suffixes, and string arrays: copies and the NUL-separated split of arguments. */
 #include <stdlib.h>
+#include <string.h>
 
-#include "strv.h"
+#include "str.h"
 #include "test.h"
+
+void test_str_ends_with(void)
+{
+	const char *p = "/v1/traces";
+
+	ASSERT_TRUE(str_ends_with(p, strlen(p), "/traces"), "suffix");
+	ASSERT_TRUE(str_ends_with(p, strlen(p), p), "the whole string");
+	ASSERT_TRUE(str_ends_with(p, 0, ""), "empty suffix");
+	ASSERT_FALSE(str_ends_with(p, 3, "/traces"), "longer than s");
+	ASSERT_FALSE(str_ends_with(p, strlen(p), "/trace"), "no suffix");
+	ASSERT_TRUE(str_ends_with(p, 3, "/v1"), "only s[0..n) counts");
+}
 
 void test_strv_dup(void)
 {

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* strv.h: arrays of C strings (an argv and its count): copy, split, free. */
-#ifndef TT_STRV_H
-#define TT_STRV_H
+/* str.h: C strings: a suffix test; arrays of them (an argv and its count): copy, split, free. */
+#ifndef TT_STR_H
+#define TT_STR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Whether s[0..n) ends with suffix. */
+bool str_ends_with(const char *s, size_t n, const char *suffix);
 
 /*
  * A copy of v[0..n), a NULL entry as "": the array has room for at least one pointer, so
@@ -26,4 +30,4 @@ void strv_free(char **v, size_t n);
 #ifdef __cplusplus
 }
 #endif
-#endif /* TT_STRV_H */
+#endif /* TT_STR_H */

@@ -52,12 +52,7 @@ struct go_read_args {
 	__u64 buf;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* a goroutine that never returns must not leak */
-	__uint(max_entries, 16384);
-	__type(key, struct go_key);
-	__type(value, struct go_read_args);
-} go_args SEC(".maps");
+TT_STASH_MAP(go_args, struct go_key, struct go_read_args);
 
 /*
  * User space attaches this after the stack-bound check of the prologue: when the stack must
@@ -100,19 +95,17 @@ int go_read_ret(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct go_key key = { .tgid = pid_tgid >> 32, .g = GO_G(ctx) };
-	struct go_read_args *ga;
 	struct ssl_args a = { .fd = -1, .dir = TT_DIR_READ, .src = TT_SRC_GOTLS };
+	struct go_read_args ga;
 	long n = GO_RET1(ctx);
 
-	ga = bpf_map_lookup_elem(&go_args, &key);
-	if (!ga) {
+	if (!stash_take(&go_args, &key, &ga, sizeof(ga))) {
 		if (tgid_traced(key.tgid))
 			stat_add(TT_ST_ARGS_MISS, 1);
 		return 0;
 	}
-	a.ssl = ga->conn;
-	a.buf = ga->buf;
-	bpf_map_delete_elem(&go_args, &key);
+	a.ssl = ga.conn;
+	a.buf = ga.buf;
 	if (n > 0 && n <= 0xffffffffL)
 		emit_data(&a, n, pid_tgid);
 	return 0;

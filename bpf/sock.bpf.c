@@ -92,12 +92,7 @@ struct {
 	__type(value, struct sock_st);
 } socks SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* a thread killed inside a call must not leak */
-	__uint(max_entries, 16384);
-	__type(key, __u64);			/* pid_tgid */
-	__type(value, struct sock_call);
-} sock_calls SEC(".maps");
+TT_STASH_MAP(sock_calls, __u64, struct sock_call);	/* key: pid_tgid */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -376,15 +371,12 @@ out:
 static __always_inline int sock_exit(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct sock_st init = {}, *st;
-	struct sock_call *cp, c;
 	struct sock_key key = { .tgid = pid_tgid >> 32 };
+	struct sock_st init = {}, *st;
+	struct sock_call c;
 
-	cp = bpf_map_lookup_elem(&sock_calls, &pid_tgid);
-	if (!cp)
+	if (!stash_take(&sock_calls, &pid_tgid, &c, sizeof(c)))
 		return 0;
-	c = *cp;
-	bpf_map_delete_elem(&sock_calls, &pid_tgid);
 	key.ino = c.ino;
 	st = bpf_map_lookup_elem(&socks, &key);
 	/* records sealed before a write, failed or not, are that socket's (tlscap.bpf.h) */
@@ -515,7 +507,6 @@ int sk_close_in(struct trace_event_raw_sys_enter *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct sock_key key = { .tgid = pid_tgid >> 32 };
 	struct tt_tls_close *t;
-	struct tt_conn_ev *e;
 	struct sock_st *st;
 	long fd = ctx->args[0];
 
@@ -534,13 +525,7 @@ int sk_close_in(struct trace_event_raw_sys_enter *ctx)
 		/* record-cipher positions: a later socket may get the same inode number */
 		bpf_map_delete_elem(&conns, &ck);
 	} else if (st->kind == SK_PLAIN) {
-		e = rec_reserve(sizeof(*e), TT_REC_CLOSE, pid_tgid);
-		if (e) {
-			e->conn = TT_CONN_SOCK | key.ino;
-			e->fd = fd;
-			e->pad0 = 0;
-			bpf_ringbuf_submit(e, rb_flags());
-		}
+		conn_ev_out(TT_REC_CLOSE, TT_CONN_SOCK | key.ino, fd, pid_tgid);
 	}
 	bpf_map_delete_elem(&socks, &key);
 	return 0;

@@ -111,18 +111,11 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct conn_key key = { .tgid = pid_tgid >> 32, .ssl = (__u64)ssl };
-	struct tt_conn_ev *e;
 
 	/* only connections that carried data are reported */
 	if (!tgid_traced(key.tgid) || bpf_map_delete_elem(&conns, &key))
 		return 0;
-	e = rec_reserve(sizeof(*e), TT_REC_CLOSE, pid_tgid);
-	if (!e)
-		return 0;
-	e->conn = (__u64)ssl;
-	e->fd = -1;
-	e->pad0 = 0;
-	bpf_ringbuf_submit(e, rb_flags());
+	conn_ev_out(TT_REC_CLOSE, (__u64)ssl, -1, pid_tgid);
 	return 0;
 }
 
@@ -144,12 +137,21 @@ struct aead_args {
 	__u32 pad;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* a thread killed inside a call must not leak */
-	__uint(max_entries, 16384);
-	__type(key, __u64);			/* pid_tgid */
-	__type(value, struct aead_args);
-} aead_args SEC(".maps");
+TT_STASH_MAP(aead_args, __u64, struct aead_args);	/* key: pid_tgid */
+
+/*
+ * At the entry of a seal or open: arguments 7 to 10 (in, in_len, ad, ad_len) into st, from the
+ * stack above the return address, and the record kind the additional data names (aead_kind),
+ * 0 when it names none of interest or the stack cannot be read.
+ */
+static __always_inline __u32 aead_enter_args(struct pt_regs *ctx, __u64 st[4])
+{
+	if (bpf_probe_read_user(st, 4 * sizeof(__u64), (void *)(PT_REGS_SP(ctx) + 8))) {
+		stat_add(TT_ST_READ_ERR, 1);
+		return 0;
+	}
+	return aead_kind(st[2], st[3]);
+}
 
 SEC("uprobe")
 int aead_seal_enter(struct pt_regs *ctx)
@@ -165,11 +167,7 @@ int aead_seal_enter(struct pt_regs *ctx)
 
 	if (!tgid_traced(pid_tgid >> 32))
 		return 0;
-	if (bpf_probe_read_user(st, sizeof(st), (void *)(PT_REGS_SP(ctx) + 8))) {
-		stat_add(TT_ST_READ_ERR, 1);
-		return 0;
-	}
-	kind = aead_kind(st[2], st[3]);
+	kind = aead_enter_args(ctx, st);
 	r.call_len = kind ? aead_app_len(st[0], st[1], kind) : 0;
 	if (!r.call_len)
 		return 0;
@@ -192,11 +190,7 @@ int aead_open_enter(struct pt_regs *ctx)
 
 	if (!tgid_traced(pid_tgid >> 32))
 		return 0;
-	if (bpf_probe_read_user(st, sizeof(st), (void *)(PT_REGS_SP(ctx) + 8))) {
-		stat_add(TT_ST_READ_ERR, 1);
-		return 0;
-	}
-	a.kind = aead_kind(st[2], st[3]);
+	a.kind = aead_enter_args(ctx, st);
 	if (a.kind)
 		bpf_map_update_elem(&aead_args, &pid_tgid, &a, BPF_ANY);
 	return 0;
@@ -207,18 +201,16 @@ int BPF_KRETPROBE(aead_open_exit, int ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct ssl_args s = { .dir = TT_DIR_READ, .src = TT_SRC_AEAD };
-	struct aead_args *a;
+	struct aead_args a;
 	struct aead_tid *t;
 	__u64 len = 0;
 	__u32 n = 0;
 
-	a = bpf_map_lookup_elem(&aead_args, &pid_tgid);
-	if (!a)
+	if (!stash_take(&aead_args, &pid_tgid, &a, sizeof(a)))
 		return 0;
-	if (ret == 1 && !bpf_probe_read_user(&len, sizeof(len), (void *)a->out_lenp))
-		n = aead_app_len(a->out, len, a->kind);
-	s.buf = a->out;
-	bpf_map_delete_elem(&aead_args, &pid_tgid);
+	if (ret == 1 && !bpf_probe_read_user(&len, sizeof(len), (void *)a.out_lenp))
+		n = aead_app_len(a.out, len, a.kind);
+	s.buf = a.out;
 	if (!n)
 		return 0;
 	t = aead_tid_get(pid_tgid, false);

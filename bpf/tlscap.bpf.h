@@ -31,12 +31,7 @@ struct conn_state {
 	__u32 pad;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* a thread killed inside a call must not leak */
-	__uint(max_entries, 16384);
-	__type(key, __u64);			/* pid_tgid */
-	__type(value, struct ssl_args);
-} ssl_args SEC(".maps") __weak;
+TT_STASH_MAP(ssl_args, __u64, struct ssl_args) __weak;	/* key: pid_tgid */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -81,18 +76,10 @@ static __always_inline int args_enter(__u64 ssl, __u64 buf, __u64 lenp, __u8 dir
 /* Tell user space which socket carries this SSL*, once per change. */
 static __always_inline void report_fd(struct conn_state *cs, struct ssl_args *a, __u64 pid_tgid)
 {
-	struct tt_conn_ev *e;
-
 	if (a->fd < 0 || cs->fd == a->fd)
 		return;
 	cs->fd = a->fd;
-	e = rec_reserve(sizeof(*e), TT_REC_SSL_FD, pid_tgid);
-	if (!e)
-		return;
-	e->conn = a->ssl;
-	e->fd = a->fd;
-	e->pad0 = 0;
-	bpf_ringbuf_submit(e, rb_flags());
+	conn_ev_out(TT_REC_SSL_FD, a->ssl, a->fd, pid_tgid);
 }
 
 /*
@@ -153,15 +140,14 @@ static __always_inline void emit_data(struct ssl_args *a, __u32 n, __u64 pid_tgi
 static __always_inline int args_exit(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct ssl_args *a;
+	struct ssl_args a;
 	size_t done = 0;
 
-	a = bpf_map_lookup_elem(&ssl_args, &pid_tgid);
-	if (!a)
+	if (!stash_take(&ssl_args, &pid_tgid, &a, sizeof(a)))
 		return 0;
-	if (a->lenp) {
+	if (a.lenp) {
 		/* _ex variants and ssl_*_internal return > 0 (1) and store the byte count */
-		if (ret > 0 && bpf_probe_read_user(&done, sizeof(done), (void *)a->lenp))
+		if (ret > 0 && bpf_probe_read_user(&done, sizeof(done), (void *)a.lenp))
 			stat_add(TT_ST_READ_ERR, 1);
 		if (ret <= 0)
 			done = 0;
@@ -169,8 +155,7 @@ static __always_inline int args_exit(long ret)
 		done = ret;
 	}
 	if (done > 0 && done <= 0xffffffffu)
-		emit_data(a, done, pid_tgid);
-	bpf_map_delete_elem(&ssl_args, &pid_tgid);
+		emit_data(&a, done, pid_tgid);
 	return 0;
 }
 
@@ -191,12 +176,7 @@ struct aead_tid {
 	__u32 pad;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);	/* threads come and go without telling */
-	__uint(max_entries, 16384);
-	__type(key, __u64);			/* pid_tgid */
-	__type(value, struct aead_tid);
-} aead_tids SEC(".maps") __weak;
+TT_STASH_MAP(aead_tids, __u64, struct aead_tid) __weak;	/* key: pid_tgid */
 
 /* Which AEAD calls carry TLS application data (the record formats: tls.bpf.c). */
 #define AEAD_REC_MAX	(16384 + 256)	/* TLS record plaintext, content type included */

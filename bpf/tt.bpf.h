@@ -86,6 +86,48 @@ static __always_inline void *rec_reserve(__u32 size, __u16 type, __u64 pid_tgid)
 	return h;
 }
 
+/* A tt_conn_ev: connection conn ended (TT_REC_CLOSE) or runs on socket fd (TT_REC_SSL_FD). */
+static __always_inline void conn_ev_out(__u16 type, __u64 conn, __s32 fd, __u64 pid_tgid)
+{
+	struct tt_conn_ev *e = rec_reserve(sizeof(*e), type, pid_tgid);
+
+	if (!e)
+		return;
+	e->conn = conn;
+	e->fd = fd;
+	e->pad0 = 0;
+	bpf_ringbuf_submit(e, rb_flags());
+}
+
+/*
+ * A stash of what a thread (or goroutine) needs from a call's entry at its return, or keeps
+ * between calls. LRU: a thread killed inside a call, or a goroutine that never returns, cannot
+ * leak its entry, and a full map forgets the oldest rather than refusing new calls.
+ */
+#define TT_STASH_MAP(name, key_type, value_type)	\
+	struct {					\
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);	\
+		__uint(max_entries, 16384);		\
+		__type(key, key_type);			\
+		__type(value, value_type);		\
+	} name SEC(".maps")
+
+/*
+ * Moves the size bytes stashed at key in map into out: false when nothing was stashed. Every
+ * stash holds a struct of __u64 first, 8-byte aligned like out: said so, or clang copies the
+ * bytes one by one (size is a constant once inlined, so no call to memcpy is left).
+ */
+static __always_inline bool stash_take(void *map, const void *key, void *out, __u32 size)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (!v)
+		return false;
+	__builtin_memcpy(__builtin_assume_aligned(out, 8), __builtin_assume_aligned(v, 8), size);
+	bpf_map_delete_elem(map, key);
+	return true;
+}
+
 /* The value of key in a hash map, added as init first when missing. */
 static __always_inline void *map_lookup_or_init(void *map, const void *key, const void *init)
 {

@@ -9,14 +9,10 @@
 
 #include "http_exchange.h"
 #include "tt_limits.h"
+#include "tt_parse.h"
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* Parsers return bytes consumed (> 0), TT_NEED_MORE, or a negative errno. */
-#ifndef TT_NEED_MORE
-#define TT_NEED_MORE 0
 #endif
 
 /* One header line, pointing into the parsed buffer. */

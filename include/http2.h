@@ -10,13 +10,10 @@
 #include "body.h"
 #include "http_exchange.h"
 #include "tt_limits.h"
+#include "tt_parse.h"
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-#ifndef TT_NEED_MORE
-#define TT_NEED_MORE 0
 #endif
 
 #define H2_CLIENT_PREFACE	"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"

@@ -94,6 +94,12 @@ struct http_exchange {
 	uint32_t flags;			/* enum http_x_flags */
 };
 
+/*
+ * Appends a header: a copy of name[0..nlen) and of value[0..vlen) with any credential in it
+ * redacted (redact_header_value). 0, -E2BIG when h holds TT_MAX_HEADERS already, -ENOMEM.
+ */
+int http_headers_add(struct http_headers *h, const char *name, size_t nlen, const char *value,
+		     size_t vlen);
 /* Case-insensitive lookup of the first header named name; NULL if absent. */
 const char *http_headers_get(const struct http_headers *h, const char *name);
 /* Frees the headers' names, values and array and zeroes h; NULL-safe. */

@@ -11,6 +11,9 @@
 extern "C" {
 #endif
 
+/* U+FFFD in UTF-8: what each byte that starts no valid sequence becomes. */
+#define JSONSTR_REPLACEMENT	"\xef\xbf\xbd"
+
 /*
  * Length of the valid UTF-8 sequence at p[0..n), n > 0: 1 to 4, or 0 when the bytes are no
  * sequence (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF) or n cuts it.

@@ -36,7 +36,9 @@ typedef int (*procscan_fn)(pid_t pid, void *ctx);
  * counted from its last ')'. 0 or -EBADMSG.
  */
 int procscan_parse_stat(const char *line, uint32_t *ppid, uint64_t *start_ticks);
-/* ppid and start time (boot-clock ns) of a running process: 0, -errno, -EBADMSG. */
+/* The same of a running process, read from /proc/PID/stat: 0, -errno, -EBADMSG. */
+int procscan_stat_ticks(pid_t pid, uint32_t *ppid, uint64_t *start_ticks);
+/* Its ppid and start time in boot-clock ns (clock-tick precision): as procscan_stat_ticks. */
 int procscan_stat(pid_t pid, uint32_t *ppid, uint64_t *start_ns);
 /* Its stat, executable and command line: 0 or as procscan_stat (exe and args may be empty). */
 int procscan_read(pid_t pid, struct procscan_info *pi);

@@ -4,6 +4,7 @@
 #define TT_RECORDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tt_abi.h"
 
@@ -17,6 +18,12 @@ extern "C" {
  */
 int tt_rec_validate(const void *rec, size_t size);
 const char *tt_rec_type_name(int type);
+/*
+ * The text of an address in a record (tt_connect, tt_sock): 4 bytes for family 2 (AF_INET),
+ * else 16 (AF_INET6), as the BPF side writes them. 0, or -ENOSPC with out "" when size is too
+ * small (INET6_ADDRSTRLEN never is).
+ */
+int tt_rec_addr(uint16_t family, const uint8_t *addr, char *out, size_t size);
 
 #ifdef __cplusplus
 }

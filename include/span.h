@@ -111,8 +111,6 @@ typedef void (*span_sink_fn)(struct tt_span *s, void *ctx);
 /* Random ids (from getrandom), never all zero. */
 void span_new_trace_id(uint8_t id[16]);
 void span_new_span_id(uint8_t id[8]);
-/* Lowercase hex of n bytes into out (2n + 1 bytes). */
-void span_hex(const uint8_t *id, size_t n, char *out);
 
 #ifdef __cplusplus
 }

@@ -7,12 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tt_parse.h"
+
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-#ifndef TT_NEED_MORE
-#define TT_NEED_MORE 0
 #endif
 
 #define TT_TLS_SNI_MAX		255	/* a DNS name (RFC 6066: HostName is at most 2^16-1,

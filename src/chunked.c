@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "chunked.h"
+#include "hex.h"
 #include "tt_limits.h"
 
 enum {
@@ -20,20 +21,6 @@ enum {
 };
 
 #define SIZE_MAX_BEFORE_SHIFT	(UINT64_MAX >> 8)	/* sizes above 2^56 are not real */
-
-/* Hex digit values + 1, 0 for other bytes (a table: sizes are parsed once per chunk). */
-static const unsigned char hex_tab[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
-	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-/* The value of hex digit c, or -1. */
-static int hexval(unsigned char c)
-{
-	return (int)hex_tab[c] - 1;
-}
 
 /* The size line ended: data follows, or the trailer section after the last chunk. */
 static void size_line_done(struct chunked_dec *d)
@@ -61,7 +48,7 @@ static int step(struct chunked_dec *d, unsigned char c)
 	switch (d->state) {
 	case CH_SIZE:
 	case CH_SIZE_MORE:
-		v = hexval(c);
+		v = hex_digit(c);
 		if (v >= 0) {
 			if (d->remain > SIZE_MAX_BEFORE_SHIFT)
 				return -EBADMSG;
@@ -140,7 +127,7 @@ static size_t size_line(struct chunked_dec *d, const unsigned char *p, size_t n)
 	size_t j;
 	int h;
 
-	for (j = 0; j < n && j < 14 && (h = hexval(p[j])) >= 0; j++)
+	for (j = 0; j < n && j < 14 && (h = hex_digit(p[j])) >= 0; j++)
 		v = v << 4 | (uint64_t)h;
 	if (!j || n - j < 2 || p[j] != '\r' || p[j + 1] != '\n')
 		return 0;

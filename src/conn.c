@@ -15,6 +15,7 @@
 #include "conn_internal.h"
 #include "tt_limits.h"
 #include "log.h"
+#include "records.h"
 #include "stream.h"
 
 /* ---- connection lifecycle ---- */
@@ -475,7 +476,7 @@ void conn_table__sock(struct conn_table *t, const struct tt_sock *s)
 {
 	char addr[INET6_ADDRSTRLEN];
 
-	conn_peer_addr(s->family, s->raddr, addr, sizeof(addr));
+	tt_rec_addr(s->family, s->raddr, addr, sizeof(addr));
 	conn_table__set_peer(t, s->h.pid, s->conn, s->fd, addr, s->rport);
 }
 

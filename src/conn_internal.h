@@ -126,8 +126,6 @@ int conn_peers__add(struct conn_peers **pp, const struct tt_connect *c);
 /* What (pid, fd) last connected to, or NULL (p may be NULL). */
 const struct conn_peer *conn_peers__find(const struct conn_peers *p, uint32_t pid, int32_t fd);
 void conn_peers__free(struct conn_peers *p);
-/* The numeric form of a tt_connect / tt_sock address ("" when it has none). */
-void conn_peer_addr(uint16_t family, const uint8_t *addr, char *out, size_t size);
 
 /* ---- conn_core.c: used by every protocol ---- */
 

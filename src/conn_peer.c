@@ -3,12 +3,11 @@
  * conn_peer.c: connect() targets by (pid, fd), to name the peer of a connection once its socket
  * is known (SSL_set_fd comes after the connect()), and to date the start of a TLS connection.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 
 #include "conn_internal.h"
+#include "records.h"
 
 /* A small direct-mapped table: a collision only loses a server.address the Host header gives. */
 #define PEER_SLOTS 4096
@@ -20,12 +19,6 @@ struct conn_peers {
 static size_t slot_of(uint32_t pid, int32_t fd)
 {
 	return (pid * 2654435761u ^ (uint32_t)fd) % PEER_SLOTS;
-}
-
-void conn_peer_addr(uint16_t family, const uint8_t *addr, char *out, size_t size)
-{
-	if (!inet_ntop(family == 2 ? AF_INET : AF_INET6, addr, out, (socklen_t)size))
-		out[0] = '\0';
 }
 
 int conn_peers__add(struct conn_peers **pp, const struct tt_connect *c)
@@ -40,7 +33,7 @@ int conn_peers__add(struct conn_peers **pp, const struct tt_connect *c)
 	s->fd = c->fd;
 	s->port = c->port;
 	s->ts = c->h.ts_ns;
-	conn_peer_addr(c->family, c->addr, s->addr, sizeof(s->addr));
+	tt_rec_addr(c->family, c->addr, s->addr, sizeof(s->addr));
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "ehframe.h"
+#include "varint.h"
 
 static uint64_t rd_le(const uint8_t *p, int n)
 {
@@ -17,20 +18,16 @@ static uint64_t rd_le(const uint8_t *p, int n)
 	return v;
 }
 
-static uint64_t uleb(const uint8_t **pp, const uint8_t *end)
+/* Steps *p over a LEB128 number (its value is never needed here): false when end cuts it. */
+static bool leb_skip(const uint8_t **p, const uint8_t *end)
 {
-	const uint8_t *p = *pp;
-	uint64_t v = 0;
-	int shift = 0;
+	size_t pos = 0;
+	uint64_t v;
 
-	while (p < end && shift < 64) {
-		v |= (uint64_t)(*p & 0x7f) << shift;
-		shift += 7;
-		if (!(*p++ & 0x80))
-			break;
-	}
-	*pp = p;
-	return v;
+	if (*p >= end || varint_get(*p, (size_t)(end - *p), &pos, &v))
+		return false;
+	*p += pos;
+	return true;
 }
 
 /* Size in bytes of a DW_EH_PE-encoded value (0 = unsupported). */
@@ -86,13 +83,15 @@ static int cie_fde_enc(const uint8_t *cie, const uint8_t *end)
 	p++;
 	if (*aug != 'z')
 		return aug[0] ? -ENOTSUP : 0;
-	uleb(&p, rec_end);		/* code alignment */
-	uleb(&p, rec_end);		/* data alignment (sleb: only skipped) */
+	/* code alignment, data alignment (an SLEB128: skipped alike) */
+	if (!leb_skip(&p, rec_end) || !leb_skip(&p, rec_end))
+		return -EBADMSG;
 	if (version == 1)
-		p++;
-	else
-		uleb(&p, rec_end);	/* return address register */
-	uleb(&p, rec_end);		/* augmentation data length */
+		p++;			/* return address register */
+	else if (!leb_skip(&p, rec_end))
+		return -EBADMSG;
+	if (!leb_skip(&p, rec_end))	/* augmentation data length */
+		return -EBADMSG;
 	for (aug++; *aug && p < rec_end; aug++) {
 		if (*aug == 'R') {
 			fde_enc = *p++;

@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "export.h"
+#include "hex.h"
 #include "log.h"
+#include "str.h"
 
 static const char *env_get(char *(*get)(const char *), const char *a, const char *b)
 {
@@ -61,18 +63,11 @@ int export_opts_from_env(struct export_opts *o, char *(*get)(const char *name))
 	return 0;
 }
 
-static bool ends_with(const char *s, size_t n, const char *suffix)
-{
-	size_t k = strlen(suffix);
-
-	return n >= k && !memcmp(s + n - k, suffix, k);
-}
-
 static int url_join(const char *base, bool keep_if_traces, char *out, size_t len)
 {
 	size_t n = strlen(base);
 
-	if (keep_if_traces && ends_with(base, n, "/v1/traces"))
+	if (keep_if_traces && str_ends_with(base, n, "/v1/traces"))
 		return snprintf(out, len, "%s", base) < (int)len ? 0 : -E2BIG;
 	while (n && base[n - 1] == '/')
 		n--;
@@ -90,20 +85,12 @@ int export_resolve_url(const struct export_opts *o, char *out, size_t len)
 	return -ENOENT;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Trims and percent-decodes s[0..n) into a new string; NULL on a bad escape (errno EINVAL). */
 static char *kv_decode(const char *s, size_t n)
 {
 	size_t i, o = 0;
 	char *out;
-	int hi, lo;
+	int v;
 
 	while (n && isspace((unsigned char)*s)) {
 		s++;
@@ -119,14 +106,13 @@ static char *kv_decode(const char *s, size_t n)
 			out[o++] = s[i];
 			continue;
 		}
-		hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-		lo = hi >= 0 ? hexval(s[i + 2]) : -1;
-		if (lo < 0) {
+		v = i + 2 < n ? hex_byte(s + i + 1) : -1;
+		if (v < 0) {
 			free(out);
 			errno = EINVAL;
 			return NULL;
 		}
-		out[o++] = (char)(hi * 16 + lo);
+		out[o++] = (char)v;
 		i += 2;
 	}
 	out[o] = '\0';

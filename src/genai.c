@@ -3,13 +3,7 @@
 #include <stdlib.h>
 
 #include "genai.h"
-
-static void free_strv(char **v, size_t n)
-{
-	while (v && n--)
-		free(v[n]);
-	free(v);
-}
+#include "str.h"
 
 void genai_call__free(struct genai_call *c)
 {
@@ -26,8 +20,8 @@ void genai_call__free(struct genai_call *c)
 	free(c->reasoning_level);
 	free(c->service_tier);
 	free(c->system_fingerprint);
-	free_strv(c->finish_reasons, c->n_finish_reasons);
-	free_strv(c->params.stop_sequences, c->params.n_stop_sequences);
+	strv_free(c->finish_reasons, c->n_finish_reasons);
+	strv_free(c->params.stop_sequences, c->params.n_stop_sequences);
 	free(c->server_address);
 	for (i = 0; i < c->n_tool_calls; i++) {
 		free(c->tool_calls[i].id);

@@ -447,47 +447,36 @@ static char *joined_value(const struct http1_head *h, size_t i, size_t *len)
 	return v;
 }
 
-/* The value of field i as kept: joined (obs-fold, rare), credentials redacted (redact.c). */
-static char *field_value(const struct http1_head *h, size_t i)
+/* Appends field i, its value joined with its continuation lines (obs-fold, rare) if any. */
+static int field_add(struct http_headers *out, const struct http1_head *h, size_t i)
 {
 	const struct http1_field *f = &h->fields[i];
-	char *joined, *v;
+	char *joined;
 	size_t n;
+	int err;
 
 	if (i + 1 == h->n_fields || h->fields[i + 1].name)
-		return redact_header_value(f->name, f->name_len, f->value, f->value_len);
+		return http_headers_add(out, f->name, f->name_len, f->value, f->value_len);
 	joined = joined_value(h, i, &n);
-	v = joined ? redact_header_value(f->name, f->name_len, joined, n) : NULL;
+	if (!joined)
+		return -ENOMEM;
+	err = http_headers_add(out, f->name, f->name_len, joined, n);
 	free(joined);
-	return v;
+	return err;
 }
 
 int http1_headers_append(struct http_headers *out, const struct http1_head *h)
 {
 	size_t i, add = 0;
+	int err = 0;
 
 	for (i = 0; i < h->n_fields; i++)
 		add += h->fields[i].name != NULL;
-	if (!add)
-		return 0;
+	/* all of a head's fields or none */
 	if (out->n + add > TT_MAX_HEADERS)
 		return -E2BIG;
-	if (tt_ensure_mem((void **)&out->v, &out->alloc, sizeof(*out->v), out->n + add))
-		return -ENOMEM;
-	for (i = 0; i < h->n_fields; i++) {
-		const struct http1_field *f = &h->fields[i];
-		struct http_header *o = &out->v[out->n];
-
-		if (!f->name)
-			continue;
-		o->name = strndup(f->name, f->name_len);
-		o->value = field_value(h, i);
-		if (!o->name || !o->value) {
-			free(o->name);
-			free(o->value);
-			return -ENOMEM;
-		}
-		out->n++;
-	}
-	return 0;
+	for (i = 0; i < h->n_fields && !err; i++)
+		if (h->fields[i].name)
+			err = field_add(out, h, i);
+	return err;
 }

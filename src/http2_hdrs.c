@@ -91,7 +91,6 @@ static void block_pseudo(struct h2_block *b, const nghttp2_nv *nv)
 /* One decoded field: pseudo-fields kept aside, regular ones redacted like HTTP/1's. */
 static void block_field(struct h2_session *s, struct h2_block *b, const nghttp2_nv *nv)
 {
-	struct http_header *v;
 	const char *name = (const char *)nv->name;
 
 	b->bytes += nv->namelen + nv->valuelen;
@@ -106,21 +105,9 @@ static void block_field(struct h2_session *s, struct h2_block *b, const nghttp2_
 	b->regular = true;
 	if (b->kind == BK_DISCARD)
 		return;
-	if (b->bytes > s->o.max_header_bytes || b->h.n >= TT_MAX_HEADERS ||
-	    tt_ensure_mem((void **)&b->h.v, &b->h.alloc, sizeof(*b->h.v), b->h.n + 1)) {
+	if (b->bytes > s->o.max_header_bytes ||
+	    http_headers_add(&b->h, name, nv->namelen, (const char *)nv->value, nv->valuelen))
 		b->capped = true;
-		return;
-	}
-	v = &b->h.v[b->h.n];
-	v->name = strndup(name, nv->namelen);
-	v->value = redact_header_value(name, nv->namelen, (const char *)nv->value, nv->valuelen);
-	if (!v->name || !v->value) {
-		free(v->name);
-		free(v->value);
-		b->capped = true;
-		return;
-	}
-	b->h.n++;
 }
 
 /* Runs a fragment through the side's HPACK context: 0, or -EBADMSG when decoding failed. */

@@ -1,10 +1,35 @@
 // SPDX-License-Identifier: MIT
-/* http_exchange.c: header lookup and destructor of the HTTP exchange record. */
+/* http_exchange.c: header list and destructor of the HTTP exchange record. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "http_exchange.h"
+#include "redact.h"
+#include "tt_limits.h"
+
+int http_headers_add(struct http_headers *h, const char *name, size_t nlen, const char *value,
+		     size_t vlen)
+{
+	struct http_header *v;
+
+	if (h->n >= TT_MAX_HEADERS)
+		return -E2BIG;
+	if (tt_ensure_mem((void **)&h->v, &h->alloc, sizeof(*h->v), h->n + 1))
+		return -ENOMEM;
+	v = &h->v[h->n];
+	v->name = strndup(name, nlen);
+	v->value = redact_header_value(name, nlen, value, vlen);
+	if (!v->name || !v->value) {
+		free(v->name);
+		free(v->value);
+		return -ENOMEM;
+	}
+	h->n++;
+	return 0;
+}
 
 const char *http_headers_get(const struct http_headers *h, const char *name)
 {

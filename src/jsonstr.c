@@ -9,9 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hex.h"
 #include "jsonstr.h"
-
-#define REPLACEMENT_UTF8 "\xef\xbf\xbd"		/* U+FFFD */
 
 size_t jsonstr_utf8_len(const void *p, size_t n)
 {
@@ -54,7 +53,7 @@ size_t jsonstr_utf8_fixed_len(const void *s, size_t n)
 
 	while (i < n) {
 		k = jsonstr_utf8_len(p + i, n - i);
-		out += k ? k : sizeof(REPLACEMENT_UTF8) - 1;
+		out += k ? k : sizeof(JSONSTR_REPLACEMENT) - 1;
 		i += k ? k : 1;
 	}
 	return out;
@@ -74,7 +73,7 @@ int jsonstr_add_utf8(struct tt_buf *b, const void *s, size_t n)
 			i = run;
 			continue;
 		}
-		err = tt_buf_add(b, REPLACEMENT_UTF8, sizeof(REPLACEMENT_UTF8) - 1);
+		err = tt_buf_add(b, JSONSTR_REPLACEMENT, sizeof(JSONSTR_REPLACEMENT) - 1);
 		i++;
 	}
 	return err;
@@ -89,8 +88,7 @@ static bool plain(unsigned char c, unsigned int flags)
 /* The escape of an ASCII byte that is not plain(). */
 static int escape_byte(struct tt_buf *b, unsigned char c, unsigned int flags)
 {
-	static const char hex[] = "0123456789abcdef";
-	char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+	char u[7] = { '\\', 'u', '0', '0' };
 
 	switch (c) {
 	case '"':
@@ -112,7 +110,8 @@ static int escape_byte(struct tt_buf *b, unsigned char c, unsigned int flags)
 			return tt_buf_add(b, "\\f", 2);
 		break;
 	}
-	return tt_buf_add(b, u, sizeof(u));
+	hex_encode(&c, 1, u + 4);	/* and a NUL, not sent */
+	return tt_buf_add(b, u, 6);
 }
 
 int jsonstr_escape(struct tt_buf *b, const char *s, size_t n, unsigned int flags)
@@ -161,18 +160,15 @@ static bool hex4(const char *s, size_t n, size_t i, uint32_t *cp)
 {
 	uint32_t v = 0;
 	size_t k;
-	char c;
+	int d;
 
 	if (i + 4 > n)
 		return false;
 	for (k = i; k < i + 4; k++) {
-		c = s[k];
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (uint32_t)(c - '0');
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			v = v * 16 + (uint32_t)((c | 0x20) - 'a' + 10);
-		else
+		d = hex_digit(s[k]);
+		if (d < 0)
 			return false;
+		v = v * 16 + (uint32_t)d;
 	}
 	*cp = v;
 	return true;

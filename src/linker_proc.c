@@ -8,6 +8,7 @@
 #include "linker_internal.h"
 #include "proctree.h"
 #include "redact.h"
+#include "str.h"
 
 struct lproc *lproc_of(struct linker *l, uint32_t pid)
 {
@@ -30,7 +31,6 @@ static int resource_fill(struct linker *l, struct lproc *lp, struct tt_resource 
 	struct proc *p = lp->p;
 	const char *svc = l->service_name;
 	char **args;
-	size_t i;
 	int err = 0;
 
 	if (!svc)
@@ -41,19 +41,15 @@ static int resource_fill(struct linker *l, struct lproc *lp, struct tt_resource 
 	err |= attrs_set_str(&r->attrs, "process.executable.name", lproc_exe_name(p));
 	if (p->exe_path[0])
 		err |= attrs_set_str(&r->attrs, "process.executable.path", p->exe_path);
-	args = calloc(p->argc ? p->argc : 1, sizeof(*args));
+	args = strv_dup((const char *const *)p->argv, p->argc);
 	if (!args)
 		return -ENOMEM;
-	for (i = 0; i < p->argc && !err; i++)
-		err |= (args[i] = strdup(p->argv[i])) ? 0 : -ENOMEM;
 	if (!err)
 		err |= redact_argv(args, p->argc);
 	if (!err && p->argc)
 		err |= attrs_set_str_array(&r->attrs, "process.command_args",
 					   (const char *const *)args, p->argc);
-	for (i = 0; i < p->argc; i++)
-		free(args[i]);
-	free(args);
+	strv_free(args, p->argc);
 	if (l->host_name)
 		err |= attrs_set_str(&r->attrs, "host.name", l->host_name);
 	return err ? -ENOMEM : 0;

@@ -115,16 +115,9 @@ static bool option_with_value(const char *a)
 	return false;
 }
 
-static const char *base_of(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
 static bool looks_like_script(const char *a)
 {
-	const char *dot = strrchr(base_of(a), '.');
+	const char *dot = strrchr(proc_basename(a), '.');
 
 	return strchr(a, '/') || (dot && dot[1]);
 }
@@ -184,6 +177,12 @@ static const char *runtime_script(const char *rt, char *const *argv, size_t argc
 	return NULL;
 }
 
+/* What a process runs: its executable's path, else (not known yet) its argv[0]. */
+static const char *exe_of(const char *exe_path, char *const *argv, size_t argc)
+{
+	return exe_path && exe_path[0] ? exe_path : (argc ? argv[0] : "");
+}
+
 /*
  * The runtime of a process (its basename) and in *off where its argv starts: the executable,
  * or for a script started through its #! line (the kernel runs "interpreter script args", the
@@ -192,18 +191,19 @@ static const char *runtime_script(const char *rt, char *const *argv, size_t argc
  */
 static const char *runtime_of(const char *exe_path, char *const *argv, size_t argc, size_t *off)
 {
-	const char *base = base_of(exe_path && exe_path[0] ? exe_path : (argc ? argv[0] : ""));
+	const char *exe = exe_of(exe_path, argv, argc);
+	const char *base = proc_basename(exe);
 	size_t i = 0;
 
 	*off = 0;
 	if (is_runtime(base))
 		return base;
-	if (argc > 1 && !strcmp(base_of(argv[0]), "env"))
+	if (argc > 1 && !strcmp(proc_basename(argv[0]), "env"))
 		for (i = 1; i < argc - 1 && (argv[i][0] == '-' || strchr(argv[i], '=')); i++)
 			;
-	if (i + 1 < argc && is_runtime(base_of(argv[i]))) {
+	if (i + 1 < argc && is_runtime(proc_basename(argv[i]))) {
 		*off = i;
-		return base_of(argv[i]);
+		return proc_basename(argv[i]);
 	}
 	return NULL;
 }
@@ -236,8 +236,8 @@ static char *strip_ext(const char *base)
 
 char *linker_agent_name(const char *exe_path, char *const *argv, size_t argc)
 {
-	const char *exe = exe_path && exe_path[0] ? exe_path : (argc ? argv[0] : "");
-	const char *base = base_of(exe), *name, *script, *rt;
+	const char *exe = exe_of(exe_path, argv, argc);
+	const char *base = proc_basename(exe), *name, *script, *rt;
 	bool module;
 	size_t i;
 
@@ -255,7 +255,7 @@ char *linker_agent_name(const char *exe_path, char *const *argv, size_t argc)
 		return strdup(rt);
 	if (module)
 		return strdup(script);
-	base = base_of(script);
+	base = proc_basename(script);
 	name = known_name(base);
 	if (name)
 		return strdup(name);
@@ -264,25 +264,25 @@ char *linker_agent_name(const char *exe_path, char *const *argv, size_t argc)
 
 bool linker_is_transport(const char *exe_path, char *const *argv, size_t argc)
 {
-	const char *exe = exe_path && exe_path[0] ? exe_path : (argc ? argv[0] : "");
+	const char *exe = exe_of(exe_path, argv, argc);
 
-	return in_list(base_of(exe), transports, sizeof(transports) / sizeof(transports[0]));
+	return in_list(proc_basename(exe), transports, sizeof(transports) / sizeof(transports[0]));
 }
 
 bool linker_script_host(const char *exe_path, char *const *argv, size_t argc)
 {
-	const char *exe = exe_path && exe_path[0] ? exe_path : (argc ? argv[0] : "");
+	const char *exe = exe_of(exe_path, argv, argc);
 	const char *script, *rt;
 	bool module;
 	size_t i;
 
-	if (known_path(exe) || known_name(base_of(exe)))
+	if (known_path(exe) || known_name(proc_basename(exe)))
 		return false;
 	for (i = 0; i < argc && i < 4; i++)
 		if (known_path(argv[i]))
 			return false;
 	script = process_script(exe_path, argv, argc, &rt, &module);
-	return script && !known_name(base_of(script));
+	return script && !known_name(proc_basename(script));
 }
 
 static bool starts_ci(const char *s, const char *p)

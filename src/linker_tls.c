@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* linker_tls.c: spans of the TLS connections of processes whose plaintext is not captured. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "linker_internal.h"
 #include "log.h"
+#include "records.h"
 #include "tlshello.h"
 
 /*
@@ -76,7 +75,7 @@ void ltls_data(struct lproc *lp, uint8_t src)
 
 static void hello_fields(struct ltls *t, const struct tt_sock *s, const struct tls_hello *th)
 {
-	if (!inet_ntop(s->family == 2 ? AF_INET : AF_INET6, s->raddr, t->peer, sizeof(t->peer)))
+	if (tt_rec_addr(s->family, s->raddr, t->peer, sizeof(t->peer)))
 		snprintf(t->peer, sizeof(t->peer), "unknown");
 	t->port = s->rport;
 	if (!th)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "tt_limits.h"
 #include "linker_internal.h"
 #include "log.h"
@@ -114,29 +115,39 @@ void ltrace_emit(struct linker *l, struct ltrace *t, struct tt_span *s)
 	sink_span(l, t, s);
 }
 
+static bool hex_upper(char c)
+{
+	return c >= 'A' && c <= 'F';
+}
+
+/* The byte two hex digits at s spell, or -1: W3C trace context writes them in lowercase. */
+static int lower_hex_byte(const char *s)
+{
+	int v = hex_byte(s);
+
+	return v < 0 || hex_upper(s[0]) || hex_upper(s[1]) ? -1 : v;
+}
+
 /* "00-<32 hex>-<16 hex>-<2 hex>" with lowercase hex, neither id all zero, version not ff. */
 static bool ltrace_parse_tp(const char *tp, uint8_t trace[16], uint8_t parent[8])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned int i, v;
+	unsigned int i;
 	uint8_t buf[25];
 	const char *p = tp;
 	bool zt = true, zp = true;
+	int v;
 
 	while (*p == ' ' || *p == '\t')
 		p++;
 	if (strlen(p) < 55 || p[2] != '-' || p[35] != '-' || p[52] != '-')
 		return false;
-	if (!strchr(hex, p[0]) || !strchr(hex, p[1]) || !strncmp(p, "ff", 2) ||
+	if (lower_hex_byte(p) < 0 || !strncmp(p, "ff", 2) ||
 	    (!strncmp(p, "00", 2) && p[55] && p[55] != ' '))
 		return false;
 	for (i = 0; i < 25; i++) {
-		const char *c = p + 3 + 2 * i + (i >= 16) + (i >= 24);
-		const char *h = c[0] ? strchr(hex, c[0]) : NULL, *g = c[1] ? strchr(hex, c[1]) : NULL;
-
-		if (!h || !g)
+		v = lower_hex_byte(p + 3 + 2 * i + (i >= 16) + (i >= 24));
+		if (v < 0)
 			return false;
-		v = (unsigned int)((h - hex) << 4 | (g - hex));
 		buf[i] = (uint8_t)v;
 	}
 	for (i = 0; i < 16; i++)

@@ -51,6 +51,7 @@
 #include "buf.h"
 #include "loader_pid.h"
 #include "log.h"
+#include "procscan.h"
 
 #define LOADER_MAX_THREADS	4096	/* threads of one process given their own events */
 #define LOADER_SYNC_PASSES	4
@@ -350,27 +351,10 @@ static uint64_t now_ticks(void)
 /* Start of a process in clock ticks since boot (field 22 of /proc/PID/stat); 0 if gone. */
 static uint64_t proc_start_ticks(pid_t pid)
 {
-	unsigned long long start;
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd, i;
+	uint64_t ticks;
+	uint32_t ppid;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* the command name (field 2) may hold spaces: count from its closing parenthesis */
-	p = strrchr(buf, ')');
-	for (i = 2; p && i < 22; i++)	/* p: the space before field i + 1 */
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", &start) != 1)
-		return 0;
-	return start;
+	return procscan_stat_ticks(pid, &ppid, &ticks) ? 0 : ticks;
 }
 
 static void group_close(struct pid_group *g)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "jsonw.h"
 #include "otlp_json.h"
 
@@ -145,12 +146,12 @@ static int json_ids(struct tt_buf *b, const struct tt_span *s)
 	char hex[33];
 	int err;
 
-	span_hex(s->trace_id, 16, hex);
+	hex_encode(s->trace_id, 16, hex);
 	err = tt_buf_printf(b, "{\"traceId\":\"%s\"", hex);
-	span_hex(s->span_id, 8, hex);
+	hex_encode(s->span_id, 8, hex);
 	err = err ?: tt_buf_printf(b, ",\"spanId\":\"%s\"", hex);
 	if (s->has_parent) {
-		span_hex(s->parent_id, 8, hex);
+		hex_encode(s->parent_id, 8, hex);
 		err = err ?: tt_buf_printf(b, ",\"parentSpanId\":\"%s\"", hex);
 	}
 	return err;

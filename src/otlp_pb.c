@@ -5,6 +5,7 @@
 
 #include "jsonstr.h"
 #include "otlp_pb.h"
+#include "varint.h"
 
 /*
  * Field numbers, from opentelemetry-proto trace/v1/trace.proto, common/v1/common.proto,
@@ -28,21 +29,9 @@ enum {
 /* A nested message's length is written as a varint in front of it; 5 bytes cover 4 GiB. */
 #define PB_LEN_RESERVE 5
 
-static size_t varint_put(uint8_t *out, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		out[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	out[n++] = (uint8_t)v;
-	return n;
-}
-
 static int pb_varint(struct tt_buf *b, uint64_t v)
 {
-	uint8_t tmp[10];
+	uint8_t tmp[VARINT_MAX];
 
 	return tt_buf_add(b, tmp, varint_put(tmp, v));
 }
@@ -108,7 +97,7 @@ static int pb_open(struct tt_buf *b, uint32_t field, size_t *mark)
 static void pb_close(struct tt_buf *b, size_t mark)
 {
 	size_t n = b->len - mark, k;
-	uint8_t len[10];
+	uint8_t len[VARINT_MAX];
 
 	k = varint_put(len, n);
 	memmove(b->data + mark - PB_LEN_RESERVE + k, b->data + mark, n);
@@ -263,22 +252,6 @@ int otlp_pb_encode(struct tt_buf *b, struct tt_span *const *spans, size_t n,
 		if (otlp_first_of_resource(spans, i))
 			err = pb_resource_spans(b, spans, n, i, m);
 	return err;
-}
-
-static int varint_get(const uint8_t *buf, size_t n, size_t *pos, uint64_t *v)
-{
-	unsigned int shift = 0;
-
-	*v = 0;
-	while (*pos < n && shift < 64) {
-		uint8_t c = buf[(*pos)++];
-
-		*v |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80))
-			return 0;
-		shift += 7;
-	}
-	return -EBADMSG;
 }
 
 int pb_next(const uint8_t *buf, size_t n, size_t *pos, struct pb_field *f)

@@ -29,14 +29,11 @@ int procscan_parse_stat(const char *line, uint32_t *ppid, uint64_t *start_ticks)
 	return 0;
 }
 
-int procscan_stat(pid_t pid, uint32_t *ppid, uint64_t *start_ns)
+int procscan_stat_ticks(pid_t pid, uint32_t *ppid, uint64_t *start_ticks)
 {
 	char path[64], buf[1024];
-	long hz = sysconf(_SC_CLK_TCK);
-	uint64_t ticks;
 	size_t n;
 	FILE *f;
-	int err;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "re");
@@ -45,7 +42,16 @@ int procscan_stat(pid_t pid, uint32_t *ppid, uint64_t *start_ns)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	err = procscan_parse_stat(buf, ppid, &ticks);
+	return procscan_parse_stat(buf, ppid, start_ticks);
+}
+
+int procscan_stat(pid_t pid, uint32_t *ppid, uint64_t *start_ns)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t ticks;
+	int err;
+
+	err = procscan_stat_ticks(pid, ppid, &ticks);
 	if (err)
 		return err;
 	*start_ns = ticks * (1000000000ull / (uint64_t)(hz > 0 ? hz : 100));

@@ -7,6 +7,7 @@
 #include "tt_limits.h"
 #include "log.h"
 #include "proctree.h"
+#include "str.h"
 
 struct proctree {
 	struct proc **buckets;		/* by pid, only processes that hold their pid */
@@ -55,11 +56,7 @@ struct proctree *proctree__new(const struct proctree_ops *ops, void *ctx)
 
 static void argv_free(struct proc *p)
 {
-	size_t i;
-
-	for (i = 0; i < p->argc; i++)
-		free(p->argv[i]);
-	free(p->argv);
+	strv_free(p->argv, p->argc);
 	p->argv = NULL;
 	p->argc = 0;
 }
@@ -247,31 +244,21 @@ static int proc_create(struct proctree *t, uint32_t pid, uint32_t ppid, uint64_t
 /* Copies exe and argv from src (what a forked child inherits). */
 static int proc_inherit(struct proc *p, const struct proc *src)
 {
-	size_t i;
-	char **v;
+	char **v = strv_dup((const char *const *)src->argv, src->argc);
+	char *exe = strdup(src->exe_path);
 
-	v = calloc(src->argc ? src->argc : 1, sizeof(*v));
-	if (!v)
+	if (!v || !exe) {
+		strv_free(v, src->argc);
+		free(exe);
 		return -ENOMEM;
-	for (i = 0; i < src->argc; i++) {
-		v[i] = strdup(src->argv[i]);
-		if (!v[i])
-			goto fail;
 	}
 	free(p->exe_path);
-	p->exe_path = strdup(src->exe_path);
-	if (!p->exe_path)
-		goto fail;
+	p->exe_path = exe;
 	argv_free(p);
 	p->argv = v;
 	p->argc = src->argc;
 	p->args_truncated = src->args_truncated;
 	return 0;
-fail:
-	while (i--)
-		free(v[i]);
-	free(v);
-	return -ENOMEM;
 }
 
 /*
@@ -326,38 +313,15 @@ int proctree__fork(struct proctree *t, uint32_t pid, uint32_t ppid, uint64_t sta
 
 static int argv_parse(struct proc *p, const char *args, size_t len)
 {
-	size_t i, n = 0, start;
-	char **v;
+	size_t n;
+	char **v = strv_split(args, len, &n);
 
-	for (i = 0; i < len; i++)
-		if (!args[i])
-			n++;
-	if (len && args[len - 1])
-		n++;		/* last argument cut without its NUL */
-	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	n = 0;
-	for (start = 0, i = 0; i <= len; i++) {
-		if (i < len && args[i])
-			continue;
-		if (i == len && i == start)
-			break;
-		v[n] = strndup(args + start, i - start);
-		if (!v[n])
-			goto fail;
-		n++;
-		start = i + 1;
-	}
 	argv_free(p);
 	p->argv = v;
 	p->argc = n;
 	return 0;
-fail:
-	while (n--)
-		free(v[n]);
-	free(v);
-	return -ENOMEM;
 }
 
 /* Replaces exe and argv, keeping the previous executable for the exec chain. */

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "prov_internal.h"
+#include "str.h"
 
 struct host_rule {
 	const char *host;		/* exact, or a suffix after '.' or '-' */
@@ -58,13 +59,6 @@ static const struct path_rule {
 };
 
 /* ---- detection ---- */
-
-static bool ends_with(const char *s, size_t len, const char *suffix)
-{
-	size_t n = strlen(suffix);
-
-	return len >= n && !memcmp(s + len - n, suffix, n);
-}
 
 static const struct host_rule *host_lookup(const char *host)
 {
@@ -171,14 +165,15 @@ static enum prov_api path_api(const struct http_exchange *x, const char *path, s
 		return PROV_API_GEMINI;
 	}
 	if (memmem(path, len, "publishers/anthropic/models/", 28) &&
-	    (ends_with(path, len, ":rawPredict") || ends_with(path, len, ":streamRawPredict"))) {
-		m->path_stream = ends_with(path, len, ":streamRawPredict");
+	    (str_ends_with(path, len, ":rawPredict") ||
+	     str_ends_with(path, len, ":streamRawPredict"))) {
+		m->path_stream = str_ends_with(path, len, ":streamRawPredict");
 		path_segment(path, len, "models/", ":@", m->path_model, sizeof(m->path_model));
 		m->known_host = true;
 		return PROV_API_ANTHROPIC;
 	}
 	for (i = 0; i < sizeof(path_rules) / sizeof(path_rules[0]); i++)
-		if (ends_with(path, len, path_rules[i].suffix))
+		if (str_ends_with(path, len, path_rules[i].suffix))
 			return path_rules[i].api;
 	return PROV_API_NONE;
 }

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* rawfmt.c: JSON Lines rendering of raw capture records. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "jsonw.h"
@@ -125,20 +124,19 @@ static int put_conn_ev(struct tt_buf *b, const void *rec)
 static int put_connect(struct tt_buf *b, const void *rec)
 {
 	const struct tt_connect *c = rec;
-	char addr[INET6_ADDRSTRLEN] = "?";
+	char addr[INET6_ADDRSTRLEN];
 
-	inet_ntop(c->family == AF_INET ? AF_INET : AF_INET6, c->addr, addr, sizeof(addr));
+	tt_rec_addr(c->family, c->addr, addr, sizeof(addr));
 	return tt_buf_printf(b, ",\"fd\":%d,\"addr\":\"%s\",\"port\":%u", c->fd, addr, c->port);
 }
 
 static int put_sock(struct tt_buf *b, const void *rec)
 {
 	const struct tt_sock *s = rec;
-	char la[INET6_ADDRSTRLEN] = "?", ra[INET6_ADDRSTRLEN] = "?";
-	int af = s->family == AF_INET ? AF_INET : AF_INET6;
+	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
 
-	inet_ntop(af, s->laddr, la, sizeof(la));
-	inet_ntop(af, s->raddr, ra, sizeof(ra));
+	tt_rec_addr(s->family, s->laddr, la, sizeof(la));
+	tt_rec_addr(s->family, s->raddr, ra, sizeof(ra));
 	return tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,\"local_addr\":\"%s\","
 			     "\"local_port\":%u,\"addr\":\"%s\",\"port\":%u", (uint64_t)s->conn,
 			     s->fd, la, s->lport, ra, s->rport);

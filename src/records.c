@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* records.c: validation of tt_abi.h records. */
+/* records.c: validation of tt_abi.h records, and the text of their addresses. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "records.h"
 
@@ -69,4 +71,14 @@ const char *tt_rec_type_name(int type)
 	if (type <= 0 || type >= TT_REC_MAX)
 		return "unknown";
 	return names[type];
+}
+
+int tt_rec_addr(uint16_t family, const uint8_t *addr, char *out, size_t size)
+{
+	if (!inet_ntop(family == AF_INET ? AF_INET : AF_INET6, addr, out, (socklen_t)size)) {
+		if (size)
+			out[0] = '\0';
+		return -ENOSPC;
+	}
+	return 0;
 }

@@ -7,18 +7,14 @@
 
 #include "buf.h"
 #include "span.h"
+#include "str.h"
 
 static void attr_clear(struct attr *a)
 {
-	size_t i;
-
-	if (a->type == ATTR_STR) {
+	if (a->type == ATTR_STR)
 		free(a->s);
-	} else if (a->type == ATTR_STR_ARRAY) {
-		for (i = 0; i < a->arr.n; i++)
-			free(a->arr.v[i]);
-		free(a->arr.v);
-	}
+	else if (a->type == ATTR_STR_ARRAY)
+		strv_free(a->arr.v, a->arr.n);
 	a->type = 0;
 }
 
@@ -103,30 +99,20 @@ int attrs_set_bool(struct attr_list *l, const char *key, bool val)
 
 int attrs_set_str_array(struct attr_list *l, const char *key, const char *const *val, size_t n)
 {
+	char **v = strv_dup(val, n);
 	struct attr *a;
-	char **v;
-	size_t i;
 
-	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		v[i] = strdup(val[i] ? val[i] : "");
-		if (!v[i])
-			goto fail;
-	}
 	a = attr_slot(l, key);
-	if (!a)
-		goto fail;
+	if (!a) {
+		strv_free(v, n);
+		return -ENOMEM;
+	}
 	a->type = ATTR_STR_ARRAY;
 	a->arr.v = v;
 	a->arr.n = n;
 	return 0;
-fail:
-	while (i--)
-		free(v[i]);
-	free(v);
-	return -ENOMEM;
 }
 
 const struct attr *attrs_get(const struct attr_list *l, const char *key)
@@ -264,16 +250,4 @@ void span_new_trace_id(uint8_t id[16])
 void span_new_span_id(uint8_t id[8])
 {
 	random_id(id, 8);
-}
-
-void span_hex(const uint8_t *id, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[id[i] >> 4];
-		out[2 * i + 1] = hex[id[i] & 15];
-	}
-	out[2 * n] = '\0';
 }

@@ -3,13 +3,13 @@
  * tlsdb_conf.c: the TLS target database's text format (tools/tls-targets.conf documents it)
  * read into a struct tlsdb: fingerprint, sigset, sig and anchor lines.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "tlsdb.h"
 #include "tlsdb_internal.h"
 
@@ -40,18 +40,10 @@ int tlsdb__n_sets(const struct tlsdb *db)
 	return db->n_sets;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 int tlsdb_parse_pattern(const char *s, uint8_t *bytes, uint8_t *mask, size_t max)
 {
 	size_t n = 0;
-	int hi, lo;
+	int v;
 
 	for (;;) {
 		while (*s == ' ' || *s == '\t')
@@ -64,11 +56,10 @@ int tlsdb_parse_pattern(const char *s, uint8_t *bytes, uint8_t *mask, size_t max
 			bytes[n] = 0;
 			mask[n++] = 0;
 		} else {
-			hi = hexval((unsigned char)s[0]);
-			lo = s[0] ? hexval((unsigned char)s[1]) : -1;
-			if (hi < 0 || lo < 0)
+			v = hex_byte(s);
+			if (v < 0)
 				return -EINVAL;
-			bytes[n] = (uint8_t)(hi << 4 | lo);
+			bytes[n] = (uint8_t)v;
 			mask[n++] = 0xff;
 		}
 		s += 2;
@@ -81,14 +72,13 @@ int tlsdb_parse_pattern(const char *s, uint8_t *bytes, uint8_t *mask, size_t max
 static int parse_hex_bytes(const char *s, uint8_t *out, size_t max, size_t *len)
 {
 	size_t n = 0;
-	int hi, lo;
+	int v;
 
 	while (s[0] && s[1]) {
-		hi = hexval((unsigned char)s[0]);
-		lo = hexval((unsigned char)s[1]);
-		if (hi < 0 || lo < 0 || n == max)
+		v = hex_byte(s);
+		if (v < 0 || n == max)
 			return -EINVAL;
-		out[n++] = (uint8_t)(hi << 4 | lo);
+		out[n++] = (uint8_t)v;
 		s += 2;
 	}
 	if (*s || !n)

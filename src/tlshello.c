@@ -72,6 +72,17 @@ static int skip_vec(struct cur *c, size_t len_bytes, size_t min, size_t max)
 	return 0;
 }
 
+/* Opens the vector that fills extension c: a len_bytes (1 or 2) length, at least min bytes. */
+static int ext_vec(struct cur *c, size_t len_bytes, size_t min)
+{
+	size_t len;
+
+	if (c->end - c->off < len_bytes)
+		return -EBADMSG;
+	len = len_bytes == 1 ? get8(c) : get16(c);
+	return len == c->end - c->off && len >= min ? 0 : -EBADMSG;
+}
+
 static bool host_char(uint8_t ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
@@ -81,13 +92,10 @@ static bool host_char(uint8_t ch)
 /* server_name: a list of (type, name); the first host_name is the one (RFC 6066 allows one). */
 static int ext_sni(struct cur c, struct tls_hello *h)
 {
-	size_t list, len, i;
 	unsigned int type;
+	size_t len, i;
 
-	if (c.end - c.off < 2)
-		return -EBADMSG;
-	list = get16(&c);
-	if (list != c.end - c.off || list < 3)
+	if (ext_vec(&c, 2, 3))
 		return -EBADMSG;
 	while (c.off < c.end) {
 		if (c.end - c.off < 3)
@@ -113,12 +121,9 @@ static int ext_sni(struct cur c, struct tls_hello *h)
 /* ALPN: a list of non-empty protocol names, each with a one-byte length. */
 static int ext_alpn(struct cur c, struct tls_hello *h)
 {
-	size_t list, len, used = 0, i;
+	size_t len, used = 0, i;
 
-	if (c.end - c.off < 2)
-		return -EBADMSG;
-	list = get16(&c);
-	if (list != c.end - c.off || list < 2)
+	if (ext_vec(&c, 2, 2))
 		return -EBADMSG;
 	while (c.off < c.end) {
 		len = get8(&c);
@@ -144,12 +149,7 @@ static int ext_alpn(struct cur c, struct tls_hello *h)
 /* supported_versions (client form): a list of two-byte versions. */
 static int ext_versions(struct cur c, struct tls_hello *h)
 {
-	size_t len;
-
-	if (c.end - c.off < 1)
-		return -EBADMSG;
-	len = get8(&c);
-	if (len != c.end - c.off || len < 2 || len % 2)
+	if (ext_vec(&c, 1, 2) || (c.end - c.off) % 2)
 		return -EBADMSG;
 	while (c.off < c.end)
 		if (get16(&c) == 0x0304)

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "tt_limits.h"
+#include "hex.h"
+#include "jsonstr.h"
 #include "log.h"
 #include "tree_view.h"
 
@@ -81,31 +83,33 @@ static void tv_cut(char *s, size_t cols)
 	strcpy(p, "…");
 }
 
-/* A copy of s of at most max bytes that prints safely: controls and invalid UTF-8 become '?'. */
+/*
+ * A copy of s of at most max bytes that prints safely: controls become '?', and each byte that
+ * starts no valid UTF-8 sequence U+FFFD (jsonstr's rule: the text the OTLP output carries).
+ */
 static char *tv_clean(const char *s, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t i = 0, o = 0, k, j;
+	const char *p = s ? s : "", *c;
+	size_t n = strlen(p), i = 0, o = 0, k, len;
 	char *out = malloc(max + 1);
 
 	if (!out)
 		return NULL;
-	while (p[i] && o < max) {
-		k = p[i] < 0x80 ? 1 : p[i] >= 0xc2 && p[i] <= 0xdf ? 2 :
-		    p[i] >= 0xe0 && p[i] <= 0xef ? 3 : p[i] >= 0xf0 && p[i] <= 0xf4 ? 4 : 0;
-		for (j = 1; j < k; j++)
-			if ((p[i + j] & 0xc0) != 0x80)
-				k = 0;
-		if (k > 1 && o + k > max)
-			break;
-		if (k <= 1) {
-			out[o++] = k && p[i] >= 0x20 && p[i] != 0x7f ? (char)p[i] : '?';
-			i++;
-			continue;
+	while (i < n) {
+		k = jsonstr_utf8_len(p + i, n - i);
+		c = p + i;
+		len = k;
+		if (!k) {
+			c = JSONSTR_REPLACEMENT;
+			len = sizeof(JSONSTR_REPLACEMENT) - 1;
+		} else if (k == 1 && ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)) {
+			c = "?";
 		}
-		memcpy(out + o, p + i, k);
-		o += k;
-		i += k;
+		if (o + len > max)
+			break;
+		memcpy(out + o, c, len);
+		o += len;
+		i += k ? k : 1;
 	}
 	out[o] = '\0';
 	return out;
@@ -464,7 +468,7 @@ static void tv_print(struct tree_view *tv, struct tv_trace *t, const char *why)
 		by_start[i] = by_id[i] = n;
 	tv_link(by_start, by_id, t->n);
 	if (why) {
-		span_hex(t->id, 16, hex);
+		hex_encode(t->id, 16, hex);
 		fprintf(tv->out, "incomplete trace %s (%s)\n", hex, why);
 		tv->st.incomplete++;
 	}

@@ -13,14 +13,18 @@ cd "$(dirname "$0")/.."
 layers='
 # L0 util
 buf:0
+hex:0
 jsonstr:0
 jsonw:0
 tt_limits:0
+tt_parse:0
 log:0
 redact:0
 redact_internal:0
 redact_json:0
+str:0
 tt_abi:0
+varint:0
 # L1 codecs
 aead_bind:1
 body:1

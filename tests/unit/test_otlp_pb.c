@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tt_limits.h"
+#include "hex.h"
 #include "otlp_pb.h"
 #include "otlp_test.h"
 #include "test.h"
@@ -44,7 +45,7 @@ static cJSON *pb_hex(const struct pb_field *f)
 
 	if (f->len > 32)
 		return cJSON_CreateString("too long");
-	span_hex(f->p, f->len, hex);
+	hex_encode(f->p, f->len, hex);
 	return cJSON_CreateString(hex);
 }
 

@@ -65,13 +65,9 @@ void test_span_resource_refs(void)
 void test_span_ids(void)
 {
 	uint8_t t1[16], t2[16], s[8];
-	char hex[33];
-	static const uint8_t known[8] = { 0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7 };
 
 	span_new_trace_id(t1);
 	span_new_trace_id(t2);
 	span_new_span_id(s);
 	ASSERT_TRUE(memcmp(t1, t2, 16) != 0, "trace ids differ");
-	span_hex(known, 8, hex);
-	ASSERT_STREQ(hex, "00f067aa0ba902b7", "lowercase hex");
 }

@@ -343,3 +343,39 @@ out:
 	resource__put(r);
 	free(text);
 }
+
+/*
+ * Names pass jsonstr's UTF-8 rule, the OTLP output's: valid text as it is, a control '?', and
+ * each byte that starts no valid sequence U+FFFD (an overlong '/', a UTF-16 surrogate, a lone
+ * continuation byte, a sequence cut short).
+ */
+void test_tree_view_invalid_utf8(void)
+{
+	struct tt_resource *r = res(11, NULL, 0);
+	struct tv_fix f = { .seed = 0 };
+	struct tree_view *tv;
+	struct tt_span *s;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	tv = open_view(NULL, &out, &text, &len);
+	if (!tv)
+		goto out;
+	memset(f.trace, 9, 16);
+	s = mk(&f, r, "exec caf\xc3\xa9 \xc0\xaf \xed\xa0\x80 \x80 \x01 \xe2\x82",
+	       SPAN_KIND_INTERNAL, NULL, 0, 1);
+	ASSERT_OK(tree_view__add(tv, s), "add");
+	span__free(s);
+	fflush(out);
+	ASSERT_OK_PTR(strstr(text, "exec caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd "
+				   "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd ? "
+				   "\xef\xbf\xbd\xef\xbf\xbd "),
+		      "each invalid byte is U+FFFD, a control '?'");
+out:
+	if (out)
+		fclose(out);
+	tree_view__free(tv);
+	resource__put(r);
+	free(text);
+}

@@ -16,10 +16,119 @@
 
 /*
  * A decoder from protobuf to the OTLP/JSON shape the JSON encoder writes (hex ids, 64-bit
- * integers as strings, status always with its code). Anything unexpected adds an "unknown"
- * member, so the comparison with the JSON encoding fails.
+ * integers as strings, status always with its code), one table a message written from the
+ * .proto files. Anything unexpected adds an "unknown" member, so the comparison with the JSON
+ * encoding fails.
  */
-typedef cJSON *(*pb_msg_fn)(const uint8_t *p, size_t n);
+enum pb_as {
+	PB_AS_STR,	/* LEN: a string */
+	PB_AS_HEX,	/* LEN: an id, in hex */
+	PB_AS_MSG,	/* LEN: a message, decoded by its table */
+	PB_AS_BOOL,	/* VARINT */
+	PB_AS_INT,	/* VARINT int64: a decimal string */
+	PB_AS_ENUM,	/* VARINT: a number */
+	PB_AS_FIXED32,	/* I32: a number */
+	PB_AS_FIXED64,	/* I64 uint64: a decimal string */
+	PB_AS_DOUBLE,	/* I64: a number, "NaN" */
+};
+
+static const enum pb_wire pb_wire_of[] = {
+	[PB_AS_STR] = PB_LEN, [PB_AS_HEX] = PB_LEN, [PB_AS_MSG] = PB_LEN,
+	[PB_AS_BOOL] = PB_VARINT, [PB_AS_INT] = PB_VARINT, [PB_AS_ENUM] = PB_VARINT,
+	[PB_AS_FIXED32] = PB_I32, [PB_AS_FIXED64] = PB_I64, [PB_AS_DOUBLE] = PB_I64,
+};
+
+#define PB_REPEATED	1	/* members gather in an array */
+#define PB_ALWAYS	2	/* the member is there when the field is not: [] or 0 */
+
+struct pb_msg;
+
+struct pb_rule {
+	uint32_t num;
+	enum pb_as as;
+	const char *key;
+	const struct pb_msg *msg;	/* PB_AS_MSG */
+	int flags;
+};
+
+struct pb_msg {
+	const struct pb_rule *rules;
+	size_t n;
+};
+
+#define PB_MSG(rules) { rules, sizeof(rules) / sizeof(rules[0]) }
+
+static const struct pb_msg pb_any_value;
+
+static const struct pb_rule pb_array_rules[] = {
+	{ 1, PB_AS_MSG, "values", &pb_any_value, PB_REPEATED | PB_ALWAYS },
+};
+static const struct pb_msg pb_array_value = PB_MSG(pb_array_rules);
+
+static const struct pb_rule pb_any_rules[] = {
+	{ 1, PB_AS_STR, "stringValue", NULL, 0 },
+	{ 2, PB_AS_BOOL, "boolValue", NULL, 0 },
+	{ 3, PB_AS_INT, "intValue", NULL, 0 },
+	{ 4, PB_AS_DOUBLE, "doubleValue", NULL, 0 },
+	{ 5, PB_AS_MSG, "arrayValue", &pb_array_value, 0 },
+};
+static const struct pb_msg pb_any_value = PB_MSG(pb_any_rules);
+
+static const struct pb_rule pb_kv_rules[] = {
+	{ 1, PB_AS_STR, "key", NULL, 0 },
+	{ 2, PB_AS_MSG, "value", &pb_any_value, 0 },
+};
+static const struct pb_msg pb_key_value = PB_MSG(pb_kv_rules);
+
+static const struct pb_rule pb_status_rules[] = {
+	{ 2, PB_AS_STR, "message", NULL, 0 },
+	{ 3, PB_AS_ENUM, "code", NULL, PB_ALWAYS },
+};
+static const struct pb_msg pb_status = PB_MSG(pb_status_rules);
+
+static const struct pb_rule pb_span_rules[] = {
+	{ 1, PB_AS_HEX, "traceId", NULL, 0 },
+	{ 2, PB_AS_HEX, "spanId", NULL, 0 },
+	{ 4, PB_AS_HEX, "parentSpanId", NULL, 0 },
+	{ 5, PB_AS_STR, "name", NULL, 0 },
+	{ 6, PB_AS_ENUM, "kind", NULL, 0 },
+	{ 7, PB_AS_FIXED64, "startTimeUnixNano", NULL, 0 },
+	{ 8, PB_AS_FIXED64, "endTimeUnixNano", NULL, 0 },
+	{ 9, PB_AS_MSG, "attributes", &pb_key_value, PB_REPEATED },
+	{ 15, PB_AS_MSG, "status", &pb_status, 0 },
+	{ 16, PB_AS_FIXED32, "flags", NULL, 0 },
+};
+static const struct pb_msg pb_span = PB_MSG(pb_span_rules);
+
+static const struct pb_rule pb_scope_rules[] = {
+	{ 1, PB_AS_STR, "name", NULL, 0 },
+	{ 2, PB_AS_STR, "version", NULL, 0 },
+};
+static const struct pb_msg pb_scope = PB_MSG(pb_scope_rules);
+
+static const struct pb_rule pb_scope_spans_rules[] = {
+	{ 1, PB_AS_MSG, "scope", &pb_scope, 0 },
+	{ 2, PB_AS_MSG, "spans", &pb_span, PB_REPEATED },
+	{ 3, PB_AS_STR, "schemaUrl", NULL, 0 },
+};
+static const struct pb_msg pb_scope_spans = PB_MSG(pb_scope_spans_rules);
+
+static const struct pb_rule pb_resource_rules[] = {
+	{ 1, PB_AS_MSG, "attributes", &pb_key_value, PB_REPEATED | PB_ALWAYS },
+};
+static const struct pb_msg pb_resource = PB_MSG(pb_resource_rules);
+
+static const struct pb_rule pb_resource_spans_rules[] = {
+	{ 1, PB_AS_MSG, "resource", &pb_resource, 0 },
+	{ 2, PB_AS_MSG, "scopeSpans", &pb_scope_spans, PB_REPEATED },
+	{ 3, PB_AS_STR, "schemaUrl", NULL, 0 },
+};
+static const struct pb_msg pb_resource_spans = PB_MSG(pb_resource_spans_rules);
+
+static const struct pb_rule pb_request_rules[] = {
+	{ 1, PB_AS_MSG, "resourceSpans", &pb_resource_spans, PB_REPEATED | PB_ALWAYS },
+};
+static const struct pb_msg pb_request = PB_MSG(pb_request_rules);
 
 static void pb_unknown(cJSON *o, const struct pb_field *f)
 {
@@ -38,229 +147,82 @@ static cJSON *pb_strn(const struct pb_field *f)
 	return j;
 }
 
-static cJSON *pb_hex(const struct pb_field *f)
+static cJSON *pb_decode(const uint8_t *p, size_t n, const struct pb_msg *m, bool *ok);
+
+static cJSON *pb_value(const struct pb_field *f, const struct pb_rule *r, bool *ok)
 {
-	char hex[65];
-
-	if (f->len > 32)
-		return cJSON_CreateString("too long");
-	span_hex(f->p, f->len, hex);
-	return cJSON_CreateString(hex);
-}
-
-static cJSON *pb_u64str(uint64_t v, bool sign)
-{
-	char s[32];
-
-	if (sign)
-		snprintf(s, sizeof(s), "%" PRId64, (int64_t)v);
-	else
-		snprintf(s, sizeof(s), "%" PRIu64, v);
-	return cJSON_CreateString(s);
-}
-
-/* Adds the decoded submessage to an array member (created on first use) or as a member. */
-static void pb_add(cJSON *o, const char *key, bool repeated, cJSON *item)
-{
-	cJSON *arr;
-
-	if (!repeated) {
-		cJSON_AddItemToObject(o, key, item);
-		return;
-	}
-	arr = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (!arr)
-		arr = cJSON_AddArrayToObject(o, key);
-	cJSON_AddItemToArray(arr, item);
-}
-
-static cJSON *pb_any(const uint8_t *p, size_t n);
-
-static cJSON *pb_array(const uint8_t *p, size_t n)
-{
-	cJSON *o = cJSON_CreateObject(), *vals = cJSON_AddArrayToObject(o, "values");
-	struct pb_field f;
-	size_t pos = 0;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num == 1 && f.wire == PB_LEN)
-			cJSON_AddItemToArray(vals, pb_any(f.p, f.len));
-		else
-			pb_unknown(o, &f);
-	}
-	return o;
-}
-
-static cJSON *pb_any(const uint8_t *p, size_t n)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
+	char s[65];
 	double d;
 
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num == 1 && f.wire == PB_LEN) {
-			cJSON_AddItemToObject(o, "stringValue", pb_strn(&f));
-		} else if (f.num == 2 && f.wire == PB_VARINT) {
-			cJSON_AddBoolToObject(o, "boolValue", f.u != 0);
-		} else if (f.num == 3 && f.wire == PB_VARINT) {
-			cJSON_AddItemToObject(o, "intValue", pb_u64str(f.u, true));
-		} else if (f.num == 4 && f.wire == PB_I64) {
-			memcpy(&d, &f.u, sizeof(d));
-			if (d != d)
-				cJSON_AddStringToObject(o, "doubleValue", "NaN");
-			else
-				cJSON_AddNumberToObject(o, "doubleValue", d);
-		} else if (f.num == 5 && f.wire == PB_LEN) {
-			cJSON_AddItemToObject(o, "arrayValue", pb_array(f.p, f.len));
-		} else {
+	switch (r->as) {
+	case PB_AS_STR:
+		return pb_strn(f);
+	case PB_AS_HEX:
+		if (f->len > 32)
+			return cJSON_CreateString("too long");
+		span_hex(f->p, f->len, s);
+		return cJSON_CreateString(s);
+	case PB_AS_MSG:
+		return pb_decode(f->p, f->len, r->msg, ok);
+	case PB_AS_BOOL:
+		return cJSON_CreateBool(f->u != 0);
+	case PB_AS_INT:
+		snprintf(s, sizeof(s), "%" PRId64, (int64_t)f->u);
+		return cJSON_CreateString(s);
+	case PB_AS_FIXED64:
+		snprintf(s, sizeof(s), "%" PRIu64, f->u);
+		return cJSON_CreateString(s);
+	case PB_AS_DOUBLE:
+		memcpy(&d, &f->u, sizeof(d));
+		return d != d ? cJSON_CreateString("NaN") : cJSON_CreateNumber(d);
+	case PB_AS_ENUM:
+	case PB_AS_FIXED32:
+		return cJSON_CreateNumber((double)f->u);
+	}
+	return NULL;
+}
+
+static const struct pb_rule *pb_rule_of(const struct pb_msg *m, const struct pb_field *f)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->rules[i].num == f->num && pb_wire_of[m->rules[i].as] == f->wire)
+			return &m->rules[i];
+	return NULL;
+}
+
+/* The message in p as JSON; *ok turns false when its bytes (or a submessage's) are malformed. */
+static cJSON *pb_decode(const uint8_t *p, size_t n, const struct pb_msg *m, bool *ok)
+{
+	cJSON *o = cJSON_CreateObject(), *arr;
+	const struct pb_rule *r;
+	struct pb_field f;
+	size_t pos = 0, i;
+	int ret;
+
+	for (i = 0; i < m->n; i++)
+		if ((m->rules[i].flags & (PB_REPEATED | PB_ALWAYS)) == (PB_REPEATED | PB_ALWAYS))
+			cJSON_AddArrayToObject(o, m->rules[i].key);
+	while ((ret = pb_next(p, n, &pos, &f)) > 0) {
+		r = pb_rule_of(m, &f);
+		if (!r) {
 			pb_unknown(o, &f);
+		} else if (r->flags & PB_REPEATED) {
+			arr = cJSON_GetObjectItemCaseSensitive(o, r->key);
+			if (!arr)
+				arr = cJSON_AddArrayToObject(o, r->key);
+			cJSON_AddItemToArray(arr, pb_value(&f, r, ok));
+		} else {
+			cJSON_AddItemToObject(o, r->key, pb_value(&f, r, ok));
 		}
 	}
-	return o;
-}
-
-static cJSON *pb_kv(const uint8_t *p, size_t n)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num == 1 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, "key", pb_strn(&f));
-		else if (f.num == 2 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, "value", pb_any(f.p, f.len));
-		else
-			pb_unknown(o, &f);
-	}
-	return o;
-}
-
-static cJSON *pb_status(const uint8_t *p, size_t n)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-	int code = 0;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num == 2 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, "message", pb_strn(&f));
-		else if (f.num == 3 && f.wire == PB_VARINT)
-			code = (int)f.u;
-		else
-			pb_unknown(o, &f);
-	}
-	cJSON_AddNumberToObject(o, "code", code);
-	return o;
-}
-
-static cJSON *pb_span(const uint8_t *p, size_t n)
-{
-	static const char *const ids[] = { NULL, "traceId", "spanId", NULL, "parentSpanId" };
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num <= 4 && ids[f.num] && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, ids[f.num], pb_hex(&f));
-		else if (f.num == 5 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, "name", pb_strn(&f));
-		else if (f.num == 6 && f.wire == PB_VARINT)
-			cJSON_AddNumberToObject(o, "kind", (double)f.u);
-		else if ((f.num == 7 || f.num == 8) && f.wire == PB_I64)
-			cJSON_AddItemToObject(o, f.num == 7 ? "startTimeUnixNano" :
-					      "endTimeUnixNano", pb_u64str(f.u, false));
-		else if (f.num == 9 && f.wire == PB_LEN)
-			pb_add(o, "attributes", true, pb_kv(f.p, f.len));
-		else if (f.num == 15 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, "status", pb_status(f.p, f.len));
-		else if (f.num == 16 && f.wire == PB_I32)
-			cJSON_AddNumberToObject(o, "flags", (double)f.u);
-		else
-			pb_unknown(o, &f);
-	}
-	return o;
-}
-
-static cJSON *pb_scope(const uint8_t *p, size_t n)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if ((f.num == 1 || f.num == 2) && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, f.num == 1 ? "name" : "version", pb_strn(&f));
-		else
-			pb_unknown(o, &f);
-	}
-	return o;
-}
-
-/* ScopeSpans and ResourceSpans share the layout {1: head, 2: repeated items, 3: schemaUrl}. */
-static cJSON *pb_group(const uint8_t *p, size_t n, const char *head, pb_msg_fn head_fn,
-		       const char *items, pb_msg_fn item_fn)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num == 1 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, head, head_fn(f.p, f.len));
-		else if (f.num == 2 && f.wire == PB_LEN)
-			pb_add(o, items, true, item_fn(f.p, f.len));
-		else if (f.num == 3 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, "schemaUrl", pb_strn(&f));
-		else
-			pb_unknown(o, &f);
-	}
-	return o;
-}
-
-static cJSON *pb_scope_spans(const uint8_t *p, size_t n)
-{
-	return pb_group(p, n, "scope", pb_scope, "spans", pb_span);
-}
-
-static cJSON *pb_resource(const uint8_t *p, size_t n)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-
-	cJSON_AddArrayToObject(o, "attributes");
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num == 1 && f.wire == PB_LEN)
-			pb_add(o, "attributes", true, pb_kv(f.p, f.len));
-		else
-			pb_unknown(o, &f);
-	}
-	return o;
-}
-
-static cJSON *pb_resource_spans(const uint8_t *p, size_t n)
-{
-	return pb_group(p, n, "resource", pb_resource, "scopeSpans", pb_scope_spans);
-}
-
-static cJSON *pb_request(const uint8_t *p, size_t n, bool *ok)
-{
-	cJSON *o = cJSON_CreateObject(), *rs = cJSON_AddArrayToObject(o, "resourceSpans");
-	struct pb_field f;
-	size_t pos = 0;
-	int r;
-
-	while ((r = pb_next(p, n, &pos, &f)) > 0) {
-		if (f.num == 1 && f.wire == PB_LEN)
-			cJSON_AddItemToArray(rs, pb_resource_spans(f.p, f.len));
-		else
-			pb_unknown(o, &f);
-	}
-	*ok = r == 0;
+	if (ret < 0)
+		*ok = false;
+	for (i = 0; i < m->n; i++)
+		if ((m->rules[i].flags & (PB_REPEATED | PB_ALWAYS)) == PB_ALWAYS &&
+		    !cJSON_GetObjectItemCaseSensitive(o, m->rules[i].key))
+			cJSON_AddNumberToObject(o, m->rules[i].key, 0);
 	return o;
 }
 
@@ -283,7 +245,8 @@ void test_otlp_pb_round_trip(void)
 	if (!encode_both(v, OTLP_TEST_NSPANS, &json, &pb))
 		goto out;
 	want = cJSON_ParseWithLength((const char *)json.data, json.len);
-	got = pb_request(pb.data, pb.len, &ok);
+	ok = true;
+	got = pb_decode(pb.data, pb.len, &pb_request, &ok);
 	ASSERT_TRUE(ok, "protobuf well formed");
 	if (!ASSERT_TRUE(cJSON_Compare(want, got, true), "protobuf content == JSON content")) {
 		char *g = cJSON_PrintUnformatted(got);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange_test.h"
 #include "tt_limits.h"
 #include "linker.h"
 #include "linker_internal.h"
@@ -1337,18 +1338,10 @@ static int add_mcp(struct lt *t, uint32_t pid, const char *req, const char *resp
 	int err;
 
 	x->tls = false;
-	x->req.body = (unsigned char *)strdup(req);
-	x->req.body_len = strlen(req);
-	x->req.kind = HTTP_BODY_PLAIN;
-	x->req.headers.v = calloc(1, sizeof(*x->req.headers.v));
-	x->req.headers.v[0].name = strdup("Mcp-Session-Id");
-	x->req.headers.v[0].value = strdup("sess-9");
-	x->req.headers.n = 1;
-	if (resp) {
-		x->resp.body = (unsigned char *)strdup(resp);
-		x->resp.body_len = strlen(resp);
-		x->resp.kind = HTTP_BODY_PLAIN;
-	}
+	xt_set_body(&x->req, req);
+	xt_add_header(&x->req.headers, "Mcp-Session-Id", "sess-9");
+	if (resp)
+		xt_set_body(&x->resp, resp);
 	err = mcp_decode(x, &m);
 	if (ASSERT_OK(err, "decode"))
 		err = linker__add_mcp(t->l, x, m, traceparent);

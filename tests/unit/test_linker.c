@@ -64,6 +64,24 @@ static bool lt_agent(struct lt *t)
 	return true;
 }
 
+/* The agent (pid 100) asks gpt-4o, from 2000 to 3000, for tool name with args as call id. */
+static int agent_asks(struct lt *t, const char *id, const char *name, const char *args)
+{
+	struct genai_call *c = call_new(100, 2000, 3000, "gpt-4o");
+
+	call_ask(c, id, name, args);
+	return linker__add_call(t->l, c, NULL);
+}
+
+/* Its next call, from 4000 to 5000, answers call id (tp: its traceparent, NULL: none). */
+static int agent_answers(struct lt *t, const char *id, const char *content, const char *tp)
+{
+	struct genai_call *c = call_new(100, 4000, 5000, "gpt-4o");
+
+	call_answer(c, id, NULL, content, false);
+	return linker__add_call(t->l, c, tp);
+}
+
 /* ---- tests ---- */
 
 void test_linker_agent_tool_tree(void)
@@ -71,21 +89,16 @@ void test_linker_agent_tool_tree(void)
 	struct tt_span *agent, *chat1, *chat2, *tool, *sh, *ls;
 	const struct attr *args;
 	struct linker_stats st;
-	struct genai_call *c;
 	struct lt t;
 
 	if (!lt_agent(&t))
 		return;
-	c = call_new(100, 2000, 3000, "gpt-4o");
-	call_ask(c, "call_1", "run_command", "{\"command\": \"ls /tmp\"}");
-	ASSERT_OK(linker__add_call(t.l, c, NULL), "call 1");
+	ASSERT_OK(agent_asks(&t, "call_1", "run_command", "{\"command\": \"ls /tmp\"}"), "call 1");
 	ev_spawn(&t, 200, 100, 3100, "/bin/sh", "/bin/sh", "-c", "ls /tmp", NULL);
 	ev_spawn(&t, 201, 200, 3200, "/usr/bin/ls", "ls", "/tmp", NULL);
 	ev_exit(&t, 201, 3200, 3300, 0);
 	ev_exit(&t, 200, 3100, 3400, 0);
-	c = call_new(100, 4000, 5000, "gpt-4o");
-	call_answer(c, "call_1", NULL, NULL, false);
-	ASSERT_OK(linker__add_call(t.l, c, NULL), "call 2");
+	ASSERT_OK(agent_answers(&t, "call_1", NULL, NULL), "call 2");
 	ASSERT_EQ(t.n, 0, "held until the root ends (its ids may still change)");
 	ev_exit(&t, 100, 1000, 6000, 0);
 	ASSERT_EQ(t.n, 6, "six spans");
@@ -400,9 +413,7 @@ void test_linker_subagent(void)
 
 	if (!lt_agent(&t))
 		return;
-	c = call_new(100, 2000, 3000, "gpt-4o");
-	call_ask(c, "call_s", "run_subagent", "{\"prompt\":\"count the files in /tmp\"}");
-	linker__add_call(t.l, c, NULL);
+	agent_asks(&t, "call_s", "run_subagent", "{\"prompt\":\"count the files in /tmp\"}");
 	ev_spawn(&t, 400, 100, 3100, "/usr/bin/python3", "/usr/bin/python3",
 		 "/work/tools/demo_agent.py", "--prompt", "count the files in /tmp", "--api-key",
 		 FAKE_KEY, NULL);
@@ -416,9 +427,7 @@ void test_linker_subagent(void)
 	call_answer(c, "call_ls", NULL, NULL, false);
 	linker__add_call(t.l, c, NULL);
 	ev_exit(&t, 400, 3100, 3800, 0);
-	c = call_new(100, 4000, 5000, "gpt-4o");
-	call_answer(c, "call_s", NULL, NULL, false);
-	linker__add_call(t.l, c, NULL);
+	agent_answers(&t, "call_s", NULL, NULL);
 	ev_exit(&t, 100, 1000, 6000, 0);
 
 	if (!LT_NEED(&t, { &agent, "invoke_agent demo_agent", .arg = "tools/demo_agent.py" },
@@ -521,22 +530,18 @@ void test_linker_traceparent(void)
 	static const uint8_t pid[8] = { 0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7 };
 	struct tt_span *agent, *proc;
 	struct linker_stats st;
-	struct genai_call *c;
 	struct lt t;	/* --all */
 	size_t i;
 
 	if (!lt_new(&t, false))
 		return;
 	start_agent(&t, 100, 1000);
-	c = call_new(100, 2000, 3000, "gpt-4o");
-	call_ask(c, "call_1", "run_command", "{\"command\":\"date\"}");
-	linker__add_call(t.l, c, NULL);
+	agent_asks(&t, "call_1", "run_command", "{\"command\":\"date\"}");
 	ev_spawn(&t, 200, 100, 3100, "/bin/date", "date", NULL);
 	ev_exit(&t, 200, 3100, 3200, 0);
 	ASSERT_EQ(t.n, 0, "held while a traceparent may still come");
-	c = call_new(100, 4000, 5000, "gpt-4o");
-	call_answer(c, "call_1", NULL, NULL, false);
-	linker__add_call(t.l, c, "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01");
+	agent_answers(&t, "call_1", NULL,
+		      "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01");
 	ASSERT_EQ(t.n, 0, "uppercase traceparent ignored");
 	linker__add_call(t.l, call_new(100, 5100, 5200, "gpt-4o"),
 			 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
@@ -1068,7 +1073,6 @@ void test_linker_edges(void)
 				 .service_name = "svc" };
 	struct tt_span *late, *p, *tool;
 	struct linker_stats st;
-	struct genai_call *c;
 	struct tt_fork f = { 0 };
 	struct lt t;
 
@@ -1080,9 +1084,7 @@ void test_linker_edges(void)
 	f.ppid = 100;
 	f.start_ns = 1500;
 	ASSERT_OK(linker__fork(t.l, &f), "thread ignored");
-	c = call_new(100, 2000, 3000, "gpt-4o");
-	call_ask(c, "call_1", "shell", "{\"cmd\":\"ls\"}");
-	ASSERT_OK(linker__add_call(t.l, c, NULL), "call");
+	ASSERT_OK(agent_asks(&t, "call_1", "shell", "{\"cmd\":\"ls\"}"), "call");
 	ev_fork(&t, 200, 100, 3200);		/* keeps its parent in the table */
 	ev_exit(&t, 100, 1000, 3500, 0);
 	/* the response of a close-delimited exchange may come after the exit record */
@@ -1354,7 +1356,6 @@ void test_linker_mcp_calls(void)
 {
 	struct linker_opts o = { .single_trace = true, .capture_content = true };
 	struct tt_span *agent, *tool, *mcp, *init, *bad;
-	struct genai_call *c;
 	struct lt t;
 
 	if (!lt_open(&t, &o))
@@ -1364,9 +1365,7 @@ void test_linker_mcp_calls(void)
 			  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}",
 			  "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocolVersion\":"
 			  "\"2025-06-18\"}}", 1100, 1200, NULL), "initialize");
-	c = call_new(100, 2000, 3000, "gpt-4o");
-	call_ask(c, "call_7", "mcp__calc__add", "{\"a\":2,\"b\":3}");
-	linker__add_call(t.l, c, NULL);
+	agent_asks(&t, "call_7", "mcp__calc__add", "{\"a\":2,\"b\":3}");
 	add_mcp(&t, 100, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
 		"{\"name\":\"add\",\"arguments\":{\"a\":2,\"b\":3}}}",
 		"{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"content\":[{\"type\":\"text\","
@@ -1374,9 +1373,7 @@ void test_linker_mcp_calls(void)
 	add_mcp(&t, 100, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
 		"{\"name\":\"nope\"}}", "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":"
 		"-32602,\"message\":\"Unknown tool: nope\"}}", 3300, 3400, NULL);
-	c = call_new(100, 4000, 5000, "gpt-4o");
-	call_answer(c, "call_7", NULL, "5", false);
-	linker__add_call(t.l, c, NULL);
+	agent_answers(&t, "call_7", "5", NULL);
 	ev_exit(&t, 100, 1000, 6000, 0);
 
 	if (!LT_NEED(&t, { &agent, "invoke_agent demo_agent" }, { &init, "initialize" },

@@ -322,12 +322,9 @@ def _model(body, required=True):
     return m
 
 
-def conv_openai_chat(body):
-    c = Conv()
-    c.model = _model(body)
-    c.stream = bool(body.get("stream"))
-    so = body.get("stream_options")
-    c.include_usage = bool(isinstance(so, dict) and so.get("include_usage"))
+def chat_into(c, body, system_roles, result_name):
+    """The tools and messages of a chat body, OpenAI's or Ollama's, into c: system_roles are
+    the roles of system prompts, result_name the key naming a tool result's tool."""
     for t in body.get("tools") or []:
         if isinstance(t, dict):
             fn = t.get("function") if isinstance(t.get("function"), dict) else t
@@ -337,16 +334,16 @@ def conv_openai_chat(body):
         if not isinstance(m, dict):
             raise BadRequest("each message must be an object")
         role = m.get("role")
-        if role in ("system", "developer"):
+        if role in system_roles:
             c.system.append(text_of(m.get("content")))
             c.add("system")
         elif role == "tool":
-            c.add("tool", results=[{"id": m.get("tool_call_id"), "name": m.get("name"),
+            c.add("tool", results=[{"id": m.get("tool_call_id"), "name": m.get(result_name),
                                     "content": text_of(m.get("content")), "is_error": False}])
         elif role == "assistant":
             calls = []
             for tc in m.get("tool_calls") or []:
-                fn = tc.get("function") or {}
+                fn = (tc or {}).get("function") or {}
                 calls.append({"id": tc.get("id"), "name": fn.get("name"),
                               "args": parse_args(fn.get("arguments"))})
             c.add("assistant", [text_of(m.get("content"))], calls)
@@ -355,6 +352,15 @@ def conv_openai_chat(body):
         else:
             raise BadRequest("invalid role %r" % (role,))
     return c
+
+
+def conv_openai_chat(body):
+    c = Conv()
+    c.model = _model(body)
+    c.stream = bool(body.get("stream"))
+    so = body.get("stream_options")
+    c.include_usage = bool(isinstance(so, dict) and so.get("include_usage"))
+    return chat_into(c, body, ("system", "developer"), "name")
 
 
 def conv_responses(body, server):
@@ -490,33 +496,7 @@ def conv_ollama_chat(body):
     c = Conv()
     c.model = _model(body)
     c.stream = body.get("stream", True) is not False
-    for t in body.get("tools") or []:
-        if isinstance(t, dict):
-            fn = t.get("function") if isinstance(t.get("function"), dict) else t
-            if isinstance(fn.get("name"), str):
-                c.tools.append(fn["name"])
-    for m in _req_list(body, "messages"):
-        if not isinstance(m, dict):
-            raise BadRequest("each message must be an object")
-        role = m.get("role")
-        if role == "system":
-            c.system.append(text_of(m.get("content")))
-            c.add("system")
-        elif role == "tool":
-            c.add("tool", results=[{"id": m.get("tool_call_id"), "name": m.get("tool_name"),
-                                    "content": text_of(m.get("content")), "is_error": False}])
-        elif role == "assistant":
-            calls = []
-            for tc in m.get("tool_calls") or []:
-                fn = (tc or {}).get("function") or {}
-                calls.append({"id": tc.get("id"), "name": fn.get("name"),
-                              "args": parse_args(fn.get("arguments"))})
-            c.add("assistant", [text_of(m.get("content"))], calls)
-        elif role == "user":
-            c.add("user", [text_of(m.get("content"))])
-        else:
-            raise BadRequest("invalid role %r" % (role,))
-    return c
+    return chat_into(c, body, ("system",), "tool_name")
 
 
 def conv_ollama_generate(body):

@@ -8,6 +8,7 @@
  * of N calls. `sslbench idle SECS` only sleeps (a process for -p to trace). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,59 +79,66 @@ static void report(const char *what, int size, double *t, int reps)
 	fflush(stdout);
 }
 
-/* Times N SSL_write calls of size bytes, REPS times; ciphertext to /dev/null. */
-static int bench_write(SSL *c, int size, int n, int reps, double *t)
+/* One SSL_write (write) or SSL_read of size bytes: 0 when all of them went. */
+static inline int call_once(SSL *c, unsigned char *buf, int size, bool write)
 {
-	unsigned char *buf = calloc(1, size);
+	return (write ? SSL_write(c, buf, size) : SSL_read(c, buf, size)) == size ? 0 : -1;
+}
+
+/* Times n calls, reps times, after n / 4 to warm up: microseconds a call in t. */
+static inline int time_calls(SSL *c, unsigned char *buf, int size, bool write, int n, int reps,
+			     double *t)
+{
 	int r, i;
 	double t0;
 
-	if (!buf)
-		return -1;
-	memset(buf, 'w', size);
-	for (i = 0; i < n / 4; i++)	/* warm-up */
-		if (SSL_write(c, buf, size) != size)
+	for (i = 0; i < n / 4; i++)
+		if (call_once(c, buf, size, write))
 			return -1;
 	for (r = 0; r < reps; r++) {
 		t0 = now_us();
 		for (i = 0; i < n; i++)
-			if (SSL_write(c, buf, size) != size)
+			if (call_once(c, buf, size, write))
 				return -1;
 		t[r] = (now_us() - t0) / n;
 	}
-	free(buf);
 	return 0;
+}
+
+/* Times N SSL_write calls of size bytes, REPS times; ciphertext to /dev/null. */
+static int bench_write(SSL *c, int size, int n, int reps, double *t)
+{
+	unsigned char *buf = calloc(1, size);
+	int err;
+
+	if (!buf)
+		return -1;
+	memset(buf, 'w', size);
+	err = time_calls(c, buf, size, true, n, reps, t);
+	free(buf);
+	return err;
 }
 
 /* Times N SSL_read calls of size bytes, REPS times, from records s wrote to a memory BIO. */
 static int bench_read(SSL *c, SSL *s, int size, int n, int reps, double *t)
 {
 	unsigned char *buf = calloc(1, size);
-	int total = n / 4 + n * reps, r, i;
+	int total = n / 4 + n * reps, i, err = -1;
 	BIO *mem = BIO_new(BIO_s_mem());
-	double t0;
 
 	if (!buf || !mem)
-		return -1;
+		goto out;
 	memset(buf, 'r', size);
 	BIO_up_ref(mem);
 	SSL_set0_wbio(s, mem);
 	SSL_set0_rbio(c, mem);
 	for (i = 0; i < total; i++)
 		if (SSL_write(s, buf, size) != size)
-			return -1;
-	for (i = 0; i < n / 4; i++)
-		if (SSL_read(c, buf, size) != size)
-			return -1;
-	for (r = 0; r < reps; r++) {
-		t0 = now_us();
-		for (i = 0; i < n; i++)
-			if (SSL_read(c, buf, size) != size)
-				return -1;
-		t[r] = (now_us() - t0) / n;
-	}
+			goto out;
+	err = time_calls(c, buf, size, false, n, reps, t);
+out:
 	free(buf);
-	return 0;
+	return err;
 }
 
 static int run_size(SSL_CTX *cctx, SSL_CTX *sctx, int size, int n, int reps)

@@ -57,43 +57,107 @@ def cert(work):
     return _CERT
 
 
-class TlsServer:
+PORT_FILE = "{port file}"
+
+
+class Server:
+    """A server process outside the tracer, on 127.0.0.1.
+
+    cmd: its command line, in which PORT_FILE stands for the file it writes its port to once
+    listening (its stderr goes to NAME.stderr in work). url: SCHEME://127.0.0.1:PORT;
+    requests(): the lines of its JSON Lines log (log), if it keeps one. stop() ends it, as does
+    leaving a with block."""
+
+    def __init__(self, work, name, cmd, scheme="http", log=None, env=None, timeout=20):
+        self.log = log
+        portf = work.file(name + ".port")
+        errf = work.file(name + ".stderr")
+        with open(errf, "w") as err:
+            self.proc = subprocess.Popen([portf if a == PORT_FILE else a for a in cmd],
+                                         stdout=subprocess.DEVNULL, stderr=err, env=env)
+        deadline = time.time() + timeout
+        while not (os.path.exists(portf) and os.path.getsize(portf) > 0):
+            if time.time() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise TestFailure("%s did not start: %s" % (name, open(errf).read()[-1000:]))
+            time.sleep(0.02)
+        self.port = int(open(portf).read())
+        self.url = "%s://127.0.0.1:%d" % (scheme, self.port)
+
+    def requests(self):
+        if not self.log or not os.path.exists(self.log):
+            return []
+        with open(self.log) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class TlsServer(Server):
     """tests/e2e/tls_server.py: known bytes over TLS on 127.0.0.1."""
 
     def __init__(self, work):
         crt, key = cert(work)
-        self.log = work.file("server.jsonl")
-        portf = work.file("server.port")
-        self.proc = subprocess.Popen([PY, os.path.join(TOP, "tests/e2e/tls_server.py"),
-                                      "--cert", crt, "--key", key, "--port-file", portf,
-                                      "--log", self.log])
-        deadline = time.time() + 10
-        while not os.path.exists(portf):
-            check(time.time() < deadline and self.proc.poll() is None, "TLS server start")
-            time.sleep(0.02)
-        self.port = int(open(portf).read())
-        self.url = "https://127.0.0.1:%d" % self.port
+        log = work.file("server.jsonl")
+        super().__init__(work, "server", [PY, os.path.join(TOP, "tests/e2e/tls_server.py"),
+                                          "--cert", crt, "--key", key, "--port-file",
+                                          PORT_FILE, "--log", log],
+                         scheme="https", log=log, timeout=10)
 
     def exchanges(self):
-        out = []
-        if os.path.exists(self.log):
-            for line in open(self.log):
-                j = json.loads(line)
-                out.append((base64.b64decode(j["request"]), base64.b64decode(j["response"])))
-        return out
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(5)
+        """(request, response) bytes of each exchange, as on the wire."""
+        return [(base64.b64decode(j["request"]), base64.b64decode(j["response"]))
+                for j in self.requests()]
 
 
-def run_tracer(args, timeout=60, check_rc=True):
+def run_tracer(args, timeout=60, check_rc=True, env=None):
     """Runs tracetree-bpf with args; returns the CompletedProcess."""
-    p = subprocess.run([TRACER] + args, capture_output=True, timeout=timeout)
+    p = subprocess.run([TRACER] + args, capture_output=True, timeout=timeout, env=env)
     if check_rc and p.returncode != 0:
         raise TestFailure("tracetree-bpf %s exited %d: %s" %
                           (" ".join(args)[:200], p.returncode, p.stderr.decode()[-2000:]))
     return p
+
+
+# HTTPS GET clients of a TlsServer URL (its certificate unchecked), by name:
+# (their command line for the URL, the executable's name)
+PY_GET = ("import ssl,sys,urllib.request;c=ssl._create_unverified_context();"
+          "print(len(urllib.request.urlopen(sys.argv[1],context=c).read()))")
+NODE_GET = ("const https=require('https');"
+            "https.get(process.argv[1],{rejectUnauthorized:false},r=>{let n=0;"
+            "r.on('data',d=>n+=d.length);r.on('end',()=>console.log(n))})"
+            ".on('error',e=>{console.error(e);process.exit(1)})")
+TLS_GET = {
+    "curl": (lambda url: ["curl", "-sk", "--http1.1", url, "-o", "/dev/null"], "curl"),
+    "python": (lambda url: [PY, "-c", PY_GET, url], "python3"),
+    "node": (lambda url: ["node", "-e", NODE_GET, url], "node"),
+}
+
+
+def raw_with_server(work, cmd, args=(), timeout=60, env=None):
+    """Runs the command cmd(server) under the tracer with --raw (and args) while a TlsServer
+    answers it: (the raw records, the server's exchanges, the tracer's CompletedProcess)."""
+    srv = TlsServer(work)
+    try:
+        out = work.file("raw.jsonl")
+        p = run_tracer(["--raw=" + out] + list(args) + ["--"] + cmd(srv), timeout=timeout,
+                       env=env)
+        return read_raw(out), srv.exchanges(), p
+    finally:
+        srv.stop()
 
 
 def read_raw(path):
@@ -128,6 +192,20 @@ def streams(recs):
     return out
 
 
+def check_one_conn(recs, pids, want_req, want_resp):
+    """The processes pids made one connection, which carried want_req written and want_resp
+    read: its pid and {direction: bytes}."""
+    st = streams(recs)
+    mine = {k: v for k, v in st.items() if k[0] in pids}
+    conns = {(k[0], k[1]) for k in mine}
+    eq(len(conns), 1, "one TLS connection of pids %s (streams: %s)" % (sorted(pids), list(st)))
+    pid, conn = conns.pop()
+    data = {d: mine.get((pid, conn, d)) for d in ("write", "read")}
+    eq(data["write"], want_req, "request bytes (write direction)")
+    eq(data["read"], want_resp, "response bytes (read direction)")
+    return pid, data
+
+
 def execs(recs, basename):
     return [r for r in recs if r["type"] == "exec" and
             os.path.basename(r["filename"]) == basename]
@@ -145,21 +223,21 @@ NODE_E2E = os.path.join(TOP, ".output/node-e2e")   # npm install --prefix here (
 _FAKE_CERT_DIR = None
 
 
-class FakeLLM:
-    """tools/fake_llm.py over TLS on 127.0.0.1 with its request log.
+class FakeLLM(Server):
+    """tools/fake_llm.py on 127.0.0.1 with its request log, over TLS or (tls=False) not.
 
     url: https://127.0.0.1:PORT; cafile: its self-signed certificate (CA:TRUE, for --cafile,
     NODE_EXTRA_CA_CERTS, SSL_CERT_FILE); requests(): the parsed log lines; llm(): only the LLM
     API requests (not /tool/fetch, /health...)."""
 
-    def __init__(self, work, script=None, extra=()):
+    def __init__(self, work, script=None, extra=(), tls=True):
         global _FAKE_CERT_DIR
-        if _FAKE_CERT_DIR is None:   # one certificate per run: openssl takes a while
-            _FAKE_CERT_DIR = tempfile.mkdtemp(prefix="tt-fake-cert-")
-        self.log = work.file("fake_llm.jsonl")
-        portf = work.file("fake_llm.port")
-        args = [PY, FAKE_LLM, "--gen-cert", _FAKE_CERT_DIR, "--port-file", portf,
-                "--log", self.log]
+        args = [PY, FAKE_LLM, "--port-file", PORT_FILE, "--log", work.file("fake_llm.jsonl")]
+        if tls:
+            if _FAKE_CERT_DIR is None:   # one certificate per run: openssl takes a while
+                _FAKE_CERT_DIR = tempfile.mkdtemp(prefix="tt-fake-cert-")
+            args += ["--gen-cert", _FAKE_CERT_DIR]
+            self.cafile = os.path.join(_FAKE_CERT_DIR, "cert.pem")
         if script is not None:
             if not isinstance(script, str):
                 path = work.file("script.json")
@@ -167,49 +245,13 @@ class FakeLLM:
                     json.dump(script, f)
                 script = path
             args += ["--script", script]
-        self.stderr = open(work.file("fake_llm.stderr"), "w")
-        self.proc = subprocess.Popen(args + list(extra), stderr=self.stderr,
-                                     stdout=subprocess.DEVNULL)
-        deadline = time.time() + 20
-        while not (os.path.exists(portf) and os.path.getsize(portf) > 0):
-            if time.time() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise TestFailure("fake_llm.py did not start: %s" %
-                                  open(work.file("fake_llm.stderr")).read()[-1000:])
-            time.sleep(0.02)
-        self.port = int(open(portf).read())
-        self.url = "https://127.0.0.1:%d" % self.port
-        self.cafile = os.path.join(_FAKE_CERT_DIR, "cert.pem")
-
-    def requests(self):
-        out = []
-        if os.path.exists(self.log):
-            with open(self.log) as f:
-                for line in f:
-                    if line.strip():
-                        out.append(json.loads(line))
-        return out
+        super().__init__(work, "fake_llm", args + list(extra), scheme="https" if tls else "http",
+                         log=work.file("fake_llm.jsonl"))
 
     def llm(self):
         return [r for r in self.requests()
                 if r.get("endpoint", "").split(".")[0] in
                 ("openai", "anthropic", "gemini", "ollama")]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.stderr.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def need_python_module(name, package):

@@ -7,7 +7,8 @@ protobuf with a small hand-written decoder into the OTLP/JSON shape tracetree-bp
 ids, 64-bit integers as strings, status always with its code), and appends one JSON line per
 request to --out: {"n", "path", "status", "content_type", "content_encoding", "headers",
 "body" (the decoded TracesData, or null), "error"}. It can answer --fail N requests with
---fail-status (503) first, with an optional Retry-After, before answering 200.
+--fail-status (503) first, with an optional Retry-After, before answering 200. --decode FILE
+only prints one protobuf request decoded (test_otlp_pb_round_trip checks the encoder with it).
 """
 import argparse
 import gzip
@@ -68,123 +69,78 @@ def unknown(obj, num, wire):
     obj["unknown_%d_%d" % (num, wire)] = True
 
 
-def any_value(buf):
-    out = {}
-    for num, wire, val in fields(buf):
-        if num == 1 and wire == 2:
-            out["stringValue"] = val.decode("utf-8")
-        elif num == 2 and wire == 0:
-            out["boolValue"] = bool(val)
-        elif num == 3 and wire == 0:
-            out["intValue"] = str(val - (1 << 64) if val >= 1 << 63 else val)
-        elif num == 4 and wire == 1:
-            d = struct.unpack("<d", val)[0]
-            if math.isnan(d):
-                d = "NaN"
-            elif math.isinf(d):
-                d = "Infinity" if d > 0 else "-Infinity"
-            out["doubleValue"] = d
-        elif num == 5 and wire == 2:
-            out["arrayValue"] = {"values": [any_value(v) for n, w, v in fields(val)
-                                            if n == 1 and w == 2]}
-        else:
-            unknown(out, num, wire)
-    return out
+def _double(val):
+    d = struct.unpack("<d", val)[0]
+    if math.isnan(d):
+        return "NaN"
+    if math.isinf(d):
+        return "Infinity" if d > 0 else "-Infinity"
+    return d
 
 
-def key_value(buf):
-    out = {}
-    for num, wire, val in fields(buf):
-        if num == 1 and wire == 2:
-            out["key"] = val.decode("utf-8")
-        elif num == 2 and wire == 2:
-            out["value"] = any_value(val)
-        else:
-            unknown(out, num, wire)
-    return out
+# How a field's value reads: its wire type and the JSON value it becomes.
+STR = (2, lambda v: v.decode("utf-8"))
+HEX = (2, lambda v: v.hex())
+BOOL = (0, bool)
+INT = (0, lambda v: str(v - (1 << 64) if v >= 1 << 63 else v))     # int64, as a string
+ENUM = (0, lambda v: v)
+FIXED32 = (5, lambda v: struct.unpack("<I", v)[0])
+FIXED64 = (1, lambda v: str(struct.unpack("<Q", v)[0]))             # as a string
+DOUBLE = (1, _double)
 
 
-def span(buf):
-    out = {}
-    status = None
-    names = {1: "traceId", 2: "spanId", 4: "parentSpanId"}
-    for num, wire, val in fields(buf):
-        if num in names and wire == 2:
-            out[names[num]] = val.hex()
-        elif num == 5 and wire == 2:
-            out["name"] = val.decode("utf-8")
-        elif num == 6 and wire == 0:
-            out["kind"] = val
-        elif num in (7, 8) and wire == 1:
-            out["startTimeUnixNano" if num == 7 else "endTimeUnixNano"] = \
-                str(struct.unpack("<Q", val)[0])
-        elif num == 9 and wire == 2:
-            out.setdefault("attributes", []).append(key_value(val))
-        elif num == 15 and wire == 2:
-            status = {"code": 0}
-            for n, w, v in fields(val):
-                if n == 2 and w == 2:
-                    status["message"] = v.decode("utf-8")
-                elif n == 3 and w == 0:
-                    status["code"] = v
-                else:
-                    unknown(status, n, w)
-        elif num == 16 and wire == 5:
-            out["flags"] = struct.unpack("<I", val)[0]
-        else:
-            unknown(out, num, wire)
-    out["status"] = status or {"code": 0}
-    return out
+class Msg:
+    """A message as the JSON it maps to: rules {field number: (JSON key, value kind)}, a kind
+    above or another message's (Msg.kind). Keys in repeated gather in a list; keys in always
+    are a list even without their field; defaults are members there until their field comes."""
+
+    def __init__(self, rules, repeated=(), always=(), defaults=None):
+        self.rules, self.repeated, self.always = rules, repeated, always
+        self.defaults = defaults or {}
+
+    @property
+    def kind(self):
+        return (2, self.decode)
+
+    def decode(self, buf):
+        out = dict(self.defaults)
+        for key in self.always:
+            out[key] = []
+        for num, wire, val in fields(buf):
+            key, kind = self.rules.get(num, (None, (None, None)))
+            if kind[0] != wire:
+                unknown(out, num, wire)
+                continue
+            v = kind[1](val)
+            if key in self.repeated or key in self.always:
+                out.setdefault(key, []).append(v)
+            else:
+                out[key] = v
+        return out
 
 
-def scope_spans(buf):
-    out = {}
-    for num, wire, val in fields(buf):
-        if num == 1 and wire == 2:
-            scope = {}
-            for n, w, v in fields(val):
-                if n in (1, 2) and w == 2:
-                    scope["name" if n == 1 else "version"] = v.decode("utf-8")
-                else:
-                    unknown(scope, n, w)
-            out["scope"] = scope
-        elif num == 2 and wire == 2:
-            out.setdefault("spans", []).append(span(val))
-        elif num == 3 and wire == 2:
-            out["schemaUrl"] = val.decode("utf-8")
-        else:
-            unknown(out, num, wire)
-    return out
-
-
-def resource_spans(buf):
-    out = {}
-    for num, wire, val in fields(buf):
-        if num == 1 and wire == 2:
-            res = {"attributes": []}
-            for n, w, v in fields(val):
-                if n == 1 and w == 2:
-                    res["attributes"].append(key_value(v))
-                else:
-                    unknown(res, n, w)
-            out["resource"] = res
-        elif num == 2 and wire == 2:
-            out.setdefault("scopeSpans", []).append(scope_spans(val))
-        elif num == 3 and wire == 2:
-            out["schemaUrl"] = val.decode("utf-8")
-        else:
-            unknown(out, num, wire)
-    return out
+# The messages of opentelemetry/proto/{common,resource,trace}/v1 tracetree-bpf writes.
+ANY_VALUE = Msg({1: ("stringValue", STR), 2: ("boolValue", BOOL), 3: ("intValue", INT),
+                 4: ("doubleValue", DOUBLE)})
+ARRAY_VALUE = Msg({1: ("values", ANY_VALUE.kind)}, always=("values",))
+ANY_VALUE.rules[5] = ("arrayValue", ARRAY_VALUE.kind)
+KEY_VALUE = Msg({1: ("key", STR), 2: ("value", ANY_VALUE.kind)})
+STATUS = Msg({2: ("message", STR), 3: ("code", ENUM)}, defaults={"code": 0})
+SPAN = Msg({1: ("traceId", HEX), 2: ("spanId", HEX), 4: ("parentSpanId", HEX),
+            5: ("name", STR), 6: ("kind", ENUM), 7: ("startTimeUnixNano", FIXED64),
+            8: ("endTimeUnixNano", FIXED64), 9: ("attributes", KEY_VALUE.kind),
+            15: ("status", STATUS.kind), 16: ("flags", FIXED32)}, repeated=("attributes",))
+SCOPE = Msg({1: ("name", STR), 2: ("version", STR)})
+SCOPE_SPANS = Msg({1: ("scope", SCOPE.kind), 2: ("spans", SPAN.kind), 3: ("schemaUrl", STR)},
+                  repeated=("spans",))
+RESOURCE = Msg({1: ("attributes", KEY_VALUE.kind)}, always=("attributes",))
+RESOURCE_SPANS = Msg({1: ("resource", RESOURCE.kind), 2: ("scopeSpans", SCOPE_SPANS.kind),
+                      3: ("schemaUrl", STR)}, repeated=("scopeSpans",))
+EXPORT_REQUEST = Msg({1: ("resourceSpans", RESOURCE_SPANS.kind)}, always=("resourceSpans",))
 
 
 def decode_request(buf):
-    out = {"resourceSpans": []}
-    for num, wire, val in fields(buf):
-        if num == 1 and wire == 2:
-            out["resourceSpans"].append(resource_spans(val))
-        else:
-            unknown(out, num, wire)
-    return out
+    return EXPORT_REQUEST.decode(buf)
 
 
 def encode_partial(rejected, message):
@@ -258,12 +214,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", help="write the listening port here once ready")
-    ap.add_argument("--out", required=True, help="JSON Lines of what was received")
+    ap.add_argument("--out", help="JSON Lines of what was received")
+    ap.add_argument("--decode", metavar="FILE",
+                    help="only print the protobuf request in FILE as OTLP/JSON (no server)")
     ap.add_argument("--fail", type=int, default=0, help="answer the first N requests with an error")
     ap.add_argument("--fail-status", type=int, default=503)
     ap.add_argument("--retry-after", type=int, help="Retry-After seconds on error answers")
     ap.add_argument("--partial", type=int, default=0, help="report N rejected spans on success")
     args = ap.parse_args()
+    if args.decode:
+        with open(args.decode, "rb") as f:
+            print(json.dumps(decode_request(f.read())))
+        return 0
+    if not args.out:
+        ap.error("--out is required")
     srv = HTTPServer(("127.0.0.1", args.port), Handler)
     srv.args = args
     srv.count = 0

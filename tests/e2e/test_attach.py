@@ -5,8 +5,7 @@ outside the tree carry no breakpoint at all."""
 import os
 import subprocess
 
-from lib import (PY, TRACER, Skip, TlsServer, Workdir, check, eq, execs, payload, read_raw,
-                 streams)
+from lib import PY, TRACER, Skip, Workdir, check, eq, execs, payload, raw_with_server, streams
 
 # Each worker keeps one TLS connection and, between two requests, forks a child that exits as
 # soon as it is told to. The worker and its children share CPU 0: the worker tells the child and
@@ -56,28 +55,17 @@ def tags_sent(recs):
     return out
 
 
-def run(args, env_extra=None, timeout=120):
-    env = dict(os.environ, **(env_extra or {}))
-    p = subprocess.run([TRACER] + args, env=env, capture_output=True, timeout=timeout)
-    eq(p.returncode, 0, "tracer exit code (%s)" % p.stderr.decode(errors="replace")[-800:])
-    return p.stderr.decode(errors="replace")
-
-
 def test_child_exit_keeps_parent_probes():
     """Processes whose children exit keep their probes: all 32 requests of 4 workers."""
     if len(os.sched_getaffinity(0)) < 2 or not {0, 1} <= os.sched_getaffinity(0):
         raise Skip("needs CPUs 0 and 1")
     work = Workdir()
-    srv = TlsServer(work)
     tree = work.file("tree.py")
     with open(tree, "w") as f:
         f.write(TREE)
-    try:
-        out = work.file("raw.jsonl")
-        err = run(["-v", "--raw=" + out, "--", PY, tree, str(srv.port), "4", "8"])
-        recs = read_raw(out)
-    finally:
-        srv.stop()
+    recs, _, p = raw_with_server(work, lambda srv: [PY, tree, str(srv.port), "4", "8"],
+                                 args=["-v"], timeout=120)
+    err = p.stderr.decode(errors="replace")
     if not os.environ.get("TT_UPROBE_ATTACH"):
         check("traced processes only" in err, "per-process attachment is the default: %s" %
               err[-500:])
@@ -89,17 +77,10 @@ def test_child_exit_keeps_parent_probes():
 def test_many_short_children_all_captured():
     """A shell forks and execs 30 curl processes in a row, each making its TLS call at once:
     every one inherits the probes at fork and is captured from its first byte."""
-    work = Workdir()
-    srv = TlsServer(work)
-    try:
-        out = work.file("raw.jsonl")
-        script = ("for i in $(seq 1 30); do curl -sk --http1.1 %s/bytes/$((1000 + i)) "
-                  "-o /dev/null || exit 1; done" % srv.url)
-        run(["--raw=" + out, "--", "taskset", "-c", "0", "sh", "-c", script])
-        recs = read_raw(out)
-        ex = srv.exchanges()
-    finally:
-        srv.stop()
+    script = ("for i in $(seq 1 30); do curl -sk --http1.1 %s/bytes/$((1000 + i)) "
+              "-o /dev/null || exit 1; done")
+    recs, ex, _ = raw_with_server(Workdir(), lambda srv: ["taskset", "-c", "0", "sh", "-c",
+                                                          script % srv.url], timeout=120)
     eq(len(ex), 30, "server saw 30 exchanges")
     pids = {r["pid"] for r in execs(recs, "curl")}
     eq(len(pids), 30, "30 curl processes")
@@ -116,21 +97,14 @@ def test_grandchild_of_exited_parent_keeps_late_probes():
     if not any(os.access(os.path.join(d, "node"), os.X_OK)
                for d in os.environ.get("PATH", "").split(":")):
         return
-    work = Workdir()
-    srv = TlsServer(work)
     child = ("setTimeout(()=>require('https').get(process.argv[1],{rejectUnauthorized:false},"
              "r=>{r.resume();r.on('end',()=>process.exit(0))}),1000)")
     parent = ("setTimeout(()=>{require('child_process').spawn(process.execPath,['-e',%r,"
               "process.argv[1]],{detached:true,stdio:'ignore'}).unref();process.exit(0)},400)"
               % child)
-    try:
-        out = work.file("raw.jsonl")
-        script = "node -e \"$1\" %s/bytes/4242; sleep 2.5" % srv.url
-        run(["--raw=" + out, "--", "sh", "-c", script, "sh", parent])
-        recs = read_raw(out)
-        ex = srv.exchanges()
-    finally:
-        srv.stop()
+    recs, ex, _ = raw_with_server(Workdir(), lambda srv: [
+        "sh", "-c", "node -e \"$1\" %s/bytes/4242; sleep 2.5" % srv.url, "sh", parent],
+        timeout=120)
     eq(len(ex), 1, "server saw the grandchild's exchange")
     nodes = [r for r in execs(recs, "node")]
     check(len(nodes) >= 2, "both node processes traced (%d execs)" % len(nodes))

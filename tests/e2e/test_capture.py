@@ -6,51 +6,19 @@ import subprocess
 import threading
 import time
 
-from lib import (PY, TRACER, TestFailure, TlsServer, Workdir, by_type, check, eq, execs,
-                 read_raw, run_tracer, streams)
+from lib import (PY, PY_GET, TLS_GET, TRACER, TestFailure, TlsServer, Workdir, by_type, check,
+                 check_one_conn, eq, execs, raw_with_server, read_raw, run_tracer, streams)
 
-NODE_GET = ("const https=require('https');"
-            "https.get(process.argv[1],{rejectUnauthorized:false},r=>{let n=0;"
-            "r.on('data',d=>n+=d.length);r.on('end',()=>console.log(n))})"
-            ".on('error',e=>{console.error(e);process.exit(1)})")
-PY_GET = ("import ssl,sys,urllib.request;c=ssl._create_unverified_context();"
-          "print(len(urllib.request.urlopen(sys.argv[1],context=c).read()))")
-
-
-def client_cmd(client, url):
-    if client == "curl":
-        return ["curl", "-sk", "--http1.1", url, "-o", "/dev/null"]
-    if client == "python":
-        return [PY, "-c", PY_GET, url]
-    return ["node", "-e", NODE_GET, url]
-
-
-EXE = {"curl": "curl", "python": "python3", "node": "node"}
 SRC = {"curl": "ssl", "python": "ssl_ex", "node": "ssl"}
 
 
 def capture_one(client, size):
-    work = Workdir()
-    srv = TlsServer(work)
-    try:
-        out = work.file("raw.jsonl")
-        run_tracer(["--raw=" + out, "--"] + client_cmd(client, srv.url + "/bytes/%d" % size))
-        recs = read_raw(out)
-        ex = srv.exchanges()
-    finally:
-        srv.stop()
+    cmd, exe = TLS_GET[client]
+    recs, ex, _ = raw_with_server(Workdir(), lambda srv: cmd(srv.url + "/bytes/%d" % size))
     eq(len(ex), 1, "server saw one exchange")
-    want_req, want_resp = ex[0]
-    procs = execs(recs, EXE[client])
+    procs = execs(recs, exe)
     eq(len(procs), 1, "one exec of %s" % client)
-    pid = procs[0]["pid"]
-    st = streams(recs)
-    mine = {k: v for k, v in st.items() if k[0] == pid}
-    conns = {k[1] for k in mine}
-    eq(len(conns), 1, "one TLS connection of pid %d (streams: %s)" % (pid, list(st)))
-    conn = conns.pop()
-    eq(mine.get((pid, conn, "write")), want_req, "request bytes (write direction)")
-    eq(mine.get((pid, conn, "read")), want_resp, "response bytes (read direction)")
+    pid, _ = check_one_conn(recs, {procs[0]["pid"]}, ex[0][0], ex[0][1])
     data = [r for r in by_type(recs, "data") if r["pid"] == pid]
     check(all(r["src"] == SRC[client] for r in data), "%s goes through %s" % (client, SRC[client]))
     check(all(r["comm"] for r in data), "comm set")
@@ -85,18 +53,13 @@ def test_node_https_1mib():
 def test_call_cap_marks_truncation():
     """A write larger than --call-cap is cut and marked; the stream position still advances."""
     work = Workdir()
-    srv = TlsServer(work)
     body = work.file("body.bin")
     with open(body, "wb") as f:
         f.write(b"x" * 5000)
-    try:
-        out = work.file("raw.jsonl")
-        run_tracer(["--raw=" + out, "--call-cap", "1000", "--", "curl", "-sk",
-                    "--http1.1", "--data-binary", "@" + body, srv.url + "/upload"])
-        recs = read_raw(out)
-    finally:
-        srv.stop()
-    want_req = srv.exchanges()[0][0]
+    recs, ex, _ = raw_with_server(work, lambda srv: ["curl", "-sk", "--http1.1", "--data-binary",
+                                                     "@" + body, srv.url + "/upload"],
+                                  args=["--call-cap", "1000"])
+    want_req = ex[0][0]
     writes = [r for r in by_type(recs, "data") if r["dir"] == "write"]
     big = [r for r in writes if r["call_len"] > 1000]
     eq(len(big), 1, "one write call over the cap")
@@ -273,18 +236,11 @@ def test_new_libssl_probed_when_opened():
     """A process that loads a libssl the tracer has not probed yet (another inode) gets it
     probed in time for its first request."""
     work = Workdir()
-    srv = TlsServer(work)
     libdir = work.file("lib")
     os.mkdir(libdir)
     subprocess.run(["cp", "/lib/x86_64-linux-gnu/libssl.so.3", libdir], check=True)
-    try:
-        out = work.file("raw.jsonl")
-        run_tracer(["--raw=" + out, "--", "env", "LD_LIBRARY_PATH=" + libdir, PY, "-c",
-                    PY_GET, srv.url + "/bytes/64"])
-        recs = read_raw(out)
-        ex = srv.exchanges()
-    finally:
-        srv.stop()
+    recs, ex, _ = raw_with_server(work, lambda srv: ["env", "LD_LIBRARY_PATH=" + libdir, PY, "-c",
+                                                  PY_GET, srv.url + "/bytes/64"])
     opens = [r for r in by_type(recs, "libopen") if r["path"] == libdir + "/libssl.so.3"]
     eq(len(opens), 1, "libopen of the copied library")
     st = streams(recs)

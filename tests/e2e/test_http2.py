@@ -5,51 +5,26 @@ token counts the server sent."""
 import json
 import os
 import subprocess
-import time
 
 import otlp
-from lib import TOP, Skip, TestFailure, Workdir, cert, check, eq, run_traced
+from lib import PORT_FILE, TOP, Server, Skip, TestFailure, Workdir, cert, check, eq, run_traced
 
 NODE = "/usr/bin/node"
 KEY = "sk-test-h2-0123456789abcdef"
 
 
-class H2Server:
+class H2Server(Server):
+    """tests/e2e/h2_server.mjs: a fake chat completions API over HTTP/2, TLS or (plain) h2c."""
+
     def __init__(self, work, plain=False, chain=None):
         if not os.path.exists(NODE):
             raise Skip("/usr/bin/node missing")
         crt, key = chain or cert(work)
-        self.log = work.file("h2_server.jsonl")
-        portf = work.file("h2_server.port")
-        self.stderr = open(work.file("h2_server.stderr"), "w")
+        log = work.file("h2_server.jsonl")
         tls = ["--plain", "1"] if plain else ["--cert", crt, "--key", key]
-        self.proc = subprocess.Popen([NODE, os.path.join(TOP, "tests/e2e/h2_server.mjs")] +
-                                     tls + ["--port-file", portf, "--log", self.log],
-                                     stderr=self.stderr, stdout=subprocess.DEVNULL)
-        deadline = time.time() + 10
-        while not os.path.exists(portf):
-            if time.time() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise TestFailure("h2_server.mjs did not start: %s" %
-                                  open(work.file("h2_server.stderr")).read()[-1000:])
-            time.sleep(0.02)
-        self.port = int(open(portf).read())
-        self.url = "%s://127.0.0.1:%d" % ("http" if plain else "https", self.port)
-
-    def requests(self):
-        if not os.path.exists(self.log):
-            return []
-        return [json.loads(line) for line in open(self.log) if line.strip()]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.stderr.close()
+        super().__init__(work, "h2_server", [NODE, os.path.join(TOP, "tests/e2e/h2_server.mjs")] +
+                         tls + ["--port-file", PORT_FILE, "--log", log],
+                         scheme="http" if plain else "https", log=log, timeout=10)
 
 
 def load(path):
@@ -88,27 +63,40 @@ def no_secrets(path):
     check(KEY not in data, "the API key never leaves the tracer")
 
 
+def traced_chats(work, cmd, n, plain=False):
+    """Runs cmd(url) under the tracer against an H2Server: it answered n requests, each has its
+    chat span (check_chat, streaming as asked), the API key is nowhere in the output. Returns
+    the requests the server logged."""
+    srv = H2Server(work, plain=plain)
+    try:
+        _, out = run_traced(work, cmd(srv.url))
+        reqs = srv.requests()
+    finally:
+        srv.stop()
+    eq(len(reqs), n, "the server answered %d requests" % n)
+    t = load(out)
+    for r in reqs:
+        s = check_chat(t, r, srv.port)
+        eq(s.get("gen_ai.request.stream"), r["stream"], "gen_ai.request.stream")
+    no_secrets(out)
+    return reqs
+
+
+def curl_chat_cmd(opts, body):
+    """cmd(url) of traced_chats: curl, with options opts, posting body to /v1/chat/completions."""
+    return lambda url: ["curl"] + opts + ["-o", "/dev/null",
+                                          "-H", "content-type: application/json",
+                                          "-H", "authorization: Bearer " + KEY,
+                                          url + "/v1/chat/completions", "-d", json.dumps(body)]
+
+
 def curl_chat(stream):
-    work = Workdir()
-    srv = H2Server(work)
     body = {"model": "gpt-4o", "stream": stream,
             "messages": [{"role": "user", "content": "hi over h2"}]}
     if stream:
         body["stream_options"] = {"include_usage": True}
-    try:
-        _, out = run_traced(work, ["curl", "--http2", "-sk", "-o", "/dev/null",
-                                   "-H", "content-type: application/json",
-                                   "-H", "authorization: Bearer " + KEY,
-                                   srv.url + "/v1/chat/completions", "-d", json.dumps(body)])
-        reqs = srv.requests()
-    finally:
-        srv.stop()
-    eq(len(reqs), 1, "the server answered one request")
+    reqs = traced_chats(Workdir(), curl_chat_cmd(["--http2", "-sk"], body), 1)
     eq(reqs[0]["stream"], stream, "stream as asked")
-    t = load(out)
-    s = check_chat(t, reqs[0], srv.port)
-    eq(s.get("gen_ai.request.stream"), stream, "gen_ai.request.stream")
-    no_secrets(out)
 
 
 def test_curl_http2_stream():
@@ -146,20 +134,8 @@ Promise.all([call('gpt-4o', true), call('gpt-4o-mini', false)])
 
 def test_node_http2_multiplexed():
     """Two calls at once on one HTTP/2 connection: a streaming one and a JSON one."""
-    work = Workdir()
-    srv = H2Server(work)
-    try:
-        _, out = run_traced(work, [NODE, "-e", NODE_MUX, srv.url, KEY])
-        reqs = srv.requests()
-    finally:
-        srv.stop()
-    eq(len(reqs), 2, "the server answered two requests")
+    reqs = traced_chats(Workdir(), lambda url: [NODE, "-e", NODE_MUX, url, KEY], 2)
     eq(sorted(r["h2_stream"] for r in reqs), [1, 3], "streams 1 and 3 of one connection")
-    t = load(out)
-    for r in reqs:
-        s = check_chat(t, r, srv.port)
-        eq(s.get("gen_ai.request.stream"), r["stream"], "gen_ai.request.stream")
-    no_secrets(out)
 
 
 def test_go_http2_client():
@@ -179,36 +155,13 @@ def test_go_http2_client():
                        env=env, capture_output=True, timeout=300)
     if p.returncode:
         raise TestFailure("go build: %s" % p.stderr.decode()[-2000:])
-    srv = H2Server(work)
-    try:
-        _, out = run_traced(work, [client, srv.url, KEY])
-        reqs = srv.requests()
-    finally:
-        srv.stop()
-    eq(len(reqs), 3, "the server answered three requests")
-    t = load(out)
-    for r in reqs:
-        s = check_chat(t, r, srv.port)
-        eq(s.get("gen_ai.request.stream"), r["stream"], "gen_ai.request.stream")
-    no_secrets(out)
+    traced_chats(work, lambda url: [client, url, KEY], 3)
 
 
 def test_curl_h2c_prior_knowledge():
     """h2c: HTTP/2 without TLS (prior knowledge), captured from the socket syscalls."""
-    work = Workdir()
-    srv = H2Server(work, plain=True)
     body = {"model": "gpt-4o", "stream": True, "stream_options": {"include_usage": True},
             "messages": [{"role": "user", "content": "hi over h2c"}]}
-    try:
-        _, out = run_traced(work, ["curl", "--http2-prior-knowledge", "-s", "-o", "/dev/null",
-                                   "-H", "content-type: application/json",
-                                   "-H", "authorization: Bearer " + KEY,
-                                   srv.url + "/v1/chat/completions", "-d", json.dumps(body)])
-        reqs = srv.requests()
-    finally:
-        srv.stop()
-    eq(len(reqs), 1, "the server answered one request")
-    t = load(out)
-    s = check_chat(t, reqs[0], srv.port)
-    eq(s.get("gen_ai.request.stream"), True, "gen_ai.request.stream")
-    no_secrets(out)
+    reqs = traced_chats(Workdir(), curl_chat_cmd(["--http2-prior-knowledge", "-s"], body), 1,
+                        plain=True)
+    eq(reqs[0]["stream"], True, "stream as asked")

@@ -7,57 +7,17 @@ import subprocess
 import time
 
 import otlp
-from lib import (AGENTS, FAKE_LLM, PY, TOP, TRACER, Skip, TestFailure, TlsServer, Workdir,
-                 by_type, check, eq, read_raw, run_tracer, streams)
+from lib import (AGENTS, PORT_FILE, PY, TOP, TRACER, FakeLLM, Server, Skip, TestFailure, Workdir,
+                 by_type, check, eq, raw_with_server, read_raw, streams)
 
 # the Makefile's npm-deps installs @modelcontextprotocol/sdk into $TT_NPM_DIR/mcp
 NPM_DIR = os.environ.get("TT_NPM_DIR") or os.path.join(TOP, ".output", "npm")
 MCP_NODE_MODULES = os.path.join(NPM_DIR, "mcp", "node_modules")
 
 
-class PlainServer:
-    """A server process outside the tracer that writes its port to a file once listening."""
-
-    def __init__(self, work, name, cmd, env=None):
-        """cmd: the command line, the port file is appended."""
-        self.portf = work.file(name + ".port")
-        self.errf = work.file(name + ".stderr")
-        with open(self.errf, "w") as err:
-            self.proc = subprocess.Popen(cmd + [self.portf], stdout=subprocess.DEVNULL,
-                                         stderr=err, env=env)
-        deadline = time.time() + 20
-        while not (os.path.exists(self.portf) and os.path.getsize(self.portf) > 0):
-            if time.time() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise TestFailure("%s did not start: %s" % (name, open(self.errf).read()[-800:]))
-            time.sleep(0.02)
-        self.port = int(open(self.portf).read())
-        self.url = "http://127.0.0.1:%d" % self.port
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
 def fake_llm(work, script=None):
     """tools/fake_llm.py on plain HTTP (Ollama /api/chat, /api/generate, OpenAI ...)."""
-    cmd = [PY, FAKE_LLM, "--log", work.file("fake_llm.jsonl")]
-    if script is not None:
-        path = work.file("script.json")
-        with open(path, "w") as f:
-            json.dump(script, f)
-        cmd += ["--script", path]
-    return PlainServer(work, "fake_llm", cmd + ["--port-file"])
-
-
-def fake_log(work):
-    with open(work.file("fake_llm.jsonl")) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return FakeLLM(work, script, tls=False)
 
 
 def traced(work, cmd, env=None, timeout=60):
@@ -70,10 +30,10 @@ def traced(work, cmd, env=None, timeout=60):
     return p.stdout, read_raw(raw), otlp.load(out)
 
 
-def llm_tokens(work, endpoint_prefix):
+def llm_tokens(fake, endpoint_prefix):
     """(input, output) tokens of each request the fake served, in order."""
     out = []
-    for r in fake_log(work):
+    for r in fake.requests():
         if r.get("endpoint", "").startswith(endpoint_prefix):
             u = r["response"]["usage"]
             out.append((u["input_tokens"], u["output_tokens"]))
@@ -143,7 +103,7 @@ def test_ollama_python_stream_and_generate():
         srv.stop()
     agent = t.one("invoke_agent python3")
     check_plain_streams(recs, agent.resource["process.pid"], 2)
-    toks = llm_tokens(work, "ollama")
+    toks = llm_tokens(srv, "ollama")
     eq(len(toks), 2, "the fake served two calls")
     chat = t.one("chat qwen2.5")
     gen = t.one("text_completion llama3.2")
@@ -216,21 +176,9 @@ def mcp_env():
 
 
 def _mcp_server(work, mode):
-    env = mcp_env()
-    portf = work.file("mcp.port")
-    errf = open(work.file("mcp.stderr"), "w")
-    proc = subprocess.Popen(["node", os.path.join(AGENTS, "mcp_server.cjs"), portf, mode],
-                            stdout=subprocess.DEVNULL, stderr=errf, env=env)
-    deadline = time.time() + 20
-    while not (os.path.exists(portf) and os.path.getsize(portf) > 0):
-        if time.time() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise TestFailure("MCP server did not start: %s" %
-                              open(work.file("mcp.stderr")).read()[-800:])
-        time.sleep(0.02)
-    srv = PlainServer.__new__(PlainServer)
-    srv.proc, srv.port = proc, int(open(portf).read())
-    srv.url = "http://127.0.0.1:%d/mcp" % srv.port
+    srv = Server(work, "mcp", ["node", os.path.join(AGENTS, "mcp_server.cjs"), PORT_FILE, mode],
+                 env=mcp_env())
+    srv.url += "/mcp"
     return srv
 
 
@@ -319,15 +267,7 @@ def test_mcp_call_under_llm_tool():
 
 
 def tls_once(client_cmd, exe, src):
-    work = Workdir()
-    srv = TlsServer(work)
-    try:
-        out = work.file("raw.jsonl")
-        run_tracer(["--raw=" + out, "--"] + client_cmd(srv.url + "/bytes/3000"))
-        recs = read_raw(out)
-        ex = srv.exchanges()
-    finally:
-        srv.stop()
+    recs, ex, _ = raw_with_server(Workdir(), lambda srv: client_cmd(srv.url + "/bytes/3000"))
     eq(len(ex), 1, "server saw one exchange")
     data = by_type(recs, "data")
     eq({r["src"] for r in data}, {src}, "%s: TLS only through the TLS probes" % exe)

@@ -9,46 +9,19 @@ import os
 import subprocess
 import time
 
-from lib import (PY, TRACER, Skip, TlsServer, Workdir, by_type, check, eq, execs, read_raw,
-                 run_tracer, streams)
-
-PY_GET = ("import ssl,sys,urllib.request;c=ssl._create_unverified_context();"
-          "print(len(urllib.request.urlopen(sys.argv[1],context=c).read()))")
-NODE_GET = ("const https=require('https');"
-            "https.get(process.argv[1],{rejectUnauthorized:false},r=>{let n=0;"
-            "r.on('data',d=>n+=d.length);r.on('end',()=>console.log(n))})"
-            ".on('error',e=>{console.error(e);process.exit(1)})")
-CLIENTS = {
-    "curl": (lambda url: ["curl", "-sk", "--http1.1", url, "-o", "/dev/null"], "curl"),
-    "python": (lambda url: [PY, "-c", PY_GET, url], "python3"),
-    "node": (lambda url: ["node", "-e", NODE_GET, url], "node"),
-}
+from lib import (TLS_GET, TRACER, Skip, TlsServer, Workdir, by_type, check, check_one_conn, eq,
+                 execs, raw_with_server, read_raw, streams)
 
 
 def capture(client, size, env_extra, extra_args=()):
-    """[(dir, src, pos, len)], {dir: bytes} of the client's one connection, the exchange and
-    the tracer's stderr."""
-    work = Workdir()
-    srv = TlsServer(work)
-    env = dict(os.environ, **env_extra)
-    cmd, exe = CLIENTS[client]
-    try:
-        out = work.file("raw.jsonl")
-        p = subprocess.run([TRACER, "-v", "--raw=" + out] + list(extra_args) + ["--"] +
-                           cmd(srv.url + "/bytes/%d" % size), env=env, capture_output=True,
-                           timeout=120)
-        eq(p.returncode, 0, "tracer exit code (%s)" % p.stderr.decode()[-500:])
-        recs = read_raw(out)
-        ex = srv.exchanges()
-    finally:
-        srv.stop()
+    """[(dir, src)] of the client's records, {dir: bytes} of its one connection (the exchange)
+    and the tracer's stderr."""
+    cmd, exe = TLS_GET[client]
+    recs, ex, p = raw_with_server(Workdir(), lambda srv: cmd(srv.url + "/bytes/%d" % size),
+                                  args=["-v"] + list(extra_args), timeout=120,
+                                  env=dict(os.environ, **env_extra))
     eq(len(ex), 1, "server saw one exchange")
-    pid = execs(recs, exe)[0]["pid"]
-    mine = {k: v for k, v in streams(recs).items() if k[0] == pid}
-    eq(len({k[1] for k in mine}), 1, "one connection")
-    data = {k[2]: v for k, v in mine.items()}
-    eq(data.get("write"), ex[0][0], "request bytes")
-    eq(data.get("read"), ex[0][1], "response bytes")
+    pid, data = check_one_conn(recs, {execs(recs, exe)[0]["pid"]}, ex[0][0], ex[0][1])
     shape = sorted({(r["dir"], r["src"]) for r in by_type(recs, "data") if r["pid"] == pid})
     return shape, data, p.stderr.decode()
 

@@ -13,10 +13,9 @@ import json
 import os
 import shutil
 import subprocess
-import time
 
-from lib import (PY, TOP, TRACER, Skip, TlsServer, Workdir, by_type, check, eq, execs,
-                 read_raw, run_tracer, streams)
+from lib import (TOP, TRACER, FakeLLM, Skip, Workdir, by_type, check, check_one_conn, eq, execs,
+                 raw_with_server, read_raw, streams)
 
 NPM_DIR = os.environ.get("TT_NPM_DIR") or os.path.join(TOP, ".output", "npm")
 BUN_VERSIONS = ("1.3.14", "1.4.5")
@@ -51,14 +50,7 @@ def check_capture(recs, ex, exe_base, src, n_exchanges=1):
     want_resp = b"".join(e[1] for e in ex)
     procs = execs(recs, exe_base)
     check(len(procs) >= 1, "an exec of %s" % exe_base)
-    pids = {p["pid"] for p in procs}
-    st = streams(recs)
-    mine = {k: v for k, v in st.items() if k[0] in pids}
-    conns = {(k[0], k[1]) for k in mine}
-    eq(len(conns), 1, "one TLS connection (streams: %s)" % list(st))
-    pid, conn = conns.pop()
-    eq(mine.get((pid, conn, "write")), want_req, "request bytes (write direction)")
-    eq(mine.get((pid, conn, "read")), want_resp, "response bytes (read direction)")
+    pid, _ = check_one_conn(recs, {p["pid"] for p in procs}, want_req, want_resp)
     data = [r for r in by_type(recs, "data") if r["pid"] == pid]
     check(all(r["src"] == src for r in data), "records come from %s" % src)
 
@@ -69,15 +61,8 @@ def bun_capture(version, path, body=None):
     script = work.file("fetch.mjs")
     with open(script, "w") as f:
         f.write(BUN_FETCH)
-    srv = TlsServer(work)
-    try:
-        out = work.file("raw.jsonl")
-        cmd = [bun, script, srv.url + path] + ([body] if body is not None else [])
-        run_tracer(["--raw=" + out, "--"] + cmd, timeout=120)
-        recs = read_raw(out)
-        ex = srv.exchanges()
-    finally:
-        srv.stop()
+    recs, ex, _ = raw_with_server(work, lambda srv: [bun, script, srv.url + path] +
+                               ([body] if body is not None else []), timeout=120)
     check_capture(recs, ex, "bun", "ssl")
 
 
@@ -133,16 +118,8 @@ def go_client(stripped):
 
 def go_capture(path, body=None, stripped=False):
     client = go_client(stripped)
-    work = Workdir()
-    srv = TlsServer(work)
-    try:
-        out = work.file("raw.jsonl")
-        cmd = [client, srv.url + path] + ([body] if body is not None else [])
-        run_tracer(["--raw=" + out, "--"] + cmd, timeout=120)
-        recs = read_raw(out)
-        ex = srv.exchanges()
-    finally:
-        srv.stop()
+    recs, ex, _ = raw_with_server(Workdir(), lambda srv: [client, srv.url + path] +
+                               ([body] if body is not None else []), timeout=120)
     check_capture(recs, ex, os.path.basename(client), "gotls")
 
 
@@ -166,18 +143,11 @@ def stdin_client_capture(size, shell, exe_base, src, work=None):
     """A command-line TLS client fed a GET of /bytes/SIZE on stdin (shell: a format taking the
     request file, the port and the output file), under the tracer: exact bytes."""
     work = work or Workdir()
-    srv = TlsServer(work)
     req = work.file("req.txt")
     with open(req, "wb") as f:
         f.write(b"GET /bytes/%d HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: tt-e2e\r\n\r\n" % size)
-    try:
-        out = work.file("raw.jsonl")
-        run_tracer(["--raw=" + out, "--", "/bin/sh", "-c",
-                    shell % (req, srv.port, work.file("resp.bin"))], timeout=120)
-        recs = read_raw(out)
-        ex = srv.exchanges()
-    finally:
-        srv.stop()
+    recs, ex, _ = raw_with_server(work, lambda srv: ["/bin/sh", "-c", shell % (
+        req, srv.port, work.file("resp.bin"))], timeout=120)
     check_capture(recs, ex, exe_base, src)
 
 
@@ -223,7 +193,6 @@ def static_ssl_capture(path, body=b""):
     """OpenSSL linked statically and stripped: found by its anchors (tools/tls-targets.conf)."""
     client = static_ssl_client()
     work = Workdir()
-    srv = TlsServer(work)
     req = work.file("req.txt")
     with open(req, "wb") as f:
         f.write(b"%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" %
@@ -232,14 +201,8 @@ def static_ssl_capture(path, body=b""):
     want = len(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n"
                % (size if path.startswith("/bytes/") else len(b"received %d bytes\n" % size))) \
         + (size if path.startswith("/bytes/") else len(b"received %d bytes\n" % size))
-    try:
-        out = work.file("raw.jsonl")
-        p = run_tracer(["--raw=" + out, "-v", "--", client, str(srv.port), req, str(want)],
-                       timeout=120)
-        recs = read_raw(out)
-        ex = srv.exchanges()
-    finally:
-        srv.stop()
+    recs, ex, p = raw_with_server(work, lambda srv: [client, str(srv.port), req, str(want)],
+                                  args=["-v"], timeout=120)
     check(b"(openssl-static" in p.stderr or b"openssl-static" in p.stderr,
           "found by the anchor set: %s" % p.stderr.decode()[-1500:])
     check_capture(recs, ex, "static_ssl_client", "ssl")
@@ -335,25 +298,13 @@ def test_claude_code_print_mode_bash_tool():
         raise Skip("Claude Code not installed (npm @anthropic-ai/claude-code under %s/"
                    "claude-code; make deps)" % NPM_DIR)
     work = Workdir()
-    script = work.file("script.json")
-    with open(script, "w") as f:
-        json.dump(CLAUDE_SCRIPT, f)
-    portf, log = work.file("port"), work.file("llm.jsonl")
-    srv = subprocess.Popen([PY, os.path.join(TOP, "tools/fake_llm.py"), "--gen-cert",
-                            work.file("cert"), "--port-file", portf, "--log", log,
-                            "--script", script], stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 15
-        while not (os.path.exists(portf) and open(portf).read().strip()):
-            check(time.time() < deadline and srv.poll() is None, "fake LLM server start")
-            time.sleep(0.05)
-        port = int(open(portf).read())
+    with FakeLLM(work, script=CLAUDE_SCRIPT) as fake:
         home = work.file("home")
         os.mkdir(home)
         env = {"PATH": "/usr/bin:/bin", "HOME": home,
-               "ANTHROPIC_BASE_URL": "https://127.0.0.1:%d" % port,
+               "ANTHROPIC_BASE_URL": fake.url,
                "ANTHROPIC_API_KEY": "sk-test-FAKE-tracetree-claude",
-               "NODE_EXTRA_CA_CERTS": work.file("cert/cert.pem"),
+               "NODE_EXTRA_CA_CERTS": fake.cafile,
                "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1",
                "DISABLE_ERROR_REPORTING": "1", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}
         out = work.file("raw.jsonl")
@@ -363,10 +314,7 @@ def test_claude_code_print_mode_bash_tool():
         eq(p.returncode, 0, "tracer exit (stderr %s)" % p.stderr.decode()[-500:])
         check(b"Done: tt-e2e-marker" in p.stdout, "claude answered with the tool result")
         recs = read_raw(out)
-    finally:
-        srv.terminate()
-        srv.wait(10)
-    logged = [json.loads(line) for line in open(log)]
+    logged = fake.requests()
     eq(len(logged), 2, "two LLM calls")
     st = streams(recs)
     writes = {k: v for k, v in st.items() if k[2] == "write" and b"/v1/messages" in v}

@@ -4,6 +4,7 @@
 #define TT_EXCHANGE_TEST_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -76,6 +77,25 @@ static inline void xt_head_fn(const struct http_exchange *x, void *ctx)
 	snprintf(h->line, sizeof(h->line), "%s %s %s", x->method ? x->method : "-",
 		 x->target ? x->target : "-", xt_hdr(&x->req, "traceparent"));
 	h->delivered = s->n;
+}
+
+/* Appends a copy of the header name: value to h. */
+static inline void xt_add_header(struct http_headers *h, const char *name, const char *value)
+{
+	if (!ASSERT_OK(tt_ensure_mem((void **)&h->v, &h->alloc, sizeof(*h->v), h->n + 1),
+		       "header room"))
+		return;
+	h->v[h->n].name = strdup(name);
+	h->v[h->n].value = strdup(value);
+	h->n++;
+}
+
+/* m's body is a copy of the text body, as received without a Content-Encoding. */
+static inline void xt_set_body(struct http_message *m, const char *body)
+{
+	m->body = (unsigned char *)strdup(body);
+	m->body_len = strlen(body);
+	m->kind = HTTP_BODY_PLAIN;
 }
 
 static inline bool xt_plain_body_is(const struct http_message *m, const char *want,

@@ -75,6 +75,64 @@ static inline struct tt_span *find(const struct lt *t, const char *name)
 	return nth(t, name, 0);
 }
 
+/* The span named name whose process.command_args contain arg, NULL if none. */
+static inline struct tt_span *find_arg(const struct lt *t, const char *name, const char *arg)
+{
+	const struct attr *a;
+	size_t i, j;
+
+	for (i = 0; i < t->n; i++) {
+		if (strcmp(t->v[i]->name, name))
+			continue;
+		a = attrs_get(&t->v[i]->resource->attrs, "process.command_args");
+		for (j = 0; a && j < a->arr.n; j++)
+			if (!strcmp(a->arr.v[j], arg))
+				return t->v[i];
+	}
+	return NULL;
+}
+
+/* A span a test needs: the k-th named name, or (arg set) the one with arg among its args. */
+struct lt_want {
+	struct tt_span **out;
+	const char *name;
+	int k;
+	const char *arg;
+};
+
+static inline bool lt_need(const struct lt *t, const struct lt_want *w, size_t n,
+			   const char *file, int line)
+{
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (w[i].arg) {
+			*w[i].out = find_arg(t, w[i].name, w[i].arg);
+			ok &= tt_test_check(*w[i].out != NULL, file, line, w[i].name,
+					    "no span with argument %s", w[i].arg);
+		} else {
+			*w[i].out = nth(t, w[i].name, w[i].k);
+			ok &= tt_test_check(*w[i].out != NULL, file, line, w[i].name,
+					    "no span #%d (from 0) by this name", w[i].k);
+		}
+	}
+	return ok;
+}
+
+/*
+ * Finds each span a test goes on to check, { &var, name[, k] } or { &var, name, .arg = arg } a
+ * span, asserting each is there (the failure names the span): false when one is missing. The
+ * entries give only the fields they use, hence the pragma.
+ */
+#define LT_NEED(t, ...) ({								\
+	_Pragma("GCC diagnostic push")							\
+	_Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")		\
+	const struct lt_want ___w[] = { __VA_ARGS__ };					\
+	_Pragma("GCC diagnostic pop")							\
+	lt_need(t, ___w, sizeof(___w) / sizeof(___w[0]), __FILE__, __LINE__);		\
+})
+
 static inline bool parent_is(const struct tt_span *child, const struct tt_span *parent)
 {
 	return child && parent && child->has_parent &&

@@ -26,8 +26,6 @@ struct http_exchange *ptest_exchange(const char *host, const char *target, int s
 struct http_exchange *ptest_fixture(const char *dir, bool *ok);
 /* The fixture decoded; NULL (and a failed assertion) if it does not decode. */
 struct genai_call *ptest_decode(const char *dir, bool capture);
-void ptest_free(struct http_exchange *x);
-int ptest_add_header(struct http_headers *h, const char *name, const char *value);
 
 /* The call has one finish reason, reason. */
 void ptest_finish(const struct genai_call *c, const char *reason, const char *what);

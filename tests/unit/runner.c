@@ -229,6 +229,12 @@ static int split_emit(const struct tt_data *rec, uint64_t pos, const unsigned ch
 	return err;
 }
 
+/* A random cut's length with left bytes to go: 1 to max. */
+static size_t split_random(size_t left, size_t max, uint64_t *seed)
+{
+	return 1 + test__rand(seed) % (left < max ? left : max);
+}
+
 int test__split_feed(const struct tt_data *rec, const void *data, size_t before,
 		     enum test_split mode, uint64_t *seed, test_rec_fn fn, void *ctx)
 {
@@ -244,7 +250,7 @@ int test__split_feed(const struct tt_data *rec, const void *data, size_t before,
 		if (mode == TEST_SPLIT_BYTES)
 			n = 1;
 		else if (mode != TEST_SPLIT_WHOLE)
-			n = 1 + test__rand(seed) % (n < SPLIT_MAX_PIECE ? n : SPLIT_MAX_PIECE);
+			n = split_random(n, SPLIT_MAX_PIECE, seed);
 		back = mode == TEST_SPLIT_OVERLAP ? test__rand(seed) % (SPLIT_MAX_BACK + 1) : 0;
 		if (back > before + k)
 			back = before + k;
@@ -255,6 +261,28 @@ int test__split_feed(const struct tt_data *rec, const void *data, size_t before,
 			err = split_emit(rec, rec->pos + k, p + k, 1, inner, fn, ctx);
 	}
 	return err;
+}
+
+long test__split_bytes(const void *data, size_t n, size_t piece, size_t max, uint64_t *seed,
+		       test_bytes_fn fn, void *ctx)
+{
+	const unsigned char *p = data;
+	size_t off = 0, k;
+	long took = 0;
+	void *g;
+
+	while (off < n) {
+		k = piece ? (n - off < piece ? n - off : piece) : split_random(n - off, max, seed);
+		g = test__guarded(p + off, k);
+		took = fn(g, k, ctx);
+		test__guarded_free(g);
+		if (took < 0)
+			return took;
+		off += (size_t)took;
+		if ((size_t)took < k)
+			break;
+	}
+	return (long)off;
 }
 
 static void usage(const char *prog)

@@ -63,6 +63,21 @@ typedef int (*test_rec_fn)(const struct tt_data *rec, size_t size, void *ctx);
 int test__split_feed(const struct tt_data *rec, const void *data, size_t before,
 		     enum test_split mode, uint64_t *seed, test_rec_fn fn, void *ctx);
 
+/*
+ * The same for parsers fed raw bytes: the n bytes at data go to fn in pieces of `piece` bytes
+ * (0: seeded random lengths of 1 to max), each a guarded copy. fn returns how many bytes of its
+ * piece it took, or a negative error; after a piece it did not take whole, nothing more is fed.
+ * The bytes taken, or fn's error.
+ */
+typedef long (*test_bytes_fn)(const void *p, size_t n, void *ctx);
+long test__split_bytes(const void *data, size_t n, size_t piece, size_t max, uint64_t *seed,
+		       test_bytes_fn fn, void *ctx);
+/* The piece of test__split_bytes that cuts as mode does (whole, bytes, random). */
+static inline size_t test__split_piece(enum test_split mode)
+{
+	return mode == TEST_SPLIT_WHOLE ? SIZE_MAX : mode == TEST_SPLIT_BYTES ? 1 : 0;
+}
+
 #define ASSERT_TRUE(c, name) tt_test_check(!!(c), __FILE__, __LINE__, name, "%s", #c)
 #define ASSERT_FALSE(c, name) tt_test_check(!(c), __FILE__, __LINE__, name, "!(%s)", #c)
 #define ASSERT_EQ(a, b, name) ({						\

@@ -13,6 +13,27 @@ static const struct http_header sse_gzip_headers[] = {
 	{ "Content-Encoding", "gzip" },
 };
 
+/* m, with the one header h (NULL: none), read by r from the n bytes at p in one go. */
+static bool read_body(struct body_reader *r, struct http_message *m, const struct http_header *h,
+		      const struct body_limits *lim, const char *p, size_t n, const char *what)
+{
+	memset(m, 0, sizeof(*m));
+	m->headers.v = (struct http_header *)h;
+	m->headers.n = h ? 1 : 0;
+	return ASSERT_OK(body_reader__init(r, m, lim), what) &&
+	       ASSERT_OK(body_reader__feed(r, p, n, 1), what) &&
+	       ASSERT_OK(body_reader__finish(r, 2), what);
+}
+
+/* Frees what r and m hold; m's header is the test's. */
+static void read_done(struct body_reader *r, struct http_message *m)
+{
+	body_reader__free(r);
+	m->headers.v = NULL;
+	m->headers.n = 0;
+	http_message__clear(m);
+}
+
 /* A gzip SSE stream flushed per event: each event is decoded as its bytes arrive. */
 void test_body_reader_sse_gzip(void)
 {
@@ -59,55 +80,38 @@ void test_body_reader_sse_gzip(void)
 		ASSERT_EQ(m.events[3].ts_ns, 4001, "ts 3");
 	}
 	ASSERT_NULL(m.body, "no plain body");
-	body_reader__free(&r);
-	m.headers.v = NULL;
-	m.headers.n = 0;
-	http_message__clear(&m);
+	read_done(&r, &m);
 }
 
 void test_body_reader_caps(void)
 {
-	static const struct http_header h_unknown[] = { { "Content-Encoding", "compress" } };
-	static const struct http_header h_nd[] = { { "content-type", "application/x-ndjson" } };
+	static const struct http_header h_unknown = { "Content-Encoding", "compress" };
+	static const struct http_header h_nd = { "content-type", "application/x-ndjson" };
 	struct body_limits lim = { 16, 1 << 10, 2 };
-	struct http_message m = { 0 };
+	struct http_message m;
 	struct body_reader r;
 
 	/* Plain body over the cap: cut, flagged, not a decompression cap. */
-	ASSERT_OK(body_reader__init(&r, &m, &lim), "init plain");
-	ASSERT_OK(body_reader__feed(&r, "0123456789abcdefXYZ", 19, 1), "feed plain");
-	ASSERT_OK(body_reader__finish(&r, 2), "finish plain");
-	ASSERT_TRUE(r.truncated && !r.decomp_capped, "plain truncated");
-	ASSERT_MEMEQ(m.body, m.body_len, "0123456789abcdef", 16, "plain cut");
-	body_reader__free(&r);
-	free(m.body);
+	if (read_body(&r, &m, NULL, &lim, "0123456789abcdefXYZ", 19, "plain")) {
+		ASSERT_TRUE(r.truncated && !r.decomp_capped, "plain truncated");
+		ASSERT_MEMEQ(m.body, m.body_len, "0123456789abcdef", 16, "plain cut");
+	}
+	read_done(&r, &m);
 
 	/* Unknown coding: raw bytes kept, decode error. */
-	memset(&m, 0, sizeof(m));
-	m.headers.v = (struct http_header *)h_unknown;
-	m.headers.n = 1;
-	ASSERT_OK(body_reader__init(&r, &m, &lim), "init unknown");
-	ASSERT_OK(body_reader__feed(&r, "\x1f\x9d\x90", 3, 1), "feed unknown");
-	ASSERT_OK(body_reader__finish(&r, 2), "finish unknown");
-	ASSERT_TRUE(r.decode_error, "decode error");
-	ASSERT_MEMEQ(m.body, m.body_len, "\x1f\x9d\x90", 3, "raw kept");
-	body_reader__free(&r);
-	free(m.body);
+	if (read_body(&r, &m, &h_unknown, &lim, "\x1f\x9d\x90", 3, "unknown")) {
+		ASSERT_TRUE(r.decode_error, "decode error");
+		ASSERT_MEMEQ(m.body, m.body_len, "\x1f\x9d\x90", 3, "raw kept");
+	}
+	read_done(&r, &m);
 
 	/* Event count cap. */
-	memset(&m, 0, sizeof(m));
-	m.headers.v = (struct http_header *)h_nd;
-	m.headers.n = 1;
-	ASSERT_OK(body_reader__init(&r, &m, &lim), "init nd");
-	ASSERT_OK(body_reader__feed(&r, "{}\n[]\n{}\n", 9, 1), "feed nd");
-	ASSERT_OK(body_reader__finish(&r, 2), "finish nd");
-	ASSERT_EQ(m.kind, HTTP_BODY_NDJSON, "kind");
-	ASSERT_EQ(m.n_events, 2, "events capped");
-	ASSERT_TRUE(r.truncated, "truncated");
-	body_reader__free(&r);
-	m.headers.v = NULL;
-	m.headers.n = 0;
-	http_message__clear(&m);
+	if (read_body(&r, &m, &h_nd, &lim, "{}\n[]\n{}\n", 9, "nd")) {
+		ASSERT_EQ(m.kind, HTTP_BODY_NDJSON, "kind");
+		ASSERT_EQ(m.n_events, 2, "events capped");
+		ASSERT_TRUE(r.truncated, "truncated");
+	}
+	read_done(&r, &m);
 }
 
 /* Event strings of every size share blocks; big ones get their own; all are freed at once. */

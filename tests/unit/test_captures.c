@@ -181,24 +181,24 @@ out:
 	cJSON_Delete(s.calls);
 }
 
-void test_captures_replay(void)
+/* Every capture, each its own subtest; split: its data records fed a byte at a time. */
+static void check_cases(bool split)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (!test__start_subtest(cases[i]))
 			continue;
-		check_case(cases[i], false);
+		check_case(cases[i], split);
 	}
+}
+
+void test_captures_replay(void)
+{
+	check_cases(false);
 }
 
 void test_captures_split_every_byte(void)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (!test__start_subtest(cases[i]))
-			continue;
-		check_case(cases[i], true);
-	}
+	check_cases(true);
 }

@@ -9,8 +9,6 @@
 #include "tt_limits.h"
 #include "test.h"
 
-enum split { SPLIT_WHOLE, SPLIT_BYTES, SPLIT_RANDOM };
-
 #define NOT_DONE	(-2000)	/* input ended before the last chunk */
 
 static int collect(const unsigned char *p, size_t n, void *ctx)
@@ -18,34 +16,39 @@ static int collect(const unsigned char *p, size_t n, void *ctx)
 	return tt_buf_add(ctx, p, n);
 }
 
+struct chunked_run {
+	struct chunked_dec d;
+	struct tt_buf *out;
+};
+
+/* A test__split_bytes receiver: the piece goes to the decoder until it is done. */
+static long chunked_piece(const void *p, size_t n, void *ctx)
+{
+	struct chunked_run *r = ctx;
+	long took;
+
+	if (chunked_dec__done(&r->d))
+		return 0;	/* the rest is the next message's */
+	took = chunked_dec__feed(&r->d, p, n, collect, r->out);
+	if (took >= 0 && (size_t)took < n && !chunked_dec__done(&r->d))
+		return -1000;	/* stopped early without being done */
+	return took;
+}
+
 /*
  * Feeds in[0..len) in pieces (each a guarded copy) until the decoder is done or fails.
  * Returns the bytes consumed, or the error.
  */
-static long feed_split(const char *in, size_t len, enum split how, uint64_t seed,
+static long feed_split(const char *in, size_t len, enum test_split how, uint64_t seed,
 		       struct tt_buf *out, struct tt_buf *trailers)
 {
-	struct chunked_dec d = { .trailers = trailers };
-	size_t off = 0, n;
-	long r;
-	void *g;
+	struct chunked_run r = { .d = { .trailers = trailers }, .out = out };
+	long took;
 
-	while (off < len && !chunked_dec__done(&d)) {
-		n = len - off;
-		if (how == SPLIT_BYTES)
-			n = 1;
-		else if (how == SPLIT_RANDOM)
-			n = 1 + test__rand(&seed) % (n < 40 ? n : 40);
-		g = test__guarded(in + off, n);
-		r = chunked_dec__feed(&d, g, n, collect, out);
-		test__guarded_free(g);
-		if (r < 0)
-			return r;
-		off += (size_t)r;
-		if ((size_t)r < n && !chunked_dec__done(&d))
-			return -1000;	/* stopped early without being done */
-	}
-	return chunked_dec__done(&d) ? (long)off : NOT_DONE;
+	took = test__split_bytes(in, len, test__split_piece(how), 40, &seed, chunked_piece, &r);
+	if (took < 0)
+		return took;
+	return chunked_dec__done(&r.d) ? took : NOT_DONE;
 }
 
 void test_chunked_decode(void)
@@ -62,20 +65,18 @@ void test_chunked_decode(void)
 		"HTTP/1.1 200 OK\r\n";
 	static const char body[] = "hello 0123456789world!";
 	static const char tr[] = "X-Checksum: 1234\r\nX-Usage: {\"tokens\": 3}\r\n\r\n";
-	const enum split hows[] = { SPLIT_WHOLE, SPLIT_BYTES, SPLIT_RANDOM };
-	const char *names[] = { "whole", "bytes", "random" };
 	size_t i, k;
 
-	for (i = 0; i < 3; i++) {
-		for (k = 0; k < (hows[i] == SPLIT_RANDOM ? 50 : 1); k++) {
+	for (i = TEST_SPLIT_WHOLE; i <= TEST_SPLIT_RANDOM; i++) {
+		for (k = 0; k < (i == TEST_SPLIT_RANDOM ? 50 : 1); k++) {
 			struct tt_buf out, trailers;
 			long r;
 
-			if (!test__start_subtest(names[i]))
+			if (!test__start_subtest(test__split_names[i]))
 				continue;
 			tt_buf_init(&out, 1024);
 			tt_buf_init(&trailers, 1024);
-			r = feed_split(in, strlen(in), hows[i], 42 + k, &out, &trailers);
+			r = feed_split(in, strlen(in), i, 42 + k, &out, &trailers);
 			ASSERT_EQ(r, (long)(strlen(in) - strlen("HTTP/1.1 200 OK\r\n")),
 				  "leftover is the next message");
 			ASSERT_MEMEQ(out.data, out.len, body, strlen(body), "body");
@@ -93,8 +94,8 @@ void test_chunked_lf_only(void)
 
 	tt_buf_init(&out, 64);
 	tt_buf_init(&trailers, 64);
-	ASSERT_EQ(feed_split(in, strlen(in), SPLIT_BYTES, 1, &out, &trailers), (long)strlen(in),
-		  "bare LF line ends");
+	ASSERT_EQ(feed_split(in, strlen(in), TEST_SPLIT_BYTES, 1, &out, &trailers),
+		  (long)strlen(in), "bare LF line ends");
 	ASSERT_MEMEQ(out.data, out.len, "abc", 3, "body");
 	ASSERT_EQ(trailers.len, 0, "no trailers");
 	tt_buf_free(&out);
@@ -132,8 +133,8 @@ void test_chunked_malformed(void)
 		len = strlen(cases[i].in);
 		if (!strcmp(cases[i].name, "nul in size"))
 			len = 4;
-		ASSERT_EQ(feed_split(cases[i].in, len, SPLIT_BYTES, 1, &out, NULL), cases[i].want,
-			  cases[i].name);
+		ASSERT_EQ(feed_split(cases[i].in, len, TEST_SPLIT_BYTES, 1, &out, NULL),
+			  cases[i].want, cases[i].name);
 		tt_buf_free(&out);
 	}
 }
@@ -149,14 +150,14 @@ void test_chunked_caps(void)
 	n = (size_t)snprintf(line, sizeof(line), "5;");
 	memset(line + n, 'e', sizeof(line) - n - 1);
 	tt_buf_init(&out, 64);
-	ASSERT_EQ(feed_split(line, sizeof(line) - 1, SPLIT_WHOLE, 1, &out, NULL), -E2BIG,
+	ASSERT_EQ(feed_split(line, sizeof(line) - 1, TEST_SPLIT_WHOLE, 1, &out, NULL), -E2BIG,
 		  "chunk line cap");
 	tt_buf_free(&out);
 
 	/* Trailers beyond their buffer's cap. */
 	tt_buf_init(&out, 64);
 	tt_buf_init(&trailers, 8);
-	ASSERT_EQ(feed_split(tr, strlen(tr), SPLIT_WHOLE, 1, &out, &trailers), -E2BIG,
+	ASSERT_EQ(feed_split(tr, strlen(tr), TEST_SPLIT_WHOLE, 1, &out, &trailers), -E2BIG,
 		  "trailer cap");
 	tt_buf_free(&out);
 	tt_buf_free(&trailers);

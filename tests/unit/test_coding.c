@@ -34,47 +34,51 @@ static int collect(const void *p, size_t n, void *ctx)
 	return tt_buf_add(ctx, p, n);
 }
 
+struct coding_run {
+	struct coding_dec *d;
+	struct tt_buf *out;
+};
+
+/* A test__split_bytes receiver: the piece goes to the decoder. */
+static long coding_piece(const void *p, size_t n, void *ctx)
+{
+	struct coding_run *r = ctx;
+	int err = coding_dec__feed(r->d, p, n, collect, r->out);
+
+	return err ? err : (long)n;
+}
+
 /*
  * Decodes len bytes in pieces of `piece` bytes (0: random, 1 to rnd_max), each behind a guard
  * page; libdeflate takes gzip pieces of at least fast_min bytes (0: the default). Returns the
- * last feed error; *finish: the end's; *fast (if not NULL): coded bytes libdeflate decoded.
+ * first feed error; *finish: the end's; *fast (if not NULL): coded bytes libdeflate decoded.
  */
 static int decode_pieces(const char *enc, const unsigned char *in, size_t len, size_t piece,
 			 size_t rnd_max, size_t fast_min, size_t max, struct tt_buf *out,
 			 int *finish, uint64_t *fast)
 {
-	struct coding_dec *d = coding_dec__new(enc, max);
+	struct coding_run r = { .d = coding_dec__new(enc, max), .out = out };
+	struct coding_dec *d = r.d;
 	uint64_t seed = 99;
-	size_t off = 0, n;
-	int err = 0;
-	void *g;
+	long err;
 
 	if (!d)
 		return -errno;
 	if (fast_min)
 		coding_dec__set_fast_min(d, fast_min);
-	while (off < len && !err) {
-		n = piece ? piece : 1 + test__rand(&seed) % rnd_max;
-		if (n > len - off)
-			n = len - off;
-		g = test__guarded(in + off, n);
-		err = coding_dec__feed(d, g, n, collect, out);
-		test__guarded_free(g);
-		off += n;
-	}
+	err = test__split_bytes(in, len, piece, rnd_max, &seed, coding_piece, &r);
 	*finish = coding_dec__finish(d);
 	if (fast)
 		*fast = coding_dec__fast_bytes(d);
 	coding_dec__free(d);
-	return err;
+	return err < 0 ? (int)err : 0;
 }
 
-/* Decodes in split 0 = whole, 1 = bytes, 2 = random; returns the last feed error. */
+/* Decodes in split how (an enum test_split: whole, bytes, random); returns the feed error. */
 static int decode(const char *enc, const unsigned char *in, size_t len, int how, size_t max,
 		  struct tt_buf *out, int *finish)
 {
-	return decode_pieces(enc, in, len, how == 0 ? len : how == 1 ? 1 : 0, 500, 0, max, out,
-			     finish, NULL);
+	return decode_pieces(enc, in, len, test__split_piece(how), 500, 0, max, out, finish, NULL);
 }
 
 /*

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange_test.h"
 #include "tt_limits.h"
 #include "linker.h"
 #include "linker_internal.h"
@@ -14,23 +15,6 @@
 #include "test.h"
 
 /* ---- spans ---- */
-
-/* The span whose process.command_args contain arg. */
-static struct tt_span *find_arg(const struct lt *c, const char *name, const char *arg)
-{
-	const struct attr *a;
-	size_t i, j;
-
-	for (i = 0; i < c->n; i++) {
-		if (strcmp(c->v[i]->name, name))
-			continue;
-		a = attrs_get(&c->v[i]->resource->attrs, "process.command_args");
-		for (j = 0; a && j < a->arr.n; j++)
-			if (!strcmp(a->arr.v[j], arg))
-				return c->v[i];
-	}
-	return NULL;
-}
 
 static bool same_trace(const struct tt_span *a, const struct tt_span *b)
 {
@@ -80,6 +64,24 @@ static bool lt_agent(struct lt *t)
 	return true;
 }
 
+/* The agent (pid 100) asks gpt-4o, from 2000 to 3000, for tool name with args as call id. */
+static int agent_asks(struct lt *t, const char *id, const char *name, const char *args)
+{
+	struct genai_call *c = call_new(100, 2000, 3000, "gpt-4o");
+
+	call_ask(c, id, name, args);
+	return linker__add_call(t->l, c, NULL);
+}
+
+/* Its next call, from 4000 to 5000, answers call id (tp: its traceparent, NULL: none). */
+static int agent_answers(struct lt *t, const char *id, const char *content, const char *tp)
+{
+	struct genai_call *c = call_new(100, 4000, 5000, "gpt-4o");
+
+	call_answer(c, id, NULL, content, false);
+	return linker__add_call(t->l, c, tp);
+}
+
 /* ---- tests ---- */
 
 void test_linker_agent_tool_tree(void)
@@ -87,34 +89,23 @@ void test_linker_agent_tool_tree(void)
 	struct tt_span *agent, *chat1, *chat2, *tool, *sh, *ls;
 	const struct attr *args;
 	struct linker_stats st;
-	struct genai_call *c;
 	struct lt t;
 
 	if (!lt_agent(&t))
 		return;
-	c = call_new(100, 2000, 3000, "gpt-4o");
-	call_ask(c, "call_1", "run_command", "{\"command\": \"ls /tmp\"}");
-	ASSERT_OK(linker__add_call(t.l, c, NULL), "call 1");
+	ASSERT_OK(agent_asks(&t, "call_1", "run_command", "{\"command\": \"ls /tmp\"}"), "call 1");
 	ev_spawn(&t, 200, 100, 3100, "/bin/sh", "/bin/sh", "-c", "ls /tmp", NULL);
 	ev_spawn(&t, 201, 200, 3200, "/usr/bin/ls", "ls", "/tmp", NULL);
 	ev_exit(&t, 201, 3200, 3300, 0);
 	ev_exit(&t, 200, 3100, 3400, 0);
-	c = call_new(100, 4000, 5000, "gpt-4o");
-	call_answer(c, "call_1", NULL, NULL, false);
-	ASSERT_OK(linker__add_call(t.l, c, NULL), "call 2");
+	ASSERT_OK(agent_answers(&t, "call_1", NULL, NULL), "call 2");
 	ASSERT_EQ(t.n, 0, "held until the root ends (its ids may still change)");
 	ev_exit(&t, 100, 1000, 6000, 0);
 	ASSERT_EQ(t.n, 6, "six spans");
 
-	agent = find(&t, "invoke_agent demo_agent");
-	chat1 = nth(&t, "chat gpt-4o", 0);
-	chat2 = nth(&t, "chat gpt-4o", 1);
-	tool = find(&t, "execute_tool run_command");
-	sh = find(&t, "exec sh");
-	ls = find(&t, "exec ls");
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(chat1, "chat1") ||
-	    !ASSERT_OK_PTR(chat2, "chat2") || !ASSERT_OK_PTR(tool, "tool") ||
-	    !ASSERT_OK_PTR(sh, "sh") || !ASSERT_OK_PTR(ls, "ls"))
+	if (!LT_NEED(&t, { &agent, "invoke_agent demo_agent" }, { &chat1, "chat gpt-4o", 0 },
+		     { &chat2, "chat gpt-4o", 1 }, { &tool, "execute_tool run_command" },
+		     { &sh, "exec sh" }, { &ls, "exec ls" }))
 		goto out;
 	ASSERT_FALSE(agent->has_parent, "agent is the root");
 	ASSERT_FALSE(agent->remote_parent, "no remote parent");
@@ -218,12 +209,9 @@ void test_linker_tool_before_response_end(void)
 	c->tool_calls[0].ready_ns = 4900;
 	linker__add_call(t.l, c, NULL);
 	ev_exit(&t, 100, 1000, 5000 + TT_PLACE_WAIT_NS + 100, 0);
-	agent = find(&t, "invoke_agent demo_agent");
-	tool = nth(&t, "execute_tool exec_command", 0);
-	sh = find(&t, "exec bash");
-	late = find(&t, "exec git");
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(tool, "tool") ||
-	    !ASSERT_OK_PTR(sh, "bash") || !ASSERT_OK_PTR(late, "git"))
+	if (!LT_NEED(&t, { &agent, "invoke_agent demo_agent" },
+		     { &tool, "execute_tool exec_command" }, { &sh, "exec bash" },
+		     { &late, "exec git" }))
 		goto out;
 	if (tool->start_ns != 2500)
 		tool = nth(&t, "execute_tool exec_command", 1);
@@ -365,17 +353,13 @@ void test_linker_http_in_tool(void)
 	linker__add_call(t.l, c, NULL);
 	ev_exit(&t, 100, 1000, 6000, 0);
 
-	agent = find(&t, "invoke_agent demo_agent");
-	fetch = find(&t, "execute_tool fetch_url");
-	cmd = find(&t, "execute_tool run_command");
 	get = nth(&t, "GET", 1);
 	early = nth(&t, "GET", 0);
 	curl_get = nth(&t, "GET", 0);
-	curl = find(&t, "exec curl");
-	miss = find(&t, "POST");
-	if (!ASSERT_OK_PTR(fetch, "fetch") || !ASSERT_OK_PTR(cmd, "cmd") ||
-	    !ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(miss, "post") ||
-	    !ASSERT_OK_PTR(curl, "curl") || !ASSERT_EQ(t.n, 10, "ten spans"))
+	if (!LT_NEED(&t, { &fetch, "execute_tool fetch_url" }, { &cmd, "execute_tool run_command" },
+		     { &agent, "invoke_agent demo_agent" }, { &miss, "POST" },
+		     { &curl, "exec curl" }) ||
+	    !ASSERT_EQ(t.n, 10, "ten spans"))
 		goto out;
 	/* by URL: curl's span waits for its placement, so emission order is not start order */
 	for (i = 0; i < t.n; i++) {
@@ -429,9 +413,7 @@ void test_linker_subagent(void)
 
 	if (!lt_agent(&t))
 		return;
-	c = call_new(100, 2000, 3000, "gpt-4o");
-	call_ask(c, "call_s", "run_subagent", "{\"prompt\":\"count the files in /tmp\"}");
-	linker__add_call(t.l, c, NULL);
+	agent_asks(&t, "call_s", "run_subagent", "{\"prompt\":\"count the files in /tmp\"}");
 	ev_spawn(&t, 400, 100, 3100, "/usr/bin/python3", "/usr/bin/python3",
 		 "/work/tools/demo_agent.py", "--prompt", "count the files in /tmp", "--api-key",
 		 FAKE_KEY, NULL);
@@ -445,20 +427,13 @@ void test_linker_subagent(void)
 	call_answer(c, "call_ls", NULL, NULL, false);
 	linker__add_call(t.l, c, NULL);
 	ev_exit(&t, 400, 3100, 3800, 0);
-	c = call_new(100, 4000, 5000, "gpt-4o");
-	call_answer(c, "call_s", NULL, NULL, false);
-	linker__add_call(t.l, c, NULL);
+	agent_answers(&t, "call_s", NULL, NULL);
 	ev_exit(&t, 100, 1000, 6000, 0);
 
-	agent = find_arg(&t, "invoke_agent demo_agent", "tools/demo_agent.py");
-	sub = find_arg(&t, "invoke_agent demo_agent", "/work/tools/demo_agent.py");
-	tool = find(&t, "execute_tool run_subagent");
-	ls = find(&t, "execute_tool run_command");
-	subchat = find(&t, "chat gpt-4o-mini");
-	chat0 = find(&t, "chat gpt-4o");
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(sub, "sub-agent") ||
-	    !ASSERT_OK_PTR(tool, "tool") || !ASSERT_OK_PTR(subchat, "sub chat") ||
-	    !ASSERT_OK_PTR(ls, "sub tool") || !ASSERT_OK_PTR(chat0, "chat"))
+	if (!LT_NEED(&t, { &agent, "invoke_agent demo_agent", .arg = "tools/demo_agent.py" },
+		     { &sub, "invoke_agent demo_agent", .arg = "/work/tools/demo_agent.py" },
+		     { &tool, "execute_tool run_subagent" }, { &ls, "execute_tool run_command" },
+		     { &subchat, "chat gpt-4o-mini" }, { &chat0, "chat gpt-4o" }))
 		goto out;
 	ASSERT_EQ(t.n, 9, "nine spans");
 	ASSERT_TRUE(parent_is(sub, tool), "sub-agent under the tool that started it");
@@ -496,12 +471,8 @@ void test_linker_pid_reuse(void)
 	ev_exit(&t, 201, 5000, 5100, 0);
 	ev_exit(&t, 100, 1000, 6000, 0);
 
-	sh = find(&t, "exec sh");
-	git = find(&t, "exec git");
-	first = find(&t, "exec sleep");
-	second = find(&t, "exec date");
-	if (!ASSERT_OK_PTR(sh, "sh") || !ASSERT_OK_PTR(git, "git") ||
-	    !ASSERT_OK_PTR(first, "sleep") || !ASSERT_OK_PTR(second, "date"))
+	if (!LT_NEED(&t, { &sh, "exec sh" }, { &git, "exec git" }, { &first, "exec sleep" },
+		     { &second, "exec date" }))
 		goto out;
 	ASSERT_EQ(t.n, 5, "five spans");
 	ASSERT_TRUE(memcmp(sh->span_id, git->span_id, 8) != 0, "distinct spans");
@@ -536,11 +507,8 @@ void test_linker_missing_result(void)
 	ev_exit(&t, 200, 3100, 8000, 9);		/* SIGKILL */
 	ev_exit(&t, 100, 1000, 9000, 1 << 8);
 
-	tool = find(&t, "execute_tool Bash");
-	agent = find(&t, "invoke_agent demo_agent");
-	killed = find(&t, "exec sleep");
-	if (!ASSERT_OK_PTR(tool, "tool") || !ASSERT_OK_PTR(agent, "agent") ||
-	    !ASSERT_OK_PTR(killed, "sleep"))
+	if (!LT_NEED(&t, { &tool, "execute_tool Bash" }, { &agent, "invoke_agent demo_agent" },
+		     { &killed, "exec sleep" }))
 		goto out;
 	ASSERT_EQ(tool->start_ns, 3000, "start");
 	ASSERT_EQ(tool->end_ns, 9000, "ends at the agent's exit");
@@ -562,22 +530,18 @@ void test_linker_traceparent(void)
 	static const uint8_t pid[8] = { 0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7 };
 	struct tt_span *agent, *proc;
 	struct linker_stats st;
-	struct genai_call *c;
 	struct lt t;	/* --all */
 	size_t i;
 
 	if (!lt_new(&t, false))
 		return;
 	start_agent(&t, 100, 1000);
-	c = call_new(100, 2000, 3000, "gpt-4o");
-	call_ask(c, "call_1", "run_command", "{\"command\":\"date\"}");
-	linker__add_call(t.l, c, NULL);
+	agent_asks(&t, "call_1", "run_command", "{\"command\":\"date\"}");
 	ev_spawn(&t, 200, 100, 3100, "/bin/date", "date", NULL);
 	ev_exit(&t, 200, 3100, 3200, 0);
 	ASSERT_EQ(t.n, 0, "held while a traceparent may still come");
-	c = call_new(100, 4000, 5000, "gpt-4o");
-	call_answer(c, "call_1", NULL, NULL, false);
-	linker__add_call(t.l, c, "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01");
+	agent_answers(&t, "call_1", NULL,
+		      "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01");
 	ASSERT_EQ(t.n, 0, "uppercase traceparent ignored");
 	linker__add_call(t.l, call_new(100, 5100, 5200, "gpt-4o"),
 			 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
@@ -587,9 +551,7 @@ void test_linker_traceparent(void)
 	ASSERT_EQ(t.n, 6, "later spans go straight out");
 	ev_exit(&t, 100, 1000, 6000, 0);
 
-	agent = find(&t, "invoke_agent demo_agent");
-	proc = find(&t, "exec date");
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(proc, "date"))
+	if (!LT_NEED(&t, { &agent, "invoke_agent demo_agent" }, { &proc, "exec date" }))
 		goto out;
 	ASSERT_TRUE(agent->has_parent, "agent has the remote parent");
 	ASSERT_TRUE(agent->remote_parent, "remote flag");
@@ -620,10 +582,8 @@ void test_linker_parent_exits_first(void)
 	ASSERT_EQ(t.n, 2, "parents exported at their exit");
 	ev_exit(&t, 201, 2100, 12000, 0);
 	ASSERT_EQ(t.n, 3, "orphan exported at its exit");
-	root = find(&t, "exec bash");
-	bg = find(&t, "exec sleep");
 	sub = t.v[0];
-	if (!ASSERT_OK_PTR(root, "bash") || !ASSERT_OK_PTR(bg, "sleep"))
+	if (!LT_NEED(&t, { &root, "exec bash" }, { &bg, "exec sleep" }))
 		goto out;
 	ASSERT_STREQ(sub->name, "exec bash", "subshell named after the inherited exe");
 	ASSERT_EQ(iattr(sub, "process.pid"), 200, "subshell first");
@@ -657,12 +617,8 @@ void test_linker_tool_errors(void)
 	call_answer(c, "toolu_4", NULL, "ls: cannot access '/nope'\n[exit code 2]", false);
 	linker__add_call(t.l, c, NULL);
 	ev_exit(&t, 100, 1000, 6000, 0);
-	t1 = find(&t, "execute_tool Read");
-	t2 = find(&t, "execute_tool Python");
-	t3 = nth(&t, "execute_tool Bash", 0);
-	t4 = nth(&t, "execute_tool Bash", 1);
-	if (!ASSERT_OK_PTR(t1, "t1") || !ASSERT_OK_PTR(t2, "t2") || !ASSERT_OK_PTR(t3, "t3") ||
-	    !ASSERT_OK_PTR(t4, "t4"))
+	if (!LT_NEED(&t, { &t1, "execute_tool Read" }, { &t2, "execute_tool Python" },
+		     { &t3, "execute_tool Bash", 0 }, { &t4, "execute_tool Bash", 1 }))
 		goto out;
 	/* results are processed last to first */
 	if (!strcmp(sattr(t3, "gen_ai.tool.call.id"), "toolu_4")) {
@@ -740,9 +696,8 @@ void test_linker_idless_results(void)
 	call_answer(c, NULL, "get_weather", "Error: unknown city", false);
 	linker__add_call(t.l, c, NULL);
 	ev_exit(&t, 100, 1000, 8000, 0);
-	a = nth(&t, "execute_tool get_weather", 0);
-	b = nth(&t, "execute_tool get_weather", 1);
-	if (!ASSERT_OK_PTR(a, "first") || !ASSERT_OK_PTR(b, "second"))
+	if (!LT_NEED(&t, { &a, "execute_tool get_weather", 0 },
+		     { &b, "execute_tool get_weather", 1 }))
 		goto out;
 	ASSERT_EQ(a->start_ns, 3000, "first start");
 	ASSERT_EQ(a->end_ns, 4000, "first answered by the second request");
@@ -803,9 +758,7 @@ void test_linker_llm_attrs(void)
 	linker__add_call(t.l, c, NULL);
 	ev_exit(&t, 100, 1000, 6000, 0);
 
-	s = nth(&t, "chat gpt-4o", 0);
-	e = nth(&t, "chat gpt-4o", 1);
-	if (!ASSERT_OK_PTR(s, "span") || !ASSERT_OK_PTR(e, "error span"))
+	if (!LT_NEED(&t, { &s, "chat gpt-4o", 0 }, { &e, "chat gpt-4o", 1 }))
 		goto out;
 	ASSERT_EQ(s->start_ns, 1000, "clamped to the process start");
 	ASSERT_STREQ(sattr(s, "gen_ai.operation.name"), "chat", "op");
@@ -866,13 +819,10 @@ void test_linker_flush(void)
 	ev_spawn(&t, 200, 100, 7100, "/usr/bin/make", "make", "test", NULL);
 	linker__flush(t.l, 9000);
 	ASSERT_EQ(t.n, 4, "agent, chat, tool, make");
-	agent = find(&t, "invoke_agent claude-code");
-	tool = find(&t, "execute_tool Bash");
-	child = find(&t, "exec make");
-	pre = agent;
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(tool, "tool") ||
-	    !ASSERT_OK_PTR(child, "make"))
+	if (!LT_NEED(&t, { &agent, "invoke_agent claude-code" }, { &tool, "execute_tool Bash" },
+		     { &child, "exec make" }))
 		goto out;
+	pre = agent;
 	ASSERT_EQ(pre->start_ns, 5000, "starts at attach time");
 	ASSERT_TRUE(battr(pre, "tracetree.process.preexisting"), "flagged preexisting");
 	ASSERT_EQ(agent->end_ns, 9000, "ended at shutdown");
@@ -979,9 +929,7 @@ void test_linker_all_mode(void)
 	ev_exit(&t, 60, 3300, 3400, 0);
 	ev_exit(&t, 100, 1000, 4000, 0);
 	ev_exit(&t, 50, 500, 5000, 0);
-	agent = find(&t, "invoke_agent demo_agent");
-	sh = find(&t, "exec sh");
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(sh, "sh"))
+	if (!LT_NEED(&t, { &agent, "invoke_agent demo_agent" }, { &sh, "exec sh" }))
 		goto out;
 	ASSERT_EQ(t.n, 3, "agent, chat, sh");
 	ASSERT_FALSE(agent->has_parent, "top-most agent is a root");
@@ -1125,7 +1073,6 @@ void test_linker_edges(void)
 				 .service_name = "svc" };
 	struct tt_span *late, *p, *tool;
 	struct linker_stats st;
-	struct genai_call *c;
 	struct tt_fork f = { 0 };
 	struct lt t;
 
@@ -1137,19 +1084,14 @@ void test_linker_edges(void)
 	f.ppid = 100;
 	f.start_ns = 1500;
 	ASSERT_OK(linker__fork(t.l, &f), "thread ignored");
-	c = call_new(100, 2000, 3000, "gpt-4o");
-	call_ask(c, "call_1", "shell", "{\"cmd\":\"ls\"}");
-	ASSERT_OK(linker__add_call(t.l, c, NULL), "call");
+	ASSERT_OK(agent_asks(&t, "call_1", "shell", "{\"cmd\":\"ls\"}"), "call");
 	ev_fork(&t, 200, 100, 3200);		/* keeps its parent in the table */
 	ev_exit(&t, 100, 1000, 3500, 0);
 	/* the response of a close-delimited exchange may come after the exit record */
 	ASSERT_EQ(linker__add_call(t.l, call_new(100, 3100, 3400, "late-model"), NULL), 0, "late");
 	ASSERT_EQ(linker__add_call(t.l, call_new(999, 1, 2, "m"), NULL), -ENOENT, "unknown pid");
-	p = find(&t, "invoke_agent curl");
-	late = find(&t, "chat late-model");
-	tool = find(&t, "execute_tool shell");
-	if (!ASSERT_OK_PTR(p, "agent") || !ASSERT_OK_PTR(late, "late call") ||
-	    !ASSERT_OK_PTR(tool, "tool"))
+	if (!LT_NEED(&t, { &p, "invoke_agent curl" }, { &late, "chat late-model" },
+		     { &tool, "execute_tool shell" }))
 		goto out;
 	ASSERT_TRUE(parent_is(late, p), "late call still under its process");
 	ASSERT_TRUE(same_trace(late, p), "same trace");
@@ -1248,13 +1190,9 @@ void test_linker_server_spans(void)
 	linker__add_call(t.l, c, NULL);
 	/* request 2 on thread 102, with a traceparent */
 	ev_read(&t, 100, 102, SOCK_B, 2300, "/ask", tp);
-	c = call_new(100, 2400, 2500, "llama3.2");
-	c->tid = 102;
-	linker__add_call(t.l, c, NULL);
+	call_by(&t, 102, 2400, 2500, "llama3.2");
 	/* a third thread while two are open: not attributable... */
-	c = call_new(100, 2600, 2700, "llama3.2");
-	c->tid = 103;
-	linker__add_call(t.l, c, NULL);
+	call_by(&t, 103, 2600, 2700, "llama3.2");
 	/* ...unless its traceparent carries the trace of one */
 	c = call_new(100, 2750, 2790, "llama3.2");
 	c->tid = 103;
@@ -1271,26 +1209,16 @@ void test_linker_server_spans(void)
 	served(&t, 100, SOCK_B, "/ask", 503, 2300, 3100);
 	/* one request at a time: another thread's work is attributed by time */
 	ev_read(&t, 100, 101, SOCK_A, 4000, "/health", NULL);
-	c = call_new(100, 4100, 4200, "llama3.2");
-	c->tid = 107;
-	linker__add_call(t.l, c, NULL);
+	call_by(&t, 107, 4100, 4200, "llama3.2");
 	served(&t, 100, SOCK_A, "/health", 200, 4000, 4300);
 	ev_exit(&t, 100, 1000, 6000, 0);
 
-	agent = find(&t, "invoke_agent demo_agent");
-	s1 = nth(&t, "POST /ask", 0);
-	s2 = nth(&t, "POST /ask", 1);
-	s3 = find(&t, "POST /health");
-	chat1 = nth(&t, "chat llama3.2", 0);
-	chat2 = nth(&t, "chat llama3.2", 1);
-	chat3 = nth(&t, "chat llama3.2", 2);
-	chat4 = nth(&t, "chat llama3.2", 3);
-	chat5 = nth(&t, "chat llama3.2", 5);
-	tool = find(&t, "execute_tool fetch_url");
-	get = find(&t, "GET");
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(s1, "s1") || !ASSERT_OK_PTR(s2, "s2") ||
-	    !ASSERT_OK_PTR(s3, "s3") || !ASSERT_OK_PTR(chat5, "chat5") ||
-	    !ASSERT_OK_PTR(tool, "tool") || !ASSERT_OK_PTR(get, "get"))
+	if (!LT_NEED(&t, { &agent, "invoke_agent demo_agent" }, { &s1, "POST /ask", 0 },
+		     { &s2, "POST /ask", 1 }, { &s3, "POST /health" },
+		     { &chat1, "chat llama3.2", 0 }, { &chat2, "chat llama3.2", 1 },
+		     { &chat3, "chat llama3.2", 2 }, { &chat4, "chat llama3.2", 3 },
+		     { &chat5, "chat llama3.2", 5 },
+		     { &tool, "execute_tool fetch_url" }, { &get, "GET" }))
 		goto out;
 	ASSERT_EQ(s1->kind, SPAN_KIND_SERVER, "SERVER");
 	ASSERT_TRUE(parent_is(s1, agent), "SERVER under the process");
@@ -1379,18 +1307,10 @@ void test_linker_server_order(void)
 	call_by(&t, 101, 4000, 4100, "m4");
 	two_at_once(&t);
 	ev_exit(&t, 100, 1000, 6000, 0);
-	agent = find(&t, "invoke_agent demo_agent");
-	first = find(&t, "POST /first");
-	second = find(&t, "POST /second");
-	third = find(&t, "POST /third");
-	unrep = find(&t, "POST /unreported");
-	c1 = find(&t, "chat m1");
-	c2 = find(&t, "chat m2");
-	c3 = find(&t, "chat m3");
-	c4 = find(&t, "chat m4");
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(first, "first") ||
-	    !ASSERT_OK_PTR(second, "second") || !ASSERT_OK_PTR(third, "third") ||
-	    !ASSERT_OK_PTR(unrep, "unreported") || !ASSERT_OK_PTR(c4, "m4"))
+	if (!LT_NEED(&t, { &agent, "invoke_agent demo_agent" }, { &first, "POST /first" },
+		     { &second, "POST /second" }, { &third, "POST /third" },
+		     { &unrep, "POST /unreported" }, { &c1, "chat m1" }, { &c2, "chat m2" },
+		     { &c3, "chat m3" }, { &c4, "chat m4" }))
 		goto out;
 	ASSERT_TRUE(parent_is(c1, first), "thread 101: the first request");
 	ASSERT_TRUE(parent_is(c2, first), "after the second ended: the only open one");
@@ -1420,18 +1340,10 @@ static int add_mcp(struct lt *t, uint32_t pid, const char *req, const char *resp
 	int err;
 
 	x->tls = false;
-	x->req.body = (unsigned char *)strdup(req);
-	x->req.body_len = strlen(req);
-	x->req.kind = HTTP_BODY_PLAIN;
-	x->req.headers.v = calloc(1, sizeof(*x->req.headers.v));
-	x->req.headers.v[0].name = strdup("Mcp-Session-Id");
-	x->req.headers.v[0].value = strdup("sess-9");
-	x->req.headers.n = 1;
-	if (resp) {
-		x->resp.body = (unsigned char *)strdup(resp);
-		x->resp.body_len = strlen(resp);
-		x->resp.kind = HTTP_BODY_PLAIN;
-	}
+	xt_set_body(&x->req, req);
+	xt_add_header(&x->req.headers, "Mcp-Session-Id", "sess-9");
+	if (resp)
+		xt_set_body(&x->resp, resp);
 	err = mcp_decode(x, &m);
 	if (ASSERT_OK(err, "decode"))
 		err = linker__add_mcp(t->l, x, m, traceparent);
@@ -1444,7 +1356,6 @@ void test_linker_mcp_calls(void)
 {
 	struct linker_opts o = { .single_trace = true, .capture_content = true };
 	struct tt_span *agent, *tool, *mcp, *init, *bad;
-	struct genai_call *c;
 	struct lt t;
 
 	if (!lt_open(&t, &o))
@@ -1454,9 +1365,7 @@ void test_linker_mcp_calls(void)
 			  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}",
 			  "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocolVersion\":"
 			  "\"2025-06-18\"}}", 1100, 1200, NULL), "initialize");
-	c = call_new(100, 2000, 3000, "gpt-4o");
-	call_ask(c, "call_7", "mcp__calc__add", "{\"a\":2,\"b\":3}");
-	linker__add_call(t.l, c, NULL);
+	agent_asks(&t, "call_7", "mcp__calc__add", "{\"a\":2,\"b\":3}");
 	add_mcp(&t, 100, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
 		"{\"name\":\"add\",\"arguments\":{\"a\":2,\"b\":3}}}",
 		"{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"content\":[{\"type\":\"text\","
@@ -1464,18 +1373,12 @@ void test_linker_mcp_calls(void)
 	add_mcp(&t, 100, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
 		"{\"name\":\"nope\"}}", "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":"
 		"-32602,\"message\":\"Unknown tool: nope\"}}", 3300, 3400, NULL);
-	c = call_new(100, 4000, 5000, "gpt-4o");
-	call_answer(c, "call_7", NULL, "5", false);
-	linker__add_call(t.l, c, NULL);
+	agent_answers(&t, "call_7", "5", NULL);
 	ev_exit(&t, 100, 1000, 6000, 0);
 
-	agent = find(&t, "invoke_agent demo_agent");
-	init = find(&t, "initialize");
-	bad = find(&t, "execute_tool nope");
-	tool = find(&t, "execute_tool mcp__calc__add");
-	mcp = find(&t, "execute_tool add");
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(init, "initialize") ||
-	    !ASSERT_OK_PTR(tool, "tool") || !ASSERT_OK_PTR(mcp, "mcp") || !ASSERT_OK_PTR(bad, "bad"))
+	if (!LT_NEED(&t, { &agent, "invoke_agent demo_agent" }, { &init, "initialize" },
+		     { &bad, "execute_tool nope" }, { &tool, "execute_tool mcp__calc__add" },
+		     { &mcp, "execute_tool add" }))
 		goto out;
 	ASSERT_TRUE(parent_is(init, agent), "initialize under the agent");
 	ASSERT_STREQ(sattr(init, "mcp.method.name"), "initialize", "method");
@@ -1584,21 +1487,12 @@ void test_linker_transport_script(void)
 	ev_exit(&t, 106, 1500, 1750, 0);
 	ev_exit(&t, 100, 1000, 1800, 0);
 
-	agent = find(&t, "invoke_agent curl_agent");
-	curl1 = find_arg(&t, "exec curl", "{\"messages\":[]}");
-	curl2 = nth(&t, "exec curl", 1);
-	chat1 = nth(&t, "chat gpt-4o-mini", 0);
-	chat2 = nth(&t, "chat gpt-4o-mini", 1);
-	tool = find(&t, "execute_tool run_command");
-	sub = find(&t, "exec curl_agent.sh");
-	sh = find(&t, "exec sh");
-	ls = find(&t, "exec ls");
-	head = find(&t, "exec head");
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(curl1, "curl1") ||
-	    !ASSERT_OK_PTR(curl2, "curl2") || !ASSERT_OK_PTR(chat1, "chat1") ||
-	    !ASSERT_OK_PTR(chat2, "chat2") || !ASSERT_OK_PTR(tool, "tool") ||
-	    !ASSERT_OK_PTR(sub, "subshell") || !ASSERT_OK_PTR(sh, "sh") ||
-	    !ASSERT_OK_PTR(ls, "ls") || !ASSERT_OK_PTR(head, "head"))
+	if (!LT_NEED(&t, { &agent, "invoke_agent curl_agent" },
+		     { &curl1, "exec curl", .arg = "{\"messages\":[]}" },
+		     { &curl2, "exec curl", 1 },
+		     { &chat1, "chat gpt-4o-mini", 0 }, { &chat2, "chat gpt-4o-mini", 1 },
+		     { &tool, "execute_tool run_command" }, { &sub, "exec curl_agent.sh" },
+		     { &sh, "exec sh" }, { &ls, "exec ls" }, { &head, "exec head" }))
 		goto out;
 	ASSERT_EQ(t.n, 10, "ten spans");
 	ASSERT_NULL(find(&t, "invoke_agent curl"), "curl is no agent");
@@ -1643,9 +1537,7 @@ void test_linker_transport_no_script(void)
 	linker__add_call(t.l, call_new(101, 1200, 1300, "gpt-4o"), NULL);
 	ev_exit(&t, 101, 1100, 1400, 0);
 	ev_exit(&t, 100, 1000, 1500, 0);
-	sh = find(&t, "exec sh");
-	curl = find(&t, "invoke_agent curl");
-	if (!ASSERT_OK_PTR(sh, "sh") || !ASSERT_OK_PTR(curl, "curl agent"))
+	if (!LT_NEED(&t, { &sh, "exec sh" }, { &curl, "invoke_agent curl" }))
 		goto out;
 	ASSERT_TRUE(parent_is(curl, sh), "curl agent under sh -c");
 	ASSERT_TRUE(parent_is(find(&t, "chat gpt-4o"), curl), "chat under curl");
@@ -1661,11 +1553,8 @@ void test_linker_transport_no_script(void)
 	linker__add_call(t.l, call_new(201, 2400, 2500, "gpt-4o"), NULL);
 	ev_exit(&t, 201, 2300, 2600, 0);
 	ev_exit(&t, 200, 2000, 2700, 0);
-	claude = find(&t, "invoke_agent claude-code");
-	tool = find(&t, "execute_tool Bash");
-	sub = find(&t, "invoke_agent curl");
-	if (!ASSERT_OK_PTR(claude, "claude") || !ASSERT_OK_PTR(tool, "tool") ||
-	    !ASSERT_OK_PTR(sub, "curl sub-agent"))
+	if (!LT_NEED(&t, { &claude, "invoke_agent claude-code" }, { &tool, "execute_tool Bash" },
+		     { &sub, "invoke_agent curl" }))
 		goto out;
 	ASSERT_TRUE(parent_is(sub, tool), "curl sub-agent under the Bash tool");
 	ASSERT_TRUE(parent_is(find(&t, "chat gpt-4o"), sub), "its chat under it");
@@ -1694,11 +1583,8 @@ void test_linker_transport_all_mode(void)
 	ev_exit(&t, 102, 1200, 1500, 0);
 	ev_exit(&t, 101, 1100, 1550, 0);
 	ev_exit(&t, 100, 1000, 1600, 0);
-	agent = find(&t, "invoke_agent bot");
-	curl = find(&t, "exec wget");
-	chat = find(&t, "chat gpt-4o");
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(curl, "wget") ||
-	    !ASSERT_OK_PTR(chat, "chat"))
+	if (!LT_NEED(&t, { &agent, "invoke_agent bot" }, { &curl, "exec wget" },
+		     { &chat, "chat gpt-4o" }))
 		goto out;
 	ASSERT_TRUE(parent_is(curl, agent), "wget under the agent");
 	ASSERT_TRUE(parent_is(chat, curl), "chat under wget");

@@ -202,14 +202,9 @@ static void check_two(const struct lt *t)
 	struct tt_span *agent, *a, *b, *chat1, *chat2;
 	size_t i;
 
-	agent = find(t, "invoke_agent agent_service");
-	a = nth(t, "POST /ask", 0);
-	b = nth(t, "POST /ask", 1);
-	chat1 = nth(t, "chat gpt-4o", 0);
-	chat2 = nth(t, "chat gpt-4o", 1);
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(a, "SERVER A") ||
-	    !ASSERT_OK_PTR(b, "SERVER B") || !ASSERT_OK_PTR(chat1, "chat 1") ||
-	    !ASSERT_OK_PTR(chat2, "chat 2"))
+	if (!LT_NEED(t, { &agent, "invoke_agent agent_service" }, { &a, "POST /ask", 0 },
+		     { &b, "POST /ask", 1 }, { &chat1, "chat gpt-4o", 0 },
+		     { &chat2, "chat gpt-4o", 1 }))
 		return;
 	ASSERT_EQ(t->n, 5, "spans");
 	ASSERT_EQ(a->kind, SPAN_KIND_SERVER, "SERVER");
@@ -307,12 +302,8 @@ void test_linker_server_h2(void)
 	}
 	srv_exit(&s, 500, 3000);
 	srv_finish(&s, 3000);
-	agent = find(&s.t, "invoke_agent agent_service");
-	ask = find(&s.t, "POST /ask");
-	other = find(&s.t, "POST /other");
-	chat = find(&s.t, "chat gpt-4o");
-	if (!ASSERT_OK_PTR(agent, "agent") || !ASSERT_OK_PTR(ask, "SERVER /ask") ||
-	    !ASSERT_OK_PTR(other, "SERVER /other") || !ASSERT_OK_PTR(chat, "chat"))
+	if (!LT_NEED(&s.t, { &agent, "invoke_agent agent_service" }, { &ask, "POST /ask" },
+		     { &other, "POST /other" }, { &chat, "chat gpt-4o" }))
 		goto close;
 	ASSERT_EQ(ask->kind, SPAN_KIND_SERVER, "SERVER");
 	ASSERT_EQ(ask->start_ns, b.seg[3].ts, "stream 1 starts with its HEADERS");

@@ -98,13 +98,8 @@ void test_linker_tls_unsupported(void)
 	/* an exec'd process's close after its exit: ignored */
 	ev_close(&t, 100, 8, 3100, 5, 5);
 	linker__flush(t.l, 4000);
-	proc = find(&t, "exec codex");
-	a = find(&t, "TLS localhost");
-	b = find(&t, "TLS 127.0.0.1");
-	c3 = find(&t, "TLS llm.example.test");
-	ASSERT_OK_PTR(proc, "process span");
-	if (!ASSERT_OK_PTR(a, "span named by SNI") || !ASSERT_OK_PTR(b, "span named by peer") ||
-	    !ASSERT_OK_PTR(c3, "ended at exit"))
+	if (!LT_NEED(&t, { &proc, "exec codex" }, { &a, "TLS localhost" }, { &b, "TLS 127.0.0.1" },
+		     { &c3, "TLS llm.example.test" }))
 		goto out;
 	ASSERT_EQ(a->kind, SPAN_KIND_CLIENT, "client span");
 	ASSERT_TRUE(parent_is(a, proc), "under the process");

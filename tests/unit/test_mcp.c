@@ -4,23 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange_test.h"
 #include "mcp.h"
 #include "test.h"
-
-static void add_header(struct http_headers *h, const char *name, const char *value)
-{
-	h->v = realloc(h->v, (h->n + 1) * sizeof(*h->v));
-	h->v[h->n].name = strdup(name);
-	h->v[h->n].value = strdup(value);
-	h->n++;
-}
-
-static void set_body(struct http_message *m, const char *body)
-{
-	m->body = (unsigned char *)strdup(body);
-	m->body_len = strlen(body);
-	m->kind = HTTP_BODY_PLAIN;
-}
 
 static void add_event(struct http_message *m, const char *data)
 {
@@ -41,7 +27,7 @@ static struct http_exchange *post(const char *body)
 	x->target = strdup("/mcp");
 	x->host = strdup("127.0.0.1:3000");
 	x->status = 200;
-	set_body(&x->req, body);
+	xt_set_body(&x->req, body);
 	return x;
 }
 
@@ -52,9 +38,9 @@ void test_mcp_initialize_json(void)
 				       "\"capabilities\":{},\"clientInfo\":{\"name\":\"c\"}}}");
 	struct mcp_call *c = NULL;
 
-	add_header(&x->resp.headers, "Mcp-Session-Id", "sess-1");
-	set_body(&x->resp, "{\"result\":{\"protocolVersion\":\"2025-03-26\",\"capabilities\":{}},"
-		 "\"jsonrpc\":\"2.0\",\"id\":0}");
+	xt_add_header(&x->resp.headers, "Mcp-Session-Id", "sess-1");
+	xt_set_body(&x->resp, "{\"result\":{\"protocolVersion\":\"2025-03-26\","
+		    "\"capabilities\":{}},\"jsonrpc\":\"2.0\",\"id\":0}");
 	if (!ASSERT_OK(mcp_decode(x, &c), "decode"))
 		goto out;
 	ASSERT_STREQ(c->method, "initialize", "method");
@@ -76,9 +62,9 @@ void test_mcp_tools_call_sse(void)
 				       "\"arguments\":{\"a\":2,\"b\":3}}}");
 	struct mcp_call *c = NULL;
 
-	add_header(&x->req.headers, "mcp-session-id", "sess-2");
-	add_header(&x->req.headers, "MCP-Protocol-Version", "2025-06-18");
-	add_header(&x->resp.headers, "Mcp-Session-Id", "other");
+	xt_add_header(&x->req.headers, "mcp-session-id", "sess-2");
+	xt_add_header(&x->req.headers, "MCP-Protocol-Version", "2025-06-18");
+	xt_add_header(&x->resp.headers, "Mcp-Session-Id", "other");
 	/* a progress notification and a response to another id come first */
 	add_event(&x->resp, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
 		  "\"params\":{\"progress\":1}}");
@@ -106,8 +92,8 @@ void test_mcp_errors(void)
 				       "\"params\":{\"name\":\"nope\"}}");
 	struct mcp_call *c = NULL;
 
-	set_body(&x->resp, "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32602,"
-		 "\"message\":\"Tool nope not found\"}}");
+	xt_set_body(&x->resp, "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32602,"
+		    "\"message\":\"Tool nope not found\"}}");
 	if (!ASSERT_OK(mcp_decode(x, &c), "decode JSON-RPC error"))
 		goto out;
 	ASSERT_TRUE(c->has_error, "error");
@@ -120,8 +106,8 @@ void test_mcp_errors(void)
 
 	x = post("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\","
 		 "\"params\":{\"name\":\"fail\",\"arguments\":{}}}");
-	set_body(&x->resp, "[{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"isError\":true,"
-		 "\"content\":[]}}]");
+	xt_set_body(&x->resp, "[{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"isError\":true,"
+		    "\"content\":[]}}]");
 	if (!ASSERT_OK(mcp_decode(x, &c), "decode tool error (in a batch)"))
 		goto out;
 	ASSERT_TRUE(c->tool_error, "isError");

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* test_otlp_pb.c: protobuf encoding: decodes back to the JSON encoding's content; protoc agrees. */
+/* test_otlp_pb.c: protobuf encoding: decodes (otlp_receiver.py) as JSON does; protoc reads it. */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,260 +9,11 @@
 #include <unistd.h>
 
 #include "tt_limits.h"
-#include "hex.h"
 #include "otlp_pb.h"
 #include "otlp_test.h"
 #include "test.h"
 
-/*
- * A decoder from protobuf to the OTLP/JSON shape the JSON encoder writes (hex ids, 64-bit
- * integers as strings, status always with its code). Anything unexpected adds an "unknown"
- * member, so the comparison with the JSON encoding fails.
- */
-typedef cJSON *(*pb_msg_fn)(const uint8_t *p, size_t n);
-
-static void pb_unknown(cJSON *o, const struct pb_field *f)
-{
-	char k[32];
-
-	snprintf(k, sizeof(k), "unknown_%u_%d", f->num, f->wire);
-	cJSON_AddTrueToObject(o, k);
-}
-
-static cJSON *pb_strn(const struct pb_field *f)
-{
-	char *s = strndup((const char *)f->p, f->len);
-	cJSON *j = cJSON_CreateString(s ? s : "");
-
-	free(s);
-	return j;
-}
-
-static cJSON *pb_hex(const struct pb_field *f)
-{
-	char hex[65];
-
-	if (f->len > 32)
-		return cJSON_CreateString("too long");
-	hex_encode(f->p, f->len, hex);
-	return cJSON_CreateString(hex);
-}
-
-static cJSON *pb_u64str(uint64_t v, bool sign)
-{
-	char s[32];
-
-	if (sign)
-		snprintf(s, sizeof(s), "%" PRId64, (int64_t)v);
-	else
-		snprintf(s, sizeof(s), "%" PRIu64, v);
-	return cJSON_CreateString(s);
-}
-
-/* Adds the decoded submessage to an array member (created on first use) or as a member. */
-static void pb_add(cJSON *o, const char *key, bool repeated, cJSON *item)
-{
-	cJSON *arr;
-
-	if (!repeated) {
-		cJSON_AddItemToObject(o, key, item);
-		return;
-	}
-	arr = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (!arr)
-		arr = cJSON_AddArrayToObject(o, key);
-	cJSON_AddItemToArray(arr, item);
-}
-
-static cJSON *pb_any(const uint8_t *p, size_t n);
-
-static cJSON *pb_array(const uint8_t *p, size_t n)
-{
-	cJSON *o = cJSON_CreateObject(), *vals = cJSON_AddArrayToObject(o, "values");
-	struct pb_field f;
-	size_t pos = 0;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num == 1 && f.wire == PB_LEN)
-			cJSON_AddItemToArray(vals, pb_any(f.p, f.len));
-		else
-			pb_unknown(o, &f);
-	}
-	return o;
-}
-
-static cJSON *pb_any(const uint8_t *p, size_t n)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-	double d;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num == 1 && f.wire == PB_LEN) {
-			cJSON_AddItemToObject(o, "stringValue", pb_strn(&f));
-		} else if (f.num == 2 && f.wire == PB_VARINT) {
-			cJSON_AddBoolToObject(o, "boolValue", f.u != 0);
-		} else if (f.num == 3 && f.wire == PB_VARINT) {
-			cJSON_AddItemToObject(o, "intValue", pb_u64str(f.u, true));
-		} else if (f.num == 4 && f.wire == PB_I64) {
-			memcpy(&d, &f.u, sizeof(d));
-			if (d != d)
-				cJSON_AddStringToObject(o, "doubleValue", "NaN");
-			else
-				cJSON_AddNumberToObject(o, "doubleValue", d);
-		} else if (f.num == 5 && f.wire == PB_LEN) {
-			cJSON_AddItemToObject(o, "arrayValue", pb_array(f.p, f.len));
-		} else {
-			pb_unknown(o, &f);
-		}
-	}
-	return o;
-}
-
-static cJSON *pb_kv(const uint8_t *p, size_t n)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num == 1 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, "key", pb_strn(&f));
-		else if (f.num == 2 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, "value", pb_any(f.p, f.len));
-		else
-			pb_unknown(o, &f);
-	}
-	return o;
-}
-
-static cJSON *pb_status(const uint8_t *p, size_t n)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-	int code = 0;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num == 2 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, "message", pb_strn(&f));
-		else if (f.num == 3 && f.wire == PB_VARINT)
-			code = (int)f.u;
-		else
-			pb_unknown(o, &f);
-	}
-	cJSON_AddNumberToObject(o, "code", code);
-	return o;
-}
-
-static cJSON *pb_span(const uint8_t *p, size_t n)
-{
-	static const char *const ids[] = { NULL, "traceId", "spanId", NULL, "parentSpanId" };
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num <= 4 && ids[f.num] && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, ids[f.num], pb_hex(&f));
-		else if (f.num == 5 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, "name", pb_strn(&f));
-		else if (f.num == 6 && f.wire == PB_VARINT)
-			cJSON_AddNumberToObject(o, "kind", (double)f.u);
-		else if ((f.num == 7 || f.num == 8) && f.wire == PB_I64)
-			cJSON_AddItemToObject(o, f.num == 7 ? "startTimeUnixNano" :
-					      "endTimeUnixNano", pb_u64str(f.u, false));
-		else if (f.num == 9 && f.wire == PB_LEN)
-			pb_add(o, "attributes", true, pb_kv(f.p, f.len));
-		else if (f.num == 15 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, "status", pb_status(f.p, f.len));
-		else if (f.num == 16 && f.wire == PB_I32)
-			cJSON_AddNumberToObject(o, "flags", (double)f.u);
-		else
-			pb_unknown(o, &f);
-	}
-	return o;
-}
-
-static cJSON *pb_scope(const uint8_t *p, size_t n)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if ((f.num == 1 || f.num == 2) && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, f.num == 1 ? "name" : "version", pb_strn(&f));
-		else
-			pb_unknown(o, &f);
-	}
-	return o;
-}
-
-/* ScopeSpans and ResourceSpans share the layout {1: head, 2: repeated items, 3: schemaUrl}. */
-static cJSON *pb_group(const uint8_t *p, size_t n, const char *head, pb_msg_fn head_fn,
-		       const char *items, pb_msg_fn item_fn)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num == 1 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, head, head_fn(f.p, f.len));
-		else if (f.num == 2 && f.wire == PB_LEN)
-			pb_add(o, items, true, item_fn(f.p, f.len));
-		else if (f.num == 3 && f.wire == PB_LEN)
-			cJSON_AddItemToObject(o, "schemaUrl", pb_strn(&f));
-		else
-			pb_unknown(o, &f);
-	}
-	return o;
-}
-
-static cJSON *pb_scope_spans(const uint8_t *p, size_t n)
-{
-	return pb_group(p, n, "scope", pb_scope, "spans", pb_span);
-}
-
-static cJSON *pb_resource(const uint8_t *p, size_t n)
-{
-	cJSON *o = cJSON_CreateObject();
-	struct pb_field f;
-	size_t pos = 0;
-
-	cJSON_AddArrayToObject(o, "attributes");
-	while (pb_next(p, n, &pos, &f) > 0) {
-		if (f.num == 1 && f.wire == PB_LEN)
-			pb_add(o, "attributes", true, pb_kv(f.p, f.len));
-		else
-			pb_unknown(o, &f);
-	}
-	return o;
-}
-
-static cJSON *pb_resource_spans(const uint8_t *p, size_t n)
-{
-	return pb_group(p, n, "resource", pb_resource, "scopeSpans", pb_scope_spans);
-}
-
-static cJSON *pb_request(const uint8_t *p, size_t n, bool *ok)
-{
-	cJSON *o = cJSON_CreateObject(), *rs = cJSON_AddArrayToObject(o, "resourceSpans");
-	struct pb_field f;
-	size_t pos = 0;
-	int r;
-
-	while ((r = pb_next(p, n, &pos, &f)) > 0) {
-		if (f.num == 1 && f.wire == PB_LEN)
-			cJSON_AddItemToArray(rs, pb_resource_spans(f.p, f.len));
-		else
-			pb_unknown(o, &f);
-	}
-	*ok = r == 0;
-	return o;
-}
+#define PY "/usr/bin/python3"
 
 static bool encode_both(struct tt_span **v, size_t n, struct tt_buf *json, struct tt_buf *pb)
 {
@@ -273,28 +23,71 @@ static bool encode_both(struct tt_span **v, size_t n, struct tt_buf *json, struc
 	       ASSERT_OK(otlp_pb_encode(pb, v, n, otlp_test_meta()), "protobuf");
 }
 
+/* b in a new file named after the template path ("/tmp/...XXXXXX"); false (asserted) if not. */
+static bool write_tmp(const struct tt_buf *b, char *path)
+{
+	int fd = mkstemp(path);
+	bool ok;
+
+	if (!ASSERT_GE(fd, 0, "tmp"))
+		return false;
+	ok = ASSERT_EQ(write(fd, b->data, b->len), (long long)b->len, "write");
+	close(fd);
+	return ok;
+}
+
+/* The shell command cmd with its output into the file out: its exit status (-1: none). */
+static int run_to(const char *cmd, const char *out)
+{
+	char line[2048];
+	int st;
+
+	snprintf(line, sizeof(line), "%s > %s 2>&1", cmd, out);
+	st = system(line);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void unlink_tmp(const char *path)
+{
+	if (*path != '/' || getenv("TT_KEEP_TMP"))
+		return;
+	unlink(path);
+}
+
+/*
+ * The protobuf decoded (by tests/e2e/otlp_receiver.py, the exporter tests' receiver: hex ids,
+ * 64-bit integers as strings, any unknown field a member of its own) is the JSON encoding.
+ */
 void test_otlp_pb_round_trip(void)
 {
+	char in[] = "/tmp/tt-pb-XXXXXX", out[64] = "", cmd[1024];
 	struct tt_span *v[OTLP_TEST_NSPANS];
-	struct tt_buf json, pb;
 	cJSON *want = NULL, *got = NULL;
-	bool ok = false;
+	struct tt_buf json, pb;
+	char *text = NULL;
 
-	otlp_test_spans(v, true);
-	if (!encode_both(v, OTLP_TEST_NSPANS, &json, &pb))
-		goto out;
-	want = cJSON_ParseWithLength((const char *)json.data, json.len);
-	got = pb_request(pb.data, pb.len, &ok);
-	ASSERT_TRUE(ok, "protobuf well formed");
-	if (!ASSERT_TRUE(cJSON_Compare(want, got, true), "protobuf content == JSON content")) {
-		char *g = cJSON_PrintUnformatted(got);
-
-		fprintf(stderr, "got: %s\n", g);
-		free(g);
+	if (access(PY, X_OK)) {
+		test__skip("needs " PY);
+		return;
 	}
+	otlp_test_spans(v, true);
+	if (!encode_both(v, OTLP_TEST_NSPANS, &json, &pb) || !write_tmp(&pb, in))
+		goto out;
+	snprintf(out, sizeof(out), "%s.json", in);
+	snprintf(cmd, sizeof(cmd), PY " %s/../e2e/otlp_receiver.py --decode %s", test__fixtures(),
+		 in);
+	ASSERT_EQ(run_to(cmd, out), 0, "protobuf well formed");
+	text = otlp_test_read(out, NULL);
+	want = cJSON_ParseWithLength((const char *)json.data, json.len);
+	got = text ? cJSON_Parse(text) : NULL;
+	if (!ASSERT_TRUE(cJSON_Compare(want, got, true), "protobuf content == JSON content"))
+		fprintf(stderr, "got: %s\n", text ? text : "(nothing)");
 out:
+	unlink_tmp(in);
+	unlink_tmp(out);
 	cJSON_Delete(want);
 	cJSON_Delete(got);
+	free(text);
 	tt_buf_free(&json);
 	tt_buf_free(&pb);
 	otlp_test_free(v, OTLP_TEST_NSPANS);
@@ -410,19 +203,6 @@ void test_otlp_pb_response(void)
 		  "truncated");
 }
 
-static int run_protoc(const char *in, const char *out)
-{
-	char cmd[2048];
-	int st;
-
-	snprintf(cmd, sizeof(cmd),
-		 "protoc --decode=opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest "
-		 "-I %s/otlp/proto %s/otlp/proto/opentelemetry/proto/collector/trace/v1/"
-		 "trace_service.proto < %s > %s 2>&1", test__fixtures(), test__fixtures(), in, out);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* protoc, with .proto files written from the spec's field numbers, reads our bytes. */
 void test_otlp_pb_protoc(void)
 {
@@ -434,12 +214,11 @@ void test_otlp_pb_protoc(void)
 		"trace_id: \"\\020\\021\\022\\023\\024\\025\\026\\027"
 		"\\030\\031\\032\\033\\034\\035\\036\\037\"",
 	};
-	char in[] = "/tmp/tt-pb-XXXXXX", out[64];
+	char in[] = "/tmp/tt-pb-XXXXXX", out[64] = "", cmd[1024];
 	struct tt_span *v[OTLP_TEST_NSPANS];
-	struct tt_buf b;
 	char *text = NULL, *line;
+	struct tt_buf b;
 	size_t i;
-	int fd;
 
 	if (access("/usr/bin/protoc", X_OK)) {
 		test__skip("protoc not installed (apt-get install protobuf-compiler)");
@@ -447,13 +226,15 @@ void test_otlp_pb_protoc(void)
 	}
 	otlp_test_spans(v, false);
 	tt_buf_init(&b, TT_MAX_EXPORT_BODY);
-	fd = mkstemp(in);
 	if (!ASSERT_OK(otlp_pb_encode(&b, v, OTLP_TEST_NSPANS, otlp_test_meta()), "encode") ||
-	    !ASSERT_GE(fd, 0, "tmp") ||
-	    !ASSERT_EQ(write(fd, b.data, b.len), (long long)b.len, "write"))
+	    !write_tmp(&b, in))
 		goto out;
 	snprintf(out, sizeof(out), "%s.txt", in);
-	ASSERT_EQ(run_protoc(in, out), 0, "protoc --decode succeeds");
+	snprintf(cmd, sizeof(cmd),
+		 "protoc --decode=opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest "
+		 "-I %s/otlp/proto %s/otlp/proto/opentelemetry/proto/collector/trace/v1/"
+		 "trace_service.proto < %s", test__fixtures(), test__fixtures(), in);
+	ASSERT_EQ(run_to(cmd, out), 0, "protoc --decode succeeds");
 	text = otlp_test_read(out, NULL);
 	if (!ASSERT_OK_PTR(text, "protoc output"))
 		goto out;
@@ -468,13 +249,9 @@ void test_otlp_pb_protoc(void)
 			break;
 		}
 	}
-	if (!getenv("TT_KEEP_TMP"))
-		unlink(out);
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(in);
-	}
+	unlink_tmp(in);
+	unlink_tmp(out);
 	free(text);
 	tt_buf_free(&b);
 	otlp_test_free(v, OTLP_TEST_NSPANS);

@@ -9,25 +9,13 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "exchange_test.h"
 #include "prov_internal.h"
 #include "prov_test.h"
 #include "sse.h"
 #include "test.h"
 
 /* ---- helpers shared with test_prov_*.c (prov_test.h) ---- */
-
-int ptest_add_header(struct http_headers *h, const char *name, const char *value)
-{
-	struct http_header *v = realloc(h->v, (h->n + 1) * sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	h->v = v;
-	v[h->n].name = strdup(name);
-	v[h->n].value = strdup(value);
-	h->n++;
-	return 0;
-}
 
 /* An event as the HTTP layer keeps it, T_EVENT_STEP after the one before. */
 static int add_event(const struct sse_event *e, void *ctx)
@@ -86,30 +74,6 @@ struct http_exchange *ptest_exchange(const char *host, const char *target, int s
 	}
 	x->resp.end_ns = T_FIRST_BODY + (x->resp.n_events + 1) * T_EVENT_STEP;
 	return x;
-}
-
-void ptest_free(struct http_exchange *x)
-{
-	size_t i;
-
-	if (!x)
-		return;
-	for (i = 0; i < x->req.headers.n; i++) {
-		free(x->req.headers.v[i].name);
-		free(x->req.headers.v[i].value);
-	}
-	free(x->req.headers.v);
-	for (i = 0; i < x->resp.n_events; i++) {
-		free(x->resp.events[i].event);
-		free(x->resp.events[i].data);
-	}
-	free(x->resp.events);
-	free(x->req.body);
-	free(x->resp.body);
-	free(x->method);
-	free(x->target);
-	free(x->host);
-	free(x);
 }
 
 static enum http_body_kind kind_of(const char *s)
@@ -184,7 +148,7 @@ static struct http_exchange *fixture_exchange(const struct fixture *f, size_t re
 	x->flags = flags_of(pj_get(m, "flags"));
 	x->tls = !cJSON_IsFalse(pj_get(m, "tls"));
 	cJSON_ArrayForEach(h, pj_get(m, "req_headers"))
-		ptest_add_header(&x->req.headers, h->string, h->valuestring);
+		xt_add_header(&x->req.headers, h->string, h->valuestring);
 	return x;
 }
 
@@ -219,7 +183,7 @@ struct genai_call *ptest_decode(const char *dir, bool capture)
 		return NULL;
 	err = provider_decode(x, &o, &c);
 	ASSERT_OK(err, dir);
-	ptest_free(x);
+	http_exchange__free(x);
 	return c;
 }
 
@@ -286,7 +250,7 @@ void test_provider_detect(void)
 		int err;
 
 		if (d->header)
-			ptest_add_header(&x->req.headers, d->header, "2023-06-01");
+			xt_add_header(&x->req.headers, d->header, "2023-06-01");
 		ASSERT_TRUE(provider_is_llm_request(x), d->target);
 		err = provider_decode(x, NULL, &c);
 		if (!d->provider) {
@@ -302,7 +266,7 @@ void test_provider_detect(void)
 			ASSERT_EQ(c->n_finish_reasons, 0, "no finish without response");
 		}
 		genai_call__free(c);
-		ptest_free(x);
+		http_exchange__free(x);
 	}
 }
 
@@ -322,20 +286,20 @@ void test_provider_not_llm(void)
 		ASSERT_FALSE(provider_is_llm_request(x), targets[i]);
 		ASSERT_EQ(provider_decode(x, NULL, &c), -ENOENT, targets[i]);
 		ASSERT_NULL(c, "no call");
-		ptest_free(x);
+		http_exchange__free(x);
 	}
 	x = ptest_exchange("api.openai.com", "/v1/chat/completions", 200, NULL, 0, NULL, 0,
 			   HTTP_BODY_NONE);
 	free(x->method);
 	x->method = strdup("GET");
 	ASSERT_EQ(provider_decode(x, NULL, &c), -ENOENT, "GET");
-	ptest_free(x);
+	http_exchange__free(x);
 	ASSERT_EQ(provider_decode(NULL, NULL, &c), -EINVAL, "NULL exchange");
 	/* unknown host, LLM-like path, but the bodies are not an LLM API's */
 	x = ptest_fixture("openai/compat_not_llm", &(bool){ 0 });
 	if (ASSERT_OK_PTR(x, "fixture"))
 		ASSERT_EQ(provider_decode(x, NULL, &c), -ENOENT, "form post");
-	ptest_free(x);
+	http_exchange__free(x);
 }
 
 #define CHAT_REQ "{\"model\":\"m1\",\"messages\":[]}"
@@ -360,12 +324,12 @@ void test_provider_server(void)
 		ASSERT_FALSE(c->has_ttft, "no ttft");
 	}
 	genai_call__free(c);
-	ptest_free(x);
+	http_exchange__free(x);
 
 	/* unknown servers need an OpenAI-shaped body */
 	x = ptest_exchange(NULL, "/v1/chat/completions", 0, NULL, 0, NULL, 0, HTTP_BODY_NONE);
 	ASSERT_EQ(provider_decode(x, NULL, &c), -ENOENT, "no shape");
-	ptest_free(x);
+	http_exchange__free(x);
 	x = ptest_exchange(NULL, "/v1/chat/completions", 0, CHAT_REQ, strlen(CHAT_REQ), NULL, 0,
 			   HTTP_BODY_NONE);
 	snprintf(x->peer_addr, sizeof(x->peer_addr), "192.0.2.7");
@@ -381,7 +345,7 @@ void test_provider_server(void)
 		ASSERT_EQ(c->end_ns, T_REQ_START + 1000000, "ends with the request");
 	}
 	genai_call__free(c);
-	ptest_free(x);
+	http_exchange__free(x);
 
 	x = ptest_exchange("[::1]:8080", "/v1/chat/completions", 200, CHAT_REQ, strlen(CHAT_REQ),
 			   NULL, 0, HTTP_BODY_NONE);
@@ -390,7 +354,7 @@ void test_provider_server(void)
 		ASSERT_EQ(c->server_port, 8080, "v6 port");
 	}
 	genai_call__free(c);
-	ptest_free(x);
+	http_exchange__free(x);
 	genai_call__free(NULL);
 }
 
@@ -505,7 +469,7 @@ static void sweep_one(const char *dir)
 			test__guarded_free(x->resp.body);
 			x->resp.body = NULL;
 		}
-		ptest_free(x);
+		http_exchange__free(x);
 		if (!ASSERT_OK(err, dir))
 			break;
 		if (full->request_model)
@@ -558,7 +522,7 @@ void test_provider_garbage(void)
 		if (!provider_decode(x, &o, &c))
 			ASSERT_OK_PTR(c, "call");
 		genai_call__free(c);
-		ptest_free(x);
+		http_exchange__free(x);
 	}
 }
 
@@ -632,7 +596,7 @@ void test_provider_plain_stream(void)
 			same_call(whole, c, streams[i]);
 		genai_call__free(c);
 		genai_call__free(whole);
-		ptest_free(x);
+		http_exchange__free(x);
 	}
 }
 
@@ -679,7 +643,7 @@ void test_provider_caps(void)
 		ASSERT_EQ(c->n_finish_reasons, 1, "finish still there");
 	}
 	genai_call__free(c);
-	ptest_free(x);
+	http_exchange__free(x);
 	tt_buf_free(&req);
 	tt_buf_free(&resp);
 	free(text);

@@ -20,33 +20,34 @@ static int render(const struct sse_event *ev, void *ctx)
 			     ev->id ? (int)ev->id_len : 1, ev->id ? ev->id : "-", ev->retry);
 }
 
-static const char *names[] = { "whole", "bytes", "random" };
+struct sse_run {
+	struct sse_parser p;
+	struct tt_buf *out;
+};
+
+/* A test__split_bytes receiver: the piece goes to the parser, its events to out. */
+static long sse_piece(const void *p, size_t n, void *ctx)
+{
+	struct sse_run *r = ctx;
+	int err = sse_parser__feed(&r->p, p, n, render, r->out);
+
+	return err ? err : (long)n;
+}
 
 /* Feeds in to a fresh parser split as asked; returns the rendered events. */
-static bool run(enum sse_mode mode, size_t max_event, const char *in, size_t len, int how,
-		uint64_t seed, struct tt_buf *out, uint64_t *oversize)
+static bool run(enum sse_mode mode, size_t max_event, const char *in, size_t len,
+		enum test_split how, uint64_t seed, struct tt_buf *out, uint64_t *oversize)
 {
-	struct sse_parser p;
-	size_t off = 0, n;
-	bool ok = true;
-	void *g;
+	struct sse_run r = { .out = out };
+	bool ok;
 
-	sse_parser__init(&p, mode, max_event);
-	while (off < len && ok) {
-		n = len - off;
-		if (how == 1)
-			n = 1;
-		else if (how == 2)
-			n = 1 + test__rand(&seed) % (n < 30 ? n : 30);
-		g = test__guarded(in + off, n);
-		ok = ASSERT_OK(sse_parser__feed(&p, g, n, render, out), "feed");
-		test__guarded_free(g);
-		off += n;
-	}
-	ok = ok && ASSERT_OK(sse_parser__finish(&p, render, out), "finish");
+	sse_parser__init(&r.p, mode, max_event);
+	ok = ASSERT_GE(test__split_bytes(in, len, test__split_piece(how), 30, &seed, sse_piece,
+					 &r), 0, "feed") &&
+	     ASSERT_OK(sse_parser__finish(&r.p, render, out), "finish");
 	if (oversize)
-		*oversize = p.n_oversize;
-	sse_parser__free(&p);
+		*oversize = r.p.n_oversize;
+	sse_parser__free(&r.p);
 	return ok;
 }
 
@@ -54,10 +55,10 @@ static void check_all_splits(enum sse_mode mode, const char *in, const char *wan
 {
 	int how, k;
 
-	for (how = 0; how < 3; how++) {
-		if (!test__start_subtest(names[how]))
+	for (how = TEST_SPLIT_WHOLE; how <= TEST_SPLIT_RANDOM; how++) {
+		if (!test__start_subtest(test__split_names[how]))
 			continue;
-		for (k = 0; k < (how == 2 ? 40 : 1); k++) {
+		for (k = 0; k < (how == TEST_SPLIT_RANDOM ? 40 : 1); k++) {
 			struct tt_buf out;
 
 			tt_buf_init(&out, 1 << 16);
@@ -129,17 +130,18 @@ void test_sse_caps(void)
 	uint64_t over;
 	int how;
 
-	for (how = 0; how < 3; how++) {
+	for (how = TEST_SPLIT_WHOLE; how <= TEST_SPLIT_RANDOM; how++) {
 		struct tt_buf out;
 
 		tt_buf_init(&out, 1 << 16);
 		if (run(SSE_MODE_SSE, 16, in, strlen(in), how, 3, &out, &over)) {
-			ASSERT_STREQ(tt_buf_cstr(&out), "-|ok|-|-1\n", names[how]);
+			ASSERT_STREQ(tt_buf_cstr(&out), "-|ok|-|-1\n", test__split_names[how]);
 			ASSERT_EQ(over, 2, "oversize counted");
 		}
 		tt_buf_reset(&out);
 		if (run(SSE_MODE_NDJSON, 16, nd, strlen(nd), how, 3, &out, &over)) {
-			ASSERT_STREQ(tt_buf_cstr(&out), "-|{\"b\":1}|-|-1\n", names[how]);
+			ASSERT_STREQ(tt_buf_cstr(&out), "-|{\"b\":1}|-|-1\n",
+				     test__split_names[how]);
 			ASSERT_EQ(over, 1, "ndjson oversize counted");
 		}
 		tt_buf_free(&out);

@@ -45,6 +45,18 @@ static size_t sni_end(const uint8_t *p, size_t n, const char *sni)
 	return 0;
 }
 
+/* Hello i's bytes when its subtest runs; NULL when skipped or unreadable (asserted). */
+static uint8_t *hello_bytes(size_t i, size_t *n)
+{
+	uint8_t *p;
+
+	if (!test__start_subtest(hellos[i].file))
+		return NULL;
+	p = test__read_fixture(hellos[i].file, n);
+	ASSERT_OK_PTR(p, "fixture");
+	return p;
+}
+
 void test_tlshello_fixtures(void)
 {
 	struct tls_hello h;
@@ -52,10 +64,8 @@ void test_tlshello_fixtures(void)
 	size_t i, n;
 
 	for (i = 0; i < N_HELLOS; i++) {
-		if (!test__start_subtest(hellos[i].file))
-			continue;
-		p = test__read_fixture(hellos[i].file, &n);
-		if (!ASSERT_OK_PTR(p, "fixture"))
+		p = hello_bytes(i, &n);
+		if (!p)
 			continue;
 		ASSERT_EQ(parse_guarded(p, n, &h), n, "whole hello parsed");
 		ASSERT_TRUE(h.has_sni, "has SNI");
@@ -77,10 +87,8 @@ void test_tlshello_truncated(void)
 	int ret;
 
 	for (i = 0; i < N_HELLOS; i++) {
-		if (!test__start_subtest(hellos[i].file))
-			continue;
-		p = test__read_fixture(hellos[i].file, &n);
-		if (!ASSERT_OK_PTR(p, "fixture"))
+		p = hello_bytes(i, &n);
+		if (!p)
 			continue;
 		end = sni_end(p, n, hellos[i].sni);
 		ASSERT_GE(end, 1, "SNI in the fixture");

@@ -145,39 +145,53 @@ static void build(struct tt_span **v, size_t *n, struct tv_fix *f)
 	resource__put(f->ls);
 }
 
-/* A view printing to a memory stream (*text); NULL with *out and *text NULL on failure. */
-static struct tree_view *open_view(const struct tree_view_opts *o, FILE **out, char **text,
-				   size_t *len)
-{
+/* A view printing to a memory stream, and the text it printed (whole once tv_text closed it). */
+struct tv_out {
 	struct tree_view *tv;
+	FILE *f;
+	char *text;
+	size_t len;
+};
 
-	*out = open_memstream(text, len);
-	if (!ASSERT_OK_PTR(*out, "memstream"))
-		return NULL;
-	tv = tree_view__new(*out, o);
-	if (!ASSERT_OK_PTR(tv, "new")) {
-		fclose(*out);
-		free(*text);
-		*out = NULL;
-		*text = NULL;
-	}
-	return tv;
+static bool tv_open(struct tv_out *o, const struct tree_view_opts *opts)
+{
+	memset(o, 0, sizeof(*o));
+	o->f = open_memstream(&o->text, &o->len);
+	if (!ASSERT_OK_PTR(o->f, "memstream"))
+		return false;
+	o->tv = tree_view__new(o->f, opts);
+	return ASSERT_OK_PTR(o->tv, "new");
 }
 
 /* The same, fed the spans of build(). */
-static struct tree_view *fed_view(const struct tree_view_opts *o, FILE **out, char **text,
-				  size_t *len)
+static bool tv_open_fed(struct tv_out *o, const struct tree_view_opts *opts)
 {
-	struct tree_view *tv = open_view(o, out, text, len);
 	struct tt_span *v[16];
 	struct tv_fix f;
 	size_t n;
 
-	if (!tv)
-		return NULL;
+	if (!tv_open(o, opts))
+		return false;
 	build(v, &n, &f);
-	feed(tv, v, n);
-	return tv;
+	feed(o->tv, v, n);
+	return true;
+}
+
+/* Everything printed so far; the stream is closed, nothing is printed after. */
+static const char *tv_text(struct tv_out *o)
+{
+	if (o->f)
+		fclose(o->f);
+	o->f = NULL;
+	return o->text;
+}
+
+static void tv_close(struct tv_out *o)
+{
+	tree_view__free(o->tv);
+	if (o->f)
+		fclose(o->f);
+	free(o->text);
 }
 
 /* Every line of text is at most width columns (a UTF-8 character counts once). */
@@ -199,92 +213,75 @@ static bool lines_fit(const char *text, size_t width, const char *name)
 void test_tree_view_golden(void)
 {
 	struct tree_view_stats st;
-	struct tree_view *tv;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out;
+	struct tv_out o;
 
-	tv = fed_view(NULL, &out, &text, &len);
-	if (!tv)
-		return;
-	fflush(out);
-	ASSERT_TRUE(len > 0, "trace printed when its root ended");
-	ASSERT_NULL(strstr(text, "codex"), "unfinished trace held back");
-	tree_view__flush(tv);
-	tree_view__stats(tv, &st);
+	if (!tv_open_fed(&o, NULL))
+		goto out;
+	fflush(o.f);
+	ASSERT_TRUE(o.len > 0, "trace printed when its root ended");
+	ASSERT_NULL(strstr(o.text, "codex"), "unfinished trace held back");
+	tree_view__flush(o.tv);
+	tree_view__stats(o.tv, &st);
 	ASSERT_EQ(st.spans, 11, "spans");
 	ASSERT_EQ(st.traces, 2, "traces");
 	ASSERT_EQ(st.incomplete, 1, "incomplete traces");
-	fclose(out);
-	otlp_test_golden_text("tree_basic.txt", text);
-	lines_fit(text, TT_TREE_WIDTH, "line fits 100 columns");
-	ASSERT_NULL(strchr(text, '\x1b'), "control characters never reach the terminal");
-	tree_view__free(tv);
-	free(text);
+	otlp_test_golden_text("tree_basic.txt", tv_text(&o));
+	lines_fit(o.text, TT_TREE_WIDTH, "line fits 100 columns");
+	ASSERT_NULL(strchr(o.text, '\x1b'), "control characters never reach the terminal");
+out:
+	tv_close(&o);
 }
 
 void test_tree_view_narrow(void)
 {
-	struct tree_view_opts o = { .width = 60 };
-	struct tree_view *tv;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out;
+	struct tree_view_opts opts = { .width = 60 };
+	struct tv_out o;
 
-	tv = fed_view(&o, &out, &text, &len);
-	if (!tv)
-		return;
-	tree_view__free(tv);	/* the unfinished trace is dropped silently by free */
-	fclose(out);
-	lines_fit(text, 60, "line fits 60 columns");
-	ASSERT_OK_PTR(strstr(text, "…\n"), "cut lines end in an ellipsis");
-	ASSERT_NULL(strstr(text, "codex"), "unfinished trace not printed by free");
-	free(text);
+	if (!tv_open_fed(&o, &opts))
+		goto out;
+	tree_view__free(o.tv);	/* the unfinished trace is dropped silently by free */
+	o.tv = NULL;
+	lines_fit(tv_text(&o), 60, "line fits 60 columns");
+	ASSERT_OK_PTR(strstr(o.text, "…\n"), "cut lines end in an ellipsis");
+	ASSERT_NULL(strstr(o.text, "codex"), "unfinished trace not printed by free");
+out:
+	tv_close(&o);
 }
 
 void test_tree_view_eviction(void)
 {
-	struct tree_view_opts o = { .max_spans = 3 };
+	struct tree_view_opts opts = { .max_spans = 3 };
 	struct tree_view_stats st;
 	struct tt_resource *r = res(7, NULL, 0);
-	struct tree_view *tv;
 	struct tv_fix f = { .seed = 0 };
 	struct tt_span *root, *s;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out;
+	struct tv_out o;
 	int i;
 
-	tv = open_view(&o, &out, &text, &len);
-	if (!tv)
+	if (!tv_open(&o, &opts))
 		goto out;
 	/* five traces, each with one child whose root never comes */
 	for (i = 0; i < 5; i++) {
 		memset(f.trace, i + 1, 16);
 		root = mk(&f, r, "exec parent", SPAN_KIND_INTERNAL, NULL, 0, 10);
 		s = mk(&f, r, "exec child", SPAN_KIND_INTERNAL, root, 1, 2);
-		ASSERT_OK(tree_view__add(tv, s), "add");
+		ASSERT_OK(tree_view__add(o.tv, s), "add");
 		span__free(s);
 		span__free(root);
 	}
-	tree_view__stats(tv, &st);
+	tree_view__stats(o.tv, &st);
 	ASSERT_EQ(st.evicted, 2, "two oldest traces printed early");
 	ASSERT_EQ(st.traces, 2, "printed");
-	fflush(out);
-	ASSERT_OK_PTR(strstr(text, "incomplete trace 0101010101010101"), "oldest went first");
-	ASSERT_OK_PTR(strstr(text, "too many open spans"), "reason shown");
-	tree_view__flush(tv);
-	tree_view__stats(tv, &st);
+	fflush(o.f);
+	ASSERT_OK_PTR(strstr(o.text, "incomplete trace 0101010101010101"), "oldest went first");
+	ASSERT_OK_PTR(strstr(o.text, "too many open spans"), "reason shown");
+	tree_view__flush(o.tv);
+	tree_view__stats(o.tv, &st);
 	ASSERT_EQ(st.traces, 5, "the rest at flush");
 	ASSERT_EQ(st.incomplete, 5, "all incomplete");
-	fclose(out);
-	out = NULL;
 out:
-	if (out)
-		fclose(out);
-	tree_view__free(tv);
+	tv_close(&o);
 	resource__put(r);
-	free(text);
 }
 
 void test_tree_view_duration(void)
@@ -310,38 +307,30 @@ void test_tree_view_cycle(void)
 {
 	struct tt_resource *r = res(9, NULL, 0);
 	struct tree_view_stats st;
-	struct tree_view *tv;
 	struct tv_fix f = { .seed = 0 };
 	struct tt_span *a, *b;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out;
+	struct tv_out o;
 
-	tv = open_view(NULL, &out, &text, &len);
-	if (!tv)
+	if (!tv_open(&o, NULL))
 		goto out;
 	memset(f.trace, 7, 16);
 	a = mk(&f, r, "exec a", SPAN_KIND_INTERNAL, NULL, 0, 1);
 	b = mk(&f, r, "exec b", SPAN_KIND_INTERNAL, a, 0, 1);
 	memcpy(a->parent_id, b->span_id, 8);
 	a->has_parent = true;
-	ASSERT_OK(tree_view__add(tv, a), "a");
-	ASSERT_OK(tree_view__add(tv, b), "b");
+	ASSERT_OK(tree_view__add(o.tv, a), "a");
+	ASSERT_OK(tree_view__add(o.tv, b), "b");
 	span__free(a);
 	span__free(b);
-	tree_view__flush(tv);
-	tree_view__stats(tv, &st);
-	fflush(out);
+	tree_view__flush(o.tv);
+	tree_view__stats(o.tv, &st);
 	ASSERT_EQ(st.traces, 1, "printed");
-	ASSERT_OK_PTR(strstr(text, "exec a"), "a printed");
-	ASSERT_OK_PTR(strstr(text, "exec b"), "b printed");
-	ASSERT_NULL(strstr(strstr(text, "exec a") + 1, "exec a"), "a once");
+	ASSERT_OK_PTR(strstr(tv_text(&o), "exec a"), "a printed");
+	ASSERT_OK_PTR(strstr(o.text, "exec b"), "b printed");
+	ASSERT_NULL(strstr(strstr(o.text, "exec a") + 1, "exec a"), "a once");
 out:
-	if (out)
-		fclose(out);
-	tree_view__free(tv);
+	tv_close(&o);
 	resource__put(r);
-	free(text);
 }
 
 /*
@@ -353,29 +342,21 @@ void test_tree_view_invalid_utf8(void)
 {
 	struct tt_resource *r = res(11, NULL, 0);
 	struct tv_fix f = { .seed = 0 };
-	struct tree_view *tv;
+	struct tv_out o;
 	struct tt_span *s;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out;
 
-	tv = open_view(NULL, &out, &text, &len);
-	if (!tv)
+	if (!tv_open(&o, NULL))
 		goto out;
 	memset(f.trace, 9, 16);
 	s = mk(&f, r, "exec caf\xc3\xa9 \xc0\xaf \xed\xa0\x80 \x80 \x01 \xe2\x82",
 	       SPAN_KIND_INTERNAL, NULL, 0, 1);
-	ASSERT_OK(tree_view__add(tv, s), "add");
+	ASSERT_OK(tree_view__add(o.tv, s), "add");
 	span__free(s);
-	fflush(out);
-	ASSERT_OK_PTR(strstr(text, "exec caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd "
-				   "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd ? "
-				   "\xef\xbf\xbd\xef\xbf\xbd "),
+	ASSERT_OK_PTR(strstr(tv_text(&o), "exec caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd "
+					    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd ? "
+					    "\xef\xbf\xbd\xef\xbf\xbd "),
 		      "each invalid byte is U+FFFD, a control '?'");
 out:
-	if (out)
-		fclose(out);
-	tree_view__free(tv);
+	tv_close(&o);
 	resource__put(r);
-	free(text);
 }

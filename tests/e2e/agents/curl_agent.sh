@@ -17,10 +17,15 @@ tools='[{"type":"function","function":{"name":"run_command","description":"Run a
 prompt='List the files in /tmp and tell me the first one.'
 user="{\"role\":\"user\",\"content\":\"$prompt\"}"
 
-curl -sS --fail --http1.1 --cacert "$cafile" -H "Authorization: Bearer $key" \
-	-H 'Content-Type: application/json' -o "$work/r1.json" \
-	-d "{\"model\":\"$model\",\"messages\":[$user],\"tools\":$tools}" \
-	"$base/v1/chat/completions"
+# chat MESSAGES FILE: a chat call with the messages (a JSON list's inside), its answer to FILE.
+chat() {
+	curl -sS --fail --http1.1 --cacert "$cafile" -H "Authorization: Bearer $key" \
+		-H 'Content-Type: application/json' -o "$2" \
+		-d "{\"model\":\"$model\",\"messages\":[$1],\"tools\":$tools}" \
+		"$base/v1/chat/completions"
+}
+
+chat "$user" "$work/r1.json"
 
 # The pretty-printed chat.completion: one tool call, its id, name and JSON-string arguments.
 id=$(sed -n 's/^ *"id": "\(call_[^"]*\)".*/\1/p' "$work/r1.json" | head -n 1)
@@ -38,8 +43,5 @@ echo "tool> $out"
 
 assistant="{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"$id\",\"type\":\"function\",\"function\":{\"name\":\"$name\",\"arguments\":\"$args\"}}]}"
 result="{\"role\":\"tool\",\"tool_call_id\":\"$id\",\"content\":\"$out\"}"
-curl -sS --fail --http1.1 --cacert "$cafile" -H "Authorization: Bearer $key" \
-	-H 'Content-Type: application/json' -o "$work/r2.json" \
-	-d "{\"model\":\"$model\",\"messages\":[$user,$assistant,$result],\"tools\":$tools}" \
-	"$base/v1/chat/completions"
+chat "$user,$assistant,$result" "$work/r2.json"
 echo "FINAL: $(sed -n 's/^ *"content": "\(.*\)",\{0,1\}$/\1/p' "$work/r2.json" | head -n 1)"

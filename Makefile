@@ -8,7 +8,7 @@ BPFTOOL ?= bpftool
 CC ?= cc
 PREFIX ?= /usr/local
 BIN ?= tracetree-bpf
-DEBIAN_DEPS := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+DEBIAN_DEPS := build-essential clang clang-format llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libdeflate-dev libcjson-dev libbrotli-dev libzstd-dev libnghttp2-dev libcurl4-openssl-dev \
 	libssl-dev pkg-config openssl curl ca-certificates python3 python3-httpx iproute2 \
 	libclang-rt-14-dev golang-go gnutls-bin libnss3-tools libcapstone-dev protobuf-compiler strace
@@ -53,7 +53,7 @@ HELPER_SRCS := $(wildcard tests/e2e/helpers/*.c)
 HELPER_BINS := $(patsubst tests/e2e/helpers/%.c,$(OUTPUT)/helpers/%,$(HELPER_SRCS))
 
 .PHONY: FORCE npm-deps all deps test test-unit test-e2e check bench fuzz demo install clean layers \
-	cycles
+	cycles format
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -228,6 +228,11 @@ test: $(OUTPUT)/bpf-tests
 
 -include $(wildcard $(TBPF)/*.d)
 
+# clang-format 14 with .clang-format; make check fails on any difference (tools/check_format.sh).
+format:
+	$(call msg,FORMAT,src include bpf tests)
+	$(Q)tools/check_format.sh --fix
+
 layers:
 	$(Q)tools/check_layers.sh
 	$(Q)tools/check_cycles.sh --self-test
@@ -237,6 +242,7 @@ cycles: $(LIB_OBJS) $(OUTPUT)/obj/main.o
 	$(Q)tools/check_cycles.sh $^
 
 check: deps
+	$(Q)tools/check_format.sh
 	$(Q)$(MAKE) --no-print-directory layers
 	$(Q)$(MAKE) --no-print-directory npm-deps
 	$(Q)TT_NPM_DIR=$(abspath $(NPM_DIR)) $(MAKE) --no-print-directory test

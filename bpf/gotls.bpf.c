@@ -22,24 +22,24 @@
  * between entry and return, so the stash is keyed by (tgid, g), not by thread.
  */
 #if defined(bpf_target_x86)
-#define GO_PARM1_REG	ax
-#define GO_PARM2_REG	bx
-#define GO_PARM3_REG	cx
-#define GO_G_REG	r14
+#define GO_PARM1_REG ax
+#define GO_PARM2_REG bx
+#define GO_PARM3_REG cx
+#define GO_G_REG     r14
 #elif defined(bpf_target_arm64)
-#define GO_PARM1_REG	regs[0]
-#define GO_PARM2_REG	regs[1]
-#define GO_PARM3_REG	regs[2]
-#define GO_G_REG	regs[28]
+#define GO_PARM1_REG regs[0]
+#define GO_PARM2_REG regs[1]
+#define GO_PARM3_REG regs[2]
+#define GO_G_REG     regs[28]
 #else
 #error "gotls.bpf.c: Go's register ABI is described for x86 and arm64 only"
 #endif
 /* __PT_REGS_CAST: libbpf's view of the probe's registers (struct user_pt_regs on arm64) */
-#define GO_PARM1(x)	(__PT_REGS_CAST(x)->GO_PARM1_REG)
-#define GO_PARM2(x)	(__PT_REGS_CAST(x)->GO_PARM2_REG)
-#define GO_PARM3(x)	(__PT_REGS_CAST(x)->GO_PARM3_REG)
-#define GO_RET1(x)	GO_PARM1(x)
-#define GO_G(x)		(__PT_REGS_CAST(x)->GO_G_REG)
+#define GO_PARM1(x) (__PT_REGS_CAST(x)->GO_PARM1_REG)
+#define GO_PARM2(x) (__PT_REGS_CAST(x)->GO_PARM2_REG)
+#define GO_PARM3(x) (__PT_REGS_CAST(x)->GO_PARM3_REG)
+#define GO_RET1(x)  GO_PARM1(x)
+#define GO_G(x)	    (__PT_REGS_CAST(x)->GO_G_REG)
 
 struct go_key {
 	__u32 tgid;
@@ -64,7 +64,10 @@ int go_write_enter(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct ssl_args a = {
-		.ssl = GO_PARM1(ctx), .buf = GO_PARM2(ctx), .fd = -1, .dir = TT_DIR_WRITE,
+		.ssl = GO_PARM1(ctx),
+		.buf = GO_PARM2(ctx),
+		.fd = -1,
+		.dir = TT_DIR_WRITE,
 		.src = TT_SRC_GOTLS,
 	};
 	__u64 n = GO_PARM3(ctx);

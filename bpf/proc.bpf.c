@@ -9,8 +9,8 @@
 #include "tt.bpf.h"
 #include "tlslib.bpf.h"
 
-#define AF_INET		2
-#define AF_INET6	10
+#define AF_INET	 2
+#define AF_INET6 10
 
 const volatile bool cfg_all = false;
 const volatile __u32 cfg_self = 0;
@@ -31,7 +31,7 @@ struct tt_abi_anchor {
 	struct tt_libopen libopen;
 	struct tt_sock sock;
 	struct tt_aead_bind aead_bind;
-	struct tt_data data;	/* flexible array: last */
+	struct tt_data data; /* flexible array: last */
 };
 
 struct {

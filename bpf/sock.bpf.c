@@ -31,9 +31,9 @@
  * (src/linker_tls.c), so an agent whose TLS stack we cannot probe still shows its connections.
  * Sockets of no interest pay nothing more: SK_SKIP still returns at sock_call_begin.
  */
-#define SOCK_MSG_PEEK		2
-#define SOCK_IOV_MAX		16	/* iovecs looked at per call; later ones count as lost */
-#define SOCK_PROBES		64
+#define SOCK_MSG_PEEK 2
+#define SOCK_IOV_MAX  16 /* iovecs looked at per call; later ones count as lost */
+#define SOCK_PROBES   64
 
 /* --no-plaintext: the programs stay attached but return at once */
 const volatile bool cfg_sock_off = false;
@@ -41,12 +41,12 @@ const volatile bool cfg_sock_off = false;
 struct sock_key {
 	__u32 tgid;
 	__u32 pad;
-	__u64 ino;		/* sockfs inode: unique while the socket lives, unlike the fd */
+	__u64 ino; /* sockfs inode: unique while the socket lives, unlike the fd */
 };
 
 struct sock_st {
-	__u64 pos[2];		/* bytes captured so far per direction */
-	__u32 probes;		/* calls looked at while SK_UNKNOWN */
+	__u64 pos[2]; /* bytes captured so far per direction */
+	__u32 probes; /* calls looked at while SK_UNKNOWN */
 	__u8 kind;
 	__u8 pad[3];
 };
@@ -54,9 +54,9 @@ struct sock_st {
 /* A socket call in flight on a thread, from entry to exit. */
 struct sock_call {
 	__u64 ino;
-	__u64 sk;		/* struct sock *, for the addresses */
-	__u64 buf;		/* the buffer, or the iovec array when cnt > 0 */
-	__u32 cnt;		/* iovec count, 0 for a plain buffer */
+	__u64 sk;  /* struct sock *, for the addresses */
+	__u64 buf; /* the buffer, or the iovec array when cnt > 0 */
+	__u32 cnt; /* iovec count, 0 for a plain buffer */
 	__s32 fd;
 	__u8 dir;
 	__u8 pad[7];
@@ -68,7 +68,7 @@ struct sock_call {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);		/* TT_MAX_TLS_BPF: open TLS client sockets */
+	__uint(max_entries, 8192); /* TT_MAX_TLS_BPF: open TLS client sockets */
 	__type(key, struct sock_key);
 	__type(value, struct tt_tls_close);
 } tls_socks SEC(".maps");
@@ -77,7 +77,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
-	__type(key, __u32);			/* tgid */
+	__type(key, __u32); /* tgid */
 	__type(value, __u8);
 } tls_procs SEC(".maps");
 
@@ -87,12 +87,12 @@ struct sock_iovs {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);		/* TT_MAX_CONNS_BPF */
+	__uint(max_entries, 65536); /* TT_MAX_CONNS_BPF */
 	__type(key, struct sock_key);
 	__type(value, struct sock_st);
 } socks SEC(".maps");
 
-TT_STASH_MAP(sock_calls, __u64, struct sock_call);	/* key: pid_tgid */
+TT_STASH_MAP(sock_calls, __u64, struct sock_call); /* key: pid_tgid */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -150,8 +150,7 @@ static __always_inline struct socket *io_enter(long fd, __u64 pid_tgid, __u64 *i
 }
 
 /* Call c on TCP socket sock, to capture at the syscall's exit unless the socket is SK_SKIP. */
-static __always_inline int sock_call_begin(struct sock_call *c, struct socket *sock,
-					   __u64 pid_tgid)
+static __always_inline int sock_call_begin(struct sock_call *c, struct socket *sock, __u64 pid_tgid)
 {
 	struct sock_key key = { .tgid = pid_tgid >> 32, .ino = c->ino };
 	struct sock_st *st = bpf_map_lookup_elem(&socks, &key);
@@ -194,8 +193,8 @@ static __always_inline void sock_report(struct sock_call *c, __u64 pid_tgid)
  * space, and its entry in tls_socks. Staged in sock_scratch, free here: sock_emit_seg, its
  * other user, only runs on SK_PLAIN sockets later in the same program.
  */
-static __always_inline void tls_report(struct sock_key *key, struct sock_call *c, __u64 p,
-				       __u64 n, __u64 call_len, __u64 pid_tgid)
+static __always_inline void tls_report(struct sock_key *key, struct sock_call *c, __u64 p, __u64 n,
+				       __u64 call_len, __u64 pid_tgid)
 {
 	struct tt_tls_close init = { .conn = TT_CONN_SOCK | key->ino, .fd = c->fd };
 	struct tt_tls_hello *e;
@@ -313,8 +312,12 @@ static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, _
 				      __u64 pid_tgid)
 {
 	struct data_run r = {
-		.pid_tgid = pid_tgid, .conn = TT_CONN_SOCK | c->ino, .call_len = n, .fd = c->fd,
-		.dir = c->dir & 1, .src = TT_SRC_SOCK,
+		.pid_tgid = pid_tgid,
+		.conn = TT_CONN_SOCK | c->ino,
+		.call_len = n,
+		.fd = c->fd,
+		.dir = c->dir & 1,
+		.src = TT_SRC_SOCK,
 	};
 	__u32 take = n < cfg_call_cap ? n : cfg_call_cap, zero = 0, cnt, off, len, avail, i, size;
 	__u8 trunc = 0;
@@ -427,7 +430,10 @@ int sk_write_in(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_write")
-int sk_write_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+int sk_write_out(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
 
 SEC("tracepoint/syscalls/sys_enter_writev")
 int sk_writev_in(struct trace_event_raw_sys_enter *ctx)
@@ -438,7 +444,10 @@ int sk_writev_in(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_writev")
-int sk_writev_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+int sk_writev_out(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
 
 SEC("tracepoint/syscalls/sys_enter_sendto")
 int sk_sendto_in(struct trace_event_raw_sys_enter *ctx)
@@ -447,7 +456,10 @@ int sk_sendto_in(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendto")
-int sk_sendto_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+int sk_sendto_out(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
 
 SEC("tracepoint/syscalls/sys_enter_sendmsg")
 int sk_sendmsg_in(struct trace_event_raw_sys_enter *ctx)
@@ -456,7 +468,10 @@ int sk_sendmsg_in(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendmsg")
-int sk_sendmsg_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+int sk_sendmsg_out(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
 
 SEC("tracepoint/syscalls/sys_enter_read")
 int sk_read_in(struct trace_event_raw_sys_enter *ctx)
@@ -465,7 +480,10 @@ int sk_read_in(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_read")
-int sk_read_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+int sk_read_out(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
 
 SEC("tracepoint/syscalls/sys_enter_readv")
 int sk_readv_in(struct trace_event_raw_sys_enter *ctx)
@@ -476,7 +494,10 @@ int sk_readv_in(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_readv")
-int sk_readv_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+int sk_readv_out(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
 
 SEC("tracepoint/syscalls/sys_enter_recvfrom")
 int sk_recvfrom_in(struct trace_event_raw_sys_enter *ctx)
@@ -486,7 +507,10 @@ int sk_recvfrom_in(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_recvfrom")
-int sk_recvfrom_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+int sk_recvfrom_out(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
 
 SEC("tracepoint/syscalls/sys_enter_recvmsg")
 int sk_recvmsg_in(struct trace_event_raw_sys_enter *ctx)
@@ -495,7 +519,10 @@ int sk_recvmsg_in(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_recvmsg")
-int sk_recvmsg_out(struct trace_event_raw_sys_exit *ctx) { return sock_exit(ctx->ret); }
+int sk_recvmsg_out(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
 
 /*
  * The end of a captured socket: user space delivers what it holds (close-delimited bodies). The

@@ -4,15 +4,15 @@
 #ifndef TT_SOCK_BPF_H
 #define TT_SOCK_BPF_H
 
-#define SOCK_AF_INET		2
-#define SOCK_AF_INET6		10
-#define SOCK_STREAM_TYPE	1
+#define SOCK_AF_INET	 2
+#define SOCK_AF_INET6	 10
+#define SOCK_STREAM_TYPE 1
 
 enum sock_kind {
-	SK_UNKNOWN = 0,		/* no bytes that tell yet */
-	SK_PLAIN = 1,		/* HTTP: captured */
-	SK_SKIP = 2,		/* TLS or another protocol: never captured */
-	SK_TLS = 3,		/* a TLS client: counted in tls_socks, never captured */
+	SK_UNKNOWN = 0, /* no bytes that tell yet */
+	SK_PLAIN = 1,	/* HTTP: captured */
+	SK_SKIP = 2,	/* TLS or another protocol: never captured */
+	SK_TLS = 3,	/* a TLS client: counted in tls_socks, never captured */
 };
 
 /* Whether sock is an IPv4/IPv6 stream socket. */
@@ -61,8 +61,8 @@ static __always_inline __u8 sock_kind_of(const __u8 *b, __u8 dir)
 	case FOURCC('O', 'P', 'T', 'I'):
 	case FOURCC('C', 'O', 'N', 'N'):
 	case FOURCC('T', 'R', 'A', 'C'):
-	case FOURCC('P', 'R', 'I', ' '):	/* HTTP/2 prior knowledge (h2c) */
-	case FOURCC('H', 'T', 'T', 'P'):	/* a response: tracing began mid-connection */
+	case FOURCC('P', 'R', 'I', ' '): /* HTTP/2 prior knowledge (h2c) */
+	case FOURCC('H', 'T', 'T', 'P'): /* a response: tracing began mid-connection */
 		return SK_PLAIN;
 	}
 	return SK_UNKNOWN;
@@ -91,8 +91,8 @@ static __always_inline void sock_fill(struct tt_sock *e, struct sock *sk, __u64 
 		l6 = (__u32 *)e->laddr;
 		r6 = (__u32 *)e->raddr;
 		/* a dual-stack socket talking IPv4: ::ffff:a.b.c.d */
-		if (r6[0] == 0 && r6[1] == 0 && r6[2] == bpf_htonl(0xffff) &&
-		    l6[0] == 0 && l6[1] == 0 && l6[2] == bpf_htonl(0xffff))
+		if (r6[0] == 0 && r6[1] == 0 && r6[2] == bpf_htonl(0xffff) && l6[0] == 0 &&
+		    l6[1] == 0 && l6[2] == bpf_htonl(0xffff))
 			e->family = SOCK_AF_INET;
 	}
 	if (e->family == SOCK_AF_INET) {

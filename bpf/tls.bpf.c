@@ -75,7 +75,8 @@ static __always_inline int ssl_int_enter(struct pt_regs *ctx, __u8 dir)
 
 	if (!tgid_traced(pid_tgid >> 32))
 		return 0;
-	if (ex_delta && !bpf_probe_read_user(&ret_addr, sizeof(ret_addr), (void *)PT_REGS_SP(ctx)) &&
+	if (ex_delta &&
+	    !bpf_probe_read_user(&ret_addr, sizeof(ret_addr), (void *)PT_REGS_SP(ctx)) &&
 	    (__s64)(ret_addr - PT_REGS_IP(ctx)) == ex_delta)
 		src = TT_SRC_SSL_EX;
 	return args_stash(pid_tgid, PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM4(ctx), dir,
@@ -133,11 +134,11 @@ int BPF_KPROBE(ssl_free_enter, void *ssl)
 struct aead_args {
 	__u64 out;
 	__u64 out_lenp;
-	__u32 kind;		/* AEAD_TLS12 / AEAD_TLS13 */
+	__u32 kind; /* AEAD_TLS12 / AEAD_TLS13 */
 	__u32 pad;
 };
 
-TT_STASH_MAP(aead_args, __u64, struct aead_args);	/* key: pid_tgid */
+TT_STASH_MAP(aead_args, __u64, struct aead_args); /* key: pid_tgid */
 
 /*
  * At the entry of a seal or open: arguments 7 to 10 (in, in_len, ad, ad_len) into st, from the
@@ -158,10 +159,13 @@ int aead_seal_enter(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct data_run r = {
-		.pid_tgid = pid_tgid, .conn = TT_CONN_PEND | (__u32)pid_tgid, .fd = -1,
-		.dir = TT_DIR_WRITE, .src = TT_SRC_AEAD,
+		.pid_tgid = pid_tgid,
+		.conn = TT_CONN_PEND | (__u32)pid_tgid,
+		.fd = -1,
+		.dir = TT_DIR_WRITE,
+		.src = TT_SRC_AEAD,
 	};
-	__u64 st[4];		/* in, in_len, ad, ad_len */
+	__u64 st[4]; /* in, in_len, ad, ad_len */
 	struct aead_tid *t;
 	__u32 kind;
 
@@ -186,7 +190,7 @@ int aead_open_enter(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct aead_args a = { .out = PT_REGS_PARM2(ctx), .out_lenp = PT_REGS_PARM3(ctx) };
-	__u64 st[4];		/* in, in_len, ad, ad_len */
+	__u64 st[4]; /* in, in_len, ad, ad_len */
 
 	if (!tgid_traced(pid_tgid >> 32))
 		return 0;
@@ -259,14 +263,15 @@ int BPF_KRETPROBE(gtls_recv_exit, long ret)
  * identity PR_NSPR_IO_LAYER (0): only layered descriptors are captured. PRFileDesc is public
  * and stable (prio.h): methods, secret, lower, higher, dtor, then identity (PRIntn) at 40.
  */
-#define TT_PRFD_IDENTITY_OFF	40
+#define TT_PRFD_IDENTITY_OFF 40
 
 static __always_inline int nss_enter(void *fd, __u64 buf, __u8 dir)
 {
 	int identity = 0;
 
-	if (!fd || bpf_probe_read_user(&identity, sizeof(identity),
-				       (char *)fd + TT_PRFD_IDENTITY_OFF) || identity == 0)
+	if (!fd ||
+	    bpf_probe_read_user(&identity, sizeof(identity), (char *)fd + TT_PRFD_IDENTITY_OFF) ||
+	    identity == 0)
 		return 0;
 	return args_enter((__u64)fd, buf, 0, dir, TT_SRC_NSS);
 }

@@ -12,8 +12,8 @@
 struct ssl_args {
 	__u64 ssl;
 	__u64 buf;
-	__u64 lenp;		/* _ex: size_t *written / *readbytes */
-	__s32 fd;		/* socket fd seen by a nested syscall, -1 until then */
+	__u64 lenp; /* _ex: size_t *written / *readbytes */
+	__s32 fd;   /* socket fd seen by a nested syscall, -1 until then */
 	__u8 dir;
 	__u8 src;
 	__u8 pad[2];
@@ -26,16 +26,16 @@ struct conn_key {
 };
 
 struct conn_state {
-	__u64 pos[2];		/* bytes seen so far per direction */
-	__s32 fd;		/* last fd reported to user space */
+	__u64 pos[2]; /* bytes seen so far per direction */
+	__s32 fd;     /* last fd reported to user space */
 	__u32 pad;
 };
 
-TT_STASH_MAP(ssl_args, __u64, struct ssl_args) __weak;	/* key: pid_tgid */
+TT_STASH_MAP(ssl_args, __u64, struct ssl_args) __weak; /* key: pid_tgid */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);		/* TT_MAX_CONNS_BPF */
+	__uint(max_entries, 65536); /* TT_MAX_CONNS_BPF */
 	__type(key, struct conn_key);
 	__type(value, struct conn_state);
 } conns SEC(".maps") __weak;
@@ -57,7 +57,12 @@ static __always_inline int args_stash(__u64 pid_tgid, __u64 ssl, __u64 buf, __u6
 				      __u8 src)
 {
 	struct ssl_args a = {
-		.ssl = ssl, .buf = buf, .lenp = lenp, .fd = -1, .dir = dir, .src = src,
+		.ssl = ssl,
+		.buf = buf,
+		.lenp = lenp,
+		.fd = -1,
+		.dir = dir,
+		.src = src,
 	};
 
 	bpf_map_update_elem(&ssl_args, &pid_tgid, &a, BPF_ANY);
@@ -123,8 +128,12 @@ static __always_inline void emit_call(struct data_run *r)
 static __always_inline void emit_data(struct ssl_args *a, __u32 n, __u64 pid_tgid)
 {
 	struct data_run r = {
-		.pid_tgid = pid_tgid, .conn = a->ssl, .buf = a->buf, .call_len = n,
-		.dir = a->dir & 1, .src = a->src,
+		.pid_tgid = pid_tgid,
+		.conn = a->ssl,
+		.buf = a->buf,
+		.call_len = n,
+		.dir = a->dir & 1,
+		.src = a->src,
 	};
 	struct conn_state *cs = conn_get(pid_tgid >> 32, a->ssl);
 
@@ -170,18 +179,18 @@ static __always_inline int args_exit(long ret)
  * them there: tt_aead_bind).
  */
 struct aead_tid {
-	__u64 pend;		/* plaintext bytes sealed since the thread's last TLS socket write */
-	__u64 rx_ino;		/* the TLS socket the thread read last, 0 = none yet */
+	__u64 pend;   /* plaintext bytes sealed since the thread's last TLS socket write */
+	__u64 rx_ino; /* the TLS socket the thread read last, 0 = none yet */
 	__s32 rx_fd;
 	__u32 pad;
 };
 
-TT_STASH_MAP(aead_tids, __u64, struct aead_tid) __weak;	/* key: pid_tgid */
+TT_STASH_MAP(aead_tids, __u64, struct aead_tid) __weak; /* key: pid_tgid */
 
 /* Which AEAD calls carry TLS application data (the record formats: tls.bpf.c). */
-#define AEAD_REC_MAX	(16384 + 256)	/* TLS record plaintext, content type included */
-#define AEAD_TLS12	1
-#define AEAD_TLS13	2
+#define AEAD_REC_MAX (16384 + 256) /* TLS record plaintext, content type included */
+#define AEAD_TLS12   1
+#define AEAD_TLS13   2
 
 /* What the additional data ad says the record is: AEAD_TLS12/13 application data, or 0. */
 static __always_inline __u32 aead_kind(__u64 ad, __u64 ad_len)

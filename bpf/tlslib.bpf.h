@@ -3,7 +3,7 @@
 #ifndef TT_TLSLIB_BPF_H
 #define TT_TLSLIB_BPF_H
 
-#define TT_LIB_TAIL_MAX 25	/* last component: "libgnutls" + a suffix of up to 16 bytes */
+#define TT_LIB_TAIL_MAX 25 /* last component: "libgnutls" + a suffix of up to 16 bytes */
 
 /* True when path[pos..len) starts with name[0..n) (n <= 9, a constant). */
 static __always_inline bool lib_name_at(const char *path, __u32 pos, __u32 len, const char *name,
@@ -39,7 +39,7 @@ static __always_inline bool is_tls_lib(const char *path, __u32 len)
 
 	if (len >= TT_PATH_MAX)
 		return false;
-	/* the start of the last component, if within TT_LIB_TAIL_MAX bytes of the end */
+		/* the start of the last component, if within TT_LIB_TAIL_MAX bytes of the end */
 #pragma unroll
 	for (k = 6; k <= TT_LIB_TAIL_MAX; k++) {
 		pos = len - k;

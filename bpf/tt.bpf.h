@@ -10,13 +10,13 @@
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 * 1024 * 1024);	/* resized by the loader */
+	__uint(max_entries, 64 * 1024 * 1024); /* resized by the loader */
 } events SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);		/* TT_MAX_TRACKED */
-	__type(key, __u32);			/* tgid */
+	__uint(max_entries, 65536); /* TT_MAX_TRACKED */
+	__type(key, __u32);	    /* tgid */
 	__type(value, __u8);
 } tracked SEC(".maps") __weak;
 
@@ -27,10 +27,10 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps") __weak;
 
-extern const volatile bool cfg_all;		/* trace every process */
-extern const volatile __u32 cfg_self;		/* the tracer's tgid, never traced */
-extern const volatile __u32 cfg_call_cap;	/* payload bytes kept per call */
-extern const volatile __u64 cfg_wake_bytes;	/* wake the consumer above this backlog */
+extern const volatile bool cfg_all;	    /* trace every process */
+extern const volatile __u32 cfg_self;	    /* the tracer's tgid, never traced */
+extern const volatile __u32 cfg_call_cap;   /* payload bytes kept per call */
+extern const volatile __u64 cfg_wake_bytes; /* wake the consumer above this backlog */
 
 static __always_inline void stat_add(__u32 idx, __u64 n)
 {
@@ -104,12 +104,12 @@ static __always_inline void conn_ev_out(__u16 type, __u64 conn, __s32 fd, __u64 
  * between calls. LRU: a thread killed inside a call, or a goroutine that never returns, cannot
  * leak its entry, and a full map forgets the oldest rather than refusing new calls.
  */
-#define TT_STASH_MAP(name, key_type, value_type)	\
-	struct {					\
-		__uint(type, BPF_MAP_TYPE_LRU_HASH);	\
-		__uint(max_entries, 16384);		\
-		__type(key, key_type);			\
-		__type(value, value_type);		\
+#define TT_STASH_MAP(name, key_type, value_type)     \
+	struct {                                     \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH); \
+		__uint(max_entries, 16384);          \
+		__type(key, key_type);               \
+		__type(value, value_type);           \
 	} name SEC(".maps")
 
 /*
@@ -140,8 +140,8 @@ static __always_inline void *map_lookup_or_init(void *map, const void *key, cons
 	return bpf_map_lookup_elem(map, key);
 }
 
-#define TT_S_IFMT	00170000
-#define TT_S_IFSOCK	0140000
+#define TT_S_IFMT   00170000
+#define TT_S_IFSOCK 0140000
 
 /*
  * The socket behind fd in the calling process and its sockfs inode number (unique while the
@@ -172,14 +172,14 @@ static __always_inline struct socket *fd_socket(long fd, __u64 *ino)
 struct data_run {
 	__u64 pid_tgid;
 	__u64 conn;
-	__u64 buf;		/* user address of the run's first byte */
-	__u64 pos;		/* its position in the direction's stream */
-	__u32 call_len;		/* bytes the call moved */
-	__u32 len;		/* bytes in the run, at most cfg_call_cap */
+	__u64 buf;	/* user address of the run's first byte */
+	__u64 pos;	/* its position in the direction's stream */
+	__u32 call_len; /* bytes the call moved */
+	__u32 len;	/* bytes in the run, at most cfg_call_cap */
 	__s32 fd;
 	__u8 dir;
 	__u8 src;
-	__u8 flags;		/* TT_DF_FIRST, TT_DF_LAST: the run starts, ends what is sent of
+	__u8 flags; /* TT_DF_FIRST, TT_DF_LAST: the run starts, ends what is sent of
 				 * the call; TT_DF_TRUNCATED: the call is longer than that */
 	__u8 pad;
 };

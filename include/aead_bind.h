@@ -19,12 +19,12 @@ extern "C" {
  * tt_aead_bind when the thread writes a TLS socket. Held here in between: usually a few
  * microseconds and one record.
  */
-#define AEAD_HOLD_MAX_BYTES	(8u << 20)	/* held payload over all threads */
+#define AEAD_HOLD_MAX_BYTES (8u << 20) /* held payload over all threads */
 
 struct aead_hold_stats {
-	uint64_t held;		/* records held */
-	uint64_t bound;		/* records passed on with their connection */
-	uint64_t dropped;	/* records dropped: over the cap, bind lost, process gone */
+	uint64_t held;	  /* records held */
+	uint64_t bound;	  /* records passed on with their connection */
+	uint64_t dropped; /* records dropped: over the cap, bind lost, process gone */
 	uint64_t dropped_bytes;
 };
 
@@ -40,8 +40,7 @@ int aead_hold__add(struct aead_hold *h, const struct tt_data *d, size_t size);
  * Passes the records b's thread holds to fn, in order, rewritten to b's connection and stream
  * positions; then forgets them. Records that do not fit b (a bind lost on the way) are dropped.
  */
-void aead_hold__bind(struct aead_hold *h, const struct tt_aead_bind *b, aead_hold_fn fn,
-		     void *ctx);
+void aead_hold__bind(struct aead_hold *h, const struct tt_aead_bind *b, aead_hold_fn fn, void *ctx);
 /* Drops what the threads of process pid hold (it exited). */
 void aead_hold__drop_pid(struct aead_hold *h, uint32_t pid);
 void aead_hold__stats(const struct aead_hold *h, struct aead_hold_stats *st);

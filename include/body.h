@@ -17,9 +17,9 @@ extern "C" {
 #endif
 
 struct body_limits {
-	size_t max_body;	/* decoded bytes kept (plain), or event data bytes kept */
-	size_t max_event;	/* one SSE event / NDJSON line */
-	size_t max_events;	/* events kept */
+	size_t max_body;   /* decoded bytes kept (plain), or event data bytes kept */
+	size_t max_event;  /* one SSE event / NDJSON line */
+	size_t max_events; /* events kept */
 };
 
 /*
@@ -29,23 +29,22 @@ struct body_limits {
  */
 struct body_reader {
 	struct http_message *m;
-	struct coding_dec *dec;		/* NULL when the coding is unsupported (raw bytes kept) */
+	struct coding_dec *dec; /* NULL when the coding is unsupported (raw bytes kept) */
 	struct sse_parser sse;
 	struct tt_buf body;
 	struct body_limits lim;
 	size_t events_alloc;
 	size_t events_bytes;
-	uint64_t ts;			/* arrival time of the bytes being fed */
-	bool broken;			/* decoding stopped (lost bytes in a compressed stream) */
-	bool truncated;			/* a cap cut the body or the event list */
-	bool decomp_capped;		/* the decoded size cap stopped a compressed body */
-	bool decode_error;		/* unsupported or corrupt content coding */
-	bool incomplete;		/* bytes were lost or the coded stream ended early */
+	uint64_t ts;	    /* arrival time of the bytes being fed */
+	bool broken;	    /* decoding stopped (lost bytes in a compressed stream) */
+	bool truncated;	    /* a cap cut the body or the event list */
+	bool decomp_capped; /* the decoded size cap stopped a compressed body */
+	bool decode_error;  /* unsupported or corrupt content coding */
+	bool incomplete;    /* bytes were lost or the coded stream ended early */
 };
 
 /* Reads Content-Type and Content-Encoding from m->headers. 0 or -ENOMEM. */
-int body_reader__init(struct body_reader *r, struct http_message *m,
-		      const struct body_limits *lim);
+int body_reader__init(struct body_reader *r, struct http_message *m, const struct body_limits *lim);
 /* Body bytes (transfer coding removed) that arrived at ts. 0 or -ENOMEM. */
 int body_reader__feed(struct body_reader *r, const void *p, size_t n, uint64_t ts);
 /* The body goes through a content decoder (a caller may batch small pieces for it). */

@@ -14,7 +14,7 @@ struct tt_buf {
 	unsigned char *data;
 	size_t len;
 	size_t alloc;
-	size_t cap;		/* len never exceeds this */
+	size_t cap; /* len never exceeds this */
 };
 
 /* An empty buffer that will hold at most cap bytes; allocates nothing yet. */

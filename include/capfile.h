@@ -19,13 +19,13 @@ extern "C" {
  *   records: u32 size, then size bytes of one tt_abi.h record, repeated to end of file.
  * A reader accepts headers larger than it knows (newer writers append fields).
  */
-#define TT_CAP_MAGIC		"TTCAPv1\n"
-#define TT_CAP_HOST_LEN		64
+#define TT_CAP_MAGIC	"TTCAPv1\n"
+#define TT_CAP_HOST_LEN 64
 
 struct capfile_header {
 	uint32_t abi;
-	uint64_t boot_ns;	/* CLOCK_BOOTTIME at start */
-	uint64_t real_ns;	/* CLOCK_REALTIME at the same instant */
+	uint64_t boot_ns; /* CLOCK_BOOTTIME at start */
+	uint64_t real_ns; /* CLOCK_REALTIME at the same instant */
 	char host[TT_CAP_HOST_LEN];
 	uint32_t flags;
 };

@@ -19,11 +19,11 @@ typedef int (*chunked_data_fn)(const unsigned char *p, size_t n, void *ctx);
 /* Zero it (or memset) to start; set trailers to collect the raw trailer section. */
 struct chunked_dec {
 	int state;
-	uint64_t remain;	/* data bytes left in the current chunk */
-	size_t line;		/* bytes of the current chunk-size or trailer line */
-	size_t trailer_bytes;	/* trailer section bytes seen */
-	struct tt_buf *trailers;	/* optional: trailer lines + final CRLF, for http1 */
-	uint64_t data_bytes;	/* decoded bytes so far */
+	uint64_t remain;	 /* data bytes left in the current chunk */
+	size_t line;		 /* bytes of the current chunk-size or trailer line */
+	size_t trailer_bytes;	 /* trailer section bytes seen */
+	struct tt_buf *trailers; /* optional: trailer lines + final CRLF, for http1 */
+	uint64_t data_bytes;	 /* decoded bytes so far */
 };
 
 /*

@@ -14,48 +14,48 @@ extern "C" {
 #define TT_MAX_PIDS 64
 
 enum tt_format {
-	TT_FORMAT_AUTO = 0,		/* tree on a terminal, else OTLP JSON Lines */
+	TT_FORMAT_AUTO = 0, /* tree on a terminal, else OTLP JSON Lines */
 	TT_FORMAT_TREE,
 	TT_FORMAT_OTLP_JSON,
-	TT_FORMAT_EXCHANGES,		/* one JSON line per HTTP exchange */
-	TT_FORMAT_CALLS,		/* one JSON line per decoded LLM call */
-	TT_FORMAT_NONE,			/* stdout carries nothing */
+	TT_FORMAT_EXCHANGES, /* one JSON line per HTTP exchange */
+	TT_FORMAT_CALLS,     /* one JSON line per decoded LLM call */
+	TT_FORMAT_NONE,	     /* stdout carries nothing */
 };
 
 enum tt_mode {
 	TT_MODE_NONE = 0,
-	TT_MODE_COMMAND,	/* -- COMMAND [ARG...] */
-	TT_MODE_PIDS,		/* -p PID[,PID...] */
-	TT_MODE_ALL,		/* --all */
-	TT_MODE_REPLAY,		/* replay FILE */
+	TT_MODE_COMMAND, /* -- COMMAND [ARG...] */
+	TT_MODE_PIDS,	 /* -p PID[,PID...] */
+	TT_MODE_ALL,	 /* --all */
+	TT_MODE_REPLAY,	 /* replay FILE */
 	TT_MODE_HELP,
 	TT_MODE_VERSION,
 };
 
 struct tt_opts {
 	enum tt_mode mode;
-	char **command;			/* argv of COMMAND, NULL-terminated (points into argv) */
+	char **command; /* argv of COMMAND, NULL-terminated (points into argv) */
 	int n_pids;
 	int pids[TT_MAX_PIDS];
 	const char *replay_file;
-	bool raw;			/* --raw[=FILE]: every record as JSON Lines */
-	const char *raw_file;		/* its FILE, NULL = stdout */
-	const char *output;		/* -o FILE: OTLP JSON Lines, "-" = stdout */
-	enum tt_format format;		/* what stdout shows when nothing else uses it */
-	const char *otlp_endpoint;	/* --otlp-endpoint URL */
-	bool capture_content;		/* --capture-content */
-	bool legacy_semconv;		/* --semconv-legacy */
-	const char *record;		/* --record FILE */
-	const char *tls_offsets[TT_MAX_PIDS];	/* --tls-offsets FILE:func=0xOFF,... */
+	bool raw;			      /* --raw[=FILE]: every record as JSON Lines */
+	const char *raw_file;		      /* its FILE, NULL = stdout */
+	const char *output;		      /* -o FILE: OTLP JSON Lines, "-" = stdout */
+	enum tt_format format;		      /* what stdout shows when nothing else uses it */
+	const char *otlp_endpoint;	      /* --otlp-endpoint URL */
+	bool capture_content;		      /* --capture-content */
+	bool legacy_semconv;		      /* --semconv-legacy */
+	const char *record;		      /* --record FILE */
+	const char *tls_offsets[TT_MAX_PIDS]; /* --tls-offsets FILE:func=0xOFF,... */
 	int n_tls_offsets;
-	const char *tls_db;		/* --tls-db FILE: fingerprints and signatures */
-	bool stats;			/* --stats: counters on stderr, periodically and at exit */
-	unsigned int stats_interval;	/* seconds between --stats lines */
-	uint32_t call_cap;		/* --call-cap BYTES */
-	uint64_t ringbuf_size;		/* --ringbuf-size BYTES */
-	int verbose;			/* -v count */
-	bool quiet;			/* -q */
-	double duration;		/* --duration SECS (0 = until stopped) */
+	const char *tls_db;	     /* --tls-db FILE: fingerprints and signatures */
+	bool stats;		     /* --stats: counters on stderr, periodically and at exit */
+	unsigned int stats_interval; /* seconds between --stats lines */
+	uint32_t call_cap;	     /* --call-cap BYTES */
+	uint64_t ringbuf_size;	     /* --ringbuf-size BYTES */
+	int verbose;		     /* -v count */
+	bool quiet;		     /* -q */
+	double duration;	     /* --duration SECS (0 = until stopped) */
 };
 
 /*

@@ -17,38 +17,38 @@ extern "C" {
 
 /* Zero fields take the defaults from tt_limits.h. */
 struct conn_opts {
-	size_t max_conns;		/* TT_MAX_CONNS: the least recently used is dropped */
-	size_t max_stream_buf;		/* TT_MAX_STREAM_BUF: unconsumed bytes per direction */
-	size_t max_header_bytes;	/* TT_MAX_HEADER_BYTES: one head, one trailer section */
-	size_t max_body;		/* TT_MAX_BODY: decoded body (or event data) bytes */
-	size_t max_event;		/* TT_MAX_SSE_EVENT: one SSE event / NDJSON line */
-	size_t max_events;		/* TT_MAX_SSE_EVENTS: events per response */
-	size_t max_pending;		/* TT_MAX_PENDING_REQS: exchanges waiting per connection */
-	uint64_t idle_ns;		/* TT_CONN_IDLE_NS: conn_table__expire drops idler ones */
+	size_t max_conns;	 /* TT_MAX_CONNS: the least recently used is dropped */
+	size_t max_stream_buf;	 /* TT_MAX_STREAM_BUF: unconsumed bytes per direction */
+	size_t max_header_bytes; /* TT_MAX_HEADER_BYTES: one head, one trailer section */
+	size_t max_body;	 /* TT_MAX_BODY: decoded body (or event data) bytes */
+	size_t max_event;	 /* TT_MAX_SSE_EVENT: one SSE event / NDJSON line */
+	size_t max_events;	 /* TT_MAX_SSE_EVENTS: events per response */
+	size_t max_pending;	 /* TT_MAX_PENDING_REQS: exchanges waiting per connection */
+	uint64_t idle_ns;	 /* TT_CONN_IDLE_NS: conn_table__expire drops idler ones */
 };
 
 struct conn_stats {
-	uint64_t records;		/* data records fed */
-	uint64_t bytes;			/* payload bytes fed */
-	uint64_t dup_bytes;		/* bytes received twice and dropped */
-	uint64_t gaps;			/* lost-byte events: position jumps, truncated calls */
+	uint64_t records;   /* data records fed */
+	uint64_t bytes;	    /* payload bytes fed */
+	uint64_t dup_bytes; /* bytes received twice and dropped */
+	uint64_t gaps;	    /* lost-byte events: position jumps, truncated calls */
 	uint64_t bytes_lost;
-	uint64_t resyncs;		/* searches for the next message start */
-	uint64_t non_http;		/* connections skipped: not HTTP/1.x */
-	uint64_t h2_prefaces;		/* connections that began with the HTTP/2 client preface */
-	uint64_t midstream;		/* connections first seen in the middle of a message */
-	uint64_t upgrades;		/* connections that left HTTP/1 (101, CONNECT tunnel) */
-	uint64_t skipped_bytes;		/* bytes dropped on skipped connections */
-	uint64_t parse_errors;		/* malformed heads, lengths, chunk framing */
-	uint64_t decode_errors;		/* content codings that could not be decoded */
-	uint64_t decompress_capped;	/* compressed bodies cut by the decoded-size cap */
-	uint64_t caps_hit;		/* any cap: head, body, events, pending, tail, conns */
+	uint64_t resyncs;	    /* searches for the next message start */
+	uint64_t non_http;	    /* connections skipped: not HTTP/1.x */
+	uint64_t h2_prefaces;	    /* connections that began with the HTTP/2 client preface */
+	uint64_t midstream;	    /* connections first seen in the middle of a message */
+	uint64_t upgrades;	    /* connections that left HTTP/1 (101, CONNECT tunnel) */
+	uint64_t skipped_bytes;	    /* bytes dropped on skipped connections */
+	uint64_t parse_errors;	    /* malformed heads, lengths, chunk framing */
+	uint64_t decode_errors;	    /* content codings that could not be decoded */
+	uint64_t decompress_capped; /* compressed bodies cut by the decoded-size cap */
+	uint64_t caps_hit;	    /* any cap: head, body, events, pending, tail, conns */
 	uint64_t conns_opened;
-	uint64_t conns_closed;		/* by conn_table__close / __proc_exit */
-	uint64_t conns_evicted;		/* dropped at max_conns */
-	uint64_t conns_expired;		/* dropped by conn_table__expire */
-	uint64_t exchanges;		/* delivered to the sink */
-	uint64_t incomplete;		/* delivered with HTTP_X_INCOMPLETE */
+	uint64_t conns_closed;	/* by conn_table__close / __proc_exit */
+	uint64_t conns_evicted; /* dropped at max_conns */
+	uint64_t conns_expired; /* dropped by conn_table__expire */
+	uint64_t exchanges;	/* delivered to the sink */
+	uint64_t incomplete;	/* delivered with HTTP_X_INCOMPLETE */
 	/* HTTP/2: frames, streams, HPACK state, caps, decode errors (not in the fields above) */
 	struct h2_stats h2;
 };

@@ -20,48 +20,48 @@ extern "C" {
  * mean the defaults in brackets.
  */
 struct export_opts {
-	const char *file;		/* -o: OTLP JSON Lines path, "-" = stdout; NULL = none */
-	FILE *tree;			/* --format tree destination; NULL = none */
+	const char *file; /* -o: OTLP JSON Lines path, "-" = stdout; NULL = none */
+	FILE *tree;	  /* --format tree destination; NULL = none */
 	struct tree_view_opts tree_opts;
 
 	/* OTLP/HTTP: enabled when one of the three endpoints is set (first wins) */
-	const char *endpoint;		/* --otlp-endpoint: /v1/traces appended unless present */
-	const char *traces_endpoint;	/* OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: used as is */
-	const char *base_endpoint;	/* OTEL_EXPORTER_OTLP_ENDPOINT: /v1/traces appended */
-	const char *headers;		/* "k=v,k2=v2", percent-encoded values; never logged */
-	const char *protocol;		/* "http/protobuf" [default, as the spec] or "http/json" */
-	const char *compression;	/* "gzip" [default] or "none" */
-	unsigned int timeout_ms;	/* one request [10000] */
+	const char *endpoint;	     /* --otlp-endpoint: /v1/traces appended unless present */
+	const char *traces_endpoint; /* OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: used as is */
+	const char *base_endpoint;   /* OTEL_EXPORTER_OTLP_ENDPOINT: /v1/traces appended */
+	const char *headers;	     /* "k=v,k2=v2", percent-encoded values; never logged */
+	const char *protocol;	     /* "http/protobuf" [default, as the spec] or "http/json" */
+	const char *compression;     /* "gzip" [default] or "none" */
+	unsigned int timeout_ms;     /* one request [10000] */
 
 	/* OTLP content */
-	const char *service_name;	/* OTEL_SERVICE_NAME: every resource's service.name */
-	const char *resource_attrs;	/* OTEL_RESOURCE_ATTRIBUTES "k=v,...", percent-encoded */
-	const char *version;		/* scope and SDK version */
-	struct otlp_clock clock;	/* boot time -> Unix time */
+	const char *service_name;   /* OTEL_SERVICE_NAME: every resource's service.name */
+	const char *resource_attrs; /* OTEL_RESOURCE_ATTRIBUTES "k=v,...", percent-encoded */
+	const char *version;	    /* scope and SDK version */
+	struct otlp_clock clock;    /* boot time -> Unix time */
 
 	/* tuning */
-	size_t batch_spans;		/* spans per line / request [TT_MAX_EXPORT_BATCH] */
-	unsigned int flush_ms;		/* longest a finished span waits [1000] */
-	size_t queue_bytes;		/* HTTP queue incl. batch in flight [TT_MAX_EXPORT_QUEUE] */
-	unsigned int drain_ms;		/* sending time left at close [TT_EXPORT_DRAIN_MS] */
-	unsigned int retry_base_ms;	/* first backoff [500] */
-	unsigned int retry_max_ms;	/* backoff and Retry-After cap [30000] */
-	unsigned int max_attempts;	/* POSTs per batch [6] */
+	size_t batch_spans;	    /* spans per line / request [TT_MAX_EXPORT_BATCH] */
+	unsigned int flush_ms;	    /* longest a finished span waits [1000] */
+	size_t queue_bytes;	    /* HTTP queue incl. batch in flight [TT_MAX_EXPORT_QUEUE] */
+	unsigned int drain_ms;	    /* sending time left at close [TT_EXPORT_DRAIN_MS] */
+	unsigned int retry_base_ms; /* first backoff [500] */
+	unsigned int retry_max_ms;  /* backoff and Retry-After cap [30000] */
+	unsigned int max_attempts;  /* POSTs per batch [6] */
 };
 
 struct export_stats {
-	uint64_t spans;			/* spans received */
-	uint64_t too_big;		/* dropped: one span encodes over TT_MAX_EXPORT_BODY */
-	uint64_t file_spans;		/* written to the -o file */
-	uint64_t file_errors;		/* failed writes (spans lost) */
-	uint64_t http_sent;		/* accepted by the endpoint */
-	uint64_t http_rejected;		/* refused: partial success, 4xx/5xx, retries used up */
-	uint64_t http_dropped;		/* dropped because the queue was full */
-	uint64_t http_unsent;		/* still queued when the drain time ran out at close */
-	uint64_t http_requests;		/* POSTs, retries included */
+	uint64_t spans;		/* spans received */
+	uint64_t too_big;	/* dropped: one span encodes over TT_MAX_EXPORT_BODY */
+	uint64_t file_spans;	/* written to the -o file */
+	uint64_t file_errors;	/* failed writes (spans lost) */
+	uint64_t http_sent;	/* accepted by the endpoint */
+	uint64_t http_rejected; /* refused: partial success, 4xx/5xx, retries used up */
+	uint64_t http_dropped;	/* dropped because the queue was full */
+	uint64_t http_unsent;	/* still queued when the drain time ran out at close */
+	uint64_t http_requests; /* POSTs, retries included */
 	uint64_t http_retries;
-	uint64_t queue_bytes;		/* bytes queued now */
-	uint64_t tree_traces;		/* trees printed */
+	uint64_t queue_bytes; /* bytes queued now */
+	uint64_t tree_traces; /* trees printed */
 };
 
 /*

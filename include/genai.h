@@ -20,15 +20,15 @@ extern "C" {
 
 /* A tool call the response asks for. */
 struct genai_tool_call {
-	char *id;		/* gen_ai.tool.call.id (call_..., toolu_...), NULL if none */
-	char *name;		/* gen_ai.tool.name */
+	char *id;   /* gen_ai.tool.call.id (call_..., toolu_...), NULL if none */
+	char *name; /* gen_ai.tool.name */
 	/*
 	 * Arguments as JSON text (redacted). Always kept, because the linker matches tool spans
 	 * to the commands they run; export it (gen_ai.tool.call.arguments) only with content
 	 * capture on. NULL if none were seen.
 	 */
 	char *arguments;
-	const char *type;	/* static: "function", "custom", "server_tool_use", ... */
+	const char *type; /* static: "function", "custom", "server_tool_use", ... */
 	/*
 	 * Streaming: arrival of the last event that carried part of the call, when the agent can
 	 * start running it (Codex does, before the response ends). 0 when not streamed.
@@ -41,18 +41,18 @@ struct genai_tool_call {
  * history are listed: those answer the previous response; older ones were reported before.
  */
 struct genai_tool_result {
-	char *call_id;		/* the id of the tool call it answers, NULL if the API has none */
-	char *name;		/* tool name when the API repeats it (Gemini), else NULL */
-	char *content;		/* result text or JSON (redacted); only with content capture */
-	bool is_error;		/* the request marks the result as an error (Anthropic is_error) */
+	char *call_id; /* the id of the tool call it answers, NULL if the API has none */
+	char *name;    /* tool name when the API repeats it (Gemini), else NULL */
+	char *content; /* result text or JSON (redacted); only with content capture */
+	bool is_error; /* the request marks the result as an error (Anthropic is_error) */
 };
 
 struct genai_usage {
-	int64_t input_tokens;		/* includes cache read and cache write tokens */
-	int64_t output_tokens;		/* includes reasoning tokens */
-	int64_t cache_read_tokens;	/* gen_ai.usage.cache_read.input_tokens */
-	int64_t cache_write_tokens;	/* gen_ai.usage.cache_write (was cache_creation) */
-	int64_t reasoning_tokens;	/* gen_ai.usage.reasoning.output_tokens */
+	int64_t input_tokens;	    /* includes cache read and cache write tokens */
+	int64_t output_tokens;	    /* includes reasoning tokens */
+	int64_t cache_read_tokens;  /* gen_ai.usage.cache_read.input_tokens */
+	int64_t cache_write_tokens; /* gen_ai.usage.cache_write (was cache_creation) */
+	int64_t reasoning_tokens;   /* gen_ai.usage.reasoning.output_tokens */
 	bool has_input_tokens;
 	bool has_output_tokens;
 	bool has_cache_read_tokens;
@@ -66,9 +66,9 @@ struct genai_request_params {
 	double frequency_penalty;
 	double presence_penalty;
 	int64_t top_k;
-	int64_t max_tokens;		/* max_(completion_|output_)tokens, maxOutputTokens */
+	int64_t max_tokens; /* max_(completion_|output_)tokens, maxOutputTokens */
 	int64_t seed;
-	int64_t choice_count;		/* n / candidateCount as sent (export only when != 1) */
+	int64_t choice_count; /* n / candidateCount as sent (export only when != 1) */
 	char **stop_sequences;
 	size_t n_stop_sequences;
 	bool has_temperature;
@@ -82,11 +82,11 @@ struct genai_request_params {
 };
 
 enum genai_call_flags {
-	GENAI_F_REQ_TRUNCATED = 1 << 0,		/* request cut by a cap: fields may be missing */
-	GENAI_F_RESP_TRUNCATED = 1 << 1,	/* response cut: fields parsed so far */
-	GENAI_F_INCOMPLETE = 1 << 2,		/* stream ended early (no terminal event) */
-	GENAI_F_NO_RESPONSE = 1 << 3,		/* connection ended before a response */
-	GENAI_F_CONTENT_TRUNCATED = 1 << 4,	/* a content attribute hit TT_MAX_GENAI_CONTENT */
+	GENAI_F_REQ_TRUNCATED = 1 << 0,	    /* request cut by a cap: fields may be missing */
+	GENAI_F_RESP_TRUNCATED = 1 << 1,    /* response cut: fields parsed so far */
+	GENAI_F_INCOMPLETE = 1 << 2,	    /* stream ended early (no terminal event) */
+	GENAI_F_NO_RESPONSE = 1 << 3,	    /* connection ended before a response */
+	GENAI_F_CONTENT_TRUNCATED = 1 << 4, /* a content attribute hit TT_MAX_GENAI_CONTENT */
 };
 
 struct genai_call {
@@ -94,50 +94,50 @@ struct genai_call {
 	uint32_t pid;
 	uint32_t tid;
 	uint64_t conn;
-	uint64_t seq;			/* exchange number on the connection */
-	uint64_t start_ns;		/* request first byte (boot-time ns) */
-	uint64_t end_ns;		/* response last byte (request end if none) */
-	uint64_t first_chunk_ns;	/* first response chunk; 0 if none */
-	uint64_t ttft_ns;		/* first_chunk_ns - start_ns (streaming only) */
+	uint64_t seq;		 /* exchange number on the connection */
+	uint64_t start_ns;	 /* request first byte (boot-time ns) */
+	uint64_t end_ns;	 /* response last byte (request end if none) */
+	uint64_t first_chunk_ns; /* first response chunk; 0 if none */
+	uint64_t ttft_ns;	 /* first_chunk_ns - start_ns (streaming only) */
 	bool has_ttft;
 
 	/* What. */
-	const char *provider_name;	/* static: gen_ai.provider.name ("openai", "anthropic") */
-	const char *system;		/* static: legacy gen_ai.system ("az.ai.openai") */
-	const char *operation;		/* static: "chat", "text_completion", "generate_content",
+	const char *provider_name; /* static: gen_ai.provider.name ("openai", "anthropic") */
+	const char *system;	   /* static: legacy gen_ai.system ("az.ai.openai") */
+	const char *operation;	   /* static: "chat", "text_completion", "generate_content",
 					 * "embeddings" */
-	const char *api_type;		/* static: openai.api.type ("chat_completions",
+	const char *api_type;	   /* static: openai.api.type ("chat_completions",
 					 * "responses"), NULL for other APIs */
-	bool legacy_semconv;		/* opts asked for legacy attributes as well */
+	bool legacy_semconv;	   /* opts asked for legacy attributes as well */
 	char *request_model;
 	char *response_model;
 	char *response_id;
-	char *conversation_id;		/* gen_ai.conversation.id (Responses `conversation`) */
-	char *previous_response_id;	/* gen_ai.request.previous_response.id */
-	char *output_type;		/* gen_ai.output.type: "text", "json" */
-	char *reasoning_level;		/* gen_ai.request.reasoning.level */
-	char *service_tier;		/* openai.response.service_tier (request's if none) */
-	char *system_fingerprint;	/* openai.response.system_fingerprint */
-	char **finish_reasons;		/* one per choice, provider-native values */
+	char *conversation_id;	    /* gen_ai.conversation.id (Responses `conversation`) */
+	char *previous_response_id; /* gen_ai.request.previous_response.id */
+	char *output_type;	    /* gen_ai.output.type: "text", "json" */
+	char *reasoning_level;	    /* gen_ai.request.reasoning.level */
+	char *service_tier;	    /* openai.response.service_tier (request's if none) */
+	char *system_fingerprint;   /* openai.response.system_fingerprint */
+	char **finish_reasons;	    /* one per choice, provider-native values */
 	size_t n_finish_reasons;
 	struct genai_usage usage;
 	struct genai_request_params params;
-	bool streaming;			/* gen_ai.request.stream */
+	bool streaming; /* gen_ai.request.stream */
 
 	/* Where to. */
-	char *server_address;		/* Host header name, else the peer address */
-	int server_port;		/* 0 if unknown */
+	char *server_address; /* Host header name, else the peer address */
+	int server_port;      /* 0 if unknown */
 
 	/* Tools. */
-	struct genai_tool_call *tool_calls;	/* asked for by the response, in order */
+	struct genai_tool_call *tool_calls; /* asked for by the response, in order */
 	size_t n_tool_calls;
-	struct genai_tool_result *tool_results;	/* sent back by the request, in order */
+	struct genai_tool_result *tool_results; /* sent back by the request, in order */
 	size_t n_tool_results;
 
 	/* Errors: error_type set (provider error code/type, else the HTTP status) on failure. */
 	char *error_type;
-	char *error_message;		/* provider error message (redacted), NULL if none */
-	int http_status;		/* 0 if no response */
+	char *error_message; /* provider error message (redacted), NULL if none */
+	int http_status;     /* 0 if no response */
 
 	/*
 	 * Content, only when provider_opts.capture_content is set, redacted, as JSON text in the
@@ -149,7 +149,7 @@ struct genai_call {
 	char *system_instructions;
 	char *tool_definitions;
 
-	uint32_t flags;			/* enum genai_call_flags */
+	uint32_t flags; /* enum genai_call_flags */
 };
 
 /* Frees everything the call owns, then the call; NULL-safe. */

@@ -14,9 +14,9 @@ extern "C" {
 struct gopcln {
 	const uint8_t *p;
 	size_t len;
-	uint32_t magic;		/* 0xfffffff0 (Go 1.18-1.19), 0xfffffff1 (Go 1.20+) */
+	uint32_t magic; /* 0xfffffff0 (Go 1.18-1.19), 0xfffffff1 (Go 1.20+) */
 	uint64_t nfunc;
-	uint64_t text_start;	/* runtime.text: function entries are relative to it */
+	uint64_t text_start; /* runtime.text: function entries are relative to it */
 	uint64_t funcname_off;
 	uint64_t functab_off;
 };

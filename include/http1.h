@@ -17,9 +17,9 @@ extern "C" {
 
 /* One header line, pointing into the parsed buffer. */
 struct http1_field {
-	const char *name;	/* NULL: obs-fold continuation of the previous field's value */
+	const char *name; /* NULL: obs-fold continuation of the previous field's value */
 	size_t name_len;
-	const char *value;	/* without leading and trailing whitespace */
+	const char *value; /* without leading and trailing whitespace */
 	size_t value_len;
 };
 
@@ -33,25 +33,25 @@ struct http1_head {
 	int status;
 	const char *reason;
 	size_t reason_len;
-	int minor;			/* HTTP/1.<minor> */
+	int minor; /* HTTP/1.<minor> */
 	size_t n_fields;
 	struct http1_field fields[TT_MAX_HEADERS];
 };
 
 enum http1_sniff {
-	HTTP1_SNIFF_OTHER = -1,		/* not HTTP/1.x */
+	HTTP1_SNIFF_OTHER = -1, /* not HTTP/1.x */
 	HTTP1_SNIFF_MORE = TT_NEED_MORE,
-	HTTP1_SNIFF_REQUEST = 1,	/* starts with a request line */
-	HTTP1_SNIFF_RESPONSE,		/* starts with a status line */
-	HTTP1_SNIFF_H2,			/* the HTTP/2 connection preface */
+	HTTP1_SNIFF_REQUEST = 1, /* starts with a request line */
+	HTTP1_SNIFF_RESPONSE,	 /* starts with a status line */
+	HTTP1_SNIFF_H2,		 /* the HTTP/2 connection preface */
 };
 
 enum http1_framing {
-	HTTP1_FRAME_NONE = 0,		/* no body */
-	HTTP1_FRAME_LENGTH,		/* Content-Length bytes */
-	HTTP1_FRAME_CHUNKED,		/* Transfer-Encoding: chunked */
-	HTTP1_FRAME_CLOSE,		/* response delimited by the end of the connection */
-	HTTP1_FRAME_TUNNEL,		/* 101 or 2xx to CONNECT: no longer HTTP after the head */
+	HTTP1_FRAME_NONE = 0, /* no body */
+	HTTP1_FRAME_LENGTH,   /* Content-Length bytes */
+	HTTP1_FRAME_CHUNKED,  /* Transfer-Encoding: chunked */
+	HTTP1_FRAME_CLOSE,    /* response delimited by the end of the connection */
+	HTTP1_FRAME_TUNNEL,   /* 101 or 2xx to CONNECT: no longer HTTP after the head */
 };
 
 /*
@@ -69,7 +69,7 @@ long http1_parse_fields(const char *buf, size_t len, size_t max_bytes, struct ht
 enum http1_sniff http1_sniff(const char *buf, size_t len);
 enum http1_line {
 	HTTP1_LINE_NO = -1,
-	HTTP1_LINE_MORE = TT_NEED_MORE,	/* incomplete, could still be one */
+	HTTP1_LINE_MORE = TT_NEED_MORE, /* incomplete, could still be one */
 	HTTP1_LINE_YES = 1,
 };
 

@@ -16,11 +16,11 @@
 extern "C" {
 #endif
 
-#define H2_CLIENT_PREFACE	"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-#define H2_PREFACE_LEN		24
-#define H2_FRAME_HEADER_LEN	9
-#define H2_DEFAULT_FRAME	16384		/* SETTINGS_MAX_FRAME_SIZE before any SETTINGS */
-#define H2_DEFAULT_HPACK_TABLE	4096		/* SETTINGS_HEADER_TABLE_SIZE default */
+#define H2_CLIENT_PREFACE      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define H2_PREFACE_LEN	       24
+#define H2_FRAME_HEADER_LEN    9
+#define H2_DEFAULT_FRAME       16384 /* SETTINGS_MAX_FRAME_SIZE before any SETTINGS */
+#define H2_DEFAULT_HPACK_TABLE 4096  /* SETTINGS_HEADER_TABLE_SIZE default */
 
 enum h2_frame_type {
 	H2_DATA = 0,
@@ -36,18 +36,18 @@ enum h2_frame_type {
 };
 
 enum h2_frame_flags {
-	H2_F_END_STREAM = 0x01,		/* DATA, HEADERS */
-	H2_F_ACK = 0x01,		/* SETTINGS, PING */
-	H2_F_END_HEADERS = 0x04,	/* HEADERS, PUSH_PROMISE, CONTINUATION */
-	H2_F_PADDED = 0x08,		/* DATA, HEADERS, PUSH_PROMISE */
-	H2_F_PRIORITY = 0x20,		/* HEADERS */
+	H2_F_END_STREAM = 0x01,	 /* DATA, HEADERS */
+	H2_F_ACK = 0x01,	 /* SETTINGS, PING */
+	H2_F_END_HEADERS = 0x04, /* HEADERS, PUSH_PROMISE, CONTINUATION */
+	H2_F_PADDED = 0x08,	 /* DATA, HEADERS, PUSH_PROMISE */
+	H2_F_PRIORITY = 0x20,	 /* HEADERS */
 };
 
 struct h2_frame_hdr {
-	uint32_t len;			/* payload length (24 bits) */
+	uint32_t len; /* payload length (24 bits) */
 	uint8_t type;
 	uint8_t flags;
-	uint32_t stream;		/* reserved bit cleared */
+	uint32_t stream; /* reserved bit cleared */
 };
 
 /* Decodes the 9-byte frame header at p: H2_FRAME_HEADER_LEN, or TT_NEED_MORE when n < 9. */
@@ -72,10 +72,10 @@ int h2_frame_check(const struct h2_frame_hdr *f, uint32_t max_len);
 bool h2_frame_plausible(const uint8_t *p, uint32_t max_len);
 
 enum h2_sniff {
-	H2_SNIFF_NO = -1,		/* not an HTTP/2 frame */
+	H2_SNIFF_NO = -1, /* not an HTTP/2 frame */
 	H2_SNIFF_MORE = TT_NEED_MORE,
-	H2_SNIFF_SERVER_PREFACE = 1,	/* a SETTINGS frame: a server starting a connection */
-	H2_SNIFF_FRAMES,		/* a frame of a known type: a connection already running */
+	H2_SNIFF_SERVER_PREFACE = 1, /* a SETTINGS frame: a server starting a connection */
+	H2_SNIFF_FRAMES,	     /* a frame of a known type: a connection already running */
 };
 
 /*
@@ -93,37 +93,37 @@ enum h2_side {
 
 /* How a session starts. */
 enum h2_start {
-	H2_START_PREFACE = 0,		/* the client preface is next on the client side */
-	H2_START_MIDSTREAM,		/* tracing began inside the connection: HPACK unknown */
+	H2_START_PREFACE = 0, /* the client preface is next on the client side */
+	H2_START_MIDSTREAM,   /* tracing began inside the connection: HPACK unknown */
 };
 
 struct h2_stats {
-	uint64_t conns;			/* sessions started */
-	uint64_t midstream;		/* of which began mid-connection */
+	uint64_t conns;	    /* sessions started */
+	uint64_t midstream; /* of which began mid-connection */
 	uint64_t frames;
-	uint64_t streams;		/* streams that became exchanges */
-	uint64_t unknown_streams;	/* frames of streams opened before tracing: skipped */
-	uint64_t protocol_errors;	/* malformed frames, bad stream ids, bad fields */
-	uint64_t hpack_errors;		/* header blocks that failed to decode */
-	uint64_t hpack_resets;		/* untrusted HPACK contexts restarted after an error */
-	uint64_t broken;		/* sessions stopped: HPACK failed on a trusted context */
-	uint64_t sync_lost;		/* directions that lost frame boundaries (lost bytes) */
-	uint64_t resyncs;		/* ... and found them again at a call boundary */
-	uint64_t resets;		/* RST_STREAM frames */
+	uint64_t streams;	  /* streams that became exchanges */
+	uint64_t unknown_streams; /* frames of streams opened before tracing: skipped */
+	uint64_t protocol_errors; /* malformed frames, bad stream ids, bad fields */
+	uint64_t hpack_errors;	  /* header blocks that failed to decode */
+	uint64_t hpack_resets;	  /* untrusted HPACK contexts restarted after an error */
+	uint64_t broken;	  /* sessions stopped: HPACK failed on a trusted context */
+	uint64_t sync_lost;	  /* directions that lost frame boundaries (lost bytes) */
+	uint64_t resyncs;	  /* ... and found them again at a call boundary */
+	uint64_t resets;	  /* RST_STREAM frames */
 	uint64_t goaways;
-	uint64_t caps_hit;		/* frame size, streams, header bytes, body caps */
-	uint64_t decode_errors;		/* content codings that could not be decoded */
+	uint64_t caps_hit;	/* frame size, streams, header bytes, body caps */
+	uint64_t decode_errors; /* content codings that could not be decoded */
 	uint64_t decompress_capped;
 };
 
 /* Zero fields take the defaults from tt_limits.h. */
 struct h2_opts {
-	size_t max_header_bytes;	/* TT_MAX_HEADER_BYTES: decoded fields of one block */
-	size_t max_streams;		/* TT_H2_MAX_STREAMS: open streams tracked */
-	uint32_t max_frame;		/* TT_H2_MAX_FRAME: largest frame accepted */
-	struct body_limits lim;		/* TT_MAX_BODY, TT_MAX_SSE_EVENT, TT_MAX_SSE_EVENTS */
-	struct h2_stats *stats;		/* counters (shared by sessions), NULL = the session's */
-	const char *name;		/* identity in log lines ("pid=1 ssl=0x2") */
+	size_t max_header_bytes; /* TT_MAX_HEADER_BYTES: decoded fields of one block */
+	size_t max_streams;	 /* TT_H2_MAX_STREAMS: open streams tracked */
+	uint32_t max_frame;	 /* TT_H2_MAX_FRAME: largest frame accepted */
+	struct body_limits lim;	 /* TT_MAX_BODY, TT_MAX_SSE_EVENT, TT_MAX_SSE_EVENTS */
+	struct h2_stats *stats;	 /* counters (shared by sessions), NULL = the session's */
+	const char *name;	 /* identity in log lines ("pid=1 ssl=0x2") */
 };
 
 struct h2_session;

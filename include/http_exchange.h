@@ -12,14 +12,14 @@ extern "C" {
 #endif
 
 struct http_header {
-	char *name;		/* as sent (compare case-insensitively) */
-	char *value;		/* folded lines joined with one space */
+	char *name;  /* as sent (compare case-insensitively) */
+	char *value; /* folded lines joined with one space */
 };
 
 struct http_headers {
 	struct http_header *v;
 	size_t n;
-	size_t alloc;		/* room in v when grown by tt_ensure_mem(); 0: exactly n */
+	size_t alloc; /* room in v when grown by tt_ensure_mem(); 0: exactly n */
 };
 
 /* Storage of event strings: a list of blocks, opaque (http_exchange.c). */
@@ -27,35 +27,35 @@ struct http_str_block;
 
 /* One SSE event or one NDJSON line of a streaming response body. */
 struct http_event {
-	char *event;		/* SSE "event:" field, NULL if none (NDJSON: NULL) */
-	char *data;		/* SSE data lines joined with '\n'; NDJSON: the line */
+	char *event; /* SSE "event:" field, NULL if none (NDJSON: NULL) */
+	char *data;  /* SSE data lines joined with '\n'; NDJSON: the line */
 	size_t data_len;
-	char *id;		/* SSE "id:" field or NULL */
-	uint64_t ts_ns;		/* arrival time of the bytes that completed the event */
+	char *id;	/* SSE "id:" field or NULL */
+	uint64_t ts_ns; /* arrival time of the bytes that completed the event */
 };
 
 enum http_body_kind {
 	HTTP_BODY_NONE = 0,
-	HTTP_BODY_PLAIN,	/* body[] holds the decoded body */
-	HTTP_BODY_SSE,		/* text/event-stream: events[] */
-	HTTP_BODY_NDJSON,	/* application/x-ndjson (Ollama): events[] */
+	HTTP_BODY_PLAIN,  /* body[] holds the decoded body */
+	HTTP_BODY_SSE,	  /* text/event-stream: events[] */
+	HTTP_BODY_NDJSON, /* application/x-ndjson (Ollama): events[] */
 };
 
 enum http_x_flags {
 	HTTP_X_INCOMPLETE = 1 << 0,	/* bytes were lost (gap) or the stream ended early */
 	HTTP_X_REQ_TRUNCATED = 1 << 1,	/* request body cut by a cap */
-	HTTP_X_RESP_TRUNCATED = 1 << 2,	/* response body cut by a cap */
+	HTTP_X_RESP_TRUNCATED = 1 << 2, /* response body cut by a cap */
 	HTTP_X_NO_RESPONSE = 1 << 3,	/* connection ended before a response */
 	HTTP_X_DECODE_ERROR = 1 << 4,	/* content-encoding could not be decoded */
 	HTTP_X_SERVER_SIDE = 1 << 5,	/* the traced process received the request */
 };
 
 struct http_message {
-	struct http_headers headers;	/* credentials already removed (see http1.h) */
-	unsigned char *body;		/* decoded (dechunked, decompressed) body, NUL-terminated */
+	struct http_headers headers; /* credentials already removed (see http1.h) */
+	unsigned char *body;	     /* decoded (dechunked, decompressed) body, NUL-terminated */
 	size_t body_len;
 	enum http_body_kind kind;
-	struct http_event *events;	/* streaming bodies */
+	struct http_event *events; /* streaming bodies */
 	size_t n_events;
 	/*
 	 * Where the events' strings live when set (a body reader made them, with
@@ -63,27 +63,27 @@ struct http_message {
 	 * allocation (messages built by hand).
 	 */
 	struct http_str_block *event_store;
-	uint64_t start_ns;		/* first byte (boot-time ns) */
-	uint64_t first_body_ns;		/* first body byte, 0 if none */
-	uint64_t end_ns;		/* last byte */
-	uint64_t wire_bytes;		/* head + body bytes as transferred */
+	uint64_t start_ns;	/* first byte (boot-time ns) */
+	uint64_t first_body_ns; /* first body byte, 0 if none */
+	uint64_t end_ns;	/* last byte */
+	uint64_t wire_bytes;	/* head + body bytes as transferred */
 };
 
 struct http_exchange {
 	/* Where it happened. */
-	uint32_t pid;			/* tgid of the traced process */
-	uint32_t tid;			/* thread that sent the request (client side) */
-	uint64_t conn;			/* connection key within pid (SSL* for TLS) */
-	int fd;				/* socket fd, -1 if unknown */
-	char peer_addr[64];		/* numeric peer address, "" if unknown */
-	uint16_t peer_port;		/* 0 if unknown */
-	uint64_t seq;			/* exchange number on this connection, from 0 */
+	uint32_t pid;	    /* tgid of the traced process */
+	uint32_t tid;	    /* thread that sent the request (client side) */
+	uint64_t conn;	    /* connection key within pid (SSL* for TLS) */
+	int fd;		    /* socket fd, -1 if unknown */
+	char peer_addr[64]; /* numeric peer address, "" if unknown */
+	uint16_t peer_port; /* 0 if unknown */
+	uint64_t seq;	    /* exchange number on this connection, from 0 */
 	bool tls;
 
 	/* Request. */
 	char *method;
-	char *target;			/* request-target as sent (path?query) */
-	char *host;			/* Host header (or :authority), NULL if none */
+	char *target; /* request-target as sent (path?query) */
+	char *host;   /* Host header (or :authority), NULL if none */
 	struct http_message req;
 
 	/* Response (status 0 = none seen). */
@@ -91,7 +91,7 @@ struct http_exchange {
 	char *reason;
 	struct http_message resp;
 
-	uint32_t flags;			/* enum http_x_flags */
+	uint32_t flags; /* enum http_x_flags */
 };
 
 /*

@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 /* U+FFFD in UTF-8: what each byte that starts no valid sequence becomes. */
-#define JSONSTR_REPLACEMENT	"\xef\xbf\xbd"
+#define JSONSTR_REPLACEMENT "\xef\xbf\xbd"
 
 /*
  * Length of the valid UTF-8 sequence at p[0..n), n > 0: 1 to 4, or 0 when the bytes are no

@@ -13,13 +13,16 @@ extern "C" {
 
 /* One command. Start from LAUNCH_INIT. */
 struct launch {
-	pid_t pid;		/* the child, -1 before launch__start */
-	int go_fd;		/* the pipe it waits on, -1 once released or aborted */
-	int status;		/* its wait status, once done */
-	bool done;		/* it exited and was reaped */
+	pid_t pid;  /* the child, -1 before launch__start */
+	int go_fd;  /* the pipe it waits on, -1 once released or aborted */
+	int status; /* its wait status, once done */
+	bool done;  /* it exited and was reaped */
 };
 
-#define LAUNCH_INIT	{ .pid = -1, .go_fd = -1 }
+#define LAUNCH_INIT                    \
+	{                              \
+		.pid = -1, .go_fd = -1 \
+	}
 
 /*
  * Forks argv[0] (found on PATH as execvp does) stopped on a pipe: it execs only at

@@ -27,36 +27,36 @@ struct linker_opts {
 	bool agents_only;
 	/* Export tool call arguments (gen_ai.tool.call.arguments): content capture is on. */
 	bool capture_content;
-	const char *service_name;	/* OTEL_SERVICE_NAME: overrides service.name; may be NULL */
-	const char *host_name;		/* host.name; may be NULL */
+	const char *service_name; /* OTEL_SERVICE_NAME: overrides service.name; may be NULL */
+	const char *host_name;	  /* host.name; may be NULL */
 };
 
 struct linker_stats {
-	uint64_t spans;			/* spans given to the sink */
-	uint64_t spans_dropped;		/* of non-agent traces (agents_only) */
-	uint64_t open_cap_hits;		/* TT_MAX_OPEN_SPANS reached: tool not opened, held
+	uint64_t spans;		       /* spans given to the sink */
+	uint64_t spans_dropped;	       /* of non-agent traces (agents_only) */
+	uint64_t open_cap_hits;	       /* TT_MAX_OPEN_SPANS reached: tool not opened, held
 					 * spans released early */
-	uint64_t calls_no_proc;		/* LLM calls of processes not in the table */
-	uint64_t http_no_proc;		/* HTTP exchanges of processes not in the table */
-	uint64_t http_ignored;		/* server-side exchanges of unknown processes */
-	uint64_t server_spans;		/* SERVER spans of inbound requests */
-	uint64_t server_attributed;	/* LLM/HTTP/tool spans placed under a SERVER span */
-	uint64_t server_forgotten;	/* inbound requests dropped at TT_MAX_SRV_OPEN */
-	uint64_t mcp_calls;		/* MCP JSON-RPC calls (spans with mcp.* attributes) */
-	uint64_t late_calls;		/* LLM calls after their process span was exported */
-	uint64_t results_unmatched;	/* tool results with no open tool call */
-	uint64_t traceparents;		/* remote parents adopted */
-	uint64_t traceparents_ignored;	/* not on a trace root, too late, or invalid */
-	uint64_t procs_cap_hits;	/* TT_MAX_PROCS reached */
-	uint64_t tls_conns;		/* TLS client connections seen (ClientHello) */
-	uint64_t tls_unsupported;	/* ... made spans: their process's plaintext is not
+	uint64_t calls_no_proc;	       /* LLM calls of processes not in the table */
+	uint64_t http_no_proc;	       /* HTTP exchanges of processes not in the table */
+	uint64_t http_ignored;	       /* server-side exchanges of unknown processes */
+	uint64_t server_spans;	       /* SERVER spans of inbound requests */
+	uint64_t server_attributed;    /* LLM/HTTP/tool spans placed under a SERVER span */
+	uint64_t server_forgotten;     /* inbound requests dropped at TT_MAX_SRV_OPEN */
+	uint64_t mcp_calls;	       /* MCP JSON-RPC calls (spans with mcp.* attributes) */
+	uint64_t late_calls;	       /* LLM calls after their process span was exported */
+	uint64_t results_unmatched;    /* tool results with no open tool call */
+	uint64_t traceparents;	       /* remote parents adopted */
+	uint64_t traceparents_ignored; /* not on a trace root, too late, or invalid */
+	uint64_t procs_cap_hits;       /* TT_MAX_PROCS reached */
+	uint64_t tls_conns;	       /* TLS client connections seen (ClientHello) */
+	uint64_t tls_unsupported;      /* ... made spans: their process's plaintext is not
 					 * captured (tracetree.capture=unsupported) */
-	uint64_t tls_hidden;		/* ... of processes whose TLS plaintext is captured:
+	uint64_t tls_hidden;	       /* ... of processes whose TLS plaintext is captured:
 					 * no span */
-	uint64_t tls_no_counts;		/* ... ended at their process's exit, no byte counts */
-	uint64_t tls_forgotten;		/* ... dropped at TT_MAX_TLS_OPEN, or of unknown
+	uint64_t tls_no_counts;	       /* ... ended at their process's exit, no byte counts */
+	uint64_t tls_forgotten;	       /* ... dropped at TT_MAX_TLS_OPEN, or of unknown
 					 * processes */
-	uint64_t procs;			/* processes in the table now */
+	uint64_t procs;		       /* processes in the table now */
 };
 
 struct linker;
@@ -98,8 +98,7 @@ int linker__add_mcp(struct linker *l, const struct http_exchange *x, const struc
  * exported when its exchange (x itself, delivered by conn later) reaches linker__add_http.
  * Client-side heads are ignored.
  */
-void linker__request_head(struct linker *l, const struct http_exchange *x,
-			  const char *traceparent);
+void linker__request_head(struct linker *l, const struct http_exchange *x, const char *traceparent);
 /*
  * Any other HTTP exchange (not owned). Client side: an HTTP client span (traceparent: as for
  * linker__add_call). Server side (HTTP_X_SERVER_SIDE): the SERVER span of the inbound request

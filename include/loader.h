@@ -17,9 +17,9 @@ extern "C" {
 struct loader;
 
 struct loader_opts {
-	bool all;		/* trace every process */
-	uint32_t self;		/* the tracer's own tgid */
-	uint32_t call_cap;	/* payload bytes per SSL call */
+	bool all;	   /* trace every process */
+	uint32_t self;	   /* the tracer's own tgid */
+	uint32_t call_cap; /* payload bytes per SSL call */
 	uint64_t ringbuf_size;
 };
 

@@ -35,10 +35,10 @@ int tt_vlog_raw(enum tt_log_level level, const char *fmt, va_list ap);
  */
 void tt_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define tt_err(...)	tt_log(TT_LOG_ERROR, __VA_ARGS__)
-#define tt_warn(...)	tt_log(TT_LOG_WARN, __VA_ARGS__)
-#define tt_info(...)	tt_log(TT_LOG_INFO, __VA_ARGS__)
-#define tt_debug(...)	tt_log(TT_LOG_DEBUG, __VA_ARGS__)
+#define tt_err(...)   tt_log(TT_LOG_ERROR, __VA_ARGS__)
+#define tt_warn(...)  tt_log(TT_LOG_WARN, __VA_ARGS__)
+#define tt_info(...)  tt_log(TT_LOG_INFO, __VA_ARGS__)
+#define tt_debug(...) tt_log(TT_LOG_DEBUG, __VA_ARGS__)
 
 #ifdef __cplusplus
 }

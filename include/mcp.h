@@ -18,19 +18,19 @@ extern "C" {
  * transport). Strings are NULL when absent.
  */
 struct mcp_call {
-	char *method;			/* mcp.method.name: "tools/call", "initialize", ... */
-	char *request_id;		/* jsonrpc.request.id as text; NULL for a notification */
-	char *session_id;		/* Mcp-Session-Id of the request, else of the response */
-	char *protocol_version;		/* MCP-Protocol-Version header, else initialize's */
-	char *jsonrpc_version;		/* "2.0" */
-	char *tool_name;		/* params.name of tools/call */
-	char *prompt_name;		/* params.name of prompts/get */
-	char *resource_uri;		/* params.uri of resources/read, subscribe, unsubscribe */
-	char *arguments;		/* params.arguments of tools/call, JSON text */
-	char *result;			/* result of the response, JSON text */
-	bool has_response;		/* the response with the request's id was seen */
-	bool tool_error;		/* tools/call result with isError true */
-	bool has_error;			/* a JSON-RPC error response */
+	char *method;		/* mcp.method.name: "tools/call", "initialize", ... */
+	char *request_id;	/* jsonrpc.request.id as text; NULL for a notification */
+	char *session_id;	/* Mcp-Session-Id of the request, else of the response */
+	char *protocol_version; /* MCP-Protocol-Version header, else initialize's */
+	char *jsonrpc_version;	/* "2.0" */
+	char *tool_name;	/* params.name of tools/call */
+	char *prompt_name;	/* params.name of prompts/get */
+	char *resource_uri;	/* params.uri of resources/read, subscribe, unsubscribe */
+	char *arguments;	/* params.arguments of tools/call, JSON text */
+	char *result;		/* result of the response, JSON text */
+	bool has_response;	/* the response with the request's id was seen */
+	bool tool_error;	/* tools/call result with isError true */
+	bool has_error;		/* a JSON-RPC error response */
 	int64_t error_code;
 	char *error_message;
 };

@@ -14,22 +14,22 @@
 extern "C" {
 #endif
 
-#define TT_OTLP_SCOPE_NAME	"tracetree-bpf"
-#define TT_OTLP_SCHEMA_URL	"https://opentelemetry.io/schemas/1.41.0"
+#define TT_OTLP_SCOPE_NAME "tracetree-bpf"
+#define TT_OTLP_SCHEMA_URL "https://opentelemetry.io/schemas/1.41.0"
 
 /* Span times are boot-time ns; OTLP wants Unix ns: unix = t - boot_ns + real_ns. */
 struct otlp_clock {
-	uint64_t boot_ns;		/* CLOCK_BOOTTIME ... */
-	uint64_t real_ns;		/* ... and CLOCK_REALTIME read at the same moment */
+	uint64_t boot_ns; /* CLOCK_BOOTTIME ... */
+	uint64_t real_ns; /* ... and CLOCK_REALTIME read at the same moment */
 };
 
 /* What the encoders add around the spans; everything may be zero/NULL. */
 struct otlp_meta {
 	struct otlp_clock clock;
-	const char *scope_version;	/* InstrumentationScope.version; NULL = omitted */
-	const char *schema_url;		/* ResourceSpans/ScopeSpans.schemaUrl; NULL = omitted */
-	const char *service_name;	/* OTEL_SERVICE_NAME: replaces every service.name */
-	const struct attr_list *extra;	/* global resource attributes, for keys a resource lacks */
+	const char *scope_version;     /* InstrumentationScope.version; NULL = omitted */
+	const char *schema_url;	       /* ResourceSpans/ScopeSpans.schemaUrl; NULL = omitted */
+	const char *service_name;      /* OTEL_SERVICE_NAME: replaces every service.name */
+	const struct attr_list *extra; /* global resource attributes, for keys a resource lacks */
 };
 
 uint64_t otlp_unix_ns(const struct otlp_clock *c, uint64_t boot_ns);

@@ -19,8 +19,8 @@ extern "C" {
 struct pipeline_opts {
 	struct provider_opts provider;
 	struct linker_opts linker;
-	struct conn_opts conn;		/* zeroes: the tt_limits.h defaults */
-	span_sink_fn span_sink;		/* receives every finished span (takes ownership) */
+	struct conn_opts conn;	/* zeroes: the tt_limits.h defaults */
+	span_sink_fn span_sink; /* receives every finished span (takes ownership) */
 	void *span_ctx;
 	/* optional taps (--format exchanges|calls): see each exchange / call, own nothing */
 	void (*on_exchange)(const struct http_exchange *x, void *ctx);
@@ -30,14 +30,14 @@ struct pipeline_opts {
 
 struct pipeline_stats {
 	uint64_t records;
-	uint64_t exchanges;		/* HTTP exchanges reassembled */
-	uint64_t llm_calls;		/* decoded as LLM API calls */
-	uint64_t http_other;		/* other HTTP exchanges (tool HTTP calls) */
-	uint64_t decode_errors;		/* provider_decode failures other than "not an LLM call" */
-	uint64_t peers;			/* connections whose peer address became known */
+	uint64_t exchanges;	/* HTTP exchanges reassembled */
+	uint64_t llm_calls;	/* decoded as LLM API calls */
+	uint64_t http_other;	/* other HTTP exchanges (tool HTTP calls) */
+	uint64_t decode_errors; /* provider_decode failures other than "not an LLM call" */
+	uint64_t peers;		/* connections whose peer address became known */
 	const struct conn_stats *conn;
 	struct linker_stats linker;
-	struct aead_hold_stats aead;	/* sealed TLS records held for their socket */
+	struct aead_hold_stats aead; /* sealed TLS records held for their socket */
 };
 
 struct pipeline;

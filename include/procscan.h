@@ -13,17 +13,17 @@
 extern "C" {
 #endif
 
-#define TT_PROCSCAN_EXE_MAX	4096	/* the executable's path */
-#define TT_PROCSCAN_DEPTH	64	/* levels of descendants procscan_tree goes down */
-#define TT_PROCSCAN_CHILDREN	256	/* children of one process it visits */
+#define TT_PROCSCAN_EXE_MAX  4096 /* the executable's path */
+#define TT_PROCSCAN_DEPTH    64	  /* levels of descendants procscan_tree goes down */
+#define TT_PROCSCAN_CHILDREN 256  /* children of one process it visits */
 
 /* What /proc tells about one running process. */
 struct procscan_info {
 	uint32_t pid;
 	uint32_t ppid;
-	uint64_t start_ns;		/* boot-clock ns, clock-tick precision */
-	char exe[TT_PROCSCAN_EXE_MAX];	/* "" when unreadable */
-	char args[TT_ARGS_MAX];		/* NUL-separated argv, as the kernel keeps it */
+	uint64_t start_ns;	       /* boot-clock ns, clock-tick precision */
+	char exe[TT_PROCSCAN_EXE_MAX]; /* "" when unreadable */
+	char args[TT_ARGS_MAX];	       /* NUL-separated argv, as the kernel keeps it */
 	size_t args_len;
 };
 

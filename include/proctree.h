@@ -18,27 +18,27 @@ extern "C" {
 struct proc {
 	uint32_t pid;
 	uint32_t ppid;
-	uint64_t start_ns;		/* process start (fork), with pid the identity */
-	uint64_t exec_ns;		/* last exec, 0 if none seen */
-	uint64_t exit_ns;		/* 0 while running */
-	char *exe_path;			/* current executable, "" when unknown */
-	char *prev_exe;			/* executable before the last exec, NULL if none */
-	char **argv;			/* current argv (argc entries, never NULL) */
+	uint64_t start_ns; /* process start (fork), with pid the identity */
+	uint64_t exec_ns;  /* last exec, 0 if none seen */
+	uint64_t exit_ns;  /* 0 while running */
+	char *exe_path;	   /* current executable, "" when unknown */
+	char *prev_exe;	   /* executable before the last exec, NULL if none */
+	char **argv;	   /* current argv (argc entries, never NULL) */
 	size_t argc;
-	unsigned int n_exec;		/* execs seen */
-	bool args_truncated;		/* argv was cut by the kernel-side cap */
-	bool preexisting;		/* running before the tracer attached */
+	unsigned int n_exec; /* execs seen */
+	bool args_truncated; /* argv was cut by the kernel-side cap */
+	bool preexisting;    /* running before the tracer attached */
 	bool exited;
-	bool exit_lost;			/* replaced by a new process with its pid before its exit */
-	int exit_code;			/* (wait status >> 8) & 0xff */
-	int exit_signal;		/* wait status & 0x7f, 0 when it exited normally */
-	struct proc *parent;		/* NULL when unknown or not traced */
-	void *priv;			/* the owner's data */
+	bool exit_lost;	     /* replaced by a new process with its pid before its exit */
+	int exit_code;	     /* (wait status >> 8) & 0xff */
+	int exit_signal;     /* wait status & 0x7f, 0 when it exited normally */
+	struct proc *parent; /* NULL when unknown or not traced */
+	void *priv;	     /* the owner's data */
 
 	/* Table internals. */
-	unsigned int n_children;	/* children still in the table */
-	bool released;			/* the owner is done with it */
-	bool hashed;			/* findable by pid (not replaced) */
+	unsigned int n_children; /* children still in the table */
+	bool released;		 /* the owner is done with it */
+	bool hashed;		 /* findable by pid (not replaced) */
 	struct proc *hnext;
 	struct proc *prev, *next;
 };
@@ -55,11 +55,11 @@ struct proctree_ops {
 };
 
 struct proctree_stats {
-	uint64_t procs;			/* in the table now */
-	uint64_t cap_hits;		/* processes not tracked: TT_MAX_PROCS reached */
-	uint64_t reused;		/* pid reuse seen */
-	uint64_t lost_exits;		/* running processes replaced without an exit record */
-	uint64_t unknown_exits;		/* exits of processes not in the table */
+	uint64_t procs;		/* in the table now */
+	uint64_t cap_hits;	/* processes not tracked: TT_MAX_PROCS reached */
+	uint64_t reused;	/* pid reuse seen */
+	uint64_t lost_exits;	/* running processes replaced without an exit record */
+	uint64_t unknown_exits; /* exits of processes not in the table */
 };
 
 struct proctree;
@@ -93,8 +93,7 @@ int proctree__exit(struct proctree *t, uint32_t pid, uint64_t start_ns, uint64_t
  * children (in start time order) so the parent links are found.
  */
 int proctree__add_existing(struct proctree *t, uint32_t pid, uint32_t ppid, uint64_t start_ns,
-			   const char *path, const char *args, size_t args_len,
-			   struct proc **out);
+			   const char *path, const char *args, size_t args_len, struct proc **out);
 
 /* The process holding pid now (running, or exited and still kept), NULL if none. */
 struct proc *proctree__find(const struct proctree *t, uint32_t pid);

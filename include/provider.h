@@ -14,8 +14,8 @@ extern "C" {
 #endif
 
 struct provider_opts {
-	bool capture_content;	/* fill input/output messages, system instructions, tool results */
-	bool legacy_semconv;	/* copied to genai_call.legacy_semconv for the exporter */
+	bool capture_content; /* fill input/output messages, system instructions, tool results */
+	bool legacy_semconv;  /* copied to genai_call.legacy_semconv for the exporter */
 };
 
 /*

@@ -22,8 +22,7 @@ struct rawfmt_clock {
  * Appends the JSON line (with '\n') for a record already checked by tt_rec_validate.
  * Payloads that are UTF-8 text go out as "text", anything else as "base64".
  */
-int rawfmt_record(struct tt_buf *out, const void *rec, size_t size,
-		  const struct rawfmt_clock *clk);
+int rawfmt_record(struct tt_buf *out, const void *rec, size_t size, const struct rawfmt_clock *clk);
 /* The "src" of a data record (enum tt_src): "ssl", "ssl_ex", "gnutls", "nss", "gotls". */
 const char *rawfmt_src_name(unsigned int src);
 

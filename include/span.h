@@ -73,7 +73,7 @@ void attrs_free(struct attr_list *l);
  */
 struct tt_resource {
 	uint32_t pid;
-	uint64_t start_ns;		/* process start (boot ns): with pid, its identity */
+	uint64_t start_ns; /* process start (boot ns): with pid, its identity */
 	struct attr_list attrs;
 	int refs;
 };
@@ -85,18 +85,18 @@ void resource__put(struct tt_resource *r);
 struct tt_span {
 	uint8_t trace_id[16];
 	uint8_t span_id[8];
-	uint8_t parent_id[8];		/* all zero for a root span */
+	uint8_t parent_id[8]; /* all zero for a root span */
 	bool has_parent;
-	bool remote_parent;		/* parent came from a traceparent header */
-	uint8_t trace_flags;		/* W3C flags (01 = sampled) */
+	bool remote_parent;  /* parent came from a traceparent header */
+	uint8_t trace_flags; /* W3C flags (01 = sampled) */
 	char *name;
 	enum span_kind kind;
-	uint64_t start_ns;		/* boot-time ns; exporters convert with their clock base */
+	uint64_t start_ns; /* boot-time ns; exporters convert with their clock base */
 	uint64_t end_ns;
 	enum span_status status;
 	char *status_message;
 	struct attr_list attrs;
-	struct tt_resource *resource;	/* a reference owned by the span */
+	struct tt_resource *resource; /* a reference owned by the span */
 };
 
 /* A span with fresh ids unset (zero), a copy of name, and a reference to res. */

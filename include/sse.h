@@ -14,8 +14,8 @@ extern "C" {
 #endif
 
 enum sse_mode {
-	SSE_MODE_SSE = 0,	/* text/event-stream (WHATWG HTML, server-sent events) */
-	SSE_MODE_NDJSON,	/* one event per non-empty line */
+	SSE_MODE_SSE = 0, /* text/event-stream (WHATWG HTML, server-sent events) */
+	SSE_MODE_NDJSON,  /* one event per non-empty line */
 };
 
 /*
@@ -23,13 +23,13 @@ enum sse_mode {
  * (they may point into the buffer being fed).
  */
 struct sse_event {
-	const char *event;	/* "event:" value, NULL if none */
+	const char *event; /* "event:" value, NULL if none */
 	size_t event_len;
-	const char *data;	/* data lines joined with '\n' (NDJSON: the line) */
+	const char *data; /* data lines joined with '\n' (NDJSON: the line) */
 	size_t data_len;
-	const char *id;		/* "id:" value of this event, NULL if none */
+	const char *id; /* "id:" value of this event, NULL if none */
 	size_t id_len;
-	long retry;		/* "retry:" milliseconds of this event, -1 if none */
+	long retry; /* "retry:" milliseconds of this event, -1 if none */
 };
 
 /* A negative return stops sse_parser__feed with that error. */
@@ -37,9 +37,9 @@ typedef int (*sse_event_fn)(const struct sse_event *ev, void *ctx);
 
 struct sse_parser {
 	enum sse_mode mode;
-	size_t max_event;	/* bytes of one line or one event's data */
-	struct tt_buf line;	/* partial line */
-	struct tt_buf data;	/* data of the event being built */
+	size_t max_event;   /* bytes of one line or one event's data */
+	struct tt_buf line; /* partial line */
+	struct tt_buf data; /* data of the event being built */
 	struct tt_buf event;
 	struct tt_buf id;
 	/*
@@ -50,21 +50,20 @@ struct sse_parser {
 	size_t data_view_len, event_view_len;
 	long retry;
 	bool has_event, has_id;
-	bool cr;		/* last byte was CR: a following LF belongs to that line end */
-	unsigned char bom;	/* BOM bytes matched at the start */
-	bool started;		/* BOM check done */
-	bool skip_line;		/* rest of an oversized line is dropped */
-	bool skip_event;	/* rest of an oversized event, or after lost bytes, is dropped */
-	uint64_t n_events;	/* dispatched */
-	uint64_t n_oversize;	/* events or lines dropped by max_event */
+	bool cr;	     /* last byte was CR: a following LF belongs to that line end */
+	unsigned char bom;   /* BOM bytes matched at the start */
+	bool started;	     /* BOM check done */
+	bool skip_line;	     /* rest of an oversized line is dropped */
+	bool skip_event;     /* rest of an oversized event, or after lost bytes, is dropped */
+	uint64_t n_events;   /* dispatched */
+	uint64_t n_oversize; /* events or lines dropped by max_event */
 };
 
 /* max_event 0 = TT_MAX_SSE_EVENT. */
 void sse_parser__init(struct sse_parser *p, enum sse_mode mode, size_t max_event);
 void sse_parser__free(struct sse_parser *p);
 /* Splits buf; calls fn for each complete event. 0, -ENOMEM, or fn's negative return. */
-int sse_parser__feed(struct sse_parser *p, const void *buf, size_t len, sse_event_fn fn,
-		     void *ctx);
+int sse_parser__feed(struct sse_parser *p, const void *buf, size_t len, sse_event_fn fn, void *ctx);
 /*
  * Bytes were lost: the partial line and event are dropped and parsing resumes after the next
  * empty line (SSE) or line end (NDJSON).

@@ -21,8 +21,8 @@ extern "C" {
  * only an unconsumed tail (a partial head) here, bounded by the cap.
  */
 struct stream {
-	struct tt_buf tail;	/* bytes received but not consumed yet */
-	uint64_t next;		/* stream position after the last byte received */
+	struct tt_buf tail; /* bytes received but not consumed yet */
+	uint64_t next;	    /* stream position after the last byte received */
 	bool started;
 	uint64_t n_chunks;
 	uint64_t n_gaps;

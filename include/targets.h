@@ -13,42 +13,42 @@ extern "C" {
 #endif
 
 enum tt_func {
-	TT_FN_SSL_WRITE = 0,	/* OpenSSL, BoringSSL */
+	TT_FN_SSL_WRITE = 0, /* OpenSSL, BoringSSL */
 	TT_FN_SSL_WRITE_EX,
 	TT_FN_SSL_READ,
 	TT_FN_SSL_READ_EX,
 	TT_FN_SSL_FREE,
-	TT_FN_GNUTLS_SEND,	/* gnutls_record_send */
-	TT_FN_GNUTLS_RECV,	/* gnutls_record_recv */
-	TT_FN_PR_WRITE,		/* NSS through NSPR */
+	TT_FN_GNUTLS_SEND, /* gnutls_record_send */
+	TT_FN_GNUTLS_RECV, /* gnutls_record_recv */
+	TT_FN_PR_WRITE,	   /* NSS through NSPR */
 	TT_FN_PR_READ,
 	TT_FN_PR_SEND,
 	TT_FN_PR_RECV,
-	TT_FN_GO_WRITE,		/* crypto/tls.(*Conn).Write */
-	TT_FN_GO_READ,		/* crypto/tls.(*Conn).Read */
-	TT_FN_SSL_WRITE_INT,	/* OpenSSL ssl_write_internal: under SSL_write and SSL_write_ex */
-	TT_FN_SSL_READ_INT,	/* OpenSSL ssl_read_internal: under SSL_read and SSL_read_ex */
-	TT_FN_AEAD_SEAL,	/* aws-lc EVP_AEAD_CTX_seal: TLS records of rustls (Codex) */
-	TT_FN_AEAD_OPEN,	/* aws-lc EVP_AEAD_CTX_open */
+	TT_FN_GO_WRITE,	     /* crypto/tls.(*Conn).Write */
+	TT_FN_GO_READ,	     /* crypto/tls.(*Conn).Read */
+	TT_FN_SSL_WRITE_INT, /* OpenSSL ssl_write_internal: under SSL_write and SSL_write_ex */
+	TT_FN_SSL_READ_INT,  /* OpenSSL ssl_read_internal: under SSL_read and SSL_read_ex */
+	TT_FN_AEAD_SEAL,     /* aws-lc EVP_AEAD_CTX_seal: TLS records of rustls (Codex) */
+	TT_FN_AEAD_OPEN,     /* aws-lc EVP_AEAD_CTX_open */
 	TT_FN_MAX,
 };
 
 /* How a function was found: the resolution tiers, tried in order (issue 6). */
 enum tt_tier {
 	TT_TIER_NONE = 0,
-	TT_TIER_SYMBOL,		/* 1: .dynsym / .symtab */
-	TT_TIER_FINGERPRINT,	/* 2: a known build in the database (build id or size + hash) */
-	TT_TIER_SIGNATURE,	/* 3: unique prologue byte patterns at consistent distances */
-	TT_TIER_OVERRIDE,	/* 4: --tls-offsets FILE:func=0xOFF (wins over the others) */
-	TT_TIER_PCLNTAB,	/* Go: .gopclntab function table (tier 1 for Go, survives strip) */
-	TT_TIER_DISASM,		/* the callee of an exported wrapper, by decoding the wrapper */
+	TT_TIER_SYMBOL,	     /* 1: .dynsym / .symtab */
+	TT_TIER_FINGERPRINT, /* 2: a known build in the database (build id or size + hash) */
+	TT_TIER_SIGNATURE,   /* 3: unique prologue byte patterns at consistent distances */
+	TT_TIER_OVERRIDE,    /* 4: --tls-offsets FILE:func=0xOFF (wins over the others) */
+	TT_TIER_PCLNTAB,     /* Go: .gopclntab function table (tier 1 for Go, survives strip) */
+	TT_TIER_DISASM,	     /* the callee of an exported wrapper, by decoding the wrapper */
 };
 
-#define TT_GO_RETS_MAX 32	/* RET instructions probed per Go function */
+#define TT_GO_RETS_MAX 32 /* RET instructions probed per Go function */
 
 /* A file to probe: found functions as file offsets (0 = absent). */
 struct tt_target {
-	char path[4096];	/* a path the kernel can open (may be /proc/PID/root/... ) */
+	char path[4096]; /* a path the kernel can open (may be /proc/PID/root/... ) */
 	dev_t dev;
 	ino_t ino;
 	uint64_t off[TT_FN_MAX];
@@ -63,9 +63,9 @@ struct tt_target {
 	 * it. Those that do are probed at the internal function only (see tier_internal).
 	 */
 	uint64_t int_site[TT_FN_SSL_READ_EX + 1];
-	char lib[48];		/* openssl, boringssl, gnutls, nss, gotls, ... */
-	char source[64];	/* fingerprint or signature set that matched, if any */
-	char note[256];		/* why capture is partial or impossible, what to do */
+	char lib[48];	 /* openssl, boringssl, gnutls, nss, gotls, ... */
+	char source[64]; /* fingerprint or signature set that matched, if any */
+	char note[256];	 /* why capture is partial or impossible, what to do */
 };
 
 const char *targets_func_name(enum tt_func fn);

@@ -27,10 +27,10 @@ extern "C" {
  * fnv64k is FNV-1a 64 of the first 64 KiB of the file. A sig line belongs to the sigset above
  * it; several lines for one FUNC are variants.
  */
-#define TLSDB_NAME_MAX		48
-#define TLSDB_FUNCS_MAX		8	/* functions per fingerprint or signature set */
-#define TLSDB_SIG_MAX		128	/* bytes per signature */
-#define TLSDB_PREFIX_BYTES	65536	/* bytes hashed by fnv64k */
+#define TLSDB_NAME_MAX	   48
+#define TLSDB_FUNCS_MAX	   8	 /* functions per fingerprint or signature set */
+#define TLSDB_SIG_MAX	   128	 /* bytes per signature */
+#define TLSDB_PREFIX_BYTES 65536 /* bytes hashed by fnv64k */
 
 struct tlsdb_off {
 	char func[TLSDB_NAME_MAX];
@@ -39,9 +39,9 @@ struct tlsdb_off {
 
 struct tlsdb_fp {
 	char name[TLSDB_NAME_MAX];
-	char lib[TLSDB_NAME_MAX];	/* optional lib= */
+	char lib[TLSDB_NAME_MAX]; /* optional lib= */
 	uint8_t build_id[64];
-	size_t build_id_len;	/* 0: keyed by size + fnv64k */
+	size_t build_id_len; /* 0: keyed by size + fnv64k */
 	uint64_t size;
 	uint64_t fnv64k;
 	struct tlsdb_off offs[TLSDB_FUNCS_MAX];
@@ -53,18 +53,18 @@ struct tlsdb_sig {
 	/* an anchor line: bytes holds the string (NUL included), mask is unused */
 	bool anchor;
 	uint8_t bytes[TLSDB_SIG_MAX];
-	uint8_t mask[TLSDB_SIG_MAX];	/* 0xff: must match, 0: wildcard */
+	uint8_t mask[TLSDB_SIG_MAX]; /* 0xff: must match, 0: wildcard */
 	size_t len;
-	int set;			/* index of its sigset */
+	int set; /* index of its sigset */
 	int line;
 };
 
 struct tlsdb_set {
 	char name[TLSDB_NAME_MAX];
 	char lib[TLSDB_NAME_MAX];
-	char marker[TLSDB_NAME_MAX];	/* the file must contain it ("" = no gate) */
-	uint64_t span;			/* all found functions lie within span bytes (0 = any) */
-	uint32_t align;			/* function starts are aligned so (1 = any) */
+	char marker[TLSDB_NAME_MAX]; /* the file must contain it ("" = no gate) */
+	uint64_t span;		     /* all found functions lie within span bytes (0 = any) */
+	uint32_t align;		     /* function starts are aligned so (1 = any) */
 	/* groups of alternatives that must all be found, e.g. {SSL_write|SSL_write_ex} */
 	char need[TLSDB_FUNCS_MAX][TLSDB_NAME_MAX * 2];
 	int n_need;
@@ -74,7 +74,7 @@ struct tlsdb;
 
 /* Input of a match: the file's bytes and which ranges hold code. */
 struct tlsdb_range {
-	uint64_t off;		/* file offset */
+	uint64_t off; /* file offset */
 	uint64_t len;
 };
 
@@ -87,16 +87,16 @@ struct tlsdb_seg {
 };
 
 struct tlsdb_image {
-	const uint8_t *data;	/* the whole file */
+	const uint8_t *data; /* the whole file */
 	size_t size;
 	const uint8_t *build_id;
 	size_t build_id_len;
-	const struct tlsdb_range *code;	/* executable ranges */
+	const struct tlsdb_range *code; /* executable ranges */
 	int n_code;
 	/* for anchors: the segments and .eh_frame (function bounds); n_segs 0 = no anchors */
 	const struct tlsdb_seg *segs;
 	int n_segs;
-	uint64_t eh_frame_off;	/* file offset of .eh_frame, 0 when none */
+	uint64_t eh_frame_off; /* file offset of .eh_frame, 0 when none */
 	uint64_t eh_frame_size;
 	uint64_t eh_frame_vaddr;
 };
@@ -112,17 +112,16 @@ long tlsdb_eh_functions(const struct tlsdb_image *img, struct eh_func **out);
 
 /* Result of a successful match: which entry, and the file offsets it gives. */
 struct tlsdb_hit {
-	char name[TLSDB_NAME_MAX];	/* fingerprint or signature set */
-	char lib[TLSDB_NAME_MAX];	/* sigset lib= (empty for fingerprints) */
+	char name[TLSDB_NAME_MAX]; /* fingerprint or signature set */
+	char lib[TLSDB_NAME_MAX];  /* sigset lib= (empty for fingerprints) */
 	struct tlsdb_off offs[TLSDB_FUNCS_MAX];
 	int n_offs;
-	char why[160];			/* when rejected: the reason */
+	char why[160]; /* when rejected: the reason */
 };
 
 struct tlsdb *tlsdb__new(void);
 /* Adds entries from a text buffer or a file; -EBADMSG names the bad line in *errline. */
-int tlsdb__parse(struct tlsdb *db, const char *text, size_t len, const char *origin,
-		 int *errline);
+int tlsdb__parse(struct tlsdb *db, const char *text, size_t len, const char *origin, int *errline);
 int tlsdb__load_file(struct tlsdb *db, const char *path, int *errline);
 int tlsdb__n_fingerprints(const struct tlsdb *db);
 int tlsdb__n_sets(const struct tlsdb *db);

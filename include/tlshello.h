@@ -13,17 +13,17 @@
 extern "C" {
 #endif
 
-#define TT_TLS_SNI_MAX		255	/* a DNS name (RFC 6066: HostName is at most 2^16-1,
-					 * but no DNS name is longer than this) */
-#define TT_TLS_ALPN_MAX		63	/* offered protocols, comma-separated, cut there */
+/* a DNS name (RFC 6066: HostName is at most 2^16-1, but no DNS name is longer than this) */
+#define TT_TLS_SNI_MAX	255
+#define TT_TLS_ALPN_MAX 63 /* offered protocols, comma-separated, cut there */
 
 struct tls_hello {
-	uint16_t version;		/* legacy_version of the hello (0x0303 for TLS 1.2/1.3) */
-	bool tls13;			/* supported_versions offers TLS 1.3 */
+	uint16_t version; /* legacy_version of the hello (0x0303 for TLS 1.2/1.3) */
+	bool tls13;	  /* supported_versions offers TLS 1.3 */
 	bool has_sni;
 	bool has_alpn;
 	char sni[TT_TLS_SNI_MAX + 1];	/* server_name host_name, NUL-terminated */
-	char alpn[TT_TLS_ALPN_MAX + 1];	/* "h2,http/1.1" */
+	char alpn[TT_TLS_ALPN_MAX + 1]; /* "h2,http/1.1" */
 };
 
 /*

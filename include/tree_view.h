@@ -13,19 +13,19 @@
 extern "C" {
 #endif
 
-#define TT_TREE_WIDTH		100	/* columns of one line, … marks a cut */
-#define TT_TREE_NAME_COLS	40	/* tree prefix + span name before the duration column */
+#define TT_TREE_WIDTH	  100 /* columns of one line, … marks a cut */
+#define TT_TREE_NAME_COLS 40  /* tree prefix + span name before the duration column */
 
 struct tree_view_opts {
-	unsigned int width;		/* 0 = TT_TREE_WIDTH */
-	size_t max_spans;		/* spans buffered across traces; 0 = TT_MAX_OPEN_SPANS */
+	unsigned int width; /* 0 = TT_TREE_WIDTH */
+	size_t max_spans;   /* spans buffered across traces; 0 = TT_MAX_OPEN_SPANS */
 };
 
 struct tree_view_stats {
-	uint64_t spans;			/* spans received */
-	uint64_t traces;		/* trees printed, complete or not */
-	uint64_t incomplete;		/* trees printed without their root (exit or eviction) */
-	uint64_t evicted;		/* trees printed early because max_spans was reached */
+	uint64_t spans;	     /* spans received */
+	uint64_t traces;     /* trees printed, complete or not */
+	uint64_t incomplete; /* trees printed without their root (exit or eviction) */
+	uint64_t evicted;    /* trees printed early because max_spans was reached */
 };
 
 /* A view writing to out (not closed by the view). NULL with errno on failure. */

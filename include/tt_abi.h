@@ -14,55 +14,56 @@
 #include <linux/types.h>
 #endif
 
-#define TT_ABI_VERSION		1
-#define TT_COMM_LEN		16
-#define TT_CHUNK		16384	/* payload bytes per data record, power of two */
-#define TT_MAX_CHUNKS		256	/* chunks per call: TT_CHUNK * TT_MAX_CHUNKS = 4 MiB max cap */
-#define TT_PATH_MAX		256	/* exec filename bytes kept */
-#define TT_ARGS_MAX		4096	/* exec argv bytes kept (NUL-separated) */
+#define TT_ABI_VERSION 1
+#define TT_COMM_LEN    16
+#define TT_CHUNK       16384 /* payload bytes per data record, power of two */
+#define TT_MAX_CHUNKS  256   /* chunks per call: TT_CHUNK * TT_MAX_CHUNKS = 4 MiB max cap */
+#define TT_PATH_MAX    256   /* exec filename bytes kept */
+#define TT_ARGS_MAX    4096  /* exec argv bytes kept (NUL-separated) */
 
 enum tt_rec_type {
-	TT_REC_DATA = 1,	/* struct tt_data: TLS plaintext chunk */
-	TT_REC_FORK = 2,	/* struct tt_fork: new process (not thread) */
-	TT_REC_EXEC = 3,	/* struct tt_exec: execve done, path and argv */
-	TT_REC_EXIT = 4,	/* struct tt_exit: last thread of a process exited */
-	TT_REC_CLOSE = 5,	/* struct tt_conn_ev: SSL_free */
-	TT_REC_SSL_FD = 6,	/* struct tt_conn_ev: socket fd seen inside an SSL call */
-	TT_REC_CONNECT = 7,	/* struct tt_connect: connect() on a socket of a traced process */
-	TT_REC_LIBOPEN = 8,	/* struct tt_libopen: a traced process opened a TLS library */
-	TT_REC_SOCK = 9,	/* struct tt_sock: a TCP socket turned out to carry plaintext HTTP */
-	TT_REC_TLS_HELLO = 10,	/* struct tt_tls_hello: a socket's first write is a ClientHello */
-	TT_REC_TLS_CLOSE = 11,	/* struct tt_tls_close: end of such a socket, with byte counts */
-	TT_REC_AEAD_BIND = 12,	/* struct tt_aead_bind: sealed plaintext of a thread meets its socket */
+	TT_REC_DATA = 1,       /* struct tt_data: TLS plaintext chunk */
+	TT_REC_FORK = 2,       /* struct tt_fork: new process (not thread) */
+	TT_REC_EXEC = 3,       /* struct tt_exec: execve done, path and argv */
+	TT_REC_EXIT = 4,       /* struct tt_exit: last thread of a process exited */
+	TT_REC_CLOSE = 5,      /* struct tt_conn_ev: SSL_free */
+	TT_REC_SSL_FD = 6,     /* struct tt_conn_ev: socket fd seen inside an SSL call */
+	TT_REC_CONNECT = 7,    /* struct tt_connect: connect() on a socket of a traced process */
+	TT_REC_LIBOPEN = 8,    /* struct tt_libopen: a traced process opened a TLS library */
+	TT_REC_SOCK = 9,       /* struct tt_sock: a TCP socket turned out to carry plaintext HTTP */
+	TT_REC_TLS_HELLO = 10, /* struct tt_tls_hello: a socket's first write is a ClientHello */
+	TT_REC_TLS_CLOSE = 11, /* struct tt_tls_close: end of such a socket, with byte counts */
+	TT_REC_AEAD_BIND =
+		12, /* struct tt_aead_bind: sealed plaintext of a thread meets its socket */
 	TT_REC_MAX,
 };
 
 enum tt_dir {
-	TT_DIR_WRITE = 0,	/* plaintext the process sent (request, for a client) */
-	TT_DIR_READ = 1,	/* plaintext the process received */
+	TT_DIR_WRITE = 0, /* plaintext the process sent (request, for a client) */
+	TT_DIR_READ = 1,  /* plaintext the process received */
 };
 
 enum tt_data_flags {
-	TT_DF_TRUNCATED = 1 << 0,	/* call longer than the per-call cap: bytes after are lost */
-	TT_DF_FIRST = 1 << 1,		/* first chunk of the call */
-	TT_DF_LAST = 1 << 2,		/* last chunk emitted for the call */
+	TT_DF_TRUNCATED = 1 << 0, /* call longer than the per-call cap: bytes after are lost */
+	TT_DF_FIRST = 1 << 1,	  /* first chunk of the call */
+	TT_DF_LAST = 1 << 2,	  /* last chunk emitted for the call */
 };
 
 enum tt_src {
-	TT_SRC_SSL = 0,		/* SSL_write / SSL_read */
-	TT_SRC_SSL_EX = 1,	/* SSL_write_ex / SSL_read_ex */
-	TT_SRC_GNUTLS = 2,	/* gnutls_record_send / gnutls_record_recv */
-	TT_SRC_NSS = 3,		/* NSPR PR_Write / PR_Read / PR_Send / PR_Recv on an SSL layer */
-	TT_SRC_GOTLS = 4,	/* Go crypto/tls (*Conn).Write / (*Conn).Read; conn = *tls.Conn */
-	TT_SRC_SOCK = 5,	/* socket syscalls on plaintext TCP; conn = TT_CONN_SOCK | inode */
-	TT_SRC_AEAD = 6,	/* TLS records sealed / opened by an AEAD (rustls over aws-lc) */
+	TT_SRC_SSL = 0,	   /* SSL_write / SSL_read */
+	TT_SRC_SSL_EX = 1, /* SSL_write_ex / SSL_read_ex */
+	TT_SRC_GNUTLS = 2, /* gnutls_record_send / gnutls_record_recv */
+	TT_SRC_NSS = 3,	   /* NSPR PR_Write / PR_Read / PR_Send / PR_Recv on an SSL layer */
+	TT_SRC_GOTLS = 4,  /* Go crypto/tls (*Conn).Write / (*Conn).Read; conn = *tls.Conn */
+	TT_SRC_SOCK = 5,   /* socket syscalls on plaintext TCP; conn = TT_CONN_SOCK | inode */
+	TT_SRC_AEAD = 6,   /* TLS records sealed / opened by an AEAD (rustls over aws-lc) */
 };
 
 /*
  * Connection key of a plaintext socket: its sockfs inode number with the top bit set. User
  * pointers (SSL*, *tls.Conn) never have it, so the keys of both kinds never meet.
  */
-#define TT_CONN_SOCK		(1ULL << 63)
+#define TT_CONN_SOCK (1ULL << 63)
 
 /*
  * Plaintext captured at the record cipher (TT_SRC_AEAD, bpf/tls.bpf.c): records opened are
@@ -70,51 +71,51 @@ enum tt_src {
  * before the socket write that sends them, so they are keyed TT_CONN_PEND | tid, at positions
  * counted from the thread's previous socket write, until a tt_aead_bind names their socket.
  */
-#define TT_CONN_AEAD		(1ULL << 62)
-#define TT_CONN_PEND		(1ULL << 61)
+#define TT_CONN_AEAD (1ULL << 62)
+#define TT_CONN_PEND (1ULL << 61)
 
 /* Common header of every record. ts_ns is CLOCK_BOOTTIME (bpf_ktime_get_boot_ns). */
 struct tt_hdr {
-	__u16 type;		/* enum tt_rec_type */
-	__u16 abi;		/* TT_ABI_VERSION */
-	__u32 size;		/* whole record, header included */
+	__u16 type; /* enum tt_rec_type */
+	__u16 abi;  /* TT_ABI_VERSION */
+	__u32 size; /* whole record, header included */
 	__u64 ts_ns;
-	__u32 pid;		/* tgid */
+	__u32 pid; /* tgid */
 	__u32 tid;
 	char comm[TT_COMM_LEN];
 };
 
 struct tt_data {
 	struct tt_hdr h;
-	__u64 conn;		/* SSL* in the process: with pid, the connection key */
-	__u64 pos;		/* byte position of data[0] in this direction's stream */
-	__u32 call_len;		/* bytes the call moved (its return value) */
-	__u32 len;		/* bytes in data[] */
-	__u8 dir;		/* enum tt_dir */
-	__u8 flags;		/* enum tt_data_flags */
-	__u8 src;		/* enum tt_src */
+	__u64 conn;	/* SSL* in the process: with pid, the connection key */
+	__u64 pos;	/* byte position of data[0] in this direction's stream */
+	__u32 call_len; /* bytes the call moved (its return value) */
+	__u32 len;	/* bytes in data[] */
+	__u8 dir;	/* enum tt_dir */
+	__u8 flags;	/* enum tt_data_flags */
+	__u8 src;	/* enum tt_src */
 	__u8 pad0;
-	__s32 fd;		/* socket fd if known, else -1 */
+	__s32 fd; /* socket fd if known, else -1 */
 	__u8 data[];
 };
 
 struct tt_fork {
-	struct tt_hdr h;	/* h.pid = child tgid, h.tid = child pid */
-	__u32 ppid;		/* parent tgid */
+	struct tt_hdr h; /* h.pid = child tgid, h.tid = child pid */
+	__u32 ppid;	 /* parent tgid */
 	__u32 pad0;
-	__u64 start_ns;		/* child start time (boot ns): with pid, the process identity */
+	__u64 start_ns; /* child start time (boot ns): with pid, the process identity */
 };
 
 struct tt_exec {
 	struct tt_hdr h;
 	__u32 ppid;
-	__u32 old_pid;		/* pid before exec (differs when a thread execs) */
+	__u32 old_pid; /* pid before exec (differs when a thread execs) */
 	__u64 start_ns;
-	__u64 ino;		/* inode of the new executable */
+	__u64 ino; /* inode of the new executable */
 	__u32 dev;
-	__u16 path_len;		/* bytes in path[], no NUL */
-	__u16 args_len;		/* bytes in args[], NUL-separated */
-	__u32 args_full;	/* argv bytes the process has (> args_len when cut) */
+	__u16 path_len;	 /* bytes in path[], no NUL */
+	__u16 args_len;	 /* bytes in args[], NUL-separated */
+	__u32 args_full; /* argv bytes the process has (> args_len when cut) */
 	__u32 pad0;
 	char path[TT_PATH_MAX];
 	char args[TT_ARGS_MAX];
@@ -123,7 +124,7 @@ struct tt_exec {
 struct tt_exit {
 	struct tt_hdr h;
 	__u32 ppid;
-	__s32 exit_code;	/* wait status: (code << 8) | signal */
+	__s32 exit_code; /* wait status: (code << 8) | signal */
 	__u64 start_ns;
 };
 
@@ -137,17 +138,17 @@ struct tt_conn_ev {
 struct tt_connect {
 	struct tt_hdr h;
 	__s32 fd;
-	__u16 family;		/* AF_INET / AF_INET6 */
-	__u16 port;		/* host byte order */
-	__u8 addr[16];		/* IPv4 in the first 4 bytes */
+	__u16 family;  /* AF_INET / AF_INET6 */
+	__u16 port;    /* host byte order */
+	__u8 addr[16]; /* IPv4 in the first 4 bytes */
 };
 
 struct tt_libopen {
 	struct tt_hdr h;
-	__u16 path_len;		/* bytes in path[], no NUL */
+	__u16 path_len; /* bytes in path[], no NUL */
 	__u16 pad0;
 	__u32 pad1;
-	char path[TT_PATH_MAX];	/* as passed to openat (relative to the process's root/cwd) */
+	char path[TT_PATH_MAX]; /* as passed to openat (relative to the process's root/cwd) */
 };
 
 /*
@@ -157,15 +158,15 @@ struct tt_libopen {
  */
 struct tt_sock {
 	struct tt_hdr h;
-	__u64 conn;		/* TT_CONN_SOCK | inode: the tt_data conn of this socket */
+	__u64 conn; /* TT_CONN_SOCK | inode: the tt_data conn of this socket */
 	__s32 fd;
-	__u16 family;		/* AF_INET / AF_INET6 */
-	__u16 lport;		/* local port, host byte order */
-	__u16 rport;		/* peer port, host byte order */
+	__u16 family; /* AF_INET / AF_INET6 */
+	__u16 lport;  /* local port, host byte order */
+	__u16 rport;  /* peer port, host byte order */
 	__u16 pad0;
 	__u32 pad1;
-	__u8 laddr[16];		/* local address (IPv4 in the first 4 bytes) */
-	__u8 raddr[16];		/* peer address */
+	__u8 laddr[16]; /* local address (IPv4 in the first 4 bytes) */
+	__u8 raddr[16]; /* peer address */
 };
 
 /*
@@ -176,13 +177,13 @@ struct tt_sock {
  */
 /* ClientHello bytes kept, a power of two: rustls puts the SNI last, after a 1.2 KiB
  * post-quantum key share (tests/fixtures/tls/rustls-codex.bin) */
-#define TT_HELLO_MAX		2048
+#define TT_HELLO_MAX 2048
 
 struct tt_tls_hello {
-	struct tt_sock s;	/* s.h.type = TT_REC_TLS_HELLO; addresses as for plaintext */
-	__u32 call_len;		/* bytes the write moved */
-	__u32 len;		/* bytes in data[]: the first min(call_len, TT_HELLO_MAX) */
-	__u8 data[];		/* from the TLS record header on */
+	struct tt_sock s; /* s.h.type = TT_REC_TLS_HELLO; addresses as for plaintext */
+	__u32 call_len;	  /* bytes the write moved */
+	__u32 len;	  /* bytes in data[]: the first min(call_len, TT_HELLO_MAX) */
+	__u8 data[];	  /* from the TLS record header on */
 };
 
 /*
@@ -191,16 +192,16 @@ struct tt_tls_hello {
  * by syscalls made outside a probed TLS call only.
  */
 enum tt_tls_close_flags {
-	TT_TLS_CLOSE_EXIT = 1 << 0,	/* still open when the process exited */
+	TT_TLS_CLOSE_EXIT = 1 << 0, /* still open when the process exited */
 };
 
 struct tt_tls_close {
 	struct tt_hdr h;
-	__u64 conn;		/* TT_CONN_SOCK | inode, as in the tt_tls_hello */
+	__u64 conn; /* TT_CONN_SOCK | inode, as in the tt_tls_hello */
 	__s32 fd;
-	__u32 flags;		/* enum tt_tls_close_flags */
-	__u64 bytes[2];		/* indexed by enum tt_dir: sent, received */
-	__u32 calls[2];		/* socket calls that moved them */
+	__u32 flags;	/* enum tt_tls_close_flags */
+	__u64 bytes[2]; /* indexed by enum tt_dir: sent, received */
+	__u32 calls[2]; /* socket calls that moved them */
 };
 
 /*
@@ -209,22 +210,22 @@ struct tt_tls_close {
  */
 struct tt_aead_bind {
 	struct tt_hdr h;
-	__u64 conn;		/* TT_CONN_AEAD | inode of the socket */
+	__u64 conn; /* TT_CONN_AEAD | inode of the socket */
 	__s32 fd;
 	__u32 pad0;
-	__u64 base;		/* write-direction position of the first pending byte */
-	__u64 len;		/* pending bytes sealed since the thread's previous bind */
+	__u64 base; /* write-direction position of the first pending byte */
+	__u64 len;  /* pending bytes sealed since the thread's previous bind */
 };
 
 /* Index in the per-CPU "stats" array. */
 enum tt_stat {
-	TT_ST_LOST_RECS = 0,	/* ring buffer full: records dropped */
-	TT_ST_LOST_BYTES,	/* payload bytes in those records */
-	TT_ST_TRUNC_CALLS,	/* calls larger than the per-call cap */
-	TT_ST_TRUNC_BYTES,	/* bytes beyond the cap */
-	TT_ST_READ_ERR,		/* bpf_probe_read_user failures */
-	TT_ST_ARGS_MISS,	/* return probe without a stashed entry */
-	TT_ST_AEAD_NOSOCK,	/* AEAD records opened on a thread that read no TLS socket */
+	TT_ST_LOST_RECS = 0, /* ring buffer full: records dropped */
+	TT_ST_LOST_BYTES,    /* payload bytes in those records */
+	TT_ST_TRUNC_CALLS,   /* calls larger than the per-call cap */
+	TT_ST_TRUNC_BYTES,   /* bytes beyond the cap */
+	TT_ST_READ_ERR,	     /* bpf_probe_read_user failures */
+	TT_ST_ARGS_MISS,     /* return probe without a stashed entry */
+	TT_ST_AEAD_NOSOCK,   /* AEAD records opened on a thread that read no TLS socket */
 	TT_ST_MAX,
 };
 

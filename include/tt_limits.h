@@ -3,6 +3,7 @@
 #ifndef TT_LIMITS_H
 #define TT_LIMITS_H
 
+/* clang-format off */
 /* Capture (kernel side defaults; overridable on the command line). */
 #define TT_DEF_CALL_CAP		(256u * 1024)		/* bytes captured per SSL call */
 #define TT_MAX_CALL_CAP		(4u * 1024 * 1024)	/* = TT_CHUNK * TT_MAX_CHUNKS */
@@ -70,5 +71,6 @@
 							 * per process: the oldest is forgotten */
 #define TT_MAX_SRV_SOCKS	4096			/* plaintext sockets whose local port is
 							 * remembered (direct-mapped) */
+/* clang-format on */
 
 #endif /* TT_LIMITS_H */

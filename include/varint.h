@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-#define VARINT_MAX	10	/* bytes of a 64-bit value */
+#define VARINT_MAX 10 /* bytes of a 64-bit value */
 
 /* Writes v into out[VARINT_MAX]; returns the bytes written. */
 size_t varint_put(uint8_t *out, uint64_t v);

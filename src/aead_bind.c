@@ -12,7 +12,7 @@ struct held {
 	struct held *next;
 	uint32_t pid, tid;
 	size_t size;
-	struct tt_data d;	/* followed by the payload */
+	struct tt_data d; /* followed by the payload */
 };
 
 struct aead_hold {
@@ -143,8 +143,7 @@ static void pass(struct aead_hold *h, struct held *e, void *arg)
 	free(e);
 }
 
-void aead_hold__bind(struct aead_hold *h, const struct tt_aead_bind *b, aead_hold_fn fn,
-		     void *ctx)
+void aead_hold__bind(struct aead_hold *h, const struct tt_aead_bind *b, aead_hold_fn fn, void *ctx)
 {
 	struct bind_ctx c = { .b = b, .fn = fn, .ctx = ctx };
 

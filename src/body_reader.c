@@ -89,8 +89,7 @@ static int body_codings(const struct http_headers *h, struct tt_buf *b)
 	return err;
 }
 
-int body_reader__init(struct body_reader *r, struct http_message *m,
-		      const struct body_limits *lim)
+int body_reader__init(struct body_reader *r, struct http_message *m, const struct body_limits *lim)
 {
 	struct tt_buf codings;
 	const char *ce;
@@ -142,7 +141,7 @@ static int add_event(const struct sse_event *ev, void *ctx)
 	e->event = ev->event ? http_message__store(m, ev->event, ev->event_len) : NULL;
 	e->id = ev->id ? http_message__store(m, ev->id, ev->id_len) : NULL;
 	if (!e->data || (ev->event && !e->event) || (ev->id && !e->id))
-		return -ENOMEM;	/* what was stored is freed with the message */
+		return -ENOMEM; /* what was stored is freed with the message */
 	e->data_len = ev->data_len;
 	e->ts_ns = r->ts;
 	m->n_events++;

@@ -11,7 +11,7 @@
 #include "log.h"
 #include "tt_abi.h"
 
-#define CAP_HDR_SIZE	(8 + 4 + 4 + 8 + 8 + TT_CAP_HOST_LEN + 4 + 4)
+#define CAP_HDR_SIZE (8 + 4 + 4 + 8 + 8 + TT_CAP_HOST_LEN + 4 + 4)
 
 struct capfile_writer {
 	FILE *f;
@@ -55,7 +55,7 @@ static uint64_t get64(const unsigned char *p)
 
 struct capfile_writer *capfile_writer__open(const char *path, const struct capfile_header *h)
 {
-	unsigned char hdr[CAP_HDR_SIZE] = {0};
+	unsigned char hdr[CAP_HDR_SIZE] = { 0 };
 	struct capfile_writer *w;
 
 	w = calloc(1, sizeof(*w));
@@ -140,8 +140,7 @@ struct capfile_reader *capfile_reader__open(const char *path, struct capfile_hea
 		goto fail;
 	}
 	hsize = get32(hdr + 8);
-	if (hsize < CAP_HDR_SIZE || hsize > 4096 ||
-	    fseek(r->f, (long)hsize, SEEK_SET)) {
+	if (hsize < CAP_HDR_SIZE || hsize > 4096 || fseek(r->f, (long)hsize, SEEK_SET)) {
 		tt_warn("capfile: %s: bad header size %u", path, hsize);
 		goto fail;
 	}

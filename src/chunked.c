@@ -7,20 +7,20 @@
 #include "tt_limits.h"
 
 enum {
-	CH_SIZE = 0,	/* first hex digit of a chunk size */
-	CH_SIZE_MORE,	/* more digits, extensions or the line end */
-	CH_EXT,		/* chunk extensions: skipped up to the LF */
-	CH_SIZE_LF,	/* LF after CR */
+	CH_SIZE = 0,  /* first hex digit of a chunk size */
+	CH_SIZE_MORE, /* more digits, extensions or the line end */
+	CH_EXT,	      /* chunk extensions: skipped up to the LF */
+	CH_SIZE_LF,   /* LF after CR */
 	CH_DATA,
-	CH_DATA_CR,	/* CRLF after chunk data */
+	CH_DATA_CR, /* CRLF after chunk data */
 	CH_DATA_LF,
-	CH_TRAILER,	/* start of a trailer line or the final empty line */
+	CH_TRAILER, /* start of a trailer line or the final empty line */
 	CH_TRAILER_LINE,
-	CH_END_LF,	/* LF of the final empty line */
+	CH_END_LF, /* LF of the final empty line */
 	CH_DONE,
 };
 
-#define SIZE_MAX_BEFORE_SHIFT	(UINT64_MAX >> 8)	/* sizes above 2^56 are not real */
+#define SIZE_MAX_BEFORE_SHIFT (UINT64_MAX >> 8) /* sizes above 2^56 are not real */
 
 /* The size line ended: data follows, or the trailer section after the last chunk. */
 static void size_line_done(struct chunked_dec *d)

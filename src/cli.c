@@ -53,6 +53,7 @@ static const struct option long_opts[] = {
 
 void cli_usage(FILE *f)
 {
+	/* clang-format off */
 	fprintf(f,
 "Usage: tracetree-bpf [OPTIONS] -- COMMAND [ARG...]   trace COMMAND and everything it starts\n"
 "       tracetree-bpf [OPTIONS] -p PID[,PID...]       trace running processes and their children\n"
@@ -113,6 +114,7 @@ void cli_usage(FILE *f)
 "What was found in each TLS library or executable is cached in\n"
 "/var/cache/tracetree-bpf/targets.cache (TT_TARGETS_CACHE=FILE|off): a big static agent seen\n"
 "before is probed before its first connection; 'tracetree-bpf doctor PATH' fills it.\n");
+	/* clang-format on */
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -139,14 +141,25 @@ int cli_parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K':
-		v <<= 10; end++; break;
-	case 'm': case 'M':
-		if (v > (1ull << 44)) return -ERANGE;
-		v <<= 20; end++; break;
-	case 'g': case 'G':
-		if (v > (1ull << 34)) return -ERANGE;
-		v <<= 30; end++; break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		if (v > (1ull << 44))
+			return -ERANGE;
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		if (v > (1ull << 34))
+			return -ERANGE;
+		v <<= 30;
+		end++;
+		break;
 	}
 	if (*end == 'i' || *end == 'B')
 		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
@@ -200,7 +213,7 @@ static const struct {
 };
 
 static const char *const format_names[] = {
-	[TT_FORMAT_TREE] = "tree", [TT_FORMAT_OTLP_JSON] = "otlp-json",
+	[TT_FORMAT_TREE] = "tree",	     [TT_FORMAT_OTLP_JSON] = "otlp-json",
 	[TT_FORMAT_EXCHANGES] = "exchanges", [TT_FORMAT_CALLS] = "calls",
 	[TT_FORMAT_NONE] = "none",
 };
@@ -233,8 +246,10 @@ static int parse_format(const char *s, struct tt_opts *o, char *err, size_t errl
 			return 0;
 		}
 	}
-	return fail(err, errlen, "invalid --format '%s' (tree, otlp-json, exchanges, calls or "
-		    "none)", s);
+	return fail(err, errlen,
+		    "invalid --format '%s' (tree, otlp-json, exchanges, calls or "
+		    "none)",
+		    s);
 }
 
 static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
@@ -257,8 +272,10 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 		return parse_format(optarg, o, err, errlen);
 	case OPT_OTLP_ENDPOINT:
 		if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8))
-			return fail(err, errlen, "invalid --otlp-endpoint '%s' (an http:// or "
-				    "https:// URL)", optarg);
+			return fail(err, errlen,
+				    "invalid --otlp-endpoint '%s' (an http:// or "
+				    "https:// URL)",
+				    optarg);
 		o->otlp_endpoint = optarg;
 		return 0;
 	case OPT_TLS_OFFSETS:
@@ -289,8 +306,10 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 	case OPT_RINGBUF:
 		if (cli_parse_size(optarg, &v) || v < (1u << 20) || v > (1ull << 32) ||
 		    (v & (v - 1)))
-			return fail(err, errlen, "invalid --ringbuf-size '%s' (a power of two, "
-				    "1M to 4G)", optarg);
+			return fail(err, errlen,
+				    "invalid --ringbuf-size '%s' (a power of two, "
+				    "1M to 4G)",
+				    optarg);
 		o->ringbuf_size = v;
 		return 0;
 	case OPT_DURATION:

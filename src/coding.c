@@ -8,7 +8,7 @@
 #include <brotli/decode.h>
 #include <libdeflate.h>
 #include <zlib.h>
-#define ZSTD_STATIC_LINKING_ONLY	/* ZSTD_getFrameHeader, in the shared library too */
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader, in the shared library too */
 #include <zstd.h>
 
 #include "buf.h"
@@ -16,37 +16,37 @@
 #include "tt_limits.h"
 #include "log.h"
 
-#define STAGE_BUF	(16u * 1024)	/* output of one decoding step */
-#define STAGE_MIN_OUT	8192u		/* zlib: least room given to one inflate call */
-#define ZSTD_WLOG_MAX	23		/* RFC 8878: HTTP zstd windows are at most 8 MiB */
-#define DEFLATE_WIN	32768u		/* RFC 1951: distances reach at most 32 KiB back */
-#define FAST_MIN_IN	2048u		/* gzip pieces at least this long may take libdeflate */
-#define FAST_MAX_IN	(1u << 20)	/* ... and at most this long */
-#define FAST_MAX_OUT	(4u << 20)	/* largest output of one libdeflate call */
-#define FAST_KEEP_OUT	(1u << 20)	/* a larger output buffer is freed after its call */
-#define FAST_FAILS	8		/* candidates refused in a row before a stream stops trying */
+#define STAGE_BUF     (16u * 1024) /* output of one decoding step */
+#define STAGE_MIN_OUT 8192u	   /* zlib: least room given to one inflate call */
+#define ZSTD_WLOG_MAX 23	   /* RFC 8878: HTTP zstd windows are at most 8 MiB */
+#define DEFLATE_WIN   32768u	   /* RFC 1951: distances reach at most 32 KiB back */
+#define FAST_MIN_IN   2048u	   /* gzip pieces at least this long may take libdeflate */
+#define FAST_MAX_IN   (1u << 20)   /* ... and at most this long */
+#define FAST_MAX_OUT  (4u << 20)   /* largest output of one libdeflate call */
+#define FAST_KEEP_OUT (1u << 20)   /* a larger output buffer is freed after its call */
+#define FAST_FAILS    8		   /* candidates refused in a row before a stream stops trying */
 
 enum coding { COD_GZIP, COD_DEFLATE, COD_BR, COD_ZSTD };
 
 struct stage {
 	enum coding kind;
-	bool init;		/* zlib stream initialised (deflate waits for two bytes) */
-	bool ended;		/* the coded stream (or gzip member) is complete */
-	bool fed;		/* saw input */
-	unsigned char hdr[2];	/* deflate: first bytes, to tell zlib from raw */
+	bool init;	      /* zlib stream initialised (deflate waits for two bytes) */
+	bool ended;	      /* the coded stream (or gzip member) is complete */
+	bool fed;	      /* saw input */
+	unsigned char hdr[2]; /* deflate: first bytes, to tell zlib from raw */
 	size_t nhdr;
-	unsigned char zh[ZSTD_FRAMEHEADERSIZE_MAX];	/* zstd: the header of the next frame */
+	unsigned char zh[ZSTD_FRAMEHEADERSIZE_MAX]; /* zstd: the header of the next frame */
 	size_t nzh;
-	bool zin;		/* zstd: its header went to libzstd */
-	uint32_t crc;		/* gzip: CRC-32 of the current member's output so far */
-	uint32_t isize;		/* gzip: its length mod 2^32 */
-	unsigned char last[8];	/* gzip: the last 8 input bytes inflate consumed */
-	size_t pos;		/* zlib: output in buf (gzip: not in crc yet); calls fill it in turn */
-	bool raw;		/* gzip: zlib decodes the rest of this member as raw deflate */
-	bool at_block;		/* gzip: zlib used all its input and stopped at a block start */
-	bool trailer;		/* gzip (raw): collecting the member's 8-byte trailer */
-	size_t ntr;		/* bytes of it in last[] */
-	unsigned fast_fail;	/* flush candidates libdeflate refused in a row */
+	bool zin;	       /* zstd: its header went to libzstd */
+	uint32_t crc;	       /* gzip: CRC-32 of the current member's output so far */
+	uint32_t isize;	       /* gzip: its length mod 2^32 */
+	unsigned char last[8]; /* gzip: the last 8 input bytes inflate consumed */
+	size_t pos;	    /* zlib: output in buf (gzip: not in crc yet); calls fill it in turn */
+	bool raw;	    /* gzip: zlib decodes the rest of this member as raw deflate */
+	bool at_block;	    /* gzip: zlib used all its input and stopped at a block start */
+	bool trailer;	    /* gzip (raw): collecting the member's 8-byte trailer */
+	size_t ntr;	    /* bytes of it in last[] */
+	unsigned fast_fail; /* flush candidates libdeflate refused in a row */
 	z_stream z;
 	BrotliDecoderState *br;
 	ZSTD_DStream *zs;
@@ -57,12 +57,12 @@ struct coding_dec {
 	size_t n;
 	size_t max_out;
 	uint64_t out_bytes;
-	int err;		/* sticky error */
-	size_t fast_min;	/* shortest gzip piece given to libdeflate */
-	uint64_t fast_in;	/* coded bytes libdeflate decoded */
+	int err;	  /* sticky error */
+	size_t fast_min;  /* shortest gzip piece given to libdeflate */
+	uint64_t fast_in; /* coded bytes libdeflate decoded */
 	coding_out_fn out;
 	void *ctx;
-	struct stage st[];	/* n of them: most bodies have none */
+	struct stage st[]; /* n of them: most bodies have none */
 };
 
 static int coding_of(const char *s, size_t n, int *kind)
@@ -72,7 +72,7 @@ static int coding_of(const char *s, size_t n, int *kind)
 		int kind;
 	} tab[] = {
 		{ "gzip", COD_GZIP }, { "x-gzip", COD_GZIP }, { "deflate", COD_DEFLATE },
-		{ "br", COD_BR }, { "zstd", COD_ZSTD }, { "identity", -1 },
+		{ "br", COD_BR },     { "zstd", COD_ZSTD },   { "identity", -1 },
 	};
 	size_t i;
 
@@ -347,7 +347,7 @@ static long gz_fast(struct coding_dec *d, size_t i, const unsigned char *in, siz
 	c = flush_end(in, n);
 	if (c < d->fast_min || c > FAST_MAX_IN)
 		return 0;
-	out_restart(s);		/* zlib's output so far comes first in the CRC */
+	out_restart(s); /* zlib's output so far comes first in the CRC */
 	if (!fast.dd && !(fast.dd = libdeflate_alloc_decompressor()))
 		return 0;
 	if (tt_ensure_mem((void **)&fast.in, &fast.in_cap, 1,
@@ -356,7 +356,7 @@ static long gz_fast(struct coding_dec *d, size_t i, const unsigned char *in, siz
 	if (inflateGetDictionary(&s->z, fast.in + 5, &dl) != Z_OK)
 		return 0;
 	wlen = dl;
-	fast.in[0] = 0x00;	/* BFINAL 0, BTYPE 00 (stored) */
+	fast.in[0] = 0x00; /* BFINAL 0, BTYPE 00 (stored) */
 	fast.in[1] = (unsigned char)wlen;
 	fast.in[2] = (unsigned char)(wlen >> 8);
 	fast.in[3] = (unsigned char)~wlen;
@@ -437,7 +437,7 @@ static long zlib_run(struct coding_dec *d, size_t i, const unsigned char *in, si
 		/* the output goes out first: the same bytes whatever the input pieces */
 		if (r == Z_STREAM_END) {
 			if (s->kind == COD_GZIP && s->raw) {
-				s->trailer = true;	/* zlib stops before it */
+				s->trailer = true; /* zlib stops before it */
 				s->ntr = 0;
 			} else if (s->kind == COD_GZIP && gz_member_end(s)) {
 				return -EBADMSG;
@@ -501,7 +501,7 @@ static int run_zlib(struct coding_dec *d, size_t i, const unsigned char *in, siz
 		in += used;
 		n -= (size_t)used;
 		if (!used && !s->trailer && !s->ended)
-			break;	/* no progress: zlib wants output space it never lacks */
+			break; /* no progress: zlib wants output space it never lacks */
 	}
 	return 0;
 }
@@ -617,7 +617,7 @@ static int run_zstd(struct coding_dec *d, size_t i, const unsigned char *in, siz
 		if (ZSTD_isError(r))
 			return -EBADMSG;
 		if (r)
-			continue;	/* its first bytes tell a longer header */
+			continue; /* its first bytes tell a longer header */
 		if (h.frameType == ZSTD_frame && h.dictID)
 			return -EBADMSG;
 		used = zstd_frame(d, i, s->zh, s->nzh);

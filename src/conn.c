@@ -291,8 +291,7 @@ static size_t half_parse(struct conn_table *t, struct conn *c, struct half *h,
 	}
 }
 
-static void half_keep(struct conn_table *t, struct conn *c, struct half *h, const void *p,
-		      size_t n)
+static void half_keep(struct conn_table *t, struct conn *c, struct half *h, const void *p, size_t n)
 {
 	if (!n || h->state == HS_SKIP)
 		return;
@@ -306,8 +305,8 @@ static void half_keep(struct conn_table *t, struct conn *c, struct half *h, cons
 }
 
 /* Bytes of half h in stream order: parsed, or kept in its tail until more come. */
-static void half_input(struct conn_table *t, struct conn *c, struct half *h,
-		       const unsigned char *p, size_t n)
+static void half_input(struct conn_table *t, struct conn *c, struct half *h, const unsigned char *p,
+		       size_t n)
 {
 	size_t used;
 
@@ -392,8 +391,7 @@ int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec
 	if (gap)
 		half_gap(t, c, h, gap);
 	/* after any gap: a call that starts with new bytes is where HTTP/2 frames can resume */
-	if ((rec->flags & TT_DF_FIRST) && !off && rec->len && h->state == HS_H2 &&
-	    !h->st.tail.len)
+	if ((rec->flags & TT_DF_FIRST) && !off && rec->len && h->state == HS_H2 && !h->st.tail.len)
 		conn_h2_call_start(c, h);
 	if (off < rec->len)
 		half_input(t, c, h, rec->data + off, rec->len - off);
@@ -480,8 +478,7 @@ void conn_table__sock(struct conn_table *t, const struct tt_sock *s)
 	conn_table__set_peer(t, s->h.pid, s->conn, s->fd, addr, s->rport);
 }
 
-uint64_t conn_table__connect_ns(const struct conn_table *t, uint32_t pid, int32_t fd,
-				uint16_t port)
+uint64_t conn_table__connect_ns(const struct conn_table *t, uint32_t pid, int32_t fd, uint16_t port)
 {
 	const struct conn_peer *p = conn_peers__find(t->peers, pid, fd);
 

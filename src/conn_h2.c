@@ -83,8 +83,8 @@ long conn_h2_sniff(struct conn_table *t, struct conn *c, struct half *h, const c
 	return 0;
 }
 
-size_t conn_h2_parse(struct conn_table *t, struct conn *c, struct half *h,
-		     const unsigned char *p, size_t n)
+size_t conn_h2_parse(struct conn_table *t, struct conn *c, struct half *h, const unsigned char *p,
+		     size_t n)
 {
 	size_t used = h2_session__feed(c->h2, side_of(h), p, n, h->ts, h->tid);
 	int i;

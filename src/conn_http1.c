@@ -121,8 +121,8 @@ static struct pend *pend_insert(struct conn_table *t, struct conn *c, size_t idx
  */
 struct chunk_sink {
 	struct half *h;
-	struct tt_buf *gather;	/* NULL: feed each piece as it comes */
-	const unsigned char *view;	/* the first chunk, not copied yet */
+	struct tt_buf *gather;	   /* NULL: feed each piece as it comes */
+	const unsigned char *view; /* the first chunk, not copied yet */
 	size_t nview;
 };
 
@@ -239,8 +239,8 @@ static void msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64
 }
 
 /* A head was parsed into x and h->m: set up reading its body. */
-static void msg_begin(struct conn_table *t, struct conn *c, struct half *h,
-		      struct http_exchange *x, int frame, uint64_t length, size_t head_len)
+static void msg_begin(struct conn_table *t, struct conn *c, struct half *h, struct http_exchange *x,
+		      int frame, uint64_t length, size_t head_len)
 {
 	h->x = x;
 	h->m = h->is_req ? &x->req : &x->resp;
@@ -298,8 +298,8 @@ static void head_error(struct conn_table *t, struct conn *c, struct half *h, lon
  * The head of r bytes parsed into x is over: its body is read as frame says. Where the body
  * ends is unknown (frame < 0): the head is kept, the half looks for the next message.
  */
-static long head_done(struct conn_table *t, struct conn *c, struct half *h,
-		      struct http_exchange *x, int frame, uint64_t length, long r)
+static long head_done(struct conn_table *t, struct conn *c, struct half *h, struct http_exchange *x,
+		      int frame, uint64_t length, long r)
 {
 	if (frame < 0) {
 		msg_begin(t, c, h, x, HTTP1_FRAME_NONE, 0, (size_t)r);
@@ -311,8 +311,7 @@ static long head_done(struct conn_table *t, struct conn *c, struct half *h,
 	return r;
 }
 
-static long req_head(struct conn_table *t, struct conn *c, struct half *h, const char *p,
-		     size_t n)
+static long req_head(struct conn_table *t, struct conn *c, struct half *h, const char *p, size_t n)
 {
 	struct http_exchange *x;
 	uint64_t length;
@@ -347,8 +346,8 @@ static long req_head(struct conn_table *t, struct conn *c, struct half *h, const
  * bytes were lost on this side (then older waiting ones lost their responses: the newest
  * request sent before ts gets this one).
  */
-static struct http_exchange *match_response(struct conn_table *t, struct conn *c,
-					    struct half *h, uint64_t ts)
+static struct http_exchange *match_response(struct conn_table *t, struct conn *c, struct half *h,
+					    uint64_t ts)
 {
 	struct http_exchange *x;
 	struct pend *p;
@@ -378,8 +377,7 @@ static struct http_exchange *match_response(struct conn_table *t, struct conn *c
 	return p->x;
 }
 
-static long resp_head(struct conn_table *t, struct conn *c, struct half *h, const char *p,
-		      size_t n)
+static long resp_head(struct conn_table *t, struct conn *c, struct half *h, const char *p, size_t n)
 {
 	struct http_exchange *x;
 	uint64_t length;
@@ -394,7 +392,7 @@ static long resp_head(struct conn_table *t, struct conn *c, struct half *h, cons
 		return 0;
 	}
 	if (t->head.status / 100 == 1 && t->head.status != 101) {
-		h->head_ts = 0;		/* interim (100 Continue, 103): the final one follows */
+		h->head_ts = 0; /* interim (100 Continue, 103): the final one follows */
 		return r;
 	}
 	x = match_response(t, c, h, h->head_ts);
@@ -408,8 +406,8 @@ static long resp_head(struct conn_table *t, struct conn *c, struct half *h, cons
 	return head_done(t, c, h, x, frame, length, r);
 }
 
-static long half_body(struct conn_table *t, struct conn *c, struct half *h,
-		      const unsigned char *p, size_t n)
+static long half_body(struct conn_table *t, struct conn *c, struct half *h, const unsigned char *p,
+		      size_t n)
 {
 	struct chunk_sink cs;
 	size_t k = n;
@@ -495,7 +493,7 @@ void conn_http1_start(struct conn_table *t, struct conn *c, bool midstream)
 		c->h[i].state = midstream ? HS_RESYNC : HS_HEAD;
 		c->h[i].line_start = midstream;
 		if (midstream)
-			c->h[i].head_ts = 0;	/* sniffed bytes were no head: one is looked for */
+			c->h[i].head_ts = 0; /* sniffed bytes were no head: one is looked for */
 		/* a response seen before its request is paired by time and marked incomplete */
 		c->h[i].lost = midstream && i == TT_DIR_READ;
 	}
@@ -532,7 +530,7 @@ size_t conn_http1_parse(struct conn_table *t, struct conn *c, struct half *h,
 				return n;
 			}
 			break;
-		default:	/* HS_SKIP: a tunnel began */
+		default: /* HS_SKIP: a tunnel began */
 			return n;
 		}
 		if (r > 0)

@@ -21,38 +21,38 @@
 #include "stream.h"
 
 enum half_state {
-	HS_SNIFF = 0,	/* protocol not known yet */
-	HS_HEAD,	/* at a message start: reading a head */
+	HS_SNIFF = 0, /* protocol not known yet */
+	HS_HEAD,      /* at a message start: reading a head */
 	HS_BODY,
-	HS_RESYNC,	/* after lost or bad bytes: looking for the next message start */
-	HS_SKIP,	/* not HTTP/1: bytes are dropped */
-	HS_H2,		/* HTTP/2: bytes go to the connection's h2 session */
+	HS_RESYNC, /* after lost or bad bytes: looking for the next message start */
+	HS_SKIP,   /* not HTTP/1: bytes are dropped */
+	HS_H2,	   /* HTTP/2: bytes go to the connection's h2 session */
 };
 
 /* Stop the parse loop: the rest must wait for more bytes. */
-#define STOP	(-1)
+#define STOP (-1)
 
 /* One direction of a connection. */
 struct half {
 	struct stream st;
 	enum half_state state;
-	int dir;			/* enum tt_dir */
-	bool is_req;			/* carries requests */
-	bool line_start;		/* resync: the next byte starts a line */
-	bool lost;			/* bytes lost before the next message: flag it */
-	bool call_known;		/* call_pos holds the current call's first position */
+	int dir;	 /* enum tt_dir */
+	bool is_req;	 /* carries requests */
+	bool line_start; /* resync: the next byte starts a line */
+	bool lost;	 /* bytes lost before the next message: flag it */
+	bool call_known; /* call_pos holds the current call's first position */
 	uint64_t call_pos;
-	uint64_t head_ts;		/* arrival of the current head's first byte */
+	uint64_t head_ts; /* arrival of the current head's first byte */
 	uint32_t head_tid;
-	uint64_t ts;			/* arrival of the bytes being parsed */
-	uint32_t tid;			/* thread that moved them */
-	int frame;			/* enum http1_framing */
-	uint64_t remain;		/* HTTP1_FRAME_LENGTH: body bytes left */
+	uint64_t ts;	 /* arrival of the bytes being parsed */
+	uint32_t tid;	 /* thread that moved them */
+	int frame;	 /* enum http1_framing */
+	uint64_t remain; /* HTTP1_FRAME_LENGTH: body bytes left */
 	struct chunked_dec ch;
 	struct tt_buf trailers;
-	bool reading;			/* br is initialised */
+	bool reading; /* br is initialised */
 	struct body_reader br;
-	struct http_exchange *x;	/* exchange whose message this half is reading */
+	struct http_exchange *x; /* exchange whose message this half is reading */
 	struct http_message *m;
 };
 
@@ -67,26 +67,26 @@ struct pend {
 enum conn_proto { P_UNKNOWN = 0, P_HTTP1, P_SKIP, P_HTTP2 };
 
 struct conn {
-	struct conn *hnext;		/* hash chain */
-	struct conn *older, *newer;	/* LRU list */
+	struct conn *hnext;	    /* hash chain */
+	struct conn *older, *newer; /* LRU list */
 	uint32_t pid;
 	uint64_t id;
 	uint64_t last_ts;
 	int fd;
 	char peer[64];
 	uint16_t port;
-	bool tls;			/* its records are TLS plaintext, not a plain socket's */
+	bool tls; /* its records are TLS plaintext, not a plain socket's */
 	enum conn_proto proto;
 	bool server_side;
-	bool midstream;			/* tracing began inside it: looking for a first message */
-	uint32_t probe_bytes;		/* bytes searched for it so far */
-	bool warned;			/* a cap was logged for this connection */
+	bool midstream;	      /* tracing began inside it: looking for a first message */
+	uint32_t probe_bytes; /* bytes searched for it so far */
+	bool warned;	      /* a cap was logged for this connection */
 	uint64_t seq;
-	struct half h[2];		/* by enum tt_dir */
+	struct half h[2]; /* by enum tt_dir */
 	size_t nq;
 	struct pend *q;
-	struct h2_session *h2;		/* P_HTTP2 */
-	struct conn_table *table;	/* P_HTTP2: the h2 session's sink needs it */
+	struct h2_session *h2;	  /* P_HTTP2 */
+	struct conn_table *table; /* P_HTTP2: the h2 session's sink needs it */
 };
 
 /* Where a process's socket fd connect()ed to, and when. */
@@ -94,7 +94,7 @@ struct conn_peer {
 	uint32_t pid;
 	int32_t fd;
 	uint16_t port;
-	uint64_t ts;			/* of the connect(): the start of a TLS connection span */
+	uint64_t ts; /* of the connect(): the start of a TLS connection span */
 	char addr[INET6_ADDRSTRLEN];
 };
 
@@ -104,20 +104,20 @@ struct conn_table {
 	struct conn_opts o;
 	struct body_limits lim;
 	http_exchange_sink_fn sink;
-	conn_head_fn head_sink;		/* may be NULL */
-	void *ctx;			/* of both */
+	conn_head_fn head_sink; /* may be NULL */
+	void *ctx;		/* of both */
 	struct conn **buckets;
 	size_t nbuckets;
 	size_t count;
 	struct conn *oldest, *newest;
 	struct conn_stats st;
 	bool warned_full;
-	struct http1_head head;		/* scratch: parsed head views */
-	struct tt_buf gather;		/* scratch: chunk data of one read, for a decoder */
-	struct conn_peers *peers;	/* connect() targets, from the first one on */
+	struct http1_head head;	  /* scratch: parsed head views */
+	struct tt_buf gather;	  /* scratch: chunk data of one read, for a decoder */
+	struct conn_peers *peers; /* connect() targets, from the first one on */
 };
 
-#define GATHER_MAX	(16u * 1024)	/* chunk data of one read gathered (conn_http1.c) */
+#define GATHER_MAX (16u * 1024) /* chunk data of one read gathered (conn_http1.c) */
 
 /* ---- conn_peer.c: connect() targets by (pid, fd) ---- */
 
@@ -166,8 +166,8 @@ void conn_http1_end(struct conn_table *t, struct conn *c, uint64_t ts, bool clos
 long conn_h2_sniff(struct conn_table *t, struct conn *c, struct half *h, const char *p, size_t n,
 		   bool preface);
 /* Bytes of an HTTP/2 half: returns those consumed (the rest waits in the tail). */
-size_t conn_h2_parse(struct conn_table *t, struct conn *c, struct half *h,
-		     const unsigned char *p, size_t n);
+size_t conn_h2_parse(struct conn_table *t, struct conn *c, struct half *h, const unsigned char *p,
+		     size_t n);
 /* lost bytes (0: an unknown number) are missing on an HTTP/2 half. */
 void conn_h2_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost);
 /* A read or write call starts on an HTTP/2 half, at the start of its unparsed bytes. */

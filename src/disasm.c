@@ -36,7 +36,9 @@ static pthread_once_t cs_once = PTHREAD_ONCE_INIT;
 static void cs_load(void)
 {
 	static const char *const names[] = {
-		"libcapstone.so.5", "libcapstone.so.4", "libcapstone.so",
+		"libcapstone.so.5",
+		"libcapstone.so.4",
+		"libcapstone.so",
 	};
 	void *h = NULL;
 	size_t i;
@@ -146,7 +148,7 @@ static int on_prologue(const cs_insn *insn, uint64_t off, void *ctx)
 	}
 	if (!strcmp(insn->mnemonic, "cmp") && strstr(insn->op_str, "[r14 + 0x10]"))
 		c->cmp = true;
-	return ++c->seen >= 4;	/* the check is among the first instructions or absent */
+	return ++c->seen >= 4; /* the check is among the first instructions or absent */
 }
 
 int disasm_go_body_offset(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *off)
@@ -172,7 +174,7 @@ static bool insn_emulated(const cs_insn *insn)
 	if (!strcmp(m, "nop"))
 		return true;
 	if (m[0] == 'j' || !strcmp(m, "call"))
-		return !strncmp(insn->op_str, "0x", 2);	/* rel8/rel32, not indirect */
+		return !strncmp(insn->op_str, "0x", 2); /* rel8/rel32, not indirect */
 	return false;
 }
 
@@ -191,8 +193,8 @@ int disasm_first_emulated(const uint8_t *code, size_t len, uint64_t vaddr)
 }
 
 struct call_ctx {
-	uint64_t target;	/* in: 0 = find the first call; else the call to look for */
-	uint64_t site;		/* out: address after the call */
+	uint64_t target; /* in: 0 = find the first call; else the call to look for */
+	uint64_t site;	 /* out: address after the call */
 	int seen;
 	int found;
 };

@@ -26,8 +26,8 @@
 #define DOCTOR_MAX_PIDS 64
 
 struct doctor {
-	int problems;		/* things asked about that cannot be captured */
-	int files;		/* TLS carriers reported for the current process */
+	int problems; /* things asked about that cannot be captured */
+	int files;    /* TLS carriers reported for the current process */
 };
 
 static const char *yesno(bool b)
@@ -97,8 +97,9 @@ static void report_kernel(struct doctor *d)
 	printf("  BTF (/sys/kernel/btf/vmlinux):   %s\n", yesno(btf));
 	printf("  uprobes:                         %s\n", yesno(up));
 	rb = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL);
-	printf("  BPF ring buffer:                 %s\n",
-	       rb > 0 ? "yes" : rb == 0 ? "no" : "unknown (needs privileges)");
+	printf("  BPF ring buffer:                 %s\n", rb > 0  ? "yes" :
+							  rb == 0 ? "no" :
+								    "unknown (needs privileges)");
 	printf("  kprobes:                         %s\n", yesno(kp));
 	if (root || has_cap(39)) {
 		bool fe = probe_fentry(why, sizeof(why));
@@ -107,8 +108,9 @@ static void report_kernel(struct doctor *d)
 		       why, fe ? "" : "; not needed: syscall tracepoints are used)");
 	}
 	printf("privileges: euid %u, CAP_BPF %s, CAP_PERFMON %s, CAP_SYS_ADMIN %s, "
-	       "CAP_SYS_PTRACE %s\n", geteuid(), yesno(has_cap(39)), yesno(has_cap(38)),
-	       yesno(has_cap(21)), yesno(has_cap(19)));
+	       "CAP_SYS_PTRACE %s\n",
+	       geteuid(), yesno(has_cap(39)), yesno(has_cap(38)), yesno(has_cap(21)),
+	       yesno(has_cap(19)));
 	if (!btf || !up || rb == 0) {
 		printf("  -> this kernel cannot run tracetree-bpf (BTF, uprobes and the ring "
 		       "buffer, Linux 5.8+, are required)\n");
@@ -169,13 +171,15 @@ static void advise_unknown(const char *path)
 	if (file_contains(path, "rustls")) {
 		printf("    rustls (Rust) inside, but no record cipher to probe: rustls over ring, or "
 		       "an aws-lc build no signature matches (if aws-lc is inside, pass "
-		       "--tls-offsets %s:EVP_AEAD_CTX_seal=0x...,EVP_AEAD_CTX_open=0x...)\n", path);
+		       "--tls-offsets %s:EVP_AEAD_CTX_seal=0x...,EVP_AEAD_CTX_open=0x...)\n",
+		       path);
 		printf("    the tracer still shows the process and each TLS connection as a span "
 		       "'TLS <server name>' with tracetree.capture=unsupported and byte counts\n");
 	} else if (file_contains(path, "OPENSSL_internal")) {
 		printf("    BoringSSL inside, but no signature set matched this build: add a "
 		       "fingerprint or signature to tls-targets.conf, or pass --tls-offsets %s:"
-		       "SSL_write=0x...,SSL_read=0x...\n", path);
+		       "SSL_write=0x...,SSL_read=0x...\n",
+		       path);
 	} else if (file_contains(path, "OpenSSL 3.") || file_contains(path, "OpenSSL 1.1")) {
 		printf("    OpenSSL linked statically without symbols: add a fingerprint to "
 		       "tls-targets.conf or pass --tls-offsets\n");
@@ -194,8 +198,10 @@ static int report_file(struct doctor *d, const char *path, const char *shown, bo
 	n = targets_inspect(path, t);
 	if (n < 0 || (n == 0 && !t->note[0] && !t->lib[0])) {
 		if (!quiet) {
-			printf("%s: %s\n", shown, n == -ENOEXEC ? "not an ELF file" :
-			       n < 0 ? strerror(-n) : "no TLS library found");
+			printf("%s: %s\n", shown,
+			       n == -ENOEXEC ? "not an ELF file" :
+			       n < 0	     ? strerror(-n) :
+					       "no TLS library found");
 			if (n == 0)
 				advise_unknown(path);
 		}
@@ -210,12 +216,13 @@ static int report_file(struct doctor *d, const char *path, const char *shown, bo
 	if (t->off[TT_FN_AEAD_SEAL] || t->off[TT_FN_AEAD_OPEN])
 		printf("    at the record cipher (rustls over aws-lc): each TLS record's plaintext, "
 		       "its connection told by the thread's socket calls\n");
-	printf("    capture: writes %s, reads %s%s%s\n", yesno(w), yesno(r),
-	       t->note[0] ? ": " : "", t->note);
+	printf("    capture: writes %s, reads %s%s%s\n", yesno(w), yesno(r), t->note[0] ? ": " : "",
+	       t->note);
 	if (!w || !r) {
-		printf("    -> %s\n", !disasm_available() && t->off[TT_FN_GO_READ] ?
-		       "install libcapstone4 (Debian: apt-get install libcapstone4)" :
-		       "not probed: without both directions there is nothing useful to capture");
+		printf("    -> %s\n",
+		       !disasm_available() && t->off[TT_FN_GO_READ] ?
+			       "install libcapstone4 (Debian: apt-get install libcapstone4)" :
+			       "not probed: without both directions there is nothing useful to capture");
 		d->problems++;
 	}
 	free(t);

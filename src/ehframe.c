@@ -34,16 +34,23 @@ static bool leb_skip(const uint8_t **p, const uint8_t *end)
 static int enc_size(uint8_t enc)
 {
 	switch (enc & 0x0f) {
-	case 0x00: case 0x04: case 0x0c: return 8;	/* absptr, udata8, sdata8 */
-	case 0x02: case 0x0a: return 2;
-	case 0x03: case 0x0b: return 4;
-	default: return 0;
+	case 0x00:
+	case 0x04:
+	case 0x0c:
+		return 8; /* absptr, udata8, sdata8 */
+	case 0x02:
+	case 0x0a:
+		return 2;
+	case 0x03:
+	case 0x0b:
+		return 4;
+	default:
+		return 0;
 	}
 }
 
 /* A DW_EH_PE value at p (field vaddr va): absolute or pc-relative; false when unsupported. */
-static bool enc_read(uint8_t enc, const uint8_t *p, const uint8_t *end, uint64_t va,
-		     uint64_t *v)
+static bool enc_read(uint8_t enc, const uint8_t *p, const uint8_t *end, uint64_t va, uint64_t *v)
 {
 	int n = enc_size(enc);
 
@@ -68,12 +75,12 @@ static int cie_fde_enc(const uint8_t *cie, const uint8_t *end)
 	const uint8_t *p, *aug, *rec_end;
 	uint32_t len = (uint32_t)rd_le(cie, 4);
 	uint8_t version, pers;
-	int fde_enc = 0;	/* absptr when no 'R' */
+	int fde_enc = 0; /* absptr when no 'R' */
 
 	if (len == 0xffffffffu || cie + 4 + len > end || len < 8)
 		return -EBADMSG;
 	rec_end = cie + 4 + len;
-	p = cie + 8;			/* after length and CIE id */
+	p = cie + 8; /* after length and CIE id */
 	version = *p++;
 	aug = p;
 	while (p < rec_end && *p)
@@ -87,10 +94,10 @@ static int cie_fde_enc(const uint8_t *cie, const uint8_t *end)
 	if (!leb_skip(&p, rec_end) || !leb_skip(&p, rec_end))
 		return -EBADMSG;
 	if (version == 1)
-		p++;			/* return address register */
+		p++; /* return address register */
 	else if (!leb_skip(&p, rec_end))
 		return -EBADMSG;
-	if (!leb_skip(&p, rec_end))	/* augmentation data length */
+	if (!leb_skip(&p, rec_end)) /* augmentation data length */
 		return -EBADMSG;
 	for (aug++; *aug && p < rec_end; aug++) {
 		if (*aug == 'R') {
@@ -129,19 +136,20 @@ long ehframe_functions(const uint8_t *sec, size_t len_sec, uint64_t va, struct e
 	for (p = base; p + 8 <= end; p = rec + len) {
 		len = (uint32_t)rd_le(p, 4);
 		if (!len)
-			break;			/* terminator */
+			break; /* terminator */
 		if (len == 0xffffffffu || len > (size_t)(end - p - 4))
-			break;			/* 64-bit records: not produced for x86-64 */
+			break; /* 64-bit records: not produced for x86-64 */
 		rec = p + 4;
 		id = (uint32_t)rd_le(rec, 4);
 		if (!id)
-			continue;		/* a CIE */
+			continue; /* a CIE */
 		cie = rec - id;
 		if (cie < base || cie + 8 > end)
 			continue;
 		enc = cie_fde_enc(cie, end);
-		if (enc < 0 || !enc_read((uint8_t)enc, rec + 4, rec + len,
-					 va + (uint64_t)(rec + 4 - base), &start) ||
+		if (enc < 0 ||
+		    !enc_read((uint8_t)enc, rec + 4, rec + len, va + (uint64_t)(rec + 4 - base),
+			      &start) ||
 		    !enc_read((uint8_t)(enc & 0x0f), rec + 4 + enc_size((uint8_t)enc), rec + len, 0,
 			      &range))
 			continue;
@@ -177,4 +185,3 @@ const struct eh_func *ehframe_func_at(const struct eh_func *f, long n, uint64_t 
 	}
 	return NULL;
 }
-

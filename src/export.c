@@ -15,21 +15,21 @@
 #include "log.h"
 #include "otlp_pb.h"
 
-#define EXPORT_TIMEOUT_MS	10000
-#define EXPORT_FLUSH_MS		1000
-#define EXPORT_RETRY_BASE_MS	500
-#define EXPORT_RETRY_MAX_MS	30000
-#define EXPORT_MAX_ATTEMPTS	6
-#define EXPORT_MAX_URL		2048
+#define EXPORT_TIMEOUT_MS    10000
+#define EXPORT_FLUSH_MS	     1000
+#define EXPORT_RETRY_BASE_MS 500
+#define EXPORT_RETRY_MAX_MS  30000
+#define EXPORT_MAX_ATTEMPTS  6
+#define EXPORT_MAX_URL	     2048
 
 struct exporter {
 	struct export_opts o;
-	struct attr_list extra;		/* global resource attributes */
+	struct attr_list extra; /* global resource attributes */
 	char *service_name;
 	char *version;
 	struct otlp_meta meta;
 
-	struct tt_span **pend;		/* finished spans not yet written or queued */
+	struct tt_span **pend; /* finished spans not yet written or queued */
 	size_t npend;
 	uint64_t last_flush_ns;
 	bool ticked;
@@ -40,8 +40,8 @@ struct exporter {
 
 	struct tree_view *tree;
 
-	struct export_http *http;	/* OTLP/HTTP, when an endpoint is set */
-	struct export_stats st;		/* the http_* counters are the sender's */
+	struct export_http *http; /* OTLP/HTTP, when an endpoint is set */
+	struct export_stats st;	  /* the http_* counters are the sender's */
 };
 
 /* ---- batching and encoding (caller thread) -------------------------------------------- */
@@ -116,10 +116,13 @@ int exporter__flush(struct exporter *e)
 	} else {
 		if (e->file)
 			err = encode_split(e, e->pend, e->npend, otlp_json_encode, emit_file);
-		if (e->http)
-			err = encode_split(e, e->pend, e->npend,
-					   json ? otlp_json_encode : otlp_pb_encode,
-					   emit_http) ?: err;
+		if (e->http) {
+			int herr = encode_split(e, e->pend, e->npend,
+						json ? otlp_json_encode : otlp_pb_encode,
+						emit_http);
+
+			err = herr ?: err;
+		}
 	}
 	if (err)
 		tt_warn("export: encoding %zu spans: %s", e->npend, strerror(-err));

@@ -26,7 +26,7 @@
 #include "log.h"
 #include "otlp_pb.h"
 
-#define EXPORT_NOTE		256
+#define EXPORT_NOTE 256
 
 /* One encoded request body waiting in the queue. */
 struct xbatch {
@@ -38,19 +38,19 @@ struct xbatch {
 
 enum send_result {
 	SEND_OK,
-	SEND_FAILED,		/* refused or retries used up: counted as rejected */
-	SEND_UNSENT,		/* the drain time ran out */
+	SEND_FAILED, /* refused or retries used up: counted as rejected */
+	SEND_UNSENT, /* the drain time ran out */
 };
 
 struct export_http {
-	struct export_opts o;		/* its numbers: the strings were borrowed by __new */
+	struct export_opts o; /* its numbers: the strings were borrowed by __new */
 	bool json;
 	bool gzip;
 	char *url;
-	char *url_log;			/* without credentials or query, for messages */
+	char *url_log; /* without credentials or query, for messages */
 	char ua[64];
 	struct curl_slist *hdrs;
-	bool ready;			/* curl, lock and cond set up: __free undoes them */
+	bool ready; /* curl, lock and cond set up: __free undoes them */
 	pthread_t thread;
 	bool thread_started;
 	/* everything below lock is shared with the sender thread */
@@ -58,12 +58,12 @@ struct export_http {
 	pthread_cond_t cond;
 	struct xbatch *head;
 	struct xbatch *tail;
-	size_t queued;			/* bytes queued, the batch in flight included */
+	size_t queued; /* bytes queued, the batch in flight included */
 	bool closing;
-	struct timespec deadline;	/* CLOCK_MONOTONIC, set at close */
-	char note[EXPORT_NOTE];		/* sender's news for the caller thread to log */
+	struct timespec deadline; /* CLOCK_MONOTONIC, set at close */
+	char note[EXPORT_NOTE];	  /* sender's news for the caller thread to log */
 	bool warned_overflow;
-	struct export_stats st;		/* the http_* counters */
+	struct export_stats st; /* the http_* counters */
 };
 
 static void ts_now(struct timespec *ts)
@@ -179,8 +179,8 @@ static int gzip_body(const void *in, size_t n, unsigned char **out, size_t *outl
 	uLong bound;
 	int r;
 
-	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
 		return -ENOMEM;
 	bound = deflateBound(&z, n);
 	*out = malloc(bound);
@@ -232,8 +232,7 @@ static int64_t rejected_spans(struct export_http *h, struct tt_buf *resp, char *
 }
 
 /* One POST: the HTTP status (0 when no answer) and Retry-After (-1 when absent). */
-static long http_post(struct export_http *h, CURL *c, const void *body, size_t len,
-		      struct xfer *x)
+static long http_post(struct export_http *h, CURL *c, const void *body, size_t len, struct xfer *x)
 {
 	long status = 0, ms = h->o.timeout_ms;
 	struct timespec deadline;
@@ -290,8 +289,7 @@ static bool backoff_wait(struct export_http *h, unsigned int ms)
 	return ok;
 }
 
-static enum send_result send_batch(struct export_http *h, CURL *c, struct xbatch *b,
-				   struct xfer *x)
+static enum send_result send_batch(struct export_http *h, CURL *c, struct xbatch *b, struct xfer *x)
 {
 	const void *body = b->data;
 	unsigned char *gz = NULL;
@@ -336,8 +334,9 @@ static enum send_result send_batch(struct export_http *h, CURL *c, struct xbatch
 	rej = rejected_spans(h, &x->resp, msg, sizeof(msg));
 	pthread_mutex_lock(&h->lock);
 	if (rej > 0 || msg[0])
-		note_locked(h, "export: %s accepted part of a batch: %" PRId64
-			    " spans rejected%s%s", h->url_log, rej, msg[0] ? ": " : "", msg);
+		note_locked(h,
+			    "export: %s accepted part of a batch: %" PRId64 " spans rejected%s%s",
+			    h->url_log, rej, msg[0] ? ": " : "", msg);
 	rej = rej < 0 ? 0 : rej > (int64_t)b->nspans ? (int64_t)b->nspans : rej;
 	h->st.http_rejected += rej;
 	h->st.http_sent += b->nspans - rej;
@@ -405,8 +404,7 @@ static void *sender_main(void *arg)
 	return NULL;
 }
 
-void export_http__enqueue(struct export_http *h, const unsigned char *p, size_t len,
-			  size_t nspans)
+void export_http__enqueue(struct export_http *h, const unsigned char *p, size_t len, size_t nspans)
 {
 	struct xbatch *b = malloc(sizeof(*b) + len), *old;
 	uint64_t dropped = 0;
@@ -449,8 +447,8 @@ void export_http__enqueue(struct export_http *h, const unsigned char *p, size_t 
 	if (dropped && !h->warned_overflow) {
 		h->warned_overflow = true;
 		tt_warn("export: OTLP/HTTP queue full (%zu bytes): dropped %" PRIu64
-			" spans (counted; endpoint %s too slow or down)", h->o.queue_bytes, dropped,
-			h->url_log);
+			" spans (counted; endpoint %s too slow or down)",
+			h->o.queue_bytes, dropped, h->url_log);
 	}
 }
 
@@ -519,7 +517,8 @@ static int http_headers(struct export_http *h)
 	/* hdrs->next skips Content-Encoding when gzip is off or fails for a batch */
 	l = curl_slist_append(l, "Content-Encoding: gzip");
 	n = l ? curl_slist_append(l, h->json ? "Content-Type: application/json" :
-				  "Content-Type: application/x-protobuf") : NULL;
+					       "Content-Type: application/x-protobuf") :
+		NULL;
 	l = n ? curl_slist_append(n, "Expect:") : NULL;
 	if (!l) {
 		curl_slist_free_all(n);
@@ -554,7 +553,8 @@ static int http_config(struct export_http *h)
 		h->json = true;
 	} else if (h->o.protocol && strcmp(h->o.protocol, "http/protobuf")) {
 		tt_err("export: OTLP protocol '%s' is not supported: use http/protobuf or "
-		       "http/json", h->o.protocol);
+		       "http/json",
+		       h->o.protocol);
 		return -EINVAL;
 	}
 	if (h->o.compression && strcmp(h->o.compression, "gzip") &&
@@ -584,7 +584,7 @@ static int http_start(struct export_http *h, const char *url)
 	pthread_cond_init(&h->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&h->lock, NULL);
-	h->ready = true;	/* from here export_http__free() undoes the above */
+	h->ready = true; /* from here export_http__free() undoes the above */
 	err = http_headers(h);
 	if (err)
 		return err;
@@ -607,9 +607,12 @@ struct export_http *export_http__new(const struct export_opts *o, const char *ur
 	err = http_config(h) ?: http_start(h, url);
 	/* the strings were borrowed for the set-up: nothing reads them later */
 	h->o = (struct export_opts){
-		.timeout_ms = o->timeout_ms, .queue_bytes = o->queue_bytes,
-		.drain_ms = o->drain_ms, .retry_base_ms = o->retry_base_ms,
-		.retry_max_ms = o->retry_max_ms, .max_attempts = o->max_attempts,
+		.timeout_ms = o->timeout_ms,
+		.queue_bytes = o->queue_bytes,
+		.drain_ms = o->drain_ms,
+		.retry_base_ms = o->retry_base_ms,
+		.retry_max_ms = o->retry_max_ms,
+		.max_attempts = o->max_attempts,
 	};
 	if (err) {
 		export_http__free(h);

@@ -20,8 +20,7 @@ struct export_http *export_http__new(const struct export_opts *o, const char *ur
 /* http/json (else http/protobuf): the encoding the batches must have. */
 bool export_http__json(const struct export_http *h);
 /* Caller thread: queues one encoded batch, dropping the oldest queued ones when full. */
-void export_http__enqueue(struct export_http *h, const unsigned char *p, size_t len,
-			  size_t nspans);
+void export_http__enqueue(struct export_http *h, const unsigned char *p, size_t len, size_t nspans);
 /* Logs what the sender has to say (errors, refusals), once each, on the caller thread. */
 void export_http__log_note(struct export_http *h);
 /* Fills the http_* counters and queue_bytes of st. */

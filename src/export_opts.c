@@ -177,10 +177,11 @@ int export_stats_format(const struct export_stats *st, char *buf, size_t len)
 {
 	int n;
 
-	n = snprintf(buf, len, "%" PRIu64 " spans: file %" PRIu64 " written, %" PRIu64
+	n = snprintf(buf, len,
+		     "%" PRIu64 " spans: file %" PRIu64 " written, %" PRIu64
 		     " write errors; http %" PRIu64 " sent, %" PRIu64 " rejected, %" PRIu64
-		     " dropped (queue full), %" PRIu64 " unsent at exit, %" PRIu64 " requests, %"
-		     PRIu64 " retries; %" PRIu64 " too big; %" PRIu64 " trees",
+		     " dropped (queue full), %" PRIu64 " unsent at exit, %" PRIu64
+		     " requests, %" PRIu64 " retries; %" PRIu64 " too big; %" PRIu64 " trees",
 		     st->spans, st->file_spans, st->file_errors, st->http_sent, st->http_rejected,
 		     st->http_dropped, st->http_unsent, st->http_requests, st->http_retries,
 		     st->too_big, st->tree_traces);

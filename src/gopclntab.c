@@ -12,7 +12,7 @@
  * the functab: nfunc + 1 pairs {entryOff u32, funcOff u32} sorted by entry, the last one the
  * end of text; at functab + funcOff, a _func starting {entryOff u32, nameOff i32}.
  */
-#define GOPCLN_HDR_LEN	(8 + 8 * 8)
+#define GOPCLN_HDR_LEN (8 + 8 * 8)
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -33,7 +33,7 @@ int gopcln_init(struct gopcln *g, const uint8_t *p, size_t len)
 		return -ENOEXEC;
 	magic = rd32(p);
 	if (magic == 0xfffffffa || magic == 0xfffffffb)
-		return -ENOTSUP;	/* Go 1.16-1.17 / 1.2-1.15: no register ABI or old layout */
+		return -ENOTSUP; /* Go 1.16-1.17 / 1.2-1.15: no register ABI or old layout */
 	if ((magic != 0xfffffff0 && magic != 0xfffffff1) || p[4] || p[5] || p[7] != 8 ||
 	    (p[6] != 1 && p[6] != 2 && p[6] != 4))
 		return -ENOEXEC;

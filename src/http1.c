@@ -9,8 +9,8 @@
 #include "http1.h"
 #include "redact.h"
 
-#define METHOD_MAX	32	/* longer tokens are not taken for a method when sniffing */
-#define H2_PREFACE	"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define METHOD_MAX 32 /* longer tokens are not taken for a method when sniffing */
+#define H2_PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
 static bool is_tchar(unsigned char c)
 {
@@ -395,7 +395,7 @@ int http1_request_framing(const struct http1_head *h, uint64_t *length)
 	if (te == 1)
 		return HTTP1_FRAME_CHUNKED;
 	if (te == 0)
-		return -EBADMSG;	/* a request body must end with chunked */
+		return -EBADMSG; /* a request body must end with chunked */
 	cl = parse_length(h, length);
 	if (cl < 0)
 		return cl;

@@ -17,7 +17,7 @@
 #include "log.h"
 
 /* dir_step: the rest must wait for more bytes. */
-#define STOP	(-1)
+#define STOP (-1)
 
 /* A 32-bit field of a frame payload (network order). */
 static uint32_t be32(const uint8_t *p)
@@ -82,7 +82,7 @@ static void frame_headers(struct h2_session *s, int side, const struct h2_frame_
 	}
 	h2_block_begin(s, side, f);
 	h2_block_feed(s, side, frag, n, f->flags & H2_F_END_HEADERS,
-		   H2_FRAME_HEADER_LEN + (uint64_t)f->len);
+		      H2_FRAME_HEADER_LEN + (uint64_t)f->len);
 }
 
 static void frame_continuation(struct h2_session *s, int side, const struct h2_frame_hdr *f,
@@ -96,7 +96,7 @@ static void frame_continuation(struct h2_session *s, int side, const struct h2_f
 		return;
 	}
 	h2_block_feed(s, side, payload, f->len, f->flags & H2_F_END_HEADERS,
-		   H2_FRAME_HEADER_LEN + (uint64_t)f->len);
+		      H2_FRAME_HEADER_LEN + (uint64_t)f->len);
 }
 
 static void frame_rst(struct h2_session *s, const struct h2_frame_hdr *f, const uint8_t *payload)
@@ -120,7 +120,7 @@ static void frame_rst(struct h2_session *s, const struct h2_frame_hdr *f, const 
 static void frame_settings(struct h2_session *s, int side, const struct h2_frame_hdr *f,
 			   const uint8_t *p)
 {
-	struct h2_dir *o = &s->d[!side];	/* the settings bind what the other side sends */
+	struct h2_dir *o = &s->d[!side]; /* the settings bind what the other side sends */
 	uint32_t i, val;
 	uint16_t id;
 
@@ -129,12 +129,12 @@ static void frame_settings(struct h2_session *s, int side, const struct h2_frame
 	for (i = 0; i + 6 <= f->len; i += 6) {
 		id = (uint16_t)(p[i] << 8 | p[i + 1]);
 		val = be32(p + i + 2);
-		if (id == 1) {		/* SETTINGS_HEADER_TABLE_SIZE */
+		if (id == 1) { /* SETTINGS_HEADER_TABLE_SIZE */
 			if (val > TT_H2_MAX_HPACK_TABLE)
 				val = TT_H2_MAX_HPACK_TABLE;
 			if (val > o->want_table)
 				o->want_table = val;
-		} else if (id == 5) {	/* SETTINGS_MAX_FRAME_SIZE */
+		} else if (id == 5) { /* SETTINGS_MAX_FRAME_SIZE */
 			if (val < H2_DEFAULT_FRAME || val > 0xffffff) {
 				h2_proto_error(s, "bad SETTINGS_MAX_FRAME_SIZE", 0);
 				continue;
@@ -154,7 +154,7 @@ static void frame_goaway(struct h2_session *s, int side, const uint8_t *p)
 
 	s->st->goaways++;
 	if (side != H2_S2C)
-		return;		/* it names pushed streams: none are followed */
+		return; /* it names pushed streams: none are followed */
 	/* requests on streams above last were not processed and never will be */
 	while (i < s->n) {
 		if (s->v[i]->id > last)
@@ -185,7 +185,7 @@ static void frame_dispatch(struct h2_session *s, int side, const struct h2_frame
 		frame_goaway(s, side, payload);
 		break;
 	default:
-		break;		/* PRIORITY, PING, WINDOW_UPDATE and unknown types */
+		break; /* PRIORITY, PING, WINDOW_UPDATE and unknown types */
 	}
 }
 
@@ -278,8 +278,9 @@ static long frame_reject(struct h2_session *s, int side, const struct h2_frame_h
 	if (err == -E2BIG && f->len > s->o.max_frame)
 		h2_cap(s, "frame size");
 	else
-		h2_proto_error(s, err == -E2BIG ? "frame over SETTINGS_MAX_FRAME_SIZE" :
-				"malformed frame", f->stream);
+		h2_proto_error(
+			s, err == -E2BIG ? "frame over SETTINGS_MAX_FRAME_SIZE" : "malformed frame",
+			f->stream);
 	if (f->type == H2_HEADERS || f->type == H2_PUSH_PROMISE || f->type == H2_CONTINUATION ||
 	    d->in_block)
 		h2_block_abort(s, side, f->stream);

@@ -156,7 +156,7 @@ static enum blk_kind block_classify(struct h2_session *s, int side, const struct
 		return BK_DISCARD;
 	}
 	if (!st) {
-		s->st->unknown_streams++;	/* its request was not seen, or a pushed stream */
+		s->st->unknown_streams++; /* its request was not seen, or a pushed stream */
 		return BK_DISCARD;
 	}
 	if (!st->resp_seen)
@@ -194,8 +194,7 @@ static bool block_valid(const struct h2_block *b)
 {
 	switch (b->kind) {
 	case BK_REQUEST:
-		return b->method && !b->status &&
-		       (b->path || !strcmp(b->method, "CONNECT"));
+		return b->method && !b->status && (b->path || !strcmp(b->method, "CONNECT"));
 	case BK_RESPONSE:
 		return status_ok(b->status) && !b->method && !b->path && !b->authority;
 	case BK_TRAILERS:
@@ -252,7 +251,7 @@ static void stream_response(struct h2_session *s, struct h2_stream *st, struct h
 	int status = atoi(b->status);
 
 	if (status / 100 == 1 && status != 101)
-		return;		/* interim (100 Continue, 103): the final one follows */
+		return; /* interim (100 Continue, 103): the final one follows */
 	st->resp_seen = true;
 	x->status = status;
 	block_take_fields(b, &x->resp.headers);
@@ -274,8 +273,8 @@ static void stream_trailers(struct h2_session *s, struct h2_stream *st, int side
 
 	m->wire_bytes += b->wire;
 	if (b->h.n && (m->headers.n + b->h.n > TT_MAX_HEADERS ||
-		       tt_ensure_mem((void **)&m->headers.v, &m->headers.alloc, sizeof(*m->headers.v),
-				     m->headers.n + b->h.n))) {
+		       tt_ensure_mem((void **)&m->headers.v, &m->headers.alloc,
+				     sizeof(*m->headers.v), m->headers.n + b->h.n))) {
 		st->x->flags |= HTTP_X_INCOMPLETE;
 		h2_cap(s, "header fields");
 	} else if (b->h.n) {

@@ -17,10 +17,10 @@
 #include "http_exchange.h"
 
 enum dir_sync {
-	DS_PREFACE = 0,		/* the client preface comes next */
-	DS_FRAMES,		/* at frame boundaries */
-	DS_LOST,		/* bytes were lost: dropping until a call starts */
-	DS_PROBE,		/* a call starts: resume if a plausible frame header is there */
+	DS_PREFACE = 0, /* the client preface comes next */
+	DS_FRAMES,	/* at frame boundaries */
+	DS_LOST,	/* bytes were lost: dropping until a call starts */
+	DS_PROBE,	/* a call starts: resume if a plausible frame header is there */
 };
 
 enum blk_kind { BK_DISCARD = 0, BK_REQUEST, BK_RESPONSE, BK_TRAILERS };
@@ -30,11 +30,11 @@ struct h2_block {
 	enum blk_kind kind;
 	uint32_t stream;
 	bool end_stream;
-	bool failed;		/* HPACK failed inside it: the rest of it is not decoded */
-	bool bad;		/* a field broke the HTTP/2 rules */
-	bool capped;		/* fields dropped at the header caps */
-	bool regular;		/* a regular field was seen (pseudo-fields come first) */
-	size_t bytes;		/* decoded name and value bytes */
+	bool failed;  /* HPACK failed inside it: the rest of it is not decoded */
+	bool bad;     /* a field broke the HTTP/2 rules */
+	bool capped;  /* fields dropped at the header caps */
+	bool regular; /* a regular field was seen (pseudo-fields come first) */
+	size_t bytes; /* decoded name and value bytes */
 	uint64_t ts;
 	uint32_t tid;
 	uint64_t wire;
@@ -46,10 +46,10 @@ struct h2_stream {
 	uint32_t id;
 	struct http_exchange *x;
 	bool req_done;
-	bool resp_seen;		/* final response headers */
+	bool resp_seen; /* final response headers */
 	bool resp_done;
-	bool lost;		/* some of its frames were lost */
-	bool reading[2];	/* br[side] is initialised */
+	bool lost;	 /* some of its frames were lost */
+	bool reading[2]; /* br[side] is initialised */
 	struct body_reader br[2];
 };
 
@@ -57,19 +57,19 @@ struct h2_stream {
 struct h2_dir {
 	nghttp2_hd_inflater *hd;
 	enum dir_sync sync;
-	bool trusted;		/* the HPACK context was followed from the connection start */
+	bool trusted; /* the HPACK context was followed from the connection start */
 	bool was_lost;
-	uint32_t max_frame;	/* largest frame the other side accepts (its SETTINGS) */
-	size_t table;		/* dynamic table size the inflater allows */
-	size_t want_table;	/* what the other side's SETTINGS allow: applied between blocks */
+	uint32_t max_frame; /* largest frame the other side accepts (its SETTINGS) */
+	size_t table;	    /* dynamic table size the inflater allows */
+	size_t want_table;  /* what the other side's SETTINGS allow: applied between blocks */
 	bool in_block;
 	struct h2_block blk;
-	uint32_t data_stream;	/* DATA frame being streamed */
+	uint32_t data_stream; /* DATA frame being streamed */
 	uint32_t data_left;
 	uint32_t pad_left;
 	bool data_end;
-	uint64_t skip_left;	/* frame being skipped */
-	uint64_t frame_ts;	/* arrival of the first byte of a frame still incomplete */
+	uint64_t skip_left; /* frame being skipped */
+	uint64_t frame_ts;  /* arrival of the first byte of a frame still incomplete */
 	uint64_t ts;
 	uint32_t tid;
 };
@@ -79,13 +79,13 @@ struct h2_session {
 	struct h2_stats own;
 	struct h2_stats *st;
 	http_exchange_sink_fn sink;
-	h2_head_fn head;	/* may be NULL */
-	void *ctx;		/* of both */
+	h2_head_fn head; /* may be NULL */
+	void *ctx;	 /* of both */
 	struct h2_dir d[2];
-	struct h2_stream **v;	/* open streams, oldest first */
+	struct h2_stream **v; /* open streams, oldest first */
 	size_t n;
-	size_t cap;		/* room in v */
-	uint32_t last_c2s;	/* highest stream id a request opened */
+	size_t cap;	   /* room in v */
+	uint32_t last_c2s; /* highest stream id a request opened */
 	uint64_t seq;
 	uint64_t last_ts;
 	bool broken;
@@ -119,8 +119,7 @@ void h2_streams_close_all(struct h2_session *s, uint64_t ts, uint32_t flags);
 /* Frees the open streams and their exchanges, delivering nothing. */
 void h2_streams_free(struct h2_session *s);
 /* One side of a stream ended at ts (complete: with END_STREAM). */
-void h2_msg_end(struct h2_session *s, struct h2_stream *st, int side, uint64_t ts,
-		bool complete);
+void h2_msg_end(struct h2_session *s, struct h2_stream *st, int side, uint64_t ts, bool complete);
 /* A fresh HPACK context whose output is right or fails, never wrong (see dir_lose, http2.c). */
 void h2_ctx_reset(struct h2_session *s, struct h2_dir *d);
 /* Frees the fields a header block holds. */

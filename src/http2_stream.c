@@ -138,8 +138,7 @@ void h2_stream_close(struct h2_session *s, struct h2_stream *st, uint64_t ts, ui
 		http_exchange__free(x);
 }
 
-void h2_msg_end(struct h2_session *s, struct h2_stream *st, int side, uint64_t ts,
-		bool complete)
+void h2_msg_end(struct h2_session *s, struct h2_stream *st, int side, uint64_t ts, bool complete)
 {
 	h2_reader_end(s, st, side, ts);
 	if (!complete)

@@ -67,13 +67,13 @@ void http_headers__clear(struct http_headers *h)
  * threshold: no mmap and munmap per block). A string of STORE_BIG or more gets a block of its
  * own behind the current one, so that at most a quarter of a block is ever left unused.
  */
-#define STORE_MIN	1024u
-#define STORE_MAX	(64u * 1024)
-#define STORE_BIG	(STORE_MAX / 4)
+#define STORE_MIN 1024u
+#define STORE_MAX (64u * 1024)
+#define STORE_BIG (STORE_MAX / 4)
 
 struct http_str_block {
-	struct http_str_block *next;	/* older block */
-	size_t size;			/* bytes of data[] */
+	struct http_str_block *next; /* older block */
+	size_t size;		     /* bytes of data[] */
 	size_t used;
 	char data[];
 };

@@ -27,10 +27,15 @@ static int key_i64(struct tt_buf *b, const char *key, bool has, int64_t v)
 
 static int put_flags(struct tt_buf *b, uint32_t f)
 {
-	static const struct { uint32_t bit; const char *name; } names[] = {
-		{ HTTP_X_INCOMPLETE, "incomplete" }, { HTTP_X_REQ_TRUNCATED, "request_truncated" },
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+		{ HTTP_X_INCOMPLETE, "incomplete" },
+		{ HTTP_X_REQ_TRUNCATED, "request_truncated" },
 		{ HTTP_X_RESP_TRUNCATED, "response_truncated" },
-		{ HTTP_X_NO_RESPONSE, "no_response" }, { HTTP_X_DECODE_ERROR, "decode_error" },
+		{ HTTP_X_NO_RESPONSE, "no_response" },
+		{ HTTP_X_DECODE_ERROR, "decode_error" },
 		{ HTTP_X_SERVER_SIDE, "server_side" },
 	};
 	size_t i, n = 0;
@@ -49,9 +54,10 @@ int jsonl_exchange(struct tt_buf *b, const struct http_exchange *x, const struct
 	static const char *const kinds[] = { "none", "plain", "sse", "ndjson" };
 	int err;
 
-	err = tt_buf_printf(b, "{\"type\":\"exchange\",\"pid\":%u,\"tid\":%u,\"conn\":\"0x%" PRIx64
-			    "\",\"seq\":%" PRIu64 ",\"tls\":%s", x->pid, x->tid, x->conn, x->seq,
-			    x->tls ? "true" : "false");
+	err = tt_buf_printf(b,
+			    "{\"type\":\"exchange\",\"pid\":%u,\"tid\":%u,\"conn\":\"0x%" PRIx64
+			    "\",\"seq\":%" PRIu64 ",\"tls\":%s",
+			    x->pid, x->tid, x->conn, x->seq, x->tls ? "true" : "false");
 	err = err ?: key_str(b, "method", x->method);
 	err = err ?: key_str(b, "host", x->host);
 	err = err ?: key_str(b, "path", x->target);
@@ -59,15 +65,18 @@ int jsonl_exchange(struct tt_buf *b, const struct http_exchange *x, const struct
 	if (!err && x->peer_addr[0])
 		err = tt_buf_printf(b, ",\"peer\":\"%s\",\"peer_port\":%u", x->peer_addr,
 				    x->peer_port);
-	err = err ?: tt_buf_printf(b, ",\"start_unix_ns\":%" PRIu64 ",\"end_unix_ns\":%" PRIu64
-				   ",\"request_bytes\":%" PRIu64 ",\"response_bytes\":%" PRIu64
-				   ",\"request_body_bytes\":%zu,\"response_body_bytes\":%zu"
-				   ",\"response_kind\":\"%s\",\"events\":%zu",
-				   unix_ns(c, x->req.start_ns), unix_ns(c, x->resp.end_ns ?
-				   x->resp.end_ns : x->req.end_ns), x->req.wire_bytes,
-				   x->resp.wire_bytes, x->req.body_len, x->resp.body_len,
-				   kinds[x->resp.kind <= HTTP_BODY_NDJSON ? x->resp.kind : 0],
-				   x->resp.n_events);
+	err = err   ?:
+		      tt_buf_printf(b,
+				    ",\"start_unix_ns\":%" PRIu64 ",\"end_unix_ns\":%" PRIu64
+				    ",\"request_bytes\":%" PRIu64 ",\"response_bytes\":%" PRIu64
+				    ",\"request_body_bytes\":%zu,\"response_body_bytes\":%zu"
+				    ",\"response_kind\":\"%s\",\"events\":%zu",
+				    unix_ns(c, x->req.start_ns),
+				    unix_ns(c, x->resp.end_ns ? x->resp.end_ns : x->req.end_ns),
+				    x->req.wire_bytes, x->resp.wire_bytes, x->req.body_len,
+				    x->resp.body_len,
+				    kinds[x->resp.kind <= HTTP_BODY_NDJSON ? x->resp.kind : 0],
+				    x->resp.n_events);
 	err = err ?: put_flags(b, x->flags);
 	return err ?: tt_buf_addstr(b, "}\n");
 }
@@ -88,8 +97,9 @@ static int put_tools(struct tt_buf *b, const struct genai_call *c)
 	for (i = 0; !err && i < c->n_tool_results; i++) {
 		err = tt_buf_addstr(b, i ? ",{\"call_id\":" : "{\"call_id\":");
 		err = err ?: jsonw_cstr(b, c->tool_results[i].call_id);
-		err = err ?: tt_buf_printf(b, ",\"is_error\":%s}",
-					   c->tool_results[i].is_error ? "true" : "false");
+		err = err   ?:
+			      tt_buf_printf(b, ",\"is_error\":%s}",
+					    c->tool_results[i].is_error ? "true" : "false");
 	}
 	return err ?: tt_buf_addc(b, ']');
 }
@@ -100,8 +110,10 @@ int jsonl_call(struct tt_buf *b, const struct genai_call *c, const struct jsonl_
 	size_t i;
 	int err;
 
-	err = tt_buf_printf(b, "{\"type\":\"call\",\"pid\":%u,\"tid\":%u,\"conn\":\"0x%" PRIx64
-			    "\",\"seq\":%" PRIu64, c->pid, c->tid, c->conn, c->seq);
+	err = tt_buf_printf(b,
+			    "{\"type\":\"call\",\"pid\":%u,\"tid\":%u,\"conn\":\"0x%" PRIx64
+			    "\",\"seq\":%" PRIu64,
+			    c->pid, c->tid, c->conn, c->seq);
 	err = err ?: key_str(b, "provider", c->provider_name);
 	err = err ?: key_str(b, "operation", c->operation);
 	err = err ?: key_str(b, "api", c->api_type);
@@ -110,18 +122,22 @@ int jsonl_call(struct tt_buf *b, const struct genai_call *c, const struct jsonl_
 	err = err ?: key_str(b, "response_id", c->response_id);
 	err = err ?: key_str(b, "server_address", c->server_address);
 	err = err ?: key_i64(b, "server_port", c->server_port > 0, c->server_port);
-	err = err ?: tt_buf_printf(b, ",\"streaming\":%s,\"http_status\":%d",
-				   c->streaming ? "true" : "false", c->http_status);
+	err = err   ?:
+		      tt_buf_printf(b, ",\"streaming\":%s,\"http_status\":%d",
+				    c->streaming ? "true" : "false", c->http_status);
 	err = err ?: key_i64(b, "input_tokens", u->has_input_tokens, u->input_tokens);
 	err = err ?: key_i64(b, "output_tokens", u->has_output_tokens, u->output_tokens);
-	err = err ?: key_i64(b, "cache_read_tokens", u->has_cache_read_tokens,
-			     u->cache_read_tokens);
-	err = err ?: key_i64(b, "cache_write_tokens", u->has_cache_write_tokens,
-			     u->cache_write_tokens);
+	err = err   ?:
+		      key_i64(b, "cache_read_tokens", u->has_cache_read_tokens,
+			      u->cache_read_tokens);
+	err = err   ?:
+		      key_i64(b, "cache_write_tokens", u->has_cache_write_tokens,
+			      u->cache_write_tokens);
 	err = err ?: key_i64(b, "reasoning_tokens", u->has_reasoning_tokens, u->reasoning_tokens);
 	err = err ?: key_i64(b, "ttft_us", c->has_ttft, (int64_t)(c->ttft_ns / 1000));
-	err = err ?: tt_buf_printf(b, ",\"start_unix_ns\":%" PRIu64 ",\"end_unix_ns\":%" PRIu64,
-				   unix_ns(clk, c->start_ns), unix_ns(clk, c->end_ns));
+	err = err   ?:
+		      tt_buf_printf(b, ",\"start_unix_ns\":%" PRIu64 ",\"end_unix_ns\":%" PRIu64,
+				    unix_ns(clk, c->start_ns), unix_ns(clk, c->end_ns));
 	err = err ?: tt_buf_addstr(b, ",\"finish_reasons\":[");
 	for (i = 0; !err && i < c->n_finish_reasons; i++) {
 		err = i ? tt_buf_addc(b, ',') : 0;

@@ -110,7 +110,7 @@ static int escape_byte(struct tt_buf *b, unsigned char c, unsigned int flags)
 			return tt_buf_add(b, "\\f", 2);
 		break;
 	}
-	hex_encode(&c, 1, u + 4);	/* and a NUL, not sent */
+	hex_encode(&c, 1, u + 4); /* and a NUL, not sent */
 	return tt_buf_add(b, u, 6);
 }
 
@@ -188,7 +188,7 @@ static size_t u_escape(const char *s, size_t n, size_t i, uint32_t *cp)
 		*cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
 		return 12;
 	}
-	*cp = 0xfffd;	/* a lone surrogate */
+	*cp = 0xfffd; /* a lone surrogate */
 	return 6;
 }
 

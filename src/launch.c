@@ -20,7 +20,7 @@ static void __attribute__((noreturn)) child_main(int go_fd, char *const *argv)
 	char c;
 
 	if (read(go_fd, &c, 1) != 1)
-		_exit(127);	/* the tracer failed to start: do not run untraced */
+		_exit(127); /* the tracer failed to start: do not run untraced */
 	close(go_fd);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
@@ -80,7 +80,7 @@ bool launch__exited(struct launch *l)
 void launch__abort(struct launch *l)
 {
 	if (l->go_fd >= 0)
-		close(l->go_fd);	/* the child sees EOF and exits without running */
+		close(l->go_fd); /* the child sees EOF and exits without running */
 	l->go_fd = -1;
 	if (l->pid > 0 && !l->done && waitpid(l->pid, &l->status, 0) == l->pid)
 		l->done = true;

@@ -97,7 +97,8 @@ static void proc_span_status(struct tt_span *s, const struct proc *p)
 	if (p->exit_signal == SIGPIPE)
 		return;
 	if (p->exit_signal) {
-		attrs_set_str(&s->attrs, "error.type", signal_name(p->exit_signal, buf, sizeof(buf)));
+		attrs_set_str(&s->attrs, "error.type",
+			      signal_name(p->exit_signal, buf, sizeof(buf)));
 		span__set_status(s, SPAN_STATUS_ERROR, buf);
 	} else if (p->exit_code) {
 		snprintf(buf, sizeof(buf), "%d", p->exit_code);
@@ -114,7 +115,7 @@ static struct tt_span *proc_span(struct linker *l, struct lproc *lp, uint64_t en
 
 	if (lp->agent)
 		s = lspan_named(l, lp, "invoke_agent", lp->agent_name, SPAN_KIND_INTERNAL,
-			       lp->span_id);
+				lp->span_id);
 	else
 		s = lspan_named(l, lp, "exec", lproc_exe_name(p), SPAN_KIND_INTERNAL, lp->span_id);
 	if (!s)
@@ -199,7 +200,7 @@ static void wait_settle_some(struct linker *l, struct lproc *owner, uint64_t now
 		lp->finish_held = false;
 		proc_finish(l, lp, lp->held_end_ns, lp->held_incomplete);
 		if (lp->held_release)
-			proctree__release(l->pt, lp->p);	/* may free lp */
+			proctree__release(l->pt, lp->p); /* may free lp */
 	}
 }
 
@@ -259,7 +260,7 @@ int linker__fork(struct linker *l, const struct tt_fork *f)
 	int err;
 
 	if (f->h.tid && f->h.tid != f->h.pid)
-		return 0;	/* a thread */
+		return 0; /* a thread */
 	err = proctree__fork(l->pt, f->h.pid, f->ppid, f->start_ns, &p);
 	return proc_added(l, p, err);
 }
@@ -278,7 +279,7 @@ int linker__exec(struct linker *l, const struct tt_exec *e)
 	if (err)
 		return err;
 	lp = p->priv;
-	resource__put(lp->res);	/* rebuilt with the new executable */
+	resource__put(lp->res); /* rebuilt with the new executable */
 	lp->res = NULL;
 	lplace_exec(l, lp);
 	return 0;
@@ -294,7 +295,7 @@ int linker__exit(struct linker *l, const struct tt_exit *x)
 		return err;
 	proc_finish(l, p->priv, p->exit_ns, false);
 	if (p->priv && ((struct lproc *)p->priv)->finish_held)
-		((struct lproc *)p->priv)->held_release = true;	/* wait_settle_some releases it */
+		((struct lproc *)p->priv)->held_release = true; /* wait_settle_some releases it */
 	else
 		proctree__release(l->pt, p);
 	wait_settle_some(l, NULL, x->h.ts_ns, false);
@@ -326,12 +327,12 @@ static void lproc_promote(struct lproc *lp)
 	char *name = linker_agent_name(lp->p->exe_path, lp->p->argv, lp->p->argc);
 
 	if (!name)
-		return;		/* stays a process span; the next call tries again */
+		return; /* stays a process span; the next call tries again */
 	lp->agent = true;
 	lp->agent_name = name;
 	if (lp->trace->root == lp)
 		lp->trace->agent = true;
-	resource__put(lp->res);	/* service.name becomes the agent name */
+	resource__put(lp->res); /* service.name becomes the agent name */
 	lp->res = NULL;
 }
 
@@ -379,8 +380,8 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 		ltools_answer(l, owner, c);
 	parent = lsrv_parent(l, lp, c->tid, c->start_ns, &tp);
 	s = lspan_named(l, lp, c->operation ? c->operation : "chat",
-		       c->request_model ? c->request_model : c->response_model, SPAN_KIND_CLIENT,
-		       NULL);
+			c->request_model ? c->request_model : c->response_model, SPAN_KIND_CLIENT,
+			NULL);
 	if (s) {
 		lspan_parent(s, parent ? parent : lp->span_id);
 		s->start_ns = c->start_ns;

@@ -78,8 +78,7 @@ static void lsrv_forget_oldest(struct linker *l, struct lproc *lp)
 			lp->p->pid, TT_MAX_SRV_OPEN);
 }
 
-void linker__request_head(struct linker *l, const struct http_exchange *x,
-			  const char *traceparent)
+void linker__request_head(struct linker *l, const struct http_exchange *x, const char *traceparent)
 {
 	struct lproc *lp;
 	struct lsrv *r;
@@ -123,7 +122,7 @@ static struct lsrv *lsrv_take(struct lproc *lp, const struct http_exchange *x)
 	for (pp = &lp->srv; *pp; pp = &(*pp)->next) {
 		if ((*pp)->conn != x->conn || (*pp)->start_ns != x->req.start_ns)
 			continue;
-		found = pp;	/* the list is newest first: the last hit is the oldest */
+		found = pp; /* the list is newest first: the last hit is the oldest */
 		if ((*pp)->x == x)
 			break;
 	}
@@ -136,8 +135,7 @@ static struct lsrv *lsrv_take(struct lproc *lp, const struct http_exchange *x)
 }
 
 /* The span of exchange x of lp: from its request (not before lp) to the end of both sides. */
-static void exchange_times(struct tt_span *s, const struct lproc *lp,
-			   const struct http_exchange *x)
+static void exchange_times(struct tt_span *s, const struct lproc *lp, const struct http_exchange *x)
 {
 	s->start_ns = x->req.start_ns > lp->span_start ? x->req.start_ns : lp->span_start;
 	s->end_ns = x->resp.end_ns > x->req.end_ns ? x->resp.end_ns : x->req.end_ns;
@@ -230,8 +228,9 @@ int linker__add_http(struct linker *l, const struct http_exchange *x, const char
 
 static struct tt_span *mcp_span(struct linker *l, struct lproc *lp, const struct mcp_call *m)
 {
-	const char *target = m->tool_name ? m->tool_name :
-			     m->prompt_name ? m->prompt_name : m->resource_uri;
+	const char *target = m->tool_name   ? m->tool_name :
+			     m->prompt_name ? m->prompt_name :
+					      m->resource_uri;
 
 	/* a tool call is a tool execution (GenAI execute_tool); the rest are named by method */
 	if (!strcmp(m->method, "tools/call"))

@@ -45,30 +45,30 @@ struct ltrace {
 	uint8_t id[16];
 	uint8_t remote_parent[8];
 	int refs;
-	struct lproc *root;		/* the process whose span is the root */
-	bool final;			/* ids fixed: spans go to the sink */
-	bool agent;			/* the root is an agent */
-	bool remote;			/* adopted a traceparent */
-	bool dropped;			/* agents_only and the root was no agent */
+	struct lproc *root; /* the process whose span is the root */
+	bool final;	    /* ids fixed: spans go to the sink */
+	bool agent;	    /* the root is an agent */
+	bool remote;	    /* adopted a traceparent */
+	bool dropped;	    /* agents_only and the root was no agent */
 	struct tt_span **held;
 	size_t n_held, alloc;
 };
 
 /* One tool call window of an agent. */
 struct ltool {
-	struct ltool *next;		/* newest first */
+	struct ltool *next; /* newest first */
 	uint8_t span_id[8];
 	char *call_id;
 	char *name;
 	const char *type;
-	char *arguments;		/* only with capture_content */
-	char **values;			/* argument strings, to match processes and URLs */
+	char *arguments; /* only with capture_content */
+	char **values;	 /* argument strings, to match processes and URLs */
 	size_t n_values;
 	uint64_t start_ns, end_ns;
 	uint64_t seq;
 	unsigned int n_children;
 	bool closed;
-	uint8_t parent_id[8];		/* the span of the request that was being served, else
+	uint8_t parent_id[8]; /* the span of the request that was being served, else
 					 * the agent's */
 };
 
@@ -77,15 +77,15 @@ struct ltool {
  * exchange (response) not seen yet.
  */
 struct lsrv {
-	struct lsrv *next;		/* newest first */
+	struct lsrv *next; /* newest first */
 	uint64_t conn;
-	uint64_t start_ns;		/* of its head's first byte: its exchange's req.start_ns */
-	const void *x;			/* the exchange conn reported the head with (the one it
+	uint64_t start_ns; /* of its head's first byte: its exchange's req.start_ns */
+	const void *x;	   /* the exchange conn reported the head with (the one it
 					 * delivers later): an identity, never read */
-	uint32_t tid;			/* the thread that read it */
+	uint32_t tid;	   /* the thread that read it */
 	bool has_tp;
-	uint8_t tp_trace[16];		/* trace id of its traceparent header */
-	uint8_t span_id[8];		/* of its SERVER span, made when the exchange arrives */
+	uint8_t tp_trace[16]; /* trace id of its traceparent header */
+	uint8_t span_id[8];   /* of its SERVER span, made when the exchange arrives */
 };
 
 /* Local port of a plaintext socket (from TT_REC_SOCK): server.port of its SERVER spans. */
@@ -96,52 +96,52 @@ struct lsock {
 };
 
 /* Open TLS client connections per process (TT_REC_TLS_HELLO, close not seen yet). */
-#define TT_MAX_TLS_OPEN		256
+#define TT_MAX_TLS_OPEN 256
 
 /* A TLS client connection of a process, from its ClientHello to its close. */
 struct ltls {
-	struct ltls *next;		/* newest first */
+	struct ltls *next; /* newest first */
 	uint64_t conn;
 	uint64_t start_ns;
 	uint32_t tid;
 	uint16_t port;
-	char peer[48];			/* peer address text */
-	char sni[256];			/* server_name of the hello, "" when none */
-	char alpn[64];			/* protocols offered, "" when none */
+	char peer[48]; /* peer address text */
+	char sni[256]; /* server_name of the hello, "" when none */
+	char alpn[64]; /* protocols offered, "" when none */
 };
 
 struct lproc {
 	struct proc *p;
 	struct ltrace *trace;
-	struct tt_resource *res;	/* built on first use, rebuilt after exec / agent */
+	struct tt_resource *res; /* built on first use, rebuilt after exec / agent */
 	uint8_t span_id[8];
 	uint8_t parent_id[8];
 	bool has_parent;
-	bool decided;			/* parent_id chosen */
-	bool is_root;			/* no parent span in this trace */
+	bool decided; /* parent_id chosen */
+	bool is_root; /* no parent span in this trace */
 	bool agent;
-	bool done;			/* span exported */
-	bool in_tool;			/* parent_id is a tool window of its agent */
+	bool done;    /* span exported */
+	bool in_tool; /* parent_id is a tool window of its agent */
 	char *agent_name;
-	char *match_first;		/* argv of the first and last exec, for tool matching */
+	char *match_first; /* argv of the first and last exec, for tool matching */
 	char *match_last;
 	uint64_t span_start;
 	struct ltool *tools;
 	size_t n_closed;
 	uint64_t tool_seq;
-	struct lsrv *srv;		/* inbound requests being served */
+	struct lsrv *srv; /* inbound requests being served */
 	size_t n_srv;
-	struct ltls *tls;		/* open TLS client connections */
+	struct ltls *tls; /* open TLS client connections */
 	size_t n_tls;
-	bool tls_captured;		/* TLS plaintext of this process was captured */
+	bool tls_captured; /* TLS plaintext of this process was captured */
 	/* placement deferred (lplace_exec): in linker.waiting until settled */
 	struct lproc *wait_next;
-	struct lproc *wait_for;		/* the agent (or would-be agent) whose call it waits for */
+	struct lproc *wait_for; /* the agent (or would-be agent) whose call it waits for */
 	bool waiting;
-	bool talked;			/* sent or received captured bytes: may become an agent */
-	bool finish_held;		/* it ended meanwhile: its span waits too */
+	bool talked;	  /* sent or received captured bytes: may become an agent */
+	bool finish_held; /* it ended meanwhile: its span waits too */
 	bool held_incomplete;
-	bool held_release;		/* exited: release it from the proctree once finished */
+	bool held_release; /* exited: release it from the proctree once finished */
 	uint64_t wait_until;
 	uint64_t held_end_ns;
 };
@@ -155,31 +155,31 @@ struct linker {
 	struct proctree *pt;
 	struct ltrace *traces;
 	struct ltrace *single;
-	size_t n_open;			/* open tool windows + held spans */
+	size_t n_open; /* open tool windows + held spans */
 	struct linker_stats st;
 	bool open_logged;
 	struct lsock socks[TT_MAX_SRV_SOCKS];
-	struct lproc *waiting;		/* agent children not placed yet, by exec order */
+	struct lproc *waiting; /* agent children not placed yet, by exec order */
 	size_t n_waiting;
 };
 
 enum tool_end {
-	TOOL_END_RESULT,	/* the result came back */
-	TOOL_END_EXIT,		/* the agent exited first */
-	TOOL_END_FLUSH,		/* shutdown */
+	TOOL_END_RESULT, /* the result came back */
+	TOOL_END_EXIT,	 /* the agent exited first */
+	TOOL_END_FLUSH,	 /* shutdown */
 };
 
 struct tool_query {
-	uint64_t ts;			/* when the process started or the request was sent */
-	const char *text[2];		/* process argv texts */
-	const char *url;		/* host + target */
-	const char *tool;		/* a tool name (MCP tools/call) */
+	uint64_t ts;	     /* when the process started or the request was sent */
+	const char *text[2]; /* process argv texts */
+	const char *url;     /* host + target */
+	const char *tool;    /* a tool name (MCP tools/call) */
 };
 
 /* A traceparent header as the linker uses it, parsed once where it enters (ltp_parse). */
 struct ltp {
-	bool present;			/* the request carried one */
-	bool valid;			/* and it parsed: trace and parent hold its ids */
+	bool present; /* the request carried one */
+	bool valid;   /* and it parsed: trace and parent hold its ids */
 	uint8_t trace[16];
 	uint8_t parent[8];
 };
@@ -207,8 +207,8 @@ const char *lproc_exe_name(const struct proc *p);
 struct tt_span *lspan_make(struct linker *l, struct lproc *lp, const char *name,
 			   enum span_kind kind, const uint8_t *id);
 /* The same, named "op what" (op alone when what is NULL or empty). */
-struct tt_span *lspan_named(struct linker *l, struct lproc *lp, const char *op,
-			    const char *what, enum span_kind kind, const uint8_t *id);
+struct tt_span *lspan_named(struct linker *l, struct lproc *lp, const char *op, const char *what,
+			    enum span_kind kind, const uint8_t *id);
 void lspan_parent(struct tt_span *s, const uint8_t *parent);
 
 /* ---- linker_parent.c: where work of a process nests ---- */
@@ -239,8 +239,7 @@ void lplace_decide(struct lproc *lp);
  * Takes the first waiting process that is due, placed: one waiting for agent owner (when not
  * NULL), or whose wait is over at now_ns (when not 0), or any (all). NULL when none is.
  */
-struct lproc *lplace_settle_next(struct linker *l, struct lproc *owner, uint64_t now_ns,
-				 bool all);
+struct lproc *lplace_settle_next(struct linker *l, struct lproc *owner, uint64_t now_ns, bool all);
 /* lp leaves the table while it waits. */
 void lplace_forget(struct linker *l, struct lproc *lp);
 /* The process an LLM call of lp belongs to: a script's when lp is its transport, else lp. */

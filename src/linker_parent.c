@@ -124,8 +124,7 @@ struct ltool *ltool_pick(struct lproc *lp, const struct tool_query *q)
  *     event loops included).
  * Anything else (concurrent requests on one event loop thread) stays under the process span.
  */
-static struct lsrv *lsrv_serving(struct lproc *lp, uint32_t tid, uint64_t ts,
-				 const struct ltp *tp)
+static struct lsrv *lsrv_serving(struct lproc *lp, uint32_t tid, uint64_t ts, const struct ltp *tp)
 {
 	struct lsrv *r, *by_tid = NULL, *any = NULL;
 	size_t n_tid = 0, n = 0;

@@ -178,8 +178,7 @@ void lplace_exec(struct linker *l, struct lproc *lp)
  * The list is in exec order and a process's wait_for and wait_until never change: taking the
  * first due one each time settles them in exec order.
  */
-struct lproc *lplace_settle_next(struct linker *l, struct lproc *owner, uint64_t now_ns,
-				 bool all)
+struct lproc *lplace_settle_next(struct linker *l, struct lproc *owner, uint64_t now_ns, bool all)
 {
 	struct lproc *lp;
 

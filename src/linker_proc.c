@@ -94,8 +94,8 @@ struct tt_span *lspan_make(struct linker *l, struct lproc *lp, const char *name,
 	return s;
 }
 
-struct tt_span *lspan_named(struct linker *l, struct lproc *lp, const char *op,
-			    const char *what, enum span_kind kind, const uint8_t *id)
+struct tt_span *lspan_named(struct linker *l, struct lproc *lp, const char *op, const char *what,
+			    enum span_kind kind, const uint8_t *id)
 {
 	char name[512];
 

@@ -19,7 +19,7 @@ static bool is_space(char c)
 
 /* Agents recognised by executable, script or package path. */
 static const struct {
-	const char *needle;	/* in the executable path or an argument */
+	const char *needle; /* in the executable path or an argument */
 	const char *name;
 } agent_paths[] = {
 	{ "@anthropic-ai/claude-code/", "claude-code" },
@@ -29,7 +29,7 @@ static const struct {
 };
 
 static const struct {
-	const char *base;	/* executable or script name */
+	const char *base; /* executable or script name */
 	const char *name;
 } agent_names[] = {
 	{ "claude", "claude-code" },
@@ -39,8 +39,8 @@ static const struct {
 };
 
 static const char *const runtimes[] = {
-	"node", "nodejs", "bun", "deno", "python", "pypy", "ruby", "perl", "php", "lua", "tsx",
-	"ts-node", "Rscript", "java",
+	"node", "nodejs", "bun", "deno", "python",  "pypy",    "ruby",
+	"perl", "php",	  "lua", "tsx",	 "ts-node", "Rscript", "java",
 };
 
 /* Shells: a script they run is an agent like a runtime's (curl_agent.sh -> curl_agent). */
@@ -104,8 +104,8 @@ static const char *known_path(const char *s)
 static bool option_with_value(const char *a)
 {
 	static const char *const opts[] = {
-		"-r", "--require", "--import", "--loader", "--experimental-loader", "-X", "-W",
-		"--env-file", "-I", "--config",
+		"-r", "--require", "--import",	 "--loader", "--experimental-loader",
+		"-X", "-W",	   "--env-file", "-I",	     "--config",
 	};
 	size_t k;
 
@@ -134,7 +134,7 @@ static const char *shell_script(char *const *argv, size_t argc)
 			return i + 1 < argc ? argv[i + 1] : NULL;
 		if (a[0] == '-' || a[0] == '+') {
 			if (strchr(a + 1, 'c') && a[1] != '-')
-				return NULL;	/* -c, -ec, -xc */
+				return NULL; /* -c, -ec, -xc */
 			if (strchr(a + 1, 's') && a[1] != '-')
 				return NULL;
 			if (!strcmp(a + 1, "o") || !strcmp(a, "--rcfile") ||
@@ -171,7 +171,7 @@ static const char *runtime_script(const char *rt, char *const *argv, size_t argc
 			continue;
 		}
 		if (!strcmp(a, "run") || !strcmp(a, "x") || !strcmp(a, "exec"))
-			continue;	/* deno run, bun x */
+			continue; /* deno run, bun x */
 		return looks_like_script(a) ? a : NULL;
 	}
 	return NULL;
@@ -360,11 +360,11 @@ size_t linker_json_strings(const char *json, char **out, size_t max)
 		}
 		e = jsonstr_end(json, len, i + 1);
 		tt_buf_init(&b, TT_MAX_TOOL_VALUE);
-		jsonstr_unescape(&b, json + i + 1, e - i - 1);	/* cut at the cap */
+		jsonstr_unescape(&b, json + i + 1, e - i - 1); /* cut at the cap */
 		i = e < len ? e + 1 : len;
 		for (j = i; is_space(json[j]); j++)
 			;
-		if (json[j] == ':' || !b.len) {		/* a key, or empty */
+		if (json[j] == ':' || !b.len) { /* a key, or empty */
 			tt_buf_free(&b);
 			continue;
 		}

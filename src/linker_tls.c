@@ -129,10 +129,13 @@ static int ltls_attrs(struct tt_span *s, const struct lproc *lp, const struct lt
 	if (exe)
 		snprintf(reason, sizeof(reason),
 			 "no TLS plaintext captured: no TLS probe covers %s "
-			 "(see tracetree-bpf doctor %s)", exe, exe);
+			 "(see tracetree-bpf doctor %s)",
+			 exe, exe);
 	else
-		snprintf(reason, sizeof(reason), "no TLS plaintext captured: no TLS probe covers "
-			 "this process (see tracetree-bpf doctor --pid %u)", lp->p->pid);
+		snprintf(reason, sizeof(reason),
+			 "no TLS plaintext captured: no TLS probe covers "
+			 "this process (see tracetree-bpf doctor --pid %u)",
+			 lp->p->pid);
 	err = attrs_set_str(a, "server.address", t->sni[0] ? t->sni : t->peer);
 	err = err ?: attrs_set_int(a, "server.port", t->port);
 	err = err ?: attrs_set_str(a, "network.peer.address", t->peer);
@@ -145,10 +148,12 @@ static int ltls_attrs(struct tt_span *s, const struct lproc *lp, const struct lt
 	err = err ?: attrs_set_str(a, "tracetree.capture", "unsupported");
 	err = err ?: attrs_set_str(a, "tracetree.capture.reason", reason);
 	if (c) {
-		err = err ?: attrs_set_int(a, "tracetree.tls.bytes_sent",
-					   (int64_t)c->bytes[TT_DIR_WRITE]);
-		err = err ?: attrs_set_int(a, "tracetree.tls.bytes_received",
-					   (int64_t)c->bytes[TT_DIR_READ]);
+		err = err   ?:
+			      attrs_set_int(a, "tracetree.tls.bytes_sent",
+					    (int64_t)c->bytes[TT_DIR_WRITE]);
+		err = err   ?:
+			      attrs_set_int(a, "tracetree.tls.bytes_received",
+					    (int64_t)c->bytes[TT_DIR_READ]);
 	}
 	return err;
 }
@@ -162,9 +167,10 @@ static void ltls_end(struct linker *l, struct lproc *lp, struct ltls *t, uint64_
 
 	if (lp->tls_captured) {
 		if (!l->st.tls_hidden++)
-			tt_debug("linker: pid=%u: TLS connection to %s without captured plaintext "
-				 "in a process whose TLS is captured: no span\n", lp->p->pid,
-				 t->sni[0] ? t->sni : t->peer);
+			tt_debug(
+				"linker: pid=%u: TLS connection to %s without captured plaintext "
+				"in a process whose TLS is captured: no span\n",
+				lp->p->pid, t->sni[0] ? t->sni : t->peer);
 		return;
 	}
 	s = lspan_named(l, lp, "TLS", t->sni[0] ? t->sni : t->peer, SPAN_KIND_CLIENT, NULL);
@@ -194,7 +200,7 @@ void linker__tls_close(struct linker *l, const struct tt_tls_close *c)
 		return;
 	pp = ltls_find(lp, c->conn);
 	if (!pp)
-		return;		/* its hello was lost, or came before the process was known */
+		return; /* its hello was lost, or came before the process was known */
 	t = *pp;
 	ltls_unlink(lp, pp);
 	ltls_end(l, lp, t, c->h.ts_ns, c, false);

@@ -84,7 +84,6 @@ static void tool_trim(struct lproc *lp)
 	}
 }
 
-
 static void tool_status(struct tt_span *s, const struct genai_tool_result *r)
 {
 	const char *cls = linker_tool_error(r->content);
@@ -139,8 +138,7 @@ static void tool_close(struct linker *l, struct lproc *lp, struct ltool *t, uint
 	ltrace_emit(l, lp->trace, s);
 }
 
-void ltools_close_all(struct linker *l, struct lproc *lp, uint64_t end_ns,
-			    enum tool_end how)
+void ltools_close_all(struct linker *l, struct lproc *lp, uint64_t end_ns, enum tool_end how)
 {
 	struct ltool *t;
 

@@ -82,7 +82,7 @@ void ltrace_put(struct linker *l, struct ltrace *t)
 		t->next->prev = t->prev;
 	if (l->single == t)
 		l->single = NULL;
-	t->dropped = true;	/* never exported: linker__free without a flush */
+	t->dropped = true; /* never exported: linker__free without a flush */
 	trace_release_held(l, t);
 	free(t);
 }

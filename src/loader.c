@@ -15,7 +15,7 @@
 #include "log.h"
 #include "tracetree.skel.h"
 
-#define LOADER_MAX_FILES	4096
+#define LOADER_MAX_FILES 4096
 
 /*
  * Two ways to attach a uprobe:
@@ -33,18 +33,18 @@
 struct probed_file {
 	dev_t dev;
 	ino_t ino;
-	bool attached;		/* false: inspected, nothing to probe */
+	bool attached; /* false: inspected, nothing to probe */
 };
 
 struct loader {
 	struct tracetree *skel;
-	struct bpf_link **links;	/* system-wide uprobes */
+	struct bpf_link **links; /* system-wide uprobes */
 	size_t n_links, cap_links;
 	struct probed_file files[LOADER_MAX_FILES];
 	int n_files;
 	int n_probed;
 	int ncpus;
-	struct loader_pid *per_pid;	/* per-process attachment; NULL: system-wide */
+	struct loader_pid *per_pid; /* per-process attachment; NULL: system-wide */
 };
 
 static int add_link(struct loader *l, struct bpf_link *link)
@@ -94,7 +94,8 @@ struct loader *loader__new(const struct loader_opts *o)
 	err = tracetree__load(l->skel);
 	if (err) {
 		tt_err("loader: loading the BPF programs failed: %s (run with -vv for the "
-		       "verifier log)", strerror(-err));
+		       "verifier log)",
+		       strerror(-err));
 		goto fail;
 	}
 	/* the tracepoints; the uprobes are attached per file by loader__probe_file */
@@ -163,12 +164,15 @@ static uint64_t int_cookie(const struct tt_target *t, enum tt_func in, enum tt_f
 {
 	int64_t d = (int64_t)(t->int_site[ex] - t->off[in]);
 
-	return t->int_site[ex] && d > INT32_MIN && d < INT32_MAX ? (uint64_t)(uint32_t)(int32_t)d
-								  : 0;
+	return t->int_site[ex] && d > INT32_MIN && d < INT32_MAX ? (uint64_t)(uint32_t)(int32_t)d :
+								   0;
 }
 
 /* fn probed at entry and return by the programs <prog>_enter and <prog>_exit of skeleton s */
-#define PROBE_PAIR(fn, prog, cookie) { fn, s->progs.prog##_enter, s->progs.prog##_exit, cookie }
+#define PROBE_PAIR(fn, prog, cookie)                                    \
+	{                                                               \
+		fn, s->progs.prog##_enter, s->progs.prog##_exit, cookie \
+	}
 
 static int attach_target(struct loader *l, const struct tt_target *t)
 {

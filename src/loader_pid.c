@@ -53,12 +53,12 @@
 #include "log.h"
 #include "procscan.h"
 
-#define LOADER_MAX_THREADS	4096	/* threads of one process given their own events */
-#define LOADER_SYNC_PASSES	4
+#define LOADER_MAX_THREADS 4096 /* threads of one process given their own events */
+#define LOADER_SYNC_PASSES 4
 
 struct probe_spec {
-	int tp_id;		/* tracefs event id */
-	int event;		/* N in tracetree_<pid>/e<N> */
+	int tp_id; /* tracefs event id */
+	int event; /* N in tracetree_<pid>/e<N> */
 };
 
 /* The probes of one file: specs [first, first + n). */
@@ -69,9 +69,9 @@ struct pid_file {
 /* The perf events that open the probes of the files to one process. */
 struct pid_group {
 	pid_t tgid;
-	int pidfd;		/* readable once the process has exited */
-	size_t files_done;	/* files (in lp->files order) attached so far */
-	uint64_t opened;	/* clock ticks since boot at its first event; 0 = none */
+	int pidfd;	   /* readable once the process has exited */
+	size_t files_done; /* files (in lp->files order) attached so far */
+	uint64_t opened;   /* clock ticks since boot at its first event; 0 = none */
 	bool exited;
 	int *fds;
 	size_t n_fds, cap_fds;
@@ -80,17 +80,17 @@ struct pid_group {
 struct loader_pid {
 	char tracefs[64];
 	struct bpf_map *tracked;
-	struct bpf_link **links;	/* the anchors */
+	struct bpf_link **links; /* the anchors */
 	size_t n_links, cap_links;
 	struct probe_spec *specs;
 	size_t n_specs, cap_specs;
 	int n_events;		/* tracefs events created (names e0..) */
-	struct pid_file *files;	/* files with probes, in the order they were probed */
+	struct pid_file *files; /* files with probes, in the order they were probed */
 	size_t n_files, cap_files;
-	size_t files_synced;	/* files whose events every traced process has */
+	size_t files_synced; /* files whose events every traced process has */
 	struct pid_group *groups;
 	size_t n_groups, cap_groups;
-	uint64_t n_perf_events;	/* per-process events opened so far */
+	uint64_t n_perf_events; /* per-process events opened so far */
 };
 
 /* --- tracefs uprobe events ------------------------------------------------------------------- */
@@ -193,7 +193,8 @@ bool loader_pid_available(char *tracefs, size_t len)
 		if (!access(path, W_OK)) {
 			snprintf(tracefs, len, "%s", dirs[i]);
 			tt_info("loader: uprobes open for the traced processes only (%s, inherited "
-				"at fork)", tracefs);
+				"at fork)",
+				tracefs);
 			return true;
 		}
 	}
@@ -250,8 +251,7 @@ static int perf_open(int tp_id, pid_t tid, bool inherit)
 }
 
 /* The anchor carrying prog on the tracer's own perf event fd (the link owns fd). */
-static int anchor_attach(struct loader_pid *lp, struct bpf_program *prog, int fd,
-			 uint64_t cookie)
+static int anchor_attach(struct loader_pid *lp, struct bpf_program *prog, int fd, uint64_t cookie)
 {
 	LIBBPF_OPTS(bpf_perf_event_opts, po, .bpf_cookie = cookie);
 	struct bpf_link *link;
@@ -286,8 +286,8 @@ int loader_pid__add_probe(struct loader_pid *lp, struct bpf_program *prog, const
 	if (err)
 		return err;
 	ev = lp->n_events++;
-	snprintf(cmd, sizeof(cmd), "%c:tracetree_%d/e%d %s:%#llx\n", retprobe ? 'r' : 'p',
-		 getpid(), ev, path, (unsigned long long)off);
+	snprintf(cmd, sizeof(cmd), "%c:tracetree_%d/e%d %s:%#llx\n", retprobe ? 'r' : 'p', getpid(),
+		 ev, path, (unsigned long long)off);
 	err = tracefs_write(lp->tracefs, cmd);
 	if (err)
 		return err;
@@ -308,13 +308,12 @@ int loader_pid__add_probe(struct loader_pid *lp, struct bpf_program *prog, const
 
 int loader_pid__end_file(struct loader_pid *lp)
 {
-	size_t first = lp->n_files ? lp->files[lp->n_files - 1].first +
-				     lp->files[lp->n_files - 1].n : 0;
+	size_t first =
+		lp->n_files ? lp->files[lp->n_files - 1].first + lp->files[lp->n_files - 1].n : 0;
 
 	if (lp->n_specs == first)
 		return 0;
-	if (tt_ensure_mem((void **)&lp->files, &lp->cap_files, sizeof(*lp->files),
-			  lp->n_files + 1))
+	if (tt_ensure_mem((void **)&lp->files, &lp->cap_files, sizeof(*lp->files), lp->n_files + 1))
 		return -ENOMEM;
 	lp->files[lp->n_files].first = first;
 	lp->files[lp->n_files++].n = lp->n_specs - first;
@@ -412,7 +411,7 @@ static int thread_attach(struct loader_pid *lp, struct pid_group *g, pid_t tid,
 	for (i = f->first; i < f->first + f->n; i++) {
 		fd = perf_open(lp->specs[i].tp_id, tid, true);
 		if (fd == -ESRCH)
-			return 0;	/* the thread is gone */
+			return 0; /* the thread is gone */
 		if (fd < 0)
 			return fd;
 		if (tt_ensure_mem((void **)&g->fds, &g->cap_fds, sizeof(*g->fds), g->n_fds + 1)) {
@@ -479,7 +478,7 @@ static int group_sync(struct loader_pid *lp, struct pid_group *g)
 	while (!err && g->files_done < lp->n_files) {
 		err = group_attach(lp, g, &lp->files[g->files_done]);
 		if (err == -ENOENT || err == -ESRCH)
-			err = 0;	/* the process exited meanwhile */
+			err = 0; /* the process exited meanwhile */
 		if (!err)
 			g->files_done++;
 	}

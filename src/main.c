@@ -29,13 +29,13 @@
 #include "targets.h"
 #include "tt_abi.h"
 
-#define TT_VERSION		"0.1.0"
-#define POLL_MS			10
+#define TT_VERSION "0.1.0"
+#define POLL_MS	   10
 
 struct app {
 	struct tt_opts o;
 	struct loader *loader;
-	struct prober *prober;		/* live: files to probe as processes come */
+	struct prober *prober; /* live: files to probe as processes come */
 	struct events *events;
 	struct capfile_writer *rec;
 	struct pipeline *pipe;
@@ -45,7 +45,7 @@ struct app {
 	FILE *out;
 	struct tt_buf line;
 	struct rawfmt_clock clk;
-	struct launch child;		/* -- COMMAND */
+	struct launch child; /* -- COMMAND */
 	uint64_t out_errors;
 };
 
@@ -105,7 +105,7 @@ static void on_record(const void *rec, size_t size, void *ctx)
 
 static void print_stats(struct app *a, bool final)
 {
-	uint64_t st[TT_ST_MAX] = {0};
+	uint64_t st[TT_ST_MAX] = { 0 };
 
 	if (loader__stats(a->loader, st))
 		return;
@@ -115,39 +115,39 @@ static void print_stats(struct app *a, bool final)
 	    !st[TT_ST_READ_ERR] && !events__bad(a->events))
 		return;
 	tt_msg("stats: records=%llu lost_records=%llu lost_bytes=%llu "
-		"truncated_calls=%llu truncated_bytes=%llu read_errors=%llu bad_records=%llu "
-		"probed_files=%d",
-		(unsigned long long)events__count(a->events),
-		(unsigned long long)st[TT_ST_LOST_RECS], (unsigned long long)st[TT_ST_LOST_BYTES],
-		(unsigned long long)st[TT_ST_TRUNC_CALLS],
-		(unsigned long long)st[TT_ST_TRUNC_BYTES], (unsigned long long)st[TT_ST_READ_ERR],
-		(unsigned long long)events__bad(a->events), loader__n_probed_files(a->loader));
+	       "truncated_calls=%llu truncated_bytes=%llu read_errors=%llu bad_records=%llu "
+	       "probed_files=%d",
+	       (unsigned long long)events__count(a->events),
+	       (unsigned long long)st[TT_ST_LOST_RECS], (unsigned long long)st[TT_ST_LOST_BYTES],
+	       (unsigned long long)st[TT_ST_TRUNC_CALLS], (unsigned long long)st[TT_ST_TRUNC_BYTES],
+	       (unsigned long long)st[TT_ST_READ_ERR], (unsigned long long)events__bad(a->events),
+	       loader__n_probed_files(a->loader));
 	if (a->o.stats && a->pipe) {
 		struct pipeline_stats ps;
 
 		pipeline__stats(a->pipe, &ps);
 		tt_msg("stats: exchanges=%llu llm_calls=%llu http_other=%llu "
-			"h2_streams=%llu gaps=%llu bytes_lost=%llu midstream_conns=%llu "
-			"non_http_conns=%llu spans=%llu server_spans=%llu mcp_calls=%llu "
-			"tls_conns=%llu tls_unsupported=%llu tls_hidden=%llu aead_bound=%llu "
-			"aead_dropped=%llu aead_nosock=%llu",
-			(unsigned long long)ps.exchanges, (unsigned long long)ps.llm_calls,
-			(unsigned long long)ps.http_other, (unsigned long long)ps.conn->h2.streams,
-			(unsigned long long)ps.conn->gaps, (unsigned long long)ps.conn->bytes_lost,
-			(unsigned long long)ps.conn->midstream,
-			(unsigned long long)ps.conn->non_http,
-			(unsigned long long)ps.linker.spans,
-			(unsigned long long)ps.linker.server_spans,
-			(unsigned long long)ps.linker.mcp_calls,
-			(unsigned long long)ps.linker.tls_conns,
-			(unsigned long long)ps.linker.tls_unsupported,
-			(unsigned long long)ps.linker.tls_hidden, (unsigned long long)ps.aead.bound,
-			(unsigned long long)ps.aead.dropped,
-			(unsigned long long)st[TT_ST_AEAD_NOSOCK]);
+		       "h2_streams=%llu gaps=%llu bytes_lost=%llu midstream_conns=%llu "
+		       "non_http_conns=%llu spans=%llu server_spans=%llu mcp_calls=%llu "
+		       "tls_conns=%llu tls_unsupported=%llu tls_hidden=%llu aead_bound=%llu "
+		       "aead_dropped=%llu aead_nosock=%llu",
+		       (unsigned long long)ps.exchanges, (unsigned long long)ps.llm_calls,
+		       (unsigned long long)ps.http_other, (unsigned long long)ps.conn->h2.streams,
+		       (unsigned long long)ps.conn->gaps, (unsigned long long)ps.conn->bytes_lost,
+		       (unsigned long long)ps.conn->midstream,
+		       (unsigned long long)ps.conn->non_http, (unsigned long long)ps.linker.spans,
+		       (unsigned long long)ps.linker.server_spans,
+		       (unsigned long long)ps.linker.mcp_calls,
+		       (unsigned long long)ps.linker.tls_conns,
+		       (unsigned long long)ps.linker.tls_unsupported,
+		       (unsigned long long)ps.linker.tls_hidden, (unsigned long long)ps.aead.bound,
+		       (unsigned long long)ps.aead.dropped,
+		       (unsigned long long)st[TT_ST_AEAD_NOSOCK]);
 	}
 	if (st[TT_ST_LOST_RECS])
 		tt_msg("warning: %llu records were lost because the ring buffer was full: raise "
-		       "--ringbuf-size", (unsigned long long)st[TT_ST_LOST_RECS]);
+		       "--ringbuf-size",
+		       (unsigned long long)st[TT_ST_LOST_RECS]);
 }
 
 static int preflight(void)
@@ -246,8 +246,8 @@ static void tap_call(const struct genai_call *call, void *ctx)
 /* The exporter (-o file, stdout format, OTLP/HTTP) and the pipeline feeding it. */
 static int setup_pipeline(struct app *a)
 {
-	struct export_opts eo = {0};
-	struct pipeline_opts po = {0};
+	struct export_opts eo = { 0 };
+	struct pipeline_opts po = { 0 };
 	enum tt_format fmt = a->o.format;
 	bool stdout_free;
 	static char host[256];
@@ -264,8 +264,9 @@ static int setup_pipeline(struct app *a)
 	stdout_free = !(a->o.raw && (!a->o.raw_file || !strcmp(a->o.raw_file, "-"))) &&
 		      !(a->o.output && !strcmp(a->o.output, "-"));
 	if (fmt == TT_FORMAT_AUTO)
-		fmt = isatty(STDOUT_FILENO) ? TT_FORMAT_TREE :
-		      a->o.output || a->o.raw ? TT_FORMAT_NONE : TT_FORMAT_OTLP_JSON;
+		fmt = isatty(STDOUT_FILENO)   ? TT_FORMAT_TREE :
+		      a->o.output || a->o.raw ? TT_FORMAT_NONE :
+						TT_FORMAT_OTLP_JSON;
 	if (stdout_free && fmt == TT_FORMAT_EXCHANGES)
 		po.on_exchange = tap_exchange;
 	if (stdout_free && fmt == TT_FORMAT_CALLS)
@@ -522,8 +523,8 @@ static int trace_loop(struct app *a)
 		fflush(a->out);
 		if (a->rec)
 			capfile_writer__flush(a->rec);
-		if (a->o.stats && now_ns(CLOCK_MONOTONIC) - last_stats >=
-		    a->o.stats_interval * 1000000000ull) {
+		if (a->o.stats &&
+		    now_ns(CLOCK_MONOTONIC) - last_stats >= a->o.stats_interval * 1000000000ull) {
 			print_stats(a, false);
 			last_stats = now_ns(CLOCK_MONOTONIC);
 		}
@@ -582,9 +583,10 @@ int main(int argc, char **argv)
 		printf("tracetree-bpf %s\n", TT_VERSION);
 		return 0;
 	}
-	tt_log_set_level(a.o.quiet ? TT_LOG_ERROR :
+	tt_log_set_level(a.o.quiet	  ? TT_LOG_ERROR :
 			 a.o.verbose >= 2 ? TT_LOG_DEBUG :
-			 a.o.verbose == 1 ? TT_LOG_INFO : TT_LOG_WARN);
+			 a.o.verbose == 1 ? TT_LOG_INFO :
+					    TT_LOG_WARN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);

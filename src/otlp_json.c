@@ -166,9 +166,11 @@ static int json_span(struct tt_buf *b, const struct tt_span *s, const struct otl
 	err = json_ids(b, s);
 	err = err ?: tt_buf_printf(b, ",\"flags\":%u,\"name\":", otlp_span_flags(s));
 	err = err ?: jsonw_cstr(b, s->name ? s->name : "");
-	err = err ?: tt_buf_printf(b, ",\"kind\":%d,\"startTimeUnixNano\":\"%" PRIu64
-				   "\",\"endTimeUnixNano\":\"%" PRIu64 "\"", (int)s->kind, start,
-				   end);
+	err = err   ?:
+		      tt_buf_printf(b,
+				    ",\"kind\":%d,\"startTimeUnixNano\":\"%" PRIu64
+				    "\",\"endTimeUnixNano\":\"%" PRIu64 "\"",
+				    (int)s->kind, start, end);
 	err = err ?: json_span_attrs(b, &s->attrs);
 	err = err ?: tt_buf_printf(b, ",\"status\":{\"code\":%d", (int)s->status);
 	if (!err && s->status_message && *s->status_message) {

@@ -13,17 +13,38 @@
  */
 enum {
 	REQ_RESOURCE_SPANS = 1,
-	RS_RESOURCE = 1, RS_SCOPE_SPANS = 2, RS_SCHEMA_URL = 3,
+	RS_RESOURCE = 1,
+	RS_SCOPE_SPANS = 2,
+	RS_SCHEMA_URL = 3,
 	RES_ATTRIBUTES = 1,
-	SS_SCOPE = 1, SS_SPANS = 2, SS_SCHEMA_URL = 3,
-	SCOPE_NAME = 1, SCOPE_VERSION = 2,
-	SPAN_TRACE_ID = 1, SPAN_SPAN_ID = 2, SPAN_PARENT_ID = 4, SPAN_NAME = 5, SPAN_KIND = 6,
-	SPAN_START = 7, SPAN_END = 8, SPAN_ATTRIBUTES = 9, SPAN_STATUS = 15, SPAN_FLAGS = 16,
-	STATUS_MESSAGE = 2, STATUS_CODE = 3,
-	KV_KEY = 1, KV_VALUE = 2,
-	AV_STRING = 1, AV_BOOL = 2, AV_INT = 3, AV_DOUBLE = 4, AV_ARRAY = 5,
+	SS_SCOPE = 1,
+	SS_SPANS = 2,
+	SS_SCHEMA_URL = 3,
+	SCOPE_NAME = 1,
+	SCOPE_VERSION = 2,
+	SPAN_TRACE_ID = 1,
+	SPAN_SPAN_ID = 2,
+	SPAN_PARENT_ID = 4,
+	SPAN_NAME = 5,
+	SPAN_KIND = 6,
+	SPAN_START = 7,
+	SPAN_END = 8,
+	SPAN_ATTRIBUTES = 9,
+	SPAN_STATUS = 15,
+	SPAN_FLAGS = 16,
+	STATUS_MESSAGE = 2,
+	STATUS_CODE = 3,
+	KV_KEY = 1,
+	KV_VALUE = 2,
+	AV_STRING = 1,
+	AV_BOOL = 2,
+	AV_INT = 3,
+	AV_DOUBLE = 4,
+	AV_ARRAY = 5,
 	ARRAY_VALUES = 1,
-	RESP_PARTIAL = 1, PARTIAL_REJECTED = 1, PARTIAL_MESSAGE = 2,
+	RESP_PARTIAL = 1,
+	PARTIAL_REJECTED = 1,
+	PARTIAL_MESSAGE = 2,
 };
 
 /* A nested message's length is written as a varint in front of it; 5 bytes cover 4 GiB. */
@@ -213,8 +234,8 @@ static int pb_scope(struct tt_buf *b, const struct otlp_meta *m)
 	return err;
 }
 
-static int pb_resource_spans(struct tt_buf *b, struct tt_span *const *spans, size_t n,
-			     size_t first, const struct otlp_meta *m)
+static int pb_resource_spans(struct tt_buf *b, struct tt_span *const *spans, size_t n, size_t first,
+			     const struct otlp_meta *m)
 {
 	struct tt_resource *res = spans[first]->resource;
 	struct pb_attrs pa = { .b = b, .field = RES_ATTRIBUTES };

@@ -18,7 +18,7 @@ struct pipeline {
 	struct pipeline_opts o;
 	struct conn_table *conns;
 	struct linker *linker;
-	struct aead_hold *aead;		/* sealed records waiting for their socket */
+	struct aead_hold *aead; /* sealed records waiting for their socket */
 	struct pipeline_stats st;
 };
 
@@ -63,7 +63,7 @@ static void on_exchange(struct http_exchange *x, void *ctx)
 	p->st.exchanges++;
 	if (p->o.on_exchange)
 		p->o.on_exchange(x, p->o.tap_ctx);
-	tp = traceparent_of(x);		/* whatever the exchange turns out to be */
+	tp = traceparent_of(x); /* whatever the exchange turns out to be */
 	err = provider_decode(x, &p->o.provider, &call);
 	if (!err) {
 		p->st.llm_calls++;
@@ -164,7 +164,8 @@ void pipeline__record(struct pipeline *p, const void *rec, size_t size)
 		/* the same socket's plaintext from the record cipher, if any */
 		conn_table__close(p->conns, h->pid,
 				  TT_CONN_AEAD | (((const struct tt_tls_close *)rec)->conn &
-						  ~TT_CONN_SOCK), h->ts_ns);
+						  ~TT_CONN_SOCK),
+				  h->ts_ns);
 		break;
 	case TT_REC_CLOSE:
 		conn_table__close(p->conns, h->pid, ((const struct tt_conn_ev *)rec)->conn,

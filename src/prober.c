@@ -16,7 +16,7 @@
 #include "targets.h"
 #include "tt_abi.h"
 
-#define MAX_RESCANS	1024
+#define MAX_RESCANS 1024
 /* After exec, a process maps its TLS library only once the dynamic linker or its runtime
  * loads it: look again at these delays (ns). */
 static const uint64_t rescan_delays[] = { 20000000ull, 250000000ull, 2000000000ull };
@@ -31,7 +31,7 @@ struct prober {
 	struct loader *loader;
 	struct rescan rescans[MAX_RESCANS];
 	int n_rescans;
-	uint64_t rescans_dropped;	/* processes not looked at again: the table was full */
+	uint64_t rescans_dropped; /* processes not looked at again: the table was full */
 };
 
 static uint64_t mono_ns(void)
@@ -117,8 +117,8 @@ void prober__record(struct prober *p, const void *rec)
 
 		/* relative names are resolved by the process: fall back to its maps then */
 		if (lo->path[0] == '/') {
-			snprintf(path, sizeof(path), "/proc/%u/root%.*s", h->pid,
-				 (int)lo->path_len, lo->path);
+			snprintf(path, sizeof(path), "/proc/%u/root%.*s", h->pid, (int)lo->path_len,
+				 lo->path);
 			prober__file(p, path);
 		}
 		schedule_rescan(p, (pid_t)h->pid);

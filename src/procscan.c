@@ -21,8 +21,10 @@ int procscan_parse_stat(const char *line, uint32_t *ppid, uint64_t *start_ticks)
 	unsigned long long ticks;
 	int ppid_i;
 
-	if (!p || sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-			 "%*d %*d %*d %*d %llu", &ppid_i, &ticks) != 2)
+	if (!p || sscanf(p + 1,
+			 " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu",
+			 &ppid_i, &ticks) != 2)
 		return -EBADMSG;
 	*ppid = (uint32_t)ppid_i;
 	*start_ticks = ticks;

@@ -10,9 +10,9 @@
 #include "str.h"
 
 struct proctree {
-	struct proc **buckets;		/* by pid, only processes that hold their pid */
-	size_t n_buckets;		/* power of two */
-	struct proc *head, *tail;	/* every process, oldest first */
+	struct proc **buckets;	  /* by pid, only processes that hold their pid */
+	size_t n_buckets;	  /* power of two */
+	struct proc *head, *tail; /* every process, oldest first */
 	size_t n;
 	struct proctree_ops ops;
 	void *ctx;
@@ -118,7 +118,7 @@ static void hash_grow(struct proctree *t)
 
 	nb = calloc(old * 2, sizeof(*nb));
 	if (!nb)
-		return;		/* longer chains, still correct */
+		return; /* longer chains, still correct */
 	t->n_buckets = old * 2;
 	for (i = 0; i < old; i++) {
 		while ((p = t->buckets[i])) {
@@ -388,8 +388,7 @@ int proctree__exit(struct proctree *t, uint32_t pid, uint64_t start_ns, uint64_t
 }
 
 int proctree__add_existing(struct proctree *t, uint32_t pid, uint32_t ppid, uint64_t start_ns,
-			   const char *path, const char *args, size_t args_len,
-			   struct proc **out)
+			   const char *path, const char *args, size_t args_len, struct proc **out)
 {
 	struct proc *p = proctree__find(t, pid);
 	int err;

@@ -83,8 +83,9 @@ static int system_and_tools(struct prov_ctx *p, const cJSON *rq)
 			err = err ?: prov_sys_text(p, pj_str(e, "text"));
 	}
 	cJSON_ArrayForEach(e, pj_get(rq, "tools"))
-		err = err ?: prov_tool_def(p, pj_str(e, "type") ?: "function", pj_str(e, "name"),
-					   pj_str(e, "description"), pj_get(e, "input_schema"));
+		err = err   ?:
+			      prov_tool_def(p, pj_str(e, "type") ?: "function", pj_str(e, "name"),
+					    pj_str(e, "description"), pj_get(e, "input_schema"));
 	return err;
 }
 

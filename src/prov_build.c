@@ -238,8 +238,7 @@ static uint64_t block_time(const struct prov_ctx *p, int choice, int key)
 	return 0;
 }
 
-struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_kind kind,
-			      int key)
+struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_kind kind, int key)
 {
 	struct prov_block *b;
 	size_t i;
@@ -283,8 +282,8 @@ void prov_blocks_reset(struct prov_ctx *p)
 		if (b->kind == PROV_BLK_TOOL && b->last_ns && !block_time(p, b->choice, b->key) &&
 		    !tt_ensure_mem((void **)&p->times, &p->alloc_times, sizeof(*p->times),
 				   p->n_times + 1))
-			p->times[p->n_times++] = (struct prov_block_time){ b->choice, b->key,
-									   b->last_ns };
+			p->times[p->n_times++] =
+				(struct prov_block_time){ b->choice, b->key, b->last_ns };
 	}
 	for (i = 0; i < p->n_blocks; i++) {
 		free(p->blocks[i].id);
@@ -351,11 +350,19 @@ int prov_set_finish(struct prov_ctx *p, int choice, const char *reason)
 static const char *finish_conv(const char *r)
 {
 	static const char *const map[][2] = {
-		{ "end_turn", "stop" }, { "stop_sequence", "stop" }, { "STOP", "stop" },
-		{ "stop", "stop" }, { "max_tokens", "length" }, { "MAX_TOKENS", "length" },
-		{ "length", "length" }, { "tool_calls", "tool_call" }, { "tool_use", "tool_call" },
-		{ "function_call", "tool_call" }, { "SAFETY", "content_filter" },
-		{ "RECITATION", "content_filter" }, { "refusal", "content_filter" },
+		{ "end_turn", "stop" },
+		{ "stop_sequence", "stop" },
+		{ "STOP", "stop" },
+		{ "stop", "stop" },
+		{ "max_tokens", "length" },
+		{ "MAX_TOKENS", "length" },
+		{ "length", "length" },
+		{ "tool_calls", "tool_call" },
+		{ "tool_use", "tool_call" },
+		{ "function_call", "tool_call" },
+		{ "SAFETY", "content_filter" },
+		{ "RECITATION", "content_filter" },
+		{ "refusal", "content_filter" },
 		{ "content_filter", "content_filter" },
 	};
 	size_t i;
@@ -464,7 +471,9 @@ static cJSON *output_messages(struct prov_ctx *p)
 			if (p->blocks[i].choice == ch)
 				cJSON_AddItemToArray(parts, block_part(&p->blocks[i]));
 		cJSON_AddStringToObject(msg, "finish_reason",
-					r ? finish_conv(r) : choice_cut(p) ? "error" : "stop");
+					r	      ? finish_conv(r) :
+					choice_cut(p) ? "error" :
+							"stop");
 	}
 	return msgs;
 }
@@ -581,8 +590,8 @@ cJSON *prov_part_tool_response(const char *id, const cJSON *response)
 	cJSON_AddStringToObject(o, "type", "tool_call_response");
 	if (id)
 		cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddItemToObject(o, "response", response ? cJSON_Duplicate(response, true) :
-						       cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "response",
+			      response ? cJSON_Duplicate(response, true) : cJSON_CreateNull());
 	return o;
 }
 

@@ -8,9 +8,9 @@
 #include "prov_internal.h"
 
 /* Block keys within a candidate: text, thoughts, then one per function call. */
-#define KEY_TEXT	0
-#define KEY_THOUGHT	1
-#define KEY_CALL0	2
+#define KEY_TEXT    0
+#define KEY_THOUGHT 1
+#define KEY_CALL0   2
 
 /* ---- request ---- */
 
@@ -71,8 +71,9 @@ static int function_responses(struct prov_ctx *p, const cJSON *ct)
 	cJSON_ArrayForEach(pt, pj_get(ct, "parts")) {
 		fr = pj_get(pt, "functionResponse");
 		if (fr)
-			err = err ?: prov_add_tool_result(p, pj_str(fr, "id"), pj_str(fr, "name"),
-							  pj_get(fr, "response"), false);
+			err = err   ?:
+				      prov_add_tool_result(p, pj_str(fr, "id"), pj_str(fr, "name"),
+							   pj_get(fr, "response"), false);
 	}
 	return err;
 }
@@ -89,10 +90,11 @@ static int system_and_tools(struct prov_ctx *p, const cJSON *rq)
 		err = err ?: prov_sys_text(p, pj_str(e, "text"));
 	cJSON_ArrayForEach(t, pj_get(rq, "tools")) {
 		cJSON_ArrayForEach(d, pj_get(t, "functionDeclarations"))
-			err = err ?: prov_tool_def(p, "function", pj_str(d, "name"),
-						   pj_str(d, "description"),
-						   pj_get(d, "parameters") ?:
-						   pj_get(d, "parametersJsonSchema"));
+			err = err   ?:
+				      prov_tool_def(p, "function", pj_str(d, "name"),
+						    pj_str(d, "description"),
+						    pj_get(d, "parameters") ?:
+							    pj_get(d, "parametersJsonSchema"));
 	}
 	return err;
 }
@@ -116,9 +118,11 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 	err = prov_set_stop(p, pj_get(g, "stopSequences"));
 	if (!err && mime)
 		err = prov_set_str(&c->output_type, !strcmp(mime, "application/json") ? "json" :
-				   !strcmp(mime, "text/plain") ? "text" : mime);
-	err = err ?: prov_set_str(&c->reasoning_level,
-				  pj_str(pj_get(g, "thinkingConfig"), "thinkingLevel"));
+						    !strcmp(mime, "text/plain")	      ? "text" :
+											mime);
+	err = err   ?:
+		      prov_set_str(&c->reasoning_level,
+				   pj_str(pj_get(g, "thinkingConfig"), "thinkingLevel"));
 	err = err ?: prov_history(p, pj_get(rq, "contents"), "model", function_responses, content);
 	if (!err && p->capture)
 		err = system_and_tools(p, rq);
@@ -239,8 +243,7 @@ static int decode_body(struct prov_ctx *p, const cJSON *body)
 	return err;
 }
 
-static int stream_event(struct prov_ctx *p, const struct http_event *ev, const cJSON *d,
-			void *arg)
+static int stream_event(struct prov_ctx *p, const struct http_event *ev, const cJSON *d, void *arg)
 {
 	(void)arg;
 	return response(p, ev, d);

@@ -64,10 +64,10 @@ bool pj_true(const cJSON *o, const char *key)
 }
 
 struct repair {
-	char stack[TT_MAX_JSON_DEPTH];	/* '{' or '[' */
-	bool key_next[TT_MAX_JSON_DEPTH];	/* object level: the next string is a key */
+	char stack[TT_MAX_JSON_DEPTH];	  /* '{' or '[' */
+	bool key_next[TT_MAX_JSON_DEPTH]; /* object level: the next string is a key */
 	int depth;
-	size_t safe_len;		/* prefix that ends after a whole value or an opener */
+	size_t safe_len; /* prefix that ends after a whole value or an opener */
 	int safe_depth;
 };
 
@@ -170,7 +170,10 @@ int pj_repair(const char *s, size_t len, struct tt_buf *out)
 			if (r->depth && r->stack[r->depth - 1] == '{')
 				r->key_next[r->depth - 1] = true;
 			break;
-		case ' ': case '\t': case '\r': case '\n':
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
 			break;
 		default:
 			if (!in_tok)
@@ -268,8 +271,8 @@ bool prov_resp_truncated(const struct prov_ctx *p)
 	return p->x->flags & (HTTP_X_RESP_TRUNCATED | HTTP_X_INCOMPLETE | HTTP_X_DECODE_ERROR);
 }
 
-int prov_each_event(struct prov_ctx *p, const struct http_event *ev, size_t n,
-		    prov_event_fn fn, void *arg)
+int prov_each_event(struct prov_ctx *p, const struct http_event *ev, size_t n, prov_event_fn fn,
+		    void *arg)
 {
 	size_t i;
 	int err = 0;
@@ -311,7 +314,7 @@ static int own_event(const struct sse_event *e, void *ctx)
 	ev->data = http_message__store(m, e->data, e->data_len);
 	ev->event = e->event ? http_message__store(m, e->event, e->event_len) : NULL;
 	if (!ev->data || (e->event && !ev->event))
-		return -ENOMEM;	/* what was stored goes with own */
+		return -ENOMEM; /* what was stored goes with own */
 	ev->data_len = e->data_len;
 	m->n_events++;
 	return 0;

@@ -17,25 +17,25 @@
 
 enum prov_api {
 	PROV_API_NONE = 0,
-	PROV_API_OPENAI_CHAT,		/* .../chat/completions */
-	PROV_API_OPENAI_COMPLETIONS,	/* .../completions (legacy text completion) */
-	PROV_API_OPENAI_RESPONSES,	/* .../responses */
-	PROV_API_OPENAI_EMBEDDINGS,	/* .../embeddings */
-	PROV_API_ANTHROPIC,		/* .../v1/messages, Vertex :rawPredict */
-	PROV_API_GEMINI,		/* ...models/M:generateContent | :streamGenerateContent */
-	PROV_API_OLLAMA_CHAT,		/* /api/chat */
-	PROV_API_OLLAMA_GENERATE,	/* /api/generate */
+	PROV_API_OPENAI_CHAT,	     /* .../chat/completions */
+	PROV_API_OPENAI_COMPLETIONS, /* .../completions (legacy text completion) */
+	PROV_API_OPENAI_RESPONSES,   /* .../responses */
+	PROV_API_OPENAI_EMBEDDINGS,  /* .../embeddings */
+	PROV_API_ANTHROPIC,	     /* .../v1/messages, Vertex :rawPredict */
+	PROV_API_GEMINI,	     /* ...models/M:generateContent | :streamGenerateContent */
+	PROV_API_OLLAMA_CHAT,	     /* /api/chat */
+	PROV_API_OLLAMA_GENERATE,    /* /api/generate */
 };
 
 /* What the request line and headers say about the exchange. */
 struct prov_match {
 	enum prov_api api;
-	const char *provider;		/* static gen_ai.provider.name */
-	const char *system;		/* static legacy gen_ai.system */
-	bool known_host;		/* host or an API-specific path/header names the API */
-	bool path_stream;		/* the URL asks for a stream (streamGenerateContent) */
-	bool path_sse;			/* ...and alt=sse */
-	char path_model[TT_MAX_GENAI_STR];	/* model / deployment in the path, or "" */
+	const char *provider;		   /* static gen_ai.provider.name */
+	const char *system;		   /* static legacy gen_ai.system */
+	bool known_host;		   /* host or an API-specific path/header names the API */
+	bool path_stream;		   /* the URL asks for a stream (streamGenerateContent) */
+	bool path_sse;			   /* ...and alt=sse */
+	char path_model[TT_MAX_GENAI_STR]; /* model / deployment in the path, or "" */
 };
 
 enum prov_block_kind {
@@ -47,15 +47,15 @@ enum prov_block_kind {
 
 /* One output part being assembled from a body or from stream deltas. */
 struct prov_block {
-	int choice;			/* choice / candidate index */
-	int key;			/* provider key within the choice (block or tool index) */
+	int choice; /* choice / candidate index */
+	int key;    /* provider key within the choice (block or tool index) */
 	enum prov_block_kind kind;
-	char *id;			/* tool call id */
-	char *name;			/* tool name */
-	const char *tool_type;		/* static tool type */
-	struct tt_buf data;		/* text, or tool arguments JSON text */
-	bool cut;			/* data hit its cap */
-	uint64_t last_ns;		/* arrival of the last event that added to it, 0: none */
+	char *id;	       /* tool call id */
+	char *name;	       /* tool name */
+	const char *tool_type; /* static tool type */
+	struct tt_buf data;    /* text, or tool arguments JSON text */
+	bool cut;	       /* data hit its cap */
+	uint64_t last_ns;      /* arrival of the last event that added to it, 0: none */
 };
 
 struct prov_ctx {
@@ -63,28 +63,31 @@ struct prov_ctx {
 	const struct provider_opts *opts;
 	const struct prov_match *m;
 	struct genai_call *c;
-	bool capture;			/* content capture on */
-	cJSON *req;			/* parsed request body (see prov_request()) */
+	bool capture; /* content capture on */
+	cJSON *req;   /* parsed request body (see prov_request()) */
 	bool req_parsed;
 
-	uint64_t ev_ns;			/* arrival of the stream event being decoded, 0: none */
+	uint64_t ev_ns; /* arrival of the stream event being decoded, 0: none */
 	/* last_ns of the tool blocks a final object replaced (prov_blocks_reset), by key */
-	struct prov_block_time { int choice, key; uint64_t ns; } *times;
+	struct prov_block_time {
+		int choice, key;
+		uint64_t ns;
+	} * times;
 	size_t n_times, alloc_times;
-	struct prov_block *blocks;	/* in creation order */
+	struct prov_block *blocks; /* in creation order */
 	size_t n_blocks, alloc_blocks;
-	size_t alloc_results;		/* room of c->tool_results */
-	size_t alloc_stops;		/* room of c->params.stop_sequences */
-	char **finish;			/* per choice index, NULL when not seen */
-	int n_choices;			/* 1 + highest choice index seen */
-	const char *role;		/* static: role of output messages ("assistant") */
+	size_t alloc_results; /* room of c->tool_results */
+	size_t alloc_stops;   /* room of c->params.stop_sequences */
+	char **finish;	      /* per choice index, NULL when not seen */
+	int n_choices;	      /* 1 + highest choice index seen */
+	const char *role;     /* static: role of output messages ("assistant") */
 
-	cJSON *in_msgs;			/* conventions input messages (capture only) */
-	cJSON *sys;			/* system instruction parts (capture only) */
-	cJSON *tool_defs;		/* tool definitions (capture only) */
+	cJSON *in_msgs;	  /* conventions input messages (capture only) */
+	cJSON *sys;	  /* system instruction parts (capture only) */
+	cJSON *tool_defs; /* tool definitions (capture only) */
 	/* Events of a streaming body that arrived as a plain body (see prov_events()). */
 	struct http_message own;
-	size_t alloc_own;		/* room of own.events */
+	size_t alloc_own; /* room of own.events */
 };
 
 /* Decoders: 0, -ENOENT when the bodies do not have the API's shape, or -errno. */
@@ -100,7 +103,7 @@ int prov_ollama_decode(struct prov_ctx *p);
 /* JSON access (NULL-safe). */
 cJSON *pj_parse(const void *data, size_t len, bool lenient);
 const cJSON *pj_get(const cJSON *o, const char *key);
-const cJSON *pj_path(const cJSON *o, ...);	/* keys, NULL-terminated */
+const cJSON *pj_path(const cJSON *o, ...); /* keys, NULL-terminated */
 const char *pj_str(const cJSON *o, const char *key);
 bool pj_num(const cJSON *o, const char *key, double *v);
 bool pj_int(const cJSON *o, const char *key, int64_t *v);
@@ -131,8 +134,8 @@ typedef int (*prov_event_fn)(struct prov_ctx *p, const struct http_event *ev, co
  * Hands each event to fn with its data parsed (the last one repaired when cut: a cap may have
  * cut it), p->ev_ns set to its arrival. Stops at fn's first error.
  */
-int prov_each_event(struct prov_ctx *p, const struct http_event *ev, size_t n,
-		    prov_event_fn fn, void *arg);
+int prov_each_event(struct prov_ctx *p, const struct http_event *ev, size_t n, prov_event_fn fn,
+		    void *arg);
 
 /*
  * Building the call record (prov_build.c, under the decoders; provider.c calls prov_finish()).
@@ -151,13 +154,13 @@ int prov_start(struct prov_ctx *p, prov_shape_fn shape_ok, prov_json_fn parse_re
 	       const struct http_event **ev, size_t *n, cJSON **body);
 
 /* Call record setters. */
-int prov_set_str(char **dst, const char *s);	/* copy capped at TT_MAX_GENAI_STR; NULL: no-op */
+int prov_set_str(char **dst, const char *s); /* copy capped at TT_MAX_GENAI_STR; NULL: no-op */
 void prov_set_i64(int64_t *dst, bool *has, const cJSON *o, const char *key);
 void prov_set_dbl(double *dst, bool *has, const cJSON *o, const char *key);
 /* temperature, top_p, frequency_penalty, presence_penalty, top_k and seed of o, if there */
 void prov_set_sampling(struct genai_request_params *r, const cJSON *o);
 int prov_set_stop(struct prov_ctx *p, const cJSON *stop);
-int prov_set_error(struct prov_ctx *p, const cJSON *err);	/* error object or string */
+int prov_set_error(struct prov_ctx *p, const cJSON *err); /* error object or string */
 int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,
 			 const cJSON *content, bool is_error);
 void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev);
@@ -165,8 +168,7 @@ void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev);
 void prov_stream_end(struct prov_ctx *p, bool ended);
 
 /* Output assembly; prov_finish() turns blocks into tool calls, finish reasons and content. */
-struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_kind kind,
-			      int key);
+struct prov_block *prov_block(struct prov_ctx *p, int choice, enum prov_block_kind kind, int key);
 void prov_blocks_reset(struct prov_ctx *p);
 int prov_block_add(struct prov_ctx *p, struct prov_block *b, const char *s, size_t n);
 /* Adds text to the block (choice, kind, key), made if need be; NULL or "" adds nothing. */

@@ -7,9 +7,9 @@
 #include "log.h"
 #include "prov_internal.h"
 
-#define KEY_TEXT	0
-#define KEY_THINK	1
-#define KEY_CALL0	2
+#define KEY_TEXT  0
+#define KEY_THINK 1
+#define KEY_CALL0 2
 
 static bool is_chat(const struct prov_ctx *p)
 {
@@ -75,8 +75,9 @@ static int prompt_and_tools(struct prov_ctx *p, const cJSON *rq)
 	}
 	cJSON_ArrayForEach(t, pj_get(rq, "tools")) {
 		fn = pj_get(t, "function");
-		err = err ?: prov_tool_def(p, pj_str(t, "type"), pj_str(fn, "name"),
-					   pj_str(fn, "description"), pj_get(fn, "parameters"));
+		err = err   ?:
+			      prov_tool_def(p, pj_str(t, "type"), pj_str(fn, "name"),
+					    pj_str(fn, "description"), pj_get(fn, "parameters"));
 	}
 	return err;
 }
@@ -95,8 +96,8 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 	/* stream defaults to true in Ollama's native API */
 	c->streaming = !cJSON_IsFalse(pj_get(rq, "stream"));
 	err = err ?: prov_set_stop(p, pj_get(o, "stop"));
-	if (!err && (cJSON_IsObject(fmt) || (cJSON_IsString(fmt) && !strcmp(fmt->valuestring,
-									    "json"))))
+	if (!err &&
+	    (cJSON_IsObject(fmt) || (cJSON_IsString(fmt) && !strcmp(fmt->valuestring, "json"))))
 		err = prov_set_str(&c->output_type, "json");
 	think = pj_get(rq, "think");
 	if (!err && cJSON_IsString(think))
@@ -130,7 +131,8 @@ static int tool_calls(struct prov_ctx *p, const cJSON *tcs)
 		err = prov_set_str(&b->id, pj_str(tc, "id"));
 		err = err ?: prov_set_str(&b->name, pj_str(fn, "name"));
 		args = cJSON_IsString(a) ? strdup(a->valuestring) :
-		       a ? cJSON_PrintUnformatted(a) : strdup("{}");
+		       a		 ? cJSON_PrintUnformatted(a) :
+					   strdup("{}");
 		if (!err && !args)
 			err = -ENOMEM;
 		if (!err)
@@ -159,10 +161,12 @@ static int line(struct prov_ctx *p, const struct http_event *ev, const cJSON *d,
 	if (!p->n_choices)
 		p->n_choices = 1;
 	err = prov_set_str(&c->response_model, pj_str(d, "model"));
-	err = err ?: prov_block_text(p, 0, PROV_BLK_REASONING, KEY_THINK,
-				     pj_str(m ? m : d, "thinking"));
-	err = err ?: prov_block_text(p, 0, PROV_BLK_TEXT, KEY_TEXT,
-				     m ? pj_str(m, "content") : pj_str(d, "response"));
+	err = err   ?:
+		      prov_block_text(p, 0, PROV_BLK_REASONING, KEY_THINK,
+				      pj_str(m ? m : d, "thinking"));
+	err = err   ?:
+		      prov_block_text(p, 0, PROV_BLK_TEXT, KEY_TEXT,
+				      m ? pj_str(m, "content") : pj_str(d, "response"));
 	err = err ?: tool_calls(p, pj_get(m, "tool_calls"));
 	if (err || !pj_true(d, "done"))
 		return err;
@@ -178,8 +182,8 @@ static bool shape_ok(const struct prov_ctx *p, const cJSON *rq, const cJSON *fir
 	cJSON *d = NULL;
 	bool ok;
 
-	if (p->m->known_host || (pj_get(rq, "model") && (pj_get(rq, "messages") ||
-							 pj_get(rq, "prompt"))))
+	if (p->m->known_host ||
+	    (pj_get(rq, "model") && (pj_get(rq, "messages") || pj_get(rq, "prompt"))))
 		return true;
 	if (!first && n)
 		first = d = pj_parse(ev[0].data, ev[0].data_len, false);

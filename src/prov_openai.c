@@ -8,7 +8,7 @@
 #include "prov_internal.h"
 
 /* Responses output parts: one block key per (output item, content part). */
-#define RESP_KEY(item, part) ((item) * 64 + ((part) < 63 ? (part) : 63))
+#define RESP_KEY(item, part) ((item)*64 + ((part) < 63 ? (part) : 63))
 
 static bool is_api(const struct prov_ctx *p, enum prov_api api)
 {
@@ -70,17 +70,17 @@ static int chat_message(struct prov_ctx *p, const cJSON *msg)
 
 	if (role && !strcmp(role, "tool")) {
 		parts = cJSON_CreateArray();
-		cJSON_AddItemToArray(parts, prov_part_tool_response(pj_str(msg, "tool_call_id"),
-								    content));
+		cJSON_AddItemToArray(parts,
+				     prov_part_tool_response(pj_str(msg, "tool_call_id"), content));
 		return prov_in_msg(p, "tool", parts);
 	}
 	parts = text_parts(content);
 	cJSON_ArrayForEach(tc, pj_get(msg, "tool_calls")) {
 		const cJSON *fn = pj_get(tc, "function");
 
-		cJSON_AddItemToArray(parts, prov_part_tool_call(pj_str(tc, "id"),
-								pj_str(fn, "name"),
-								pj_str(fn, "arguments")));
+		cJSON_AddItemToArray(parts,
+				     prov_part_tool_call(pj_str(tc, "id"), pj_str(fn, "name"),
+							 pj_str(fn, "arguments")));
 	}
 	return prov_in_msg(p, role, parts);
 }
@@ -102,7 +102,7 @@ static int tool_defs(struct prov_ctx *p, const cJSON *tools)
 
 	cJSON_ArrayForEach(t, tools) {
 		fn = pj_get(t, "function");
-		fn = fn ? fn : t;	/* Chat nests under "function", Responses does not */
+		fn = fn ? fn : t; /* Chat nests under "function", Responses does not */
 		err = prov_tool_def(p, pj_str(t, "type"), pj_str(fn, "name") ?: pj_str(t, "type"),
 				    pj_str(fn, "description"), pj_get(fn, "parameters"));
 		if (err)
@@ -134,8 +134,9 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 	err = err ?: prov_set_str(&c->reasoning_level, pj_str(pj_get(rq, "reasoning"), "effort"));
 	err = err ?: prov_set_str(&c->service_tier, pj_str(rq, "service_tier"));
 	err = err ?: prov_set_str(&c->previous_response_id, pj_str(rq, "previous_response_id"));
-	err = err ?: prov_set_str(&c->conversation_id, cJSON_IsString(conv) ? conv->valuestring :
-						       pj_str(conv, "id"));
+	err = err   ?:
+		      prov_set_str(&c->conversation_id,
+				   cJSON_IsString(conv) ? conv->valuestring : pj_str(conv, "id"));
 	if (err)
 		return err;
 	if (is_api(p, PROV_API_OPENAI_RESPONSES)) {
@@ -171,10 +172,9 @@ static bool item_is_call(const char *type)
 
 static bool item_is_output(const char *type)
 {
-	return type && (!strcmp(type, "function_call_output") ||
-			!strcmp(type, "custom_tool_call_output") ||
-			!strcmp(type, "local_shell_call_output") ||
-			!strcmp(type, "computer_call_output"));
+	return type &&
+	       (!strcmp(type, "function_call_output") || !strcmp(type, "custom_tool_call_output") ||
+		!strcmp(type, "local_shell_call_output") || !strcmp(type, "computer_call_output"));
 }
 
 static int input_item(struct prov_ctx *p, const cJSON *it)
@@ -233,7 +233,7 @@ static int tool_block(struct prov_ctx *p, int choice, int key, const char *id, c
 	int err;
 
 	if (!b)
-		return 0;	/* over the block cap: counted by the cap, not an error */
+		return 0; /* over the block cap: counted by the cap, not an error */
 	if (type)
 		b->tool_type = type;
 	err = prov_set_str(&b->id, id);
@@ -264,8 +264,9 @@ static int output_item(struct prov_ctx *p, int idx, const cJSON *it)
 	}
 	if (!strcmp(type, "reasoning")) {
 		cJSON_ArrayForEach(e, pj_get(it, "summary"))
-			err = err ?: prov_block_text(p, 0, PROV_BLK_REASONING,
-						     RESP_KEY(idx, part++), pj_str(e, "text"));
+			err = err   ?:
+				      prov_block_text(p, 0, PROV_BLK_REASONING,
+						      RESP_KEY(idx, part++), pj_str(e, "text"));
 		return err;
 	}
 	if (strcmp(type, "message"))
@@ -274,11 +275,13 @@ static int output_item(struct prov_ctx *p, int idx, const cJSON *it)
 		const char *refusal = pj_str(e, "refusal");
 
 		if (refusal)
-			err = err ?: prov_block_text(p, 0, PROV_BLK_REFUSAL, RESP_KEY(idx, part),
-						     refusal);
+			err = err   ?:
+				      prov_block_text(p, 0, PROV_BLK_REFUSAL, RESP_KEY(idx, part),
+						      refusal);
 		else
-			err = err ?: prov_block_text(p, 0, PROV_BLK_TEXT, RESP_KEY(idx, part),
-						     pj_str(e, "text"));
+			err = err   ?:
+				      prov_block_text(p, 0, PROV_BLK_TEXT, RESP_KEY(idx, part),
+						      pj_str(e, "text"));
 		part++;
 	}
 	return err;
@@ -491,7 +494,7 @@ static int resp_event(struct prov_ctx *p, const struct http_event *ev, const cJS
 		*terminal = true;
 		return responses_object(p, resp);
 	}
-	if (resp) {	/* response.created, .in_progress, .queued */
+	if (resp) { /* response.created, .in_progress, .queued */
 		int err = prov_set_str(&p->c->response_id, pj_str(resp, "id"));
 
 		return err ?: prov_set_str(&p->c->response_model, pj_str(resp, "model"));
@@ -523,8 +526,7 @@ struct stream_end {
 	bool done, terminal;
 };
 
-static int stream_event(struct prov_ctx *p, const struct http_event *ev, const cJSON *d,
-			void *arg)
+static int stream_event(struct prov_ctx *p, const struct http_event *ev, const cJSON *d, void *arg)
 {
 	struct stream_end *end = arg;
 
@@ -573,8 +575,8 @@ static bool shape_ok(const struct prov_ctx *p, const cJSON *rq, const cJSON *bod
 
 	if (p->m->known_host)
 		return true;
-	if (pj_get(rq, "model") && (pj_get(rq, "messages") || pj_get(rq, "prompt") ||
-				    pj_get(rq, "input")))
+	if (pj_get(rq, "model") &&
+	    (pj_get(rq, "messages") || pj_get(rq, "prompt") || pj_get(rq, "input")))
 		return true;
 	if (body)
 		return shape_known(body);

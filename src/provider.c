@@ -11,9 +11,9 @@
 #include "str.h"
 
 struct host_rule {
-	const char *host;		/* exact, or a suffix after '.' or '-' */
+	const char *host; /* exact, or a suffix after '.' or '-' */
 	const char *provider;
-	const char *system;		/* legacy gen_ai.system */
+	const char *system; /* legacy gen_ai.system */
 };
 
 static const struct host_rule host_rules[] = {
@@ -88,7 +88,7 @@ static void host_split(const char *in, char *name, size_t size, int *port)
 		colon = end && end[1] == ':' ? end + 1 : NULL;
 	} else {
 		colon = strrchr(in, ':');
-		if (colon && strchr(in, ':') != colon)	/* bare IPv6 address */
+		if (colon && strchr(in, ':') != colon) /* bare IPv6 address */
 			colon = NULL;
 		n = colon ? (size_t)(colon - in) : strlen(in);
 	}
@@ -207,8 +207,8 @@ static void match_provider(const struct http_exchange *x, const char *host, int 
 		m->known_host = m->known_host || port == OLLAMA_PORT;
 	} else if (m->api == PROV_API_ANTHROPIC) {
 		m->provider = m->system = "anthropic";
-		m->known_host = m->known_host || http_headers_get(&x->req.headers,
-								   "anthropic-version");
+		m->known_host = m->known_host ||
+				http_headers_get(&x->req.headers, "anthropic-version");
 	} else if (m->api == PROV_API_GEMINI) {
 		m->provider = "gcp.gemini";
 		m->system = "gemini";

@@ -36,8 +36,8 @@ static int put_common(struct tt_buf *b, const struct tt_hdr *h, int type)
 const char *rawfmt_src_name(unsigned int src)
 {
 	static const char *const names[] = {
-		[TT_SRC_SSL] = "ssl", [TT_SRC_SSL_EX] = "ssl_ex", [TT_SRC_GNUTLS] = "gnutls",
-		[TT_SRC_NSS] = "nss", [TT_SRC_GOTLS] = "gotls", [TT_SRC_SOCK] = "sock",
+		[TT_SRC_SSL] = "ssl",	[TT_SRC_SSL_EX] = "ssl_ex", [TT_SRC_GNUTLS] = "gnutls",
+		[TT_SRC_NSS] = "nss",	[TT_SRC_GOTLS] = "gotls",   [TT_SRC_SOCK] = "sock",
 		[TT_SRC_AEAD] = "aead",
 	};
 
@@ -50,13 +50,15 @@ static int put_data(struct tt_buf *b, const void *rec)
 	const struct tt_data *d = rec;
 	int err;
 
-	err = tt_buf_printf(b, ",\"dir\":\"%s\",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,"
-			    "\"pos\":%" PRIu64 ",\"len\":%u,\"call_len\":%u,\"truncated\":%s,"
+	err = tt_buf_printf(b,
+			    ",\"dir\":\"%s\",\"conn\":\"0x%" PRIx64
+			    "\",\"fd\":%d,"
+			    "\"pos\":%" PRIu64
+			    ",\"len\":%u,\"call_len\":%u,\"truncated\":%s,"
 			    "\"src\":\"%s\"",
 			    d->dir == TT_DIR_WRITE ? "write" : "read", (uint64_t)d->conn, d->fd,
 			    (uint64_t)d->pos, d->len, d->call_len,
-			    d->flags & TT_DF_TRUNCATED ? "true" : "false",
-			    rawfmt_src_name(d->src));
+			    d->flags & TT_DF_TRUNCATED ? "true" : "false", rawfmt_src_name(d->src));
 	if (err)
 		return err;
 	if (jsonw_is_text(d->data, d->len)) {
@@ -107,9 +109,12 @@ static int put_exit(struct tt_buf *b, const void *rec)
 {
 	const struct tt_exit *x = rec;
 
-	return tt_buf_printf(b, ",\"ppid\":%u,\"start_ns\":%" PRIu64 ",\"exit_code\":%d,"
-			     "\"signal\":%d", x->ppid, (uint64_t)x->start_ns,
-			     (x->exit_code >> 8) & 0xff, x->exit_code & 0x7f);
+	return tt_buf_printf(b,
+			     ",\"ppid\":%u,\"start_ns\":%" PRIu64
+			     ",\"exit_code\":%d,"
+			     "\"signal\":%d",
+			     x->ppid, (uint64_t)x->start_ns, (x->exit_code >> 8) & 0xff,
+			     x->exit_code & 0x7f);
 }
 
 /* SSL_free and the socket fd seen inside an SSL call */
@@ -117,8 +122,7 @@ static int put_conn_ev(struct tt_buf *b, const void *rec)
 {
 	const struct tt_conn_ev *c = rec;
 
-	return tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d", (uint64_t)c->conn,
-			     c->fd);
+	return tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d", (uint64_t)c->conn, c->fd);
 }
 
 static int put_connect(struct tt_buf *b, const void *rec)
@@ -137,9 +141,11 @@ static int put_sock(struct tt_buf *b, const void *rec)
 
 	tt_rec_addr(s->family, s->laddr, la, sizeof(la));
 	tt_rec_addr(s->family, s->raddr, ra, sizeof(ra));
-	return tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,\"local_addr\":\"%s\","
-			     "\"local_port\":%u,\"addr\":\"%s\",\"port\":%u", (uint64_t)s->conn,
-			     s->fd, la, s->lport, ra, s->rport);
+	return tt_buf_printf(b,
+			     ",\"conn\":\"0x%" PRIx64
+			     "\",\"fd\":%d,\"local_addr\":\"%s\","
+			     "\"local_port\":%u,\"addr\":\"%s\",\"port\":%u",
+			     (uint64_t)s->conn, s->fd, la, s->lport, ra, s->rport);
 }
 
 /* The hello is kept as base64: its SNI is what matters, and tools can parse it again. */
@@ -161,11 +167,14 @@ static int put_tls_close(struct tt_buf *b, const void *rec)
 {
 	const struct tt_tls_close *t = rec;
 
-	return tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,\"bytes_sent\":%" PRIu64
-			     ",\"bytes_received\":%" PRIu64 ",\"calls_sent\":%u,"
-			     "\"calls_received\":%u,\"at_exit\":%s", (uint64_t)t->conn, t->fd,
-			     (uint64_t)t->bytes[TT_DIR_WRITE], (uint64_t)t->bytes[TT_DIR_READ],
-			     t->calls[TT_DIR_WRITE], t->calls[TT_DIR_READ],
+	return tt_buf_printf(b,
+			     ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,\"bytes_sent\":%" PRIu64
+			     ",\"bytes_received\":%" PRIu64
+			     ",\"calls_sent\":%u,"
+			     "\"calls_received\":%u,\"at_exit\":%s",
+			     (uint64_t)t->conn, t->fd, (uint64_t)t->bytes[TT_DIR_WRITE],
+			     (uint64_t)t->bytes[TT_DIR_READ], t->calls[TT_DIR_WRITE],
+			     t->calls[TT_DIR_READ],
 			     t->flags & TT_TLS_CLOSE_EXIT ? "true" : "false");
 }
 
@@ -173,9 +182,10 @@ static int put_aead_bind(struct tt_buf *b, const void *rec)
 {
 	const struct tt_aead_bind *ab = rec;
 
-	return tt_buf_printf(b, ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,\"base\":%" PRIu64
-			     ",\"len\":%" PRIu64, (uint64_t)ab->conn, ab->fd, (uint64_t)ab->base,
-			     (uint64_t)ab->len);
+	return tt_buf_printf(b,
+			     ",\"conn\":\"0x%" PRIx64 "\",\"fd\":%d,\"base\":%" PRIu64
+			     ",\"len\":%" PRIu64,
+			     (uint64_t)ab->conn, ab->fd, (uint64_t)ab->base, (uint64_t)ab->len);
 }
 
 static int put_libopen(struct tt_buf *b, const void *rec)
@@ -188,11 +198,12 @@ static int put_libopen(struct tt_buf *b, const void *rec)
 }
 
 static int (*const put_type[TT_REC_MAX])(struct tt_buf *b, const void *rec) = {
-	[TT_REC_DATA] = put_data, [TT_REC_FORK] = put_fork, [TT_REC_EXEC] = put_exec,
-	[TT_REC_EXIT] = put_exit, [TT_REC_CLOSE] = put_conn_ev, [TT_REC_SSL_FD] = put_conn_ev,
-	[TT_REC_CONNECT] = put_connect, [TT_REC_LIBOPEN] = put_libopen, [TT_REC_SOCK] = put_sock,
-	[TT_REC_TLS_HELLO] = put_tls_hello, [TT_REC_TLS_CLOSE] = put_tls_close,
-	[TT_REC_AEAD_BIND] = put_aead_bind,
+	[TT_REC_DATA] = put_data,	    [TT_REC_FORK] = put_fork,
+	[TT_REC_EXEC] = put_exec,	    [TT_REC_EXIT] = put_exit,
+	[TT_REC_CLOSE] = put_conn_ev,	    [TT_REC_SSL_FD] = put_conn_ev,
+	[TT_REC_CONNECT] = put_connect,	    [TT_REC_LIBOPEN] = put_libopen,
+	[TT_REC_SOCK] = put_sock,	    [TT_REC_TLS_HELLO] = put_tls_hello,
+	[TT_REC_TLS_CLOSE] = put_tls_close, [TT_REC_AEAD_BIND] = put_aead_bind,
 };
 
 int rawfmt_record(struct tt_buf *b, const void *rec, size_t size, const struct rawfmt_clock *clk)

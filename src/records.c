@@ -29,8 +29,8 @@ int tt_rec_validate(const void *rec, size_t size)
 	if (size < sizeof(h))
 		return -EBADMSG;
 	memcpy(&h, rec, sizeof(h));
-	if (h.abi != TT_ABI_VERSION || h.type == 0 || h.type >= TT_REC_MAX ||
-	    h.size > size || h.size < rec_min[h.type])
+	if (h.abi != TT_ABI_VERSION || h.type == 0 || h.type >= TT_REC_MAX || h.size > size ||
+	    h.size < rec_min[h.type])
 		return -EBADMSG;
 	if (h.type == TT_REC_DATA) {
 		struct tt_data d;
@@ -61,10 +61,11 @@ int tt_rec_validate(const void *rec, size_t size)
 const char *tt_rec_type_name(int type)
 {
 	static const char *const names[TT_REC_MAX] = {
-		[TT_REC_DATA] = "data", [TT_REC_FORK] = "fork", [TT_REC_EXEC] = "exec",
-		[TT_REC_EXIT] = "exit", [TT_REC_CLOSE] = "close", [TT_REC_SSL_FD] = "ssl_fd",
-		[TT_REC_CONNECT] = "connect", [TT_REC_LIBOPEN] = "libopen",
-		[TT_REC_SOCK] = "sock", [TT_REC_TLS_HELLO] = "tls_hello",
+		[TT_REC_DATA] = "data",		  [TT_REC_FORK] = "fork",
+		[TT_REC_EXEC] = "exec",		  [TT_REC_EXIT] = "exit",
+		[TT_REC_CLOSE] = "close",	  [TT_REC_SSL_FD] = "ssl_fd",
+		[TT_REC_CONNECT] = "connect",	  [TT_REC_LIBOPEN] = "libopen",
+		[TT_REC_SOCK] = "sock",		  [TT_REC_TLS_HELLO] = "tls_hello",
 		[TT_REC_TLS_CLOSE] = "tls_close", [TT_REC_AEAD_BIND] = "aead_bind",
 	};
 

@@ -16,12 +16,12 @@
 #include "redact_internal.h"
 
 enum cls {
-	CLS_KEY,	/* A-Z a-z 0-9 _ - */
-	CLS_ALNUM,	/* A-Z a-z 0-9 */
-	CLS_WORD,	/* A-Z a-z 0-9 _ */
-	CLS_DASH,	/* A-Z a-z 0-9 - */
-	CLS_UPNUM,	/* A-Z 0-9 */
-	CLS_TOKEN,	/* RFC 6750 b64token: A-Z a-z 0-9 - . _ ~ + / = */
+	CLS_KEY,   /* A-Z a-z 0-9 _ - */
+	CLS_ALNUM, /* A-Z a-z 0-9 */
+	CLS_WORD,  /* A-Z a-z 0-9 _ */
+	CLS_DASH,  /* A-Z a-z 0-9 - */
+	CLS_UPNUM, /* A-Z 0-9 */
+	CLS_TOKEN, /* RFC 6750 b64token: A-Z a-z 0-9 - . _ ~ + / = */
 };
 
 struct prefix_rule {
@@ -31,6 +31,7 @@ struct prefix_rule {
 };
 
 /* Every rule matches at least MARK_LEN bytes, so replacement happens in place. */
+/* clang-format off */
 static const struct prefix_rule rules[] = {
 	{ "sk-", CLS_KEY, 16 },		/* OpenAI, Anthropic (sk-ant-), OpenRouter (sk-or-) */
 	{ "AIza", CLS_KEY, 30 },	/* Google API keys */
@@ -49,6 +50,7 @@ static const struct prefix_rule rules[] = {
 	{ "AKIA", CLS_UPNUM, 16 },	/* AWS access key ids */
 	{ "hf_", CLS_ALNUM, 30 },	/* Hugging Face */
 };
+/* clang-format on */
 
 static bool is_alnum(unsigned char c)
 {
@@ -115,7 +117,7 @@ static size_t match_prefix(const char *s, size_t len, size_t i)
  * are not tried again, else "eyJ-eyJ-eyJ-..." would take time quadratic in its length.
  */
 struct scan {
-	size_t jwt_fail_end;	/* end of the first segment of the last JWT given up on */
+	size_t jwt_fail_end; /* end of the first segment of the last JWT given up on */
 };
 
 /* header.payload.signature, base64url; the signature may be empty (alg none). */
@@ -224,9 +226,9 @@ bool redact_has_secret(const char *s, size_t len)
 
 /* Name parts that say "this holds a secret" (compared case-insensitively, whole parts). */
 static const char *const secret_parts[] = {
-	"key", "apikey", "accesskey", "secretkey", "privatekey", "token", "secret", "password",
-	"passwd", "pwd", "passphrase", "credential", "credentials", "sig", "signature", "auth",
-	"authorization", "cookie",
+	"key",	       "apikey",   "accesskey", "secretkey", "privatekey",    "token",
+	"secret",      "password", "passwd",	"pwd",	     "passphrase",    "credential",
+	"credentials", "sig",	   "signature", "auth",	     "authorization", "cookie",
 };
 
 static bool is_name_char(unsigned char c)
@@ -344,7 +346,7 @@ static size_t try_header(struct tt_buf *b, const char *s, size_t i)
 	if (q == '\'' || q == '"')
 		for (e = v; s[e] && s[e] != q; e++)
 			;
-	else if (i == 0 || q == '\n')	/* a whole argument (curl -H) or a line */
+	else if (i == 0 || q == '\n') /* a whole argument (curl -H) or a line */
 		for (e = v; s[e] && s[e] != '\n'; e++)
 			;
 	else
@@ -546,8 +548,8 @@ char *redact_url(const char *scheme, const char *host, const char *target)
 bool redact_header_is_credential(const char *name, size_t len)
 {
 	static const char *const creds[] = {
-		"authorization", "proxy-authorization", "cookie", "set-cookie",
-		"x-api-key", "api-key", "x-goog-api-key",
+		"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
+		"api-key",	 "x-goog-api-key",
 	};
 
 	return name_in(name, len, creds, sizeof(creds) / sizeof(creds[0]));

@@ -14,7 +14,7 @@
 #include "redact.h"
 #include "redact_internal.h"
 
-#define JSON_DEPTH 4	/* JSON inside JSON strings (tool arguments in messages) */
+#define JSON_DEPTH 4 /* JSON inside JSON strings (tool arguments in messages) */
 
 static bool looks_json(const char *s, size_t n)
 {
@@ -39,7 +39,7 @@ static int json_value(struct tt_buf *out, const char *s, size_t n, int depth)
 	size_t at = out->len;
 	int err = 0;
 
-	tt_buf_init(&u, n + 1);		/* unescaped text is never longer */
+	tt_buf_init(&u, n + 1); /* unescaped text is never longer */
 	err = jsonstr_unescape(&u, s, n);
 	p = err ? NULL : tt_buf_cstr(&u);
 	if (!p) {
@@ -126,9 +126,9 @@ static int json_walk(struct tt_buf *out, const char *s, size_t len, int depth)
 			q = memchr(s + i, '"', len - i);
 			j = q ? (size_t)(q - s) : len;
 			if (!only_of(s + i, j - i, " \t\r\n:"))
-				key = NULL;	/* not "name": "value" */
+				key = NULL; /* not "name": "value" */
 			if (!only_of(s + i, j - i, " \t\r\n,"))
-				opt = false;	/* not the next item of an array */
+				opt = false; /* not the next item of an array */
 			err = json_between(out, s + i, j - i);
 			i = j;
 			continue;
@@ -137,7 +137,7 @@ static int json_walk(struct tt_buf *out, const char *s, size_t len, int depth)
 		closed = e < len;
 		for (j = e + 1; closed && j < len && redact_is_space(s[j]); j++)
 			;
-		if (closed && j < len && s[j] == ':') {		/* a member name */
+		if (closed && j < len && s[j] == ':') { /* a member name */
 			err = tt_buf_addc(out, '"');
 			err = err ?: json_value(out, s + i + 1, e - i - 1, JSON_DEPTH);
 			err = err ?: tt_buf_addc(out, '"');
@@ -172,7 +172,7 @@ char *redact_json(const char *json, size_t len)
 	out = err ? NULL : tt_buf_steal(&b, NULL);
 	tt_buf_free(&b);
 	if (err == -E2BIG)
-		return strdup(REDACT_MARK);	/* cannot happen with valid input: hide it all */
+		return strdup(REDACT_MARK); /* cannot happen with valid input: hide it all */
 	if (!err && !out)
 		out = strdup("");
 	if (!out)

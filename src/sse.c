@@ -80,7 +80,7 @@ static int sse_dispatch(struct sse_parser *p, sse_event_fn fn, void *ctx)
 		return 0;
 	}
 	if (!p->data_view)
-		p->data.len--;	/* the '\n' after the last data line */
+		p->data.len--; /* the '\n' after the last data line */
 	return deliver(p, fn, ctx);
 }
 
@@ -199,15 +199,15 @@ static int ndjson_line(struct sse_parser *p, const char *s, size_t n, sse_event_
 	return deliver(p, fn, ctx);
 }
 
-static int handle_line(struct sse_parser *p, const char *s, size_t n, bool stable,
-		       sse_event_fn fn, void *ctx)
+static int handle_line(struct sse_parser *p, const char *s, size_t n, bool stable, sse_event_fn fn,
+		       void *ctx)
 {
 	if (n > p->max_event) {
 		oversize(p);
 		return 0;
 	}
 	return p->mode == SSE_MODE_NDJSON ? ndjson_line(p, s, n, fn, ctx) :
-					     sse_line(p, s, n, stable, fn, ctx);
+					    sse_line(p, s, n, stable, fn, ctx);
 }
 
 /* The first c in [s, end), or end. */
@@ -246,8 +246,7 @@ static void keep_partial(struct sse_parser *p, const unsigned char *s, size_t n)
 	}
 }
 
-int sse_parser__feed(struct sse_parser *p, const void *buf, size_t len, sse_event_fn fn,
-		     void *ctx)
+int sse_parser__feed(struct sse_parser *p, const void *buf, size_t len, sse_event_fn fn, void *ctx)
 {
 	const unsigned char *s = buf, *end = s + len, *e, *lf = NULL, *cr = NULL;
 	int err = 0;
@@ -281,8 +280,8 @@ int sse_parser__feed(struct sse_parser *p, const void *buf, size_t len, sse_even
 		} else {
 			keep_partial(p, s, (size_t)(e - s));
 			if (!p->skip_line)
-				err = handle_line(p, (const char *)p->line.data, p->line.len,
-						  false, fn, ctx);
+				err = handle_line(p, (const char *)p->line.data, p->line.len, false,
+						  fn, ctx);
 			p->skip_line = false;
 		}
 		tt_buf_reset(&p->line);

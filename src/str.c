@@ -46,7 +46,7 @@ char **strv_split(const char *s, size_t len, size_t *n)
 	for (i = 0; i < len; i++)
 		k += !s[i];
 	if (len && s[len - 1])
-		k++;		/* the last string cut without its NUL */
+		k++; /* the last string cut without its NUL */
 	out = calloc(k ? k : 1, sizeof(*out));
 	if (!out)
 		return NULL;

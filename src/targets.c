@@ -18,7 +18,7 @@
 #include "targets_internal.h"
 #include "tlsdb.h"
 
-#define TARGETS_MAX_OVERRIDES	64
+#define TARGETS_MAX_OVERRIDES 64
 
 static const char *const func_names[TT_FN_MAX] = {
 	[TT_FN_SSL_WRITE] = "SSL_write",
@@ -58,7 +58,7 @@ struct override {
 };
 
 static struct override overrides[TARGETS_MAX_OVERRIDES];
-static uint64_t db_hash;	/* FNV of the database files loaded, in order (cache salt) */
+static uint64_t db_hash; /* FNV of the database files loaded, in order (cache salt) */
 static int n_overrides;
 static struct tlsdb *db;
 static bool db_tried;
@@ -91,9 +91,9 @@ int targets_func_by_name(const char *name)
 /* Write and read functions above the record layer: the TLS library's own API. */
 static bool has_api_write(const struct tt_target *t)
 {
-	return t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_WRITE_EX] || t->off[TT_FN_SSL_WRITE_INT] ||
-	       t->off[TT_FN_GNUTLS_SEND] || t->off[TT_FN_PR_WRITE] || t->off[TT_FN_PR_SEND] ||
-	       t->go_write_at;
+	return t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_WRITE_EX] ||
+	       t->off[TT_FN_SSL_WRITE_INT] || t->off[TT_FN_GNUTLS_SEND] || t->off[TT_FN_PR_WRITE] ||
+	       t->off[TT_FN_PR_SEND] || t->go_write_at;
 }
 
 static bool has_api_read(const struct tt_target *t)
@@ -150,7 +150,7 @@ static void tier_go(const struct elf_image *im, struct tt_target *t)
 		return;
 	if (gopcln_find_func(&g, func_names[TT_FN_GO_WRITE], &w_entry, &w_end) ||
 	    gopcln_find_func(&g, func_names[TT_FN_GO_READ], &r_entry, &r_end))
-		return;		/* a Go program without crypto/tls */
+		return; /* a Go program without crypto/tls */
 	snprintf(t->lib, sizeof(t->lib), "gotls");
 	if (elf_image__vaddr_to_off(im, w_entry, &w_off) ||
 	    elf_image__vaddr_to_off(im, r_entry, &r_off) ||
@@ -193,8 +193,8 @@ static bool internal_off(void)
  * emulates and the plain variant at plain (0: none) calls it too: 0 with its offset and the
  * return sites of both calls, or -ENOENT.
  */
-static int find_internal(const struct elf_image *im, uint64_t ex, uint64_t plain,
-			 uint64_t *target, uint64_t *site_ex, uint64_t *site_plain)
+static int find_internal(const struct elf_image *im, uint64_t ex, uint64_t plain, uint64_t *target,
+			 uint64_t *site_ex, uint64_t *site_plain)
 {
 	int range = elf_image__code_range(im, ex);
 	const uint8_t *m = im->map;
@@ -233,7 +233,7 @@ static void tier_internal(const struct elf_image *im, struct tt_target *t)
 	size_t i;
 
 	if (internal_off())
-		return;		/* the exported symbols only: the tests compare both placements */
+		return; /* the exported symbols only: the tests compare both placements */
 	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		ex = t->off[pairs[i].ex];
 		plain = t->off[pairs[i].plain];
@@ -247,8 +247,8 @@ static void tier_internal(const struct elf_image *im, struct tt_target *t)
 	}
 }
 
-static void apply_offs(const struct elf_image *im, struct tt_target *t,
-		       const struct tlsdb_hit *hit, enum tt_tier tier)
+static void apply_offs(const struct elf_image *im, struct tt_target *t, const struct tlsdb_hit *hit,
+		       enum tt_tier tier)
 {
 	int i, fn;
 
@@ -274,7 +274,8 @@ static void db_default_load(void)
 {
 	char exe[PATH_MAX], cand[PATH_MAX + 64], *dir;
 	static const char *const rel[] = {
-		"/tools/tls-targets.conf", "/../tools/tls-targets.conf",
+		"/tools/tls-targets.conf",
+		"/../tools/tls-targets.conf",
 		"/../share/tracetree-bpf/tls-targets.conf",
 	};
 	const char *env = getenv("TT_TLS_TARGETS");
@@ -398,7 +399,7 @@ static void tier_overrides(const struct elf_image *im, struct tt_target *t)
 		t->off[overrides[i].fn] = overrides[i].off;
 		t->tier[overrides[i].fn] = TT_TIER_OVERRIDE;
 		if (overrides[i].fn <= TT_FN_SSL_READ_EX)
-			t->int_site[overrides[i].fn] = 0;	/* probe it where the user says */
+			t->int_site[overrides[i].fn] = 0; /* probe it where the user says */
 		snprintf(t->source, sizeof(t->source), "--tls-offsets");
 	}
 }
@@ -423,7 +424,7 @@ uint64_t targets_inspect_salt(void)
 	uint32_t v[5] = { TARGETS_CACHE_VERSION, TT_FN_MAX, (uint32_t)sizeof(struct tt_target),
 			  disasm_available(), internal_off() };
 
-	db_get();	/* its files are part of the answer */
+	db_get(); /* its files are part of the answer */
 	h = tlsdb_fnv64((const uint8_t *)&db_hash, sizeof(db_hash));
 	h ^= tlsdb_fnv64((const uint8_t *)v, sizeof(v));
 	if (n_overrides)
@@ -436,7 +437,7 @@ int targets_inspect_file(const char *path, const struct stat *st, struct tt_targ
 	struct elf_image im;
 	int err, i, found = 0;
 
-	db_get();	/* at the first inspection, used or not: a bad file is reported at once */
+	db_get(); /* at the first inspection, used or not: a bad file is reported at once */
 	memset(t, 0, sizeof(*t));
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	t->dev = st->st_dev;

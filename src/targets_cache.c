@@ -27,15 +27,15 @@
  * default is TARGETS_CACHE_DEFAULT for root. The file and its directory must belong to us and
  * be closed to others: a record decides where probes go in other programs.
  */
-#define TARGETS_CACHE_DEFAULT	"/var/cache/tracetree-bpf/targets.cache"
-#define TARGETS_CACHE_MAX	(2u << 20)	/* bytes; started over beyond */
+#define TARGETS_CACHE_DEFAULT "/var/cache/tracetree-bpf/targets.cache"
+#define TARGETS_CACHE_MAX     (2u << 20) /* bytes; started over beyond */
 /* what a record keeps of a tt_target: all but the path (the one of the call is used) */
-#define TARGET_KEPT		offsetof(struct tt_target, dev)
+#define TARGET_KEPT offsetof(struct tt_target, dev)
 
 struct cache_rec {
 	uint32_t magic, version, size, pad;
-	uint64_t dev, ino, fsize, mtime_ns, ctime_ns, salt;	/* the key: up to here */
-	int64_t result;		/* of targets_inspect */
+	uint64_t dev, ino, fsize, mtime_ns, ctime_ns, salt; /* the key: up to here */
+	int64_t result;					    /* of targets_inspect */
 	uint8_t t[sizeof(struct tt_target) - TARGET_KEPT];
 };
 
@@ -72,7 +72,7 @@ static const char *cache_path(void)
 static void cache_key(struct cache_rec *r, const struct stat *st)
 {
 	memset(r, 0, sizeof(*r));
-	r->magic = 0x74746332;	/* "ttc2" */
+	r->magic = 0x74746332; /* "ttc2" */
 	r->version = TARGETS_CACHE_VERSION;
 	r->size = sizeof(*r);
 	r->dev = st->st_dev;

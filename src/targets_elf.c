@@ -107,8 +107,7 @@ static void find_build_id(struct elf_image *im)
 		if (!gelf_getphdr(im->elf, (int)i, &ph) || ph.p_type != PT_NOTE ||
 		    ph.p_offset > im->size || ph.p_filesz > im->size - ph.p_offset)
 			continue;
-		data = elf_getdata_rawchunk(im->elf, (int64_t)ph.p_offset, ph.p_filesz,
-					    ELF_T_NHDR);
+		data = elf_getdata_rawchunk(im->elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
 		off = 0;
 		while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
 			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
@@ -285,10 +284,17 @@ int targets_elf_lookup(const char *path, const char *const *names, size_t n, uin
 struct tlsdb_image elf_image__view(const struct elf_image *im)
 {
 	struct tlsdb_image img = {
-		.data = im->map, .size = im->size, .build_id = im->build_id,
-		.build_id_len = im->build_id_len, .code = im->code, .n_code = im->n_code,
-		.segs = im->tsegs, .n_segs = im->n_segs, .eh_frame_off = im->eh_frame_off,
-		.eh_frame_size = im->eh_frame_size, .eh_frame_vaddr = im->eh_frame_vaddr,
+		.data = im->map,
+		.size = im->size,
+		.build_id = im->build_id,
+		.build_id_len = im->build_id_len,
+		.code = im->code,
+		.n_code = im->n_code,
+		.segs = im->tsegs,
+		.n_segs = im->n_segs,
+		.eh_frame_off = im->eh_frame_off,
+		.eh_frame_size = im->eh_frame_size,
+		.eh_frame_vaddr = im->eh_frame_vaddr,
 	};
 
 	return img;

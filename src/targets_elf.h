@@ -14,20 +14,20 @@
 #include "gopclntab.h"
 #include "tlsdb.h"
 
-#define ELF_IMAGE_MAX_SEGS	16
+#define ELF_IMAGE_MAX_SEGS 16
 
 struct elf_image {
 	int fd;
 	uint8_t *map;
 	size_t size;
 	Elf *elf;
-	GElf_Phdr segs[ELF_IMAGE_MAX_SEGS];	/* PT_LOAD */
+	GElf_Phdr segs[ELF_IMAGE_MAX_SEGS]; /* PT_LOAD */
 	int n_segs;
 	struct tlsdb_range code[ELF_IMAGE_MAX_SEGS];
 	int n_code;
 	const uint8_t *build_id;
 	size_t build_id_len;
-	struct tlsdb_seg tsegs[ELF_IMAGE_MAX_SEGS];	/* for anchors */
+	struct tlsdb_seg tsegs[ELF_IMAGE_MAX_SEGS]; /* for anchors */
 	uint64_t eh_frame_off, eh_frame_size, eh_frame_vaddr;
 };
 

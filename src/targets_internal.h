@@ -11,7 +11,7 @@
 
 #include "targets.h"
 
-#define TARGETS_CACHE_VERSION	2u	/* bump when the tiers or the cache record change */
+#define TARGETS_CACHE_VERSION 2u /* bump when the tiers or the cache record change */
 
 /*
  * Everything an inspection's answer depends on besides the file (the database, the overrides,

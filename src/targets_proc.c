@@ -28,11 +28,20 @@ static bool is_tls_lib_name(const char *base, bool system)
 int targets_system_libs(void (*fn)(const char *path, void *ctx), void *ctx)
 {
 	static const char *const dirs[] = {
-		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
-		"/lib", "/usr/lib", "/usr/local/lib", "/lib/aarch64-linux-gnu",
+		"/lib/x86_64-linux-gnu",
+		"/usr/lib/x86_64-linux-gnu",
+		"/lib64",
+		"/usr/lib64",
+		"/lib",
+		"/usr/lib",
+		"/usr/local/lib",
+		"/lib/aarch64-linux-gnu",
 		"/usr/lib/aarch64-linux-gnu",
 	};
-	struct { dev_t dev; ino_t ino; } seen[64];
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} seen[64];
 	char path[PATH_MAX];
 	int n_seen = 0, i, k;
 	struct dirent *de;

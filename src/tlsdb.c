@@ -12,7 +12,7 @@
 #include "tlsdb.h"
 #include "tlsdb_internal.h"
 
-#define TLSDB_MAX_MATCHES 4	/* positions kept per function: more than one is already bad */
+#define TLSDB_MAX_MATCHES 4 /* positions kept per function: more than one is already bad */
 
 uint64_t tlsdb_fnv64(const uint8_t *p, size_t n)
 {
@@ -46,7 +46,8 @@ int tlsdb__match_fingerprint(const struct tlsdb *db, const struct tlsdb_image *i
 				continue;
 			if (!hashed) {
 				h = tlsdb_fnv64(img->data, img->size < TLSDB_PREFIX_BYTES ?
-						img->size : TLSDB_PREFIX_BYTES);
+								   img->size :
+								   TLSDB_PREFIX_BYTES);
 				hashed = true;
 			}
 			if (fp->fnv64k != h)
@@ -190,13 +191,13 @@ long tlsdb_eh_functions(const struct tlsdb_image *img, struct eh_func **out)
 				 img->eh_frame_vaddr, out);
 }
 
-#define TLSDB_ANCHOR_ADDRS 8	/* places one anchor string is stored at */
+#define TLSDB_ANCHOR_ADDRS 8 /* places one anchor string is stored at */
 
 struct anchor_scan {
 	const struct tlsdb_sig *sig;
-	uint64_t addr[TLSDB_ANCHOR_ADDRS];	/* vaddrs of the string's copies */
+	uint64_t addr[TLSDB_ANCHOR_ADDRS]; /* vaddrs of the string's copies */
 	int n_addr;
-	uint64_t funcs[TLSDB_MAX_MATCHES];	/* distinct functions referring to it (vaddr) */
+	uint64_t funcs[TLSDB_MAX_MATCHES]; /* distinct functions referring to it (vaddr) */
 	int n_funcs;
 };
 
@@ -212,8 +213,8 @@ static void anchor_addrs(const struct tlsdb_image *img, struct anchor_scan *a)
 			continue;
 		seg = img->data + img->segs[i].off;
 		end = seg + img->segs[i].filesz;
-		for (hit = seg; (hit = memmem(hit, (size_t)(end - hit), a->sig->bytes,
-					      a->sig->len)); hit++) {
+		for (hit = seg;
+		     (hit = memmem(hit, (size_t)(end - hit), a->sig->bytes, a->sig->len)); hit++) {
 			if (a->n_addr == TLSDB_ANCHOR_ADDRS)
 				return;
 			a->addr[a->n_addr++] = img->segs[i].vaddr + (uint64_t)(hit - seg);
@@ -279,8 +280,8 @@ static uint64_t exec_off(const struct tlsdb_image *img, uint64_t va)
  * the caller; a string in no function: none).
  */
 static void scan_anchors(const struct tlsdb *db, int si, const struct tlsdb_image *img,
-			 char funcs[][TLSDB_NAME_MAX], uint64_t pos[][TLSDB_MAX_MATCHES],
-			 int *npos, int *nf)
+			 char funcs[][TLSDB_NAME_MAX], uint64_t pos[][TLSDB_MAX_MATCHES], int *npos,
+			 int *nf)
 {
 	struct anchor_scan a[TLSDB_FUNCS_MAX];
 	struct eh_func *f = NULL;

@@ -13,7 +13,7 @@
 #include "tlsdb.h"
 #include "tlsdb_internal.h"
 
-#define TLSDB_FILE_MAX	(1u << 24)	/* 16 MiB of text is not a database */
+#define TLSDB_FILE_MAX (1u << 24) /* 16 MiB of text is not a database */
 
 struct tlsdb *tlsdb__new(void)
 {
@@ -247,7 +247,7 @@ static struct tlsdb_sig *new_entry(struct tlsdb *db, char *line, size_t skip, in
 
 	*err = -EINVAL;
 	if (!db->n_sets)
-		return NULL;	/* an entry needs a sigset above it */
+		return NULL; /* an entry needs a sigset above it */
 	sig = new_slot((void **)&db->sigs, &db->cap_sigs, sizeof(*sig), db->n_sigs);
 	if (!sig) {
 		*err = -ENOMEM;
@@ -337,8 +337,7 @@ static int parse_line(struct tlsdb *db, char *line, int lineno)
 	return -EINVAL;
 }
 
-int tlsdb__parse(struct tlsdb *db, const char *text, size_t len, const char *origin,
-		 int *errline)
+int tlsdb__parse(struct tlsdb *db, const char *text, size_t len, const char *origin, int *errline)
 {
 	char line[1024];
 	size_t i = 0, k;

@@ -17,7 +17,7 @@ struct tlsdb {
 	struct tlsdb_set *sets;
 	int n_sets;
 	size_t cap_sets;
-	struct tlsdb_sig *sigs;		/* in file order; each names its set */
+	struct tlsdb_sig *sigs; /* in file order; each names its set */
 	int n_sigs;
 	size_t cap_sigs;
 };

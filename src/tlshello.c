@@ -5,12 +5,12 @@
 
 #include "tlshello.h"
 
-#define TLS_REC_HANDSHAKE	22
-#define TLS_HS_CLIENT_HELLO	1
-#define TLS_EXT_SERVER_NAME	0
-#define TLS_EXT_ALPN		16
-#define TLS_EXT_VERSIONS	43
-#define TLS_SNI_HOST_NAME	0
+#define TLS_REC_HANDSHAKE   22
+#define TLS_HS_CLIENT_HELLO 1
+#define TLS_EXT_SERVER_NAME 0
+#define TLS_EXT_ALPN	    16
+#define TLS_EXT_VERSIONS    43
+#define TLS_SNI_HOST_NAME   0
 
 /*
  * A bounded reader over one hello: end is where the hello says it ends, avail where the bytes
@@ -21,7 +21,7 @@ struct cur {
 	size_t off, avail, end;
 };
 
-#define CUR_SHORT	1	/* internal: the bytes end before the field does */
+#define CUR_SHORT 1 /* internal: the bytes end before the field does */
 
 static int cur_need(const struct cur *c, size_t k)
 {
@@ -131,7 +131,8 @@ static int ext_alpn(struct cur c, struct tls_hello *h)
 			return -EBADMSG;
 		/* printable names only, and whole ones: the text stays readable and bounded */
 		for (i = 0; i < len && c.p[c.off + i] > 0x20 && c.p[c.off + i] < 0x7f &&
-			    c.p[c.off + i] != ','; i++)
+			    c.p[c.off + i] != ',';
+		     i++)
 			;
 		if (i == len && used + (used ? 1 : 0) + len <= TT_TLS_ALPN_MAX) {
 			if (used)
@@ -201,16 +202,16 @@ static int parse_body(struct cur *c, struct tls_hello *h)
 	h->version = get16(c);
 	if (h->version >> 8 != 3)
 		return -EBADMSG;
-	c->off += 32;					/* random */
-	err = skip_vec(c, 1, 0, 32);			/* legacy_session_id */
+	c->off += 32;		     /* random */
+	err = skip_vec(c, 1, 0, 32); /* legacy_session_id */
 	if (!err)
-		err = skip_vec(c, 2, 2, 0xfffe);	/* cipher_suites */
+		err = skip_vec(c, 2, 2, 0xfffe); /* cipher_suites */
 	if (!err)
-		err = skip_vec(c, 1, 1, 0xff);		/* legacy_compression_methods */
+		err = skip_vec(c, 1, 1, 0xff); /* legacy_compression_methods */
 	if (err)
 		return err;
 	if (c->off == c->end)
-		return 0;				/* no extensions (SSL 3.0 style) */
+		return 0; /* no extensions (SSL 3.0 style) */
 	err = cur_need(c, 2);
 	if (err)
 		return err;

@@ -13,22 +13,22 @@
 #include "log.h"
 #include "tree_view.h"
 
-#define TV_BUCKETS	1024
-#define TV_MAX_NAME	256	/* bytes of a span name kept */
-#define TV_MAX_DETAIL	512	/* bytes of the detail text kept */
-#define TV_MAX_INDENT	16	/* tree levels drawn; deeper spans stay at this indentation */
-#define TV_MAX_LINE	2048
+#define TV_BUCKETS    1024
+#define TV_MAX_NAME   256 /* bytes of a span name kept */
+#define TV_MAX_DETAIL 512 /* bytes of the detail text kept */
+#define TV_MAX_INDENT 16  /* tree levels drawn; deeper spans stay at this indentation */
+#define TV_MAX_LINE   2048
 
 struct tv_node {
 	uint8_t span_id[8];
 	uint8_t parent_id[8];
-	bool has_parent;		/* a parent in this trace is expected (not remote) */
-	uint64_t seq;			/* arrival order: ties in start time keep it */
+	bool has_parent; /* a parent in this trace is expected (not remote) */
+	uint64_t seq;	 /* arrival order: ties in start time keep it */
 	uint64_t start_ns;
 	uint64_t end_ns;
 	char *name;
 	char *detail;
-	struct tv_node *next;		/* the trace's list */
+	struct tv_node *next; /* the trace's list */
 	/* set while printing */
 	struct tv_node *parent;
 	struct tv_node *child;
@@ -41,8 +41,8 @@ struct tv_trace {
 	uint8_t id[16];
 	struct tv_node *nodes;
 	size_t n;
-	struct tv_trace *hnext;		/* hash bucket */
-	struct tv_trace *older;		/* age list, for eviction */
+	struct tv_trace *hnext; /* hash bucket */
+	struct tv_trace *older; /* age list, for eviction */
 	struct tv_trace *newer;
 };
 
@@ -133,7 +133,7 @@ void tree_view_duration(uint64_t ns, char *out, size_t len)
 struct tv_det {
 	char s[TV_MAX_DETAIL];
 	size_t len;
-	size_t group;			/* start of the current group (2 spaces between groups) */
+	size_t group; /* start of the current group (2 spaces between groups) */
 };
 
 static void det_add(struct tv_det *d, const char *sep, const char *fmt, ...)
@@ -201,8 +201,8 @@ static void det_llm(struct tv_det *d, const struct tt_span *s)
 
 static void det_process(struct tv_det *d, const struct tt_span *s)
 {
-	const struct attr *args = s->resource ?
-		attrs_get(&s->resource->attrs, "process.command_args") : NULL;
+	const struct attr *args =
+		s->resource ? attrs_get(&s->resource->attrs, "process.command_args") : NULL;
 	int64_t pid, code;
 	size_t i;
 
@@ -348,7 +348,8 @@ static void tv_line(struct tree_view *tv, const struct tv_node *n, int depth, co
 	for (i = 1; i <= draw; i++)
 		len += snprintf(line + len, sizeof(line) - len, "%s",
 				i == draw ? (last[i] ? "└── " : "├── ") :
-				last[i] ? "    " : "│   ");
+				last[i]	  ? "    " :
+					    "│   ");
 	/* the name may take what is left of the name column (at least 12 columns) */
 	cols = 4 * draw;
 	len += snprintf(line + len, sizeof(line) - len, "%s", n->name);
@@ -357,8 +358,7 @@ static void tv_line(struct tree_view *tv, const struct tv_node *n, int depth, co
 	for (cols = tv_cols(line); cols < TT_TREE_NAME_COLS && len + 1 < sizeof(line); cols++)
 		line[len++] = ' ';
 	line[len] = '\0';
-	tree_view_duration(n->end_ns > n->start_ns ? n->end_ns - n->start_ns : 0, dur,
-			   sizeof(dur));
+	tree_view_duration(n->end_ns > n->start_ns ? n->end_ns - n->start_ns : 0, dur, sizeof(dur));
 	/* right-align the duration in 9 columns ("µ" is two bytes, one column) */
 	for (cols = tv_cols(dur); cols < 9 && len + 1 < sizeof(line); cols++)
 		line[len++] = ' ';
@@ -370,8 +370,8 @@ static void tv_line(struct tree_view *tv, const struct tv_node *n, int depth, co
 }
 
 /* Preorder walk from root with an explicit stack (no recursion on deep process chains). */
-static void tv_walk(struct tree_view *tv, struct tv_node *root, struct tv_node **stack,
-		    int *depths, bool *lasts)
+static void tv_walk(struct tree_view *tv, struct tv_node *root, struct tv_node **stack, int *depths,
+		    bool *lasts)
 {
 	bool last[TV_MAX_INDENT + 1] = { false }, flag;
 	size_t sp = 0, first, i, j;

@@ -50,18 +50,18 @@
 #include "pipeline.h"
 #include "tt_abi.h"
 
-#define PID_PLAIN	4001
-#define PID_GZIP	4002
-#define WARMUP		6		/* untimed rounds before the timed ones */
-#define READ_CALL	16384		/* one SSL_read: at most one TLS record */
-#define WRITE_CALL	65536		/* one SSL_write of a large request body */
+#define PID_PLAIN  4001
+#define PID_GZIP   4002
+#define WARMUP	   6	 /* untimed rounds before the timed ones */
+#define READ_CALL  16384 /* one SSL_read: at most one TLS record */
+#define WRITE_CALL 65536 /* one SSL_write of a large request body */
 
-#define SSE_STREAMS	16
-#define SSE_EVENTS	4000		/* content events per stream (+ first, last, [DONE]) */
-#define JSON_CONNS	4
-#define JSON_PER_CONN	6
-#define JSON_REQ_BYTES	(500 * 1024)
-#define SMALL_X		8000
+#define SSE_STREAMS    16
+#define SSE_EVENTS     4000 /* content events per stream (+ first, last, [DONE]) */
+#define JSON_CONNS     4
+#define JSON_PER_CONN  6
+#define JSON_REQ_BYTES (500 * 1024)
+#define SMALL_X	       8000
 
 static void die(const char *fmt, ...)
 {
@@ -140,18 +140,23 @@ static uint32_t rnd(uint32_t n)
 }
 
 static const char *const words[] = {
-	"the", "of", "and", "to", "in", "is", "that", "for", "it", "as", "with", "be", "on",
-	"not", "this", "but", "by", "from", "or", "have", "an", "they", "which", "you", "were",
-	"file", "function", "return", "value", "error", "test", "config", "request", "response",
-	"update", "build", "module", "import", "class", "self", "data", "path", "string", "list",
-	"result", "check", "parse", "buffer", "stream", "handler", "const", "struct", "int",
-	"size_t", "if", "else", "while", "null", "true", "false", "async", "await", "let", "var",
-	"we", "should", "can", "will", "need", "first", "then", "now", "here", "change", "line",
-	"code", "tool", "call", "output", "input", "user", "agent", "model", "token", "cache",
-	"memory", "limit", "connection", "server", "client", "header", "body", "chunk", "event",
-	"I'll", "Let", "me", "look", "at", "fix", "add", "run", "see", "because", "so", "when",
-	"0", "1", "2", "42", "100", "v2", "src/main.c", "tests/", "README.md", "(", ")", "{", "}",
-	"[", "]", ";", ":", ",", ".", "=", "->", "==", "+", "-", "*", "/", "<", ">", "#",
+	"the",	      "of",	  "and",       "to",	 "in",	   "is",     "that",   "for",
+	"it",	      "as",	  "with",      "be",	 "on",	   "not",    "this",   "but",
+	"by",	      "from",	  "or",	       "have",	 "an",	   "they",   "which",  "you",
+	"were",	      "file",	  "function",  "return", "value",  "error",  "test",   "config",
+	"request",    "response", "update",    "build",	 "module", "import", "class",  "self",
+	"data",	      "path",	  "string",    "list",	 "result", "check",  "parse",  "buffer",
+	"stream",     "handler",  "const",     "struct", "int",	   "size_t", "if",     "else",
+	"while",      "null",	  "true",      "false",	 "async",  "await",  "let",    "var",
+	"we",	      "should",	  "can",       "will",	 "need",   "first",  "then",   "now",
+	"here",	      "change",	  "line",      "code",	 "tool",   "call",   "output", "input",
+	"user",	      "agent",	  "model",     "token",	 "cache",  "memory", "limit",  "connection",
+	"server",     "client",	  "header",    "body",	 "chunk",  "event",  "I'll",   "Let",
+	"me",	      "look",	  "at",	       "fix",	 "add",	   "run",    "see",    "because",
+	"so",	      "when",	  "0",	       "1",	 "2",	   "42",     "100",    "v2",
+	"src/main.c", "tests/",	  "README.md", "(",	 ")",	   "{",	     "}",      "[",
+	"]",	      ";",	  ":",	       ",",	 ".",	   "=",	     "->",     "==",
+	"+",	      "-",	  "*",	       "/",	 "<",	   ">",	     "#",
 };
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
@@ -183,7 +188,7 @@ static void b_id(struct bytes *b, size_t n)
 struct script {
 	uint32_t pid;
 	uint64_t conn;
-	struct bytes arena;		/* records, 8-byte aligned */
+	struct bytes arena; /* records, 8-byte aligned */
 	size_t *offs;
 	size_t n, nalloc;
 	uint64_t pos[2];
@@ -263,12 +268,12 @@ static void calls(struct script *s, int dir, const void *p, size_t len, size_t m
 
 /* ---- corpora ---- */
 
-struct gz_body {			/* for the zlib baseline */
+struct gz_body { /* for the zlib baseline */
 	unsigned char *z;
 	size_t len;
-	size_t *pieces;			/* compressed bytes per read, as the layer gets them */
+	size_t *pieces; /* compressed bytes per read, as the layer gets them */
 	size_t npieces;
-	size_t plain;			/* inflated size */
+	size_t plain; /* inflated size */
 };
 
 struct corpus {
@@ -360,7 +365,8 @@ static const char *const resp_common =
 
 static void req_head(struct bytes *b, const char *method, const char *target, size_t clen)
 {
-	b_printf(b, "%s %s HTTP/1.1\r\n"
+	b_printf(b,
+		 "%s %s HTTP/1.1\r\n"
 		 "Host: api.openai.com\r\n"
 		 "Accept-Encoding: gzip, deflate\r\n"
 		 "Connection: keep-alive\r\n"
@@ -371,7 +377,8 @@ static void req_head(struct bytes *b, const char *method, const char *target, si
 		 "X-Stainless-Package-Version: 1.54.3\r\n"
 		 "X-Stainless-Runtime: CPython\r\n"
 		 "X-Stainless-Runtime-Version: 3.11.2\r\n"
-		 "Authorization: Bearer sk-proj-", method, target);
+		 "Authorization: Bearer sk-proj-",
+		 method, target);
 	b_id(b, 48);
 	b_str(b, "\r\n");
 	if (clen || !strcmp(method, "POST"))
@@ -415,7 +422,8 @@ static void gzip_all(const void *p, size_t n, struct bytes *out)
 /* A small chat request body (what precedes a streamed answer). */
 static void chat_req(struct bytes *b, bool stream, size_t target)
 {
-	b_str(b, "{\"model\":\"gpt-4o-2024-08-06\",\"messages\":[{\"role\":\"system\",\"content\":\"");
+	b_str(b,
+	      "{\"model\":\"gpt-4o-2024-08-06\",\"messages\":[{\"role\":\"system\",\"content\":\"");
 	b_words(b, 60);
 	b_str(b, "\"}");
 	while (b->len + 400 < target) {
@@ -426,11 +434,13 @@ static void chat_req(struct bytes *b, bool stream, size_t target)
 			b_words(b, 20 + rnd(200));
 			b_str(b, "\"}");
 		} else if (k == 1) {
-			b_str(b, ",{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":"
-				 "\"call_");
+			b_str(b,
+			      ",{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":"
+			      "\"call_");
 			b_id(b, 24);
-			b_str(b, "\",\"type\":\"function\",\"function\":{\"name\":\"read_file\","
-				 "\"arguments\":\"{\\\"path\\\":\\\"src/");
+			b_str(b,
+			      "\",\"type\":\"function\",\"function\":{\"name\":\"read_file\","
+			      "\"arguments\":\"{\\\"path\\\":\\\"src/");
 			b_str(b, words[rnd(NWORDS)]);
 			b_str(b, ".c\\\"}\"}}]}");
 		} else {
@@ -441,7 +451,8 @@ static void chat_req(struct bytes *b, bool stream, size_t target)
 			b_str(b, "\"}");
 		}
 	}
-	b_printf(b, "],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"read_file\","
+	b_printf(b,
+		 "],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"read_file\","
 		 "\"parameters\":{\"type\":\"object\",\"properties\":{\"path\":{\"type\":"
 		 "\"string\"}}}}}],\"temperature\":0.2,\"stream\":%s%s}",
 		 stream ? "true" : "false",
@@ -452,18 +463,20 @@ static void chat_resp(struct bytes *b)
 {
 	b_str(b, "{\"id\":\"chatcmpl-");
 	b_id(b, 29);
-	b_str(b, "\",\"object\":\"chat.completion\",\"created\":1741083164,\"model\":"
-		 "\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
-		 "\"assistant\",\"content\":\"");
+	b_str(b,
+	      "\",\"object\":\"chat.completion\",\"created\":1741083164,\"model\":"
+	      "\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+	      "\"assistant\",\"content\":\"");
 	b_words(b, 300 + rnd(400));
-	b_str(b, "\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
-		 "\"usage\":{\"prompt_tokens\":131072,\"completion_tokens\":512,\"total_tokens\":"
-		 "131584},\"system_fingerprint\":\"fp_f9f4fb6dbf\"}");
+	b_str(b,
+	      "\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
+	      "\"usage\":{\"prompt_tokens\":131072,\"completion_tokens\":512,\"total_tokens\":"
+	      "131584},\"system_fingerprint\":\"fp_f9f4fb6dbf\"}");
 }
 
 /* One SSE event's data (JSON), OpenAI (style 0) or Anthropic (style 1). */
-static void sse_event(struct bytes *ev, struct bytes *data, int style, const char *id,
-		      size_t i, size_t n)
+static void sse_event(struct bytes *ev, struct bytes *data, int style, const char *id, size_t i,
+		      size_t n)
 {
 	data->len = 0;
 	ev->len = 0;
@@ -471,21 +484,26 @@ static void sse_event(struct bytes *ev, struct bytes *data, int style, const cha
 		if (i == n + 1) {
 			b_str(data, "[DONE]");
 		} else {
-			b_printf(data, "{\"id\":\"chatcmpl-%s\",\"object\":\"chat.completion.chunk\","
+			b_printf(data,
+				 "{\"id\":\"chatcmpl-%s\",\"object\":\"chat.completion.chunk\","
 				 "\"created\":1741083164,\"model\":\"gpt-4o-2024-08-06\","
-				 "\"system_fingerprint\":\"fp_f9f4fb6dbf\",\"choices\":[", id);
+				 "\"system_fingerprint\":\"fp_f9f4fb6dbf\",\"choices\":[",
+				 id);
 			if (i == 0) {
-				b_str(data, "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":"
-					 "\"\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":"
-					 "null}],\"usage\":null}");
+				b_str(data,
+				      "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":"
+				      "\"\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":"
+				      "null}],\"usage\":null}");
 			} else if (i == n) {
-				b_str(data, "],\"usage\":{\"prompt_tokens\":9123,\"completion_tokens\":"
-					 "4000,\"total_tokens\":13123}}");
+				b_str(data,
+				      "],\"usage\":{\"prompt_tokens\":9123,\"completion_tokens\":"
+				      "4000,\"total_tokens\":13123}}");
 			} else {
 				b_str(data, "{\"index\":0,\"delta\":{\"content\":\"");
 				b_words(data, 1 + rnd(3));
-				b_str(data, "\"},\"logprobs\":null,\"finish_reason\":null}],"
-					 "\"usage\":null}");
+				b_str(data,
+				      "\"},\"logprobs\":null,\"finish_reason\":null}],"
+				      "\"usage\":null}");
 			}
 		}
 		b_str(ev, "data: ");
@@ -494,22 +512,26 @@ static void sse_event(struct bytes *ev, struct bytes *data, int style, const cha
 
 		if (i == 0) {
 			type = "message_start";
-			b_printf(data, "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_%s\","
+			b_printf(data,
+				 "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_%s\","
 				 "\"type\":\"message\",\"role\":\"assistant\",\"model\":"
 				 "\"claude-sonnet-4-20250514\",\"content\":[],\"stop_reason\":null,"
-				 "\"usage\":{\"input_tokens\":9123,\"output_tokens\":1}}}", id);
+				 "\"usage\":{\"input_tokens\":9123,\"output_tokens\":1}}}",
+				 id);
 		} else if (i == n) {
 			type = "message_delta";
-			b_str(data, "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
-				 "\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":"
-				 "4000}}");
+			b_str(data,
+			      "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+			      "\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":"
+			      "4000}}");
 		} else if (i == n + 1) {
 			type = "message_stop";
 			b_str(data, "{\"type\":\"message_stop\"}");
 		} else {
 			type = "content_block_delta";
-			b_str(data, "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
-				 "{\"type\":\"text_delta\",\"text\":\"");
+			b_str(data,
+			      "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+			      "{\"type\":\"text_delta\",\"text\":\"");
 			b_words(data, 1 + rnd(3));
 			b_str(data, "\"}}");
 		}
@@ -549,8 +571,8 @@ static void gen_sse(struct corpus *c, uint32_t pid, bool gz, struct corpus **spl
 		c->body_bytes += data.len;
 		call(s, TT_DIR_WRITE, req.p, req.len);
 		resp_head(&head, "text/event-stream; charset=utf-8", gz ? "gzip" : NULL, -1);
-		if (gz && deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
-				       Z_DEFAULT_STRATEGY) != Z_OK)
+		if (gz &&
+		    deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 			die("deflateInit2");
 		if (per_event)
 			call(s, TT_DIR_READ, head.p, head.len);
@@ -559,7 +581,7 @@ static void gen_sse(struct corpus *c, uint32_t pid, bool gz, struct corpus **spl
 		for (i = 0; i <= n + 2; i++) {
 			const unsigned char *chunk;
 			size_t clen, at;
-			bool end = i == n + 2;	/* gzip trailer (if any), then the last chunk */
+			bool end = i == n + 2; /* gzip trailer (if any), then the last chunk */
 
 			if (!end) {
 				sse_event(&ev, &data, style, (char *)id.p, i, n);
@@ -574,7 +596,8 @@ static void gen_sse(struct corpus *c, uint32_t pid, bool gz, struct corpus **spl
 				z.next_out = zbuf.p + zbuf.len;
 				z.avail_out = (uInt)(zbuf.cap - zbuf.len);
 				if (deflate(&z, end ? Z_FINISH : Z_SYNC_FLUSH) !=
-				    (end ? Z_STREAM_END : Z_OK) || z.avail_in)
+					    (end ? Z_STREAM_END : Z_OK) ||
+				    z.avail_in)
 					die("deflate");
 				zbuf.len = zbuf.cap - z.avail_out;
 				chunk = zbuf.p + at;
@@ -591,9 +614,10 @@ static void gen_sse(struct corpus *c, uint32_t pid, bool gz, struct corpus **spl
 				b_str(&wire, "\r\n");
 				if (gz && per_event) {
 					if (gb.npieces == npieces_alloc) {
-						npieces_alloc = npieces_alloc ? 2 * npieces_alloc : 1024;
-						gb.pieces = xrealloc(gb.pieces, npieces_alloc *
-								     sizeof(size_t));
+						npieces_alloc = npieces_alloc ? 2 * npieces_alloc :
+										1024;
+						gb.pieces = xrealloc(
+							gb.pieces, npieces_alloc * sizeof(size_t));
 					}
 					gb.pieces[gb.npieces++] = clen;
 				}
@@ -612,14 +636,14 @@ static void gen_sse(struct corpus *c, uint32_t pid, bool gz, struct corpus **spl
 			gb.z = xrealloc(NULL, zbuf.len);
 			memcpy(gb.z, zbuf.p, zbuf.len);
 			gb.len = zbuf.len;
-			if (!per_event) {	/* 16 KiB reads: about 16 KiB of gzip each */
+			if (!per_event) { /* 16 KiB reads: about 16 KiB of gzip each */
 				size_t off;
 
 				for (off = 0; off < gb.len; off += READ_CALL) {
-					gb.pieces = xrealloc(gb.pieces, (gb.npieces + 1) *
-							     sizeof(size_t));
-					gb.pieces[gb.npieces++] = gb.len - off < READ_CALL ?
-								  gb.len - off : READ_CALL;
+					gb.pieces = xrealloc(gb.pieces,
+							     (gb.npieces + 1) * sizeof(size_t));
+					gb.pieces[gb.npieces++] =
+						gb.len - off < READ_CALL ? gb.len - off : READ_CALL;
 				}
 			}
 			c->gz = xrealloc(c->gz, (c->ngz + 1) * sizeof(*c->gz));
@@ -709,8 +733,9 @@ static void gen_small(struct corpus *c, uint32_t pid)
 		body.len = 0;
 		b_str(&body, "{\"id\":\"modr-");
 		b_id(&body, 20);
-		b_str(&body, "\",\"object\":\"model\",\"created\":1721172741,\"owned_by\":\"system\","
-			 "\"results\":[{\"flagged\":false,\"note\":\"");
+		b_str(&body,
+		      "\",\"object\":\"model\",\"created\":1721172741,\"owned_by\":\"system\","
+		      "\"results\":[{\"flagged\":false,\"note\":\"");
 		b_words(&body, 10 + rnd(30));
 		b_str(&body, "\"}]}");
 		c->body_bytes += body.len;
@@ -827,7 +852,7 @@ static double run_layer(const struct corpus *c)
  */
 static double run_zlib(const struct corpus *c, bool seq, uint64_t *out_plain, uint64_t *out_z)
 {
-	static unsigned char out[16384];	/* = coding.c's STAGE_BUF */
+	static unsigned char out[16384]; /* = coding.c's STAGE_BUF */
 	uint64_t plain = 0, zb = 0;
 	z_stream *zs = xrealloc(NULL, (c->ngz ? c->ngz : 1) * sizeof(*zs));
 	size_t *p = xrealloc(NULL, (c->ngz ? c->ngz : 1) * sizeof(*p));
@@ -1118,7 +1143,7 @@ static int do_mem(int scale)
 
 int main(int argc, char **argv)
 {
-	pipeline_tune_malloc();		/* as tracetree-bpf does */
+	pipeline_tune_malloc(); /* as tracetree-bpf does */
 	if (argc >= 2 && !strcmp(argv[1], "speed"))
 		return do_speed(argc > 2 ? atoi(argv[2]) : 7, argc > 3 ? argv[3] : NULL);
 	if (argc >= 3 && !strcmp(argv[1], "mem"))

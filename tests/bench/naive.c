@@ -61,7 +61,8 @@ static int attach_floor(struct bpf_object *obj, const char *lib, const char *pre
 	char name[32];
 	struct bpf_program *enter, *exit_p;
 	static const enum tt_func fns[][2] = {
-		{ TT_FN_SSL_WRITE_INT, TT_FN_SSL_WRITE }, { TT_FN_SSL_READ_INT, TT_FN_SSL_READ },
+		{ TT_FN_SSL_WRITE_INT, TT_FN_SSL_WRITE },
+		{ TT_FN_SSL_READ_INT, TT_FN_SSL_READ },
 	};
 	LIBBPF_OPTS(bpf_uprobe_opts, ro, .retprobe = true);
 	static struct tt_target t;
@@ -111,8 +112,8 @@ int main(int argc, char **argv)
 	else
 		err = attach(obj, argv[2], links, &n);
 	if (!err) {
-		rb = ring_buffer__new(bpf_object__find_map_fd_by_name(obj, "naive_rb"), on_rec, NULL,
-				      NULL);
+		rb = ring_buffer__new(bpf_object__find_map_fd_by_name(obj, "naive_rb"), on_rec,
+				      NULL, NULL);
 		err = rb ? 0 : -errno;
 	}
 	if (err) {

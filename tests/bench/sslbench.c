@@ -45,7 +45,7 @@ static SSL_CTX *server_ctx(void)
 	if (!X509_sign(x, pk, EVP_sha256()) || SSL_CTX_use_certificate(ctx, x) != 1 ||
 	    SSL_CTX_use_PrivateKey(ctx, pk) != 1)
 		return NULL;
-	SSL_CTX_set_num_tickets(ctx, 0);	/* nothing pending after the handshake */
+	SSL_CTX_set_num_tickets(ctx, 0); /* nothing pending after the handshake */
 	X509_free(x);
 	EVP_PKEY_free(pk);
 	return ctx;

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 		perror("syswrite: /dev/null");
 		return 1;
 	}
-	for (i = 0; i < n / 4; i++)	/* warm-up */
+	for (i = 0; i < n / 4; i++) /* warm-up */
 		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
 			return 1;
 	for (r = 0; r < reps; r++) {

@@ -13,7 +13,7 @@
 #include "log.h"
 #include "test.h"
 
-#define EVENTS_SIZE	(4u << 20)	/* enough for a call of 256 KiB in 16 KiB records */
+#define EVENTS_SIZE (4u << 20) /* enough for a call of 256 KiB in 16 KiB records */
 
 /*
  * libbpf's warnings into the test log, shown when a test fails (the verifier log among them);

@@ -22,8 +22,13 @@ const volatile __u32 cfg_call_cap = 256 * 1024;
 const volatile __u64 cfg_wake_bytes = 1 << 30;
 
 const volatile struct consts consts = {
-	.sk_unknown = SK_UNKNOWN, .sk_plain = SK_PLAIN, .sk_skip = SK_SKIP, .sk_tls = SK_TLS,
-	.aead_tls12 = AEAD_TLS12, .aead_tls13 = AEAD_TLS13, .aead_rec_max = AEAD_REC_MAX,
+	.sk_unknown = SK_UNKNOWN,
+	.sk_plain = SK_PLAIN,
+	.sk_skip = SK_SKIP,
+	.sk_tls = SK_TLS,
+	.aead_tls12 = AEAD_TLS12,
+	.aead_tls13 = AEAD_TLS13,
+	.aead_rec_max = AEAD_REC_MAX,
 };
 
 char LICENSE[] SEC("license") = "GPL";

@@ -12,11 +12,11 @@
 #include "bpf_test.h"
 #include "test.h"
 
-#define MAX_RECS	40
+#define MAX_RECS 40
 
 /* The records of one run, and whether each one's payload is the source's bytes at its pos. */
 struct collect {
-	const __u8 *src;	/* the bytes at stream position pos0 */
+	const __u8 *src; /* the bytes at stream position pos0 */
 	__u64 pos0;
 	int n;
 	struct tt_data recs[MAX_RECS];
@@ -42,7 +42,7 @@ static int collect_rec(void *ctx, void *data, size_t size)
 /* What one record of a run must hold; the rest must equal the run's. */
 struct want_rec {
 	__u32 len;
-	__u64 off;		/* from the run's first byte */
+	__u64 off; /* from the run's first byte */
 	__u8 flags;
 };
 
@@ -102,10 +102,10 @@ static bool run_collect(struct helpers *s, struct bpf_program *prog, const __u8 
 	       ASSERT_GE(bpf_test__drain(s, collect_rec, c), 0, "drain");
 }
 
-#define F	TT_DF_FIRST
-#define L	TT_DF_LAST
-#define T	TT_DF_TRUNCATED
-#define K	TT_CHUNK
+#define F TT_DF_FIRST
+#define L TT_DF_LAST
+#define T TT_DF_TRUNCATED
+#define K TT_CHUNK
 
 void test_data_out_run(void)
 {
@@ -120,9 +120,15 @@ void test_data_out_run(void)
 		{ "one_byte", 1, F | L, 1, { { 1, 0, F | L } } },
 		{ "one_chunk", K, F | L, 1, { { K, 0, F | L } } },
 		{ "chunk_and_a_byte", K + 1, F | L, 2, { { K, 0, F }, { 1, K, L } } },
-		{ "first_iovec", 40000, F, 3,
+		{ "first_iovec",
+		  40000,
+		  F,
+		  3,
 		  { { K, 0, F }, { K, K, 0 }, { 40000 - 2 * K, 2 * K, 0 } } },
-		{ "last_iovec_truncated", 40000, L | T, 3,
+		{ "last_iovec_truncated",
+		  40000,
+		  L | T,
+		  3,
 		  { { K, 0, T }, { K, K, T }, { 40000 - 2 * K, 2 * K, L | T } } },
 		{ "middle_iovec", 2 * K, 0, 2, { { K, 0, 0 }, { K, K, 0 } } },
 		{ "empty", 0, F | L, 0, { { 0 } } },

@@ -31,22 +31,22 @@ void test_tls_lib_name(void)
 	} cases[] = {
 		{ "/usr/lib/x86_64-linux-gnu/libssl.so.3", 1 },
 		{ "/lib/x86_64-linux-gnu/libssl.so", 1 },
-		{ "libssl.so.3", 1 },				/* no directory */
-		{ "lib/libssl.so.3", 1 },			/* relative */
-		{ "/usr/lib/libssl3.so", 1 },			/* NSS's libssl */
+		{ "libssl.so.3", 1 },	      /* no directory */
+		{ "lib/libssl.so.3", 1 },     /* relative */
+		{ "/usr/lib/libssl3.so", 1 }, /* NSS's libssl */
 		{ "/usr/lib/libnspr4.so", 1 },
 		{ "/usr/lib/x86_64-linux-gnu/libgnutls.so.30", 1 },
-		{ "/usr/lib/libssl", 1 },			/* the name alone */
-		{ "/usr/lib/libgnutls.so.30.34.3.4567", 1 },	/* a last part of 25 bytes */
-		{ "/usr/lib/libgnutls.so.30.34.3.45678", 0 },	/* 26: too far from the end */
+		{ "/usr/lib/libssl", 1 },		      /* the name alone */
+		{ "/usr/lib/libgnutls.so.30.34.3.4567", 1 },  /* a last part of 25 bytes */
+		{ "/usr/lib/libgnutls.so.30.34.3.45678", 0 }, /* 26: too far from the end */
 		{ "/usr/lib/x86_64-linux-gnu/libcrypto.so.3", 0 },
 		{ "/usr/lib/libss.so", 0 },
 		{ "/usr/lib/libgnutl.so", 0 },
 		{ "/usr/lib/libnspr.so", 0 },
-		{ "/usr/lib/xlibssl.so", 0 },			/* not at the start of the name */
-		{ "/opt/libssl/lib.so", 0 },			/* a directory, not the file */
+		{ "/usr/lib/xlibssl.so", 0 }, /* not at the start of the name */
+		{ "/opt/libssl/lib.so", 0 },  /* a directory, not the file */
 		{ "/usr/lib/LIBSSL.so", 0 },
-		{ "libss", 0 },					/* shorter than any name */
+		{ "libss", 0 }, /* shorter than any name */
 		{ "", 0 },
 	};
 	struct helpers *s = bpf_test__load();
@@ -93,7 +93,7 @@ void test_aead_kind(void)
 		const char *name;
 		__u8 ad[13];
 		size_t len;
-		int want;	/* 12, 13: AEAD_TLS12 / AEAD_TLS13, 0: none */
+		int want; /* 12, 13: AEAD_TLS12 / AEAD_TLS13, 0: none */
 	} cases[] = {
 		{ "tls13_app_data", { 0x17, 0x03, 0x03, 0x40, 0x11 }, 5, 13 },
 		{ "tls13_handshake", { 0x16, 0x03, 0x03, 0x00, 0x20 }, 5, 0 },
@@ -118,8 +118,11 @@ void test_aead_kind(void)
 		if (!test__start_subtest(cases[i].name) ||
 		    !aead(s, cases[i].ad, cases[i].len, NULL, 0, 0))
 			continue;
-		ASSERT_EQ(s->bss->aead_io.kind, cases[i].want == 13 ? c->aead_tls13 :
-			  cases[i].want == 12 ? c->aead_tls12 : 0, cases[i].name);
+		ASSERT_EQ(s->bss->aead_io.kind,
+			  cases[i].want == 13 ? c->aead_tls13 :
+			  cases[i].want == 12 ? c->aead_tls12 :
+						0,
+			  cases[i].name);
 	}
 	if (test__start_subtest("unreadable_ad") && aead(s, (void *)8, 5, NULL, 0, 0))
 		ASSERT_EQ(s->bss->aead_io.kind, 0, "ad at address 8");
@@ -127,18 +130,18 @@ void test_aead_kind(void)
 }
 
 /* Sizes relative to the object's AEAD_REC_MAX. */
-#define REC_MAX		(-1)
-#define REC_MAX_1	(-2)
+#define REC_MAX	  (-1)
+#define REC_MAX_1 (-2)
 
 void test_aead_app_len(void)
 {
 	enum { ZERO, ALL, ALL_BUT_TYPE } want;
 	static const struct {
 		const char *name;
-		int type;	/* the record's last byte, -1: not set */
-		long n;		/* record length, or REC_MAX / REC_MAX_1 */
-		bool on_guard;	/* the record starts on the unmapped page, else ends before it */
-		int tls;	/* 12, 13: AEAD_TLS12 / AEAD_TLS13 */
+		int type;      /* the record's last byte, -1: not set */
+		long n;	       /* record length, or REC_MAX / REC_MAX_1 */
+		bool on_guard; /* the record starts on the unmapped page, else ends before it */
+		int tls;       /* 12, 13: AEAD_TLS12 / AEAD_TLS13 */
 		int want;
 	} cases[] = {
 		{ "tls13_app_data", 0x17, 100, false, 13, ALL_BUT_TYPE },
@@ -174,15 +177,19 @@ void test_aead_app_len(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (!test__start_subtest(cases[i].name))
 			continue;
-		n = cases[i].n == REC_MAX ? c->aead_rec_max :
-		    cases[i].n == REC_MAX_1 ? c->aead_rec_max + 1 : (size_t)cases[i].n;
+		n = cases[i].n == REC_MAX   ? c->aead_rec_max :
+		    cases[i].n == REC_MAX_1 ? c->aead_rec_max + 1 :
+					      (size_t)cases[i].n;
 		p = cases[i].on_guard ? end : end - n;
 		if (cases[i].type >= 0)
 			end[-1] = (__u8)cases[i].type;
 		if (!aead(s, NULL, 0, p, n, cases[i].tls == 13 ? c->aead_tls13 : c->aead_tls12))
 			continue;
 		want = cases[i].want;
-		ASSERT_EQ(s->bss->aead_io.app_len, want == ALL ? n : want == ALL_BUT_TYPE ? n - 1 : 0,
+		ASSERT_EQ(s->bss->aead_io.app_len,
+			  want == ALL	       ? n :
+			  want == ALL_BUT_TYPE ? n - 1 :
+						 0,
 			  cases[i].name);
 	}
 out:

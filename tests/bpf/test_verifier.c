@@ -33,7 +33,8 @@ static void load_tracer(const char *name, bool all, __u32 call_cap)
 	if (!err)
 		err = tracetree__load(t);
 	if (ASSERT_OK(err, name)) {
-		bpf_object__for_each_program(p, t->obj) {
+		bpf_object__for_each_program(p, t->obj)
+		{
 			ASSERT_GE(bpf_program__fd(p), 0, bpf_program__name(p));
 			n++;
 		}

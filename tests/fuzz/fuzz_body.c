@@ -13,7 +13,7 @@
 #include "coding.h"
 #include "log.h"
 
-#define CAP	(1u << 20)
+#define CAP (1u << 20)
 
 struct sink {
 	unsigned char *p;
@@ -25,7 +25,7 @@ static int sink(const void *p, size_t n, void *ctx)
 	struct sink *s = ctx;
 
 	if (n > CAP - s->n)
-		abort();	/* the decoder let more than its cap through */
+		abort(); /* the decoder let more than its cap through */
 	memcpy(s->p + s->n, p, n);
 	s->n += n;
 	return 0;
@@ -53,8 +53,9 @@ static int run(const char *coding, const uint8_t *in, size_t n, size_t split, si
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const codings[] = { "gzip", "deflate", "br", "zstd", "gzip, br",
-					       "deflate, zstd", "identity", "br, gzip" };
+	static const char *const codings[] = {
+		"gzip", "deflate", "br", "zstd", "gzip, br", "deflate, zstd", "identity", "br, gzip"
+	};
 	static unsigned char *b1, *b2;
 	struct sink s1, s2;
 	const char *coding;

@@ -35,8 +35,12 @@ static void head(const struct http_exchange *x, void *ctx)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct conn_opts o = { .max_header_bytes = 512, .max_body = 4096, .max_event = 256,
-			       .max_events = 16, .max_pending = 4, .max_conns = 2 };
+	struct conn_opts o = { .max_header_bytes = 512,
+			       .max_body = 4096,
+			       .max_event = 256,
+			       .max_events = 16,
+			       .max_pending = 4,
+			       .max_conns = 2 };
 	struct conn_table *t = conn_table__new(&o, sink, NULL);
 	uint64_t pos[2][2] = { { 0 } }, ts = 1;
 	struct tt_data *r;

@@ -29,7 +29,9 @@ static void feed(struct h2_session *s, struct tt_buf *b, int side, const uint8_t
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct h2_opts o = { .max_header_bytes = 512, .max_streams = 4, .max_frame = 16384,
+	struct h2_opts o = { .max_header_bytes = 512,
+			     .max_streams = 4,
+			     .max_frame = 16384,
 			     .lim = { .max_body = 4096, .max_event = 256, .max_events = 16 } };
 	struct tt_buf b[2];
 	struct h2_session *s;

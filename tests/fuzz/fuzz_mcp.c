@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_set_bodies(&x, data + 1, size - 1, data[0] & 1 ? HTTP_BODY_SSE : HTTP_BODY_PLAIN);
 	if (x.req.body && mcp_decode(&x, &c) == 0)
 		mcp_call__free(c);
-	x.req.headers.v = NULL;		/* on the stack */
+	x.req.headers.v = NULL; /* on the stack */
 	x.req.headers.n = 0;
 	http_message__clear(&x.req);
 	http_message__clear(&x.resp);

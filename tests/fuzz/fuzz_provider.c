@@ -43,7 +43,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	x.tls = true;
 	x.flags = kind == 2 ? HTTP_X_RESP_TRUNCATED | HTTP_X_REQ_TRUNCATED : 0;
 	fz_set_bodies(&x, data + 2, size - 2,
-		      kind == 0 ? HTTP_BODY_SSE : kind == 1 ? HTTP_BODY_NDJSON : HTTP_BODY_PLAIN);
+		      kind == 0 ? HTTP_BODY_SSE :
+		      kind == 1 ? HTTP_BODY_NDJSON :
+				  HTTP_BODY_PLAIN);
 	if (!provider_decode(&x, &o, &c))
 		genai_call__free(c);
 	http_message__clear(&x.req);

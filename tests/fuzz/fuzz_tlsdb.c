@@ -55,6 +55,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (tlsdb__match_signatures(db, &img, &hit) == 1)
 		for (i = 0; i < hit.n_offs; i++)
 			if (hit.offs[i].off >= third)
-				abort();	/* a function must be in the code */
+				abort(); /* a function must be in the code */
 	return 0;
 }

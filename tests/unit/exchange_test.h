@@ -12,16 +12,16 @@
 #include "http_exchange.h"
 #include "test.h"
 
-#define XT_MAX_X	64
-#define XT_MAX_HEADS	16
+#define XT_MAX_X     64
+#define XT_MAX_HEADS 16
 
 /* A request head as the head sink saw it (conn_table__set_head_sink), when it was reported. */
 struct xt_head {
-	const struct http_exchange *x;	/* the exchange being built (compared, not read later) */
+	const struct http_exchange *x; /* the exchange being built (compared, not read later) */
 	uint32_t pid, tid, flags;
 	uint64_t conn, start_ns;
-	char line[160];			/* "METHOD target traceparent" ("(none)" without one) */
-	size_t delivered;		/* exchanges the sink had received by then */
+	char line[160];	  /* "METHOD target traceparent" ("(none)" without one) */
+	size_t delivered; /* exchanges the sink had received by then */
 };
 
 /*

@@ -16,22 +16,22 @@
 #include "http_exchange.h"
 #include "test.h"
 
-#define H2T_MAX_SEGS	256
+#define H2T_MAX_SEGS 256
 
 /* One captured call: bytes [off, off + len) of side's stream, arriving at ts. */
 struct h2t_seg {
-	int side;		/* enum h2_side */
+	int side; /* enum h2_side */
 	size_t off;
 	size_t len;
 	uint64_t ts;
 };
 
 struct h2t {
-	nghttp2_hd_deflater *def[2];	/* the client's and the server's encoders */
+	nghttp2_hd_deflater *def[2]; /* the client's and the server's encoders */
 	struct tt_buf out[2];
 	struct h2t_seg seg[H2T_MAX_SEGS];
 	size_t nseg;
-	bool cut;			/* the next bytes start a new call */
+	bool cut; /* the next bytes start a new call */
 	uint64_t ts;
 };
 
@@ -79,11 +79,17 @@ static inline void h2t_raw(struct h2t *b, int side, const void *p, size_t n)
 	s->len += n;
 }
 
-static inline void h2t_frame(struct h2t *b, int side, uint8_t type, uint8_t flags,
-			     uint32_t stream, const void *p, size_t n)
+static inline void h2t_frame(struct h2t *b, int side, uint8_t type, uint8_t flags, uint32_t stream,
+			     const void *p, size_t n)
 {
-	uint8_t h[9] = { (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n, type, flags,
-			 (uint8_t)(stream >> 24), (uint8_t)(stream >> 16), (uint8_t)(stream >> 8),
+	uint8_t h[9] = { (uint8_t)(n >> 16),
+			 (uint8_t)(n >> 8),
+			 (uint8_t)n,
+			 type,
+			 flags,
+			 (uint8_t)(stream >> 24),
+			 (uint8_t)(stream >> 16),
+			 (uint8_t)(stream >> 8),
 			 (uint8_t)stream };
 
 	h2t_raw(b, side, h, 9);
@@ -134,10 +140,10 @@ static inline size_t h2t_hpack_v(struct h2t *b, int side, uint8_t *out, size_t c
 }
 
 struct h2t_hopts {
-	size_t frag;		/* split the block: HEADERS + CONTINUATIONs of this size */
-	int pad;		/* padding bytes (PADDED), -1 none */
-	bool prio;		/* PRIORITY flag with its 5 bytes */
-	bool no_end_headers;	/* leave the block open (malformed tests) */
+	size_t frag;	     /* split the block: HEADERS + CONTINUATIONs of this size */
+	int pad;	     /* padding bytes (PADDED), -1 none */
+	bool prio;	     /* PRIORITY flag with its 5 bytes */
+	bool no_end_headers; /* leave the block open (malformed tests) */
 };
 
 /* A header block on stream: HEADERS (+ CONTINUATION) frames. */
@@ -204,8 +210,8 @@ static inline void h2t_rst(struct h2t *b, int side, uint32_t stream, uint32_t co
 static inline void h2t_goaway(struct h2t *b, int side, uint32_t last, uint32_t code)
 {
 	uint8_t p[8] = { (uint8_t)(last >> 24), (uint8_t)(last >> 16), (uint8_t)(last >> 8),
-			 (uint8_t)last, (uint8_t)(code >> 24), (uint8_t)(code >> 16),
-			 (uint8_t)(code >> 8), (uint8_t)code };
+			 (uint8_t)last,		(uint8_t)(code >> 24), (uint8_t)(code >> 16),
+			 (uint8_t)(code >> 8),	(uint8_t)code };
 
 	h2t_frame(b, side, H2_GOAWAY, 0, 0, p, 8);
 }

@@ -19,7 +19,7 @@ struct lt {
 	struct linker *l;
 	struct tt_span *v[LT_MAX_SPANS];
 	size_t n;
-	size_t total;		/* every span seen (also beyond LT_MAX_SPANS, freed at once) */
+	size_t total; /* every span seen (also beyond LT_MAX_SPANS, freed at once) */
 };
 
 static inline void lt_sink(struct tt_span *s, void *ctx)
@@ -100,8 +100,8 @@ struct lt_want {
 	const char *arg;
 };
 
-static inline bool lt_need(const struct lt *t, const struct lt_want *w, size_t n,
-			   const char *file, int line)
+static inline bool lt_need(const struct lt *t, const struct lt_want *w, size_t n, const char *file,
+			   int line)
 {
 	bool ok = true;
 	size_t i;
@@ -125,13 +125,14 @@ static inline bool lt_need(const struct lt *t, const struct lt_want *w, size_t n
  * span, asserting each is there (the failure names the span): false when one is missing. The
  * entries give only the fields they use, hence the pragma.
  */
-#define LT_NEED(t, ...) ({								\
-	_Pragma("GCC diagnostic push")							\
-	_Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")		\
-	const struct lt_want ___w[] = { __VA_ARGS__ };					\
-	_Pragma("GCC diagnostic pop")							\
-	lt_need(t, ___w, sizeof(___w) / sizeof(___w[0]), __FILE__, __LINE__);		\
-})
+#define LT_NEED(t, ...)                                                                       \
+	({                                                                                    \
+		_Pragma("GCC diagnostic push")                                                \
+			_Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")    \
+				const struct lt_want ___w[] = { __VA_ARGS__ };                \
+		_Pragma("GCC diagnostic pop")                                                 \
+			lt_need(t, ___w, sizeof(___w) / sizeof(___w[0]), __FILE__, __LINE__); \
+	})
 
 static inline bool parent_is(const struct tt_span *child, const struct tt_span *parent)
 {

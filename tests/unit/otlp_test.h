@@ -14,8 +14,8 @@
 #include "span.h"
 #include "test.h"
 
-#define OTLP_TEST_NSPANS	5
-#define OTLP_TEST_REAL_NS	1760000000000000000ull	/* Unix ns at boot time 1 s */
+#define OTLP_TEST_NSPANS  5
+#define OTLP_TEST_REAL_NS 1760000000000000000ull /* Unix ns at boot time 1 s */
 
 static inline const struct otlp_meta *otlp_test_meta(void)
 {
@@ -51,8 +51,7 @@ static inline void otlp_test_id(uint8_t *id, size_t n, uint8_t seed, bool random
 		id[i] = (uint8_t)(seed * 16 + i);
 }
 
-static inline struct tt_resource *otlp_test_resource(uint32_t pid, const char *svc,
-						     const char *exe)
+static inline struct tt_resource *otlp_test_resource(uint32_t pid, const char *svc, const char *exe)
 {
 	const char *args[] = { exe, "-c", "ls /tmp" };
 	struct tt_resource *r = resource__new(pid, 5);
@@ -98,8 +97,8 @@ static inline void otlp_test_spans(struct tt_span **v, bool random)
 
 	otlp_test_id(t1, 16, 1, random);
 	otlp_test_id(t2, 16, 2, random);
-	agent = otlp_test_span("invoke_agent claude-code", SPAN_KIND_INTERNAL, ra, t1, NULL,
-			       2000, 9000, random, 3);
+	agent = otlp_test_span("invoke_agent claude-code", SPAN_KIND_INTERNAL, ra, t1, NULL, 2000,
+			       9000, random, 3);
 	otlp_test_id(agent->parent_id, 8, 4, random);
 	agent->has_parent = true;
 	agent->remote_parent = true;

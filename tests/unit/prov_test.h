@@ -13,10 +13,10 @@
  * Exchanges are built as the HTTP layer would hand them over: the request starts at 1 s, the
  * first response byte arrives at 1.4 s and stream events follow 10 ms apart.
  */
-#define MS		1000000ull
-#define T_REQ_START	(1000 * MS)
-#define T_FIRST_BODY	(1400 * MS)
-#define T_EVENT_STEP	(10 * MS)
+#define MS	     1000000ull
+#define T_REQ_START  (1000 * MS)
+#define T_FIRST_BODY (1400 * MS)
+#define T_EVENT_STEP (10 * MS)
 
 /* Streaming kinds: resp is split into events by the one SSE / NDJSON parser. */
 struct http_exchange *ptest_exchange(const char *host, const char *target, int status,

@@ -38,7 +38,7 @@ static const struct test_def tests[] = {
 
 static struct {
 	const char *filter;	/* test name glob */
-	const char *sub_filter;	/* subtest name glob */
+	const char *sub_filter; /* subtest name glob */
 	bool verbose;
 	const char *cur_test;
 	const char *cur_sub;
@@ -96,7 +96,8 @@ bool tt_test_memeq(const void *a, size_t alen, const void *b, size_t blen, const
 	for (i = 0; i < n && x[i] == y[i]; i++)
 		;
 	return tt_test_check(false, file, line, name,
-			     "bytes differ: len %zu vs %zu, first difference at %zu", alen, blen, i);
+			     "bytes differ: len %zu vs %zu, first difference at %zu", alen, blen,
+			     i);
 }
 
 bool test__start_subtest(const char *name)
@@ -204,8 +205,8 @@ uint32_t test__rand(uint64_t *state)
 
 const char *const test__split_names[TEST_SPLIT_MODES] = { "whole", "bytes", "random", "overlap" };
 
-#define SPLIT_MAX_PIECE	64	/* random cuts: 1 to 64 bytes */
-#define SPLIT_MAX_BACK	5	/* overlap: bytes re-sent before a piece */
+#define SPLIT_MAX_PIECE 64 /* random cuts: 1 to 64 bytes */
+#define SPLIT_MAX_BACK	5  /* overlap: bytes re-sent before a piece */
 #define DF_EDGES	(TT_DF_FIRST | TT_DF_LAST | TT_DF_TRUNCATED)
 
 /* One record of n bytes at position pos of rec's stream, in a block of exactly its size. */
@@ -243,7 +244,7 @@ int test__split_feed(const struct tt_data *rec, const void *data, size_t before,
 	size_t len = rec->len, k, n, back;
 	int err = 0;
 
-	if (!len)	/* a record of no bytes still carries its flags */
+	if (!len) /* a record of no bytes still carries its flags */
 		return split_emit(rec, rec->pos, p, 0, rec->flags, fn, ctx);
 	for (k = 0; k < len && !err; k += n) {
 		n = len - k;
@@ -257,7 +258,7 @@ int test__split_feed(const struct tt_data *rec, const void *data, size_t before,
 		fl = inner | (k ? 0 : rec->flags & TT_DF_FIRST) |
 		     (k + n == len ? rec->flags & (TT_DF_LAST | TT_DF_TRUNCATED) : 0);
 		err = split_emit(rec, rec->pos + k - back, p + k - back, n + back, fl, fn, ctx);
-		if (!err && mode == TEST_SPLIT_OVERLAP && n == 1)	/* and an exact duplicate */
+		if (!err && mode == TEST_SPLIT_OVERLAP && n == 1) /* and an exact duplicate */
 			err = split_emit(rec, rec->pos + k, p + k, 1, inner, fn, ctx);
 	}
 	return err;
@@ -357,8 +358,7 @@ int main(int argc, char **argv)
 	return fail ? 1 : 0;
 }
 
-size_t test__deflate(const void *in, size_t n, unsigned char *out, size_t cap, int level,
-		     int wbits)
+size_t test__deflate(const void *in, size_t n, unsigned char *out, size_t cap, int level, int wbits)
 {
 	z_stream z = { 0 };
 	size_t len;

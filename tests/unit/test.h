@@ -78,6 +78,7 @@ static inline size_t test__split_piece(enum test_split mode)
 	return mode == TEST_SPLIT_WHOLE ? SIZE_MAX : mode == TEST_SPLIT_BYTES ? 1 : 0;
 }
 
+/* clang-format off */
 #define ASSERT_TRUE(c, name) tt_test_check(!!(c), __FILE__, __LINE__, name, "%s", #c)
 #define ASSERT_FALSE(c, name) tt_test_check(!(c), __FILE__, __LINE__, name, "!(%s)", #c)
 #define ASSERT_EQ(a, b, name) ({						\
@@ -123,5 +124,6 @@ static inline size_t test__split_piece(enum test_split mode)
 })
 #define ASSERT_MEMEQ(a, alen, b, blen, name)					\
 	tt_test_memeq(a, alen, b, blen, __FILE__, __LINE__, name)
+/* clang-format on */
 
 #endif /* TT_TEST_H */

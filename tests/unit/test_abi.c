@@ -20,6 +20,7 @@ struct layout {
 	struct field fields[16];
 };
 
+/* clang-format off */
 #define F(s, m) { #m, offsetof(struct s, m) }
 
 static const struct layout layouts[] = {
@@ -60,6 +61,7 @@ static const struct layout layouts[] = {
 	  { F(tt_libopen, h), F(tt_libopen, path_len), F(tt_libopen, pad0), F(tt_libopen, pad1),
 	    F(tt_libopen, path) } },
 };
+/* clang-format on */
 
 static const char *bpf_obj(void)
 {

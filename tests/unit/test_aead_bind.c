@@ -55,12 +55,16 @@ static int add(struct aead_hold *h, uint32_t pid, uint32_t tid, uint64_t pos, co
 }
 
 /* A socket write of thread tid binding its held records to socket ino from stream base on. */
-static void bind_rec(struct aead_hold *h, struct got *g, uint32_t pid, uint32_t tid,
-		     uint64_t ino, int fd, uint64_t base, uint64_t len)
+static void bind_rec(struct aead_hold *h, struct got *g, uint32_t pid, uint32_t tid, uint64_t ino,
+		     int fd, uint64_t base, uint64_t len)
 {
-	struct tt_aead_bind b = { .h = { .type = TT_REC_AEAD_BIND, .size = sizeof(b), .pid = pid,
-					 .tid = tid },
-				  .conn = TT_CONN_AEAD | ino, .fd = fd, .base = base, .len = len };
+	struct tt_aead_bind b = {
+		.h = { .type = TT_REC_AEAD_BIND, .size = sizeof(b), .pid = pid, .tid = tid },
+		.conn = TT_CONN_AEAD | ino,
+		.fd = fd,
+		.base = base,
+		.len = len
+	};
 
 	aead_hold__bind(h, &b, collect, g);
 }

@@ -66,7 +66,8 @@ void test_body_reader_sse_gzip(void)
 		k = (sizeof(out) - z.avail_out) / 2;
 		ASSERT_OK(body_reader__feed(&r, out, k, 1000 * (i + 1)), "feed a");
 		ASSERT_OK(body_reader__feed(&r, out + k, sizeof(out) - z.avail_out - k,
-					    1000 * (i + 1) + 1), "feed b");
+					    1000 * (i + 1) + 1),
+			  "feed b");
 		ASSERT_EQ(m.n_events, i + 1, "event decoded on arrival");
 	}
 	deflateEnd(&z);
@@ -117,8 +118,8 @@ void test_body_reader_caps(void)
 /* Event strings of every size share blocks; big ones get their own; all are freed at once. */
 void test_body_event_store(void)
 {
-	static const size_t sizes[] = { 0, 1, 100, 1022, 1023, 1024, 5000, 16382, 16383, 16384,
-					70000, 10, 300, 65535, 65536, 3 };
+	static const size_t sizes[] = { 0,     1,     100,   1022, 1023, 1024,	5000,  16382,
+					16383, 16384, 70000, 10,   300,	 65535, 65536, 3 };
 	struct http_message m = { 0 };
 	char *src = malloc(70003), *got[3 * 16];
 	size_t i, k, n = 0;

@@ -19,7 +19,7 @@ static void tmp_path(char *buf, size_t len, const char *tag)
 
 static size_t make_data(unsigned char *buf, uint32_t len, uint64_t pos, unsigned char fill)
 {
-	struct tt_data d = {0};
+	struct tt_data d = { 0 };
 
 	d.h.type = TT_REC_DATA;
 	d.h.abi = TT_ABI_VERSION;
@@ -142,7 +142,7 @@ void test_capfile_bad_files(void)
 	big[8] = 0xff;
 	big[9] = 0xff;
 	f = fopen(path, "w");
-	fwrite(big, 1, sizeof(big), f);	/* 128 bytes: longer than a header */
+	fwrite(big, 1, sizeof(big), f); /* 128 bytes: longer than a header */
 	fwrite(big, 1, sizeof(big), f);
 	fclose(f);
 	ASSERT_NULL(capfile_reader__open(path, &h), "bad header size");

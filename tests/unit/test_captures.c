@@ -24,10 +24,10 @@ static const char *const cases[] = {
 };
 
 struct seen {
-	cJSON *calls;		/* array of {response_id, model, ...} as decoded */
+	cJSON *calls; /* array of {response_id, model, ...} as decoded */
 	int exchanges;
 	int incomplete;
-	int directions_ok;	/* requests carry a method, responses a status */
+	int directions_ok; /* requests carry a method, responses a status */
 };
 
 static void on_span(struct tt_span *s, void *ctx)
@@ -77,7 +77,7 @@ static int pipeline_feed(const struct tt_data *rec, size_t size, void *ctx)
 
 static bool replay(const char *name, bool split, struct seen *s)
 {
-	struct pipeline_opts po = {0};
+	struct pipeline_opts po = { 0 };
 	struct capfile_header h;
 	struct capfile_reader *r;
 	struct pipeline *p;
@@ -108,8 +108,8 @@ static bool replay(const char *name, bool split, struct seen *s)
 			break;
 		last = hd->ts_ns;
 		if (split && hd->type == TT_REC_DATA)
-			test__split_feed(rec, ((const struct tt_data *)rec)->data, 0, TEST_SPLIT_BYTES,
-					 NULL, pipeline_feed, p);
+			test__split_feed(rec, ((const struct tt_data *)rec)->data, 0,
+					 TEST_SPLIT_BYTES, NULL, pipeline_feed, p);
 		else
 			pipeline__record(p, rec, size);
 	}

@@ -9,7 +9,7 @@
 #include "tt_limits.h"
 #include "test.h"
 
-#define NOT_DONE	(-2000)	/* input ended before the last chunk */
+#define NOT_DONE (-2000) /* input ended before the last chunk */
 
 static int collect(const unsigned char *p, size_t n, void *ctx)
 {
@@ -28,10 +28,10 @@ static long chunked_piece(const void *p, size_t n, void *ctx)
 	long took;
 
 	if (chunked_dec__done(&r->d))
-		return 0;	/* the rest is the next message's */
+		return 0; /* the rest is the next message's */
 	took = chunked_dec__feed(&r->d, p, n, collect, r->out);
 	if (took >= 0 && (size_t)took < n && !chunked_dec__done(&r->d))
-		return -1000;	/* stopped early without being done */
+		return -1000; /* stopped early without being done */
 	return took;
 }
 
@@ -172,8 +172,8 @@ void test_chunked_skip(void)
 	ASSERT_EQ(chunked_dec__feed(&d, (const unsigned char *)"a\r\n01", 5, collect, &out), 5,
 		  "head of chunk");
 	ASSERT_OK(chunked_dec__skip(&d, 6), "lost bytes inside the chunk");
-	ASSERT_EQ(chunked_dec__feed(&d, (const unsigned char *)"89\r\n0\r\n\r\n", 9, collect,
-				    &out), 9, "rest");
+	ASSERT_EQ(chunked_dec__feed(&d, (const unsigned char *)"89\r\n0\r\n\r\n", 9, collect, &out),
+		  9, "rest");
 	ASSERT_TRUE(chunked_dec__done(&d), "done");
 	ASSERT_MEMEQ(out.data, out.len, "0189", 4, "body around the hole");
 	memset(&d, 0, sizeof(d));

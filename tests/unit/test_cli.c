@@ -32,8 +32,8 @@ static bool parse_ok(struct tt_opts *o, const char *const *args, const char *nam
 
 void test_cli_command_mode(void)
 {
-	const char *args[] = { "tt", "--raw=raw.jsonl", "-o", "out.jsonl", "--", "curl", "-sk",
-			       "--max-time", "3", "https://x/", NULL };
+	const char *args[] = { "tt",  "--raw=raw.jsonl", "-o", "out.jsonl",  "--", "curl",
+			       "-sk", "--max-time",	 "3",  "https://x/", NULL };
 	struct tt_opts o;
 
 	if (!parse_ok(&o, args, "parse"))
@@ -54,9 +54,10 @@ void test_cli_command_mode(void)
 
 void test_cli_pids_and_sizes(void)
 {
-	const char *args[] = { "tt", "-p", "12,34", "--pid", "56", "--record", "c.ttcap",
-			       "--call-cap", "1M", "--ringbuf-size", "8M", "--stats=5", "-vv",
-			       "--tls-db", "db.conf", "-q", NULL };
+	const char *args[] = { "tt",	   "-p",	"12,34",      "--pid",	  "56",
+			       "--record", "c.ttcap",	"--call-cap", "1M",	  "--ringbuf-size",
+			       "8M",	   "--stats=5", "-vv",	      "--tls-db", "db.conf",
+			       "-q",	   NULL };
 	struct tt_opts o;
 
 	if (!parse_ok(&o, args, "parse"))
@@ -96,7 +97,7 @@ void test_cli_errors(void)
 {
 	static const struct {
 		const char *args[8];
-		const char *msg;	/* substring of the error */
+		const char *msg; /* substring of the error */
 	} cases[] = {
 		{ { "tt", NULL }, "nothing to trace" },
 		{ { "tt", "--raw", NULL }, "nothing to trace" },
@@ -129,9 +130,15 @@ void test_cli_errors(void)
 
 void test_cli_export_options(void)
 {
-	const char *args[] = { "tt", "--format", "tree", "--otlp-endpoint",
-			       "http://127.0.0.1:4318/v1/traces", "--capture-content",
-			       "--semconv-legacy", "--all", NULL };
+	const char *args[] = { "tt",
+			       "--format",
+			       "tree",
+			       "--otlp-endpoint",
+			       "http://127.0.0.1:4318/v1/traces",
+			       "--capture-content",
+			       "--semconv-legacy",
+			       "--all",
+			       NULL };
 	struct tt_opts o;
 
 	if (!parse_ok(&o, args, "parse"))
@@ -149,7 +156,7 @@ void test_cli_formats(void)
 		const char *name;
 		enum tt_format format;
 	} cases[] = {
-		{ "tree", TT_FORMAT_TREE }, { "otlp-json", TT_FORMAT_OTLP_JSON },
+		{ "tree", TT_FORMAT_TREE },	      { "otlp-json", TT_FORMAT_OTLP_JSON },
 		{ "exchanges", TT_FORMAT_EXCHANGES }, { "calls", TT_FORMAT_CALLS },
 		{ "none", TT_FORMAT_NONE },
 	};

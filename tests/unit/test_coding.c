@@ -123,9 +123,15 @@ void test_coding_decode(void)
 		const char *name;
 		const char *ce;
 	} cases[] = {
-		{ "gzip", "gzip" }, { "x-gzip", "X-Gzip" }, { "deflate-zlib", "deflate" },
-		{ "deflate-raw", "deflate" }, { "br", "br" }, { "zstd", "zstd" },
-		{ "stacked", "gzip, br" }, { "identity", "identity" }, { "gzip-members", "gzip" },
+		{ "gzip", "gzip" },
+		{ "x-gzip", "X-Gzip" },
+		{ "deflate-zlib", "deflate" },
+		{ "deflate-raw", "deflate" },
+		{ "br", "br" },
+		{ "zstd", "zstd" },
+		{ "stacked", "gzip, br" },
+		{ "identity", "identity" },
+		{ "gzip-members", "gzip" },
 	};
 	size_t i;
 	int how;
@@ -165,7 +171,8 @@ void test_coding_decode(void)
 			if (!test__start_subtest(c))
 				continue;
 			tt_buf_init(&out, 2 << 20);
-			ASSERT_OK(decode(cases[i].ce, enc, len, how, 2 << 20, &out, &fin), splits[how]);
+			ASSERT_OK(decode(cases[i].ce, enc, len, how, 2 << 20, &out, &fin),
+				  splits[how]);
 			ASSERT_OK(fin, "finish");
 			ASSERT_MEMEQ(out.data, out.len, plain, n, splits[how]);
 			tt_buf_free(&out);
@@ -193,8 +200,8 @@ void test_coding_errors(void)
 	ASSERT_EQ(decode("zstd", junk, sizeof(junk) - 1, 0, 1 << 20, &out, &fin), -EBADMSG,
 		  "corrupt zstd");
 	ASSERT_EQ(decode("compress", junk, 4, 0, 1 << 20, &out, &fin), -EOPNOTSUPP, "unknown");
-	ASSERT_EQ(decode("gzip, gzip, gzip, gzip, gzip", junk, 4, 0, 1 << 20, &out, &fin),
-		  -E2BIG, "too many codings");
+	ASSERT_EQ(decode("gzip, gzip, gzip, gzip, gzip", junk, 4, 0, 1 << 20, &out, &fin), -E2BIG,
+		  "too many codings");
 	/* A stream cut short decodes what it has and says so at the end. */
 	len = test__deflate(plain, n, enc, cap, 6, 31);
 	tt_buf_reset(&out);
@@ -443,7 +450,7 @@ void test_coding_gzip_fast_members(void)
 		err = decode_fast(enc, len, 16384, 2048, cap, &out, &fin, &fast);
 		ASSERT_EQ(err, -EBADMSG, what[i]);
 		ASSERT_TRUE(fast > 0, what[i]);
-		ASSERT_EQ(out.len, n, what[i]);	/* member 1 whole, nothing after its trailer */
+		ASSERT_EQ(out.len, n, what[i]); /* member 1 whole, nothing after its trailer */
 		enc[l1 - 8 + 4 * i] ^= 0x10;
 	}
 out:
@@ -456,7 +463,8 @@ out:
 /* Truncated, corrupt and bomb streams on the libdeflate path end as on zlib's. */
 void test_coding_gzip_fast_errors(void)
 {
-	size_t n, cap = 4 << 20, len, nb, zeros = 64u << 20, *bounds = malloc(20000 * sizeof(size_t));
+	size_t n, cap = 4 << 20, len, nb, zeros = 64u << 20,
+		  *bounds = malloc(20000 * sizeof(size_t));
 	unsigned char *plain = sample(&n), *enc = malloc(cap), *big = NULL;
 	struct tt_buf out;
 	uint64_t fast;
@@ -514,8 +522,8 @@ void test_coding_zstd_frames(void)
 {
 	static const unsigned char bad[][20] = {
 		{ 0x27, 0xb5, 0x2f, 0xfd, 0x04, 0x02, 0, 0, 0 },
-		{ 0x28, 0xb5, 0x2f, 0xfd, 0x51, 0x2a, 0x4d, 0x18, 0x08, 0, 0, 0, 0x28, 0xb5, 0x2f,
-		  0xfd, 0, 0, 0x31, 0x04 },
+		{ 0x28, 0xb5, 0x2f, 0xfd, 0x51, 0x2a, 0x4d, 0x18, 0x08, 0,
+		  0,	0,    0x28, 0xb5, 0x2f, 0xfd, 0,    0,	  0x31, 0x04 },
 	};
 	static const size_t bad_len[] = { 9, 20 };
 	size_t b;
@@ -538,7 +546,8 @@ void test_coding_zstd_frames(void)
 	}
 	for (b = 0; b < 2; b++) {
 		for (k = 0; k <= bad_len[b]; k++)
-			ASSERT_EQ(decode_cut("zstd", bad[b], bad_len[b], k, 1 << 20, &out, &fin, NULL),
+			ASSERT_EQ(decode_cut("zstd", bad[b], bad_len[b], k, 1 << 20, &out, &fin,
+					     NULL),
 				  -EBADMSG, b ? "dictionary frame" : "legacy frame");
 	}
 	/* two bytes of a next frame: the stream did not end */

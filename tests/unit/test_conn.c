@@ -13,10 +13,11 @@
 #include "exchange_test.h"
 #include "test.h"
 
-#define JSON_BODY "{\"id\":\"msg_01\",\"type\":\"message\",\"content\":[{\"type\":\"text\"," \
-		  "\"text\":\"Hello!\"}]}"
-#define PID	4242
-#define SSL	0x7f0012345678ull
+#define JSON_BODY                                                                  \
+	"{\"id\":\"msg_01\",\"type\":\"message\",\"content\":[{\"type\":\"text\"," \
+	"\"text\":\"Hello!\"}]}"
+#define PID 4242
+#define SSL 0x7f0012345678ull
 /* A connection table under test: what it delivered, where each direction's stream stands. */
 struct tc {
 	struct conn_table *t;
@@ -38,12 +39,17 @@ static void tc_close(struct tc *c)
 }
 
 /* One record of dir at pos: the first len bytes of a call of call_len, by thread tid. */
-static int feed(struct tc *c, int dir, uint64_t pos, const void *p, size_t len,
-		uint32_t call_len, uint8_t flags, uint64_t ts, uint32_t tid)
+static int feed(struct tc *c, int dir, uint64_t pos, const void *p, size_t len, uint32_t call_len,
+		uint8_t flags, uint64_t ts, uint32_t tid)
 {
 	struct tt_data r = { .h = { .type = TT_REC_DATA, .ts_ns = ts, .pid = PID, .tid = tid },
-			     .conn = SSL, .pos = pos, .call_len = call_len, .len = (uint32_t)len,
-			     .dir = (uint8_t)dir, .flags = flags, .fd = 7 };
+			     .conn = SSL,
+			     .pos = pos,
+			     .call_len = call_len,
+			     .len = (uint32_t)len,
+			     .dir = (uint8_t)dir,
+			     .flags = flags,
+			     .fd = 7 };
 
 	return test__split_feed(&r, p, 0, TEST_SPLIT_WHOLE, NULL, xt_conn_feed, c->t);
 }
@@ -60,7 +66,7 @@ static void call(struct tc *c, int dir, const char *s, uint64_t ts)
 /* ---- recorded fixtures ---- */
 
 struct fixture {
-	unsigned char *dir_data[2];	/* request.bin, response.bin */
+	unsigned char *dir_data[2]; /* request.bin, response.bin */
 	size_t dir_len[2];
 	cJSON *meta;
 };
@@ -91,7 +97,7 @@ static bool fixture_load(const char *name, struct fixture *f)
 	       ASSERT_OK_PTR(f->dir_data[1], "response.bin") && ASSERT_OK_PTR(f->meta, "meta.json");
 }
 
-#define T0	1000000000ull
+#define T0 1000000000ull
 
 /* One replay (xt_replay_fn): every segment one call, cut into records as mode says; closed. */
 static bool replay(enum test_split mode, uint64_t seed, struct xt_sink *s, void *ctx)
@@ -108,8 +114,10 @@ static bool replay(enum test_split mode, uint64_t seed, struct xt_sink *s, void 
 		return false;
 	conn_table__set_head_sink(t, xt_head_fn);
 	cJSON_ArrayForEach(seg, segs) {
-		struct tt_data call = { .h = { .type = TT_REC_DATA, .pid = PID }, .conn = SSL,
-					.flags = TT_DF_FIRST | TT_DF_LAST, .fd = 7 };
+		struct tt_data call = { .h = { .type = TT_REC_DATA, .pid = PID },
+					.conn = SSL,
+					.flags = TT_DF_FIRST | TT_DF_LAST,
+					.fd = 7 };
 
 		dir = strcmp(cJSON_GetObjectItem(seg, "dir")->valuestring, "write") ? 1 : 0;
 		off = (size_t)cJSON_GetObjectItem(seg, "off")->valuedouble;
@@ -124,7 +132,8 @@ static bool replay(enum test_split mode, uint64_t seed, struct xt_sink *s, void 
 		call.dir = (uint8_t)dir;
 		/* overlapping records may reach back into the calls before */
 		ok &= ASSERT_OK(test__split_feed(&call, f->dir_data[dir] + off, off, mode, &seed,
-						 xt_conn_feed, t), "feed");
+						 xt_conn_feed, t),
+				"feed");
 		pos[dir] += len;
 	}
 	conn_table__close(t, PID, SSL, ts + 1);
@@ -199,8 +208,10 @@ void test_conn_fixture_urllib(void)
 	if (!replay_all("urllib_post_gzip", &s) || !ASSERT_EQ(s.n, 1, "exchanges"))
 		goto out;
 	ASSERT_STREQ(s.x[0]->target, "/v1/gzip", "target");
-	xt_plain_body_is(&s.x[0]->req, "{\"model\": \"gpt-4o\", \"messages\": [{\"role\": "
-			 "\"user\", \"content\": \"hi\"}]}", "request body from a separate write");
+	xt_plain_body_is(&s.x[0]->req,
+			 "{\"model\": \"gpt-4o\", \"messages\": [{\"role\": "
+			 "\"user\", \"content\": \"hi\"}]}",
+			 "request body from a separate write");
 	ASSERT_TRUE(s.x[0]->req.first_body_ns > s.x[0]->req.start_ns, "body written later");
 	ASSERT_STREQ(xt_hdr(&s.x[0]->req, "Authorization"), "REDACTED", "authorization");
 	ASSERT_STREQ(xt_hdr(&s.x[0]->resp, "content-encoding"), "gzip", "coding header kept");
@@ -275,9 +286,12 @@ void test_conn_fixture_node_http(void)
 	if (ASSERT_EQ(x->resp.kind, HTTP_BODY_NDJSON, "ndjson") &&
 	    ASSERT_EQ(x->resp.n_events, 3, "lines")) {
 		ASSERT_STREQ(x->resp.events[0].data,
-			     "{\"model\":\"llama3\",\"response\":\"Hel\",\"done\":false}", "line 0");
-		ASSERT_STREQ(x->resp.events[2].data, "{\"model\":\"llama3\",\"response\":\"\","
-			     "\"done\":true,\"eval_count\":2}", "line 2");
+			     "{\"model\":\"llama3\",\"response\":\"Hel\",\"done\":false}",
+			     "line 0");
+		ASSERT_STREQ(x->resp.events[2].data,
+			     "{\"model\":\"llama3\",\"response\":\"\","
+			     "\"done\":true,\"eval_count\":2}",
+			     "line 2");
 		ASSERT_NULL(x->resp.events[0].event, "no event name");
 	}
 	ASSERT_STREQ(s.x[1]->method, "POST", "method 1");
@@ -294,8 +308,8 @@ out:
 
 void test_conn_fixture_python_multi(void)
 {
-	static const char *targets[] = { "/v1/continue", "/v1/json", "/v1/empty", "/v1/cached",
-					 "/v1/deflate", "/v1/close" };
+	static const char *targets[] = { "/v1/continue", "/v1/json",	"/v1/empty",
+					 "/v1/cached",	 "/v1/deflate", "/v1/close" };
 	static const int status[] = { 200, 200, 204, 304, 200, 200 };
 	struct xt_sink s;
 	size_t i;
@@ -324,7 +338,7 @@ out:
 /* ---- synthetic streams: loss, roles, errors, caps, lifecycle ---- */
 
 #define REQ_A	"POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
-#define RESP_OK	"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+#define RESP_OK "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 void test_conn_gap_in_body(void)
 {
@@ -335,7 +349,7 @@ void test_conn_gap_in_body(void)
 		return;
 	call(&c, TT_DIR_WRITE, "GET /x HTTP/1.1\r\n\r\n", 10);
 	call(&c, TT_DIR_READ, head, 20);
-	c.pos[1] += 5;	/* five body bytes lost */
+	c.pos[1] += 5; /* five body bytes lost */
 	call(&c, TT_DIR_READ, "fghij", 30);
 	call(&c, TT_DIR_WRITE, "GET /y HTTP/1.1\r\n\r\n", 40);
 	call(&c, TT_DIR_READ, RESP_OK, 50);
@@ -415,7 +429,7 @@ void test_conn_lost_request(void)
 		return;
 	call(&c, TT_DIR_WRITE, "GET /1 HTTP/1.1\r\n\r\n", 10);
 	call(&c, TT_DIR_READ, RESP_OK, 20);
-	c.pos[0] += 19;	/* request /2 lost whole */
+	c.pos[0] += 19; /* request /2 lost whole */
 	call(&c, TT_DIR_READ, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 30);
 	call(&c, TT_DIR_WRITE, "GET /3 HTTP/1.1\r\n\r\n", 40);
 	call(&c, TT_DIR_READ, RESP_OK, 50);
@@ -453,8 +467,8 @@ static void read_part(struct tc *c, const char *s, uint64_t ts, uint32_t tid)
 {
 	size_t n = strlen(s);
 
-	feed(c, TT_DIR_READ, c->pos[TT_DIR_READ], s, n, (uint32_t)n, TT_DF_FIRST | TT_DF_LAST,
-	     ts, tid);
+	feed(c, TT_DIR_READ, c->pos[TT_DIR_READ], s, n, (uint32_t)n, TT_DF_FIRST | TT_DF_LAST, ts,
+	     tid);
 	c->pos[TT_DIR_READ] += n;
 }
 
@@ -477,8 +491,10 @@ void test_conn_request_heads(void)
 	read_part(&c, "PO", 10, 7);
 	read_part(&c, "ST /ask?key=sk-1 HTTP/1.1\r\nHost: svc\r\ntrace", 20, 8);
 	ASSERT_EQ(c.s.n_heads, 0, "not yet");
-	read_part(&c, "parent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"
-		      "Content-Length: 3\r\n\r\n", 30, 8);
+	read_part(&c,
+		  "parent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"
+		  "Content-Length: 3\r\n\r\n",
+		  30, 8);
 	ASSERT_EQ(c.s.n_heads, 1, "the third read completes the head");
 	read_part(&c, "abc", 40, 8);
 	call(&c, TT_DIR_WRITE, RESP_OK, 50);
@@ -529,11 +545,13 @@ void test_conn_pipelining(void)
 
 	if (!tc_open(&c, NULL))
 		return;
-	call(&c, TT_DIR_WRITE, "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\n\r\n",
-	     10);
-	call(&c, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1"
-				  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n2\r\n0\r\n\r\n"
-				  "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3", 20);
+	call(&c, TT_DIR_WRITE,
+	     "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\nGET /3 HTTP/1.1\r\n\r\n", 10);
+	call(&c, TT_DIR_READ,
+	     "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1"
+	     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n2\r\n0\r\n\r\n"
+	     "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3",
+	     20);
 	if (ASSERT_EQ(c.s.n, 3, "exchanges")) {
 		xt_plain_body_is(&c.s.x[0]->resp, "1", "1");
 		xt_plain_body_is(&c.s.x[1]->resp, "2", "2");
@@ -572,8 +590,8 @@ void test_conn_malformed(void)
 		const char *name;
 		const char *req;
 		const char *resp;
-		uint32_t flags;		/* of the first exchange */
-		const char *next_body;	/* body of the exchange after the bad one, or NULL */
+		uint32_t flags;	       /* of the first exchange */
+		const char *next_body; /* body of the exchange after the bad one, or NULL */
 	} cases[] = {
 		{ "bad content-length", "GET /1 HTTP/1.1\r\n\r\n",
 		  "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n", HTTP_X_INCOMPLETE, NULL },
@@ -587,8 +605,10 @@ void test_conn_malformed(void)
 		  HTTP_X_INCOMPLETE | HTTP_X_NO_RESPONSE, NULL },
 		{ "garbage after body", "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n",
 		  RESP_OK "garbage\r\nmore\r\n" RESP_OK, 0, "ok" },
-		{ "bad request length", "POST /1 HTTP/1.1\r\nContent-Length: -3\r\n\r\nabcGET /2 "
-		  "HTTP/1.1\r\n\r\n", RESP_OK RESP_OK, HTTP_X_INCOMPLETE, "ok" },
+		{ "bad request length",
+		  "POST /1 HTTP/1.1\r\nContent-Length: -3\r\n\r\nabcGET /2 "
+		  "HTTP/1.1\r\n\r\n",
+		  RESP_OK RESP_OK, HTTP_X_INCOMPLETE, "ok" },
 	};
 	size_t i;
 
@@ -613,8 +633,9 @@ void test_conn_malformed(void)
 
 void test_conn_caps(void)
 {
-	struct conn_opts o = { .max_header_bytes = 256, .max_body = 16, .max_pending = 2,
-			       .max_conns = 1 };
+	struct conn_opts o = {
+		.max_header_bytes = 256, .max_body = 16, .max_pending = 2, .max_conns = 1
+	};
 	static char big[600];
 	unsigned char gz[256];
 	uLongf gzlen = sizeof(gz);
@@ -640,10 +661,13 @@ void test_conn_caps(void)
 	/* A decompression bomb: 4 KiB of zeros from a few bytes of zlib. */
 	compress2(gz, &gzlen, zeros, sizeof(zeros), 9);
 	call(&c, TT_DIR_WRITE, "GET /bomb HTTP/1.1\r\n\r\n", 40);
-	snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n"
-		 "Content-Length: %lu\r\n\r\n", (unsigned long)gzlen);
+	snprintf(head, sizeof(head),
+		 "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n"
+		 "Content-Length: %lu\r\n\r\n",
+		 (unsigned long)gzlen);
 	call(&c, TT_DIR_READ, head, 50);
-	feed(&c, TT_DIR_READ, c.pos[1], gz, gzlen, (uint32_t)gzlen, TT_DF_FIRST | TT_DF_LAST, 51, 1);
+	feed(&c, TT_DIR_READ, c.pos[1], gz, gzlen, (uint32_t)gzlen, TT_DF_FIRST | TT_DF_LAST, 51,
+	     1);
 	c.pos[1] += gzlen;
 	if (ASSERT_EQ(c.s.n, 2, "bomb exchange")) {
 		ASSERT_EQ(c.s.x[1]->flags, HTTP_X_RESP_TRUNCATED, "bomb truncated");
@@ -651,8 +675,10 @@ void test_conn_caps(void)
 	}
 	ASSERT_EQ(conn_table__stats(c.t)->decompress_capped, 1, "decompression cap counted");
 	/* Pending requests over the cap: the oldest goes out unanswered. */
-	call(&c, TT_DIR_WRITE, "GET /p1 HTTP/1.1\r\n\r\nGET /p2 HTTP/1.1\r\n\r\n"
-				   "GET /p3 HTTP/1.1\r\n\r\n", 60);
+	call(&c, TT_DIR_WRITE,
+	     "GET /p1 HTTP/1.1\r\n\r\nGET /p2 HTTP/1.1\r\n\r\n"
+	     "GET /p3 HTTP/1.1\r\n\r\n",
+	     60);
 	if (ASSERT_EQ(c.s.n, 3, "pending cap")) {
 		ASSERT_STREQ(c.s.x[2]->target, "/p1", "oldest");
 		ASSERT_EQ(c.s.x[2]->flags, HTTP_X_NO_RESPONSE | HTTP_X_INCOMPLETE, "unanswered");
@@ -742,8 +768,10 @@ void test_conn_midstream_start(void)
 	call(&c, TT_DIR_WRITE, "ages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 10);
 	call(&c, TT_DIR_READ, "data: {\"choices\":[]}\n\ndata: [DONE]\n\n", 20);
 	call(&c, TT_DIR_READ, "0\r\n\r\n", 25);
-	call(&c, TT_DIR_WRITE, "POST /v1/chat/completions HTTP/1.1\r\nHost: api\r\n"
-	     "Content-Length: 2\r\n\r\n{}", 30);
+	call(&c, TT_DIR_WRITE,
+	     "POST /v1/chat/completions HTTP/1.1\r\nHost: api\r\n"
+	     "Content-Length: 2\r\n\r\n{}",
+	     30);
 	call(&c, TT_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone", 40);
 	conn_table__flush(c.t);
 	if (ASSERT_EQ(c.s.n, 1, "one exchange")) {
@@ -793,7 +821,8 @@ void test_conn_gzip_chunks_batched(void)
 
 	if (!tc_open(&c, NULL))
 		return;
-	len = (size_t)snprintf((char *)wire, sizeof(wire), "HTTP/1.1 200 OK\r\n"
+	len = (size_t)snprintf((char *)wire, sizeof(wire),
+			       "HTTP/1.1 200 OK\r\n"
 			       "Content-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
 			       "Transfer-Encoding: chunked\r\n\r\n");
 	deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
@@ -811,7 +840,7 @@ void test_conn_gzip_chunks_batched(void)
 		memcpy(wire + len, "\r\n", 2);
 		len += 2;
 		if (i + 1 == cut_ev)
-			cut = len;	/* the first read ends after event cut_ev - 1 */
+			cut = len; /* the first read ends after event cut_ev - 1 */
 	}
 	deflateEnd(&z);
 	memcpy(wire + len, "0\r\n\r\n", 5);
@@ -827,7 +856,8 @@ void test_conn_gzip_chunks_batched(void)
 		const struct http_event *e = &c.s.x[0]->resp.events[i];
 
 		snprintf(ev, sizeof(ev), "{\"n\":%zu}", i);
-		if (!ASSERT_STREQ(e->data, ev, "data") || !ASSERT_STREQ(e->event, "delta", "name") ||
+		if (!ASSERT_STREQ(e->data, ev, "data") ||
+		    !ASSERT_STREQ(e->event, "delta", "name") ||
 		    !ASSERT_EQ(e->data_len, strlen(ev), "data_len") ||
 		    !ASSERT_EQ(e->ts_ns, i < cut_ev ? 20 : 30, "time of its read"))
 			break;
@@ -839,7 +869,8 @@ out:
 /* Data of event i of test_conn_gzip_chunk_reads: event 3 is 24000 random letters. */
 static size_t chunk_reads_event(size_t i, char *out, size_t cap)
 {
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	uint32_t x = 2463534242u;
 	size_t k;
 
@@ -868,12 +899,14 @@ void test_conn_gzip_chunk_reads(void)
 	size_t ends[16], nends = 0, len = 0, head, i, k, per, pat, from;
 	z_stream z = { 0 };
 
-	if (!ASSERT_OK_PTR(wire, "wire") || !ASSERT_OK_PTR(zout, "zout") || !ASSERT_OK_PTR(ev, "ev") ||
-	    !ASSERT_OK_PTR(data, "data"))
+	if (!ASSERT_OK_PTR(wire, "wire") || !ASSERT_OK_PTR(zout, "zout") ||
+	    !ASSERT_OK_PTR(ev, "ev") || !ASSERT_OK_PTR(data, "data"))
 		goto out;
-	head = len = (size_t)snprintf((char *)wire, cap, "HTTP/1.1 200 OK\r\n"
-				      "Content-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
-				      "Transfer-Encoding: chunked\r\n\r\n");
+	head = len =
+		(size_t)snprintf((char *)wire, cap,
+				 "HTTP/1.1 200 OK\r\n"
+				 "Content-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
+				 "Transfer-Encoding: chunked\r\n\r\n");
 	deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
 	for (i = 0; i <= nev; i++) {
 		k = chunk_reads_event(i, data, cap);
@@ -896,7 +929,7 @@ void test_conn_gzip_chunk_reads(void)
 	deflateEnd(&z);
 	memcpy(wire + len, "0\r\n\r\n", 5);
 	len += 5;
-	ends[nends - 1] = len;	/* the last chunk and the end of the body in one read */
+	ends[nends - 1] = len; /* the last chunk and the end of the body in one read */
 	for (pat = 0; pat < 3; pat++) {
 		struct tc c;
 
@@ -906,7 +939,8 @@ void test_conn_gzip_chunk_reads(void)
 		call(&c, TT_DIR_WRITE, "GET /stream HTTP/1.1\r\n\r\n", 10);
 		feed(&c, TT_DIR_READ, 0, wire, head, (uint32_t)head, TT_DF_FIRST | TT_DF_LAST, 20,
 		     1);
-		for (from = head, i = per - 1; from < len; i = i + per < nends ? i + per : nends - 1) {
+		for (from = head, i = per - 1; from < len;
+		     i = i + per < nends ? i + per : nends - 1) {
 			feed(&c, TT_DIR_READ, from, wire + from, ends[i] - from,
 			     (uint32_t)(ends[i] - from), TT_DF_FIRST | TT_DF_LAST, 30 + i, 1);
 			from = ends[i];
@@ -953,7 +987,8 @@ void test_conn_transfer_codings(void)
 		n2 = i == 1 ? test__deflate(z1, n1, z2, sizeof(z2), 6, 15) : n1;
 		if (i != 1)
 			memcpy(z2, z1, n1);
-		len = (size_t)snprintf((char *)wire, sizeof(wire), "HTTP/1.1 200 OK\r\n"
+		len = (size_t)snprintf((char *)wire, sizeof(wire),
+				       "HTTP/1.1 200 OK\r\n"
 				       "Content-Type: application/json\r\n%s"
 				       "Transfer-Encoding: %s\r\n\r\n%zx\r\n",
 				       i == 1 ? "Content-Encoding: gzip\r\n" : "", te[i], n2);
@@ -961,8 +996,10 @@ void test_conn_transfer_codings(void)
 		len += n2;
 		memcpy(wire + len, "\r\n0\r\n\r\n", 7);
 		len += 7;
-		call(&c, TT_DIR_WRITE, "POST /v1/chat/completions HTTP/1.1\r\n"
-		     "Content-Length: 0\r\n\r\n", 10);
+		call(&c, TT_DIR_WRITE,
+		     "POST /v1/chat/completions HTTP/1.1\r\n"
+		     "Content-Length: 0\r\n\r\n",
+		     10);
 		feed(&c, TT_DIR_READ, 0, wire, len, (uint32_t)len, TT_DF_FIRST | TT_DF_LAST, 20, 1);
 		if (ASSERT_EQ(c.s.n, 1, "exchange") && i < 2) {
 			ASSERT_EQ(c.s.x[0]->flags, 0, "clean");
@@ -985,15 +1022,26 @@ void test_conn_transfer_codings(void)
 void test_conn_peers(void)
 {
 	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
-	struct tt_connect cn = { .h = { .pid = PID, .ts_ns = 5 }, .fd = 7, .family = 2,
-				 .port = 8443, .addr = { 192, 0, 2, 7 } };
+	struct tt_connect cn = { .h = { .pid = PID, .ts_ns = 5 },
+				 .fd = 7,
+				 .family = 2,
+				 .port = 8443,
+				 .addr = { 192, 0, 2, 7 } };
 	struct tt_conn_ev ev = { .h = { .pid = PID }, .conn = SSL, .fd = 7 };
-	struct tt_sock so = { .h = { .pid = PID }, .conn = TT_CONN_SOCK | 1, .fd = 8, .family = 2,
-			      .rport = 80, .raddr = { 10, 0, 0, 1 } };
+	struct tt_sock so = { .h = { .pid = PID },
+			      .conn = TT_CONN_SOCK | 1,
+			      .fd = 8,
+			      .family = 2,
+			      .rport = 80,
+			      .raddr = { 10, 0, 0, 1 } };
 	struct tt_data plain = { .h = { .type = TT_REC_DATA, .pid = PID, .ts_ns = 30 },
-				 .conn = so.conn, .len = sizeof(req) - 1, .call_len = sizeof(req) - 1,
-				 .dir = TT_DIR_WRITE, .flags = TT_DF_FIRST | TT_DF_LAST,
-				 .src = TT_SRC_SOCK, .fd = 8 };
+				 .conn = so.conn,
+				 .len = sizeof(req) - 1,
+				 .call_len = sizeof(req) - 1,
+				 .dir = TT_DIR_WRITE,
+				 .flags = TT_DF_FIRST | TT_DF_LAST,
+				 .src = TT_SRC_SOCK,
+				 .fd = 8 };
 	struct tc c;
 
 	if (!tc_open(&c, NULL))

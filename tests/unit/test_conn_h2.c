@@ -12,33 +12,37 @@
 #include "h2_test.h"
 #include "test.h"
 
-#define PID	777
-#define SSL	0x5500aa00ull
+#define PID 777
+#define SSL 0x5500aa00ull
 
 /* One call of dir at pos, its first len bytes captured (call_len in all). */
 static int feed(struct conn_table *t, int dir, uint64_t pos, const void *p, size_t len,
 		uint32_t call_len, uint8_t flags, uint64_t ts)
 {
-	struct tt_data r = { .h = { .type = TT_REC_DATA, .ts_ns = ts, .pid = PID,
-				    .tid = 200 + dir },
-			     .conn = SSL, .pos = pos, .call_len = call_len, .len = (uint32_t)len,
-			     .dir = (uint8_t)dir, .flags = flags, .fd = 5 };
+	struct tt_data r = { .h = { .type = TT_REC_DATA, .ts_ns = ts, .pid = PID, .tid = 200 + dir },
+			     .conn = SSL,
+			     .pos = pos,
+			     .call_len = call_len,
+			     .len = (uint32_t)len,
+			     .dir = (uint8_t)dir,
+			     .flags = flags,
+			     .fd = 5 };
 
 	return test__split_feed(&r, p, 0, TEST_SPLIT_WHOLE, NULL, xt_conn_feed, t);
 }
 
 struct copts {
-	bool server;		/* the traced process is the server: it reads requests */
-	size_t from_seg;	/* tracing starts at this segment */
-	long lose_seg;		/* lost whole (a gap), -1 none */
-	long trunc_seg;		/* captured only in part (a truncated call), -1 none */
-	bool read_first;	/* the server's first segment comes before the client's */
+	bool server;	 /* the traced process is the server: it reads requests */
+	size_t from_seg; /* tracing starts at this segment */
+	long lose_seg;	 /* lost whole (a gap), -1 none */
+	long trunc_seg;	 /* captured only in part (a truncated call), -1 none */
+	bool read_first; /* the server's first segment comes before the client's */
 };
 
 struct creplay {
 	const struct h2t *b;
 	const struct copts *o;
-	struct conn_stats *st;	/* counters of the whole run */
+	struct conn_stats *st; /* counters of the whole run */
 };
 
 /* One replay (xt_replay_fn): the segments as calls, cut into records as mode says; closed. */
@@ -65,11 +69,16 @@ static bool creplay(enum test_split mode, uint64_t seed, struct xt_sink *s, void
 		const struct h2t_seg *g = &b->seg[order[i]];
 		int dir = (g->side == H2_C2S) == !o->server ? TT_DIR_WRITE : TT_DIR_READ;
 		const uint8_t *data = b->out[g->side].data + g->off;
-		struct tt_data call = { .h = { .type = TT_REC_DATA, .ts_ns = g->ts, .pid = PID,
-					       .tid = 200 + dir },
-					.conn = SSL, .pos = pos[dir], .call_len = (uint32_t)g->len,
-					.len = (uint32_t)g->len, .dir = (uint8_t)dir,
-					.flags = TT_DF_FIRST | TT_DF_LAST, .fd = 5 };
+		struct tt_data call = {
+			.h = { .type = TT_REC_DATA, .ts_ns = g->ts, .pid = PID, .tid = 200 + dir },
+			.conn = SSL,
+			.pos = pos[dir],
+			.call_len = (uint32_t)g->len,
+			.len = (uint32_t)g->len,
+			.dir = (uint8_t)dir,
+			.flags = TT_DF_FIRST | TT_DF_LAST,
+			.fd = 5
+		};
 		enum test_split m = mode;
 
 		pos[dir] += g->len;
@@ -344,8 +353,7 @@ struct key {
 };
 
 /* Feeds the data records of a capture, as recorded or split a byte a record; closes them. */
-static bool capture_replay(const char *name, bool split, struct xt_sink *s,
-			   struct conn_stats *st)
+static bool capture_replay(const char *name, bool split, struct xt_sink *s, struct conn_stats *st)
 {
 	struct conn_table *t = conn_table__new(NULL, xt_sink_fn, s);
 	struct key keys[16];

@@ -23,8 +23,10 @@ static void sink(const void *rec, size_t size, void *ctx)
 
 void test_events_push(void)
 {
-	struct tt_fork f = { .h = { .type = TT_REC_FORK, .abi = TT_ABI_VERSION,
-				    .size = sizeof(f), .pid = 2 }, .ppid = 1 };
+	struct tt_fork f = {
+		.h = { .type = TT_REC_FORK, .abi = TT_ABI_VERSION, .size = sizeof(f), .pid = 2 },
+		.ppid = 1
+	};
 	unsigned char junk[sizeof(f)];
 	struct seen s = { 0 };
 	struct events *ev;

@@ -204,7 +204,7 @@ void test_export_file(void)
 	if (!ASSERT_OK_PTR(e, "new"))
 		goto out;
 	exporter__tick(e, 5000000000ull);
-	feed(e, true);		/* 4 spans fill a batch: written at once */
+	feed(e, true); /* 4 spans fill a batch: written at once */
 	text = otlp_test_read(path, &size);
 	ASSERT_TRUE(text && size && text[size - 1] == '\n', "full batch ends in a newline");
 	free(text);
@@ -229,8 +229,11 @@ void test_export_file(void)
 	ASSERT_EQ(count_spans(lines[2]) + count_spans(lines[3]), 5, "lines 3+4");
 	ASSERT_EQ(st.spans, 10, "stats: received");
 	ASSERT_EQ(st.file_spans, 10, "stats: written");
-	res = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
-		cJSON_GetObjectItemCaseSensitive(lines[0], "resourceSpans"), 0), "resource"),
+	res = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetArrayItem(
+				cJSON_GetObjectItemCaseSensitive(lines[0], "resourceSpans"), 0),
+			"resource"),
 		"attributes");
 	text = cJSON_PrintUnformatted(res);
 	ASSERT_OK_PTR(text ? strstr(text, "\"prod,test\"") : NULL, "decoded resource attribute");
@@ -352,7 +355,7 @@ void test_export_http_json_vs_protobuf(void)
 	if (!export_all(&o, &st, "json exporter"))
 		goto out;
 	ASSERT_EQ(st.http_sent, 5, "json: sent");
-	o.protocol = NULL;	/* default: http/protobuf */
+	o.protocol = NULL; /* default: http/protobuf */
 	o.file = NULL;
 	if (!export_all(&o, &st, "protobuf exporter"))
 		goto out;
@@ -505,7 +508,7 @@ void test_export_http_overflow(void)
 
 	o.endpoint = endpoint(url, sizeof(url), closed_port());
 	o.drain_ms = 200;
-	o.retry_base_ms = 10000;	/* the first batch sits in backoff */
+	o.retry_base_ms = 10000; /* the first batch sits in backoff */
 	o.batch_spans = 1;
 	o.compression = "none";
 	/* measure one batch: the same span with other ids encodes to the same size */

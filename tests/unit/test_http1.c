@@ -33,13 +33,15 @@ static long parse_all_prefixes(const char *in, bool req, size_t max)
 	char *g;
 
 	g = test__guarded(in, n);
-	whole = req ? http1_parse_request(g, n, max, &head) : http1_parse_response(g, n, max, &head);
+	whole = req ? http1_parse_request(g, n, max, &head) :
+		      http1_parse_response(g, n, max, &head);
 	test__guarded_free(g);
 	for (k = 0; k < n && whole > 0; k++) {
 		struct http1_head tmp;
 
 		g = test__guarded(in, k);
-		r = req ? http1_parse_request(g, k, max, &tmp) : http1_parse_response(g, k, max, &tmp);
+		r = req ? http1_parse_request(g, k, max, &tmp) :
+			  http1_parse_response(g, k, max, &tmp);
 		test__guarded_free(g);
 		if (k < (size_t)whole && !ASSERT_EQ(r, TT_NEED_MORE, "prefix needs more"))
 			return -1000;
@@ -118,12 +120,15 @@ void test_http1_malformed(void)
 	static const struct {
 		const char *name;
 		const char *in;
-		size_t len;	/* 0 = strlen */
+		size_t len; /* 0 = strlen */
 		bool req;
 		long want;
 	} cases[] = {
 		{ "nul in method", "GE\0T / HTTP/1.1\r\n\r\n", 19, true, -EBADMSG },
-		{ "ctl in value", "GET / HTTP/1.1\r\nA: b\x01" "c\r\n\r\n", 0, true, -EBADMSG },
+		{ "ctl in value",
+		  "GET / HTTP/1.1\r\nA: b\x01"
+		  "c\r\n\r\n",
+		  0, true, -EBADMSG },
 		{ "nul in value", "GET / HTTP/1.1\r\nA: b\0c\r\n\r\n", 25, true, -EBADMSG },
 		{ "space before colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n", 0, true, -EBADMSG },
 		{ "no colon", "GET / HTTP/1.1\r\nHost x\r\n\r\n", 0, true, -EBADMSG },
@@ -240,10 +245,11 @@ void test_http1_framing(void)
 		uint64_t len;
 	} cases[] = {
 		{ "GET / HTTP/1.1\r\n\r\n", true, NULL, HTTP1_FRAME_NONE, 0 },
-		{ "POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\n", true, NULL, HTTP1_FRAME_LENGTH, 12 },
+		{ "POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\n", true, NULL, HTTP1_FRAME_LENGTH,
+		  12 },
 		{ "POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", true, NULL, HTTP1_FRAME_NONE, 0 },
-		{ "POST / HTTP/1.1\r\nContent-Length: 5, 5\r\nContent-Length: 5\r\n\r\n", true, NULL,
-		  HTTP1_FRAME_LENGTH, 5 },
+		{ "POST / HTTP/1.1\r\nContent-Length: 5, 5\r\nContent-Length: 5\r\n\r\n", true,
+		  NULL, HTTP1_FRAME_LENGTH, 5 },
 		{ "POST / HTTP/1.1\r\nContent-Length: 5, 6\r\n\r\n", true, NULL, -EBADMSG, 0 },
 		{ "POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", true, NULL, -EBADMSG, 0 },
 		{ "POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", true, NULL, -EBADMSG, 0 },
@@ -256,19 +262,20 @@ void test_http1_framing(void)
 		  -EBADMSG, 0 },
 		{ "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n", false, "GET", HTTP1_FRAME_LENGTH,
 		  7 },
-		{ "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n", false, "HEAD", HTTP1_FRAME_NONE, 0 },
+		{ "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n", false, "HEAD", HTTP1_FRAME_NONE,
+		  0 },
 		{ "HTTP/1.1 204 No Content\r\n\r\n", false, "GET", HTTP1_FRAME_NONE, 0 },
 		{ "HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", false, "GET",
 		  HTTP1_FRAME_NONE, 0 },
 		{ "HTTP/1.1 200 OK\r\n\r\n", false, "GET", HTTP1_FRAME_CLOSE, 0 },
 		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: CHUNKED\r\n\r\n", false, NULL,
 		  HTTP1_FRAME_CHUNKED, 0 },
-		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", false, NULL, HTTP1_FRAME_CLOSE,
-		  0 },
+		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", false, NULL,
+		  HTTP1_FRAME_CLOSE, 0 },
 		{ "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n", false, "GET",
 		  HTTP1_FRAME_TUNNEL, 0 },
-		{ "HTTP/1.1 200 Connection established\r\n\r\n", false, "CONNECT", HTTP1_FRAME_TUNNEL,
-		  0 },
+		{ "HTTP/1.1 200 Connection established\r\n\r\n", false, "CONNECT",
+		  HTTP1_FRAME_TUNNEL, 0 },
 		{ "HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n", false, "GET", -EBADMSG, 0 },
 	};
 	uint64_t len;

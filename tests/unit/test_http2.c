@@ -49,15 +49,15 @@ static int run_feed(const struct tt_data *rec, size_t size, void *ctx)
 struct replay_opts {
 	struct h2_opts o;
 	enum h2_start start;
-	size_t from_seg;	/* segments before it happened before tracing began */
-	long lose_seg;		/* this segment is lost (a gap), -1 none */
-	bool no_end;		/* leave the session open */
+	size_t from_seg; /* segments before it happened before tracing began */
+	long lose_seg;	 /* this segment is lost (a gap), -1 none */
+	bool no_end;	 /* leave the session open */
 };
 
 struct replay {
 	const struct h2t *b;
-	const struct replay_opts *ro;	/* NULL: defaults */
-	struct h2_stats *st;		/* counters of the whole run */
+	const struct replay_opts *ro; /* NULL: defaults */
+	struct h2_stats *st;	      /* counters of the whole run */
 };
 
 /* One replay (xt_replay_fn): each segment a call (sides as the session's), cut as mode says. */
@@ -80,7 +80,9 @@ static bool replay(enum test_split mode, uint64_t seed, struct xt_sink *s, void 
 	for (i = ro ? ro->from_seg : 0; i < b->nseg; i++) {
 		const struct h2t_seg *g = &b->seg[i];
 		const uint8_t *data = b->out[g->side].data + g->off;
-		struct tt_data call = { .h.ts_ns = g->ts, .pos = g->off, .len = (uint32_t)g->len,
+		struct tt_data call = { .h.ts_ns = g->ts,
+					.pos = g->off,
+					.len = (uint32_t)g->len,
 					.dir = (uint8_t)g->side,
 					.flags = TT_DF_FIRST | TT_DF_LAST };
 
@@ -129,8 +131,9 @@ static bool replay_all(struct h2case *c, const struct replay_opts *ro)
 	return xt_replay_all(replay, &rp, TEST_SPLIT_OVERLAP, 77, 8, &c->s);
 }
 
-#define REQ_HDRS(path) ":method", "POST", ":scheme", "https", ":authority", "api.openai.com", \
-		       ":path", path, "content-type", "application/json"
+#define REQ_HDRS(path)                                                                        \
+	":method", "POST", ":scheme", "https", ":authority", "api.openai.com", ":path", path, \
+		"content-type", "application/json"
 
 /* n requests without a body, on streams 1, 3, ... (paths /1, /3, ...); the server's turn next. */
 static void requests(struct h2t *b, uint32_t n)
@@ -169,13 +172,16 @@ void test_http2_frame_malformed(void)
 		const char *name;
 		struct h2_frame_hdr f;
 		const char *payload;
-		int check;	/* h2_frame_check */
-		int frag;	/* h2_frame_fragment */
+		int check; /* h2_frame_check */
+		int frag;  /* h2_frame_fragment */
 	} cases[] = {
 		{ "ping 7", { 7, H2_PING, 0, 0 }, "1234567", -EBADMSG, 0 },
 		{ "ping on a stream", { 8, H2_PING, 0, 1 }, "12345678", -EBADMSG, 0 },
 		{ "settings 5", { 5, H2_SETTINGS, 0, 0 }, "12345", -EBADMSG, 0 },
-		{ "settings ack with payload", { 6, H2_SETTINGS, H2_F_ACK, 0 }, "123456", -EBADMSG,
+		{ "settings ack with payload",
+		  { 6, H2_SETTINGS, H2_F_ACK, 0 },
+		  "123456",
+		  -EBADMSG,
 		  0 },
 		{ "rst on stream 0", { 4, H2_RST_STREAM, 0, 0 }, "1234", -EBADMSG, 0 },
 		{ "rst 5", { 5, H2_RST_STREAM, 0, 1 }, "12345", -EBADMSG, 0 },
@@ -225,9 +231,9 @@ void test_http2_frame_fragment(void)
 void test_http2_sniff(void)
 {
 	static const uint8_t settings[] = { 0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100 };
-	static const uint8_t headers[] = { 0, 0, 1, 1, 5, 0, 0, 0, 5, 0x82,
-					   0, 0, 4, 8, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
-	static const uint8_t bad2[] = { 0, 0, 1, 1, 5, 0, 0, 0, 5, 0x82,
+	static const uint8_t headers[] = { 0, 0, 1, 1, 5, 0, 0, 0, 5, 0x82, 0, 0,
+					   4, 8, 0, 0, 0, 0, 0, 0, 0, 1,    0 };
+	static const uint8_t bad2[] = { 0,    0, 1, 1, 5, 0, 0, 0, 5, 0x82,
 					0x7f, 0, 4, 8, 0, 0, 0, 0, 0 };
 	static const uint8_t tls[] = { 0x16, 3, 1, 0, 0xa5, 1, 0, 0, 0xa1 };
 	static const uint8_t ack[] = { 0, 0, 0, 4, 1, 0, 0, 0, 0 };
@@ -255,10 +261,11 @@ void test_http2_request_continuation(void)
 	struct http_exchange *x;
 
 	h2case_start(&c);
-	h2t_headers_o(&c.b, H2_C2S, 1, false, &ho, (const char *const[]){
-		REQ_HDRS("/v1/chat/completions?key=sk-test-0123456789abcdef&x=1"),
-		"authorization", "Bearer sk-test-0123456789abcdef", "user-agent", "test/1.0",
-		"cookie", "a=b", NULL });
+	h2t_headers_o(&c.b, H2_C2S, 1, false, &ho,
+		      (const char *const[]){
+			      REQ_HDRS("/v1/chat/completions?key=sk-test-0123456789abcdef&x=1"),
+			      "authorization", "Bearer sk-test-0123456789abcdef", "user-agent",
+			      "test/1.0", "cookie", "a=b", NULL });
 	/* padded DATA: pad length 3 */
 	pd[0] = 3;
 	memcpy(pd + 1, body, strlen(body));
@@ -376,8 +383,8 @@ void test_http2_gzip(void)
 	struct h2case c;
 
 	h2case_start(&c);
-	h2t_headers(&c.b, H2_C2S, 1, true, ":method", "GET", ":scheme", "https", ":authority",
-		    "h", ":path", "/gz", "accept-encoding", "gzip");
+	h2t_headers(&c.b, H2_C2S, 1, true, ":method", "GET", ":scheme", "https", ":authority", "h",
+		    ":path", "/gz", "accept-encoding", "gzip");
 	h2t_cut(&c.b);
 	h2t_headers(&c.b, H2_S2C, 1, false, ":status", "200", "content-type", "application/json",
 		    "content-encoding", "gzip");
@@ -407,11 +414,11 @@ void test_http2_rst_stream(void)
 	h2t_cut(&c.b);
 	h2t_headers(&c.b, H2_S2C, 1, false, ":status", "200", "content-type", "text/event-stream");
 	h2t_datas(&c.b, H2_S2C, 1, false, "data: 1\n\n");
-	h2t_rst(&c.b, H2_S2C, 3, 7);		/* REFUSED_STREAM */
+	h2t_rst(&c.b, H2_S2C, 3, 7); /* REFUSED_STREAM */
 	h2t_headers(&c.b, H2_S2C, 5, true, ":status", "413");
-	h2t_rst(&c.b, H2_S2C, 5, 0);		/* NO_ERROR: the request body is not needed */
+	h2t_rst(&c.b, H2_S2C, 5, 0); /* NO_ERROR: the request body is not needed */
 	h2t_cut(&c.b);
-	h2t_rst(&c.b, H2_C2S, 1, 8);		/* CANCEL by the client */
+	h2t_rst(&c.b, H2_C2S, 1, 8); /* CANCEL by the client */
 	if (!replay_all(&c, NULL) || !ASSERT_EQ(c.s.n, 3, "exchanges"))
 		goto out;
 	ASSERT_STREQ(c.s.x[0]->target, "/3", "refused first");
@@ -517,14 +524,14 @@ void test_http2_frame_size(void)
 	h2case_start(&c);
 	requests(&c.b, 1);
 	h2t_headers(&c.b, H2_S2C, 1, false, ":status", "200");
-	h2t_data(&c.b, H2_S2C, 1, true, data, 20000);	/* over the default 16384 */
+	h2t_data(&c.b, H2_S2C, 1, true, data, 20000); /* over the default 16384 */
 	h2t_cut(&c.b);
 	h2t_frame(&c.b, H2_C2S, H2_SETTINGS, 0, 0, max64k, sizeof(max64k));
 	h2t_headers(&c.b, H2_C2S, 3, true, REQ_HDRS("/3"));
 	h2t_cut(&c.b);
 	h2t_headers(&c.b, H2_S2C, 3, false, ":status", "200");
-	h2t_data(&c.b, H2_S2C, 3, false, data, 30000);	/* allowed now */
-	h2t_data(&c.b, H2_S2C, 3, true, data, 40000);	/* over our cap of 32768 */
+	h2t_data(&c.b, H2_S2C, 3, false, data, 30000); /* allowed now */
+	h2t_data(&c.b, H2_S2C, 3, true, data, 40000);  /* over our cap of 32768 */
 	h2t_cut(&c.b);
 	h2t_headers(&c.b, H2_C2S, 5, true, REQ_HDRS("/5"));
 	h2t_cut(&c.b);
@@ -570,8 +577,7 @@ static void cut_block(struct h2t *b)
 	struct h2t_hopts ho = { .pad = -1, .no_end_headers = true };
 
 	h2t_datas(b, H2_C2S, 1, true, "{}");
-	h2t_headers_o(b, H2_C2S, 7, true, &ho,
-		      (const char *const[]){ REQ_HDRS("/7"), NULL });
+	h2t_headers_o(b, H2_C2S, 7, true, &ho, (const char *const[]){ REQ_HDRS("/7"), NULL });
 	h2t_frame(b, H2_C2S, H2_PING, 0, 0, "12345678", 8);
 }
 
@@ -638,9 +644,9 @@ void test_http2_malformed(void)
 	static const struct {
 		const char *name;
 		void (*fn)(struct h2t *b);
-		uint32_t flags1;	/* of stream 1's exchange (NO_RESPONSE aside) */
-		bool errors;		/* protocol errors counted */
-		bool no_resp1;		/* the case has the response of stream 1 */
+		uint32_t flags1; /* of stream 1's exchange (NO_RESPONSE aside) */
+		bool errors;	 /* protocol errors counted */
+		bool no_resp1;	 /* the case has the response of stream 1 */
 	} cases[] = {
 		{ "data padding", bad_pad, HTTP_X_INCOMPLETE, true, false },
 		{ "ping length", bad_ping, 0, true, false },

@@ -15,7 +15,8 @@ static cJSON *parse_line(struct tt_buf *b, int err)
 {
 	cJSON *j;
 
-	if (!ASSERT_OK(err, "format") || !ASSERT_TRUE(b->len && b->data[b->len - 1] == '\n', "one line"))
+	if (!ASSERT_OK(err, "format") ||
+	    !ASSERT_TRUE(b->len && b->data[b->len - 1] == '\n', "one line"))
 		return NULL;
 	j = cJSON_ParseWithLength((const char *)b->data, b->len);
 	ASSERT_OK_PTR(j, "valid JSON");
@@ -24,7 +25,7 @@ static cJSON *parse_line(struct tt_buf *b, int err)
 
 void test_jsonl_exchange_line(void)
 {
-	struct http_exchange x = {0};
+	struct http_exchange x = { 0 };
 	struct tt_buf b;
 	cJSON *j, *f;
 
@@ -74,7 +75,7 @@ void test_jsonl_call_line(void)
 	struct genai_tool_call tc = { .id = "toolu_01", .name = "Bash", .type = "function" };
 	struct genai_tool_result tr = { .call_id = "toolu_00", .is_error = true };
 	char *fr[] = { "tool_use" };
-	struct genai_call c = {0};
+	struct genai_call c = { 0 };
 	struct tt_buf b;
 	cJSON *j, *t;
 

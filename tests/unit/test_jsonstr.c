@@ -10,7 +10,7 @@
 struct utf8_case {
 	const char *in;
 	size_t n;
-	size_t len;		/* jsonstr_utf8_len() of the first sequence */
+	size_t len; /* jsonstr_utf8_len() of the first sequence */
 	const char *name;
 };
 
@@ -81,7 +81,11 @@ void test_jsonstr_utf8_fix(void)
 {
 	FIXED("", "", "empty");
 	FIXED("caf\xc3\xa9 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xf0\x9f\x98\x80", "valid");
-	FIXED("a\xff" "b", "a\xef\xbf\xbd" "b", "one bad byte");
+	FIXED("a\xff"
+	      "b",
+	      "a\xef\xbf\xbd"
+	      "b",
+	      "one bad byte");
 	FIXED("\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd", "overlong: two");
 	FIXED("\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", "surrogate: three");
 	FIXED("x\xe2\x82", "x\xef\xbf\xbd\xef\xbf\xbd", "truncated at the end");
@@ -106,10 +110,10 @@ void test_jsonstr_escape(void)
 {
 	static const char *const want[32] = {
 		"\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006",
-		"\\u0007", "\\u0008", "\\t", "\\n", "\\u000b", "\\u000c", "\\r", "\\u000e",
-		"\\u000f", "\\u0010", "\\u0011", "\\u0012", "\\u0013", "\\u0014", "\\u0015",
-		"\\u0016", "\\u0017", "\\u0018", "\\u0019", "\\u001a", "\\u001b", "\\u001c",
-		"\\u001d", "\\u001e", "\\u001f",
+		"\\u0007", "\\u0008", "\\t",	 "\\n",	    "\\u000b", "\\u000c", "\\r",
+		"\\u000e", "\\u000f", "\\u0010", "\\u0011", "\\u0012", "\\u0013", "\\u0014",
+		"\\u0015", "\\u0016", "\\u0017", "\\u0018", "\\u0019", "\\u001a", "\\u001b",
+		"\\u001c", "\\u001d", "\\u001e", "\\u001f",
 	};
 	char c, name[32];
 	int i;
@@ -189,7 +193,10 @@ void test_jsonstr_unescape(void)
 	UNESC("\\ud83d", "\xef\xbf\xbd", "lone high surrogate at the end");
 	UNESC("\\ud83dx", "\xef\xbf\xbdx", "lone high surrogate");
 	UNESC("\\ude00\\ud83d", "\xef\xbf\xbd\xef\xbf\xbd", "low before high: two lone ones");
-	UNESC("\\ud83d\\u0041", "\xef\xbf\xbd" "A", "high then not a low");
+	UNESC("\\ud83d\\u0041",
+	      "\xef\xbf\xbd"
+	      "A",
+	      "high then not a low");
 	UNESC("\\ud83d\\ud83d\\ude00", "\xef\xbf\xbd\xf0\x9f\x98\x80", "high, then a pair");
 	UNESC("a\\u0000b", "a\0b", "\\u0000 is a NUL byte");
 	UNESC("\\u12", "u12", "\\u cut short by the end");
@@ -235,12 +242,11 @@ void test_jsonstr_end(void)
 		const char *s;
 		size_t end;
 	} v[] = {
-		{ "abc\"rest", 3 },
-		{ "a\\\"b\"", 4 },	/* an escaped quote is skipped */
-		{ "a\\\\\"", 3 },	/* an escaped backslash, then the quote */
-		{ "\\u0022\"", 6 },	/* \u0022 is text, not a quote */
-		{ "open", 4 },		/* not closed: n */
-		{ "open\\", 5 },	/* a backslash at the end: n, never past it */
+		{ "abc\"rest", 3 }, { "a\\\"b\"", 4 }, /* an escaped quote is skipped */
+		{ "a\\\\\"", 3 },		       /* an escaped backslash, then the quote */
+		{ "\\u0022\"", 6 },		       /* \u0022 is text, not a quote */
+		{ "open", 4 },			       /* not closed: n */
+		{ "open\\", 5 }, /* a backslash at the end: n, never past it */
 		{ "\"", 0 },
 	};
 	size_t i, n;

@@ -19,8 +19,8 @@ void test_launch_resolve(void)
 	ASSERT_TRUE(strlen(out) > 3 && !strcmp(out + strlen(out) - 3, "/sh"), "found sh");
 	ASSERT_OK(launch_resolve("/bin/sh", "/nonexistent", out, sizeof(out)), "a path");
 	ASSERT_STREQ(out, "/bin/sh", "a path is taken as is");
-	ASSERT_EQ(launch_resolve("no-such-command-tt", "/bin:/usr/bin", out, sizeof(out)),
-		  -ENOENT, "not on PATH");
+	ASSERT_EQ(launch_resolve("no-such-command-tt", "/bin:/usr/bin", out, sizeof(out)), -ENOENT,
+		  "not on PATH");
 	ASSERT_EQ(launch_resolve("sh", "", out, sizeof(out)), -ENOENT, "empty PATH");
 	ASSERT_EQ(launch_resolve("./no-such-command-tt", NULL, out, sizeof(out)), -ENOENT,
 		  "a path that is not there");

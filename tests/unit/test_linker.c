@@ -33,8 +33,8 @@ static bool all_one_trace(const struct lt *c)
 
 /* ---- events ---- */
 
-static void call_answer(struct genai_call *c, const char *id, const char *name,
-			const char *content, bool is_error)
+static void call_answer(struct genai_call *c, const char *id, const char *name, const char *content,
+			bool is_error)
 {
 	struct genai_tool_result *r;
 
@@ -186,7 +186,7 @@ void test_linker_tool_before_response_end(void)
 
 	if (!lt_agent(&t))
 		return;
-	ev_send(&t, 100, 2000);	/* its first LLM request: no agent yet, but it talks */
+	ev_send(&t, 100, 2000); /* its first LLM request: no agent yet, but it talks */
 	ev_spawn(&t, 200, 100, 2600, "/bin/bash", "bash", "-c", "echo hi-tool", NULL);
 	ev_exit(&t, 200, 2600, 2700, 0);
 	c = call_new(100, 2000, 3000, "gpt-test");
@@ -397,8 +397,8 @@ void test_linker_http_in_tool(void)
 	ASSERT_STREQ(sattr(miss, "error.type"), "404", "error.type");
 	ASSERT_STREQ(sattr(miss, "server.address"), "docs.example.com", "address without port");
 	ASSERT_EQ(iattr(miss, "server.port"), 8443, "port from Host");
-	ASSERT_STREQ(sattr(miss, "url.full"), "https://docs.example.com:8443/missing?api_key=REDACTED",
-		     "api_key removed");
+	ASSERT_STREQ(sattr(miss, "url.full"),
+		     "https://docs.example.com:8443/missing?api_key=REDACTED", "api_key removed");
 out:
 	lt_free(&t);
 }
@@ -463,7 +463,7 @@ void test_linker_pid_reuse(void)
 	ev_exit(&t, 200, 2000, 2100, 0);
 	/* same pid, new process */
 	ev_spawn(&t, 200, 100, 3000, "/usr/bin/git", "git", "status", NULL);
-	ev_exit(&t, 200, 2000, 3050, 0);	/* stale: names the first one */
+	ev_exit(&t, 200, 2000, 3050, 0); /* stale: names the first one */
 	ev_exit(&t, 200, 3000, 3100, 0);
 	/* a pid reused while we never saw its exit */
 	ev_spawn(&t, 201, 100, 4000, "/bin/sleep", "sleep", "1", NULL);
@@ -504,7 +504,7 @@ void test_linker_missing_result(void)
 	call_ask(c, "toolu_01", "Bash", "{\"command\":\"sleep 100\"}");
 	linker__add_call(t.l, c, NULL);
 	ev_spawn(&t, 200, 100, 3100, "/bin/sleep", "sleep", "100", NULL);
-	ev_exit(&t, 200, 3100, 8000, 9);		/* SIGKILL */
+	ev_exit(&t, 200, 3100, 8000, 9); /* SIGKILL */
 	ev_exit(&t, 100, 1000, 9000, 1 << 8);
 
 	if (!LT_NEED(&t, { &tool, "execute_tool Bash" }, { &agent, "invoke_agent demo_agent" },
@@ -530,7 +530,7 @@ void test_linker_traceparent(void)
 	static const uint8_t pid[8] = { 0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7 };
 	struct tt_span *agent, *proc;
 	struct linker_stats st;
-	struct lt t;	/* --all */
+	struct lt t; /* --all */
 	size_t i;
 
 	if (!lt_new(&t, false))
@@ -575,7 +575,7 @@ void test_linker_parent_exits_first(void)
 	if (!lt_new(&t, true))
 		return;
 	ev_spawn(&t, 100, 1, 1000, "/bin/bash", "bash", "run.sh", NULL);
-	ev_fork(&t, 200, 100, 2000);		/* subshell */
+	ev_fork(&t, 200, 100, 2000); /* subshell */
 	ev_spawn(&t, 201, 200, 2100, "/bin/sleep", "sleep", "10", NULL);
 	ev_exit(&t, 200, 2000, 2200, 0);
 	ev_exit(&t, 100, 1000, 3000, 0);
@@ -612,7 +612,8 @@ void test_linker_tool_errors(void)
 	c = call_new(100, 4000, 5000, "claude-sonnet-4-5");
 	call_answer(c, "toolu_1", NULL, "permission denied\nmore", true);
 	call_answer(c, "toolu_2", NULL,
-		    "Traceback (most recent call last):\nZeroDivisionError: division by zero", false);
+		    "Traceback (most recent call last):\nZeroDivisionError: division by zero",
+		    false);
 	call_answer(c, "toolu_3", NULL, "total 4\nfoo.txt", false);
 	call_answer(c, "toolu_4", NULL, "ls: cannot access '/nope'\n[exit code 2]", false);
 	linker__add_call(t.l, c, NULL);
@@ -721,7 +722,7 @@ void test_linker_llm_attrs(void)
 
 	if (!lt_agent(&t))
 		return;
-	c = call_new(100, 500, 3000, "gpt-4o");		/* starts before the process: clamped */
+	c = call_new(100, 500, 3000, "gpt-4o"); /* starts before the process: clamped */
 	c->response_model = strdup("gpt-4o-2024-08-06");
 	c->response_id = strdup("chatcmpl-1");
 	c->conversation_id = strdup("conv_1");
@@ -812,7 +813,8 @@ void test_linker_flush(void)
 		return;
 	/* -p PID: the agent ran before we attached at 5000 */
 	ASSERT_OK(linker__add_existing(t.l, 100, 1, 1000, 5000, "/usr/local/bin/claude",
-				       "claude\0--dangerously-skip-permissions\0", 39), "existing");
+				       "claude\0--dangerously-skip-permissions\0", 39),
+		  "existing");
 	c = call_new(100, 6000, 7000, "claude-sonnet-4-5");
 	call_ask(c, "toolu_1", "Bash", "{\"command\":\"make test\"}");
 	linker__add_call(t.l, c, NULL);
@@ -919,9 +921,9 @@ void test_linker_all_mode(void)
 
 	if (!lt_open(&t, &o))
 		return;
-	ev_spawn(&t, 50, 1, 500, "/bin/bash", "bash", NULL);		/* a login shell */
+	ev_spawn(&t, 50, 1, 500, "/bin/bash", "bash", NULL); /* a login shell */
 	start_agent(&t, 100, 1000);
-	ev_fork(&t, 100, 50, 1000);		/* the fork record comes late */
+	ev_fork(&t, 100, 50, 1000); /* the fork record comes late */
 	linker__add_call(t.l, call_new(100, 2000, 3000, "gpt-4o"), NULL);
 	ev_spawn(&t, 200, 100, 3100, "/bin/sh", "sh", "-c", "id", NULL);
 	ev_exit(&t, 200, 3100, 3200, 0);
@@ -962,13 +964,15 @@ void test_linker_scrub_argv(void)
 		  { "tool", "--max-tokens", "100", "--password" } },
 		{ { "env", "OPENAI_API_KEY=abc", "GITHUB_TOKEN=x", "DB_PASSWORD=y", "MAX_TOKENS=9",
 		    "HOME=/root", "client_secret=z" },
-		  { "env", "OPENAI_API_KEY=REDACTED", "GITHUB_TOKEN=REDACTED", "DB_PASSWORD=REDACTED",
-		    "MAX_TOKENS=9", "HOME=/root", "client_secret=REDACTED" } },
+		  { "env", "OPENAI_API_KEY=REDACTED", "GITHUB_TOKEN=REDACTED",
+		    "DB_PASSWORD=REDACTED", "MAX_TOKENS=9", "HOME=/root",
+		    "client_secret=REDACTED" } },
 		{ { "python3", "a.py", "sk-ant-api03-abcdefghijklmnopqrstuvwxyz" },
 		  { "python3", "a.py", "REDACTED" } },
 		{ { "x", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl" },
 		  { "x", "REDACTED" } },
-		{ { "curl", "-u", "user:pass", "https://x" }, { "curl", "-u", "REDACTED", "https://x" } },
+		{ { "curl", "-u", "user:pass", "https://x" },
+		  { "curl", "-u", "REDACTED", "https://x" } },
 		{ { "git", "push", "-u", "origin" }, { "git", "push", "-u", "origin" } },
 		{ { "sh", "-c",
 		    "curl -H 'Authorization: Bearer abc' -H \"x-api-key: k1\" --api-key k2 u && "
@@ -1006,7 +1010,8 @@ void test_linker_scrub_url(void)
 		{ "https", "api.x.com",
 		  "/v1?key=abc&alt=sse&sig=zz&X-Amz-Signature=q&monkey=1#frag",
 		  "https://api.x.com/v1?key=REDACTED&alt=sse&sig=REDACTED&"
-		  "X-Amz-Signature=REDACTED&monkey=1#frag", "query secrets" },
+		  "X-Amz-Signature=REDACTED&monkey=1#frag",
+		  "query secrets" },
 		{ "http", "proxy", "http://user:pw@host.example/p?access_token=1",
 		  "http://host.example/p?access_token=REDACTED", "absolute form" },
 		{ "https", "h", "", "https://h", "empty target" },
@@ -1030,16 +1035,23 @@ void test_linker_agent_names(void)
 	} cases[] = {
 		{ "/usr/local/bin/claude", { "claude" }, "claude-code" },
 		{ "/root/.local/share/claude/versions/1.0.3", { "claude" }, "claude-code" },
-		{ "/usr/bin/node", { "node", "/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js" },
+		{ "/usr/bin/node",
+		  { "node", "/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js" },
 		  "claude-code" },
-		{ "/usr/bin/node", { "node", "/usr/lib/node_modules/@openai/codex/bin/codex.js" },
+		{ "/usr/bin/node",
+		  { "node", "/usr/lib/node_modules/@openai/codex/bin/codex.js" },
 		  "codex" },
 		{ "/opt/codex/codex", { "codex", "exec" }, "codex" },
 		{ "/usr/bin/node", { "node", "/usr/local/bin/gemini" }, "gemini-cli" },
-		{ "/usr/bin/bun", { "bun", "/x/node_modules/@google/gemini-cli/dist/index.js" },
+		{ "/usr/bin/bun",
+		  { "bun", "/x/node_modules/@google/gemini-cli/dist/index.js" },
 		  "gemini-cli" },
-		{ "/usr/bin/python3", { "python3", "/usr/local/bin/aider", "--model", "x" }, "aider" },
-		{ "/usr/bin/python3.11", { "python3.11", "-u", "tools/demo_agent.py" }, "demo_agent" },
+		{ "/usr/bin/python3",
+		  { "python3", "/usr/local/bin/aider", "--model", "x" },
+		  "aider" },
+		{ "/usr/bin/python3.11",
+		  { "python3.11", "-u", "tools/demo_agent.py" },
+		  "demo_agent" },
 		{ "/usr/bin/python3", { "python3", "-m", "mypkg.agent" }, "mypkg.agent" },
 		{ "/usr/bin/python3", { "python3", "-c", "print(1)" }, "python3" },
 		{ "/usr/bin/node", { "node", "--require", "./otel.js", "app.mjs" }, "app" },
@@ -1069,7 +1081,8 @@ void test_linker_agent_names(void)
 
 void test_linker_edges(void)
 {
-	struct linker_opts o = { .single_trace = true, .capture_content = true,
+	struct linker_opts o = { .single_trace = true,
+				 .capture_content = true,
 				 .service_name = "svc" };
 	struct tt_span *late, *p, *tool;
 	struct linker_stats st;
@@ -1080,12 +1093,12 @@ void test_linker_edges(void)
 		return;
 	ev_spawn(&t, 100, 1, 1000, "/usr/bin/curl", "curl", "https://api.openai.com", NULL);
 	f.h.pid = 100;
-	f.h.tid = 101;			/* a thread of 100 */
+	f.h.tid = 101; /* a thread of 100 */
 	f.ppid = 100;
 	f.start_ns = 1500;
 	ASSERT_OK(linker__fork(t.l, &f), "thread ignored");
 	ASSERT_OK(agent_asks(&t, "call_1", "shell", "{\"cmd\":\"ls\"}"), "call");
-	ev_fork(&t, 200, 100, 3200);		/* keeps its parent in the table */
+	ev_fork(&t, 200, 100, 3200); /* keeps its parent in the table */
 	ev_exit(&t, 100, 1000, 3500, 0);
 	/* the response of a close-delimited exchange may come after the exit record */
 	ASSERT_EQ(linker__add_call(t.l, call_new(100, 3100, 3400, "late-model"), NULL), 0, "late");
@@ -1123,9 +1136,14 @@ out:
 static void ev_head(struct lt *t, uint32_t pid, uint32_t tid, uint64_t conn, uint64_t ts,
 		    bool server, const char *target, const char *traceparent)
 {
-	struct http_exchange x = { .pid = pid, .tid = tid, .conn = conn, .fd = -1,
-				   .method = "POST", .target = (char *)target,
-				   .req.start_ns = ts, .flags = server ? HTTP_X_SERVER_SIDE : 0 };
+	struct http_exchange x = { .pid = pid,
+				   .tid = tid,
+				   .conn = conn,
+				   .fd = -1,
+				   .method = "POST",
+				   .target = (char *)target,
+				   .req.start_ns = ts,
+				   .flags = server ? HTTP_X_SERVER_SIDE : 0 };
 
 	linker__request_head(t->l, &x, traceparent);
 }
@@ -1139,8 +1157,9 @@ static void ev_read(struct lt *t, uint32_t pid, uint32_t tid, uint64_t conn, uin
 
 static void ev_sock(struct lt *t, uint32_t pid, uint64_t conn, uint16_t lport)
 {
-	struct tt_sock s = { .h = { .type = TT_REC_SOCK, .pid = pid }, .conn = conn,
-			     .lport = lport, .family = 2 };
+	struct tt_sock s = {
+		.h = { .type = TT_REC_SOCK, .pid = pid }, .conn = conn, .lport = lport, .family = 2
+	};
 
 	linker__sock(t->l, &s);
 }
@@ -1217,8 +1236,8 @@ void test_linker_server_spans(void)
 		     { &s2, "POST /ask", 1 }, { &s3, "POST /health" },
 		     { &chat1, "chat llama3.2", 0 }, { &chat2, "chat llama3.2", 1 },
 		     { &chat3, "chat llama3.2", 2 }, { &chat4, "chat llama3.2", 3 },
-		     { &chat5, "chat llama3.2", 5 },
-		     { &tool, "execute_tool fetch_url" }, { &get, "GET" }))
+		     { &chat5, "chat llama3.2", 5 }, { &tool, "execute_tool fetch_url" },
+		     { &get, "GET" }))
 		goto out;
 	ASSERT_EQ(s1->kind, SPAN_KIND_SERVER, "SERVER");
 	ASSERT_TRUE(parent_is(s1, agent), "SERVER under the process");
@@ -1364,15 +1383,22 @@ void test_linker_mcp_calls(void)
 	ASSERT_OK(add_mcp(&t, 100,
 			  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}",
 			  "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocolVersion\":"
-			  "\"2025-06-18\"}}", 1100, 1200, NULL), "initialize");
+			  "\"2025-06-18\"}}",
+			  1100, 1200, NULL),
+		  "initialize");
 	agent_asks(&t, "call_7", "mcp__calc__add", "{\"a\":2,\"b\":3}");
-	add_mcp(&t, 100, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
+	add_mcp(&t, 100,
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":"
 		"{\"name\":\"add\",\"arguments\":{\"a\":2,\"b\":3}}}",
 		"{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"content\":[{\"type\":\"text\","
-		"\"text\":\"5\"}]}}", 3100, 3200, NULL);
-	add_mcp(&t, 100, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
-		"{\"name\":\"nope\"}}", "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":"
-		"-32602,\"message\":\"Unknown tool: nope\"}}", 3300, 3400, NULL);
+		"\"text\":\"5\"}]}}",
+		3100, 3200, NULL);
+	add_mcp(&t, 100,
+		"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":"
+		"{\"name\":\"nope\"}}",
+		"{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":"
+		"-32602,\"message\":\"Unknown tool: nope\"}}",
+		3300, 3400, NULL);
 	agent_answers(&t, "call_7", "5", NULL);
 	ev_exit(&t, 100, 1000, 6000, 0);
 
@@ -1468,7 +1494,7 @@ void test_linker_transport_script(void)
 	call_ask(c, "call_1", "run_command", "{\"command\": \"ls /tmp\"}");
 	ASSERT_OK(linker__add_call(t.l, c, NULL), "call 1");
 	ev_exit(&t, 101, 1100, 1350, 0);
-	ev_fork(&t, 102, 100, 1400);		/* out=$(/bin/sh -c "$cmd" | head -n 3) */
+	ev_fork(&t, 102, 100, 1400); /* out=$(/bin/sh -c "$cmd" | head -n 3) */
 	ev_spawn(&t, 103, 102, 1410, "/bin/sh", "/bin/sh", "-c", "ls /tmp", NULL);
 	ev_spawn(&t, 105, 102, 1415, "/usr/bin/head", "head", "-n", "3", NULL);
 	ev_fork(&t, 104, 103, 1430);
@@ -1489,10 +1515,10 @@ void test_linker_transport_script(void)
 
 	if (!LT_NEED(&t, { &agent, "invoke_agent curl_agent" },
 		     { &curl1, "exec curl", .arg = "{\"messages\":[]}" },
-		     { &curl2, "exec curl", 1 },
-		     { &chat1, "chat gpt-4o-mini", 0 }, { &chat2, "chat gpt-4o-mini", 1 },
-		     { &tool, "execute_tool run_command" }, { &sub, "exec curl_agent.sh" },
-		     { &sh, "exec sh" }, { &ls, "exec ls" }, { &head, "exec head" }))
+		     { &curl2, "exec curl", 1 }, { &chat1, "chat gpt-4o-mini", 0 },
+		     { &chat2, "chat gpt-4o-mini", 1 }, { &tool, "execute_tool run_command" },
+		     { &sub, "exec curl_agent.sh" }, { &sh, "exec sh" }, { &ls, "exec ls" },
+		     { &head, "exec head" }))
 		goto out;
 	ASSERT_EQ(t.n, 10, "ten spans");
 	ASSERT_NULL(find(&t, "invoke_agent curl"), "curl is no agent");
@@ -1576,7 +1602,7 @@ void test_linker_transport_all_mode(void)
 	if (!lt_open(&t, &o))
 		return;
 	ev_spawn(&t, 100, 1, 1000, "/usr/bin/python3", "python3", "-u", "bot.py", NULL);
-	ev_fork(&t, 101, 100, 1100);		/* a forked worker... */
+	ev_fork(&t, 101, 100, 1100); /* a forked worker... */
 	/* ...running curl */
 	ev_spawn(&t, 102, 101, 1200, "/usr/bin/wget", "wget", "-qO-", "https://x/v1", NULL);
 	linker__add_call(t.l, call_new(102, 1300, 1400, "gpt-4o"), NULL);
@@ -1603,9 +1629,9 @@ void test_linker_sigpipe_not_error(void)
 	if (!lt_new(&t, true))
 		return;
 	ev_spawn(&t, 300, 1, 1000, "/usr/bin/ls", "ls", "/tmp", NULL);
-	ev_exit(&t, 300, 1000, 2000, 13);	/* SIGPIPE */
+	ev_exit(&t, 300, 1000, 2000, 13); /* SIGPIPE */
 	ev_spawn(&t, 301, 1, 1100, "/usr/bin/sleep", "sleep", "9", NULL);
-	ev_exit(&t, 301, 1100, 2100, 9);		/* SIGKILL */
+	ev_exit(&t, 301, 1100, 2100, 9); /* SIGKILL */
 	linker__flush(t.l, 3000);
 	ls = find(&t, "exec ls");
 	killed = find(&t, "exec sleep");

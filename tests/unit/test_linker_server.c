@@ -14,17 +14,17 @@
 #include "test.h"
 #include "tt_abi.h"
 
-#define PID		100
-#define SRV_A		0	/* connection indexes: inbound requests A and B */
-#define SRV_B		1
-#define LLM_1		2	/* the LLM calls the server makes */
-#define LLM_2		3
-#define N_CONNS		4
+#define PID	100
+#define SRV_A	0 /* connection indexes: inbound requests A and B */
+#define SRV_B	1
+#define LLM_1	2 /* the LLM calls the server makes */
+#define LLM_2	3
+#define N_CONNS 4
 
 /* W3C trace context of inbound request B, and of an LLM call made for it by another thread. */
-#define TP_TRACE	"4bf92f3577b34da6a3ce929d0e0e4736"
-#define TP_IN		"00-" TP_TRACE "-00f067aa0ba902b7-01"
-#define TP_OUT		"00-" TP_TRACE "-b7ad6b7169203331-01"
+#define TP_TRACE "4bf92f3577b34da6a3ce929d0e0e4736"
+#define TP_IN	 "00-" TP_TRACE "-00f067aa0ba902b7-01"
+#define TP_OUT	 "00-" TP_TRACE "-b7ad6b7169203331-01"
 
 /* A pipeline whose spans go to t, fed records cut as mode says. */
 struct srv {
@@ -74,8 +74,9 @@ static void srv_exec(struct srv *s, uint64_t ts)
 	static struct tt_exec e;
 
 	memset(&e, 0, sizeof(e));
-	e.h = (struct tt_hdr){ .type = TT_REC_EXEC, .size = sizeof(e), .pid = PID, .tid = PID,
-			       .ts_ns = ts };
+	e.h = (struct tt_hdr){
+		.type = TT_REC_EXEC, .size = sizeof(e), .pid = PID, .tid = PID, .ts_ns = ts
+	};
 	e.ppid = 1;
 	e.start_ns = ts;
 	e.path_len = strlen("/usr/bin/python3");
@@ -87,9 +88,11 @@ static void srv_exec(struct srv *s, uint64_t ts)
 
 static void srv_exit(struct srv *s, uint64_t start, uint64_t ts)
 {
-	struct tt_exit x = { .h = { .type = TT_REC_EXIT, .size = sizeof(x), .pid = PID, .tid = PID,
-				    .ts_ns = ts },
-			     .ppid = 1, .start_ns = start };
+	struct tt_exit x = {
+		.h = { .type = TT_REC_EXIT, .size = sizeof(x), .pid = PID, .tid = PID, .ts_ns = ts },
+		.ppid = 1,
+		.start_ns = start
+	};
 
 	pipeline__record(s->p, &x, sizeof(x));
 }
@@ -97,9 +100,11 @@ static void srv_exit(struct srv *s, uint64_t start, uint64_t ts)
 /* An accepted socket of the server (its local port is the SERVER spans' server.port). */
 static void srv_sock(struct srv *s, int k, uint16_t lport)
 {
-	struct tt_sock r = { .h = { .type = TT_REC_SOCK, .size = sizeof(r), .pid = PID,
-				    .tid = PID },
-			     .conn = conn_of(k), .fd = 10 + k, .family = 2, .lport = lport,
+	struct tt_sock r = { .h = { .type = TT_REC_SOCK, .size = sizeof(r), .pid = PID, .tid = PID },
+			     .conn = conn_of(k),
+			     .fd = 10 + k,
+			     .family = 2,
+			     .lport = lport,
 			     .rport = 40000 + (uint16_t)k };
 
 	r.raddr[0] = 127;
@@ -112,9 +117,14 @@ static void srv_io(struct srv *s, int k, int dir, uint32_t tid, uint64_t ts, con
 		   size_t n)
 {
 	struct tt_data r = { .h = { .type = TT_REC_DATA, .pid = PID, .tid = tid, .ts_ns = ts },
-			     .conn = conn_of(k), .pos = s->pos[k][dir], .call_len = (uint32_t)n,
-			     .len = (uint32_t)n, .dir = (uint8_t)dir,
-			     .flags = TT_DF_FIRST | TT_DF_LAST, .src = TT_SRC_SOCK, .fd = 10 + k };
+			     .conn = conn_of(k),
+			     .pos = s->pos[k][dir],
+			     .call_len = (uint32_t)n,
+			     .len = (uint32_t)n,
+			     .dir = (uint8_t)dir,
+			     .flags = TT_DF_FIRST | TT_DF_LAST,
+			     .src = TT_SRC_SOCK,
+			     .fd = 10 + k };
 
 	ASSERT_OK(test__split_feed(&r, p, 0, s->mode, &s->seed, pipe_feed, s->p), "feed");
 	s->pos[k][dir] += n;
@@ -130,13 +140,15 @@ static void srv_write(struct srv *s, int k, uint32_t tid, uint64_t ts, const cha
 	srv_io(s, k, TT_DIR_WRITE, tid, ts, text, strlen(text));
 }
 
-#define LLM_REQ_BODY	"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\"," \
-			"\"content\":\"q\"}]}"
-#define LLM_RESP_BODY	"{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\"," \
-			"\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":" \
-			"{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":" \
-			"\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1," \
-			"\"total_tokens\":6}}"
+#define LLM_REQ_BODY                                              \
+	"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\"," \
+	"\"content\":\"q\"}]}"
+#define LLM_RESP_BODY                                                        \
+	"{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\","             \
+	"\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":"        \
+	"{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":"      \
+	"\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1," \
+	"\"total_tokens\":6}}"
 
 /* An LLM call the server makes on connection k from thread tid, t0 to t1 (traceparent or NULL). */
 static void srv_llm_call(struct srv *s, int k, uint32_t tid, uint64_t t0, uint64_t t1,
@@ -146,16 +158,19 @@ static void srv_llm_call(struct srv *s, int k, uint32_t tid, uint64_t t0, uint64
 
 	if (traceparent)
 		snprintf(tp, sizeof(tp), "traceparent: %s\r\n", traceparent);
-	snprintf(req, sizeof(req), "POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n"
-		 "Content-Type: application/json\r\n%sContent-Length: %zu\r\n\r\n%s", tp,
-		 strlen(LLM_REQ_BODY), LLM_REQ_BODY);
+	snprintf(req, sizeof(req),
+		 "POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n"
+		 "Content-Type: application/json\r\n%sContent-Length: %zu\r\n\r\n%s",
+		 tp, strlen(LLM_REQ_BODY), LLM_REQ_BODY);
 	srv_write(s, k, tid, t0, req);
-	snprintf(req, sizeof(req), "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-		 "Content-Length: %zu\r\n\r\n%s", strlen(LLM_RESP_BODY), LLM_RESP_BODY);
+	snprintf(req, sizeof(req),
+		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 strlen(LLM_RESP_BODY), LLM_RESP_BODY);
 	srv_read(s, k, tid, t1, req);
 }
 
-#define RESP_OK		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+#define RESP_OK "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 /*
  * Two requests served at once by threads 101 (A, from 2000) and 102 (B, from 2050, with a
@@ -167,7 +182,8 @@ static void serve_two(struct srv *s, bool split)
 	srv_exec(s, 1000);
 	srv_sock(s, SRV_A, 8080);
 	srv_sock(s, SRV_B, 8080);
-	srv_read(s, SRV_A, 101, 2000, "POST /ask?id=1 HTTP/1.1\r\nHost: svc\r\n"
+	srv_read(s, SRV_A, 101, 2000,
+		 "POST /ask?id=1 HTTP/1.1\r\nHost: svc\r\n"
 		 "Content-Length: 2\r\n\r\nq1");
 	if (split) {
 		srv_read(s, SRV_B, 102, 2050, "PO");
@@ -175,7 +191,8 @@ static void serve_two(struct srv *s, bool split)
 		srv_read(s, SRV_B, 102, 2070, "arent: " TP_IN "\r\nContent-Length: 2\r\n\r\n");
 		srv_read(s, SRV_B, 102, 2080, "q2");
 	} else {
-		srv_read(s, SRV_B, 102, 2050, "POST /ask?id=2 HTTP/1.1\r\nHost: svc\r\n"
+		srv_read(s, SRV_B, 102, 2050,
+			 "POST /ask?id=2 HTTP/1.1\r\nHost: svc\r\n"
 			 "traceparent: " TP_IN "\r\nContent-Length: 2\r\n\r\nq2");
 	}
 	srv_llm_call(s, LLM_1, 101, 2100, 2200, NULL);
@@ -276,11 +293,11 @@ void test_linker_server_h2(void)
 	size_t i;
 
 	h2t_start(&b);
-	h2t_headers(&b, H2_C2S, 1, false, ":method", "POST", ":scheme", "http", ":authority",
-		    "svc", ":path", "/ask", "traceparent", TP_IN);
+	h2t_headers(&b, H2_C2S, 1, false, ":method", "POST", ":scheme", "http", ":authority", "svc",
+		    ":path", "/ask", "traceparent", TP_IN);
 	h2t_datas(&b, H2_C2S, 1, true, "q1");
-	h2t_headers(&b, H2_C2S, 3, false, ":method", "POST", ":scheme", "http", ":authority",
-		    "svc", ":path", "/other", "traceparent",
+	h2t_headers(&b, H2_C2S, 3, false, ":method", "POST", ":scheme", "http", ":authority", "svc",
+		    ":path", "/other", "traceparent",
 		    "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01");
 	h2t_datas(&b, H2_C2S, 3, true, "q3");
 	h2t_cut(&b);
@@ -295,7 +312,7 @@ void test_linker_server_h2(void)
 	for (i = 0; i < b.nseg; i++) {
 		const struct h2t_seg *g = &b.seg[i];
 
-		if (i == 4)	/* both in progress: before stream 3's response */
+		if (i == 4) /* both in progress: before stream 3's response */
 			srv_llm_call(&s, LLM_1, 105, g->ts - 8, g->ts - 5, TP_OUT);
 		srv_io(&s, SRV_A, g->side == H2_C2S ? TT_DIR_READ : TT_DIR_WRITE, 101, g->ts,
 		       b.out[g->side].data + g->off, g->len);

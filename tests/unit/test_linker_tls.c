@@ -93,7 +93,7 @@ void test_linker_tls_unsupported(void)
 	ev_hello(&t, 100, 8, 1300, 8443, NULL, 0);
 	ev_hello(&t, 100, 9, 1400, 443, "tls/curl.bin", 0);
 	ev_close(&t, 100, 7, 2000, 1900, 52000);
-	ev_close(&t, 100, 99, 2100, 1, 1);	/* no hello: ignored */
+	ev_close(&t, 100, 99, 2100, 1, 1); /* no hello: ignored */
 	ev_exit(&t, 100, 1000, 3000, 0);
 	/* an exec'd process's close after its exit: ignored */
 	ev_close(&t, 100, 8, 3100, 5, 5);
@@ -113,7 +113,7 @@ void test_linker_tls_unsupported(void)
 	ASSERT_STREQ(sattr(a, "tracetree.tls.alpn"), "h2,http/1.1", "ALPN offered");
 	ASSERT_STREQ(sattr(a, "tracetree.capture"), "unsupported", "capture");
 	ASSERT_TRUE(sattr(a, "tracetree.capture.reason") &&
-		    strstr(sattr(a, "tracetree.capture.reason"), "/opt/codex/bin/codex"),
+			    strstr(sattr(a, "tracetree.capture.reason"), "/opt/codex/bin/codex"),
 		    "reason names the executable");
 	ASSERT_EQ(iattr(a, "tracetree.tls.bytes_sent"), 1900, "bytes sent");
 	ASSERT_EQ(iattr(a, "tracetree.tls.bytes_received"), 52000, "bytes received");

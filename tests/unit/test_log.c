@@ -22,10 +22,11 @@ static int raw(enum tt_log_level level, const char *fmt, ...)
 
 void test_log_stderr(void)
 {
-	static const char want[] = "tracetree-bpf: error: conn: one\n"
-				   "tracetree-bpf: cannot replay x: No such file\n"
-				   "tracetree-bpf: warning: ends in a newline\n"
-				   "libbpf: as it came";
+	static const char want[] =
+		"tracetree-bpf: error: conn: one\n"
+		"tracetree-bpf: cannot replay x: No such file\n"
+		"tracetree-bpf: warning: ends in a newline\n"
+		"libbpf: as it came";
 	char got[512];
 	ssize_t n, len = 0;
 	int fds[2];

@@ -33,13 +33,15 @@ static struct http_exchange *post(const char *body)
 
 void test_mcp_initialize_json(void)
 {
-	struct http_exchange *x = post("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\","
-				       "\"params\":{\"protocolVersion\":\"2025-06-18\","
-				       "\"capabilities\":{},\"clientInfo\":{\"name\":\"c\"}}}");
+	struct http_exchange *x =
+		post("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\","
+		     "\"params\":{\"protocolVersion\":\"2025-06-18\","
+		     "\"capabilities\":{},\"clientInfo\":{\"name\":\"c\"}}}");
 	struct mcp_call *c = NULL;
 
 	xt_add_header(&x->resp.headers, "Mcp-Session-Id", "sess-1");
-	xt_set_body(&x->resp, "{\"result\":{\"protocolVersion\":\"2025-03-26\","
+	xt_set_body(&x->resp,
+		    "{\"result\":{\"protocolVersion\":\"2025-03-26\","
 		    "\"capabilities\":{}},\"jsonrpc\":\"2.0\",\"id\":0}");
 	if (!ASSERT_OK(mcp_decode(x, &c), "decode"))
 		goto out;
@@ -57,19 +59,22 @@ out:
 
 void test_mcp_tools_call_sse(void)
 {
-	struct http_exchange *x = post("{\"jsonrpc\":\"2.0\",\"id\":\"req-7\",\"method\":"
-				       "\"tools/call\",\"params\":{\"name\":\"add\","
-				       "\"arguments\":{\"a\":2,\"b\":3}}}");
+	struct http_exchange *x =
+		post("{\"jsonrpc\":\"2.0\",\"id\":\"req-7\",\"method\":"
+		     "\"tools/call\",\"params\":{\"name\":\"add\","
+		     "\"arguments\":{\"a\":2,\"b\":3}}}");
 	struct mcp_call *c = NULL;
 
 	xt_add_header(&x->req.headers, "mcp-session-id", "sess-2");
 	xt_add_header(&x->req.headers, "MCP-Protocol-Version", "2025-06-18");
 	xt_add_header(&x->resp.headers, "Mcp-Session-Id", "other");
 	/* a progress notification and a response to another id come first */
-	add_event(&x->resp, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
+	add_event(&x->resp,
+		  "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
 		  "\"params\":{\"progress\":1}}");
 	add_event(&x->resp, "{\"jsonrpc\":\"2.0\",\"id\":\"req-6\",\"result\":{}}");
-	add_event(&x->resp, "{\"jsonrpc\":\"2.0\",\"id\":\"req-7\",\"result\":{\"content\":"
+	add_event(&x->resp,
+		  "{\"jsonrpc\":\"2.0\",\"id\":\"req-7\",\"result\":{\"content\":"
 		  "[{\"type\":\"text\",\"text\":\"5\"}]}}");
 	if (!ASSERT_OK(mcp_decode(x, &c), "decode"))
 		goto out;
@@ -88,11 +93,13 @@ out:
 
 void test_mcp_errors(void)
 {
-	struct http_exchange *x = post("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\","
-				       "\"params\":{\"name\":\"nope\"}}");
+	struct http_exchange *x =
+		post("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\","
+		     "\"params\":{\"name\":\"nope\"}}");
 	struct mcp_call *c = NULL;
 
-	xt_set_body(&x->resp, "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32602,"
+	xt_set_body(&x->resp,
+		    "{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32602,"
 		    "\"message\":\"Tool nope not found\"}}");
 	if (!ASSERT_OK(mcp_decode(x, &c), "decode JSON-RPC error"))
 		goto out;
@@ -104,9 +111,11 @@ void test_mcp_errors(void)
 	c = NULL;
 	http_exchange__free(x);
 
-	x = post("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\","
-		 "\"params\":{\"name\":\"fail\",\"arguments\":{}}}");
-	xt_set_body(&x->resp, "[{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"isError\":true,"
+	x =
+		post("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\","
+		     "\"params\":{\"name\":\"fail\",\"arguments\":{}}}");
+	xt_set_body(&x->resp,
+		    "[{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"isError\":true,"
 		    "\"content\":[]}}]");
 	if (!ASSERT_OK(mcp_decode(x, &c), "decode tool error (in a batch)"))
 		goto out;
@@ -119,7 +128,8 @@ out:
 
 void test_mcp_notification_and_targets(void)
 {
-	struct http_exchange *x = post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+	struct http_exchange *x =
+		post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
 	struct mcp_call *c = NULL;
 
 	x->status = 202;
@@ -131,8 +141,9 @@ void test_mcp_notification_and_targets(void)
 	c = NULL;
 	http_exchange__free(x);
 
-	x = post("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/read\","
-		 "\"params\":{\"uri\":\"file:///a.txt\"}}");
+	x =
+		post("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/read\","
+		     "\"params\":{\"uri\":\"file:///a.txt\"}}");
 	if (!ASSERT_OK(mcp_decode(x, &c), "resources/read"))
 		goto out;
 	ASSERT_STREQ(c->resource_uri, "file:///a.txt", "uri");
@@ -141,8 +152,9 @@ void test_mcp_notification_and_targets(void)
 	c = NULL;
 	http_exchange__free(x);
 
-	x = post("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"prompts/get\","
-		 "\"params\":{\"name\":\"greet\"}}");
+	x =
+		post("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"prompts/get\","
+		     "\"params\":{\"name\":\"greet\"}}");
 	if (ASSERT_OK(mcp_decode(x, &c), "prompts/get"))
 		ASSERT_STREQ(c->prompt_name, "greet", "prompt");
 out:
@@ -153,11 +165,13 @@ out:
 void test_mcp_not_mcp(void)
 {
 	static const char *const bodies[] = {
-		"{\"model\":\"gpt-4o\",\"messages\":[]}",		/* an LLM call */
-		"{\"jsonrpc\":\"1.0\",\"method\":\"x\",\"id\":1}",	/* other version */
-		"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}",	/* a response */
-		"{\"jsonrpc\":\"2.0\",\"method\":",			/* truncated */
-		"[]", "plain text", "",
+		"{\"model\":\"gpt-4o\",\"messages\":[]}",	   /* an LLM call */
+		"{\"jsonrpc\":\"1.0\",\"method\":\"x\",\"id\":1}", /* other version */
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}",	   /* a response */
+		"{\"jsonrpc\":\"2.0\",\"method\":",		   /* truncated */
+		"[]",
+		"plain text",
+		"",
 	};
 	struct http_exchange *x;
 	struct mcp_call *c;

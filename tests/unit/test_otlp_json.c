@@ -59,8 +59,8 @@ void test_otlp_json_structure(void)
 	ASSERT_STREQ(str_at(attr_value(res, "service.name"), "stringValue"), "claude-code",
 		     "resource service.name wins over the global one");
 	ASSERT_STREQ(str_at(attr_value(res, "process.pid"), "intValue"), "4242", "pid as string");
-	ASSERT_STREQ(str_at(attr_value(res, "telemetry.sdk.name"), "stringValue"),
-		     "tracetree-bpf", "sdk name");
+	ASSERT_STREQ(str_at(attr_value(res, "telemetry.sdk.name"), "stringValue"), "tracetree-bpf",
+		     "sdk name");
 	val = attr_value(res, "process.command_args");
 	val = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(val, "arrayValue"),
 					       "values");
@@ -68,17 +68,17 @@ void test_otlp_json_structure(void)
 	ASSERT_STREQ(str_at(cJSON_GetArrayItem(val, 2), "stringValue"), "ls /tmp", "array item");
 	ASSERT_STREQ(str_at(cJSON_GetArrayItem(rs, 0), "schemaUrl"), TT_OTLP_SCHEMA_URL, "schema");
 
-	ss = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rs, 0),
-								 "scopeSpans"), 0);
-	ASSERT_STREQ(str_at(cJSON_GetObjectItemCaseSensitive(ss, "scope"), "name"),
-		     "tracetree-bpf", "scope name");
+	ss = cJSON_GetArrayItem(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rs, 0), "scopeSpans"), 0);
+	ASSERT_STREQ(str_at(cJSON_GetObjectItemCaseSensitive(ss, "scope"), "name"), "tracetree-bpf",
+		     "scope name");
 	ASSERT_STREQ(str_at(cJSON_GetObjectItemCaseSensitive(ss, "scope"), "version"), "0.1.0",
 		     "scope version");
 	spans = cJSON_GetObjectItemCaseSensitive(ss, "spans");
 	if (!ASSERT_EQ(cJSON_GetArraySize(spans), 3, "three spans of resource A"))
 		goto out;
 
-	sp = cJSON_GetArrayItem(spans, 0);	/* chat */
+	sp = cJSON_GetArrayItem(spans, 0); /* chat */
 	ASSERT_STREQ(str_at(sp, "traceId"), "101112131415161718191a1b1c1d1e1f", "trace id hex");
 	ASSERT_STREQ(str_at(sp, "spanId"), "6061626364656667", "span id hex");
 	ASSERT_STREQ(str_at(sp, "parentSpanId"), "3031323334353637", "parent id hex");
@@ -89,33 +89,40 @@ void test_otlp_json_structure(void)
 	val = cJSON_GetObjectItemCaseSensitive(sp, "attributes");
 	ASSERT_STREQ(str_at(attr_value(val, "gen_ai.usage.input_tokens"), "intValue"), "3847",
 		     "int as decimal string");
-	ASSERT_DOUBLE_EQ(cJSON_GetObjectItemCaseSensitive(attr_value(val,
-		"gen_ai.request.temperature"), "doubleValue")->valuedouble, 0.2, "double");
-	ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(attr_value(val,
-		"gen_ai.request.stream"), "boolValue")), "bool");
+	ASSERT_DOUBLE_EQ(cJSON_GetObjectItemCaseSensitive(
+				 attr_value(val, "gen_ai.request.temperature"), "doubleValue")
+				 ->valuedouble,
+			 0.2, "double");
+	ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+			    attr_value(val, "gen_ai.request.stream"), "boolValue")),
+		    "bool");
 	ASSERT_STREQ(str_at(attr_value(val, "gen_ai.output.messages"), "stringValue"),
 		     "[{\"text\":\"h\xc3\xa9llo\\n\"}]\x01\xef\xbf\xbd\ttab",
 		     "escaped string, invalid byte -> U+FFFD");
 	ASSERT_EQ(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(sp, "status"),
-						   "code")->valueint, 0, "status unset");
+						   "code")
+			  ->valueint,
+		  0, "status unset");
 
-	sp = cJSON_GetArrayItem(spans, 1);	/* tool */
+	sp = cJSON_GetArrayItem(spans, 1); /* tool */
 	val = cJSON_GetObjectItemCaseSensitive(sp, "status");
 	ASSERT_EQ(cJSON_GetObjectItemCaseSensitive(val, "code")->valueint, 2, "status ERROR");
 	ASSERT_STREQ(str_at(val, "message"), "exit status 2", "status message");
 
-	sp = cJSON_GetArrayItem(spans, 2);	/* agent, remote parent */
+	sp = cJSON_GetArrayItem(spans, 2); /* agent, remote parent */
 	ASSERT_EQ(cJSON_GetObjectItemCaseSensitive(sp, "flags")->valueint, 0x301, "flags remote");
 	ASSERT_EQ(cJSON_GetObjectItemCaseSensitive(sp, "kind")->valueint, 1, "kind INTERNAL");
 
 	ss = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rs, 1), "scopeSpans");
 	spans = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ss, 0), "spans");
-	sp = cJSON_GetArrayItem(spans, 1);	/* exec make: a root, end before start */
+	sp = cJSON_GetArrayItem(spans, 1); /* exec make: a root, end before start */
 	ASSERT_NULL(cJSON_GetObjectItemCaseSensitive(sp, "parentSpanId"), "root has no parent");
 	ASSERT_STREQ(str_at(sp, "endTimeUnixNano"), str_at(sp, "startTimeUnixNano"),
 		     "end clamped to start");
 	ASSERT_STREQ(str_at(attr_value(cJSON_GetObjectItemCaseSensitive(sp, "attributes"),
-				       "tracetree.test.nan"), "doubleValue"), "NaN", "NaN string");
+				       "tracetree.test.nan"),
+			    "doubleValue"),
+		     "NaN", "NaN string");
 	sp = cJSON_GetArrayItem(spans, 0);
 	val = cJSON_GetObjectItemCaseSensitive(sp, "attributes");
 	ASSERT_STREQ(str_at(attr_value(val, "tracetree.test.negative"), "intValue"), "-5",
@@ -156,22 +163,30 @@ void test_otlp_json_service_override(void)
 	doc = encode_parse(v, OTLP_TEST_NSPANS, &m);
 	if (!doc)
 		goto out;
-	attrs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "resourceSpans"), 0),
-		"resource"), "attributes");
+	attrs = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "resourceSpans"),
+					   0),
+			"resource"),
+		"attributes");
 	ASSERT_STREQ(str_at(cJSON_GetArrayItem(attrs, 0), "key"), "service.name", "kept in place");
 	ASSERT_STREQ(str_at(attr_value(attrs, "service.name"), "stringValue"), "my-service",
 		     "OTEL_SERVICE_NAME wins");
 	ASSERT_EQ(cJSON_GetArraySize(attrs), 6, "no duplicate service.name");
-	attrs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "resourceSpans"), 2),
-		"resource"), "attributes");
+	attrs = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "resourceSpans"),
+					   2),
+			"resource"),
+		"attributes");
 	ASSERT_EQ(cJSON_GetArraySize(attrs), 3, "bare resource: service.name + 2 extras");
 	ASSERT_STREQ(str_at(attr_value(attrs, "service.name"), "stringValue"), "my-service",
 		     "bare resource named");
-	ASSERT_NULL(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(
-		cJSON_GetObjectItemCaseSensitive(doc, "resourceSpans"), 0), "schemaUrl"),
-		"no schema url");
+	ASSERT_NULL(cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetArrayItem(
+				    cJSON_GetObjectItemCaseSensitive(doc, "resourceSpans"), 0),
+			    "schemaUrl"),
+		    "no schema url");
 out:
 	cJSON_Delete(doc);
 	otlp_test_free(v, OTLP_TEST_NSPANS);

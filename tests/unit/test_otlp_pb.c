@@ -97,7 +97,7 @@ out:
 void test_otlp_pb_wire_bytes(void)
 {
 	static const uint8_t head[] = {
-		0x0a,		/* resource_spans, LEN */
+		0x0a, /* resource_spans, LEN */
 	};
 	struct tt_span *v[OTLP_TEST_NSPANS];
 	struct tt_buf b;
@@ -207,10 +207,18 @@ void test_otlp_pb_response(void)
 void test_otlp_pb_protoc(void)
 {
 	static const char *const want[] = {
-		"kind: SPAN_KIND_CLIENT", "flags: 769", "flags: 257", "int_value: -5",
-		"double_value: 0.2", "start_time_unix_nano: 1760000001100000000",
-		"code: STATUS_CODE_ERROR", "message: \"exit status 2\"", "bool_value: true",
-		"string_value: \"tool_use\"", "version: \"0.1.0\"", "name: \"exec bash\"",
+		"kind: SPAN_KIND_CLIENT",
+		"flags: 769",
+		"flags: 257",
+		"int_value: -5",
+		"double_value: 0.2",
+		"start_time_unix_nano: 1760000001100000000",
+		"code: STATUS_CODE_ERROR",
+		"message: \"exit status 2\"",
+		"bool_value: true",
+		"string_value: \"tool_use\"",
+		"version: \"0.1.0\"",
+		"name: \"exec bash\"",
 		"trace_id: \"\\020\\021\\022\\023\\024\\025\\026\\027"
 		"\\030\\031\\032\\033\\034\\035\\036\\037\"",
 	};
@@ -233,7 +241,8 @@ void test_otlp_pb_protoc(void)
 	snprintf(cmd, sizeof(cmd),
 		 "protoc --decode=opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest "
 		 "-I %s/otlp/proto %s/otlp/proto/opentelemetry/proto/collector/trace/v1/"
-		 "trace_service.proto < %s", test__fixtures(), test__fixtures(), in);
+		 "trace_service.proto < %s",
+		 test__fixtures(), test__fixtures(), in);
 	ASSERT_EQ(run_to(cmd, out), 0, "protoc --decode succeeds");
 	text = otlp_test_read(out, NULL);
 	if (!ASSERT_OK_PTR(text, "protoc output"))

@@ -19,7 +19,8 @@ void test_procscan_parse_stat(void)
 	} cases[] = {
 		{ "4242 (bash) S 4200 4242 4242 34816 4250 4194560 2031 9113 0 3 4 2 19 7 20 0 1 "
 		  "0 1234567 8843264 1280 18446744073709551615 1 1 0 0 0 0 65536 3670020 "
-		  "1266777851 0 0 0 17 1 0 0 0 0 0\n", 0, 4200, 1234567 },
+		  "1266777851 0 0 0 17 1 0 0 0 0 0\n",
+		  0, 4200, 1234567 },
 		/* a command name with spaces and parentheses: counted from the last ')' */
 		{ "77 (a) b) (c d) R 1 77 77 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99 0 0", 0, 1, 99 },
 		{ "5 (x) Z 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 18446744073709551615", 0, 0,
@@ -65,7 +66,7 @@ struct visits {
 	pid_t pid[64];
 	int n;
 	int total;
-	pid_t skip;		/* its children are not visited */
+	pid_t skip; /* its children are not visited */
 	pid_t self_seen;
 	pid_t parent_seen;
 };

@@ -40,8 +40,9 @@ void test_proctree_lifecycle(void)
 
 	if (!ASSERT_OK_PTR(t, "new"))
 		return;
-	ASSERT_OK(proctree__add_existing(t, 10, 1, 100, "/usr/bin/python3",
-					 "python3\0agent.py\0", 17, &a), "existing");
+	ASSERT_OK(proctree__add_existing(t, 10, 1, 100, "/usr/bin/python3", "python3\0agent.py\0",
+					 17, &a),
+		  "existing");
 	ASSERT_TRUE(a->preexisting, "preexisting flag");
 	ASSERT_EQ(a->argc, 2, "existing argc");
 	ASSERT_NULL(a->parent, "pid 1 not traced");
@@ -50,8 +51,9 @@ void test_proctree_lifecycle(void)
 	ASSERT_EQ(a->n_children, 1, "child counted");
 	ASSERT_STREQ(b->exe_path, "/usr/bin/python3", "fork inherits the exe");
 	ASSERT_EQ(b->argc, 2, "fork inherits argv");
-	ASSERT_OK(proctree__exec(t, 20, 10, 1000, 1100, "/bin/sh", 7, args, sizeof(args) - 1,
-				 false, &x), "exec");
+	ASSERT_OK(proctree__exec(t, 20, 10, 1000, 1100, "/bin/sh", 7, args, sizeof(args) - 1, false,
+				 &x),
+		  "exec");
 	ASSERT_TRUE(x == b, "same process");
 	ASSERT_STREQ(b->exe_path, "/bin/sh", "exe replaced");
 	ASSERT_STREQ(b->prev_exe, "/usr/bin/python3", "previous exe kept");
@@ -178,8 +180,9 @@ void test_proctree_preexisting_start_slack(void)
 	if (!ASSERT_OK_PTR(t, "new"))
 		return;
 	/* /proc gives the start in 10 ms ticks; the kernel's record carries the exact value */
-	ASSERT_OK(proctree__add_existing(t, 50, 1, 7000000000ull, "/usr/bin/node", "node\0a.js",
-					 10, &p), "existing");
+	ASSERT_OK(proctree__add_existing(t, 50, 1, 7000000000ull, "/usr/bin/node", "node\0a.js", 10,
+					 &p),
+		  "existing");
 	ASSERT_OK(proctree__exit(t, 50, 7004123456ull, 9000000000ull, 0, &x), "exit within a tick");
 	ASSERT_TRUE(x == p, "same process");
 	ASSERT_EQ(p->start_ns, 7004123456ull, "exact start adopted");

@@ -40,7 +40,8 @@ void test_anthropic_basic(void)
 		     "input");
 	ASSERT_STREQ(c->output_messages,
 		     "[{\"parts\":[{\"type\":\"text\",\"content\":\"Hi! My name is Claude.\"}],"
-		     "\"role\":\"assistant\",\"finish_reason\":\"stop\"}]", "output");
+		     "\"role\":\"assistant\",\"finish_reason\":\"stop\"}]",
+		     "output");
 	genai_call__free(c);
 }
 
@@ -76,7 +77,8 @@ void test_anthropic_stream_tools(void)
 	ASSERT_EQ(c->ttft_ns, 400 * MS + 20 * MS, "ttft at the first content block");
 	ASSERT_STREQ(c->system_instructions,
 		     "[{\"type\":\"text\",\"content\":\"You are Claude Code, Anthropic's official "
-		     "CLI.\"}]", "system string");
+		     "CLI.\"}]",
+		     "system string");
 	ASSERT_STREQ(c->output_messages,
 		     "[{\"parts\":[{\"type\":\"reasoning\",\"content\":\"I should list the "
 		     "directory.\"},{\"type\":\"text\",\"content\":\"Let me check the files.\"},"
@@ -85,7 +87,8 @@ void test_anthropic_stream_tools(void)
 		     "s\"}},"
 		     "{\"type\":\"tool_call\",\"id\":\"toolu_01NoArgs9x8y7z6w5v4u3t2s\",\"name\":"
 		     "\"TodoRead\",\"arguments\":{}}],\"role\":\"assistant\",\"finish_reason\":"
-		     "\"tool_call\"}]", "output");
+		     "\"tool_call\"}]",
+		     "output");
 	ASSERT_EQ(c->flags, 0, "complete");
 	genai_call__free(c);
 }
@@ -106,15 +109,18 @@ void test_anthropic_tool_result(void)
 		ASSERT_FALSE(c->tool_results[1].is_error, "not error");
 		ASSERT_STREQ(c->tool_results[1].content,
 			     "[{\"type\":\"text\",\"text\":\"root:x:0:0\"}"
-			     "]", "block content as JSON");
+			     "]",
+			     "block content as JSON");
 	}
 	ASSERT_EQ(c->usage.input_tokens, 310, "zero cache");
 	ASSERT_TRUE(c->usage.has_cache_read_tokens, "reported zero is present");
 	ASSERT_EQ(c->usage.cache_read_tokens, 0, "zero");
-	ASSERT_TRUE(c->input_messages &&
-		    strstr(c->input_messages, "{\"role\":\"tool\",\"parts\":[{\"type\":"
-			   "\"tool_call_response\",\"id\":\"toolu_old\",\"response\":\"/home\"}]}"),
-		    "tool turn in input");
+	ASSERT_TRUE(
+		c->input_messages &&
+			strstr(c->input_messages,
+			       "{\"role\":\"tool\",\"parts\":[{\"type\":"
+			       "\"tool_call_response\",\"id\":\"toolu_old\",\"response\":\"/home\"}]}"),
+		"tool turn in input");
 	genai_call__free(c);
 }
 

@@ -38,7 +38,8 @@ void test_gemini_basic(void)
 	ASSERT_STREQ(c->output_messages,
 		     "[{\"parts\":[{\"type\":\"text\",\"content\":\"AI learns patterns from data.\""
 		     "}],"
-		     "\"role\":\"assistant\",\"finish_reason\":\"stop\"}]", "output");
+		     "\"role\":\"assistant\",\"finish_reason\":\"stop\"}]",
+		     "output");
 	genai_call__free(c);
 }
 
@@ -63,7 +64,8 @@ static void check_stream(struct genai_call *c, const char *what)
 		     "[{\"parts\":[{\"type\":\"text\",\"content\":\"Let me check that.\"},{\"type\""
 		     ":"
 		     "\"tool_call\",\"name\":\"get_weather\",\"arguments\":{\"location\":\"Boston, "
-		     "MA\"}}],\"role\":\"assistant\",\"finish_reason\":\"stop\"}]", what);
+		     "MA\"}}],\"role\":\"assistant\",\"finish_reason\":\"stop\"}]",
+		     what);
 }
 
 void test_gemini_stream_sse(void)
@@ -78,7 +80,8 @@ void test_gemini_stream_sse(void)
 		     "[{\"type\":\"function\",\"name\":\"get_weather\",\"description\":\"Get weathe"
 		     "r\","
 		     "\"parameters\":{\"type\":\"object\",\"properties\":{\"location\":{\"type\":"
-		     "\"string\"}}}}]", "tools");
+		     "\"string\"}}}}]",
+		     "tools");
 	genai_call__free(c);
 }
 

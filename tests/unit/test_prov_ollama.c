@@ -54,7 +54,8 @@ void test_ollama_chat_nostream(void)
 		     ","
 		     "{\"type\":\"text\",\"content\":\"Because of Rayleigh scattering.\"}],\"role\""
 		     ":"
-		     "\"assistant\",\"finish_reason\":\"stop\"}]", "output");
+		     "\"assistant\",\"finish_reason\":\"stop\"}]",
+		     "output");
 	genai_call__free(c);
 }
 
@@ -73,10 +74,12 @@ void test_ollama_generate(void)
 	ASSERT_STREQ(c->input_messages,
 		     "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Why is the sk"
 		     "y "
-		     "blue?\"}]}]", "prompt");
+		     "blue?\"}]}]",
+		     "prompt");
 	ASSERT_STREQ(c->output_messages,
 		     "[{\"parts\":[{\"type\":\"text\",\"content\":\"Rayleigh.\"}],\"role\":"
-		     "\"assistant\",\"finish_reason\":\"length\"}]", "output");
+		     "\"assistant\",\"finish_reason\":\"length\"}]",
+		     "output");
 	genai_call__free(c);
 }
 

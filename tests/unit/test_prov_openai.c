@@ -60,10 +60,12 @@ void test_openai_chat_content(void)
 		     "[{\"role\":\"system\",\"parts\":[{\"type\":\"text\",\"content\":\"You are ter"
 		     "se.\"}]},"
 		     "{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":"
-		     "\"Say hi. My key is REDACTED\"}]}]", "input messages, redacted");
+		     "\"Say hi. My key is REDACTED\"}]}]",
+		     "input messages, redacted");
 	ASSERT_STREQ(c->output_messages,
 		     "[{\"parts\":[{\"type\":\"text\",\"content\":\"Hi.\"}],\"role\":\"assistant\","
-		     "\"finish_reason\":\"stop\"}]", "output messages");
+		     "\"finish_reason\":\"stop\"}]",
+		     "output messages");
 	ASSERT_NULL(c->system_instructions, "chat keeps system in the history");
 	genai_call__free(c);
 }
@@ -94,7 +96,8 @@ void test_openai_chat_tools(void)
 		     "r a "
 		     "city\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\""
 		     ":"
-		     "\"string\"}},\"required\":[\"city\"]}}]", "tool definitions");
+		     "\"string\"}},\"required\":[\"city\"]}}]",
+		     "tool definitions");
 	ASSERT_STREQ(c->output_messages,
 		     "[{\"parts\":[{\"type\":\"tool_call\",\"id\":\"call_Vn1A2b3C4d5E6f7G8h9I0jKl\""
 		     ","
@@ -102,7 +105,8 @@ void test_openai_chat_tools(void)
 		     "\"tool_call\",\"id\":\"call_Xy9Z8w7V6u5T4s3R2q1P0oNm\",\"name\":\"get_weathe"
 		     "r\","
 		     "\"arguments\":{\"city\":\"Oslo\"}}],\"role\":\"assistant\",\"finish_reason\":"
-		     "\"tool_call\"}]", "output tool calls");
+		     "\"tool_call\"}]",
+		     "output tool calls");
 	genai_call__free(c);
 }
 
@@ -143,7 +147,8 @@ void test_openai_chat_stream_usage(void)
 	ptest_finish(c, "stop", "finish");
 	ASSERT_STREQ(c->output_messages,
 		     "[{\"parts\":[{\"type\":\"text\",\"content\":\"Hello there!\"}],\"role\":"
-		     "\"assistant\",\"finish_reason\":\"stop\"}]", "deltas merged");
+		     "\"assistant\",\"finish_reason\":\"stop\"}]",
+		     "deltas merged");
 	ASSERT_EQ(c->flags, 0, "complete");
 	genai_call__free(c);
 }
@@ -179,7 +184,8 @@ void test_openai_chat_stream_nousage(void)
 	ASSERT_FALSE(c->usage.has_output_tokens, "output absent, not 0");
 	ASSERT_STREQ(c->output_messages,
 		     "[{\"parts\":[{\"type\":\"text\",\"content\":\"The answer is 42.\"}],\"role\":"
-		     "\"assistant\",\"finish_reason\":\"stop\"}]", "final turn");
+		     "\"assistant\",\"finish_reason\":\"stop\"}]",
+		     "final turn");
 	genai_call__free(c);
 }
 
@@ -193,7 +199,8 @@ void test_openai_chat_stream_cut(void)
 	ptest_finish(c, "error", "unfinished choice");
 	ASSERT_STREQ(c->output_messages,
 		     "[{\"parts\":[{\"type\":\"text\",\"content\":\"Partial ans\"}],\"role\":"
-		     "\"assistant\",\"finish_reason\":\"error\"}]", "what arrived");
+		     "\"assistant\",\"finish_reason\":\"error\"}]",
+		     "what arrived");
 	genai_call__free(c);
 }
 
@@ -205,7 +212,8 @@ void test_openai_errors(void)
 		ASSERT_EQ(c->http_status, 429, "429 visible");
 		ASSERT_STREQ(c->error_type, "rate_limit_exceeded", "error code");
 		ASSERT_TRUE(c->error_message &&
-			    !strncmp(c->error_message, "Rate limit reached", 18), "message");
+				    !strncmp(c->error_message, "Rate limit reached", 18),
+			    "message");
 		ASSERT_STREQ(c->request_model, "gpt-4o", "request model kept");
 		ASSERT_EQ(c->n_finish_reasons, 0, "no finish");
 		ASSERT_FALSE(c->usage.has_input_tokens, "no usage");
@@ -265,7 +273,8 @@ void test_openai_compat(void)
 		ptest_finish(c, "stop", "finish");
 		ASSERT_STREQ(c->output_messages,
 			     "[{\"parts\":[{\"type\":\"text\",\"content\":\"Sure.\"}],\"role\":"
-			     "\"assistant\",\"finish_reason\":\"stop\"}]", "text");
+			     "\"assistant\",\"finish_reason\":\"stop\"}]",
+			     "text");
 	}
 	genai_call__free(c);
 }
@@ -291,7 +300,8 @@ void test_openai_responses_basic(void)
 	ptest_finish(c, "stop", "completed with text");
 	ASSERT_STREQ(c->system_instructions,
 		     "[{\"type\":\"text\",\"content\":\"You are a coding agent.\"}"
-		     "]", "instructions");
+		     "]",
+		     "instructions");
 	ASSERT_STREQ(c->input_messages,
 		     "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"hello\"}]}]",
 		     "input");
@@ -299,7 +309,8 @@ void test_openai_responses_basic(void)
 		     "[{\"parts\":[{\"type\":\"reasoning\",\"content\":\"Thinking about the greetin"
 		     "g."
 		     "\"},{\"type\":\"text\",\"content\":\"Hello! How can I help?\"}],\"role\":"
-		     "\"assistant\",\"finish_reason\":\"stop\"}]", "output");
+		     "\"assistant\",\"finish_reason\":\"stop\"}]",
+		     "output");
 	genai_call__free(c);
 }
 
@@ -314,7 +325,8 @@ void test_openai_responses_custom_tool(void)
 	if (ASSERT_EQ(c->n_tool_calls, 2, "two calls")) {
 		ptest_tool(c, 0, "call_patch01", "apply_patch",
 			   "*** Begin Patch\n*** Update File: src/main.c\n@@\n-int x;\n+int y;\n"
-			   "*** End Patch", "custom");
+			   "*** End Patch",
+			   "custom");
 		ptest_tool(c, 1, "call_shell02", "shell",
 			   "{\"command\":[\"bash\",\"-lc\",\"make test\"]}", "function");
 	}

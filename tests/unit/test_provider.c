@@ -230,12 +230,12 @@ static const struct detect_case detect_cases[] = {
 	{ "localhost:11434", "/v1/chat/completions", NULL, "ollama", "ollama", "chat", NULL },
 	{ "us-east5-aiplatform.googleapis.com",
 	  "/v1/projects/p/locations/us-east5/publishers/anthropic/models/"
-	  "claude-sonnet-4@20250514:streamRawPredict", NULL, "gcp.vertex_ai", "vertex_ai", "chat",
-	  "claude-sonnet-4" },
+	  "claude-sonnet-4@20250514:streamRawPredict",
+	  NULL, "gcp.vertex_ai", "vertex_ai", "chat", "claude-sonnet-4" },
 	{ "proxy.local:4000", "/v1/messages", "anthropic-version", "anthropic", "anthropic", "chat",
 	  NULL },
 	{ "https://api.openai.com", "https://api.openai.com/v1/chat/completions", NULL, NULL, NULL,
-	  NULL, NULL },	/* absolute-form target: host "https" is unknown, and the body empty */
+	  NULL, NULL }, /* absolute-form target: host "https" is unknown, and the body empty */
 };
 
 void test_provider_detect(void)
@@ -244,8 +244,8 @@ void test_provider_detect(void)
 
 	for (i = 0; i < sizeof(detect_cases) / sizeof(detect_cases[0]); i++) {
 		const struct detect_case *d = &detect_cases[i];
-		struct http_exchange *x = ptest_exchange(d->host, d->target, 200, NULL, 0, NULL, 0,
-							 HTTP_BODY_NONE);
+		struct http_exchange *x =
+			ptest_exchange(d->host, d->target, 200, NULL, 0, NULL, 0, HTTP_BODY_NONE);
 		struct genai_call *c = NULL;
 		int err;
 
@@ -273,8 +273,13 @@ void test_provider_detect(void)
 void test_provider_not_llm(void)
 {
 	static const char *const targets[] = {
-		"/v1/files", "/v1/models", "/", "/api/tags", "/v1/messages/count_tokens",
-		"/v1/threads/t/messages", "",
+		"/v1/files",
+		"/v1/models",
+		"/",
+		"/api/tags",
+		"/v1/messages/count_tokens",
+		"/v1/threads/t/messages",
+		"",
 	};
 	struct genai_call *c = NULL;
 	struct http_exchange *x;
@@ -406,18 +411,40 @@ void test_provider_json_repair_depth(void)
 }
 
 static const char *const all_fixtures[] = {
-	"openai/chat_basic", "openai/chat_tools", "openai/chat_tool_result",
-	"openai/chat_stream_usage", "openai/chat_stream_tools", "openai/chat_stream_nousage",
-	"openai/chat_stream_cut", "openai/chat_error_429", "openai/chat_error_401",
-	"openai/azure_deployment", "openai/azure_v1", "openai/compat_vllm",
-	"openai/compat_openrouter", "openai/responses_basic", "openai/responses_custom_tool",
-	"openai/responses_stream", "openai/responses_stream_cut", "openai/responses_stream_error",
-	"anthropic/messages_basic", "anthropic/messages_stream_tools",
-	"anthropic/messages_tool_result", "anthropic/messages_stream_error",
-	"anthropic/messages_error_429", "anthropic/proxy_litellm", "gemini/generate_basic",
-	"gemini/stream_sse_tools", "gemini/stream_array", "gemini/stream_array_cut",
-	"gemini/error_429", "gemini/vertex", "ollama/chat_stream_tools", "ollama/chat_nostream",
-	"ollama/generate_stream", "ollama/chat_error",
+	"openai/chat_basic",
+	"openai/chat_tools",
+	"openai/chat_tool_result",
+	"openai/chat_stream_usage",
+	"openai/chat_stream_tools",
+	"openai/chat_stream_nousage",
+	"openai/chat_stream_cut",
+	"openai/chat_error_429",
+	"openai/chat_error_401",
+	"openai/azure_deployment",
+	"openai/azure_v1",
+	"openai/compat_vllm",
+	"openai/compat_openrouter",
+	"openai/responses_basic",
+	"openai/responses_custom_tool",
+	"openai/responses_stream",
+	"openai/responses_stream_cut",
+	"openai/responses_stream_error",
+	"anthropic/messages_basic",
+	"anthropic/messages_stream_tools",
+	"anthropic/messages_tool_result",
+	"anthropic/messages_stream_error",
+	"anthropic/messages_error_429",
+	"anthropic/proxy_litellm",
+	"gemini/generate_basic",
+	"gemini/stream_sse_tools",
+	"gemini/stream_array",
+	"gemini/stream_array_cut",
+	"gemini/error_429",
+	"gemini/vertex",
+	"ollama/chat_stream_tools",
+	"ollama/chat_nostream",
+	"ollama/generate_stream",
+	"ollama/chat_error",
 };
 
 /* Every fixture decodes, with and without content, without leaks (ASan) or log noise. */
@@ -489,7 +516,7 @@ void test_provider_truncation_sweep(void)
 	for (i = 0; i < sizeof(all_fixtures) / sizeof(all_fixtures[0]); i++) {
 		if (!strcmp(all_fixtures[i], "openai/compat_vllm") ||
 		    !strcmp(all_fixtures[i], "anthropic/proxy_litellm"))
-			continue;	/* unknown hosts: shape checks may reject empty bodies */
+			continue; /* unknown hosts: shape checks may reject empty bodies */
 		if (test__start_subtest(all_fixtures[i]))
 			sweep_one(all_fixtures[i]);
 	}
@@ -498,8 +525,12 @@ void test_provider_truncation_sweep(void)
 void test_provider_garbage(void)
 {
 	static const char *const targets[] = {
-		"/v1/chat/completions", "/v1/responses", "/v1/messages",
-		"/v1beta/models/g:streamGenerateContent", "/api/chat", "/api/generate",
+		"/v1/chat/completions",
+		"/v1/responses",
+		"/v1/messages",
+		"/v1beta/models/g:streamGenerateContent",
+		"/api/chat",
+		"/api/generate",
 	};
 	struct provider_opts o = { .capture_content = true };
 	uint64_t seed = 42;
@@ -512,8 +543,9 @@ void test_provider_garbage(void)
 		size_t n = test__rand(&seed) % sizeof(buf);
 
 		for (j = 0; j < n; j++) {
-			static const char alpha[] = "{}[]\":,0123456789.-eE truefalsnl\\u\n"
-						    "data: event:choices delta tool_calls";
+			static const char alpha[] =
+				"{}[]\":,0123456789.-eE truefalsnl\\u\n"
+				"data: event:choices delta tool_calls";
 			buf[j] = alpha[test__rand(&seed) % (sizeof(alpha) - 1)];
 		}
 		k = i % (sizeof(targets) / sizeof(targets[0]));
@@ -575,11 +607,11 @@ static void same_call(const struct genai_call *a, const struct genai_call *b, co
 void test_provider_plain_stream(void)
 {
 	static const char *const streams[] = {
-		"openai/chat_stream_usage", "openai/chat_stream_tools", "openai/chat_stream_cut",
-		"openai/compat_openrouter", "openai/responses_stream",
-		"openai/responses_stream_cut", "openai/responses_stream_error",
-		"anthropic/messages_stream_tools", "anthropic/messages_stream_error",
-		"gemini/stream_sse_tools",
+		"openai/chat_stream_usage",	   "openai/chat_stream_tools",
+		"openai/chat_stream_cut",	   "openai/compat_openrouter",
+		"openai/responses_stream",	   "openai/responses_stream_cut",
+		"openai/responses_stream_error",   "anthropic/messages_stream_tools",
+		"anthropic/messages_stream_error", "gemini/stream_sse_tools",
 	};
 	struct provider_opts o = { .capture_content = true };
 	struct genai_call *whole, *c;
@@ -621,11 +653,15 @@ void test_provider_caps(void)
 			      (int)i, 600 * 1024, text);
 	tt_buf_addstr(&req, "]}");
 	/* one text longer than a part may be, arguments over their cap, too many tool calls */
-	tt_buf_printf(&resp, "{\"id\":\"x\",\"choices\":[{\"index\":0,\"finish_reason\":\"stop\","
-		      "\"message\":{\"content\":\"%s\",\"tool_calls\":[", text);
+	tt_buf_printf(&resp,
+		      "{\"id\":\"x\",\"choices\":[{\"index\":0,\"finish_reason\":\"stop\","
+		      "\"message\":{\"content\":\"%s\",\"tool_calls\":[",
+		      text);
 	for (i = 0; i < TT_MAX_GENAI_TOOLS + 10; i++)
-		tt_buf_printf(&resp, "%s{\"id\":\"c%zu\",\"function\":{\"name\":\"f\",\"arguments\":"
-			      "\"%s\"}}", i ? "," : "", i, i ? "{}" : text);
+		tt_buf_printf(&resp,
+			      "%s{\"id\":\"c%zu\",\"function\":{\"name\":\"f\",\"arguments\":"
+			      "\"%s\"}}",
+			      i ? "," : "", i, i ? "{}" : text);
 	tt_buf_addstr(&resp, "]}}]}");
 	x = ptest_exchange("api.openai.com", "/v1/chat/completions", 200, (char *)req.data, req.len,
 			   (char *)resp.data, resp.len, HTTP_BODY_PLAIN);
@@ -636,9 +672,13 @@ void test_provider_caps(void)
 		ASSERT_STREQ(c->tool_calls[1].arguments, "{}", "small args intact");
 		ASSERT_TRUE(c->input_messages && strlen(c->input_messages) <= TT_MAX_GENAI_CONTENT,
 			    "input within cap");
-		ASSERT_TRUE(c->input_messages && !strncmp(c->input_messages,
-			    "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"2", 52),
-			    "latest message kept");
+		ASSERT_TRUE(
+			c->input_messages &&
+				!strncmp(
+					c->input_messages,
+					"[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"2",
+					52),
+			"latest message kept");
 		ASSERT_NULL(c->output_messages, "output over the cap is dropped");
 		ASSERT_EQ(c->n_finish_reasons, 1, "finish still there");
 	}

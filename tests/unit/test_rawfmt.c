@@ -33,7 +33,7 @@ static void hdr(struct tt_hdr *h, int type, size_t size)
 	h->type = type;
 	h->abi = TT_ABI_VERSION;
 	h->size = size;
-	h->ts_ns = 2500000001ull;	/* 1.500000001 s after the clock base */
+	h->ts_ns = 2500000001ull; /* 1.500000001 s after the clock base */
 	h->pid = 100;
 	h->tid = 101;
 	strcpy(h->comm, "python3");
@@ -122,7 +122,7 @@ void test_rawfmt_exec_exit(void)
 	ASSERT_EQ(cJSON_GetObjectItem(j, "exit_code")->valueint, 3, "exit code");
 	ASSERT_EQ(cJSON_GetObjectItem(j, "signal")->valueint, 0, "no signal");
 	cJSON_Delete(j);
-	x.exit_code = 9;	/* killed by SIGKILL */
+	x.exit_code = 9; /* killed by SIGKILL */
 	j = render(&x, sizeof(x));
 	if (!j)
 		return;
@@ -176,7 +176,8 @@ void test_rawfmt_libopen(void)
 	if (!j)
 		return;
 	ASSERT_STREQ(cJSON_GetObjectItem(j, "type")->valuestring, "libopen", "type");
-	ASSERT_STREQ(cJSON_GetObjectItem(j, "path")->valuestring, "/opt/app/lib/libssl.so.3", "path");
+	ASSERT_STREQ(cJSON_GetObjectItem(j, "path")->valuestring, "/opt/app/lib/libssl.so.3",
+		     "path");
 	cJSON_Delete(j);
 	lo.path_len = TT_PATH_MAX;
 	ASSERT_EQ(tt_rec_validate(&lo, sizeof(lo)), -EBADMSG, "path_len out of range");

@@ -125,11 +125,11 @@ void test_redact_secret_name(void)
 		const char *name;
 		bool secret;
 	} cases[] = {
-		{ "OPENAI_API_KEY", true }, { "x-api-key", true }, { "apiKey", true },
-		{ "AWSAccessKeyId", true }, { "GITHUB_TOKEN", true }, { "db.password", true },
-		{ "client_secret", true }, { "Authorization", true }, { "Cookie", true },
-		{ "max_tokens", false }, { "KEYBOARD", false }, { "monkey", false },
-		{ "input_tokens", false }, { "HOME", false }, { "", false },
+		{ "OPENAI_API_KEY", true }, { "x-api-key", true },     { "apiKey", true },
+		{ "AWSAccessKeyId", true }, { "GITHUB_TOKEN", true },  { "db.password", true },
+		{ "client_secret", true },  { "Authorization", true }, { "Cookie", true },
+		{ "max_tokens", false },    { "KEYBOARD", false },     { "monkey", false },
+		{ "input_tokens", false },  { "HOME", false },	       { "", false },
 	};
 	size_t i;
 
@@ -178,10 +178,12 @@ void test_redact_text_rules(void)
 
 void test_redact_argv_url(void)
 {
-	char *argv[] = { strdup("curl"), strdup("-u"), strdup("me:pw"), strdup("--token"),
-			 strdup("t"), strdup("-H"), strdup("x-api-key: k"), strdup("https://x") };
-	static const char *const want[] = { "curl", "-u", "REDACTED", "--token", "REDACTED",
-					    "-H", "x-api-key: REDACTED", "https://x" };
+	char *argv[] = { strdup("curl"), strdup("-u"), strdup("me:pw"),	       strdup("--token"),
+			 strdup("t"),	 strdup("-H"), strdup("x-api-key: k"), strdup("https://x") };
+	static const char *const want[] = {
+		"curl",	    "-u", "REDACTED", "--token", "REDACTED", "-H", "x-api-key: REDACTED",
+		"https://x"
+	};
 	size_t i, n = sizeof(argv) / sizeof(argv[0]);
 	char *u;
 
@@ -216,7 +218,7 @@ void test_redact_http(void)
 {
 	static const char *const creds[] = {
 		"Authorization", "proxy-authorization", "COOKIE", "Set-Cookie", "x-api-key",
-		"api-key", "X-Goog-Api-Key",
+		"api-key",	 "X-Goog-Api-Key",
 	};
 	size_t i, n;
 	char *v;

@@ -8,7 +8,7 @@
 void test_span_attrs(void)
 {
 	const char *stops[] = { "\n\n", "END" };
-	struct attr_list l = {0};
+	struct attr_list l = { 0 };
 	const struct attr *a;
 
 	ASSERT_OK(attrs_set_str(&l, "gen_ai.request.model", "gpt-4o"), "set str");
@@ -50,7 +50,7 @@ void test_span_resource_refs(void)
 	if (!ASSERT_OK_PTR(a, "span a") || !ASSERT_OK_PTR(b, "span b"))
 		return;
 	ASSERT_EQ(r->refs, 3, "two spans hold references");
-	resource__put(r);	/* the process table lets go first */
+	resource__put(r); /* the process table lets go first */
 	ASSERT_EQ(a->resource->refs, 2, "spans keep it alive");
 	ASSERT_STREQ(attrs_get_str(&b->resource->attrs, "service.name"), "agent", "still readable");
 	ASSERT_EQ(b->trace_flags, 1, "sampled by default");

@@ -42,8 +42,8 @@ static bool run(enum sse_mode mode, size_t max_event, const char *in, size_t len
 	bool ok;
 
 	sse_parser__init(&r.p, mode, max_event);
-	ok = ASSERT_GE(test__split_bytes(in, len, test__split_piece(how), 30, &seed, sse_piece,
-					 &r), 0, "feed") &&
+	ok = ASSERT_GE(test__split_bytes(in, len, test__split_piece(how), 30, &seed, sse_piece, &r),
+		       0, "feed") &&
 	     ASSERT_OK(sse_parser__finish(&r.p, render, out), "finish");
 	if (oversize)
 		*oversize = r.p.n_oversize;
@@ -123,8 +123,8 @@ void test_sse_ndjson(void)
 void test_sse_caps(void)
 {
 	static const char in[] =
-		"data: 0123456789abcdef0123456789\n\n"		/* line over 16 bytes */
-		"data: 0123456789\ndata: 0123456789\n\n"	/* event over 16 bytes */
+		"data: 0123456789abcdef0123456789\n\n"	 /* line over 16 bytes */
+		"data: 0123456789\ndata: 0123456789\n\n" /* event over 16 bytes */
 		"data: ok\n\n";
 	static const char nd[] = "{\"a\":\"0123456789abcdef0123\"}\n{\"b\":1}\n";
 	uint64_t over;

@@ -45,8 +45,8 @@ void test_strv_split(void)
 		const char *first, *last;
 	} cases[] = {
 		{ "ls\0-l\0", 6, 2, "ls", "-l" },
-		{ "ls\0-l", 5, 2, "ls", "-l" },			/* cut without its NUL */
-		{ "a\0\0b\0", 5, 3, "a", "b" },			/* an empty argument */
+		{ "ls\0-l", 5, 2, "ls", "-l" }, /* cut without its NUL */
+		{ "a\0\0b\0", 5, 3, "a", "b" }, /* an empty argument */
 		{ "\0", 1, 1, "", "" },
 		{ "", 0, 0, NULL, NULL },
 	};

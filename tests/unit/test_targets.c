@@ -18,16 +18,15 @@
  * A minimal ELF64 executable: header, two program headers (PT_LOAD R+X covering the file from
  * offset 0, PT_NOTE with a GNU build id), no sections. Code bytes go at CODE_OFF.
  */
-#define ELF_SIZE	0x3000
-#define CODE_OFF	0x1000
-#define VADDR		0x400000
+#define ELF_SIZE 0x3000
+#define CODE_OFF 0x1000
+#define VADDR	 0x400000
 
 static const char db_text[] =
 	"fingerprint known lib=boringssl buildid=0102030405060708 SSL_write=0x1200 "
 	"SSL_read=0x1300\n"
 	"sigset s lib=boringssl marker=OPENSSL_internal span=0x1000 align=16 "
-	"need=SSL_write,SSL_read\n"
-	SIG_SSL_WRITE SIG_SSL_READ;
+	"need=SSL_write,SSL_read\n" SIG_SSL_WRITE SIG_SSL_READ;
 
 static void write_elf(const char *path, uint8_t id_last, uint64_t w_at, uint64_t r_at)
 {
@@ -310,7 +309,9 @@ void test_targets_not_elf(void)
 static size_t make_pclntab(uint8_t *p, size_t cap, uint32_t magic)
 {
 	static const char *const names[] = {
-		"runtime.main", "crypto/tls.(*Conn).Write", "crypto/tls.(*Conn).Read",
+		"runtime.main",
+		"crypto/tls.(*Conn).Write",
+		"crypto/tls.(*Conn).Read",
 	};
 	static const uint32_t entries[] = { 0x0, 0x140, 0x400, 0x900 };
 	size_t names_off = 0x60, off, functab, funcs, i;
@@ -328,7 +329,7 @@ static size_t make_pclntab(uint8_t *p, size_t cap, uint32_t magic)
 	functab = (off + 7) & ~7ul;
 	hdr[7] = functab;
 	memcpy(p + 8, hdr, sizeof(hdr));
-	funcs = 4 * 8;		/* _func records right after the 4 functab pairs */
+	funcs = 4 * 8; /* _func records right after the 4 functab pairs */
 	for (i = 0; i < 4; i++) {
 		uint32_t pair[2] = { entries[i], (uint32_t)(funcs + i * 8) };
 		uint32_t fn[2] = { entries[i], 0 };
@@ -377,6 +378,6 @@ void test_gopclntab_search(void)
 	memset(big, 0x11, sizeof(big));
 	len = make_pclntab(big + 4096, sizeof(big) - 4096, 0xfffffff1);
 	ASSERT_EQ(gopcln_search(big, 4096 + len), 4096, "found at its offset");
-	big[4096 + 7] = 4;	/* ptrSize 4: not this platform's */
+	big[4096 + 7] = 4; /* ptrSize 4: not this platform's */
 	ASSERT_EQ(gopcln_search(big, 4096 + len), -ENOENT, "rejected");
 }

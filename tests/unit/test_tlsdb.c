@@ -10,18 +10,16 @@
 #include "tlsdb_fixture.h"
 
 /* Two "functions" at 16-aligned places in a code range, int3 padding elsewhere. */
-#define CODE_OFF	1024
-#define CODE_LEN	4096
-#define W_AT		(CODE_OFF + 0x100)	/* where the tests put fn_write, fn_read */
-#define R_AT		(CODE_OFF + 0x400)
+#define CODE_OFF 1024
+#define CODE_LEN 4096
+#define W_AT	 (CODE_OFF + 0x100) /* where the tests put fn_write, fn_read */
+#define R_AT	 (CODE_OFF + 0x400)
 
 static const char db_text[] =
 	"# comment\n"
 	"sigset s1 lib=boringssl marker=BORINGMARK span=0x800 align=16 "
-	"need=SSL_write,SSL_read\n"
-	SIG_SSL_WRITE
-	"sig SSL_read 55 48 89 e5 53 50 48 83 bf 98 00 00 00 00 74 ?? b9\n"
-	SIG_SSL_READ;
+	"need=SSL_write,SSL_read\n" SIG_SSL_WRITE
+	"sig SSL_read 55 48 89 e5 53 50 48 83 bf 98 00 00 00 00 74 ?? b9\n" SIG_SSL_READ;
 
 struct fake {
 	uint8_t file[8192];
@@ -32,7 +30,7 @@ struct fake {
 static void fake_init(struct fake *f, uint64_t w_at, uint64_t r_at, bool marker)
 {
 	memset(f->file, 0xcc, sizeof(f->file));
-	memset(f->file, 0, CODE_OFF);		/* "headers and data" before the code */
+	memset(f->file, 0, CODE_OFF); /* "headers and data" before the code */
 	if (marker)
 		memcpy(f->file + 100, "BORINGMARK", 10);
 	f->code.off = CODE_OFF;
@@ -104,15 +102,15 @@ void test_tlsdb_parse_errors(void)
 		const char *text;
 		int line;
 	} bad[] = {
-		{ "sig SSL_read 55\n", 1 },			/* sig before any sigset */
-		{ "sigset a lib=x\nsig SSL_read ?? 55\n", 2 },	/* starts with a wildcard */
-		{ "sigset a lib=x\nsig SSL_read ?? ??\n", 2 },	/* no fixed byte */
-		{ "sigset a\n", 1 },				/* no lib */
-		{ "sigset a lib=x align=3\n", 1 },		/* not a power of two */
-		{ "fingerprint f SSL_read=0x10\n", 1 },		/* no key */
-		{ "fingerprint f buildid=abc SSL_read=0x10\n", 1 },	/* odd hex */
-		{ "fingerprint f size=10 SSL_read=0x10\n", 1 },	/* size without hash */
-		{ "fingerprint f buildid=ab SSL_read=zz\n", 1 },	/* bad offset */
+		{ "sig SSL_read 55\n", 1 },			    /* sig before any sigset */
+		{ "sigset a lib=x\nsig SSL_read ?? 55\n", 2 },	    /* starts with a wildcard */
+		{ "sigset a lib=x\nsig SSL_read ?? ??\n", 2 },	    /* no fixed byte */
+		{ "sigset a\n", 1 },				    /* no lib */
+		{ "sigset a lib=x align=3\n", 1 },		    /* not a power of two */
+		{ "fingerprint f SSL_read=0x10\n", 1 },		    /* no key */
+		{ "fingerprint f buildid=abc SSL_read=0x10\n", 1 }, /* odd hex */
+		{ "fingerprint f size=10 SSL_read=0x10\n", 1 },	    /* size without hash */
+		{ "fingerprint f buildid=ab SSL_read=zz\n", 1 },    /* bad offset */
 		{ "\n# ok\nbogus line\n", 3 },
 	};
 	size_t i;
@@ -122,8 +120,8 @@ void test_tlsdb_parse_errors(void)
 		struct tlsdb *db = tlsdb__new();
 
 		line = 0;
-		ASSERT_EQ(tlsdb__parse(db, bad[i].text, strlen(bad[i].text), "t", &line),
-			  -EBADMSG, bad[i].text);
+		ASSERT_EQ(tlsdb__parse(db, bad[i].text, strlen(bad[i].text), "t", &line), -EBADMSG,
+			  bad[i].text);
 		ASSERT_EQ(line, bad[i].line, "error line");
 		tlsdb__free(db);
 	}
@@ -167,8 +165,8 @@ void test_tlsdb_signature_many(void)
 void test_tlsdb_signature_unaligned(void)
 {
 	static const char text[] =
-		"sigset u lib=boringssl marker=BORINGMARK need=SSL_write,SSL_read\n"
-		SIG_SSL_WRITE SIG_SSL_READ;
+		"sigset u lib=boringssl marker=BORINGMARK need=SSL_write,SSL_read\n" SIG_SSL_WRITE
+			SIG_SSL_READ;
 	struct tlsdb *db = load(text), *adb = load(db_text);
 	struct tlsdb_hit hit;
 	struct fake f;
@@ -261,7 +259,7 @@ void test_tlsdb_fingerprint(void)
 	ASSERT_EQ(tlsdb__match_fingerprint(db, &f.img, &hit), 1, "size + hash");
 	ASSERT_STREQ(hit.name, "by-size", "by size");
 	ASSERT_EQ(off_of(&hit, "SSL_write"), 0x700, "write offset");
-	f.file[10] ^= 1;	/* a different prefix: a different build */
+	f.file[10] ^= 1; /* a different prefix: a different build */
 	ASSERT_EQ(tlsdb__match_fingerprint(db, &f.img, &hit), 0, "prefix differs");
 	f.file[10] ^= 1;
 	f.img.size--;
@@ -292,11 +290,11 @@ void test_tlsdb_shipped_file_parses(void)
  * (file 0x3000, vaddr 0x403000) holding the anchor strings, and an .eh_frame (file 0x3800)
  * with one CIE ("zR", pc-relative sdata4 pointers) and an FDE per function.
  */
-#define AN_CODE_OFF	0x1000
-#define AN_CODE_VA	0x401000ull
-#define AN_RO_OFF	0x3000
-#define AN_RO_VA	0x403000ull
-#define AN_EH_OFF	0x3800
+#define AN_CODE_OFF 0x1000
+#define AN_CODE_VA  0x401000ull
+#define AN_RO_OFF   0x3000
+#define AN_RO_VA    0x403000ull
+#define AN_EH_OFF   0x3800
 
 struct anchor_fake {
 	uint8_t file[0x4000];
@@ -313,6 +311,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 static void an_init(struct anchor_fake *f)
 {
+	/* clang-format off */
 	static const uint8_t cie[] = {
 		0x10, 0, 0, 0,		/* length 16 */
 		0, 0, 0, 0,		/* CIE id */
@@ -321,6 +320,7 @@ static void an_init(struct anchor_fake *f)
 		1, 0x1b,		/* augmentation data: FDE pointers pcrel | sdata4 */
 		0, 0, 0,		/* DW_CFA_nop padding */
 	};
+	/* clang-format on */
 
 	memset(f, 0, sizeof(*f));
 	memset(f->file + AN_CODE_OFF, 0xcc, 0x1000);
@@ -347,11 +347,11 @@ static void an_func(struct anchor_fake *f, uint32_t off, uint32_t len)
 	uint8_t *p = f->file + AN_EH_OFF + f->eh_len;
 	uint64_t field_va = f->img.eh_frame_vaddr + f->eh_len + 8;
 
-	put32(p, 13);					/* length */
-	put32(p + 4, (uint32_t)(f->eh_len + 4));	/* back to the CIE */
+	put32(p, 13);				 /* length */
+	put32(p + 4, (uint32_t)(f->eh_len + 4)); /* back to the CIE */
 	put32(p + 8, (uint32_t)(AN_CODE_VA + off - field_va));
 	put32(p + 12, len);
-	p[16] = 0;					/* augmentation data length */
+	p[16] = 0; /* augmentation data length */
 	f->eh_len += 17;
 	f->img.eh_frame_size = f->eh_len;
 }
@@ -410,10 +410,10 @@ void test_tlsdb_anchors(void)
 	if (!ASSERT_OK_PTR(f, "alloc") || !db)
 		goto out;
 	an_init(f);
-	an_func(f, 0x100, 0x80);	/* ssl_write_internal */
-	an_func(f, 0x200, 0x80);	/* ssl_read_internal */
-	an_func(f, 0x300, 0x80);	/* another function */
-	memcpy(f->file + 0x50, "ssl_write_internal", 18);	/* marker */
+	an_func(f, 0x100, 0x80);			  /* ssl_write_internal */
+	an_func(f, 0x200, 0x80);			  /* ssl_read_internal */
+	an_func(f, 0x300, 0x80);			  /* another function */
+	memcpy(f->file + 0x50, "ssl_write_internal", 18); /* marker */
 	an_lea(f, 0x120, 3);
 	an_lea(f, 0x230, 3 + 19);
 	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 1, hit.why);

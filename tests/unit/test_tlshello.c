@@ -11,7 +11,7 @@
 static const struct {
 	const char *file;
 	const char *sni;
-	const char *alpn;	/* NULL: none offered */
+	const char *alpn; /* NULL: none offered */
 } hellos[] = {
 	{ "tls/curl.bin", "llm.example.test", "h2,http/1.1" },
 	{ "tls/openssl.bin", "llm.example.test", "h2,http/1.1" },
@@ -147,13 +147,13 @@ void test_tlshello_corrupted(void)
 	q[4]--;
 	ASSERT_EQ(parse_guarded(q, n - 1, &h), TT_NEED_MORE, "handshake cut by its record");
 	memcpy(q, p, n);
-	q[5] = 2;	/* a ServerHello */
+	q[5] = 2; /* a ServerHello */
 	ASSERT_EQ(parse_guarded(q, n, &h), -EBADMSG, "not a ClientHello");
 	memcpy(q, p, n);
-	q[0] = 0x17;	/* application data */
+	q[0] = 0x17; /* application data */
 	ASSERT_EQ(parse_guarded(q, n, &h), -EBADMSG, "not a handshake record");
 	memcpy(q, p, n);
-	q[9 + 2 + 32] = 33;	/* session id longer than 32 */
+	q[9 + 2 + 32] = 33; /* session id longer than 32 */
 	ASSERT_EQ(parse_guarded(q, n, &h), -EBADMSG, "session id too long");
 out:
 	free(q);
@@ -165,13 +165,13 @@ static size_t build(uint8_t *b, const uint8_t *exts, size_t ext_len)
 {
 	size_t n = 0, body;
 
-	b[n++] = 22, b[n++] = 3, b[n++] = 1, n += 2;		/* record, length later */
-	b[n++] = 1, n += 3;					/* ClientHello, length later */
+	b[n++] = 22, b[n++] = 3, b[n++] = 1, n += 2; /* record, length later */
+	b[n++] = 1, n += 3;			     /* ClientHello, length later */
 	b[n++] = 3, b[n++] = 3;
-	memset(b + n, 0xab, 32), n += 32;			/* random */
-	b[n++] = 0;						/* session id */
-	b[n++] = 0, b[n++] = 2, b[n++] = 0x13, b[n++] = 0x01;	/* one suite */
-	b[n++] = 1, b[n++] = 0;					/* null compression */
+	memset(b + n, 0xab, 32), n += 32;		      /* random */
+	b[n++] = 0;					      /* session id */
+	b[n++] = 0, b[n++] = 2, b[n++] = 0x13, b[n++] = 0x01; /* one suite */
+	b[n++] = 1, b[n++] = 0;				      /* null compression */
 	if (exts) {
 		b[n++] = ext_len >> 8, b[n++] = ext_len & 0xff;
 		memcpy(b + n, exts, ext_len), n += ext_len;
@@ -185,8 +185,8 @@ static size_t build(uint8_t *b, const uint8_t *exts, size_t ext_len)
 void test_tlshello_synthetic(void)
 {
 	static const uint8_t sni_bad[] = { 0, 0, 0, 10, 0, 8, 0, 0, 5, 'a', '/', 'b', '\n', 'c' };
-	static const uint8_t sni_two[] = { 0, 0, 0, 16, 0, 14, 0, 0, 3, 'o', 'n', 'e',
-					   0, 0, 5, 's', 'e', 'c', 'n', 'd' };
+	static const uint8_t sni_two[] = { 0,	0,   0, 16, 0, 14,  0,	 0,   3,   'o',
+					   'n', 'e', 0, 0,  5, 's', 'e', 'c', 'n', 'd' };
 	static const uint8_t sni_short[] = { 0, 0, 0, 5, 0, 3, 0, 0, 9 };
 	static const uint8_t alpn_empty[] = { 0, 16, 0, 3, 0, 1, 0 };
 	static const uint8_t vers[] = { 0, 43, 0, 3, 2, 3, 4 };

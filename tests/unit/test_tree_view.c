@@ -239,7 +239,7 @@ void test_tree_view_narrow(void)
 
 	if (!tv_open_fed(&o, &opts))
 		goto out;
-	tree_view__free(o.tv);	/* the unfinished trace is dropped silently by free */
+	tree_view__free(o.tv); /* the unfinished trace is dropped silently by free */
 	o.tv = NULL;
 	lines_fit(tv_text(&o), 60, "line fits 60 columns");
 	ASSERT_OK_PTR(strstr(o.text, "…\n"), "cut lines end in an ellipsis");
@@ -290,8 +290,13 @@ void test_tree_view_duration(void)
 		uint64_t ns;
 		const char *want;
 	} cases[] = {
-		{ 0, "0 µs" }, { 850000, "850 µs" }, { 3 * MS, "3 ms" }, { 999 * MS, "999 ms" },
-		{ 2300 * MS, "2.3 s" }, { 59999 * MS, "59.9 s" }, { 245000 * MS, "4m05s" },
+		{ 0, "0 µs" },
+		{ 850000, "850 µs" },
+		{ 3 * MS, "3 ms" },
+		{ 999 * MS, "999 ms" },
+		{ 2300 * MS, "2.3 s" },
+		{ 59999 * MS, "59.9 s" },
+		{ 245000 * MS, "4m05s" },
 	};
 	char out[24];
 	size_t i;
@@ -352,9 +357,10 @@ void test_tree_view_invalid_utf8(void)
 	       SPAN_KIND_INTERNAL, NULL, 0, 1);
 	ASSERT_OK(tree_view__add(o.tv, s), "add");
 	span__free(s);
-	ASSERT_OK_PTR(strstr(tv_text(&o), "exec caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd "
-					    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd ? "
-					    "\xef\xbf\xbd\xef\xbf\xbd "),
+	ASSERT_OK_PTR(strstr(tv_text(&o),
+			     "exec caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd "
+			     "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd ? "
+			     "\xef\xbf\xbd\xef\xbf\xbd "),
 		      "each invalid byte is U+FFFD, a control '?'");
 out:
 	tv_close(&o);

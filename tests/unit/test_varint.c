@@ -8,8 +8,7 @@
 
 void test_varint_round_trip(void)
 {
-	static const uint64_t vals[] = { 0, 1, 127, 128, 300, 16383, 16384, UINT32_MAX,
-					 UINT64_MAX };
+	static const uint64_t vals[] = { 0, 1, 127, 128, 300, 16383, 16384, UINT32_MAX, UINT64_MAX };
 	uint8_t buf[VARINT_MAX];
 	size_t i, n, pos;
 	uint64_t v;
@@ -31,8 +30,8 @@ void test_varint_round_trip(void)
 
 void test_varint_overrun(void)
 {
-	static const uint8_t eleven[11] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-					    0x80, 0x01 };
+	static const uint8_t eleven[11] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+					    0x80, 0x80, 0x80, 0x80, 0x01 };
 	size_t pos = 0;
 	uint64_t v;
 

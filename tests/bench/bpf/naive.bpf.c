@@ -95,7 +95,7 @@ int BPF_KPROBE(naive_enter, void *ssl, void *buf, long num, void *lenp)
 SEC("uretprobe")
 int BPF_KRETPROBE(naive_exit, long ret)
 {
-	return args_take(ret, 0);	/* 0: the default, wake the consumer */
+	return args_take(ret, 0); /* 0: the default, wake the consumer */
 }
 
 /* The floor: empty entry and return probes, to measure the bare cost of a placement. */

@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 	printf("sent %zu received %zu\n", n, got);
 	fflush(stdout);
 	if (argc > 3 && !strcmp(argv[3], "--keep-open"))
-		exit(0);	/* exit_group() with the socket open */
+		exit(0); /* exit_group() with the socket open */
 	close(fd);
 	return 0;
 }

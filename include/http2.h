@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "body.h"
+#include "body_reader.h"
 #include "http_exchange.h"
 #include "tt_limits.h"
 #include "tt_parse.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "body.h"
+#include "body_reader.h"
 #include "tt_limits.h"
 #include "log.h"
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "body.h"
+#include "body_reader.h"
 #include "conn.h"
 #include "conn_internal.h"
 #include "tt_limits.h"

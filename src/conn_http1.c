@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "body.h"
+#include "body_reader.h"
 #include "chunked.h"
 #include "conn.h"
 #include "conn_internal.h"

@@ -12,7 +12,7 @@
 
 #include <netinet/in.h>
 
-#include "body.h"
+#include "body_reader.h"
 #include "buf.h"
 #include "chunked.h"
 #include "conn.h"

@@ -10,7 +10,7 @@
 
 #include <nghttp2/nghttp2.h>
 
-#include "body.h"
+#include "body_reader.h"
 #include "http2.h"
 #include "http2_internal.h"
 #include "tt_limits.h"

@@ -12,7 +12,7 @@
 
 #include <nghttp2/nghttp2.h>
 
-#include "body.h"
+#include "body_reader.h"
 #include "http2.h"
 #include "http_exchange.h"
 

@@ -9,7 +9,7 @@
 
 #include <nghttp2/nghttp2.h>
 
-#include "body.h"
+#include "body_reader.h"
 #include "buf.h"
 #include "http2_internal.h"
 #include "tt_limits.h"

@@ -27,7 +27,6 @@ tt_abi:0
 varint:0
 # L1 codecs
 aead_bind:1
-body:1
 body_reader:1
 capfile:1
 chunked:1

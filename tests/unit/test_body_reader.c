@@ -5,7 +5,7 @@
 
 #include <zlib.h>
 
-#include "body.h"
+#include "body_reader.h"
 #include "test.h"
 
 static const struct http_header sse_gzip_headers[] = {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* body.h: the message body reader (content codings by coding.h, then plain, SSE or NDJSON). */
-#ifndef TT_BODY_H
-#define TT_BODY_H
+/* body_reader.h: the message body reader (content codings by coding.h, then plain, SSE or NDJSON). */
+#ifndef TT_BODY_READER_H
+#define TT_BODY_READER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,4 +59,4 @@ void body_reader__free(struct body_reader *r);
 #ifdef __cplusplus
 }
 #endif
-#endif /* TT_BODY_H */
+#endif /* TT_BODY_READER_H */

@@ -10,6 +10,7 @@
 #include "coding.h"
 #include "conn.h"
 #include "exchange_test.h"
+#include "h2_test.h"
 #include "test.h"
 
 #define PID 4243
@@ -252,5 +253,59 @@ void test_conn_mem_holders(void)
 	ASSERT_EQ(s.flags[3], HTTP_X_NO_RESPONSE, "the head never ended");
 	ASSERT_EQ(s.flags[4], 0, "the SSE stream kept");
 	ASSERT_EQ(s.events[4], 150, "with all its events");
+	conn_table__free(t);
+}
+
+/*
+ * HTTP/2: three streams each finish a 100 KB request body (128 KiB of buffer) and wait for
+ * their responses. Under 256 KiB the stream holding the most goes first: the first two are
+ * dropped as the next ones grow, the third arrives whole; every byte is released at the end.
+ */
+void test_conn_mem_h2_streams(void)
+{
+	struct conn_opts o = { .mem_budget = 256 * 1024 };
+	struct fsink s = { 0 };
+	struct conn_table *t = conn_table__new(&o, fsink_fn, &s);
+	const struct tt_budget *b = conn_table__budget(t);
+	static char body[100 * 1024];
+	uint64_t pos[2] = { 0, 0 };
+	struct h2t h;
+	size_t i, k;
+	uint32_t id;
+
+	if (!ASSERT_OK_PTR(t, "table"))
+		return;
+	memset(body, 'y', sizeof(body));
+	h2t_start(&h);
+	for (id = 1; id <= 5; id += 2) {
+		h2t_headers(&h, H2_C2S, id, false, ":method", "POST", ":scheme", "https",
+			    ":authority", "h", ":path", "/up");
+		for (k = 0; k < sizeof(body); k += 16384)
+			h2t_data(&h, H2_C2S, id, k + 16384 >= sizeof(body), body + k,
+				 sizeof(body) - k < 16384 ? sizeof(body) - k : 16384);
+		h2t_cut(&h);
+	}
+	for (i = 0; i < h.nseg; i++) {
+		const struct h2t_seg *g = &h.seg[i];
+		int dir = g->side == H2_C2S ? TT_DIR_WRITE : TT_DIR_READ;
+
+		mfeed(t, 0x3001, dir, pos[dir], h.out[g->side].data + g->off, g->len, g->ts);
+		pos[dir] += g->len;
+		ASSERT_TRUE(b->used <= b->limit, "within the budget");
+	}
+	ASSERT_EQ(b->drops, 2, "two request bodies dropped");
+	ASSERT_EQ(s.n, 0, "nothing delivered yet");
+	conn_table__close(t, PID, 0x3001, h.ts);
+	ASSERT_EQ(b->used, 0, "every byte released");
+	ASSERT_EQ(s.n, 3, "three exchanges");
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(s.flags[i],
+			  HTTP_X_NO_RESPONSE | HTTP_X_REQ_TRUNCATED | HTTP_X_MEM_DROPPED,
+			  "dropped");
+		ASSERT_EQ(s.req_len[i], 0, "without its body");
+	}
+	ASSERT_EQ(s.flags[2], HTTP_X_NO_RESPONSE, "the last one whole");
+	ASSERT_EQ(s.req_len[2], sizeof(body), "with its body");
+	h2t_free(&h);
 	conn_table__free(t);
 }

@@ -35,16 +35,25 @@ struct body_reader {
 	struct body_limits lim;
 	size_t events_alloc;
 	size_t events_bytes;
-	uint64_t ts;	    /* arrival time of the bytes being fed */
-	bool broken;	    /* decoding stopped (lost bytes in a compressed stream) */
-	bool truncated;	    /* a cap cut the body or the event list */
-	bool decomp_capped; /* the decoded size cap stopped a compressed body */
-	bool decode_error;  /* unsupported or corrupt content coding */
-	bool incomplete;    /* bytes were lost or the coded stream ended early */
+	uint64_t ts;	     /* arrival time of the bytes being fed */
+	bool broken;	     /* decoding stopped (lost bytes in a compressed stream) */
+	bool truncated;	     /* a cap cut the body or the event list */
+	bool decomp_capped;  /* the decoded size cap stopped a compressed body */
+	bool decode_error;   /* unsupported or corrupt content coding */
+	bool incomplete;     /* bytes were lost or the coded stream ended early */
+	bool mem_dropped;    /* the memory budget dropped the body (truncated is set too) */
+	struct tt_acct acct; /* what it holds of a byte budget: buffers, decoder, events */
+	size_t dec_bytes;    /* the decoder's share of it */
 };
 
-/* Reads Content-Type and Content-Encoding from m->headers. 0 or -ENOMEM. */
-int body_reader__init(struct body_reader *r, struct http_message *m, const struct body_limits *lim);
+/*
+ * Reads Content-Type and Content-Encoding from m->headers. What the reader stores (its buffers,
+ * its decoder, the events it gives m) is charged to r->acct, counted in up and its budget (up
+ * NULL: not accounted); what it gave m stays in r->acct after __free, for the caller. 0 or
+ * -ENOMEM.
+ */
+int body_reader__init(struct body_reader *r, struct http_message *m, const struct body_limits *lim,
+		      struct tt_acct *up);
 /* Body bytes (transfer coding removed) that arrived at ts. 0 or -ENOMEM. */
 int body_reader__feed(struct body_reader *r, const void *p, size_t n, uint64_t ts);
 /* The body goes through a content decoder (a caller may batch small pieces for it). */
@@ -55,6 +64,12 @@ void body_reader__gap(struct body_reader *r);
 int body_reader__finish(struct body_reader *r, uint64_t ts);
 /* Frees the reader's own state (not what it gave to the message). */
 void body_reader__free(struct body_reader *r);
+/*
+ * The budget drops the body: what it holds is freed (the message's body and events too) and
+ * later bytes are ignored, flagged truncated. in_use: a charge of this reader is under way:
+ * only marked, the reader frees it when that returns.
+ */
+void body_reader__drop(struct body_reader *r, bool in_use);
 
 #ifdef __cplusplus
 }

@@ -53,6 +53,7 @@ struct tt_opts {
 	unsigned int stats_interval; /* seconds between --stats lines */
 	uint32_t call_cap;	     /* --call-cap BYTES */
 	uint64_t ringbuf_size;	     /* --ringbuf-size BYTES */
+	size_t mem_budget;	     /* --mem-budget SIZE: the connection table's bytes */
 	int verbose;		     /* -v count */
 	bool quiet;		     /* -q */
 	double duration;	     /* --duration SECS (0 = until stopped) */

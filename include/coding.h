@@ -33,6 +33,8 @@ int coding_dec__finish(struct coding_dec *d);
 /* Number of real (non-identity) codings. */
 size_t coding_dec__codings(const struct coding_dec *d);
 uint64_t coding_dec__out_bytes(const struct coding_dec *d);
+/* Bytes the decoder's state takes (an estimate for br and zstd), for a memory budget. */
+size_t coding_dec__state_bytes(const struct coding_dec *d);
 /*
  * gzip pieces of at least n coded bytes that reach a flush point are decoded by libdeflate
  * (default 2 KiB; SIZE_MAX: never). For tests and benchmarks; the output is the same.

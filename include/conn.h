@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "http2.h"
 #include "http_exchange.h"
 #include "tt_abi.h"
@@ -25,6 +26,7 @@ struct conn_opts {
 	size_t max_events;	 /* TT_MAX_SSE_EVENTS: events per response */
 	size_t max_pending;	 /* TT_MAX_PENDING_REQS: exchanges waiting per connection */
 	uint64_t idle_ns;	 /* TT_CONN_IDLE_NS: conn_table__expire drops idler ones */
+	size_t mem_budget;	 /* TT_MEM_BUDGET: bytes held by all connections together */
 };
 
 struct conn_stats {
@@ -111,6 +113,13 @@ void conn_table__flush(struct conn_table *t);
 const struct conn_stats *conn_table__stats(const struct conn_table *t);
 /* Open connections. */
 size_t conn_table__count(const struct conn_table *t);
+/*
+ * The byte budget over every connection's unparsed bytes, bodies being decoded, decoders and
+ * exchanges waiting in queues: used, high-water mark, holders dropped (largest first) and the
+ * bytes they held. A dropped body reaches the sink empty, flagged HTTP_X_MEM_DROPPED and
+ * truncated.
+ */
+const struct tt_budget *conn_table__budget(const struct conn_table *t);
 
 #ifdef __cplusplus
 }

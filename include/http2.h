@@ -124,6 +124,7 @@ struct h2_opts {
 	struct body_limits lim;	 /* TT_MAX_BODY, TT_MAX_SSE_EVENT, TT_MAX_SSE_EVENTS */
 	struct h2_stats *stats;	 /* counters (shared by sessions), NULL = the session's */
 	const char *name;	 /* identity in log lines ("pid=1 ssl=0x2") */
+	struct tt_acct *acct;	 /* streams' bodies are charged within it (NULL: not) */
 };
 
 struct h2_session;
@@ -145,6 +146,13 @@ typedef void (*h2_head_fn)(struct http_exchange *x, void *ctx);
 void h2_session__set_head_sink(struct h2_session *s, h2_head_fn head);
 /* Delivers nothing (call __end first); NULL-safe. */
 void h2_session__free(struct h2_session *s);
+/* The open stream holding the most bytes of the budget: its bytes (0: none) and its index. */
+size_t h2_session__largest(const struct h2_session *s, size_t *idx);
+/*
+ * The budget drops stream idx's bodies (freed, flagged HTTP_X_MEM_DROPPED and truncated); a
+ * body reader that is charging (under charging) is only marked, it frees itself.
+ */
+void h2_session__drop(struct h2_session *s, size_t idx, const struct tt_acct *charging);
 /*
  * Bytes from one side that arrived at ts, moved by thread tid. Returns the bytes consumed:
  * whole frames (DATA payload is consumed as it comes); the rest must be offered again, with

@@ -48,6 +48,8 @@ enum http_x_flags {
 	HTTP_X_NO_RESPONSE = 1 << 3,	/* connection ended before a response */
 	HTTP_X_DECODE_ERROR = 1 << 4,	/* content-encoding could not be decoded */
 	HTTP_X_SERVER_SIDE = 1 << 5,	/* the traced process received the request */
+	HTTP_X_MEM_DROPPED = 1 << 6,	/* a body was dropped by the memory budget (with
+					 * HTTP_X_*_TRUNCATED) */
 };
 
 struct http_message {
@@ -109,6 +111,8 @@ void http_headers__clear(struct http_headers *h);
  * the storage grows by blocks. NULL on ENOMEM.
  */
 char *http_message__store(struct http_message *m, const void *p, size_t n);
+/* Frees m's body and events (a memory budget dropped them); headers and times stay. */
+void http_message__drop_body(struct http_message *m);
 /* Frees what m owns (headers, body, events and their strings) and zeroes it; NULL-safe. */
 void http_message__clear(struct http_message *m);
 /* Frees everything the exchange owns, then the exchange; NULL-safe. */

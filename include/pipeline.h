@@ -36,6 +36,7 @@ struct pipeline_stats {
 	uint64_t decode_errors; /* provider_decode failures other than "not an LLM call" */
 	uint64_t peers;		/* connections whose peer address became known */
 	const struct conn_stats *conn;
+	const struct tt_budget *mem; /* the connection table's byte budget */
 	struct linker_stats linker;
 	struct aead_hold_stats aead; /* sealed TLS records held for their socket */
 };

@@ -26,6 +26,8 @@
 #define TT_MAX_PENDING_REQS	64			/* pipelined requests per connection */
 #define TT_MAX_MIDSTREAM_PROBE	(256u * 1024)		/* bytes searched for a first message */
 #define TT_CONN_IDLE_NS		(300ull * 1000000000)	/* idle connection expiry */
+#define TT_MEM_BUDGET		(256u * 1024 * 1024)	/* all connections' buffers, bodies and
+							 * waiting exchanges together */
 #define TT_MAX_START_LINE	(8u * 1024)		/* request/status line when resyncing */
 #define TT_MAX_CHUNK_LINE	4096			/* chunk-size line with extensions */
 #define TT_MAX_CODINGS		4			/* stacked content codings decoded */

@@ -89,7 +89,25 @@ static int body_codings(const struct http_headers *h, struct tt_buf *b)
 	return err;
 }
 
-int body_reader__init(struct body_reader *r, struct http_message *m, const struct body_limits *lim)
+/* Charges the reader's buffers and decoder to r->acct; a refused decoder drops the body. */
+static void reader_account(struct body_reader *r, struct tt_acct *up)
+{
+	tt_acct_init(&r->acct, up ? up->b : NULL, up);
+	r->body.acct = &r->acct;
+	r->sse.line.acct = &r->acct;
+	r->sse.data.acct = &r->acct;
+	r->sse.event.acct = &r->acct;
+	r->sse.id.acct = &r->acct;
+	if (!r->dec)
+		return;
+	if (tt_acct_charge(&r->acct, coding_dec__state_bytes(r->dec)))
+		body_reader__drop(r, false);
+	else
+		r->dec_bytes = coding_dec__state_bytes(r->dec);
+}
+
+int body_reader__init(struct body_reader *r, struct http_message *m, const struct body_limits *lim,
+		      struct tt_acct *up)
 {
 	struct tt_buf codings;
 	const char *ce;
@@ -102,6 +120,7 @@ int body_reader__init(struct body_reader *r, struct http_message *m, const struc
 	tt_buf_init(&r->body, lim->max_body);
 	sse_parser__init(&r->sse, m->kind == HTTP_BODY_NDJSON ? SSE_MODE_NDJSON : SSE_MODE_SSE,
 			 lim->max_event);
+	tt_acct_init(&r->acct, NULL, NULL);
 	tt_buf_init(&codings, TT_MAX_HEADER_BYTES);
 	err = body_codings(&m->headers, &codings);
 	ce = codings.len ? tt_buf_cstr(&codings) : "";
@@ -120,6 +139,7 @@ int body_reader__init(struct body_reader *r, struct http_message *m, const struc
 		r->decode_error = true;
 	}
 	tt_buf_free(&codings);
+	reader_account(r, up);
 	return 0;
 }
 
@@ -130,12 +150,19 @@ static int add_event(const struct sse_event *ev, void *ctx)
 	struct http_event *e;
 	size_t bytes = ev->data_len + ev->event_len + ev->id_len;
 
+	size_t had = r->events_alloc;
+
 	if (m->n_events >= r->lim.max_events || bytes > r->lim.max_body - r->events_bytes) {
 		r->truncated = true;
 		return 0;
 	}
+	/* the strings (with their NULs) and the array's growth; a refusal drops the body */
+	if (tt_acct_charge(&r->acct, bytes + 3))
+		return -ECANCELED;
 	if (tt_ensure_mem((void **)&m->events, &r->events_alloc, sizeof(*e), m->n_events + 1))
 		return -ENOMEM;
+	if (tt_acct_charge(&r->acct, (r->events_alloc - had) * sizeof(*e)))
+		return -ECANCELED;
 	e = &m->events[m->n_events];
 	e->data = http_message__store(m, ev->data, ev->data_len);
 	e->event = ev->event ? http_message__store(m, ev->event, ev->event_len) : NULL;
@@ -154,9 +181,20 @@ static int decoded(const void *p, size_t n, void *ctx)
 {
 	struct body_reader *r = ctx;
 
+	if (r->acct.dropped)
+		return -ECANCELED; /* the budget dropped the body: stop decoding it */
 	if (r->m->kind == HTTP_BODY_PLAIN)
 		return tt_buf_add(&r->body, p, n) == -ENOMEM ? -ENOMEM : 0;
 	return sse_parser__feed(&r->sse, p, n, add_event, r);
+}
+
+/* A charge of the reader was refused after the budget dropped it: it frees what it holds. */
+static int reader_dropped(struct body_reader *r, int err)
+{
+	if (!r->acct.dropped)
+		return err;
+	body_reader__drop(r, false);
+	return 0;
 }
 
 int body_reader__feed(struct body_reader *r, const void *p, size_t n, uint64_t ts)
@@ -170,9 +208,9 @@ int body_reader__feed(struct body_reader *r, const void *p, size_t n, uint64_t t
 		/* Unsupported coding: keep the raw bytes, up to the cap. */
 		if (tt_buf_add_upto(&r->body, p, n) < (long)n)
 			r->truncated = true;
-		return 0;
+		return reader_dropped(r, 0);
 	}
-	err = coding_dec__feed(r->dec, p, n, decoded, r);
+	err = reader_dropped(r, coding_dec__feed(r->dec, p, n, decoded, r));
 	if (err == -E2BIG) {
 		r->truncated = true;
 		if (coding_dec__codings(r->dec))
@@ -212,11 +250,13 @@ int body_reader__finish(struct body_reader *r, uint64_t ts)
 	int err;
 
 	r->ts = ts;
+	if (r->mem_dropped)
+		return 0; /* no body (NULL), flagged truncated */
 	if (r->dec && !r->broken && coding_dec__finish(r->dec) == -ENODATA)
 		r->incomplete = true;
 	if (m->kind != HTTP_BODY_PLAIN) {
 		if (!r->broken) {
-			err = sse_parser__finish(&r->sse, add_event, r);
+			err = reader_dropped(r, sse_parser__finish(&r->sse, add_event, r));
 			if (err)
 				return err;
 		}
@@ -236,6 +276,24 @@ void body_reader__free(struct body_reader *r)
 		return;
 	coding_dec__free(r->dec);
 	r->dec = NULL;
+	tt_acct_release(&r->acct, r->dec_bytes);
+	r->dec_bytes = 0;
 	sse_parser__free(&r->sse);
 	tt_buf_free(&r->body);
+}
+
+void body_reader__drop(struct body_reader *r, bool in_use)
+{
+	r->acct.dropped = true;
+	r->mem_dropped = true;
+	r->truncated = true;
+	r->broken = true;
+	if (in_use)
+		return;
+	body_reader__free(r);
+	/* what is left is what it gave the message: its events */
+	http_message__drop_body(r->m);
+	tt_acct_release(&r->acct, r->acct.held);
+	r->events_alloc = 0;
+	r->events_bytes = 0;
 }

@@ -9,12 +9,95 @@
 
 #include "buf.h"
 
+/* ---- the byte budget ---- */
+
+void tt_budget_init(struct tt_budget *b, size_t limit, tt_evict_fn evict, void *ctx)
+{
+	*b = (struct tt_budget){ .limit = limit, .evict = evict, .ctx = ctx };
+}
+
+void tt_acct_init(struct tt_acct *a, struct tt_budget *b, struct tt_acct *up)
+{
+	*a = (struct tt_acct){ .b = b, .up = up };
+}
+
+/* Makes room for n more bytes under the limit, evicting others; false when it cannot. */
+static bool budget_room(struct tt_budget *b, struct tt_acct *a, size_t n)
+{
+	struct tt_acct *was = b->charging;
+	bool ok = true;
+
+	b->charging = a;
+	while (b->used + n > b->limit) {
+		/* evict only marks the requester dropped, never frees its storage */
+		if (a->dropped || !b->evict || !b->evict(b, b->ctx)) {
+			ok = false;
+			break;
+		}
+	}
+	b->charging = was;
+	return ok && !a->dropped;
+}
+
+int tt_acct_charge(struct tt_acct *a, size_t n)
+{
+	struct tt_budget *b = a->b;
+
+	if (!b || !n)
+		return 0;
+	if (a->dropped) {
+		b->refused++;
+		return -E2BIG;
+	}
+	if (b->limit && (n > b->limit || !budget_room(b, a, n))) {
+		/* the holder refused is dropped (its owner frees it): a body never gets holes */
+		b->refused++;
+		if (!a->dropped) {
+			a->dropped = true;
+			tt_budget_dropped(b, a->held);
+		}
+		return -E2BIG;
+	}
+	b->used += n;
+	if (b->used > b->high)
+		b->high = b->used;
+	for (; a; a = a->up)
+		a->held += n;
+	return 0;
+}
+
+void tt_acct_release(struct tt_acct *a, size_t n)
+{
+	if (!a->b || !n)
+		return;
+	a->b->used -= n;
+	for (; a; a = a->up)
+		a->held -= n;
+}
+
+void tt_budget_dropped(struct tt_budget *b, size_t n)
+{
+	b->drops++;
+	b->dropped_bytes += n;
+}
+
+size_t tt_acct_hand_up(struct tt_acct *a)
+{
+	size_t n = a->held;
+
+	a->held = 0;
+	return n;
+}
+
+/* ---- buffers ---- */
+
 void tt_buf_init(struct tt_buf *b, size_t cap)
 {
 	b->data = NULL;
 	b->len = 0;
 	b->alloc = 0;
 	b->cap = cap;
+	b->acct = NULL;
 }
 
 void tt_buf_free(struct tt_buf *b)
@@ -22,6 +105,8 @@ void tt_buf_free(struct tt_buf *b)
 	if (!b)
 		return;
 	free(b->data);
+	if (b->acct)
+		tt_acct_release(b->acct, b->alloc);
 	b->data = NULL;
 	b->len = 0;
 	b->alloc = 0;
@@ -40,9 +125,14 @@ static int buf_reserve(struct tt_buf *b, size_t need)
 		alloc *= 2;
 	if (alloc > b->cap + 1)
 		alloc = b->cap + 1;
+	if (b->acct && tt_acct_charge(b->acct, alloc - b->alloc))
+		return -E2BIG;
 	p = realloc(b->data, alloc);
-	if (!p)
+	if (!p) {
+		if (b->acct)
+			tt_acct_release(b->acct, alloc - b->alloc);
 		return -ENOMEM;
+	}
 	b->data = p;
 	b->alloc = alloc;
 	return 0;

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ enum {
 	OPT_STATS,
 	OPT_CALL_CAP,
 	OPT_RINGBUF,
+	OPT_MEM_BUDGET,
 	OPT_DURATION,
 	OPT_VERSION,
 	OPT_FORMAT,
@@ -43,6 +45,7 @@ static const struct option long_opts[] = {
 	{ "stats", optional_argument, NULL, OPT_STATS },
 	{ "call-cap", required_argument, NULL, OPT_CALL_CAP },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+	{ "mem-budget", required_argument, NULL, OPT_MEM_BUDGET },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -91,6 +94,11 @@ void cli_usage(FILE *f)
 "  --call-cap BYTES       plaintext kept per SSL call (default 256K, max 4M); longer calls are\n"
 "                         marked truncated\n"
 "  --ringbuf-size BYTES   kernel ring buffer size (default 16M, a power of two >= 1M)\n"
+"  --mem-budget SIZE      memory for HTTP reassembly, all connections together (default 256M,\n"
+"                         at least 1M; K, M, G suffixes): unparsed bytes, bodies being\n"
+"                         decoded and exchanges waiting for their turn. Past it the largest\n"
+"                         holder is dropped (its exchange flagged truncated); --stats counts\n"
+"                         the drops\n"
 "  --duration SECS        stop after SECS seconds\n"
 "  --tls-offsets FILE:func=0xOFF[,func=0xOFF...]\n"
 "                         probe TLS functions at these file offsets in FILE (SSL_write,\n"
@@ -312,6 +320,11 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 				    optarg);
 		o->ringbuf_size = v;
 		return 0;
+	case OPT_MEM_BUDGET:
+		if (cli_parse_size(optarg, &v) || v < (1u << 20) || v > SIZE_MAX / 2)
+			return fail(err, errlen, "invalid --mem-budget '%s' (1M or more)", optarg);
+		o->mem_budget = (size_t)v;
+		return 0;
 	case OPT_DURATION:
 		errno = 0;
 		o->duration = strtod(optarg, &end);
@@ -339,6 +352,7 @@ int cli_parse(int argc, char **argv, struct tt_opts *o, char *err, size_t errlen
 	memset(o, 0, sizeof(*o));
 	o->call_cap = TT_DEF_CALL_CAP;
 	o->ringbuf_size = TT_DEF_RINGBUF;
+	o->mem_budget = TT_MEM_BUDGET;
 	o->stats_interval = 10;
 	err[0] = '\0';
 	if (argc > 1 && !strcmp(argv[1], "replay")) {

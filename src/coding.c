@@ -180,6 +180,26 @@ static void stage_free(struct stage *s)
 	free(s->buf);
 }
 
+/*
+ * What one stage holds besides its output buffer, for a byte budget: zlib's inflate state and
+ * its 32 KiB window; brotli and zstd allocate windows as a stream asks (up to 16 and 8 MiB),
+ * which this does not follow: a typical figure is counted.
+ */
+#define STATE_ZLIB  (8u * 1024 + DEFLATE_WIN)
+#define STATE_OTHER (256u * 1024)
+
+size_t coding_dec__state_bytes(const struct coding_dec *d)
+{
+	size_t i, n = sizeof(*d) + d->n * sizeof(d->st[0]);
+
+	for (i = 0; i < d->n; i++) {
+		n += STAGE_BUF;
+		n += d->st[i].kind == COD_GZIP || d->st[i].kind == COD_DEFLATE ? STATE_ZLIB :
+										 STATE_OTHER;
+	}
+	return n;
+}
+
 void coding_dec__free(struct coding_dec *d)
 {
 	size_t i;

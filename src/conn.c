@@ -64,6 +64,8 @@ static void conn_free(struct conn *c)
 	for (i = 0; (size_t)i < c->nq; i++)
 		http_exchange__free(c->q[i].x);
 	h2_session__free(c->h2);
+	/* what its readers handed to the queue and to h2 streams went with them */
+	tt_acct_release(&c->acct, c->acct.held);
 	free(c->q);
 	free(c);
 }
@@ -123,8 +125,10 @@ static struct conn *conn_get(struct conn_table *t, uint32_t pid, uint64_t id)
 	c->pid = pid;
 	c->id = id;
 	c->fd = -1;
+	tt_acct_init(&c->acct, &t->budget, NULL);
 	for (i = 0; i < 2; i++) {
 		stream__init(&c->h[i].st, t->o.max_stream_buf);
+		stream__set_budget(&c->h[i].st, &t->budget, &c->acct);
 		tt_buf_init(&c->h[i].trailers, t->o.max_header_bytes);
 		c->h[i].dir = i;
 	}
@@ -155,6 +159,121 @@ static void set_defaults(struct conn_opts *o)
 		o->max_pending = TT_MAX_PENDING_REQS;
 	if (!o->idle_ns)
 		o->idle_ns = TT_CONN_IDLE_NS;
+	if (!o->mem_budget)
+		o->mem_budget = TT_MEM_BUDGET;
+}
+
+/* ---- the memory budget: the largest holder goes first ---- */
+
+/* a is the holder being charged or one it is part of: its storage is in use. */
+static bool acct_in_use(const struct tt_budget *b, const struct tt_acct *a)
+{
+	const struct tt_acct *x;
+
+	for (x = b->charging; x; x = x->up) {
+		if (x == a)
+			return true;
+	}
+	return false;
+}
+
+/* What c holds: its largest holder that can be dropped (kind and index), and its bytes. */
+enum holder { H_NONE, H_TAIL, H_READER, H_PEND, H_H2 };
+
+static size_t conn_largest(const struct conn *c, enum holder *kind, size_t *idx)
+{
+	size_t best = 0, i, n;
+
+	*kind = H_NONE;
+	for (i = 0; i < 2; i++) {
+		const struct half *h = &c->h[i];
+
+		/* a tail being parsed in place is not dropped under its parser */
+		if (!h->st.acct.busy && h->st.acct.held > best) {
+			best = h->st.acct.held;
+			*kind = H_TAIL;
+			*idx = i;
+		}
+		if (h->reading && !h->br.acct.dropped && h->br.acct.held > best) {
+			best = h->br.acct.held;
+			*kind = H_READER;
+			*idx = i;
+		}
+	}
+	for (i = 0; i < c->nq; i++) {
+		if (c->q[i].held > best) {
+			best = c->q[i].held;
+			*kind = H_PEND;
+			*idx = i;
+		}
+	}
+	if (c->h2 && (n = h2_session__largest(c->h2, &i)) > best) {
+		best = n;
+		*kind = H_H2;
+		*idx = i;
+	}
+	return best;
+}
+
+/* A tail dropped with bytes in it: they are lost, as when the tail's cap is hit. */
+static void tail_drop(struct conn_table *t, struct conn *c, struct half *h)
+{
+	if (!stream__drop_tail(&h->st))
+		return;
+	conn_cap(t, c, "memory budget");
+	if (h->state == HS_H2)
+		conn_h2_gap(t, c, h, 0);
+	else if (h->state != HS_SNIFF && h->state != HS_SKIP)
+		conn_http1_lost(h, false);
+}
+
+/*
+ * The budget's evict hook: drops the largest holder of the connection that holds the most. A
+ * scan of the table per drop: each frees at least used / connections bytes, so the scans cost
+ * a bounded number of steps per byte stored.
+ */
+static bool conn_evict(struct tt_budget *b, void *ctx)
+{
+	struct conn_table *t = ctx;
+	struct conn *c, *big = NULL;
+	enum holder kind;
+	size_t idx = 0, held, used = b->used;
+	struct tt_acct *a = NULL;
+
+	for (c = t->oldest; c; c = c->newer) {
+		if (!big || c->acct.held > big->acct.held)
+			big = c;
+	}
+	if (!big || !(held = conn_largest(big, &kind, &idx)))
+		return false;
+	if (kind == H_TAIL)
+		a = &big->h[idx].st.acct;
+	else if (kind == H_READER)
+		a = &big->h[idx].br.acct;
+	if (a && acct_in_use(b, a)) {
+		/* the requester itself is the largest: it is refused, and frees what it holds */
+		a->dropped = true;
+		tt_budget_dropped(b, held);
+		return false;
+	}
+	tt_budget_dropped(b, held);
+	switch (kind) {
+	case H_TAIL:
+		tail_drop(t, big, &big->h[idx]);
+		break;
+	case H_READER:
+		body_reader__drop(&big->h[idx].br, false);
+		conn_cap(t, big, "memory budget");
+		break;
+	case H_PEND:
+		conn_http1_drop(t, big, idx);
+		break;
+	default:
+		h2_session__drop(big->h2, idx, b->charging);
+		conn_cap(t, big, "memory budget");
+		break;
+	}
+	return b->used < used;
 }
 
 struct conn_table *conn_table__new(const struct conn_opts *opts, http_exchange_sink_fn sink,
@@ -173,6 +292,7 @@ struct conn_table *conn_table__new(const struct conn_opts *opts, http_exchange_s
 	t->sink = sink;
 	t->ctx = ctx;
 	tt_buf_init(&t->gather, GATHER_MAX);
+	tt_budget_init(&t->budget, t->o.mem_budget, conn_evict, t);
 	for (t->nbuckets = 64; t->nbuckets < t->o.max_conns / 2; t->nbuckets *= 2)
 		;
 	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
@@ -316,7 +436,9 @@ static void half_input(struct conn_table *t, struct conn *c, struct half *h, con
 		return;
 	}
 	half_keep(t, c, h, p, n);
+	h->st.acct.busy = true; /* parsed in place: the budget must not free it meanwhile */
 	used = half_parse(t, c, h, h->st.tail.data, h->st.tail.len);
+	h->st.acct.busy = false;
 	stream__consume(&h->st, used);
 }
 
@@ -507,4 +629,9 @@ const struct conn_stats *conn_table__stats(const struct conn_table *t)
 size_t conn_table__count(const struct conn_table *t)
 {
 	return t->count;
+}
+
+const struct tt_budget *conn_table__budget(const struct conn_table *t)
+{
+	return &t->budget;
 }

@@ -41,6 +41,7 @@ long conn_h2_sniff(struct conn_table *t, struct conn *c, struct half *h, const c
 		.max_header_bytes = t->o.max_header_bytes,
 		.lim = t->lim,
 		.stats = &t->st.h2,
+		.acct = &c->acct,
 	};
 	char name[64];
 	int i;

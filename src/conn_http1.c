@@ -72,6 +72,7 @@ static void pend_force(struct conn_table *t, struct conn *c, size_t idx, uint32_
 	struct pend p = c->q[idx];
 
 	release_halves(t, c, p.x);
+	tt_acct_release(&c->acct, c->q[idx].held);
 	if (!p.req_done || (p.resp_seen && !p.resp_done))
 		p.x->flags |= HTTP_X_INCOMPLETE;
 	if (!p.resp_seen)
@@ -87,6 +88,7 @@ void conn_deliver_ready(struct conn_table *t, struct conn *c)
 	while (c->nq && c->q[0].req_done && c->q[0].resp_done) {
 		struct http_exchange *x = c->q[0].x;
 
+		tt_acct_release(&c->acct, c->q[0].held);
 		memmove(&c->q[0], &c->q[1], (c->nq - 1) * sizeof(c->q[0]));
 		c->nq--;
 		deliver(t, c, x);
@@ -107,6 +109,24 @@ static struct pend *pend_insert(struct conn_table *t, struct conn *c, size_t idx
 	c->nq++;
 	c->q[idx] = (struct pend){ .x = x };
 	return &c->q[idx];
+}
+
+void conn_http1_drop(struct conn_table *t, struct conn *c, size_t idx)
+{
+	struct pend *p = &c->q[idx];
+
+	/* a message still being read is its reader's: only finished ones are held here */
+	if (p->req_done && (p->x->req.body_len || p->x->req.n_events)) {
+		http_message__drop_body(&p->x->req);
+		p->x->flags |= HTTP_X_REQ_TRUNCATED | HTTP_X_MEM_DROPPED;
+	}
+	if (p->resp_done && (p->x->resp.body_len || p->x->resp.n_events)) {
+		http_message__drop_body(&p->x->resp);
+		p->x->flags |= HTTP_X_RESP_TRUNCATED | HTTP_X_MEM_DROPPED;
+	}
+	tt_acct_release(&c->acct, p->held);
+	p->held = 0;
+	conn_cap(t, c, "memory budget");
 }
 
 /* ---- messages ---- */
@@ -181,6 +201,8 @@ static void reader_flags(struct conn_table *t, struct conn *c, struct half *h)
 		h->x->flags |= h->is_req ? HTTP_X_REQ_TRUNCATED : HTTP_X_RESP_TRUNCATED;
 		conn_cap(t, c, r->decomp_capped ? "decompressed body" : "body");
 	}
+	if (r->mem_dropped)
+		h->x->flags |= HTTP_X_MEM_DROPPED;
 	if (r->decomp_capped)
 		t->st.decompress_capped++;
 	if (r->decode_error) {
@@ -211,6 +233,7 @@ static void msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64
 		    bool complete)
 {
 	struct pend *p;
+	size_t held = 0;
 
 	if (!h->x)
 		return;
@@ -219,6 +242,7 @@ static void msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64
 			h->x->flags |= HTTP_X_INCOMPLETE;
 		reader_flags(t, c, h);
 		body_reader__free(&h->br);
+		held = tt_acct_hand_up(&h->br.acct);
 		h->reading = false;
 	}
 	if (h->frame == HTTP1_FRAME_CHUNKED && complete)
@@ -232,6 +256,11 @@ static void msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64
 		p->req_done = true;
 	else if (p)
 		p->resp_done = true;
+	/* the body and events the message keeps wait with it in the queue */
+	if (p)
+		p->held += held;
+	else
+		tt_acct_release(&c->acct, held);
 	h->x = NULL;
 	h->m = NULL;
 	if (h->state == HS_BODY)
@@ -260,7 +289,7 @@ static void msg_begin(struct conn_table *t, struct conn *c, struct half *h, stru
 	h->state = HS_BODY;
 	memset(&h->ch, 0, sizeof(h->ch));
 	h->ch.trailers = &h->trailers;
-	if (body_reader__init(&h->br, h->m, &t->lim)) {
+	if (body_reader__init(&h->br, h->m, &t->lim, &c->acct)) {
 		h->x->flags |= HTTP_X_INCOMPLETE;
 		body_reader__free(&h->br);
 		return;

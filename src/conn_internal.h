@@ -59,6 +59,7 @@ struct half {
 /* An exchange waiting on its connection, in request order. */
 struct pend {
 	struct http_exchange *x;
+	size_t held; /* bytes of its finished messages, in the connection's holder */
 	bool req_done;
 	bool resp_seen;
 	bool resp_done;
@@ -85,6 +86,7 @@ struct conn {
 	struct half h[2]; /* by enum tt_dir */
 	size_t nq;
 	struct pend *q;
+	struct tt_acct acct;	  /* all it holds of the table's budget */
 	struct h2_session *h2;	  /* P_HTTP2 */
 	struct conn_table *table; /* P_HTTP2: the h2 session's sink needs it */
 };
@@ -115,6 +117,7 @@ struct conn_table {
 	struct http1_head head;	  /* scratch: parsed head views */
 	struct tt_buf gather;	  /* scratch: chunk data of one read, for a decoder */
 	struct conn_peers *peers; /* connect() targets, from the first one on */
+	struct tt_budget budget;  /* over every connection's holders */
 };
 
 #define GATHER_MAX (16u * 1024) /* chunk data of one read gathered (conn_http1.c) */
@@ -151,6 +154,8 @@ size_t conn_http1_parse(struct conn_table *t, struct conn *c, struct half *h,
 void conn_http1_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost);
 /* Bytes of h were dropped: it looks for the next message start (at a line start: line_start). */
 void conn_http1_lost(struct half *h, bool line_start);
+/* The budget drops what c's queue entry idx holds: its finished bodies. */
+void conn_http1_drop(struct conn_table *t, struct conn *c, size_t idx);
 /* Delivers the exchanges at the head of c's queue whose request and response are done. */
 void conn_deliver_ready(struct conn_table *t, struct conn *c);
 /* The connection ends (closed: really closed): open messages end, the queue is delivered. */

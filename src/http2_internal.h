@@ -51,6 +51,7 @@ struct h2_stream {
 	bool lost;	 /* some of its frames were lost */
 	bool reading[2]; /* br[side] is initialised */
 	struct body_reader br[2];
+	struct tt_acct acct; /* its bodies, read and being read, of the budget */
 };
 
 /* Decoding state of the frames one side sends. */

@@ -64,6 +64,7 @@ struct h2_stream *h2_stream_open(struct h2_session *s, uint32_t id, uint64_t ts)
 		return NULL;
 	}
 	st->id = id;
+	tt_acct_init(&st->acct, s->o.acct ? s->o.acct->b : NULL, s->o.acct);
 	s->v[s->n++] = st;
 	s->st->streams++;
 	return st;
@@ -87,6 +88,8 @@ void h2_reader_end(struct h2_session *s, struct h2_stream *st, int side, uint64_
 		x->flags |= side == H2_C2S ? HTTP_X_REQ_TRUNCATED : HTTP_X_RESP_TRUNCATED;
 		h2_cap(s, r->decomp_capped ? "decompressed body" : "body");
 	}
+	if (r->mem_dropped)
+		x->flags |= HTTP_X_MEM_DROPPED;
 	if (r->decomp_capped)
 		s->st->decompress_capped++;
 	if (r->decode_error) {
@@ -96,12 +99,14 @@ void h2_reader_end(struct h2_session *s, struct h2_stream *st, int side, uint64_
 	if (r->incomplete)
 		x->flags |= HTTP_X_INCOMPLETE;
 	body_reader__free(r);
+	/* what the message keeps stays in the stream's holder until it is delivered */
+	tt_acct_hand_up(&r->acct);
 	st->reading[side] = false;
 }
 
 void h2_reader_begin(struct h2_session *s, struct h2_stream *st, int side)
 {
-	if (body_reader__init(&st->br[side], h2_msg_of(st, side), &s->o.lim)) {
+	if (body_reader__init(&st->br[side], h2_msg_of(st, side), &s->o.lim, &st->acct)) {
 		st->x->flags |= HTTP_X_INCOMPLETE;
 		body_reader__free(&st->br[side]);
 		return;
@@ -127,6 +132,7 @@ void h2_stream_close(struct h2_session *s, struct h2_stream *st, uint64_t ts, ui
 			h2_msg_of(st, side)->end_ns = ts;
 	}
 	x->flags |= flags;
+	tt_acct_release(&st->acct, st->acct.held);
 	for (i = 0; i < s->n && s->v[i] != st; i++)
 		;
 	memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(s->v[0]));
@@ -168,12 +174,52 @@ void h2_streams_free(struct h2_session *s)
 			if (s->v[i]->reading[k])
 				body_reader__free(&s->v[i]->br[k]);
 		}
+		tt_acct_release(&s->v[i]->acct, s->v[i]->acct.held);
 		http_exchange__free(s->v[i]->x);
 		free(s->v[i]);
 	}
 	free(s->v);
 	s->v = NULL;
 	s->n = s->cap = 0;
+}
+
+/* ---- the memory budget ---- */
+
+size_t h2_session__largest(const struct h2_session *s, size_t *idx)
+{
+	size_t i, best = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->v[i]->acct.held > best) {
+			best = s->v[i]->acct.held;
+			*idx = i;
+		}
+	}
+	return best;
+}
+
+void h2_session__drop(struct h2_session *s, size_t idx, const struct tt_acct *charging)
+{
+	struct h2_stream *st = s->v[idx];
+	size_t done = st->acct.held;
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		struct http_message *m = h2_msg_of(st, side);
+
+		if (st->reading[side]) {
+			done -= st->br[side].acct.held;
+			body_reader__drop(&st->br[side], &st->br[side].acct == charging);
+		} else if (m->body_len || m->n_events) {
+			http_message__drop_body(m);
+			st->x->flags |=
+				HTTP_X_MEM_DROPPED |
+				(side == H2_C2S ? HTTP_X_REQ_TRUNCATED : HTTP_X_RESP_TRUNCATED);
+		}
+	}
+	/* what finished messages kept: freed above */
+	tt_acct_release(&st->acct, done);
+	h2_cap(s, "memory budget");
 }
 
 /* ---- the session's shared state: HPACK contexts, header blocks ---- */

@@ -119,15 +119,14 @@ char *http_message__store(struct http_message *m, const void *p, size_t n)
 	return s;
 }
 
-void http_message__clear(struct http_message *m)
+void http_message__drop_body(struct http_message *m)
 {
 	struct http_str_block *b, *next;
 	size_t i;
 
-	if (!m)
-		return;
-	http_headers__clear(&m->headers);
 	free(m->body);
+	m->body = NULL;
+	m->body_len = 0;
 	if (m->event_store) {
 		for (b = m->event_store; b; b = next) {
 			next = b->next;
@@ -141,6 +140,17 @@ void http_message__clear(struct http_message *m)
 		}
 	}
 	free(m->events);
+	m->events = NULL;
+	m->n_events = 0;
+	m->event_store = NULL;
+}
+
+void http_message__clear(struct http_message *m)
+{
+	if (!m)
+		return;
+	http_headers__clear(&m->headers);
+	http_message__drop_body(m);
 	memset(m, 0, sizeof(*m));
 }
 

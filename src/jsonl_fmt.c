@@ -37,6 +37,7 @@ static int put_flags(struct tt_buf *b, uint32_t f)
 		{ HTTP_X_NO_RESPONSE, "no_response" },
 		{ HTTP_X_DECODE_ERROR, "decode_error" },
 		{ HTTP_X_SERVER_SIDE, "server_side" },
+		{ HTTP_X_MEM_DROPPED, "memory_dropped" },
 	};
 	size_t i, n = 0;
 	int err = tt_buf_addstr(b, ",\"flags\":[");

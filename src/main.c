@@ -143,6 +143,10 @@ static void print_stats(struct app *a, bool final)
 		       (unsigned long long)ps.linker.tls_hidden, (unsigned long long)ps.aead.bound,
 		       (unsigned long long)ps.aead.dropped,
 		       (unsigned long long)st[TT_ST_AEAD_NOSOCK]);
+		tt_msg("stats: mem_used=%zu mem_high=%zu mem_budget=%zu mem_drops=%llu "
+		       "mem_dropped_bytes=%llu",
+		       ps.mem->used, ps.mem->high, ps.mem->limit, (unsigned long long)ps.mem->drops,
+		       (unsigned long long)ps.mem->dropped_bytes);
 	}
 	if (st[TT_ST_LOST_RECS])
 		tt_msg("warning: %llu records were lost because the ring buffer was full: raise "
@@ -272,6 +276,7 @@ static int setup_pipeline(struct app *a)
 	if (stdout_free && fmt == TT_FORMAT_CALLS)
 		po.on_call = tap_call;
 	po.tap_ctx = a;
+	po.conn.mem_budget = a->o.mem_budget;
 	if (stdout_free && fmt == TT_FORMAT_TREE)
 		eo.tree = stdout;
 	else if (stdout_free && fmt == TT_FORMAT_OTLP_JSON && !eo.file)

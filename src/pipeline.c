@@ -218,6 +218,7 @@ void pipeline__stats(struct pipeline *p, struct pipeline_stats *st)
 {
 	*st = p->st;
 	st->conn = conn_table__stats(p->conns);
+	st->mem = conn_table__budget(p->conns);
 	aead_hold__stats(p->aead, &st->aead);
 	linker__stats(p->linker, &st->linker);
 }

@@ -17,6 +17,20 @@ void stream__free(struct stream *s)
 		tt_buf_free(&s->tail);
 }
 
+void stream__set_budget(struct stream *s, struct tt_budget *b, struct tt_acct *up)
+{
+	tt_acct_init(&s->acct, b, up);
+	s->tail.acct = &s->acct;
+}
+
+size_t stream__drop_tail(struct stream *s)
+{
+	size_t n = s->tail.len;
+
+	tt_buf_free(&s->tail);
+	return n;
+}
+
 void stream__reset(struct stream *s)
 {
 	tt_buf_reset(&s->tail);
@@ -70,8 +84,11 @@ int stream__keep(struct stream *s, const void *p, size_t n)
 {
 	int err = tt_buf_add(&s->tail, p, n);
 
-	if (err)
-		tt_buf_reset(&s->tail);
+	/* freed, not only emptied: a tail the budget refused gives its storage back */
+	if (err) {
+		tt_buf_free(&s->tail);
+		s->acct.dropped = false;
+	}
 	return err;
 }
 

@@ -35,12 +35,17 @@ static void head(const struct http_exchange *x, void *ctx)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct conn_opts o = { .max_header_bytes = 512,
-			       .max_body = 4096,
-			       .max_event = 256,
-			       .max_events = 16,
-			       .max_pending = 4,
-			       .max_conns = 2 };
+	struct conn_opts o = {
+		.max_header_bytes = 512,
+		.max_body = 4096,
+		.max_event = 256,
+		.max_events = 16,
+		.max_pending = 4,
+		.max_conns = 2,
+		/* two gzip decoders and a few buffers: the budget's drops are reached */
+		.mem_budget = 160 * 1024
+	};
+	const struct tt_budget *b;
 	struct conn_table *t = conn_table__new(&o, sink, NULL);
 	uint64_t pos[2][2] = { { 0 } }, ts = 1;
 	struct tt_data *r;
@@ -88,6 +93,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			conn_table__expire(t, ts + TT_CONN_IDLE_NS);
 	}
 	conn_table__flush(t);
+	/* the accounting: never past the budget, every byte released once all is delivered */
+	b = conn_table__budget(t);
+	if (b->high > b->limit || b->used)
+		abort();
 	conn_table__free(t);
 	return 0;
 }

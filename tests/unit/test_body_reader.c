@@ -20,7 +20,7 @@ static bool read_body(struct body_reader *r, struct http_message *m, const struc
 	memset(m, 0, sizeof(*m));
 	m->headers.v = (struct http_header *)h;
 	m->headers.n = h ? 1 : 0;
-	return ASSERT_OK(body_reader__init(r, m, lim), what) &&
+	return ASSERT_OK(body_reader__init(r, m, lim, NULL), what) &&
 	       ASSERT_OK(body_reader__feed(r, p, n, 1), what) &&
 	       ASSERT_OK(body_reader__finish(r, 2), what);
 }
@@ -52,7 +52,7 @@ void test_body_reader_sse_gzip(void)
 
 	m.headers.v = (struct http_header *)sse_gzip_headers;
 	m.headers.n = 2;
-	if (!ASSERT_OK(body_reader__init(&r, &m, &lim), "init"))
+	if (!ASSERT_OK(body_reader__init(&r, &m, &lim, NULL), "init"))
 		return;
 	ASSERT_EQ(m.kind, HTTP_BODY_SSE, "kind");
 	deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);

@@ -77,6 +77,21 @@ void test_cli_pids_and_sizes(void)
 	ASSERT_TRUE(o.quiet, "quiet");
 }
 
+void test_cli_mem_budget(void)
+{
+	const char *dflt[] = { "tt", "--all", NULL };
+	const char *set[] = { "tt", "--mem-budget", "1G", "--all", NULL };
+	const char *min[] = { "tt", "--mem-budget", "1M", "--all", NULL };
+	struct tt_opts o;
+
+	if (parse_ok(&o, dflt, "default"))
+		ASSERT_EQ(o.mem_budget, TT_MEM_BUDGET, "256M by default");
+	if (parse_ok(&o, set, "1G"))
+		ASSERT_EQ(o.mem_budget, 1ull << 30, "1G");
+	if (parse_ok(&o, min, "1M"))
+		ASSERT_EQ(o.mem_budget, 1u << 20, "1M, the least");
+}
+
 void test_cli_replay(void)
 {
 	const char *args[] = { "tt", "replay", "cap.ttcap", "--raw", NULL };
@@ -114,6 +129,8 @@ void test_cli_errors(void)
 		{ { "tt", "--raw", "--call-cap", "0", "--all", NULL }, "--call-cap" },
 		{ { "tt", "--raw", "--call-cap", "5M", "--all", NULL }, "--call-cap" },
 		{ { "tt", "--raw", "--ringbuf-size", "3M", "--all", NULL }, "power of two" },
+		{ { "tt", "--raw", "--mem-budget", "512K", "--all", NULL }, "--mem-budget" },
+		{ { "tt", "--raw", "--mem-budget", "lots", "--all", NULL }, "--mem-budget" },
 		{ { "tt", "--raw", "--bogus", "--all", NULL }, "unknown" },
 		{ { "tt", "--raw", "--stats=0", "--all", NULL }, "--stats" },
 		{ { "tt", "--raw", "--duration", "-1", "--all", NULL }, "--duration" },

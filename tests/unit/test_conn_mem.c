@@ -17,7 +17,7 @@
 /*
  * The issue's bombs decode to 32 MiB under a 256 MiB budget; decoding 64 of them whole takes a
  * minute under the sanitizers, so the test scales both by 1/8 (same arithmetic, same drops).
- * tests/bench/membench.c replays the full-size ones.
+ * tests/e2e/test_mem_budget.py replays the full-size ones through the tracer and checks its peak RSS.
  */
 #define BOMB_ALLOC  (4u * 1024 * 1024)	/* a full body's buffer */
 #define BOMB_OUT    (BOMB_ALLOC - 4096) /* decoded size */

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -224,7 +225,8 @@ static void find_sections(struct elf_image *im)
 
 void elf_image__close(struct elf_image *im)
 {
-	free(im->bytes);
+	if (im->bytes)
+		munmap(im->bytes, im->size);
 	im->bytes = NULL;
 	if (im->fd >= 0)
 		close(im->fd);
@@ -276,9 +278,16 @@ int elf_image__open_fd(struct elf_image *im, int fd, const struct stat *st)
 	if ((uint64_t)st->st_size > ELF_IMAGE_MAX_BYTES)
 		return -EFBIG;
 	im->size = (size_t)st->st_size;
-	im->bytes = malloc(im->size);
-	if (!im->bytes)
+	/*
+	 * Anonymous memory faulted in at once (a big static binary is hundreds of MB: a fault per
+	 * page as pread fills it cost more than the copy) and returned whole at close.
+	 */
+	im->bytes = mmap(NULL, im->size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (im->bytes == MAP_FAILED) {
+		im->bytes = NULL;
 		return -ENOMEM;
+	}
 	err = read_exact(fd, im->bytes, im->size, 0);
 	if (!err && !ehdr_usable((const Elf64_Ehdr *)im->bytes))
 		err = -EBADMSG; /* rewritten between the two reads */

@@ -54,7 +54,7 @@ static bool enc_read(uint8_t enc, const uint8_t *p, const uint8_t *end, uint64_t
 {
 	int n = enc_size(enc);
 
-	if (!n || p + n > end || (enc & 0x70) > 0x10)
+	if (!n || n > end - p || (enc & 0x70) > 0x10)
 		return false;
 	*v = rd_le(p, n);
 	if ((enc & 0x0f) == 0x0b && n == 4)
@@ -66,26 +66,31 @@ static bool enc_read(uint8_t enc, const uint8_t *p, const uint8_t *end, uint64_t
 	return true;
 }
 
+/* Longest augmentation string read ("zPLR" and the like are what compilers write). */
+#define EH_AUG_MAX 8
+
 /*
- * The FDE pointer encoding of the CIE at cie (its length field): -EBADMSG for a record cut
- * short, -ENOTSUP for an augmentation this walk does not know.
+ * The FDE pointer encoding of the CIE at sec + at (its length field), the section len bytes:
+ * -EBADMSG for a record cut short, -ENOTSUP for an augmentation this walk does not know. Each
+ * FDE names its CIE, so the work here is bounded (EH_AUG_MAX, LEB128s of at most 10 bytes)
+ * whatever the CIE's length says: else every FDE could rescan one huge CIE.
  */
-static int cie_fde_enc(const uint8_t *cie, const uint8_t *end)
+static int cie_fde_enc(const uint8_t *sec, size_t len_sec, size_t at)
 {
-	const uint8_t *p, *aug, *rec_end;
+	const uint8_t *p, *aug, *rec_end, *cie = sec + at;
 	uint32_t len = (uint32_t)rd_le(cie, 4);
 	uint8_t version, pers;
 	int fde_enc = 0; /* absptr when no 'R' */
 
-	if (len == 0xffffffffu || cie + 4 + len > end || len < 8)
+	if (len == 0xffffffffu || len < 8 || len > len_sec - at - 4)
 		return -EBADMSG;
 	rec_end = cie + 4 + len;
 	p = cie + 8; /* after length and CIE id */
 	version = *p++;
 	aug = p;
-	while (p < rec_end && *p)
+	while (p < rec_end && *p && p - aug < EH_AUG_MAX)
 		p++;
-	if (p >= rec_end)
+	if (p >= rec_end || *p)
 		return -EBADMSG;
 	p++;
 	if (*aug != 'z')
@@ -104,7 +109,7 @@ static int cie_fde_enc(const uint8_t *cie, const uint8_t *end)
 			fde_enc = *p++;
 		} else if (*aug == 'P') {
 			pers = *p++;
-			if (!enc_size(pers))
+			if (!enc_size(pers) || enc_size(pers) > rec_end - p)
 				return -ENOTSUP;
 			p += enc_size(pers);
 		} else if (*aug == 'L') {
@@ -123,42 +128,49 @@ static int func_cmp(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* Appends [start, start + range) to *v (n used, *cap allocated); false when out of memory. */
+static bool add_func(struct eh_func **v, size_t *n, size_t *cap, uint64_t start, uint64_t range)
+{
+	if (tt_ensure_mem((void **)v, cap, sizeof(**v), *n + 1))
+		return false;
+	(*v)[*n].start = start;
+	(*v)[(*n)++].end = start + range;
+	return true;
+}
+
 long ehframe_functions(const uint8_t *sec, size_t len_sec, uint64_t va, struct eh_func **out)
 {
-	const uint8_t *base = sec, *end = sec + len_sec, *p, *rec, *cie;
+	const uint8_t *rec, *rec_end;
 	struct eh_func *v = NULL;
-	size_t n = 0, cap = 0;
+	size_t at, n = 0, cap = 0;
 	uint64_t start, range;
 	uint32_t len, id;
 	int enc;
 
 	*out = NULL;
-	for (p = base; p + 8 <= end; p = rec + len) {
-		len = (uint32_t)rd_le(p, 4);
+	/* offsets, not pointers: a record's lengths must never move a pointer out of sec */
+	for (at = 0; len_sec - at >= 8; at += 4 + (size_t)len) {
+		len = (uint32_t)rd_le(sec + at, 4);
 		if (!len)
 			break; /* terminator */
-		if (len == 0xffffffffu || len > (size_t)(end - p - 4))
+		if (len == 0xffffffffu || len > len_sec - at - 4)
 			break; /* 64-bit records: not produced for x86-64 */
-		rec = p + 4;
+		rec = sec + at + 4;
+		rec_end = rec + len;
 		id = (uint32_t)rd_le(rec, 4);
-		if (!id)
-			continue; /* a CIE */
-		cie = rec - id;
-		if (cie < base || cie + 8 > end)
+		/* a CIE (id 0), or the CIE pointer (back from the id field) leaves the section */
+		if (!id || id > at + 4 || len_sec - (at + 4 - id) < 8 || len < 8)
 			continue;
-		enc = cie_fde_enc(cie, end);
+		enc = cie_fde_enc(sec, len_sec, at + 4 - id);
 		if (enc < 0 ||
-		    !enc_read((uint8_t)enc, rec + 4, rec + len, va + (uint64_t)(rec + 4 - base),
-			      &start) ||
-		    !enc_read((uint8_t)(enc & 0x0f), rec + 4 + enc_size((uint8_t)enc), rec + len, 0,
+		    !enc_read((uint8_t)enc, rec + 4, rec_end, va + (uint64_t)(at + 8), &start) ||
+		    !enc_read((uint8_t)(enc & 0x0f), rec + 4 + enc_size((uint8_t)enc), rec_end, 0,
 			      &range))
 			continue;
-		if (tt_ensure_mem((void **)&v, &cap, sizeof(*v), n + 1)) {
+		if (!add_func(&v, &n, &cap, start, range)) {
 			free(v);
 			return -ENOMEM;
 		}
-		v[n].start = start;
-		v[n++].end = start + range;
 	}
 	if (!n) {
 		free(v);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* gopclntab.c: Go function lookup through the pclntab, which survives stripping (Go 1.18+). */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "gopclntab.h"
@@ -44,8 +45,9 @@ int gopcln_init(struct gopcln *g, const uint8_t *p, size_t len)
 	g->text_start = rd64(p + 24);
 	g->funcname_off = rd64(p + 32);
 	g->functab_off = rd64(p + 64);
-	if (g->funcname_off >= len || g->functab_off >= len || !g->nfunc ||
-	    g->nfunc > (len - g->functab_off) / 8 - 1)
+	/* nfunc + 1 pairs must fit after functab_off: at least two, or the count would wrap */
+	if (g->funcname_off >= len || g->functab_off >= len || len - g->functab_off < 16 ||
+	    !g->nfunc || g->nfunc > (len - g->functab_off) / 8 - 1)
 		return -ENOEXEC;
 	return 0;
 }
@@ -74,33 +76,35 @@ long gopcln_search(const uint8_t *p, size_t len)
 	return -ENOENT;
 }
 
-static const char *func_name(const struct gopcln *g, uint64_t i)
+/*
+ * Whether function i is called name (n bytes with its NUL). The comparison is bounded by the
+ * table and by name: scanning for the end of every function's name instead would cost the
+ * table's length per function when the names are not terminated.
+ */
+static bool func_is(const struct gopcln *g, uint64_t i, const char *name, size_t n)
 {
 	const uint8_t *ft = g->p + g->functab_off;
 	uint64_t fo = g->functab_off + rd32(ft + i * 8 + 4);
 	int32_t noff;
 	uint64_t at;
 
-	if (fo + 8 > g->len)
-		return NULL;
+	if (fo > g->len || g->len - fo < 8)
+		return false;
 	noff = (int32_t)rd32(g->p + fo + 4);
 	if (noff < 0)
-		return NULL;
+		return false;
 	at = g->funcname_off + (uint64_t)noff;
-	if (at >= g->len || !memchr(g->p + at, '\0', g->len - at))
-		return NULL;
-	return (const char *)g->p + at;
+	return at < g->len && g->len - at >= n && !memcmp(g->p + at, name, n);
 }
 
 int gopcln_find_func(const struct gopcln *g, const char *name, uint64_t *entry, uint64_t *end)
 {
 	const uint8_t *ft = g->p + g->functab_off;
-	const char *n;
+	size_t n = strlen(name) + 1;
 	uint64_t i;
 
 	for (i = 0; i < g->nfunc; i++) {
-		n = func_name(g, i);
-		if (!n || strcmp(n, name))
+		if (!func_is(g, i, name, n))
 			continue;
 		*entry = g->text_start + rd32(ft + i * 8);
 		*end = g->text_start + rd32(ft + (i + 1) * 8);

@@ -138,6 +138,7 @@ static void tier_symbols(const struct elf_image *im, struct tt_target *t)
 static void tier_go(const struct elf_image *im, struct tt_target *t)
 {
 	uint64_t w_entry, w_end, r_entry, r_end, w_off, r_off, body = 0;
+	const uint8_t *w_code, *r_code;
 	struct gopcln g;
 	int err, n;
 
@@ -152,10 +153,11 @@ static void tier_go(const struct elf_image *im, struct tt_target *t)
 	    gopcln_find_func(&g, func_names[TT_FN_GO_READ], &r_entry, &r_end))
 		return; /* a Go program without crypto/tls */
 	snprintf(t->lib, sizeof(t->lib), "gotls");
+	/* each function's bytes, as the table gives them, must lie in one code range */
 	if (elf_image__vaddr_to_off(im, w_entry, &w_off) ||
 	    elf_image__vaddr_to_off(im, r_entry, &r_off) ||
-	    !elf_image__in_code(im, w_off + (w_end - w_entry) - 1) ||
-	    !elf_image__in_code(im, r_off + (r_end - r_entry) - 1)) {
+	    !(w_code = elf_image__code_at(im, w_off, w_end - w_entry)) ||
+	    !(r_code = elf_image__code_at(im, r_off, r_end - r_entry))) {
 		snprintf(t->note, sizeof(t->note), "Go: crypto/tls functions outside the code");
 		return;
 	}
@@ -166,11 +168,10 @@ static void tier_go(const struct elf_image *im, struct tt_target *t)
 		snprintf(t->note, sizeof(t->note), "Go: %s", disasm_error());
 		return;
 	}
-	err = disasm_go_body_offset(im->map + w_off, w_end - w_entry, w_entry, &body);
+	err = disasm_go_body_offset(w_code, w_end - w_entry, w_entry, &body);
 	if (!err)
 		t->go_write_at = w_off + body;
-	n = disasm_find_rets(im->map + r_off, r_end - r_entry, r_entry, t->go_read_rets,
-			     TT_GO_RETS_MAX);
+	n = disasm_find_rets(r_code, r_end - r_entry, r_entry, t->go_read_rets, TT_GO_RETS_MAX);
 	if (n <= 0) {
 		snprintf(t->note, sizeof(t->note), "Go: no RET found in (*Conn).Read (%s)",
 			 n ? strerror(-n) : "none");
@@ -197,7 +198,7 @@ static int find_internal(const struct elf_image *im, uint64_t ex, uint64_t plain
 			 uint64_t *site_ex, uint64_t *site_plain)
 {
 	int range = elf_image__code_range(im, ex);
-	const uint8_t *m = im->map;
+	const uint8_t *m = im->bytes;
 
 	*site_plain = 0;
 	if (disasm_wrapper_call(m + ex, elf_image__code_left(im, ex, 64), ex, target, site_ex) ||
@@ -432,26 +433,22 @@ uint64_t targets_inspect_salt(void)
 	return h;
 }
 
-int targets_inspect_file(const char *path, const struct stat *st, struct tt_target *t)
+/* The tiers on the image im of the file st describes, known as path; im is closed. */
+static int inspect_image(struct elf_image *im, const char *path, const struct stat *st,
+			 struct tt_target *t)
 {
-	struct elf_image im;
-	int err, i, found = 0;
+	int i, found = 0;
 
-	db_get(); /* at the first inspection, used or not: a bad file is reported at once */
-	memset(t, 0, sizeof(*t));
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	t->dev = st->st_dev;
 	t->ino = st->st_ino;
-	err = elf_image__open(&im, path);
-	if (err)
-		return err;
-	tier_symbols(&im, t);
-	tier_go(&im, t);
+	tier_symbols(im, t);
+	tier_go(im, t);
 	if (!(targets_has_write(t) && targets_has_read(t)) && !t->off[TT_FN_GO_WRITE])
-		tier_db(&im, t);
-	tier_internal(&im, t);
-	tier_overrides(&im, t);
-	elf_image__close(&im);
+		tier_db(im, t);
+	tier_internal(im, t);
+	tier_overrides(im, t);
+	elf_image__close(im);
 	/*
 	 * The record cipher is a fallback: where the library's API is probed (BoringSSL exports
 	 * both), its plaintext comes from there, with the connection known at the call.
@@ -471,6 +468,32 @@ int targets_inspect_file(const char *path, const struct stat *st, struct tt_targ
 		return 0;
 	}
 	return found;
+}
+
+int targets_inspect_file(const char *path, const struct stat *st, struct tt_target *t)
+{
+	struct elf_image im;
+	int err;
+
+	db_get(); /* at the first inspection, used or not: a bad file is reported at once */
+	memset(t, 0, sizeof(*t));
+	err = elf_image__open(&im, path);
+	if (err)
+		return err;
+	return inspect_image(&im, path, st, t);
+}
+
+int targets_inspect_fd(int fd, const char *path, const struct stat *st, struct tt_target *t)
+{
+	struct elf_image im;
+	int err;
+
+	db_get();
+	memset(t, 0, sizeof(*t));
+	err = elf_image__open_fd(&im, fd, st);
+	if (err)
+		return err;
+	return inspect_image(&im, path, st, t);
 }
 
 int targets_parse_overrides(const char *spec)

@@ -20,5 +20,11 @@
 uint64_t targets_inspect_salt(void);
 /* targets_inspect without the cache, for the regular file st describes (stat of path). */
 int targets_inspect_file(const char *path, const struct stat *st, struct tt_target *t);
+/*
+ * The same for the open file fd (st: its fstat), which stays open: the file is read through fd
+ * alone (no second lookup of path, which only names it in t), so the file inspected is the one
+ * attached through that fd.
+ */
+int targets_inspect_fd(int fd, const char *path, const struct stat *st, struct tt_target *t);
 
 #endif /* TT_TARGETS_INTERNAL_H */

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Runs every libFuzzer harness in OUTPUT/fuzz for FUZZ_SECONDS each, seeded from the fixtures,
 # and ends with "fuzz: N passed, M failed". A crash, leak or timeout fails the harness and
-# leaves its reproducer in OUTPUT/fuzz/artifacts.
+# leaves its reproducer in OUTPUT/fuzz/artifacts. tests/fuzz/regress/fuzz_NAME/ holds inputs that
+# once crashed fuzz_NAME: they join its corpus, so each run replays them first.
 # Usage: tests/fuzz/run.sh OUTPUT_DIR
 set -u
 out=${1:-.output}
@@ -14,6 +15,7 @@ mkdir -p "$seeds" "$out/fuzz/artifacts"
 # corpora from the recorded HTTP fixtures and the provider fixtures
 /usr/bin/python3 tools/record_wire.py --fuzz-seeds "$seeds" >/dev/null 2>&1 || true
 /usr/bin/python3 tests/fuzz/provider_seeds.py "$seeds/fuzz_provider" >/dev/null 2>&1 || true
+/usr/bin/python3 tests/fuzz/elf_seeds.py "$seeds" >/dev/null 2>&1 || true
 if [ -d tests/fixtures/http2/fuzz_seeds ]; then
 	mkdir -p "$seeds/fuzz_http2"
 	cp -r tests/fixtures/http2/fuzz_seeds/. "$seeds/fuzz_http2/"
@@ -50,6 +52,8 @@ for bin in "$out"/fuzz/fuzz_*; do
 	name=$(basename "$bin")
 	corpus=$(mktemp -d)
 	[ -d "$seeds/$name" ] && cp -r "$seeds/$name/." "$corpus/"
+	# inputs that crashed a harness once: run first, every time
+	[ -d "tests/fuzz/regress/$name" ] && cp -r "tests/fuzz/regress/$name/." "$corpus/"
 	if "$bin" "$corpus" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=0 -artifact_prefix="$out/fuzz/artifacts/$name-" \
 		> "$out/fuzz/$name.log" 2>&1; then

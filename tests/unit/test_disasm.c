@@ -76,3 +76,31 @@ void test_disasm_first_emulated(void)
 	ASSERT_EQ(disasm_first_emulated(nop5, sizeof(nop5), BASE), 1, "nop is emulated");
 	ASSERT_EQ(disasm_first_emulated(write_ex + 4, 5, BASE + 4), 1, "relative call");
 }
+
+/*
+ * A function's bytes ending inside an instruction (lea rax,[rip+disp32] cut after its first two
+ * displacement bytes), in a guarded copy: the decoder stops at the end and says the bytes do not
+ * decode, never reading past them.
+ */
+void test_disasm_cut_instruction(void)
+{
+	static const uint8_t cut[] = { 0x90, 0xc3, 0x48, 0x8d, 0x05, 0x10, 0x20 };
+	uint64_t rets[4], off = 1, target, site;
+	uint8_t *p;
+
+	if (!disasm_available()) {
+		test__skip(disasm_error());
+		return;
+	}
+	p = test__guarded(cut, sizeof(cut));
+	ASSERT_EQ(disasm_find_rets(p, sizeof(cut), BASE, rets, 4), -EBADMSG, "rets: cut");
+	ASSERT_EQ(disasm_find_rets(p, 2, BASE, rets, 4), 1, "rets: the whole part");
+	ASSERT_EQ(rets[0], 1, "ret offset");
+	ASSERT_EQ(disasm_go_body_offset(p + 2, sizeof(cut) - 2, BASE, &off), -EBADMSG, "go: cut");
+	ASSERT_EQ(off, 0, "no body offset");
+	ASSERT_EQ(disasm_first_emulated(p + 2, 3, BASE), -EBADMSG, "first: cut");
+	ASSERT_EQ(disasm_first_emulated(p, 0, BASE), -EBADMSG, "first: no bytes");
+	ASSERT_EQ(disasm_wrapper_call(p + 2, sizeof(cut) - 2, BASE, &target, &site), -EBADMSG,
+		  "wrapper: cut");
+	test__guarded_free(p);
+}

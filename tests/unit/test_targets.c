@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elf_fixture.h"
 #include "gopclntab.h"
 #include "targets.h"
 #include "test.h"
@@ -32,31 +33,14 @@ static void write_elf(const char *path, uint8_t id_last, uint64_t w_at, uint64_t
 {
 	static uint8_t img[ELF_SIZE];
 	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
-	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
 	Elf64_Nhdr *nh;
 	uint8_t *note = img + 0x200;
 	FILE *f;
 
-	memset(img, 0, sizeof(img));
+	elfx_init(img, sizeof(img));
 	memset(img + CODE_OFF, 0xcc, ELF_SIZE - CODE_OFF);
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
 	eh->e_entry = VADDR + CODE_OFF;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_ehsize = sizeof(*eh);
-	eh->e_phentsize = sizeof(*ph);
-	eh->e_phnum = 2;
-	ph[0].p_type = PT_LOAD;
-	ph[0].p_flags = PF_R | PF_X;
-	ph[0].p_offset = 0;
-	ph[0].p_vaddr = ph[0].p_paddr = VADDR;
-	ph[0].p_filesz = ph[0].p_memsz = ELF_SIZE;
-	ph[0].p_align = 0x1000;
+	elfx_phdr(img, PT_LOAD, PF_R | PF_X, 0, ELF_SIZE, VADDR);
 	nh = (Elf64_Nhdr *)note;
 	nh->n_namesz = 4;
 	nh->n_descsz = 8;
@@ -64,12 +48,7 @@ static void write_elf(const char *path, uint8_t id_last, uint64_t w_at, uint64_t
 	memcpy(note + sizeof(*nh), "GNU", 4);
 	memcpy(note + sizeof(*nh) + 4, "\x01\x02\x03\x04\x05\x06\x07", 7);
 	note[sizeof(*nh) + 4 + 7] = id_last;
-	ph[1].p_type = PT_NOTE;
-	ph[1].p_flags = PF_R;
-	ph[1].p_offset = 0x200;
-	ph[1].p_vaddr = VADDR + 0x200;
-	ph[1].p_filesz = ph[1].p_memsz = sizeof(*nh) + 4 + 8;
-	ph[1].p_align = 4;
+	elfx_phdr(img, PT_NOTE, PF_R, 0x200, sizeof(*nh) + 4 + 8, VADDR + 0x200);
 	memcpy(img + 0x300, "OPENSSL_internal", 16);
 	if (w_at)
 		memcpy(img + w_at, fn_write, sizeof(fn_write));

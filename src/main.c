@@ -22,6 +22,7 @@
 #include "launch.h"
 #include "loader.h"
 #include "log.h"
+#include "outfile.h"
 #include "pipeline.h"
 #include "prober.h"
 #include "procscan.h"
@@ -340,7 +341,7 @@ static int open_output(struct app *a)
 		a->out = stdout;
 		return 0;
 	}
-	a->out = fopen(a->o.raw_file, "we");
+	a->out = outfile_fopen(a->o.raw_file);
 	if (!a->out) {
 		int err = -errno;
 

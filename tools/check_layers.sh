@@ -19,6 +19,7 @@ jsonw:0
 tt_limits:0
 tt_parse:0
 log:0
+outfile:0
 redact:0
 redact_internal:0
 redact_json:0

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "outfile.h"
 #include "pipeline.h"
+#include "privs.h"
 #include "prober.h"
 #include "procscan.h"
 #include "rawfmt.h"
@@ -46,7 +47,8 @@ struct app {
 	FILE *out;
 	struct tt_buf line;
 	struct rawfmt_clock clk;
-	struct launch child; /* -- COMMAND */
+	struct launch child;	/* -- COMMAND */
+	struct privs_user user; /* ... runs as */
 	uint64_t out_errors;
 };
 
@@ -289,6 +291,7 @@ static int setup_pipeline(struct app *a)
 	po.provider.legacy_semconv = a->o.legacy_semconv;
 	po.linker.single_trace = a->o.mode == TT_MODE_COMMAND || a->o.mode == TT_MODE_PIDS;
 	po.linker.agents_only = a->o.mode == TT_MODE_ALL;
+	po.linker.trust_traceparent = a->o.trust_traceparent;
 	po.linker.capture_content = a->o.capture_content;
 	po.linker.service_name = getenv("OTEL_SERVICE_NAME");
 	po.linker.host_name = host[0] ? host : NULL;
@@ -399,11 +402,24 @@ static int check_pids(const struct tt_opts *o)
 	return 0;
 }
 
-/* -- COMMAND: forked now (before the BPF object is loaded), held until the probes are in. */
+/*
+ * -- COMMAND: forked now (before the BPF object is loaded), held until the probes are in, as
+ * the user who ran sudo (or -u USER).
+ */
 static int start_command(struct app *a)
 {
-	int err = launch__start(&a->child, a->o.command);
+	char msg[256];
+	int err;
 
+	err = privs_user_resolve(&a->user, a->o.user, getenv, msg, sizeof(msg));
+	if (err) {
+		tt_msg("%s", msg);
+		return err;
+	}
+	if (a->user.change)
+		tt_info("main: COMMAND runs as %s (uid %u, gid %u)", a->user.name,
+			(unsigned int)a->user.uid, (unsigned int)a->user.gid);
+	err = launch__start(&a->child, a->o.command, &a->user);
 	if (err)
 		tt_msg("fork: %s", strerror(-err));
 	return err;
@@ -545,6 +561,13 @@ static int run_live(struct app *a)
 		return 1;
 	}
 	tt_info("main: probes attached to %d files, tracing", loader__n_probed_files(a->loader));
+	/* COMMAND was forked before: it keeps what it was given, the tracer drops the rest */
+	err = privs_drop_caps();
+	if (err) {
+		tt_msg("cannot drop capabilities: %s", strerror(-err));
+		launch__abort(&a->child);
+		return 1;
+	}
 	if (a->child.go_fd >= 0) {
 		err = launch__go(&a->child);
 		if (err)
@@ -614,5 +637,6 @@ cleanup:
 	if (a.out && a.out != stdout)
 		fclose(a.out);
 	tt_buf_free(&a.line);
+	privs_user_free(&a.user);
 	return ret;
 }

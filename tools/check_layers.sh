@@ -95,6 +95,7 @@ disasm:5
 doctor:5
 events:5
 launch:5
+privs:5
 loader:5
 loader_pid:5
 main:5

@@ -55,15 +55,15 @@ void test_launch_exit_status(void)
 	struct launch l = LAUNCH_INIT;
 
 	ASSERT_EQ(launch__exit_code(&l), 0, "nothing ran yet");
-	if (!ASSERT_OK(launch__start(&l, three), "start"))
+	if (!ASSERT_OK(launch__start(&l, three, NULL), "start"))
 		return;
 	ASSERT_FALSE(launch__exited(&l), "held until released");
 	ASSERT_EQ(run_to_end(&l, true), 3, "its exit status");
 	l = (struct launch)LAUNCH_INIT;
-	if (ASSERT_OK(launch__start(&l, killed), "start"))
+	if (ASSERT_OK(launch__start(&l, killed, NULL), "start"))
 		ASSERT_EQ(run_to_end(&l, true), 128 + 15, "128 + the signal");
 	l = (struct launch)LAUNCH_INIT;
-	if (ASSERT_OK(launch__start(&l, missing), "start"))
+	if (ASSERT_OK(launch__start(&l, missing, NULL), "start"))
 		ASSERT_EQ(run_to_end(&l, true), 127, "cannot run");
 }
 
@@ -76,7 +76,7 @@ void test_launch_abort(void)
 	snprintf(path, sizeof(path), "/tmp/tt-test-launch-%d", getpid());
 	snprintf(cmd, sizeof(cmd), "touch %s", path);
 	unlink(path);
-	if (!ASSERT_OK(launch__start(&l, argv), "start"))
+	if (!ASSERT_OK(launch__start(&l, argv, NULL), "start"))
 		return;
 	ASSERT_EQ(run_to_end(&l, false), 127, "given up: exits 127");
 	ASSERT_TRUE(access(path, F_OK) && errno == ENOENT, "without running");

@@ -256,6 +256,10 @@ static int setup_pipeline(struct app *a)
 	static char host[256];
 	int err;
 
+	/* the flags first: the environment only fills what they leave */
+	eo.ca_file = a->o.otlp_ca;
+	eo.client_cert = a->o.otlp_cert;
+	eo.client_key = a->o.otlp_key;
 	if (export_opts_from_env(&eo, getenv))
 		return -EINVAL;
 	eo.file = a->o.output;

@@ -85,6 +85,7 @@ span:3
 export:4
 export_http:4
 export_opts:4
+export_tls:4
 jsonl_fmt:4
 otlp_json:4
 otlp_pb:4

@@ -3,12 +3,14 @@
 attached the tracer keeps only the capabilities README "Privileges" lists and sets no_new_privs;
 its output files are private and not open in COMMAND."""
 import grp
+import json
 import os
 import pwd
 import stat
 import subprocess
+import time
 
-from lib import TRACER, Workdir, check, eq
+from lib import PY, TRACER, Workdir, check, eq
 
 USER = "tt-e2e-user"          # made here when missing: an unprivileged user with a group
 GROUP = "tt-e2e-group"        # ... of its own besides its primary one
@@ -159,3 +161,87 @@ def test_output_file_symlink_refused():
                        env=root_env(), timeout=60)
     eq(p.returncode, 1, "refused")
     eq(open(victim).read(), "keep", "the symlink's target untouched")
+
+
+# --- mTLS to the OTLP collector -----------------------------------------------------------
+
+RECEIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "otlp_receiver.py")
+
+
+def openssl(*args):
+    subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
+
+
+def make_pki(w):
+    """A CA, a server certificate for 127.0.0.1 and a client certificate (CN tt-client) it
+    signed, and a second CA that signed nothing of these: {name: path}."""
+    f = {k: w.file(k + ".pem") for k in ("ca", "ca_key", "other_ca", "other_ca_key", "srv",
+                                         "srv_key", "cli", "cli_key")}
+    for ca in ("ca", "other_ca"):
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f[ca + "_key"],
+                "-out", f[ca], "-days", "2", "-subj", "/CN=tt-test-" + ca)
+    ext = w.file("san.ext")
+    with open(ext, "w") as e:
+        e.write("subjectAltName=IP:127.0.0.1\n")
+    for name, cn, extra in (("srv", "127.0.0.1", ["-extfile", ext]), ("cli", "tt-client", [])):
+        csr = w.file(name + ".csr")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f[name + "_key"], "-out", csr,
+                "-subj", "/CN=" + cn)
+        openssl("x509", "-req", "-in", csr, "-CA", f["ca"], "-CAkey", f["ca_key"],
+                "-CAcreateserial", "-out", f[name], "-days", "2", *extra)
+    os.chmod(f["cli_key"], 0o600)
+    return f
+
+
+def send_spans(w, pki, args, env=None):
+    """Runs `-- true` under the tracer exporting to an mTLS receiver (args: its TLS options,
+    ENDPOINT standing for the receiver's URL): (the requests received, the tracer's stderr)."""
+    out = w.file("received-%d.jsonl" % len(os.listdir(w.path)))
+    portf = out + ".port"
+    srv = subprocess.Popen([PY, RECEIVER, "--port-file", portf, "--out", out, "--tls-cert",
+                            pki["srv"], "--tls-key", pki["srv_key"], "--client-ca", pki["ca"]],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while not os.path.exists(portf):
+            check(srv.poll() is None and time.time() < deadline, "the receiver started")
+            time.sleep(0.02)
+        url = "https://127.0.0.1:%d" % int(open(portf).read())
+        p = subprocess.run([TRACER, "--format", "none"] +
+                           [url if a == "ENDPOINT" else a for a in args] + ["--", "true"],
+                           capture_output=True, env=env or root_env(), timeout=120)
+        eq(p.returncode, 0, "tracer exit (stderr: %s)" % p.stderr.decode(errors="replace"))
+    finally:
+        srv.terminate()
+        srv.wait()
+    reqs = [json.loads(line) for line in open(out)] if os.path.exists(out) else []
+    return reqs, p.stderr.decode(errors="replace")
+
+
+def test_otlp_mtls():
+    """--otlp-ca, --otlp-cert, --otlp-key (and the OTEL_EXPORTER_OTLP_CERTIFICATE,
+    _CLIENT_CERTIFICATE, _CLIENT_KEY variables): spans reach a collector that requires a
+    client certificate; without it, or with another CA, nothing is sent."""
+    w = Workdir()
+    pki = make_pki(w)
+    reqs, err = send_spans(w, pki, ["--otlp-endpoint", "ENDPOINT", "--otlp-ca", pki["ca"],
+                                    "--otlp-cert", pki["cli"], "--otlp-key", pki["cli_key"]])
+    check(reqs, "spans sent with the client certificate (stderr: %s)" % err[-1500:])
+    eq({(r["status"], r["client_cn"]) for r in reqs}, {(200, "tt-client")},
+       "accepted, from tt-client")
+
+    env = root_env()
+    env.update(OTEL_EXPORTER_OTLP_CERTIFICATE=pki["ca"],
+               OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE=pki["cli"],
+               OTEL_EXPORTER_OTLP_CLIENT_KEY=pki["cli_key"])
+    reqs, err = send_spans(w, pki, ["--otlp-endpoint", "ENDPOINT"], env)
+    eq({(r["status"], r["client_cn"]) for r in reqs}, {(200, "tt-client")},
+       "the same through the environment (stderr: %s)" % err[-1500:])
+
+    reqs, err = send_spans(w, pki, ["--otlp-endpoint", "ENDPOINT", "--otlp-ca", pki["ca"]])
+    eq(reqs, [], "no client certificate: refused by the collector")
+    reqs, err = send_spans(w, pki, ["--otlp-endpoint", "ENDPOINT", "--otlp-ca",
+                                    pki["other_ca"], "--otlp-cert", pki["cli"], "--otlp-key",
+                                    pki["cli_key"]])
+    eq(reqs, [], "a collector the CA did not sign: not trusted")
+    check("tt-test" not in err and "PRIVATE KEY" not in err, "no TLS material logged")

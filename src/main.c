@@ -421,7 +421,8 @@ static int start_command(struct app *a)
 		return err;
 	}
 	if (a->user.change)
-		tt_info("main: COMMAND runs as %s (uid %u, gid %u)", a->user.name,
+		tt_info("main: COMMAND runs as %s (uid %u, gid %u)",
+			a->user.name[0] ? a->user.name : "a user without a name",
 			(unsigned int)a->user.uid, (unsigned int)a->user.gid);
 	err = launch__start(&a->child, a->o.command, &a->user);
 	if (err)

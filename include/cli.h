@@ -57,6 +57,12 @@ struct tt_opts {
 	int verbose;		     /* -v count */
 	bool quiet;		     /* -q */
 	double duration;	     /* --duration SECS (0 = until stopped) */
+	/* privileges and trust */
+	const char *user;	/* -u USER: COMMAND runs as USER (name or #uid) */
+	bool trust_traceparent; /* --all: adopt traceparent headers (as -- COMMAND and -p do) */
+	const char *otlp_ca;	/* --otlp-ca FILE: CA bundle for the collector */
+	const char *otlp_cert;	/* --otlp-cert FILE: client certificate (mTLS) */
+	const char *otlp_key;	/* --otlp-key FILE: its key */
 };
 
 /*

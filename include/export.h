@@ -29,6 +29,9 @@ struct export_opts {
 	const char *traces_endpoint; /* OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: used as is */
 	const char *base_endpoint;   /* OTEL_EXPORTER_OTLP_ENDPOINT: /v1/traces appended */
 	const char *headers;	     /* "k=v,k2=v2", percent-encoded values; never logged */
+	const char *ca_file;	     /* --otlp-ca, OTEL_EXPORTER_OTLP_CERTIFICATE: PEM CAs */
+	const char *client_cert;     /* --otlp-cert, ..._CLIENT_CERTIFICATE: PEM (mTLS) */
+	const char *client_key;	     /* --otlp-key, ..._CLIENT_KEY: its PEM key */
 	const char *protocol;	     /* "http/protobuf" [default, as the spec] or "http/json" */
 	const char *compression;     /* "gzip" [default] or "none" */
 	unsigned int timeout_ms;     /* one request [10000] */
@@ -67,12 +70,18 @@ struct export_stats {
 /*
  * Fills the OTLP fields of o that are still NULL/0 from the standard environment, read
  * through get (getenv): OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,HEADERS,PROTOCOL,COMPRESSION,
- * TIMEOUT}, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES. Empty values count as unset.
+ * TIMEOUT,CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY}, OTEL_SERVICE_NAME,
+ * OTEL_RESOURCE_ATTRIBUTES. Empty values count as unset.
  * 0, or -EINVAL for a timeout that is not a number (the rest is still applied).
  */
 int export_opts_from_env(struct export_opts *o, char *(*get)(const char *name));
 /* The URL to POST to: 0, -ENOENT when no endpoint is configured, -E2BIG when len is short. */
 int export_resolve_url(const struct export_opts *o, char *out, size_t len);
+/*
+ * url is plain http:// to a host other than localhost, 127.0.0.0/8 or [::1]: what is sent
+ * there (headers that carry API keys) can be read on the way.
+ */
+bool export_url_in_clear(const char *url);
 /*
  * Parses "k=v,k2=v2" (W3C baggage-like: spaces around items trimmed, values percent-decoded)
  * into string attributes. 0, or -EINVAL on a malformed entry (out is then left empty, as the

@@ -11,6 +11,8 @@
 extern "C" {
 #endif
 
+struct privs_user;
+
 /* One command. Start from LAUNCH_INIT. */
 struct launch {
 	pid_t pid;  /* the child, -1 before launch__start */
@@ -26,9 +28,11 @@ struct launch {
 
 /*
  * Forks argv[0] (found on PATH as execvp does) stopped on a pipe: it execs only at
- * launch__go, and exits 127 without running if the tracer gives up first. 0 or -errno.
+ * launch__go, and exits 127 without running if the tracer gives up first. The child first
+ * becomes u (privs_user_become; NULL or !u->change: stays as the tracer), exiting 127 when
+ * that fails. 0 or -errno.
  */
-int launch__start(struct launch *l, char *const *argv);
+int launch__start(struct launch *l, char *const *argv, const struct privs_user *u);
 /* Lets the child exec. 0 or -errno (it then sees EOF and exits 127 unrun). */
 int launch__go(struct launch *l);
 /* Without waiting: true once the child has exited (status kept). */

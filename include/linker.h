@@ -25,6 +25,13 @@ struct linker_opts {
 	bool single_trace;
 	/* --all: drop the spans of traces whose root never became an agent. */
 	bool agents_only;
+	/*
+	 * Without single_trace, a traceparent header on a traced program's request is adopted
+	 * only with this (--trust-traceparent), and never when it names the trace of another
+	 * process tree: else any process could put its spans into any trace (another tenant's).
+	 * single_trace always adopts: the user chose the processes.
+	 */
+	bool trust_traceparent;
 	/* Export tool call arguments (gen_ai.tool.call.arguments): content capture is on. */
 	bool capture_content;
 	const char *service_name; /* OTEL_SERVICE_NAME: overrides service.name; may be NULL */

@@ -66,6 +66,7 @@
 #define TT_MAX_EXPORT_BODY	(16u * 1024 * 1024)	/* one encoded batch (OTLP says < 64 MiB) */
 #define TT_MAX_EXPORT_RESPONSE	(64u * 1024)		/* OTLP/HTTP response body kept */
 #define TT_MAX_EXPORT_HEADERS	32			/* OTEL_EXPORTER_OTLP_HEADERS entries */
+#define TT_MAX_EXPORT_PEM	(1u << 20)		/* an OTLP CA, certificate or key file */
 #define TT_EXPORT_DRAIN_MS	5000			/* sending at exit, then unsent spans are counted */
 
 /* Inbound requests of server processes (linker_http.c). */

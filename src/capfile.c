@@ -9,6 +9,7 @@
 #include "capfile.h"
 #include "tt_limits.h"
 #include "log.h"
+#include "outfile.h"
 #include "tt_abi.h"
 
 #define CAP_HDR_SIZE (8 + 4 + 4 + 8 + 8 + TT_CAP_HOST_LEN + 4 + 4)
@@ -61,7 +62,7 @@ struct capfile_writer *capfile_writer__open(const char *path, const struct capfi
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return NULL;
-	w->f = fopen(path, "wb");
+	w->f = outfile_fopen(path);
 	if (!w->f) {
 		int err = errno;
 

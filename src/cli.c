@@ -28,6 +28,11 @@ enum {
 	OPT_SEMCONV_LEGACY,
 	OPT_TLS_OFFSETS,
 	OPT_TLS_DB,
+	/* privileges and trust (issue 15) */
+	OPT_TRUST_TRACEPARENT,
+	OPT_OTLP_CA,
+	OPT_OTLP_CERT,
+	OPT_OTLP_KEY,
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +56,12 @@ static const struct option long_opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	/* privileges and trust */
+	{ "user", required_argument, NULL, 'u' },
+	{ "trust-traceparent", no_argument, NULL, OPT_TRUST_TRACEPARENT },
+	{ "otlp-ca", required_argument, NULL, OPT_OTLP_CA },
+	{ "otlp-cert", required_argument, NULL, OPT_OTLP_CERT },
+	{ "otlp-key", required_argument, NULL, OPT_OTLP_KEY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -89,6 +100,13 @@ void cli_usage(FILE *f)
 "                         as \"text\" when it is UTF-8, else \"base64\") to FILE or stdout\n"
 "  --record FILE          also write the raw capture to FILE (read it with 'replay FILE')\n"
 "  --stats[=SECS]         print counters to stderr every SECS (default 10) and at exit\n"
+"  --otlp-ca FILE         CA certificates (PEM) to verify the OTLP/HTTP collector with\n"
+"                         (default: OTEL_EXPORTER_OTLP_CERTIFICATE, else the system's)\n"
+"  --otlp-cert FILE, --otlp-key FILE\n"
+"                         client certificate and key (PEM) for mTLS to the collector\n"
+"                         (default: OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, _CLIENT_KEY)\n"
+"Files written (-o, --raw=FILE, --record) are created 0600, never through a symlink, and are\n"
+"not inherited by COMMAND.\n"
 "\n"
 "Capture:\n"
 "  --call-cap BYTES       plaintext kept per SSL call (default 256K, max 4M); longer calls are\n"
@@ -105,6 +123,18 @@ void cli_usage(FILE *f)
 "                         SSL_read, ...), for builds no other method finds; repeatable\n"
 "  --tls-db FILE          fingerprints and prologue signatures of stripped TLS builds (default:\n"
 "                         TT_TLS_TARGETS, /etc/tracetree-bpf/tls-targets.conf, the shipped one)\n"
+"\n"
+"Privileges and trust:\n"
+"  -u, --user USER        run COMMAND as USER (a name or #uid). Default: the user who ran sudo\n"
+"                         (SUDO_UID, SUDO_GID, SUDO_USER; with their groups, HOME, USER,\n"
+"                         LOGNAME and SHELL, as sudo -u sets them; the directory kept); as\n"
+"                         root only when run as root without sudo or with -u root\n"
+"  --trust-traceparent    --all, replay: let a traced process's traceparent header name the\n"
+"                         trace its spans join (-- COMMAND and -p always do; --all and replay\n"
+"                         never do without this, nor join another process tree's trace)\n"
+"Once attached the tracer keeps only CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE,\n"
+"CAP_DAC_READ_SEARCH and CAP_CHECKPOINT_RESTORE (CAP_SYS_ADMIN before Linux 5.9), and sets\n"
+"no_new_privs.\n"
 "\n"
 "General:\n"
 "  -v, --verbose          more diagnostics on stderr (-vv: debug, libbpf included)\n"
@@ -218,6 +248,12 @@ static const struct {
 	{ OPT_CAPTURE_CONTENT, offsetof(struct tt_opts, capture_content), true },
 	{ OPT_SEMCONV_LEGACY, offsetof(struct tt_opts, legacy_semconv), true },
 	{ 'q', offsetof(struct tt_opts, quiet), true },
+	/* privileges and trust */
+	{ 'u', offsetof(struct tt_opts, user), false },
+	{ OPT_TRUST_TRACEPARENT, offsetof(struct tt_opts, trust_traceparent), true },
+	{ OPT_OTLP_CA, offsetof(struct tt_opts, otlp_ca), false },
+	{ OPT_OTLP_CERT, offsetof(struct tt_opts, otlp_cert), false },
+	{ OPT_OTLP_KEY, offsetof(struct tt_opts, otlp_key), false },
 };
 
 static const char *const format_names[] = {
@@ -345,6 +381,18 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 	}
 }
 
+/* The options of privileges and trust that only some modes take. */
+static int check_trust(const struct tt_opts *o, char *err, size_t errlen)
+{
+	if (o->user && o->mode != TT_MODE_COMMAND)
+		return fail(err, errlen, "-u/--user is for -- COMMAND");
+	if (o->user && !*o->user)
+		return fail(err, errlen, "-u/--user needs a user name or #uid");
+	if (!o->otlp_cert != !o->otlp_key)
+		return fail(err, errlen, "--otlp-cert and --otlp-key go together");
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct tt_opts *o, char *err, size_t errlen)
 {
 	int c, first = 1, ret;
@@ -365,7 +413,7 @@ int cli_parse(int argc, char **argv, struct tt_opts *o, char *err, size_t errlen
 	optind = first;
 	opterr = 0;
 	/* '+': stop at the first non-option, so COMMAND's own options are left alone */
-	while ((c = getopt_long(argc, argv, "+p:o:vqh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:o:u:vqh", long_opts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return fail(err, errlen, "unknown or incomplete option '%s' (see --help)",
 				    argv[optind - 1]);
@@ -390,5 +438,5 @@ int cli_parse(int argc, char **argv, struct tt_opts *o, char *err, size_t errlen
 		return fail(err, errlen, "nothing to trace: give -- COMMAND, -p PID or --all");
 	if (o->output && o->raw && !o->raw_file && !strcmp(o->output, "-"))
 		return fail(err, errlen, "-o - and --raw both want stdout: give --raw=FILE");
-	return 0;
+	return check_trust(o, err, errlen);
 }

@@ -13,6 +13,7 @@
 #include "export_http.h"
 #include "tt_limits.h"
 #include "log.h"
+#include "outfile.h"
 #include "otlp_pb.h"
 
 #define EXPORT_TIMEOUT_MS    10000
@@ -227,7 +228,7 @@ static int outputs_setup(struct exporter *e)
 	if (e->o.file && !strcmp(e->o.file, "-")) {
 		e->file = stdout;
 	} else if (e->o.file) {
-		e->file = fopen(e->o.file, "we");
+		e->file = outfile_fopen(e->o.file);
 		if (!e->file) {
 			int err = -errno;
 

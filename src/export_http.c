@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "export_http.h"
+#include "export_tls.h"
 #include "tt_limits.h"
 #include "log.h"
 #include "otlp_pb.h"
@@ -50,7 +51,8 @@ struct export_http {
 	char *url_log; /* without credentials or query, for messages */
 	char ua[64];
 	struct curl_slist *hdrs;
-	bool ready; /* curl, lock and cond set up: __free undoes them */
+	struct export_tls tls; /* CA, client certificate and key, read at start */
+	bool ready;	       /* curl, lock and cond set up: __free undoes them */
 	pthread_t thread;
 	bool thread_started;
 	/* everything below lock is shared with the sender thread */
@@ -363,6 +365,7 @@ static CURL *sender_curl(struct export_http *h, struct xfer *x)
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	export_tls__apply(&h->tls, c);
 	return c;
 }
 
@@ -585,9 +588,14 @@ static int http_start(struct export_http *h, const char *url)
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&h->lock, NULL);
 	h->ready = true; /* from here export_http__free() undoes the above */
-	err = http_headers(h);
+	err = http_headers(h) ?: export_tls__load(&h->tls, &h->o);
 	if (err)
 		return err;
+	/* the values are never logged, but a plain http:// hop anyone may read: say so */
+	if (h->o.headers && export_url_in_clear(url))
+		tt_warn("export: the OTLP headers (OTEL_EXPORTER_OTLP_HEADERS, often an API key) "
+			"go unencrypted over plain http to %s: use https://",
+			h->url_log);
 	err = -pthread_create(&h->thread, NULL, sender_main, h);
 	h->thread_started = !err;
 	if (!err)
@@ -663,6 +671,7 @@ void export_http__free(struct export_http *h)
 		curl_slist_free_all(h->hdrs);
 		curl_global_cleanup();
 	}
+	export_tls__free(&h->tls);
 	free(h->url);
 	free(h->url_log);
 	free(h);

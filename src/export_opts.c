@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "export.h"
 #include "hex.h"
@@ -50,6 +51,16 @@ int export_opts_from_env(struct export_opts *o, char *(*get)(const char *name))
 		o->service_name = env_get(get, "OTEL_SERVICE_NAME", NULL);
 	if (!o->resource_attrs)
 		o->resource_attrs = env_get(get, "OTEL_RESOURCE_ATTRIBUTES", NULL);
+	if (!o->ca_file)
+		o->ca_file = env_get(get, "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+				     "OTEL_EXPORTER_OTLP_CERTIFICATE");
+	/* certificate and key come as a pair: a flag's pair is not mixed with the environment's */
+	if (!o->client_cert && !o->client_key) {
+		o->client_cert = env_get(get, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+					 "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE");
+		o->client_key = env_get(get, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+					"OTEL_EXPORTER_OTLP_CLIENT_KEY");
+	}
 	t = env_get(get, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT");
 	if (!o->timeout_ms && t) {
 		errno = 0;
@@ -83,6 +94,46 @@ int export_resolve_url(const struct export_opts *o, char *out, size_t len)
 	if (o->base_endpoint && *o->base_endpoint)
 		return url_join(o->base_endpoint, false, out, len);
 	return -ENOENT;
+}
+
+/* host[0..n) is a loopback address: localhost, [::1] or 127.x.y.z. */
+static bool host_is_loopback(const char *host, size_t n)
+{
+	size_t i, dots = 0;
+
+	if ((n == 9 && !strncasecmp(host, "localhost", 9)) ||
+	    (n == 5 && !strncmp(host, "[::1]", 5)))
+		return true;
+	if (n < 7 || n > 15 || strncmp(host, "127.", 4))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (host[i] == '.')
+			dots++;
+		else if (host[i] < '0' || host[i] > '9')
+			return false;
+	}
+	return dots == 3;
+}
+
+bool export_url_in_clear(const char *url)
+{
+	const char *host, *end, *at, *rb;
+	size_t n;
+
+	if (strncasecmp(url, "http://", 7))
+		return false;
+	host = url + 7;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at)
+		host = at + 1; /* user:password@ */
+	if (*host == '[') {
+		rb = memchr(host, ']', (size_t)(end - host));
+		n = rb ? (size_t)(rb - host) + 1 : (size_t)(end - host);
+	} else {
+		n = strcspn(host, ":/?#");
+	}
+	return !host_is_loopback(host, n);
 }
 
 /* Trims and percent-decodes s[0..n) into a new string; NULL on a bad escape (errno EINVAL). */

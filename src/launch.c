@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * launch.c: -- COMMAND. The child is forked early and held on a pipe until the probes are
- * attached, so its first TLS byte is captured; it runs as the tracer does.
+ * attached, so its first TLS byte is captured. It runs as the user privs_user_resolve() chose
+ * (the one who ran sudo), switched to before it waits, so it never runs a byte of COMMAND as
+ * root unless root was asked for; pid-based tracing does not mind its uid.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,11 +16,20 @@
 
 #include "launch.h"
 #include "log.h"
+#include "privs.h"
 
-static void __attribute__((noreturn)) child_main(int go_fd, char *const *argv)
+static void __attribute__((noreturn))
+child_main(int go_fd, char *const *argv, const struct privs_user *u)
 {
 	char c;
+	int err;
 
+	err = u ? privs_user_become(u) : 0;
+	if (err) {
+		tt_msg("cannot run %s as %s (uid %u): %s", argv[0], u->name[0] ? u->name : "#",
+		       (unsigned int)u->uid, strerror(-err));
+		_exit(127);
+	}
 	if (read(go_fd, &c, 1) != 1)
 		_exit(127); /* the tracer failed to start: do not run untraced */
 	close(go_fd);
@@ -31,7 +42,7 @@ static void __attribute__((noreturn)) child_main(int go_fd, char *const *argv)
 	_exit(127);
 }
 
-int launch__start(struct launch *l, char *const *argv)
+int launch__start(struct launch *l, char *const *argv, const struct privs_user *u)
 {
 	int fds[2], err;
 
@@ -46,7 +57,7 @@ int launch__start(struct launch *l, char *const *argv)
 	}
 	if (l->pid == 0) {
 		close(fds[1]);
-		child_main(fds[0], argv);
+		child_main(fds[0], argv, u);
 	}
 	close(fds[0]);
 	l->go_fd = fds[1];

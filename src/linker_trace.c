@@ -168,13 +168,42 @@ void ltp_parse(struct ltp *tp, const char *header)
 	tp->valid = header && ltrace_parse_tp(header, tp->trace, tp->parent);
 }
 
+/* Another trace (of another process tree) has the trace id id. */
+static bool ltrace_id_taken(const struct linker *l, const struct ltrace *t, const uint8_t id[16])
+{
+	const struct ltrace *o;
+
+	for (o = l->traces; o; o = o->next)
+		if (o != t && !memcmp(o->id, id, 16))
+			return true;
+	return false;
+}
+
 /*
- * A traceparent on a request of lp. Only the root of a trace adopts it, and only while its
- * ids are not final; the first one wins.
+ * Whether a traceparent naming trace id may be adopted by t: always with one trace (the user
+ * chose the processes); with a trace per process tree (--all), only when trusted and when id
+ * is no other tree's, so that no process can join another tenant's trace.
+ */
+static const char *ltrace_distrust(const struct linker *l, const struct ltrace *t,
+				   const uint8_t id[16])
+{
+	if (l->o.single_trace)
+		return NULL;
+	if (!l->o.trust_traceparent)
+		return "not trusted without --trust-traceparent";
+	if (ltrace_id_taken(l, t, id))
+		return "the trace of another process tree";
+	return NULL;
+}
+
+/*
+ * A traceparent on a request of lp. Only the root of a trace adopts it, only while its ids
+ * are not final, and only when it is trusted (ltrace_distrust); the first one wins.
  */
 void ltrace_adopt(struct linker *l, struct lproc *lp, const struct ltp *tp)
 {
 	struct ltrace *t = lp->trace;
+	const char *why;
 
 	if (!tp->present)
 		return;
@@ -189,6 +218,12 @@ void ltrace_adopt(struct linker *l, struct lproc *lp, const struct ltp *tp)
 		l->st.traceparents_ignored++;
 		tt_debug("linker: pid=%u: traceparent ignored (%s)\n", lp->p->pid,
 			 t->root != lp ? "not a trace root" : "trace ids already final");
+		return;
+	}
+	why = ltrace_distrust(l, t, tp->trace);
+	if (why) {
+		l->st.traceparents_ignored++;
+		tt_debug("linker: pid=%u: traceparent ignored (%s)\n", lp->p->pid, why);
 		return;
 	}
 	memcpy(t->id, tp->trace, 16);

@@ -22,7 +22,9 @@
 #include "launch.h"
 #include "loader.h"
 #include "log.h"
+#include "outfile.h"
 #include "pipeline.h"
+#include "privs.h"
 #include "prober.h"
 #include "procscan.h"
 #include "rawfmt.h"
@@ -45,7 +47,8 @@ struct app {
 	FILE *out;
 	struct tt_buf line;
 	struct rawfmt_clock clk;
-	struct launch child; /* -- COMMAND */
+	struct launch child;	/* -- COMMAND */
+	struct privs_user user; /* ... runs as */
 	uint64_t out_errors;
 };
 
@@ -257,6 +260,10 @@ static int setup_pipeline(struct app *a)
 	static char host[256];
 	int err;
 
+	/* the flags first: the environment only fills what they leave */
+	eo.ca_file = a->o.otlp_ca;
+	eo.client_cert = a->o.otlp_cert;
+	eo.client_key = a->o.otlp_key;
 	if (export_opts_from_env(&eo, getenv))
 		return -EINVAL;
 	eo.file = a->o.output;
@@ -293,6 +300,7 @@ static int setup_pipeline(struct app *a)
 	po.provider.legacy_semconv = a->o.legacy_semconv;
 	po.linker.single_trace = a->o.mode == TT_MODE_COMMAND || a->o.mode == TT_MODE_PIDS;
 	po.linker.agents_only = a->o.mode == TT_MODE_ALL;
+	po.linker.trust_traceparent = a->o.trust_traceparent;
 	po.linker.capture_content = a->o.capture_content;
 	po.linker.service_name = getenv("OTEL_SERVICE_NAME");
 	po.linker.host_name = host[0] ? host : NULL;
@@ -345,7 +353,7 @@ static int open_output(struct app *a)
 		a->out = stdout;
 		return 0;
 	}
-	a->out = fopen(a->o.raw_file, "we");
+	a->out = outfile_fopen(a->o.raw_file);
 	if (!a->out) {
 		int err = -errno;
 
@@ -403,11 +411,25 @@ static int check_pids(const struct tt_opts *o)
 	return 0;
 }
 
-/* -- COMMAND: forked now (before the BPF object is loaded), held until the probes are in. */
+/*
+ * -- COMMAND: forked now (before the BPF object is loaded), held until the probes are in, as
+ * the user who ran sudo (or -u USER).
+ */
 static int start_command(struct app *a)
 {
-	int err = launch__start(&a->child, a->o.command);
+	char msg[256];
+	int err;
 
+	err = privs_user_resolve(&a->user, a->o.user, getenv, msg, sizeof(msg));
+	if (err) {
+		tt_msg("%s", msg);
+		return err;
+	}
+	if (a->user.change)
+		tt_info("main: COMMAND runs as %s (uid %u, gid %u)",
+			a->user.name[0] ? a->user.name : "a user without a name",
+			(unsigned int)a->user.uid, (unsigned int)a->user.gid);
+	err = launch__start(&a->child, a->o.command, &a->user);
 	if (err)
 		tt_msg("fork: %s", strerror(-err));
 	return err;
@@ -549,6 +571,13 @@ static int run_live(struct app *a)
 		return 1;
 	}
 	tt_info("main: probes attached to %d files, tracing", loader__n_probed_files(a->loader));
+	/* COMMAND was forked before: it keeps what it was given, the tracer drops the rest */
+	err = privs_drop_caps();
+	if (err) {
+		tt_msg("cannot drop capabilities: %s", strerror(-err));
+		launch__abort(&a->child);
+		return 1;
+	}
 	if (a->child.go_fd >= 0) {
 		err = launch__go(&a->child);
 		if (err)
@@ -618,5 +647,6 @@ cleanup:
 	if (a.out && a.out != stdout)
 		fclose(a.out);
 	tt_buf_free(&a.line);
+	privs_user_free(&a.user);
 	return ret;
 }

@@ -19,6 +19,7 @@ jsonw:0
 tt_limits:0
 tt_parse:0
 log:0
+outfile:0
 redact:0
 redact_internal:0
 redact_json:0
@@ -83,6 +84,7 @@ span:3
 export:4
 export_http:4
 export_opts:4
+export_tls:4
 jsonl_fmt:4
 otlp_json:4
 otlp_pb:4
@@ -93,6 +95,7 @@ disasm:5
 doctor:5
 events:5
 launch:5
+privs:5
 loader:5
 loader_pid:5
 main:5

@@ -5,6 +5,8 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/tracetree-demo.XXXXXX)
+# the agent runs as the user who ran sudo: it reads the server's certificate (not its key) here
+chmod 0755 "$work"
 py=/usr/bin/python3
 server_pid=
 cleanup() {

@@ -9,12 +9,16 @@ request to --out: {"n", "path", "status", "content_type", "content_encoding", "h
 "body" (the decoded TracesData, or null), "error"}. It can answer --fail N requests with
 --fail-status (503) first, with an optional Retry-After, before answering 200. --decode FILE
 only prints one protobuf request decoded (test_otlp_pb_round_trip checks the encoder with it).
+With --tls-cert and --tls-key it speaks HTTPS; --client-ca then requires a client certificate
+signed by that CA (mTLS: a client without one never gets to send) and each line records its
+subject's CN as "client_cn".
 """
 import argparse
 import gzip
 import json
 import math
 import os
+import ssl
 import struct
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -174,6 +178,9 @@ class Handler(BaseHTTPRequestHandler):
                "content_encoding": cenc, "bytes": n,
                "headers": {k.lower(): v for k, v in self.headers.items()},
                "body": None, "error": None}
+        if srv.args.client_ca:
+            subject = dict(x[0] for x in self.connection.getpeercert().get("subject", ()))
+            rec["client_cn"] = subject.get("commonName")
         status = 200
         if srv.count <= srv.args.fail:
             status = srv.args.fail_status
@@ -221,6 +228,9 @@ def main():
     ap.add_argument("--fail-status", type=int, default=503)
     ap.add_argument("--retry-after", type=int, help="Retry-After seconds on error answers")
     ap.add_argument("--partial", type=int, default=0, help="report N rejected spans on success")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="... and its key")
+    ap.add_argument("--client-ca", help="require client certificates signed by this CA")
     args = ap.parse_args()
     if args.decode:
         with open(args.decode, "rb") as f:
@@ -229,6 +239,14 @@ def main():
     if not args.out:
         ap.error("--out is required")
     srv = HTTPServer(("127.0.0.1", args.port), Handler)
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(args.client_ca)
+        # a failed handshake raises in accept(): HTTPServer drops that client and goes on
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.args = args
     srv.count = 0
     srv.out = open(args.out, "a")

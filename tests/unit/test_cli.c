@@ -217,3 +217,40 @@ void test_cli_parse_size(void)
 	ASSERT_EQ(cli_parse_size("12Q", &v), -EINVAL, "bad suffix");
 	ASSERT_EQ(cli_parse_size("99999999999999999999", &v), -EINVAL, "overflow");
 }
+
+void test_cli_privileges(void)
+{
+	const char *cmd[] = { "tt", "-u", "nobody", "--", "id", "-u", NULL };
+	const char *num[] = { "tt", "--user", "#1000", "--", "id", NULL };
+	const char *all[] = { "tt",	     "--all", "--trust-traceparent", "--otlp-ca", "ca.pem",
+			      "--otlp-cert", "c.pem", "--otlp-key",	     "k.pem",	  NULL };
+	const char *u_all[] = { "tt", "-u", "nobody", "--all", NULL };
+	const char *u_empty[] = { "tt", "-u", "", "--", "id", NULL };
+	const char *cert_only[] = { "tt", "--all", "--otlp-cert", "c.pem", NULL };
+	const char *key_only[] = { "tt", "--all", "--otlp-key", "k.pem", NULL };
+	struct tt_opts o;
+	char err[256];
+
+	if (parse_ok(&o, cmd, "-u")) {
+		ASSERT_STREQ(o.user, "nobody", "user");
+		ASSERT_STREQ(o.command[0], "id", "COMMAND");
+		ASSERT_STREQ(o.command[1], "-u", "COMMAND's own -u");
+		ASSERT_FALSE(o.trust_traceparent, "traceparent not trusted by default");
+		ASSERT_NULL(o.otlp_ca, "no CA by default");
+	}
+	if (parse_ok(&o, num, "--user #uid"))
+		ASSERT_STREQ(o.user, "#1000", "user");
+	if (parse_ok(&o, all, "--all with trust and mTLS")) {
+		ASSERT_NULL(o.user, "no user");
+		ASSERT_TRUE(o.trust_traceparent, "--trust-traceparent");
+		ASSERT_STREQ(o.otlp_ca, "ca.pem", "--otlp-ca");
+		ASSERT_STREQ(o.otlp_cert, "c.pem", "--otlp-cert");
+		ASSERT_STREQ(o.otlp_key, "k.pem", "--otlp-key");
+	}
+	ASSERT_EQ(parse(&o, err, u_all), -EINVAL, "-u without COMMAND");
+	ASSERT_STREQ(err, "-u/--user is for -- COMMAND", "message");
+	ASSERT_EQ(parse(&o, err, u_empty), -EINVAL, "-u ''");
+	ASSERT_EQ(parse(&o, err, cert_only), -EINVAL, "a certificate without its key");
+	ASSERT_STREQ(err, "--otlp-cert and --otlp-key go together", "message");
+	ASSERT_EQ(parse(&o, err, key_only), -EINVAL, "a key without its certificate");
+}

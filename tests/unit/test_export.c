@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "log.h"
 #include "otlp_test.h"
 #include "test.h"
 
@@ -563,4 +564,111 @@ void test_export_tree(void)
 out:
 	fclose(out);
 	free(text);
+}
+
+void test_export_tls_env(void)
+{
+	static const char *const env[] = {
+		"OTEL_EXPORTER_OTLP_CERTIFICATE=/ca.pem",
+		"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE=/c.pem",
+		"OTEL_EXPORTER_OTLP_CLIENT_KEY=/k.pem",
+		"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY=/tk.pem",
+		NULL,
+	};
+	struct export_opts o = { 0 };
+
+	fake_env = env;
+	ASSERT_OK(export_opts_from_env(&o, fake_getenv), "env");
+	ASSERT_STREQ(o.ca_file, "/ca.pem", "CA");
+	ASSERT_STREQ(o.client_cert, "/c.pem", "client certificate");
+	ASSERT_STREQ(o.client_key, "/tk.pem", "signal-specific key wins");
+	memset(&o, 0, sizeof(o));
+	o.ca_file = "/flag-ca.pem";
+	o.client_cert = "/flag-c.pem";
+	o.client_key = "/flag-k.pem";
+	ASSERT_OK(export_opts_from_env(&o, fake_getenv), "env under flags");
+	ASSERT_STREQ(o.ca_file, "/flag-ca.pem", "the flag wins");
+	ASSERT_STREQ(o.client_key, "/flag-k.pem", "the flags' pair is kept whole");
+}
+
+void test_export_url_in_clear(void)
+{
+	static const struct {
+		const char *url;
+		bool clear;
+	} cases[] = {
+		{ "https://collector.example:4318/v1/traces", false },
+		{ "HTTPS://collector.example/", false },
+		{ "http://collector.example:4318/v1/traces", true },
+		{ "http://10.0.0.7:4318", true },
+		{ "http://127.0.0.1:4318/v1/traces", false },
+		{ "http://127.12.0.1", false },
+		{ "http://localhost:4318", false },
+		{ "http://LOCALHOST/v1/traces", false },
+		{ "http://[::1]:4318/", false },
+		{ "http://user:pw@localhost:4318/", false },
+		{ "http://localhost.evil.example:4318/", true },
+		{ "http://127.0.0.1.evil.example/", true },
+		{ "http://127.evil.example/", true },
+		{ "http://localhost@evil.example/", true },
+		{ "http://[::2]:4318/", true },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ASSERT_EQ(export_url_in_clear(cases[i].url), cases[i].clear, cases[i].url);
+}
+
+/* The stderr of an exporter set up (and freed unused) for url with headers, at warning level. */
+static void setup_stderr(const char *url, const char *headers, char *out, size_t len)
+{
+	struct export_opts o = base_opts();
+	ssize_t n;
+	size_t got = 0;
+	int fds[2];
+	pid_t pid;
+
+	out[0] = '\0';
+	if (!ASSERT_OK(pipe(fds), "pipe"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		/* the runner's sink would take the lines: write them to stderr in a child */
+		dup2(fds[1], STDERR_FILENO);
+		tt_log_set_sink(NULL, NULL);
+		tt_log_set_level(TT_LOG_DEBUG);
+		o.endpoint = url;
+		o.headers = headers;
+		o.drain_ms = 1;
+		exporter__close(exporter__new(&o), NULL);
+		_exit(0);
+	}
+	close(fds[1]);
+	while (got + 1 < len && (n = read(fds[0], out + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	out[got] = '\0';
+}
+
+/* Headers are never logged; over plain http to another host, that they go in clear is. */
+void test_export_header_warning(void)
+{
+	static const char hdrs[] = "x-api-key=SECRET-tt-123,authorization=Bearer%20SECRET-tt-456";
+	char err[4096];
+
+	setup_stderr("http://192.0.2.1:9", hdrs, err, sizeof(err));
+	ASSERT_TRUE(strstr(err,
+			   "warning: export: the OTLP headers (OTEL_EXPORTER_OTLP_HEADERS, "
+			   "often an API key) go unencrypted over plain http to "
+			   "http://192.0.2.1:9/v1/traces: use https://\n"),
+		    "warned");
+	ASSERT_NULL(strstr(err, "SECRET"), "no header value logged");
+	setup_stderr("http://127.0.0.1:9", hdrs, err, sizeof(err));
+	ASSERT_NULL(strstr(err, "unencrypted"), "loopback: no warning");
+	ASSERT_NULL(strstr(err, "SECRET"), "no header value logged");
+	setup_stderr("https://192.0.2.1:9", hdrs, err, sizeof(err));
+	ASSERT_NULL(strstr(err, "unencrypted"), "https: no warning");
+	setup_stderr("http://192.0.2.1:9", "x-api-key=SECRET-tt-123,bad", err, sizeof(err));
+	ASSERT_NULL(strstr(err, "SECRET"), "malformed headers: no value logged");
 }

@@ -2,10 +2,12 @@
 /* test_launch.c: finding COMMAND on PATH, and a command held until released. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "launch.h"
+#include "privs.h"
 #include "test.h"
 
 void test_launch_resolve(void)
@@ -55,15 +57,15 @@ void test_launch_exit_status(void)
 	struct launch l = LAUNCH_INIT;
 
 	ASSERT_EQ(launch__exit_code(&l), 0, "nothing ran yet");
-	if (!ASSERT_OK(launch__start(&l, three), "start"))
+	if (!ASSERT_OK(launch__start(&l, three, NULL), "start"))
 		return;
 	ASSERT_FALSE(launch__exited(&l), "held until released");
 	ASSERT_EQ(run_to_end(&l, true), 3, "its exit status");
 	l = (struct launch)LAUNCH_INIT;
-	if (ASSERT_OK(launch__start(&l, killed), "start"))
+	if (ASSERT_OK(launch__start(&l, killed, NULL), "start"))
 		ASSERT_EQ(run_to_end(&l, true), 128 + 15, "128 + the signal");
 	l = (struct launch)LAUNCH_INIT;
-	if (ASSERT_OK(launch__start(&l, missing), "start"))
+	if (ASSERT_OK(launch__start(&l, missing, NULL), "start"))
 		ASSERT_EQ(run_to_end(&l, true), 127, "cannot run");
 }
 
@@ -76,10 +78,39 @@ void test_launch_abort(void)
 	snprintf(path, sizeof(path), "/tmp/tt-test-launch-%d", getpid());
 	snprintf(cmd, sizeof(cmd), "touch %s", path);
 	unlink(path);
-	if (!ASSERT_OK(launch__start(&l, argv), "start"))
+	if (!ASSERT_OK(launch__start(&l, argv, NULL), "start"))
 		return;
 	ASSERT_EQ(run_to_end(&l, false), 127, "given up: exits 127");
 	ASSERT_TRUE(access(path, F_OK) && errno == ENOENT, "without running");
 	ASSERT_EQ(launch__go(&l), -EBADF, "nothing left to release");
 	unlink(path);
+}
+
+/* As root: the command runs as the user asked for, with its environment, and nothing of root. */
+void test_launch_as_user(void)
+{
+	char *check[] = {
+		"sh", "-c",
+		"[ \"$(id -u):$(id -g):$(id -G):$USER:$LOGNAME:$HOME\" = "
+		"\"65534:65534:65534:nobody:nobody:/nonexistent\" ] || exit 9; "
+		"grep -q '^CapEff:[[:space:]]*0000000000000000$' /proc/self/status || exit 8",
+		NULL
+	};
+	struct privs_user u;
+	struct launch l = LAUNCH_INIT;
+	char err[256];
+
+	if (geteuid() != 0)
+		return; /* only root can switch users */
+	if (!ASSERT_OK(privs_user_resolve(&u, "nobody", getenv, err, sizeof(err)), "nobody"))
+		return;
+	/* fixed ids and HOME, whatever this system's passwd says of nobody */
+	u.n_groups = 1;
+	u.groups[0] = 65534;
+	u.gid = 65534;
+	snprintf(u.home, sizeof(u.home), "/nonexistent");
+	if (ASSERT_OK(launch__start(&l, check, &u), "start"))
+		ASSERT_EQ(run_to_end(&l, true), 0,
+			  "uid, gid, groups, USER, LOGNAME, HOME, no caps");
+	privs_user_free(&u);
 }

@@ -82,6 +82,14 @@ static int agent_answers(struct lt *t, const char *id, const char *content, cons
 	return linker__add_call(t->l, c, tp);
 }
 
+/* A linker with a trace per process tree that adopts traceparents (--all --trust-traceparent). */
+static bool lt_trusting(struct lt *t)
+{
+	struct linker_opts o = { .trust_traceparent = true, .host_name = "box" };
+
+	return lt_open(t, &o);
+}
+
 /* ---- tests ---- */
 
 void test_linker_agent_tool_tree(void)
@@ -530,10 +538,10 @@ void test_linker_traceparent(void)
 	static const uint8_t pid[8] = { 0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7 };
 	struct tt_span *agent, *proc;
 	struct linker_stats st;
-	struct lt t; /* --all */
+	struct lt t; /* --all --trust-traceparent */
 	size_t i;
 
-	if (!lt_new(&t, false))
+	if (!lt_trusting(&t))
 		return;
 	start_agent(&t, 100, 1000);
 	agent_asks(&t, "call_1", "run_command", "{\"command\":\"date\"}");
@@ -565,6 +573,76 @@ void test_linker_traceparent(void)
 	ASSERT_EQ(st.traceparents_ignored, 2, "invalid and second one ignored");
 out:
 	lt_free(&t);
+}
+
+/* "00-<trace id>-<parent>-01" naming trace id id. */
+static void tp_naming(char out[64], const uint8_t id[16], const char *parent)
+{
+	int i;
+
+	memcpy(out, "00-", 3);
+	for (i = 0; i < 16; i++)
+		snprintf(out + 3 + 2 * i, 3, "%02x", id[i]);
+	snprintf(out + 35, 64 - 35, "-%s-01", parent);
+}
+
+/*
+ * --all: a traced process cannot name the trace its spans go to unless told to trust it, and
+ * even then never the trace of another process tree (another tenant's).
+ */
+void test_linker_traceparent_untrusted(void)
+{
+	static const char tp[] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+	static const uint8_t tid[16] = { 0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
+					 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36 };
+	struct linker_opts all = { .agents_only = true, .host_name = "box" };
+	struct linker_stats st;
+	uint8_t victim[16];
+	size_t n_a, n_b;
+	char forged[64];
+	struct lt t;
+	size_t i;
+
+	if (test__start_subtest("not trusted") && lt_open(&t, &all)) {
+		start_agent(&t, 100, 1000);
+		linker__add_call(t.l, call_new(100, 2000, 3000, "gpt-4o"), tp);
+		ev_exit(&t, 100, 1000, 4000, 0);
+		linker__stats(t.l, &st);
+		ASSERT_EQ(st.traceparents, 0, "not adopted");
+		ASSERT_EQ(st.traceparents_ignored, 1, "ignored and counted");
+		ASSERT_EQ(t.n, 2, "agent and chat exported");
+		for (i = 0; i < t.n; i++) {
+			ASSERT_FALSE(!memcmp(t.v[i]->trace_id, tid, 16), "not the named trace");
+			ASSERT_FALSE(t.v[i]->remote_parent, "no remote parent");
+		}
+		lt_free(&t);
+	}
+	if (test__start_subtest("not another tree's trace") && lt_trusting(&t)) {
+		start_agent(&t, 100, 1000); /* tree A: its own trace, not final yet */
+		start_agent(&t, 300, 1100); /* tree B, another user's, names A's trace */
+		if (!ASSERT_OK_PTR(lproc_of(t.l, 100), "A known"))
+			goto out;
+		memcpy(victim, lproc_of(t.l, 100)->trace->id, 16);
+		tp_naming(forged, victim, "00f067aa0ba902b7");
+		linker__add_call(t.l, call_new(300, 2000, 3000, "gpt-4o"), forged);
+		linker__stats(t.l, &st);
+		ASSERT_EQ(st.traceparents, 0, "another tree's trace id not adopted");
+		ASSERT_EQ(st.traceparents_ignored, 1, "counted");
+		/* a traceparent of a remote trace is still adopted: the flag is honoured */
+		linker__add_call(t.l, call_new(300, 3100, 3200, "gpt-4o"), tp);
+		linker__stats(t.l, &st);
+		ASSERT_EQ(st.traceparents, 1, "remote trace adopted");
+		ev_exit(&t, 300, 1100, 4000, 0);
+		ev_exit(&t, 100, 1000, 5000, 0);
+		for (i = 0, n_a = n_b = 0; i < t.n; i++) {
+			n_a += !memcmp(t.v[i]->trace_id, victim, 16);
+			n_b += !memcmp(t.v[i]->trace_id, tid, 16);
+		}
+		ASSERT_EQ(n_a, 1, "A's trace: A's process span only");
+		ASSERT_EQ(n_b, 3, "B's agent and its two calls in the remote trace");
+out:
+		lt_free(&t);
+	}
 }
 
 void test_linker_parent_exits_first(void)
@@ -873,6 +951,7 @@ void test_linker_caps(void)
 	}
 	if (test__start_subtest("open tool spans")) {
 		o.single_trace = false;
+		o.trust_traceparent = true;
 		if (!lt_open(&t, &o))
 			return;
 		start_agent(&t, 100, 1000);
@@ -1445,7 +1524,7 @@ void test_linker_http_traceparent(void)
 	int k;
 
 	for (k = 0; k < 2; k++) {
-		if (!test__start_subtest(names[k]) || !lt_new(&t, false))
+		if (!test__start_subtest(names[k]) || !lt_trusting(&t))
 			continue;
 		start_agent(&t, 100, 1000);
 		if (k == 0) {

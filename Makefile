@@ -250,10 +250,13 @@ check: deps
 bench: $(BIN) $(BENCH_BINS) $(HELPER_BINS)
 	$(Q)tests/bench/run.sh $(OUTPUT)
 
-# FUZZ_SECONDS per harness (make check runs them briefly; run longer by hand).
+# A campaign: FUZZ_SECONDS per harness (0: no limit) and/or FUZZ_RUNS executions, whichever
+# ends first; FUZZ_ONLY="fuzz_a fuzz_b" picks harnesses, FUZZ_CORPUS=DIR keeps the corpora.
+# E.g. make fuzz FUZZ_SECONDS=0 FUZZ_RUNS=10000000 FUZZ_CORPUS=.output/fuzz/corpus
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?=
 fuzz: $(FUZZ_BINS)
-	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(OUTPUT)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/run.sh $(OUTPUT)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN)

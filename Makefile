@@ -160,7 +160,8 @@ $(OUTPUT)/bench/%: tests/bench/%.c $(OUTPUT)/libtt.a | $(OUTPUT)/bench
 	$(Q)$(CC) $(ALL_CFLAGS) $(LTO) $< $(OUTPUT)/libtt.a $(LDLIBS) -lssl -lcrypto -lpthread -o $@
 
 # Fuzz harnesses link an instrumented archive: only the objects a harness needs are pulled in.
-FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -MMD -MP
+# Undefined behaviour stops a harness (a finding, as a crash is), not just a line in its log.
+FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -MMD -MP -fno-sanitize-recover=undefined
 $(OUTPUT)/fuzz/libtt.a: $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(LIB_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^
 

@@ -39,6 +39,16 @@ for name in fuzz_capfile fuzz_replay; do
 	mkdir -p "$seeds/$name"
 	cp tests/fixtures/captures/*.ttcap tests/fixtures/http2/*.ttcap "$seeds/$name/"
 done
+# fuzz_replay reads its options from the header's flags (offset 96): content capture with one
+# trace (3), content capture in --all mode (5)
+/usr/bin/python3 - "$seeds/fuzz_replay" <<'PY'
+import glob, os, sys
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.ttcap"))):
+    data = bytearray(open(path, "rb").read())
+    for flags in (3, 5):
+        data[96:100] = flags.to_bytes(4, "little")
+        open(path[:-6] + "-flags%d.ttcap" % flags, "wb").write(data)
+PY
 # the shipped target database for its parser
 mkdir -p "$seeds/fuzz_tlsdb_conf"
 cp tools/tls-targets.conf "$seeds/fuzz_tlsdb_conf/"

@@ -160,7 +160,8 @@ $(OUTPUT)/bench/%: tests/bench/%.c $(OUTPUT)/libtt.a | $(OUTPUT)/bench
 	$(Q)$(CC) $(ALL_CFLAGS) $(LTO) $< $(OUTPUT)/libtt.a $(LDLIBS) -lssl -lcrypto -lpthread -o $@
 
 # Fuzz harnesses link an instrumented archive: only the objects a harness needs are pulled in.
-FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -MMD -MP
+# Undefined behaviour stops a harness (a finding, as a crash is), not just a line in its log.
+FUZZ_FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -MMD -MP -fno-sanitize-recover=undefined
 $(OUTPUT)/fuzz/libtt.a: $(patsubst src/%.c,$(OUTPUT)/fuzz/obj/%.o,$(LIB_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -250,10 +251,13 @@ check: deps
 bench: $(BIN) $(BENCH_BINS) $(HELPER_BINS)
 	$(Q)tests/bench/run.sh $(OUTPUT)
 
-# FUZZ_SECONDS per harness (make check runs them briefly; run longer by hand).
+# A campaign: FUZZ_SECONDS per harness (0: no limit) and/or FUZZ_RUNS executions, whichever
+# ends first; FUZZ_ONLY="fuzz_a fuzz_b" picks harnesses, FUZZ_CORPUS=DIR keeps the corpora.
+# E.g. make fuzz FUZZ_SECONDS=0 FUZZ_RUNS=10000000 FUZZ_CORPUS=.output/fuzz/corpus
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?=
 fuzz: $(FUZZ_BINS)
-	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(OUTPUT)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/run.sh $(OUTPUT)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN)

@@ -20,6 +20,7 @@ extern "C" {
  * microseconds and one record.
  */
 #define AEAD_HOLD_MAX_BYTES (8u << 20) /* held payload over all threads */
+#define AEAD_HOLD_MAX_RECS  4096u      /* held records over all threads (empty ones too) */
 
 struct aead_hold_stats {
 	uint64_t held;	  /* records held */

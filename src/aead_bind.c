@@ -18,6 +18,7 @@ struct held {
 struct aead_hold {
 	struct held *head, **tail;
 	size_t bytes;
+	size_t n; /* records held: empty ones cost memory and list walks too */
 	struct aead_hold_stats st;
 };
 
@@ -50,6 +51,7 @@ static void drop(struct aead_hold *h, struct held *e, const char *why)
 			e->d.len, why);
 	h->st.dropped_bytes += e->d.len;
 	h->bytes -= e->d.len;
+	h->n--;
 	free(e);
 }
 
@@ -97,10 +99,11 @@ int aead_hold__add(struct aead_hold *h, const struct tt_data *d, size_t size)
 	/* a thread starts its records at 0 after each bind: one at 0 again means a bind was lost */
 	if (d->pos == 0 && (d->flags & TT_DF_FIRST))
 		take(h, same_thread, &d->h, drop_stale, (void *)"their socket write was not seen");
-	if (h->bytes + d->len > AEAD_HOLD_MAX_BYTES) {
+	if (h->bytes + d->len > AEAD_HOLD_MAX_BYTES || h->n >= AEAD_HOLD_MAX_RECS) {
 		if (!h->st.dropped++)
-			tt_warn("aead: more than %u sealed bytes wait for their socket: dropping",
-				AEAD_HOLD_MAX_BYTES);
+			tt_warn("aead: more than %u sealed bytes or %u records wait for their socket: "
+				"dropping",
+				AEAD_HOLD_MAX_BYTES, AEAD_HOLD_MAX_RECS);
 		h->st.dropped_bytes += d->len;
 		return -ENOSPC;
 	}
@@ -116,6 +119,7 @@ int aead_hold__add(struct aead_hold *h, const struct tt_data *d, size_t size)
 	*h->tail = e;
 	h->tail = &e->next;
 	h->bytes += d->len;
+	h->n++;
 	h->st.held++;
 	return 0;
 }
@@ -130,7 +134,10 @@ static void pass(struct aead_hold *h, struct held *e, void *arg)
 {
 	struct bind_ctx *c = arg;
 
-	if (e->d.pos + e->d.len > c->b->len) {
+	/* inside the bind's pending bytes, whose stream positions base + len must not wrap (a
+	 * replayed capture says anything) */
+	if (e->d.pos > c->b->len || e->d.len > c->b->len - e->d.pos ||
+	    c->b->base > UINT64_MAX - c->b->len) {
 		drop(h, e, "their socket write was not seen");
 		return;
 	}
@@ -138,6 +145,7 @@ static void pass(struct aead_hold *h, struct held *e, void *arg)
 	e->d.pos += c->b->base;
 	e->d.fd = c->b->fd;
 	h->bytes -= e->d.len;
+	h->n--;
 	h->st.bound++;
 	c->fn(&e->d, e->size, c->ctx);
 	free(e);

@@ -155,7 +155,10 @@ static int match_response(struct mcp_call *c, const char *text, size_t len)
 		id = get(err, "code");
 		if (cJSON_IsObject(err)) {
 			c->has_error = true;
-			c->error_code = cJSON_IsNumber(id) ? (int64_t)id->valuedouble : 0;
+			/* a code out of int64_t range would be undefined to convert: not a code */
+			c->error_code = cJSON_IsNumber(id) && fabs(id->valuedouble) < 9e15 ?
+						(int64_t)id->valuedouble :
+						0;
 			ok &= dup_to(&c->error_message, get_str(err, "message"));
 		}
 		if (cJSON_IsTrue(get(res, "isError")))

@@ -180,3 +180,60 @@ out:
 	free(d);
 	aead_hold__free(h);
 }
+
+void test_aead_bind_positions_do_not_wrap(void)
+{
+	struct aead_hold *h = aead_hold__new();
+	struct aead_hold_stats st;
+	struct got g = { 0 };
+
+	if (!ASSERT_OK_PTR(h, "new"))
+		return;
+	/* a bind whose stream positions would wrap (a crafted capture) places nothing */
+	ASSERT_OK(add(h, 10, 11, 0, "abcdef"), "six bytes");
+	bind_rec(h, &g, 10, 11, 500, 7, UINT64_MAX - 2, 6);
+	ASSERT_EQ(g.n, 0, "base + len wraps: dropped");
+	/* a record whose end wraps is not inside any bind */
+	ASSERT_OK(add(h, 10, 11, UINT64_MAX - 1, "abcdef"), "end wraps");
+	bind_rec(h, &g, 10, 11, 500, 7, 0, 10);
+	ASSERT_EQ(g.n, 0, "pos + len wraps: dropped");
+	/* the last byte of the range is still a position */
+	ASSERT_OK(add(h, 10, 11, 0, "x"), "one byte");
+	bind_rec(h, &g, 10, 11, 500, 7, UINT64_MAX - 1, 1);
+	ASSERT_EQ(g.n, 1, "fits exactly");
+	ASSERT_EQ(g.pos[0], UINT64_MAX - 1, "at its base");
+	aead_hold__stats(h, &st);
+	ASSERT_EQ(st.dropped, 2, "two dropped");
+	ASSERT_EQ(st.bound, 1, "one bound");
+	aead_hold__free(h);
+}
+
+void test_aead_bind_record_cap(void)
+{
+	struct aead_hold *h = aead_hold__new();
+	struct aead_hold_stats st;
+	struct got g = { 0 };
+	unsigned int i;
+	int err = 0;
+
+	if (!ASSERT_OK_PTR(h, "new"))
+		return;
+	/* empty records use no payload bytes but memory and list walks: they are counted too */
+	for (i = 0; i < AEAD_HOLD_MAX_RECS + 5; i++) {
+		err = add(h, 1, 2 + i % 3, 1 + i, "");
+		if (i < AEAD_HOLD_MAX_RECS && !ASSERT_OK(err, "under the cap"))
+			break;
+	}
+	ASSERT_EQ(err, -ENOSPC, "over the cap");
+	aead_hold__stats(h, &st);
+	ASSERT_EQ(st.held, AEAD_HOLD_MAX_RECS, "held up to the cap");
+	ASSERT_EQ(st.dropped, 5, "the rest dropped");
+	/* a bind frees its thread's records (a third of them), making room again */
+	bind_rec(h, &g, 1, 2, 500, 7, 0, 0);
+	ASSERT_OK(add(h, 1, 3, 1, ""), "room again");
+	aead_hold__drop_pid(h, 1);
+	aead_hold__stats(h, &st);
+	ASSERT_EQ(st.held, AEAD_HOLD_MAX_RECS + 1, "held");
+	ASSERT_EQ(st.bound + st.dropped, st.held + 5, "each held record bound or dropped");
+	aead_hold__free(h);
+}

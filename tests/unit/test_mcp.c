@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* test_mcp.c: MCP JSON-RPC calls decoded from streamable HTTP exchanges. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,4 +189,30 @@ void test_mcp_not_mcp(void)
 	x->method = strdup("GET");
 	ASSERT_EQ(mcp_decode(x, &c), -ENOENT, "GET is no call");
 	http_exchange__free(x);
+}
+
+void test_mcp_error_code_out_of_range(void)
+{
+	static const char *const codes[] = { "1e300", "-1e300", "-32000" };
+	static const int64_t want[] = { 0, 0, -32000 };
+	struct http_exchange *x;
+	struct mcp_call *c;
+	char resp[160];
+	size_t i;
+
+	/* a code no int64_t holds (fuzz_mcp: undefined to convert) is no code */
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		x = post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
+		snprintf(resp, sizeof(resp),
+			 "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":%s,\"message\":\"m\"}}",
+			 codes[i]);
+		xt_set_body(&x->resp, resp);
+		c = NULL;
+		if (ASSERT_OK(mcp_decode(x, &c), "decode")) {
+			ASSERT_TRUE(c->has_error, "error");
+			ASSERT_EQ(c->error_code, want[i], codes[i]);
+		}
+		mcp_call__free(c);
+		http_exchange__free(x);
+	}
 }

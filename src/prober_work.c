@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,7 @@ struct prober_work *prober_work__new(prober_work_fn fn, void *ctx)
 {
 	struct prober_work *w = calloc(1, sizeof(*w));
 	const char *hold = getenv("TT_TEST_HOLD_INSPECT");
+	sigset_t all, old;
 	int err;
 
 	if (!w)
@@ -169,7 +171,11 @@ struct prober_work *prober_work__new(prober_work_fn fn, void *ctx)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->more, NULL);
 	pthread_cond_init(&w->idle, NULL);
+	/* signals stay with the capture thread: its poll returns EINTR on SIGINT and SIGTERM */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	err = pthread_create(&w->thread, NULL, work_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		prober_work__free(w);
 		errno = err;

@@ -29,11 +29,14 @@ if mode == "fifo":
     os.mkfifo(lib)
     os.close(os.open(lib, os.O_RDONLY | os.O_NONBLOCK))
 elif mode == "lease":
-    with open(lib, "wb") as f:
+    # made and leased under another name: the tracer sees (and opens) none of it before
+    tmp = os.path.join(work, "plain")
+    with open(tmp, "wb") as f:
         f.write(b"\x7fELF" + b"\0" * 4096)
     signal.signal(signal.SIGIO, signal.SIG_IGN)
-    lease = os.open(lib, os.O_RDONLY)
+    lease = os.open(tmp, os.O_RDONLY)
     fcntl.fcntl(lease, fcntl.F_SETLEASE, fcntl.F_WRLCK)
+    os.rename(tmp, lib)
     name_it()
 elif mode == "hold":
     with open(lib, "wb") as f:
@@ -118,21 +121,28 @@ def test_held_inspection_does_not_stall_records():
     check_captured(recs, ex, "hold")
 
 
+# argv DIR N FLAG: opens N files named like a libssl that are not ELF, makes FLAG.ready, and
+# stays until FLAG.done exists: the tracer reads its files through /proc/PID/root meanwhile.
 FLOOD = r'''
-import os, sys
-d = sys.argv[1]
-for i in range(int(sys.argv[2])):
+import os, sys, time
+d, n, flag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for i in range(n):
     p = os.path.join(d, "libssl-%d.so.3" % i)
     with open(p, "w") as f:
         f.write("not an ELF file\n")
     os.close(os.open(p, os.O_RDONLY))
+open(flag + ".ready", "w").close()
+while not os.path.exists(flag + ".done"):
+    time.sleep(0.05)
 '''
+FLOOD_SH = ('"$1" "$2" "$3" 4200 "$7" & while [ ! -e "$7.ready" ]; do sleep 0.05; done; '
+            'LD_LIBRARY_PATH="$4" "$1" -c "$5" "$6"; rc=$?; touch "$7.done"; wait; exit $rc')
 
 
 def test_non_elf_flood_leaves_room_for_libssl():
     """A process opens 4200 files named like a libssl that are not ELF (more than the 4096
-    entries of the table of inspected files); a libssl loaded afterwards by another process is
-    still probed in time, and the flood is counted as deferred in --stats."""
+    entries of the table of inspected files) and stays; a libssl loaded afterwards by another
+    process is still probed in time, and the flood is counted as deferred in --stats."""
     work = Workdir()
     flood = work.file("flood.py")
     with open(flood, "w") as f:
@@ -145,8 +155,8 @@ def test_non_elf_flood_leaves_room_for_libssl():
     get = ("import ssl,sys,urllib.request;c=ssl._create_unverified_context();"
            "print(len(urllib.request.urlopen(sys.argv[1],context=c).read()))")
     recs, ex, p = raw_with_server(work, lambda srv: [
-        "sh", "-c", '"$1" "$2" "$3" 4200 && LD_LIBRARY_PATH="$4" "$1" -c "$5" "$6"', "sh", PY,
-        flood, files, libdir, get, srv.url + "/bytes/64"], args=["--stats"], timeout=180)
+        "sh", "-c", FLOOD_SH, "sh", PY, flood, files, libdir, get, srv.url + "/bytes/64",
+        work.file("flood")], args=["--stats"], timeout=180)
     eq(len(ex), 1, "the server saw one exchange")
     pys = execs(recs, "python3")
     eq(len(pys), 2, "the flood and the client")

@@ -432,7 +432,7 @@ uint64_t targets_inspect_salt(void)
 	return h;
 }
 
-int targets_inspect_file(const char *path, const struct stat *st, struct tt_target *t)
+int targets_inspect_file(int fd, const char *path, const struct stat *st, struct tt_target *t)
 {
 	struct elf_image im;
 	int err, i, found = 0;
@@ -442,7 +442,7 @@ int targets_inspect_file(const char *path, const struct stat *st, struct tt_targ
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	t->dev = st->st_dev;
 	t->ino = st->st_ino;
-	err = elf_image__open(&im, path);
+	err = elf_image__open_fd(&im, fd);
 	if (err)
 		return err;
 	tier_symbols(&im, t);

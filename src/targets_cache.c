@@ -302,7 +302,7 @@ int targets_inspect_fd(int fd, struct tt_target *t)
 		snprintf(t->path, sizeof(t->path), "%s", self);
 		return n;
 	}
-	n = targets_inspect_file(self, &st, t);
+	n = targets_inspect_file(fd, self, &st, t);
 	/* a file that is not ELF costs nothing to tell again: it takes no record of the cache */
 	if (n >= 0)
 		cache_put(&st, t, n);

@@ -162,7 +162,8 @@ void elf_image__close(struct elf_image *im)
 		close(im->fd);
 }
 
-int elf_image__open(struct elf_image *im, const char *path)
+/* Maps the file at path, or the file open at fd (>= 0: duplicated, the caller keeps it). */
+static int image_open(struct elf_image *im, const char *path, int fd)
 {
 	struct stat st;
 	int err;
@@ -171,7 +172,7 @@ int elf_image__open(struct elf_image *im, const char *path)
 	im->fd = -1;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EINVAL;
-	im->fd = open(path, O_RDONLY | O_CLOEXEC);
+	im->fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : open(path, O_RDONLY | O_CLOEXEC);
 	if (im->fd < 0)
 		return -errno;
 	if (fstat(im->fd, &st)) {
@@ -213,6 +214,16 @@ int elf_image__open(struct elf_image *im, const char *path)
 fail:
 	elf_image__close(im);
 	return err;
+}
+
+int elf_image__open(struct elf_image *im, const char *path)
+{
+	return image_open(im, path, -1);
+}
+
+int elf_image__open_fd(struct elf_image *im, int fd)
+{
+	return image_open(im, NULL, fd);
 }
 
 static void scan_symtab(const struct elf_image *im, Elf_Scn *scn, const GElf_Shdr *sh,

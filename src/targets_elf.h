@@ -33,6 +33,8 @@ struct elf_image {
 
 /* Maps the ELF file at path into *im: 0 or -errno (-ENOEXEC: not an ELF file). */
 int elf_image__open(struct elf_image *im, const char *path);
+/* The same for the file open at fd (duplicated: the caller keeps fd); no lookup by name. */
+int elf_image__open_fd(struct elf_image *im, int fd);
 void elf_image__close(struct elf_image *im);
 /*
  * File offsets of the functions names[0..n) (NULL: skipped) by their .dynsym / .symtab symbols

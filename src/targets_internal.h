@@ -18,7 +18,10 @@
  * this code): part of the cache key. Loads the default database first if none was.
  */
 uint64_t targets_inspect_salt(void);
-/* targets_inspect without the cache, for the regular file st describes (stat of path). */
-int targets_inspect_file(const char *path, const struct stat *st, struct tt_target *t);
+/*
+ * targets_inspect without the cache, for the regular file open at fd (st: its fstat), read
+ * through fd itself; path goes into t->path.
+ */
+int targets_inspect_file(int fd, const char *path, const struct stat *st, struct tt_target *t);
 
 #endif /* TT_TARGETS_INTERNAL_H */

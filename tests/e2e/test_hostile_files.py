@@ -6,7 +6,7 @@ inspects it on a worker thread, never in the record loop."""
 import os
 import subprocess
 
-from lib import PY, Workdir, by_type, check, eq, execs, raw_with_server, streams
+from lib import PY, PY_GET, Workdir, by_type, check, eq, execs, raw_with_server, streams
 
 # Run traced: argv MODE PORT RAW WORK. Names a hostile file (by MODE), then makes one HTTPS
 # request with the header X-Tag: hostile-MODE and waits (up to 30 s: the kernel breaks a lease
@@ -66,15 +66,21 @@ open(os.path.join(work, "result"), "w").write(result)
 '''
 
 
+def prepare(work, name, text, *dirs):
+    """Writes the script text to WORK/name and makes the directories WORK/dirs: their paths."""
+    script = work.file(name)
+    with open(script, "w") as f:
+        f.write(text)
+    for d in dirs:
+        os.mkdir(work.file(d))
+    return [script] + [work.file(d) for d in dirs]
+
+
 def run_hostile(mode, args=(), env=None):
     """Runs HOSTILE in MODE under the tracer: (result, raw records, server exchanges, the
     tracer's CompletedProcess)."""
     work = Workdir()
-    script = work.file("hostile.py")
-    with open(script, "w") as f:
-        f.write(HOSTILE)
-    sub = work.file("files")
-    os.mkdir(sub)
+    script, sub = prepare(work, "hostile.py", HOSTILE, "files")
     raw = work.file("raw.jsonl")
     env = dict(os.environ, **(env or {}))
     # the hook (TT_TEST_HOLD_INSPECT) waits for FILES/release, made once the script is done
@@ -86,8 +92,9 @@ def run_hostile(mode, args=(), env=None):
 
 
 def check_captured(recs, ex, mode):
+    """The one exchange the server saw is captured whole, from the last python3 started."""
     eq(len(ex), 1, "the server saw one exchange")
-    pid = execs(recs, "python3")[0]["pid"]
+    pid = execs(recs, "python3")[-1]["pid"]
     st = streams(recs)
     eq(sorted(v for k, v in st.items() if k[0] == pid), sorted([ex[0][0], ex[0][1]]),
        "%s: request and response captured" % mode)
@@ -144,26 +151,13 @@ def test_non_elf_flood_leaves_room_for_libssl():
     entries of the table of inspected files) and stays; a libssl loaded afterwards by another
     process is still probed in time, and the flood is counted as deferred in --stats."""
     work = Workdir()
-    flood = work.file("flood.py")
-    with open(flood, "w") as f:
-        f.write(FLOOD)
-    files = work.file("files")
-    os.mkdir(files)
-    libdir = work.file("lib")
-    os.mkdir(libdir)
+    flood, files, libdir = prepare(work, "flood.py", FLOOD, "files", "lib")
     subprocess.run(["cp", "/lib/x86_64-linux-gnu/libssl.so.3", libdir], check=True)
-    get = ("import ssl,sys,urllib.request;c=ssl._create_unverified_context();"
-           "print(len(urllib.request.urlopen(sys.argv[1],context=c).read()))")
     recs, ex, p = raw_with_server(work, lambda srv: [
-        "sh", "-c", FLOOD_SH, "sh", PY, flood, files, libdir, get, srv.url + "/bytes/64",
+        "sh", "-c", FLOOD_SH, "sh", PY, flood, files, libdir, PY_GET, srv.url + "/bytes/64",
         work.file("flood")], args=["--stats"], timeout=180)
-    eq(len(ex), 1, "the server saw one exchange")
-    pys = execs(recs, "python3")
-    eq(len(pys), 2, "the flood and the client")
-    st = streams(recs)
-    pid = pys[-1]["pid"]
-    eq(sorted(v for k, v in st.items() if k[0] == pid), sorted([ex[0][0], ex[0][1]]),
-       "the client's call captured through the copied libssl")
+    eq(len(execs(recs, "python3")), 2, "the flood and the client")
+    check_captured(recs, ex, "the client through the copied libssl")
     err = p.stderr.decode(errors="replace")
     line = [ln for ln in err.splitlines() if "inspect_deferred=" in ln]
     check(line, "the prober's stats line")

@@ -4,8 +4,10 @@
  * device is refused without blocking, a path under /proc/PID/root stays in that root, and what
  * is inspected and attached is the file opened, even when another is renamed over its name.
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,4 +133,40 @@ void test_targets_open_swapped_file(void)
 	ASSERT_EQ(at.st_dev, st.st_dev, "on the same device");
 	close(fd);
 	unlink(lib);
+}
+
+/*
+ * A file whose owner holds a write lease: an open for reading waits until the lease is given
+ * back, up to /proc/sys/fs/lease-break-time (45 s). targets_open does not wait.
+ */
+void test_targets_open_leased_file(void)
+{
+	void (*old)(int);
+	struct tt_target t;
+	char path[64];
+	struct stat st;
+	int fd, lease = -1;
+
+	/* the kernel tells the lease holder (this process) with SIGIO that someone opens it */
+	old = signal(SIGIO, SIG_IGN);
+	snprintf(path, sizeof(path), "/tmp/tt-test-lease-%d.so", getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (!ASSERT_GE(fd, 0, "create"))
+		goto out;
+	ASSERT_EQ(write(fd, ELFMAG, SELFMAG), SELFMAG, "write");
+	close(fd);
+	lease = open(path, O_RDONLY | O_CLOEXEC);
+	if (!ASSERT_GE(lease, 0, "open") ||
+	    !ASSERT_OK(fcntl(lease, F_SETLEASE, F_WRLCK), "write lease")) {
+		test__skip("no lease here");
+		goto out;
+	}
+	ASSERT_EQ(targets_open(path, &st), -EWOULDBLOCK, "refused at once");
+	ASSERT_EQ(targets_inspect(path, &t), -EWOULDBLOCK, "not inspected");
+	fcntl(lease, F_SETLEASE, F_UNLCK);
+out:
+	if (lease >= 0)
+		close(lease);
+	unlink(path);
+	signal(SIGIO, old);
 }

@@ -26,12 +26,16 @@ struct prober_stats {
 };
 
 /*
- * Probes through l (borrowed), on a worker thread of its own: the files of a record are
- * inspected and probed while the records go on. NULL + errno.
+ * Probes through l (borrowed). The files of records are inspected and probed on a worker thread
+ * while the records go on; it is started by the first record with a file, so that it has the
+ * capabilities the capture thread has then (each thread has its own: drop them before the
+ * records start). NULL + errno.
  */
 struct prober *prober__new(struct loader *l);
-/* One file, through the loader, waited for (before tracing starts); a process gone meanwhile is
- * not an error. */
+/*
+ * One file, through the loader, done before this returns (on this thread before the worker
+ * started, then by the worker); a process gone meanwhile is not an error.
+ */
 void prober__file(struct prober *p, const char *path);
 /* The same as a targets_*() callback (ctx = the prober). */
 void prober_file_cb(const char *path, void *ctx);

@@ -91,7 +91,7 @@ int targets_open(const char *path, struct stat *st);
 /* "/proc/self/fd/N": what the kernel opens as the file at fd itself (no lookup by name). */
 void targets_fd_path(int fd, char *buf, size_t len);
 /* targets_inspect of the file open at fd; t->path is its targets_fd_path. */
-int targets_inspect_fd(int fd, struct tt_target *t);
+int targets_inspect_opened(int fd, struct tt_target *t);
 /* Inspections answered from the cache ($TT_TARGETS_CACHE; see targets_cache.c) so far. */
 uint64_t targets_cache_hits(void);
 /* True when t covers writes and reads. */

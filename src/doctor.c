@@ -204,7 +204,7 @@ static int report_file(struct doctor *d, const char *path, const char *shown, bo
 		return -ENOMEM;
 	/* opened once: a FIFO never blocks, and what is advised on is what was inspected */
 	fd = targets_open(path, &st);
-	n = fd < 0 ? fd : targets_inspect_fd(fd, t);
+	n = fd < 0 ? fd : targets_inspect_opened(fd, t);
 	if (n < 0 || (n == 0 && !t->note[0] && !t->lib[0])) {
 		if (!quiet) {
 			printf("%s: %s\n", shown,

@@ -290,7 +290,7 @@ int loader__probe_fd(struct loader *l, int fd, const char *name)
 		return 0;
 	t = calloc(1, sizeof(*t));
 	/* inspected without the lock: tracking processes does not wait for it */
-	n = t ? targets_inspect_fd(fd, t) : -ENOMEM;
+	n = t ? targets_inspect_opened(fd, t) : -ENOMEM;
 	pthread_mutex_lock(&l->lock);
 	if (t)
 		n = file_apply(l, &st, t, n, name);

@@ -30,7 +30,7 @@ struct rescan {
 
 struct prober {
 	struct loader *loader;
-	struct prober_work *work; /* opens, inspects and probes off the capture thread */
+	struct prober_work *work; /* opens, inspects and probes off the capture thread (lazily) */
 	struct rescan rescans[MAX_RESCANS];
 	int n_rescans;
 	uint64_t rescans_dropped; /* processes not looked at again: the table was full */
@@ -61,26 +61,38 @@ struct prober *prober__new(struct loader *l)
 	if (!p)
 		return NULL;
 	p->loader = l;
-	p->work = prober_work__new(probe_one, p);
-	if (!p->work) {
-		free(p);
-		return NULL;
-	}
 	return p;
 }
 
-/* Hands a file of a traced process over to the worker, within the process's rate. */
+/*
+ * Hands a file of a traced process over to the worker, within the process's rate. The worker
+ * is started here, by the capture thread, at the first record with a file: a thread has
+ * capabilities of its own, and it gets those the capture thread holds then (main drops the
+ * others once the first probes are attached, before the records start).
+ */
 static void submit(struct prober *p, pid_t pid, const char *path)
 {
-	int err = prober_work__submit(p->work, pid, path, mono_ns());
+	int err;
 
+	if (!p->work) {
+		p->work = prober_work__new(probe_one, p);
+		if (!p->work) {
+			tt_warn("prober: starting the worker failed: %s: probing in the record loop",
+				strerror(errno));
+			probe_one(pid, path, p);
+			return;
+		}
+	}
+	err = prober_work__submit(p->work, pid, path, mono_ns());
 	if (err == -ENOSPC)
 		tt_debug("prober: %s: the inspection queue is full: dropped", path);
 }
 
 void prober__file(struct prober *p, const char *path)
 {
-	if (!prober_work__submit(p->work, 0, path, 0))
+	if (!p->work)
+		probe_one(0, path, p); /* before tracing starts: no worker yet */
+	else if (!prober_work__submit(p->work, 0, path, 0))
 		prober_work__wait(p->work);
 }
 
@@ -89,15 +101,9 @@ void prober_file_cb(const char *path, void *ctx)
 	prober__file(ctx, path);
 }
 
-static void queue_file_cb(const char *path, void *ctx)
-{
-	prober_work__submit(ctx, 0, path, 0);
-}
-
 void prober__process(struct prober *p, pid_t pid)
 {
-	targets_process(pid, queue_file_cb, p->work);
-	prober_work__wait(p->work);
+	targets_process(pid, prober_file_cb, p);
 }
 
 struct rescan_ctx {
@@ -184,9 +190,10 @@ void prober__record(struct prober *p, const void *rec)
 
 void prober__stats(struct prober *p, struct prober_stats *st)
 {
-	struct prober_work_stats ws;
+	struct prober_work_stats ws = {};
 
-	prober_work__stats(p->work, &ws);
+	if (p->work)
+		prober_work__stats(p->work, &ws);
 	st->inspected = ws.done;
 	st->deferred = ws.deferred;
 	st->dropped = ws.dropped;

@@ -432,26 +432,22 @@ uint64_t targets_inspect_salt(void)
 	return h;
 }
 
-int targets_inspect_file(int fd, const char *path, const struct stat *st, struct tt_target *t)
+/* The tiers on the image im of the file st describes, known as path; im is closed. */
+static int inspect_image(struct elf_image *im, const char *path, const struct stat *st,
+			 struct tt_target *t)
 {
-	struct elf_image im;
-	int err, i, found = 0;
+	int i, found = 0;
 
-	db_get(); /* at the first inspection, used or not: a bad file is reported at once */
-	memset(t, 0, sizeof(*t));
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	t->dev = st->st_dev;
 	t->ino = st->st_ino;
-	err = elf_image__open_fd(&im, fd);
-	if (err)
-		return err;
-	tier_symbols(&im, t);
-	tier_go(&im, t);
+	tier_symbols(im, t);
+	tier_go(im, t);
 	if (!(targets_has_write(t) && targets_has_read(t)) && !t->off[TT_FN_GO_WRITE])
-		tier_db(&im, t);
-	tier_internal(&im, t);
-	tier_overrides(&im, t);
-	elf_image__close(&im);
+		tier_db(im, t);
+	tier_internal(im, t);
+	tier_overrides(im, t);
+	elf_image__close(im);
 	/*
 	 * The record cipher is a fallback: where the library's API is probed (BoringSSL exports
 	 * both), its plaintext comes from there, with the connection known at the call.
@@ -471,6 +467,32 @@ int targets_inspect_file(int fd, const char *path, const struct stat *st, struct
 		return 0;
 	}
 	return found;
+}
+
+int targets_inspect_file(const char *path, const struct stat *st, struct tt_target *t)
+{
+	struct elf_image im;
+	int err;
+
+	db_get(); /* at the first inspection, used or not: a bad file is reported at once */
+	memset(t, 0, sizeof(*t));
+	err = elf_image__open(&im, path);
+	if (err)
+		return err;
+	return inspect_image(&im, path, st, t);
+}
+
+int targets_inspect_fd(int fd, const char *path, const struct stat *st, struct tt_target *t)
+{
+	struct elf_image im;
+	int err;
+
+	db_get();
+	memset(t, 0, sizeof(*t));
+	err = elf_image__open_fd(&im, fd, st);
+	if (err)
+		return err;
+	return inspect_image(&im, path, st, t);
 }
 
 int targets_parse_overrides(const char *spec)

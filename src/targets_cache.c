@@ -286,7 +286,7 @@ void targets_fd_path(int fd, char *buf, size_t len)
 	snprintf(buf, len, "/proc/self/fd/%d", fd);
 }
 
-int targets_inspect_fd(int fd, struct tt_target *t)
+int targets_inspect_opened(int fd, struct tt_target *t)
 {
 	char self[40];
 	struct stat st;
@@ -302,7 +302,7 @@ int targets_inspect_fd(int fd, struct tt_target *t)
 		snprintf(t->path, sizeof(t->path), "%s", self);
 		return n;
 	}
-	n = targets_inspect_file(fd, self, &st, t);
+	n = targets_inspect_fd(fd, self, &st, t);
 	/* a file that is not ELF costs nothing to tell again: it takes no record of the cache */
 	if (n >= 0)
 		cache_put(&st, t, n);
@@ -318,7 +318,7 @@ int targets_inspect(const char *path, struct tt_target *t)
 	fd = targets_open(path, &st);
 	if (fd < 0)
 		return fd;
-	n = targets_inspect_fd(fd, t);
+	n = targets_inspect_opened(fd, t);
 	close(fd);
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	return n;

@@ -221,7 +221,7 @@ int elf_image__open(struct elf_image *im, const char *path)
 	return image_open(im, path, -1);
 }
 
-int elf_image__open_fd(struct elf_image *im, int fd)
+int elf_image__open_fd(struct elf_image *im, int fd, const struct stat *st)
 {
 	return image_open(im, NULL, fd);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "gopclntab.h"
 #include "tlsdb.h"
@@ -33,8 +34,11 @@ struct elf_image {
 
 /* Maps the ELF file at path into *im: 0 or -errno (-ENOEXEC: not an ELF file). */
 int elf_image__open(struct elf_image *im, const char *path);
-/* The same for the file open at fd (duplicated: the caller keeps fd); no lookup by name. */
-int elf_image__open_fd(struct elf_image *im, int fd);
+/*
+ * The same for the open file fd (left open, owned by the caller), st its fstat: for callers
+ * that open a file once and inspect and attach through that fd.
+ */
+int elf_image__open_fd(struct elf_image *im, int fd, const struct stat *st);
 void elf_image__close(struct elf_image *im);
 /*
  * File offsets of the functions names[0..n) (NULL: skipped) by their .dynsym / .symtab symbols

@@ -18,10 +18,13 @@
  * this code): part of the cache key. Loads the default database first if none was.
  */
 uint64_t targets_inspect_salt(void);
+/* targets_inspect without the cache, for the regular file st describes (stat of path). */
+int targets_inspect_file(const char *path, const struct stat *st, struct tt_target *t);
 /*
- * targets_inspect without the cache, for the regular file open at fd (st: its fstat), read
- * through fd itself; path goes into t->path.
+ * The same for the open file fd (st: its fstat), which stays open: the file is read through fd
+ * alone (no second lookup of path, which only names it in t), so the file inspected is the one
+ * attached through that fd.
  */
-int targets_inspect_file(int fd, const char *path, const struct stat *st, struct tt_target *t);
+int targets_inspect_fd(int fd, const char *path, const struct stat *st, struct tt_target *t);
 
 #endif /* TT_TARGETS_INTERNAL_H */

@@ -126,7 +126,7 @@ void test_targets_open_swapped_file(void)
 	/* the swap: after the open, before the inspection and the attachment */
 	ASSERT_OK(rename(other, lib), "rename over");
 	ASSERT_EQ(targets_inspect(lib, &t), 0, "the name now gives a file without TLS");
-	ASSERT_EQ(targets_inspect_fd(fd, &t), n, "the descriptor still gives libssl");
+	ASSERT_EQ(targets_inspect_opened(fd, &t), n, "the descriptor still gives libssl");
 	ASSERT_EQ(t.off[TT_FN_SSL_WRITE], w, "SSL_write of libssl");
 	ASSERT_OK(stat(t.path, &at), "the attach path");
 	ASSERT_EQ(at.st_ino, st.st_ino, "attach path is the inspected inode");

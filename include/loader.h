@@ -25,8 +25,15 @@ struct loader_opts {
 
 /* Opens, configures and loads the BPF object, attaches the tracepoints. NULL + errno. */
 struct loader *loader__new(const struct loader_opts *opts);
-/* Probes the TLS functions of one file, once per (dev, inode). Returns 1 if probes were
- * attached, 0 if the file was already probed or carries no TLS functions, -errno on error. */
+/*
+ * Probes the TLS functions of the file open at fd (from targets_open; name is for the log),
+ * once per (dev, inode): inspected and attached through fd itself, never by name again.
+ * Returns 1 if probes were attached, 0 if the file was known already, is not ELF or carries
+ * no TLS functions, -errno on error (-ENOSPC: every entry of the table has probes). Safe to call
+ * from one thread while another tracks processes (the file is inspected without the lock).
+ */
+int loader__probe_fd(struct loader *l, int fd, const char *name);
+/* loader__probe_fd of the file targets_open(path) gives. */
 int loader__probe_file(struct loader *l, const char *path);
 /*
  * Adds a process to the tracked set (its future children join in the kernel). Unless tracing
@@ -51,6 +58,8 @@ int loader__ringbuf_fd(const struct loader *l);
 /* Sums the per-CPU counters into out[TT_ST_MAX]. */
 int loader__stats(const struct loader *l, uint64_t *out);
 int loader__n_probed_files(const struct loader *l);
+/* Entries of inspected files without probes evicted from the full table (for stats). */
+uint64_t loader__n_evicted(const struct loader *l);
 /* Detaches everything; NULL-safe. */
 void loader__free(struct loader *l);
 

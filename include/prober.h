@@ -6,6 +6,7 @@
 #ifndef TT_PROBER_H
 #define TT_PROBER_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "loader.h"
@@ -16,18 +17,39 @@ extern "C" {
 
 struct prober;
 
-/* Probes through l (borrowed). NULL + errno. */
+struct prober_stats {
+	uint64_t inspected;	  /* files the worker took */
+	uint64_t deferred;	  /* over their process's rate: left to its next rescan */
+	uint64_t dropped;	  /* the worker's queue was full */
+	uint64_t rescans_dropped; /* processes not looked at again: the table was full */
+	uint64_t evicted; /* inspected files without probes evicted from the loader's table */
+};
+
+/*
+ * Probes through l (borrowed). The files of records are inspected and probed on a worker thread
+ * while the records go on; it is started by the first record with a file, so that it has the
+ * capabilities the capture thread has then (each thread has its own: drop them before the
+ * records start). NULL + errno.
+ */
 struct prober *prober__new(struct loader *l);
-/* One file, through the loader; a process gone meanwhile is not an error. */
+/*
+ * One file, through the loader, done before this returns (on this thread before the worker
+ * started, then by the worker); a process gone meanwhile is not an error.
+ */
 void prober__file(struct prober *p, const char *path);
 /* The same as a targets_*() callback (ctx = the prober). */
 void prober_file_cb(const char *path, void *ctx);
-/* The TLS libraries and executable of a running process. */
+/* The TLS libraries and executable of a running process, waited for. */
 void prober__process(struct prober *p, pid_t pid);
-/* A record: an exec or a library opened means files to probe, now and after delays. */
+/*
+ * A record: an exec or a library opened means files to probe, now and after delays. Handed
+ * to the worker within the process's rate: this returns at once.
+ */
 void prober__record(struct prober *p, const void *rec);
 /* Looks again at the processes whose delay is over (called by the main loop). */
 void prober__tick(struct prober *p);
+void prober__stats(struct prober *p, struct prober_stats *st);
+/* Stops the worker (after the file it is on); NULL-safe. */
 void prober__free(struct prober *p);
 
 #ifdef __cplusplus

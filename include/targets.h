@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -48,7 +49,7 @@ enum tt_tier {
 
 /* A file to probe: found functions as file offsets (0 = absent). */
 struct tt_target {
-	char path[4096]; /* a path the kernel can open (may be /proc/PID/root/... ) */
+	char path[4096]; /* the file for the kernel: /proc/self/fd/N of the inspected fd */
 	dev_t dev;
 	ino_t ino;
 	uint64_t off[TT_FN_MAX];
@@ -79,6 +80,18 @@ int targets_func_by_name(const char *name);
  * was found), or -errno (-ENOEXEC: not ELF). Fills t.
  */
 int targets_inspect(const char *path, struct tt_target *t);
+/*
+ * Opens a file a traced program names, once: inspection and attachment both go through the
+ * descriptor, so that a file swapped in meanwhile is never probed at another file's offsets. A
+ * path /proc/PID/root/REST is resolved inside that root. Nothing is opened for reading before
+ * fstat shows a regular file: a FIFO or a device never blocks and is never read (-ENOEXEC).
+ * Returns a read-only descriptor (its stat in *st) or -errno.
+ */
+int targets_open(const char *path, struct stat *st);
+/* "/proc/self/fd/N": what the kernel opens as the file at fd itself (no lookup by name). */
+void targets_fd_path(int fd, char *buf, size_t len);
+/* targets_inspect of the file open at fd; t->path is its targets_fd_path. */
+int targets_inspect_opened(int fd, struct tt_target *t);
 /* Inspections answered from the cache ($TT_TARGETS_CACHE; see targets_cache.c) so far. */
 uint64_t targets_cache_hits(void);
 /* True when t covers writes and reads. */

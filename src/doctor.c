@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -127,25 +126,31 @@ static void report_kernel(struct doctor *d)
 	printf("TLS database (tiers 2, 3):        %s\n", db);
 }
 
-/* Whether the file contains text (for libraries the tiers cannot handle, e.g. rustls). */
-static bool file_contains(const char *path, const char *text)
+/*
+ * Whether the file open at fd contains text (for libraries the tiers cannot handle, e.g.
+ * rustls): read in bounded chunks, so a file cut short meanwhile only ends the search.
+ */
+static bool file_contains(int fd, const char *text)
 {
-	struct stat st;
-	bool found = false;
-	void *m;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = strlen(text), keep = n - 1, have = 0;
+	static char buf[1 << 20];
+	off_t at = 0;
+	ssize_t got;
 
-	if (fd < 0)
+	if (fd < 0 || !n || n > 256)
 		return false;
-	if (!fstat(fd, &st) && st.st_size > 0) {
-		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (m != MAP_FAILED) {
-			found = memmem(m, (size_t)st.st_size, text, strlen(text)) != NULL;
-			munmap(m, (size_t)st.st_size);
+	while ((got = pread(fd, buf + have, sizeof(buf) - have, at)) > 0) {
+		at += got;
+		have += (size_t)got;
+		if (memmem(buf, have, text, n))
+			return true;
+		/* the last n - 1 bytes may start a match that the next chunk ends */
+		if (have > keep) {
+			memmove(buf, buf + have - keep, keep);
+			have = keep;
 		}
 	}
-	close(fd);
-	return found;
+	return false;
 }
 
 static void print_funcs(const struct tt_target *t)
@@ -166,21 +171,22 @@ static void print_funcs(const struct tt_target *t)
 		       (unsigned long long)t->go_read_rets[i], i + 1);
 }
 
-static void advise_unknown(const char *path)
+/* Advice on the file open at fd, which path names. */
+static void advise_unknown(int fd, const char *path)
 {
-	if (file_contains(path, "rustls")) {
+	if (file_contains(fd, "rustls")) {
 		printf("    rustls (Rust) inside, but no record cipher to probe: rustls over ring, or "
 		       "an aws-lc build no signature matches (if aws-lc is inside, pass "
 		       "--tls-offsets %s:EVP_AEAD_CTX_seal=0x...,EVP_AEAD_CTX_open=0x...)\n",
 		       path);
 		printf("    the tracer still shows the process and each TLS connection as a span "
 		       "'TLS <server name>' with tracetree.capture=unsupported and byte counts\n");
-	} else if (file_contains(path, "OPENSSL_internal")) {
+	} else if (file_contains(fd, "OPENSSL_internal")) {
 		printf("    BoringSSL inside, but no signature set matched this build: add a "
 		       "fingerprint or signature to tls-targets.conf, or pass --tls-offsets %s:"
 		       "SSL_write=0x...,SSL_read=0x...\n",
 		       path);
-	} else if (file_contains(path, "OpenSSL 3.") || file_contains(path, "OpenSSL 1.1")) {
+	} else if (file_contains(fd, "OpenSSL 3.") || file_contains(fd, "OpenSSL 1.1")) {
 		printf("    OpenSSL linked statically without symbols: add a fingerprint to "
 		       "tls-targets.conf or pass --tls-offsets\n");
 	}
@@ -190,12 +196,15 @@ static void advise_unknown(const char *path)
 static int report_file(struct doctor *d, const char *path, const char *shown, bool quiet)
 {
 	struct tt_target *t = malloc(sizeof(*t));
+	struct stat st;
+	int n, fd;
 	bool w, r;
-	int n;
 
 	if (!t)
 		return -ENOMEM;
-	n = targets_inspect(path, t);
+	/* opened once: a FIFO never blocks, and what is advised on is what was inspected */
+	fd = targets_open(path, &st);
+	n = fd < 0 ? fd : targets_inspect_opened(fd, t);
 	if (n < 0 || (n == 0 && !t->note[0] && !t->lib[0])) {
 		if (!quiet) {
 			printf("%s: %s\n", shown,
@@ -203,8 +212,10 @@ static int report_file(struct doctor *d, const char *path, const char *shown, bo
 			       n < 0	     ? strerror(-n) :
 					       "no TLS library found");
 			if (n == 0)
-				advise_unknown(path);
+				advise_unknown(fd, path);
 		}
+		if (fd >= 0)
+			close(fd);
 		free(t);
 		return 0;
 	}
@@ -225,9 +236,20 @@ static int report_file(struct doctor *d, const char *path, const char *shown, bo
 			       "not probed: without both directions there is nothing useful to capture");
 		d->problems++;
 	}
+	close(fd);
 	free(t);
 	d->files++;
 	return 1;
+}
+
+static void advise_exe(const char *exe)
+{
+	struct stat st;
+	int fd = targets_open(exe, &st);
+
+	advise_unknown(fd, exe);
+	if (fd >= 0)
+		close(fd);
 }
 
 static void report_pid_file(const char *path, void *ctx)
@@ -262,7 +284,7 @@ static void report_pid(struct doctor *d, pid_t pid)
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
 		printf("  -> no TLS functions found: this process's TLS is not captured (process "
 		       "and connection spans only)\n");
-		advise_unknown(exe);
+		advise_exe(exe);
 		d->problems++;
 	}
 }

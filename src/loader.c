@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: MIT
 /* loader.c: BPF skeleton lifecycle (open, configure, load, attach) and uprobe attachment. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "buf.h"
 #include "loader.h"
+#include "loader_files.h"
 #include "loader_pid.h"
 #include "log.h"
 #include "tracetree.skel.h"
-
-#define LOADER_MAX_FILES 4096
 
 /*
  * Two ways to attach a uprobe:
@@ -30,18 +31,17 @@
  * processes, through tracefs events and perf events inherited at fork, so the rest of the host
  * pays nothing.
  */
-struct probed_file {
-	dev_t dev;
-	ino_t ino;
-	bool attached; /* false: inspected, nothing to probe */
-};
-
 struct loader {
+	/*
+	 * Files are inspected and probed on the prober's worker thread while the capture thread
+	 * tracks processes: the lock covers the table, the links and per_pid (never held while
+	 * a file is inspected).
+	 */
+	pthread_mutex_t lock;
 	struct tracetree *skel;
 	struct bpf_link **links; /* system-wide uprobes */
 	size_t n_links, cap_links;
-	struct probed_file files[LOADER_MAX_FILES];
-	int n_files;
+	struct loader_files files;
 	int n_probed;
 	int ncpus;
 	struct loader_pid *per_pid; /* per-process attachment; NULL: system-wide */
@@ -67,6 +67,7 @@ struct loader *loader__new(const struct loader_opts *o)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
+	pthread_mutex_init(&l->lock, NULL);
 	l->ncpus = libbpf_num_possible_cpus();
 	pid_mode = !o->all && loader_pid_available(tracefs, sizeof(tracefs));
 	l->skel = tracetree__open();
@@ -111,50 +112,41 @@ fail:
 	return NULL;
 }
 
-static struct probed_file *find_file(struct loader *l, dev_t dev, ino_t ino)
-{
-	int i;
-
-	for (i = 0; i < l->n_files; i++)
-		if (l->files[i].dev == dev && l->files[i].ino == ino)
-			return &l->files[i];
-	return NULL;
-}
-
-static int attach_one(struct loader *l, struct bpf_program *prog, const char *path, uint64_t off,
-		      bool retprobe, uint64_t cookie)
+/* A uprobe at off in the file path (its /proc/self/fd link) names; name is for the log. */
+static int attach_one(struct loader *l, struct bpf_program *prog, const struct tt_target *t,
+		      const char *name, uint64_t off, bool retprobe, uint64_t cookie)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_link *link;
 	int err;
 
 	if (l->per_pid) {
-		err = loader_pid__add_probe(l->per_pid, prog, path, off, retprobe, cookie);
+		err = loader_pid__add_probe(l->per_pid, prog, t->path, off, retprobe, cookie);
 		if (!err)
 			return 0;
 		tt_info("loader: %s: tracefs uprobe at %#llx failed (%s): attaching it system-wide",
-			path, (unsigned long long)off, strerror(-err));
+			name, (unsigned long long)off, strerror(-err));
 	}
-	link = bpf_program__attach_uprobe_opts(prog, -1, path, off, &uo);
+	link = bpf_program__attach_uprobe_opts(prog, -1, t->path, off, &uo);
 	if (!link)
 		return -errno;
 	return add_link(l, link);
 }
 
 /* Go: Write captured after its stack check, Read stashed at entry and emitted at each RET. */
-static int attach_go(struct loader *l, const struct tt_target *t)
+static int attach_go(struct loader *l, const struct tt_target *t, const char *name)
 {
 	struct tracetree *s = l->skel;
 	int i, err;
 
-	err = attach_one(l, s->progs.go_write_enter, t->path, t->go_write_at, false, 0);
+	err = attach_one(l, s->progs.go_write_enter, t, name, t->go_write_at, false, 0);
 	if (!err)
-		err = attach_one(l, s->progs.go_read_enter, t->path, t->off[TT_FN_GO_READ], false,
+		err = attach_one(l, s->progs.go_read_enter, t, name, t->off[TT_FN_GO_READ], false,
 				 0);
 	for (i = 0; !err && i < t->n_go_read_rets; i++)
-		err = attach_one(l, s->progs.go_read_ret, t->path, t->go_read_rets[i], false, 0);
+		err = attach_one(l, s->progs.go_read_ret, t, name, t->go_read_rets[i], false, 0);
 	if (err)
-		tt_warn("loader: %s: attaching the Go crypto/tls probes failed: %s", t->path,
+		tt_warn("loader: %s: attaching the Go crypto/tls probes failed: %s", name,
 			strerror(-err));
 	return err;
 }
@@ -174,7 +166,7 @@ static uint64_t int_cookie(const struct tt_target *t, enum tt_func in, enum tt_f
 		fn, s->progs.prog##_enter, s->progs.prog##_exit, cookie \
 	}
 
-static int attach_target(struct loader *l, const struct tt_target *t)
+static int attach_target(struct loader *l, const struct tt_target *t, const char *name)
 {
 	struct tracetree *s = l->skel;
 	struct {
@@ -210,78 +202,135 @@ static int attach_target(struct loader *l, const struct tt_target *t)
 		/* an exported function seen to call the internal one is covered there */
 		if (!off || (fn <= TT_FN_SSL_READ_EX && t->int_site[fn]))
 			continue;
-		err = attach_one(l, plan[i].enter, t->path, off, false, plan[i].cookie);
+		err = attach_one(l, plan[i].enter, t, name, off, false, plan[i].cookie);
 		if (!err && plan[i].exit)
-			err = attach_one(l, plan[i].exit, t->path, off, true, 0);
+			err = attach_one(l, plan[i].exit, t, name, off, true, 0);
 		if (err) {
-			tt_warn("loader: %s: attaching %s at %#llx failed: %s", t->path,
+			tt_warn("loader: %s: attaching %s at %#llx failed: %s", name,
 				targets_func_name(fn), (unsigned long long)off, strerror(-err));
 			break;
 		}
-		tt_debug("loader: %s: probed %s at %#llx (%s)", t->path, targets_func_name(fn),
+		tt_debug("loader: %s: probed %s at %#llx (%s)", name, targets_func_name(fn),
 			 (unsigned long long)off, targets_tier_name(t->tier[fn]));
 	}
 	if (!err && t->go_write_at && t->n_go_read_rets)
-		err = attach_go(l, t);
+		err = attach_go(l, t, name);
 	return err;
 }
 
-int loader__probe_file(struct loader *l, const char *path)
+/* The entry of (dev, ino), or a new one to inspect it (*fresh); NULL when the table is full. */
+static struct loader_file *file_claim(struct loader *l, const struct stat *st, bool *fresh)
 {
-	struct probed_file *pf;
-	struct tt_target *t;
-	struct stat st;
-	int n, err;
+	struct loader_file *lf;
 
-	if (stat(path, &st))
-		return -errno;
-	if (find_file(l, st.st_dev, st.st_ino))
-		return 0;
-	if (l->n_files == LOADER_MAX_FILES) {
-		tt_warn("loader: %s: more than %d files inspected, not probing", path,
-			LOADER_MAX_FILES);
-		return -ENOSPC;
+	*fresh = false;
+	pthread_mutex_lock(&l->lock);
+	lf = loader_files__find(&l->files, st->st_dev, st->st_ino);
+	if (!lf) {
+		lf = loader_files__add(&l->files, st->st_dev, st->st_ino);
+		*fresh = lf != NULL;
 	}
-	pf = &l->files[l->n_files++];
-	memset(pf, 0, sizeof(*pf));
-	pf->dev = st.st_dev;
-	pf->ino = st.st_ino;
-	t = malloc(sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	n = targets_inspect(path, t);
-	if (n <= 0) {
-		if (t->note[0])
-			tt_info("loader: %s: %s TLS functions not probed: %s", path,
-				t->lib[0] ? t->lib : "", t->note);
-		free(t);
+	pthread_mutex_unlock(&l->lock);
+	return lf;
+}
+
+/* Attaches what inspecting (n) found in the file t describes; called with the lock held. */
+static int file_apply(struct loader *l, const struct stat *st, const struct tt_target *t, int n,
+		      const char *name)
+{
+	struct loader_file *lf = loader_files__find(&l->files, st->st_dev, st->st_ino);
+	int err;
+
+	if (n <= 0 && t->note[0])
+		tt_info("loader: %s: %s TLS functions not probed: %s", name,
+			t->lib[0] ? t->lib : "", t->note);
+	if (n < 0) {
+		/* not ELF (or unreadable now): it takes no entry, and is told again if asked */
+		if (lf)
+			loader_files__remove(&l->files, lf);
 		return n == -ENOEXEC ? 0 : n;
 	}
-	err = attach_target(l, t);
+	if (lf)
+		lf->state = LOADER_FILE_NOTHING;
+	if (!n)
+		return 0;
+	err = attach_target(l, t, name);
 	if (!err) {
-		pf->attached = true;
-		l->n_probed++;
+		if (lf)
+			lf->state = LOADER_FILE_ATTACHED;
+		__atomic_add_fetch(&l->n_probed, 1, __ATOMIC_RELAXED);
 		tt_info("loader: probing %s TLS functions in %s (dev %lu ino %lu%s%s%s)",
-			t->lib[0] ? t->lib : "", path, (unsigned long)st.st_dev,
-			(unsigned long)st.st_ino, t->source[0] ? ", " : "", t->source,
+			t->lib[0] ? t->lib : "", name, (unsigned long)st->st_dev,
+			(unsigned long)st->st_ino, t->source[0] ? ", " : "", t->source,
 			t->off[TT_FN_SSL_WRITE_INT] ? ", at ssl_*_internal" : "");
 	}
-	free(t);
 	/* the processes traced so far get the new probes too */
 	if (l->per_pid && loader_pid__end_file(l->per_pid) > 0)
 		loader_pid__sync(l->per_pid);
 	return err ? err : 1;
 }
 
+int loader__probe_fd(struct loader *l, int fd, const char *name)
+{
+	struct loader_file *lf;
+	struct tt_target *t;
+	struct stat st;
+	bool fresh;
+	int n;
+
+	if (fstat(fd, &st))
+		return -errno;
+	lf = file_claim(l, &st, &fresh);
+	if (!lf) {
+		tt_warn("loader: %s: %d files with probes, not probing more", name,
+			LOADER_MAX_FILES);
+		return -ENOSPC;
+	}
+	if (!fresh)
+		return 0;
+	t = calloc(1, sizeof(*t));
+	/* inspected without the lock: tracking processes does not wait for it */
+	n = t ? targets_inspect_opened(fd, t) : -ENOMEM;
+	pthread_mutex_lock(&l->lock);
+	if (t)
+		n = file_apply(l, &st, t, n, name);
+	else
+		loader_files__remove(&l->files,
+				     loader_files__find(&l->files, st.st_dev, st.st_ino));
+	pthread_mutex_unlock(&l->lock);
+	free(t);
+	return n;
+}
+
+int loader__probe_file(struct loader *l, const char *path)
+{
+	struct stat st;
+	int fd, n;
+
+	fd = targets_open(path, &st);
+	if (fd < 0)
+		return fd == -ENOEXEC ? 0 : fd;
+	n = loader__probe_fd(l, fd, path);
+	close(fd);
+	return n;
+}
+
 void loader__reap(struct loader *l)
 {
+	pthread_mutex_lock(&l->lock);
 	if (l->per_pid)
 		loader_pid__reap(l->per_pid);
+	pthread_mutex_unlock(&l->lock);
 }
 
 int loader__sync(struct loader *l)
 {
-	return l->per_pid ? loader_pid__sync(l->per_pid) : 0;
+	int err;
+
+	pthread_mutex_lock(&l->lock);
+	err = l->per_pid ? loader_pid__sync(l->per_pid) : 0;
+	pthread_mutex_unlock(&l->lock);
+	return err;
 }
 
 int loader__track(struct loader *l, pid_t pid)
@@ -295,8 +344,10 @@ int loader__track(struct loader *l, pid_t pid)
 	 * set at fork once its parent is in it. One forked before is found by the caller among
 	 * the children and tracked in turn.
 	 */
+	pthread_mutex_lock(&l->lock);
 	if (l->per_pid)
 		err = loader_pid__track(l->per_pid, pid);
+	pthread_mutex_unlock(&l->lock);
 	/* the process tree is traced even when its probes could not be opened */
 	if (bpf_map__update_elem(l->skel->maps.tracked, &key, sizeof(key), &one, sizeof(one),
 				 BPF_ANY))
@@ -311,7 +362,13 @@ bool loader__per_pid(const struct loader *l)
 
 uint64_t loader__n_perf_events(const struct loader *l)
 {
-	return l->per_pid ? loader_pid__n_perf_events(l->per_pid) : 0;
+	pthread_mutex_t *lock = (pthread_mutex_t *)&l->lock; /* const to the caller */
+	uint64_t n;
+
+	pthread_mutex_lock(lock);
+	n = l->per_pid ? loader_pid__n_perf_events(l->per_pid) : 0;
+	pthread_mutex_unlock(lock);
+	return n;
 }
 
 int loader__ringbuf_fd(const struct loader *l)
@@ -342,7 +399,12 @@ int loader__stats(const struct loader *l, uint64_t *out)
 
 int loader__n_probed_files(const struct loader *l)
 {
-	return l->n_probed;
+	return __atomic_load_n(&l->n_probed, __ATOMIC_RELAXED);
+}
+
+uint64_t loader__n_evicted(const struct loader *l)
+{
+	return __atomic_load_n(&l->files.evicted, __ATOMIC_RELAXED);
 }
 
 void loader__free(struct loader *l)
@@ -356,5 +418,6 @@ void loader__free(struct loader *l)
 		bpf_link__destroy(l->links[i]);
 	free(l->links);
 	tracetree__destroy(l->skel);
+	pthread_mutex_destroy(&l->lock);
 	free(l);
 }

@@ -151,6 +151,16 @@ static void print_stats(struct app *a, bool final)
 		       ps.mem->used, ps.mem->high, ps.mem->limit, (unsigned long long)ps.mem->drops,
 		       (unsigned long long)ps.mem->dropped_bytes);
 	}
+	if (a->o.stats && a->prober) {
+		struct prober_stats prs;
+
+		prober__stats(a->prober, &prs);
+		tt_msg("stats: files_inspected=%llu inspect_deferred=%llu inspect_dropped=%llu "
+		       "rescans_dropped=%llu files_evicted=%llu",
+		       (unsigned long long)prs.inspected, (unsigned long long)prs.deferred,
+		       (unsigned long long)prs.dropped, (unsigned long long)prs.rescans_dropped,
+		       (unsigned long long)prs.evicted);
+	}
 	if (st[TT_ST_LOST_RECS])
 		tt_msg("warning: %llu records were lost because the ring buffer was full: raise "
 		       "--ringbuf-size",

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "prober.h"
+#include "prober_work.h"
 #include "targets.h"
 #include "tt_abi.h"
 
@@ -29,6 +30,7 @@ struct rescan {
 
 struct prober {
 	struct loader *loader;
+	struct prober_work *work; /* opens, inspects and probes off the capture thread (lazily) */
 	struct rescan rescans[MAX_RESCANS];
 	int n_rescans;
 	uint64_t rescans_dropped; /* processes not looked at again: the table was full */
@@ -42,6 +44,16 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* On the worker: one file, through the loader; a process gone meanwhile is not an error. */
+static void probe_one(pid_t pid, const char *path, void *ctx)
+{
+	struct prober *p = ctx;
+	int err = loader__probe_file(p->loader, path);
+
+	if (err < 0 && err != -ENOENT && err != -ESRCH)
+		tt_debug("prober: %s: %s", path, strerror(-err));
+}
+
 struct prober *prober__new(struct loader *l)
 {
 	struct prober *p = calloc(1, sizeof(*p));
@@ -52,12 +64,36 @@ struct prober *prober__new(struct loader *l)
 	return p;
 }
 
+/*
+ * Hands a file of a traced process over to the worker, within the process's rate. The worker
+ * is started here, by the capture thread, at the first record with a file: a thread has
+ * capabilities of its own, and it gets those the capture thread holds then (main drops the
+ * others once the first probes are attached, before the records start).
+ */
+static void submit(struct prober *p, pid_t pid, const char *path)
+{
+	int err;
+
+	if (!p->work) {
+		p->work = prober_work__new(probe_one, p);
+		if (!p->work) {
+			tt_warn("prober: starting the worker failed: %s: probing in the record loop",
+				strerror(errno));
+			probe_one(pid, path, p);
+			return;
+		}
+	}
+	err = prober_work__submit(p->work, pid, path, mono_ns());
+	if (err == -ENOSPC)
+		tt_debug("prober: %s: the inspection queue is full: dropped", path);
+}
+
 void prober__file(struct prober *p, const char *path)
 {
-	int err = loader__probe_file(p->loader, path);
-
-	if (err < 0 && err != -ENOENT && err != -ESRCH)
-		tt_debug("prober: %s: %s", path, strerror(-err));
+	if (!p->work)
+		probe_one(0, path, p); /* before tracing starts: no worker yet */
+	else if (!prober_work__submit(p->work, 0, path, 0))
+		prober_work__wait(p->work);
 }
 
 void prober_file_cb(const char *path, void *ctx)
@@ -70,10 +106,31 @@ void prober__process(struct prober *p, pid_t pid)
 	targets_process(pid, prober_file_cb, p);
 }
 
+struct rescan_ctx {
+	struct prober *p;
+	pid_t pid;
+};
+
+static void rescan_file_cb(const char *path, void *ctx)
+{
+	struct rescan_ctx *rc = ctx;
+
+	submit(rc->p, rc->pid, path);
+}
+
 static void schedule_rescan(struct prober *p, pid_t pid)
 {
 	struct rescan *r;
+	int i;
 
+	/* one schedule a process: a library opened anew starts it over */
+	for (i = 0; i < p->n_rescans; i++) {
+		if (p->rescans[i].pid == pid) {
+			p->rescans[i].step = 0;
+			p->rescans[i].due_ns = mono_ns() + rescan_delays[0];
+			return;
+		}
+	}
 	if (p->n_rescans == MAX_RESCANS) {
 		p->rescans_dropped++;
 		return;
@@ -91,12 +148,13 @@ void prober__tick(struct prober *p)
 
 	while (i < p->n_rescans) {
 		struct rescan *r = &p->rescans[i];
+		struct rescan_ctx rc = { p, r->pid };
 
 		if (r->due_ns > now) {
 			i++;
 			continue;
 		}
-		if (targets_process(r->pid, prober_file_cb, p) >= 0 &&
+		if (targets_process(r->pid, rescan_file_cb, &rc) >= 0 &&
 		    ++r->step < (int)(sizeof(rescan_delays) / sizeof(rescan_delays[0]))) {
 			r->due_ns = now + rescan_delays[r->step];
 			i++;
@@ -119,18 +177,34 @@ void prober__record(struct prober *p, const void *rec)
 		if (lo->path[0] == '/') {
 			snprintf(path, sizeof(path), "/proc/%u/root%.*s", h->pid, (int)lo->path_len,
 				 lo->path);
-			prober__file(p, path);
+			submit(p, (pid_t)h->pid, path);
 		}
 		schedule_rescan(p, (pid_t)h->pid);
 	} else if (h->type == TT_REC_EXEC) {
 		/* a new program: probe it now if it carries TLS itself, its libraries later */
 		snprintf(path, sizeof(path), "/proc/%u/exe", h->pid);
-		prober__file(p, path);
+		submit(p, (pid_t)h->pid, path);
 		schedule_rescan(p, (pid_t)h->pid);
 	}
 }
 
+void prober__stats(struct prober *p, struct prober_stats *st)
+{
+	struct prober_work_stats ws = {};
+
+	if (p->work)
+		prober_work__stats(p->work, &ws);
+	st->inspected = ws.done;
+	st->deferred = ws.deferred;
+	st->dropped = ws.dropped;
+	st->rescans_dropped = p->rescans_dropped;
+	st->evicted = loader__n_evicted(p->loader);
+}
+
 void prober__free(struct prober *p)
 {
+	if (!p)
+		return;
+	prober_work__free(p->work);
 	free(p);
 }

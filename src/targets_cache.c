@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include "buf.h"
 #include "log.h"
@@ -217,22 +219,107 @@ out:
 	close(fd);
 }
 
-int targets_inspect(const char *path, struct tt_target *t)
+/*
+ * A path under /proc/PID/root/ names a file as that process sees it: it is resolved inside that
+ * root (RESOLVE_IN_ROOT), so neither ".." nor a symlink the process planted (an absolute one
+ * would otherwise land in our root) leads out of it, and no /proc magic link in it is followed.
+ * Where openat2 is missing, the last component must not be a symlink (O_NOFOLLOW). Other paths
+ * (/proc/PID/exe, /proc/PID/map_files/..., the system libraries, a path the user names) are
+ * opened as they are: the /proc ones are the kernel's links to the very file mapped.
+ */
+static int open_path_in_root(const char *path)
 {
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char root[64];
+	const char *rest;
+	int n = 0, dfd, fd;
+
+	if (sscanf(path, "/proc/%*[0-9]/root%n", &n) < 0 || !n || path[n] != '/')
+		return open(path, O_PATH | O_CLOEXEC);
+	rest = path + n;
+	snprintf(root, sizeof(root), "%.*s", n, path);
+	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	fd = (int)syscall(SYS_openat2, dfd, rest, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(dfd, rest + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	n = errno;
+	close(dfd);
+	errno = n;
+	return fd;
+}
+
+int targets_open(const char *path, struct stat *st)
+{
+	char self[40];
+	int fd, rfd, err;
+
+	/* O_PATH: no open() of a device (whose open can act) and no wait on a FIFO */
+	fd = open_path_in_root(path);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st)) {
+		err = -errno;
+		goto fail;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		err = -ENOEXEC;
+		goto fail;
+	}
+	/* the same inode opened for reading through the descriptor, not the name again */
+	targets_fd_path(fd, self, sizeof(self));
+	rfd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	err = rfd < 0 ? -errno : 0;
+	close(fd);
+	return err ? err : rfd;
+fail:
+	close(fd);
+	return err;
+}
+
+void targets_fd_path(int fd, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+int targets_inspect_opened(int fd, struct tt_target *t)
+{
+	char self[40];
 	struct stat st;
 	int n;
 
 	memset(t, 0, sizeof(*t));
-	if (stat(path, &st))
+	if (fstat(fd, &st))
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -ENOEXEC;
+	targets_fd_path(fd, self, sizeof(self));
 	if (cache_get(&st, t, &n)) {
-		snprintf(t->path, sizeof(t->path), "%s", path);
+		snprintf(t->path, sizeof(t->path), "%s", self);
 		return n;
 	}
-	n = targets_inspect_file(path, &st, t);
-	if (n >= 0 || n == -ENOEXEC)
+	n = targets_inspect_fd(fd, self, &st, t);
+	/* a file that is not ELF costs nothing to tell again: it takes no record of the cache */
+	if (n >= 0)
 		cache_put(&st, t, n);
+	return n;
+}
+
+int targets_inspect(const char *path, struct tt_target *t)
+{
+	struct stat st;
+	int fd, n;
+
+	memset(t, 0, sizeof(*t));
+	fd = targets_open(path, &st);
+	if (fd < 0)
+		return fd;
+	n = targets_inspect_opened(fd, t);
+	close(fd);
+	snprintf(t->path, sizeof(t->path), "%s", path);
 	return n;
 }

@@ -97,9 +97,11 @@ events:5
 launch:5
 privs:5
 loader:5
+loader_files:5
 loader_pid:5
 main:5
 prober:5
+prober_work:5
 procscan:5
 targets:5
 targets_cache:5

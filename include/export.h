@@ -50,6 +50,13 @@ struct export_opts {
 	unsigned int retry_base_ms; /* first backoff [500] */
 	unsigned int retry_max_ms;  /* backoff and Retry-After cap [30000] */
 	unsigned int max_attempts;  /* POSTs per batch [6] */
+
+	/*
+	 * Run first by the OTLP/HTTP sender thread (NULL: nothing). The thread starts before the
+	 * tracer drops its capabilities, and capabilities are per thread: main passes a function
+	 * that drops all of them (the sender needs none).
+	 */
+	void (*thread_init)(void);
 };
 
 struct export_stats {

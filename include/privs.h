@@ -50,6 +50,13 @@ int privs_user_become(const struct privs_user *u);
  * (0) when the tracer is not root.
  */
 int privs_drop_caps(void);
+/*
+ * Capabilities are a thread's: privs_drop_caps() changes the calling thread and the threads it
+ * starts afterwards. A thread started before that needs none (the OTLP sender) calls this first:
+ * it drops every capability of the calling thread and sets no_new_privs. 0 or -errno; a no-op
+ * when the tracer is not root.
+ */
+int privs_drop_thread_caps(void);
 /* The effective set privs_drop_caps() leaves on this kernel, as /proc/PID/status shows it. */
 uint64_t privs_kept_caps(void);
 

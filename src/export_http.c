@@ -55,6 +55,7 @@ struct export_http {
 	bool ready;	       /* curl, lock and cond set up: __free undoes them */
 	pthread_t thread;
 	bool thread_started;
+	void (*thread_init)(void); /* export_opts.thread_init */
 	/* everything below lock is shared with the sender thread */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -377,6 +378,9 @@ static void *sender_main(void *arg)
 	struct xbatch *b;
 	CURL *c;
 
+	pthread_setname_np(pthread_self(), "tt-export"); /* ps -L, /proc/PID/task */
+	if (h->thread_init)
+		h->thread_init();
 	tt_buf_init(&x.resp, TT_MAX_EXPORT_RESPONSE);
 	c = sender_curl(h, &x);
 	pthread_mutex_lock(&h->lock);
@@ -612,6 +616,7 @@ struct export_http *export_http__new(const struct export_opts *o, const char *ur
 	if (!h)
 		return NULL;
 	h->o = *o;
+	h->thread_init = o->thread_init;
 	err = http_config(h) ?: http_start(h, url);
 	/* the strings were borrowed for the set-up: nothing reads them later */
 	h->o = (struct export_opts){

@@ -260,6 +260,16 @@ static void tap_call(const struct genai_call *call, void *ctx)
 	write_line(a, jsonl_call(&a->line, call, &c));
 }
 
+/* The OTLP/HTTP sender thread's first step: it needs no capability, and keeps none. */
+static void sender_drop_caps(void)
+{
+	int err = privs_drop_thread_caps();
+
+	if (err)
+		tt_warn("export: the sender thread could not drop its capabilities: %s",
+			strerror(-err));
+}
+
 /* The exporter (-o file, stdout format, OTLP/HTTP) and the pipeline feeding it. */
 static int setup_pipeline(struct app *a)
 {
@@ -280,6 +290,7 @@ static int setup_pipeline(struct app *a)
 	if (a->o.otlp_endpoint)
 		eo.endpoint = a->o.otlp_endpoint;
 	eo.version = TT_VERSION;
+	eo.thread_init = sender_drop_caps;
 	eo.clock.boot_ns = a->clk.boot_ns;
 	eo.clock.real_ns = a->clk.real_ns;
 	stdout_free = !(a->o.raw && (!a->o.raw_file || !strcmp(a->o.raw_file, "-"))) &&
@@ -391,6 +402,13 @@ static int run_replay(struct app *a)
 	a->clk.real_ns = h.real_ns;
 	a->last_rec_ns = h.boot_ns;
 	if (setup_pipeline(a) || setup_events(a, -1)) {
+		capfile_reader__close(r);
+		return 1;
+	}
+	/* the capture is anybody's bytes: parse it with no capability (its files are open) */
+	err = privs_drop_thread_caps();
+	if (err) {
+		tt_msg("cannot drop capabilities: %s", strerror(-err));
 		capfile_reader__close(r);
 		return 1;
 	}

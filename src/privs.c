@@ -246,11 +246,11 @@ uint64_t privs_kept_caps(void)
 	return keep;
 }
 
-int privs_drop_caps(void)
+/* Keeps keep (of what the thread holds) in this thread's sets, drops the rest; no_new_privs. */
+static int drop_to(uint64_t keep)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
-	uint64_t keep = privs_kept_caps();
 	int cap, last = cap_last();
 
 	if (geteuid() != 0)
@@ -272,4 +272,14 @@ int privs_drop_caps(void)
 	data[0].effective = data[0].permitted = (uint32_t)keep;
 	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
 	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+int privs_drop_caps(void)
+{
+	return drop_to(privs_kept_caps());
+}
+
+int privs_drop_thread_caps(void)
+{
+	return drop_to(0);
 }

@@ -131,6 +131,7 @@ static void *work_main(void *arg)
 	struct prober_work *w = arg;
 	struct work_item it;
 
+	pthread_setname_np(pthread_self(), "tt-inspect"); /* ps -L, /proc/PID/task */
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
 		if (!w->n) {

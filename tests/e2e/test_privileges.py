@@ -130,6 +130,41 @@ def test_tracer_drops_capabilities():
        "COMMAND without no_new_privs (sudo and setuid programs still work as root)")
 
 
+
+def test_every_tracer_thread_drops_capabilities():
+    """Capabilities are per thread: the OTLP/HTTP sender, started before the drop, holds none,
+    and no thread of the tracer holds more than the documented set."""
+    last = int(open("/proc/sys/kernel/cap_last_cap").read())
+    mine = caps(open("/proc/self/status").read().splitlines(), "CapEff")
+    want = KEPT_CAPS & mine if last >= 40 else mine
+    w = Workdir()
+    portf = w.file("recv.port")
+    srv = subprocess.Popen([PY, RECEIVER, "--port-file", portf, "--out", w.file("recv.jsonl")],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while not os.path.exists(portf):
+            check(srv.poll() is None and time.time() < deadline, "the receiver started")
+            time.sleep(0.02)
+        url = "http://127.0.0.1:%d" % int(open(portf).read())
+        out = traced(["--otlp-endpoint", url],
+                     "for t in /proc/$PPID/task/*; do echo $(cat $t/comm)"
+                     " $(grep -E '^(CapEff|CapPrm|NoNewPrivs):' $t/status | tr -s '\\t' ' ');"
+                     " done", root_env(), "/")
+    finally:
+        srv.terminate()
+        srv.wait()
+    check(len(out) >= 2, "the tracer has its sender thread: %s" % out)
+    for line in out:
+        f = line.split()
+        eff, prm = int(f[f.index("CapEff:") + 1], 16), int(f[f.index("CapPrm:") + 1], 16)
+        eq(eff & ~want, 0, "thread %s: CapEff within the kept set (%s)" % (f[0], line))
+        eq(prm & ~want, 0, "thread %s: CapPrm within the kept set (%s)" % (f[0], line))
+        eq(f[f.index("NoNewPrivs:") + 1], "1", "thread %s: no_new_privs" % f[0])
+    eq([line.split()[0] for line in out if "CapEff: 0000000000000000" in line], ["tt-export"],
+       "the sender thread holds nothing: %s" % out)
+
+
 def test_output_files_private():
     """-o, --raw=FILE and --record: created 0600 (an existing file of ours made so), and not
     open in COMMAND."""

@@ -208,8 +208,10 @@ static const struct redact_case target_cases[] = {
 	{ "/a?x=1&token=abc&b", "/a?x=1&token=REDACTED&b" },
 	{ "/a?API_KEY=1&apikey=&access_token=2&",
 	  "/a?API_KEY=REDACTED&apikey=REDACTED&access_token=REDACTED&" },
-	/* the fixed list of names, and no fragment rule */
-	{ "/a?password=1&x#token=2", "/a?password=1&x#token=2" },
+	/* every name that names a secret, in the fragment too; user info of an absolute form */
+	{ "/a?password=1&x#token=2", "/a?password=REDACTED&x#token=REDACTED" },
+	{ "/a?max_tokens=1;sig=2", "/a?max_tokens=1;sig=REDACTED" },
+	{ "http://u:p@ss@h/x?k=1", "http://h/x?k=1" },
 	{ "/plain/path", "/plain/path" },
 	{ "/p/sk-proj-abcdefghijklmnopqrstuvwxyz/x?", "/p/REDACTED/x?" },
 };
@@ -257,11 +259,11 @@ static const struct redact_case json_cases[] = {
 	{ "{\"api_key\": \"abc\", \"max_tokens\": 10, \"headers\": {\"Authorization\": \"B x\"}}",
 	  "{\"api_key\": \"REDACTED\", \"max_tokens\": 10, \"headers\": {\"Authorization\": "
 	  "\"REDACTED\"}}" },
-	/* a number stays; an argv array: the item after an option naming a secret */
-	{ "{\"token\": 12, \"argv\": [\"x\", \"--token\", \"t\", \"-v\"], "
+	/* a number hidden too (a count stays); an argv array: the item after a secret option */
+	{ "{\"token\": 12, \"max_tokens\": 5, \"argv\": [\"x\", \"--token\", \"t\", \"-v\"], "
 	  "\"o\": \"--token\"}",
-	  "{\"token\": 12, \"argv\": [\"x\", \"--token\", \"REDACTED\", \"-v\"], "
-	  "\"o\": \"--token\"}" },
+	  "{\"token\": \"REDACTED\", \"max_tokens\": 5, \"argv\": [\"x\", \"--token\", "
+	  "\"REDACTED\", \"-v\"], \"o\": \"--token\"}" },
 	/* quotes in a value: escaped again; untouched values keep their escapes */
 	{ "[{\"c\":\"login -password \\\"a b\\\" x\"},\"caf\\u00e9 \\/ok\"]",
 	  "[{\"c\":\"login -password \\\"REDACTED\\\" x\"},\"caf\\u00e9 \\/ok\"]" },

@@ -67,6 +67,11 @@ int redact_argv(char **argv, size_t argc);
  */
 char *redact_url(const char *scheme, const char *host, const char *target);
 /*
+ * An id that works as a credential (Mcp-Session-Id) as it may leave: 16 hex digits of a hash
+ * of id[0..len), equal for equal ids. A new string, NULL on -ENOMEM.
+ */
+char *redact_id(const char *id, size_t len);
+/*
  * HTTP headers whose values never leave the HTTP layer: Authorization, Proxy-Authorization,
  * Cookie, Set-Cookie, X-API-Key, API-Key, X-Goog-API-Key (case-insensitive). The name is kept:
  * later stages may key on it.

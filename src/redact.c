@@ -139,7 +139,24 @@ static size_t word_end(const char *s, size_t i)
 	return i;
 }
 
-/* Appends REDACT_MARK for the value at s[i..]: quoted or a word. Returns the index after it. */
+/* A value word that is an auth scheme (Bearer, Basic...) takes the word after it too. */
+static size_t scheme_end(const char *s, size_t v, size_t e)
+{
+	static const char *const schemes[] = { "bearer", "basic", "token", "digest", "bot" };
+	size_t n = e;
+
+	if (!IN(s + v, e - v, schemes) || (s[n] != ' ' && s[n] != '\t'))
+		return e;
+	while (s[n] == ' ' || s[n] == '\t')
+		n++;
+	n = word_end(s, n);
+	return n > e + 1 && !redact_is_space(s[n - 1]) ? n : e;
+}
+
+/*
+ * Appends REDACT_MARK for the value at s[i..]: quoted, or a word (two after an auth scheme:
+ * TOKEN=Basic dXNl...). Returns the index after it.
+ */
 static size_t put_value(struct tt_buf *b, const char *s, size_t i)
 {
 	char q = s[i];
@@ -155,24 +172,10 @@ static size_t put_value(struct tt_buf *b, const char *s, size_t i)
 			tt_buf_addc(b, q);
 		return s[j] ? j + 1 : j;
 	}
-	j = word_end(s, i);
+	j = scheme_end(s, i, word_end(s, i));
 	if (j > i)
 		tt_buf_addstr(b, REDACT_MARK);
 	return j;
-}
-
-/* A value word that is an auth scheme (Bearer, Basic...) takes the word after it too. */
-static size_t scheme_end(const char *s, size_t v, size_t e)
-{
-	static const char *const schemes[] = { "bearer", "basic", "token", "digest", "bot" };
-	size_t n = e;
-
-	if (!IN(s + v, e - v, schemes) || (s[n] != ' ' && s[n] != '\t'))
-		return e;
-	while (s[n] == ' ' || s[n] == '\t')
-		n++;
-	n = word_end(s, n);
-	return n > e + 1 && !redact_is_space(s[n - 1]) ? n : e;
 }
 
 /* "Name: value" where Name is a credential header. Returns the index after it, 0 if none. */

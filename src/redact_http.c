@@ -5,6 +5,8 @@
  * key shapes), and the values of credential headers.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -132,5 +134,27 @@ char *redact_target(const char *target, size_t len)
 	out = tt_buf_steal(&b, &len);
 	if (out)
 		out[redact_mem(out, len)] = '\0';
+	return out;
+}
+
+/*
+ * A 64-bit FNV-1a over the id, then the splitmix64 finaliser, so that close ids (counters) give
+ * unrelated hashes. Not reversible, and stable across runs: equal ids still correlate spans.
+ */
+char *redact_id(const char *id, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char *out;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)id[i]) * 0x100000001b3ULL;
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	if (asprintf(&out, "%016" PRIx64, h) < 0)
+		return NULL;
 	return out;
 }

@@ -59,3 +59,35 @@ void test_log_stderr(void)
 	got[len] = '\0';
 	ASSERT_STREQ(got, want, "stderr");
 }
+
+/* Text from traced programs in a message: no control character reaches the terminal raw. */
+void test_log_escapes(void)
+{
+	static const char want[] =
+		"tracetree-bpf: warning: exec /tmp/a\\ntracetree-bpf: error: forged\\x1b[2J\\t\\x07\\x9b\xc3\xa9\n"
+		"libbpf: x\\x1b]0;t\\x07\\ny\n";
+	char got[512];
+	ssize_t n, len = 0;
+	int fds[2];
+	pid_t pid;
+
+	if (!ASSERT_OK(pipe(fds), "pipe"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], STDERR_FILENO);
+		tt_log_set_sink(NULL, NULL);
+		tt_log_set_level(TT_LOG_DEBUG);
+		tt_warn("exec %s",
+			"/tmp/a\ntracetree-bpf: error: forged\x1b[2J\t\a\xc2\x9b\xc3\xa9");
+		raw(TT_LOG_DEBUG, "libbpf: %s\n", "x\x1b]0;t\a\ny");
+		_exit(0);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], got + len, sizeof(got) - 1 - len)) > 0)
+		len += n;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	got[len] = '\0';
+	ASSERT_STREQ(got, want, "escaped");
+}

@@ -377,7 +377,7 @@ static int run_replay(struct app *a)
 		if (!events__push(a->events, rec, size))
 			tick(a, a->last_rec_ns);
 	}
-	if (ret < 0) {
+	if (ret < 0 && !exiting) { /* a read the signal interrupted is no error */
 		tt_msg("%s: %s", a->o.replay_file, strerror(-ret));
 		err = 1;
 	}

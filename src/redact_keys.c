@@ -284,9 +284,10 @@ static size_t match_at(const char *s, size_t len, size_t i, size_t *keep, struct
 	n = match_prefix(s, len, i, sc);
 	if (!n)
 		n = match_jwt(s, len, i, sc);
-	if (!n)
-		n = match_scheme(s, len, i, keep);
-	return n;
+	/* a key inside a longer word hides the whole word: no tail of it is left */
+	if (n)
+		return n + span_cls(s, len, i + n, CLS_KEY);
+	return match_scheme(s, len, i, keep);
 }
 
 /* ---- percent-encoded runs: a key in a URL query or a form body ---- */
@@ -383,7 +384,11 @@ static bool scan_has_secret(const char *s, size_t len)
 	return false;
 }
 
-size_t redact_mem(char *s, size_t len)
+/*
+ * One pass of redact_mem(). What it leaves can join into a new shape ("x/" REDACTED "/y..."
+ * a run of 40 base64 characters): redact_mem() runs it again then, a bounded number of times.
+ */
+static size_t mem_pass(char *s, size_t len)
 {
 	struct scan sc = { 0 };
 	size_t r = 0, w = 0, n, keep;
@@ -403,6 +408,16 @@ size_t redact_mem(char *s, size_t len)
 		r += n;
 	}
 	return memchr(s, '%', w) ? redact_pct(s, w, NULL) : w;
+}
+
+size_t redact_mem(char *s, size_t len)
+{
+	int pass;
+
+	len = mem_pass(s, len);
+	for (pass = 0; pass < 3 && redact_has_secret(s, len); pass++)
+		len = mem_pass(s, len);
+	return len;
 }
 
 size_t redact_str(char *s)

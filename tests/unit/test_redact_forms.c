@@ -46,6 +46,8 @@ static const struct form forms[] = {
 	  "github.com" },
 	/* key shapes */
 	{ "id ASIAIOSFODNN7EXAMPLE x", "ASIAIOSFODNN7EXAMPLE", "id" },
+	/* a key inside a longer word: the whole word, no tail (found by fuzz_redact) */
+	{ "id ASIAIOSFODNN7EXAMPLExfRPtail x", "xfRP", "id" },
 	{ "aws wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY x", "wJalrXUtnFEMI/K7MDENG", "aws" },
 	{ "stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc", "4eC39HqLyjWDarjtT1zdp7dc", "stripe" },
 	{ "stripe rk_live_51H8abcdEFGH0123", "51H8abcdEFGH0123", "stripe" },

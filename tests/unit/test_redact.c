@@ -2,7 +2,6 @@
 /* test_redact.c: key-like strings become REDACTED, everything else is left alone. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "redact.h"
 #include "test.h"
@@ -83,39 +82,7 @@ void test_redact_mem_bounds(void)
 	}
 }
 
-/*
- * Every pass is linear in its input: 256 KiB of JWT starts that each fail ("eyJ-eyJ-...")
- * took seconds when every start scanned to the end, and take milliseconds now.
- */
-void test_redact_linear(void)
-{
-	static const char *const pats[] = { "eyJ-", "eyJaaaaaaaaaaaaa.-eyJ", "\"a\":", "--token ",
-					    "Bearer  -" };
-	size_t n = 256 * 1024, i, k, pl;
-	struct timespec t0, t1;
-	char *s = malloc(n + 1), *r;
-	double secs;
-
-	if (!ASSERT_OK_PTR(s, "alloc"))
-		return;
-	for (k = 0; k < sizeof(pats) / sizeof(pats[0]); k++) {
-		pl = strlen(pats[k]);
-		for (i = 0; i < n; i++)
-			s[i] = pats[k][i % pl];
-		s[n] = '\0';
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		redact_has_secret(s, n);
-		r = redact_json(s, n);
-		free(r);
-		r = redact_text(s);
-		free(r);
-		redact_mem(s, n);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		ASSERT_TRUE(secs < 5.0, pats[k]);
-	}
-	free(s);
-}
+/* Linearity: test_redact_linear_1mib (test_redact_forms.c). */
 
 /* ---- rules for text from traced programs ---- */
 

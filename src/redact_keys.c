@@ -246,18 +246,23 @@ static size_t match_aws_secret(const char *s, size_t len, size_t i, struct scan 
 	size_t n, k;
 	bool up = false, lo = false, dg = false;
 
+	size_t at = i;
+
 	if (i < sc->b64_end || (i && (in_cls((unsigned char)s[i - 1], CLS_B64) || s[i - 1] == '=')))
 		return 0;
 	n = span_cls(s, len, i, CLS_B64);
 	sc->b64_end = i + n;
-	if (n != 40 || (i + n < len && s[i + n] == '='))
+	/* escaped text (\n, \u0013): the key starts after the escape */
+	if (i && s[i - 1] == '\\')
+		at = i + (s[i] == 'u' && n >= 5 ? 5 : 1);
+	if (i + n - at != 40 || (i + n < len && s[i + n] == '='))
 		return 0;
-	for (k = i; k < i + n; k++) {
+	for (k = at; k < i + n; k++) {
 		up |= s[k] >= 'A' && s[k] <= 'Z';
 		lo |= s[k] >= 'a' && s[k] <= 'z';
 		dg |= s[k] >= '0' && s[k] <= '9';
 	}
-	return up && lo && dg ? n : 0;
+	return up && lo && dg ? n : 0; /* the escape letter hidden with it */
 }
 
 /* Whether c may start a prefix rule, a JWT, or Bearer / Basic: a quick test before them. */

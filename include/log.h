@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* log.h: leveled logging to stderr, module-prefixed by the caller. */
+/*
+ * log.h: leveled logging to stderr, module-prefixed by the caller. Every message (tt_log,
+ * tt_msg, tt_vlog_raw) is escaped in one place before it reaches the terminal or the sink:
+ * control characters (C0, DEL, C1) become \n, \t, \r, \xHH, only a final newline stays, so
+ * text from traced programs can neither run escape sequences nor forge log lines.
+ */
 #ifndef TT_LOG_H
 #define TT_LOG_H
 

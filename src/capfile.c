@@ -121,6 +121,21 @@ int capfile_writer__close(struct capfile_writer *w)
 	return err;
 }
 
+/* Reads and drops n bytes of f; 0, or -1 when f ends first. */
+static int skip_bytes(FILE *f, size_t n)
+{
+	unsigned char buf[256];
+	size_t k;
+
+	while (n) {
+		k = n < sizeof(buf) ? n : sizeof(buf);
+		if (fread(buf, 1, k, f) != k)
+			return -1;
+		n -= k;
+	}
+	return 0;
+}
+
 struct capfile_reader *capfile_reader__open(const char *path, struct capfile_header *h)
 {
 	unsigned char hdr[CAP_HDR_SIZE];
@@ -141,7 +156,8 @@ struct capfile_reader *capfile_reader__open(const char *path, struct capfile_hea
 		goto fail;
 	}
 	hsize = get32(hdr + 8);
-	if (hsize < CAP_HDR_SIZE || hsize > 4096 || fseek(r->f, (long)hsize, SEEK_SET)) {
+	/* the rest of a longer header read, not sought: a capture may come through a pipe */
+	if (hsize < CAP_HDR_SIZE || hsize > 4096 || skip_bytes(r->f, hsize - CAP_HDR_SIZE)) {
 		tt_warn("capfile: %s: bad header size %u", path, hsize);
 		goto fail;
 	}

@@ -412,12 +412,13 @@ static int run_replay(struct app *a)
 		capfile_reader__close(r);
 		return 1;
 	}
-	while ((ret = capfile_reader__next(r, &rec, &size)) > 0) {
+	/* a signal stops it between records (each one's work is bounded), as it stops live mode */
+	while (!exiting && (ret = capfile_reader__next(r, &rec, &size)) > 0) {
 		/* replay runs on the capture's clock, so its output does not depend on when */
 		if (!events__push(a->events, rec, size))
 			tick(a, a->last_rec_ns);
 	}
-	if (ret < 0) {
+	if (ret < 0 && !exiting) { /* a read the signal interrupted is no error */
 		tt_msg("%s: %s", a->o.replay_file, strerror(-ret));
 		err = 1;
 	}

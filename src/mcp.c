@@ -10,6 +10,7 @@
 
 #include "tt_limits.h"
 #include "mcp.h"
+#include "redact.h"
 
 void mcp_call__free(struct mcp_call *c)
 {
@@ -50,7 +51,16 @@ static bool dup_to(char **dst, const char *s)
 	return *dst != NULL;
 }
 
-/* A JSON value as compact text, cut at TT_MAX_GENAI_CONTENT. */
+/* *dst = s redacted (redact_text_cap(), cut at cap first); false on -ENOMEM. */
+static bool text_to(char **dst, const char *s, size_t cap)
+{
+	if (!s || *dst)
+		return true;
+	*dst = redact_text_cap(s, strlen(s), cap);
+	return *dst != NULL;
+}
+
+/* A JSON value as compact text, cut at TT_MAX_GENAI_CONTENT, redacted (redact_json()). */
 static bool json_to(char **dst, const cJSON *v)
 {
 	char *s;
@@ -60,10 +70,18 @@ static bool json_to(char **dst, const cJSON *v)
 	s = cJSON_PrintUnformatted(v);
 	if (!s)
 		return false;
-	if (strlen(s) > TT_MAX_GENAI_CONTENT)
-		s[TT_MAX_GENAI_CONTENT] = '\0';
-	*dst = s;
-	return true;
+	*dst = redact_content_cap(s, strlen(s), TT_MAX_GENAI_CONTENT);
+	free(s);
+	return *dst != NULL;
+}
+
+/* The Mcp-Session-Id works as a credential: only its hash (redact_id()) leaves. */
+static bool session_to(char **dst, const char *s)
+{
+	if (!s || *dst)
+		return true;
+	*dst = redact_id(s, strlen(s));
+	return *dst != NULL;
 }
 
 /* A JSON-RPC id as text: strings as they are, integers in decimal. */
@@ -111,7 +129,7 @@ static int parse_request(struct mcp_call *c, const cJSON *req)
 	} else if (!strcmp(m, "prompts/get")) {
 		ok &= dup_to(&c->prompt_name, get_str(params, "name"));
 	} else if (!strncmp(m, "resources/", 10)) {
-		ok &= dup_to(&c->resource_uri, get_str(params, "uri"));
+		ok &= text_to(&c->resource_uri, get_str(params, "uri"), TT_MAX_GENAI_CONTENT);
 	} else if (!strcmp(m, "initialize")) {
 		ok &= dup_to(&c->protocol_version, get_str(params, "protocolVersion"));
 	}
@@ -159,7 +177,7 @@ static int match_response(struct mcp_call *c, const char *text, size_t len)
 			c->error_code = cJSON_IsNumber(id) && fabs(id->valuedouble) < 9e15 ?
 						(int64_t)id->valuedouble :
 						0;
-			ok &= dup_to(&c->error_message, get_str(err, "message"));
+			ok &= text_to(&c->error_message, get_str(err, "message"), TT_MAX_GENAI_STR);
 		}
 		if (cJSON_IsTrue(get(res, "isError")))
 			c->tool_error = true;
@@ -215,9 +233,11 @@ int mcp_decode(const struct http_exchange *x, struct mcp_call **out)
 	c = calloc(1, sizeof(*c));
 	err = c ? parse_request(c, req) : -ENOMEM;
 	cJSON_Delete(body);
-	if (!err && !dup_to(&c->session_id, http_headers_get(&x->req.headers, "mcp-session-id")))
+	if (!err &&
+	    !session_to(&c->session_id, http_headers_get(&x->req.headers, "mcp-session-id")))
 		err = -ENOMEM;
-	if (!err && !dup_to(&c->session_id, http_headers_get(&x->resp.headers, "mcp-session-id")))
+	if (!err &&
+	    !session_to(&c->session_id, http_headers_get(&x->resp.headers, "mcp-session-id")))
 		err = -ENOMEM;
 	if (!err) {
 		/* the header, when sent, wins over initialize's proposal */

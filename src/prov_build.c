@@ -93,14 +93,10 @@ int prov_set_stop(struct prov_ctx *p, const cJSON *stop)
 	return 0;
 }
 
-/* The rules of redact.h on the whole text first (a cut could split a secret), then the cap. */
+/* Cut to the cap first (never inside a word: redact_text_cap), then the rules of redact.h. */
 static char *dup_redacted(const char *s, size_t cap)
 {
-	char *d = redact_text(s);
-
-	if (d && strlen(d) > cap)
-		d[cap] = '\0';
-	return d;
+	return redact_text_cap(s, strlen(s), cap);
 }
 
 int prov_set_error(struct prov_ctx *p, const cJSON *err)
@@ -131,26 +127,22 @@ int prov_set_error(struct prov_ctx *p, const cJSON *err)
 }
 
 /*
- * JSON text of a content value (redacted, capped); strings are taken as they are. Redacted
- * before the cap, so that a cut cannot split a secret.
+ * JSON text of a content value (redacted, capped); strings are taken as they are. Cut to the
+ * cap before it is redacted (redact_content_cap(): never inside a word), so the work is bounded.
  */
 static char *content_text(const cJSON *v, uint32_t *flags)
 {
-	char *s, *red;
+	char *s = cJSON_IsString(v) ? v->valuestring : cJSON_PrintUnformatted(v), *red;
+	size_t n;
 
-	if (cJSON_IsString(v)) {
-		red = redact_content(v->valuestring, strlen(v->valuestring));
-	} else {
-		s = cJSON_PrintUnformatted(v);
-		if (!s)
-			return NULL;
-		red = redact_json(s, strlen(s));
-		free(s);
-	}
-	if (red && strlen(red) > TT_MAX_GENAI_CONTENT) {
-		red[TT_MAX_GENAI_CONTENT] = '\0';
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	red = redact_content_cap(s, n, TT_MAX_GENAI_CONTENT);
+	if (red && (n > TT_MAX_GENAI_CONTENT || strlen(red) >= TT_MAX_GENAI_CONTENT))
 		*flags |= GENAI_F_CONTENT_TRUNCATED;
-	}
+	if (!cJSON_IsString(v))
+		free(s);
 	return red;
 }
 

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * redact.c: credentials in text taken from traced programs become REDACTED: key-like strings
- * (API keys, tokens, JWTs, Bearer values), and the values that command-line, header and
- * assignment rules name as secrets, in plain text, argv, URLs, HTTP header values and request
- * targets; redact_json.c applies the same rules inside JSON texts. The one home of redaction.
+ * redact.c: credentials in text taken from traced programs become REDACTED: the values that
+ * command-line, header, assignment, URL and JSON-member rules name as secrets, in plain text,
+ * argv, URLs, HTTP header values and request targets, then key-shaped strings (redact_keys.c);
+ * redact_json.c applies the same rules inside JSON texts. The one home of redaction.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,220 +16,28 @@
 #include "redact.h"
 #include "redact_internal.h"
 
-enum cls {
-	CLS_KEY,   /* A-Z a-z 0-9 _ - */
-	CLS_ALNUM, /* A-Z a-z 0-9 */
-	CLS_WORD,  /* A-Z a-z 0-9 _ */
-	CLS_DASH,  /* A-Z a-z 0-9 - */
-	CLS_UPNUM, /* A-Z 0-9 */
-	CLS_TOKEN, /* RFC 6750 b64token: A-Z a-z 0-9 - . _ ~ + / = */
-};
-
-struct prefix_rule {
-	const char *prefix;
-	enum cls body;
-	size_t min_body;
-};
-
-/* Every rule matches at least MARK_LEN bytes, so replacement happens in place. */
-/* clang-format off */
-static const struct prefix_rule rules[] = {
-	{ "sk-", CLS_KEY, 16 },		/* OpenAI, Anthropic (sk-ant-), OpenRouter (sk-or-) */
-	{ "AIza", CLS_KEY, 30 },	/* Google API keys */
-	{ "ghp_", CLS_ALNUM, 30 },	/* GitHub tokens */
-	{ "gho_", CLS_ALNUM, 30 },
-	{ "ghu_", CLS_ALNUM, 30 },
-	{ "ghs_", CLS_ALNUM, 30 },
-	{ "ghr_", CLS_ALNUM, 30 },
-	{ "github_pat_", CLS_WORD, 20 },
-	{ "xoxa-", CLS_DASH, 10 },	/* Slack */
-	{ "xoxb-", CLS_DASH, 10 },
-	{ "xoxe-", CLS_DASH, 10 },
-	{ "xoxp-", CLS_DASH, 10 },
-	{ "xoxr-", CLS_DASH, 10 },
-	{ "xoxs-", CLS_DASH, 10 },
-	{ "AKIA", CLS_UPNUM, 16 },	/* AWS access key ids */
-	{ "hf_", CLS_ALNUM, 30 },	/* Hugging Face */
-};
-/* clang-format on */
-
-static bool is_alnum(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static bool in_cls(unsigned char c, enum cls k)
-{
-	switch (k) {
-	case CLS_KEY:
-		return is_alnum(c) || c == '_' || c == '-';
-	case CLS_ALNUM:
-		return is_alnum(c);
-	case CLS_WORD:
-		return is_alnum(c) || c == '_';
-	case CLS_DASH:
-		return is_alnum(c) || c == '-';
-	case CLS_UPNUM:
-		return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-	case CLS_TOKEN:
-		return is_alnum(c) || strchr("-._~+/=", c) != NULL;
-	}
-	return false;
-}
-
-static size_t span_cls(const char *s, size_t len, size_t i, enum cls k)
-{
-	size_t j = i;
-
-	while (j < len && in_cls((unsigned char)s[j], k))
-		j++;
-	return j - i;
-}
-
-/*
- * A key starts at a word boundary. The character before may also be the letter of a JSON or
- * shell escape (\n, \t) when the text is still escaped.
- */
-static bool at_boundary(const char *s, size_t i)
-{
-	if (i == 0 || (!is_alnum((unsigned char)s[i - 1]) && s[i - 1] != '_'))
-		return true;
-	return i >= 2 && s[i - 2] == '\\';
-}
-
-static size_t match_prefix(const char *s, size_t len, size_t i)
-{
-	size_t k, pl, body;
-
-	for (k = 0; k < sizeof(rules) / sizeof(rules[0]); k++) {
-		pl = strlen(rules[k].prefix);
-		if (len - i < pl || memcmp(s + i, rules[k].prefix, pl))
-			continue;
-		body = span_cls(s, len, i + pl, rules[k].body);
-		if (body >= rules[k].min_body)
-			return pl + body;
-	}
-	return 0;
-}
-
-/*
- * One pass over a text. A JWT tried at i and given up on fails again at every later start
- * inside its first segment (the same segments follow, the first only shorter): such starts
- * are not tried again, else "eyJ-eyJ-eyJ-..." would take time quadratic in its length.
- */
-struct scan {
-	size_t jwt_fail_end; /* end of the first segment of the last JWT given up on */
-};
-
-/* header.payload.signature, base64url; the signature may be empty (alg none). */
-static size_t match_jwt(const char *s, size_t len, size_t i, struct scan *sc)
-{
-	size_t j = i, seg, first;
-
-	if (i < sc->jwt_fail_end || len - i < 3 || memcmp(s + i, "eyJ", 3))
-		return 0;
-	first = seg = span_cls(s, len, j, CLS_KEY);
-	if (seg < 10 || j + seg >= len || s[j + seg] != '.')
-		goto fail;
-	j += seg + 1;
-	seg = span_cls(s, len, j, CLS_KEY);
-	if (seg < 10 || j + seg >= len || s[j + seg] != '.')
-		goto fail;
-	j += seg + 1;
-	j += span_cls(s, len, j, CLS_KEY);
-	return j - i;
-fail:
-	sc->jwt_fail_end = i + first;
-	return 0;
-}
-
-/* "Bearer <token>": *keep gets the bytes of "Bearer " kept before the replaced token. */
-static size_t match_bearer(const char *s, size_t len, size_t i, size_t *keep)
-{
-	size_t j = i + 6, tok;
-
-	if (len - i < 6 || strncasecmp(s + i, "bearer", 6))
-		return 0;
-	if (j >= len || (s[j] != ' ' && s[j] != '\t'))
-		return 0;
-	while (j < len && (s[j] == ' ' || s[j] == '\t'))
-		j++;
-	tok = span_cls(s, len, j, CLS_TOKEN);
-	if (tok < MARK_LEN)
-		return 0;
-	*keep = j - i;
-	return j + tok - i;
-}
-
-/* Length of the secret starting at s[i] (0 if none); *keep = leading bytes to leave alone. */
-static size_t match_at(const char *s, size_t len, size_t i, size_t *keep, struct scan *sc)
-{
-	size_t n;
-
-	*keep = 0;
-	if (!at_boundary(s, i))
-		return 0;
-	n = match_prefix(s, len, i);
-	if (!n)
-		n = match_jwt(s, len, i, sc);
-	if (!n)
-		n = match_bearer(s, len, i, keep);
-	return n;
-}
-
-size_t redact_mem(char *s, size_t len)
-{
-	struct scan sc = { 0 };
-	size_t r = 0, w = 0, n, keep;
-
-	if (!s)
-		return 0;
-	while (r < len) {
-		n = match_at(s, len, r, &keep, &sc);
-		if (!n || n - keep < MARK_LEN) {
-			s[w++] = s[r++];
-			continue;
-		}
-		memmove(s + w, s + r, keep);
-		w += keep;
-		memcpy(s + w, REDACT_MARK, MARK_LEN);
-		w += MARK_LEN;
-		r += n;
-	}
-	return w;
-}
-
-size_t redact_str(char *s)
-{
-	size_t n;
-
-	if (!s)
-		return 0;
-	n = redact_mem(s, strlen(s));
-	s[n] = '\0';
-	return n;
-}
-
-bool redact_has_secret(const char *s, size_t len)
-{
-	struct scan sc = { 0 };
-	size_t i, n, keep;
-
-	for (i = 0; s && i < len; i++) {
-		n = match_at(s, len, i, &keep, &sc);
-		if (n && n - keep >= MARK_LEN)
-			return true;
-	}
-	return false;
-}
-
-/* ---- rules for text: options, assignments, headers ---- */
+/* ---- names that name a secret ---- */
 
 /* Name parts that say "this holds a secret" (compared case-insensitively, whole parts). */
 static const char *const secret_parts[] = {
-	"key",	       "apikey",   "accesskey", "secretkey", "privatekey",    "token",
-	"secret",      "password", "passwd",	"pwd",	     "passphrase",    "credential",
-	"credentials", "sig",	   "signature", "auth",	     "authorization", "cookie",
+	"key",	       "keys",	  "apikey",  "apikeys",	  "accesskey",	"secretkey",
+	"privatekey",  "token",	  "secret",  "secrets",	  "password",	"passwords",
+	"passwd",      "pass",	  "pw",	     "pwd",	  "passphrase", "credential",
+	"credentials", "creds",	  "sig",     "signature", "auth",	"authorization",
+	"cookie",      "cookies", "session", "sessionid", "sessid",
+};
+
+/* Endings of a one-part name that still name a secret: PGPASSWORD, GHTOKEN, PHPSESSID. */
+static const char *const secret_ends[] = {
+	"password", "passwd", "secret", "token", "apikey", "sessid", "sessionid",
+};
+
+/* Parts that make "tokens" (and a number under a secret name) a count: max_tokens. */
+static const char *const count_parts[] = {
+	"max",	    "min",	 "input", "output",    "total",	    "prompt",	  "completion",
+	"cached",   "cache",	 "count", "reasoning", "num",	    "budget",	  "limit",
+	"thinking", "audio",	 "text",  "image",     "accepted",  "rejected",	  "creation",
+	"read",	    "remaining", "used",  "context",   "predicted", "candidates", "usage",
 };
 
 static bool is_name_char(unsigned char c)
@@ -236,8 +45,7 @@ static bool is_name_char(unsigned char c)
 	return isalnum(c) || c == '_' || c == '-' || c == '.';
 }
 
-/* Whether name[0..len) is one of list[0..n), case-insensitively. */
-static bool name_in(const char *name, size_t len, const char *const *list, size_t n)
+bool redact_name_in(const char *name, size_t len, const char *const *list, size_t n)
 {
 	size_t i;
 
@@ -247,17 +55,25 @@ static bool name_in(const char *name, size_t len, const char *const *list, size_
 	return false;
 }
 
-static bool secret_part(const char *p, size_t n)
+#define IN(name, len, list) redact_name_in(name, len, list, sizeof(list) / sizeof(list[0]))
+
+static bool ends_in(const char *p, size_t n, const char *const *list, size_t k)
 {
-	return name_in(p, n, secret_parts, sizeof(secret_parts) / sizeof(secret_parts[0]));
+	size_t i, l;
+
+	for (i = 0; i < k; i++) {
+		l = strlen(list[i]);
+		if (n > l && !strncasecmp(p + n - l, list[i], l))
+			return true;
+	}
+	return false;
 }
 
 /*
- * Splits name into parts at non-alphanumerics and lower-to-upper case changes (OPENAI_API_KEY,
- * x-api-key, apiKey, AWSAccessKeyId): a part naming a secret makes the whole name one.
- * Whole parts only, so max_tokens or KEYBOARD stay readable.
+ * Calls fn on each part of name: split at non-alphanumerics and lower-to-upper case changes
+ * (OPENAI_API_KEY, x-api-key, apiKey, AWSAccessKeyId); stops when fn returns true.
  */
-bool redact_secret_name(const char *name, size_t len)
+static bool name_parts(const char *name, size_t len, bool (*fn)(const char *p, size_t n))
 {
 	size_t i = 0, start;
 
@@ -271,18 +87,48 @@ bool redact_secret_name(const char *name, size_t len)
 				break;
 			i++;
 		}
-		if (i > start && secret_part(name + start, i - start))
+		if (i > start && fn(name + start, i - start))
 			return true;
 	}
 	return false;
 }
 
+static bool count_part(const char *p, size_t n)
+{
+	return IN(p, n, count_parts);
+}
+
+bool redact_count_name(const char *name, size_t len)
+{
+	return name_parts(name, len, count_part);
+}
+
+static bool secret_part(const char *p, size_t n)
+{
+	return IN(p, n, secret_parts) ||
+	       ends_in(p, n, secret_ends, sizeof(secret_ends) / sizeof(secret_ends[0]));
+}
+
+static bool tokens_part(const char *p, size_t n)
+{
+	return n == 6 && !strncasecmp(p, "tokens", 6);
+}
+
+/* Whole parts only, so KEYBOARD or monkey stay readable; "tokens" beside a count word too. */
+bool redact_secret_name(const char *name, size_t len)
+{
+	if (name_parts(name, len, secret_part))
+		return true;
+	return name_parts(name, len, tokens_part) && !redact_count_name(name, len);
+}
+
+/* ---- rules for text: options, assignments, headers, URLs, JSON members ---- */
+
 static bool credential_header(const char *name, size_t len)
 {
 	static const char *const hdrs[] = { "proxy-authorization", "set-cookie" };
 
-	return name_in(name, len, hdrs, sizeof(hdrs) / sizeof(hdrs[0])) ||
-	       redact_secret_name(name, len);
+	return IN(name, len, hdrs) || redact_secret_name(name, len);
 }
 
 /* End of an unquoted shell word value starting at i. */
@@ -293,7 +139,24 @@ static size_t word_end(const char *s, size_t i)
 	return i;
 }
 
-/* Appends REDACT_MARK for the value at s[i..]: quoted or a word. Returns the index after it. */
+/* A value word that is an auth scheme (Bearer, Basic...) takes the word after it too. */
+static size_t scheme_end(const char *s, size_t v, size_t e)
+{
+	static const char *const schemes[] = { "bearer", "basic", "token", "digest", "bot" };
+	size_t n = e;
+
+	if (!IN(s + v, e - v, schemes) || (s[n] != ' ' && s[n] != '\t'))
+		return e;
+	while (s[n] == ' ' || s[n] == '\t')
+		n++;
+	n = word_end(s, n);
+	return n > e + 1 && !redact_is_space(s[n - 1]) ? n : e;
+}
+
+/*
+ * Appends REDACT_MARK for the value at s[i..]: quoted, or a word (two after an auth scheme:
+ * TOKEN=Basic dXNl...). Returns the index after it.
+ */
 static size_t put_value(struct tt_buf *b, const char *s, size_t i)
 {
 	char q = s[i];
@@ -309,25 +172,10 @@ static size_t put_value(struct tt_buf *b, const char *s, size_t i)
 			tt_buf_addc(b, q);
 		return s[j] ? j + 1 : j;
 	}
-	j = word_end(s, i);
+	j = scheme_end(s, i, word_end(s, i));
 	if (j > i)
 		tt_buf_addstr(b, REDACT_MARK);
 	return j;
-}
-
-/* A value word that is an auth scheme (Bearer, Basic...) takes the word after it too. */
-static size_t scheme_end(const char *s, size_t v, size_t e)
-{
-	static const char *const schemes[] = { "bearer", "basic", "token", "digest", "bot" };
-	size_t n = e;
-
-	if (!name_in(s + v, e - v, schemes, sizeof(schemes) / sizeof(schemes[0])) ||
-	    (s[n] != ' ' && s[n] != '\t'))
-		return e;
-	while (s[n] == ' ' || s[n] == '\t')
-		n++;
-	n = word_end(s, n);
-	return n > e + 1 && !redact_is_space(s[n - 1]) ? n : e;
 }
 
 /* "Name: value" where Name is a credential header. Returns the index after it, 0 if none. */
@@ -358,30 +206,101 @@ static size_t try_header(struct tt_buf *b, const char *s, size_t i)
 	return e;
 }
 
-/* --secret=V, --secret V, -secret V. Returns the index after the value, 0 if none. */
-static size_t try_option(struct tt_buf *b, const char *s, size_t i)
+/* Commands whose short options carry a password: `mysql -ppw`, `sshpass -p pw`, `curl -b`. */
+enum cmd { CMD_NONE, CMD_MYSQL, CMD_SSHPASS, CMD_CURL };
+
+static enum cmd cmd_of(const char *w, size_t n)
 {
-	size_t j = i, n;
+	static const char *const mysql[] = { "mysql",	  "mysqldump", "mysqladmin",  "mysqlimport",
+					     "mysqlshow", "mariadb",   "mariadb-dump" };
+	const char *slash = memrchr(w, '/', n);
+
+	if (slash) {
+		n -= (size_t)(slash + 1 - w);
+		w = slash + 1;
+	}
+	if (IN(w, n, mysql))
+		return CMD_MYSQL;
+	if (n == 7 && !memcmp(w, "sshpass", 7))
+		return CMD_SSHPASS;
+	if (n == 4 && !memcmp(w, "curl", 4))
+		return CMD_CURL;
+	return CMD_NONE;
+}
+
+/* -u, --user, --proxy-user (curl, wget, git...): a value "user:password". */
+static bool user_option(const char *a, size_t n)
+{
+	static const char *const opts[] = { "-u", "--user", "-U", "--proxy-user", "--http-user" };
+
+	return IN(a, n, opts);
+}
+
+/* A short option of cmd whose value is a secret: mysql -p, sshpass -p, curl -b (cookies). */
+static bool cmd_option(enum cmd cmd, const char *a, size_t n)
+{
+	return n == 2 && a[0] == '-' &&
+	       ((a[1] == 'p' && (cmd == CMD_MYSQL || cmd == CMD_SSHPASS)) ||
+		(a[1] == 'b' && cmd == CMD_CURL));
+}
+
+/* End of the (quoted or plain) value word at s[v]. */
+static size_t value_end(const char *s, size_t v)
+{
+	if (s[v] == '\'' || s[v] == '"')
+		return v + 1 + strcspn(s + v + 1, s[v] == '"' ? "\"" : "'");
+	return word_end(s, v);
+}
+
+/*
+ * Whether the value s[v..e) of option a[0..n) of cmd is a secret, the option not naming one:
+ * user:password after -u, a cookie (name=value, not a file) after curl -b, mysql and sshpass -p.
+ */
+static bool opt_value_secret(enum cmd cmd, const char *a, size_t n, const char *s, size_t v,
+			     size_t e)
+{
+	if (user_option(a, n))
+		return memchr(s + v, ':', e - v) != NULL;
+	if (!cmd_option(cmd, a, n))
+		return false;
+	return a[1] == 'p' || memchr(s + v, '=', e - v) != NULL;
+}
+
+/*
+ * --secret=V, --secret V, -secret V; -u user:pw, --user=user:pw, -uuser:pw; the short options
+ * of cmd_option(), -pV attached too. Returns the index after the value, 0 if none.
+ */
+static size_t try_option(struct tt_buf *b, const char *s, size_t i, enum cmd cmd)
+{
+	size_t j = i, n, v;
 
 	while (s[j] == '-')
 		j++;
 	n = j;
 	while (isalnum((unsigned char)s[n]) || s[n] == '-' || s[n] == '_' || s[n] == '.')
 		n++;
-	if (j == i || n == j || !redact_secret_name(s + j, n - j))
+	if (j == i || n == j)
 		return 0;
-	if (s[n] == '=') {
-		tt_buf_add(b, s + i, n + 1 - i);
-		return put_value(b, s, n + 1);
+	/* -ppw, -ua:pw, -bname=v: a short option and its value in one word */
+	if (j == i + 1 && s[i + 2] && !redact_is_space(s[i + 2]) &&
+	    opt_value_secret(cmd, s + i, 2, s, i + 2, value_end(s, i + 2))) {
+		tt_buf_add(b, s + i, 2);
+		return put_value(b, s, i + 2);
 	}
-	if (s[n] != ' ' && s[n] != '\t')
+	v = n + (s[n] == '=');
+	if (s[n] != '=') {
+		if (s[n] != ' ' && s[n] != '\t')
+			return 0;
+		while (s[v] == ' ' || s[v] == '\t')
+			v++;
+		if (!s[v] || s[v] == '-')
+			return 0;
+	}
+	if (!redact_secret_name(s + j, n - j) &&
+	    !opt_value_secret(cmd, s + i, n - i, s, v, value_end(s, v)))
 		return 0;
-	while (s[n] == ' ' || s[n] == '\t')
-		n++;
-	if (!s[n] || s[n] == '-')
-		return 0;
-	tt_buf_add(b, s + i, n - i);
-	return put_value(b, s, n);
+	tt_buf_add(b, s + i, v - i);
+	return put_value(b, s, v);
 }
 
 /* NAME=value with a secret NAME (env, shell assignments). Index after the value, 0 if none. */
@@ -399,32 +318,157 @@ static size_t try_assign(struct tt_buf *b, const char *s, size_t i)
 	return put_value(b, s, j + 1);
 }
 
-static bool text_boundary(const char *s, size_t i)
+/* scheme://user:password@host: the password (or a long user that is a token) hidden. */
+static size_t try_userinfo(struct tt_buf *b, const char *s, size_t i)
 {
-	return i == 0 || strchr(" \t\n\r'\";&|(`=", s[i - 1]);
+	size_t u = i + 3, e, colon = 0;
+
+	for (e = u; s[e] && !redact_is_space(s[e]) && !strchr("/?#@'\"<>`\\", s[e]); e++)
+		if (s[e] == ':' && !colon)
+			colon = e;
+	if (s[e] != '@' || e == u || (!colon && e - u < 16))
+		return 0;
+	tt_buf_add(b, s + i, (colon ? colon + 1 : u) - i);
+	tt_buf_addstr(b, REDACT_MARK);
+	tt_buf_addc(b, '@');
+	return e + 1;
 }
 
-char *redact_text(const char *s)
+/* A quote: '"', or '\"' in text holding escaped JSON; its length, 0 if none at s[i]. */
+static size_t quote_at(const char *s, size_t i, bool esc)
+{
+	if (esc)
+		return s[i] == '\\' && s[i + 1] == '"' ? 2 : 0;
+	return s[i] == '"';
+}
+
+/* Index after the string whose body starts at i (after its quote). */
+static size_t str_end(const char *s, size_t i, bool esc)
+{
+	while (s[i]) {
+		if (quote_at(s, i, esc))
+			return i + quote_at(s, i, esc);
+		if (s[i] == '\\' && s[i + 1]) {
+			/* escaped JSON: \\ then the escaped character (\" or \\ or a letter) */
+			i += 2;
+			if (esc && s[i - 1] == '\\' && s[i])
+				i += s[i] == '\\' && s[i + 1] ? 2 : 1;
+			continue;
+		}
+		i++;
+	}
+	return i;
+}
+
+/* Index after the JSON object or array starting at s[i] (or the end of a truncated one). */
+static size_t nested_end(const char *s, size_t i, bool esc)
+{
+	size_t depth = 0, q;
+
+	while (s[i]) {
+		q = quote_at(s, i, esc);
+		if (q) {
+			i = str_end(s, i + q, esc);
+			continue;
+		}
+		if (s[i] == '{' || s[i] == '[') {
+			depth++;
+		} else if (s[i] == '}' || s[i] == ']') {
+			if (--depth == 0)
+				return i + 1;
+		}
+		i++;
+	}
+	return i;
+}
+
+/*
+ * "name": value in text (JSON in a message, a -d argument, escaped JSON in a log line) with a
+ * secret name: the whole value (a string, an object, an array, a number) becomes REDACTED.
+ * Returns the index after it, 0 if none.
+ */
+static size_t try_member(struct tt_buf *b, const char *s, size_t i)
+{
+	bool esc = s[i] == '\\';
+	size_t q = quote_at(s, i, esc), n0 = i + q, n = n0, v, e;
+
+	if (!q)
+		return 0;
+	while (is_name_char((unsigned char)s[n]))
+		n++;
+	if (n == n0 || !quote_at(s, n, esc) || !redact_secret_name(s + n0, n - n0))
+		return 0;
+	for (v = n + q; s[v] == ' ' || s[v] == '\t'; v++)
+		;
+	if (s[v] != ':')
+		return 0;
+	for (v++; s[v] == ' ' || s[v] == '\t'; v++)
+		;
+	if (quote_at(s, v, esc))
+		e = str_end(s, v + q, esc);
+	else if (s[v] == '{' || s[v] == '[')
+		e = nested_end(s, v, esc);
+	else if (!strncmp(s + v, "true", 4) || !strncmp(s + v, "false", 5) ||
+		 !strncmp(s + v, "null", 4) ||
+		 (isdigit((unsigned char)s[v]) && redact_count_name(s + n0, n - n0)))
+		return 0;
+	else
+		e = v + strspn(s + v,
+			       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			       "0123456789+-._");
+	if (e == v)
+		return 0;
+	tt_buf_add(b, s + i, v - i);
+	tt_buf_add(b, esc ? "\\\"" : "\"", q);
+	tt_buf_addstr(b, REDACT_MARK);
+	tt_buf_add(b, esc ? "\\\"" : "\"", q);
+	return e;
+}
+
+static bool text_boundary(const char *s, size_t i)
+{
+	return i == 0 || strchr(" \t\n\r'\";&|(`=?,{[", s[i - 1]);
+}
+
+/* The command a word (a path: name characters and '/') names, when it is one. */
+static enum cmd word_cmd(const char *s, size_t i)
+{
+	size_t e = i;
+
+	while (is_name_char((unsigned char)s[e]) || s[e] == '/')
+		e++;
+	return e - i >= 4 ? cmd_of(s + i, e - i) : CMD_NONE;
+}
+
+/* The text rules on s (NUL-terminated), cmd the command whose arguments s continues. */
+static char *text_rules(const char *s, enum cmd cmd)
 {
 	struct tt_buf b;
 	size_t i = 0, n, len = strlen(s);
+	enum cmd c;
 	char *out;
 
-	/* every rule turns at least one byte into REDACT_MARK: 8x bounds the growth */
-	tt_buf_init(&b, len * MARK_LEN + 16);
+	/* every rule turns at least one byte into REDACT_MARK (two quotes): 10x bounds growth */
+	tt_buf_init(&b, len * (MARK_LEN + 4) + 16);
 	while (s[i]) {
-		n = 0;
-		if (text_boundary(s, i)) {
+		n = try_member(&b, s, i);
+		if (!n && text_boundary(s, i)) {
 			n = try_header(&b, s, i);
 			if (!n && s[i] == '-')
-				n = try_option(&b, s, i);
+				n = try_option(&b, s, i, cmd);
 			if (!n)
 				n = try_assign(&b, s, i);
+			if (!n && s[i] != '-' && (c = word_cmd(s, i)) != CMD_NONE)
+				cmd = c;
 		}
+		if (!n && s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
+			n = try_userinfo(&b, s, i);
 		if (n) {
 			i = n;
 			continue;
 		}
+		if (strchr(";|&\n", s[i]))
+			cmd = CMD_NONE;
 		tt_buf_addc(&b, s[i++]);
 	}
 	out = tt_buf_steal(&b, NULL);
@@ -432,6 +476,35 @@ char *redact_text(const char *s)
 		out = strdup("");
 	if (out)
 		redact_str(out);
+	return out;
+}
+
+char *redact_text(const char *s)
+{
+	return text_rules(s, CMD_NONE);
+}
+
+size_t redact_safe_cut(const char *s, size_t len, size_t cap)
+{
+	size_t n = cap;
+
+	if (len <= cap)
+		return len;
+	while (n && !redact_is_space(s[n - 1]) && !strchr("\"',;{}[]<>()", s[n - 1]))
+		n--;
+	return n;
+}
+
+char *redact_text_cap(const char *s, size_t len, size_t cap)
+{
+	char *t, *out;
+
+	len = strnlen(s, len);
+	t = strndup(s, redact_safe_cut(s, len, cap));
+	out = t ? redact_text(t) : NULL;
+	free(t);
+	if (out && strlen(out) > cap)
+		out[cap] = '\0';
 	return out;
 }
 
@@ -446,11 +519,6 @@ bool redact_secret_option(const char *a, size_t len)
 	return redact_secret_name(a + j, len - j);
 }
 
-static bool user_option(const char *a)
-{
-	return !strcmp(a, "-u") || !strcmp(a, "--user") || !strcmp(a, "--proxy-user");
-}
-
 static int set_arg(char **slot, char *val)
 {
 	if (!val)
@@ -460,130 +528,45 @@ static int set_arg(char **slot, char *val)
 	return 0;
 }
 
+/* Whether argv value v, after option a of cmd, is a secret (or after an auth scheme). */
+static bool arg_value_secret(enum cmd cmd, const char *a, const char *v)
+{
+	size_t n = strlen(a);
+	char *two;
+	bool r;
+
+	if (redact_secret_option(a, n) || opt_value_secret(cmd, a, n, v, 0, strlen(v)))
+		return true;
+	if ((n != 6 || strcasecmp(a, "bearer")) && (n != 5 || strcasecmp(a, "basic")))
+		return false;
+	/* "Bearer" "tok": the key shapes decide, on the two words joined */
+	if (asprintf(&two, "%s %s", a, v) < 0)
+		return true;
+	r = redact_has_secret(two, strlen(two));
+	free(two);
+	return r;
+}
+
 int redact_argv(char **argv, size_t argc)
 {
+	enum cmd cmd = CMD_NONE, c;
 	size_t i;
 	int err;
 
 	for (i = 0; i < argc; i++) {
-		if (i + 1 < argc && (redact_secret_option(argv[i], strlen(argv[i])) ||
-				     (user_option(argv[i]) && strchr(argv[i + 1], ':')))) {
+		if (i + 1 < argc && arg_value_secret(cmd, argv[i], argv[i + 1])) {
 			err = set_arg(&argv[i + 1], strdup(REDACT_MARK));
 			if (err)
 				return err;
 			i++;
 			continue;
 		}
-		err = set_arg(&argv[i], redact_text(argv[i]));
+		c = argv[i][0] == '-' ? CMD_NONE : cmd_of(argv[i], strlen(argv[i]));
+		err = set_arg(&argv[i], text_rules(argv[i], cmd));
 		if (err)
 			return err;
+		if (c != CMD_NONE)
+			cmd = c;
 	}
 	return 0;
-}
-
-/*
- * The parameters of a query p[0..n) (after the '?', before any '#'): the value of each one
- * whose name secret() names becomes REDACT_MARK. 0, -E2BIG or -ENOMEM.
- */
-static int scrub_query(struct tt_buf *b, const char *p, size_t n,
-		       bool (*secret)(const char *name, size_t len))
-{
-	const char *end = p + n, *amp, *eq;
-	int err = 0;
-
-	while (!err && p < end) {
-		amp = memchr(p, '&', (size_t)(end - p));
-		if (!amp)
-			amp = end;
-		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq && secret(p, (size_t)(eq - p))) {
-			err = tt_buf_add(b, p, (size_t)(eq + 1 - p));
-			err = err ?: tt_buf_addstr(b, REDACT_MARK);
-		} else {
-			err = tt_buf_add(b, p, (size_t)(amp - p));
-		}
-		if (!err && amp < end)
-			err = tt_buf_addc(b, '&');
-		p = amp < end ? amp + 1 : end;
-	}
-	return err;
-}
-
-char *redact_url(const char *scheme, const char *host, const char *target)
-{
-	const char *t = target ? target : "", *auth, *at, *slash, *q, *frag;
-	struct tt_buf b;
-	char *out;
-
-	tt_buf_init(&b, strlen(t) * MARK_LEN + (host ? strlen(host) : 0) + 64);
-	if (!strncasecmp(t, "http://", 7) || !strncasecmp(t, "https://", 8)) {
-		/* absolute-form (proxies): drop user info */
-		auth = strstr(t, "//") + 2;
-		slash = auth + strcspn(auth, "/?#");
-		at = memchr(auth, '@', slash - auth);
-		tt_buf_add(&b, t, auth - t);
-		t = at ? at + 1 : auth;
-	} else {
-		tt_buf_printf(&b, "%s://%s", scheme, host ? host : "");
-		if (*t != '/' && *t)
-			tt_buf_addc(&b, '/');
-	}
-	q = strchr(t, '?');
-	if (q) {
-		tt_buf_add(&b, t, q + 1 - t);
-		frag = q + 1 + strcspn(q + 1, "#");
-		scrub_query(&b, q + 1, (size_t)(frag - q - 1), redact_secret_name);
-		tt_buf_addstr(&b, frag);
-	} else {
-		tt_buf_addstr(&b, t);
-	}
-	out = tt_buf_steal(&b, NULL);
-	if (out)
-		redact_str(out);
-	return out;
-}
-
-/* ---- HTTP: header values and request-target queries, as the HTTP layer keeps them ---- */
-
-bool redact_header_is_credential(const char *name, size_t len)
-{
-	static const char *const creds[] = {
-		"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
-		"api-key",	 "x-goog-api-key",
-	};
-
-	return name_in(name, len, creds, sizeof(creds) / sizeof(creds[0]));
-}
-
-char *redact_header_value(const char *name, size_t name_len, const char *value, size_t len)
-{
-	if (redact_header_is_credential(name, name_len))
-		return strdup(REDACT_MARK);
-	return strndup(value, len);
-}
-
-static bool query_param_secret(const char *name, size_t len)
-{
-	static const char *const names[] = { "key", "api_key", "apikey", "access_token", "token" };
-
-	return name_in(name, len, names, sizeof(names) / sizeof(names[0]));
-}
-
-char *redact_target(const char *target, size_t len)
-{
-	const char *q = memchr(target, '?', len);
-	size_t path = q ? (size_t)(q - target) + 1 : len;
-	struct tt_buf b;
-	char *out;
-
-	tt_buf_init(&b, 2 * len + 64);
-	if (tt_buf_add(&b, target, path) ||
-	    scrub_query(&b, target + path, len - path, query_param_secret)) {
-		tt_buf_free(&b);
-		return NULL;
-	}
-	out = tt_buf_steal(&b, &len);
-	if (out)
-		out[redact_mem(out, len)] = '\0';
-	return out;
 }

@@ -114,19 +114,109 @@ static bool only_of(const char *s, size_t n, const char *set)
 	return true;
 }
 
+/* Whether the member name s[0..n) (escaped, as in the text: \u0070assword) names a secret. */
+static bool key_secret(const char *s, size_t n, bool *count)
+{
+	struct tt_buf u;
+	const char *k = s;
+	bool r;
+
+	*count = false;
+	if (!memchr(s, '\\', n)) {
+		*count = redact_count_name(s, n);
+		return redact_secret_name(s, n);
+	}
+	tt_buf_init(&u, n + 1);
+	if (jsonstr_unescape(&u, s, n) || !(k = tt_buf_cstr(&u))) {
+		tt_buf_free(&u);
+		return true; /* cannot tell: hide it */
+	}
+	*count = redact_count_name(k, u.len);
+	r = redact_secret_name(k, u.len);
+	tt_buf_free(&u);
+	return r;
+}
+
+/* Index after the JSON value (object, array or bare word) starting at s[i], or len. */
+static size_t value_end(const char *s, size_t len, size_t i)
+{
+	size_t depth = 0;
+
+	if (s[i] != '{' && s[i] != '[') {
+		while (i < len && (isalnum((unsigned char)s[i]) || strchr("+-._", s[i])) && s[i])
+			i++;
+		return i;
+	}
+	while (i < len) {
+		if (s[i] == '"') {
+			i = jsonstr_end(s, len, i + 1) + 1;
+			continue;
+		}
+		if (s[i] == '{' || s[i] == '[')
+			depth++;
+		else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
+			return i + 1;
+		i++;
+	}
+	return len;
+}
+
+static bool is_literal(const char *s, size_t n)
+{
+	return (n == 4 && (!strncmp(s, "true", 4) || !strncmp(s, "null", 4))) ||
+	       (n == 5 && !strncmp(s, "false", 5));
+}
+
+/*
+ * After a member name that names a secret: the blanks and ':' before its value, then the
+ * value whole (an object, an array, a word) as "REDACTED"; a string is left to the caller.
+ * Returns the index after what it wrote, i when s[i] starts a string.
+ */
+static size_t hide_value(struct tt_buf *out, const char *s, size_t len, size_t i, bool count,
+			 int *err)
+{
+	size_t j = i, e;
+
+	while (j < len && strchr(" \t\r\n:", s[j]) && s[j])
+		j++;
+	*err = tt_buf_add(out, s + i, j - i);
+	if (*err || j >= len || s[j] == '"')
+		return j;
+	e = value_end(s, len, j);
+	if (e == j)
+		return j;
+	if (is_literal(s + j, e - j) || (count && isdigit((unsigned char)s[j]) && s[j] != '{'))
+		*err = tt_buf_add(out, s + j, e - j);
+	else
+		*err = tt_buf_addstr(out, "\"" REDACT_MARK "\"");
+	return e;
+}
+
 static int json_walk(struct tt_buf *out, const char *s, size_t len, int depth)
 {
-	const char *key = NULL, *q;
-	size_t key_len = 0, i = 0, e, j;
-	bool closed, opt = false;
+	const char *q;
+	size_t i = 0, e, j;
+	bool closed, opt = false, secret = false, member = false, count = false;
 	int err = 0;
 
 	while (i < len && !err) {
+		if (secret && s[i] != '"') {
+			/* the value of a secret member: hidden whole unless it is a string */
+			j = hide_value(out, s, len, i, count, &err);
+			if (err || j >= len)
+				break;
+			if (s[j] != '"')
+				secret = member = false;
+			if (j > i) {
+				i = j;
+				continue;
+			}
+		}
 		if (s[i] != '"') {
 			q = memchr(s + i, '"', len - i);
 			j = q ? (size_t)(q - s) : len;
 			if (!only_of(s + i, j - i, " \t\r\n:"))
-				key = NULL; /* not "name": "value" */
+				member = secret = false; /* not "name": "value" */
 			if (!only_of(s + i, j - i, " \t\r\n,"))
 				opt = false; /* not the next item of an array */
 			err = json_between(out, s + i, j - i);
@@ -141,20 +231,20 @@ static int json_walk(struct tt_buf *out, const char *s, size_t len, int depth)
 			err = tt_buf_addc(out, '"');
 			err = err ?: json_value(out, s + i + 1, e - i - 1, JSON_DEPTH);
 			err = err ?: tt_buf_addc(out, '"');
-			key = s + i + 1;
-			key_len = e - i - 1;
+			secret = key_secret(s + i + 1, e - i - 1, &count);
+			member = true;
 		} else {
 			err = tt_buf_addc(out, '"');
-			if (!err && ((key && redact_secret_name(key, key_len)) || opt))
+			if (!err && ((member && secret) || opt))
 				err = tt_buf_addstr(out, REDACT_MARK);
 			else if (!err)
 				err = json_value(out, s + i + 1, e - i - 1, depth);
 			if (!err && closed)
 				err = tt_buf_addc(out, '"');
 			/* ["--token", "V"]: an argv in JSON */
-			opt = !opt && !key &&
+			opt = !opt && !member &&
 			      redact_secret_option(s + i + 1, strnlen(s + i + 1, e - i - 1));
-			key = NULL;
+			secret = member = false;
 		}
 		i = closed ? e + 1 : len;
 	}
@@ -192,5 +282,16 @@ char *redact_content(const char *s, size_t len)
 	free(t);
 	if (!out)
 		errno = ENOMEM;
+	return out;
+}
+
+char *redact_content_cap(const char *s, size_t len, size_t cap)
+{
+	char *out;
+
+	len = strnlen(s, len);
+	out = redact_content(s, redact_safe_cut(s, len, cap));
+	if (out && strlen(out) > cap)
+		out[cap] = '\0';
 	return out;
 }

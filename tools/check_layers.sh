@@ -21,8 +21,10 @@ tt_parse:0
 log:0
 outfile:0
 redact:0
+redact_http:0
 redact_internal:0
 redact_json:0
+redact_keys:0
 str:0
 tt_abi:0
 varint:0

@@ -6,8 +6,8 @@ import subprocess
 import threading
 import time
 
-from lib import (PY, PY_GET, TLS_GET, TRACER, TestFailure, TlsServer, Workdir, by_type, check,
-                 check_one_conn, eq, execs, raw_with_server, read_raw, run_tracer, streams)
+from lib import (PY, PY_GET, TLS_GET, TOP, TRACER, TestFailure, TlsServer, Workdir, by_type,
+                 check, check_one_conn, eq, execs, raw_with_server, read_raw, run_tracer, streams)
 
 SRC = {"curl": "ssl", "python": "ssl_ex", "node": "ssl"}
 
@@ -87,6 +87,48 @@ def test_replay_is_byte_identical():
     live_bytes = open(live, "rb").read()
     check(len(live_bytes) > 0 and b'"type":"data"' in live_bytes, "live output has data")
     eq(p.stdout, live_bytes, "replay output equals live output")
+
+
+def test_replay_stops_on_sigterm():
+    """replay reads records for as long as they come: SIGTERM must stop it between records
+    (it kept reading before), and it still ends its output cleanly. The capture comes through
+    a FIFO from a writer that never stops, so only the signal can end the replay."""
+    work = Workdir()
+    cap = open(os.path.join(TOP, "tests/fixtures/captures/httpx_openai_sse.ttcap"), "rb").read()
+    hsize = int.from_bytes(cap[8:12], "little")
+    head, recs = cap[:hsize], cap[hsize:]
+    fifo = work.file("cap.fifo")
+    os.mkfifo(fifo)
+    p = subprocess.Popen([TRACER, "replay", fifo, "-o", work.file("out.jsonl")],
+                         stderr=subprocess.PIPE)
+    written = [0]
+
+    def writer():
+        try:
+            with open(fifo, "wb") as f:
+                f.write(head)
+                while True:
+                    f.write(recs)
+                    written[0] += len(recs)
+        except (BrokenPipeError, OSError):
+            pass
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    # the pipe holds 64 KiB: 4 MiB written means replay is reading and decoding
+    deadline = time.monotonic() + 120
+    while written[0] < (4 << 20) and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.05)
+    check(p.poll() is None and written[0] >= (4 << 20), "replay reads the endless capture")
+    p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        raise TestFailure("replay still running 60 s after SIGTERM")
+    t.join(timeout=10)
+    eq(rc, 0, "exit status after SIGTERM (stderr: %s)" % p.stderr.read().decode()[-500:])
 
 
 def test_process_tree_fork_exec_exit():

@@ -31,6 +31,12 @@ if [ -d tests/fixtures/http2/fuzz_seeds ]; then
 	mkdir -p "$seeds/fuzz_http2"
 	cp -r tests/fixtures/http2/fuzz_seeds/. "$seeds/fuzz_http2/"
 fi
+# seeds kept in the tree: tests/fuzz/seeds/HARNESS/
+for d in tests/fuzz/seeds/*/; do
+	[ -d "$d" ] || continue
+	mkdir -p "$seeds/$(basename "$d")"
+	cp -r "$d." "$seeds/$(basename "$d")/"
+done
 if [ -d tests/fixtures/tls ]; then
 	mkdir -p "$seeds/fuzz_tlshello"
 	cp tests/fixtures/tls/*.bin "$seeds/fuzz_tlshello/"

@@ -1496,7 +1496,7 @@ void test_linker_mcp_calls(void)
 	ASSERT_STREQ(sattr(mcp, "gen_ai.tool.name"), "add", "tool");
 	ASSERT_STREQ(sattr(mcp, "gen_ai.tool.call.id"), "call_7", "the LLM's call id");
 	ASSERT_STREQ(sattr(mcp, "jsonrpc.request.id"), "2", "id");
-	ASSERT_STREQ(sattr(mcp, "mcp.session.id"), "sess-9", "session");
+	ASSERT_STREQ(sattr(mcp, "mcp.session.id"), "289ed044dfae5806", "session (hashed)");
 	ASSERT_STREQ(sattr(mcp, "server.address"), "127.0.0.1", "server");
 	ASSERT_EQ(iattr(mcp, "server.port"), 3000, "port");
 	ASSERT_STREQ(sattr(mcp, "gen_ai.tool.call.arguments"), "{\"a\":2,\"b\":3}", "arguments");

@@ -20,6 +20,45 @@ static int raw(enum tt_log_level level, const char *fmt, ...)
 	return n;
 }
 
+/* What fn writes to stderr in a child (the runner's sink would take the lines): got, NUL-ended. */
+static bool child_stderr(void (*fn)(void), char *got, size_t cap)
+{
+	ssize_t n, len = 0;
+	int fds[2];
+	pid_t pid;
+
+	if (!ASSERT_OK(pipe(fds), "pipe"))
+		return false;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], STDERR_FILENO);
+		tt_log_set_sink(NULL, NULL);
+		fn();
+		_exit(0);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], got + len, cap - 1 - (size_t)len)) > 0)
+		len += n;
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	got[len] = '\0';
+	return true;
+}
+
+static void log_levels(void)
+{
+	tt_log_set_level(TT_LOG_ERROR);
+	tt_err("conn: %s", "one");
+	tt_warn("not shown under -q");
+	tt_msg("cannot replay %s: %s", "x", "No such file");
+	tt_log_set_level(TT_LOG_WARN);
+	tt_info("not shown");
+	tt_warn("ends in a newline\n");
+	raw(TT_LOG_DEBUG, "not shown without -vv\n");
+	tt_log_set_level(TT_LOG_DEBUG);
+	raw(TT_LOG_DEBUG, "libbpf: %s", "as it came");
+}
+
 void test_log_stderr(void)
 {
 	static const char want[] =
@@ -28,34 +67,26 @@ void test_log_stderr(void)
 		"tracetree-bpf: warning: ends in a newline\n"
 		"libbpf: as it came";
 	char got[512];
-	ssize_t n, len = 0;
-	int fds[2];
-	pid_t pid;
 
-	if (!ASSERT_OK(pipe(fds), "pipe"))
-		return;
-	pid = fork();
-	if (pid == 0) {
-		/* the runner's sink would take the lines: write them to stderr in a child */
-		dup2(fds[1], STDERR_FILENO);
-		tt_log_set_sink(NULL, NULL);
-		tt_log_set_level(TT_LOG_ERROR);
-		tt_err("conn: %s", "one");
-		tt_warn("not shown under -q");
-		tt_msg("cannot replay %s: %s", "x", "No such file");
-		tt_log_set_level(TT_LOG_WARN);
-		tt_info("not shown");
-		tt_warn("ends in a newline\n");
-		raw(TT_LOG_DEBUG, "not shown without -vv\n");
-		tt_log_set_level(TT_LOG_DEBUG);
-		raw(TT_LOG_DEBUG, "libbpf: %s", "as it came");
-		_exit(0);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], got + len, sizeof(got) - 1 - len)) > 0)
-		len += n;
-	close(fds[0]);
-	waitpid(pid, NULL, 0);
-	got[len] = '\0';
-	ASSERT_STREQ(got, want, "stderr");
+	if (child_stderr(log_levels, got, sizeof(got)))
+		ASSERT_STREQ(got, want, "stderr");
+}
+
+static void log_traced_text(void)
+{
+	tt_log_set_level(TT_LOG_DEBUG);
+	tt_warn("exec %s", "/tmp/a\ntracetree-bpf: error: forged\x1b[2J\t\a\xc2\x9b\xc3\xa9");
+	raw(TT_LOG_DEBUG, "libbpf: %s\n", "x\x1b]0;t\a\ny");
+}
+
+/* Text from traced programs in a message: no control character reaches the terminal raw. */
+void test_log_escapes(void)
+{
+	static const char want[] =
+		"tracetree-bpf: warning: exec /tmp/a\\ntracetree-bpf: error: forged\\x1b[2J\\t\\x07\\x9b\xc3\xa9\n"
+		"libbpf: x\\x1b]0;t\\x07\\ny\n";
+	char got[512];
+
+	if (child_stderr(log_traced_text, got, sizeof(got)))
+		ASSERT_STREQ(got, want, "escaped");
 }

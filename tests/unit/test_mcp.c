@@ -48,7 +48,7 @@ void test_mcp_initialize_json(void)
 		goto out;
 	ASSERT_STREQ(c->method, "initialize", "method");
 	ASSERT_STREQ(c->request_id, "0", "numeric id as text");
-	ASSERT_STREQ(c->session_id, "sess-1", "session from the response");
+	ASSERT_STREQ(c->session_id, "a96a83c87c0f956e", "hash of the response's session id");
 	ASSERT_STREQ(c->protocol_version, "2025-03-26", "the version the server agreed to");
 	ASSERT_TRUE(c->has_response, "response found");
 	ASSERT_FALSE(c->has_error || c->tool_error, "no error");
@@ -84,7 +84,7 @@ void test_mcp_tools_call_sse(void)
 	ASSERT_STREQ(c->tool_name, "add", "tool");
 	ASSERT_STREQ(c->arguments, "{\"a\":2,\"b\":3}", "arguments");
 	ASSERT_STREQ(c->result, "{\"content\":[{\"type\":\"text\",\"text\":\"5\"}]}", "result");
-	ASSERT_STREQ(c->session_id, "sess-2", "the request's session wins");
+	ASSERT_STREQ(c->session_id, "94dc4780f86aa724", "hash of the request's session (wins)");
 	ASSERT_STREQ(c->protocol_version, "2025-06-18", "header");
 	ASSERT_TRUE(c->has_response, "response found among the events");
 out:
@@ -215,4 +215,40 @@ void test_mcp_error_code_out_of_range(void)
 		mcp_call__free(c);
 		http_exchange__free(x);
 	}
+}
+
+/*
+ * Everything an MCP span exports is redacted where the call is decoded: the error message
+ * (span status, exported without content capture), arguments and results (whole values under
+ * secret names, JSON inside text results), the resource URI; the session id only as a hash.
+ */
+void test_mcp_redacted(void)
+{
+	struct http_exchange *x = post(
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"db\","
+		"\"arguments\":{\"password\":\"hunter2\",\"api_key\":\"k-123\",\"q\":\"select 1\"}}}");
+	struct mcp_call *c = NULL;
+
+	xt_add_header(&x->req.headers, "Mcp-Session-Id", "0f8a9e6b-secret-session");
+	xt_set_body(&x->resp,
+		    "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32000,"
+		    "\"message\":\"bad token ghp_abcdefghijklmnopqrstuvwxyz0123456789 "
+		    "(Authorization: Bearer abc.def.ghi)\"},\"result\":{\"content\":[{\"type\":"
+		    "\"text\",\"text\":\"cfg {\\\"secret\\\": {\\\"v\\\": \\\"s3cr3t\\\"}}\"}]}}");
+	if (!ASSERT_OK(mcp_decode(x, &c), "decode"))
+		goto out;
+	ASSERT_STREQ(c->error_message, "bad token REDACTED (Authorization: REDACTED)",
+		     "error message");
+	ASSERT_STREQ(c->arguments,
+		     "{\"password\":\"REDACTED\",\"api_key\":\"REDACTED\",\"q\":\"select 1\"}",
+		     "arguments");
+	ASSERT_STREQ(c->result,
+		     "{\"content\":[{\"type\":\"text\",\"text\":\"cfg {\\\"secret\\\": "
+		     "\\\"REDACTED\\\"}\"}]}",
+		     "JSON inside a text result");
+	ASSERT_EQ(strlen(c->session_id), 16, "a hash");
+	ASSERT_TRUE(!strstr(c->session_id, "secret"), "not the id");
+out:
+	mcp_call__free(c);
+	http_exchange__free(x);
 }

@@ -58,10 +58,18 @@ static int json_value(struct tt_buf *out, const char *s, size_t n, int depth)
 		red = redact_text(p);
 		err = red ? 0 : -ENOMEM;
 	}
-	if (red && !strcmp(red, p))
+	if (red && !strcmp(red, p) && !redact_has_secret(s, n))
 		err = tt_buf_add(out, s, n);
 	else if (red)
 		err = jsonstr_escape(out, red, strlen(red), JSONSTR_RAW | JSONSTR_SHORT_BF);
+	/*
+	 * An escape can show a key the text does not ("\sk-..." is the text "sk-..." inside a
+	 * word): what is written must pass the detector too, or the whole string is hidden.
+	 */
+	if (red && !err && redact_has_secret((const char *)out->data + at, out->len - at)) {
+		out->len = at;
+		err = tt_buf_addstr(out, REDACT_MARK);
+	}
 	free(red);
 	tt_buf_free(&u);
 	return err;

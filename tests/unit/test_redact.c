@@ -271,3 +271,26 @@ void test_redact_json(void)
 	ASSERT_STREQ(s, "ran: deploy --password REDACTED\nok", "content text");
 	free(s);
 }
+
+/*
+ * An escape that makes a word boundary only in the escaped text ("\s" is "s": the text is one
+ * word, the JSON shows "\sk-..."): what is written must pass the detector as it reads it
+ * (fuzz_redact found a percent-encoded key that left so).
+ */
+void test_redact_json_escape_boundary(void)
+{
+	static const char *const in[] = {
+		"{\"k\":\"etv\\sk%2DpprAAAAAAAAAAAAAAAAAAAAA\"}",
+		"{\"k\":\"etv\\sk-pprAAAAAAAAAAAAAAAAAAAAA\"}",
+		"{\"etv\\sk%2DpprAAAAAAAAAAAAAAAAAAAAA\": 1}",
+	};
+	size_t i;
+	char *s;
+
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		s = redact_json(in[i], strlen(in[i]));
+		if (ASSERT_OK_PTR(s, in[i]))
+			ASSERT_FALSE(redact_has_secret(s, strlen(s)), s);
+		free(s);
+	}
+}

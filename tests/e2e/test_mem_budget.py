@@ -6,9 +6,8 @@ bind, the same run holds over a gigabyte (which shows the run does press on memo
 import os
 import subprocess
 import threading
-import time
 
-from lib import PY, TRACER, Workdir, cert, check, eq
+from lib import PORT_FILE, PY, TRACER, Server, Workdir, cert, check, eq
 
 CONNS = 64
 DECODED = 31 << 20  # under the 32 MiB a body may decode to
@@ -77,19 +76,13 @@ def traced_bombs(work, budget):
         f.write(SERVER)
     with open(cli_py, "w") as f:
         f.write(CLIENT)
-    portf, outf, errf = work.file("bomb.port"), work.file("out.txt"), work.file("err.txt")
-    srv = subprocess.Popen([PY, srv_py, crt, key, portf, str(CONNS), str(DECODED)])
-    try:
-        deadline = time.time() + 20
-        while not os.path.exists(portf) and srv.poll() is None and time.time() < deadline:
-            time.sleep(0.02)
-        check(os.path.exists(portf), "bomb server started")
-        with open(portf) as f:
-            port = f.read()
+    outf, errf = work.file("out.txt"), work.file("err.txt")
+    with Server(work, "bomb", [PY, srv_py, crt, key, PORT_FILE, str(CONNS), str(DECODED)],
+                scheme="https") as srv:
         with open(outf, "wb") as out, open(errf, "wb") as err:
             p = subprocess.Popen([TRACER, "--stats", "--mem-budget", budget, "-o",
-                                  work.file("otlp.jsonl"), "--", PY, cli_py, port, str(CONNS)],
-                                 stdout=out, stderr=err)
+                                  work.file("otlp.jsonl"), "--", PY, cli_py, str(srv.port),
+                                  str(CONNS)], stdout=out, stderr=err)
         # wait4 on the tracer itself: its rusage's ru_maxrss is its own peak RSS (or that of
         # the client it started and reaped, if larger: far smaller here). A hang is killed.
         watchdog = threading.Timer(240, p.kill)
@@ -99,9 +92,6 @@ def traced_bombs(work, budget):
         finally:
             watchdog.cancel()
         p.returncode = os.waitstatus_to_exitcode(status)
-    finally:
-        srv.kill()
-        srv.wait()
     with open(errf) as f:
         err = f.read()
     eq(p.returncode, 0, "tracer exit code (stderr: %s)" % err[-1500:])

@@ -8,9 +8,8 @@ import os
 import pwd
 import stat
 import subprocess
-import time
 
-from lib import PY, TRACER, Workdir, check, eq
+from lib import PORT_FILE, PY, TRACER, Server, Workdir, check, eq
 
 USER = "tt-e2e-user"          # made here when missing: an unprivileged user with a group
 GROUP = "tt-e2e-group"        # ... of its own besides its primary one
@@ -138,22 +137,12 @@ def test_every_tracer_thread_drops_capabilities():
     mine = caps(open("/proc/self/status").read().splitlines(), "CapEff")
     want = KEPT_CAPS & mine if last >= 40 else mine
     w = Workdir()
-    portf = w.file("recv.port")
-    srv = subprocess.Popen([PY, RECEIVER, "--port-file", portf, "--out", w.file("recv.jsonl")],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 20
-        while not os.path.exists(portf):
-            check(srv.poll() is None and time.time() < deadline, "the receiver started")
-            time.sleep(0.02)
-        url = "http://127.0.0.1:%d" % int(open(portf).read())
-        out = traced(["--otlp-endpoint", url],
+    with Server(w, "recv", [PY, RECEIVER, "--port-file", PORT_FILE, "--out",
+                            w.file("recv.jsonl")]) as srv:
+        out = traced(["--otlp-endpoint", srv.url],
                      "for t in /proc/$PPID/task/*; do echo $(cat $t/comm)"
                      " $(grep -E '^(CapEff|CapPrm|NoNewPrivs):' $t/status | tr -s '\\t' ' ');"
                      " done", root_env(), "/")
-    finally:
-        srv.terminate()
-        srv.wait()
     check(len(out) >= 2, "the tracer has its sender thread: %s" % out)
     for line in out:
         f = line.split()
@@ -232,23 +221,14 @@ def send_spans(w, pki, args, env=None):
     """Runs `-- true` under the tracer exporting to an mTLS receiver (args: its TLS options,
     ENDPOINT standing for the receiver's URL): (the requests received, the tracer's stderr)."""
     out = w.file("received-%d.jsonl" % len(os.listdir(w.path)))
-    portf = out + ".port"
-    srv = subprocess.Popen([PY, RECEIVER, "--port-file", portf, "--out", out, "--tls-cert",
-                            pki["srv"], "--tls-key", pki["srv_key"], "--client-ca", pki["ca"]],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 20
-        while not os.path.exists(portf):
-            check(srv.poll() is None and time.time() < deadline, "the receiver started")
-            time.sleep(0.02)
-        url = "https://127.0.0.1:%d" % int(open(portf).read())
+    with Server(w, os.path.basename(out), [PY, RECEIVER, "--port-file", PORT_FILE, "--out", out,
+                                           "--tls-cert", pki["srv"], "--tls-key",
+                                           pki["srv_key"], "--client-ca", pki["ca"]],
+                scheme="https") as srv:
         p = subprocess.run([TRACER, "--format", "none"] +
-                           [url if a == "ENDPOINT" else a for a in args] + ["--", "true"],
+                           [srv.url if a == "ENDPOINT" else a for a in args] + ["--", "true"],
                            capture_output=True, env=env or root_env(), timeout=120)
         eq(p.returncode, 0, "tracer exit (stderr: %s)" % p.stderr.decode(errors="replace"))
-    finally:
-        srv.terminate()
-        srv.wait()
     reqs = [json.loads(line) for line in open(out)] if os.path.exists(out) else []
     return reqs, p.stderr.decode(errors="replace")
 

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+// twoconns: Go's net/http client with two TLS connections open at once to two servers: HTTP/2
+// (negotiated through ALPN) to the first, HTTP/1.1 (h2 off: an empty TLSNextProto map) to the
+// second. Chat completions calls go over both connections at the same time, each with a model
+// name that says which connection it was sent on ("h2-N", "h1-N"), so that a test can check
+// that every call's span names its own connection's server.
+//
+//	twoconns H2_URL H1_URL KEY ROUNDS   prints one line per call: model, HTTP version, bytes
+package main
+
+import (
+	"bytes"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+)
+
+func call(c *http.Client, url, key, model string, stream bool, major int) (string, error) {
+	opts := ""
+	if stream {
+		opts = `,"stream_options":{"include_usage":true}`
+	}
+	body := fmt.Sprintf(`{"model":%q,"stream":%t,"messages":[{"role":"user","content":%q}]%s}`,
+		model, stream, "which connection carried "+model, opts)
+	req, err := http.NewRequest("POST", url+"/v1/chat/completions", bytes.NewBufferString(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != major {
+		return "", fmt.Errorf("%s: spoke %s, want HTTP/%d", model, resp.Proto, major)
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	return fmt.Sprintf("%s %s %d", model, resp.Proto, n), err
+}
+
+func main() {
+	if len(os.Args) != 5 {
+		fmt.Fprintln(os.Stderr, "usage: twoconns H2_URL H1_URL KEY ROUNDS")
+		os.Exit(2)
+	}
+	rounds, err := strconv.Atoi(os.Args[4])
+	if err != nil || rounds < 1 {
+		fmt.Fprintln(os.Stderr, "ROUNDS: a positive number")
+		os.Exit(2)
+	}
+	tlsc := &tls.Config{InsecureSkipVerify: true}
+	h2 := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsc,
+		ForceAttemptHTTP2: true}}
+	// one HTTP/1.1 connection: calls to it wait for the one before
+	h1 := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsc, MaxConnsPerHost: 1,
+		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}}
+	key := os.Args[3]
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	run := func(c *http.Client, url, model string, stream bool, major int) {
+		defer wg.Done()
+		line, err := call(c, url, key, model, stream, major)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		fmt.Println(line)
+	}
+	// both connections are opened at once by a first call on each (two at once on an HTTP/2
+	// transport with no connection yet could dial two), then every round has calls in flight
+	// on both
+	wg.Add(2)
+	go run(h2, os.Args[1], "h2-first", false, 2)
+	go run(h1, os.Args[2], "h1-first", false, 1)
+	wg.Wait()
+	for i := 0; i < rounds; i++ {
+		wg.Add(4)
+		go run(h2, os.Args[1], fmt.Sprintf("h2-%d", 2*i), true, 2)
+		go run(h1, os.Args[2], fmt.Sprintf("h1-%d", 2*i), true, 1)
+		go run(h2, os.Args[1], fmt.Sprintf("h2-%d", 2*i+1), false, 2)
+		go run(h1, os.Args[2], fmt.Sprintf("h1-%d", 2*i+1), false, 1)
+		wg.Wait()
+	}
+	for _, err := range errs {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	if len(errs) > 0 {
+		os.Exit(1)
+	}
+}

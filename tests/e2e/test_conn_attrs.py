@@ -23,28 +23,27 @@ from test_unsupported_tls import HELLOS, SNI, check_unsupported, helper
 KEY = "sk-test-connattrs-0123456789abcdef"
 ROUNDS = 3
 
-_GO = None
+_GO = {}
 
 
-def go_twoconns():
-    """tests/e2e/helpers/go/twoconns.go built with Debian's go (once per run)."""
-    global _GO
-    if _GO:
-        return _GO
+def go_helper(name):
+    """tests/e2e/helpers/go/NAME.go built with Debian's go (once per run)."""
+    if name in _GO:
+        return _GO[name]
     go = shutil.which("go") or ("/usr/lib/go/bin/go" if os.path.exists("/usr/lib/go/bin/go")
                                 else None)
     if not go:
         raise Skip("go not installed (Debian golang-go; make deps)")
     work = Workdir()
-    out = work.file("twoconns")
+    out = work.file(name)
     env = dict(os.environ, GOCACHE=work.file("gocache"), GOPATH=work.file("gopath"),
                GO111MODULE="off", CGO_ENABLED="0")
     p = subprocess.run([go, "build", "-o", out,
-                        os.path.join(TOP, "tests/e2e/helpers/go/twoconns.go")],
+                        os.path.join(TOP, "tests/e2e/helpers/go/%s.go" % name)],
                        env=env, capture_output=True, timeout=300)
     if p.returncode:
         raise TestFailure("go build: %s" % p.stderr.decode()[-2000:])
-    _GO = out
+    _GO[name] = out
     return out
 
 
@@ -99,9 +98,10 @@ function h1call(model, stream) {
 """
 
 
-def two_servers(cmd):
+def two_servers(cmd, want=None):
     """Runs cmd(h2_url, h1_url) under the tracer with both servers up; checks every chat span
-    against the server that answered its call."""
+    against the server that answered its call (want: the models' suffixes, default those of
+    ROUNDS rounds of twoconns)."""
     work = Workdir()
     h2 = H2Server(work)
     try:
@@ -112,9 +112,11 @@ def two_servers(cmd):
         h2_models = [r["model"] for r in h2.requests()]
     finally:
         h2.stop()
-    want = ["first"] + [str(i) for i in range(2 * ROUNDS)]
-    eq(sorted(h2_models), sorted("h2-" + w for w in want), "models the HTTP/2 server answered")
-    eq(sorted(h1_models), sorted("h1-" + w for w in want), "models the HTTP/1.1 server answered")
+    if want is None:
+        want = (["h2-first"] + ["h2-%d" % i for i in range(2 * ROUNDS)],
+                ["h1-first"] + ["h1-%d" % i for i in range(2 * ROUNDS)])
+    eq(sorted(h2_models), sorted(want[0]), "models the HTTP/2 server answered")
+    eq(sorted(h1_models), sorted(want[1]), "models the HTTP/1.1 server answered")
     print("  %s: ports h2 %d, h1 %d" % (work.path, h2.port, h1.port))
     t = otlp.load(out)
     chats = [s for s in t.spans if s.get("gen_ai.request.model") in h2_models + h1_models]
@@ -131,8 +133,21 @@ def two_servers(cmd):
 
 
 def test_go_h2_and_h1_two_ports():
-    client = go_twoconns()
+    client = go_helper("twoconns")
     two_servers(lambda h2, h1: [client, h2, h1, KEY, str(ROUNDS)])
+
+
+CHURN = 12
+
+
+def test_go_connection_after_connection():
+    """One call per connection, each closed before the next, HTTP/2 and HTTP/1.1 in turn: a
+    new connection whose *tls.Conn has the address of a closed one is a connection of its
+    own, with its own protocol and server."""
+    client = go_helper("churn")
+    two_servers(lambda h2, h1: [client, h2, h1, KEY, str(CHURN)],
+                (["h2-%d" % i for i in range(0, CHURN, 2)],
+                 ["h1-%d" % i for i in range(1, CHURN, 2)]))
 
 
 def test_node_h2_and_h1_two_ports():

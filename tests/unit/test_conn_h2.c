@@ -499,15 +499,16 @@ struct reuse_run {
 
 static void reuse_call(struct reuse_run *r, int dir, const void *p, size_t n)
 {
-	struct tt_data call = { .h = { .type = TT_REC_DATA, .ts_ns = ++r->ts, .pid = PID,
-				       .tid = 200 + dir },
-				.conn = SSL,
-				.pos = r->pos[dir],
-				.call_len = (uint32_t)n,
-				.len = (uint32_t)n,
-				.dir = (uint8_t)dir,
-				.flags = TT_DF_FIRST | TT_DF_LAST,
-				.fd = -1 };
+	struct tt_data call = {
+		.h = { .type = TT_REC_DATA, .ts_ns = ++r->ts, .pid = PID, .tid = 200 + dir },
+		.conn = SSL,
+		.pos = r->pos[dir],
+		.call_len = (uint32_t)n,
+		.len = (uint32_t)n,
+		.dir = (uint8_t)dir,
+		.flags = TT_DF_FIRST | TT_DF_LAST,
+		.fd = -1
+	};
 
 	r->pos[dir] += n;
 	r->ok &= ASSERT_OK(test__split_feed(&call, p, 0, r->mode, &r->seed, xt_conn_feed, r->t),
@@ -535,8 +536,7 @@ static void reuse_h2(struct reuse_run *r, const char *authority)
 
 	h2t_start(&b);
 	h2t_headers(&b, H2_C2S, 1, false, ":method", "POST", ":scheme", "https", ":authority",
-		    authority, ":path", "/v1/chat/completions", "content-type",
-		    "application/json");
+		    authority, ":path", "/v1/chat/completions", "content-type", "application/json");
 	h2t_datas(&b, H2_C2S, 1, true, "{}");
 	h2t_cut(&b);
 	h2t_headers(&b, H2_S2C, 1, false, ":status", "200", "content-type", "application/json");

@@ -3,7 +3,9 @@
 two TLS connections open at once to two servers (HTTP/2 to tests/e2e/h2_server.mjs, HTTP/1.1 to
 tools/fake_llm.py), calls in flight on both, each call's model naming its connection ("h2-N",
 "h1-N"): every chat span has the port of the server that answered it. Go (net/http over
-crypto/tls, tests/e2e/helpers/go/twoconns.go) and node (http2 and https).
+crypto/tls, tests/e2e/helpers/go/twoconns.go) and node (http2 and https). And Go making one
+call per connection, closed in turn (twoconns -churn): a new connection under a closed one's
+*tls.Conn address is a connection of its own.
 
 And what cannot be read is still shown, also with --all: a client whose TLS the tracer cannot
 see into (tls_hello of test_unsupported_tls.py) talking to this host is exported with its
@@ -144,8 +146,8 @@ def test_go_connection_after_connection():
     """One call per connection, each closed before the next, HTTP/2 and HTTP/1.1 in turn: a
     new connection whose *tls.Conn has the address of a closed one is a connection of its
     own, with its own protocol and server."""
-    client = go_helper("churn")
-    two_servers(lambda h2, h1: [client, h2, h1, KEY, str(CHURN)],
+    client = go_helper("twoconns")
+    two_servers(lambda h2, h1: [client, "-churn", h2, h1, KEY, str(CHURN)],
                 (["h2-%d" % i for i in range(0, CHURN, 2)],
                  ["h1-%d" % i for i in range(1, CHURN, 2)]))
 

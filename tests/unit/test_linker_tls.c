@@ -25,7 +25,22 @@ static void ev_start(struct lt *t, uint32_t pid, uint32_t ppid, uint64_t ts, con
 	ev_exec(t, pid, ts, ts + 1, path, path, NULL);
 }
 
-/* A hello from a recorded fixture (NULL: no bytes) to addr:port (IPv4, host order). */
+/* The socket of a hello of pid's connection conn to addr:port (IPv4, host order). */
+static void hello_sock(struct tt_sock *s, uint32_t pid, uint64_t conn, uint64_t ts, uint32_t addr,
+		       uint16_t port)
+{
+	ev_hdr(&s->h, TT_REC_TLS_HELLO, pid, ts);
+	s->conn = TT_CONN_SOCK | conn;
+	s->fd = 5;
+	s->family = 2;
+	s->rport = port;
+	s->raddr[0] = addr >> 24;
+	s->raddr[1] = addr >> 16;
+	s->raddr[2] = addr >> 8;
+	s->raddr[3] = addr;
+}
+
+/* A hello from a recorded fixture (NULL: no bytes) to addr:port. */
 static void ev_hello_to(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts, uint32_t addr,
 			uint16_t port, const char *fixture, uint64_t connect_ns)
 {
@@ -45,15 +60,7 @@ static void ev_hello_to(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts, 
 			memcpy(h->data, p, n);
 		free(p);
 	}
-	ev_hdr(&h->s.h, TT_REC_TLS_HELLO, pid, ts);
-	h->s.conn = TT_CONN_SOCK | conn;
-	h->s.fd = 5;
-	h->s.family = 2;
-	h->s.rport = port;
-	h->s.raddr[0] = addr >> 24;
-	h->s.raddr[1] = addr >> 16;
-	h->s.raddr[2] = addr >> 8;
-	h->s.raddr[3] = addr;
+	hello_sock(&h->s, pid, conn, ts, addr, port);
 	h->call_len = n;
 	h->len = n;
 	/* parsed as the pipeline does (on_tls_hello) */
@@ -210,15 +217,7 @@ static void ev_hello_sni(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts,
 	struct tls_hello th = { .version = 0x0303, .has_sni = true };
 
 	snprintf(th.sni, sizeof(th.sni), "%s", sni);
-	ev_hdr(&h.s.h, TT_REC_TLS_HELLO, pid, ts);
-	h.s.conn = TT_CONN_SOCK | conn;
-	h.s.fd = 5;
-	h.s.family = 2;
-	h.s.rport = 443;
-	h.s.raddr[0] = addr >> 24;
-	h.s.raddr[1] = addr >> 16;
-	h.s.raddr[2] = addr >> 8;
-	h.s.raddr[3] = addr;
+	hello_sock(&h.s, pid, conn, ts, addr, 443);
 	linker__tls_hello(t->l, &h.s, &th, 0);
 }
 

@@ -10,7 +10,8 @@ call per connection, closed in turn (twoconns -churn): a new connection under a 
 And what cannot be read is still shown, also with --all: a client whose TLS the tracer cannot
 see into (tls_hello of test_unsupported_tls.py) talking to this host is exported with its
 process span and its `TLS <sni>` span, while a curl of the same server (read, no LLM call) is
-not."""
+not; and Codex, whose rustls the tracer is not told how to read (an empty --tls-db), started
+outside the tracer, shows with its connections to the fake API and the tool it ran."""
 import os
 import shutil
 import signal
@@ -20,7 +21,8 @@ import otlp
 from lib import (FakeLLM, Skip, TestFailure, TOP, TRACER, Workdir, check, eq, run_traced)
 from test_capture import wait_ready
 from test_http2 import H2Server
-from test_unsupported_tls import HELLOS, SNI, check_unsupported, helper
+from test_unsupported_tls import (HELLOS, SNI, TOOL_MARK, cert_chain, check_unsupported,
+                                  codex_bin, codex_env, codex_tool_script, helper, tls_spans)
 
 KEY = "sk-test-connattrs-0123456789abcdef"
 ROUNDS = 3
@@ -158,28 +160,39 @@ def test_node_h2_and_h1_two_ports():
     two_servers(lambda h2, h1: ["/usr/bin/node", "-e", NODE_TWO, h2, h1, KEY, str(ROUNDS)])
 
 
+def run_all(work, out, fn, args=()):
+    """Runs fn() while the tracer runs with --all (and args), writing OTLP to out; returns what
+    fn returned once the tracer has flushed and exited."""
+    tr = subprocess.Popen([TRACER, "-v", "-o", out, "--format", "none", "--all",
+                           "--duration", "120"] + list(args), stderr=subprocess.PIPE)
+    try:
+        wait_ready(tr)
+        got = fn()
+        tr.send_signal(signal.SIGINT)
+        eq(tr.wait(30), 0, "tracer exit code after SIGINT")
+        return got
+    finally:
+        if tr.poll() is None:
+            tr.kill()
+            tr.wait()
+
+
 def test_all_mode_shows_unreadable_client():
     """--all exports no tree without an LLM call, except one whose TLS to an LLM API or to this
     host could not be read: the agent the tracer cannot see into is still visible."""
     work = Workdir()
     out = work.file("all.jsonl")
     hello = helper()
+
+    def clients():
+        p = subprocess.run([hello, str(fake.port), os.path.join(HELLOS, "curl.bin")],
+                           capture_output=True, timeout=20)
+        eq(p.returncode, 0, "tls_hello exit code")
+        subprocess.run(["curl", "-sk", "--http1.1", fake.url + "/health", "-o", "/dev/null"],
+                       check=True, timeout=20)
+
     with FakeLLM(work) as fake:
-        tr = subprocess.Popen([TRACER, "-v", "-o", out, "--format", "none", "--all",
-                               "--duration", "60"], stderr=subprocess.PIPE)
-        try:
-            wait_ready(tr)
-            p = subprocess.run([hello, str(fake.port), os.path.join(HELLOS, "curl.bin")],
-                               capture_output=True, timeout=20)
-            eq(p.returncode, 0, "tls_hello exit code")
-            subprocess.run(["curl", "-sk", "--http1.1", fake.url + "/health", "-o",
-                            "/dev/null"], check=True, timeout=20)
-            tr.send_signal(signal.SIGINT)
-            eq(tr.wait(30), 0, "tracer exit code after SIGINT")
-        finally:
-            if tr.poll() is None:
-                tr.kill()
-                tr.wait()
+        run_all(work, out, clients)
     t = otlp.load(out)
     proc = t.one("exec tls_hello")
     s = t.one("TLS " + SNI)
@@ -192,3 +205,38 @@ def test_all_mode_shows_unreadable_client():
     curls = [c for c in t.named("exec curl") if str(fake.port) in
              str(c.resource.get("process.command_args"))]
     eq(curls, [], "a curl whose TLS is read and that made no LLM call is not exported")
+
+
+def test_all_mode_shows_unreadable_codex():
+    codex = codex_bin()
+    ca, crt, key = cert_chain()
+    work = Workdir()
+    out = work.file("all.jsonl")
+    nodb = work.file("empty-tls-targets.conf")
+    open(nodb, "w").close()
+    with FakeLLM(work, script=codex_tool_script(TOOL_MARK),
+                 extra=["--cert", crt, "--key", key]) as fake:
+        env = codex_env(work, fake.url, ca)
+        p = run_all(work, out, lambda: subprocess.run(
+            [codex, "exec", "--skip-git-repo-check", "--sandbox", "danger-full-access",
+             "Run echo " + TOOL_MARK], env=env, capture_output=True, timeout=120),
+            ["--tls-db", nodb])
+        llm = fake.llm()
+    check(len(llm) >= 2, "Codex made its two model requests (got %d): %s" %
+          (len(llm), p.stderr.decode(errors="replace")[-1500:]))
+    t = otlp.load(out)
+    native = [s for s in t.spans if s.name == "exec codex" and
+              "vendor" in (s.resource.get("process.executable.path") or "")]
+    eq(len(native), 1, "the native codex binary's span:\n" + t.dump())
+    cx = native[0]
+    conns = [s for s in tls_spans(t, cx.get("process.pid"))
+             if s.get("network.peer.port") == fake.port]
+    check(conns, "TLS connection spans of codex to the fake API:\n" + t.dump())
+    for s in conns:
+        eq(s.get("tracetree.capture"), "unsupported", "tracetree.capture")
+        eq(t.parent(s), cx, "under the codex span")
+    tool = [s for s in t.spans if s.name.startswith("exec ") and
+            any(a.startswith("echo ") and TOOL_MARK in a
+                for a in s.resource.get("process.command_args") or [])]
+    check(tool, "the tool's process (echo %s):\n%s" % (TOOL_MARK, t.dump()))
+    check(cx in t.ancestors(tool[0]), "the tool's process descends from codex:\n" + t.dump())

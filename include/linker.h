@@ -23,7 +23,11 @@ struct linker_opts {
 	 * starts a trace.
 	 */
 	bool single_trace;
-	/* --all: drop the spans of traces whose root never became an agent. */
+	/*
+	 * --all: drop the spans of traces with no agent, unless a process of the trace made a TLS
+	 * connection whose plaintext could not be read to an LLM API host or to this host
+	 * (linker_tls.c: an agent the tracer cannot see into).
+	 */
 	bool agents_only;
 	/*
 	 * Without single_trace, a traceparent header on a traced program's request is adopted
@@ -40,7 +44,7 @@ struct linker_opts {
 
 struct linker_stats {
 	uint64_t spans;		       /* spans given to the sink */
-	uint64_t spans_dropped;	       /* of non-agent traces (agents_only) */
+	uint64_t spans_dropped;	       /* of traces neither agent nor blind (agents_only) */
 	uint64_t open_cap_hits;	       /* TT_MAX_OPEN_SPANS reached: tool not opened, held
 					 * spans released early */
 	uint64_t calls_no_proc;	       /* LLM calls of processes not in the table */

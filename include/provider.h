@@ -33,6 +33,9 @@ int provider_decode(const struct http_exchange *x, const struct provider_opts *o
  */
 bool provider_is_llm_request(const struct http_exchange *x);
 
+/* host (a DNS name, no port) is one of the LLM API hosts that name a provider. */
+bool provider_is_llm_host(const char *host);
+
 #ifdef __cplusplus
 }
 #endif

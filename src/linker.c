@@ -27,7 +27,7 @@ static struct lproc *lproc_attach(struct linker *l, struct proc *p)
 		lp->is_root = !parent;
 		if (lp->trace && !lp->trace->root && lp->is_root)
 			lp->trace->root = lp;
-	} else if (parent && (parent->agent || parent->trace->agent)) {
+	} else if (parent && (parent->agent || parent->trace->agent || ltls_blind(parent))) {
 		lp->trace = parent->trace;
 	} else {
 		lp->trace = ltrace_new(l);

@@ -48,8 +48,9 @@ struct ltrace {
 	struct lproc *root; /* the process whose span is the root */
 	bool final;	    /* ids fixed: spans go to the sink */
 	bool agent;	    /* the root is an agent */
+	bool blind;	    /* a TLS connection to an LLM API or this host was not readable */
 	bool remote;	    /* adopted a traceparent */
-	bool dropped;	    /* agents_only and the root was no agent */
+	bool dropped;	    /* agents_only, and neither agent nor blind */
 	struct tt_span **held;
 	size_t n_held, alloc;
 };
@@ -108,6 +109,7 @@ struct ltls {
 	char peer[48]; /* peer address text */
 	char sni[256]; /* server_name of the hello, "" when none */
 	char alpn[64]; /* protocols offered, "" when none */
+	bool local;    /* the peer is a loopback address */
 };
 
 struct lproc {
@@ -268,6 +270,11 @@ void ltls_data(struct lproc *lp, uint8_t src);
 void ltls_end_all(struct linker *l, struct lproc *lp, uint64_t end_ns, bool incomplete);
 /* Frees them without spans. */
 void ltls_free_all(struct lproc *lp);
+/*
+ * --all: lp looks like an agent the tracer cannot see into: its trace is kept for a TLS
+ * connection that could not be read (ltrace.blind), or lp has one open that would keep it.
+ */
+bool ltls_blind(const struct lproc *lp);
 
 /* ---- linker_attrs.c: span attributes (0 or -ENOMEM) ---- */
 

@@ -65,7 +65,8 @@ void ltrace_finalize(struct linker *l, struct ltrace *t)
 	if (t->final)
 		return;
 	t->final = true;
-	if (l->o.agents_only && !l->o.single_trace && !t->agent)
+	/* --all: what an operator looks for, agents, also those whose traffic cannot be read */
+	if (l->o.agents_only && !l->o.single_trace && !t->agent && !t->blind)
 		t->dropped = true;
 	trace_release_held(l, t);
 }

@@ -259,6 +259,17 @@ bool provider_is_llm_request(const struct http_exchange *x)
 	return x && !prov_detect(x, &m);
 }
 
+bool provider_is_llm_host(const char *host)
+{
+	char name[256];
+	int port;
+
+	if (strlen(host) >= sizeof(name))
+		return false; /* longer than any name, and host_split would cut it */
+	host_split(host, name, sizeof(name), &port);
+	return host_lookup(name) != NULL;
+}
+
 /* ---- call lifecycle ---- */
 
 static void ctx_free(struct prov_ctx *p)

@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: MIT
+"""Long requests decode whole (issue 16 section 5): coding agents send chat requests of many
+megabytes (long histories, tool definitions, file contents), and the OpenAI Python SDK writes
+"model" after "messages". /usr/bin/python3 (ssl + http.client, one SSL_write_ex per body) and
+the official openai npm SDK post such requests to tools/fake_llm.py under the tracer:
+  - 8 MiB: under the capture cap, decoded whole: the exact request model, every tool offered,
+    the tool result in the last message; no call truncated, no record lost;
+  - 20 MiB: over the cap, the call's head and tail are kept: the model and the tools, written
+    after the messages, come from the tail, the system prompt from the head, and the span is
+    flagged tracetree.truncated."""
+import json
+import os
+import re
+
+import otlp
+from lib import PY, FakeLLM, TestFailure, Workdir, check, eq, node_sdks, run_traced
+
+MIB = 1 << 20
+MODEL = "gpt-4o-2024-08-06"
+SYSTEM = "You are a coding agent working in /src."
+RESULT = "RESULT-OF-CALL-7f3a: 1234 files"
+N_TOOLS = 24
+
+# A client in the OpenAI Python SDK's order: messages first, then model and tools.
+CLIENT = r'''
+import http.client, json, ssl, sys
+from urllib.parse import urlsplit
+url, ca, size, n_tools, model, system, result = sys.argv[1:8]
+size, n_tools = int(size), int(n_tools)
+tools = [{"type": "function", "function": {"name": "tool_%02d" % i, "description": "tool %d" % i,
+          "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}}
+         for i in range(n_tools)]
+def body(pad):
+    msgs = [{"role": "system", "content": system},
+            {"role": "user", "content": ("lorem ipsum dolor sit amet " * (pad // 27 + 1))[:pad]},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "call_big_1", "type": "function",
+                 "function": {"name": "tool_03", "arguments": "{\"path\": \"/src\"}"}}]},
+            {"role": "tool", "tool_call_id": "call_big_1", "content": result}]
+    return json.dumps({"messages": msgs, "model": model, "tools": tools,
+                       "stream": False}).encode()
+data = body(size - len(body(0)))
+assert len(data) == size, len(data)
+u = urlsplit(url)
+ctx = ssl.create_default_context(cafile=ca)
+c = http.client.HTTPSConnection(u.hostname, u.port, context=ctx)
+c.request("POST", "/v1/chat/completions", body=data,
+          headers={"Content-Type": "application/json",
+                   "Authorization": "Bearer sk-test-FAKE-large-0123456789"})
+r = c.getresponse()
+r.read()
+sys.exit(0 if r.status == 200 else 1)
+'''
+
+# The same request through the official openai npm package (fetch: the body in many writes).
+NODE_CLIENT = r'''
+import { createRequire } from 'node:module';
+import path from 'node:path';
+const [mods, baseURL, size, nTools, model, system, result] = process.argv.slice(2);
+const require = createRequire(path.join(path.resolve(mods), 'package.json'));
+const OpenAI = require('openai');
+const client = new (OpenAI.default || OpenAI)({ baseURL, apiKey: 'sk-test-FAKE-large-0123456789' });
+const tools = [...Array(Number(nTools)).keys()].map((i) => ({ type: 'function', function: {
+  name: `tool_${String(i).padStart(2, '0')}`, description: `tool ${i}`,
+  parameters: { type: 'object', properties: { path: { type: 'string' } } } } }));
+const body = (pad) => ({ messages: [
+    { role: 'system', content: system },
+    { role: 'user', content: 'lorem ipsum dolor sit amet '.repeat(Math.floor(pad / 27) + 1).slice(0, pad) },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'call_big_1', type: 'function',
+      function: { name: 'tool_03', arguments: '{"path": "/src"}' } }] },
+    { role: 'tool', tool_call_id: 'call_big_1', content: result }],
+  model, tools, stream: false });
+const len = (b) => Buffer.byteLength(JSON.stringify(b));
+const req = body(Number(size) - len(body(0)));
+if (len(req) !== Number(size)) throw new Error(`size ${len(req)}`);
+await client.chat.completions.create(req);
+'''
+
+
+def stats(stderr):
+    """The tracer's exit counters (--stats) as {name: int}."""
+    m = re.findall(r"stats: (records=.*)", stderr.decode(errors="replace"))
+    if not m:
+        raise TestFailure("no stats line in the tracer's stderr:\n%s" % stderr.decode()[-2000:])
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m[-1])}
+
+
+def traced_request(size, node=False):
+    """Runs one chat request of size bytes under the tracer with --capture-content --stats:
+    (the LLM span, the fake server's log line of the request, the tracer's counters)."""
+    work = Workdir()
+    with FakeLLM(work) as fake:
+        args = [str(size), str(N_TOOLS), MODEL, SYSTEM, RESULT]
+        env = None
+        if node:
+            script = work.file("client.mjs")
+            with open(script, "w") as f:
+                f.write(NODE_CLIENT)
+            cmd = ["node", script, node_sdks(), fake.url + "/v1"] + args
+            env = dict(os.environ, NODE_EXTRA_CA_CERTS=fake.cafile)
+        else:
+            script = work.file("client.py")
+            with open(script, "w") as f:
+                f.write(CLIENT)
+            cmd = [PY, script, fake.url, fake.cafile] + args
+        p, out = run_traced(work, cmd, extra=["--capture-content", "--stats"], env=env,
+                            timeout=180)
+        reqs = fake.llm()
+    eq(len(reqs), 1, "the server got one LLM request")
+    eq(reqs[0]["body"]["model"], MODEL, "the server read the whole request")
+    t = otlp.load(out)
+    chats = t.prefixed("chat ")
+    eq(len(chats), 1, "one LLM span: %s" % [s.name for s in t.spans])
+    return chats[0], reqs[0], stats(p.stderr)
+
+
+def tool_names(span):
+    defs = span.get("gen_ai.tool.definitions")
+    check(defs is not None, "gen_ai.tool.definitions on the span")
+    return [d.get("name") for d in json.loads(defs)]
+
+
+def check_whole(size, node=False):
+    s, req, st = traced_request(size, node)
+    eq(st["truncated_calls"], 0, "no call over the cap")
+    eq(st["lost_records"], 0, "no record lost")
+    eq(s.name, "chat " + MODEL, "span name")
+    eq(s.get("gen_ai.request.model"), MODEL, "request model")
+    eq(s.get("gen_ai.response.id"), req["response"]["id"], "response id")
+    eq(tool_names(s), ["tool_%02d" % i for i in range(N_TOOLS)], "every tool offered")
+    msgs = json.loads(s.get("gen_ai.input.messages"))
+    last = msgs[-1]
+    eq(last.get("role"), "tool", "the last message is the tool result")
+    eq([(q.get("id"), q.get("response")) for q in last.get("parts", [])],
+       [("call_big_1", RESULT)], "the tool result, whole")
+
+
+def test_python_8mib_request_decodes_whole():
+    check_whole(8 * MIB)
+
+
+def test_node_sdk_8mib_request_decodes_whole():
+    check_whole(8 * MIB, node=True)
+
+
+def test_python_20mib_request_keeps_head_and_tail():
+    s, _, st = traced_request(20 * MIB)
+    eq(st["truncated_calls"], 1, "the body's call is over the cap")
+    eq(st["lost_records"], 0, "no record lost")
+    eq(s.get("tracetree.truncated"), True, "flagged truncated")
+    eq(s.get("gen_ai.request.model"), MODEL, "request model, from the tail")
+    eq(s.name, "chat " + MODEL, "span name")
+    eq(tool_names(s), ["tool_%02d" % i for i in range(N_TOOLS)], "tools, from the tail")
+    check(SYSTEM in (s.get("gen_ai.system_instructions") or ""),
+          "the system prompt, from the head: %r" % (s.get("gen_ai.system_instructions") or "")[:200])

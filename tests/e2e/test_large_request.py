@@ -21,29 +21,53 @@ SYSTEM = "You are a coding agent working in /src."
 RESULT = "RESULT-OF-CALL-7f3a: 1234 files"
 N_TOOLS = 24
 
-# A client in the OpenAI Python SDK's order: messages first, then model and tools.
-CLIENT = r'''
-import http.client, json, ssl, sys
-from urllib.parse import urlsplit
-url, ca, size, n_tools, model, system, result = sys.argv[1:8]
-size, n_tools = int(size), int(n_tools)
-tools = [{"type": "function", "function": {"name": "tool_%02d" % i, "description": "tool %d" % i,
-          "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}}
-         for i in range(n_tools)]
-def body(pad):
-    msgs = [{"role": "system", "content": system},
-            {"role": "user", "content": ("lorem ipsum dolor sit amet " * (pad // 27 + 1))[:pad]},
+HIST = 64 * 1024     # bytes of text per message of the long history
+
+
+def request_body(size):
+    """A chat request of exactly size bytes in the OpenAI Python SDK's order (messages, then
+    model and tools): a system prompt, a history of numbered messages of HIST bytes, the
+    assistant's tool call and its result last. Returns (body, [(start, end) of each history
+    message's text in body])."""
+    tools = [{"type": "function", "function": {
+        "name": "tool_%02d" % i, "description": "tool %d" % i,
+        "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}}
+        for i in range(N_TOOLS)]
+
+    def text(i, n):
+        return ("h%05d " % i + "lorem ipsum dolor sit amet " * (n // 27 + 1))[:n]
+
+    def build(n_hist, last):
+        hist = [{"role": ("user", "assistant")[i % 2], "content": text(i, HIST)}
+                for i in range(n_hist)] + [{"role": "user", "content": text(n_hist, last)}]
+        msgs = [{"role": "system", "content": SYSTEM}] + hist + [
             {"role": "assistant", "content": None, "tool_calls": [
                 {"id": "call_big_1", "type": "function",
                  "function": {"name": "tool_03", "arguments": "{\"path\": \"/src\"}"}}]},
-            {"role": "tool", "tool_call_id": "call_big_1", "content": result}]
-    return json.dumps({"messages": msgs, "model": model, "tools": tools,
-                       "stream": False}).encode()
-data = body(size - len(body(0)))
-assert len(data) == size, len(data)
+            {"role": "tool", "tool_call_id": "call_big_1", "content": RESULT}]
+        return json.dumps({"messages": msgs, "model": MODEL, "tools": tools, "stream": False},
+                          separators=(",", ":")).encode()
+
+    one = len(build(1, 10)) - len(build(0, 10))     # what a message of HIST bytes adds
+    n_hist = max(0, (size - len(build(0, 10))) // one - 1)
+    body = build(n_hist, 10)
+    body = build(n_hist, 10 + size - len(body))
+    assert len(body) == size, len(body)
+    spans, at = [], 0
+    for i in range(n_hist + 1):
+        at = body.index(b"h%05d " % i, at)
+        spans.append((at, body.index(b'"', at)))
+    return body, spans
+
+
+# Sends the request body in FILE as CPython's ssl does: one SSL_write_ex for the whole body.
+CLIENT = r'''
+import http.client, ssl, sys
+from urllib.parse import urlsplit
+url, ca, path = sys.argv[1:4]
+data = open(path, "rb").read()
 u = urlsplit(url)
-ctx = ssl.create_default_context(cafile=ca)
-c = http.client.HTTPSConnection(u.hostname, u.port, context=ctx)
+c = http.client.HTTPSConnection(u.hostname, u.port, context=ssl.create_default_context(cafile=ca))
 c.request("POST", "/v1/chat/completions", body=data,
           headers={"Content-Type": "application/json",
                    "Authorization": "Bearer sk-test-FAKE-large-0123456789"})
@@ -55,25 +79,13 @@ sys.exit(0 if r.status == 200 else 1)
 # The same request through the official openai npm package (fetch: the body in many writes).
 NODE_CLIENT = r'''
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-const [mods, baseURL, size, nTools, model, system, result] = process.argv.slice(2);
+const [mods, baseURL, file] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(mods), 'package.json'));
 const OpenAI = require('openai');
 const client = new (OpenAI.default || OpenAI)({ baseURL, apiKey: 'sk-test-FAKE-large-0123456789' });
-const tools = [...Array(Number(nTools)).keys()].map((i) => ({ type: 'function', function: {
-  name: `tool_${String(i).padStart(2, '0')}`, description: `tool ${i}`,
-  parameters: { type: 'object', properties: { path: { type: 'string' } } } } }));
-const body = (pad) => ({ messages: [
-    { role: 'system', content: system },
-    { role: 'user', content: 'lorem ipsum dolor sit amet '.repeat(Math.floor(pad / 27) + 1).slice(0, pad) },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'call_big_1', type: 'function',
-      function: { name: 'tool_03', arguments: '{"path": "/src"}' } }] },
-    { role: 'tool', tool_call_id: 'call_big_1', content: result }],
-  model, tools, stream: false });
-const len = (b) => Buffer.byteLength(JSON.stringify(b));
-const req = body(Number(size) - len(body(0)));
-if (len(req) !== Number(size)) throw new Error(`size ${len(req)}`);
-await client.chat.completions.create(req);
+await client.chat.completions.create(JSON.parse(readFileSync(file, 'utf8')));
 '''
 
 
@@ -85,24 +97,26 @@ def stats(stderr):
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m[-1])}
 
 
-def traced_request(size, node=False):
-    """Runs one chat request of size bytes under the tracer with --capture-content --stats:
+def traced_request(body, node=False):
+    """Runs one chat request of these bytes under the tracer with --capture-content --stats:
     (the LLM span, the fake server's log line of the request, the tracer's counters)."""
     work = Workdir()
+    path = work.file("body.json")
+    with open(path, "wb") as f:
+        f.write(body)
     with FakeLLM(work) as fake:
-        args = [str(size), str(N_TOOLS), MODEL, SYSTEM, RESULT]
         env = None
         if node:
             script = work.file("client.mjs")
             with open(script, "w") as f:
                 f.write(NODE_CLIENT)
-            cmd = ["node", script, node_sdks(), fake.url + "/v1"] + args
+            cmd = ["node", script, node_sdks(), fake.url + "/v1", path]
             env = dict(os.environ, NODE_EXTRA_CA_CERTS=fake.cafile)
         else:
             script = work.file("client.py")
             with open(script, "w") as f:
                 f.write(CLIENT)
-            cmd = [PY, script, fake.url, fake.cafile] + args
+            cmd = [PY, script, fake.url, fake.cafile, path]
         p, out = run_traced(work, cmd, extra=["--capture-content", "--stats"], env=env,
                             timeout=180)
         reqs = fake.llm()
@@ -120,8 +134,13 @@ def tool_names(span):
     return [d.get("name") for d in json.loads(defs)]
 
 
+def text_of(msg):
+    return "".join(q.get("content", "") for q in msg.get("parts", []) if q.get("type") == "text")
+
+
 def check_whole(size, node=False):
-    s, req, st = traced_request(size, node)
+    body, _ = request_body(size)
+    s, req, st = traced_request(body, node)
     eq(st["truncated_calls"], 0, "no call over the cap")
     eq(st["lost_records"], 0, "no record lost")
     eq(s.name, "chat " + MODEL, "span name")
@@ -144,12 +163,21 @@ def test_node_sdk_8mib_request_decodes_whole():
 
 
 def test_python_20mib_request_keeps_head_and_tail():
-    s, _, st = traced_request(20 * MIB)
+    """Over the default cap (16 MiB): the call's first 15 MiB and last 1 MiB are kept."""
+    body, spans = request_body(20 * MIB)
+    head = 15 * MIB
+    s, _, st = traced_request(body)
     eq(st["truncated_calls"], 1, "the body's call is over the cap")
     eq(st["lost_records"], 0, "no record lost")
     eq(s.get("tracetree.truncated"), True, "flagged truncated")
     eq(s.get("gen_ai.request.model"), MODEL, "request model, from the tail")
     eq(s.name, "chat " + MODEL, "span name")
     eq(tool_names(s), ["tool_%02d" % i for i in range(N_TOOLS)], "tools, from the tail")
-    check(SYSTEM in (s.get("gen_ai.system_instructions") or ""),
-          "the system prompt, from the head: %r" % (s.get("gen_ai.system_instructions") or "")[:200])
+    # the head: its history up to the cut (the content cap keeps its newest messages)
+    cut = next(i for i, (a, b) in enumerate(spans) if a < head <= b)
+    msgs = json.loads(s.get("gen_ai.input.messages"))
+    check(len(msgs) >= 2, "messages from the head: %d" % len(msgs))
+    a, b = spans[cut]
+    eq(text_of(msgs[-1]), body[a:head].decode(), "the last message: cut where the head ends")
+    a, b = spans[cut - 1]
+    eq(text_of(msgs[-2]), body[a:b].decode(), "the one before it, whole")

@@ -292,13 +292,7 @@ static __always_inline void sock_classify(struct sock_key *key, struct sock_st *
 /* One TT_CHUNK of a run, as a bpf_loop callback (see emit_chunk in tlscap.bpf.h). */
 static long sock_chunk(__u32 i, void *run)
 {
-	struct data_scratch *sc;
-	__u32 zero = 0;
-
-	sc = bpf_map_lookup_elem(&sock_scratch, &zero);
-	if (!sc || !data_out((void *)sc->raw, run, i))
-		return 1;
-	return 0;
+	return run_chunk(&sock_scratch, i, run);
 }
 
 /*

@@ -94,13 +94,7 @@ static __always_inline void report_fd(struct conn_state *cs, struct ssl_args *a,
  */
 static long emit_chunk(__u32 i, void *run)
 {
-	struct data_scratch *sc;
-	__u32 zero = 0;
-
-	sc = bpf_map_lookup_elem(&scratch, &zero);
-	if (!sc || !data_out((void *)sc->raw, run, i))
-		return 1;
-	return 0;
+	return run_chunk(&scratch, i, run);
 }
 
 /* A connection's positions and last reported fd, created on first use. */

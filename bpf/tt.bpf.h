@@ -228,6 +228,18 @@ static __always_inline bool data_out(struct tt_data *rec, const struct data_run 
 }
 
 /*
+ * Record i of run r staged in the data_scratch of scratch_map, the body of a bpf_loop callback
+ * (the verifier checks it once, not once per chunk a cap allows): 1 ends the loop.
+ */
+static __always_inline long run_chunk(void *scratch_map, __u32 i, const struct data_run *r)
+{
+	__u32 zero = 0;
+	void *sc = bpf_map_lookup_elem(scratch_map, &zero);
+
+	return !sc || !data_out(sc, r, i);
+}
+
+/*
  * Sets r up for the first run of a call of r->call_len bytes from r->buf at r->pos: the whole
  * call, or over the cap its head. Returns the length of the tail run that follows it then
  * (run_tail), 0 when there is none.

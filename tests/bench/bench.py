@@ -600,15 +600,23 @@ def bench_large():
     for r in range(rounds):
         for c, prefix in configs.items():
             log("large requests round %d: %s" % (r + 1, c))
-            runs[c].append(sslwrite(prefix, size, 4, 5))
-    added = med([t - u for t, u in zip(runs["traced"], runs["untraced"])])
-    base = med(runs["untraced"])
-    print("\nOne SSL_write of 8 MiB (us; median of %d rounds x 5 reps x 4 calls): untraced %.0f, "
-          "traced %.0f, added %.0f (%.2f us per 16 KiB)" % (rounds, base, med(runs["traced"]),
-                                                           added, added / 512))
-    fig("large_request_8mib_us", added, "us", "added time per 8 MiB call on the traced thread")
+            runs[c].append((sslwrite(prefix, size, 4, 5), sslwrite(prefix, 16384, 2000, 5)))
+
+    def added(k):
+        return med([t[k] - u[k] for t, u in zip(runs["traced"], runs["untraced"])])
+
+    base = med([u[0] for u in runs["untraced"]])
+    big, small = added(0), added(1)
+    per16k = big / (size // 16384)
+    print("\nSSL_write of 8 MiB against 16 KiB, same rounds (us added on the traced thread, median "
+          "of %d rounds of per-round differences): 8 MiB %.0f (untraced call %.0f), i.e. %.2f per "
+          "16 KiB; 16 KiB calls %.2f" % (rounds, big, base, per16k, small))
+    fig("large_request_8mib_us", big, "us", "added time per 8 MiB call on the traced thread")
     fig("large_request_8mib_untraced_us", base, "us", "the same call untraced")
-    fig("large_request_8mib_x_untraced", (base + added) / base, "x")
+    fig("large_request_8mib_x_untraced", (base + big) / base, "x")
+    fig("large_request_16k_us", small, "us", "added per 16 KiB call, same rounds")
+    fig("large_request_8mib_x_16k", per16k / small if small > 0 else float("nan"), "x",
+        "cost per byte of an 8 MiB call against 16 KiB calls")
     n = 10
     fake = FakeLLM()
     out, res = os.path.join(WORK, "large.jsonl"), os.path.join(WORK, "large.json")

@@ -44,6 +44,16 @@ def one_stream(conn):
     return r.status == 200, n
 
 
+def finish(res, t0, out):
+    """Adds wall and CPU time since t0 to res, writes it to out; the exit code."""
+    res["wall_s"] = time.monotonic() - t0
+    ru = os.times()
+    res["cpu_s"] = ru.user + ru.system
+    with open(out, "w") as f:
+        json.dump(res, f)
+    return 0 if not res["failed"] else 1
+
+
 def stream(url, cafile, n, conc, out):
     ctx = ssl.create_default_context(cafile=cafile)
     res = {"ok": 0, "failed": 0, "bytes": 0}
@@ -69,12 +79,7 @@ def stream(url, cafile, n, conc, out):
         t.start()
     for t in threads:
         t.join()
-    res["wall_s"] = time.monotonic() - t0
-    ru = os.times()
-    res["cpu_s"] = ru.user + ru.system
-    with open(out, "w") as f:
-        json.dump(res, f)
-    return 0 if not res["failed"] else 1
+    return finish(res, t0, out)
 
 
 def idle(url, cafile, conns, hold, ready):
@@ -121,12 +126,7 @@ def large(url, cafile, n, size, out):
         res["bytes"] += len(r.read())
         res["ok" if r.status == 200 else "failed"] += 1
     conn.close()
-    res["wall_s"] = time.monotonic() - t0
-    ru = os.times()
-    res["cpu_s"] = ru.user + ru.system
-    with open(out, "w") as f:
-        json.dump(res, f)
-    return 0 if not res["failed"] else 1
+    return finish(res, t0, out)
 
 
 def main():

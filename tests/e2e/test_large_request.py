@@ -6,8 +6,8 @@ the official openai npm SDK post such requests to tools/fake_llm.py under the tr
   - 8 MiB: under the capture cap, decoded whole: the exact request model, every tool offered,
     the tool result in the last message; no call truncated, no record lost;
   - 20 MiB: over the cap, the call's head and tail are kept: the model and the tools, written
-    after the messages, come from the tail, the system prompt from the head, and the span is
-    flagged tracetree.truncated."""
+    after the messages, come from the tail, the history up to the cut from the head, and the
+    span is flagged tracetree.truncated; over TLS and over plain HTTP (a local model server)."""
 import json
 import os
 import re
@@ -60,14 +60,19 @@ def request_body(size):
     return body, spans
 
 
-# Sends the request body in FILE as CPython's ssl does: one SSL_write_ex for the whole body.
+# Sends the request body in FILE as CPython does: one SSL_write_ex (or, without TLS, one
+# send(2)) for the whole body.
 CLIENT = r'''
 import http.client, ssl, sys
 from urllib.parse import urlsplit
 url, ca, path = sys.argv[1:4]
 data = open(path, "rb").read()
 u = urlsplit(url)
-c = http.client.HTTPSConnection(u.hostname, u.port, context=ssl.create_default_context(cafile=ca))
+if u.scheme == "https":
+    c = http.client.HTTPSConnection(u.hostname, u.port,
+                                    context=ssl.create_default_context(cafile=ca))
+else:
+    c = http.client.HTTPConnection(u.hostname, u.port)
 c.request("POST", "/v1/chat/completions", body=data,
           headers={"Content-Type": "application/json",
                    "Authorization": "Bearer sk-test-FAKE-large-0123456789"})
@@ -97,14 +102,14 @@ def stats(stderr):
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m[-1])}
 
 
-def traced_request(body, node=False):
+def traced_request(body, node=False, tls=True):
     """Runs one chat request of these bytes under the tracer with --capture-content --stats:
     (the LLM span, the fake server's log line of the request, the tracer's counters)."""
     work = Workdir()
     path = work.file("body.json")
     with open(path, "wb") as f:
         f.write(body)
-    with FakeLLM(work) as fake:
+    with FakeLLM(work, tls=tls) as fake:
         env = None
         if node:
             script = work.file("client.mjs")
@@ -116,7 +121,7 @@ def traced_request(body, node=False):
             script = work.file("client.py")
             with open(script, "w") as f:
                 f.write(CLIENT)
-            cmd = [PY, script, fake.url, fake.cafile, path]
+            cmd = [PY, script, fake.url, fake.cafile if tls else "-", path]
         p, out = run_traced(work, cmd, extra=["--capture-content", "--stats"], env=env,
                             timeout=180)
         reqs = fake.llm()
@@ -162,11 +167,11 @@ def test_node_sdk_8mib_request_decodes_whole():
     check_whole(8 * MIB, node=True)
 
 
-def test_python_20mib_request_keeps_head_and_tail():
+def check_head_and_tail(tls):
     """Over the default cap (16 MiB): the call's first 15 MiB and last 1 MiB are kept."""
     body, spans = request_body(20 * MIB)
     head = 15 * MIB
-    s, _, st = traced_request(body)
+    s, _, st = traced_request(body, tls=tls)
     eq(st["truncated_calls"], 1, "the body's call is over the cap")
     eq(st["lost_records"], 0, "no record lost")
     eq(s.get("tracetree.truncated"), True, "flagged truncated")
@@ -181,3 +186,13 @@ def test_python_20mib_request_keeps_head_and_tail():
     eq(text_of(msgs[-1]), body[a:head].decode(), "the last message: cut where the head ends")
     a, b = spans[cut - 1]
     eq(text_of(msgs[-2]), body[a:b].decode(), "the one before it, whole")
+
+
+def test_python_20mib_request_keeps_head_and_tail():
+    check_head_and_tail(True)
+
+
+def test_python_plaintext_20mib_request_keeps_head_and_tail():
+    """The same over plain HTTP (a local model server): one send(2) of 20 MiB, captured at the
+    socket."""
+    check_head_and_tail(False)

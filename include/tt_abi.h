@@ -17,9 +17,16 @@
 #define TT_ABI_VERSION 1
 #define TT_COMM_LEN    16
 #define TT_CHUNK       16384 /* payload bytes per data record, power of two */
-#define TT_MAX_CHUNKS  256   /* chunks per call: TT_CHUNK * TT_MAX_CHUNKS = 4 MiB max cap */
+#define TT_MAX_CHUNKS  4096  /* chunks per call: TT_CHUNK * TT_MAX_CHUNKS = 64 MiB max cap */
 #define TT_PATH_MAX    256   /* exec filename bytes kept */
 #define TT_ARGS_MAX    4096  /* exec argv bytes kept (NUL-separated) */
+/*
+ * A call longer than the cap goes out as its head and its last TT_CALL_TAIL bytes (a quarter of
+ * the cap when that is less), each run at its own stream position: an API request writes keys
+ * after its largest array ("model" after "messages"), so the end of a body says what its
+ * middle cannot.
+ */
+#define TT_CALL_TAIL (1u << 20)
 
 enum tt_rec_type {
 	TT_REC_DATA = 1,       /* struct tt_data: TLS plaintext chunk */
@@ -44,7 +51,7 @@ enum tt_dir {
 };
 
 enum tt_data_flags {
-	TT_DF_TRUNCATED = 1 << 0, /* call longer than the per-call cap: bytes after are lost */
+	TT_DF_TRUNCATED = 1 << 0, /* call longer than the per-call cap: its middle is lost */
 	TT_DF_FIRST = 1 << 1,	  /* first chunk of the call */
 	TT_DF_LAST = 1 << 2,	  /* last chunk emitted for the call */
 };

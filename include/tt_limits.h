@@ -5,10 +5,12 @@
 
 /* clang-format off */
 /* Capture (kernel side defaults; overridable on the command line). */
-#define TT_DEF_CALL_CAP		(256u * 1024)		/* bytes captured per SSL call */
-#define TT_MAX_CALL_CAP		(4u * 1024 * 1024)	/* = TT_CHUNK * TT_MAX_CHUNKS */
-#define TT_DEF_RINGBUF		(16u * 1024 * 1024)	/* ring buffer bytes (mapped twice: counts
-							 * 2x in RSS) */
+#define TT_DEF_CALL_CAP		(16u * 1024 * 1024)	/* bytes captured per SSL call: an agent's
+							 * request of 8 MiB and more whole */
+#define TT_MAX_CALL_CAP		(64u * 1024 * 1024)	/* = TT_CHUNK * TT_MAX_CHUNKS */
+#define TT_DEF_RINGBUF		(32u * 1024 * 1024)	/* ring buffer bytes: twice the call cap, a
+							 * call over it is lost whole if the consumer
+							 * lags (mapped twice: counts 2x in RSS) */
 #define TT_MAX_TRACKED		65536			/* processes in the tracked set */
 #define TT_MAX_CONNS_BPF	65536			/* (tgid, SSL*) entries in BPF maps */
 

@@ -442,8 +442,8 @@ static void half_input(struct conn_table *t, struct conn *c, struct half *h, con
 	stream__consume(&h->st, used);
 }
 
-/* lost bytes are missing before what comes next on half h. */
-static void half_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost)
+/* lost bytes are missing before what comes next on half h (cut: the capture cap cut them). */
+static void half_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost, bool cut)
 {
 	t->st.gaps++;
 	t->st.bytes_lost += lost;
@@ -457,7 +457,7 @@ static void half_gap(struct conn_table *t, struct conn *c, struct half *h, uint6
 		conn_h2_gap(t, c, h, lost);
 		return;
 	default:
-		conn_http1_gap(t, c, h, lost);
+		conn_http1_gap(t, c, h, lost, cut);
 		return;
 	}
 }
@@ -532,8 +532,10 @@ int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec
 		t->st.skipped_bytes += rec->len;
 		return 0;
 	}
+	/* a gap inside a call marked truncated is its middle, cut by the cap (BPF sends the head
+	 * and the tail of such a call) */
 	if (gap)
-		half_gap(t, c, h, gap);
+		half_gap(t, c, h, gap, h->call_known && (rec->flags & TT_DF_TRUNCATED));
 	/* after any gap: a call that starts with new bytes is where HTTP/2 frames can resume */
 	if ((rec->flags & TT_DF_FIRST) && !off && rec->len && h->state == HS_H2 && !h->st.tail.len)
 		conn_h2_call_start(c, h);
@@ -544,7 +546,7 @@ int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec
 		end = h->call_pos + rec->call_len;
 		gap = stream__skip_to(&h->st, end);
 		if (gap)
-			half_gap(t, c, h, gap);
+			half_gap(t, c, h, gap, true);
 	}
 	if (rec->flags & TT_DF_LAST)
 		h->call_known = false;

@@ -110,6 +110,20 @@ bool pj_int(const cJSON *o, const char *key, int64_t *v);
 bool pj_true(const cJSON *o, const char *key);
 /* Repairs JSON cut at the end (closes strings, arrays, objects after the last whole value). */
 int pj_repair(const char *s, size_t len, struct tt_buf *out);
+/*
+ * The whole members of the JSON object whose text s[0..len) ends, cut anywhere before (inside a
+ * string, a number, an array of any depth), as an object's text in out: "{" and the members
+ * after the first comma at the object's own level, or the object itself when s holds it all.
+ * Linear in len. 0, -ENOENT when s does not end an object or holds none of its members whole,
+ * -ENOMEM.
+ */
+int pj_tail_members(const char *s, size_t len, struct tt_buf *out);
+/*
+ * A JSON object body whose bytes between data[head] and data[tail] were lost: the head parsed
+ * as cut JSON (pj_repair), with the whole members the tail holds (pj_tail_members) that it
+ * lacks. NULL when neither part gives an object.
+ */
+cJSON *pj_parse_gap(const void *data, size_t len, size_t head, size_t tail);
 
 /* The body of the request, parsed once (repaired when cut); NULL if not a JSON object. */
 const cJSON *prov_request(struct prov_ctx *p);

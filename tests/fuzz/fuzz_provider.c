@@ -23,7 +23,11 @@ static const char *const targets[][2] = {
 	{ "x.openai.azure.com", "/openai/deployments/d/chat/completions?api-version=1" },
 };
 
-/* data: the API (a byte), the response body kind (a byte), request body, a NUL, response. */
+/*
+ * data: the API (a byte), the response body kind (low 2 bits of a byte; a truncated request
+ * with bit 2 set lost its middle: bits 3-4 and 5-7 place the gap), request body, a NUL,
+ * response.
+ */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct provider_opts o = { .capture_content = true };
@@ -46,6 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      kind == 0 ? HTTP_BODY_SSE :
 		      kind == 1 ? HTTP_BODY_NDJSON :
 				  HTTP_BODY_PLAIN);
+	if (kind == 2 && (data[1] & 4)) {
+		x.req.body_gap = true;
+		x.req.gap_head = x.req.body_len * ((data[1] >> 3) & 3) / 4;
+		x.req.gap_tail =
+			x.req.gap_head + (x.req.body_len - x.req.gap_head) * (data[1] >> 5) / 8;
+	}
 	if (!provider_decode(&x, &o, &c))
 		genai_call__free(c);
 	http_message__clear(&x.req);

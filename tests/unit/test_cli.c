@@ -127,7 +127,7 @@ void test_cli_errors(void)
 		{ { "tt", "--raw", "--all", "--", "ls", NULL }, "choose one" },
 		{ { "tt", "--raw", "curl", NULL }, "after --" },
 		{ { "tt", "--raw", "--call-cap", "0", "--all", NULL }, "--call-cap" },
-		{ { "tt", "--raw", "--call-cap", "5M", "--all", NULL }, "--call-cap" },
+		{ { "tt", "--raw", "--call-cap", "65M", "--all", NULL }, "--call-cap" },
 		{ { "tt", "--raw", "--ringbuf-size", "3M", "--all", NULL }, "power of two" },
 		{ { "tt", "--raw", "--mem-budget", "512K", "--all", NULL }, "--mem-budget" },
 		{ { "tt", "--raw", "--mem-budget", "lots", "--all", NULL }, "--mem-budget" },

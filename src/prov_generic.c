@@ -480,6 +480,37 @@ static int stream_event(struct prov_ctx *p, const struct http_event *ev, const c
 	return err;
 }
 
+/* Whether the bytes may hold a token count: cheaper than parsing them to find none. */
+static bool mentions_tokens(const void *s, size_t len)
+{
+	static const char *const words[] = { "_tokens", "Tokens", "TokenCount", "_count" };
+	size_t i;
+
+	for (i = 0; s && i < N(words); i++)
+		if (memmem(s, len, words[i], strlen(words[i])))
+			return true;
+	return false;
+}
+
+/*
+ * Most JSON POSTs are no model call: when the request asks no model, the response is parsed
+ * only if its bytes name a token count somewhere.
+ */
+static bool may_be_call(struct prov_ctx *p)
+{
+	const struct http_message *m = &p->x->resp;
+	size_t i;
+
+	if (asks_model(prov_request(p)))
+		return true;
+	if (mentions_tokens(m->body, m->body_len))
+		return true;
+	for (i = 0; m->events && i < m->n_events; i++)
+		if (mentions_tokens(m->events[i].data, m->events[i].data_len))
+			return true;
+	return false;
+}
+
 int prov_generic_decode(struct prov_ctx *p)
 {
 	struct stream_state st = { 0 };
@@ -488,6 +519,8 @@ int prov_generic_decode(struct prov_ctx *p)
 	size_t n;
 	int err;
 
+	if (!may_be_call(p))
+		return -ENOENT;
 	p->c->decode = "generic";
 	p->c->operation = "chat";
 	err = prov_start(p, shape_ok, parse_request, &ev, &n, &body);

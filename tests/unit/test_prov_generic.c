@@ -173,6 +173,13 @@ static const struct generic_case generic_cases[] = {
 	  NULL },
 	{ "ai.example", "/x:countTokens", "POST", "{\"model\":\"x\",\"contents\":[1]}", "{}", NULL,
 	  NULL },
+	/* counts deeper than the walk goes are no evidence; at its depth they are */
+	{ "ai.example", "/run", "POST", "{\"q\":1}",
+	  "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"output_tokens\":1}}}}}}}}", NULL,
+	  NULL },
+	{ "ai.example", "/run", "POST", "{\"q\":1}",
+	  "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"output_tokens\":1}}}}}}}", "unknown",
+	  "chat" },
 };
 
 void test_generic_detect(void)

@@ -12,7 +12,7 @@ from lib import PORT_FILE, PY, TRACER, Server, TestFailure, Workdir, cert, check
 
 # A model API no decoder knows: JSON in, JSON out, token counts under inputTokens/outputTokens.
 SERVER = r'''
-import json, socket, ssl, sys
+import json, os, socket, ssl, sys
 cert, key, port_file = sys.argv[1:4]
 RESP = json.dumps({"id": "inf-e2e-1", "model": "acme-large-2-0601",
                    "output": {"role": "assistant", "content": "Teal."},

@@ -8,22 +8,9 @@
 
 /* ---- request ---- */
 
-/* Text of a content value: a string, or the text of the first of its parts that has one. */
-static const char *content_text(const cJSON *content)
-{
-	const cJSON *e;
-
-	if (cJSON_IsString(content))
-		return content->valuestring;
-	cJSON_ArrayForEach(e, content)
-		if (pj_str(e, "text"))
-			return pj_str(e, "text");
-	return NULL;
-}
-
 static int message_in(struct prov_ctx *p, const cJSON *msg)
 {
-	const char *role = pj_str(msg, "role"), *text = content_text(pj_get(msg, "content"));
+	const char *role = pj_str(msg, "role"), *text = pj_text(pj_get(msg, "content"));
 	const cJSON *tc, *fn;
 	cJSON *parts = cJSON_CreateArray();
 

@@ -186,21 +186,9 @@ static bool shape_ok(const struct prov_ctx *p, const cJSON *rq, const cJSON *bod
 
 /* ---- request ---- */
 
-static const char *text_of(const cJSON *content)
-{
-	const cJSON *e;
-
-	if (cJSON_IsString(content))
-		return content->valuestring;
-	cJSON_ArrayForEach(e, content)
-		if (pj_str(e, "text"))
-			return pj_str(e, "text");
-	return NULL;
-}
-
 static int message_in(struct prov_ctx *p, const cJSON *msg)
 {
-	const char *text = text_of(pj_get(msg, "content")) ?: text_of(pj_get(msg, "parts"));
+	const char *text = pj_text(pj_get(msg, "content")) ?: pj_text(pj_get(msg, "parts"));
 	cJSON *parts;
 
 	if (!text)

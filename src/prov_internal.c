@@ -63,6 +63,18 @@ bool pj_true(const cJSON *o, const char *key)
 	return cJSON_IsTrue(pj_get(o, key));
 }
 
+const char *pj_text(const cJSON *content)
+{
+	const cJSON *e;
+
+	if (cJSON_IsString(content))
+		return content->valuestring;
+	cJSON_ArrayForEach(e, content)
+		if (pj_str(e, "text"))
+			return pj_str(e, "text");
+	return NULL;
+}
+
 struct repair {
 	char stack[TT_MAX_JSON_DEPTH];	  /* '{' or '[' */
 	bool key_next[TT_MAX_JSON_DEPTH]; /* object level: the next string is a key */

@@ -112,6 +112,8 @@ const char *pj_str(const cJSON *o, const char *key);
 bool pj_num(const cJSON *o, const char *key, double *v);
 bool pj_int(const cJSON *o, const char *key, int64_t *v);
 bool pj_true(const cJSON *o, const char *key);
+/* Text of a content value: a string, or the text of the first of its parts that has one. */
+const char *pj_text(const cJSON *content);
 /* Repairs JSON cut at the end (closes strings, arrays, objects after the last whole value). */
 int pj_repair(const char *s, size_t len, struct tt_buf *out);
 

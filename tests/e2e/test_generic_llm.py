@@ -4,11 +4,10 @@ local TLS server on a path of its own) still gets its LLM span, flagged tracetre
 with the exact model and token counts, and its process tree, under -- COMMAND and under --all."""
 import signal
 import subprocess
-import threading
-import time
 
 import otlp
 from lib import PORT_FILE, PY, TRACER, Server, TestFailure, Workdir, cert, check, eq
+from test_capture import wait_ready
 
 # A model API no decoder knows: JSON in, JSON out, token counts under inputTokens/outputTokens.
 SERVER = r'''
@@ -122,19 +121,6 @@ def test_generic_llm_command():
     pys = [s for s in spans.spans if s.name.startswith("invoke_agent ")]
     eq(len(pys), 1, "one agent:\n" + spans.dump())
     check_tree(spans, generic_span(spans, pys[0].get("process.pid")))
-
-
-def wait_ready(tr, timeout=30):
-    """Reads the tracer's -v stderr until it says the probes are attached."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        line = tr.stderr.readline()
-        if not line:
-            break
-        if b"tracing" in line and b"main:" in line:
-            threading.Thread(target=tr.stderr.read, daemon=True).start()
-            return
-    raise TestFailure("the tracer did not report ready (exit %s)" % tr.poll())
 
 
 def test_generic_llm_all():

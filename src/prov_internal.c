@@ -63,6 +63,18 @@ bool pj_true(const cJSON *o, const char *key)
 	return cJSON_IsTrue(pj_get(o, key));
 }
 
+const char *pj_text(const cJSON *content)
+{
+	const cJSON *e;
+
+	if (cJSON_IsString(content))
+		return content->valuestring;
+	cJSON_ArrayForEach(e, content)
+		if (pj_str(e, "text"))
+			return pj_str(e, "text");
+	return NULL;
+}
+
 struct repair {
 	char stack[TT_MAX_JSON_DEPTH];	  /* '{' or '[' */
 	bool key_next[TT_MAX_JSON_DEPTH]; /* object level: the next string is a key */
@@ -428,6 +440,27 @@ static bool looks_sse(const char *s, size_t len)
 	       (len >= 1 && *s == ':');
 }
 
+/* JSON lines: an object on the first line and another object starting the next one. */
+static bool looks_ndjson(const char *s, size_t len)
+{
+	const char *nl;
+
+	while (len && (*s == ' ' || *s == '\r' || *s == '\n')) {
+		s++;
+		len--;
+	}
+	nl = len && *s == '{' ? memchr(s, '\n', len) : NULL;
+	if (!nl)
+		return false;
+	len -= nl - s;
+	s = nl;
+	while (len && (*s == ' ' || *s == '\r' || *s == '\n')) {
+		s++;
+		len--;
+	}
+	return len && *s == '{';
+}
+
 int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n)
 {
 	const struct http_message *m = &p->x->resp;
@@ -447,7 +480,9 @@ int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n)
 	if (!p->own.events) {
 		if (looks_sse(body, m->body_len))
 			err = sse_split_body(SSE_MODE_SSE, body, m->body_len, own_event, p);
-		else if (p->m->api == PROV_API_OLLAMA_CHAT || p->m->api == PROV_API_OLLAMA_GENERATE)
+		else if (p->m->api == PROV_API_OLLAMA_CHAT ||
+			 p->m->api == PROV_API_OLLAMA_GENERATE ||
+			 (p->m->api == PROV_API_GENERIC && looks_ndjson(body, m->body_len)))
 			err = sse_split_body(SSE_MODE_NDJSON, body, m->body_len, own_event, p);
 	}
 	*ev = p->own.events;

@@ -76,7 +76,9 @@ mcp:3
 proctree:3
 prov_anthropic:3
 prov_build:3
+prov_cohere:3
 prov_gemini:3
+prov_generic:3
 prov_internal:3
 prov_ollama:3
 prov_openai:3

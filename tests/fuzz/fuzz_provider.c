@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* fuzz_provider.c: libFuzzer harness for provider_decode over every API and body kind. */
+/* fuzz_provider.c: libFuzzer harness for provider_decode over every API (and none) and body kind. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,10 @@ static const char *const targets[][2] = {
 	{ "10.1.2.3:8000", "/v1/chat/completions" },
 	{ "proxy:4000", "/v1/messages" },
 	{ "x.openai.azure.com", "/openai/deployments/d/chat/completions?api-version=1" },
+	{ "api.cohere.com", "/v2/chat" },
+	/* no known API: the generic decoder (prov_generic.c) */
+	{ "llm.internal.example:8443", "/v3/infer" },
+	{ "api.groq.com", "/openai/v1/chat/completions" },
 };
 
 /*

@@ -70,6 +70,17 @@ static inline struct tt_span *nth(const struct lt *t, const char *name, int k)
 	return NULL;
 }
 
+/* The span named name that starts at start_ns, NULL if none. */
+static inline struct tt_span *started_at(const struct lt *t, const char *name, uint64_t start_ns)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i]->name, name) && t->v[i]->start_ns == start_ns)
+			return t->v[i];
+	return NULL;
+}
+
 static inline struct tt_span *find(const struct lt *t, const char *name)
 {
 	return nth(t, name, 0);

@@ -229,7 +229,11 @@ static void check_two(const struct lt *t)
 	ASSERT_EQ(a->end_ns, 2500, "A ends with its response");
 	ASSERT_EQ(b->start_ns, 2050, "B starts at its request's first byte");
 	ASSERT_EQ(b->end_ns, 2600, "B ends with its response");
-	ASSERT_TRUE(parent_is(a, agent) && parent_is(b, agent), "SERVER spans under the process");
+	ASSERT_TRUE(parent_is(a, agent), "SERVER span under the process");
+	/* a traceparent names the caller's span: B's parent (W3C), no longer the process */
+	ASSERT_TRUE(b->has_parent && id_is(b->parent_id, 8, "00f067aa0ba902b7"),
+		    "B under its traceparent's span");
+	ASSERT_TRUE(b->remote_parent && !a->remote_parent, "a remote parent");
 	ASSERT_EQ(iattr(a, "server.port"), 8080, "the accepting port");
 	ASSERT_STREQ(sattr(a, "url.path"), "/ask", "path");
 	/* the exact ids: the SERVER span id chosen at the head is the one the call points to */
@@ -326,7 +330,12 @@ void test_linker_server_h2(void)
 	ASSERT_EQ(ask->start_ns, b.seg[3].ts, "stream 1 starts with its HEADERS");
 	ASSERT_EQ(other->start_ns, b.seg[3].ts, "stream 3 too, in the same read");
 	ASSERT_TRUE(ask->end_ns > other->end_ns, "stream 3 ended first");
-	ASSERT_TRUE(parent_is(ask, agent) && parent_is(other, agent), "under the process");
+	/* each under its traceparent's span, in its trace (the process stays in its own) */
+	ASSERT_TRUE(ask->has_parent && id_is(ask->parent_id, 8, "00f067aa0ba902b7") &&
+			    other->has_parent && id_is(other->parent_id, 8, "00f067aa0ba902b7"),
+		    "under the traceparents' spans");
+	ASSERT_TRUE(id_is(other->trace_id, 16, "0af7651916cd43dd8448eb211c80319c"),
+		    "stream 3 in its traceparent's trace");
 	ASSERT_TRUE(parent_is(chat, ask), "stream 1's call: by its trace, under its own span");
 close:
 	lt_free(&s.t);

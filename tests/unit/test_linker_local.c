@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_linker_local.c: both ends of a local TCP connection traced: a client (curl) posts to a
+ * local agent service, which calls an LLM for it. The client's span of the request is the
+ * parent of the service's SERVER span, in one trace with the LLM call it caused, whichever
+ * end's records come first; a traceparent header on the request still wins.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linker_test.h"
+#include "pipeline.h"
+#include "test.h"
+#include "tt_abi.h"
+
+#define SH_PID	50  /* runs both (single trace: the root) */
+#define SRV_PID 100 /* python3 agent_service.py */
+#define CLI_PID 200 /* curl */
+
+#define SRV_PORT 8080
+#define CLI_PORT 40001
+
+/* connections: the service's accepted socket, the client's, the service's to the LLM */
+enum { C_SRV, C_CLI, C_LLM, N_CONNS };
+
+#define TP_TRACE  "4bf92f3577b34da6a3ce929d0e0e4736"
+#define TP_PARENT "00f067aa0ba902b7"
+#define TP	  "00-" TP_TRACE "-" TP_PARENT "-01"
+
+struct loc {
+	struct lt t;
+	struct pipeline *p;
+	uint64_t pos[N_CONNS][2];
+};
+
+static const uint32_t conn_pid[N_CONNS] = { SRV_PID, CLI_PID, SRV_PID };
+
+static uint64_t conn_of(int k)
+{
+	return TT_CONN_SOCK | (0x100ull * (uint64_t)(k + 1));
+}
+
+static bool loc_open(struct loc *s, bool single)
+{
+	struct pipeline_opts o = {
+		.linker = { .single_trace = single, .agents_only = !single, .host_name = "box" },
+		.span_sink = lt_sink
+	};
+
+	memset(s, 0, sizeof(*s));
+	o.span_ctx = &s->t;
+	s->p = pipeline__new(&o);
+	return ASSERT_OK_PTR(s->p, "pipeline");
+}
+
+static void loc_exec(struct loc *s, uint32_t pid, uint32_t ppid, uint64_t ts, const char *path,
+		     const char *args, size_t args_len)
+{
+	static struct tt_exec e;
+
+	memset(&e, 0, sizeof(e));
+	e.h = (struct tt_hdr){
+		.type = TT_REC_EXEC, .size = sizeof(e), .pid = pid, .tid = pid, .ts_ns = ts
+	};
+	e.ppid = ppid;
+	e.start_ns = ts;
+	e.path_len = strlen(path);
+	memcpy(e.path, path, e.path_len);
+	e.args_len = e.args_full = args_len;
+	memcpy(e.args, args, args_len);
+	pipeline__record(s->p, &e, sizeof(e));
+}
+
+static void loc_exit(struct loc *s, uint32_t pid, uint32_t ppid, uint64_t start, uint64_t ts)
+{
+	struct tt_exit x = {
+		.h = { .type = TT_REC_EXIT, .size = sizeof(x), .pid = pid, .tid = pid, .ts_ns = ts },
+		.ppid = ppid,
+		.start_ns = start
+	};
+
+	pipeline__record(s->p, &x, sizeof(x));
+}
+
+/* The addresses of connection k (127.0.0.1 at both ends, or laddr for the LLM's peer). */
+static void loc_sock(struct loc *s, int k, uint16_t lport, uint16_t rport)
+{
+	struct tt_sock r = { .h = { .type = TT_REC_SOCK,
+				    .size = sizeof(r),
+				    .pid = conn_pid[k],
+				    .tid = conn_pid[k] },
+			     .conn = conn_of(k),
+			     .fd = 10 + k,
+			     .family = 2,
+			     .lport = lport,
+			     .rport = rport };
+
+	r.laddr[0] = r.raddr[0] = 127;
+	r.laddr[3] = r.raddr[3] = 1;
+	pipeline__record(s->p, &r, sizeof(r));
+}
+
+static int pipe_feed(const struct tt_data *rec, size_t size, void *ctx)
+{
+	pipeline__record(ctx, rec, size);
+	return 0;
+}
+
+static void loc_io(struct loc *s, int k, int dir, uint64_t ts, const char *text)
+{
+	size_t n = strlen(text);
+	struct tt_data r = {
+		.h = { .type = TT_REC_DATA, .pid = conn_pid[k], .tid = conn_pid[k], .ts_ns = ts },
+		.conn = conn_of(k),
+		.pos = s->pos[k][dir],
+		.call_len = (uint32_t)n,
+		.len = (uint32_t)n,
+		.dir = (uint8_t)dir,
+		.flags = TT_DF_FIRST | TT_DF_LAST,
+		.src = TT_SRC_SOCK,
+		.fd = 10 + k
+	};
+	uint64_t seed = 1;
+
+	ASSERT_OK(test__split_feed(&r, text, 0, TEST_SPLIT_WHOLE, &seed, pipe_feed, s->p), "feed");
+	s->pos[k][dir] += n;
+}
+
+#define LLM_REQ_BODY                                              \
+	"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\"," \
+	"\"content\":\"q\"}]}"
+#define LLM_RESP_BODY                                                        \
+	"{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\","             \
+	"\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":"        \
+	"{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":"      \
+	"\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1," \
+	"\"total_tokens\":6}}"
+#define RESP_OK "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+static void loc_llm_call(struct loc *s, uint64_t t0, uint64_t t1)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+		 "POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n"
+		 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(LLM_REQ_BODY), LLM_REQ_BODY);
+	loc_io(s, C_LLM, TT_DIR_WRITE, t0, buf);
+	snprintf(buf, sizeof(buf),
+		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 strlen(LLM_RESP_BODY), LLM_RESP_BODY);
+	loc_io(s, C_LLM, TT_DIR_READ, t1, buf);
+}
+
+struct scenario {
+	bool single;	   /* -- COMMAND (one trace), else --all (agents_only) */
+	bool server_first; /* the service's read comes before the client's write */
+	bool traceparent;  /* the client sends one */
+	int requests;	   /* on one kept-alive connection */
+};
+
+/* sh runs the service and curl; curl posts `requests` questions, each served with a call. */
+static void loc_run(struct loc *s, const struct scenario *sc)
+{
+	static const char sh[] = "sh\0-c\0run", py[] = "python3\0agent_service.py",
+			  curl[] = "curl\0-d\0q\0http://127.0.0.1:8080/ask";
+	char req[256];
+	uint64_t t;
+	int i;
+
+	snprintf(req, sizeof(req),
+		 "POST /ask HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n%sContent-Length: 1\r\n\r\nq",
+		 sc->traceparent ? "traceparent: " TP "\r\n" : "");
+	loc_exec(s, SH_PID, 1, 1000, "/bin/sh", sh, sizeof(sh));
+	loc_exec(s, SRV_PID, SH_PID, 1100, "/usr/bin/python3", py, sizeof(py));
+	loc_exec(s, CLI_PID, SH_PID, 1200, "/usr/bin/curl", curl, sizeof(curl));
+	loc_sock(s, C_LLM, 50000, 11434);
+	for (i = 0, t = 2000; i < sc->requests; i++, t += 1000) {
+		if (sc->server_first) {
+			if (!i)
+				loc_sock(s, C_SRV, SRV_PORT, CLI_PORT);
+			loc_io(s, C_SRV, TT_DIR_READ, t + 10, req);
+			if (!i)
+				loc_sock(s, C_CLI, CLI_PORT, SRV_PORT);
+			loc_io(s, C_CLI, TT_DIR_WRITE, t, req);
+		} else {
+			if (!i)
+				loc_sock(s, C_CLI, CLI_PORT, SRV_PORT);
+			loc_io(s, C_CLI, TT_DIR_WRITE, t, req);
+			if (!i)
+				loc_sock(s, C_SRV, SRV_PORT, CLI_PORT);
+			loc_io(s, C_SRV, TT_DIR_READ, t + 10, req);
+		}
+		loc_llm_call(s, t + 100, t + 200);
+		loc_io(s, C_SRV, TT_DIR_WRITE, t + 300, RESP_OK);
+		loc_io(s, C_CLI, TT_DIR_READ, t + 310, RESP_OK);
+	}
+	loc_exit(s, CLI_PID, SH_PID, 1200, 9000);
+	loc_exit(s, SRV_PID, SH_PID, 1100, 9100);
+	loc_exit(s, SH_PID, 1, 1000, 9200);
+	pipeline__finish(s->p, 9300);
+}
+
+static bool id_is(const uint8_t *id, size_t n, const char *hex)
+{
+	char buf[33];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snprintf(buf + 2 * i, 3, "%02x", id[i]);
+	return !strcmp(buf, hex);
+}
+
+static bool same_trace(const struct tt_span *a, const struct tt_span *b)
+{
+	return a && b && !memcmp(a->trace_id, b->trace_id, 16);
+}
+
+/* Request i of the scenario: client span -> SERVER span -> chat, in the client's trace. */
+static void check_request(const struct lt *t, const struct scenario *sc, int i)
+{
+	struct tt_span *curl, *svc, *cli, *srv, *chat;
+
+	if (!LT_NEED(t, { &curl, "exec curl" }, { &svc, "invoke_agent agent_service" },
+		     { &cli, "POST", i }, { &srv, "POST /ask", i }, { &chat, "chat gpt-4o", i }))
+		return;
+	ASSERT_EQ(cli->kind, SPAN_KIND_CLIENT, "client span");
+	ASSERT_EQ(srv->kind, SPAN_KIND_SERVER, "SERVER span");
+	ASSERT_TRUE(parent_is(cli, curl), "the client's span under its process");
+	ASSERT_TRUE(parent_is(chat, srv), "the call under the request it serves");
+	ASSERT_TRUE(same_trace(chat, srv), "the call in the request's trace");
+	if (sc->traceparent) {
+		ASSERT_TRUE(srv->has_parent && id_is(srv->parent_id, 8, TP_PARENT),
+			    "the traceparent's span is the parent");
+		ASSERT_TRUE(srv->remote_parent, "a remote parent");
+		ASSERT_TRUE(id_is(srv->trace_id, 16, TP_TRACE), "the traceparent's trace");
+		ASSERT_FALSE(parent_is(srv, cli), "not the client's span");
+		return;
+	}
+	ASSERT_TRUE(parent_is(srv, cli), "the SERVER span under the client's span");
+	ASSERT_FALSE(srv->remote_parent, "a local parent");
+	ASSERT_TRUE(same_trace(srv, cli) && same_trace(cli, curl), "one trace from the caller");
+	if (!sc->single)
+		ASSERT_FALSE(same_trace(svc, srv), "--all: the service's own trace is another");
+}
+
+static void check_run(const struct lt *t, const struct scenario *sc)
+{
+	int i;
+
+	for (i = 0; i < sc->requests; i++)
+		check_request(t, sc, i);
+	ASSERT_NULL(nth(t, "POST /ask", sc->requests), "one SERVER span a request");
+}
+
+static void run_case(const struct scenario *sc, const char *what)
+{
+	struct pipeline_stats st;
+	struct loc s;
+
+	if (!loc_open(&s, sc->single))
+		return;
+	loc_run(&s, sc);
+	pipeline__stats(s.p, &st);
+	ASSERT_EQ(st.linker.local_links, sc->traceparent ? 0 : (uint64_t)sc->requests, what);
+	pipeline__free(s.p);
+	check_run(&s.t, sc);
+	lt_free(&s.t);
+}
+
+void test_linker_local_client_first(void)
+{
+	const struct scenario sc = { .single = true, .requests = 1 };
+
+	run_case(&sc, "linked");
+}
+
+/* The service's read is reported before the client's write (its syscall returned first). */
+void test_linker_local_server_first(void)
+{
+	const struct scenario sc = { .single = true, .server_first = true, .requests = 1 };
+
+	run_case(&sc, "linked");
+}
+
+/* --all: the service's request joins curl's trace, which its LLM call keeps (agents_only). */
+void test_linker_local_all(void)
+{
+	const struct scenario a = { .requests = 1 }, b = { .server_first = true, .requests = 1 };
+
+	run_case(&a, "linked, client first");
+	run_case(&b, "linked, server first");
+}
+
+/* Requests on one kept-alive connection: each SERVER span under its own client span. */
+void test_linker_local_keepalive(void)
+{
+	const struct scenario a = { .single = true, .requests = 3 },
+			      b = { .server_first = true, .requests = 3 };
+
+	run_case(&a, "three linked");
+	run_case(&b, "three linked, --all, server first");
+}
+
+/* A traceparent header on the request wins over the connection. */
+void test_linker_local_traceparent_wins(void)
+{
+	const struct scenario a = { .single = true, .traceparent = true, .requests = 2 }, b = {
+		.single = true, .traceparent = true, .server_first = true, .requests = 1
+	};
+
+	run_case(&a, "no local link");
+	run_case(&b, "no local link, server first");
+}

@@ -116,6 +116,7 @@ struct lsock {
 	uint16_t rport;
 	uint64_t conn;
 	uint16_t family;
+	uint32_t netns;
 	uint8_t laddr[16];
 	uint8_t raddr[16];
 };

@@ -17,7 +17,8 @@
 /*
  * The kernel names both ends of a connection alike (TT_REC_SOCK, at each socket's first
  * captured call): the client's local address and port are the server's peer address and port,
- * and the other way round. A request is matched at its heads. The client's head chooses the
+ * and the other way round, in one network namespace (containers may repeat addresses: the
+ * namespace is part of the key, so no request joins another namespace's trace). A request is matched at its heads. The client's head chooses the
  * id of the client's span (made when its exchange ends, after the SERVER span as a rule) and
  * the trace of the client's work; the server's head takes them as the parent and the trace of
  * its SERVER span and of the work done for the request.
@@ -35,8 +36,9 @@
  * own address (a connection to any address of this host comes from that address).
  */
 
-/* A connection as the client sees it. */
+/* A connection as the client sees it, in its network namespace. */
 struct lkey {
+	uint32_t netns;
 	uint16_t family;
 	uint16_t cport, sport;
 	uint8_t caddr[16], saddr[16];
@@ -82,6 +84,7 @@ void linker__sock(struct linker *l, const struct tt_sock *s)
 	e->lport = s->lport;
 	e->rport = s->rport;
 	e->family = s->family;
+	e->netns = s->netns;
 	memcpy(e->laddr, s->laddr, sizeof(e->laddr));
 	memcpy(e->raddr, s->raddr, sizeof(e->raddr));
 }
@@ -112,6 +115,7 @@ static bool lsock_local(const struct lsock *s)
 static void lkey_of(struct lkey *k, const struct lsock *s, bool server)
 {
 	memset(k, 0, sizeof(*k));
+	k->netns = s->netns;
 	k->family = s->family;
 	k->cport = server ? s->rport : s->lport;
 	k->sport = server ? s->lport : s->rport;

@@ -83,8 +83,8 @@ static void loc_exit(struct loc *s, uint32_t pid, uint32_t ppid, uint64_t start,
 	pipeline__record(s->p, &x, sizeof(x));
 }
 
-/* The addresses of connection k (127.0.0.1 at both ends, or laddr for the LLM's peer). */
-static void loc_sock(struct loc *s, int k, uint16_t lport, uint16_t rport)
+/* The addresses of connection k: 127.0.0.1 at both ends, in network namespace netns. */
+static void loc_sock(struct loc *s, int k, uint16_t lport, uint16_t rport, uint32_t netns)
 {
 	struct tt_sock r = { .h = { .type = TT_REC_SOCK,
 				    .size = sizeof(r),
@@ -94,7 +94,8 @@ static void loc_sock(struct loc *s, int k, uint16_t lport, uint16_t rport)
 			     .fd = 10 + k,
 			     .family = 2,
 			     .lport = lport,
-			     .rport = rport };
+			     .rport = rport,
+			     .netns = netns };
 
 	r.laddr[0] = r.raddr[0] = 127;
 	r.laddr[3] = r.raddr[3] = 1;
@@ -159,6 +160,7 @@ struct scenario {
 	bool server_first; /* the service's read comes before the client's write */
 	bool traceparent;  /* the client sends one */
 	int requests;	   /* on one kept-alive connection */
+	bool other_ns;	   /* the client is in another network namespace */
 };
 
 /* sh runs the service and curl; curl posts `requests` questions, each served with a call. */
@@ -176,21 +178,21 @@ static void loc_run(struct loc *s, const struct scenario *sc)
 	loc_exec(s, SH_PID, 1, 1000, "/bin/sh", sh, sizeof(sh));
 	loc_exec(s, SRV_PID, SH_PID, 1100, "/usr/bin/python3", py, sizeof(py));
 	loc_exec(s, CLI_PID, SH_PID, 1200, "/usr/bin/curl", curl, sizeof(curl));
-	loc_sock(s, C_LLM, 50000, 11434);
+	loc_sock(s, C_LLM, 50000, 11434, 1);
 	for (i = 0, t = 2000; i < sc->requests; i++, t += 1000) {
 		if (sc->server_first) {
 			if (!i)
-				loc_sock(s, C_SRV, SRV_PORT, CLI_PORT);
+				loc_sock(s, C_SRV, SRV_PORT, CLI_PORT, 1);
 			loc_io(s, C_SRV, TT_DIR_READ, t + 10, req);
 			if (!i)
-				loc_sock(s, C_CLI, CLI_PORT, SRV_PORT);
+				loc_sock(s, C_CLI, CLI_PORT, SRV_PORT, sc->other_ns ? 2 : 1);
 			loc_io(s, C_CLI, TT_DIR_WRITE, t, req);
 		} else {
 			if (!i)
-				loc_sock(s, C_CLI, CLI_PORT, SRV_PORT);
+				loc_sock(s, C_CLI, CLI_PORT, SRV_PORT, sc->other_ns ? 2 : 1);
 			loc_io(s, C_CLI, TT_DIR_WRITE, t, req);
 			if (!i)
-				loc_sock(s, C_SRV, SRV_PORT, CLI_PORT);
+				loc_sock(s, C_SRV, SRV_PORT, CLI_PORT, 1);
 			loc_io(s, C_SRV, TT_DIR_READ, t + 10, req);
 		}
 		loc_llm_call(s, t + 100, t + 200);
@@ -223,6 +225,12 @@ static void check_request(const struct lt *t, const struct scenario *sc, int i)
 {
 	struct tt_span *curl, *svc, *cli, *srv, *chat;
 
+	if (sc->other_ns) {
+		/* --all: curl's own trace, without an LLM call, is dropped (agents_only) */
+		if (LT_NEED(t, { &svc, "invoke_agent agent_service" }, { &srv, "POST /ask", i }))
+			ASSERT_TRUE(parent_is(srv, svc), "another namespace's client: not linked");
+		return;
+	}
 	if (!LT_NEED(t, { &curl, "exec curl" }, { &svc, "invoke_agent agent_service" },
 		     { &cli, "POST", i }, { &srv, "POST /ask", i }, { &chat, "chat gpt-4o", i }))
 		return;
@@ -264,7 +272,8 @@ static void run_case(const struct scenario *sc, const char *what)
 		return;
 	loc_run(&s, sc);
 	pipeline__stats(s.p, &st);
-	ASSERT_EQ(st.linker.local_links, sc->traceparent ? 0 : (uint64_t)sc->requests, what);
+	ASSERT_EQ(st.linker.local_links,
+		  sc->traceparent || sc->other_ns ? 0 : (uint64_t)sc->requests, what);
 	pipeline__free(s.p);
 	check_run(&s.t, sc);
 	lt_free(&s.t);
@@ -313,4 +322,17 @@ void test_linker_local_traceparent_wins(void)
 
 	run_case(&a, "no local link");
 	run_case(&b, "no local link, server first");
+}
+
+/*
+ * The same addresses in another network namespace (another container's loopback) are another
+ * connection: no request joins the trace of a process it never talked to.
+ */
+void test_linker_local_netns(void)
+{
+	const struct scenario a = { .single = true, .other_ns = true, .requests = 1 },
+			      b = { .other_ns = true, .server_first = true, .requests = 1 };
+
+	run_case(&a, "not linked");
+	run_case(&b, "not linked, --all");
 }

@@ -13,6 +13,7 @@
 #include "pipeline.h"
 #include "test.h"
 #include "tt_abi.h"
+#include "tt_limits.h"
 
 #define SH_PID	50  /* runs both (single trace: the root) */
 #define SRV_PID 100 /* python3 agent_service.py */
@@ -335,4 +336,68 @@ void test_linker_local_netns(void)
 
 	run_case(&a, "not linked");
 	run_case(&b, "not linked, --all");
+}
+
+/* A process of the linker: pid exec'd path at ts by an untraced parent. */
+static void cap_exec(struct lt *t, uint32_t pid, const char *path)
+{
+	static struct tt_exec e;
+
+	memset(&e, 0, sizeof(e));
+	e.h = (struct tt_hdr){ .type = TT_REC_EXEC, .size = sizeof(e), .pid = pid, .tid = pid };
+	e.ppid = 1;
+	e.start_ns = pid;
+	e.path_len = strlen(path);
+	memcpy(e.path, path, e.path_len);
+	ASSERT_OK(linker__exec(t->l, &e), "exec");
+}
+
+/* The head of a request on socket conn of pid (lport -> rport on 127.0.0.1), at ts. */
+static void cap_head(struct lt *t, uint32_t pid, uint64_t conn, uint16_t lport, uint16_t rport,
+		     bool server, uint64_t ts)
+{
+	struct tt_sock so = { .h = { .type = TT_REC_SOCK, .size = sizeof(so), .pid = pid },
+			      .conn = conn,
+			      .family = 2,
+			      .lport = lport,
+			      .rport = rport };
+	struct http_exchange x = { .pid = pid, .tid = pid, .conn = conn };
+
+	so.laddr[0] = so.raddr[0] = 127;
+	so.laddr[3] = so.raddr[3] = 1;
+	linker__sock(t->l, &so);
+	x.req.start_ns = ts;
+	x.flags = server ? HTTP_X_SERVER_SIDE : 0;
+	linker__request_head(t->l, &x, NULL);
+}
+
+/*
+ * More client requests waiting for their server than TT_MAX_LOCAL_LINKS: the oldest are
+ * forgotten (counted), the table stays bounded, and the newest still link.
+ */
+void test_linker_local_cap(void)
+{
+	const int n = TT_MAX_LOCAL_LINKS + 10;
+	struct linker_stats st;
+	struct lt t;
+	int i;
+
+	if (!lt_new(&t, true))
+		return;
+	cap_exec(&t, SRV_PID, "/usr/bin/python3");
+	cap_exec(&t, CLI_PID, "/usr/bin/curl");
+	for (i = 0; i < n; i++)
+		cap_head(&t, CLI_PID, TT_CONN_SOCK | (uint64_t)(i + 1), 20000 + i, SRV_PORT, false,
+			 2000 + i);
+	linker__stats(t.l, &st);
+	ASSERT_EQ(st.local_forgotten, 10, "the ten oldest forgotten");
+	/* the newest client's request is still there: its server's head links */
+	cap_head(&t, SRV_PID, TT_CONN_SOCK | 0x100000, SRV_PORT, 20000 + n - 1, true, 9000);
+	/* the oldest one's server finds nothing (it waits, pushing one more out) */
+	cap_head(&t, SRV_PID, TT_CONN_SOCK | 0x100001, SRV_PORT, 20000, true, 9001);
+	linker__stats(t.l, &st);
+	ASSERT_EQ(st.local_links, 1, "the newest linked, the oldest not");
+	ASSERT_EQ(st.local_forgotten, 11, "still bounded");
+	linker__flush(t.l, 10000);
+	lt_free(&t);
 }

@@ -159,6 +159,7 @@ static void loc_llm_call(struct loc *s, uint64_t t0, uint64_t t1)
 struct scenario {
 	bool single;	   /* -- COMMAND (one trace), else --all (agents_only) */
 	bool server_first; /* the service's read comes before the client's write */
+	bool late_client;  /* ...and so does the service's LLM call */
 	bool traceparent;  /* the client sends one */
 	int requests;	   /* on one kept-alive connection */
 	bool other_ns;	   /* the client is in another network namespace */
@@ -181,7 +182,9 @@ static void loc_run(struct loc *s, const struct scenario *sc)
 	loc_exec(s, CLI_PID, SH_PID, 1200, "/usr/bin/curl", curl, sizeof(curl));
 	loc_sock(s, C_LLM, 50000, 11434, 1);
 	for (i = 0, t = 2000; i < sc->requests; i++, t += 1000) {
-		if (sc->server_first) {
+		if (sc->late_client) {
+			/* below */
+		} else if (sc->server_first) {
 			if (!i)
 				loc_sock(s, C_SRV, SRV_PORT, CLI_PORT, 1);
 			loc_io(s, C_SRV, TT_DIR_READ, t + 10, req);
@@ -196,7 +199,15 @@ static void loc_run(struct loc *s, const struct scenario *sc)
 				loc_sock(s, C_SRV, SRV_PORT, CLI_PORT, 1);
 			loc_io(s, C_SRV, TT_DIR_READ, t + 10, req);
 		}
-		loc_llm_call(s, t + 100, t + 200);
+		if (sc->late_client) {
+			loc_sock(s, C_SRV, SRV_PORT, CLI_PORT, 1);
+			loc_io(s, C_SRV, TT_DIR_READ, t + 10, req);
+			loc_llm_call(s, t + 100, t + 200);
+			loc_sock(s, C_CLI, CLI_PORT, SRV_PORT, 1);
+			loc_io(s, C_CLI, TT_DIR_WRITE, t, req);
+		} else {
+			loc_llm_call(s, t + 100, t + 200);
+		}
 		loc_io(s, C_SRV, TT_DIR_WRITE, t + 300, RESP_OK);
 		loc_io(s, C_CLI, TT_DIR_READ, t + 310, RESP_OK);
 	}
@@ -226,7 +237,7 @@ static void check_request(const struct lt *t, const struct scenario *sc, int i)
 {
 	struct tt_span *curl, *svc, *cli, *srv, *chat;
 
-	if (sc->other_ns) {
+	if (sc->other_ns || (sc->late_client && !sc->single)) {
 		/* --all: curl's own trace, without an LLM call, is dropped (agents_only) */
 		if (LT_NEED(t, { &svc, "invoke_agent agent_service" }, { &srv, "POST /ask", i }))
 			ASSERT_TRUE(parent_is(srv, svc), "another namespace's client: not linked");
@@ -274,7 +285,11 @@ static void run_case(const struct scenario *sc, const char *what)
 	loc_run(&s, sc);
 	pipeline__stats(s.p, &st);
 	ASSERT_EQ(st.linker.local_links,
-		  sc->traceparent || sc->other_ns ? 0 : (uint64_t)sc->requests, what);
+		  sc->traceparent || sc->other_ns || (sc->late_client && !sc->single) ?
+			  0 :
+			  (uint64_t)sc->requests,
+		  what);
+	ASSERT_EQ(st.linker.local_late, sc->late_client && !sc->single, "late");
 	pipeline__free(s.p);
 	check_run(&s.t, sc);
 	lt_free(&s.t);
@@ -400,4 +415,18 @@ void test_linker_local_cap(void)
 	ASSERT_EQ(st.local_forgotten, 11, "still bounded");
 	linker__flush(t.l, 10000);
 	lt_free(&t);
+}
+
+/*
+ * The client's write is reported after the service already called the LLM for the request:
+ * in one trace (-- COMMAND) the SERVER span still goes under the client's span; across traces
+ * (--all) the call went to the service's trace, and its SERVER span stays with it (counted).
+ */
+void test_linker_local_late_client(void)
+{
+	const struct scenario a = { .single = true, .late_client = true, .requests = 1 },
+			      b = { .late_client = true, .requests = 1 };
+
+	run_case(&a, "linked: one trace");
+	run_case(&b, "not linked: the call is in the service's trace");
 }

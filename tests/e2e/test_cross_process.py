@@ -6,11 +6,11 @@ the LLM call: one trace from the caller, with no header. A traceparent header st
 import os
 import signal
 import subprocess
-import threading
 import time
 
 import otlp
 from lib import AGENTS, PY, TRACER, FakeLLM, TestFailure, Workdir, check, eq
+from test_capture import wait_ready  # the tracer's -v line saying it is attached
 
 # W3C trace context a client sends (its own span is the parent the header names)
 TP_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -140,19 +140,6 @@ def test_traceparent_wins():
     check(srv.parent_id != post.span_id, "not the client's span")
     eq(chat.parent_id, srv.span_id, "the call under the SERVER span")
     eq(chat.trace_id, TP_TRACE, "the call in the traceparent's trace")
-
-
-def wait_ready(tr, timeout=30):
-    """Reads the tracer's -v stderr until it says the probes are attached."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        line = tr.stderr.readline()
-        if not line:
-            break
-        if b"tracing" in line and b"main:" in line:
-            threading.Thread(target=tr.stderr.read, daemon=True).start()
-            return
-    raise TestFailure("the tracer did not report ready (exit %s)" % tr.poll())
 
 
 def test_all_mode_joins_traces():

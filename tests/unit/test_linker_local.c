@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "linker_test.h"
+#include "pipeline_test.h"
 #include "pipeline.h"
 #include "test.h"
 #include "tt_abi.h"
@@ -58,30 +59,12 @@ static bool loc_open(struct loc *s, bool single)
 static void loc_exec(struct loc *s, uint32_t pid, uint32_t ppid, uint64_t ts, const char *path,
 		     const char *args, size_t args_len)
 {
-	static struct tt_exec e;
-
-	memset(&e, 0, sizeof(e));
-	e.h = (struct tt_hdr){
-		.type = TT_REC_EXEC, .size = sizeof(e), .pid = pid, .tid = pid, .ts_ns = ts
-	};
-	e.ppid = ppid;
-	e.start_ns = ts;
-	e.path_len = strlen(path);
-	memcpy(e.path, path, e.path_len);
-	e.args_len = e.args_full = args_len;
-	memcpy(e.args, args, args_len);
-	pipeline__record(s->p, &e, sizeof(e));
+	pt_exec(s->p, pid, ppid, ts, path, args, args_len);
 }
 
 static void loc_exit(struct loc *s, uint32_t pid, uint32_t ppid, uint64_t start, uint64_t ts)
 {
-	struct tt_exit x = {
-		.h = { .type = TT_REC_EXIT, .size = sizeof(x), .pid = pid, .tid = pid, .ts_ns = ts },
-		.ppid = ppid,
-		.start_ns = start
-	};
-
-	pipeline__record(s->p, &x, sizeof(x));
+	pt_exit(s->p, pid, ppid, start, ts);
 }
 
 /* The addresses of connection k: 127.0.0.1 at both ends, in network namespace netns. */
@@ -103,12 +86,6 @@ static void loc_sock(struct loc *s, int k, uint16_t lport, uint16_t rport, uint3
 	pipeline__record(s->p, &r, sizeof(r));
 }
 
-static int pipe_feed(const struct tt_data *rec, size_t size, void *ctx)
-{
-	pipeline__record(ctx, rec, size);
-	return 0;
-}
-
 static void loc_io(struct loc *s, int k, int dir, uint64_t ts, const char *text)
 {
 	size_t n = strlen(text);
@@ -125,20 +102,9 @@ static void loc_io(struct loc *s, int k, int dir, uint64_t ts, const char *text)
 	};
 	uint64_t seed = 1;
 
-	ASSERT_OK(test__split_feed(&r, text, 0, TEST_SPLIT_WHOLE, &seed, pipe_feed, s->p), "feed");
+	ASSERT_OK(test__split_feed(&r, text, 0, TEST_SPLIT_WHOLE, &seed, pt_feed, s->p), "feed");
 	s->pos[k][dir] += n;
 }
-
-#define LLM_REQ_BODY                                              \
-	"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\"," \
-	"\"content\":\"q\"}]}"
-#define LLM_RESP_BODY                                                        \
-	"{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\","             \
-	"\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":"        \
-	"{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":"      \
-	"\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1," \
-	"\"total_tokens\":6}}"
-#define RESP_OK "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 static void loc_llm_call(struct loc *s, uint64_t t0, uint64_t t1)
 {
@@ -147,12 +113,12 @@ static void loc_llm_call(struct loc *s, uint64_t t0, uint64_t t1)
 	snprintf(buf, sizeof(buf),
 		 "POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n"
 		 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-		 strlen(LLM_REQ_BODY), LLM_REQ_BODY);
+		 strlen(PT_LLM_REQ_BODY), PT_LLM_REQ_BODY);
 	loc_io(s, C_LLM, TT_DIR_WRITE, t0, buf);
 	snprintf(buf, sizeof(buf),
 		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 		 "Content-Length: %zu\r\n\r\n%s",
-		 strlen(LLM_RESP_BODY), LLM_RESP_BODY);
+		 strlen(PT_LLM_RESP_BODY), PT_LLM_RESP_BODY);
 	loc_io(s, C_LLM, TT_DIR_READ, t1, buf);
 }
 
@@ -208,8 +174,8 @@ static void loc_run(struct loc *s, const struct scenario *sc)
 		} else {
 			loc_llm_call(s, t + 100, t + 200);
 		}
-		loc_io(s, C_SRV, TT_DIR_WRITE, t + 300, RESP_OK);
-		loc_io(s, C_CLI, TT_DIR_READ, t + 310, RESP_OK);
+		loc_io(s, C_SRV, TT_DIR_WRITE, t + 300, PT_RESP_OK);
+		loc_io(s, C_CLI, TT_DIR_READ, t + 310, PT_RESP_OK);
 	}
 	loc_exit(s, CLI_PID, SH_PID, 1200, 9000);
 	loc_exit(s, SRV_PID, SH_PID, 1100, 9100);

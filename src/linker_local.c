@@ -18,10 +18,11 @@
  * The kernel names both ends of a connection alike (TT_REC_SOCK, at each socket's first
  * captured call): the client's local address and port are the server's peer address and port,
  * and the other way round, in one network namespace (containers may repeat addresses: the
- * namespace is part of the key, so no request joins another namespace's trace). A request is matched at its heads. The client's head chooses the
- * id of the client's span (made when its exchange ends, after the SERVER span as a rule) and
- * the trace of the client's work; the server's head takes them as the parent and the trace of
- * its SERVER span and of the work done for the request.
+ * namespace is part of the key, so no request joins another namespace's trace). A request is
+ * matched at its heads. The client's head chooses the id of the client's span (made when its
+ * exchange ends, after the SERVER span as a rule) and the trace of the client's work; the
+ * server's head takes them as the parent and the trace of its SERVER span and of the work done
+ * for the request.
  *
  * The ring buffer gives records in the order their syscalls returned, not the order of the
  * heads: the server's read may return before the client's write does, so whichever head comes
@@ -44,7 +45,10 @@ struct lkey {
 	uint8_t caddr[16], saddr[16];
 };
 
-/* One request of a local connection whose other end's head has not come yet. */
+/*
+ * One request of a local connection: a server's head waiting for its client's, or a client's
+ * head (its span id chosen) until its exchange ends, served by its server's head or not.
+ */
 struct llink {
 	struct llink *prev, *next; /* oldest first */
 	struct lkey key;

@@ -1344,7 +1344,7 @@ void test_linker_server_spans(void)
 	ASSERT_TRUE(parent_is(get, tool), "the tool's request under the tool");
 	ASSERT_TRUE(parent_is(chat2, s2), "thread 102");
 	ASSERT_TRUE(s2->has_parent && s2->remote_parent &&
-			    !memcmp(s2->parent_id, "\x00\xf0\x67\xaa\x0b\xa9\x02\xb7", 8),
+			    id_is(s2->parent_id, 8, "00f067aa0ba902b7"),
 		    "request 2 under its traceparent's span");
 	ASSERT_TRUE(parent_is(chat3, agent), "ambiguous: under the process");
 	ASSERT_TRUE(parent_is(chat4, s2), "traceparent of the inbound request");

@@ -183,16 +183,6 @@ static void loc_run(struct loc *s, const struct scenario *sc)
 	pipeline__finish(s->p, 9300);
 }
 
-static bool id_is(const uint8_t *id, size_t n, const char *hex)
-{
-	char buf[33];
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		snprintf(buf + 2 * i, 3, "%02x", id[i]);
-	return !strcmp(buf, hex);
-}
-
 static bool same_trace(const struct tt_span *a, const struct tt_span *b)
 {
 	return a && b && !memcmp(a->trace_id, b->trace_id, 16);

@@ -169,16 +169,6 @@ static void serve_two(struct srv *s, bool split)
 	srv_finish(s, 3000);
 }
 
-static bool id_is(const uint8_t *id, size_t n, const char *hex)
-{
-	char buf[33];
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		snprintf(buf + 2 * i, 3, "%02x", id[i]);
-	return !strcmp(buf, hex);
-}
-
 /* What serve_two must give, however its records were cut. */
 static void check_two(const struct lt *t)
 {

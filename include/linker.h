@@ -53,6 +53,9 @@ struct linker_stats {
 	uint64_t server_spans;	       /* SERVER spans of inbound requests */
 	uint64_t server_attributed;    /* LLM/HTTP/tool spans placed under a SERVER span */
 	uint64_t server_forgotten;     /* inbound requests dropped at TT_MAX_SRV_OPEN */
+	uint64_t local_links;	       /* SERVER spans under the span of their local client */
+	uint64_t local_late;	       /* ... not: work for it already went to another trace */
+	uint64_t local_forgotten;      /* request heads forgotten at TT_MAX_LOCAL_LINKS */
 	uint64_t mcp_calls;	       /* MCP JSON-RPC calls (spans with mcp.* attributes) */
 	uint64_t late_calls;	       /* LLM calls after their process span was exported */
 	uint64_t results_unmatched;    /* tool results with no open tool call */
@@ -107,7 +110,8 @@ int linker__add_mcp(struct linker *l, const struct http_exchange *x, const struc
  * NULL if none. One the traced process read (HTTP_X_SERVER_SIDE) opens an inbound request, so
  * the LLM calls, tools and requests made while serving it nest under its SERVER span, which is
  * exported when its exchange (x itself, delivered by conn later) reaches linker__add_http.
- * Client-side heads are ignored.
+ * A client's head on a connection to a local address chooses the id of its span, which the
+ * SERVER span of its traced server (another process of this host) nests under.
  */
 void linker__request_head(struct linker *l, const struct http_exchange *x, const char *traceparent);
 /*

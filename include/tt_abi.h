@@ -171,7 +171,12 @@ struct tt_sock {
 	__u16 lport;  /* local port, host byte order */
 	__u16 rport;  /* peer port, host byte order */
 	__u16 pad0;
-	__u32 pad1;
+	/*
+	 * Inode number of the socket's network namespace: the same addresses in two namespaces
+	 * are two connections. Was padding (0: unknown, as in older captures), so the ABI
+	 * version stands.
+	 */
+	__u32 netns;
 	__u8 laddr[16]; /* local address (IPv4 in the first 4 bytes) */
 	__u8 raddr[16]; /* peer address */
 };

@@ -76,6 +76,8 @@
 							 * per process: the oldest is forgotten */
 #define TT_MAX_SRV_SOCKS	4096			/* plaintext sockets whose local port is
 							 * remembered (direct-mapped) */
+#define TT_MAX_LOCAL_LINKS	1024			/* requests on local connections waiting
+							 * for the head of their other end */
 /* clang-format on */
 
 #endif /* TT_LIMITS_H */

@@ -207,6 +207,7 @@ static void ltls_end(struct linker *l, struct lproc *lp, struct ltls *t, uint64_
 		     const struct tt_tls_close *c, bool incomplete)
 {
 	struct tool_query q = { 0 };
+	struct ltrace *tr;
 	struct tt_span *s;
 
 	if (lp->tls_captured) {
@@ -225,7 +226,7 @@ static void ltls_end(struct linker *l, struct lproc *lp, struct ltls *t, uint64_
 	/* a tool window of the agent when one matches, else as HTTP spans do */
 	q.ts = s->start_ns;
 	q.url = t->sni[0] ? t->sni : t->peer;
-	lspan_parent(s, lwork_parent(l, lp, &q, t->tid, NULL, NULL));
+	lspan_parent(s, lwork_parent(l, lp, &q, t->tid, NULL, NULL, &tr));
 	if (ltls_attrs(s, lp, t, c) ||
 	    (incomplete && attrs_set_bool(&s->attrs, "tracetree.incomplete", true)))
 		tt_debug("linker: pid=%u: no memory for TLS span attributes\n", lp->p->pid);
@@ -233,9 +234,12 @@ static void ltls_end(struct linker *l, struct lproc *lp, struct ltls *t, uint64_
 		l->st.tls_no_counts++;
 	l->st.tls_unsupported++;
 	/* before the emit: the span may be what finalizes the trace (a cap) */
-	if (ltls_keeps(t))
+	if (ltls_keeps(t)) {
 		lp->trace->blind = true;
-	ltrace_emit(l, lp->trace, s);
+		if (tr)
+			tr->blind = true;
+	}
+	ltrace_emit(l, tr, s);
 }
 
 void linker__tls_close(struct linker *l, const struct tt_tls_close *c)

@@ -169,13 +169,13 @@ void ltp_parse(struct ltp *tp, const char *header)
 	tp->valid = header && ltrace_parse_tp(header, tp->trace, tp->parent);
 }
 
-/* Another trace (of another process tree) has the trace id id. */
+/* Another trace (of another process tree: not an inbound request's) has the trace id id. */
 static bool ltrace_id_taken(const struct linker *l, const struct ltrace *t, const uint8_t id[16])
 {
 	const struct ltrace *o;
 
 	for (o = l->traces; o; o = o->next)
-		if (o != t && !memcmp(o->id, id, 16))
+		if (o != t && !o->inbound && !memcmp(o->id, id, 16))
 			return true;
 	return false;
 }
@@ -232,4 +232,38 @@ void ltrace_adopt(struct linker *l, struct lproc *lp, const struct ltp *tp)
 	t->remote = true;
 	l->st.traceparents++;
 	ltrace_finalize(l, t);
+}
+
+/*
+ * An inbound request's traceparent is trusted as an outgoing one is (ltrace_distrust): it
+ * names the caller's span, which the SERVER span is the child of (W3C trace context).
+ */
+struct ltrace *ltrace_inbound(struct linker *l, struct lproc *lp, const struct ltp *tp)
+{
+	struct ltrace *t;
+	const char *why;
+
+	if (!tp->present)
+		return NULL;
+	why = tp->valid ? ltrace_distrust(l, lp->trace, tp->trace) : "invalid";
+	if (why) {
+		l->st.traceparents_ignored++;
+		tt_debug("linker: pid=%u: inbound traceparent ignored (%s)\n", lp->p->pid, why);
+		return NULL;
+	}
+	t = ltrace_new(l);
+	if (!t)
+		return NULL;
+	memcpy(t->id, tp->trace, 16);
+	memcpy(t->remote_parent, tp->parent, 8);
+	t->remote = t->inbound = true;
+	t->refs = 1;
+	l->st.traceparents++;
+	/*
+	 * Final at once: its spans go out as they end, as in the trace of the process (agents_only
+	 * keeps the requests an agent serves; one made an agent by this very request is dropped).
+	 */
+	t->agent = lp->agent;
+	ltrace_finalize(l, t);
+	return t;
 }

@@ -146,6 +146,10 @@ static void print_stats(struct app *a, bool final)
 		       (unsigned long long)ps.linker.tls_hidden, (unsigned long long)ps.aead.bound,
 		       (unsigned long long)ps.aead.dropped,
 		       (unsigned long long)st[TT_ST_AEAD_NOSOCK]);
+		tt_msg("stats: local_links=%llu local_late=%llu local_forgotten=%llu",
+		       (unsigned long long)ps.linker.local_links,
+		       (unsigned long long)ps.linker.local_late,
+		       (unsigned long long)ps.linker.local_forgotten);
 		tt_msg("stats: mem_used=%zu mem_high=%zu mem_budget=%zu mem_drops=%llu "
 		       "mem_dropped_bytes=%llu",
 		       ps.mem->used, ps.mem->high, ps.mem->limit, (unsigned long long)ps.mem->drops,

@@ -64,6 +64,7 @@ genai:3
 linker:3
 linker_attrs:3
 linker_http:3
+linker_local:3
 linker_internal:3
 linker_parent:3
 linker_place:3

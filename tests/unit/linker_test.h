@@ -4,6 +4,7 @@
 #define TT_LINKER_TEST_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,17 @@ static inline struct tt_span *nth(const struct lt *t, const char *name, int k)
 
 	for (i = 0; i < t->n; i++)
 		if (!strcmp(t->v[i]->name, name) && k-- == 0)
+			return t->v[i];
+	return NULL;
+}
+
+/* The span named name that starts at start_ns, NULL if none. */
+static inline struct tt_span *started_at(const struct lt *t, const char *name, uint64_t start_ns)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i]->name, name) && t->v[i]->start_ns == start_ns)
 			return t->v[i];
 	return NULL;
 }
@@ -133,6 +145,18 @@ static inline bool lt_need(const struct lt *t, const struct lt_want *w, size_t n
 		_Pragma("GCC diagnostic pop")                                                 \
 			lt_need(t, ___w, sizeof(___w) / sizeof(___w[0]), __FILE__, __LINE__); \
 	})
+
+/* Whether the n bytes of id (a span or trace id) are the lowercase hex text hex. */
+static inline bool id_is(const uint8_t *id, size_t n, const char *hex)
+{
+	char buf[33];
+	size_t i;
+
+	for (i = 0; i < n && i < 16; i++)
+		snprintf(buf + 2 * i, 3, "%02x", id[i]);
+	buf[2 * i] = '\0';
+	return !strcmp(buf, hex);
+}
 
 static inline bool parent_is(const struct tt_span *child, const struct tt_span *parent)
 {

@@ -46,7 +46,7 @@ static const struct layout layouts[] = {
 	    F(tt_connect, addr) } },
 	{ "tt_sock", sizeof(struct tt_sock),
 	  { F(tt_sock, h), F(tt_sock, conn), F(tt_sock, fd), F(tt_sock, family), F(tt_sock, lport),
-	    F(tt_sock, rport), F(tt_sock, pad0), F(tt_sock, pad1), F(tt_sock, laddr),
+	    F(tt_sock, rport), F(tt_sock, pad0), F(tt_sock, netns), F(tt_sock, laddr),
 	    F(tt_sock, raddr) } },
 	{ "tt_tls_hello", sizeof(struct tt_tls_hello),
 	  { F(tt_tls_hello, s), F(tt_tls_hello, call_len), F(tt_tls_hello, len),

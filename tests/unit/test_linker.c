@@ -1313,10 +1313,15 @@ void test_linker_server_spans(void)
 
 	if (!LT_NEED(&t, { &agent, "invoke_agent demo_agent" }, { &s1, "POST /ask", 0 },
 		     { &s2, "POST /ask", 1 }, { &s3, "POST /health" },
-		     { &chat1, "chat llama3.2", 0 }, { &chat2, "chat llama3.2", 1 },
-		     { &chat3, "chat llama3.2", 2 }, { &chat4, "chat llama3.2", 3 },
-		     { &chat5, "chat llama3.2", 5 }, { &tool, "execute_tool fetch_url" },
-		     { &get, "GET" }))
+		     { &tool, "execute_tool fetch_url" }, { &get, "GET" }))
+		goto out;
+	/* by start: request 2's calls are in its traceparent's trace, exported first */
+	chat1 = started_at(&t, "chat llama3.2", 2100);
+	chat2 = started_at(&t, "chat llama3.2", 2400);
+	chat3 = started_at(&t, "chat llama3.2", 2600);
+	chat4 = started_at(&t, "chat llama3.2", 2750);
+	chat5 = started_at(&t, "chat llama3.2", 4100);
+	if (!ASSERT_TRUE(chat1 && chat2 && chat3 && chat4 && chat5, "five calls"))
 		goto out;
 	ASSERT_EQ(s1->kind, SPAN_KIND_SERVER, "SERVER");
 	ASSERT_TRUE(parent_is(s1, agent), "SERVER under the process");
@@ -1338,6 +1343,9 @@ void test_linker_server_spans(void)
 	ASSERT_TRUE(parent_is(tool, s1), "its tool window too");
 	ASSERT_TRUE(parent_is(get, tool), "the tool's request under the tool");
 	ASSERT_TRUE(parent_is(chat2, s2), "thread 102");
+	ASSERT_TRUE(s2->has_parent && s2->remote_parent &&
+			    id_is(s2->parent_id, 8, "00f067aa0ba902b7"),
+		    "request 2 under its traceparent's span");
 	ASSERT_TRUE(parent_is(chat3, agent), "ambiguous: under the process");
 	ASSERT_TRUE(parent_is(chat4, s2), "traceparent of the inbound request");
 	ASSERT_TRUE(parent_is(chat5, s3), "the only open request");

@@ -17,8 +17,9 @@ import signal
 import subprocess
 
 import otlp
-from lib import AGENTS, PY, TRACER, FakeLLM, TestFailure, Workdir, check, eq, run_traced
+from lib import AGENTS, PY, TRACER, FakeLLM, Workdir, check, eq, run_traced
 from test_capture import wait_ready
+from test_trees import expect, load
 
 NODE = "/usr/bin/node"
 RELAUNCH = os.path.join(AGENTS, "relaunch_cli.cjs")
@@ -28,18 +29,6 @@ PRINTF = ["/usr/bin/printf", "%s", "beta-two"]
 PARALLEL_SCRIPT = {"steps": [{"tool_calls": [{"name": "run_argv", "arguments": {"argv": ECHO}},
                                              {"name": "run_argv", "arguments": {"argv": PRINTF}}]}],
                    "final_text": "done: {result}"}
-
-
-def load(path):
-    try:
-        return otlp.load(path)
-    except otlp.OtlpError as e:
-        raise TestFailure("OTLP file %s: %s" % (path, e))
-
-
-def expect(t, cond, what):
-    if not cond:
-        raise TestFailure("%s\ntree:\n%s" % (what, t.dump()))
 
 
 def trace_of(t, pid):

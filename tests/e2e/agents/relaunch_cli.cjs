@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // relaunch_cli.cjs BASE_URL: a node CLI that relaunches itself as agent CLIs do (node with
 // --expose-gc, twice: child_process.spawn(process.execPath, ...)); the last generation asks the
-// model at BASE_URL (OpenAI chat over TLS, NODE_EXTRA_CA_CERTS) and prints FINAL: its answer.
+// model at BASE_URL (OpenAI chat over TLS with NODE_EXTRA_CA_CERTS, or plain HTTP) and prints
+// FINAL: its answer.
 // Each launcher exits with its child's code.
 'use strict';
 const { spawn } = require('child_process');
+const http = require('http');
 const https = require('https');
 
 const gen = Number(process.env.TT_RELAUNCH_GEN || '0');
@@ -22,7 +24,7 @@ if (gen < 2) {
 		messages: [{ role: 'user', content: 'say hello' }],
 	});
 	const u = new URL(base + '/v1/chat/completions');
-	const req = https.request(u, {
+	const req = (u.protocol === 'https:' ? https : http).request(u, {
 		method: 'POST',
 		headers: {
 			'content-type': 'application/json',

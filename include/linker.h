@@ -20,7 +20,7 @@ struct linker_opts {
 	/*
 	 * `-- COMMAND` / `-p PID`: every process shares one trace, the first process without a
 	 * traced parent is its root. Otherwise (--all) the top-most agent of each process tree
-	 * starts a trace.
+	 * starts a trace, rooted at the top of its launcher chain (linker_place.c).
 	 */
 	bool single_trace;
 	/*

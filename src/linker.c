@@ -68,6 +68,8 @@ static void lproc_drop(struct proc *p, void *ctx)
 	ltls_free_all(lp);
 	if (lp->trace->root == lp)
 		lp->trace->root = NULL;
+	if (lp->trace->lead == lp)
+		lp->trace->lead = NULL;
 	ltrace_put(l, lp->trace);
 	resource__put(lp->res);
 	free(lp->agent_name);
@@ -324,7 +326,7 @@ int linker__add_existing(struct linker *l, uint32_t pid, uint32_t ppid, uint64_t
 }
 
 /* The first LLM call makes a process an agent. */
-static void lproc_promote(struct lproc *lp)
+static void lproc_promote(struct linker *l, struct lproc *lp)
 {
 	char *name = linker_agent_name(lp->p->exe_path, lp->p->argv, lp->p->argc);
 
@@ -332,8 +334,10 @@ static void lproc_promote(struct lproc *lp)
 		return; /* stays a process span; the next call tries again */
 	lp->agent = true;
 	lp->agent_name = name;
-	if (lp->trace->root == lp)
+	if (lp->trace->root == lp) {
 		lp->trace->agent = true;
+		lplace_lineage(l, lp);
+	}
 	resource__put(lp->res); /* service.name becomes the agent name */
 	lp->res = NULL;
 }
@@ -384,7 +388,7 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 		tt_debug("linker: pid=%u: LLM call after the process span was exported\n", c->pid);
 	}
 	if (!owner->done && !owner->agent)
-		lproc_promote(owner);
+		lproc_promote(l, owner);
 	if (owner != lp)
 		lplace_transport(l, lp, owner);
 	ltp_parse(&tp, traceparent);

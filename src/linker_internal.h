@@ -51,6 +51,7 @@ struct ltrace {
 	uint8_t remote_parent[8];
 	int refs;
 	struct lproc *root; /* the process whose span is the root */
+	struct lproc *lead; /* --all: the agent the root launched (lplace_lineage) */
 	bool final;	    /* ids fixed: spans go to the sink */
 	bool agent;	    /* the root is an agent */
 	bool blind;	    /* a TLS connection to an LLM API or this host was not readable */
@@ -222,6 +223,11 @@ void ltrace_finalize(struct linker *l, struct ltrace *t);
 void ltrace_put(struct linker *l, struct ltrace *t);
 /* Hands a finished span on: to the sink when its trace ids are final, else held. */
 void ltrace_emit(struct linker *l, struct ltrace *t, struct tt_span *s);
+/*
+ * --all: the processes of trace from and its held spans move into into; from is freed. False
+ * (nothing moved) when either has final ids or there is no memory.
+ */
+bool ltrace_merge(struct linker *l, struct ltrace *from, struct ltrace *into);
 /* The traceparent header (NULL: none) of a request: present, valid, its ids. */
 void ltp_parse(struct ltp *tp, const char *header);
 /* The traceparent of a request of lp: its trace may adopt it as its remote parent. */
@@ -282,6 +288,11 @@ struct lproc *lplace_settle_next(struct linker *l, struct lproc *owner, uint64_t
 void lplace_forget(struct linker *l, struct lproc *lp);
 /* The process an LLM call of lp belongs to: a script's when lp is its transport, else lp. */
 struct lproc *lplace_call_owner(struct lproc *lp);
+/*
+ * --all: agent (the root of its own trace) just became one: its trace is rooted at the top of
+ * its launcher chain, and what its lineage started before joins it (linker_place.c).
+ */
+void lplace_lineage(struct linker *l, struct lproc *agent);
 /* lp is a transport of agent owner: its span goes under the agent's. */
 void lplace_transport(struct linker *l, struct lproc *lp, struct lproc *owner);
 
@@ -370,6 +381,12 @@ bool linker_is_transport(const char *exe_path, char *const *argv, size_t argc);
  * not a recognised agent (claude-code, codex...): what its transports' LLM calls belong to.
  */
 bool linker_script_host(const char *exe_path, char *const *argv, size_t argc);
+/*
+ * A process that runs another program for the user (a launcher's role, linker_place.c): env, a
+ * shell running a script or a -c command (never an interactive shell), a runtime running a
+ * script or inline code (never its REPL).
+ */
+bool linker_launcher_host(const char *exe_path, char *const *argv, size_t argc);
 /* Error class of a tool result text ("error", "traceback", ...), NULL if it reads fine. */
 const char *linker_tool_error(const char *content);
 

@@ -88,6 +88,45 @@ void ltrace_put(struct linker *l, struct ltrace *t)
 	free(t);
 }
 
+/*
+ * --all: the processes of trace from, and the spans it holds, move into trace into (from is
+ * freed). A trace is merged before its ids are final (spans out carry them): false if not.
+ */
+bool ltrace_merge(struct linker *l, struct ltrace *from, struct ltrace *into)
+{
+	struct proc *p;
+	struct lproc *lp;
+
+	if (from == into)
+		return true;
+	if (from->final || into->final)
+		return false;
+	if (from->n_held && tt_ensure_mem((void **)&into->held, &into->alloc, sizeof(*into->held),
+					  into->n_held + from->n_held))
+		return false;
+	if (from->n_held)
+		memcpy(into->held + into->n_held, from->held, from->n_held * sizeof(*from->held));
+	into->n_held += from->n_held;
+	from->n_held = 0;
+	into->blind |= from->blind; /* an unreadable LLM connection keeps the merged tree too */
+	for (p = proctree__first(l->pt); p && from->refs > 0; p = proctree__next(p)) {
+		lp = p->priv;
+		if (!lp || lp->trace != from)
+			continue;
+		lp->trace = into;
+		into->refs++;
+		from->refs--;
+	}
+	if (from->root)
+		from->root->is_root = false;
+	from->root = NULL;
+	if (!from->refs) { /* every process of it was in the table: it goes */
+		from->refs = 1;
+		ltrace_put(l, from);
+	}
+	return true;
+}
+
 static int trace_hold(struct linker *l, struct ltrace *t, struct tt_span *s)
 {
 	if (t->n_held >= TT_MAX_HELD_SPANS || l->n_open >= TT_MAX_OPEN_SPANS)
@@ -215,10 +254,10 @@ void ltrace_adopt(struct linker *l, struct lproc *lp, const struct ltp *tp)
 	}
 	if (t->remote && !memcmp(t->id, tp->trace, 16) && !memcmp(t->remote_parent, tp->parent, 8))
 		return;
-	if (t->remote || t->final || t->root != lp) {
+	if (t->remote || t->final || (t->root != lp && t->lead != lp)) {
 		l->st.traceparents_ignored++;
 		tt_debug("linker: pid=%u: traceparent ignored (%s)\n", lp->p->pid,
-			 t->root != lp ? "not a trace root" : "trace ids already final");
+			 t->remote || t->final ? "trace ids already final" : "not a trace root");
 		return;
 	}
 	why = ltrace_distrust(l, t, tp->trace);

@@ -158,6 +158,22 @@ static inline bool id_is(const uint8_t *id, size_t n, const char *hex)
 	return !strcmp(buf, hex);
 }
 
+static inline bool same_trace(const struct tt_span *a, const struct tt_span *b)
+{
+	return a && b && !memcmp(a->trace_id, b->trace_id, 16);
+}
+
+/* Every span exported is in one trace (and there is one). */
+static inline bool all_one_trace(const struct lt *c)
+{
+	size_t i;
+
+	for (i = 1; i < c->n; i++)
+		if (!same_trace(c->v[0], c->v[i]))
+			return false;
+	return c->n > 0;
+}
+
 static inline bool parent_is(const struct tt_span *child, const struct tt_span *parent)
 {
 	return child && parent && child->has_parent &&
@@ -300,6 +316,20 @@ static inline void call_ask(struct genai_call *c, const char *id, const char *na
 	t->arguments = args ? strdup(args) : NULL;
 	t->type = "function";
 	t->ready_ns = 0;
+}
+
+/* c carries the result of tool call id (or, id-less, of tool name). */
+static inline void call_answer(struct genai_call *c, const char *id, const char *name,
+			       const char *content, bool is_error)
+{
+	struct genai_tool_result *r;
+
+	c->tool_results = realloc(c->tool_results, (c->n_tool_results + 1) * sizeof(*r));
+	r = &c->tool_results[c->n_tool_results++];
+	r->call_id = id ? strdup(id) : NULL;
+	r->name = name ? strdup(name) : NULL;
+	r->content = content ? strdup(content) : NULL;
+	r->is_error = is_error;
 }
 
 #endif /* TT_LINKER_TEST_H */

@@ -16,35 +16,7 @@
 
 /* ---- spans ---- */
 
-static bool same_trace(const struct tt_span *a, const struct tt_span *b)
-{
-	return a && b && !memcmp(a->trace_id, b->trace_id, 16);
-}
-
-static bool all_one_trace(const struct lt *c)
-{
-	size_t i;
-
-	for (i = 1; i < c->n; i++)
-		if (!same_trace(c->v[0], c->v[i]))
-			return false;
-	return c->n > 0;
-}
-
 /* ---- events ---- */
-
-static void call_answer(struct genai_call *c, const char *id, const char *name, const char *content,
-			bool is_error)
-{
-	struct genai_tool_result *r;
-
-	c->tool_results = realloc(c->tool_results, (c->n_tool_results + 1) * sizeof(*r));
-	r = &c->tool_results[c->n_tool_results++];
-	r->call_id = id ? strdup(id) : NULL;
-	r->name = name ? strdup(name) : NULL;
-	r->content = content ? strdup(content) : NULL;
-	r->is_error = is_error;
-}
 
 #define FAKE_KEY "sk-test-FAKE-tracetree-0123456789abcdefABCDEF"
 

@@ -183,11 +183,6 @@ static void loc_run(struct loc *s, const struct scenario *sc)
 	pipeline__finish(s->p, 9300);
 }
 
-static bool same_trace(const struct tt_span *a, const struct tt_span *b)
-{
-	return a && b && !memcmp(a->trace_id, b->trace_id, 16);
-}
-
 /* Request i of the scenario: client span -> SERVER span -> chat, in the client's trace. */
 static void check_request(const struct lt *t, const struct scenario *sc, int i)
 {

@@ -4,8 +4,12 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -44,6 +48,7 @@ struct loader {
 	struct loader_files files;
 	int n_probed;
 	int ncpus;
+	bool hold;		    /* processes are held at exec (cfg_hold) */
 	struct loader_pid *per_pid; /* per-process attachment; NULL: system-wide */
 };
 
@@ -86,6 +91,8 @@ struct loader *loader__new(const struct loader_opts *o)
 	l->skel->rodata->cfg_all = o->all;
 	l->skel->rodata->cfg_self = o->self;
 	l->skel->rodata->cfg_call_cap = o->call_cap;
+	l->skel->rodata->cfg_hold = o->hold;
+	l->hold = o->hold;
 	l->skel->rodata->cfg_wake_bytes = o->ringbuf_size / 4;
 	err = bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)o->ringbuf_size);
 	if (!err)
@@ -234,6 +241,20 @@ static struct loader_file *file_claim(struct loader *l, const struct stat *st, b
 	return lf;
 }
 
+/* The file st describes, as the kernel names it in the "known" map: exec of it is not held. */
+static void file_known(struct loader *l, const struct stat *st)
+{
+	struct tt_file_key k = {
+		.dev = (uint64_t)major(st->st_dev) << 20 | minor(st->st_dev),
+		.ino = st->st_ino,
+	};
+	uint8_t one = 1;
+
+	if (l->hold)
+		bpf_map__update_elem(l->skel->maps.known, &k, sizeof(k), &one, sizeof(one),
+				     BPF_ANY);
+}
+
 /* Attaches what inspecting (n) found in the file t describes; called with the lock held. */
 static int file_apply(struct loader *l, const struct stat *st, const struct tt_target *t, int n,
 		      const char *name)
@@ -252,12 +273,15 @@ static int file_apply(struct loader *l, const struct stat *st, const struct tt_t
 	}
 	if (lf)
 		lf->state = LOADER_FILE_NOTHING;
-	if (!n)
+	if (!n) {
+		file_known(l, st);
 		return 0;
+	}
 	err = attach_target(l, t, name);
 	if (!err) {
 		if (lf)
 			lf->state = LOADER_FILE_ATTACHED;
+		file_known(l, st);
 		__atomic_add_fetch(&l->n_probed, 1, __ATOMIC_RELAXED);
 		tt_info("loader: probing %s TLS functions in %s (dev %lu ino %lu%s%s%s)",
 			t->lib[0] ? t->lib : "", name, (unsigned long)st->st_dev,
@@ -313,6 +337,77 @@ int loader__probe_file(struct loader *l, const char *path)
 	n = loader__probe_fd(l, fd, path);
 	close(fd);
 	return n;
+}
+
+bool loader__inspected(struct loader *l, const char *path)
+{
+	struct loader_file *lf;
+	struct stat st;
+	bool done;
+
+	if (stat(path, &st))
+		return false;
+	pthread_mutex_lock(&l->lock);
+	lf = loader_files__find(&l->files, st.st_dev, st.st_ino);
+	done = lf && lf->state != LOADER_FILE_INSPECTING;
+	pthread_mutex_unlock(&l->lock);
+	return done;
+}
+
+int loader__hold_release(struct loader *l, pid_t pid, uint64_t start_ns, bool probed,
+			 uint64_t *since_ns)
+{
+	struct bpf_map *held = l->skel->maps.held;
+	uint32_t key = (uint32_t)pid;
+	struct tt_hold h;
+	uint8_t one = 1;
+
+	if (!l->hold ||
+	    bpf_map__lookup_elem(held, &key, sizeof(key), &h, sizeof(h), 0) /* gone */ ||
+	    (start_ns && h.start_ns != start_ns) /* another process now */)
+		return 0;
+	if (probed)
+		bpf_map__update_elem(l->skel->maps.known, &h.file, sizeof(h.file), &one,
+				     sizeof(one), BPF_ANY);
+	/* whoever deletes the entry continues the process: once (the watchdog races us) */
+	if (bpf_map__delete_elem(held, &key, sizeof(key), 0))
+		return 0;
+	if (since_ns)
+		*since_ns = h.since_ns;
+	if (h.flags & TT_HOLD_USER_STOP)
+		return 0;
+	return kill(pid, SIGCONT) ? -errno : 1;
+}
+
+int loader__hold_end(struct loader *l)
+{
+	struct bpf_map *held = l->skel->maps.held;
+	uint32_t key, left = bpf_map__max_entries(held) * 2;
+	int n = 0;
+
+	if (!l->hold || !l->skel->bss)
+		return 0;
+	l->skel->bss->hold_off = true;
+	/*
+	 * An exec program that read hold_off before it changed may still add a process: once
+	 * every program running now has returned (an RCU grace period: they run under RCU read
+	 * locks), the map holds all there will be. Without membarrier, a pause does it.
+	 */
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		usleep(10000);
+	/* each turn deletes the first entry: bounded all the same */
+	while (left-- && !bpf_map__get_next_key(held, NULL, &key, sizeof(key))) {
+		if (loader__hold_release(l, (pid_t)key, 0, false, NULL) > 0)
+			n++;
+		else
+			bpf_map__delete_elem(held, &key, sizeof(key), 0);
+	}
+	return n;
+}
+
+int loader__hold_map_fd(const struct loader *l)
+{
+	return l->hold ? bpf_map__fd(l->skel->maps.held) : -1;
 }
 
 void loader__reap(struct loader *l)
@@ -413,6 +508,8 @@ void loader__free(struct loader *l)
 
 	if (!l)
 		return;
+	if (l->skel)
+		loader__hold_end(l);
 	loader_pid__free(l->per_pid);
 	for (i = 0; i < l->n_links; i++)
 		bpf_link__destroy(l->links[i]);

@@ -156,10 +156,13 @@ static void print_stats(struct app *a, bool final)
 
 		prober__stats(a->prober, &prs);
 		tt_msg("stats: files_inspected=%llu inspect_deferred=%llu inspect_dropped=%llu "
-		       "rescans_dropped=%llu files_evicted=%llu",
+		       "rescans_dropped=%llu files_evicted=%llu held=%llu held_max_ns=%llu "
+		       "hold_timeouts=%llu hold_skipped=%llu",
 		       (unsigned long long)prs.inspected, (unsigned long long)prs.deferred,
 		       (unsigned long long)prs.dropped, (unsigned long long)prs.rescans_dropped,
-		       (unsigned long long)prs.evicted);
+		       (unsigned long long)prs.evicted, (unsigned long long)st[TT_ST_HELD],
+		       (unsigned long long)prs.held_max_ns, (unsigned long long)prs.hold_timeouts,
+		       (unsigned long long)st[TT_ST_HOLD_SKIP]);
 	}
 	if (st[TT_ST_LOST_RECS])
 		tt_msg("warning: %llu records were lost because the ring buffer was full: raise "
@@ -481,6 +484,7 @@ static int setup_live(struct app *a)
 		.self = (uint32_t)getpid(),
 		.call_cap = a->o.call_cap,
 		.ringbuf_size = a->o.ringbuf_size,
+		.hold = !a->o.no_hold_exec,
 	};
 	int err, i;
 
@@ -493,7 +497,7 @@ static int setup_live(struct app *a)
 	a->loader = loader__new(&lo);
 	if (!a->loader)
 		return -errno;
-	a->prober = prober__new(a->loader);
+	a->prober = prober__new(a->loader, a->o.hold_timeout_ms);
 	if (!a->prober)
 		return -errno;
 	targets_system_libs(prober_file_cb, a->prober);
@@ -601,7 +605,7 @@ static int run_live(struct app *a)
 	}
 	tt_info("main: probes attached to %d files, tracing", loader__n_probed_files(a->loader));
 	/* COMMAND was forked before: it keeps what it was given, the tracer drops the rest */
-	err = privs_drop_caps();
+	err = privs_drop_caps(!a->o.no_hold_exec);
 	if (err) {
 		tt_msg("cannot drop capabilities: %s", strerror(-err));
 		launch__abort(&a->child);
@@ -613,6 +617,8 @@ static int run_live(struct app *a)
 			tt_warn("main: could not start the command: %s", strerror(-err));
 	}
 	ret = trace_loop(a);
+	/* nothing is held from here on: the rest of the exit may take a while */
+	loader__hold_end(a->loader);
 	events__poll(a->events, 0);
 	finish(a, now_ns(CLOCK_BOOTTIME));
 	print_stats(a, true);

@@ -1,0 +1,187 @@
+# SPDX-License-Identifier: MIT
+"""The first call of a binary never seen before (issue 16, section 4).
+
+A traced process that executes a file not probed yet is stopped at exec (bpf/proc.bpf.c) and
+continued once its probes are in, or at the --hold-timeout deadline. A big static agent (Bun:
+90 MB, a signature-tier inspection) copied to a fresh path is a new inode, a miss of the
+inspection cache: without the hold its first request goes out before the probes are in."""
+import os
+import shutil
+import subprocess
+import threading
+
+import otlp
+from lib import PY, TRACER, FakeLLM, Skip, TestFailure, Workdir, check, eq
+from test_static_tls import bun_path, BUN_VERSIONS
+
+FETCH = """
+const [url, n] = process.argv.slice(2);
+const r = await fetch(url + "/v1/chat/completions", {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ model: "gpt-4o-mini",
+                         messages: [{ role: "user", content: "first call " + n }] }),
+  tls: { rejectUnauthorized: false },
+});
+const b = await r.json();
+console.log(r.status, b.id);
+"""
+
+# COMMAND: fresh copies of a binary, each run once (python3 itself is probed before it starts,
+# so the copies are the only files executed that the tracer has not seen)
+COPIES = """
+import os, shutil, subprocess, sys
+src, work, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for i in range(n):
+    exe = os.path.join(work, "copy%d" % i, os.path.basename(src))
+    os.makedirs(os.path.dirname(exe))
+    shutil.copy2(src, exe)          # a new inode: unknown to the tracer and to its cache
+    subprocess.run([exe] + sys.argv[4:] + [str(i)], check=True)
+"""
+
+
+def stats_line(stderr, key):
+    """{name: int} of the --stats line holding key."""
+    for line in stderr.decode(errors="replace").splitlines():
+        if "stats:" in line and key + "=" in line:
+            return {k: int(v) for k, v in (f.split("=", 1) for f in line.split()
+                                            if "=" in f and f.split("=", 1)[1].isdigit())}
+    raise TestFailure("no stats line with %s:\n%s" % (key, stderr.decode()[-2000:]))
+
+
+def test_fresh_bun_first_call_x10():
+    """Ten fresh copies of Bun, one after the other, each fetching once: every first (and
+    only) request is an LLM span with the exact model and tokens the server sent."""
+    bun = bun_path(BUN_VERSIONS[0])
+    work = Workdir()
+    script = work.file("fetch.mjs")
+    with open(script, "w") as f:
+        f.write(FETCH)
+    out = work.file("otlp.jsonl")
+    with FakeLLM(work) as fake:
+        # the deadline is out of the way: capture must not depend on how loaded the host is
+        cmd = [TRACER, "-o", out, "--format", "none", "--stats", "--hold-timeout", "60000",
+               "--", PY, "-c", COPIES, bun, work.path, "10", script, fake.url]
+        env = dict(os.environ, TT_TARGETS_CACHE=work.file("targets.cache"))
+        p = subprocess.run(cmd, capture_output=True, timeout=600, env=env)
+        eq(p.returncode, 0, "tracer and copies exit 0: %s" % p.stderr.decode()[-2000:])
+        reqs = fake.llm()
+    eq(len(reqs), 10, "the server answered ten requests")
+    st = stats_line(p.stderr, "held")
+    eq(st["held"], 10, "each fresh copy held at its exec")
+    eq(st["hold_timeouts"], 0, "none continued by the deadline")
+    t = otlp.load(out)
+    chats = sorted((s for s in t.spans if s.name.startswith("chat ")),
+                   key=lambda s: s.get("gen_ai.response.id"))
+    want = sorted(reqs, key=lambda r: r["response"]["id"])
+    eq([s.get("gen_ai.response.id") for s in chats], [r["response"]["id"] for r in want],
+       "one LLM span per request, every first call")
+    for s, r in zip(chats, want):
+        what = "LLM span of %s" % r["response"]["id"]
+        eq(s.name, "chat gpt-4o-mini", what + ": name")
+        eq(s.get("gen_ai.request.model"), "gpt-4o-mini", what + ": request model")
+        eq(s.get("gen_ai.response.model"), r["response"]["model"], what + ": response model")
+        eq(s.get("gen_ai.usage.input_tokens"), r["response"]["usage"]["input_tokens"],
+           what + ": input tokens")
+        eq(s.get("gen_ai.usage.output_tokens"), r["response"]["usage"]["output_tokens"],
+           what + ": output tokens")
+    eq(len({s.get("process.pid") for s in chats}), 10, "ten processes, one call each")
+
+
+def held_command(work, name="tt-hold-true"):
+    """/bin/sh writing its pid to a file and exec'ing a fresh copy of /bin/true whose name
+    TT_TEST_HOLD_INSPECT matches (its inspection waits for a file the test controls)."""
+    exe = work.file(name)
+    shutil.copy2("/bin/true", exe)
+    pidfile = work.file("pid")
+    return ["/bin/sh", "-c", 'echo $$ > "$1"; exec "$2"', "sh", pidfile, exe], pidfile, exe
+
+
+def test_hold_deadline_continues():
+    """An inspection that never ends does not hang the program: it continues at the deadline,
+    counted, and the tracer ends with it."""
+    work = Workdir()
+    cmd, _, _ = held_command(work)
+    env = dict(os.environ, TT_TEST_HOLD_INSPECT=work.file("never"),
+               TT_TARGETS_CACHE="off")
+    p = subprocess.run([TRACER, "--format", "none", "--stats", "--hold-timeout", "300", "--"] +
+                       cmd, capture_output=True, timeout=120, env=env)
+    eq(p.returncode, 0, "COMMAND ran to its end: %s" % p.stderr.decode()[-2000:])
+    st = stats_line(p.stderr, "held")
+    eq(st["held"], 1, "held at its exec")
+    eq(st["hold_timeouts"], 1, "continued by the deadline")
+    check(st["held_max_ns"] >= 300 * 1000000, "held until the deadline: %d" % st["held_max_ns"])
+    check(b"continued after" in p.stderr, "said so")
+
+
+def test_no_hold_exec():
+    """--no-hold-exec: nothing is stopped (and the inspection held by the hook delays no one)."""
+    work = Workdir()
+    cmd, _, _ = held_command(work)
+    env = dict(os.environ, TT_TEST_HOLD_INSPECT=work.file("never"),
+               TT_TARGETS_CACHE="off")
+    p = subprocess.run([TRACER, "--format", "none", "--stats", "--no-hold-exec", "--"] + cmd,
+                       capture_output=True, timeout=120, env=env)
+    eq(p.returncode, 0, "COMMAND ran: %s" % p.stderr.decode()[-2000:])
+    st = stats_line(p.stderr, "held")
+    eq((st["held"], st["hold_timeouts"], st["held_max_ns"]), (0, 0, 0), "nothing held")
+
+
+def proc_state(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def test_hold_user_stop_left_stopped():
+    """A held process that its user stops meanwhile (kill -STOP) stays stopped when its probes
+    are in: continuing it is the user's, who does, and it ends normally."""
+    work = Workdir()
+    cmd, pidfile, exe = held_command(work)
+    go = work.file("go")
+    env = dict(os.environ, TT_TEST_HOLD_INSPECT=go, TT_TARGETS_CACHE="off")
+    tr = subprocess.Popen([TRACER, "-v", "--format", "none", "--stats", "--hold-timeout",
+                           "60000", "--"] + cmd, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, env=env)
+    lines, cond = [], threading.Condition()
+
+    def reader():
+        for line in tr.stderr:
+            with cond:
+                lines.append(line.decode(errors="replace"))
+                cond.notify_all()
+        with cond:
+            lines.append(None)
+            cond.notify_all()
+
+    def wait_line(text):
+        with cond:
+            ok = cond.wait_for(lambda: any(ln is None or text in ln for ln in lines),
+                               timeout=60)
+        check(ok and any(ln and text in ln for ln in lines),
+              "tracer said %r: %s" % (text, "".join(ln for ln in lines if ln)[-2000:]))
+
+    th = threading.Thread(target=reader, daemon=True)
+    th.start()
+    pid = None
+    try:
+        # the hook's message: the worker has the held process's file, the process is stopped
+        wait_line("held until %s exists" % go)
+        pid = int(open(pidfile).read())
+        eq(os.readlink("/proc/%d/exe" % pid), exe, "the held process runs the copy")
+        eq(proc_state(pid), "T", "stopped at exec")
+        os.kill(pid, 19)   # SIGSTOP: its user's stop
+        open(go, "w").close()
+        wait_line("pid %d left stopped" % pid)
+        eq(proc_state(pid), "T", "still stopped once its file was probed")
+        os.kill(pid, 18)   # SIGCONT: the user's continue
+        rc = tr.wait(timeout=60)
+    finally:
+        if tr.poll() is None:
+            if pid:
+                os.kill(pid, 18)
+            tr.kill()
+            tr.wait()
+    th.join(10)
+    eq(rc, 0, "COMMAND ended normally")
+    st = stats_line("".join(ln for ln in lines if ln).encode(), "held")
+    eq((st["held"], st["hold_timeouts"]), (1, 0), "held once, no deadline")

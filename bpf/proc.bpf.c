@@ -24,9 +24,6 @@ const volatile __u64 cfg_wake_bytes = 16 * 1024 * 1024;
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Set by user space when it stops holding (at exit): no process is stopped after that. */
-bool hold_off = false;
-
 /* Never created (the loader turns autocreate off): it only makes clang emit the BTF of every
  * record type, which tests/unit/test_abi.c compares with the user-space layout. */
 struct tt_abi_anchor {
@@ -57,6 +54,15 @@ struct {
 	__type(key, struct tt_file_key);
 	__type(value, __u8);
 } known SEC(".maps");
+
+/* [0]: not 0 once user space stops holding (the tracer at its exit, or its watchdog once the
+ * tracer is gone): no process is stopped after that. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} hold_ctl SEC(".maps");
 
 /* Processes stopped at exec and not continued yet. */
 struct {
@@ -102,8 +108,12 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 static __always_inline bool hold_wanted(struct task_struct *p, const struct tt_file_key *k)
 {
 	struct signal_struct *sig;
+	__u32 zero = 0, *off;
 
-	if (!cfg_hold || hold_off || bpf_map_lookup_elem(&known, k))
+	if (!cfg_hold || bpf_map_lookup_elem(&known, k))
+		return false;
+	off = bpf_map_lookup_elem(&hold_ctl, &zero);
+	if (!off || *off)
 		return false;
 	sig = BPF_CORE_READ(p, signal);
 	if (BPF_CORE_READ(p, ptrace) ||

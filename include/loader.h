@@ -63,8 +63,9 @@ int loader__hold_release(struct loader *l, pid_t pid, uint64_t start_ns, bool pr
  * paths (loader__free calls it too). Returns how many were continued.
  */
 int loader__hold_end(struct loader *l);
-/* The fd of the held-process map (for the watchdog), -1 without holding. */
-int loader__hold_map_fd(const struct loader *l);
+struct holdwatch;
+/* Starts w, the watchdog of the holds (holdwatch.h), when holding; 0 or -errno. */
+int loader__hold_start_watch(struct loader *l, struct holdwatch *w, unsigned int timeout_ms);
 /* True when the file at path was inspected already (probed, or nothing to probe). */
 bool loader__inspected(struct loader *l, const char *path);
 /* Closes the per-process events of processes that exited once no traced process can hold a

@@ -57,6 +57,8 @@ int privs_drop_caps(bool can_kill);
  * when the tracer is not root.
  */
 int privs_drop_thread_caps(void);
+/* The same with the set keep (1 << CAP_X bits) for a process of its own (the hold watchdog). */
+int privs_drop_caps_to(uint64_t keep);
 /* The effective set privs_drop_caps() leaves on this kernel, as /proc/PID/status shows it. */
 uint64_t privs_kept_caps(bool can_kill);
 

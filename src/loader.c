@@ -4,11 +4,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
-#include <linux/membarrier.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -16,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "buf.h"
+#include "holdwatch.h"
 #include "loader.h"
 #include "loader_files.h"
 #include "loader_pid.h"
@@ -92,7 +90,6 @@ struct loader *loader__new(const struct loader_opts *o)
 	l->skel->rodata->cfg_self = o->self;
 	l->skel->rodata->cfg_call_cap = o->call_cap;
 	l->skel->rodata->cfg_hold = o->hold;
-	l->hold = o->hold;
 	l->skel->rodata->cfg_wake_bytes = o->ringbuf_size / 4;
 	err = bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)o->ringbuf_size);
 	if (!err)
@@ -106,6 +103,7 @@ struct loader *loader__new(const struct loader_opts *o)
 		       strerror(-err));
 		goto fail;
 	}
+	l->hold = o->hold;
 	/* the tracepoints; the uprobes are attached per file by loader__probe_file */
 	err = tracetree__attach(l->skel);
 	if (err) {
@@ -357,57 +355,37 @@ bool loader__inspected(struct loader *l, const char *path)
 int loader__hold_release(struct loader *l, pid_t pid, uint64_t start_ns, bool probed,
 			 uint64_t *since_ns)
 {
-	struct bpf_map *held = l->skel->maps.held;
-	uint32_t key = (uint32_t)pid;
 	struct tt_hold h;
 	uint8_t one = 1;
+	int ret;
 
-	if (!l->hold ||
-	    bpf_map__lookup_elem(held, &key, sizeof(key), &h, sizeof(h), 0) /* gone */ ||
-	    (start_ns && h.start_ns != start_ns) /* another process now */)
+	if (!l->hold)
 		return 0;
+	ret = holdwatch_release(bpf_map__fd(l->skel->maps.held), pid, start_ns, &h);
+	if (!h.since_ns)
+		return ret; /* not held (any more) */
 	if (probed)
 		bpf_map__update_elem(l->skel->maps.known, &h.file, sizeof(h.file), &one,
 				     sizeof(one), BPF_ANY);
-	/* whoever deletes the entry continues the process: once (the watchdog races us) */
-	if (bpf_map__delete_elem(held, &key, sizeof(key), 0))
-		return 0;
 	if (since_ns)
 		*since_ns = h.since_ns;
-	if (h.flags & TT_HOLD_USER_STOP)
-		return 0;
-	return kill(pid, SIGCONT) ? -errno : 1;
+	return ret;
 }
 
 int loader__hold_end(struct loader *l)
 {
-	struct bpf_map *held = l->skel->maps.held;
-	uint32_t key, left = bpf_map__max_entries(held) * 2;
-	int n = 0;
-
-	if (!l->hold || !l->skel->bss)
+	if (!l->hold)
 		return 0;
-	l->skel->bss->hold_off = true;
-	/*
-	 * An exec program that read hold_off before it changed may still add a process: once
-	 * every program running now has returned (an RCU grace period: they run under RCU read
-	 * locks), the map holds all there will be. Without membarrier, a pause does it.
-	 */
-	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
-		usleep(10000);
-	/* each turn deletes the first entry: bounded all the same */
-	while (left-- && !bpf_map__get_next_key(held, NULL, &key, sizeof(key))) {
-		if (loader__hold_release(l, (pid_t)key, 0, false, NULL) > 0)
-			n++;
-		else
-			bpf_map__delete_elem(held, &key, sizeof(key), 0);
-	}
-	return n;
+	return holdwatch_end_all(bpf_map__fd(l->skel->maps.held),
+				 bpf_map__fd(l->skel->maps.hold_ctl));
 }
 
-int loader__hold_map_fd(const struct loader *l)
+int loader__hold_start_watch(struct loader *l, struct holdwatch *w, unsigned int timeout_ms)
 {
-	return l->hold ? bpf_map__fd(l->skel->maps.held) : -1;
+	if (!l->hold)
+		return 0;
+	return holdwatch__start(w, bpf_map__fd(l->skel->maps.held),
+				bpf_map__fd(l->skel->maps.hold_ctl), timeout_ms);
 }
 
 void loader__reap(struct loader *l)

@@ -18,6 +18,7 @@
 #include "doctor.h"
 #include "events.h"
 #include "export.h"
+#include "holdwatch.h"
 #include "jsonl_fmt.h"
 #include "launch.h"
 #include "loader.h"
@@ -47,6 +48,7 @@ struct app {
 	FILE *out;
 	struct tt_buf line;
 	struct rawfmt_clock clk;
+	struct holdwatch watch; /* continues what is held at exec if we cannot */
 	struct launch child;	/* -- COMMAND */
 	struct privs_user user; /* ... runs as */
 	uint64_t out_errors;
@@ -497,6 +499,11 @@ static int setup_live(struct app *a)
 	a->loader = loader__new(&lo);
 	if (!a->loader)
 		return -errno;
+	/* before the capabilities go: it keeps CAP_KILL, in a process of its own */
+	err = loader__hold_start_watch(a->loader, &a->watch, a->o.hold_timeout_ms);
+	if (err)
+		tt_warn("main: the watchdog of processes held at exec did not start: %s",
+			strerror(-err));
 	a->prober = prober__new(a->loader, a->o.hold_timeout_ms);
 	if (!a->prober)
 		return -errno;
@@ -679,6 +686,7 @@ cleanup:
 	events__free(a.events);
 	prober__free(a.prober);
 	loader__free(a.loader);
+	holdwatch__stop(&a.watch);
 	if (a.out && a.out != stdout)
 		fclose(a.out);
 	tt_buf_free(&a.line);

@@ -286,3 +286,8 @@ int privs_drop_thread_caps(void)
 {
 	return drop_to(0);
 }
+
+int privs_drop_caps_to(uint64_t keep)
+{
+	return drop_to(keep);
+}

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 
 import otlp
 from lib import PY, TRACER, FakeLLM, Skip, TestFailure, Workdir, check, eq
@@ -127,9 +128,80 @@ def test_no_hold_exec():
     eq((st["held"], st["hold_timeouts"], st["held_max_ns"]), (0, 0, 0), "nothing held")
 
 
+def proc_stat(pid):
+    """(comm, state, ppid) of pid; None once it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            s = f.read()
+    except OSError:
+        return None
+    head, rest = s.rsplit(")", 1)
+    f = rest.split()
+    return head.split("(", 1)[1], f[0], int(f[1])
+
+
 def proc_state(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        return f.read().rsplit(")", 1)[1].split()[0]
+    st = proc_stat(pid)
+    return st[1] if st else "gone"
+
+
+def wait_ended(pid):
+    """Waits (60 s at most) for pid to end: gone, or a zombie; its last state."""
+    for _ in range(600):
+        if proc_state(pid) in ("gone", "Z"):
+            break
+        time.sleep(0.1)
+    return proc_state(pid)
+
+
+class Traced:
+    """The tracer under -v on cmd, its stderr read line by line as it comes (wait_line)."""
+
+    def __init__(self, cmd, env):
+        self.proc = subprocess.Popen([TRACER, "-v", "--format", "none", "--stats",
+                                      "--hold-timeout", "60000", "--"] + cmd,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        self.lines, self.cond = [], threading.Condition()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            with self.cond:
+                self.lines.append(line.decode(errors="replace"))
+                self.cond.notify_all()
+        with self.cond:
+            self.lines.append(None)
+            self.cond.notify_all()
+
+    def text(self):
+        with self.cond:
+            return "".join(ln for ln in self.lines if ln)
+
+    def wait_line(self, text):
+        with self.cond:
+            self.cond.wait_for(lambda: any(ln is None or text in ln for ln in self.lines),
+                               timeout=60)
+        check(text in self.text(), "tracer said %r: %s" % (text, self.text()[-2000:]))
+
+    def end(self, pid):
+        """Kills what is left (the held process continued first)."""
+        if self.proc.poll() is None:
+            if pid:
+                os.kill(pid, 18)
+            self.proc.kill()
+            self.proc.wait()
+        self.thread.join(10)
+
+
+def held_now(t, hook, pidfile, exe):
+    """Waits for the hook's message (the worker has the held process's file): the pid of the
+    process, checked stopped at exec of exe."""
+    t.wait_line("held until %s exists" % hook)
+    pid = int(open(pidfile).read())
+    eq(os.readlink("/proc/%d/exe" % pid), exe, "the held process runs the copy")
+    eq(proc_state(pid), "T", "stopped at exec")
+    return pid
 
 
 def test_hold_user_stop_left_stopped():
@@ -138,50 +210,41 @@ def test_hold_user_stop_left_stopped():
     work = Workdir()
     cmd, pidfile, exe = held_command(work)
     go = work.file("go")
-    env = dict(os.environ, TT_TEST_HOLD_INSPECT=go, TT_TARGETS_CACHE="off")
-    tr = subprocess.Popen([TRACER, "-v", "--format", "none", "--stats", "--hold-timeout",
-                           "60000", "--"] + cmd, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, env=env)
-    lines, cond = [], threading.Condition()
-
-    def reader():
-        for line in tr.stderr:
-            with cond:
-                lines.append(line.decode(errors="replace"))
-                cond.notify_all()
-        with cond:
-            lines.append(None)
-            cond.notify_all()
-
-    def wait_line(text):
-        with cond:
-            ok = cond.wait_for(lambda: any(ln is None or text in ln for ln in lines),
-                               timeout=60)
-        check(ok and any(ln and text in ln for ln in lines),
-              "tracer said %r: %s" % (text, "".join(ln for ln in lines if ln)[-2000:]))
-
-    th = threading.Thread(target=reader, daemon=True)
-    th.start()
+    t = Traced(cmd, dict(os.environ, TT_TEST_HOLD_INSPECT=go, TT_TARGETS_CACHE="off"))
     pid = None
     try:
-        # the hook's message: the worker has the held process's file, the process is stopped
-        wait_line("held until %s exists" % go)
-        pid = int(open(pidfile).read())
-        eq(os.readlink("/proc/%d/exe" % pid), exe, "the held process runs the copy")
-        eq(proc_state(pid), "T", "stopped at exec")
+        pid = held_now(t, go, pidfile, exe)
         os.kill(pid, 19)   # SIGSTOP: its user's stop
         open(go, "w").close()
-        wait_line("pid %d left stopped" % pid)
+        t.wait_line("pid %d left stopped" % pid)
         eq(proc_state(pid), "T", "still stopped once its file was probed")
         os.kill(pid, 18)   # SIGCONT: the user's continue
-        rc = tr.wait(timeout=60)
+        rc = t.proc.wait(timeout=60)
     finally:
-        if tr.poll() is None:
-            if pid:
-                os.kill(pid, 18)
-            tr.kill()
-            tr.wait()
-    th.join(10)
+        t.end(pid)
     eq(rc, 0, "COMMAND ended normally")
-    st = stats_line("".join(ln for ln in lines if ln).encode(), "held")
+    st = stats_line(t.text().encode(), "held")
     eq((st["held"], st["hold_timeouts"]), (1, 0), "held once, no deadline")
+
+
+def test_hold_tracer_killed():
+    """The tracer killed (SIGKILL) while it holds a process: its watchdog continues it, which
+    runs to its end, and goes itself."""
+    work = Workdir()
+    cmd, pidfile, exe = held_command(work)
+    hook = work.file("never")
+    t = Traced(cmd, dict(os.environ, TT_TEST_HOLD_INSPECT=hook, TT_TARGETS_CACHE="off"))
+    pid = None
+    try:
+        pid = held_now(t, hook, pidfile, exe)
+        watch = [int(d) for d in os.listdir("/proc") if d.isdigit() and
+                 proc_stat(int(d)) and proc_stat(int(d))[0] == "tt-holdwatch" and
+                 proc_stat(int(d))[2] == t.proc.pid]
+        eq(len(watch), 1, "the tracer has its watchdog")
+        t.proc.kill()
+        t.proc.wait()
+        check(wait_ended(pid) in ("gone", "Z"), "the held process was continued and ended")
+        pid = None
+        check(wait_ended(watch[0]) in ("gone", "Z"), "the watchdog went too")
+    finally:
+        t.end(pid)

@@ -233,7 +233,8 @@ int BPF_PROG(sched_exit, struct task_struct *p)
 /*
  * A held process stopped by someone else (kill -STOP, a job-control signal it does not catch)
  * stays stopped: user space then leaves it to them rather than continue it. The kernel's own
- * SIGSTOP of hold_current is sent by the process to itself while TT_HOLD_SENDING is set.
+ * SIGSTOP of hold_current is sent by the process to itself while TT_HOLD_SENDING is set, or
+ * (bpf_send_signal defers it while preemption is off) from irq_work as it runs.
  */
 SEC("tp_btf/signal_generate")
 int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
@@ -248,6 +249,10 @@ int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struc
 	tgid = BPF_CORE_READ(task, tgid);
 	h = bpf_map_lookup_elem(&held, &tgid);
 	if (!h || (h->flags & TT_HOLD_SENDING))
+		return 0;
+	/* ours all the same when the kernel sent it later, from irq_work on the process's CPU */
+	if (sig == SIGSTOP && (unsigned long)info == 1 /* SEND_SIG_PRIV */ &&
+	    bpf_get_current_pid_tgid() >> 32 == tgid)
 		return 0;
 	/* SIGTSTP, SIGTTIN, SIGTTOU stop only with their default action */
 	handler = BPF_CORE_READ(task, sighand, action[sig - 1].sa.sa_handler);

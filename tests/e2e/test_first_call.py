@@ -42,9 +42,10 @@ for i in range(n):
 
 
 def stats_line(stderr, key):
-    """{name: int} of the --stats line holding key."""
-    for line in stderr.decode(errors="replace").splitlines():
-        if "stats:" in line and key + "=" in line:
+    """{name: int} of the last --stats line holding key (the one at exit: --stats also
+    prints them every 10 s)."""
+    for line in reversed(stderr.decode(errors="replace").splitlines()):
+        if "stats:" in line and " %s=" % key in line:
             return {k: int(v) for k, v in (f.split("=", 1) for f in line.split()
                                             if "=" in f and f.split("=", 1)[1].isdigit())}
     raise TestFailure("no stats line with %s:\n%s" % (key, stderr.decode()[-2000:]))
@@ -200,6 +201,11 @@ def held_now(t, hook, pidfile, exe):
     t.wait_line("held until %s exists" % hook)
     pid = int(open(pidfile).read())
     eq(os.readlink("/proc/%d/exe" % pid), exe, "the held process runs the copy")
+    # the stop takes effect on its way back to user space: on a loaded host, a moment later
+    for _ in range(600):
+        if proc_state(pid) == "T":
+            break
+        time.sleep(0.1)
     eq(proc_state(pid), "T", "stopped at exec")
     return pid
 

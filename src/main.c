@@ -217,6 +217,8 @@ static int adopt(pid_t pid, void *ctx)
 {
 	struct app *a = ctx;
 
+	if (pid == a->watch.pid)
+		return 0; /* ours, not traced */
 	add_existing(a, pid);
 	prober__process(a->prober, pid);
 	return 0;
@@ -499,6 +501,12 @@ static int setup_live(struct app *a)
 	a->loader = loader__new(&lo);
 	if (!a->loader)
 		return -errno;
+	/* as soon as processes may be held, before the capabilities go: it keeps CAP_KILL, in a
+	 * process of its own */
+	err = loader__hold_start_watch(a->loader, &a->watch, a->o.hold_timeout_ms);
+	if (err)
+		tt_warn("main: the watchdog of processes held at exec did not start: %s",
+			strerror(-err));
 	a->prober = prober__new(a->loader, a->o.hold_timeout_ms);
 	if (!a->prober)
 		return -errno;
@@ -509,12 +517,6 @@ static int setup_live(struct app *a)
 		procscan_tree(a->o.pids[i], track, a);
 	if (a->o.mode == TT_MODE_ALL)
 		procscan_all(adopt, a);
-	/* after the scan (it is none of the traced), before the capabilities go: it keeps
-	 * CAP_KILL, in a process of its own */
-	err = loader__hold_start_watch(a->loader, &a->watch, a->o.hold_timeout_ms);
-	if (err)
-		tt_warn("main: the watchdog of processes held at exec did not start: %s",
-			strerror(-err));
 	if (!loader__n_probed_files(a->loader))
 		tt_warn("main: no TLS library found yet (no libssl.so.* on the system and no "
 			"SSL_write in the traced executables): TLS capture starts when a traced "

@@ -6,13 +6,15 @@ continued once its probes are in, or at the --hold-timeout deadline. A big stati
 90 MB, a signature-tier inspection) copied to a fresh path is a new inode, a miss of the
 inspection cache: without the hold its first request goes out before the probes are in."""
 import os
+import pty
+import select
 import shutil
 import subprocess
 import threading
 import time
 
 import otlp
-from lib import PY, TRACER, FakeLLM, Skip, TestFailure, Workdir, check, eq
+from lib import PY, TRACER, FakeLLM, TestFailure, Workdir, check, eq
 from test_static_tls import bun_path, BUN_VERSIONS
 
 FETCH = """
@@ -254,3 +256,37 @@ def test_hold_tracer_killed():
         check(wait_ended(watch[0]) in ("gone", "Z"), "the watchdog went too")
     finally:
         t.end(pid)
+
+
+def test_job_control_job_not_held():
+    """A job of an interactive shell (its own process group on the terminal) is not stopped:
+    the shell would take the terminal back and leave it in the background. Counted."""
+    work = Workdir()
+    exe = work.file("tt-fresh-true")
+    shutil.copy2("/bin/true", exe)
+    env = dict(os.environ, TT_TARGETS_CACHE="off", PS1="$ ", TERM="dumb")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(TRACER, [TRACER, "--stats", "--format", "none", "--", "/bin/bash",
+                           "--norc", "--noprofile", "-i"], env)
+    os.write(fd, ("%s; echo tt-done-$?\nexit\n" % exe).encode())
+    out, deadline = b"", time.time() + 120
+    while time.time() < deadline:
+        r, _, _ = select.select([fd], [], [], 1)
+        if not r:
+            continue
+        try:
+            data = os.read(fd, 65536)
+        except OSError:   # EIO: the terminal's last user is gone
+            break
+        if not data:
+            break
+        out += data
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    text = out.decode(errors="replace")
+    eq(os.waitstatus_to_exitcode(status), 0, "bash and the tracer exit 0: %s" % text[-2000:])
+    check("tt-done-0" in text, "the job ran in the foreground to its end: %s" % text[-2000:])
+    check("Stopped" not in text, "the shell saw no stop: %s" % text[-2000:])
+    st = stats_line(out, "held")
+    eq((st["held"], st["hold_skipped"]), (0, 1), "not held, counted")

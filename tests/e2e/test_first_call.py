@@ -212,13 +212,20 @@ def held_now(t, hook, pidfile, exe):
     return pid
 
 
+def traced_held(hook_name):
+    """The tracer (Traced) on held_command, the hook waiting for the file hook_name: (the
+    Traced, the hook's file, the pid file, the copy)."""
+    work = Workdir()
+    cmd, pidfile, exe = held_command(work)
+    hook = work.file(hook_name)
+    return (Traced(cmd, dict(os.environ, TT_TEST_HOLD_INSPECT=hook, TT_TARGETS_CACHE="off")),
+            hook, pidfile, exe)
+
+
 def test_hold_user_stop_left_stopped():
     """A held process that its user stops meanwhile (kill -STOP) stays stopped when its probes
     are in: continuing it is the user's, who does, and it ends normally."""
-    work = Workdir()
-    cmd, pidfile, exe = held_command(work)
-    go = work.file("go")
-    t = Traced(cmd, dict(os.environ, TT_TEST_HOLD_INSPECT=go, TT_TARGETS_CACHE="off"))
+    t, go, pidfile, exe = traced_held("go")
     pid = None
     try:
         pid = held_now(t, go, pidfile, exe)
@@ -238,10 +245,7 @@ def test_hold_user_stop_left_stopped():
 def test_hold_tracer_killed():
     """The tracer killed (SIGKILL) while it holds a process: its watchdog continues it, which
     runs to its end, and goes itself."""
-    work = Workdir()
-    cmd, pidfile, exe = held_command(work)
-    hook = work.file("never")
-    t = Traced(cmd, dict(os.environ, TT_TEST_HOLD_INSPECT=hook, TT_TARGETS_CACHE="off"))
+    t, hook, pidfile, exe = traced_held("never")
     pid = None
     try:
         pid = held_now(t, hook, pidfile, exe)

@@ -11,6 +11,7 @@
 
 #define AF_INET	 2
 #define AF_INET6 10
+#define SIGCONT	 18
 #define SIGSTOP	 19
 #define SIGTSTP	 20
 #define SIGTTIN	 21
@@ -71,6 +72,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tt_hold);
 } held SEC(".maps");
+
+/* The parent of a held process (tgid) -> that process: see signal_gen. LRU: an entry left by a
+ * process continued meanwhile goes by itself. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u32);
+} held_par SEC(".maps");
 
 /* Forks of a traced process join the tracked set here, in the kernel, so that a child that
  * runs for a millisecond is traced from its first instruction. Threads are not processes. */
@@ -140,6 +150,7 @@ static __always_inline bool hold_current(struct task_struct *p, const struct tt_
 
 	h.since_ns = bpf_ktime_get_boot_ns();
 	h.start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
+	h.ppid = BPF_CORE_READ(p, real_parent, tgid);
 	h.flags = TT_HOLD_SENDING;
 	if (bpf_map_update_elem(&held, &tgid, &h, BPF_ANY)) {
 		stat_add(TT_ST_HOLD_SKIP, 1);
@@ -153,6 +164,7 @@ static __always_inline bool hold_current(struct task_struct *p, const struct tt_
 		return false;
 	}
 	v->flags &= ~TT_HOLD_SENDING;
+	bpf_map_update_elem(&held_par, &h.ppid, &tgid, BPF_ANY);
 	stat_add(TT_ST_HELD, 1);
 	return true;
 }
@@ -240,13 +252,29 @@ SEC("tp_btf/signal_generate")
 int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
 	     int result)
 {
-	__u32 tgid;
+	__u32 tgid, *child;
 	struct tt_hold *h;
 	void *handler;
 
 	if (!cfg_hold || sig < SIGSTOP || sig > SIGTTOU || result != 0 /* delivered */)
 		return 0;
 	tgid = BPF_CORE_READ(task, tgid);
+	/*
+	 * A parent stopping itself while its child is held mirrors the child's stop: su, runuser
+	 * and sudo wait with WUNTRACED, stop themselves and, once continued, continue the child.
+	 * No one would continue such a parent: its stop is cancelled at once (the SIGCONT, sent
+	 * as the signal lock is released, discards the pending stop), and it continues the child
+	 * itself, unprobed perhaps, but nothing hangs.
+	 */
+	child = bpf_get_current_pid_tgid() >> 32 == tgid ? bpf_map_lookup_elem(&held_par, &tgid) :
+							   NULL;
+	h = child ? bpf_map_lookup_elem(&held, child) : NULL;
+	if (h && h->ppid == tgid && !(h->flags & TT_HOLD_SENDING)) {
+		if (!bpf_send_signal(SIGCONT))
+			h->flags |= TT_HOLD_PARENT;
+		bpf_map_delete_elem(&held_par, &tgid);
+		return 0;
+	}
 	h = bpf_map_lookup_elem(&held, &tgid);
 	if (!h || (h->flags & TT_HOLD_SENDING))
 		return 0;

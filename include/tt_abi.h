@@ -248,6 +248,7 @@ struct tt_file_key {
 enum tt_hold_flags {
 	TT_HOLD_SENDING = 1,   /* the kernel's SIGSTOP is being sent */
 	TT_HOLD_USER_STOP = 2, /* someone else stopped it meanwhile: theirs to continue */
+	TT_HOLD_PARENT = 4,    /* its parent mirrored the stop: both continued (see signal_gen) */
 };
 
 struct tt_hold {
@@ -255,7 +256,7 @@ struct tt_hold {
 	__u64 since_ns;		 /* boot time of the stop */
 	__u64 start_ns;		 /* the process's start (boot time): pid reuse */
 	__u32 flags;		 /* enum tt_hold_flags */
-	__u32 pad0;
+	__u32 ppid;		 /* its parent's tgid */
 };
 
 #endif /* TT_ABI_H */

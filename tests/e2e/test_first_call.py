@@ -294,3 +294,21 @@ def test_job_control_job_not_held():
     check("Stopped" not in text, "the shell saw no stop: %s" % text[-2000:])
     st = stats_line(out, "held")
     eq((st["held"], st["hold_skipped"]), (0, 1), "not held, counted")
+
+
+def test_parent_mirroring_the_stop_not_hung():
+    """su waits for its child with WUNTRACED, stops itself when the child stops and continues
+    it once continued: nobody would continue su. Its stop is cancelled and it continues the
+    child itself (whose inspection never ends here): the command ends, nothing hangs."""
+    work = Workdir()
+    os.chmod(work.path, 0o755)   # the copy runs as nobody
+    exe = work.file("tt-hold-true")
+    shutil.copy2("/bin/true", exe)
+    env = dict(os.environ, TT_TEST_HOLD_INSPECT=work.file("never"), TT_TARGETS_CACHE="off")
+    p = subprocess.run([TRACER, "--format", "none", "--stats", "--hold-timeout", "60000", "--",
+                        "/bin/sh", "-c", 'su -s "$1" nobody; echo rc=$?', "sh", exe],
+                       capture_output=True, timeout=50, env=env)
+    eq(p.returncode, 0, "the command ended: %s" % p.stderr.decode()[-2000:])
+    eq(p.stdout.decode().split(), ["rc=0"], "su and its child ran to their end")
+    st = stats_line(p.stderr, "held")
+    eq((st["held"], st["hold_timeouts"]), (2, 0), "su and its child held, no deadline")

@@ -61,7 +61,7 @@ static const struct layout layouts[] = {
 	  { F(tt_file_key, dev), F(tt_file_key, ino) } },
 	{ "tt_hold", sizeof(struct tt_hold),
 	  { F(tt_hold, file), F(tt_hold, since_ns), F(tt_hold, start_ns), F(tt_hold, flags),
-	    F(tt_hold, pad0) } },
+	    F(tt_hold, ppid) } },
 	{ "tt_libopen", sizeof(struct tt_libopen),
 	  { F(tt_libopen, h), F(tt_libopen, path_len), F(tt_libopen, pad0), F(tt_libopen, pad1),
 	    F(tt_libopen, path) } },

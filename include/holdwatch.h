@@ -37,8 +37,9 @@ struct holdwatch {
 
 /*
  * Starts the watchdog: a process of its own (own session: a terminal's signals to the tracer
- * do not reach it; only CAP_KILL kept) that continues a process held longer than timeout_ms
- * plus a second, and every held one once the tracer is gone (its pipe closed). Call it before
+ * do not reach it; only CAP_KILL kept) that continues a process held longer than twice
+ * timeout_ms plus a second (the tracer's own deadline goes first), and every held one once the
+ * tracer is gone (its pipe closed). Call it before
  * the tracer drops its capabilities. 0 or -errno.
  */
 int holdwatch__start(struct holdwatch *w, int held_fd, int ctl_fd, unsigned int timeout_ms);

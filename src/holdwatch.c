@@ -29,7 +29,7 @@
 #define WATCH_FD_CTL   4
 #define WATCH_FD_PIPE  5
 #define WATCH_POLL_MS  100
-#define WATCH_GRACE_NS 1000000000ull /* the tracer's own deadline goes first */
+#define WATCH_GRACE_NS 1000000000ull /* past twice the deadline: the tracer's goes first */
 
 int holdwatch_release(int held_fd, pid_t pid, uint64_t start_ns, struct tt_hold *out)
 {
@@ -145,7 +145,7 @@ static int watch_fds(int held_fd, int ctl_fd, int pipe_fd)
 
 int holdwatch__start(struct holdwatch *w, int held_fd, int ctl_fd, unsigned int timeout_ms)
 {
-	uint64_t limit_ns = (uint64_t)timeout_ms * 1000000ull + WATCH_GRACE_NS;
+	uint64_t limit_ns = 2 * (uint64_t)timeout_ms * 1000000ull + WATCH_GRACE_NS;
 	int fds[2];
 	pid_t pid;
 

@@ -123,9 +123,13 @@ struct tt_exec {
 	__u16 path_len;	 /* bytes in path[], no NUL */
 	__u16 args_len;	 /* bytes in args[], NUL-separated */
 	__u32 args_full; /* argv bytes the process has (> args_len when cut) */
-	__u32 pad0;
+	__u32 flags;	 /* enum tt_exec_flags (0 in captures older than the flags) */
 	char path[TT_PATH_MAX];
 	char args[TT_ARGS_MAX];
+};
+
+enum tt_exec_flags {
+	TT_EXEC_HELD = 1, /* stopped at exec until its file is probed: see struct tt_hold */
 };
 
 struct tt_exit {
@@ -238,7 +242,33 @@ enum tt_stat {
 	TT_ST_READ_ERR,	     /* bpf_probe_read_user failures */
 	TT_ST_ARGS_MISS,     /* return probe without a stashed entry */
 	TT_ST_AEAD_NOSOCK,   /* AEAD records opened on a thread that read no TLS socket */
+	TT_ST_HELD,	     /* processes stopped at exec until their file was probed */
+	TT_ST_HOLD_SKIP,     /* a file not probed yet, its process not held (see sched_exec) */
 	TT_ST_MAX,
+};
+
+/*
+ * Holding a process at exec (bpf/proc.bpf.c): the value of the "held" map (key: tgid). The
+ * kernel stops a traced process that execs a file not in the "known" map (key: struct
+ * tt_file_key); user space continues it once the file is probed, or at a deadline.
+ */
+struct tt_file_key {
+	__u64 dev; /* the kernel's s_dev encoding (major << 20 | minor) */
+	__u64 ino;
+};
+
+enum tt_hold_flags {
+	TT_HOLD_SENDING = 1,   /* the kernel's SIGSTOP is being sent */
+	TT_HOLD_USER_STOP = 2, /* someone else stopped it meanwhile: theirs to continue */
+	TT_HOLD_PARENT = 4,    /* its parent mirrored the stop: both continued (see signal_gen) */
+};
+
+struct tt_hold {
+	struct tt_file_key file; /* the file it waits for: known once probed */
+	__u64 since_ns;		 /* boot time of the stop */
+	__u64 start_ns;		 /* the process's start (boot time): pid reuse */
+	__u32 flags;		 /* enum tt_hold_flags */
+	__u32 ppid;		 /* its parent's tgid */
 };
 
 #endif /* TT_ABI_H */

@@ -13,6 +13,8 @@
 							 * lags (mapped twice: counts 2x in RSS) */
 #define TT_MAX_TRACKED		65536			/* processes in the tracked set */
 #define TT_MAX_CONNS_BPF	65536			/* (tgid, SSL*) entries in BPF maps */
+#define TT_DEF_HOLD_TIMEOUT_MS	5000			/* longest stop at exec of a new file */
+#define TT_MAX_HELD		1024			/* processes stopped at exec at once */
 
 /* Capture files. */
 #define TT_CAP_MAX_RECORD	(1u << 20)		/* largest record a reader accepts */

@@ -99,6 +99,7 @@ tree_view:4
 disasm:5
 doctor:5
 events:5
+holdwatch:5
 launch:5
 privs:5
 loader:5

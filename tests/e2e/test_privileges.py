@@ -16,7 +16,8 @@ GROUP = "tt-e2e-group"        # ... of its own besides its primary one
 
 # README "Privileges": CAP_DAC_READ_SEARCH (2), CAP_SYS_PTRACE (19), CAP_PERFMON (38),
 # CAP_BPF (39), CAP_CHECKPOINT_RESTORE (40)
-KEPT_CAPS = (1 << 2) | (1 << 19) | (1 << 38) | (1 << 39) | (1 << 40)
+# + CAP_KILL (5): SIGCONT to the processes held at exec (not with --no-hold-exec)
+KEPT_CAPS = (1 << 2) | (1 << 5) | (1 << 19) | (1 << 38) | (1 << 39) | (1 << 40)
 
 
 def tracee_user():
@@ -106,7 +107,7 @@ def test_tracer_drops_capabilities():
     capabilities and no_new_privs; COMMAND run as root keeps all of root's."""
     last = int(open("/proc/sys/kernel/cap_last_cap").read())
     if last < 40:
-        want = (1 << 2) | (1 << 19) | (1 << 21)    # before 5.9: CAP_SYS_ADMIN instead
+        want = (1 << 2) | (1 << 5) | (1 << 19) | (1 << 21)  # before 5.9: CAP_SYS_ADMIN
         if last >= 39:
             want |= (1 << 38) | (1 << 39)
     else:

@@ -359,6 +359,7 @@ static uint64_t tool_ready(const struct genai_call *c, const struct genai_tool_c
  */
 static void llm_emit(struct linker *l, struct lproc *lp, struct ltrace *t, struct tt_span *s)
 {
+	t = ltrace_live(t);
 	if (t != lp->trace)
 		t->agent = true;
 	ltrace_emit(l, t, s);

@@ -58,6 +58,7 @@ struct ltrace {
 	bool remote;	    /* adopted a traceparent */
 	bool dropped;	    /* agents_only, and neither agent nor blind */
 	bool inbound;	    /* of an inbound request's traceparent: no process tree's */
+	struct ltrace *into; /* merged into that trace (a ref): what comes here goes there */
 	struct tt_span **held;
 	size_t n_held, alloc;
 };
@@ -221,6 +222,8 @@ struct ltrace *ltrace_new(struct linker *l);
 /* The trace ids are final: held spans go to the sink (or are dropped, agents_only). */
 void ltrace_finalize(struct linker *l, struct ltrace *t);
 void ltrace_put(struct linker *l, struct ltrace *t);
+/* The trace t was merged into, if it was (t else). */
+struct ltrace *ltrace_live(struct ltrace *t);
 /* Hands a finished span on: to the sink when its trace ids are final, else held. */
 void ltrace_emit(struct linker *l, struct ltrace *t, struct tt_span *s);
 /*

@@ -73,8 +73,11 @@ void ltrace_finalize(struct linker *l, struct ltrace *t)
 
 void ltrace_put(struct linker *l, struct ltrace *t)
 {
+	struct ltrace *into;
+
 	if (!t || --t->refs > 0)
 		return;
+	into = t->into;
 	if (t->prev)
 		t->prev->next = t->next;
 	else
@@ -86,6 +89,7 @@ void ltrace_put(struct linker *l, struct ltrace *t)
 	t->dropped = true; /* never exported: linker__free without a flush */
 	trace_release_held(l, t);
 	free(t);
+	ltrace_put(l, into); /* the chain is as long as the merges of one trace */
 }
 
 /*
@@ -109,6 +113,10 @@ bool ltrace_merge(struct linker *l, struct ltrace *from, struct ltrace *into)
 	into->n_held += from->n_held;
 	from->n_held = 0;
 	into->blind |= from->blind; /* an unreadable LLM connection keeps the merged tree too */
+	into->agent |= from->agent;
+	/* a holder of from (a local client's call, a tool's request) emits into it later */
+	from->into = into;
+	into->refs++;
 	for (p = proctree__first(l->pt); p && from->refs > 0; p = proctree__next(p)) {
 		lp = p->priv;
 		if (!lp || lp->trace != from)
@@ -139,8 +147,16 @@ static int trace_hold(struct linker *l, struct ltrace *t, struct tt_span *s)
 }
 
 /* Hands a finished span on: to the sink when its trace ids are final, else held. */
+struct ltrace *ltrace_live(struct ltrace *t)
+{
+	while (t && t->into)
+		t = t->into;
+	return t;
+}
+
 void ltrace_emit(struct linker *l, struct ltrace *t, struct tt_span *s)
 {
+	t = ltrace_live(t);
 	if (!t->final && !trace_hold(l, t, s))
 		return;
 	if (!t->final) {

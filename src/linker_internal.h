@@ -50,14 +50,14 @@ struct ltrace {
 	uint8_t id[16];
 	uint8_t remote_parent[8];
 	int refs;
-	struct lproc *root; /* the process whose span is the root */
-	struct lproc *lead; /* --all: the agent the root launched (lplace_lineage) */
-	bool final;	    /* ids fixed: spans go to the sink */
-	bool agent;	    /* the root is an agent */
-	bool blind;	    /* a TLS connection to an LLM API or this host was not readable */
-	bool remote;	    /* adopted a traceparent */
-	bool dropped;	    /* agents_only, and neither agent nor blind */
-	bool inbound;	    /* of an inbound request's traceparent: no process tree's */
+	struct lproc *root;  /* the process whose span is the root */
+	struct lproc *lead;  /* --all: the agent the root launched (lplace_lineage) */
+	bool final;	     /* ids fixed: spans go to the sink */
+	bool agent;	     /* the root is an agent */
+	bool blind;	     /* a TLS connection to an LLM API or this host was not readable */
+	bool remote;	     /* adopted a traceparent */
+	bool dropped;	     /* agents_only, and neither agent nor blind */
+	bool inbound;	     /* of an inbound request's traceparent: no process tree's */
 	struct ltrace *into; /* merged into that trace (a ref): what comes here goes there */
 	struct tt_span **held;
 	size_t n_held, alloc;

@@ -146,9 +146,17 @@ def relaunch(all_mode):
     eq([c.name for c in chats], ["chat gpt-4o-mini"], "LLM spans")
     eq(t.parent(chats[0]), gc, "the LLM span's parent: the grandchild")
     eq(chats[0].get("process.pid"), gc.get("process.pid"), "LLM span process.pid")
-    eq(sorted(s.name for s in t.spans),
-       ["chat gpt-4o-mini", "exec node", "exec node", "invoke_agent relaunch_cli"],
-       "every span of the trace")
+    # --all also traces the fake server (plain HTTP in this runner): both ends of the local
+    # connection are traced, so its SERVER span is the child of the call (issue 16 section 7)
+    servers = [s for s in t.spans if s.kind == 2]  # SPAN_KIND_SERVER
+    want = ["chat gpt-4o-mini", "exec node", "exec node", "invoke_agent relaunch_cli"]
+    if all_mode:
+        eq([s.name for s in servers], ["POST /v1/chat/completions"], "the fake server's span")
+        eq(t.parent(servers[0]), chats[0], "the SERVER span's parent: the LLM call")
+        want = sorted(want + ["POST /v1/chat/completions"])
+    else:
+        eq(servers, [], "no SERVER span: the fake server is not traced")
+    eq(sorted(s.name for s in t.spans), want, "every span of the trace")
 
 
 def test_relaunch_command():

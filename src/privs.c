@@ -235,7 +235,11 @@ uint64_t privs_kept_caps(bool can_kill)
 	 * task} and perf events of other users' processes (SYS_PTRACE), their executables in
 	 * private directories (DAC_READ_SEARCH), /proc/PID/map_files (CHECKPOINT_RESTORE).
 	 * Kernels before 5.8/5.9 put the newer three under SYS_ADMIN. SIGCONT to the processes
-	 * stopped at exec, whatever their user (KILL), unless holding is off.
+	 * stopped at exec, whatever their user (KILL), unless holding is off. SYS_ADMIN: on
+	 * 6.18 a system-wide uprobe (--all; the fallback of the per-process ones) opened after
+	 * the drop fails with EACCES without it, though PERFMON is effective (e2e
+	 * privileges.all_mode_probes_a_new_executable); which kernel check wants it is still to
+	 * find, to drop it again.
 	 */
 	keep = 1ull << CAP_SYS_PTRACE | 1ull << CAP_DAC_READ_SEARCH;
 	if (can_kill)
@@ -244,8 +248,7 @@ uint64_t privs_kept_caps(bool can_kill)
 		keep |= 1ull << CAP_PERFMON | 1ull << CAP_BPF;
 	if (last >= CAP_CHECKPOINT_RESTORE)
 		keep |= 1ull << CAP_CHECKPOINT_RESTORE;
-	if (last < CAP_CHECKPOINT_RESTORE)
-		keep |= 1ull << CAP_SYS_ADMIN;
+	keep |= 1ull << CAP_SYS_ADMIN;
 	return keep;
 }
 

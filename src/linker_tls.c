@@ -234,6 +234,7 @@ static void ltls_end(struct linker *l, struct lproc *lp, struct ltls *t, uint64_
 		l->st.tls_no_counts++;
 	l->st.tls_unsupported++;
 	/* before the emit: the span may be what finalizes the trace (a cap) */
+	tr = ltrace_live(tr); /* the trace the span lands in, if tr was merged since */
 	if (ltls_keeps(t)) {
 		lp->trace->blind = true;
 		if (tr)

@@ -235,11 +235,11 @@ uint64_t privs_kept_caps(bool can_kill)
 	 * task} and perf events of other users' processes (SYS_PTRACE), their executables in
 	 * private directories (DAC_READ_SEARCH), /proc/PID/map_files (CHECKPOINT_RESTORE).
 	 * Kernels before 5.8/5.9 put the newer three under SYS_ADMIN. SIGCONT to the processes
-	 * stopped at exec, whatever their user (KILL), unless holding is off. SYS_ADMIN: on
-	 * 6.18 a system-wide uprobe (--all; the fallback of the per-process ones) opened after
-	 * the drop fails with EACCES without it, though PERFMON is effective (e2e
-	 * privileges.all_mode_probes_a_new_executable); which kernel check wants it is still to
-	 * find, to drop it again.
+	 * stopped at exec, whatever their user (KILL), unless holding is off. SYS_ADMIN: the
+	 * uprobe PMU's perf_event_open checks capable(CAP_SYS_ADMIN), not PERFMON (the kernel
+	 * went back to it in 2025, stable backports included: perf_uprobe_event_init), so every
+	 * file probed after the drop needs it (e2e privileges.all_mode_probes_a_new_executable).
+	 * tracefs uprobe_events would do without, but only where tracefs stays writable.
 	 */
 	keep = 1ull << CAP_SYS_PTRACE | 1ull << CAP_DAC_READ_SEARCH;
 	if (can_kill)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -119,6 +120,30 @@ const char *test__fixtures(void)
 	const char *dir = getenv("TT_FIXTURES");
 
 	return dir ? dir : "tests/fixtures";
+}
+
+static char absent_root[64];
+
+static void absent_root_remove(void)
+{
+	rmdir(absent_root);
+}
+
+const char *test__absent_path(const char *name)
+{
+	static char paths[8][256];
+	static unsigned int next;
+	char *p = paths[next++ % 8];
+
+	if (!absent_root[0]) {
+		snprintf(absent_root, sizeof(absent_root), "/tmp/tt-unit-XXXXXX");
+		if (!mkdtemp(absent_root))
+			snprintf(absent_root, sizeof(absent_root), "/proc/self/fdinfo/absent");
+		else
+			atexit(absent_root_remove);
+	}
+	snprintf(p, 256, "%s/absent/%s", absent_root, name);
+	return p;
 }
 
 unsigned char *test__read_fixture(const char *rel, size_t *len)

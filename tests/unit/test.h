@@ -23,6 +23,13 @@ bool test__start_subtest(const char *name);
 void test__skip(const char *reason);
 /* Directory holding tests/fixtures (from TT_FIXTURES or the build). */
 const char *test__fixtures(void);
+/*
+ * A path that cannot exist: NAME under a missing directory inside a fresh directory of the
+ * runner's own (0700), not a shared name such as /nonexistent that another program may create
+ * meanwhile. The string is the caller's (static storage, one per call site is enough: at most
+ * 8 live at once).
+ */
+const char *test__absent_path(const char *name);
 /* Reads a whole fixture file (relative to test__fixtures()); caller frees. NULL if absent. */
 unsigned char *test__read_fixture(const char *rel, size_t *len);
 /* Copies n bytes to the end of a fresh page followed by an unmapped page: over-reads crash. */

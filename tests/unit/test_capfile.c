@@ -130,7 +130,7 @@ void test_capfile_bad_files(void)
 	FILE *f;
 
 	tmp_path(path, sizeof(path), "bad");
-	ASSERT_NULL(capfile_reader__open("/nonexistent/x.ttcap", &h), "missing file");
+	ASSERT_NULL(capfile_reader__open(test__absent_path("x.ttcap"), &h), "missing file");
 	ASSERT_EQ(errno, ENOENT, "errno ENOENT");
 
 	f = fopen(path, "w");

@@ -12,14 +12,15 @@
 
 void test_launch_resolve(void)
 {
-	char out[256], file[64];
+	char out[256], file[64], path[320];
 	FILE *f;
 
-	ASSERT_OK(launch_resolve("sh", "/nonexistent:/bin", out, sizeof(out)), "on PATH");
+	snprintf(path, sizeof(path), "%s:/bin", test__absent_path("bin"));
+	ASSERT_OK(launch_resolve("sh", path, out, sizeof(out)), "on PATH");
 	ASSERT_STREQ(out, "/bin/sh", "first executable along PATH");
 	ASSERT_OK(launch_resolve("sh", NULL, out, sizeof(out)), "execvp's default PATH");
 	ASSERT_TRUE(strlen(out) > 3 && !strcmp(out + strlen(out) - 3, "/sh"), "found sh");
-	ASSERT_OK(launch_resolve("/bin/sh", "/nonexistent", out, sizeof(out)), "a path");
+	ASSERT_OK(launch_resolve("/bin/sh", test__absent_path("bin"), out, sizeof(out)), "a path");
 	ASSERT_STREQ(out, "/bin/sh", "a path is taken as is");
 	ASSERT_EQ(launch_resolve("no-such-command-tt", "/bin:/usr/bin", out, sizeof(out)), -ENOENT,
 		  "not on PATH");
@@ -53,7 +54,7 @@ void test_launch_exit_status(void)
 {
 	char *three[] = { "sh", "-c", "exit 3", NULL };
 	char *killed[] = { "sh", "-c", "kill -TERM $$", NULL };
-	char *missing[] = { "/nonexistent/no-such-command-tt", NULL };
+	char *missing[] = { (char *)test__absent_path("no-such-command-tt"), NULL };
 	struct launch l = LAUNCH_INIT;
 
 	ASSERT_EQ(launch__exit_code(&l), 0, "nothing ran yet");

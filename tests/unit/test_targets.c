@@ -164,7 +164,7 @@ void test_targets_fingerprint_tier(void)
 void test_targets_override_tier(void)
 {
 	struct tt_target t;
-	char path[64];
+	char path[64], spec[320];
 
 	if (!elf_file(path, sizeof(path), "ov", 0x99, 0x1400, 0x1800))
 		return;
@@ -181,7 +181,8 @@ void test_targets_override_tier(void)
 	ASSERT_EQ(override(path, "SSL_nope=0x10"), -EINVAL, "unknown function");
 	ASSERT_EQ(override(path, "SSL_read="), -EINVAL, "no offset");
 	ASSERT_EQ(override(path, "SSL_read=0x10x"), -EINVAL, "bad offset");
-	ASSERT_EQ(targets_parse_overrides("/nonexistent/x:SSL_read=0x10"), -ENOENT, "no file");
+	snprintf(spec, sizeof(spec), "%s:SSL_read=0x10", test__absent_path("x"));
+	ASSERT_EQ(targets_parse_overrides(spec), -ENOENT, "no file");
 	ASSERT_EQ(targets_parse_overrides("SSL_read=0x10"), -EINVAL, "no file part");
 	unlink(path);
 }

@@ -56,7 +56,7 @@ void test_targets_open_refuses_fifo_and_devices(void)
 	ASSERT_EQ(targets_inspect(fifo, &t), -ENOEXEC, "nor inspected");
 	ASSERT_EQ(targets_open("/dev/null", &st), -ENOEXEC, "a device is refused");
 	ASSERT_EQ(targets_open(dir, &st), -ENOEXEC, "a directory is refused");
-	ASSERT_EQ(targets_open("/nonexistent/libssl.so.3", &st), -ENOENT, "missing");
+	ASSERT_EQ(targets_open(test__absent_path("libssl.so.3"), &st), -ENOENT, "missing");
 	unlink(fifo);
 	rmdir(dir);
 }

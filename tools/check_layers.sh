@@ -32,6 +32,7 @@ varint:0
 aead_bind:1
 body_reader:1
 capfile:1
+cgroup:1
 chunked:1
 cli:1
 coding:1

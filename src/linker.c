@@ -242,6 +242,7 @@ void linker__free(struct linker *l)
 		return;
 	proctree__free(l->pt);
 	llocal_free(l);
+	lsock_free_all(l);
 	free(l->service_name);
 	free(l->host_name);
 	free(l);

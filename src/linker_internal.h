@@ -124,6 +124,9 @@ struct lsock {
 	uint8_t raddr[16];
 };
 
+/* Slots of the socket table allocated together (struct linker.socks). */
+#define TT_LSOCK_CHUNK 256
+
 /* Open TLS client connections per process (TT_REC_TLS_HELLO, close not seen yet). */
 #define TT_MAX_TLS_OPEN 256
 
@@ -188,7 +191,11 @@ struct linker {
 	size_t n_open; /* open tool windows + held spans */
 	struct linker_stats st;
 	bool open_logged;
-	struct lsock socks[TT_MAX_SRV_SOCKS];
+	/*
+	 * plaintext sockets, direct-mapped (linker_local.c), in chunks allocated on first use:
+	 * a tracer or a replay that sees few sockets neither holds nor clears the whole table
+	 */
+	struct lsock *socks[TT_MAX_SRV_SOCKS / TT_LSOCK_CHUNK];
 	struct llocal *local;  /* requests on local connections (linker_local.c) */
 	struct lproc *waiting; /* agent children not placed yet, by exec order */
 	size_t n_waiting;
@@ -319,6 +326,8 @@ void lsrv_free_all(struct linker *l, struct lproc *lp);
 
 /* Where the addresses of plaintext socket conn of pid are (TT_REC_SOCK), NULL if unknown. */
 const struct lsock *lsock_find(const struct linker *l, uint32_t pid, uint64_t conn);
+/* Frees the socket table's chunks (linker__free). */
+void lsock_free_all(struct linker *l);
 /* A request head of client lp: on a local connection, its span id is chosen now. */
 void llocal_client_head(struct linker *l, struct lproc *lp, const struct http_exchange *x);
 /*

@@ -72,17 +72,28 @@ struct llocal {
 
 /* ---- sockets ---- */
 
-static struct lsock *lsock_slot(struct linker *l, uint32_t pid, uint64_t conn)
+/*
+ * The slot of (pid, conn), in a chunk allocated when create is set; NULL when its chunk is not
+ * there (an empty slot: all zeroes, it names no socket) or could not be allocated.
+ */
+static struct lsock *lsock_slot(const struct linker *l, uint32_t pid, uint64_t conn, bool create)
 {
 	uint64_t h = (conn ^ (uint64_t)pid * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
+	size_t i = (h >> 32) % TT_MAX_SRV_SOCKS;
+	struct lsock **c = (struct lsock **)&l->socks[i / TT_LSOCK_CHUNK];
 
-	return &l->socks[(h >> 32) % TT_MAX_SRV_SOCKS];
+	if (!*c && (!create || !(*c = calloc(TT_LSOCK_CHUNK, sizeof(**c)))))
+		return NULL;
+	return &(*c)[i % TT_LSOCK_CHUNK];
 }
 
 void linker__sock(struct linker *l, const struct tt_sock *s)
 {
-	struct lsock *e = lsock_slot(l, s->h.pid, s->conn);
+	/* out of memory: the socket goes unremembered, as after a collision */
+	struct lsock *e = lsock_slot(l, s->h.pid, s->conn, true);
 
+	if (!e)
+		return;
 	e->pid = s->h.pid;
 	e->conn = s->conn;
 	e->lport = s->lport;
@@ -95,9 +106,19 @@ void linker__sock(struct linker *l, const struct tt_sock *s)
 
 const struct lsock *lsock_find(const struct linker *l, uint32_t pid, uint64_t conn)
 {
-	const struct lsock *e = lsock_slot((struct linker *)l, pid, conn);
+	const struct lsock *e = lsock_slot(l, pid, conn, false);
 
-	return e->pid == pid && e->conn == conn ? e : NULL;
+	return e && e->pid == pid && e->conn == conn ? e : NULL;
+}
+
+void lsock_free_all(struct linker *l)
+{
+	size_t i;
+
+	for (i = 0; i < TT_MAX_SRV_SOCKS / TT_LSOCK_CHUNK; i++) {
+		free(l->socks[i]);
+		l->socks[i] = NULL;
+	}
 }
 
 /* Whether the peer of s is on this host (see above). */

@@ -425,9 +425,33 @@ static size_t try_member(struct tt_buf *b, const char *s, size_t i)
 	return e;
 }
 
+/*
+ * What a byte is to the text rules, tested on every byte of every text: TB_BOUND, a rule may
+ * start after it; TB_CMD_END, it ends a command (and the options that belong to it).
+ */
+enum { TB_BOUND = 1, TB_CMD_END = 2 };
+static const unsigned char text_bits[256] = {
+	[' '] = TB_BOUND,
+	['\t'] = TB_BOUND,
+	['\n'] = TB_BOUND | TB_CMD_END,
+	['\r'] = TB_BOUND,
+	['\''] = TB_BOUND,
+	['"'] = TB_BOUND,
+	[';'] = TB_BOUND | TB_CMD_END,
+	['&'] = TB_BOUND | TB_CMD_END,
+	['|'] = TB_BOUND | TB_CMD_END,
+	['('] = TB_BOUND,
+	['`'] = TB_BOUND,
+	['='] = TB_BOUND,
+	['?'] = TB_BOUND,
+	[','] = TB_BOUND,
+	['{'] = TB_BOUND,
+	['['] = TB_BOUND,
+};
+
 static bool text_boundary(const char *s, size_t i)
 {
-	return i == 0 || strchr(" \t\n\r'\";&|(`=?,{[", s[i - 1]);
+	return i == 0 || text_bits[(unsigned char)s[i - 1]] & TB_BOUND;
 }
 
 /* The command a word (a path: name characters and '/') names, when it is one. */
@@ -467,7 +491,7 @@ static char *text_rules(const char *s, enum cmd cmd)
 			i = n;
 			continue;
 		}
-		if (strchr(";|&\n", s[i]))
+		if (text_bits[(unsigned char)s[i]] & TB_CMD_END)
 			cmd = CMD_NONE;
 		tt_buf_addc(&b, s[i++]);
 	}

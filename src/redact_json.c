@@ -37,6 +37,7 @@ static int json_value(struct tt_buf *out, const char *s, size_t n, int depth)
 	const char *p;
 	char *red = NULL;
 	size_t at = out->len;
+	bool kept = false;
 	int err = 0;
 
 	tt_buf_init(&u, n + 1); /* unescaped text is never longer */
@@ -58,15 +59,18 @@ static int json_value(struct tt_buf *out, const char *s, size_t n, int depth)
 		red = redact_text(p);
 		err = red ? 0 : -ENOMEM;
 	}
-	if (red && !strcmp(red, p) && !redact_has_secret(s, n))
+	if (red && !strcmp(red, p) && !redact_has_secret(s, n)) {
 		err = tt_buf_add(out, s, n);
-	else if (red)
+		kept = true; /* what is written is s, which just passed the detector */
+	} else if (red) {
 		err = jsonstr_escape(out, red, strlen(red), JSONSTR_RAW | JSONSTR_SHORT_BF);
+	}
 	/*
 	 * An escape can show a key the text does not ("\sk-..." is the text "sk-..." inside a
 	 * word): what is written must pass the detector too, or the whole string is hidden.
 	 */
-	if (red && !err && redact_has_secret((const char *)out->data + at, out->len - at)) {
+	if (red && !err && !kept &&
+	    redact_has_secret((const char *)out->data + at, out->len - at)) {
 		out->len = at;
 		err = tt_buf_addstr(out, REDACT_MARK);
 	}

@@ -66,32 +66,36 @@ static const struct prefix_rule rules[] = {
 /* clang-format on */
 #define N_RULES (sizeof(rules) / sizeof(rules[0]))
 
+#define CB(k) (1u << (k))
+#define CB_ALNUM                                                                                   \
+	(CB(CLS_KEY) | CB(CLS_ALNUM) | CB(CLS_WORD) | CB(CLS_DASH) | CB(CLS_DOT) | CB(CLS_TOKEN) | \
+	 CB(CLS_B64))
+
+/*
+ * The classes of each byte (bit k: in class k): the scans test every byte of every text
+ * exported, one load each rather than a chain of comparisons.
+ */
+static const unsigned char cls_bits[256] = {
+	['0' ... '9'] = CB_ALNUM | CB(CLS_UPNUM),
+	['A' ... 'Z'] = CB_ALNUM | CB(CLS_UPNUM),
+	['a' ... 'z'] = CB_ALNUM,
+	['_'] = CB(CLS_KEY) | CB(CLS_WORD) | CB(CLS_DOT) | CB(CLS_TOKEN),
+	['-'] = CB(CLS_KEY) | CB(CLS_DASH) | CB(CLS_DOT) | CB(CLS_TOKEN),
+	['.'] = CB(CLS_DOT) | CB(CLS_TOKEN),
+	['~'] = CB(CLS_TOKEN),
+	['='] = CB(CLS_TOKEN),
+	['+'] = CB(CLS_TOKEN) | CB(CLS_B64),
+	['/'] = CB(CLS_TOKEN) | CB(CLS_B64),
+};
+
 static bool is_alnum(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+	return cls_bits[c] & CB(CLS_ALNUM);
 }
 
 static bool in_cls(unsigned char c, enum cls k)
 {
-	switch (k) {
-	case CLS_KEY:
-		return is_alnum(c) || c == '_' || c == '-';
-	case CLS_ALNUM:
-		return is_alnum(c);
-	case CLS_WORD:
-		return is_alnum(c) || c == '_';
-	case CLS_DASH:
-		return is_alnum(c) || c == '-';
-	case CLS_UPNUM:
-		return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-	case CLS_DOT:
-		return is_alnum(c) || c == '_' || c == '-' || c == '.';
-	case CLS_TOKEN:
-		return c && (is_alnum(c) || strchr("-._~+/=", c) != NULL);
-	case CLS_B64:
-		return is_alnum(c) || c == '+' || c == '/';
-	}
-	return false;
+	return cls_bits[c] & CB(k);
 }
 
 static size_t span_cls(const char *s, size_t len, size_t i, enum cls k)
@@ -284,7 +288,8 @@ static size_t match_at(const char *s, size_t len, size_t i, size_t *keep, struct
 	*keep = 0;
 	if (in_cls((unsigned char)s[i], CLS_B64))
 		n = match_aws_secret(s, len, i, sc);
-	if (n || !may_start((unsigned char)s[i]) || !at_boundary(s, i))
+	/* the boundary first: it is false inside words, where most bytes are */
+	if (n || !at_boundary(s, i) || !may_start((unsigned char)s[i]))
 		return n;
 	n = match_prefix(s, len, i, sc);
 	if (!n)
@@ -392,12 +397,14 @@ static bool scan_has_secret(const char *s, size_t len)
 /*
  * One pass of redact_mem(). What it leaves can join into a new shape ("x/" REDACTED "/y..."
  * a run of 40 base64 characters): redact_mem() runs it again then, a bounded number of times.
+ * *found: whether it met a key shape (REDACT_MARK itself counts).
  */
-static size_t mem_pass(char *s, size_t len)
+static size_t mem_pass(char *s, size_t len, bool *found)
 {
 	struct scan sc = { 0 };
 	size_t r = 0, w = 0, n, keep;
 
+	*found = false;
 	if (!s)
 		return 0;
 	while (r < len) {
@@ -406,6 +413,7 @@ static size_t mem_pass(char *s, size_t len)
 			s[w++] = s[r++];
 			continue;
 		}
+		*found = true;
 		memmove(s + w, s + r, keep);
 		w += keep;
 		memcpy(s + w, REDACT_MARK, MARK_LEN);
@@ -417,11 +425,18 @@ static size_t mem_pass(char *s, size_t len)
 
 size_t redact_mem(char *s, size_t len)
 {
+	bool found, pct = s && memchr(s, '%', len);
 	int pass;
 
-	len = mem_pass(s, len);
+	len = mem_pass(s, len, &found);
+	/*
+	 * A pass that met no shape in text with no percent-encoding left it as it was, and
+	 * scan_has_secret() would make the same calls on it and find none.
+	 */
+	if (!found && !pct)
+		return len;
 	for (pass = 0; pass < 3 && redact_has_secret(s, len); pass++)
-		len = mem_pass(s, len);
+		len = mem_pass(s, len, &found);
 	return len;
 }
 

@@ -1156,3 +1156,35 @@ void test_conn_peers(void)
 	}
 	tc_close(&c);
 }
+
+/*
+ * The connect() table is direct-mapped, its slots allocated in chunks on first use: each of
+ * the 4096 fds of one process takes its own slot (fd XOR a constant), so every slot of every
+ * chunk is written and read back; a table with some chunks still answers "unknown" elsewhere.
+ */
+void test_conn_peers_table(void)
+{
+	struct tt_connect cn = { .h = { .pid = PID }, .family = 2, .port = 443 };
+	size_t found = 0;
+	struct tc c;
+	int32_t fd;
+
+	if (!tc_open(&c, NULL))
+		return;
+	cn.fd = 3;
+	cn.h.ts_ns = 1000;
+	conn_table__connect(c.t, &cn);
+	ASSERT_EQ(conn_table__connect_ns(c.t, PID, 3, 443), 1000, "first connect()");
+	ASSERT_EQ(conn_table__connect_ns(c.t, PID, 4, 443), 0, "an fd in no chunk yet");
+	for (fd = 0; fd < 4096; fd++) {
+		cn.fd = fd;
+		cn.h.ts_ns = 1000 + (uint64_t)fd;
+		conn_table__connect(c.t, &cn);
+	}
+	for (fd = 0; fd < 4096; fd++)
+		found += conn_table__connect_ns(c.t, PID, fd, 443) == 1000 + (uint64_t)fd;
+	ASSERT_EQ(found, 4096, "every fd in its own slot");
+	ASSERT_EQ(conn_table__connect_ns(c.t, PID, 4096, 443), 0, "its slot holds fd 0");
+	ASSERT_EQ(conn_table__connect_ns(c.t, PID + 1, 5, 443), 0, "another process");
+	tc_close(&c);
+}

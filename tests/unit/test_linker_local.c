@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linker_internal.h"
 #include "linker_test.h"
 #include "pipeline_test.h"
 #include "pipeline.h"
@@ -380,4 +381,55 @@ void test_linker_local_late_client(void)
 
 	run_case(&a, "linked: one trace");
 	run_case(&b, "not linked: the call is in the service's trace");
+}
+
+static size_t sock_chunks(const struct linker *l)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(l->socks) / sizeof(l->socks[0]); i++)
+		n += l->socks[i] != NULL;
+	return n;
+}
+
+/*
+ * The socket table is direct-mapped, in chunks allocated on first use: none before a socket,
+ * one after the first; every socket is found with its own port, never another's, also when it
+ * is in every chunk. linker__free frees the chunks (the leak check).
+ */
+void test_linker_sock_table(void)
+{
+	struct tt_sock s = { .h = { .type = TT_REC_SOCK }, .family = 2 };
+	const struct lsock *e;
+	size_t found = 0, wrong = 0;
+	uint32_t pid;
+	struct lt t;
+
+	if (!lt_new(&t, true))
+		return;
+	ASSERT_EQ(sock_chunks(t.l), 0, "no chunk before a socket");
+	ASSERT_NULL(lsock_find(t.l, 7, TT_CONN_SOCK | 1), "unknown socket");
+	s.h.pid = 7;
+	s.conn = TT_CONN_SOCK | 1;
+	s.lport = 8080;
+	linker__sock(t.l, &s);
+	ASSERT_EQ(sock_chunks(t.l), 1, "one chunk");
+	e = lsock_find(t.l, 7, TT_CONN_SOCK | 1);
+	if (ASSERT_OK_PTR(e, "found"))
+		ASSERT_EQ(e->lport, 8080, "its port");
+	ASSERT_NULL(lsock_find(t.l, 8, TT_CONN_SOCK | 1), "another process's");
+	for (pid = 1000; pid < 1000 + 2048; pid++) {
+		s.h.pid = pid;
+		s.lport = (uint16_t)pid;
+		linker__sock(t.l, &s);
+	}
+	for (pid = 1000; pid < 1000 + 2048; pid++) {
+		e = lsock_find(t.l, pid, TT_CONN_SOCK | 1);
+		found += e != NULL;
+		wrong += e && e->lport != pid;
+	}
+	ASSERT_EQ(sock_chunks(t.l), TT_MAX_SRV_SOCKS / TT_LSOCK_CHUNK, "every chunk");
+	ASSERT_EQ(wrong, 0, "no socket found with another's port");
+	ASSERT_EQ(found, 2048, "found: the hash spreads these 2048 over distinct slots");
+	lt_free(&t);
 }

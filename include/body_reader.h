@@ -53,6 +53,13 @@ struct body_reader {
 };
 
 /*
+ * The event kept of an event stream message (HTTP_BODY_EVENTSTREAM): event its :event-type
+ * (:exception-type, :error-code), id its :message-type, data its payload, or an error's
+ * :error-message. Views into msg.
+ */
+void body_reader_message_event(const struct eventstream_msg *msg, struct sse_event *ev);
+
+/*
  * Reads Content-Type and Content-Encoding from m->headers. What the reader stores (its buffers,
  * its decoder, the events it gives m) is charged to r->acct, counted in up and its budget (up
  * NULL: not accounted); what it gave m stays in r->acct after __free, for the caller. 0 or

@@ -181,23 +181,27 @@ static int add_event(const struct sse_event *ev, void *ctx)
 	return 0;
 }
 
-/* An event stream message as an event (see HTTP_BODY_EVENTSTREAM). */
+void body_reader_message_event(const struct eventstream_msg *msg, struct sse_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->event = msg->event_type;
+	ev->event_len = msg->event_type_len;
+	ev->data = (const char *)msg->payload;
+	ev->data_len = msg->payload_len;
+	ev->id = msg->message_type;
+	ev->id_len = msg->message_type_len;
+	ev->retry = -1;
+	if (!msg->payload_len && msg->error_message) {
+		ev->data = msg->error_message;
+		ev->data_len = msg->error_message_len;
+	}
+}
+
 static int add_message(const struct eventstream_msg *msg, void *ctx)
 {
-	struct sse_event ev = {
-		.event = msg->event_type,
-		.event_len = msg->event_type_len,
-		.data = (const char *)msg->payload,
-		.data_len = msg->payload_len,
-		.id = msg->message_type,
-		.id_len = msg->message_type_len,
-		.retry = -1,
-	};
+	struct sse_event ev;
 
-	if (!msg->payload_len && msg->error_message) {
-		ev.data = msg->error_message;
-		ev.data_len = msg->error_message_len;
-	}
+	body_reader_message_event(msg, &ev);
 	return add_event(&ev, ctx);
 }
 

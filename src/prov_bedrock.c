@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "prov_internal.h"
+#include "str.h"
 
 /* ---- Converse request ---- */
 
@@ -287,17 +288,6 @@ static int converse_decode(struct prov_ctx *p)
 
 /* ---- InvokeModel: the model's own bodies ---- */
 
-static int b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' || c == '-' ? 62 : c == '/' || c == '_' ? 63 : -1;
-}
-
 /* Standard base64 of s (padding and anything else skipped) into out. 0 or -ENOMEM. */
 static int b64_decode(const char *s, struct tt_buf *out)
 {
@@ -306,7 +296,7 @@ static int b64_decode(const char *s, struct tt_buf *out)
 	char c;
 
 	for (; *s; s++) {
-		v = b64_val((unsigned char)*s);
+		v = str_b64_val((unsigned char)*s);
 		if (v < 0)
 			continue;
 		acc = acc << 6 | (uint32_t)v;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "prov_internal.h"
+#include "body_reader.h"
 #include "eventstream.h"
 #include "sse.h"
 
@@ -432,22 +433,12 @@ static int own_event(const struct sse_event *e, void *ctx)
 	return 0;
 }
 
-/* An event stream message as an event (as body_reader.c keeps them: HTTP_BODY_EVENTSTREAM). */
+/* An event stream message as an event (as body readers keep them). */
 static int own_message(const struct eventstream_msg *msg, void *ctx)
 {
-	struct sse_event e = {
-		.event = msg->event_type,
-		.event_len = msg->event_type_len,
-		.data = (const char *)msg->payload,
-		.data_len = msg->payload_len,
-		.id = msg->message_type,
-		.id_len = msg->message_type_len,
-	};
+	struct sse_event e;
 
-	if (!msg->payload_len && msg->error_message) {
-		e.data = msg->error_message;
-		e.data_len = msg->error_message_len;
-	}
+	body_reader_message_event(msg, &e);
 	return own_event(&e, ctx);
 }
 

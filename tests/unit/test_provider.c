@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "body_reader.h"
 #include "buf.h"
 #include "eventstream.h"
 #include "exchange_test.h"
@@ -45,15 +46,9 @@ static int add_event(const struct sse_event *e, void *ctx)
 /* An event stream message as body_reader.c keeps it (HTTP_BODY_EVENTSTREAM). */
 static int add_message(const struct eventstream_msg *msg, void *ctx)
 {
-	struct sse_event e = {
-		.event = msg->event_type,
-		.event_len = msg->event_type_len,
-		.data = (const char *)msg->payload,
-		.data_len = msg->payload_len,
-		.id = msg->message_type,
-		.id_len = msg->message_type_len,
-	};
+	struct sse_event e;
 
+	body_reader_message_event(msg, &e);
 	return add_event(&e, ctx);
 }
 

@@ -5,6 +5,7 @@
  * InvokeModelWithResponseStream, whose bodies are the model's own (Anthropic Messages, Meta
  * Llama, Amazon Titan, Mistral), streamed as "chunk" events carrying each model event in base64.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,7 +176,8 @@ static int converse_block(struct prov_ctx *p, int idx, const cJSON *b)
 
 /*
  * An error: the exception's name is its type (the x-amzn-errortype header of a plain answer,
- * up to its ':'; the :exception-type of a stream message), its payload {"message": ...}.
+ * up to its ':'; the :exception-type of a stream message, a member name: "throttlingException"
+ * is the SDKs' ThrottlingException, as the header names it), its payload {"message": ...}.
  */
 static int set_exception(struct prov_ctx *p, const char *type, const cJSON *body)
 {
@@ -184,21 +186,20 @@ static int set_exception(struct prov_ctx *p, const char *type, const cJSON *body
 	size_t n;
 	int err;
 
-	if (!type && hdr) {
-		n = strcspn(hdr, ":");
-		if (n >= sizeof(name))
-			n = sizeof(name) - 1;
-		memcpy(name, hdr, n);
-		name[n] = '\0';
-		type = name;
-	}
+	if (!type)
+		type = hdr;
 	err = prov_set_error(p, body);
-	if (!err && type && *type) {
-		free(p->c->error_type);
-		p->c->error_type = NULL;
-		err = prov_set_str(&p->c->error_type, type);
-	}
-	return err;
+	if (err || !type || !*type)
+		return err;
+	n = strcspn(type, ":");
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, type, n);
+	name[n] = '\0';
+	name[0] = (char)toupper((unsigned char)name[0]);
+	free(p->c->error_type);
+	p->c->error_type = NULL;
+	return prov_set_str(&p->c->error_type, name);
 }
 
 static int converse_body(struct prov_ctx *p, const cJSON *body)
@@ -489,6 +490,9 @@ static int text_decode(struct prov_ctx *p)
 	} else if (p->c->http_status >= 400) {
 		err = set_exception(p, NULL, body);
 	} else if (cJSON_IsObject(body)) {
+		/* Titan Embeddings: inputText in, a vector out */
+		if (pj_get(body, "embedding") || pj_get(body, "embeddings"))
+			p->c->operation = "embeddings";
 		err = text_object(p, body);
 	}
 	cJSON_Delete(body);
@@ -503,6 +507,8 @@ static int invoke_decode(struct prov_ctx *p)
 
 	if (p->m->path_stream)
 		err = unwrap_chunks(p);
+	/* first: a stream its exception ended is not cut */
+	err = err ?: invoke_exceptions(p);
 	if (err)
 		return err;
 	/* Anthropic on Bedrock: the Messages API, its version in the body, the model in the path */
@@ -510,8 +516,6 @@ static int invoke_decode(struct prov_ctx *p)
 		err = prov_anthropic_decode(p);
 	else
 		err = text_decode(p);
-	if (!err && p->m->path_stream)
-		err = invoke_exceptions(p);
 	if (!err && p->c->http_status >= 400 && !p->c->error_type) {
 		body = pj_parse(p->x->resp.body, p->x->resp.body_len, prov_resp_truncated(p));
 		err = set_exception(p, NULL, body);

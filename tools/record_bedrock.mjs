@@ -120,6 +120,25 @@ const CASES = [
 		}),
 	},
 	{
+		name: 'invoke_stream_error',
+		answer: (b) => stream([...fake.anthropicStream(SONNET, b, 9).slice(0, 3),
+			fake.esException('throttlingException',
+					 'Too many requests, please wait before trying again.')]),
+		call: () => new br.InvokeModelWithResponseStreamCommand({
+			modelId: SONNET, contentType: 'application/json',
+			body: enc({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 64,
+				    messages: [{ role: 'user', content: 'Hello?' }] }),
+		}),
+	},
+	{
+		name: 'invoke_titan_embed',
+		answer: () => json({ embedding: [0.125, -0.5, 0.25], inputTextTokenCount: 6 }),
+		call: () => new br.InvokeModelCommand({
+			modelId: 'amazon.titan-embed-text-v2:0', contentType: 'application/json',
+			body: enc({ inputText: 'Embed this text.', dimensions: 3 }),
+		}),
+	},
+	{
 		name: 'invoke_llama',
 		answer: (b) => json(fake.llama('meta.llama3-8b-instruct-v1:0', b, 6)),
 		call: () => new br.InvokeModelCommand({

@@ -124,7 +124,7 @@ void test_bedrock_converse_stream_error(void)
 	if (!c)
 		return;
 	ASSERT_STREQ(c->request_model, "meta.llama3-70b-instruct-v1:0", "model");
-	ASSERT_STREQ(c->error_type, "modelStreamErrorException", "error type");
+	ASSERT_STREQ(c->error_type, "ModelStreamErrorException", "error type: as the SDK names it");
 	ASSERT_STREQ(c->error_message, "Model stream error: the model stopped.", "message");
 	ASSERT_FALSE(c->flags & GENAI_F_INCOMPLETE, "ended by its error, not cut");
 	ASSERT_TRUE(c->output_messages && strstr(c->output_messages, "\"content\":\"Partial\""),
@@ -256,6 +256,36 @@ void test_bedrock_invoke_titan(void)
 	genai_call__free(c);
 }
 
+/* An exception ends an InvokeModelWithResponseStream: the error, not a cut stream. */
+void test_bedrock_invoke_stream_error(void)
+{
+	struct genai_call *c = ptest_decode("bedrock/invoke_stream_error", true);
+
+	if (!c)
+		return;
+	ASSERT_STREQ(c->error_type, "ThrottlingException", "error type: as the SDK names it");
+	ASSERT_STREQ(c->error_message, "Too many requests, please wait before trying again.",
+		     "message");
+	ASSERT_FALSE(c->flags & GENAI_F_INCOMPLETE, "ended by its error");
+	ASSERT_EQ(c->usage.input_tokens, 31, "input from message_start");
+	ASSERT_TRUE(c->output_messages && strstr(c->output_messages, "\"content\":\"Hello\""),
+		    "the text before it");
+	genai_call__free(c);
+}
+
+void test_bedrock_invoke_titan_embed(void)
+{
+	struct genai_call *c = ptest_decode("bedrock/invoke_titan_embed", false);
+
+	if (!c)
+		return;
+	ASSERT_STREQ(c->operation, "embeddings", "operation");
+	ASSERT_STREQ(c->request_model, "amazon.titan-embed-text-v2:0", "model");
+	ASSERT_EQ(c->usage.input_tokens, 6, "input");
+	ASSERT_FALSE(c->usage.has_output_tokens, "no output tokens");
+	genai_call__free(c);
+}
+
 /* Detection: Bedrock's hosts and paths; other /model/ paths are not it. */
 void test_bedrock_detect(void)
 {
@@ -291,10 +321,9 @@ void test_bedrock_detect(void)
 /* ---- the event stream through the body reader, split at every byte ---- */
 
 static const char *const streams[] = {
-	"bedrock/converse_stream_tools",
-	"bedrock/converse_stream_error",
-	"bedrock/invoke_stream_anthropic",
-	"bedrock/invoke_stream_llama",
+	"bedrock/converse_stream_tools",   "bedrock/converse_stream_error",
+	"bedrock/invoke_stream_anthropic", "bedrock/invoke_stream_llama",
+	"bedrock/invoke_stream_error",
 };
 
 /* resp[0..len) fed to a body reader at cut (and, one_by_one, byte by byte) as the response. */

@@ -489,6 +489,8 @@ static const char *const all_fixtures[] = {
 	"bedrock/invoke_llama",
 	"bedrock/invoke_stream_llama",
 	"bedrock/invoke_titan",
+	"bedrock/invoke_titan_embed",
+	"bedrock/invoke_stream_error",
 	"generic/unknown_json",
 	"generic/unknown_sse",
 	"generic/unknown_ndjson_tools",
@@ -673,6 +675,7 @@ void test_provider_plain_stream(void)
 		"bedrock/converse_stream_error",
 		"bedrock/invoke_stream_anthropic",
 		"bedrock/invoke_stream_llama",
+		"bedrock/invoke_stream_error",
 		"generic/unknown_sse",
 	};
 	struct provider_opts o = { .capture_content = true };

@@ -51,8 +51,9 @@ def sdk_calls(mode, http):
     work = Workdir()
     srv = BedrockServer(work)
     env = dict(os.environ, NODE_TLS_REJECT_UNAUTHORIZED="0", NODE_NO_WARNINGS="1")
+    parsed = work.file("sdk.json")
     try:
-        p, out = run_traced(work, [NODE, AGENT, MODS, srv.url, mode],
+        _, out = run_traced(work, [NODE, AGENT, MODS, srv.url, mode, parsed],
                             extra=["--capture-content"], env=env, timeout=120)
         reqs = srv.requests()
     finally:
@@ -60,7 +61,7 @@ def sdk_calls(mode, http):
     eq([(r["op"], r["http"]) for r in reqs],
        [("converse", http), ("converse-stream", http), ("invoke", http)],
        "the server answered the three calls over HTTP/%s" % http)
-    sdk = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    sdk = json.load(open(parsed))
     try:
         t = otlp.load(out)
     except otlp.OtlpError as e:

@@ -2,14 +2,15 @@
 // bedrock_agent.mjs: an agent on AWS Bedrock through the official SDK
 // (@aws-sdk/client-bedrock-runtime): Converse with a tool, ConverseStream with a tool, and
 // InvokeModel with an Anthropic Messages body.
-//   node bedrock_agent.mjs NODE_MODULES_DIR ENDPOINT h2|h1
+//   node bedrock_agent.mjs NODE_MODULES_DIR ENDPOINT h2|h1 OUT_FILE
 // h2: the SDK's own request handler (HTTP/2, as it is shipped); h1: NodeHttpHandler (HTTP/1.1).
-// Prints one JSON line of what the SDK parsed.
+// Writes what the SDK parsed to OUT_FILE as JSON.
+import fs from 'node:fs';
 import path from 'node:path';
 import https from 'node:https';
 import { createRequire } from 'node:module';
 
-const [mods, endpoint, mode] = process.argv.slice(2);
+const [mods, endpoint, mode, outFile] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(mods), 'x.js'));
 const br = require('@aws-sdk/client-bedrock-runtime');
 const { NodeHttpHandler } = require('@smithy/node-http-handler');
@@ -52,4 +53,4 @@ const inv = await client.send(new br.InvokeModelCommand({
 		max_tokens: 100, messages: [{ role: 'user', content: 'Say hello.' }] })),
 }));
 out.invoke = JSON.parse(new TextDecoder().decode(inv.body)).usage;
-console.log(JSON.stringify(out));
+fs.writeFileSync(outFile, JSON.stringify(out));

@@ -74,7 +74,7 @@ deps:
 NPM_DIR ?= $(OUTPUT)/npm
 NPM_PKGS := bun-1.3.14=@oven/bun-linux-x64@1.3.14 bun-1.4.5=@oven/bun-linux-x64@1.4.5 \
 	claude-code=@anthropic-ai/claude-code@2.1.330 mcp=@modelcontextprotocol/sdk@1.32.2 \
-	codex=@openai/codex@0.169.0
+	codex=@openai/codex@0.169.0 bedrock=@aws-sdk/client-bedrock-runtime@3.1178.0
 npm-deps:
 	$(call msg,NPM,$(NPM_DIR))
 	$(Q)mkdir -p $(NPM_DIR)

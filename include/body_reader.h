@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* body_reader.h: the message body reader (content codings by coding.h, then plain, SSE or NDJSON). */
+/*
+ * body_reader.h: the message body reader (content codings by coding.h, then plain, SSE, NDJSON
+ * or AWS event stream).
+ */
 #ifndef TT_BODY_READER_H
 #define TT_BODY_READER_H
 
@@ -9,6 +12,7 @@
 
 #include "buf.h"
 #include "coding.h"
+#include "eventstream.h"
 #include "http_exchange.h"
 #include "sse.h"
 
@@ -24,13 +28,15 @@ struct body_limits {
 
 /*
  * Decodes one message body into its http_message: content codings from the message's
- * Content-Encoding, then by Content-Type either a plain body or SSE / NDJSON events stamped
+ * Content-Encoding, then by Content-Type either a plain body or SSE / NDJSON / event stream
+ * events stamped
  * with the arrival time of the bytes that completed them.
  */
 struct body_reader {
 	struct http_message *m;
 	struct coding_dec *dec; /* NULL when the coding is unsupported (raw bytes kept) */
 	struct sse_parser sse;
+	struct eventstream_parser es; /* HTTP_BODY_EVENTSTREAM */
 	struct tt_buf body;
 	struct body_limits lim;
 	size_t events_alloc;
@@ -45,6 +51,13 @@ struct body_reader {
 	struct tt_acct acct; /* what it holds of a byte budget: buffers, decoder, events */
 	size_t dec_bytes;    /* the decoder's share of it */
 };
+
+/*
+ * The event kept of an event stream message (HTTP_BODY_EVENTSTREAM): event its :event-type
+ * (:exception-type, :error-code), id its :message-type, data its payload, or an error's
+ * :error-message. Views into msg.
+ */
+void body_reader_message_event(const struct eventstream_msg *msg, struct sse_event *ev);
 
 /*
  * Reads Content-Type and Content-Encoding from m->headers. What the reader stores (its buffers,

@@ -25,7 +25,7 @@ struct http_headers {
 /* Storage of event strings: a list of blocks, opaque (http_exchange.c). */
 struct http_str_block;
 
-/* One SSE event or one NDJSON line of a streaming response body. */
+/* One SSE event, NDJSON line or event stream message of a streaming response body. */
 struct http_event {
 	char *event; /* SSE "event:" field, NULL if none (NDJSON: NULL) */
 	char *data;  /* SSE data lines joined with '\n'; NDJSON: the line */
@@ -39,6 +39,12 @@ enum http_body_kind {
 	HTTP_BODY_PLAIN,  /* body[] holds the decoded body */
 	HTTP_BODY_SSE,	  /* text/event-stream: events[] */
 	HTTP_BODY_NDJSON, /* application/x-ndjson (Ollama): events[] */
+	/*
+	 * application/vnd.amazon.eventstream (AWS): events[], one per message: event its
+	 * :event-type (:exception-type, :error-code), id its :message-type, data its payload
+	 * (an error's :error-message)
+	 */
+	HTTP_BODY_EVENTSTREAM,
 };
 
 enum http_x_flags {

@@ -73,7 +73,8 @@ char *redact_url(const char *scheme, const char *host, const char *target);
 char *redact_id(const char *id, size_t len);
 /*
  * HTTP headers whose values never leave the HTTP layer: Authorization, Proxy-Authorization,
- * Cookie, Set-Cookie, X-API-Key, API-Key, X-Goog-API-Key (case-insensitive). The name is kept:
+ * Cookie, Set-Cookie, X-API-Key, API-Key, X-Goog-API-Key, X-Amz-Security-Token,
+ * X-Amz-Content-Sha256 (case-insensitive). The name is kept:
  * later stages may key on it.
  */
 bool redact_header_is_credential(const char *name, size_t len);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* str.h: C strings: a suffix test; arrays of them (an argv and its count): copy, split, free. */
+/*
+ * str.h: C strings: a suffix test, base64 digits; arrays of them (an argv and its count): copy,
+ * split, free.
+ */
 #ifndef TT_STR_H
 #define TT_STR_H
 
@@ -12,6 +15,9 @@ extern "C" {
 
 /* Whether s[0..n) ends with suffix. */
 bool str_ends_with(const char *s, size_t n, const char *suffix);
+
+/* The value of base64 digit c, standard or URL-safe alphabet (RFC 4648); -1 if c is none. */
+int str_b64_val(unsigned char c);
 
 /*
  * A copy of v[0..n), a NULL entry as "": the array has room for at least one pointer, so

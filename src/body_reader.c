@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * body_reader.c: a message body as the HTTP layer keeps it: decoded through coding_dec (coding.c)
- * when it carries content codings, then held whole or split into SSE / NDJSON events, each
+ * when it carries content codings, then held whole or split into SSE / NDJSON / AWS event
+ * stream events, each
  * with the arrival time of the read that completed it, under the body and event caps.
  */
 #include <errno.h>
@@ -37,6 +38,8 @@ static enum http_body_kind kind_of(const char *ct)
 	if (media_is(ct, "application/x-ndjson") || media_is(ct, "application/ndjson") ||
 	    media_is(ct, "application/jsonl") || media_is(ct, "application/x-jsonlines"))
 		return HTTP_BODY_NDJSON;
+	if (media_is(ct, "application/vnd.amazon.eventstream"))
+		return HTTP_BODY_EVENTSTREAM;
 	return HTTP_BODY_PLAIN;
 }
 
@@ -98,6 +101,7 @@ static void reader_account(struct body_reader *r, struct tt_acct *up)
 	r->sse.data.acct = &r->acct;
 	r->sse.event.acct = &r->acct;
 	r->sse.id.acct = &r->acct;
+	r->es.msg.acct = &r->acct;
 	if (!r->dec)
 		return;
 	if (tt_acct_charge(&r->acct, coding_dec__state_bytes(r->dec)))
@@ -120,6 +124,7 @@ int body_reader__init(struct body_reader *r, struct http_message *m, const struc
 	tt_buf_init(&r->body, lim->max_body);
 	sse_parser__init(&r->sse, m->kind == HTTP_BODY_NDJSON ? SSE_MODE_NDJSON : SSE_MODE_SSE,
 			 lim->max_event);
+	eventstream_parser__init(&r->es, lim->max_event);
 	tt_acct_init(&r->acct, NULL, NULL);
 	tt_buf_init(&codings, TT_MAX_HEADER_BYTES);
 	err = body_codings(&m->headers, &codings);
@@ -176,6 +181,30 @@ static int add_event(const struct sse_event *ev, void *ctx)
 	return 0;
 }
 
+void body_reader_message_event(const struct eventstream_msg *msg, struct sse_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->event = msg->event_type;
+	ev->event_len = msg->event_type_len;
+	ev->data = (const char *)msg->payload;
+	ev->data_len = msg->payload_len;
+	ev->id = msg->message_type;
+	ev->id_len = msg->message_type_len;
+	ev->retry = -1;
+	if (!msg->payload_len && msg->error_message) {
+		ev->data = msg->error_message;
+		ev->data_len = msg->error_message_len;
+	}
+}
+
+static int add_message(const struct eventstream_msg *msg, void *ctx)
+{
+	struct sse_event ev;
+
+	body_reader_message_event(msg, &ev);
+	return add_event(&ev, ctx);
+}
+
 /* Decoded bytes: kept as the body or split into events. */
 static int decoded(const void *p, size_t n, void *ctx)
 {
@@ -185,6 +214,8 @@ static int decoded(const void *p, size_t n, void *ctx)
 		return -ECANCELED; /* the budget dropped the body: stop decoding it */
 	if (r->m->kind == HTTP_BODY_PLAIN)
 		return tt_buf_add(&r->body, p, n) == -ENOMEM ? -ENOMEM : 0;
+	if (r->m->kind == HTTP_BODY_EVENTSTREAM)
+		return eventstream_parser__feed(&r->es, p, n, add_message, r);
 	return sse_parser__feed(&r->sse, p, n, add_event, r);
 }
 
@@ -242,6 +273,10 @@ void body_reader__gap(struct body_reader *r)
 		r->broken = true;
 		return;
 	}
+	if (m->kind == HTTP_BODY_EVENTSTREAM) {
+		eventstream_parser__gap(&r->es);
+		return;
+	}
 	if (m->kind != HTTP_BODY_PLAIN) {
 		sse_parser__gap(&r->sse);
 		return;
@@ -263,6 +298,14 @@ int body_reader__finish(struct body_reader *r, uint64_t ts)
 		return 0; /* no body (NULL), flagged truncated */
 	if (r->dec && !r->broken && coding_dec__finish(r->dec) == -ENODATA)
 		r->incomplete = true;
+	if (m->kind == HTTP_BODY_EVENTSTREAM) {
+		/* a message left partial: the stream was cut */
+		if (!r->broken && eventstream_parser__partial(&r->es))
+			r->incomplete = true;
+		if (r->es.n_oversize)
+			r->truncated = true;
+		return 0;
+	}
 	if (m->kind != HTTP_BODY_PLAIN) {
 		if (!r->broken) {
 			err = reader_dropped(r, sse_parser__finish(&r->sse, add_event, r));
@@ -288,6 +331,7 @@ void body_reader__free(struct body_reader *r)
 	tt_acct_release(&r->acct, r->dec_bytes);
 	r->dec_bytes = 0;
 	sse_parser__free(&r->sse);
+	eventstream_parser__free(&r->es);
 	tt_buf_free(&r->body);
 }
 

@@ -52,7 +52,7 @@ static int put_flags(struct tt_buf *b, uint32_t f)
 
 int jsonl_exchange(struct tt_buf *b, const struct http_exchange *x, const struct jsonl_clock *c)
 {
-	static const char *const kinds[] = { "none", "plain", "sse", "ndjson" };
+	static const char *const kinds[] = { "none", "plain", "sse", "ndjson", "eventstream" };
 	int err;
 
 	err = tt_buf_printf(b,
@@ -76,7 +76,7 @@ int jsonl_exchange(struct tt_buf *b, const struct http_exchange *x, const struct
 				    unix_ns(c, x->resp.end_ns ? x->resp.end_ns : x->req.end_ns),
 				    x->req.wire_bytes, x->resp.wire_bytes, x->req.body_len,
 				    x->resp.body_len,
-				    kinds[x->resp.kind <= HTTP_BODY_NDJSON ? x->resp.kind : 0],
+				    kinds[x->resp.kind <= HTTP_BODY_EVENTSTREAM ? x->resp.kind : 0],
 				    x->resp.n_events);
 	err = err ?: put_flags(b, x->flags);
 	return err ?: tt_buf_addstr(b, "}\n");

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "prov_internal.h"
+#include "body_reader.h"
+#include "eventstream.h"
 #include "sse.h"
 
 /* ---- JSON access ---- */
@@ -423,11 +425,21 @@ static int own_event(const struct sse_event *e, void *ctx)
 	ev->ts_ns = p->x->resp.first_body_ns;
 	ev->data = http_message__store(m, e->data, e->data_len);
 	ev->event = e->event ? http_message__store(m, e->event, e->event_len) : NULL;
-	if (!ev->data || (e->event && !ev->event))
+	ev->id = e->id ? http_message__store(m, e->id, e->id_len) : NULL;
+	if (!ev->data || (e->event && !ev->event) || (e->id && !ev->id))
 		return -ENOMEM; /* what was stored goes with own */
 	ev->data_len = e->data_len;
 	m->n_events++;
 	return 0;
+}
+
+/* An event stream message as an event (as body readers keep them). */
+static int own_message(const struct eventstream_msg *msg, void *ctx)
+{
+	struct sse_event e;
+
+	body_reader_message_event(msg, &e);
+	return own_event(&e, ctx);
 }
 
 static bool looks_sse(const char *s, size_t len)
@@ -469,7 +481,14 @@ int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n)
 
 	*ev = NULL;
 	*n = 0;
-	if (m->kind == HTTP_BODY_SSE || m->kind == HTTP_BODY_NDJSON) {
+	/* events a decoder made (Bedrock's model events out of their chunks) */
+	if (p->own.n_events) {
+		*ev = p->own.events;
+		*n = p->own.n_events;
+		return 0;
+	}
+	if (m->kind == HTTP_BODY_SSE || m->kind == HTTP_BODY_NDJSON ||
+	    m->kind == HTTP_BODY_EVENTSTREAM) {
 		*ev = m->events;
 		*n = m->events ? m->n_events : 0;
 		return 0;
@@ -478,7 +497,9 @@ int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n)
 		return 0;
 	/* the one SSE / NDJSON parser, as for streamed bodies; past TT_MAX_SSE_EVENTS: stop */
 	if (!p->own.events) {
-		if (looks_sse(body, m->body_len))
+		if (eventstream_is_prelude(body, m->body_len))
+			err = eventstream_split_body(body, m->body_len, own_message, p);
+		else if (looks_sse(body, m->body_len))
 			err = sse_split_body(SSE_MODE_SSE, body, m->body_len, own_event, p);
 		else if (p->m->api == PROV_API_OLLAMA_CHAT ||
 			 p->m->api == PROV_API_OLLAMA_GENERATE ||

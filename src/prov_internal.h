@@ -26,6 +26,8 @@ enum prov_api {
 	PROV_API_OLLAMA_CHAT,	     /* /api/chat */
 	PROV_API_OLLAMA_GENERATE,    /* /api/generate */
 	PROV_API_COHERE,	     /* /v2/chat */
+	PROV_API_BEDROCK_CONVERSE,   /* /model/{id}/converse | /converse-stream */
+	PROV_API_BEDROCK_INVOKE,     /* /model/{id}/invoke | /invoke-with-response-stream */
 	PROV_API_GENERIC,	     /* none known: a model call found in the bodies */
 };
 
@@ -35,9 +37,10 @@ struct prov_match {
 	const char *provider;		   /* static gen_ai.provider.name */
 	const char *system;		   /* static legacy gen_ai.system */
 	bool known_host;		   /* host or an API-specific path/header names the API */
-	bool path_stream;		   /* the URL asks for a stream (streamGenerateContent) */
+	bool path_stream;		   /* the URL asks for a stream (streamGenerateContent,
+					    * converse-stream) */
 	bool path_sse;			   /* ...and alt=sse */
-	char path_model[TT_MAX_GENAI_STR]; /* model / deployment in the path, or "" */
+	char path_model[TT_MAX_GENAI_STR]; /* model / deployment in the path (URL-decoded), or "" */
 };
 
 enum prov_block_kind {
@@ -98,6 +101,7 @@ int prov_anthropic_decode(struct prov_ctx *p);
 int prov_gemini_decode(struct prov_ctx *p);
 int prov_ollama_decode(struct prov_ctx *p);
 int prov_cohere_decode(struct prov_ctx *p);
+int prov_bedrock_decode(struct prov_ctx *p);
 int prov_generic_decode(struct prov_ctx *p);
 
 /*
@@ -145,7 +149,10 @@ int prov_history(struct prov_ctx *p, const cJSON *msgs, const char *model_role,
 		 prov_json_fn results, prov_json_fn message);
 
 bool prov_resp_truncated(const struct prov_ctx *p);
-/* The events of the response (a stream that came as a plain body is split here). */
+/*
+ * The events of the response: those a decoder put in p->own (Bedrock's model events), else the
+ * body's (a stream that came as a plain body is split here: SSE, NDJSON, AWS event stream).
+ */
 int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n);
 /* d: the event's data as a JSON object, NULL when it is not one (OpenAI's [DONE]). */
 typedef int (*prov_event_fn)(struct prov_ctx *p, const struct http_event *ev, const cJSON *d,

@@ -42,6 +42,13 @@ static const struct host_rule host_rules[] = {
 	{ "api.cerebras.ai", "cerebras", "cerebras" },
 };
 
+/*
+ * Bedrock Runtime's hosts are per region (bedrock-runtime.us-east-1.amazonaws.com,
+ * bedrock-runtime-fips..., VPC endpoints vpce-x.bedrock-runtime.eu-west-1.vpce.amazonaws.com,
+ * amazonaws.com.cn in China): a label starting "bedrock-runtime" under amazonaws.
+ */
+static const struct host_rule bedrock_rule = { "bedrock-runtime", "aws.bedrock", "aws.bedrock" };
+
 #define OLLAMA_PORT 11434
 
 /* APIs known by the end of the path (first match: "/chat/completions" before "/completions"). */
@@ -83,6 +90,10 @@ static const struct host_rule *host_lookup(const char *host)
 		if (hl == rl || host[hl - rl - 1] == '.' || host[hl - rl - 1] == '-')
 			return &host_rules[i];
 	}
+	if ((!strncmp(host, "bedrock-runtime", 15) || strstr(host, ".bedrock-runtime")) &&
+	    (str_ends_with(host, hl, ".amazonaws.com") ||
+	     str_ends_with(host, hl, ".amazonaws.com.cn")))
+		return &bedrock_rule;
 	return NULL;
 }
 
@@ -163,11 +174,81 @@ static void path_segment(const char *path, size_t len, const char *marker, const
 	out[n] = '\0';
 }
 
+static int hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decodes the %XX escapes of s in place (a model id or ARN in a path: "v1%3A0" is "v1:0"). */
+static void url_decode(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (*s == '%' && hex_val(s[1]) >= 0 && hex_val(s[2]) >= 0) {
+			*o++ = (char)(hex_val(s[1]) << 4 | hex_val(s[2]));
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/*
+ * Bedrock Runtime: /model/{modelId}/{converse,converse-stream,invoke,
+ * invoke-with-response-stream}, the model id (or an ARN) URL-encoded in one segment.
+ */
+static enum prov_api bedrock_api(const char *path, size_t len, struct prov_match *m)
+{
+	static const struct {
+		const char *op;
+		enum prov_api api;
+		bool stream;
+	} ops[] = {
+		{ "/converse", PROV_API_BEDROCK_CONVERSE, false },
+		{ "/converse-stream", PROV_API_BEDROCK_CONVERSE, true },
+		{ "/invoke", PROV_API_BEDROCK_INVOKE, false },
+		{ "/invoke-with-response-stream", PROV_API_BEDROCK_INVOKE, true },
+	};
+	const char *id, *slash;
+	size_t i, n;
+
+	if (len < 8 || memcmp(path, "/model/", 7))
+		return PROV_API_NONE;
+	id = path + 7;
+	slash = memchr(id, '/', len - 7);
+	if (!slash || slash == id)
+		return PROV_API_NONE;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		n = strlen(ops[i].op);
+		if ((size_t)(path + len - slash) != n || memcmp(slash, ops[i].op, n))
+			continue;
+		n = (size_t)(slash - id);
+		if (n >= sizeof(m->path_model))
+			n = sizeof(m->path_model) - 1;
+		memcpy(m->path_model, id, n);
+		m->path_model[n] = '\0';
+		url_decode(m->path_model);
+		m->path_stream = ops[i].stream;
+		/* no other API has these paths (the Anthropic decoder need not check its shape) */
+		m->known_host = true;
+		return ops[i].api;
+	}
+	return PROV_API_NONE;
+}
+
 static enum prov_api path_api(const struct http_exchange *x, const char *path, size_t len,
 			      struct prov_match *m)
 {
+	enum prov_api api = bedrock_api(path, len, m);
 	size_t i;
 
+	if (api != PROV_API_NONE)
+		return api;
 	if (memmem(path, len, ":generateContent", 16) ||
 	    memmem(path, len, ":streamGenerateContent", 22)) {
 		m->path_stream = memmem(path, len, ":stream", 7) != NULL;
@@ -226,6 +307,9 @@ static void match_provider(const struct http_exchange *x, const char *host, int 
 		m->system = "gemini";
 	} else if (m->api == PROV_API_COHERE) {
 		m->provider = m->system = "cohere";
+	} else if (m->api == PROV_API_BEDROCK_CONVERSE || m->api == PROV_API_BEDROCK_INVOKE) {
+		/* the path is Bedrock's; a proxy or a local endpoint still speaks its API */
+		m->provider = m->system = "aws.bedrock";
 	} else {
 		/* An unknown server speaking the OpenAI API: the client is an OpenAI client. */
 		m->provider = m->system = "openai";
@@ -384,7 +468,8 @@ static int call_post(struct genai_call *c, const struct http_exchange *x)
 {
 	char st[16];
 
-	if (x->resp.kind == HTTP_BODY_SSE || x->resp.kind == HTTP_BODY_NDJSON)
+	if (x->resp.kind == HTTP_BODY_SSE || x->resp.kind == HTTP_BODY_NDJSON ||
+	    x->resp.kind == HTTP_BODY_EVENTSTREAM)
 		c->streaming = true;
 	if (c->streaming && c->first_chunk_ns && c->first_chunk_ns >= c->start_ns) {
 		c->ttft_ns = c->first_chunk_ns - c->start_ns;
@@ -430,6 +515,10 @@ static int decode_as(const struct http_exchange *x, const struct provider_opts *
 		break;
 	case PROV_API_COHERE:
 		err = prov_cohere_decode(&p);
+		break;
+	case PROV_API_BEDROCK_CONVERSE:
+	case PROV_API_BEDROCK_INVOKE:
+		err = prov_bedrock_decode(&p);
 		break;
 	case PROV_API_GENERIC:
 		err = prov_generic_decode(&p);

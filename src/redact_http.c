@@ -86,8 +86,19 @@ char *redact_url(const char *scheme, const char *host, const char *target)
 bool redact_header_is_credential(const char *name, size_t len)
 {
 	static const char *const creds[] = {
-		"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
-		"api-key",	 "x-goog-api-key",
+		"authorization",
+		"proxy-authorization",
+		"cookie",
+		"set-cookie",
+		"x-api-key",
+		"api-key",
+		"x-goog-api-key",
+		/*
+		 * AWS SigV4 (Bedrock): the temporary credentials' session token, and the signed
+		 * payload hash (with the signature it lets a leaked key be checked offline)
+		 */
+		"x-amz-security-token",
+		"x-amz-content-sha256",
 	};
 
 	return redact_name_in(name, len, creds, sizeof(creds) / sizeof(creds[0]));

@@ -12,6 +12,7 @@
 
 #include "redact.h"
 #include "redact_internal.h"
+#include "str.h"
 
 enum cls {
 	CLS_KEY,   /* A-Z a-z 0-9 _ - */
@@ -181,17 +182,6 @@ fail:
 	return 0;
 }
 
-static int b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' || c == '-' ? 62 : c == '/' || c == '_' ? 63 : -1;
-}
-
 /* Whether base64 s[0..n) decodes to text holding a ':' (user:password). */
 static bool b64_has_colon(const char *s, size_t n)
 {
@@ -200,7 +190,7 @@ static bool b64_has_colon(const char *s, size_t n)
 	int v;
 
 	for (i = 0; i < n; i++) {
-		v = b64_val((unsigned char)s[i]);
+		v = str_b64_val((unsigned char)s[i]);
 		if (v < 0)
 			return false;
 		acc = (acc << 6 | (unsigned int)v) & 0xffffff;

@@ -20,6 +20,17 @@ void strv_free(char **v, size_t n)
 	free(v);
 }
 
+int str_b64_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' || c == '-' ? 62 : c == '/' || c == '_' ? 63 : -1;
+}
+
 char **strv_dup(const char *const *v, size_t n)
 {
 	char **out = calloc(n ? n : 1, sizeof(*out));

@@ -36,6 +36,7 @@ cgroup:1
 chunked:1
 cli:1
 coding:1
+eventstream:1
 ehframe:1
 gopclntab:1
 http1:1
@@ -77,6 +78,7 @@ linker_trace:3
 mcp:3
 proctree:3
 prov_anthropic:3
+prov_bedrock:3
 prov_build:3
 prov_cohere:3
 prov_gemini:3

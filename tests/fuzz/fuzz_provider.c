@@ -25,6 +25,12 @@ static const char *const targets[][2] = {
 	/* no known API: the generic decoder (prov_generic.c) */
 	{ "llm.internal.example:8443", "/v3/infer" },
 	{ "api.groq.com", "/openai/v1/chat/completions" },
+	/* Bedrock: its event streams come as plain bodies here (split by the provider) */
+	{ "bedrock-runtime.us-east-1.amazonaws.com", "/model/anthropic.m-v1%3A0/converse-stream" },
+	{ "bedrock-runtime.us-east-1.amazonaws.com", "/model/anthropic.m-v1%3A0/converse" },
+	{ "bedrock-runtime.us-east-1.amazonaws.com",
+	  "/model/anthropic.m-v1%3A0/invoke-with-response-stream" },
+	{ "127.0.0.1:8443", "/model/meta.llama3-8b-instruct-v1%3A0/invoke" },
 };
 
 /*

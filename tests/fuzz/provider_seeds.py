@@ -3,8 +3,8 @@
 """Writes a libFuzzer seed corpus for tests/fuzz/fuzz_provider.c from the provider fixtures.
 
 Seed layout (see the harness): one byte selecting the API target, one byte for the body kind
-(0 SSE, 1 NDJSON: split into events by sse.c; 2 plain truncated, 3 plain; the harness takes
-them modulo), the request body, a NUL, the response body.
+(0 SSE, 1 NDJSON: split into events by sse.c; 2 plain truncated, 3 plain, as Bedrock's event
+streams are given: the provider splits them; the harness takes them modulo), the request body, a NUL, the response body.
 Usage: tests/fuzz/provider_seeds.py OUT_DIR
 """
 import json
@@ -18,7 +18,9 @@ TARGETS = [("api.openai.com", "/v1/chat/completions"), ("api.openai.com", "/v1/r
            ("api.anthropic.com", "/v1/messages"), ("generativelanguage", ":generateContent"),
            ("generativelanguage", ":streamGenerateContent"), ("11434", "/api/chat"),
            ("11434", "/api/generate")]
-MORE = {12: ("api.cohere.com", "/v2/chat"), 14: ("api.groq.com", "/chat/completions")}
+MORE = {12: ("api.cohere.com", "/v2/chat"), 14: ("api.groq.com", "/chat/completions"),
+        15: ("bedrock-runtime", "/converse-stream"), 16: ("bedrock-runtime", "/converse"),
+        17: ("bedrock-runtime", "/invoke-with-response-stream"), 18: ("bedrock-runtime", "/invoke")}
 GENERIC = 13  # a host and path no decoder knows
 
 

@@ -36,6 +36,14 @@ seedgen() {
 seedgen /usr/bin/python3 tools/record_wire.py --fuzz-seeds "$seeds"
 seedgen /usr/bin/python3 tests/fuzz/provider_seeds.py "$seeds/fuzz_provider"
 seedgen /usr/bin/python3 tests/fuzz/elf_seeds.py "$seeds"
+# event streams: the Bedrock fixtures' bodies behind the harness's cut byte (whole; cut at 33)
+mkdir -p "$seeds/fuzz_eventstream"
+for f in tests/fixtures/providers/bedrock/*/response.body; do
+	[ -f "$f" ] || continue
+	fx=$(basename "$(dirname "$f")")
+	{ printf '\000'; cat "$f"; } > "$seeds/fuzz_eventstream/$fx"
+	{ printf '\041'; cat "$f"; } > "$seeds/fuzz_eventstream/$fx-cut"
+done
 if [ -d tests/fixtures/http2/fuzz_seeds ]; then
 	mkdir -p "$seeds/fuzz_http2"
 	cp -r tests/fixtures/http2/fuzz_seeds/. "$seeds/fuzz_http2/"

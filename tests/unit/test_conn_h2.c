@@ -9,6 +9,7 @@
 
 #include "capfile.h"
 #include "conn.h"
+#include "provider.h"
 #include "h2_test.h"
 #include "test.h"
 
@@ -596,4 +597,68 @@ void test_conn_h2_identity_reused(void)
 	}
 out:
 	xt_sink_free(&s);
+}
+
+/*
+ * Bedrock's ConverseStream over HTTP/2, as the AWS JS SDK calls it: the event stream (the
+ * recorded fixture) in DATA frames cut across its messages, whole, by byte and at random splits,
+ * decodes to the same call.
+ */
+void test_conn_h2_bedrock_eventstream(void)
+{
+	struct provider_opts po = { .capture_content = false };
+	struct copts o = { .lose_seg = -1, .trunc_seg = -1 };
+	unsigned char *req, *resp;
+	size_t req_len, resp_len, i, third;
+	struct genai_call *c = NULL;
+	struct conn_stats st;
+	struct xt_sink s;
+	struct h2t b;
+
+	req = test__read_fixture("providers/bedrock/converse_stream_tools/request.json", &req_len);
+	resp = test__read_fixture("providers/bedrock/converse_stream_tools/response.body",
+				  &resp_len);
+	if (!ASSERT_OK_PTR(req, "request") || !ASSERT_OK_PTR(resp, "response"))
+		goto out;
+	third = resp_len / 3 + 5;
+	h2t_start(&b);
+	h2t_headers(&b, H2_C2S, 1, false, ":method", "POST", ":scheme", "https", ":authority",
+		    "bedrock-runtime.us-east-1.amazonaws.com", ":path",
+		    "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse-stream",
+		    "authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/x",
+		    "x-amz-security-token", "FwoGZXIvYXdzEXAMPLETOKEN", "content-type",
+		    "application/json");
+	h2t_data(&b, H2_C2S, 1, true, req, req_len);
+	h2t_cut(&b);
+	h2t_headers(&b, H2_S2C, 1, false, ":status", "200", "content-type",
+		    "application/vnd.amazon.eventstream");
+	for (i = 0; i < resp_len; i += third) {
+		h2t_cut(&b);
+		h2t_data(&b, H2_S2C, 1, i + third >= resp_len, resp + i,
+			 i + third >= resp_len ? resp_len - i : third);
+	}
+	if (creplay_all(&b, &o, &s, &st) && ASSERT_EQ(s.n, 1, "one exchange")) {
+		ASSERT_EQ(s.x[0]->resp.kind, HTTP_BODY_EVENTSTREAM, "event stream");
+		ASSERT_EQ(s.x[0]->resp.n_events, 10, "ten messages");
+		ASSERT_STREQ(xt_hdr(&s.x[0]->req, "x-amz-security-token"), "REDACTED", "token");
+		ASSERT_STREQ(xt_hdr(&s.x[0]->req, "authorization"), "REDACTED", "authorization");
+		if (ASSERT_OK(provider_decode(s.x[0], &po, &c), "decode")) {
+			ASSERT_STREQ(c->provider_name, "aws.bedrock", "provider");
+			ASSERT_STREQ(c->request_model, "anthropic.claude-3-5-sonnet-20240620-v1:0",
+				     "model");
+			ASSERT_EQ(c->usage.input_tokens, 103, "input");
+			ASSERT_EQ(c->usage.output_tokens, 13, "output");
+			ASSERT_TRUE(c->streaming, "streaming");
+			ASSERT_EQ(c->flags, 0, "whole");
+			if (ASSERT_EQ(c->n_tool_calls, 1, "tool call"))
+				ASSERT_STREQ(c->tool_calls[0].arguments,
+					     "{\"location\":\"Toronto\"}", "arguments");
+		}
+		genai_call__free(c);
+	}
+	xt_sink_free(&s);
+	h2t_free(&b);
+out:
+	free(req);
+	free(resp);
 }

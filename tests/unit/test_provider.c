@@ -8,7 +8,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "body_reader.h"
 #include "buf.h"
+#include "eventstream.h"
 #include "exchange_test.h"
 #include "prov_internal.h"
 #include "prov_test.h"
@@ -33,11 +35,21 @@ static int add_event(const struct sse_event *e, void *ctx)
 	ev += m->n_events;
 	memset(ev, 0, sizeof(*ev));
 	ev->event = e->event ? strndup(e->event, e->event_len) : NULL;
+	ev->id = e->id ? strndup(e->id, e->id_len) : NULL;
 	ev->data = strndup(e->data, e->data_len);
 	ev->data_len = e->data_len;
 	ev->ts_ns = T_FIRST_BODY + m->n_events * T_EVENT_STEP;
 	m->n_events++;
 	return 0;
+}
+
+/* An event stream message as body_reader.c keeps it (HTTP_BODY_EVENTSTREAM). */
+static int add_message(const struct eventstream_msg *msg, void *ctx)
+{
+	struct sse_event e;
+
+	body_reader_message_event(msg, &e);
+	return add_event(&e, ctx);
 }
 
 struct http_exchange *ptest_exchange(const char *host, const char *target, int status,
@@ -65,8 +77,14 @@ struct http_exchange *ptest_exchange(const char *host, const char *target, int s
 	x->resp.start_ns = T_FIRST_BODY - 1000000;
 	x->resp.first_body_ns = T_FIRST_BODY;
 	if (kind == HTTP_BODY_PLAIN || kind == HTTP_BODY_NONE) {
-		x->resp.body = (unsigned char *)strndup(resp ? resp : "", resp_len);
+		/* binary bodies too (an event stream labelled as JSON) */
+		x->resp.body = malloc(resp_len + 1);
+		if (resp_len)
+			memcpy(x->resp.body, resp, resp_len);
+		x->resp.body[resp_len] = '\0';
 		x->resp.body_len = resp_len;
+	} else if (kind == HTTP_BODY_EVENTSTREAM) {
+		eventstream_split_body(resp, resp_len, add_message, &x->resp);
 	} else {
 		/* a stream cut mid-event still hands over what it had */
 		sse_split_body(kind == HTTP_BODY_SSE ? SSE_MODE_SSE : SSE_MODE_NDJSON, resp,
@@ -82,6 +100,8 @@ static enum http_body_kind kind_of(const char *s)
 		return HTTP_BODY_SSE;
 	if (s && !strcmp(s, "ndjson"))
 		return HTTP_BODY_NDJSON;
+	if (s && !strcmp(s, "eventstream"))
+		return HTTP_BODY_EVENTSTREAM;
 	return HTTP_BODY_PLAIN;
 }
 
@@ -149,6 +169,8 @@ static struct http_exchange *fixture_exchange(const struct fixture *f, size_t re
 	x->tls = !cJSON_IsFalse(pj_get(m, "tls"));
 	cJSON_ArrayForEach(h, pj_get(m, "req_headers"))
 		xt_add_header(&x->req.headers, h->string, h->valuestring);
+	cJSON_ArrayForEach(h, pj_get(m, "resp_headers"))
+		xt_add_header(&x->resp.headers, h->string, h->valuestring);
 	return x;
 }
 
@@ -457,6 +479,18 @@ static const char *const all_fixtures[] = {
 	"cohere/stream_tools",
 	"cohere/stream_text",
 	"cohere/error_429",
+	"bedrock/converse_tools",
+	"bedrock/converse_tool_result",
+	"bedrock/converse_stream_tools",
+	"bedrock/converse_stream_error",
+	"bedrock/converse_error_400",
+	"bedrock/invoke_anthropic",
+	"bedrock/invoke_stream_anthropic",
+	"bedrock/invoke_llama",
+	"bedrock/invoke_stream_llama",
+	"bedrock/invoke_titan",
+	"bedrock/invoke_titan_embed",
+	"bedrock/invoke_stream_error",
 	"generic/unknown_json",
 	"generic/unknown_sse",
 	"generic/unknown_ndjson_tools",
@@ -637,6 +671,11 @@ void test_provider_plain_stream(void)
 		"gemini/stream_sse_tools",
 		"cohere/stream_tools",
 		"cohere/stream_text",
+		"bedrock/converse_stream_tools",
+		"bedrock/converse_stream_error",
+		"bedrock/invoke_stream_anthropic",
+		"bedrock/invoke_stream_llama",
+		"bedrock/invoke_stream_error",
 		"generic/unknown_sse",
 	};
 	struct provider_opts o = { .capture_content = true };

@@ -186,8 +186,15 @@ static const struct redact_case target_cases[] = {
 void test_redact_http(void)
 {
 	static const char *const creds[] = {
-		"Authorization", "proxy-authorization", "COOKIE", "Set-Cookie", "x-api-key",
-		"api-key",	 "X-Goog-Api-Key",
+		"Authorization",
+		"proxy-authorization",
+		"COOKIE",
+		"Set-Cookie",
+		"x-api-key",
+		"api-key",
+		"X-Goog-Api-Key",
+		"X-Amz-Security-Token",
+		"x-amz-content-sha256",
 	};
 	size_t i, n;
 	char *v;

@@ -20,7 +20,11 @@ enum prov_api {
 	PROV_API_OPENAI_CHAT,	     /* .../chat/completions */
 	PROV_API_OPENAI_COMPLETIONS, /* .../completions (legacy text completion) */
 	PROV_API_OPENAI_RESPONSES,   /* .../responses */
-	PROV_API_OPENAI_EMBEDDINGS,  /* .../embeddings */
+	PROV_API_OPENAI_EMBEDDINGS,  /* .../embeddings (OpenAI, Azure, Voyage, compatible) */
+	PROV_API_GEMINI_EMBED,	     /* models/M:embedContent | :batchEmbedContents, Vertex :predict */
+	PROV_API_COHERE_EMBED,	     /* /v1/embed, /v2/embed */
+	PROV_API_OLLAMA_EMBED,	     /* /api/embed, /api/embeddings */
+	PROV_API_RERANK,	     /* .../rerank (Cohere, Voyage) */
 	PROV_API_ANTHROPIC,	     /* .../v1/messages, Vertex :rawPredict */
 	PROV_API_GEMINI,	     /* ...models/M:generateContent | :streamGenerateContent */
 	PROV_API_OLLAMA_CHAT,	     /* /api/chat */
@@ -99,6 +103,7 @@ int prov_gemini_decode(struct prov_ctx *p);
 int prov_ollama_decode(struct prov_ctx *p);
 int prov_cohere_decode(struct prov_ctx *p);
 int prov_generic_decode(struct prov_ctx *p);
+int prov_embed_decode(struct prov_ctx *p); /* the embeddings and rerank APIs */
 
 /*
  * Reading the exchange (prov_internal.c, under the decoders and prov_build.c).

@@ -123,9 +123,11 @@ static void embed_body(struct prov_ctx *p, const cJSON *b)
 	switch (p->m->api) {
 	case PROV_API_GEMINI_EMBED:
 		set_dims(p, pj_path(b, "embedding", "values", NULL), false);
-		set_dims(p, pj_get(cJSON_GetArrayItem(pj_get(b, "embeddings"), 0), "values"), false);
-		set_dims(p, pj_path(cJSON_GetArrayItem(pj_get(b, "predictions"), 0), "embeddings",
-				    "values", NULL),
+		set_dims(p, pj_get(cJSON_GetArrayItem(pj_get(b, "embeddings"), 0), "values"),
+			 false);
+		set_dims(p,
+			 pj_path(cJSON_GetArrayItem(pj_get(b, "predictions"), 0), "embeddings",
+				 "values", NULL),
 			 false);
 		set_input(u, pj_get(b, "usageMetadata"), "promptTokenCount");
 		vertex_usage(u, pj_get(b, "predictions"));

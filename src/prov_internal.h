@@ -21,16 +21,16 @@ enum prov_api {
 	PROV_API_OPENAI_COMPLETIONS, /* .../completions (legacy text completion) */
 	PROV_API_OPENAI_RESPONSES,   /* .../responses */
 	PROV_API_OPENAI_EMBEDDINGS,  /* .../embeddings (OpenAI, Azure, Voyage, compatible) */
-	PROV_API_GEMINI_EMBED,	     /* models/M:embedContent | :batchEmbedContents, Vertex :predict */
-	PROV_API_COHERE_EMBED,	     /* /v1/embed, /v2/embed */
-	PROV_API_OLLAMA_EMBED,	     /* /api/embed, /api/embeddings */
-	PROV_API_RERANK,	     /* .../rerank (Cohere, Voyage) */
-	PROV_API_ANTHROPIC,	     /* .../v1/messages, Vertex :rawPredict */
-	PROV_API_GEMINI,	     /* ...models/M:generateContent | :streamGenerateContent */
-	PROV_API_OLLAMA_CHAT,	     /* /api/chat */
-	PROV_API_OLLAMA_GENERATE,    /* /api/generate */
-	PROV_API_COHERE,	     /* /v2/chat */
-	PROV_API_GENERIC,	     /* none known: a model call found in the bodies */
+	PROV_API_GEMINI_EMBED,	  /* models/M:embedContent | :batchEmbedContents, Vertex :predict */
+	PROV_API_COHERE_EMBED,	  /* /v1/embed, /v2/embed */
+	PROV_API_OLLAMA_EMBED,	  /* /api/embed, /api/embeddings */
+	PROV_API_RERANK,	  /* .../rerank (Cohere, Voyage) */
+	PROV_API_ANTHROPIC,	  /* .../v1/messages, Vertex :rawPredict */
+	PROV_API_GEMINI,	  /* ...models/M:generateContent | :streamGenerateContent */
+	PROV_API_OLLAMA_CHAT,	  /* /api/chat */
+	PROV_API_OLLAMA_GENERATE, /* /api/generate */
+	PROV_API_COHERE,	  /* /v2/chat */
+	PROV_API_GENERIC,	  /* none known: a model call found in the bodies */
 };
 
 /* What the request line and headers say about the exchange. */

@@ -205,7 +205,8 @@ static enum prov_api path_api(const struct http_exchange *x, const char *path, s
 
 	for (i = 0; i < sizeof(gemini_methods) / sizeof(gemini_methods[0]); i++) {
 		if (!str_ends_with(path, len, gemini_methods[i].method) ||
-		    (gemini_methods[i].api == PROV_API_GEMINI_EMBED && !memmem(path, len, "models/", 7)))
+		    (gemini_methods[i].api == PROV_API_GEMINI_EMBED &&
+		     !memmem(path, len, "models/", 7)))
 			continue;
 		m->path_stream = gemini_methods[i].stream;
 		m->path_sse = query_has(x->target, "alt=sse");
@@ -244,8 +245,8 @@ static bool azure_match(const struct http_exchange *x, const char *path, size_t 
 {
 	bool oai = memmem(path, len, "/openai/", 8) != NULL;
 
-	if (!memmem(path, len, "/openai/deployments/", 20) && !query_key(x->target, "api-version") &&
-	    !http_headers_get(&x->req.headers, "api-key"))
+	if (!memmem(path, len, "/openai/deployments/", 20) &&
+	    !query_key(x->target, "api-version") && !http_headers_get(&x->req.headers, "api-key"))
 		return false;
 	m->provider = oai ? "azure.ai.openai" : "azure.ai.inference";
 	m->system = oai ? "az.ai.openai" : "az.ai.inference";

@@ -157,8 +157,8 @@ static const struct generic_case generic_cases[] = {
 	{ "api.perplexity.ai", "/v2/async/sonar", "POST",
 	  "{\"model\":\"sonar\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "{}",
 	  "perplexity", "chat" },
-	{ "localhost:11434", "/api/embed_texts", "POST", "{\"model\":\"nomic\",\"input\":\"x\"}", "{}",
-	  "ollama", "embeddings" },
+	{ "localhost:11434", "/api/embed_texts", "POST", "{\"model\":\"nomic\",\"input\":\"x\"}",
+	  "{}", "ollama", "embeddings" },
 	{ "ai.example", "/v1/models/x/generateContent", "POST",
 	  "{\"modelId\":\"x\",\"input\":[\"a\"]}", "{}", "unknown", "generate_content" },
 	/* no evidence */

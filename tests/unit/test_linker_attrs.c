@@ -45,3 +45,32 @@ void test_linker_attrs_openai_only(void)
 	ASSERT_STREQ(attrs_get_str(&s->attrs, "openai.response.system_fingerprint"), "fp_1", "fp");
 	span__free(s);
 }
+
+/* An embeddings call exports its dimension count (test_prov_routes.c decodes it), only if seen. */
+void test_linker_attrs_embed_dims(void)
+{
+	const struct attr *a;
+	struct tt_span *s;
+	struct genai_call c;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		fill(&c, "openai", NULL);
+		c.operation = "embeddings";
+		c.embed_dims = 256;
+		c.has_embed_dims = i;
+		s = span__new("embeddings m", SPAN_KIND_CLIENT, NULL);
+		if (!ASSERT_OK_PTR(s, "span"))
+			return;
+		ASSERT_OK(linker_call_attrs(s, &c), "attrs");
+		ASSERT_STREQ(attrs_get_str(&s->attrs, "gen_ai.operation.name"), "embeddings", "op");
+		a = attrs_get(&s->attrs, "gen_ai.embeddings.dimension.count");
+		if (!i) {
+			ASSERT_NULL(a, "none when the response showed none");
+		} else if (ASSERT_OK_PTR(a, "dimension count")) {
+			ASSERT_EQ(a->type, ATTR_INT, "an int");
+			ASSERT_EQ(a->i, 256, "the count");
+		}
+		span__free(s);
+	}
+}

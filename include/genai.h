@@ -134,6 +134,9 @@ struct genai_call {
 	/* gen_ai.embeddings.dimension.count: the length of the first vector (never the vectors) */
 	int64_t embed_dims;
 	bool has_embed_dims;
+	/* gen_ai.request.encoding_formats: "float", "base64", Cohere's "int8"... as asked */
+	char **encoding_formats;
+	size_t n_encoding_formats;
 
 	/* Where to. */
 	char *server_address; /* Host header name, else the peer address */

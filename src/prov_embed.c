@@ -6,6 +6,7 @@
  * /rerank. The vectors are never kept: only the dimension count of the first one.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "prov_internal.h"
@@ -152,15 +153,49 @@ static void embed_body(struct prov_ctx *p, const cJSON *b)
 	}
 }
 
-/* ---- entry ---- */
+/* ---- request ---- */
+
+#define MAX_FORMATS 8 /* Cohere has 5 types; more are not a real request's */
+
+static int add_format(struct genai_call *c, const cJSON *f)
+{
+	char *s;
+
+	if (!cJSON_IsString(f) || !*f->valuestring || c->n_encoding_formats >= MAX_FORMATS)
+		return 0;
+	if (!c->encoding_formats) {
+		c->encoding_formats = calloc(MAX_FORMATS, sizeof(*c->encoding_formats));
+		if (!c->encoding_formats)
+			return -ENOMEM;
+	}
+	s = strndup(f->valuestring, TT_MAX_GENAI_STR);
+	if (!s)
+		return -ENOMEM;
+	c->encoding_formats[c->n_encoding_formats++] = s;
+	return 0;
+}
+
+/* OpenAI, Azure and Voyage encoding_format (one), Cohere embedding_types (a list). */
+static int encoding_formats(struct genai_call *c, const cJSON *rq)
+{
+	const cJSON *f;
+	int err = add_format(c, pj_get(rq, "encoding_format"));
+
+	cJSON_ArrayForEach(f, pj_get(rq, "embedding_types"))
+		err = err ?: add_format(c, f);
+	return err;
+}
 
 static int parse_request(struct prov_ctx *p, const cJSON *rq)
 {
 	/* Gemini names the model in the path (the body's is "models/..." when there) */
 	if (p->m->api == PROV_API_GEMINI_EMBED)
 		return 0;
-	return prov_set_str(&p->c->request_model, pj_str(rq, "model"));
+	return prov_set_str(&p->c->request_model, pj_str(rq, "model")) ?:
+									 encoding_formats(p->c, rq);
 }
+
+/* ---- entry ---- */
 
 /* For a host we do not know, the bodies must look like an embeddings or rerank call. */
 static bool shape_ok(const struct prov_ctx *p, const cJSON *rq, const cJSON *body,

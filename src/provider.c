@@ -84,10 +84,7 @@ static const struct method_rule {
  * messages, so the generic decoder would take them for one.
  */
 static const char *const not_calls[] = {
-	"count_tokens",
-	"countTokens",
-	"tokenize",
-	"detokenize",
+	"count_tokens", "countTokens", "computeTokens", "tokenize", "detokenize",
 };
 
 /* ---- detection ---- */

@@ -173,6 +173,11 @@ static const struct generic_case generic_cases[] = {
 	  NULL },
 	{ "ai.example", "/x:countTokens", "POST", "{\"model\":\"x\",\"contents\":[1]}", "{}", NULL,
 	  NULL },
+	/* Vertex's token count */
+	{ "ai.example", "/v1/projects/p/locations/l/publishers/google/models/g:computeTokens",
+	  "POST",
+	  "{\"model\":\"x\",\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}",
+	  "{\"usage\":{\"input_tokens\":3}}", NULL, NULL },
 	/* counts deeper than the walk goes are no evidence; at its depth they are */
 	{ "ai.example", "/run", "POST", "{\"q\":1}",
 	  "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"output_tokens\":1}}}}}}}}", NULL,

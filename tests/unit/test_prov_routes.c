@@ -5,6 +5,7 @@
  * parsed: the values asserted here) or taken from the providers' documented examples.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,32 +16,49 @@
 /* One embeddings or rerank fixture: the values every SDK-parsed field must have. */
 struct embed_case {
 	const char *dir, *provider, *operation, *request_model, *response_model, *response_id;
-	int64_t dims;	/* 0: the response shows none */
-	int64_t tokens; /* -1: the response counts none */
+	int64_t dims;	     /* 0: the response shows none */
+	int64_t tokens;	     /* -1: the response counts none */
+	const char *formats; /* gen_ai.request.encoding_formats joined by ',', NULL: none */
 };
 
 static const struct embed_case embed_cases[] = {
 	/* the openai SDK asks for base64 by default: 256 float32 in base64 */
 	{ "embed/openai_base64", "openai", "embeddings", "text-embedding-3-small",
-	  "text-embedding-3-small", NULL, 256, 9 },
+	  "text-embedding-3-small", NULL, 256, 9, "base64" },
 	{ "embed/azure_float", "azure.ai.openai", "embeddings", "text-embedding-3-large",
-	  "text-embedding-3-large", NULL, 12, 4 },
+	  "text-embedding-3-large", NULL, 12, 4, "float" },
 	{ "embed/gemini_batch", "gcp.gemini", "embeddings", "gemini-embedding-001", NULL, NULL, 24,
-	  -1 },
+	  -1, NULL },
 	{ "embed/vertex_predict", "gcp.vertex_ai", "embeddings", "text-embedding-005", NULL, NULL,
-	  16, 7 },
+	  16, 7, NULL },
 	{ "embed/vertex_embed_content", "gcp.vertex_ai", "embeddings", "gemini-embedding-2-preview",
-	  NULL, NULL, 32, 5 },
+	  NULL, NULL, 32, 5, NULL },
 	{ "embed/cohere_v2", "cohere", "embeddings", "embed-v4.0", NULL,
-	  "5807ee2e-0cda-445a-9ec8-864c60a06606", 20, 6 },
+	  "5807ee2e-0cda-445a-9ec8-864c60a06606", 20, 6, "float" },
 	/* billed in search units, not tokens */
 	{ "embed/cohere_rerank", "cohere", "rerank", "rerank-v3.5", NULL,
-	  "07734bd2-2473-4f07-94e1-0d9f0e6843cf", 0, -1 },
-	{ "embed/voyage_embed", "voyage_ai", "embeddings", "voyage-3.5", "voyage-3.5", NULL, 10,
-	  7 },
-	{ "embed/voyage_rerank", "voyage_ai", "rerank", "rerank-2.5", "rerank-2.5", NULL, 0, 26 },
-	{ "embed/ollama_embed", "ollama", "embeddings", "all-minilm", "all-minilm", NULL, 10, 16 },
+	  "07734bd2-2473-4f07-94e1-0d9f0e6843cf", 0, -1, NULL },
+	{ "embed/voyage_embed", "voyage_ai", "embeddings", "voyage-3.5", "voyage-3.5", NULL, 10, 7,
+	  NULL },
+	{ "embed/voyage_rerank", "voyage_ai", "rerank", "rerank-2.5", "rerank-2.5", NULL, 0, 26,
+	  NULL },
+	{ "embed/ollama_embed", "ollama", "embeddings", "all-minilm", "all-minilm", NULL, 10, 16,
+	  NULL },
 };
+
+static void check_formats(const struct genai_call *c, const char *want, const char *what)
+{
+	char got[128] = "";
+	size_t i;
+
+	for (i = 0; i < c->n_encoding_formats; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? "," : "",
+			 c->encoding_formats[i]);
+	if (want)
+		ASSERT_STREQ(got, want, what);
+	else
+		ASSERT_EQ(c->n_encoding_formats, 0, what);
+}
 
 static void check_embed(const struct embed_case *e, const struct genai_call *c)
 {
@@ -63,6 +81,7 @@ static void check_embed(const struct embed_case *e, const struct genai_call *c)
 	if (e->tokens >= 0)
 		ASSERT_EQ(c->usage.input_tokens, e->tokens, e->dir);
 	ASSERT_FALSE(c->usage.has_output_tokens, "no output tokens");
+	check_formats(c, e->formats, e->dir);
 	ASSERT_EQ(c->n_finish_reasons, 0, "no finish reasons");
 	ASSERT_EQ(c->n_tool_calls, 0, "no tool calls");
 	ASSERT_FALSE(c->streaming, "not streamed");
@@ -365,7 +384,8 @@ void test_routes_embed_types(void)
 		  5 },
 		{ "/v1/embeddings", "{\"data\":[{\"embedding\":[]}]}", 0 },
 	};
-	static const char req[] = "{\"model\":\"m\"}";
+	static const char req[] =
+		"{\"model\":\"m\",\"embedding_types\":[\"int8\",\"ubinary\",1,\"\"]}";
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -377,6 +397,7 @@ void test_routes_embed_types(void)
 		if (ASSERT_OK(provider_decode(x, NULL, &c), cases[i].resp)) {
 			ASSERT_EQ(c->has_embed_dims, cases[i].dims > 0, cases[i].resp);
 			ASSERT_EQ(c->embed_dims, cases[i].dims, cases[i].resp);
+			check_formats(c, "int8,ubinary", "the types asked for, strings only");
 		}
 		genai_call__free(c);
 		http_exchange__free(x);

@@ -73,7 +73,8 @@ while True:
 '''
 
 CLIENT = r'''
-const [mods, base, key, bearer] = process.argv.slice(2);
+const [mods, base] = process.argv.slice(2);
+const key = process.env.ROUTES_AZ_KEY, bearer = process.env.ROUTES_BEARER;
 const { createRequire } = require("node:module");
 const req = createRequire(mods + "/node_modules/x.js");
 const { AzureOpenAI } = req("openai");
@@ -136,9 +137,10 @@ def test_routes_azure_vertex_node_sdks():
         f.write(CLIENT)
     with Server(work, "routes_server", [PY, path, crt, key, PORT_FILE, str(DIMS)],
                 scheme="https") as srv:
-        env = dict(os.environ, NODE_EXTRA_CA_CERTS=crt)
-        p, out = run_traced(work, ["node", client, mods, srv.url, AZURE_KEY, BEARER],
-                            env=env, timeout=120)
+        # the secrets in the environment: a command line is exported (process spans)
+        env = dict(os.environ, NODE_EXTRA_CA_CERTS=crt, ROUTES_AZ_KEY=AZURE_KEY,
+                   ROUTES_BEARER=BEARER)
+        p, out = run_traced(work, ["node", client, mods, srv.url], env=env, timeout=120)
     check(b'"dims":64' in p.stdout and b'"vdims":16' in p.stdout,
           "the SDKs parsed the answers: %r" % p.stdout[-300:])
     t = otlp.load(out)
@@ -157,6 +159,7 @@ def test_routes_azure_vertex_node_sdks():
     eq(s.get("gen_ai.response.model"), "text-embedding-3-small", "azure embeddings: model")
     eq(s.get("gen_ai.usage.input_tokens"), 6, "azure embeddings: input tokens")
     eq(s.get("gen_ai.embeddings.dimension.count"), DIMS, "azure embeddings: dimensions")
+    eq(s.get("gen_ai.request.encoding_formats"), ["base64"], "the SDK's default format")
     check(s.get("gen_ai.usage.output_tokens") is None, "embeddings: no output tokens")
 
     s = one(t, "generate_content gemini-2.5-flash")

@@ -108,7 +108,7 @@ struct genai_call {
 	const char *provider_name; /* static: gen_ai.provider.name ("openai", "anthropic") */
 	const char *system;	   /* static: legacy gen_ai.system ("az.ai.openai") */
 	const char *operation;	   /* static: "chat", "text_completion", "generate_content",
-					 * "embeddings" */
+					 * "embeddings", "rerank" */
 	const char *api_type;	   /* static: openai.api.type ("chat_completions",
 					 * "responses"), NULL for other APIs */
 	bool legacy_semconv;	   /* opts asked for legacy attributes as well */
@@ -131,6 +131,12 @@ struct genai_call {
 	struct genai_usage usage;
 	struct genai_request_params params;
 	bool streaming; /* gen_ai.request.stream */
+	/* gen_ai.embeddings.dimension.count: the length of the first vector (never the vectors) */
+	int64_t embed_dims;
+	bool has_embed_dims;
+	/* gen_ai.request.encoding_formats: "float", "base64", Cohere's "int8"... as asked */
+	char **encoding_formats;
+	size_t n_encoding_formats;
 
 	/* Where to. */
 	char *server_address; /* Host header name, else the peer address */

@@ -22,6 +22,7 @@ void genai_call__free(struct genai_call *c)
 	free(c->system_fingerprint);
 	strv_free(c->finish_reasons, c->n_finish_reasons);
 	strv_free(c->params.stop_sequences, c->params.n_stop_sequences);
+	strv_free(c->encoding_formats, c->n_encoding_formats);
 	free(c->server_address);
 	for (i = 0; i < c->n_tool_calls; i++) {
 		free(c->tool_calls[i].id);

@@ -135,6 +135,7 @@ int jsonl_call(struct tt_buf *b, const struct genai_call *c, const struct jsonl_
 		      key_i64(b, "cache_write_tokens", u->has_cache_write_tokens,
 			      u->cache_write_tokens);
 	err = err ?: key_i64(b, "reasoning_tokens", u->has_reasoning_tokens, u->reasoning_tokens);
+	err = err ?: key_i64(b, "embed_dims", c->has_embed_dims, c->embed_dims);
 	err = err ?: key_i64(b, "ttft_us", c->has_ttft, (int64_t)(c->ttft_ns / 1000));
 	err = err   ?:
 		      tt_buf_printf(b, ",\"start_unix_ns\":%" PRIu64 ",\"end_unix_ns\":%" PRIu64,

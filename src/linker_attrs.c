@@ -118,6 +118,12 @@ int linker_call_attrs(struct tt_span *s, const struct genai_call *c)
 	err |= ids_attrs(a, c);
 	err |= usage_attrs(a, &c->usage);
 	err |= param_attrs(a, &c->params);
+	if (c->has_embed_dims)
+		err |= attrs_set_int(a, "gen_ai.embeddings.dimension.count", c->embed_dims);
+	if (c->n_encoding_formats)
+		err |= attrs_set_str_array(a, "gen_ai.request.encoding_formats",
+					   (const char *const *)c->encoding_formats,
+					   c->n_encoding_formats);
 	err |= attrs_set_bool(a, "gen_ai.request.stream", c->streaming);
 	if (c->has_ttft)
 		err |= attrs_set_double(a, "gen_ai.response.time_to_first_chunk",

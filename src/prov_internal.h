@@ -20,15 +20,19 @@ enum prov_api {
 	PROV_API_OPENAI_CHAT,	     /* .../chat/completions */
 	PROV_API_OPENAI_COMPLETIONS, /* .../completions (legacy text completion) */
 	PROV_API_OPENAI_RESPONSES,   /* .../responses */
-	PROV_API_OPENAI_EMBEDDINGS,  /* .../embeddings */
-	PROV_API_ANTHROPIC,	     /* .../v1/messages, Vertex :rawPredict */
-	PROV_API_GEMINI,	     /* ...models/M:generateContent | :streamGenerateContent */
-	PROV_API_OLLAMA_CHAT,	     /* /api/chat */
-	PROV_API_OLLAMA_GENERATE,    /* /api/generate */
-	PROV_API_COHERE,	     /* /v2/chat */
-	PROV_API_BEDROCK_CONVERSE,   /* /model/{id}/converse | /converse-stream */
-	PROV_API_BEDROCK_INVOKE,     /* /model/{id}/invoke | /invoke-with-response-stream */
-	PROV_API_GENERIC,	     /* none known: a model call found in the bodies */
+	PROV_API_OPENAI_EMBEDDINGS,  /* .../embeddings (OpenAI, Azure, Voyage, compatible) */
+	PROV_API_GEMINI_EMBED,	  /* models/M:embedContent | :batchEmbedContents, Vertex :predict */
+	PROV_API_COHERE_EMBED,	  /* /v1/embed, /v2/embed */
+	PROV_API_OLLAMA_EMBED,	  /* /api/embed, /api/embeddings */
+	PROV_API_RERANK,	  /* .../rerank (Cohere, Voyage) */
+	PROV_API_ANTHROPIC,	  /* .../v1/messages, Vertex :rawPredict */
+	PROV_API_GEMINI,	  /* ...models/M:generateContent | :streamGenerateContent */
+	PROV_API_OLLAMA_CHAT,	  /* /api/chat */
+	PROV_API_OLLAMA_GENERATE, /* /api/generate */
+	PROV_API_COHERE,	  /* /v2/chat */
+	PROV_API_BEDROCK_CONVERSE, /* /model/{id}/converse | /converse-stream */
+	PROV_API_BEDROCK_INVOKE,   /* /model/{id}/invoke | /invoke-with-response-stream */
+	PROV_API_GENERIC,	   /* none known: a model call found in the bodies */
 };
 
 /* What the request line and headers say about the exchange. */
@@ -103,6 +107,7 @@ int prov_ollama_decode(struct prov_ctx *p);
 int prov_cohere_decode(struct prov_ctx *p);
 int prov_bedrock_decode(struct prov_ctx *p);
 int prov_generic_decode(struct prov_ctx *p);
+int prov_embed_decode(struct prov_ctx *p); /* the embeddings and rerank APIs */
 
 /*
  * Reading the exchange (prov_internal.c, under the decoders and prov_build.c).

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* prov_openai.c: OpenAI Chat Completions, Completions, Responses and Embeddings (and clones). */
+/* prov_openai.c: OpenAI Chat Completions, Completions and Responses (and clones). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -628,9 +628,6 @@ static void set_operation(struct prov_ctx *p)
 	case PROV_API_OPENAI_COMPLETIONS:
 		c->operation = "text_completion";
 		break;
-	case PROV_API_OPENAI_EMBEDDINGS:
-		c->operation = "embeddings";
-		break;
 	case PROV_API_OPENAI_RESPONSES:
 		c->operation = "chat";
 		c->api_type = "responses";
@@ -659,11 +656,6 @@ int prov_openai_decode(struct prov_ctx *p)
 	} else if (is_api(p, PROV_API_OPENAI_RESPONSES) && cJSON_IsObject(body) &&
 		   !pj_get(body, "choices")) {
 		err = responses_object(p, body);
-	} else if (is_api(p, PROV_API_OPENAI_EMBEDDINGS) && cJSON_IsObject(body)) {
-		if (cJSON_IsObject(pj_get(body, "error")))
-			err = prov_set_error(p, pj_get(body, "error"));
-		err = err ?: prov_set_str(&p->c->response_model, pj_str(body, "model"));
-		chat_usage(&p->c->usage, pj_get(body, "usage"));
 	} else if (cJSON_IsObject(body)) {
 		err = chat_object(p, body);
 	}

@@ -40,6 +40,7 @@ static const struct host_rule host_rules[] = {
 	{ "api.together.ai", "together", "together" },
 	{ "api.fireworks.ai", "fireworks", "fireworks" },
 	{ "api.cerebras.ai", "cerebras", "cerebras" },
+	{ "api.voyageai.com", "voyage_ai", "voyage_ai" },
 };
 
 /*
@@ -59,11 +60,30 @@ static const struct path_rule {
 	{ "/chat/completions", PROV_API_OPENAI_CHAT },
 	{ "/completions", PROV_API_OPENAI_COMPLETIONS },
 	{ "/responses", PROV_API_OPENAI_RESPONSES },
+	{ "/api/embeddings", PROV_API_OLLAMA_EMBED },
 	{ "/embeddings", PROV_API_OPENAI_EMBEDDINGS },
 	{ "/v1/messages", PROV_API_ANTHROPIC },
 	{ "/api/chat", PROV_API_OLLAMA_CHAT },
 	{ "/api/generate", PROV_API_OLLAMA_GENERATE },
+	{ "/api/embed", PROV_API_OLLAMA_EMBED },
 	{ "/v2/chat", PROV_API_COHERE },
+	{ "/v1/embed", PROV_API_COHERE_EMBED },
+	{ "/v2/embed", PROV_API_COHERE_EMBED },
+	{ "/rerank", PROV_API_RERANK },
+};
+
+/* Gemini's methods on models/M (generativelanguage and Vertex): ":method" ends the path. */
+static const struct method_rule {
+	const char *method;
+	enum prov_api api;
+	bool stream;
+} gemini_methods[] = {
+	{ ":generateContent", PROV_API_GEMINI, false },
+	{ ":streamGenerateContent", PROV_API_GEMINI, true },
+	{ ":embedContent", PROV_API_GEMINI_EMBED, false },
+	{ ":batchEmbedContents", PROV_API_GEMINI_EMBED, false },
+	/* Vertex: an embedding model's predict (a :predict of another kind goes generic) */
+	{ ":predict", PROV_API_GEMINI_EMBED, false },
 };
 
 /*
@@ -71,10 +91,7 @@ static const struct path_rule {
  * messages, so the generic decoder would take them for one.
  */
 static const char *const not_calls[] = {
-	"count_tokens",
-	"countTokens",
-	"tokenize",
-	"detokenize",
+	"count_tokens", "countTokens", "computeTokens", "tokenize", "detokenize",
 };
 
 /* ---- detection ---- */
@@ -148,6 +165,21 @@ static bool query_has(const char *target, const char *param)
 	while (q) {
 		q++;
 		if (!strncmp(q, param, n) && (q[n] == '&' || q[n] == '\0'))
+			return true;
+		q = strchr(q, '&');
+	}
+	return false;
+}
+
+/* The query of the target has the parameter name (with a value or not). */
+static bool query_key(const char *target, const char *name)
+{
+	const char *q = strchr(target, '?');
+	size_t n = strlen(name);
+
+	while (q) {
+		q++;
+		if (!strncmp(q, name, n) && (q[n] == '=' || q[n] == '&' || q[n] == '\0'))
 			return true;
 		q = strchr(q, '&');
 	}
@@ -249,13 +281,16 @@ static enum prov_api path_api(const struct http_exchange *x, const char *path, s
 
 	if (api != PROV_API_NONE)
 		return api;
-	if (memmem(path, len, ":generateContent", 16) ||
-	    memmem(path, len, ":streamGenerateContent", 22)) {
-		m->path_stream = memmem(path, len, ":stream", 7) != NULL;
+	for (i = 0; i < sizeof(gemini_methods) / sizeof(gemini_methods[0]); i++) {
+		if (!str_ends_with(path, len, gemini_methods[i].method) ||
+		    (gemini_methods[i].api == PROV_API_GEMINI_EMBED &&
+		     !memmem(path, len, "models/", 7)))
+			continue;
+		m->path_stream = gemini_methods[i].stream;
 		m->path_sse = query_has(x->target, "alt=sse");
 		path_segment(path, len, "models/", ":", m->path_model, sizeof(m->path_model));
 		m->known_host = true;
-		return PROV_API_GEMINI;
+		return gemini_methods[i].api;
 	}
 	if (memmem(path, len, "publishers/anthropic/models/", 28) &&
 	    (str_ends_with(path, len, ":rawPredict") ||
@@ -271,48 +306,100 @@ static enum prov_api path_api(const struct http_exchange *x, const char *path, s
 	return PROV_API_NONE;
 }
 
+/* Vertex AI names a project and a location, or a publisher's model (express mode). */
+static bool vertex_path(const char *path, size_t len)
+{
+	return memmem(path, len, "/publishers/", 12) ||
+	       (memmem(path, len, "/projects/", 10) && memmem(path, len, "/locations/", 11));
+}
+
+/*
+ * Azure on any host (a proxy, a private endpoint): a deployment path, or the api-version query
+ * or api-key header that only Azure's APIs take. Azure OpenAI's paths are under /openai/, Azure AI
+ * Inference's (/models/chat/completions, serverless /chat/completions) are not.
+ */
+static bool azure_match(const struct http_exchange *x, const char *path, size_t len,
+			struct prov_match *m)
+{
+	bool oai = memmem(path, len, "/openai/", 8) != NULL;
+
+	if (!memmem(path, len, "/openai/deployments/", 20) &&
+	    !query_key(x->target, "api-version") && !http_headers_get(&x->req.headers, "api-key"))
+		return false;
+	m->provider = oai ? "azure.ai.openai" : "azure.ai.inference";
+	m->system = oai ? "az.ai.openai" : "az.ai.inference";
+	m->known_host = true;
+	return true;
+}
+
+/* Provider of a server no host rule names, from the API the path names. */
+static void match_path(const struct http_exchange *x, int port, struct prov_match *m)
+{
+	switch (m->api) {
+	case PROV_API_OLLAMA_CHAT:
+	case PROV_API_OLLAMA_GENERATE:
+	case PROV_API_OLLAMA_EMBED:
+		m->provider = m->system = "ollama";
+		break;
+	case PROV_API_ANTHROPIC:
+		m->provider = m->system = "anthropic";
+		m->known_host = m->known_host ||
+				http_headers_get(&x->req.headers, "anthropic-version");
+		break;
+	case PROV_API_GEMINI:
+	case PROV_API_GEMINI_EMBED:
+		m->provider = "gcp.gemini";
+		m->system = "gemini";
+		break;
+	case PROV_API_COHERE:
+	case PROV_API_COHERE_EMBED:
+		m->provider = m->system = "cohere";
+		break;
+	case PROV_API_RERANK:
+		m->provider = m->system = "unknown"; /* prov_embed tells Cohere's by its answer */
+		break;
+	case PROV_API_BEDROCK_CONVERSE:
+	case PROV_API_BEDROCK_INVOKE:
+		/* the path is Bedrock's; a proxy or a local endpoint still speaks its API */
+		m->provider = m->system = "aws.bedrock";
+		break;
+	default:
+		/* An unknown server speaking the OpenAI API: the client is an OpenAI client. */
+		m->provider = m->system = "openai";
+		break;
+	}
+	if (port == OLLAMA_PORT) {
+		m->provider = m->system = "ollama";
+		m->known_host = true;
+	}
+}
+
 static void match_provider(const struct http_exchange *x, const char *host, int port,
 			   const char *path, size_t len, struct prov_match *m)
 {
 	const struct host_rule *r = host_lookup(host);
-	bool azure_dep = memmem(path, len, "/openai/deployments/", 20) != NULL;
 
-	if (azure_dep)
+	if (memmem(path, len, "/openai/deployments/", 20))
 		path_segment(path, len, "/openai/deployments/", "/", m->path_model,
 			     sizeof(m->path_model));
 	if (r) {
 		m->provider = r->provider;
 		m->system = r->system;
 		m->known_host = true;
-		if (!strcmp(r->host, "services.ai.azure.com") && memmem(path, len, "/models/", 8)) {
+		/* an Azure AI Foundry resource serves both Azure APIs */
+		if (!strncmp(r->provider, "azure.", 6) && memmem(path, len, "/models/", 8) &&
+		    !memmem(path, len, "/openai/", 8)) {
 			m->provider = "azure.ai.inference";
 			m->system = "az.ai.inference";
 		}
 		return;
 	}
-	if (azure_dep) {
-		m->provider = "azure.ai.openai";
-		m->system = "az.ai.openai";
+	if (vertex_path(path, len)) {
+		m->provider = "gcp.vertex_ai";
+		m->system = "vertex_ai";
 		m->known_host = true;
-	} else if (port == OLLAMA_PORT || m->api == PROV_API_OLLAMA_CHAT ||
-		   m->api == PROV_API_OLLAMA_GENERATE) {
-		m->provider = m->system = "ollama";
-		m->known_host = m->known_host || port == OLLAMA_PORT;
-	} else if (m->api == PROV_API_ANTHROPIC) {
-		m->provider = m->system = "anthropic";
-		m->known_host = m->known_host ||
-				http_headers_get(&x->req.headers, "anthropic-version");
-	} else if (m->api == PROV_API_GEMINI) {
-		m->provider = "gcp.gemini";
-		m->system = "gemini";
-	} else if (m->api == PROV_API_COHERE) {
-		m->provider = m->system = "cohere";
-	} else if (m->api == PROV_API_BEDROCK_CONVERSE || m->api == PROV_API_BEDROCK_INVOKE) {
-		/* the path is Bedrock's; a proxy or a local endpoint still speaks its API */
-		m->provider = m->system = "aws.bedrock";
-	} else {
-		/* An unknown server speaking the OpenAI API: the client is an OpenAI client. */
-		m->provider = m->system = "openai";
+	} else if (!azure_match(x, path, len, m)) {
+		match_path(x, port, m);
 	}
 }
 
@@ -522,6 +609,13 @@ static int decode_as(const struct http_exchange *x, const struct provider_opts *
 		break;
 	case PROV_API_GENERIC:
 		err = prov_generic_decode(&p);
+		break;
+	case PROV_API_OPENAI_EMBEDDINGS:
+	case PROV_API_GEMINI_EMBED:
+	case PROV_API_COHERE_EMBED:
+	case PROV_API_OLLAMA_EMBED:
+	case PROV_API_RERANK:
+		err = prov_embed_decode(&p);
 		break;
 	default:
 		err = prov_openai_decode(&p);

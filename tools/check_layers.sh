@@ -81,6 +81,7 @@ prov_anthropic:3
 prov_bedrock:3
 prov_build:3
 prov_cohere:3
+prov_embed:3
 prov_gemini:3
 prov_generic:3
 prov_internal:3

@@ -25,6 +25,17 @@ static const char *const targets[][2] = {
 	/* no known API: the generic decoder (prov_generic.c) */
 	{ "llm.internal.example:8443", "/v3/infer" },
 	{ "api.groq.com", "/openai/v1/chat/completions" },
+	/* embeddings and rerank (prov_embed.c), Vertex and Azure routes */
+	{ "us-central1-aiplatform.googleapis.com",
+	  "/v1/projects/p/locations/us-central1/publishers/google/models/text-embedding-005:predict" },
+	{ "generativelanguage.googleapis.com",
+	  "/v1beta/models/gemini-embedding-001:batchEmbedContents" },
+	{ "api.cohere.com", "/v2/embed" },
+	{ "127.0.0.1:8443", "/v2/rerank" },
+	{ "localhost:11434", "/api/embed" },
+	{ "127.0.0.1:8443",
+	  "/v1/projects/p/locations/us-east5/publishers/anthropic/models/c@1:streamRawPredict" },
+	{ "127.0.0.1:8443", "/models/chat/completions?api-version=2024-05-01-preview" },
 	/* Bedrock: its event streams come as plain bodies here (split by the provider) */
 	{ "bedrock-runtime.us-east-1.amazonaws.com", "/model/anthropic.m-v1%3A0/converse-stream" },
 	{ "bedrock-runtime.us-east-1.amazonaws.com", "/model/anthropic.m-v1%3A0/converse" },

@@ -19,8 +19,15 @@ TARGETS = [("api.openai.com", "/v1/chat/completions"), ("api.openai.com", "/v1/r
            ("generativelanguage", ":streamGenerateContent"), ("11434", "/api/chat"),
            ("11434", "/api/generate")]
 MORE = {12: ("api.cohere.com", "/v2/chat"), 14: ("api.groq.com", "/chat/completions"),
-        15: ("bedrock-runtime", "/converse-stream"), 16: ("bedrock-runtime", "/converse"),
-        17: ("bedrock-runtime", "/invoke-with-response-stream"), 18: ("bedrock-runtime", "/invoke")}
+        22: ("bedrock-runtime", "/converse-stream"), 23: ("bedrock-runtime", "/converse"),
+        24: ("bedrock-runtime", "/invoke-with-response-stream"), 25: ("bedrock-runtime", "/invoke")}
+# (host part, path part, target): checked first, in order
+ROUTES = [("aiplatform", ":predict", 15), ("aiplatform", ":embedContent", 15),
+          ("aiplatform", "awPredict", 20), ("aiplatform", ":streamGenerateContent", 6),
+          ("aiplatform", ":generateContent", 5), ("", "EmbedContents", 16),
+          ("11434", "/api/embed", 19), ("", "/v2/embed", 17), ("", "/v1/embed", 17),
+          ("", "/rerank", 18), ("", "/embeddings", 3),
+          ("services.ai.azure.com", "/models/chat/completions", 21)]
 GENERIC = 13  # a host and path no decoder knows
 
 
@@ -28,6 +35,10 @@ def selector(prov, meta):
     host, target = meta.get("host", ""), meta.get("target", "")
     if prov == "generic":
         return GENERIC
+    for h, t, i in ROUTES:
+        if h in host and target.split("?")[0].endswith(t) or (t[0] != "/" and h in host and
+                                                              t in target):
+            return i
     for i, (h, t) in list(MORE.items()) + list(enumerate(TARGETS)):
         if h in host and t in target:
             return i

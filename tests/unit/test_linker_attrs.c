@@ -45,3 +45,47 @@ void test_linker_attrs_openai_only(void)
 	ASSERT_STREQ(attrs_get_str(&s->attrs, "openai.response.system_fingerprint"), "fp_1", "fp");
 	span__free(s);
 }
+
+/*
+ * An embeddings call exports its dimension count and the encoding formats it asked for
+ * (test_prov_routes.c decodes them), only when seen.
+ */
+void test_linker_attrs_embed_dims(void)
+{
+	static char *formats[] = { "int8", "ubinary" };
+	const struct attr *a;
+	struct tt_span *s;
+	struct genai_call c;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		fill(&c, "openai", NULL);
+		c.operation = "embeddings";
+		c.embed_dims = 256;
+		c.has_embed_dims = i;
+		c.encoding_formats = i ? formats : NULL;
+		c.n_encoding_formats = i ? 2 : 0;
+		s = span__new("embeddings m", SPAN_KIND_CLIENT, NULL);
+		if (!ASSERT_OK_PTR(s, "span"))
+			return;
+		ASSERT_OK(linker_call_attrs(s, &c), "attrs");
+		ASSERT_STREQ(attrs_get_str(&s->attrs, "gen_ai.operation.name"), "embeddings", "op");
+		a = attrs_get(&s->attrs, "gen_ai.embeddings.dimension.count");
+		if (!i) {
+			ASSERT_NULL(a, "none when the response showed none");
+		} else if (ASSERT_OK_PTR(a, "dimension count")) {
+			ASSERT_EQ(a->type, ATTR_INT, "an int");
+			ASSERT_EQ(a->i, 256, "the count");
+		}
+		a = attrs_get(&s->attrs, "gen_ai.request.encoding_formats");
+		if (!i) {
+			ASSERT_NULL(a, "no formats when none were asked for");
+		} else if (ASSERT_OK_PTR(a, "formats") &&
+			   ASSERT_EQ(a->type, ATTR_STR_ARRAY, "list") &&
+			   ASSERT_EQ(a->arr.n, 2, "two")) {
+			ASSERT_STREQ(a->arr.v[0], "int8", "first");
+			ASSERT_STREQ(a->arr.v[1], "ubinary", "second");
+		}
+		span__free(s);
+	}
+}

@@ -157,8 +157,8 @@ static const struct generic_case generic_cases[] = {
 	{ "api.perplexity.ai", "/v2/async/sonar", "POST",
 	  "{\"model\":\"sonar\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "{}",
 	  "perplexity", "chat" },
-	{ "localhost:11434", "/api/embed", "POST", "{\"model\":\"nomic\",\"input\":\"x\"}", "{}",
-	  "ollama", "embeddings" },
+	{ "localhost:11434", "/api/embed_texts", "POST", "{\"model\":\"nomic\",\"input\":\"x\"}",
+	  "{}", "ollama", "embeddings" },
 	{ "ai.example", "/v1/models/x/generateContent", "POST",
 	  "{\"modelId\":\"x\",\"input\":[\"a\"]}", "{}", "unknown", "generate_content" },
 	/* no evidence */
@@ -173,6 +173,11 @@ static const struct generic_case generic_cases[] = {
 	  NULL },
 	{ "ai.example", "/x:countTokens", "POST", "{\"model\":\"x\",\"contents\":[1]}", "{}", NULL,
 	  NULL },
+	/* Vertex's token count */
+	{ "ai.example", "/v1/projects/p/locations/l/publishers/google/models/g:computeTokens",
+	  "POST",
+	  "{\"model\":\"x\",\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}",
+	  "{\"usage\":{\"input_tokens\":3}}", NULL, NULL },
 	/* counts deeper than the walk goes are no evidence; at its depth they are */
 	{ "ai.example", "/run", "POST", "{\"q\":1}",
 	  "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"output_tokens\":1}}}}}}}}", NULL,

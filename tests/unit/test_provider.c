@@ -496,6 +496,21 @@ static const char *const all_fixtures[] = {
 	"generic/unknown_ndjson_tools",
 	"generic/usage_only",
 	"generic/tool_result",
+	"openai/azure_sdk_chat",
+	"openai/azure_inference",
+	"gemini/vertex_stream",
+	"anthropic/vertex_raw",
+	"anthropic/vertex_stream",
+	"embed/openai_base64",
+	"embed/azure_float",
+	"embed/gemini_batch",
+	"embed/vertex_predict",
+	"embed/vertex_embed_content",
+	"embed/cohere_v2",
+	"embed/cohere_rerank",
+	"embed/voyage_embed",
+	"embed/voyage_rerank",
+	"embed/ollama_embed",
 };
 
 /* Every fixture decodes, with and without content, without leaks (ASan) or log noise. */

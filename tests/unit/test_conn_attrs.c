@@ -6,6 +6,7 @@
  * headers without a port so that server.port comes from the connection's peer.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "linker_test.h"
@@ -182,6 +183,101 @@ void test_conn_attrs_own_connection(void)
 	check_port(&c.t, "b-2", 2222);
 	check_port(&c.t, "a2-1", 3333);
 	check_port(&c.t, "c-1", 4444);
+	pipeline__free(c.p);
+	lt_free(&c.t);
+}
+
+/* fd's socket (inode ino) starts TLS to 10.0.0.last:port with the ClientHello of fixture. */
+static void ca_hello(struct ca *c, int fd, uint64_t ino, uint8_t last, uint16_t port,
+		     const char *fixture)
+{
+	static uint8_t buf[sizeof(struct tt_tls_hello) + TT_HELLO_MAX];
+	struct tt_tls_hello *h = (void *)buf;
+	uint8_t *p;
+	size_t n = 0;
+
+	memset(buf, 0, sizeof(buf));
+	p = test__read_fixture(fixture, &n);
+	if (!ASSERT_OK_PTR(p, fixture))
+		return;
+	if (n > TT_HELLO_MAX)
+		n = TT_HELLO_MAX;
+	memcpy(h->data, p, n);
+	free(p);
+	h->s.h = (struct tt_hdr){ .type = TT_REC_TLS_HELLO, .pid = PID, .tid = PID };
+	h->s.h.ts_ns = ++c->ts;
+	h->s.h.size = (uint32_t)(sizeof(*h) + n);
+	h->s.conn = TT_CONN_SOCK | ino;
+	h->s.fd = fd;
+	h->s.family = 2;
+	h->s.rport = port;
+	h->s.raddr[0] = 10;
+	h->s.raddr[3] = last;
+	h->call_len = h->len = (uint32_t)n;
+	pipeline__record(c->p, h, sizeof(*h) + n);
+}
+
+static void check_net(const struct lt *t, const char *model, const char *peer, long long port,
+		      const char *alpn)
+{
+	char name[64];
+	const struct tt_span *s;
+
+	snprintf(name, sizeof(name), "chat %s", model);
+	s = find(t, name);
+	if (!ASSERT_OK_PTR(s, name))
+		return;
+	ASSERT_STREQ(sattr(s, "network.peer.address"), peer, name);
+	ASSERT_EQ(iattr(s, "network.peer.port"), port, name);
+	ASSERT_STREQ(sattr(s, "tracetree.tls.library"), "openssl", name);
+	ASSERT_STREQ(sattr(s, "tracetree.tls.alpn"), alpn, name);
+	ASSERT_STREQ(sattr(s, "network.protocol.name"), "http", name);
+	ASSERT_STREQ(sattr(s, "network.protocol.version"), "1.1", name);
+}
+
+/*
+ * Through the pipeline: the exchange's socket, TLS library and HTTP version reach the span of
+ * its call, with the ALPN of that socket's ClientHello; two connections to one server, calls
+ * in flight on both, one connection's fd reused by the next.
+ */
+void test_conn_attrs_tls_connection(void)
+{
+	struct ca c;
+
+	if (!ca_open(&c))
+		return;
+	ca_connect(&c, 5, 1, 443);
+	ca_connect(&c, 6, 2, 443);
+	ca_hello(&c, 5, 51, 1, 443, "tls/python.bin");
+	ca_hello(&c, 6, 61, 2, 443, "tls/curl.bin");
+	ca_conn_ev(&c, TT_REC_SSL_FD, SSL_A, 5);
+	ca_conn_ev(&c, TT_REC_SSL_FD, SSL_B, 6);
+	ca_request(&c, 0, SSL_A, 5, "a-1");
+	ca_request(&c, 1, SSL_B, 6, "b-1");
+	ca_response(&c, 1, SSL_B, 6, "b-1");
+	ca_response(&c, 0, SSL_A, 5, "a-1");
+	/* A ends; fd 5 is a new connection, of another client (node's hello), SSL_A again */
+	ca_conn_ev(&c, TT_REC_CLOSE, SSL_A, -1);
+	{
+		struct tt_tls_close r = {
+			.h = { .type = TT_REC_TLS_CLOSE, .size = sizeof(r), .pid = PID, .tid = PID },
+			.conn = TT_CONN_SOCK | 51,
+			.fd = 5,
+		};
+
+		r.h.ts_ns = ++c.ts;
+		pipeline__record(c.p, &r, sizeof(r));
+	}
+	memset(c.pos[0], 0, sizeof(c.pos[0]));
+	ca_connect(&c, 5, 3, 443);
+	ca_hello(&c, 5, 52, 3, 443, "tls/node.bin");
+	ca_conn_ev(&c, TT_REC_SSL_FD, SSL_A, 5);
+	ca_request(&c, 0, SSL_A, 5, "a2-1");
+	ca_response(&c, 0, SSL_A, 5, "a2-1");
+	pipeline__finish(c.p, ++c.ts);
+	check_net(&c.t, "a-1", "10.0.0.1", 443, "http/1.1");
+	check_net(&c.t, "b-1", "10.0.0.2", 443, "h2,http/1.1");
+	check_net(&c.t, "a2-1", "10.0.0.3", 443, "h2");
 	pipeline__free(c.p);
 	lt_free(&c.t);
 }

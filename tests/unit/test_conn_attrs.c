@@ -131,15 +131,12 @@ static void ca_response(struct ca *c, int k, uint64_t ssl, int fd, const char *m
 
 static void check_port(const struct lt *t, const char *model, long long port)
 {
-	char name[64];
-	const struct tt_span *s;
+	const struct tt_span *s = chat_span(t, model);
 
-	snprintf(name, sizeof(name), "chat %s", model);
-	s = find(t, name);
-	if (!ASSERT_OK_PTR(s, name))
+	if (!s)
 		return;
 	ASSERT_STREQ(sattr(s, "server.address"), "llm.internal", "server.address: the Host");
-	ASSERT_EQ(iattr(s, "server.port"), port, name);
+	ASSERT_EQ(iattr(s, "server.port"), port, model);
 }
 
 #define SSL_A 0x7000a0ull
@@ -192,40 +189,19 @@ static void ca_hello(struct ca *c, int fd, uint64_t ino, uint8_t last, uint16_t 
 		     const char *fixture)
 {
 	static uint8_t buf[sizeof(struct tt_tls_hello) + TT_HELLO_MAX];
-	struct tt_tls_hello *h = (void *)buf;
-	uint8_t *p;
-	size_t n = 0;
+	size_t n = hello_rec((void *)buf, PID, ino, fd, ++c->ts, 0x0a000000u | last, port, fixture);
 
-	memset(buf, 0, sizeof(buf));
-	p = test__read_fixture(fixture, &n);
-	if (!ASSERT_OK_PTR(p, fixture))
-		return;
-	if (n > TT_HELLO_MAX)
-		n = TT_HELLO_MAX;
-	memcpy(h->data, p, n);
-	free(p);
-	h->s.h = (struct tt_hdr){ .type = TT_REC_TLS_HELLO, .pid = PID, .tid = PID };
-	h->s.h.ts_ns = ++c->ts;
-	h->s.h.size = (uint32_t)(sizeof(*h) + n);
-	h->s.conn = TT_CONN_SOCK | ino;
-	h->s.fd = fd;
-	h->s.family = 2;
-	h->s.rport = port;
-	h->s.raddr[0] = 10;
-	h->s.raddr[3] = last;
-	h->call_len = h->len = (uint32_t)n;
-	pipeline__record(c->p, h, sizeof(*h) + n);
+	if (n)
+		pipeline__record(c->p, buf, n);
 }
 
 static void check_net(const struct lt *t, const char *model, const char *peer, long long port,
 		      const char *alpn)
 {
-	char name[64];
-	const struct tt_span *s;
+	const struct tt_span *s = chat_span(t, model);
+	const char *name = model;
 
-	snprintf(name, sizeof(name), "chat %s", model);
-	s = find(t, name);
-	if (!ASSERT_OK_PTR(s, name))
+	if (!s)
 		return;
 	ASSERT_STREQ(sattr(s, "network.peer.address"), peer, name);
 	ASSERT_EQ(iattr(s, "network.peer.port"), port, name);

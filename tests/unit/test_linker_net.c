@@ -29,27 +29,9 @@ static void net_hello(struct lt *t, uint32_t pid, uint64_t ino, int fd, uint64_t
 	static uint8_t buf[sizeof(struct tt_tls_hello) + TT_HELLO_MAX];
 	struct tt_tls_hello *h = (void *)buf;
 	struct tls_hello th;
-	uint8_t *p;
-	size_t n = 0;
 
-	memset(buf, 0, sizeof(buf));
-	p = test__read_fixture(fixture, &n);
-	if (!ASSERT_OK_PTR(p, fixture))
+	if (!hello_rec(h, pid, ino, fd, ts, addr, port, fixture))
 		return;
-	if (n > TT_HELLO_MAX)
-		n = TT_HELLO_MAX;
-	memcpy(h->data, p, n);
-	free(p);
-	ev_hdr(&h->s.h, TT_REC_TLS_HELLO, pid, ts);
-	h->s.conn = TT_CONN_SOCK | ino;
-	h->s.fd = fd;
-	h->s.family = 2;
-	h->s.rport = port;
-	h->s.raddr[0] = addr >> 24;
-	h->s.raddr[1] = addr >> 16;
-	h->s.raddr[2] = addr >> 8;
-	h->s.raddr[3] = addr;
-	h->call_len = h->len = n;
 	linker__tls_hello(t->l, &h->s, tls_hello_parse(h->data, h->len, &th) >= 0 ? &th : NULL, 0);
 }
 
@@ -95,12 +77,10 @@ static void str_is(const char *a, const char *b, const char *name, const char *k
 static void check_net(const struct lt *t, const char *model, const char *peer, long long port,
 		      const char *lib, const char *alpn, const char *version)
 {
-	char name[64];
-	const struct tt_span *s;
+	const struct tt_span *s = chat_span(t, model);
+	const char *name = model;
 
-	snprintf(name, sizeof(name), "chat %s", model);
-	s = find(t, name);
-	if (!ASSERT_OK_PTR(s, name))
+	if (!s)
 		return;
 	str_is(sattr(s, "network.peer.address"), peer, name, "network.peer.address");
 	ASSERT_EQ(iattr(s, "network.peer.port"), port, name);

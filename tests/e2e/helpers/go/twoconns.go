@@ -98,7 +98,9 @@ func main() {
 	h2 := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsc,
 		ForceAttemptHTTP2: true}}
 	// one HTTP/1.1 connection: calls to it wait for the one before
-	h1 := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsc, MaxConnsPerHost: 1,
+	// HTTP/1.1 offered through ALPN: each connection's hello names its own protocols
+	tlsh1 := &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}}
+	h1 := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsh1, MaxConnsPerHost: 1,
 		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}}
 	key := args[2]
 	var wg sync.WaitGroup

@@ -175,6 +175,7 @@ void linker_call_where(struct lwhere *w, const struct genai_call *c)
 	w->tls = c->tls;
 	w->src = c->src;
 	w->http_version = c->http_version;
+	w->start_ns = c->start_ns;
 }
 
 void linker_exchange_where(struct lwhere *w, const struct http_exchange *x, char *host, size_t n)
@@ -189,6 +190,7 @@ void linker_exchange_where(struct lwhere *w, const struct http_exchange *x, char
 	w->tls = x->tls;
 	w->src = x->src;
 	w->http_version = x->http_version;
+	w->start_ns = x->req.start_ns;
 }
 
 /* network.protocol.version of an HTTP version as the exchange has it (OTel: "1.1", "2"). */

@@ -155,6 +155,7 @@ struct lwhere {
 	bool tls;
 	uint8_t src;	      /* enum tt_src */
 	uint8_t http_version; /* 10, 11, 20; 0 if unknown */
+	uint64_t start_ns;    /* the request's first byte */
 };
 
 /* What a span says of the connection that carried it (linker_net_attrs). */

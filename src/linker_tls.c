@@ -332,14 +332,14 @@ static bool alpn_offers(const char *alpn, const char *p)
 /*
  * The open connection of lp whose socket carried w: the record cipher's plaintext is keyed by
  * its socket's inode, the OpenSSL API's names its fd (newest first: a missed close leaves an
- * older one with the same fd behind it).
+ * older one with the same fd behind it; one begun after the request is a reuse of its fd).
  */
 static const struct ltls *ltls_exact(const struct lproc *lp, const struct lwhere *w)
 {
 	const struct ltls *t;
 	uint64_t sock;
 
-	if (w->conn & TT_CONN_AEAD) {
+	if (w->src == TT_SRC_AEAD && (w->conn & TT_CONN_AEAD)) {
 		sock = TT_CONN_SOCK | (w->conn & ~TT_CONN_AEAD);
 		for (t = lp->tls; t; t = t->next)
 			if (t->conn == sock)
@@ -349,7 +349,7 @@ static const struct ltls *ltls_exact(const struct lproc *lp, const struct lwhere
 	if (w->fd < 0)
 		return NULL;
 	for (t = lp->tls; t; t = t->next)
-		if (t->fd == w->fd)
+		if (t->fd == w->fd && t->start_ns <= w->start_ns)
 			return t;
 	return NULL;
 }
@@ -369,6 +369,8 @@ static bool ltls_names(const struct ltls *t, const char *host)
 /* t may have carried w: a connection to the call's server (and to its peer, when known). */
 static bool ltls_may_carry(const struct ltls *t, const struct lwhere *w, bool need_h2)
 {
+	if (t->start_ns > w->start_ns)
+		return false; /* begun after the request */
 	if (w->peer[0] && (strcmp(t->peer, w->peer) || t->port != w->peer_port))
 		return false;
 	if (w->port && t->port != w->port)
@@ -424,13 +426,18 @@ void ltls_net(const struct lproc *lp, const struct lwhere *w, struct lnet *n)
 	if (!w->tls)
 		return;
 	n->library = tls_library(w->src);
-	t = lp ? ltls_exact(lp, w) : NULL;
+	if (!lp)
+		return;
+	/* a socket named but not found (its hello not seen): no other connection is it */
+	if (w->fd < 0 && !(w->src == TT_SRC_AEAD && (w->conn & TT_CONN_AEAD))) {
+		ltls_agree(lp, w, n);
+		return;
+	}
+	t = ltls_exact(lp, w);
 	if (t) {
 		snprintf(n->peer, sizeof(n->peer), "%s", t->peer);
 		n->peer_port = t->port;
 		snprintf(n->alpn, sizeof(n->alpn), "%s", t->alpn);
-	} else if (lp) {
-		ltls_agree(lp, w, n);
 	}
 }
 

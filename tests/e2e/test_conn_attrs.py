@@ -167,13 +167,13 @@ def two_servers(cmd, want=None, net=None):
         eq(s.get("server.port"), port, what + ": server.port")
         if net is None:
             continue
-        h2 = model.startswith("h2-")
+        over_h2 = model.startswith("h2-")
         eq(net_attrs(s), {"server.address": "127.0.0.1", "server.port": port,
                           "network.peer.address": "127.0.0.1", "network.peer.port": port,
                           "network.protocol.name": "http",
-                          "network.protocol.version": "2" if h2 else "1.1",
+                          "network.protocol.version": "2" if over_h2 else "1.1",
                           "tracetree.tls.library": net[0],
-                          "tracetree.tls.alpn": net[1][0 if h2 else 1]}, what)
+                          "tracetree.tls.alpn": net[1][0 if over_h2 else 1]}, what)
     check(KEY not in open(out).read(), "the API key never leaves the tracer")
     if net is not None:
         check_replay(work, work.file("capture.ttcap"), chats)
@@ -191,11 +191,11 @@ CHURN = 12
 def test_go_connection_after_connection():
     """One call per connection, each closed before the next, HTTP/2 and HTTP/1.1 in turn: a
     new connection whose *tls.Conn has the address of a closed one is a connection of its
-    own, with its own protocol and server."""
+    own, with its own protocol, server, peer and ALPN."""
     client = go_helper("twoconns")
     two_servers(lambda h2, h1: [client, "-churn", h2, h1, KEY, str(CHURN)],
                 (["h2-%d" % i for i in range(0, CHURN, 2)],
-                 ["h1-%d" % i for i in range(1, CHURN, 2)]))
+                 ["h1-%d" % i for i in range(1, CHURN, 2)]), GO_NET)
 
 
 def test_node_h2_and_h1_two_ports():

@@ -167,6 +167,9 @@ void test_linker_net_by_socket(void)
 	net_close(&t, 100, 7, 5, 1500);
 	net_hello(&t, 100, 9, 5, 1600, 0x0a000003, 8443, "tls/node.bin");
 	net_call(&t, 100, 1700, "fd-5-again", TT_SRC_SSL_EX, "llm.example.test", 8443, 20, 5, 0xb0);
+	/* a request on fd 5 begun before that connection (the old one's, delivered late): not
+	 * the new connection's, nor another's (fd 6 is another socket) */
+	net_call(&t, 100, 1550, "fd-5-late", TT_SRC_SSL_EX, "llm.example.test", 443, 11, 5, 0xe0);
 	/* rustls over aws-lc: keyed by the socket's inode */
 	net_call(&t, 100, 1800, "aead", TT_SRC_AEAD, "llm.example.test", 443, 11, -1,
 		 TT_CONN_AEAD | 8);
@@ -177,6 +180,7 @@ void test_linker_net_by_socket(void)
 	check_net(&t, "fd-6", "10.0.0.2", 443, "openssl", "h2,http/1.1", "1.1");
 	check_net(&t, "fd-5", "10.0.0.1", 443, "openssl", "http/1.1", "1.1");
 	check_net(&t, "fd-5-again", "10.0.0.3", 8443, "openssl", "h2", "2");
+	check_net(&t, "fd-5-late", NULL, -1, "openssl", NULL, "1.1");
 	check_net(&t, "aead", "10.0.0.2", 443, "aws-lc", "h2,http/1.1", "1.1");
 	check_net(&t, "plain", "127.0.0.1", 8080, NULL, NULL, "1.0");
 	lt_free(&t);

@@ -59,6 +59,7 @@ func churn(h2url, h1url, key string, calls int) {
 		url, model, major := h2url, fmt.Sprintf("h2-%d", i), 2
 		if i%2 == 1 {
 			tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+			tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
 			url, model, major = h1url, fmt.Sprintf("h1-%d", i), 1
 		} else {
 			tr.ForceAttemptHTTP2 = true

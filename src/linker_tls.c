@@ -428,11 +428,11 @@ void ltls_net(const struct lproc *lp, const struct lwhere *w, struct lnet *n)
 	n->library = tls_library(w->src);
 	if (!lp)
 		return;
-	/* a socket named but not found (its hello not seen): no other connection is it */
 	if (w->fd < 0 && !(w->src == TT_SRC_AEAD && (w->conn & TT_CONN_AEAD))) {
 		ltls_agree(lp, w, n);
 		return;
 	}
+	/* the socket is named: its connection, or (its hello not seen) none, never another */
 	t = ltls_exact(lp, w);
 	if (t) {
 		snprintf(n->peer, sizeof(n->peer), "%s", t->peer);

@@ -141,6 +141,13 @@ struct genai_call {
 	/* Where to. */
 	char *server_address; /* Host header name, else the peer address */
 	int server_port;      /* 0 if unknown */
+	/* The connection that carried it, as the exchange has it (linker: network.*, tls.*). */
+	int fd;		    /* socket fd, -1 if unknown */
+	char peer_addr[64]; /* numeric peer address, "" if unknown */
+	uint16_t peer_port; /* 0 if unknown */
+	bool tls;
+	uint8_t src;	      /* enum tt_src */
+	uint8_t http_version; /* 10, 11, 20; 0 if unknown */
 
 	/* Tools. */
 	struct genai_tool_call *tool_calls; /* asked for by the response, in order */

@@ -95,6 +95,8 @@ struct http_exchange {
 	uint16_t peer_port; /* 0 if unknown */
 	uint64_t seq;	    /* exchange number on this connection, from 0 */
 	bool tls;
+	uint8_t src;	      /* enum tt_src of the connection's bytes: the TLS library's probes */
+	uint8_t http_version; /* 10, 11 (HTTP/1.x) or 20 (HTTP/2); 0 when not known */
 
 	/* Request. */
 	char *method;

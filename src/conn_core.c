@@ -27,6 +27,9 @@ void conn_stamp(const struct conn *c, struct http_exchange *x)
 	memcpy(x->peer_addr, c->peer, sizeof(x->peer_addr));
 	x->peer_port = c->port;
 	x->tls = c->tls;
+	x->src = c->src;
+	if (c->proto == P_HTTP2)
+		x->http_version = 20;
 	if (c->server_side)
 		x->flags |= HTTP_X_SERVER_SIDE;
 }

@@ -302,6 +302,7 @@ static int fill_request(struct http_exchange *x, const struct http1_head *hd)
 	const struct http1_field *host = http1_head_field(hd, "host");
 
 	x->method = strndup(hd->method, hd->method_len);
+	x->http_version = hd->minor ? 11 : 10;
 	x->target = redact_target(hd->target, hd->target_len);
 	if (host)
 		x->host = strndup(host->value, host->value_len);

@@ -76,7 +76,8 @@ struct conn {
 	int fd;
 	char peer[64];
 	uint16_t port;
-	bool tls; /* its records are TLS plaintext, not a plain socket's */
+	bool tls;    /* its records are TLS plaintext, not a plain socket's */
+	uint8_t src; /* enum tt_src of its records */
 	enum conn_proto proto;
 	bool server_side;
 	bool midstream;	      /* tracing began inside it: looking for a first message */

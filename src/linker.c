@@ -374,6 +374,7 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 	struct tt_span *s;
 	uint64_t start_ns;
 	uint8_t id[8];
+	struct lwhere w;
 	struct ltp tp;
 	bool local;
 	size_t i;
@@ -413,6 +414,10 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 		s->start_ns = c->start_ns;
 		s->end_ns = c->end_ns;
 		linker_call_attrs(s, c);
+		linker_call_where(&w, c);
+		/* of the connection that carried it (of lp's, the process that made it) */
+		if (ltls_net_attrs(s, lp, &w))
+			tt_debug("linker: pid=%u: no memory for connection attributes\n", c->pid);
 		llm_emit(l, lp, ltr ? ltr : tr, s);
 	}
 	if (ltr)

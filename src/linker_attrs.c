@@ -169,6 +169,70 @@ static void http_server(const struct http_exchange *x, char *addr, size_t n, int
 		*port = x->peer_port ? x->peer_port : (x->tls ? 443 : 80);
 }
 
+void linker_call_where(struct lwhere *w, const struct genai_call *c)
+{
+	memset(w, 0, sizeof(*w));
+	w->conn = c->conn;
+	w->fd = c->fd;
+	w->peer = c->peer_addr;
+	w->peer_port = c->peer_port;
+	w->host = c->server_address ? c->server_address : "";
+	w->port = c->server_port;
+	w->tls = c->tls;
+	w->src = c->src;
+	w->http_version = c->http_version;
+	w->start_ns = c->start_ns;
+}
+
+void linker_exchange_where(struct lwhere *w, const struct http_exchange *x, char *host, size_t n)
+{
+	memset(w, 0, sizeof(*w));
+	http_server(x, host, n, &w->port);
+	w->conn = x->conn;
+	w->fd = x->fd;
+	w->peer = x->peer_addr;
+	w->peer_port = x->peer_port;
+	w->host = host;
+	w->tls = x->tls;
+	w->src = x->src;
+	w->http_version = x->http_version;
+	w->start_ns = x->req.start_ns;
+}
+
+/* network.protocol.version of an HTTP version as the exchange has it (OTel: "1.1", "2"). */
+static const char *http_version_text(uint8_t v)
+{
+	switch (v) {
+	case 10:
+		return "1.0";
+	case 11:
+		return "1.1";
+	case 20:
+		return "2";
+	default:
+		return NULL;
+	}
+}
+
+int linker_net_attrs(struct attr_list *a, const struct lnet *n)
+{
+	const char *v = http_version_text(n->http_version);
+	int err = 0;
+
+	if (n->peer[0]) {
+		err |= attrs_set_str(a, "network.peer.address", n->peer);
+		if (n->peer_port)
+			err |= attrs_set_int(a, "network.peer.port", n->peer_port);
+	}
+	err |= attrs_set_str(a, "network.protocol.name", "http");
+	if (v)
+		err |= attrs_set_str(a, "network.protocol.version", v);
+	err |= set_str(a, "tracetree.tls.library", n->library);
+	if (n->alpn[0])
+		err |= attrs_set_str(a, "tracetree.tls.alpn", n->alpn);
+	return err ? -ENOMEM : 0;
+}
+
 /* What a client or server HTTP span says of bytes the capture lost or cut. */
 static int exchange_flag_attrs(struct attr_list *a, const struct http_exchange *x)
 {
@@ -323,7 +387,6 @@ int linker_mcp_attrs(struct tt_span *s, const struct http_exchange *x, const str
 		err |= attrs_set_str(a, "server.address", addr);
 	err |= attrs_set_int(a, "server.port", port);
 	err |= attrs_set_str(a, "network.transport", "tcp");
-	err |= attrs_set_str(a, "network.protocol.name", "http");
 	if (x->status > 0)
 		err |= attrs_set_int(a, "http.response.status_code", x->status);
 	if (content && m->tool_name) {

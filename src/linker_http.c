@@ -178,6 +178,17 @@ static struct tt_span *lclient_span(struct linker *l, struct lproc *lp,
 	return s;
 }
 
+/* The attributes of the connection that carried client exchange x of lp. */
+static int lclient_net_attrs(struct tt_span *s, const struct lproc *lp,
+			     const struct http_exchange *x)
+{
+	struct lwhere w;
+	char host[320];
+
+	linker_exchange_where(&w, x, host, sizeof(host));
+	return ltls_net_attrs(s, lp, &w);
+}
+
 /* Hands the CLIENT span s on: to its local server's trace (local), else to trace. */
 static void lclient_emit(struct linker *l, struct ltrace *local, struct ltrace *trace,
 			 struct tt_span *s)
@@ -239,7 +250,8 @@ int linker__add_http(struct linker *l, const struct http_exchange *x, const char
 	exchange_times(s, lp, x);
 	exchange_query(&q, s, x, url);
 	lspan_parent(s, lwork_parent(l, lp, &q, x->tid, &tp, NULL, &tr));
-	linker_http_attrs(s, x);
+	if (linker_http_attrs(s, x) || lclient_net_attrs(s, lp, x))
+		tt_debug("linker: pid=%u: no memory for HTTP span attributes\n", x->pid);
 	lclient_emit(l, local, tr, s);
 	return 0;
 }
@@ -284,6 +296,7 @@ int linker__add_mcp(struct linker *l, const struct http_exchange *x, const struc
 	q.text[0] = m->arguments;
 	lspan_parent(s, lwork_parent(l, lp, &q, x->tid, &tp, &t, &tr));
 	err = linker_mcp_attrs(s, x, m, l->o.capture_content);
+	err = err ?: lclient_net_attrs(s, lp, x);
 	if (!err && t && t->call_id && m->tool_name && strstr(t->name, m->tool_name))
 		err = attrs_set_str(&s->attrs, "gen_ai.tool.call.id", t->call_id);
 	if (err)

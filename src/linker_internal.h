@@ -136,11 +136,38 @@ struct ltls {
 	uint64_t conn;
 	uint64_t start_ns;
 	uint32_t tid;
+	int32_t fd; /* its socket's fd in the process */
 	uint16_t port;
 	char peer[48]; /* peer address text */
 	char sni[256]; /* server_name of the hello, "" when none */
 	char alpn[64]; /* protocols offered, "" when none */
 	bool local;    /* the peer is a loopback address */
+};
+
+/*
+ * The connection a call or request went over, as its exchange knows it: what finds its TLS
+ * connection (ltls_net) when the plaintext is not tied to a socket.
+ */
+struct lwhere {
+	uint64_t conn;	  /* the exchange's connection key */
+	int fd;		  /* its socket, -1 if unknown */
+	const char *peer; /* numeric peer address, "" if unknown */
+	uint16_t peer_port;
+	const char *host; /* server.address of the call ("" if unknown) */
+	int port;	  /* server.port (0 if unknown) */
+	bool tls;
+	uint8_t src;	      /* enum tt_src */
+	uint8_t http_version; /* 10, 11, 20; 0 if unknown */
+	uint64_t start_ns;    /* the request's first byte */
+};
+
+/* What a span says of the connection that carried it (linker_net_attrs). */
+struct lnet {
+	char peer[64]; /* network.peer.address, "" when not known */
+	uint16_t peer_port;
+	char alpn[64];	     /* protocols the ClientHello offered, "" when none or not known */
+	const char *library; /* static: the TLS library the plaintext was read from, or NULL */
+	uint8_t http_version;
 };
 
 struct lproc {
@@ -361,11 +388,26 @@ void ltls_free_all(struct lproc *lp);
  * connection that could not be read (ltrace.blind), or lp has one open that would keep it.
  */
 bool ltls_blind(const struct lproc *lp);
+/*
+ * What a span of lp's work over connection w says of it: the exchange's peer and protocol,
+ * and, over TLS, the library and the TLS connection (the ClientHello's ALPN; its peer when the
+ * exchange had none) of that very connection: by its socket when known, else the open TLS
+ * connections of lp to the call's server, with what they all agree on.
+ */
+void ltls_net(const struct lproc *lp, const struct lwhere *w, struct lnet *n);
+/* ltls_net's attributes on s (0 or -ENOMEM). */
+int ltls_net_attrs(struct tt_span *s, const struct lproc *lp, const struct lwhere *w);
 
 /* ---- linker_attrs.c: span attributes (0 or -ENOMEM) ---- */
 
 /* Attributes and status of the LLM span of c. */
 int linker_call_attrs(struct tt_span *s, const struct genai_call *c);
+/* The connection of call c (w points into c). */
+void linker_call_where(struct lwhere *w, const struct genai_call *c);
+/* The connection of exchange x (w points into x and host, room for server.address). */
+void linker_exchange_where(struct lwhere *w, const struct http_exchange *x, char *host, size_t n);
+/* network.peer.*, network.protocol.* and tracetree.tls.* of n. */
+int linker_net_attrs(struct attr_list *a, const struct lnet *n);
 /* Attributes and status of the HTTP client span of x. */
 int linker_http_attrs(struct tt_span *s, const struct http_exchange *x);
 /* Attributes and status of the SERVER span of an inbound request x. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sys/socket.h>
 
@@ -121,6 +122,7 @@ static void hello_fields(struct ltls *t, const struct tt_sock *s, const struct t
 	if (tt_rec_addr(s->family, s->raddr, t->peer, sizeof(t->peer)))
 		snprintf(t->peer, sizeof(t->peer), "unknown");
 	t->port = s->rport;
+	t->fd = s->fd;
 	t->local = addr_loopback(s->family, s->raddr);
 	if (!th)
 		return;
@@ -285,4 +287,164 @@ void ltls_free_all(struct lproc *lp)
 		free(t);
 	}
 	lp->n_tls = 0;
+}
+
+/* ---- the TLS connection of a captured call ---- */
+
+/*
+ * The TLS library whose probes read plaintext of src: the names of tracetree-bpf doctor's
+ * targets. SSL_read/SSL_write are the OpenSSL API, which BoringSSL and LibreSSL share.
+ */
+static const char *tls_library(uint8_t src)
+{
+	switch (src) {
+	case TT_SRC_SSL:
+	case TT_SRC_SSL_EX:
+		return "openssl";
+	case TT_SRC_GNUTLS:
+		return "gnutls";
+	case TT_SRC_NSS:
+		return "nss";
+	case TT_SRC_GOTLS:
+		return "gotls";
+	case TT_SRC_AEAD:
+		return "aws-lc";
+	default:
+		return NULL;
+	}
+}
+
+/* Whether an ALPN list ("h2,http/1.1") offers protocol p. */
+static bool alpn_offers(const char *alpn, const char *p)
+{
+	size_t n = strlen(p);
+
+	while (*alpn) {
+		size_t k = strcspn(alpn, ",");
+
+		if (k == n && !memcmp(alpn, p, n))
+			return true;
+		alpn += k + (alpn[k] == ',');
+	}
+	return false;
+}
+
+/*
+ * The open connection of lp whose socket carried w: the record cipher's plaintext is keyed by
+ * its socket's inode, the OpenSSL API's names its fd (newest first: a missed close leaves an
+ * older one with the same fd behind it; one begun after the request is a reuse of its fd).
+ */
+static const struct ltls *ltls_exact(const struct lproc *lp, const struct lwhere *w)
+{
+	const struct ltls *t;
+	uint64_t sock;
+
+	if (w->src == TT_SRC_AEAD && (w->conn & TT_CONN_AEAD)) {
+		sock = TT_CONN_SOCK | (w->conn & ~TT_CONN_AEAD);
+		for (t = lp->tls; t; t = t->next)
+			if (t->conn == sock)
+				return t;
+		return NULL;
+	}
+	if (w->fd < 0)
+		return NULL;
+	for (t = lp->tls; t; t = t->next)
+		if (t->fd == w->fd && t->start_ns <= w->start_ns)
+			return t;
+	return NULL;
+}
+
+/* host (a Host header's name, an IPv6 address maybe in brackets) names t's server. */
+static bool ltls_names(const struct ltls *t, const char *host)
+{
+	size_t n = strlen(host);
+
+	if (!strcasecmp(t->sni, host))
+		return true;
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+		return strlen(t->peer) == n - 2 && !memcmp(t->peer, host + 1, n - 2);
+	return !strcmp(t->peer, host);
+}
+
+/* t may have carried w: a connection to the call's server (and to its peer, when known). */
+static bool ltls_may_carry(const struct ltls *t, const struct lwhere *w, bool need_h2)
+{
+	if (t->start_ns > w->start_ns)
+		return false; /* begun after the request */
+	if (w->peer[0] && (strcmp(t->peer, w->peer) || t->port != w->peer_port))
+		return false;
+	if (w->port && t->port != w->port)
+		return false;
+	if (w->host[0] && !ltls_names(t, w->host))
+		return false;
+	/* HTTP/2 over TLS is negotiated: its connection offered h2 */
+	return !need_h2 || alpn_offers(t->alpn, "h2");
+}
+
+/*
+ * The plaintext of Go's crypto/tls and of node's memory BIOs names no socket: of the open
+ * connections that may have carried w, what they all say (one: all of it).
+ */
+static void ltls_agree(const struct lproc *lp, const struct lwhere *w, struct lnet *n)
+{
+	const struct ltls *t, *first = NULL;
+	bool need_h2 = false, same_peer = true, same_alpn = true;
+
+	if (w->http_version == 20)
+		for (t = lp->tls; t && !need_h2; t = t->next)
+			need_h2 = ltls_may_carry(t, w, false) && alpn_offers(t->alpn, "h2");
+	for (t = lp->tls; t; t = t->next) {
+		if (!ltls_may_carry(t, w, need_h2))
+			continue;
+		if (!first) {
+			first = t;
+			continue;
+		}
+		same_peer = same_peer && !strcmp(t->peer, first->peer) && t->port == first->port;
+		same_alpn = same_alpn && !strcmp(t->alpn, first->alpn);
+	}
+	if (!first)
+		return;
+	if (same_peer && !n->peer[0]) {
+		snprintf(n->peer, sizeof(n->peer), "%s", first->peer);
+		n->peer_port = first->port;
+	}
+	if (same_alpn)
+		snprintf(n->alpn, sizeof(n->alpn), "%s", first->alpn);
+}
+
+void ltls_net(const struct lproc *lp, const struct lwhere *w, struct lnet *n)
+{
+	const struct ltls *t;
+
+	memset(n, 0, sizeof(*n));
+	n->http_version = w->http_version;
+	if (w->peer[0]) {
+		snprintf(n->peer, sizeof(n->peer), "%s", w->peer);
+		n->peer_port = w->peer_port;
+	}
+	if (!w->tls)
+		return;
+	n->library = tls_library(w->src);
+	if (!lp)
+		return;
+	if (w->fd < 0 && !(w->src == TT_SRC_AEAD && (w->conn & TT_CONN_AEAD))) {
+		ltls_agree(lp, w, n);
+		return;
+	}
+	/* the socket is named: its connection, or (its hello not seen) none, never another */
+	t = ltls_exact(lp, w);
+	if (t) {
+		snprintf(n->peer, sizeof(n->peer), "%s", t->peer);
+		n->peer_port = t->port;
+		snprintf(n->alpn, sizeof(n->alpn), "%s", t->alpn);
+	}
+}
+
+int ltls_net_attrs(struct tt_span *s, const struct lproc *lp, const struct lwhere *w)
+{
+	struct lnet n;
+
+	ltls_net(lp, w, &n);
+	return linker_net_attrs(&s->attrs, &n);
 }

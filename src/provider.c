@@ -530,6 +530,12 @@ static int call_init(struct genai_call *c, const struct http_exchange *x,
 	c->tid = x->tid;
 	c->conn = x->conn;
 	c->seq = x->seq;
+	c->fd = x->fd;
+	memcpy(c->peer_addr, x->peer_addr, sizeof(c->peer_addr));
+	c->peer_port = x->peer_port;
+	c->tls = x->tls;
+	c->src = x->src;
+	c->http_version = x->http_version;
 	c->start_ns = x->req.start_ns;
 	c->end_ns = x->resp.end_ns ? x->resp.end_ns : x->req.end_ns;
 	c->provider_name = m->provider;

@@ -2,7 +2,8 @@
 """Every connection-derived attribute of a span is the call's own connection's: a client with
 two TLS connections open at once to two servers (HTTP/2 to tests/e2e/h2_server.mjs, HTTP/1.1 to
 tools/fake_llm.py), calls in flight on both, each call's model naming its connection ("h2-N",
-"h1-N"): every chat span has the port of the server that answered it. Go (net/http over
+"h1-N"): every chat span has the port of the server that answered it, and its connection's peer,
+HTTP version, TLS library and ALPN (also in a replay of the capture). Go (net/http over
 crypto/tls, tests/e2e/helpers/go/twoconns.go) and node (http2 and https). And Go making one
 call per connection, closed in turn (twoconns -churn): a new connection under a closed one's
 *tls.Conn address is a connection of its own.
@@ -60,6 +61,8 @@ const [h2url, h1url, key, rounds] = process.argv.slice(1);
 const s = http2.connect(h2url, { rejectUnauthorized: false });
 s.on('error', (e) => { console.error(e); process.exit(1); });
 const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+// offered in its ClientHello: the span of each call names its own connection's
+const alpn = ['http/1.1'];
 const body = (model, stream) => JSON.stringify({ model, stream,
 	messages: [{ role: 'user', content: 'which connection carried ' + model }],
 	stream_options: stream ? { include_usage: true } : undefined });
@@ -79,6 +82,7 @@ function h1call(model, stream) {
 	return new Promise((res, rej) => {
 		const u = new URL(h1url + '/v1/chat/completions');
 		const r = https.request(u, { method: 'POST', agent, rejectUnauthorized: false,
+			ALPNProtocols: alpn,
 			headers: { 'content-type': 'application/json',
 				   authorization: 'Bearer ' + key } }, (resp) => {
 			let n = 0;
@@ -102,10 +106,39 @@ function h1call(model, stream) {
 """
 
 
-def two_servers(cmd, want=None):
+# What the connections of each client say of themselves: its TLS library (the probes that read
+# the plaintext) and the ALPN each connection offered, (HTTP/2 one, HTTP/1.1 one).
+GO_NET = ("gotls", ("h2,http/1.1", "http/1.1"))
+NODE_NET = ("openssl", ("h2", "http/1.1"))
+
+
+def net_attrs(s):
+    """The connection attributes of span s."""
+    return {k: s.get(k) for k in ("server.address", "server.port", "network.peer.address",
+                                  "network.peer.port", "network.protocol.name",
+                                  "network.protocol.version", "tracetree.tls.library",
+                                  "tracetree.tls.alpn")}
+
+
+def check_replay(work, cap, chats):
+    """tracetree-bpf replay of the capture gives every chat span the attributes it had live."""
+    rout = work.file("replay.jsonl")
+    p = subprocess.run([TRACER, "replay", cap, "-o", rout, "--format", "none"],
+                       capture_output=True, timeout=120)
+    eq(p.returncode, 0, "replay exit status (stderr: %s)" % p.stderr.decode()[-1000:])
+    models = {s.get("gen_ai.request.model") for s in chats}
+    got = {s.get("gen_ai.request.model"): net_attrs(s) for s in otlp.load(rout).spans
+           if s.get("gen_ai.request.model") in models}
+    eq(got, {s.get("gen_ai.request.model"): net_attrs(s) for s in chats},
+       "connection attributes, replay vs live")
+
+
+def two_servers(cmd, want=None, net=None):
     """Runs cmd(h2_url, h1_url) under the tracer with both servers up; checks every chat span
     against the server that answered its call (want: the models' suffixes, default those of
-    ROUNDS rounds of twoconns)."""
+    ROUNDS rounds of twoconns; net: (TLS library, (ALPN of the HTTP/2 connection, of the
+    HTTP/1.1 one)), checked with the peer and the protocol version, and in a replay of the
+    capture)."""
     work = Workdir()
     h2 = H2Server(work)
     try:
@@ -132,13 +165,24 @@ def two_servers(cmd, want=None):
         what = "chat %s (%s)" % (model, "HTTP/2" if model.startswith("h2-") else "HTTP/1.1")
         eq(s.get("server.address"), "127.0.0.1", what + ": server.address")
         eq(s.get("server.port"), port, what + ": server.port")
+        if net is None:
+            continue
+        over_h2 = model.startswith("h2-")
+        eq(net_attrs(s), {"server.address": "127.0.0.1", "server.port": port,
+                          "network.peer.address": "127.0.0.1", "network.peer.port": port,
+                          "network.protocol.name": "http",
+                          "network.protocol.version": "2" if over_h2 else "1.1",
+                          "tracetree.tls.library": net[0],
+                          "tracetree.tls.alpn": net[1][0 if over_h2 else 1]}, what)
     check(KEY not in open(out).read(), "the API key never leaves the tracer")
+    if net is not None:
+        check_replay(work, work.file("capture.ttcap"), chats)
     return t, chats
 
 
 def test_go_h2_and_h1_two_ports():
     client = go_helper("twoconns")
-    two_servers(lambda h2, h1: [client, h2, h1, KEY, str(ROUNDS)])
+    two_servers(lambda h2, h1: [client, h2, h1, KEY, str(ROUNDS)], net=GO_NET)
 
 
 CHURN = 12
@@ -147,17 +191,18 @@ CHURN = 12
 def test_go_connection_after_connection():
     """One call per connection, each closed before the next, HTTP/2 and HTTP/1.1 in turn: a
     new connection whose *tls.Conn has the address of a closed one is a connection of its
-    own, with its own protocol and server."""
+    own, with its own protocol, server, peer and ALPN."""
     client = go_helper("twoconns")
     two_servers(lambda h2, h1: [client, "-churn", h2, h1, KEY, str(CHURN)],
                 (["h2-%d" % i for i in range(0, CHURN, 2)],
-                 ["h1-%d" % i for i in range(1, CHURN, 2)]))
+                 ["h1-%d" % i for i in range(1, CHURN, 2)]), GO_NET)
 
 
 def test_node_h2_and_h1_two_ports():
     if not os.path.exists("/usr/bin/node"):
         raise Skip("/usr/bin/node missing")
-    two_servers(lambda h2, h1: ["/usr/bin/node", "-e", NODE_TWO, h2, h1, KEY, str(ROUNDS)])
+    two_servers(lambda h2, h1: ["/usr/bin/node", "-e", NODE_TWO, h2, h1, KEY, str(ROUNDS)],
+                net=NODE_NET)
 
 
 def run_all(work, out, fn, args=()):

@@ -158,6 +158,18 @@ static inline bool id_is(const uint8_t *id, size_t n, const char *hex)
 	return !strcmp(buf, hex);
 }
 
+/* The span of the chat call for model ("chat MODEL"), asserted to be there. */
+static inline const struct tt_span *chat_span(const struct lt *t, const char *model)
+{
+	char name[64];
+	const struct tt_span *s;
+
+	snprintf(name, sizeof(name), "chat %s", model);
+	s = find(t, name);
+	ASSERT_OK_PTR(s, name);
+	return s;
+}
+
 static inline bool same_trace(const struct tt_span *a, const struct tt_span *b)
 {
 	return a && b && !memcmp(a->trace_id, b->trace_id, 16);
@@ -277,6 +289,39 @@ static inline void ev_exit(struct lt *t, uint32_t pid, uint64_t start, uint64_t 
 	x.start_ns = start;
 	x.exit_code = status;
 	linker__exit(t->l, &x);
+}
+
+/*
+ * A TLS_HELLO record in buf (room for TT_HELLO_MAX bytes after it): the ClientHello of a
+ * recorded fixture, sent by pid at ts on its socket inode ino, fd fd, to IPv4 addr:port. Its
+ * size, 0 (asserted) when the fixture is missing.
+ */
+static inline size_t hello_rec(struct tt_tls_hello *h, uint32_t pid, uint64_t ino, int fd,
+			       uint64_t ts, uint32_t addr, uint16_t port, const char *fixture)
+{
+	uint8_t *p;
+	size_t n = 0;
+
+	memset(h, 0, sizeof(*h));
+	p = test__read_fixture(fixture, &n);
+	if (!ASSERT_OK_PTR(p, fixture))
+		return 0;
+	if (n > TT_HELLO_MAX)
+		n = TT_HELLO_MAX;
+	memcpy(h->data, p, n);
+	free(p);
+	ev_hdr(&h->s.h, TT_REC_TLS_HELLO, pid, ts);
+	h->s.h.size = (uint32_t)(sizeof(*h) + n);
+	h->s.conn = TT_CONN_SOCK | ino;
+	h->s.fd = fd;
+	h->s.family = 2;
+	h->s.rport = port;
+	h->s.raddr[0] = addr >> 24;
+	h->s.raddr[1] = addr >> 16;
+	h->s.raddr[2] = addr >> 8;
+	h->s.raddr[3] = addr;
+	h->call_len = h->len = (uint32_t)n;
+	return sizeof(*h) + n;
 }
 
 /* ---- LLM calls ---- */

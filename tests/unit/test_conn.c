@@ -176,6 +176,7 @@ void test_conn_fixture_curl(void)
 	xt_plain_body_is(&s.x[0]->resp, JSON_BODY, "response body 0");
 	ASSERT_EQ(s.x[0]->tid, 300, "tid of the writer");
 	ASSERT_EQ(s.x[0]->fd, 7, "fd");
+	ASSERT_EQ(s.x[0]->http_version, 11, "HTTP/1.1");
 
 	ASSERT_STREQ(s.x[1]->method, "GET", "method 1");
 	ASSERT_STREQ(s.x[1]->target, "/v1/trailers", "target 1");

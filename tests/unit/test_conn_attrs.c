@@ -6,6 +6,7 @@
  * headers without a port so that server.port comes from the connection's peer.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "linker_test.h"
@@ -130,15 +131,12 @@ static void ca_response(struct ca *c, int k, uint64_t ssl, int fd, const char *m
 
 static void check_port(const struct lt *t, const char *model, long long port)
 {
-	char name[64];
-	const struct tt_span *s;
+	const struct tt_span *s = chat_span(t, model);
 
-	snprintf(name, sizeof(name), "chat %s", model);
-	s = find(t, name);
-	if (!ASSERT_OK_PTR(s, name))
+	if (!s)
 		return;
 	ASSERT_STREQ(sattr(s, "server.address"), "llm.internal", "server.address: the Host");
-	ASSERT_EQ(iattr(s, "server.port"), port, name);
+	ASSERT_EQ(iattr(s, "server.port"), port, model);
 }
 
 #define SSL_A 0x7000a0ull
@@ -182,6 +180,80 @@ void test_conn_attrs_own_connection(void)
 	check_port(&c.t, "b-2", 2222);
 	check_port(&c.t, "a2-1", 3333);
 	check_port(&c.t, "c-1", 4444);
+	pipeline__free(c.p);
+	lt_free(&c.t);
+}
+
+/* fd's socket (inode ino) starts TLS to 10.0.0.last:port with the ClientHello of fixture. */
+static void ca_hello(struct ca *c, int fd, uint64_t ino, uint8_t last, uint16_t port,
+		     const char *fixture)
+{
+	static uint8_t buf[sizeof(struct tt_tls_hello) + TT_HELLO_MAX];
+	size_t n = hello_rec((void *)buf, PID, ino, fd, ++c->ts, 0x0a000000u | last, port, fixture);
+
+	if (n)
+		pipeline__record(c->p, buf, n);
+}
+
+static void check_net(const struct lt *t, const char *model, const char *peer, long long port,
+		      const char *alpn)
+{
+	const struct tt_span *s = chat_span(t, model);
+	const char *name = model;
+
+	if (!s)
+		return;
+	ASSERT_STREQ(sattr(s, "network.peer.address"), peer, name);
+	ASSERT_EQ(iattr(s, "network.peer.port"), port, name);
+	ASSERT_STREQ(sattr(s, "tracetree.tls.library"), "openssl", name);
+	ASSERT_STREQ(sattr(s, "tracetree.tls.alpn"), alpn, name);
+	ASSERT_STREQ(sattr(s, "network.protocol.name"), "http", name);
+	ASSERT_STREQ(sattr(s, "network.protocol.version"), "1.1", name);
+}
+
+/*
+ * Through the pipeline: the exchange's socket, TLS library and HTTP version reach the span of
+ * its call, with the ALPN of that socket's ClientHello; two connections to one server, calls
+ * in flight on both, one connection's fd reused by the next.
+ */
+void test_conn_attrs_tls_connection(void)
+{
+	struct ca c;
+
+	if (!ca_open(&c))
+		return;
+	ca_connect(&c, 5, 1, 443);
+	ca_connect(&c, 6, 2, 443);
+	ca_hello(&c, 5, 51, 1, 443, "tls/python.bin");
+	ca_hello(&c, 6, 61, 2, 443, "tls/curl.bin");
+	ca_conn_ev(&c, TT_REC_SSL_FD, SSL_A, 5);
+	ca_conn_ev(&c, TT_REC_SSL_FD, SSL_B, 6);
+	ca_request(&c, 0, SSL_A, 5, "a-1");
+	ca_request(&c, 1, SSL_B, 6, "b-1");
+	ca_response(&c, 1, SSL_B, 6, "b-1");
+	ca_response(&c, 0, SSL_A, 5, "a-1");
+	/* A ends; fd 5 is a new connection, of another client (node's hello), SSL_A again */
+	ca_conn_ev(&c, TT_REC_CLOSE, SSL_A, -1);
+	{
+		struct tt_tls_close r = {
+			.h = { .type = TT_REC_TLS_CLOSE, .size = sizeof(r), .pid = PID, .tid = PID },
+			.conn = TT_CONN_SOCK | 51,
+			.fd = 5,
+		};
+
+		r.h.ts_ns = ++c.ts;
+		pipeline__record(c.p, &r, sizeof(r));
+	}
+	memset(c.pos[0], 0, sizeof(c.pos[0]));
+	ca_connect(&c, 5, 3, 443);
+	ca_hello(&c, 5, 52, 3, 443, "tls/node.bin");
+	ca_conn_ev(&c, TT_REC_SSL_FD, SSL_A, 5);
+	ca_request(&c, 0, SSL_A, 5, "a2-1");
+	ca_response(&c, 0, SSL_A, 5, "a2-1");
+	pipeline__finish(c.p, ++c.ts);
+	check_net(&c.t, "a-1", "10.0.0.1", 443, "http/1.1");
+	check_net(&c.t, "b-1", "10.0.0.2", 443, "h2,http/1.1");
+	check_net(&c.t, "a2-1", "10.0.0.3", 443, "h2");
 	pipeline__free(c.p);
 	lt_free(&c.t);
 }

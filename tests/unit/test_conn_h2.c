@@ -145,6 +145,8 @@ static void check_chat(const struct xt_sink *s, uint32_t flags)
 	ASSERT_EQ(s->x[0]->conn, SSL, "conn");
 	ASSERT_EQ(s->x[0]->fd, 5, "fd");
 	ASSERT_TRUE(s->x[0]->tls, "tls");
+	ASSERT_EQ(s->x[0]->http_version, 20, "HTTP/2");
+	ASSERT_EQ(s->x[1]->http_version, 20, "HTTP/2 (stream 3)");
 	ASSERT_STREQ(s->x[0]->host, "api.openai.com", "host");
 	ASSERT_STREQ(xt_hdr(&s->x[0]->req, "authorization"), "REDACTED", "redacted");
 	xt_plain_body_is(&s->x[0]->resp, "{\"id\":\"1\"}", "json");

@@ -59,6 +59,7 @@ func churn(h2url, h1url, key string, calls int) {
 		url, model, major := h2url, fmt.Sprintf("h2-%d", i), 2
 		if i%2 == 1 {
 			tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+			tr.TLSClientConfig.NextProtos = []string{"http/1.1"}
 			url, model, major = h1url, fmt.Sprintf("h1-%d", i), 1
 		} else {
 			tr.ForceAttemptHTTP2 = true
@@ -98,7 +99,9 @@ func main() {
 	h2 := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsc,
 		ForceAttemptHTTP2: true}}
 	// one HTTP/1.1 connection: calls to it wait for the one before
-	h1 := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsc, MaxConnsPerHost: 1,
+	// HTTP/1.1 offered through ALPN: each connection's hello names its own protocols
+	tlsh1 := &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}}
+	h1 := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsh1, MaxConnsPerHost: 1,
 		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}}
 	key := args[2]
 	var wg sync.WaitGroup

@@ -395,6 +395,19 @@ static int match_set(const struct tlsdb *db, int si, const struct tlsdb_image *i
 			hit->offs[hit->n_offs++].off = pos[k][0];
 		}
 	}
+	/*
+	 * Two functions found at one place are one function that holds both: a build that inlined
+	 * them into a caller (ssl_write_internal and ssl_read_internal both anchored in main under
+	 * LTO), whose entry takes neither's arguments.
+	 */
+	for (i = 0; i < hit->n_offs; i++)
+		for (k = i + 1; k < hit->n_offs; k++)
+			if (hit->offs[i].off == hit->offs[k].off) {
+				snprintf(hit->why, sizeof(hit->why),
+					 "%s: %s and %s at one place (inlined into a caller)",
+					 set->name, hit->offs[i].func, hit->offs[k].func);
+				return 0;
+			}
 	for (g = 0; g < set->n_need; g++) {
 		ok = false;
 		for (k = 0; k < hit->n_offs && !ok; k++)

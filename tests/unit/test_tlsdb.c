@@ -440,6 +440,31 @@ out:
 	free(f);
 }
 
+/*
+ * Both strings loaded by one function: ssl_write_internal and ssl_read_internal inlined into
+ * the one caller (a client linked with LTO), whose entry takes neither's arguments: rejected.
+ */
+void test_tlsdb_anchors_one_place(void)
+{
+	struct anchor_fake *f = calloc(1, sizeof(*f));
+	struct tlsdb *db = load(an_db);
+	struct tlsdb_hit hit;
+
+	if (!ASSERT_OK_PTR(f, "alloc") || !db)
+		goto out;
+	an_init(f);
+	an_func(f, 0x100, 0x200); /* main, with both inlined */
+	memcpy(f->file + 0x50, "ssl_write_internal", 18);
+	an_lea(f, 0x120, 3);
+	an_lea(f, 0x230, 3 + 19);
+	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 0, "one function for both");
+	ASSERT_TRUE(strstr(hit.why, "ssl_write_internal and ssl_read_internal at one place"),
+		    hit.why);
+out:
+	tlsdb__free(db);
+	free(f);
+}
+
 void test_tlsdb_anchor_parse(void)
 {
 	struct tlsdb *db = tlsdb__new();

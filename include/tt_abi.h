@@ -226,6 +226,7 @@ enum tt_stat {
 	TT_ST_READ_ERR,	     /* bpf_probe_read_user failures */
 	TT_ST_ARGS_MISS,     /* return probe without a stashed entry */
 	TT_ST_AEAD_NOSOCK,   /* AEAD records opened on a thread that read no TLS socket */
+	TT_ST_RL_CALLS,	     /* calls captured at OpenSSL's record layer: no API probe saw them */
 	TT_ST_MAX,
 };
 

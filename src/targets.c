@@ -38,6 +38,8 @@ static const char *const func_names[TT_FN_MAX] = {
 	[TT_FN_SSL_READ_INT] = "ssl_read_internal",
 	[TT_FN_AEAD_SEAL] = "EVP_AEAD_CTX_seal",
 	[TT_FN_AEAD_OPEN] = "EVP_AEAD_CTX_open",
+	[TT_FN_SSL3_WRITE_BYTES] = "ssl3_write_bytes",
+	[TT_FN_SSL3_READ_BYTES] = "ssl3_read_bytes",
 };
 
 static const char *const tier_names[] = {
@@ -92,14 +94,16 @@ int targets_func_by_name(const char *name)
 static bool has_api_write(const struct tt_target *t)
 {
 	return t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_WRITE_EX] ||
-	       t->off[TT_FN_SSL_WRITE_INT] || t->off[TT_FN_GNUTLS_SEND] || t->off[TT_FN_PR_WRITE] ||
-	       t->off[TT_FN_PR_SEND] || t->go_write_at;
+	       t->off[TT_FN_SSL_WRITE_INT] || t->off[TT_FN_SSL3_WRITE_BYTES] ||
+	       t->off[TT_FN_GNUTLS_SEND] || t->off[TT_FN_PR_WRITE] || t->off[TT_FN_PR_SEND] ||
+	       t->go_write_at;
 }
 
 static bool has_api_read(const struct tt_target *t)
 {
 	return t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_READ_EX] || t->off[TT_FN_SSL_READ_INT] ||
-	       t->off[TT_FN_GNUTLS_RECV] || t->off[TT_FN_PR_READ] || t->off[TT_FN_PR_RECV] ||
+	       t->off[TT_FN_SSL3_READ_BYTES] || t->off[TT_FN_GNUTLS_RECV] ||
+	       t->off[TT_FN_PR_READ] || t->off[TT_FN_PR_RECV] ||
 	       (t->off[TT_FN_GO_READ] && t->n_go_read_rets);
 }
 
@@ -413,7 +417,8 @@ static void guess_lib(struct tt_target *t)
 		snprintf(t->lib, sizeof(t->lib), "gnutls");
 	else if (t->off[TT_FN_PR_WRITE] || t->off[TT_FN_PR_READ])
 		snprintf(t->lib, sizeof(t->lib), "nss");
-	else if (t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_WRITE_EX])
+	else if (t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_WRITE_EX] ||
+		 t->off[TT_FN_SSL3_WRITE_BYTES])
 		snprintf(t->lib, sizeof(t->lib), "openssl");
 	else if (t->off[TT_FN_AEAD_SEAL] || t->off[TT_FN_AEAD_OPEN])
 		snprintf(t->lib, sizeof(t->lib), "aws-lc");

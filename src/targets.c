@@ -388,6 +388,41 @@ static void tier_db(const struct elf_image *im, struct tt_target *t)
 		snprintf(t->note, sizeof(t->note), "signatures rejected: %s", hit.why);
 }
 
+/*
+ * A program's exported SSL_write/SSL_read prove nothing about its own callers: a build with
+ * link-time optimisation inlines them there and the exported copies never run (issue 16: a Node
+ * single-executable application, stripped but for its exports). Where symbols found them but
+ * not the record layer, the record layer's anchors are tried, and only its two functions taken.
+ * Shared libraries are left alone: other files call them through their exports.
+ */
+static void tier_record_layer(const struct elf_image *im, struct tt_target *t)
+{
+	struct tlsdb_image img;
+	struct tlsdb_hit hit;
+	uint64_t w = 0, r = 0;
+	int i;
+
+	if (t->off[TT_FN_SSL3_WRITE_BYTES] || t->off[TT_FN_SSL3_READ_BYTES] ||
+	    !(t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_WRITE_EX]) ||
+	    !elf_image__is_program(im) || !db_get())
+		return;
+	img = elf_image__view(im);
+	if (tlsdb__match_signatures(db, &img, &hit) != 1)
+		return;
+	for (i = 0; i < hit.n_offs; i++) {
+		if (!strcmp(hit.offs[i].func, func_names[TT_FN_SSL3_WRITE_BYTES]))
+			w = hit.offs[i].off;
+		else if (!strcmp(hit.offs[i].func, func_names[TT_FN_SSL3_READ_BYTES]))
+			r = hit.offs[i].off;
+	}
+	if (!w || !r)
+		return;
+	t->off[TT_FN_SSL3_WRITE_BYTES] = w;
+	t->off[TT_FN_SSL3_READ_BYTES] = r;
+	t->tier[TT_FN_SSL3_WRITE_BYTES] = t->tier[TT_FN_SSL3_READ_BYTES] = TT_TIER_SIGNATURE;
+	snprintf(t->source, sizeof(t->source), "%s", hit.name);
+}
+
 static void tier_overrides(const struct elf_image *im, struct tt_target *t)
 {
 	int i;
@@ -451,6 +486,8 @@ static int inspect_image(struct elf_image *im, const char *path, const struct st
 	tier_go(im, t);
 	if (!(targets_has_write(t) && targets_has_read(t)) && !t->off[TT_FN_GO_WRITE])
 		tier_db(im, t);
+	else
+		tier_record_layer(im, t);
 	tier_internal(im, t);
 	tier_overrides(im, t);
 	elf_image__close(im);

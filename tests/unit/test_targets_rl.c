@@ -15,6 +15,7 @@
 #include "doctor.h"
 #include "elf_fixture.h"
 #include "targets.h"
+#include "targets_elf.h"
 #include "test.h"
 
 #define RL_SIZE	   0x4000
@@ -170,4 +171,38 @@ void test_targets_rl_doctor_proof(void)
 	ASSERT_FALSE(strstr(out, "ssl3_write_bytes"), "no record layer");
 	ASSERT_FALSE(strstr(out, "every call"), "no claim of every call");
 	ASSERT_TRUE(strstr(out, "entry points found; internal callers unproven"), "unproven");
+}
+
+/* Programs, whose own callers may bypass their exports, told from shared libraries. */
+void test_targets_rl_is_program(void)
+{
+	static uint8_t img[RL_SIZE];
+	struct elf_image im;
+	char path[64];
+	int type, interp;
+
+	snprintf(path, sizeof(path), "/tmp/tt-test-rl-prog-%d", getpid());
+	for (type = ET_EXEC; type <= ET_DYN; type++) {
+		for (interp = 0; interp < 2; interp++) {
+			elfx_init(img, sizeof(img));
+			((Elf64_Ehdr *)img)->e_type = type;
+			elfx_phdr(img, PT_LOAD, PF_R | PF_X, 0, RL_SIZE, RL_BASE);
+			if (interp)
+				elfx_phdr(img, PT_INTERP, PF_R, 0x800, 0x1c, RL_BASE + 0x800);
+			if (!ASSERT_OK(elfx_write(path, img, sizeof(img)), "write") ||
+			    !ASSERT_OK(elf_image__open(&im, path), "open"))
+				break;
+			ASSERT_EQ(elf_image__is_program(&im), type == ET_EXEC || interp,
+				  "program: ET_EXEC or an interpreter");
+			elf_image__close(&im);
+		}
+	}
+	/* program headers past the end of the file: no interpreter read, a library */
+	((Elf64_Ehdr *)img)->e_phoff = RL_SIZE - 8;
+	if (ASSERT_OK(elfx_write(path, img, sizeof(img)), "write") &&
+	    elf_image__open(&im, path) == 0) {
+		ASSERT_FALSE(elf_image__is_program(&im), "headers outside the file");
+		elf_image__close(&im);
+	}
+	unlink(path);
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # build_lto_openssl.sh OUTDIR: OpenSSL built as static libraries with link-time optimisation
-# (gcc -flto, slim LTO objects), for test_sea.py's lto_ssl_client. Debian's libssl.a is not LTO,
+# (gcc -flto, slim LTO objects), for test_sea.py's LTO clients. Debian's libssl.a is not LTO,
 # so the source comes from Debian (apt-get source, through a private deb-src list and state
 # directory: the system's apt configuration is left alone). Leaves OUTDIR/include,
 # OUTDIR/libssl.a, OUTDIR/libcrypto.a and OUTDIR/.built. Takes 10-30 minutes on two cores.

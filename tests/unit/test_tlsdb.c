@@ -432,34 +432,21 @@ void test_tlsdb_anchors(void)
 	an_lea(f, 0x230, 3 + 19);
 	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 0, "no function for the write");
 	ASSERT_TRUE(strstr(hit.why, "no match for ssl_write_internal"), hit.why);
-	/* without segments (no anchors possible) nothing is found */
-	f->img.n_segs = 0;
-	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 0, "no segments");
-out:
-	tlsdb__free(db);
-	free(f);
-}
-
-/*
- * Both strings loaded by one function: ssl_write_internal and ssl_read_internal inlined into
- * the one caller (a client linked with LTO), whose entry takes neither's arguments: rejected.
- */
-void test_tlsdb_anchors_one_place(void)
-{
-	struct anchor_fake *f = calloc(1, sizeof(*f));
-	struct tlsdb *db = load(an_db);
-	struct tlsdb_hit hit;
-
-	if (!ASSERT_OK_PTR(f, "alloc") || !db)
-		goto out;
+	/*
+	 * both strings loaded by one function: ssl_write_internal and ssl_read_internal inlined
+	 * into their one caller (a client linked with LTO), whose entry takes neither's arguments
+	 */
 	an_init(f);
-	an_func(f, 0x100, 0x200); /* main, with both inlined */
+	an_func(f, 0x100, 0x200);
 	memcpy(f->file + 0x50, "ssl_write_internal", 18);
 	an_lea(f, 0x120, 3);
 	an_lea(f, 0x230, 3 + 19);
 	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 0, "one function for both");
 	ASSERT_TRUE(strstr(hit.why, "ssl_write_internal and ssl_read_internal at one place"),
 		    hit.why);
+	/* without segments (no anchors possible) nothing is found */
+	f->img.n_segs = 0;
+	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 0, "no segments");
 out:
 	tlsdb__free(db);
 	free(f);

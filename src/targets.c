@@ -193,6 +193,14 @@ static bool internal_off(void)
 	return env && !strcmp(env, "0");
 }
 
+/* TT_TLS_RECORD=0: never probe OpenSSL's record layer (a comparison, as TT_TLS_INTERNAL=0). */
+static bool record_off(void)
+{
+	const char *env = getenv("TT_TLS_RECORD");
+
+	return env && !strcmp(env, "0");
+}
+
 /*
  * The function the _ex wrapper at ex calls, when it starts with an instruction the kernel
  * emulates and the plain variant at plain (0: none) calls it too: 0 with its offset and the
@@ -462,8 +470,8 @@ static void guess_lib(struct tt_target *t)
 uint64_t targets_inspect_salt(void)
 {
 	uint64_t h;
-	uint32_t v[5] = { TARGETS_CACHE_VERSION, TT_FN_MAX, (uint32_t)sizeof(struct tt_target),
-			  disasm_available(), internal_off() };
+	uint32_t v[6] = { TARGETS_CACHE_VERSION, TT_FN_MAX,	 (uint32_t)sizeof(struct tt_target),
+			  disasm_available(),	 internal_off(), record_off() };
 
 	db_get(); /* its files are part of the answer */
 	h = tlsdb_fnv64((const uint8_t *)&db_hash, sizeof(db_hash));
@@ -498,6 +506,10 @@ static int inspect_image(struct elf_image *im, const char *path, const struct st
 	if (has_api_write(t) && has_api_read(t)) {
 		t->off[TT_FN_AEAD_SEAL] = t->off[TT_FN_AEAD_OPEN] = 0;
 		t->tier[TT_FN_AEAD_SEAL] = t->tier[TT_FN_AEAD_OPEN] = TT_TIER_NONE;
+	}
+	if (record_off()) {
+		t->off[TT_FN_SSL3_WRITE_BYTES] = t->off[TT_FN_SSL3_READ_BYTES] = 0;
+		t->tier[TT_FN_SSL3_WRITE_BYTES] = t->tier[TT_FN_SSL3_READ_BYTES] = TT_TIER_NONE;
 	}
 	guess_lib(t);
 	for (i = 0; i < TT_FN_MAX; i++)

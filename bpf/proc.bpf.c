@@ -11,8 +11,14 @@
 
 #define AF_INET	 2
 #define AF_INET6 10
+#define SIGCONT	 18
+#define SIGSTOP	 19
+#define SIGTSTP	 20
+#define SIGTTIN	 21
+#define SIGTTOU	 22
 
 const volatile bool cfg_all = false;
+const volatile bool cfg_hold = false; /* stop a process at exec of a file not probed yet */
 const volatile __u32 cfg_self = 0;
 const volatile __u32 cfg_call_cap = 256 * 1024;
 const volatile __u64 cfg_wake_bytes = 16 * 1024 * 1024;
@@ -41,6 +47,41 @@ struct {
 	__type(value, struct tt_abi_anchor);
 } abi_anchor SEC(".maps");
 
+/* Files probed (or found to need no probe): a process that execs one is not held. LRU: a file
+ * forgotten costs one more hold, never a missed one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct tt_file_key);
+	__type(value, __u8);
+} known SEC(".maps");
+
+/* [0]: not 0 once user space stops holding (the tracer at its exit, or its watchdog once the
+ * tracer is gone): no process is stopped after that. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} hold_ctl SEC(".maps");
+
+/* Processes stopped at exec and not continued yet. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024); /* TT_MAX_HELD */
+	__type(key, __u32);
+	__type(value, struct tt_hold);
+} held SEC(".maps");
+
+/* The parent of a held process (tgid) -> that process: see signal_gen. LRU: an entry left by a
+ * process continued meanwhile goes by itself. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u32);
+} held_par SEC(".maps");
+
 /* Forks of a traced process join the tracked set here, in the kernel, so that a child that
  * runs for a millisecond is traced from its first instruction. Threads are not processes. */
 SEC("tp_btf/sched_process_fork")
@@ -67,12 +108,74 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/*
+ * Whether a process execing file k may be stopped until the file is probed. A debugger's
+ * tracee is the debugger's to stop. A job-control shell puts each job in a process group of
+ * its own on its terminal and waits for its stops (WUNTRACED): a stop there would make the
+ * shell take the terminal back and leave the job in the background, so such a process is not
+ * held (counted). Other parents (agents, runtimes, scripts) do not wait for stops.
+ */
+static __always_inline bool hold_wanted(struct task_struct *p, const struct tt_file_key *k)
+{
+	struct signal_struct *sig;
+	__u32 zero = 0, *off;
+
+	if (!cfg_hold || bpf_map_lookup_elem(&known, k))
+		return false;
+	off = bpf_map_lookup_elem(&hold_ctl, &zero);
+	if (!off || *off)
+		return false;
+	sig = BPF_CORE_READ(p, signal);
+	if (BPF_CORE_READ(p, ptrace) ||
+	    (BPF_CORE_READ(sig, tty) &&
+	     BPF_CORE_READ(sig, pids[PIDTYPE_PGID]) !=
+		     BPF_CORE_READ(p, real_parent, signal, pids[PIDTYPE_PGID]))) {
+		stat_add(TT_ST_HOLD_SKIP, 1);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Stops the current process (it execs the file k, not probed yet) until user space continues
+ * it: the SIGSTOP takes effect on the way back to user space, before the program's first
+ * instruction. The record announcing it was reserved first, so user space always learns of
+ * the hold. False when not held (the table is full, the signal failed).
+ */
+static __always_inline bool hold_current(struct task_struct *p, const struct tt_file_key *k)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct tt_hold h = { .file = *k }, *v;
+	long err;
+
+	h.since_ns = bpf_ktime_get_boot_ns();
+	h.start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
+	h.ppid = BPF_CORE_READ(p, real_parent, tgid);
+	h.flags = TT_HOLD_SENDING;
+	if (bpf_map_update_elem(&held, &tgid, &h, BPF_ANY)) {
+		stat_add(TT_ST_HOLD_SKIP, 1);
+		return false;
+	}
+	err = bpf_send_signal(SIGSTOP);
+	v = bpf_map_lookup_elem(&held, &tgid);
+	if (err || !v) {
+		bpf_map_delete_elem(&held, &tgid);
+		stat_add(TT_ST_HOLD_SKIP, 1);
+		return false;
+	}
+	v->flags &= ~TT_HOLD_SENDING;
+	bpf_map_update_elem(&held_par, &h.ppid, &tgid, BPF_ANY);
+	stat_add(TT_ST_HELD, 1);
+	return true;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	unsigned long arg_start, arg_end;
 	const char *filename;
+	struct tt_file_key k;
 	struct tt_exec *e;
 	struct file *file;
 	long n;
@@ -87,9 +190,11 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	e->old_pid = old_pid;
 	e->start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
 	file = BPF_CORE_READ(bprm, file);
-	e->ino = BPF_CORE_READ(file, f_inode, i_ino);
-	e->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-	e->pad0 = 0;
+	k.ino = BPF_CORE_READ(file, f_inode, i_ino);
+	k.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	e->ino = k.ino;
+	e->dev = k.dev;
+	e->flags = hold_wanted(p, &k) && hold_current(p, &k) ? TT_EXEC_HELD : 0;
 
 	filename = BPF_CORE_READ(bprm, filename);
 	n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), filename);
@@ -123,6 +228,8 @@ int BPF_PROG(sched_exit, struct task_struct *p)
 		return 0;
 	if (!cfg_all)
 		bpf_map_delete_elem(&tracked, &tgid);
+	if (cfg_hold)
+		bpf_map_delete_elem(&held, &tgid);
 	e = rec_reserve(sizeof(*e), TT_REC_EXIT, bpf_get_current_pid_tgid());
 	if (!e)
 		return 0;
@@ -132,6 +239,53 @@ int BPF_PROG(sched_exit, struct task_struct *p)
 	/* the last thread may not be the leader: the process is identified by the leader's start */
 	e->start_ns = BPF_CORE_READ(p, group_leader, start_boottime);
 	bpf_ringbuf_submit(e, rb_flags());
+	return 0;
+}
+
+/*
+ * A held process stopped by someone else (kill -STOP, a job-control signal it does not catch)
+ * stays stopped: user space then leaves it to them rather than continue it. The kernel's own
+ * SIGSTOP of hold_current is sent by the process to itself while TT_HOLD_SENDING is set, or
+ * (bpf_send_signal defers it while preemption is off) from irq_work as it runs.
+ */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(signal_gen, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
+	     int result)
+{
+	__u32 tgid, *child;
+	struct tt_hold *h;
+	void *handler;
+
+	if (!cfg_hold || sig < SIGSTOP || sig > SIGTTOU || result != 0 /* delivered */)
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	/*
+	 * A parent stopping itself while its child is held mirrors the child's stop: su, runuser
+	 * and sudo wait with WUNTRACED, stop themselves and, once continued, continue the child.
+	 * No one would continue such a parent: its stop is cancelled at once (the SIGCONT, sent
+	 * as the signal lock is released, discards the pending stop), and it continues the child
+	 * itself, unprobed perhaps, but nothing hangs.
+	 */
+	child = bpf_get_current_pid_tgid() >> 32 == tgid ? bpf_map_lookup_elem(&held_par, &tgid) :
+							   NULL;
+	h = child ? bpf_map_lookup_elem(&held, child) : NULL;
+	if (h && h->ppid == tgid && !(h->flags & TT_HOLD_SENDING)) {
+		if (!bpf_send_signal(SIGCONT))
+			h->flags |= TT_HOLD_PARENT;
+		bpf_map_delete_elem(&held_par, &tgid);
+		return 0;
+	}
+	h = bpf_map_lookup_elem(&held, &tgid);
+	if (!h || (h->flags & TT_HOLD_SENDING))
+		return 0;
+	/* ours all the same when the kernel sent it later, from irq_work on the process's CPU */
+	if (sig == SIGSTOP && (unsigned long)info == 1 /* SEND_SIG_PRIV */ &&
+	    bpf_get_current_pid_tgid() >> 32 == tgid)
+		return 0;
+	/* SIGTSTP, SIGTTIN, SIGTTOU stop only with their default action */
+	handler = BPF_CORE_READ(task, sighand, action[sig - 1].sa.sa_handler);
+	if (sig == SIGSTOP || !handler)
+		h->flags |= TT_HOLD_USER_STOP;
 	return 0;
 }
 

@@ -289,25 +289,32 @@ static __always_inline void sock_classify(struct sock_key *key, struct sock_st *
 		tls_report(key, c, p, n, call_len, pid_tgid);
 }
 
+/* One TT_CHUNK of a run, as a bpf_loop callback (see emit_chunk in tlscap.bpf.h). */
+static long sock_chunk(__u32 i, void *run)
+{
+	return run_chunk(&sock_scratch, i, run);
+}
+
 /*
  * Emits one run of a call: the bytes of its buffer, or of one iovec. A global function, so the
- * verifier checks it once instead of once per iovec of the caller's loop.
+ * verifier checks it once instead of once per iovec of the caller's loop; bpf_loop, so it
+ * checks one chunk, not every chunk a cap of up to TT_MAX_CHUNKS allows.
  */
 __noinline int sock_emit_seg(const struct data_run *r)
 {
-	struct data_scratch *sc;
-	__u32 zero = 0, i;
+	struct data_run run;
 
-	sc = bpf_map_lookup_elem(&sock_scratch, &zero);
-	if (!r || !sc)
+	if (!r)
 		return 0;
-	for (i = 0; i < TT_MAX_CHUNKS; i++)
-		if (!data_out((void *)sc->raw, r, i))
-			break;
+	run = *r; /* bpf_loop takes its context from the stack */
+	bpf_loop((run.len + TT_CHUNK - 1) / TT_CHUNK, sock_chunk, &run, 0);
 	return 0;
 }
 
-/* Emits the n bytes a call moved, from its buffer or its first SOCK_IOV_MAX iovecs. */
+/*
+ * Emits the n bytes a call moved, from its buffer (over the cap: its head and tail) or its
+ * first SOCK_IOV_MAX iovecs (over the cap: their head).
+ */
 static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, __u32 n,
 				      __u64 pid_tgid)
 {
@@ -320,6 +327,7 @@ static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, _
 		.src = TT_SRC_SOCK,
 	};
 	__u32 take = n < cfg_call_cap ? n : cfg_call_cap, zero = 0, cnt, off, len, avail, i, size;
+	__u32 tail;
 	__u8 trunc = 0;
 	struct sock_iovs *iv;
 	__u64 pos;
@@ -329,10 +337,13 @@ static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, _
 	if (!c->cnt) {
 		r.buf = c->buf;
 		r.pos = pos;
-		r.len = take;
-		r.flags = TT_DF_FIRST | TT_DF_LAST | (take < n ? TT_DF_TRUNCATED : 0);
+		tail = run_head(&r);
 		sock_emit_seg(&r);
-		goto out;
+		if (tail) {
+			run_tail(&r, tail);
+			sock_emit_seg(&r);
+		}
+		return;
 	}
 	iv = bpf_map_lookup_elem(&sock_iov, &zero);
 	if (!iv)
@@ -364,7 +375,6 @@ static __always_inline void sock_emit(struct sock_st *st, struct sock_call *c, _
 		sock_emit_seg(&r);
 		off += len;
 	}
-out:
 	if (take < n) {
 		stat_add(TT_ST_TRUNC_CALLS, 1);
 		stat_add(TT_ST_TRUNC_BYTES, n - take);

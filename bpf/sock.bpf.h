@@ -82,7 +82,7 @@ static __always_inline void sock_fill(struct tt_sock *e, struct sock *sk, __u64 
 	e->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->pad0 = 0;
-	e->pad1 = 0;
+	e->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	__builtin_memset(e->laddr, 0, sizeof(e->laddr));
 	__builtin_memset(e->raddr, 0, sizeof(e->raddr));
 	if (e->family == SOCK_AF_INET6) {

@@ -95,13 +95,7 @@ static __always_inline void report_fd(struct conn_state *cs, struct ssl_args *a,
  */
 static long emit_chunk(__u32 i, void *run)
 {
-	struct data_scratch *sc;
-	__u32 zero = 0;
-
-	sc = bpf_map_lookup_elem(&scratch, &zero);
-	if (!sc || !data_out((void *)sc->raw, run, i))
-		return 1;
-	return 0;
+	return run_chunk(&scratch, i, run);
 }
 
 /* A connection's positions and last reported fd, created on first use. */
@@ -113,16 +107,15 @@ static __always_inline struct conn_state *conn_get(__u32 tgid, __u64 conn)
 	return map_lookup_or_init(&conns, &key, &init);
 }
 
-/* Emits the r->call_len bytes of a call (at most cfg_call_cap of them) from r->buf. */
+/* Emits the r->call_len bytes of a call from r->buf: over cfg_call_cap, its head and tail. */
 static __always_inline void emit_call(struct data_run *r)
 {
-	r->len = r->call_len < cfg_call_cap ? r->call_len : cfg_call_cap;
-	r->flags = TT_DF_FIRST | TT_DF_LAST;
-	if (r->len < r->call_len) {
-		r->flags |= TT_DF_TRUNCATED;
-		stat_add(TT_ST_TRUNC_CALLS, 1);
-		stat_add(TT_ST_TRUNC_BYTES, r->call_len - r->len);
-	}
+	__u32 tail = run_head(r);
+
+	bpf_loop((r->len + TT_CHUNK - 1) / TT_CHUNK, emit_chunk, r, 0);
+	if (!tail)
+		return;
+	run_tail(r, tail);
 	bpf_loop((r->len + TT_CHUNK - 1) / TT_CHUNK, emit_chunk, r, 0);
 }
 

@@ -227,4 +227,45 @@ static __always_inline bool data_out(struct tt_data *rec, const struct data_run 
 	return true;
 }
 
+/*
+ * Record i of run r staged in the data_scratch of scratch_map, the body of a bpf_loop callback
+ * (the verifier checks it once, not once per chunk a cap allows): 1 ends the loop.
+ */
+static __always_inline long run_chunk(void *scratch_map, __u32 i, const struct data_run *r)
+{
+	__u32 zero = 0;
+	void *sc = bpf_map_lookup_elem(scratch_map, &zero);
+
+	return !sc || !data_out(sc, r, i);
+}
+
+/*
+ * Sets r up for the first run of a call of r->call_len bytes from r->buf at r->pos: the whole
+ * call, or over the cap its head. Returns the length of the tail run that follows it then
+ * (run_tail), 0 when there is none.
+ */
+static __always_inline __u32 run_head(struct data_run *r)
+{
+	__u32 tail = cfg_call_cap / 4 < TT_CALL_TAIL ? cfg_call_cap / 4 : TT_CALL_TAIL;
+
+	r->len = r->call_len;
+	r->flags = TT_DF_FIRST | TT_DF_LAST;
+	if (r->call_len <= cfg_call_cap)
+		return 0;
+	stat_add(TT_ST_TRUNC_CALLS, 1);
+	stat_add(TT_ST_TRUNC_BYTES, r->call_len - cfg_call_cap);
+	r->len = cfg_call_cap - tail;
+	r->flags = tail ? TT_DF_FIRST | TT_DF_TRUNCATED : r->flags | TT_DF_TRUNCATED;
+	return tail;
+}
+
+/* Turns r, the head run of a call over the cap, into its tail run of tail bytes. */
+static __always_inline void run_tail(struct data_run *r, __u32 tail)
+{
+	r->buf += r->call_len - tail;
+	r->pos += r->call_len - tail;
+	r->len = tail;
+	r->flags = TT_DF_LAST | TT_DF_TRUNCATED;
+}
+
 #endif /* TT_BPF_H */

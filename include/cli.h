@@ -48,15 +48,17 @@ struct tt_opts {
 	const char *record;		      /* --record FILE */
 	const char *tls_offsets[TT_MAX_PIDS]; /* --tls-offsets FILE:func=0xOFF,... */
 	int n_tls_offsets;
-	const char *tls_db;	     /* --tls-db FILE: fingerprints and signatures */
-	bool stats;		     /* --stats: counters on stderr, periodically and at exit */
-	unsigned int stats_interval; /* seconds between --stats lines */
-	uint32_t call_cap;	     /* --call-cap BYTES */
-	uint64_t ringbuf_size;	     /* --ringbuf-size BYTES */
-	size_t mem_budget;	     /* --mem-budget SIZE: the connection table's bytes */
-	int verbose;		     /* -v count */
-	bool quiet;		     /* -q */
-	double duration;	     /* --duration SECS (0 = until stopped) */
+	const char *tls_db;	      /* --tls-db FILE: fingerprints and signatures */
+	bool stats;		      /* --stats: counters on stderr, periodically and at exit */
+	unsigned int stats_interval;  /* seconds between --stats lines */
+	uint32_t call_cap;	      /* --call-cap BYTES */
+	uint64_t ringbuf_size;	      /* --ringbuf-size BYTES */
+	size_t mem_budget;	      /* --mem-budget SIZE: the connection table's bytes */
+	int verbose;		      /* -v count */
+	bool quiet;		      /* -q */
+	double duration;	      /* --duration SECS (0 = until stopped) */
+	bool no_hold_exec;	      /* --no-hold-exec: never stop a process at exec */
+	unsigned int hold_timeout_ms; /* --hold-timeout MS: the longest stop at exec */
 	/* privileges and trust */
 	const char *user;	/* -u USER: COMMAND runs as USER (name or #uid) */
 	bool trust_traceparent; /* --all: adopt traceparent headers (as -- COMMAND and -p do) */

@@ -84,7 +84,10 @@ void conn_table__set_head_sink(struct conn_table *t, conn_head_fn head);
  * to be server side. A connection that starts with the HTTP/2 preface, a server's SETTINGS or
  * HTTP/2 frames (tracing began inside it) is decoded as HTTP/2: each stream is an exchange,
  * delivered when it ends, with seq in request order. Exchanges are TLS unless the records come
- * from a plaintext socket (TT_SRC_SOCK). 0, -EINVAL on a malformed record, -ENOMEM.
+ * from a plaintext socket (TT_SRC_SOCK). The key is an address that a new connection may take
+ * over from a closed one (an SSL*, a Go *tls.Conn): a call that can only start a connection (at
+ * position 0 after bytes, the HTTP/2 client preface, an HTTP/1 message start where HTTP/2
+ * frames ran) ends the old one and starts a new one. 0, -EINVAL on a malformed record, -ENOMEM.
  */
 int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec_size);
 /* SSL_free: what is complete is delivered; a response delimited by close ends here. */

@@ -53,11 +53,14 @@ struct genai_usage {
 	int64_t cache_read_tokens;  /* gen_ai.usage.cache_read.input_tokens */
 	int64_t cache_write_tokens; /* gen_ai.usage.cache_write (was cache_creation) */
 	int64_t reasoning_tokens;   /* gen_ai.usage.reasoning.output_tokens */
+	double cost;		    /* tracetree.usage.cost: what the API says the call cost
+				     * (OpenRouter usage.cost, in its credits) */
 	bool has_input_tokens;
 	bool has_output_tokens;
 	bool has_cache_read_tokens;
 	bool has_cache_write_tokens;
 	bool has_reasoning_tokens;
+	bool has_cost;
 };
 
 struct genai_request_params {
@@ -109,6 +112,11 @@ struct genai_call {
 	const char *api_type;	   /* static: openai.api.type ("chat_completions",
 					 * "responses"), NULL for other APIs */
 	bool legacy_semconv;	   /* opts asked for legacy attributes as well */
+	/*
+	 * static: "generic" when no known API's decoder read the exchange and the generic one
+	 * found a model call in it (tracetree.decode), NULL for the known APIs
+	 */
+	const char *decode;
 	char *request_model;
 	char *response_model;
 	char *response_id;

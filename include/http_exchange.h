@@ -56,6 +56,14 @@ struct http_message {
 	struct http_headers headers; /* credentials already removed (see http1.h) */
 	unsigned char *body;	     /* decoded (dechunked, decompressed) body, NUL-terminated */
 	size_t body_len;
+	/*
+	 * Bytes were lost inside a plain body (a call over the capture cap keeps its head and its
+	 * tail): body[0..gap_head) is how it began and body[gap_tail..body_len) how it ended,
+	 * with the lost bytes between them (and between any others before gap_tail).
+	 */
+	bool body_gap;
+	size_t gap_head;
+	size_t gap_tail;
 	enum http_body_kind kind;
 	struct http_event *events; /* streaming bodies */
 	size_t n_events;

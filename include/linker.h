@@ -20,10 +20,14 @@ struct linker_opts {
 	/*
 	 * `-- COMMAND` / `-p PID`: every process shares one trace, the first process without a
 	 * traced parent is its root. Otherwise (--all) the top-most agent of each process tree
-	 * starts a trace.
+	 * starts a trace, rooted at the top of its launcher chain (linker_place.c).
 	 */
 	bool single_trace;
-	/* --all: drop the spans of traces whose root never became an agent. */
+	/*
+	 * --all: drop the spans of traces with no agent, unless a process of the trace made a TLS
+	 * connection whose plaintext could not be read to an LLM API host or to this host
+	 * (linker_tls.c: an agent the tracer cannot see into).
+	 */
 	bool agents_only;
 	/*
 	 * Without single_trace, a traceparent header on a traced program's request is adopted
@@ -40,7 +44,7 @@ struct linker_opts {
 
 struct linker_stats {
 	uint64_t spans;		       /* spans given to the sink */
-	uint64_t spans_dropped;	       /* of non-agent traces (agents_only) */
+	uint64_t spans_dropped;	       /* of traces neither agent nor blind (agents_only) */
 	uint64_t open_cap_hits;	       /* TT_MAX_OPEN_SPANS reached: tool not opened, held
 					 * spans released early */
 	uint64_t calls_no_proc;	       /* LLM calls of processes not in the table */
@@ -49,6 +53,9 @@ struct linker_stats {
 	uint64_t server_spans;	       /* SERVER spans of inbound requests */
 	uint64_t server_attributed;    /* LLM/HTTP/tool spans placed under a SERVER span */
 	uint64_t server_forgotten;     /* inbound requests dropped at TT_MAX_SRV_OPEN */
+	uint64_t local_links;	       /* SERVER spans under the span of their local client */
+	uint64_t local_late;	       /* ... not: work for it already went to another trace */
+	uint64_t local_forgotten;      /* request heads forgotten at TT_MAX_LOCAL_LINKS */
 	uint64_t mcp_calls;	       /* MCP JSON-RPC calls (spans with mcp.* attributes) */
 	uint64_t late_calls;	       /* LLM calls after their process span was exported */
 	uint64_t results_unmatched;    /* tool results with no open tool call */
@@ -103,7 +110,8 @@ int linker__add_mcp(struct linker *l, const struct http_exchange *x, const struc
  * NULL if none. One the traced process read (HTTP_X_SERVER_SIDE) opens an inbound request, so
  * the LLM calls, tools and requests made while serving it nest under its SERVER span, which is
  * exported when its exchange (x itself, delivered by conn later) reaches linker__add_http.
- * Client-side heads are ignored.
+ * A client's head on a connection to a local address chooses the id of its span, which the
+ * SERVER span of its traced server (another process of this host) nests under.
  */
 void linker__request_head(struct linker *l, const struct http_exchange *x, const char *traceparent);
 /*

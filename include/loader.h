@@ -21,6 +21,7 @@ struct loader_opts {
 	uint32_t self;	   /* the tracer's own tgid */
 	uint32_t call_cap; /* payload bytes per SSL call */
 	uint64_t ringbuf_size;
+	bool hold; /* stop a traced process at exec of a file not probed yet */
 };
 
 /* Opens, configures and loads the BPF object, attaches the tracepoints. NULL + errno. */
@@ -47,6 +48,26 @@ int loader__track(struct loader *l, pid_t pid);
  * -errno.
  */
 int loader__sync(struct loader *l);
+/*
+ * Holding at exec (bpf/proc.bpf.c): continues pid, stopped at exec (start_ns: its start time,
+ * against pid reuse), unless something else stopped it meanwhile (then it is theirs to
+ * continue). probed: its file is probed, so that the next exec of it is not held. Returns 1
+ * when continued, 0 when there was nothing to continue (gone, continued already) or it is left
+ * to whoever else stopped it, -errno. When it was held until now, its stop time goes to
+ * *since_ns (boot time; left alone otherwise).
+ */
+int loader__hold_release(struct loader *l, pid_t pid, uint64_t start_ns, bool probed,
+			 uint64_t *since_ns);
+/*
+ * Holds no process from now on, and continues every process still held. For the exit and error
+ * paths (loader__free calls it too). Returns how many were continued.
+ */
+int loader__hold_end(struct loader *l);
+struct holdwatch;
+/* Starts w, the watchdog of the holds (holdwatch.h), when holding; 0 or -errno. */
+int loader__hold_start_watch(struct loader *l, struct holdwatch *w, unsigned int timeout_ms);
+/* True when the file at path was inspected already (probed, or nothing to probe). */
+bool loader__inspected(struct loader *l, const char *path);
 /* Closes the per-process events of processes that exited once no traced process can hold a
  * copy inherited from them; main may call it periodically. */
 void loader__reap(struct loader *l);

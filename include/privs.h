@@ -46,10 +46,10 @@ int privs_user_become(const struct privs_user *u);
 /*
  * The capabilities the tracer keeps once its probes are attached (TT_PRIVS_KEEP in privs.c,
  * documented in README "Privileges"): everything else goes from the effective, permitted,
- * inheritable, ambient and bounding sets, and no_new_privs is set. 0 or -errno; a no-op
- * (0) when the tracer is not root.
+ * inheritable, ambient and bounding sets, and no_new_privs is set. can_kill keeps CAP_KILL (to
+ * continue the processes held at exec). 0 or -errno; a no-op (0) when the tracer is not root.
  */
-int privs_drop_caps(void);
+int privs_drop_caps(bool can_kill);
 /*
  * Capabilities are a thread's: privs_drop_caps() changes the calling thread and the threads it
  * starts afterwards. A thread started before that needs none (the OTLP sender) calls this first:
@@ -57,8 +57,10 @@ int privs_drop_caps(void);
  * when the tracer is not root.
  */
 int privs_drop_thread_caps(void);
+/* The same with the set keep (1 << CAP_X bits) for a process of its own (the hold watchdog). */
+int privs_drop_caps_to(uint64_t keep);
 /* The effective set privs_drop_caps() leaves on this kernel, as /proc/PID/status shows it. */
-uint64_t privs_kept_caps(void);
+uint64_t privs_kept_caps(bool can_kill);
 
 #ifdef __cplusplus
 }

@@ -22,16 +22,20 @@ struct prober_stats {
 	uint64_t deferred;	  /* over their process's rate: left to its next rescan */
 	uint64_t dropped;	  /* the worker's queue was full */
 	uint64_t rescans_dropped; /* processes not looked at again: the table was full */
-	uint64_t evicted; /* inspected files without probes evicted from the loader's table */
+	uint64_t evicted;	/* inspected files without probes evicted from the loader's table */
+	uint64_t held;		/* processes stopped at exec of a file not probed yet */
+	uint64_t held_max_ns;	/* the longest of those stops */
+	uint64_t hold_timeouts; /* continued at the deadline, their file not probed yet */
 };
 
 /*
  * Probes through l (borrowed). The files of records are inspected and probed on a worker thread
  * while the records go on; it is started by the first record with a file, so that it has the
  * capabilities the capture thread has then (each thread has its own: drop them before the
- * records start). NULL + errno.
+ * records start). A process the kernel held at exec (its record says so) is continued once its
+ * file is probed, or after hold_timeout_ms. NULL + errno.
  */
-struct prober *prober__new(struct loader *l);
+struct prober *prober__new(struct loader *l, unsigned int hold_timeout_ms);
 /*
  * One file, through the loader, done before this returns (on this thread before the worker
  * started, then by the worker); a process gone meanwhile is not an error.

@@ -25,9 +25,10 @@ struct proc {
 	char *prev_exe;	   /* executable before the last exec, NULL if none */
 	char **argv;	   /* current argv (argc entries, never NULL) */
 	size_t argc;
-	unsigned int n_exec; /* execs seen */
-	bool args_truncated; /* argv was cut by the kernel-side cap */
-	bool preexisting;    /* running before the tracer attached */
+	unsigned int n_exec;	/* execs seen */
+	unsigned int n_spawned; /* children it started that the table saw (it is their parent) */
+	bool args_truncated;	/* argv was cut by the kernel-side cap */
+	bool preexisting;	/* running before the tracer attached */
 	bool exited;
 	bool exit_lost;	     /* replaced by a new process with its pid before its exit */
 	int exit_code;	     /* (wait status >> 8) & 0xff */

@@ -21,6 +21,9 @@ struct provider_opts {
 /*
  * Decodes one exchange. Returns 0 and a new call in *out (free with genai_call__free),
  * -ENOENT when the exchange is not an LLM API call, -EINVAL on bad arguments or -ENOMEM.
+ * An exchange no known API decodes is still a call when its bodies carry a model call (a
+ * model and messages / prompt / input / contents, or token counts in the response): a generic
+ * one, genai_call.decode "generic".
  * opts may be NULL (defaults: no content, current conventions). Bodies cut by a cap or streams
  * cut short still give a call with the fields parsed so far (genai_call.flags says so).
  */
@@ -28,10 +31,13 @@ int provider_decode(const struct http_exchange *x, const struct provider_opts *o
 		    struct genai_call **out);
 
 /*
- * Cheap check on the request alone (method, host, path, headers): true when provider_decode()
- * may return a call for it. Lets the HTTP layer keep bodies only for LLM traffic.
+ * Cheap check on the request alone (method, host, path, headers): true when it is for a known
+ * LLM API. A POST of any JSON object may still decode as a generic call (provider_decode()).
  */
 bool provider_is_llm_request(const struct http_exchange *x);
+
+/* host (a DNS name, no port) is one of the LLM API hosts that name a provider. */
+bool provider_is_llm_host(const char *host);
 
 #ifdef __cplusplus
 }

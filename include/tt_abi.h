@@ -17,9 +17,16 @@
 #define TT_ABI_VERSION 1
 #define TT_COMM_LEN    16
 #define TT_CHUNK       16384 /* payload bytes per data record, power of two */
-#define TT_MAX_CHUNKS  256   /* chunks per call: TT_CHUNK * TT_MAX_CHUNKS = 4 MiB max cap */
+#define TT_MAX_CHUNKS  4096  /* chunks per call: TT_CHUNK * TT_MAX_CHUNKS = 64 MiB max cap */
 #define TT_PATH_MAX    256   /* exec filename bytes kept */
 #define TT_ARGS_MAX    4096  /* exec argv bytes kept (NUL-separated) */
+/*
+ * A call longer than the cap goes out as its head and its last TT_CALL_TAIL bytes (a quarter of
+ * the cap when that is less), each run at its own stream position: an API request writes keys
+ * after its largest array ("model" after "messages"), so the end of a body says what its
+ * middle cannot.
+ */
+#define TT_CALL_TAIL (1u << 20)
 
 enum tt_rec_type {
 	TT_REC_DATA = 1,       /* struct tt_data: TLS plaintext chunk */
@@ -44,7 +51,7 @@ enum tt_dir {
 };
 
 enum tt_data_flags {
-	TT_DF_TRUNCATED = 1 << 0, /* call longer than the per-call cap: bytes after are lost */
+	TT_DF_TRUNCATED = 1 << 0, /* call longer than the per-call cap: its middle is lost */
 	TT_DF_FIRST = 1 << 1,	  /* first chunk of the call */
 	TT_DF_LAST = 1 << 2,	  /* last chunk emitted for the call */
 };
@@ -116,9 +123,13 @@ struct tt_exec {
 	__u16 path_len;	 /* bytes in path[], no NUL */
 	__u16 args_len;	 /* bytes in args[], NUL-separated */
 	__u32 args_full; /* argv bytes the process has (> args_len when cut) */
-	__u32 pad0;
+	__u32 flags;	 /* enum tt_exec_flags (0 in captures older than the flags) */
 	char path[TT_PATH_MAX];
 	char args[TT_ARGS_MAX];
+};
+
+enum tt_exec_flags {
+	TT_EXEC_HELD = 1, /* stopped at exec until its file is probed: see struct tt_hold */
 };
 
 struct tt_exit {
@@ -164,7 +175,12 @@ struct tt_sock {
 	__u16 lport;  /* local port, host byte order */
 	__u16 rport;  /* peer port, host byte order */
 	__u16 pad0;
-	__u32 pad1;
+	/*
+	 * Inode number of the socket's network namespace: the same addresses in two namespaces
+	 * are two connections. Was padding (0: unknown, as in older captures), so the ABI
+	 * version stands.
+	 */
+	__u32 netns;
 	__u8 laddr[16]; /* local address (IPv4 in the first 4 bytes) */
 	__u8 raddr[16]; /* peer address */
 };
@@ -226,8 +242,34 @@ enum tt_stat {
 	TT_ST_READ_ERR,	     /* bpf_probe_read_user failures */
 	TT_ST_ARGS_MISS,     /* return probe without a stashed entry */
 	TT_ST_AEAD_NOSOCK,   /* AEAD records opened on a thread that read no TLS socket */
+	TT_ST_HELD,	     /* processes stopped at exec until their file was probed */
+	TT_ST_HOLD_SKIP,     /* a file not probed yet, its process not held (see sched_exec) */
 	TT_ST_RL_CALLS,	     /* calls captured at OpenSSL's record layer: no API probe saw them */
 	TT_ST_MAX,
+};
+
+/*
+ * Holding a process at exec (bpf/proc.bpf.c): the value of the "held" map (key: tgid). The
+ * kernel stops a traced process that execs a file not in the "known" map (key: struct
+ * tt_file_key); user space continues it once the file is probed, or at a deadline.
+ */
+struct tt_file_key {
+	__u64 dev; /* the kernel's s_dev encoding (major << 20 | minor) */
+	__u64 ino;
+};
+
+enum tt_hold_flags {
+	TT_HOLD_SENDING = 1,   /* the kernel's SIGSTOP is being sent */
+	TT_HOLD_USER_STOP = 2, /* someone else stopped it meanwhile: theirs to continue */
+	TT_HOLD_PARENT = 4,    /* its parent mirrored the stop: both continued (see signal_gen) */
+};
+
+struct tt_hold {
+	struct tt_file_key file; /* the file it waits for: known once probed */
+	__u64 since_ns;		 /* boot time of the stop */
+	__u64 start_ns;		 /* the process's start (boot time): pid reuse */
+	__u32 flags;		 /* enum tt_hold_flags */
+	__u32 ppid;		 /* its parent's tgid */
 };
 
 #endif /* TT_ABI_H */

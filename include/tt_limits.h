@@ -5,12 +5,16 @@
 
 /* clang-format off */
 /* Capture (kernel side defaults; overridable on the command line). */
-#define TT_DEF_CALL_CAP		(256u * 1024)		/* bytes captured per SSL call */
-#define TT_MAX_CALL_CAP		(4u * 1024 * 1024)	/* = TT_CHUNK * TT_MAX_CHUNKS */
-#define TT_DEF_RINGBUF		(16u * 1024 * 1024)	/* ring buffer bytes (mapped twice: counts
-							 * 2x in RSS) */
+#define TT_DEF_CALL_CAP		(16u * 1024 * 1024)	/* bytes captured per SSL call: an agent's
+							 * request of 8 MiB and more whole */
+#define TT_MAX_CALL_CAP		(64u * 1024 * 1024)	/* = TT_CHUNK * TT_MAX_CHUNKS */
+#define TT_DEF_RINGBUF		(32u * 1024 * 1024)	/* ring buffer bytes: twice the call cap, a
+							 * call over it is lost whole if the consumer
+							 * lags (mapped twice: counts 2x in RSS) */
 #define TT_MAX_TRACKED		65536			/* processes in the tracked set */
 #define TT_MAX_CONNS_BPF	65536			/* (tgid, SSL*) entries in BPF maps */
+#define TT_DEF_HOLD_TIMEOUT_MS	5000			/* longest stop at exec of a new file */
+#define TT_MAX_HELD		1024			/* processes stopped at exec at once */
 
 /* Capture files. */
 #define TT_CAP_MAX_RECORD	(1u << 20)		/* largest record a reader accepts */
@@ -74,6 +78,8 @@
 							 * per process: the oldest is forgotten */
 #define TT_MAX_SRV_SOCKS	4096			/* plaintext sockets whose local port is
 							 * remembered (direct-mapped) */
+#define TT_MAX_LOCAL_LINKS	1024			/* requests on local connections waiting
+							 * for the head of their other end */
 /* clang-format on */
 
 #endif /* TT_LIMITS_H */

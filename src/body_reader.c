@@ -232,6 +232,8 @@ bool body_reader__coded(const struct body_reader *r)
 
 void body_reader__gap(struct body_reader *r)
 {
+	struct http_message *m = r->m;
+
 	r->incomplete = true;
 	if (r->broken)
 		return;
@@ -240,8 +242,15 @@ void body_reader__gap(struct body_reader *r)
 		r->broken = true;
 		return;
 	}
-	if (r->m->kind != HTTP_BODY_PLAIN)
+	if (m->kind != HTTP_BODY_PLAIN) {
 		sse_parser__gap(&r->sse);
+		return;
+	}
+	/* where the body's pieces meet, so that its start and its end can be read apart */
+	if (!m->body_gap)
+		m->gap_head = r->body.len;
+	m->body_gap = true;
+	m->gap_tail = r->body.len;
 }
 
 int body_reader__finish(struct body_reader *r, uint64_t ts)

@@ -33,6 +33,8 @@ enum {
 	OPT_OTLP_CA,
 	OPT_OTLP_CERT,
 	OPT_OTLP_KEY,
+	OPT_NO_HOLD_EXEC,
+	OPT_HOLD_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -62,6 +64,8 @@ static const struct option long_opts[] = {
 	{ "otlp-ca", required_argument, NULL, OPT_OTLP_CA },
 	{ "otlp-cert", required_argument, NULL, OPT_OTLP_CERT },
 	{ "otlp-key", required_argument, NULL, OPT_OTLP_KEY },
+	{ "no-hold-exec", no_argument, NULL, OPT_NO_HOLD_EXEC },
+	{ "hold-timeout", required_argument, NULL, OPT_HOLD_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -109,15 +113,24 @@ void cli_usage(FILE *f)
 "not inherited by COMMAND.\n"
 "\n"
 "Capture:\n"
-"  --call-cap BYTES       plaintext kept per SSL call (default 256K, max 4M); longer calls are\n"
+"  --call-cap BYTES       plaintext kept per SSL call (default 16M, max 64M); of a longer call\n"
+"                         its head and its last 1M (a quarter of the cap if less) are kept,\n"
 "                         marked truncated\n"
-"  --ringbuf-size BYTES   kernel ring buffer size (default 16M, a power of two >= 1M)\n"
+"  --ringbuf-size BYTES   kernel ring buffer size (default 32M, a power of two >= 1M; twice\n"
+"                         --call-cap or more, or a call that big may be lost)\n"
 "  --mem-budget SIZE      memory for HTTP reassembly, all connections together (default 256M,\n"
 "                         at least 1M; K, M, G suffixes): unparsed bytes, bodies being\n"
 "                         decoded and exchanges waiting for their turn. Past it the largest\n"
 "                         holder is dropped (its exchange flagged truncated); --stats counts\n"
 "                         the drops\n"
 "  --duration SECS        stop after SECS seconds\n"
+"  --hold-timeout MS      a traced process that executes a file not probed yet (a new agent\n"
+"                         or a new version of one) is stopped until its TLS probes are in,\n"
+"                         so that its first call is captured: at most MS milliseconds\n"
+"                         (default 5000, 10 to 60000), then it continues anyway. Processes\n"
+"                         of a job-control shell's job and those under a debugger are not\n"
+"                         stopped; --stats counts (held, held_max_ns, hold_timeouts)\n"
+"  --no-hold-exec         never stop a process at exec (its first calls may go uncaptured)\n"
 "  --tls-offsets FILE:func=0xOFF[,func=0xOFF...]\n"
 "                         probe TLS functions at these file offsets in FILE (SSL_write,\n"
 "                         SSL_read, ...), for builds no other method finds; repeatable\n"
@@ -133,8 +146,9 @@ void cli_usage(FILE *f)
 "                         trace its spans join (-- COMMAND and -p always do; --all and replay\n"
 "                         never do without this, nor join another process tree's trace)\n"
 "Once attached the tracer keeps only CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE,\n"
-"CAP_DAC_READ_SEARCH and CAP_CHECKPOINT_RESTORE (CAP_SYS_ADMIN before Linux 5.9), and sets\n"
-"no_new_privs.\n"
+"CAP_DAC_READ_SEARCH, CAP_CHECKPOINT_RESTORE, CAP_SYS_ADMIN (the kernel creates uprobes\n"
+"through perf_event_open only with it), and CAP_KILL unless --no-hold-exec (to continue the\n"
+"processes it held), and sets no_new_privs.\n"
 "\n"
 "General:\n"
 "  -v, --verbose          more diagnostics on stderr (-vv: debug, libbpf included)\n"
@@ -254,6 +268,7 @@ static const struct {
 	{ OPT_OTLP_CA, offsetof(struct tt_opts, otlp_ca), false },
 	{ OPT_OTLP_CERT, offsetof(struct tt_opts, otlp_cert), false },
 	{ OPT_OTLP_KEY, offsetof(struct tt_opts, otlp_key), false },
+	{ OPT_NO_HOLD_EXEC, offsetof(struct tt_opts, no_hold_exec), true },
 };
 
 static const char *const format_names[] = {
@@ -361,6 +376,14 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 			return fail(err, errlen, "invalid --mem-budget '%s' (1M or more)", optarg);
 		o->mem_budget = (size_t)v;
 		return 0;
+	case OPT_HOLD_TIMEOUT:
+		errno = 0;
+		v = strtoul(optarg, &end, 10);
+		if (errno || *end || end == optarg || v < 10 || v > 60000)
+			return fail(err, errlen, "invalid --hold-timeout '%s' (10 to 60000 ms)",
+				    optarg);
+		o->hold_timeout_ms = (unsigned int)v;
+		return 0;
 	case OPT_DURATION:
 		errno = 0;
 		o->duration = strtod(optarg, &end);
@@ -402,6 +425,7 @@ int cli_parse(int argc, char **argv, struct tt_opts *o, char *err, size_t errlen
 	o->ringbuf_size = TT_DEF_RINGBUF;
 	o->mem_budget = TT_MEM_BUDGET;
 	o->stats_interval = 10;
+	o->hold_timeout_ms = TT_DEF_HOLD_TIMEOUT_MS;
 	err[0] = '\0';
 	if (argc > 1 && !strcmp(argv[1], "replay")) {
 		if (argc < 3 || argv[2][0] == '-')

@@ -442,8 +442,8 @@ static void half_input(struct conn_table *t, struct conn *c, struct half *h, con
 	stream__consume(&h->st, used);
 }
 
-/* lost bytes are missing before what comes next on half h. */
-static void half_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost)
+/* lost bytes are missing before what comes next on half h (cut: the capture cap cut them). */
+static void half_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost, bool cut)
 {
 	t->st.gaps++;
 	t->st.bytes_lost += lost;
@@ -457,17 +457,39 @@ static void half_gap(struct conn_table *t, struct conn *c, struct half *h, uint6
 		conn_h2_gap(t, c, h, lost);
 		return;
 	default:
-		conn_http1_gap(t, c, h, lost);
+		conn_http1_gap(t, c, h, lost, cut);
 		return;
 	}
 }
 
 /* ---- records in ---- */
 
-/* A chunk at position 0 starting a call on a stream that had advanced: the SSL* was reused. */
-static bool conn_reused(const struct half *h, const struct tt_data *rec)
+/*
+ * A call that starts a new connection under an identity in use (the key is an address in the
+ * process, not the connection): at position 0 on a stream that had advanced (an SSL* reused,
+ * positions restarted by SSL_free), or where positions run on across connections (Go's
+ * crypto/tls: no end of a connection is probed, and Go's allocator gives a new *tls.Conn the
+ * address of one closed before), with bytes only a connection's first call carries: the
+ * HTTP/2 client preface, or an HTTP/1 message start where HTTP/2 frames run (a frame's 24-bit
+ * length would have to spell the method). Taking it for the old connection would decode it
+ * with the old one's protocol and HPACK state, and give its calls the old one's attributes.
+ */
+static bool conn_reused(const struct conn *c, const struct half *h, const struct tt_data *rec)
 {
-	return (rec->flags & TT_DF_FIRST) && !rec->pos && h->st.started && h->st.next;
+	enum http1_sniff k;
+
+	if (!(rec->flags & TT_DF_FIRST) || !h->st.started)
+		return false;
+	if (!rec->pos)
+		return h->st.next;
+	if (rec->pos != h->st.next)
+		return false; /* bytes were lost before it: not known to start anything */
+	if (rec->len >= H2_PREFACE_LEN && !memcmp(rec->data, H2_CLIENT_PREFACE, H2_PREFACE_LEN))
+		return true;
+	if (c->proto != P_HTTP2)
+		return false;
+	k = http1_sniff((const char *)rec->data, rec->len);
+	return k == HTTP1_SNIFF_REQUEST || k == HTTP1_SNIFF_RESPONSE;
 }
 
 int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec_size)
@@ -482,7 +504,7 @@ int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec
 	t->st.records++;
 	t->st.bytes += rec->len;
 	c = conn_get(t, rec->h.pid, rec->conn);
-	if (c && conn_reused(&c->h[rec->dir], rec)) {
+	if (c && conn_reused(c, &c->h[rec->dir], rec)) {
 		conn_end(t, c, rec->h.ts_ns, true);
 		c = conn_get(t, rec->h.pid, rec->conn);
 	}
@@ -510,8 +532,10 @@ int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec
 		t->st.skipped_bytes += rec->len;
 		return 0;
 	}
+	/* a gap inside a call marked truncated is its middle, cut by the cap (BPF sends the head
+	 * and the tail of such a call) */
 	if (gap)
-		half_gap(t, c, h, gap);
+		half_gap(t, c, h, gap, h->call_known && (rec->flags & TT_DF_TRUNCATED));
 	/* after any gap: a call that starts with new bytes is where HTTP/2 frames can resume */
 	if ((rec->flags & TT_DF_FIRST) && !off && rec->len && h->state == HS_H2 && !h->st.tail.len)
 		conn_h2_call_start(c, h);
@@ -522,7 +546,7 @@ int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec
 		end = h->call_pos + rec->call_len;
 		gap = stream__skip_to(&h->st, end);
 		if (gap)
-			half_gap(t, c, h, gap);
+			half_gap(t, c, h, gap, true);
 	}
 	if (rec->flags & TT_DF_LAST)
 		h->call_known = false;

@@ -575,10 +575,12 @@ void conn_http1_lost(struct half *h, bool line_start)
 	h->lost = true;
 }
 
-void conn_http1_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost)
+void conn_http1_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost, bool cut)
 {
 	if (h->state == HS_BODY) {
 		h->x->flags |= HTTP_X_INCOMPLETE;
+		if (cut)
+			h->x->flags |= h->is_req ? HTTP_X_REQ_TRUNCATED : HTTP_X_RESP_TRUNCATED;
 		if (h->frame == HTTP1_FRAME_CLOSE ||
 		    (h->frame == HTTP1_FRAME_LENGTH && lost <= h->remain) ||
 		    (h->frame == HTTP1_FRAME_CHUNKED && !chunked_dec__skip(&h->ch, lost))) {

@@ -150,8 +150,8 @@ void conn_http1_start(struct conn_table *t, struct conn *c, bool midstream);
 /* Bytes of an HTTP/1 half: returns those consumed (the rest waits in the tail). */
 size_t conn_http1_parse(struct conn_table *t, struct conn *c, struct half *h,
 			const unsigned char *p, size_t n);
-/* lost bytes are missing before what comes next on an HTTP/1 half. */
-void conn_http1_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost);
+/* lost bytes are missing before what comes next on an HTTP/1 half (cut: by the capture cap). */
+void conn_http1_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost, bool cut);
 /* Bytes of h were dropped: it looks for the next message start (at a line start: line_start). */
 void conn_http1_lost(struct half *h, bool line_start);
 /* The budget drops what c's queue entry idx holds: its finished bodies. */

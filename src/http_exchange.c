@@ -127,6 +127,8 @@ void http_message__drop_body(struct http_message *m)
 	free(m->body);
 	m->body = NULL;
 	m->body_len = 0;
+	m->body_gap = false;
+	m->gap_head = m->gap_tail = 0;
 	if (m->event_store) {
 		for (b = m->event_store; b; b = next) {
 			next = b->next;

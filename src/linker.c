@@ -27,7 +27,7 @@ static struct lproc *lproc_attach(struct linker *l, struct proc *p)
 		lp->is_root = !parent;
 		if (lp->trace && !lp->trace->root && lp->is_root)
 			lp->trace->root = lp;
-	} else if (parent && (parent->agent || parent->trace->agent)) {
+	} else if (parent && (parent->agent || parent->trace->agent || ltls_blind(parent))) {
 		lp->trace = parent->trace;
 	} else {
 		lp->trace = ltrace_new(l);
@@ -61,12 +61,15 @@ static void lproc_drop(struct proc *p, void *ctx)
 		lp->tools = t->next;
 		if (!t->closed)
 			l->n_open--;
-		ltool_free(t);
+		ltool_free(l, t);
 	}
 	lsrv_free_all(l, lp);
+	llocal_drop(l, p->pid);
 	ltls_free_all(lp);
 	if (lp->trace->root == lp)
 		lp->trace->root = NULL;
+	if (lp->trace->lead == lp)
+		lp->trace->lead = NULL;
 	ltrace_put(l, lp->trace);
 	resource__put(lp->res);
 	free(lp->agent_name);
@@ -238,6 +241,7 @@ void linker__free(struct linker *l)
 	if (!l)
 		return;
 	proctree__free(l->pt);
+	llocal_free(l);
 	free(l->service_name);
 	free(l->host_name);
 	free(l);
@@ -322,7 +326,7 @@ int linker__add_existing(struct linker *l, uint32_t pid, uint32_t ppid, uint64_t
 }
 
 /* The first LLM call makes a process an agent. */
-static void lproc_promote(struct lproc *lp)
+static void lproc_promote(struct linker *l, struct lproc *lp)
 {
 	char *name = linker_agent_name(lp->p->exe_path, lp->p->argv, lp->p->argc);
 
@@ -330,8 +334,10 @@ static void lproc_promote(struct lproc *lp)
 		return; /* stays a process span; the next call tries again */
 	lp->agent = true;
 	lp->agent_name = name;
-	if (lp->trace->root == lp)
+	if (lp->trace->root == lp) {
 		lp->trace->agent = true;
+		lplace_lineage(l, lp);
+	}
 	resource__put(lp->res); /* service.name becomes the agent name */
 	lp->res = NULL;
 }
@@ -347,12 +353,28 @@ static uint64_t tool_ready(const struct genai_call *c, const struct genai_tool_c
 	return c->end_ns;
 }
 
+/*
+ * An LLM span of lp into trace t: a trace not lp's (the trace of the local client or the
+ * traceparent of the request lp serves) has an LLM call in it, so agents_only keeps it.
+ */
+static void llm_emit(struct linker *l, struct lproc *lp, struct ltrace *t, struct tt_span *s)
+{
+	t = ltrace_live(t);
+	if (t != lp->trace)
+		t->agent = true;
+	ltrace_emit(l, t, s);
+}
+
 int linker__add_call(struct linker *l, struct genai_call *c, const char *traceparent)
 {
 	struct lproc *lp = lproc_of(l, c->pid), *owner;
+	struct ltrace *tr, *ltr = NULL;
 	const uint8_t *parent;
 	struct tt_span *s;
+	uint64_t start_ns;
+	uint8_t id[8];
 	struct ltp tp;
+	bool local;
 	size_t i;
 
 	if (!lp) {
@@ -367,31 +389,36 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 		tt_debug("linker: pid=%u: LLM call after the process span was exported\n", c->pid);
 	}
 	if (!owner->done && !owner->agent)
-		lproc_promote(owner);
+		lproc_promote(l, owner);
 	if (owner != lp)
 		lplace_transport(l, lp, owner);
 	ltp_parse(&tp, traceparent);
 	ltrace_adopt(l, owner, &tp);
+	start_ns = c->start_ns; /* the request's first byte, as its head had it */
 	if (c->start_ns < lp->span_start)
 		c->start_ns = lp->span_start;
 	if (c->end_ns < c->start_ns)
 		c->end_ns = c->start_ns;
 	if (!owner->done)
 		ltools_answer(l, owner, c);
-	parent = lsrv_parent(l, lp, c->tid, c->start_ns, &tp);
+	parent = lsrv_parent(l, lp, c->tid, c->start_ns, &tp, &tr);
+	/* a call to a local server: the id its SERVER span points to, and its trace */
+	local = llocal_client_take(l, c->pid, c->conn, start_ns, id, &ltr);
 	s = lspan_named(l, lp, c->operation ? c->operation : "chat",
 			c->request_model ? c->request_model : c->response_model, SPAN_KIND_CLIENT,
-			NULL);
+			local ? id : NULL);
 	if (s) {
 		lspan_parent(s, parent ? parent : lp->span_id);
 		s->start_ns = c->start_ns;
 		s->end_ns = c->end_ns;
 		linker_call_attrs(s, c);
-		ltrace_emit(l, lp->trace, s);
+		llm_emit(l, lp, ltr ? ltr : tr, s);
 	}
+	if (ltr)
+		ltrace_put(l, ltr);
 	for (i = 0; !owner->done && i < c->n_tool_calls; i++)
 		ltool_open(l, owner, &c->tool_calls[i], tool_ready(c, &c->tool_calls[i]),
-			   parent ? parent : owner->span_id);
+			   parent ? parent : owner->span_id, tr);
 	if (l->waiting) {
 		wait_settle_some(l, owner, c->end_ns, false);
 		if (lp != owner)

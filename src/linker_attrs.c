@@ -35,6 +35,8 @@ static int usage_attrs(struct attr_list *a, const struct genai_usage *u)
 	if (u->has_reasoning_tokens)
 		err |= attrs_set_int(a, "gen_ai.usage.reasoning.output_tokens",
 				     u->reasoning_tokens);
+	if (u->has_cost)
+		err |= attrs_set_double(a, "tracetree.usage.cost", u->cost);
 	return err;
 }
 
@@ -72,6 +74,7 @@ static int ids_attrs(struct attr_list *a, const struct genai_call *c)
 
 	err |= set_str(a, "gen_ai.operation.name", c->operation ? c->operation : "chat");
 	err |= set_str(a, "gen_ai.provider.name", c->provider_name);
+	err |= set_str(a, "tracetree.decode", c->decode);
 	if (c->legacy_semconv)
 		err |= set_str(a, "gen_ai.system", c->system ? c->system : c->provider_name);
 	err |= set_str(a, "gen_ai.request.model", c->request_model);

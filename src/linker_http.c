@@ -23,29 +23,11 @@
  * linker reads no captured bytes: the head comes parsed, its headers redacted.
  */
 
-/* ---- sockets ---- */
-
-static struct lsock *lsock_slot(struct linker *l, uint32_t pid, uint64_t conn)
-{
-	uint64_t h = (conn ^ (uint64_t)pid * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull;
-
-	return &l->socks[(h >> 32) % TT_MAX_SRV_SOCKS];
-}
-
-void linker__sock(struct linker *l, const struct tt_sock *s)
-{
-	struct lsock *e = lsock_slot(l, s->h.pid, s->conn);
-
-	e->pid = s->h.pid;
-	e->conn = s->conn;
-	e->lport = s->lport;
-}
-
 static uint16_t lsock_lport(struct linker *l, uint32_t pid, uint64_t conn)
 {
-	struct lsock *e = lsock_slot(l, pid, conn);
+	const struct lsock *e = lsock_find(l, pid, conn);
 
-	return e->pid == pid && e->conn == conn ? e->lport : 0;
+	return e ? e->lport : 0;
 }
 
 /* ---- inbound requests ---- */
@@ -56,7 +38,7 @@ void lsrv_free_all(struct linker *l, struct lproc *lp)
 
 	while ((r = lp->srv)) {
 		lp->srv = r->next;
-		free(r);
+		lsrv_release(l, r);
 	}
 	lp->n_srv = 0;
 }
@@ -70,7 +52,7 @@ static void lsrv_forget_oldest(struct linker *l, struct lproc *lp)
 		pp = &(*pp)->next;
 	if (!*pp)
 		return;
-	free(*pp);
+	lsrv_release(l, *pp);
 	*pp = NULL;
 	lp->n_srv--;
 	if (!l->st.server_forgotten++)
@@ -84,11 +66,13 @@ void linker__request_head(struct linker *l, const struct http_exchange *x, const
 	struct lsrv *r;
 	struct ltp tp;
 
-	if (!(x->flags & HTTP_X_SERVER_SIDE))
-		return;
 	lp = lproc_of(l, x->pid);
 	if (!lp || lp->done)
 		return;
+	if (!(x->flags & HTTP_X_SERVER_SIDE)) {
+		llocal_client_head(l, lp, x);
+		return;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return;
@@ -102,6 +86,7 @@ void linker__request_head(struct linker *l, const struct http_exchange *x, const
 	span_new_span_id(r->span_id);
 	r->next = lp->srv;
 	lp->srv = r;
+	llocal_server_head(l, lp, r, &tp);
 	if (++lp->n_srv > TT_MAX_SRV_OPEN)
 		lsrv_forget_oldest(l, lp);
 }
@@ -155,17 +140,51 @@ static int lsrv_exchange(struct linker *l, struct lproc *lp, const struct http_e
 		 x->target ? x->target : "");
 	s = lspan_named(l, lp, x->method ? x->method : "HTTP", path, SPAN_KIND_SERVER,
 			r ? r->span_id : NULL);
-	free(r);
-	if (!s)
+	if (!s) {
+		lsrv_release(l, r);
 		return -ENOMEM;
-	lspan_parent(s, lp->span_id);
+	}
+	/* under the caller's span when known (linker_local.c), else the process's */
+	lspan_parent(s, r && r->has_parent ? r->parent_id : lp->span_id);
+	s->remote_parent = r && r->remote_parent;
 	exchange_times(s, lp, x);
 	err = linker_server_attrs(s, x, lsock_lport(l, x->pid, x->conn));
 	if (err)
 		tt_debug("linker: pid=%u: no memory for SERVER span attributes\n", x->pid);
 	l->st.server_spans++;
-	ltrace_emit(l, lp->trace, s);
+	ltrace_emit(l, r && r->trace ? r->trace : lp->trace, s);
+	lsrv_release(l, r);
 	return 0;
+}
+
+/*
+ * The CLIENT span of exchange x of lp, named "op what": with the id chosen at its head when it
+ * went to a local server (*local: the trace its server's spans went to, a reference that
+ * lclient_emit() puts), else a new one (*local NULL).
+ */
+static struct tt_span *lclient_span(struct linker *l, struct lproc *lp,
+				    const struct http_exchange *x, const char *op, const char *what,
+				    struct ltrace **local)
+{
+	uint8_t id[8];
+	struct tt_span *s;
+
+	*local = NULL;
+	if (!llocal_client_take(l, x->pid, x->conn, x->req.start_ns, id, local))
+		return lspan_named(l, lp, op, what, SPAN_KIND_CLIENT, NULL);
+	s = lspan_named(l, lp, op, what, SPAN_KIND_CLIENT, id);
+	if (!s)
+		ltrace_put(l, *local);
+	return s;
+}
+
+/* Hands the CLIENT span s on: to its local server's trace (local), else to trace. */
+static void lclient_emit(struct linker *l, struct ltrace *local, struct ltrace *trace,
+			 struct tt_span *s)
+{
+	ltrace_emit(l, local ? local : trace, s);
+	if (local)
+		ltrace_put(l, local);
 }
 
 /* What a client request of x asks a tool window: its time and URL (url: room for it). */
@@ -196,6 +215,7 @@ static struct lproc *client_of(struct linker *l, const struct http_exchange *x, 
 
 int linker__add_http(struct linker *l, const struct http_exchange *x, const char *traceparent)
 {
+	struct ltrace *tr, *local;
 	struct tool_query q;
 	struct lproc *lp;
 	struct tt_span *s;
@@ -213,20 +233,21 @@ int linker__add_http(struct linker *l, const struct http_exchange *x, const char
 	lp = client_of(l, x, &tp, traceparent);
 	if (!lp)
 		return -ENOENT;
-	s = lspan_make(l, lp, x->method ? x->method : "HTTP", SPAN_KIND_CLIENT, NULL);
+	s = lclient_span(l, lp, x, x->method ? x->method : "HTTP", NULL, &local);
 	if (!s)
 		return -ENOMEM;
 	exchange_times(s, lp, x);
 	exchange_query(&q, s, x, url);
-	lspan_parent(s, lwork_parent(l, lp, &q, x->tid, &tp, NULL));
+	lspan_parent(s, lwork_parent(l, lp, &q, x->tid, &tp, NULL, &tr));
 	linker_http_attrs(s, x);
-	ltrace_emit(l, lp->trace, s);
+	lclient_emit(l, local, tr, s);
 	return 0;
 }
 
 /* ---- MCP ---- */
 
-static struct tt_span *mcp_span(struct linker *l, struct lproc *lp, const struct mcp_call *m)
+static struct tt_span *mcp_span(struct linker *l, struct lproc *lp, const struct http_exchange *x,
+				const struct mcp_call *m, struct ltrace **local)
 {
 	const char *target = m->tool_name   ? m->tool_name :
 			     m->prompt_name ? m->prompt_name :
@@ -234,13 +255,14 @@ static struct tt_span *mcp_span(struct linker *l, struct lproc *lp, const struct
 
 	/* a tool call is a tool execution (GenAI execute_tool); the rest are named by method */
 	if (!strcmp(m->method, "tools/call"))
-		return lspan_named(l, lp, "execute_tool", target, SPAN_KIND_CLIENT, NULL);
-	return lspan_named(l, lp, m->method, target, SPAN_KIND_CLIENT, NULL);
+		return lclient_span(l, lp, x, "execute_tool", target, local);
+	return lclient_span(l, lp, x, m->method, target, local);
 }
 
 int linker__add_mcp(struct linker *l, const struct http_exchange *x, const struct mcp_call *m,
 		    const char *traceparent)
 {
+	struct ltrace *tr, *local;
 	struct tool_query q;
 	struct ltool *t;
 	struct lproc *lp;
@@ -253,19 +275,19 @@ int linker__add_mcp(struct linker *l, const struct http_exchange *x, const struc
 	if (!lp)
 		return -ENOENT;
 	l->st.mcp_calls++;
-	s = mcp_span(l, lp, m);
+	s = mcp_span(l, lp, x, m, &local);
 	if (!s)
 		return -ENOMEM;
 	exchange_times(s, lp, x);
 	exchange_query(&q, s, x, url);
 	q.tool = m->tool_name;
 	q.text[0] = m->arguments;
-	lspan_parent(s, lwork_parent(l, lp, &q, x->tid, &tp, &t));
+	lspan_parent(s, lwork_parent(l, lp, &q, x->tid, &tp, &t, &tr));
 	err = linker_mcp_attrs(s, x, m, l->o.capture_content);
 	if (!err && t && t->call_id && m->tool_name && strstr(t->name, m->tool_name))
 		err = attrs_set_str(&s->attrs, "gen_ai.tool.call.id", t->call_id);
 	if (err)
 		tt_debug("linker: pid=%u: no memory for MCP span attributes\n", x->pid);
-	ltrace_emit(l, lp->trace, s);
+	lclient_emit(l, local, tr, s);
 	return 0;
 }

@@ -19,6 +19,8 @@
  *   linker.c         the entry points: processes, LLM calls, time and activity, flush
  *   linker_http.c    HTTP that is no LLM call: inbound requests (opened from the request
  *                    heads conn reports, SERVER spans), client spans, MCP calls
+ *   linker_local.c   both ends of a local TCP connection traced: the SERVER span of a
+ *                    request under the client's span of it (sockets by their addresses)
  *   linker_tls.c     TLS connections whose plaintext is not captured
  *   linker_tool.c    tool call windows of agents: opening, closing, their spans
  *   linker_place.c   where a process's span goes: a tool window, its parent, an agent's
@@ -40,16 +42,23 @@
  * ignored and counted).
  */
 
+struct llocal;
+struct llink;
+
 struct ltrace {
 	struct ltrace *prev, *next;
 	uint8_t id[16];
 	uint8_t remote_parent[8];
 	int refs;
-	struct lproc *root; /* the process whose span is the root */
-	bool final;	    /* ids fixed: spans go to the sink */
-	bool agent;	    /* the root is an agent */
-	bool remote;	    /* adopted a traceparent */
-	bool dropped;	    /* agents_only and the root was no agent */
+	struct lproc *root;  /* the process whose span is the root */
+	struct lproc *lead;  /* --all: the agent the root launched (lplace_lineage) */
+	bool final;	     /* ids fixed: spans go to the sink */
+	bool agent;	     /* the root is an agent */
+	bool blind;	     /* a TLS connection to an LLM API or this host was not readable */
+	bool remote;	     /* adopted a traceparent */
+	bool dropped;	     /* agents_only, and neither agent nor blind */
+	bool inbound;	     /* of an inbound request's traceparent: no process tree's */
+	struct ltrace *into; /* merged into that trace (a ref): what comes here goes there */
 	struct tt_span **held;
 	size_t n_held, alloc;
 };
@@ -70,6 +79,7 @@ struct ltool {
 	bool closed;
 	uint8_t parent_id[8]; /* the span of the request that was being served, else
 					 * the agent's */
+	struct ltrace *trace; /* that request's trace (a reference), NULL: the agent's */
 };
 
 /*
@@ -84,15 +94,34 @@ struct lsrv {
 					 * delivers later): an identity, never read */
 	uint32_t tid;	   /* the thread that read it */
 	bool has_tp;
+	bool worked;	      /* work was attributed to it (lsrv_parent) */
 	uint8_t tp_trace[16]; /* trace id of its traceparent header */
 	uint8_t span_id[8];   /* of its SERVER span, made when the exchange arrives */
+	/*
+	 * The parent of its SERVER span when not its process's span (linker_local.c): the
+	 * traceparent's remote span, or the span of the local client's request; trace: the
+	 * trace of the SERVER span and of the work done for it (a reference), NULL: lp's.
+	 */
+	bool has_parent;
+	bool remote_parent;
+	uint8_t parent_id[8];
+	struct ltrace *trace;
+	struct llink *link; /* waiting for its local client's request head */
 };
 
-/* Local port of a plaintext socket (from TT_REC_SOCK): server.port of its SERVER spans. */
+/*
+ * The addresses of a plaintext socket (from TT_REC_SOCK): server.port of its SERVER spans, and
+ * the key that finds the other end of a connection between two traced processes.
+ */
 struct lsock {
 	uint32_t pid;
 	uint16_t lport;
+	uint16_t rport;
 	uint64_t conn;
+	uint16_t family;
+	uint32_t netns;
+	uint8_t laddr[16];
+	uint8_t raddr[16];
 };
 
 /* Open TLS client connections per process (TT_REC_TLS_HELLO, close not seen yet). */
@@ -108,6 +137,7 @@ struct ltls {
 	char peer[48]; /* peer address text */
 	char sni[256]; /* server_name of the hello, "" when none */
 	char alpn[64]; /* protocols offered, "" when none */
+	bool local;    /* the peer is a loopback address */
 };
 
 struct lproc {
@@ -159,6 +189,7 @@ struct linker {
 	struct linker_stats st;
 	bool open_logged;
 	struct lsock socks[TT_MAX_SRV_SOCKS];
+	struct llocal *local;  /* requests on local connections (linker_local.c) */
 	struct lproc *waiting; /* agent children not placed yet, by exec order */
 	size_t n_waiting;
 };
@@ -191,12 +222,24 @@ struct ltrace *ltrace_new(struct linker *l);
 /* The trace ids are final: held spans go to the sink (or are dropped, agents_only). */
 void ltrace_finalize(struct linker *l, struct ltrace *t);
 void ltrace_put(struct linker *l, struct ltrace *t);
+/* The trace t was merged into, if it was (t else). */
+struct ltrace *ltrace_live(struct ltrace *t);
 /* Hands a finished span on: to the sink when its trace ids are final, else held. */
 void ltrace_emit(struct linker *l, struct ltrace *t, struct tt_span *s);
+/*
+ * --all: the processes of trace from and its held spans move into into; from is freed. False
+ * (nothing moved) when either has final ids or there is no memory.
+ */
+bool ltrace_merge(struct linker *l, struct ltrace *from, struct ltrace *into);
 /* The traceparent header (NULL: none) of a request: present, valid, its ids. */
 void ltp_parse(struct ltp *tp, const char *header);
 /* The traceparent of a request of lp: its trace may adopt it as its remote parent. */
 void ltrace_adopt(struct linker *l, struct lproc *lp, const struct ltp *tp);
+/*
+ * A trace of its own for the inbound request of lp with traceparent tp (a reference taken,
+ * ids final), when tp is trusted as ltrace_adopt() would; else NULL.
+ */
+struct ltrace *ltrace_inbound(struct linker *l, struct lproc *lp, const struct ltp *tp);
 
 /* ---- linker_proc.c: processes and their spans ---- */
 
@@ -217,17 +260,21 @@ void lspan_parent(struct tt_span *s, const uint8_t *parent);
 struct ltool *ltool_pick(struct lproc *lp, const struct tool_query *q);
 /*
  * The SERVER span that work of lp's thread tid at ts belongs to (tp: of the outgoing request,
- * may be NULL), counted in server_attributed; NULL when none.
+ * may be NULL), counted in server_attributed; NULL when none. *trace: the trace the work's
+ * span goes to (that request's, else lp's).
  */
 const uint8_t *lsrv_parent(struct linker *l, struct lproc *lp, uint32_t tid, uint64_t ts,
-			   const struct ltp *tp);
+			   const struct ltp *tp, struct ltrace **trace);
+/* The trace work of lp's thread tid at ts goes to (as lsrv_parent(), nothing counted). */
+struct ltrace *lwork_trace(struct lproc *lp, uint32_t tid, uint64_t ts);
 /*
  * The parent of a span of work lp did at q->ts on thread tid (a request, a connection): the
  * tool window of agent lp that q matches (*tool, when not NULL: that window or NULL), else
- * lsrv_parent(), else lp's own span.
+ * lsrv_parent(), else lp's own span. *trace: the trace the span goes to.
  */
 const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, const struct tool_query *q,
-			    uint32_t tid, const struct ltp *tp, struct ltool **tool);
+			    uint32_t tid, const struct ltp *tp, struct ltool **tool,
+			    struct ltrace **trace);
 
 /* ---- linker_place.c: where the span of a process goes ---- */
 
@@ -244,21 +291,53 @@ struct lproc *lplace_settle_next(struct linker *l, struct lproc *owner, uint64_t
 void lplace_forget(struct linker *l, struct lproc *lp);
 /* The process an LLM call of lp belongs to: a script's when lp is its transport, else lp. */
 struct lproc *lplace_call_owner(struct lproc *lp);
+/*
+ * --all: agent (the root of its own trace) just became one: its trace is rooted at the top of
+ * its launcher chain, and what its lineage started before joins it (linker_place.c).
+ */
+void lplace_lineage(struct linker *l, struct lproc *agent);
 /* lp is a transport of agent owner: its span goes under the agent's. */
 void lplace_transport(struct linker *l, struct lproc *lp, struct lproc *owner);
 
 /* ---- linker_tool.c: tool call windows of an agent ---- */
 
-void ltool_free(struct ltool *t);
-/* parent: the span the tool span nests under (the agent's, or a SERVER span). */
+void ltool_free(struct linker *l, struct ltool *t);
+/*
+ * parent: the span the tool span nests under (the agent's, or a SERVER span), in trace (lp's,
+ * or that request's).
+ */
 int ltool_open(struct linker *l, struct lproc *lp, const struct genai_tool_call *tc,
-	       uint64_t start_ns, const uint8_t *parent);
+	       uint64_t start_ns, const uint8_t *parent, struct ltrace *trace);
 void ltools_close_all(struct linker *l, struct lproc *lp, uint64_t end_ns, enum tool_end how);
 void ltools_answer(struct linker *l, struct lproc *lp, const struct genai_call *c);
 
 /* ---- linker_http.c: inbound requests (SERVER spans), HTTP client spans and MCP calls ---- */
 
 void lsrv_free_all(struct linker *l, struct lproc *lp);
+
+/* ---- linker_local.c: both ends of a local connection traced ---- */
+
+/* Where the addresses of plaintext socket conn of pid are (TT_REC_SOCK), NULL if unknown. */
+const struct lsock *lsock_find(const struct linker *l, uint32_t pid, uint64_t conn);
+/* A request head of client lp: on a local connection, its span id is chosen now. */
+void llocal_client_head(struct linker *l, struct lproc *lp, const struct http_exchange *x);
+/*
+ * Inbound request r of lp opened (tp: its traceparent): the parent and trace of its SERVER
+ * span: the traceparent's when trusted, else the local client's request's, now or when its
+ * head comes.
+ */
+void llocal_server_head(struct linker *l, struct lproc *lp, struct lsrv *r, const struct ltp *tp);
+/*
+ * The span id chosen at the head of the client request of pid on conn that started at
+ * start_ns (and its trace, into *trace): false when none was. Forgets it.
+ */
+bool llocal_client_take(struct linker *l, uint32_t pid, uint64_t conn, uint64_t start_ns,
+			uint8_t id[8], struct ltrace **trace);
+/* Frees inbound request r (no longer waiting, its trace reference put). */
+void lsrv_release(struct linker *l, struct lsrv *r);
+/* The client requests of pid are forgotten (the process is gone). */
+void llocal_drop(struct linker *l, uint32_t pid);
+void llocal_free(struct linker *l);
 
 /* ---- linker_tls.c: TLS connections whose plaintext is not captured ---- */
 
@@ -268,6 +347,11 @@ void ltls_data(struct lproc *lp, uint8_t src);
 void ltls_end_all(struct linker *l, struct lproc *lp, uint64_t end_ns, bool incomplete);
 /* Frees them without spans. */
 void ltls_free_all(struct lproc *lp);
+/*
+ * --all: lp looks like an agent the tracer cannot see into: its trace is kept for a TLS
+ * connection that could not be read (ltrace.blind), or lp has one open that would keep it.
+ */
+bool ltls_blind(const struct lproc *lp);
 
 /* ---- linker_attrs.c: span attributes (0 or -ENOMEM) ---- */
 
@@ -300,6 +384,12 @@ bool linker_is_transport(const char *exe_path, char *const *argv, size_t argc);
  * not a recognised agent (claude-code, codex...): what its transports' LLM calls belong to.
  */
 bool linker_script_host(const char *exe_path, char *const *argv, size_t argc);
+/*
+ * A process that runs another program for the user (a launcher's role, linker_place.c): env, a
+ * shell running a script or a -c command (never an interactive shell), a runtime running a
+ * script or inline code (never its REPL).
+ */
+bool linker_launcher_host(const char *exe_path, char *const *argv, size_t argc);
 /* Error class of a tool result text ("error", "traceback", ...), NULL if it reads fine. */
 const char *linker_tool_error(const char *content);
 

@@ -148,20 +148,30 @@ static struct lsrv *lsrv_serving(struct lproc *lp, uint32_t tid, uint64_t ts, co
 }
 
 const uint8_t *lsrv_parent(struct linker *l, struct lproc *lp, uint32_t tid, uint64_t ts,
-			   const struct ltp *tp)
+			   const struct ltp *tp, struct ltrace **trace)
 {
 	struct lsrv *r = lsrv_serving(lp, tid, ts, tp);
 
+	*trace = r && r->trace ? r->trace : lp->trace;
 	if (!r)
 		return NULL;
+	r->worked = true;
 	l->st.server_attributed++;
 	return r->span_id;
+}
+
+struct ltrace *lwork_trace(struct lproc *lp, uint32_t tid, uint64_t ts)
+{
+	struct lsrv *r = lsrv_serving(lp, tid, ts, NULL);
+
+	return r && r->trace ? r->trace : lp->trace;
 }
 
 /* ---- work ---- */
 
 const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, const struct tool_query *q,
-			    uint32_t tid, const struct ltp *tp, struct ltool **tool)
+			    uint32_t tid, const struct ltp *tp, struct ltool **tool,
+			    struct ltrace **trace)
 {
 	const uint8_t *parent;
 	struct ltool *t = NULL;
@@ -172,8 +182,9 @@ const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, const struct too
 		*tool = t;
 	if (t) {
 		t->n_children++;
+		*trace = t->trace ? t->trace : lp->trace;
 		return t->span_id;
 	}
-	parent = lsrv_parent(l, lp, tid, q->ts, tp);
+	parent = lsrv_parent(l, lp, tid, q->ts, tp, trace);
 	return parent ? parent : lp->span_id;
 }

@@ -256,3 +256,75 @@ void lplace_transport(struct linker *l, struct lproc *lp, struct lproc *owner)
 	lp->has_parent = true;
 	memcpy(lp->parent_id, owner->span_id, sizeof(lp->parent_id));
 }
+
+/* ---- --all: the lineage of an agent ---- */
+
+/* Generations of launchers looked at above an agent. */
+#define LAUNCHERS_MAX 16
+
+/*
+ * The launcher of lp: its parent when that process's only role was to start lp and wait for
+ * it. It started lp and no other process, still runs, never moved captured bytes (no call, no
+ * connection of its own), started while traced (its history is known: a shell found running
+ * is the user's), is no init, and either runs lp's own executable (a re-exec: node with a
+ * bigger heap or --expose-gc) or runs a program for the user (linker_launcher_host(): env, a
+ * shell's script or -c command, a runtime's script; never an interactive shell).
+ */
+static struct lproc *launcher_of(struct lproc *lp)
+{
+	struct proc *pp = lp->p->parent;
+	struct lproc *plp = pp ? pp->priv : NULL;
+
+	if (!plp || plp->done || pp->exited || pp->preexisting || pp->pid == 1)
+		return NULL;
+	if (plp->agent || plp->talked || plp->n_tls || pp->n_spawned != 1 || plp->trace->final)
+		return NULL;
+	if (pp->exe_path[0] && !strcmp(pp->exe_path, lp->p->exe_path))
+		return plp;
+	return linker_launcher_host(pp->exe_path, pp->argv, pp->argc) ? plp : NULL;
+}
+
+/* lp, the root of a trace of its own, joins trace t with it: its span under its parent's. */
+static void lproc_join(struct linker *l, struct lproc *lp, struct ltrace *t)
+{
+	struct lproc *plp = lp->p->parent ? lp->p->parent->priv : NULL;
+
+	if (!ltrace_merge(l, lp->trace, t))
+		return;
+	lp->is_root = false;
+	if (lp->decided && !lp->has_parent && plp) {
+		memcpy(lp->parent_id, plp->span_id, sizeof(lp->parent_id));
+		lp->has_parent = true;
+	}
+}
+
+/*
+ * --all: agent, the root of its own trace, just became one. Its trace is rooted at the top of
+ * its launcher chain (launcher_of()), every launcher in it with its span, and the processes
+ * its lineage started before (each began a trace of its own, their parent being no agent
+ * then: the tools of its first call, whose response may be decoded after they start) join it.
+ * The table lists parents before their children: one pass takes whole subtrees.
+ */
+void lplace_lineage(struct linker *l, struct lproc *agent)
+{
+	struct lproc *top = agent, *up, *lp, *plp;
+	struct ltrace *t;
+	struct proc *p;
+	int n = 0;
+
+	if (l->o.single_trace || agent->trace->root != agent || agent->trace->final)
+		return;
+	while (n++ < LAUNCHERS_MAX && (up = launcher_of(top)))
+		top = up;
+	t = top->trace;
+	for (lp = agent; lp != top; lp = lp->p->parent->priv)
+		lproc_join(l, lp, t);
+	t->agent = true;
+	t->lead = agent;
+	for (p = proctree__first(l->pt); p; p = proctree__next(p)) {
+		lp = p->priv;
+		plp = p->parent ? p->parent->priv : NULL;
+		if (lp && plp && lp->is_root && lp->trace != t && plp->trace == t)
+			lproc_join(l, lp, t);
+	}
+}

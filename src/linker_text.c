@@ -285,6 +285,44 @@ bool linker_script_host(const char *exe_path, char *const *argv, size_t argc)
 	return script && !known_name(proc_basename(script));
 }
 
+/* A shell's -c (with its command string): -c, -ec, -xc... */
+static bool shell_inline(char *const *argv, size_t argc)
+{
+	size_t i;
+
+	for (i = 1; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--"); i++)
+		if (argv[i][1] != '-' && strchr(argv[i] + 1, 'c'))
+			return i + 1 < argc;
+	return false;
+}
+
+bool linker_launcher_host(const char *exe_path, char *const *argv, size_t argc)
+{
+	const char *rt, *script;
+	bool module;
+	size_t off, i;
+
+	if (argc > 1 && !strcmp(proc_basename(argv[0]), "env"))
+		return true;
+	rt = runtime_of(exe_path, argv, argc, &off);
+	if (!rt)
+		return false;
+	if (!is_shell(rt)) {
+		/* a script, a module or inline code: not its REPL */
+		for (i = off + 1; i < argc; i++)
+			if (argv[i][0] != '-' || !strcmp(argv[i], "-c") || !strcmp(argv[i], "-e") ||
+			    !strcmp(argv[i], "--eval") || !strcmp(argv[i], "-m"))
+				return true;
+		return false;
+	}
+	/* a shell: a script or a -c command, never an interactive one (-i, stdin) */
+	for (i = off + 1; i < argc; i++)
+		if (!strcmp(argv[i], "-i") || !strcmp(argv[i], "--interactive"))
+			return false;
+	script = process_script(exe_path, argv, argc, &rt, &module);
+	return script || shell_inline(argv + off, argc - off);
+}
+
 static bool starts_ci(const char *s, const char *p)
 {
 	return !strncasecmp(s, p, strlen(p));

@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include "linker_internal.h"
 #include "log.h"
+#include "provider.h"
 #include "records.h"
 #include "tlshello.h"
 
@@ -32,6 +35,13 @@
  *     failed before any request) is reported as unsupported although the stack is probed: the
  *     span is not held back until the process ends, so that a long-running agent shows its
  *     connections as they close.
+ *
+ * With --all a trace is exported only when it shows an agent. An agent whose plaintext cannot
+ * be read decodes no LLM call, so its trace is kept (ltrace.blind) when one of these spans is
+ * a connection to an LLM API (its SNI is a host that names a provider) or to this host (a
+ * loopback peer: a local model server, gateway or fake). The others (a JVM service, a package
+ * manager on a TLS stack without probes) stay out: every process of the host with such a
+ * stack would otherwise fill --all with traces that show nothing of an agent.
  */
 
 static struct ltls **ltls_find(struct lproc *lp, uint64_t conn)
@@ -73,11 +83,45 @@ void ltls_data(struct lproc *lp, uint8_t src)
 		lp->tls_captured = true;
 }
 
+/* 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104: a peer on this host. */
+static bool addr_loopback(uint16_t family, const uint8_t *a)
+{
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t one[16] = { [15] = 1 };
+
+	if (family == AF_INET)
+		return a[0] == 127;
+	if (family != AF_INET6)
+		return false;
+	return !memcmp(a, one, 16) || (!memcmp(a, v4mapped, 12) && a[12] == 127);
+}
+
+/* A connection whose plaintext is not read keeps its trace in --all: to an LLM API, or local. */
+static bool ltls_keeps(const struct ltls *t)
+{
+	return t->local || (t->sni[0] && provider_is_llm_host(t->sni));
+}
+
+bool ltls_blind(const struct lproc *lp)
+{
+	const struct ltls *t;
+
+	if (lp->trace->blind)
+		return true;
+	if (lp->tls_captured)
+		return false;
+	for (t = lp->tls; t; t = t->next)
+		if (ltls_keeps(t))
+			return true;
+	return false;
+}
+
 static void hello_fields(struct ltls *t, const struct tt_sock *s, const struct tls_hello *th)
 {
 	if (tt_rec_addr(s->family, s->raddr, t->peer, sizeof(t->peer)))
 		snprintf(t->peer, sizeof(t->peer), "unknown");
 	t->port = s->rport;
+	t->local = addr_loopback(s->family, s->raddr);
 	if (!th)
 		return;
 	if (th->has_sni)
@@ -163,6 +207,7 @@ static void ltls_end(struct linker *l, struct lproc *lp, struct ltls *t, uint64_
 		     const struct tt_tls_close *c, bool incomplete)
 {
 	struct tool_query q = { 0 };
+	struct ltrace *tr;
 	struct tt_span *s;
 
 	if (lp->tls_captured) {
@@ -181,14 +226,21 @@ static void ltls_end(struct linker *l, struct lproc *lp, struct ltls *t, uint64_
 	/* a tool window of the agent when one matches, else as HTTP spans do */
 	q.ts = s->start_ns;
 	q.url = t->sni[0] ? t->sni : t->peer;
-	lspan_parent(s, lwork_parent(l, lp, &q, t->tid, NULL, NULL));
+	lspan_parent(s, lwork_parent(l, lp, &q, t->tid, NULL, NULL, &tr));
 	if (ltls_attrs(s, lp, t, c) ||
 	    (incomplete && attrs_set_bool(&s->attrs, "tracetree.incomplete", true)))
 		tt_debug("linker: pid=%u: no memory for TLS span attributes\n", lp->p->pid);
 	if (!c)
 		l->st.tls_no_counts++;
 	l->st.tls_unsupported++;
-	ltrace_emit(l, lp->trace, s);
+	/* before the emit: the span may be what finalizes the trace (a cap) */
+	tr = ltrace_live(tr); /* the trace the span lands in, if tr was merged since */
+	if (ltls_keeps(t)) {
+		lp->trace->blind = true;
+		if (tr)
+			tr->blind = true;
+	}
+	ltrace_emit(l, tr, s);
 }
 
 void linker__tls_close(struct linker *l, const struct tt_tls_close *c)

@@ -11,10 +11,12 @@
 
 /* ---- tool windows ---- */
 
-void ltool_free(struct ltool *t)
+void ltool_free(struct linker *l, struct ltool *t)
 {
 	size_t i;
 
+	if (t->trace)
+		ltrace_put(l, t->trace);
 	for (i = 0; i < t->n_values; i++)
 		free(t->values[i]);
 	free(t->values);
@@ -25,7 +27,7 @@ void ltool_free(struct ltool *t)
 }
 
 int ltool_open(struct linker *l, struct lproc *lp, const struct genai_tool_call *tc,
-	       uint64_t start_ns, const uint8_t *parent)
+	       uint64_t start_ns, const uint8_t *parent, struct ltrace *trace)
 {
 	char *vals[TT_MAX_TOOL_VALUES];
 	struct ltool *t;
@@ -53,11 +55,15 @@ int ltool_open(struct linker *l, struct lproc *lp, const struct genai_tool_call 
 			free(vals[--n]);
 	t->n_values = n;
 	if (!t->name || !t->values || (tc->id && !t->call_id)) {
-		ltool_free(t);
+		ltool_free(l, t);
 		return -ENOMEM;
 	}
 	t->start_ns = start_ns;
 	memcpy(t->parent_id, parent, sizeof(t->parent_id));
+	if (trace && trace != lp->trace) {
+		t->trace = trace;
+		trace->refs++;
+	}
 	t->seq = lp->tool_seq++;
 	t->next = lp->tools;
 	lp->tools = t;
@@ -66,7 +72,7 @@ int ltool_open(struct linker *l, struct lproc *lp, const struct genai_tool_call 
 }
 
 /* Frees the oldest closed windows beyond TT_MAX_TOOL_HISTORY (the list is newest first). */
-static void tool_trim(struct lproc *lp)
+static void tool_trim(struct linker *l, struct lproc *lp)
 {
 	struct ltool **pp = &lp->tools, *t;
 	size_t kept = 0;
@@ -76,7 +82,7 @@ static void tool_trim(struct lproc *lp)
 	while ((t = *pp)) {
 		if (t->closed && ++kept > TT_MAX_TOOL_HISTORY) {
 			*pp = t->next;
-			ltool_free(t);
+			ltool_free(l, t);
 			lp->n_closed--;
 			continue;
 		}
@@ -135,7 +141,7 @@ static void tool_close(struct linker *l, struct lproc *lp, struct ltool *t, uint
 		err |= attrs_set_bool(&s->attrs, "tracetree.incomplete", true);
 	if (err)
 		tt_debug("linker: pid=%u: no memory for tool span attributes\n", lp->p->pid);
-	ltrace_emit(l, lp->trace, s);
+	ltrace_emit(l, t->trace ? t->trace : lp->trace, s);
 }
 
 void ltools_close_all(struct linker *l, struct lproc *lp, uint64_t end_ns, enum tool_end how)
@@ -145,7 +151,7 @@ void ltools_close_all(struct linker *l, struct lproc *lp, uint64_t end_ns, enum 
 	for (t = lp->tools; t; t = t->next)
 		if (!t->closed)
 			tool_close(l, lp, t, end_ns, NULL, how);
-	tool_trim(lp);
+	tool_trim(l, lp);
 }
 
 static struct ltool *tool_by_id(struct lproc *lp, const char *id)
@@ -187,5 +193,5 @@ void ltools_answer(struct linker *l, struct lproc *lp, const struct genai_call *
 		if (t)
 			tool_close(l, lp, t, c->start_ns, r, TOOL_END_RESULT);
 	}
-	tool_trim(lp);
+	tool_trim(l, lp);
 }

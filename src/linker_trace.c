@@ -65,15 +65,19 @@ void ltrace_finalize(struct linker *l, struct ltrace *t)
 	if (t->final)
 		return;
 	t->final = true;
-	if (l->o.agents_only && !l->o.single_trace && !t->agent)
+	/* --all: what an operator looks for, agents, also those whose traffic cannot be read */
+	if (l->o.agents_only && !l->o.single_trace && !t->agent && !t->blind)
 		t->dropped = true;
 	trace_release_held(l, t);
 }
 
 void ltrace_put(struct linker *l, struct ltrace *t)
 {
+	struct ltrace *into;
+
 	if (!t || --t->refs > 0)
 		return;
+	into = t->into;
 	if (t->prev)
 		t->prev->next = t->next;
 	else
@@ -85,6 +89,50 @@ void ltrace_put(struct linker *l, struct ltrace *t)
 	t->dropped = true; /* never exported: linker__free without a flush */
 	trace_release_held(l, t);
 	free(t);
+	ltrace_put(l, into); /* the chain is as long as the merges of one trace */
+}
+
+/*
+ * --all: the processes of trace from, and the spans it holds, move into trace into (from is
+ * freed). A trace is merged before its ids are final (spans out carry them): false if not.
+ */
+bool ltrace_merge(struct linker *l, struct ltrace *from, struct ltrace *into)
+{
+	struct proc *p;
+	struct lproc *lp;
+
+	if (from == into)
+		return true;
+	if (from->final || into->final)
+		return false;
+	if (from->n_held && tt_ensure_mem((void **)&into->held, &into->alloc, sizeof(*into->held),
+					  into->n_held + from->n_held))
+		return false;
+	if (from->n_held)
+		memcpy(into->held + into->n_held, from->held, from->n_held * sizeof(*from->held));
+	into->n_held += from->n_held;
+	from->n_held = 0;
+	into->blind |= from->blind; /* an unreadable LLM connection keeps the merged tree too */
+	into->agent |= from->agent;
+	/* a holder of from (a local client's call, a tool's request) emits into it later */
+	from->into = into;
+	into->refs++;
+	for (p = proctree__first(l->pt); p && from->refs > 0; p = proctree__next(p)) {
+		lp = p->priv;
+		if (!lp || lp->trace != from)
+			continue;
+		lp->trace = into;
+		into->refs++;
+		from->refs--;
+	}
+	if (from->root)
+		from->root->is_root = false;
+	from->root = NULL;
+	if (!from->refs) { /* every process of it was in the table: it goes */
+		from->refs = 1;
+		ltrace_put(l, from);
+	}
+	return true;
 }
 
 static int trace_hold(struct linker *l, struct ltrace *t, struct tt_span *s)
@@ -99,8 +147,16 @@ static int trace_hold(struct linker *l, struct ltrace *t, struct tt_span *s)
 }
 
 /* Hands a finished span on: to the sink when its trace ids are final, else held. */
+struct ltrace *ltrace_live(struct ltrace *t)
+{
+	while (t && t->into)
+		t = t->into;
+	return t;
+}
+
 void ltrace_emit(struct linker *l, struct ltrace *t, struct tt_span *s)
 {
+	t = ltrace_live(t);
 	if (!t->final && !trace_hold(l, t, s))
 		return;
 	if (!t->final) {
@@ -168,13 +224,13 @@ void ltp_parse(struct ltp *tp, const char *header)
 	tp->valid = header && ltrace_parse_tp(header, tp->trace, tp->parent);
 }
 
-/* Another trace (of another process tree) has the trace id id. */
+/* Another trace (of another process tree: not an inbound request's) has the trace id id. */
 static bool ltrace_id_taken(const struct linker *l, const struct ltrace *t, const uint8_t id[16])
 {
 	const struct ltrace *o;
 
 	for (o = l->traces; o; o = o->next)
-		if (o != t && !memcmp(o->id, id, 16))
+		if (o != t && !o->inbound && !memcmp(o->id, id, 16))
 			return true;
 	return false;
 }
@@ -214,10 +270,10 @@ void ltrace_adopt(struct linker *l, struct lproc *lp, const struct ltp *tp)
 	}
 	if (t->remote && !memcmp(t->id, tp->trace, 16) && !memcmp(t->remote_parent, tp->parent, 8))
 		return;
-	if (t->remote || t->final || t->root != lp) {
+	if (t->remote || t->final || (t->root != lp && t->lead != lp)) {
 		l->st.traceparents_ignored++;
 		tt_debug("linker: pid=%u: traceparent ignored (%s)\n", lp->p->pid,
-			 t->root != lp ? "not a trace root" : "trace ids already final");
+			 t->remote || t->final ? "trace ids already final" : "not a trace root");
 		return;
 	}
 	why = ltrace_distrust(l, t, tp->trace);
@@ -231,4 +287,38 @@ void ltrace_adopt(struct linker *l, struct lproc *lp, const struct ltp *tp)
 	t->remote = true;
 	l->st.traceparents++;
 	ltrace_finalize(l, t);
+}
+
+/*
+ * An inbound request's traceparent is trusted as an outgoing one is (ltrace_distrust): it
+ * names the caller's span, which the SERVER span is the child of (W3C trace context).
+ */
+struct ltrace *ltrace_inbound(struct linker *l, struct lproc *lp, const struct ltp *tp)
+{
+	struct ltrace *t;
+	const char *why;
+
+	if (!tp->present)
+		return NULL;
+	why = tp->valid ? ltrace_distrust(l, lp->trace, tp->trace) : "invalid";
+	if (why) {
+		l->st.traceparents_ignored++;
+		tt_debug("linker: pid=%u: inbound traceparent ignored (%s)\n", lp->p->pid, why);
+		return NULL;
+	}
+	t = ltrace_new(l);
+	if (!t)
+		return NULL;
+	memcpy(t->id, tp->trace, 16);
+	memcpy(t->remote_parent, tp->parent, 8);
+	t->remote = t->inbound = true;
+	t->refs = 1;
+	l->st.traceparents++;
+	/*
+	 * Final at once: its spans go out as they end, as in the trace of the process (agents_only
+	 * keeps the requests an agent serves; one made an agent by this very request is dropped).
+	 */
+	t->agent = lp->agent;
+	ltrace_finalize(l, t);
+	return t;
 }

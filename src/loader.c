@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "buf.h"
+#include "holdwatch.h"
 #include "loader.h"
 #include "loader_files.h"
 #include "loader_pid.h"
@@ -44,6 +46,7 @@ struct loader {
 	struct loader_files files;
 	int n_probed;
 	int ncpus;
+	bool hold;		    /* processes are held at exec (cfg_hold) */
 	struct loader_pid *per_pid; /* per-process attachment; NULL: system-wide */
 };
 
@@ -86,6 +89,7 @@ struct loader *loader__new(const struct loader_opts *o)
 	l->skel->rodata->cfg_all = o->all;
 	l->skel->rodata->cfg_self = o->self;
 	l->skel->rodata->cfg_call_cap = o->call_cap;
+	l->skel->rodata->cfg_hold = o->hold;
 	l->skel->rodata->cfg_wake_bytes = o->ringbuf_size / 4;
 	err = bpf_map__set_max_entries(l->skel->maps.events, (uint32_t)o->ringbuf_size);
 	if (!err)
@@ -99,6 +103,7 @@ struct loader *loader__new(const struct loader_opts *o)
 		       strerror(-err));
 		goto fail;
 	}
+	l->hold = o->hold;
 	/* the tracepoints; the uprobes are attached per file by loader__probe_file */
 	err = tracetree__attach(l->skel);
 	if (err) {
@@ -237,6 +242,20 @@ static struct loader_file *file_claim(struct loader *l, const struct stat *st, b
 	return lf;
 }
 
+/* The file st describes, as the kernel names it in the "known" map: exec of it is not held. */
+static void file_known(struct loader *l, const struct stat *st)
+{
+	struct tt_file_key k = {
+		.dev = (uint64_t)major(st->st_dev) << 20 | minor(st->st_dev),
+		.ino = st->st_ino,
+	};
+	uint8_t one = 1;
+
+	if (l->hold)
+		bpf_map__update_elem(l->skel->maps.known, &k, sizeof(k), &one, sizeof(one),
+				     BPF_ANY);
+}
+
 /* Attaches what inspecting (n) found in the file t describes; called with the lock held. */
 static int file_apply(struct loader *l, const struct stat *st, const struct tt_target *t, int n,
 		      const char *name)
@@ -255,12 +274,15 @@ static int file_apply(struct loader *l, const struct stat *st, const struct tt_t
 	}
 	if (lf)
 		lf->state = LOADER_FILE_NOTHING;
-	if (!n)
+	if (!n) {
+		file_known(l, st);
 		return 0;
+	}
 	err = attach_target(l, t, name);
 	if (!err) {
 		if (lf)
 			lf->state = LOADER_FILE_ATTACHED;
+		file_known(l, st);
 		__atomic_add_fetch(&l->n_probed, 1, __ATOMIC_RELAXED);
 		tt_info("loader: probing %s TLS functions in %s (dev %lu ino %lu%s%s%s)",
 			t->lib[0] ? t->lib : "", name, (unsigned long)st->st_dev,
@@ -316,6 +338,57 @@ int loader__probe_file(struct loader *l, const char *path)
 	n = loader__probe_fd(l, fd, path);
 	close(fd);
 	return n;
+}
+
+bool loader__inspected(struct loader *l, const char *path)
+{
+	struct loader_file *lf;
+	struct stat st;
+	bool done;
+
+	if (stat(path, &st))
+		return false;
+	pthread_mutex_lock(&l->lock);
+	lf = loader_files__find(&l->files, st.st_dev, st.st_ino);
+	done = lf && lf->state != LOADER_FILE_INSPECTING;
+	pthread_mutex_unlock(&l->lock);
+	return done;
+}
+
+int loader__hold_release(struct loader *l, pid_t pid, uint64_t start_ns, bool probed,
+			 uint64_t *since_ns)
+{
+	struct tt_hold h;
+	uint8_t one = 1;
+	int ret;
+
+	if (!l->hold)
+		return 0;
+	ret = holdwatch_release(bpf_map__fd(l->skel->maps.held), pid, start_ns, &h);
+	if (!h.since_ns)
+		return ret; /* not held (any more) */
+	if (probed)
+		bpf_map__update_elem(l->skel->maps.known, &h.file, sizeof(h.file), &one,
+				     sizeof(one), BPF_ANY);
+	if (since_ns)
+		*since_ns = h.since_ns;
+	return ret;
+}
+
+int loader__hold_end(struct loader *l)
+{
+	if (!l->hold)
+		return 0;
+	return holdwatch_end_all(bpf_map__fd(l->skel->maps.held),
+				 bpf_map__fd(l->skel->maps.hold_ctl));
+}
+
+int loader__hold_start_watch(struct loader *l, struct holdwatch *w, unsigned int timeout_ms)
+{
+	if (!l->hold)
+		return 0;
+	return holdwatch__start(w, bpf_map__fd(l->skel->maps.held),
+				bpf_map__fd(l->skel->maps.hold_ctl), timeout_ms);
 }
 
 void loader__reap(struct loader *l)
@@ -416,6 +489,8 @@ void loader__free(struct loader *l)
 
 	if (!l)
 		return;
+	if (l->skel)
+		loader__hold_end(l);
 	loader_pid__free(l->per_pid);
 	for (i = 0; i < l->n_links; i++)
 		bpf_link__destroy(l->links[i]);

@@ -18,6 +18,7 @@
 #include "doctor.h"
 #include "events.h"
 #include "export.h"
+#include "holdwatch.h"
 #include "jsonl_fmt.h"
 #include "launch.h"
 #include "loader.h"
@@ -47,6 +48,7 @@ struct app {
 	FILE *out;
 	struct tt_buf line;
 	struct rawfmt_clock clk;
+	struct holdwatch watch; /* continues what is held at exec if we cannot */
 	struct launch child;	/* -- COMMAND */
 	struct privs_user user; /* ... runs as */
 	uint64_t out_errors;
@@ -147,6 +149,10 @@ static void print_stats(struct app *a, bool final)
 		       (unsigned long long)ps.aead.dropped,
 		       (unsigned long long)st[TT_ST_AEAD_NOSOCK],
 		       (unsigned long long)st[TT_ST_RL_CALLS]);
+		tt_msg("stats: local_links=%llu local_late=%llu local_forgotten=%llu",
+		       (unsigned long long)ps.linker.local_links,
+		       (unsigned long long)ps.linker.local_late,
+		       (unsigned long long)ps.linker.local_forgotten);
 		tt_msg("stats: mem_used=%zu mem_high=%zu mem_budget=%zu mem_drops=%llu "
 		       "mem_dropped_bytes=%llu",
 		       ps.mem->used, ps.mem->high, ps.mem->limit, (unsigned long long)ps.mem->drops,
@@ -157,10 +163,13 @@ static void print_stats(struct app *a, bool final)
 
 		prober__stats(a->prober, &prs);
 		tt_msg("stats: files_inspected=%llu inspect_deferred=%llu inspect_dropped=%llu "
-		       "rescans_dropped=%llu files_evicted=%llu",
+		       "rescans_dropped=%llu files_evicted=%llu held=%llu held_max_ns=%llu "
+		       "hold_timeouts=%llu hold_skipped=%llu",
 		       (unsigned long long)prs.inspected, (unsigned long long)prs.deferred,
 		       (unsigned long long)prs.dropped, (unsigned long long)prs.rescans_dropped,
-		       (unsigned long long)prs.evicted);
+		       (unsigned long long)prs.evicted, (unsigned long long)st[TT_ST_HELD],
+		       (unsigned long long)prs.held_max_ns, (unsigned long long)prs.hold_timeouts,
+		       (unsigned long long)st[TT_ST_HOLD_SKIP]);
 	}
 	if (st[TT_ST_LOST_RECS])
 		tt_msg("warning: %llu records were lost because the ring buffer was full: raise "
@@ -213,6 +222,8 @@ static int adopt(pid_t pid, void *ctx)
 {
 	struct app *a = ctx;
 
+	if (pid == a->watch.pid)
+		return 0; /* ours, not traced */
 	add_existing(a, pid);
 	prober__process(a->prober, pid);
 	return 0;
@@ -482,6 +493,7 @@ static int setup_live(struct app *a)
 		.self = (uint32_t)getpid(),
 		.call_cap = a->o.call_cap,
 		.ringbuf_size = a->o.ringbuf_size,
+		.hold = !a->o.no_hold_exec,
 	};
 	int err, i;
 
@@ -494,7 +506,13 @@ static int setup_live(struct app *a)
 	a->loader = loader__new(&lo);
 	if (!a->loader)
 		return -errno;
-	a->prober = prober__new(a->loader);
+	/* as soon as processes may be held, before the capabilities go: it keeps CAP_KILL, in a
+	 * process of its own */
+	err = loader__hold_start_watch(a->loader, &a->watch, a->o.hold_timeout_ms);
+	if (err)
+		tt_warn("main: the watchdog of processes held at exec did not start: %s",
+			strerror(-err));
+	a->prober = prober__new(a->loader, a->o.hold_timeout_ms);
 	if (!a->prober)
 		return -errno;
 	targets_system_libs(prober_file_cb, a->prober);
@@ -602,7 +620,7 @@ static int run_live(struct app *a)
 	}
 	tt_info("main: probes attached to %d files, tracing", loader__n_probed_files(a->loader));
 	/* COMMAND was forked before: it keeps what it was given, the tracer drops the rest */
-	err = privs_drop_caps();
+	err = privs_drop_caps(!a->o.no_hold_exec);
 	if (err) {
 		tt_msg("cannot drop capabilities: %s", strerror(-err));
 		launch__abort(&a->child);
@@ -614,6 +632,8 @@ static int run_live(struct app *a)
 			tt_warn("main: could not start the command: %s", strerror(-err));
 	}
 	ret = trace_loop(a);
+	/* nothing is held from here on: the rest of the exit may take a while */
+	loader__hold_end(a->loader);
 	events__poll(a->events, 0);
 	finish(a, now_ns(CLOCK_BOOTTIME));
 	print_stats(a, true);
@@ -674,6 +694,7 @@ cleanup:
 	events__free(a.events);
 	prober__free(a.prober);
 	loader__free(a.loader);
+	holdwatch__stop(&a.watch);
 	if (a.out && a.out != stdout)
 		fclose(a.out);
 	tt_buf_free(&a.line);

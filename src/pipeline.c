@@ -84,15 +84,13 @@ static void on_exchange(struct http_exchange *x, void *ctx)
 /*
  * A request head conn just parsed, during the feed of the record that completes it: an inbound
  * one (the traced process read it) opens before the work it causes, which other connections'
- * records bring later. A client's head has nothing to open; its traceparent is read with its
- * exchange.
+ * records bring later. A client's head names the request its local server (if traced) serves;
+ * its traceparent is read with its exchange.
  */
 static void on_head(const struct http_exchange *x, void *ctx)
 {
 	struct pipeline *p = ctx;
 
-	if (!(x->flags & HTTP_X_SERVER_SIDE))
-		return;
 	linker__request_head(p->linker, x, traceparent_of(x));
 }
 

@@ -224,7 +224,7 @@ static int cap_last(void)
 	return v > 0 && v < 64 ? v : CAP_LAST_CAP;
 }
 
-uint64_t privs_kept_caps(void)
+uint64_t privs_kept_caps(bool can_kill)
 {
 	int last = cap_last();
 	uint64_t keep;
@@ -234,15 +234,21 @@ uint64_t privs_kept_caps(void)
 	 * the uprobe PMU: PERFMON; the BPF link and map updates: BPF), /proc/PID/{maps,exe,root,
 	 * task} and perf events of other users' processes (SYS_PTRACE), their executables in
 	 * private directories (DAC_READ_SEARCH), /proc/PID/map_files (CHECKPOINT_RESTORE).
-	 * Kernels before 5.8/5.9 put the newer three under SYS_ADMIN.
+	 * Kernels before 5.8/5.9 put the newer three under SYS_ADMIN. SIGCONT to the processes
+	 * stopped at exec, whatever their user (KILL), unless holding is off. SYS_ADMIN: the
+	 * uprobe PMU's perf_event_open checks capable(CAP_SYS_ADMIN), not PERFMON (the kernel
+	 * went back to it in 2025, stable backports included: perf_uprobe_event_init), so every
+	 * file probed after the drop needs it (e2e privileges.all_mode_probes_a_new_executable).
+	 * tracefs uprobe_events would do without, but only where tracefs stays writable.
 	 */
 	keep = 1ull << CAP_SYS_PTRACE | 1ull << CAP_DAC_READ_SEARCH;
+	if (can_kill)
+		keep |= 1ull << CAP_KILL;
 	if (last >= CAP_BPF)
 		keep |= 1ull << CAP_PERFMON | 1ull << CAP_BPF;
 	if (last >= CAP_CHECKPOINT_RESTORE)
 		keep |= 1ull << CAP_CHECKPOINT_RESTORE;
-	if (last < CAP_CHECKPOINT_RESTORE)
-		keep |= 1ull << CAP_SYS_ADMIN;
+	keep |= 1ull << CAP_SYS_ADMIN;
 	return keep;
 }
 
@@ -274,12 +280,17 @@ static int drop_to(uint64_t keep)
 	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
 }
 
-int privs_drop_caps(void)
+int privs_drop_caps(bool can_kill)
 {
-	return drop_to(privs_kept_caps());
+	return drop_to(privs_kept_caps(can_kill));
 }
 
 int privs_drop_thread_caps(void)
 {
 	return drop_to(0);
+}
+
+int privs_drop_caps_to(uint64_t keep)
+{
+	return drop_to(keep);
 }

@@ -17,6 +17,7 @@
 
 struct work_item {
 	pid_t pid;
+	bool held; /* a process waits stopped for this file */
 	char path[PROBER_WORK_PATH];
 };
 
@@ -98,6 +99,32 @@ int prober_work__submit(struct prober_work *w, pid_t pid, const char *path, uint
 	} else {
 		it = &w->q[(w->head + w->n++) % PROBER_WORK_QUEUE];
 		it->pid = pid;
+		it->held = false;
+		snprintf(it->path, sizeof(it->path), "%s", path);
+		pthread_cond_signal(&w->more);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return err;
+}
+
+int prober_work__submit_held(struct prober_work *w, pid_t pid, const char *path)
+{
+	struct work_item *it;
+	int err = 0;
+
+	if (strlen(path) >= PROBER_WORK_PATH)
+		return -ENAMETOOLONG;
+	pthread_mutex_lock(&w->lock);
+	if (w->n == PROBER_WORK_QUEUE) {
+		w->st.dropped++;
+		err = -ENOSPC;
+	} else {
+		/* at the head: a stopped process waits for it, the queued files wait for nobody */
+		w->head = (w->head + PROBER_WORK_QUEUE - 1) % PROBER_WORK_QUEUE;
+		w->n++;
+		it = &w->q[w->head];
+		it->pid = pid;
+		it->held = true;
 		snprintf(it->path, sizeof(it->path), "%s", path);
 		pthread_cond_signal(&w->more);
 	}
@@ -108,9 +135,15 @@ int prober_work__submit(struct prober_work *w, pid_t pid, const char *path, uint
 /* The test hook: holds a "tt-hold" path until the file named by TT_TEST_HOLD_INSPECT exists. */
 static void hold_wait(struct prober_work *w, const char *path)
 {
+	char target[PROBER_WORK_PATH];
 	struct timespec ts;
+	ssize_t n;
 
-	if (!w->hold[0] || !strstr(path, "tt-hold"))
+	if (!w->hold[0])
+		return;
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	if (!strstr(path, "tt-hold") && !strstr(target, "tt-hold"))
 		return;
 	tt_info("prober: %s held until %s exists (TT_TEST_HOLD_INSPECT)", path, w->hold);
 	pthread_mutex_lock(&w->lock);
@@ -146,7 +179,7 @@ static void *work_main(void *arg)
 		w->busy = true;
 		pthread_mutex_unlock(&w->lock);
 		hold_wait(w, it.path);
-		w->fn(it.pid, it.path, w->ctx);
+		w->fn(it.pid, it.path, it.held, w->ctx);
 		pthread_mutex_lock(&w->lock);
 		w->st.done++;
 	}

@@ -22,8 +22,11 @@
 
 struct prober_work;
 
-/* Runs on the worker for each file handed over (pid: the process it came from, 0: none). */
-typedef void (*prober_work_fn)(pid_t pid, const char *path, void *ctx);
+/*
+ * Runs on the worker for each file handed over (pid: the process it came from, 0: none; held:
+ * the process is stopped until this file is done, see prober_work__submit_held).
+ */
+typedef void (*prober_work_fn)(pid_t pid, const char *path, bool held, void *ctx);
 
 struct prober_work_stats {
 	uint64_t done;	   /* files taken by the worker */
@@ -32,8 +35,8 @@ struct prober_work_stats {
 };
 
 /*
- * Starts the worker. TT_TEST_HOLD_INSPECT=FILE (tests): a path containing "tt-hold" is held
- * before fn until FILE exists. NULL + errno.
+ * Starts the worker. TT_TEST_HOLD_INSPECT=FILE (tests): a path containing "tt-hold" (or a link
+ * such as /proc/PID/exe to one) is held before fn until FILE exists. NULL + errno.
  */
 struct prober_work *prober_work__new(prober_work_fn fn, void *ctx);
 /*
@@ -41,6 +44,11 @@ struct prober_work *prober_work__new(prober_work_fn fn, void *ctx);
  * 0, -EAGAIN (deferred: over the rate), -ENOSPC (dropped: queue full) or -ENAMETOOLONG.
  */
 int prober_work__submit(struct prober_work *w, pid_t pid, const char *path, uint64_t now_ns);
+/*
+ * Hands over the file a process is held for (stopped at exec until it is probed): first in the
+ * queue, outside the process's rate. Returns 0, -ENOSPC (queue full) or -ENAMETOOLONG.
+ */
+int prober_work__submit_held(struct prober_work *w, pid_t pid, const char *path);
 /* Waits until every file handed over so far is done. */
 void prober_work__wait(struct prober_work *w);
 void prober_work__stats(struct prober_work *w, struct prober_work_stats *st);

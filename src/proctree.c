@@ -228,6 +228,7 @@ static int proc_create(struct proctree *t, uint32_t pid, uint32_t ppid, uint64_t
 	if (parent && parent->start_ns <= start_ns) {
 		p->parent = parent;
 		parent->n_children++;
+		parent->n_spawned++;
 	}
 	hash_add(t, p);
 	p->prev = t->tail;
@@ -294,10 +295,12 @@ int proctree__fork(struct proctree *t, uint32_t pid, uint32_t ppid, uint64_t sta
 		if (!p->parent && ppid != pid) {
 			p->ppid = ppid;
 			p->parent = proctree__find(t, ppid);
-			if (p->parent && p->parent->start_ns <= start_ns)
+			if (p->parent && p->parent->start_ns <= start_ns) {
 				p->parent->n_children++;
-			else
+				p->parent->n_spawned++;
+			} else {
 				p->parent = NULL;
+			}
 		}
 		*out = p;
 		return 0;

@@ -63,6 +63,18 @@ bool pj_true(const cJSON *o, const char *key)
 	return cJSON_IsTrue(pj_get(o, key));
 }
 
+const char *pj_text(const cJSON *content)
+{
+	const cJSON *e;
+
+	if (cJSON_IsString(content))
+		return content->valuestring;
+	cJSON_ArrayForEach(e, content)
+		if (pj_str(e, "text"))
+			return pj_str(e, "text");
+	return NULL;
+}
+
 struct repair {
 	char stack[TT_MAX_JSON_DEPTH];	  /* '{' or '[' */
 	bool key_next[TT_MAX_JSON_DEPTH]; /* object level: the next string is a key */
@@ -217,6 +229,100 @@ cJSON *pj_parse(const void *data, size_t len, bool lenient)
 	return j;
 }
 
+/* Length of s[0..len) without the JSON white space that ends it. */
+static size_t trim_end(const char *s, size_t len)
+{
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
+		       s[len - 1] == '\n'))
+		len--;
+	return len;
+}
+
+/* Backslashes right before s[i], or -1 when they run back to s[0] (more may have been cut). */
+static long escapes_before(const char *s, size_t i)
+{
+	size_t k = 0;
+
+	while (k < i && s[i - 1 - k] == '\\')
+		k++;
+	return k == i ? -1 : (long)k;
+}
+
+int pj_tail_members(const char *s, size_t len, struct tt_buf *out)
+{
+	size_t end = trim_end(s, len), i, start = 0, depth = 1;
+	bool in_str = false, whole = false, found = false;
+	long k;
+
+	if (!end || s[end - 1] != '}')
+		return -ENOENT;
+	/*
+	 * Read backwards from the closing brace, where the state is known: a quote with an even
+	 * number of backslashes before it opens or closes a string, brackets outside strings
+	 * count the depth, and a comma at depth 1 begins a member that is wholly in s.
+	 */
+	for (i = end - 1; i-- > 0 && !whole;) {
+		char ch = s[i];
+
+		if (ch == '"') {
+			k = escapes_before(s, i);
+			if (k < 0)
+				break; /* escaped or not: the bytes that would say were cut */
+			if (!(k & 1))
+				in_str = !in_str;
+			i -= (size_t)k; /* backslashes only ever stand inside a string */
+		} else if (in_str) {
+			continue;
+		} else if (ch == '}' || ch == ']') {
+			depth++;
+		} else if ((ch == '{' || ch == '[') && !--depth) {
+			whole = true;
+			start = i;
+		} else if (ch == ',' && depth == 1) {
+			found = true;
+			start = i;
+		}
+	}
+	tt_buf_reset(out);
+	if (whole)
+		return tt_buf_add(out, s + start, end - start);
+	if (!found)
+		return -ENOENT;
+	return tt_buf_addc(out, '{') ?: tt_buf_add(out, s + start + 1, end - start - 1);
+}
+
+cJSON *pj_parse_gap(const void *data, size_t len, size_t head, size_t tail)
+{
+	cJSON *h, *t, *it;
+	struct tt_buf b;
+
+	head = head < len ? head : len;
+	tail = tail < head ? head : tail < len ? tail : len;
+	h = pj_parse(data, head, true);
+	if (h && !cJSON_IsObject(h)) {
+		cJSON_Delete(h);
+		h = NULL;
+	}
+	tt_buf_init(&b, len - tail + 2);
+	t = pj_tail_members((const char *)data + tail, len - tail, &b) ?
+		    NULL :
+		    cJSON_ParseWithLength((const char *)b.data, b.len);
+	tt_buf_free(&b);
+	if (!cJSON_IsObject(t) || !h) {
+		cJSON_Delete(cJSON_IsObject(t) ? h : t);
+		return cJSON_IsObject(t) ? t : h;
+	}
+	/* what the head began is its own; the tail adds the members that came after it */
+	while ((it = t->child)) {
+		cJSON_DetachItemViaPointer(t, it);
+		if (cJSON_GetObjectItemCaseSensitive(h, it->string) ||
+		    !cJSON_AddItemToObject(h, it->string, it))
+			cJSON_Delete(it);
+	}
+	cJSON_Delete(t);
+	return h;
+}
+
 /* ---- the request ---- */
 
 /* Index of the last message whose "role" is role, -1 if none. */
@@ -258,8 +364,12 @@ const cJSON *prov_request(struct prov_ctx *p)
 
 	if (!p->req_parsed) {
 		p->req_parsed = true;
-		p->req = pj_parse(x->req.body, x->req.body_len,
-				  x->flags & (HTTP_X_REQ_TRUNCATED | HTTP_X_INCOMPLETE));
+		if (x->req.body_gap)
+			p->req = pj_parse_gap(x->req.body, x->req.body_len, x->req.gap_head,
+					      x->req.gap_tail);
+		else
+			p->req = pj_parse(x->req.body, x->req.body_len,
+					  x->flags & (HTTP_X_REQ_TRUNCATED | HTTP_X_INCOMPLETE));
 	}
 	return cJSON_IsObject(p->req) ? p->req : NULL;
 }
@@ -330,6 +440,27 @@ static bool looks_sse(const char *s, size_t len)
 	       (len >= 1 && *s == ':');
 }
 
+/* JSON lines: an object on the first line and another object starting the next one. */
+static bool looks_ndjson(const char *s, size_t len)
+{
+	const char *nl;
+
+	while (len && (*s == ' ' || *s == '\r' || *s == '\n')) {
+		s++;
+		len--;
+	}
+	nl = len && *s == '{' ? memchr(s, '\n', len) : NULL;
+	if (!nl)
+		return false;
+	len -= nl - s;
+	s = nl;
+	while (len && (*s == ' ' || *s == '\r' || *s == '\n')) {
+		s++;
+		len--;
+	}
+	return len && *s == '{';
+}
+
 int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n)
 {
 	const struct http_message *m = &p->x->resp;
@@ -349,7 +480,9 @@ int prov_events(struct prov_ctx *p, const struct http_event **ev, size_t *n)
 	if (!p->own.events) {
 		if (looks_sse(body, m->body_len))
 			err = sse_split_body(SSE_MODE_SSE, body, m->body_len, own_event, p);
-		else if (p->m->api == PROV_API_OLLAMA_CHAT || p->m->api == PROV_API_OLLAMA_GENERATE)
+		else if (p->m->api == PROV_API_OLLAMA_CHAT ||
+			 p->m->api == PROV_API_OLLAMA_GENERATE ||
+			 (p->m->api == PROV_API_GENERIC && looks_ndjson(body, m->body_len)))
 			err = sse_split_body(SSE_MODE_NDJSON, body, m->body_len, own_event, p);
 	}
 	*ev = p->own.events;

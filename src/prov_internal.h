@@ -25,6 +25,8 @@ enum prov_api {
 	PROV_API_GEMINI,	     /* ...models/M:generateContent | :streamGenerateContent */
 	PROV_API_OLLAMA_CHAT,	     /* /api/chat */
 	PROV_API_OLLAMA_GENERATE,    /* /api/generate */
+	PROV_API_COHERE,	     /* /v2/chat */
+	PROV_API_GENERIC,	     /* none known: a model call found in the bodies */
 };
 
 /* What the request line and headers say about the exchange. */
@@ -95,6 +97,8 @@ int prov_openai_decode(struct prov_ctx *p);
 int prov_anthropic_decode(struct prov_ctx *p);
 int prov_gemini_decode(struct prov_ctx *p);
 int prov_ollama_decode(struct prov_ctx *p);
+int prov_cohere_decode(struct prov_ctx *p);
+int prov_generic_decode(struct prov_ctx *p);
 
 /*
  * Reading the exchange (prov_internal.c, under the decoders and prov_build.c).
@@ -108,8 +112,24 @@ const char *pj_str(const cJSON *o, const char *key);
 bool pj_num(const cJSON *o, const char *key, double *v);
 bool pj_int(const cJSON *o, const char *key, int64_t *v);
 bool pj_true(const cJSON *o, const char *key);
+/* Text of a content value: a string, or the text of the first of its parts that has one. */
+const char *pj_text(const cJSON *content);
 /* Repairs JSON cut at the end (closes strings, arrays, objects after the last whole value). */
 int pj_repair(const char *s, size_t len, struct tt_buf *out);
+/*
+ * The whole members of the JSON object whose text s[0..len) ends, cut anywhere before (inside a
+ * string, a number, an array of any depth), as an object's text in out: "{" and the members
+ * after the first comma at the object's own level, or the object itself when s holds it all.
+ * Linear in len. 0, -ENOENT when s does not end an object or holds none of its members whole,
+ * -ENOMEM.
+ */
+int pj_tail_members(const char *s, size_t len, struct tt_buf *out);
+/*
+ * A JSON object body whose bytes between data[head] and data[tail] were lost: the head parsed
+ * as cut JSON (pj_repair), with the whole members the tail holds (pj_tail_members) that it
+ * lacks. NULL when neither part gives an object.
+ */
+cJSON *pj_parse_gap(const void *data, size_t len, size_t head, size_t tail);
 
 /* The body of the request, parsed once (repaired when cut); NULL if not a JSON object. */
 const cJSON *prov_request(struct prov_ctx *p);

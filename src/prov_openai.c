@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* prov_openai.c: OpenAI Chat Completions, Completions, Responses and Embeddings (and clones). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -346,19 +347,49 @@ static int responses_object(struct prov_ctx *p, const cJSON *resp)
 
 /* ---- Chat Completions / Completions response bodies and chunks ---- */
 
+/*
+ * xAI counts reasoning beside completion_tokens, not in it, as OpenAI does: its total is the sum
+ * of all three. Output tokens include reasoning ones, so they are added when the total says so.
+ */
+static void reasoning_beside(struct genai_usage *u, const cJSON *usage)
+{
+	int64_t in, out, reasoning, total;
+
+	if (pj_int(usage, "prompt_tokens", &in) && pj_int(usage, "completion_tokens", &out) &&
+	    pj_int(pj_get(usage, "completion_tokens_details"), "reasoning_tokens", &reasoning) &&
+	    pj_int(usage, "total_tokens", &total) && reasoning > 0 && in >= 0 && out >= 0 &&
+	    in < INT32_MAX && out < INT32_MAX && reasoning < INT32_MAX &&
+	    total == in + out + reasoning)
+		u->output_tokens = out + reasoning;
+}
+
 static void chat_usage(struct genai_usage *u, const cJSON *usage)
 {
 	const cJSON *pd = pj_get(usage, "prompt_tokens_details");
 
 	prov_set_i64(&u->input_tokens, &u->has_input_tokens, usage, "prompt_tokens");
 	prov_set_i64(&u->output_tokens, &u->has_output_tokens, usage, "completion_tokens");
-	/* DeepSeek reports cache hits beside prompt_tokens (which includes them) */
+	prov_set_i64(&u->cache_read_tokens, &u->has_cache_read_tokens, pd, "cached_tokens");
+	/*
+	 * DeepSeek reports cache hits beside prompt_tokens (which includes them, and the misses);
+	 * its own field wins over the details it may also send
+	 */
 	prov_set_i64(&u->cache_read_tokens, &u->has_cache_read_tokens, usage,
 		     "prompt_cache_hit_tokens");
-	prov_set_i64(&u->cache_read_tokens, &u->has_cache_read_tokens, pd, "cached_tokens");
 	prov_set_i64(&u->cache_write_tokens, &u->has_cache_write_tokens, pd, "cache_write_tokens");
 	prov_set_i64(&u->reasoning_tokens, &u->has_reasoning_tokens,
 		     pj_get(usage, "completion_tokens_details"), "reasoning_tokens");
+	/* OpenRouter says what the call cost (its credits) */
+	prov_set_dbl(&u->cost, &u->has_cost, usage, "cost");
+	reasoning_beside(u, usage);
+}
+
+/* Usage of a body or chunk: "usage", or Groq's x_groq.usage (its only one in a stream). */
+static const cJSON *usage_of(const cJSON *o)
+{
+	const cJSON *u = pj_get(o, "usage");
+
+	return cJSON_IsObject(u) ? u : pj_path(o, "x_groq", "usage", NULL);
 }
 
 static int chat_tool_calls(struct prov_ctx *p, int choice, const cJSON *tcs)
@@ -402,8 +433,9 @@ static int chat_choice(struct prov_ctx *p, const cJSON *ch, int pos)
 	err = prov_block_text(p, i, PROV_BLK_REASONING, 0, pj_str(m, "reasoning_content"));
 	err = err ?: prov_block_text(p, i, PROV_BLK_REASONING, 0, pj_str(m, "reasoning"));
 	err = err ?: prov_block_text(p, i, PROV_BLK_TEXT, 0, pj_str(m, "content"));
-	/* "text": Completions */
-	err = err ?: prov_block_text(p, i, PROV_BLK_TEXT, 0, pj_str(ch, "text"));
+	/* "text": Completions; Together repeats a chunk's delta there */
+	if (!cJSON_IsString(pj_get(m, "content")))
+		err = err ?: prov_block_text(p, i, PROV_BLK_TEXT, 0, pj_str(ch, "text"));
 	err = err ?: prov_block_text(p, i, PROV_BLK_REFUSAL, 0, pj_str(m, "refusal"));
 	err = err ?: chat_tool_calls(p, i, pj_get(m, "tool_calls"));
 	err = err ?: prov_set_finish(p, i, pj_str(ch, "finish_reason"));
@@ -422,8 +454,8 @@ static int chat_object(struct prov_ctx *p, const cJSON *o)
 	err = err ?: prov_set_str(&c->response_model, pj_str(o, "model"));
 	err = err ?: prov_set_str(&c->system_fingerprint, pj_str(o, "system_fingerprint"));
 	err = err ?: prov_set_str(&c->service_tier, pj_str(o, "service_tier"));
-	if (cJSON_IsObject(pj_get(o, "usage")))
-		chat_usage(&c->usage, pj_get(o, "usage"));
+	if (cJSON_IsObject(usage_of(o)))
+		chat_usage(&c->usage, usage_of(o));
 	cJSON_ArrayForEach(ch, pj_get(o, "choices")) {
 		err = err ?: chat_choice(p, ch, pos);
 		pos++;

@@ -56,6 +56,18 @@ static const struct path_rule {
 	{ "/v1/messages", PROV_API_ANTHROPIC },
 	{ "/api/chat", PROV_API_OLLAMA_CHAT },
 	{ "/api/generate", PROV_API_OLLAMA_GENERATE },
+	{ "/v2/chat", PROV_API_COHERE },
+};
+
+/*
+ * Paths of model APIs that are no model call (token counting): their requests carry a model and
+ * messages, so the generic decoder would take them for one.
+ */
+static const char *const not_calls[] = {
+	"count_tokens",
+	"countTokens",
+	"tokenize",
+	"detokenize",
 };
 
 /* ---- detection ---- */
@@ -212,6 +224,8 @@ static void match_provider(const struct http_exchange *x, const char *host, int 
 	} else if (m->api == PROV_API_GEMINI) {
 		m->provider = "gcp.gemini";
 		m->system = "gemini";
+	} else if (m->api == PROV_API_COHERE) {
+		m->provider = m->system = "cohere";
 	} else {
 		/* An unknown server speaking the OpenAI API: the client is an OpenAI client. */
 		m->provider = m->system = "openai";
@@ -252,11 +266,68 @@ static int prov_detect(const struct http_exchange *x, struct prov_match *m)
 	return 0;
 }
 
+/* The first byte of the body that is not white space is c. */
+static bool body_starts(const struct http_message *b, char c)
+{
+	size_t i;
+
+	for (i = 0; i < b->body_len; i++)
+		if (b->body[i] != ' ' && b->body[i] != '\t' && b->body[i] != '\r' &&
+		    b->body[i] != '\n')
+			return b->body[i] == c;
+	return false;
+}
+
+/*
+ * Any other POST of a JSON object is for the generic decoder (prov_generic.c), which looks for
+ * a model call in the bodies. The provider is the host's when it is known, else "unknown".
+ */
+static int generic_detect(const struct http_exchange *x, struct prov_match *m)
+{
+	const struct host_rule *r;
+	const char *path;
+	char host[256];
+	size_t len, i;
+	int port;
+
+	memset(m, 0, sizeof(*m));
+	if (!x->method || strcmp(x->method, "POST") || !x->target ||
+	    (x->flags & HTTP_X_SERVER_SIDE) || !body_starts(&x->req, '{'))
+		return -ENOENT;
+	path = target_path(x->target, &len);
+	for (i = 0; i < sizeof(not_calls) / sizeof(not_calls[0]); i++)
+		if (memmem(path, len, not_calls[i], strlen(not_calls[i])))
+			return -ENOENT;
+	m->api = PROV_API_GENERIC;
+	m->provider = m->system = "unknown";
+	server_of(x, host, sizeof(host), &port);
+	r = host_lookup(host);
+	if (r) {
+		m->provider = r->provider;
+		m->system = r->system;
+		m->known_host = true;
+	} else if (port == OLLAMA_PORT) {
+		m->provider = m->system = "ollama";
+	}
+	return 0;
+}
+
 bool provider_is_llm_request(const struct http_exchange *x)
 {
 	struct prov_match m;
 
 	return x && !prov_detect(x, &m);
+}
+
+bool provider_is_llm_host(const char *host)
+{
+	char name[256];
+	int port;
+
+	if (strlen(host) >= sizeof(name))
+		return false; /* longer than any name, and host_split would cut it */
+	host_split(host, name, sizeof(name), &port);
+	return host_lookup(name) != NULL;
 }
 
 /* ---- call lifecycle ---- */
@@ -326,34 +397,27 @@ static int call_post(struct genai_call *c, const struct http_exchange *x)
 	return 0;
 }
 
-int provider_decode(const struct http_exchange *x, const struct provider_opts *opts,
-		    struct genai_call **out)
+/* Decodes x as the API m names: 0 and a call in *out, -ENOENT when it is not that API's. */
+static int decode_as(const struct http_exchange *x, const struct provider_opts *opts,
+		     const struct prov_match *m, struct genai_call **out)
 {
-	static const struct provider_opts defaults;
-	struct prov_match m;
 	struct prov_ctx p;
 	struct genai_call *c;
 	int err;
 
-	if (!x || !out)
-		return -EINVAL;
-	*out = NULL;
-	opts = opts ? opts : &defaults;
-	if (prov_detect(x, &m))
-		return -ENOENT;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	memset(&p, 0, sizeof(p));
 	p.x = x;
 	p.opts = opts;
-	p.m = &m;
+	p.m = m;
 	p.c = c;
 	p.capture = opts->capture_content;
-	err = call_init(c, x, &m, opts);
+	err = call_init(c, x, m, opts);
 	if (err)
 		goto cleanup;
-	switch (m.api) {
+	switch (m->api) {
 	case PROV_API_ANTHROPIC:
 		err = prov_anthropic_decode(&p);
 		break;
@@ -363,6 +427,12 @@ int provider_decode(const struct http_exchange *x, const struct provider_opts *o
 	case PROV_API_OLLAMA_CHAT:
 	case PROV_API_OLLAMA_GENERATE:
 		err = prov_ollama_decode(&p);
+		break;
+	case PROV_API_COHERE:
+		err = prov_cohere_decode(&p);
+		break;
+	case PROV_API_GENERIC:
+		err = prov_generic_decode(&p);
 		break;
 	default:
 		err = prov_openai_decode(&p);
@@ -381,4 +451,23 @@ cleanup:
 	}
 	*out = c;
 	return 0;
+}
+
+int provider_decode(const struct http_exchange *x, const struct provider_opts *opts,
+		    struct genai_call **out)
+{
+	static const struct provider_opts defaults;
+	struct prov_match m;
+	int err = -ENOENT;
+
+	if (!x || !out)
+		return -EINVAL;
+	*out = NULL;
+	opts = opts ? opts : &defaults;
+	if (!prov_detect(x, &m))
+		err = decode_as(x, opts, &m, out);
+	/* no known API, or not the shape of the one the path names: never silent if a model call */
+	if (err == -ENOENT && !generic_detect(x, &m))
+		err = decode_as(x, opts, &m, out);
+	return err;
 }

@@ -64,6 +64,7 @@ genai:3
 linker:3
 linker_attrs:3
 linker_http:3
+linker_local:3
 linker_internal:3
 linker_parent:3
 linker_place:3
@@ -76,7 +77,9 @@ mcp:3
 proctree:3
 prov_anthropic:3
 prov_build:3
+prov_cohere:3
 prov_gemini:3
+prov_generic:3
 prov_internal:3
 prov_ollama:3
 prov_openai:3
@@ -96,6 +99,7 @@ tree_view:4
 disasm:5
 doctor:5
 events:5
+holdwatch:5
 launch:5
 privs:5
 loader:5

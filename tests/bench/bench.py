@@ -574,8 +574,77 @@ def bench_churn():
     fig("rss_churn_growth_mib", late - early, "MiB")
 
 
+# --- 5. long requests -----------------------------------------------------------------------
+
+def sslwrite(prefix, size, n, reps):
+    """us per SSL_write of size bytes (median of reps x n) of one sslbench write run."""
+    cmd = list(prefix) + PIN_BENCH + [os.path.join(B, "sslbench"), "write", str(size), str(n),
+                                      str(reps)]
+    p = subprocess.run(cmd, capture_output=True, timeout=600)
+    for line in p.stdout.decode().splitlines():
+        f = line.split()
+        if len(f) == 5 and f[:3] == ["call", "write", str(size)]:
+            return float(f[3])
+    raise RuntimeError("sslbench write under %s failed: %s" % (prefix, p.stderr.decode()[-500:]))
+
+
+def bench_large():
+    """A coding agent's request of 8 MiB (long history, tool definitions) in one SSL call: what
+    capturing it whole costs the calling thread, traced against untraced in the same rounds;
+    then 10 such chat requests in a row against tools/fake_llm.py under the tracer with its
+    default caps and ring: each must be decoded (request model) with no record lost and no call
+    truncated."""
+    rounds, size = (2 if QUICK else 3), 8 << 20
+    configs = {"untraced": (), "traced": PIN_TRACER + [TRACER, "-q", "--format", "none", "--"]}
+    runs = {c: [] for c in configs}
+    for r in range(rounds):
+        for c, prefix in configs.items():
+            log("large requests round %d: %s" % (r + 1, c))
+            runs[c].append((sslwrite(prefix, size, 4, 5), sslwrite(prefix, 16384, 2000, 5)))
+
+    def added(k):
+        return med([t[k] - u[k] for t, u in zip(runs["traced"], runs["untraced"])])
+
+    base = med([u[0] for u in runs["untraced"]])
+    big, small = added(0), added(1)
+    per16k = big / (size // 16384)
+    print("\nSSL_write of 8 MiB against 16 KiB, same rounds (us added on the traced thread, median "
+          "of %d rounds of per-round differences): 8 MiB %.0f (untraced call %.0f), i.e. %.2f per "
+          "16 KiB; 16 KiB calls %.2f" % (rounds, big, base, per16k, small))
+    fig("large_request_8mib_us", big, "us", "added time per 8 MiB call on the traced thread")
+    fig("large_request_8mib_untraced_us", base, "us", "the same call untraced")
+    fig("large_request_8mib_x_untraced", (base + big) / base, "x")
+    fig("large_request_16k_us", small, "us", "added per 16 KiB call, same rounds")
+    fig("large_request_8mib_x_16k", per16k / small if small > 0 else float("nan"), "x",
+        "cost per byte of an 8 MiB call against 16 KiB calls")
+    n = 10
+    fake = FakeLLM()
+    out, res = os.path.join(WORK, "large.jsonl"), os.path.join(WORK, "large.json")
+    try:
+        log("large requests: %d in a row, decoded" % n)
+        cmd = PIN_TRACER + [TRACER, "--format", "none", "--stats", "-o", out, "--", PY,
+                            os.path.join(TOP, "tests/bench/llm_client.py"), "large", fake.url,
+                            fake.ca, str(n), str(size), res]
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        err = p.communicate(timeout=600)[1].decode(errors="replace")
+    finally:
+        fake.stop()
+    got = json.load(open(res))
+    lost = re.search(r"lost_records=(\d+)", err)
+    trunc = re.search(r"truncated_calls=(\d+)", err)
+    decoded = open(out).read().count('"key":"gen_ai.request.model","value":{"stringValue":'
+                                     '"gpt-4o-large"}')
+    print("Load: %d chat requests of 8 MiB in a row: %d ok, %d decoded with their model, "
+          "%s records lost, %s calls truncated" % (n, got["ok"], decoded,
+                                                   lost.group(1) if lost else "?",
+                                                   trunc.group(1) if trunc else "?"))
+    fig("large_request_8mib_decoded", decoded, "requests", "of %d" % n)
+    fig("large_request_8mib_lost_records", int(lost.group(1)) if lost else -1, "records")
+    fig("large_request_8mib_truncated_calls", int(trunc.group(1)) if trunc else -1, "calls")
+
+
 STEPS = ("per_call", "untraced", "syscall", "agent", "pipeline", "http", "streams", "conns",
-         "churn")
+         "churn", "large")
 NO_ROOT = {"http"}
 
 

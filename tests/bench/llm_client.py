@@ -8,6 +8,10 @@
   llm_client.py idle URL CAFILE CONNS HOLD_S READY_FILE
       opens CONNS keep-alive connections, one request each, writes READY_FILE, holds them
       HOLD_S seconds, closes them.
+  llm_client.py large URL CAFILE N SIZE OUT.json
+      N chat completions in a row over one keep-alive connection, each a request of SIZE bytes
+      in the OpenAI Python SDK's order ("model" and 16 tools after a long "messages"), each
+      body sent in one SSL write; OUT as for stream.
 """
 import http.client
 import json
@@ -40,6 +44,16 @@ def one_stream(conn):
     return r.status == 200, n
 
 
+def finish(res, t0, out):
+    """Adds wall and CPU time since t0 to res, writes it to out; the exit code."""
+    res["wall_s"] = time.monotonic() - t0
+    ru = os.times()
+    res["cpu_s"] = ru.user + ru.system
+    with open(out, "w") as f:
+        json.dump(res, f)
+    return 0 if not res["failed"] else 1
+
+
 def stream(url, cafile, n, conc, out):
     ctx = ssl.create_default_context(cafile=cafile)
     res = {"ok": 0, "failed": 0, "bytes": 0}
@@ -65,12 +79,7 @@ def stream(url, cafile, n, conc, out):
         t.start()
     for t in threads:
         t.join()
-    res["wall_s"] = time.monotonic() - t0
-    ru = os.times()
-    res["cpu_s"] = ru.user + ru.system
-    with open(out, "w") as f:
-        json.dump(res, f)
-    return 0 if not res["failed"] else 1
+    return finish(res, t0, out)
 
 
 def idle(url, cafile, conns, hold, ready):
@@ -91,11 +100,42 @@ def idle(url, cafile, conns, hold, ready):
     return 0
 
 
+def large_body(size):
+    """A chat request of exactly size bytes: messages first, then model and tools."""
+    tools = [{"type": "function", "function": {"name": "tool_%02d" % i, "parameters": {}}}
+             for i in range(16)]
+
+    def body(pad):
+        msgs = [{"role": "system", "content": "You are a coding agent."},
+                {"role": "user", "content": ("lorem ipsum dolor sit amet " * (pad // 27 + 1))[:pad]}]
+        return json.dumps({"messages": msgs, "model": "gpt-4o-large", "tools": tools}).encode()
+
+    return body(size - len(body(0)))
+
+
+def large(url, cafile, n, size, out):
+    ctx = ssl.create_default_context(cafile=cafile)
+    data = large_body(size)
+    hdrs = dict(HDRS, Accept="application/json")
+    res = {"ok": 0, "failed": 0, "bytes": 0}
+    t0 = time.monotonic()
+    conn = connect(url, ctx)
+    for _ in range(n):
+        conn.request("POST", "/v1/chat/completions", data, hdrs)
+        r = conn.getresponse()
+        res["bytes"] += len(r.read())
+        res["ok" if r.status == 200 else "failed"] += 1
+    conn.close()
+    return finish(res, t0, out)
+
+
 def main():
     if len(sys.argv) == 7 and sys.argv[1] == "stream":
         return stream(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
     if len(sys.argv) == 7 and sys.argv[1] == "idle":
         return idle(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), sys.argv[6])
+    if len(sys.argv) == 7 and sys.argv[1] == "large":
+        return large(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
     sys.stderr.write(__doc__)
     return 2
 

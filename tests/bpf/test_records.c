@@ -185,21 +185,27 @@ out:
 	helpers__destroy(s);
 }
 
-/* A TLS call through emit_call: cut at the object's cfg_call_cap, every record marked. */
+/*
+ * A TLS call through emit_call: over the object's cfg_call_cap, its head and its last quarter
+ * of the cap (TT_CALL_TAIL at most) at their own positions, every record marked.
+ */
 void test_emit_call(void)
 {
 	struct helpers *s = bpf_test__load();
 	struct collect *c = calloc(1, sizeof(*c));
 	struct want_rec want[MAX_RECS];
-	__u32 cap, n, i;
+	__u32 cap, n, i, head, tail;
 	__u8 *src = NULL;
 
 	if (!s || !ASSERT_OK_PTR(c, "calloc"))
 		goto out;
 	cap = s->rodata->cfg_call_cap;
 	n = cap + 37856;
+	tail = cap / 4 < TT_CALL_TAIL ? cap / 4 : TT_CALL_TAIL;
+	head = cap - tail;
 	src = malloc(n);
-	if (!ASSERT_OK_PTR(src, "malloc") || !ASSERT_LE(cap / K, MAX_RECS, "cap"))
+	if (!ASSERT_OK_PTR(src, "malloc") || !ASSERT_LE(cap / K, MAX_RECS, "cap") ||
+	    !ASSERT_EQ(head % K + tail % K, 0, "runs of whole chunks"))
 		goto out;
 	for (i = 0; i < n; i++)
 		src[i] = (__u8)(i * 13 + i / 509);
@@ -209,9 +215,20 @@ void test_emit_call(void)
 		if (run_collect(s, s->progs.call_out, src, c))
 			check_recs(s, c, want, 1);
 	}
-	if (test__start_subtest("over_the_cap")) {
+	if (test__start_subtest("at_the_cap")) {
 		for (i = 0; i < cap / K; i++)
+			want[i] = (struct want_rec){ K, (__u64)i * K, i ? 0 : F };
+		want[cap / K - 1].flags |= L;
+		set_run(s, src, 0, cap, 0);
+		if (run_collect(s, s->progs.call_out, src, c))
+			check_recs(s, c, want, cap / K);
+		ASSERT_EQ(bpf_test__stat(s, TT_ST_TRUNC_CALLS), 0, "not truncated");
+	}
+	if (test__start_subtest("over_the_cap")) {
+		for (i = 0; i < head / K; i++)
 			want[i] = (struct want_rec){ K, (__u64)i * K, T | (i ? 0 : F) };
+		for (i = 0; i < tail / K; i++)
+			want[head / K + i] = (struct want_rec){ K, n - tail + (__u64)i * K, T };
 		want[cap / K - 1].flags |= L;
 		set_run(s, src, 0, n, 0);
 		if (run_collect(s, s->progs.call_out, src, c))

@@ -14,6 +14,14 @@
 #include "bpf_test.h"
 #include "test.h"
 
+/* The inode number of this process's network namespace, as the kernel's ns.inum. */
+static __u32 self_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (__u32)st.st_ino;
+}
+
 enum want_kind { UNKNOWN, PLAIN, SKIP, TLS };
 
 static __u8 kind_value(const struct consts *c, enum want_kind k)
@@ -226,7 +234,8 @@ static void check_tcp(struct helpers *s, const char *name, int fd, int want_fami
 		ASSERT_MEMEQ(a->raddr + 4, 12, zero, 12, "raddr zero-filled");
 	}
 	ASSERT_EQ(a->pad0, 0, "pad0");
-	ASSERT_EQ(a->pad1, 0, "pad1");
+	/* the network namespace the socket lives in: this test's (its inode number) */
+	ASSERT_EQ(a->netns, self_netns(), "netns");
 }
 
 /* The pair made by tcp_pair, checked from both ends; family: what sock_fill must report. */

@@ -7,7 +7,8 @@ import threading
 import time
 
 from lib import (PY, PY_GET, TLS_GET, TOP, TRACER, TestFailure, TlsServer, Workdir, by_type,
-                 check, check_one_conn, eq, execs, raw_with_server, read_raw, run_tracer, streams)
+                 check, check_one_conn, eq, execs, payload, raw_with_server, read_raw, run_tracer,
+                 streams)
 
 SRC = {"curl": "ssl", "python": "ssl_ex", "node": "ssl"}
 
@@ -51,7 +52,8 @@ def test_node_https_1mib():
 
 
 def test_call_cap_marks_truncation():
-    """A write larger than --call-cap is cut and marked; the stream position still advances."""
+    """A write larger than --call-cap keeps its head and its tail (a quarter of the cap), both
+    marked; the stream position still advances past the lost middle."""
     work = Workdir()
     body = work.file("body.bin")
     with open(body, "wb") as f:
@@ -61,15 +63,21 @@ def test_call_cap_marks_truncation():
                                   args=["--call-cap", "1000"])
     want_req = ex[0][0]
     writes = [r for r in by_type(recs, "data") if r["dir"] == "write"]
-    big = [r for r in writes if r["call_len"] > 1000]
-    eq(len(big), 1, "one write call over the cap")
-    check(big[0]["call_len"] >= 5000, "the call carries the 5000-byte body")
-    eq(big[0]["len"], 1000, "cut at the cap")
-    check(big[0]["truncated"], "marked truncated")
-    eq(sum(r["call_len"] for r in writes), len(want_req), "call lengths add up to the request")
+    big = sorted((r for r in writes if r["call_len"] > 1000), key=lambda r: r["pos"])
+    eq(len(big), 2, "one write call over the cap: its head and its tail")
+    eq(big[0]["call_len"], big[1]["call_len"], "of one call")
+    call_pos, call_len = big[0]["pos"], big[0]["call_len"]
+    check(call_len >= 5000, "the call carries the 5000-byte body")
+    eq((big[0]["len"], big[1]["len"]), (750, 250), "head and tail: the cap")
+    eq(big[1]["pos"], call_pos + call_len - 250, "the tail ends the call")
+    eq(payload(big[0]), want_req[call_pos:call_pos + 750], "head bytes")
+    eq(payload(big[1]), want_req[call_pos + call_len - 250:call_pos + call_len], "tail bytes")
+    check(all(r["truncated"] for r in big), "marked truncated")
+    calls = [r for r in writes if r not in big] + big[:1]
+    eq(sum(r["call_len"] for r in calls), len(want_req), "call lengths add up to the request")
     for r in writes:
-        check(r["truncated"] == (r is big[0]), "only the big call is truncated")
-        check(r["pos"] <= big[0]["pos"] or r["pos"] >= big[0]["pos"] + big[0]["call_len"],
+        check(r["truncated"] == (r in big), "only the big call is truncated")
+        check(r["pos"] <= call_pos or r["pos"] >= call_pos + call_len or r in big,
               "positions advance past the lost bytes")
 
 

@@ -16,7 +16,8 @@ GROUP = "tt-e2e-group"        # ... of its own besides its primary one
 
 # README "Privileges": CAP_DAC_READ_SEARCH (2), CAP_SYS_PTRACE (19), CAP_PERFMON (38),
 # CAP_BPF (39), CAP_CHECKPOINT_RESTORE (40)
-KEPT_CAPS = (1 << 2) | (1 << 19) | (1 << 38) | (1 << 39) | (1 << 40)
+# + CAP_KILL (5): SIGCONT to the processes held at exec (not with --no-hold-exec)
+KEPT_CAPS = (1 << 2) | (1 << 5) | (1 << 19) | (1 << 21) | (1 << 38) | (1 << 39) | (1 << 40)
 
 
 def tracee_user():
@@ -106,7 +107,7 @@ def test_tracer_drops_capabilities():
     capabilities and no_new_privs; COMMAND run as root keeps all of root's."""
     last = int(open("/proc/sys/kernel/cap_last_cap").read())
     if last < 40:
-        want = (1 << 2) | (1 << 19) | (1 << 21)    # before 5.9: CAP_SYS_ADMIN instead
+        want = (1 << 2) | (1 << 5) | (1 << 19) | (1 << 21)  # before 5.9: CAP_SYS_ADMIN
         if last >= 39:
             want |= (1 << 38) | (1 << 39)
     else:
@@ -260,3 +261,29 @@ def test_otlp_mtls():
                                     pki["cli_key"]])
     eq(reqs, [], "a collector the CA did not sign: not trusted")
     check("tt-test" not in err and "PRIVATE KEY" not in err, "no TLS material logged")
+
+
+def test_all_mode_probes_a_new_executable():
+    """--all: an executable first seen after the capabilities were dropped (node, started after
+    the tracer) is probed and its TLS call to the model is an LLM span with the exact tokens
+    the server sent. Before, attaching its uprobes failed with EACCES once CAP_SYS_ADMIN was
+    dropped, and nothing of it was captured under --all (the DaemonSet's mode)."""
+    from lib import FakeLLM
+    from test_fidelity_procs import NODE, run_all
+    work = Workdir()
+    fake = FakeLLM(work)
+    env = dict(os.environ, NODE_EXTRA_CA_CERTS=fake.cafile)
+    script = ("fetch(process.argv[1] + '/v1/chat/completions', {method: 'POST', headers: "
+              "{'content-type': 'application/json'}, body: JSON.stringify({model: "
+              "'gpt-4o-mini', messages: [{role: 'user', content: 'hi'}]})})"
+              ".then(r => r.json()).then(j => console.log(JSON.stringify(j.usage)))")
+    try:
+        t, pid, out = run_all(work, [NODE, "-e", script, fake.url], env=env)
+    finally:
+        fake.stop()
+    usage = json.loads(out.strip().splitlines()[-1])
+    chats = [s for s in t.spans if s.name.startswith("chat ")]
+    eq([c.name for c in chats], ["chat gpt-4o-mini"], "the node process's LLM span")
+    eq(chats[0].get("process.pid"), pid, "made by the node process")
+    eq((chats[0].get("gen_ai.usage.input_tokens"), chats[0].get("gen_ai.usage.output_tokens")),
+       (usage["prompt_tokens"], usage["completion_tokens"]), "tokens: what the server sent")

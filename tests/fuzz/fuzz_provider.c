@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* fuzz_provider.c: libFuzzer harness for provider_decode over every API and body kind. */
+/* fuzz_provider.c: libFuzzer harness for provider_decode over every API (and none) and body kind. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +21,17 @@ static const char *const targets[][2] = {
 	{ "10.1.2.3:8000", "/v1/chat/completions" },
 	{ "proxy:4000", "/v1/messages" },
 	{ "x.openai.azure.com", "/openai/deployments/d/chat/completions?api-version=1" },
+	{ "api.cohere.com", "/v2/chat" },
+	/* no known API: the generic decoder (prov_generic.c) */
+	{ "llm.internal.example:8443", "/v3/infer" },
+	{ "api.groq.com", "/openai/v1/chat/completions" },
 };
 
-/* data: the API (a byte), the response body kind (a byte), request body, a NUL, response. */
+/*
+ * data: the API (a byte), the response body kind (low 2 bits of a byte; a truncated request
+ * with bit 2 set lost its middle: bits 3-4 and 5-7 place the gap), request body, a NUL,
+ * response.
+ */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct provider_opts o = { .capture_content = true };
@@ -46,6 +54,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      kind == 0 ? HTTP_BODY_SSE :
 		      kind == 1 ? HTTP_BODY_NDJSON :
 				  HTTP_BODY_PLAIN);
+	if (kind == 2 && (data[1] & 4)) {
+		x.req.body_gap = true;
+		x.req.gap_head = x.req.body_len * ((data[1] >> 3) & 3) / 4;
+		x.req.gap_tail =
+			x.req.gap_head + (x.req.body_len - x.req.gap_head) * (data[1] >> 5) / 8;
+	}
 	if (!provider_decode(&x, &o, &c))
 		genai_call__free(c);
 	http_message__clear(&x.req);

@@ -18,11 +18,15 @@ TARGETS = [("api.openai.com", "/v1/chat/completions"), ("api.openai.com", "/v1/r
            ("api.anthropic.com", "/v1/messages"), ("generativelanguage", ":generateContent"),
            ("generativelanguage", ":streamGenerateContent"), ("11434", "/api/chat"),
            ("11434", "/api/generate")]
+MORE = {12: ("api.cohere.com", "/v2/chat"), 14: ("api.groq.com", "/chat/completions")}
+GENERIC = 13  # a host and path no decoder knows
 
 
-def selector(meta):
+def selector(prov, meta):
     host, target = meta.get("host", ""), meta.get("target", "")
-    for i, (h, t) in enumerate(TARGETS):
+    if prov == "generic":
+        return GENERIC
+    for i, (h, t) in list(MORE.items()) + list(enumerate(TARGETS)):
         if h in host and t in target:
             return i
     return 10 if "/v1/chat/completions" in target else 0
@@ -43,7 +47,7 @@ def main():
             except OSError:
                 continue
             kind = {"sse": 0, "ndjson": 1}.get(meta.get("response"), 3)
-            seed = bytes([selector(meta), kind]) + req.replace(b"\0", b"") + b"\0" + resp
+            seed = bytes([selector(prov, meta), kind]) + req.replace(b"\0", b"") + b"\0" + resp
             with open(os.path.join(out, "%s_%s" % (prov, case)), "wb") as f:
                 f.write(seed)
             n += 1

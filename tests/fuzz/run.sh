@@ -23,10 +23,19 @@ cd "$(dirname "$0")/../.." || exit 2
 seeds="$out/fuzz/seeds"
 rm -rf "$seeds"
 mkdir -p "$seeds" "$out/fuzz/artifacts"
+# A seed generator that fails is a failure of the run, not seeds silently missing.
+gen_fail=0
+seedgen() {
+	if ! "$@" >> "$out/fuzz/seedgen.log" 2>&1; then
+		echo "#fuzz seeds: FAIL: $* (see $out/fuzz/seedgen.log)"
+		gen_fail=$((gen_fail + 1))
+	fi
+}
+: > "$out/fuzz/seedgen.log"
 # corpora from the recorded HTTP fixtures and the provider fixtures
-/usr/bin/python3 tools/record_wire.py --fuzz-seeds "$seeds" >/dev/null 2>&1 || true
-/usr/bin/python3 tests/fuzz/provider_seeds.py "$seeds/fuzz_provider" >/dev/null 2>&1 || true
-/usr/bin/python3 tests/fuzz/elf_seeds.py "$seeds" >/dev/null 2>&1 || true
+seedgen /usr/bin/python3 tools/record_wire.py --fuzz-seeds "$seeds"
+seedgen /usr/bin/python3 tests/fuzz/provider_seeds.py "$seeds/fuzz_provider"
+seedgen /usr/bin/python3 tests/fuzz/elf_seeds.py "$seeds"
 if [ -d tests/fixtures/http2/fuzz_seeds ]; then
 	mkdir -p "$seeds/fuzz_http2"
 	cp -r tests/fixtures/http2/fuzz_seeds/. "$seeds/fuzz_http2/"
@@ -116,7 +125,7 @@ final_stats() {
 }
 
 pass=0
-fail=0
+fail=$gen_fail
 for bin in "$out"/fuzz/fuzz_*; do
 	[ -x "$bin" ] || continue
 	name=$(basename "$bin")

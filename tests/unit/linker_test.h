@@ -4,6 +4,7 @@
 #define TT_LINKER_TEST_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,17 @@ static inline struct tt_span *nth(const struct lt *t, const char *name, int k)
 
 	for (i = 0; i < t->n; i++)
 		if (!strcmp(t->v[i]->name, name) && k-- == 0)
+			return t->v[i];
+	return NULL;
+}
+
+/* The span named name that starts at start_ns, NULL if none. */
+static inline struct tt_span *started_at(const struct lt *t, const char *name, uint64_t start_ns)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i]->name, name) && t->v[i]->start_ns == start_ns)
 			return t->v[i];
 	return NULL;
 }
@@ -133,6 +145,34 @@ static inline bool lt_need(const struct lt *t, const struct lt_want *w, size_t n
 		_Pragma("GCC diagnostic pop")                                                 \
 			lt_need(t, ___w, sizeof(___w) / sizeof(___w[0]), __FILE__, __LINE__); \
 	})
+
+/* Whether the n bytes of id (a span or trace id) are the lowercase hex text hex. */
+static inline bool id_is(const uint8_t *id, size_t n, const char *hex)
+{
+	char buf[33];
+	size_t i;
+
+	for (i = 0; i < n && i < 16; i++)
+		snprintf(buf + 2 * i, 3, "%02x", id[i]);
+	buf[2 * i] = '\0';
+	return !strcmp(buf, hex);
+}
+
+static inline bool same_trace(const struct tt_span *a, const struct tt_span *b)
+{
+	return a && b && !memcmp(a->trace_id, b->trace_id, 16);
+}
+
+/* Every span exported is in one trace (and there is one). */
+static inline bool all_one_trace(const struct lt *c)
+{
+	size_t i;
+
+	for (i = 1; i < c->n; i++)
+		if (!same_trace(c->v[0], c->v[i]))
+			return false;
+	return c->n > 0;
+}
 
 static inline bool parent_is(const struct tt_span *child, const struct tt_span *parent)
 {
@@ -276,6 +316,20 @@ static inline void call_ask(struct genai_call *c, const char *id, const char *na
 	t->arguments = args ? strdup(args) : NULL;
 	t->type = "function";
 	t->ready_ns = 0;
+}
+
+/* c carries the result of tool call id (or, id-less, of tool name). */
+static inline void call_answer(struct genai_call *c, const char *id, const char *name,
+			       const char *content, bool is_error)
+{
+	struct genai_tool_result *r;
+
+	c->tool_results = realloc(c->tool_results, (c->n_tool_results + 1) * sizeof(*r));
+	r = &c->tool_results[c->n_tool_results++];
+	r->call_id = id ? strdup(id) : NULL;
+	r->name = name ? strdup(name) : NULL;
+	r->content = content ? strdup(content) : NULL;
+	r->is_error = is_error;
 }
 
 #endif /* TT_LINKER_TEST_H */

@@ -255,8 +255,9 @@ int test__split_feed(const struct tt_data *rec, const void *data, size_t before,
 		back = mode == TEST_SPLIT_OVERLAP ? test__rand(seed) % (SPLIT_MAX_BACK + 1) : 0;
 		if (back > before + k)
 			back = before + k;
+		/* as bpf/tt.bpf.h's data_out: every record of a truncated call says so */
 		fl = inner | (k ? 0 : rec->flags & TT_DF_FIRST) |
-		     (k + n == len ? rec->flags & (TT_DF_LAST | TT_DF_TRUNCATED) : 0);
+		     (k + n == len ? rec->flags & TT_DF_LAST : 0) | (rec->flags & TT_DF_TRUNCATED);
 		err = split_emit(rec, rec->pos + k - back, p + k - back, n + back, fl, fn, ctx);
 		if (!err && mode == TEST_SPLIT_OVERLAP && n == 1) /* and an exact duplicate */
 			err = split_emit(rec, rec->pos + k, p + k, 1, inner, fn, ctx);

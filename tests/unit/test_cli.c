@@ -92,6 +92,23 @@ void test_cli_mem_budget(void)
 		ASSERT_EQ(o.mem_budget, 1u << 20, "1M, the least");
 }
 
+void test_cli_hold(void)
+{
+	const char *def[] = { "tt", "--all", NULL };
+	const char *set[] = { "tt", "--hold-timeout", "60000", "--", "bun", NULL };
+	const char *off[] = { "tt", "--no-hold-exec", "-p", "1", NULL };
+	struct tt_opts o;
+
+	if (parse_ok(&o, def, "default"))
+		ASSERT_TRUE(!o.no_hold_exec && o.hold_timeout_ms == TT_DEF_HOLD_TIMEOUT_MS &&
+				    TT_DEF_HOLD_TIMEOUT_MS == 5000,
+			    "held at exec, 5 s at most, by default");
+	if (parse_ok(&o, set, "--hold-timeout"))
+		ASSERT_EQ(o.hold_timeout_ms, 60000, "the longest");
+	if (parse_ok(&o, off, "--no-hold-exec"))
+		ASSERT_TRUE(o.no_hold_exec, "off");
+}
+
 void test_cli_replay(void)
 {
 	const char *args[] = { "tt", "replay", "cap.ttcap", "--raw", NULL };
@@ -127,13 +144,17 @@ void test_cli_errors(void)
 		{ { "tt", "--raw", "--all", "--", "ls", NULL }, "choose one" },
 		{ { "tt", "--raw", "curl", NULL }, "after --" },
 		{ { "tt", "--raw", "--call-cap", "0", "--all", NULL }, "--call-cap" },
-		{ { "tt", "--raw", "--call-cap", "5M", "--all", NULL }, "--call-cap" },
+		{ { "tt", "--raw", "--call-cap", "65M", "--all", NULL }, "--call-cap" },
 		{ { "tt", "--raw", "--ringbuf-size", "3M", "--all", NULL }, "power of two" },
 		{ { "tt", "--raw", "--mem-budget", "512K", "--all", NULL }, "--mem-budget" },
 		{ { "tt", "--raw", "--mem-budget", "lots", "--all", NULL }, "--mem-budget" },
 		{ { "tt", "--raw", "--bogus", "--all", NULL }, "unknown" },
 		{ { "tt", "--raw", "--stats=0", "--all", NULL }, "--stats" },
 		{ { "tt", "--raw", "--duration", "-1", "--all", NULL }, "--duration" },
+		{ { "tt", "--hold-timeout", "9", "--all", NULL }, "--hold-timeout" },
+		{ { "tt", "--hold-timeout", "60001", "--all", NULL }, "--hold-timeout" },
+		{ { "tt", "--hold-timeout", "1s", "--all", NULL }, "--hold-timeout" },
+		{ { "tt", "--hold-timeout", "", "--all", NULL }, "--hold-timeout" },
 	};
 	struct tt_opts o;
 	char err[256];

@@ -411,13 +411,97 @@ void test_conn_truncated_call(void)
 	call(&c, TT_DIR_WRITE, "GET /next HTTP/1.1\r\n\r\n", 30);
 	call(&c, TT_DIR_READ, RESP_OK, 40);
 	if (ASSERT_EQ(c.s.n, 2, "exchanges")) {
-		ASSERT_EQ(c.s.x[0]->flags, HTTP_X_INCOMPLETE, "truncated request");
+		ASSERT_EQ(c.s.x[0]->flags, HTTP_X_INCOMPLETE | HTTP_X_REQ_TRUNCATED,
+			  "truncated request");
 		ASSERT_EQ(c.s.x[0]->req.body_len, 40, "captured part");
 		ASSERT_EQ(c.s.x[0]->req.end_ns, 10, "request ended with the call");
 		ASSERT_EQ(c.s.x[0]->tid, 5, "tid");
 		ASSERT_EQ(c.s.x[1]->flags, 0, "next clean");
 	}
 	ASSERT_EQ(conn_table__stats(c.t)->bytes_lost, 60, "bytes lost");
+	tc_close(&c);
+}
+
+/*
+ * A request over the capture cap as BPF sends it: the call's head, then its tail at the tail's
+ * own position. The body keeps both and says where they meet; the exchange is truncated, the
+ * next one clean, in every split of the records.
+ */
+void test_conn_head_tail_call(void)
+{
+	static const char head[] = "POST /big HTTP/1.1\r\nContent-Length: 300\r\n\r\n";
+	size_t hl = strlen(head), keep = hl + 50, tail = 70, n = hl + 300;
+	struct tt_data rec = { .h = { .type = TT_REC_DATA, .pid = PID, .tid = 5 },
+			       .conn = SSL,
+			       .call_len = (uint32_t)n,
+			       .dir = TT_DIR_WRITE,
+			       .fd = 7 };
+	char buf[400], want[121];
+	uint64_t seed = 7;
+	struct tc c;
+	int mode;
+
+	memcpy(buf, head, hl);
+	for (size_t i = hl; i < n; i++)
+		buf[i] = (char)('a' + i % 26);
+	memcpy(want, buf + hl, 50);
+	memcpy(want + 50, buf + n - tail, tail);
+	want[120] = 0;
+	for (mode = 0; mode < TEST_SPLIT_MODES; mode++) {
+		if (!tc_open(&c, NULL))
+			return;
+		rec.h.ts_ns = 10;
+		rec.pos = 0;
+		rec.len = (uint32_t)keep;
+		rec.flags = TT_DF_FIRST | TT_DF_TRUNCATED;
+		test__split_feed(&rec, buf, 0, mode, &seed, xt_conn_feed, c.t);
+		rec.pos = n - tail;
+		rec.len = (uint32_t)tail;
+		rec.flags = TT_DF_LAST | TT_DF_TRUNCATED;
+		test__split_feed(&rec, buf + n - tail, 0, mode, &seed, xt_conn_feed, c.t);
+		c.pos[0] = n;
+		call(&c, TT_DIR_READ, RESP_OK, 20);
+		call(&c, TT_DIR_WRITE, "GET /next HTTP/1.1\r\n\r\n", 30);
+		call(&c, TT_DIR_READ, RESP_OK, 40);
+		if (ASSERT_EQ(c.s.n, 2, test__split_names[mode])) {
+			const struct http_message *m = &c.s.x[0]->req;
+
+			ASSERT_EQ(c.s.x[0]->flags, HTTP_X_INCOMPLETE | HTTP_X_REQ_TRUNCATED,
+				  "truncated request");
+			xt_plain_body_is(m, want, "head and tail");
+			ASSERT_TRUE(m->body_gap, "gap");
+			ASSERT_EQ(m->gap_head, 50, "head ends");
+			ASSERT_EQ(m->gap_tail, 50, "tail starts");
+			ASSERT_EQ(m->wire_bytes, n, "wire bytes");
+			ASSERT_EQ(c.s.x[1]->flags, 0, "next clean");
+			ASSERT_FALSE(c.s.x[1]->req.body_gap, "next whole");
+		}
+		ASSERT_EQ(conn_table__stats(c.t)->bytes_lost, 300 - 120, "bytes lost");
+		tc_close(&c);
+	}
+}
+
+/* Bytes lost in the middle of a call not marked truncated (ring buffer full): no cap cut it. */
+void test_conn_lost_mid_body(void)
+{
+	static const char head[] = "POST /l HTTP/1.1\r\nContent-Length: 10\r\n\r\n";
+	size_t hl = strlen(head);
+	char buf[100];
+	struct tc c;
+
+	if (!tc_open(&c, NULL))
+		return;
+	memcpy(buf, head, hl);
+	memcpy(buf + hl, "0123456789", 10);
+	feed(&c, TT_DIR_WRITE, 0, buf, hl + 3, (uint32_t)(hl + 10), TT_DF_FIRST, 10, 5);
+	feed(&c, TT_DIR_WRITE, hl + 6, buf + hl + 6, 4, (uint32_t)(hl + 10), TT_DF_LAST, 10, 5);
+	c.pos[0] = hl + 10;
+	call(&c, TT_DIR_READ, RESP_OK, 20);
+	if (ASSERT_EQ(c.s.n, 1, "exchanges")) {
+		ASSERT_EQ(c.s.x[0]->flags, HTTP_X_INCOMPLETE, "incomplete, not truncated");
+		xt_plain_body_is(&c.s.x[0]->req, "0126789", "both sides of the hole");
+		ASSERT_EQ(c.s.x[0]->req.gap_head, 3, "gap at");
+	}
 	tc_close(&c);
 }
 

@@ -480,3 +480,120 @@ void test_conn_h2_captures(void)
 		}
 	}
 }
+
+/*
+ * Connections one after another under one identity whose positions run on: Go's crypto/tls
+ * has no end of a connection to probe, and Go's allocator gives a new *tls.Conn the address of
+ * one closed before (tests/e2e/helpers/go/churn.go). HTTP/1.1, then HTTP/2 to another server,
+ * then HTTP/2 to a third (a new HPACK context), then HTTP/1.1 again: each is a connection of
+ * its own, each exchange has its own server.
+ */
+struct reuse_run {
+	struct conn_table *t;
+	enum test_split mode;
+	uint64_t seed;
+	uint64_t pos[2];
+	uint64_t ts;
+	bool ok;
+};
+
+static void reuse_call(struct reuse_run *r, int dir, const void *p, size_t n)
+{
+	struct tt_data call = {
+		.h = { .type = TT_REC_DATA, .ts_ns = ++r->ts, .pid = PID, .tid = 200 + dir },
+		.conn = SSL,
+		.pos = r->pos[dir],
+		.call_len = (uint32_t)n,
+		.len = (uint32_t)n,
+		.dir = (uint8_t)dir,
+		.flags = TT_DF_FIRST | TT_DF_LAST,
+		.fd = -1
+	};
+
+	r->pos[dir] += n;
+	r->ok &= ASSERT_OK(test__split_feed(&call, p, 0, r->mode, &r->seed, xt_conn_feed, r->t),
+			   "feed");
+}
+
+static void reuse_h1(struct reuse_run *r, const char *host)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+	char req[256];
+	int n = snprintf(req, sizeof(req),
+			 "POST /v1/chat/completions HTTP/1.1\r\nHost: %s\r\n"
+			 "Content-Length: 2\r\n\r\n{}",
+			 host);
+
+	reuse_call(r, TT_DIR_WRITE, req, (size_t)n);
+	reuse_call(r, TT_DIR_READ, resp, sizeof(resp) - 1);
+}
+
+/* A whole HTTP/2 connection with fresh HPACK contexts: its prefaces, one exchange. */
+static void reuse_h2(struct reuse_run *r, const char *authority)
+{
+	struct h2t b;
+	size_t i;
+
+	h2t_start(&b);
+	h2t_headers(&b, H2_C2S, 1, false, ":method", "POST", ":scheme", "https", ":authority",
+		    authority, ":path", "/v1/chat/completions", "content-type", "application/json");
+	h2t_datas(&b, H2_C2S, 1, true, "{}");
+	h2t_cut(&b);
+	h2t_headers(&b, H2_S2C, 1, false, ":status", "200", "content-type", "application/json");
+	h2t_datas(&b, H2_S2C, 1, true, "{}");
+	for (i = 0; i < b.nseg; i++) {
+		const struct h2t_seg *g = &b.seg[i];
+
+		reuse_call(r, g->side == H2_C2S ? TT_DIR_WRITE : TT_DIR_READ,
+			   b.out[g->side].data + g->off, g->len);
+	}
+	h2t_free(&b);
+}
+
+static bool reuse_replay(enum test_split mode, uint64_t seed, struct xt_sink *s, void *ctx)
+{
+	struct reuse_run r = { .mode = mode, .seed = seed, .ok = true };
+
+	(void)ctx;
+	r.t = conn_table__new(NULL, xt_sink_fn, s);
+	if (!ASSERT_OK_PTR(r.t, "table"))
+		return false;
+	conn_table__set_head_sink(r.t, xt_head_fn);
+	reuse_h1(&r, "127.0.0.1:1111");
+	reuse_h2(&r, "127.0.0.1:2222");
+	reuse_h2(&r, "127.0.0.1:3333");
+	reuse_h1(&r, "127.0.0.1:4444");
+	conn_table__close(r.t, PID, SSL, ++r.ts);
+	if (mode == TEST_SPLIT_WHOLE) {
+		r.ok &= ASSERT_EQ(conn_table__stats(r.t)->conns_opened, 4, "four connections");
+		r.ok &= ASSERT_EQ(conn_table__stats(r.t)->parse_errors, 0, "no parse error");
+		r.ok &= ASSERT_EQ(conn_table__stats(r.t)->h2.midstream, 0, "no h2 midstream");
+	}
+	conn_table__free(r.t);
+	return r.ok;
+}
+
+void test_conn_h2_identity_reused(void)
+{
+	static const char *const hosts[] = { "127.0.0.1:1111", "127.0.0.1:2222", "127.0.0.1:3333",
+					     "127.0.0.1:4444" };
+	struct xt_sink s;
+	size_t i;
+
+	/*
+	 * Whole calls only: a new connection is told by its first call's first bytes, which the
+	 * first record of a call holds (bpf: min(call_len, TT_CHUNK) of them), not by any cut.
+	 */
+	memset(&s, 0, sizeof(s));
+	if (!reuse_replay(TEST_SPLIT_WHOLE, 0, &s, NULL))
+		goto out;
+	if (!ASSERT_EQ(s.n, 4, "one exchange per connection"))
+		goto out;
+	for (i = 0; i < 4; i++) {
+		ASSERT_STREQ(s.x[i]->host, hosts[i], "its own server");
+		ASSERT_EQ(s.x[i]->status, 200, "answered");
+		ASSERT_EQ(s.x[i]->flags & HTTP_X_INCOMPLETE, 0, "complete");
+	}
+out:
+	xt_sink_free(&s);
+}

@@ -16,35 +16,7 @@
 
 /* ---- spans ---- */
 
-static bool same_trace(const struct tt_span *a, const struct tt_span *b)
-{
-	return a && b && !memcmp(a->trace_id, b->trace_id, 16);
-}
-
-static bool all_one_trace(const struct lt *c)
-{
-	size_t i;
-
-	for (i = 1; i < c->n; i++)
-		if (!same_trace(c->v[0], c->v[i]))
-			return false;
-	return c->n > 0;
-}
-
 /* ---- events ---- */
-
-static void call_answer(struct genai_call *c, const char *id, const char *name, const char *content,
-			bool is_error)
-{
-	struct genai_tool_result *r;
-
-	c->tool_results = realloc(c->tool_results, (c->n_tool_results + 1) * sizeof(*r));
-	r = &c->tool_results[c->n_tool_results++];
-	r->call_id = id ? strdup(id) : NULL;
-	r->name = name ? strdup(name) : NULL;
-	r->content = content ? strdup(content) : NULL;
-	r->is_error = is_error;
-}
 
 #define FAKE_KEY "sk-test-FAKE-tracetree-0123456789abcdefABCDEF"
 
@@ -1313,10 +1285,15 @@ void test_linker_server_spans(void)
 
 	if (!LT_NEED(&t, { &agent, "invoke_agent demo_agent" }, { &s1, "POST /ask", 0 },
 		     { &s2, "POST /ask", 1 }, { &s3, "POST /health" },
-		     { &chat1, "chat llama3.2", 0 }, { &chat2, "chat llama3.2", 1 },
-		     { &chat3, "chat llama3.2", 2 }, { &chat4, "chat llama3.2", 3 },
-		     { &chat5, "chat llama3.2", 5 }, { &tool, "execute_tool fetch_url" },
-		     { &get, "GET" }))
+		     { &tool, "execute_tool fetch_url" }, { &get, "GET" }))
+		goto out;
+	/* by start: request 2's calls are in its traceparent's trace, exported first */
+	chat1 = started_at(&t, "chat llama3.2", 2100);
+	chat2 = started_at(&t, "chat llama3.2", 2400);
+	chat3 = started_at(&t, "chat llama3.2", 2600);
+	chat4 = started_at(&t, "chat llama3.2", 2750);
+	chat5 = started_at(&t, "chat llama3.2", 4100);
+	if (!ASSERT_TRUE(chat1 && chat2 && chat3 && chat4 && chat5, "five calls"))
 		goto out;
 	ASSERT_EQ(s1->kind, SPAN_KIND_SERVER, "SERVER");
 	ASSERT_TRUE(parent_is(s1, agent), "SERVER under the process");
@@ -1338,6 +1315,9 @@ void test_linker_server_spans(void)
 	ASSERT_TRUE(parent_is(tool, s1), "its tool window too");
 	ASSERT_TRUE(parent_is(get, tool), "the tool's request under the tool");
 	ASSERT_TRUE(parent_is(chat2, s2), "thread 102");
+	ASSERT_TRUE(s2->has_parent && s2->remote_parent &&
+			    id_is(s2->parent_id, 8, "00f067aa0ba902b7"),
+		    "request 2 under its traceparent's span");
 	ASSERT_TRUE(parent_is(chat3, agent), "ambiguous: under the process");
 	ASSERT_TRUE(parent_is(chat4, s2), "traceparent of the inbound request");
 	ASSERT_TRUE(parent_is(chat5, s3), "the only open request");

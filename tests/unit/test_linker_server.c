@@ -10,6 +10,7 @@
 
 #include "h2_test.h"
 #include "linker_test.h"
+#include "pipeline_test.h"
 #include "pipeline.h"
 #include "test.h"
 #include "tt_abi.h"
@@ -34,12 +35,6 @@ struct srv {
 	uint64_t seed;
 	uint64_t pos[N_CONNS][2];
 };
-
-static int pipe_feed(const struct tt_data *rec, size_t size, void *ctx)
-{
-	pipeline__record(ctx, rec, size);
-	return 0;
-}
 
 static bool srv_open(struct srv *s, enum test_split mode, uint64_t seed)
 {
@@ -71,30 +66,13 @@ static uint64_t conn_of(int k)
 static void srv_exec(struct srv *s, uint64_t ts)
 {
 	static const char args[] = "python3\0agent_service.py";
-	static struct tt_exec e;
 
-	memset(&e, 0, sizeof(e));
-	e.h = (struct tt_hdr){
-		.type = TT_REC_EXEC, .size = sizeof(e), .pid = PID, .tid = PID, .ts_ns = ts
-	};
-	e.ppid = 1;
-	e.start_ns = ts;
-	e.path_len = strlen("/usr/bin/python3");
-	memcpy(e.path, "/usr/bin/python3", e.path_len);
-	e.args_len = e.args_full = sizeof(args);
-	memcpy(e.args, args, sizeof(args));
-	pipeline__record(s->p, &e, sizeof(e));
+	pt_exec(s->p, PID, 1, ts, "/usr/bin/python3", args, sizeof(args));
 }
 
 static void srv_exit(struct srv *s, uint64_t start, uint64_t ts)
 {
-	struct tt_exit x = {
-		.h = { .type = TT_REC_EXIT, .size = sizeof(x), .pid = PID, .tid = PID, .ts_ns = ts },
-		.ppid = 1,
-		.start_ns = start
-	};
-
-	pipeline__record(s->p, &x, sizeof(x));
+	pt_exit(s->p, PID, 1, start, ts);
 }
 
 /* An accepted socket of the server (its local port is the SERVER spans' server.port). */
@@ -126,7 +104,7 @@ static void srv_io(struct srv *s, int k, int dir, uint32_t tid, uint64_t ts, con
 			     .src = TT_SRC_SOCK,
 			     .fd = 10 + k };
 
-	ASSERT_OK(test__split_feed(&r, p, 0, s->mode, &s->seed, pipe_feed, s->p), "feed");
+	ASSERT_OK(test__split_feed(&r, p, 0, s->mode, &s->seed, pt_feed, s->p), "feed");
 	s->pos[k][dir] += n;
 }
 
@@ -140,16 +118,6 @@ static void srv_write(struct srv *s, int k, uint32_t tid, uint64_t ts, const cha
 	srv_io(s, k, TT_DIR_WRITE, tid, ts, text, strlen(text));
 }
 
-#define LLM_REQ_BODY                                              \
-	"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\"," \
-	"\"content\":\"q\"}]}"
-#define LLM_RESP_BODY                                                        \
-	"{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\","             \
-	"\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":"        \
-	"{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":"      \
-	"\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1," \
-	"\"total_tokens\":6}}"
-
 /* An LLM call the server makes on connection k from thread tid, t0 to t1 (traceparent or NULL). */
 static void srv_llm_call(struct srv *s, int k, uint32_t tid, uint64_t t0, uint64_t t1,
 			 const char *traceparent)
@@ -161,16 +129,14 @@ static void srv_llm_call(struct srv *s, int k, uint32_t tid, uint64_t t0, uint64
 	snprintf(req, sizeof(req),
 		 "POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n"
 		 "Content-Type: application/json\r\n%sContent-Length: %zu\r\n\r\n%s",
-		 tp, strlen(LLM_REQ_BODY), LLM_REQ_BODY);
+		 tp, strlen(PT_LLM_REQ_BODY), PT_LLM_REQ_BODY);
 	srv_write(s, k, tid, t0, req);
 	snprintf(req, sizeof(req),
 		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 		 "Content-Length: %zu\r\n\r\n%s",
-		 strlen(LLM_RESP_BODY), LLM_RESP_BODY);
+		 strlen(PT_LLM_RESP_BODY), PT_LLM_RESP_BODY);
 	srv_read(s, k, tid, t1, req);
 }
-
-#define RESP_OK "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 /*
  * Two requests served at once by threads 101 (A, from 2000) and 102 (B, from 2050, with a
@@ -197,20 +163,10 @@ static void serve_two(struct srv *s, bool split)
 	}
 	srv_llm_call(s, LLM_1, 101, 2100, 2200, NULL);
 	srv_llm_call(s, LLM_2, 103, 2300, 2400, TP_OUT);
-	srv_write(s, SRV_A, 101, 2500, RESP_OK);
-	srv_write(s, SRV_B, 102, 2600, RESP_OK);
+	srv_write(s, SRV_A, 101, 2500, PT_RESP_OK);
+	srv_write(s, SRV_B, 102, 2600, PT_RESP_OK);
 	srv_exit(s, 1000, 3000);
 	srv_finish(s, 3000);
-}
-
-static bool id_is(const uint8_t *id, size_t n, const char *hex)
-{
-	char buf[33];
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		snprintf(buf + 2 * i, 3, "%02x", id[i]);
-	return !strcmp(buf, hex);
 }
 
 /* What serve_two must give, however its records were cut. */
@@ -229,7 +185,11 @@ static void check_two(const struct lt *t)
 	ASSERT_EQ(a->end_ns, 2500, "A ends with its response");
 	ASSERT_EQ(b->start_ns, 2050, "B starts at its request's first byte");
 	ASSERT_EQ(b->end_ns, 2600, "B ends with its response");
-	ASSERT_TRUE(parent_is(a, agent) && parent_is(b, agent), "SERVER spans under the process");
+	ASSERT_TRUE(parent_is(a, agent), "SERVER span under the process");
+	/* a traceparent names the caller's span: B's parent (W3C), no longer the process */
+	ASSERT_TRUE(b->has_parent && id_is(b->parent_id, 8, "00f067aa0ba902b7"),
+		    "B under its traceparent's span");
+	ASSERT_TRUE(b->remote_parent && !a->remote_parent, "a remote parent");
 	ASSERT_EQ(iattr(a, "server.port"), 8080, "the accepting port");
 	ASSERT_STREQ(sattr(a, "url.path"), "/ask", "path");
 	/* the exact ids: the SERVER span id chosen at the head is the one the call points to */
@@ -326,7 +286,12 @@ void test_linker_server_h2(void)
 	ASSERT_EQ(ask->start_ns, b.seg[3].ts, "stream 1 starts with its HEADERS");
 	ASSERT_EQ(other->start_ns, b.seg[3].ts, "stream 3 too, in the same read");
 	ASSERT_TRUE(ask->end_ns > other->end_ns, "stream 3 ended first");
-	ASSERT_TRUE(parent_is(ask, agent) && parent_is(other, agent), "under the process");
+	/* each under its traceparent's span, in its trace (the process stays in its own) */
+	ASSERT_TRUE(ask->has_parent && id_is(ask->parent_id, 8, "00f067aa0ba902b7") &&
+			    other->has_parent && id_is(other->parent_id, 8, "00f067aa0ba902b7"),
+		    "under the traceparents' spans");
+	ASSERT_TRUE(id_is(other->trace_id, 16, "0af7651916cd43dd8448eb211c80319c"),
+		    "stream 3 in its traceparent's trace");
 	ASSERT_TRUE(parent_is(chat, ask), "stream 1's call: by its trace, under its own span");
 close:
 	lt_free(&s.t);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* test_linker_tls.c: spans of TLS connections whose plaintext is not captured. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,9 +25,24 @@ static void ev_start(struct lt *t, uint32_t pid, uint32_t ppid, uint64_t ts, con
 	ev_exec(t, pid, ts, ts + 1, path, path, NULL);
 }
 
-/* A hello from a recorded fixture (NULL: no bytes) to 127.0.0.1:port. */
-static void ev_hello(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts, uint16_t port,
-		     const char *fixture, uint64_t connect_ns)
+/* The socket of a hello of pid's connection conn to addr:port (IPv4, host order). */
+static void hello_sock(struct tt_sock *s, uint32_t pid, uint64_t conn, uint64_t ts, uint32_t addr,
+		       uint16_t port)
+{
+	ev_hdr(&s->h, TT_REC_TLS_HELLO, pid, ts);
+	s->conn = TT_CONN_SOCK | conn;
+	s->fd = 5;
+	s->family = 2;
+	s->rport = port;
+	s->raddr[0] = addr >> 24;
+	s->raddr[1] = addr >> 16;
+	s->raddr[2] = addr >> 8;
+	s->raddr[3] = addr;
+}
+
+/* A hello from a recorded fixture (NULL: no bytes) to addr:port. */
+static void ev_hello_to(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts, uint32_t addr,
+			uint16_t port, const char *fixture, uint64_t connect_ns)
 {
 	static uint8_t buf[sizeof(struct tt_tls_hello) + TT_HELLO_MAX];
 	struct tt_tls_hello *h = (void *)buf;
@@ -44,18 +60,19 @@ static void ev_hello(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts, uin
 			memcpy(h->data, p, n);
 		free(p);
 	}
-	ev_hdr(&h->s.h, TT_REC_TLS_HELLO, pid, ts);
-	h->s.conn = TT_CONN_SOCK | conn;
-	h->s.fd = 5;
-	h->s.family = 2;
-	h->s.rport = port;
-	h->s.raddr[0] = 127;
-	h->s.raddr[3] = 1;
+	hello_sock(&h->s, pid, conn, ts, addr, port);
 	h->call_len = n;
 	h->len = n;
 	/* parsed as the pipeline does (on_tls_hello) */
 	linker__tls_hello(t->l, &h->s, tls_hello_parse(h->data, h->len, &th) >= 0 ? &th : NULL,
 			  connect_ns);
+}
+
+/* A hello from a recorded fixture (NULL: no bytes) to 127.0.0.1:port. */
+static void ev_hello(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts, uint16_t port,
+		     const char *fixture, uint64_t connect_ns)
+{
+	ev_hello_to(t, pid, conn, ts, 0x7f000001, port, fixture, connect_ns);
 }
 
 static void ev_close(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts, uint64_t sent,
@@ -189,5 +206,102 @@ void test_linker_tls_in_tool(void)
 	open = find(&t, "TLS 127.0.0.1");
 	ASSERT_TRUE(parent_is(tls, tool), "under the tool window");
 	ASSERT_TRUE(battr(open, "tracetree.incomplete"), "open at shutdown: incomplete");
+	lt_free(&t);
+}
+
+/* A hello naming server sni (no fixture needed) to addr:443, parsed fields given directly. */
+static void ev_hello_sni(struct lt *t, uint32_t pid, uint64_t conn, uint64_t ts, uint32_t addr,
+			 const char *sni)
+{
+	struct tt_tls_hello h = { 0 };
+	struct tls_hello th = { .version = 0x0303, .has_sni = true };
+
+	snprintf(th.sni, sizeof(th.sni), "%s", sni);
+	hello_sock(&h.s, pid, conn, ts, addr, 443);
+	linker__tls_hello(t->l, &h.s, &th, 0);
+}
+
+/* The spans of pid's process (its resource's process.pid) in t, and whether all share a trace. */
+static size_t spans_of(const struct lt *t, uint32_t pid, bool *one_trace)
+{
+	const uint8_t *id = NULL;
+	size_t i, k = 0;
+
+	*one_trace = true;
+	for (i = 0; i < t->n; i++) {
+		if (iattr(t->v[i], "process.pid") != pid)
+			continue;
+		if (id && memcmp(id, t->v[i]->trace_id, 16))
+			*one_trace = false;
+		id = t->v[i]->trace_id;
+		k++;
+	}
+	return k;
+}
+
+/*
+ * --all: a process tree without an LLM call is exported when a process of it had a TLS
+ * connection that could not be read to an LLM API host (by SNI) or to this host (loopback);
+ * other unreadable TLS (to any other host) and readable TLS keep it out.
+ */
+void test_linker_tls_all_mode(void)
+{
+	struct linker_opts o = { .agents_only = true };
+	struct tt_span *proc, *tls, *api, *child;
+	struct linker_stats st;
+	bool one;
+	struct lt t;
+
+	if (!lt_open(&t, &o))
+		return;
+	/* 100: to this host, its SNI any name; it starts a tool that exits before it */
+	ev_start(&t, 100, 1, 1000, "/opt/blind/agent");
+	ev_hello(&t, 100, 7, 1100, 8443, "tls/curl.bin", 1050);
+	ev_start(&t, 101, 100, 1200, "/bin/ls");
+	ev_exit(&t, 101, 1200, 1300, 0);
+	ev_close(&t, 100, 7, 1500, 700, 9000);
+	ev_exit(&t, 100, 1000, 2000, 0);
+	/* 200: an LLM API by name, at a remote address; connection open at its exit */
+	ev_start(&t, 200, 1, 3000, "/opt/blind/agent2");
+	ev_hello_sni(&t, 200, 7, 3100, 0x0a000005, "API.Anthropic.com");
+	ev_exit(&t, 200, 3000, 3500, 1);
+	/* 300: unreadable TLS to another host: not exported */
+	ev_start(&t, 300, 1, 4000, "/usr/lib/jvm/bin/java");
+	ev_hello_to(&t, 300, 7, 4100, 0x0a000005, 443, "tls/curl.bin", 0);
+	ev_hello_sni(&t, 300, 8, 4200, 0x0a000006, "repo.example.org");
+	ev_close(&t, 300, 7, 4300, 10, 10);
+	ev_exit(&t, 300, 4000, 4500, 0);
+	/* 400: to this host, but its TLS is read (no LLM call): not exported */
+	ev_start(&t, 400, 1, 5000, "/usr/bin/curl");
+	ev_hello(&t, 400, 7, 5100, 8443, "tls/curl.bin", 0);
+	ev_plain(&t, 400, 5150, TT_SRC_SSL);
+	ev_close(&t, 400, 7, 5200, 100, 100);
+	ev_exit(&t, 400, 5000, 5500, 0);
+	linker__flush(t.l, 6000);
+	if (!LT_NEED(&t, { &proc, "exec agent" }, { &tls, "TLS llm.example.test" },
+		     { &api, "TLS API.Anthropic.com" }))
+		goto out;
+	ASSERT_EQ(spans_of(&t, 100, &one), 2, "process 100: its span and its TLS span");
+	ASSERT_TRUE(one, "process 100: one trace");
+	ASSERT_TRUE(parent_is(tls, proc), "TLS span under its process");
+	ASSERT_FALSE(proc->has_parent, "the process is the root");
+	ASSERT_STREQ(sattr(tls, "tracetree.capture"), "unsupported", "capture");
+	ASSERT_EQ(iattr(tls, "server.port"), 8443, "server.port");
+	ASSERT_EQ(iattr(tls, "tracetree.tls.bytes_received"), 9000, "bytes received");
+	ASSERT_EQ(spans_of(&t, 200, &one), 2, "process 200: its span and its TLS span");
+	ASSERT_TRUE(one, "process 200: one trace");
+	ASSERT_STREQ(sattr(api, "network.peer.address"), "10.0.0.5", "peer");
+	ASSERT_TRUE(battr(api, "tracetree.incomplete") == false, "ended at the exit: complete");
+	ASSERT_EQ(spans_of(&t, 300, &one), 0, "process 300: other hosts only: dropped");
+	ASSERT_EQ(spans_of(&t, 400, &one), 0, "process 400: TLS read, no LLM call: dropped");
+	/* a tool it started while its connection was open: in its trace, under it */
+	child = find(&t, "exec ls");
+	ASSERT_TRUE(parent_is(child, proc), "its tool under it");
+	ASSERT_EQ(spans_of(&t, 101, &one), 1, "the tool's span");
+	ASSERT_TRUE(child && !memcmp(child->trace_id, proc->trace_id, 16), "in its trace");
+	linker__stats(t.l, &st);
+	ASSERT_EQ(st.tls_unsupported, 4, "TLS spans made (two dropped with their trace)");
+	ASSERT_EQ(st.spans_dropped, 3 + 1, "java and its two TLS spans, curl");
+out:
 	lt_free(&t);
 }

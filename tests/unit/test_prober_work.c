@@ -20,7 +20,7 @@ struct blocker {
 };
 
 /* The first file blocks until released, as a huge or hostile one can in the inspection. */
-static void blocking_fn(pid_t pid, const char *path, void *ctx)
+static void blocking_fn(pid_t pid, const char *path, bool held, void *ctx)
 {
 	struct blocker *b = ctx;
 
@@ -76,7 +76,7 @@ void test_prober_work_blocked_inspection(void)
 	prober_work__free(w);
 }
 
-static void count_fn(pid_t pid, const char *path, void *ctx)
+static void count_fn(pid_t pid, const char *path, bool held, void *ctx)
 {
 	(*(int *)ctx)++;
 }
@@ -124,5 +124,84 @@ void test_prober_work_rate_per_process(void)
 	ASSERT_EQ(st.done, (uint64_t)calls, "done counted");
 	ASSERT_EQ(calls, PROBER_WORK_BURST + 1 + PROBER_WORK_RATE + PROBER_WORK_BURST + 100,
 		  "every accepted file done");
+	prober_work__free(w);
+}
+
+struct order {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool entered, release;
+	int n;
+	char paths[8][PROBER_WORK_PATH];
+	bool held[8];
+};
+
+/* Notes the order of the files (and whether a process waits for each); the first blocks. */
+static void order_fn(pid_t pid, const char *path, bool held, void *ctx)
+{
+	struct order *o = ctx;
+
+	pthread_mutex_lock(&o->lock);
+	if (o->n < 8) {
+		snprintf(o->paths[o->n], sizeof(o->paths[0]), "%s", path);
+		o->held[o->n] = held;
+	}
+	o->n++;
+	o->entered = true;
+	pthread_cond_broadcast(&o->cond);
+	while (!o->release)
+		pthread_cond_wait(&o->cond, &o->lock);
+	pthread_mutex_unlock(&o->lock);
+}
+
+void test_prober_work_held_first(void)
+{
+	struct order o = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct prober_work *w;
+	int i;
+
+	w = prober_work__new(order_fn, &o);
+	if (!ASSERT_OK_PTR(w, "worker"))
+		return;
+	ASSERT_OK(prober_work__submit(w, 0, "/busy", 0), "a file in the works");
+	pthread_mutex_lock(&o.lock);
+	while (!o.entered)
+		pthread_cond_wait(&o.cond, &o.lock);
+	pthread_mutex_unlock(&o.lock);
+	/* the process spent its rate on libraries; then it execs a new file and is held */
+	for (i = 0; i < PROBER_WORK_BURST; i++)
+		ASSERT_OK(prober_work__submit(w, 7, "/proc/7/root/lib/libssl.so", 1), "burst");
+	ASSERT_EQ(prober_work__submit(w, 7, "/late", 1), -EAGAIN, "over the rate");
+	ASSERT_OK(prober_work__submit_held(w, 7, "/proc/7/exe"), "held: outside the rate");
+	ASSERT_OK(prober_work__submit_held(w, 8, "/proc/8/exe"), "another held");
+	pthread_mutex_lock(&o.lock);
+	o.release = true;
+	pthread_cond_broadcast(&o.cond);
+	pthread_mutex_unlock(&o.lock);
+	prober_work__wait(w);
+	ASSERT_EQ(o.n, 1 + PROBER_WORK_BURST + 2, "every file once");
+	ASSERT_STREQ(o.paths[0], "/busy", "the one in the works first");
+	/* the held files jump the queue (the last held first: each waits for its own alone) */
+	ASSERT_STREQ(o.paths[1], "/proc/8/exe", "held before the queued");
+	ASSERT_STREQ(o.paths[2], "/proc/7/exe", "held before the queued");
+	ASSERT_STREQ(o.paths[3], "/proc/7/root/lib/libssl.so", "then the queue");
+	ASSERT_TRUE(!o.held[0] && o.held[1] && o.held[2] && !o.held[3], "held flags passed");
+	/* a full queue refuses a held file too (its process is continued at once) */
+	pthread_mutex_lock(&o.lock);
+	o.release = false;
+	o.entered = false;
+	pthread_mutex_unlock(&o.lock);
+	ASSERT_OK(prober_work__submit(w, 0, "/busy2", 0), "block again");
+	pthread_mutex_lock(&o.lock);
+	while (!o.entered)
+		pthread_cond_wait(&o.cond, &o.lock);
+	pthread_mutex_unlock(&o.lock);
+	for (i = 0; i < PROBER_WORK_QUEUE; i++)
+		ASSERT_OK(prober_work__submit(w, 0, "/q", 0), "fill");
+	ASSERT_EQ(prober_work__submit_held(w, 9, "/proc/9/exe"), -ENOSPC, "full: refused");
+	pthread_mutex_lock(&o.lock);
+	o.release = true;
+	pthread_cond_broadcast(&o.cond);
+	pthread_mutex_unlock(&o.lock);
 	prober_work__free(w);
 }

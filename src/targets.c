@@ -400,8 +400,10 @@ static void tier_db(const struct elf_image *im, struct tt_target *t)
  * A program's exported SSL_write/SSL_read prove nothing about its own callers: a build with
  * link-time optimisation inlines them there and the exported copies never run (issue 16: a Node
  * single-executable application, stripped but for its exports). Where symbols found them but
- * not the record layer, the record layer's anchors are tried, and only its two functions taken.
- * Shared libraries are left alone: other files call them through their exports.
+ * not the record layer, the record layer's anchors are tried, and only its two functions taken;
+ * only the sets that give ssl3_write_bytes answer, so that another stack the file also holds
+ * (aws-lc's cipher beside OpenSSL, as in Codex) is never taken for it. Shared libraries are left
+ * alone: other files call them through their exports.
  */
 static void tier_record_layer(const struct elf_image *im, struct tt_target *t)
 {
@@ -415,7 +417,7 @@ static void tier_record_layer(const struct elf_image *im, struct tt_target *t)
 	    !elf_image__is_program(im) || !db_get())
 		return;
 	img = elf_image__view(im);
-	if (tlsdb__match_signatures(db, &img, &hit) != 1)
+	if (tlsdb__match_signatures_for(db, &img, func_names[TT_FN_SSL3_WRITE_BYTES], &hit) != 1)
 		return;
 	for (i = 0; i < hit.n_offs; i++) {
 		if (!strcmp(hit.offs[i].func, func_names[TT_FN_SSL3_WRITE_BYTES]))

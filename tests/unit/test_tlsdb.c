@@ -452,6 +452,49 @@ out:
 	free(f);
 }
 
+/*
+ * One part of a known stack looked for (the record layer beside OpenSSL's exported API): only
+ * the sets that give it answer, not the first set the file matches (another stack it holds).
+ */
+void test_tlsdb_match_for(void)
+{
+	static const char two[] =
+		"sigset other lib=aws-lc marker=ssl_write_internal "
+		"need=ssl_write_internal,ssl_read_internal\n"
+		"anchor ssl_write_internal ssl_write_internal\n"
+		"anchor ssl_read_internal ssl_read_internal\n"
+		"sigset rec lib=openssl marker=ssl_read_internal "
+		"need=ssl3_write_bytes,ssl3_read_bytes\n"
+		"anchor ssl3_write_bytes ssl_write_internal\n"
+		"anchor ssl3_read_bytes ssl_read_internal\n";
+	struct anchor_fake *f = calloc(1, sizeof(*f));
+	struct tlsdb *db = load(two);
+	struct tlsdb_hit hit;
+
+	if (!ASSERT_OK_PTR(f, "alloc") || !db)
+		goto out;
+	an_init(f);
+	an_func(f, 0x100, 0x80);
+	an_func(f, 0x200, 0x80);
+	memcpy(f->file + 0x50, "ssl_write_internal", 18); /* both markers */
+	an_lea(f, 0x120, 3);
+	an_lea(f, 0x230, 3 + 19);
+	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 1, hit.why);
+	ASSERT_STREQ(hit.name, "other", "every set: the first that matches");
+	ASSERT_EQ(tlsdb__match_signatures_for(db, &f->img, "ssl3_write_bytes", &hit), 1, hit.why);
+	ASSERT_STREQ(hit.name, "rec", "the set that gives the function");
+	ASSERT_STREQ(hit.lib, "openssl", "its lib");
+	ASSERT_EQ(off_of(&hit, "ssl3_write_bytes"), AN_CODE_OFF + 0x100, "its function");
+	ASSERT_EQ(off_of(&hit, "ssl3_read_bytes"), AN_CODE_OFF + 0x200, "read too");
+	ASSERT_EQ(tlsdb__match_signatures_for(db, &f->img, "SSL_write", &hit), 0,
+		  "no set gives it");
+	ASSERT_EQ(tlsdb__match_signatures_for(db, &f->img, NULL, &hit), 1, "NULL: every set");
+	ASSERT_STREQ(hit.name, "other", "NULL: file order");
+out:
+	tlsdb__free(db);
+	free(f);
+}
+
 void test_tlsdb_anchor_parse(void)
 {
 	struct tlsdb *db = tlsdb__new();

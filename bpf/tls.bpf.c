@@ -107,6 +107,90 @@ int BPF_KRETPROBE(ssl_rint_exit, int ret)
 	return args_exit(ret);
 }
 
+/*
+ * OpenSSL's record layer: ssl3_write_bytes(ssl, type, buf, len, size_t *written) and
+ * ssl3_read_bytes(ssl, type, recvd_type, buf, len, peek, size_t *readbytes), reached by every
+ * TLS connection of OpenSSL 1.1.1 to 3.x through its SSL_METHOD table (ssl3_write, ssl3_read):
+ * a call through a function pointer, which no link-time optimisation inlines. A build whose
+ * own callers inlined SSL_write/SSL_read and ssl_*_internal (the exported copies then never
+ * run) still passes here, with the same SSL* and the same "1 and *done" result. These probes
+ * report only what no API probe does: a call under a probed SSL_write/SSL_read (its ssl_args
+ * stashed, sp 0) is left to that probe. Application data only (type 23; the uint8_t of 3.2+
+ * and the int before both sit in the low byte), peeks left alone (the next read takes them).
+ * A record-layer call can nest in another (a handshake read or write inside an application
+ * one, type 22): the stack pointer at entry tells an exit its own call.
+ */
+#define TT_RT_APPLICATION_DATA 23
+
+static __always_inline int rl_enter(struct pt_regs *ctx, __u64 buf, __u64 lenp, __u8 dir)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_args a = {
+		.ssl = PT_REGS_PARM1(ctx),
+		.buf = buf,
+		.lenp = lenp,
+		.sp = PT_REGS_SP(ctx),
+		.fd = -1,
+		.dir = dir,
+		.src = TT_SRC_SSL,
+	};
+	struct ssl_args *cur;
+
+	if (!tgid_traced(pid_tgid >> 32) || (PT_REGS_PARM2(ctx) & 0xff) != TT_RT_APPLICATION_DATA)
+		return 0;
+	cur = bpf_map_lookup_elem(&ssl_args, &pid_tgid);
+	if (cur && !cur->sp)
+		return 0; /* under an API probe */
+	bpf_map_update_elem(&ssl_args, &pid_tgid, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int rl_exit(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_args *cur = bpf_map_lookup_elem(&ssl_args, &pid_tgid);
+	struct ssl_args a;
+
+	/* the return address was popped: the stack pointer is 8 above the one at entry */
+	if (!cur || !cur->sp || cur->sp + 8 != PT_REGS_SP(ctx))
+		return 0;
+	if (!stash_take(&ssl_args, &pid_tgid, &a, sizeof(a)))
+		return 0;
+	stat_add(TT_ST_RL_CALLS, 1);
+	args_done(&a, (int)PT_REGS_RC(ctx), pid_tgid);
+	return 0;
+}
+
+SEC("uprobe")
+int ssl_wrec_enter(struct pt_regs *ctx)
+{
+	return rl_enter(ctx, PT_REGS_PARM3(ctx), PT_REGS_PARM5(ctx), TT_DIR_WRITE);
+}
+
+SEC("uretprobe")
+int ssl_wrec_exit(struct pt_regs *ctx)
+{
+	return rl_exit(ctx);
+}
+
+SEC("uprobe")
+int ssl_rrec_enter(struct pt_regs *ctx)
+{
+	__u64 readbytes = 0;
+
+	/* peek (argument 6) and readbytes (7, on the stack above the return address) */
+	if ((int)ctx->r9 || /* PT_REGS_PARM6: x86-64, like the stack read */
+	    bpf_probe_read_user(&readbytes, sizeof(readbytes), (void *)(PT_REGS_SP(ctx) + 8)))
+		return 0;
+	return rl_enter(ctx, PT_REGS_PARM4(ctx), readbytes, TT_DIR_READ);
+}
+
+SEC("uretprobe")
+int ssl_rrec_exit(struct pt_regs *ctx)
+{
+	return rl_exit(ctx);
+}
+
 SEC("uprobe")
 int BPF_KPROBE(ssl_free_enter, void *ssl)
 {

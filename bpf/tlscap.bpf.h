@@ -13,6 +13,7 @@ struct ssl_args {
 	__u64 ssl;
 	__u64 buf;
 	__u64 lenp; /* _ex: size_t *written / *readbytes */
+	__u64 sp;   /* record layer (tls.bpf.c): stack pointer at entry; 0 for the API probes */
 	__s32 fd;   /* socket fd seen by a nested syscall, -1 until then */
 	__u8 dir;
 	__u8 src;
@@ -139,17 +140,15 @@ static __always_inline void emit_data(struct ssl_args *a, __u32 n, __u64 pid_tgi
 	emit_call(&r);
 }
 
-static __always_inline int args_exit(long ret)
+/* Reports the bytes a finished call a moved: ret and, for the _ex kind, *a->lenp. */
+static __always_inline void args_done(struct ssl_args *a, long ret, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct ssl_args a;
 	size_t done = 0;
 
-	if (!stash_take(&ssl_args, &pid_tgid, &a, sizeof(a)))
-		return 0;
-	if (a.lenp) {
-		/* _ex variants and ssl_*_internal return > 0 (1) and store the byte count */
-		if (ret > 0 && bpf_probe_read_user(&done, sizeof(done), (void *)a.lenp))
+	if (a->lenp) {
+		/* _ex variants, ssl_*_internal and the record layer return > 0 (1) and store the
+		 * byte count */
+		if (ret > 0 && bpf_probe_read_user(&done, sizeof(done), (void *)a->lenp))
 			stat_add(TT_ST_READ_ERR, 1);
 		if (ret <= 0)
 			done = 0;
@@ -157,7 +156,17 @@ static __always_inline int args_exit(long ret)
 		done = ret;
 	}
 	if (done > 0 && done <= 0xffffffffu)
-		emit_data(&a, done, pid_tgid);
+		emit_data(a, done, pid_tgid);
+}
+
+static __always_inline int args_exit(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_args a;
+
+	if (!stash_take(&ssl_args, &pid_tgid, &a, sizeof(a)))
+		return 0;
+	args_done(&a, ret, pid_tgid);
 	return 0;
 }
 

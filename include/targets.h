@@ -25,12 +25,14 @@ enum tt_func {
 	TT_FN_PR_READ,
 	TT_FN_PR_SEND,
 	TT_FN_PR_RECV,
-	TT_FN_GO_WRITE,	     /* crypto/tls.(*Conn).Write */
-	TT_FN_GO_READ,	     /* crypto/tls.(*Conn).Read */
-	TT_FN_SSL_WRITE_INT, /* OpenSSL ssl_write_internal: under SSL_write and SSL_write_ex */
-	TT_FN_SSL_READ_INT,  /* OpenSSL ssl_read_internal: under SSL_read and SSL_read_ex */
-	TT_FN_AEAD_SEAL,     /* aws-lc EVP_AEAD_CTX_seal: TLS records of rustls (Codex) */
-	TT_FN_AEAD_OPEN,     /* aws-lc EVP_AEAD_CTX_open */
+	TT_FN_GO_WRITE,		/* crypto/tls.(*Conn).Write */
+	TT_FN_GO_READ,		/* crypto/tls.(*Conn).Read */
+	TT_FN_SSL_WRITE_INT,	/* OpenSSL ssl_write_internal: under SSL_write and SSL_write_ex */
+	TT_FN_SSL_READ_INT,	/* OpenSSL ssl_read_internal: under SSL_read and SSL_read_ex */
+	TT_FN_AEAD_SEAL,	/* aws-lc EVP_AEAD_CTX_seal: TLS records of rustls (Codex) */
+	TT_FN_AEAD_OPEN,	/* aws-lc EVP_AEAD_CTX_open */
+	TT_FN_SSL3_WRITE_BYTES, /* OpenSSL record layer: under every SSL write, even inlined ones */
+	TT_FN_SSL3_READ_BYTES,	/* OpenSSL record layer: under every SSL read */
 	TT_FN_MAX,
 };
 

@@ -136,6 +136,13 @@ int tlsdb__match_fingerprint(const struct tlsdb *db, const struct tlsdb_image *i
  */
 int tlsdb__match_signatures(const struct tlsdb *db, const struct tlsdb_image *img,
 			    struct tlsdb_hit *hit);
+/*
+ * The same over the sets one of whose need groups names func only (NULL: every set): where a
+ * file's stack is known and one part of it is looked for (OpenSSL's record layer beside its
+ * exported API), a set of another stack the file also holds (aws-lc in Codex) never answers.
+ */
+int tlsdb__match_signatures_for(const struct tlsdb *db, const struct tlsdb_image *img,
+				const char *func, struct tlsdb_hit *hit);
 void tlsdb__free(struct tlsdb *db);
 
 uint64_t tlsdb_fnv64(const uint8_t *p, size_t n);

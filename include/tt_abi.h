@@ -244,6 +244,7 @@ enum tt_stat {
 	TT_ST_AEAD_NOSOCK,   /* AEAD records opened on a thread that read no TLS socket */
 	TT_ST_HELD,	     /* processes stopped at exec until their file was probed */
 	TT_ST_HOLD_SKIP,     /* a file not probed yet, its process not held (see sched_exec) */
+	TT_ST_RL_CALLS,	     /* calls captured at OpenSSL's record layer: no API probe saw them */
 	TT_ST_MAX,
 };
 

@@ -192,6 +192,34 @@ static void advise_unknown(int fd, const char *path)
 	}
 }
 
+/*
+ * What finding the functions proves. A shared library's exported functions are what other
+ * files call; the record layer and the record cipher are reached by every call through a
+ * function pointer, which no compiler inlines. An executable's own exported SSL_write/SSL_read
+ * prove nothing about its own callers: a build with link-time optimisation inlines them and
+ * the exported copies never run (issue 16: a Node single-executable application).
+ */
+static const char *doctor_proof(const struct tt_target *t, const char *path, const char *shown)
+{
+	const char *base = strrchr(shown, '/');
+
+	if (t->off[TT_FN_SSL3_WRITE_BYTES] && t->off[TT_FN_SSL3_READ_BYTES] &&
+	    !t->off[TT_FN_SSL_WRITE] && !t->off[TT_FN_SSL_WRITE_EX] && !t->off[TT_FN_SSL_WRITE_INT])
+		return "every call: at the record layer (ssl3_write_bytes, ssl3_read_bytes)";
+	if (t->off[TT_FN_SSL3_WRITE_BYTES] && t->off[TT_FN_SSL3_READ_BYTES])
+		return "every call: at the entry points, and at the record layer (ssl3_write_bytes, "
+		       "ssl3_read_bytes) for calls that bypass them";
+	if (t->off[TT_FN_AEAD_SEAL] || t->off[TT_FN_GO_WRITE])
+		return "every call: the probe points are what each TLS record or call passes "
+		       "through";
+	if (strstr(base ? base : shown, ".so") || strstr(path, ".so"))
+		return "calls from other files: through these exported functions (calls inside "
+		       "the library itself unproven)";
+	return "entry points found; internal callers unproven: a build that inlined its own "
+	       "calls (link-time optimisation) bypasses them; live, --stats shows "
+	       "tls_unsupported for connections seen without plaintext";
+}
+
 /* Reports one file; returns 1 when it carries probe-able TLS functions. */
 static int report_file(struct doctor *d, const char *path, const char *shown, bool quiet)
 {
@@ -229,6 +257,8 @@ static int report_file(struct doctor *d, const char *path, const char *shown, bo
 		       "its connection told by the thread's socket calls\n");
 	printf("    capture: writes %s, reads %s%s%s\n", yesno(w), yesno(r), t->note[0] ? ": " : "",
 	       t->note);
+	if (w && r)
+		printf("    %s\n", doctor_proof(t, path, shown));
 	if (!w || !r) {
 		printf("    -> %s\n",
 		       !disasm_available() && t->off[TT_FN_GO_READ] ?

@@ -196,6 +196,9 @@ static int attach_target(struct loader *l, const struct tt_target *t, const char
 		PROBE_PAIR(TT_FN_PR_RECV, nss_read, 0),
 		{ TT_FN_AEAD_SEAL, s->progs.aead_seal_enter, NULL, 0 },
 		PROBE_PAIR(TT_FN_AEAD_OPEN, aead_open, 0),
+		/* the record layer reports only calls that no probe above saw (bpf/tls.bpf.c) */
+		PROBE_PAIR(TT_FN_SSL3_WRITE_BYTES, ssl_wrec, 0),
+		PROBE_PAIR(TT_FN_SSL3_READ_BYTES, ssl_rrec, 0),
 	};
 	enum tt_func fn;
 	uint64_t off;

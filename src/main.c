@@ -135,7 +135,7 @@ static void print_stats(struct app *a, bool final)
 		       "h2_streams=%llu gaps=%llu bytes_lost=%llu midstream_conns=%llu "
 		       "non_http_conns=%llu spans=%llu server_spans=%llu mcp_calls=%llu "
 		       "tls_conns=%llu tls_unsupported=%llu tls_hidden=%llu aead_bound=%llu "
-		       "aead_dropped=%llu aead_nosock=%llu",
+		       "aead_dropped=%llu aead_nosock=%llu ssl_record_layer=%llu",
 		       (unsigned long long)ps.exchanges, (unsigned long long)ps.llm_calls,
 		       (unsigned long long)ps.http_other, (unsigned long long)ps.conn->h2.streams,
 		       (unsigned long long)ps.conn->gaps, (unsigned long long)ps.conn->bytes_lost,
@@ -147,7 +147,8 @@ static void print_stats(struct app *a, bool final)
 		       (unsigned long long)ps.linker.tls_unsupported,
 		       (unsigned long long)ps.linker.tls_hidden, (unsigned long long)ps.aead.bound,
 		       (unsigned long long)ps.aead.dropped,
-		       (unsigned long long)st[TT_ST_AEAD_NOSOCK]);
+		       (unsigned long long)st[TT_ST_AEAD_NOSOCK],
+		       (unsigned long long)st[TT_ST_RL_CALLS]);
 		tt_msg("stats: local_links=%llu local_late=%llu local_forgotten=%llu",
 		       (unsigned long long)ps.linker.local_links,
 		       (unsigned long long)ps.linker.local_late,

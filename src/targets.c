@@ -38,6 +38,8 @@ static const char *const func_names[TT_FN_MAX] = {
 	[TT_FN_SSL_READ_INT] = "ssl_read_internal",
 	[TT_FN_AEAD_SEAL] = "EVP_AEAD_CTX_seal",
 	[TT_FN_AEAD_OPEN] = "EVP_AEAD_CTX_open",
+	[TT_FN_SSL3_WRITE_BYTES] = "ssl3_write_bytes",
+	[TT_FN_SSL3_READ_BYTES] = "ssl3_read_bytes",
 };
 
 static const char *const tier_names[] = {
@@ -92,14 +94,16 @@ int targets_func_by_name(const char *name)
 static bool has_api_write(const struct tt_target *t)
 {
 	return t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_WRITE_EX] ||
-	       t->off[TT_FN_SSL_WRITE_INT] || t->off[TT_FN_GNUTLS_SEND] || t->off[TT_FN_PR_WRITE] ||
-	       t->off[TT_FN_PR_SEND] || t->go_write_at;
+	       t->off[TT_FN_SSL_WRITE_INT] || t->off[TT_FN_SSL3_WRITE_BYTES] ||
+	       t->off[TT_FN_GNUTLS_SEND] || t->off[TT_FN_PR_WRITE] || t->off[TT_FN_PR_SEND] ||
+	       t->go_write_at;
 }
 
 static bool has_api_read(const struct tt_target *t)
 {
 	return t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_READ_EX] || t->off[TT_FN_SSL_READ_INT] ||
-	       t->off[TT_FN_GNUTLS_RECV] || t->off[TT_FN_PR_READ] || t->off[TT_FN_PR_RECV] ||
+	       t->off[TT_FN_SSL3_READ_BYTES] || t->off[TT_FN_GNUTLS_RECV] ||
+	       t->off[TT_FN_PR_READ] || t->off[TT_FN_PR_RECV] ||
 	       (t->off[TT_FN_GO_READ] && t->n_go_read_rets);
 }
 
@@ -185,6 +189,14 @@ static void tier_go(const struct elf_image *im, struct tt_target *t)
 static bool internal_off(void)
 {
 	const char *env = getenv("TT_TLS_INTERNAL");
+
+	return env && !strcmp(env, "0");
+}
+
+/* TT_TLS_RECORD=0: never probe OpenSSL's record layer (a comparison, as TT_TLS_INTERNAL=0). */
+static bool record_off(void)
+{
+	const char *env = getenv("TT_TLS_RECORD");
 
 	return env && !strcmp(env, "0");
 }
@@ -384,6 +396,43 @@ static void tier_db(const struct elf_image *im, struct tt_target *t)
 		snprintf(t->note, sizeof(t->note), "signatures rejected: %s", hit.why);
 }
 
+/*
+ * A program's exported SSL_write/SSL_read prove nothing about its own callers: a build with
+ * link-time optimisation inlines them there and the exported copies never run (issue 16: a Node
+ * single-executable application, stripped but for its exports). Where symbols found them but
+ * not the record layer, the record layer's anchors are tried, and only its two functions taken;
+ * only the sets that give ssl3_write_bytes answer, so that another stack the file also holds
+ * (aws-lc's cipher beside OpenSSL, as in Codex) is never taken for it. Shared libraries are left
+ * alone: other files call them through their exports.
+ */
+static void tier_record_layer(const struct elf_image *im, struct tt_target *t)
+{
+	struct tlsdb_image img;
+	struct tlsdb_hit hit;
+	uint64_t w = 0, r = 0;
+	int i;
+
+	if (t->off[TT_FN_SSL3_WRITE_BYTES] || t->off[TT_FN_SSL3_READ_BYTES] ||
+	    !(t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_WRITE_EX]) ||
+	    !elf_image__is_program(im) || !db_get())
+		return;
+	img = elf_image__view(im);
+	if (tlsdb__match_signatures_for(db, &img, func_names[TT_FN_SSL3_WRITE_BYTES], &hit) != 1)
+		return;
+	for (i = 0; i < hit.n_offs; i++) {
+		if (!strcmp(hit.offs[i].func, func_names[TT_FN_SSL3_WRITE_BYTES]))
+			w = hit.offs[i].off;
+		else if (!strcmp(hit.offs[i].func, func_names[TT_FN_SSL3_READ_BYTES]))
+			r = hit.offs[i].off;
+	}
+	if (!w || !r)
+		return;
+	t->off[TT_FN_SSL3_WRITE_BYTES] = w;
+	t->off[TT_FN_SSL3_READ_BYTES] = r;
+	t->tier[TT_FN_SSL3_WRITE_BYTES] = t->tier[TT_FN_SSL3_READ_BYTES] = TT_TIER_SIGNATURE;
+	snprintf(t->source, sizeof(t->source), "%s", hit.name);
+}
+
 static void tier_overrides(const struct elf_image *im, struct tt_target *t)
 {
 	int i;
@@ -413,7 +462,8 @@ static void guess_lib(struct tt_target *t)
 		snprintf(t->lib, sizeof(t->lib), "gnutls");
 	else if (t->off[TT_FN_PR_WRITE] || t->off[TT_FN_PR_READ])
 		snprintf(t->lib, sizeof(t->lib), "nss");
-	else if (t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_WRITE_EX])
+	else if (t->off[TT_FN_SSL_WRITE] || t->off[TT_FN_SSL_READ] || t->off[TT_FN_SSL_WRITE_EX] ||
+		 t->off[TT_FN_SSL3_WRITE_BYTES])
 		snprintf(t->lib, sizeof(t->lib), "openssl");
 	else if (t->off[TT_FN_AEAD_SEAL] || t->off[TT_FN_AEAD_OPEN])
 		snprintf(t->lib, sizeof(t->lib), "aws-lc");
@@ -422,8 +472,8 @@ static void guess_lib(struct tt_target *t)
 uint64_t targets_inspect_salt(void)
 {
 	uint64_t h;
-	uint32_t v[5] = { TARGETS_CACHE_VERSION, TT_FN_MAX, (uint32_t)sizeof(struct tt_target),
-			  disasm_available(), internal_off() };
+	uint32_t v[6] = { TARGETS_CACHE_VERSION, TT_FN_MAX,	 (uint32_t)sizeof(struct tt_target),
+			  disasm_available(),	 internal_off(), record_off() };
 
 	db_get(); /* its files are part of the answer */
 	h = tlsdb_fnv64((const uint8_t *)&db_hash, sizeof(db_hash));
@@ -446,6 +496,8 @@ static int inspect_image(struct elf_image *im, const char *path, const struct st
 	tier_go(im, t);
 	if (!(targets_has_write(t) && targets_has_read(t)) && !t->off[TT_FN_GO_WRITE])
 		tier_db(im, t);
+	else
+		tier_record_layer(im, t);
 	tier_internal(im, t);
 	tier_overrides(im, t);
 	elf_image__close(im);
@@ -456,6 +508,10 @@ static int inspect_image(struct elf_image *im, const char *path, const struct st
 	if (has_api_write(t) && has_api_read(t)) {
 		t->off[TT_FN_AEAD_SEAL] = t->off[TT_FN_AEAD_OPEN] = 0;
 		t->tier[TT_FN_AEAD_SEAL] = t->tier[TT_FN_AEAD_OPEN] = TT_TIER_NONE;
+	}
+	if (record_off()) {
+		t->off[TT_FN_SSL3_WRITE_BYTES] = t->off[TT_FN_SSL3_READ_BYTES] = 0;
+		t->tier[TT_FN_SSL3_WRITE_BYTES] = t->tier[TT_FN_SSL3_READ_BYTES] = TT_TIER_NONE;
 	}
 	guess_lib(t);
 	for (i = 0; i < TT_FN_MAX; i++)

@@ -112,6 +112,24 @@ const uint8_t *elf_image__code_at(const struct elf_image *im, uint64_t off, uint
 	return im->bytes + off;
 }
 
+/*
+ * A program rather than a shared library: ET_EXEC, or ET_DYN with an interpreter (PIE). Only the
+ * PT_INTERP header is looked for, within the file.
+ */
+bool elf_image__is_program(const struct elf_image *im)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)im->bytes;
+	Elf64_Phdr ph;
+	size_t i;
+
+	if (eh->e_type == ET_EXEC)
+		return true;
+	for (i = 0; i < eh->e_phnum; i++)
+		if (phdr_get(im, i, &ph) && ph.p_type == PT_INTERP)
+			return true;
+	return false;
+}
+
 /* The PT_LOAD headers (the first ELF_IMAGE_MAX_SEGS), the code ranges, the matchers' view. */
 static void find_segments(struct elf_image *im)
 {

@@ -49,6 +49,8 @@ int elf_image__open(struct elf_image *im, const char *path);
  */
 int elf_image__open_fd(struct elf_image *im, int fd, const struct stat *st);
 void elf_image__close(struct elf_image *im);
+/* A program (ET_EXEC, or ET_DYN with PT_INTERP), not a shared library. */
+bool elf_image__is_program(const struct elf_image *im);
 /*
  * File offsets of the functions names[0..n) (NULL: skipped) by their .dynsym / .symtab symbols
  * into offs (0: not found); the count found or -errno.

@@ -395,6 +395,19 @@ static int match_set(const struct tlsdb *db, int si, const struct tlsdb_image *i
 			hit->offs[hit->n_offs++].off = pos[k][0];
 		}
 	}
+	/*
+	 * Two functions found at one place are one function that holds both: a build that inlined
+	 * them into a caller (ssl_write_internal and ssl_read_internal both anchored in main under
+	 * LTO), whose entry takes neither's arguments.
+	 */
+	for (i = 0; i < hit->n_offs; i++)
+		for (k = i + 1; k < hit->n_offs; k++)
+			if (hit->offs[i].off == hit->offs[k].off) {
+				snprintf(hit->why, sizeof(hit->why),
+					 "%s: %s and %s at one place (inlined into a caller)",
+					 set->name, hit->offs[i].func, hit->offs[k].func);
+				return 0;
+			}
 	for (g = 0; g < set->n_need; g++) {
 		ok = false;
 		for (k = 0; k < hit->n_offs && !ok; k++)
@@ -418,15 +431,26 @@ static int match_set(const struct tlsdb *db, int si, const struct tlsdb_image *i
 	return 1;
 }
 
-int tlsdb__match_signatures(const struct tlsdb *db, const struct tlsdb_image *img,
-			    struct tlsdb_hit *hit)
+/* Whether one of set si's need groups names func. */
+static bool set_needs(const struct tlsdb *db, int si, const char *func)
+{
+	int g;
+
+	for (g = 0; g < db->sets[si].n_need; g++)
+		if (func_in_group(db->sets[si].need[g], func))
+			return true;
+	return false;
+}
+
+int tlsdb__match_signatures_for(const struct tlsdb *db, const struct tlsdb_image *img,
+				const char *func, struct tlsdb_hit *hit)
 {
 	char why[sizeof(hit->why)] = "";
 	int i;
 
 	memset(hit, 0, sizeof(*hit));
 	for (i = 0; i < db->n_sets; i++) {
-		if (!marker_present(img, db->sets[i].marker))
+		if ((func && !set_needs(db, i, func)) || !marker_present(img, db->sets[i].marker))
 			continue;
 		if (match_set(db, i, img, hit))
 			return 1;
@@ -436,4 +460,10 @@ int tlsdb__match_signatures(const struct tlsdb *db, const struct tlsdb_image *im
 	memset(hit, 0, sizeof(*hit));
 	snprintf(hit->why, sizeof(hit->why), "%s", why);
 	return 0;
+}
+
+int tlsdb__match_signatures(const struct tlsdb *db, const struct tlsdb_image *img,
+			    struct tlsdb_hit *hit)
+{
+	return tlsdb__match_signatures_for(db, img, NULL, hit);
 }

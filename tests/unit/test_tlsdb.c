@@ -367,6 +367,23 @@ static void an_lea(struct anchor_fake *f, uint32_t at, uint32_t str)
 	put32(p + 3, (uint32_t)(AN_RO_VA + str - (AN_CODE_VA + at + 7)));
 }
 
+/* The marker of an_db, and loads of "ssl_write_internal" at 0x120, "ssl_read_internal" at 0x230. */
+static void an_strings(struct anchor_fake *f)
+{
+	memcpy(f->file + 0x50, "ssl_write_internal", 18);
+	an_lea(f, 0x120, 3);
+	an_lea(f, 0x230, 3 + 19);
+}
+
+/* an_strings in two functions, at 0x100 and 0x200. */
+static void an_two(struct anchor_fake *f)
+{
+	an_init(f);
+	an_func(f, 0x100, 0x80);
+	an_func(f, 0x200, 0x80);
+	an_strings(f);
+}
+
 static const char an_db[] =
 	"sigset st lib=openssl marker=ssl_write_internal need=ssl_write_internal,"
 	"ssl_read_internal\n"
@@ -409,13 +426,8 @@ void test_tlsdb_anchors(void)
 
 	if (!ASSERT_OK_PTR(f, "alloc") || !db)
 		goto out;
-	an_init(f);
-	an_func(f, 0x100, 0x80);			  /* ssl_write_internal */
-	an_func(f, 0x200, 0x80);			  /* ssl_read_internal */
-	an_func(f, 0x300, 0x80);			  /* another function */
-	memcpy(f->file + 0x50, "ssl_write_internal", 18); /* marker */
-	an_lea(f, 0x120, 3);
-	an_lea(f, 0x230, 3 + 19);
+	an_two(f);
+	an_func(f, 0x300, 0x80); /* another function */
 	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 1, hit.why);
 	ASSERT_EQ(off_of(&hit, "ssl_write_internal"), AN_CODE_OFF + 0x100, "write: its function");
 	ASSERT_EQ(off_of(&hit, "ssl_read_internal"), AN_CODE_OFF + 0x200, "read: its function");
@@ -427,14 +439,60 @@ void test_tlsdb_anchors(void)
 	/* a reference outside every function names none: the write side is missing */
 	an_init(f);
 	an_func(f, 0x200, 0x80);
-	memcpy(f->file + 0x50, "ssl_write_internal", 18);
-	an_lea(f, 0x120, 3);
-	an_lea(f, 0x230, 3 + 19);
+	an_strings(f);
 	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 0, "no function for the write");
 	ASSERT_TRUE(strstr(hit.why, "no match for ssl_write_internal"), hit.why);
+	/*
+	 * both strings loaded by one function: ssl_write_internal and ssl_read_internal inlined
+	 * into their one caller (a client linked with LTO), whose entry takes neither's arguments
+	 */
+	an_init(f);
+	an_func(f, 0x100, 0x200);
+	an_strings(f);
+	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 0, "one function for both");
+	ASSERT_TRUE(strstr(hit.why, "ssl_write_internal and ssl_read_internal at one place"),
+		    hit.why);
 	/* without segments (no anchors possible) nothing is found */
 	f->img.n_segs = 0;
 	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 0, "no segments");
+out:
+	tlsdb__free(db);
+	free(f);
+}
+
+/*
+ * One part of a known stack looked for (the record layer beside OpenSSL's exported API): only
+ * the sets that give it answer, not the first set the file matches (another stack it holds).
+ */
+void test_tlsdb_match_for(void)
+{
+	static const char two[] =
+		"sigset other lib=aws-lc marker=ssl_write_internal "
+		"need=ssl_write_internal,ssl_read_internal\n"
+		"anchor ssl_write_internal ssl_write_internal\n"
+		"anchor ssl_read_internal ssl_read_internal\n"
+		"sigset rec lib=openssl marker=ssl_read_internal "
+		"need=ssl3_write_bytes,ssl3_read_bytes\n"
+		"anchor ssl3_write_bytes ssl_write_internal\n"
+		"anchor ssl3_read_bytes ssl_read_internal\n";
+	struct anchor_fake *f = calloc(1, sizeof(*f));
+	struct tlsdb *db = load(two);
+	struct tlsdb_hit hit;
+
+	if (!ASSERT_OK_PTR(f, "alloc") || !db)
+		goto out;
+	an_two(f); /* its marker holds the other's */
+	ASSERT_EQ(tlsdb__match_signatures(db, &f->img, &hit), 1, hit.why);
+	ASSERT_STREQ(hit.name, "other", "every set: the first that matches");
+	ASSERT_EQ(tlsdb__match_signatures_for(db, &f->img, "ssl3_write_bytes", &hit), 1, hit.why);
+	ASSERT_STREQ(hit.name, "rec", "the set that gives the function");
+	ASSERT_STREQ(hit.lib, "openssl", "its lib");
+	ASSERT_EQ(off_of(&hit, "ssl3_write_bytes"), AN_CODE_OFF + 0x100, "its function");
+	ASSERT_EQ(off_of(&hit, "ssl3_read_bytes"), AN_CODE_OFF + 0x200, "read too");
+	ASSERT_EQ(tlsdb__match_signatures_for(db, &f->img, "SSL_write", &hit), 0,
+		  "no set gives it");
+	ASSERT_EQ(tlsdb__match_signatures_for(db, &f->img, NULL, &hit), 1, "NULL: every set");
+	ASSERT_STREQ(hit.name, "other", "NULL: file order");
 out:
 	tlsdb__free(db);
 	free(f);

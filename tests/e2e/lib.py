@@ -123,6 +123,20 @@ class TlsServer(Server):
                 for j in self.requests()]
 
 
+class JsonServer(Server):
+    """tests/e2e/json_server.py over TLS on 127.0.0.1: routes is [(path suffix, document)],
+    each request answered with the document of the first suffix its path ends in ("" matches
+    every path)."""
+
+    def __init__(self, work, name, routes):
+        crt, key = cert(work)
+        path = work.file(name + ".routes.json")
+        with open(path, "w") as f:
+            json.dump([[suffix, doc] for suffix, doc in routes], f)
+        super().__init__(work, name, [PY, os.path.join(TOP, "tests/e2e/json_server.py"), crt,
+                                      key, PORT_FILE, path], scheme="https")
+
+
 def run_tracer(args, timeout=60, check_rc=True, env=None):
     """Runs tracetree-bpf with args; returns the CompletedProcess."""
     p = subprocess.run([TRACER] + args, capture_output=True, timeout=timeout, env=env)

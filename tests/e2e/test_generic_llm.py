@@ -6,43 +6,13 @@ import signal
 import subprocess
 
 import otlp
-from lib import PORT_FILE, PY, TRACER, Server, TestFailure, Workdir, cert, check, eq
+from lib import PY, TRACER, JsonServer, TestFailure, Workdir, cert, check, eq
 from test_capture import wait_ready
 
 # A model API no decoder knows: JSON in, JSON out, token counts under inputTokens/outputTokens.
-SERVER = r'''
-import json, os, socket, ssl, sys
-cert, key, port_file = sys.argv[1:4]
-RESP = json.dumps({"id": "inf-e2e-1", "model": "acme-large-2-0601",
-                   "output": {"role": "assistant", "content": "Teal."},
-                   "usage": {"inputTokens": 21, "outputTokens": 3}}).encode()
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0))
-s.listen(8)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(s.getsockname()[1]))
-os.rename(port_file + ".tmp", port_file)
-while True:
-    c, _ = s.accept()
-    try:
-        t = ctx.wrap_socket(c, server_side=True)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            data += t.recv(65536)
-        head, _, body = data.partition(b"\r\n\r\n")
-        n = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
-             if l.lower().startswith(b"content-length:")][0]
-        while len(body) < n:
-            body += t.recv(65536)
-        t.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(RESP) + RESP)
-        t.close()
-    except (OSError, ssl.SSLError, IndexError, ValueError):
-        c.close()
-'''
+ANSWER = {"id": "inf-e2e-1", "model": "acme-large-2-0601",
+          "output": {"role": "assistant", "content": "Teal."},
+          "usage": {"inputTokens": 21, "outputTokens": 3}}
 
 # The agent: one model call with http.client, then a tool process.
 AGENT = r'''
@@ -61,11 +31,7 @@ subprocess.run(["/bin/echo", "tool ran"], check=True)
 
 
 def start_server(work):
-    crt, key = cert(work)
-    path = work.file("generic_server.py")
-    with open(path, "w") as f:
-        f.write(SERVER)
-    return Server(work, "generic_server", [PY, path, crt, key, PORT_FILE], scheme="https")
+    return JsonServer(work, "generic_server", [("", ANSWER)])
 
 
 def agent_cmd(work, srv):

@@ -10,20 +10,17 @@ import struct
 import subprocess
 
 import otlp
-from lib import (NODE_E2E, PORT_FILE, PY, Server, Skip, TestFailure, Workdir, cert, check, eq,
-                 node_sdks, run_traced)
+from lib import (NODE_E2E, JsonServer, Skip, TestFailure, Workdir, cert, check, eq, node_sdks,
+                 run_traced)
 
 GENAI = "@google/genai@2.32.0"
 AZURE_KEY = "az-e2e-secret-7f3a9c"
 BEARER = "ya29.e2e-secret-b81d"
 DIMS = 64
 
-# Serves each route's documented answer; one request per connection.
-SERVER = r'''
-import base64, json, os, socket, ssl, struct, sys
-cert, key, port_file, dims = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-vec = [((i * 7) % 17 - 8) / 16 for i in range(dims)]
-b64 = base64.b64encode(struct.pack("<%df" % dims, *vec)).decode()
+# Each route's documented answer, by path suffix.
+VEC = [((i * 7) % 17 - 8) / 16 for i in range(DIMS)]
+B64 = base64.b64encode(struct.pack("<%df" % DIMS, *VEC)).decode()
 ROUTES = [
     ("/chat/completions", {"id": "chatcmpl-az-e2e", "object": "chat.completion",
         "created": 1765000000, "model": "gpt-4o-2024-11-20",
@@ -31,46 +28,17 @@ ROUTES = [
                      "message": {"role": "assistant", "content": "Teal."}}],
         "usage": {"prompt_tokens": 11, "completion_tokens": 2, "total_tokens": 13}}),
     ("/embeddings", {"object": "list", "model": "text-embedding-3-small",
-        "data": [{"object": "embedding", "index": 0, "embedding": b64},
-                 {"object": "embedding", "index": 1, "embedding": b64}],
+        "data": [{"object": "embedding", "index": 0, "embedding": B64},
+                 {"object": "embedding", "index": 1, "embedding": B64}],
         "usage": {"prompt_tokens": 6, "total_tokens": 6}}),
     (":generateContent", {"candidates": [{"content": {"role": "model",
         "parts": [{"text": "Teal."}]}, "finishReason": "STOP"}],
         "modelVersion": "gemini-2.5-flash", "responseId": "vx-e2e-1",
         "usageMetadata": {"promptTokenCount": 6, "candidatesTokenCount": 2,
                           "totalTokenCount": 8}}),
-    (":predict", {"predictions": [{"embeddings": {"values": vec[:16],
+    (":predict", {"predictions": [{"embeddings": {"values": VEC[:16],
         "statistics": {"token_count": 3 + k, "truncated": False}}} for k in range(2)]}),
 ]
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0))
-s.listen(8)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(s.getsockname()[1]))
-os.rename(port_file + ".tmp", port_file)
-while True:
-    c, _ = s.accept()
-    try:
-        t = ctx.wrap_socket(c, server_side=True)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            data += t.recv(65536)
-        head, _, body = data.partition(b"\r\n\r\n")
-        n = [int(l.split(b":")[1]) for l in head.split(b"\r\n")
-             if l.lower().startswith(b"content-length:")][0]
-        while len(body) < n:
-            body += t.recv(65536)
-        path = head.split(b" ")[1].split(b"?")[0].decode()
-        resp = [json.dumps(r).encode() for p, r in ROUTES if path.endswith(p)][0]
-        t.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(resp) + resp)
-        t.close()
-    except (OSError, ssl.SSLError, IndexError, ValueError):
-        c.close()
-'''
 
 CLIENT = r'''
 const [mods, base] = process.argv.slice(2);
@@ -150,15 +118,11 @@ def one(spans, name):
 def test_routes_azure_vertex_node_sdks():
     mods = sdks()
     work = Workdir()
-    crt, key = cert(work)
-    path = work.file("routes_server.py")
-    with open(path, "w") as f:
-        f.write(SERVER)
+    crt, _ = cert(work)
     client = work.file("routes_client.js")
     with open(client, "w") as f:
         f.write(CLIENT)
-    with Server(work, "routes_server", [PY, path, crt, key, PORT_FILE, str(DIMS)],
-                scheme="https") as srv:
+    with JsonServer(work, "routes_server", ROUTES) as srv:
         # the secrets in the environment: a command line is exported (process spans)
         env = dict(os.environ, NODE_EXTRA_CA_CERTS=crt, ROUTES_AZ_KEY=AZURE_KEY,
                    ROUTES_BEARER=BEARER)

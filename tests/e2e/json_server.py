@@ -1,0 +1,74 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""A TLS HTTP/1.1 server answering each request with a fixed JSON document chosen by path.
+
+Usage: json_server.py CERT KEY PORT_FILE ROUTES_JSON
+ROUTES_JSON holds [[SUFFIX, DOCUMENT], ...]: a request whose path (query removed) ends in
+SUFFIX gets DOCUMENT (the first match; "" matches every path), 404 if none. One request per
+connection (Connection: close). The port goes to PORT_FILE once listening, as lib.Server
+expects. For model APIs the tests describe by their answers alone."""
+import json
+import os
+import socket
+import ssl
+import sys
+
+
+def read_request(t):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = t.recv(65536)
+        if not chunk:
+            return None, None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    n = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            n = int(value.strip())
+    while len(body) < n:
+        chunk = t.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head, body
+
+
+def main():
+    cert, key, port_file, routes_file = sys.argv[1:5]
+    with open(routes_file) as f:
+        routes = [(suffix, json.dumps(doc).encode()) for suffix, doc in json.load(f)]
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(s.getsockname()[1]))
+    os.rename(port_file + ".tmp", port_file)
+    while True:
+        c, _ = s.accept()
+        try:
+            t = ctx.wrap_socket(c, server_side=True)
+            head, _ = read_request(t)
+            if head is None:
+                t.close()
+                continue
+            path = head.split(b" ")[1].split(b"?")[0].decode()
+            found = [doc for suffix, doc in routes if path.endswith(suffix)]
+            if found:
+                t.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(found[0]) +
+                          found[0])
+            else:
+                t.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+                          b"Connection: close\r\n\r\n")
+            t.close()
+        except (OSError, ssl.SSLError, IndexError, ValueError):
+            c.close()
+
+
+if __name__ == "__main__":
+    main()

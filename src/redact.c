@@ -578,18 +578,16 @@ int redact_argv(char **argv, size_t argc)
 	int err;
 
 	for (i = 0; i < argc; i++) {
-		if (i + 1 < argc && arg_value_secret(cmd, argv[i], argv[i + 1])) {
-			err = set_arg(&argv[i + 1], strdup(REDACT_MARK));
-			if (err)
-				return err;
-			i++;
-			continue;
-		}
+		bool value_secret = i + 1 < argc && arg_value_secret(cmd, argv[i], argv[i + 1]);
+
 		c = argv[i][0] == '-' ? CMD_NONE : cmd_of(argv[i], strlen(argv[i]));
+		/* the option naming a secret value is itself text: it may hold a key too */
 		err = set_arg(&argv[i], text_rules(argv[i], cmd));
+		if (!err && value_secret)
+			err = set_arg(&argv[++i], strdup(REDACT_MARK));
 		if (err)
 			return err;
-		if (c != CMD_NONE)
+		if (c != CMD_NONE && !value_secret)
 			cmd = c;
 	}
 	return 0;

@@ -167,6 +167,27 @@ void test_redact_argv_url(void)
 	free(u);
 }
 
+/*
+ * An option whose value is a secret is itself text and may hold a key too (found by
+ * fuzz_redact: the option was skipped once its value was replaced).
+ */
+void test_redact_argv_secret_option_text(void)
+{
+	char *argv[] = { strdup("tool"),
+			 strdup("--id-token-eyJhbGciOiJIUzI1NiJ9."
+				"eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNRyP4K3jVmNHl0w5N"),
+			 strdup("v"), strdup("--password"), strdup("hunter2") };
+	static const char *const want[] = { "tool", "--id-token-REDACTED", "REDACTED", "--password",
+					    "REDACTED" };
+	size_t i, n = sizeof(argv) / sizeof(argv[0]);
+
+	ASSERT_OK(redact_argv(argv, n), "argv");
+	for (i = 0; i < n; i++) {
+		ASSERT_STREQ(argv[i], want[i], want[i]);
+		free(argv[i]);
+	}
+}
+
 /* ---- HTTP: header values and request-target queries ---- */
 
 static const struct redact_case target_cases[] = {

@@ -367,6 +367,10 @@ def test_dockerfile_packages_are_the_makefiles():
         assert lib.startswith("-l")
         pkg = RUNTIME_PKG[lib[2:]]
         assert pkg == "libc6" or pkg in run, (lib, pkg)
+    # capstone is opened with dlopen (disasm.c): its headers to build, its library to run
+    with open(os.path.join(TOP, "src", "disasm.c")) as f:
+        assert '"libcapstone.so.4"' in f.read()
+    assert "libcapstone-dev" in build and "libcapstone4" in run
     # no compiler or -dev package in the run stage
     assert not [p for p in run if p.endswith("-dev") or p in ("clang", "llvm", "gcc")]
     assert "COPY --from=build /out/usr/local/ /usr/local/" in df

@@ -377,6 +377,25 @@ def test_dockerfile_packages_are_the_makefiles():
     assert 'ENTRYPOINT ["/usr/local/bin/tracetree-bpf"]' in df
 
 
+def test_image_context_is_what_the_dockerfile_copies():
+    with open(os.path.join(DEPLOY, "Dockerfile")) as f:
+        copies = set()
+        for line in f:
+            w = line.split()
+            if w and w[0] == "COPY" and not w[1].startswith("--from"):
+                copies.update(x.rstrip("/") for x in w[1:-1])
+    assert copies == {"Makefile", "bpf", "include", "src", "vmlinux", "tools/tls-targets.conf",
+                      "tools/check_cycles.sh"}, copies
+    with open(os.path.join(DEPLOY, "Dockerfile.dockerignore")) as f:
+        lines = [x.strip() for x in f if x.strip() and not x.startswith("#")]
+    assert lines[0] == "*" and {x[1:] for x in lines[1:] if x.startswith("!")} == copies
+    # build-image.sh's context and hash: the same files and the Dockerfile
+    with open(os.path.join(DEPLOY, "build-image.sh")) as f:
+        sh = f.read().replace("\\\n", " ")
+    files = re.search(r"ls-files -co --exclude-standard -- (.*?) \|", sh).group(1).split()
+    assert set(files) == copies | {"tools/deploy/Dockerfile"}, files
+
+
 def main():
     flt = sys.argv[1] if len(sys.argv) > 1 else None
     tests = [(n[5:], f) for n, f in sorted(globals().items())

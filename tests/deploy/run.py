@@ -162,7 +162,8 @@ def test_chart_values():
                         targetsCachePath="/var/lib/tt"), "DaemonSet")
     pod = ds["spec"]["template"]["spec"]
     c = pod["containers"][0]
-    assert c["args"] == ["--all", "--otlp-endpoint", "https://collector.example:4318",
+    assert c["args"] == ["--all", "--format", "none", "--otlp-endpoint",
+                         "https://collector.example:4318",
                          "--health-addr", "0.0.0.0:9464", "--capture-content", "--select",
                          "namespace=agents"]
     assert c["image"] == "registry.example/tt:1.2"
@@ -254,7 +255,9 @@ def test_daemonset_node_access():
 
 def test_daemonset_exports_to_the_collector_service():
     c = tracer_container(obj(load("daemonset.yaml"), "DaemonSet"))
-    assert c["args"][0] == "--all"
+    # the spans to the Collector only: stdout (the pod's log) is no terminal, the tracer would
+    # write them there too as JSON lines
+    assert c["args"][:3] == ["--all", "--format", "none"]
     url = c["args"][c["args"].index("--otlp-endpoint") + 1]
     m = re.fullmatch(r"http://([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local:(\d+)", url)
     assert m, url
@@ -315,7 +318,7 @@ def test_systemd_unit_verifies():
         raise Skip("systemd-analyze not installed")
     with open(os.path.join(DEPLOY, "tracetree-bpf.service")) as f:
         unit = f.read()
-    assert "\nExecStart=/usr/local/bin/tracetree-bpf --all " in unit
+    assert "\nExecStart=/usr/local/bin/tracetree-bpf --all --format none " in unit
     assert "\nEnvironmentFile=/etc/tracetree-bpf/tracetree-bpf.env\n" in unit
     assert "\nRestart=on-failure\n" in unit
     with tempfile.TemporaryDirectory() as d:

@@ -18,14 +18,48 @@ from lib import FakeLLM, TOP, Skip, TestFailure, Workdir, check, eq
 BUILD = os.path.join(TOP, "tools", "deploy", "build-image.sh")
 CONF = os.path.join(TOP, "tools", "deploy", "containers.conf")
 ENV = dict(os.environ, CONTAINERS_CONF=CONF)
-# daemonset.yaml's capabilities (tests/deploy checks them against --help)
-DS_CAPS = ["BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH", "CHECKPOINT_RESTORE",
-           "KILL", "SETPCAP"]
-# what the tracer keeps once attached (privs.c): all of them but SETPCAP
-CAP_NUM = {"KILL": 5, "SETPCAP": 8, "SYS_PTRACE": 19, "SYS_ADMIN": 21, "DAC_READ_SEARCH": 2,
-           "PERFMON": 38, "BPF": 39, "CHECKPOINT_RESTORE": 40}
-KEPT = sum(1 << CAP_NUM[c] for c in DS_CAPS if c != "SETPCAP")
+
+# what the tracer keeps once attached (privs.c, --help): the DaemonSet's but SETPCAP
+CAP_NUM = {"DAC_READ_SEARCH": 2, "KILL": 5, "SYS_PTRACE": 19, "SYS_ADMIN": 21, "PERFMON": 38,
+           "BPF": 39, "CHECKPOINT_RESTORE": 40}
+KEPT = sum(1 << n for n in CAP_NUM.values())
 _IMAGE = None
+
+
+def daemonset():
+    """The tracer's container of daemonset.yaml and the pod's volumes."""
+    import yaml
+
+    with open(os.path.join(TOP, "tools", "deploy", "daemonset.yaml")) as f:
+        ds = [d for d in yaml.safe_load_all(f) if d and d["kind"] == "DaemonSet"][0]
+    pod = ds["spec"]["template"]["spec"]
+    return pod["containers"][0], {v["name"]: v for v in pod["volumes"]}
+
+
+def ds_caps():
+    """daemonset.yaml's capabilities (tests/deploy checks them against --help)."""
+    return daemonset()[0]["securityContext"]["capabilities"]["add"]
+
+
+def ds_podman_opts(work):
+    """daemonset.yaml's mounts and root filesystem as podman options: its read-only host
+    directories at the same places, its emptyDirs as tmpfs, its targets cache on a directory
+    of the test (not the host's)."""
+    c, vols = daemonset()
+    opts = ["--read-only"] if c["securityContext"].get("readOnlyRootFilesystem") else []
+    for m in c["volumeMounts"]:
+        v = vols[m["name"]]
+        if "emptyDir" in v:
+            opts += ["--tmpfs", m["mountPath"]]
+        elif v["hostPath"]["type"] == "DirectoryOrCreate":
+            cache = os.path.join(work.path, m["name"])
+            os.makedirs(cache, mode=0o700, exist_ok=True)
+            opts += ["-v", "%s:%s" % (cache, m["mountPath"])]
+        else:
+            check(m.get("readOnly") and v["hostPath"]["path"] == m["mountPath"],
+                  "a host directory mounted read-only at its own place: %r" % m)
+            opts += ["-v", "%s:%s:ro" % (m["mountPath"], m["mountPath"])]
+    return opts
 
 
 def image():
@@ -54,18 +88,13 @@ def podman(*args, timeout=60):
 
 def container_cmd(work, name, opts):
     """podman run of the image with the DaemonSet's host mounts (and opts), up to the image."""
-    cache = os.path.join(work.path, "cache")
-    os.makedirs(cache, mode=0o700, exist_ok=True)
-    return ["podman", "run", "--rm", "--name", name, "--pid=host", "--network=host",
-            "--read-only", "--tmpfs", "/tmp",
-            "-v", "/sys/kernel/tracing:/sys/kernel/tracing:ro",
-            "-v", "/sys/kernel/debug:/sys/kernel/debug:ro",
-            "-v", "/sys/kernel/btf:/sys/kernel/btf:ro",
-            "-v", cache + ":/var/cache/tracetree-bpf"] + opts + [image()]
+    return ["podman", "run", "--rm", "--name", name, "--pid=host", "--network=host"] + \
+        ds_podman_opts(work) + opts + [image()]
 
 
 def cap_opts(caps):
     """Not privileged: only caps, and seccomp unconfined as in daemonset.yaml."""
+    eq(daemonset()[0]["securityContext"]["seccompProfile"], {"type": "Unconfined"}, "seccomp")
     opts = ["--cap-drop=all", "--security-opt", "seccomp=unconfined"]
     for c in caps:
         opts += ["--cap-add", "CAP_" + c]
@@ -157,7 +186,8 @@ def test_image_privileged_traces_host_client():
 def test_image_daemonset_capabilities_trace_host_client():
     """Not privileged: only daemonset.yaml's capabilities (seccomp unconfined, as there). The
     uprobes attach, and once attached the tracer holds exactly the set it keeps."""
-    pid, status = llm_call_traced(cap_opts(DS_CAPS))
+    eq(sorted(ds_caps()), sorted(list(CAP_NUM) + ["SETPCAP"]), "daemonset.yaml's capabilities")
+    pid, status = llm_call_traced(cap_opts(ds_caps()))
     eq(caps(status, "CapEff"), KEPT, "CapEff of the tracer (pid %d) once attached" % pid)
     eq(caps(status, "CapBnd"), KEPT, "CapBnd of the tracer once attached")
     eq(re.search(r"^NoNewPrivs:\s*(\d)$", status, re.M).group(1), "1", "NoNewPrivs")
@@ -173,7 +203,7 @@ def test_image_capabilities_short_of_the_daemonsets_fail():
     for drop, want_rc, want in (
             ("SYS_ADMIN", 0, rb"attaching \w+ at 0x[0-9a-f]+ failed: Permission denied"),
             ("SETPCAP", 1, rb"cannot drop capabilities: Operation not permitted")):
-        cmd = container_cmd(work, name, cap_opts([c for c in DS_CAPS if c != drop])) + [
+        cmd = container_cmd(work, name, cap_opts([c for c in ds_caps() if c != drop])) + [
             "-v", "--all", "--duration", "2", "--format", "none"]
         p = subprocess.run(cmd, capture_output=True, env=ENV, timeout=180)
         err = p.stderr.decode(errors="replace")

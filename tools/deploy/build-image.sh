@@ -5,6 +5,11 @@
 # the image is tagged with a hash of everything it is built from, so a second run with the
 # same sources only prints its name.
 #
+# Time on the 2-core test machine, shared with other builds: the base 5-6 minutes (debootstrap,
+# bound by the mirror; mmdebstrap was no faster), the image 10-12 minutes (apt installs a
+# compiler, the build is the Makefile's LTO build); with both cached, a second run prints the
+# tag at once. Every image built leaves its build stage (about 1.1 GB) as a cached layer.
+#
 # Usage: tools/deploy/build-image.sh [--print-tag] [--base-only]
 #   prints the image name (localhost/tracetree-bpf:src-HASH) on its last line.
 # Environment: OUTPUT (.output), BASE_IMAGE (localhost/debian12-local), DEBIAN_MIRROR

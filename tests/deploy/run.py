@@ -98,6 +98,26 @@ def test_chart_kubectl_dry_run():
                                            "serviceaccount/tracetree-bpf"]
 
 
+def test_kubectl_dry_run_refuses_a_broken_manifest():
+    """The kubectl step is no formality: a kind the API lacks or an object without a name
+    fails it."""
+    text = open(os.path.join(DEPLOY, "daemonset.yaml")).read()
+    for bad, want in ((text.replace("kind: DaemonSet", "kind: DaemonSett"),
+                       'no matches for kind "DaemonSett"'),
+                      (text.replace("  name: tracetree-bpf\n  namespace", "  namespace", 1),
+                       "resource name may not be empty")):
+        assert bad != text
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+            f.write(bad)
+            f.flush()
+            try:
+                kubectl_dry_run(f.name)
+            except AssertionError as e:
+                assert want in str(e), str(e)
+                continue
+        raise AssertionError("kubectl accepted: " + want)
+
+
 def test_manifests_pass_schema():
     for name in ("daemonset.yaml", "otel-collector-k8s.yaml"):
         for d in load(name):

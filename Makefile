@@ -12,7 +12,7 @@ DEBIAN_DEPS := build-essential clang clang-format llvm libbpf-dev bpftool libelf
 	libdeflate-dev libcjson-dev libbrotli-dev libzstd-dev libnghttp2-dev libcurl4-openssl-dev \
 	libssl-dev pkg-config openssl curl ca-certificates python3 python3-httpx iproute2 \
 	libclang-rt-14-dev golang-go gnutls-bin libnss3-tools libcapstone-dev protobuf-compiler strace \
-	python3-yaml podman runc debootstrap
+	python3-yaml podman runc
 
 ifeq ($(V),1)
 Q :=
@@ -197,6 +197,7 @@ test-deploy:
 
 # The DaemonSet's image (tools/deploy/Dockerfile) with podman, from a local Debian 12 base:
 # tagged localhost/tracetree-bpf:src-HASH of its sources, rebuilt only when they change.
+# Not part of `make check` (10-18 minutes; e2e deploy.* runs a test image made in seconds).
 deploy-image:
 	$(Q)OUTPUT=$(OUTPUT) tools/deploy/build-image.sh
 

@@ -9,6 +9,8 @@
 # bound by the mirror; mmdebstrap was no faster), the image 10-12 minutes (apt installs a
 # compiler, the build is the Makefile's LTO build); with both cached, a second run prints the
 # tag at once. Every image built leaves its build stage (about 1.1 GB) as a cached layer.
+# `make deploy-image` runs it; `make check` does not (e2e deploy.* runs a test image made in
+# seconds from the binary just built, tests/e2e/test_deploy.py).
 #
 # Usage: tools/deploy/build-image.sh [--print-tag] [--base-only]
 #   prints the image name (localhost/tracetree-bpf:src-HASH) on its last line.
@@ -59,10 +61,17 @@ command -v podman >/dev/null || {
 
 # ---- the base: a minimal Debian 12 root filesystem, imported once ----
 if ! podman image exists "$base"; then
-	command -v debootstrap >/dev/null || {
-		echo "build-image: $base is missing and debootstrap is not installed" >&2
-		exit 1
-	}
+	# not in the Makefile's deps: only this opt-in build needs it
+	if ! command -v debootstrap >/dev/null; then
+		if [ "$(id -u)" != 0 ]; then
+			echo "build-image: $base is missing and debootstrap is not installed" \
+				"(apt-get install debootstrap)" >&2
+			exit 1
+		fi
+		echo "build-image: apt-get install debootstrap" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends \
+			debootstrap >/dev/null
+	fi
 	root=$(mktemp -d "${TMPDIR:-/tmp}/tt-rootfs.XXXXXX")
 	trap 'rm -rf --one-file-system "$root"' EXIT
 	echo "build-image: debootstrap bookworm from $mirror" >&2

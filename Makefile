@@ -11,7 +11,8 @@ BIN ?= tracetree-bpf
 DEBIAN_DEPS := build-essential clang clang-format llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libdeflate-dev libcjson-dev libbrotli-dev libzstd-dev libnghttp2-dev libcurl4-openssl-dev \
 	libssl-dev pkg-config openssl curl ca-certificates python3 python3-httpx iproute2 \
-	libclang-rt-14-dev golang-go gnutls-bin libnss3-tools libcapstone-dev protobuf-compiler strace
+	libclang-rt-14-dev golang-go gnutls-bin libnss3-tools libcapstone-dev protobuf-compiler strace \
+	python3-yaml podman runc
 
 ifeq ($(V),1)
 Q :=
@@ -53,7 +54,7 @@ HELPER_SRCS := $(wildcard tests/e2e/helpers/*.c)
 HELPER_BINS := $(patsubst tests/e2e/helpers/%.c,$(OUTPUT)/helpers/%,$(HELPER_SRCS))
 
 .PHONY: FORCE npm-deps lto-openssl all deps test test-unit test-e2e check bench fuzz demo install clean layers \
-	cycles format
+	cycles format deploy-image test-deploy
 .DELETE_ON_ERROR:
 
 all: $(BIN)
@@ -189,6 +190,16 @@ test-unit: $(OUTPUT)/unit-tests
 CHECK_FUZZ_SECONDS ?= 10
 test: $(BIN) $(OUTPUT)/unit-tests $(HELPER_BINS) $(FUZZ_BINS)
 	$(Q)TT_TRACER=$(abspath $(BIN)) FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) tests/run.sh $(OUTPUT)
+
+# tools/deploy: the manifests, chart, Collector config and systemd unit (no root, no cluster)
+test-deploy:
+	$(Q)/usr/bin/python3 tests/deploy/run.py
+
+# The DaemonSet's image (tools/deploy/Dockerfile) with podman, from a local Debian 12 base:
+# tagged localhost/tracetree-bpf:src-HASH of its sources, rebuilt only when they change.
+# Not part of `make check` (10-18 minutes; e2e deploy.* runs a test image made in seconds).
+deploy-image:
+	$(Q)OUTPUT=$(OUTPUT) tools/deploy/build-image.sh
 
 test-e2e: $(BIN) $(HELPER_BINS)
 	$(Q)TT_TRACER=$(abspath $(BIN)) tests/run.sh --e2e-only $(OUTPUT)

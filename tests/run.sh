@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Runs every test suite that can run here and prints one closing line:
 #   N passed, M failed, K skipped
-# Unit tests always run; the BPF tests (BPF_PROG_TEST_RUN on the helpers of bpf/) need root and
-# BTF, the end-to-end tests root, BTF and uprobes: without them they report themselves skipped
-# (never passed), with the reason.
+# Unit tests and the tests of tools/deploy (tests/deploy) always run; the BPF tests
+# (BPF_PROG_TEST_RUN on the helpers of bpf/) need root and BTF, the end-to-end tests root, BTF
+# and uprobes: without them they report themselves skipped (never passed), with the reason.
 # Usage: tests/run.sh [--e2e-only] OUTPUT_DIR
 set -u
 e2e_only=0
@@ -35,13 +35,14 @@ run_suite() {
 if [ $e2e_only = 0 ]; then
 	TT_FIXTURES=tests/fixtures TT_BPF_OBJ="$out/tracetree.bpf.o" run_suite unit "$out/unit-tests"
 	run_suite bpf "$out/bpf-tests"
+	run_suite deploy /usr/bin/python3 tests/deploy/run.py
 fi
 run_suite e2e /usr/bin/python3 tests/e2e/run.py
 if [ $e2e_only = 0 ] && ls "$out"/fuzz/fuzz_* >/dev/null 2>&1; then
 	run_suite fuzz tests/fuzz/run.sh "$out"
 fi
 
-summary=$(grep -E '^(unit|bpf|e2e|fuzz): [0-9]+ passed' "$log" | awk '
+summary=$(grep -E '^(unit|bpf|deploy|e2e|fuzz): [0-9]+ passed' "$log" | awk '
 	{ p += $2; f += $4; s += $6 }
 	END { printf "%d passed, %d failed, %d skipped", p, f, s }')
 echo "== total"

@@ -11,7 +11,8 @@ BIN ?= tracetree-bpf
 DEBIAN_DEPS := build-essential clang clang-format llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libdeflate-dev libcjson-dev libbrotli-dev libzstd-dev libnghttp2-dev libcurl4-openssl-dev \
 	libssl-dev pkg-config openssl curl ca-certificates python3 python3-httpx iproute2 \
-	libclang-rt-14-dev golang-go gnutls-bin libnss3-tools libcapstone-dev protobuf-compiler strace
+	libclang-rt-14-dev golang-go gnutls-bin libnss3-tools libcapstone-dev protobuf-compiler strace \
+	podman runc
 
 ifeq ($(V),1)
 Q :=

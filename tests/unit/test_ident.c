@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "capfile.h"
+#include "capture_test.h"
 #include "pipeline.h"
 #include "rawfmt.h"
 #include "records.h"
@@ -35,21 +36,10 @@
 	"\"a\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"         \
 	"\"completion_tokens\":1,\"total_tokens\":6}}"
 
-static void hdr(struct tt_hdr *h, uint16_t type, size_t size, uint32_t pid, uint64_t ts)
-{
-	memset(h, 0, sizeof(*h));
-	h->type = type;
-	h->abi = TT_ABI_VERSION;
-	h->size = (uint32_t)size;
-	h->pid = pid;
-	h->tid = pid;
-	h->ts_ns = ts;
-}
-
 static void ident(struct tt_ident *id, uint32_t pid, uint64_t start, uint32_t vpid, const char *svc)
 {
 	memset(id, 0, sizeof(*id));
-	hdr(&id->h, TT_REC_IDENT, sizeof(*id), pid, start + 20);
+	cap_hdr(&id->h, TT_REC_IDENT, sizeof(*id), pid, start + 20);
 	id->start_ns = start;
 	id->vpid = vpid;
 	strcpy(id->container_id, ID);
@@ -96,7 +86,7 @@ static void put_fork(struct capfile_writer *w, uint32_t pid, uint32_t ppid, uint
 {
 	struct tt_fork f;
 
-	hdr(&f.h, TT_REC_FORK, sizeof(f), pid, ts);
+	cap_hdr(&f.h, TT_REC_FORK, sizeof(f), pid, ts);
 	f.ppid = ppid;
 	f.pad0 = 0;
 	f.start_ns = ts;
@@ -109,7 +99,7 @@ static void put_exec(struct capfile_writer *w, uint32_t pid, uint32_t ppid, uint
 	static struct tt_exec e;
 
 	memset(&e, 0, sizeof(e));
-	hdr(&e.h, TT_REC_EXEC, sizeof(e), pid, start + 10);
+	cap_hdr(&e.h, TT_REC_EXEC, sizeof(e), pid, start + 10);
 	e.ppid = ppid;
 	e.old_pid = pid;
 	e.start_ns = start;
@@ -120,30 +110,12 @@ static void put_exec(struct capfile_writer *w, uint32_t pid, uint32_t ppid, uint
 	capfile_writer__write(w, &e, sizeof(e));
 }
 
-static void put_data(struct capfile_writer *w, uint32_t pid, uint64_t ts, uint8_t dir,
-		     const char *bytes)
-{
-	size_t n = strlen(bytes), size = sizeof(struct tt_data) + n;
-	struct tt_data *d = calloc(1, size);
-
-	hdr(&d->h, TT_REC_DATA, size, pid, ts);
-	d->conn = 0x1000;
-	d->call_len = d->len = (uint32_t)n;
-	d->dir = dir;
-	d->flags = TT_DF_FIRST | TT_DF_LAST;
-	d->src = TT_SRC_SSL;
-	d->fd = -1;
-	memcpy(d->data, bytes, n);
-	capfile_writer__write(w, d, size);
-	free(d);
-}
-
 static void put_exit(struct capfile_writer *w, uint32_t pid, uint32_t ppid, uint64_t start,
 		     uint64_t ts)
 {
 	struct tt_exit x;
 
-	hdr(&x.h, TT_REC_EXIT, sizeof(x), pid, ts);
+	cap_hdr(&x.h, TT_REC_EXIT, sizeof(x), pid, ts);
 	x.ppid = ppid;
 	x.exit_code = 0;
 	x.start_ns = start;
@@ -180,18 +152,18 @@ static void write_capture(const char *path)
 	put_fork(w, 200, 1, 5000000);
 	put_exec(w, 200, 1, 5000000, "/usr/bin/make", "make");
 	memset(&id, 0, sizeof(id));
-	hdr(&id.h, TT_REC_IDENT, sizeof(id), 200, 5000020);
+	cap_hdr(&id.h, TT_REC_IDENT, sizeof(id), 200, 5000020);
 	id.start_ns = 5000000;
 	id.vpid = 200;
 	capfile_writer__write(w, &id, sizeof(id));
 	snprintf(msg, sizeof(msg), "%sContent-Length: %zu\r\n\r\n%s", LLM_REQ_HEAD,
 		 strlen(LLM_REQ_BODY), LLM_REQ_BODY);
-	put_data(w, 100, 6000000, TT_DIR_WRITE, msg);
+	cap_data(w, 100, 0x1000, 6000000, TT_DIR_WRITE, 0, msg);
 	snprintf(msg, sizeof(msg),
 		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu"
 		 "\r\n\r\n%s",
 		 strlen(LLM_BODY), LLM_BODY);
-	put_data(w, 100, 7000000, TT_DIR_READ, msg);
+	cap_data(w, 100, 0x1000, 7000000, TT_DIR_READ, 0, msg);
 	put_exit(w, 101, 100, 2000000, 8000000);
 	put_exit(w, 102, 100, 3000000, 8000000);
 	put_exit(w, 103, 100, 4000000, 8000000);

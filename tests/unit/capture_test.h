@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "capfile.h"
+#include "pipeline.h"
+#include "records.h"
+#include "test.h"
 #include "tt_abi.h"
 
 /* A record header of pid (its thread too, comm "p<pid>") at ts. */
@@ -48,6 +51,35 @@ static inline void cap_data(struct capfile_writer *w, uint32_t pid, uint64_t con
 	memcpy(d->data, bytes, n);
 	capfile_writer__write(w, d, size);
 	free(d);
+}
+
+/*
+ * Replays the capture at path through a pipeline made with po, as `replay` does (records that
+ * do not validate are left out), and finishes it a second after its last record.
+ */
+static inline void cap_replay(const char *path, const struct pipeline_opts *po)
+{
+	struct capfile_header h;
+	struct capfile_reader *r = capfile_reader__open(path, &h);
+	struct pipeline *p;
+	const void *rec;
+	size_t size;
+	uint64_t last = 0;
+
+	if (!ASSERT_OK_PTR(r, "reader"))
+		return;
+	p = pipeline__new(po);
+	if (ASSERT_OK_PTR(p, "pipeline")) {
+		while (capfile_reader__next(r, &rec, &size) > 0) {
+			if (tt_rec_validate(rec, size) < 1)
+				continue;
+			last = ((const struct tt_hdr *)rec)->ts_ns;
+			pipeline__record(p, rec, size);
+		}
+		pipeline__finish(p, last + 1000000000ull);
+		pipeline__free(p);
+	}
+	capfile_reader__close(r);
 }
 
 #endif /* TT_CAPTURE_TEST_H */

@@ -218,27 +218,12 @@ static const char *res(const struct tt_span *s, const char *key)
 static void replay(const char *path, struct spans *o)
 {
 	struct pipeline_opts po = { 0 };
-	struct capfile_header h;
-	struct capfile_reader *r = capfile_reader__open(path, &h);
-	struct pipeline *p;
-	const void *rec;
-	size_t size;
 
-	if (!ASSERT_OK_PTR(r, "reader"))
-		return;
 	po.linker.single_trace = true;
 	po.linker.service_name = "tracer-svc"; /* the tracer's own OTEL_SERVICE_NAME */
 	po.span_sink = on_span;
 	po.span_ctx = o;
-	p = pipeline__new(&po);
-	if (ASSERT_OK_PTR(p, "pipeline")) {
-		while (capfile_reader__next(r, &rec, &size) > 0)
-			if (tt_rec_validate(rec, size) > 0)
-				pipeline__record(p, rec, size);
-		pipeline__finish(p, 10000000);
-		pipeline__free(p);
-	}
-	capfile_reader__close(r);
+	cap_replay(path, &po);
 }
 
 void test_ident_replay(void)

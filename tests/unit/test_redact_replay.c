@@ -212,15 +212,7 @@ static void write_capture(const char *path)
 static void replay(const char *path, bool content, struct out *o)
 {
 	struct pipeline_opts po = { 0 };
-	struct capfile_header h;
-	struct capfile_reader *r = capfile_reader__open(path, &h);
-	struct pipeline *p;
-	const void *rec;
-	size_t size;
-	uint64_t last = 0;
 
-	if (!ASSERT_OK_PTR(r, "reader"))
-		return;
 	po.linker.single_trace = true;
 	po.linker.capture_content = content;
 	po.provider.capture_content = content;
@@ -229,18 +221,7 @@ static void replay(const char *path, bool content, struct out *o)
 	po.on_exchange = on_exchange;
 	po.on_call = on_call;
 	po.tap_ctx = o;
-	p = pipeline__new(&po);
-	if (ASSERT_OK_PTR(p, "pipeline")) {
-		while (capfile_reader__next(r, &rec, &size) > 0) {
-			if (tt_rec_validate(rec, size) < 1)
-				continue;
-			last = ((const struct tt_hdr *)rec)->ts_ns;
-			pipeline__record(p, rec, size);
-		}
-		pipeline__finish(p, last + 1000000000ull);
-		pipeline__free(p);
-	}
-	capfile_reader__close(r);
+	cap_replay(path, &po);
 }
 
 /* "Sx01pw" and the like: every secret value of the table, none may leave. */

@@ -110,7 +110,11 @@ struct tt_data {
 struct tt_fork {
 	struct tt_hdr h; /* h.pid = child tgid, h.tid = child pid */
 	__u32 ppid;	 /* parent tgid */
-	__u32 pad0;
+	/*
+	 * The child's pid in its own pid namespace (0: unknown, as in older captures: it was
+	 * padding, so the ABI version stands). A fork that never execs has no TT_REC_IDENT.
+	 */
+	__u32 vpid;
 	__u64 start_ns; /* child start time (boot ns): with pid, the process identity */
 };
 
@@ -241,7 +245,7 @@ struct tt_aead_bind {
  * its cgroup and the runtime's OCI config), its pid in its own pid namespace, and the service
  * name it was given (OTEL_SERVICE_NAME, nothing else of its environment). Every text is
  * NUL-terminated within its field ("" when unknown). A forked process that never execs keeps
- * its parent's (the linker copies it at fork), but not its vpid.
+ * its parent's (the linker copies it at fork); its vpid is in its tt_fork.
  */
 #define TT_IDENT_ID_LEN	  72  /* container id: 64 hex digits, NUL */
 #define TT_IDENT_NAME_LEN 64  /* k8s namespace and container names: DNS labels, 63 */

@@ -271,7 +271,10 @@ int linker__fork(struct linker *l, const struct tt_fork *f)
 	if (f->h.tid && f->h.tid != f->h.pid)
 		return 0; /* a thread */
 	err = proctree__fork(l->pt, f->h.pid, f->ppid, f->start_ns, &p);
-	return proc_added(l, p, err);
+	err = proc_added(l, p, err);
+	if (!err && f->vpid)
+		((struct lproc *)p->priv)->vpid = f->vpid;
+	return err;
 }
 
 int linker__exec(struct linker *l, const struct tt_exec *e)

@@ -72,7 +72,8 @@ int lident_set(struct lproc *lp, const struct tt_ident *id)
 	lp->ident = any ? n : NULL;
 	if (!any)
 		free(n);
-	lp->vpid = id->vpid;
+	if (id->vpid) /* else the fork record's stands */
+		lp->vpid = id->vpid;
 	resource__put(lp->res);
 	lp->res = NULL;
 	return 0;

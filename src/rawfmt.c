@@ -75,7 +75,7 @@ static int put_fork(struct tt_buf *b, const void *rec)
 {
 	const struct tt_fork *f = rec;
 
-	return tt_buf_printf(b, ",\"ppid\":%u,\"start_ns\":%" PRIu64, f->ppid,
+	return tt_buf_printf(b, ",\"ppid\":%u,\"vpid\":%u,\"start_ns\":%" PRIu64, f->ppid, f->vpid,
 			     (uint64_t)f->start_ns);
 }
 

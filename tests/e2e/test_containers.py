@@ -21,8 +21,8 @@ BODY = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "
 
 
 def traced_all(work, run):
-    """Runs run() while the tracer traces --all with --record; returns (live spans, replayed
-    spans)."""
+    """Runs run() while the tracer traces --all with --record cap.ttcap in work; returns (live
+    spans, replayed spans)."""
     out, cap, rep = work.file("otlp.jsonl"), work.file("cap.ttcap"), work.file("replay.jsonl")
     tr = subprocess.Popen([TRACER, "-v", "-o", out, "--format", "otlp-json", "--record", cap,
                            "--all", "--duration", "120"], stderr=subprocess.PIPE,
@@ -157,3 +157,10 @@ def test_podman_container():
         call = the_call(t, lambda r: r.get("container.id") == cid, what)
         check_resource(call.resource, want, what)
         check(call.resource.get("process.pid") != 1, "%s: process.pid is the host's" % what)
+    # the kernel's fork record of the container's first process says its vpid too
+    p = subprocess.run([TRACER, "replay", work.file("cap.ttcap"), "--raw", "--format", "none"],
+                       capture_output=True, timeout=120)
+    pid = call.resource["process.pid"]
+    forks = [r for r in map(json.loads, p.stdout.splitlines())
+             if r["type"] == "fork" and r["pid"] == pid]
+    eq([r["vpid"] for r in forks], [1], "fork record of pid %d" % pid)

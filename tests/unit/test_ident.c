@@ -82,13 +82,14 @@ out:
 	tt_buf_free(&b);
 }
 
-static void put_fork(struct capfile_writer *w, uint32_t pid, uint32_t ppid, uint64_t ts)
+static void put_fork(struct capfile_writer *w, uint32_t pid, uint32_t ppid, uint64_t ts,
+		     uint32_t vpid)
 {
 	struct tt_fork f;
 
 	cap_hdr(&f.h, TT_REC_FORK, sizeof(f), pid, ts);
 	f.ppid = ppid;
-	f.pad0 = 0;
+	f.vpid = vpid;
 	f.start_ns = ts;
 	capfile_writer__write(w, &f, sizeof(f));
 }
@@ -123,7 +124,8 @@ static void put_exit(struct capfile_writer *w, uint32_t pid, uint32_t ppid, uint
 }
 
 /*
- * pid 100: python3 in a pod (vpid 1, its own service name) makes an LLM call; 101 its fork,
+ * pid 100: python3 in a pod (vpid 1, its own service name) makes an LLM call; 101 its fork
+ * (vpid 2 from the kernel's fork record),
  * 102 a child whose record names an earlier process of its pid, 103 a child whose service
  * name is a key; 200 a host process whose record only says vpid = pid.
  */
@@ -136,20 +138,20 @@ static void write_capture(const char *path)
 
 	if (!ASSERT_OK_PTR(w, "writer"))
 		return;
-	put_fork(w, 100, 1, 1000000);
+	put_fork(w, 100, 1, 1000000, 0);
 	put_exec(w, 100, 1, 1000000, "/usr/bin/python3", "agent.py");
 	ident(&id, 100, 1000000, 1, "billing-agent");
 	capfile_writer__write(w, &id, sizeof(id));
-	put_fork(w, 101, 100, 2000000);
-	put_fork(w, 102, 100, 3000000);
+	put_fork(w, 101, 100, 2000000, 2);
+	put_fork(w, 102, 100, 3000000, 0);
 	put_exec(w, 102, 100, 3000000, "/usr/bin/git", "git");
 	ident(&id, 102, 2500000, 3, "other");
 	capfile_writer__write(w, &id, sizeof(id));
-	put_fork(w, 103, 100, 4000000);
+	put_fork(w, 103, 100, 4000000, 0);
 	put_exec(w, 103, 100, 4000000, "/usr/bin/ls", "ls");
 	ident(&id, 103, 4000000, 4, "sk-proj-abcdefghijklmnopqrstuvwxyz012345");
 	capfile_writer__write(w, &id, sizeof(id));
-	put_fork(w, 200, 1, 5000000);
+	put_fork(w, 200, 1, 5000000, 200);
 	put_exec(w, 200, 1, 5000000, "/usr/bin/make", "make");
 	memset(&id, 0, sizeof(id));
 	cap_hdr(&id.h, TT_REC_IDENT, sizeof(id), 200, 5000020);
@@ -255,7 +257,7 @@ void test_ident_replay(void)
 	if (ASSERT_OK_PTR(s, "fork")) {
 		ASSERT_STREQ(res(s, "container.id"), ID, "fork: its parent's container");
 		ASSERT_STREQ(res(s, "service.name"), "billing-agent", "fork: parent's service");
-		ASSERT_STREQ(res(s, "process.vpid"), "", "fork: no vpid of its own known");
+		ASSERT_STREQ(res(s, "process.vpid"), "2", "fork: its own vpid (the fork record's)");
 	}
 	s = named(&o, "exec git", 102);
 	if (ASSERT_OK_PTR(s, "stale record")) {

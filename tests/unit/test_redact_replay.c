@@ -133,7 +133,7 @@ static void put_proc(struct capfile_writer *w, uint32_t pid, uint32_t ppid, uint
 
 	cap_hdr(&f.h, TT_REC_FORK, sizeof(f), pid, ts);
 	f.ppid = ppid;
-	f.pad0 = 0;
+	f.vpid = 0;
 	f.start_ns = ts;
 	capfile_writer__write(w, &f, sizeof(f));
 	memset(&e, 0, sizeof(e));

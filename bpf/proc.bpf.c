@@ -82,6 +82,24 @@ struct {
 	__type(value, __u32);
 } held_par SEC(".maps");
 
+/*
+ * The pid task sees in its own pid namespace: the last of its struct pid's numbers (one per
+ * namespace level, the innermost last). 0 when it cannot be read.
+ */
+static __always_inline __u32 task_vpid(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+
+	/* MAX_PID_NS_LEVEL is 32: a bound the verifier sees too */
+	if (!pid || level >= 32)
+		return 0;
+	if (bpf_core_read(&up, sizeof(up), &pid->numbers[level]))
+		return 0;
+	return (__u32)up.nr;
+}
+
 /* Forks of a traced process join the tracked set here, in the kernel, so that a child that
  * runs for a millisecond is traced from its first instruction. Threads are not processes. */
 SEC("tp_btf/sched_process_fork")
@@ -102,7 +120,7 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 	e->h.pid = ctgid;
 	e->h.tid = ctgid;
 	e->ppid = ptgid;
-	e->pad0 = 0;
+	e->vpid = task_vpid(child);
 	e->start_ns = BPF_CORE_READ(child, start_boottime);
 	bpf_ringbuf_submit(e, rb_flags());
 	return 0;

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "tt_abi.h"
+
 #define CGROUP_ID_LEN  64 /* a container id: 64 lowercase hex digits */
 #define CGROUP_UID_LEN 36 /* a pod uid: 8-4-4-4-12 hex digits and dashes */
 
@@ -27,5 +29,30 @@ struct cgroup_info {
  * empty). Linear in len; anything may be in the text.
  */
 int cgroup_parse(const char *text, size_t len, struct cgroup_info *ci);
+
+/* What the kubelet told the runtime about a container: annotations of its OCI config. */
+struct cgroup_k8s {
+	char pod_name[TT_IDENT_POD_LEN];
+	char pod_namespace[TT_IDENT_NAME_LEN];
+	char container_name[TT_IDENT_NAME_LEN];
+	char pod_uid[CGROUP_UID_LEN + 1];
+};
+
+/*
+ * Fills k from the text of an OCI runtime config (config.json of a containerd task bundle or a
+ * CRI-O container, len bytes): the annotations containerd's CRI plugin sets
+ * (io.kubernetes.cri.sandbox-name, -namespace, -uid, io.kubernetes.cri.container-name) or CRI-O
+ * and dockershim set (io.kubernetes.pod.name, .namespace, .uid, io.kubernetes.container.name),
+ * each cleaned as cgroup_clean_name() does. 1 when a pod name or namespace was found, 0 when
+ * not (k empty), -EBADMSG when the text is no JSON object, -ENOMEM.
+ */
+int cgroup_oci_parse(const char *json, size_t len, struct cgroup_k8s *k);
+
+/*
+ * A name from a source anybody may write (an environment variable, an annotation) as an
+ * attribute value: at most size - 1 bytes of src[0..len) without control characters, cut at a
+ * UTF-8 character boundary, NUL-terminated. Returns the length kept.
+ */
+size_t cgroup_clean_name(char *dst, size_t size, const char *src, size_t len);
 
 #endif

@@ -92,6 +92,13 @@ int linker__add_existing(struct linker *l, uint32_t pid, uint32_t ppid, uint64_t
 			 uint64_t attach_ns, const char *exe_path, const char *args,
 			 size_t args_len);
 
+/*
+ * Where process id->h.pid runs (TT_REC_IDENT): container, pod, vpid, service name, for its
+ * resource from now on (and its forks'). -ENOENT when the process is not in the table or
+ * another process now holds its pid.
+ */
+int linker__ident(struct linker *l, const struct tt_ident *id);
+
 struct mcp_call;
 
 /*

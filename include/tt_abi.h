@@ -41,7 +41,8 @@ enum tt_rec_type {
 	TT_REC_TLS_HELLO = 10, /* struct tt_tls_hello: a socket's first write is a ClientHello */
 	TT_REC_TLS_CLOSE = 11, /* struct tt_tls_close: end of such a socket, with byte counts */
 	TT_REC_AEAD_BIND =
-		12, /* struct tt_aead_bind: sealed plaintext of a thread meets its socket */
+		12,	   /* struct tt_aead_bind: sealed plaintext of a thread meets its socket */
+	TT_REC_IDENT = 13, /* struct tt_ident: where a process runs (user space made it) */
 	TT_REC_MAX,
 };
 
@@ -109,7 +110,11 @@ struct tt_data {
 struct tt_fork {
 	struct tt_hdr h; /* h.pid = child tgid, h.tid = child pid */
 	__u32 ppid;	 /* parent tgid */
-	__u32 pad0;
+	/*
+	 * The child's pid in its own pid namespace (0: unknown, as in older captures: it was
+	 * padding, so the ABI version stands). A fork that never execs has no TT_REC_IDENT.
+	 */
+	__u32 vpid;
 	__u64 start_ns; /* child start time (boot ns): with pid, the process identity */
 };
 
@@ -231,6 +236,34 @@ struct tt_aead_bind {
 	__u32 pad0;
 	__u64 base; /* write-direction position of the first pending byte */
 	__u64 len;  /* pending bytes sealed since the thread's previous bind */
+};
+
+/*
+ * Who a process is beyond its executable, read by user space (src/procid.c) from /proc when it
+ * execs or is found running, and sent down the same path as the kernel's records so that a
+ * capture replays to the same resource attributes without /proc: its container and pod (from
+ * its cgroup and the runtime's OCI config), its pid in its own pid namespace, and the service
+ * name it was given (OTEL_SERVICE_NAME, nothing else of its environment). Every text is
+ * NUL-terminated within its field ("" when unknown). A forked process that never execs keeps
+ * its parent's (the linker copies it at fork); its vpid is in its tt_fork.
+ */
+#define TT_IDENT_ID_LEN	  72  /* container id: 64 hex digits, NUL */
+#define TT_IDENT_NAME_LEN 64  /* k8s namespace and container names: DNS labels, 63 */
+#define TT_IDENT_POD_LEN  256 /* pod name: a DNS subdomain, 253 */
+#define TT_IDENT_SVC_LEN  128 /* service.name kept: longer values are cut */
+
+struct tt_ident {
+	struct tt_hdr h; /* h.pid = h.tid = the process (tgid) */
+	__u64 start_ns;	 /* the process's start, as its exec record (or /proc) has it */
+	__u32 vpid;	 /* its pid in its own pid namespace (last of NSpid), 0: unknown */
+	__u32 flags;	 /* 0 */
+	char container_id[TT_IDENT_ID_LEN];
+	char runtime[16]; /* container.runtime.name: docker, containerd, cri-o, podman */
+	char pod_uid[40]; /* k8s.pod.uid, dashed */
+	char pod_name[TT_IDENT_POD_LEN];
+	char pod_namespace[TT_IDENT_NAME_LEN];
+	char container_name[TT_IDENT_NAME_LEN]; /* k8s.container.name */
+	char service_name[TT_IDENT_SVC_LEN];	/* OTEL_SERVICE_NAME, cleaned */
 };
 
 /* Index in the per-CPU "stats" array. */

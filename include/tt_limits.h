@@ -65,6 +65,14 @@
 #define TT_MAX_TOOL_VALUE	4096			/* bytes of one of them */
 #define TT_MAX_EXPORT_QUEUE	(64u * 1024 * 1024)	/* bytes waiting for the exporter */
 
+/* Process identity (procid.c): what is read of /proc and of the runtime's state, per process. */
+#define TT_MAX_CGROUP_TEXT	(16u * 1024)		/* /proc/PID/cgroup read */
+#define TT_MAX_STATUS_TEXT	(16u * 1024)		/* /proc/PID/status read (NSpid) */
+#define TT_MAX_ENVIRON		(64u * 1024)		/* /proc/PID/environ read: an
+							 * OTEL_SERVICE_NAME beyond is not seen */
+#define TT_MAX_OCI_CONFIG	(4u * 1024 * 1024)	/* a container's OCI config.json */
+#define TT_MAX_IDENT_CACHE	1024			/* containers whose annotations are kept */
+
 /* Export (otlp_json, otlp_pb, export, tree_view). */
 #define TT_MAX_EXPORT_BATCH	512			/* spans per TracesData line / HTTP request */
 #define TT_MAX_EXPORT_BODY	(16u * 1024 * 1024)	/* one encoded batch (OTLP says < 64 MiB) */

@@ -7,8 +7,11 @@
  * `kubepods-<qos>-pod<uid with underscores>.slice` or `pod<uid>`. The innermost scope wins (a
  * container started inside another is the inner one).
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "cgroup.h"
 
@@ -168,4 +171,91 @@ int cgroup_parse(const char *text, size_t len, struct cgroup_info *ci)
 		p = nl < end ? nl + 1 : end;
 	}
 	return v1_found;
+}
+
+/* Bytes of the UTF-8 character lead byte c starts (1 for anything else). */
+static size_t utf8_len(unsigned char c)
+{
+	return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
+
+size_t cgroup_clean_name(char *dst, size_t size, const char *src, size_t len)
+{
+	size_t i, n = 0, start = 0;
+	unsigned char c;
+
+	if (!size)
+		return 0;
+	for (i = 0; i < len && n + 1 < size; i++) {
+		c = (unsigned char)src[i];
+		if (c < 0x20 || c == 0x7f)
+			continue;
+		if (c < 0x80 || c >= 0xc0)
+			start = n; /* a character starts here */
+		dst[n++] = (char)c;
+	}
+	/* cut short: a character whose last bytes did not fit goes */
+	if (i < len && n && ((unsigned char)dst[n - 1] & 0x80) &&
+	    n - start < utf8_len((unsigned char)dst[start]))
+		n = start;
+	dst[n] = '\0';
+	return n;
+}
+
+/* The first of keys whose annotation is a non-empty string, NULL if none. */
+static const char *first_string(const cJSON *ann, const char *const *keys)
+{
+	const cJSON *v;
+
+	for (; *keys; keys++) {
+		v = cJSON_GetObjectItemCaseSensitive(ann, *keys);
+		if (cJSON_IsString(v) && v->valuestring[0])
+			return v->valuestring;
+	}
+	return NULL;
+}
+
+/* That annotation, cleaned, into out: false when none (or nothing of it is left). */
+static bool annotation(const cJSON *ann, const char *const *keys, char *out, size_t size)
+{
+	const char *v = first_string(ann, keys);
+
+	return v && cgroup_clean_name(out, size, v, strlen(v));
+}
+
+int cgroup_oci_parse(const char *json, size_t len, struct cgroup_k8s *k)
+{
+	static const char *const pod[] = { "io.kubernetes.cri.sandbox-name",
+					   "io.kubernetes.pod.name", NULL };
+	static const char *const ns[] = { "io.kubernetes.cri.sandbox-namespace",
+					  "io.kubernetes.pod.namespace", NULL };
+	static const char *const ctr[] = { "io.kubernetes.cri.container-name",
+					   "io.kubernetes.container.name", NULL };
+	static const char *const uid[] = { "io.kubernetes.cri.sandbox-uid", "io.kubernetes.pod.uid",
+					   NULL };
+	const cJSON *ann;
+	const char *v;
+	cJSON *doc;
+	bool found;
+
+	memset(k, 0, sizeof(*k));
+	doc = cJSON_ParseWithLength(json, len);
+	if (!doc)
+		return -EBADMSG;
+	if (!cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		return -EBADMSG;
+	}
+	ann = cJSON_GetObjectItemCaseSensitive(doc, "annotations");
+	found = annotation(ann, pod, k->pod_name, sizeof(k->pod_name));
+	found = annotation(ann, ns, k->pod_namespace, sizeof(k->pod_namespace)) || found;
+	annotation(ann, ctr, k->container_name, sizeof(k->container_name));
+	/* a uid is kept only in its own shape: it joins the one the cgroup path gives */
+	v = first_string(ann, uid);
+	if (!v || strlen(v) != CGROUP_UID_LEN || !take_uid(v, k->pod_uid))
+		k->pod_uid[0] = '\0';
+	cJSON_Delete(doc);
+	if (!found)
+		memset(k, 0, sizeof(*k));
+	return found;
 }

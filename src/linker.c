@@ -41,6 +41,9 @@ static struct lproc *lproc_attach(struct linker *l, struct proc *p)
 	}
 	lp->trace->refs++;
 	lp->p = p;
+	/* a fork runs where its parent does until it execs (its vpid is its own) */
+	if (parent)
+		lp->ident = lident_get(parent->ident);
 	lp->span_start = p->start_ns;
 	span_new_span_id(lp->span_id);
 	p->priv = lp;
@@ -72,6 +75,7 @@ static void lproc_drop(struct proc *p, void *ctx)
 		lp->trace->lead = NULL;
 	ltrace_put(l, lp->trace);
 	resource__put(lp->res);
+	lident_put(lp->ident);
 	free(lp->agent_name);
 	free(lp->match_first);
 	free(lp->match_last);
@@ -267,7 +271,10 @@ int linker__fork(struct linker *l, const struct tt_fork *f)
 	if (f->h.tid && f->h.tid != f->h.pid)
 		return 0; /* a thread */
 	err = proctree__fork(l->pt, f->h.pid, f->ppid, f->start_ns, &p);
-	return proc_added(l, p, err);
+	err = proc_added(l, p, err);
+	if (!err && f->vpid)
+		((struct lproc *)p->priv)->vpid = f->vpid;
+	return err;
 }
 
 int linker__exec(struct linker *l, const struct tt_exec *e)
@@ -324,6 +331,16 @@ int linker__add_existing(struct linker *l, uint32_t pid, uint32_t ppid, uint64_t
 	if (attach_ns > lp->span_start)
 		lp->span_start = attach_ns;
 	return 0;
+}
+
+int linker__ident(struct linker *l, const struct tt_ident *id)
+{
+	struct lproc *lp = lproc_of(l, id->h.pid);
+
+	/* of the process it was read from: not one that got its pid since */
+	if (!lp || (id->start_ns && id->start_ns != lp->p->start_ns))
+		return -ENOENT;
+	return lident_set(lp, id);
 }
 
 /* The first LLM call makes a process an agent. */

@@ -170,8 +170,19 @@ struct lnet {
 	uint8_t http_version;
 };
 
+/*
+ * Where a process runs and the service name it was given (a TT_REC_IDENT record, cleaned):
+ * shared by the process and the children it forks, which run there too until they exec.
+ */
+struct lident {
+	int refs;
+	struct tt_ident rec;
+};
+
 struct lproc {
 	struct proc *p;
+	struct lident *ident; /* NULL: nothing known (a host process) */
+	uint32_t vpid;	      /* its pid in its own namespace (from its own record), 0 unknown */
 	struct ltrace *trace;
 	struct tt_resource *res; /* built on first use, rebuilt after exec / agent */
 	uint8_t span_id[8];
@@ -276,6 +287,12 @@ void ltrace_adopt(struct linker *l, struct lproc *lp, const struct ltp *tp);
 struct ltrace *ltrace_inbound(struct linker *l, struct lproc *lp, const struct ltp *tp);
 
 /* ---- linker_proc.c: processes and their spans ---- */
+
+/* lp's identity is now id's (NULL: none), its vpid vpid; its resource is rebuilt. */
+int lident_set(struct lproc *lp, const struct tt_ident *id);
+/* A reference to ident for a child of its process (NULL-safe). */
+struct lident *lident_get(struct lident *ident);
+void lident_put(struct lident *ident);
 
 struct lproc *lproc_of(struct linker *l, uint32_t pid);
 /* The executable name of p: its exe's base name, else argv[0]'s, else "unknown". */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "linker_internal.h"
 #include "proctree.h"
 #include "redact.h"
@@ -26,6 +27,83 @@ const char *lproc_exe_name(const struct proc *p)
 	return b[0] ? b : "unknown";
 }
 
+struct lident *lident_get(struct lident *ident)
+{
+	if (ident)
+		ident->refs++;
+	return ident;
+}
+
+void lident_put(struct lident *ident)
+{
+	if (ident && !--ident->refs)
+		free(ident);
+}
+
+/* Cleans a text of the record in place: a capture is anybody's bytes. True if any is left. */
+static bool clean(char *s, size_t size)
+{
+	return cgroup_clean_name(s, size, s, strnlen(s, size)) > 0;
+}
+
+int lident_set(struct lproc *lp, const struct tt_ident *id)
+{
+	struct lident *n = calloc(1, sizeof(*n));
+	struct tt_ident *r;
+	bool any = false;
+
+	if (!n)
+		return -ENOMEM;
+	n->refs = 1;
+	n->rec = *id;
+	r = &n->rec;
+	any |= clean(r->container_id, sizeof(r->container_id));
+	any |= clean(r->runtime, sizeof(r->runtime));
+	any |= clean(r->pod_uid, sizeof(r->pod_uid));
+	any |= clean(r->pod_name, sizeof(r->pod_name));
+	any |= clean(r->pod_namespace, sizeof(r->pod_namespace));
+	any |= clean(r->container_name, sizeof(r->container_name));
+	/* a name, not a credential someone put there */
+	if (clean(r->service_name, sizeof(r->service_name)) &&
+	    redact_has_secret(r->service_name, strlen(r->service_name)))
+		r->service_name[0] = '\0';
+	any |= r->service_name[0] != '\0';
+	lident_put(lp->ident);
+	lp->ident = any ? n : NULL;
+	if (!any)
+		free(n);
+	if (id->vpid) /* else the fork record's stands */
+		lp->vpid = id->vpid;
+	resource__put(lp->res);
+	lp->res = NULL;
+	return 0;
+}
+
+/* container.*, k8s.* and process.vpid: where the process runs, as far as it is known. */
+static int resource_where(struct lproc *lp, struct attr_list *a)
+{
+	const struct tt_ident *r = lp->ident ? &lp->ident->rec : NULL;
+	const struct {
+		const char *key, *val;
+	} f[] = {
+		{ "container.id", r ? r->container_id : "" },
+		{ "container.runtime.name", r ? r->runtime : "" },
+		{ "k8s.pod.uid", r ? r->pod_uid : "" },
+		{ "k8s.pod.name", r ? r->pod_name : "" },
+		{ "k8s.namespace.name", r ? r->pod_namespace : "" },
+		{ "k8s.container.name", r ? r->container_name : "" },
+	};
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (f[i].val[0])
+			err |= attrs_set_str(a, f[i].key, f[i].val);
+	if (lp->vpid && lp->vpid != lp->p->pid)
+		err |= attrs_set_int(a, "process.vpid", lp->vpid);
+	return err;
+}
+
 static int resource_fill(struct linker *l, struct lproc *lp, struct tt_resource *r)
 {
 	struct proc *p = lp->p;
@@ -33,6 +111,9 @@ static int resource_fill(struct linker *l, struct lproc *lp, struct tt_resource 
 	char **args;
 	int err = 0;
 
+	/* the process's own OTEL_SERVICE_NAME first: the tracer's names them all */
+	if (lp->ident && lp->ident->rec.service_name[0])
+		svc = lp->ident->rec.service_name;
 	if (!svc)
 		svc = lp->agent && lp->agent_name ? lp->agent_name : lproc_exe_name(p);
 	err |= attrs_set_str(&r->attrs, "service.name", svc);
@@ -52,6 +133,7 @@ static int resource_fill(struct linker *l, struct lproc *lp, struct tt_resource 
 	strv_free(args, p->argc);
 	if (l->host_name)
 		err |= attrs_set_str(&r->attrs, "host.name", l->host_name);
+	err |= resource_where(lp, &r->attrs);
 	return err ? -ENOMEM : 0;
 }
 

@@ -27,6 +27,7 @@
 #include "pipeline.h"
 #include "privs.h"
 #include "prober.h"
+#include "procid.h"
 #include "procscan.h"
 #include "rawfmt.h"
 #include "targets.h"
@@ -39,6 +40,7 @@ struct app {
 	struct tt_opts o;
 	struct loader *loader;
 	struct prober *prober; /* live: files to probe as processes come */
+	struct procid *ident;  /* live: where they run (TT_REC_IDENT records) */
 	struct events *events;
 	struct capfile_writer *rec;
 	struct pipeline *pipe;
@@ -88,9 +90,21 @@ static void emit_raw(struct app *a, const void *rec, size_t size)
 		a->out_errors++;
 }
 
+static void on_record(const void *rec, size_t size, void *ctx);
+
+/* Live: where a process that exec'd or was found running runs, as a record of its own. */
+static void identify(struct app *a, uint32_t pid, uint64_t start_ns, uint64_t ts_ns)
+{
+	struct tt_ident id;
+
+	if (a->ident && !procid__read(a->ident, (pid_t)pid, start_ns, ts_ns, &id))
+		on_record(&id, sizeof(id), a);
+}
+
 /*
  * The one path of every record, from the ring buffer or a replayed capture (events checked
- * it): recorded, printed raw, fed to the pipeline, and live, looked at for files to probe.
+ * it): recorded, printed raw, fed to the pipeline, and live, looked at for files to probe and
+ * (an exec) followed by the identity of its process, read while it runs.
  */
 static void on_record(const void *rec, size_t size, void *ctx)
 {
@@ -104,6 +118,8 @@ static void on_record(const void *rec, size_t size, void *ctx)
 	if (h->ts_ns > a->last_rec_ns)
 		a->last_rec_ns = h->ts_ns;
 	pipeline__record(a->pipe, rec, size);
+	if (h->type == TT_REC_EXEC)
+		identify(a, h->pid, ((const struct tt_exec *)rec)->start_ns, h->ts_ns);
 	if (a->prober)
 		prober__record(a->prober, rec);
 }
@@ -215,6 +231,7 @@ static void add_existing(struct app *a, pid_t pid)
 		return;
 	pipeline__add_existing(a->pipe, pi.pid, pi.ppid, pi.start_ns, a->clk.boot_ns, pi.exe,
 			       pi.args, pi.args_len);
+	identify(a, pi.pid, pi.start_ns, a->clk.boot_ns);
 }
 
 /* A process found running: known to the linker, its TLS libraries probed. */
@@ -513,7 +530,8 @@ static int setup_live(struct app *a)
 		tt_warn("main: the watchdog of processes held at exec did not start: %s",
 			strerror(-err));
 	a->prober = prober__new(a->loader, a->o.hold_timeout_ms);
-	if (!a->prober)
+	a->ident = procid__new(NULL);
+	if (!a->prober || !a->ident)
 		return -errno;
 	targets_system_libs(prober_file_cb, a->prober);
 	if (a->o.mode == TT_MODE_COMMAND)
@@ -693,6 +711,7 @@ cleanup:
 	pipeline__free(a.pipe);
 	events__free(a.events);
 	prober__free(a.prober);
+	procid__free(a.ident);
 	loader__free(a.loader);
 	holdwatch__stop(&a.watch);
 	if (a.out && a.out != stdout)

@@ -181,6 +181,9 @@ void pipeline__record(struct pipeline *p, const void *rec, size_t size)
 	case TT_REC_EXEC:
 		linker__exec(p->linker, rec);
 		break;
+	case TT_REC_IDENT:
+		linker__ident(p->linker, rec);
+		break;
 	case TT_REC_EXIT:
 		/* the process's last exchanges go to the linker before its span ends */
 		aead_hold__drop_pid(p->aead, h->pid);

@@ -75,7 +75,7 @@ static int put_fork(struct tt_buf *b, const void *rec)
 {
 	const struct tt_fork *f = rec;
 
-	return tt_buf_printf(b, ",\"ppid\":%u,\"start_ns\":%" PRIu64, f->ppid,
+	return tt_buf_printf(b, ",\"ppid\":%u,\"vpid\":%u,\"start_ns\":%" PRIu64, f->ppid, f->vpid,
 			     (uint64_t)f->start_ns);
 }
 
@@ -197,6 +197,36 @@ static int put_libopen(struct tt_buf *b, const void *rec)
 	return err ? err : jsonw_str(b, lo->path, lo->path_len);
 }
 
+/* Only the fields known: an identity names no more than it found. */
+static int put_ident(struct tt_buf *b, const void *rec)
+{
+	const struct tt_ident *id = rec;
+	const struct {
+		const char *key, *val;
+	} f[] = {
+		{ "container_id", id->container_id },
+		{ "runtime", id->runtime },
+		{ "pod_uid", id->pod_uid },
+		{ "pod_name", id->pod_name },
+		{ "pod_namespace", id->pod_namespace },
+		{ "container_name", id->container_name },
+		{ "service_name", id->service_name },
+	};
+	size_t i;
+	int err;
+
+	err = tt_buf_printf(b, ",\"start_ns\":%" PRIu64 ",\"vpid\":%u", (uint64_t)id->start_ns,
+			    id->vpid);
+	for (i = 0; !err && i < sizeof(f) / sizeof(f[0]); i++) {
+		if (!f[i].val[0])
+			continue;
+		err = tt_buf_printf(b, ",\"%s\":", f[i].key);
+		if (!err)
+			err = jsonw_str(b, f[i].val, strlen(f[i].val));
+	}
+	return err;
+}
+
 static int (*const put_type[TT_REC_MAX])(struct tt_buf *b, const void *rec) = {
 	[TT_REC_DATA] = put_data,	    [TT_REC_FORK] = put_fork,
 	[TT_REC_EXEC] = put_exec,	    [TT_REC_EXIT] = put_exit,
@@ -204,6 +234,7 @@ static int (*const put_type[TT_REC_MAX])(struct tt_buf *b, const void *rec) = {
 	[TT_REC_CONNECT] = put_connect,	    [TT_REC_LIBOPEN] = put_libopen,
 	[TT_REC_SOCK] = put_sock,	    [TT_REC_TLS_HELLO] = put_tls_hello,
 	[TT_REC_TLS_CLOSE] = put_tls_close, [TT_REC_AEAD_BIND] = put_aead_bind,
+	[TT_REC_IDENT] = put_ident,
 };
 
 int rawfmt_record(struct tt_buf *b, const void *rec, size_t size, const struct rawfmt_clock *clk)

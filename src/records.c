@@ -2,6 +2,7 @@
 /* records.c: validation of tt_abi.h records, and the text of their addresses. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -20,7 +21,31 @@ static const size_t rec_min[TT_REC_MAX] = {
 	[TT_REC_TLS_HELLO] = sizeof(struct tt_tls_hello),
 	[TT_REC_TLS_CLOSE] = sizeof(struct tt_tls_close),
 	[TT_REC_AEAD_BIND] = sizeof(struct tt_aead_bind),
+	[TT_REC_IDENT] = sizeof(struct tt_ident),
 };
+
+/* Every text of an identity ends within its field: readers use them as C strings. */
+static bool ident_ok(const struct tt_ident *id)
+{
+	const struct {
+		const char *s;
+		size_t n;
+	} f[] = {
+		{ id->container_id, sizeof(id->container_id) },
+		{ id->runtime, sizeof(id->runtime) },
+		{ id->pod_uid, sizeof(id->pod_uid) },
+		{ id->pod_name, sizeof(id->pod_name) },
+		{ id->pod_namespace, sizeof(id->pod_namespace) },
+		{ id->container_name, sizeof(id->container_name) },
+		{ id->service_name, sizeof(id->service_name) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (!memchr(f[i].s, '\0', f[i].n))
+			return false;
+	return true;
+}
 
 int tt_rec_validate(const void *rec, size_t size)
 {
@@ -54,6 +79,9 @@ int tt_rec_validate(const void *rec, size_t size)
 		memcpy(&t, rec, sizeof(t));
 		if (t.len > TT_HELLO_MAX || sizeof(t) + t.len > h.size)
 			return -EBADMSG;
+	} else if (h.type == TT_REC_IDENT) {
+		if (!ident_ok(rec))
+			return -EBADMSG;
 	}
 	return h.type;
 }
@@ -67,6 +95,7 @@ const char *tt_rec_type_name(int type)
 		[TT_REC_CONNECT] = "connect",	  [TT_REC_LIBOPEN] = "libopen",
 		[TT_REC_SOCK] = "sock",		  [TT_REC_TLS_HELLO] = "tls_hello",
 		[TT_REC_TLS_CLOSE] = "tls_close", [TT_REC_AEAD_BIND] = "aead_bind",
+		[TT_REC_IDENT] = "ident",
 	};
 
 	if (type <= 0 || type >= TT_REC_MAX)

@@ -112,6 +112,7 @@ loader_pid:5
 main:5
 prober:5
 prober_work:5
+procid:5
 procscan:5
 targets:5
 targets_cache:5

@@ -32,7 +32,7 @@ static const struct layout layouts[] = {
 	    F(tt_data, len), F(tt_data, dir), F(tt_data, flags), F(tt_data, src),
 	    F(tt_data, pad0), F(tt_data, fd), F(tt_data, data) } },
 	{ "tt_fork", sizeof(struct tt_fork),
-	  { F(tt_fork, h), F(tt_fork, ppid), F(tt_fork, pad0), F(tt_fork, start_ns) } },
+	  { F(tt_fork, h), F(tt_fork, ppid), F(tt_fork, vpid), F(tt_fork, start_ns) } },
 	{ "tt_exec", sizeof(struct tt_exec),
 	  { F(tt_exec, h), F(tt_exec, ppid), F(tt_exec, old_pid), F(tt_exec, start_ns),
 	    F(tt_exec, ino), F(tt_exec, dev), F(tt_exec, path_len), F(tt_exec, args_len),

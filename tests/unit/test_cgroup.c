@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* test_cgroup.c: container.id, runtime and k8s.pod.uid from /proc/PID/cgroup texts. */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cgroup.h"
@@ -92,4 +94,68 @@ void test_cgroup_bounds(void)
 	}
 	ASSERT_STREQ(ci.container_id, ID, "whole");
 	ASSERT_STREQ(ci.pod_uid, UID, "whole: the pod");
+}
+
+#define OCI_CONTAINERD "oci/run/containerd/io.containerd.runtime.v2.task/k8s.io/" ID "/config.json"
+#define OCI_CRIO       "oci/var/run/containers/storage/overlay-containers/" ID2 "/userdata/config.json"
+
+static void oci_check(const char *rel, const char *pod, const char *ns, const char *ctr,
+		      const char *uid)
+{
+	struct cgroup_k8s k;
+	unsigned char *text;
+	size_t len;
+
+	test__start_subtest(rel);
+	text = test__read_fixture(rel, &len);
+	if (!ASSERT_OK_PTR(text, "fixture"))
+		return;
+	ASSERT_EQ(cgroup_oci_parse((const char *)text, len, &k), 1, "found");
+	ASSERT_STREQ(k.pod_name, pod, "k8s.pod.name");
+	ASSERT_STREQ(k.pod_namespace, ns, "k8s.namespace.name");
+	ASSERT_STREQ(k.container_name, ctr, "k8s.container.name");
+	ASSERT_STREQ(k.pod_uid, uid, "k8s.pod.uid");
+	free(text);
+}
+
+void test_cgroup_oci(void)
+{
+	struct cgroup_k8s k;
+	static const char long_uid[] =
+		"{\"annotations\":{\"io.kubernetes.pod.name\":\"p\","
+		"\"io.kubernetes.pod.uid\":\"" UID "0\"}}";
+	static const char ctl[] =
+		"{\"annotations\":{\"io.kubernetes.pod.name\":\"p\\u0001od\\n\","
+		"\"io.kubernetes.pod.namespace\":5}}";
+
+	oci_check(OCI_CONTAINERD, "agent-7d9f8c6b5-x2x9q", "ai-agents", "agent", UID);
+	oci_check(OCI_CRIO, "coder-0", "default", "coder", "2b6c3d4e-1f20-4a3b-9c8d-7e6f5a4b3c2d");
+	ASSERT_EQ(cgroup_oci_parse("{\"annotations\":{}}", 18, &k), 0, "no annotations");
+	ASSERT_STREQ(k.container_name, "", "none: empty");
+	ASSERT_EQ(cgroup_oci_parse("[1]", 3, &k), -EBADMSG, "not an object");
+	ASSERT_EQ(cgroup_oci_parse("{\"a\":", 5, &k), -EBADMSG, "cut");
+	ASSERT_EQ(cgroup_oci_parse(long_uid, strlen(long_uid), &k), 1, "long uid");
+	ASSERT_STREQ(k.pod_uid, "", "a uid one digit too long is none");
+	ASSERT_EQ(cgroup_oci_parse(ctl, strlen(ctl), &k), 1, "control characters");
+	ASSERT_STREQ(k.pod_name, "pod", "control characters dropped");
+	ASSERT_STREQ(k.pod_namespace, "", "a number is no name");
+}
+
+void test_cgroup_clean_name(void)
+{
+	char out[8];
+
+	ASSERT_EQ(cgroup_clean_name(out, sizeof(out), "svc", 3), 3, "plain");
+	ASSERT_STREQ(out, "svc", "plain");
+	ASSERT_EQ(cgroup_clean_name(out, sizeof(out), "a\x1b[2Jb\x7f", 7), 5, "controls");
+	ASSERT_STREQ(out, "a[2Jb", "controls dropped");
+	ASSERT_EQ(cgroup_clean_name(out, sizeof(out), "abcdefghij", 10), 7, "cut");
+	ASSERT_STREQ(out, "abcdefg", "cut to the room");
+	/* "abcde" then e-acute (2 bytes) fits 7; then the euro sign (3 bytes) does not */
+	ASSERT_EQ(cgroup_clean_name(out, sizeof(out), "abcde\xc3\xa9x", 8), 7, "whole character");
+	ASSERT_STREQ(out, "abcde\xc3\xa9", "a whole character kept");
+	ASSERT_EQ(cgroup_clean_name(out, sizeof(out), "abcdef\xe2\x82\xac", 9), 6, "cut character");
+	ASSERT_STREQ(out, "abcdef", "no half character");
+	ASSERT_EQ(cgroup_clean_name(out, sizeof(out), "ab\0cd", 5), 4, "NUL is a control");
+	ASSERT_EQ(cgroup_clean_name(out, 0, "ab", 2), 0, "no room");
 }

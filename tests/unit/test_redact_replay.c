@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "capfile.h"
+#include "capture_test.h"
 #include "jsonl_fmt.h"
 #include "otlp_json.h"
 #include "pipeline.h"
@@ -123,18 +124,6 @@ static void on_call(const struct genai_call *c, void *ctx)
 	tt_buf_addc(&o->lines, '\n');
 }
 
-static void hdr(struct tt_hdr *h, uint16_t type, size_t size, uint32_t pid, uint64_t ts)
-{
-	memset(h, 0, sizeof(*h));
-	h->type = type;
-	h->abi = TT_ABI_VERSION;
-	h->size = (uint32_t)size;
-	h->pid = pid;
-	h->tid = pid;
-	h->ts_ns = ts;
-	snprintf(h->comm, sizeof(h->comm), "p%u", pid);
-}
-
 static void put_proc(struct capfile_writer *w, uint32_t pid, uint32_t ppid, uint64_t ts,
 		     const char *args)
 {
@@ -142,13 +131,13 @@ static void put_proc(struct capfile_writer *w, uint32_t pid, uint32_t ppid, uint
 	struct tt_fork f;
 	size_t n = strlen(args), i;
 
-	hdr(&f.h, TT_REC_FORK, sizeof(f), pid, ts);
+	cap_hdr(&f.h, TT_REC_FORK, sizeof(f), pid, ts);
 	f.ppid = ppid;
-	f.pad0 = 0;
+	f.vpid = 0;
 	f.start_ns = ts;
 	capfile_writer__write(w, &f, sizeof(f));
 	memset(&e, 0, sizeof(e));
-	hdr(&e.h, TT_REC_EXEC, sizeof(e), pid, ts + 10);
+	cap_hdr(&e.h, TT_REC_EXEC, sizeof(e), pid, ts + 10);
 	e.ppid = ppid;
 	e.old_pid = pid;
 	e.start_ns = ts;
@@ -163,26 +152,6 @@ static void put_proc(struct capfile_writer *w, uint32_t pid, uint32_t ppid, uint
 	capfile_writer__write(w, &e, sizeof(e));
 }
 
-static void put_data(struct capfile_writer *w, uint32_t pid, uint64_t conn, uint64_t ts,
-		     uint8_t dir, uint64_t pos, const char *bytes)
-{
-	size_t n = strlen(bytes), size = sizeof(struct tt_data) + n;
-	struct tt_data *d = calloc(1, size);
-
-	hdr(&d->h, TT_REC_DATA, size, pid, ts);
-	d->conn = conn;
-	d->pos = pos;
-	d->call_len = (uint32_t)n;
-	d->len = (uint32_t)n;
-	d->dir = dir;
-	d->flags = TT_DF_FIRST | TT_DF_LAST;
-	d->src = TT_SRC_SSL;
-	d->fd = -1;
-	memcpy(d->data, bytes, n);
-	capfile_writer__write(w, d, size);
-	free(d);
-}
-
 /* One HTTP exchange on a new connection of pid: request head + body, response. */
 static void put_call(struct capfile_writer *w, uint32_t pid, uint64_t conn, uint64_t ts,
 		     const char *head, const char *body, const char *resp_head, const char *resp)
@@ -192,8 +161,8 @@ static void put_call(struct capfile_writer *w, uint32_t pid, uint64_t conn, uint
 	if (asprintf(&req, "%sContent-Length: %zu\r\n\r\n%s", head, strlen(body), body) < 0 ||
 	    asprintf(&rsp, "%sContent-Length: %zu\r\n\r\n%s", resp_head, strlen(resp), resp) < 0)
 		return;
-	put_data(w, pid, conn, ts, TT_DIR_WRITE, 0, req);
-	put_data(w, pid, conn, ts + 1000, TT_DIR_READ, 0, rsp);
+	cap_data(w, pid, conn, ts, TT_DIR_WRITE, 0, req);
+	cap_data(w, pid, conn, ts + 1000, TT_DIR_READ, 0, rsp);
 	free(req);
 	free(rsp);
 }
@@ -230,7 +199,7 @@ static void write_capture(const char *path)
 	for (i = 0; i < sizeof(argvs) / sizeof(argvs[0]); i++) {
 		struct tt_exit x;
 
-		hdr(&x.h, TT_REC_EXIT, sizeof(x), 200 + (uint32_t)i, ts + 50000);
+		cap_hdr(&x.h, TT_REC_EXIT, sizeof(x), 200 + (uint32_t)i, ts + 50000);
 		x.ppid = 100;
 		x.exit_code = 0;
 		x.start_ns = 1000000 + 1000 * (i + 1);
@@ -243,15 +212,7 @@ static void write_capture(const char *path)
 static void replay(const char *path, bool content, struct out *o)
 {
 	struct pipeline_opts po = { 0 };
-	struct capfile_header h;
-	struct capfile_reader *r = capfile_reader__open(path, &h);
-	struct pipeline *p;
-	const void *rec;
-	size_t size;
-	uint64_t last = 0;
 
-	if (!ASSERT_OK_PTR(r, "reader"))
-		return;
 	po.linker.single_trace = true;
 	po.linker.capture_content = content;
 	po.provider.capture_content = content;
@@ -260,18 +221,7 @@ static void replay(const char *path, bool content, struct out *o)
 	po.on_exchange = on_exchange;
 	po.on_call = on_call;
 	po.tap_ctx = o;
-	p = pipeline__new(&po);
-	if (ASSERT_OK_PTR(p, "pipeline")) {
-		while (capfile_reader__next(r, &rec, &size) > 0) {
-			if (tt_rec_validate(rec, size) < 1)
-				continue;
-			last = ((const struct tt_hdr *)rec)->ts_ns;
-			pipeline__record(p, rec, size);
-		}
-		pipeline__finish(p, last + 1000000000ull);
-		pipeline__free(p);
-	}
-	capfile_reader__close(r);
+	cap_replay(path, &po);
 }
 
 /* "Sx01pw" and the like: every secret value of the table, none may leave. */

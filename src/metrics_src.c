@@ -13,13 +13,15 @@ static void from_pipeline(struct pipeline *p, struct tt_metrics *m)
 {
 	struct pipeline_stats ps;
 	const struct conn_stats *c;
+	uint64_t gone;
 
 	pipeline__stats(p, &ps);
 	c = ps.conn;
 	m->exchanges = ps.exchanges;
 	m->llm_calls = ps.llm_calls;
 	m->gaps = c->gaps;
-	m->conns_open = c->conns_opened - c->conns_closed - c->conns_evicted - c->conns_expired;
+	gone = c->conns_closed + c->conns_evicted + c->conns_expired;
+	m->conns_open = c->conns_opened > gone ? c->conns_opened - gone : 0;
 	m->mem_drops = ps.mem->drops;
 	m->mem_dropped_bytes = ps.mem->dropped_bytes;
 	m->mem_used = ps.mem->used;

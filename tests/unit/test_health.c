@@ -1,15 +1,30 @@
 // SPDX-License-Identifier: MIT
-/* test_health.c: the health server's request parser, verdict and responses (no sockets). */
+/* test_health.c: the health server's request parser, verdict and responses; its thread. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "health.h"
 #include "health_http.h"
 #include "test.h"
 #include "tt_parse.h"
 
 #define SEC 1000000000ull
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+}
 
 /* Parses the n bytes of s from a guarded copy: what the parser returned. */
 static int parse(const char *s, size_t n, struct health_req *r, char *path, size_t plen)
@@ -229,4 +244,75 @@ void test_health_respond(void)
 		  "metrics type");
 	ASSERT_OK_PTR(strstr(out, "\r\n\r\n# HELP tracetree_build_info "), "metrics body");
 	ASSERT_OK_PTR(strstr(out, "\ntracetree_build_info{version=\"0.1.0\"} 1\n"), "version");
+}
+
+/* One request over a socket to the server on port: the whole response, NUL-ended. */
+static bool exchange(int port, const char *req, char *out, size_t cap)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { .tv_sec = 60 };
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (!ASSERT_GE(fd, 0, "socket"))
+		return false;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (!ASSERT_OK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), "connect") ||
+	    !ASSERT_EQ(write(fd, req, strlen(req)), (ssize_t)strlen(req), "send")) {
+		close(fd);
+		return false;
+	}
+	while (len + 1 < cap && (n = read(fd, out + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(fd);
+	return true;
+}
+
+/*
+ * The server thread over loopback: what it answers, beside more idle connections than it takes
+ * at once (the oldest are closed for the new ones); a port in use is a clear error.
+ */
+void test_health_server(void)
+{
+	struct tt_metrics m = { .attached = true, .version = "t" };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int idle[TT_HEALTH_MAX_CLIENTS + 4], i, port;
+	struct health *h, *h2;
+	char out[65536], err[256], addr[64];
+
+	h = health__new("127.0.0.1:0", NULL, err, sizeof(err));
+	if (!ASSERT_OK_PTR(h, err))
+		return;
+	port = health__port(h);
+	ASSERT_TRUE(port > 0, "port chosen");
+	if (exchange(port, "GET /healthz HTTP/1.1\r\n\r\n", out, sizeof(out)))
+		ASSERT_OK_PTR(strstr(out, "\r\n\r\nprobes: not attached yet\n"),
+			      "before publishing");
+	health__publish(h, &m, mono_now());
+	if (exchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof(out)))
+		ASSERT_STREQ(strstr(out, "\r\n\r\n"), "\r\n\r\nok\n", "healthy");
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < TT_HEALTH_MAX_CLIENTS + 4; i++) {
+		idle[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		connect(idle[i], (struct sockaddr *)&sa, sizeof(sa));
+	}
+	if (exchange(port, "GET /metrics HTTP/1.1\r\n\r\n", out, sizeof(out)))
+		ASSERT_OK_PTR(strstr(out, "\ntracetree_build_info{version=\"t\"} 1\n"),
+			      "metrics beside idle clients");
+	for (i = 0; i < TT_HEALTH_MAX_CLIENTS + 4; i++)
+		close(idle[i]);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	h2 = health__new(addr, NULL, err, sizeof(err));
+	ASSERT_NULL(h2, "second listener");
+	snprintf(out, sizeof(out), "cannot listen on %s: Address already in use", addr);
+	ASSERT_STREQ(err, out, "bind error");
+	ASSERT_NULL(health__new("9464", NULL, err, sizeof(err)), "no port");
+	ASSERT_STREQ(err, "invalid --health-addr '9464' (HOST:PORT)", "address error");
+	health__free(h2);
+	health__free(h);
 }

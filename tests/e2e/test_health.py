@@ -31,12 +31,13 @@ def curl_chat(url):
 AGENT = """
 import json, os, ssl, sys, time, urllib.request
 req = urllib.request.Request(sys.argv[1] + "/v1/chat/completions", data=%r.encode(),
-    headers={"Content-Type": "application/json",
+    headers={"Content-Type": "application/json", "Authorization": "Bearer " + KEY,
              "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"})
 urllib.request.urlopen(req, context=ssl._create_unverified_context()).read()
 while not os.path.exists(sys.argv[2]):
     time.sleep(0.1)
-""" % CHAT
+""".replace("KEY", repr("sk-proj-" + "tT9" * 16)) % CHAT
+SECRET = "sk-proj-" + "tT9" * 16
 
 
 def start(w, args, cmd):
@@ -50,7 +51,7 @@ def start(w, args, cmd):
                          ["--"] + cmd, stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.time() + 120
     while time.time() < deadline:
-        m = re.search(r"health: listening on 127\.0\.0\.1:0 \(port (\d+)\)", open(errf).read())
+        m = re.search(r"listening on 127\.0\.0\.1:0 \(port (\d+)\)", open(errf).read())
         if m:
             return p, int(m.group(1)), errf
         if p.poll() is not None:
@@ -142,13 +143,29 @@ def settled_metrics(port, out, want_llm, timeout=60):
     raise TestFailure("metrics never settled: %s" % (last,))
 
 
+def check_json_log(path):
+    """--log-format json: every stderr line one object (time in UTC with ms, level, msg), the
+    agent's key in none."""
+    text = open(path).read()
+    check(SECRET not in text, "no key logged")
+    lines = [json.loads(line) for line in text.splitlines()]
+    for o in lines:
+        check(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", o["time"]), "time: %s" % o)
+        check(o["level"] in ("error", "warning", "info", "debug") and o["msg"], "line: %s" % o)
+        check(set(o) <= {"time", "level", "module", "msg"}, "fields: %s" % o)
+    check(any(o.get("module") == "main" and o["msg"].startswith("probes attached to ")
+              for o in lines), "the attach line: %s" % lines[:8])
+
+
 def test_scrape():
     """/healthz is 200 "ok" while tracing; /metrics parses and says what happened: one LLM
-    call over OpenSSL, the spans the -o file holds, records and probed files."""
+    call over OpenSSL, the spans the -o file holds, records and probed files. The log is JSON
+    lines (--log-format json)."""
     w = Workdir()
     fake = FakeLLM(w)
     out, stop = w.file("otlp.jsonl"), w.file("stop")
-    p, port, errf = start(w, ["-o", out, "--format", "none"], [PY, "-c", AGENT, fake.url, stop])
+    p, port, errf = start(w, ["-o", out, "--format", "none", "--log-format", "json"],
+                          [PY, "-c", AGENT, fake.url, stop])
     try:
         deadline = time.time() + 60
         while True:
@@ -188,6 +205,7 @@ def test_scrape():
         rc = p.wait(timeout=120)
         fake.stop()
     eq(rc, 0, "tracer exit (stderr: %s)" % open(errf).read()[-1500:])
+    check_json_log(errf)
 
 
 def test_idle_clients():

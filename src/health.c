@@ -42,6 +42,7 @@ struct health {
 	int port;
 	pthread_t thread;
 	bool started;
+	uint64_t accept_after_ns; /* accept failed (out of fds): the listener rests until then */
 	void (*thread_init)(void);
 	pthread_mutex_t mu;
 	struct health_state st; /* under mu */
@@ -165,6 +166,9 @@ static void accept_clients(struct health *h)
 
 	for (i = 0; i < TT_HEALTH_MAX_CLIENTS; i++) {
 		fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/* out of fds, the pending connection stays readable: rest, do not spin on it */
+		if (fd < 0 && errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			h->accept_after_ns = mono_ns() + 100000000ull;
 		if (fd < 0)
 			return;
 		c = client_slot(h);
@@ -178,12 +182,17 @@ static void accept_clients(struct health *h)
 	}
 }
 
-/* Closes the clients past their deadline; the poll timeout until the next one (ms). */
+/*
+ * Closes the clients past their deadline; the poll timeout (ms) until the next one, or the end
+ * of the listener's rest.
+ */
 static int expire_clients(struct health *h)
 {
 	uint64_t now = mono_ns(), next = now + 1000000000ull;
 	int i;
 
+	if (h->accept_after_ns > now)
+		next = h->accept_after_ns;
 	for (i = 0; i < TT_HEALTH_MAX_CLIENTS; i++) {
 		struct health_client *c = &h->cl[i];
 
@@ -209,7 +218,8 @@ static void *health_main(void *arg)
 	for (;;) {
 		timeout = expire_clients(h);
 		pf[0] = (struct pollfd){ .fd = h->wake, .events = POLLIN };
-		pf[1] = (struct pollfd){ .fd = h->lfd, .events = POLLIN };
+		pf[1] = (struct pollfd){ .fd = mono_ns() >= h->accept_after_ns ? h->lfd : -1,
+					 .events = POLLIN };
 		for (i = 0, n = 2; i < TT_HEALTH_MAX_CLIENTS; i++) {
 			if (h->cl[i].st == CL_FREE)
 				continue;

@@ -271,8 +271,11 @@ static int split_addr(const char *addr, char *host, size_t hlen, char *port, siz
 	return 0;
 }
 
-/* A listening socket on the first address of host:port that takes one: fd or -errno. */
-static int listen_on(const char *host, const char *port, int *out_port)
+/*
+ * A listening socket on the first address of host:port that takes one: fd or -errno (*why:
+ * the resolver's words when it is the one that failed).
+ */
+static int listen_on(const char *host, const char *port, int *out_port, const char **why)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
@@ -285,8 +288,10 @@ static int listen_on(const char *host, const char *port, int *out_port)
 	int fd = -1, err, one = 1;
 
 	err = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-	if (err)
+	if (err) {
+		*why = err == EAI_SYSTEM ? NULL : gai_strerror(err);
 		return err == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
+	}
 	err = -EADDRNOTAVAIL;
 	for (ai = res; ai && fd < 0; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -328,6 +333,7 @@ static int health_start(struct health *h)
 struct health *health__new(const char *addr, void (*thread_init)(void), char *err, size_t errlen)
 {
 	char host[256], port[16];
+	const char *why = NULL;
 	struct health *h;
 	int i, ret;
 
@@ -346,14 +352,14 @@ struct health *health__new(const char *addr, void (*thread_init)(void), char *er
 	h->wake = -1;
 	for (i = 0; i < TT_HEALTH_MAX_CLIENTS; i++)
 		h->cl[i].fd = -1;
-	h->lfd = listen_on(host, port, &h->port);
+	h->lfd = listen_on(host, port, &h->port, &why);
 	ret = h->lfd < 0 ? h->lfd : 0;
 	if (!ret) {
 		h->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		ret = h->wake < 0 ? -errno : health_start(h);
 	}
 	if (ret) {
-		snprintf(err, errlen, "cannot listen on %s: %s", addr, strerror(-ret));
+		snprintf(err, errlen, "cannot listen on %s: %s", addr, why ? why : strerror(-ret));
 		health__free(h);
 		errno = -ret;
 		return NULL;

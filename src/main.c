@@ -574,8 +574,9 @@ static int prepare_live(struct app *a)
 	if (a->o.health_addr) { /* a port in use fails here, before anything is loaded */
 		a->health = health__new(a->o.health_addr, sender_drop_caps, msg, sizeof(msg));
 		if (!a->health) {
+			err = -errno;
 			tt_msg("%s", msg);
-			return -EADDRINUSE;
+			return err;
 		}
 	}
 	libbpf_set_print(libbpf_print);

@@ -65,6 +65,9 @@ struct tt_opts {
 	const char *otlp_ca;	/* --otlp-ca FILE: CA bundle for the collector */
 	const char *otlp_cert;	/* --otlp-cert FILE: client certificate (mTLS) */
 	const char *otlp_key;	/* --otlp-key FILE: its key */
+	/* operability */
+	const char *health_addr; /* --health-addr HOST:PORT: /healthz and /metrics */
+	bool log_json;		 /* --log-format json */
 };
 
 /*

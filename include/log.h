@@ -22,6 +22,20 @@ enum tt_log_level {
 	TT_LOG_DEBUG = 3,
 };
 
+/*
+ * --log-format: TT_LOG_JSON writes each message as one JSON object on a line,
+ * {"time":"2026-01-02T03:04:05.678Z","level":"info","module":"conn","msg":"..."}: time in UTC
+ * with milliseconds, the level's name, the module prefix ("conn: ...") as a field when there
+ * is one, and the message escaped as in text first, then as a JSON string (any byte is safe).
+ * Messages without a level (tt_msg) are "error", or "warning" / "info" for "warning: ..." and
+ * "stats: ..." lines; libbpf's are "debug". The sink, when set, gets the JSON line.
+ */
+enum tt_log_format {
+	TT_LOG_TEXT = 0,
+	TT_LOG_JSON = 1,
+};
+
+void tt_log_set_format(enum tt_log_format f);
 void tt_log_set_level(enum tt_log_level level);
 enum tt_log_level tt_log_get_level(void);
 /* Tests capture log lines instead of printing them; NULL restores stderr. */

@@ -35,6 +35,8 @@ enum {
 	OPT_OTLP_KEY,
 	OPT_NO_HOLD_EXEC,
 	OPT_HOLD_TIMEOUT,
+	OPT_HEALTH_ADDR,
+	OPT_LOG_FORMAT,
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +68,8 @@ static const struct option long_opts[] = {
 	{ "otlp-key", required_argument, NULL, OPT_OTLP_KEY },
 	{ "no-hold-exec", no_argument, NULL, OPT_NO_HOLD_EXEC },
 	{ "hold-timeout", required_argument, NULL, OPT_HOLD_TIMEOUT },
+	{ "health-addr", required_argument, NULL, OPT_HEALTH_ADDR },
+	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -150,6 +154,16 @@ void cli_usage(FILE *f)
 "through perf_event_open only with it), and CAP_KILL unless --no-hold-exec (to continue the\n"
 "processes it held), and sets no_new_privs.\n"
 "\n"
+"Operation:\n"
+"  --health-addr HOST:PORT\n"
+"                         serve GET /healthz (200 \"ok\", or 503 with the reasons: probes not\n"
+"                         attached, main loop silent 10 s, export stuck or failing 60 s) and\n"
+"                         /metrics (Prometheus text format) on HOST:PORT ([V6]:PORT; port 0\n"
+"                         picks one, shown with -v). Default: off. Unauthenticated: bind it\n"
+"                         to localhost or the pod IP\n"
+"  --log-format text|json diagnostics on stderr as text (default) or one JSON object a line\n"
+"                         (time, level, module, msg)\n"
+"\n"
 "General:\n"
 "  -v, --verbose          more diagnostics on stderr (-vv: debug, libbpf included)\n"
 "  -q, --quiet            only errors on stderr\n"
@@ -158,8 +172,9 @@ void cli_usage(FILE *f)
 "\n"
 "Credentials (Authorization, x-api-key, cookies, key-like strings) are never exported.\n"
 "Lost records (ring buffer full) and truncated calls are counted and reported at exit.\n"
-"SIGINT/SIGTERM flush everything and exit 0; traced programs keep running. With -- COMMAND the\n"
-"exit status is COMMAND's.\n"
+"SIGINT/SIGTERM flush everything and exit 0 (the OTLP/HTTP queue gets at most 5 s, what is\n"
+"left is counted and reported); traced programs keep running. With -- COMMAND the exit status\n"
+"is COMMAND's.\n"
 "With -- COMMAND and -p, the TLS uprobes exist only in the traced processes (inherited at\n"
 "fork; Linux 6.12+), so other processes pay nothing; TT_UPROBE_ATTACH=all attaches them\n"
 "system-wide instead, as --all does.\n"
@@ -269,6 +284,7 @@ static const struct {
 	{ OPT_OTLP_CERT, offsetof(struct tt_opts, otlp_cert), false },
 	{ OPT_OTLP_KEY, offsetof(struct tt_opts, otlp_key), false },
 	{ OPT_NO_HOLD_EXEC, offsetof(struct tt_opts, no_hold_exec), true },
+	{ OPT_HEALTH_ADDR, offsetof(struct tt_opts, health_addr), false },
 };
 
 static const char *const format_names[] = {
@@ -390,6 +406,12 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 		if (errno || *end || o->duration <= 0)
 			return fail(err, errlen, "invalid --duration '%s'", optarg);
 		return 0;
+	case OPT_LOG_FORMAT:
+		if (strcmp(optarg, "text") && strcmp(optarg, "json"))
+			return fail(err, errlen, "invalid --log-format '%s' (text or json)",
+				    optarg);
+		o->log_json = !strcmp(optarg, "json");
+		return 0;
 	case 'v':
 		o->verbose++;
 		return 0;
@@ -413,6 +435,10 @@ static int check_trust(const struct tt_opts *o, char *err, size_t errlen)
 		return fail(err, errlen, "-u/--user needs a user name or #uid");
 	if (!o->otlp_cert != !o->otlp_key)
 		return fail(err, errlen, "--otlp-cert and --otlp-key go together");
+	if (o->health_addr && o->mode == TT_MODE_REPLAY)
+		return fail(err, errlen, "--health-addr is for live tracing");
+	if (o->health_addr && !strchr(o->health_addr, ':'))
+		return fail(err, errlen, "invalid --health-addr '%s' (HOST:PORT)", o->health_addr);
 	return 0;
 }
 

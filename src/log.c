@@ -4,12 +4,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "buf.h"
+#include "jsonstr.h"
 #include "log.h"
 
 static enum tt_log_level log_level = TT_LOG_WARN;
+static enum tt_log_format log_format = TT_LOG_TEXT;
 static void (*log_sink)(enum tt_log_level, const char *, void *);
 static void *log_sink_ctx;
+
+void tt_log_set_format(enum tt_log_format f)
+{
+	log_format = f;
+}
 
 void tt_log_set_level(enum tt_log_level level)
 {
@@ -65,6 +74,69 @@ static void log_escape(const char *in, char *out, size_t cap)
 	out[w] = '\0';
 }
 
+static const char *const level_names[] = { "error", "warning", "info", "debug" };
+
+/* The length of a "module: " prefix of line (lowercase word, colon, space), or 0. */
+static size_t log_module_len(const char *line)
+{
+	size_t n = strspn(line, "abcdefghijklmnopqrstuvwxyz0123456789_");
+
+	return n && n <= 32 && line[n] == ':' && line[n + 1] == ' ' ? n : 0;
+}
+
+/*
+ * One JSON object for line (escaped already: it holds no control character but a final
+ * newline). word is the level's name, NULL for tt_msg: its level comes from its prefix.
+ */
+static int log_json(struct tt_buf *b, enum tt_log_level level, const char *word, const char *line)
+{
+	size_t n = strlen(line), mod = log_module_len(line);
+	bool warning = mod == 7 && !strncmp(line, "warning", 7);
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+	int err;
+
+	if (n && line[n - 1] == '\n')
+		n--;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!word && warning)
+		word = level_names[TT_LOG_WARN];
+	else if (!word)
+		word = mod == 5 && !strncmp(line, "stats", 5) ? level_names[TT_LOG_INFO] :
+								level_names[level];
+	err = tt_buf_printf(b, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\"", when,
+			    ts.tv_nsec / 1000000, word);
+	if (mod && !warning) {
+		err = err ?: tt_buf_addstr(b, ",\"module\":\"");
+		err = err ?: jsonstr_escape(b, line, mod, 0);
+		err = err ?: tt_buf_addc(b, '"');
+	}
+	if (mod)
+		line += mod + 2, n -= mod + 2;
+	err = err ?: tt_buf_addstr(b, ",\"msg\":\"");
+	err = err ?: jsonstr_escape(b, line, n, 0);
+	return err ?: tt_buf_addstr(b, "\"}\n");
+}
+
+/* line as a JSON object to the sink or stderr; false when it could not be built. */
+static bool log_emit_json(enum tt_log_level level, const char *word, const char *line)
+{
+	struct tt_buf b;
+	bool ok;
+
+	tt_buf_init(&b, strlen(line) * 2 + 256);
+	ok = !log_json(&b, level, word, line) && tt_buf_cstr(&b);
+	if (ok && log_sink)
+		log_sink(level, (const char *)b.data, log_sink_ctx);
+	else if (ok)
+		fputs((const char *)b.data, stderr);
+	tt_buf_free(&b);
+	return ok;
+}
+
 static void log_line(enum tt_log_level level, const char *word, const char *fmt, va_list ap)
 {
 	char raw[1024], line[4096];
@@ -72,6 +144,8 @@ static void log_line(enum tt_log_level level, const char *word, const char *fmt,
 
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	log_escape(raw, line, sizeof(line));
+	if (log_format == TT_LOG_JSON && log_emit_json(level, word, line))
+		return;
 	if (log_sink) {
 		log_sink(level, line, log_sink_ctx);
 		return;
@@ -83,13 +157,12 @@ static void log_line(enum tt_log_level level, const char *word, const char *fmt,
 
 void tt_log(enum tt_log_level level, const char *fmt, ...)
 {
-	static const char *const names[] = { "error", "warning", "info", "debug" };
 	va_list ap;
 
 	if (level > log_level)
 		return;
 	va_start(ap, fmt);
-	log_line(level, names[level], fmt, ap);
+	log_line(level, level_names[level], fmt, ap);
 	va_end(ap);
 }
 
@@ -108,10 +181,12 @@ int tt_vlog_raw(enum tt_log_level level, const char *fmt, va_list ap)
 	line = malloc(cap);
 	if (line) {
 		log_escape(raw, line, cap);
-		if (log_sink)
-			log_sink(level, line, log_sink_ctx);
-		else
-			fputs(line, stderr);
+		if (log_format != TT_LOG_JSON || !log_emit_json(level, level_names[level], line)) {
+			if (log_sink)
+				log_sink(level, line, log_sink_ctx);
+			else
+				fputs(line, stderr);
+		}
 		free(line);
 	}
 	free(raw);

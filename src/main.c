@@ -18,11 +18,13 @@
 #include "doctor.h"
 #include "events.h"
 #include "export.h"
+#include "health.h"
 #include "holdwatch.h"
 #include "jsonl_fmt.h"
 #include "launch.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics_src.h"
 #include "outfile.h"
 #include "pipeline.h"
 #include "privs.h"
@@ -54,6 +56,9 @@ struct app {
 	struct launch child;	/* -- COMMAND */
 	struct privs_user user; /* ... runs as */
 	uint64_t out_errors;
+	struct health *health;	    /* --health-addr */
+	struct metrics_capture cap; /* ... its counts of plaintext by kind */
+	uint64_t health_pub_ns;
 };
 
 static volatile sig_atomic_t exiting;
@@ -120,6 +125,8 @@ static void on_record(const void *rec, size_t size, void *ctx)
 	pipeline__record(a->pipe, rec, size);
 	if (h->type == TT_REC_EXEC)
 		identify(a, h->pid, ((const struct tt_exec *)rec)->start_ns, h->ts_ns);
+	if (a->health)
+		metrics_capture_record(&a->cap, rec, size);
 	if (a->prober)
 		prober__record(a->prober, rec);
 }
@@ -289,13 +296,13 @@ static void tap_call(const struct genai_call *call, void *ctx)
 	write_line(a, jsonl_call(&a->line, call, &c));
 }
 
-/* The OTLP/HTTP sender thread's first step: it needs no capability, and keeps none. */
+/* The first step of the OTLP/HTTP sender and health threads: they need no capability. */
 static void sender_drop_caps(void)
 {
 	int err = privs_drop_thread_caps();
 
 	if (err)
-		tt_warn("export: the sender thread could not drop its capabilities: %s",
+		tt_warn("main: a thread (tt-export, tt-health) could not drop its capabilities: %s",
 			strerror(-err));
 }
 
@@ -567,6 +574,7 @@ static bool should_stop(struct app *a, uint64_t start, uint64_t *drain_until)
 static int prepare_live(struct app *a)
 {
 	struct capfile_header ch = { .abi = TT_ABI_VERSION };
+	char msg[256];
 	int err, i;
 
 	if (a->o.tls_db && targets_load_db(a->o.tls_db)) {
@@ -578,6 +586,14 @@ static int prepare_live(struct app *a)
 		if (err) {
 			tt_msg("invalid --tls-offsets '%s': %s", a->o.tls_offsets[i],
 			       strerror(-err));
+			return err;
+		}
+	}
+	if (a->o.health_addr) { /* a port in use fails here, before anything is loaded */
+		a->health = health__new(a->o.health_addr, sender_drop_caps, msg, sizeof(msg));
+		if (!a->health) {
+			err = -errno;
+			tt_msg("%s", msg);
 			return err;
 		}
 	}
@@ -598,6 +614,15 @@ static int prepare_live(struct app *a)
 	return 0;
 }
 
+/* --health-addr: the counters, once a second, from the thread that owns them. */
+static void publish(struct app *a)
+{
+	struct metrics_src s = { a->loader, a->events, a->pipe,	  a->prober,
+				 a->exp,    &a->cap,   TT_VERSION };
+
+	metrics_src_publish(a->health, &s, &a->health_pub_ns);
+}
+
 /* Polls until stopped; 0, or 1 when the ring buffer failed. */
 static int trace_loop(struct app *a)
 {
@@ -613,6 +638,7 @@ static int trace_loop(struct app *a)
 		}
 		prober__tick(a->prober);
 		tick(a, now_ns(CLOCK_BOOTTIME));
+		publish(a);
 		fflush(a->out);
 		if (a->rec)
 			capfile_writer__flush(a->rec);
@@ -685,6 +711,7 @@ int main(int argc, char **argv)
 		printf("tracetree-bpf %s\n", TT_VERSION);
 		return 0;
 	}
+	tt_log_set_format(a.o.log_json ? TT_LOG_JSON : TT_LOG_TEXT);
 	tt_log_set_level(a.o.quiet	  ? TT_LOG_ERROR :
 			 a.o.verbose >= 2 ? TT_LOG_DEBUG :
 			 a.o.verbose == 1 ? TT_LOG_INFO :
@@ -714,6 +741,7 @@ cleanup:
 	procid__free(a.ident);
 	loader__free(a.loader);
 	holdwatch__stop(&a.watch);
+	health__free(a.health);
 	if (a.out && a.out != stdout)
 		fclose(a.out);
 	tt_buf_free(&a.line);

@@ -94,7 +94,10 @@ export:4
 export_http:4
 export_opts:4
 export_tls:4
+health:4
+health_http:4
 jsonl_fmt:4
+metrics:4
 otlp_json:4
 otlp_pb:4
 pipeline:4
@@ -110,6 +113,7 @@ loader:5
 loader_files:5
 loader_pid:5
 main:5
+metrics_src:5
 prober:5
 prober_work:5
 procid:5

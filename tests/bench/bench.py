@@ -643,8 +643,94 @@ def bench_large():
     fig("large_request_8mib_truncated_calls", int(trunc.group(1)) if trunc else -1, "calls")
 
 
+# --- 5. the tracer's own CPU -------------------------------------------------------------------
+
+# Runs argv[5:] once argv[2] exists (argv[1] written when it starts), writes argv[3] when it
+# ended, then waits for argv[4]: the tracer's CPU is read around the calls alone.
+WAIT_RUN = ("import os, subprocess, sys, time\n"
+            "ready, go, done, stop = sys.argv[1:5]\n"
+            "open(ready, 'w').close()\n"
+            "while not os.path.exists(go):\n    time.sleep(0.05)\n"
+            "subprocess.run(sys.argv[5:], check=True)\n"
+            "open(done, 'w').close()\n"
+            "while not os.path.exists(stop):\n    time.sleep(0.05)\n")
+# File I/O, a socketpair and /bin/true 20 times a second: no TLS, no HTTP, no agent.
+IDLE_LOAD = ("import os, socket, subprocess, sys, time\n"
+             "end, path, buf, i = time.monotonic() + float(sys.argv[1]), sys.argv[2], "
+             "b'x' * 65536, 0\n"
+             "a, b = socket.socketpair()\n"
+             "while time.monotonic() < end:\n"
+             "    with open(path, 'wb') as f:\n        f.write(buf)\n"
+             "    with open(path, 'rb') as f:\n        f.read()\n"
+             "    a.sendall(b'ping'); b.recv(16)\n"
+             "    if i % 5 == 0:\n        subprocess.run(['/bin/true'])\n"
+             "    i += 1\n    time.sleep(0.01)\n")
+
+
+def proc_cpu_s(pid):
+    """utime + stime of every thread of pid so far (/proc/PID/stat), in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_file(path, p, timeout):
+    deadline = time.time() + timeout
+    while not os.path.exists(path):
+        if time.time() > deadline or p.poll() is not None:
+            raise RuntimeError("%s did not appear" % path)
+        time.sleep(0.05)
+
+
+def bench_tracer_cpu():
+    n = 100 if QUICK else 200
+    fake = FakeLLM()
+    files = [os.path.join(WORK, "cpu.%s.%d" % (x, time.monotonic_ns()))
+             for x in ("ready", "go", "done", "stop")]
+    out = os.path.join(WORK, "client.json")
+    p = subprocess.Popen(PIN_TRACER + [TRACER, "--format", "none", "--", PY, "-c", WAIT_RUN] +
+                         files + [PY, os.path.join(TOP, "tests/bench/llm_client.py"), "stream",
+                                  fake.url, fake.ca, str(n), "1", out],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_file(files[0], p, 120)
+        time.sleep(1)  # the inspections of the start are over
+        c0, w0 = proc_cpu_s(p.pid), time.monotonic()  # taskset execs the tracer: same pid
+        open(files[1], "w").close()
+        wait_file(files[2], p, 600)
+        time.sleep(1)  # the last records decoded, the spans exported
+        c1, w1 = proc_cpu_s(p.pid), time.monotonic()
+        open(files[3], "w").close()
+        p.wait(60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        fake.stop()
+    print("Tracer CPU: %d streamed chat completions in %.1f s: %.3f s of tracer CPU "
+          "(/proc/PID/stat utime + stime, the second after the last call included)" %
+          (n, w1 - w0, c1 - c0))
+    fig("tracer_cpu_per_call_us", (c1 - c0) / n * 1e6, "us")
+
+
+def bench_tracer_idle():
+    secs = 5 if QUICK else 10
+    t = BgTracer(["--all", "--no-hold-exec"])
+    try:
+        time.sleep(2)  # the processes found running are inspected
+        c0, w0 = proc_cpu_s(t.p.pid), time.monotonic()
+        subprocess.run([PY, "-c", IDLE_LOAD, str(secs), os.path.join(WORK, "idle.io")],
+                       check=True)
+        c1, w1 = proc_cpu_s(t.p.pid), time.monotonic()
+    finally:
+        t.stop()
+    print("Tracer idle: --all for %.1f s beside file I/O, a socketpair and 20 exec/s (and "
+          "whatever else runs on the host): %.3f s of tracer CPU" % (w1 - w0, c1 - c0))
+    fig("tracer_idle_cpu_pct", (c1 - c0) / (w1 - w0) * 100, "%")
+
+
 STEPS = ("per_call", "untraced", "syscall", "agent", "pipeline", "http", "streams", "conns",
-         "churn", "large")
+         "churn", "large", "tracer_cpu", "tracer_idle")
 NO_ROOT = {"http"}
 
 

@@ -275,3 +275,30 @@ void test_cli_privileges(void)
 	ASSERT_STREQ(err, "--otlp-cert and --otlp-key go together", "message");
 	ASSERT_EQ(parse(&o, err, key_only), -EINVAL, "a key without its certificate");
 }
+
+void test_cli_operability(void)
+{
+	const char *ok[] = { "tt",   "--all", "--health-addr", "0.0.0.0:9464", "--log-format",
+			     "json", NULL };
+	const char *text[] = { "tt", "--all", "--log-format", "text", NULL };
+	const char *bad_fmt[] = { "tt", "--all", "--log-format", "xml", NULL };
+	const char *bad_addr[] = { "tt", "--all", "--health-addr", "9464", NULL };
+	const char *replay[] = { "tt", "replay", "x.ttcap", "--health-addr", ":9464", NULL };
+	struct tt_opts o;
+	char err[256];
+
+	if (parse_ok(&o, ok, "ok")) {
+		ASSERT_STREQ(o.health_addr, "0.0.0.0:9464", "addr");
+		ASSERT_TRUE(o.log_json, "json");
+	}
+	if (parse_ok(&o, text, "text")) {
+		ASSERT_FALSE(o.log_json, "text");
+		ASSERT_NULL(o.health_addr, "off by default");
+	}
+	ASSERT_EQ(parse(&o, err, bad_fmt), -EINVAL, "bad format");
+	ASSERT_STREQ(err, "invalid --log-format 'xml' (text or json)", "format message");
+	ASSERT_EQ(parse(&o, err, bad_addr), -EINVAL, "bad addr");
+	ASSERT_STREQ(err, "invalid --health-addr '9464' (HOST:PORT)", "addr message");
+	ASSERT_EQ(parse(&o, err, replay), -EINVAL, "replay");
+	ASSERT_STREQ(err, "--health-addr is for live tracing", "replay message");
+}

@@ -90,3 +90,45 @@ void test_log_escapes(void)
 	if (child_stderr(log_traced_text, got, sizeof(got)))
 		ASSERT_STREQ(got, want, "escaped");
 }
+
+static void log_json_lines(void)
+{
+	tt_log_set_format(TT_LOG_JSON);
+	tt_log_set_level(TT_LOG_INFO);
+	tt_info("conn: pid=%d \"q\" \\ %s", 7, "a\nb\x1b[2J\xff");
+	tt_warn("no module here\n");
+	tt_msg("stats: records=%d", 3);
+	tt_msg("warning: %d records were lost", 2);
+	tt_msg("cannot write %s", "x");
+	raw(TT_LOG_INFO, "libbpf: %s\n", "loaded");
+}
+
+/* --log-format json: one object a line, the text escaped as in text mode, then as JSON. */
+void test_log_json(void)
+{
+	static const char *const want[] = {
+		"\",\"level\":\"info\",\"module\":\"conn\",\"msg\":\"pid=7 \\\"q\\\" \\\\ "
+		"a\\\\nb\\\\x1b[2J\\ufffd\"}",
+		"\",\"level\":\"warning\",\"msg\":\"no module here\"}",
+		"\",\"level\":\"info\",\"module\":\"stats\",\"msg\":\"records=3\"}",
+		"\",\"level\":\"warning\",\"msg\":\"2 records were lost\"}",
+		"\",\"level\":\"error\",\"msg\":\"cannot write x\"}",
+		"\",\"level\":\"info\",\"module\":\"libbpf\",\"msg\":\"loaded\"}",
+	};
+	char got[2048], *line, *save;
+	size_t i = 0;
+
+	if (!child_stderr(log_json_lines, got, sizeof(got)))
+		return;
+	for (line = strtok_r(got, "\n", &save); line; line = strtok_r(NULL, "\n", &save), i++) {
+		if (!ASSERT_TRUE(i < sizeof(want) / sizeof(want[0]), "lines"))
+			break;
+		/* {"time":"2026-01-02T03:04:05.678Z" */
+		ASSERT_OK(strncmp(line, "{\"time\":\"", 9), "time key");
+		ASSERT_EQ(strlen(line) > 33 ? strspn(line + 9, "0123456789-:T.") : 0, 23,
+			  "time digits");
+		ASSERT_EQ(line[32], 'Z', "UTC");
+		ASSERT_STREQ(line + 33, want[i], want[i]);
+	}
+	ASSERT_EQ(i, sizeof(want) / sizeof(want[0]), "every line");
+}

@@ -99,7 +99,8 @@ static int write_data(struct view *v, FILE *f, const char *title)
 	tt_buf_free(&t);
 	fprintf(f, "\"max_spans\":%zu,\"bad_lines\":%llu,\"res\":[", v->o.max_spans,
 		(unsigned long long)v->st.bad_lines);
-	fwrite(v->res.data, 1, v->res.len, f);
+	if (v->res.len) /* no data yet: NULL */
+		fwrite(v->res.data, 1, v->res.len, f);
 	fputs("],\"spans\":[", f);
 	for (i = 0; i < v->st.spans; i++) {
 		const struct view_span *s = &v->spans[i];

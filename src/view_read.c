@@ -34,6 +34,8 @@ int view_escape(struct tt_buf *b, const char *s, size_t n)
 	size_t i, run = 0;
 	int err = 0;
 
+	if (!n) /* s may be the NULL of an empty buffer */
+		return 0;
 	for (i = 0; i < n && !err; i++) {
 		const char *esc = NULL;
 		unsigned char c = (unsigned char)s[i];

@@ -100,6 +100,10 @@ void test_view_escape(void)
 			continue;
 		ASSERT_MEMEQ(b.data, b.len, cases[i].out, strlen(cases[i].out), cases[i].name);
 	}
+	tt_buf_reset(&b);
+	/* an empty value's buffer has no storage yet */
+	ASSERT_OK(view_escape(&b, NULL, 0), "empty, NULL");
+	ASSERT_EQ(b.len, 0, "nothing added");
 	tt_buf_free(&b);
 }
 

@@ -246,6 +246,7 @@ static int view_input(struct view *v, const char *in)
 
 static int view_output(struct view *v, const char *in, const char *out)
 {
+	const char *title;
 	char *def = NULL;
 	FILE *f;
 	int err;
@@ -262,7 +263,8 @@ static int view_output(struct view *v, const char *in, const char *out)
 		free(def);
 		return 1;
 	}
-	err = view__write(v, f, in);
+	title = strrchr(in, '/');
+	err = view__write(v, f, title ? title + 1 : in);
 	if (f != stdout && fclose(f))
 		err = err ?: -EIO;
 	if (err)

@@ -2,7 +2,7 @@
 """The waterfall page (tracetree-bpf view, --html) rendered in headless Chromium: every span of
 the input is a row (data-span-id), the rows nest as parentSpanId says, hostile values stay text.
 The replay and file tests need no root and no lock; live_curl_html runs the tracer live.
-TT_VIEW_SHOT=FILE also writes the README's screenshot from the first golden capture."""
+TT_VIEW_SHOT=FILE also writes the README's screenshot (node_fetch_anthropic's capture)."""
 import glob
 import html.parser
 import json
@@ -117,7 +117,7 @@ def test_replay_captures():
         page = view(work, jsonl)
         check_rows(render(page), spans)
         shot = os.environ.get("TT_VIEW_SHOT")
-        if shot and cap == caps[0]:
+        if shot and cap.endswith("/node_fetch_anthropic.ttcap"):
             llm = next(s for s in spans if s["name"].startswith("chat"))
             chromium(["--window-size=1280,380", "--hide-scrollbars", "--screenshot=" + shot,
                       "file://%s#span=%s" % (page, llm["spanId"])])

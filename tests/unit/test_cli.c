@@ -275,3 +275,15 @@ void test_cli_privileges(void)
 	ASSERT_STREQ(err, "--otlp-cert and --otlp-key go together", "message");
 	ASSERT_EQ(parse(&o, err, key_only), -EINVAL, "a key without its certificate");
 }
+
+void test_cli_html(void)
+{
+	const char *args[] = { "tt", "--html", "run.html", "--", "true", NULL };
+	const char *replay[] = { "tt", "replay", "c.ttcap", "--html", "r.html", NULL };
+	struct tt_opts o;
+
+	if (parse_ok(&o, args, "live"))
+		ASSERT_STREQ(o.html, "run.html", "--html");
+	if (parse_ok(&o, replay, "replay"))
+		ASSERT_STREQ(o.html, "r.html", "--html on replay");
+}

@@ -10,7 +10,7 @@ PREFIX ?= /usr/local
 BIN ?= tracetree-bpf
 DEBIAN_DEPS := build-essential clang clang-format llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libdeflate-dev libcjson-dev libbrotli-dev libzstd-dev libnghttp2-dev libcurl4-openssl-dev \
-	libssl-dev pkg-config openssl curl ca-certificates python3 python3-httpx iproute2 \
+	libssl-dev pkg-config openssl curl ca-certificates python3 python3-httpx iproute2 chromium \
 	libclang-rt-14-dev golang-go gnutls-bin libnss3-tools libcapstone-dev protobuf-compiler strace \
 	python3-yaml podman runc
 
@@ -135,6 +135,14 @@ $(OUTPUT)/cycles.ok: $(OUTPUT)/obj/main.o $(LIB_OBJS)
 $(BIN): $(OUTPUT)/obj/main.o $(OUTPUT)/libtt.a $(OUTPUT)/cycles.ok
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LTO) $(filter %.o %.a,$^) $(LDLIBS) -o $@
+
+# The waterfall page's template as a C string (view.c writes it around the span data).
+VIEW_PAGE := $(OUTPUT)/view_page.gen.h
+$(VIEW_PAGE): src/view/page.html | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q){ echo 'static const char view_page_html[] = {'; od -An -v -tx1 $< | \
+		sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0 };'; } > $@
+$(OUTPUT)/obj/view.o $(OUTPUT)/san/view.o $(OUTPUT)/fuzz/obj/view.o: $(VIEW_PAGE)
 
 # Unit tests: sanitized build of the library plus every tests/unit/test_*.c.
 $(OUTPUT)/san/%.o: src/%.c | $(OUTPUT)/san

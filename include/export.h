@@ -22,6 +22,7 @@ extern "C" {
 struct export_opts {
 	const char *file; /* -o: OTLP JSON Lines path, "-" = stdout; NULL = none */
 	FILE *tree;	  /* --format tree destination; NULL = none */
+	const char *html; /* --html: the waterfall page (view.h), written at close; NULL = none */
 	struct tree_view_opts tree_opts;
 
 	/* OTLP/HTTP: enabled when one of the three endpoints is set (first wins) */
@@ -70,8 +71,10 @@ struct export_stats {
 	uint64_t http_unsent;	/* still queued when the drain time ran out at close */
 	uint64_t http_requests; /* POSTs, retries included */
 	uint64_t http_retries;
-	uint64_t queue_bytes; /* bytes queued now */
-	uint64_t tree_traces; /* trees printed */
+	uint64_t queue_bytes;  /* bytes queued now */
+	uint64_t tree_traces;  /* trees printed */
+	uint64_t html_spans;   /* in the --html page */
+	uint64_t html_dropped; /* over its caps: counted in the page */
 };
 
 /*

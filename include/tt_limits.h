@@ -81,6 +81,12 @@
 #define TT_MAX_EXPORT_PEM	(1u << 20)		/* an OTLP CA, certificate or key file */
 #define TT_EXPORT_DRAIN_MS	5000			/* sending at exit, then unsent spans are counted */
 
+/* The waterfall page (view.c, view_read.c): `view FILE` and --html. */
+#define TT_MAX_VIEW_FILE	(256u * 1024 * 1024)	/* an OTLP JSON Lines file read by view */
+#define TT_MAX_VIEW_LINE	(32u * 1024 * 1024)	/* one line of it */
+#define TT_MAX_VIEW_SPANS	200000			/* spans in one page, the rest counted */
+#define TT_MAX_VIEW_DATA	(256u * 1024 * 1024)	/* bytes of span data in one page */
+
 /* Inbound requests of server processes (linker_http.c). */
 #define TT_MAX_SRV_OPEN		256			/* requests read, response not yet seen,
 							 * per process: the oldest is forgotten */

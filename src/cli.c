@@ -37,6 +37,7 @@ enum {
 	OPT_HOLD_TIMEOUT,
 	OPT_HEALTH_ADDR,
 	OPT_LOG_FORMAT,
+	OPT_HTML,
 };
 
 static const struct option long_opts[] = {
@@ -45,6 +46,7 @@ static const struct option long_opts[] = {
 	{ "raw", optional_argument, NULL, OPT_RAW },
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
 	{ "capture-content", no_argument, NULL, OPT_CAPTURE_CONTENT },
 	{ "semconv-legacy", no_argument, NULL, OPT_SEMCONV_LEGACY },
@@ -83,6 +85,8 @@ void cli_usage(FILE *f)
 "       tracetree-bpf replay FILE [OPTIONS]           rerun the pipeline on a --record capture,\n"
 "                                                     no root needed\n"
 "       tracetree-bpf doctor [--pid PID] [PATH...]    what can be traced here, and why not\n"
+"       tracetree-bpf view TRACE.jsonl [-o FILE.html] an -o file as a waterfall page (HTML),\n"
+"                                                     no root needed (view --help)\n"
 "\n"
 "Captures the TLS plaintext (OpenSSL and BoringSSL SSL_read/SSL_write, also statically linked\n"
 "and stripped as in Bun and Claude Code; GnuTLS; NSS; Go crypto/tls), plaintext HTTP from the\n"
@@ -97,6 +101,8 @@ void cli_usage(FILE *f)
 "                         what stdout shows when -o or --raw do not use it: the trace tree,\n"
 "                         OTLP JSON Lines, one JSON line per HTTP exchange or LLM call, or\n"
 "                         nothing\n"
+"  --html FILE            at exit, write the spans as one self-contained HTML page (the\n"
+"                         waterfall of 'view'; at most 200000 spans, the rest counted in it)\n"
 "  --otlp-endpoint URL    also send spans with OTLP/HTTP (default: OTEL_EXPORTER_OTLP_TRACES_\n"
 "                         ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; protocol from\n"
 "                         OTEL_EXPORTER_OTLP_PROTOCOL, headers from OTEL_EXPORTER_OTLP_HEADERS)\n"
@@ -113,8 +119,8 @@ void cli_usage(FILE *f)
 "  --otlp-cert FILE, --otlp-key FILE\n"
 "                         client certificate and key (PEM) for mTLS to the collector\n"
 "                         (default: OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, _CLIENT_KEY)\n"
-"Files written (-o, --raw=FILE, --record) are created 0600, never through a symlink, and are\n"
-"not inherited by COMMAND.\n"
+"Files written (-o, --html, --raw=FILE, --record) are created 0600, never through a symlink,\n"
+"and are not inherited by COMMAND.\n"
 "\n"
 "Capture:\n"
 "  --call-cap BYTES       plaintext kept per SSL call (default 16M, max 64M); of a longer call\n"
@@ -272,6 +278,7 @@ static const struct {
 	bool is_flag;
 } plain_opts[] = {
 	{ 'o', offsetof(struct tt_opts, output), false },
+	{ OPT_HTML, offsetof(struct tt_opts, html), false },
 	{ OPT_RECORD, offsetof(struct tt_opts, record), false },
 	{ OPT_TLS_DB, offsetof(struct tt_opts, tls_db), false },
 	{ OPT_CAPTURE_CONTENT, offsetof(struct tt_opts, capture_content), true },

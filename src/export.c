@@ -15,6 +15,7 @@
 #include "log.h"
 #include "outfile.h"
 #include "otlp_pb.h"
+#include "view.h"
 
 #define EXPORT_TIMEOUT_MS    10000
 #define EXPORT_FLUSH_MS	     1000
@@ -40,6 +41,7 @@ struct exporter {
 	bool file_failed;
 
 	struct tree_view *tree;
+	struct view *html; /* the spans kept for the --html page */
 
 	struct export_http *http; /* OTLP/HTTP, when an endpoint is set */
 	struct export_stats st;	  /* the http_* counters are the sender's */
@@ -91,6 +93,14 @@ static void emit_file(struct exporter *e, struct tt_buf *b, size_t nspans)
 	e->st.file_spans += nspans;
 }
 
+/* The --html page keeps the same OTLP JSON lines view reads from a file. */
+static void emit_html(struct exporter *e, struct tt_buf *b, size_t nspans)
+{
+	(void)nspans;
+	if (view__add_line(e->html, (const char *)b->data, b->len) == -ENOMEM)
+		tt_warn("export: --html: out of memory (spans lost)");
+}
+
 static void emit_http(struct exporter *e, struct tt_buf *b, size_t nspans)
 {
 	export_http__enqueue(e->http, b->data, b->len, nspans);
@@ -125,6 +135,8 @@ int exporter__flush(struct exporter *e)
 			err = herr ?: err;
 		}
 	}
+	if (e->html)
+		err = encode_split(e, e->pend, e->npend, otlp_json_encode, emit_html) ?: err;
 	if (err)
 		tt_warn("export: encoding %zu spans: %s", e->npend, strerror(-err));
 	for (i = 0; i < e->npend; i++)
@@ -144,7 +156,7 @@ void exporter__span(struct tt_span *s, void *ctx)
 	e->st.spans++;
 	if (e->tree && tree_view__add(e->tree, s))
 		tt_warn("export: tree view: span '%s' not shown: out of memory", s->name);
-	if (!e->file && !e->http) {
+	if (!e->file && !e->http && !e->html) {
 		span__free(s);
 		return;
 	}
@@ -178,6 +190,13 @@ void exporter__stats(struct exporter *e, struct export_stats *st)
 	if (e->tree) {
 		tree_view__stats(e->tree, &ts);
 		st->tree_traces = ts.traces;
+	}
+	if (e->html) {
+		struct view_stats vs;
+
+		view__stats(e->html, &vs);
+		st->html_spans = vs.spans;
+		st->html_dropped = vs.dropped;
 	}
 }
 
@@ -242,6 +261,11 @@ static int outputs_setup(struct exporter *e)
 		if (!e->tree)
 			return -ENOMEM;
 	}
+	if (e->o.html) {
+		e->html = view__new(NULL);
+		if (!e->html)
+			return -ENOMEM;
+	}
 	e->pend = calloc(e->o.batch_spans, sizeof(*e->pend));
 	return e->pend ? 0 : -ENOMEM;
 }
@@ -259,6 +283,7 @@ static void exporter_free(struct exporter *e)
 	else if (e->file)
 		fflush(e->file);
 	tree_view__free(e->tree);
+	view__free(e->html);
 	attrs_free(&e->extra);
 	free(e->service_name);
 	free(e->version);
@@ -300,6 +325,26 @@ struct exporter *exporter__new(const struct export_opts *o)
 	return e;
 }
 
+/* The --html page, at close: what was kept of every span exported. */
+static void html_write(struct exporter *e)
+{
+	FILE *f;
+	int err;
+
+	if (!e->html)
+		return;
+	f = outfile_fopen(e->o.html);
+	if (!f) {
+		tt_err("export: cannot write %s: %s", e->o.html, strerror(errno));
+		return;
+	}
+	err = view__write(e->html, f, e->o.html);
+	if (fclose(f) || err)
+		tt_err("export: writing %s failed", e->o.html);
+	else
+		tt_info("export: %s written", e->o.html);
+}
+
 void exporter__close(struct exporter *e, struct export_stats *st)
 {
 	struct export_stats s;
@@ -312,6 +357,7 @@ void exporter__close(struct exporter *e, struct export_stats *st)
 		tree_view__flush(e->tree);
 	export_http__drain(e->http);
 	export_http__log_note(e->http);
+	html_write(e);
 	exporter__stats(e, &s);
 	if (!export_stats_format(&s, line, sizeof(line))) {
 		if (s.http_dropped || s.http_unsent || s.http_rejected || s.file_errors ||

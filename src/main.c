@@ -34,6 +34,7 @@
 #include "rawfmt.h"
 #include "targets.h"
 #include "tt_abi.h"
+#include "view.h"
 
 #define TT_VERSION "0.1.0"
 #define POLL_MS	   10
@@ -323,6 +324,7 @@ static int setup_pipeline(struct app *a)
 	if (export_opts_from_env(&eo, getenv))
 		return -EINVAL;
 	eo.file = a->o.output;
+	eo.html = a->o.html;
 	if (a->o.otlp_endpoint)
 		eo.endpoint = a->o.otlp_endpoint;
 	eo.version = TT_VERSION;
@@ -698,6 +700,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "doctor"))
 		return doctor_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "view"))
+		return view_main(argc - 1, argv + 1);
 	pipeline_tune_malloc();
 	if (cli_parse(argc, argv, &a.o, err, sizeof(err))) {
 		tt_msg("%s", err);

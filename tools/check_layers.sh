@@ -102,6 +102,9 @@ otlp_json:4
 otlp_pb:4
 pipeline:4
 tree_view:4
+view:4
+view_internal:4
+view_read:4
 # L5 platform
 disasm:5
 doctor:5

@@ -302,3 +302,15 @@ void test_cli_operability(void)
 	ASSERT_EQ(parse(&o, err, replay), -EINVAL, "replay");
 	ASSERT_STREQ(err, "--health-addr is for live tracing", "replay message");
 }
+
+void test_cli_html(void)
+{
+	const char *args[] = { "tt", "--html", "run.html", "--", "true", NULL };
+	const char *replay[] = { "tt", "replay", "c.ttcap", "--html", "r.html", NULL };
+	struct tt_opts o;
+
+	if (parse_ok(&o, args, "live"))
+		ASSERT_STREQ(o.html, "run.html", "--html");
+	if (parse_ok(&o, replay, "replay"))
+		ASSERT_STREQ(o.html, "r.html", "--html on replay");
+}

@@ -672,3 +672,37 @@ void test_export_header_warning(void)
 	setup_stderr("http://192.0.2.1:9", "x-api-key=SECRET-tt-123,bad", err, sizeof(err));
 	ASSERT_NULL(strstr(err, "SECRET"), "malformed headers: no value logged");
 }
+
+/* --html: the spans exported, kept and written as the waterfall page at close (0600). */
+void test_export_html(void)
+{
+	char path[] = "/tmp/tt-export-html-XXXXXX";
+	struct export_opts o = base_opts();
+	struct export_stats st;
+	struct stat sb;
+	char *text, *p;
+	size_t size;
+	int fd = mkstemp(path), n = 0;
+
+	if (!ASSERT_GE(fd, 0, "tmp"))
+		return;
+	close(fd);
+	o.html = path;
+	if (!export_all(&o, &st, "html only"))
+		goto out;
+	ASSERT_EQ(st.spans, OTLP_TEST_NSPANS, "received");
+	ASSERT_EQ(st.html_spans, OTLP_TEST_NSPANS, "in the page");
+	ASSERT_EQ(st.html_dropped, 0, "none left out");
+	ASSERT_OK(stat(path, &sb), "page written");
+	ASSERT_EQ(sb.st_mode & 0777, 0600, "0600");
+	text = otlp_test_read(path, &size);
+	if (!ASSERT_OK_PTR(text, "read"))
+		goto out;
+	ASSERT_OK_PTR(strstr(text, "<!DOCTYPE html>"), "HTML");
+	for (p = strstr(text, "\n{\"b\":"); p; p = strstr(p + 1, "\n{\"b\":"))
+		n++;
+	ASSERT_EQ(n, OTLP_TEST_NSPANS, "a data record per span");
+	free(text);
+out:
+	unlink(path);
+}

@@ -3,6 +3,7 @@
 #ifndef TT_METRICS_SRC_H
 #define TT_METRICS_SRC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "events.h"
@@ -32,6 +33,12 @@ struct metrics_src {
 void metrics_src_collect(const struct metrics_src *s, struct tt_metrics *m);
 /* Collects and publishes to h once *last_ns is a second old (CLOCK_MONOTONIC). NULL-safe. */
 void metrics_src_publish(struct health *h, const struct metrics_src *s, uint64_t *last_ns);
+/*
+ * The --stats lines on stderr: with stats, every counter; at exit (final) without it, only
+ * the first line and only when records were lost, truncated or bad, and the warning when the
+ * ring buffer overflowed.
+ */
+void metrics_src_log(const struct metrics_src *s, bool final, bool stats);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "metrics_src.h"
 #include "tt_abi.h"
 
@@ -94,4 +95,73 @@ void metrics_src_publish(struct health *h, const struct metrics_src *s, uint64_t
 	*last_ns = now;
 	metrics_src_collect(s, &m);
 	health__publish(h, &m, now);
+}
+
+void metrics_src_log(const struct metrics_src *s, bool final, bool stats)
+{
+	uint64_t st[TT_ST_MAX] = { 0 };
+
+	if (loader__stats(s->loader, st))
+		return;
+	if (!final && !stats)
+		return;
+	if (final && !stats && !st[TT_ST_LOST_RECS] && !st[TT_ST_TRUNC_CALLS] &&
+	    !st[TT_ST_READ_ERR] && !events__bad(s->events))
+		return;
+	tt_msg("stats: records=%llu lost_records=%llu lost_bytes=%llu "
+	       "truncated_calls=%llu truncated_bytes=%llu read_errors=%llu bad_records=%llu "
+	       "probed_files=%d",
+	       (unsigned long long)events__count(s->events),
+	       (unsigned long long)st[TT_ST_LOST_RECS], (unsigned long long)st[TT_ST_LOST_BYTES],
+	       (unsigned long long)st[TT_ST_TRUNC_CALLS], (unsigned long long)st[TT_ST_TRUNC_BYTES],
+	       (unsigned long long)st[TT_ST_READ_ERR], (unsigned long long)events__bad(s->events),
+	       loader__n_probed_files(s->loader));
+	if (stats && s->pipe) {
+		struct pipeline_stats ps;
+
+		pipeline__stats(s->pipe, &ps);
+		tt_msg("stats: exchanges=%llu llm_calls=%llu http_other=%llu "
+		       "h2_streams=%llu gaps=%llu bytes_lost=%llu midstream_conns=%llu "
+		       "non_http_conns=%llu spans=%llu server_spans=%llu mcp_calls=%llu "
+		       "tls_conns=%llu tls_unsupported=%llu tls_hidden=%llu aead_bound=%llu "
+		       "aead_dropped=%llu aead_nosock=%llu ssl_record_layer=%llu",
+		       (unsigned long long)ps.exchanges, (unsigned long long)ps.llm_calls,
+		       (unsigned long long)ps.http_other, (unsigned long long)ps.conn->h2.streams,
+		       (unsigned long long)ps.conn->gaps, (unsigned long long)ps.conn->bytes_lost,
+		       (unsigned long long)ps.conn->midstream,
+		       (unsigned long long)ps.conn->non_http, (unsigned long long)ps.linker.spans,
+		       (unsigned long long)ps.linker.server_spans,
+		       (unsigned long long)ps.linker.mcp_calls,
+		       (unsigned long long)ps.linker.tls_conns,
+		       (unsigned long long)ps.linker.tls_unsupported,
+		       (unsigned long long)ps.linker.tls_hidden, (unsigned long long)ps.aead.bound,
+		       (unsigned long long)ps.aead.dropped,
+		       (unsigned long long)st[TT_ST_AEAD_NOSOCK],
+		       (unsigned long long)st[TT_ST_RL_CALLS]);
+		tt_msg("stats: local_links=%llu local_late=%llu local_forgotten=%llu",
+		       (unsigned long long)ps.linker.local_links,
+		       (unsigned long long)ps.linker.local_late,
+		       (unsigned long long)ps.linker.local_forgotten);
+		tt_msg("stats: mem_used=%zu mem_high=%zu mem_budget=%zu mem_drops=%llu "
+		       "mem_dropped_bytes=%llu",
+		       ps.mem->used, ps.mem->high, ps.mem->limit, (unsigned long long)ps.mem->drops,
+		       (unsigned long long)ps.mem->dropped_bytes);
+	}
+	if (stats && s->prober) {
+		struct prober_stats prs;
+
+		prober__stats(s->prober, &prs);
+		tt_msg("stats: files_inspected=%llu inspect_deferred=%llu inspect_dropped=%llu "
+		       "rescans_dropped=%llu files_evicted=%llu held=%llu held_max_ns=%llu "
+		       "hold_timeouts=%llu hold_skipped=%llu",
+		       (unsigned long long)prs.inspected, (unsigned long long)prs.deferred,
+		       (unsigned long long)prs.dropped, (unsigned long long)prs.rescans_dropped,
+		       (unsigned long long)prs.evicted, (unsigned long long)st[TT_ST_HELD],
+		       (unsigned long long)prs.held_max_ns, (unsigned long long)prs.hold_timeouts,
+		       (unsigned long long)st[TT_ST_HOLD_SKIP]);
+	}
+	if (st[TT_ST_LOST_RECS])
+		tt_msg("warning: %llu records were lost because the ring buffer was full: raise "
+		       "--ringbuf-size",
+		       (unsigned long long)st[TT_ST_LOST_RECS]);
 }

@@ -58,6 +58,8 @@
 #define TT_MAX_OPEN_SPANS	100000			/* open tool spans + spans held for ids */
 #define TT_MAX_HELD_SPANS	4096			/* finished spans of one trace waiting for a
 							 * traceparent (its root still runs) */
+#define TT_MAX_SPAN_EVENTS	32			/* events on one span (findings); more
+							 * are counted as dropped */
 #define TT_MAX_TOOL_HISTORY	32			/* closed tool windows kept per agent */
 #define TT_MAX_PLACE_WAITING	4096			/* agent children awaiting placement */
 #define TT_PLACE_WAIT_NS	(3ull * 1000000000)	/* how long one may wait */

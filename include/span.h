@@ -106,7 +106,12 @@ struct tt_span {
 	struct tt_span_event *events; /* at most TT_MAX_SPAN_EVENTS; the rest are counted */
 	size_t n_events;
 	size_t events_alloc;
-	uint32_t dropped_events;      /* OTLP dropped_events_count */
+	uint32_t dropped_events; /* OTLP dropped_events_count */
+	/*
+	 * Not exported (content stays private): a hash of a tool call's arguments, which the
+	 * linker keeps whether or not content is captured, so findings can tell repeats. 0: none.
+	 */
+	uint64_t tool_args_hash;
 	struct tt_resource *resource; /* a reference owned by the span */
 };
 

@@ -89,6 +89,9 @@ prov_ollama:3
 prov_openai:3
 provider:3
 span:3
+analyze:3
+analyze_schema:3
+trace_model:3
 # L4 output
 export:4
 export_http:4

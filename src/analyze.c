@@ -15,38 +15,6 @@
 #include "jsonw.h"
 #include "linker_internal.h"
 
-#define NONE SIZE_MAX
-
-enum role {
-	ROLE_OTHER,
-	ROLE_AGENT,
-	ROLE_LLM,
-	ROLE_TOOL,
-	ROLE_PROCESS,
-	ROLE_HTTP,
-};
-
-struct node {
-	struct tt_span *s;
-	size_t parent; /* index, NONE for a root (or a parent not in the trace) */
-	size_t run;    /* the nearest agent above (a root when there is none) */
-	enum role role;
-	uint64_t dur;
-	size_t top;	  /* the longest child */
-	uint64_t top_dur; /* its duration and the second longest's */
-	uint64_t second_dur;
-	size_t n_children;
-	cJSON *defs; /* LLM: gen_ai.tool.definitions parsed, once */
-	bool defs_read;
-};
-
-struct index {
-	struct node *v;
-	size_t n;
-	size_t *slots; /* open addressing on span ids: node index + 1, 0 empty */
-	size_t mask;
-};
-
 static const char *const kind_names[FINDING__COUNT] = {
 	[FINDING_RUNAWAY_ITERATION] = "runaway_iteration",
 	[FINDING_TOOL_LATENCY_CONCENTRATION] = "tool_latency_concentration",
@@ -59,144 +27,6 @@ static const char *const kind_names[FINDING__COUNT] = {
 const char *finding_kind_name(enum finding_kind k)
 {
 	return k < FINDING__COUNT ? kind_names[k] : "unknown";
-}
-
-static uint64_t id_hash(const uint8_t id[8])
-{
-	uint64_t h = 1469598103934665603ull;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		h = (h ^ id[i]) * 1099511628211ull;
-	return h;
-}
-
-static size_t index_find(const struct index *x, const uint8_t id[8])
-{
-	size_t i = id_hash(id) & x->mask, k;
-
-	while ((k = x->slots[i])) {
-		if (!memcmp(x->v[k - 1].s->span_id, id, 8))
-			return k - 1;
-		i = (i + 1) & x->mask;
-	}
-	return NONE;
-}
-
-static const char *op(const struct tt_span *s)
-{
-	return attrs_get_str(&s->attrs, "gen_ai.operation.name");
-}
-
-static enum role span_role(const struct tt_span *s)
-{
-	const char *o = op(s);
-
-	if (o && !strcmp(o, "invoke_agent"))
-		return ROLE_AGENT;
-	if (o && !strcmp(o, "execute_tool"))
-		return ROLE_TOOL;
-	if (o || attrs_get(&s->attrs, "gen_ai.request.model") ||
-	    attrs_get(&s->attrs, "gen_ai.provider.name") || attrs_get(&s->attrs, "gen_ai.system"))
-		return ROLE_LLM;
-	if (attrs_get(&s->attrs, "process.exit.code") || !strncmp(s->name, "exec ", 5))
-		return ROLE_PROCESS;
-	if (attrs_get(&s->attrs, "http.request.method") ||
-	    attrs_get(&s->attrs, "http.response.status_code") || attrs_get(&s->attrs, "url.full"))
-		return ROLE_HTTP;
-	return ROLE_OTHER;
-}
-
-/* The run of i: the nearest agent above it, else its root; memoised, so linear overall. */
-static void index_runs(struct index *x)
-{
-	size_t i, j, k, depth, *path;
-
-	path = malloc(x->n * sizeof(*path));
-	for (i = 0; path && i < x->n; i++) {
-		if (x->v[i].run != NONE)
-			continue;
-		depth = 0;
-		/* climb to a node whose run is known, an agent parent or a root */
-		for (j = i;;) {
-			x->v[j].run = NONE - 1; /* on the path: a loop of parents ends here */
-			path[depth++] = j;
-			k = x->v[j].parent;
-			if (k == NONE || x->v[k].run == NONE - 1) {
-				k = j;
-				break;
-			}
-			if (x->v[k].role == ROLE_AGENT) {
-				break;
-			}
-			if (x->v[k].run != NONE) {
-				k = x->v[k].run;
-				break;
-			}
-			j = k;
-		}
-		while (depth)
-			x->v[path[--depth]].run = k;
-	}
-	free(path);
-}
-
-static int index_build(struct index *x, struct tt_span *const *spans, size_t n)
-{
-	size_t i, size = 16, p;
-	struct node *nd;
-
-	memset(x, 0, sizeof(*x));
-	while (size < 2 * n)
-		size <<= 1;
-	x->v = calloc(n ? n : 1, sizeof(*x->v));
-	x->slots = calloc(size, sizeof(*x->slots));
-	if (!x->v || !x->slots)
-		return -ENOMEM;
-	x->mask = size - 1;
-	for (i = 0; i < n; i++) {
-		nd = &x->v[x->n];
-		nd->s = spans[i];
-		if (index_find(x, spans[i]->span_id) != NONE)
-			continue; /* a duplicate id: the first span has it */
-		nd->role = span_role(spans[i]);
-		nd->dur = spans[i]->end_ns > spans[i]->start_ns ?
-				  spans[i]->end_ns - spans[i]->start_ns :
-				  0;
-		nd->top = NONE;
-		nd->run = NONE;
-		p = id_hash(spans[i]->span_id) & x->mask;
-		while (x->slots[p])
-			p = (p + 1) & x->mask;
-		x->slots[p] = ++x->n;
-	}
-	for (i = 0; i < x->n; i++) {
-		nd = &x->v[i];
-		p = nd->s->has_parent ? index_find(x, nd->s->parent_id) : NONE;
-		nd->parent = p == i ? NONE : p;
-		if (nd->parent == NONE)
-			continue;
-		x->v[p].n_children++;
-		if (x->v[p].top == NONE || nd->dur > x->v[p].top_dur) {
-			x->v[p].second_dur = x->v[p].top_dur;
-			x->v[p].top_dur = nd->dur;
-			x->v[p].top = i;
-		} else if (nd->dur > x->v[p].second_dur) {
-			x->v[p].second_dur = nd->dur;
-		}
-	}
-	index_runs(x);
-	return 0;
-}
-
-static void index_free(struct index *x)
-{
-	size_t i;
-
-	for (i = 0; x->v && i < x->n; i++)
-		cJSON_Delete(x->v[i].defs);
-	free(x->v);
-	free(x->slots);
 }
 
 /* ---- findings ---- */
@@ -336,7 +166,7 @@ static void find_latency(struct index *x, const struct analyze_opts *o, struct f
 
 	for (i = 0; i < x->n; i++) {
 		c = &x->v[i];
-		if (c->parent == NONE || c->parent != c->run ||
+		if (c->parent == ANALYZE_NONE || c->parent != c->run ||
 		    (c->role != ROLE_TOOL && c->role != ROLE_PROCESS && c->role != ROLE_HTTP))
 			continue;
 		r = &x->v[c->run];
@@ -375,20 +205,18 @@ static bool content_error_type(const char *t)
 	return false;
 }
 
-/* The first direct process child of tool i that exited non-zero, NONE if none. */
-static size_t failed_process(const struct index *x, const size_t *first, const size_t *next,
-			     size_t i)
+/* The first direct process child of tool i that exited non-zero, ANALYZE_NONE if none. */
+static size_t failed_process(const struct index *x, size_t i)
 {
 	size_t c;
 
-	for (c = first[i]; c != NONE; c = next[c])
+	for (c = x->first[i]; c != ANALYZE_NONE; c = x->next[c])
 		if (x->v[c].role == ROLE_PROCESS && int_attr(x->v[c].s, "process.exit.code", 0))
 			return c;
-	return NONE;
+	return ANALYZE_NONE;
 }
 
-static void find_content_errors(struct index *x, const size_t *first, const size_t *next,
-				struct findings *out)
+static void find_content_errors(struct index *x, struct findings *out)
 {
 	const char *et, *res, *cls;
 	const struct tt_span *s;
@@ -404,8 +232,8 @@ static void find_content_errors(struct index *x, const size_t *first, const size
 			continue; /* the status tells already (a protocol error, no response) */
 		res = attrs_get_str(&s->attrs, "gen_ai.tool.call.result");
 		cls = content_error_type(et) ? et : linker_tool_error(res);
-		p = failed_process(x, first, next, i);
-		if (!cls && p == NONE)
+		p = failed_process(x, i);
+		if (!cls && p == ANALYZE_NONE)
 			continue;
 		if (cls && !strcmp(cls, "tool_error"))
 			f = finding_add(
@@ -427,7 +255,7 @@ static void find_content_errors(struct index *x, const size_t *first, const size
 			continue;
 		if (cls)
 			attrs_set_str(&f->evidence, "error_class", cls);
-		if (p != NONE) {
+		if (p != ANALYZE_NONE) {
 			attrs_set_int(&f->evidence, "exit_code",
 				      int_attr(x->v[p].s, "process.exit.code", 0));
 			evidence_span(&f->evidence, "process_span_id", x->v[p].s);
@@ -455,23 +283,22 @@ static cJSON *node_defs(struct node *nd)
 }
 
 /* The LLM call that asked for tool i: its latest sibling ending by the tool's start. */
-static size_t asking_llm(const struct index *x, const size_t *first, const size_t *next, size_t i)
+static size_t asking_llm(const struct index *x, size_t i)
 {
-	size_t c, best = NONE, p = x->v[i].parent;
+	size_t c, best = ANALYZE_NONE, p = x->v[i].parent;
 
-	if (p == NONE)
-		return NONE;
-	for (c = first[p]; c != NONE; c = next[c]) {
+	if (p == ANALYZE_NONE)
+		return ANALYZE_NONE;
+	for (c = x->first[p]; c != ANALYZE_NONE; c = x->next[c]) {
 		if (x->v[c].role != ROLE_LLM || x->v[c].s->end_ns > x->v[i].s->start_ns)
 			continue;
-		if (best == NONE || x->v[c].s->end_ns > x->v[best].s->end_ns)
+		if (best == ANALYZE_NONE || x->v[c].s->end_ns > x->v[best].s->end_ns)
 			best = c;
 	}
 	return best;
 }
 
-static void find_unexpected(struct index *x, const size_t *first, const size_t *next,
-			    struct findings *out)
+static void find_unexpected(struct index *x, struct findings *out)
 {
 	static const char *const what[] = {
 		[TOOL_NOT_OFFERED] = "was not among the tools offered",
@@ -488,8 +315,8 @@ static void find_unexpected(struct index *x, const size_t *first, const size_t *
 	for (i = 0; i < x->n; i++) {
 		if (x->v[i].role != ROLE_TOOL)
 			continue;
-		l = asking_llm(x, first, next, i);
-		defs = l == NONE ? NULL : node_defs(&x->v[l]);
+		l = asking_llm(x, i);
+		defs = l == ANALYZE_NONE ? NULL : node_defs(&x->v[l]);
 		name = attrs_get_str(&x->v[i].s->attrs, "gen_ai.tool.name");
 		if (!defs || !name)
 			continue;
@@ -565,7 +392,8 @@ static void find_subagent(struct index *x, struct findings *out)
 
 	for (i = 0; i < x->n; i++) {
 		p = x->v[i].parent;
-		if (x->v[i].role != ROLE_AGENT || p == NONE || x->v[x->v[p].run].role != ROLE_AGENT)
+		if (x->v[i].role != ROLE_AGENT || p == ANALYZE_NONE ||
+		    x->v[x->v[p].run].role != ROLE_AGENT)
 			continue;
 		s = x->v[i].s;
 		t = x->v[p].role == ROLE_TOOL ? x->v[p].s : NULL;
@@ -590,55 +418,23 @@ static void find_subagent(struct index *x, struct findings *out)
 	}
 }
 
-/* Children as linked lists in span order: first[p], next[c]. */
-static int index_children(const struct index *x, size_t **first, size_t **next)
-{
-	size_t i, *last;
-
-	*first = malloc((x->n ? x->n : 1) * sizeof(**first));
-	*next = malloc((x->n ? x->n : 1) * sizeof(**next));
-	last = malloc((x->n ? x->n : 1) * sizeof(*last));
-	if (!*first || !*next || !last) {
-		free(last);
-		return -ENOMEM;
-	}
-	for (i = 0; i < x->n; i++)
-		(*first)[i] = (*next)[i] = last[i] = NONE;
-	for (i = 0; i < x->n; i++) {
-		size_t p = x->v[i].parent;
-
-		if (p == NONE)
-			continue;
-		if (last[p] == NONE)
-			(*first)[p] = i;
-		else
-			(*next)[last[p]] = i;
-		last[p] = i;
-	}
-	free(last);
-	return 0;
-}
-
 int analyze_trace(struct tt_span *const *spans, size_t n, const struct analyze_opts *o,
 		  struct findings *out)
 {
-	size_t *first = NULL, *next = NULL;
 	struct index x;
 	int err;
 
-	err = index_build(&x, spans, n) ?: index_children(&x, &first, &next);
+	err = aindex__build(&x, spans, n);
 	err = err ?: find_runaway(&x, o, out);
 	if (!err) {
 		find_latency(&x, o, out);
-		find_content_errors(&x, first, next, out);
-		find_unexpected(&x, first, next, out);
+		find_content_errors(&x, out);
+		find_unexpected(&x, out);
 	}
 	err = err ?: find_retry_storm(&x, o, out);
 	if (!err)
 		find_subagent(&x, out);
-	free(first);
-	free(next);
-	index_free(&x);
+	aindex__free(&x);
 	return err;
 }
 

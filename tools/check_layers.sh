@@ -90,6 +90,7 @@ prov_openai:3
 provider:3
 span:3
 analyze:3
+analyze_index:3
 analyze_internal:3
 analyze_schema:3
 trace_model:3

@@ -34,7 +34,10 @@ int trace_model__read_line(struct trace_model *m, const char *line, size_t len, 
 /* Every line of buf[0..len) in turn; stops at the first error (its line number in err). */
 int trace_model__read_buf(struct trace_model *m, const char *buf, size_t len, char *err,
 			  size_t errlen);
-/* A file by name ("-": stdin): read_buf on its content, which may be at most TT_MAX_MODEL_FILE. */
+/*
+ * A file by name ("-": stdin): read_buf on its content (at most TT_MAX_MODEL_FILE). err does
+ * not repeat the path.
+ */
 int trace_model__read_file(struct trace_model *m, const char *path, char *err, size_t errlen);
 void trace_model__free(struct trace_model *m);
 

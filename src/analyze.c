@@ -266,7 +266,7 @@ static void find_content_errors(struct index *x, struct findings *out)
 
 /* -- unexpected_tool: a call that does not fit the tools its LLM call offered -- */
 
-static cJSON *node_defs(struct node *nd)
+cJSON *analyze_node_defs(struct node *nd)
 {
 	const char *d;
 
@@ -316,7 +316,7 @@ static void find_unexpected(struct index *x, struct findings *out)
 		if (x->v[i].role != ROLE_TOOL)
 			continue;
 		l = asking_llm(x, i);
-		defs = l == ANALYZE_NONE ? NULL : node_defs(&x->v[l]);
+		defs = l == ANALYZE_NONE ? NULL : analyze_node_defs(&x->v[l]);
 		name = attrs_get_str(&x->v[i].s->attrs, "gen_ai.tool.name");
 		if (!defs || !name)
 			continue;

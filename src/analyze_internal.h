@@ -75,4 +75,7 @@ struct index {
 int aindex__build(struct index *x, struct tt_span *const *spans, size_t n);
 void aindex__free(struct index *x);
 
+/* An LLM node's gen_ai.tool.definitions parsed (an array; once, kept in nd), NULL if none. */
+cJSON *analyze_node_defs(struct node *nd);
+
 #endif /* TT_ANALYZE_INTERNAL_H */

@@ -326,7 +326,7 @@ int trace_model__read_file(struct trace_model *m, const char *path, char *err, s
 	int ret = 0;
 
 	if (!f)
-		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+		return fail(err, errlen, -errno, "%s", strerror(errno));
 	tt_buf_init(&b, TT_MAX_MODEL_FILE);
 	while (!ret && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		ret = tt_buf_add(&b, chunk, n);
@@ -336,7 +336,7 @@ int trace_model__read_file(struct trace_model *m, const char *path, char *err, s
 		fclose(f);
 	if (ret) {
 		tt_buf_free(&b);
-		return fail(err, errlen, ret, "%s: %s", path,
+		return fail(err, errlen, ret, "%s",
 			    ret == -E2BIG ? "file over the size cap" : strerror(-ret));
 	}
 	ret = trace_model__read_buf(m, (const char *)b.data, b.len, err, errlen);

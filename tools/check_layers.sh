@@ -95,6 +95,7 @@ analyze_internal:3
 analyze_schema:3
 trace_model:3
 # L4 output
+analyze_cli:4
 export:4
 export_http:4
 export_opts:4

@@ -51,6 +51,9 @@ struct findings {
 	size_t alloc;
 };
 
+/* A tool call's arguments as tt_span.tool_args_hash: FNV-1a, never 0; NULL: 0 (unknown). */
+uint64_t analyze_args_hash(const char *args);
+
 /* "runaway_iteration", ... */
 const char *finding_kind_name(enum finding_kind k);
 

@@ -84,10 +84,12 @@ struct call_key {
 	size_t node;
 };
 
-static uint64_t text_hash(const char *s)
+uint64_t analyze_args_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;
 
+	if (!s)
+		return 0;
 	while (*s)
 		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
 	return h | 1; /* never 0: 0 is "arguments unknown" */
@@ -124,7 +126,7 @@ static int find_runaway(struct index *x, const struct analyze_opts *o, struct fi
 		if (x->v[i].role != ROLE_TOOL)
 			continue;
 		a = attrs_get_str(&s->attrs, "gen_ai.tool.call.arguments");
-		k[n].args = a ? text_hash(a) : s->tool_args_hash;
+		k[n].args = a ? analyze_args_hash(a) : s->tool_args_hash;
 		k[n].name = attrs_get_str(&s->attrs, "gen_ai.tool.name") ?: s->name;
 		if (!k[n].args)
 			continue; /* arguments unknown: repeats of a name alone prove nothing */

@@ -82,6 +82,13 @@ struct tt_resource *resource__new(uint32_t pid, uint64_t start_ns);
 struct tt_resource *resource__get(struct tt_resource *r);
 void resource__put(struct tt_resource *r);
 
+/* A time-stamped annotation of a span (OTLP Span.Event). */
+struct tt_span_event {
+	char *name;
+	uint64_t time_ns; /* boot-time ns, like the span's times */
+	struct attr_list attrs;
+};
+
 struct tt_span {
 	uint8_t trace_id[16];
 	uint8_t span_id[8];
@@ -96,6 +103,15 @@ struct tt_span {
 	enum span_status status;
 	char *status_message;
 	struct attr_list attrs;
+	struct tt_span_event *events; /* at most TT_MAX_SPAN_EVENTS; the rest are counted */
+	size_t n_events;
+	size_t events_alloc;
+	uint32_t dropped_events; /* OTLP dropped_events_count */
+	/*
+	 * Not exported (content stays private): a hash of a tool call's arguments, which the
+	 * linker keeps whether or not content is captured, so findings can tell repeats. 0: none.
+	 */
+	uint64_t tool_args_hash;
 	struct tt_resource *resource; /* a reference owned by the span */
 };
 
@@ -104,6 +120,12 @@ struct tt_span *span__new(const char *name, enum span_kind kind, struct tt_resou
 int span__set_name(struct tt_span *s, const char *name);
 int span__set_status(struct tt_span *s, enum span_status st, const char *message);
 void span__free(struct tt_span *s);
+/*
+ * Appends an event named name at time_ns: the new event (its attributes to fill), or NULL
+ * with errno ENOSPC once the span holds TT_MAX_SPAN_EVENTS (the event is counted in
+ * dropped_events) or ENOMEM.
+ */
+struct tt_span_event *span__add_event(struct tt_span *s, const char *name, uint64_t time_ns);
 
 /* Receives each finished span; takes ownership (free with span__free). */
 typedef void (*span_sink_fn)(struct tt_span *s, void *ctx);

@@ -58,6 +58,11 @@
 #define TT_MAX_OPEN_SPANS	100000			/* open tool spans + spans held for ids */
 #define TT_MAX_HELD_SPANS	4096			/* finished spans of one trace waiting for a
 							 * traceparent (its root still runs) */
+#define TT_MAX_SPAN_EVENTS	32			/* events on one span (findings); more
+							 * are counted as dropped */
+#define TT_MAX_MODEL_LINE	(64u * 1024 * 1024)	/* one OTLP JSON line read back (analyze) */
+#define TT_MAX_MODEL_FILE	(1u << 30)		/* one OTLP JSON Lines file read back */
+#define TT_MAX_MODEL_SPANS	1000000			/* spans read back from one file */
 #define TT_MAX_TOOL_HISTORY	32			/* closed tool windows kept per agent */
 #define TT_MAX_PLACE_WAITING	4096			/* agent children awaiting placement */
 #define TT_PLACE_WAIT_NS	(3ull * 1000000000)	/* how long one may wait */

@@ -70,8 +70,9 @@ struct ltool {
 	char *call_id;
 	char *name;
 	const char *type;
-	char *arguments; /* only with capture_content */
-	char **values;	 /* argument strings, to match processes and URLs */
+	char *arguments;    /* only with capture_content */
+	uint64_t args_hash; /* analyze_args_hash of the arguments, always (never exported) */
+	char **values;	    /* argument strings, to match processes and URLs */
 	size_t n_values;
 	uint64_t start_ns, end_ns;
 	uint64_t seq;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze.h"
 #include "tt_limits.h"
 #include "linker_internal.h"
 #include "log.h"
@@ -46,6 +47,7 @@ int ltool_open(struct linker *l, struct lproc *lp, const struct genai_tool_call 
 	t->type = tc->type;
 	if (l->o.capture_content && tc->arguments)
 		t->arguments = strdup(tc->arguments);
+	t->args_hash = analyze_args_hash(tc->arguments);
 	n = linker_json_strings(tc->arguments, vals, TT_MAX_TOOL_VALUES);
 	t->values = calloc(n ? n : 1, sizeof(*t->values));
 	if (t->values)
@@ -131,6 +133,7 @@ static void tool_close(struct linker *l, struct lproc *lp, struct ltool *t, uint
 		err |= attrs_set_str(&s->attrs, "gen_ai.tool.type", t->type);
 	if (t->arguments)
 		err |= attrs_set_str(&s->attrs, "gen_ai.tool.call.arguments", t->arguments);
+	s->tool_args_hash = t->args_hash; /* findings tell repeats by it; not exported */
 	if (r && r->content)
 		err |= attrs_set_str(&s->attrs, "gen_ai.tool.call.result", r->content);
 	if (r)

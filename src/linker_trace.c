@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze.h"
 #include "buf.h"
 #include "hex.h"
 #include "tt_limits.h"
@@ -42,9 +43,27 @@ static void sink_span(struct linker *l, struct ltrace *t, struct tt_span *s)
 	l->sink(s, l->ctx);
 }
 
+/*
+ * Findings on the spans a trace held until it was final (all of it, unless it adopted a
+ * traceparent while running): events on the cited spans before they reach the exporters.
+ */
+static void trace_findings(struct linker *l, struct ltrace *t)
+{
+	struct analyze_opts o = ANALYZE_OPTS_INIT;
+	struct findings f = { 0 };
+
+	if (t->dropped || !t->n_held)
+		return;
+	if (analyze_trace(t->held, t->n_held, &o, &f) || findings_attach(&f))
+		tt_debug("linker: no memory for the findings of a trace\n");
+	findings_free(&f);
+}
+
 static void trace_release_held(struct linker *l, struct ltrace *t)
 {
 	size_t i;
+
+	trace_findings(l, t);
 
 	for (i = 0; i < t->n_held; i++) {
 		if (t->dropped) {

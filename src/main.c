@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "capfile.h"
 #include "cli.h"
+#include "analyze_cli.h"
 #include "doctor.h"
 #include "events.h"
 #include "export.h"
@@ -648,6 +649,8 @@ int main(int argc, char **argv)
 		return doctor_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "view"))
 		return view_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "analyze"))
+		return analyze_main(argc - 1, argv + 1);
 	pipeline_tune_malloc();
 	if (cli_parse(argc, argv, &a.o, err, sizeof(err))) {
 		tt_msg("%s", err);

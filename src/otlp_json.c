@@ -141,6 +141,30 @@ static int json_span_attrs(struct tt_buf *b, const struct attr_list *l)
 	return err ?: tt_buf_addc(b, ']');
 }
 
+/* Span.events: time, name, attributes; the count of those over the cap after them. */
+static int json_span_events(struct tt_buf *b, const struct tt_span *s, const struct otlp_meta *m)
+{
+	const struct tt_span_event *e;
+	size_t i;
+	int err;
+
+	if (!s->n_events && !s->dropped_events)
+		return 0;
+	err = tt_buf_addstr(b, ",\"events\":[");
+	for (i = 0; !err && i < s->n_events; i++) {
+		e = &s->events[i];
+		err = tt_buf_printf(b,
+				    "%s{\"timeUnixNano\":\"%" PRIu64 "\",\"name\":", i ? "," : "",
+				    otlp_unix_ns(&m->clock, e->time_ns));
+		err = err ?: jsonw_cstr(b, e->name ? e->name : "");
+		err = err ?: json_span_attrs(b, &e->attrs) ?: tt_buf_addc(b, '}');
+	}
+	err = err ?: tt_buf_addc(b, ']');
+	if (!err && s->dropped_events)
+		err = tt_buf_printf(b, ",\"droppedEventsCount\":%u", s->dropped_events);
+	return err;
+}
+
 static int json_ids(struct tt_buf *b, const struct tt_span *s)
 {
 	char hex[33];
@@ -171,7 +195,7 @@ static int json_span(struct tt_buf *b, const struct tt_span *s, const struct otl
 				    ",\"kind\":%d,\"startTimeUnixNano\":\"%" PRIu64
 				    "\",\"endTimeUnixNano\":\"%" PRIu64 "\"",
 				    (int)s->kind, start, end);
-	err = err ?: json_span_attrs(b, &s->attrs);
+	err = err ?: json_span_attrs(b, &s->attrs) ?: json_span_events(b, s, m);
 	err = err ?: tt_buf_printf(b, ",\"status\":{\"code\":%d", (int)s->status);
 	if (!err && s->status_message && *s->status_message) {
 		err = tt_buf_addstr(b, ",\"message\":");

@@ -30,8 +30,13 @@ enum {
 	SPAN_START = 7,
 	SPAN_END = 8,
 	SPAN_ATTRIBUTES = 9,
+	SPAN_EVENTS = 11,
+	SPAN_DROPPED_EVENTS = 12,
 	SPAN_STATUS = 15,
 	SPAN_FLAGS = 16,
+	EVENT_TIME = 1,
+	EVENT_NAME = 2,
+	EVENT_ATTRIBUTES = 3,
 	STATUS_MESSAGE = 2,
 	STATUS_CODE = 3,
 	KV_KEY = 1,
@@ -196,6 +201,28 @@ static int pb_status(struct tt_buf *b, const struct tt_span *s)
 	return err;
 }
 
+static int pb_events(struct tt_buf *b, const struct tt_span *s, const struct otlp_meta *m)
+{
+	struct pb_attrs pa = { .b = b, .field = EVENT_ATTRIBUTES };
+	const struct tt_span_event *e;
+	size_t mark, i, j;
+	int err = 0;
+
+	for (i = 0; !err && i < s->n_events; i++) {
+		e = &s->events[i];
+		err = pb_open(b, SPAN_EVENTS, &mark);
+		err = err ?: pb_fixed(b, EVENT_TIME, otlp_unix_ns(&m->clock, e->time_ns), 8);
+		err = err ?: pb_string(b, EVENT_NAME, e->name);
+		for (j = 0; !err && j < e->attrs.n; j++)
+			err = pb_attr(&e->attrs.v[j], &pa);
+		if (!err)
+			pb_close(b, mark);
+	}
+	if (!err && s->dropped_events)
+		err = pb_uint(b, SPAN_DROPPED_EVENTS, s->dropped_events);
+	return err;
+}
+
 static int pb_span(struct tt_buf *b, const struct tt_span *s, const struct otlp_meta *m)
 {
 	uint64_t start = otlp_unix_ns(&m->clock, s->start_ns);
@@ -215,6 +242,7 @@ static int pb_span(struct tt_buf *b, const struct tt_span *s, const struct otlp_
 	err = err ?: pb_fixed(b, SPAN_START, start, 8) ?: pb_fixed(b, SPAN_END, end, 8);
 	for (i = 0; !err && i < s->attrs.n; i++)
 		err = pb_attr(&s->attrs.v[i], &pa);
+	err = err ?: pb_events(b, s, m);
 	err = err ?: pb_status(b, s) ?: pb_fixed(b, SPAN_FLAGS, otlp_span_flags(s), 4);
 	if (!err)
 		pb_close(b, mark);

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "span.h"
 #include "str.h"
+#include "tt_limits.h"
 
 static void attr_clear(struct attr *a)
 {
@@ -216,13 +217,46 @@ int span__set_status(struct tt_span *s, enum span_status st, const char *message
 	return 0;
 }
 
+struct tt_span_event *span__add_event(struct tt_span *s, const char *name, uint64_t time_ns)
+{
+	struct tt_span_event *e;
+
+	if (s->n_events >= TT_MAX_SPAN_EVENTS) {
+		s->dropped_events++;
+		errno = ENOSPC;
+		return NULL;
+	}
+	if (tt_ensure_mem((void **)&s->events, &s->events_alloc, sizeof(*s->events),
+			  s->n_events + 1)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	e = &s->events[s->n_events];
+	memset(e, 0, sizeof(*e));
+	e->name = strdup(name);
+	if (!e->name) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	e->time_ns = time_ns;
+	s->n_events++;
+	return e;
+}
+
 void span__free(struct tt_span *s)
 {
+	size_t i;
+
 	if (!s)
 		return;
 	free(s->name);
 	free(s->status_message);
 	attrs_free(&s->attrs);
+	for (i = 0; i < s->n_events; i++) {
+		free(s->events[i].name);
+		attrs_free(&s->events[i].attrs);
+	}
+	free(s->events);
 	resource__put(s->resource);
 	free(s);
 }

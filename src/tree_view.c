@@ -28,6 +28,7 @@ struct tv_node {
 	uint64_t end_ns;
 	char *name;
 	char *detail;
+	char *findings;	      /* "kind: summary" lines of its tracetree.finding events, or NULL */
 	struct tv_node *next; /* the trace's list */
 	/* set while printing */
 	struct tv_node *parent;
@@ -317,6 +318,7 @@ static void tv_trace_free(struct tree_view *tv, struct tv_trace *t)
 		next = n->next;
 		free(n->name);
 		free(n->detail);
+		free(n->findings);
 		free(n);
 	}
 	tv->nspans -= t->n;
@@ -337,6 +339,28 @@ static int cmp_id(const void *a, const void *b)
 	const struct tv_node *x = *(struct tv_node *const *)a, *y = *(struct tv_node *const *)b;
 
 	return memcmp(x->span_id, y->span_id, 8);
+}
+
+/* The findings on a span, one line each, under its line where its children's lines hang. */
+static void tv_findings(struct tree_view *tv, const struct tv_node *n, size_t draw,
+			const bool *last)
+{
+	char line[TV_MAX_LINE];
+	const char *p = n->findings, *nl;
+	size_t len, i;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		len = 0;
+		for (i = 1; i <= draw; i++)
+			len += snprintf(line + len, sizeof(line) - len, "%s",
+					last[i] ? "    " : "│   ");
+		snprintf(line + len, sizeof(line) - len, "%s finding %.*s", n->child ? "│" : " ",
+			 (int)(nl ? nl - p : (ptrdiff_t)strlen(p)), p);
+		tv_cut(line, tv->width);
+		fprintf(tv->out, "%s\n", line);
+		p = nl ? nl + 1 : p + strlen(p);
+	}
 }
 
 static void tv_line(struct tree_view *tv, const struct tv_node *n, int depth, const bool *last)
@@ -367,6 +391,8 @@ static void tv_line(struct tree_view *tv, const struct tv_node *n, int depth, co
 		snprintf(line + len, sizeof(line) - len, "  %s", n->detail);
 	tv_cut(line, tv->width);
 	fprintf(tv->out, "%s\n", line);
+	if (n->findings)
+		tv_findings(tv, n, draw, last);
 }
 
 /* Preorder walk from root with an explicit stack (no recursion on deep process chains). */
@@ -502,6 +528,35 @@ struct tree_view *tree_view__new(FILE *out, const struct tree_view_opts *o)
 	return tv;
 }
 
+/* "kind: summary" of each finding event, cleaned (no control characters), one a line. */
+static int tv_node_findings(struct tv_node *n, const struct tt_span *s)
+{
+	const struct tt_span_event *e;
+	char tmp[TV_MAX_DETAIL], *one;
+	struct tt_buf b;
+	size_t i;
+	int err = 0;
+
+	tt_buf_init(&b, 4 * TV_MAX_DETAIL);
+	for (i = 0; !err && i < s->n_events; i++) {
+		e = &s->events[i];
+		if (strcmp(e->name, "tracetree.finding"))
+			continue;
+		snprintf(tmp, sizeof(tmp), "%s: %s",
+			 attrs_get_str(&e->attrs, "tracetree.finding.kind") ?: "?",
+			 attrs_get_str(&e->attrs, "tracetree.finding.summary") ?: "");
+		one = tv_clean(tmp, TV_MAX_DETAIL);
+		if (!one)
+			return -ENOMEM;
+		err = (b.len ? tt_buf_addc(&b, '\n') : 0) ?: tt_buf_addstr(&b, one);
+		free(one);
+	}
+	if (b.len)
+		n->findings = tt_buf_steal(&b, NULL);
+	tt_buf_free(&b);
+	return b.len && !n->findings ? -ENOMEM : 0;
+}
+
 static struct tv_node *tv_node_new(struct tree_view *tv, const struct tt_span *s)
 {
 	struct tv_node *n = calloc(1, sizeof(*n));
@@ -513,9 +568,10 @@ static struct tv_node *tv_node_new(struct tree_view *tv, const struct tt_span *s
 	tv_detail(&d, s);
 	n->name = tv_clean(s->name, TV_MAX_NAME);
 	n->detail = tv_clean(d.s, TV_MAX_DETAIL);
-	if (!n->name || !n->detail) {
+	if (!n->name || !n->detail || tv_node_findings(n, s)) {
 		free(n->name);
 		free(n->detail);
+		free(n->findings);
 		free(n);
 		return NULL;
 	}
@@ -547,6 +603,7 @@ int tree_view__add(struct tree_view *tv, const struct tt_span *s)
 		if (n) {
 			free(n->name);
 			free(n->detail);
+			free(n->findings);
 			free(n);
 		}
 		return -ENOMEM;

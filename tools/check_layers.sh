@@ -89,7 +89,13 @@ prov_ollama:3
 prov_openai:3
 provider:3
 span:3
+analyze:3
+analyze_index:3
+analyze_internal:3
+analyze_schema:3
+trace_model:3
 # L4 output
+analyze_cli:4
 export:4
 export_http:4
 export_opts:4

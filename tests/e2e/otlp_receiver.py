@@ -130,10 +130,14 @@ ARRAY_VALUE = Msg({1: ("values", ANY_VALUE.kind)}, always=("values",))
 ANY_VALUE.rules[5] = ("arrayValue", ARRAY_VALUE.kind)
 KEY_VALUE = Msg({1: ("key", STR), 2: ("value", ANY_VALUE.kind)})
 STATUS = Msg({2: ("message", STR), 3: ("code", ENUM)}, defaults={"code": 0})
+EVENT = Msg({1: ("timeUnixNano", FIXED64), 2: ("name", STR), 3: ("attributes", KEY_VALUE.kind)},
+            repeated=("attributes",))
 SPAN = Msg({1: ("traceId", HEX), 2: ("spanId", HEX), 4: ("parentSpanId", HEX),
             5: ("name", STR), 6: ("kind", ENUM), 7: ("startTimeUnixNano", FIXED64),
             8: ("endTimeUnixNano", FIXED64), 9: ("attributes", KEY_VALUE.kind),
-            15: ("status", STATUS.kind), 16: ("flags", FIXED32)}, repeated=("attributes",))
+            11: ("events", EVENT.kind), 12: ("droppedEventsCount", ENUM),
+            15: ("status", STATUS.kind), 16: ("flags", FIXED32)},
+           repeated=("attributes", "events"))
 SCOPE = Msg({1: ("name", STR), 2: ("version", STR)})
 SCOPE_SPANS = Msg({1: ("scope", SCOPE.kind), 2: ("spans", SPAN.kind), 3: ("schemaUrl", STR)},
                   repeated=("spans",))

@@ -219,3 +219,44 @@ void test_otlp_json_clock(void)
 	c.real_ns = 1760000000000000000ull;
 	ASSERT_EQ(otlp_unix_ns(&c, 4000), 1759999999999999000ll, "before the base");
 }
+
+/* Span.events: exact JSON of an event with attributes, one without, and the dropped count. */
+void test_otlp_json_events(void)
+{
+	static const char want[] =
+		",\"events\":[{\"timeUnixNano\":\"1760000000000000005\",\"name\":\"tracetree.finding\","
+		"\"attributes\":[{\"key\":\"tracetree.finding.kind\",\"value\":{\"stringValue\":"
+		"\"error_in_content\"}},{\"key\":\"n\",\"value\":{\"intValue\":\"3\"}}]},"
+		"{\"timeUnixNano\":\"1760000000000000009\",\"name\":\"x\"}],\"droppedEventsCount\":4,"
+		"\"status\":";
+	struct tt_span *s = span__new("execute_tool Bash", SPAN_KIND_INTERNAL, NULL);
+	struct tt_span_event *e;
+	struct tt_buf b;
+
+	tt_buf_init(&b, TT_MAX_EXPORT_BODY);
+	if (!ASSERT_OK_PTR(s, "span"))
+		return;
+	e = span__add_event(s, "tracetree.finding", 1000000005ull);
+	if (!ASSERT_OK_PTR(e, "event"))
+		goto out;
+	attrs_set_str(&e->attrs, "tracetree.finding.kind", "error_in_content");
+	attrs_set_int(&e->attrs, "n", 3);
+	ASSERT_OK_PTR(span__add_event(s, "x", 1000000009ull), "second event");
+	s->dropped_events = 4;
+	if (ASSERT_OK(otlp_json_encode(&b, &s, 1, otlp_test_meta()), "encode"))
+		ASSERT_OK_PTR(memmem(b.data, b.len, want, sizeof(want) - 1),
+			      "events between attributes and status");
+	tt_buf_free(&b);
+	/* no events: no member at all */
+	free(s->events[1].name);
+	attrs_free(&s->events[0].attrs);
+	free(s->events[0].name);
+	s->n_events = 0;
+	s->dropped_events = 0;
+	tt_buf_init(&b, TT_MAX_EXPORT_BODY);
+	if (ASSERT_OK(otlp_json_encode(&b, &s, 1, otlp_test_meta()), "encode bare"))
+		ASSERT_NULL(memmem(b.data, b.len, "events", 6), "no events member");
+out:
+	tt_buf_free(&b);
+	span__free(s);
+}

@@ -58,11 +58,12 @@ static void unlink_tmp(const char *path)
  * The protobuf decoded (by tests/e2e/otlp_receiver.py, the exporter tests' receiver: hex ids,
  * 64-bit integers as strings, any unknown field a member of its own) is the JSON encoding.
  */
-void test_otlp_pb_round_trip(void)
+static void round_trip(bool events)
 {
 	char in[] = "/tmp/tt-pb-XXXXXX", out[64] = "", cmd[1024];
 	struct tt_span *v[OTLP_TEST_NSPANS];
 	cJSON *want = NULL, *got = NULL;
+	struct tt_span_event *e;
 	struct tt_buf json, pb;
 	char *text = NULL;
 
@@ -71,6 +72,13 @@ void test_otlp_pb_round_trip(void)
 		return;
 	}
 	otlp_test_spans(v, true);
+	if (events) {
+		e = span__add_event(v[2], "tracetree.finding", 5000000000ull);
+		attrs_set_str(&e->attrs, "tracetree.finding.kind", "error_in_content");
+		attrs_set_str(&e->attrs, "tracetree.finding.summary", "exit 2 \xff");
+		span__add_event(v[2], "bare", 5100000000ull);
+		v[2]->dropped_events = 3;
+	}
 	if (!encode_both(v, OTLP_TEST_NSPANS, &json, &pb) || !write_tmp(&pb, in))
 		goto out;
 	snprintf(out, sizeof(out), "%s.json", in);
@@ -91,6 +99,50 @@ out:
 	tt_buf_free(&json);
 	tt_buf_free(&pb);
 	otlp_test_free(v, OTLP_TEST_NSPANS);
+}
+
+void test_otlp_pb_round_trip(void)
+{
+	round_trip(false);
+}
+
+/* Span.events (field 11) and dropped_events_count (12) decode as the JSON encoding has them. */
+void test_otlp_pb_round_trip_events(void)
+{
+	round_trip(true);
+}
+
+/* An event's exact bytes: Span.events (11) { time fixed64 (1), name (2), attributes (3) }. */
+void test_otlp_pb_event_bytes(void)
+{
+	static const uint8_t want[] = {
+		0x5a, 0x2b,					      /* field 11, LEN 43 */
+		0x09, 0x05, 0x65, 0x7d, 0xf2, 0xac, 0xc6, 0x6c, 0x18, /* 1 fixed64 */
+		0x12, 0x01, 'x',				      /* 2 name */
+		0x1a, 0x1d,					      /* 3 KeyValue, LEN 29 */
+		0x0a, 0x16, 't',  'r',	'a',  'c',  'e',  't',	'r',  'e', 'e',
+		'.',  'f',  'i',  'n',	'd',  'i',  'n',  'g',	'.',  'k', 'i',
+		'n',  'd',  0x12, 0x03, 0x0a, 0x01, 'k',  0x60, 0x02, /* field 12 (dropped_events_count) = 2 */
+		0x7a,						      /* status follows */
+	};
+	struct tt_span *s = span__new("t", SPAN_KIND_INTERNAL, NULL);
+	struct tt_span_event *e;
+	struct tt_buf b;
+
+	tt_buf_init(&b, TT_MAX_EXPORT_BODY);
+	if (!ASSERT_OK_PTR(s, "span"))
+		return;
+	/* Unix ns 1760000000500000005 = 0x186cc6acf27d6505 */
+	e = span__add_event(s, "x", 1500000005ull);
+	if (!ASSERT_OK_PTR(e, "event"))
+		goto out;
+	attrs_set_str(&e->attrs, "tracetree.finding.kind", "k");
+	s->dropped_events = 2;
+	if (ASSERT_OK(otlp_pb_encode(&b, &s, 1, otlp_test_meta()), "encode"))
+		ASSERT_OK_PTR(memmem(b.data, b.len, want, sizeof(want)), "event bytes");
+out:
+	tt_buf_free(&b);
+	span__free(s);
 }
 
 /* Known bytes: a varint key above 15, fixed32 flags, fixed64 time and a short length. */

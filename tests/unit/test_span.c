@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* test_span.c: attribute lists, resources and span lifecycle. */
+#include <errno.h>
 #include <string.h>
 
 #include "span.h"
+#include "tt_limits.h"
 #include "test.h"
 
 void test_span_attrs(void)
@@ -70,4 +72,34 @@ void test_span_ids(void)
 	span_new_trace_id(t2);
 	span_new_span_id(s);
 	ASSERT_TRUE(memcmp(t1, t2, 16) != 0, "trace ids differ");
+}
+
+/* Events keep their order and attributes; past the cap they are counted, not kept. */
+void test_span_events(void)
+{
+	struct tt_span *s = span__new("execute_tool Bash", SPAN_KIND_INTERNAL, NULL);
+	struct tt_span_event *e;
+	size_t i;
+
+	if (!ASSERT_OK_PTR(s, "span"))
+		return;
+	e = span__add_event(s, "tracetree.finding", 7);
+	if (!ASSERT_OK_PTR(e, "first event"))
+		goto out;
+	ASSERT_OK(attrs_set_str(&e->attrs, "tracetree.finding.kind", "error_in_content"), "attr");
+	for (i = 1; i < TT_MAX_SPAN_EVENTS; i++)
+		ASSERT_OK_PTR(span__add_event(s, "e", i), "under the cap");
+	errno = 0;
+	ASSERT_NULL(span__add_event(s, "e", 99), "over the cap");
+	ASSERT_EQ(errno, ENOSPC, "ENOSPC");
+	ASSERT_NULL(span__add_event(s, "e", 99), "still over");
+	ASSERT_EQ(s->n_events, TT_MAX_SPAN_EVENTS, "kept");
+	ASSERT_EQ(s->dropped_events, 2, "dropped counted");
+	ASSERT_STREQ(s->events[0].name, "tracetree.finding", "first name");
+	ASSERT_EQ(s->events[0].time_ns, 7, "first time");
+	ASSERT_STREQ(attrs_get_str(&s->events[0].attrs, "tracetree.finding.kind"),
+		     "error_in_content", "first attribute");
+	ASSERT_EQ(s->events[5].time_ns, 5, "order");
+out:
+	span__free(s);
 }

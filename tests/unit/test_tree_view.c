@@ -366,3 +366,45 @@ out:
 	tv_close(&o);
 	resource__put(r);
 }
+
+/* Findings (tracetree.finding events) print under their span, where its children hang. */
+void test_tree_view_findings(void)
+{
+	struct tt_span *root = span__new("invoke_agent a", SPAN_KIND_INTERNAL, NULL);
+	struct tt_span *tool = span__new("execute_tool run", SPAN_KIND_INTERNAL, NULL);
+	struct tt_span_event *e;
+	struct tv_out o;
+	const char *t;
+
+	memset(root->trace_id, 1, 16);
+	memset(tool->trace_id, 1, 16);
+	root->span_id[0] = 1;
+	tool->span_id[0] = 2;
+	tool->parent_id[0] = 1;
+	tool->has_parent = true;
+	root->end_ns = 2000000000ull;
+	tool->start_ns = 1000000ull;
+	tool->end_ns = 2000000ull;
+	e = span__add_event(tool, "tracetree.finding", 2000000ull);
+	attrs_set_str(&e->attrs, "tracetree.finding.kind", "error_in_content");
+	attrs_set_str(&e->attrs, "tracetree.finding.summary",
+		      "tool run ran exec sh,\x1b which exited 2");
+	e = span__add_event(root, "tracetree.finding", 2000000ull);
+	attrs_set_str(&e->attrs, "tracetree.finding.kind", "retry_storm");
+	attrs_set_str(&e->attrs, "tracetree.finding.summary", "3 LLM calls failed");
+	if (!tv_open(&o, NULL))
+		goto out;
+	tree_view__add(o.tv, tool);
+	tree_view__add(o.tv, root);
+	t = tv_text(&o);
+	ASSERT_STREQ(t,
+		     "invoke_agent a                              2.0 s\n"
+		     "│ finding retry_storm: 3 LLM calls failed\n"
+		     "└── execute_tool run                         1 ms\n"
+		     "      finding error_in_content: tool run ran exec sh,? which exited 2\n\n",
+		     "finding lines");
+out:
+	tv_close(&o);
+	span__free(root);
+	span__free(tool);
+}

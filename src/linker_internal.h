@@ -180,8 +180,8 @@ struct lproc {
 	bool decided; /* parent_id chosen */
 	bool is_root; /* no parent span in this trace */
 	bool agent;
-	bool done;    /* span exported */
-	bool in_tool; /* parent_id is a tool window of its agent */
+	bool done;	    /* span exported */
+	bool in_tool;	    /* parent_id is a tool window of its agent */
 	bool link_inferred; /* and that window was chosen by time alone */
 	char *agent_name;
 	char *match_first; /* argv of the first and last exec, for tool matching */
@@ -317,9 +317,8 @@ struct ltrace *lwork_trace(struct lproc *lp, uint32_t tid, uint64_t ts);
  * lsrv_parent(), else lp's own span. *trace: the trace the span goes to. q->inferred: that
  * parent was chosen by time alone (lp's own span never is).
  */
-const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, struct tool_query *q,
-			    uint32_t tid, const struct ltp *tp, struct ltool **tool,
-			    struct ltrace **trace);
+const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, struct tool_query *q, uint32_t tid,
+			    const struct ltp *tp, struct ltool **tool, struct ltrace **trace);
 
 /* ---- linker_place.c: where the span of a process goes ---- */
 

@@ -176,9 +176,8 @@ struct ltrace *lwork_trace(struct lproc *lp, uint32_t tid, uint64_t ts)
 
 /* ---- work ---- */
 
-const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, struct tool_query *q,
-			    uint32_t tid, const struct ltp *tp, struct ltool **tool,
-			    struct ltrace **trace)
+const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, struct tool_query *q, uint32_t tid,
+			    const struct ltp *tp, struct ltool **tool, struct ltrace **trace)
 {
 	const uint8_t *parent;
 	struct ltool *t = NULL;

@@ -51,6 +51,8 @@
 #define TT_MAX_GENAI_TOOLS	1024			/* tool calls or tool results per call */
 #define TT_MAX_GENAI_STOP	64			/* stop sequences kept */
 #define TT_MAX_GENAI_CONTENT	(1u << 20)		/* one content attribute (JSON text) */
+#define TT_CONTENT_MAX_DEFAULT	TT_MAX_GENAI_CONTENT	/* --content-max default */
+#define TT_CONTENT_MAX_MIN	64u			/* --content-max at least */
 #define TT_MAX_JSON_DEPTH	512			/* nesting when repairing truncated JSON */
 
 /* Processes and spans. */

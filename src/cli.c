@@ -35,6 +35,7 @@ enum {
 	OPT_OTLP_KEY,
 	OPT_NO_HOLD_EXEC,
 	OPT_HOLD_TIMEOUT,
+	OPT_CONTENT_MAX,
 };
 
 static const struct option long_opts[] = {
@@ -45,6 +46,7 @@ static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
 	{ "capture-content", no_argument, NULL, OPT_CAPTURE_CONTENT },
+	{ "content-max", required_argument, NULL, OPT_CONTENT_MAX },
 	{ "semconv-legacy", no_argument, NULL, OPT_SEMCONV_LEGACY },
 	{ "tls-offsets", required_argument, NULL, OPT_TLS_OFFSETS },
 	{ "tls-db", required_argument, NULL, OPT_TLS_DB },
@@ -98,6 +100,9 @@ void cli_usage(FILE *f)
 "                         OTEL_EXPORTER_OTLP_PROTOCOL, headers from OTEL_EXPORTER_OTLP_HEADERS)\n"
 "  --capture-content      export prompts, completions, tool arguments and results (redacted;\n"
 "                         off by default)\n"
+"  --content-max BYTES    the largest content attribute (default 1M, at most 1M); the oldest\n"
+"                         messages are dropped (a value is cut) to fit, and the span's\n"
+"                         tracetree.content.truncated lists the attributes that were\n"
 "  --semconv-legacy       also emit pre-1.37 GenAI attributes (gen_ai.system, ...)\n"
 "  --raw[=FILE]           print every captured record as one JSON line (time, pid, tid, comm,\n"
 "                         type, direction, connection, position, length, truncated, payload\n"
@@ -355,6 +360,13 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 				return fail(err, errlen, "invalid --stats interval '%s'", optarg);
 			o->stats_interval = (unsigned int)v;
 		}
+		return 0;
+	case OPT_CONTENT_MAX:
+		if (cli_parse_size(optarg, &v) || v < TT_CONTENT_MAX_MIN ||
+		    v > TT_MAX_GENAI_CONTENT)
+			return fail(err, errlen, "invalid --content-max '%s' (%u to %u bytes)",
+				    optarg, TT_CONTENT_MAX_MIN, TT_MAX_GENAI_CONTENT);
+		o->content_max = (size_t)v;
 		return 0;
 	case OPT_CALL_CAP:
 		if (cli_parse_size(optarg, &v) || v < 1 || v > TT_MAX_CALL_CAP)

@@ -297,7 +297,7 @@ int linker__add_mcp(struct linker *l, const struct http_exchange *x, const struc
 	q.text[0] = m->arguments;
 	lspan_parent(s, lwork_parent(l, lp, &q, x->tid, &tp, &t, &tr));
 	lspan_link(s, q.inferred);
-	err = linker_mcp_attrs(s, x, m, l->o.capture_content);
+	err = linker_mcp_attrs(s, x, m, l->o.capture_content ? linker_content_max(l) : 0);
 	err = err ?: lclient_net_attrs(s, lp, x);
 	if (!err && t && t->call_id && m->tool_name && strstr(t->name, m->tool_name))
 		err = attrs_set_str(&s->attrs, "gen_ai.tool.call.id", t->call_id);

@@ -423,11 +423,28 @@ int linker_http_attrs(struct tt_span *s, const struct http_exchange *x);
 /* Attributes and status of the SERVER span of an inbound request x. */
 int linker_server_attrs(struct tt_span *s, const struct http_exchange *x, uint16_t lport);
 /*
- * MCP attributes and status of the span of call m made by exchange x (content: tool arguments
- * and result too, redacted).
+ * MCP attributes and status of the span of call m made by exchange x (content_max not 0: tool
+ * arguments and result too, redacted, each cut at content_max bytes).
  */
 int linker_mcp_attrs(struct tt_span *s, const struct http_exchange *x, const struct mcp_call *m,
-		     bool content);
+		     size_t content_max);
+
+/* The content attributes of one span that were cut by the cap (tracetree.content.truncated). */
+struct lcut {
+	const char *keys[8];
+	size_t n;
+};
+
+/*
+ * Content attribute key = val (when not NULL): at most max bytes, never inside a UTF-8
+ * sequence; when cut, or when was_cut (cut before, by the decoder), key joins *cut.
+ */
+int linker_content_attr(struct attr_list *a, const char *key, const char *val, size_t max,
+			bool was_cut, struct lcut *cut);
+/* tracetree.content.truncated: the keys of cut, when there are any. */
+int linker_content_cut_attr(struct attr_list *a, const struct lcut *cut);
+/* The cap of one content attribute: the linker's content_max, else the default. */
+size_t linker_content_max(const struct linker *l);
 
 /* ---- linker_text.c: text rules ---- */
 

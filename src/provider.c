@@ -592,6 +592,9 @@ static int decode_as(const struct http_exchange *x, const struct provider_opts *
 	p.m = m;
 	p.c = c;
 	p.capture = opts->capture_content;
+	p.content_max = opts->content_max ? opts->content_max : TT_CONTENT_MAX_DEFAULT;
+	if (p.content_max > TT_MAX_GENAI_CONTENT)
+		p.content_max = TT_MAX_GENAI_CONTENT;
 	err = call_init(c, x, m, opts);
 	if (err)
 		goto cleanup;

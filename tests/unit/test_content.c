@@ -276,3 +276,46 @@ void test_content_max(void)
 	genai_call__free(c);
 	http_exchange__free(x);
 }
+
+/* The conversation id an agent sends in a header (a UUID only), unless the body names one. */
+void test_content_session_header(void)
+{
+	static const char req[] =
+		"{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
+		"\"hi\"}]}";
+	static const char resp[] = "{\"id\":\"r\",\"choices\":[]}";
+	static const struct {
+		const char *name, *value, *want;
+	} tab[] = {
+		{ "X-Claude-Code-Session-Id", "0f8fad5b-d9cb-469f-a165-70867728950e",
+		  "0f8fad5b-d9cb-469f-a165-70867728950e" },
+		{ "session_id", "7C9E6679-7425-40DE-944B-E07FC1F90AE7",
+		  "7C9E6679-7425-40DE-944B-E07FC1F90AE7" },
+		{ "conversation_id", "0f8fad5b-d9cb-469f-a165-70867728950e",
+		  "0f8fad5b-d9cb-469f-a165-70867728950e" },
+		/* no UUID: may be a web session's credential */
+		{ "session_id", "s3cr3t-cookie-value", NULL },
+		{ "session_id", "0f8fad5b-d9cb-469f-a165-70867728950e0", NULL },
+		{ "x-session-id", "0f8fad5b-d9cb-469f-a165-70867728950e", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		struct http_exchange *x;
+		struct genai_call *c = NULL;
+
+		x = ptest_exchange("api.openai.com", "/v1/chat/completions", 200, req, strlen(req),
+				   resp, strlen(resp), HTTP_BODY_PLAIN);
+		if (!ASSERT_OK_PTR(x, "exchange"))
+			return;
+		http_headers_add(&x->req.headers, tab[i].name, strlen(tab[i].name), tab[i].value,
+				 strlen(tab[i].value));
+		if (ASSERT_OK(provider_decode(x, NULL, &c), "decode")) {
+			if (tab[i].want)
+				ASSERT_STREQ(c->conversation_id, tab[i].want, tab[i].name);
+			else
+				ASSERT_NULL(c->conversation_id, tab[i].value);
+		}
+		genai_call__free(c);
+		http_exchange__free(x);
+	}
+}

@@ -69,6 +69,7 @@
 
 /* Export (otlp_json, otlp_pb, export, tree_view). */
 #define TT_MAX_EXPORT_BATCH	512			/* spans per TracesData line / HTTP request */
+#define TT_MAX_METRIC_SERIES	1024			/* metric series (attribute sets) kept */
 #define TT_MAX_EXPORT_BODY	(16u * 1024 * 1024)	/* one encoded batch (OTLP says < 64 MiB) */
 #define TT_MAX_EXPORT_RESPONSE	(64u * 1024)		/* OTLP/HTTP response body kept */
 #define TT_MAX_EXPORT_HEADERS	32			/* OTEL_EXPORTER_OTLP_HEADERS entries */

@@ -41,6 +41,7 @@ struct tt_opts {
 	bool raw;			      /* --raw[=FILE]: every record as JSON Lines */
 	const char *raw_file;		      /* its FILE, NULL = stdout */
 	const char *output;		      /* -o FILE: OTLP JSON Lines, "-" = stdout */
+	const char *metrics_output;	      /* --metrics-output FILE: OTLP metrics lines */
 	enum tt_format format;		      /* what stdout shows when nothing else uses it */
 	const char *otlp_endpoint;	      /* --otlp-endpoint URL */
 	bool capture_content;		      /* --capture-content */

@@ -36,6 +36,7 @@ enum {
 	OPT_NO_HOLD_EXEC,
 	OPT_HOLD_TIMEOUT,
 	OPT_CONTENT_MAX,
+	OPT_METRICS_OUTPUT,
 };
 
 static const struct option long_opts[] = {
@@ -47,6 +48,7 @@ static const struct option long_opts[] = {
 	{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
 	{ "capture-content", no_argument, NULL, OPT_CAPTURE_CONTENT },
 	{ "content-max", required_argument, NULL, OPT_CONTENT_MAX },
+	{ "metrics-output", required_argument, NULL, OPT_METRICS_OUTPUT },
 	{ "semconv-legacy", no_argument, NULL, OPT_SEMCONV_LEGACY },
 	{ "tls-offsets", required_argument, NULL, OPT_TLS_OFFSETS },
 	{ "tls-db", required_argument, NULL, OPT_TLS_DB },
@@ -103,6 +105,10 @@ void cli_usage(FILE *f)
 "  --content-max BYTES    the largest content attribute (default 1M, at most 1M); the oldest\n"
 "                         messages are dropped (a value is cut) to fit, and the span's\n"
 "                         tracetree.content.truncated lists the attributes that were\n"
+"  --metrics-output FILE  also write OTLP metrics as JSON Lines (MetricsData, cumulative) to\n"
+"                         FILE, every minute and at exit: gen_ai.client.token.usage,\n"
+"                         gen_ai.client.operation.duration, tracetree.tool.duration,\n"
+"                         tracetree.findings\n"
 "  --semconv-legacy       also emit pre-1.37 GenAI attributes (gen_ai.system, ...)\n"
 "  --raw[=FILE]           print every captured record as one JSON line (time, pid, tid, comm,\n"
 "                         type, direction, connection, position, length, truncated, payload\n"
@@ -264,6 +270,7 @@ static const struct {
 	{ 'o', offsetof(struct tt_opts, output), false },
 	{ OPT_RECORD, offsetof(struct tt_opts, record), false },
 	{ OPT_TLS_DB, offsetof(struct tt_opts, tls_db), false },
+	{ OPT_METRICS_OUTPUT, offsetof(struct tt_opts, metrics_output), false },
 	{ OPT_CAPTURE_CONTENT, offsetof(struct tt_opts, capture_content), true },
 	{ OPT_SEMCONV_LEGACY, offsetof(struct tt_opts, legacy_semconv), true },
 	{ 'q', offsetof(struct tt_opts, quiet), true },

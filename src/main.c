@@ -299,6 +299,7 @@ static int setup_pipeline(struct app *a)
 	if (export_opts_from_env(&eo, getenv))
 		return -EINVAL;
 	eo.file = a->o.output;
+	eo.metrics_file = a->o.metrics_output;
 	if (a->o.otlp_endpoint)
 		eo.endpoint = a->o.otlp_endpoint;
 	eo.version = TT_VERSION;

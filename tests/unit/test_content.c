@@ -142,34 +142,22 @@ static bool tool_defs_ok(const char *json, char *why, size_t n)
 /* Checks the content of one fixture's call; counts what it saw. */
 static void check_call(const char *dir, const struct genai_call *c, size_t seen[4])
 {
-	char why[128] = "";
+	const char *v[4] = { c->input_messages, c->output_messages, c->system_instructions,
+			     c->tool_definitions };
+	static const char *const what[4] = { "input", "output", "system", "tools" };
+	char why[128];
+	bool ok;
 
-	if (c->input_messages) {
-		seen[0]++;
-		ASSERT_TRUE(messages_ok(c->input_messages, false, why, sizeof(why)), dir);
-		if (why[0])
-			printf("%s: input: %s: %s\n", dir, why, c->input_messages);
-	}
-	why[0] = '\0';
-	if (c->output_messages) {
-		seen[1]++;
-		ASSERT_TRUE(messages_ok(c->output_messages, true, why, sizeof(why)), dir);
-		if (why[0])
-			printf("%s: output: %s: %s\n", dir, why, c->output_messages);
-	}
-	why[0] = '\0';
-	if (c->system_instructions) {
-		seen[2]++;
-		ASSERT_TRUE(system_ok(c->system_instructions, why, sizeof(why)), dir);
-		if (why[0])
-			printf("%s: system: %s: %s\n", dir, why, c->system_instructions);
-	}
-	why[0] = '\0';
-	if (c->tool_definitions) {
-		seen[3]++;
-		ASSERT_TRUE(tool_defs_ok(c->tool_definitions, why, sizeof(why)), dir);
-		if (why[0])
-			printf("%s: tools: %s: %s\n", dir, why, c->tool_definitions);
+	for (int i = 0; i < 4; i++) {
+		if (!v[i])
+			continue;
+		seen[i]++;
+		why[0] = '\0';
+		ok = i < 2  ? messages_ok(v[i], i == 1, why, sizeof(why)) :
+		     i == 2 ? system_ok(v[i], why, sizeof(why)) :
+			      tool_defs_ok(v[i], why, sizeof(why));
+		if (!ASSERT_TRUE(ok, dir))
+			printf("%s: %s: %s: %s\n", dir, what[i], why, v[i]);
 	}
 }
 

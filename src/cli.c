@@ -104,7 +104,7 @@ void cli_usage(FILE *f)
 "                         off by default)\n"
 "  --content-max BYTES    the largest content attribute (default 1M, at most 1M); the oldest\n"
 "                         messages are dropped (a value is cut) to fit, and the span's\n"
-"                         tracetree.content.truncated lists the attributes that were\n"
+"                         tracetree.content.truncated lists the attributes that were cut\n"
 "  --metrics-output FILE  also write OTLP metrics as JSON Lines (MetricsData, cumulative) to\n"
 "                         FILE, every minute and at exit: gen_ai.client.token.usage,\n"
 "                         gen_ai.client.operation.duration, tracetree.tool.duration,\n"

@@ -42,9 +42,11 @@ struct tt_opts {
 	const char *raw_file;		      /* its FILE, NULL = stdout */
 	const char *output;		      /* -o FILE: OTLP JSON Lines, "-" = stdout */
 	const char *html;		      /* --html FILE: the waterfall page, at exit */
+	const char *metrics_output;	      /* --metrics-output FILE: OTLP metrics lines */
 	enum tt_format format;		      /* what stdout shows when nothing else uses it */
 	const char *otlp_endpoint;	      /* --otlp-endpoint URL */
 	bool capture_content;		      /* --capture-content */
+	size_t content_max;		      /* --content-max BYTES (0: the default) */
 	bool legacy_semconv;		      /* --semconv-legacy */
 	const char *record;		      /* --record FILE */
 	const char *tls_offsets[TT_MAX_PIDS]; /* --tls-offsets FILE:func=0xOFF,... */

@@ -23,6 +23,9 @@ struct export_opts {
 	const char *file; /* -o: OTLP JSON Lines path, "-" = stdout; NULL = none */
 	FILE *tree;	  /* --format tree destination; NULL = none */
 	const char *html; /* --html: the waterfall page (view.h), written at close; NULL = none */
+	/* --metrics-output: OTLP MetricsData JSON Lines path (cumulative); NULL = none */
+	const char *metrics_file;
+	unsigned int metrics_ms; /* between two metrics lines [60000]; one more at close */
 	struct tree_view_opts tree_opts;
 
 	/* OTLP/HTTP: enabled when one of the three endpoints is set (first wins) */

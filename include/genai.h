@@ -45,6 +45,7 @@ struct genai_tool_result {
 	char *name;    /* tool name when the API repeats it (Gemini), else NULL */
 	char *content; /* result text or JSON (redacted); only with content capture */
 	bool is_error; /* the request marks the result as an error (Anthropic is_error) */
+	bool cut;      /* content was cut by the cap (gen_ai.tool.call.result truncated) */
 };
 
 struct genai_usage {
@@ -89,7 +90,15 @@ enum genai_call_flags {
 	GENAI_F_RESP_TRUNCATED = 1 << 1,    /* response cut: fields parsed so far */
 	GENAI_F_INCOMPLETE = 1 << 2,	    /* stream ended early (no terminal event) */
 	GENAI_F_NO_RESPONSE = 1 << 3,	    /* connection ended before a response */
-	GENAI_F_CONTENT_TRUNCATED = 1 << 4, /* a content attribute hit TT_MAX_GENAI_CONTENT */
+	GENAI_F_CONTENT_TRUNCATED = 1 << 4, /* a content attribute hit its cap (content_cut) */
+};
+
+/* Which content attributes of a call were cut by the cap (tracetree.content.truncated). */
+enum genai_content_cut {
+	GENAI_CUT_INPUT = 1 << 0,     /* gen_ai.input.messages: oldest messages dropped */
+	GENAI_CUT_OUTPUT = 1 << 1,    /* gen_ai.output.messages */
+	GENAI_CUT_SYSTEM = 1 << 2,    /* gen_ai.system_instructions */
+	GENAI_CUT_TOOL_DEFS = 1 << 3, /* gen_ai.tool.definitions */
 };
 
 struct genai_call {
@@ -170,7 +179,8 @@ struct genai_call {
 	char *system_instructions;
 	char *tool_definitions;
 
-	uint32_t flags; /* enum genai_call_flags */
+	uint32_t flags;	      /* enum genai_call_flags */
+	uint32_t content_cut; /* enum genai_content_cut */
 };
 
 /* Frees everything the call owns, then the call; NULL-safe. */

@@ -38,6 +38,7 @@ struct linker_opts {
 	bool trust_traceparent;
 	/* Export tool call arguments (gen_ai.tool.call.arguments): content capture is on. */
 	bool capture_content;
+	size_t content_max; /* bytes of one content attribute (--content-max); 0: the default */
 	const char *service_name; /* OTEL_SERVICE_NAME: overrides service.name; may be NULL */
 	const char *host_name;	  /* host.name; may be NULL */
 };

@@ -16,6 +16,7 @@ extern "C" {
 struct provider_opts {
 	bool capture_content; /* fill input/output messages, system instructions, tool results */
 	bool legacy_semconv;  /* copied to genai_call.legacy_semconv for the exporter */
+	size_t content_max;   /* bytes of one content attribute (--content-max); 0: the default */
 };
 
 /*

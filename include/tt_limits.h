@@ -51,6 +51,8 @@
 #define TT_MAX_GENAI_TOOLS	1024			/* tool calls or tool results per call */
 #define TT_MAX_GENAI_STOP	64			/* stop sequences kept */
 #define TT_MAX_GENAI_CONTENT	(1u << 20)		/* one content attribute (JSON text) */
+#define TT_CONTENT_MAX_DEFAULT	TT_MAX_GENAI_CONTENT	/* --content-max default */
+#define TT_CONTENT_MAX_MIN	64u			/* --content-max at least */
 #define TT_MAX_JSON_DEPTH	512			/* nesting when repairing truncated JSON */
 
 /* Processes and spans. */
@@ -80,6 +82,7 @@
 
 /* Export (otlp_json, otlp_pb, export, tree_view). */
 #define TT_MAX_EXPORT_BATCH	512			/* spans per TracesData line / HTTP request */
+#define TT_MAX_METRIC_SERIES	1024			/* metric series (attribute sets) kept */
 #define TT_MAX_EXPORT_BODY	(16u * 1024 * 1024)	/* one encoded batch (OTLP says < 64 MiB) */
 #define TT_MAX_EXPORT_RESPONSE	(64u * 1024)		/* OTLP/HTTP response body kept */
 #define TT_MAX_EXPORT_HEADERS	32			/* OTEL_EXPORTER_OTLP_HEADERS entries */

@@ -38,6 +38,8 @@ enum {
 	OPT_HEALTH_ADDR,
 	OPT_LOG_FORMAT,
 	OPT_HTML,
+	OPT_CONTENT_MAX,
+	OPT_METRICS_OUTPUT,
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +51,8 @@ static const struct option long_opts[] = {
 	{ "html", required_argument, NULL, OPT_HTML },
 	{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
 	{ "capture-content", no_argument, NULL, OPT_CAPTURE_CONTENT },
+	{ "content-max", required_argument, NULL, OPT_CONTENT_MAX },
+	{ "metrics-output", required_argument, NULL, OPT_METRICS_OUTPUT },
 	{ "semconv-legacy", no_argument, NULL, OPT_SEMCONV_LEGACY },
 	{ "tls-offsets", required_argument, NULL, OPT_TLS_OFFSETS },
 	{ "tls-db", required_argument, NULL, OPT_TLS_DB },
@@ -112,6 +116,13 @@ void cli_usage(FILE *f)
 "                         OTEL_EXPORTER_OTLP_PROTOCOL, headers from OTEL_EXPORTER_OTLP_HEADERS)\n"
 "  --capture-content      export prompts, completions, tool arguments and results (redacted;\n"
 "                         off by default)\n"
+"  --content-max BYTES    the largest content attribute (default 1M, at most 1M); the oldest\n"
+"                         messages are dropped (a value is cut) to fit, and the span's\n"
+"                         tracetree.content.truncated lists the attributes that were cut\n"
+"  --metrics-output FILE  also write OTLP metrics as JSON Lines (MetricsData, cumulative) to\n"
+"                         FILE, every minute and at exit: gen_ai.client.token.usage,\n"
+"                         gen_ai.client.operation.duration, tracetree.tool.duration,\n"
+"                         tracetree.findings\n"
 "  --semconv-legacy       also emit pre-1.37 GenAI attributes (gen_ai.system, ...)\n"
 "  --raw[=FILE]           print every captured record as one JSON line (time, pid, tid, comm,\n"
 "                         type, direction, connection, position, length, truncated, payload\n"
@@ -285,6 +296,7 @@ static const struct {
 	{ OPT_HTML, offsetof(struct tt_opts, html), false },
 	{ OPT_RECORD, offsetof(struct tt_opts, record), false },
 	{ OPT_TLS_DB, offsetof(struct tt_opts, tls_db), false },
+	{ OPT_METRICS_OUTPUT, offsetof(struct tt_opts, metrics_output), false },
 	{ OPT_CAPTURE_CONTENT, offsetof(struct tt_opts, capture_content), true },
 	{ OPT_SEMCONV_LEGACY, offsetof(struct tt_opts, legacy_semconv), true },
 	{ 'q', offsetof(struct tt_opts, quiet), true },
@@ -382,6 +394,13 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 				return fail(err, errlen, "invalid --stats interval '%s'", optarg);
 			o->stats_interval = (unsigned int)v;
 		}
+		return 0;
+	case OPT_CONTENT_MAX:
+		if (cli_parse_size(optarg, &v) || v < TT_CONTENT_MAX_MIN ||
+		    v > TT_MAX_GENAI_CONTENT)
+			return fail(err, errlen, "invalid --content-max '%s' (%u to %u bytes)",
+				    optarg, TT_CONTENT_MAX_MIN, TT_MAX_GENAI_CONTENT);
+		o->content_max = (size_t)v;
 		return 0;
 	case OPT_CALL_CAP:
 		if (cli_parse_size(optarg, &v) || v < 1 || v > TT_MAX_CALL_CAP)

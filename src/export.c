@@ -13,6 +13,7 @@
 #include "export_http.h"
 #include "tt_limits.h"
 #include "log.h"
+#include "otlp_metrics.h"
 #include "outfile.h"
 #include "otlp_pb.h"
 #include "view.h"
@@ -23,6 +24,7 @@
 #define EXPORT_RETRY_MAX_MS  30000
 #define EXPORT_MAX_ATTEMPTS  6
 #define EXPORT_MAX_URL	     2048
+#define EXPORT_METRICS_MS    60000
 
 struct exporter {
 	struct export_opts o;
@@ -42,6 +44,11 @@ struct exporter {
 
 	struct tree_view *tree;
 	struct view *html; /* the spans kept for the --html page */
+
+	struct genai_metrics *metrics; /* --metrics-output */
+	FILE *mfile;
+	uint64_t metrics_last_ns; /* the latest span end: metrics' time (live and replay) */
+	uint64_t metrics_written_ns;
 
 	struct export_http *http; /* OTLP/HTTP, when an endpoint is set */
 	struct export_stats st;	  /* the http_* counters are the sender's */
@@ -154,6 +161,11 @@ void exporter__span(struct tt_span *s, void *ctx)
 	if (!s)
 		return;
 	e->st.spans++;
+	if (e->metrics) {
+		genai_metrics__span(e->metrics, s);
+		if (s->end_ns > e->metrics_last_ns)
+			e->metrics_last_ns = s->end_ns;
+	}
 	if (e->tree && tree_view__add(e->tree, s))
 		tt_warn("export: tree view: span '%s' not shown: out of memory", s->name);
 	if (!e->file && !e->http && !e->html) {
@@ -165,10 +177,30 @@ void exporter__span(struct tt_span *s, void *ctx)
 		exporter__flush(e);
 }
 
+/* One MetricsData line with every series so far (cumulative). */
+static void metrics_write(struct exporter *e)
+{
+	struct tt_buf b;
+
+	if (!e->metrics)
+		return;
+	tt_buf_init(&b, TT_MAX_EXPORT_BODY);
+	if (otlp_metrics_json(&b, e->metrics, &e->o.clock, e->metrics_last_ns, e->version) ||
+	    fwrite(b.data, 1, b.len, e->mfile) != b.len || fputc('\n', e->mfile) == EOF ||
+	    fflush(e->mfile))
+		tt_warn("export: metrics line not written to %s", e->o.metrics_file);
+	tt_buf_free(&b);
+}
+
 void exporter__tick(struct exporter *e, uint64_t now_ns)
 {
 	if (!e)
 		return;
+	if (e->metrics && now_ns - e->metrics_written_ns >= (uint64_t)e->o.metrics_ms * 1000000) {
+		if (e->metrics_written_ns)
+			metrics_write(e);
+		e->metrics_written_ns = now_ns;
+	}
 	if (!e->ticked) {
 		e->ticked = true;
 		e->last_flush_ns = now_ns;
@@ -214,6 +246,7 @@ static void opts_defaults(struct export_opts *o)
 	o->retry_base_ms = o->retry_base_ms ?: EXPORT_RETRY_BASE_MS;
 	o->retry_max_ms = o->retry_max_ms ?: EXPORT_RETRY_MAX_MS;
 	o->max_attempts = o->max_attempts ?: EXPORT_MAX_ATTEMPTS;
+	o->metrics_ms = o->metrics_ms ?: EXPORT_METRICS_MS;
 }
 
 static int meta_setup(struct exporter *e)
@@ -256,6 +289,16 @@ static int outputs_setup(struct exporter *e)
 		}
 		e->own_file = true;
 	}
+	if (e->o.metrics_file) {
+		e->mfile = outfile_fopen(e->o.metrics_file);
+		e->metrics = e->mfile ? genai_metrics__new(0) : NULL;
+		if (!e->metrics) {
+			int err = -errno;
+
+			tt_err("export: cannot open %s: %s", e->o.metrics_file, strerror(-err));
+			return err;
+		}
+	}
 	if (e->o.tree) {
 		e->tree = tree_view__new(e->o.tree, &e->o.tree_opts);
 		if (!e->tree)
@@ -284,6 +327,9 @@ static void exporter_free(struct exporter *e)
 		fflush(e->file);
 	tree_view__free(e->tree);
 	view__free(e->html);
+	genai_metrics__free(e->metrics);
+	if (e->mfile)
+		fclose(e->mfile);
 	attrs_free(&e->extra);
 	free(e->service_name);
 	free(e->version);
@@ -353,6 +399,7 @@ void exporter__close(struct exporter *e, struct export_stats *st)
 	if (!e)
 		return;
 	exporter__flush(e);
+	metrics_write(e);
 	if (e->tree)
 		tree_view__flush(e->tree);
 	export_http__drain(e->http);

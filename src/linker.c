@@ -129,6 +129,7 @@ static struct tt_span *proc_span(struct linker *l, struct lproc *lp, uint64_t en
 		return NULL;
 	if (lp->has_parent) {
 		lspan_parent(s, lp->parent_id);
+		lspan_link(s, lp->in_tool && lp->link_inferred);
 	} else if (lp->trace->remote && lp->trace->root == lp) {
 		lspan_parent(s, lp->trace->remote_parent);
 		s->remote_parent = true;
@@ -393,7 +394,7 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 	uint8_t id[8];
 	struct lwhere w;
 	struct ltp tp;
-	bool local;
+	bool local, inferred = false;
 	size_t i;
 
 	if (!lp) {
@@ -420,7 +421,7 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 		c->end_ns = c->start_ns;
 	if (!owner->done)
 		ltools_answer(l, owner, c);
-	parent = lsrv_parent(l, lp, c->tid, c->start_ns, &tp, &tr);
+	parent = lsrv_parent(l, lp, c->tid, c->start_ns, &tp, &tr, &inferred);
 	/* a call to a local server: the id its SERVER span points to, and its trace */
 	local = llocal_client_take(l, c->pid, c->conn, start_ns, id, &ltr);
 	s = lspan_named(l, lp, c->operation ? c->operation : "chat",
@@ -428,6 +429,7 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 			local ? id : NULL);
 	if (s) {
 		lspan_parent(s, parent ? parent : lp->span_id);
+		lspan_link(s, inferred);
 		s->start_ns = c->start_ns;
 		s->end_ns = c->end_ns;
 		linker_call_attrs(s, c);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* linker_attrs.c: span attributes of LLM calls (GenAI conventions) and HTTP client requests. */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include "linker_internal.h"
 #include "mcp.h"
 #include "redact.h"
+#include "tt_limits.h"
 
 static int set_str(struct attr_list *a, const char *key, const char *val)
 {
@@ -98,15 +101,68 @@ static int ids_attrs(struct attr_list *a, const struct genai_call *c)
 	return err;
 }
 
+size_t linker_content_max(const struct linker *l)
+{
+	size_t max = l->o.content_max ? l->o.content_max : TT_CONTENT_MAX_DEFAULT;
+
+	return max < TT_MAX_GENAI_CONTENT ? max : TT_MAX_GENAI_CONTENT;
+}
+
+int linker_content_attr(struct attr_list *a, const char *key, const char *val, size_t max,
+			bool was_cut, struct lcut *cut)
+{
+	size_t n;
+
+	if (!val)
+		return 0;
+	n = strlen(val);
+	if (n > max) {
+		n = max;
+		/* back to the start of a UTF-8 sequence: the cut value stays valid text */
+		while (n && ((unsigned char)val[n] & 0xc0) == 0x80)
+			n--;
+		was_cut = true;
+	}
+	if (was_cut && cut->n < sizeof(cut->keys) / sizeof(cut->keys[0]))
+		cut->keys[cut->n++] = key;
+	return attrs_set_strn(a, key, val, n);
+}
+
+int linker_content_cut_attr(struct attr_list *a, const struct lcut *cut)
+{
+	if (!cut->n)
+		return 0;
+	return attrs_set_str_array(a, "tracetree.content.truncated", cut->keys, cut->n);
+}
+
+/* The decoder capped these (dropping whole messages): they are set as they are. */
 static int content_attrs(struct attr_list *a, const struct genai_call *c)
 {
+	static const struct {
+		const char *key;
+		size_t off;
+		uint32_t cut;
+	} tab[] = {
+		{ "gen_ai.system_instructions", offsetof(struct genai_call, system_instructions),
+		  GENAI_CUT_SYSTEM },
+		{ "gen_ai.input.messages", offsetof(struct genai_call, input_messages),
+		  GENAI_CUT_INPUT },
+		{ "gen_ai.output.messages", offsetof(struct genai_call, output_messages),
+		  GENAI_CUT_OUTPUT },
+		{ "gen_ai.tool.definitions", offsetof(struct genai_call, tool_definitions),
+		  GENAI_CUT_TOOL_DEFS },
+	};
+	struct lcut cut = { 0 };
+	const char *v;
+	size_t i;
 	int err = 0;
 
-	err |= set_str(a, "gen_ai.system_instructions", c->system_instructions);
-	err |= set_str(a, "gen_ai.input.messages", c->input_messages);
-	err |= set_str(a, "gen_ai.output.messages", c->output_messages);
-	err |= set_str(a, "gen_ai.tool.definitions", c->tool_definitions);
-	return err;
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		v = *(char *const *)((const char *)c + tab[i].off);
+		err |= linker_content_attr(a, tab[i].key, v, SIZE_MAX,
+					   (c->content_cut & tab[i].cut) != 0, &cut);
+	}
+	return err | linker_content_cut_attr(a, &cut);
 }
 
 int linker_call_attrs(struct tt_span *s, const struct genai_call *c)
@@ -322,7 +378,8 @@ int linker_server_attrs(struct tt_span *s, const struct http_exchange *x, uint16
 }
 
 /* A content attribute: redacted like the rest of the captured text. */
-static int set_content(struct attr_list *a, const char *key, const char *val)
+static int set_content(struct attr_list *a, const char *key, const char *val, size_t max,
+		       struct lcut *cut)
 {
 	char *c;
 	int err;
@@ -333,7 +390,7 @@ static int set_content(struct attr_list *a, const char *key, const char *val)
 	if (!c)
 		return -ENOMEM;
 	redact_str(c);
-	err = attrs_set_str(a, key, c);
+	err = linker_content_attr(a, key, c, max, false, cut);
 	free(c);
 	return err;
 }
@@ -364,9 +421,10 @@ static int mcp_status(struct tt_span *s, const struct http_exchange *x, const st
 }
 
 int linker_mcp_attrs(struct tt_span *s, const struct http_exchange *x, const struct mcp_call *m,
-		     bool content)
+		     size_t content_max)
 {
 	struct attr_list *a = &s->attrs;
+	struct lcut cut = { 0 };
 	char addr[320];
 	int port, err = 0;
 
@@ -389,9 +447,11 @@ int linker_mcp_attrs(struct tt_span *s, const struct http_exchange *x, const str
 	err |= attrs_set_str(a, "network.transport", "tcp");
 	if (x->status > 0)
 		err |= attrs_set_int(a, "http.response.status_code", x->status);
-	if (content && m->tool_name) {
-		err |= set_content(a, "gen_ai.tool.call.arguments", m->arguments);
-		err |= set_content(a, "gen_ai.tool.call.result", m->result);
+	if (content_max && m->tool_name) {
+		err |= set_content(a, "gen_ai.tool.call.arguments", m->arguments, content_max,
+				   &cut);
+		err |= set_content(a, "gen_ai.tool.call.result", m->result, content_max, &cut);
+		err |= linker_content_cut_attr(a, &cut);
 	}
 	if (x->flags & (HTTP_X_INCOMPLETE | HTTP_X_NO_RESPONSE))
 		err |= attrs_set_bool(a, "tracetree.incomplete", true);

@@ -250,6 +250,7 @@ int linker__add_http(struct linker *l, const struct http_exchange *x, const char
 	exchange_times(s, lp, x);
 	exchange_query(&q, s, x, url);
 	lspan_parent(s, lwork_parent(l, lp, &q, x->tid, &tp, NULL, &tr));
+	lspan_link(s, q.inferred);
 	if (linker_http_attrs(s, x) || lclient_net_attrs(s, lp, x))
 		tt_debug("linker: pid=%u: no memory for HTTP span attributes\n", x->pid);
 	lclient_emit(l, local, tr, s);
@@ -295,7 +296,8 @@ int linker__add_mcp(struct linker *l, const struct http_exchange *x, const struc
 	q.tool = m->tool_name;
 	q.text[0] = m->arguments;
 	lspan_parent(s, lwork_parent(l, lp, &q, x->tid, &tp, &t, &tr));
-	err = linker_mcp_attrs(s, x, m, l->o.capture_content);
+	lspan_link(s, q.inferred);
+	err = linker_mcp_attrs(s, x, m, l->o.capture_content ? linker_content_max(l) : 0);
 	err = err ?: lclient_net_attrs(s, lp, x);
 	if (!err && t && t->call_id && m->tool_name && strstr(t->name, m->tool_name))
 		err = attrs_set_str(&s->attrs, "gen_ai.tool.call.id", t->call_id);

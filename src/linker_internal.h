@@ -192,8 +192,9 @@ struct lproc {
 	bool decided; /* parent_id chosen */
 	bool is_root; /* no parent span in this trace */
 	bool agent;
-	bool done;    /* span exported */
-	bool in_tool; /* parent_id is a tool window of its agent */
+	bool done;	    /* span exported */
+	bool in_tool;	    /* parent_id is a tool window of its agent */
+	bool link_inferred; /* and that window was chosen by time alone */
 	char *agent_name;
 	char *match_first; /* argv of the first and last exec, for tool matching */
 	char *match_last;
@@ -251,6 +252,7 @@ struct tool_query {
 	const char *text[2]; /* process argv texts */
 	const char *url;     /* host + target */
 	const char *tool;    /* a tool name (MCP tools/call) */
+	bool inferred;	     /* out: the parent was chosen by time alone (tracetree.link) */
 };
 
 /* A traceparent header as the linker uses it, parsed once where it enters (ltp_parse). */
@@ -305,28 +307,36 @@ struct tt_span *lspan_make(struct linker *l, struct lproc *lp, const char *name,
 struct tt_span *lspan_named(struct linker *l, struct lproc *lp, const char *op, const char *what,
 			    enum span_kind kind, const uint8_t *id);
 void lspan_parent(struct tt_span *s, const uint8_t *parent);
+/*
+ * Marks s tracetree.link=inferred when inferred: its parent was chosen by time alone (the one
+ * window or request open then), not by ids, arguments, names, thread or process ancestry.
+ */
+void lspan_link(struct tt_span *s, bool inferred);
 
 /* ---- linker_parent.c: where work of a process nests ---- */
 
-/* The tool window of agent lp that q matches best (see linker_parent.c), NULL if none. */
-struct ltool *ltool_pick(struct lproc *lp, const struct tool_query *q);
+/*
+ * The tool window of agent lp that q matches best (see linker_parent.c), NULL if none;
+ * q->inferred: no argument or name matched it, only the time.
+ */
+struct ltool *ltool_pick(struct lproc *lp, struct tool_query *q);
 /*
  * The SERVER span that work of lp's thread tid at ts belongs to (tp: of the outgoing request,
  * may be NULL), counted in server_attributed; NULL when none. *trace: the trace the work's
- * span goes to (that request's, else lp's).
+ * span goes to (that request's, else lp's). *inferred (may be NULL): chosen by time alone.
  */
 const uint8_t *lsrv_parent(struct linker *l, struct lproc *lp, uint32_t tid, uint64_t ts,
-			   const struct ltp *tp, struct ltrace **trace);
+			   const struct ltp *tp, struct ltrace **trace, bool *inferred);
 /* The trace work of lp's thread tid at ts goes to (as lsrv_parent(), nothing counted). */
 struct ltrace *lwork_trace(struct lproc *lp, uint32_t tid, uint64_t ts);
 /*
  * The parent of a span of work lp did at q->ts on thread tid (a request, a connection): the
  * tool window of agent lp that q matches (*tool, when not NULL: that window or NULL), else
- * lsrv_parent(), else lp's own span. *trace: the trace the span goes to.
+ * lsrv_parent(), else lp's own span. *trace: the trace the span goes to. q->inferred: that
+ * parent was chosen by time alone (lp's own span never is).
  */
-const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, const struct tool_query *q,
-			    uint32_t tid, const struct ltp *tp, struct ltool **tool,
-			    struct ltrace **trace);
+const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, struct tool_query *q, uint32_t tid,
+			    const struct ltp *tp, struct ltool **tool, struct ltrace **trace);
 
 /* ---- linker_place.c: where the span of a process goes ---- */
 
@@ -431,11 +441,28 @@ int linker_http_attrs(struct tt_span *s, const struct http_exchange *x);
 /* Attributes and status of the SERVER span of an inbound request x. */
 int linker_server_attrs(struct tt_span *s, const struct http_exchange *x, uint16_t lport);
 /*
- * MCP attributes and status of the span of call m made by exchange x (content: tool arguments
- * and result too, redacted).
+ * MCP attributes and status of the span of call m made by exchange x (content_max not 0: tool
+ * arguments and result too, redacted, each cut at content_max bytes).
  */
 int linker_mcp_attrs(struct tt_span *s, const struct http_exchange *x, const struct mcp_call *m,
-		     bool content);
+		     size_t content_max);
+
+/* The content attributes of one span that were cut by the cap (tracetree.content.truncated). */
+struct lcut {
+	const char *keys[8];
+	size_t n;
+};
+
+/*
+ * Content attribute key = val (when not NULL): at most max bytes, never inside a UTF-8
+ * sequence; when cut, or when was_cut (cut before, by the decoder), key joins *cut.
+ */
+int linker_content_attr(struct attr_list *a, const char *key, const char *val, size_t max,
+			bool was_cut, struct lcut *cut);
+/* tracetree.content.truncated: the keys of cut, when there are any. */
+int linker_content_cut_attr(struct attr_list *a, const struct lcut *cut);
+/* The cap of one content attribute: the linker's content_max, else the default. */
+size_t linker_content_max(const struct linker *l);
 
 /* ---- linker_text.c: text rules ---- */
 

@@ -83,7 +83,7 @@ static bool match_name(const struct ltool *t, const char *name)
  * argument match, then the most recent start, then the fewest children so far, then the
  * first asked for.
  */
-struct ltool *ltool_pick(struct lproc *lp, const struct tool_query *q)
+struct ltool *ltool_pick(struct lproc *lp, struct tool_query *q)
 {
 	struct ltool *t, *best = NULL;
 	size_t score, best_score = 0;
@@ -109,6 +109,7 @@ struct ltool *ltool_pick(struct lproc *lp, const struct tool_query *q)
 		best = t;
 		best_score = score;
 	}
+	q->inferred = best && !best_score;
 	return best;
 }
 
@@ -121,10 +122,11 @@ struct ltool *ltool_pick(struct lproc *lp, const struct tool_query *q)
  *   - the thread: the only open request read by the thread that does the work (thread per
  *     request servers);
  *   - time: the only open request of the process (servers handling one request at a time,
- *     event loops included).
+ *     event loops included); *by_time (may be NULL) is set then.
  * Anything else (concurrent requests on one event loop thread) stays under the process span.
  */
-static struct lsrv *lsrv_serving(struct lproc *lp, uint32_t tid, uint64_t ts, const struct ltp *tp)
+static struct lsrv *lsrv_serving(struct lproc *lp, uint32_t tid, uint64_t ts, const struct ltp *tp,
+				 bool *by_time)
 {
 	struct lsrv *r, *by_tid = NULL, *any = NULL;
 	size_t n_tid = 0, n = 0;
@@ -144,14 +146,19 @@ static struct lsrv *lsrv_serving(struct lproc *lp, uint32_t tid, uint64_t ts, co
 	}
 	if (n_tid == 1)
 		return by_tid;
+	if (by_time)
+		*by_time = n == 1;
 	return n == 1 ? any : NULL;
 }
 
 const uint8_t *lsrv_parent(struct linker *l, struct lproc *lp, uint32_t tid, uint64_t ts,
-			   const struct ltp *tp, struct ltrace **trace)
+			   const struct ltp *tp, struct ltrace **trace, bool *inferred)
 {
-	struct lsrv *r = lsrv_serving(lp, tid, ts, tp);
+	bool by_time = false;
+	struct lsrv *r = lsrv_serving(lp, tid, ts, tp, &by_time);
 
+	if (inferred)
+		*inferred = r && by_time;
 	*trace = r && r->trace ? r->trace : lp->trace;
 	if (!r)
 		return NULL;
@@ -162,20 +169,20 @@ const uint8_t *lsrv_parent(struct linker *l, struct lproc *lp, uint32_t tid, uin
 
 struct ltrace *lwork_trace(struct lproc *lp, uint32_t tid, uint64_t ts)
 {
-	struct lsrv *r = lsrv_serving(lp, tid, ts, NULL);
+	struct lsrv *r = lsrv_serving(lp, tid, ts, NULL, NULL);
 
 	return r && r->trace ? r->trace : lp->trace;
 }
 
 /* ---- work ---- */
 
-const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, const struct tool_query *q,
-			    uint32_t tid, const struct ltp *tp, struct ltool **tool,
-			    struct ltrace **trace)
+const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, struct tool_query *q, uint32_t tid,
+			    const struct ltp *tp, struct ltool **tool, struct ltrace **trace)
 {
 	const uint8_t *parent;
 	struct ltool *t = NULL;
 
+	q->inferred = false;
 	if (lp->agent && !lp->done)
 		t = ltool_pick(lp, q);
 	if (tool)
@@ -185,6 +192,6 @@ const uint8_t *lwork_parent(struct linker *l, struct lproc *lp, const struct too
 		*trace = t->trace ? t->trace : lp->trace;
 		return t->span_id;
 	}
-	parent = lsrv_parent(l, lp, tid, q->ts, tp, trace);
+	parent = lsrv_parent(l, lp, tid, q->ts, tp, trace, &q->inferred);
 	return parent ? parent : lp->span_id;
 }

@@ -85,6 +85,7 @@ void lplace_decide(struct lproc *lp)
 	if (t) {
 		t->n_children++;
 		lp->in_tool = true;
+		lp->link_inferred = q.inferred;
 	}
 	memcpy(lp->parent_id, t ? t->span_id : plp->span_id, sizeof(lp->parent_id));
 	lp->has_parent = true;
@@ -252,6 +253,7 @@ void lplace_transport(struct linker *l, struct lproc *lp, struct lproc *owner)
 		}
 	}
 	lp->in_tool = false;
+	lp->link_inferred = false;
 	lp->decided = true;
 	lp->has_parent = true;
 	memcpy(lp->parent_id, owner->span_id, sizeof(lp->parent_id));

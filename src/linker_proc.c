@@ -190,3 +190,10 @@ void lspan_parent(struct tt_span *s, const uint8_t *parent)
 	memcpy(s->parent_id, parent, sizeof(s->parent_id));
 	s->has_parent = true;
 }
+
+void lspan_link(struct tt_span *s, bool inferred)
+{
+	/* without memory the span keeps its parent, unmarked: as other attributes are lost */
+	if (inferred)
+		attrs_set_str(&s->attrs, "tracetree.link", "inferred");
+}

@@ -229,6 +229,7 @@ static void ltls_end(struct linker *l, struct lproc *lp, struct ltls *t, uint64_
 	q.ts = s->start_ns;
 	q.url = t->sni[0] ? t->sni : t->peer;
 	lspan_parent(s, lwork_parent(l, lp, &q, t->tid, NULL, NULL, &tr));
+	lspan_link(s, q.inferred);
 	if (ltls_attrs(s, lp, t, c) ||
 	    (incomplete && attrs_set_bool(&s->attrs, "tracetree.incomplete", true)))
 		tt_debug("linker: pid=%u: no memory for TLS span attributes\n", lp->p->pid);

@@ -112,6 +112,7 @@ static void tool_status(struct tt_span *s, const struct genai_tool_result *r)
 static void tool_close(struct linker *l, struct lproc *lp, struct ltool *t, uint64_t end_ns,
 		       const struct genai_tool_result *r, enum tool_end how)
 {
+	struct lcut cut = { 0 };
 	struct tt_span *s;
 	int err = 0;
 
@@ -131,11 +132,13 @@ static void tool_close(struct linker *l, struct lproc *lp, struct ltool *t, uint
 		err |= attrs_set_str(&s->attrs, "gen_ai.tool.call.id", t->call_id);
 	if (t->type)
 		err |= attrs_set_str(&s->attrs, "gen_ai.tool.type", t->type);
-	if (t->arguments)
-		err |= attrs_set_str(&s->attrs, "gen_ai.tool.call.arguments", t->arguments);
+	err |= linker_content_attr(&s->attrs, "gen_ai.tool.call.arguments", t->arguments,
+				   linker_content_max(l), false, &cut);
+	if (r)
+		err |= linker_content_attr(&s->attrs, "gen_ai.tool.call.result", r->content,
+					   linker_content_max(l), r->cut, &cut);
+	err |= linker_content_cut_attr(&s->attrs, &cut);
 	s->tool_args_hash = t->args_hash; /* findings tell repeats by it; not exported */
-	if (r && r->content)
-		err |= attrs_set_str(&s->attrs, "gen_ai.tool.call.result", r->content);
 	if (r)
 		tool_status(s, r);
 	if (how == TOOL_END_EXIT)

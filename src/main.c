@@ -257,6 +257,7 @@ static int setup_pipeline(struct app *a)
 		return -EINVAL;
 	eo.file = a->o.output;
 	eo.html = a->o.html;
+	eo.metrics_file = a->o.metrics_output;
 	if (a->o.otlp_endpoint)
 		eo.endpoint = a->o.otlp_endpoint;
 	eo.version = TT_VERSION;
@@ -288,11 +289,13 @@ static int setup_pipeline(struct app *a)
 	if (gethostname(host, sizeof(host) - 1))
 		host[0] = '\0';
 	po.provider.capture_content = a->o.capture_content;
+	po.provider.content_max = a->o.content_max;
 	po.provider.legacy_semconv = a->o.legacy_semconv;
 	po.linker.single_trace = a->o.mode == TT_MODE_COMMAND || a->o.mode == TT_MODE_PIDS;
 	po.linker.agents_only = a->o.mode == TT_MODE_ALL;
 	po.linker.trust_traceparent = a->o.trust_traceparent;
 	po.linker.capture_content = a->o.capture_content;
+	po.linker.content_max = a->o.content_max;
 	po.linker.service_name = getenv("OTEL_SERVICE_NAME");
 	po.linker.host_name = host[0] ? host : NULL;
 	po.span_sink = exporter__span;

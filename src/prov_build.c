@@ -127,10 +127,11 @@ int prov_set_error(struct prov_ctx *p, const cJSON *err)
 }
 
 /*
- * JSON text of a content value (redacted, capped); strings are taken as they are. Cut to the
- * cap before it is redacted (redact_content_cap(): never inside a word), so the work is bounded.
+ * JSON text of a content value (redacted, capped at p->content_max); strings are taken as they
+ * are. Cut to the cap before it is redacted (redact_content_cap(): never inside a word), so the
+ * work is bounded. *cut: it was.
  */
-static char *content_text(const cJSON *v, uint32_t *flags)
+static char *content_text(struct prov_ctx *p, const cJSON *v, bool *cut)
 {
 	char *s = cJSON_IsString(v) ? v->valuestring : cJSON_PrintUnformatted(v), *red;
 	size_t n;
@@ -138,9 +139,11 @@ static char *content_text(const cJSON *v, uint32_t *flags)
 	if (!s)
 		return NULL;
 	n = strlen(s);
-	red = redact_content_cap(s, n, TT_MAX_GENAI_CONTENT);
-	if (red && (n > TT_MAX_GENAI_CONTENT || strlen(red) >= TT_MAX_GENAI_CONTENT))
-		*flags |= GENAI_F_CONTENT_TRUNCATED;
+	red = redact_content_cap(s, n, p->content_max);
+	if (red && (n > p->content_max || strlen(red) >= p->content_max)) {
+		p->c->flags |= GENAI_F_CONTENT_TRUNCATED;
+		*cut = true;
+	}
 	if (!cJSON_IsString(v))
 		free(s);
 	return red;
@@ -163,7 +166,7 @@ int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *na
 	if (prov_set_str(&r->call_id, call_id) || prov_set_str(&r->name, name))
 		return -ENOMEM;
 	if (p->capture && content) {
-		r->content = content_text(content, &c->flags);
+		r->content = content_text(p, content, &r->cut);
 		if (!r->content)
 			return -ENOMEM;
 	}
@@ -297,6 +300,7 @@ int prov_block_add(struct prov_ctx *p, struct prov_block *b, const char *s, size
 	if ((size_t)got < n && !b->cut) {
 		b->cut = true;
 		p->c->flags |= GENAI_F_CONTENT_TRUNCATED;
+		p->c->content_cut |= GENAI_CUT_OUTPUT;
 		tt_debug("provider: pid=%u conn=%#llx: output part cut at %zu bytes", p->x->pid,
 			 (unsigned long long)p->x->conn, b->data.len);
 	}
@@ -474,10 +478,11 @@ static cJSON *output_messages(struct prov_ctx *p)
 }
 
 /*
- * JSON text of a content attribute: redacted, at most TT_MAX_GENAI_CONTENT bytes. When too
- * large, the oldest array items are dropped (the latest turns matter most).
+ * JSON text of a content attribute: redacted, at most p->content_max bytes. When too large,
+ * the oldest array items are dropped (the latest turns matter most) and cut (a bit of enum
+ * genai_content_cut) is set in the call; the attribute stays a JSON array of whole items.
  */
-static char *content_json(cJSON *arr, uint32_t *flags)
+static char *content_json(struct prov_ctx *p, cJSON *arr, uint32_t cut)
 {
 	int n = cJSON_GetArraySize(arr), drop = 0;
 	size_t total = 2, *sz;
@@ -495,11 +500,12 @@ static char *content_json(cJSON *arr, uint32_t *flags)
 		total += sz[i];
 		free(s);
 	}
-	while (total > TT_MAX_GENAI_CONTENT && drop < n)
+	while (total > p->content_max && drop < n)
 		total -= sz[drop++];
 	free(sz);
 	if (drop) {
-		*flags |= GENAI_F_CONTENT_TRUNCATED;
+		p->c->flags |= GENAI_F_CONTENT_TRUNCATED;
+		p->c->content_cut |= cut;
 		if (drop == n)
 			return NULL;
 		while (drop--)
@@ -523,12 +529,12 @@ int prov_finish(struct prov_ctx *p)
 	err = err ?: finish_reasons(p);
 	if (err || !p->capture)
 		return err;
-	c->input_messages = content_json(p->in_msgs, &c->flags);
-	c->system_instructions = content_json(p->sys, &c->flags);
-	c->tool_definitions = content_json(p->tool_defs, &c->flags);
+	c->input_messages = content_json(p, p->in_msgs, GENAI_CUT_INPUT);
+	c->system_instructions = content_json(p, p->sys, GENAI_CUT_SYSTEM);
+	c->tool_definitions = content_json(p, p->tool_defs, GENAI_CUT_TOOL_DEFS);
 	if (p->n_choices) {
 		out = output_messages(p);
-		c->output_messages = content_json(out, &c->flags);
+		c->output_messages = content_json(p, out, GENAI_CUT_OUTPUT);
 		cJSON_Delete(out);
 	}
 	return 0;

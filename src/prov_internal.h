@@ -72,8 +72,9 @@ struct prov_ctx {
 	const struct provider_opts *opts;
 	const struct prov_match *m;
 	struct genai_call *c;
-	bool capture; /* content capture on */
-	cJSON *req;   /* parsed request body (see prov_request()) */
+	bool capture;	    /* content capture on */
+	size_t content_max; /* bytes of one content attribute */
+	cJSON *req;	    /* parsed request body (see prov_request()) */
 	bool req_parsed;
 
 	uint64_t ev_ns; /* arrival of the stream event being decoded, 0: none */

@@ -557,10 +557,56 @@ static int call_init(struct genai_call *c, const struct http_exchange *x,
 	return 0;
 }
 
+/*
+ * Request headers in which agents send the id of their conversation (gen_ai.conversation.id
+ * when the body names none): Claude Code's x-claude-code-session-id, Codex's session_id and
+ * conversation_id. Only a UUID is taken: a header named "session" may hold a web session's
+ * credential elsewhere, and a credential is never exported.
+ */
+static const char *const session_headers[] = {
+	"x-claude-code-session-id",
+	"session_id",
+	"conversation_id",
+};
+
+/* v is a UUID in its text form: 8-4-4-4-12 hex digits. */
+static bool is_uuid(const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (v[i] != '-')
+				return false;
+		} else if (!isxdigit((unsigned char)v[i])) {
+			return false;
+		}
+	}
+	return v[36] == '\0';
+}
+
+static int session_id(struct genai_call *c, const struct http_exchange *x)
+{
+	const char *v;
+	size_t i;
+
+	for (i = 0; !c->conversation_id && i < sizeof(session_headers) / sizeof(*session_headers);
+	     i++) {
+		v = http_headers_get(&x->req.headers, session_headers[i]);
+		if (v && is_uuid(v))
+			return prov_set_str(&c->conversation_id, v);
+	}
+	return 0;
+}
+
 static int call_post(struct genai_call *c, const struct http_exchange *x)
 {
 	char st[16];
+	int err;
 
+	err = session_id(c, x);
+	if (err)
+		return err;
 	if (x->resp.kind == HTTP_BODY_SSE || x->resp.kind == HTTP_BODY_NDJSON ||
 	    x->resp.kind == HTTP_BODY_EVENTSTREAM)
 		c->streaming = true;
@@ -592,6 +638,9 @@ static int decode_as(const struct http_exchange *x, const struct provider_opts *
 	p.m = m;
 	p.c = c;
 	p.capture = opts->capture_content;
+	p.content_max = opts->content_max ? opts->content_max : TT_CONTENT_MAX_DEFAULT;
+	if (p.content_max > TT_MAX_GENAI_CONTENT)
+		p.content_max = TT_MAX_GENAI_CONTENT;
 	err = call_init(c, x, m, opts);
 	if (err)
 		goto cleanup;

@@ -63,6 +63,7 @@ conn_peer:2
 stream:2
 # L3 semantics
 genai:3
+genai_metrics:3
 linker:3
 linker_attrs:3
 linker_http:3
@@ -105,6 +106,7 @@ health_http:4
 jsonl_fmt:4
 metrics:4
 otlp_json:4
+otlp_metrics:4
 otlp_pb:4
 pipeline:4
 tree_view:4

@@ -371,6 +371,7 @@ static inline void call_answer(struct genai_call *c, const char *id, const char 
 
 	c->tool_results = realloc(c->tool_results, (c->n_tool_results + 1) * sizeof(*r));
 	r = &c->tool_results[c->n_tool_results++];
+	memset(r, 0, sizeof(*r));
 	r->call_id = id ? strdup(id) : NULL;
 	r->name = name ? strdup(name) : NULL;
 	r->content = content ? strdup(content) : NULL;

@@ -54,10 +54,11 @@ void test_cli_command_mode(void)
 
 void test_cli_pids_and_sizes(void)
 {
-	const char *args[] = { "tt",	   "-p",	"12,34",      "--pid",	  "56",
-			       "--record", "c.ttcap",	"--call-cap", "1M",	  "--ringbuf-size",
-			       "8M",	   "--stats=5", "-vv",	      "--tls-db", "db.conf",
-			       "-q",	   NULL };
+	const char *args[] = {
+		"tt",	      "-p", "12,34",	      "--pid", "56",	    "--record", "c.ttcap",
+		"--call-cap", "1M", "--ringbuf-size", "8M",    "--stats=5", "-vv",	"--tls-db",
+		"db.conf",    "-q", "--content-max",  "4K",    NULL
+	};
 	struct tt_opts o;
 
 	if (!parse_ok(&o, args, "parse"))
@@ -75,6 +76,7 @@ void test_cli_pids_and_sizes(void)
 	ASSERT_EQ(o.verbose, 2, "verbose");
 	ASSERT_STREQ(o.tls_db, "db.conf", "tls db");
 	ASSERT_TRUE(o.quiet, "quiet");
+	ASSERT_EQ(o.content_max, 4096, "content max");
 }
 
 void test_cli_mem_budget(void)
@@ -144,6 +146,8 @@ void test_cli_errors(void)
 		{ { "tt", "--raw", "--all", "--", "ls", NULL }, "choose one" },
 		{ { "tt", "--raw", "curl", NULL }, "after --" },
 		{ { "tt", "--raw", "--call-cap", "0", "--all", NULL }, "--call-cap" },
+		{ { "tt", "--raw", "--content-max", "63", "--all", NULL }, "--content-max" },
+		{ { "tt", "--raw", "--content-max", "2M", "--all", NULL }, "--content-max" },
 		{ { "tt", "--raw", "--call-cap", "65M", "--all", NULL }, "--call-cap" },
 		{ { "tt", "--raw", "--ringbuf-size", "3M", "--all", NULL }, "power of two" },
 		{ { "tt", "--raw", "--mem-budget", "512K", "--all", NULL }, "--mem-budget" },

@@ -206,6 +206,14 @@ out:
 }
 
 /* Two tool calls open at once; their processes start in either order. */
+/* s's tracetree.link is v (NULL: absent) */
+static bool link_is(const struct tt_span *s, const char *v)
+{
+	const char *a = sattr(s, "tracetree.link");
+
+	return v ? a && !strcmp(a, v) : !a;
+}
+
 void test_linker_parallel_tools(void)
 {
 	static const char *const names[] = { "in order", "opposite order", "no argument match" };
@@ -266,6 +274,10 @@ void test_linker_parallel_tools(void)
 			ASSERT_STREQ(sattr(pa, "error.type"), "1", "error.type = exit code");
 			ASSERT_EQ(iattr(pa, "process.exit.code"), 1, "exit code 1");
 			ASSERT_EQ(pb->status, SPAN_STATUS_UNSET, "exit 0 ok");
+			/* by arguments, or by time alone (the windows differ by start only) */
+			ASSERT_TRUE(link_is(pa, k < 2 ? NULL : "inferred"), "link a");
+			ASSERT_TRUE(link_is(pb, k < 2 ? NULL : "inferred"), "link b");
+			ASSERT_NULL(sattr(ta, "tracetree.link"), "a tool by call id");
 		}
 		lt_free(&t);
 	}
@@ -373,6 +385,11 @@ void test_linker_http_in_tool(void)
 	ASSERT_EQ(iattr(get, "process.pid"), 100, "pid");
 	ASSERT_EQ(get->status, SPAN_STATUS_UNSET, "200 ok");
 	ASSERT_TRUE(parent_is(miss, fetch), "POST by host match");
+	ASSERT_NULL(sattr(miss, "tracetree.link"), "by host: not inferred");
+	ASSERT_NULL(sattr(get, "tracetree.link"), "by URL: not inferred");
+	ASSERT_NULL(sattr(curl, "tracetree.link"), "by argv: not inferred");
+	ASSERT_NULL(sattr(curl_get, "tracetree.link"), "its process: not inferred");
+	ASSERT_NULL(sattr(early, "tracetree.link"), "its process: not inferred");
 	ASSERT_EQ(miss->status, SPAN_STATUS_ERROR, "404 is a client error");
 	ASSERT_STREQ(sattr(miss, "error.type"), "404", "error.type");
 	ASSERT_STREQ(sattr(miss, "server.address"), "docs.example.com", "address without port");
@@ -1321,6 +1338,12 @@ void test_linker_server_spans(void)
 	ASSERT_TRUE(parent_is(chat3, agent), "ambiguous: under the process");
 	ASSERT_TRUE(parent_is(chat4, s2), "traceparent of the inbound request");
 	ASSERT_TRUE(parent_is(chat5, s3), "the only open request");
+	/* chosen by time alone: the only request open then, on another thread */
+	ASSERT_STREQ(sattr(chat5, "tracetree.link"), "inferred", "by time");
+	ASSERT_NULL(sattr(chat1, "tracetree.link"), "by thread");
+	ASSERT_NULL(sattr(chat4, "tracetree.link"), "by traceparent");
+	ASSERT_NULL(sattr(chat3, "tracetree.link"), "its process");
+	ASSERT_NULL(sattr(get, "tracetree.link"), "by URL");
 	linker__stats(t.l, &st);
 	ASSERT_EQ(st.server_spans, 3, "server spans");
 	ASSERT_EQ(st.server_attributed, 5, "attributed: 3 calls, the tool's call, by time");

@@ -89,3 +89,60 @@ void test_linker_attrs_embed_dims(void)
 		span__free(s);
 	}
 }
+
+/* The content attributes the cap cut are listed on the span, in the order they are set. */
+void test_linker_attrs_content_cut(void)
+{
+	const struct attr *a;
+	struct tt_span *s;
+	struct genai_call c;
+
+	fill(&c, "openai", NULL);
+	c.input_messages = "[]";
+	c.output_messages = "[]";
+	c.system_instructions = "[]";
+	c.content_cut = GENAI_CUT_INPUT | GENAI_CUT_OUTPUT;
+	c.flags = GENAI_F_CONTENT_TRUNCATED;
+	s = span__new("chat m", SPAN_KIND_CLIENT, NULL);
+	if (!ASSERT_OK_PTR(s, "span"))
+		return;
+	ASSERT_OK(linker_call_attrs(s, &c), "attrs");
+	a = attrs_get(&s->attrs, "tracetree.content.truncated");
+	if (ASSERT_OK_PTR(a, "listed") && ASSERT_EQ(a->type, ATTR_STR_ARRAY, "array") &&
+	    ASSERT_EQ(a->arr.n, 2, "two")) {
+		ASSERT_STREQ(a->arr.v[0], "gen_ai.input.messages", "input");
+		ASSERT_STREQ(a->arr.v[1], "gen_ai.output.messages", "output");
+	}
+	ASSERT_STREQ(attrs_get_str(&s->attrs, "gen_ai.system_instructions"), "[]", "kept whole");
+	span__free(s);
+
+	c.content_cut = 0;
+	c.flags = 0;
+	s = span__new("chat m", SPAN_KIND_CLIENT, NULL);
+	if (!ASSERT_OK_PTR(s, "span"))
+		return;
+	ASSERT_OK(linker_call_attrs(s, &c), "attrs");
+	ASSERT_NULL(attrs_get(&s->attrs, "tracetree.content.truncated"), "nothing cut");
+	span__free(s);
+}
+
+/* A tool argument or result over the cap: cut before a UTF-8 sequence, and listed. */
+void test_linker_attrs_content_value_cut(void)
+{
+	struct attr_list l = { 0 };
+	struct lcut cut = { 0 };
+	const struct attr *a;
+
+	/* "ab" then U+00E9 (2 bytes): a cut at 3 would split it, so 2 bytes stay */
+	ASSERT_OK(linker_content_attr(&l, "gen_ai.tool.call.arguments", "ab\xc3\xa9z", 3, false,
+				      &cut),
+		  "set");
+	ASSERT_STREQ(attrs_get_str(&l, "gen_ai.tool.call.arguments"), "ab", "cut before the é");
+	ASSERT_OK(linker_content_attr(&l, "gen_ai.tool.call.result", "ok", 3, false, &cut), "set");
+	ASSERT_STREQ(attrs_get_str(&l, "gen_ai.tool.call.result"), "ok", "fits");
+	ASSERT_OK(linker_content_cut_attr(&l, &cut), "listed");
+	a = attrs_get(&l, "tracetree.content.truncated");
+	if (ASSERT_OK_PTR(a, "listed") && ASSERT_EQ(a->arr.n, 1, "one"))
+		ASSERT_STREQ(a->arr.v[0], "gen_ai.tool.call.arguments", "the arguments");
+	attrs_free(&l);
+}

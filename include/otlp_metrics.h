@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* otlp_metrics.h: the GenAI metrics as OTLP MetricsData (JSON). */
+#ifndef TT_OTLP_METRICS_H
+#define TT_OTLP_METRICS_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "genai_metrics.h"
+#include "otlp_json.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Appends one MetricsData JSON object (no newline) with every series of m, cumulative from
+ * m's first data point to now_ns (boot time; the clock turns both into Unix time). Metrics
+ * without series are left out. 0, or -ENOMEM / -E2BIG from the buffer.
+ */
+int otlp_metrics_json(struct tt_buf *b, const struct genai_metrics *m,
+		      const struct otlp_clock *clock, uint64_t now_ns, const char *version);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TT_OTLP_METRICS_H */

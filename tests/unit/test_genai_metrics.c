@@ -83,6 +83,7 @@ void test_genai_metrics_json(void)
 	struct tt_resource *r = resource__new(100, 1);
 	struct tt_buf b;
 	struct tt_span *s[5];
+	struct tt_span_event *ev;
 	cJSON *md, *dp;
 	size_t i;
 
@@ -94,9 +95,12 @@ void test_genai_metrics_json(void)
 	s[3] = tool(r, "bash", 5 * SEC, 7 * SEC);
 	s[4] = span__new("invoke_agent claude-code", SPAN_KIND_INTERNAL, r);
 	attrs_set_str(&s[4]->attrs, "gen_ai.operation.name", "invoke_agent");
+	/* one finding as the live engine leaves it: an event on the agent's span */
+	ev = span__add_event(s[4], "tracetree.finding", 6 * SEC);
+	if (ASSERT_OK_PTR(ev, "event"))
+		attrs_set_str(&ev->attrs, "tracetree.finding.kind", "runaway_iteration");
 	for (i = 0; i < 5; i++)
 		genai_metrics__span(m, s[i]);
-	genai_metrics__finding(m, "runaway_iteration", 6 * SEC);
 	genai_metrics__finding(m, "runaway_iteration", 6 * SEC);
 	ASSERT_OK(otlp_metrics_json(&b, m, &clock, 10 * SEC, "1.0"), "encode");
 	md = cJSON_ParseWithLength((const char *)b.data, b.len);
@@ -144,7 +148,8 @@ void test_genai_metrics_json(void)
 		ASSERT_DOUBLE_EQ(cJSON_GetNumberValue(cJSON_GetObjectItem(dp, "sum")), 2, "2 s");
 	dp = point(md, "tracetree.findings", "tracetree.finding.kind", "runaway_iteration");
 	if (ASSERT_OK_PTR(dp, "findings"))
-		ASSERT_STREQ(pstr(dp, "asInt"), "2", "two");
+		ASSERT_STREQ(pstr(dp, "asInt"), "2",
+			     "two: the span's event and one counted directly");
 	ASSERT_NULL(point(md, "gen_ai.client.operation.duration", "gen_ai.operation.name",
 			  "invoke_agent"),
 		    "no agent span counted");

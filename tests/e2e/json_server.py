@@ -13,26 +13,7 @@ import socket
 import ssl
 import sys
 
-
-def read_request(t):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = t.recv(65536)
-        if not chunk:
-            return None, None
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    n = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            n = int(value.strip())
-    while len(body) < n:
-        chunk = t.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head, body
+from tls_server import read_request  # this script's directory is on sys.path
 
 
 def main():
@@ -52,10 +33,11 @@ def main():
         c, _ = s.accept()
         try:
             t = ctx.wrap_socket(c, server_side=True)
-            head, _ = read_request(t)
-            if head is None:
+            got = read_request(t)
+            if got is None:
                 t.close()
                 continue
+            head = got[1]
             path = head.split(b" ")[1].split(b"?")[0].decode()
             found = [doc for suffix, doc in routes if path.endswith(suffix)]
             if found:

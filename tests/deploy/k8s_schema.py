@@ -83,7 +83,7 @@ T = {
     "Container": ({"name": S, "image": S, "imagePullPolicy": E("Always", "IfNotPresent",
                                                                "Never"),
                    "command": L(S), "args": L(S), "env": L("EnvVar"), "ports": L("ContainerPort"),
-                   "livenessProbe": "Probe", "readinessProbe": "Probe",
+                   "livenessProbe": "Probe", "readinessProbe": "Probe", "startupProbe": "Probe",
                    "resources": "ResourceRequirements", "securityContext": "SecurityContext",
                    "volumeMounts": L("VolumeMount")}, ["name"]),
     "EnvVar": ({"name": S, "value": S, "valueFrom": "EnvVarSource"}, ["name"]),
@@ -216,7 +216,7 @@ def check_semantics(obj):
             for m in c.get("volumeMounts") or []:
                 if m.get("name") not in vols:
                     errs.append("%s: volumeMount %s names no volume" % (c["name"], m["name"]))
-            for probe in ("livenessProbe", "readinessProbe"):
+            for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
                 port = ((c.get(probe) or {}).get("httpGet") or {}).get("port")
                 if isinstance(port, str) and port not in ports:
                     errs.append("%s: %s port %s names no port" % (c["name"], probe, port))

@@ -267,8 +267,10 @@ def test_daemonset_node_access():
     assert c["ports"] == [{"name": "metrics", "containerPort": 9464, "protocol": "TCP"}]
     i = c["args"].index("--health-addr")
     assert c["args"][i + 1] == "0.0.0.0:9464"
-    for p in ("livenessProbe", "readinessProbe"):
+    for p in ("startupProbe", "livenessProbe", "readinessProbe"):
         assert c[p]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+    # liveness starts once startup has passed: no initial delay of its own
+    assert "initialDelaySeconds" not in c["livenessProbe"]
     res = c["resources"]
     assert set(res) == {"requests", "limits"} and "memory" in res["limits"]
 

@@ -91,8 +91,9 @@ npm-deps:
 		fi; \
 	done
 
-# OpenSSL built with -flto (static libraries) for test_sea.py's LTO client: Debian's libssl.a is
-# not LTO. Built once from Debian's source (10-30 minutes); the test skips without it.
+# OpenSSL's libssl built with -flto (a static library) for test_sea.py's LTO clients: Debian's
+# libssl.a is not LTO. Built once from Debian's source (about a minute; `make check` builds it);
+# the tests skip without it.
 lto-openssl: $(OUTPUT)/openssl-lto/.built
 $(OUTPUT)/openssl-lto/.built:
 	$(call msg,LTO-SSL,$(OUTPUT)/openssl-lto)
@@ -273,6 +274,7 @@ check: deps
 	$(Q)tools/check_format.sh
 	$(Q)$(MAKE) --no-print-directory layers
 	$(Q)$(MAKE) --no-print-directory npm-deps
+	$(Q)$(MAKE) --no-print-directory lto-openssl
 	$(Q)TT_NPM_DIR=$(abspath $(NPM_DIR)) $(MAKE) --no-print-directory test
 
 bench: $(BIN) $(BENCH_BINS) $(HELPER_BINS)

@@ -8,7 +8,8 @@ server logged.
   injected by postject (npm), which rewrites the ELF: program headers moved to the end of the
   code, a note segment added.
 - helpers/tls/static_ssl_client.c linked statically with link-time optimisation against an
-  OpenSSL built with -flto (helpers/tls/build_lto_openssl.sh), stripped: SSL_write,
+  OpenSSL libssl built with -flto (helpers/tls/build_lto_openssl.sh; libcrypto is Debian's
+  static one: every probed function is in libssl), stripped: SSL_write,
   SSL_write_ex, SSL_read_ex and ssl_*_internal are inlined into main, so neither symbols nor
   the ssl_*_internal anchors find anything that runs (both strings sit in main: that set is
   rejected); only the record layer's anchors do. Linked again with glibc shared and the SSL_*
@@ -16,8 +17,8 @@ server logged.
   the exported copies and the record layer's anchors are added for the calls inlined past them.
 
 Packages: $TT_NPM_DIR/node-24 and $TT_NPM_DIR/postject (make npm-deps); the LTO OpenSSL in
-$TT_LTO_OPENSSL (default .output/openssl-lto, built by build_lto_openssl.sh). A missing one makes
-its test SKIP with the reason."""
+$TT_LTO_OPENSSL (default .output/openssl-lto, built by build_lto_openssl.sh, which `make check`
+runs first: about a minute). A missing one makes its test SKIP with the reason."""
 import os
 import shutil
 import subprocess

@@ -10,10 +10,16 @@
 #include "tt.bpf.h"
 #include "tlscap.bpf.h"
 
+/* enum tt_lib of the file this probe is in: bits 32-39 of the attach cookie (src/loader.c) */
+static __always_inline __u8 cookie_lib(void *ctx)
+{
+	return (__u8)(bpf_get_attach_cookie(ctx) >> 32);
+}
+
 SEC("uprobe")
 int BPF_KPROBE(ssl_write_enter, void *ssl, const void *buf, int num)
 {
-	return args_enter((__u64)ssl, (__u64)buf, 0, TT_DIR_WRITE, TT_SRC_SSL);
+	return args_enter((__u64)ssl, (__u64)buf, 0, TT_DIR_WRITE, TT_SRC_SSL, cookie_lib(ctx));
 }
 
 SEC("uretprobe")
@@ -25,7 +31,8 @@ int BPF_KRETPROBE(ssl_write_exit, int ret)
 SEC("uprobe")
 int BPF_KPROBE(ssl_writeex_enter, void *ssl, const void *buf, size_t num, size_t *written)
 {
-	return args_enter((__u64)ssl, (__u64)buf, (__u64)written, TT_DIR_WRITE, TT_SRC_SSL_EX);
+	return args_enter((__u64)ssl, (__u64)buf, (__u64)written, TT_DIR_WRITE, TT_SRC_SSL_EX,
+			  cookie_lib(ctx));
 }
 
 SEC("uretprobe")
@@ -37,7 +44,7 @@ int BPF_KRETPROBE(ssl_writeex_exit, int ret)
 SEC("uprobe")
 int BPF_KPROBE(ssl_read_enter, void *ssl, void *buf, int num)
 {
-	return args_enter((__u64)ssl, (__u64)buf, 0, TT_DIR_READ, TT_SRC_SSL);
+	return args_enter((__u64)ssl, (__u64)buf, 0, TT_DIR_READ, TT_SRC_SSL, cookie_lib(ctx));
 }
 
 SEC("uretprobe")
@@ -49,7 +56,8 @@ int BPF_KRETPROBE(ssl_read_exit, int ret)
 SEC("uprobe")
 int BPF_KPROBE(ssl_readex_enter, void *ssl, void *buf, size_t num, size_t *readbytes)
 {
-	return args_enter((__u64)ssl, (__u64)buf, (__u64)readbytes, TT_DIR_READ, TT_SRC_SSL_EX);
+	return args_enter((__u64)ssl, (__u64)buf, (__u64)readbytes, TT_DIR_READ, TT_SRC_SSL_EX,
+			  cookie_lib(ctx));
 }
 
 SEC("uretprobe")
@@ -80,7 +88,7 @@ static __always_inline int ssl_int_enter(struct pt_regs *ctx, __u8 dir)
 	    (__s64)(ret_addr - PT_REGS_IP(ctx)) == ex_delta)
 		src = TT_SRC_SSL_EX;
 	return args_stash(pid_tgid, PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM4(ctx), dir,
-			  src);
+			  src, cookie_lib(ctx));
 }
 
 SEC("uprobe")
@@ -133,6 +141,7 @@ static __always_inline int rl_enter(struct pt_regs *ctx, __u64 buf, __u64 lenp, 
 		.fd = -1,
 		.dir = dir,
 		.src = TT_SRC_SSL,
+		.lib = cookie_lib(ctx),
 	};
 	struct ssl_args *cur;
 
@@ -319,7 +328,7 @@ int BPF_KRETPROBE(aead_open_exit, int ret)
 SEC("uprobe")
 int BPF_KPROBE(gtls_send_enter, void *session, const void *buf, size_t n)
 {
-	return args_enter((__u64)session, (__u64)buf, 0, TT_DIR_WRITE, TT_SRC_GNUTLS);
+	return args_enter((__u64)session, (__u64)buf, 0, TT_DIR_WRITE, TT_SRC_GNUTLS, 0);
 }
 
 SEC("uretprobe")
@@ -331,7 +340,7 @@ int BPF_KRETPROBE(gtls_send_exit, long ret)
 SEC("uprobe")
 int BPF_KPROBE(gtls_recv_enter, void *session, void *buf, size_t n)
 {
-	return args_enter((__u64)session, (__u64)buf, 0, TT_DIR_READ, TT_SRC_GNUTLS);
+	return args_enter((__u64)session, (__u64)buf, 0, TT_DIR_READ, TT_SRC_GNUTLS, 0);
 }
 
 SEC("uretprobe")
@@ -357,7 +366,7 @@ static __always_inline int nss_enter(void *fd, __u64 buf, __u8 dir)
 	    bpf_probe_read_user(&identity, sizeof(identity), (char *)fd + TT_PRFD_IDENTITY_OFF) ||
 	    identity == 0)
 		return 0;
-	return args_enter((__u64)fd, buf, 0, dir, TT_SRC_NSS);
+	return args_enter((__u64)fd, buf, 0, dir, TT_SRC_NSS, 0);
 }
 
 SEC("uprobe")

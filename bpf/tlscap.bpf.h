@@ -17,7 +17,8 @@ struct ssl_args {
 	__s32 fd;   /* socket fd seen by a nested syscall, -1 until then */
 	__u8 dir;
 	__u8 src;
-	__u8 pad[2];
+	__u8 lib; /* enum tt_lib, from the attach cookie (tt_abi.h) */
+	__u8 pad;
 };
 
 struct conn_key {
@@ -55,7 +56,7 @@ struct {
 } scratch SEC(".maps") __weak;
 
 static __always_inline int args_stash(__u64 pid_tgid, __u64 ssl, __u64 buf, __u64 lenp, __u8 dir,
-				      __u8 src)
+				      __u8 src, __u8 lib)
 {
 	struct ssl_args a = {
 		.ssl = ssl,
@@ -64,19 +65,21 @@ static __always_inline int args_stash(__u64 pid_tgid, __u64 ssl, __u64 buf, __u6
 		.fd = -1,
 		.dir = dir,
 		.src = src,
+		.lib = lib,
 	};
 
 	bpf_map_update_elem(&ssl_args, &pid_tgid, &a, BPF_ANY);
 	return 0;
 }
 
-static __always_inline int args_enter(__u64 ssl, __u64 buf, __u64 lenp, __u8 dir, __u8 src)
+static __always_inline int args_enter(__u64 ssl, __u64 buf, __u64 lenp, __u8 dir, __u8 src,
+				      __u8 lib)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
 	if (!tgid_traced(pid_tgid >> 32))
 		return 0;
-	return args_stash(pid_tgid, ssl, buf, lenp, dir, src);
+	return args_stash(pid_tgid, ssl, buf, lenp, dir, src, lib);
 }
 
 /* Tell user space which socket carries this SSL*, once per change. */
@@ -128,6 +131,7 @@ static __always_inline void emit_data(struct ssl_args *a, __u32 n, __u64 pid_tgi
 		.call_len = n,
 		.dir = a->dir & 1,
 		.src = a->src,
+		.lib = a->lib,
 	};
 	struct conn_state *cs = conn_get(pid_tgid >> 32, a->ssl);
 

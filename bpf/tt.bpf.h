@@ -181,7 +181,7 @@ struct data_run {
 	__u8 src;
 	__u8 flags; /* TT_DF_FIRST, TT_DF_LAST: the run starts, ends what is sent of
 				 * the call; TT_DF_TRUNCATED: the call is longer than that */
-	__u8 pad;
+	__u8 lib;   /* enum tt_lib */
 };
 
 /*
@@ -210,7 +210,7 @@ static __always_inline bool data_out(struct tt_data *rec, const struct data_run 
 	rec->len = len;
 	rec->dir = r->dir;
 	rec->src = r->src;
-	rec->pad0 = 0;
+	rec->lib = r->lib;
 	rec->fd = r->fd;
 	rec->flags = (i == 0 ? r->flags & TT_DF_FIRST : 0) |
 		     (off + len >= r->len ? r->flags & TT_DF_LAST : 0) |

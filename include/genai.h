@@ -156,6 +156,7 @@ struct genai_call {
 	uint16_t peer_port; /* 0 if unknown */
 	bool tls;
 	uint8_t src;	      /* enum tt_src */
+	uint8_t lib;	      /* enum tt_lib */
 	uint8_t http_version; /* 10, 11, 20; 0 if unknown */
 
 	/* Tools. */

@@ -96,6 +96,7 @@ struct http_exchange {
 	uint64_t seq;	    /* exchange number on this connection, from 0 */
 	bool tls;
 	uint8_t src;	      /* enum tt_src of the connection's bytes: the TLS library's probes */
+	uint8_t lib;	      /* enum tt_lib of those probes (OpenSSL API: whose) */
 	uint8_t http_version; /* 10, 11 (HTTP/1.x) or 20 (HTTP/2); 0 when not known */
 
 	/* Request. */

@@ -68,6 +68,21 @@ enum tt_src {
 };
 
 /*
+ * The library behind the OpenSSL API a TT_SRC_SSL/TT_SRC_SSL_EX record was read through (the
+ * SSL_* functions, ssl_*_internal or the record layer): OpenSSL, BoringSSL and LibreSSL share
+ * the API, the probe knows which file it is in. The loader puts it in bits 32-39 of the probe's
+ * attach cookie (include/tls_lib.h); 0 where not known (then the API's name: openssl).
+ */
+enum tt_lib {
+	TT_LIB_UNKNOWN = 0,
+	TT_LIB_OPENSSL = 1,
+	TT_LIB_BORINGSSL = 2,
+	TT_LIB_LIBRESSL = 3,
+	TT_LIB_AWSLC = 4,
+	TT_LIB_MAX,
+};
+
+/*
  * Connection key of a plaintext socket: its sockfs inode number with the top bit set. User
  * pointers (SSL*, *tls.Conn) never have it, so the keys of both kinds never meet.
  */
@@ -102,8 +117,8 @@ struct tt_data {
 	__u8 dir;	/* enum tt_dir */
 	__u8 flags;	/* enum tt_data_flags */
 	__u8 src;	/* enum tt_src */
-	__u8 pad0;
-	__s32 fd; /* socket fd if known, else -1 */
+	__u8 lib;	/* enum tt_lib: whose SSL_* API (0 in older captures: unknown) */
+	__s32 fd;	/* socket fd if known, else -1 */
 	__u8 data[];
 };
 

@@ -515,6 +515,7 @@ int conn_table__feed(struct conn_table *t, const struct tt_data *rec, size_t rec
 	c->last_ts = rec->h.ts_ns;
 	c->tls = rec->src != TT_SRC_SOCK;
 	c->src = rec->src;
+	c->lib = rec->lib;
 	if (c->fd < 0 && rec->fd >= 0)
 		c->fd = rec->fd;
 	h = &c->h[rec->dir];

@@ -28,6 +28,7 @@ void conn_stamp(const struct conn *c, struct http_exchange *x)
 	x->peer_port = c->port;
 	x->tls = c->tls;
 	x->src = c->src;
+	x->lib = c->lib;
 	if (c->proto == P_HTTP2)
 		x->http_version = 20;
 	if (c->server_side)

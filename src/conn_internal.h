@@ -78,6 +78,7 @@ struct conn {
 	uint16_t port;
 	bool tls;    /* its records are TLS plaintext, not a plain socket's */
 	uint8_t src; /* enum tt_src of its records */
+	uint8_t lib; /* enum tt_lib of its records */
 	enum conn_proto proto;
 	bool server_side;
 	bool midstream;	      /* tracing began inside it: looking for a first message */

@@ -236,6 +236,7 @@ void linker_call_where(struct lwhere *w, const struct genai_call *c)
 	w->port = c->server_port;
 	w->tls = c->tls;
 	w->src = c->src;
+	w->lib = c->lib;
 	w->http_version = c->http_version;
 	w->start_ns = c->start_ns;
 }
@@ -251,6 +252,7 @@ void linker_exchange_where(struct lwhere *w, const struct http_exchange *x, char
 	w->host = host;
 	w->tls = x->tls;
 	w->src = x->src;
+	w->lib = x->lib;
 	w->http_version = x->http_version;
 	w->start_ns = x->req.start_ns;
 }

@@ -158,6 +158,7 @@ struct lwhere {
 	int port;	  /* server.port (0 if unknown) */
 	bool tls;
 	uint8_t src;	      /* enum tt_src */
+	uint8_t lib;	      /* enum tt_lib */
 	uint8_t http_version; /* 10, 11, 20; 0 if unknown */
 	uint64_t start_ns;    /* the request's first byte */
 };

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "provider.h"
 #include "records.h"
+#include "tls_lib.h"
 #include "tlshello.h"
 
 /*
@@ -294,14 +295,15 @@ void ltls_free_all(struct lproc *lp)
 
 /*
  * The TLS library whose probes read plaintext of src: the names of tracetree-bpf doctor's
- * targets. SSL_read/SSL_write are the OpenSSL API, which BoringSSL and LibreSSL share.
+ * targets. SSL_read/SSL_write are the OpenSSL API, which BoringSSL and LibreSSL share: the
+ * records say whose (lib, from the probe's file); captures older than that say openssl.
  */
-static const char *tls_library(uint8_t src)
+static const char *tls_library(uint8_t src, uint8_t lib)
 {
 	switch (src) {
 	case TT_SRC_SSL:
 	case TT_SRC_SSL_EX:
-		return "openssl";
+		return tt_lib_name(lib) ? tt_lib_name(lib) : "openssl";
 	case TT_SRC_GNUTLS:
 		return "gnutls";
 	case TT_SRC_NSS:
@@ -426,7 +428,7 @@ void ltls_net(const struct lproc *lp, const struct lwhere *w, struct lnet *n)
 	}
 	if (!w->tls)
 		return;
-	n->library = tls_library(w->src);
+	n->library = tls_library(w->src, w->lib);
 	if (!lp)
 		return;
 	if (w->fd < 0 && !(w->src == TT_SRC_AEAD && (w->conn & TT_CONN_AEAD))) {

@@ -18,6 +18,7 @@
 #include "loader_files.h"
 #include "loader_pid.h"
 #include "log.h"
+#include "tls_lib.h"
 #include "tracetree.skel.h"
 
 /*
@@ -200,6 +201,8 @@ static int attach_target(struct loader *l, const struct tt_target *t, const char
 		PROBE_PAIR(TT_FN_SSL3_WRITE_BYTES, ssl_wrec, 0),
 		PROBE_PAIR(TT_FN_SSL3_READ_BYTES, ssl_rrec, 0),
 	};
+	/* whose OpenSSL API (OpenSSL, BoringSSL, LibreSSL): the records say which (tt_abi.h) */
+	uint64_t lib = (uint64_t)tt_lib_code(t->lib) << TT_LIB_COOKIE_SHIFT;
 	enum tt_func fn;
 	uint64_t off;
 	int i, err = 0;
@@ -210,7 +213,7 @@ static int attach_target(struct loader *l, const struct tt_target *t, const char
 		/* an exported function seen to call the internal one is covered there */
 		if (!off || (fn <= TT_FN_SSL_READ_EX && t->int_site[fn]))
 			continue;
-		err = attach_one(l, plan[i].enter, t, name, off, false, plan[i].cookie);
+		err = attach_one(l, plan[i].enter, t, name, off, false, plan[i].cookie | lib);
 		if (!err && plan[i].exit)
 			err = attach_one(l, plan[i].exit, t, name, off, true, 0);
 		if (err) {

@@ -535,6 +535,7 @@ static int call_init(struct genai_call *c, const struct http_exchange *x,
 	c->peer_port = x->peer_port;
 	c->tls = x->tls;
 	c->src = x->src;
+	c->lib = x->lib;
 	c->http_version = x->http_version;
 	c->start_ns = x->req.start_ns;
 	c->end_ns = x->resp.end_ns ? x->resp.end_ns : x->req.end_ns;

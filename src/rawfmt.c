@@ -9,6 +9,7 @@
 #include "jsonw.h"
 #include "rawfmt.h"
 #include "records.h"
+#include "tls_lib.h"
 
 static int put_time(struct tt_buf *b, uint64_t ts, const struct rawfmt_clock *clk)
 {
@@ -59,6 +60,8 @@ static int put_data(struct tt_buf *b, const void *rec)
 			    d->dir == TT_DIR_WRITE ? "write" : "read", (uint64_t)d->conn, d->fd,
 			    (uint64_t)d->pos, d->len, d->call_len,
 			    d->flags & TT_DF_TRUNCATED ? "true" : "false", rawfmt_src_name(d->src));
+	if (!err && tt_lib_name(d->lib))
+		err = tt_buf_printf(b, ",\"lib\":\"%s\"", tt_lib_name(d->lib));
 	if (err)
 		return err;
 	if (jsonw_is_text(d->data, d->len)) {

@@ -26,6 +26,7 @@ redact_internal:0
 redact_json:0
 redact_keys:0
 str:0
+tls_lib:0
 tt_abi:0
 varint:0
 # L1 codecs

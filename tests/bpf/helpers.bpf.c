@@ -88,6 +88,7 @@ static __always_inline void run_of_io(struct data_run *r)
 	r->fd = run_io.fd;
 	r->dir = run_io.dir;
 	r->src = run_io.src;
+	r->lib = run_io.lib;
 	r->flags = run_io.flags;
 }
 

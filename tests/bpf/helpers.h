@@ -62,7 +62,7 @@ struct run_io {
 	__u8 dir;
 	__u8 src;
 	__u8 flags;
-	__u8 pad;
+	__u8 lib;
 };
 
 struct init_io {

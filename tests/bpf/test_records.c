@@ -58,6 +58,7 @@ static void set_run(struct helpers *s, const void *buf, __u32 len, __u32 call_le
 	r->fd = 7;
 	r->dir = TT_DIR_READ;
 	r->src = TT_SRC_SOCK;
+	r->lib = TT_LIB_LIBRESSL; /* carried as given */
 	r->flags = flags;
 }
 
@@ -86,7 +87,7 @@ static void check_recs(struct helpers *s, const struct collect *c, const struct 
 		ASSERT_EQ(d->src, r->src, "src");
 		ASSERT_EQ(d->fd, r->fd, "fd");
 		ASSERT_EQ(d->flags, want[i].flags, "flags");
-		ASSERT_EQ(d->pad0, 0, "pad0");
+		ASSERT_EQ(d->lib, r->lib, "lib");
 		ASSERT_TRUE(c->same[i], "payload");
 	}
 }

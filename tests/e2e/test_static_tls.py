@@ -43,8 +43,9 @@ def bun_path(version):
     return p
 
 
-def check_capture(recs, ex, exe_base, src, n_exchanges=1):
-    """The traced process's streams equal what the server saw: one connection, exact bytes."""
+def check_capture(recs, ex, exe_base, src, n_exchanges=1, lib=None):
+    """The traced process's streams equal what the server saw: one connection, exact bytes;
+    lib: the library the records name (the OpenSSL API's owner), if given."""
     eq(len(ex), n_exchanges, "server exchanges")
     want_req = b"".join(e[0] for e in ex)
     want_resp = b"".join(e[1] for e in ex)
@@ -53,6 +54,8 @@ def check_capture(recs, ex, exe_base, src, n_exchanges=1):
     pid, _ = check_one_conn(recs, {p["pid"] for p in procs}, want_req, want_resp)
     data = [r for r in by_type(recs, "data") if r["pid"] == pid]
     check(all(r["src"] == src for r in data), "records come from %s" % src)
+    if lib is not None:
+        eq(sorted({r.get("lib") for r in data}), [lib], "the library the records name")
 
 
 def bun_capture(version, path, body=None):
@@ -63,7 +66,7 @@ def bun_capture(version, path, body=None):
         f.write(BUN_FETCH)
     recs, ex, _ = raw_with_server(work, lambda srv: [bun, script, srv.url + path] +
                                ([body] if body is not None else []), timeout=120)
-    check_capture(recs, ex, "bun", "ssl")
+    check_capture(recs, ex, "bun", "ssl", lib="boringssl")
 
 
 def test_bun_1_3_get_100b():
@@ -206,7 +209,7 @@ def static_ssl_capture(path, body=b""):
                                   args=["-v"], timeout=120)
     check(b"openssl-record" in p.stderr,
           "found by the record layer's anchor set: %s" % p.stderr.decode()[-1500:])
-    check_capture(recs, ex, "static_ssl_client", "ssl")
+    check_capture(recs, ex, "static_ssl_client", "ssl", lib="openssl")
 
 
 def test_static_openssl_get_1mib():

@@ -30,7 +30,7 @@ static const struct layout layouts[] = {
 	{ "tt_data", sizeof(struct tt_data),
 	  { F(tt_data, h), F(tt_data, conn), F(tt_data, pos), F(tt_data, call_len),
 	    F(tt_data, len), F(tt_data, dir), F(tt_data, flags), F(tt_data, src),
-	    F(tt_data, pad0), F(tt_data, fd), F(tt_data, data) } },
+	    F(tt_data, lib), F(tt_data, fd), F(tt_data, data) } },
 	{ "tt_fork", sizeof(struct tt_fork),
 	  { F(tt_fork, h), F(tt_fork, ppid), F(tt_fork, vpid), F(tt_fork, start_ns) } },
 	{ "tt_exec", sizeof(struct tt_exec),

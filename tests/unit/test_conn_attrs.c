@@ -21,6 +21,7 @@ struct ca {
 	struct pipeline *p;
 	uint64_t ts;
 	uint64_t pos[4][2]; /* by connection slot */
+	uint8_t lib[4];	    /* enum tt_lib its records carry, by connection slot */
 };
 
 static bool ca_open(struct ca *c)
@@ -95,6 +96,7 @@ static void ca_io(struct ca *c, int k, uint64_t ssl, int fd, int dir, const char
 	r->dir = (uint8_t)dir;
 	r->flags = TT_DF_FIRST | TT_DF_LAST;
 	r->src = TT_SRC_SSL;
+	r->lib = c->lib[k];
 	r->fd = fd;
 	memcpy(r->data, text, n);
 	c->pos[k][dir] += n;
@@ -196,7 +198,7 @@ static void ca_hello(struct ca *c, int fd, uint64_t ino, uint8_t last, uint16_t 
 }
 
 static void check_net(const struct lt *t, const char *model, const char *peer, long long port,
-		      const char *alpn)
+		      const char *alpn, const char *lib)
 {
 	const struct tt_span *s = chat_span(t, model);
 	const char *name = model;
@@ -205,7 +207,7 @@ static void check_net(const struct lt *t, const char *model, const char *peer, l
 		return;
 	ASSERT_STREQ(sattr(s, "network.peer.address"), peer, name);
 	ASSERT_EQ(iattr(s, "network.peer.port"), port, name);
-	ASSERT_STREQ(sattr(s, "tracetree.tls.library"), "openssl", name);
+	ASSERT_STREQ(sattr(s, "tracetree.tls.library"), lib, name);
 	ASSERT_STREQ(sattr(s, "tracetree.tls.alpn"), alpn, name);
 	ASSERT_STREQ(sattr(s, "network.protocol.name"), "http", name);
 	ASSERT_STREQ(sattr(s, "network.protocol.version"), "1.1", name);
@@ -226,6 +228,8 @@ void test_conn_attrs_tls_connection(void)
 	ca_connect(&c, 6, 2, 443);
 	ca_hello(&c, 5, 51, 1, 443, "tls/python.bin");
 	ca_hello(&c, 6, 61, 2, 443, "tls/curl.bin");
+	/* B's probes are in a BoringSSL file; A's records are from before the records said (0) */
+	c.lib[1] = TT_LIB_BORINGSSL;
 	ca_conn_ev(&c, TT_REC_SSL_FD, SSL_A, 5);
 	ca_conn_ev(&c, TT_REC_SSL_FD, SSL_B, 6);
 	ca_request(&c, 0, SSL_A, 5, "a-1");
@@ -245,15 +249,16 @@ void test_conn_attrs_tls_connection(void)
 		pipeline__record(c.p, &r, sizeof(r));
 	}
 	memset(c.pos[0], 0, sizeof(c.pos[0]));
+	c.lib[0] = TT_LIB_LIBRESSL;
 	ca_connect(&c, 5, 3, 443);
 	ca_hello(&c, 5, 52, 3, 443, "tls/node.bin");
 	ca_conn_ev(&c, TT_REC_SSL_FD, SSL_A, 5);
 	ca_request(&c, 0, SSL_A, 5, "a2-1");
 	ca_response(&c, 0, SSL_A, 5, "a2-1");
 	pipeline__finish(c.p, ++c.ts);
-	check_net(&c.t, "a-1", "10.0.0.1", 443, "http/1.1");
-	check_net(&c.t, "b-1", "10.0.0.2", 443, "h2,http/1.1");
-	check_net(&c.t, "a2-1", "10.0.0.3", 443, "h2");
+	check_net(&c.t, "a-1", "10.0.0.1", 443, "http/1.1", "openssl");
+	check_net(&c.t, "b-1", "10.0.0.2", 443, "h2,http/1.1", "boringssl");
+	check_net(&c.t, "a2-1", "10.0.0.3", 443, "h2", "libressl");
 	pipeline__free(c.p);
 	lt_free(&c.t);
 }

@@ -49,6 +49,7 @@ http_exchange:1
 rawfmt:1
 records:1
 sse:1
+ws:1
 tlsdb:1
 tlsdb_conf:1
 tlsdb_internal:1

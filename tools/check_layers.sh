@@ -59,6 +59,7 @@ conn:2
 conn_core:2
 conn_h2:2
 conn_http1:2
+conn_ws:2
 conn_internal:2
 conn_peer:2
 stream:2

@@ -90,6 +90,7 @@ prov_generic:3
 prov_internal:3
 prov_ollama:3
 prov_openai:3
+prov_realtime:3
 provider:3
 span:3
 analyze:3

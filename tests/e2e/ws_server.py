@@ -11,14 +11,12 @@ listening, as lib.Server expects."""
 import base64
 import hashlib
 import json
-import os
-import socket
 import ssl
 import struct
 import sys
 import zlib
 
-from tls_server import read_request  # this script's directory is on sys.path
+from tls_server import listen_tls, read_request  # this script's directory is on sys.path
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC11B65"
 
@@ -134,16 +132,7 @@ def serve(t):
 
 
 def main():
-    cert, key, port_file = sys.argv[1:4]
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", 0))
-    s.listen(8)
-    with open(port_file + ".tmp", "w") as f:
-        f.write(str(s.getsockname()[1]))
-    os.rename(port_file + ".tmp", port_file)
+    ctx, s = listen_tls(*sys.argv[1:4])
     while True:
         c, _ = s.accept()
         try:

@@ -16,34 +16,11 @@
 #include "exchange_test.h"
 #include "redact.h"
 #include "test.h"
+#include "ws_test.h"
 
 #define PID 4343
 #define SSL 0x7f00aabbccddull
 #define T0  2000000000ull
-
-static void put_frame(struct tt_buf *b, bool fin, bool rsv1, int op, bool masked, const void *p,
-		      size_t n)
-{
-	static const unsigned char key[4] = { 0x11, 0x22, 0x33, 0x44 };
-	unsigned char h[8];
-	size_t k = 0, i;
-
-	h[k++] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | op;
-	if (n < 126) {
-		h[k++] = (masked ? 0x80 : 0) | (unsigned char)n;
-	} else {
-		h[k++] = (masked ? 0x80 : 0) | 126;
-		h[k++] = n >> 8;
-		h[k++] = n & 255;
-	}
-	if (masked) {
-		memcpy(h + k, key, 4);
-		k += 4;
-	}
-	tt_buf_add(b, h, k);
-	for (i = 0; i < n; i++)
-		tt_buf_addc(b, (char)(((const unsigned char *)p)[i] ^ (masked ? key[i & 3] : 0)));
-}
 
 /* A message compressed by z (permessage-deflate, sync flush, tail removed) as one frame. */
 static void put_deflated(struct tt_buf *b, z_stream *z, const char *msg, bool masked)
@@ -55,7 +32,7 @@ static void put_deflated(struct tt_buf *b, z_stream *z, const char *msg, bool ma
 	z->next_out = out;
 	z->avail_out = sizeof(out);
 	deflate(z, Z_SYNC_FLUSH);
-	put_frame(b, true, true, 1, masked, out, sizeof(out) - z->avail_out - 4);
+	wt_put_frame(b, true, true, 1, masked, out, sizeof(out) - z->avail_out - 4);
 }
 
 #define UPGRADE_REQ                                                                             \
@@ -119,9 +96,9 @@ static void realtime_convo(struct convo *cv)
 	put_deflated(b, &zs, EV_CREATED, false);
 	put_deflated(seg_new(cv, TT_DIR_WRITE), &zc, EV_CREATE, true);
 	b = seg_new(cv, TT_DIR_READ);
-	put_frame(b, true, false, 9, false, "", 0); /* a ping: not an event */
+	wt_put_frame(b, true, false, 9, false, "", 0); /* a ping: not an event */
 	put_deflated(b, &zs, EV_DONE, false);
-	put_frame(seg_new(cv, TT_DIR_WRITE), true, false, 8, true, "\x03\xe8", 2);
+	wt_put_frame(seg_new(cv, TT_DIR_WRITE), true, false, 8, true, "\x03\xe8", 2);
 	deflateEnd(&zc);
 	deflateEnd(&zs);
 }

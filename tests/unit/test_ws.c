@@ -13,43 +13,12 @@
 
 #include "buf.h"
 #include "test.h"
+#include "ws_test.h"
 #include "ws.h"
-
-/* One frame onto b; masked frames use a fixed key. */
-static void put_frame(struct tt_buf *b, bool fin, bool rsv1, int op, bool masked, const void *p,
-		      size_t n)
-{
-	static const unsigned char key[4] = { 0x37, 0xfa, 0x21, 0x3d };
-	unsigned char h[14];
-	size_t k = 0, i;
-
-	h[k++] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | op;
-	if (n < 126) {
-		h[k++] = (masked ? 0x80 : 0) | (unsigned char)n;
-	} else if (n < 65536) {
-		h[k++] = (masked ? 0x80 : 0) | 126;
-		h[k++] = n >> 8;
-		h[k++] = n & 255;
-	} else {
-		h[k++] = (masked ? 0x80 : 0) | 127;
-		for (i = 0; i < 8; i++)
-			h[k++] = (uint64_t)n >> (56 - 8 * i);
-	}
-	if (masked) {
-		memcpy(h + k, key, 4);
-		k += 4;
-	}
-	tt_buf_add(b, h, k);
-	for (i = 0; i < n; i++) {
-		unsigned char c = ((const unsigned char *)p)[i];
-
-		tt_buf_addc(b, (char)(masked ? c ^ key[i & 3] : c));
-	}
-}
 
 static void put_str(struct tt_buf *b, bool fin, int op, bool masked, const char *s)
 {
-	put_frame(b, fin, false, op, masked, s, strlen(s));
+	wt_put_frame(b, fin, false, op, masked, s, strlen(s));
 }
 
 struct seen {
@@ -149,13 +118,13 @@ static void basic(struct tt_buf *b, bool masked)
 	put_str(b, false, WS_OP_CONT, masked, "lo ");
 	put_str(b, true, WS_OP_PING, masked, "pi");
 	put_str(b, true, WS_OP_PONG, masked, "");
-	put_frame(b, false, false, WS_OP_CONT, masked, "", 0); /* an empty fragment */
+	wt_put_frame(b, false, false, WS_OP_CONT, masked, "", 0); /* an empty fragment */
 	put_str(b, true, WS_OP_CONT, masked, "world");
-	put_frame(b, true, false, WS_OP_BINARY, masked, bin, 4);
-	put_frame(b, true, false, WS_OP_CLOSE, masked,
-		  "\x03\xe8"
-		  "bye",
-		  5);
+	wt_put_frame(b, true, false, WS_OP_BINARY, masked, bin, 4);
+	wt_put_frame(b, true, false, WS_OP_CLOSE, masked,
+		     "\x03\xe8"
+		     "bye",
+		     5);
 }
 
 static const char want_basic[] =
@@ -207,7 +176,7 @@ void test_ws_long_lengths(void)
 		tt_buf_init(&b, 1 << 20);
 		tt_buf_init(&want, 1 << 20);
 		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-			put_frame(&b, true, false, WS_OP_TEXT, masked, big, sizes[i]);
+			wt_put_frame(&b, true, false, WS_OP_TEXT, masked, big, sizes[i]);
 			tt_buf_printf(&want, "1:%zu=%.8s..%.8s;", sizes[i], big,
 				      big + sizes[i] - 8);
 		}
@@ -234,13 +203,13 @@ static void put_deflated(struct tt_buf *b, z_stream *z, const char *msg, bool ma
 	deflate(z, Z_SYNC_FLUSH);
 	n = sizeof(out) - z->avail_out - 4; /* the 00 00 ff ff tail is left off */
 	if (!frag || frag >= n) {
-		put_frame(b, true, true, WS_OP_TEXT, masked, out, n);
+		wt_put_frame(b, true, true, WS_OP_TEXT, masked, out, n);
 		return;
 	}
 	/* the first fragment alone carries RSV1; a ping comes between fragments */
-	put_frame(b, false, true, WS_OP_TEXT, masked, out, frag);
-	put_frame(b, true, false, WS_OP_PING, masked, "p", 1);
-	put_frame(b, true, false, WS_OP_CONT, masked, out + frag, n - frag);
+	wt_put_frame(b, false, true, WS_OP_TEXT, masked, out, frag);
+	wt_put_frame(b, true, false, WS_OP_PING, masked, "p", 1);
+	wt_put_frame(b, true, false, WS_OP_CONT, masked, out + frag, n - frag);
 }
 
 static const char *msgs[] = {
@@ -310,7 +279,7 @@ void test_ws_deflate_final_block(void)
 	tt_buf_init(&b, 1 << 20);
 	/* a whole raw stream (BFINAL) per message: zlib's deflate ends it with Z_FINISH */
 	n = test__deflate(msgs[0], strlen(msgs[0]), out, sizeof(out), 6, -15);
-	put_frame(&b, true, true, WS_OP_TEXT, false, out, n);
+	wt_put_frame(&b, true, true, WS_OP_TEXT, false, out, n);
 	deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
 	deflateSetDictionary(&z, (const Bytef *)msgs[0], (uInt)strlen(msgs[0]));
 	put_deflated(&b, &z, msgs[2], false, 0);

@@ -121,8 +121,9 @@ struct prov_ws_iter {
 	bool open;			 /* a response is being gathered */
 	char *model;			 /* the session's (session.created / .updated) */
 	const struct http_event *create; /* the client's response.create not answered yet */
-	uint64_t start_ns;		 /* of the open response: its response.create */
-	struct http_event *evs;		 /* its server messages (views into x) */
+	cJSON *items;	   /* the conversation items the client added since the last response */
+	uint64_t start_ns; /* of the open response: its response.create */
+	struct http_event *evs; /* its server messages (views into x) */
 	size_t n_evs, alloc;
 	struct tt_buf body; /* its request: the response.create with the model */
 };

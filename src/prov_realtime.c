@@ -26,6 +26,7 @@ void prov_ws_iter__free(struct prov_ws_iter *it)
 {
 	free(it->evs);
 	free(it->model);
+	cJSON_Delete(it->items);
 	tt_buf_free(&it->body);
 	memset(it, 0, sizeof(*it));
 }
@@ -65,6 +66,13 @@ static int make_body(struct prov_ws_iter *it)
 	cJSON_DeleteItemFromObject(rq, "type");
 	if (!pj_get(rq, "model") && it->model && !cJSON_AddStringToObject(rq, "model", it->model))
 		err = -ENOMEM;
+	/* the items the client added (messages, tool results) are the response's new input */
+	if (!err && it->items && !pj_get(rq, "input")) {
+		cJSON_AddItemToObject(rq, "input", it->items);
+		it->items = NULL;
+	}
+	cJSON_Delete(it->items);
+	it->items = NULL;
 	s = err ? NULL : cJSON_PrintUnformatted(rq);
 	cJSON_Delete(rq);
 	if (!s)
@@ -83,14 +91,29 @@ static int add_event(struct prov_ws_iter *it, const struct http_event *ev)
 	return 0;
 }
 
-/* A client message: a response.create waits for the response it starts. */
+/*
+ * A client message: a response.create waits for the response it starts; the items of
+ * conversation.item.create (Realtime: a user message, a function_call_output) wait to be its
+ * input, as many as a response may list.
+ */
 static void on_client(struct prov_ws_iter *it, const struct http_event *ev)
 {
-	cJSON *d = msg_json(ev);
+	cJSON *d = msg_json(ev), *item;
 	const char *type = pj_str(d, "type");
 
 	if (type && !strcmp(type, "response.create"))
 		it->create = ev;
+	if (type && !strcmp(type, "conversation.item.create") &&
+	    cJSON_IsObject(pj_get(d, "item")) &&
+	    cJSON_GetArraySize(it->items) < TT_MAX_GENAI_TOOLS) {
+		if (!it->items)
+			it->items = cJSON_CreateArray();
+		item = cJSON_DetachItemFromObject(d, "item");
+		if (it->items)
+			cJSON_AddItemToArray(it->items, item);
+		else
+			cJSON_Delete(item);
+	}
 	cJSON_Delete(d);
 }
 

@@ -167,6 +167,9 @@ void test_realtime_openai(void)
 	ASSERT_EQ(c->usage.input_tokens, 150, "second input");
 	ASSERT_EQ(c->usage.output_tokens, 4, "second output");
 	ASSERT_EQ(c->n_tool_calls, 0, "no tool call");
+	if (ASSERT_EQ(c->n_tool_results, 1, "the tool result sent back")) {
+		ASSERT_STREQ(c->tool_results[0].call_id, "call_w1", "answers the call");
+	}
 	ASSERT_EQ(c->start_ns, T0 + 91000000, "second start");
 	ASSERT_EQ(c->end_ns, T0 + 120000000, "second end");
 	ASSERT_EQ(c->first_chunk_ns, T0 + 110000000, "first text");

@@ -45,6 +45,11 @@ enum http_body_kind {
 	 * (an error's :error-message)
 	 */
 	HTTP_BODY_EVENTSTREAM,
+	/*
+	 * A WebSocket (conn_ws.c): events[] are the messages its side sent, in order, event
+	 * "text", "binary" or "close", data the message (inflated, fragments joined)
+	 */
+	HTTP_BODY_WS,
 };
 
 enum http_x_flags {

@@ -31,6 +31,18 @@ struct provider_opts {
 int provider_decode(const struct http_exchange *x, const struct provider_opts *opts,
 		    struct genai_call **out);
 
+/* Receives each call of provider_decode_ws(); takes ownership (free with genai_call__free). */
+typedef void (*provider_call_fn)(struct genai_call *c, void *ctx);
+
+/*
+ * Decodes an LLM API over WebSocket (an exchange of kind HTTP_BODY_WS: the OpenAI Realtime
+ * API, the Responses API in WebSocket mode): one call per response its messages carry, each
+ * handed to fn as it is decoded. Returns the number of calls, -ENOENT when the exchange is not
+ * one of those APIs, or -ENOMEM.
+ */
+int provider_decode_ws(const struct http_exchange *x, const struct provider_opts *opts,
+		       provider_call_fn fn, void *ctx);
+
 /*
  * Cheap check on the request alone (method, host, path, headers): true when it is for a known
  * LLM API. A POST of any JSON object may still decode as a generic call (provider_decode()).

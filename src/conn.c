@@ -64,6 +64,7 @@ static void conn_free(struct conn *c)
 	for (i = 0; (size_t)i < c->nq; i++)
 		http_exchange__free(c->q[i].x);
 	h2_session__free(c->h2);
+	conn_ws__free(c->ws);
 	/* what its readers handed to the queue and to h2 streams went with them */
 	tt_acct_release(&c->acct, c->acct.held);
 	free(c->q);
@@ -178,7 +179,7 @@ static bool acct_in_use(const struct tt_budget *b, const struct tt_acct *a)
 }
 
 /* What c holds: its largest holder that can be dropped (kind and index), and its bytes. */
-enum holder { H_NONE, H_TAIL, H_READER, H_PEND, H_H2 };
+enum holder { H_NONE, H_TAIL, H_READER, H_PEND, H_H2, H_WS };
 
 static size_t conn_largest(const struct conn *c, enum holder *kind, size_t *idx)
 {
@@ -212,6 +213,10 @@ static size_t conn_largest(const struct conn *c, enum holder *kind, size_t *idx)
 		*kind = H_H2;
 		*idx = i;
 	}
+	if ((n = conn_ws_held(c)) > best) {
+		best = n;
+		*kind = H_WS;
+	}
 	return best;
 }
 
@@ -223,6 +228,8 @@ static void tail_drop(struct conn_table *t, struct conn *c, struct half *h)
 	conn_cap(t, c, "memory budget");
 	if (h->state == HS_H2)
 		conn_h2_gap(t, c, h, 0);
+	else if (h->state == HS_WS)
+		conn_ws_lost(c, h);
 	else if (h->state != HS_SNIFF && h->state != HS_SKIP)
 		conn_http1_lost(h, false);
 }
@@ -250,6 +257,8 @@ static bool conn_evict(struct tt_budget *b, void *ctx)
 		a = &big->h[idx].st.acct;
 	else if (kind == H_READER)
 		a = &big->h[idx].br.acct;
+	else if (kind == H_WS)
+		a = conn_ws_acct(big);
 	if (a && acct_in_use(b, a)) {
 		/* the requester itself is the largest: it is refused, and frees what it holds */
 		a->dropped = true;
@@ -267,6 +276,9 @@ static bool conn_evict(struct tt_budget *b, void *ctx)
 		break;
 	case H_PEND:
 		conn_http1_drop(t, big, idx);
+		break;
+	case H_WS:
+		conn_ws_drop(t, big);
 		break;
 	default:
 		h2_session__drop(big->h2, idx, b->charging);
@@ -419,6 +431,8 @@ static void half_keep(struct conn_table *t, struct conn *c, struct half *h, cons
 		conn_cap(t, c, "stream buffer");
 		if (h->state == HS_H2)
 			conn_h2_gap(t, c, h, 0);
+		else if (h->state == HS_WS)
+			conn_ws_lost(c, h);
 		else if (h->state != HS_SNIFF)
 			conn_http1_lost(h, false);
 	}

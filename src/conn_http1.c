@@ -267,6 +267,27 @@ static void msg_end(struct conn_table *t, struct conn *c, struct half *h, uint64
 		h->state = HS_HEAD;
 }
 
+/*
+ * A 101 to WebSocket: x leaves the queue (any exchange before it is delivered as it is) and
+ * conn_ws.c reads the rest of the connection into it. False: the connection is given up.
+ */
+static bool ws_take(struct conn_table *t, struct conn *c, struct http_exchange *x)
+{
+	if (c->ws || !conn_ws_is_upgrade(x))
+		return false;
+	while (c->nq && c->q[0].x != x)
+		pend_force(t, c, 0, HTTP_X_INCOMPLETE);
+	if (!c->nq)
+		return false;
+	tt_acct_release(&c->acct, c->q[0].held);
+	memmove(&c->q[0], &c->q[1], (c->nq - 1) * sizeof(c->q[0]));
+	c->nq--;
+	if (!conn_ws_start(t, c, x))
+		return true;
+	deliver(t, c, x);
+	return false;
+}
+
 /* A head was parsed into x and h->m: set up reading its body. */
 static void msg_begin(struct conn_table *t, struct conn *c, struct half *h, struct http_exchange *x,
 		      int frame, uint64_t length, size_t head_len)
@@ -282,7 +303,8 @@ static void msg_begin(struct conn_table *t, struct conn *c, struct half *h, stru
 		msg_end(t, c, h, h->ts, true);
 		if (frame == HTTP1_FRAME_TUNNEL) {
 			t->st.upgrades++;
-			conn_skip(c);
+			if (!ws_take(t, c, x))
+				conn_skip(c);
 		}
 		return;
 	}
@@ -560,6 +582,8 @@ size_t conn_http1_parse(struct conn_table *t, struct conn *c, struct half *h,
 				return n;
 			}
 			break;
+		case HS_WS:
+			return off + conn_ws_parse(t, c, h, p + off, n - off);
 		default: /* HS_SKIP: a tunnel began */
 			return n;
 		}
@@ -578,6 +602,10 @@ void conn_http1_lost(struct half *h, bool line_start)
 
 void conn_http1_gap(struct conn_table *t, struct conn *c, struct half *h, uint64_t lost, bool cut)
 {
+	if (h->state == HS_WS) {
+		conn_ws_lost(c, h);
+		return;
+	}
 	if (h->state == HS_BODY) {
 		h->x->flags |= HTTP_X_INCOMPLETE;
 		if (cut)
@@ -605,6 +633,7 @@ void conn_http1_end(struct conn_table *t, struct conn *c, uint64_t ts, bool clos
 	bool resp_lost;
 	int i;
 
+	conn_ws_end(t, c, ts);
 	for (i = 0; i < 2; i++) {
 		struct half *h = &c->h[i];
 

@@ -27,6 +27,7 @@ enum half_state {
 	HS_RESYNC, /* after lost or bad bytes: looking for the next message start */
 	HS_SKIP,   /* not HTTP/1: bytes are dropped */
 	HS_H2,	   /* HTTP/2: bytes go to the connection's h2 session */
+	HS_WS,	   /* WebSocket frames (conn_ws.c), after 101 Switching Protocols */
 };
 
 /* Stop the parse loop: the rest must wait for more bytes. */
@@ -91,6 +92,7 @@ struct conn {
 	struct tt_acct acct;	  /* all it holds of the table's budget */
 	struct h2_session *h2;	  /* P_HTTP2 */
 	struct conn_table *table; /* P_HTTP2: the h2 session's sink needs it */
+	struct conn_ws *ws;	  /* after a 101 to WebSocket (conn_ws.c) */
 };
 
 /* Where a process's socket fd connect()ed to, and when. */
@@ -162,6 +164,30 @@ void conn_http1_drop(struct conn_table *t, struct conn *c, size_t idx);
 void conn_deliver_ready(struct conn_table *t, struct conn *c);
 /* The connection ends (closed: really closed): open messages end, the queue is delivered. */
 void conn_http1_end(struct conn_table *t, struct conn *c, uint64_t ts, bool closed);
+
+/* ---- conn_ws.c: a connection that became a WebSocket ---- */
+
+struct conn_ws;
+
+/* x is a 101 Switching Protocols to WebSocket. */
+bool conn_ws_is_upgrade(const struct http_exchange *x);
+/*
+ * x (the 101 exchange, off the queue) takes c over: both halves read WebSocket frames into
+ * its events until the connection ends. 0, or -ENOMEM (x stays the caller's).
+ */
+int conn_ws_start(struct conn_table *t, struct conn *c, struct http_exchange *x);
+/* Frames of half h: all n bytes are taken (a partial frame waits in the parser). */
+size_t conn_ws_parse(struct conn_table *t, struct conn *c, struct half *h, const unsigned char *p,
+		     size_t n);
+/* Bytes of h were lost or dropped: its frames end there (the exchange is incomplete). */
+void conn_ws_lost(struct conn *c, struct half *h);
+/* Bytes the exchange's messages hold in the budget; the budget drops them. */
+size_t conn_ws_held(const struct conn *c);
+struct tt_acct *conn_ws_acct(struct conn *c);
+void conn_ws_drop(struct conn_table *t, struct conn *c);
+/* The connection ends at ts (0: unknown): the exchange is delivered. */
+void conn_ws_end(struct conn_table *t, struct conn *c, uint64_t ts);
+void conn_ws__free(struct conn_ws *w);
 
 /* ---- conn_h2.c ---- */
 

@@ -53,10 +53,27 @@ static void on_other(struct pipeline *p, const struct http_exchange *x, const ch
 	}
 }
 
+struct ws_calls {
+	struct pipeline *p;
+	const char *tp;
+};
+
+/* One call of an LLM API over WebSocket (provider_decode_ws). */
+static void on_ws_call(struct genai_call *call, void *ctx)
+{
+	struct ws_calls *w = ctx;
+
+	w->p->st.llm_calls++;
+	if (w->p->o.on_call)
+		w->p->o.on_call(call, w->p->o.tap_ctx);
+	linker__add_call(w->p->linker, call, w->tp);
+}
+
 static void on_exchange(struct http_exchange *x, void *ctx)
 {
 	struct pipeline *p = ctx;
 	struct genai_call *call = NULL;
+	struct ws_calls w = { p, NULL };
 	const char *tp;
 	int err;
 
@@ -64,6 +81,12 @@ static void on_exchange(struct http_exchange *x, void *ctx)
 	if (p->o.on_exchange)
 		p->o.on_exchange(x, p->o.tap_ctx);
 	tp = traceparent_of(x); /* whatever the exchange turns out to be */
+	w.tp = tp;
+	if (x->resp.kind == HTTP_BODY_WS &&
+	    provider_decode_ws(x, &p->o.provider, on_ws_call, &w) > 0) {
+		http_exchange__free(x);
+		return;
+	}
 	err = provider_decode(x, &p->o.provider, &call);
 	if (!err) {
 		p->st.llm_calls++;

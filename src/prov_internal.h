@@ -111,6 +111,34 @@ int prov_generic_decode(struct prov_ctx *p);
 int prov_embed_decode(struct prov_ctx *p); /* the embeddings and rerank APIs */
 
 /*
+ * An LLM API over WebSocket (prov_realtime.c): the exchange conn_ws.c made of a connection cut
+ * into one exchange per response, for the Responses decoder.
+ */
+struct prov_ws_iter {
+	const struct http_exchange *x;
+	size_t qi, ri;			 /* next client, server message */
+	bool realtime;			 /* the OpenAI Realtime API (its path says so) */
+	bool open;			 /* a response is being gathered */
+	char *model;			 /* the session's (session.created / .updated) */
+	const struct http_event *create; /* the client's response.create not answered yet */
+	cJSON *items;	   /* the conversation items the client added since the last response */
+	uint64_t start_ns; /* of the open response: its response.create */
+	struct http_event *evs; /* its server messages (views into x) */
+	size_t n_evs, alloc;
+	struct tt_buf body; /* its request: the response.create with the model */
+};
+
+void prov_ws_iter__init(struct prov_ws_iter *it, const struct http_exchange *x);
+void prov_ws_iter__free(struct prov_ws_iter *it);
+/*
+ * The next response as an exchange in *vx (POST /v1/responses, its request body and its server
+ * events; views valid until the next call): 1, 0 when there is no more, or -ENOMEM.
+ */
+int prov_ws_next(struct prov_ws_iter *it, struct http_exchange *vx);
+/* x is a WebSocket exchange of an API prov_ws_next() cuts (path, or the first events). */
+bool prov_ws_is_llm(const struct http_exchange *x);
+
+/*
  * Reading the exchange (prov_internal.c, under the decoders and prov_build.c).
  */
 

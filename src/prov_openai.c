@@ -294,6 +294,9 @@ static void responses_usage(struct genai_usage *u, const cJSON *usage)
 	prov_set_i64(&u->output_tokens, &u->has_output_tokens, usage, "output_tokens");
 	prov_set_i64(&u->cache_read_tokens, &u->has_cache_read_tokens,
 		     pj_get(usage, "input_tokens_details"), "cached_tokens");
+	/* the Realtime API's name for it */
+	prov_set_i64(&u->cache_read_tokens, &u->has_cache_read_tokens,
+		     pj_get(usage, "input_token_details"), "cached_tokens");
 	prov_set_i64(&u->reasoning_tokens, &u->has_reasoning_tokens,
 		     pj_get(usage, "output_tokens_details"), "reasoning_tokens");
 }
@@ -467,8 +470,10 @@ static int chat_object(struct prov_ctx *p, const cJSON *o)
 
 static bool stream_terminal(const char *type)
 {
-	return type && (!strcmp(type, "response.completed") ||
-			!strcmp(type, "response.incomplete") || !strcmp(type, "response.failed"));
+	/* response.done: the Realtime API's (over WebSocket, prov_realtime.c) */
+	return type &&
+	       (!strcmp(type, "response.completed") || !strcmp(type, "response.incomplete") ||
+		!strcmp(type, "response.failed") || !strcmp(type, "response.done"));
 }
 
 static int resp_event_delta(struct prov_ctx *p, const char *type, const cJSON *d)

@@ -692,6 +692,42 @@ cleanup:
 	return 0;
 }
 
+int provider_decode_ws(const struct http_exchange *x, const struct provider_opts *opts,
+		       provider_call_fn fn, void *ctx)
+{
+	static const struct provider_opts defaults;
+	struct prov_match m = { .api = PROV_API_OPENAI_RESPONSES,
+				.provider = "openai",
+				.system = "openai",
+				.known_host = true };
+	struct prov_ws_iter it;
+	struct http_exchange vx;
+	struct genai_call *c;
+	int n = 0, r, err = 0;
+
+	if (!x || !fn || !prov_ws_is_llm(x))
+		return -ENOENT;
+	opts = opts ? opts : &defaults;
+	prov_ws_iter__init(&it, x);
+	while (!err && (r = prov_ws_next(&it, &vx)) > 0) {
+		err = decode_as(&vx, opts, &m, &c);
+		if (err == -ENOENT) {
+			err = 0; /* not a response we can read: the others may be */
+			continue;
+		}
+		if (!err) {
+			if (it.realtime)
+				c->api_type = "realtime";
+			fn(c, ctx);
+			n++;
+		}
+	}
+	prov_ws_iter__free(&it);
+	if (!err && r < 0)
+		err = r;
+	return err ? err : n ? n : -ENOENT;
+}
+
 int provider_decode(const struct http_exchange *x, const struct provider_opts *opts,
 		    struct genai_call **out)
 {

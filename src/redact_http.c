@@ -104,10 +104,56 @@ bool redact_header_is_credential(const char *name, size_t len)
 	return redact_name_in(name, len, creds, sizeof(creds) / sizeof(creds[0]));
 }
 
+/*
+ * One subprotocol of a Sec-WebSocket-Protocol list, t[0..n): a browser cannot set
+ * Authorization on a WebSocket, so clients send the credential as a subprotocol whose dotted
+ * parts name it ("openai-insecure-api-key.KEY", "base64url.bearer.authorization.k8s.io.TOKEN"):
+ * the parts up to the one naming it stay, what follows becomes REDACT_MARK.
+ */
+static int scrub_subprotocol(struct tt_buf *b, const char *t, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		for (j = i; j < n && t[j] != '.'; j++)
+			;
+		if (j < n && (redact_secret_name(t + i, j - i) ||
+			      (j - i == 6 && !strncasecmp(t + i, "bearer", 6))))
+			return tt_buf_add(b, t, j + 1) ?: tt_buf_addstr(b, REDACT_MARK);
+		i = j + 1;
+	}
+	return tt_buf_add(b, t, n);
+}
+
+static char *scrub_subprotocols(const char *v, size_t len)
+{
+	const char *end = v + len, *comma;
+	struct tt_buf b;
+	int err = 0;
+
+	tt_buf_init(&b, 9 * len + 16); /* each subprotocol grows by REDACT_MARK at most */
+	while (!err && v < end) {
+		comma = memchr(v, ',', (size_t)(end - v));
+		if (!comma)
+			comma = end;
+		err = scrub_subprotocol(&b, v, (size_t)(comma - v));
+		if (!err && comma < end)
+			err = tt_buf_addc(&b, ',');
+		v = comma + (comma < end);
+	}
+	if (err || !tt_buf_cstr(&b)) {
+		tt_buf_free(&b);
+		return NULL;
+	}
+	return tt_buf_steal(&b, NULL);
+}
+
 char *redact_header_value(const char *name, size_t name_len, const char *value, size_t len)
 {
 	if (redact_header_is_credential(name, name_len))
 		return strdup(REDACT_MARK);
+	if (name_len == 22 && !strncasecmp(name, "sec-websocket-protocol", 22))
+		return scrub_subprotocols(value, len);
 	return strndup(value, len);
 }
 

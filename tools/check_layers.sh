@@ -50,6 +50,7 @@ http_exchange:1
 rawfmt:1
 records:1
 sse:1
+ws:1
 tlsdb:1
 tlsdb_conf:1
 tlsdb_internal:1
@@ -59,6 +60,7 @@ conn:2
 conn_core:2
 conn_h2:2
 conn_http1:2
+conn_ws:2
 conn_internal:2
 conn_peer:2
 stream:2
@@ -89,6 +91,7 @@ prov_generic:3
 prov_internal:3
 prov_ollama:3
 prov_openai:3
+prov_realtime:3
 provider:3
 span:3
 analyze:3

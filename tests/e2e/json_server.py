@@ -8,27 +8,17 @@ SUFFIX gets DOCUMENT (the first match; "" matches every path), 404 if none. One 
 connection (Connection: close). The port goes to PORT_FILE once listening, as lib.Server
 expects. For model APIs the tests describe by their answers alone."""
 import json
-import os
-import socket
 import ssl
 import sys
 
-from tls_server import read_request  # this script's directory is on sys.path
+from tls_server import listen_tls, read_request  # this script's directory is on sys.path
 
 
 def main():
     cert, key, port_file, routes_file = sys.argv[1:5]
     with open(routes_file) as f:
         routes = [(suffix, json.dumps(doc).encode()) for suffix, doc in json.load(f)]
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", 0))
-    s.listen(8)
-    with open(port_file + ".tmp", "w") as f:
-        f.write(str(s.getsockname()[1]))
-    os.rename(port_file + ".tmp", port_file)
+    ctx, s = listen_tls(cert, key, port_file)
     while True:
         c, _ = s.accept()
         try:

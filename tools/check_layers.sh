@@ -108,6 +108,7 @@ metrics:4
 otlp_json:4
 otlp_metrics:4
 otlp_pb:4
+otlp_metrics_pb:4
 pipeline:4
 tree_view:4
 view:4

@@ -277,6 +277,35 @@ static inline cJSON *otlp_test_pb_decode(const struct tt_buf *pb, const char *de
 	return got;
 }
 
+/* In MetricsData md, the data point of metric name whose attribute key is val (NULL: the first). */
+static inline cJSON *otlp_test_point(cJSON *md, const char *name, const char *key, const char *val)
+{
+	cJSON *rm = cJSON_GetArrayItem(cJSON_GetObjectItem(md, "resourceMetrics"), 0);
+	cJSON *sm = cJSON_GetArrayItem(cJSON_GetObjectItem(rm, "scopeMetrics"), 0);
+	cJSON *m, *dp, *a;
+
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(sm, "metrics")) {
+		cJSON *body = cJSON_GetObjectItem(m, "histogram") ?: cJSON_GetObjectItem(m, "sum");
+
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(m, "name")), name))
+			continue;
+		cJSON_ArrayForEach(dp, cJSON_GetObjectItem(body, "dataPoints")) {
+			if (!key)
+				return dp;
+			cJSON_ArrayForEach(a, cJSON_GetObjectItem(dp, "attributes")) {
+				const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(
+					cJSON_GetObjectItem(a, "value"), "stringValue"));
+
+				if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a, "key")),
+					    key) &&
+				    v && !strcmp(v, val))
+					return dp;
+			}
+		}
+	}
+	return NULL;
+}
+
 /*
  * Compares text with tests/golden/<name>; TT_UPDATE_GOLDEN=1 rewrites the file instead. On a
  * mismatch the actual text is left in /tmp/<name>.actual for diffing.

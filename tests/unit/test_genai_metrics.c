@@ -45,35 +45,6 @@ static struct tt_span *tool(struct tt_resource *r, const char *name, uint64_t t0
 	return s;
 }
 
-/* The data point of metric name whose attribute key is val (NULL: the first). */
-static cJSON *point(cJSON *md, const char *name, const char *key, const char *val)
-{
-	cJSON *rm = cJSON_GetArrayItem(cJSON_GetObjectItem(md, "resourceMetrics"), 0);
-	cJSON *sm = cJSON_GetArrayItem(cJSON_GetObjectItem(rm, "scopeMetrics"), 0);
-	cJSON *m, *dp, *a;
-
-	cJSON_ArrayForEach(m, cJSON_GetObjectItem(sm, "metrics")) {
-		cJSON *body = cJSON_GetObjectItem(m, "histogram") ?: cJSON_GetObjectItem(m, "sum");
-
-		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(m, "name")), name))
-			continue;
-		cJSON_ArrayForEach(dp, cJSON_GetObjectItem(body, "dataPoints")) {
-			if (!key)
-				return dp;
-			cJSON_ArrayForEach(a, cJSON_GetObjectItem(dp, "attributes")) {
-				const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(
-					cJSON_GetObjectItem(a, "value"), "stringValue"));
-
-				if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a, "key")),
-					    key) &&
-				    v && !strcmp(v, val))
-					return dp;
-			}
-		}
-	}
-	return NULL;
-}
-
 static const char *pstr(cJSON *dp, const char *key)
 {
 	return cJSON_GetStringValue(cJSON_GetObjectItem(dp, key));
@@ -115,7 +86,7 @@ static void check_doc(cJSON *md)
 	cJSON *dp;
 
 	/* input tokens: 100 + 3000 + 7 in one series (error.type is no token attribute) */
-	dp = point(md, "gen_ai.client.token.usage", "gen_ai.token.type", "input");
+	dp = otlp_test_point(md, "gen_ai.client.token.usage", "gen_ai.token.type", "input");
 	if (ASSERT_OK_PTR(dp, "input tokens")) {
 		ASSERT_STREQ(pstr(dp, "count"), "3", "three calls");
 		ASSERT_DOUBLE_EQ(cJSON_GetNumberValue(cJSON_GetObjectItem(dp, "sum")), 3107, "sum");
@@ -137,33 +108,35 @@ static void check_doc(cJSON *md)
 					 cJSON_GetObjectItem(dp, "explicitBounds"), 13)),
 				 67108864, "last bound");
 	}
-	dp = point(md, "gen_ai.client.token.usage", "gen_ai.token.type", "output");
+	dp = otlp_test_point(md, "gen_ai.client.token.usage", "gen_ai.token.type", "output");
 	if (ASSERT_OK_PTR(dp, "output tokens"))
 		ASSERT_DOUBLE_EQ(cJSON_GetNumberValue(cJSON_GetObjectItem(dp, "sum")), 25, "sum");
-	dp = point(md, "gen_ai.client.token.usage", "gen_ai.agent.name", "claude-code");
+	dp = otlp_test_point(md, "gen_ai.client.token.usage", "gen_ai.agent.name", "claude-code");
 	ASSERT_OK_PTR(dp, "by agent");
 	/* durations: two without error (1 s, 5 ms), one 429 (0.5 s) */
-	dp = point(md, "gen_ai.client.operation.duration", "error.type", "429");
+	dp = otlp_test_point(md, "gen_ai.client.operation.duration", "error.type", "429");
 	if (ASSERT_OK_PTR(dp, "the error's series")) {
 		ASSERT_STREQ(pstr(dp, "count"), "1", "one error");
 		ASSERT_DOUBLE_EQ(cJSON_GetNumberValue(cJSON_GetObjectItem(dp, "sum")), 0.5,
 				 "0.5 s");
 	}
-	dp = point(md, "gen_ai.client.operation.duration", "gen_ai.request.model", "gpt-4o");
+	dp = otlp_test_point(md, "gen_ai.client.operation.duration", "gen_ai.request.model",
+			     "gpt-4o");
 	if (ASSERT_OK_PTR(dp, "ok series")) {
 		ASSERT_STREQ(pstr(dp, "count"), "2", "two without error");
 		ASSERT_DOUBLE_EQ(cJSON_GetNumberValue(cJSON_GetObjectItem(dp, "sum")), 1.005,
 				 "1 s + 5 ms");
 	}
-	dp = point(md, "tracetree.tool.duration", "gen_ai.tool.name", "bash");
+	dp = otlp_test_point(md, "tracetree.tool.duration", "gen_ai.tool.name", "bash");
 	if (ASSERT_OK_PTR(dp, "tool"))
 		ASSERT_DOUBLE_EQ(cJSON_GetNumberValue(cJSON_GetObjectItem(dp, "sum")), 2, "2 s");
-	dp = point(md, "tracetree.findings", "tracetree.finding.kind", "runaway_iteration");
+	dp = otlp_test_point(md, "tracetree.findings", "tracetree.finding.kind",
+			     "runaway_iteration");
 	if (ASSERT_OK_PTR(dp, "findings"))
 		ASSERT_STREQ(pstr(dp, "asInt"), "2",
 			     "two: the span's event and one counted directly");
-	ASSERT_NULL(point(md, "gen_ai.client.operation.duration", "gen_ai.operation.name",
-			  "invoke_agent"),
+	ASSERT_NULL(otlp_test_point(md, "gen_ai.client.operation.duration", "gen_ai.operation.name",
+				    "invoke_agent"),
 		    "no agent span counted");
 }
 

@@ -63,6 +63,7 @@ conn_peer:2
 stream:2
 # L3 semantics
 genai:3
+conv_chain:3
 genai_metrics:3
 linker:3
 linker_attrs:3

@@ -43,6 +43,7 @@ struct tt_opts {
 	const char *output;		      /* -o FILE: OTLP JSON Lines, "-" = stdout */
 	const char *html;		      /* --html FILE: the waterfall page, at exit */
 	const char *metrics_output;	      /* --metrics-output FILE: OTLP metrics lines */
+	unsigned int metrics_interval;	      /* --metrics-interval SECS (0: the default) */
 	enum tt_format format;		      /* what stdout shows when nothing else uses it */
 	const char *otlp_endpoint;	      /* --otlp-endpoint URL */
 	bool capture_content;		      /* --capture-content */

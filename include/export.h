@@ -25,20 +25,31 @@ struct export_opts {
 	const char *html; /* --html: the waterfall page (view.h), written at close; NULL = none */
 	/* --metrics-output: OTLP MetricsData JSON Lines path (cumulative); NULL = none */
 	const char *metrics_file;
-	unsigned int metrics_ms; /* between two metrics lines [60000]; one more at close */
+	/*
+	 * Between two metrics exports (file line, /v1/metrics POST) [60000, the SDK's default];
+	 * one more at close. --metrics-interval, else OTEL_METRIC_EXPORT_INTERVAL.
+	 */
+	unsigned int metrics_ms;
 	struct tree_view_opts tree_opts;
 
-	/* OTLP/HTTP: enabled when one of the three endpoints is set (first wins) */
-	const char *endpoint;	     /* --otlp-endpoint: /v1/traces appended unless present */
-	const char *traces_endpoint; /* OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: used as is */
-	const char *base_endpoint;   /* OTEL_EXPORTER_OTLP_ENDPOINT: /v1/traces appended */
-	const char *headers;	     /* "k=v,k2=v2", percent-encoded values; never logged */
-	const char *ca_file;	     /* --otlp-ca, OTEL_EXPORTER_OTLP_CERTIFICATE: PEM CAs */
-	const char *client_cert;     /* --otlp-cert, ..._CLIENT_CERTIFICATE: PEM (mTLS) */
-	const char *client_key;	     /* --otlp-key, ..._CLIENT_KEY: its PEM key */
-	const char *protocol;	     /* "http/protobuf" [default, as the spec] or "http/json" */
-	const char *compression;     /* "gzip" [default] or "none" */
-	unsigned int timeout_ms;     /* one request [10000] */
+	/*
+	 * OTLP/HTTP: traces when one of endpoint, traces_endpoint, base_endpoint is set (first
+	 * wins), metrics (cumulative, every metrics_ms and at close) when one of endpoint,
+	 * metrics_endpoint, base_endpoint is; the same protocol, headers, TLS, queue and retries.
+	 */
+	const char *endpoint;	      /* --otlp-endpoint: /v1/traces appended unless present; */
+				      /* its /v1/metrics beside */
+	const char *traces_endpoint;  /* OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: used as is */
+	const char *metrics_endpoint; /* OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: used as is */
+	const char *base_endpoint;    /* OTEL_EXPORTER_OTLP_ENDPOINT: /v1/traces, /v1/metrics */
+	bool no_otlp_metrics;	      /* OTEL_METRICS_EXPORTER=none: nothing to /v1/metrics */
+	const char *headers;	      /* "k=v,k2=v2", percent-encoded values; never logged */
+	const char *ca_file;	      /* --otlp-ca, OTEL_EXPORTER_OTLP_CERTIFICATE: PEM CAs */
+	const char *client_cert;      /* --otlp-cert, ..._CLIENT_CERTIFICATE: PEM (mTLS) */
+	const char *client_key;	      /* --otlp-key, ..._CLIENT_KEY: its PEM key */
+	const char *protocol;	      /* "http/protobuf" [default, as the spec] or "http/json" */
+	const char *compression;      /* "gzip" [default] or "none" */
+	unsigned int timeout_ms;      /* one request [10000] */
 
 	/* OTLP content */
 	const char *service_name;   /* OTEL_SERVICE_NAME: every resource's service.name */
@@ -78,18 +89,23 @@ struct export_stats {
 	uint64_t tree_traces;  /* trees printed */
 	uint64_t html_spans;   /* in the --html page */
 	uint64_t html_dropped; /* over its caps: counted in the page */
+	uint64_t metrics_sent; /* data points accepted by the /v1/metrics endpoint */
+	uint64_t metrics_lost; /* ... refused, dropped (queue full) or unsent at exit */
 };
 
 /*
  * Fills the OTLP fields of o that are still NULL/0 from the standard environment, read
  * through get (getenv): OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,HEADERS,PROTOCOL,COMPRESSION,
- * TIMEOUT,CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY}, OTEL_SERVICE_NAME,
+ * TIMEOUT,CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY}, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+ * OTEL_METRICS_EXPORTER (none), OTEL_METRIC_EXPORT_INTERVAL (ms), OTEL_SERVICE_NAME,
  * OTEL_RESOURCE_ATTRIBUTES. Empty values count as unset.
- * 0, or -EINVAL for a timeout that is not a number (the rest is still applied).
+ * 0, or -EINVAL for a timeout or interval that is not a number (the rest is still applied).
  */
 int export_opts_from_env(struct export_opts *o, char *(*get)(const char *name));
 /* The URL to POST to: 0, -ENOENT when no endpoint is configured, -E2BIG when len is short. */
 int export_resolve_url(const struct export_opts *o, char *out, size_t len);
+/* The same for metrics (-ENOENT also when no_otlp_metrics). */
+int export_resolve_metrics_url(const struct export_opts *o, char *out, size_t len);
 /*
  * url is plain http:// to a host other than localhost, 127.0.0.0/8 or [::1]: what is sent
  * there (headers that carry API keys) can be read on the way.

@@ -32,6 +32,8 @@ struct otlp_meta {
 	const struct attr_list *extra; /* global resource attributes, for keys a resource lacks */
 };
 
+/* d in the shortest %g form that reads back the same; NaN and infinities as proto3 strings. */
+int otlp_json_double(struct tt_buf *b, double d);
 uint64_t otlp_unix_ns(const struct otlp_clock *c, uint64_t boot_ns);
 /* Span.flags: W3C trace flags | HAS_IS_REMOTE (0x100) | IS_REMOTE (0x200) for remote parents. */
 uint32_t otlp_span_flags(const struct tt_span *s);

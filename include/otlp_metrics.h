@@ -13,6 +13,16 @@
 extern "C" {
 #endif
 
+/* AggregationTemporality: every metric is cumulative from the first data point. */
+#define OTLP_TEMPORALITY_CUMULATIVE 2
+
+/*
+ * The Unix times of the data points: *start, the first data point of m (or now when there is
+ * none yet or it is later), and *now_ns (boot time in, Unix time out).
+ */
+void otlp_metrics_times(const struct genai_metrics *m, const struct otlp_clock *clock,
+			uint64_t *start, uint64_t *now_ns);
+
 /*
  * Appends one MetricsData JSON object (no newline) with every series of m, cumulative from
  * m's first data point to now_ns (boot time; the clock turns both into Unix time). Metrics

@@ -95,6 +95,10 @@
 #define TT_MAX_VIEW_SPANS	200000			/* spans in one page, the rest counted */
 #define TT_MAX_VIEW_DATA	(256u * 1024 * 1024)	/* bytes of span data in one page */
 
+/* OpenAI Responses chains (conv_chain.c): previous_response_id -> gen_ai.conversation.id. */
+#define TT_MAX_CONV_CHAIN	4096			/* response ids remembered, oldest evicted */
+#define TT_MAX_CONV_ID		256			/* a longer response or conversation id: skipped */
+
 /* Inbound requests of server processes (linker_http.c). */
 #define TT_MAX_SRV_OPEN		256			/* requests read, response not yet seen,
 							 * per process: the oldest is forgotten */

@@ -40,6 +40,7 @@ enum {
 	OPT_HTML,
 	OPT_CONTENT_MAX,
 	OPT_METRICS_OUTPUT,
+	OPT_METRICS_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +54,7 @@ static const struct option long_opts[] = {
 	{ "capture-content", no_argument, NULL, OPT_CAPTURE_CONTENT },
 	{ "content-max", required_argument, NULL, OPT_CONTENT_MAX },
 	{ "metrics-output", required_argument, NULL, OPT_METRICS_OUTPUT },
+	{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
 	{ "semconv-legacy", no_argument, NULL, OPT_SEMCONV_LEGACY },
 	{ "tls-offsets", required_argument, NULL, OPT_TLS_OFFSETS },
 	{ "tls-db", required_argument, NULL, OPT_TLS_DB },
@@ -114,15 +116,22 @@ void cli_usage(FILE *f)
 "  --otlp-endpoint URL    also send spans with OTLP/HTTP (default: OTEL_EXPORTER_OTLP_TRACES_\n"
 "                         ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; protocol from\n"
 "                         OTEL_EXPORTER_OTLP_PROTOCOL, headers from OTEL_EXPORTER_OTLP_HEADERS)\n"
+"                         and the GenAI metrics (as --metrics-output, cumulative) to URL's\n"
+"                         /v1/metrics (default: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT as is, or\n"
+"                         OTEL_EXPORTER_OTLP_ENDPOINT + /v1/metrics; none with\n"
+"                         OTEL_METRICS_EXPORTER=none)\n"
 "  --capture-content      export prompts, completions, tool arguments and results (redacted;\n"
 "                         off by default)\n"
 "  --content-max BYTES    the largest content attribute (default 1M, at most 1M); the oldest\n"
 "                         messages are dropped (a value is cut) to fit, and the span's\n"
 "                         tracetree.content.truncated lists the attributes that were cut\n"
 "  --metrics-output FILE  also write OTLP metrics as JSON Lines (MetricsData, cumulative) to\n"
-"                         FILE, every minute and at exit: gen_ai.client.token.usage,\n"
+"                         FILE, every --metrics-interval and at exit: gen_ai.client.token.usage,\n"
 "                         gen_ai.client.operation.duration, tracetree.tool.duration,\n"
 "                         tracetree.findings\n"
+"  --metrics-interval SECS\n"
+"                         between two metrics exports, file and OTLP (default:\n"
+"                         OTEL_METRIC_EXPORT_INTERVAL in ms, else 60 s); one more at exit\n"
 "  --semconv-legacy       also emit pre-1.37 GenAI attributes (gen_ai.system, ...)\n"
 "  --raw[=FILE]           print every captured record as one JSON line (time, pid, tid, comm,\n"
 "                         type, direction, connection, position, length, truncated, payload\n"
@@ -394,6 +403,14 @@ static int parse_opt(int c, struct tt_opts *o, char *err, size_t errlen)
 				return fail(err, errlen, "invalid --stats interval '%s'", optarg);
 			o->stats_interval = (unsigned int)v;
 		}
+		return 0;
+	case OPT_METRICS_INTERVAL:
+		errno = 0;
+		v = strtoul(optarg, &end, 10);
+		if (errno || *end || end == optarg || v == 0 || v > 86400)
+			return fail(err, errlen, "invalid --metrics-interval '%s' (1 to 86400 s)",
+				    optarg);
+		o->metrics_interval = (unsigned int)v;
 		return 0;
 	case OPT_CONTENT_MAX:
 		if (cli_parse_size(optarg, &v) || v < TT_CONTENT_MAX_MIN ||

@@ -14,6 +14,7 @@
 #include "tt_limits.h"
 #include "log.h"
 #include "otlp_metrics.h"
+#include "otlp_metrics_pb.h"
 #include "outfile.h"
 #include "otlp_pb.h"
 #include "view.h"
@@ -45,7 +46,7 @@ struct exporter {
 	struct tree_view *tree;
 	struct view *html; /* the spans kept for the --html page */
 
-	struct genai_metrics *metrics; /* --metrics-output */
+	struct genai_metrics *metrics; /* --metrics-output, /v1/metrics */
 	FILE *mfile;
 	uint64_t metrics_last_ns; /* the latest span end: metrics' time (live and replay) */
 	uint64_t metrics_written_ns;
@@ -110,7 +111,7 @@ static void emit_html(struct exporter *e, struct tt_buf *b, size_t nspans)
 
 static void emit_http(struct exporter *e, struct tt_buf *b, size_t nspans)
 {
-	export_http__enqueue(e->http, b->data, b->len, nspans);
+	export_http__enqueue(e->http, EXPORT_TRACES, b->data, b->len, nspans);
 }
 
 /* JSON for the file and, when the protocol is http/json, the same bytes for HTTP. */
@@ -122,19 +123,20 @@ static void emit_file_and_http(struct exporter *e, struct tt_buf *b, size_t nspa
 
 int exporter__flush(struct exporter *e)
 {
-	bool json;
+	bool http, json;
 	size_t i;
 	int err = 0;
 
 	if (!e || !e->npend)
 		return 0;
-	json = e->http && export_http__json(e->http);
+	http = export_http__has(e->http, EXPORT_TRACES);
+	json = http && export_http__json(e->http);
 	if (e->file && json) {
 		err = encode_split(e, e->pend, e->npend, otlp_json_encode, emit_file_and_http);
 	} else {
 		if (e->file)
 			err = encode_split(e, e->pend, e->npend, otlp_json_encode, emit_file);
-		if (e->http) {
+		if (http) {
 			int herr = encode_split(e, e->pend, e->npend,
 						json ? otlp_json_encode : otlp_pb_encode,
 						emit_http);
@@ -168,7 +170,7 @@ void exporter__span(struct tt_span *s, void *ctx)
 	}
 	if (e->tree && tree_view__add(e->tree, s))
 		tt_warn("export: tree view: span '%s' not shown: out of memory", s->name);
-	if (!e->file && !e->http && !e->html) {
+	if (!e->file && !export_http__has(e->http, EXPORT_TRACES) && !e->html) {
 		span__free(s);
 		return;
 	}
@@ -177,12 +179,36 @@ void exporter__span(struct tt_span *s, void *ctx)
 		exporter__flush(e);
 }
 
-/* One MetricsData line with every series so far (cumulative). */
+/* Every series so far (cumulative) to /v1/metrics, when there are any. */
+static void metrics_post(struct exporter *e)
+{
+	bool json = export_http__json(e->http);
+	struct tt_buf b;
+	size_t n;
+	int err;
+
+	if (!genai_metrics__series(e->metrics, &n))
+		return;
+	tt_buf_init(&b, TT_MAX_EXPORT_BODY);
+	err = (json ? otlp_metrics_json : otlp_metrics_pb)(&b, e->metrics, &e->o.clock,
+							   e->metrics_last_ns, e->version);
+	if (!err)
+		export_http__enqueue(e->http, EXPORT_METRICS, b.data, b.len, n);
+	else
+		tt_warn("export: metrics request not encoded: %s (%zu series)", strerror(-err), n);
+	tt_buf_free(&b);
+}
+
+/* One MetricsData line with every series so far (cumulative); the same to /v1/metrics. */
 static void metrics_write(struct exporter *e)
 {
 	struct tt_buf b;
 
 	if (!e->metrics)
+		return;
+	if (export_http__has(e->http, EXPORT_METRICS))
+		metrics_post(e);
+	if (!e->mfile)
 		return;
 	tt_buf_init(&b, TT_MAX_EXPORT_BODY);
 	if (otlp_metrics_json(&b, e->metrics, &e->o.clock, e->metrics_last_ns, e->version) ||
@@ -336,18 +362,27 @@ static void exporter_free(struct exporter *e)
 	free(e);
 }
 
-/* The OTLP/HTTP sender, when an endpoint is configured. */
+/* The OTLP/HTTP sender, when an endpoint is configured for spans or metrics. */
 static int http_setup(struct exporter *e)
 {
-	char url[EXPORT_MAX_URL];
-	int err;
+	char traces[EXPORT_MAX_URL], metrics[EXPORT_MAX_URL];
+	const char *url[EXPORT_N_SIGNALS] = { traces, metrics };
+	int err, merr;
 
-	err = export_resolve_url(&e->o, url, sizeof(url));
-	if (err == -ENOENT)
-		return 0;
-	if (err) {
+	err = export_resolve_url(&e->o, traces, sizeof(traces));
+	merr = export_resolve_metrics_url(&e->o, metrics, sizeof(metrics));
+	if ((err && err != -ENOENT) || (merr && merr != -ENOENT)) {
 		tt_err("export: OTLP endpoint URL longer than %d bytes", EXPORT_MAX_URL);
-		return err;
+		return -E2BIG;
+	}
+	if (err && merr)
+		return 0;
+	url[EXPORT_TRACES] = err ? NULL : traces;
+	url[EXPORT_METRICS] = merr ? NULL : metrics;
+	if (url[EXPORT_METRICS] && !e->metrics) {
+		e->metrics = genai_metrics__new(0);
+		if (!e->metrics)
+			return -ENOMEM;
 	}
 	e->http = export_http__new(&e->o, url);
 	return e->http ? 0 : -errno;
@@ -394,7 +429,7 @@ static void html_write(struct exporter *e)
 void exporter__close(struct exporter *e, struct export_stats *st)
 {
 	struct export_stats s;
-	char line[512];
+	char line[768];
 
 	if (!e)
 		return;

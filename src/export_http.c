@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * export_http.c: the exporter's OTLP/HTTP sender. Encoded batches wait in a bounded queue;
- * one thread posts them with libcurl, retrying with backoff (and Retry-After) on the answers
+ * export_http.c: the exporter's OTLP/HTTP sender. Encoded batches (spans for /v1/traces,
+ * metrics for /v1/metrics) wait in one bounded queue; one thread posts them with libcurl, retrying with backoff (and Retry-After) on the answers
  * that allow it, so the caller never blocks on the network. At close it sends for at most
  * the drain time and counts the rest as unsent.
  */
@@ -32,7 +32,8 @@
 /* One encoded request body waiting in the queue. */
 struct xbatch {
 	struct xbatch *next;
-	size_t nspans;
+	enum export_signal sig;
+	size_t nspans; /* spans, or metric data points */
 	size_t len;
 	unsigned char data[];
 };
@@ -47,8 +48,8 @@ struct export_http {
 	struct export_opts o; /* its numbers: the strings were borrowed by __new */
 	bool json;
 	bool gzip;
-	char *url;
-	char *url_log; /* without credentials or query, for messages */
+	char *url[EXPORT_N_SIGNALS];	 /* NULL: that signal is not sent */
+	char *url_log[EXPORT_N_SIGNALS]; /* without credentials or query, for messages */
 	char ua[64];
 	struct curl_slist *hdrs;
 	struct export_tls tls; /* CA, client certificate and key, read at start */
@@ -66,8 +67,13 @@ struct export_http {
 	struct timespec deadline; /* CLOCK_MONOTONIC, set at close */
 	char note[EXPORT_NOTE];	  /* sender's news for the caller thread to log */
 	bool warned_overflow;
-	struct export_stats st; /* the http_* counters */
+	uint64_t requests, retries; /* POSTs of either signal */
+	struct {
+		uint64_t sent, rejected, dropped, unsent;
+	} st[EXPORT_N_SIGNALS]; /* spans, data points */
 };
+
+static const char *const what[EXPORT_N_SIGNALS] = { "spans", "data points" };
 
 static void ts_now(struct timespec *ts)
 {
@@ -206,8 +212,12 @@ static int gzip_body(const void *in, size_t n, unsigned char **out, size_t *outl
 	return 0;
 }
 
-/* Reads partial_success from a 2xx answer: the spans the server refused. */
-static int64_t rejected_spans(struct export_http *h, struct tt_buf *resp, char *msg, size_t len)
+/*
+ * Reads partial_success from a 2xx answer: the spans (or data points) the server refused. The
+ * metrics response has the same shape: rejected_data_points is field 1 too.
+ */
+static int64_t rejected_items(struct export_http *h, enum export_signal sig, struct tt_buf *resp,
+			      char *msg, size_t len)
 {
 	cJSON *doc, *ps, *r;
 	int64_t n = 0;
@@ -222,7 +232,8 @@ static int64_t rejected_spans(struct export_http *h, struct tt_buf *resp, char *
 	}
 	doc = cJSON_ParseWithLength((const char *)resp->data, resp->len);
 	ps = cJSON_GetObjectItemCaseSensitive(doc, "partialSuccess");
-	r = cJSON_GetObjectItemCaseSensitive(ps, "rejectedSpans");
+	r = cJSON_GetObjectItemCaseSensitive(ps, sig == EXPORT_METRICS ? "rejectedDataPoints" :
+									 "rejectedSpans");
 	if (cJSON_IsString(r))
 		n = strtoll(r->valuestring, NULL, 10);
 	else if (cJSON_IsNumber(r))
@@ -235,7 +246,8 @@ static int64_t rejected_spans(struct export_http *h, struct tt_buf *resp, char *
 }
 
 /* One POST: the HTTP status (0 when no answer) and Retry-After (-1 when absent). */
-static long http_post(struct export_http *h, CURL *c, const void *body, size_t len, struct xfer *x)
+static long http_post(struct export_http *h, CURL *c, const char *url_log, const void *body,
+		      size_t len, struct xfer *x)
 {
 	long status = 0, ms = h->o.timeout_ms;
 	struct timespec deadline;
@@ -245,7 +257,7 @@ static long http_post(struct export_http *h, CURL *c, const void *body, size_t l
 	pthread_mutex_lock(&h->lock);
 	closing = h->closing;
 	deadline = h->deadline;
-	h->st.http_requests++;
+	h->requests++;
 	pthread_mutex_unlock(&h->lock);
 	if (closing && ts_ms_until(&deadline) < ms)
 		ms = ts_ms_until(&deadline) > 1 ? ts_ms_until(&deadline) : 1;
@@ -259,8 +271,7 @@ static long http_post(struct export_http *h, CURL *c, const void *body, size_t l
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
 		pthread_mutex_lock(&h->lock);
-		note_locked(h, "export: POST %s: %s (will retry)", h->url_log,
-			    curl_easy_strerror(rc));
+		note_locked(h, "export: POST %s: %s (will retry)", url_log, curl_easy_strerror(rc));
 		pthread_mutex_unlock(&h->lock);
 	}
 	return status;
@@ -294,6 +305,7 @@ static bool backoff_wait(struct export_http *h, unsigned int ms)
 
 static enum send_result send_batch(struct export_http *h, CURL *c, struct xbatch *b, struct xfer *x)
 {
+	const char *url_log = h->url_log[b->sig];
 	const void *body = b->data;
 	unsigned char *gz = NULL;
 	unsigned int attempt, delay;
@@ -306,19 +318,21 @@ static enum send_result send_batch(struct export_http *h, CURL *c, struct xbatch
 		body = gz;
 	else
 		len = b->len;
+	curl_easy_setopt(c, CURLOPT_URL, h->url[b->sig]);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, gz ? h->hdrs : h->hdrs->next);
 	for (attempt = 1;; attempt++) {
 		if (past_deadline(h)) {
 			free(gz);
 			return SEND_UNSENT;
 		}
-		status = http_post(h, c, body, len, x);
+		status = http_post(h, c, url_log, body, len, x);
 		if (status >= 200 && status < 300)
 			break;
 		if (!retryable(status) || attempt >= h->o.max_attempts) {
 			pthread_mutex_lock(&h->lock);
-			note_locked(h, "export: POST %s: HTTP %ld, %zu spans %s", h->url_log,
-				    status, b->nspans, retryable(status) ? "given up" : "refused");
+			note_locked(h, "export: POST %s: HTTP %ld, %zu %s %s", url_log, status,
+				    b->nspans, what[b->sig],
+				    retryable(status) ? "given up" : "refused");
 			pthread_mutex_unlock(&h->lock);
 			free(gz);
 			return past_deadline(h) ? SEND_UNSENT : SEND_FAILED;
@@ -326,7 +340,7 @@ static enum send_result send_batch(struct export_http *h, CURL *c, struct xbatch
 		delay = export_backoff_ms(attempt, h->o.retry_base_ms, h->o.retry_max_ms,
 					  x->retry_after_s, (uint32_t)rand());
 		pthread_mutex_lock(&h->lock);
-		h->st.http_retries++;
+		h->retries++;
 		pthread_mutex_unlock(&h->lock);
 		if (!backoff_wait(h, delay)) {
 			free(gz);
@@ -334,15 +348,14 @@ static enum send_result send_batch(struct export_http *h, CURL *c, struct xbatch
 		}
 	}
 	free(gz);
-	rej = rejected_spans(h, &x->resp, msg, sizeof(msg));
+	rej = rejected_items(h, b->sig, &x->resp, msg, sizeof(msg));
 	pthread_mutex_lock(&h->lock);
 	if (rej > 0 || msg[0])
-		note_locked(h,
-			    "export: %s accepted part of a batch: %" PRId64 " spans rejected%s%s",
-			    h->url_log, rej, msg[0] ? ": " : "", msg);
+		note_locked(h, "export: %s accepted part of a batch: %" PRId64 " %s rejected%s%s",
+			    url_log, rej, what[b->sig], msg[0] ? ": " : "", msg);
 	rej = rej < 0 ? 0 : rej > (int64_t)b->nspans ? (int64_t)b->nspans : rej;
-	h->st.http_rejected += rej;
-	h->st.http_sent += b->nspans - rej;
+	h->st[b->sig].rejected += rej;
+	h->st[b->sig].sent += b->nspans - rej;
 	pthread_mutex_unlock(&h->lock);
 	return SEND_OK;
 }
@@ -353,7 +366,6 @@ static CURL *sender_curl(struct export_http *h, struct xfer *x)
 
 	if (!c)
 		return NULL;
-	curl_easy_setopt(c, CURLOPT_URL, h->url);
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, h->ua);
@@ -399,9 +411,9 @@ static void *sender_main(void *arg)
 		r = send_batch(h, c, b, &x);
 		pthread_mutex_lock(&h->lock);
 		if (r == SEND_FAILED)
-			h->st.http_rejected += b->nspans;
+			h->st[b->sig].rejected += b->nspans;
 		else if (r == SEND_UNSENT)
-			h->st.http_unsent += b->nspans;
+			h->st[b->sig].unsent += b->nspans;
 		h->queued -= b->len;
 		free(b);
 	}
@@ -411,19 +423,21 @@ static void *sender_main(void *arg)
 	return NULL;
 }
 
-void export_http__enqueue(struct export_http *h, const unsigned char *p, size_t len, size_t nspans)
+void export_http__enqueue(struct export_http *h, enum export_signal sig, const unsigned char *p,
+			  size_t len, size_t nspans)
 {
 	struct xbatch *b = malloc(sizeof(*b) + len), *old;
 	uint64_t dropped = 0;
 
 	if (!b) {
 		pthread_mutex_lock(&h->lock);
-		h->st.http_dropped += nspans;
+		h->st[sig].dropped += nspans;
 		pthread_mutex_unlock(&h->lock);
 		return;
 	}
 	memcpy(b->data, p, len);
 	b->len = len;
+	b->sig = sig;
 	b->nspans = nspans;
 	b->next = NULL;
 	pthread_mutex_lock(&h->lock);
@@ -433,11 +447,13 @@ void export_http__enqueue(struct export_http *h, const unsigned char *p, size_t 
 		if (!h->head)
 			h->tail = NULL;
 		h->queued -= old->len;
+		h->st[old->sig].dropped += old->nspans;
 		dropped += old->nspans;
 		free(old);
 	}
 	if (h->queued + len > h->o.queue_bytes) {
 		/* only the batch in flight is left and the new one does not fit beside it */
+		h->st[sig].dropped += nspans;
 		dropped += nspans;
 		free(b);
 	} else {
@@ -449,13 +465,12 @@ void export_http__enqueue(struct export_http *h, const unsigned char *p, size_t 
 		h->queued += len;
 		pthread_cond_signal(&h->cond);
 	}
-	h->st.http_dropped += dropped;
 	pthread_mutex_unlock(&h->lock);
 	if (dropped && !h->warned_overflow) {
 		h->warned_overflow = true;
 		tt_warn("export: OTLP/HTTP queue full (%zu bytes): dropped %" PRIu64
-			" spans (counted; endpoint %s too slow or down)",
-			h->o.queue_bytes, dropped, h->url_log);
+			" %s (counted; endpoint %s too slow or down)",
+			h->o.queue_bytes, dropped, what[sig], h->url_log[sig]);
 	}
 }
 
@@ -476,19 +491,27 @@ void export_http__log_note(struct export_http *h)
 void export_http__stats(struct export_http *h, struct export_stats *st)
 {
 	pthread_mutex_lock(&h->lock);
-	st->http_sent = h->st.http_sent;
-	st->http_rejected = h->st.http_rejected;
-	st->http_dropped = h->st.http_dropped;
-	st->http_unsent = h->st.http_unsent;
-	st->http_requests = h->st.http_requests;
-	st->http_retries = h->st.http_retries;
+	st->http_sent = h->st[EXPORT_TRACES].sent;
+	st->http_rejected = h->st[EXPORT_TRACES].rejected;
+	st->http_dropped = h->st[EXPORT_TRACES].dropped;
+	st->http_unsent = h->st[EXPORT_TRACES].unsent;
+	st->http_requests = h->requests;
+	st->http_retries = h->retries;
 	st->queue_bytes = h->queued;
+	st->metrics_sent = h->st[EXPORT_METRICS].sent;
+	st->metrics_lost = h->st[EXPORT_METRICS].rejected + h->st[EXPORT_METRICS].dropped +
+			   h->st[EXPORT_METRICS].unsent;
 	pthread_mutex_unlock(&h->lock);
 }
 
 bool export_http__json(const struct export_http *h)
 {
 	return h->json;
+}
+
+bool export_http__has(const struct export_http *h, enum export_signal sig)
+{
+	return h && h->url[sig];
 }
 
 /* ---- setup and teardown --------------------------------------------------------------- */
@@ -575,15 +598,19 @@ static int http_config(struct export_http *h)
 	return 0;
 }
 
-static int http_start(struct export_http *h, const char *url)
+static int http_start(struct export_http *h, const char *const url[EXPORT_N_SIGNALS])
 {
 	pthread_condattr_t ca;
-	int err;
+	int err, k;
 
-	h->url = strdup(url);
-	h->url_log = url_for_log(url);
-	if (!h->url || !h->url_log)
-		return -ENOMEM;
+	for (k = 0; k < EXPORT_N_SIGNALS; k++) {
+		if (!url[k])
+			continue;
+		h->url[k] = strdup(url[k]);
+		h->url_log[k] = url_for_log(url[k]);
+		if (!h->url[k] || !h->url_log[k])
+			return -ENOMEM;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		return -ENOMEM;
 	pthread_condattr_init(&ca);
@@ -596,19 +623,26 @@ static int http_start(struct export_http *h, const char *url)
 	if (err)
 		return err;
 	/* the values are never logged, but a plain http:// hop anyone may read: say so */
-	if (h->o.headers && export_url_in_clear(url))
-		tt_warn("export: the OTLP headers (OTEL_EXPORTER_OTLP_HEADERS, often an API key) "
-			"go unencrypted over plain http to %s: use https://",
-			h->url_log);
+	for (k = 0; h->o.headers && k < EXPORT_N_SIGNALS; k++) {
+		if (url[k] && export_url_in_clear(url[k])) {
+			tt_warn("export: the OTLP headers (OTEL_EXPORTER_OTLP_HEADERS, often an API "
+				"key) go unencrypted over plain http to %s: use https://",
+				h->url_log[k]);
+			break;
+		}
+	}
 	err = -pthread_create(&h->thread, NULL, sender_main, h);
 	h->thread_started = !err;
-	if (!err)
-		tt_info("export: OTLP/HTTP %s to %s%s", h->json ? "json" : "protobuf", h->url_log,
-			h->gzip ? " (gzip)" : "");
+	for (k = 0; !err && k < EXPORT_N_SIGNALS; k++)
+		if (url[k])
+			tt_info("export: OTLP/HTTP %s %s to %s%s", k ? "metrics" : "spans",
+				h->json ? "json" : "protobuf", h->url_log[k],
+				h->gzip ? " (gzip)" : "");
 	return err;
 }
 
-struct export_http *export_http__new(const struct export_opts *o, const char *url)
+struct export_http *export_http__new(const struct export_opts *o,
+				     const char *const url[EXPORT_N_SIGNALS])
 {
 	struct export_http *h = calloc(1, sizeof(*h));
 	int err;
@@ -652,7 +686,7 @@ void export_http__drain(struct export_http *h)
 	/* the thread is gone: what is still queued was never sent */
 	while ((b = h->head)) {
 		h->head = b->next;
-		h->st.http_unsent += b->nspans;
+		h->st[b->sig].unsent += b->nspans;
 		h->queued -= b->len;
 		free(b);
 	}
@@ -662,6 +696,7 @@ void export_http__drain(struct export_http *h)
 void export_http__free(struct export_http *h)
 {
 	struct xbatch *b;
+	int k;
 
 	if (!h)
 		return;
@@ -677,7 +712,9 @@ void export_http__free(struct export_http *h)
 		curl_global_cleanup();
 	}
 	export_tls__free(&h->tls);
-	free(h->url);
-	free(h->url_log);
+	for (k = 0; k < EXPORT_N_SIGNALS; k++) {
+		free(h->url[k]);
+		free(h->url_log[k]);
+	}
 	free(h);
 }

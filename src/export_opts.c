@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * export_opts.c: the exporter's settings from the OpenTelemetry environment (OTLP endpoint,
- * headers, protocol, compression, timeout; service name, resource attributes), the traces URL,
- * the percent-encoded key=value lists those use, the retry backoff and the stats line. No
- * I/O: export.c sends.
+ * export_opts.c: the exporter's settings from the OpenTelemetry environment (OTLP endpoints,
+ * headers, protocol, compression, timeout, metrics interval; service name, resource
+ * attributes), the traces and metrics URLs, the percent-encoded key=value lists those use, the
+ * retry backoff and the stats line. No I/O: export.c sends.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -28,14 +28,37 @@ static const char *env_get(char *(*get)(const char *), const char *a, const char
 	return v && *v ? v : NULL;
 }
 
+/* A positive number of ms (at most an hour) in *ms from t; -EINVAL (logged) when it is not. */
+static int env_ms(const char *name, const char *t, unsigned int *ms)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(t, &end, 10);
+	if (errno || *end || v <= 0 || v > 3600000) {
+		tt_warn("export: %s=%s is not a number of ms", name, t);
+		return -EINVAL;
+	}
+	*ms = (unsigned int)v;
+	return 0;
+}
+
 int export_opts_from_env(struct export_opts *o, char *(*get)(const char *name))
 {
 	const char *t;
-	char *end;
-	long ms;
+	int err = 0;
 
 	if (!o->traces_endpoint)
 		o->traces_endpoint = env_get(get, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", NULL);
+	if (!o->metrics_endpoint)
+		o->metrics_endpoint = env_get(get, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", NULL);
+	t = env_get(get, "OTEL_METRICS_EXPORTER", NULL);
+	if (t && !strcmp(t, "none"))
+		o->no_otlp_metrics = true;
+	t = env_get(get, "OTEL_METRIC_EXPORT_INTERVAL", NULL);
+	if (!o->metrics_ms && t)
+		err = env_ms("OTEL_METRIC_EXPORT_INTERVAL", t, &o->metrics_ms);
 	if (!o->base_endpoint)
 		o->base_endpoint = env_get(get, "OTEL_EXPORTER_OTLP_ENDPOINT", NULL);
 	if (!o->headers)
@@ -62,38 +85,52 @@ int export_opts_from_env(struct export_opts *o, char *(*get)(const char *name))
 					"OTEL_EXPORTER_OTLP_CLIENT_KEY");
 	}
 	t = env_get(get, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT");
-	if (!o->timeout_ms && t) {
-		errno = 0;
-		ms = strtol(t, &end, 10);
-		if (errno || *end || ms <= 0 || ms > 3600000) {
-			tt_warn("export: OTEL_EXPORTER_OTLP_TIMEOUT=%s is not a number of ms", t);
-			return -EINVAL;
-		}
-		o->timeout_ms = (unsigned int)ms;
-	}
-	return 0;
+	if (!o->timeout_ms && t)
+		err = env_ms("OTEL_EXPORTER_OTLP_TIMEOUT", t, &o->timeout_ms) ?: err;
+	return err;
 }
 
-static int url_join(const char *base, bool keep_if_traces, char *out, size_t len)
+/*
+ * base + path, one slash between. The flag's URL may already name /v1/traces (keep_traces):
+ * traces go there as is and metrics to its /v1/metrics.
+ */
+static int url_join(const char *base, bool keep_traces, const char *path, char *out, size_t len)
 {
 	size_t n = strlen(base);
 
-	if (keep_if_traces && str_ends_with(base, n, "/v1/traces"))
-		return snprintf(out, len, "%s", base) < (int)len ? 0 : -E2BIG;
+	if (keep_traces && str_ends_with(base, n, "/v1/traces")) {
+		if (!strcmp(path, "/v1/traces"))
+			return snprintf(out, len, "%s", base) < (int)len ? 0 : -E2BIG;
+		n -= strlen("/v1/traces");
+	}
 	while (n && base[n - 1] == '/')
 		n--;
-	return snprintf(out, len, "%.*s/v1/traces", (int)n, base) < (int)len ? 0 : -E2BIG;
+	return snprintf(out, len, "%.*s%s", (int)n, base, path) < (int)len ? 0 : -E2BIG;
+}
+
+static int url_pick(const char *flag, const char *signal, const char *base, const char *path,
+		    char *out, size_t len)
+{
+	if (flag && *flag)
+		return url_join(flag, true, path, out, len);
+	if (signal && *signal)
+		return snprintf(out, len, "%s", signal) < (int)len ? 0 : -E2BIG;
+	if (base && *base)
+		return url_join(base, false, path, out, len);
+	return -ENOENT;
 }
 
 int export_resolve_url(const struct export_opts *o, char *out, size_t len)
 {
-	if (o->endpoint && *o->endpoint)
-		return url_join(o->endpoint, true, out, len);
-	if (o->traces_endpoint && *o->traces_endpoint)
-		return snprintf(out, len, "%s", o->traces_endpoint) < (int)len ? 0 : -E2BIG;
-	if (o->base_endpoint && *o->base_endpoint)
-		return url_join(o->base_endpoint, false, out, len);
-	return -ENOENT;
+	return url_pick(o->endpoint, o->traces_endpoint, o->base_endpoint, "/v1/traces", out, len);
+}
+
+int export_resolve_metrics_url(const struct export_opts *o, char *out, size_t len)
+{
+	if (o->no_otlp_metrics)
+		return -ENOENT;
+	return url_pick(o->endpoint, o->metrics_endpoint, o->base_endpoint, "/v1/metrics", out,
+			len);
 }
 
 /* host[0..n) is a loopback address: localhost, [::1] or 127.x.y.z. */
@@ -232,9 +269,10 @@ int export_stats_format(const struct export_stats *st, char *buf, size_t len)
 		     "%" PRIu64 " spans: file %" PRIu64 " written, %" PRIu64
 		     " write errors; http %" PRIu64 " sent, %" PRIu64 " rejected, %" PRIu64
 		     " dropped (queue full), %" PRIu64 " unsent at exit, %" PRIu64
-		     " requests, %" PRIu64 " retries; %" PRIu64 " too big; %" PRIu64 " trees",
+		     " requests, %" PRIu64 " retries; %" PRIu64 " too big; %" PRIu64
+		     " trees; metrics %" PRIu64 " data points sent, %" PRIu64 " lost",
 		     st->spans, st->file_spans, st->file_errors, st->http_sent, st->http_rejected,
 		     st->http_dropped, st->http_unsent, st->http_requests, st->http_retries,
-		     st->too_big, st->tree_traces);
+		     st->too_big, st->tree_traces, st->metrics_sent, st->metrics_lost);
 	return n < 0 || (size_t)n >= len ? -E2BIG : 0;
 }

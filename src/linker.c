@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conv_chain.h"
 #include "tt_limits.h"
 #include "linker_internal.h"
 #include "log.h"
@@ -233,7 +234,9 @@ struct linker *linker__new(const struct linker_opts *o, span_sink_fn sink, void 
 	l->host_name = o->host_name ? strdup(o->host_name) : NULL;
 	l->o.service_name = l->o.host_name = NULL;
 	l->pt = proctree__new(&ops, l);
-	if (!l->pt || (o->service_name && !l->service_name) || (o->host_name && !l->host_name)) {
+	l->conv = conv_chain__new(0);
+	if (!l->pt || !l->conv || (o->service_name && !l->service_name) ||
+	    (o->host_name && !l->host_name)) {
 		linker__free(l);
 		errno = ENOMEM;
 		return NULL;
@@ -246,6 +249,7 @@ void linker__free(struct linker *l)
 	if (!l)
 		return;
 	proctree__free(l->pt);
+	conv_chain__free(l->conv);
 	llocal_free(l);
 	lsock_free_all(l);
 	free(l->service_name);
@@ -397,6 +401,10 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 	bool local, inferred = false;
 	size_t i;
 
+	/* before anything may drop the call: the chain goes on through it */
+	if (conv_chain__call(l->conv, c))
+		tt_debug("linker: pid=%u: conversation of a Responses chain: out of memory\n",
+			 c->pid);
 	if (!lp) {
 		l->st.calls_no_proc++;
 		genai_call__free(c);

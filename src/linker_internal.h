@@ -229,7 +229,8 @@ struct linker {
 	struct proctree *pt;
 	struct ltrace *traces;
 	struct ltrace *single;
-	size_t n_open; /* open tool windows + held spans */
+	struct conv_chain *conv; /* Responses' previous_response_id -> conversation */
+	size_t n_open;		 /* open tool windows + held spans */
 	struct linker_stats st;
 	bool open_logged;
 	/*

@@ -253,6 +253,7 @@ static int setup_pipeline(struct app *a)
 	eo.ca_file = a->o.otlp_ca;
 	eo.client_cert = a->o.otlp_cert;
 	eo.client_key = a->o.otlp_key;
+	eo.metrics_ms = a->o.metrics_interval * 1000;
 	if (export_opts_from_env(&eo, getenv))
 		return -EINVAL;
 	eo.file = a->o.output;

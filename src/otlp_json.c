@@ -69,8 +69,7 @@ int otlp_resource_each(const struct tt_resource *r, const struct otlp_meta *m,
 	return 0;
 }
 
-/* Shortest %g form that reads back as the same double; NaN and infinities as proto3 strings. */
-static int json_double(struct tt_buf *b, double d)
+int otlp_json_double(struct tt_buf *b, double d)
 {
 	char s[40];
 
@@ -97,7 +96,7 @@ static int json_value(struct tt_buf *b, const struct attr *a)
 		return tt_buf_printf(b, "{\"intValue\":\"%" PRId64 "\"}", a->i);
 	case ATTR_DOUBLE:
 		err = tt_buf_addstr(b, "{\"doubleValue\":");
-		return err ?: json_double(b, a->d) ?: tt_buf_addc(b, '}');
+		return err ?: otlp_json_double(b, a->d) ?: tt_buf_addc(b, '}');
 	case ATTR_BOOL:
 		return tt_buf_printf(b, "{\"boolValue\":%s}", a->b ? "true" : "false");
 	case ATTR_STR_ARRAY:

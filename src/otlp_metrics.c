@@ -11,8 +11,6 @@
 #include "jsonw.h"
 #include "otlp_metrics.h"
 
-#define TEMPORALITY_CUMULATIVE 2
-
 static int attrs_json(struct tt_buf *b, const struct gm_series *s)
 {
 	bool first = true;
@@ -47,17 +45,16 @@ static int point_json(struct tt_buf *b, const struct gm_series *s, uint64_t star
 	bounds = gm_metric_bounds(s->metric, &n);
 	if (!n)
 		return err ?: tt_buf_printf(b, ",\"asInt\":\"%" PRIu64 "\"}", s->count);
-	err = err   ?:
-		      tt_buf_printf(b,
-				    ",\"count\":\"%" PRIu64
-				    "\",\"sum\":%.17g,\"min\":%.17g,"
-				    "\"max\":%.17g,\"bucketCounts\":[",
-				    s->count, s->sum, s->min, s->max);
+	/* doubles read back exactly: the protobuf encoding (otlp_metrics_pb.c) has the bits */
+	err = err ?: tt_buf_printf(b, ",\"count\":\"%" PRIu64 "\",\"sum\":", s->count);
+	err = err ?: otlp_json_double(b, s->sum) ?: tt_buf_addstr(b, ",\"min\":");
+	err = err ?: otlp_json_double(b, s->min) ?: tt_buf_addstr(b, ",\"max\":");
+	err = err ?: otlp_json_double(b, s->max) ?: tt_buf_addstr(b, ",\"bucketCounts\":[");
 	for (i = 0; !err && i <= n; i++)
 		err = tt_buf_printf(b, "%s\"%" PRIu64 "\"", i ? "," : "", s->buckets[i]);
 	err = err ?: tt_buf_addstr(b, "],\"explicitBounds\":[");
 	for (i = 0; !err && i < n; i++)
-		err = tt_buf_printf(b, "%s%g", i ? "," : "", bounds[i]);
+		err = (i ? tt_buf_addc(b, ',') : 0) ?: otlp_json_double(b, bounds[i]);
 	return err ?: tt_buf_addstr(b, "]}");
 }
 
@@ -88,19 +85,27 @@ static int metric_json(struct tt_buf *b, const struct genai_metrics *m, enum gm_
 	}
 	if (!any || err)
 		return err;
-	return tt_buf_printf(b, "],\"aggregationTemporality\":%d%s}}", TEMPORALITY_CUMULATIVE,
+	return tt_buf_printf(b, "],\"aggregationTemporality\":%d%s}}", OTLP_TEMPORALITY_CUMULATIVE,
 			     bn ? "" : ",\"isMonotonic\":true");
+}
+
+void otlp_metrics_times(const struct genai_metrics *m, const struct otlp_clock *clock,
+			uint64_t *start, uint64_t *now_ns)
+{
+	uint64_t first = genai_metrics__start_ns(m);
+
+	*start = otlp_unix_ns(clock, first && first < *now_ns ? first : *now_ns);
+	*now_ns = otlp_unix_ns(clock, *now_ns);
 }
 
 int otlp_metrics_json(struct tt_buf *b, const struct genai_metrics *m,
 		      const struct otlp_clock *clock, uint64_t now_ns, const char *version)
 {
-	uint64_t start = genai_metrics__start_ns(m);
+	uint64_t start;
 	bool first = true;
 	int err, k;
 
-	start = otlp_unix_ns(clock, start && start < now_ns ? start : now_ns);
-	now_ns = otlp_unix_ns(clock, now_ns);
+	otlp_metrics_times(m, clock, &start, &now_ns);
 	err = tt_buf_addstr(b,
 			    "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":"
 			    "\"service.name\",\"value\":{\"stringValue\":\"tracetree-bpf\"}}]},"

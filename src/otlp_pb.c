@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* otlp_pb.c: hand-rolled protobuf encoding of OTLP ExportTraceServiceRequest. */
+/*
+ * otlp_pb.c: hand-rolled protobuf encoding of OTLP ExportTraceServiceRequest, and the writer
+ * helpers otlp_metrics_pb.c uses too.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -55,19 +58,19 @@ enum {
 /* A nested message's length is written as a varint in front of it; 5 bytes cover 4 GiB. */
 #define PB_LEN_RESERVE 5
 
-static int pb_varint(struct tt_buf *b, uint64_t v)
+int pb_varint(struct tt_buf *b, uint64_t v)
 {
 	uint8_t tmp[VARINT_MAX];
 
 	return tt_buf_add(b, tmp, varint_put(tmp, v));
 }
 
-static int pb_key(struct tt_buf *b, uint32_t field, enum pb_wire wire)
+int pb_key(struct tt_buf *b, uint32_t field, enum pb_wire wire)
 {
 	return pb_varint(b, ((uint64_t)field << 3) | wire);
 }
 
-static int pb_bytes(struct tt_buf *b, uint32_t field, const void *p, size_t n)
+int pb_bytes(struct tt_buf *b, uint32_t field, const void *p, size_t n)
 {
 	int err;
 
@@ -79,7 +82,7 @@ static int pb_bytes(struct tt_buf *b, uint32_t field, const void *p, size_t n)
  * Protobuf strings must be UTF-8: invalid bytes become U+FFFD by the JSON encoder's rule
  * (jsonstr.c), so both encodings carry the same text.
  */
-static int pb_string(struct tt_buf *b, uint32_t field, const char *str)
+int pb_string(struct tt_buf *b, uint32_t field, const char *str)
 {
 	const char *s = str ? str : "";
 	size_t n = strlen(s), out = jsonstr_utf8_fixed_len(s, n);
@@ -91,7 +94,7 @@ static int pb_string(struct tt_buf *b, uint32_t field, const char *str)
 	return err ?: jsonstr_add_utf8(b, s, n);
 }
 
-static int pb_fixed(struct tt_buf *b, uint32_t field, uint64_t v, size_t size)
+int pb_fixed(struct tt_buf *b, uint32_t field, uint64_t v, size_t size)
 {
 	uint8_t le[8];
 	size_t i;
@@ -103,13 +106,13 @@ static int pb_fixed(struct tt_buf *b, uint32_t field, uint64_t v, size_t size)
 	return err ?: tt_buf_add(b, le, size);
 }
 
-static int pb_uint(struct tt_buf *b, uint32_t field, uint64_t v)
+int pb_uint(struct tt_buf *b, uint32_t field, uint64_t v)
 {
 	return pb_key(b, field, PB_VARINT) ?: pb_varint(b, v);
 }
 
 /* Starts a nested message: key, room for the length; *mark is where the content begins. */
-static int pb_open(struct tt_buf *b, uint32_t field, size_t *mark)
+int pb_open(struct tt_buf *b, uint32_t field, size_t *mark)
 {
 	static const uint8_t zero[PB_LEN_RESERVE];
 	int err;
@@ -120,7 +123,7 @@ static int pb_open(struct tt_buf *b, uint32_t field, size_t *mark)
 }
 
 /* Writes the real length in front of the content and closes the unused gap. */
-static void pb_close(struct tt_buf *b, size_t mark)
+void pb_close(struct tt_buf *b, size_t mark)
 {
 	size_t n = b->len - mark, k;
 	uint8_t len[VARINT_MAX];
@@ -184,6 +187,14 @@ static int pb_attr(const struct attr *a, void *ctx)
 	pb_close(p->b, vmark);
 	pb_close(p->b, mark);
 	return 0;
+}
+
+int pb_kv_str(struct tt_buf *b, uint32_t field, const char *key, const char *val)
+{
+	struct pb_attrs pa = { .b = b, .field = field };
+	struct attr a = { .key = (char *)key, .type = ATTR_STR, .s = (char *)val };
+
+	return pb_attr(&a, &pa);
 }
 
 static int pb_status(struct tt_buf *b, const struct tt_span *s)

@@ -66,6 +66,7 @@ conn_peer:2
 stream:2
 # L3 semantics
 genai:3
+conv_chain:3
 genai_metrics:3
 linker:3
 linker_attrs:3
@@ -112,6 +113,7 @@ metrics:4
 otlp_json:4
 otlp_metrics:4
 otlp_pb:4
+otlp_metrics_pb:4
 pipeline:4
 tree_view:4
 view:4

@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""A local OTLP/HTTP trace receiver for the exporter tests (stdlib only, 127.0.0.1).
+"""A local OTLP/HTTP trace and metrics receiver for the exporter tests (stdlib only, 127.0.0.1).
 
 Accepts POSTs with application/json or application/x-protobuf bodies, gzip or not, decodes
 protobuf with a small hand-written decoder into the OTLP/JSON shape tracetree-bpf writes (hex
 ids, 64-bit integers as strings, status always with its code), and appends one JSON line per
 request to --out: {"n", "path", "status", "content_type", "content_encoding", "headers",
-"body" (the decoded TracesData, or null), "error"}. It can answer --fail N requests with
---fail-status (503) first, with an optional Retry-After, before answering 200. --decode FILE
-only prints one protobuf request decoded (test_otlp_pb_round_trip checks the encoder with it).
+"body" (the decoded TracesData, or MetricsData for a path ending in /v1/metrics, or null),
+"error"}. It can answer --fail N requests with --fail-status (503) first, with an optional
+Retry-After, before answering 200. --decode FILE only prints one protobuf request decoded
+(test_otlp_pb_round_trip checks the encoder with it; --decode-metrics FILE the same for an
+ExportMetricsServiceRequest).
 With --tls-cert and --tls-key it speaks HTTPS; --client-ca then requires a client certificate
 signed by that CA (mTLS: a client without one never gets to send) and each line records its
 subject's CN as "client_cn".
@@ -90,7 +92,19 @@ INT = (0, lambda v: str(v - (1 << 64) if v >= 1 << 63 else v))     # int64, as a
 ENUM = (0, lambda v: v)
 FIXED32 = (5, lambda v: struct.unpack("<I", v)[0])
 FIXED64 = (1, lambda v: str(struct.unpack("<Q", v)[0]))             # as a string
+SFIXED64 = (1, lambda v: str(struct.unpack("<q", v)[0]))            # as a string
 DOUBLE = (1, _double)
+
+
+def _packed(val, conv):
+    if len(val) % 8:
+        raise DecodeError("packed 64-bit values: %d bytes" % len(val))
+    return [conv(val[i:i + 8]) for i in range(0, len(val), 8)]
+
+
+# packed repeated fields: one LEN field of 8-byte values (a list, extended by each field)
+PACKED_FIXED64 = (2, lambda v: _packed(v, FIXED64[1]))
+PACKED_DOUBLE = (2, lambda v: _packed(v, _double))
 
 
 class Msg:
@@ -98,8 +112,9 @@ class Msg:
     above or another message's (Msg.kind). Keys in repeated gather in a list; keys in always
     are a list even without their field; defaults are members there until their field comes."""
 
-    def __init__(self, rules, repeated=(), always=(), defaults=None):
+    def __init__(self, rules, repeated=(), always=(), defaults=None, packed=()):
         self.rules, self.repeated, self.always = rules, repeated, always
+        self.packed = packed
         self.defaults = defaults or {}
 
     @property
@@ -116,7 +131,9 @@ class Msg:
                 unknown(out, num, wire)
                 continue
             v = kind[1](val)
-            if key in self.repeated or key in self.always:
+            if key in self.packed:
+                out.setdefault(key, []).extend(v)
+            elif key in self.repeated or key in self.always:
                 out.setdefault(key, []).append(v)
             else:
                 out[key] = v
@@ -147,7 +164,33 @@ RESOURCE_SPANS = Msg({1: ("resource", RESOURCE.kind), 2: ("scopeSpans", SCOPE_SP
 EXPORT_REQUEST = Msg({1: ("resourceSpans", RESOURCE_SPANS.kind)}, always=("resourceSpans",))
 
 
-def decode_request(buf):
+# ... and of opentelemetry/proto/metrics/v1 (ExportMetricsServiceRequest, MetricsData).
+NUMBER_POINT = Msg({2: ("startTimeUnixNano", FIXED64), 3: ("timeUnixNano", FIXED64),
+                    4: ("asDouble", DOUBLE), 6: ("asInt", SFIXED64),
+                    7: ("attributes", KEY_VALUE.kind)}, repeated=("attributes",))
+HISTOGRAM_POINT = Msg({2: ("startTimeUnixNano", FIXED64), 3: ("timeUnixNano", FIXED64),
+                       4: ("count", FIXED64), 5: ("sum", DOUBLE),
+                       6: ("bucketCounts", PACKED_FIXED64), 7: ("explicitBounds", PACKED_DOUBLE),
+                       9: ("attributes", KEY_VALUE.kind), 11: ("min", DOUBLE), 12: ("max", DOUBLE)},
+                      repeated=("attributes",), packed=("bucketCounts", "explicitBounds"))
+GAUGE = Msg({1: ("dataPoints", NUMBER_POINT.kind)}, always=("dataPoints",))
+SUM = Msg({1: ("dataPoints", NUMBER_POINT.kind), 2: ("aggregationTemporality", ENUM),
+           3: ("isMonotonic", BOOL)}, always=("dataPoints",))
+HISTOGRAM = Msg({1: ("dataPoints", HISTOGRAM_POINT.kind), 2: ("aggregationTemporality", ENUM)},
+                always=("dataPoints",))
+METRIC = Msg({1: ("name", STR), 2: ("description", STR), 3: ("unit", STR),
+              5: ("gauge", GAUGE.kind), 7: ("sum", SUM.kind), 9: ("histogram", HISTOGRAM.kind)})
+SCOPE_METRICS = Msg({1: ("scope", SCOPE.kind), 2: ("metrics", METRIC.kind), 3: ("schemaUrl", STR)},
+                    always=("metrics",))
+RESOURCE_METRICS = Msg({1: ("resource", RESOURCE.kind), 2: ("scopeMetrics", SCOPE_METRICS.kind),
+                        3: ("schemaUrl", STR)}, repeated=("scopeMetrics",))
+METRICS_REQUEST = Msg({1: ("resourceMetrics", RESOURCE_METRICS.kind)},
+                      always=("resourceMetrics",))
+
+
+def decode_request(buf, path="/v1/traces"):
+    if path.split("?")[0].endswith("/v1/metrics"):
+        return METRICS_REQUEST.decode(buf)
     return EXPORT_REQUEST.decode(buf)
 
 
@@ -193,7 +236,7 @@ class Handler(BaseHTTPRequestHandler):
             if ctype == "application/json":
                 rec["body"] = json.loads(data)
             elif ctype == "application/x-protobuf":
-                rec["body"] = decode_request(data)
+                rec["body"] = decode_request(data, self.path)
             else:
                 rec["error"] = "content type %r" % ctype
                 status = 415
@@ -206,7 +249,9 @@ class Handler(BaseHTTPRequestHandler):
         body = b""
         if status == 200 and srv.args.partial:
             if ctype == "application/json":
-                body = json.dumps({"partialSuccess": {"rejectedSpans": str(srv.args.partial),
+                what = ("rejectedDataPoints" if self.path.endswith("/v1/metrics")
+                        else "rejectedSpans")
+                body = json.dumps({"partialSuccess": {what: str(srv.args.partial),
                                                       "errorMessage": "test"}}).encode()
             else:
                 body = encode_partial(srv.args.partial, "test")
@@ -228,6 +273,8 @@ def main():
     ap.add_argument("--out", help="JSON Lines of what was received")
     ap.add_argument("--decode", metavar="FILE",
                     help="only print the protobuf request in FILE as OTLP/JSON (no server)")
+    ap.add_argument("--decode-metrics", metavar="FILE",
+                    help="the same for an ExportMetricsServiceRequest")
     ap.add_argument("--fail", type=int, default=0, help="answer the first N requests with an error")
     ap.add_argument("--fail-status", type=int, default=503)
     ap.add_argument("--retry-after", type=int, help="Retry-After seconds on error answers")
@@ -236,9 +283,10 @@ def main():
     ap.add_argument("--tls-key", help="... and its key")
     ap.add_argument("--client-ca", help="require client certificates signed by this CA")
     args = ap.parse_args()
-    if args.decode:
-        with open(args.decode, "rb") as f:
-            print(json.dumps(decode_request(f.read())))
+    if args.decode or args.decode_metrics:
+        with open(args.decode or args.decode_metrics, "rb") as f:
+            path = "/v1/traces" if args.decode else "/v1/metrics"
+            print(json.dumps(decode_request(f.read(), path)))
         return 0
     if not args.out:
         ap.error("--out is required")

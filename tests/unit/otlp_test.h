@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "otlp_json.h"
 #include "span.h"
@@ -215,6 +217,93 @@ static inline char *otlp_test_read(const char *path, size_t *len)
 	}
 	fclose(f);
 	return p;
+}
+
+/* b in a new file named after the template path ("/tmp/...XXXXXX"); false (asserted) if not. */
+static inline bool otlp_test_write_tmp(const struct tt_buf *b, char *path)
+{
+	int fd = mkstemp(path);
+	bool ok;
+
+	if (!ASSERT_GE(fd, 0, "tmp"))
+		return false;
+	ok = ASSERT_EQ(write(fd, b->data, b->len), (long long)b->len, "write");
+	close(fd);
+	return ok;
+}
+
+/* The shell command cmd with its output into the file out: its exit status (-1: none). */
+static inline int otlp_test_run_to(const char *cmd, const char *out)
+{
+	char line[2048];
+	int st;
+
+	snprintf(line, sizeof(line), "%s > %s 2>&1", cmd, out);
+	st = system(line);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static inline void otlp_test_unlink_tmp(const char *path)
+{
+	if (*path != '/' || getenv("TT_KEEP_TMP"))
+		return;
+	unlink(path);
+}
+
+/*
+ * The protobuf request in pb decoded to OTLP/JSON by tests/e2e/otlp_receiver.py (hex ids,
+ * 64-bit integers as strings, any unknown field a member of its own): decode_flag "--decode"
+ * for traces, "--decode-metrics" for metrics. NULL (asserted) when it would not decode.
+ */
+static inline cJSON *otlp_test_pb_decode(const struct tt_buf *pb, const char *decode_flag)
+{
+	char in[] = "/tmp/tt-pb-XXXXXX", out[64] = "", cmd[1024];
+	cJSON *got = NULL;
+	char *text = NULL;
+
+	if (!otlp_test_write_tmp(pb, in))
+		return NULL;
+	snprintf(out, sizeof(out), "%s.json", in);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/../e2e/otlp_receiver.py %s %s",
+		 test__fixtures(), decode_flag, in);
+	ASSERT_EQ(otlp_test_run_to(cmd, out), 0, "protobuf well formed");
+	text = otlp_test_read(out, NULL);
+	got = text ? cJSON_Parse(text) : NULL;
+	if (!ASSERT_OK_PTR(got, "decoded"))
+		fprintf(stderr, "got: %s\n", text ? text : "(nothing)");
+	otlp_test_unlink_tmp(in);
+	otlp_test_unlink_tmp(out);
+	free(text);
+	return got;
+}
+
+/* In MetricsData md, the data point of metric name whose attribute key is val (NULL: the first). */
+static inline cJSON *otlp_test_point(cJSON *md, const char *name, const char *key, const char *val)
+{
+	cJSON *rm = cJSON_GetArrayItem(cJSON_GetObjectItem(md, "resourceMetrics"), 0);
+	cJSON *sm = cJSON_GetArrayItem(cJSON_GetObjectItem(rm, "scopeMetrics"), 0);
+	cJSON *m, *dp, *a;
+
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(sm, "metrics")) {
+		cJSON *body = cJSON_GetObjectItem(m, "histogram") ?: cJSON_GetObjectItem(m, "sum");
+
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(m, "name")), name))
+			continue;
+		cJSON_ArrayForEach(dp, cJSON_GetObjectItem(body, "dataPoints")) {
+			if (!key)
+				return dp;
+			cJSON_ArrayForEach(a, cJSON_GetObjectItem(dp, "attributes")) {
+				const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(
+					cJSON_GetObjectItem(a, "value"), "stringValue"));
+
+				if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(a, "key")),
+					    key) &&
+				    v && !strcmp(v, val))
+					return dp;
+			}
+		}
+	}
+	return NULL;
 }
 
 /*

@@ -79,6 +79,18 @@ void test_cli_pids_and_sizes(void)
 	ASSERT_EQ(o.content_max, 4096, "content max");
 }
 
+void test_cli_metrics_interval(void)
+{
+	const char *dflt[] = { "tt", "--all", NULL };
+	const char *set[] = { "tt", "--metrics-interval", "15", "--all", NULL };
+	struct tt_opts o;
+
+	if (parse_ok(&o, dflt, "default"))
+		ASSERT_EQ(o.metrics_interval, 0, "0: the environment's or 60 s");
+	if (parse_ok(&o, set, "15"))
+		ASSERT_EQ(o.metrics_interval, 15, "seconds");
+}
+
 void test_cli_mem_budget(void)
 {
 	const char *dflt[] = { "tt", "--all", NULL };
@@ -159,6 +171,9 @@ void test_cli_errors(void)
 		{ { "tt", "--hold-timeout", "60001", "--all", NULL }, "--hold-timeout" },
 		{ { "tt", "--hold-timeout", "1s", "--all", NULL }, "--hold-timeout" },
 		{ { "tt", "--hold-timeout", "", "--all", NULL }, "--hold-timeout" },
+		{ { "tt", "--metrics-interval", "0", "--all", NULL }, "--metrics-interval" },
+		{ { "tt", "--metrics-interval", "5s", "--all", NULL }, "--metrics-interval" },
+		{ { "tt", "--metrics-interval", "86401", "--all", NULL }, "--metrics-interval" },
 	};
 	struct tt_opts o;
 	char err[256];

@@ -48,7 +48,11 @@ void test_export_env(void)
 		"OTEL_RESOURCE_ATTRIBUTES=deployment.environment.name=prod",
 		NULL,
 	};
-	static const char *const bad[] = { "OTEL_EXPORTER_OTLP_TIMEOUT=10s", NULL };
+	static const char *const bad[] = { "OTEL_EXPORTER_OTLP_TIMEOUT=10s",
+					   "OTEL_METRIC_EXPORT_INTERVAL=1m", NULL };
+	static const char *const metrics[] = { "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=http://m/x",
+					       "OTEL_METRIC_EXPORT_INTERVAL=15000",
+					       "OTEL_METRICS_EXPORTER=none", NULL };
 	struct export_opts o = { 0 };
 	char url[64];
 
@@ -74,6 +78,17 @@ void test_export_env(void)
 	ASSERT_OK(export_resolve_url(&o, url, sizeof(url)), "url");
 	ASSERT_STREQ(url, "http://h:4318/v1/traces", "flag already ending in /v1/traces");
 	ASSERT_EQ(export_resolve_url(&o, url, 10), -E2BIG, "short buffer");
+	ASSERT_OK(export_resolve_metrics_url(&o, url, sizeof(url)), "metrics url");
+	ASSERT_STREQ(url, "http://h:4318/v1/metrics", "the flag's /v1/metrics beside");
+	o.endpoint = NULL;
+	ASSERT_OK(export_resolve_metrics_url(&o, url, sizeof(url)), "metrics url");
+	ASSERT_STREQ(url, "http://collector:4318/v1/metrics", "base + /v1/metrics");
+	o.metrics_endpoint = "http://m:1/custom";
+	ASSERT_OK(export_resolve_metrics_url(&o, url, sizeof(url)), "metrics url");
+	ASSERT_STREQ(url, "http://m:1/custom", "metrics endpoint used as is, no path appended");
+	o.no_otlp_metrics = true;
+	ASSERT_EQ(export_resolve_metrics_url(&o, url, sizeof(url)), -ENOENT, "metrics off");
+	ASSERT_EQ(o.metrics_ms, 0, "no interval in the environment");
 
 	memset(&o, 0, sizeof(o));
 	o.protocol = "http/protobuf";
@@ -82,6 +97,18 @@ void test_export_env(void)
 	ASSERT_EQ(o.timeout_ms, 0, "not applied");
 	ASSERT_STREQ(o.protocol, "http/protobuf", "set fields are kept");
 	ASSERT_EQ(export_resolve_url(&o, url, sizeof(url)), -ENOENT, "no endpoint");
+	ASSERT_EQ(o.metrics_ms, 0, "bad interval not applied");
+
+	memset(&o, 0, sizeof(o));
+	fake_env = metrics;
+	ASSERT_OK(export_opts_from_env(&o, fake_getenv), "metrics env");
+	ASSERT_STREQ(o.metrics_endpoint, "http://m/x", "metrics endpoint");
+	ASSERT_EQ(o.metrics_ms, 15000, "interval in ms");
+	ASSERT_TRUE(o.no_otlp_metrics, "OTEL_METRICS_EXPORTER=none");
+	ASSERT_EQ(export_resolve_url(&o, url, sizeof(url)), -ENOENT, "no traces endpoint");
+	o.metrics_ms = 5000;
+	ASSERT_OK(export_opts_from_env(&o, fake_getenv), "metrics env");
+	ASSERT_EQ(o.metrics_ms, 5000, "the flag wins");
 }
 
 void test_export_parse_kv(void)
@@ -123,6 +150,7 @@ static struct export_opts base_opts(void)
 	o.version = "0.1.0";
 	o.clock.boot_ns = 1000000000ull;
 	o.clock.real_ns = OTLP_TEST_REAL_NS;
+	o.no_otlp_metrics = true; /* the span tests count requests: test_export_http_metrics */
 	return o;
 }
 
@@ -452,6 +480,127 @@ void test_export_http_refused(void)
 	ASSERT_EQ(st.http_rejected, 2, "partial success: 2 rejected (protobuf response)");
 	ASSERT_EQ(st.http_sent, 3, "3 accepted");
 out:
+	receiver_stop(&r);
+}
+
+static struct tt_span *chat(struct tt_resource *r, int64_t in, int64_t out, uint64_t t0_ms)
+{
+	static const uint8_t trace[16] = { 1 };
+	struct tt_span *s = otlp_test_span("chat m", SPAN_KIND_CLIENT, r, trace, NULL, t0_ms,
+					   t0_ms + 250, false, (uint8_t)t0_ms);
+
+	attrs_set_str(&s->attrs, "gen_ai.operation.name", "chat");
+	attrs_set_str(&s->attrs, "gen_ai.provider.name", "openai");
+	attrs_set_str(&s->attrs, "gen_ai.request.model", "m");
+	attrs_set_int(&s->attrs, "gen_ai.usage.input_tokens", in);
+	attrs_set_int(&s->attrs, "gen_ai.usage.output_tokens", out);
+	return s;
+}
+
+/* The token sum of type in the MetricsData of request rec; -1 when it has none. */
+static double token_sum(cJSON *rec, const char *type)
+{
+	cJSON *dp = otlp_test_point(cJSON_GetObjectItemCaseSensitive(rec, "body"),
+				    "gen_ai.client.token.usage", "gen_ai.token.type", type);
+
+	return dp ? cJSON_GetNumberValue(cJSON_GetObjectItem(dp, "sum")) : -1;
+}
+
+/*
+ * One exporter run: two LLM calls, a tick past the interval, close. The receiver sees, in
+ * queue order, the metrics of the tick, the spans, and the metrics at close, all cumulative.
+ */
+static void metrics_run(const char *protocol, const char *ctype)
+{
+	struct export_opts o = base_opts();
+	struct tt_resource *res = otlp_test_resource(7, "agent", "node");
+	struct receiver r = { 0 };
+	struct export_stats st;
+	struct exporter *e;
+	cJSON **recs = NULL, *dp;
+	char url[96];
+	size_t n = 0, i;
+
+	if (!receiver_start(&r, NULL))
+		goto out;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/traces", r.port);
+	o.endpoint = url;
+	o.protocol = protocol;
+	o.no_otlp_metrics = false;
+	o.metrics_ms = 1000;
+	e = exporter__new(&o);
+	if (!ASSERT_OK_PTR(e, "new"))
+		goto out;
+	exporter__tick(e, 1000000000ull);
+	exporter__span(chat(res, 10, 3, 1000), e);
+	exporter__span(chat(res, 20, 4, 1500), e);
+	exporter__tick(e, 2500000000ull); /* 1.5 s later: the metrics, then the spans */
+	exporter__close(e, &st);
+	ASSERT_EQ(st.http_sent, 2, "spans sent");
+	ASSERT_EQ(st.metrics_sent, 6, "twice 3 data points: input, output, duration");
+	ASSERT_EQ(st.metrics_lost, 0, "none lost");
+	recs = received(&r, &n);
+	if (!ASSERT_EQ(n, 3, "three requests"))
+		goto out;
+	ASSERT_STREQ(rec_str(recs[0], "path"), "/v1/metrics", "metrics at the interval");
+	ASSERT_STREQ(rec_str(recs[1], "path"), "/v1/traces", "spans");
+	ASSERT_STREQ(rec_str(recs[2], "path"), "/v1/metrics", "metrics at close");
+	for (i = 0; i < n; i += 2) {
+		ASSERT_STREQ(rec_str(recs[i], "content_type"), ctype, "content type");
+		ASSERT_NULL(rec_str(recs[i], "error"), "decoded");
+		ASSERT_DOUBLE_EQ(token_sum(recs[i], "input"), 30, "input tokens");
+		ASSERT_DOUBLE_EQ(token_sum(recs[i], "output"), 7, "output tokens");
+		dp = otlp_test_point(cJSON_GetObjectItemCaseSensitive(recs[i], "body"),
+				     "gen_ai.client.operation.duration", NULL, NULL);
+		ASSERT_STREQ(cJSON_GetStringValue(cJSON_GetObjectItem(dp, "count")), "2",
+			     "two operations");
+		ASSERT_DOUBLE_EQ(cJSON_GetNumberValue(cJSON_GetObjectItem(dp, "sum")), 0.5,
+				 "0.25 s each");
+	}
+out:
+	free_lines(recs, n);
+	resource__put(res);
+	receiver_stop(&r);
+}
+
+/* --otlp-endpoint sends the GenAI metrics to /v1/metrics too, in either protocol. */
+void test_export_http_metrics(void)
+{
+	metrics_run("http/json", "application/json");
+	metrics_run(NULL, "application/x-protobuf");
+}
+
+/* Only OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: metrics to that URL as is, no spans sent. */
+void test_export_http_metrics_only(void)
+{
+	struct export_opts o = base_opts();
+	struct tt_resource *res = otlp_test_resource(7, "agent", "node");
+	struct receiver r = { 0 };
+	struct export_stats st;
+	struct exporter *e;
+	cJSON **recs = NULL;
+	char url[96];
+	size_t n = 0;
+
+	if (!receiver_start(&r, NULL))
+		goto out;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/custom/v1/metrics", r.port);
+	o.metrics_endpoint = url;
+	o.no_otlp_metrics = false;
+	e = exporter__new(&o);
+	if (!ASSERT_OK_PTR(e, "new"))
+		goto out;
+	exporter__span(chat(res, 10, 3, 1000), e);
+	exporter__close(e, &st);
+	ASSERT_EQ(st.http_sent, 0, "no spans sent");
+	ASSERT_EQ(st.metrics_sent, 3, "3 data points");
+	recs = received(&r, &n);
+	if (ASSERT_EQ(n, 1, "one request"))
+		ASSERT_STREQ(rec_str(recs[0], "path"), "/custom/v1/metrics",
+			     "the URL as is, nothing appended");
+out:
+	free_lines(recs, n);
+	resource__put(res);
 	receiver_stop(&r);
 }
 

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tt_limits.h"
@@ -23,49 +22,16 @@ static bool encode_both(struct tt_span **v, size_t n, struct tt_buf *json, struc
 	       ASSERT_OK(otlp_pb_encode(pb, v, n, otlp_test_meta()), "protobuf");
 }
 
-/* b in a new file named after the template path ("/tmp/...XXXXXX"); false (asserted) if not. */
-static bool write_tmp(const struct tt_buf *b, char *path)
-{
-	int fd = mkstemp(path);
-	bool ok;
-
-	if (!ASSERT_GE(fd, 0, "tmp"))
-		return false;
-	ok = ASSERT_EQ(write(fd, b->data, b->len), (long long)b->len, "write");
-	close(fd);
-	return ok;
-}
-
-/* The shell command cmd with its output into the file out: its exit status (-1: none). */
-static int run_to(const char *cmd, const char *out)
-{
-	char line[2048];
-	int st;
-
-	snprintf(line, sizeof(line), "%s > %s 2>&1", cmd, out);
-	st = system(line);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void unlink_tmp(const char *path)
-{
-	if (*path != '/' || getenv("TT_KEEP_TMP"))
-		return;
-	unlink(path);
-}
-
 /*
  * The protobuf decoded (by tests/e2e/otlp_receiver.py, the exporter tests' receiver: hex ids,
  * 64-bit integers as strings, any unknown field a member of its own) is the JSON encoding.
  */
 static void round_trip(bool events)
 {
-	char in[] = "/tmp/tt-pb-XXXXXX", out[64] = "", cmd[1024];
 	struct tt_span *v[OTLP_TEST_NSPANS];
 	cJSON *want = NULL, *got = NULL;
 	struct tt_span_event *e;
 	struct tt_buf json, pb;
-	char *text = NULL;
 
 	if (access(PY, X_OK)) {
 		test__skip("needs " PY);
@@ -79,23 +45,14 @@ static void round_trip(bool events)
 		span__add_event(v[2], "bare", 5100000000ull);
 		v[2]->dropped_events = 3;
 	}
-	if (!encode_both(v, OTLP_TEST_NSPANS, &json, &pb) || !write_tmp(&pb, in))
+	if (!encode_both(v, OTLP_TEST_NSPANS, &json, &pb))
 		goto out;
-	snprintf(out, sizeof(out), "%s.json", in);
-	snprintf(cmd, sizeof(cmd), PY " %s/../e2e/otlp_receiver.py --decode %s", test__fixtures(),
-		 in);
-	ASSERT_EQ(run_to(cmd, out), 0, "protobuf well formed");
-	text = otlp_test_read(out, NULL);
+	got = otlp_test_pb_decode(&pb, "--decode");
 	want = cJSON_ParseWithLength((const char *)json.data, json.len);
-	got = text ? cJSON_Parse(text) : NULL;
-	if (!ASSERT_TRUE(cJSON_Compare(want, got, true), "protobuf content == JSON content"))
-		fprintf(stderr, "got: %s\n", text ? text : "(nothing)");
+	ASSERT_TRUE(got && cJSON_Compare(want, got, true), "protobuf content == JSON content");
 out:
-	unlink_tmp(in);
-	unlink_tmp(out);
 	cJSON_Delete(want);
 	cJSON_Delete(got);
-	free(text);
 	tt_buf_free(&json);
 	tt_buf_free(&pb);
 	otlp_test_free(v, OTLP_TEST_NSPANS);
@@ -287,7 +244,7 @@ void test_otlp_pb_protoc(void)
 	otlp_test_spans(v, false);
 	tt_buf_init(&b, TT_MAX_EXPORT_BODY);
 	if (!ASSERT_OK(otlp_pb_encode(&b, v, OTLP_TEST_NSPANS, otlp_test_meta()), "encode") ||
-	    !write_tmp(&b, in))
+	    !otlp_test_write_tmp(&b, in))
 		goto out;
 	snprintf(out, sizeof(out), "%s.txt", in);
 	snprintf(cmd, sizeof(cmd),
@@ -295,7 +252,7 @@ void test_otlp_pb_protoc(void)
 		 "-I %s/otlp/proto %s/otlp/proto/opentelemetry/proto/collector/trace/v1/"
 		 "trace_service.proto < %s",
 		 test__fixtures(), test__fixtures(), in);
-	ASSERT_EQ(run_to(cmd, out), 0, "protoc --decode succeeds");
+	ASSERT_EQ(otlp_test_run_to(cmd, out), 0, "protoc --decode succeeds");
 	text = otlp_test_read(out, NULL);
 	if (!ASSERT_OK_PTR(text, "protoc output"))
 		goto out;
@@ -311,8 +268,8 @@ void test_otlp_pb_protoc(void)
 		}
 	}
 out:
-	unlink_tmp(in);
-	unlink_tmp(out);
+	otlp_test_unlink_tmp(in);
+	otlp_test_unlink_tmp(out);
 	free(text);
 	tt_buf_free(&b);
 	otlp_test_free(v, OTLP_TEST_NSPANS);

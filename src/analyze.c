@@ -95,6 +95,11 @@ uint64_t analyze_args_hash(const char *s)
 	return h | 1; /* never 0: 0 is "arguments unknown" */
 }
 
+uint64_t analyze_result_hash(const char *s)
+{
+	return s && s[strspn(s, " \t\r\n")] ? analyze_args_hash(s) : 0;
+}
+
 static int call_cmp(const void *a, const void *b)
 {
 	const struct call_key *x = a, *y = b;
@@ -153,6 +158,114 @@ static int find_runaway(struct index *x, const struct analyze_opts *o, struct fi
 		evidence_span(&f->evidence, "first_span_id", x->v[k[i].node].s);
 		evidence_span(&f->evidence, "last_span_id", x->v[k[j - 1].node].s);
 	}
+	free(k);
+	return 0;
+}
+
+/*
+ * -- runaway_iteration, its second half: tool calls in a row that brought the model nothing
+ * new. A call is stale when its result (known and not blank) is one the run already got from
+ * the same tool, whatever the arguments: the same tool/result pairs coming round again, or a
+ * tool asked differently answering the same. A call with a new or unknown result breaks the
+ * streak; runaway_stale stale calls in a row make the finding.
+ */
+
+struct res_key {
+	size_t run;
+	const char *name;
+	uint64_t res;
+	uint64_t start;
+	size_t node;
+};
+
+static int res_cmp(const void *a, const void *b)
+{
+	const struct res_key *x = a, *y = b;
+	int c;
+
+	if (x->run != y->run)
+		return x->run < y->run ? -1 : 1;
+	c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	if (x->res != y->res)
+		return x->res < y->res ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->node > y->node) - (x->node < y->node);
+}
+
+static int time_cmp(const void *a, const void *b)
+{
+	const struct res_key *x = a, *y = b;
+
+	if (x->run != y->run)
+		return x->run < y->run ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->node > y->node) - (x->node < y->node);
+}
+
+static void stale_finding(struct index *x, const struct analyze_opts *o, struct findings *out,
+			  const struct res_key *first, const struct res_key *last, size_t n)
+{
+	struct finding *f;
+
+	f = finding_add(out, FINDING_RUNAWAY_ITERATION, x->v[first->run].s,
+			"%zu tool calls in a row brought no new result (tool %.64s returned "
+			"the same result again)",
+			n, first->name);
+	if (!f)
+		return;
+	attrs_set_str(&f->evidence, "tool", first->name);
+	attrs_set_int(&f->evidence, "stale_calls", (int64_t)n);
+	attrs_set_int(&f->evidence, "threshold", o->runaway_stale);
+	evidence_span(&f->evidence, "first_span_id", x->v[first->node].s);
+	evidence_span(&f->evidence, "last_span_id", x->v[last->node].s);
+}
+
+static int find_stale(struct index *x, const struct analyze_opts *o, struct findings *out)
+{
+	struct res_key *k;
+	bool *stale;
+	size_t i, n = 0, streak = 0;
+	const struct tt_span *s;
+
+	k = calloc(x->n ? x->n : 1, sizeof(*k));
+	stale = calloc(x->n ? x->n : 1, sizeof(*stale));
+	if (!k || !stale) {
+		free(k);
+		free(stale);
+		return -ENOMEM;
+	}
+	for (i = 0; i < x->n; i++) {
+		if (x->v[i].role != ROLE_TOOL)
+			continue;
+		s = x->v[i].s;
+		k[n] = (struct res_key){ x->v[i].run,
+					 attrs_get_str(&s->attrs, "gen_ai.tool.name") ?: s->name,
+					 s->tool_result_hash, s->start_ns, i };
+		if (attrs_get_str(&s->attrs, "gen_ai.tool.call.result"))
+			k[n].res = analyze_result_hash(
+				attrs_get_str(&s->attrs, "gen_ai.tool.call.result"));
+		n++;
+	}
+	/* by (run, tool, result, time): all but the first of a group got nothing new */
+	qsort(k, n, sizeof(*k), res_cmp);
+	for (i = 1; i < n; i++)
+		stale[k[i].node] = k[i].res && k[i].run == k[i - 1].run &&
+				   !strcmp(k[i].name, k[i - 1].name) && k[i].res == k[i - 1].res;
+	qsort(k, n, sizeof(*k), time_cmp);
+	for (i = 0; i < n; i++) {
+		if (i && k[i].run != k[i - 1].run)
+			streak = 0;
+		streak = stale[k[i].node] ? streak + 1 : 0;
+		/* reported once per run, at the end of the streak's threshold run of calls */
+		if (streak >= o->runaway_stale &&
+		    (i + 1 == n || k[i + 1].run != k[i].run || !stale[k[i + 1].node]))
+			stale_finding(x, o, out, &k[i + 1 - streak], &k[i], streak);
+	}
+	free(stale);
 	free(k);
 	return 0;
 }
@@ -268,13 +381,32 @@ static void find_content_errors(struct index *x, struct findings *out)
 
 /* -- unexpected_tool: a call that does not fit the tools its LLM call offered -- */
 
+/* Whether the content attribute key of s was cut by a cap (tracetree.content.truncated). */
+static bool content_cut(const struct tt_span *s, const char *key)
+{
+	const struct attr *a = attrs_get(&s->attrs, "tracetree.content.truncated");
+	size_t i;
+
+	for (i = 0; a && a->type == ATTR_STR_ARRAY && i < a->arr.n; i++)
+		if (!strcmp(a->arr.v[i], key))
+			return true;
+	return false;
+}
+
+/*
+ * The tools offered: the linker's private offer (live, with or without content), else the
+ * exported definitions unless a cap cut them (a partial list would make offered tools look
+ * unexpected).
+ */
 cJSON *analyze_node_defs(struct node *nd)
 {
 	const char *d;
 
 	if (!nd->defs_read) {
 		nd->defs_read = true;
-		d = attrs_get_str(&nd->s->attrs, "gen_ai.tool.definitions");
+		d = nd->s->tool_offer;
+		if (!d && !content_cut(nd->s, "gen_ai.tool.definitions"))
+			d = attrs_get_str(&nd->s->attrs, "gen_ai.tool.definitions");
 		nd->defs = d ? cJSON_Parse(d) : NULL;
 		if (nd->defs && !cJSON_IsArray(nd->defs)) {
 			cJSON_Delete(nd->defs);
@@ -322,7 +454,10 @@ static void find_unexpected(struct index *x, struct findings *out)
 		name = attrs_get_str(&x->v[i].s->attrs, "gen_ai.tool.name");
 		if (!defs || !name)
 			continue;
+		/* the arguments as exported when whole, else their private shape (live) */
 		args = attrs_get_str(&x->v[i].s->attrs, "gen_ai.tool.call.arguments");
+		if (!args || content_cut(x->v[i].s, "gen_ai.tool.call.arguments"))
+			args = x->v[i].s->tool_args_shape;
 		r = analyze_tool_check(defs, name, args, why, sizeof(why));
 		if (r == TOOL_FITS)
 			continue;
@@ -428,6 +563,7 @@ int analyze_trace(struct tt_span *const *spans, size_t n, const struct analyze_o
 
 	err = aindex__build(&x, spans, n);
 	err = err ?: find_runaway(&x, o, out);
+	err = err ?: find_stale(&x, o, out);
 	if (!err) {
 		find_latency(&x, o, out);
 		find_content_errors(&x, out);

@@ -153,7 +153,7 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 		if (cJSON_IsString(pr))
 			err = prov_in_msg(p, "user", text_parts(pr));
 	}
-	if (!err && p->capture)
+	if (!err) /* the tools offered, always: their private record (prov_tool_def) */
 		err = tool_defs(p, pj_get(rq, "tools"));
 	return err;
 }

@@ -89,6 +89,15 @@ int analyze_trace(struct tt_span *const *spans, size_t n, const struct analyze_o
 void findings_free(struct findings *f);
 
 /*
+ * The handoff on every sub-agent span (an agent span whose parent is a tool span, the call that
+ * started it): tracetree.subagent.objective, the tool call's gen_ai.tool.call.arguments, and
+ * tracetree.subagent.result, what it returned (gen_ai.tool.call.result); both only where that
+ * content was captured, named in tracetree.content.truncated where it was cut. Linear. 0 or
+ * -ENOMEM.
+ */
+int analyze_handoffs(struct tt_span *const *spans, size_t n);
+
+/*
  * Puts each finding on the span it cites as a `tracetree.finding` event (at the span's end)
  * with tracetree.finding.kind and tracetree.finding.summary. 0 or -ENOMEM.
  */

@@ -576,6 +576,54 @@ int analyze_trace(struct tt_span *const *spans, size_t n, const struct analyze_o
 	return err;
 }
 
+/* -- the sub-agent handoff -- */
+
+static int handoff_attr(struct tt_span *a, const struct tt_span *t, const char *from,
+			const char *to, const char **cut, size_t *n_cut)
+{
+	const char *v = attrs_get_str(&t->attrs, from);
+
+	if (!v)
+		return 0;
+	if (content_cut(t, from))
+		cut[(*n_cut)++] = to;
+	return attrs_set_str(&a->attrs, to, v);
+}
+
+int analyze_handoffs(struct tt_span *const *spans, size_t n)
+{
+	const struct attr *old;
+	const char *cut[16];
+	struct tt_span *a, *t;
+	struct index x;
+	size_t i, j, n_cut, n_old;
+	int err;
+
+	err = aindex__build(&x, spans, n);
+	for (i = 0; !err && i < x.n; i++) {
+		if (x.v[i].role != ROLE_AGENT || x.v[i].parent == ANALYZE_NONE ||
+		    x.v[x.v[i].parent].role != ROLE_TOOL)
+			continue;
+		a = x.v[i].s;
+		t = x.v[x.v[i].parent].s;
+		n_cut = 0;
+		old = attrs_get(&a->attrs, "tracetree.content.truncated");
+		for (j = 0; old && old->type == ATTR_STR_ARRAY && j < old->arr.n && j < 14; j++)
+			cut[n_cut++] = old->arr.v[j];
+		n_old = n_cut; /* old may move as attributes are added; its strings do not */
+		err = handoff_attr(a, t, "gen_ai.tool.call.arguments",
+				   "tracetree.subagent.objective", cut, &n_cut);
+		err = err   ?:
+			      handoff_attr(a, t, "gen_ai.tool.call.result",
+					   "tracetree.subagent.result", cut, &n_cut);
+		if (!err && n_cut > n_old)
+			err = attrs_set_str_array(&a->attrs, "tracetree.content.truncated", cut,
+						  n_cut);
+	}
+	aindex__free(&x);
+	return err ? -ENOMEM : 0;
+}
+
 void findings_free(struct findings *f)
 {
 	size_t i;

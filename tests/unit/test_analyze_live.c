@@ -359,3 +359,62 @@ void test_analyze_runaway_stale(void)
 	       "returned the same result again)",
 	       "from gen_ai.tool.call.result");
 }
+
+/* ---- the sub-agent handoff ---- */
+
+/*
+ * Agent 100 starts sub-agent 200 for tool call call_1 (run_subagent, objective args); 200
+ * makes a call of its own and exits 1; the result goes back to 100's model.
+ */
+static void subagent_run(bool capture)
+{
+	static const char args[] = "{\"prompt\":\"Count the files in /nonexistent\"}";
+	static const char res[] = "sub-agent failed (exit 1): no such directory";
+	struct linker_opts o = { .single_trace = true, .host_name = "box" };
+	struct tt_span *tool, *sub, *top;
+	struct genai_call *c;
+	char buf[512];
+	struct lt t;
+
+	o.capture_content = capture;
+	if (!lt_open(&t, &o))
+		return;
+	agent_start(&t);
+	c = call_new(100, 2000, 3000, "gpt-4o");
+	call_ask(c, "call_1", "run_subagent", args);
+	linker__add_call(t.l, c, NULL);
+	ev_spawn(&t, 200, 100, 3100, "/usr/bin/python3", "python3", "agent.py", "--prompt",
+		 "Count the files in /nonexistent", NULL);
+	linker__add_call(t.l, call_new(200, 3200, 3300, "gpt-4o-mini"), NULL);
+	ev_exit(&t, 200, 3100, 3400, 1 << 8);
+	c = call_new(100, 4000, 5000, "gpt-4o");
+	call_answer(c, "call_1", NULL, capture ? res : NULL, false);
+	linker__add_call(t.l, c, NULL);
+	ev_exit(&t, 100, 1000, 6000, 0);
+	if (!LT_NEED(&t, { &tool, "execute_tool run_subagent" },
+		     { &sub, "invoke_agent agent", .arg = "Count the files in /nonexistent" }))
+		goto out;
+	top = nth(&t, "invoke_agent agent", 0);
+	if (top == sub)
+		top = nth(&t, "invoke_agent agent", 1);
+	ASSERT_TRUE(parent_is(sub, tool), "the sub-agent under its tool span");
+	if (capture) {
+		ASSERT_STREQ(sattr(sub, "tracetree.subagent.objective"), args, "objective");
+		ASSERT_STREQ(sattr(sub, "tracetree.subagent.result"), res, "result");
+	} else {
+		ASSERT_TRUE(!sattr(sub, "tracetree.subagent.objective"), "no objective");
+		ASSERT_TRUE(!sattr(sub, "tracetree.subagent.result"), "no result");
+	}
+	ASSERT_STREQ(finding_on(sub, buf, sizeof(buf)),
+		     "subagent_failure|sub-agent invoke_agent agent exited 1", "finding");
+	ASSERT_TRUE(top && top != sub && !sattr(top, "tracetree.subagent.objective"),
+		    "none on the top agent");
+out:
+	lt_free(&t);
+}
+
+void test_analyze_handoff(void)
+{
+	subagent_run(true);
+	subagent_run(false);
+}

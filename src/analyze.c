@@ -77,10 +77,12 @@ static void evidence_span(struct attr_list *e, const char *key, const struct tt_
 
 /* -- runaway_iteration: (run, tool, arguments) repeated -- */
 
+/* A tool call: its run, tool, the hash of its arguments or of its result, start, node. */
 struct call_key {
 	size_t run;
 	const char *name;
-	uint64_t args;
+	uint64_t hash;
+	uint64_t start;
 	size_t node;
 };
 
@@ -100,6 +102,13 @@ uint64_t analyze_result_hash(const char *s)
 	return s && s[strspn(s, " \t\r\n")] ? analyze_args_hash(s) : 0;
 }
 
+/* The same run, tool and hash. */
+static bool call_same(const struct call_key *x, const struct call_key *y)
+{
+	return x->run == y->run && x->hash == y->hash && !strcmp(x->name, y->name);
+}
+
+/* By run, tool, hash, then time. */
 static int call_cmp(const void *a, const void *b)
 {
 	const struct call_key *x = a, *y = b;
@@ -110,8 +119,10 @@ static int call_cmp(const void *a, const void *b)
 	c = strcmp(x->name, y->name);
 	if (c)
 		return c;
-	if (x->args != y->args)
-		return x->args < y->args ? -1 : 1;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
 	return (x->node > y->node) - (x->node < y->node);
 }
 
@@ -131,19 +142,17 @@ static int find_runaway(struct index *x, const struct analyze_opts *o, struct fi
 		if (x->v[i].role != ROLE_TOOL)
 			continue;
 		a = attrs_get_str(&s->attrs, "gen_ai.tool.call.arguments");
-		k[n].args = a ? analyze_args_hash(a) : s->tool_args_hash;
+		k[n].hash = a ? analyze_args_hash(a) : s->tool_args_hash;
 		k[n].name = attrs_get_str(&s->attrs, "gen_ai.tool.name") ?: s->name;
-		if (!k[n].args)
+		if (!k[n].hash)
 			continue; /* arguments unknown: repeats of a name alone prove nothing */
 		k[n].run = x->v[i].run;
+		k[n].start = s->start_ns;
 		k[n++].node = i;
 	}
 	qsort(k, n, sizeof(*k), call_cmp);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && !call_cmp(&(struct call_key){ k[i].run, k[i].name,
-								       k[i].args, k[j].node },
-						   &k[j]);
-		     j++)
+		for (j = i + 1; j < n && call_same(&k[i], &k[j]); j++)
 			;
 		if (j - i < o->runaway_repeats)
 			continue;
@@ -170,34 +179,10 @@ static int find_runaway(struct index *x, const struct analyze_opts *o, struct fi
  * streak; runaway_stale stale calls in a row make the finding.
  */
 
-struct res_key {
-	size_t run;
-	const char *name;
-	uint64_t res;
-	uint64_t start;
-	size_t node;
-};
-
-static int res_cmp(const void *a, const void *b)
-{
-	const struct res_key *x = a, *y = b;
-	int c;
-
-	if (x->run != y->run)
-		return x->run < y->run ? -1 : 1;
-	c = strcmp(x->name, y->name);
-	if (c)
-		return c;
-	if (x->res != y->res)
-		return x->res < y->res ? -1 : 1;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return (x->node > y->node) - (x->node < y->node);
-}
-
+/* By run, then time. */
 static int time_cmp(const void *a, const void *b)
 {
-	const struct res_key *x = a, *y = b;
+	const struct call_key *x = a, *y = b;
 
 	if (x->run != y->run)
 		return x->run < y->run ? -1 : 1;
@@ -207,7 +192,7 @@ static int time_cmp(const void *a, const void *b)
 }
 
 static void stale_finding(struct index *x, const struct analyze_opts *o, struct findings *out,
-			  const struct res_key *first, const struct res_key *last, size_t n)
+			  const struct call_key *first, const struct call_key *last, size_t n)
 {
 	struct finding *f;
 
@@ -226,7 +211,7 @@ static void stale_finding(struct index *x, const struct analyze_opts *o, struct 
 
 static int find_stale(struct index *x, const struct analyze_opts *o, struct findings *out)
 {
-	struct res_key *k;
+	struct call_key *k;
 	bool *stale;
 	size_t i, n = 0, streak = 0;
 	const struct tt_span *s;
@@ -242,25 +227,24 @@ static int find_stale(struct index *x, const struct analyze_opts *o, struct find
 		if (x->v[i].role != ROLE_TOOL)
 			continue;
 		s = x->v[i].s;
-		k[n] = (struct res_key){ x->v[i].run,
-					 attrs_get_str(&s->attrs, "gen_ai.tool.name") ?: s->name,
-					 s->tool_result_hash, s->start_ns, i };
+		k[n] = (struct call_key){ x->v[i].run,
+					  attrs_get_str(&s->attrs, "gen_ai.tool.name") ?: s->name,
+					  s->tool_result_hash, s->start_ns, i };
 		if (attrs_get_str(&s->attrs, "gen_ai.tool.call.result"))
-			k[n].res = analyze_result_hash(
+			k[n].hash = analyze_result_hash(
 				attrs_get_str(&s->attrs, "gen_ai.tool.call.result"));
 		n++;
 	}
 	/* by (run, tool, result, time): all but the first of a group got nothing new */
-	qsort(k, n, sizeof(*k), res_cmp);
+	qsort(k, n, sizeof(*k), call_cmp);
 	for (i = 1; i < n; i++)
-		stale[k[i].node] = k[i].res && k[i].run == k[i - 1].run &&
-				   !strcmp(k[i].name, k[i - 1].name) && k[i].res == k[i - 1].res;
+		stale[k[i].node] = k[i].hash && call_same(&k[i], &k[i - 1]);
 	qsort(k, n, sizeof(*k), time_cmp);
 	for (i = 0; i < n; i++) {
 		if (i && k[i].run != k[i - 1].run)
 			streak = 0;
 		streak = stale[k[i].node] ? streak + 1 : 0;
-		/* reported once per run, at the end of the streak's threshold run of calls */
+		/* at the streak's last call (finding_add keeps one per run) */
 		if (streak >= o->runaway_stale &&
 		    (i + 1 == n || k[i + 1].run != k[i].run || !stale[k[i + 1].node]))
 			stale_finding(x, o, out, &k[i + 1 - streak], &k[i], streak);

@@ -423,7 +423,7 @@ static void find_unexpected(struct index *x, struct findings *out)
 		[TOOL_ARGS_NOT_JSON] = "was called with arguments that are not JSON",
 		[TOOL_ARGS_MISFIT] = "was called with arguments that do not fit its schema",
 	};
-	const char *name, *args;
+	const char *name, *args, *type;
 	enum tool_check r;
 	struct finding *f;
 	char why[128];
@@ -432,6 +432,10 @@ static void find_unexpected(struct index *x, struct findings *out)
 
 	for (i = 0; i < x->n; i++) {
 		if (x->v[i].role != ROLE_TOOL)
+			continue;
+		/* the provider's own tools (web search, code execution) are named by its server */
+		type = attrs_get_str(&x->v[i].s->attrs, "gen_ai.tool.type");
+		if (type && !strcmp(type, "server_tool_use"))
 			continue;
 		l = asking_llm(x, i);
 		defs = l == ANALYZE_NONE ? NULL : analyze_node_defs(&x->v[l]);
@@ -442,6 +446,8 @@ static void find_unexpected(struct index *x, struct findings *out)
 		args = attrs_get_str(&x->v[i].s->attrs, "gen_ai.tool.call.arguments");
 		if (!args || content_cut(x->v[i].s, "gen_ai.tool.call.arguments"))
 			args = x->v[i].s->tool_args_shape;
+		if (type && strcmp(type, "function"))
+			args = NULL; /* a custom tool takes free text, not JSON */
 		r = analyze_tool_check(defs, name, args, why, sizeof(why));
 		if (r == TOOL_FITS)
 			continue;

@@ -418,3 +418,33 @@ void test_analyze_handoff(void)
 	subagent_run(true);
 	subagent_run(false);
 }
+
+/* A custom tool's free text and a provider's server tools are no unexpected call. */
+void test_analyze_unexpected_kinds(void)
+{
+	static const char offer[] = "[{\"name\":\"apply_patch\"},{\"name\":\"code_execution\"}]";
+	struct tt_span *s;
+	struct tr t = { 0 };
+
+	mk(&t, "invoke_agent a", 0, 0, "invoke_agent");
+	s = mk(&t, "chat m", 1, 10, "chat");
+	s->tool_offer = strdup(offer);
+	s = mk(&t, "execute_tool apply_patch", 1, 20, "execute_tool");
+	attrs_set_str(&s->attrs, "gen_ai.tool.name", "apply_patch");
+	attrs_set_str(&s->attrs, "gen_ai.tool.type", "custom");
+	s->tool_args_shape = strdup(""); /* "*** Begin Patch...": not JSON */
+	s = mk(&t, "execute_tool bash_code_execution", 1, 30, "execute_tool");
+	attrs_set_str(&s->attrs, "gen_ai.tool.name", "bash_code_execution");
+	attrs_set_str(&s->attrs, "gen_ai.tool.type", "server_tool_use");
+	expect(&t, "", "custom and server tools");
+	/* the same free text for a function tool is not JSON */
+	mk(&t, "invoke_agent a", 0, 0, "invoke_agent");
+	s = mk(&t, "chat m", 1, 10, "chat");
+	s->tool_offer = strdup(offer);
+	s = mk(&t, "execute_tool apply_patch", 1, 20, "execute_tool");
+	attrs_set_str(&s->attrs, "gen_ai.tool.name", "apply_patch");
+	attrs_set_str(&s->attrs, "gen_ai.tool.type", "function");
+	s->tool_args_shape = strdup("");
+	expect(&t, "unexpected_tool|3|tool apply_patch was called with arguments that are not JSON",
+	       "a function tool");
+}

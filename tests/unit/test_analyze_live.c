@@ -448,3 +448,28 @@ void test_analyze_unexpected_kinds(void)
 	expect(&t, "unexpected_tool|3|tool apply_patch was called with arguments that are not JSON",
 	       "a function tool");
 }
+
+/* A cut objective is named cut on the sub-agent span too. */
+void test_analyze_handoff_cut(void)
+{
+	static const char *const cut[] = { "gen_ai.tool.call.arguments" };
+	struct tt_span *tool, *sub;
+	const struct attr *a;
+	struct tr t = { 0 };
+
+	mk(&t, "invoke_agent a", 0, 0, "invoke_agent");
+	tool = mk(&t, "execute_tool run_subagent", 1, 10, "execute_tool");
+	attrs_set_str(&tool->attrs, "gen_ai.tool.call.arguments", "{\"prompt\":\"do i");
+	attrs_set_str_array(&tool->attrs, "tracetree.content.truncated", cut, 1);
+	sub = mk(&t, "invoke_agent b", 2, 11, "invoke_agent");
+	if (ASSERT_OK(analyze_handoffs(t.v, t.n), "handoffs")) {
+		ASSERT_STREQ(sattr(sub, "tracetree.subagent.objective"), "{\"prompt\":\"do i",
+			     "objective");
+		ASSERT_TRUE(!sattr(sub, "tracetree.subagent.result"), "no result");
+		a = attrs_get(&sub->attrs, "tracetree.content.truncated");
+		if (ASSERT_OK_PTR(a, "truncated") && ASSERT_EQ(a->arr.n, 1, "one"))
+			ASSERT_STREQ(a->arr.v[0], "tracetree.subagent.objective", "named");
+		ASSERT_TRUE(!sattr(t.v[0], "tracetree.subagent.objective"), "not on the top");
+	}
+	tr_free(&t);
+}

@@ -400,7 +400,10 @@ cJSON *analyze_node_defs(struct node *nd)
 	return nd->defs;
 }
 
-/* The LLM call that asked for tool i: its latest sibling ending by the tool's start. */
+/*
+ * The LLM call that asked for tool i: its latest sibling starting before the tool. Not "ending
+ * by": a streamed call's tool starts when its last part arrived, before the response's end.
+ */
 static size_t asking_llm(const struct index *x, size_t i)
 {
 	size_t c, best = ANALYZE_NONE, p = x->v[i].parent;
@@ -408,9 +411,9 @@ static size_t asking_llm(const struct index *x, size_t i)
 	if (p == ANALYZE_NONE)
 		return ANALYZE_NONE;
 	for (c = x->first[p]; c != ANALYZE_NONE; c = x->next[c]) {
-		if (x->v[c].role != ROLE_LLM || x->v[c].s->end_ns > x->v[i].s->start_ns)
+		if (x->v[c].role != ROLE_LLM || x->v[c].s->start_ns >= x->v[i].s->start_ns)
 			continue;
-		if (best == ANALYZE_NONE || x->v[c].s->end_ns > x->v[best].s->end_ns)
+		if (best == ANALYZE_NONE || x->v[c].s->start_ns > x->v[best].s->start_ns)
 			best = c;
 	}
 	return best;

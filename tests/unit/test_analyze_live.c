@@ -169,6 +169,7 @@ static void live_unexpected(const char *name, const char *args, const char *want
 	c = call_new(100, 2000, 3000, "gpt-4o");
 	c->tool_offer = strdup(OFFER);
 	call_ask(c, "call_1", name, args);
+	c->tool_calls[0].ready_ns = 2500; /* streamed: the tool starts before the response ends */
 	linker__add_call(t.l, c, NULL);
 	c = call_new(100, 4000, 5000, "gpt-4o");
 	c->tool_offer = strdup(OFFER);

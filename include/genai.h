@@ -44,6 +44,11 @@ struct genai_tool_result {
 	char *call_id; /* the id of the tool call it answers, NULL if the API has none */
 	char *name;    /* tool name when the API repeats it (Gemini), else NULL */
 	char *content; /* result text or JSON (redacted); only with content capture */
+	/*
+	 * analyze_args_hash of the result text, with or without content capture (never
+	 * exported): runaway_iteration tells a result the run saw before by it. 0: none or empty.
+	 */
+	uint64_t content_hash;
 	bool is_error; /* the request marks the result as an error (Anthropic is_error) */
 	bool cut;      /* content was cut by the cap (gen_ai.tool.call.result truncated) */
 };
@@ -164,6 +169,13 @@ struct genai_call {
 	size_t n_tool_calls;
 	struct genai_tool_result *tool_results; /* sent back by the request, in order */
 	size_t n_tool_results;
+	/*
+	 * The tools the request offered, with or without content capture, kept private (never
+	 * exported: no description, no value): a JSON array of {name, parameters: {properties:
+	 * {key: {type}}, required, additionalProperties}} (analyze_offer_add), NULL when none
+	 * was offered or the offer passed TT_MAX_OFFER_TOOLS / TT_MAX_OFFER_BYTES.
+	 */
+	char *tool_offer;
 
 	/* Errors: error_type set (provider error code/type, else the HTTP status) on failure. */
 	char *error_type;

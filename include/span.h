@@ -112,6 +112,15 @@ struct tt_span {
 	 * linker keeps whether or not content is captured, so findings can tell repeats. 0: none.
 	 */
 	uint64_t tool_args_hash;
+	/*
+	 * Not exported either, for findings without content: a tool span's result as a hash
+	 * (genai_tool_result.content_hash, 0: none) and its arguments' shape (their top-level
+	 * keys with empty values of the same JSON types, analyze_args_shape; "" when they are
+	 * not JSON; NULL unknown); an LLM span's offered tools (genai_call.tool_offer).
+	 */
+	uint64_t tool_result_hash;
+	char *tool_args_shape;
+	char *tool_offer;
 	struct tt_resource *resource; /* a reference owned by the span */
 };
 

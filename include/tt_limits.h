@@ -54,6 +54,11 @@
 #define TT_CONTENT_MAX_DEFAULT	TT_MAX_GENAI_CONTENT	/* --content-max default */
 #define TT_CONTENT_MAX_MIN	64u			/* --content-max at least */
 #define TT_MAX_JSON_DEPTH	512			/* nesting when repairing truncated JSON */
+#define TT_MAX_OFFER_TOOLS	256			/* tools of one request kept privately
+							 * (names and schema keys: unexpected_tool) */
+#define TT_MAX_OFFER_KEYS	64			/* properties or required names of one of them */
+#define TT_MAX_OFFER_BYTES	(64u * 1024)		/* the JSON text of that offer */
+#define TT_MAX_ARGS_SHAPE	4096			/* a tool call's argument shape (keys, types) */
 
 /* Processes and spans. */
 #define TT_MAX_PROCS		65536			/* processes in the user-space tree */

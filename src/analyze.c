@@ -77,10 +77,12 @@ static void evidence_span(struct attr_list *e, const char *key, const struct tt_
 
 /* -- runaway_iteration: (run, tool, arguments) repeated -- */
 
+/* A tool call: its run, tool, the hash of its arguments or of its result, start, node. */
 struct call_key {
 	size_t run;
 	const char *name;
-	uint64_t args;
+	uint64_t hash;
+	uint64_t start;
 	size_t node;
 };
 
@@ -95,6 +97,18 @@ uint64_t analyze_args_hash(const char *s)
 	return h | 1; /* never 0: 0 is "arguments unknown" */
 }
 
+uint64_t analyze_result_hash(const char *s)
+{
+	return s && s[strspn(s, " \t\r\n")] ? analyze_args_hash(s) : 0;
+}
+
+/* The same run, tool and hash. */
+static bool call_same(const struct call_key *x, const struct call_key *y)
+{
+	return x->run == y->run && x->hash == y->hash && !strcmp(x->name, y->name);
+}
+
+/* By run, tool, hash, then time. */
 static int call_cmp(const void *a, const void *b)
 {
 	const struct call_key *x = a, *y = b;
@@ -105,8 +119,10 @@ static int call_cmp(const void *a, const void *b)
 	c = strcmp(x->name, y->name);
 	if (c)
 		return c;
-	if (x->args != y->args)
-		return x->args < y->args ? -1 : 1;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
 	return (x->node > y->node) - (x->node < y->node);
 }
 
@@ -126,19 +142,17 @@ static int find_runaway(struct index *x, const struct analyze_opts *o, struct fi
 		if (x->v[i].role != ROLE_TOOL)
 			continue;
 		a = attrs_get_str(&s->attrs, "gen_ai.tool.call.arguments");
-		k[n].args = a ? analyze_args_hash(a) : s->tool_args_hash;
+		k[n].hash = a ? analyze_args_hash(a) : s->tool_args_hash;
 		k[n].name = attrs_get_str(&s->attrs, "gen_ai.tool.name") ?: s->name;
-		if (!k[n].args)
+		if (!k[n].hash)
 			continue; /* arguments unknown: repeats of a name alone prove nothing */
 		k[n].run = x->v[i].run;
+		k[n].start = s->start_ns;
 		k[n++].node = i;
 	}
 	qsort(k, n, sizeof(*k), call_cmp);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && !call_cmp(&(struct call_key){ k[i].run, k[i].name,
-								       k[i].args, k[j].node },
-						   &k[j]);
-		     j++)
+		for (j = i + 1; j < n && call_same(&k[i], &k[j]); j++)
 			;
 		if (j - i < o->runaway_repeats)
 			continue;
@@ -153,6 +167,89 @@ static int find_runaway(struct index *x, const struct analyze_opts *o, struct fi
 		evidence_span(&f->evidence, "first_span_id", x->v[k[i].node].s);
 		evidence_span(&f->evidence, "last_span_id", x->v[k[j - 1].node].s);
 	}
+	free(k);
+	return 0;
+}
+
+/*
+ * -- runaway_iteration, its second half: tool calls in a row that brought the model nothing
+ * new. A call is stale when its result (known and not blank) is one the run already got from
+ * the same tool, whatever the arguments: the same tool/result pairs coming round again, or a
+ * tool asked differently answering the same. A call with a new or unknown result breaks the
+ * streak; runaway_stale stale calls in a row make the finding.
+ */
+
+/* By run, then time. */
+static int time_cmp(const void *a, const void *b)
+{
+	const struct call_key *x = a, *y = b;
+
+	if (x->run != y->run)
+		return x->run < y->run ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->node > y->node) - (x->node < y->node);
+}
+
+static void stale_finding(struct index *x, const struct analyze_opts *o, struct findings *out,
+			  const struct call_key *first, const struct call_key *last, size_t n)
+{
+	struct finding *f;
+
+	f = finding_add(out, FINDING_RUNAWAY_ITERATION, x->v[first->run].s,
+			"%zu tool calls in a row brought no new result (tool %.64s returned "
+			"the same result again)",
+			n, first->name);
+	if (!f)
+		return;
+	attrs_set_str(&f->evidence, "tool", first->name);
+	attrs_set_int(&f->evidence, "stale_calls", (int64_t)n);
+	attrs_set_int(&f->evidence, "threshold", o->runaway_stale);
+	evidence_span(&f->evidence, "first_span_id", x->v[first->node].s);
+	evidence_span(&f->evidence, "last_span_id", x->v[last->node].s);
+}
+
+static int find_stale(struct index *x, const struct analyze_opts *o, struct findings *out)
+{
+	struct call_key *k;
+	bool *stale;
+	size_t i, n = 0, streak = 0;
+	const struct tt_span *s;
+
+	k = calloc(x->n ? x->n : 1, sizeof(*k));
+	stale = calloc(x->n ? x->n : 1, sizeof(*stale));
+	if (!k || !stale) {
+		free(k);
+		free(stale);
+		return -ENOMEM;
+	}
+	for (i = 0; i < x->n; i++) {
+		if (x->v[i].role != ROLE_TOOL)
+			continue;
+		s = x->v[i].s;
+		k[n] = (struct call_key){ x->v[i].run,
+					  attrs_get_str(&s->attrs, "gen_ai.tool.name") ?: s->name,
+					  s->tool_result_hash, s->start_ns, i };
+		if (attrs_get_str(&s->attrs, "gen_ai.tool.call.result"))
+			k[n].hash = analyze_result_hash(
+				attrs_get_str(&s->attrs, "gen_ai.tool.call.result"));
+		n++;
+	}
+	/* by (run, tool, result, time): all but the first of a group got nothing new */
+	qsort(k, n, sizeof(*k), call_cmp);
+	for (i = 1; i < n; i++)
+		stale[k[i].node] = k[i].hash && call_same(&k[i], &k[i - 1]);
+	qsort(k, n, sizeof(*k), time_cmp);
+	for (i = 0; i < n; i++) {
+		if (i && k[i].run != k[i - 1].run)
+			streak = 0;
+		streak = stale[k[i].node] ? streak + 1 : 0;
+		/* at the streak's last call (finding_add keeps one per run) */
+		if (streak >= o->runaway_stale &&
+		    (i + 1 == n || k[i + 1].run != k[i].run || !stale[k[i + 1].node]))
+			stale_finding(x, o, out, &k[i + 1 - streak], &k[i], streak);
+	}
+	free(stale);
 	free(k);
 	return 0;
 }
@@ -268,13 +365,32 @@ static void find_content_errors(struct index *x, struct findings *out)
 
 /* -- unexpected_tool: a call that does not fit the tools its LLM call offered -- */
 
+/* Whether the content attribute key of s was cut by a cap (tracetree.content.truncated). */
+static bool content_cut(const struct tt_span *s, const char *key)
+{
+	const struct attr *a = attrs_get(&s->attrs, "tracetree.content.truncated");
+	size_t i;
+
+	for (i = 0; a && a->type == ATTR_STR_ARRAY && i < a->arr.n; i++)
+		if (!strcmp(a->arr.v[i], key))
+			return true;
+	return false;
+}
+
+/*
+ * The tools offered: the linker's private offer (live, with or without content), else the
+ * exported definitions unless a cap cut them (a partial list would make offered tools look
+ * unexpected).
+ */
 cJSON *analyze_node_defs(struct node *nd)
 {
 	const char *d;
 
 	if (!nd->defs_read) {
 		nd->defs_read = true;
-		d = attrs_get_str(&nd->s->attrs, "gen_ai.tool.definitions");
+		d = nd->s->tool_offer;
+		if (!d && !content_cut(nd->s, "gen_ai.tool.definitions"))
+			d = attrs_get_str(&nd->s->attrs, "gen_ai.tool.definitions");
 		nd->defs = d ? cJSON_Parse(d) : NULL;
 		if (nd->defs && !cJSON_IsArray(nd->defs)) {
 			cJSON_Delete(nd->defs);
@@ -284,7 +400,10 @@ cJSON *analyze_node_defs(struct node *nd)
 	return nd->defs;
 }
 
-/* The LLM call that asked for tool i: its latest sibling ending by the tool's start. */
+/*
+ * The LLM call that asked for tool i: its latest sibling starting before the tool. Not "ending
+ * by": a streamed call's tool starts when its last part arrived, before the response's end.
+ */
 static size_t asking_llm(const struct index *x, size_t i)
 {
 	size_t c, best = ANALYZE_NONE, p = x->v[i].parent;
@@ -292,9 +411,9 @@ static size_t asking_llm(const struct index *x, size_t i)
 	if (p == ANALYZE_NONE)
 		return ANALYZE_NONE;
 	for (c = x->first[p]; c != ANALYZE_NONE; c = x->next[c]) {
-		if (x->v[c].role != ROLE_LLM || x->v[c].s->end_ns > x->v[i].s->start_ns)
+		if (x->v[c].role != ROLE_LLM || x->v[c].s->start_ns >= x->v[i].s->start_ns)
 			continue;
-		if (best == ANALYZE_NONE || x->v[c].s->end_ns > x->v[best].s->end_ns)
+		if (best == ANALYZE_NONE || x->v[c].s->start_ns > x->v[best].s->start_ns)
 			best = c;
 	}
 	return best;
@@ -307,7 +426,7 @@ static void find_unexpected(struct index *x, struct findings *out)
 		[TOOL_ARGS_NOT_JSON] = "was called with arguments that are not JSON",
 		[TOOL_ARGS_MISFIT] = "was called with arguments that do not fit its schema",
 	};
-	const char *name, *args;
+	const char *name, *args, *type;
 	enum tool_check r;
 	struct finding *f;
 	char why[128];
@@ -317,12 +436,21 @@ static void find_unexpected(struct index *x, struct findings *out)
 	for (i = 0; i < x->n; i++) {
 		if (x->v[i].role != ROLE_TOOL)
 			continue;
+		/* the provider's own tools (web search, code execution) are named by its server */
+		type = attrs_get_str(&x->v[i].s->attrs, "gen_ai.tool.type");
+		if (type && !strcmp(type, "server_tool_use"))
+			continue;
 		l = asking_llm(x, i);
 		defs = l == ANALYZE_NONE ? NULL : analyze_node_defs(&x->v[l]);
 		name = attrs_get_str(&x->v[i].s->attrs, "gen_ai.tool.name");
 		if (!defs || !name)
 			continue;
+		/* the arguments as exported when whole, else their private shape (live) */
 		args = attrs_get_str(&x->v[i].s->attrs, "gen_ai.tool.call.arguments");
+		if (!args || content_cut(x->v[i].s, "gen_ai.tool.call.arguments"))
+			args = x->v[i].s->tool_args_shape;
+		if (type && strcmp(type, "function"))
+			args = NULL; /* a custom tool takes free text, not JSON */
 		r = analyze_tool_check(defs, name, args, why, sizeof(why));
 		if (r == TOOL_FITS)
 			continue;
@@ -428,6 +556,7 @@ int analyze_trace(struct tt_span *const *spans, size_t n, const struct analyze_o
 
 	err = aindex__build(&x, spans, n);
 	err = err ?: find_runaway(&x, o, out);
+	err = err ?: find_stale(&x, o, out);
 	if (!err) {
 		find_latency(&x, o, out);
 		find_content_errors(&x, out);
@@ -438,6 +567,54 @@ int analyze_trace(struct tt_span *const *spans, size_t n, const struct analyze_o
 		find_subagent(&x, out);
 	aindex__free(&x);
 	return err;
+}
+
+/* -- the sub-agent handoff -- */
+
+static int handoff_attr(struct tt_span *a, const struct tt_span *t, const char *from,
+			const char *to, const char **cut, size_t *n_cut)
+{
+	const char *v = attrs_get_str(&t->attrs, from);
+
+	if (!v)
+		return 0;
+	if (content_cut(t, from))
+		cut[(*n_cut)++] = to;
+	return attrs_set_str(&a->attrs, to, v);
+}
+
+int analyze_handoffs(struct tt_span *const *spans, size_t n)
+{
+	const struct attr *old;
+	const char *cut[16];
+	struct tt_span *a, *t;
+	struct index x;
+	size_t i, j, n_cut, n_old;
+	int err;
+
+	err = aindex__build(&x, spans, n);
+	for (i = 0; !err && i < x.n; i++) {
+		if (x.v[i].role != ROLE_AGENT || x.v[i].parent == ANALYZE_NONE ||
+		    x.v[x.v[i].parent].role != ROLE_TOOL)
+			continue;
+		a = x.v[i].s;
+		t = x.v[x.v[i].parent].s;
+		n_cut = 0;
+		old = attrs_get(&a->attrs, "tracetree.content.truncated");
+		for (j = 0; old && old->type == ATTR_STR_ARRAY && j < old->arr.n && j < 14; j++)
+			cut[n_cut++] = old->arr.v[j];
+		n_old = n_cut; /* old may move as attributes are added; its strings do not */
+		err = handoff_attr(a, t, "gen_ai.tool.call.arguments",
+				   "tracetree.subagent.objective", cut, &n_cut);
+		err = err   ?:
+			      handoff_attr(a, t, "gen_ai.tool.call.result",
+					   "tracetree.subagent.result", cut, &n_cut);
+		if (!err && n_cut > n_old)
+			err = attrs_set_str_array(&a->attrs, "tracetree.content.truncated", cut,
+						  n_cut);
+	}
+	aindex__free(&x);
+	return err ? -ENOMEM : 0;
 }
 
 void findings_free(struct findings *f)

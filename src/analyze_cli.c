@@ -17,8 +17,8 @@
 
 static const char usage[] =
 	"usage: tracetree-bpf analyze TRACE.jsonl [--format text|json] [--baseline B.jsonl]\n"
-	"       [--runaway-repeats N] [--latency-share PCT] [--latency-ratio X]\n"
-	"       [--latency-min-ms MS] [--retry-errors N]\n"
+	"       [--runaway-repeats N] [--runaway-stale N] [--latency-share PCT]\n"
+	"       [--latency-ratio X] [--latency-min-ms MS] [--retry-errors N]\n"
 	"Reads OTLP JSON Lines (ours or any tracer's following the GenAI conventions) and prints\n"
 	"the findings of every trace. text (default): findings per trace and per run the tool\n"
 	"selection table (offered vs called), tokens per model and the critical path. json: one\n"
@@ -27,6 +27,7 @@ static const char usage[] =
 	"--baseline B.jsonl compares TRACE (a) with B (another run of the same task): tool\n"
 	"sequence, tokens per model, durations.\n"
 	"Thresholds (defaults): --runaway-repeats 5 (same tool, same arguments, one run),\n"
+	"--runaway-stale 6 (tool calls in a row whose result the run got from that tool before),\n"
 	"--latency-share 50 and --latency-ratio 3 and --latency-min-ms 1000 (one tool/process/\n"
 	"HTTP span's share of its run, times its siblings' longest, least duration),\n"
 	"--retry-errors 3 (LLM errors 429/5xx/overloaded in one run).\n"
@@ -408,6 +409,7 @@ static int parse_opts(int argc, char **argv, struct analyze_opts *o, bool *json,
 		{ "format", required_argument, NULL, 'f' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "runaway-repeats", required_argument, NULL, 'r' },
+		{ "runaway-stale", required_argument, NULL, 'S' },
 		{ "latency-share", required_argument, NULL, 's' },
 		{ "latency-ratio", required_argument, NULL, 'x' },
 		{ "latency-min-ms", required_argument, NULL, 'm' },
@@ -430,6 +432,10 @@ static int parse_opts(int argc, char **argv, struct analyze_opts *o, bool *json,
 		case 'r':
 			err = opt_uint(optarg, 1000000, &o->runaway_repeats);
 			err = err ?: (o->runaway_repeats < 2 ? -EINVAL : 0);
+			break;
+		case 'S':
+			err = opt_uint(optarg, 1000000, &o->runaway_stale);
+			err = err ?: (!o->runaway_stale ? -EINVAL : 0);
 			break;
 		case 's':
 			err = opt_uint(optarg, 100, &o->latency_share);

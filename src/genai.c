@@ -42,5 +42,6 @@ void genai_call__free(struct genai_call *c)
 	free(c->output_messages);
 	free(c->system_instructions);
 	free(c->tool_definitions);
+	free(c->tool_offer);
 	free(c);
 }

@@ -441,6 +441,8 @@ int linker__add_call(struct linker *l, struct genai_call *c, const char *tracepa
 		s->start_ns = c->start_ns;
 		s->end_ns = c->end_ns;
 		linker_call_attrs(s, c);
+		s->tool_offer = c->tool_offer; /* private: for the unexpected_tool check */
+		c->tool_offer = NULL;
 		linker_call_where(&w, c);
 		/* of the connection that carried it (of lp's, the process that made it) */
 		if (ltls_net_attrs(s, lp, &w))

@@ -72,6 +72,7 @@ struct ltool {
 	const char *type;
 	char *arguments;    /* only with capture_content */
 	uint64_t args_hash; /* analyze_args_hash of the arguments, always (never exported) */
+	char *args_shape;   /* analyze_args_shape of them, always (never exported) */
 	char **values;	    /* argument strings, to match processes and URLs */
 	size_t n_values;
 	uint64_t start_ns, end_ns;

@@ -24,6 +24,7 @@ void ltool_free(struct linker *l, struct ltool *t)
 	free(t->call_id);
 	free(t->name);
 	free(t->arguments);
+	free(t->args_shape);
 	free(t);
 }
 
@@ -48,6 +49,7 @@ int ltool_open(struct linker *l, struct lproc *lp, const struct genai_tool_call 
 	if (l->o.capture_content && tc->arguments)
 		t->arguments = strdup(tc->arguments);
 	t->args_hash = analyze_args_hash(tc->arguments);
+	t->args_shape = analyze_args_shape(tc->arguments); /* NULL: unknown, checks skip it */
 	n = linker_json_strings(tc->arguments, vals, TT_MAX_TOOL_VALUES);
 	t->values = calloc(n ? n : 1, sizeof(*t->values));
 	if (t->values)
@@ -138,7 +140,11 @@ static void tool_close(struct linker *l, struct lproc *lp, struct ltool *t, uint
 		err |= linker_content_attr(&s->attrs, "gen_ai.tool.call.result", r->content,
 					   linker_content_max(l), r->cut, &cut);
 	err |= linker_content_cut_attr(&s->attrs, &cut);
-	s->tool_args_hash = t->args_hash; /* findings tell repeats by it; not exported */
+	/* findings without content: repeats, results seen before, the schema; not exported */
+	s->tool_args_hash = t->args_hash;
+	s->tool_args_shape = t->args_shape;
+	t->args_shape = NULL;
+	s->tool_result_hash = r ? r->content_hash : 0;
 	if (r)
 		tool_status(s, r);
 	if (how == TOOL_END_EXIT)

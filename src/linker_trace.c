@@ -45,7 +45,8 @@ static void sink_span(struct linker *l, struct ltrace *t, struct tt_span *s)
 
 /*
  * Findings on the spans a trace held until it was final (all of it, unless it adopted a
- * traceparent while running): events on the cited spans before they reach the exporters.
+ * traceparent while running): events on the cited spans before they reach the exporters; and
+ * the handoff on each sub-agent span (its tool span's result comes after the sub-agent ended).
  */
 static void trace_findings(struct linker *l, struct ltrace *t)
 {
@@ -54,6 +55,8 @@ static void trace_findings(struct linker *l, struct ltrace *t)
 
 	if (t->dropped || !t->n_held)
 		return;
+	if (analyze_handoffs(t->held, t->n_held))
+		tt_debug("linker: no memory for the sub-agent handoffs of a trace\n");
 	if (analyze_trace(t->held, t->n_held, &o, &f) || findings_attach(&f))
 		tt_debug("linker: no memory for the findings of a trace\n");
 	findings_free(&f);

@@ -73,7 +73,7 @@ static int tool_results(struct prov_ctx *p, const cJSON *m)
 
 static int system_and_tools(struct prov_ctx *p, const cJSON *rq)
 {
-	const cJSON *sys = pj_get(rq, "system"), *e;
+	const cJSON *sys = p->capture ? pj_get(rq, "system") : NULL, *e;
 	int err = 0;
 
 	if (cJSON_IsString(sys))
@@ -104,7 +104,7 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 	err = err ?: prov_set_stop(p, pj_get(rq, "stop_sequences"));
 	err = err ?: prov_set_str(&c->service_tier, pj_str(rq, "service_tier"));
 	err = err ?: prov_history(p, pj_get(rq, "messages"), "assistant", tool_results, message);
-	if (!err && p->capture)
+	if (!err) /* the tools offered, always: their private record (prov_tool_def) */
 		err = system_and_tools(p, rq);
 	return err;
 }

@@ -76,10 +76,10 @@ static int converse_results(struct prov_ctx *p, const cJSON *m)
 
 static int converse_defs(struct prov_ctx *p, const cJSON *rq)
 {
-	const cJSON *e, *spec;
+	const cJSON *sys = p->capture ? pj_get(rq, "system") : NULL, *e, *spec;
 	int err = 0;
 
-	cJSON_ArrayForEach(e, pj_get(rq, "system"))
+	cJSON_ArrayForEach(e, sys)
 		err = err ?: prov_sys_text(p, pj_str(e, "text"));
 	cJSON_ArrayForEach(e, pj_path(rq, "toolConfig", "tools", NULL)) {
 		spec = pj_get(e, "toolSpec");
@@ -107,7 +107,7 @@ static int converse_request(struct prov_ctx *p, const cJSON *rq)
 	err = err   ?:
 		      prov_history(p, pj_get(rq, "messages"), "assistant", converse_results,
 				   converse_message);
-	if (!err && p->capture)
+	if (!err) /* the tools offered, always: their private record (prov_tool_def) */
 		err = converse_defs(p, rq);
 	return err;
 }

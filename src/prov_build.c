@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze.h"
 #include "log.h"
 #include "prov_internal.h"
 #include "redact.h"
@@ -149,6 +150,29 @@ static char *content_text(struct prov_ctx *p, const cJSON *v, bool *cut)
 	return red;
 }
 
+/*
+ * r->content_hash: of the text exported (r->content) when content is captured, so that analyze
+ * on the file finds what the live check found; else of the text as it came (never exported).
+ * An empty result hashes to 0: it tells nothing new or old.
+ */
+static int result_hash(struct genai_tool_result *r, const cJSON *content)
+{
+	char *s = NULL;
+	const char *t;
+
+	if (r->content)
+		t = r->content;
+	else if (cJSON_IsString(content))
+		t = content->valuestring;
+	else if (content && !cJSON_IsNull(content) && !(s = cJSON_PrintUnformatted(content)))
+		return -ENOMEM;
+	else
+		t = s;
+	r->content_hash = analyze_result_hash(t);
+	free(s);
+	return 0;
+}
+
 int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *name,
 			 const cJSON *content, bool is_error)
 {
@@ -170,7 +194,7 @@ int prov_add_tool_result(struct prov_ctx *p, const char *call_id, const char *na
 		if (!r->content)
 			return -ENOMEM;
 	}
-	return 0;
+	return result_hash(r, content);
 }
 
 void prov_mark_chunk(struct prov_ctx *p, const struct http_event *ev)
@@ -527,6 +551,13 @@ int prov_finish(struct prov_ctx *p)
 
 	err = finish_tool_calls(p);
 	err = err ?: finish_reasons(p);
+	if (!err && p->offer && !p->offer_cut) {
+		c->tool_offer = cJSON_PrintUnformatted(p->offer);
+		if (c->tool_offer && strlen(c->tool_offer) > TT_MAX_OFFER_BYTES) {
+			free(c->tool_offer); /* a partial list would make offered tools unknown */
+			c->tool_offer = NULL;
+		}
+	}
 	if (err || !p->capture)
 		return err;
 	c->input_messages = content_json(p, p->in_msgs, GENAI_CUT_INPUT);
@@ -628,11 +659,27 @@ int prov_sys_text(struct prov_ctx *p, const char *text)
 	return text ? add_to(&p->sys, prov_part_text("text", text)) : 0;
 }
 
+/* The tool's entry in the private offer; past a cap, or short of memory, the offer is void. */
+static void offer_add(struct prov_ctx *p, const char *name, const cJSON *params)
+{
+	if (p->offer_cut)
+		return;
+	if (!p->offer)
+		p->offer = cJSON_CreateArray();
+	if (!p->offer || cJSON_GetArraySize(p->offer) >= TT_MAX_OFFER_TOOLS ||
+	    analyze_offer_add(p->offer, name, params))
+		p->offer_cut = true;
+}
+
 int prov_tool_def(struct prov_ctx *p, const char *type, const char *name, const char *desc,
 		  const cJSON *params)
 {
-	cJSON *d = cJSON_CreateObject();
+	cJSON *d;
 
+	offer_add(p, name, params);
+	if (!p->capture)
+		return 0;
+	d = cJSON_CreateObject();
 	if (!d)
 		return -ENOMEM;
 	cJSON_AddStringToObject(d, "type", type ? type : "function");

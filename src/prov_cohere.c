@@ -62,8 +62,6 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 		      prov_history(p, pj_get(rq, "messages"), "assistant", message_result,
 				   message_in);
 	cJSON_ArrayForEach(t, pj_get(rq, "tools")) {
-		if (!p->capture)
-			break;
 		fn = pj_get(t, "function");
 		err = err   ?:
 			      prov_tool_def(p, pj_str(t, "type"), pj_str(fn, "name"),

@@ -84,6 +84,8 @@ static int system_and_tools(struct prov_ctx *p, const cJSON *rq)
 	const cJSON *e, *t, *d;
 	int err = 0;
 
+	if (!p->capture)
+		si = NULL;
 	if (cJSON_IsString(si))
 		err = prov_sys_text(p, si->valuestring);
 	cJSON_ArrayForEach(e, pj_get(si, "parts"))
@@ -124,7 +126,7 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 		      prov_set_str(&c->reasoning_level,
 				   pj_str(pj_get(g, "thinkingConfig"), "thinkingLevel"));
 	err = err ?: prov_history(p, pj_get(rq, "contents"), "model", function_responses, content);
-	if (!err && p->capture)
+	if (!err) /* the tools offered, always: their private record (prov_tool_def) */
 		err = system_and_tools(p, rq);
 	return err;
 }

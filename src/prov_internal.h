@@ -95,6 +95,8 @@ struct prov_ctx {
 	cJSON *in_msgs;	  /* conventions input messages (capture only) */
 	cJSON *sys;	  /* system instruction parts (capture only) */
 	cJSON *tool_defs; /* tool definitions (capture only) */
+	cJSON *offer;	  /* the tools offered, private (genai_call.tool_offer), always */
+	bool offer_cut;	  /* past TT_MAX_OFFER_TOOLS or out of memory: no offer at all */
 	/* Events of a streaming body that arrived as a plain body (see prov_events()). */
 	struct http_message own;
 	size_t alloc_own; /* room of own.events */
@@ -251,6 +253,10 @@ cJSON *prov_part_tool_call_json(const char *id, const char *name, const cJSON *a
 cJSON *prov_part_tool_response(const char *id, const cJSON *response);
 int prov_in_msg(struct prov_ctx *p, const char *role, cJSON *parts);
 int prov_sys_text(struct prov_ctx *p, const char *text);
+/*
+ * A tool the request offers, with or without capture: its definition (capture) and its entry
+ * in the private offer (genai_call.tool_offer).
+ */
 int prov_tool_def(struct prov_ctx *p, const char *type, const char *name, const char *desc,
 		  const cJSON *params);
 

@@ -64,7 +64,7 @@ static int prompt_and_tools(struct prov_ctx *p, const cJSON *rq)
 	const cJSON *t, *fn;
 	int err = 0;
 
-	if (!is_chat(p)) {
+	if (p->capture && !is_chat(p)) {
 		err = prov_sys_text(p, pj_str(rq, "system"));
 		if (!err && pj_str(rq, "prompt")) {
 			cJSON *parts = cJSON_CreateArray();
@@ -104,7 +104,7 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 		err = prov_set_str(&c->reasoning_level, think->valuestring);
 	if (!err && is_chat(p))
 		err = prov_history(p, pj_get(rq, "messages"), "assistant", tool_result, message);
-	if (!err && p->capture)
+	if (!err) /* the tools offered, always: their private record (prov_tool_def) */
 		err = prompt_and_tools(p, rq);
 	return err;
 }

@@ -96,6 +96,17 @@ static int chat_result(struct prov_ctx *p, const cJSON *msg)
 				    pj_get(msg, "content"), false);
 }
 
+/*
+ * A built-in tool's name: its type, but "computer" for every version of the computer tool, the
+ * name its calls (computer_call) get.
+ */
+static const char *builtin_name(const cJSON *t)
+{
+	const char *type = pj_str(t, "type");
+
+	return type && !strncmp(type, "computer", 8) ? "computer" : type;
+}
+
 static int tool_defs(struct prov_ctx *p, const cJSON *tools)
 {
 	const cJSON *t, *fn;
@@ -104,7 +115,7 @@ static int tool_defs(struct prov_ctx *p, const cJSON *tools)
 	cJSON_ArrayForEach(t, tools) {
 		fn = pj_get(t, "function");
 		fn = fn ? fn : t; /* Chat nests under "function", Responses does not */
-		err = prov_tool_def(p, pj_str(t, "type"), pj_str(fn, "name") ?: pj_str(t, "type"),
+		err = prov_tool_def(p, pj_str(t, "type"), pj_str(fn, "name") ?: builtin_name(t),
 				    pj_str(fn, "description"), pj_get(fn, "parameters"));
 		if (err)
 			return err;
@@ -153,7 +164,7 @@ static int parse_request(struct prov_ctx *p, const cJSON *rq)
 		if (cJSON_IsString(pr))
 			err = prov_in_msg(p, "user", text_parts(pr));
 	}
-	if (!err && p->capture)
+	if (!err) /* the tools offered, always: their private record (prov_tool_def) */
 		err = tool_defs(p, pj_get(rq, "tools"));
 	return err;
 }

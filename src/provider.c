@@ -518,6 +518,7 @@ static void ctx_free(struct prov_ctx *p)
 	cJSON_Delete(p->in_msgs);
 	cJSON_Delete(p->sys);
 	cJSON_Delete(p->tool_defs);
+	cJSON_Delete(p->offer);
 }
 
 static int call_init(struct genai_call *c, const struct http_exchange *x,

@@ -257,6 +257,8 @@ void span__free(struct tt_span *s)
 		attrs_free(&s->events[i].attrs);
 	}
 	free(s->events);
+	free(s->tool_args_shape);
+	free(s->tool_offer);
 	resource__put(s->resource);
 	free(s);
 }

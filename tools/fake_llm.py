@@ -524,7 +524,8 @@ def make_plan(server, conv, endpoint, base_url):
     conv.analyze()
     script = server.script
     offered = set(conv.tools)
-    steps = [s for s in script["steps"] if not s.get("only_if_tool") or s["only_if_tool"] in offered]
+    steps = [s for s in script["steps"] if (not s.get("only_if_tool") or s["only_if_tool"] in offered)
+             and (not s.get("unless_tool") or s["unless_tool"] not in offered)]
     r = conv.rounds
     step = steps[r] if r < len(steps) else None
     p = Plan()

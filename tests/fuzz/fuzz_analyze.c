@@ -18,16 +18,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* a low threshold reaches every kind's report path on small inputs */
 	o.runaway_repeats = 2;
+	o.runaway_stale = 1;
 	o.retry_errors = 1;
 	o.latency_min_ms = 0;
 	trace_model__read_buf(&m, (const char *)data, size, err, sizeof(err));
 	if (trace_model__group(&m))
 		goto out;
+	/* the live path's private record: argument shapes, the offer as the definitions */
+	for (i = 0; i < m.n; i++) {
+		const char *a = attrs_get_str(&m.spans[i]->attrs, "gen_ai.tool.call.arguments");
+		const char *d = attrs_get_str(&m.spans[i]->attrs, "gen_ai.tool.definitions");
+
+		m.spans[i]->tool_args_shape = analyze_args_shape(a);
+		m.spans[i]->tool_offer = d && i % 2 ? strdup(d) : NULL;
+	}
 	for (i = 0; i < m.n; i = end) {
 		end = trace_model_trace_end(&m, i);
 		if (end <= i || end > m.n)
 			__builtin_trap();
-		if (analyze_trace(m.spans + i, end - i, &o, &f))
+		if (analyze_handoffs(m.spans + i, end - i) ||
+		    analyze_trace(m.spans + i, end - i, &o, &f))
 			break;
 	}
 	for (k = 0; k < f.n; k++) {

@@ -33,6 +33,7 @@ aead_bind:1
 body_reader:1
 capfile:1
 cgroup:1
+select:1
 chunked:1
 cli:1
 coding:1

@@ -128,6 +128,7 @@ main:5
 metrics_src:5
 prober:5
 prober_work:5
+podlabels:5
 procid:5
 procscan:5
 targets:5

@@ -31,9 +31,9 @@ static inline int pt_feed(const struct tt_data *rec, size_t size, void *ctx)
 	return 0;
 }
 
-/* pid (parent ppid) exec'd path with args (NUL-separated, args_len bytes) at ts. */
-static inline void pt_exec(struct pipeline *p, uint32_t pid, uint32_t ppid, uint64_t ts,
-			   const char *path, const char *args, size_t args_len)
+/* pid (started at start by a fork of ppid) exec'd path with args (NUL-separated) at ts. */
+static inline void pt_exec_at(struct pipeline *p, uint32_t pid, uint32_t ppid, uint64_t start,
+			      uint64_t ts, const char *path, const char *args, size_t args_len)
 {
 	static struct tt_exec e;
 
@@ -42,12 +42,19 @@ static inline void pt_exec(struct pipeline *p, uint32_t pid, uint32_t ppid, uint
 		.type = TT_REC_EXEC, .size = sizeof(e), .pid = pid, .tid = pid, .ts_ns = ts
 	};
 	e.ppid = ppid;
-	e.start_ns = ts;
+	e.start_ns = start;
 	e.path_len = strlen(path);
 	memcpy(e.path, path, e.path_len);
 	e.args_len = e.args_full = args_len;
 	memcpy(e.args, args, args_len);
 	pipeline__record(p, &e, sizeof(e));
+}
+
+/* pid (parent ppid) exec'd path with args (NUL-separated, args_len bytes) at ts. */
+static inline void pt_exec(struct pipeline *p, uint32_t pid, uint32_t ppid, uint64_t ts,
+			   const char *path, const char *args, size_t args_len)
+{
+	pt_exec_at(p, pid, ppid, ts, ts, path, args, args_len);
 }
 
 /* pid (started at start, parent ppid) exited at ts. */

@@ -78,25 +78,6 @@ static void ps_fork(struct ps *s, uint32_t pid, uint32_t ppid, uint64_t ts)
 	pipeline__record(s->p, &f, sizeof(f));
 }
 
-/* pid (started at start by ppid's fork) exec'd path at ts. */
-static void ps_exec(struct ps *s, uint32_t pid, uint32_t ppid, uint64_t start, uint64_t ts,
-		    const char *path, const char *args, size_t args_len)
-{
-	static struct tt_exec e;
-
-	memset(&e, 0, sizeof(e));
-	e.h = (struct tt_hdr){
-		.type = TT_REC_EXEC, .size = sizeof(e), .pid = pid, .tid = pid, .ts_ns = ts
-	};
-	e.ppid = ppid;
-	e.start_ns = start;
-	e.path_len = (uint16_t)strlen(path);
-	memcpy(e.path, path, e.path_len);
-	e.args_len = e.args_full = (uint16_t)args_len;
-	memcpy(e.args, args, args_len);
-	pipeline__record(s->p, &e, sizeof(e));
-}
-
 /* Where pid runs: namespace ns, container cid (k8s name ctr). */
 static void ps_ident(struct ps *s, uint32_t pid, uint64_t ts, const char *ns, const char *cid,
 		     const char *ctr)
@@ -170,22 +151,22 @@ static void ps_run(struct ps *s, bool idents)
 	static const char py[] = "python3\0agent.py", sh[] = "bash", ls[] = "ls\0/tmp",
 			  curl[] = "curl\0https://api.openai.com";
 
-	ps_exec(s, 10, 1, 1000, 1000, "/usr/bin/bash", sh, sizeof(sh));
+	pt_exec_at(s->p, 10, 1, 1000, 1000, "/usr/bin/bash", sh, sizeof(sh));
 	if (idents)
 		ps_ident(s, 10, 1000, "", "", "");
 	ps_fork(s, 11, 10, 1100);
-	ps_exec(s, 11, 10, 1100, 1200, "/usr/bin/python3", py, sizeof(py));
+	pt_exec_at(s->p, 11, 10, 1100, 1200, "/usr/bin/python3", py, sizeof(py));
 	if (idents)
 		ps_ident(s, 11, 1100, "agents", "c-app", "app");
 	ps_llm(s, 11, 2000, 2100);
 	ps_fork(s, 12, 11, 2200);
-	ps_exec(s, 12, 11, 2200, 2300, "/usr/bin/ls", ls, sizeof(ls));
+	pt_exec_at(s->p, 12, 11, 2200, 2300, "/usr/bin/ls", ls, sizeof(ls));
 	if (idents)
 		ps_ident(s, 12, 2200, "agents", "c-app", "app");
 	pt_exit(s->p, 12, 11, 2200, 2400);
 	ps_llm(s, 11, 2500, 2600);
 	ps_fork(s, 20, 10, 3000);
-	ps_exec(s, 20, 10, 3000, 3100, "/usr/bin/curl", curl, sizeof(curl));
+	pt_exec_at(s->p, 20, 10, 3000, 3100, "/usr/bin/curl", curl, sizeof(curl));
 	if (idents)
 		ps_ident(s, 20, 3000, "ci", "c-ci", "runner");
 	ps_llm(s, 20, 3200, 3300);

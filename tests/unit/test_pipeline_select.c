@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capture_test.h"
 #include "linker_test.h"
 #include "pipeline.h"
 #include "pipeline_test.h"
@@ -295,4 +296,38 @@ void test_pipeline_select_existing(void)
 	ps_close(&s, &st);
 	ASSERT_EQ(st.llm_calls, 1, "the agent's call");
 	ASSERT_EQ(st.unselected_procs, 1, "the shell");
+}
+
+/* A recorded capture (curl's keep-alive OpenAI calls) replayed as `replay --select` does. */
+void test_pipeline_select_capture(void)
+{
+	static const struct {
+		const char *expr;
+		size_t spans; /* invoke_agent curl, two chats, a tool */
+	} cases[] = { { "exe=*/curl", 4 },
+		      { "exe=*/node", 0 },
+		      { "exe=/usr/bin/cur?", 4 },
+		      { "namespace=default", 0 } };
+	char path[512], err[128];
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/captures/curl_openai_keepalive.ttcap", test__fixtures());
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *one[1] = { cases[i].expr };
+		struct pipeline_opts po = { .span_sink = lt_sink };
+		struct selection *sel = selection__new(one, 1, err, sizeof(err));
+		struct lt t = { 0 };
+
+		test__start_subtest(cases[i].expr);
+		if (!ASSERT_OK_PTR(sel, err))
+			continue;
+		po.span_ctx = &t;
+		po.select = sel;
+		cap_replay(path, &po);
+		ASSERT_EQ(t.total, cases[i].spans, cases[i].expr);
+		if (cases[i].spans)
+			ASSERT_OK_PTR(find(&t, "invoke_agent curl"), "the agent");
+		selection__free(sel);
+		lt_free(&t);
+	}
 }

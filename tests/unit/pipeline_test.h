@@ -7,6 +7,7 @@
 #define TT_PIPELINE_TEST_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pipeline.h"
@@ -23,6 +24,19 @@
 	"\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1," \
 	"\"total_tokens\":6}}"
 #define PT_RESP_OK "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+/* The HTTP/1.1 request and response of one OpenAI chat call (PT_LLM_*_BODY). */
+static inline void pt_llm_messages(char *req, size_t req_size, char *resp, size_t resp_size)
+{
+	snprintf(req, req_size,
+		 "POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n"
+		 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(PT_LLM_REQ_BODY), PT_LLM_REQ_BODY);
+	snprintf(resp, resp_size,
+		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 strlen(PT_LLM_RESP_BODY), PT_LLM_RESP_BODY);
+}
 
 /* A test__split_feed() callback: the record to the pipeline ctx. */
 static inline int pt_feed(const struct tt_data *rec, size_t size, void *ctx)

@@ -125,21 +125,14 @@ static void ps_llm(struct ps *s, uint32_t pid, uint64_t t0, uint64_t t1)
 		.lport = 40000,
 		.rport = 8443
 	};
-	char m[1024];
+	char req[1024], resp[1024];
 
 	r.raddr[0] = 127;
 	r.raddr[3] = 1;
 	pipeline__record(s->p, &r, sizeof(r));
-	snprintf(m, sizeof(m),
-		 "POST /v1/chat/completions HTTP/1.1\r\nHost: api.openai.com\r\n"
-		 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-		 strlen(PT_LLM_REQ_BODY), PT_LLM_REQ_BODY);
-	ps_io(s, pid, TT_DIR_WRITE, t0, m);
-	snprintf(m, sizeof(m),
-		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-		 "Content-Length: %zu\r\n\r\n%s",
-		 strlen(PT_LLM_RESP_BODY), PT_LLM_RESP_BODY);
-	ps_io(s, pid, TT_DIR_READ, t1, m);
+	pt_llm_messages(req, sizeof(req), resp, sizeof(resp));
+	ps_io(s, pid, TT_DIR_WRITE, t0, req);
+	ps_io(s, pid, TT_DIR_READ, t1, resp);
 }
 
 /*

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "select.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -66,9 +68,12 @@ struct tt_opts {
 	/* privileges and trust */
 	const char *user;	/* -u USER: COMMAND runs as USER (name or #uid) */
 	bool trust_traceparent; /* --all: adopt traceparent headers (as -- COMMAND and -p do) */
-	const char *otlp_ca;	/* --otlp-ca FILE: CA bundle for the collector */
-	const char *otlp_cert;	/* --otlp-cert FILE: client certificate (mTLS) */
-	const char *otlp_key;	/* --otlp-key FILE: its key */
+	const char *
+		select[SELECT_MAX_EXPRS]; /* --select EXPR (--all, replay), checked by select_check */
+	int n_select;
+	const char *otlp_ca;   /* --otlp-ca FILE: CA bundle for the collector */
+	const char *otlp_cert; /* --otlp-cert FILE: client certificate (mTLS) */
+	const char *otlp_key;  /* --otlp-key FILE: its key */
 	/* operability */
 	const char *health_addr; /* --health-addr HOST:PORT: /healthz and /metrics */
 	bool log_json;		 /* --log-format json */

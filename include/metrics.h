@@ -54,6 +54,7 @@ struct tt_metrics {
 	uint64_t inspect_dropped; /* its queue was full */
 	uint64_t held;		  /* processes held at exec */
 	uint64_t hold_timeouts;	  /* continued at the deadline, not probed yet */
+	uint64_t unselected;	  /* records of processes --select leaves out */
 	/* gauges */
 	uint64_t procs;	      /* processes in the linker's table */
 	uint64_t conns_open;  /* connections being reassembled */

@@ -10,6 +10,7 @@
 #include "conn.h"
 #include "linker.h"
 #include "provider.h"
+#include "select.h"
 #include "span.h"
 
 #ifdef __cplusplus
@@ -26,6 +27,20 @@ struct pipeline_opts {
 	void (*on_exchange)(const struct http_exchange *x, void *ctx);
 	void (*on_call)(const struct genai_call *c, void *ctx);
 	void *tap_ctx;
+	/*
+	 * --select (NULL: everything): the records of processes not selected (by their own
+	 * identity or an ancestor's) are dropped here, before reassembly and the linker, so their
+	 * trees are never built. A process is decided at exec, with the TT_REC_IDENT that follows
+	 * it when the selection names a kind only the identity has.
+	 */
+	const struct selection *select;
+	/*
+	 * With a pod-label term: the pod labels of the container of id (select_ident.labels
+	 * form) into out, *used bytes; live only (main reads the runtime's state). 0 or -errno.
+	 */
+	int (*pod_labels)(const struct tt_ident *id, char *out, size_t size, size_t *used,
+			  void *ctx);
+	void *labels_ctx;
 };
 
 struct pipeline_stats {
@@ -39,6 +54,9 @@ struct pipeline_stats {
 	const struct tt_budget *mem; /* the connection table's byte budget */
 	struct linker_stats linker;
 	struct aead_hold_stats aead; /* sealed TLS records held for their socket */
+	uint64_t unselected;	     /* --select: records of processes not selected, dropped */
+	uint64_t unselected_procs;   /* ... processes decided against at exec or when found */
+	uint64_t selected_procs;     /* ... processes selected now */
 };
 
 struct pipeline;
@@ -53,10 +71,16 @@ void pipeline_tune_malloc(void);
 struct pipeline *pipeline__new(const struct pipeline_opts *o);
 /* One record already checked by tt_rec_validate, in arrival order. */
 void pipeline__record(struct pipeline *p, const void *rec, size_t size);
-/* A process that was running before tracing started (see linker__add_existing). */
+/*
+ * A process that was running before tracing started (see linker__add_existing). id: its
+ * identity when known (NULL: not), to decide --select; its TT_REC_IDENT record still follows.
+ * -ESRCH when --select leaves it out.
+ */
 int pipeline__add_existing(struct pipeline *p, uint32_t pid, uint32_t ppid, uint64_t start_ns,
 			   uint64_t attach_ns, const char *exe_path, const char *args,
-			   size_t args_len);
+			   size_t args_len, const struct tt_ident *id);
+/* Whether --select took pid (true without --select), as the records so far decided. */
+bool pipeline__selected(const struct pipeline *p, uint32_t pid);
 /* Periodic work: idle connection expiry. now_ns is boot-clock time. */
 void pipeline__tick(struct pipeline *p, uint64_t now_ns);
 /* End of input: deliver pending exchanges, end open spans at now_ns and export them. */

@@ -28,6 +28,7 @@
 #include "metrics_src.h"
 #include "outfile.h"
 #include "pipeline.h"
+#include "podlabels.h"
 #include "privs.h"
 #include "prober.h"
 #include "procid.h"
@@ -48,6 +49,7 @@ struct app {
 	struct events *events;
 	struct capfile_writer *rec;
 	struct pipeline *pipe;
+	struct selection *sel; /* --select */
 	struct exporter *exp;
 	uint64_t last_tick_ns;
 	uint64_t last_rec_ns;
@@ -166,12 +168,16 @@ static int preflight(void)
 static void add_existing(struct app *a, pid_t pid)
 {
 	struct procscan_info pi;
+	struct tt_ident id;
+	bool known;
 
 	if (procscan_read(pid, &pi))
 		return;
+	known = a->ident && !procid__read(a->ident, pid, pi.start_ns, a->clk.boot_ns, &id);
 	pipeline__add_existing(a->pipe, pi.pid, pi.ppid, pi.start_ns, a->clk.boot_ns, pi.exe,
-			       pi.args, pi.args_len);
-	identify(a, pi.pid, pi.start_ns, a->clk.boot_ns);
+			       pi.args, pi.args_len, known ? &id : NULL);
+	if (known)
+		on_record(&id, sizeof(id), a);
 }
 
 /* A process found running: known to the linker, its TLS libraries probed. */
@@ -301,6 +307,13 @@ static int setup_pipeline(struct app *a)
 	po.linker.host_name = host[0] ? host : NULL;
 	po.span_sink = exporter__span;
 	po.span_ctx = a->exp;
+	po.pod_labels = podlabels_read;
+	/* the expressions were checked by cli_parse: only memory can fail here */
+	if (a->o.n_select && !(a->sel = selection__new(a->o.select, a->o.n_select, NULL, 0))) {
+		tt_msg("out of memory");
+		return -ENOMEM;
+	}
+	po.select = a->sel;
 	a->pipe = pipeline__new(&po);
 	if (!a->pipe) {
 		tt_msg("out of memory");
@@ -696,6 +709,7 @@ cleanup:
 	events__free(a.events);
 	prober__free(a.prober);
 	procid__free(a.ident);
+	selection__free(a.sel);
 	loader__free(a.loader);
 	holdwatch__stop(&a.watch);
 	health__free(a.health);

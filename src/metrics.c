@@ -96,6 +96,7 @@ static const struct metric_def defs[] = {
 	C("inspections_dropped", inspect_dropped, "Files not inspected: the queue was full."),
 	C("held_processes", held, "Processes held at exec until their file was probed."),
 	C("hold_timeouts", hold_timeouts, "Held processes continued at the deadline."),
+	C("unselected_records", unselected, "Records of processes --select leaves out, dropped."),
 	G("probed_files", probed_files, "Files with TLS probes attached."),
 	G("traced_processes", procs, "Processes in the tracer's process table."),
 	G("open_connections", conns_open, "Connections being reassembled."),

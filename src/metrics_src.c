@@ -28,6 +28,7 @@ static void from_pipeline(struct pipeline *p, struct tt_metrics *m)
 	m->mem_used = ps.mem->used;
 	m->mem_limit = ps.mem->limit;
 	m->procs = ps.linker.procs;
+	m->unselected = ps.unselected;
 }
 
 static void from_exporter(struct exporter *e, struct tt_metrics *m)
@@ -138,6 +139,9 @@ void metrics_src_log(const struct metrics_src *s, bool final, bool stats)
 		       (unsigned long long)ps.aead.dropped,
 		       (unsigned long long)st[TT_ST_AEAD_NOSOCK],
 		       (unsigned long long)st[TT_ST_RL_CALLS]);
+		tt_msg("stats: selected_procs=%llu unselected_procs=%llu unselected_records=%llu",
+		       (unsigned long long)ps.selected_procs,
+		       (unsigned long long)ps.unselected_procs, (unsigned long long)ps.unselected);
 		tt_msg("stats: local_links=%llu local_late=%llu local_forgotten=%llu",
 		       (unsigned long long)ps.linker.local_links,
 		       (unsigned long long)ps.linker.local_late,

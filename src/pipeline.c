@@ -2,6 +2,7 @@
 /* pipeline.c: the stages after capture, joined by sink callbacks (DESIGN section 3). */
 #include <errno.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "pipeline.h"
 #include "records.h"
 #include "tlshello.h"
+#include "tt_limits.h"
 #include "tt_abi.h"
 
 struct pipeline {
@@ -20,6 +22,12 @@ struct pipeline {
 	struct linker *linker;
 	struct aead_hold *aead; /* sealed records waiting for their socket */
 	struct pipeline_stats st;
+	/* --select: the processes taken, and an exec waiting for the identity that follows it */
+	struct select_procs *selected;
+	struct tt_exec *pend;
+	size_t pend_size;     /* 0: nothing waits */
+	char *labels;	      /* SELECT_MAX_LABELS bytes */
+	uint64_t select_full; /* processes left out because the set was full */
 };
 
 /*
@@ -157,12 +165,12 @@ static void on_data(const void *rec, size_t size, void *ctx)
 	conn_table__feed(p->conns, rec, size);
 }
 
-void pipeline__record(struct pipeline *p, const void *rec, size_t size)
+/* One record of a process the selection takes (or of any, without --select). */
+static void route(struct pipeline *p, const void *rec, size_t size)
 {
 	const struct tt_hdr *h = rec;
 	const struct tt_data *d = rec;
 
-	p->st.records++;
 	switch (h->type) {
 	case TT_REC_DATA:
 		/* sealed TLS records wait for the socket write that sends them (aead_bind.h) */
@@ -218,22 +226,159 @@ void pipeline__record(struct pipeline *p, const void *rec, size_t size)
 	}
 }
 
+/* Whether the process of exe and identity id (NULL: none known) is selected by its own. */
+static bool select_own(struct pipeline *p, const char *exe, const struct tt_ident *id)
+{
+	struct select_ident si = { .exe = exe };
+	size_t used = 0;
+
+	if (id) {
+		si.pod_namespace = id->pod_namespace;
+		si.container_name = id->container_name;
+		if (selection__has(p->o.select, SELECT_POD_LABEL) && p->o.pod_labels &&
+		    id->container_id[0] &&
+		    !p->o.pod_labels(id, p->labels, SELECT_MAX_LABELS, &used, p->o.labels_ctx)) {
+			si.labels = p->labels;
+			si.labels_len = used;
+		}
+	}
+	return selection__match(p->o.select, &si);
+}
+
+/* Takes pid into the selection (or counts it left out); whether it is in. */
+static bool select_decide(struct pipeline *p, uint32_t pid, bool in)
+{
+	if (in && select_procs__add(p->selected, pid)) {
+		if (!p->select_full++)
+			tt_warn("pipeline: --select: %d processes selected at once: pid=%u and "
+				"others left out while it lasts",
+				TT_MAX_PROCS, pid);
+		in = false;
+	}
+	if (!in)
+		p->st.unselected_procs++;
+	return in;
+}
+
+/* The exec held for its identity, decided with id (NULL: none came) and routed if taken. */
+static void select_resolve(struct pipeline *p, const struct tt_ident *id)
+{
+	const struct tt_exec *e = p->pend;
+	char path[TT_PATH_MAX + 1];
+	size_t size = p->pend_size;
+
+	p->pend_size = 0;
+	snprintf(path, sizeof(path), "%.*s",
+		 (int)(e->path_len < TT_PATH_MAX ? e->path_len : TT_PATH_MAX), e->path);
+	if (select_decide(p, e->h.pid, select_own(p, path, id)))
+		route(p, e, size);
+	else
+		p->st.unselected++;
+}
+
+/* An exec of a process not selected by inheritance: decided now, or when its identity comes. */
+static bool select_exec(struct pipeline *p, const struct tt_exec *e, size_t size)
+{
+	char path[TT_PATH_MAX + 1];
+	bool ident = selection__has(p->o.select, SELECT_NAMESPACE) ||
+		     selection__has(p->o.select, SELECT_CONTAINER) ||
+		     selection__has(p->o.select, SELECT_POD_LABEL);
+
+	if (ident && size <= sizeof(*p->pend)) {
+		memcpy(p->pend, e, size);
+		p->pend_size = size;
+		return false; /* held: not dropped, not routed yet */
+	}
+	snprintf(path, sizeof(path), "%.*s",
+		 (int)(e->path_len < TT_PATH_MAX ? e->path_len : TT_PATH_MAX), e->path);
+	return select_decide(p, e->h.pid, select_own(p, path, NULL));
+}
+
+/* --select: whether rec goes on (of a process selected); may route a held exec first. */
+static bool select_gate(struct pipeline *p, const void *rec, size_t size)
+{
+	const struct tt_hdr *h = rec;
+
+	if (p->pend_size) {
+		if (h->type == TT_REC_IDENT && h->pid == p->pend->h.pid) {
+			select_resolve(p, rec);
+			if (select_procs__has(p->selected, h->pid))
+				return true;
+			p->st.unselected++;
+			return false;
+		}
+		select_resolve(p, NULL);
+	}
+	switch (h->type) {
+	case TT_REC_FORK:
+		if (select_procs__fork(p->selected, ((const struct tt_fork *)rec)->ppid, h->pid))
+			return true;
+		break;
+	case TT_REC_EXEC:
+		if (select_procs__has(p->selected, h->pid))
+			return true;
+		if (select_exec(p, rec, size))
+			return true;
+		if (p->pend_size)
+			return false;
+		break;
+	case TT_REC_EXIT:
+		if (select_procs__has(p->selected, h->pid)) {
+			select_procs__remove(p->selected, h->pid);
+			return true;
+		}
+		break;
+	default:
+		if (select_procs__has(p->selected, h->pid))
+			return true;
+		break;
+	}
+	p->st.unselected++;
+	return false;
+}
+
+void pipeline__record(struct pipeline *p, const void *rec, size_t size)
+{
+	p->st.records++;
+	if (p->o.select && !select_gate(p, rec, size))
+		return;
+	route(p, rec, size);
+}
+
+bool pipeline__selected(const struct pipeline *p, uint32_t pid)
+{
+	return !p->o.select || select_procs__has(p->selected, pid);
+}
+
 int pipeline__add_existing(struct pipeline *p, uint32_t pid, uint32_t ppid, uint64_t start_ns,
 			   uint64_t attach_ns, const char *exe_path, const char *args,
-			   size_t args_len)
+			   size_t args_len, const struct tt_ident *id)
 {
+	if (p->o.select) {
+		if (p->pend_size)
+			select_resolve(p, NULL);
+		/* parents come first: a child of a selected process is selected */
+		if (!select_decide(p, pid,
+				   select_procs__has(p->selected, ppid) ||
+					   select_own(p, exe_path, id)))
+			return -ESRCH;
+	}
 	return linker__add_existing(p->linker, pid, ppid, start_ns, attach_ns, exe_path, args,
 				    args_len);
 }
 
 void pipeline__tick(struct pipeline *p, uint64_t now_ns)
 {
+	if (p->pend_size)
+		select_resolve(p, NULL);
 	conn_table__expire(p->conns, now_ns);
 	linker__tick(p->linker, now_ns);
 }
 
 void pipeline__finish(struct pipeline *p, uint64_t now_ns)
 {
+	if (p->pend_size)
+		select_resolve(p, NULL);
 	conn_table__flush(p->conns);
 	linker__flush(p->linker, now_ns);
 }
@@ -245,6 +390,7 @@ void pipeline__stats(struct pipeline *p, struct pipeline_stats *st)
 	st->mem = conn_table__budget(p->conns);
 	aead_hold__stats(p->aead, &st->aead);
 	linker__stats(p->linker, &st->linker);
+	st->selected_procs = p->selected ? select_procs__count(p->selected) : 0;
 }
 
 void pipeline_tune_malloc(void)
@@ -269,6 +415,16 @@ struct pipeline *pipeline__new(const struct pipeline_opts *o)
 		return NULL;
 	}
 	conn_table__set_head_sink(p->conns, on_head);
+	if (o->select) {
+		p->selected = select_procs__new();
+		p->pend = malloc(sizeof(*p->pend));
+		p->labels = malloc(SELECT_MAX_LABELS);
+		if (!p->selected || !p->pend || !p->labels) {
+			pipeline__free(p);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
 	return p;
 }
 
@@ -279,5 +435,8 @@ void pipeline__free(struct pipeline *p)
 	conn_table__free(p->conns);
 	linker__free(p->linker);
 	aead_hold__free(p->aead);
+	select_procs__free(p->selected);
+	free(p->pend);
+	free(p->labels);
 	free(p);
 }

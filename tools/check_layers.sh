@@ -34,6 +34,7 @@ aead_bind:1
 body_reader:1
 capfile:1
 cgroup:1
+select:1
 chunked:1
 cli:1
 coding:1
@@ -133,6 +134,7 @@ main:5
 metrics_src:5
 prober:5
 prober_work:5
+podlabels:5
 procid:5
 procscan:5
 targets:5

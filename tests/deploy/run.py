@@ -122,7 +122,7 @@ def test_manifests_pass_schema():
     for name in ("daemonset.yaml", "otel-collector-k8s.yaml"):
         for d in load(name):
             assert k8s_schema.check(d) == [], "%s: %s" % (name, k8s_schema.check(d))
-    for d in chart_docs(captureContent=True, extraArgs=["--select", "namespace=agents"],
+    for d in chart_docs(captureContent=True, selection=["namespace=agents"],
                         nodeSelector={"kubernetes.io/os": "linux"}):
         assert k8s_schema.check(d) == [], k8s_schema.check(d)
 
@@ -172,7 +172,8 @@ def test_chart_defaults_render_the_daemonset():
 
 
 def test_chart_values():
-    ds = obj(chart_docs(captureContent=True, extraArgs=["--select", "namespace=agents"],
+    ds = obj(chart_docs(captureContent=True, extraArgs=["--trust-traceparent"],
+                        selection=["namespace=agents", "exe=*/node"],
                         endpoint="https://collector.example:4318",
                         headersSecret={"name": "otlp", "key": "h"},
                         image={"repository": "registry.example/tt", "tag": "1.2"},
@@ -185,7 +186,7 @@ def test_chart_values():
     assert c["args"] == ["--all", "--format", "none", "--otlp-endpoint",
                          "https://collector.example:4318",
                          "--health-addr", "0.0.0.0:9464", "--capture-content", "--select",
-                         "namespace=agents"]
+                         "namespace=agents", "--select", "exe=*/node", "--trust-traceparent"]
     assert c["image"] == "registry.example/tt:1.2"
     assert c["env"] == [
         {"name": "TT_TARGETS_CACHE", "value": "/var/lib/tt/targets.cache"},

@@ -333,3 +333,30 @@ void test_cli_html(void)
 	if (parse_ok(&o, replay, "replay"))
 		ASSERT_STREQ(o.html, "r.html", "--html on replay");
 }
+
+void test_cli_select(void)
+{
+	const char *all[] = { "tt",	    "--all",	"--select",
+			      "exe=*/node", "--select", "namespace=agents",
+			      NULL };
+	const char *replay[] = { "tt", "replay", "c.ttcap", "--select", "container=app", NULL };
+	const char *pid[] = { "tt", "-p", "1", "--select", "exe=x", NULL };
+	const char *bad[] = { "tt", "--all", "--select", "ns=agents", NULL };
+	struct tt_opts o;
+	char err[256];
+
+	if (parse_ok(&o, all, "--all --select twice")) {
+		ASSERT_EQ(o.n_select, 2, "two");
+		ASSERT_STREQ(o.select[0], "exe=*/node", "first");
+		ASSERT_STREQ(o.select[1], "namespace=agents", "second");
+	}
+	if (parse_ok(&o, replay, "replay --select"))
+		ASSERT_EQ(o.n_select, 1, "one");
+	ASSERT_EQ(parse(&o, err, pid), -EINVAL, "-p --select");
+	ASSERT_STREQ(err, "--select is for --all (and replay)", "message");
+	ASSERT_EQ(parse(&o, err, bad), -EINVAL, "unknown kind");
+	ASSERT_STREQ(err,
+		     "invalid --select 'ns=agents': unknown kind 'ns' (namespace, container, exe, "
+		     "pod-label)",
+		     "message");
+}

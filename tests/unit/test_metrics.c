@@ -53,6 +53,7 @@ static void fill(struct tt_metrics *m)
 	m->inspections = 5;
 	m->held = 6;
 	m->hold_timeouts = 1;
+	m->unselected = 17;
 	m->mem_drops = 8;
 	m->procs = 13;
 	m->conns_open = 14;
@@ -85,6 +86,7 @@ void test_metrics_format_lines(void)
 		"tracetree_inspections_total 5",
 		"tracetree_held_processes_total 6",
 		"tracetree_hold_timeouts_total 1",
+		"tracetree_unselected_records_total 17",
 		"tracetree_mem_budget_drops_total 8",
 		"tracetree_traced_processes 13",
 		"tracetree_open_connections 14",
@@ -160,8 +162,8 @@ void test_metrics_format_grammar(void)
 		ASSERT_EQ(strspn(line + n + 1, "0123456789"), strlen(line + n + 1), line);
 		samples++;
 	}
-	ASSERT_EQ(metrics, 31, "metrics");
-	ASSERT_EQ(samples, 2 + 26 + 2 + 2 * (METRICS_KINDS + 1), "samples");
+	ASSERT_EQ(metrics, 32, "metrics");
+	ASSERT_EQ(samples, 2 + 27 + 2 + 2 * (METRICS_KINDS + 1), "samples");
 	free(text);
 out:
 	tt_buf_free(&b);

@@ -292,6 +292,24 @@ void prober__tick(struct prober *p)
 	}
 }
 
+uint64_t prober__due_in_ns(struct prober *p)
+{
+	uint64_t now = mono_ns(), due = UINT64_MAX;
+	int i;
+
+	pthread_mutex_lock(&p->hold_lock);
+	for (i = 0; i < p->n_holds; i++)
+		if (p->holds[i].deadline_ns < due)
+			due = p->holds[i].deadline_ns;
+	pthread_mutex_unlock(&p->hold_lock);
+	for (i = 0; i < p->n_rescans; i++)
+		if (p->rescans[i].due_ns < due)
+			due = p->rescans[i].due_ns;
+	if (due == UINT64_MAX)
+		return due;
+	return due > now ? due - now : 0;
+}
+
 void prober__record(struct prober *p, const void *rec)
 {
 	const struct tt_hdr *h = rec;

@@ -668,7 +668,14 @@ IDLE_LOAD = ("import os, socket, subprocess, sys, time\n"
 
 
 def proc_cpu_s(pid):
-    """utime + stime of every thread of pid so far (/proc/PID/stat), in seconds."""
+    """The CPU time of every thread of pid so far, in seconds: its process CPU clock (the
+    clockid the kernel derives from a pid, CPUCLOCK_SCHED: nanoseconds, exited threads
+    included), else utime + stime of /proc/PID/stat (clock ticks: 10 ms, 50 us per call of
+    200)."""
+    try:
+        return time.clock_gettime(((~pid) << 3) | 2)
+    except OSError:
+        pass
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -682,13 +689,13 @@ def wait_file(path, p, timeout):
         time.sleep(0.05)
 
 
-def bench_tracer_cpu():
-    n = 100 if QUICK else 200
+def tracer_cpu_run(tracer, n):
+    """The CPU of tracer (-- COMMAND) over n streamed chat completions in a row, in seconds."""
     fake = FakeLLM()
     files = [os.path.join(WORK, "cpu.%s.%d" % (x, time.monotonic_ns()))
              for x in ("ready", "go", "done", "stop")]
     out = os.path.join(WORK, "client.json")
-    p = subprocess.Popen(PIN_TRACER + [TRACER, "--format", "none", "--", PY, "-c", WAIT_RUN] +
+    p = subprocess.Popen(PIN_TRACER + [tracer, "--format", "none", "--", PY, "-c", WAIT_RUN] +
                          files + [PY, os.path.join(TOP, "tests/bench/llm_client.py"), "stream",
                                   fake.url, fake.ca, str(n), "1", out],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -707,15 +714,34 @@ def bench_tracer_cpu():
             p.kill()
             p.wait()
         fake.stop()
-    print("Tracer CPU: %d streamed chat completions in %.1f s: %.3f s of tracer CPU "
-          "(/proc/PID/stat utime + stime, the second after the last call included)" %
-          (n, w1 - w0, c1 - c0))
-    fig("tracer_cpu_per_call_us", (c1 - c0) / n * 1e6, "us")
+    if json.load(open(out))["ok"] != n:
+        raise RuntimeError("the client's calls failed under %s" % tracer)
+    return c1 - c0, w1 - w0
 
 
-def bench_tracer_idle():
-    secs = 5 if QUICK else 10
-    t = BgTracer(["--all", "--no-hold-exec"])
+def bench_tracer_cpu():
+    """TT_TRACER_BEFORE=PATH: that build too, rounds alternated (before/after)."""
+    n = 100 if QUICK else 200
+    before = os.environ.get("TT_TRACER_BEFORE")
+    tracers = {"": TRACER}
+    if before:
+        tracers["_before"] = before
+    runs = {k: [] for k in tracers}
+    for _ in range(1 if QUICK or not before else 3):
+        for k, t in tracers.items():
+            runs[k].append(tracer_cpu_run(t, n))
+    for k in tracers:
+        cpu, wall = med([c for c, _ in runs[k]]), med([w for _, w in runs[k]])
+        print("Tracer CPU%s: %d streamed chat completions in %.1f s: %.3f s of tracer CPU "
+              "(its process CPU clock, the second after the last call included%s)" %
+              (k.replace("_", " "), n, wall, cpu,
+               "; median of %d rounds" % len(runs[k]) if len(runs[k]) > 1 else ""))
+        fig("tracer_cpu_per_call_us" + k, cpu / n * 1e6, "us", "TT_TRACER_BEFORE" if k else "")
+
+
+def tracer_idle_run(tracer, secs):
+    """The CPU of tracer in --all over secs of IDLE_LOAD, in seconds, and the wall time."""
+    t = BgTracer(["--all", "--no-hold-exec"], tracer=tracer)
     try:
         time.sleep(2)  # the processes found running are inspected
         c0, w0 = proc_cpu_s(t.p.pid), time.monotonic()
@@ -724,9 +750,27 @@ def bench_tracer_idle():
         c1, w1 = proc_cpu_s(t.p.pid), time.monotonic()
     finally:
         t.stop()
-    print("Tracer idle: --all for %.1f s beside file I/O, a socketpair and 20 exec/s (and "
-          "whatever else runs on the host): %.3f s of tracer CPU" % (w1 - w0, c1 - c0))
-    fig("tracer_idle_cpu_pct", (c1 - c0) / (w1 - w0) * 100, "%")
+    return c1 - c0, w1 - w0
+
+
+def bench_tracer_idle():
+    """TT_TRACER_BEFORE=PATH: that build too, rounds alternated (before/after)."""
+    secs = 5 if QUICK else 10
+    before = os.environ.get("TT_TRACER_BEFORE")
+    tracers = {"": TRACER}
+    if before:
+        tracers["_before"] = before
+    runs = {k: [] for k in tracers}
+    for _ in range(1 if QUICK or not before else 3):
+        for k, t in tracers.items():
+            runs[k].append(tracer_idle_run(t, secs))
+    for k in tracers:
+        pct = med([c / w * 100 for c, w in runs[k]])
+        print("Tracer idle%s: --all for %.1f s beside file I/O, a socketpair and 20 exec/s (and "
+              "whatever else runs on the host): %.3f s of tracer CPU%s" %
+              (k.replace("_", " "), med([w for _, w in runs[k]]), med([c for c, _ in runs[k]]),
+               "; median of %d rounds" % len(runs[k]) if len(runs[k]) > 1 else ""))
+        fig("tracer_idle_cpu_pct" + k, pct, "%", "TT_TRACER_BEFORE" if k else "")
 
 
 STEPS = ("per_call", "untraced", "syscall", "agent", "pipeline", "http", "streams", "conns",

@@ -719,23 +719,32 @@ def tracer_cpu_run(tracer, n):
     return c1 - c0, w1 - w0
 
 
+def builds_rounds(run, *args):
+    """{"": [run(TRACER, *args)...]} and "_before" for TT_TRACER_BEFORE, rounds alternated
+    (3 of each with a before build, else 1)."""
+    tracers = {"": TRACER}
+    if os.environ.get("TT_TRACER_BEFORE"):
+        tracers["_before"] = os.environ["TT_TRACER_BEFORE"]
+    runs = {k: [] for k in tracers}
+    for _ in range(1 if QUICK or len(tracers) == 1 else 3):
+        for k, t in tracers.items():
+            runs[k].append(run(t, *args))
+    return runs
+
+
+def rounds_note(runs):
+    return "; median of %d rounds" % len(runs) if len(runs) > 1 else ""
+
+
 def bench_tracer_cpu():
     """TT_TRACER_BEFORE=PATH: that build too, rounds alternated (before/after)."""
     n = 100 if QUICK else 200
-    before = os.environ.get("TT_TRACER_BEFORE")
-    tracers = {"": TRACER}
-    if before:
-        tracers["_before"] = before
-    runs = {k: [] for k in tracers}
-    for _ in range(1 if QUICK or not before else 3):
-        for k, t in tracers.items():
-            runs[k].append(tracer_cpu_run(t, n))
-    for k in tracers:
+    runs = builds_rounds(tracer_cpu_run, n)
+    for k in runs:
         cpu, wall = med([c for c, _ in runs[k]]), med([w for _, w in runs[k]])
         print("Tracer CPU%s: %d streamed chat completions in %.1f s: %.3f s of tracer CPU "
               "(its process CPU clock, the second after the last call included%s)" %
-              (k.replace("_", " "), n, wall, cpu,
-               "; median of %d rounds" % len(runs[k]) if len(runs[k]) > 1 else ""))
+              (k.replace("_", " "), n, wall, cpu, rounds_note(runs[k])))
         fig("tracer_cpu_per_call_us" + k, cpu / n * 1e6, "us", "TT_TRACER_BEFORE" if k else "")
 
 
@@ -756,25 +765,66 @@ def tracer_idle_run(tracer, secs):
 def bench_tracer_idle():
     """TT_TRACER_BEFORE=PATH: that build too, rounds alternated (before/after)."""
     secs = 5 if QUICK else 10
-    before = os.environ.get("TT_TRACER_BEFORE")
-    tracers = {"": TRACER}
-    if before:
-        tracers["_before"] = before
-    runs = {k: [] for k in tracers}
-    for _ in range(1 if QUICK or not before else 3):
-        for k, t in tracers.items():
-            runs[k].append(tracer_idle_run(t, secs))
-    for k in tracers:
+    runs = builds_rounds(tracer_idle_run, secs)
+    for k in runs:
         pct = med([c / w * 100 for c, w in runs[k]])
         print("Tracer idle%s: --all for %.1f s beside file I/O, a socketpair and 20 exec/s (and "
               "whatever else runs on the host): %.3f s of tracer CPU%s" %
               (k.replace("_", " "), med([w for _, w in runs[k]]), med([c for c, _ in runs[k]]),
-               "; median of %d rounds" % len(runs[k]) if len(runs[k]) > 1 else ""))
+               rounds_note(runs[k])))
         fig("tracer_idle_cpu_pct" + k, pct, "%", "TT_TRACER_BEFORE" if k else "")
 
 
+# A shell that runs /bin/true argv[1] times: an exec storm, nothing else.
+EXEC_STORM = 'i=0; while [ $i -lt "$1" ]; do /bin/true; i=$((i + 1)); done'
+
+
+def tracer_exec_run(tracer, n):
+    """The CPU of tracer (-- COMMAND) over n fork+exec of /bin/true, in seconds; the wall."""
+    files = [os.path.join(WORK, "exec.%s.%d" % (x, time.monotonic_ns()))
+             for x in ("ready", "go", "done", "stop")]
+    p = subprocess.Popen(PIN_TRACER + [tracer, "--format", "none", "--", PY, "-c", WAIT_RUN] +
+                         files + ["/bin/sh", "-c", EXEC_STORM, "sh", str(n)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_file(files[0], p, 120)
+        time.sleep(1)  # the inspections of the start are over
+        c0, w0 = proc_cpu_s(p.pid), time.monotonic()
+        open(files[1], "w").close()
+        wait_file(files[2], p, 600)
+        time.sleep(0.5)  # the last records read
+        c1, w1 = proc_cpu_s(p.pid), time.monotonic()
+        open(files[3], "w").close()
+        p.wait(60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    return c1 - c0, w1 - w0
+
+
+def bench_exec():
+    """TT_TRACER_BEFORE=PATH: that build too, rounds alternated (before/after)."""
+    n = 500 if QUICK else 2000
+    runs = builds_rounds(tracer_exec_run, n)
+    for k in runs:
+        cpu, wall = med([c for c, _ in runs[k]]), med([w for _, w in runs[k]])
+        print("Tracer per exec%s: %d fork+exec of /bin/true by a traced shell in %.1f s: %.3f s "
+              "of tracer CPU (its process CPU clock, half a second after the last included%s)" %
+              (k.replace("_", " "), n, wall, cpu, rounds_note(runs[k])))
+        fig("tracer_cpu_per_exec_us" + k, cpu / n * 1e6, "us", "TT_TRACER_BEFORE" if k else "")
+    p = subprocess.run([os.path.join(B, "identbench"), "2000", "15"], capture_output=True,
+                       timeout=300)
+    f = p.stdout.decode().split()
+    if p.returncode or len(f) != 4:
+        raise RuntimeError("identbench failed: %s" % p.stderr.decode()[-500:])
+    print("procid__read (the identity of a process at exec: its /proc files) on a live process: "
+          "%s us of CPU (median of 15 x 2000), least %s us" % (f[2], f[3]))
+    fig("procid_read_us", float(f[2]), "us")
+
+
 STEPS = ("per_call", "untraced", "syscall", "agent", "pipeline", "http", "streams", "conns",
-         "churn", "large", "tracer_cpu", "tracer_idle")
+         "churn", "large", "tracer_cpu", "tracer_idle", "exec")
 NO_ROOT = {"http"}
 
 

@@ -44,7 +44,8 @@
  * may be read; and each wakeup costs the node CPU (~0.1 ms on a VM: at 100 a second they were
  * most of the tracer's CPU per streamed call, tests/bench/README).
  */
-#define POLL_MS 100
+#define POLL_MS	    100
+#define POLL_MIN_MS 10 /* the prober's deadlines, coalesced: at most 100 wakeups a second */
 
 struct app {
 	struct tt_opts o;
@@ -581,13 +582,18 @@ static void print_stats(struct app *a, bool final)
 	metrics_src_log(&s, final, a->o.stats);
 }
 
-/* The loop's next sleep: POLL_MS, or less when the prober has a held process or rescan due. */
+/*
+ * The loop's next sleep: POLL_MS, or less when the prober has a held process or rescan due,
+ * but POLL_MIN_MS at least (an exec storm has a rescan due every millisecond).
+ */
 static int poll_ms(struct app *a)
 {
 	uint64_t due = prober__due_in_ns(a->prober);
 
 	if (due >= POLL_MS * 1000000ull)
 		return POLL_MS;
+	if (due <= POLL_MIN_MS * 1000000ull)
+		return POLL_MIN_MS;
 	return (int)((due + 999999) / 1000000);
 }
 

@@ -157,6 +157,13 @@ static bool work_start(struct prober *p)
 
 static void submit(struct prober *p, pid_t pid, const char *path)
 {
+	/*
+	 * A file inspected already (a program run again, an image's library in its next
+	 * container) is nothing to do for the worker, which would only find it known: one stat
+	 * here instead of waking it (its context switch was a tenth of the tracer's CPU per exec).
+	 */
+	if (p->work && loader__inspected(p->loader, path))
+		return;
 	if (!work_start(p))
 		probe_one(pid, path, false, p);
 	else if (prober_work__submit(p->work, pid, path, mono_ns()) == -ENOSPC)

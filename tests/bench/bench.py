@@ -689,23 +689,20 @@ def wait_file(path, p, timeout):
         time.sleep(0.05)
 
 
-def tracer_cpu_run(tracer, n):
-    """The CPU of tracer (-- COMMAND) over n streamed chat completions in a row, in seconds."""
-    fake = FakeLLM()
+def wait_run_cpu(tracer, cmd, settle):
+    """The CPU of tracer (-- COMMAND) while it traces cmd (under WAIT_RUN), from cmd's start
+    to settle seconds after its end, in seconds; and that wall time."""
     files = [os.path.join(WORK, "cpu.%s.%d" % (x, time.monotonic_ns()))
              for x in ("ready", "go", "done", "stop")]
-    out = os.path.join(WORK, "client.json")
     p = subprocess.Popen(PIN_TRACER + [tracer, "--format", "none", "--", PY, "-c", WAIT_RUN] +
-                         files + [PY, os.path.join(TOP, "tests/bench/llm_client.py"), "stream",
-                                  fake.url, fake.ca, str(n), "1", out],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         files + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_file(files[0], p, 120)
         time.sleep(1)  # the inspections of the start are over
         c0, w0 = proc_cpu_s(p.pid), time.monotonic()  # taskset execs the tracer: same pid
         open(files[1], "w").close()
         wait_file(files[2], p, 600)
-        time.sleep(1)  # the last records decoded, the spans exported
+        time.sleep(settle)  # the last records decoded, the spans exported
         c1, w1 = proc_cpu_s(p.pid), time.monotonic()
         open(files[3], "w").close()
         p.wait(60)
@@ -713,10 +710,21 @@ def tracer_cpu_run(tracer, n):
         if p.poll() is None:
             p.kill()
             p.wait()
+    return c1 - c0, w1 - w0
+
+
+def tracer_cpu_run(tracer, n):
+    """The CPU of tracer (-- COMMAND) over n streamed chat completions in a row, in seconds."""
+    fake = FakeLLM()
+    out = os.path.join(WORK, "client.json")
+    try:
+        res = wait_run_cpu(tracer, [PY, os.path.join(TOP, "tests/bench/llm_client.py"),
+                                    "stream", fake.url, fake.ca, str(n), "1", out], 1)
+    finally:
         fake.stop()
     if json.load(open(out))["ok"] != n:
         raise RuntimeError("the client's calls failed under %s" % tracer)
-    return c1 - c0, w1 - w0
+    return res
 
 
 def builds_rounds(run, *args):
@@ -732,20 +740,22 @@ def builds_rounds(run, *args):
     return runs
 
 
-def rounds_note(runs):
-    return "; median of %d rounds" % len(runs) if len(runs) > 1 else ""
+def report_rounds(runs, name, n, what):
+    """Prints what (formatted with the build's label, n, the wall and the CPU, in s) for each
+    build's rounds, and the figure name + label: the CPU per n, in us."""
+    for k in runs:
+        cpu, wall = med([c for c, _ in runs[k]]), med([w for _, w in runs[k]])
+        print((what % (k.replace("_", " "), n, wall, cpu)) +
+              ("; median of %d rounds)" % len(runs[k]) if len(runs[k]) > 1 else ")"))
+        fig(name + k, cpu / n * 1e6, "us", "TT_TRACER_BEFORE" if k else "")
 
 
 def bench_tracer_cpu():
     """TT_TRACER_BEFORE=PATH: that build too, rounds alternated (before/after)."""
     n = 100 if QUICK else 200
-    runs = builds_rounds(tracer_cpu_run, n)
-    for k in runs:
-        cpu, wall = med([c for c, _ in runs[k]]), med([w for _, w in runs[k]])
-        print("Tracer CPU%s: %d streamed chat completions in %.1f s: %.3f s of tracer CPU "
-              "(its process CPU clock, the second after the last call included%s)" %
-              (k.replace("_", " "), n, wall, cpu, rounds_note(runs[k])))
-        fig("tracer_cpu_per_call_us" + k, cpu / n * 1e6, "us", "TT_TRACER_BEFORE" if k else "")
+    report_rounds(builds_rounds(tracer_cpu_run, n), "tracer_cpu_per_call_us", n,
+                  "Tracer CPU%s: %d streamed chat completions in %.1f s: %.3f s of tracer CPU "
+                  "(its process CPU clock, the second after the last call included")
 
 
 def tracer_idle_run(tracer, secs):
@@ -771,7 +781,7 @@ def bench_tracer_idle():
         print("Tracer idle%s: --all for %.1f s beside file I/O, a socketpair and 20 exec/s (and "
               "whatever else runs on the host): %.3f s of tracer CPU%s" %
               (k.replace("_", " "), med([w for _, w in runs[k]]), med([c for c, _ in runs[k]]),
-               rounds_note(runs[k])))
+               "; median of %d rounds" % len(runs[k]) if len(runs[k]) > 1 else ""))
         fig("tracer_idle_cpu_pct" + k, pct, "%", "TT_TRACER_BEFORE" if k else "")
 
 
@@ -781,38 +791,16 @@ EXEC_STORM = 'i=0; while [ $i -lt "$1" ]; do /bin/true; i=$((i + 1)); done'
 
 def tracer_exec_run(tracer, n):
     """The CPU of tracer (-- COMMAND) over n fork+exec of /bin/true, in seconds; the wall."""
-    files = [os.path.join(WORK, "exec.%s.%d" % (x, time.monotonic_ns()))
-             for x in ("ready", "go", "done", "stop")]
-    p = subprocess.Popen(PIN_TRACER + [tracer, "--format", "none", "--", PY, "-c", WAIT_RUN] +
-                         files + ["/bin/sh", "-c", EXEC_STORM, "sh", str(n)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_file(files[0], p, 120)
-        time.sleep(1)  # the inspections of the start are over
-        c0, w0 = proc_cpu_s(p.pid), time.monotonic()
-        open(files[1], "w").close()
-        wait_file(files[2], p, 600)
-        time.sleep(0.5)  # the last records read
-        c1, w1 = proc_cpu_s(p.pid), time.monotonic()
-        open(files[3], "w").close()
-        p.wait(60)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    return c1 - c0, w1 - w0
+    return wait_run_cpu(tracer, ["/bin/sh", "-c", EXEC_STORM, "sh", str(n)], 0.5)
 
 
 def bench_exec():
     """TT_TRACER_BEFORE=PATH: that build too, rounds alternated (before/after)."""
     n = 500 if QUICK else 2000
-    runs = builds_rounds(tracer_exec_run, n)
-    for k in runs:
-        cpu, wall = med([c for c, _ in runs[k]]), med([w for _, w in runs[k]])
-        print("Tracer per exec%s: %d fork+exec of /bin/true by a traced shell in %.1f s: %.3f s "
-              "of tracer CPU (its process CPU clock, half a second after the last included%s)" %
-              (k.replace("_", " "), n, wall, cpu, rounds_note(runs[k])))
-        fig("tracer_cpu_per_exec_us" + k, cpu / n * 1e6, "us", "TT_TRACER_BEFORE" if k else "")
+    report_rounds(builds_rounds(tracer_exec_run, n), "tracer_cpu_per_exec_us", n,
+                  "Tracer per exec%s: %d fork+exec of /bin/true by a traced shell in %.1f s: "
+                  "%.3f s of tracer CPU (its process CPU clock, half a second after the last "
+                  "included")
     p = subprocess.run([os.path.join(B, "identbench"), "2000", "15"], capture_output=True,
                        timeout=300)
     f = p.stdout.decode().split()

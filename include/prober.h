@@ -52,6 +52,11 @@ void prober__process(struct prober *p, pid_t pid);
 void prober__record(struct prober *p, const void *rec);
 /* Looks again at the processes whose delay is over (called by the main loop). */
 void prober__tick(struct prober *p);
+/*
+ * How long until prober__tick has work (CLOCK_MONOTONIC ns): a held process's deadline or a
+ * rescan due; 0 when one is past, UINT64_MAX when there is none.
+ */
+uint64_t prober__due_in_ns(struct prober *p);
 void prober__stats(struct prober *p, struct prober_stats *st);
 /* Stops the worker (after the file it is on); NULL-safe. */
 void prober__free(struct prober *p);

@@ -39,7 +39,14 @@
 #include "view.h"
 
 #define TT_VERSION "0.1.0"
-#define POLL_MS	   10
+/*
+ * The longest sleep of the record loop. Records are submitted without a wakeup but for an
+ * exec, a TLS library opened and a large backlog (bpf/tt.bpf.h), so this is how late the others
+ * may be read; and each wakeup costs the node CPU (~0.1 ms on a VM: at 100 a second they were
+ * most of the tracer's CPU per streamed call, tests/bench/README).
+ */
+#define POLL_MS	    100
+#define POLL_MIN_MS 10 /* the prober's deadlines, coalesced: at most 100 wakeups a second */
 
 struct app {
 	struct tt_opts o;
@@ -589,6 +596,21 @@ static void print_stats(struct app *a, bool final)
 	metrics_src_log(&s, final, a->o.stats);
 }
 
+/*
+ * The loop's next sleep: POLL_MS, or less when the prober has a held process or rescan due,
+ * but POLL_MIN_MS at least (an exec storm has a rescan due every millisecond).
+ */
+static int poll_ms(struct app *a)
+{
+	uint64_t due = prober__due_in_ns(a->prober);
+
+	if (due >= POLL_MS * 1000000ull)
+		return POLL_MS;
+	if (due <= POLL_MIN_MS * 1000000ull)
+		return POLL_MIN_MS;
+	return (int)((due + 999999) / 1000000);
+}
+
 /* Polls until stopped; 0, or 1 when the ring buffer failed. */
 static int trace_loop(struct app *a)
 {
@@ -597,7 +619,7 @@ static int trace_loop(struct app *a)
 
 	start = last_stats = now_ns(CLOCK_MONOTONIC);
 	while (!should_stop(a, start, &drain_until)) {
-		err = events__poll(a->events, POLL_MS);
+		err = events__poll(a->events, poll_ms(a));
 		if (err < 0 && err != -EINTR) {
 			tt_err("main: ring buffer poll: %s", strerror(-err));
 			return 1;

@@ -157,6 +157,13 @@ static bool work_start(struct prober *p)
 
 static void submit(struct prober *p, pid_t pid, const char *path)
 {
+	/*
+	 * A file inspected already (a program run again, an image's library in its next
+	 * container) is nothing to do for the worker, which would only find it known: one stat
+	 * here instead of waking it (its context switch was a tenth of the tracer's CPU per exec).
+	 */
+	if (p->work && loader__inspected(p->loader, path))
+		return;
 	if (!work_start(p))
 		probe_one(pid, path, false, p);
 	else if (prober_work__submit(p->work, pid, path, mono_ns()) == -ENOSPC)
@@ -290,6 +297,24 @@ void prober__tick(struct prober *p)
 		/* done or gone */
 		p->rescans[i] = p->rescans[--p->n_rescans];
 	}
+}
+
+uint64_t prober__due_in_ns(struct prober *p)
+{
+	uint64_t now = mono_ns(), due = UINT64_MAX;
+	int i;
+
+	pthread_mutex_lock(&p->hold_lock);
+	for (i = 0; i < p->n_holds; i++)
+		if (p->holds[i].deadline_ns < due)
+			due = p->holds[i].deadline_ns;
+	pthread_mutex_unlock(&p->hold_lock);
+	for (i = 0; i < p->n_rescans; i++)
+		if (p->rescans[i].due_ns < due)
+			due = p->rescans[i].due_ns;
+	if (due == UINT64_MAX)
+		return due;
+	return due > now ? due - now : 0;
 }
 
 void prober__record(struct prober *p, const void *rec)

@@ -35,6 +35,8 @@ struct procid {
 	size_t n_cache, alloc;
 	uint64_t lookups;
 	uint64_t tick_ns;
+	dev_t ns_dev; /* our pid namespace (its nsfs inode; 0 unknown): a process in it is */
+	ino_t ns_ino; /* its own innermost pid, and its status need not be read */
 };
 
 /* Where a runtime keeps the OCI config of container %s (relative to the root). */
@@ -47,6 +49,7 @@ struct procid *procid__new(const char *root)
 {
 	struct procid *pi = calloc(1, sizeof(*pi));
 	long hz = sysconf(_SC_CLK_TCK);
+	struct stat st;
 
 	if (!pi)
 		return NULL;
@@ -63,6 +66,10 @@ struct procid *procid__new(const char *root)
 		return NULL;
 	}
 	pi->tick_ns = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
+	if (!stat("/proc/self/ns/pid", &st)) {
+		pi->ns_dev = st.st_dev;
+		pi->ns_ino = st.st_ino;
+	}
 	return pi;
 }
 
@@ -237,6 +244,22 @@ hit:
 	return e->found;
 }
 
+/*
+ * The pid of /proc/PID (dfd) in its innermost pid namespace: pid itself when that is ours (one
+ * stat of its ns/pid link), else the last of its status's NSpid line (0 unknown).
+ */
+static uint32_t read_vpid(struct procid *pi, int dfd, pid_t pid)
+{
+	struct stat st;
+	ssize_t n;
+
+	if (pi->ns_ino && !fstatat(dfd, "ns/pid", &st, 0) && st.st_dev == pi->ns_dev &&
+	    st.st_ino == pi->ns_ino)
+		return (uint32_t)pid;
+	n = read_at(dfd, "status", pi->buf, TT_MAX_STATUS_TEXT);
+	return n > 0 ? procid_parse_nspid(pi->buf, (size_t)n) : 0;
+}
+
 /* Container, pod and Kubernetes names from the cgroup file of dfd. */
 static void read_container(struct procid *pi, int dfd, struct tt_ident *rec)
 {
@@ -280,17 +303,21 @@ int procid__read(struct procid *pi, pid_t pid, uint64_t start_ns, uint64_t ts_ns
 	rec->h.pid = rec->h.tid = (uint32_t)pid;
 	rec->start_ns = start_ns;
 	read_container(pi, dfd, rec);
-	n = read_at(dfd, "status", pi->buf, TT_MAX_STATUS_TEXT);
-	if (n > 0)
-		rec->vpid = procid_parse_nspid(pi->buf, (size_t)n);
+	rec->vpid = read_vpid(pi, dfd, pid);
 	n = read_at(dfd, "environ", pi->buf, TT_MAX_ENVIRON);
 	if (n > 0) {
 		procid_parse_service(pi->buf, (size_t)n, rec->service_name,
 				     sizeof(rec->service_name));
 		explicit_bzero(pi->buf, (size_t)n); /* whatever else it held stays nowhere */
 	}
-	/* the files were read from the process that was checked, unless it died meanwhile */
-	err = same_process(pi, dfd, start_ns);
+	/*
+	 * No second look at its start: dfd holds the process that was checked (the kernel's
+	 * struct pid, not the number), and a file opened through it once that process is gone
+	 * fails with ENOENT, whoever holds the number by then: every file read above was its.
+	 * environ is the last: if it could be opened, the process was there for all of them.
+	 */
+	if (n == -ENOENT || n == -ESRCH)
+		err = -ESRCH;
 out:
 	close(dfd);
 	return err == -ENOENT ? -ESRCH : err;

@@ -668,7 +668,14 @@ IDLE_LOAD = ("import os, socket, subprocess, sys, time\n"
 
 
 def proc_cpu_s(pid):
-    """utime + stime of every thread of pid so far (/proc/PID/stat), in seconds."""
+    """The CPU time of every thread of pid so far, in seconds: its process CPU clock (the
+    clockid the kernel derives from a pid, CPUCLOCK_SCHED: nanoseconds, exited threads
+    included), else utime + stime of /proc/PID/stat (clock ticks: 10 ms, 50 us per call of
+    200)."""
+    try:
+        return time.clock_gettime(((~pid) << 3) | 2)
+    except OSError:
+        pass
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -682,23 +689,20 @@ def wait_file(path, p, timeout):
         time.sleep(0.05)
 
 
-def bench_tracer_cpu():
-    n = 100 if QUICK else 200
-    fake = FakeLLM()
+def wait_run_cpu(tracer, cmd, settle):
+    """The CPU of tracer (-- COMMAND) while it traces cmd (under WAIT_RUN), from cmd's start
+    to settle seconds after its end, in seconds; and that wall time."""
     files = [os.path.join(WORK, "cpu.%s.%d" % (x, time.monotonic_ns()))
              for x in ("ready", "go", "done", "stop")]
-    out = os.path.join(WORK, "client.json")
-    p = subprocess.Popen(PIN_TRACER + [TRACER, "--format", "none", "--", PY, "-c", WAIT_RUN] +
-                         files + [PY, os.path.join(TOP, "tests/bench/llm_client.py"), "stream",
-                                  fake.url, fake.ca, str(n), "1", out],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(PIN_TRACER + [tracer, "--format", "none", "--", PY, "-c", WAIT_RUN] +
+                         files + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_file(files[0], p, 120)
         time.sleep(1)  # the inspections of the start are over
         c0, w0 = proc_cpu_s(p.pid), time.monotonic()  # taskset execs the tracer: same pid
         open(files[1], "w").close()
         wait_file(files[2], p, 600)
-        time.sleep(1)  # the last records decoded, the spans exported
+        time.sleep(settle)  # the last records decoded, the spans exported
         c1, w1 = proc_cpu_s(p.pid), time.monotonic()
         open(files[3], "w").close()
         p.wait(60)
@@ -706,16 +710,57 @@ def bench_tracer_cpu():
         if p.poll() is None:
             p.kill()
             p.wait()
+    return c1 - c0, w1 - w0
+
+
+def tracer_cpu_run(tracer, n):
+    """The CPU of tracer (-- COMMAND) over n streamed chat completions in a row, in seconds."""
+    fake = FakeLLM()
+    out = os.path.join(WORK, "client.json")
+    try:
+        res = wait_run_cpu(tracer, [PY, os.path.join(TOP, "tests/bench/llm_client.py"),
+                                    "stream", fake.url, fake.ca, str(n), "1", out], 1)
+    finally:
         fake.stop()
-    print("Tracer CPU: %d streamed chat completions in %.1f s: %.3f s of tracer CPU "
-          "(/proc/PID/stat utime + stime, the second after the last call included)" %
-          (n, w1 - w0, c1 - c0))
-    fig("tracer_cpu_per_call_us", (c1 - c0) / n * 1e6, "us")
+    if json.load(open(out))["ok"] != n:
+        raise RuntimeError("the client's calls failed under %s" % tracer)
+    return res
 
 
-def bench_tracer_idle():
-    secs = 5 if QUICK else 10
-    t = BgTracer(["--all", "--no-hold-exec"])
+def builds_rounds(run, *args):
+    """{"": [run(TRACER, *args)...]} and "_before" for TT_TRACER_BEFORE, rounds alternated
+    (3 of each with a before build, else 1)."""
+    tracers = {"": TRACER}
+    if os.environ.get("TT_TRACER_BEFORE"):
+        tracers["_before"] = os.environ["TT_TRACER_BEFORE"]
+    runs = {k: [] for k in tracers}
+    for _ in range(1 if QUICK or len(tracers) == 1 else 3):
+        for k, t in tracers.items():
+            runs[k].append(run(t, *args))
+    return runs
+
+
+def report_rounds(runs, name, n, what):
+    """Prints what (formatted with the build's label, n, the wall and the CPU, in s) for each
+    build's rounds, and the figure name + label: the CPU per n, in us."""
+    for k in runs:
+        cpu, wall = med([c for c, _ in runs[k]]), med([w for _, w in runs[k]])
+        print((what % (k.replace("_", " "), n, wall, cpu)) +
+              ("; median of %d rounds)" % len(runs[k]) if len(runs[k]) > 1 else ")"))
+        fig(name + k, cpu / n * 1e6, "us", "TT_TRACER_BEFORE" if k else "")
+
+
+def bench_tracer_cpu():
+    """TT_TRACER_BEFORE=PATH: that build too, rounds alternated (before/after)."""
+    n = 100 if QUICK else 200
+    report_rounds(builds_rounds(tracer_cpu_run, n), "tracer_cpu_per_call_us", n,
+                  "Tracer CPU%s: %d streamed chat completions in %.1f s: %.3f s of tracer CPU "
+                  "(its process CPU clock, the second after the last call included")
+
+
+def tracer_idle_run(tracer, secs):
+    """The CPU of tracer in --all over secs of IDLE_LOAD, in seconds, and the wall time."""
+    t = BgTracer(["--all", "--no-hold-exec"], tracer=tracer)
     try:
         time.sleep(2)  # the processes found running are inspected
         c0, w0 = proc_cpu_s(t.p.pid), time.monotonic()
@@ -724,13 +769,50 @@ def bench_tracer_idle():
         c1, w1 = proc_cpu_s(t.p.pid), time.monotonic()
     finally:
         t.stop()
-    print("Tracer idle: --all for %.1f s beside file I/O, a socketpair and 20 exec/s (and "
-          "whatever else runs on the host): %.3f s of tracer CPU" % (w1 - w0, c1 - c0))
-    fig("tracer_idle_cpu_pct", (c1 - c0) / (w1 - w0) * 100, "%")
+    return c1 - c0, w1 - w0
+
+
+def bench_tracer_idle():
+    """TT_TRACER_BEFORE=PATH: that build too, rounds alternated (before/after)."""
+    secs = 5 if QUICK else 10
+    runs = builds_rounds(tracer_idle_run, secs)
+    for k in runs:
+        pct = med([c / w * 100 for c, w in runs[k]])
+        print("Tracer idle%s: --all for %.1f s beside file I/O, a socketpair and 20 exec/s (and "
+              "whatever else runs on the host): %.3f s of tracer CPU%s" %
+              (k.replace("_", " "), med([w for _, w in runs[k]]), med([c for c, _ in runs[k]]),
+               "; median of %d rounds" % len(runs[k]) if len(runs[k]) > 1 else ""))
+        fig("tracer_idle_cpu_pct" + k, pct, "%", "TT_TRACER_BEFORE" if k else "")
+
+
+# A shell that runs /bin/true argv[1] times: an exec storm, nothing else.
+EXEC_STORM = 'i=0; while [ $i -lt "$1" ]; do /bin/true; i=$((i + 1)); done'
+
+
+def tracer_exec_run(tracer, n):
+    """The CPU of tracer (-- COMMAND) over n fork+exec of /bin/true, in seconds; the wall."""
+    return wait_run_cpu(tracer, ["/bin/sh", "-c", EXEC_STORM, "sh", str(n)], 0.5)
+
+
+def bench_exec():
+    """TT_TRACER_BEFORE=PATH: that build too, rounds alternated (before/after)."""
+    n = 500 if QUICK else 2000
+    report_rounds(builds_rounds(tracer_exec_run, n), "tracer_cpu_per_exec_us", n,
+                  "Tracer per exec%s: %d fork+exec of /bin/true by a traced shell in %.1f s: "
+                  "%.3f s of tracer CPU (its process CPU clock, half a second after the last "
+                  "included")
+    p = subprocess.run([os.path.join(B, "identbench"), "2000", "15"], capture_output=True,
+                       timeout=300)
+    f = p.stdout.decode().split()
+    if p.returncode or len(f) != 4:
+        raise RuntimeError("identbench failed: %s" % p.stderr.decode()[-500:])
+    print("procid__read (the identity of a process at exec: its /proc files) on a live process: "
+          "%s us of CPU (median of 15 x 2000), least %s us" % (f[2], f[3]))
+    fig("procid_read_us", float(f[2]), "us")
 
 
 STEPS = ("per_call", "untraced", "syscall", "agent", "pipeline", "http", "streams", "conns",
-         "churn", "large", "tracer_cpu", "tracer_idle")
+         "churn", "large", "tracer_cpu", "tracer_idle", "exec")
 NO_ROOT = {"http"}
 
 

@@ -276,6 +276,60 @@ def test_daemonset_node_access():
     assert set(res) == {"requests", "limits"} and "memory" in res["limits"]
 
 
+def procid_state_dirs():
+    """The directories above the container ids in src/procid.c's OCI config paths."""
+    with open(os.path.join(TOP, "src", "procid.c")) as f:
+        src = f.read()
+    table = re.search(r"oci_paths\[\] = \{(.*?)\};", src, re.S)
+    assert table, "procid.c: the table of OCI config paths"
+    paths = re.findall(r'"([^"]*)"', table.group(1))
+    assert len(paths) == 2 and all("/%s/" in p for p in paths), paths
+    return [p.split("/%s/")[0] for p in paths]
+
+
+def covering_mount(mounts, path):
+    """The mount whose mountPath is path or one of its parent directories, or None."""
+    for mp, m in mounts.items():
+        if path == mp or path.startswith(mp.rstrip("/") + "/"):
+            return m
+    return None
+
+
+def test_daemonset_runtime_state_mounts():
+    """The runtimes' state is mounted read-only where procid reads the OCI configs."""
+    dirs = procid_state_dirs()
+    assert dirs == ["/run/containerd/io.containerd.runtime.v2.task/k8s.io",
+                    "/var/run/containers/storage/overlay-containers"]
+    for docs in (load("daemonset.yaml"), chart_docs()):
+        pod = obj(docs, "DaemonSet")["spec"]["template"]["spec"]
+        c = tracer_container(obj(docs, "DaemonSet"))
+        mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
+        vols = {v["name"]: v for v in pod["volumes"]}
+        for d in dirs:
+            m = covering_mount(mounts, d)
+            assert m, "no mount covers %s" % d
+            assert m.get("readOnly") is True, d
+            # no private copy of the bundles' rootfs and shm mounts
+            assert m.get("mountPropagation") == "HostToContainer", d
+            assert vols[m["name"]]["hostPath"] == {"path": m["mountPath"],
+                                                   "type": "DirectoryOrCreate"}, d
+    # the chart: another host directory, mounted where procid reads; or none
+    pod = obj(chart_docs(runtimeState={"containerd": "/run/k3s/containerd/"
+                                       "io.containerd.runtime.v2.task"}),
+              "DaemonSet")["spec"]["template"]["spec"]
+    vols = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
+    m = covering_mount(mounts, dirs[0])
+    assert vols[m["name"]]["hostPath"]["path"] == \
+        "/run/k3s/containerd/io.containerd.runtime.v2.task"
+    assert covering_mount(mounts, dirs[1])["mountPath"] == "/var/run/containers/storage"
+    pod = obj(chart_docs(runtimeState={"containerd": "", "crio": ""}),
+              "DaemonSet")["spec"]["template"]["spec"]
+    mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
+    assert not any(covering_mount(mounts, d) for d in dirs)
+    assert not {"containerd-state", "crio-state"} & {v["name"] for v in pod["volumes"]}
+
+
 def test_daemonset_exports_to_the_collector_service():
     c = tracer_container(obj(load("daemonset.yaml"), "DaemonSet"))
     # the spans to the Collector only: stdout (the pod's log) is no terminal, the tracer would

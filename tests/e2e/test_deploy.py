@@ -48,14 +48,23 @@ def ds_caps():
 
 def ds_podman_opts(work):
     """daemonset.yaml's mounts and root filesystem as podman options: its read-only host
-    directories at the same places, its emptyDirs as tmpfs, its targets cache on a directory
-    of the test (not the host's)."""
+    directories at the same places (the runtimes' state: an empty directory where the host
+    has none), its emptyDirs as tmpfs, its targets cache on a directory of the test (not the
+    host's)."""
     c, vols = daemonset()
     opts = ["--read-only"] if c["securityContext"].get("readOnlyRootFilesystem") else []
     for m in c["volumeMounts"]:
         v = vols[m["name"]]
         if "emptyDir" in v:
             opts += ["--tmpfs", m["mountPath"]]
+        elif v["hostPath"]["type"] == "DirectoryOrCreate" and m.get("readOnly"):
+            # the runtimes' state: the host's where it has it, else an empty directory
+            src = v["hostPath"]["path"]
+            if not os.path.isdir(src):
+                src = os.path.join(work.path, m["name"])
+                os.makedirs(src, mode=0o700, exist_ok=True)
+            prop = {"HostToContainer": ",rslave"}.get(m.get("mountPropagation"), "")
+            opts += ["-v", "%s:%s:ro%s" % (src, m["mountPath"], prop)]
         elif v["hostPath"]["type"] == "DirectoryOrCreate":
             cache = os.path.join(work.path, m["name"])
             os.makedirs(cache, mode=0o700, exist_ok=True)
@@ -352,3 +361,41 @@ def test_image_capabilities_short_of_the_daemonsets_fail():
         if drop == "SYS_ADMIN":
             check(b"main: probes attached to 0 files" in p.stderr,
                   "without CAP_SYS_ADMIN no file is probed:\n" + err[-3000:])
+
+
+def test_image_daemonset_capabilities_trace_podman_container():
+    """Identity from inside the tracer's own container: the image with exactly the DaemonSet's
+    capabilities and mounts (host pid namespace) traces curl in ANOTHER podman container, with
+    its own pid namespace and its own libssl (test_containers' root filesystem): the LLM span's
+    resource has that container's full id, podman as its runtime, and the pid curl has in its
+    namespace (process.vpid 1) beside its host pid. The tracer reads the client's cgroup from
+    its own cgroup namespace, and its files through /proc/PID/root."""
+    from test_containers import BODY, build_rootfs, ROOTFS
+
+    work = Workdir()
+    build_rootfs()
+    os.makedirs(os.path.join(ROOTFS, "ca"), exist_ok=True)
+    cidfile = os.path.join(work.path, "cid")
+    with FakeLLM(work) as fake:
+        def client():
+            p = podman("run", "--rm", "--cgroup-manager", "cgroupfs", "--network", "host",
+                       "--cidfile", cidfile, "-v", "%s:/ca/cert.pem:ro" % fake.cafile,
+                       "--rootfs", ROOTFS, "/usr/bin/curl", "-s", "--cacert", "/ca/cert.pem",
+                       fake.url + "/v1/chat/completions", "-H",
+                       "Content-Type: application/json", "-d", BODY, timeout=180)
+            if p.returncode != 0:
+                raise TestFailure("podman run exited %d: %s" %
+                                  (p.returncode, p.stderr.decode(errors="replace")[-1000:]))
+            check(b"chatcmpl" in p.stdout, "the fake answered: %r" % p.stdout[:200])
+        run_in_container(work, cap_opts(ds_caps()), client)
+    cid = open(cidfile).read().strip()
+    eq(len(cid), 64, "podman's full id")
+    t = otlp.load(os.path.join(work.path, "out", "t.jsonl"))
+    calls = [s for s in t.named("chat gpt-4o") if s.resource.get("container.id") == cid]
+    eq(len(calls), 1, "one LLM span of the container %s:\n%s" % (cid, t.dump()))
+    res = calls[0].resource
+    eq(res.get("container.runtime.name"), "podman", "container.runtime.name")
+    eq(res.get("process.vpid"), 1, "process.vpid: curl is its namespace's first process")
+    check(res.get("process.pid") not in (None, 1), "process.pid is the host's: %r" %
+          res.get("process.pid"))
+    eq(res.get("process.executable.name"), "curl", "process.executable.name")

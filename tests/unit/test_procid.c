@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -174,5 +176,41 @@ void test_procid_read(void)
 	waitpid(pid, NULL, 0);
 	ASSERT_EQ(procid__read(pi, pid, start, 1, &rec), -ESRCH, "gone");
 out:
+	procid__free(pi);
+}
+
+/*
+ * In a pid namespace of its own a process is read as its namespace's pid 1 (its status's NSpid
+ * line); in ours (test_procid_read) as the pid we see, without its status. Needs root.
+ */
+void test_procid_read_pidns(void)
+{
+	struct procid *pi;
+	struct tt_ident rec;
+	uint64_t start = 0;
+	uint32_t ppid;
+	pid_t pid;
+
+	if (geteuid()) {
+		test__skip("a pid namespace needs root");
+		return;
+	}
+	pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+	if (!pid) {
+		pause();
+		_exit(0);
+	}
+	if (!ASSERT_GE(pid, 1, "clone(CLONE_NEWPID)"))
+		return;
+	pi = procid__new(NULL);
+	if (ASSERT_OK_PTR(pi, "new") && ASSERT_OK(procscan_stat(pid, &ppid, &start), "stat") &&
+	    ASSERT_OK(procid__read(pi, pid, start, 1, &rec), "read")) {
+		ASSERT_EQ(rec.h.pid, (uint32_t)pid, "the pid we see");
+		ASSERT_EQ(rec.vpid, 1, "vpid: the first process of its namespace");
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	if (pi)
+		ASSERT_EQ(procid__read(pi, pid, start, 1, &rec), -ESRCH, "gone");
 	procid__free(pi);
 }

@@ -74,6 +74,26 @@ void test_span_ids(void)
 	ASSERT_TRUE(memcmp(t1, t2, 16) != 0, "trace ids differ");
 }
 
+/* Ids come from a pool of random bytes refilled 256 at a time: none repeats across refills. */
+void test_span_ids_pool(void)
+{
+	uint8_t ids[300][8], tr[16], zero[8] = { 0 };
+	size_t i, j, same = 0, zeros = 0;
+
+	for (i = 0; i < 300; i++) {
+		span_new_span_id(ids[i]);
+		if (i % 7 == 0)
+			span_new_trace_id(tr); /* 16 bytes now and then: refills at odd places */
+	}
+	for (i = 0; i < 300; i++) {
+		zeros += !memcmp(ids[i], zero, 8);
+		for (j = 0; j < i; j++)
+			same += !memcmp(ids[i], ids[j], 8);
+	}
+	ASSERT_EQ(zeros, 0, "no all-zero id");
+	ASSERT_EQ(same, 0, "300 ids (9 refills), all different");
+}
+
 /* Events keep their order and attributes; past the cap they are counted, not kept. */
 void test_span_events(void)
 {

@@ -9,13 +9,14 @@
 #include "tt.bpf.h"
 #include "tlslib.bpf.h"
 
-#define AF_INET	 2
-#define AF_INET6 10
-#define SIGCONT	 18
-#define SIGSTOP	 19
-#define SIGTSTP	 20
-#define SIGTTIN	 21
-#define SIGTTOU	 22
+#define AF_INET	  2
+#define AF_INET6  10
+#define SIGCONT	  18
+#define SIGSTOP	  19
+#define SIGTSTP	  20
+#define SIGTTIN	  21
+#define SIGTTOU	  22
+#define O_ACCMODE 3 /* O_RDONLY 0 */
 
 const volatile bool cfg_all = false;
 const volatile bool cfg_hold = false; /* stop a process at exec or open of a file not probed */
@@ -352,7 +353,7 @@ struct {
  * A traced process opening a TLS library: the dynamic linker or dlopen() is about to map it.
  * User space probes the file on this record, before the process reaches its first TLS call
  * (waiting for the mapping to show up in /proc/PID/maps would race with it). In hold mode the
- * record waits for the return (sys_openat_ret), where the file opened is known.
+ * record of an open for reading waits for the return (sys_openat_ret), where the file is known.
  */
 SEC("tracepoint/syscalls/sys_enter_openat")
 int sys_openat(struct trace_event_raw_sys_enter *ctx)
@@ -375,7 +376,8 @@ int sys_openat(struct trace_event_raw_sys_enter *ctx)
 	e->path_len = n - 1;
 	e->flags = 0;
 	e->fd = -1;
-	if (cfg_hold) {
+	/* opened for reading, as to map it: one written (cp, an installer) holds nothing up */
+	if (cfg_hold && !(ctx->args[2] & O_ACCMODE)) {
 		bpf_map_update_elem(&libopen_pending, &pid_tgid, e, BPF_ANY);
 		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
 		return 0;

@@ -53,6 +53,17 @@ def stats_line(stderr, key):
     raise TestFailure("no stats line with %s:\n%s" % (key, stderr.decode()[-2000:]))
 
 
+def first_calls(t, reqs):
+    """The LLM spans of trace t and the server's requests, paired by response id: one span for
+    each request."""
+    chats = sorted((s for s in t.spans if s.name.startswith("chat ")),
+                   key=lambda s: s.get("gen_ai.response.id"))
+    want = sorted(reqs, key=lambda r: r["response"]["id"])
+    eq([s.get("gen_ai.response.id") for s in chats], [r["response"]["id"] for r in want],
+       "one LLM span per request, every first call")
+    return chats, want
+
+
 def test_fresh_bun_first_call_x10():
     """Ten fresh copies of Bun, one after the other, each fetching once: every first (and
     only) request is an LLM span with the exact model and tokens the server sent."""
@@ -75,11 +86,7 @@ def test_fresh_bun_first_call_x10():
     eq(st["held"], 10, "each fresh copy held at its exec")
     eq(st["hold_timeouts"], 0, "none continued by the deadline")
     t = otlp.load(out)
-    chats = sorted((s for s in t.spans if s.name.startswith("chat ")),
-                   key=lambda s: s.get("gen_ai.response.id"))
-    want = sorted(reqs, key=lambda r: r["response"]["id"])
-    eq([s.get("gen_ai.response.id") for s in chats], [r["response"]["id"] for r in want],
-       "one LLM span per request, every first call")
+    chats, want = first_calls(t, reqs)
     for s, r in zip(chats, want):
         what = "LLM span of %s" % r["response"]["id"]
         eq(s.name, "chat gpt-4o-mini", what + ": name")
@@ -380,11 +387,7 @@ def test_fresh_libssl_first_call_x10():
     st = stats_line(stderr, "held")
     check(st["held"] >= 10, "each fresh copy held at its open: %d" % st["held"])
     eq(st["hold_timeouts"], 0, "none continued by the deadline")
-    chats = sorted((s for s in t.spans if s.name.startswith("chat ")),
-                   key=lambda s: s.get("gen_ai.response.id"))
-    want = sorted(reqs, key=lambda r: r["response"]["id"])
-    eq([s.get("gen_ai.response.id") for s in chats], [r["response"]["id"] for r in want],
-       "one LLM span per request, every first call")
+    chats, want = first_calls(t, reqs)
     for s, r in zip(chats, want):
         what = "LLM span of %s" % r["response"]["id"]
         eq(s.get("gen_ai.request.model"), "gpt-4o-mini", what + ": request model")

@@ -9,16 +9,17 @@
 #include "tt.bpf.h"
 #include "tlslib.bpf.h"
 
-#define AF_INET	 2
-#define AF_INET6 10
-#define SIGCONT	 18
-#define SIGSTOP	 19
-#define SIGTSTP	 20
-#define SIGTTIN	 21
-#define SIGTTOU	 22
+#define AF_INET	  2
+#define AF_INET6  10
+#define SIGCONT	  18
+#define SIGSTOP	  19
+#define SIGTSTP	  20
+#define SIGTTIN	  21
+#define SIGTTOU	  22
+#define O_ACCMODE 3 /* O_RDONLY 0 */
 
 const volatile bool cfg_all = false;
-const volatile bool cfg_hold = false; /* stop a process at exec of a file not probed yet */
+const volatile bool cfg_hold = false; /* stop a process at exec or open of a file not probed */
 const volatile __u32 cfg_self = 0;
 const volatile __u32 cfg_call_cap = 256 * 1024;
 const volatile __u64 cfg_wake_bytes = 16 * 1024 * 1024;
@@ -65,7 +66,7 @@ struct {
 	__type(value, __u32);
 } hold_ctl SEC(".maps");
 
-/* Processes stopped at exec and not continued yet. */
+/* Processes stopped at exec (or a TLS library's open) and not continued yet. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024); /* TT_MAX_HELD */
@@ -339,10 +340,20 @@ int sys_connect(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* A thread's openat of a TLS library between its entry and its return (hold mode only). LRU: an
+ * entry left by a thread killed in the call goes by itself. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct tt_libopen);
+} libopen_pending SEC(".maps");
+
 /*
  * A traced process opening a TLS library: the dynamic linker or dlopen() is about to map it.
  * User space probes the file on this record, before the process reaches its first TLS call
- * (waiting for the mapping to show up in /proc/PID/maps would race with it).
+ * (waiting for the mapping to show up in /proc/PID/maps would race with it). In hold mode the
+ * record of an open for reading waits for the return (sys_openat_ret), where the file is known.
  */
 SEC("tracepoint/syscalls/sys_enter_openat")
 int sys_openat(struct trace_event_raw_sys_enter *ctx)
@@ -363,8 +374,71 @@ int sys_openat(struct trace_event_raw_sys_enter *ctx)
 	}
 	fill_hdr(&e->h, TT_REC_LIBOPEN, sizeof(*e), pid_tgid);
 	e->path_len = n - 1;
-	e->pad0 = 0;
-	e->pad1 = 0;
+	e->flags = 0;
+	e->fd = -1;
+	/* opened for reading, as to map it: one written (cp, an installer) holds nothing up */
+	if (cfg_hold && !(ctx->args[2] & O_ACCMODE)) {
+		bpf_map_update_elem(&libopen_pending, &pid_tgid, e, BPF_ANY);
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/* The file behind the current process's descriptor fd, as the "known" map names it. */
+static __always_inline bool fd_file_key(__s32 fd, struct tt_file_key *k)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if (fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	if (bpf_core_read(&f, sizeof(f), &fds[fd]) || !f)
+		return false;
+	k->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	k->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	return k->ino != 0;
+}
+
+/*
+ * The return of a TLS library's openat (hold mode): a file not probed yet stops the process
+ * until it is, like an exec (the library is mapped and called only after the open returns).
+ * The SIGSTOP takes effect on the way back to user space, so the descriptor stays open while
+ * the process is stopped: user space inspects the file through it.
+ */
+SEC("tracepoint/syscalls/sys_exit_openat")
+int sys_openat_ret(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tt_libopen *v, *e;
+	struct tt_file_key k;
+	long ret = ctx->ret;
+
+	if (!cfg_hold)
+		return 0;
+	v = bpf_map_lookup_elem(&libopen_pending, &pid_tgid);
+	if (!v)
+		return 0;
+	if (ret < 0) {
+		bpf_map_delete_elem(&libopen_pending, &pid_tgid);
+		return 0;
+	}
+	e = rec_reserve(sizeof(*e), TT_REC_LIBOPEN, pid_tgid);
+	if (!e) {
+		bpf_map_delete_elem(&libopen_pending, &pid_tgid);
+		return 0;
+	}
+	e->path_len = v->path_len;
+	__builtin_memcpy(e->path, v->path, sizeof(e->path));
+	bpf_map_delete_elem(&libopen_pending, &pid_tgid);
+	e->fd = ret;
+	e->flags = 0;
+	if (fd_file_key(ret, &k) && hold_wanted((void *)bpf_get_current_task(), &k) &&
+	    hold_current((void *)bpf_get_current_task(), &k))
+		e->flags = TT_LIBOPEN_HELD;
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }

@@ -177,9 +177,13 @@ struct tt_connect {
 struct tt_libopen {
 	struct tt_hdr h;
 	__u16 path_len; /* bytes in path[], no NUL */
-	__u16 pad0;
-	__u32 pad1;
+	__u16 flags;	/* enum tt_libopen_flags (0 in captures older than the flags) */
+	__s32 fd;	/* with TT_LIBOPEN_HELD: the file's descriptor (open while stopped) */
 	char path[TT_PATH_MAX]; /* as passed to openat (relative to the process's root/cwd) */
+};
+
+enum tt_libopen_flags {
+	TT_LIBOPEN_HELD = 1, /* stopped as openat returned until the file is probed: tt_hold */
 };
 
 /*

@@ -325,8 +325,16 @@ void prober__record(struct prober *p, const void *rec)
 	if (h->type == TT_REC_LIBOPEN) {
 		const struct tt_libopen *lo = rec;
 
-		/* relative names are resolved by the process: fall back to its maps then */
-		if (lo->path[0] == '/') {
+		/*
+		 * Held: stopped as the open returned, the descriptor still open names the very
+		 * file. Relative names are resolved by the process: fall back to its maps then.
+		 * The record has no start time: a pid reused meanwhile is continued early, never
+		 * left stopped.
+		 */
+		if (lo->flags & TT_LIBOPEN_HELD) {
+			snprintf(path, sizeof(path), "/proc/%u/fd/%d", h->pid, lo->fd);
+			hold_start(p, (pid_t)h->pid, 0, path);
+		} else if (lo->path[0] == '/') {
 			snprintf(path, sizeof(path), "/proc/%u/root%.*s", h->pid, (int)lo->path_len,
 				 lo->path);
 			submit(p, (pid_t)h->pid, path);

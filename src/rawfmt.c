@@ -197,7 +197,12 @@ static int put_libopen(struct tt_buf *b, const void *rec)
 	int err;
 
 	err = tt_buf_addstr(b, ",\"path\":");
-	return err ? err : jsonw_str(b, lo->path, lo->path_len);
+	if (!err)
+		err = jsonw_str(b, lo->path, lo->path_len);
+	/* stopped until the file was probed (bpf/proc.bpf.c sys_openat_ret) */
+	if (!err && (lo->flags & TT_LIBOPEN_HELD))
+		err = tt_buf_printf(b, ",\"held\":true,\"fd\":%d", lo->fd);
+	return err;
 }
 
 /* Only the fields known: an identity names no more than it found. */

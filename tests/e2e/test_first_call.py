@@ -53,6 +53,17 @@ def stats_line(stderr, key):
     raise TestFailure("no stats line with %s:\n%s" % (key, stderr.decode()[-2000:]))
 
 
+def first_calls(t, reqs):
+    """The LLM spans of trace t and the server's requests, paired by response id: one span for
+    each request."""
+    chats = sorted((s for s in t.spans if s.name.startswith("chat ")),
+                   key=lambda s: s.get("gen_ai.response.id"))
+    want = sorted(reqs, key=lambda r: r["response"]["id"])
+    eq([s.get("gen_ai.response.id") for s in chats], [r["response"]["id"] for r in want],
+       "one LLM span per request, every first call")
+    return chats, want
+
+
 def test_fresh_bun_first_call_x10():
     """Ten fresh copies of Bun, one after the other, each fetching once: every first (and
     only) request is an LLM span with the exact model and tokens the server sent."""
@@ -75,11 +86,7 @@ def test_fresh_bun_first_call_x10():
     eq(st["held"], 10, "each fresh copy held at its exec")
     eq(st["hold_timeouts"], 0, "none continued by the deadline")
     t = otlp.load(out)
-    chats = sorted((s for s in t.spans if s.name.startswith("chat ")),
-                   key=lambda s: s.get("gen_ai.response.id"))
-    want = sorted(reqs, key=lambda r: r["response"]["id"])
-    eq([s.get("gen_ai.response.id") for s in chats], [r["response"]["id"] for r in want],
-       "one LLM span per request, every first call")
+    chats, want = first_calls(t, reqs)
     for s, r in zip(chats, want):
         what = "LLM span of %s" % r["response"]["id"]
         eq(s.name, "chat gpt-4o-mini", what + ": name")
@@ -313,3 +320,87 @@ def test_parent_mirroring_the_stop_not_hung():
     eq(p.stdout.decode().split(), ["rc=0"], "su and its child ran to their end")
     st = stats_line(p.stderr, "held")
     eq((st["held"], st["hold_timeouts"]), (2, 0), "su and its child held, no deadline")
+
+
+# COMMAND: curl against fresh copies of libssl.so.3 (LD_LIBRARY_PATH), each in a "tt-hold"
+# directory. The TT_TEST_HOLD_INSPECT hook keeps the first copy's inspection waiting for the
+# file rel, made only once the first curl is stopped with the copy open (held at its openat)
+# or has exited (not held: its request went out before the probes could be in): deterministic
+# either way, whatever the load. rel stays (the hook would also stop the worker on a rescan
+# of an old copy): the later copies race with their inspection, which only a hold wins.
+LIB_COPIES = """
+import glob, os, shutil, subprocess, sys, time
+lib, work, rel, url, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"first call %d"}]}'
+
+def held_at_open(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().rsplit(")", 1)[1].split()[0] != "T":
+                return False
+        return any("tt-hold" in os.readlink(p) for p in glob.glob("/proc/%d/fd/*" % pid))
+    except OSError:
+        return False
+
+for i in range(n):
+    d = os.path.join(work, "tt-hold-lib%d" % i)
+    os.makedirs(d)
+    # a new inode, unknown to the tracer and to its cache, written under a name that is no
+    # TLS library's (only the open that maps it is the test's)
+    shutil.copy2(lib, os.path.join(work, "stage"))
+    os.rename(os.path.join(work, "stage"), os.path.join(d, os.path.basename(lib)))
+    env = dict(os.environ, LD_LIBRARY_PATH=d)
+    c = subprocess.Popen(["curl", "-sk", "--http1.1", "-o", "/dev/null", "-H",
+                          "content-type: application/json", "-d", body % i,
+                          url + "/v1/chat/completions"], env=env)
+    while c.poll() is None and not held_at_open(c.pid):
+        time.sleep(0.01)
+    open(rel, "w").close()
+    if c.wait() != 0:
+        sys.exit("curl %d failed" % i)
+"""
+
+
+def run_lib_copies(extra):
+    """The tracer over LIB_COPIES x10: (its stderr, the spans, the server's requests)."""
+    work = Workdir()
+    out = work.file("otlp.jsonl")
+    with FakeLLM(work) as fake:
+        # the deadline is out of the way: capture must not depend on how loaded the host is
+        cmd = [TRACER, "-o", out, "--format", "none", "--stats", "--hold-timeout", "60000"] + \
+            extra + ["--", PY, "-c", LIB_COPIES, "/lib/x86_64-linux-gnu/libssl.so.3",
+                     work.path, work.file("rel"), fake.url, "10"]
+        env = dict(os.environ, TT_TARGETS_CACHE=work.file("targets.cache"),
+                   TT_TEST_HOLD_INSPECT=work.file("rel"))
+        p = subprocess.run(cmd, capture_output=True, timeout=600, env=env)
+        eq(p.returncode, 0, "tracer and copies exit 0: %s" % p.stderr.decode()[-2000:])
+        reqs = fake.llm()
+    eq(len(reqs), 10, "the server answered ten requests")
+    return p.stderr, otlp.load(out), reqs
+
+
+def test_fresh_libssl_first_call_x10():
+    """Ten curls, each loading a fresh copy of libssl.so.3: each is stopped as its openat of
+    the copy returns and continued once the copy is probed, so every request (the write
+    direction) is an LLM span with the exact model sent and the server's response."""
+    stderr, t, reqs = run_lib_copies([])
+    st = stats_line(stderr, "held")
+    check(st["held"] >= 10, "each fresh copy held at its open: %d" % st["held"])
+    eq(st["hold_timeouts"], 0, "none continued by the deadline")
+    chats, want = first_calls(t, reqs)
+    for s, r in zip(chats, want):
+        what = "LLM span of %s" % r["response"]["id"]
+        eq(s.get("gen_ai.request.model"), "gpt-4o-mini", what + ": request model")
+        eq(s.get("gen_ai.response.model"), r["response"]["model"], what + ": response model")
+    eq(len({s.get("process.pid") for s in chats}), 10, "ten processes, one call each")
+
+
+def test_fresh_libssl_no_hold_missed():
+    """The same with --no-hold-exec (what the tracer did before the library hold): no curl is
+    stopped, and the first request goes out while its copy waits to be inspected: it is not
+    captured. Shows the test above fails without the hold."""
+    stderr, t, reqs = run_lib_copies(["--no-hold-exec"])
+    eq(stats_line(stderr, "held")["held"], 0, "nothing held")
+    first = reqs[0]["response"]["id"]
+    eq([s for s in t.spans if s.get("gen_ai.response.id") == first], [],
+       "the first request is not captured")

@@ -63,7 +63,7 @@ static const struct layout layouts[] = {
 	  { F(tt_hold, file), F(tt_hold, since_ns), F(tt_hold, start_ns), F(tt_hold, flags),
 	    F(tt_hold, ppid) } },
 	{ "tt_libopen", sizeof(struct tt_libopen),
-	  { F(tt_libopen, h), F(tt_libopen, path_len), F(tt_libopen, pad0), F(tt_libopen, pad1),
+	  { F(tt_libopen, h), F(tt_libopen, path_len), F(tt_libopen, flags), F(tt_libopen, fd),
 	    F(tt_libopen, path) } },
 };
 /* clang-format on */

@@ -178,6 +178,15 @@ void test_rawfmt_libopen(void)
 	ASSERT_STREQ(cJSON_GetObjectItem(j, "type")->valuestring, "libopen", "type");
 	ASSERT_STREQ(cJSON_GetObjectItem(j, "path")->valuestring, "/opt/app/lib/libssl.so.3",
 		     "path");
+	ASSERT_TRUE(!cJSON_GetObjectItem(j, "held"), "not held: no held field");
+	cJSON_Delete(j);
+	lo.flags = TT_LIBOPEN_HELD;
+	lo.fd = 7;
+	j = render(&lo, sizeof(lo));
+	if (!j)
+		return;
+	ASSERT_TRUE(cJSON_IsTrue(cJSON_GetObjectItem(j, "held")), "held");
+	ASSERT_EQ(cJSON_GetObjectItem(j, "fd")->valueint, 7, "the descriptor open while held");
 	cJSON_Delete(j);
 	lo.path_len = TT_PATH_MAX;
 	ASSERT_EQ(tt_rec_validate(&lo, sizeof(lo)), -EBADMSG, "path_len out of range");

@@ -165,6 +165,7 @@ static void fill(struct prov_ws_iter *it, struct http_exchange *vx)
 	vx->seq = x->seq;
 	vx->tls = x->tls;
 	vx->src = x->src;
+	vx->lib = x->lib;
 	vx->http_version = x->http_version;
 	vx->method = (char *)"POST";
 	vx->target = (char *)"/v1/responses";

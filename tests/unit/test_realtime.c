@@ -67,6 +67,7 @@ static void ws_x_init(struct ws_x *w, const char *target)
 	w->x.host = strdup("api.openai.com");
 	w->x.status = 101;
 	w->x.tls = true;
+	w->x.lib = TT_LIB_BORINGSSL; /* the connection's, on every response's call */
 	w->x.req.kind = w->x.resp.kind = HTTP_BODY_WS;
 	w->x.req.start_ns = T0;
 }
@@ -146,6 +147,7 @@ void test_realtime_openai(void)
 	ASSERT_STREQ(c->provider_name, "openai", "provider");
 	ASSERT_STREQ(c->operation, "chat", "operation");
 	ASSERT_STREQ(c->api_type, "realtime", "api type");
+	ASSERT_EQ(c->lib, TT_LIB_BORINGSSL, "the connection's TLS library");
 	ASSERT_STREQ(c->request_model, "gpt-realtime-2025-08-28", "the session's model");
 	ASSERT_STREQ(c->response_id, "resp_1", "id");
 	ASSERT_EQ(c->usage.input_tokens, 120, "input");
